@@ -1,0 +1,193 @@
+// The one configuration namespace of ttv. api_config.yaml sections (server, redis, gcs, storage,
+// security, worker, webhooks) and pipeline_config.yaml top-level keys live side by side, so one file
+// may hold both, and an existing Python ttv-pipeline file keeps working.
+import { z } from 'zod';
+
+const port = z.number().int().min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535');
+const portOrZero = z.number().int().min(0, 'must be between 0 and 65535').max(65535, 'must be between 0 and 65535');
+const positiveSeconds = z.number().positive('must be positive');
+
+export const serverSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    // 0 asks the OS for a free port (tests, benchmarks).
+    port: portOrZero.default(8000),
+    quic_port: port.nullable().default(null),
+    alt_svc_max_age: z.number().int().positive().default(86400),
+    // Python's Hypercorn worker count; accepted for compatibility, ttv scales with `ttv worker` processes.
+    workers: z.number().int().positive().optional(),
+    cors_origins: z.array(z.string()).default([]),
+    // Base URL used in signed download links of the local store; defaults to the request's own origin.
+    public_url: z.string().url().nullable().default(null),
+    tls: z
+      .object({
+        cert_path: z.string().nullable().default(null),
+        key_path: z.string().nullable().default(null),
+      })
+      .strict()
+      .default({ cert_path: null, key_path: null }),
+    body_limit_bytes: z.number().int().positive().default(64 * 1024),
+    shutdown_grace_seconds: positiveSeconds.default(10),
+  })
+  .strict();
+
+export const securitySchema = z
+  .object({
+    auth_token: z.string().nullable().default(null),
+    rate_limit_per_minute: z.number().int().positive('Rate limit must be positive').default(60),
+    read_rate_limit_per_minute: z.number().int().positive().default(1200),
+    cors_origins: z.array(z.string()).default([]),
+    trusted_proxies: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export const redisSchema = z
+  .object({
+    url: z.string().nullable().default(null),
+    host: z.string().default('localhost'),
+    port: port.default(6379),
+    db: z.number().int().min(0).default(0),
+    password: z.string().nullable().default(null),
+    key_prefix: z.string().min(1).default('ttv'),
+    job_ttl_seconds: z.number().int().positive().default(30 * 24 * 3600),
+  })
+  .strict();
+
+export const gcsSchema = z
+  .object({
+    bucket: z.string().nullable().default(null),
+    prefix: z.string().default('ttv-api'),
+    credentials_path: z.string().nullable().default(null),
+    signed_url_expiration: z.number().int().positive('Signed URL expiration must be positive').max(604800, 'must be at most 604800 seconds (7 days)').default(3600),
+    api_endpoint: z.string().nullable().default(null),
+  })
+  .strict();
+
+export const storageSchema = z
+  .object({
+    backend: z.enum(['local', 'gcs', 's3']).default('local'),
+    // Object key prefix; for GCS the `gcs.prefix` key wins when set (Python compatibility).
+    prefix: z.string().default('ttv-api'),
+    signed_url_expiration: z.number().int().min(60).max(604800).default(3600),
+    local: z
+      .object({
+        // Defaults to <data_dir>/artifacts.
+        dir: z.string().nullable().default(null),
+        // HMAC key for download links; generated and kept in <data_dir>/signing.key when absent.
+        signing_secret: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
+      })
+      .strict()
+      .default({ dir: null, signing_secret: null }),
+    s3: z
+      .object({
+        bucket: z.string().nullable().default(null),
+        region: z.string().default('us-east-1'),
+        endpoint: z.string().nullable().default(null),
+        force_path_style: z.boolean().default(false),
+        access_key_id: z.string().nullable().default(null),
+        secret_access_key: z.string().nullable().default(null),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const workerSchema = z
+  .object({
+    // Whether `ttv serve` runs workers in-process.
+    enabled: z.boolean().default(true),
+    concurrency: z.number().int().min(1).max(64).default(2),
+    // A job whose worker died is retried until it has been started this many times, then failed.
+    max_attempts: z.number().int().min(1).max(20).default(3),
+    lease_seconds: positiveSeconds.default(30),
+    heartbeat_seconds: positiveSeconds.default(5),
+    // SIGTERM → wait → SIGKILL for subprocesses of a canceled job.
+    cancel_grace_seconds: positiveSeconds.default(5),
+    // On SIGTERM a worker stops taking jobs and waits this long for running ones.
+    shutdown_grace_seconds: positiveSeconds.default(30),
+  })
+  .strict();
+
+export const loggingSchema = z
+  .object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    format: z.string().optional(),
+  })
+  .strict();
+
+export const proceduralSchema = z
+  .object({
+    width: z.number().int().min(16).max(3840).multipleOf(2, 'must be even').default(640),
+    height: z.number().int().min(16).max(2160).multipleOf(2, 'must be even').default(360),
+    fps: z.number().int().min(1).max(60).default(24),
+    // Draw the segment prompt onto the clip (needs a font; off by default).
+    text_overlay: z.boolean().default(false),
+    // Makes the offline generator take this long per clip, to behave like a remote backend in demos.
+    simulated_latency_seconds: z.number().min(0).max(600).default(0),
+    max_segments: z.number().int().min(1).max(50).default(6),
+  })
+  .strict();
+
+// Vendor sections are validated loosely here (their own issues tighten them); unknown keys are kept.
+const vendorSection = z.record(z.string(), z.unknown());
+
+export const pipelineSchema = z.object({
+  prompt: z.string().optional(),
+  default_backend: z.string().default('procedural'),
+  generation_mode: z.enum(['keyframe', 'chaining']).default('chaining'),
+  segment_duration_seconds: z.number().positive('must be positive').max(60).default(5),
+  image_generation_model: z.string().default('procedural'),
+  prompt_enhancement_model: z.string().default('procedural'),
+  initial_image: z.string().optional(),
+  parallel_segments: z.number().int().min(1).default(1),
+  single_keyframe_mode: z.boolean().optional(),
+  openai_api_key: z.string().optional(),
+  openai_base_url: z.string().optional(),
+  gemini_api_key: z.string().optional(),
+  stability_api_key: z.string().optional(),
+  image_router_api_key: z.string().optional(),
+  image_size: z.string().optional(),
+  video_aspect_ratio: z.string().optional(),
+  runway_ml: vendorSection.optional(),
+  google_veo: vendorSection.optional(),
+  minimax: vendorSection.optional(),
+  fal: vendorSection.optional(),
+  hunyuan_video: vendorSection.optional(),
+  remote_api_settings: vendorSection.optional(),
+  procedural: proceduralSchema.default(proceduralSchema.parse({})),
+});
+
+// Keys of the Python pipeline_config.yaml that ttv accepts but does not use (yet): kept so old files load.
+export const ACCEPTED_LEGACY_KEYS = [
+  'task', 'size', 'wan2_dir', 'flf2v_model_dir', 'i2v_model_dir', 'total_gpus', 'gpu_count',
+  'chaining_max_retries', 'chaining_use_fsdp_flags', 'framepack_dir', 'reference_images_dir',
+  'auto_generate_initial', 'keyframe_position', 'frame_num', 'sample_steps', 'sample_shift',
+  'guide_scale', 'base_seed', 'output_dir', 'default_video_generation_backend', 'i2i_mode',
+  'keyframe_prompt_model', 'image_router_token', 'gcs_bucket', 'gcs_prefix', 'credentials_path',
+  'signed_url_expiration',
+  // api_config.yaml sections the Python server shipped but never read.
+  'api', 'cors',
+] as const;
+
+export const configSchema = pipelineSchema
+  .extend({
+    data_dir: z.string().min(1).default('./.ttv'),
+    ffmpeg_path: z.string().min(1).default('ffmpeg'),
+    ffprobe_path: z.string().min(1).default('ffprobe'),
+    server: serverSchema.default(serverSchema.parse({})),
+    security: securitySchema.default(securitySchema.parse({})),
+    redis: redisSchema.optional(),
+    gcs: gcsSchema.optional(),
+    storage: storageSchema.default(storageSchema.parse({})),
+    worker: workerSchema.default(workerSchema.parse({})),
+    logging: loggingSchema.default(loggingSchema.parse({})),
+    webhooks: z.unknown().optional(),
+  })
+  .passthrough();
+
+export type AppConfig = z.infer<typeof configSchema>;
+export type ServerConfig = z.infer<typeof serverSchema>;
+export type WorkerConfig = z.infer<typeof workerSchema>;
+export type StorageConfig = z.infer<typeof storageSchema>;
+export type ProceduralConfig = z.infer<typeof proceduralSchema>;
+export type PipelineConfig = z.infer<typeof pipelineSchema>;

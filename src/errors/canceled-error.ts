@@ -1,0 +1,11 @@
+/** Work stopped because its AbortSignal fired (job canceled or worker shutting down). */
+export class CanceledError extends Error {
+  override readonly name = 'CanceledError';
+  constructor(message = 'Canceled') {
+    super(message);
+  }
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CanceledError();
+}

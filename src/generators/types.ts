@@ -1,0 +1,41 @@
+// VideoGenerator port: one backend that turns a prompt (and optional frames) into a local clip.
+
+export interface GeneratorCapabilities {
+  /** Durations the backend accepts, in seconds; a clip of another length is rejected by validate. */
+  minDurationSeconds: number;
+  maxDurationSeconds: number;
+  textToVideo: boolean;
+  imageToVideo: boolean;
+  firstLastFrame: boolean;
+  maxPromptLength: number;
+}
+
+export interface GenerateRequest {
+  prompt: string;
+  durationSeconds: number;
+  /** Absolute path of the first frame (image-to-video), if any. */
+  firstFrame?: string;
+  /** Absolute path of the last frame (first+last-frame backends), if any. */
+  lastFrame?: string;
+  /** Where to write the clip (.mp4). */
+  outputPath: string;
+  /** Segment number, 1-based, for logs and deterministic seeds. */
+  segment: number;
+}
+
+export interface GenerateHooks {
+  signal: AbortSignal;
+  /** 0..1 progress within this clip. */
+  onProgress?: (fraction: number) => void;
+  log?: (message: string) => void;
+}
+
+export interface VideoGenerator {
+  readonly id: string;
+  capabilities(): GeneratorCapabilities;
+  /** Problems with the request, empty when valid; checked before any paid call. */
+  validate(request: Omit<GenerateRequest, 'outputPath'>): string[];
+  estimateCost(durationSeconds: number): number;
+  /** Writes the clip to request.outputPath and returns that path. */
+  generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string>;
+}

@@ -1,0 +1,103 @@
+// The JobStore/Queue port. The API uses the producer/read side; workers use `consume`, which owns
+// claiming, leases, heartbeats, stalled-job recovery and cancel delivery, because each backend does
+// those its own way (SQLite: lease columns + polling; Redis: BullMQ locks + pub/sub).
+// Every adapter must pass test/conformance/job-queue-conformance.ts unchanged.
+import type { JobRecord, JobRequest, JobStage, JobStatus } from './job.js';
+
+export interface SubmitOptions {
+  /** Client-chosen key: the same key with the same request returns the same job. */
+  idempotencyKey?: string;
+  estimatedCostUsd?: number | null;
+}
+
+export type SubmitResult =
+  | { outcome: 'created'; job: JobRecord }
+  | { outcome: 'replayed'; job: JobRecord }
+  | { outcome: 'key_mismatch'; job: JobRecord };
+
+export type CancelResult =
+  | { outcome: 'canceled'; job: JobRecord }
+  | { outcome: 'not_found' }
+  | { outcome: 'terminal'; job: JobRecord };
+
+export interface ListOptions {
+  status?: JobStatus;
+  limit: number;
+  /** Opaque cursor from a previous page's nextCursor. */
+  cursor?: string;
+}
+
+export interface ListResult {
+  jobs: JobRecord[];
+  nextCursor: string | null;
+}
+
+export interface QueueStats {
+  queued: number;
+  active: number;
+  finished: number;
+  failed: number;
+  canceled: number;
+  total: number;
+  /** Mean seconds from started_at to finished_at over finished jobs, 0 when none. */
+  averageProcessingSeconds: number;
+}
+
+/** Handed to the job handler for one attempt of one job. */
+export interface JobContext {
+  readonly job: JobRecord;
+  readonly attempt: number;
+  /** Aborted when the job is canceled or the consumer is shutting down hard. */
+  readonly signal: AbortSignal;
+  /** Monotonic: a lower value than stored is ignored; writes after cancel are dropped. */
+  progress(progress: number, stage?: JobStage, message?: string): Promise<void>;
+  log(message: string): Promise<void>;
+  setEstimatedCost(usd: number | null): Promise<void>;
+}
+
+export interface JobOutcome {
+  artifactUri: string;
+  artifactKey: string;
+  gcsUri: string | null;
+}
+
+export type JobHandler = (ctx: JobContext) => Promise<JobOutcome>;
+
+export interface ConsumeOptions {
+  concurrency: number;
+  handler: JobHandler;
+  workerId?: string;
+}
+
+export interface Consumer {
+  readonly workerId: string;
+  /** Number of jobs this consumer is running now. */
+  readonly running: number;
+  /**
+   * Stop taking jobs; wait up to graceMs for running ones, then abort them and hand them back to the
+   * queue (they are retried, not lost).
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface JobQueue {
+  readonly kind: 'sqlite' | 'redis';
+  submit(request: JobRequest, options?: SubmitOptions): Promise<SubmitResult>;
+  get(id: string): Promise<JobRecord | null>;
+  list(options: ListOptions): Promise<ListResult>;
+  /** Newest `tail` lines, oldest first; tail 0 = all kept lines. Null when the job does not exist. */
+  logs(id: string, tail: number): Promise<string[] | null>;
+  appendLog(id: string, message: string): Promise<void>;
+  /** Authoritative: a queued or running job is canceled in the store at once; the worker is signalled. */
+  cancel(id: string): Promise<CancelResult>;
+  stats(): Promise<QueueStats>;
+  /** Workers that heartbeated recently, across processes. */
+  liveWorkers(): Promise<number>;
+  /** Throws when the backing store is unreachable. */
+  ping(): Promise<void>;
+  consume(options: ConsumeOptions): Consumer;
+  close(): Promise<void>;
+}
+
+/** Thrown by adapters when the backing store cannot be reached; the API maps it to 503. */
+export { StoreUnavailableError } from '../errors/store-unavailable-error.js';

@@ -1,0 +1,82 @@
+// The job record every adapter stores, and the public view of it (DESIGN.md §3 "Job object").
+
+export const JOB_STATUSES = ['queued', 'started', 'progress', 'finished', 'failed', 'canceled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const JOB_STAGES = ['queued', 'planning', 'keyframes', 'segments', 'stitching', 'uploading', 'done'] as const;
+export type JobStage = (typeof JOB_STAGES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['finished', 'failed', 'canceled']);
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+/** What a client asked for; stored with the job. Never holds secrets: the worker merges it over its own config. */
+export interface JobRequest {
+  prompt: string;
+}
+
+export interface JobRecord {
+  id: string;
+  status: JobStatus;
+  stage: JobStage;
+  progress: number;
+  prompt: string;
+  request: JobRequest;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  gcs_uri: string | null;
+  artifact_uri: string | null;
+  /** Object key inside the artifact store, set with artifact_uri. */
+  artifact_key: string | null;
+  error: string | null;
+  estimated_cost_usd: number | null;
+  /** How many times a worker has started this job. */
+  attempts: number;
+  /** 1-based position among queued jobs, null unless queued. */
+  queue_position: number | null;
+}
+
+/** The public JSON shape: every key present, null allowed. */
+export interface JobView {
+  id: string;
+  status: JobStatus;
+  stage: JobStage;
+  progress: number;
+  prompt: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  gcs_uri: string | null;
+  artifact_uri: string | null;
+  error: string | null;
+  queue_position: number | null;
+  estimated_cost_usd: number | null;
+}
+
+export function toJobView(job: JobRecord): JobView {
+  return {
+    id: job.id,
+    status: job.status,
+    stage: job.stage,
+    progress: job.progress,
+    prompt: job.prompt,
+    created_at: job.created_at,
+    started_at: job.started_at,
+    finished_at: job.finished_at,
+    gcs_uri: job.gcs_uri,
+    artifact_uri: job.artifact_uri,
+    error: job.error,
+    queue_position: job.status === 'queued' ? job.queue_position : null,
+    estimated_cost_usd: job.estimated_cost_usd,
+  };
+}
+
+/** Log lines are stored and served as "[ISO-8601] message". */
+export function formatLogLine(message: string, at: Date = new Date()): string {
+  return `[${at.toISOString()}] ${message}`;
+}
+
+export const MAX_LOG_LINES = 1000;

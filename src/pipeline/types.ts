@@ -1,0 +1,33 @@
+// What the worker hands the pipeline for one job attempt, and what it gets back.
+import type { AppConfig } from '../config/schema.js';
+import type { JobStage } from '../jobs/job.js';
+
+export interface ProgressReporter {
+  /** Monotonic progress 0..100 with the stage it belongs to and an optional job log line. */
+  progress(progress: number, stage: JobStage, message?: string): Promise<void>;
+  log(message: string): Promise<void>;
+}
+
+export interface PipelineRunContext {
+  jobId: string;
+  prompt: string;
+  /** Effective config: file < env < CLI < the job's HTTP overrides. */
+  config: AppConfig;
+  /** Scratch directory for this attempt; the worker removes it on every outcome. */
+  workDir: string;
+  signal: AbortSignal;
+  reporter: ProgressReporter;
+}
+
+export interface PipelineResult {
+  /** Absolute path of final_video.mp4 inside workDir. */
+  finalVideoPath: string;
+  segmentCount: number;
+  /** Planned duration: segments × segment_duration_seconds. */
+  plannedDurationSeconds: number;
+  estimatedCostUsd: number;
+}
+
+export interface Pipeline {
+  run(context: PipelineRunContext): Promise<PipelineResult>;
+}

@@ -1,0 +1,39 @@
+// ArtifactStore port: where final videos live and how clients get them.
+
+export interface StoredArtifact {
+  /** Object key: {prefix}/{YYYY-MM}/{job_id}/final_video.mp4 */
+  key: string;
+  /** gs://bucket/key, s3://bucket/key or file:///abs/path */
+  uri: string;
+  /** Set only by the GCS store. */
+  gcsUri: string | null;
+  sizeBytes: number;
+}
+
+export interface SignedUrl {
+  url: string;
+  expiresIn: number;
+}
+
+export interface SignOptions {
+  expiresInSeconds: number;
+  /** Origin of the API as the client sees it, for stores whose links point back at the API. */
+  requestOrigin?: string;
+}
+
+export interface ArtifactStore {
+  readonly kind: 'local' | 'gcs' | 's3';
+  /** Streams the local file into the store and verifies it; throws StorageError. */
+  put(localPath: string, jobId: string, options?: { signal?: AbortSignal; now?: Date }): Promise<StoredArtifact>;
+  /** A fresh signed URL for a stored key; throws StorageError. */
+  sign(key: string, options: SignOptions): Promise<SignedUrl>;
+  /** Throws when the store is unreachable or misconfigured. */
+  ping(): Promise<void>;
+}
+
+/** {prefix}/{YYYY-MM}/{job_id}/final_video.mp4, month in UTC at upload time (as the Python original). */
+export function artifactKey(prefix: string, jobId: string, now: Date = new Date()): string {
+  const month = now.toISOString().slice(0, 7);
+  const cleanPrefix = prefix.replace(/^\/+|\/+$/g, '');
+  return `${cleanPrefix ? `${cleanPrefix}/` : ''}${month}/${jobId}/final_video.mp4`;
+}
