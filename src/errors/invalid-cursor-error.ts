@@ -1,0 +1,7 @@
+/** A list cursor that this adapter did not issue. The API answers 400. */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+  constructor() {
+    super('cursor is not valid');
+  }
+}

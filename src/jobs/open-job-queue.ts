@@ -1,0 +1,32 @@
+// Chooses the JobStore/Queue adapter from config: Redis (BullMQ) when a `redis:` section is present,
+// else SQLite under the data dir.
+import { join, resolve } from 'node:path';
+import type { AppConfig } from '../config/schema.js';
+import type { JobQueue } from './job-queue.js';
+import { SqliteJobQueue } from './sqlite/sqlite-job-queue.js';
+import { RedisJobQueue } from './redis/redis-job-queue.js';
+
+/** redis://[:password@]host:port/db from `redis.url`, or from host/port/db/password. */
+export function redisUrl(redis: NonNullable<AppConfig['redis']>): string {
+  if (redis.url) return redis.url;
+  const auth = redis.password ? `:${encodeURIComponent(redis.password)}@` : '';
+  return `redis://${auth}${redis.host}:${redis.port}/${redis.db}`;
+}
+
+export function openJobQueue(config: AppConfig): JobQueue {
+  const worker = config.worker;
+  const consumer = {
+    leaseMs: worker.lease_seconds * 1000,
+    heartbeatMs: worker.heartbeat_seconds * 1000,
+    maxAttempts: worker.max_attempts,
+  };
+  if (config.redis) {
+    return new RedisJobQueue({
+      url: redisUrl(config.redis),
+      keyPrefix: config.redis.key_prefix,
+      jobTtlSeconds: config.redis.job_ttl_seconds,
+      consumer,
+    });
+  }
+  return new SqliteJobQueue({ file: join(resolve(config.data_dir), 'ttv.db'), consumer });
+}

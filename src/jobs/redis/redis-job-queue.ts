@@ -1,0 +1,256 @@
+// Scaled JobStore/Queue adapter: job records, indexes and logs in Redis (Lua-scripted, so every
+// state change is atomic), BullMQ for delivery, locks, stalled-job recovery and attempts, and Redis
+// pub/sub for cancel signals that reach a worker in any process.
+import { randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { Queue } from 'bullmq';
+import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
+import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
+import { formatLogLine, MAX_LOG_LINES, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
+import { requestHash } from '../request-hash.js';
+import type {
+  CancelResult, ConsumeOptions, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
+} from '../job-queue.js';
+import * as scripts from './redis-scripts.js';
+import { RedisConsumer, type RedisConsumerSettings } from './redis-consumer.js';
+
+export interface RedisJobQueueOptions {
+  /** redis://[:password@]host:port/db */
+  url: string;
+  keyPrefix: string;
+  /** Seconds a job record and its logs live after their last write (0 = forever). */
+  jobTtlSeconds: number;
+  consumer?: Partial<RedisConsumerSettings>;
+}
+
+type ScriptName = 'SUBMIT' | 'DISCARD' | 'CANCEL' | 'CLAIM' | 'PROGRESS' | 'COST' | 'FINISH' | 'FAIL' | 'REQUEUE' | 'APPEND_LOG';
+
+export const BULL_QUEUE_NAME = 'ttv-jobs';
+
+const FIELDS = ['id', 'seq', 'status', 'stage', 'progress', 'prompt', 'request', 'created_at', 'started_at', 'finished_at', 'gcs_uri', 'artifact_uri', 'artifact_key', 'error', 'estimated_cost_usd', 'attempts'] as const;
+
+/** ioredis options shared by every connection: fail fast while Redis is down, reconnect forever. */
+export function redisOptions(): RedisOptions {
+  return {
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+    connectTimeout: 2000,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+    lazyConnect: false,
+  };
+}
+
+/** For request-path connections: a command fails within ~2 s while Redis is down (→ 503), instead of waiting. */
+function failFast(): RedisOptions {
+  return { ...redisOptions(), maxRetriesPerRequest: 1, commandTimeout: 2000 };
+}
+
+export class RedisJobQueue implements JobQueue {
+  readonly kind = 'redis' as const;
+  readonly prefix: string;
+  readonly ttl: number;
+  /** Commands for records and indexes. Its own connection fails fast so that the API can answer 503. */
+  readonly redis: Redis;
+  readonly bullQueue: Queue;
+  readonly url: string;
+  private readonly consumerDefaults: Partial<RedisConsumerSettings>;
+  private readonly consumers = new Set<RedisConsumer>();
+  private closed = false;
+
+  constructor(options: RedisJobQueueOptions) {
+    this.url = options.url;
+    this.prefix = `${options.keyPrefix}:`;
+    this.ttl = options.jobTtlSeconds;
+    this.consumerDefaults = options.consumer ?? {};
+    this.redis = new Redis(options.url, failFast());
+    this.redis.on('error', () => { /* reconnects by itself; callers see StoreUnavailableError */ });
+    for (const [name, lua] of Object.entries(scripts)) {
+      this.redis.defineCommand(name, { numberOfKeys: 1, lua });
+    }
+    this.bullQueue = new Queue(BULL_QUEUE_NAME, {
+      connection: new Redis(options.url, failFast()),
+      prefix: `${options.keyPrefix}:bull`,
+    });
+    this.bullQueue.on('error', () => { /* reported through ping/readiness */ });
+  }
+
+  /** Runs one of the Lua scripts of redis-scripts.ts. */
+  async script<T>(name: ScriptName, ...args: (string | number)[]): Promise<T> {
+    return this.guard(() => (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[name]!(this.prefix, ...args));
+  }
+
+  async submit(request: JobRequest, options: SubmitOptions = {}): Promise<SubmitResult> {
+    const id = randomUUID();
+    const [outcome, existingId] = await this.script<[string, string]>(
+      'SUBMIT', id, request.prompt, JSON.stringify(request), new Date().toISOString(),
+      JSON.stringify(options.estimatedCostUsd ?? null), options.idempotencyKey ?? '', requestHash(request),
+      formatLogLine('Job queued'), this.ttl,
+    );
+    if (outcome === 'created') {
+      try {
+        await this.guard(() => this.bullQueue.add('run', { id }, {
+          jobId: id, removeOnComplete: true, removeOnFail: { age: 24 * 3600 }, attempts: 1,
+        }));
+      } catch (err) {
+        // Never leave a stored job that no worker will see: the client gets 503, not a 202.
+        await this.script('DISCARD', id).catch(() => undefined);
+        throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError('Queue unavailable', { cause: err });
+      }
+    }
+    const job = await this.get(existingId);
+    if (!job) throw new StoreUnavailableError('Job record vanished after submit');
+    return { outcome: outcome as SubmitResult['outcome'], job } as SubmitResult;
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    return this.guard(async () => {
+      const values = await this.redis.hmget(`${this.prefix}job:${id}`, ...FIELDS);
+      if (values[0] === null) return null;
+      const record = this.toRecord(values);
+      if (record.status === 'queued') {
+        const rank = await this.redis.zrank(`${this.prefix}status:queued`, id);
+        record.queue_position = rank === null ? null : rank + 1;
+      }
+      return record;
+    });
+  }
+
+  async list(options: ListOptions): Promise<ListResult> {
+    let max = '+inf';
+    if (options.cursor !== undefined) {
+      const decoded = Buffer.from(options.cursor, 'base64url').toString('utf8');
+      if (!/^s[1-9][0-9]{0,15}$/.test(decoded)) throw new InvalidCursorError();
+      max = `(${decoded.slice(1)}`;
+    }
+    const index = options.status ? `${this.prefix}status:${options.status}` : `${this.prefix}jobs`;
+    const ids = await this.guard(() => this.redis.zrevrangebyscore(index, max, '-inf', 'LIMIT', 0, options.limit + 1));
+    const page = ids.slice(0, options.limit);
+    const jobs = (await Promise.all(page.map((id) => this.get(id)))).filter((j): j is JobRecord => j !== null);
+    const last = page[page.length - 1];
+    let nextCursor: string | null = null;
+    if (ids.length > options.limit && last) {
+      const score = await this.guard(() => this.redis.zscore(index, last));
+      if (score) nextCursor = Buffer.from(`s${score}`, 'utf8').toString('base64url');
+    }
+    return { jobs, nextCursor };
+  }
+
+  async logs(id: string, tail: number): Promise<string[] | null> {
+    return this.guard(async () => {
+      const exists = await this.redis.exists(`${this.prefix}job:${id}`);
+      if (!exists) return null;
+      const count = tail > 0 ? Math.min(tail, MAX_LOG_LINES) : MAX_LOG_LINES;
+      return this.redis.lrange(`${this.prefix}logs:${id}`, -count, -1);
+    });
+  }
+
+  async appendLog(id: string, message: string): Promise<void> {
+    await this.script('APPEND_LOG', id, formatLogLine(message), this.ttl);
+  }
+
+  async cancel(id: string): Promise<CancelResult> {
+    const [outcome, previous] = await this.script<[string, string]>('CANCEL', id, new Date().toISOString(), formatLogLine('Job cancellation requested'), this.ttl);
+    if (outcome === 'not_found') return { outcome: 'not_found' };
+    const job = await this.get(id);
+    if (!job) return { outcome: 'not_found' };
+    if (outcome === 'terminal') return { outcome: 'terminal', job };
+    if (previous === 'queued') {
+      // Drop it from BullMQ's wait list; if a worker grabbed it meanwhile, its claim sees "canceled".
+      await this.bullQueue.remove(id).catch(() => undefined);
+    }
+    await this.guard(() => this.redis.publish(`${this.prefix}cancel`, id));
+    return { outcome: 'canceled', job };
+  }
+
+  async stats(): Promise<QueueStats> {
+    return this.guard(async () => {
+      const statuses: JobStatus[] = ['queued', 'started', 'progress', 'finished', 'failed', 'canceled'];
+      const pipeline = this.redis.multi();
+      for (const s of statuses) pipeline.zcard(`${this.prefix}status:${s}`);
+      pipeline.get(`${this.prefix}stats:duration_sum`);
+      pipeline.get(`${this.prefix}stats:duration_count`);
+      const results = (await pipeline.exec()) ?? [];
+      const n = (i: number) => Number(results[i]?.[1] ?? 0);
+      const [queued, started, progress, finished, failed, canceled] = statuses.map((_, i) => n(i)) as number[];
+      const sum = Number(results[6]?.[1] ?? 0);
+      const count = Number(results[7]?.[1] ?? 0);
+      return {
+        queued: queued!, active: started! + progress!, finished: finished!, failed: failed!, canceled: canceled!,
+        total: queued! + started! + progress! + finished! + failed! + canceled!,
+        averageProcessingSeconds: count > 0 ? Math.round((sum / count) * 1000) / 1000 : 0,
+      };
+    });
+  }
+
+  /** BullMQ's own view of the queue, for metrics: waiting, active, delayed. */
+  async queueDepth(): Promise<{ waiting: number; active: number; delayed: number }> {
+    return this.guard(async () => {
+      const counts = await this.bullQueue.getJobCounts('waiting', 'active', 'delayed');
+      return { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0 };
+    });
+  }
+
+  async liveWorkers(): Promise<number> {
+    const ttlMs = Math.max(3 * (this.consumerDefaults.heartbeatMs ?? 5000), 3000);
+    return this.guard(() => this.redis.zcount(`${this.prefix}workers`, Date.now() - ttlMs, '+inf'));
+  }
+
+  async ping(): Promise<void> {
+    await this.guard(() => this.redis.ping());
+  }
+
+  consume(options: ConsumeOptions): Consumer {
+    if (this.closed) throw new StoreUnavailableError('Job store is closed');
+    const consumer = new RedisConsumer(this, options, this.consumerDefaults);
+    this.consumers.add(consumer);
+    consumer.onClosed(() => this.consumers.delete(consumer));
+    return consumer;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.consumers].map((c) => c.close(0)));
+    this.closed = true;
+    await this.bullQueue.close().catch(() => undefined);
+    this.redis.disconnect();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Any Redis failure (down, timeout, connection closed) becomes StoreUnavailableError (503). */
+  async guard<T>(fn: () => Promise<T> | T): Promise<T> {
+    if (this.closed) throw new StoreUnavailableError('Job store is closed');
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof StoreUnavailableError || err instanceof InvalidCursorError) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      if (/ERR|WRONGTYPE|NOSCRIPT/.test(message) && !/connect|closed|offline|ECONN|timeout/i.test(message)) throw err;
+      throw new StoreUnavailableError('Job store unavailable (Redis)', { cause: err });
+    }
+  }
+
+  private toRecord(values: (string | null)[]): JobRecord {
+    const parsed = Object.fromEntries(FIELDS.map((f, i) => [f, values[i] === null || values[i] === undefined ? null : JSON.parse(values[i]!)])) as Record<string, unknown>;
+    return {
+      id: parsed.id as string,
+      status: parsed.status as JobStatus,
+      stage: parsed.stage as JobStage,
+      progress: Number(parsed.progress ?? 0),
+      prompt: parsed.prompt as string,
+      request: JSON.parse(parsed.request as string) as JobRequest,
+      created_at: parsed.created_at as string,
+      started_at: (parsed.started_at as string | null) ?? null,
+      finished_at: (parsed.finished_at as string | null) ?? null,
+      gcs_uri: (parsed.gcs_uri as string | null) ?? null,
+      artifact_uri: (parsed.artifact_uri as string | null) ?? null,
+      artifact_key: (parsed.artifact_key as string | null) ?? null,
+      error: (parsed.error as string | null) ?? null,
+      estimated_cost_usd: (parsed.estimated_cost_usd as number | null) ?? null,
+      attempts: Number(parsed.attempts ?? 0),
+      queue_position: null,
+    };
+  }
+}

@@ -1,0 +1,214 @@
+// Lua scripts that keep a job record, its status index and its log consistent in one round trip.
+// Keys: KEYS[1] = "<prefix>:" (every other key is derived from it inside the script, so all live in
+// one namespace). Job records are hashes whose values are JSON-encoded.
+//
+// Record hash fields: id, seq, status, stage, progress, prompt, request, created_at, started_at,
+// finished_at, gcs_uri, artifact_uri, artifact_key, error, estimated_cost_usd, attempts,
+// lease_token, idempotency_key, request_hash.
+
+const COMMON = `
+local p = KEYS[1]
+local function jget(key, field)
+  local v = redis.call('HGET', key, field)
+  if not v then return nil end
+  local d = cjson.decode(v)
+  if d == cjson.null then return nil end
+  return d
+end
+local function jset(key, field, value)
+  redis.call('HSET', key, field, cjson.encode(value))
+end
+local function move(id, seq, from, to)
+  redis.call('ZREM', p .. 'status:' .. from, id)
+  redis.call('ZADD', p .. 'status:' .. to, seq, id)
+end
+local function log(id, line, ttl)
+  local k = p .. 'logs:' .. id
+  redis.call('RPUSH', k, line)
+  redis.call('LTRIM', k, -1000, -1)
+  if ttl > 0 then redis.call('EXPIRE', k, ttl) end
+end
+local function touch(id, ttl)
+  if ttl > 0 then
+    redis.call('EXPIRE', p .. 'job:' .. id, ttl)
+    redis.call('EXPIRE', p .. 'logs:' .. id, ttl)
+  end
+end
+local function active(status)
+  return status == 'started' or status == 'progress'
+end
+`;
+
+/** ARGV: id, prompt, requestJson, createdAt, costJson, idemKey|'' , hash, logLine, ttl → {outcome, id, storedHash} */
+export const SUBMIT = `${COMMON}
+local id, prompt, request, created, cost, idem, hash, line, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], tonumber(ARGV[9])
+if idem ~= '' then
+  local existing = redis.call('GET', p .. 'idem:' .. idem)
+  if existing and redis.call('EXISTS', p .. 'job:' .. existing) == 1 then
+    local stored = jget(p .. 'job:' .. existing, 'request_hash')
+    if stored == hash then return {'replayed', existing} end
+    return {'key_mismatch', existing}
+  end
+end
+local seq = redis.call('INCR', p .. 'seq')
+local key = p .. 'job:' .. id
+redis.call('HSET', key,
+  'id', cjson.encode(id), 'seq', cjson.encode(seq), 'status', '"queued"', 'stage', '"queued"', 'progress', '0',
+  'prompt', cjson.encode(prompt), 'request', cjson.encode(request), 'created_at', cjson.encode(created),
+  'started_at', 'null', 'finished_at', 'null', 'gcs_uri', 'null', 'artifact_uri', 'null', 'artifact_key', 'null',
+  'error', 'null', 'estimated_cost_usd', cost, 'attempts', '0', 'lease_token', 'null',
+  'idempotency_key', cjson.encode(idem), 'request_hash', cjson.encode(hash))
+redis.call('ZADD', p .. 'jobs', seq, id)
+redis.call('ZADD', p .. 'status:queued', seq, id)
+if idem ~= '' then
+  redis.call('SET', p .. 'idem:' .. idem, id)
+  if ttl > 0 then redis.call('EXPIRE', p .. 'idem:' .. idem, ttl) end
+end
+log(id, line, ttl)
+touch(id, ttl)
+return {'created', id}
+`;
+
+/** Removes a record whose enqueue failed, so that no job exists that no worker will ever see. ARGV: id */
+export const DISCARD = `${COMMON}
+local id = ARGV[1]
+local key = p .. 'job:' .. id
+local seq = jget(key, 'seq')
+local idem = jget(key, 'idempotency_key')
+if not seq then return 0 end
+redis.call('DEL', key, p .. 'logs:' .. id)
+redis.call('ZREM', p .. 'jobs', id)
+redis.call('ZREM', p .. 'status:queued', id)
+if idem and idem ~= '' then redis.call('DEL', p .. 'idem:' .. idem) end
+return 1
+`;
+
+/** ARGV: id, now, logLine, ttl → {'canceled'|'terminal'|'not_found', status} */
+export const CANCEL = `${COMMON}
+local id, now, line, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local key = p .. 'job:' .. id
+local status = jget(key, 'status')
+if not status then return {'not_found', ''} end
+if status ~= 'queued' and not active(status) then return {'terminal', status} end
+jset(key, 'status', 'canceled')
+jset(key, 'finished_at', now)
+jset(key, 'lease_token', cjson.null)
+move(id, jget(key, 'seq'), status, 'canceled')
+log(id, line, ttl)
+touch(id, ttl)
+return {'canceled', status}
+`;
+
+/**
+ * A worker starts (or, after a stall, restarts) a job. ARGV: id, token, now, logLine|'' , ttl
+ * → {'claimed', attempts} | {'skip', status}
+ */
+export const CLAIM = `${COMMON}
+local id, token, now, line, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local key = p .. 'job:' .. id
+local status = jget(key, 'status')
+if not status then return {'skip', 'missing'} end
+if status ~= 'queued' and not active(status) then return {'skip', status} end
+local attempts = jget(key, 'attempts') + 1
+jset(key, 'attempts', attempts)
+jset(key, 'status', 'started')
+jset(key, 'stage', 'planning')
+jset(key, 'lease_token', token)
+if jget(key, 'started_at') == nil then jset(key, 'started_at', now) end
+move(id, jget(key, 'seq'), status, 'started')
+if line ~= '' then log(id, line, ttl) end
+touch(id, ttl)
+return {'claimed', tostring(attempts)}
+`;
+
+/** ARGV: id, token, progress, stage|'', logLine|'', ttl → 1 written | 0 not held */
+export const PROGRESS = `${COMMON}
+local id, token, progress, stage, line, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6])
+local key = p .. 'job:' .. id
+local status = jget(key, 'status')
+if not status or not active(status) or jget(key, 'lease_token') ~= token then return 0 end
+local current = jget(key, 'progress') or 0
+if progress > current then jset(key, 'progress', progress) end
+if stage ~= '' then jset(key, 'stage', stage) end
+if status ~= 'progress' then
+  jset(key, 'status', 'progress')
+  move(id, jget(key, 'seq'), status, 'progress')
+end
+if line ~= '' then log(id, line, ttl) end
+touch(id, ttl)
+return 1
+`;
+
+/** ARGV: id, token, costJson → 1 | 0 */
+export const COST = `${COMMON}
+local key = p .. 'job:' .. ARGV[1]
+local status = jget(key, 'status')
+if not status or not active(status) or jget(key, 'lease_token') ~= ARGV[2] then return 0 end
+redis.call('HSET', key, 'estimated_cost_usd', ARGV[3])
+return 1
+`;
+
+/** ARGV: id, token, now, artifactUri, artifactKey, gcsUriJson, logLine, ttl, durationSeconds → 1 | 0 */
+export const FINISH = `${COMMON}
+local id, token, now, uri, akey, gcs, line, ttl, dur = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
+local key = p .. 'job:' .. id
+local status = jget(key, 'status')
+if not status or not active(status) or jget(key, 'lease_token') ~= token then return 0 end
+jset(key, 'status', 'finished')
+jset(key, 'stage', 'done')
+jset(key, 'progress', 100)
+jset(key, 'finished_at', now)
+jset(key, 'artifact_uri', uri)
+jset(key, 'artifact_key', akey)
+redis.call('HSET', key, 'gcs_uri', gcs)
+jset(key, 'error', cjson.null)
+jset(key, 'lease_token', cjson.null)
+move(id, jget(key, 'seq'), status, 'finished')
+redis.call('INCRBYFLOAT', p .. 'stats:duration_sum', dur)
+redis.call('INCR', p .. 'stats:duration_count')
+log(id, line, ttl)
+touch(id, ttl)
+return 1
+`;
+
+/** ARGV: id, token ('' = any active lease), now, error, logLine, ttl → 1 | 0 */
+export const FAIL = `${COMMON}
+local id, token, now, err, line, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+local key = p .. 'job:' .. id
+local status = jget(key, 'status')
+if not status then return 0 end
+if status ~= 'queued' and not active(status) then return 0 end
+if token ~= '' and jget(key, 'lease_token') ~= token then return 0 end
+jset(key, 'status', 'failed')
+jset(key, 'finished_at', now)
+jset(key, 'error', err)
+jset(key, 'lease_token', cjson.null)
+move(id, jget(key, 'seq'), status, 'failed')
+log(id, line, ttl)
+touch(id, ttl)
+return 1
+`;
+
+/** Graceful hand-back. ARGV: id, token, logLine, refund(0|1), ttl → 1 | 0 */
+export const REQUEUE = `${COMMON}
+local id, token, line, refund, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local key = p .. 'job:' .. id
+local status = jget(key, 'status')
+if not status or not active(status) or jget(key, 'lease_token') ~= token then return 0 end
+jset(key, 'status', 'queued')
+jset(key, 'stage', 'queued')
+jset(key, 'lease_token', cjson.null)
+jset(key, 'attempts', jget(key, 'attempts') - refund)
+move(id, jget(key, 'seq'), status, 'queued')
+log(id, line, ttl)
+touch(id, ttl)
+return 1
+`;
+
+/** Appends one log line to an existing job. ARGV: id, line, ttl → 1 | 0 */
+export const APPEND_LOG = `${COMMON}
+local id, line, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
+if redis.call('EXISTS', p .. 'job:' .. id) == 0 then return 0 end
+log(id, line, ttl)
+return 1
+`;

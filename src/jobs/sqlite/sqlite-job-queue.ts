@@ -1,0 +1,442 @@
+// Embedded JobStore/Queue adapter on better-sqlite3 (WAL). One file under the data dir holds jobs,
+// logs and worker heartbeats; several processes may share it (SQLite serialises writers).
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
+import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
+import { MAX_LOG_LINES, formatLogLine, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
+import { sourcesOf } from '../job-state.js';
+import { requestHash } from '../request-hash.js';
+import type {
+  CancelResult, ConsumeOptions, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
+} from '../job-queue.js';
+import { SCHEMA_SQL } from './sqlite-schema.js';
+import { SqliteConsumer, type SqliteConsumerSettings } from './sqlite-consumer.js';
+
+interface JobRow {
+  seq: number;
+  id: string;
+  status: JobStatus;
+  stage: JobStage;
+  progress: number;
+  prompt: string;
+  request: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  gcs_uri: string | null;
+  artifact_uri: string | null;
+  artifact_key: string | null;
+  error: string | null;
+  estimated_cost_usd: number | null;
+  attempts: number;
+  lease_owner: string | null;
+  lease_token: string | null;
+  lease_expires_at: number | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  log_seq: number;
+}
+
+/** A claimed job as the consumer sees it: the record plus the lease that guards every write. */
+export interface Lease {
+  job: JobRecord;
+  token: string;
+}
+
+export interface SqliteJobQueueOptions {
+  /** Path of the database file, or ':memory:'. */
+  file: string;
+  /** Defaults used by consume(); each consume() call may override. */
+  consumer?: Partial<SqliteConsumerSettings>;
+}
+
+const ACTIVE: JobStatus[] = ['started', 'progress'];
+const TRANSIENT_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL', 'SQLITE_READONLY']);
+
+function inList(statuses: readonly JobStatus[]): string {
+  return statuses.map((s) => `'${s}'`).join(',');
+}
+
+export class SqliteJobQueue implements JobQueue {
+  readonly kind = 'sqlite' as const;
+  /** In-process signals: 'enqueued' wakes idle consumers, 'cancel' (jobId) aborts a running job. */
+  readonly events = new EventEmitter();
+  private readonly db: Db;
+  private readonly statements: Record<string, Statement>;
+  private readonly consumers = new Set<SqliteConsumer>();
+  private readonly consumerDefaults: Partial<SqliteConsumerSettings>;
+  private closed = false;
+
+  constructor(options: SqliteJobQueueOptions) {
+    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+    this.db = new Database(options.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA_SQL);
+    this.events.setMaxListeners(0);
+    this.consumerDefaults = options.consumer ?? {};
+    const active = inList(ACTIVE);
+    this.statements = {
+      insert: this.db.prepare(`INSERT INTO jobs (id, status, stage, progress, prompt, request, created_at, estimated_cost_usd, idempotency_key, request_hash)
+        VALUES (@id, 'queued', 'queued', 0, @prompt, @request, @created_at, @estimated_cost_usd, @idempotency_key, @request_hash)`),
+      byId: this.db.prepare('SELECT * FROM jobs WHERE id = ?'),
+      byKey: this.db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?'),
+      position: this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued' AND seq <= ?`),
+      appendLog: this.db.prepare('UPDATE jobs SET log_seq = log_seq + 1 WHERE id = ? RETURNING seq, log_seq'),
+      insertLog: this.db.prepare('INSERT INTO job_logs (job_seq, n, line) VALUES (?, ?, ?)'),
+      trimLogs: this.db.prepare('DELETE FROM job_logs WHERE job_seq = ? AND n <= ?'),
+      tailLogs: this.db.prepare('SELECT line FROM (SELECT n, line FROM job_logs WHERE job_seq = ? ORDER BY n DESC LIMIT ?) ORDER BY n ASC'),
+      cancel: this.db.prepare(`UPDATE jobs SET status = 'canceled', finished_at = @now, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+        WHERE id = @id AND status IN (${inList(sourcesOf('canceled'))}) RETURNING *`),
+      claim: this.db.prepare(`UPDATE jobs SET status = 'started', stage = 'planning', attempts = attempts + 1,
+          started_at = COALESCE(started_at, @now), lease_owner = @owner, lease_token = @token, lease_expires_at = @expires
+        WHERE seq = (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1) RETURNING *`),
+      renew: this.db.prepare(`UPDATE jobs SET lease_expires_at = @expires WHERE id = @id AND lease_token = @token AND status IN (${active})`),
+      progress: this.db.prepare(`UPDATE jobs SET status = 'progress', progress = MAX(progress, @progress), stage = COALESCE(@stage, stage)
+        WHERE id = @id AND lease_token = @token AND status IN (${active})`),
+      cost: this.db.prepare(`UPDATE jobs SET estimated_cost_usd = @cost WHERE id = @id AND lease_token = @token AND status IN (${active})`),
+      finish: this.db.prepare(`UPDATE jobs SET status = 'finished', progress = 100, stage = 'done', finished_at = @now,
+          artifact_uri = @artifact_uri, artifact_key = @artifact_key, gcs_uri = @gcs_uri, error = NULL,
+          lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+        WHERE id = @id AND lease_token = @token AND status IN (${active})`),
+      fail: this.db.prepare(`UPDATE jobs SET status = 'failed', finished_at = @now, error = @error,
+          lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+        WHERE id = @id AND lease_token = @token AND status IN (${active})`),
+      requeue: this.db.prepare(`UPDATE jobs SET status = 'queued', stage = 'queued', attempts = attempts - @refund,
+          lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+        WHERE id = @id AND lease_token = @token AND status IN (${active})`),
+      expired: this.db.prepare(`SELECT * FROM jobs WHERE status IN (${active}) AND lease_expires_at < ?`),
+      leaseState: this.db.prepare('SELECT status, lease_token FROM jobs WHERE id = ?'),
+      counts: this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status'),
+      avgDuration: this.db.prepare(`SELECT AVG((julianday(finished_at) - julianday(started_at)) * 86400.0) AS s
+        FROM jobs WHERE status = 'finished' AND started_at IS NOT NULL`),
+      workerBeat: this.db.prepare('INSERT INTO workers (id, heartbeat_at) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at'),
+      workerGone: this.db.prepare('DELETE FROM workers WHERE id = ?'),
+      workersLive: this.db.prepare('SELECT COUNT(*) AS n FROM workers WHERE heartbeat_at >= ?'),
+      workersPrune: this.db.prepare('DELETE FROM workers WHERE heartbeat_at < ?'),
+      ping: this.db.prepare('SELECT 1 AS ok'),
+    };
+  }
+
+  // ---- producer / read side -------------------------------------------------------------------
+
+  async submit(request: JobRequest, options: SubmitOptions = {}): Promise<SubmitResult> {
+    return this.guard(() => {
+      const hash = requestHash(request);
+      const run = this.db.transaction((): SubmitResult => {
+        if (options.idempotencyKey !== undefined) {
+          const existing = this.statements.byKey!.get(options.idempotencyKey) as JobRow | undefined;
+          if (existing) {
+            const job = this.toRecord(existing);
+            return existing.request_hash === hash ? { outcome: 'replayed', job } : { outcome: 'key_mismatch', job };
+          }
+        }
+        const id = randomUUID();
+        const now = new Date();
+        this.statements.insert!.run({
+          id,
+          prompt: request.prompt,
+          request: JSON.stringify(request),
+          created_at: now.toISOString(),
+          estimated_cost_usd: options.estimatedCostUsd ?? null,
+          idempotency_key: options.idempotencyKey ?? null,
+          request_hash: hash,
+        });
+        this.appendLogSync(id, 'Job queued', now);
+        return { outcome: 'created', job: this.toRecord(this.statements.byId!.get(id) as JobRow) };
+      });
+      const result = run.immediate();
+      if (result.outcome === 'created') this.events.emit('enqueued');
+      return result;
+    });
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    return this.guard(() => {
+      const row = this.statements.byId!.get(id) as JobRow | undefined;
+      return row ? this.toRecord(row) : null;
+    });
+  }
+
+  async list(options: ListOptions): Promise<ListResult> {
+    return this.guard(() => {
+      let before: number | null = null;
+      if (options.cursor !== undefined) {
+        const decoded = Buffer.from(options.cursor, 'base64url').toString('utf8');
+        if (!/^s[1-9][0-9]{0,15}$/.test(decoded)) throw new InvalidCursorError();
+        before = Number(decoded.slice(1));
+      }
+      const clauses: string[] = [];
+      const params: unknown[] = [];
+      if (options.status) { clauses.push('status = ?'); params.push(options.status); }
+      if (before !== null) { clauses.push('seq < ?'); params.push(before); }
+      const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+      const rows = this.db
+        .prepare(`SELECT * FROM jobs ${where} ORDER BY seq DESC LIMIT ?`)
+        .all(...params, options.limit + 1) as JobRow[];
+      const page = rows.slice(0, options.limit);
+      const last = page[page.length - 1];
+      const nextCursor = rows.length > options.limit && last ? Buffer.from(`s${last.seq}`, 'utf8').toString('base64url') : null;
+      return { jobs: page.map((r) => this.toRecord(r)), nextCursor };
+    });
+  }
+
+  async logs(id: string, tail: number): Promise<string[] | null> {
+    return this.guard(() => {
+      const row = this.statements.byId!.get(id) as JobRow | undefined;
+      if (!row) return null;
+      const limit = tail > 0 ? Math.min(tail, MAX_LOG_LINES) : MAX_LOG_LINES;
+      return (this.statements.tailLogs!.all(row.seq, limit) as { line: string }[]).map((r) => r.line);
+    });
+  }
+
+  async appendLog(id: string, message: string): Promise<void> {
+    this.guard(() => this.appendLogSync(id, message));
+  }
+
+  async cancel(id: string): Promise<CancelResult> {
+    return this.guard(() => {
+      const run = this.db.transaction((): CancelResult => {
+        const row = this.statements.cancel!.get({ id, now: new Date().toISOString() }) as JobRow | undefined;
+        if (row) {
+          this.appendLogSync(id, 'Job cancellation requested');
+          return { outcome: 'canceled', job: this.toRecord(row) };
+        }
+        const existing = this.statements.byId!.get(id) as JobRow | undefined;
+        return existing ? { outcome: 'terminal', job: this.toRecord(existing) } : { outcome: 'not_found' };
+      });
+      const result = run.immediate();
+      if (result.outcome === 'canceled') this.events.emit('cancel', id);
+      return result;
+    });
+  }
+
+  async stats(): Promise<QueueStats> {
+    return this.guard(() => {
+      const counts: Record<string, number> = {};
+      for (const row of this.statements.counts!.all() as { status: string; n: number }[]) counts[row.status] = row.n;
+      const avg = (this.statements.avgDuration!.get() as { s: number | null }).s ?? 0;
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      return {
+        queued: counts.queued ?? 0,
+        active: (counts.started ?? 0) + (counts.progress ?? 0),
+        finished: counts.finished ?? 0,
+        failed: counts.failed ?? 0,
+        canceled: counts.canceled ?? 0,
+        total,
+        averageProcessingSeconds: Math.round(avg * 1000) / 1000,
+      };
+    });
+  }
+
+  async liveWorkers(): Promise<number> {
+    return this.guard(() => {
+      const since = Date.now() - this.workerTtlMs();
+      return (this.statements.workersLive!.get(since) as { n: number }).n;
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.guard(() => this.statements.ping!.get());
+  }
+
+  consume(options: ConsumeOptions): Consumer {
+    if (this.closed) throw new StoreUnavailableError('Job store is closed');
+    const consumer = new SqliteConsumer(this, options, this.consumerDefaults);
+    this.consumers.add(consumer);
+    consumer.onClosed(() => this.consumers.delete(consumer));
+    return consumer;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.consumers].map((c) => c.close(0)));
+    this.closed = true;
+    this.db.close();
+  }
+
+  // ---- consumer side (used by SqliteConsumer only) -----------------------------------------------
+
+  /** @internal */
+  claimNext(owner: string, leaseMs: number): Lease | null {
+    return this.guard(() => {
+      const token = randomUUID();
+      const now = Date.now();
+      const row = this.statements.claim!.get({
+        now: new Date(now).toISOString(), owner, token, expires: now + leaseMs,
+      }) as JobRow | undefined;
+      if (!row) return null;
+      return { job: this.toRecord(row), token };
+    });
+  }
+
+  /** @internal Renews the lease; otherwise tells why it could not. */
+  renewLease(lease: Lease, leaseMs: number): 'ok' | 'canceled' | 'lost' {
+    return this.guard(() => {
+      const changes = this.statements.renew!.run({ id: lease.job.id, token: lease.token, expires: Date.now() + leaseMs }).changes;
+      return changes > 0 ? 'ok' : this.whyNotHeld(lease);
+    });
+  }
+
+  /** @internal */
+  whyNotHeld(lease: Lease): 'ok' | 'canceled' | 'lost' {
+    const row = this.statements.leaseState!.get(lease.job.id) as { status: JobStatus; lease_token: string | null } | undefined;
+    if (row?.status === 'canceled') return 'canceled';
+    if (row && row.lease_token === lease.token && ACTIVE.includes(row.status)) return 'ok';
+    return 'lost';
+  }
+
+  /** @internal */
+  writeProgress(lease: Lease, progress: number, stage: JobStage | undefined, message: string | undefined): boolean {
+    return this.guard(() => {
+      const run = this.db.transaction(() => {
+        const p = Math.max(0, Math.min(100, Math.floor(progress)));
+        const changed = this.statements.progress!.run({ id: lease.job.id, token: lease.token, progress: p, stage: stage ?? null }).changes > 0;
+        if (changed && message) this.appendLogSync(lease.job.id, message);
+        return changed;
+      });
+      return run.immediate();
+    });
+  }
+
+  /** @internal */
+  writeCost(lease: Lease, usd: number | null): boolean {
+    return this.guard(() => this.statements.cost!.run({ id: lease.job.id, token: lease.token, cost: usd }).changes > 0);
+  }
+
+  /** @internal Records success once; false when the job was canceled or the lease lost meanwhile. */
+  finish(lease: Lease, outcome: { artifactUri: string; artifactKey: string; gcsUri: string | null }, message: string): boolean {
+    return this.guard(() => {
+      const run = this.db.transaction(() => {
+        const changed = this.statements.finish!.run({
+          id: lease.job.id, token: lease.token, now: new Date().toISOString(),
+          artifact_uri: outcome.artifactUri, artifact_key: outcome.artifactKey, gcs_uri: outcome.gcsUri,
+        }).changes > 0;
+        if (changed) this.appendLogSync(lease.job.id, message);
+        return changed;
+      });
+      return run.immediate();
+    });
+  }
+
+  /** @internal */
+  failJob(lease: Lease, error: string): boolean {
+    return this.guard(() => {
+      const run = this.db.transaction(() => {
+        const changed = this.statements.fail!.run({ id: lease.job.id, token: lease.token, now: new Date().toISOString(), error }).changes > 0;
+        if (changed) this.appendLogSync(lease.job.id, `Job failed: ${error}`);
+        return changed;
+      });
+      return run.immediate();
+    });
+  }
+
+  /** @internal Hands a job back to the queue (shutdown); the attempt is refunded when asked. */
+  requeue(lease: Lease, message: string, refundAttempt: boolean): boolean {
+    const changed = this.guard(() => {
+      const run = this.db.transaction(() => {
+        const ok = this.statements.requeue!.run({ id: lease.job.id, token: lease.token, refund: refundAttempt ? 1 : 0 }).changes > 0;
+        if (ok) this.appendLogSync(lease.job.id, message);
+        return ok;
+      });
+      return run.immediate();
+    });
+    if (changed) this.events.emit('enqueued');
+    return changed;
+  }
+
+  /** @internal Jobs whose worker stopped renewing: retried while attempts remain, else failed with a reason. */
+  recoverExpired(maxAttempts: number): { requeued: number; failed: number } {
+    return this.guard(() => {
+      const rows = this.statements.expired!.all(Date.now()) as JobRow[];
+      let requeued = 0;
+      let failed = 0;
+      for (const row of rows) {
+        const lease: Lease = { job: this.toRecord(row), token: row.lease_token ?? '' };
+        if (row.attempts >= maxAttempts) {
+          const reason = `Job interrupted ${row.attempts} time(s): its worker stopped (crash or restart) and the attempt limit of ${maxAttempts} is reached`;
+          if (this.failJob(lease, reason)) failed += 1;
+        } else if (this.requeue(lease, `Worker lost while running the job (attempt ${row.attempts} of ${maxAttempts}); retrying`, false)) {
+          requeued += 1;
+        }
+      }
+      return { requeued, failed };
+    });
+  }
+
+  /** @internal */
+  workerHeartbeat(workerId: string): void {
+    this.guard(() => {
+      const now = Date.now();
+      this.statements.workerBeat!.run(workerId, now);
+      this.statements.workersPrune!.run(now - 10 * this.workerTtlMs());
+    });
+  }
+
+  /** @internal */
+  workerGone(workerId: string): void {
+    if (this.closed) return;
+    this.guard(() => this.statements.workerGone!.run(workerId));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  private workerTtlMs(): number {
+    return Math.max(3 * (this.consumerDefaults.heartbeatMs ?? 5000), 3000);
+  }
+
+  private appendLogSync(id: string, message: string, at: Date = new Date()): void {
+    const row = this.statements.appendLog!.get(id) as { seq: number; log_seq: number } | undefined;
+    if (!row) return;
+    this.statements.insertLog!.run(row.seq, row.log_seq, formatLogLine(message, at));
+    if (row.log_seq > MAX_LOG_LINES) this.statements.trimLogs!.run(row.seq, row.log_seq - MAX_LOG_LINES);
+  }
+
+  private toRecord(row: JobRow): JobRecord {
+    let queuePosition: number | null = null;
+    if (row.status === 'queued') queuePosition = (this.statements.position!.get(row.seq) as { n: number }).n;
+    return {
+      id: row.id,
+      status: row.status,
+      stage: row.stage,
+      progress: row.progress,
+      prompt: row.prompt,
+      request: JSON.parse(row.request) as JobRequest,
+      created_at: row.created_at,
+      started_at: row.started_at,
+      finished_at: row.finished_at,
+      gcs_uri: row.gcs_uri,
+      artifact_uri: row.artifact_uri,
+      artifact_key: row.artifact_key,
+      error: row.error,
+      estimated_cost_usd: row.estimated_cost_usd,
+      attempts: row.attempts,
+      queue_position: queuePosition,
+    };
+  }
+
+  /** Maps SQLite's "cannot reach the database" failures to StoreUnavailableError (503). */
+  private guard<T>(fn: () => T): T {
+    if (this.closed) throw new StoreUnavailableError('Job store is closed');
+    try {
+      return fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (TRANSIENT_CODES.has(code) || [...TRANSIENT_CODES].some((c) => code.startsWith(`${c}_`))) {
+        throw new StoreUnavailableError('Job store unavailable', { cause: err });
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+// Table layout of the embedded job store. `seq` orders jobs (FIFO claims, newest-first listing,
+// cursors); leases live on the job row so that a claim, a renewal and a completion are each one
+// conditional UPDATE, which SQLite serialises across threads and processes.
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  progress INTEGER NOT NULL DEFAULT 0,
+  prompt TEXT NOT NULL,
+  request TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT,
+  gcs_uri TEXT,
+  artifact_uri TEXT,
+  artifact_key TEXT,
+  error TEXT,
+  estimated_cost_usd REAL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT,
+  lease_token TEXT,
+  lease_expires_at INTEGER,
+  idempotency_key TEXT UNIQUE,
+  request_hash TEXT,
+  log_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_status_seq ON jobs(status, seq);
+CREATE INDEX IF NOT EXISTS jobs_lease ON jobs(status, lease_expires_at);
+CREATE TABLE IF NOT EXISTS job_logs (
+  job_seq INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  line TEXT NOT NULL,
+  PRIMARY KEY (job_seq, n)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS workers (
+  id TEXT PRIMARY KEY,
+  heartbeat_at INTEGER NOT NULL
+);
+`;

@@ -1,0 +1,346 @@
+// The JobStore/Queue conformance suite. Every adapter runs it unchanged: the harness only supplies a
+// raw config naming a fresh, empty backend (a new SQLite file, a new Redis key prefix, ...), and the
+// queue is opened through openJobQueue like production does. Crashes are real: a child process claims
+// a job and is killed with SIGKILL.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.js';
+import { openJobQueue } from '../../src/jobs/open-job-queue.js';
+import type { Consumer, JobContext, JobOutcome, JobQueue } from '../../src/jobs/job-queue.js';
+import { InvalidCursorError } from '../../src/errors/invalid-cursor-error.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+export interface JobQueueHarness {
+  /** Raw config for a fresh, empty backend. Must set worker.lease_seconds ≤ 1 and worker.max_attempts = 2. */
+  freshConfig(): Promise<Record<string, unknown>>;
+  cleanup?(): Promise<void>;
+}
+
+const HANGING_WORKER = fileURLToPath(new URL('./hanging-worker.mjs', import.meta.url));
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+function outcomeFor(ctx: JobContext): JobOutcome {
+  return { artifactUri: `file:///artifacts/${ctx.job.id}.mp4`, artifactKey: `k/${ctx.job.id}`, gcsUri: null };
+}
+
+function deferred<T = void>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => { resolve = r; });
+  return { promise, resolve };
+}
+
+export function describeJobQueueConformance(name: string, harness: JobQueueHarness): void {
+  describe(`JobQueue conformance: ${name}`, () => {
+    const opened: JobQueue[] = [];
+    const consumers: Consumer[] = [];
+    const children: ChildProcess[] = [];
+
+    const open = async (raw?: Record<string, unknown>) => {
+      const config = configSchema.parse(raw ?? (await harness.freshConfig()));
+      const queue = openJobQueue(config);
+      opened.push(queue);
+      return { queue, raw: raw ?? {}, config };
+    };
+    const openFresh = async () => {
+      const raw = await harness.freshConfig();
+      const { queue } = await open(raw);
+      return { queue, raw };
+    };
+    const consume = (queue: JobQueue, handler: (ctx: JobContext) => Promise<JobOutcome>, concurrency = 1) => {
+      const consumer = queue.consume({ concurrency, handler });
+      consumers.push(consumer);
+      return consumer;
+    };
+    /** A worker in another process that claims one job and then hangs until killed. */
+    const crashingWorker = async (raw: Record<string, unknown>) => {
+      const child = spawn(process.execPath, [HANGING_WORKER, JSON.stringify(raw)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      children.push(child);
+      let buffer = '';
+      const claimed = new Promise<string>((resolve, reject) => {
+        child.stdout!.on('data', (chunk: Buffer) => {
+          buffer += chunk.toString();
+          const match = /claimed ([0-9a-f-]{36})/.exec(buffer);
+          if (match) resolve(match[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`hanging worker exited early (${code})`)));
+      });
+      const jobId = await claimed;
+      return {
+        jobId,
+        kill: async () => {
+          child.kill('SIGKILL');
+          if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+        },
+      };
+    };
+
+    afterEach(async () => {
+      for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await Promise.all(consumers.splice(0).map((c) => c.close(0)));
+      await Promise.all(opened.splice(0).map((q) => q.close()));
+      await harness.cleanup?.();
+    });
+
+    it('submits a queued job with every field present', async () => {
+      const { queue } = await openFresh();
+      const { outcome, job } = await queue.submit({ prompt: 'a red fox' });
+      expect(outcome).toBe('created');
+      expect(job).toMatchObject({ status: 'queued', stage: 'queued', progress: 0, prompt: 'a red fox', started_at: null, finished_at: null, gcs_uri: null, artifact_uri: null, error: null, queue_position: 1 });
+      expect(job.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(job.created_at).toMatch(ISO);
+      const second = await queue.submit({ prompt: 'second' });
+      expect(second.job.queue_position).toBe(2);
+      expect(await queue.get(job.id)).toMatchObject({ id: job.id, status: 'queued', queue_position: 1 });
+      expect(await queue.get('00000000-0000-4000-8000-000000000000')).toBeNull();
+    });
+
+    it('lists newest first with a cursor that visits every job once, and filters by status', async () => {
+      const { queue } = await openFresh();
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i += 1) ids.push((await queue.submit({ prompt: `job ${i}` })).job.id);
+      await queue.cancel(ids[2]!);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await queue.list({ limit: 3, cursor });
+        expect(page.jobs.length).toBeLessThanOrEqual(3);
+        seen.push(...page.jobs.map((j) => j.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual([...ids].reverse());
+      const canceled = await queue.list({ limit: 10, status: 'canceled' });
+      expect(canceled.jobs.map((j) => j.id)).toEqual([ids[2]]);
+      await expect(queue.list({ limit: 3, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidCursorError);
+    });
+
+    it('replays an idempotent submission and refuses a reused key with another body', async () => {
+      const { queue } = await openFresh();
+      const first = await queue.submit({ prompt: 'same' }, { idempotencyKey: 'key-1' });
+      const again = await queue.submit({ prompt: 'same' }, { idempotencyKey: 'key-1' });
+      expect(again.outcome).toBe('replayed');
+      expect(again.job.id).toBe(first.job.id);
+      const other = await queue.submit({ prompt: 'different' }, { idempotencyKey: 'key-1' });
+      expect(other.outcome).toBe('key_mismatch');
+      const plain1 = await queue.submit({ prompt: 'same' });
+      const plain2 = await queue.submit({ prompt: 'same' });
+      expect(plain1.job.id).not.toBe(plain2.job.id);
+      expect((await queue.stats()).total).toBe(3);
+    });
+
+    it('keeps the newest 1000 log lines in "[ISO] message" form and serves tails', async () => {
+      const { queue } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'logs' });
+      for (let i = 0; i < 1005; i += 1) await queue.appendLog(job.id, `line ${i}`);
+      const all = (await queue.logs(job.id, 0))!;
+      expect(all).toHaveLength(1000);
+      expect(all[999]).toMatch(/^\[\d{4}-\d{2}-\d{2}T[^\]]+Z\] line 1004$/);
+      expect(all[0]).toMatch(/\] line 5$/);
+      expect(await queue.logs(job.id, 2)).toEqual(all.slice(-2));
+      expect(await queue.logs(job.id, 5000)).toEqual(all);
+      expect(await queue.logs('00000000-0000-4000-8000-000000000000', 10)).toBeNull();
+    });
+
+    it('runs a job: started, monotonic progress, finished once with its artifact', async () => {
+      const { queue } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'run me' });
+      const done = deferred();
+      const observed: number[] = [];
+      consume(queue, async (ctx) => {
+        const current = await queue.get(ctx.job.id);
+        expect(current?.status).toBe('started');
+        expect(ctx.attempt).toBe(1);
+        await ctx.progress(30, 'keyframes', 'thirty');
+        await ctx.progress(20, 'keyframes');
+        observed.push((await queue.get(ctx.job.id))!.progress);
+        await ctx.progress(60, 'segments');
+        await ctx.log('custom line');
+        done.resolve();
+        return outcomeFor(ctx);
+      });
+      await done.promise;
+      const finished = await waitFor(async () => {
+        const j = await queue.get(job.id);
+        return j?.status === 'finished' ? j : null;
+      });
+      expect(observed).toEqual([30]);
+      expect(finished).toMatchObject({ status: 'finished', progress: 100, stage: 'done', artifact_uri: `file:///artifacts/${job.id}.mp4`, error: null });
+      expect(finished.started_at! >= finished.created_at).toBe(true);
+      expect(finished.finished_at! >= finished.started_at!).toBe(true);
+      const lines = (await queue.logs(job.id, 0))!.join('\n');
+      expect(lines).toContain('thirty');
+      expect(lines).toContain('custom line');
+      expect(lines).toContain('Video generation completed');
+      expect((await queue.cancel(job.id)).outcome).toBe('terminal');
+      const stats = await queue.stats();
+      expect(stats).toMatchObject({ finished: 1, queued: 0, active: 0, total: 1 });
+    });
+
+    it('fails a job whose handler throws, with the reason, and does not retry it', async () => {
+      const { queue } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'boom' });
+      let calls = 0;
+      consume(queue, async () => {
+        calls += 1;
+        throw new Error('segment 2 could not be generated');
+      });
+      const failed = await waitFor(async () => {
+        const j = await queue.get(job.id);
+        return j?.status === 'failed' ? j : null;
+      });
+      expect(failed.error).toBe('segment 2 could not be generated');
+      expect(failed.finished_at).not.toBeNull();
+      expect((await queue.logs(job.id, 0))!.some((l) => l.includes('Job failed: segment 2 could not be generated'))).toBe(true);
+      expect(calls).toBe(1);
+    });
+
+    it('cancels a queued job so that no worker ever runs it', async () => {
+      const { queue } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'never' });
+      const result = await queue.cancel(job.id);
+      expect(result.outcome).toBe('canceled');
+      if (result.outcome !== 'canceled') return;
+      expect(result.job.status).toBe('canceled');
+      expect(result.job.finished_at).not.toBeNull();
+      expect((await queue.cancel(job.id)).outcome).toBe('terminal');
+      expect((await queue.cancel('00000000-0000-4000-8000-000000000000')).outcome).toBe('not_found');
+      const after = await queue.submit({ prompt: 'runs' });
+      const ran: string[] = [];
+      consume(queue, async (ctx) => { ran.push(ctx.job.id); return outcomeFor(ctx); });
+      await waitFor(async () => ((await queue.get(after.job.id))?.status === 'finished' ? true : null));
+      expect(ran).toEqual([after.job.id]);
+      expect((await queue.logs(job.id, 0))!.some((l) => l.endsWith('Job cancellation requested'))).toBe(true);
+    });
+
+    it('cancels a running job: the handler is aborted and late writes never overwrite canceled', async () => {
+      const { queue } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'long' });
+      const started = deferred();
+      const aborted = deferred();
+      consume(queue, async (ctx) => {
+        await ctx.progress(40, 'segments');
+        started.resolve();
+        ctx.signal.addEventListener('abort', () => aborted.resolve(), { once: true });
+        await aborted.promise;
+        await ctx.progress(90, 'uploading', 'late progress');
+        return outcomeFor(ctx); // a late success must not finish a canceled job
+      });
+      await started.promise;
+      expect((await queue.cancel(job.id)).outcome).toBe('canceled');
+      await aborted.promise;
+      await waitFor(async () => ((await queue.stats()).active === 0 ? true : null));
+      const after = await queue.get(job.id);
+      expect(after).toMatchObject({ status: 'canceled', progress: 40, artifact_uri: null });
+      expect((await queue.logs(job.id, 0))!.join('\n')).not.toContain('late progress');
+    });
+
+    it('delivers a cancel issued through another handle on the same backend', async () => {
+      const { queue, raw } = await openFresh();
+      const { queue: other } = await open(raw);
+      const { job } = await queue.submit({ prompt: 'cross' });
+      const started = deferred();
+      const aborted = deferred();
+      consume(queue, async (ctx) => {
+        started.resolve();
+        ctx.signal.addEventListener('abort', () => aborted.resolve(), { once: true });
+        await aborted.promise;
+        throw new Error('stopped');
+      });
+      await started.promise;
+      expect((await other.cancel(job.id)).outcome).toBe('canceled');
+      await aborted.promise;
+      expect((await queue.get(job.id))?.status).toBe('canceled');
+    });
+
+    it('runs at most `concurrency` jobs at once and each exactly once', async () => {
+      const { queue } = await openFresh();
+      const ids = await Promise.all([1, 2, 3, 4, 5].map(async (i) => (await queue.submit({ prompt: `c${i}` })).job.id));
+      let running = 0;
+      let peak = 0;
+      const runs = new Map<string, number>();
+      consume(queue, async (ctx) => {
+        running += 1;
+        peak = Math.max(peak, running);
+        runs.set(ctx.job.id, (runs.get(ctx.job.id) ?? 0) + 1);
+        await new Promise((r) => setImmediate(r));
+        running -= 1;
+        return outcomeFor(ctx);
+      }, 2);
+      await waitFor(async () => ((await queue.stats()).finished === 5 ? true : null));
+      expect(peak).toBeLessThanOrEqual(2);
+      expect([...runs.keys()].sort()).toEqual([...ids].sort());
+      expect([...runs.values()].every((n) => n === 1)).toBe(true);
+    });
+
+    it('reports live workers while a consumer runs', async () => {
+      const { queue } = await openFresh();
+      const consumer = consume(queue, async (ctx) => outcomeFor(ctx));
+      await waitFor(async () => ((await queue.liveWorkers()) >= 1 ? true : null));
+      await consumer.close(0);
+      await waitFor(async () => ((await queue.liveWorkers()) === 0 ? true : null));
+      await queue.ping();
+    });
+
+    it('hands a running job back to the queue when a consumer closes, and another finishes it', async () => {
+      const { queue } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'handover' });
+      const started = deferred();
+      const first = consume(queue, async (ctx) => {
+        started.resolve();
+        await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+        return outcomeFor(ctx);
+      });
+      await started.promise;
+      await first.close(10);
+      expect((await queue.get(job.id))?.status).toBe('queued');
+      consume(queue, async (ctx) => outcomeFor(ctx));
+      const finished = await waitFor(async () => {
+        const j = await queue.get(job.id);
+        return j?.status === 'finished' ? j : null;
+      });
+      expect(finished.attempts).toBe(1);
+    });
+
+    it('retries a job whose worker process was killed, and finishes it exactly once', async () => {
+      const raw = await harness.freshConfig();
+      const { queue } = await open(raw);
+      const { job } = await queue.submit({ prompt: 'crash once' });
+      const crash = await crashingWorker(raw);
+      expect(crash.jobId).toBe(job.id);
+      await crash.kill();
+      let runs = 0;
+      consume(queue, async (ctx) => {
+        runs += 1;
+        expect(ctx.attempt).toBe(2);
+        return outcomeFor(ctx);
+      });
+      const finished = await waitFor(async () => {
+        const j = await queue.get(job.id);
+        return j?.status === 'finished' ? j : null;
+      }, { timeoutMs: 20_000 });
+      expect(runs).toBe(1);
+      expect(finished.attempts).toBe(2);
+      expect((await queue.logs(job.id, 0))!.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
+    });
+
+    it('fails a job with a reason once its worker has died max_attempts times', async () => {
+      const raw = await harness.freshConfig();
+      const { queue } = await open(raw);
+      const { job } = await queue.submit({ prompt: 'poison' });
+      const first = await crashingWorker(raw);
+      await first.kill();
+      const second = await crashingWorker(raw); // picks the job up again once its lease expires
+      expect(second.jobId).toBe(job.id);
+      await second.kill();
+      let runs = 0;
+      consume(queue, async (ctx) => { runs += 1; return outcomeFor(ctx); });
+      const failed = await waitFor(async () => {
+        const j = await queue.get(job.id);
+        return j?.status === 'failed' ? j : null;
+      }, { timeoutMs: 20_000 });
+      expect(failed.error).toMatch(/attempt limit of 2/);
+      expect(runs).toBe(0);
+    });
+  });
+}

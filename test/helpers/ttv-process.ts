@@ -1,0 +1,41 @@
+// Runs the real `ttv` command (bin/ttv.js → dist/) as a child process and finds its URL in the log.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+export const TTV_BIN = fileURLToPath(new URL('../../bin/ttv.js', import.meta.url));
+
+export interface TtvProcess {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startTtv(args: string[], env: Record<string, string> = {}): Promise<TtvProcess> {
+  const child = spawn(process.execPath, [TTV_BIN, ...args], {
+    env: { ...process.env, TTV_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
+  child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = () => {
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`ttv exited (${code}) before listening:\n${output}`)));
+  });
+  return {
+    child,
+    url,
+    output: () => output,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await once(child, 'exit');
+    },
+  };
+}
