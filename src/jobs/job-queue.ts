@@ -43,6 +43,13 @@ export interface QueueStats {
   averageProcessingSeconds: number;
 }
 
+/** The queue's own view: jobs waiting for a worker, held by one, or scheduled for later (retry backoff). */
+export interface QueueDepth {
+  waiting: number;
+  active: number;
+  delayed: number;
+}
+
 /** Handed to the job handler for one attempt of one job. */
 export interface JobContext {
   readonly job: JobRecord;
@@ -91,6 +98,7 @@ export interface JobQueue {
   /** Authoritative: a queued or running job is canceled in the store at once; the worker is signalled. */
   cancel(id: string): Promise<CancelResult>;
   stats(): Promise<QueueStats>;
+  depth(): Promise<QueueDepth>;
   /** Workers that heartbeated recently, across processes. */
   liveWorkers(): Promise<number>;
   /** Throws when the backing store is unreachable. */

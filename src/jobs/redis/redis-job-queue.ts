@@ -9,7 +9,7 @@ import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { formatLogLine, MAX_LOG_LINES, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
 import { requestHash } from '../request-hash.js';
 import type {
-  CancelResult, ConsumeOptions, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
+  CancelResult, ConsumeOptions, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
 import * as scripts from './redis-scripts.js';
 import { RedisConsumer, type RedisConsumerSettings } from './redis-consumer.js';
@@ -183,7 +183,7 @@ export class RedisJobQueue implements JobQueue {
   }
 
   /** BullMQ's own view of the queue, for metrics: waiting, active, delayed. */
-  async queueDepth(): Promise<{ waiting: number; active: number; delayed: number }> {
+  async depth(): Promise<QueueDepth> {
     return this.guard(async () => {
       const counts = await this.bullQueue.getJobCounts('waiting', 'active', 'delayed');
       return { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0 };

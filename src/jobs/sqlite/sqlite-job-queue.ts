@@ -12,7 +12,7 @@ import { MAX_LOG_LINES, formatLogLine, type JobRecord, type JobRequest, type Job
 import { sourcesOf } from '../job-state.js';
 import { requestHash } from '../request-hash.js';
 import type {
-  CancelResult, ConsumeOptions, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
+  CancelResult, ConsumeOptions, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
 import { SCHEMA_SQL } from './sqlite-schema.js';
 import { SqliteConsumer, type SqliteConsumerSettings } from './sqlite-consumer.js';
@@ -234,6 +234,11 @@ export class SqliteJobQueue implements JobQueue {
         averageProcessingSeconds: Math.round(avg * 1000) / 1000,
       };
     });
+  }
+
+  async depth(): Promise<QueueDepth> {
+    const stats = await this.stats();
+    return { waiting: stats.queued, active: stats.active, delayed: 0 };
   }
 
   async liveWorkers(): Promise<number> {

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the system packages ttv needs when they are missing (Debian/Ubuntu apt).
+#   runtime: ffmpeg/ffprobe (the offline generator and the stitcher)
+#   test:    runtime + redis-server (queue tests)
+# Nothing is installed when everything is already present.
+set -euo pipefail
+profile="${1:-runtime}"
+need=()
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+if [ "$profile" = "test" ]; then
+  [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "ttv: installing system packages: ${need[*]}" >&2
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "ttv: apt-get not found; install these yourself: ${need[*]}" >&2
+  exit 1
+fi
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "ttv: need root (or sudo) to install: ${need[*]}" >&2; exit 1; }
+  sudo_cmd=(sudo)
+fi
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

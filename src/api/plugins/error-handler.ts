@@ -1,0 +1,97 @@
+// One error envelope for everything: our ApiErrors, Fastify's own 4xx, store/storage outages, and bugs.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../errors/api-error.js';
+import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
+import { StorageError } from '../../errors/storage-error.js';
+import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
+import { validationError } from '../errors/validation-error.js';
+import { serviceUnavailable, storageUnavailable } from '../errors/service-unavailable-error.js';
+
+export function toApiError(err: unknown, bodyLimit: number, contentType?: string): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof StoreUnavailableError) return serviceUnavailable('Job store is unavailable; try again shortly');
+  if (err instanceof StorageError) return storageUnavailable(`Artifact storage failed: ${err.message}`);
+  if (err instanceof InvalidCursorError) return validationError([{ field: 'cursor', message: 'is not a cursor this server issued' }]);
+  const fe = err as Partial<FastifyError>;
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, 'PayloadTooLarge', `Request body too large. Maximum size: ${bodyLimit} bytes`, { max_size: bodyLimit });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(415, 'UnsupportedMediaType', 'Content-Type must be application/json', {
+        ...(contentType ? { provided_type: contentType.split(';', 1)[0]!.trim().slice(0, 100) } : {}),
+        supported_types: ['application/json'],
+      });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return validationError([{ field: 'Content-Length', message: 'does not match the body' }]);
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_ASYNC_CONSTRAINT':
+      return new ApiError(400, 'ValidationError', 'Malformed request URL', { field: 'url' });
+    default:
+      break;
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new ApiError(fe.statusCode, fe.statusCode === 404 ? 'NotFound' : 'ValidationError', 'Bad request', null);
+  }
+  return new ApiError(500, 'InternalServerError', 'An internal server error occurred', null);
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return reply
+    .code(error.statusCode)
+    .type('application/json; charset=utf-8')
+    .send({
+      error: error.code,
+      message: error.message,
+      details: error.details,
+      timestamp: new Date().toISOString(),
+      request_id: request.id,
+      retryable: error.retryable,
+    });
+}
+
+export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((err, request, reply) => {
+    const apiError = toApiError(err, bodyLimit, request.headers['content-type']);
+    if (apiError.statusCode >= 500) request.log.error({ err }, 'request failed');
+    return sendError(request, reply, apiError);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = (request.url.split('?', 1)[0] ?? '').slice(0, 200);
+    return sendError(request, reply, new ApiError(404, 'NotFound', `No route for ${request.method} ${path}`));
+  });
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * Fastify answers 404 for a known path with the wrong method; the contract wants 405 + Allow.
+ * Collect routes as they are added, then fill the remaining methods of each path with a 405 route.
+ */
+export function collectRoutes(app: FastifyInstance): () => void {
+  const byUrl = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    if ((route.config as { methodNotAllowed?: boolean } | undefined)?.methodNotAllowed) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const set = byUrl.get(route.url) ?? new Set<string>();
+    for (const m of methods) set.add(m.toUpperCase());
+    byUrl.set(route.url, set);
+  });
+  return () => {
+    for (const [url, methods] of byUrl) {
+      if (url.includes('*')) continue;
+      const allowed = [...methods].filter((m) => m !== 'HEAD' || methods.has('GET'));
+      const allow = [...new Set(allowed)].join(', ');
+      const missing = METHODS.filter((m) => !methods.has(m));
+      if (missing.length === 0) continue;
+      app.route({
+        method: missing as unknown as string[],
+        url,
+        config: { methodNotAllowed: true },
+        schema: { hide: true },
+        handler: async (request, reply) =>
+          sendError(request, reply, new ApiError(405, 'MethodNotAllowed', `Method ${request.method} not allowed on this path`, { allow: allow.split(', ') }, false, { allow })),
+      });
+    }
+  };
+}

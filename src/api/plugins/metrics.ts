@@ -1,0 +1,117 @@
+// Prometheus metrics (prom-client) with the Python server's ttv_api_* names, plus its JSON summary.
+import client from 'prom-client';
+import type { FastifyInstance } from 'fastify';
+import type { JobQueue, QueueStats } from '../../jobs/job-queue.js';
+
+export interface ApiMetrics {
+  registry: client.Registry;
+  summary(): Promise<Record<string, unknown>>;
+}
+
+export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue; version: string }): ApiMetrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'ttv_' });
+  const startedAt = Date.now();
+  let totalRequests = 0;
+  let totalLatency = 0;
+  const statusCodes: Record<string, number> = {};
+  let lastStats: QueueStats | null = null;
+  const queueStats = async (): Promise<QueueStats | null> => {
+    try {
+      lastStats = await options.queue.stats();
+      return lastStats;
+    } catch {
+      return null;
+    }
+  };
+
+  new client.Gauge({ name: 'ttv_api_info', help: 'ttv build information', labelNames: ['version'], registers: [registry] }).set({ version: options.version }, 1);
+  new client.Gauge({
+    name: 'ttv_api_uptime_seconds', help: 'Seconds since the API process started', registers: [registry],
+    collect() { this.set((Date.now() - startedAt) / 1000); },
+  });
+  const requests = new client.Counter({
+    name: 'ttv_api_http_requests_total', help: 'HTTP requests by method, route and status code',
+    labelNames: ['method', 'route', 'code'], registers: [registry],
+  });
+  const duration = new client.Histogram({
+    name: 'ttv_api_request_duration_seconds', help: 'HTTP request latency in seconds',
+    labelNames: ['method', 'route'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 2.5, 5, 10], registers: [registry],
+  });
+  new client.Gauge({
+    name: 'ttv_api_queue_jobs', help: 'Jobs in the store by status', labelNames: ['status'], registers: [registry],
+    async collect() {
+      const stats = await queueStats();
+      if (!stats) return;
+      this.set({ status: 'queued' }, stats.queued);
+      this.set({ status: 'active' }, stats.active);
+      this.set({ status: 'finished' }, stats.finished);
+      this.set({ status: 'failed' }, stats.failed);
+      this.set({ status: 'canceled' }, stats.canceled);
+    },
+  });
+  new client.Gauge({
+    name: 'ttv_api_queue_depth_total', help: 'Jobs waiting or running', registers: [registry],
+    collect() { if (lastStats) this.set(lastStats.queued + lastStats.active); },
+  });
+  new client.Gauge({
+    name: 'ttv_queue_depth', help: 'Jobs in the queue backend by state (waiting, active, delayed)', labelNames: ['state'], registers: [registry],
+    async collect() {
+      try {
+        const depth = await options.queue.depth();
+        this.set({ state: 'waiting' }, depth.waiting);
+        this.set({ state: 'active' }, depth.active);
+        this.set({ state: 'delayed' }, depth.delayed);
+      } catch { /* store down: no sample */ }
+    },
+  });
+  new client.Gauge({
+    name: 'ttv_api_jobs_total', help: 'Jobs that reached finished or failed', registers: [registry],
+    collect() { if (lastStats) this.set(lastStats.finished + lastStats.failed); },
+  });
+  new client.Gauge({
+    name: 'ttv_workers', help: 'Workers that heartbeated recently (all processes)', registers: [registry],
+    async collect() { try { this.set(await options.queue.liveWorkers()); } catch { /* store down: keep last value */ } },
+  });
+  new client.Gauge({
+    name: 'ttv_api_health_status', help: '1 when the component answers, else 0', labelNames: ['component'], registers: [registry],
+    async collect() {
+      this.set({ component: 'api' }, 1);
+      try { await options.queue.ping(); this.set({ component: 'job_store' }, 1); } catch { this.set({ component: 'job_store' }, 0); }
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    totalRequests += 1;
+    totalLatency += seconds;
+    const code = String(reply.statusCode);
+    statusCodes[code] = (statusCodes[code] ?? 0) + 1;
+    requests.inc({ method: request.method, route, code });
+    duration.observe({ method: request.method, route }, seconds);
+  });
+
+  return {
+    registry,
+    async summary() {
+      const stats = await queueStats();
+      const uptime = Math.floor((Date.now() - startedAt) / 1000);
+      const processed = stats ? stats.finished + stats.failed : 0;
+      return {
+        active_jobs: stats?.active ?? 0,
+        queued_jobs: stats?.queued ?? 0,
+        total_jobs_processed: processed,
+        average_processing_time: stats?.averageProcessingSeconds ?? 0,
+        uptime_seconds: uptime,
+        total_requests: totalRequests,
+        average_request_latency: totalRequests ? Math.round((totalLatency / totalRequests) * 1000) / 1000 : 0,
+        requests_per_second: uptime > 0 ? Math.round((totalRequests / uptime) * 100) / 100 : 0,
+        jobs_per_hour: uptime > 0 ? Math.round((processed / (uptime / 3600)) * 100) / 100 : 0,
+        queue_depth: stats ? stats.queued + stats.active : 0,
+        status_code_distribution: { ...statusCodes },
+        store_available: stats !== null,
+      };
+    },
+  };
+}

@@ -1,0 +1,83 @@
+// GET /v1/jobs/:id/artifact (a freshly signed URL) and, for the local store, the signed download
+// route /files/* that those URLs point at (Range support comes from @fastify/static's send).
+import type { FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import type { JobQueue } from '../../jobs/job-queue.js';
+import type { ArtifactStore } from '../../storage/types.js';
+import { LocalArtifactStore } from '../../storage/local/local-artifact-store.js';
+import { StorageError } from '../../errors/storage-error.js';
+import { ApiError } from '../errors/api-error.js';
+import { jobNotFound } from '../errors/job-not-found-error.js';
+import { storageUnavailable } from '../errors/service-unavailable-error.js';
+import { artifactQuerySchema, artifactResponseSchema, errorResponseSchema, jsonSchema, parseRequestPart } from '../schemas.js';
+
+export interface ArtifactRoutesOptions {
+  queue: JobQueue;
+  store: ArtifactStore;
+  defaultExpiresIn: number;
+  publicUrl: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function artifactRoutes(app: FastifyInstance, options: ArtifactRoutesOptions): Promise<void> {
+  const { queue, store } = options;
+
+  app.get('/v1/jobs/:id/artifact', {
+    schema: {
+      summary: 'A signed download URL for a finished job (redirect=true answers 302)',
+      tags: ['jobs'],
+      params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] },
+      querystring: jsonSchema(artifactQuerySchema, 'input'),
+      response: {
+        200: jsonSchema(artifactResponseSchema),
+        ...Object.fromEntries([400, 401, 404, 503].map((c) => [c, jsonSchema(errorResponseSchema)])),
+      },
+    },
+  }, async (request, reply) => {
+    const query = parseRequestPart(artifactQuerySchema, request.query, 'query');
+    const id = (request.params as { id: string }).id;
+    if (!UUID.test(id)) throw jobNotFound(id);
+    const job = await queue.get(id.toLowerCase());
+    if (!job) throw jobNotFound(id);
+    if (job.status !== 'finished') {
+      throw new ApiError(404, 'ArtifactNotReady', `Artifact for job ${job.id} not ready (status: ${job.status})`,
+        { job_id: job.id, current_status: job.status }, job.status !== 'failed' && job.status !== 'canceled');
+    }
+    if (!job.artifact_key || !job.artifact_uri) {
+      throw new ApiError(404, 'ArtifactNotReady', `Job ${job.id} finished but no artifact available`, { job_id: job.id, current_status: job.status });
+    }
+    const expiresIn = query.expires_in ?? options.defaultExpiresIn;
+    let signed;
+    try {
+      signed = await store.sign(job.artifact_key, {
+        expiresInSeconds: expiresIn,
+        requestOrigin: options.publicUrl ?? `${request.protocol}://${request.host}`,
+      });
+    } catch (err) {
+      request.log.error({ err }, 'signing the artifact URL failed');
+      throw storageUnavailable(err instanceof StorageError ? 'Failed to generate download URL' : 'Artifact storage is unavailable');
+    }
+    if (query.redirect === 'true') return reply.redirect(signed.url, 302);
+    return { gcs_uri: job.gcs_uri, artifact_uri: job.artifact_uri, url: signed.url, expires_in: signed.expiresIn };
+  });
+
+  if (store instanceof LocalArtifactStore) {
+    await app.register(fastifyStatic, { root: store.rootDir, serve: false, acceptRanges: true, etag: true, lastModified: true });
+    app.get('/files/*', { schema: { hide: true } }, async (request, reply) => {
+      const [path, search = ''] = request.url.split('?', 2) as [string, string?];
+      const verdict = store.verify(decodeURIComponent(path), new URLSearchParams(search), new Date());
+      if (verdict !== 'ok') {
+        throw new ApiError(403, 'Forbidden', verdict === 'expired' ? 'Download link has expired' : 'Download link is invalid');
+      }
+      const key = decodeURIComponent(path.slice('/files/'.length));
+      try {
+        store.resolveFile(key); // refuses keys that could leave the artifact root
+      } catch {
+        throw new ApiError(403, 'Forbidden', 'Download link is invalid');
+      }
+      reply.header('cache-control', 'private, max-age=60');
+      return reply.sendFile(key, store.rootDir);
+    });
+  }
+}

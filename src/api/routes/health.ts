@@ -1,0 +1,62 @@
+// Liveness, readiness, metrics and the service description.
+import type { FastifyInstance } from 'fastify';
+import type { JobQueue } from '../../jobs/job-queue.js';
+import type { ArtifactStore } from '../../storage/types.js';
+import type { ApiMetrics } from '../plugins/metrics.js';
+
+export interface HealthRoutesOptions {
+  queue: JobQueue;
+  store: ArtifactStore;
+  metrics: ApiMetrics;
+  version: string;
+}
+
+type Health = 'healthy' | 'unhealthy';
+
+async function check(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<Health> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([fn(), new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), timeoutMs); })]);
+    return 'healthy';
+  } catch {
+    return 'unhealthy';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOptions): Promise<void> {
+  const { queue, store, metrics, version } = options;
+
+  app.get('/healthz', { schema: { summary: 'Liveness', tags: ['health'] } }, async () => ({
+    status: 'healthy', timestamp: new Date().toISOString(), version, components: { api: 'healthy' },
+  }));
+
+  app.get('/readyz', { schema: { summary: 'Readiness of the job store, queue, artifact store and workers', tags: ['health'] } }, async (_request, reply) => {
+    let liveWorkers = 0;
+    const [jobStore, queueHealth, artifactStore, workers] = await Promise.all([
+      check(() => queue.ping()),
+      check(() => queue.stats()),
+      check(() => store.ping()),
+      check(async () => {
+        liveWorkers = await queue.liveWorkers();
+        if (liveWorkers < 1) throw new Error('no live workers');
+      }),
+    ]);
+    const components = { api: 'healthy' as Health, job_store: jobStore, queue: queueHealth, artifact_store: artifactStore, workers };
+    const ready = Object.values(components).every((c) => c === 'healthy');
+    return reply.code(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), components, live_workers: liveWorkers,
+    });
+  });
+
+  const prometheus = async (_request: unknown, reply: import('fastify').FastifyReply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+
+  app.get('/metrics', { schema: { summary: 'Prometheus text; JSON summary with Accept: application/json', tags: ['health'] } }, async (request, reply) => {
+    const accept = request.headers.accept ?? '';
+    if (accept.includes('application/json')) return metrics.summary();
+    return prometheus(request, reply);
+  });
+  app.get('/metrics/prometheus', { schema: { summary: 'Prometheus text', tags: ['health'] } }, prometheus);
+}

@@ -1,0 +1,136 @@
+// /v1/jobs: submit, list, read, cancel, logs.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { JobQueue } from '../../jobs/job-queue.js';
+import { toJobView } from '../../jobs/job.js';
+import { ApiError } from '../errors/api-error.js';
+import { jobNotFound } from '../errors/job-not-found-error.js';
+import { validationError } from '../errors/validation-error.js';
+import {
+  cancelResponseSchema, createJobBodySchema, errorResponseSchema, jobListSchema, jobViewSchema, jsonSchema,
+  listJobsQuerySchema, logsQuerySchema, logsResponseSchema, parseRequestPart,
+} from '../schemas.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+const idParams = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] };
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, jsonSchema(errorResponseSchema)]));
+
+export interface JobRoutesOptions {
+  queue: JobQueue;
+  /** Estimated cost of a job before it runs (from the configured backend), or null. */
+  estimateCost?: () => number | null;
+}
+
+function requireJsonContentType(request: FastifyRequest): void {
+  const raw = request.headers['content-type'];
+  const type = typeof raw === 'string' ? raw.split(';', 1)[0]!.trim().toLowerCase() : '';
+  if (type !== 'application/json') {
+    throw new ApiError(415, 'UnsupportedMediaType', 'Content-Type must be application/json', {
+      ...(type ? { provided_type: type.slice(0, 100) } : {}),
+      supported_types: ['application/json'],
+    });
+  }
+}
+
+function jobId(request: FastifyRequest): string {
+  const id = (request.params as { id: string }).id;
+  if (!UUID.test(id)) throw jobNotFound(id);
+  return id.toLowerCase();
+}
+
+export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions): Promise<void> {
+  const { queue } = options;
+
+  app.post('/v1/jobs', {
+    schema: {
+      summary: 'Submit a prompt; the job is queued',
+      tags: ['jobs'],
+      body: jsonSchema(createJobBodySchema, 'input'),
+      headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 255 } } },
+      response: { 202: jsonSchema(jobViewSchema), ...errors(400, 401, 413, 415, 422, 503) },
+    },
+  }, async (request, reply) => {
+    requireJsonContentType(request);
+    const body = parseRequestPart(createJobBodySchema, request.body, 'body');
+    const rawKey = request.headers['idempotency-key'];
+    let idempotencyKey: string | undefined;
+    if (rawKey !== undefined) {
+      if (typeof rawKey !== 'string' || !IDEMPOTENCY_KEY.test(rawKey)) {
+        throw validationError([{ field: 'Idempotency-Key', message: 'must be 1..255 printable ASCII characters' }]);
+      }
+      idempotencyKey = rawKey;
+    }
+    const result = await queue.submit({ prompt: body.prompt }, { idempotencyKey, estimatedCostUsd: options.estimateCost?.() ?? null });
+    if (result.outcome === 'key_mismatch') {
+      throw new ApiError(422, 'IdempotencyKeyMismatch', 'Idempotency-Key was already used with a different request body', { job_id: result.job.id });
+    }
+    if (result.outcome === 'replayed') reply.header('idempotent-replayed', 'true');
+    reply.header('location', `/v1/jobs/${result.job.id}`);
+    return reply.code(202).send(toJobView(result.job));
+  });
+
+  app.get('/v1/jobs', {
+    schema: {
+      summary: 'List jobs, newest first',
+      tags: ['jobs'],
+      querystring: jsonSchema(listJobsQuerySchema, 'input'),
+      response: { 200: jsonSchema(jobListSchema), ...errors(400, 401, 503) },
+    },
+  }, async (request) => {
+    const query = parseRequestPart(listJobsQuerySchema, request.query, 'query');
+    const page = await queue.list({ status: query.status, limit: query.limit ?? 20, cursor: query.cursor });
+    return { jobs: page.jobs.map(toJobView), next_cursor: page.nextCursor };
+  });
+
+  app.get('/v1/jobs/:id', {
+    schema: {
+      summary: 'Read one job',
+      tags: ['jobs'],
+      params: idParams,
+      response: { 200: jsonSchema(jobViewSchema), ...errors(401, 404, 503) },
+    },
+  }, async (request) => {
+    const id = jobId(request);
+    const job = await queue.get(id);
+    if (!job) throw jobNotFound(id);
+    return toJobView(job);
+  });
+
+  app.post('/v1/jobs/:id/cancel', {
+    schema: {
+      summary: 'Cancel a queued or running job',
+      tags: ['jobs'],
+      params: idParams,
+      response: { 200: jsonSchema(cancelResponseSchema), ...errors(400, 401, 404, 409, 503) },
+    },
+  }, async (request) => {
+    const body = request.body;
+    if (body !== undefined && body !== null && !(typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0)) {
+      throw validationError([{ field: 'body', message: 'must be empty or {}' }]);
+    }
+    const id = jobId(request);
+    const result = await queue.cancel(id);
+    if (result.outcome === 'not_found') throw jobNotFound(id);
+    if (result.outcome === 'terminal') {
+      throw new ApiError(409, 'Conflict', `Job ${id} is already in terminal status: ${result.job.status}`, { job_id: id, current_status: result.job.status });
+    }
+    return { ...toJobView(result.job), message: 'Job cancellation initiated successfully' };
+  });
+
+  app.get('/v1/jobs/:id/logs', {
+    schema: {
+      summary: 'Job log lines, oldest first',
+      tags: ['jobs'],
+      params: idParams,
+      querystring: jsonSchema(logsQuerySchema, 'input'),
+      response: { 200: jsonSchema(logsResponseSchema), ...errors(400, 401, 404, 503) },
+    },
+  }, async (request) => {
+    const query = parseRequestPart(logsQuerySchema, request.query, 'query');
+    const id = jobId(request);
+    const lines = await queue.logs(id, query.tail ?? 100);
+    if (lines === null) throw jobNotFound(id);
+    return { lines };
+  });
+}

@@ -1,0 +1,17 @@
+// GET /: the dashboard page, or the service description for JSON clients.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+
+const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
+
+export async function rootRoutes(app: FastifyInstance, options: { version: string }): Promise<void> {
+  const page = await readFile(`${WEB_DIR}index.html`, 'utf8').catch(() => '<!doctype html><title>ttv</title><p>ttv is running. See <a href="/docs">/docs</a>.</p>');
+  app.get('/', { schema: { summary: 'Dashboard page, or the service description with Accept: application/json', tags: ['meta'] } }, async (request, reply) => {
+    const accept = request.headers.accept ?? '';
+    if (accept.includes('application/json') && !accept.includes('text/html')) {
+      return { name: 'ttv', version: options.version, description: 'Text-to-video pipeline API', docs_url: '/docs' };
+    }
+    return reply.type('text/html; charset=utf-8').send(page);
+  });
+}

@@ -1,0 +1,115 @@
+// The `ttv` command.
+import { Command, CommanderError } from 'commander';
+import { stringify } from 'yaml';
+import { loadConfig } from '../config/load-config.js';
+import { ConfigError } from '../config/config-error.js';
+import { parsePortFlag, parsePositiveIntFlag, type CliOverrides } from '../config/cli-overrides.js';
+import { redactConfig } from '../config/redact.js';
+import { VERSION } from '../version.js';
+import { startService } from '../service.js';
+import { UnsafeBindError } from '../api/server.js';
+
+interface CommonFlags {
+  config?: string[];
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  concurrency?: number;
+  worker?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function overridesFrom(flags: CommonFlags): CliOverrides {
+  return {
+    host: flags.host,
+    port: flags.port,
+    dataDir: flags.dataDir,
+    concurrency: flags.concurrency,
+    noWorker: flags.worker === false ? true : undefined,
+  };
+}
+
+/** Runs until a signal stops the service; resolves with the exit code. */
+async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }): Promise<number> {
+  const { config, warnings } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
+  const service = await startService({ config, api: mode.api, worker: mode.worker && config.worker.enabled });
+  for (const warning of warnings) service.logger.warn(warning);
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        service.logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(130);
+      }
+      service.logger.info({ signal }, 'shutting down');
+      service.stop().then(() => resolve(0), (err) => {
+        service.logger.error({ err }, 'shutdown failed');
+        resolve(1);
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('ttv')
+    .description('Text-to-video pipeline service')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError();
+
+  const withCommon = (cmd: Command) =>
+    cmd
+      .option('-c, --config <file>', 'config file (YAML); repeat to layer files, later ones win', collect)
+      .option('--data-dir <dir>', 'where the job database, artifacts and scratch files live (default ./.ttv)');
+
+  withCommon(program.command('serve'))
+    .description('run the API with in-process workers (embedded default: SQLite, local storage, offline generator)')
+    .option('--host <host>', 'address to bind (default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default 8000; 0 picks a free one)', (v) => parsePortFlag(v, '--port'))
+    .option('--concurrency <n>', 'jobs run at once by the in-process worker', (v) => parsePositiveIntFlag(v, '--concurrency'))
+    .option('--no-worker', 'run the API only')
+    .action(async (flags: CommonFlags) => {
+      program.setOptionValue('exitCode', await serve(flags, { api: true, worker: flags.worker !== false }));
+    });
+
+  withCommon(program.command('worker'))
+    .description('run workers only')
+    .option('--concurrency <n>', 'jobs run at once', (v) => parsePositiveIntFlag(v, '--concurrency'))
+    .action(async (flags: CommonFlags) => {
+      program.setOptionValue('exitCode', await serve(flags, { api: false, worker: true }));
+    });
+
+  const configCmd = program.command('config').description('inspect configuration');
+  configCmd
+    .command('check')
+    .description('print the effective configuration (secrets redacted), or the errors')
+    .option('-c, --config <file>', 'config file (YAML); repeat to layer files', collect)
+    .action((flags: { config?: string[] }) => {
+      const { config, warnings, files } = loadConfig({ files: flags.config, env: process.env });
+      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+      process.stdout.write(`# effective configuration${files.length ? ` from ${files.join(', ')}` : ' (defaults)'}\n`);
+      process.stdout.write(stringify(redactConfig(config)));
+      program.setOptionValue('exitCode', 0);
+    });
+
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return (program.getOptionValue('exitCode') as number | undefined) ?? 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof ConfigError || err instanceof UnsafeBindError) {
+      process.stderr.write(`ttv: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,105 @@
+// Loads the effective configuration: YAML files (later override earlier), then environment
+// variables, then CLI flags, validated by the zod schema with messages that name the key.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { ZodError } from 'zod';
+import { ACCEPTED_LEGACY_KEYS, configSchema, type AppConfig } from './schema.js';
+import { ConfigError, type ConfigIssue } from './config-error.js';
+import { applyEnvOverrides } from './env-overrides.js';
+import { applyCliOverrides, type CliOverrides } from './cli-overrides.js';
+
+export interface LoadConfigOptions {
+  files?: string[];
+  env?: Record<string, string | undefined>;
+  cli?: CliOverrides;
+  cwd?: string;
+}
+
+export interface LoadedConfig {
+  config: AppConfig;
+  warnings: string[];
+  files: string[];
+}
+
+// Path-valued keys. A relative path in a file is relative to that file's directory; one from the
+// environment or a flag is relative to the working directory.
+const PATH_KEYS = ['data_dir', 'server.tls.cert_path', 'server.tls.key_path', 'gcs.credentials_path', 'storage.local.dir', 'initial_image', 'google_veo.credentials_path'];
+
+type Raw = Record<string, unknown>;
+
+function isObject(v: unknown): v is Raw {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+export function deepMerge(base: Raw, over: Raw): Raw {
+  const out: Raw = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? deepMerge(out[k] as Raw, v) : v;
+  return out;
+}
+
+function getPath(raw: Raw, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, part) => (isObject(node) ? node[part] : undefined), raw);
+}
+
+function setExisting(raw: Raw, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node: unknown = raw;
+  for (const part of parts.slice(0, -1)) node = isObject(node) ? node[part] : undefined;
+  if (isObject(node)) node[parts[parts.length - 1]!] = value;
+}
+
+function readYaml(file: string): Raw {
+  if (!existsSync(file)) throw new ConfigError([{ key: file, message: 'config file not found' }]);
+  const text = readFileSync(file, 'utf8');
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    const line = err.linePos?.[0]?.line;
+    throw new ConfigError([{ key: file, message: `invalid YAML${line ? ` at line ${line}` : ''}: ${err.message.split('\n')[0]}` }]);
+  }
+  const value = doc.toJS() as unknown;
+  if (value === null || value === undefined) return {};
+  if (!isObject(value)) throw new ConfigError([{ key: file, message: 'top level must be a mapping of keys' }]);
+  const base = dirname(resolve(file));
+  for (const path of PATH_KEYS) {
+    const v = getPath(value, path);
+    if (typeof v === 'string' && v !== '' && !isAbsolute(v)) setExisting(value, path, resolve(base, v));
+  }
+  return value;
+}
+
+/** Files named by the environment when no --config is given: TTV_CONFIG, else the Python names. */
+function filesFromEnv(env: Record<string, string | undefined>): string[] {
+  if (env.TTV_CONFIG) return env.TTV_CONFIG.split(/[,:]/).map((s) => s.trim()).filter(Boolean);
+  return [env.API_CONFIG_PATH, env.PIPELINE_CONFIG_PATH].filter((f): f is string => !!f && existsSync(f));
+}
+
+function zodIssues(error: ZodError): ConfigIssue[] {
+  return error.issues.map((issue) => {
+    const key = issue.path.length ? issue.path.join('.') : '(root)';
+    if (issue.code === 'unrecognized_keys') {
+      return { key: issue.keys.map((k) => (issue.path.length ? `${issue.path.join('.')}.${k}` : k)).join(', '), message: 'unknown key' };
+    }
+    return { key, message: issue.message };
+  });
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? {};
+  const files = (options.files && options.files.length > 0 ? options.files : filesFromEnv(env)).map((f) => resolve(options.cwd ?? process.cwd(), f));
+  let raw: Raw = {};
+  for (const file of files) raw = deepMerge(raw, readYaml(file));
+  applyEnvOverrides(raw, env);
+  if (options.cli) applyCliOverrides(raw, options.cli);
+
+  const known = new Set<string>([...Object.keys(configSchema.shape), ...ACCEPTED_LEGACY_KEYS]);
+  const warnings: string[] = [];
+  for (const key of Object.keys(raw)) {
+    if (!known.has(key)) warnings.push(`unknown key "${key}" ignored`);
+    else if ((ACCEPTED_LEGACY_KEYS as readonly string[]).includes(key)) warnings.push(`key "${key}" is accepted for compatibility but not used by ttv`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error));
+  return { config: parsed.data, warnings, files };
+}

@@ -1,0 +1,90 @@
+// The offline video backend: renders a real H.264 clip with ffmpeg whose look is derived from the
+// segment prompt (and starts from the given first frame for image-to-video). Needs no key or GPU.
+import { existsSync } from 'node:fs';
+import type { ProceduralConfig } from '../../config/schema.js';
+import type { Ffmpeg } from '../../media/ffmpeg.js';
+import { CanceledError } from '../../errors/canceled-error.js';
+import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import { visualSeed } from './visual-seed.js';
+
+const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+
+/** Text for ffmpeg's drawtext, escaped for the filter graph (quotes, colons, backslashes, percent). */
+export function drawtextEscape(text: string): string {
+  return text.replace(/[\\':%]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ').slice(0, 120);
+}
+
+function abortableDelay(ms: number, signal: AbortSignal, onTick?: (fraction: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new CanceledError());
+    const started = Date.now();
+    const tick = setInterval(() => onTick?.(Math.min(1, (Date.now() - started) / ms)), Math.max(50, ms / 10));
+    const timer = setTimeout(() => { cleanup(); resolve(); }, ms);
+    const onAbort = () => { cleanup(); reject(new CanceledError()); };
+    const cleanup = () => { clearTimeout(timer); clearInterval(tick); signal.removeEventListener('abort', onAbort); };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export class ProceduralVideoGenerator implements VideoGenerator {
+  readonly id = 'procedural';
+
+  constructor(private readonly ffmpeg: Ffmpeg, private readonly settings: ProceduralConfig) {}
+
+  capabilities(): GeneratorCapabilities {
+    return { minDurationSeconds: 0.5, maxDurationSeconds: 60, textToVideo: true, imageToVideo: true, firstLastFrame: true, maxPromptLength: 2000 };
+  }
+
+  validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
+    const caps = this.capabilities();
+    const problems: string[] = [];
+    if (!request.prompt.trim()) problems.push('prompt is empty');
+    if (request.prompt.length > caps.maxPromptLength) problems.push(`prompt is longer than ${caps.maxPromptLength} characters`);
+    if (request.durationSeconds < caps.minDurationSeconds || request.durationSeconds > caps.maxDurationSeconds) {
+      problems.push(`duration ${request.durationSeconds} s is outside ${caps.minDurationSeconds}..${caps.maxDurationSeconds} s`);
+    }
+    if (request.firstFrame && !existsSync(request.firstFrame)) problems.push('first frame image does not exist');
+    if (this.settings.text_overlay && !existsSync(FONT)) problems.push(`text_overlay needs the font ${FONT} (package fonts-dejavu-core)`);
+    return problems;
+  }
+
+  estimateCost(): number {
+    return 0;
+  }
+
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+    const { width, height, fps } = this.settings;
+    const frames = Math.max(1, Math.round(request.durationSeconds * fps));
+    if (this.settings.simulated_latency_seconds > 0) {
+      await abortableDelay(this.settings.simulated_latency_seconds * 1000, hooks.signal, (f) => hooks.onProgress?.(f * 0.5));
+    }
+    const look = visualSeed(`${request.segment}:${request.prompt}`);
+    const inputs = ['-f', 'lavfi', '-i', `gradients=s=${width}x${height}:r=${fps}:c0=${look.colorA}:c1=${look.colorB}:speed=${look.speed.toFixed(4)}:seed=${look.seed}`];
+    const filters: string[] = [];
+    let last = '[0:v]';
+    if (request.firstFrame) {
+      // Image-to-video: a slow zoom into the first frame, blended over the prompt's gradient.
+      inputs.push('-loop', '1', '-framerate', String(fps), '-i', request.firstFrame);
+      filters.push(`[1:v]scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height},setsar=1,zoompan=z='min(zoom+0.0015,1.25)':d=1:s=${width}x${height}:fps=${fps},format=yuv420p[img]`);
+      filters.push(`[0:v]format=yuv420p[grad];[img][grad]blend=all_mode=normal:all_opacity=0.25[mix]`);
+      last = '[mix]';
+    }
+    if (this.settings.text_overlay) {
+      filters.push(`${last}drawtext=fontfile=${FONT}:text='${drawtextEscape(request.prompt)}':fontcolor=white:fontsize=${Math.max(10, Math.round(height / 18))}:box=1:boxcolor=black@0.4:x=(w-tw)/2:y=h-th-${Math.round(height / 12)}[txt]`);
+      last = '[txt]';
+    }
+    const args = [...inputs];
+    if (filters.length) args.push('-filter_complex', filters.join(';'), '-map', last);
+    args.push('-frames:v', String(frames), '-r', String(fps), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-profile:v', 'high', '-an', '-progress', 'pipe:2', '-nostats', request.outputPath);
+    const base = this.settings.simulated_latency_seconds > 0 ? 0.5 : 0;
+    await this.ffmpeg.run(args, {
+      signal: hooks.signal,
+      onStderrLine: (line) => {
+        const m = /^frame=(\d+)/.exec(line);
+        if (m) hooks.onProgress?.(base + (1 - base) * Math.min(1, Number(m[1]) / frames));
+      },
+    });
+    hooks.onProgress?.(1);
+    return request.outputPath;
+  }
+}

@@ -1,0 +1,81 @@
+// One attempt of one job: scratch dir, effective config, pipeline, upload, cleanup on every outcome.
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AppConfig } from '../config/schema.js';
+import { applyJobOverrides } from '../config/job-overrides.js';
+import { redactText } from '../config/redact.js';
+import type { JobContext, JobHandler, JobOutcome } from '../jobs/job-queue.js';
+import type { Pipeline } from '../pipeline/types.js';
+import { MILESTONES } from '../pipeline/progress.js';
+import type { ArtifactStore } from '../storage/types.js';
+import { CanceledError, throwIfAborted } from '../errors/canceled-error.js';
+import { PipelineError } from '../errors/pipeline-error.js';
+import { StorageError } from '../errors/storage-error.js';
+import { ProcessError } from '../errors/process-error.js';
+
+export interface JobRunnerOptions {
+  config: AppConfig;
+  pipeline: Pipeline;
+  store: ArtifactStore;
+  /** Parent of the per-attempt scratch dirs. */
+  tmpRoot: string;
+  /** Known secret values, scrubbed from every error a client can read. */
+  secrets: string[];
+  onError?: (jobId: string, err: unknown) => void;
+}
+
+const STORE_LABEL: Record<ArtifactStore['kind'], string> = {
+  local: 'local storage',
+  gcs: 'Google Cloud Storage',
+  s3: 'S3',
+};
+
+/** Scratch dir of one attempt; the name lets a sweeper tell which job and attempt left it. */
+export function workDirName(jobId: string, attempt: number): string {
+  return `job_${jobId}_a${attempt}`;
+}
+
+export function createJobRunner(options: JobRunnerOptions): JobHandler {
+  const { config, pipeline, store } = options;
+
+  const clientMessage = (err: unknown, workDir: string): string => {
+    const known = err instanceof PipelineError || err instanceof StorageError || err instanceof ProcessError;
+    const raw = known ? (err as Error).message : 'Internal error while running the job';
+    return redactText(raw.split(workDir).join('<workdir>'), options.secrets);
+  };
+
+  return async (ctx: JobContext): Promise<JobOutcome> => {
+    const { job, signal } = ctx;
+    const workDir = join(options.tmpRoot, workDirName(job.id, ctx.attempt));
+    await rm(workDir, { recursive: true, force: true });
+    await mkdir(workDir, { recursive: true });
+    try {
+      await ctx.log(`Video generation started (attempt ${ctx.attempt})`);
+      const effective = applyJobOverrides(config, job.request);
+      const result = await pipeline.run({
+        jobId: job.id,
+        prompt: job.request.prompt,
+        config: effective,
+        workDir,
+        signal,
+        reporter: { progress: ctx.progress, log: ctx.log },
+      });
+      await ctx.setEstimatedCost(result.estimatedCostUsd);
+      throwIfAborted(signal);
+      await ctx.progress(MILESTONES.uploading.progress, 'uploading', `Uploading final video to ${STORE_LABEL[store.kind]}`);
+      const stored = await store.put(result.finalVideoPath, job.id, { signal });
+      throwIfAborted(signal);
+      await ctx.progress(MILESTONES.uploaded.progress, 'uploading', `Upload completed: ${stored.gcsUri ?? stored.uri}`);
+      return { artifactUri: stored.uri, artifactKey: stored.key, gcsUri: stored.gcsUri };
+    } catch (err) {
+      if (signal.aborted || err instanceof CanceledError) {
+        if (signal.reason === 'canceled') await ctx.log('Job cancelled during processing');
+        throw err instanceof CanceledError ? err : new CanceledError();
+      }
+      options.onError?.(job.id, err);
+      throw new Error(clientMessage(err, workDir));
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  };
+}

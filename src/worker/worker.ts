@@ -1,0 +1,91 @@
+// A worker: consumes jobs from the queue with the configured concurrency and runs each through the
+// job runner. Used in-process by `ttv serve` and on its own by `ttv worker`.
+import { readdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/schema.js';
+import { collectSecrets } from '../config/redact.js';
+import type { Consumer, JobQueue } from '../jobs/job-queue.js';
+import { isTerminal } from '../jobs/job.js';
+import type { Pipeline } from '../pipeline/types.js';
+import type { ArtifactStore } from '../storage/types.js';
+import { createJobRunner } from './job-runner.js';
+
+export interface WorkerOptions {
+  config: AppConfig;
+  queue: JobQueue;
+  store: ArtifactStore;
+  pipeline: Pipeline;
+  logger?: Logger;
+  concurrency?: number;
+}
+
+const WORK_DIR = /^job_([0-9a-f-]{36})_a(\d+)$/;
+
+export class Worker {
+  private consumer: Consumer | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
+  readonly tmpRoot: string;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.tmpRoot = join(resolve(options.config.data_dir), 'tmp');
+  }
+
+  async start(): Promise<void> {
+    if (this.consumer) return;
+    await this.sweepTempDirs();
+    const { config, queue, store, pipeline, logger } = this.options;
+    const handler = createJobRunner({
+      config,
+      pipeline,
+      store,
+      tmpRoot: this.tmpRoot,
+      secrets: collectSecrets(config),
+      onError: (jobId, err) => logger?.error({ err, jobId }, 'job failed'),
+    });
+    this.consumer = queue.consume({ concurrency: this.options.concurrency ?? config.worker.concurrency, handler });
+    // Attempts interrupted by a crash elsewhere leave dirs that become stale once recovery requeues them.
+    this.sweeper = setInterval(() => void this.sweepTempDirs(), config.worker.lease_seconds * 1000);
+    this.sweeper.unref();
+    logger?.info({ workerId: this.consumer.workerId, concurrency: this.options.concurrency ?? config.worker.concurrency }, 'worker started');
+  }
+
+  get running(): number {
+    return this.consumer?.running ?? 0;
+  }
+
+  /** Stops taking jobs; running ones get `graceMs` to finish, then are handed back to the queue. */
+  async stop(graceMs = this.options.config.worker.shutdown_grace_seconds * 1000): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    if (this.sweeper) clearInterval(this.sweeper);
+    await consumer.close(graceMs);
+    this.options.logger?.info({ workerId: consumer.workerId }, 'worker stopped');
+  }
+
+  /**
+   * Scratch dirs left by a crashed attempt: removed when their job is finished, requeued or moved on
+   * to a later attempt. A dir whose attempt may still be running elsewhere is left alone.
+   */
+  async sweepTempDirs(): Promise<number> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.tmpRoot);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const name of entries) {
+      const match = WORK_DIR.exec(name);
+      if (!match) continue;
+      const job = await this.options.queue.get(match[1]!).catch(() => undefined);
+      if (job === undefined) continue;
+      const stale = job === null || isTerminal(job.status) || job.status === 'queued' || job.attempts > Number(match[2]);
+      if (stale) {
+        await rm(join(this.tmpRoot, name), { recursive: true, force: true });
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+}

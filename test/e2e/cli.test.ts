@@ -1,0 +1,76 @@
+// The `ttv` command: config check, flag validation, and serve refusing an unsafe bind.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TTV_BIN } from '../helpers/ttv-process.js';
+
+const exec = promisify(execFile);
+let dir: string;
+
+async function ttv(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [TTV_BIN, ...args], { env: { ...process.env, ...env }, timeout: 20_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ttv-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('ttv config check', () => {
+  it('prints the effective config with secrets redacted', async () => {
+    const file = join(dir, 'ok.yaml');
+    await writeFile(file, 'segment_duration_seconds: 3\nsecurity:\n  auth_token: super-secret-token-value\nopenai_api_key: sk-live-abcdefghijklmnop\n');
+    const res = await ttv(['config', 'check', '--config', file], { TTV_PORT: '9123' });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/segment_duration_seconds: 3/);
+    expect(res.stdout).toMatch(/port: 9123/);
+    expect(res.stdout).not.toContain('super-secret-token-value');
+    expect(res.stdout).not.toContain('sk-live-abcdefghijklmnop');
+    expect(res.stdout).toContain('[REDACTED]');
+  });
+
+  it('prints errors naming the key and exits 2', async () => {
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'segment_duration_seconds: -1\nserver:\n  port: 70000\n');
+    const res = await ttv(['config', 'check', '--config', file]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/segment_duration_seconds/);
+    expect(res.stderr).toMatch(/server\.port/);
+  });
+
+  it('names a missing config file', async () => {
+    const res = await ttv(['config', 'check', '--config', join(dir, 'nope.yaml')]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/nope\.yaml/);
+  });
+});
+
+describe('ttv serve flags', () => {
+  it('rejects a bad --port naming the flag', async () => {
+    const res = await ttv(['serve', '--port', 'eighty', '--data-dir', dir]);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(/--port/);
+  });
+
+  it('refuses to bind a public address without a token', async () => {
+    const res = await ttv(['serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', dir]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/refusing to listen on 0\.0\.0\.0/);
+  });
+
+  it('rejects unknown commands and flags', async () => {
+    expect((await ttv(['launch'])).code).not.toBe(0);
+    expect((await ttv(['serve', '--colour'])).code).not.toBe(0);
+  });
+});
