@@ -59,7 +59,7 @@ export class Ffmpeg {
       formatName: json.format?.format_name ?? '',
       video: v ? {
         codec: String(v.codec_name), profile: v.profile ? String(v.profile) : null, width: Number(v.width), height: Number(v.height),
-        fps: parseRate(String(v.avg_frame_rate ?? v.r_frame_rate)), pixFmt: String(v.pix_fmt), timeBase: String(v.time_base),
+        fps: parseRate(String(v.r_frame_rate ?? v.avg_frame_rate)), pixFmt: String(v.pix_fmt), timeBase: String(v.time_base),
       } : null,
       audio: a ? { codec: String(a.codec_name), sampleRate: Number(a.sample_rate), channels: Number(a.channels) } : null,
     };
