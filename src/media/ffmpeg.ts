@@ -102,7 +102,7 @@ export class Ffmpeg {
         if (withAudio && !probes[i]!.audio) args.push('-f', 'lavfi', '-i', 'anullsrc=channel_layout=stereo:sample_rate=48000');
         args.push(
           '-vf', `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${fps}`,
-          '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-profile:v', 'high',
+          '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-profile:v', 'high', '-r', String(fps), '-video_track_timescale', String(fps * 1000),
         );
         if (withAudio) args.push('-map', '0:v:0', '-map', probes[i]!.audio ? '0:a:0' : '1:a:0', '-c:a', 'aac', '-ar', '48000', '-ac', '2', '-shortest');
         else args.push('-an');
