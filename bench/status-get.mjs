@@ -32,7 +32,7 @@ async function load(url) {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ttv-bench-'));
 const configFile = join(dataDir, 'bench.yaml');
-writeFileSync(configFile, 'logging: { level: warn }\nsegment_duration_seconds: 1\nprocedural: { width: 160, height: 90, fps: 12 }\nworker: { concurrency: 2 }\n');
+writeFileSync(configFile, 'logging: { level: info }\nsegment_duration_seconds: 1\nprocedural: { width: 160, height: 90, fps: 12 }\nworker: { concurrency: 2 }\n');
 const children = [];
 try {
   const ttv = await startChild(['bin/ttv.js', 'serve', '--config', configFile, '--port', '0', '--data-dir', dataDir], /"url":"(http:\/\/[^"]+)"/);

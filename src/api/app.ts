@@ -35,7 +35,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const bodyLimit = config.server.body_limit_bytes;
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: false,
     bodyLimit,
     genReqId: requestIdFrom,
     requestIdHeader: false,

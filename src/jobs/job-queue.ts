@@ -54,6 +54,8 @@ export interface QueueDepth {
 export interface JobContext {
   readonly job: JobRecord;
   readonly attempt: number;
+  /** The consumer running it (hostname:pid:random), for logs. */
+  readonly workerId: string;
   /** Aborted when the job is canceled or the consumer is shutting down hard. */
   readonly signal: AbortSignal;
   /** Monotonic: a lower value than stored is ignored; writes after cancel are dropped. */

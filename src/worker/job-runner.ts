@@ -50,7 +50,7 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
     await rm(workDir, { recursive: true, force: true });
     await mkdir(workDir, { recursive: true });
     try {
-      await ctx.log(`Video generation started (attempt ${ctx.attempt})`);
+      await ctx.log(`Video generation started (attempt ${ctx.attempt}, worker ${ctx.workerId})`);
       const effective = applyJobOverrides(config, job.request);
       const result = await pipeline.run({
         jobId: job.id,

@@ -54,7 +54,7 @@ describe('restart recovery', () => {
     const { lines } = (await (await fetch(`${second.url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] };
     expect(lines.some((l) => /Worker lost while running the job \(attempt 1 of 3\); retrying/.test(l))).toBe(true);
     expect(lines.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
-    expect(lines.some((l) => l.includes('Video generation started (attempt 2)'))).toBe(true);
+    expect(lines.some((l) => l.includes('Video generation started (attempt 2,'))).toBe(true);
     const list = (await (await fetch(`${second.url}/v1/jobs?limit=100`)).json()) as { jobs: unknown[] };
     expect(list.jobs).toHaveLength(1);
     // The crashed attempt's scratch dir is swept.

@@ -7,12 +7,17 @@ export const TTV_BIN = fileURLToPath(new URL('../../bin/ttv.js', import.meta.url
 
 export interface TtvProcess {
   child: ChildProcess;
+  /** The API's URL, or for `ttv worker` the worker id. */
   url: string;
   output: () => string;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+const API_READY = /"url":"(http:\/\/[^"]+)"/;
+const WORKER_READY = /"workerId":"([^"]+)"[^\n]*"msg":"worker started"/;
+
 export async function startTtv(args: string[], env: Record<string, string> = {}): Promise<TtvProcess> {
+  const ready = args[0] === 'worker' ? WORKER_READY : API_READY;
   const child = spawn(process.execPath, [TTV_BIN, ...args], {
     env: { ...process.env, TTV_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -22,7 +27,7 @@ export async function startTtv(args: string[], env: Record<string, string> = {})
   child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
   const url = await new Promise<string>((resolve, reject) => {
     const onData = () => {
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      const match = ready.exec(output);
       if (match) resolve(match[1]!);
     };
     child.stdout!.on('data', onData);

@@ -108,6 +108,7 @@ export class RedisConsumer implements Consumer {
     const context: JobContext = {
       job,
       attempt: job.attempts,
+      workerId: this.workerId,
       signal: controller.signal,
       progress: async (progress: number, stage?: JobStage, message?: string) => {
         if (controller.signal.aborted) return;

@@ -106,6 +106,7 @@ export class SqliteConsumer implements Consumer {
     const context: JobContext = {
       job: lease.job,
       attempt: lease.job.attempts,
+      workerId: this.workerId,
       signal: controller.signal,
       progress: async (progress: number, stage?: JobStage, message?: string) => {
         if (controller.signal.aborted) return;

@@ -44,6 +44,7 @@ export class LocalArtifactStore implements ArtifactStore {
 
   constructor(options: LocalArtifactStoreOptions) {
     this.rootDir = resolve(options.rootDir);
+    mkdirSync(this.rootDir, { recursive: true });
     this.prefix = options.prefix;
     this.secret = options.signingSecret;
   }
