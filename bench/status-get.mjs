@@ -11,14 +11,20 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 64;
 
 function startChild(args, pattern) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
-    child.stdout.on('data', (c) => {
+    const onData = (c) => {
+      if (out === null) return; // ready: keep draining the pipe, stop looking
       out += c;
       const m = pattern.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    });
+      if (m) {
+        out = null;
+        resolve({ child, url: m[1] });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`child exited ${code}: ${out}`)));
   });
 }
@@ -32,10 +38,10 @@ async function load(url) {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ttv-bench-'));
 const configFile = join(dataDir, 'bench.yaml');
-writeFileSync(configFile, 'logging: { level: info }\nsegment_duration_seconds: 1\nprocedural: { width: 160, height: 90, fps: 12 }\nworker: { concurrency: 2 }\n');
+writeFileSync(configFile, `logging: { level: ${process.env.BENCH_LOG_LEVEL ?? 'info'} }\nsegment_duration_seconds: 1\nprocedural: { width: 160, height: 90, fps: 12 }\nworker: { concurrency: 2 }\n`);
 const children = [];
 try {
-  const ttv = await startChild(['bin/ttv.js', 'serve', '--config', configFile, '--port', '0', '--data-dir', dataDir], /"url":"(http:\/\/[^"]+)"/);
+  const ttv = await startChild(['bin/ttv.js', 'serve', '--config', configFile, '--port', '0', '--data-dir', dataDir], /ttv: listening on (http:\/\/\S+)/);
   children.push(ttv.child);
   // A finished job to read.
   const created = await (await fetch(`${ttv.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'A benchmark job.' }) })).json();

@@ -70,6 +70,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await app?.close();
       await worker?.stop();
       await queue.close();
+      logger.flush();
     })();
     return stopping;
   };

@@ -15,6 +15,7 @@ import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerAuth } from './plugins/auth.js';
 import { collectRoutes, registerErrorHandling, sendError, toApiError } from './plugins/error-handler.js';
 import { registerMetrics } from './plugins/metrics.js';
+import { registerAccessLog } from './plugins/access-log.js';
 import { jobRoutes } from './routes/jobs.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { healthRoutes } from './routes/health.js';
@@ -35,6 +36,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const bodyLimit = config.server.body_limit_bytes;
   const app = Fastify({
     loggerInstance: deps.logger,
+    // One access line per request, written on response (see registerAccessLog), instead of two.
+    disableRequestLogging: true,
     bodyLimit,
     genReqId: requestIdFrom,
     requestIdHeader: false,
@@ -69,6 +72,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   registerErrorHandling(app, bodyLimit);
+  registerAccessLog(app);
   registerSecurityHeaders(app, {
     altSvc: config.server.quic_port ? `h3=":${config.server.quic_port}"; ma=${config.server.alt_svc_max_age}` : null,
   });

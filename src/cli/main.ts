@@ -35,6 +35,9 @@ async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }
   const { config, warnings } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
   const service = await startService({ config, api: mode.api, worker: mode.worker && config.worker.enabled });
   for (const warning of warnings) service.logger.warn(warning);
+  // Always announced, whatever the log level: people and scripts wait for these lines.
+  if (service.url) process.stderr.write(`ttv: listening on ${service.url}\n`);
+  if (service.worker) process.stderr.write(`ttv: worker ${service.worker.id} started\n`);
   return new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {

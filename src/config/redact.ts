@@ -47,7 +47,9 @@ export function collectSecrets(config: AppConfig | Record<string, unknown>): str
 /** Scrubs known secrets, signed-URL parameters, URL passwords and bearer tokens from any text. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
   let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join(REDACTED);
+  for (const secret of secrets) if (secret && out.includes(secret)) out = out.split(secret).join(REDACTED);
+  // Fast path for the common line that holds no URL query, userinfo or bearer token.
+  if (!out.includes('=') && !out.includes('@') && !out.includes('Bearer')) return out;
   return out
     .replace(SIGNED_PARAM_RE, `$1${REDACTED}`)
     .replace(URL_PASSWORD_RE, `$1${REDACTED}@`)

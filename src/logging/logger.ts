@@ -38,6 +38,7 @@ export function createLogger(options: LoggerOptions): Logger {
         streamWrite: (line: string) => redactText(line, secrets),
       },
     },
-    options.destination,
+    // Asynchronous writes to stdout: logging must not hold up the event loop under load.
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

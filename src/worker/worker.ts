@@ -50,6 +50,11 @@ export class Worker {
     logger?.info({ workerId: this.consumer.workerId, concurrency: this.options.concurrency ?? config.worker.concurrency }, 'worker started');
   }
 
+  /** The consumer's worker id once started. */
+  get id(): string | null {
+    return this.consumer?.workerId ?? null;
+  }
+
   get running(): number {
     return this.consumer?.running ?? 0;
   }

@@ -13,8 +13,8 @@ export interface TtvProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-const API_READY = /"url":"(http:\/\/[^"]+)"/;
-const WORKER_READY = /"workerId":"([^"]+)"[^\n]*"msg":"worker started"/;
+const API_READY = /ttv: listening on (http:\/\/\S+)/;
+const WORKER_READY = /ttv: worker (\S+) started/;
 
 export async function startTtv(args: string[], env: Record<string, string> = {}): Promise<TtvProcess> {
   const ready = args[0] === 'worker' ? WORKER_READY : API_READY;
@@ -31,6 +31,7 @@ export async function startTtv(args: string[], env: Record<string, string> = {})
       if (match) resolve(match[1]!);
     };
     child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`ttv exited (${code}) before listening:\n${output}`)));
   });
   return {

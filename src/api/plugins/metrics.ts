@@ -81,7 +81,7 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
     },
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     totalRequests += 1;
@@ -90,6 +90,7 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
     statusCodes[code] = (statusCodes[code] ?? 0) + 1;
     requests.inc({ method: request.method, route, code });
     duration.observe({ method: request.method, route }, seconds);
+    done();
   });
 
   return {

@@ -7,7 +7,8 @@ const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsaf
 const DOCS_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'";
 
 export function registerSecurityHeaders(app: FastifyInstance, options: { altSvc: string | null }): void {
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Callback-style hook: cheaper than an async one on every response.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     reply.header('x-correlation-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
@@ -24,6 +25,6 @@ export function registerSecurityHeaders(app: FastifyInstance, options: { altSvc:
       reply.header('pragma', 'no-cache');
     }
     if (secure && options.altSvc) reply.header('alt-svc', options.altSvc);
-    return payload;
+    done(null, payload);
   });
 }

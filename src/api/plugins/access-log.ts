@@ -1,0 +1,18 @@
+// One access-log line per request, on response: method, path (signed query redacted by the logger),
+// status, duration, request id, client address and protocol (from the edge's X-Forwarded-Proto).
+import type { FastifyInstance } from 'fastify';
+
+export function registerAccessLog(app: FastifyInstance): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info({
+      method: request.method,
+      url: request.url,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+      remote: request.ip,
+      http: request.raw.httpVersion,
+      proto: request.headers['x-forwarded-proto'] ?? request.protocol,
+    }, 'request');
+    done();
+  });
+}
