@@ -5,9 +5,10 @@ import { CanceledError } from '../../../src/errors/canceled-error.js';
 import { ProcessError } from '../../../src/errors/process-error.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
-function pidsWith(marker: string): number[] {
+/** Live processes whose whole command line is exactly `command` (a zombie's is empty). */
+function pidsRunning(command: string): number[] {
   return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
-    try { return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(marker); } catch { return false; }
+    try { return readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') === command; } catch { return false; }
   }).map(Number);
 }
 
@@ -24,15 +25,16 @@ describe('runProcess', () => {
   });
 
   it('kills the whole process group on abort, with SIGKILL when SIGTERM is ignored', async () => {
-    const marker = `ttv-test-${process.pid}-${Date.now()}`;
+    // Unusual durations identify our sleeps; a zombie's cmdline is empty, so only live ones match.
+    const a = 900 + (process.pid % 50);
+    const b = a + 50;
     const controller = new AbortController();
-    // The leader ignores SIGTERM; a grandchild sleeps in the same group.
-    const run = runProcess('sh', ['-c', `trap '' TERM; sleep 30 & sleep 31; echo ${marker}`], { signal: controller.signal, graceMs: 200 });
-    const leaderMarker = marker;
-    await waitFor(async () => (pidsWith('sleep 3').length >= 2 ? true : null));
+    // The leader ignores SIGTERM; a background sleep is a second member of the same group.
+    const run = runProcess('sh', ['-c', `trap '' TERM; sleep ${a} & sleep ${b}`], { signal: controller.signal, graceMs: 200 });
+    await waitFor(async () => (pidsRunning(`sleep ${a}`).length === 1 && pidsRunning(`sleep ${b}`).length === 1 ? true : null));
     controller.abort();
     await expect(run).rejects.toBeInstanceOf(CanceledError);
-    await waitFor(async () => (pidsWith(leaderMarker).length === 0 ? true : null));
+    await waitFor(async () => (pidsRunning(`sleep ${a}`).length + pidsRunning(`sleep ${b}`).length === 0 ? true : null));
   });
 
   it('does not start when the signal is already aborted', async () => {
