@@ -41,8 +41,10 @@ export class RedisConsumer implements Consumer {
     this.settings = { ...DEFAULTS, ...defaults };
     this.handler = options.handler;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const connection = new Redis(queue.url, redisOptions());
+    connection.on('error', () => { /* reconnects by itself */ });
     this.worker = new Worker(BULL_QUEUE_NAME, (job, token) => this.process(job, token ?? ''), {
-      connection: new Redis(queue.url, redisOptions()),
+      connection,
       prefix: `${queue.prefix}bull`,
       concurrency: options.concurrency,
       lockDuration: this.settings.leaseMs,

@@ -8,6 +8,7 @@ import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { formatLogLine, MAX_LOG_LINES, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
 import { requestHash } from '../request-hash.js';
+import { TerminalRecordCache } from '../terminal-record-cache.js';
 import type {
   CancelResult, ConsumeOptions, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
@@ -56,6 +57,7 @@ export class RedisJobQueue implements JobQueue {
   private readonly consumerDefaults: Partial<RedisConsumerSettings>;
   private readonly consumers = new Set<RedisConsumer>();
   private closed = false;
+  private readonly terminalCache = new TerminalRecordCache();
 
   constructor(options: RedisJobQueueOptions) {
     this.url = options.url;
@@ -67,8 +69,10 @@ export class RedisJobQueue implements JobQueue {
     for (const [name, lua] of Object.entries(scripts)) {
       this.redis.defineCommand(name, { numberOfKeys: 1, lua });
     }
+    const bullConnection = new Redis(options.url, failFast());
+    bullConnection.on('error', () => { /* reconnects by itself */ });
     this.bullQueue = new Queue(BULL_QUEUE_NAME, {
-      connection: new Redis(options.url, failFast()),
+      connection: bullConnection,
       prefix: `${options.keyPrefix}:bull`,
     });
     this.bullQueue.on('error', () => { /* reported through ping/readiness */ });
@@ -103,6 +107,8 @@ export class RedisJobQueue implements JobQueue {
   }
 
   async get(id: string): Promise<JobRecord | null> {
+    const cached = this.terminalCache.get(id);
+    if (cached) return cached;
     return this.guard(async () => {
       const values = await this.redis.hmget(`${this.prefix}job:${id}`, ...FIELDS);
       if (values[0] === null) return null;
@@ -111,7 +117,7 @@ export class RedisJobQueue implements JobQueue {
         const rank = await this.redis.zrank(`${this.prefix}status:queued`, id);
         record.queue_position = rank === null ? null : rank + 1;
       }
-      return record;
+      return this.terminalCache.remember(record);
     });
   }
 

@@ -8,9 +8,10 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
-import { MAX_LOG_LINES, formatLogLine, isTerminal, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
+import { MAX_LOG_LINES, formatLogLine, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
 import { sourcesOf } from '../job-state.js';
 import { requestHash } from '../request-hash.js';
+import { TerminalRecordCache } from '../terminal-record-cache.js';
 import type {
   CancelResult, ConsumeOptions, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
@@ -71,11 +72,7 @@ export class SqliteJobQueue implements JobQueue {
   private readonly consumers = new Set<SqliteConsumer>();
   private readonly consumerDefaults: Partial<SqliteConsumerSettings>;
   private closed = false;
-  /**
-   * Terminal records never change again (nothing leaves a terminal state), so reads of them — what
-   * polling clients do once a job is done — are served from memory. Bounded, oldest evicted first.
-   */
-  private readonly terminalCache = new Map<string, JobRecord>();
+  private readonly terminalCache = new TerminalRecordCache();
 
   constructor(options: SqliteJobQueueOptions) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -169,12 +166,7 @@ export class SqliteJobQueue implements JobQueue {
     return this.guard(() => {
       const row = this.statements.byId!.get(id) as JobRow | undefined;
       if (!row) return null;
-      const record = this.toRecord(row);
-      if (isTerminal(record.status)) {
-        if (this.terminalCache.size >= 10_000) this.terminalCache.delete(this.terminalCache.keys().next().value!);
-        this.terminalCache.set(id, record);
-      }
-      return record;
+      return this.terminalCache.remember(this.toRecord(row));
     });
   }
 
