@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages ttv needs when they are missing (Debian/Ubuntu apt).
 #   runtime: ffmpeg/ffprobe (the offline generator and the stitcher)
-#   test:    runtime + redis-server (queue tests)
+#   test:    runtime + redis-server (queue tests), chromium (dashboard test), fonts
 # Nothing is installed when everything is already present.
 set -euo pipefail
 profile="${1:-runtime}"
@@ -9,6 +9,8 @@ need=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 if [ "$profile" = "test" ]; then
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+  [ -x /usr/bin/chromium ] || need+=(chromium)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "ttv: installing system packages: ${need[*]}" >&2

@@ -13,6 +13,7 @@ import { createPipeline } from './pipeline/pipeline.js';
 import { buildApp } from './api/app.js';
 import { assertSafeBind } from './api/server.js';
 import { Worker } from './worker/worker.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
 export interface ServiceOptions {
   config: AppConfig;
@@ -39,16 +40,21 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const logger = options.logger ?? createLogger({ level: config.logging.level, secrets: collectSecrets(config) });
   const queue = openJobQueue(config);
   const store = await openArtifactStore(config);
+  const webhooks = new WebhookDispatcher({
+    config: config.webhooks,
+    log: (jobId, message) => queue.appendLog(jobId, message),
+    logger: logger.child({ component: 'webhooks' }),
+  });
   let app: FastifyInstance | null = null;
   let worker: Worker | null = null;
   let url: string | null = null;
   try {
     if (options.worker) {
-      worker = new Worker({ config, queue, store, pipeline: createPipeline(config), logger: logger.child({ component: 'worker' }) });
+      worker = new Worker({ config, queue, store, pipeline: createPipeline(config), logger: logger.child({ component: 'worker' }), webhooks });
       await worker.start();
     }
     if (options.api) {
-      app = await buildApp({ config, queue, store, logger });
+      app = await buildApp({ config, queue, store, logger, webhooks });
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;
@@ -69,6 +75,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       // Stop taking HTTP requests first (in-flight ones drain), then let jobs finish or hand them back.
       await app?.close();
       await worker?.stop();
+      await webhooks.close();
       await queue.close();
       logger.flush();
     })();

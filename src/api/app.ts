@@ -1,6 +1,6 @@
 // Builds the Fastify app from its dependencies. Knows nothing of how they were made, so tests and the
 // CLI assemble it the same way.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import secureJson from 'secure-json-parse';
@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { ArtifactStore } from '../storage/types.js';
+import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import { VERSION } from '../version.js';
 import { validationError } from './errors/validation-error.js';
 import { requestIdFrom } from './plugins/request-id.js';
@@ -18,6 +19,7 @@ import { registerMetrics } from './plugins/metrics.js';
 import { registerAccessLog } from './plugins/access-log.js';
 import { jobRoutes } from './routes/jobs.js';
 import { artifactRoutes } from './routes/artifacts.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { rootRoutes } from './routes/root.js';
 
@@ -27,6 +29,7 @@ export interface AppDependencies {
   store: ArtifactStore;
   logger?: Logger;
   estimateCost?: () => number | null;
+  webhooks?: WebhookDispatcher;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -37,7 +40,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance: deps.logger,
     // One access line per request, written on response (see registerAccessLog), instead of two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     genReqId: requestIdFrom,
     requestIdHeader: false,
@@ -73,9 +76,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   registerErrorHandling(app, bodyLimit);
   registerAccessLog(app);
-  registerSecurityHeaders(app, {
+  const headerOptions = {
     altSvc: config.server.quic_port ? `h3=":${config.server.quic_port}"; ma=${config.server.alt_svc_max_age}` : null,
-  });
+  };
+  registerSecurityHeaders(app, headerOptions);
   registerAuth(app, config.security.auth_token);
   const metrics = registerMetrics(app, { queue, version: VERSION });
 
@@ -90,7 +94,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: false });
 
   const fillMethodNotAllowed = collectRoutes(app);
-  await app.register(jobRoutes, { queue, estimateCost: deps.estimateCost });
+  await app.register(jobRoutes, { queue, estimateCost: deps.estimateCost, webhooks: deps.webhooks });
+  await app.register(eventRoutes, { queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions });
   await app.register(artifactRoutes, {
     queue, store, defaultExpiresIn: config.storage.signed_url_expiration, publicUrl: config.server.public_url,
   });

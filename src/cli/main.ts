@@ -8,6 +8,7 @@ import { redactConfig } from '../config/redact.js';
 import { VERSION } from '../version.js';
 import { startService } from '../service.js';
 import { UnsafeBindError } from '../api/server.js';
+import { isClientError, registerClientCommands } from './client-commands.js';
 
 interface CommonFlags {
   config?: string[];
@@ -86,6 +87,8 @@ export function buildProgram(): Command {
       program.setOptionValue('exitCode', await serve(flags, { api: false, worker: true }));
     });
 
+  registerClientCommands(program, (code) => program.setOptionValue('exitCode', code));
+
   const configCmd = program.command('config').description('inspect configuration');
   configCmd
     .command('check')
@@ -112,6 +115,10 @@ export async function runCli(argv: string[]): Promise<number> {
     if (err instanceof ConfigError || err instanceof UnsafeBindError) {
       process.stderr.write(`ttv: ${err.message}\n`);
       return 2;
+    }
+    if (isClientError(err)) {
+      process.stderr.write(`ttv: ${err.code}: ${err.message}\n`);
+      return 1;
     }
     throw err;
   }

@@ -28,6 +28,8 @@ export const serverSchema = z
       .default({ cert_path: null, key_path: null }),
     body_limit_bytes: z.number().int().positive().default(64 * 1024),
     shutdown_grace_seconds: positiveSeconds.default(10),
+    // Comment lines on idle event streams, so proxies and clients keep them open.
+    sse_heartbeat_seconds: positiveSeconds.default(15),
   })
   .strict();
 
@@ -108,6 +110,32 @@ export const workerSchema = z
   })
   .strict();
 
+export const WEBHOOK_EVENTS = ['job.started', 'job.progress', 'job.finished', 'job.failed', 'job.canceled'] as const;
+
+const webhookEndpointSchema = z
+  .object({
+    url: z.string().url().refine((u) => /^https?:/.test(u), 'must be an http(s) URL'),
+    // Standard Webhooks key: "whsec_<base64>" or any string of at least 16 characters.
+    secret: z.string().min(16, 'must be at least 16 characters').optional(),
+    events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).optional(),
+  })
+  .strict();
+
+export const webhooksSchema = z
+  .object({
+    endpoints: z.array(webhookEndpointSchema).default([]),
+    /** Shorthand: URLs that get every event with the shared secret. */
+    urls: z.array(z.string().url()).default([]),
+    secret: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
+    events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).default([...WEBHOOK_EVENTS]),
+    max_attempts: z.number().int().min(1).max(20).default(6),
+    retry_base_seconds: z.number().positive().max(3600).default(2),
+    timeout_seconds: z.number().positive().max(120).default(10),
+    // At most one job.progress per job per interval (milestones in between are skipped).
+    progress_interval_seconds: z.number().min(0).max(3600).default(5),
+  })
+  .strict();
+
 export const loggingSchema = z
   .object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -181,7 +209,7 @@ export const configSchema = pipelineSchema
     storage: storageSchema.default(storageSchema.parse({})),
     worker: workerSchema.default(workerSchema.parse({})),
     logging: loggingSchema.default(loggingSchema.parse({})),
-    webhooks: z.unknown().optional(),
+    webhooks: webhooksSchema.default(webhooksSchema.parse({})),
   })
   .passthrough();
 
@@ -190,4 +218,5 @@ export type ServerConfig = z.infer<typeof serverSchema>;
 export type WorkerConfig = z.infer<typeof workerSchema>;
 export type StorageConfig = z.infer<typeof storageSchema>;
 export type ProceduralConfig = z.infer<typeof proceduralSchema>;
+export type WebhooksConfig = z.infer<typeof webhooksSchema>;
 export type PipelineConfig = z.infer<typeof pipelineSchema>;

@@ -50,6 +50,14 @@ export interface QueueDepth {
   delayed: number;
 }
 
+/** One entry of a job's event journal (what /v1/jobs/{id}/events streams). */
+export interface JobEvent {
+  /** Opaque, increasing within a job; a client resumes after it (Last-Event-ID). */
+  id: string;
+  type: 'status' | 'progress' | 'log';
+  data: Record<string, unknown>;
+}
+
 /** Handed to the job handler for one attempt of one job. */
 export interface JobContext {
   readonly job: JobRecord;
@@ -76,6 +84,8 @@ export interface ConsumeOptions {
   concurrency: number;
   handler: JobHandler;
   workerId?: string;
+  /** Called once the outcome of an attempt has been recorded (or found already decided). */
+  onSettled?: (jobId: string) => void;
 }
 
 export interface Consumer {
@@ -97,6 +107,13 @@ export interface JobQueue {
   /** Newest `tail` lines, oldest first; tail 0 = all kept lines. Null when the job does not exist. */
   logs(id: string, tail: number): Promise<string[] | null>;
   appendLog(id: string, message: string): Promise<void>;
+  /**
+   * Journal entries after `after` (null = from the start), oldest first, at most `limit`.
+   * Null when the job does not exist; InvalidCursorError for an id this adapter did not issue.
+   */
+  events(id: string, after: string | null, limit?: number): Promise<JobEvent[] | null>;
+  /** Calls `listener` when the job may have new events (in-process hint; callers also poll). */
+  watch(id: string, listener: () => void): () => void;
   /** Authoritative: a queued or running job is canceled in the store at once; the worker is signalled. */
   cancel(id: string): Promise<CancelResult>;
   stats(): Promise<QueueStats>;

@@ -5,8 +5,9 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.js';
 import { collectSecrets } from '../config/redact.js';
-import type { Consumer, JobQueue } from '../jobs/job-queue.js';
-import { isTerminal } from '../jobs/job.js';
+import type { Consumer, JobHandler, JobQueue } from '../jobs/job-queue.js';
+import { isTerminal, toJobView } from '../jobs/job.js';
+import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import type { Pipeline } from '../pipeline/types.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { createJobRunner } from './job-runner.js';
@@ -18,6 +19,7 @@ export interface WorkerOptions {
   pipeline: Pipeline;
   logger?: Logger;
   concurrency?: number;
+  webhooks?: WebhookDispatcher;
 }
 
 const WORK_DIR = /^job_([0-9a-f-]{36})_a(\d+)$/;
@@ -35,7 +37,7 @@ export class Worker {
     if (this.consumer) return;
     await this.sweepTempDirs();
     const { config, queue, store, pipeline, logger } = this.options;
-    const handler = createJobRunner({
+    const runner = createJobRunner({
       config,
       pipeline,
       store,
@@ -43,7 +45,33 @@ export class Worker {
       secrets: collectSecrets(config),
       onError: (jobId, err) => logger?.error({ err, jobId }, 'job failed'),
     });
-    this.consumer = queue.consume({ concurrency: this.options.concurrency ?? config.worker.concurrency, handler });
+    const webhooks = this.options.webhooks;
+    // Webhooks for what happens in the worker: started, progress (throttled), finished, failed.
+    const handler: JobHandler = async (ctx) => {
+      if (!webhooks?.enabled) return runner(ctx);
+      const view = async () => {
+        const job = await queue.get(ctx.job.id).catch(() => null);
+        return job ? toJobView(job) : null;
+      };
+      const started = await view();
+      if (started) webhooks.emit('job.started', started);
+      return runner({
+        ...ctx,
+        progress: async (progress, stage, message) => {
+          await ctx.progress(progress, stage, message);
+          const current = await view();
+          if (current && !isTerminal(current.status)) webhooks.emit('job.progress', current);
+        },
+      });
+    };
+    const onSettled = (jobId: string) => {
+      if (!webhooks?.enabled) return;
+      void queue.get(jobId).then((job) => {
+        if (job?.status === 'finished') webhooks.emit('job.finished', toJobView(job));
+        else if (job?.status === 'failed') webhooks.emit('job.failed', toJobView(job));
+      }).catch(() => undefined);
+    };
+    this.consumer = queue.consume({ concurrency: this.options.concurrency ?? config.worker.concurrency, handler, onSettled });
     // Attempts interrupted by a crash elsewhere leave dirs that become stale once recovery requeues them.
     this.sweeper = setInterval(() => void this.sweepTempDirs(), config.worker.lease_seconds * 1000);
     this.sweeper.unref();

@@ -177,6 +177,32 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       expect(stats).toMatchObject({ finished: 1, queued: 0, active: 0, total: 1 });
     });
 
+    it('journals status, progress and log events in order, resumable after any event id', async () => {
+      const { queue } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'journal' });
+      consume(queue, async (ctx) => {
+        await ctx.progress(20, 'planning', 'planned');
+        await ctx.progress(20, 'planning');
+        await ctx.progress(60, 'segments');
+        return outcomeFor(ctx);
+      });
+      await waitFor(async () => ((await queue.get(job.id))?.status === 'finished' ? true : null));
+      const events = (await queue.events(job.id, null))!;
+      const statuses = events.filter((e) => e.type === 'status').map((e) => e.data.status);
+      expect(statuses).toEqual(['queued', 'started', 'progress', 'finished']);
+      expect(events.filter((e) => e.type === 'progress').map((e) => e.data.progress)).toEqual([20, 60]);
+      expect(events.filter((e) => e.type === 'log').map((e) => String(e.data.line))).toEqual(
+        expect.arrayContaining([expect.stringMatching(/\] Job queued$/), expect.stringMatching(/\] planned$/), expect.stringMatching(/Video generation completed/)]),
+      );
+      const last = events.at(-1)!;
+      expect(last.data.status ?? last.type).toBeDefined();
+      const middle = events[3]!;
+      expect(await queue.events(job.id, middle.id)).toEqual(events.slice(4));
+      expect(await queue.events(job.id, last.id)).toEqual([]);
+      expect(await queue.events('00000000-0000-4000-8000-000000000000', null)).toBeNull();
+      await expect(queue.events(job.id, 'garbage')).rejects.toBeInstanceOf(InvalidCursorError);
+    });
+
     it('fails a job whose handler throws, with the reason, and does not retry it', async () => {
       const { queue } = await openFresh();
       const { job } = await queue.submit({ prompt: 'boom' });

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import { toJobView } from '../../jobs/job.js';
+import type { WebhookDispatcher } from '../../webhooks/webhook-dispatcher.js';
 import { ApiError } from '../errors/api-error.js';
 import { jobNotFound } from '../errors/job-not-found-error.js';
 import { validationError } from '../errors/validation-error.js';
@@ -20,6 +21,8 @@ export interface JobRoutesOptions {
   queue: JobQueue;
   /** Estimated cost of a job before it runs (from the configured backend), or null. */
   estimateCost?: () => number | null;
+  /** The cancel transition happens here, so job.canceled is sent from here. */
+  webhooks?: WebhookDispatcher;
 }
 
 function requireJsonContentType(request: FastifyRequest): void {
@@ -115,7 +118,9 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     if (result.outcome === 'terminal') {
       throw new ApiError(409, 'Conflict', `Job ${id} is already in terminal status: ${result.job.status}`, { job_id: id, current_status: result.job.status });
     }
-    return { ...toJobView(result.job), message: 'Job cancellation initiated successfully' };
+    const view = toJobView(result.job);
+    options.webhooks?.emit('job.canceled', view);
+    return { ...view, message: 'Job cancellation initiated successfully' };
   });
 
   app.get('/v1/jobs/:id/logs', {

@@ -2,10 +2,13 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
 
 export async function rootRoutes(app: FastifyInstance, options: { version: string }): Promise<void> {
+  // The dashboard's script and styles.
+  await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/web/', index: false, cacheControl: true, maxAge: 60_000, schemaHide: true });
   const page = await readFile(`${WEB_DIR}index.html`, 'utf8').catch(() => '<!doctype html><title>ttv</title><p>ttv is running. See <a href="/docs">/docs</a>.</p>');
   app.get('/', { schema: { summary: 'Dashboard page, or the service description with Accept: application/json', tags: ['meta'] } }, async (request, reply) => {
     const accept = request.headers.accept ?? '';

@@ -30,6 +30,7 @@ export class RedisConsumer implements Consumer {
   readonly workerId: string;
   private readonly settings: RedisConsumerSettings;
   private readonly handler: JobHandler;
+  private readonly onSettled: ((jobId: string) => void) | undefined;
   private readonly worker: Worker;
   private readonly subscriber: Redis;
   private readonly runningJobs = new Map<string, Running>();
@@ -40,6 +41,7 @@ export class RedisConsumer implements Consumer {
   constructor(private readonly queue: RedisJobQueue, options: ConsumeOptions, defaults: Partial<RedisConsumerSettings>) {
     this.settings = { ...DEFAULTS, ...defaults };
     this.handler = options.handler;
+    this.onSettled = options.onSettled;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const connection = new Redis(queue.url, redisOptions());
     connection.on('error', () => { /* reconnects by itself */ });
@@ -150,6 +152,7 @@ export class RedisConsumer implements Consumer {
     } finally {
       this.runningJobs.delete(id);
       release();
+      this.onSettled?.(id);
     }
   }
 

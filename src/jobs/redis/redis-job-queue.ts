@@ -2,6 +2,7 @@
 // state change is atomic), BullMQ for delivery, locks, stalled-job recovery and attempts, and Redis
 // pub/sub for cancel signals that reach a worker in any process.
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { Queue } from 'bullmq';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
@@ -10,7 +11,7 @@ import { formatLogLine, MAX_LOG_LINES, type JobRecord, type JobRequest, type Job
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import type {
-  CancelResult, ConsumeOptions, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
+  CancelResult, ConsumeOptions, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
 import * as scripts from './redis-scripts.js';
 import { RedisConsumer, type RedisConsumerSettings } from './redis-consumer.js';
@@ -58,6 +59,8 @@ export class RedisJobQueue implements JobQueue {
   private readonly consumers = new Set<RedisConsumer>();
   private closed = false;
   private readonly terminalCache = new TerminalRecordCache();
+  /** In-process hints for watch(). */
+  readonly local = new EventEmitter().setMaxListeners(0);
 
   constructor(options: RedisJobQueueOptions) {
     this.url = options.url;
@@ -154,6 +157,26 @@ export class RedisJobQueue implements JobQueue {
     await this.script('APPEND_LOG', id, formatLogLine(message), this.ttl);
   }
 
+  async events(id: string, after: string | null, limit = 500): Promise<JobEvent[] | null> {
+    if (after !== null && !/^\d{1,15}-\d{1,10}$/.test(after)) throw new InvalidCursorError();
+    return this.guard(async () => {
+      if (!(await this.redis.exists(`${this.prefix}job:${id}`))) return null;
+      const entries = await this.redis.xrange(`${this.prefix}events:${id}`, after === null ? '-' : `(${after}`, '+', 'COUNT', limit);
+      return entries.map(([entryId, fields]) => {
+        const map = new Map<string, string>();
+        for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
+        return { id: entryId, type: map.get('type') as JobEvent['type'], data: JSON.parse(map.get('data') ?? '{}') as Record<string, unknown> };
+      });
+    });
+  }
+
+  /** Writes made by this process wake watchers at once; other processes' writes are found by polling. */
+  watch(id: string, listener: () => void): () => void {
+    const channel = `job:${id}`;
+    this.local.on(channel, listener);
+    return () => this.local.off(channel, listener);
+  }
+
   async cancel(id: string): Promise<CancelResult> {
     const [outcome, previous] = await this.script<[string, string]>('CANCEL', id, new Date().toISOString(), formatLogLine('Job cancellation requested'), this.ttl);
     if (outcome === 'not_found') return { outcome: 'not_found' };
@@ -165,6 +188,7 @@ export class RedisJobQueue implements JobQueue {
       await this.bullQueue.remove(id).catch(() => undefined);
     }
     await this.guard(() => this.redis.publish(`${this.prefix}cancel`, id));
+    this.local.emit(`job:${id}`);
     return { outcome: 'canceled', job };
   }
 

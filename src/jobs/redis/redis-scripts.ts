@@ -22,11 +22,24 @@ local function move(id, seq, from, to)
   redis.call('ZREM', p .. 'status:' .. from, id)
   redis.call('ZADD', p .. 'status:' .. to, seq, id)
 end
+local function event(id, typ, data, ttl)
+  local k = p .. 'events:' .. id
+  redis.call('XADD', k, 'MAXLEN', '~', 2000, '*', 'type', typ, 'data', cjson.encode(data))
+  if ttl > 0 then redis.call('EXPIRE', k, ttl) end
+end
+local function status_event(id, ttl)
+  local key = p .. 'job:' .. id
+  event(id, 'status', {
+    status = jget(key, 'status'), stage = jget(key, 'stage'), progress = jget(key, 'progress'),
+    error = jget(key, 'error') or cjson.null, artifact_uri = jget(key, 'artifact_uri') or cjson.null,
+  }, ttl)
+end
 local function log(id, line, ttl)
   local k = p .. 'logs:' .. id
   redis.call('RPUSH', k, line)
   redis.call('LTRIM', k, -1000, -1)
   if ttl > 0 then redis.call('EXPIRE', k, ttl) end
+  event(id, 'log', { line = line }, ttl)
 end
 local function touch(id, ttl)
   if ttl > 0 then
@@ -64,6 +77,7 @@ if idem ~= '' then
   redis.call('SET', p .. 'idem:' .. idem, id)
   if ttl > 0 then redis.call('EXPIRE', p .. 'idem:' .. idem, ttl) end
 end
+status_event(id, ttl)
 log(id, line, ttl)
 touch(id, ttl)
 return {'created', id}
@@ -76,7 +90,7 @@ local key = p .. 'job:' .. id
 local seq = jget(key, 'seq')
 local idem = jget(key, 'idempotency_key')
 if not seq then return 0 end
-redis.call('DEL', key, p .. 'logs:' .. id)
+redis.call('DEL', key, p .. 'logs:' .. id, p .. 'events:' .. id)
 redis.call('ZREM', p .. 'jobs', id)
 redis.call('ZREM', p .. 'status:queued', id)
 if idem and idem ~= '' then redis.call('DEL', p .. 'idem:' .. idem) end
@@ -94,6 +108,7 @@ jset(key, 'status', 'canceled')
 jset(key, 'finished_at', now)
 jset(key, 'lease_token', cjson.null)
 move(id, jget(key, 'seq'), status, 'canceled')
+status_event(id, ttl)
 log(id, line, ttl)
 touch(id, ttl)
 return {'canceled', status}
@@ -116,6 +131,7 @@ jset(key, 'stage', 'planning')
 jset(key, 'lease_token', token)
 if jget(key, 'started_at') == nil then jset(key, 'started_at', now) end
 move(id, jget(key, 'seq'), status, 'started')
+status_event(id, ttl)
 if line ~= '' then log(id, line, ttl) end
 touch(id, ttl)
 return {'claimed', tostring(attempts)}
@@ -128,11 +144,18 @@ local key = p .. 'job:' .. id
 local status = jget(key, 'status')
 if not status or not active(status) or jget(key, 'lease_token') ~= token then return 0 end
 local current = jget(key, 'progress') or 0
+local old_stage = jget(key, 'stage')
 if progress > current then jset(key, 'progress', progress) end
 if stage ~= '' then jset(key, 'stage', stage) end
+local now_progress = jget(key, 'progress')
+local now_stage = jget(key, 'stage')
 if status ~= 'progress' then
   jset(key, 'status', 'progress')
   move(id, jget(key, 'seq'), status, 'progress')
+  event(id, 'status', { status = 'progress', stage = now_stage, progress = now_progress }, ttl)
+end
+if now_progress ~= current or now_stage ~= old_stage then
+  event(id, 'progress', { progress = now_progress, stage = now_stage }, ttl)
 end
 if line ~= '' then log(id, line, ttl) end
 touch(id, ttl)
@@ -164,6 +187,7 @@ redis.call('HSET', key, 'gcs_uri', gcs)
 jset(key, 'error', cjson.null)
 jset(key, 'lease_token', cjson.null)
 move(id, jget(key, 'seq'), status, 'finished')
+status_event(id, ttl)
 redis.call('INCRBYFLOAT', p .. 'stats:duration_sum', dur)
 redis.call('INCR', p .. 'stats:duration_count')
 log(id, line, ttl)
@@ -184,6 +208,7 @@ jset(key, 'finished_at', now)
 jset(key, 'error', err)
 jset(key, 'lease_token', cjson.null)
 move(id, jget(key, 'seq'), status, 'failed')
+status_event(id, ttl)
 log(id, line, ttl)
 touch(id, ttl)
 return 1
@@ -200,6 +225,7 @@ jset(key, 'stage', 'queued')
 jset(key, 'lease_token', cjson.null)
 jset(key, 'attempts', jget(key, 'attempts') - refund)
 move(id, jget(key, 'seq'), status, 'queued')
+status_event(id, ttl)
 log(id, line, ttl)
 touch(id, ttl)
 return 1

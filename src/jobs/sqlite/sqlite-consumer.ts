@@ -30,6 +30,7 @@ export class SqliteConsumer implements Consumer {
   readonly workerId: string;
   private readonly settings: SqliteConsumerSettings;
   private readonly handler: JobHandler;
+  private readonly onSettled: ((jobId: string) => void) | undefined;
   private readonly concurrency: number;
   private readonly runningJobs = new Map<string, Running>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -42,10 +43,11 @@ export class SqliteConsumer implements Consumer {
   constructor(private readonly store: SqliteJobQueue, options: ConsumeOptions, defaults: Partial<SqliteConsumerSettings>) {
     this.settings = { ...DEFAULTS, ...defaults };
     this.handler = options.handler;
+    this.onSettled = options.onSettled;
     this.concurrency = options.concurrency;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    store.events.on('enqueued', this.onEnqueued);
-    store.events.on('cancel', this.onCancel);
+    store.signals.on('enqueued', this.onEnqueued);
+    store.signals.on('cancel', this.onCancel);
     // The timers keep the process alive on purpose: a consumer runs until it is closed.
     this.timers.push(setInterval(() => this.heartbeat(), this.settings.heartbeatMs));
     this.timers.push(setInterval(() => this.fill(), this.settings.pollMs));
@@ -68,8 +70,8 @@ export class SqliteConsumer implements Consumer {
       return;
     }
     this.closing = true;
-    this.store.events.off('enqueued', this.onEnqueued);
-    this.store.events.off('cancel', this.onCancel);
+    this.store.signals.off('enqueued', this.onEnqueued);
+    this.store.signals.off('cancel', this.onCancel);
     const pending = [...this.runningJobs.values()].map((r) => r.done);
     if (pending.length > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -136,6 +138,7 @@ export class SqliteConsumer implements Consumer {
         // canceled: the store already says canceled; lost: another worker owns the job now.
       } finally {
         this.runningJobs.delete(jobId);
+        this.onSettled?.(jobId);
         if (!this.closing) queueMicrotask(() => this.fill());
       }
     })();

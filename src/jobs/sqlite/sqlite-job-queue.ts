@@ -13,9 +13,9 @@ import { sourcesOf } from '../job-state.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import type {
-  CancelResult, ConsumeOptions, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
+  CancelResult, ConsumeOptions, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
-import { SCHEMA_SQL } from './sqlite-schema.js';
+import { ADDED_COLUMNS, SCHEMA_SQL } from './sqlite-schema.js';
 import { SqliteConsumer, type SqliteConsumerSettings } from './sqlite-consumer.js';
 
 interface JobRow {
@@ -41,7 +41,10 @@ interface JobRow {
   idempotency_key: string | null;
   request_hash: string | null;
   log_seq: number;
+  event_seq: number;
 }
+
+const EVENT_CAP = 2000;
 
 /** A claimed job as the consumer sees it: the record plus the lease that guards every write. */
 export interface Lease {
@@ -66,7 +69,7 @@ function inList(statuses: readonly JobStatus[]): string {
 export class SqliteJobQueue implements JobQueue {
   readonly kind = 'sqlite' as const;
   /** In-process signals: 'enqueued' wakes idle consumers, 'cancel' (jobId) aborts a running job. */
-  readonly events = new EventEmitter();
+  readonly signals = new EventEmitter();
   private readonly db: Db;
   private readonly statements: Record<string, Statement>;
   private readonly consumers = new Set<SqliteConsumer>();
@@ -82,7 +85,11 @@ export class SqliteJobQueue implements JobQueue {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA_SQL);
-    this.events.setMaxListeners(0);
+    for (const [table, column, ddl] of ADDED_COLUMNS) {
+      const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+      if (!columns.some((c) => c.name === column)) this.db.exec(ddl);
+    }
+    this.signals.setMaxListeners(0);
     this.consumerDefaults = options.consumer ?? {};
     const active = inList(ACTIVE);
     this.statements = {
@@ -124,6 +131,11 @@ export class SqliteJobQueue implements JobQueue {
       workersLive: this.db.prepare('SELECT COUNT(*) AS n FROM workers WHERE heartbeat_at >= ?'),
       workersPrune: this.db.prepare('DELETE FROM workers WHERE heartbeat_at < ?'),
       ping: this.db.prepare('SELECT 1 AS ok'),
+      nextEvent: this.db.prepare('UPDATE jobs SET event_seq = event_seq + 1 WHERE id = ? RETURNING seq, event_seq'),
+      insertEvent: this.db.prepare('INSERT INTO job_events (job_seq, n, type, data) VALUES (?, ?, ?, ?)'),
+      trimEvents: this.db.prepare('DELETE FROM job_events WHERE job_seq = ? AND n <= ?'),
+      eventsAfter: this.db.prepare('SELECT n, type, data FROM job_events WHERE job_seq = ? AND n > ? ORDER BY n LIMIT ?'),
+      progressState: this.db.prepare('SELECT status, progress, stage, lease_token FROM jobs WHERE id = ?'),
     };
   }
 
@@ -151,11 +163,12 @@ export class SqliteJobQueue implements JobQueue {
           idempotency_key: options.idempotencyKey ?? null,
           request_hash: hash,
         });
+        this.appendEventSync(id, 'status', { status: 'queued', stage: 'queued', progress: 0 });
         this.appendLogSync(id, 'Job queued', now);
         return { outcome: 'created', job: this.toRecord(this.statements.byId!.get(id) as JobRow) };
       });
       const result = run.immediate();
-      if (result.outcome === 'created') this.events.emit('enqueued');
+      if (result.outcome === 'created') this.signals.emit('enqueued');
       return result;
     });
   }
@@ -204,6 +217,23 @@ export class SqliteJobQueue implements JobQueue {
 
   async appendLog(id: string, message: string): Promise<void> {
     this.guard(() => this.appendLogSync(id, message));
+    this.notify(id);
+  }
+
+  async events(id: string, after: string | null, limit = 500): Promise<JobEvent[] | null> {
+    if (after !== null && !/^\d{1,15}$/.test(after)) throw new InvalidCursorError();
+    return this.guard(() => {
+      const row = this.statements.byId!.get(id) as JobRow | undefined;
+      if (!row) return null;
+      const rows = this.statements.eventsAfter!.all(row.seq, after === null ? 0 : Number(after), limit) as { n: number; type: JobEvent['type']; data: string }[];
+      return rows.map((r) => ({ id: String(r.n), type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
+    });
+  }
+
+  watch(id: string, listener: () => void): () => void {
+    const channel = `job:${id}`;
+    this.signals.on(channel, listener);
+    return () => this.signals.off(channel, listener);
   }
 
   async cancel(id: string): Promise<CancelResult> {
@@ -211,6 +241,7 @@ export class SqliteJobQueue implements JobQueue {
       const run = this.db.transaction((): CancelResult => {
         const row = this.statements.cancel!.get({ id, now: new Date().toISOString() }) as JobRow | undefined;
         if (row) {
+          this.statusEvent(row);
           this.appendLogSync(id, 'Job cancellation requested');
           return { outcome: 'canceled', job: this.toRecord(row) };
         }
@@ -218,7 +249,10 @@ export class SqliteJobQueue implements JobQueue {
         return existing ? { outcome: 'terminal', job: this.toRecord(existing) } : { outcome: 'not_found' };
       });
       const result = run.immediate();
-      if (result.outcome === 'canceled') this.events.emit('cancel', id);
+      if (result.outcome === 'canceled') {
+        this.signals.emit('cancel', id);
+        this.notify(id);
+      }
       return result;
     });
   }
@@ -283,6 +317,8 @@ export class SqliteJobQueue implements JobQueue {
         now: new Date(now).toISOString(), owner, token, expires: now + leaseMs,
       }) as JobRow | undefined;
       if (!row) return null;
+      this.statusEvent(row);
+      this.notify(row.id);
       return { job: this.toRecord(row), token };
     });
   }
@@ -308,11 +344,18 @@ export class SqliteJobQueue implements JobQueue {
     return this.guard(() => {
       const run = this.db.transaction(() => {
         const p = Math.max(0, Math.min(100, Math.floor(progress)));
+        const before = this.statements.progressState!.get(lease.job.id) as { status: JobStatus; progress: number; stage: JobStage } | undefined;
         const changed = this.statements.progress!.run({ id: lease.job.id, token: lease.token, progress: p, stage: stage ?? null }).changes > 0;
-        if (changed && message) this.appendLogSync(lease.job.id, message);
-        return changed;
+        if (!changed || !before) return false;
+        const after = { progress: Math.max(before.progress, p), stage: stage ?? before.stage };
+        if (before.status !== 'progress') this.appendEventSync(lease.job.id, 'status', { status: 'progress', ...after });
+        if (after.progress !== before.progress || after.stage !== before.stage) this.appendEventSync(lease.job.id, 'progress', after);
+        if (message) this.appendLogSync(lease.job.id, message);
+        return true;
       });
-      return run.immediate();
+      const result = run.immediate();
+      if (result) this.notify(lease.job.id);
+      return result;
     });
   }
 
@@ -329,10 +372,15 @@ export class SqliteJobQueue implements JobQueue {
           id: lease.job.id, token: lease.token, now: new Date().toISOString(),
           artifact_uri: outcome.artifactUri, artifact_key: outcome.artifactKey, gcs_uri: outcome.gcsUri,
         }).changes > 0;
-        if (changed) this.appendLogSync(lease.job.id, message);
+        if (changed) {
+          this.statusEvent(this.statements.byId!.get(lease.job.id) as JobRow);
+          this.appendLogSync(lease.job.id, message);
+        }
         return changed;
       });
-      return run.immediate();
+      const result = run.immediate();
+      if (result) this.notify(lease.job.id);
+      return result;
     });
   }
 
@@ -341,10 +389,15 @@ export class SqliteJobQueue implements JobQueue {
     return this.guard(() => {
       const run = this.db.transaction(() => {
         const changed = this.statements.fail!.run({ id: lease.job.id, token: lease.token, now: new Date().toISOString(), error }).changes > 0;
-        if (changed) this.appendLogSync(lease.job.id, `Job failed: ${error}`);
+        if (changed) {
+          this.statusEvent(this.statements.byId!.get(lease.job.id) as JobRow);
+          this.appendLogSync(lease.job.id, `Job failed: ${error}`);
+        }
         return changed;
       });
-      return run.immediate();
+      const result = run.immediate();
+      if (result) this.notify(lease.job.id);
+      return result;
     });
   }
 
@@ -353,12 +406,15 @@ export class SqliteJobQueue implements JobQueue {
     const changed = this.guard(() => {
       const run = this.db.transaction(() => {
         const ok = this.statements.requeue!.run({ id: lease.job.id, token: lease.token, refund: refundAttempt ? 1 : 0 }).changes > 0;
-        if (ok) this.appendLogSync(lease.job.id, message);
+        if (ok) {
+          this.statusEvent(this.statements.byId!.get(lease.job.id) as JobRow);
+          this.appendLogSync(lease.job.id, message);
+        }
         return ok;
       });
       return run.immediate();
     });
-    if (changed) this.events.emit('enqueued');
+    if (changed) this.signals.emit('enqueued');
     return changed;
   }
 
@@ -409,8 +465,28 @@ export class SqliteJobQueue implements JobQueue {
   private appendLogSync(id: string, message: string, at: Date = new Date()): void {
     const row = this.statements.appendLog!.get(id) as { seq: number; log_seq: number } | undefined;
     if (!row) return;
-    this.statements.insertLog!.run(row.seq, row.log_seq, formatLogLine(message, at));
+    const line = formatLogLine(message, at);
+    this.statements.insertLog!.run(row.seq, row.log_seq, line);
     if (row.log_seq > MAX_LOG_LINES) this.statements.trimLogs!.run(row.seq, row.log_seq - MAX_LOG_LINES);
+    this.appendEventSync(id, 'log', { line });
+  }
+
+  /** Adds one entry to the job's event journal (newest EVENT_CAP kept). */
+  private appendEventSync(id: string, type: JobEvent['type'], data: Record<string, unknown>): void {
+    const row = this.statements.nextEvent!.get(id) as { seq: number; event_seq: number } | undefined;
+    if (!row) return;
+    this.statements.insertEvent!.run(row.seq, row.event_seq, type, JSON.stringify(data));
+    if (row.event_seq > EVENT_CAP) this.statements.trimEvents!.run(row.seq, row.event_seq - EVENT_CAP);
+  }
+
+  private statusEvent(row: JobRow): void {
+    this.appendEventSync(row.id, 'status', {
+      status: row.status, stage: row.stage, progress: row.progress, error: row.error, artifact_uri: row.artifact_uri,
+    });
+  }
+
+  private notify(id: string): void {
+    this.signals.emit(`job:${id}`);
   }
 
   private toRecord(row: JobRow): JobRecord {

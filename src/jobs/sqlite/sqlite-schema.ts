@@ -1,7 +1,12 @@
 // Table layout of the embedded job store. `seq` orders jobs (FIFO claims, newest-first listing,
 // cursors); leases live on the job row so that a claim, a renewal and a completion are each one
 // conditional UPDATE, which SQLite serialises across threads and processes.
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** Columns added after version 1, for databases created before them. */
+export const ADDED_COLUMNS: [table: string, column: string, ddl: string][] = [
+  ['jobs', 'event_seq', 'ALTER TABLE jobs ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0'],
+];
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -26,7 +31,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   lease_expires_at INTEGER,
   idempotency_key TEXT UNIQUE,
   request_hash TEXT,
-  log_seq INTEGER NOT NULL DEFAULT 0
+  log_seq INTEGER NOT NULL DEFAULT 0,
+  event_seq INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_status_seq ON jobs(status, seq);
 CREATE INDEX IF NOT EXISTS jobs_lease ON jobs(status, lease_expires_at);
@@ -34,6 +40,13 @@ CREATE TABLE IF NOT EXISTS job_logs (
   job_seq INTEGER NOT NULL,
   n INTEGER NOT NULL,
   line TEXT NOT NULL,
+  PRIMARY KEY (job_seq, n)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS job_events (
+  job_seq INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
   PRIMARY KEY (job_seq, n)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS workers (

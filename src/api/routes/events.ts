@@ -1,0 +1,116 @@
+// GET /v1/jobs/{id}/events: Server-Sent Events of the job's journal (status, progress, log), each
+// with an id; Last-Event-ID resumes after it; comment heartbeats while idle; the stream ends after
+// a terminal status. Works with any JobQueue adapter: in-process writes wake the stream at once,
+// other processes' writes are picked up by a short poll.
+import type { FastifyInstance } from 'fastify';
+import type { JobEvent, JobQueue } from '../../jobs/job-queue.js';
+import { isTerminal, type JobStatus } from '../../jobs/job.js';
+import { jobNotFound } from '../errors/job-not-found-error.js';
+import { validationError } from '../errors/validation-error.js';
+import { securityHeaders, type SecurityHeaderOptions } from '../plugins/security-headers.js';
+import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
+
+export interface EventRoutesOptions {
+  queue: JobQueue;
+  heartbeatMs: number;
+  pollMs?: number;
+  headers: SecurityHeaderOptions;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function frame(event: JobEvent): string {
+  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+}
+
+export async function eventRoutes(app: FastifyInstance, options: EventRoutesOptions): Promise<void> {
+  const { queue } = options;
+  const pollMs = options.pollMs ?? 250;
+  // Open streams end when the server closes, so that shutdown does not wait for clients.
+  const open = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const end of open) end();
+    done();
+  });
+
+  app.get('/v1/jobs/:id/events', {
+    schema: {
+      summary: 'Server-Sent Events: status, progress and log events; resume with Last-Event-ID',
+      tags: ['jobs'],
+      params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] },
+      headers: { type: 'object', properties: { 'last-event-id': { type: 'string' } } },
+    },
+  }, async (request, reply) => {
+    const rawId = (request.params as { id: string }).id;
+    if (!UUID.test(rawId)) throw jobNotFound(rawId);
+    const id = rawId.toLowerCase();
+    const header = request.headers['last-event-id'];
+    const lastEventId = typeof header === 'string' && header.trim() !== '' ? header.trim() : null;
+    let pending: JobEvent[] | null;
+    try {
+      pending = await queue.events(id, lastEventId);
+    } catch (err) {
+      if (err instanceof InvalidCursorError) throw validationError([{ field: 'Last-Event-ID', message: 'is not an event id of this job' }]);
+      throw err;
+    }
+    if (pending === null) throw jobNotFound(id);
+
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      ...securityHeaders(request, options.headers),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+
+    let cursor = lastEventId;
+    let closed = false;
+    let wake: (() => void) | null = null;
+    const stopWatching = queue.watch(id, () => wake?.());
+    const end = () => {
+      closed = true;
+      wake?.();
+    };
+    open.add(end);
+    request.raw.on('close', end);
+    let lastWrite = Date.now();
+    let finished = false;
+    try {
+      while (!closed) {
+        for (const event of pending ?? []) {
+          res.write(frame(event));
+          cursor = event.id;
+          lastWrite = Date.now();
+          if (event.type === 'status' && isTerminal(event.data.status as JobStatus)) finished = true;
+        }
+        if (finished) {
+          // Drain what was written with the terminal status (its log line), then end the stream.
+          for (const event of (await queue.events(id, cursor)) ?? []) res.write(frame(event));
+          break;
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, pollMs);
+          wake = () => { clearTimeout(timer); resolve(); };
+        });
+        wake = null;
+        if (closed) break;
+        if (Date.now() - lastWrite >= options.heartbeatMs) {
+          res.write(': keep-alive\n\n');
+          lastWrite = Date.now();
+        }
+        try {
+          pending = await queue.events(id, cursor);
+        } catch {
+          pending = []; // store hiccup: keep the stream, try again on the next turn
+        }
+        if (pending === null) break; // the job expired away
+      }
+    } finally {
+      open.delete(end);
+      stopWatching();
+      if (!res.writableEnded) res.end();
+    }
+  });
+}

@@ -1,0 +1,122 @@
+// `ttv submit | status | logs | cancel | download`: a client of a running server.
+import type { Command } from 'commander';
+import { ApiClient, ApiClientError } from '../client/api-client.js';
+import { ConfigError } from '../config/config-error.js';
+import { parsePositiveIntFlag } from '../config/cli-overrides.js';
+
+interface ClientFlags {
+  server?: string;
+  token?: string;
+}
+
+function clientFrom(flags: ClientFlags): ApiClient {
+  const server = flags.server ?? process.env.TTV_SERVER ?? 'http://127.0.0.1:8000';
+  try {
+    const url = new URL(server);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new ConfigError([{ key: '--server', message: 'must be an http(s) URL' }]);
+  }
+  return new ApiClient({ server, token: flags.token ?? process.env.TTV_TOKEN ?? process.env.TTV_AUTH_TOKEN });
+}
+
+/** Stage and percent, redrawn in place on a terminal, one line per change otherwise. */
+function progressBar(stream: NodeJS.WriteStream) {
+  let last = '';
+  return {
+    update(progress: number, stage: string) {
+      const width = 30;
+      const filled = Math.round((Math.max(0, Math.min(100, progress)) / 100) * width);
+      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(progress).padStart(3)}% ${stage}`;
+      if (line === last) return;
+      last = line;
+      if (stream.isTTY) stream.write(`\r${line}\x1b[K`);
+      else stream.write(`${line}\n`);
+    },
+    done() {
+      if (stream.isTTY && last) stream.write('\n');
+    },
+  };
+}
+
+const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+export function registerClientCommands(program: Command, setExitCode: (code: number) => void): void {
+  const withClient = (cmd: Command) =>
+    cmd
+      .option('--server <url>', 'ttv server (default $TTV_SERVER or http://127.0.0.1:8000)')
+      .option('--token <token>', 'bearer token (default $TTV_TOKEN)');
+
+  withClient(program.command('submit'))
+    .description('submit a prompt; with --wait, follow it to the end with a progress bar')
+    .argument('<prompt>', 'what the video should show')
+    .option('--wait', 'follow the job until it ends')
+    .option('--out <file>', 'with --wait: download the finished video here')
+    .action(async (prompt: string, flags: ClientFlags & { wait?: boolean; out?: string }) => {
+      const client = clientFrom(flags);
+      const job = await client.submit(prompt);
+      process.stdout.write(`${job.id}\n`);
+      if (!flags.wait) return setExitCode(0);
+      const bar = progressBar(process.stderr);
+      const final = await client.follow(job.id, (event) => {
+        if (event.type === 'progress' || event.type === 'status') {
+          bar.update(Number(event.data.progress ?? 0), String(event.data.stage ?? event.data.status ?? ''));
+        }
+      });
+      bar.done();
+      process.stderr.write(`job ${final.id} ${final.status}${final.error ? `: ${final.error}` : ''}\n`);
+      if (final.status === 'finished' && flags.out) {
+        const bytes = await client.download(final.id, flags.out);
+        process.stderr.write(`saved ${flags.out} (${bytes} bytes)\n`);
+      }
+      setExitCode(final.status === 'finished' ? 0 : 1);
+    });
+
+  withClient(program.command('status'))
+    .description('print a job')
+    .argument('<id>')
+    .action(async (id: string, flags: ClientFlags) => {
+      print(await clientFrom(flags).status(id));
+      setExitCode(0);
+    });
+
+  withClient(program.command('logs'))
+    .description('print a job\'s log lines; --follow streams new ones until the job ends')
+    .argument('<id>')
+    .option('--tail <n>', 'newest lines to print (default 100)', (v) => parsePositiveIntFlag(v, '--tail'))
+    .option('--follow', 'keep printing new lines until the job ends')
+    .action(async (id: string, flags: ClientFlags & { tail?: number; follow?: boolean }) => {
+      const client = clientFrom(flags);
+      if (!flags.follow) {
+        for (const line of await client.logs(id, flags.tail ?? 100)) process.stdout.write(`${line}\n`);
+        return setExitCode(0);
+      }
+      const final = await client.follow(id, (event) => {
+        if (event.type === 'log') process.stdout.write(`${String(event.data.line)}\n`);
+      });
+      setExitCode(final.status === 'finished' ? 0 : 1);
+    });
+
+  withClient(program.command('cancel'))
+    .description('cancel a queued or running job')
+    .argument('<id>')
+    .action(async (id: string, flags: ClientFlags) => {
+      print(await clientFrom(flags).cancel(id));
+      setExitCode(0);
+    });
+
+  withClient(program.command('download'))
+    .description('download a finished job\'s video')
+    .argument('<id>')
+    .option('--out <file>', 'where to write it (default <id>.mp4)')
+    .action(async (id: string, flags: ClientFlags & { out?: string }) => {
+      const out = flags.out ?? `${id}.mp4`;
+      const bytes = await clientFrom(flags).download(id, out);
+      process.stderr.write(`saved ${out} (${bytes} bytes)\n`);
+      setExitCode(0);
+    });
+}
+
+export function isClientError(err: unknown): err is ApiClientError {
+  return err instanceof ApiClientError;
+}

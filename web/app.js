@@ -1,0 +1,200 @@
+// The ttv dashboard: submit prompts, watch jobs live, read logs, cancel, play the result.
+// Plain modules, no build step. Live updates come from /v1/jobs/{id}/events; the stream is read
+// with fetch because EventSource cannot send the Authorization header.
+
+const $ = (id) => document.getElementById(id);
+const TERMINAL = new Set(['finished', 'failed', 'canceled']);
+const tokenInput = $('token');
+tokenInput.value = localStorage.getItem('ttv-token') ?? '';
+tokenInput.addEventListener('change', () => {
+  localStorage.setItem('ttv-token', tokenInput.value.trim());
+  refreshList();
+});
+
+function headers(extra = {}) {
+  const token = tokenInput.value.trim();
+  return token ? { ...extra, authorization: `Bearer ${token}` } : extra;
+}
+
+async function api(path, init = {}) {
+  const res = await fetch(path, { ...init, headers: headers(init.headers) });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(body.message ?? `HTTP ${res.status}`);
+  return body;
+}
+
+// ---- submitting ------------------------------------------------------------------------------
+$('submit-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const prompt = $('prompt').value;
+  $('submit').disabled = true;
+  $('submit-status').textContent = 'Submitting…';
+  try {
+    const job = await api('/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+    $('submit-status').textContent = `Queued ${job.id.slice(0, 8)}`;
+    $('prompt').value = '';
+    await refreshList();
+    select(job.id);
+  } catch (err) {
+    $('submit-status').textContent = err.message;
+    $('submit-status').className = 'error';
+  } finally {
+    $('submit').disabled = false;
+  }
+});
+
+// ---- the job list ----------------------------------------------------------------------------
+let selectedId = null;
+const jobsById = new Map();
+
+function row(job) {
+  const tr = document.createElement('tr');
+  tr.dataset.id = job.id;
+  if (job.id === selectedId) tr.className = 'selected';
+  const prompt = document.createElement('td');
+  prompt.className = 'prompt';
+  prompt.textContent = job.prompt;
+  prompt.title = job.prompt;
+  const status = document.createElement('td');
+  const badge = document.createElement('span');
+  badge.className = `badge ${job.status}`;
+  badge.textContent = job.status;
+  status.append(badge);
+  const stage = document.createElement('td');
+  stage.textContent = job.stage;
+  const progress = document.createElement('td');
+  const bar = document.createElement('progress');
+  bar.max = 100;
+  bar.value = job.progress;
+  progress.append(bar, ` ${job.progress}%`);
+  const actions = document.createElement('td');
+  const open = document.createElement('button');
+  open.className = 'secondary';
+  open.type = 'button';
+  open.textContent = 'Open';
+  open.addEventListener('click', () => select(job.id));
+  actions.append(open);
+  tr.append(prompt, status, stage, progress, actions);
+  return tr;
+}
+
+async function refreshList() {
+  try {
+    const { jobs } = await api('/v1/jobs?limit=20');
+    $('list-error').hidden = true;
+    jobsById.clear();
+    for (const job of jobs) jobsById.set(job.id, job);
+    $('jobs').replaceChildren(...jobs.map(row));
+  } catch (err) {
+    $('list-error').textContent = err.message;
+    $('list-error').hidden = false;
+  }
+}
+
+// ---- one job, live ---------------------------------------------------------------------------
+let stream = null;
+
+function showJob(job) {
+  $('detail-status').textContent = job.status;
+  $('detail-status').className = `badge ${job.status}`;
+  $('detail-stage').textContent = job.stage ?? '';
+  $('detail-progress').value = job.progress ?? 0;
+  $('detail-percent').textContent = `${job.progress ?? 0}%`;
+  $('detail-cancel').disabled = TERMINAL.has(job.status);
+  if (job.error) {
+    $('detail-error').textContent = job.error;
+    $('detail-error').hidden = false;
+  }
+}
+
+async function showVideo(id) {
+  const { url } = await api(`/v1/jobs/${id}/artifact`);
+  const player = $('player');
+  player.hidden = false;
+  player.src = url;
+  player.addEventListener('loadedmetadata', () => {
+    $('player-info').textContent = `${player.videoWidth}×${player.videoHeight}, ${player.duration.toFixed(1)} s`;
+    player.dataset.duration = String(player.duration);
+  }, { once: true });
+  $('detail-download').href = url;
+  $('detail-download').hidden = false;
+}
+
+async function follow(id, signal) {
+  // Minimal SSE reader: "event:", "data:" and "id:" fields, blank line ends an event.
+  const res = await fetch(`/v1/jobs/${id}/events`, { headers: headers({ accept: 'text/event-stream' }), signal });
+  if (!res.ok) throw new Error(`events: HTTP ${res.status}`);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let cut;
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      let type = 'message';
+      let data = '';
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) type = line.slice(6).trim();
+        else if (line.startsWith('data:')) data += line.slice(5).trim();
+      }
+      if (data) onEvent(id, type, JSON.parse(data));
+    }
+  }
+}
+
+function onEvent(id, type, data) {
+  if (id !== selectedId) return;
+  const current = { ...(jobsById.get(id) ?? {}), id };
+  if (type === 'log') {
+    const log = $('log');
+    log.textContent += `${data.line}\n`;
+    log.scrollTop = log.scrollHeight;
+    return;
+  }
+  Object.assign(current, type === 'status' ? data : { progress: data.progress, stage: data.stage });
+  jobsById.set(id, current);
+  showJob(current);
+  const tr = document.querySelector(`tr[data-id="${id}"]`);
+  if (tr) tr.replaceWith(row(current));
+  if (type === 'status' && data.status === 'finished') showVideo(id).catch((err) => { $('detail-error').textContent = err.message; $('detail-error').hidden = false; });
+}
+
+async function select(id) {
+  selectedId = id;
+  stream?.abort();
+  stream = new AbortController();
+  $('detail').hidden = false;
+  $('detail-id').textContent = id;
+  $('log').textContent = '';
+  $('detail-error').hidden = true;
+  $('player').hidden = true;
+  $('player').removeAttribute('src');
+  $('player-info').textContent = '';
+  $('detail-download').hidden = true;
+  for (const tr of document.querySelectorAll('tr[data-id]')) tr.className = tr.dataset.id === id ? 'selected' : '';
+  try {
+    showJob(await api(`/v1/jobs/${id}`));
+    await follow(id, stream.signal);
+  } catch (err) {
+    if (err.name !== 'AbortError') {
+      $('detail-error').textContent = err.message;
+      $('detail-error').hidden = false;
+    }
+  }
+}
+
+$('detail-cancel').addEventListener('click', async () => {
+  if (!selectedId) return;
+  try {
+    showJob(await api(`/v1/jobs/${selectedId}/cancel`, { method: 'POST' }));
+  } catch (err) {
+    $('detail-error').textContent = err.message;
+    $('detail-error').hidden = false;
+  }
+});
+
+refreshList();
+setInterval(refreshList, 3000);
