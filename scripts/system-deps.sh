@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages ttv needs when they are missing (Debian/Ubuntu apt).
 #   runtime: ffmpeg/ffprobe (the offline generator and the stitcher)
-#   test:    runtime + redis-server (queue tests), chromium (dashboard test), fonts
+#   test:    runtime + redis-server (queue tests), chromium (dashboard test), caddy (HTTP/3 edge),
+#            openssl (test certificates), fonts
 # Nothing is installed when everything is already present.
 set -euo pipefail
 profile="${1:-runtime}"
@@ -11,6 +12,8 @@ if [ "$profile" = "test" ]; then
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v caddy >/dev/null 2>&1 || need+=(caddy)
+  command -v openssl >/dev/null 2>&1 || need+=(openssl)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "ttv: installing system packages: ${need[*]}" >&2

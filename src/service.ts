@@ -11,7 +11,7 @@ import { openArtifactStore } from './storage/open-artifact-store.js';
 import type { ArtifactStore } from './storage/types.js';
 import { createPipeline } from './pipeline/pipeline.js';
 import { buildApp } from './api/app.js';
-import { assertSafeBind } from './api/server.js';
+import { assertSafeBind, loadTlsFiles } from './api/server.js';
 import { Worker } from './worker/worker.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
@@ -54,12 +54,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await worker.start();
     }
     if (options.api) {
-      app = await buildApp({ config, queue, store, logger, webhooks });
+      const tls = loadTlsFiles(config);
+      app = await buildApp({ config, queue, store, logger, webhooks, ...(tls ? { tls } : {}) });
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;
       const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-      url = `http://${host}:${port}`;
+      url = `${tls ? 'https' : 'http'}://${host}:${port}`;
       logger.info({ url, store: store.kind, queue: queue.kind }, 'ttv listening');
     }
   } catch (err) {

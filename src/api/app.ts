@@ -1,6 +1,6 @@
 // Builds the Fastify app from its dependencies. Knows nothing of how they were made, so tests and the
 // CLI assemble it the same way.
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import secureJson from 'secure-json-parse';
@@ -17,6 +17,8 @@ import { registerAuth } from './plugins/auth.js';
 import { collectRoutes, registerErrorHandling, sendError, toApiError } from './plugins/error-handler.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerAccessLog } from './plugins/access-log.js';
+import { registerCors } from './plugins/cors.js';
+import { registerRateLimit } from './plugins/rate-limit.js';
 import { jobRoutes } from './routes/jobs.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { eventRoutes } from './routes/events.js';
@@ -30,6 +32,8 @@ export interface AppDependencies {
   logger?: Logger;
   estimateCost?: () => number | null;
   webhooks?: WebhookDispatcher;
+  /** Serve HTTPS: TLS 1.3 only, HTTP/2 and HTTP/1.1 by ALPN. */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -37,7 +41,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, queue, store } = deps;
   const bodyLimit = config.server.body_limit_bytes;
-  const app = Fastify({
+  // One options object for the HTTP and the HTTP/2+TLS server: Fastify's typings split the two.
+  const fastifyOptions: Record<string, unknown> = {
+    ...(deps.tls ? { http2: true as const, https: { allowHTTP1: true, key: deps.tls.key, cert: deps.tls.cert, minVersion: 'TLSv1.3' as const } } : {}),
     loggerInstance: deps.logger,
     // One access line per request, written on response (see registerAccessLog), instead of two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -48,10 +54,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
-    frameworkErrors: (error, request, reply) => {
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
       sendError(request, reply, toApiError(error, bodyLimit));
     },
-  }) as unknown as FastifyInstance;
+  };
+  const app = Fastify(fastifyOptions as never) as unknown as FastifyInstance;
 
   // Requests are validated with zod inside the handlers; the route JSON schemas only document them.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
@@ -75,13 +82,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   registerErrorHandling(app, bodyLimit);
-  registerAccessLog(app);
+  registerAccessLog(app, config.security.trusted_proxies);
   const headerOptions = {
     altSvc: config.server.quic_port ? `h3=":${config.server.quic_port}"; ma=${config.server.alt_svc_max_age}` : null,
   };
   registerSecurityHeaders(app, headerOptions);
+  const corsEnabled = await registerCors(app, [...config.security.cors_origins, ...config.server.cors_origins]);
   registerAuth(app, config.security.auth_token);
-  const metrics = registerMetrics(app, { queue, version: VERSION });
+  const metrics = registerMetrics(app, { queue, version: VERSION, trustedProxies: config.security.trusted_proxies });
+  await registerRateLimit(app, { submitPerMinute: config.security.rate_limit_per_minute, readPerMinute: config.security.read_rate_limit_per_minute });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -93,7 +102,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: false });
 
-  const fillMethodNotAllowed = collectRoutes(app);
+  // With CORS on, OPTIONS belongs to the preflight handler; otherwise it is a 405 like other methods.
+  const fillMethodNotAllowed = collectRoutes(app, { includeOptions: !corsEnabled });
   await app.register(jobRoutes, { queue, estimateCost: deps.estimateCost, webhooks: deps.webhooks });
   await app.register(eventRoutes, { queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions });
   await app.register(artifactRoutes, {

@@ -1,4 +1,5 @@
-// Rules for putting the app on the network: a non-loopback bind needs an auth token.
+// Rules for putting the app on the network: a non-loopback bind needs an auth token; TLS files.
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { AppConfig } from '../config/schema.js';
 
@@ -21,5 +22,17 @@ export function assertSafeBind(config: AppConfig): void {
     throw new UnsafeBindError(
       `server.host: refusing to listen on ${config.server.host} without security.auth_token (set TTV_AUTH_TOKEN, or bind 127.0.0.1)`,
     );
+  }
+}
+
+/** The configured certificate and key, or null for plain HTTP. */
+export function loadTlsFiles(config: AppConfig): { key: Buffer; cert: Buffer } | null {
+  const { cert_path: cert, key_path: key } = config.server.tls;
+  if (!cert && !key) return null;
+  if (!cert || !key) throw new UnsafeBindError('server.tls: cert_path and key_path must be set together');
+  try {
+    return { cert: readFileSync(cert), key: readFileSync(key) };
+  } catch (err) {
+    throw new UnsafeBindError(`server.tls: cannot read the certificate or key (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }

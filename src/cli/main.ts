@@ -1,6 +1,10 @@
 // The `ttv` command.
 import { Command, CommanderError } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { caddyfile, edgeUpstream, EdgeConfigError } from '../edge/caddy-config.js';
+import { EdgeSupervisor } from '../edge/edge-supervisor.js';
 import { loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
 import { parsePortFlag, parsePositiveIntFlag, type CliOverrides } from '../config/cli-overrides.js';
@@ -58,6 +62,37 @@ async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }
   });
 }
 
+async function edge(flags: CommonFlags & { out?: string; run?: boolean }): Promise<number> {
+  const { config } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
+  let text: string;
+  try {
+    text = caddyfile(config);
+  } catch (err) {
+    if (err instanceof EdgeConfigError) throw new ConfigError([{ key: 'edge', message: err.message }]);
+    throw err;
+  }
+  const out = resolve(flags.out ?? join(config.data_dir, 'Caddyfile'));
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, text);
+  process.stderr.write(`ttv: wrote ${out} (https://${config.edge.host}:${config.server.quic_port} → ${edgeUpstream(config)})\n`);
+  if (!config.security.trusted_proxies.includes('127.0.0.1')) {
+    process.stderr.write('ttv: note: add 127.0.0.1 to security.trusted_proxies so the API believes the edge\'s X-Forwarded-Proto (Alt-Svc, protocol metrics)\n');
+  }
+  if (!flags.run) return 0;
+  const supervisor = new EdgeSupervisor({
+    caddyPath: config.edge.caddy_path,
+    caddyfile: out,
+    onOutput: (line) => process.stdout.write(`${line}\n`),
+    onRestart: (attempt, code) => process.stderr.write(`ttv: caddy exited (${code}); restart ${attempt}\n`),
+  });
+  const stop = () => void supervisor.stop();
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.stderr.write(`ttv: edge running on https://${config.edge.host}:${config.server.quic_port} (h3, h2, http/1.1)\n`);
+  await supervisor.run();
+  return 0;
+}
+
 export function buildProgram(): Command {
   const program = new Command('ttv')
     .description('Text-to-video pipeline service')
@@ -88,6 +123,14 @@ export function buildProgram(): Command {
     });
 
   registerClientCommands(program, (code) => program.setOptionValue('exitCode', code));
+
+  withCommon(program.command('edge'))
+    .description('write the Caddy configuration of the HTTP/3 edge; with --run, start and supervise Caddy')
+    .option('--out <file>', 'where to write the Caddyfile (default <data-dir>/Caddyfile)')
+    .option('--run', 'run Caddy with it and restart it if it crashes')
+    .action(async (flags: CommonFlags & { out?: string; run?: boolean }) => {
+      program.setOptionValue('exitCode', await edge(flags));
+    });
 
   const configCmd = program.command('config').description('inspect configuration');
   configCmd

@@ -110,6 +110,19 @@ export const workerSchema = z
   })
   .strict();
 
+export const edgeSchema = z
+  .object({
+    // Name the edge serves (certificate and site address).
+    host: z.string().min(1).default('localhost'),
+    // Certificate for the edge; without one Caddy issues a local one (its own CA, not trusted system-wide).
+    cert_path: z.string().nullable().default(null),
+    key_path: z.string().nullable().default(null),
+    caddy_path: z.string().min(1).default('caddy'),
+    // Where the API is reached from the edge; defaults to http(s)://127.0.0.1:<server.port>.
+    upstream: z.string().url().nullable().default(null),
+  })
+  .strict();
+
 export const WEBHOOK_EVENTS = ['job.started', 'job.progress', 'job.finished', 'job.failed', 'job.canceled'] as const;
 
 const webhookEndpointSchema = z
@@ -210,6 +223,7 @@ export const configSchema = pipelineSchema
     worker: workerSchema.default(workerSchema.parse({})),
     logging: loggingSchema.default(loggingSchema.parse({})),
     webhooks: webhooksSchema.default(webhooksSchema.parse({})),
+    edge: edgeSchema.default(edgeSchema.parse({})),
   })
   .passthrough();
 
@@ -218,5 +232,6 @@ export type ServerConfig = z.infer<typeof serverSchema>;
 export type WorkerConfig = z.infer<typeof workerSchema>;
 export type StorageConfig = z.infer<typeof storageSchema>;
 export type ProceduralConfig = z.infer<typeof proceduralSchema>;
+export type EdgeConfig = z.infer<typeof edgeSchema>;
 export type WebhooksConfig = z.infer<typeof webhooksSchema>;
 export type PipelineConfig = z.infer<typeof pipelineSchema>;

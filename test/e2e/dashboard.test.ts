@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The dashboard in a real headless Chromium (Debian's, driven by playwright-core): submit a prompt,
 // watch it finish, play the video. A screenshot is kept in test-results/.
 import { existsSync, mkdirSync } from 'node:fs';

@@ -9,21 +9,27 @@ export interface SseRead {
 }
 
 /** Reads until the stream ends or `stop(events)` returns true (then aborts the connection). */
-export async function readSse(url: string, options: { headers?: Record<string, string>; stop?: (events: EventSourceMessage[]) => boolean } = {}): Promise<SseRead & { status: number; contentType: string | null }> {
+export async function readSse(url: string, options: { headers?: Record<string, string>; stop?: (events: EventSourceMessage[], comments: string[]) => boolean } = {}): Promise<SseRead & { status: number; contentType: string | null }> {
   const controller = new AbortController();
   const res = await fetch(url, { headers: { accept: 'text/event-stream', ...options.headers }, signal: controller.signal });
   const result: SseRead = { events: [], comments: [], ended: false };
   if (!res.ok || !res.body) return { ...result, status: res.status, contentType: res.headers.get('content-type') };
   let stopped = false;
+  const check = () => {
+    if (!stopped && options.stop?.(result.events, result.comments)) {
+      stopped = true;
+      controller.abort();
+    }
+  };
   const parser = createParser({
     onEvent: (e) => {
       result.events.push(e);
-      if (!stopped && options.stop?.(result.events)) {
-        stopped = true;
-        controller.abort();
-      }
+      check();
     },
-    onComment: (c) => result.comments.push(c),
+    onComment: (c) => {
+      result.comments.push(c);
+      check();
+    },
   });
   const decoder = new TextDecoder();
   try {

@@ -29,6 +29,9 @@ export function toApiError(err: unknown, bodyLimit: number, contentType?: string
     default:
       break;
   }
+  if (fe.statusCode === 429) {
+    return new ApiError(429, 'RateLimitExceeded', 'Rate limit exceeded', null, true, { 'retry-after': '60' });
+  }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new ApiError(fe.statusCode, fe.statusCode === 404 ? 'NotFound' : 'ValidationError', 'Bad request', null);
   }
@@ -68,7 +71,7 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
  * Fastify answers 404 for a known path with the wrong method; the contract wants 405 + Allow.
  * Collect routes as they are added, then fill the remaining methods of each path with a 405 route.
  */
-export function collectRoutes(app: FastifyInstance): () => void {
+export function collectRoutes(app: FastifyInstance, options: { includeOptions: boolean }): () => void {
   const byUrl = new Map<string, Set<string>>();
   app.addHook('onRoute', (route) => {
     if ((route.config as { methodNotAllowed?: boolean } | undefined)?.methodNotAllowed) return;
@@ -82,7 +85,7 @@ export function collectRoutes(app: FastifyInstance): () => void {
       if (url.includes('*')) continue;
       const allowed = [...methods].filter((m) => m !== 'HEAD' || methods.has('GET'));
       const allow = [...new Set(allowed)].join(', ');
-      const missing = METHODS.filter((m) => !methods.has(m));
+      const missing = METHODS.filter((m) => !methods.has(m) && (m !== 'OPTIONS' || options.includeOptions));
       if (missing.length === 0) continue;
       app.route({
         method: missing as unknown as string[],

@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client) with the Python server's ttv_api_* names, plus its JSON summary.
 import client from 'prom-client';
 import type { FastifyInstance } from 'fastify';
+import { clientProtocol } from './client-protocol.js';
 import type { JobQueue, QueueStats } from '../../jobs/job-queue.js';
 
 export interface ApiMetrics {
@@ -8,7 +9,7 @@ export interface ApiMetrics {
   summary(): Promise<Record<string, unknown>>;
 }
 
-export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue; version: string }): ApiMetrics {
+export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue; version: string; trustedProxies: string[] }): ApiMetrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'ttv_' });
   const startedAt = Date.now();
@@ -81,7 +82,12 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
     },
   });
 
+  const protocols = new client.Counter({
+    name: 'ttv_api_requests_by_protocol_total', help: 'Requests by the client\'s HTTP protocol (as the edge saw it)',
+    labelNames: ['protocol'], registers: [registry],
+  });
   app.addHook('onResponse', (request, reply, done) => {
+    protocols.inc({ protocol: clientProtocol(request, options.trustedProxies) });
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     totalRequests += 1;

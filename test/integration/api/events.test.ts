@@ -33,8 +33,18 @@ describe('job event stream', () => {
     const logs = read.events.filter((e) => e.event === 'log').map((e) => JSON.parse(e.data).line as string);
     expect(logs.some((l) => l.includes('Video generation completed'))).toBe(true);
     expect(read.events.every((e) => typeof e.id === 'string' && e.id.length > 0)).toBe(true);
-    // Heartbeat comments keep idle streams open (0.2 s here; the clip takes 0.5 s).
-    expect(read.comments.some((c) => c.includes('keep-alive'))).toBe(true);
+  });
+
+  it('sends heartbeat comments while a job sits idle in the queue', async () => {
+    const idle = await startTestService({ server: { sse_heartbeat_seconds: 0.2 } }, { worker: false });
+    try {
+      const { id } = (await (await postJob(idle.url, { prompt: 'Waiting.' })).json()) as { id: string };
+      const read = await readSse(`${idle.url}/v1/jobs/${id}/events`, { stop: (_events, comments) => comments.length >= 2 });
+      expect(read.comments.filter((c) => c.includes('keep-alive')).length).toBeGreaterThanOrEqual(2);
+      expect(read.events.map((e) => e.event)).toEqual(['status', 'log']);
+    } finally {
+      await idle.close();
+    }
   });
 
   it('resumes after Last-Event-ID without missing or repeating anything', async () => {

@@ -1,0 +1,55 @@
+// The Caddyfile for the HTTP/3 edge: TLS 1.3 only, HTTP/1.1 + HTTP/2 + HTTP/3 on server.quic_port
+// (TCP and UDP), reverse proxy to the API with the client's protocol forwarded. Node has no HTTP/3
+// server, so QUIC is terminated here.
+import { join, resolve } from 'node:path';
+import type { AppConfig } from '../config/schema.js';
+
+export class EdgeConfigError extends Error {
+  override readonly name = 'EdgeConfigError';
+}
+
+/** Where the edge sends requests: edge.upstream, else the API's own port on loopback. */
+export function edgeUpstream(config: AppConfig): string {
+  if (config.edge.upstream) return config.edge.upstream;
+  const scheme = config.server.tls.cert_path ? 'https' : 'http';
+  return `${scheme}://127.0.0.1:${config.server.port}`;
+}
+
+/** Caddyfile quoting: values go in double quotes with backslashes and quotes escaped. */
+function q(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+export function caddyfile(config: AppConfig): string {
+  const port = config.server.quic_port;
+  if (!port) throw new EdgeConfigError('server.quic_port: must be set to run the edge (the HTTPS/QUIC port clients connect to)');
+  if (config.server.port === port) throw new EdgeConfigError('server.quic_port: must differ from server.port');
+  const { host, cert_path: cert, key_path: key } = config.edge;
+  if (!/^[A-Za-z0-9.-]+$/.test(host)) throw new EdgeConfigError('edge.host: must be a host name or address');
+  if (!!cert !== !!key) throw new EdgeConfigError('edge.cert_path and edge.key_path must be set together');
+  const upstream = edgeUpstream(config);
+  const storage = join(resolve(config.data_dir), 'caddy');
+  const tls = cert && key ? `tls ${q(resolve(cert))} ${q(resolve(key))} {\n\t\tprotocols tls1.3\n\t}` : 'tls internal {\n\t\tprotocols tls1.3\n\t}';
+  const upstreamTls = upstream.startsWith('https:')
+    ? '\n\t\ttransport http {\n\t\t\ttls\n\t\t\ttls_insecure_skip_verify\n\t\t}' // loopback hop to the API's own certificate
+    : '';
+  return `# Written by \`ttv edge\`. Clients speak HTTP/3, HTTP/2 or HTTP/1.1 with TLS 1.3 to this edge.
+{
+\tadmin off
+\tauto_https disable_redirects
+\tskip_install_trust
+\tstorage file_system ${q(storage)}
+\tservers {
+\t\tprotocols h1 h2 h3
+\t}
+}
+
+https://${host}:${port} {
+\t${tls}
+\treverse_proxy ${upstream} {
+\t\theader_up X-Forwarded-Proto https
+\t\theader_up X-Client-Protocol {http.request.proto}${upstreamTls}
+\t}
+}
+`;
+}
