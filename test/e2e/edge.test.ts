@@ -5,7 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect as http2Connect } from 'node:http2';
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { createServer } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -53,7 +53,9 @@ function h2Get(origin: string, path: string, headers: Record<string, string> = {
 
 function h1Get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; alpn: string | false; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', servername: 'localhost', port, path, headers, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, (res) => {
+    // ALPNProtocols is a tls.connect option that https passes through; its typings leave it out.
+    const options = { host: '127.0.0.1', servername: 'localhost', port, path, headers, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] } as RequestOptions;
+    const req = httpsRequest(options, (res) => {
       const alpn = (res.socket as unknown as { alpnProtocol: string | false }).alpnProtocol;
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, alpn, headers: res.headers }));
