@@ -62,6 +62,11 @@ export const gcsSchema = z
     credentials_path: z.string().nullable().default(null),
     signed_url_expiration: z.number().int().positive('Signed URL expiration must be positive').max(604800, 'must be at most 604800 seconds (7 days)').default(3600),
     api_endpoint: z.string().nullable().default(null),
+    // Files above this size upload resumably, in chunks of upload_chunk_size_bytes (a multiple of 256 KiB).
+    resumable_threshold_bytes: z.number().int().min(0).default(8 * 1024 * 1024),
+    upload_chunk_size_bytes: z.number().int().min(262144).multipleOf(262144, 'must be a multiple of 262144 (256 KiB)').default(8 * 1024 * 1024),
+    max_retries: z.number().int().min(0).max(10).default(4),
+    retry_delay_seconds: z.number().positive().max(60).default(1),
   })
   .strict();
 

@@ -74,8 +74,8 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
       }
       options.onError?.(job.id, err);
       throw new Error(clientMessage(err, workDir));
-    } finally {
-      await rm(workDir, { recursive: true, force: true });
     }
+    // The scratch dir (with the final video) stays until the outcome is recorded: the worker removes
+    // it when the attempt has settled (Worker.sweepJob), so a failed upload loses nothing early.
   };
 }

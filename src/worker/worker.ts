@@ -65,6 +65,7 @@ export class Worker {
       });
     };
     const onSettled = (jobId: string) => {
+      void this.sweepJob(jobId);
       if (!webhooks?.enabled) return;
       void queue.get(jobId).then((job) => {
         if (job?.status === 'finished') webhooks.emit('job.finished', toJobView(job));
@@ -96,11 +97,16 @@ export class Worker {
     this.options.logger?.info({ workerId: consumer.workerId }, 'worker stopped');
   }
 
+  /** Removes the scratch dirs of one job whose attempt has settled. */
+  sweepJob(jobId: string): Promise<number> {
+    return this.sweepTempDirs(jobId);
+  }
+
   /**
    * Scratch dirs left by a crashed attempt: removed when their job is finished, requeued or moved on
    * to a later attempt. A dir whose attempt may still be running elsewhere is left alone.
    */
-  async sweepTempDirs(): Promise<number> {
+  async sweepTempDirs(onlyJob?: string): Promise<number> {
     let entries: string[];
     try {
       entries = await readdir(this.tmpRoot);
@@ -110,7 +116,7 @@ export class Worker {
     let removed = 0;
     for (const name of entries) {
       const match = WORK_DIR.exec(name);
-      if (!match) continue;
+      if (!match || (onlyJob && match[1] !== onlyJob)) continue;
       const job = await this.options.queue.get(match[1]!).catch(() => undefined);
       if (job === undefined) continue;
       const stale = job === null || isTerminal(job.status) || job.status === 'queued' || job.attempts > Number(match[2]);
