@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ApiClient, ApiClientError } from '../client/api-client.js';
 import { ConfigError } from '../config/config-error.js';
 import { parsePositiveIntFlag } from '../config/cli-overrides.js';
+import { progressBar } from './progress-bar.js';
 
 interface ClientFlags {
   server?: string;
@@ -18,25 +19,6 @@ function clientFrom(flags: ClientFlags): ApiClient {
     throw new ConfigError([{ key: '--server', message: 'must be an http(s) URL' }]);
   }
   return new ApiClient({ server, token: flags.token ?? process.env.TTV_TOKEN ?? process.env.TTV_AUTH_TOKEN });
-}
-
-/** Stage and percent, redrawn in place on a terminal, one line per change otherwise. */
-function progressBar(stream: NodeJS.WriteStream) {
-  let last = '';
-  return {
-    update(progress: number, stage: string) {
-      const width = 30;
-      const filled = Math.round((Math.max(0, Math.min(100, progress)) / 100) * width);
-      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(progress).padStart(3)}% ${stage}`;
-      if (line === last) return;
-      last = line;
-      if (stream.isTTY) stream.write(`\r${line}\x1b[K`);
-      else stream.write(`${line}\n`);
-    },
-    done() {
-      if (stream.isTTY && last) stream.write('\n');
-    },
-  };
 }
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -13,6 +13,7 @@ import { VERSION } from '../version.js';
 import { startService } from '../service.js';
 import { UnsafeBindError } from '../api/server.js';
 import { isClientError, registerClientCommands } from './client-commands.js';
+import { generate } from './generate-command.js';
 
 interface CommonFlags {
   config?: string[];
@@ -123,6 +124,16 @@ export function buildProgram(): Command {
     });
 
   registerClientCommands(program, (code) => program.setOptionValue('exitCode', code));
+
+  withCommon(program.command('generate'))
+    .description('run the pipeline once, locally, with a progress bar (the same code the worker runs)')
+    .argument('<prompt>', 'what the video should show')
+    .option('--out <file>', 'where to write the video (default ./final_video.mp4)')
+    .action(async (prompt: string, flags: CommonFlags & { out?: string }) => {
+      const { config, warnings } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
+      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+      program.setOptionValue('exitCode', await generate(config, prompt, resolve(flags.out ?? 'final_video.mp4')));
+    });
 
   withCommon(program.command('edge'))
     .description('write the Caddy configuration of the HTTP/3 edge; with --run, start and supervise Caddy')

@@ -44,6 +44,7 @@ export class ProceduralVideoGenerator implements VideoGenerator {
       problems.push(`duration ${request.durationSeconds} s is outside ${caps.minDurationSeconds}..${caps.maxDurationSeconds} s`);
     }
     if (request.firstFrame && !existsSync(request.firstFrame)) problems.push('first frame image does not exist');
+    if (request.lastFrame && !existsSync(request.lastFrame)) problems.push('last frame image does not exist');
     if (this.settings.text_overlay && !existsSync(FONT)) problems.push(`text_overlay needs the font ${FONT} (package fonts-dejavu-core)`);
     return problems;
   }
@@ -62,19 +63,40 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     const inputs = ['-f', 'lavfi', '-i', `gradients=s=${width}x${height}:r=${fps}:c0=${look.colorA}:c1=${look.colorB}:speed=${look.speed.toFixed(4)}:seed=${look.seed}`];
     const filters: string[] = [];
     let last = '[0:v]';
-    if (request.firstFrame) {
-      // Image-to-video: a slow zoom into the first frame, blended over the prompt's gradient.
-      inputs.push('-loop', '1', '-framerate', String(fps), '-i', request.firstFrame);
-      filters.push(`[1:v]scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height},setsar=1,zoompan=z='min(zoom+0.0015,1.25)':d=1:s=${width}x${height}:fps=${fps},format=yuv420p[img]`);
-      filters.push(`[0:v]format=yuv420p[grad];[img][grad]blend=all_mode=normal:all_opacity=0.25[mix]`);
+    // Endpoints are exact: the first output frame is the first image, the last one the last image,
+    // so that chained segments and keyframe segments join without a visible cut.
+    const span = Math.max(1 / fps, (frames - 1) / fps).toFixed(4);
+    const fit = `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height},setsar=1,fps=${fps},format=yuv420p`;
+    let next = 1;
+    const firstInput = request.firstFrame ? next++ : null;
+    const lastInput = request.lastFrame ? next++ : null;
+    for (const image of [request.firstFrame, request.lastFrame]) {
+      if (image) inputs.push('-loop', '1', '-framerate', String(fps), '-i', image);
+    }
+    filters.push('[0:v]format=yuv420p[grad]');
+    if (firstInput !== null && lastInput !== null) {
+      // First+last frame: crossfade between the keyframes, the prompt's gradient swelling in between.
+      filters.push(`[${firstInput}:v]${fit}[first]`, `[${lastInput}:v]${fit}[last]`);
+      filters.push(`[first][last]blend=all_expr='A*(1-T/${span})+B*(T/${span})'[ab]`);
+      filters.push(`[ab][grad]blend=all_expr='A*(1-0.3*sin(PI*min(T/${span},1)))+B*0.3*sin(PI*min(T/${span},1))'[mix]`);
       last = '[mix]';
+    } else if (firstInput !== null) {
+      // Image-to-video: start on the image, let the prompt's gradient drift in.
+      filters.push(`[${firstInput}:v]${fit}[first]`);
+      filters.push(`[first][grad]blend=all_expr='A*(1-0.35*min(T/${span},1))+B*0.35*min(T/${span},1)'[mix]`);
+      last = '[mix]';
+    } else if (lastInput !== null) {
+      filters.push(`[${lastInput}:v]${fit}[last]`);
+      filters.push(`[grad][last]blend=all_expr='A*(1-min(T/${span},1))+B*min(T/${span},1)'[mix]`);
+      last = '[mix]';
+    } else {
+      last = '[grad]';
     }
     if (this.settings.text_overlay) {
       filters.push(`${last}drawtext=fontfile=${FONT}:text='${drawtextEscape(request.prompt)}':fontcolor=white:fontsize=${Math.max(10, Math.round(height / 18))}:box=1:boxcolor=black@0.4:x=(w-tw)/2:y=h-th-${Math.round(height / 12)}[txt]`);
       last = '[txt]';
     }
-    const args = [...inputs];
-    if (filters.length) args.push('-filter_complex', filters.join(';'), '-map', last);
+    const args = [...inputs, '-filter_complex', filters.join(';'), '-map', last];
     args.push('-frames:v', String(frames), '-r', String(fps), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-profile:v', 'high', '-an', '-progress', 'pipe:2', '-nostats', request.outputPath);
     const base = this.settings.simulated_latency_seconds > 0 ? 0.5 : 0;
     await this.ffmpeg.run(args, {

@@ -1,0 +1,54 @@
+// `ttv generate "prompt"`: runs the same pipeline as the worker, once, locally, with a progress bar.
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { AppConfig } from '../config/schema.js';
+import { applyJobOverrides } from '../config/job-overrides.js';
+import { createPipeline } from '../pipeline/pipeline.js';
+import { CanceledError } from '../errors/canceled-error.js';
+import { PipelineError } from '../errors/pipeline-error.js';
+import { progressBar } from './progress-bar.js';
+
+export async function generate(config: AppConfig, prompt: string, out: string): Promise<number> {
+  const effective = applyJobOverrides(config, { prompt });
+  const workDir = join(resolve(config.data_dir), 'tmp', `generate_${randomUUID().slice(0, 8)}`);
+  await mkdir(workDir, { recursive: true });
+  const controller = new AbortController();
+  const onSignal = () => controller.abort('canceled');
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const bar = progressBar(process.stderr);
+  try {
+    const result = await createPipeline(effective).run({
+      jobId: 'local',
+      prompt,
+      config: effective,
+      workDir,
+      signal: controller.signal,
+      reporter: {
+        progress: async (progress, stage) => bar.update(progress, stage),
+        log: async () => undefined,
+      },
+    });
+    bar.update(100, 'done');
+    bar.done();
+    await copyFile(result.finalVideoPath, out);
+    process.stderr.write(`saved ${out} (${result.segmentCount} segments, ${result.plannedDurationSeconds} s)\n`);
+    return 0;
+  } catch (err) {
+    bar.done();
+    if (err instanceof CanceledError) {
+      process.stderr.write('ttv: canceled\n');
+      return 130;
+    }
+    if (err instanceof PipelineError) {
+      process.stderr.write(`ttv: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
