@@ -10,10 +10,11 @@ import { CanceledError, throwIfAborted } from '../errors/canceled-error.js';
 import { PipelineError } from '../errors/pipeline-error.js';
 import { ProcessError } from '../errors/process-error.js';
 import type { ImageGenerator, Planner } from '../images/types.js';
-import { ProceduralImageGenerator } from '../images/procedural/procedural-image-generator.js';
+import { createImageGenerator, createPlanner } from '../images/providers.js';
+import { ImageRefusedError } from '../images/image-refused-error.js';
+import { VendorError } from '../http/vendor-fetch.js';
 import type { VideoGenerator } from '../generators/types.js';
 import { createVideoGenerator } from '../generators/registry.js';
-import { ProceduralPlanner } from '../images/procedural/procedural-planner.js';
 import { MILESTONES, segmentProgress } from './progress.js';
 import type { Pipeline, PipelineResult, PipelineRunContext } from './types.js';
 
@@ -26,22 +27,27 @@ export interface PipelineParts {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
+/** Builds the providers for one run from its effective config; `log` writes to the job log. */
+export type PartsFactory = (config: AppConfig, log: (message: string) => void) => PipelineParts;
+
 export class VideoPipeline implements Pipeline {
-  constructor(private readonly parts: PipelineParts) {}
+  constructor(private readonly parts: PartsFactory) {}
 
   async run(ctx: PipelineRunContext): Promise<PipelineResult> {
     try {
-      return await this.stages(ctx);
+      return await this.stages(ctx, this.parts(ctx.config, (m) => void ctx.reporter.log(m)));
     } catch (err) {
       if (err instanceof CanceledError || ctx.signal.aborted) throw err instanceof CanceledError ? err : new CanceledError();
       if (err instanceof PipelineError) throw err;
-      if (err instanceof ProcessError) throw new PipelineError('pipeline', err.message, { cause: err });
+      // Vendor and subprocess errors carry a status and a short reason, never a key.
+      if (err instanceof ProcessError || err instanceof VendorError || err instanceof ImageRefusedError) throw new PipelineError('pipeline', err.message, { cause: err });
+      if (err instanceof Error && /^(image_generation_model|default_backend):/.test(err.message)) throw new PipelineError('pipeline', err.message, { cause: err });
       throw new PipelineError('pipeline', 'Unexpected error while generating the video', { cause: err });
     }
   }
 
-  private async stages(ctx: PipelineRunContext): Promise<PipelineResult> {
-    const { planner, generator, ffmpeg, images } = this.parts;
+  private async stages(ctx: PipelineRunContext, parts: PipelineParts): Promise<PipelineResult> {
+    const { planner, generator, ffmpeg, images } = parts;
     const { reporter, signal, config } = ctx;
     const seconds = config.segment_duration_seconds;
 
@@ -164,12 +170,18 @@ export class VideoPipeline implements Pipeline {
   }
 }
 
-/** The pipeline for a config: providers chosen by prompt_enhancement_model and default_backend. */
-export function createPipeline(config: AppConfig): VideoPipeline {
-  return new VideoPipeline({
-    planner: new ProceduralPlanner(config.procedural.max_segments),
-    images: new ProceduralImageGenerator(Ffmpeg.fromConfig(config)),
-    generator: createVideoGenerator(config.default_backend, config),
-    ffmpeg: Ffmpeg.fromConfig(config),
+/**
+ * The pipeline: for each run, the planner, image and video providers are chosen from the run's
+ * effective config (prompt_enhancement_model, image_generation_model, default_backend).
+ */
+export function createPipeline(_config?: AppConfig): VideoPipeline {
+  return new VideoPipeline((config, log) => {
+    const ffmpeg = Ffmpeg.fromConfig(config);
+    return {
+      planner: createPlanner(config, log),
+      images: createImageGenerator(config, ffmpeg, log),
+      generator: createVideoGenerator(config.default_backend, config),
+      ffmpeg,
+    };
   });
 }

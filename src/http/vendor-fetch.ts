@@ -1,0 +1,87 @@
+// Calls to vendor HTTP APIs with one retry policy: network errors, 408, 429 (honouring
+// Retry-After) and 5xx are retried with exponential backoff and jitter; every other 4xx is final.
+// Errors carry the vendor, the status and a short reason, never the key or the request body.
+import { CanceledError } from '../errors/canceled-error.js';
+
+export class VendorError extends Error {
+  override readonly name = 'VendorError';
+  constructor(
+    readonly vendor: string,
+    readonly status: number | null,
+    readonly reason: string,
+    readonly retryable: boolean,
+    readonly body: unknown = null,
+  ) {
+    super(`${vendor}: ${status ? `HTTP ${status}` : 'network error'}${reason ? ` (${reason})` : ''}`);
+  }
+}
+
+export interface VendorFetchOptions {
+  vendor: string;
+  signal: AbortSignal;
+  /** Retries after the first attempt. */
+  maxRetries?: number;
+  baseDelayMs?: number;
+  timeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+function retryAfterMs(header: string | null): number | null {
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new CanceledError());
+    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => { clearTimeout(timer); reject(new CanceledError()); };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The vendor's own error text, shortened, for the job log and error (bodies never hold our keys). */
+function reasonOf(body: unknown): string {
+  const b = body as { error?: { message?: string; code?: string } | string; message?: string; name?: string } | null;
+  const text = typeof b?.error === 'string' ? b.error : b?.error?.code ?? b?.error?.message ?? b?.message ?? b?.name ?? '';
+  return String(text).slice(0, 160);
+}
+
+/** Sends a request; returns the parsed JSON body of a 2xx answer. */
+export async function vendorFetch<T>(url: string, init: RequestInit, options: VendorFetchOptions): Promise<T> {
+  const maxRetries = options.maxRetries ?? 3;
+  for (let attempt = 0; ; attempt += 1) {
+    if (options.signal.aborted) throw new CanceledError();
+    let failure: VendorError;
+    let waitMs: number | null = null;
+    try {
+      const res = await fetch(url, { ...init, signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs ?? 120_000)]) });
+      const text = await res.text();
+      let body: unknown = null;
+      try {
+        body = text ? JSON.parse(text) : null;
+      } catch {
+        body = null;
+      }
+      if (res.ok) {
+        if (body === null && text) throw new VendorError(options.vendor, res.status, 'reply is not JSON', false);
+        return body as T;
+      }
+      const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
+      failure = new VendorError(options.vendor, res.status, reasonOf(body), retryable, body);
+      waitMs = retryAfterMs(res.headers.get('retry-after'));
+    } catch (err) {
+      if (options.signal.aborted) throw new CanceledError();
+      if (err instanceof VendorError) throw err;
+      failure = new VendorError(options.vendor, null, (err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed', true);
+    }
+    if (!failure.retryable || attempt >= maxRetries) throw failure;
+    const backoff = (options.baseDelayMs ?? 1000) * 2 ** attempt * (0.8 + Math.random() * 0.4);
+    const delay = Math.min(waitMs ?? backoff, 60_000);
+    options.log?.(`${failure.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${maxRetries + 1})`);
+    await sleep(delay, options.signal);
+  }
+}

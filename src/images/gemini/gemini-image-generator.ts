@@ -1,0 +1,60 @@
+// Gemini image output through generateContent (REST, x-goog-api-key): the prompt text, plus the
+// previous keyframe as inline data for image-to-image; the largest inline image part is the result.
+// A prompt blocked by safety (promptFeedback.blockReason, finishReason SAFETY/IMAGE_SAFETY) is a refusal.
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { vendorFetch } from '../../http/vendor-fetch.js';
+import { ImageRefusedError } from '../image-refused-error.js';
+import type { ImageGenerator, ImageRequest } from '../types.js';
+
+export interface GeminiImageOptions {
+  apiKey: string;
+  baseUrl: string;
+  model: string;
+  maxRetries: number;
+  retryBaseMs?: number;
+  log?: (message: string) => void;
+}
+
+interface Part {
+  text?: string;
+  inlineData?: { mimeType: string; data: string };
+  inline_data?: { mime_type: string; data: string };
+}
+
+export class GeminiImageGenerator implements ImageGenerator {
+  readonly id = 'gemini';
+
+  constructor(private readonly options: GeminiImageOptions) {}
+
+  async generate(request: ImageRequest, { signal }: { signal: AbortSignal }): Promise<string> {
+    const parts: Part[] = [];
+    if (request.inputImage) {
+      parts.push({ inlineData: { mimeType: 'image/png', data: (await readFile(request.inputImage)).toString('base64') } }, { text: 'Base image for editing' });
+    }
+    parts.push({ text: request.prompt });
+    const url = `${this.options.baseUrl.replace(/\/+$/, '')}/v1beta/models/${encodeURIComponent(this.options.model)}:generateContent`;
+    const reply = await vendorFetch<{
+      promptFeedback?: { blockReason?: string };
+      candidates?: { finishReason?: string; content?: { parts?: Part[] } }[];
+    }>(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': this.options.apiKey },
+      body: JSON.stringify({
+        contents: [{ role: 'user', parts }],
+        generationConfig: { temperature: 0.9, topP: 0.95, topK: 40, responseModalities: ['TEXT', 'IMAGE'] },
+      }),
+    }, { vendor: 'Gemini', signal, maxRetries: this.options.maxRetries, baseDelayMs: this.options.retryBaseMs, log: this.options.log });
+    if (reply.promptFeedback?.blockReason) throw new ImageRefusedError('Gemini', reply.promptFeedback.blockReason);
+    const candidate = reply.candidates?.[0];
+    if (candidate?.finishReason && /SAFETY|PROHIBITED|BLOCKLIST/.test(candidate.finishReason)) throw new ImageRefusedError('Gemini', candidate.finishReason);
+    const images = (candidate?.content?.parts ?? [])
+      .map((p) => p.inlineData?.data ?? p.inline_data?.data)
+      .filter((d): d is string => typeof d === 'string' && d.length > 0)
+      .sort((a, b) => b.length - a.length);
+    if (!images[0]) throw new ImageRefusedError('Gemini', `no image in the reply (${candidate?.finishReason ?? 'empty'})`);
+    await mkdir(dirname(request.outputPath), { recursive: true });
+    await writeFile(request.outputPath, Buffer.from(images[0], 'base64'));
+    return request.outputPath;
+  }
+}

@@ -1,0 +1,7 @@
+/** A provider declined an image prompt on safety/moderation grounds. */
+export class ImageRefusedError extends Error {
+  override readonly name = 'ImageRefusedError';
+  constructor(readonly provider: string, readonly reason: string) {
+    super(`${provider} refused the image prompt (${reason})`);
+  }
+}

@@ -1,0 +1,58 @@
+// OpenAI images (gpt-image-1): generations for text-to-image, edits (multipart, the previous
+// keyframe as `image`) for image-to-image; the image comes back as b64_json.
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { vendorFetch, VendorError } from '../../http/vendor-fetch.js';
+import { ImageRefusedError } from '../image-refused-error.js';
+import type { ImageGenerator, ImageRequest } from '../types.js';
+
+export interface OpenAiImageOptions {
+  apiKey: string;
+  baseUrl: string;
+  model: string;
+  size: string;
+  maxRetries: number;
+  retryBaseMs?: number;
+  log?: (message: string) => void;
+}
+
+export class OpenAiImageGenerator implements ImageGenerator {
+  readonly id = 'openai';
+
+  constructor(private readonly options: OpenAiImageOptions) {}
+
+  async generate(request: ImageRequest, { signal }: { signal: AbortSignal }): Promise<string> {
+    const base = this.options.baseUrl.replace(/\/+$/, '');
+    const auth = { authorization: `Bearer ${this.options.apiKey}` };
+    let init: RequestInit;
+    let url: string;
+    if (request.inputImage) {
+      const form = new FormData();
+      form.set('model', this.options.model);
+      form.set('prompt', request.prompt);
+      form.set('n', '1');
+      form.set('size', this.options.size);
+      form.set('image', new Blob([await readFile(request.inputImage)], { type: 'image/png' }), basename(request.inputImage));
+      url = `${base}/images/edits`;
+      init = { method: 'POST', headers: auth, body: form };
+    } else {
+      url = `${base}/images/generations`;
+      init = { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: this.options.model, prompt: request.prompt, n: 1, size: this.options.size }) };
+    }
+    let reply: { data?: { b64_json?: string }[] };
+    try {
+      reply = await vendorFetch(url, init, { vendor: 'OpenAI images', signal, maxRetries: this.options.maxRetries, baseDelayMs: this.options.retryBaseMs, log: this.options.log });
+    } catch (err) {
+      const code = (err as VendorError).body as { error?: { code?: string } } | null;
+      if (err instanceof VendorError && err.status === 400 && /moderation|content_policy|safety/i.test(String(code?.error?.code ?? err.reason))) {
+        throw new ImageRefusedError('OpenAI images', err.reason);
+      }
+      throw err;
+    }
+    const b64 = reply.data?.[0]?.b64_json;
+    if (!b64) throw new VendorError('OpenAI images', 200, 'reply has no image', false);
+    await mkdir(dirname(request.outputPath), { recursive: true });
+    await writeFile(request.outputPath, Buffer.from(b64, 'base64'));
+    return request.outputPath;
+  }
+}

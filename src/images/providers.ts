@@ -1,0 +1,64 @@
+// Chooses the planner and the image provider from pipeline_config keys, as the Python project did:
+// `prompt_enhancement_model` names the chat model (or `procedural`), `image_generation_model` names
+// the image model, routed by what it contains (gemini, openai/gpt-image/dall-e, stability/sd).
+// A provider needs its key; without one the offline procedural provider is used and the job log says so.
+import type { AppConfig } from '../config/schema.js';
+import type { Ffmpeg } from '../media/ffmpeg.js';
+import type { ImageGenerator, Planner } from './types.js';
+import { ProceduralPlanner } from './procedural/procedural-planner.js';
+import { ProceduralImageGenerator } from './procedural/procedural-image-generator.js';
+import { OpenAiPlanner } from './openai/openai-planner.js';
+import { OpenAiImageGenerator } from './openai/openai-image-generator.js';
+import { StabilityImageGenerator } from './stability/stability-image-generator.js';
+import { GeminiImageGenerator } from './gemini/gemini-image-generator.js';
+import { RewordingImageGenerator } from './reworded-retry.js';
+
+type Log = (message: string) => void;
+
+function maxRetries(config: AppConfig): number {
+  const value = Number((config.remote_api_settings as { max_retries?: unknown } | undefined)?.max_retries ?? 3);
+  return Number.isInteger(value) && value >= 0 ? Math.min(value, 10) : 3;
+}
+
+function retryBaseMs(config: AppConfig): number | undefined {
+  const value = Number((config.remote_api_settings as { retry_base_seconds?: unknown } | undefined)?.retry_base_seconds);
+  return Number.isFinite(value) && value > 0 ? value * 1000 : undefined;
+}
+
+export function createPlanner(config: AppConfig, log: Log): Planner {
+  const model = config.prompt_enhancement_model.trim();
+  if (model.toLowerCase() === 'procedural') return new ProceduralPlanner(config.procedural.max_segments);
+  if (!config.openai_api_key) {
+    log(`No OpenAI key configured: planning with the offline procedural planner instead of ${model}`);
+    return new ProceduralPlanner(config.procedural.max_segments);
+  }
+  return new OpenAiPlanner({ apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model, maxRetries: maxRetries(config), retryBaseMs: retryBaseMs(config), log });
+}
+
+export function createImageGenerator(config: AppConfig, ffmpeg: Ffmpeg, log: Log): ImageGenerator {
+  const model = config.image_generation_model.trim();
+  const name = model.toLowerCase();
+  const common = { maxRetries: maxRetries(config), retryBaseMs: retryBaseMs(config), log };
+  const offline = (provider: string, key: string) => {
+    log(`No ${key} configured: ${provider} images replaced by the offline procedural images`);
+    return new ProceduralImageGenerator(ffmpeg);
+  };
+  let provider: ImageGenerator;
+  if (name === 'procedural') return new ProceduralImageGenerator(ffmpeg);
+  if (name.includes('gemini')) {
+    if (!config.gemini_api_key) return offline('Gemini', 'gemini_api_key');
+    provider = new GeminiImageGenerator({ apiKey: config.gemini_api_key, baseUrl: config.gemini_base_url, model, ...common });
+  } else if (/openai|gpt-image|dall-e/.test(name)) {
+    if (!config.openai_api_key) return offline('OpenAI', 'openai_api_key');
+    provider = new OpenAiImageGenerator({ apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model: name.includes('gpt-image') || name.includes('dall-e') ? model : 'gpt-image-1', size: config.image_size, ...common });
+  } else if (/stability|(^|[^a-z])sd/.test(name)) {
+    if (!config.stability_api_key) return offline('Stability', 'stability_api_key');
+    provider = new StabilityImageGenerator({ apiKey: config.stability_api_key, baseUrl: config.stability_base_url, engine: config.stability_engine, ...common });
+  } else {
+    throw new Error(`image_generation_model: "${model}" names no known provider (use procedural, or a gemini, openai/gpt-image or stability model)`);
+  }
+  return new RewordingImageGenerator(provider, {
+    ...(config.openai_api_key ? { openai: { apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model: 'gpt-4o-mini' } } : {}),
+    log,
+  });
+}

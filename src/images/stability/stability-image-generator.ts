@@ -1,0 +1,56 @@
+// Stability AI v1 (SDXL 1.0): text-to-image as JSON, image-to-image as multipart with init_image;
+// the image comes back as artifacts[0].base64, and finishReason CONTENT_FILTERED is a refusal.
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { vendorFetch } from '../../http/vendor-fetch.js';
+import { ImageRefusedError } from '../image-refused-error.js';
+import type { ImageGenerator, ImageRequest } from '../types.js';
+
+export interface StabilityImageOptions {
+  apiKey: string;
+  baseUrl: string;
+  engine: string;
+  maxRetries: number;
+  retryBaseMs?: number;
+  log?: (message: string) => void;
+}
+
+export class StabilityImageGenerator implements ImageGenerator {
+  readonly id = 'stability';
+
+  constructor(private readonly options: StabilityImageOptions) {}
+
+  async generate(request: ImageRequest, { signal }: { signal: AbortSignal }): Promise<string> {
+    const root = `${this.options.baseUrl.replace(/\/+$/, '')}/v1/generation/${this.options.engine}`;
+    const headers = { authorization: `Bearer ${this.options.apiKey}`, accept: 'application/json' };
+    let url: string;
+    let init: RequestInit;
+    if (request.inputImage) {
+      const form = new FormData();
+      form.set('init_image', new Blob([await readFile(request.inputImage)], { type: 'image/png' }), 'init_image.png');
+      form.set('text_prompts[0][text]', request.prompt);
+      form.set('text_prompts[0][weight]', '1');
+      form.set('image_strength', '0.35');
+      form.set('cfg_scale', '7');
+      form.set('samples', '1');
+      form.set('steps', '30');
+      url = `${root}/image-to-image`;
+      init = { method: 'POST', headers, body: form };
+    } else {
+      url = `${root}/text-to-image`;
+      init = {
+        method: 'POST', headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ text_prompts: [{ text: request.prompt, weight: 1 }], cfg_scale: 7, height: 1024, width: 1024, samples: 1, steps: 30 }),
+      };
+    }
+    const reply = await vendorFetch<{ artifacts?: { base64?: string; finishReason?: string }[] }>(url, init, {
+      vendor: 'Stability', signal, maxRetries: this.options.maxRetries, baseDelayMs: this.options.retryBaseMs, log: this.options.log,
+    });
+    const artifact = reply.artifacts?.[0];
+    if (artifact?.finishReason === 'CONTENT_FILTERED') throw new ImageRefusedError('Stability', 'CONTENT_FILTERED');
+    if (!artifact?.base64) throw new ImageRefusedError('Stability', `no image (${artifact?.finishReason ?? 'empty reply'})`);
+    await mkdir(dirname(request.outputPath), { recursive: true });
+    await writeFile(request.outputPath, Buffer.from(artifact.base64, 'base64'));
+    return request.outputPath;
+  }
+}
