@@ -19,6 +19,11 @@ export interface GenerateRequest {
   lastFrame?: string;
   /** Where to write the clip (.mp4). */
   outputPath: string;
+  /**
+   * Optional: where to also write the clip's last frame as PNG, for backends that can do it as a
+   * by-product (chaining needs it). The pipeline extracts it itself when the file is not there.
+   */
+  lastFrameOutput?: string;
   /** Segment number, 1-based, for logs and deterministic seeds. */
   segment: number;
 }

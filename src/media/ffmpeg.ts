@@ -77,9 +77,10 @@ export class Ffmpeg {
    * frame rate, pixel format and audio layout; otherwise each is normalised to the first clip's size
    * and rate (H.264/yuv420p, AAC or no audio) and then joined.
    */
-  async concat(inputs: string[], output: string, opts: Signalled & { workDir: string }): Promise<{ mode: 'copy' | 'normalized' }> {
+  async concat(inputs: string[], output: string, opts: Signalled & { workDir: string; probes?: ProbeResult[] }): Promise<{ mode: 'copy' | 'normalized' }> {
     if (inputs.length === 0) throw new Error('nothing to concatenate');
-    const probes = await Promise.all(inputs.map((i) => this.probe(i, opts)));
+    // Probes the caller already has (taken while other work ran) are used as they are.
+    const probes = opts.probes?.length === inputs.length ? opts.probes : await Promise.all(inputs.map((i) => this.probe(i, opts)));
     const first = probes[0]!;
     const same = probes.every((p) =>
       p.video && first.video && p.video.codec === first.video.codec && p.video.width === first.video.width && p.video.height === first.video.height &&

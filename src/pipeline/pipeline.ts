@@ -2,10 +2,11 @@
 // keyframes, first+last frame, parallel up to parallel_segments) or `chaining` mode (each segment
 // starts on the last frame of the one before). Every stage honours the AbortSignal and reports the
 // Python worker's progress milestones. The worker and `ttv generate` both run this code.
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
-import { Ffmpeg } from '../media/ffmpeg.js';
+import { Ffmpeg, type ProbeResult } from '../media/ffmpeg.js';
 import { CanceledError, throwIfAborted } from '../errors/canceled-error.js';
 import { PipelineError } from '../errors/pipeline-error.js';
 import { ProcessError } from '../errors/process-error.js';
@@ -84,7 +85,9 @@ export class VideoPipeline implements Pipeline {
     // frame of every segment, each image-to-image from the previous one.
     const { width, height } = config.procedural;
     const keyframeCount = mode === 'keyframe' ? total : 0;
-    const needInitial = !config.initial_image && (caps.imageToVideo || caps.firstLastFrame);
+    // Keyframe mode always starts from an initial frame; chaining needs one only when the backend
+    // cannot start from text (image-to-video only), otherwise segment 1 is text-to-video.
+    const needInitial = !config.initial_image && (mode === 'keyframe' || !caps.textToVideo);
     await reporter.progress(MILESTONES.keyframes.progress, 'keyframes', `Generating ${keyframeCount + (needInitial ? 1 : 0)} keyframes`);
     let initial: string | undefined = config.initial_image;
     if (needInitial) {
@@ -107,6 +110,9 @@ export class VideoPipeline implements Pipeline {
     throwIfAborted(signal);
     await reporter.progress(MILESTONES.segments.progress, 'segments', `Generating ${total} video segments`);
     const clips: string[] = new Array<string>(total);
+    // Each clip is probed as soon as it exists, while the next one is generated, so that the
+    // stitch stage only has to join them.
+    const probes: Promise<ProbeResult>[] = new Array<Promise<ProbeResult>>(total);
     const fractions = new Array<number>(total).fill(0);
     let lastReported = -1;
     const report = () => {
@@ -118,11 +124,11 @@ export class VideoPipeline implements Pipeline {
     };
     let cost = 0;
     let completed = 0;
-    const runSegment = async (index: number, firstFrame: string | undefined, lastFrame: string | undefined) => {
+    const runSegment = async (index: number, firstFrame: string | undefined, lastFrame: string | undefined, lastFrameOutput?: string) => {
       throwIfAborted(signal);
       const s = plan.segments[index]!;
       const outputPath = join(videosDir, `segment_${pad(s.segment)}.mp4`);
-      await generator.generate({ prompt: s.videoPrompt, durationSeconds: seconds, outputPath, segment: s.segment, firstFrame, lastFrame }, {
+      await generator.generate({ prompt: s.videoPrompt, durationSeconds: seconds, outputPath, segment: s.segment, firstFrame, lastFrame, lastFrameOutput }, {
         signal,
         onProgress: (fraction) => {
           fractions[index] = fraction;
@@ -132,6 +138,8 @@ export class VideoPipeline implements Pipeline {
       });
       cost += generator.estimateCost(seconds);
       clips[index] = outputPath;
+      probes[index] = ffmpeg.probe(outputPath, { signal });
+      probes[index].catch(() => undefined); // awaited at stitching; avoid an unhandled rejection meanwhile
       fractions[index] = 1;
       completed += 1;
       await reporter.progress(segmentProgress(completed / total), 'segments', `Segment ${s.segment}/${total} generated`);
@@ -152,9 +160,10 @@ export class VideoPipeline implements Pipeline {
       // Chaining: segment k+1 starts on the last frame of segment k, so it runs in order.
       let first = initial;
       for (let index = 0; index < total; index += 1) {
-        await runSegment(index, first, undefined);
-        if (index + 1 < total) {
-          first = await ffmpeg.extractLastFrame(clips[index]!, join(framesDir, `segment_${pad(index + 1)}_last.png`), { signal });
+        const lastFramePath = index + 1 < total ? join(framesDir, `segment_${pad(index + 1)}_last.png`) : undefined;
+        await runSegment(index, first, undefined, lastFramePath);
+        if (lastFramePath) {
+          first = existsSync(lastFramePath) ? lastFramePath : await ffmpeg.extractLastFrame(clips[index]!, lastFramePath, { signal });
         }
       }
     }
@@ -162,10 +171,17 @@ export class VideoPipeline implements Pipeline {
     throwIfAborted(signal);
     await reporter.progress(MILESTONES.stitching.progress, 'stitching', MILESTONES.stitching.message);
     const finalVideoPath = join(ctx.workDir, 'final_video.mp4');
-    const joined = await ffmpeg.concat(clips, finalVideoPath, { signal, workDir: ctx.workDir });
+    const clipProbes = await Promise.all(probes);
+    const silent = clipProbes.findIndex((p) => !p.video);
+    if (silent >= 0) throw new PipelineError('segments', `Segment ${silent + 1} has no video stream`);
+    const joined = await ffmpeg.concat(clips, finalVideoPath, { signal, workDir: ctx.workDir, probes: clipProbes });
     await reporter.log(joined.mode === 'copy' ? 'Segments joined by stream copy' : 'Segments differed; normalised before joining');
-    const probe = await ffmpeg.probe(finalVideoPath, { signal });
-    if (!probe.video) throw new PipelineError('stitching', 'The stitched video has no video stream');
+    // A stream copy of clips that were all probed with a video stream keeps that stream; a
+    // normalised join went through encoders, so its result is checked.
+    if (joined.mode === 'normalized') {
+      const probe = await ffmpeg.probe(finalVideoPath, { signal });
+      if (!probe.video) throw new PipelineError('stitching', 'The stitched video has no video stream');
+    }
     return { finalVideoPath, segmentCount: total, plannedDurationSeconds: total * seconds, estimatedCostUsd: cost };
   }
 }

@@ -96,8 +96,15 @@ export class ProceduralVideoGenerator implements VideoGenerator {
       filters.push(`${last}drawtext=fontfile=${FONT}:text='${drawtextEscape(request.prompt)}':fontcolor=white:fontsize=${Math.max(10, Math.round(height / 18))}:box=1:boxcolor=black@0.4:x=(w-tw)/2:y=h-th-${Math.round(height / 12)}[txt]`);
       last = '[txt]';
     }
+    let lastFrameArgs: string[] = [];
+    if (request.lastFrameOutput) {
+      // The last frame as a by-product of the same run: one branch of the graph keeps only it.
+      filters.push(`${last}split=2[clip][tail]`, `[tail]select='eq(n\,${frames - 1})'[lastframe]`);
+      last = '[clip]';
+      lastFrameArgs = ['-map', '[lastframe]', '-frames:v', '1', '-update', '1', request.lastFrameOutput];
+    }
     const args = [...inputs, '-filter_complex', filters.join(';'), '-map', last];
-    args.push('-frames:v', String(frames), '-r', String(fps), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-profile:v', 'high', '-an', '-progress', 'pipe:2', '-nostats', request.outputPath);
+    args.push('-frames:v', String(frames), '-r', String(fps), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-pix_fmt', 'yuv420p', '-profile:v', 'high', '-an', '-progress', 'pipe:2', '-nostats', request.outputPath, ...lastFrameArgs);
     const base = this.settings.simulated_latency_seconds > 0 ? 0.5 : 0;
     await this.ffmpeg.run(args, {
       signal: hooks.signal,

@@ -109,14 +109,14 @@ describe('image providers in keyframe mode', () => {
   it('rewords a refused image prompt once, and fails clearly when it is refused again', async () => {
     const refusal = { status: 400, body: { error: { message: 'Your request was rejected by the safety system.', code: 'moderation_blocked' } } };
     openai.script('/v1/images/generations', refusal);
-    const ok = await runJob({ ...withOpenAi(), prompt_enhancement_model: 'procedural', generation_mode: 'chaining', image_generation_model: 'gpt-image-1' }, 'One scene.');
+    const ok = await runJob({ ...withOpenAi(), prompt_enhancement_model: 'procedural', generation_mode: 'keyframe', image_generation_model: 'gpt-image-1' }, 'One scene.');
     expect(ok.job.status).toBe('finished');
     expect(ok.lines.some((l) => /refused the image prompt \(moderation_blocked\); rewording the prompt once/.test(l))).toBe(true);
     const gens = openai.requests.filter((r) => r.path === '/v1/images/generations').map((r) => JSON.parse(r.body.toString()).prompt as string);
     expect(gens).toHaveLength(2);
     expect(gens[1]).toBe('A calm, friendly scene of the same subject.');
     openai.script('/v1/images/generations', refusal, 2);
-    const bad = await runJob({ ...withOpenAi(), prompt_enhancement_model: 'procedural', generation_mode: 'chaining', image_generation_model: 'gpt-image-1' }, 'One scene.');
+    const bad = await runJob({ ...withOpenAi(), prompt_enhancement_model: 'procedural', generation_mode: 'keyframe', image_generation_model: 'gpt-image-1' }, 'One scene.');
     expect(bad.job.status).toBe('failed');
     expect(bad.job.error).toBe('OpenAI images refused the image prompt (moderation_blocked)');
   });
