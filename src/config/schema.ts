@@ -196,7 +196,7 @@ export const pipelineSchema = z.object({
   stability_api_key: z.string().optional(),
   image_router_api_key: z.string().optional(),
   image_size: z.string().regex(/^\d{2,5}x\d{2,5}$/, 'must look like 1024x1024').default('1024x1024'),
-  video_aspect_ratio: z.string().optional(),
+  video_aspect_ratio: z.string().regex(/^\d{1,2}:\d{1,2}$/, 'must look like 16:9').optional(),
   runway_ml: vendorSection.optional(),
   google_veo: vendorSection.optional(),
   minimax: vendorSection.optional(),

@@ -8,6 +8,8 @@ export interface GeneratorCapabilities {
   imageToVideo: boolean;
   firstLastFrame: boolean;
   maxPromptLength: number;
+  /** Aspect ratios ("16:9") the backend renders; undefined = any. */
+  aspectRatios?: string[];
 }
 
 export interface GenerateRequest {
@@ -26,6 +28,8 @@ export interface GenerateRequest {
   lastFrameOutput?: string;
   /** Segment number, 1-based, for logs and deterministic seeds. */
   segment: number;
+  /** Requested aspect ratio ("16:9"), checked against capabilities before any paid call. */
+  aspectRatio?: string;
 }
 
 export interface GenerateHooks {

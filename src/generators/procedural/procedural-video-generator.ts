@@ -45,6 +45,9 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     }
     if (request.firstFrame && !existsSync(request.firstFrame)) problems.push('first frame image does not exist');
     if (request.lastFrame && !existsSync(request.lastFrame)) problems.push('last frame image does not exist');
+    if (caps.aspectRatios && request.aspectRatio && !caps.aspectRatios.includes(request.aspectRatio)) {
+      problems.push(`aspect ratio ${request.aspectRatio} is not one of ${caps.aspectRatios.join(', ')}`);
+    }
     if (this.settings.text_overlay && !existsSync(FONT)) problems.push(`text_overlay needs the font ${FONT} (package fonts-dejavu-core)`);
     return problems;
   }

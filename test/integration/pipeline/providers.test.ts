@@ -146,6 +146,19 @@ describe('image providers in keyframe mode', () => {
     expect(gemini.requests[0]!.path).toBe('/v1beta/models/gemini-2.5-flash-image-preview:generateContent');
   });
 
+  it('fails clearly on a rejected Stability key and on a prompt Gemini blocks twice', async () => {
+    const badKey = await runJob({ generation_mode: 'keyframe', image_generation_model: 'stability-sdxl', stability_api_key: 'sk-wrong-000000', stability_base_url: stability.url });
+    expect(badKey.job.status).toBe('failed');
+    expect(badKey.job.error).toBe('Stability: HTTP 401 (Missing or invalid API key)');
+    expect(stability.requests).toHaveLength(1);
+    const blocked = { status: 200, body: { promptFeedback: { blockReason: 'SAFETY' }, candidates: [] } };
+    gemini.script('/v1beta/models/', blocked, 2);
+    const refused = await runJob({ generation_mode: 'keyframe', image_generation_model: 'gemini-2.5-flash-image-preview', gemini_api_key: 'gemini-test-key-123456', gemini_base_url: gemini.url });
+    expect(refused.job.status).toBe('failed');
+    expect(refused.job.error).toBe('Gemini refused the image prompt (SAFETY)');
+    expect(refused.lines.some((l) => l.includes('rewording the prompt once'))).toBe(true);
+  });
+
   it('falls back to the offline providers when a model is named but no key is configured', async () => {
     const { job, lines } = await runJob({ generation_mode: 'keyframe', image_generation_model: 'gemini-2.5-flash-image-preview', prompt_enhancement_model: 'o4-mini' });
     expect(job.status).toBe('finished');
