@@ -12,9 +12,10 @@ import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import { VERSION } from '../version.js';
 import { validationError } from './errors/validation-error.js';
 import { requestIdFrom } from './plugins/request-id.js';
-import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { registerSecurityHeaders, securityHeaders } from './plugins/security-headers.js';
 import { registerAuth } from './plugins/auth.js';
-import { collectRoutes, registerErrorHandling, sendError, toApiError } from './plugins/error-handler.js';
+import { collectRoutes, registerErrorHandling, sendError, toApiError, writeClientError } from './plugins/error-handler.js';
+import type { Socket } from 'node:net';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerAccessLog } from './plugins/access-log.js';
 import { registerCors } from './plugins/cors.js';
@@ -41,6 +42,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, queue, store } = deps;
   const bodyLimit = config.server.body_limit_bytes;
+  const headerOptions = {
+    altSvc: config.server.quic_port ? `h3=":${config.server.quic_port}"; ma=${config.server.alt_svc_max_age}` : null,
+  };
   // One options object for the HTTP and the HTTP/2+TLS server: Fastify's typings split the two.
   const fastifyOptions: Record<string, unknown> = {
     ...(deps.tls ? { http2: true as const, https: { allowHTTP1: true, key: deps.tls.key, cert: deps.tls.cert, minVersion: 'TLSv1.3' as const } } : {}),
@@ -54,7 +58,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Malformed HTTP (bad framing, huge headers) never reaches a route: answer it in the envelope too.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket: Socket) => writeClientError(error, socket),
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      // These replies skip the hooks (the URL could not even be routed): add the headers here.
+      reply.headers(securityHeaders(request, headerOptions));
       sendError(request, reply, toApiError(error, bodyLimit));
     },
   };
@@ -83,9 +91,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   registerErrorHandling(app, bodyLimit);
   registerAccessLog(app, config.security.trusted_proxies);
-  const headerOptions = {
-    altSvc: config.server.quic_port ? `h3=":${config.server.quic_port}"; ma=${config.server.alt_svc_max_age}` : null,
-  };
   registerSecurityHeaders(app, headerOptions);
   const corsEnabled = await registerCors(app, [...config.security.cors_origins, ...config.server.cors_origins]);
   registerAuth(app, config.security.auth_token);

@@ -1,4 +1,7 @@
 // One error envelope for everything: our ApiErrors, Fastify's own 4xx, store/storage outages, and bugs.
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
@@ -26,6 +29,9 @@ export function toApiError(err: unknown, bodyLimit: number, contentType?: string
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_ASYNC_CONSTRAINT':
       return new ApiError(400, 'ValidationError', 'Malformed request URL', { field: 'url' });
+    case 'FST_ERR_ROUTE_URL_TOO_LONG':
+    case 'FST_ERR_ROUTE_REWRITE_NOT_STR':
+      return new ApiError(fe.statusCode === 414 ? 414 : 400, 'ValidationError', 'Request URL too long', { field: 'url' });
     default:
       break;
   }
@@ -97,4 +103,25 @@ export function collectRoutes(app: FastifyInstance, options: { includeOptions: b
       });
     }
   };
+}
+
+/** Answers a request Node's HTTP parser rejected, in the error envelope, and closes the socket. */
+export function writeClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const status = tooLarge ? 431 : timeout ? 408 : 400;
+  const requestId = randomUUID();
+  const body = JSON.stringify({
+    error: 'ValidationError',
+    message: tooLarge ? 'Request headers too large' : timeout ? 'Request timed out' : 'Malformed HTTP request',
+    details: null,
+    timestamp: new Date().toISOString(),
+    request_id: requestId,
+    retryable: timeout,
+  });
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\nx-request-id: ${requestId}\r\nx-correlation-id: ${requestId}\r\nx-content-type-options: nosniff\r\n\r\n${body}`);
 }

@@ -54,6 +54,8 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
       throw err;
     }
     if (pending === null) throw jobNotFound(id);
+    // HEAD (Fastify routes it here too) gets the stream's headers, never an endless body.
+    if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
 
     reply.hijack();
     const res = reply.raw;
