@@ -53,9 +53,14 @@ async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }
         process.exit(130);
       }
       service.logger.info({ signal }, 'shutting down');
-      service.stop().then(() => resolve(0), (err) => {
+      const finish = (code: number) => {
+        // Everything is closed; should a library still hold a handle, do not hang on it.
+        setTimeout(() => process.exit(code), 2000).unref();
+        resolve(code);
+      };
+      service.stop().then(() => finish(0), (err) => {
         service.logger.error({ err }, 'shutdown failed');
-        resolve(1);
+        finish(1);
       });
     };
     process.on('SIGTERM', onSignal);

@@ -32,6 +32,7 @@ export class RedisConsumer implements Consumer {
   private readonly handler: JobHandler;
   private readonly onSettled: ((jobId: string) => void) | undefined;
   private readonly worker: Worker;
+  private readonly connection: Redis;
   private readonly subscriber: Redis;
   private readonly runningJobs = new Map<string, Running>();
   private readonly closedListeners: (() => void)[] = [];
@@ -43,10 +44,10 @@ export class RedisConsumer implements Consumer {
     this.handler = options.handler;
     this.onSettled = options.onSettled;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    const connection = new Redis(queue.url, redisOptions());
-    connection.on('error', () => { /* reconnects by itself */ });
+    this.connection = new Redis(queue.url, redisOptions());
+    this.connection.on('error', () => { /* reconnects by itself */ });
     this.worker = new Worker(BULL_QUEUE_NAME, (job, token) => this.process(job, token ?? ''), {
-      connection,
+      connection: this.connection,
       prefix: `${queue.prefix}bull`,
       concurrency: options.concurrency,
       lockDuration: this.settings.leaseMs,
@@ -82,7 +83,9 @@ export class RedisConsumer implements Consumer {
 
   close(graceMs = 0): Promise<void> {
     this.closing ??= (async () => {
-      await this.worker.pause(true).catch(() => undefined);
+      // Stop fetching; pause() can wait on the blocking fetch, so it is not awaited here. A job
+      // fetched meanwhile is handled below like any other running job.
+      const paused = this.worker.pause(true).catch(() => undefined);
       const pending = [...this.runningJobs.values()].map((r) => r.done);
       if (pending.length > 0) {
         let timer: NodeJS.Timeout | undefined;
@@ -92,7 +95,9 @@ export class RedisConsumer implements Consumer {
         await Promise.all([...this.runningJobs.values()].map((r) => r.done));
       }
       clearInterval(this.heartbeatTimer);
-      await this.worker.close().catch(() => undefined);
+      await this.worker.close(true).catch(() => undefined);
+      void paused;
+      this.connection.disconnect(); // BullMQ leaves a connection it was given open
       await this.queue.redis.zrem(`${this.queue.prefix}workers`, this.workerId).catch(() => undefined);
       this.subscriber.disconnect();
       for (const listener of this.closedListeners) listener();
@@ -103,6 +108,11 @@ export class RedisConsumer implements Consumer {
   private async process(bullJob: Job, token: string): Promise<void> {
     const id = (bullJob.data as { id: string }).id;
     const q = this.queue;
+    if (this.closing) {
+      // Fetched while shutting down: give it straight back, untouched, for another worker.
+      await bullJob.moveToDelayed(Date.now() + 1000, token);
+      throw new DelayedError();
+    }
     const [claim] = await q.script<[string, string]>('CLAIM', id, token, new Date().toISOString(), '', q.ttl);
     if (claim !== 'claimed') return; // canceled while waiting, or gone: nothing to do
     const job = await q.get(id);

@@ -54,6 +54,7 @@ export class RedisJobQueue implements JobQueue {
   /** Commands for records and indexes. Its own connection fails fast so that the API can answer 503. */
   readonly redis: Redis;
   readonly bullQueue: Queue;
+  private readonly bullConnection: Redis;
   readonly url: string;
   private readonly consumerDefaults: Partial<RedisConsumerSettings>;
   private readonly consumers = new Set<RedisConsumer>();
@@ -72,10 +73,10 @@ export class RedisJobQueue implements JobQueue {
     for (const [name, lua] of Object.entries(scripts)) {
       this.redis.defineCommand(name, { numberOfKeys: 1, lua });
     }
-    const bullConnection = new Redis(options.url, failFast());
-    bullConnection.on('error', () => { /* reconnects by itself */ });
+    this.bullConnection = new Redis(options.url, failFast());
+    this.bullConnection.on('error', () => { /* reconnects by itself */ });
     this.bullQueue = new Queue(BULL_QUEUE_NAME, {
-      connection: bullConnection,
+      connection: this.bullConnection,
       prefix: `${options.keyPrefix}:bull`,
     });
     this.bullQueue.on('error', () => { /* reported through ping/readiness */ });
@@ -242,6 +243,8 @@ export class RedisJobQueue implements JobQueue {
     await Promise.all([...this.consumers].map((c) => c.close(0)));
     this.closed = true;
     await this.bullQueue.close().catch(() => undefined);
+    // BullMQ leaves a connection it was given open: it is ours to close.
+    this.bullConnection.disconnect();
     this.redis.disconnect();
   }
 
