@@ -15,12 +15,22 @@ export class UnsafeBindError extends Error {
   override readonly name = 'UnsafeBindError';
 }
 
-/** The rule of DESIGN.md §3: with no token configured the server only listens on loopback. */
+/**
+ * The binding rules: with no token configured the server only listens on loopback (DESIGN.md §3),
+ * and plain HTTP is for loopback unless the operator says an edge terminates TLS in front of it.
+ */
 export function assertSafeBind(config: AppConfig): void {
   const token = config.security.auth_token?.trim();
-  if (!token && !isLoopbackHost(config.server.host)) {
+  const loopback = isLoopbackHost(config.server.host);
+  if (!token && !loopback) {
     throw new UnsafeBindError(
       `server.host: refusing to listen on ${config.server.host} without security.auth_token (set TTV_AUTH_TOKEN, or bind 127.0.0.1)`,
+    );
+  }
+  const tls = !!(config.server.tls.cert_path && config.server.tls.key_path);
+  if (!loopback && !tls && !config.server.allow_plain_http) {
+    throw new UnsafeBindError(
+      `server.host: plain HTTP on ${config.server.host} is refused; configure server.tls.cert_path/key_path, or set server.allow_plain_http: true behind a TLS-terminating edge`,
     );
   }
 }

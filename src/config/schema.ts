@@ -27,6 +27,9 @@ export const serverSchema = z
       .strict()
       .default({ cert_path: null, key_path: null }),
     body_limit_bytes: z.number().int().positive().default(64 * 1024),
+    // Plain HTTP is for loopback development; behind a TLS-terminating edge or load balancer on a
+    // private network, set this to serve plain HTTP on another address.
+    allow_plain_http: z.boolean().default(false),
     shutdown_grace_seconds: positiveSeconds.default(10),
     // Comment lines on idle event streams, so proxies and clients keep them open.
     sse_heartbeat_seconds: positiveSeconds.default(15),

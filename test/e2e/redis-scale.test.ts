@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { readSse } from '../helpers/sse.js';
 
 let redis: RedisServer;
 const procs: TtvProcess[] = [];
@@ -119,6 +120,11 @@ describe('Redis + BullMQ with separate worker processes', () => {
       workersUsed.add(/worker ([^)]+)\)/.exec(lines.find((l) => l.includes('Video generation started'))!)![1]!);
     }
     expect(workersUsed.size).toBeGreaterThan(1);
+    // The event stream works on the Redis adapter too: the whole journal, ending on finished.
+    const stream = await readSse(`${c.api.url}/v1/jobs/${ids[0]}/events`);
+    expect(stream.ended).toBe(true);
+    expect(stream.events.filter((e) => e.event === 'status').map((e) => JSON.parse(e.data).status)).toEqual(['queued', 'started', 'progress', 'finished']);
+    expect(stream.events.some((e) => e.event === 'log' && JSON.parse(e.data).line.includes('Video generation completed'))).toBe(true);
     const metrics = await (await fetch(`${c.api.url}/metrics`)).text();
     expect(metrics).toMatch(/ttv_workers 3/);
     expect(metrics).toMatch(/ttv_queue_depth\{state="waiting"\} 0/);

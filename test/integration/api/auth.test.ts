@@ -49,9 +49,12 @@ describe('bind rule', () => {
     for (const host of ['0.0.0.0', '::', '10.0.0.1', 'example.com']) expect(isLoopbackHost(host)).toBe(false);
   });
 
-  it('refuses a non-loopback bind without a token, allows it with one', async () => {
+  it('refuses a non-loopback bind without a token, and plain HTTP off loopback unless allowed', async () => {
     expect(() => assertSafeBind(configSchema.parse({ server: { host: '0.0.0.0' } }))).toThrow(/server\.host.*auth_token/);
-    expect(() => assertSafeBind(configSchema.parse({ server: { host: '0.0.0.0' }, security: { auth_token: TOKEN } }))).not.toThrow();
+    expect(() => assertSafeBind(configSchema.parse({ server: { host: '0.0.0.0' }, security: { auth_token: TOKEN } }))).toThrow(/plain HTTP on 0\.0\.0\.0 is refused/);
+    expect(() => assertSafeBind(configSchema.parse({ server: { host: '0.0.0.0', allow_plain_http: true }, security: { auth_token: TOKEN } }))).not.toThrow();
+    expect(() => assertSafeBind(configSchema.parse({ server: { host: '0.0.0.0', tls: { cert_path: '/c.pem', key_path: '/k.pem' } }, security: { auth_token: TOKEN } }))).not.toThrow();
+    expect(() => assertSafeBind(configSchema.parse({ server: { host: '127.0.0.1' } }))).not.toThrow();
     await expect(startTestService({ server: { host: '0.0.0.0' } })).rejects.toThrow(/refusing to listen/);
   });
 });
