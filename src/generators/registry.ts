@@ -1,19 +1,28 @@
 // Video generator registry: normalised backend ids (and their aliases) → a generator for a config.
+// Remote (runway, veo3, minimax, fal) and local (wan2.1, hunyuan) backends register here as they
+// arrive: one FACTORIES entry, plus ALIASES for the spellings pipeline_config.yaml files use.
 import type { AppConfig } from '../config/schema.js';
 import { Ffmpeg } from '../media/ffmpeg.js';
 import type { VideoGenerator } from './types.js';
 import { ProceduralVideoGenerator } from './procedural/procedural-video-generator.js';
 
-type Factory = (config: AppConfig) => VideoGenerator;
+/** What a backend may share with the rest of the run instead of building its own. */
+export interface GeneratorDeps {
+  ffmpeg?: Ffmpeg;
+}
 
+type Factory = (config: AppConfig, deps: GeneratorDeps) => VideoGenerator;
+
+/** Keys are normalised ids (see normalizeBackendId). */
 const FACTORIES: Record<string, Factory> = {
-  procedural: (config) => new ProceduralVideoGenerator(Ffmpeg.fromConfig(config), config.procedural),
+  procedural: (config, deps) => new ProceduralVideoGenerator(deps.ffmpeg ?? Ffmpeg.fromConfig(config), config.procedural),
 };
 
 const ALIASES: Record<string, string> = { offline: 'procedural' };
 
+/** Trimmed, lower-cased, runs of spaces and `-` as `_`, aliases resolved: " Offline " → "procedural". */
 export function normalizeBackendId(id: string): string {
-  const key = id.trim().toLowerCase();
+  const key = id.trim().toLowerCase().replace(/[\s-]+/g, '_');
   return ALIASES[key] ?? key;
 }
 
@@ -21,8 +30,12 @@ export function knownBackends(): string[] {
   return Object.keys(FACTORIES);
 }
 
-export function createVideoGenerator(id: string, config: AppConfig): VideoGenerator {
+/**
+ * The generator for a backend id (default_backend and friends). An unknown id throws an Error whose
+ * message starts with "default_backend:" and lists the known ones; the pipeline shows it to the client.
+ */
+export function createVideoGenerator(id: string, config: AppConfig, deps: GeneratorDeps = {}): VideoGenerator {
   const factory = FACTORIES[normalizeBackendId(id)];
   if (!factory) throw new Error(`default_backend: unknown video backend "${id}" (available: ${knownBackends().join(', ')})`);
-  return factory(config);
+  return factory(config, deps);
 }

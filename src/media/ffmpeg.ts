@@ -1,20 +1,27 @@
 // ffmpeg/ffprobe wrappers: probe, render, last frame, concat (stream copy when the segments match,
-// otherwise normalise first). The binaries are spawned directly (paths configurable).
-import { mkdir, writeFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+// otherwise normalise first). The binaries are spawned directly (paths configurable), each run in its
+// own process group so that a cancel kills it (process-runner.ts).
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
+import { throwIfAborted } from '../errors/canceled-error.js';
 import { runProcess } from './process-runner.js';
 
 export interface ProbeResult {
   durationSeconds: number;
   formatName: string;
-  video: { codec: string; profile: string | null; width: number; height: number; fps: number; pixFmt: string; timeBase: string } | null;
+  video: {
+    codec: string; profile: string | null; width: number; height: number; fps: number; pixFmt: string; timeBase: string;
+    /** The video stream's own duration (the container's when the stream states none). */
+    durationSeconds: number;
+  } | null;
   audio: { codec: string; sampleRate: number; channels: number } | null;
 }
 
 export interface FfmpegOptions {
   ffmpegPath: string;
   ffprobePath: string;
+  /** SIGTERM → SIGKILL grace for a canceled ffmpeg's process group. */
   graceMs: number;
 }
 
@@ -25,12 +32,40 @@ interface Signalled {
 function parseRate(rate: string | undefined): number {
   if (!rate) return 0;
   const [n, d] = rate.split('/').map(Number);
-  return d ? n! / d : n ?? 0;
+  const value = d ? n! / d : n ?? 0;
+  return Number.isFinite(value) ? value : 0;
 }
 
-/** One line of a concat demuxer list: the path single-quoted, embedded quotes escaped as '\''. */
+/**
+ * One line of a concat demuxer list: the path single-quoted (inside quotes the demuxer takes every
+ * byte literally, backslashes and spaces included), each embedded quote written as '\'' (close the
+ * quote, an escaped quote, reopen). A line break cannot be expressed in a list line, so such paths are
+ * refused rather than turned into a second, attacker-shaped entry.
+ */
 export function concatListLine(path: string): string {
+  if (/[\r\n\0]/.test(path)) throw new Error('a path with a line break cannot be listed for the concat demuxer');
   return `file '${path.replace(/'/g, "'\\''")}'`;
+}
+
+/** Whether the concat demuxer can join these clips by stream copy (same codec parameters throughout). */
+export function canStreamCopy(probes: ProbeResult[]): boolean {
+  const first = probes[0];
+  if (!first?.video) return false;
+  const v0 = first.video;
+  const a0 = first.audio;
+  return probes.every(({ video: v, audio: a }) =>
+    v !== null && v.codec === v0.codec && v.profile === v0.profile && v.width === v0.width && v.height === v0.height &&
+    Math.abs(v.fps - v0.fps) < 0.01 && v.pixFmt === v0.pixFmt &&
+    (a === null) === (a0 === null) &&
+    (a === null || a0 === null || (a.codec === a0.codec && a.sampleRate === a0.sampleRate && a.channels === a0.channels)));
+}
+
+async function nonEmptyFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).size > 0;
+  } catch {
+    return false;
+  }
 }
 
 export class Ffmpeg {
@@ -54,71 +89,105 @@ export class Ffmpeg {
     const json = JSON.parse(stdout) as { format?: { duration?: string; format_name?: string }; streams?: Record<string, string | number>[] };
     const v = json.streams?.find((s) => s.codec_type === 'video');
     const a = json.streams?.find((s) => s.codec_type === 'audio');
+    const formatDuration = Number(json.format?.duration ?? 0) || 0;
     return {
-      durationSeconds: Number(json.format?.duration ?? 0),
+      durationSeconds: formatDuration,
       formatName: json.format?.format_name ?? '',
       video: v ? {
         codec: String(v.codec_name), profile: v.profile ? String(v.profile) : null, width: Number(v.width), height: Number(v.height),
         fps: parseRate(String(v.r_frame_rate ?? v.avg_frame_rate)), pixFmt: String(v.pix_fmt), timeBase: String(v.time_base),
+        durationSeconds: Number(v.duration ?? 0) || formatDuration,
       } : null,
       audio: a ? { codec: String(a.codec_name), sampleRate: Number(a.sample_rate), channels: Number(a.channels) } : null,
     };
   }
 
-  /** Writes the last frame of a video as PNG (used to chain segments). */
+  /**
+   * Writes the last frame of a video as PNG (chaining starts the next segment on it). Decodes only the
+   * tail: seeks a couple of frame intervals before the end and keeps overwriting the PNG (`-update 1`),
+   * so the file ends up holding the very last frame. (`-sseof -0.1 -frames:v 1`, as the Python pipeline
+   * ran it, returns the first frame of that window, and nothing at all below 10 fps.) When the tail
+   * yields no frame (a container that outlasts its video stream), the whole stream is decoded.
+   */
   async extractLastFrame(video: string, outPng: string, opts: Signalled = {}): Promise<string> {
     await mkdir(dirname(outPng), { recursive: true });
-    await this.run(['-sseof', '-0.1', '-i', video, '-frames:v', '1', '-update', '1', outPng], opts);
+    await rm(outPng, { force: true });
+    const probe = await this.probe(video, opts);
+    if (!probe.video) throw new Error(`${basename(video)} has no video stream to take a frame from`);
+    const window = probe.video.fps > 0 ? Math.max(0.1, 2 / probe.video.fps) : 1;
+    const keepLast = ['-map', '0:v:0', '-an', '-update', '1', '-f', 'image2', outPng];
+    await this.run(['-sseof', `-${window.toFixed(3)}`, '-i', video, ...keepLast], opts);
+    if (!(await nonEmptyFile(outPng))) {
+      await this.run(['-i', video, ...keepLast], opts);
+      if (!(await nonEmptyFile(outPng))) throw new Error(`no frame could be decoded from ${basename(video)}`);
+    }
     return outPng;
   }
 
   /**
-   * Concatenates clips into `output` (+faststart). Stream copy when every clip shares codec, size,
-   * frame rate, pixel format and audio layout; otherwise each is normalised to the first clip's size
-   * and rate (H.264/yuv420p, AAC or no audio) and then joined.
+   * Concatenates clips into `output` (+faststart). Stream copy when every clip shares codec, profile,
+   * size, frame rate, pixel format and audio layout; otherwise each is first normalised to the first
+   * clip's size and rate (H.264/yuv420p; AAC with silence added where a clip has none, or no audio at
+   * all when no clip has any) and then joined. Scratch files go to a private directory under
+   * `workDir` (default: the output's directory) that is removed afterwards.
    */
-  async concat(inputs: string[], output: string, opts: Signalled & { workDir: string; probes?: ProbeResult[] }): Promise<{ mode: 'copy' | 'normalized' }> {
+  async concat(
+    inputs: string[],
+    output: string,
+    opts: Signalled & { workDir?: string; probes?: ProbeResult[] } = {},
+  ): Promise<{ mode: 'copy' | 'normalized' }> {
     if (inputs.length === 0) throw new Error('nothing to concatenate');
+    // The concat demuxer resolves relative entries against the list file, not the cwd.
+    const files = inputs.map((i) => resolve(i));
     // Probes the caller already has (taken while other work ran) are used as they are.
-    const probes = opts.probes?.length === inputs.length ? opts.probes : await Promise.all(inputs.map((i) => this.probe(i, opts)));
-    const first = probes[0]!;
-    const same = probes.every((p) =>
-      p.video && first.video && p.video.codec === first.video.codec && p.video.width === first.video.width && p.video.height === first.video.height &&
-      Math.abs(p.video.fps - first.video.fps) < 0.01 && p.video.pixFmt === first.video.pixFmt && p.video.profile === first.video.profile &&
-      (p.audio?.codec ?? null) === (first.audio?.codec ?? null) && (p.audio?.sampleRate ?? null) === (first.audio?.sampleRate ?? null));
-    let sources = inputs;
-    let mode: 'copy' | 'normalized' = 'copy';
-    if (!same) {
-      mode = 'normalized';
-      const width = first.video?.width ?? 1280;
-      const height = first.video?.height ?? 720;
-      const fps = Math.round(first.video?.fps || 24);
-      const withAudio = probes.some((p) => p.audio);
-      const dir = join(opts.workDir, 'normalized');
-      await mkdir(dir, { recursive: true });
-      sources = [];
-      for (const [i, input] of inputs.entries()) {
-        const out = join(dir, `part_${String(i).padStart(3, '0')}.mp4`);
-        const args = ['-i', input];
-        if (withAudio && !probes[i]!.audio) args.push('-f', 'lavfi', '-i', 'anullsrc=channel_layout=stereo:sample_rate=48000');
-        args.push(
-          '-vf', `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${fps}`,
-          '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-profile:v', 'high', '-r', String(fps), '-video_track_timescale', String(fps * 1000),
-        );
-        if (withAudio) args.push('-map', '0:v:0', '-map', probes[i]!.audio ? '0:a:0' : '1:a:0', '-c:a', 'aac', '-ar', '48000', '-ac', '2', '-shortest');
-        else args.push('-an');
-        args.push(out);
-        await this.run(args, opts);
-        sources.push(out);
-      }
-    }
-    const list = join(opts.workDir, 'concat.txt');
-    await writeFile(list, `${sources.map(concatListLine).join('\n')}\n`);
+    const probes = opts.probes?.length === files.length ? opts.probes : await Promise.all(files.map((f) => this.probe(f, opts)));
+    const mode = canStreamCopy(probes) ? 'copy' : 'normalized';
+    const scratch = await mkdtemp(join(resolve(opts.workDir ?? dirname(resolve(output))), '.concat-'));
     try {
+      const sources = mode === 'copy' ? files : await this.normalize(files, probes, scratch, opts);
+      const list = join(scratch, 'concat.txt');
+      await writeFile(list, `${sources.map(concatListLine).join('\n')}\n`);
       await this.run(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-movflags', '+faststart', output], opts);
     } finally {
-      await rm(list, { force: true });
+      await rm(scratch, { recursive: true, force: true });
     }
     return { mode };
+  }
+
+  private async normalize(files: string[], probes: ProbeResult[], dir: string, opts: Signalled): Promise<string[]> {
+    const first = probes[0]!;
+    const width = first.video?.width ?? 1280;
+    const height = first.video?.height ?? 720;
+    const fps = Math.max(1, Math.round(first.video?.fps || 24));
+    const withAudio = probes.some((p) => p.audio);
+    const parts: string[] = [];
+    for (const [i, input] of files.entries()) {
+      throwIfAborted(opts.signal);
+      const probe = probes[i]!;
+      const part = join(dir, `part_${String(i).padStart(3, '0')}.mp4`);
+      const args = ['-i', input];
+      if (withAudio && !probe.audio) args.push('-f', 'lavfi', '-i', 'anullsrc=channel_layout=stereo:sample_rate=48000');
+      args.push(
+        '-map', '0:v:0',
+        '-vf', `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${fps}`,
+        '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-profile:v', 'high', '-r', String(fps),
+        '-video_track_timescale', String(fps * 1000),
+      );
+      if (withAudio) {
+        // Silence where the clip has none; a clip's own audio is padded; both end with the video.
+        // -t rather than -shortest: -shortest overshoots by the muxer's interleaving window, and the
+        // concat demuxer then leaves that much of a hole in the joined video's timeline.
+        args.push('-map', probe.audio ? '0:a:0' : '1:a:0', '-c:a', 'aac', '-ar', '48000', '-ac', '2');
+        if (probe.audio) args.push('-af', 'apad');
+        const seconds = probe.video?.durationSeconds || probe.durationSeconds;
+        args.push(...(seconds > 0 ? ['-t', seconds.toFixed(6)] : ['-shortest']));
+      } else {
+        args.push('-an');
+      }
+      args.push(part);
+      await this.run(args, opts);
+      parts.push(part);
+    }
+    return parts;
   }
 }

@@ -12,6 +12,7 @@ import { PipelineError } from '../errors/pipeline-error.js';
 import { ProcessError } from '../errors/process-error.js';
 import type { ImageGenerator, Planner } from '../images/types.js';
 import { createImageGenerator, createPlanner } from '../images/providers.js';
+import { ProceduralImageGenerator } from '../images/procedural/procedural-image-generator.js';
 import { ImageRefusedError } from '../images/image-refused-error.js';
 import { VendorError } from '../http/vendor-fetch.js';
 import type { VideoGenerator } from '../generators/types.js';
@@ -26,22 +27,59 @@ export interface PipelineParts {
   ffmpeg: Ffmpeg;
 }
 
+/** Fixed providers for every run; `images` defaults to the offline procedural image provider. */
+export type PipelineProviders = Omit<PipelineParts, 'images'> & { images?: ImageGenerator };
+
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** Builds the providers for one run from its effective config; `log` writes to the job log. */
 export type PartsFactory = (config: AppConfig, log: (message: string) => void) => PipelineParts;
 
+/** Runs a reporter call without awaiting it: a failed progress or log write must not become an unhandled rejection. */
+function fireAndForget(write: () => Promise<void>): void {
+  try {
+    write().catch(() => undefined);
+  } catch {
+    // A reporter that throws synchronously is ignored the same way.
+  }
+}
+
+/**
+ * Makes an error message fit for the job's `error` field: paths inside the work dir become relative
+ * to it, any other absolute path is cut to its file name, so no host layout reaches a client.
+ */
+export function publicMessage(message: string, workDir: string): string {
+  const root = workDir.replace(/\/+$/, '');
+  const relative = root ? message.split(`${root}/`).join('').split(root).join('.') : message;
+  return relative.replace(/(?<![\w.:/-])\/(?:[^\s'":,;()/]+\/)+([^\s'":,;()/]+)/g, '…/$1');
+}
+
 export class VideoPipeline implements Pipeline {
-  constructor(private readonly parts: PartsFactory) {}
+  private readonly parts: PartsFactory;
+
+  /**
+   * Either fixed providers (constructor injection: tests, embedding) or a factory that builds them
+   * from each run's effective config (the service, where a job may override default_backend).
+   */
+  constructor(parts: PartsFactory | PipelineProviders) {
+    if (typeof parts === 'function') {
+      this.parts = parts;
+    } else {
+      const fixed: PipelineParts = { ...parts, images: parts.images ?? new ProceduralImageGenerator(parts.ffmpeg) };
+      this.parts = () => fixed;
+    }
+  }
 
   async run(ctx: PipelineRunContext): Promise<PipelineResult> {
     try {
-      return await this.stages(ctx, this.parts(ctx.config, (m) => void ctx.reporter.log(m)));
+      return await this.stages(ctx, this.parts(ctx.config, (m) => fireAndForget(() => ctx.reporter.log(m))));
     } catch (err) {
       if (err instanceof CanceledError || ctx.signal.aborted) throw err instanceof CanceledError ? err : new CanceledError();
       if (err instanceof PipelineError) throw err;
-      // Vendor and subprocess errors carry a status and a short reason, never a key.
-      if (err instanceof ProcessError || err instanceof VendorError || err instanceof ImageRefusedError) throw new PipelineError('pipeline', err.message, { cause: err });
+      // Vendor and subprocess errors carry a status and a short reason, never a key; paths are trimmed.
+      if (err instanceof ProcessError || err instanceof VendorError || err instanceof ImageRefusedError) {
+        throw new PipelineError('pipeline', publicMessage(err.message, ctx.workDir), { cause: err });
+      }
       if (err instanceof Error && /^(image_generation_model|default_backend):/.test(err.message)) throw new PipelineError('pipeline', err.message, { cause: err });
       throw new PipelineError('pipeline', 'Unexpected error while generating the video', { cause: err });
     }
@@ -114,12 +152,14 @@ export class VideoPipeline implements Pipeline {
     // stitch stage only has to join them.
     const probes: Promise<ProbeResult>[] = new Array<Promise<ProbeResult>>(total);
     const fractions = new Array<number>(total).fill(0);
-    let lastReported = -1;
+    // Progress inside the stage only grows: parallel lanes report clip fractions, completions report
+    // counts, and whichever is further ahead wins.
+    let lastReported: number = MILESTONES.segments.progress;
     const report = () => {
       const p = segmentProgress(fractions.reduce((a, b) => a + b, 0) / total);
       if (p > lastReported) {
         lastReported = p;
-        void reporter.progress(p, 'segments');
+        fireAndForget(() => reporter.progress(p, 'segments'));
       }
     };
     let cost = 0;
@@ -134,7 +174,7 @@ export class VideoPipeline implements Pipeline {
           fractions[index] = fraction;
           report();
         },
-        log: (m) => void reporter.log(m),
+        log: (m) => fireAndForget(() => reporter.log(m)),
       });
       cost += generator.estimateCost(seconds);
       clips[index] = outputPath;
@@ -142,7 +182,8 @@ export class VideoPipeline implements Pipeline {
       probes[index].catch(() => undefined); // awaited at stitching; avoid an unhandled rejection meanwhile
       fractions[index] = 1;
       completed += 1;
-      await reporter.progress(segmentProgress(completed / total), 'segments', `Segment ${s.segment}/${total} generated`);
+      lastReported = Math.max(lastReported, segmentProgress(completed / total));
+      await reporter.progress(lastReported, 'segments', `Segment ${s.segment}/${total} generated`);
     };
     if (mode === 'keyframe') {
       // Segments between keyframes are independent: run up to parallel_segments at once.
@@ -163,7 +204,12 @@ export class VideoPipeline implements Pipeline {
         const lastFramePath = index + 1 < total ? join(framesDir, `segment_${pad(index + 1)}_last.png`) : undefined;
         await runSegment(index, first, undefined, lastFramePath);
         if (lastFramePath) {
-          first = existsSync(lastFramePath) ? lastFramePath : await ffmpeg.extractLastFrame(clips[index]!, lastFramePath, { signal });
+          if (!existsSync(lastFramePath)) {
+            // The backend gave no last frame: take it from the clip, which must have a picture.
+            if (!(await probes[index]!).video) throw new PipelineError('segments', `Segment ${plan.segments[index]!.segment} has no video stream`);
+            await ffmpeg.extractLastFrame(clips[index]!, lastFramePath, { signal });
+          }
+          first = lastFramePath;
         }
       }
     }
@@ -196,7 +242,7 @@ export function createPipeline(_config?: AppConfig): VideoPipeline {
     return {
       planner: createPlanner(config, log),
       images: createImageGenerator(config, ffmpeg, log),
-      generator: createVideoGenerator(config.default_backend, config),
+      generator: createVideoGenerator(config.default_backend, config, { ffmpeg }),
       ffmpeg,
     };
   });

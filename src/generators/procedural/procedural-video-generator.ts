@@ -1,24 +1,49 @@
 // The offline video backend: renders a real H.264 clip with ffmpeg whose look is derived from the
 // segment prompt (and starts from the given first frame for image-to-video). Needs no key or GPU.
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { ProceduralConfig } from '../../config/schema.js';
 import type { Ffmpeg } from '../../media/ffmpeg.js';
+import { escapeFilterValue } from '../../media/filter-escape.js';
 import { CanceledError } from '../../errors/canceled-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { visualSeed } from './visual-seed.js';
 
-const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+/** Where DejaVu Sans lives on Debian/Ubuntu, Fedora, Arch and Alpine, and with Homebrew. */
+export const FONT_CANDIDATES = [
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf',
+  '/usr/share/fonts/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/TTF/DejaVuSans.ttf',
+  '/opt/homebrew/share/fonts/DejaVuSans.ttf',
+];
 
-/** Text for ffmpeg's drawtext, escaped for the filter graph (quotes, colons, backslashes, percent). */
+/** The first of `candidates` that exists, or null. */
+export function findFont(candidates: readonly string[] = FONT_CANDIDATES): string | null {
+  return candidates.find((c) => existsSync(c)) ?? null;
+}
+
+const MISSING_FONT = `text_overlay needs the DejaVu Sans font (package fonts-dejavu-core); looked in ${FONT_CANDIDATES.join(', ')}`;
+
+/** Longest prompt excerpt drawn on a clip (more would not fit on one line anyway). */
+const OVERLAY_CHARS = 120;
+
+/**
+ * Text for drawtext's `text=` option inside a filtergraph: whitespace runs flattened to one space,
+ * cut to a drawable length (before escaping, so no escape sequence is cut in half), then escaped for
+ * both filter parsers. Use with `expansion=none` so that % sequences stay literal.
+ */
 export function drawtextEscape(text: string): string {
-  return text.replace(/[\\':%]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ').slice(0, 120);
+  const flat = [...text.replace(/\s+/g, ' ').trim()].slice(0, OVERLAY_CHARS).join('');
+  return escapeFilterValue(flat);
 }
 
 function abortableDelay(ms: number, signal: AbortSignal, onTick?: (fraction: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new CanceledError());
     const started = Date.now();
-    const tick = setInterval(() => onTick?.(Math.min(1, (Date.now() - started) / ms)), Math.max(50, ms / 10));
+    const tick = setInterval(() => onTick?.(Math.min(1, (Date.now() - started) / ms)), Math.min(500, Math.max(50, ms / 100)));
     const timer = setTimeout(() => { cleanup(); resolve(); }, ms);
     const onAbort = () => { cleanup(); reject(new CanceledError()); };
     const cleanup = () => { clearTimeout(timer); clearInterval(tick); signal.removeEventListener('abort', onAbort); };
@@ -48,17 +73,22 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     if (caps.aspectRatios && request.aspectRatio && !caps.aspectRatios.includes(request.aspectRatio)) {
       problems.push(`aspect ratio ${request.aspectRatio} is not one of ${caps.aspectRatios.join(', ')}`);
     }
-    if (this.settings.text_overlay && !existsSync(FONT)) problems.push(`text_overlay needs the font ${FONT} (package fonts-dejavu-core)`);
+    if (this.settings.text_overlay && !findFont()) problems.push(MISSING_FONT);
     return problems;
   }
 
-  estimateCost(): number {
+  /** Offline rendering costs nothing, whatever the duration. */
+  estimateCost(_durationSeconds?: number): number {
     return 0;
   }
 
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
     const { width, height, fps } = this.settings;
     const frames = Math.max(1, Math.round(request.durationSeconds * fps));
+    const font = this.settings.text_overlay ? findFont() : null;
+    if (this.settings.text_overlay && !font) throw new Error(MISSING_FONT);
+    await mkdir(dirname(request.outputPath), { recursive: true });
+    if (request.lastFrameOutput) await mkdir(dirname(request.lastFrameOutput), { recursive: true });
     if (this.settings.simulated_latency_seconds > 0) {
       await abortableDelay(this.settings.simulated_latency_seconds * 1000, hooks.signal, (f) => hooks.onProgress?.(f * 0.5));
     }
@@ -95,14 +125,14 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     } else {
       last = '[grad]';
     }
-    if (this.settings.text_overlay) {
-      filters.push(`${last}drawtext=fontfile=${FONT}:text='${drawtextEscape(request.prompt)}':fontcolor=white:fontsize=${Math.max(10, Math.round(height / 18))}:box=1:boxcolor=black@0.4:x=(w-tw)/2:y=h-th-${Math.round(height / 12)}[txt]`);
+    if (font) {
+      filters.push(`${last}drawtext=fontfile=${escapeFilterValue(font)}:expansion=none:text=${drawtextEscape(request.prompt)}:fontcolor=white:fontsize=${Math.max(10, Math.round(height / 18))}:box=1:boxcolor=black@0.4:x=(w-tw)/2:y=h-th-${Math.round(height / 12)}[txt]`);
       last = '[txt]';
     }
     let lastFrameArgs: string[] = [];
     if (request.lastFrameOutput) {
       // The last frame as a by-product of the same run: one branch of the graph keeps only it.
-      filters.push(`${last}split=2[clip][tail]`, `[tail]select='eq(n\,${frames - 1})'[lastframe]`);
+      filters.push(`${last}split=2[clip][tail]`, `[tail]select='eq(n,${frames - 1})'[lastframe]`);
       last = '[clip]';
       lastFrameArgs = ['-map', '[lastframe]', '-frames:v', '1', '-update', '1', request.lastFrameOutput];
     }

@@ -1,5 +1,6 @@
 // The offline planner: splits the prompt into sentences and groups them evenly into at most
 // `max_segments` segments. Deterministic, so the same prompt always gives the same plan.
+import { throwIfAborted } from '../../errors/canceled-error.js';
 import type { Plan, Planner, PlanRequest } from '../types.js';
 
 export function splitSentences(text: string): string[] {
@@ -14,7 +15,8 @@ export class ProceduralPlanner implements Planner {
 
   constructor(private readonly maxSegments: number) {}
 
-  async plan(request: PlanRequest): Promise<Plan> {
+  async plan(request: PlanRequest, options?: { signal: AbortSignal }): Promise<Plan> {
+    throwIfAborted(options?.signal);
     const sentences = splitSentences(request.prompt);
     const units = sentences.length > 0 ? sentences : [request.prompt.trim()];
     const count = Math.min(units.length, this.maxSegments);

@@ -1,9 +1,9 @@
 // Artifacts on local disk under the data dir, handed out through HMAC-signed, expiring links that
 // the API itself serves (/files/{key}?expires=…&signature=…).
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { constants, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { constants, createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { access, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import type { AppConfig } from '../../config/schema.js';
@@ -20,20 +20,43 @@ export type LinkVerdict = 'ok' | 'expired' | 'invalid';
 
 const SAFE_KEY = /^(?:[A-Za-z0-9._-]+\/)*[A-Za-z0-9._-]+$/;
 
-/** The signing key: from config, else generated once and kept (0600) in <data_dir>/signing.key. */
-function signingSecretFor(config: AppConfig): string | Buffer {
+/** Reads a kept signing key, refusing one too short to be a key (a truncated or emptied file). */
+function readSigningKey(file: string): Buffer {
+  const key = readFileSync(file);
+  if (key.length < 16) {
+    throw new StorageError(`the signing key file ${basename(file)} in the data dir is damaged (${key.length} bytes); remove it to generate a new one`);
+  }
+  return key;
+}
+
+/** The signing key: from config, else 32 random bytes generated once and kept (0600) in <data_dir>/signing.key. */
+export function signingSecretFor(config: AppConfig): string | Buffer {
   if (config.storage.local.signing_secret) return config.storage.local.signing_secret;
   const dataDir = resolve(config.data_dir);
   const file = join(dataDir, 'signing.key');
-  if (existsSync(file)) return readFileSync(file);
+  if (existsSync(file)) return readSigningKey(file);
   mkdirSync(dataDir, { recursive: true });
+  // Written in full under a private name, then linked into place: link() fails when the file exists,
+  // so processes starting together agree on one key and nobody reads a half-written one.
   const key = randomBytes(32);
+  const temp = join(dataDir, `.signing.key.${process.pid}.${randomUUID()}`);
+  writeFileSync(temp, key, { mode: 0o600, flag: 'wx' });
   try {
-    writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
-    return key;
-  } catch {
-    return readFileSync(file); // another process created it first
+    linkSync(temp, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST') {
+      // A filesystem without hard links: exclusive create instead (a reader may race the write).
+      try {
+        writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
+      } catch (createErr) {
+        if ((createErr as NodeJS.ErrnoException).code !== 'EEXIST') throw createErr;
+      }
+    }
+  } finally {
+    rmSync(temp, { force: true });
   }
+  return readSigningKey(file);
 }
 
 export class LocalArtifactStore implements ArtifactStore {
@@ -75,6 +98,7 @@ export class LocalArtifactStore implements ArtifactStore {
       const written = await stat(partial);
       if (written.size !== source.size) throw new StorageError(`size mismatch after copy (${written.size} of ${source.size} bytes)`);
       await rename(partial, target);
+      await syncDirectory(dirname(target));
       return { key, uri: pathToFileURL(target).href, gcsUri: null, sizeBytes: written.size };
     } catch (err) {
       await rm(partial, { force: true });
@@ -124,5 +148,18 @@ export class LocalArtifactStore implements ArtifactStore {
 
   private signature(path: string, expires: number): string {
     return createHmac('sha256', this.secret).update(`GET\n${path}\n${expires}`).digest('base64url');
+  }
+}
+
+/** Makes a rename durable: fsync of the directory that holds the new entry (best effort). */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some filesystems refuse fsync on a directory; the file's data is already synced.
+  } finally {
+    await handle?.close();
   }
 }

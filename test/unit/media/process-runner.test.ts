@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { runProcess } from '../../../src/media/process-runner.js';
+import { runProcess, STDERR_TAIL } from '../../../src/media/process-runner.js';
 import { CanceledError } from '../../../src/errors/canceled-error.js';
 import { ProcessError } from '../../../src/errors/process-error.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -11,6 +12,10 @@ function pidsRunning(command: string): number[] {
     try { return readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') === command; } catch { return false; }
   }).map(Number);
 }
+
+/** A sleep duration nobody else uses, so /proc can tell our sleeps apart from other tests' ones. */
+let nextSleep = 700 + (process.pid % 97) * 3;
+const uniqueSleep = () => (nextSleep += 1);
 
 describe('runProcess', () => {
   it('returns stdout of a successful command', async () => {
@@ -24,22 +29,76 @@ describe('runProcess', () => {
     expect((err as ProcessError).message).toContain('broken-input');
   });
 
+  it('keeps only a bounded tail of stderr', async () => {
+    const err = await runProcess('sh', ['-c', 'head -c 100000 /dev/zero | tr "\\0" x >&2; echo END >&2; exit 1']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProcessError);
+    const tail = (err as ProcessError).stderrTail;
+    expect(tail.length).toBeLessThanOrEqual(STDERR_TAIL);
+    expect(tail.endsWith('END\n')).toBe(true);
+  });
+
+  it('rejects with ProcessError when the command cannot be started', async () => {
+    const err = await runProcess('/nonexistent/ttv-no-such-binary', []).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProcessError);
+    expect((err as ProcessError).message).toMatch(/ttv-no-such-binary could not be started \(ENOENT\)/);
+  });
+
+  it('hands stderr to onStderrLine line by line, \\r-separated updates included', async () => {
+    const lines: string[] = [];
+    await runProcess('sh', ['-c', 'printf "one\\ntwo\\rthree\\r\\nfour" >&2'], { onStderrLine: (l) => lines.push(l) });
+    expect(lines).toEqual(['one', 'two', 'three', 'four']);
+  });
+
   it('kills the whole process group on abort, with SIGKILL when SIGTERM is ignored', async () => {
-    // Unusual durations identify our sleeps; a zombie's cmdline is empty, so only live ones match.
-    const a = 900 + (process.pid % 50);
-    const b = a + 50;
+    const a = uniqueSleep();
+    const b = uniqueSleep();
     const controller = new AbortController();
-    // The leader ignores SIGTERM; a background sleep is a second member of the same group.
-    const run = runProcess('sh', ['-c', `trap '' TERM; sleep ${a} & sleep ${b}`], { signal: controller.signal, graceMs: 200 });
+    const graceMs = 300;
+    // The shell ignores SIGTERM, and its sleeps inherit that; the background sleep (a grandchild of
+    // ours) is a second member of the same group. Only the SIGKILL after the grace period ends them.
+    const run = runProcess('sh', ['-c', `trap '' TERM; sleep ${a} & sleep ${b}`], { signal: controller.signal, graceMs });
     await waitFor(async () => (pidsRunning(`sleep ${a}`).length === 1 && pidsRunning(`sleep ${b}`).length === 1 ? true : null));
+    const abortedAt = Date.now();
     controller.abort();
     await expect(run).rejects.toBeInstanceOf(CanceledError);
+    // The leader outlived SIGTERM, so the call settled only after the grace period's SIGKILL.
+    expect(Date.now() - abortedAt).toBeGreaterThanOrEqual(graceMs - 20);
     await waitFor(async () => (pidsRunning(`sleep ${a}`).length + pidsRunning(`sleep ${b}`).length === 0 ? true : null));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('settles without waiting for the grace period when the group obeys SIGTERM', async () => {
+    const s = uniqueSleep();
+    const controller = new AbortController();
+    const run = runProcess('sleep', [String(s)], { signal: controller.signal, graceMs: 30_000 });
+    await waitFor(async () => (pidsRunning(`sleep ${s}`).length === 1 ? true : null));
+    controller.abort();
+    await expect(run).rejects.toBeInstanceOf(CanceledError);
+    expect(pidsRunning(`sleep ${s}`)).toEqual([]);
+  });
+
+  it('does not let a leftover group member hold the call open after the leader exits', async () => {
+    const s = uniqueSleep();
+    // The background sleep inherits stdout; without the group kill the call would last `s` seconds.
+    const result = await runProcess('sh', ['-c', `sleep ${s} & echo started`]);
+    expect(result.stdout).toBe('started\n');
+    await waitFor(async () => (pidsRunning(`sleep ${s}`).length === 0 ? true : null));
+  });
+
+  it('removes its abort listener once the child has exited', async () => {
+    const controller = new AbortController();
+    await runProcess('sh', ['-c', 'exit 0'], { signal: controller.signal });
+    await runProcess('sh', ['-c', 'exit 2'], { signal: controller.signal }).catch(() => undefined);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    // An abort after the fact changes nothing.
+    controller.abort();
   });
 
   it('does not start when the signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(runProcess('sh', ['-c', 'exit 0'], { signal: controller.signal })).rejects.toBeInstanceOf(CanceledError);
+    const marker = `/tmp/ttv-runner-should-not-exist-${process.pid}`;
+    await expect(runProcess('sh', ['-c', `touch ${marker}`], { signal: controller.signal })).rejects.toBeInstanceOf(CanceledError);
+    expect(() => readFileSync(marker)).toThrow();
   });
 });
