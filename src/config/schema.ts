@@ -177,8 +177,101 @@ export const proceduralSchema = z
   })
   .strict();
 
-// Vendor sections are validated loosely here (their own issues tighten them); unknown keys are kept.
-const vendorSection = z.record(z.string(), z.unknown());
+// Video backend sections. Known keys are typed; unknown ones are kept (.passthrough) so Python
+// ttv-pipeline files with keys ttv ignores (motion_amount, …) still load.
+const url = z.string().url('must be a URL');
+const seconds = z.number().positive('must be positive');
+
+export const runwaySchema = z
+  .object({
+    api_key: z.string().min(1).optional(),
+    base_url: url.default('https://api.dev.runwayml.com'),
+    api_version: z.string().min(1).default('2024-11-06'),
+    // The Python factory defaulted to "gen-3-alpha", which the API rejects.
+    model_version: z.string().min(1).default('gen4_turbo'),
+    max_duration: seconds.max(60).default(10),
+    default_ratio: z.string().regex(/^\d{3,4}:\d{3,4}$/, 'must look like 1280:720').default('1280:720'),
+    seed: z.number().int().min(0).max(4294967295).nullable().optional(),
+  })
+  .passthrough();
+
+export const googleVeoSchema = z
+  .object({
+    // Vertex AI (service account) unless api_key is set, which selects the Gemini API.
+    project_id: z.string().min(1).optional(),
+    credentials_path: z.string().min(1).default('credentials.json'),
+    region: z.string().min(1).default('us-central1'),
+    veo_model: z.string().min(1).default('veo-3.0-generate-001'),
+    api_endpoint: url.optional(),
+    output_bucket: z.string().min(1).optional(),
+    storage_endpoint: url.default('https://storage.googleapis.com'),
+    api_key: z.string().min(1).optional(),
+    gemini_base_url: url.default('https://generativelanguage.googleapis.com'),
+    max_duration: seconds.max(60).default(8),
+    generate_audio: z.boolean().optional(),
+  })
+  .passthrough();
+
+export const minimaxSchema = z
+  .object({
+    api_key: z.string().min(1).optional(),
+    base_url: url.default('https://api.minimax.io/v1'),
+    model: z.string().min(1).default('I2V-01-Director'),
+    max_duration: seconds.max(60).default(6),
+    resolution: z.string().optional(),
+  })
+  .passthrough();
+
+export const falSchema = z
+  .object({
+    api_key: z.string().min(1).optional(),
+    base_url: url.default('https://queue.fal.run'),
+    model: z.string().min(1).default('fal-ai/minimax/hailuo-02/standard/image-to-video'),
+    max_duration: seconds.max(60).default(10),
+    default_input: z.record(z.string(), z.unknown()).default({}),
+    // Models whose schema types `duration` as a string enum ("6", "10") get one; others a number.
+    duration_as_string: z.boolean().optional(),
+    // USD per second of video, for estimated_cost_usd (fal bills per model; 0 = unknown).
+    cost_per_second: z.number().min(0).default(0),
+  })
+  .passthrough();
+
+export const hunyuanSchema = z
+  .object({
+    hunyuan_dir: z.string().min(1).default('./HunyuanVideo'),
+    config_file: z.string().min(1).optional(),
+    ckpt_path: z.string().min(1).optional(),
+    max_duration: seconds.max(60).default(5),
+    sample_steps: z.number().int().min(1).max(1000).default(50),
+    seed: z.number().int().nullable().optional(),
+  })
+  .passthrough();
+
+export const remoteApiSettingsSchema = z
+  .object({
+    max_retries: z.number().int().min(0).max(10).default(3),
+    // Base of the exponential backoff between retries (jittered, capped at 60 s).
+    retry_base_seconds: seconds.max(60).default(1),
+    polling_interval: seconds.max(600).default(10),
+    timeout: seconds.max(86400).default(600),
+    fallback_backend: z.string().min(1).nullable().optional(),
+    api_priority_order: z.array(z.string().min(1)).default([]),
+    // Largest clip a backend may hand back; a bigger or truncated download fails the attempt.
+    max_download_bytes: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
+  })
+  .passthrough();
+
+// Local model processes (Wan2.1, HunyuanVideo): interpreter, launcher and their time limits.
+export const localBackendsSchema = z
+  .object({
+    python_path: z.string().min(1).default('python3'),
+    torchrun_path: z.string().min(1).default('torchrun'),
+    timeout_seconds: seconds.max(86400).default(3600),
+    kill_grace_seconds: seconds.max(600).default(5),
+    // A clip smaller than this is treated as a failed run (the Python code used 10 000 bytes).
+    min_output_bytes: z.number().int().min(1).default(10_000),
+  })
+  .strict();
 
 export const pipelineSchema = z.object({
   prompt: z.string().optional(),
@@ -200,21 +293,35 @@ export const pipelineSchema = z.object({
   image_router_api_key: z.string().optional(),
   image_size: z.string().regex(/^\d{2,5}x\d{2,5}$/, 'must look like 1024x1024').default('1024x1024'),
   video_aspect_ratio: z.string().regex(/^\d{1,2}:\d{1,2}$/, 'must look like 16:9').optional(),
-  runway_ml: vendorSection.optional(),
-  google_veo: vendorSection.optional(),
-  minimax: vendorSection.optional(),
-  fal: vendorSection.optional(),
-  hunyuan_video: vendorSection.optional(),
-  remote_api_settings: vendorSection.optional(),
+  runway_ml: runwaySchema.default(runwaySchema.parse({})),
+  google_veo: googleVeoSchema.default(googleVeoSchema.parse({})),
+  minimax: minimaxSchema.default(minimaxSchema.parse({})),
+  fal: falSchema.default(falSchema.parse({})),
+  hunyuan_video: hunyuanSchema.default(hunyuanSchema.parse({})),
+  remote_api_settings: remoteApiSettingsSchema.default(remoteApiSettingsSchema.parse({})),
+  // Refuses a job whose estimated video cost (USD) is higher, before any paid video call.
+  max_cost_per_video: z.number().positive().nullable().default(null),
+  // Wan2.1 (local): the Python keys, with its defaults.
+  size: z.string().regex(/^\d{2,5}[*x]\d{2,5}$/, 'must look like 1280*720').default('1280*720'),
+  wan2_dir: z.string().min(1).default('./Wan2.1'),
+  i2v_model_dir: z.string().min(1).optional(),
+  flf2v_model_dir: z.string().min(1).optional(),
+  total_gpus: z.number().int().min(1).max(64).default(1),
+  gpu_count: z.number().int().min(1).max(64).optional(),
+  frame_num: z.number().int().min(1).max(1000).default(81),
+  sample_steps: z.number().int().min(1).max(1000).default(40),
+  sample_shift: z.number().positive().default(5),
+  guide_scale: z.number().positive().default(5),
+  chaining_max_retries: z.number().int().min(1).max(10).default(3),
+  chaining_use_fsdp_flags: z.boolean().default(true),
+  local_backends: localBackendsSchema.default(localBackendsSchema.parse({})),
   procedural: proceduralSchema.default(proceduralSchema.parse({})),
 });
 
 // Keys of the Python pipeline_config.yaml that ttv accepts but does not use (yet): kept so old files load.
 export const ACCEPTED_LEGACY_KEYS = [
-  'task', 'size', 'wan2_dir', 'flf2v_model_dir', 'i2v_model_dir', 'total_gpus', 'gpu_count',
-  'chaining_max_retries', 'chaining_use_fsdp_flags', 'framepack_dir', 'reference_images_dir',
-  'auto_generate_initial', 'keyframe_position', 'frame_num', 'sample_steps', 'sample_shift',
-  'guide_scale', 'base_seed', 'output_dir', 'default_video_generation_backend', 'i2i_mode',
+  'task', 'framepack_dir', 'reference_images_dir',
+  'auto_generate_initial', 'keyframe_position', 'base_seed', 'output_dir', 'default_video_generation_backend', 'i2i_mode',
   'keyframe_prompt_model', 'image_router_token', 'gcs_bucket', 'gcs_prefix', 'credentials_path',
   'signed_url_expiration',
   // api_config.yaml sections the Python server shipped but never read.

@@ -16,13 +16,11 @@ import { RewordingImageGenerator } from './reworded-retry.js';
 type Log = (message: string) => void;
 
 function maxRetries(config: AppConfig): number {
-  const value = Number((config.remote_api_settings as { max_retries?: unknown } | undefined)?.max_retries ?? 3);
-  return Number.isInteger(value) && value >= 0 ? Math.min(value, 10) : 3;
+  return config.remote_api_settings.max_retries;
 }
 
-function retryBaseMs(config: AppConfig): number | undefined {
-  const value = Number((config.remote_api_settings as { retry_base_seconds?: unknown } | undefined)?.retry_base_seconds);
-  return Number.isFinite(value) && value > 0 ? value * 1000 : undefined;
+function retryBaseMs(config: AppConfig): number {
+  return config.remote_api_settings.retry_base_seconds * 1000;
 }
 
 export function createPlanner(config: AppConfig, log: Log): Planner {

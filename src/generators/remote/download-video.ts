@@ -1,0 +1,97 @@
+// Streams a vendor's clip to disk: never buffered whole, capped in size, and checked against the
+// Content-Length the server announced, so a cut-off transfer is caught here instead of becoming a
+// broken artifact. The file appears under its final name only when complete. Transient failures
+// (network, 408, 429, 5xx, truncation) are retried with the shared backoff.
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { CanceledError } from '../../errors/canceled-error.js';
+import { GenerationError } from '../../errors/generation-error.js';
+import { abortableSleep } from './poll-task.js';
+
+export interface DownloadOptions {
+  backend: string;
+  signal: AbortSignal;
+  maxBytes: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  headers?: Record<string, string>;
+  log?: (message: string) => void;
+  /** Per-attempt cap on the whole transfer. */
+  timeoutMs?: number;
+}
+
+/** Host and path only: vendor download URLs carry signatures in their query strings. */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return 'an invalid URL';
+  }
+}
+
+async function attempt(url: string, path: string, options: DownloadOptions): Promise<number> {
+  const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs ?? 600_000)]);
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: options.headers, signal, redirect: 'follow' });
+  } catch (err) {
+    if (options.signal.aborted) throw new CanceledError();
+    throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} failed (${(err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed'})`, true);
+  }
+  if (!res.ok || !res.body) {
+    await res.body?.cancel().catch(() => undefined);
+    const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
+    throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} answered HTTP ${res.status}`, retryable);
+  }
+  const announced = res.headers.get('content-length');
+  const expected = announced !== null && /^\d+$/.test(announced) ? Number(announced) : null;
+  if (expected !== null && expected > options.maxBytes) {
+    await res.body.cancel().catch(() => undefined);
+    throw new GenerationError(options.backend, 'download', `clip is ${expected} bytes, more than remote_api_settings.max_download_bytes (${options.maxBytes})`, false);
+  }
+  let received = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      received += chunk.length;
+      if (received > options.maxBytes) {
+        done(new GenerationError(options.backend, 'download', `clip exceeds remote_api_settings.max_download_bytes (${options.maxBytes})`, false));
+        return;
+      }
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(path));
+  } catch (err) {
+    if (options.signal.aborted) throw new CanceledError();
+    if (err instanceof GenerationError) throw err;
+    throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} broke off after ${received} bytes`, true);
+  }
+  if (expected !== null && received !== expected) {
+    throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} was truncated (${received} of ${expected} bytes)`, true);
+  }
+  if (received === 0) throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} was empty`, true);
+  return received;
+}
+
+/** Downloads `url` to `outputPath`; returns the byte count. */
+export async function downloadVideo(url: string, outputPath: string, options: DownloadOptions): Promise<number> {
+  const partial = `${outputPath}.part`;
+  for (let n = 0; ; n += 1) {
+    try {
+      const bytes = await attempt(url, partial, options);
+      await rename(partial, outputPath);
+      return bytes;
+    } catch (err) {
+      await rm(partial, { force: true });
+      if (!(err instanceof GenerationError) || !err.retryable || n >= options.maxRetries) throw err;
+      const delay = Math.min(options.retryBaseMs * 2 ** n * (0.8 + Math.random() * 0.4), 60_000);
+      options.log?.(`${err.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
+      await abortableSleep(delay, options.signal);
+    }
+  }
+}
