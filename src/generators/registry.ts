@@ -1,10 +1,14 @@
-// Video generator registry: normalised backend ids (and their aliases) → a generator for a config.
-// Remote (runway, veo3, minimax, fal) and local (wan2.1, hunyuan) backends register here as they
-// arrive: one FACTORIES entry, plus ALIASES for the spellings pipeline_config.yaml files use.
+// Video generator registry: normalised backend ids (and their aliases) → a generator for a config,
+// and the fallback chain a job runs on (default_backend → fallback_backend → api_priority_order).
 import type { AppConfig } from '../config/schema.js';
 import { Ffmpeg } from '../media/ffmpeg.js';
 import type { VideoGenerator } from './types.js';
 import { ProceduralVideoGenerator } from './procedural/procedural-video-generator.js';
+import { FallbackVideoGenerator, type ClipCheck } from './fallback-video-generator.js';
+import { RunwayVideoGenerator } from './runway/runway-video-generator.js';
+import { MinimaxVideoGenerator } from './minimax/minimax-video-generator.js';
+import { FalVideoGenerator } from './fal/fal-video-generator.js';
+import { Veo3VideoGenerator } from './veo3/veo3-video-generator.js';
 
 /** What a backend may share with the rest of the run instead of building its own. */
 export interface GeneratorDeps {
@@ -16,9 +20,19 @@ type Factory = (config: AppConfig, deps: GeneratorDeps) => VideoGenerator;
 /** Keys are normalised ids (see normalizeBackendId). */
 const FACTORIES: Record<string, Factory> = {
   procedural: (config, deps) => new ProceduralVideoGenerator(deps.ffmpeg ?? Ffmpeg.fromConfig(config), config.procedural),
+  runway: (config) => new RunwayVideoGenerator(config),
+  veo3: (config) => new Veo3VideoGenerator(config),
+  minimax: (config) => new MinimaxVideoGenerator(config),
+  fal: (config) => new FalVideoGenerator(config),
 };
 
-const ALIASES: Record<string, string> = { offline: 'procedural' };
+const ALIASES: Record<string, string> = {
+  offline: 'procedural',
+  runwayml: 'runway', runway_ml: 'runway',
+  veo: 'veo3', veo_3: 'veo3', google_veo: 'veo3',
+  hailuo: 'minimax',
+  'fal.ai': 'fal', fal_ai: 'fal',
+};
 
 /** Trimmed, lower-cased, runs of spaces and `-` as `_`, aliases resolved: " Offline " → "procedural". */
 export function normalizeBackendId(id: string): string {
@@ -38,4 +52,27 @@ export function createVideoGenerator(id: string, config: AppConfig, deps: Genera
   const factory = FACTORIES[normalizeBackendId(id)];
   if (!factory) throw new Error(`default_backend: unknown video backend "${id}" (available: ${knownBackends().join(', ')})`);
   return factory(config, deps);
+}
+
+/** Normalised ids of the chain, first the default, each once; an unknown id names its config key. */
+export function backendOrder(config: AppConfig): string[] {
+  const named: [string, string][] = [['default_backend', config.default_backend]];
+  const fallback = config.remote_api_settings.fallback_backend;
+  if (fallback) named.push(['remote_api_settings.fallback_backend', fallback]);
+  config.remote_api_settings.api_priority_order.forEach((id, i) => named.push([`remote_api_settings.api_priority_order[${i}]`, id]));
+  const order: string[] = [];
+  for (const [key, raw] of named) {
+    const id = normalizeBackendId(raw);
+    if (!FACTORIES[id]) throw new Error(`${key}: unknown video backend "${raw}" (available: ${knownBackends().join(', ')})`);
+    if (!order.includes(id)) order.push(id);
+  }
+  return order;
+}
+
+/** The generator a job runs on: its backends in fallback order, each built on first use. */
+export function createVideoBackendChain(config: AppConfig, deps: GeneratorDeps = {}, checkClip?: ClipCheck): FallbackVideoGenerator {
+  return new FallbackVideoGenerator(
+    backendOrder(config).map((id) => ({ id, create: () => FACTORIES[id]!(config, deps) })),
+    checkClip,
+  );
 }

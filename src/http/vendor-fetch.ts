@@ -24,6 +24,8 @@ export interface VendorFetchOptions {
   baseDelayMs?: number;
   timeoutMs?: number;
   log?: (message: string) => void;
+  /** Sees every answer (headers included) before its body is read. */
+  onResponse?: (res: Response) => void;
 }
 
 function retryAfterMs(header: string | null): number | null {
@@ -59,6 +61,7 @@ export async function vendorFetch<T>(url: string, init: RequestInit, options: Ve
     let waitMs: number | null = null;
     try {
       const res = await fetch(url, { ...init, signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs ?? 120_000)]) });
+      options.onResponse?.(res);
       const text = await res.text();
       let body: unknown = null;
       try {

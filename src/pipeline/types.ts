@@ -6,6 +6,8 @@ export interface ProgressReporter {
   /** Monotonic progress 0..100 with the stage it belongs to and an optional job log line. */
   progress(progress: number, stage: JobStage, message?: string): Promise<void>;
   log(message: string): Promise<void>;
+  /** Records the job's estimated cost (USD) as soon as it is known. */
+  estimate?(usd: number): Promise<void>;
 }
 
 export interface PipelineRunContext {

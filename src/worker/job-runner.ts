@@ -58,7 +58,7 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
         config: effective,
         workDir,
         signal,
-        reporter: { progress: ctx.progress, log: ctx.log },
+        reporter: { progress: ctx.progress, log: ctx.log, estimate: ctx.setEstimatedCost },
       });
       await ctx.setEstimatedCost(result.estimatedCostUsd);
       throwIfAborted(signal);

@@ -69,7 +69,8 @@ async function attempt(url: string, path: string, options: DownloadOptions): Pro
   } catch (err) {
     if (options.signal.aborted) throw new CanceledError();
     if (err instanceof GenerationError) throw err;
-    throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} broke off after ${received} bytes`, true);
+    const how = expected !== null ? `was truncated (${received} of ${expected} bytes)` : `broke off after ${received} bytes`;
+    throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} ${how}`, true);
   }
   if (expected !== null && received !== expected) {
     throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} was truncated (${received} of ${expected} bytes)`, true);

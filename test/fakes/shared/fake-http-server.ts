@@ -25,6 +25,19 @@ export abstract class FakeHttpServer {
   private readonly scripted = new Map<string, ScriptedAnswer[]>();
   private server: Server | null = null;
   url = '';
+  /** Faults for the next clip downloads, one per download, then faithful answers. */
+  readonly downloadFaults: DownloadMode[] = [];
+
+  protected serveClip(res: ServerResponse, bytes: Buffer): void {
+    serveVideo(res, bytes, this.downloadFaults.shift() ?? 'ok');
+  }
+
+  /** Resets recorded requests, scripts and faults between tests. */
+  reset(): void {
+    this.requests.length = 0;
+    this.scripted.clear();
+    this.downloadFaults.length = 0;
+  }
 
   /** The next `count` requests to `route` (a path prefix) get `answer` instead of the normal one. */
   script(route: string, answer: ScriptedAnswer, count = 1): void {
@@ -72,6 +85,63 @@ export abstract class FakeHttpServer {
     } catch (err) {
       this.send(res, 500, { error: { message: (err as Error).message } });
     }
+  }
+}
+
+/** How a fake serves the next clip download: faithfully, or with one of the faults vendors' CDNs show. */
+export type DownloadMode = 'ok' | 'truncated' | 'slow' | 'reset' | 'unavailable';
+
+/**
+ * Serves a clip as a CDN would (video/mp4, Content-Length), or with a fault: `truncated` announces
+ * the full length and closes early, `slow` trickles the body in small delayed chunks, `reset`
+ * destroys the socket before answering, `unavailable` answers 503 with Retry-After.
+ */
+export function serveVideo(res: ServerResponse, bytes: Buffer, mode: DownloadMode = 'ok'): void {
+  if (mode === 'reset') {
+    res.socket?.destroy();
+    return;
+  }
+  if (mode === 'unavailable') {
+    res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '0' });
+    res.end('Service Unavailable');
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': bytes.length });
+  if (mode === 'truncated') {
+    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
+    return;
+  }
+  if (mode === 'slow') {
+    let offset = 0;
+    const step = Math.max(1, Math.ceil(bytes.length / 8));
+    const tick = () => {
+      if (res.destroyed) return;
+      if (offset >= bytes.length) {
+        res.end();
+        return;
+      }
+      res.write(bytes.subarray(offset, offset + step));
+      offset += step;
+      setTimeout(tick, 50);
+    };
+    tick();
+    return;
+  }
+  res.end(bytes);
+}
+
+let cachedMp4: Buffer | null = null;
+
+/** A real, playable MP4 (H.264, 1 s, 160x90 at 12 fps): what the video fakes hand back. */
+export function sampleMp4(): Buffer {
+  if (cachedMp4) return cachedMp4;
+  const dir = mkdtempSync(join(tmpdir(), 'ttv-mp4-'));
+  try {
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=12:d=1', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-movflags', '+faststart', join(dir, 'a.mp4')]);
+    cachedMp4 = readFileSync(join(dir, 'a.mp4'));
+    return cachedMp4;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,0 +1,146 @@
+// The fallback chain: default_backend, then remote_api_settings.fallback_backend, then
+// api_priority_order, each tried at most once per segment, so a chain always ends (the Python
+// original could loop forever between two failing backends). Every attempt and how it ended goes
+// to the job log. Retrying inside one backend (429, 5xx, network) is that backend's own business;
+// the chain only moves on once a backend has given up.
+import { CanceledError } from '../errors/canceled-error.js';
+import { GenerationError } from '../errors/generation-error.js';
+import { VendorError } from '../http/vendor-fetch.js';
+import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from './types.js';
+
+/** A backend of the chain: built on first use, so a misconfigured fallback only matters if reached. */
+export interface ChainMember {
+  id: string;
+  create: () => VideoGenerator;
+}
+
+/** Checks a finished clip (e.g. probes it); throws when the clip is unusable. */
+export type ClipCheck = (path: string, signal: AbortSignal) => Promise<void>;
+
+export class AllBackendsFailedError extends Error {
+  override readonly name = 'AllBackendsFailedError';
+}
+
+/** Auth and config failures will not change within a job: such a backend is skipped afterwards. */
+function disablesBackend(err: unknown): boolean {
+  if (err instanceof VendorError) return err.status === 401 || err.status === 403;
+  return err instanceof GenerationError && err.failure === 'config';
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof VendorError || err instanceof GenerationError) return err.message;
+  if (err instanceof Error && err.name === 'ProcessError') return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class FallbackVideoGenerator implements VideoGenerator {
+  private readonly built = new Map<string, VideoGenerator | Error>();
+  private readonly disabled = new Map<string, string>();
+  /** Estimated cost of the clips actually produced, by whichever backend produced them. */
+  spentUsd = 0;
+
+  constructor(
+    private readonly members: ChainMember[],
+    private readonly checkClip?: ClipCheck,
+  ) {
+    if (members.length === 0) throw new Error('FallbackVideoGenerator needs at least one backend');
+  }
+
+  get id(): string {
+    return this.members[0]!.id;
+  }
+
+  /** The ids in the order they are tried. */
+  get order(): string[] {
+    return this.members.map((m) => m.id);
+  }
+
+  private backend(member: ChainMember): VideoGenerator | Error {
+    let entry = this.built.get(member.id);
+    if (!entry) {
+      try {
+        entry = member.create();
+      } catch (err) {
+        entry = err instanceof Error ? err : new Error(String(err));
+      }
+      this.built.set(member.id, entry);
+    }
+    return entry;
+  }
+
+  /** The primary backend; its construction error (a config problem) is thrown as is. */
+  primary(): VideoGenerator {
+    const first = this.backend(this.members[0]!);
+    if (first instanceof Error) throw first;
+    return first;
+  }
+
+  capabilities(): GeneratorCapabilities {
+    return this.primary().capabilities();
+  }
+
+  /** Valid when some backend of the chain accepts the request; otherwise every backend's problems. */
+  validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
+    const problems: string[] = [];
+    for (const member of this.members) {
+      const backend = this.backend(member);
+      if (backend instanceof Error) {
+        problems.push(`${member.id}: ${backend.message}`);
+        continue;
+      }
+      const own = backend.validate(request);
+      if (own.length === 0) return [];
+      problems.push(`${member.id}: ${own.join('; ')}`);
+    }
+    return problems;
+  }
+
+  estimateCost(durationSeconds: number): number {
+    return this.primary().estimateCost(durationSeconds);
+  }
+
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+    const log = hooks.log ?? (() => undefined);
+    const failures: string[] = [];
+    for (const [index, member] of this.members.entries()) {
+      if (hooks.signal.aborted) throw new CanceledError();
+      const tag = `Segment ${request.segment}: ${member.id}`;
+      const skipped = this.disabled.get(member.id);
+      if (skipped) {
+        failures.push(`${member.id}: skipped (${skipped})`);
+        continue;
+      }
+      const backend = this.backend(member);
+      if (backend instanceof Error) {
+        log(`${tag} unavailable: ${backend.message}`);
+        failures.push(`${member.id}: ${backend.message}`);
+        continue;
+      }
+      const problems = backend.validate(request);
+      if (problems.length) {
+        log(`${tag} cannot take this segment: ${problems.join('; ')}`);
+        failures.push(`${member.id}: ${problems.join('; ')}`);
+        continue;
+      }
+      log(`${tag} attempt started${index > 0 ? ' (fallback)' : ''}`);
+      try {
+        const path = await backend.generate(request, hooks);
+        await this.checkClip?.(path, hooks.signal);
+        this.spentUsd += backend.estimateCost(request.durationSeconds);
+        log(`${tag} attempt succeeded`);
+        return path;
+      } catch (err) {
+        if (err instanceof CanceledError || hooks.signal.aborted) throw err instanceof CanceledError ? err : new CanceledError();
+        const reason = reasonOf(err);
+        log(`${tag} attempt failed: ${reason}`);
+        failures.push(reason.startsWith(`${member.id}:`) ? reason : `${member.id}: ${reason}`);
+        if (disablesBackend(err)) this.disabled.set(member.id, reason);
+      }
+    }
+    throw new AllBackendsFailedError(
+      this.members.length === 1
+        ? `Segment ${request.segment} failed: ${failures[0]}`
+        : `Segment ${request.segment} failed on every backend (${this.order.join(' → ')}): ${failures.join('; ')}`,
+    );
+  }
+}

@@ -1,0 +1,174 @@
+// Google Veo 3, on Vertex AI or the Gemini API.
+// Vertex AI (a service account): POST …/publishers/google/models/{model}:predictLongRunning starts
+// an operation, POST …:fetchPredictOperation polls it; the clip comes back inline
+// (bytesBase64Encoded) or, when google_veo.output_bucket is set, as a gs:// object written to
+// storageUri, fetched through the Cloud Storage JSON API with the same token.
+// Gemini API (google_veo.api_key): POST /v1beta/models/{model}:predictLongRunning, GET
+// /v1beta/{operation} polls, the sample's video.uri is downloaded with the key, and
+// POST /v1beta/{operation}:cancel stops an operation the job no longer wants.
+// Unlike the Python original, duration, aspect ratio and model are sent, and polling has a deadline.
+import { writeFile } from 'node:fs/promises';
+import type { AppConfig } from '../../config/schema.js';
+import { CanceledError } from '../../errors/canceled-error.js';
+import { GenerationError } from '../../errors/generation-error.js';
+import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import { downloadVideo } from '../remote/download-video.js';
+import { readImage } from '../remote/image-data-uri.js';
+import { pollTask } from '../remote/poll-task.js';
+import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
+import { callVendor, cancelVendorTask } from '../remote/vendor-task.js';
+import { ServiceAccountToken } from './service-account-token.js';
+
+interface Operation {
+  name?: string;
+  done?: boolean;
+  error?: { code?: number; message?: string };
+  response?: {
+    raiMediaFilteredCount?: number;
+    raiMediaFilteredReasons?: string[];
+    videos?: { gcsUri?: string; bytesBase64Encoded?: string; mimeType?: string }[];
+    generateVideoResponse?: {
+      generatedSamples?: { video?: { uri?: string } }[];
+      raiMediaFilteredCount?: number;
+      raiMediaFilteredReasons?: string[];
+    };
+  };
+}
+
+/** Veo 3 renders 4, 6 or 8 second clips; a segment gets the shortest one that covers it. */
+const DURATIONS = [4, 6, 8];
+const RATIOS = ['16:9', '9:16'];
+
+export class Veo3VideoGenerator implements VideoGenerator {
+  readonly id = 'veo3';
+  private readonly settings: RemoteSettings;
+  private readonly section: AppConfig['google_veo'];
+  private readonly oauth: ServiceAccountToken | null;
+
+  constructor(config: AppConfig) {
+    this.section = config.google_veo;
+    this.settings = remoteSettings(config);
+    if (this.section.api_key) {
+      this.oauth = null;
+    } else {
+      if (!this.section.project_id) throw new GenerationError('veo3', 'config', 'google_veo.project_id is required for Vertex AI (or set google_veo.api_key for the Gemini API)');
+      this.oauth = new ServiceAccountToken(this.section.credentials_path);
+    }
+  }
+
+  capabilities(): GeneratorCapabilities {
+    return {
+      minDurationSeconds: 1,
+      maxDurationSeconds: Math.min(this.section.max_duration, 8),
+      textToVideo: true,
+      imageToVideo: true,
+      firstLastFrame: false,
+      maxPromptLength: 1024,
+      aspectRatios: RATIOS,
+    };
+  }
+
+  validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
+    const caps = this.capabilities();
+    const problems: string[] = [];
+    if (!request.prompt.trim()) problems.push('prompt is empty');
+    if (request.prompt.length > caps.maxPromptLength) problems.push(`prompt is longer than ${caps.maxPromptLength} characters`);
+    if (request.durationSeconds > caps.maxDurationSeconds) problems.push(`duration ${request.durationSeconds} s is more than ${caps.maxDurationSeconds} s`);
+    if (request.aspectRatio && !RATIOS.includes(request.aspectRatio)) problems.push(`aspect ratio ${request.aspectRatio} is not one of ${RATIOS.join(', ')}`);
+    return problems;
+  }
+
+  private seconds(duration: number): number {
+    return DURATIONS.find((d) => d >= duration) ?? 8;
+  }
+
+  /** Google's list price: $0.40 per second for Veo 3, $0.15 for Veo 3 Fast. */
+  estimateCost(durationSeconds: number): number {
+    return this.seconds(durationSeconds) * (/fast/i.test(this.section.veo_model) ? 0.15 : 0.4);
+  }
+
+  private vertexModelUrl(): string {
+    const region = this.section.region;
+    const host = this.section.api_endpoint ?? (region === 'global' ? 'https://aiplatform.googleapis.com' : `https://${region}-aiplatform.googleapis.com`);
+    return `${host.replace(/\/+$/, '')}/v1/projects/${encodeURIComponent(this.section.project_id!)}/locations/${encodeURIComponent(region)}/publishers/google/models/${encodeURIComponent(this.section.veo_model)}`;
+  }
+
+  private geminiBase(): string {
+    return this.section.gemini_base_url.replace(/\/+$/, '');
+  }
+
+  private async headers(hooks: GenerateHooks): Promise<Record<string, string>> {
+    if (!this.oauth) return { 'x-goog-api-key': this.section.api_key!, 'content-type': 'application/json' };
+    const token = await this.oauth.token(hooks.signal, this.settings.maxRetries, this.settings.retryBaseMs, hooks.log);
+    return { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  }
+
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+    const { signal, log } = hooks;
+    const instance: Record<string, unknown> = { prompt: request.prompt };
+    if (request.firstFrame) {
+      const { bytes, mimeType } = await readImage(request.firstFrame);
+      instance.image = { bytesBase64Encoded: bytes.toString('base64'), mimeType };
+    }
+    const parameters: Record<string, unknown> = {
+      aspectRatio: request.aspectRatio ?? '16:9',
+      durationSeconds: this.seconds(request.durationSeconds),
+      sampleCount: 1,
+    };
+    if (this.section.generate_audio !== undefined) parameters.generateAudio = this.section.generate_audio;
+    const vertex = this.oauth !== null;
+    if (vertex && this.section.output_bucket) parameters.storageUri = `gs://${this.section.output_bucket}/ttv/${Date.now()}-segment-${request.segment}/`;
+    const deadline = Date.now() + this.settings.timeoutMs;
+    const call = { vendor: 'veo3', settings: this.settings, signal, log };
+    const submitUrl = vertex ? `${this.vertexModelUrl()}:predictLongRunning` : `${this.geminiBase()}/v1beta/models/${encodeURIComponent(this.section.veo_model)}:predictLongRunning`;
+    const started = await callVendor<Operation>(submitUrl, { method: 'POST', headers: await this.headers(hooks), body: JSON.stringify({ instances: [instance], parameters }) }, call);
+    if (!started?.name) throw new GenerationError('veo3', 'failed', 'predictLongRunning answered without an operation name');
+    const name = started.name;
+    log?.(`veo3: operation ${name.split('/').pop()} started (${this.section.veo_model}, ${String(parameters.durationSeconds)} s, ${vertex ? 'Vertex AI' : 'Gemini API'})`);
+    try {
+      const op = await pollTask<Operation>(async () => {
+        const o = vertex
+          ? await callVendor<Operation>(`${this.vertexModelUrl()}:fetchPredictOperation`, { method: 'POST', headers: await this.headers(hooks), body: JSON.stringify({ operationName: name }) }, call)
+          : await callVendor<Operation>(`${this.geminiBase()}/v1beta/${name}`, { headers: await this.headers(hooks) }, call);
+        return o.done ? { done: true, value: o } : { done: false };
+      }, { backend: 'veo3', taskId: name.split('/').pop() ?? name, intervalMs: this.settings.pollIntervalMs, deadline, signal });
+      await this.save(op, request.outputPath, hooks);
+      return request.outputPath;
+    } catch (err) {
+      if (!vertex && (signal.aborted || err instanceof CanceledError || (err instanceof GenerationError && err.failure === 'timeout'))) {
+        await cancelVendorTask(`${this.geminiBase()}/v1beta/${name}:cancel`, { method: 'POST', headers: await this.headers(hooks) }, 'veo3', name.split('/').pop() ?? name, log);
+      }
+      throw err;
+    }
+  }
+
+  private async save(op: Operation, outputPath: string, hooks: GenerateHooks): Promise<void> {
+    const id = op.name?.split('/').pop() ?? 'operation';
+    if (op.error) throw new GenerationError('veo3', 'failed', `operation ${id} failed: ${op.error.message ?? 'no reason given'} (code ${op.error.code ?? '?'})`);
+    const vertexVideo = op.response?.videos?.[0];
+    const gemini = op.response?.generateVideoResponse;
+    const filtered = op.response?.raiMediaFilteredCount ?? gemini?.raiMediaFilteredCount ?? 0;
+    const reasons = op.response?.raiMediaFilteredReasons ?? gemini?.raiMediaFilteredReasons ?? [];
+    const geminiUri = gemini?.generatedSamples?.[0]?.video?.uri;
+    if (!vertexVideo && !geminiUri) {
+      if (filtered > 0) throw new GenerationError('veo3', 'refused', `operation ${id}: the clip was withheld by safety filters${reasons.length ? ` (${reasons.join('; ').slice(0, 200)})` : ''}`);
+      throw new GenerationError('veo3', 'no-output', `operation ${id} finished without a video`);
+    }
+    const download = { backend: 'veo3', signal: hooks.signal, maxBytes: this.settings.maxDownloadBytes, maxRetries: this.settings.maxRetries, retryBaseMs: this.settings.retryBaseMs, log: hooks.log };
+    if (geminiUri) {
+      await downloadVideo(geminiUri, outputPath, { ...download, headers: { 'x-goog-api-key': this.section.api_key! } });
+    } else if (vertexVideo?.bytesBase64Encoded) {
+      const bytes = Buffer.from(vertexVideo.bytesBase64Encoded, 'base64');
+      if (bytes.length === 0 || bytes.length > this.settings.maxDownloadBytes) throw new GenerationError('veo3', 'download', `operation ${id} returned a clip of ${bytes.length} bytes`);
+      await writeFile(outputPath, bytes);
+    } else if (vertexVideo?.gcsUri) {
+      const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(vertexVideo.gcsUri);
+      if (!match) throw new GenerationError('veo3', 'no-output', `operation ${id} returned an invalid gcsUri`);
+      const url = `${this.section.storage_endpoint.replace(/\/+$/, '')}/storage/v1/b/${encodeURIComponent(match[1]!)}/o/${encodeURIComponent(match[2]!)}?alt=media`;
+      const { authorization } = await this.headers(hooks);
+      await downloadVideo(url, outputPath, { ...download, headers: { authorization: authorization! } });
+    } else {
+      throw new GenerationError('veo3', 'no-output', `operation ${id} returned a video without bytes or gcsUri`);
+    }
+  }
+}

@@ -1,0 +1,150 @@
+// Runway through whole jobs on the API against the protocol-faithful fake: the wire format, every
+// terminal task state, retries that the policy allows and none that it forbids, the poll deadline,
+// vendor-side cancel, and downloads that are slow or cut off.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeRunwayServer } from '../../fakes/runway/fake-runway-server.js';
+import { startTestService, type TestService } from '../../helpers/test-service.js';
+import { FAST_REMOTE, cancelJob, getJob, probeArtifact, runJob, submit, waitForEnd } from '../../helpers/backend-jobs.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+const KEY = 'rw-test-key-0123456789';
+const runway = new FakeRunwayServer(KEY);
+const services: TestService[] = [];
+
+beforeAll(async () => {
+  await runway.start();
+});
+afterAll(async () => {
+  await runway.stop();
+});
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((s) => s.close()));
+  runway.reset();
+});
+
+async function service(extra: Record<string, unknown> = {}, remote: Record<string, unknown> = {}): Promise<TestService> {
+  const svc = await startTestService({
+    default_backend: 'runway',
+    segment_duration_seconds: 5,
+    runway_ml: { api_key: KEY, base_url: runway.url },
+    remote_api_settings: { ...FAST_REMOTE, ...remote },
+    ...extra,
+  });
+  services.push(svc);
+  return svc;
+}
+
+const creates = () => runway.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/v1/'));
+
+describe('Runway backend', () => {
+  it('runs a whole job: image_to_video tasks, polling, downloads, a playable MP4 and its cost', async () => {
+    const svc = await service();
+    const { id, job, lines } = await runJob(svc);
+    expect(job.status).toBe('finished');
+    expect(creates()).toHaveLength(2);
+    for (const req of creates()) {
+      expect(req.path).toBe('/v1/image_to_video');
+      expect(req.headers['x-runway-version']).toBe('2024-11-06');
+      const body = JSON.parse(req.body.toString()) as Record<string, unknown>;
+      expect(body).toMatchObject({ model: 'gen4_turbo', ratio: '1280:720', duration: 5 });
+      expect(String(body.promptImage)).toMatch(/^data:image\/png;base64,/);
+      expect(typeof body.promptText).toBe('string');
+    }
+    expect(runway.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/tasks/')).length).toBeGreaterThanOrEqual(6);
+    // gen4_turbo: $0.05 per second, two 5 s segments.
+    expect(job.estimated_cost_usd).toBeCloseTo(0.5, 5);
+    expect(lines.some((l) => /runway: task [\w-]+ created \(gen4_turbo, 1280:720, 5 s\)/.test(l))).toBe(true);
+    expect(lines.join('\n')).not.toContain(KEY);
+    const probe = await probeArtifact(svc, id);
+    expect(probe.codec).toBe('h264');
+    expect(probe.durationSeconds).toBeGreaterThan(1.5);
+  });
+
+  it('starts from text with a text-capable model and sends the configured ratio and seed', async () => {
+    const svc = await service({ runway_ml: { api_key: KEY, base_url: runway.url, model_version: 'gen4.5', seed: 42 }, video_aspect_ratio: '9:16' });
+    const { job } = await runJob(svc, 'A red kite over a field.');
+    expect(job.status).toBe('finished');
+    expect(creates().map((r) => r.path)).toEqual(['/v1/text_to_video']);
+    expect(JSON.parse(creates()[0]!.body.toString())).toMatchObject({ model: 'gen4.5', ratio: '720:1280', seed: 42 });
+  });
+
+  it('honours 429 Retry-After and retries 5xx while polling', async () => {
+    runway.script('/v1/image_to_video', { status: 429, body: { error: 'Too many requests' }, headers: { 'retry-after': '0' } });
+    runway.script('/v1/tasks/', { status: 502, body: { error: 'Bad gateway' } });
+    const svc = await service();
+    const { job, lines } = await runJob(svc, 'A red kite over a field.');
+    expect(job.status).toBe('finished');
+    expect(creates()).toHaveLength(2);
+    expect(lines.some((l) => /runway: HTTP 429.*retrying/.test(l))).toBe(true);
+    expect(lines.some((l) => /runway: HTTP 502.*retrying/.test(l))).toBe(true);
+  });
+
+  it('does not retry a rejected key, and says so', async () => {
+    const svc = await service({ runway_ml: { api_key: 'rw-wrong-key-00000000', base_url: runway.url } });
+    const { job, lines } = await runJob(svc);
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/runway: HTTP 401 \(Invalid API key/);
+    expect(creates()).toHaveLength(1);
+    expect(lines.join('\n')).not.toContain('rw-wrong-key-00000000');
+  });
+
+  it('ends on FAILED with the failure text and code, and on a safety refusal, without polling on', async () => {
+    runway.outcomes.push('fail');
+    const failed = await runJob(await service(), 'A red kite over a field.');
+    expect(failed.job.status).toBe('failed');
+    expect(failed.job.error).toMatch(/An unexpected error occurred while generating\. \(INTERNAL\.BAD_OUTPUT\.CODE01\)/);
+    const task = [...runway.tasks.values()][0]!;
+    expect(task.polls).toBe(runway.pollsUntilDone + 1);
+
+    runway.outcomes.push('safety');
+    const refused = await runJob(await service(), 'A red kite over a field.');
+    expect(refused.job.error).toMatch(/flagged by content moderation\. \(SAFETY\.INPUT\.TEXT\)/);
+  });
+
+  it('treats CANCELLED on Runway as terminal', async () => {
+    runway.outcomes.push('vendor-cancel');
+    const { job } = await runJob(await service(), 'A red kite over a field.');
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/was cancelled on Runway's side/);
+  });
+
+  it('gives up on a stuck task at remote_api_settings.timeout and cancels it at Runway', async () => {
+    runway.outcomes.push('stuck');
+    const { job } = await runJob(await service({}, { timeout: 0.5 }), 'A red kite over a field.');
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/did not finish before remote_api_settings\.timeout/);
+    expect(runway.deletedTaskIds).toHaveLength(1);
+  });
+
+  it('sends DELETE /v1/tasks/{id} when the job is canceled while the task runs', async () => {
+    runway.outcomes.push('stuck');
+    const svc = await service();
+    const id = await submit(svc, 'A red kite over a field.');
+    await waitFor(async () => [...runway.tasks.values()].some((t) => t.polls >= 2), { what: 'polling' });
+    expect(await cancelJob(svc, id)).toBe(200);
+    const job = await waitForEnd(svc, id);
+    expect(job.status).toBe('canceled');
+    await waitFor(async () => runway.deletedTaskIds.length === 1, { what: 'DELETE /v1/tasks/{id}' });
+    expect(runway.requests.some((r) => r.method === 'DELETE' && r.path === `/v1/tasks/${runway.deletedTaskIds[0]}`)).toBe(true);
+  });
+
+  it('survives a slow download and retries a truncated or reset one', async () => {
+    runway.downloadFaults.push('slow', 'truncated', 'reset');
+    const svc = await service();
+    const { id, job, lines } = await runJob(svc);
+    expect(job.status).toBe('finished');
+    expect(lines.some((l) => /truncated \(\d+ of \d+ bytes\); retrying/.test(l))).toBe(true);
+    expect((await probeArtifact(svc, id)).codec).toBe('h264');
+  });
+
+  it('fails clearly when every download attempt is truncated, and stores nothing', async () => {
+    runway.downloadFaults.push('truncated', 'truncated', 'truncated');
+    const svc = await service();
+    const { id, job } = await runJob(svc, 'A red kite over a field.');
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/runway: download from .* was truncated/);
+    expect(job.error).not.toMatch(/_jwt|signed-cdn-token/);
+    expect((await getJob(svc, id)).artifact_uri ?? null).toBeNull();
+    expect((await fetch(`${svc.url}/v1/jobs/${id}/artifact`)).status).toBeGreaterThanOrEqual(400);
+  });
+});
