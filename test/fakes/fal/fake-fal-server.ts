@@ -1,0 +1,102 @@
+// A protocol-faithful fal.ai queue (queue.fal.run): `Authorization: Key …`, POST /{model} answers
+// request_id with status, response and cancel URLs built on the app id (owner/app, the model's
+// sub-path dropped, as fal does), GET …/status moves IN_QUEUE (queue_position) → IN_PROGRESS →
+// COMPLETED, GET …/requests/{id} returns the output with fal's timing and cost headers, PUT
+// …/cancel answers CANCELLATION_REQUESTED. Inputs are validated per model: Hailuo wants
+// `duration` as the string "6" or "10" (a number gets fal's 422 literal_error).
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
+
+export type FalOutcome = 'succeed' | 'runner-error' | 'content-policy' | 'stuck';
+
+interface FalRequest {
+  id: string;
+  app: string;
+  outcome: FalOutcome;
+  polls: number;
+  canceled: boolean;
+}
+
+export class FakeFalServer extends FakeHttpServer {
+  readonly queued = new Map<string, FalRequest>();
+  readonly outcomes: FalOutcome[] = [];
+
+  constructor(private readonly apiKey: string) {
+    super();
+  }
+
+  override reset(): void {
+    super.reset();
+    this.queued.clear();
+    this.outcomes.length = 0;
+  }
+
+  get canceledIds(): string[] {
+    return [...this.queued.values()].filter((r) => r.canceled).map((r) => r.id);
+  }
+
+  private validate(model: string, input: Record<string, unknown>): { loc: string[]; msg: string; type: string }[] {
+    const problems: { loc: string[]; msg: string; type: string }[] = [];
+    if (typeof input.prompt !== 'string' || !input.prompt) problems.push({ loc: ['body', 'prompt'], msg: 'field required', type: 'missing' });
+    if (/image-to-video/.test(model) && !/^(https?:|data:image\/)/.test(String(input.image_url))) {
+      problems.push({ loc: ['body', 'image_url'], msg: 'field required', type: 'missing' });
+    }
+    if (/hailuo/.test(model) && input.duration !== undefined && input.duration !== '6' && input.duration !== '10') {
+      problems.push({ loc: ['body', 'duration'], msg: "unexpected value; permitted: '6', '10'", type: 'literal_error' });
+    }
+    return problems;
+  }
+
+  protected handle(req: RecordedRequest, res: ServerResponse): void {
+    const path = req.path.split('?')[0]!;
+    if (req.method === 'GET' && path.startsWith('/files/')) return this.serveClip(res, sampleMp4());
+    if (req.headers.authorization !== `Key ${this.apiKey}`) return this.send(res, 401, { detail: 'Invalid Key Authorization header format or key' });
+
+    const request = /^\/([^/]+\/[^/]+)\/requests\/([\w-]+)(\/status|\/cancel)?$/.exec(path);
+    if (request) {
+      const entry = this.queued.get(request[2]!);
+      if (!entry || entry.app !== request[1]) return this.send(res, 404, { detail: 'Request not found' });
+      const base = `${this.url}/${entry.app}/requests/${entry.id}`;
+      if (request[3] === '/cancel' && req.method === 'PUT') {
+        if (entry.polls > 2 && entry.outcome !== 'stuck') return this.send(res, 400, { status: 'ALREADY_COMPLETED' });
+        entry.canceled = true;
+        return this.send(res, 202, { status: 'CANCELLATION_REQUESTED' });
+      }
+      if (request[3] === '/status' && req.method === 'GET') {
+        entry.polls += 1;
+        if (entry.outcome === 'stuck' || entry.polls === 1) return this.send(res, 200, { status: 'IN_QUEUE', queue_position: 0, response_url: base });
+        if (entry.polls === 2) return this.send(res, 200, { status: 'IN_PROGRESS', response_url: base, logs: [] });
+        if (entry.outcome === 'runner-error') return this.send(res, 200, { status: 'COMPLETED', response_url: base, error: 'Runner crashed while processing the request', error_type: 'runner_server_error' });
+        return this.send(res, 200, { status: 'COMPLETED', response_url: base, logs: [], metrics: { inference_time: 1.2 } });
+      }
+      if (!request[3] && req.method === 'GET') {
+        if (entry.outcome === 'content-policy') {
+          return this.send(res, 422, { detail: [{ loc: ['body', 'prompt'], msg: 'The content could not be processed because it contained material flagged by a content checker.', type: 'content_policy_violation' }] });
+        }
+        return this.send(res, 200, { video: { url: `${this.url}/files/${entry.id}.mp4?token=cdn-secret`, content_type: 'video/mp4', file_name: 'output.mp4', file_size: sampleMp4().length } }, {
+          'x-fal-request-id': entry.id, 'x-queue-time': '0.4', 'x-compute-time': '1.25', 'x-total-cost': '0.27',
+        });
+      }
+    }
+
+    if (req.method === 'POST') {
+      const model = path.replace(/^\/+/, '');
+      const segments = model.split('/');
+      if (segments.length < 2) return this.send(res, 404, { detail: 'Application not found' });
+      let input: Record<string, unknown>;
+      try {
+        input = JSON.parse(req.body.toString()) as Record<string, unknown>;
+      } catch {
+        return this.send(res, 422, { detail: [{ loc: ['body'], msg: 'invalid JSON', type: 'json_invalid' }] });
+      }
+      const problems = this.validate(model, input);
+      if (problems.length) return this.send(res, 422, { detail: problems });
+      const entry: FalRequest = { id: randomUUID(), app: segments.slice(0, 2).join('/'), outcome: this.outcomes.shift() ?? 'succeed', polls: 0, canceled: false };
+      this.queued.set(entry.id, entry);
+      const base = `${this.url}/${entry.app}/requests/${entry.id}`;
+      return this.send(res, 200, { request_id: entry.id, response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel`, queue_position: 0 });
+    }
+    this.send(res, 404, { detail: 'Not Found' });
+  }
+}

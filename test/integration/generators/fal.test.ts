@@ -1,0 +1,114 @@
+// fal.ai through whole jobs on the API against the protocol-faithful queue fake: submit, status,
+// result and cancel URLs as fal returns them, per-model input typing, timing and cost headers in
+// the job log, runner errors and content-policy refusals, and the retry policy.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeFalServer } from '../../fakes/fal/fake-fal-server.js';
+import { startTestService, type TestService } from '../../helpers/test-service.js';
+import { FAST_REMOTE, cancelJob, probeArtifact, runJob, submit, waitForEnd } from '../../helpers/backend-jobs.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+const KEY = 'fal-test-key-0123456789';
+const MODEL = 'fal-ai/minimax/hailuo-02/standard/image-to-video';
+const fal = new FakeFalServer(KEY);
+const services: TestService[] = [];
+
+beforeAll(async () => {
+  await fal.start();
+});
+afterAll(async () => {
+  await fal.stop();
+});
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((s) => s.close()));
+  fal.reset();
+});
+
+async function service(extra: Record<string, unknown> = {}, remote: Record<string, unknown> = {}): Promise<TestService> {
+  const svc = await startTestService({
+    default_backend: 'fal.ai',
+    segment_duration_seconds: 6,
+    fal: { api_key: KEY, base_url: fal.url, model: MODEL, cost_per_second: 0.045 },
+    remote_api_settings: { ...FAST_REMOTE, ...remote },
+    ...extra,
+  });
+  services.push(svc);
+  return svc;
+}
+
+const submissions = () => fal.requests.filter((r) => r.method === 'POST');
+
+describe('fal.ai backend', () => {
+  it('runs a whole job through the queue API, typing duration as the model wants, and logs fal metrics', async () => {
+    const svc = await service();
+    const { id, job, lines } = await runJob(svc);
+    expect(job.status).toBe('finished');
+    expect(submissions()).toHaveLength(2);
+    for (const req of submissions()) {
+      expect(req.path).toBe(`/${MODEL}`);
+      expect(req.headers.authorization).toBe(`Key ${KEY}`);
+      const body = JSON.parse(req.body.toString()) as Record<string, unknown>;
+      expect(body.duration).toBe('6');
+      expect(String(body.image_url)).toMatch(/^data:image\/png;base64,/);
+    }
+    // Status and result go to the app id (owner/app), not the model's sub-path, as fal's URLs say.
+    expect(fal.requests.some((r) => r.path.startsWith('/fal-ai/minimax/requests/') && r.path.endsWith('/status'))).toBe(true);
+    expect(lines.some((l) => /fal: request [\w-]+ metrics .*x-compute-time=1\.25 .*x-total-cost=0\.27/.test(l))).toBe(true);
+    expect(job.estimated_cost_usd).toBeCloseTo(2 * 6 * 0.045, 5);
+    expect((await probeArtifact(svc, id)).codec).toBe('h264');
+  });
+
+  it('sends a numeric duration to a model that takes one', async () => {
+    const svc = await service({ fal: { api_key: KEY, base_url: fal.url, model: 'fal-ai/ltx-video/image-to-video' } });
+    const { job } = await runJob(svc, 'A red kite over a field.');
+    expect(job.status).toBe('finished');
+    expect(JSON.parse(submissions()[0]!.body.toString()).duration).toBe(6);
+  });
+
+  it('fails clearly on a model validation error (422) without retrying', async () => {
+    const svc = await service({ fal: { api_key: KEY, base_url: fal.url, model: MODEL, duration_as_string: false } });
+    const { job } = await runJob(svc, 'A red kite over a field.');
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/fal: HTTP 422/);
+    expect(submissions()).toHaveLength(1);
+  });
+
+  it('does not retry a rejected key', async () => {
+    const { job } = await runJob(await service({ fal: { api_key: 'fal-wrong-key-00000', base_url: fal.url, model: MODEL } }), 'A red kite over a field.');
+    expect(job.error).toMatch(/fal: HTTP 401/);
+    expect(submissions()).toHaveLength(1);
+  });
+
+  it('reports a runner error and a content-policy refusal with their types', async () => {
+    fal.outcomes.push('runner-error');
+    const crashed = await runJob(await service(), 'A red kite over a field.');
+    expect(crashed.job.error).toMatch(/Runner crashed while processing the request \(runner_server_error\)/);
+    fal.outcomes.push('content-policy');
+    const refused = await runJob(await service(), 'A red kite over a field.');
+    expect(refused.job.error).toMatch(/flagged by a content checker.*\(content_policy_violation\)/);
+  });
+
+  it('retries 429 with Retry-After and 5xx', async () => {
+    fal.script(`/${MODEL}`, { status: 429, body: { detail: 'Rate limit exceeded' }, headers: { 'retry-after': '0' } });
+    fal.script('/fal-ai/minimax/requests/', { status: 503, body: { detail: 'Service unavailable' } });
+    const { job, lines } = await runJob(await service(), 'A red kite over a field.');
+    expect(job.status).toBe('finished');
+    expect(lines.some((l) => /fal: HTTP 429.*retrying/.test(l))).toBe(true);
+    expect(lines.some((l) => /fal: HTTP 503.*retrying/.test(l))).toBe(true);
+  });
+
+  it('cancels the fal request when the job is canceled, and when it is stuck past the deadline', async () => {
+    fal.outcomes.push('stuck');
+    const svc = await service();
+    const id = await submit(svc, 'A red kite over a field.');
+    await waitFor(async () => [...fal.queued.values()].some((r) => r.polls >= 2), { what: 'polling' });
+    expect(await cancelJob(svc, id)).toBe(200);
+    expect((await waitForEnd(svc, id)).status).toBe('canceled');
+    await waitFor(async () => fal.canceledIds.length === 1, { what: 'PUT …/cancel' });
+    expect(fal.requests.some((r) => r.method === 'PUT' && r.path === `/fal-ai/minimax/requests/${fal.canceledIds[0]}/cancel`)).toBe(true);
+
+    fal.outcomes.push('stuck');
+    const timedOut = await runJob(await service({}, { timeout: 0.4 }), 'A red kite over a field.');
+    expect(timedOut.job.error).toMatch(/did not finish before remote_api_settings\.timeout/);
+    expect(fal.canceledIds).toHaveLength(2);
+  });
+});

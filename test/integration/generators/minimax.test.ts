@@ -1,0 +1,121 @@
+// MiniMax through whole jobs on the API against the protocol-faithful fake: submission, polling to
+// Success or Fail (terminal, unlike the Python original), base_resp checked on every answer,
+// files/retrieve for the download, and the retry policy for HTTP and in-body rate limits.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeMinimaxServer } from '../../fakes/minimax/fake-minimax-server.js';
+import { startTestService, type TestService } from '../../helpers/test-service.js';
+import { FAST_REMOTE, cancelJob, probeArtifact, runJob, submit, waitForEnd } from '../../helpers/backend-jobs.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+const KEY = 'mm-test-key-0123456789';
+const minimax = new FakeMinimaxServer(KEY);
+const services: TestService[] = [];
+
+beforeAll(async () => {
+  await minimax.start();
+});
+afterAll(async () => {
+  await minimax.stop();
+});
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((s) => s.close()));
+  minimax.reset();
+});
+
+async function service(extra: Record<string, unknown> = {}, remote: Record<string, unknown> = {}): Promise<TestService> {
+  const svc = await startTestService({
+    default_backend: 'MiniMax',
+    segment_duration_seconds: 5,
+    minimax: { api_key: KEY, base_url: `${minimax.url}/v1` },
+    remote_api_settings: { ...FAST_REMOTE, ...remote },
+    ...extra,
+  });
+  services.push(svc);
+  return svc;
+}
+
+const submissions = () => minimax.requests.filter((r) => r.method === 'POST' && r.path === '/v1/video_generation');
+
+describe('MiniMax backend', () => {
+  it('runs a whole job: video_generation, query polling, files/retrieve, download, a playable MP4', async () => {
+    const svc = await service();
+    const { id, job, lines } = await runJob(svc);
+    expect(job.status).toBe('finished');
+    expect(submissions()).toHaveLength(2);
+    for (const req of submissions()) {
+      expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
+      const body = JSON.parse(req.body.toString()) as Record<string, unknown>;
+      expect(body).toMatchObject({ model: 'I2V-01-Director', duration: 6 });
+      expect(String(body.first_frame_image)).toMatch(/^data:image\/png;base64,/);
+      // No silent "[Static]" prefix, unlike the Python original.
+      expect(String(body.prompt)).not.toMatch(/^\[Static\]/);
+    }
+    expect(minimax.requests.filter((r) => r.path.startsWith('/v1/files/retrieve'))).toHaveLength(2);
+    expect(job.estimated_cost_usd).toBeCloseTo(2 * 6 * 0.045, 5);
+    expect(lines.join('\n')).not.toMatch(/cdn-secret/);
+    expect((await probeArtifact(svc, id)).codec).toBe('h264');
+  });
+
+  it('stops at Fail instead of polling until the timeout', async () => {
+    minimax.outcomes.push('fail');
+    const { job } = await runJob(await service(), 'A red kite over a field.');
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/minimax: task \d+ failed \(MiniMax reported status Fail\)/);
+    expect([...minimax.tasks.values()][0]!.polls).toBe(4);
+  });
+
+  it('reports sensitive-content refusals from base_resp, on input and on output', async () => {
+    const input = await runJob(await service(), 'A forbidden-topic scene.');
+    expect(input.job.error).toMatch(/minimax: task creation: input new_sensitive \(status_code 1026\)/);
+    minimax.outcomes.push('sensitive-output');
+    const output = await runJob(await service(), 'A red kite over a field.');
+    expect(output.job.error).toMatch(/output new_sensitive \(status_code 1027\)/);
+  });
+
+  it('fails on a rejected key (base_resp 1004) without retrying', async () => {
+    const { job } = await runJob(await service({ minimax: { api_key: 'mm-wrong-key-000000', base_url: `${minimax.url}/v1` } }), 'A red kite over a field.');
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/login fail.*\(status_code 1004\); check minimax\.api_key/);
+    expect(job.error).not.toContain('mm-wrong-key');
+    expect(submissions()).toHaveLength(1);
+  });
+
+  it('retries HTTP 429 with Retry-After, 5xx and the in-body rate limit', async () => {
+    minimax.script('/v1/video_generation', { status: 429, body: { base_resp: { status_code: 1002, status_msg: 'rate limit' } }, headers: { 'retry-after': '0' } });
+    minimax.script('/v1/query/video_generation', { status: 503, body: {} });
+    minimax.rateLimitedSubmissions = 1;
+    const { job, lines } = await runJob(await service(), 'A red kite over a field.');
+    expect(job.status).toBe('finished');
+    expect(lines.some((l) => /minimax: HTTP 429.*retrying/.test(l))).toBe(true);
+    expect(lines.some((l) => /minimax: HTTP 503.*retrying/.test(l))).toBe(true);
+    expect(lines.some((l) => /rate limit exceeded\(RPM\).*retrying/.test(l))).toBe(true);
+  });
+
+  it('gives up on a stuck task at the deadline, and stops polling when the job is canceled', async () => {
+    minimax.outcomes.push('stuck');
+    const timedOut = await runJob(await service({}, { timeout: 0.4 }), 'A red kite over a field.');
+    expect(timedOut.job.error).toMatch(/did not finish before remote_api_settings\.timeout/);
+
+    minimax.outcomes.push('stuck');
+    const svc = await service();
+    const id = await submit(svc, 'A red kite over a field.');
+    await waitFor(async () => [...minimax.tasks.values()].some((t) => t.outcome === 'stuck' && t.polls >= 5), { what: 'polling' });
+    expect(await cancelJob(svc, id)).toBe(200);
+    expect((await waitForEnd(svc, id)).status).toBe('canceled');
+    const task = [...minimax.tasks.values()].at(-1)!;
+    const polls = task.polls;
+    // MiniMax has no cancel endpoint: the proof is that polling stopped.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(task.polls - polls).toBeLessThanOrEqual(1);
+  });
+
+  it('detects a truncated download and retries it', async () => {
+    minimax.downloadFaults.push('truncated', 'unavailable');
+    const svc = await service();
+    const { id, job, lines } = await runJob(svc, 'A red kite over a field.');
+    expect(job.status).toBe('finished');
+    expect(lines.some((l) => /was truncated/.test(l))).toBe(true);
+    expect(lines.some((l) => /answered HTTP 503/.test(l))).toBe(true);
+    expect((await probeArtifact(svc, id)).codec).toBe('h264');
+  });
+});
