@@ -107,6 +107,7 @@ export class FallbackVideoGenerator implements VideoGenerator {
       const tag = `Segment ${request.segment}: ${member.id}`;
       const skipped = this.disabled.get(member.id);
       if (skipped) {
+        log(`${tag} skipped: it failed for good earlier in this job (${skipped})`);
         failures.push(`${member.id}: skipped (${skipped})`);
         continue;
       }

@@ -47,9 +47,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** The vendor's own error text, shortened, for the job log and error (bodies never hold our keys). */
 function reasonOf(body: unknown): string {
-  const b = body as { error?: { message?: string; code?: string } | string; message?: string; name?: string } | null;
-  const text = typeof b?.error === 'string' ? b.error : b?.error?.code ?? b?.error?.message ?? b?.message ?? b?.name ?? '';
-  return String(text).slice(0, 160);
+  const b = body as { error?: { message?: string; code?: unknown } | string; message?: string; name?: string; detail?: unknown } | null;
+  let text: unknown = '';
+  if (typeof b?.error === 'string') text = b.error;
+  else if (b?.error) text = typeof b.error.code === 'string' ? b.error.code : b.error.message ?? b.error.code;
+  else text = b?.message ?? (typeof b?.detail === 'string' ? b.detail : b?.name) ?? '';
+  return String(text ?? '').slice(0, 160);
 }
 
 /** Sends a request; returns the parsed JSON body of a 2xx answer. */

@@ -1,0 +1,175 @@
+// A protocol-faithful Google Veo 3, both ways Google serves it, plus what they need around them:
+// - OAuth token endpoint (POST /token): a jwt-bearer grant whose RS256 assertion is verified with
+//   the service account's public key (iss, aud, scope, expiry), answering an access token;
+// - Vertex AI: POST /v1/projects/{p}/locations/{r}/publishers/google/models/{m}:predictLongRunning
+//   and :fetchPredictOperation with that bearer token; videos inline (bytesBase64Encoded) or, with
+//   parameters.storageUri, as gs:// objects served by the Cloud Storage JSON API
+//   (GET /storage/v1/b/{bucket}/o/{object}?alt=media);
+// - Gemini API: POST /v1beta/models/{m}:predictLongRunning and GET /v1beta/{operation} with
+//   x-goog-api-key, the sample's video.uri downloadable with the key, POST /v1beta/{op}:cancel.
+// Errors use Google's envelope {error:{code,message,status}}.
+import { createPublicKey, createVerify, randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
+
+export type VeoOutcome = 'succeed' | 'fail' | 'safety' | 'stuck';
+
+interface Operation {
+  name: string;
+  outcome: VeoOutcome;
+  polls: number;
+  storageUri?: string;
+  canceled: boolean;
+  gemini: boolean;
+}
+
+const googleError = (code: number, status: string, message: string) => ({ error: { code, message, status } });
+
+export class FakeVeoServer extends FakeHttpServer {
+  readonly operations = new Map<string, Operation>();
+  readonly outcomes: VeoOutcome[] = [];
+  readonly issuedTokens = new Set<string>();
+  /** Objects "written" to Cloud Storage by Vertex operations. */
+  readonly objects = new Set<string>();
+  pollsUntilDone = 2;
+
+  constructor(private readonly options: { publicKeyPem?: string; clientEmail?: string; apiKey: string; project: string }) {
+    super();
+  }
+
+  /** The service account whose signed assertions the token endpoint accepts. */
+  trustServiceAccount(publicKeyPem: string, clientEmail: string): void {
+    this.options.publicKeyPem = publicKeyPem;
+    this.options.clientEmail = clientEmail;
+  }
+
+  override reset(): void {
+    super.reset();
+    this.operations.clear();
+    this.outcomes.length = 0;
+    this.objects.clear();
+    this.pollsUntilDone = 2;
+  }
+
+  get tokenUrl(): string {
+    return `${this.url}/token`;
+  }
+
+  private verifyAssertion(assertion: string): string | null {
+    const [header, claims, signature] = assertion.split('.');
+    if (!this.options.publicKeyPem) return 'no service account is trusted';
+    if (!header || !claims || !signature) return 'malformed assertion';
+    const ok = createVerify('RSA-SHA256').update(`${header}.${claims}`).verify(createPublicKey(this.options.publicKeyPem), Buffer.from(signature, 'base64url'));
+    if (!ok) return 'Invalid JWT Signature.';
+    const c = JSON.parse(Buffer.from(claims, 'base64url').toString()) as { iss?: string; aud?: string; scope?: string; exp?: number; iat?: number };
+    if (c.iss !== this.options.clientEmail) return 'Invalid issuer';
+    if (c.aud !== this.tokenUrl) return 'Invalid audience';
+    if (!c.scope?.includes('https://www.googleapis.com/auth/cloud-platform')) return 'Invalid scope';
+    const now = Date.now() / 1000;
+    if (!c.exp || !c.iat || c.exp < now || c.exp - c.iat > 3600) return 'Invalid JWT: Token must be a short-lived token';
+    return null;
+  }
+
+  private validateBody(body: { instances?: { prompt?: unknown; image?: { bytesBase64Encoded?: string; mimeType?: string } }[]; parameters?: Record<string, unknown> }): string | null {
+    const instance = body.instances?.[0];
+    if (!instance || typeof instance.prompt !== 'string' || !instance.prompt) return 'instances[0].prompt is required';
+    if (instance.image && (!instance.image.bytesBase64Encoded || !/^image\/(png|jpeg)$/.test(instance.image.mimeType ?? ''))) return 'instances[0].image needs bytesBase64Encoded and an image mimeType';
+    const p = body.parameters ?? {};
+    if (p.durationSeconds !== undefined && ![4, 6, 8].includes(p.durationSeconds as number)) return 'Unsupported output video duration; supported durations are 4, 6 and 8 seconds';
+    if (p.aspectRatio !== undefined && !['16:9', '9:16'].includes(p.aspectRatio as string)) return 'Unsupported aspect ratio';
+    if (p.storageUri !== undefined && !/^gs:\/\/[^/]+\/.*\/$/.test(String(p.storageUri))) return 'storageUri must be a gs:// folder';
+    return null;
+  }
+
+  private startOperation(res: ServerResponse, name: string, body: RecordedRequest['body'], gemini: boolean): void {
+    let parsed: Parameters<FakeVeoServer['validateBody']>[0];
+    try {
+      parsed = JSON.parse(body.toString()) as typeof parsed;
+    } catch {
+      return this.send(res, 400, googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'));
+    }
+    const problem = this.validateBody(parsed);
+    if (problem) return this.send(res, 400, googleError(400, 'INVALID_ARGUMENT', problem));
+    const op: Operation = { name, outcome: this.outcomes.shift() ?? 'succeed', polls: 0, storageUri: parsed.parameters?.storageUri as string | undefined, canceled: false, gemini };
+    this.operations.set(name, op);
+    this.send(res, 200, { name });
+  }
+
+  private poll(res: ServerResponse, op: Operation | undefined): void {
+    if (!op) return this.send(res, 404, googleError(404, 'NOT_FOUND', 'Operation not found'));
+    op.polls += 1;
+    if (op.outcome === 'stuck' || op.polls <= this.pollsUntilDone) return this.send(res, 200, { name: op.name, done: false });
+    if (op.outcome === 'fail') return this.send(res, 200, { name: op.name, done: true, error: { code: 13, message: 'Video generation failed due to an internal error.' } });
+    const id = op.name.split('/').pop()!;
+    if (op.gemini) {
+      const sample = op.outcome === 'safety' ? {} : { generatedSamples: [{ video: { uri: `${this.url}/v1beta/files/${id}:download?alt=media` } }] };
+      const filtered = op.outcome === 'safety' ? { raiMediaFilteredCount: 1, raiMediaFilteredReasons: ['The prompt could not be submitted: it may violate our policies.'] } : {};
+      return this.send(res, 200, { name: op.name, done: true, response: { '@type': 'type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse', generateVideoResponse: { ...sample, ...filtered } } });
+    }
+    if (op.outcome === 'safety') {
+      return this.send(res, 200, { name: op.name, done: true, response: { '@type': 'type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse', raiMediaFilteredCount: 1, raiMediaFilteredReasons: ['Unable to generate videos: the input was flagged by safety filters.'] } });
+    }
+    let video: Record<string, string>;
+    if (op.storageUri) {
+      const uri = `${op.storageUri}sample_0.mp4`;
+      this.objects.add(uri);
+      video = { gcsUri: uri, mimeType: 'video/mp4' };
+    } else {
+      video = { bytesBase64Encoded: sampleMp4().toString('base64'), mimeType: 'video/mp4' };
+    }
+    this.send(res, 200, { name: op.name, done: true, response: { '@type': 'type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse', raiMediaFilteredCount: 0, videos: [video] } });
+  }
+
+  protected handle(req: RecordedRequest, res: ServerResponse): void {
+    const url = new URL(req.path, 'http://fake');
+    const path = decodeURIComponent(url.pathname);
+
+    if (req.method === 'POST' && path === '/token') {
+      const form = new URLSearchParams(req.body.toString());
+      if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return this.send(res, 400, { error: 'unsupported_grant_type' });
+      const problem = this.verifyAssertion(form.get('assertion') ?? '');
+      if (problem) return this.send(res, 400, { error: 'invalid_grant', error_description: problem });
+      const token = `ya29.fake-${randomUUID()}`;
+      this.issuedTokens.add(token);
+      return this.send(res, 200, { access_token: token, expires_in: 3599, token_type: 'Bearer' });
+    }
+
+    if (path.startsWith('/v1beta/')) {
+      if (req.headers['x-goog-api-key'] !== this.options.apiKey) return this.send(res, 400, googleError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.'));
+      const start = /^\/v1beta\/models\/([\w.-]+):predictLongRunning$/.exec(path);
+      if (start && req.method === 'POST') return this.startOperation(res, `models/${start[1]}/operations/${randomUUID().slice(0, 12)}`, req.body, true);
+      const file = /^\/v1beta\/files\/([\w-]+):download$/.exec(path);
+      if (file && req.method === 'GET') return this.serveClip(res, sampleMp4());
+      const cancel = /^\/v1beta\/(models\/[\w.-]+\/operations\/[\w-]+):cancel$/.exec(path);
+      if (cancel && req.method === 'POST') {
+        const op = this.operations.get(cancel[1]!);
+        if (!op) return this.send(res, 404, googleError(404, 'NOT_FOUND', 'Operation not found'));
+        op.canceled = true;
+        return this.send(res, 200, {});
+      }
+      const get = /^\/v1beta\/(models\/[\w.-]+\/operations\/[\w-]+)$/.exec(path);
+      if (get && req.method === 'GET') return this.poll(res, this.operations.get(get[1]!));
+      return this.send(res, 404, googleError(404, 'NOT_FOUND', 'Not found'));
+    }
+
+    const bearer = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (!this.issuedTokens.has(bearer)) return this.send(res, 401, googleError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token.'));
+
+    const object = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(path);
+    if (object && req.method === 'GET' && url.searchParams.get('alt') === 'media') {
+      if (!this.objects.has(`gs://${object[1]}/${object[2]}`)) return this.send(res, 404, googleError(404, 'NOT_FOUND', 'No such object'));
+      return this.serveClip(res, sampleMp4());
+    }
+
+    const vertex = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([\w.-]+):(predictLongRunning|fetchPredictOperation)$/.exec(path);
+    if (vertex && req.method === 'POST') {
+      if (vertex[1] !== this.options.project) return this.send(res, 403, googleError(403, 'PERMISSION_DENIED', `Permission denied on project ${vertex[1]}`));
+      if (vertex[4] === 'predictLongRunning') {
+        return this.startOperation(res, `projects/${vertex[1]}/locations/${vertex[2]}/publishers/google/models/${vertex[3]}/operations/${randomUUID()}`, req.body, false);
+      }
+      const { operationName } = JSON.parse(req.body.toString() || '{}') as { operationName?: string };
+      return this.poll(res, this.operations.get(operationName ?? ''));
+    }
+    this.send(res, 404, googleError(404, 'NOT_FOUND', 'Not found'));
+  }
+}
