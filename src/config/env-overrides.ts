@@ -30,6 +30,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'TTV_DEFAULT_BACKEND', path: 'default_backend', type: 'string', description: 'video generator' },
   { name: 'TTV_GENERATION_MODE', path: 'generation_mode', type: 'string', description: 'keyframe or chaining' },
   { name: 'TTV_SEGMENT_DURATION_SECONDS', path: 'segment_duration_seconds', type: 'number', description: 'seconds per segment' },
+  { name: 'TTV_MAX_COST_PER_VIDEO', path: 'max_cost_per_video', type: 'number', description: 'refuse jobs estimated above this many USD' },
   { name: 'API_HOST', path: 'server.host', type: 'string', description: 'Python server name for TTV_HOST' },
   { name: 'API_PORT', path: 'server.port', type: 'int', description: 'Python server name for TTV_PORT' },
   { name: 'API_QUIC_PORT', path: 'server.quic_port', type: 'int', description: 'Python server name for TTV_QUIC_PORT' },
@@ -47,6 +48,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'STABILITY_API_KEY', path: 'stability_api_key', type: 'string', description: 'Stability key (images)' },
   { name: 'RUNWAYML_API_SECRET', path: 'runway_ml.api_key', type: 'string', description: 'Runway key' },
   { name: 'FAL_KEY', path: 'fal.api_key', type: 'string', description: 'fal.ai key' },
+  { name: 'FAL_API_KEY', path: 'fal.api_key', type: 'string', description: 'fal.ai key (Python pipeline name)' },
   { name: 'MINIMAX_API_KEY', path: 'minimax.api_key', type: 'string', description: 'MiniMax key' },
   { name: 'GOOGLE_APPLICATION_CREDENTIALS', path: 'google_veo.credentials_path', type: 'string', description: 'Google service-account file (Veo)' },
 ];
