@@ -14,6 +14,8 @@ import { buildApp } from './api/app.js';
 import { assertSafeBind, loadTlsFiles } from './api/server.js';
 import { Worker } from './worker/worker.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+import { backendConfigIssues } from './generators/registry.js';
+import { ConfigError } from './config/config-error.js';
 
 export interface ServiceOptions {
   config: AppConfig;
@@ -38,6 +40,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const { config } = options;
   if (options.api) assertSafeBind(config);
   const logger = options.logger ?? createLogger({ level: config.logging.level, secrets: collectSecrets(config) });
+  if (options.worker) {
+    // A worker whose default backend cannot run would fail every job: refuse to start instead.
+    const backends = backendConfigIssues(config);
+    if (backends.errors.length) throw new ConfigError(backends.errors);
+    for (const warning of backends.warnings) logger.warn(warning);
+  }
   const queue = openJobQueue(config);
   const store = await openArtifactStore(config);
   const webhooks = new WebhookDispatcher({

@@ -12,6 +12,7 @@ import { redactConfig } from '../config/redact.js';
 import { VERSION } from '../version.js';
 import { startService } from '../service.js';
 import { UnsafeBindError } from '../api/server.js';
+import { backendConfigIssues } from '../generators/registry.js';
 import { isClientError, registerClientCommands } from './client-commands.js';
 import { generate } from './generate-command.js';
 
@@ -155,7 +156,9 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'config file (YAML); repeat to layer files', collect)
     .action((flags: { config?: string[] }) => {
       const { config, warnings, files } = loadConfig({ files: flags.config, env: process.env });
-      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+      const backends = backendConfigIssues(config);
+      if (backends.errors.length) throw new ConfigError(backends.errors);
+      for (const warning of [...warnings, ...backends.warnings]) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`# effective configuration${files.length ? ` from ${files.join(', ')}` : ' (defaults)'}\n`);
       process.stdout.write(stringify(redactConfig(config)));
       program.setOptionValue('exitCode', 0);

@@ -1,6 +1,7 @@
 // Video generator registry: normalised backend ids (and their aliases) → a generator for a config,
 // and the fallback chain a job runs on (default_backend → fallback_backend → api_priority_order).
 import type { AppConfig } from '../config/schema.js';
+import type { ConfigIssue } from '../config/config-error.js';
 import { Ffmpeg } from '../media/ffmpeg.js';
 import type { VideoGenerator } from './types.js';
 import { ProceduralVideoGenerator } from './procedural/procedural-video-generator.js';
@@ -75,4 +76,32 @@ export function createVideoBackendChain(config: AppConfig, deps: GeneratorDeps =
     backendOrder(config).map((id) => ({ id, create: () => FACTORIES[id]!(config, deps) })),
     checkClip,
   );
+}
+
+/**
+ * What is wrong with the backend settings, found before any job runs: an unknown id anywhere in the
+ * chain, or a default backend that cannot be built (a missing key, project or credentials file), is
+ * an error; a fallback that cannot be built is a warning (the job log will say it was skipped).
+ */
+export function backendConfigIssues(config: AppConfig): { errors: ConfigIssue[]; warnings: string[] } {
+  let order: string[];
+  try {
+    order = backendOrder(config);
+  } catch (err) {
+    const message = (err as Error).message;
+    const colon = message.indexOf(': ');
+    return { errors: [{ key: message.slice(0, colon), message: message.slice(colon + 2) }], warnings: [] };
+  }
+  const errors: ConfigIssue[] = [];
+  const warnings: string[] = [];
+  order.forEach((id, index) => {
+    try {
+      FACTORIES[id]!(config, {});
+    } catch (err) {
+      const message = (err as Error).message;
+      if (index === 0) errors.push({ key: 'default_backend', message: `${config.default_backend} cannot run: ${message}` });
+      else warnings.push(`fallback backend ${id} cannot run and will be skipped: ${message}`);
+    }
+  });
+  return { errors, warnings };
 }

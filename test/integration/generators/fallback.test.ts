@@ -106,11 +106,9 @@ describe('fallback chain', () => {
     expect(lines.some((l) => /Segment 1: veo3 unavailable: veo3: google_veo\.project_id is required/.test(l))).toBe(true);
   });
 
-  it('names an unknown fallback backend and its key', async () => {
-    const svc = await service({ remote_api_settings: { fallback_backend: 'sora' } });
-    const { job } = await runJob(svc, 'A red kite over a field.');
-    expect(job.error).toMatch(/^remote_api_settings\.fallback_backend: unknown video backend "sora"/);
-    expect(runwayCreates()).toHaveLength(0);
+  it('refuses to start with an unknown backend in the chain, naming its key', async () => {
+    await expect(service({ remote_api_settings: { fallback_backend: 'sora' } })).rejects.toThrow(/^remote_api_settings\.fallback_backend: unknown video backend "sora"/);
+    await expect(service({ runway_ml: {} })).rejects.toThrow(/^default_backend: runway cannot run: runway: runway_ml\.api_key is required/);
   });
 });
 

@@ -105,14 +105,11 @@ describe('Veo 3 on Vertex AI', () => {
     expect(failed.job.error).toMatch(/failed: Video generation failed due to an internal error\. \(code 13\)/);
   });
 
-  it('names the missing project or credentials file before any call', async () => {
-    const svc = await startTestService({ default_backend: 'veo3', google_veo: { credentials_path: account.file } });
-    services.push(svc);
-    const { job } = await runJob(svc, 'A red kite over a field.');
-    expect(job.error).toMatch(/google_veo\.project_id is required/);
-    const missing = await vertex({ credentials_path: join(dir, 'absent.json') });
-    expect((await runJob(missing, 'A red kite over a field.')).job.error).toMatch(/google_veo\.credentials_path does not exist/);
-    expect(starts()).toHaveLength(0);
+  it('refuses to start a worker whose Veo settings cannot work, naming the key', async () => {
+    await expect(startTestService({ default_backend: 'veo3', google_veo: { credentials_path: account.file } }))
+      .rejects.toThrow(/^default_backend: veo3 cannot run: veo3: google_veo\.project_id is required/);
+    await expect(vertex({ credentials_path: join(dir, 'absent.json') })).rejects.toThrow(/google_veo\.credentials_path does not exist/);
+    expect(veo.requests).toHaveLength(0);
   });
 
   it('gives up at the poll deadline (the Python original polled forever)', async () => {
