@@ -5,6 +5,8 @@ import type { AppConfig } from '../config/schema.js';
 import { Ffmpeg } from '../media/ffmpeg.js';
 import type { VideoGenerator } from './types.js';
 import { ProceduralVideoGenerator } from './procedural/procedural-video-generator.js';
+import { createWan21Generator } from './local/wan21-video-generator.js';
+import { createHunyuanGenerator } from './local/hunyuan-video-generator.js';
 
 /** What a backend may share with the rest of the run instead of building its own. */
 export interface GeneratorDeps {
@@ -16,9 +18,15 @@ type Factory = (config: AppConfig, deps: GeneratorDeps) => VideoGenerator;
 /** Keys are normalised ids (see normalizeBackendId). */
 const FACTORIES: Record<string, Factory> = {
   procedural: (config, deps) => new ProceduralVideoGenerator(deps.ffmpeg ?? Ffmpeg.fromConfig(config), config.procedural),
+  'wan2.1': (config) => createWan21Generator(config),
+  hunyuan: (config) => createHunyuanGenerator(config),
 };
 
-const ALIASES: Record<string, string> = { offline: 'procedural' };
+const ALIASES: Record<string, string> = {
+  offline: 'procedural',
+  wan: 'wan2.1', wan2_1: 'wan2.1', wan21: 'wan2.1',
+  hunyuan_video: 'hunyuan', hunyuanvideo: 'hunyuan',
+};
 
 /** Trimmed, lower-cased, runs of spaces and `-` as `_`, aliases resolved: " Offline " → "procedural". */
 export function normalizeBackendId(id: string): string {
