@@ -10,6 +10,8 @@ import { RunwayVideoGenerator } from './runway/runway-video-generator.js';
 import { MinimaxVideoGenerator } from './minimax/minimax-video-generator.js';
 import { FalVideoGenerator } from './fal/fal-video-generator.js';
 import { Veo3VideoGenerator } from './veo3/veo3-video-generator.js';
+import { createWan21Generator } from './local/wan21-video-generator.js';
+import { createHunyuanGenerator } from './local/hunyuan-video-generator.js';
 
 /** What a backend may share with the rest of the run instead of building its own. */
 export interface GeneratorDeps {
@@ -25,6 +27,8 @@ const FACTORIES: Record<string, Factory> = {
   veo3: (config) => new Veo3VideoGenerator(config),
   minimax: (config) => new MinimaxVideoGenerator(config),
   fal: (config) => new FalVideoGenerator(config),
+  'wan2.1': (config) => createWan21Generator(config),
+  hunyuan: (config) => createHunyuanGenerator(config),
 };
 
 const ALIASES: Record<string, string> = {
@@ -33,6 +37,8 @@ const ALIASES: Record<string, string> = {
   veo: 'veo3', veo_3: 'veo3', google_veo: 'veo3',
   hailuo: 'minimax',
   'fal.ai': 'fal', fal_ai: 'fal',
+  wan: 'wan2.1', wan2_1: 'wan2.1', wan21: 'wan2.1',
+  hunyuan_video: 'hunyuan', hunyuanvideo: 'hunyuan',
 };
 
 /** Trimmed, lower-cased, runs of spaces and `-` as `_`, aliases resolved: " Offline " → "procedural". */
