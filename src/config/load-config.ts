@@ -24,7 +24,8 @@ export interface LoadedConfig {
 
 // Path-valued keys. A relative path in a file is relative to that file's directory; one from the
 // environment or a flag is relative to the working directory.
-const PATH_KEYS = ['data_dir', 'server.tls.cert_path', 'server.tls.key_path', 'gcs.credentials_path', 'storage.local.dir', 'initial_image', 'google_veo.credentials_path'];
+const PATH_KEYS = ['data_dir', 'server.tls.cert_path', 'server.tls.key_path', 'gcs.credentials_path', 'storage.local.dir', 'initial_image', 'google_veo.credentials_path',
+  'wan2_dir', 'i2v_model_dir', 'flf2v_model_dir', 'hunyuan_video.hunyuan_dir', 'hunyuan_video.config_file', 'hunyuan_video.ckpt_path'];
 
 type Raw = Record<string, unknown>;
 

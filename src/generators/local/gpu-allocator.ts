@@ -90,15 +90,15 @@ export function gpusPerSegment(config: Pick<AppConfig, 'gpu_count' | 'total_gpus
   return Math.min(wanted, config.total_gpus);
 }
 
-// One allocator per config object, so that every generator built for one run (parallel segments of
-// one job) draws from the same pool.
-const allocators = new WeakMap<object, GpuAllocator>();
+// One allocator per GPU count for the whole process: every job's config is a fresh object, and
+// concurrent jobs of one worker share the same physical GPUs.
+const allocators = new Map<number, GpuAllocator>();
 
-export function gpuAllocatorFor(config: AppConfig): GpuAllocator {
-  let allocator = allocators.get(config);
+export function gpuAllocatorFor(config: Pick<AppConfig, 'total_gpus'>): GpuAllocator {
+  let allocator = allocators.get(config.total_gpus);
   if (!allocator) {
     allocator = new GpuAllocator(config.total_gpus);
-    allocators.set(config, allocator);
+    allocators.set(config.total_gpus, allocator);
   }
   return allocator;
 }

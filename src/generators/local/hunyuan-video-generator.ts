@@ -3,6 +3,7 @@
 // the public HunyuanVideo repository, which ships sample_video.py instead).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { collectSecrets } from '../../config/redact.js';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
@@ -78,7 +79,7 @@ export class HunyuanVideoGenerator implements VideoGenerator {
       hooks.log?.(`${ID}: segment ${request.segment} on GPU ${lease.ids.join(',')}`);
       await runLocalModel({
         backend: ID, command: this.config.local_backends.python_path, args: this.modelArgs(request),
-        cwd: absolutePath(this.config.hunyuan_video.hunyuan_dir), gpus: lease.ids, outputPath: request.outputPath, settings: this.config.local_backends,
+        cwd: absolutePath(this.config.hunyuan_video.hunyuan_dir), gpus: lease.ids, outputPath: request.outputPath, settings: this.config.local_backends, hiddenValues: collectSecrets(this.config),
       }, hooks);
       hooks.onProgress?.(1);
       return request.outputPath;

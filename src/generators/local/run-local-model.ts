@@ -24,6 +24,16 @@ export interface LocalModelRun {
   /** The clip the process must write. */
   outputPath: string;
   settings: LocalBackendsConfig;
+  /** Values (ttv's vendor keys, tokens) that must not reach the model's environment. */
+  hiddenValues?: readonly string[];
+}
+
+/** The service's environment (PATH, HF caches, …) minus variables holding ttv's own secrets. */
+export function modelEnvironment(hidden: readonly string[], gpus: number[]): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !hidden.includes(value)) env[name] = value;
+  env.CUDA_VISIBLE_DEVICES = gpus.join(',');
+  return env;
 }
 
 /** At most one forwarded stderr line per this interval, so a chatty model cannot flood the job log. */
@@ -70,8 +80,7 @@ export async function runLocalModel(run: LocalModelRun, hooks: GenerateHooks): P
   try {
     await runProcess(run.command, run.args, {
       cwd: run.cwd,
-      // The model sees the service's environment (PATH, HF caches, …) plus its own devices.
-      env: { ...process.env, CUDA_VISIBLE_DEVICES: run.gpus.join(',') },
+      env: modelEnvironment(run.hiddenValues ?? [], run.gpus),
       signal,
       graceMs: settings.kill_grace_seconds * 1000,
       onStderrLine: stderrForwarder(backend, hooks),

@@ -3,6 +3,7 @@
 // than one GPU per segment goes through torchrun. Command lines follow the Python pipeline.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { collectSecrets } from '../../config/redact.js';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
@@ -125,7 +126,7 @@ export class Wan21VideoGenerator implements VideoGenerator {
         hooks.log?.(`${ID}: segment ${request.segment} ${mode} on GPU ${lease.ids.join(',')} (attempt ${attempt}/${attempts}, sample_steps ${sampling.steps}, guide_scale ${pythonFloat(sampling.guide)})`);
         try {
           await runLocalModel({
-            backend: ID, command, args, cwd: absolutePath(this.config.wan2_dir), gpus: lease.ids, outputPath: request.outputPath, settings: this.config.local_backends,
+            backend: ID, command, args, cwd: absolutePath(this.config.wan2_dir), gpus: lease.ids, outputPath: request.outputPath, settings: this.config.local_backends, hiddenValues: collectSecrets(this.config),
           }, hooks);
           hooks.onProgress?.(1);
           return request.outputPath;

@@ -267,9 +267,7 @@ describe('wan2.1 through the API', () => {
     expect(isGone(grandchild)).toBe(true);
     const lines = await logLines(svc, id);
     expect(lines.some((l) => /\] wan2\.1: python3 timed out after 1\.5 s \(local_backends\.timeout_seconds\)/.test(l))).toBe(true);
-    // The timeout reaches the job log; the job's error field is not asserted because VideoPipeline.run
-    // does not yet map GenerationError to a client message (it reads "Unexpected error …").
-    expect(job.error).toBeTruthy();
+    expect(job.error).toMatch(/wan2\.1: python3 timed out after 1\.5 s \(local_backends\.timeout_seconds\)/);
     expect(calls('generate.py')).toHaveLength(1);
   });
 });

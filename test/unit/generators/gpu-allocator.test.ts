@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { CanceledError } from '../../../src/errors/canceled-error.js';
 import { GpuAllocator, gpuAllocatorFor, gpusPerSegment } from '../../../src/generators/local/gpu-allocator.js';
+import { modelEnvironment } from '../../../src/generators/local/run-local-model.js';
 
 /** Resolves to 'pending' if the promise has not settled after the microtask queue drained. */
 async function state<T>(p: Promise<T>): Promise<'pending' | 'resolved' | 'rejected'> {
@@ -77,11 +78,29 @@ describe('gpusPerSegment', () => {
 });
 
 describe('gpuAllocatorFor', () => {
-  it('shares one allocator per config object', () => {
+  it('shares one allocator across jobs (each job has its own config object) for the same GPUs', () => {
     const a = configSchema.parse({ total_gpus: 3 });
     const b = configSchema.parse({ total_gpus: 3 });
-    expect(gpuAllocatorFor(a)).toBe(gpuAllocatorFor(a));
-    expect(gpuAllocatorFor(a)).not.toBe(gpuAllocatorFor(b));
+    const c = configSchema.parse({ total_gpus: 5 });
+    expect(gpuAllocatorFor(a)).toBe(gpuAllocatorFor(b));
+    expect(gpuAllocatorFor(a)).not.toBe(gpuAllocatorFor(c));
     expect(gpuAllocatorFor(a).total).toBe(3);
+  });
+});
+
+describe('modelEnvironment', () => {
+  it('keeps the service environment but drops variables that hold ttv secrets', () => {
+    process.env.TTV_TEST_VENDOR_KEY = 'rw-secret-for-env-test';
+    process.env.TTV_TEST_PLAIN = 'visible';
+    try {
+      const env = modelEnvironment(['rw-secret-for-env-test'], [2, 3]);
+      expect(env.TTV_TEST_VENDOR_KEY).toBeUndefined();
+      expect(env.TTV_TEST_PLAIN).toBe('visible');
+      expect(env.PATH).toBe(process.env.PATH);
+      expect(env.CUDA_VISIBLE_DEVICES).toBe('2,3');
+    } finally {
+      delete process.env.TTV_TEST_VENDOR_KEY;
+      delete process.env.TTV_TEST_PLAIN;
+    }
   });
 });
