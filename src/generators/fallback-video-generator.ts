@@ -82,15 +82,17 @@ export class FallbackVideoGenerator implements VideoGenerator {
   /** Valid when some backend of the chain accepts the request; otherwise every backend's problems. */
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
     const problems: string[] = [];
+    // With one backend, its own words; with several, each prefixed by whose they are.
+    const tag = (id: string, text: string) => (this.members.length > 1 ? `${id}: ${text}` : text);
     for (const member of this.members) {
       const backend = this.backend(member);
       if (backend instanceof Error) {
-        problems.push(`${member.id}: ${backend.message}`);
+        problems.push(tag(member.id, backend.message));
         continue;
       }
       const own = backend.validate(request);
       if (own.length === 0) return [];
-      problems.push(`${member.id}: ${own.join('; ')}`);
+      problems.push(tag(member.id, own.join('; ')));
     }
     return problems;
   }

@@ -111,4 +111,13 @@ describe('fal.ai backend', () => {
     expect(timedOut.job.error).toMatch(/did not finish before remote_api_settings\.timeout/);
     expect(fal.canceledIds).toHaveLength(2);
   });
+
+  it('finishes through a slow clip body and a reset connection', async () => {
+    fal.downloadFaults.push('slow', 'reset');
+    const svc = await service();
+    const { id, job, lines } = await runJob(svc);
+    expect(job.status).toBe('finished');
+    expect(lines.some((l) => /fal: download from .* (failed \(connection failed\)|broke off).*retrying/.test(l))).toBe(true);
+    expect((await probeArtifact(svc, id)).codec).toBe('h264');
+  });
 });

@@ -109,10 +109,10 @@ describe('MiniMax backend', () => {
     expect(task.polls - polls).toBeLessThanOrEqual(1);
   });
 
-  it('detects a truncated download and retries it', async () => {
-    minimax.downloadFaults.push('truncated', 'unavailable');
+  it('finishes through a slow clip body, and retries a truncated download and a 503', async () => {
+    minimax.downloadFaults.push('slow', 'truncated', 'unavailable');
     const svc = await service();
-    const { id, job, lines } = await runJob(svc, 'A red kite over a field.');
+    const { id, job, lines } = await runJob(svc);
     expect(job.status).toBe('finished');
     expect(lines.some((l) => /was truncated/.test(l))).toBe(true);
     expect(lines.some((l) => /answered HTTP 503/.test(l))).toBe(true);

@@ -151,4 +151,13 @@ describe('Veo 3 on the Gemini API', () => {
     expect(lines.some((l) => /veo3: HTTP 429.*retrying/.test(l))).toBe(true);
     expect(lines.some((l) => /veo3: HTTP 503.*retrying/.test(l))).toBe(true);
   });
+
+  it('finishes through a slow sample download, and retries a truncated one', async () => {
+    veo.downloadFaults.push('slow', 'truncated');
+    const svc = await gemini();
+    const { id, job, lines } = await runJob(svc);
+    expect(job.status).toBe('finished');
+    expect(lines.some((l) => /veo3: download from .* was truncated.*retrying/.test(l))).toBe(true);
+    expect((await probeArtifact(svc, id)).codec).toBe('h264');
+  });
 });
