@@ -1,6 +1,6 @@
 // A protocol-faithful Runway API (api.dev.runwayml.com): Bearer key and X-Runway-Version checked,
 // POST /v1/image_to_video and /v1/text_to_video validated like the real API, tasks that move
-// PENDING → RUNNING (with progress) → SUCCEEDED with an output URL on this server, and DELETE
+// PENDING → THROTTLED → RUNNING (with progress) → SUCCEEDED with an output URL on this server, and DELETE
 // /v1/tasks/{id}. Outcomes per task are scripted: failure, safety refusal, stuck, vendor-side cancel.
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -25,7 +25,7 @@ export class FakeRunwayServer extends FakeHttpServer {
   /** Outcomes of the next created tasks, in order; then 'succeed'. */
   readonly outcomes: RunwayOutcome[] = [];
   /** Polls a task answers before it reaches its outcome. */
-  pollsUntilDone = 2;
+  pollsUntilDone = 3;
 
   constructor(private readonly apiKey: string) {
     super();
@@ -35,7 +35,7 @@ export class FakeRunwayServer extends FakeHttpServer {
     super.reset();
     this.tasks.clear();
     this.outcomes.length = 0;
-    this.pollsUntilDone = 2;
+    this.pollsUntilDone = 3;
   }
 
   get deletedTaskIds(): string[] {
@@ -86,7 +86,9 @@ export class FakeRunwayServer extends FakeHttpServer {
         task.polls += 1;
         const base = { id: task.id, createdAt: task.createdAt };
         if (task.outcome === 'stuck' || task.polls <= this.pollsUntilDone) {
-          return this.send(res, 200, task.polls === 1 ? { ...base, status: 'PENDING' } : { ...base, status: 'RUNNING', progress: 0.5 });
+          if (task.polls === 1) return this.send(res, 200, { ...base, status: 'PENDING' });
+          if (task.polls === 2) return this.send(res, 200, { ...base, status: 'THROTTLED' });
+          return this.send(res, 200, { ...base, status: 'RUNNING', progress: Math.min(0.9, 0.3 * (task.polls - 2)) });
         }
         switch (task.outcome) {
           case 'fail':
