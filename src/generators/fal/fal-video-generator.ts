@@ -8,7 +8,8 @@ import { CanceledError } from '../../errors/canceled-error.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError, vendorFetch } from '../../http/vendor-fetch.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { downloadVideo } from '../remote/download-video.js';
+import { downloadOptions, downloadVideo } from '../remote/download-video.js';
+import { requestProblems, requireKey } from '../remote/request-checks.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
@@ -67,8 +68,7 @@ export class FalVideoGenerator implements VideoGenerator {
   private readonly section: AppConfig['fal'];
 
   constructor(config: AppConfig) {
-    if (!config.fal.api_key) throw new GenerationError('fal', 'config', 'fal.api_key is required for the fal backend');
-    this.key = config.fal.api_key;
+    this.key = requireKey('fal', 'fal.api_key', config.fal.api_key);
     this.section = config.fal;
     this.settings = remoteSettings(config);
   }
@@ -86,12 +86,7 @@ export class FalVideoGenerator implements VideoGenerator {
   }
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    const caps = this.capabilities();
-    const problems: string[] = [];
-    if (!request.prompt.trim()) problems.push('prompt is empty');
-    if (request.prompt.length > caps.maxPromptLength) problems.push(`prompt is longer than ${caps.maxPromptLength} characters`);
-    if (request.durationSeconds > caps.maxDurationSeconds) problems.push(`duration ${request.durationSeconds} s is more than ${caps.maxDurationSeconds} s (fal.max_duration)`);
-    return problems;
+    return requestProblems(request, this.capabilities(), 'fal.max_duration');
   }
 
   estimateCost(durationSeconds: number): number {
@@ -136,9 +131,7 @@ export class FalVideoGenerator implements VideoGenerator {
       const output = await this.result(responseUrl, requestId, hooks);
       const url = findVideoUrl(output);
       if (!url) throw new GenerationError('fal', 'no-output', `request ${requestId} output has no video URL`);
-      await downloadVideo(url, request.outputPath, {
-        backend: 'fal', signal, maxBytes: this.settings.maxDownloadBytes, maxRetries: this.settings.maxRetries, retryBaseMs: this.settings.retryBaseMs, log,
-      });
+      await downloadVideo(url, request.outputPath, downloadOptions('fal', this.settings, hooks));
       return request.outputPath;
     } catch (err) {
       if (signal.aborted || err instanceof CanceledError || (err instanceof GenerationError && err.failure === 'timeout')) {

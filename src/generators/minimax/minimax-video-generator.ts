@@ -7,7 +7,8 @@ import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../http/vendor-fetch.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { downloadVideo } from '../remote/download-video.js';
+import { downloadOptions, downloadVideo } from '../remote/download-video.js';
+import { requestProblems, requireKey } from '../remote/request-checks.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { abortableSleep, pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
@@ -39,8 +40,7 @@ export class MinimaxVideoGenerator implements VideoGenerator {
   private readonly section: AppConfig['minimax'];
 
   constructor(config: AppConfig) {
-    if (!config.minimax.api_key) throw new GenerationError('minimax', 'config', 'minimax.api_key is required for the minimax backend');
-    this.key = config.minimax.api_key;
+    this.key = requireKey('minimax', 'minimax.api_key', config.minimax.api_key);
     this.section = config.minimax;
     this.settings = remoteSettings(config);
   }
@@ -58,12 +58,7 @@ export class MinimaxVideoGenerator implements VideoGenerator {
   }
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    const caps = this.capabilities();
-    const problems: string[] = [];
-    if (!request.prompt.trim()) problems.push('prompt is empty');
-    if (request.prompt.length > caps.maxPromptLength) problems.push(`prompt is longer than ${caps.maxPromptLength} characters`);
-    if (request.durationSeconds > caps.maxDurationSeconds) problems.push(`duration ${request.durationSeconds} s is more than ${caps.maxDurationSeconds} s (minimax.max_duration)`);
-    return problems;
+    return requestProblems(request, this.capabilities(), 'minimax.max_duration');
   }
 
   /** MiniMax bills per clip of 6 or 10 s; about $0.045 per second at 768p. */
@@ -140,9 +135,7 @@ export class MinimaxVideoGenerator implements VideoGenerator {
     );
     const url = file.file?.download_url;
     if (!url) throw new GenerationError('minimax', 'no-output', `file ${fileId} has no download_url`);
-    await downloadVideo(url, request.outputPath, {
-      backend: 'minimax', signal, maxBytes: this.settings.maxDownloadBytes, maxRetries: this.settings.maxRetries, retryBaseMs: this.settings.retryBaseMs, log,
-    });
+    await downloadVideo(url, request.outputPath, downloadOptions('minimax', this.settings, hooks));
     return request.outputPath;
   }
 }

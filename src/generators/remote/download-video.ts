@@ -10,6 +10,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { CanceledError } from '../../errors/canceled-error.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { abortableSleep } from './poll-task.js';
+import type { RemoteSettings } from './remote-settings.js';
 
 export interface DownloadOptions {
   backend: string;
@@ -21,6 +22,11 @@ export interface DownloadOptions {
   log?: (message: string) => void;
   /** Per-attempt cap on the whole transfer. */
   timeoutMs?: number;
+}
+
+/** The options every backend downloads with: its settings, the job's signal and log. */
+export function downloadOptions(backend: string, settings: RemoteSettings, hooks: { signal: AbortSignal; log?: (message: string) => void }): DownloadOptions {
+  return { backend, signal: hooks.signal, log: hooks.log, maxBytes: settings.maxDownloadBytes, maxRetries: settings.maxRetries, retryBaseMs: settings.retryBaseMs };
 }
 
 /** Host and path only: vendor download URLs carry signatures in their query strings. */

@@ -5,7 +5,8 @@ import type { AppConfig } from '../../config/schema.js';
 import { CanceledError } from '../../errors/canceled-error.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { downloadVideo } from '../remote/download-video.js';
+import { downloadOptions, downloadVideo } from '../remote/download-video.js';
+import { requestProblems, requireKey } from '../remote/request-checks.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
@@ -39,8 +40,7 @@ export class RunwayVideoGenerator implements VideoGenerator {
   private readonly section: AppConfig['runway_ml'];
 
   constructor(config: AppConfig) {
-    if (!config.runway_ml.api_key) throw new GenerationError('runway', 'config', 'runway_ml.api_key is required for the runway backend');
-    this.key = config.runway_ml.api_key;
+    this.key = requireKey('runway', 'runway_ml.api_key', config.runway_ml.api_key);
     this.section = config.runway_ml;
     this.settings = remoteSettings(config);
   }
@@ -59,16 +59,8 @@ export class RunwayVideoGenerator implements VideoGenerator {
   }
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    const caps = this.capabilities();
-    const problems: string[] = [];
-    if (!request.prompt.trim()) problems.push('prompt is empty');
-    if (request.prompt.length > caps.maxPromptLength) problems.push(`prompt is longer than ${caps.maxPromptLength} characters`);
-    const seconds = Math.round(request.durationSeconds);
-    if (seconds < caps.minDurationSeconds || seconds > caps.maxDurationSeconds) {
-      problems.push(`duration ${request.durationSeconds} s is outside ${caps.minDurationSeconds}–${caps.maxDurationSeconds} s (runway_ml.max_duration)`);
-    }
-    if (request.aspectRatio && !RATIOS[request.aspectRatio]) problems.push(`aspect ratio ${request.aspectRatio} is not one of ${caps.aspectRatios!.join(', ')}`);
-    return problems;
+    // Runway takes whole seconds: the rounded duration is what must fit.
+    return requestProblems({ ...request, durationSeconds: Math.round(request.durationSeconds) }, this.capabilities(), 'runway_ml.max_duration');
   }
 
   estimateCost(durationSeconds: number): number {
@@ -121,9 +113,7 @@ export class RunwayVideoGenerator implements VideoGenerator {
       }, { backend: 'runway', taskId, intervalMs: this.settings.pollIntervalMs, deadline, signal, onProgress: hooks.onProgress });
       const url = Array.isArray(task.output) ? task.output[0] : undefined;
       if (!url) throw new GenerationError('runway', 'no-output', `task ${taskId} succeeded without an output URL`);
-      await downloadVideo(url, request.outputPath, {
-        backend: 'runway', signal, maxBytes: this.settings.maxDownloadBytes, maxRetries: this.settings.maxRetries, retryBaseMs: this.settings.retryBaseMs, log,
-      });
+      await downloadVideo(url, request.outputPath, downloadOptions('runway', this.settings, hooks));
       return request.outputPath;
     } catch (err) {
       // A canceled job or an abandoned (timed-out) task is cancelled at Runway too.

@@ -12,7 +12,8 @@ import type { AppConfig } from '../../config/schema.js';
 import { CanceledError } from '../../errors/canceled-error.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { downloadVideo } from '../remote/download-video.js';
+import { downloadOptions, downloadVideo } from '../remote/download-video.js';
+import { requestProblems } from '../remote/request-checks.js';
 import { readImage } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
@@ -69,13 +70,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
   }
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    const caps = this.capabilities();
-    const problems: string[] = [];
-    if (!request.prompt.trim()) problems.push('prompt is empty');
-    if (request.prompt.length > caps.maxPromptLength) problems.push(`prompt is longer than ${caps.maxPromptLength} characters`);
-    if (request.durationSeconds > caps.maxDurationSeconds) problems.push(`duration ${request.durationSeconds} s is more than ${caps.maxDurationSeconds} s`);
-    if (request.aspectRatio && !RATIOS.includes(request.aspectRatio)) problems.push(`aspect ratio ${request.aspectRatio} is not one of ${RATIOS.join(', ')}`);
-    return problems;
+    return requestProblems(request, this.capabilities(), 'google_veo.max_duration');
   }
 
   private seconds(duration: number): number {
@@ -154,7 +149,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
       if (filtered > 0) throw new GenerationError('veo3', 'refused', `operation ${id}: the clip was withheld by safety filters${reasons.length ? ` (${reasons.join('; ').slice(0, 200)})` : ''}`);
       throw new GenerationError('veo3', 'no-output', `operation ${id} finished without a video`);
     }
-    const download = { backend: 'veo3', signal: hooks.signal, maxBytes: this.settings.maxDownloadBytes, maxRetries: this.settings.maxRetries, retryBaseMs: this.settings.retryBaseMs, log: hooks.log };
+    const download = downloadOptions('veo3', this.settings, hooks);
     if (geminiUri) {
       await downloadVideo(geminiUri, outputPath, { ...download, headers: { 'x-goog-api-key': this.section.api_key! } });
     } else if (vertexVideo?.bytesBase64Encoded) {
