@@ -88,7 +88,7 @@ export class FakeRunwayServer extends FakeHttpServer {
         if (task.outcome === 'stuck' || task.polls <= this.pollsUntilDone) {
           if (task.polls === 1) return this.send(res, 200, { ...base, status: 'PENDING' });
           if (task.polls === 2) return this.send(res, 200, { ...base, status: 'THROTTLED' });
-          return this.send(res, 200, { ...base, status: 'RUNNING', progress: Math.min(0.9, 0.3 * (task.polls - 2)) });
+          return this.send(res, 200, { ...base, status: 'RUNNING', progress: Math.min(9, 3 * (task.polls - 2)) / 10 });
         }
         switch (task.outcome) {
           case 'fail':

@@ -6,6 +6,12 @@ import { FakeRunwayServer } from '../../fakes/runway/fake-runway-server.js';
 import { startTestService, type TestService } from '../../helpers/test-service.js';
 import { FAST_REMOTE, cancelJob, getJob, probeArtifact, runJob, submit, waitForEnd } from '../../helpers/backend-jobs.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configSchema } from '../../../src/config/schema.js';
+import { RunwayVideoGenerator } from '../../../src/generators/runway/runway-video-generator.js';
+import { samplePng } from '../../fakes/shared/fake-http-server.js';
 
 const KEY = 'rw-test-key-0123456789';
 const runway = new FakeRunwayServer(KEY);
@@ -146,5 +152,26 @@ describe('Runway backend', () => {
     expect(job.error).not.toMatch(/_jwt|signed-cdn-token/);
     expect((await getJob(svc, id)).artifact_uri ?? null).toBeNull();
     expect((await fetch(`${svc.url}/v1/jobs/${id}/artifact`)).status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('reports the task\'s own progress while it runs (the generator against the fake, no pipeline)', async () => {
+    runway.pollsUntilDone = 5;
+    const dir = await mkdtemp(join(tmpdir(), 'ttv-runway-'));
+    try {
+      const frame = join(dir, 'first.png');
+      await writeFile(frame, samplePng());
+      const config = configSchema.parse({ runway_ml: { api_key: KEY, base_url: runway.url }, remote_api_settings: FAST_REMOTE });
+      const seen: number[] = [];
+      const out = join(dir, 'clip.mp4');
+      await new RunwayVideoGenerator(config).generate(
+        { prompt: 'A red kite.', durationSeconds: 5, firstFrame: frame, outputPath: out, segment: 1 },
+        { signal: new AbortController().signal, onProgress: (f) => seen.push(f) },
+      );
+      // RUNNING polls carry 0.3, 0.6, 0.9 (PENDING and THROTTLED carry none).
+      expect(seen).toEqual([0.3, 0.6, 0.9]);
+      expect((await stat(out)).size).toBeGreaterThan(1000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
