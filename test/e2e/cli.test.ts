@@ -49,6 +49,28 @@ describe('ttv config check', () => {
     expect(res.stderr).toMatch(/server\.port/);
   });
 
+  it('checks the video backend chain: a default that cannot run is an error, a broken fallback a warning', async () => {
+    const bad = join(dir, 'backend.yaml');
+    await writeFile(bad, 'default_backend: RunwayML\n');
+    const refused = await ttv(['config', 'check', '--config', bad], { RUNWAYML_API_SECRET: '' });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/default_backend: RunwayML cannot run: runway: runway_ml\.api_key is required/);
+
+    const warned = join(dir, 'fallback.yaml');
+    await writeFile(warned, 'default_backend: procedural\nremote_api_settings:\n  fallback_backend: fal.ai\n  api_priority_order: [minimax]\n');
+    const ok = await ttv(['config', 'check', '--config', warned], { FAL_KEY: '', FAL_API_KEY: '', MINIMAX_API_KEY: 'mm-env-key-123456' });
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toMatch(/warning: fallback backend fal cannot run and will be skipped: fal: fal\.api_key is required/);
+    expect(ok.stderr).not.toMatch(/minimax/);
+    expect(ok.stdout).not.toContain('mm-env-key-123456');
+
+    const unknown = join(dir, 'unknown.yaml');
+    await writeFile(unknown, 'remote_api_settings:\n  api_priority_order: [procedural, sora]\n');
+    const named = await ttv(['config', 'check', '--config', unknown]);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toMatch(/remote_api_settings\.api_priority_order\[1\]: unknown video backend "sora"/);
+  });
+
   it('names a missing config file', async () => {
     const res = await ttv(['config', 'check', '--config', join(dir, 'nope.yaml')]);
     expect(res.code).toBe(2);
