@@ -113,7 +113,13 @@ export class FalVideoGenerator implements VideoGenerator {
     const call = { vendor: 'fal', settings: this.settings, signal, log };
     const submitted = await callVendor<Submitted>(`${this.section.base_url.replace(/\/+$/, '')}/${model}`, { method: 'POST', headers: this.headers(), body: JSON.stringify(input) }, call);
     if (!submitted?.request_id || !submitted.status_url || !submitted.response_url) {
-      throw new GenerationError('fal', 'failed', 'submit answered without request_id, status_url and response_url');
+      // A base_url of the synchronous endpoint (https://fal.run, the Python default) answers with the
+      // output itself: accept it, so old configs keep working, but say the queue is better.
+      const direct = findVideoUrl(submitted);
+      if (!direct) throw new GenerationError('fal', 'failed', 'submit answered without request_id, status_url and response_url');
+      log?.('fal: synchronous answer (fal.base_url is not the queue; https://queue.fal.run allows status polling and cancel)');
+      await downloadVideo(direct, request.outputPath, downloadOptions('fal', this.settings, hooks));
+      return request.outputPath;
     }
     const { request_id: requestId, status_url: statusUrl, response_url: responseUrl } = submitted;
     const cancelUrl = submitted.cancel_url ?? `${responseUrl}/cancel`;

@@ -2,8 +2,9 @@
 // request_id with status, response and cancel URLs built on the app id (owner/app, the model's
 // sub-path dropped, as fal does), GET …/status moves IN_QUEUE (queue_position) → IN_PROGRESS →
 // COMPLETED, GET …/requests/{id} returns the output with fal's timing and cost headers, PUT
-// …/cancel answers CANCELLATION_REQUESTED. Inputs are validated per model: Hailuo wants
-// `duration` as the string "6" or "10" (a number gets fal's 422 literal_error).
+// …/cancel answers CANCELLATION_REQUESTED. Under /run/ it plays the synchronous fal.run endpoint.
+// Inputs are validated per model: Hailuo wants `duration` as the string "6" or "10" (a number gets
+// fal's 422 literal_error).
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
@@ -81,7 +82,9 @@ export class FakeFalServer extends FakeHttpServer {
     }
 
     if (req.method === 'POST') {
-      const model = path.replace(/^\/+/, '');
+      // fal.run (synchronous): the same input, answered with the output itself.
+      const sync = path.startsWith('/run/');
+      const model = path.replace(/^\/(run\/)?/, '');
       const segments = model.split('/');
       if (segments.length < 2) return this.send(res, 404, { detail: 'Application not found' });
       let input: Record<string, unknown>;
@@ -92,6 +95,7 @@ export class FakeFalServer extends FakeHttpServer {
       }
       const problems = this.validate(model, input);
       if (problems.length) return this.send(res, 422, { detail: problems });
+      if (sync) return this.send(res, 200, { video: { url: `${this.url}/files/sync-${randomUUID()}.mp4`, content_type: 'video/mp4' } });
       const entry: FalRequest = { id: randomUUID(), app: segments.slice(0, 2).join('/'), outcome: this.outcomes.shift() ?? 'succeed', polls: 0, canceled: false };
       this.queued.set(entry.id, entry);
       const base = `${this.url}/${entry.app}/requests/${entry.id}`;

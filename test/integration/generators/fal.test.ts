@@ -120,4 +120,13 @@ describe('fal.ai backend', () => {
     expect(lines.some((l) => /fal: download from .* (failed \(connection failed\)|broke off).*retrying/.test(l))).toBe(true);
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
   });
+
+  it('still works with the synchronous fal.run base URL of Python configs', async () => {
+    const svc = await service({ fal: { api_key: KEY, base_url: `${fal.url}/run`, model: MODEL } });
+    const { id, job, lines } = await runJob(svc, 'A red kite over a field.');
+    expect(job.status).toBe('finished');
+    expect(submissions().map((r) => r.path)).toEqual([`/run/${MODEL}`]);
+    expect(lines.some((l) => /fal: synchronous answer/.test(l))).toBe(true);
+    expect((await probeArtifact(svc, id)).codec).toBe('h264');
+  });
 });
