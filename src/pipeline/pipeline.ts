@@ -27,6 +27,8 @@ export interface PipelineParts {
   images: ImageGenerator;
   generator: VideoGenerator;
   ffmpeg: Ffmpeg;
+  /** Probes already taken of finished clips (by the generator's clip check), reused at stitching. */
+  probed?: Map<string, Promise<ProbeResult>>;
 }
 
 /** Fixed providers for every run; `images` defaults to the offline procedural image provider. */
@@ -185,7 +187,7 @@ export class VideoPipeline implements Pipeline {
         log: (m) => fireAndForget(() => reporter.log(m)),
       });
       clips[index] = outputPath;
-      probes[index] = ffmpeg.probe(outputPath, { signal });
+      probes[index] = parts.probed?.get(outputPath) ?? ffmpeg.probe(outputPath, { signal });
       probes[index].catch(() => undefined); // awaited at stitching; avoid an unhandled rejection meanwhile
       fractions[index] = 1;
       completed += 1;
@@ -248,15 +250,23 @@ export class VideoPipeline implements Pipeline {
 export function createPipeline(_config?: AppConfig): VideoPipeline {
   return new VideoPipeline((config, log) => {
     const ffmpeg = Ffmpeg.fromConfig(config);
+    const probed = new Map<string, Promise<ProbeResult>>();
     return {
       planner: createPlanner(config, log),
       images: createImageGenerator(config, ffmpeg, log),
-      // A clip a backend hands back must have a picture, or the next backend gets the segment.
+      // A clip a backend hands back must have a picture, or the next backend gets the segment. The
+      // probe is kept for stitching, so every clip is probed once.
       generator: createVideoBackendChain(config, { ffmpeg }, async (path, signal) => {
-        const probe = await ffmpeg.probe(path, { signal }).catch(() => null);
-        if (!probe?.video) throw new GenerationError('clip check', 'no-output', 'the clip has no readable video stream');
+        const probing = ffmpeg.probe(path, { signal });
+        probed.set(path, probing);
+        const probe = await probing.catch(() => null);
+        if (!probe?.video) {
+          probed.delete(path);
+          throw new GenerationError('clip check', 'no-output', 'the clip has no readable video stream');
+        }
       }),
       ffmpeg,
+      probed,
     };
   });
 }

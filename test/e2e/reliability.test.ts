@@ -76,7 +76,8 @@ describe('reliability', () => {
     await waitFor(async () => {
       const m = (await (await fetch(`${api.url}/metrics`, { headers: { accept: 'application/json' } })).json()) as { queue_depth: number; total_jobs_processed: number };
       return m.queue_depth === 0 && m.total_jobs_processed >= accepted.length ? true : null;
-    }, { timeoutMs: 200_000, intervalMs: 250, what: 'the burst to drain' });
+    }, { timeoutMs: 480_000, intervalMs: 250, what: 'the burst to drain' });
+    // (Alone on 2 cores the drain takes about 2 minutes; the deadline leaves room for a busy machine.)
     let finished = 0;
     for (const id of accepted) {
       const { lines } = (await (await fetch(`${api.url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] };
@@ -88,7 +89,7 @@ describe('reliability', () => {
       }
     }
     expect(finished).toBe(accepted.length);
-  }, 300_000);
+  }, 600_000);
 
   it('loses nothing when workers are killed at random points of 20 jobs', async () => {
     const { dataDir, start } = await setup([
