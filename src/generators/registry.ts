@@ -86,8 +86,9 @@ export function createVideoBackendChain(config: AppConfig, deps: GeneratorDeps =
 
 /**
  * What is wrong with the backend settings, found before any job runs: an unknown id anywhere in the
- * chain, or a default backend that cannot be built (a missing key, project or credentials file), is
- * an error; a fallback that cannot be built is a warning (the job log will say it was skipped).
+ * chain, or a default backend that cannot be built (a missing key, project or credentials file) or
+ * cannot take this config's segments (length, aspect ratio, model paths), is an error; such a
+ * fallback is a warning (the job log will say it was skipped).
  */
 export function backendConfigIssues(config: AppConfig): { errors: ConfigIssue[]; warnings: string[] } {
   let order: string[];
@@ -100,14 +101,19 @@ export function backendConfigIssues(config: AppConfig): { errors: ConfigIssue[];
   }
   const errors: ConfigIssue[] = [];
   const warnings: string[] = [];
+  // A typical segment of this config: what every job will ask of the backend.
+  const segment = { prompt: 'A typical segment.', durationSeconds: config.segment_duration_seconds, segment: 1, aspectRatio: config.video_aspect_ratio };
   order.forEach((id, index) => {
+    let message: string | null = null;
     try {
-      FACTORIES[id]!(config, {});
+      const problems = FACTORIES[id]!(config, {}).validate(segment);
+      if (problems.length) message = problems.join('; ');
     } catch (err) {
-      const message = (err as Error).message;
-      if (index === 0) errors.push({ key: 'default_backend', message: `${config.default_backend} cannot run: ${message}` });
-      else warnings.push(`fallback backend ${id} cannot run and will be skipped: ${message}`);
+      message = (err as Error).message;
     }
+    if (message === null) return;
+    if (index === 0) errors.push({ key: 'default_backend', message: `${config.default_backend} cannot run: ${message}` });
+    else warnings.push(`fallback backend ${id} cannot run and will be skipped: ${message}`);
   });
   return { errors, warnings };
 }
