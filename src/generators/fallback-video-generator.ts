@@ -27,12 +27,6 @@ function disablesBackend(err: unknown): boolean {
   return err instanceof GenerationError && err.failure === 'config';
 }
 
-function reasonOf(err: unknown): string {
-  if (err instanceof VendorError || err instanceof GenerationError) return err.message;
-  if (err instanceof Error && err.name === 'ProcessError') return err.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
 export class FallbackVideoGenerator implements VideoGenerator {
   private readonly built = new Map<string, VideoGenerator | Error>();
   private readonly disabled = new Map<string, string>();
@@ -134,7 +128,7 @@ export class FallbackVideoGenerator implements VideoGenerator {
         return path;
       } catch (err) {
         if (err instanceof CanceledError || hooks.signal.aborted) throw err instanceof CanceledError ? err : new CanceledError();
-        const reason = reasonOf(err);
+        const reason = err instanceof Error ? err.message : String(err);
         log(`${tag} attempt failed: ${reason}`);
         failures.push(reason.startsWith(`${member.id}:`) ? reason : `${member.id}: ${reason}`);
         if (disablesBackend(err)) this.disabled.set(member.id, reason);

@@ -36,13 +36,21 @@ function retryAfterMs(header: string | null): number | null {
   return Number.isFinite(date) ? Math.max(0, date - Date.now()) : null;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or rejects with CanceledError as soon as `signal` fires. */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new CanceledError());
     const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
     const onAbort = () => { clearTimeout(timer); reject(new CanceledError()); };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+const MAX_BACKOFF_MS = 60_000;
+
+/** The wait before retry number `attempt + 1`: exponential from `baseMs`, ±20 % jitter, at most 60 s. */
+export function backoffMs(baseMs: number, attempt: number): number {
+  return Math.min(baseMs * 2 ** attempt * (0.8 + Math.random() * 0.4), MAX_BACKOFF_MS);
 }
 
 /** The vendor's own error text, shortened, for the job log and error (bodies never hold our keys). */
@@ -85,9 +93,8 @@ export async function vendorFetch<T>(url: string, init: RequestInit, options: Ve
       failure = new VendorError(options.vendor, null, (err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed', true);
     }
     if (!failure.retryable || attempt >= maxRetries) throw failure;
-    const backoff = (options.baseDelayMs ?? 1000) * 2 ** attempt * (0.8 + Math.random() * 0.4);
-    const delay = Math.min(waitMs ?? backoff, 60_000);
+    const delay = waitMs !== null ? Math.min(waitMs, MAX_BACKOFF_MS) : backoffMs(options.baseDelayMs ?? 1000, attempt);
     options.log?.(`${failure.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${maxRetries + 1})`);
-    await sleep(delay, options.signal);
+    await abortableSleep(delay, options.signal);
   }
 }

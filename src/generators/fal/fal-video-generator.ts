@@ -4,16 +4,16 @@
 // longer wants. The URLs fal returns are used as given: for models with a sub-path they drop it.
 // Inputs are typed per model: many fal video models want `duration` as a string enum ("6").
 import type { AppConfig } from '../../config/schema.js';
-import { CanceledError } from '../../errors/canceled-error.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import { VendorError, vendorFetch } from '../../http/vendor-fetch.js';
+import { VendorError } from '../../http/vendor-fetch.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { downloadOptions, downloadVideo } from '../remote/download-video.js';
-import { requestProblems, requireKey } from '../remote/request-checks.js';
+import { requestProblems } from '../request-problems.js';
+import { requireKey } from '../remote/require-key.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
-import { callVendor, cancelVendorTask } from '../remote/vendor-task.js';
+import { abandonsTask, callVendor, cancelVendorTask } from '../remote/vendor-task.js';
 
 interface Submitted {
   request_id?: string;
@@ -140,7 +140,7 @@ export class FalVideoGenerator implements VideoGenerator {
       await downloadVideo(url, request.outputPath, downloadOptions('fal', this.settings, hooks));
       return request.outputPath;
     } catch (err) {
-      if (signal.aborted || err instanceof CanceledError || (err instanceof GenerationError && err.failure === 'timeout')) {
+      if (abandonsTask(err, signal)) {
         await cancelVendorTask(cancelUrl, { method: 'PUT', headers: this.headers() }, 'fal', requestId, log);
       }
       throw err;
@@ -156,8 +156,8 @@ export class FalVideoGenerator implements VideoGenerator {
   private async result(url: string, requestId: string, hooks: GenerateHooks): Promise<unknown> {
     let metrics: Record<string, string> = {};
     try {
-      const output = await vendorFetch<unknown>(url, { headers: this.headers() }, {
-        vendor: 'fal', signal: hooks.signal, maxRetries: this.settings.maxRetries, baseDelayMs: this.settings.retryBaseMs, log: hooks.log,
+      const output = await callVendor<unknown>(url, { headers: this.headers() }, {
+        vendor: 'fal', settings: this.settings, signal: hooks.signal, log: hooks.log,
         onResponse: (res) => {
           metrics = Object.fromEntries(METRIC_HEADERS.flatMap((h) => (res.headers.get(h) ? [[h, res.headers.get(h)!]] : [])));
         },

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { collectSecrets } from '../../config/redact.js';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
+import { requestProblems } from '../request-problems.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { type GpuAllocator, gpuAllocatorFor } from './gpu-allocator.js';
 import { absolutePath, pathProblem } from './path-checks.js';
@@ -35,16 +36,9 @@ export class HunyuanVideoGenerator implements VideoGenerator {
 
   /** Before the frames exist (the pipeline's plan check) a missing first frame is not yet a problem. */
   private problems(request: Omit<GenerateRequest, 'outputPath'>, framesDue: boolean): string[] {
-    const caps = this.capabilities();
     const h = this.config.hunyuan_video;
-    const problems: string[] = [];
-    if (!request.prompt.trim()) problems.push('prompt is empty');
-    if (request.prompt.length > caps.maxPromptLength) problems.push(`prompt is longer than ${caps.maxPromptLength} characters`);
-    if (!(request.durationSeconds >= caps.minDurationSeconds && request.durationSeconds <= caps.maxDurationSeconds)) {
-      problems.push(`duration ${request.durationSeconds} s is outside ${caps.minDurationSeconds}..${caps.maxDurationSeconds} s (hunyuan_video.max_duration)`);
-    }
+    const problems = requestProblems(request, this.capabilities(), 'hunyuan_video.max_duration');
     if (!request.firstFrame && (framesDue || request.lastFrame)) problems.push('a first frame is required (hunyuan is image-to-video only)');
-    if (request.firstFrame && !existsSync(request.firstFrame)) problems.push('first frame image does not exist');
     const repo = pathProblem('hunyuan_video.hunyuan_dir', h.hunyuan_dir, 'dir', 'the HunyuanVideo repository');
     problems.push(...[
       repo ?? (existsSync(join(absolutePath(h.hunyuan_dir), 'inference.py')) ? null : 'hunyuan_video.hunyuan_dir has no inference.py'),

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { collectSecrets } from '../../config/redact.js';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
+import { requestProblems } from '../request-problems.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { type GpuAllocator, gpuAllocatorFor, gpusPerSegment } from './gpu-allocator.js';
 import { absolutePath, pathProblem } from './path-checks.js';
@@ -54,16 +55,8 @@ export class Wan21VideoGenerator implements VideoGenerator {
   }
 
   private problems(request: Omit<GenerateRequest, 'outputPath'>, framesDue: boolean): string[] {
-    const caps = this.capabilities();
-    const problems: string[] = [];
-    if (!request.prompt.trim()) problems.push('prompt is empty');
-    if (request.prompt.length > caps.maxPromptLength) problems.push(`prompt is longer than ${caps.maxPromptLength} characters`);
-    if (!(request.durationSeconds >= caps.minDurationSeconds && request.durationSeconds <= caps.maxDurationSeconds)) {
-      problems.push(`duration ${request.durationSeconds} s is outside ${caps.minDurationSeconds}..${caps.maxDurationSeconds} s`);
-    }
+    const problems = requestProblems(request, this.capabilities());
     if (!request.firstFrame && (framesDue || request.lastFrame)) problems.push('a first frame is required (wan2.1 is image-to-video only)');
-    if (request.firstFrame && !existsSync(request.firstFrame)) problems.push('first frame image does not exist');
-    if (request.lastFrame && !existsSync(request.lastFrame)) problems.push('last frame image does not exist');
     problems.push(...this.configProblems(this.mode(request)));
     return problems;
   }

@@ -5,12 +5,13 @@
 // cancel endpoint: a canceled job simply stops polling.
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import { VendorError } from '../../http/vendor-fetch.js';
+import { VendorError, abortableSleep, backoffMs } from '../../http/vendor-fetch.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { downloadOptions, downloadVideo } from '../remote/download-video.js';
-import { requestProblems, requireKey } from '../remote/request-checks.js';
+import { requestProblems } from '../request-problems.js';
+import { requireKey } from '../remote/require-key.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
-import { abortableSleep, pollTask } from '../remote/poll-task.js';
+import { pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
 import { callVendor } from '../remote/vendor-task.js';
 
@@ -95,7 +96,7 @@ export class MinimaxVideoGenerator implements VideoGenerator {
         return answer;
       } catch (err) {
         if (!(err instanceof VendorError) || attempt >= this.settings.maxRetries) throw err;
-        const delay = Math.min(this.settings.retryBaseMs * 2 ** attempt * (0.8 + Math.random() * 0.4), 60_000);
+        const delay = backoffMs(this.settings.retryBaseMs, attempt);
         hooks.log?.(`minimax: ${err.reason}; retrying in ${(delay / 1000).toFixed(1)} s`);
         await abortableSleep(delay, hooks.signal);
       }

@@ -7,6 +7,7 @@ import type { ProceduralConfig } from '../../config/schema.js';
 import type { Ffmpeg } from '../../media/ffmpeg.js';
 import { escapeFilterValue } from '../../media/filter-escape.js';
 import { CanceledError } from '../../errors/canceled-error.js';
+import { requestProblems } from '../request-problems.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { visualSeed } from './visual-seed.js';
 
@@ -61,18 +62,7 @@ export class ProceduralVideoGenerator implements VideoGenerator {
   }
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    const caps = this.capabilities();
-    const problems: string[] = [];
-    if (!request.prompt.trim()) problems.push('prompt is empty');
-    if (request.prompt.length > caps.maxPromptLength) problems.push(`prompt is longer than ${caps.maxPromptLength} characters`);
-    if (request.durationSeconds < caps.minDurationSeconds || request.durationSeconds > caps.maxDurationSeconds) {
-      problems.push(`duration ${request.durationSeconds} s is outside ${caps.minDurationSeconds}..${caps.maxDurationSeconds} s`);
-    }
-    if (request.firstFrame && !existsSync(request.firstFrame)) problems.push('first frame image does not exist');
-    if (request.lastFrame && !existsSync(request.lastFrame)) problems.push('last frame image does not exist');
-    if (caps.aspectRatios && request.aspectRatio && !caps.aspectRatios.includes(request.aspectRatio)) {
-      problems.push(`aspect ratio ${request.aspectRatio} is not one of ${caps.aspectRatios.join(', ')}`);
-    }
+    const problems = requestProblems(request, this.capabilities());
     if (this.settings.text_overlay && !findFont()) problems.push(MISSING_FONT);
     return problems;
   }

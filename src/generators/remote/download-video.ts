@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { CanceledError } from '../../errors/canceled-error.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import { abortableSleep } from './poll-task.js';
+import { abortableSleep, backoffMs } from '../../http/vendor-fetch.js';
 import type { RemoteSettings } from './remote-settings.js';
 
 export interface DownloadOptions {
@@ -96,7 +96,7 @@ export async function downloadVideo(url: string, outputPath: string, options: Do
     } catch (err) {
       await rm(partial, { force: true });
       if (!(err instanceof GenerationError) || !err.retryable || n >= options.maxRetries) throw err;
-      const delay = Math.min(options.retryBaseMs * 2 ** n * (0.8 + Math.random() * 0.4), 60_000);
+      const delay = backoffMs(options.retryBaseMs, n);
       options.log?.(`${err.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
       await abortableSleep(delay, options.signal);
     }

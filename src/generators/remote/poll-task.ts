@@ -1,5 +1,6 @@
 // Polls a vendor task until it reaches a terminal state, the deadline passes or the job is canceled.
 import { CanceledError } from '../../errors/canceled-error.js';
+import { abortableSleep } from '../../http/vendor-fetch.js';
 import { GenerationError } from '../../errors/generation-error.js';
 
 export type PollState<T> = { done: true; value: T } | { done: false; progress?: number };
@@ -12,15 +13,6 @@ export interface PollOptions {
   deadline: number;
   signal: AbortSignal;
   onProgress?: (fraction: number) => void;
-}
-
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new CanceledError());
-    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(timer); reject(new CanceledError()); };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Calls `check` now and then every intervalMs; a check may throw to end polling with its error. */

@@ -1,6 +1,8 @@
 // What every remote backend does around its vendor's task: a JSON call with the shared retry
 // policy, and a best-effort cancel of the vendor task when the job is canceled or the task is
 // abandoned (deadline passed), so a stopped job stops costing money.
+import { CanceledError } from '../../errors/canceled-error.js';
+import { GenerationError } from '../../errors/generation-error.js';
 import { vendorFetch } from '../../http/vendor-fetch.js';
 import type { RemoteSettings } from './remote-settings.js';
 
@@ -9,6 +11,8 @@ export interface VendorCallOptions {
   settings: RemoteSettings;
   signal: AbortSignal;
   log?: (message: string) => void;
+  /** Sees each answer's headers (fal's timing and cost headers). */
+  onResponse?: (res: Response) => void;
 }
 
 export function callVendor<T>(url: string, init: RequestInit, options: VendorCallOptions): Promise<T> {
@@ -18,7 +22,13 @@ export function callVendor<T>(url: string, init: RequestInit, options: VendorCal
     maxRetries: options.settings.maxRetries,
     baseDelayMs: options.settings.retryBaseMs,
     log: options.log,
+    onResponse: options.onResponse,
   });
+}
+
+/** Whether the vendor's task should be cancelled after `err`: the job was canceled, or the task passed its deadline. */
+export function abandonsTask(err: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || err instanceof CanceledError || (err instanceof GenerationError && err.failure === 'timeout');
 }
 
 /**

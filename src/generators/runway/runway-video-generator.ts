@@ -2,15 +2,15 @@
 // GET /v1/tasks/{id} is polled until SUCCEEDED, FAILED (failure, failureCode) or CANCELLED, the
 // first output URL is downloaded, and DELETE /v1/tasks/{id} cancels a task the job no longer wants.
 import type { AppConfig } from '../../config/schema.js';
-import { CanceledError } from '../../errors/canceled-error.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { downloadOptions, downloadVideo } from '../remote/download-video.js';
-import { requestProblems, requireKey } from '../remote/request-checks.js';
+import { requestProblems } from '../request-problems.js';
+import { requireKey } from '../remote/require-key.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
-import { callVendor, cancelVendorTask } from '../remote/vendor-task.js';
+import { abandonsTask, callVendor, cancelVendorTask } from '../remote/vendor-task.js';
 
 interface RunwayTask {
   id: string;
@@ -117,7 +117,7 @@ export class RunwayVideoGenerator implements VideoGenerator {
       return request.outputPath;
     } catch (err) {
       // A canceled job or an abandoned (timed-out) task is cancelled at Runway too.
-      if (signal.aborted || err instanceof CanceledError || (err instanceof GenerationError && err.failure === 'timeout')) {
+      if (abandonsTask(err, signal)) {
         await cancelVendorTask(this.url(`/v1/tasks/${encodeURIComponent(taskId)}`), { method: 'DELETE', headers: this.headers() }, 'runway', taskId, log);
       }
       throw err;

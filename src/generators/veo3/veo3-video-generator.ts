@@ -9,15 +9,14 @@
 // Unlike the Python original, duration, aspect ratio and model are sent, and polling has a deadline.
 import { writeFile } from 'node:fs/promises';
 import type { AppConfig } from '../../config/schema.js';
-import { CanceledError } from '../../errors/canceled-error.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { downloadOptions, downloadVideo } from '../remote/download-video.js';
-import { requestProblems } from '../remote/request-checks.js';
+import { requestProblems } from '../request-problems.js';
 import { readImage } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
-import { callVendor, cancelVendorTask } from '../remote/vendor-task.js';
+import { abandonsTask, callVendor, cancelVendorTask } from '../remote/vendor-task.js';
 import { ServiceAccountToken } from './service-account-token.js';
 
 interface Operation {
@@ -130,7 +129,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
       await this.save(op, request.outputPath, hooks);
       return request.outputPath;
     } catch (err) {
-      if (!vertex && (signal.aborted || err instanceof CanceledError || (err instanceof GenerationError && err.failure === 'timeout'))) {
+      if (!vertex && abandonsTask(err, signal)) {
         await cancelVendorTask(`${this.geminiBase()}/v1beta/${name}:cancel`, { method: 'POST', headers: await this.headers(hooks) }, 'veo3', name.split('/').pop() ?? name, log);
       }
       throw err;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { requestProblems, requireKey } from '../../../src/generators/remote/request-checks.js';
+import { requestProblems } from '../../../src/generators/request-problems.js';
+import { requireKey } from '../../../src/generators/remote/require-key.js';
 import { imageMimeType } from '../../../src/generators/remote/image-data-uri.js';
 import { describeUrl } from '../../../src/generators/remote/download-video.js';
 import { findVideoUrl } from '../../../src/generators/fal/fal-video-generator.js';
@@ -13,9 +14,9 @@ describe('remote request checks', () => {
   it('names each problem and the config key of the duration limit', () => {
     expect(requestProblems({ prompt: 'ok', durationSeconds: 5, segment: 1 }, caps, 'x.max_duration')).toEqual([]);
     expect(requestProblems({ prompt: ' ', durationSeconds: 11, segment: 1, aspectRatio: '4:3' }, caps, 'x.max_duration')).toEqual([
-      'prompt is empty', 'duration 11 s is outside 2–10 s (x.max_duration)', 'aspect ratio 4:3 is not one of 16:9',
+      'prompt is empty', 'duration 11 s is outside 2..10 s (x.max_duration)', 'aspect ratio 4:3 is not one of 16:9',
     ]);
-    expect(requestProblems({ prompt: 'a'.repeat(21), durationSeconds: 1, segment: 1 }, caps, 'k')).toEqual(['prompt is longer than 20 characters', 'duration 1 s is outside 2–10 s (k)']);
+    expect(requestProblems({ prompt: 'a'.repeat(21), durationSeconds: 1, segment: 1 }, caps, 'k')).toEqual(['prompt is longer than 20 characters', 'duration 1 s is outside 2..10 s (k)']);
   });
 
   it('requires a key with a config error naming it', () => {
