@@ -1,7 +1,7 @@
 // Video generator registry: normalised backend ids (and their aliases) → a generator for a config,
 // and the fallback chain a job runs on (default_backend → fallback_backend → api_priority_order).
 import type { AppConfig } from '../config/schema.js';
-import type { ConfigIssue } from '../config/config-error.js';
+import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import { Ffmpeg } from '../media/ffmpeg.js';
 import type { VideoGenerator } from './types.js';
 import { ProceduralVideoGenerator } from './procedural/procedural-video-generator.js';
@@ -57,7 +57,7 @@ export function knownBackends(): string[] {
  */
 export function createVideoGenerator(id: string, config: AppConfig, deps: GeneratorDeps = {}): VideoGenerator {
   const factory = FACTORIES[normalizeBackendId(id)];
-  if (!factory) throw new Error(`default_backend: unknown video backend "${id}" (available: ${knownBackends().join(', ')})`);
+  if (!factory) throw new ConfigError([{ key: 'default_backend', message: `unknown video backend "${id}" (available: ${knownBackends().join(', ')})` }]);
   return factory(config, deps);
 }
 
@@ -70,7 +70,7 @@ export function backendOrder(config: AppConfig): string[] {
   const order: string[] = [];
   for (const [key, raw] of named) {
     const id = normalizeBackendId(raw);
-    if (!FACTORIES[id]) throw new Error(`${key}: unknown video backend "${raw}" (available: ${knownBackends().join(', ')})`);
+    if (!FACTORIES[id]) throw new ConfigError([{ key, message: `unknown video backend "${raw}" (available: ${knownBackends().join(', ')})` }]);
     if (!order.includes(id)) order.push(id);
   }
   return order;
@@ -95,9 +95,8 @@ export function backendConfigIssues(config: AppConfig): { errors: ConfigIssue[];
   try {
     order = backendOrder(config);
   } catch (err) {
-    const message = (err as Error).message;
-    const colon = message.indexOf(': ');
-    return { errors: [{ key: message.slice(0, colon), message: message.slice(colon + 2) }], warnings: [] };
+    if (err instanceof ConfigError) return { errors: err.issues, warnings: [] };
+    throw err;
   }
   const errors: ConfigIssue[] = [];
   const warnings: string[] = [];

@@ -3,6 +3,7 @@
 // the image model, routed by what it contains (gemini, openai/gpt-image/dall-e, stability/sd).
 // A provider needs its key; without one the offline procedural provider is used and the job log says so.
 import type { AppConfig } from '../config/schema.js';
+import { ConfigError } from '../config/config-error.js';
 import type { Ffmpeg } from '../media/ffmpeg.js';
 import type { ImageGenerator, Planner } from './types.js';
 import { ProceduralPlanner } from './procedural/procedural-planner.js';
@@ -53,7 +54,7 @@ export function createImageGenerator(config: AppConfig, ffmpeg: Ffmpeg, log: Log
     if (!config.stability_api_key) return offline('Stability', 'stability_api_key');
     provider = new StabilityImageGenerator({ apiKey: config.stability_api_key, baseUrl: config.stability_base_url, engine: config.stability_engine, ...common });
   } else {
-    throw new Error(`image_generation_model: "${model}" names no known provider (use procedural, or a gemini, openai/gpt-image or stability model)`);
+    throw new ConfigError([{ key: 'image_generation_model', message: `"${model}" names no known provider (use procedural, or a gemini, openai/gpt-image or stability model)` }]);
   }
   return new RewordingImageGenerator(provider, {
     ...(config.openai_api_key ? { openai: { apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model: 'gpt-4o-mini' } } : {}),

@@ -19,6 +19,7 @@ import type { VideoGenerator } from '../generators/types.js';
 import { createVideoBackendChain } from '../generators/registry.js';
 import { AllBackendsFailedError, FallbackVideoGenerator } from '../generators/fallback-video-generator.js';
 import { GenerationError } from '../errors/generation-error.js';
+import { ConfigError } from '../config/config-error.js';
 import { MILESTONES, segmentProgress } from './progress.js';
 import type { Pipeline, PipelineResult, PipelineRunContext } from './types.js';
 
@@ -84,7 +85,8 @@ export class VideoPipeline implements Pipeline {
       if (err instanceof ProcessError || err instanceof VendorError || err instanceof ImageRefusedError || err instanceof GenerationError || err instanceof AllBackendsFailedError) {
         throw new PipelineError('pipeline', publicMessage(err.message, ctx.workDir), { cause: err });
       }
-      if (err instanceof Error && /^(image_generation_model|default_backend|remote_api_settings\.[\w[\]]+):/.test(err.message)) throw new PipelineError('pipeline', err.message, { cause: err });
+      // A provider or backend named in the config that does not exist: the message names the key.
+      if (err instanceof ConfigError) throw new PipelineError('pipeline', err.message, { cause: err });
       throw new PipelineError('pipeline', 'Unexpected error while generating the video', { cause: err });
     }
   }
