@@ -1,17 +1,14 @@
 // Local backends (Wan2.1, HunyuanVideo) through whole jobs on the API, against fake model scripts
 // (test/fakes/wan2.1, test/fakes/hunyuan) that take the real flags, log their argv and devices, and
 // write real MP4s; plus cancel and timeout of a hanging, SIGTERM-ignoring process tree.
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
+import { startTestService, type TestService } from '../../helpers/test-service.js';
+import { jobLog, probeArtifact, submit, waitForEnd } from '../../helpers/backend-jobs.js';
 import { waitFor } from '../../helpers/wait-for.js';
-
-const run = promisify(execFile);
 const FAKES = resolve(import.meta.dirname, '../../fakes');
 const TORCHRUN = join(FAKES, 'wan2.1', 'torchrun');
 const GRACE_SECONDS = 0.5;
@@ -74,27 +71,13 @@ function wanConfig(extra: Record<string, unknown> = {}): Record<string, unknown>
 async function startJob(config: Record<string, unknown>, prompt: string) {
   const svc = await startTestService(config);
   services.push(svc);
-  const res = await postJob(svc.url, { prompt });
-  expect(res.status).toBe(202);
-  const { id } = (await res.json()) as { id: string };
-  return { svc, id };
-}
-
-async function waitForStatus(svc: TestService, id: string, statuses: string[], timeoutMs = 60_000) {
-  return waitFor(async () => {
-    const job = (await (await fetch(`${svc.url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
-    return statuses.includes(String(job.status)) ? job : null;
-  }, { timeoutMs, what: `job ${id} to be ${statuses.join('/')}` });
-}
-
-async function logLines(svc: TestService, id: string): Promise<string[]> {
-  return ((await (await fetch(`${svc.url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] }).lines;
+  return { svc, id: await submit(svc, prompt) };
 }
 
 async function runJob(config: Record<string, unknown>, prompt: string) {
   const { svc, id } = await startJob(config, prompt);
-  const job = await waitForStatus(svc, id, ['finished', 'failed', 'canceled']);
-  return { svc, id, job, lines: await logLines(svc, id) };
+  const job = await waitForEnd(svc, id, 60_000);
+  return { svc, id, job, lines: await jobLog(svc, id) };
 }
 
 function calls(prog?: Call['prog']): Call[] {
@@ -111,17 +94,6 @@ function flag(argv: string[], name: string): string | undefined {
 /** The flag names of an argv, in order (values left out). */
 function flagNames(argv: string[]): string[] {
   return argv.filter((a) => a.startsWith('--'));
-}
-
-/** Downloads the job's video through the API's artifact route and probes it. */
-async function downloadAndProbe(svc: TestService, id: string) {
-  const artifact = (await (await fetch(`${svc.url}/v1/jobs/${id}/artifact`)).json()) as { url: string };
-  const download = await fetch(artifact.url);
-  expect(download.status).toBe(200);
-  const file = join(root, `${id}.mp4`);
-  await writeFile(file, Buffer.from(await download.arrayBuffer()));
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
-  return JSON.parse(stdout) as { format: { duration: string }; streams: { codec_type: string; codec_name: string }[] };
 }
 
 /**
@@ -185,10 +157,10 @@ describe('wan2.1 through the API', () => {
     expect(flag(bySegment.get(2)!, '--save_file')).toMatch(/\/videos\/segment_02\.mp4$/);
     expect(lines.some((l) => /\] wan2\.1: segment 1 flf2v on GPU [0-3],[0-3] \(attempt 1\/3/.test(l))).toBe(true);
 
-    const probe = await downloadAndProbe(svc, id);
-    expect(probe.streams.find((s) => s.codec_type === 'video')?.codec_name).toBe('h264');
+    const probe = await probeArtifact(svc, id);
+    expect(probe.codec).toBe('h264');
     // Two clips of 17 frames at 16 fps.
-    expect(Math.abs(Number(probe.format.duration) - 2 * (17 / 16))).toBeLessThanOrEqual(0.2);
+    expect(Math.abs(probe.durationSeconds - 2 * (17 / 16))).toBeLessThanOrEqual(0.2);
   });
 
   it('chaining mode: I2V with Ulysses and FSDP flags, each segment starting on the last frame of the one before', async () => {
@@ -210,9 +182,9 @@ describe('wan2.1 through the API', () => {
     }
     expect(flag(runs[0]!.argv, '--image')).toMatch(/\/frames\/segment_00\.png$/);
     expect(flag(runs[1]!.argv, '--image')).toMatch(/\/frames\/segment_01_last\.png$/);
-    const probe = await downloadAndProbe(svc, id);
-    expect(probe.streams.find((s) => s.codec_type === 'video')?.codec_name).toBe('h264');
-    expect(Math.abs(Number(probe.format.duration) - 2 * (17 / 16))).toBeLessThanOrEqual(0.2);
+    const probe = await probeArtifact(svc, id);
+    expect(probe.codec).toBe('h264');
+    expect(Math.abs(probe.durationSeconds - 2 * (17 / 16))).toBeLessThanOrEqual(0.2);
   });
 
   it('retries a failed run with sample_steps 30 and guide_scale 3.0, and the job finishes', async () => {
@@ -248,7 +220,7 @@ describe('wan2.1 through the API', () => {
     // Both ignore SIGTERM, so only the SIGKILL after the grace period can have ended them.
     expect(elapsed).toBeGreaterThanOrEqual(GRACE_SECONDS * 1000 - 50);
     expect(elapsed).toBeLessThan((GRACE_SECONDS + 3) * 1000);
-    const job = await waitForStatus(svc, id, ['canceled', 'failed', 'finished'], 10_000);
+    const job = await waitForEnd(svc, id, 10_000);
     expect(job.status).toBe('canceled');
     expect(calls('generate.py')).toHaveLength(1);
   });
@@ -260,11 +232,11 @@ describe('wan2.1 through the API', () => {
       'A lighthouse.',
     );
     const [model, grandchild] = await readPids();
-    const job = await waitForStatus(svc, id, ['canceled', 'failed', 'finished'], 30_000);
+    const job = await waitForEnd(svc, id, 30_000);
     expect(job.status).toBe('failed');
     expect(isGone(model)).toBe(true);
     expect(isGone(grandchild)).toBe(true);
-    const lines = await logLines(svc, id);
+    const lines = await jobLog(svc, id);
     expect(lines.some((l) => /\] wan2\.1: python3 timed out after 1\.5 s \(local_backends\.timeout_seconds\)/.test(l))).toBe(true);
     expect(job.error).toMatch(/wan2\.1: python3 timed out after 1\.5 s \(local_backends\.timeout_seconds\)/);
     expect(calls('generate.py')).toHaveLength(1);
@@ -289,8 +261,8 @@ describe('hunyuan through the API', () => {
     expect(flag(argv, '--save-path')).toMatch(/\/videos\/segment_01\.mp4$/);
     expect([flag(argv, '--steps'), flag(argv, '--fps'), flag(argv, '--seed')]).toEqual(['12', '16', '7']);
     expect(runs[0]!.cuda).toBe('0');
-    const probe = await downloadAndProbe(svc, id);
-    expect(probe.streams.find((s) => s.codec_type === 'video')?.codec_name).toBe('h264');
+    const probe = await probeArtifact(svc, id);
+    expect(probe.codec).toBe('h264');
   });
 
   it('refuses to start naming hunyuan_video.ckpt_path when it is not set', async () => {
