@@ -1,5 +1,7 @@
 // Hands out GPU device ids to local model runs so that parallel segments never share a device.
 // Waiters are queued in order and woken by release() or their AbortSignal, never by a polling timer.
+// Hand-written: semaphore libraries (p-limit, async-sema) count permits but cannot hand out *which*
+// device ids a run gets, and CUDA_VISIBLE_DEVICES needs the ids.
 import type { AppConfig } from '../../config/schema.js';
 import { CanceledError } from '../../errors/canceled-error.js';
 
