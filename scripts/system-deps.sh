@@ -2,7 +2,7 @@
 # Installs the system packages ttv needs when they are missing (Debian/Ubuntu apt).
 #   runtime: ffmpeg/ffprobe (the offline generator and the stitcher)
 #   test:    runtime + redis-server (queue tests), chromium (dashboard test), caddy (HTTP/3 edge),
-#            openssl (test certificates), fonts
+#            openssl (test certificates), fonts, promtool (prometheus: metrics exposition check)
 # Nothing is installed when everything is already present.
 set -euo pipefail
 profile="${1:-runtime}"
@@ -14,6 +14,7 @@ if [ "$profile" = "test" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v caddy >/dev/null 2>&1 || need+=(caddy)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
+  command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "ttv: installing system packages: ${need[*]}" >&2
