@@ -13,7 +13,10 @@ import { VERSION } from '../version.js';
 import { validationError } from './errors/validation-error.js';
 import { requestIdFrom } from './plugins/request-id.js';
 import { registerSecurityHeaders, securityHeaders } from './plugins/security-headers.js';
-import { registerAuth } from './plugins/auth.js';
+import { decoratePrincipal, requireAuth, type Authenticator } from './plugins/auth.js';
+import { registerCanonicalPath } from './plugins/canonical-path.js';
+import { registerRouteZones, setZone } from './plugins/route-zone.js';
+import { TokenMatcher } from '../access/token-authenticator.js';
 import { collectRoutes, registerErrorHandling, sendError, toApiError, writeClientError } from './plugins/error-handler.js';
 import type { Socket } from 'node:net';
 import { registerMetrics } from './plugins/metrics.js';
@@ -33,6 +36,8 @@ export interface AppDependencies {
   logger?: Logger;
   estimateCost?: () => number | null;
   webhooks?: WebhookDispatcher;
+  /** Who may use /v1; default: security.auth_token alone (open when unset, loopback only). */
+  authenticator?: Authenticator;
   /** Serve HTTPS: TLS 1.3 only, HTTP/2 and HTTP/1.1 by ALPN. */
   tls?: { key: Buffer; cert: Buffer };
 }
@@ -57,7 +62,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     trustProxy: config.security.trusted_proxies.length > 0 ? config.security.trusted_proxies : false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // A trailing slash is refused as non-canonical (canonical-path.ts), so the router need not fold it.
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
     // Malformed HTTP (bad framing, huge headers) never reaches a route: answer it in the envelope too.
     clientErrorHandler: (error: NodeJS.ErrnoException, socket: Socket) => writeClientError(error, socket),
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
@@ -90,10 +96,19 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   registerErrorHandling(app, bodyLimit);
+  // First onRequest hook of all: a non-canonical target never reaches auth, limits or a handler.
+  registerCanonicalPath(app);
+  // First onRoute hook of all: every later one (rate limits, 405 filler) reads the zone it stamps.
+  registerRouteZones(app);
+  decoratePrincipal(app);
   registerAccessLog(app, config.security.trusted_proxies);
   registerSecurityHeaders(app, headerOptions);
   const corsEnabled = await registerCors(app, [...config.security.cors_origins, ...config.server.cors_origins]);
-  registerAuth(app, config.security.auth_token);
+  const token = new TokenMatcher(config.security.auth_token);
+  const authenticator: Authenticator = deps.authenticator ?? {
+    required: async () => token.configured,
+    resolve: async (secret) => token.match(secret),
+  };
   const metrics = registerMetrics(app, { queue, version: VERSION, trustedProxies: config.security.trusted_proxies });
   await registerRateLimit(app, { submitPerMinute: config.security.rate_limit_per_minute, readPerMinute: config.security.read_rate_limit_per_minute });
 
@@ -105,18 +120,37 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       security: config.security.auth_token ? [{ bearer: [] }] : [],
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: false });
+  await app.register(async (docs) => {
+    setZone(docs, 'docs');
+    await docs.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: false });
+  });
 
   // With CORS on, OPTIONS belongs to the preflight handler; otherwise it is a 405 like other methods.
   const fillMethodNotAllowed = collectRoutes(app, { includeOptions: !corsEnabled });
-  await app.register(jobRoutes, { queue, estimateCost: deps.estimateCost, webhooks: deps.webhooks });
-  await app.register(eventRoutes, { queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions });
-  await app.register(artifactRoutes, {
-    queue, store, defaultExpiresIn: config.storage.signed_url_expiration, publicUrl: config.server.public_url,
+  // The job API: one encapsulated context whose onRequest hook authenticates, so that what is
+  // protected is exactly what the router matched in it.
+  await app.register(async (v1) => {
+    setZone(v1, 'v1');
+    requireAuth(v1, authenticator);
+    await v1.register(jobRoutes, { queue, estimateCost: deps.estimateCost, webhooks: deps.webhooks });
+    await v1.register(eventRoutes, { queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions });
+    await v1.register(artifactRoutes, {
+      queue, store, defaultExpiresIn: config.storage.signed_url_expiration, publicUrl: config.server.public_url, section: 'v1',
+    });
   });
-  await app.register(healthRoutes, { queue, store, metrics, version: VERSION });
-  await app.register(rootRoutes, { version: VERSION });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Signed download links carry their own proof; they live outside the bearer-protected context.
+  await app.register(artifactRoutes, {
+    queue, store, defaultExpiresIn: config.storage.signed_url_expiration, publicUrl: config.server.public_url, section: 'files',
+  });
+  await app.register(async (ops) => {
+    setZone(ops, 'ops');
+    await ops.register(healthRoutes, { queue, store, metrics, version: VERSION });
+    ops.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  });
+  await app.register(async (page) => {
+    setZone(page, 'page');
+    await page.register(rootRoutes, { version: VERSION });
+  });
   fillMethodNotAllowed();
   return app;
 }

@@ -15,6 +15,7 @@ import { Impit } from 'impit';
 import { startTestService, type TestService } from '../helpers/test-service.js';
 import { TTV_BIN } from '../helpers/ttv-process.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { apiRoutes, PATH_VARIANTS, REFUSALS } from '../helpers/path-corpus.js';
 
 const TOKEN = 'edge-test-token-0123456789';
 let dir: string;
@@ -130,6 +131,35 @@ describe('HTTP/3 edge (Caddy)', () => {
     expect(metrics).toMatch(/ttv_api_requests_by_protocol_total\{protocol="h2"\} [1-9]/);
     expect(metrics.split('\n').filter((l) => l.startsWith('ttv_api_requests_by_protocol_total'))).toContainEqual(expect.stringMatching(/protocol="http\/1\.1"\} [1-9]/));
   });
+
+  it('refuses every spelling of every protected route without a token over HTTP/3 (the path-encoding corpus)', async () => {
+    const secret = `Edge secret prompt ${Date.now()}.`;
+    const created = await fetch(`${api.url}/v1/jobs`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ prompt: secret }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    const impit = new Impit({ http3: true, ignoreTlsErrors: true });
+    const origin = `https://localhost:${edgePort}`;
+    const failures: string[] = [];
+    const statuses = new Map<number, number>();
+    // HTTP/3 carries a path pseudo-header: absolute-form targets do not exist there.
+    const cases = apiRoutes(id).filter((r) => r.protected).flatMap((route) => PATH_VARIANTS
+      .map((v) => v.target(route.path)).filter((t) => t.startsWith('/'))
+      .flatMap((target) => (['GET', 'HEAD', 'POST', 'OPTIONS', 'DELETE'] as const).map((method) => ({ target, method }))));
+    for (let i = 0; i < cases.length; i += 16) {
+      await Promise.all(cases.slice(i, i + 16).map(async ({ target, method }) => {
+        const res = await impit.fetch(`${origin}${target}`, {
+          method, forceHttp3: true,
+          ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Sneaked in.' }) } : {}),
+        });
+        const body = method === 'HEAD' ? '' : await res.text();
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (body.includes(secret) || !REFUSALS.has(res.status)) failures.push(`${method} ${target} → ${res.status}`);
+      }));
+    }
+    expect(failures).toEqual([]);
+    expect(statuses.get(401)).toBeGreaterThan(0);
+  }, 120_000);
 
   it('negotiates TLS 1.3 and refuses a TLS 1.2-only client', async () => {
     expect(await tlsHandshake(edgePort, 'TLSv1.3')).toBe('TLSv1.3');

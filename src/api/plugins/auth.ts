@@ -1,25 +1,53 @@
-// Bearer auth on /v1/*: constant-time compare; health, metrics, docs, the page and signed file links stay open.
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+// Bearer authentication for the v1 context: registered as that encapsulated context's onRequest
+// hook, so it guards exactly the routes the router matched there, whatever spelling of the path
+// reached the router. OPTIONS preflights pass (CORS answers them). The resolved principal is
+// attached to the request for ownership checks and per-key limits.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
+import { ANONYMOUS_PRINCIPAL, type Principal } from '../../access/principal.js';
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
 }
 
-export function registerAuth(app: FastifyInstance, token: string | null): void {
-  const expected = token?.trim() ? digest(token.trim()) : null;
-  if (!expected) return;
-  app.addHook('onRequest', async (request) => {
-    if (request.method === 'OPTIONS' || !request.url.startsWith('/v1/')) return;
+export interface Authenticator {
+  /** True when requests must present a key (a token is configured or keys exist). */
+  required(): Promise<boolean>;
+  /** The principal a presented secret stands for, or null when it is unknown or revoked. */
+  resolve(secret: string): Promise<Principal | null>;
+  /** Called once per refused request (for the audit log); never sees the secret. */
+  denied?(request: FastifyRequest, reason: 'missing' | 'invalid'): void;
+}
+
+const CHALLENGE = { 'www-authenticate': 'Bearer realm="ttv"' };
+const INVALID = { 'www-authenticate': 'Bearer realm="ttv", error="invalid_token"' };
+
+/** Adds the request.principal slot (once, at the root). */
+export function decoratePrincipal(app: FastifyInstance): void {
+  app.decorateRequest('principal', null);
+}
+
+/** Call inside the encapsulated context whose routes need a key. */
+export function requireAuth(context: FastifyInstance, auth: Authenticator): void {
+  context.addHook('onRequest', async (request) => {
+    if (request.method === 'OPTIONS') return;
+    if (!(await auth.required())) {
+      request.principal = ANONYMOUS_PRINCIPAL;
+      return;
+    }
     const header = request.headers.authorization;
-    const challenge = { 'www-authenticate': 'Bearer realm="ttv"' };
     if (typeof header !== 'string' || !header.startsWith('Bearer ')) {
-      throw new ApiError(401, 'Unauthorized', 'Missing or invalid authorization header', null, false, challenge);
+      auth.denied?.(request, 'missing');
+      throw new ApiError(401, 'Unauthorized', 'Missing or invalid authorization header', null, false, CHALLENGE);
     }
     const presented = header.slice(7).trim();
-    if (!presented || !timingSafeEqual(digest(presented), expected)) {
-      throw new ApiError(401, 'Unauthorized', 'Invalid authentication token', null, false, { 'www-authenticate': 'Bearer realm="ttv", error="invalid_token"' });
+    const principal = presented ? await auth.resolve(presented) : null;
+    if (!principal) {
+      auth.denied?.(request, 'invalid');
+      throw new ApiError(401, 'Unauthorized', 'Invalid authentication token', null, false, INVALID);
     }
+    request.principal = principal;
   });
 }

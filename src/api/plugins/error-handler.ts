@@ -78,22 +78,24 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
  * Collect routes as they are added, then fill the remaining methods of each path with a 405 route.
  */
 export function collectRoutes(app: FastifyInstance, options: { includeOptions: boolean }): () => void {
-  const byUrl = new Map<string, Set<string>>();
-  app.addHook('onRoute', (route) => {
+  // Each path remembers the encapsulated context that registered it, so that its 405 route lives in
+  // the same context (same auth hook, same zone headers) as the real ones.
+  const byUrl = new Map<string, { methods: Set<string>; context: FastifyInstance }>();
+  app.addHook('onRoute', function collect(this: FastifyInstance, route) {
     if ((route.config as { methodNotAllowed?: boolean } | undefined)?.methodNotAllowed) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const set = byUrl.get(route.url) ?? new Set<string>();
-    for (const m of methods) set.add(m.toUpperCase());
-    byUrl.set(route.url, set);
+    const entry = byUrl.get(route.url) ?? { methods: new Set<string>(), context: this };
+    for (const m of methods) entry.methods.add(m.toUpperCase());
+    byUrl.set(route.url, entry);
   });
   return () => {
-    for (const [url, methods] of byUrl) {
+    for (const [url, { methods, context }] of byUrl) {
       if (url.includes('*')) continue;
       const allowed = [...methods].filter((m) => m !== 'HEAD' || methods.has('GET'));
       const allow = [...new Set(allowed)].join(', ');
       const missing = METHODS.filter((m) => !methods.has(m) && (m !== 'OPTIONS' || options.includeOptions));
       if (missing.length === 0) continue;
-      app.route({
+      context.route({
         method: missing as unknown as string[],
         url,
         config: { methodNotAllowed: true },

@@ -1,5 +1,7 @@
-// Headers on every response, errors included (DESIGN.md §3).
+// Headers on every response, errors included (DESIGN.md §3). The per-route ones (CSP kind,
+// Cache-Control on the job API) follow the zone of the matched route (route-zone.ts), not its URL.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { zoneOf } from './route-zone.js';
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 // The dashboard and the docs page load their own scripts and styles, and play videos from this origin.
@@ -12,7 +14,7 @@ export interface SecurityHeaderOptions {
 
 /** The headers every response carries, for hooks and for streams that write their own head. */
 export function securityHeaders(request: FastifyRequest, options: SecurityHeaderOptions): Record<string, string> {
-  const path = request.url.split('?', 1)[0] ?? '/';
+  const zone = zoneOf(request);
   const headers: Record<string, string> = {
     'x-request-id': request.id,
     'x-correlation-id': request.id,
@@ -20,11 +22,11 @@ export function securityHeaders(request: FastifyRequest, options: SecurityHeader
     'x-frame-options': 'DENY',
     'referrer-policy': 'strict-origin-when-cross-origin',
     'x-permitted-cross-domain-policies': 'none',
-    'content-security-policy': path === '/' || path.startsWith('/web/') ? PAGE_CSP : path.startsWith('/docs') ? DOCS_CSP : API_CSP,
+    'content-security-policy': zone === 'page' ? PAGE_CSP : zone === 'docs' ? DOCS_CSP : API_CSP,
   };
   const secure = request.protocol === 'https';
   if (secure) headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
-  if (path.startsWith('/v1/')) {
+  if (zone === 'v1') {
     headers['cache-control'] = 'no-store';
     headers.pragma = 'no-cache';
   }

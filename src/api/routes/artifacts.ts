@@ -16,6 +16,8 @@ export interface ArtifactRoutesOptions {
   store: ArtifactStore;
   defaultExpiresIn: number;
   publicUrl: string | null;
+  /** 'v1': the bearer-protected artifact route; 'files': the signed download route. */
+  section: 'v1' | 'files';
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -23,7 +25,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function artifactRoutes(app: FastifyInstance, options: ArtifactRoutesOptions): Promise<void> {
   const { queue, store } = options;
 
-  app.get('/v1/jobs/:id/artifact', {
+  if (options.section === 'v1') app.get('/v1/jobs/:id/artifact', {
     schema: {
       summary: 'A signed download URL for a finished job (redirect=true answers 302)',
       tags: ['jobs'],
@@ -62,7 +64,7 @@ export async function artifactRoutes(app: FastifyInstance, options: ArtifactRout
     return { gcs_uri: job.gcs_uri, artifact_uri: job.artifact_uri, url: signed.url, expires_in: signed.expiresIn };
   });
 
-  if (store instanceof LocalArtifactStore) {
+  if (store instanceof LocalArtifactStore && options.section === 'files') {
     await app.register(fastifyStatic, { root: store.rootDir, serve: false, acceptRanges: true, etag: true, lastModified: true });
     app.get('/files/*', { schema: { hide: true } }, async (request, reply) => {
       const [path, search = ''] = request.url.split('?', 2) as [string, string?];

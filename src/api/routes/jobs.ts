@@ -46,6 +46,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
   const { queue } = options;
 
   app.post('/v1/jobs', {
+    config: { rateClass: 'submit' },
     schema: {
       summary: 'Submit a prompt; the job is queued',
       tags: ['jobs'],

@@ -102,7 +102,8 @@ describe('GET /v1/jobs and /v1/jobs/{id}', () => {
     expect(await res.json()).toMatchObject({ id: created.id, status: 'queued' });
     const unknown = await expectError(await fetch(`${svc.url}/v1/jobs/${UNKNOWN}`), 404, 'JobNotFound');
     expect(unknown.message).toBe(`Job ${UNKNOWN} not found`);
-    await expectError(await fetch(`${svc.url}/v1/jobs/..%2F..%2Fetc%2Fpasswd`), 404, 'JobNotFound');
+    // An encoded slash is not a canonical path: refused before any route (see canonical-path.ts).
+    await expectError(await fetch(`${svc.url}/v1/jobs/..%2F..%2Fetc%2Fpasswd`), 400, 'ValidationError');
   });
 
   it('lists newest first with limit, cursor and status filter; validates the query', async () => {
