@@ -16,6 +16,8 @@ import { Worker } from './worker/worker.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { backendConfigIssues } from './generators/registry.js';
 import { ConfigError } from './config/config-error.js';
+import { openKeyStore } from './access/open-key-store.js';
+import { KeyAuthenticator } from './access/key-authenticator.js';
 
 export interface ServiceOptions {
   config: AppConfig;
@@ -56,6 +58,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   let app: FastifyInstance | null = null;
   let worker: Worker | null = null;
   let url: string | null = null;
+  let keys: ReturnType<typeof openKeyStore> | null = null;
   try {
     if (options.worker) {
       worker = new Worker({ config, queue, store, pipeline: createPipeline(config), logger: logger.child({ component: 'worker' }), webhooks });
@@ -63,7 +66,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     }
     if (options.api) {
       const tls = loadTlsFiles(config);
-      app = await buildApp({ config, queue, store, logger, webhooks, ...(tls ? { tls } : {}) });
+      keys = openKeyStore(config);
+      const authenticator = new KeyAuthenticator({ token: config.security.auth_token, keys, requireKey: config.security.require_api_key, logger });
+      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, ...(tls ? { tls } : {}) });
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;
@@ -74,6 +79,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   } catch (err) {
     await worker?.stop(0).catch(() => undefined);
     await app?.close().catch(() => undefined);
+    await keys?.close().catch(() => undefined);
     await queue.close().catch(() => undefined);
     throw err;
   }
@@ -85,6 +91,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await app?.close();
       await worker?.stop();
       await webhooks.close();
+      await keys?.close();
       await queue.close();
       logger.flush();
     })();

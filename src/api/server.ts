@@ -20,11 +20,12 @@ export class UnsafeBindError extends Error {
  * and plain HTTP is for loopback unless the operator says an edge terminates TLS in front of it.
  */
 export function assertSafeBind(config: AppConfig): void {
-  const token = config.security.auth_token?.trim();
+  // An operator who requires API keys has auth on, token or not.
+  const token = config.security.auth_token?.trim() || (config.security.require_api_key ? 'keys' : '');
   const loopback = isLoopbackHost(config.server.host);
   if (!token && !loopback) {
     throw new UnsafeBindError(
-      `server.host: refusing to listen on ${config.server.host} without security.auth_token (set TTV_AUTH_TOKEN, or bind 127.0.0.1)`,
+      `server.host: refusing to listen on ${config.server.host} without security.auth_token or security.require_api_key (set TTV_AUTH_TOKEN, or bind 127.0.0.1)`,
     );
   }
   const tls = !!(config.server.tls.cert_path && config.server.tls.key_path);

@@ -15,6 +15,7 @@ import { UnsafeBindError } from '../api/server.js';
 import { backendConfigIssues } from '../generators/registry.js';
 import { isClientError, registerClientCommands } from './client-commands.js';
 import { generate } from './generate-command.js';
+import { registerKeysCommand } from './keys-command.js';
 
 interface CommonFlags {
   config?: string[];
@@ -130,6 +131,7 @@ export function buildProgram(): Command {
     });
 
   registerClientCommands(program, (code) => program.setOptionValue('exitCode', code));
+  registerKeysCommand(program, (code) => program.setOptionValue('exitCode', code));
 
   withCommon(program.command('generate'))
     .description('run the pipeline once, locally, with a progress bar (the same code the worker runs)')

@@ -41,6 +41,10 @@ export const securitySchema = z
     auth_token: z.string().nullable().default(null),
     rate_limit_per_minute: z.number().int().positive('Rate limit must be positive').default(60),
     read_rate_limit_per_minute: z.number().int().positive().default(1200),
+    // Demand an API key on /v1 even while no key exists yet and no auth_token is set (keys from `ttv keys create`).
+    require_api_key: z.boolean().default(false),
+    // Queued jobs one API key may have at once; beyond it submissions get 429 QueueFull (null = no per-key cap).
+    max_queued_jobs_per_key: z.number().int().positive('must be a positive integer').nullable().default(null),
     cors_origins: z.array(z.string()).default([]),
     trusted_proxies: z.array(z.string()).default([]),
   })
@@ -113,6 +117,8 @@ export const workerSchema = z
     heartbeat_seconds: positiveSeconds.default(5),
     // SIGTERM → wait → SIGKILL for subprocesses of a canceled job.
     cancel_grace_seconds: positiveSeconds.default(5),
+    // Queued jobs in the whole store; beyond it submissions get 503 QueueFull with Retry-After (null = no cap).
+    max_queued_jobs: z.number().int().positive('must be a positive integer').nullable().default(10_000),
     // On SIGTERM a worker stops taking jobs and waits this long for running ones.
     shutdown_grace_seconds: positiveSeconds.default(30),
   })

@@ -8,7 +8,14 @@ export interface SubmitOptions {
   /** Client-chosen key: the same key with the same request returns the same job. */
   idempotencyKey?: string;
   estimatedCostUsd?: number | null;
+  /** API key id that owns the job; idempotency keys are scoped to it. */
+  owner?: string;
 }
+
+export type RemoveResult =
+  | { outcome: 'removed'; job: JobRecord }
+  | { outcome: 'not_found' }
+  | { outcome: 'not_terminal'; job: JobRecord };
 
 export type SubmitResult =
   | { outcome: 'created'; job: JobRecord }
@@ -25,6 +32,8 @@ export interface ListOptions {
   limit: number;
   /** Opaque cursor from a previous page's nextCursor. */
   cursor?: string;
+  /** Only jobs of this owner (API key id). */
+  owner?: string;
 }
 
 export interface ListResult {
@@ -116,6 +125,8 @@ export interface JobQueue {
   watch(id: string, listener: () => void): () => void;
   /** Authoritative: a queued or running job is canceled in the store at once; the worker is signalled. */
   cancel(id: string): Promise<CancelResult>;
+  /** Deletes a terminal job with its logs and events (its artifact is the caller's to remove). */
+  remove(id: string): Promise<RemoveResult>;
   stats(): Promise<QueueStats>;
   depth(): Promise<QueueDepth>;
   /** Workers that heartbeated recently, across processes. */

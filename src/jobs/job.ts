@@ -35,6 +35,8 @@ export interface JobRecord {
   estimated_cost_usd: number | null;
   /** How many times a worker has started this job. */
   attempts: number;
+  /** API key id that created the job (null for jobs created before keys existed). */
+  owner_key_id: string | null;
   /** 1-based position among queued jobs, null unless queued. */
   queue_position: number | null;
 }
@@ -72,6 +74,11 @@ export function toJobView(job: JobRecord): JobView {
     queue_position: job.status === 'queued' ? job.queue_position : null,
     estimated_cost_usd: job.estimated_cost_usd,
   };
+}
+
+/** The stored idempotency key: scoped to its owner, so two keys' clients never share one. */
+export function scopedIdempotencyKey(key: string, owner: string | undefined): string {
+  return owner ? `${owner}\u001f${key}` : key;
 }
 
 /** Log lines are stored and served as "[ISO-8601] message". */

@@ -12,6 +12,11 @@ export class TerminalRecordCache {
     return this.records.get(id);
   }
 
+  /** Drops a record whose job was deleted (in this process; other processes' caches keep theirs). */
+  forget(id: string): void {
+    this.records.delete(id);
+  }
+
   /** Remembers the record if it is terminal; returns it unchanged. */
   remember(record: JobRecord): JobRecord {
     if (!isTerminal(record.status)) return record;

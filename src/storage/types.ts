@@ -29,6 +29,8 @@ export interface ArtifactStore {
   sign(key: string, options: SignOptions): Promise<SignedUrl>;
   /** Throws when the store is unreachable or misconfigured. */
   ping(): Promise<void>;
+  /** Removes a stored artifact (DELETE /v1/jobs/{id}); a key that is already gone is no error. */
+  delete(key: string): Promise<void>;
 }
 
 /** {prefix}/{YYYY-MM}/{job_id}/final_video.mp4, month in UTC at upload time (as the Python original). */

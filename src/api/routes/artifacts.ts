@@ -8,6 +8,7 @@ import { LocalArtifactStore } from '../../storage/local/local-artifact-store.js'
 import { StorageError } from '../../errors/storage-error.js';
 import { ApiError } from '../errors/api-error.js';
 import { jobNotFound } from '../errors/job-not-found-error.js';
+import { ownedJob } from './owned-job.js';
 import { storageUnavailable } from '../errors/service-unavailable-error.js';
 import { artifactQuerySchema, artifactResponseSchema, errorResponseSchema, jsonSchema, parseRequestPart } from '../schemas.js';
 
@@ -40,8 +41,7 @@ export async function artifactRoutes(app: FastifyInstance, options: ArtifactRout
     const query = parseRequestPart(artifactQuerySchema, request.query, 'query');
     const id = (request.params as { id: string }).id;
     if (!UUID.test(id)) throw jobNotFound(id);
-    const job = await queue.get(id.toLowerCase());
-    if (!job) throw jobNotFound(id);
+    const job = await ownedJob(queue, request, id.toLowerCase());
     if (job.status !== 'finished') {
       throw new ApiError(404, 'ArtifactNotReady', `Artifact for job ${job.id} not ready (status: ${job.status})`,
         { job_id: job.id, current_status: job.status }, job.status !== 'failed' && job.status !== 'canceled');

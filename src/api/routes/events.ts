@@ -9,6 +9,7 @@ import { jobNotFound } from '../errors/job-not-found-error.js';
 import { validationError } from '../errors/validation-error.js';
 import { securityHeaders, type SecurityHeaderOptions } from '../plugins/security-headers.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
+import { ownedJob } from './owned-job.js';
 
 export interface EventRoutesOptions {
   queue: JobQueue;
@@ -44,6 +45,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     const rawId = (request.params as { id: string }).id;
     if (!UUID.test(rawId)) throw jobNotFound(rawId);
     const id = rawId.toLowerCase();
+    await ownedJob(queue, request, id);
     const header = request.headers['last-event-id'];
     const lastEventId = typeof header === 'string' && header.trim() !== '' ? header.trim() : null;
     let pending: JobEvent[] | null;

@@ -1,8 +1,12 @@
 // /v1/jobs: submit, list, read, cancel, logs.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JobQueue } from '../../jobs/job-queue.js';
-import { toJobView } from '../../jobs/job.js';
+import { isTerminal, toJobView } from '../../jobs/job.js';
 import type { WebhookDispatcher } from '../../webhooks/webhook-dispatcher.js';
+import type { ArtifactStore } from '../../storage/types.js';
+import { ownerFilter } from '../../access/principal.js';
+import { storageUnavailable } from '../errors/service-unavailable-error.js';
+import { ownedJob, principalOf } from './owned-job.js';
 import { ApiError } from '../errors/api-error.js';
 import { jobNotFound } from '../errors/job-not-found-error.js';
 import { validationError } from '../errors/validation-error.js';
@@ -23,6 +27,8 @@ export interface JobRoutesOptions {
   estimateCost?: () => number | null;
   /** The cancel transition happens here, so job.canceled is sent from here. */
   webhooks?: WebhookDispatcher;
+  /** Where DELETE removes a job's artifact. */
+  store?: ArtifactStore;
 }
 
 function requireJsonContentType(request: FastifyRequest): void {
@@ -65,7 +71,8 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
       }
       idempotencyKey = rawKey;
     }
-    const result = await queue.submit({ prompt: body.prompt }, { idempotencyKey, estimatedCostUsd: options.estimateCost?.() ?? null });
+    const owner = principalOf(request).keyId;
+    const result = await queue.submit({ prompt: body.prompt }, { idempotencyKey, estimatedCostUsd: options.estimateCost?.() ?? null, owner });
     if (result.outcome === 'key_mismatch') {
       throw new ApiError(422, 'IdempotencyKeyMismatch', 'Idempotency-Key was already used with a different request body', { job_id: result.job.id });
     }
@@ -83,7 +90,8 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     },
   }, async (request) => {
     const query = parseRequestPart(listJobsQuerySchema, request.query, 'query');
-    const page = await queue.list({ status: query.status, limit: query.limit ?? 20, cursor: query.cursor });
+    const owner = ownerFilter(principalOf(request)) ?? undefined;
+    const page = await queue.list({ status: query.status, limit: query.limit ?? 20, cursor: query.cursor, owner });
     return { jobs: page.jobs.map(toJobView), next_cursor: page.nextCursor };
   });
 
@@ -95,10 +103,37 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
       response: { 200: jsonSchema(jobViewSchema), ...errors(401, 404, 503) },
     },
   }, async (request) => {
+    return toJobView(await ownedJob(queue, request, jobId(request)));
+  });
+
+  app.delete('/v1/jobs/:id', {
+    schema: {
+      summary: 'Delete a finished, failed or canceled job with its logs, events and artifact',
+      tags: ['jobs'],
+      params: idParams,
+      response: { 204: { type: 'null' }, ...errors(401, 404, 409, 503) },
+    },
+  }, async (request, reply) => {
     const id = jobId(request);
-    const job = await queue.get(id);
-    if (!job) throw jobNotFound(id);
-    return toJobView(job);
+    const job = await ownedJob(queue, request, id);
+    if (!isTerminal(job.status)) {
+      throw new ApiError(409, 'Conflict', `Job ${id} is not in a terminal status (status: ${job.status}); cancel it first`, { job_id: id, current_status: job.status });
+    }
+    // The artifact goes first: if the store fails, the job stays and the client may retry.
+    if (job.artifact_key && options.store) {
+      try {
+        await options.store.delete(job.artifact_key);
+      } catch (err) {
+        request.log.error({ err }, 'deleting the artifact failed');
+        throw storageUnavailable('Artifact storage failed; the job was not deleted');
+      }
+    }
+    const result = await queue.remove(id);
+    if (result.outcome === 'not_found') throw jobNotFound(id);
+    if (result.outcome === 'not_terminal') {
+      throw new ApiError(409, 'Conflict', `Job ${id} is not in a terminal status (status: ${result.job.status})`, { job_id: id, current_status: result.job.status });
+    }
+    return reply.code(204).send();
   });
 
   app.post('/v1/jobs/:id/cancel', {
@@ -114,6 +149,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
       throw validationError([{ field: 'body', message: 'must be empty or {}' }]);
     }
     const id = jobId(request);
+    await ownedJob(queue, request, id);
     const result = await queue.cancel(id);
     if (result.outcome === 'not_found') throw jobNotFound(id);
     if (result.outcome === 'terminal') {
@@ -135,6 +171,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
   }, async (request) => {
     const query = parseRequestPart(logsQuerySchema, request.query, 'query');
     const id = jobId(request);
+    await ownedJob(queue, request, id);
     const lines = await queue.logs(id, query.tail ?? 100);
     if (lines === null) throw jobNotFound(id);
     return { lines };

@@ -7,11 +7,11 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { Queue } from 'bullmq';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
-import { formatLogLine, MAX_LOG_LINES, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
+import { formatLogLine, MAX_LOG_LINES, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import type {
-  CancelResult, ConsumeOptions, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
+  CancelResult, RemoveResult, ConsumeOptions, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
 import * as scripts from './redis-scripts.js';
 import { RedisConsumer, type RedisConsumerSettings } from './redis-consumer.js';
@@ -25,11 +25,11 @@ export interface RedisJobQueueOptions {
   consumer?: Partial<RedisConsumerSettings>;
 }
 
-type ScriptName = 'SUBMIT' | 'DISCARD' | 'CANCEL' | 'CLAIM' | 'PROGRESS' | 'COST' | 'FINISH' | 'FAIL' | 'REQUEUE' | 'APPEND_LOG';
+type ScriptName = 'SUBMIT' | 'DISCARD' | 'CANCEL' | 'CLAIM' | 'PROGRESS' | 'COST' | 'FINISH' | 'FAIL' | 'REQUEUE' | 'APPEND_LOG' | 'REMOVE';
 
 export const BULL_QUEUE_NAME = 'ttv-jobs';
 
-const FIELDS = ['id', 'seq', 'status', 'stage', 'progress', 'prompt', 'request', 'created_at', 'started_at', 'finished_at', 'gcs_uri', 'artifact_uri', 'artifact_key', 'error', 'estimated_cost_usd', 'attempts'] as const;
+const FIELDS = ['id', 'seq', 'status', 'stage', 'progress', 'prompt', 'request', 'created_at', 'started_at', 'finished_at', 'gcs_uri', 'artifact_uri', 'artifact_key', 'error', 'estimated_cost_usd', 'attempts', 'owner_key_id'] as const;
 
 /** ioredis options shared by every connection: fail fast while Redis is down, reconnect forever. */
 export function redisOptions(): RedisOptions {
@@ -91,8 +91,9 @@ export class RedisJobQueue implements JobQueue {
     const id = randomUUID();
     const [outcome, existingId] = await this.script<[string, string]>(
       'SUBMIT', id, request.prompt, JSON.stringify(request), new Date().toISOString(),
-      JSON.stringify(options.estimatedCostUsd ?? null), options.idempotencyKey ?? '', requestHash(request),
-      formatLogLine('Job queued'), this.ttl,
+      JSON.stringify(options.estimatedCostUsd ?? null),
+      options.idempotencyKey === undefined ? '' : scopedIdempotencyKey(options.idempotencyKey, options.owner), requestHash(request),
+      formatLogLine('Job queued'), this.ttl, options.owner ?? '',
     );
     if (outcome === 'created') {
       try {
@@ -132,6 +133,7 @@ export class RedisJobQueue implements JobQueue {
       if (!/^s[1-9][0-9]{0,15}$/.test(decoded)) throw new InvalidCursorError();
       max = `(${decoded.slice(1)}`;
     }
+    if (options.owner !== undefined) return this.listOwned(options, max);
     const index = options.status ? `${this.prefix}status:${options.status}` : `${this.prefix}jobs`;
     const ids = await this.guard(() => this.redis.zrevrangebyscore(index, max, '-inf', 'LIMIT', 0, options.limit + 1));
     const page = ids.slice(0, options.limit);
@@ -143,6 +145,28 @@ export class RedisJobQueue implements JobQueue {
       if (score) nextCursor = Buffer.from(`s${score}`, 'utf8').toString('base64url');
     }
     return { jobs, nextCursor };
+  }
+
+  /** One owner's jobs, newest first, from the owner's index (a status filter is applied while walking it). */
+  private async listOwned(options: ListOptions, max: string): Promise<ListResult> {
+    const index = `${this.prefix}owner:${options.owner}:jobs`;
+    const jobs: JobRecord[] = [];
+    let upper = max;
+    let more = true;
+    while (jobs.length <= options.limit && more) {
+      const batch = await this.guard(() => this.redis.zrevrangebyscore(index, upper, '-inf', 'WITHSCORES', 'LIMIT', 0, 200));
+      more = batch.length === 400;
+      for (let i = 0; i + 1 < batch.length && jobs.length <= options.limit; i += 2) {
+        upper = `(${batch[i + 1]}`;
+        const job = await this.get(batch[i]!);
+        if (job && (!options.status || job.status === options.status)) jobs.push(job);
+      }
+    }
+    const page = jobs.slice(0, options.limit);
+    const last = page[page.length - 1];
+    const lastScore = last ? await this.guard(() => this.redis.zscore(index, last.id)) : null;
+    const nextCursor = jobs.length > options.limit && lastScore ? Buffer.from(`s${lastScore}`, 'utf8').toString('base64url') : null;
+    return { jobs: page, nextCursor };
   }
 
   async logs(id: string, tail: number): Promise<string[] | null> {
@@ -191,6 +215,17 @@ export class RedisJobQueue implements JobQueue {
     await this.guard(() => this.redis.publish(`${this.prefix}cancel`, id));
     this.local.emit(`job:${id}`);
     return { outcome: 'canceled', job };
+  }
+
+  async remove(id: string): Promise<RemoveResult> {
+    const job = await this.get(id);
+    if (!job) return { outcome: 'not_found' };
+    const outcome = await this.script<string>('REMOVE', id);
+    if (outcome === 'not_found') return { outcome: 'not_found' };
+    if (outcome === 'not_terminal') return { outcome: 'not_terminal', job };
+    this.terminalCache.forget(id);
+    await this.bullQueue.remove(id).catch(() => undefined); // a failed BullMQ entry is kept a day
+    return { outcome: 'removed', job };
   }
 
   async stats(): Promise<QueueStats> {
@@ -283,6 +318,7 @@ export class RedisJobQueue implements JobQueue {
       error: (parsed.error as string | null) ?? null,
       estimated_cost_usd: (parsed.estimated_cost_usd as number | null) ?? null,
       attempts: Number(parsed.attempts ?? 0),
+      owner_key_id: (parsed.owner_key_id as string | null) ?? null,
       queue_position: null,
     };
   }

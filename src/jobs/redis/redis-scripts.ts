@@ -52,9 +52,9 @@ local function active(status)
 end
 `;
 
-/** ARGV: id, prompt, requestJson, createdAt, costJson, idemKey|'' , hash, logLine, ttl → {outcome, id, storedHash} */
+/** ARGV: id, prompt, requestJson, createdAt, costJson, idemKey|'' (owner-scoped), hash, logLine, ttl, owner|'' → {outcome, id} */
 export const SUBMIT = `${COMMON}
-local id, prompt, request, created, cost, idem, hash, line, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], tonumber(ARGV[9])
+local id, prompt, request, created, cost, idem, hash, line, ttl, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10]
 if idem ~= '' then
   local existing = redis.call('GET', p .. 'idem:' .. idem)
   if existing and redis.call('EXISTS', p .. 'job:' .. existing) == 1 then
@@ -70,8 +70,10 @@ redis.call('HSET', key,
   'prompt', cjson.encode(prompt), 'request', cjson.encode(request), 'created_at', cjson.encode(created),
   'started_at', 'null', 'finished_at', 'null', 'gcs_uri', 'null', 'artifact_uri', 'null', 'artifact_key', 'null',
   'error', 'null', 'estimated_cost_usd', cost, 'attempts', '0', 'lease_token', 'null',
-  'idempotency_key', cjson.encode(idem), 'request_hash', cjson.encode(hash))
+  'idempotency_key', cjson.encode(idem), 'request_hash', cjson.encode(hash),
+  'owner_key_id', owner == '' and 'null' or cjson.encode(owner))
 redis.call('ZADD', p .. 'jobs', seq, id)
+if owner ~= '' then redis.call('ZADD', p .. 'owner:' .. owner .. ':jobs', seq, id) end
 redis.call('ZADD', p .. 'status:queued', seq, id)
 if idem ~= '' then
   redis.call('SET', p .. 'idem:' .. idem, id)
@@ -93,8 +95,27 @@ if not seq then return 0 end
 redis.call('DEL', key, p .. 'logs:' .. id, p .. 'events:' .. id)
 redis.call('ZREM', p .. 'jobs', id)
 redis.call('ZREM', p .. 'status:queued', id)
+local owner = jget(key, 'owner_key_id')
+if owner then redis.call('ZREM', p .. 'owner:' .. owner .. ':jobs', id) end
 if idem and idem ~= '' then redis.call('DEL', p .. 'idem:' .. idem) end
 return 1
+`;
+
+/** Deletes a terminal job, its logs, events and index entries. ARGV: id → {'removed'|'not_terminal'|'not_found'} */
+export const REMOVE = `${COMMON}
+local id = ARGV[1]
+local key = p .. 'job:' .. id
+local status = jget(key, 'status')
+if not status then return 'not_found' end
+if status ~= 'finished' and status ~= 'failed' and status ~= 'canceled' then return 'not_terminal' end
+local idem = jget(key, 'idempotency_key')
+local owner = jget(key, 'owner_key_id')
+redis.call('DEL', key, p .. 'logs:' .. id, p .. 'events:' .. id)
+redis.call('ZREM', p .. 'jobs', id)
+redis.call('ZREM', p .. 'status:' .. status, id)
+if owner then redis.call('ZREM', p .. 'owner:' .. owner .. ':jobs', id) end
+if idem and idem ~= '' and redis.call('GET', p .. 'idem:' .. idem) == id then redis.call('DEL', p .. 'idem:' .. idem) end
+return 'removed'
 `;
 
 /** ARGV: id, now, logLine, ttl → {'canceled'|'terminal'|'not_found', status} */

@@ -8,12 +8,12 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
-import { MAX_LOG_LINES, formatLogLine, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
+import { MAX_LOG_LINES, formatLogLine, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
 import { sourcesOf } from '../job-state.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import type {
-  CancelResult, ConsumeOptions, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
+  CancelResult, RemoveResult, ConsumeOptions, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
 import { ADDED_COLUMNS, SCHEMA_SQL } from './sqlite-schema.js';
 import { SqliteConsumer, type SqliteConsumerSettings } from './sqlite-consumer.js';
@@ -42,6 +42,7 @@ interface JobRow {
   request_hash: string | null;
   log_seq: number;
   event_seq: number;
+  owner_key_id: string | null;
 }
 
 const EVENT_CAP = 2000;
@@ -90,11 +91,12 @@ export class SqliteJobQueue implements JobQueue {
       if (!columns.some((c) => c.name === column)) this.db.exec(ddl);
     }
     this.signals.setMaxListeners(0);
+    this.db.exec('CREATE INDEX IF NOT EXISTS jobs_owner_seq ON jobs(owner_key_id, seq)');
     this.consumerDefaults = options.consumer ?? {};
     const active = inList(ACTIVE);
     this.statements = {
-      insert: this.db.prepare(`INSERT INTO jobs (id, status, stage, progress, prompt, request, created_at, estimated_cost_usd, idempotency_key, request_hash)
-        VALUES (@id, 'queued', 'queued', 0, @prompt, @request, @created_at, @estimated_cost_usd, @idempotency_key, @request_hash)`),
+      insert: this.db.prepare(`INSERT INTO jobs (id, status, stage, progress, prompt, request, created_at, estimated_cost_usd, idempotency_key, request_hash, owner_key_id)
+        VALUES (@id, 'queued', 'queued', 0, @prompt, @request, @created_at, @estimated_cost_usd, @idempotency_key, @request_hash, @owner_key_id)`),
       byId: this.db.prepare('SELECT * FROM jobs WHERE id = ?'),
       byKey: this.db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?'),
       position: this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued' AND seq <= ?`),
@@ -144,9 +146,10 @@ export class SqliteJobQueue implements JobQueue {
   async submit(request: JobRequest, options: SubmitOptions = {}): Promise<SubmitResult> {
     return this.guard(() => {
       const hash = requestHash(request);
+      const storedKey = options.idempotencyKey === undefined ? undefined : scopedIdempotencyKey(options.idempotencyKey, options.owner);
       const run = this.db.transaction((): SubmitResult => {
-        if (options.idempotencyKey !== undefined) {
-          const existing = this.statements.byKey!.get(options.idempotencyKey) as JobRow | undefined;
+        if (storedKey !== undefined) {
+          const existing = this.statements.byKey!.get(storedKey) as JobRow | undefined;
           if (existing) {
             const job = this.toRecord(existing);
             return existing.request_hash === hash ? { outcome: 'replayed', job } : { outcome: 'key_mismatch', job };
@@ -160,8 +163,9 @@ export class SqliteJobQueue implements JobQueue {
           request: JSON.stringify(request),
           created_at: now.toISOString(),
           estimated_cost_usd: options.estimatedCostUsd ?? null,
-          idempotency_key: options.idempotencyKey ?? null,
+          idempotency_key: storedKey ?? null,
           request_hash: hash,
+          owner_key_id: options.owner ?? null,
         });
         this.appendEventSync(id, 'status', { status: 'queued', stage: 'queued', progress: 0 });
         this.appendLogSync(id, 'Job queued', now);
@@ -194,6 +198,7 @@ export class SqliteJobQueue implements JobQueue {
       const clauses: string[] = [];
       const params: unknown[] = [];
       if (options.status) { clauses.push('status = ?'); params.push(options.status); }
+      if (options.owner !== undefined) { clauses.push('owner_key_id = ?'); params.push(options.owner); }
       if (before !== null) { clauses.push('seq < ?'); params.push(before); }
       const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
       const rows = this.db
@@ -297,6 +302,24 @@ export class SqliteJobQueue implements JobQueue {
     this.consumers.add(consumer);
     consumer.onClosed(() => this.consumers.delete(consumer));
     return consumer;
+  }
+
+  async remove(id: string): Promise<RemoveResult> {
+    return this.guard(() => {
+      const run = this.db.transaction((): RemoveResult => {
+        const row = this.statements.byId!.get(id) as JobRow | undefined;
+        if (!row) return { outcome: 'not_found' };
+        const job = this.toRecord(row);
+        if (!isTerminal(row.status)) return { outcome: 'not_terminal', job };
+        this.db.prepare('DELETE FROM job_logs WHERE job_seq = ?').run(row.seq);
+        this.db.prepare('DELETE FROM job_events WHERE job_seq = ?').run(row.seq);
+        this.db.prepare('DELETE FROM jobs WHERE seq = ?').run(row.seq);
+        return { outcome: 'removed', job };
+      });
+      const result = run.immediate();
+      if (result.outcome === 'removed') this.terminalCache.forget(id);
+      return result;
+    });
   }
 
   async close(): Promise<void> {
@@ -508,6 +531,7 @@ export class SqliteJobQueue implements JobQueue {
       error: row.error,
       estimated_cost_usd: row.estimated_cost_usd,
       attempts: row.attempts,
+      owner_key_id: row.owner_key_id ?? null,
       queue_position: queuePosition,
     };
   }

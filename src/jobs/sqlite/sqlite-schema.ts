@@ -6,6 +6,7 @@ export const SCHEMA_VERSION = 2;
 /** Columns added after version 1, for databases created before them. */
 export const ADDED_COLUMNS: [table: string, column: string, ddl: string][] = [
   ['jobs', 'event_seq', 'ALTER TABLE jobs ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0'],
+  ['jobs', 'owner_key_id', 'ALTER TABLE jobs ADD COLUMN owner_key_id TEXT'],
 ];
 
 export const SCHEMA_SQL = `
@@ -32,7 +33,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   idempotency_key TEXT UNIQUE,
   request_hash TEXT,
   log_seq INTEGER NOT NULL DEFAULT 0,
-  event_seq INTEGER NOT NULL DEFAULT 0
+  event_seq INTEGER NOT NULL DEFAULT 0,
+  owner_key_id TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_status_seq ON jobs(status, seq);
 CREATE INDEX IF NOT EXISTS jobs_lease ON jobs(status, lease_expires_at);

@@ -139,6 +139,14 @@ export class GcsArtifactStore implements ArtifactStore {
     }
   }
 
+  async delete(key: string): Promise<void> {
+    try {
+      await this.storage.bucket(this.options.bucket).file(key).delete({ ignoreNotFound: true });
+    } catch (err) {
+      throw new StorageError(`could not delete gs://${this.options.bucket}/${key}: ${describe(err)}`, { cause: err });
+    }
+  }
+
   async ping(): Promise<void> {
     try {
       await this.storage.bucket(this.options.bucket).getMetadata();

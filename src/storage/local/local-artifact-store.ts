@@ -137,6 +137,17 @@ export class LocalArtifactStore implements ArtifactStore {
     return full;
   }
 
+  async delete(key: string): Promise<void> {
+    const full = this.resolveFile(key);
+    try {
+      await rm(full, { force: true });
+      // The job's own directory ({prefix}/{month}/{job_id}/) goes with its only file.
+      await rm(dirname(full), { recursive: false }).catch(() => undefined);
+    } catch (err) {
+      throw new StorageError('could not remove the artifact', { cause: err });
+    }
+  }
+
   async ping(): Promise<void> {
     try {
       await mkdir(this.rootDir, { recursive: true });

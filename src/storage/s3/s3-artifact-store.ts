@@ -3,7 +3,7 @@
 // backoff, the stored size is verified, and GET URLs are presigned (SigV4) on each request.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AppConfig } from '../../config/schema.js';
@@ -102,6 +102,15 @@ export class S3ArtifactStore implements ArtifactStore {
       return { url, expiresIn };
     } catch (err) {
       throw new StorageError(`could not sign a URL for s3://${this.options.bucket}/${key}: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      // S3 answers 204 for a key that does not exist: deleting twice is fine.
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }));
+    } catch (err) {
+      throw new StorageError(`could not delete s3://${this.options.bucket}/${key}`, { cause: err });
     }
   }
 

@@ -1,0 +1,78 @@
+// API keys in the embedded store: a table in the same ttv.db as the jobs (its own connection; WAL
+// lets the API, the worker and `ttv keys` share the file).
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import type { KeyScope } from '../principal.js';
+import type { ApiKeyRecord, KeyStore, NewKey } from '../key-store.js';
+import { newKeyId } from '../key-secret.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS api_keys (
+  id TEXT PRIMARY KEY,
+  secret_hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  rate_limit INTEGER,
+  max_concurrent_jobs INTEGER,
+  monthly_budget_usd REAL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+`;
+
+interface KeyRow {
+  id: string; name: string; scope: KeyScope; rate_limit: number | null; max_concurrent_jobs: number | null;
+  monthly_budget_usd: number | null; created_at: string; revoked_at: string | null;
+}
+
+function toRecord(row: KeyRow): ApiKeyRecord {
+  return {
+    id: row.id, name: row.name, scope: row.scope, created_at: row.created_at, revoked_at: row.revoked_at,
+    limits: { rateLimitPerMinute: row.rate_limit, maxConcurrentJobs: row.max_concurrent_jobs, monthlyBudgetUsd: row.monthly_budget_usd },
+  };
+}
+
+export class SqliteKeyStore implements KeyStore {
+  private readonly db: Db;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+  }
+
+  async create(key: NewKey, secretHash: string): Promise<ApiKeyRecord> {
+    const id = newKeyId();
+    this.db.prepare(`INSERT INTO api_keys (id, secret_hash, name, scope, rate_limit, max_concurrent_jobs, monthly_budget_usd, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(id, secretHash, key.name, key.scope, key.limits.rateLimitPerMinute,
+      key.limits.maxConcurrentJobs, key.limits.monthlyBudgetUsd, new Date().toISOString());
+    return toRecord(this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow);
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, id').all() as KeyRow[]).map(toRecord);
+  }
+
+  async revoke(id: string): Promise<ApiKeyRecord | null> {
+    this.db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(new Date().toISOString(), id);
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  async findByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE secret_hash = ?').get(hash) as KeyRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  async activeCount(): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL').get() as { n: number }).n;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
