@@ -57,7 +57,7 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
   await app.register(rateLimit, {
     global: false,
     hook: 'onRequest',
-    ...(options.redis ? { redis: options.redis, nameSpace: options.redisPrefix ?? 'ttv:ratelimit:', skipOnError: false } : {}),
+    ...(options.redis ? { redis: options.redis, nameSpace: options.redisPrefix ?? 'ttv:ratelimit:', skipOnError: true } : {}),
     addHeadersOnExceeding: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true },
     addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true, 'retry-after': true },
     errorResponseBuilder: (_request, context) => {

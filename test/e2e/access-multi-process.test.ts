@@ -1,0 +1,88 @@
+// Keys across API processes for real: a private redis-server and two `ttv serve --no-worker`
+// processes sharing it. A key revoked with `ttv keys revoke` is refused by the other process within
+// a second; a key's rate limit is one budget across both processes; ownership holds on either.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { createKey, revokeKey } from '../helpers/api-keys.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+let redis: RedisServer;
+let dir: string;
+let configFile: string;
+let apis: TtvProcess[] = [];
+const store = () => ['--config', configFile];
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  dir = await mkdtemp(join(tmpdir(), 'ttv-access-'));
+  configFile = join(dir, 'ttv.yaml');
+  await writeFile(configFile, [
+    `redis: { url: "${redis.url}", key_prefix: "ttv-access-${randomUUID().slice(0, 8)}" }`,
+    'security: { require_api_key: true }',
+    `data_dir: "${dir}"`,
+    '',
+  ].join('\n'));
+  apis = await Promise.all([0, 1].map(() => startTtv(['serve', '--no-worker', '--port', '0', '--config', configFile])));
+});
+afterAll(async () => {
+  await Promise.all(apis.map((p) => p.kill()));
+  await redis?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const get = (url: string, secret: string) => fetch(`${url}/v1/jobs`, { headers: { authorization: `Bearer ${secret}` } });
+
+describe('API keys across two API processes on one Redis', () => {
+  it('requires a key on both processes, and keeps jobs to their owner on either', async () => {
+    const [a, b] = apis as [TtvProcess, TtvProcess];
+    expect((await fetch(`${a.url}/v1/jobs`)).status).toBe(401);
+    const dora = await createKey(store(), 'dora');
+    const eve = await createKey(store(), 'eve');
+    const res = await fetch(`${a.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${dora.secret}` }, body: JSON.stringify({ prompt: 'Dora\'s job. A windmill.' }) });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    expect((await fetch(`${b.url}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${dora.secret}` } })).status).toBe(200);
+    expect((await fetch(`${b.url}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${eve.secret}` } })).status).toBe(404);
+  });
+
+  it('refuses a key revoked through the CLI on the other process within a second', async () => {
+    const [a, b] = apis as [TtvProcess, TtvProcess];
+    const frank = await createKey(store(), 'frank');
+    expect((await get(a.url, frank.secret)).status).toBe(200);
+    expect((await get(b.url, frank.secret)).status).toBe(200);
+    await revokeKey(store(), frank.id);
+    const revokedAt = Date.now();
+    await waitFor(async () => (await get(b.url, frank.secret)).status === 401, { timeoutMs: 5000, what: 'process B to refuse the revoked key' });
+    const refusedAfterMs = Date.now() - revokedAt;
+    await waitFor(async () => (await get(a.url, frank.secret)).status === 401, { timeoutMs: 5000, what: 'process A to refuse the revoked key' });
+    expect(refusedAfterMs).toBeLessThan(2000); // cache ≤ 1 s, plus request latency on a busy machine
+    expect(b.output()).toContain('"component":"audit"');
+    expect(b.output()).not.toContain(frank.secret);
+  });
+
+  it('holds a key\'s own rate limit across both processes (counters in Redis)', async () => {
+    const [a, b] = apis as [TtvProcess, TtvProcess];
+    const gina = await createKey(store(), 'gina', ['--rate-limit', '6']);
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const res = await get(i % 2 === 0 ? a.url : b.url, gina.secret);
+      statuses.push(res.status);
+      if (i === 0) expect(res.headers.get('x-ratelimit-limit')).toBe('6');
+      if (res.status === 429) {
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(await res.json()).toMatchObject({ error: 'RateLimitExceeded', retryable: true });
+      }
+    }
+    // Six reads in the window across both processes, then refusals on either.
+    expect(statuses.slice(0, 6)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(statuses.slice(6)).toEqual([429, 429, 429, 429]);
+    // Another key is not affected by Gina's budget.
+    const hank = await createKey(store(), 'hank');
+    expect((await get(a.url, hank.secret)).status).toBe(200);
+  });
+});
