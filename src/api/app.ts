@@ -143,7 +143,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (v1) => {
     setZone(v1, 'v1');
     requireAuth(v1, authenticator);
-    await v1.register(jobRoutes, { queue, store, estimateCost: deps.estimateCost, webhooks: deps.webhooks });
+    await v1.register(jobRoutes, {
+      queue, store, estimateCost: deps.estimateCost, webhooks: deps.webhooks,
+      maxQueued: config.worker.max_queued_jobs, maxQueuedPerKey: config.security.max_queued_jobs_per_key,
+    });
     await v1.register(eventRoutes, { queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions });
     await v1.register(artifactRoutes, {
       queue, store, defaultExpiresIn: config.storage.signed_url_expiration, publicUrl: config.server.public_url, section: 'v1',

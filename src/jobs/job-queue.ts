@@ -10,6 +10,16 @@ export interface SubmitOptions {
   estimatedCostUsd?: number | null;
   /** API key id that owns the job; idempotency keys are scoped to it. */
   owner?: string;
+  /** Refuse (QueueFullError) when this many jobs are queued in the whole store. */
+  maxQueued?: number | null;
+  /** Refuse (QueueFullError) when the owner has this many jobs queued. */
+  maxQueuedForOwner?: number | null;
+  /**
+   * The owner's monthly budget: the job's estimated cost is added to the owner's spend of `month`
+   * (YYYY-MM, UTC) only if the total stays within `limitUsd`, else BudgetExceededError. Checked and
+   * recorded in the same atomic step as the insert; deleting a job does not refund it.
+   */
+  budget?: { month: string; limitUsd: number } | null;
 }
 
 export type RemoveResult =

@@ -2,7 +2,7 @@
 export type ErrorCode =
   | 'ValidationError' | 'Unauthorized' | 'Forbidden' | 'JobNotFound' | 'ArtifactNotReady' | 'NotFound'
   | 'MethodNotAllowed' | 'Conflict' | 'PayloadTooLarge' | 'UnsupportedMediaType' | 'IdempotencyKeyMismatch'
-  | 'RateLimitExceeded' | 'InternalServerError' | 'ServiceUnavailable' | 'StorageError';
+  | 'RateLimitExceeded' | 'QueueFull' | 'BudgetExceeded' | 'InternalServerError' | 'ServiceUnavailable' | 'StorageError';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';

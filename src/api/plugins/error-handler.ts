@@ -8,12 +8,18 @@ import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { StorageError } from '../../errors/storage-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { validationError } from '../errors/validation-error.js';
+import { QueueFullError } from '../../errors/queue-full-error.js';
+import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
+import { queueFull } from '../errors/queue-full-error.js';
+import { budgetExceeded } from '../errors/budget-exceeded-error.js';
 import { serviceUnavailable, storageUnavailable } from '../errors/service-unavailable-error.js';
 
 export function toApiError(err: unknown, bodyLimit: number, contentType?: string): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof StoreUnavailableError) return serviceUnavailable('Job store is unavailable; try again shortly');
   if (err instanceof StorageError) return storageUnavailable(`Artifact storage failed: ${err.message}`);
+  if (err instanceof QueueFullError) return queueFull(err);
+  if (err instanceof BudgetExceededError) return budgetExceeded(err);
   if (err instanceof InvalidCursorError) return validationError([{ field: 'cursor', message: 'is not a cursor this server issued' }]);
   const fe = err as Partial<FastifyError>;
   switch (fe.code) {

@@ -29,6 +29,9 @@ export interface JobRoutesOptions {
   webhooks?: WebhookDispatcher;
   /** Where DELETE removes a job's artifact. */
   store?: ArtifactStore;
+  /** worker.max_queued_jobs (503 QueueFull beyond) and security.max_queued_jobs_per_key (429 QueueFull beyond). */
+  maxQueued?: number | null;
+  maxQueuedPerKey?: number | null;
 }
 
 function requireJsonContentType(request: FastifyRequest): void {
@@ -58,7 +61,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
       tags: ['jobs'],
       body: jsonSchema(createJobBodySchema, 'input'),
       headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 255 } } },
-      response: { 202: jsonSchema(jobViewSchema), ...errors(400, 401, 413, 415, 422, 503) },
+      response: { 202: jsonSchema(jobViewSchema), ...errors(400, 401, 402, 413, 415, 422, 429, 503) },
     },
   }, async (request, reply) => {
     requireJsonContentType(request);
@@ -71,8 +74,14 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
       }
       idempotencyKey = rawKey;
     }
-    const owner = principalOf(request).keyId;
-    const result = await queue.submit({ prompt: body.prompt }, { idempotencyKey, estimatedCostUsd: options.estimateCost?.() ?? null, owner });
+    const principal = principalOf(request);
+    const owner = principal.keyId;
+    const budgetUsd = principal.limits.monthlyBudgetUsd;
+    const result = await queue.submit({ prompt: body.prompt }, {
+      idempotencyKey, estimatedCostUsd: options.estimateCost?.() ?? null, owner,
+      maxQueued: options.maxQueued ?? null, maxQueuedForOwner: options.maxQueuedPerKey ?? null,
+      budget: budgetUsd === null ? null : { month: new Date().toISOString().slice(0, 7), limitUsd: budgetUsd },
+    });
     if (result.outcome === 'key_mismatch') {
       throw new ApiError(422, 'IdempotencyKeyMismatch', 'Idempotency-Key was already used with a different request body', { job_id: result.job.id });
     }

@@ -7,6 +7,8 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { Queue } from 'bullmq';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
+import { QueueFullError } from '../../errors/queue-full-error.js';
+import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
 import { formatLogLine, MAX_LOG_LINES, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
@@ -89,12 +91,20 @@ export class RedisJobQueue implements JobQueue {
 
   async submit(request: JobRequest, options: SubmitOptions = {}): Promise<SubmitResult> {
     const id = randomUUID();
-    const [outcome, existingId] = await this.script<[string, string]>(
+    const [outcome, existingId, extra] = await this.script<[string, string, string?]>(
       'SUBMIT', id, request.prompt, JSON.stringify(request), new Date().toISOString(),
       JSON.stringify(options.estimatedCostUsd ?? null),
       options.idempotencyKey === undefined ? '' : scopedIdempotencyKey(options.idempotencyKey, options.owner), requestHash(request),
       formatLogLine('Job queued'), this.ttl, options.owner ?? '',
+      options.maxQueued ?? '', options.maxQueuedForOwner ?? '', options.budget?.month ?? '', options.budget?.limitUsd ?? '',
     );
+    if (outcome === 'queue_full') {
+      const scope = existingId as 'global' | 'owner';
+      throw new QueueFullError(scope, Number(extra), (scope === 'global' ? options.maxQueued : options.maxQueuedForOwner) ?? 0);
+    }
+    if (outcome === 'over_budget') {
+      throw new BudgetExceededError(Number(existingId), options.estimatedCostUsd ?? 0, options.budget?.limitUsd ?? 0);
+    }
     if (outcome === 'created') {
       try {
         await this.guard(() => this.bullQueue.add('run', { id }, {
@@ -149,7 +159,7 @@ export class RedisJobQueue implements JobQueue {
 
   /** One owner's jobs, newest first, from the owner's index (a status filter is applied while walking it). */
   private async listOwned(options: ListOptions, max: string): Promise<ListResult> {
-    const index = `${this.prefix}owner:${options.owner}:jobs`;
+    const index = options.status ? `${this.prefix}owner:${options.owner}:status:${options.status}` : `${this.prefix}owner:${options.owner}:jobs`;
     const jobs: JobRecord[] = [];
     let upper = max;
     let more = true;

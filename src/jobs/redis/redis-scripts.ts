@@ -21,6 +21,12 @@ end
 local function move(id, seq, from, to)
   redis.call('ZREM', p .. 'status:' .. from, id)
   redis.call('ZADD', p .. 'status:' .. to, seq, id)
+  local o = redis.call('HGET', p .. 'job:' .. id, 'owner_key_id')
+  if o and o ~= 'null' then
+    o = cjson.decode(o)
+    redis.call('ZREM', p .. 'owner:' .. o .. ':status:' .. from, id)
+    redis.call('ZADD', p .. 'owner:' .. o .. ':status:' .. to, seq, id)
+  end
 end
 local function event(id, typ, data, ttl)
   local k = p .. 'events:' .. id
@@ -52,9 +58,14 @@ local function active(status)
 end
 `;
 
-/** ARGV: id, prompt, requestJson, createdAt, costJson, idemKey|'' (owner-scoped), hash, logLine, ttl, owner|'' → {outcome, id} */
+/**
+ * ARGV: id, prompt, requestJson, createdAt, costJson, idemKey|'' (owner-scoped), hash, logLine, ttl, owner|'',
+ * maxQueued|'', maxQueuedForOwner|'', budgetMonth|'', budgetLimit|''
+ * → {'created'|'replayed'|'key_mismatch', id} | {'queue_full', 'global'|'owner', queued} | {'over_budget', spent}
+ */
 export const SUBMIT = `${COMMON}
 local id, prompt, request, created, cost, idem, hash, line, ttl, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10]
+local max_queued, max_owner, month, budget = tonumber(ARGV[11]), tonumber(ARGV[12]), ARGV[13], tonumber(ARGV[14])
 if idem ~= '' then
   local existing = redis.call('GET', p .. 'idem:' .. idem)
   if existing and redis.call('EXISTS', p .. 'job:' .. existing) == 1 then
@@ -62,6 +73,22 @@ if idem ~= '' then
     if stored == hash then return {'replayed', existing} end
     return {'key_mismatch', existing}
   end
+end
+if max_queued then
+  local queued = redis.call('ZCARD', p .. 'status:queued')
+  if queued >= max_queued then return {'queue_full', 'global', tostring(queued)} end
+end
+if max_owner and owner ~= '' then
+  local queued = redis.call('ZCARD', p .. 'owner:' .. owner .. ':status:queued')
+  if queued >= max_owner then return {'queue_full', 'owner', tostring(queued)} end
+end
+if budget and owner ~= '' then
+  local spend_key = p .. 'spend:' .. owner .. ':' .. month
+  local spent = tonumber(redis.call('GET', spend_key) or '0')
+  local c = tonumber(cost) or 0
+  if spent + c > budget + 1e-9 then return {'over_budget', tostring(spent)} end
+  redis.call('INCRBYFLOAT', spend_key, c)
+  redis.call('EXPIRE', spend_key, 40 * 24 * 3600)
 end
 local seq = redis.call('INCR', p .. 'seq')
 local key = p .. 'job:' .. id
@@ -73,7 +100,10 @@ redis.call('HSET', key,
   'idempotency_key', cjson.encode(idem), 'request_hash', cjson.encode(hash),
   'owner_key_id', owner == '' and 'null' or cjson.encode(owner))
 redis.call('ZADD', p .. 'jobs', seq, id)
-if owner ~= '' then redis.call('ZADD', p .. 'owner:' .. owner .. ':jobs', seq, id) end
+if owner ~= '' then
+  redis.call('ZADD', p .. 'owner:' .. owner .. ':jobs', seq, id)
+  redis.call('ZADD', p .. 'owner:' .. owner .. ':status:queued', seq, id)
+end
 redis.call('ZADD', p .. 'status:queued', seq, id)
 if idem ~= '' then
   redis.call('SET', p .. 'idem:' .. idem, id)
@@ -96,7 +126,10 @@ redis.call('DEL', key, p .. 'logs:' .. id, p .. 'events:' .. id)
 redis.call('ZREM', p .. 'jobs', id)
 redis.call('ZREM', p .. 'status:queued', id)
 local owner = jget(key, 'owner_key_id')
-if owner then redis.call('ZREM', p .. 'owner:' .. owner .. ':jobs', id) end
+if owner then
+  redis.call('ZREM', p .. 'owner:' .. owner .. ':jobs', id)
+  redis.call('ZREM', p .. 'owner:' .. owner .. ':status:queued', id)
+end
 if idem and idem ~= '' then redis.call('DEL', p .. 'idem:' .. idem) end
 return 1
 `;
@@ -113,7 +146,10 @@ local owner = jget(key, 'owner_key_id')
 redis.call('DEL', key, p .. 'logs:' .. id, p .. 'events:' .. id)
 redis.call('ZREM', p .. 'jobs', id)
 redis.call('ZREM', p .. 'status:' .. status, id)
-if owner then redis.call('ZREM', p .. 'owner:' .. owner .. ':jobs', id) end
+if owner then
+  redis.call('ZREM', p .. 'owner:' .. owner .. ':jobs', id)
+  redis.call('ZREM', p .. 'owner:' .. owner .. ':status:' .. status, id)
+end
 if idem and idem ~= '' and redis.call('GET', p .. 'idem:' .. idem) == id then redis.call('DEL', p .. 'idem:' .. idem) end
 return 'removed'
 `;

@@ -8,6 +8,8 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
+import { QueueFullError } from '../../errors/queue-full-error.js';
+import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
 import { MAX_LOG_LINES, formatLogLine, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
 import { sourcesOf } from '../job-state.js';
 import { requestHash } from '../request-hash.js';
@@ -154,6 +156,21 @@ export class SqliteJobQueue implements JobQueue {
             const job = this.toRecord(existing);
             return existing.request_hash === hash ? { outcome: 'replayed', job } : { outcome: 'key_mismatch', job };
           }
+        }
+        if (options.maxQueued) {
+          const queued = (this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'`).get() as { n: number }).n;
+          if (queued >= options.maxQueued) throw new QueueFullError('global', queued, options.maxQueued);
+        }
+        if (options.maxQueuedForOwner && options.owner !== undefined) {
+          const queued = (this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE owner_key_id = ? AND status = 'queued'`).get(options.owner) as { n: number }).n;
+          if (queued >= options.maxQueuedForOwner) throw new QueueFullError('owner', queued, options.maxQueuedForOwner);
+        }
+        if (options.budget && options.owner !== undefined) {
+          const spent = (this.db.prepare('SELECT usd FROM key_spend WHERE owner_key_id = ? AND month = ?').get(options.owner, options.budget.month) as { usd: number } | undefined)?.usd ?? 0;
+          const cost = options.estimatedCostUsd ?? 0;
+          if (spent + cost > options.budget.limitUsd + 1e-9) throw new BudgetExceededError(spent, cost, options.budget.limitUsd);
+          this.db.prepare(`INSERT INTO key_spend (owner_key_id, month, usd) VALUES (?, ?, ?)
+            ON CONFLICT(owner_key_id, month) DO UPDATE SET usd = usd + excluded.usd`).run(options.owner, options.budget.month, cost);
         }
         const id = randomUUID();
         const now = new Date();

@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS job_events (
   data TEXT NOT NULL,
   PRIMARY KEY (job_seq, n)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS key_spend (
+  owner_key_id TEXT NOT NULL,
+  month TEXT NOT NULL,
+  usd REAL NOT NULL DEFAULT 0,
+  PRIMARY KEY (owner_key_id, month)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS workers (
   id TEXT PRIMARY KEY,
   heartbeat_at INTEGER NOT NULL

@@ -1,0 +1,7 @@
+/** A submission refused because the store (global) or the submitting key (owner) has too many queued jobs. */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError';
+  constructor(readonly scope: 'global' | 'owner', readonly queued: number, readonly limit: number) {
+    super(scope === 'global' ? `The queue is full (${queued} jobs queued, limit ${limit})` : `This key has ${queued} jobs queued (limit ${limit})`);
+  }
+}
