@@ -8,7 +8,8 @@ import type { KeyScope } from '../principal.js';
 import type { ApiKeyRecord, KeyStore, NewKey } from '../key-store.js';
 import { newKeyId } from '../key-secret.js';
 
-const SCHEMA = `
+/** Also created by the SQLite job store, whose claim reads max_concurrent_jobs from it. */
+export const API_KEYS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS api_keys (
   id TEXT PRIMARY KEY,
   secret_hash TEXT NOT NULL UNIQUE,
@@ -42,7 +43,7 @@ export class SqliteKeyStore implements KeyStore {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.db.exec(API_KEYS_SCHEMA);
   }
 
   async create(key: NewKey, secretHash: string): Promise<ApiKeyRecord> {

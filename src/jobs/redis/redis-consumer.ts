@@ -18,6 +18,9 @@ export interface RedisConsumerSettings {
 
 const DEFAULTS: RedisConsumerSettings = { leaseMs: 30_000, heartbeatMs: 5_000, maxAttempts: 3 };
 
+/** How long a job whose key is at its concurrent-job limit waits before it is offered again. */
+const DEFER_MS = 500;
+
 type AbortReason = 'canceled' | 'lost' | 'shutdown';
 
 interface Running {
@@ -114,6 +117,11 @@ export class RedisConsumer implements Consumer {
       throw new DelayedError();
     }
     const [claim] = await q.script<[string, string]>('CLAIM', id, token, new Date().toISOString(), '', q.ttl);
+    if (claim === 'defer') {
+      // Its key is at max_concurrent_jobs: back to the queue (same priority) while other keys' jobs run.
+      await bullJob.moveToDelayed(Date.now() + DEFER_MS, token);
+      throw new DelayedError();
+    }
     if (claim !== 'claimed') return; // canceled while waiting, or gone: nothing to do
     const job = await q.get(id);
     if (!job) return;

@@ -109,6 +109,7 @@ export class RedisJobQueue implements JobQueue {
       try {
         await this.guard(() => this.bullQueue.add('run', { id }, {
           jobId: id, removeOnComplete: true, removeOnFail: { age: 24 * 3600 }, attempts: 1,
+          priority: Number(extra) || undefined, // the owner's fair-queueing round (redis-scripts.ts SUBMIT)
         }));
       } catch (err) {
         // Never leave a stored job that no worker will see: the client gets 503, not a 202.

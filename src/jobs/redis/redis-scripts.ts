@@ -90,6 +90,20 @@ if budget and owner ~= '' then
   redis.call('INCRBYFLOAT', spend_key, c)
   redis.call('EXPIRE', spend_key, 40 * 24 * 3600)
 end
+-- Fair order (start-time fair queueing with unit cost): each owner's next job gets the round after
+-- its previous one, but never a round before the one being served now, so owners take turns and a
+-- newcomer's first job waits at most one round. The round is the job's BullMQ priority (FIFO within
+-- a round). Rounds restart from 1 whenever the queue runs empty; they are capped at BullMQ's
+-- largest priority, past which order falls back to FIFO.
+if redis.call('ZCARD', p .. 'status:queued') == 0 then
+  redis.call('DEL', p .. 'rr')
+  redis.call('SET', p .. 'round', 1)
+end
+local turn_owner = owner == '' and '-' or owner
+local current = tonumber(redis.call('GET', p .. 'round') or '1')
+local last = tonumber(redis.call('HGET', p .. 'rr', turn_owner) or '0')
+local round = math.min(math.max(last + 1, current), 2097152)
+redis.call('HSET', p .. 'rr', turn_owner, round)
 local seq = redis.call('INCR', p .. 'seq')
 local key = p .. 'job:' .. id
 redis.call('HSET', key,
@@ -98,7 +112,7 @@ redis.call('HSET', key,
   'started_at', 'null', 'finished_at', 'null', 'gcs_uri', 'null', 'artifact_uri', 'null', 'artifact_key', 'null',
   'error', 'null', 'estimated_cost_usd', cost, 'attempts', '0', 'lease_token', 'null',
   'idempotency_key', cjson.encode(idem), 'request_hash', cjson.encode(hash),
-  'owner_key_id', owner == '' and 'null' or cjson.encode(owner))
+  'owner_key_id', owner == '' and 'null' or cjson.encode(owner), 'round', tostring(round))
 redis.call('ZADD', p .. 'jobs', seq, id)
 if owner ~= '' then
   redis.call('ZADD', p .. 'owner:' .. owner .. ':jobs', seq, id)
@@ -112,7 +126,7 @@ end
 status_event(id, ttl)
 log(id, line, ttl)
 touch(id, ttl)
-return {'created', id}
+return {'created', id, tostring(round)}
 `;
 
 /** Removes a record whose enqueue failed, so that no job exists that no worker will ever see. ARGV: id */
@@ -173,7 +187,7 @@ return {'canceled', status}
 
 /**
  * A worker starts (or, after a stall, restarts) a job. ARGV: id, token, now, logLine|'' , ttl
- * → {'claimed', attempts} | {'skip', status}
+ * → {'claimed', attempts} | {'skip', status} | {'defer', running} (its key is at max_concurrent_jobs)
  */
 export const CLAIM = `${COMMON}
 local id, token, now, line, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
@@ -181,6 +195,16 @@ local key = p .. 'job:' .. id
 local status = jget(key, 'status')
 if not status then return {'skip', 'missing'} end
 if status ~= 'queued' and not active(status) then return {'skip', status} end
+local owner = jget(key, 'owner_key_id')
+if owner and status == 'queued' then
+  local limit = tonumber(redis.call('HGET', p .. 'apikey:' .. owner, 'max_concurrent_jobs') or '')
+  if limit then
+    local running = redis.call('ZCARD', p .. 'owner:' .. owner .. ':status:started') + redis.call('ZCARD', p .. 'owner:' .. owner .. ':status:progress')
+    if running >= limit then return {'defer', tostring(running)} end
+  end
+end
+local round = tonumber(redis.call('HGET', key, 'round') or '')
+if round and round > tonumber(redis.call('GET', p .. 'round') or '1') then redis.call('SET', p .. 'round', round) end
 local attempts = jget(key, 'attempts') + 1
 jset(key, 'attempts', attempts)
 jset(key, 'status', 'started')

@@ -18,6 +18,7 @@ import type {
   CancelResult, RemoveResult, ConsumeOptions, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
 import { ADDED_COLUMNS, SCHEMA_SQL } from './sqlite-schema.js';
+import { API_KEYS_SCHEMA } from '../../access/sqlite/sqlite-key-store.js';
 import { SqliteConsumer, type SqliteConsumerSettings } from './sqlite-consumer.js';
 
 interface JobRow {
@@ -94,6 +95,8 @@ export class SqliteJobQueue implements JobQueue {
     }
     this.signals.setMaxListeners(0);
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_owner_seq ON jobs(owner_key_id, seq)');
+    this.db.exec('CREATE INDEX IF NOT EXISTS jobs_status_owner_seq ON jobs(status, owner_key_id, seq)');
+    this.db.exec(API_KEYS_SCHEMA);
     this.consumerDefaults = options.consumer ?? {};
     const active = inList(ACTIVE);
     this.statements = {
@@ -110,7 +113,20 @@ export class SqliteJobQueue implements JobQueue {
         WHERE id = @id AND status IN (${inList(sourcesOf('canceled'))}) RETURNING *`),
       claim: this.db.prepare(`UPDATE jobs SET status = 'started', stage = 'planning', attempts = attempts + 1,
           started_at = COALESCE(started_at, @now), lease_owner = @owner, lease_token = @token, lease_expires_at = @expires
-        WHERE seq = (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1) RETURNING *`),
+        WHERE seq = (
+          -- Fair claim order: the oldest queued job of each owner is a candidate; owners at their key's
+          -- max_concurrent_jobs are skipped (their jobs wait); among the rest, the owner served longest
+          -- ago goes first (round-robin), so one key's backlog never starves another key's first job.
+          WITH heads AS (SELECT owner_key_id AS owner, MIN(seq) AS seq FROM jobs WHERE status = 'queued' GROUP BY owner_key_id)
+          SELECT h.seq FROM heads h
+          LEFT JOIN api_keys k ON k.id = h.owner
+          LEFT JOIN owner_turns t ON t.owner = COALESCE(h.owner, '')
+          WHERE k.max_concurrent_jobs IS NULL
+             OR (SELECT COUNT(*) FROM jobs a WHERE a.owner_key_id = h.owner AND a.status IN (${active})) < k.max_concurrent_jobs
+          ORDER BY COALESCE(t.last_claim, 0), h.seq LIMIT 1
+        ) RETURNING *`),
+      turn: this.db.prepare(`INSERT INTO owner_turns (owner, last_claim) VALUES (@owner, (SELECT COALESCE(MAX(last_claim), 0) + 1 FROM owner_turns))
+        ON CONFLICT(owner) DO UPDATE SET last_claim = excluded.last_claim`),
       renew: this.db.prepare(`UPDATE jobs SET lease_expires_at = @expires WHERE id = @id AND lease_token = @token AND status IN (${active})`),
       progress: this.db.prepare(`UPDATE jobs SET status = 'progress', progress = MAX(progress, @progress), stage = COALESCE(@stage, stage)
         WHERE id = @id AND lease_token = @token AND status IN (${active})`),
@@ -353,9 +369,11 @@ export class SqliteJobQueue implements JobQueue {
     return this.guard(() => {
       const token = randomUUID();
       const now = Date.now();
-      const row = this.statements.claim!.get({
-        now: new Date(now).toISOString(), owner, token, expires: now + leaseMs,
-      }) as JobRow | undefined;
+      const row = this.db.transaction(() => {
+        const claimed = this.statements.claim!.get({ now: new Date(now).toISOString(), owner, token, expires: now + leaseMs }) as JobRow | undefined;
+        if (claimed) this.statements.turn!.run({ owner: claimed.owner_key_id ?? '' });
+        return claimed;
+      }).immediate();
       if (!row) return null;
       this.statusEvent(row);
       this.notify(row.id);

@@ -1,0 +1,102 @@
+// Claim order with API keys, on both adapters: a key at its max_concurrent_jobs has its further
+// jobs wait (queued) while other keys' jobs run, and one key's backlog does not starve another
+// key's first job (owners take turns).
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../../../src/config/schema.js';
+import { openJobQueue } from '../../../src/jobs/open-job-queue.js';
+import { openKeyStore } from '../../../src/access/open-key-store.js';
+import type { Consumer, JobContext, JobQueue } from '../../../src/jobs/job-queue.js';
+import type { KeyStore } from '../../../src/access/key-store.js';
+import { hashKeySecret, newKeySecret } from '../../../src/access/key-secret.js';
+import { NO_LIMITS } from '../../../src/access/principal.js';
+import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+let redis: RedisServer;
+let dir: string;
+beforeAll(async () => {
+  redis = await startRedisServer();
+  dir = await mkdtemp(join(tmpdir(), 'ttv-fair-'));
+});
+afterAll(async () => {
+  await redis?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const configs = {
+  sqlite: () => ({ data_dir: join(dir, randomUUID()) }),
+  redis: () => ({ redis: { url: redis.url, key_prefix: `ttv-fair-${randomUUID().slice(0, 8)}` } }),
+};
+
+describe.each(['sqlite', 'redis'] as const)('fair claims (%s)', (adapter) => {
+  let queue: JobQueue;
+  let keys: KeyStore;
+  let consumer: Consumer | null = null;
+  const started: string[] = [];
+  const release = new Map<string, () => void>();
+
+  const open = () => {
+    const config = configSchema.parse({ ...configs[adapter](), worker: { lease_seconds: 5, heartbeat_seconds: 0.5 } });
+    queue = openJobQueue(config);
+    keys = openKeyStore(config);
+  };
+  const handler = (ctx: JobContext) => new Promise<{ artifactUri: string; artifactKey: string; gcsUri: null }>((resolve) => {
+    started.push(ctx.job.id);
+    release.set(ctx.job.id, () => resolve({ artifactUri: `file:///x/${ctx.job.id}`, artifactKey: `k/${ctx.job.id}`, gcsUri: null }));
+  });
+  const key = async (name: string, maxConcurrentJobs: number | null = null) =>
+    (await keys.create({ name, scope: 'jobs', limits: { ...NO_LIMITS, maxConcurrentJobs } }, hashKeySecret(newKeySecret()))).id;
+  const submit = async (owner: string, prompt: string) => (await queue.submit({ prompt }, { owner })).job.id;
+  const status = async (id: string) => (await queue.get(id))?.status;
+
+  afterEach(async () => {
+    for (const done of release.values()) done();
+    await consumer?.close(0);
+    consumer = null;
+    started.length = 0;
+    release.clear();
+    await keys.close();
+    await queue.close();
+  });
+
+  it('keeps a key at its concurrent-job limit waiting while another key\'s jobs run', async () => {
+    open();
+    const limited = await key('limited', 1);
+    const other = await key('other');
+    const a1 = await submit(limited, 'a1');
+    const a2 = await submit(limited, 'a2');
+    const b1 = await submit(other, 'b1');
+    consumer = queue.consume({ concurrency: 3, handler });
+    await waitFor(async () => started.includes(a1) && started.includes(b1), { what: 'a1 and b1 to start' });
+    // b2 is submitted after a2, yet runs first: a2 waits for its key's running job.
+    const b2 = await submit(other, 'b2');
+    await waitFor(async () => started.includes(b2), { what: 'b2 to start' });
+    expect(started).not.toContain(a2);
+    expect(await status(a2)).toBe('queued');
+    release.get(a1)!();
+    await waitFor(async () => started.includes(a2), { what: 'a2 to start once a1 finished' });
+    expect(await status(a1)).toBe('finished');
+  });
+
+  it('lets a key\'s first job in after at most one job of a key with a backlog', async () => {
+    open();
+    const backlog = await key('backlog');
+    const newcomer = await key('newcomer');
+    const many: string[] = [];
+    for (let i = 0; i < 6; i += 1) many.push(await submit(backlog, `many ${i}`));
+    const first = await submit(newcomer, 'first');
+    consumer = queue.consume({ concurrency: 1, handler });
+    for (let n = 1; n <= 3; n += 1) {
+      await waitFor(async () => started.length >= n, { what: `start #${n}` });
+      release.get(started[n - 1]!)!();
+    }
+    expect(started.indexOf(first)).toBeGreaterThanOrEqual(0);
+    expect(started.indexOf(first)).toBeLessThanOrEqual(1);
+    // The backlog itself still runs oldest first.
+    expect(started.filter((id) => many.includes(id))).toEqual(many.slice(0, started.filter((id) => many.includes(id)).length));
+  });
+});
