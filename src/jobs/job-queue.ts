@@ -15,9 +15,10 @@ export interface SubmitOptions {
   /** Refuse (QueueFullError) when the owner has this many jobs queued. */
   maxQueuedForOwner?: number | null;
   /**
-   * The owner's monthly budget: the job's estimated cost is added to the owner's spend of `month`
-   * (YYYY-MM, UTC) only if the total stays within `limitUsd`, else BudgetExceededError. Checked and
-   * recorded in the same atomic step as the insert; deleting a job does not refund it.
+   * The owner's monthly budget. Each owner's spend of a calendar month (UTC) is the sum of its jobs'
+   * estimates (recorded at submission, adjusted as the worker refines a job's estimate); with a
+   * budget, a job whose estimate would take the spend past `limitUsd` is refused (BudgetExceededError)
+   * in the same atomic step as the insert. Deleting a job does not refund it.
    */
   budget?: { month: string; limitUsd: number } | null;
 }

@@ -82,13 +82,16 @@ if max_owner and owner ~= '' then
   local queued = redis.call('ZCARD', p .. 'owner:' .. owner .. ':status:queued')
   if queued >= max_owner then return {'queue_full', 'owner', tostring(queued)} end
 end
-if budget and owner ~= '' then
-  local spend_key = p .. 'spend:' .. owner .. ':' .. month
+if owner ~= '' then
+  -- Every owner's month spend is the sum of its jobs' estimates (deleting a job does not refund it).
+  local spend_key = p .. 'spend:' .. owner .. ':' .. string.sub(created, 1, 7)
   local spent = tonumber(redis.call('GET', spend_key) or '0')
   local c = tonumber(cost) or 0
-  if spent + c > budget + 1e-9 then return {'over_budget', tostring(spent)} end
-  redis.call('INCRBYFLOAT', spend_key, c)
-  redis.call('EXPIRE', spend_key, 40 * 24 * 3600)
+  if budget and spent + c > budget + 1e-9 then return {'over_budget', tostring(spent)} end
+  if c ~= 0 then
+    redis.call('INCRBYFLOAT', spend_key, c)
+    redis.call('EXPIRE', spend_key, 40 * 24 * 3600)
+  end
 end
 -- Fair order (start-time fair queueing with unit cost): each owner's next job gets the round after
 -- its previous one, but never a round before the one being served now, so owners take turns and a
@@ -248,7 +251,16 @@ export const COST = `${COMMON}
 local key = p .. 'job:' .. ARGV[1]
 local status = jget(key, 'status')
 if not status or not active(status) or jget(key, 'lease_token') ~= ARGV[2] then return 0 end
+local before = jget(key, 'estimated_cost_usd') or 0
 redis.call('HSET', key, 'estimated_cost_usd', ARGV[3])
+-- The owner's month spend follows the job's estimate as the worker refines it.
+local owner = jget(key, 'owner_key_id')
+local after = tonumber(ARGV[3]) or 0
+if owner and after ~= before then
+  local spend_key = p .. 'spend:' .. owner .. ':' .. string.sub(jget(key, 'created_at'), 1, 7)
+  redis.call('INCRBYFLOAT', spend_key, after - before)
+  redis.call('EXPIRE', spend_key, 40 * 24 * 3600)
+end
 return 1
 `;
 

@@ -181,15 +181,18 @@ export class SqliteJobQueue implements JobQueue {
           const queued = (this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE owner_key_id = ? AND status = 'queued'`).get(options.owner) as { n: number }).n;
           if (queued >= options.maxQueuedForOwner) throw new QueueFullError('owner', queued, options.maxQueuedForOwner);
         }
-        if (options.budget && options.owner !== undefined) {
-          const spent = (this.db.prepare('SELECT usd FROM key_spend WHERE owner_key_id = ? AND month = ?').get(options.owner, options.budget.month) as { usd: number } | undefined)?.usd ?? 0;
-          const cost = options.estimatedCostUsd ?? 0;
-          if (spent + cost > options.budget.limitUsd + 1e-9) throw new BudgetExceededError(spent, cost, options.budget.limitUsd);
-          this.db.prepare(`INSERT INTO key_spend (owner_key_id, month, usd) VALUES (?, ?, ?)
-            ON CONFLICT(owner_key_id, month) DO UPDATE SET usd = usd + excluded.usd`).run(options.owner, options.budget.month, cost);
-        }
         const id = randomUUID();
         const now = new Date();
+        if (options.owner !== undefined) {
+          // Every owner's month spend is the sum of its jobs' estimates (deleting a job does not refund it).
+          const month = now.toISOString().slice(0, 7);
+          const cost = options.estimatedCostUsd ?? 0;
+          if (options.budget) {
+            const spent = (this.db.prepare('SELECT usd FROM key_spend WHERE owner_key_id = ? AND month = ?').get(options.owner, month) as { usd: number } | undefined)?.usd ?? 0;
+            if (spent + cost > options.budget.limitUsd + 1e-9) throw new BudgetExceededError(spent, cost, options.budget.limitUsd);
+          }
+          if (cost !== 0) this.addSpend(options.owner, month, cost);
+        }
         this.statements.insert!.run({
           id,
           prompt: request.prompt,
@@ -419,7 +422,21 @@ export class SqliteJobQueue implements JobQueue {
 
   /** @internal */
   writeCost(lease: Lease, usd: number | null): boolean {
-    return this.guard(() => this.statements.cost!.run({ id: lease.job.id, token: lease.token, cost: usd }).changes > 0);
+    return this.guard(() => this.db.transaction(() => {
+      const before = this.statements.byId!.get(lease.job.id) as JobRow | undefined;
+      const changed = this.statements.cost!.run({ id: lease.job.id, token: lease.token, cost: usd }).changes > 0;
+      // The owner's month spend follows the job's estimate as the worker refines it (budget check at submit).
+      if (changed && before?.owner_key_id) {
+        const delta = (usd ?? 0) - (before.estimated_cost_usd ?? 0);
+        if (delta !== 0) this.addSpend(before.owner_key_id, before.created_at.slice(0, 7), delta);
+      }
+      return changed;
+    }).immediate());
+  }
+
+  private addSpend(owner: string, month: string, usd: number): void {
+    this.db.prepare(`INSERT INTO key_spend (owner_key_id, month, usd) VALUES (?, ?, ?)
+      ON CONFLICT(owner_key_id, month) DO UPDATE SET usd = usd + excluded.usd`).run(owner, month, usd);
   }
 
   /** @internal Records success once; false when the job was canceled or the lease lost meanwhile. */

@@ -15,6 +15,7 @@ import { hashKeySecret, newKeySecret } from '../../../src/access/key-secret.js';
 import { NO_LIMITS } from '../../../src/access/principal.js';
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { BudgetExceededError } from '../../../src/errors/budget-exceeded-error.js';
 
 let redis: RedisServer;
 let dir: string;
@@ -98,5 +99,21 @@ describe.each(['sqlite', 'redis'] as const)('fair claims (%s)', (adapter) => {
     expect(started.indexOf(first)).toBeLessThanOrEqual(1);
     // The backlog itself still runs oldest first.
     expect(started.filter((id) => many.includes(id))).toEqual(many.slice(0, started.filter((id) => many.includes(id)).length));
+  });
+
+  it('charges a key\'s month with the estimates its worker records, and refuses past the budget', async () => {
+    open();
+    const owner = await key('spender');
+    const budget = { month: new Date().toISOString().slice(0, 7), limitUsd: 1 };
+    const first = (await queue.submit({ prompt: 'costly' }, { owner, budget, estimatedCostUsd: 0.25 })).job.id;
+    consumer = queue.consume({ concurrency: 1, handler: async (ctx) => {
+      await ctx.setEstimatedCost(1.5); // planning found it dearer than the submission estimate
+      return handler(ctx);
+    } });
+    await waitFor(async () => started.includes(first) && (await queue.get(first))?.estimated_cost_usd === 1.5, { what: 'the refined estimate' });
+    await expect(queue.submit({ prompt: 'one more' }, { owner, budget, estimatedCostUsd: 0 })).rejects.toBeInstanceOf(BudgetExceededError);
+    // Another key's budget is its own.
+    const other = await key('other spender');
+    expect((await queue.submit({ prompt: 'fine' }, { owner: other, budget, estimatedCostUsd: 0.5 })).outcome).toBe('created');
   });
 });
