@@ -11,6 +11,8 @@ export class VendorError extends Error {
     readonly reason: string,
     readonly retryable: boolean,
     readonly body: unknown = null,
+    /** The vendor's answer says this error is final although its status would be retried. */
+    readonly finalByVendor = false,
   ) {
     super(`${vendor}: ${status ? `HTTP ${status}` : 'network error'}${reason ? ` (${reason})` : ''}`);
   }
@@ -26,6 +28,8 @@ export interface VendorFetchOptions {
   log?: (message: string) => void;
   /** Sees every answer (headers included) before its body is read. */
   onResponse?: (res: Response) => void;
+  /** Marks an error answer as final (not retried) although its status is 5xx (fal's request errors). */
+  isFinal?: (res: Response, body: unknown) => boolean;
 }
 
 function retryAfterMs(header: string | null): number | null {
@@ -63,6 +67,14 @@ function reasonOf(body: unknown): string {
   return String(text ?? '').slice(0, 160);
 }
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'an invalid URL';
+  }
+}
+
 /** Sends a request; returns the parsed JSON body of a 2xx answer. */
 export async function vendorFetch<T>(url: string, init: RequestInit, options: VendorFetchOptions): Promise<T> {
   const maxRetries = options.maxRetries ?? 3;
@@ -84,13 +96,15 @@ export async function vendorFetch<T>(url: string, init: RequestInit, options: Ve
         if (body === null && text) throw new VendorError(options.vendor, res.status, 'reply is not JSON', false);
         return body as T;
       }
-      const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
-      failure = new VendorError(options.vendor, res.status, reasonOf(body), retryable, body);
+      const final = options.isFinal?.(res, body) ?? false;
+      const retryable = !final && (res.status === 408 || res.status === 429 || res.status >= 500);
+      failure = new VendorError(options.vendor, res.status, reasonOf(body), retryable, body, final);
       waitMs = retryAfterMs(res.headers.get('retry-after'));
     } catch (err) {
       if (options.signal.aborted) throw new CanceledError();
       if (err instanceof VendorError) throw err;
-      failure = new VendorError(options.vendor, null, (err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed', true);
+      // The host only: paths and query strings of vendor URLs can carry ids and signatures.
+      failure = new VendorError(options.vendor, null, `${(err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed'} to ${hostOf(url)}`, true);
     }
     if (!failure.retryable || attempt >= maxRetries) throw failure;
     const delay = waitMs !== null ? Math.min(waitMs, MAX_BACKOFF_MS) : backoffMs(options.baseDelayMs ?? 1000, attempt);

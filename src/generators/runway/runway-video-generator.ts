@@ -5,7 +5,9 @@ import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { downloadOptions, downloadVideo } from '../remote/download-video.js';
-import { requestProblems } from '../request-problems.js';
+import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
+import { RUNWAY_MODELS, runwayModel } from '../capabilities/runway-models.js';
+import { wireRatio, type ModelCapabilities } from '../capabilities/model-capabilities.js';
 import { requireKey } from '../remote/require-key.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
@@ -21,51 +23,34 @@ interface RunwayTask {
   failureCode?: string | null;
 }
 
-/** Aspect ratio → Runway's pixel ratio strings. */
-const RATIOS: Record<string, string> = {
-  '16:9': '1280:720', '9:16': '720:1280', '4:3': '1104:832', '3:4': '832:1104', '1:1': '960:960', '21:9': '1584:672',
-};
-
-/** Models that can start from text alone (the others need promptImage). */
-const TEXT_MODELS = new Set(['gen4.5', 'veo3', 'veo3.1', 'veo3.1_fast']);
-/** Models that accept a first and a last frame (promptImage positions). */
-const FIRST_LAST_MODELS = new Set(['gen3a_turbo']);
-/** USD per second (credits at $0.01), from Runway's public price list; unknown models use gen4_turbo's. */
-const PRICE_PER_SECOND: Record<string, number> = { gen4_turbo: 0.05, gen3a_turbo: 0.05, 'gen4.5': 0.12, veo3: 0.4, 'veo3.1': 0.4, 'veo3.1_fast': 0.15 };
-
 export class RunwayVideoGenerator implements VideoGenerator {
   readonly id = 'runway';
   private readonly key: string;
   private readonly settings: RemoteSettings;
   private readonly section: AppConfig['runway_ml'];
+  private readonly model: ModelCapabilities;
 
   constructor(config: AppConfig) {
     this.key = requireKey('runway', 'runway_ml.api_key', config.runway_ml.api_key);
     this.section = config.runway_ml;
     this.settings = remoteSettings(config);
+    const model = runwayModel(this.section.model_version);
+    if (!model) {
+      throw new GenerationError('runway', 'config', `runway_ml.model_version "${this.section.model_version}" is not a video model of @runwayml/sdk 4.20.1 that ttv drives (${RUNWAY_MODELS.map((m) => m.id).join(', ')})`);
+    }
+    this.model = model;
   }
 
   capabilities(): GeneratorCapabilities {
-    const model = this.section.model_version;
-    return {
-      minDurationSeconds: 2,
-      maxDurationSeconds: this.section.max_duration,
-      textToVideo: TEXT_MODELS.has(model),
-      imageToVideo: true,
-      firstLastFrame: FIRST_LAST_MODELS.has(model),
-      maxPromptLength: 1000,
-      aspectRatios: Object.keys(RATIOS),
-    };
+    return summarize(this.model, this.section.max_duration);
   }
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    // Runway takes whole seconds: the rounded duration is what must fit.
-    return requestProblems({ ...request, durationSeconds: Math.round(request.durationSeconds) }, this.capabilities(), 'runway_ml.max_duration');
+    return modelRequestProblems(request, this.model, { maxDuration: { seconds: this.section.max_duration, key: 'runway_ml.max_duration' } });
   }
 
   estimateCost(durationSeconds: number): number {
-    const perSecond = PRICE_PER_SECOND[this.section.model_version] ?? PRICE_PER_SECOND.gen4_turbo!;
-    return Math.round(durationSeconds) * perSecond;
+    return durationSeconds * this.model.usdPerSecond;
   }
 
   private headers(): Record<string, string> {
@@ -78,27 +63,36 @@ export class RunwayVideoGenerator implements VideoGenerator {
 
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
     const { signal, log } = hooks;
-    const model = this.section.model_version;
-    // Frames are only known now (validate runs at planning, before keyframes exist).
-    if (!request.firstFrame && !TEXT_MODELS.has(model)) throw new GenerationError('runway', 'invalid', `model ${model} needs a first frame`);
-    const ratio = request.aspectRatio ? RATIOS[request.aspectRatio]! : this.section.default_ratio;
-    const duration = Math.round(request.durationSeconds);
+    const model = this.model.id;
+    // Frames are only known now (validate runs at planning, before keyframes exist): check again
+    // with them, so nothing Runway would refuse is ever sent (and billed).
+    if (!request.firstFrame && !this.model.text) throw new GenerationError('runway', 'invalid', `model ${model} needs a first frame`);
+    const problems = this.validate(request);
+    if (problems.length) throw new GenerationError('runway', 'invalid', problems.join('; '));
+    const mode = request.firstFrame ? 'image' : 'text';
+    const offered = mode === 'text' ? this.model.text! : this.model.image as Record<string, string>;
+    // No aspect asked: runway_ml.default_ratio when this mode offers it, else the mode's first.
+    const ratio = request.aspectRatio || !Object.values(offered).includes(this.section.default_ratio)
+      ? wireRatio(this.model, mode, request.aspectRatio)!
+      : this.section.default_ratio;
+    const duration = request.durationSeconds;
     const body: Record<string, unknown> = { model, promptText: request.prompt, ratio, duration };
     if (this.section.seed !== null && this.section.seed !== undefined) body.seed = this.section.seed;
     let path = '/v1/text_to_video';
     if (request.firstFrame) {
       path = '/v1/image_to_video';
       const first = await imageDataUri(request.firstFrame);
-      body.promptImage = request.lastFrame && FIRST_LAST_MODELS.has(model)
+      body.promptImage = request.lastFrame && this.model.firstLast
         ? [{ uri: first, position: 'first' }, { uri: await imageDataUri(request.lastFrame), position: 'last' }]
         : first;
     }
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { vendor: 'runway', settings: this.settings, signal, log };
-    const created = await callVendor<{ id?: string }>(this.url(path), { method: 'POST', headers: this.headers(), body: JSON.stringify(body) }, call);
+    const created = await callVendor<{ id?: string; estimatedCost?: { credits?: number } }>(this.url(path), { method: 'POST', headers: this.headers(), body: JSON.stringify(body) }, call);
     if (!created?.id) throw new GenerationError('runway', 'failed', 'task creation answered without a task id');
     const taskId = created.id;
-    log?.(`runway: task ${taskId} created (${model}, ${ratio}, ${duration} s)`);
+    const credits = created.estimatedCost?.credits;
+    log?.(`runway: task ${taskId} created (${model}, ${ratio}, ${duration} s${typeof credits === 'number' ? `, at most ${credits} credits` : ''})`);
     try {
       const task = await pollTask<RunwayTask>(async () => {
         const t = await callVendor<RunwayTask>(this.url(`/v1/tasks/${encodeURIComponent(taskId)}`), { headers: this.headers() }, call);

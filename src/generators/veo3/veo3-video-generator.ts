@@ -7,12 +7,16 @@
 // /v1beta/{operation} polls, the sample's video.uri is downloaded with the key, and
 // POST /v1beta/{operation}:cancel stops an operation the job no longer wants.
 // Unlike the Python original, duration, aspect ratio and model are sent, and polling has a deadline.
+// What each model renders is its row in capabilities/veo-models.ts. generateAudio is sent on
+// Vertex AI only: the Gemini API refuses it (@google/genai's Gemini converter throws on it).
 import { writeFile } from 'node:fs/promises';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { downloadOptions, downloadVideo } from '../remote/download-video.js';
-import { requestProblems } from '../request-problems.js';
+import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
+import { VEO_MODELS, veoModel } from '../capabilities/veo-models.js';
+import type { ModelCapabilities } from '../capabilities/model-capabilities.js';
 import { readImage } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
@@ -35,19 +39,33 @@ interface Operation {
   };
 }
 
-/** Veo 3 renders 4, 6 or 8 second clips; a segment gets the shortest one that covers it. */
-const DURATIONS = [4, 6, 8];
-const RATIOS = ['16:9', '9:16'];
+/**
+ * The file id of a Gemini file URI (https://…/v1beta/files/{id}:download?alt=media), read the way
+ * @google/genai reads it (tFileName: the first [a-z0-9]+ after "files/"): the clip is then fetched
+ * from google_veo.gemini_base_url, as the SDK does, whatever host the URI names.
+ */
+export function geminiFileId(uri: string): string | null {
+  if (!uri.startsWith('https://')) return null;
+  const match = /[a-z0-9]+/.exec(uri.split('files/')[1] ?? '');
+  return match ? match[0] : null;
+}
 
 export class Veo3VideoGenerator implements VideoGenerator {
   readonly id = 'veo3';
   private readonly settings: RemoteSettings;
   private readonly section: AppConfig['google_veo'];
   private readonly oauth: ServiceAccountToken | null;
+  private readonly model: ModelCapabilities;
 
   constructor(config: AppConfig) {
     this.section = config.google_veo;
     this.settings = remoteSettings(config);
+    const model = veoModel(this.section.veo_model);
+    if (!model) throw new GenerationError('veo3', 'config', `google_veo.veo_model "${this.section.veo_model}" is not a Veo model ttv has a capability row for (${VEO_MODELS.map((m) => m.id).join(', ')})`);
+    this.model = model;
+    if (this.section.api_key && this.section.generate_audio !== undefined) {
+      throw new GenerationError('veo3', 'config', 'google_veo.generate_audio is a Vertex AI parameter; the Gemini API (google_veo.api_key) refuses it');
+    }
     if (this.section.api_key) {
       this.oauth = null;
     } else {
@@ -57,28 +75,15 @@ export class Veo3VideoGenerator implements VideoGenerator {
   }
 
   capabilities(): GeneratorCapabilities {
-    return {
-      minDurationSeconds: 1,
-      maxDurationSeconds: Math.min(this.section.max_duration, 8),
-      textToVideo: true,
-      imageToVideo: true,
-      firstLastFrame: false,
-      maxPromptLength: 1024,
-      aspectRatios: RATIOS,
-    };
+    return summarize(this.model, this.section.max_duration);
   }
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    return requestProblems(request, this.capabilities(), 'google_veo.max_duration');
+    return modelRequestProblems(request, this.model, { maxDuration: { seconds: this.section.max_duration, key: 'google_veo.max_duration' } });
   }
 
-  private seconds(duration: number): number {
-    return DURATIONS.find((d) => d >= duration) ?? 8;
-  }
-
-  /** Google's list price: $0.40 per second for Veo 3, $0.15 for Veo 3 Fast. */
   estimateCost(durationSeconds: number): number {
-    return this.seconds(durationSeconds) * (/fast/i.test(this.section.veo_model) ? 0.15 : 0.4);
+    return durationSeconds * this.model.usdPerSecond;
   }
 
   private vertexModelUrl(): string {
@@ -99,18 +104,23 @@ export class Veo3VideoGenerator implements VideoGenerator {
 
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
     const { signal, log } = hooks;
+    const problems = this.validate(request);
+    if (problems.length) throw new GenerationError('veo3', 'invalid', problems.join('; '));
+    const vertex = this.oauth !== null;
     const instance: Record<string, unknown> = { prompt: request.prompt };
-    if (request.firstFrame) {
-      const { bytes, mimeType } = await readImage(request.firstFrame);
-      instance.image = { bytesBase64Encoded: bytes.toString('base64'), mimeType };
-    }
+    // Both APIs take image bytes as bytesBase64Encoded (the SDK's imageToVertex / imageToMldev).
+    const image = async (path: string) => {
+      const { bytes, mimeType } = await readImage(path);
+      return { bytesBase64Encoded: bytes.toString('base64'), mimeType };
+    };
+    if (request.firstFrame) instance.image = await image(request.firstFrame);
+    if (request.firstFrame && request.lastFrame && this.model.firstLast) instance.lastFrame = await image(request.lastFrame);
     const parameters: Record<string, unknown> = {
       aspectRatio: request.aspectRatio ?? '16:9',
-      durationSeconds: this.seconds(request.durationSeconds),
+      durationSeconds: request.durationSeconds,
       sampleCount: 1,
     };
-    if (this.section.generate_audio !== undefined) parameters.generateAudio = this.section.generate_audio;
-    const vertex = this.oauth !== null;
+    if (vertex && this.section.generate_audio !== undefined) parameters.generateAudio = this.section.generate_audio;
     if (vertex && this.section.output_bucket) parameters.storageUri = `gs://${this.section.output_bucket}/ttv/${Date.now()}-segment-${request.segment}/`;
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { vendor: 'veo3', settings: this.settings, signal, log };
@@ -150,7 +160,9 @@ export class Veo3VideoGenerator implements VideoGenerator {
     }
     const download = downloadOptions('veo3', this.settings, hooks);
     if (geminiUri) {
-      await downloadVideo(geminiUri, outputPath, { ...download, headers: { 'x-goog-api-key': this.section.api_key! } });
+      const fileId = geminiFileId(geminiUri);
+      if (!fileId) throw new GenerationError('veo3', 'no-output', `operation ${id} returned a video URI that is not a Gemini file`);
+      await downloadVideo(`${this.geminiBase()}/v1beta/files/${fileId}:download?alt=media`, outputPath, { ...download, headers: { 'x-goog-api-key': this.section.api_key! } });
     } else if (vertexVideo?.bytesBase64Encoded) {
       const bytes = Buffer.from(vertexVideo.bytesBase64Encoded, 'base64');
       if (bytes.length === 0 || bytes.length > this.settings.maxDownloadBytes) throw new GenerationError('veo3', 'download', `operation ${id} returned a clip of ${bytes.length} bytes`);

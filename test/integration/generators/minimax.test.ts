@@ -25,7 +25,7 @@ afterEach(async () => {
 async function service(extra: Record<string, unknown> = {}, remote: Record<string, unknown> = {}): Promise<TestService> {
   const svc = await startTestService({
     default_backend: 'MiniMax',
-    segment_duration_seconds: 5,
+    segment_duration_seconds: 6,
     minimax: { api_key: KEY, base_url: `${minimax.url}/v1` },
     remote_api_settings: { ...FAST_REMOTE, ...remote },
     ...extra,
@@ -45,13 +45,15 @@ describe('MiniMax backend', () => {
     for (const req of submissions()) {
       expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
       const body = JSON.parse(req.body.toString()) as Record<string, unknown>;
-      expect(body).toMatchObject({ model: 'I2V-01-Director', duration: 6 });
+      // MiniMax documents duration for the Hailuo models only: the 01 series renders 6 s and gets none.
+      expect(body).toMatchObject({ model: 'I2V-01-Director' });
+      expect(body.duration).toBeUndefined();
       expect(String(body.first_frame_image)).toMatch(/^data:image\/png;base64,/);
       // No silent "[Static]" prefix, unlike the Python original.
       expect(String(body.prompt)).not.toMatch(/^\[Static\]/);
     }
     expect(minimax.requests.filter((r) => r.path.startsWith('/v1/files/retrieve'))).toHaveLength(2);
-    expect(job.estimated_cost_usd).toBeCloseTo(2 * 6 * 0.045, 5);
+    expect(job.estimated_cost_usd).toBeCloseTo(2 * 6 * 0.072, 5);
     expect(lines.join('\n')).not.toMatch(/cdn-secret/);
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
   });

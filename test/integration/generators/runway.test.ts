@@ -59,7 +59,8 @@ describe('Runway backend', () => {
     expect(runway.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/tasks/')).length).toBeGreaterThanOrEqual(6);
     // gen4_turbo: $0.05 per second, two 5 s segments.
     expect(job.estimated_cost_usd).toBeCloseTo(0.5, 5);
-    expect(lines.some((l) => /runway: task [\w-]+ created \(gen4_turbo, 1280:720, 5 s\)/.test(l))).toBe(true);
+    // The create answer's estimatedCost (typed as present by the SDK) reaches the job log.
+    expect(lines.some((l) => /runway: task [\w-]+ created \(gen4_turbo, 1280:720, 5 s, at most 25 credits\)/.test(l))).toBe(true);
     expect(lines.join('\n')).not.toContain(KEY);
     const probe = await probeArtifact(svc, id);
     expect(probe.codec).toBe('h264');
