@@ -8,7 +8,7 @@ import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../http/vendor-fetch.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { downloadOptions, downloadVideo } from '../remote/download-video.js';
+import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { FAL_MODELS, falDuration, falModel, type FalModel } from '../capabilities/fal-models.js';
 import { wireRatio } from '../capabilities/model-capabilities.js';
@@ -124,7 +124,7 @@ export class FalVideoGenerator implements VideoGenerator {
       const direct = findVideoUrl(submitted);
       if (!direct) throw new GenerationError('fal', 'failed', 'submit answered without request_id, status_url and response_url');
       log?.('fal: synchronous answer (fal.base_url is not the queue; https://queue.fal.run allows status polling and cancel)');
-      await downloadVideo(direct, request.outputPath, downloadOptions('fal', this.settings, hooks));
+      await downloadVideo(direct, request.outputPath, downloadOptions('fal', this.settings, hooks, hostsOf(this.section.base_url)));
       return request.outputPath;
     }
     const { request_id: requestId, status_url: statusUrl, response_url: responseUrl } = submitted;
@@ -141,7 +141,7 @@ export class FalVideoGenerator implements VideoGenerator {
       const output = await this.result(responseUrl, requestId, hooks);
       const url = findVideoUrl(output);
       if (!url) throw new GenerationError('fal', 'no-output', `request ${requestId} output has no video URL`);
-      await downloadVideo(url, request.outputPath, downloadOptions('fal', this.settings, hooks));
+      await downloadVideo(url, request.outputPath, downloadOptions('fal', this.settings, hooks, hostsOf(this.section.base_url)));
       return request.outputPath;
     } catch (err) {
       if (abandonsTask(err, signal)) {

@@ -10,7 +10,7 @@ import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError, abortableSleep, backoffMs } from '../../http/vendor-fetch.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { downloadOptions, downloadVideo } from '../remote/download-video.js';
+import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { MINIMAX_MODELS, minimaxModel, minimaxResolutionProblem } from '../capabilities/minimax-models.js';
 import type { ModelCapabilities } from '../capabilities/model-capabilities.js';
@@ -133,7 +133,7 @@ export class MinimaxVideoGenerator implements VideoGenerator {
     );
     const url = file.file?.download_url;
     if (!url) throw new GenerationError('minimax', 'no-output', `file ${fileId} has no download_url`);
-    await downloadVideo(url, request.outputPath, downloadOptions('minimax', this.settings, hooks));
+    await downloadVideo(url, request.outputPath, downloadOptions('minimax', this.settings, hooks, hostsOf(this.section.base_url)));
     return request.outputPath;
   }
 }

@@ -4,7 +4,7 @@
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { downloadOptions, downloadVideo } from '../remote/download-video.js';
+import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { RUNWAY_MODELS, runwayModel } from '../capabilities/runway-models.js';
 import { wireRatio, type ModelCapabilities } from '../capabilities/model-capabilities.js';
@@ -107,7 +107,7 @@ export class RunwayVideoGenerator implements VideoGenerator {
       }, { backend: 'runway', taskId, intervalMs: this.settings.pollIntervalMs, deadline, signal, onProgress: hooks.onProgress });
       const url = Array.isArray(task.output) ? task.output[0] : undefined;
       if (!url) throw new GenerationError('runway', 'no-output', `task ${taskId} succeeded without an output URL`);
-      await downloadVideo(url, request.outputPath, downloadOptions('runway', this.settings, hooks));
+      await downloadVideo(url, request.outputPath, downloadOptions('runway', this.settings, hooks, hostsOf(this.section.base_url)));
       return request.outputPath;
     } catch (err) {
       // A canceled job or an abandoned (timed-out) task is cancelled at Runway too.

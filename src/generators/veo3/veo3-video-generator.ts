@@ -13,7 +13,7 @@ import { writeFile } from 'node:fs/promises';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { downloadOptions, downloadVideo } from '../remote/download-video.js';
+import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { VEO_MODELS, veoModel } from '../capabilities/veo-models.js';
 import type { ModelCapabilities } from '../capabilities/model-capabilities.js';
@@ -158,7 +158,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
       if (filtered > 0) throw new GenerationError('veo3', 'refused', `operation ${id}: the clip was withheld by safety filters${reasons.length ? ` (${reasons.join('; ').slice(0, 200)})` : ''}`);
       throw new GenerationError('veo3', 'no-output', `operation ${id} finished without a video`);
     }
-    const download = downloadOptions('veo3', this.settings, hooks);
+    const download = downloadOptions('veo3', this.settings, hooks, hostsOf(this.section.gemini_base_url, this.section.storage_endpoint, this.section.api_endpoint));
     if (geminiUri) {
       const fileId = geminiFileId(geminiUri);
       if (!fileId) throw new GenerationError('veo3', 'no-output', `operation ${id} returned a video URI that is not a Gemini file`);
