@@ -32,7 +32,7 @@ export interface VendorFetchOptions {
   isFinal?: (res: Response, body: unknown) => boolean;
 }
 
-function retryAfterMs(header: string | null): number | null {
+export function retryAfterMs(header: string | null): number | null {
   if (!header) return null;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
@@ -50,7 +50,7 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-const MAX_BACKOFF_MS = 60_000;
+export const MAX_BACKOFF_MS = 60_000;
 
 /** The wait before retry number `attempt + 1`: exponential from `baseMs`, ±20 % jitter, at most 60 s. */
 export function backoffMs(baseMs: number, attempt: number): number {
@@ -58,7 +58,7 @@ export function backoffMs(baseMs: number, attempt: number): number {
 }
 
 /** The vendor's own error text, shortened, for the job log and error (bodies never hold our keys). */
-function reasonOf(body: unknown): string {
+export function reasonOf(body: unknown): string {
   const b = body as { error?: { message?: string; code?: unknown } | string; message?: string; name?: string; detail?: unknown } | null;
   let text: unknown = '';
   if (typeof b?.error === 'string') text = b.error;
@@ -67,7 +67,7 @@ function reasonOf(body: unknown): string {
   return String(text ?? '').slice(0, 160);
 }
 
-function hostOf(url: string): string {
+export function hostOf(url: string): string {
   try {
     return new URL(url).host;
   } catch {

@@ -1,6 +1,13 @@
 // Runway (api.dev.runwayml.com): POST /v1/image_to_video or /v1/text_to_video creates a task,
 // GET /v1/tasks/{id} is polled until SUCCEEDED, FAILED (failure, failureCode) or CANCELLED, the
 // first output URL is downloaded, and DELETE /v1/tasks/{id} cancels a task the job no longer wants.
+// The calls go through the official @runwayml/sdk. ttv keeps its own parts where the SDK lacks them:
+// retries (the SDK's are silent and also retry 409; it runs with maxRetries 0 under callSdk),
+// polling (waitForTaskOutput sleeps a fixed 6 s and has no progress callback; pollTask honours
+// remote_api_settings.polling_interval, the deadline and the job's signal), and the clip download
+// (the SDK has none: downloadVideo streams, caps and checks it).
+import RunwayML, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@runwayml/sdk';
+import type { ImageToVideoCreateParams, TextToVideoCreateParams } from '@runwayml/sdk/resources';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
@@ -12,7 +19,17 @@ import { requireKey } from '../remote/require-key.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
-import { abandonsTask, callVendor, cancelVendorTask } from '../remote/vendor-task.js';
+import { abandonsTask } from '../remote/vendor-task.js';
+import { callSdk, type SdkFailure } from '../remote/sdk-call.js';
+import { hostOf } from '../../http/vendor-fetch.js';
+
+/** Maps the SDK's errors to what ttv's retry policy needs. */
+function classify(err: unknown): SdkFailure | null {
+  if (err instanceof APIUserAbortError) return null;
+  if (err instanceof APIConnectionError) return { status: null, timeout: err instanceof APIConnectionTimeoutError };
+  if (err instanceof APIError && typeof err.status === 'number') return { status: err.status, body: err.error, retryAfter: (err.headers as Headers | undefined)?.get('retry-after') ?? null };
+  return null;
+}
 
 interface RunwayTask {
   id: string;
@@ -29,6 +46,7 @@ export class RunwayVideoGenerator implements VideoGenerator {
   private readonly settings: RemoteSettings;
   private readonly section: AppConfig['runway_ml'];
   private readonly model: ModelCapabilities;
+  private readonly client: RunwayML;
 
   constructor(config: AppConfig) {
     this.key = requireKey('runway', 'runway_ml.api_key', config.runway_ml.api_key);
@@ -39,6 +57,7 @@ export class RunwayVideoGenerator implements VideoGenerator {
       throw new GenerationError('runway', 'config', `runway_ml.model_version "${this.section.model_version}" is not a video model of @runwayml/sdk 4.20.1 that ttv drives (${RUNWAY_MODELS.map((m) => m.id).join(', ')})`);
     }
     this.model = model;
+    this.client = new RunwayML({ apiKey: this.key, baseURL: this.section.base_url.replace(/\/+$/, ''), runwayVersion: this.section.api_version, maxRetries: 0 });
   }
 
   capabilities(): GeneratorCapabilities {
@@ -51,14 +70,6 @@ export class RunwayVideoGenerator implements VideoGenerator {
 
   estimateCost(durationSeconds: number): number {
     return durationSeconds * this.model.usdPerSecond;
-  }
-
-  private headers(): Record<string, string> {
-    return { authorization: `Bearer ${this.key}`, 'x-runway-version': this.section.api_version, 'content-type': 'application/json' };
-  }
-
-  private url(path: string): string {
-    return `${this.section.base_url.replace(/\/+$/, '')}${path}`;
   }
 
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
@@ -78,24 +89,25 @@ export class RunwayVideoGenerator implements VideoGenerator {
     const duration = request.durationSeconds;
     const body: Record<string, unknown> = { model, promptText: request.prompt, ratio, duration };
     if (this.section.seed !== null && this.section.seed !== undefined) body.seed = this.section.seed;
-    let path = '/v1/text_to_video';
     if (request.firstFrame) {
-      path = '/v1/image_to_video';
       const first = await imageDataUri(request.firstFrame);
       body.promptImage = request.lastFrame && this.model.firstLast
         ? [{ uri: first, position: 'first' }, { uri: await imageDataUri(request.lastFrame), position: 'last' }]
         : first;
     }
     const deadline = Date.now() + this.settings.timeoutMs;
-    const call = { vendor: 'runway', settings: this.settings, signal, log };
-    const created = await callVendor<{ id?: string; estimatedCost?: { credits?: number } }>(this.url(path), { method: 'POST', headers: this.headers(), body: JSON.stringify(body) }, call);
+    const call = { vendor: 'runway', settings: this.settings, signal, log, host: hostOf(this.section.base_url), classify };
+    // The body fits the model's SDK params type: the capability row checked it above.
+    const created = await callSdk((s) => (request.firstFrame
+      ? this.client.imageToVideo.create(body as unknown as ImageToVideoCreateParams, { signal: s })
+      : this.client.textToVideo.create(body as unknown as TextToVideoCreateParams, { signal: s })), call);
     if (!created?.id) throw new GenerationError('runway', 'failed', 'task creation answered without a task id');
     const taskId = created.id;
     const credits = created.estimatedCost?.credits;
     log?.(`runway: task ${taskId} created (${model}, ${ratio}, ${duration} s${typeof credits === 'number' ? `, at most ${credits} credits` : ''})`);
     try {
       const task = await pollTask<RunwayTask>(async () => {
-        const t = await callVendor<RunwayTask>(this.url(`/v1/tasks/${encodeURIComponent(taskId)}`), { headers: this.headers() }, call);
+        const t = await callSdk((s) => this.client.tasks.retrieve(taskId, { signal: s }), call) as RunwayTask;
         if (t.status === 'SUCCEEDED') return { done: true, value: t };
         if (t.status === 'FAILED') {
           const code = t.failureCode ?? 'unknown';
@@ -112,7 +124,14 @@ export class RunwayVideoGenerator implements VideoGenerator {
     } catch (err) {
       // A canceled job or an abandoned (timed-out) task is cancelled at Runway too.
       if (abandonsTask(err, signal)) {
-        await cancelVendorTask(this.url(`/v1/tasks/${encodeURIComponent(taskId)}`), { method: 'DELETE', headers: this.headers() }, 'runway', taskId, log);
+        // On its own short deadline (the job's signal has already fired); logged, never thrown.
+        try {
+          await this.client.tasks.delete(taskId, { signal: AbortSignal.timeout(10_000) });
+          log?.(`runway: task ${taskId} cancelled (DELETE /v1/tasks/${taskId})`);
+        } catch (cancelErr) {
+          const f = classify(cancelErr);
+          log?.(`runway: cancel of task ${taskId} failed (${f?.status ? `HTTP ${f.status}` : 'connection failed'})`);
+        }
       }
       throw err;
     }

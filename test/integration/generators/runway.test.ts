@@ -86,6 +86,14 @@ describe('Runway backend', () => {
     expect(lines.some((l) => /runway: HTTP 502.*retrying/.test(l))).toBe(true);
   });
 
+  it('names the host, and nothing else, when Runway cannot be reached', async () => {
+    const svc = await service({ runway_ml: { api_key: KEY, base_url: 'http://127.0.0.1:9/private-path?token=x' } });
+    const { job } = await runJob(svc, 'A red kite over a field.');
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/runway: network error \(connection failed to 127\.0\.0\.1:9\)/);
+    expect(job.error).not.toMatch(/private-path|token=|runway: runway:/);
+  });
+
   it('does not retry a rejected key, and says so', async () => {
     const svc = await service({ runway_ml: { api_key: 'rw-wrong-key-00000000', base_url: runway.url } });
     const { job, lines } = await runJob(svc);
