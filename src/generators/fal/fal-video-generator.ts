@@ -2,6 +2,11 @@
 // response and cancel URLs; the status URL is polled (IN_QUEUE → IN_PROGRESS → COMPLETED), the
 // response URL gives the model's output, and PUT on the cancel URL stops a request the job no
 // longer wants. The URLs fal returns are used as given: for models with a sub-path they drop it.
+// Hand-written HTTP on purpose, although @fal-ai/client exists (the fidelity test drives the fake
+// with it): its queue operations (submit, status, result) pass their own fixed retry policies
+// (QUEUE_RETRY_CONFIG, 3 retries from 1 s; status 5 retries including 500) that override the
+// client's `retry` option, so ttv could neither keep remote_api_settings.max_retries and its job-log
+// lines for every retry, nor stop a request's own final error from being retried.
 // Inputs are typed per endpoint, from the capability table (capabilities/fal-models.ts): duration
 // as "6", "8s" or a number, the frame fields and the ratio field each endpoint has.
 import type { AppConfig } from '../../config/schema.js';

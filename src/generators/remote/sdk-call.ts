@@ -14,6 +14,8 @@ export interface SdkFailure {
   body?: unknown;
   retryAfter?: string | null;
   timeout?: boolean;
+  /** The vendor says this error is the request's own final outcome: not retried whatever its status. */
+  final?: boolean;
 }
 
 export interface SdkCallOptions extends VendorCallOptions {
@@ -38,8 +40,8 @@ export async function callSdk<T>(run: (signal: AbortSignal) => Promise<T>, optio
       if (f.status === null) {
         failure = new VendorError(vendor, null, `${f.timeout ? 'timeout' : 'connection failed'} to ${options.host}`, true);
       } else {
-        const retryable = f.status === 408 || f.status === 429 || f.status >= 500;
-        failure = new VendorError(vendor, f.status, reasonOf(f.body ?? null), retryable, f.body ?? null);
+        const retryable = !f.final && (f.status === 408 || f.status === 429 || f.status >= 500);
+        failure = new VendorError(vendor, f.status, reasonOf(f.body ?? null), retryable, f.body ?? null, f.final ?? false);
         waitMs = retryAfterMs(f.retryAfter ?? null);
       }
     }
