@@ -72,11 +72,11 @@ export class MinimaxVideoGenerator implements VideoGenerator {
     return { authorization: `Bearer ${this.key}`, 'content-type': 'application/json' };
   }
 
-  /** Turns a non-zero base_resp into the matching error. */
-  private check(answer: Answer | null, what: string): void {
+  /** Turns a non-zero base_resp into the matching error; MiniMax's Trace-Id is named for support. */
+  private check(answer: Answer | null, what: string, traceId?: string | null): void {
     const code = answer?.base_resp?.status_code ?? 0;
     if (code === 0) return;
-    const msg = `${what}: ${answer?.base_resp?.status_msg ?? 'error'} (status_code ${code})`;
+    const msg = `${what}: ${answer?.base_resp?.status_msg ?? 'error'} (status_code ${code}${traceId ? `, trace-id ${traceId}` : ''})`;
     if (code === RATE_LIMITED) throw new VendorError('minimax', 200, msg, true);
     if (code === AUTH_FAILED) throw new GenerationError('minimax', 'config', `${msg}; check minimax.api_key`);
     if (REFUSED.has(code)) throw new GenerationError('minimax', 'refused', msg);
@@ -85,11 +85,12 @@ export class MinimaxVideoGenerator implements VideoGenerator {
 
   /** A call whose base_resp is checked; an in-body rate limit is retried like an HTTP 429. */
   private async call<T extends Answer>(url: string, init: RequestInit, what: string, hooks: GenerateHooks): Promise<T> {
-    const call = { vendor: 'minimax', settings: this.settings, signal: hooks.signal, log: hooks.log };
+    let traceId: string | null = null;
+    const call = { vendor: 'minimax', settings: this.settings, signal: hooks.signal, log: hooks.log, onResponse: (res: Response) => { traceId = res.headers.get('trace-id'); } };
     for (let attempt = 0; ; attempt += 1) {
       const answer = await callVendor<T>(url, init, call);
       try {
-        this.check(answer, what);
+        this.check(answer, what, traceId);
         return answer;
       } catch (err) {
         if (!(err instanceof VendorError) || attempt >= this.settings.maxRetries) throw err;

@@ -68,16 +68,17 @@ describe('MiniMax backend', () => {
 
   it('reports sensitive-content refusals from base_resp, on input and on output', async () => {
     const input = await runJob(await service(), 'A forbidden-topic scene.');
-    expect(input.job.error).toMatch(/minimax: task creation: input new_sensitive \(status_code 1026\)/);
+    // MiniMax's Trace-Id header (typed in its API reference) is named for support requests.
+    expect(input.job.error).toMatch(/minimax: task creation: input new_sensitive \(status_code 1026, trace-id [0-9a-f]{32}\)/);
     minimax.outcomes.push('sensitive-output');
     const output = await runJob(await service(), 'A red kite over a field.');
-    expect(output.job.error).toMatch(/output new_sensitive \(status_code 1027\)/);
+    expect(output.job.error).toMatch(/output new_sensitive \(status_code 1027, trace-id [0-9a-f]{32}\)/);
   });
 
   it('fails on a rejected key (base_resp 1004) without retrying', async () => {
     const { job } = await runJob(await service({ minimax: { api_key: 'mm-wrong-key-000000', base_url: `${minimax.url}/v1` } }), 'A red kite over a field.');
     expect(job.status).toBe('failed');
-    expect(job.error).toMatch(/login fail.*\(status_code 1004\); check minimax\.api_key/);
+    expect(job.error).toMatch(/login fail.*\(status_code 1004, trace-id [0-9a-f]{32}\); check minimax\.api_key/);
     expect(job.error).not.toContain('mm-wrong-key');
     expect(submissions()).toHaveLength(1);
   });
