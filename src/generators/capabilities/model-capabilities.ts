@@ -16,6 +16,8 @@ export interface ModelCapabilities {
   text: RatioMap | null;
   /** Image-to-video ratios; 'follows-image' when the clip takes the frame's shape (no ratio sent). */
   image: RatioMap | 'follows-image' | null;
+  /** Wire ratios the vendor also accepts that ttv does not choose (a second size for an aspect). */
+  extraWireRatios?: string[];
   /** Accepts a last frame next to the first. */
   firstLast: boolean;
   durations: DurationRule;

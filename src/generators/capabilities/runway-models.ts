@@ -27,12 +27,12 @@ export const RUNWAY_MODELS: ModelCapabilities[] = [
   {
     // Veo3_1 in both unions: `duration?: 4 | 6 | 8`, `audio?: boolean`, promptImage position
     // 'first' | 'last'.
-    id: 'veo3.1', text: VEO31_RATIOS, image: VEO31_RATIOS, firstLast: true,
+    id: 'veo3.1', text: VEO31_RATIOS, image: VEO31_RATIOS, extraWireRatios: ['1080:1920', '1920:1080'], firstLast: true,
     durations: { seconds: [4, 6, 8] }, durationField: true, audio: 'optional', usdPerSecond: 0.4, maxPromptLength: 1000,
     source: '@runwayml/sdk 4.20.1 TextToVideoCreateParams.Veo3_1, ImageToVideoCreateParams.Veo3_1',
   },
   {
-    id: 'veo3.1_fast', text: VEO31_RATIOS, image: VEO31_RATIOS, firstLast: true,
+    id: 'veo3.1_fast', text: VEO31_RATIOS, image: VEO31_RATIOS, extraWireRatios: ['1080:1920', '1920:1080'], firstLast: true,
     durations: { seconds: [4, 6, 8] }, durationField: true, audio: 'optional', usdPerSecond: 0.15, maxPromptLength: 1000,
     source: '@runwayml/sdk 4.20.1 TextToVideoCreateParams.Veo3_1Fast, ImageToVideoCreateParams.Veo3_1Fast',
   },

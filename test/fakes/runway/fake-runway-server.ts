@@ -34,7 +34,8 @@ export function runwayBodyIssues(path: '/v1/image_to_video' | '/v1/text_to_video
   if (!model) return [`model: Invalid discriminator value. Expected ${RUNWAY_MODELS.map((m) => `'${m.id}'`).join(' | ')}`];
   const ratios = mode === 'text' ? model.text : model.image;
   if (!ratios || ratios === 'follows-image') return [`model: ${model.id} is not available for ${path.slice(4)}`];
-  if (!Object.values(ratios).includes(String(body.ratio))) issues.push(`ratio: Invalid enum value. Expected ${Object.values(ratios).map((r) => `'${r}'`).join(' | ')}, received '${String(body.ratio)}'`);
+  const wire = [...Object.values(ratios), ...(model.extraWireRatios ?? [])];
+  if (!wire.includes(String(body.ratio))) issues.push(`ratio: Invalid enum value. Expected ${wire.map((r) => `'${r}'`).join(' | ')}, received '${String(body.ratio)}'`);
   const durationRequired = model.id === 'gen4.5';
   if (body.duration === undefined) {
     if (durationRequired) issues.push('duration: Required');

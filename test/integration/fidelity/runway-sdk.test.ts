@@ -45,6 +45,8 @@ describe('@runwayml/sdk against the Runway fake', () => {
     expect(Buffer.from(await clip.arrayBuffer()).equals(sampleMp4())).toBe(true);
 
     const text = await client.textToVideo.create({ model: 'veo3.1', promptText: 'A kite.', ratio: '720:1280', duration: 8 });
+    // Every ratio of the SDK's union is accepted, including the 1080p ones ttv does not pick.
+    await client.textToVideo.create({ model: 'veo3.1_fast', promptText: 'A kite.', ratio: '1920:1080', duration: 4 });
     expect((await untilTerminal(text.id)).status).toBe('SUCCEEDED');
     // First and last frame, as Veo 3.1 on Runway allows.
     await client.imageToVideo.create({ model: 'veo3.1', promptImage: [{ uri: image, position: 'first' }, { uri: image, position: 'last' }], ratio: '1280:720', duration: 4 });
