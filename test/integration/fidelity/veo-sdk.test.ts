@@ -67,6 +67,12 @@ describe('@google/genai against the Veo fake: Gemini API', () => {
     await gemini.files.download({ file: video, downloadPath: out });
     await expect.poll(async () => (await readFile(out)).length).toBe(sampleMp4().length);
     expect(fake.requests.filter((r) => r.path.includes(':download')).every((r) => r.headers['x-goog-api-key'] === API_KEY)).toBe(true);
+
+    // An injected download fault reaches the SDK as Google's error status.
+    fake.downloadFaults.push('unavailable');
+    const failed = await gemini.files.download({ file: video, downloadPath: join(dir, 'unavailable.mp4') }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(ApiError);
+    expect((failed as ApiError).status).toBe(503);
   });
 
   it('the SDK itself refuses generateAudio on the Gemini API, and so does the fake', async () => {
