@@ -235,9 +235,9 @@ export const falSchema = z
     model: z.string().min(1).default('fal-ai/minimax/hailuo-02/standard/image-to-video'),
     max_duration: seconds.max(60).default(10),
     default_input: z.record(z.string(), z.unknown()).default({}),
-    // Models whose schema types `duration` as a string enum ("6", "10") get one; others a number.
+    // Accepted for old files and ignored: each endpoint's capability row types `duration` now.
     duration_as_string: z.boolean().optional(),
-    // USD per second of video, for estimated_cost_usd (fal bills per model; 0 = unknown).
+    // USD per second of video, for estimated_cost_usd; 0 = the endpoint's list price from its row.
     cost_per_second: z.number().min(0).default(0),
   })
   .passthrough();

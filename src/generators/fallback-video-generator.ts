@@ -21,6 +21,11 @@ export class AllBackendsFailedError extends Error {
   override readonly name = 'AllBackendsFailedError';
 }
 
+/** A message without its leading "id: " (backend errors name their backend; the chain does too). */
+export function withoutBackendPrefix(id: string, message: string): string {
+  return message.startsWith(`${id}: `) ? message.slice(id.length + 2) : message;
+}
+
 /** Auth and config failures will not change within a job: such a backend is skipped afterwards. */
 function disablesBackend(err: unknown): boolean {
   if (err instanceof VendorError) return err.status === 401 || err.status === 403;
@@ -77,7 +82,7 @@ export class FallbackVideoGenerator implements VideoGenerator {
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
     const problems: string[] = [];
     // With one backend, its own words; with several, each prefixed by whose they are.
-    const tag = (id: string, text: string) => (this.members.length > 1 ? `${id}: ${text}` : text);
+    const tag = (id: string, text: string) => (this.members.length > 1 ? `${id}: ${withoutBackendPrefix(id, text)}` : text);
     for (const member of this.members) {
       const backend = this.backend(member);
       if (backend instanceof Error) {
@@ -109,8 +114,8 @@ export class FallbackVideoGenerator implements VideoGenerator {
       }
       const backend = this.backend(member);
       if (backend instanceof Error) {
-        log(`${tag} unavailable: ${backend.message}`);
-        failures.push(`${member.id}: ${backend.message}`);
+        log(`${tag} unavailable: ${withoutBackendPrefix(member.id, backend.message)}`);
+        failures.push(`${member.id}: ${withoutBackendPrefix(member.id, backend.message)}`);
         continue;
       }
       const problems = backend.validate(request);
@@ -129,7 +134,7 @@ export class FallbackVideoGenerator implements VideoGenerator {
       } catch (err) {
         if (err instanceof CanceledError || hooks.signal.aborted) throw err instanceof CanceledError ? err : new CanceledError();
         const reason = err instanceof Error ? err.message : String(err);
-        log(`${tag} attempt failed: ${reason}`);
+        log(`${tag} attempt failed: ${withoutBackendPrefix(member.id, reason)}`);
         failures.push(reason.startsWith(`${member.id}:`) ? reason : `${member.id}: ${reason}`);
         if (disablesBackend(err)) this.disabled.set(member.id, reason);
       }

@@ -5,7 +5,7 @@ import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import { Ffmpeg } from '../media/ffmpeg.js';
 import type { VideoGenerator } from './types.js';
 import { ProceduralVideoGenerator } from './procedural/procedural-video-generator.js';
-import { FallbackVideoGenerator, type ClipCheck } from './fallback-video-generator.js';
+import { FallbackVideoGenerator, withoutBackendPrefix, type ClipCheck } from './fallback-video-generator.js';
 import { RunwayVideoGenerator } from './runway/runway-video-generator.js';
 import { MinimaxVideoGenerator } from './minimax/minimax-video-generator.js';
 import { FalVideoGenerator } from './fal/fal-video-generator.js';
@@ -108,7 +108,7 @@ export function backendConfigIssues(config: AppConfig): { errors: ConfigIssue[];
       const problems = FACTORIES[id]!(config, {}).validate(segment);
       if (problems.length) message = problems.join('; ');
     } catch (err) {
-      message = (err as Error).message;
+      message = withoutBackendPrefix(id, (err as Error).message);
     }
     if (message === null) return;
     if (index === 0) errors.push({ key: 'default_backend', message: `${config.default_backend} cannot run: ${message}` });

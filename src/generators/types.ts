@@ -4,6 +4,8 @@ export interface GeneratorCapabilities {
   /** Durations the backend accepts, in seconds; a clip of another length is rejected by validate. */
   minDurationSeconds: number;
   maxDurationSeconds: number;
+  /** The exact lengths the model renders, where it renders only some (4, 6, 8); undefined = any in range. */
+  durations?: number[];
   textToVideo: boolean;
   imageToVideo: boolean;
   firstLastFrame: boolean;

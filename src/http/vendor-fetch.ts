@@ -11,6 +11,8 @@ export class VendorError extends Error {
     readonly reason: string,
     readonly retryable: boolean,
     readonly body: unknown = null,
+    /** The vendor's answer says this error is final although its status would be retried. */
+    readonly finalByVendor = false,
   ) {
     super(`${vendor}: ${status ? `HTTP ${status}` : 'network error'}${reason ? ` (${reason})` : ''}`);
   }
@@ -26,9 +28,11 @@ export interface VendorFetchOptions {
   log?: (message: string) => void;
   /** Sees every answer (headers included) before its body is read. */
   onResponse?: (res: Response) => void;
+  /** Marks an error answer as final (not retried) although its status is 5xx (fal's request errors). */
+  isFinal?: (res: Response, body: unknown) => boolean;
 }
 
-function retryAfterMs(header: string | null): number | null {
+export function retryAfterMs(header: string | null): number | null {
   if (!header) return null;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
@@ -46,7 +50,7 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-const MAX_BACKOFF_MS = 60_000;
+export const MAX_BACKOFF_MS = 60_000;
 
 /** The wait before retry number `attempt + 1`: exponential from `baseMs`, ±20 % jitter, at most 60 s. */
 export function backoffMs(baseMs: number, attempt: number): number {
@@ -54,13 +58,21 @@ export function backoffMs(baseMs: number, attempt: number): number {
 }
 
 /** The vendor's own error text, shortened, for the job log and error (bodies never hold our keys). */
-function reasonOf(body: unknown): string {
+export function reasonOf(body: unknown): string {
   const b = body as { error?: { message?: string; code?: unknown } | string; message?: string; name?: string; detail?: unknown } | null;
   let text: unknown = '';
   if (typeof b?.error === 'string') text = b.error;
   else if (b?.error) text = typeof b.error.code === 'string' ? b.error.code : b.error.message ?? b.error.code;
   else text = b?.message ?? (typeof b?.detail === 'string' ? b.detail : b?.name) ?? '';
   return String(text ?? '').slice(0, 160);
+}
+
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'an invalid URL';
+  }
 }
 
 /** Sends a request; returns the parsed JSON body of a 2xx answer. */
@@ -84,13 +96,15 @@ export async function vendorFetch<T>(url: string, init: RequestInit, options: Ve
         if (body === null && text) throw new VendorError(options.vendor, res.status, 'reply is not JSON', false);
         return body as T;
       }
-      const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
-      failure = new VendorError(options.vendor, res.status, reasonOf(body), retryable, body);
+      const final = options.isFinal?.(res, body) ?? false;
+      const retryable = !final && (res.status === 408 || res.status === 429 || res.status >= 500);
+      failure = new VendorError(options.vendor, res.status, reasonOf(body), retryable, body, final);
       waitMs = retryAfterMs(res.headers.get('retry-after'));
     } catch (err) {
       if (options.signal.aborted) throw new CanceledError();
       if (err instanceof VendorError) throw err;
-      failure = new VendorError(options.vendor, null, (err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed', true);
+      // The host only: paths and query strings of vendor URLs can carry ids and signatures.
+      failure = new VendorError(options.vendor, null, `${(err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed'} to ${hostOf(url)}`, true);
     }
     if (!failure.retryable || attempt >= maxRetries) throw failure;
     const delay = waitMs !== null ? Math.min(waitMs, MAX_BACKOFF_MS) : backoffMs(options.baseDelayMs ?? 1000, attempt);

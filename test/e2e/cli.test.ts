@@ -54,13 +54,13 @@ describe('ttv config check', () => {
     await writeFile(bad, 'default_backend: RunwayML\n');
     const refused = await ttv(['config', 'check', '--config', bad], { RUNWAYML_API_SECRET: '' });
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/default_backend: RunwayML cannot run: runway: runway_ml\.api_key is required/);
+    expect(refused.stderr).toMatch(/default_backend: RunwayML cannot run: runway_ml\.api_key is required/);
 
     const warned = join(dir, 'fallback.yaml');
-    await writeFile(warned, 'default_backend: procedural\nremote_api_settings:\n  fallback_backend: fal.ai\n  api_priority_order: [minimax]\n');
+    await writeFile(warned, 'default_backend: procedural\nsegment_duration_seconds: 6\nremote_api_settings:\n  fallback_backend: fal.ai\n  api_priority_order: [minimax]\n');
     const ok = await ttv(['config', 'check', '--config', warned], { FAL_KEY: '', FAL_API_KEY: '', MINIMAX_API_KEY: 'mm-env-key-123456' });
     expect(ok.code).toBe(0);
-    expect(ok.stderr).toMatch(/warning: fallback backend fal cannot run and will be skipped: fal: fal\.api_key is required/);
+    expect(ok.stderr).toMatch(/warning: fallback backend fal cannot run and will be skipped: fal\.api_key is required/);
     expect(ok.stderr).not.toMatch(/minimax/);
     expect(ok.stdout).not.toContain('mm-env-key-123456');
 

@@ -2,13 +2,21 @@
 // response and cancel URLs; the status URL is polled (IN_QUEUE → IN_PROGRESS → COMPLETED), the
 // response URL gives the model's output, and PUT on the cancel URL stops a request the job no
 // longer wants. The URLs fal returns are used as given: for models with a sub-path they drop it.
-// Inputs are typed per model: many fal video models want `duration` as a string enum ("6").
+// Hand-written HTTP on purpose, although @fal-ai/client exists (the fidelity test drives the fake
+// with it): its queue operations (submit, status, result) pass their own fixed retry policies
+// (QUEUE_RETRY_CONFIG, 3 retries from 1 s; status 5 retries including 500) that override the
+// client's `retry` option, so ttv could neither keep remote_api_settings.max_retries and its job-log
+// lines for every retry, nor stop a request's own final error from being retried.
+// Inputs are typed per endpoint, from the capability table (capabilities/fal-models.ts): duration
+// as "6", "8s" or a number, the frame fields and the ratio field each endpoint has.
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../http/vendor-fetch.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { downloadOptions, downloadVideo } from '../remote/download-video.js';
-import { requestProblems } from '../request-problems.js';
+import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
+import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
+import { FAL_MODELS, falDuration, falModel, type FalModel } from '../capabilities/fal-models.js';
+import { wireRatio } from '../capabilities/model-capabilities.js';
 import { requireKey } from '../remote/require-key.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
@@ -25,8 +33,16 @@ interface Submitted {
 interface Status {
   status?: 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | string;
   queue_position?: number;
-  error?: string | null;
-  error_type?: string | null;
+}
+
+/**
+ * fal answers a failed request's result with an error status (usually 5xx) and
+ * `{detail, error_type}` (also in X-Fal-Error-Type): the request's own final outcome, not a
+ * transient gateway error, so it is not retried.
+ */
+function requestErrorType(res: Response, body: unknown): string | null {
+  const type = (body as { error_type?: unknown } | null)?.error_type;
+  return typeof type === 'string' ? type : res.headers.get('x-fal-error-type');
 }
 
 /** Response headers fal uses for request ids, timings and cost; copied into the job log. */
@@ -55,42 +71,35 @@ export function findVideoUrl(value: unknown): string | null {
   return null;
 }
 
-/** Whether the model's schema types duration as a string enum. */
-function durationAsString(model: string, configured: boolean | undefined): boolean {
-  if (configured !== undefined) return configured;
-  return /hailuo|minimax|kling|veo|pixverse|seedance/i.test(model);
-}
-
 export class FalVideoGenerator implements VideoGenerator {
   readonly id = 'fal';
   private readonly key: string;
   private readonly settings: RemoteSettings;
   private readonly section: AppConfig['fal'];
+  private readonly model: FalModel;
 
   constructor(config: AppConfig) {
     this.key = requireKey('fal', 'fal.api_key', config.fal.api_key);
     this.section = config.fal;
     this.settings = remoteSettings(config);
+    const model = falModel(this.section.model);
+    if (!model) {
+      throw new GenerationError('fal', 'config', `fal.model "${this.section.model}" is not an endpoint ttv has a capability row for (${FAL_MODELS.map((m) => m.id).join(', ')})`);
+    }
+    this.model = model;
   }
 
   capabilities(): GeneratorCapabilities {
-    const imageModel = /image-to-video|i2v/i.test(this.section.model);
-    return {
-      minDurationSeconds: 1,
-      maxDurationSeconds: this.section.max_duration,
-      textToVideo: !imageModel,
-      imageToVideo: imageModel || !/text-to-video|t2v/i.test(this.section.model),
-      firstLastFrame: false,
-      maxPromptLength: 2000,
-    };
+    return summarize(this.model, this.section.max_duration);
   }
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    return requestProblems(request, this.capabilities(), 'fal.max_duration');
+    return modelRequestProblems(request, this.model, { maxDuration: { seconds: this.section.max_duration, key: 'fal.max_duration' } });
   }
 
+  /** fal.cost_per_second when set (a negotiated price), else the endpoint's list price. */
   estimateCost(durationSeconds: number): number {
-    return durationSeconds * this.section.cost_per_second;
+    return durationSeconds * (this.section.cost_per_second || this.model.usdPerSecond);
   }
 
   private headers(): Record<string, string> {
@@ -99,16 +108,18 @@ export class FalVideoGenerator implements VideoGenerator {
 
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
     const { signal, log } = hooks;
-    const model = this.section.model.replace(/^\/+|\/+$/g, '');
-    // Frames are only known now (validate runs at planning, before keyframes exist).
-    if (!request.firstFrame && !this.capabilities().textToVideo) throw new GenerationError('fal', 'invalid', `model ${model} needs a first frame`);
-    const seconds = Math.round(request.durationSeconds);
-    const input: Record<string, unknown> = {
-      ...this.section.default_input,
-      prompt: request.prompt,
-      duration: durationAsString(model, this.section.duration_as_string) ? String(seconds) : seconds,
-    };
-    if (request.firstFrame) input.image_url = await imageDataUri(request.firstFrame);
+    const model = this.model.id;
+    const row = this.model;
+    // Frames are only known now (validate runs at planning, before keyframes exist): check again.
+    if (!request.firstFrame && !row.text) throw new GenerationError('fal', 'invalid', `model ${model} needs a first frame`);
+    const problems = this.validate(request);
+    if (problems.length) throw new GenerationError('fal', 'invalid', problems.join('; '));
+    const input: Record<string, unknown> = { ...this.section.default_input, prompt: request.prompt, duration: falDuration(row, request.durationSeconds) };
+    const mode = request.firstFrame && row.image ? 'image' : 'text';
+    const ratio = wireRatio(row, mode, request.aspectRatio);
+    if (row.ratioField && ratio) input[row.ratioField] = ratio;
+    if (request.firstFrame && row.imageField) input[row.imageField] = await imageDataUri(request.firstFrame);
+    if (request.lastFrame && row.firstLast && row.lastFrameField) input[row.lastFrameField] = await imageDataUri(request.lastFrame);
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { vendor: 'fal', settings: this.settings, signal, log };
     const submitted = await callVendor<Submitted>(`${this.section.base_url.replace(/\/+$/, '')}/${model}`, { method: 'POST', headers: this.headers(), body: JSON.stringify(input) }, call);
@@ -118,7 +129,7 @@ export class FalVideoGenerator implements VideoGenerator {
       const direct = findVideoUrl(submitted);
       if (!direct) throw new GenerationError('fal', 'failed', 'submit answered without request_id, status_url and response_url');
       log?.('fal: synchronous answer (fal.base_url is not the queue; https://queue.fal.run allows status polling and cancel)');
-      await downloadVideo(direct, request.outputPath, downloadOptions('fal', this.settings, hooks));
+      await downloadVideo(direct, request.outputPath, downloadOptions('fal', this.settings, hooks, hostsOf(this.section.base_url)));
       return request.outputPath;
     }
     const { request_id: requestId, status_url: statusUrl, response_url: responseUrl } = submitted;
@@ -127,17 +138,15 @@ export class FalVideoGenerator implements VideoGenerator {
     try {
       await pollTask<true>(async () => {
         const s = await callVendor<Status>(statusUrl, { headers: this.headers() }, call);
-        if (s.status === 'COMPLETED') {
-          if (s.error) throw this.failure(requestId, s.error, s.error_type ?? undefined);
-          return { done: true, value: true };
-        }
+        // A failed request is COMPLETED too: its error comes from the result endpoint.
+        if (s.status === 'COMPLETED') return { done: true, value: true };
         if (s.status === 'IN_QUEUE' || s.status === 'IN_PROGRESS') return { done: false };
         throw new GenerationError('fal', 'failed', `request ${requestId} is in unexpected state ${String(s.status)}`);
       }, { backend: 'fal', taskId: requestId, intervalMs: this.settings.pollIntervalMs, deadline, signal });
       const output = await this.result(responseUrl, requestId, hooks);
       const url = findVideoUrl(output);
       if (!url) throw new GenerationError('fal', 'no-output', `request ${requestId} output has no video URL`);
-      await downloadVideo(url, request.outputPath, downloadOptions('fal', this.settings, hooks));
+      await downloadVideo(url, request.outputPath, downloadOptions('fal', this.settings, hooks, hostsOf(this.section.base_url)));
       return request.outputPath;
     } catch (err) {
       if (abandonsTask(err, signal)) {
@@ -152,7 +161,7 @@ export class FalVideoGenerator implements VideoGenerator {
     return new GenerationError('fal', refused ? 'refused' : 'failed', `request ${requestId} failed: ${detail.slice(0, 200)}${type ? ` (${type})` : ''}`);
   }
 
-  /** The model output; a 4xx/5xx here is the model's own failure, with its detail. */
+  /** The model output; a 4xx, or a 5xx with an error_type, here is the request's own failure, with its detail. */
   private async result(url: string, requestId: string, hooks: GenerateHooks): Promise<unknown> {
     let metrics: Record<string, string> = {};
     try {
@@ -161,15 +170,19 @@ export class FalVideoGenerator implements VideoGenerator {
         onResponse: (res) => {
           metrics = Object.fromEntries(METRIC_HEADERS.flatMap((h) => (res.headers.get(h) ? [[h, res.headers.get(h)!]] : [])));
         },
+        isFinal: (res, body) => requestErrorType(res, body) !== null,
       });
       if (Object.keys(metrics).length) hooks.log?.(`fal: request ${requestId} metrics ${Object.entries(metrics).map(([k, v]) => `${k}=${v}`).join(' ')}`);
       return output;
     } catch (err) {
-      if (err instanceof VendorError && err.status && err.status < 500 && err.status !== 429 && err.status !== 408 && err.status !== 401 && err.status !== 403) {
-        const detail = (err.body as { detail?: unknown } | null)?.detail;
-        const text = typeof detail === 'string' ? detail : JSON.stringify(detail ?? err.reason);
-        const type = Array.isArray(detail) ? (detail[0] as { type?: string } | undefined)?.type : undefined;
-        throw this.failure(requestId, text, type);
+      const body = err instanceof VendorError ? (err.body as { detail?: unknown; error_type?: unknown } | null) : null;
+      const requestError = err instanceof VendorError && err.status !== null && (typeof body?.error_type === 'string' || err.finalByVendor);
+      const clientError = err instanceof VendorError && err.status && err.status < 500 && ![408, 429, 401, 403].includes(err.status);
+      if (err instanceof VendorError && (requestError || clientError)) {
+        const detail = body?.detail;
+        const text = typeof detail === 'string' ? detail : Array.isArray(detail) ? String((detail[0] as { msg?: string } | undefined)?.msg ?? JSON.stringify(detail)) : err.reason;
+        const type = typeof body?.error_type === 'string' ? body.error_type : Array.isArray(detail) ? (detail[0] as { type?: string } | undefined)?.type : undefined;
+        throw this.failure(requestId, `${text} (HTTP ${err.status})`, type);
       }
       throw err;
     }

@@ -3,12 +3,17 @@
 // MiniMax reports most errors with HTTP 200 and a non-zero base_resp.status_code, so every answer's
 // base_resp is checked (the Python original ignored it, and polled on past Fail). MiniMax has no
 // cancel endpoint: a canceled job simply stops polling.
+// Hand-written on purpose: MiniMax publishes no official Node SDK, only the HTTP API reference.
+// What each model renders (and whether it takes `duration` at all) is its row in
+// capabilities/minimax-models.ts.
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError, abortableSleep, backoffMs } from '../../http/vendor-fetch.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { downloadOptions, downloadVideo } from '../remote/download-video.js';
-import { requestProblems } from '../request-problems.js';
+import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
+import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
+import { MINIMAX_MODELS, minimaxModel, minimaxResolutionProblem } from '../capabilities/minimax-models.js';
+import type { ModelCapabilities } from '../capabilities/model-capabilities.js';
 import { requireKey } from '../remote/require-key.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
@@ -24,12 +29,6 @@ interface Answer {
   base_resp?: BaseResp;
 }
 
-/** Text-only models; the others (I2V-*, Hailuo) take a first frame, Hailuo also text alone. */
-const TEXT_ONLY = /^T2V-/i;
-const TEXT_CAPABLE = /^(T2V-|MiniMax-Hailuo)/i;
-/** Hailuo-02 and later accept a last frame too. */
-const LAST_FRAME = /^MiniMax-Hailuo/i;
-
 const RATE_LIMITED = 1002;
 const AUTH_FAILED = 1004;
 const REFUSED = new Set([1026, 1027]);
@@ -39,32 +38,30 @@ export class MinimaxVideoGenerator implements VideoGenerator {
   private readonly key: string;
   private readonly settings: RemoteSettings;
   private readonly section: AppConfig['minimax'];
+  private readonly model: ModelCapabilities;
 
   constructor(config: AppConfig) {
     this.key = requireKey('minimax', 'minimax.api_key', config.minimax.api_key);
     this.section = config.minimax;
     this.settings = remoteSettings(config);
+    const model = minimaxModel(this.section.model);
+    if (!model) throw new GenerationError('minimax', 'config', `minimax.model "${this.section.model}" is not a MiniMax video model ttv has a capability row for (${MINIMAX_MODELS.map((m) => m.id).join(', ')})`);
+    this.model = model;
   }
 
   capabilities(): GeneratorCapabilities {
-    const model = this.section.model;
-    return {
-      minDurationSeconds: 1,
-      maxDurationSeconds: Math.min(this.section.max_duration, 10),
-      textToVideo: TEXT_CAPABLE.test(model),
-      imageToVideo: !TEXT_ONLY.test(model),
-      firstLastFrame: LAST_FRAME.test(model),
-      maxPromptLength: 2000,
-    };
+    return summarize(this.model, this.section.max_duration);
   }
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    return requestProblems(request, this.capabilities(), 'minimax.max_duration');
+    const problems = modelRequestProblems(request, this.model, { maxDuration: { seconds: this.section.max_duration, key: 'minimax.max_duration' } });
+    const resolution = minimaxResolutionProblem(this.model, this.section.resolution, request.durationSeconds);
+    if (resolution) problems.push(resolution);
+    return problems;
   }
 
-  /** MiniMax bills per clip of 6 or 10 s; about $0.045 per second at 768p. */
   estimateCost(durationSeconds: number): number {
-    return (durationSeconds <= 6 ? 6 : 10) * 0.045;
+    return durationSeconds * this.model.usdPerSecond;
   }
 
   private url(path: string): string {
@@ -75,11 +72,11 @@ export class MinimaxVideoGenerator implements VideoGenerator {
     return { authorization: `Bearer ${this.key}`, 'content-type': 'application/json' };
   }
 
-  /** Turns a non-zero base_resp into the matching error. */
-  private check(answer: Answer | null, what: string): void {
+  /** Turns a non-zero base_resp into the matching error; MiniMax's Trace-Id is named for support. */
+  private check(answer: Answer | null, what: string, traceId?: string | null): void {
     const code = answer?.base_resp?.status_code ?? 0;
     if (code === 0) return;
-    const msg = `${what}: ${answer?.base_resp?.status_msg ?? 'error'} (status_code ${code})`;
+    const msg = `${what}: ${answer?.base_resp?.status_msg ?? 'error'} (status_code ${code}${traceId ? `, trace-id ${traceId}` : ''})`;
     if (code === RATE_LIMITED) throw new VendorError('minimax', 200, msg, true);
     if (code === AUTH_FAILED) throw new GenerationError('minimax', 'config', `${msg}; check minimax.api_key`);
     if (REFUSED.has(code)) throw new GenerationError('minimax', 'refused', msg);
@@ -88,11 +85,12 @@ export class MinimaxVideoGenerator implements VideoGenerator {
 
   /** A call whose base_resp is checked; an in-body rate limit is retried like an HTTP 429. */
   private async call<T extends Answer>(url: string, init: RequestInit, what: string, hooks: GenerateHooks): Promise<T> {
-    const call = { vendor: 'minimax', settings: this.settings, signal: hooks.signal, log: hooks.log };
+    let traceId: string | null = null;
+    const call = { vendor: 'minimax', settings: this.settings, signal: hooks.signal, log: hooks.log, onResponse: (res: Response) => { traceId = res.headers.get('trace-id'); } };
     for (let attempt = 0; ; attempt += 1) {
       const answer = await callVendor<T>(url, init, call);
       try {
-        this.check(answer, what);
+        this.check(answer, what, traceId);
         return answer;
       } catch (err) {
         if (!(err instanceof VendorError) || attempt >= this.settings.maxRetries) throw err;
@@ -105,22 +103,22 @@ export class MinimaxVideoGenerator implements VideoGenerator {
 
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
     const { signal, log } = hooks;
-    const caps = this.capabilities();
-    // Frames are only known now (validate runs at planning, before keyframes exist).
-    if (!request.firstFrame && !caps.textToVideo) throw new GenerationError('minimax', 'invalid', `model ${this.section.model} needs a first frame`);
-    const body: Record<string, unknown> = {
-      model: this.section.model,
-      prompt: request.prompt,
-      duration: request.durationSeconds <= 6 ? 6 : 10,
-    };
-    if (this.section.resolution) body.resolution = this.section.resolution;
-    if (request.firstFrame && caps.imageToVideo) body.first_frame_image = await imageDataUri(request.firstFrame);
-    if (request.lastFrame && caps.firstLastFrame) body.last_frame_image = await imageDataUri(request.lastFrame);
+    const row = this.model;
+    // Frames are only known now (validate runs at planning, before keyframes exist): check again.
+    if (!request.firstFrame && !row.text) throw new GenerationError('minimax', 'invalid', `model ${row.id} needs a first frame`);
+    const problems = this.validate(request);
+    if (problems.length) throw new GenerationError('minimax', 'invalid', problems.join('; '));
+    const body: Record<string, unknown> = { model: row.id, prompt: request.prompt };
+    // duration and resolution exist for the Hailuo models only; the 01 series renders 6 s.
+    if (row.durationField) body.duration = request.durationSeconds;
+    if (row.durationField && this.section.resolution) body.resolution = this.section.resolution;
+    if (request.firstFrame && row.image) body.first_frame_image = await imageDataUri(request.firstFrame);
+    if (request.lastFrame && row.firstLast) body.last_frame_image = await imageDataUri(request.lastFrame);
     const deadline = Date.now() + this.settings.timeoutMs;
     const created = await this.call<Answer & { task_id?: string }>(this.url('/video_generation'), { method: 'POST', headers: this.headers(), body: JSON.stringify(body) }, 'task creation', hooks);
     if (!created.task_id) throw new GenerationError('minimax', 'failed', 'task creation answered without a task_id');
     const taskId = created.task_id;
-    log?.(`minimax: task ${taskId} created (${this.section.model}, ${String(body.duration)} s)`);
+    log?.(`minimax: task ${taskId} created (${row.id}, ${request.durationSeconds} s)`);
     const fileId = await pollTask<string>(async () => {
       const q = `/query/video_generation?task_id=${encodeURIComponent(taskId)}`;
       const t = await this.call<Answer & { status?: string; file_id?: string }>(this.url(q), { headers: this.headers() }, `task ${taskId}`, hooks);
@@ -136,7 +134,7 @@ export class MinimaxVideoGenerator implements VideoGenerator {
     );
     const url = file.file?.download_url;
     if (!url) throw new GenerationError('minimax', 'no-output', `file ${fileId} has no download_url`);
-    await downloadVideo(url, request.outputPath, downloadOptions('minimax', this.settings, hooks));
+    await downloadVideo(url, request.outputPath, downloadOptions('minimax', this.settings, hooks, hostsOf(this.section.base_url)));
     return request.outputPath;
   }
 }

@@ -1,7 +1,10 @@
 // Streams a vendor's clip to disk: never buffered whole, capped in size, and checked against the
 // Content-Length the server announced, so a cut-off transfer is caught here instead of becoming a
 // broken artifact. The file appears under its final name only when complete. Transient failures
-// (network, 408, 429, 5xx, truncation) are retried with the shared backoff.
+// (network, 408, 429, 5xx, truncation) are retried with the shared backoff. Redirects are followed
+// by hand, at most MAX_REDIRECTS, and only to https or to a host the operator configured for the
+// vendor: a CDN that bounces to plain http elsewhere (or to an internal address) is refused, and
+// the vendor's auth header never leaves the host it was meant for.
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
@@ -22,11 +25,51 @@ export interface DownloadOptions {
   log?: (message: string) => void;
   /** Per-attempt cap on the whole transfer. */
   timeoutMs?: number;
+  /** Hosts (host:port) a redirect may lead to over plain http: the vendor's configured endpoints. */
+  trustedHosts?: string[];
+}
+
+const MAX_REDIRECTS = 5;
+
+/** The host:port of each configured endpoint URL, for DownloadOptions.trustedHosts. */
+export function hostsOf(...urls: (string | undefined)[]): string[] {
+  return urls.flatMap((u) => {
+    try {
+      return u ? [new URL(u).host] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** The options every backend downloads with: its settings, the job's signal and log. */
-export function downloadOptions(backend: string, settings: RemoteSettings, hooks: { signal: AbortSignal; log?: (message: string) => void }): DownloadOptions {
-  return { backend, signal: hooks.signal, log: hooks.log, maxBytes: settings.maxDownloadBytes, maxRetries: settings.maxRetries, retryBaseMs: settings.retryBaseMs };
+export function downloadOptions(backend: string, settings: RemoteSettings, hooks: { signal: AbortSignal; log?: (message: string) => void }, trustedHosts: string[] = []): DownloadOptions {
+  return { backend, signal: hooks.signal, log: hooks.log, maxBytes: settings.maxDownloadBytes, maxRetries: settings.maxRetries, retryBaseMs: settings.retryBaseMs, trustedHosts };
+}
+
+/** GET with redirects followed only where DownloadOptions allows. */
+async function fetchFollowing(url: string, options: DownloadOptions, signal: AbortSignal): Promise<{ res: Response; url: string }> {
+  let current = url;
+  let headers = options.headers;
+  for (let hop = 0; ; hop += 1) {
+    const res = await fetch(current, { headers, signal, redirect: 'manual' });
+    const location = res.headers.get('location');
+    if (res.status < 300 || res.status > 399 || res.status === 304 || !location) return { res, url: current };
+    await res.body?.cancel().catch(() => undefined);
+    if (hop >= MAX_REDIRECTS) throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} redirected more than ${MAX_REDIRECTS} times`, false);
+    let next: URL;
+    try {
+      next = new URL(location, current);
+    } catch {
+      throw new GenerationError(options.backend, 'download', `download from ${describeUrl(current)} redirected to an invalid URL`, false);
+    }
+    if (next.protocol !== 'https:' && !(next.protocol === 'http:' && (options.trustedHosts ?? []).includes(next.host))) {
+      throw new GenerationError(options.backend, 'download', `download from ${describeUrl(current)} redirected to ${next.protocol}//${next.host}, which is neither https nor a configured ${options.backend} host`, false);
+    }
+    // The vendor's key is for the vendor's host only.
+    if (next.host !== new URL(current).host) headers = undefined;
+    current = next.toString();
+  }
 }
 
 /** Host and path only: vendor download URLs carry signatures in their query strings. */
@@ -43,9 +86,10 @@ async function attempt(url: string, path: string, options: DownloadOptions): Pro
   const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs ?? 600_000)]);
   let res: Response;
   try {
-    res = await fetch(url, { headers: options.headers, signal, redirect: 'follow' });
+    ({ res } = await fetchFollowing(url, options, signal));
   } catch (err) {
     if (options.signal.aborted) throw new CanceledError();
+    if (err instanceof GenerationError) throw err;
     throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} failed (${(err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed'})`, true);
   }
   if (!res.ok || !res.body) {

@@ -13,6 +13,8 @@ export interface VendorCallOptions {
   log?: (message: string) => void;
   /** Sees each answer's headers (fal's timing and cost headers). */
   onResponse?: (res: Response) => void;
+  /** Marks an error answer as final (not retried) although its status is 5xx. */
+  isFinal?: (res: Response, body: unknown) => boolean;
 }
 
 export function callVendor<T>(url: string, init: RequestInit, options: VendorCallOptions): Promise<T> {
@@ -23,6 +25,7 @@ export function callVendor<T>(url: string, init: RequestInit, options: VendorCal
     baseDelayMs: options.settings.retryBaseMs,
     log: options.log,
     onResponse: options.onResponse,
+    isFinal: options.isFinal,
   });
 }
 

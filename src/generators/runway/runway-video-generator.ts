@@ -1,16 +1,35 @@
 // Runway (api.dev.runwayml.com): POST /v1/image_to_video or /v1/text_to_video creates a task,
 // GET /v1/tasks/{id} is polled until SUCCEEDED, FAILED (failure, failureCode) or CANCELLED, the
 // first output URL is downloaded, and DELETE /v1/tasks/{id} cancels a task the job no longer wants.
+// The calls go through the official @runwayml/sdk. ttv keeps its own parts where the SDK lacks them:
+// retries (the SDK's are silent and also retry 409; it runs with maxRetries 0 under callSdk),
+// polling (waitForTaskOutput sleeps a fixed 6 s and has no progress callback; pollTask honours
+// remote_api_settings.polling_interval, the deadline and the job's signal), and the clip download
+// (the SDK has none: downloadVideo streams, caps and checks it).
+import RunwayML, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@runwayml/sdk';
+import type { ImageToVideoCreateParams, TextToVideoCreateParams } from '@runwayml/sdk/resources';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { downloadOptions, downloadVideo } from '../remote/download-video.js';
-import { requestProblems } from '../request-problems.js';
+import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
+import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
+import { RUNWAY_MODELS, runwayModel } from '../capabilities/runway-models.js';
+import { wireRatio, type ModelCapabilities } from '../capabilities/model-capabilities.js';
 import { requireKey } from '../remote/require-key.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
-import { abandonsTask, callVendor, cancelVendorTask } from '../remote/vendor-task.js';
+import { abandonsTask } from '../remote/vendor-task.js';
+import { callSdk, type SdkFailure } from '../remote/sdk-call.js';
+import { hostOf } from '../../http/vendor-fetch.js';
+
+/** Maps the SDK's errors to what ttv's retry policy needs. */
+function classify(err: unknown): SdkFailure | null {
+  if (err instanceof APIUserAbortError) return null;
+  if (err instanceof APIConnectionError) return { status: null, timeout: err instanceof APIConnectionTimeoutError };
+  if (err instanceof APIError && typeof err.status === 'number') return { status: err.status, body: err.error, retryAfter: (err.headers as Headers | undefined)?.get('retry-after') ?? null };
+  return null;
+}
 
 interface RunwayTask {
   id: string;
@@ -21,87 +40,74 @@ interface RunwayTask {
   failureCode?: string | null;
 }
 
-/** Aspect ratio → Runway's pixel ratio strings. */
-const RATIOS: Record<string, string> = {
-  '16:9': '1280:720', '9:16': '720:1280', '4:3': '1104:832', '3:4': '832:1104', '1:1': '960:960', '21:9': '1584:672',
-};
-
-/** Models that can start from text alone (the others need promptImage). */
-const TEXT_MODELS = new Set(['gen4.5', 'veo3', 'veo3.1', 'veo3.1_fast']);
-/** Models that accept a first and a last frame (promptImage positions). */
-const FIRST_LAST_MODELS = new Set(['gen3a_turbo']);
-/** USD per second (credits at $0.01), from Runway's public price list; unknown models use gen4_turbo's. */
-const PRICE_PER_SECOND: Record<string, number> = { gen4_turbo: 0.05, gen3a_turbo: 0.05, 'gen4.5': 0.12, veo3: 0.4, 'veo3.1': 0.4, 'veo3.1_fast': 0.15 };
-
 export class RunwayVideoGenerator implements VideoGenerator {
   readonly id = 'runway';
   private readonly key: string;
   private readonly settings: RemoteSettings;
   private readonly section: AppConfig['runway_ml'];
+  private readonly model: ModelCapabilities;
+  private readonly client: RunwayML;
 
   constructor(config: AppConfig) {
     this.key = requireKey('runway', 'runway_ml.api_key', config.runway_ml.api_key);
     this.section = config.runway_ml;
     this.settings = remoteSettings(config);
+    const model = runwayModel(this.section.model_version);
+    if (!model) {
+      throw new GenerationError('runway', 'config', `runway_ml.model_version "${this.section.model_version}" is not a video model of @runwayml/sdk 4.20.1 that ttv drives (${RUNWAY_MODELS.map((m) => m.id).join(', ')})`);
+    }
+    this.model = model;
+    this.client = new RunwayML({ apiKey: this.key, baseURL: this.section.base_url.replace(/\/+$/, ''), runwayVersion: this.section.api_version, maxRetries: 0 });
   }
 
   capabilities(): GeneratorCapabilities {
-    const model = this.section.model_version;
-    return {
-      minDurationSeconds: 2,
-      maxDurationSeconds: this.section.max_duration,
-      textToVideo: TEXT_MODELS.has(model),
-      imageToVideo: true,
-      firstLastFrame: FIRST_LAST_MODELS.has(model),
-      maxPromptLength: 1000,
-      aspectRatios: Object.keys(RATIOS),
-    };
+    return summarize(this.model, this.section.max_duration);
   }
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    // Runway takes whole seconds: the rounded duration is what must fit.
-    return requestProblems({ ...request, durationSeconds: Math.round(request.durationSeconds) }, this.capabilities(), 'runway_ml.max_duration');
+    return modelRequestProblems(request, this.model, { maxDuration: { seconds: this.section.max_duration, key: 'runway_ml.max_duration' } });
   }
 
   estimateCost(durationSeconds: number): number {
-    const perSecond = PRICE_PER_SECOND[this.section.model_version] ?? PRICE_PER_SECOND.gen4_turbo!;
-    return Math.round(durationSeconds) * perSecond;
-  }
-
-  private headers(): Record<string, string> {
-    return { authorization: `Bearer ${this.key}`, 'x-runway-version': this.section.api_version, 'content-type': 'application/json' };
-  }
-
-  private url(path: string): string {
-    return `${this.section.base_url.replace(/\/+$/, '')}${path}`;
+    return durationSeconds * this.model.usdPerSecond;
   }
 
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
     const { signal, log } = hooks;
-    const model = this.section.model_version;
-    // Frames are only known now (validate runs at planning, before keyframes exist).
-    if (!request.firstFrame && !TEXT_MODELS.has(model)) throw new GenerationError('runway', 'invalid', `model ${model} needs a first frame`);
-    const ratio = request.aspectRatio ? RATIOS[request.aspectRatio]! : this.section.default_ratio;
-    const duration = Math.round(request.durationSeconds);
+    const model = this.model.id;
+    // Frames are only known now (validate runs at planning, before keyframes exist): check again
+    // with them, so nothing Runway would refuse is ever sent (and billed).
+    if (!request.firstFrame && !this.model.text) throw new GenerationError('runway', 'invalid', `model ${model} needs a first frame`);
+    const problems = this.validate(request);
+    if (problems.length) throw new GenerationError('runway', 'invalid', problems.join('; '));
+    const mode = request.firstFrame ? 'image' : 'text';
+    const offered = mode === 'text' ? this.model.text! : this.model.image as Record<string, string>;
+    // No aspect asked: runway_ml.default_ratio when this mode offers it, else the mode's first.
+    const ratio = request.aspectRatio || !Object.values(offered).includes(this.section.default_ratio)
+      ? wireRatio(this.model, mode, request.aspectRatio)!
+      : this.section.default_ratio;
+    const duration = request.durationSeconds;
     const body: Record<string, unknown> = { model, promptText: request.prompt, ratio, duration };
     if (this.section.seed !== null && this.section.seed !== undefined) body.seed = this.section.seed;
-    let path = '/v1/text_to_video';
     if (request.firstFrame) {
-      path = '/v1/image_to_video';
       const first = await imageDataUri(request.firstFrame);
-      body.promptImage = request.lastFrame && FIRST_LAST_MODELS.has(model)
+      body.promptImage = request.lastFrame && this.model.firstLast
         ? [{ uri: first, position: 'first' }, { uri: await imageDataUri(request.lastFrame), position: 'last' }]
         : first;
     }
     const deadline = Date.now() + this.settings.timeoutMs;
-    const call = { vendor: 'runway', settings: this.settings, signal, log };
-    const created = await callVendor<{ id?: string }>(this.url(path), { method: 'POST', headers: this.headers(), body: JSON.stringify(body) }, call);
+    const call = { vendor: 'runway', settings: this.settings, signal, log, host: hostOf(this.section.base_url), classify };
+    // The body fits the model's SDK params type: the capability row checked it above.
+    const created = await callSdk((s) => (request.firstFrame
+      ? this.client.imageToVideo.create(body as unknown as ImageToVideoCreateParams, { signal: s })
+      : this.client.textToVideo.create(body as unknown as TextToVideoCreateParams, { signal: s })), call);
     if (!created?.id) throw new GenerationError('runway', 'failed', 'task creation answered without a task id');
     const taskId = created.id;
-    log?.(`runway: task ${taskId} created (${model}, ${ratio}, ${duration} s)`);
+    const credits = created.estimatedCost?.credits;
+    log?.(`runway: task ${taskId} created (${model}, ${ratio}, ${duration} s${typeof credits === 'number' ? `, at most ${credits} credits` : ''})`);
     try {
       const task = await pollTask<RunwayTask>(async () => {
-        const t = await callVendor<RunwayTask>(this.url(`/v1/tasks/${encodeURIComponent(taskId)}`), { headers: this.headers() }, call);
+        const t = await callSdk((s) => this.client.tasks.retrieve(taskId, { signal: s }), call) as RunwayTask;
         if (t.status === 'SUCCEEDED') return { done: true, value: t };
         if (t.status === 'FAILED') {
           const code = t.failureCode ?? 'unknown';
@@ -113,12 +119,19 @@ export class RunwayVideoGenerator implements VideoGenerator {
       }, { backend: 'runway', taskId, intervalMs: this.settings.pollIntervalMs, deadline, signal, onProgress: hooks.onProgress });
       const url = Array.isArray(task.output) ? task.output[0] : undefined;
       if (!url) throw new GenerationError('runway', 'no-output', `task ${taskId} succeeded without an output URL`);
-      await downloadVideo(url, request.outputPath, downloadOptions('runway', this.settings, hooks));
+      await downloadVideo(url, request.outputPath, downloadOptions('runway', this.settings, hooks, hostsOf(this.section.base_url)));
       return request.outputPath;
     } catch (err) {
       // A canceled job or an abandoned (timed-out) task is cancelled at Runway too.
       if (abandonsTask(err, signal)) {
-        await cancelVendorTask(this.url(`/v1/tasks/${encodeURIComponent(taskId)}`), { method: 'DELETE', headers: this.headers() }, 'runway', taskId, log);
+        // On its own short deadline (the job's signal has already fired); logged, never thrown.
+        try {
+          await this.client.tasks.delete(taskId, { signal: AbortSignal.timeout(10_000) });
+          log?.(`runway: task ${taskId} cancelled (DELETE /v1/tasks/${taskId})`);
+        } catch (cancelErr) {
+          const f = classify(cancelErr);
+          log?.(`runway: cancel of task ${taskId} failed (${f?.status ? `HTTP ${f.status}` : 'connection failed'})`);
+        }
       }
       throw err;
     }

@@ -6,48 +6,58 @@
 // Gemini API (google_veo.api_key): POST /v1beta/models/{model}:predictLongRunning, GET
 // /v1beta/{operation} polls, the sample's video.uri is downloaded with the key, and
 // POST /v1beta/{operation}:cancel stops an operation the job no longer wants.
+// The calls go through the official @google/genai (models.generateVideos,
+// operations.getVideosOperation; Vertex on the SDK's default v1beta1). ttv keeps its own parts
+// where the SDK lacks them: the service-account token (handed to the SDK as its auth client),
+// retries with job-log lines (the SDK retries nothing unless told), polling with a deadline and the
+// job's signal, the Gemini cancel (no SDK call for it), and the streamed, size-checked download.
 // Unlike the Python original, duration, aspect ratio and model are sent, and polling has a deadline.
+// What each model renders is its row in capabilities/veo-models.ts. generateAudio is sent on
+// Vertex AI only: the Gemini API refuses it (@google/genai's Gemini converter throws on it).
 import { writeFile } from 'node:fs/promises';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { downloadOptions, downloadVideo } from '../remote/download-video.js';
-import { requestProblems } from '../request-problems.js';
+import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
+import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
+import { VEO_MODELS, veoModel } from '../capabilities/veo-models.js';
+import type { ModelCapabilities } from '../capabilities/model-capabilities.js';
 import { readImage } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
-import { abandonsTask, callVendor, cancelVendorTask } from '../remote/vendor-task.js';
+import { abandonsTask, cancelVendorTask } from '../remote/vendor-task.js';
+import { callSdk, type SdkFailure } from '../remote/sdk-call.js';
+import { hostOf } from '../../http/vendor-fetch.js';
+import { ApiError, GoogleGenAI, type GenerateVideosConfig, type GenerateVideosOperation, type GenerateVideosParameters } from '@google/genai';
 import { ServiceAccountToken } from './service-account-token.js';
 
-interface Operation {
-  name?: string;
-  done?: boolean;
-  error?: { code?: number; message?: string };
-  response?: {
-    raiMediaFilteredCount?: number;
-    raiMediaFilteredReasons?: string[];
-    videos?: { gcsUri?: string; bytesBase64Encoded?: string; mimeType?: string }[];
-    generateVideoResponse?: {
-      generatedSamples?: { video?: { uri?: string } }[];
-      raiMediaFilteredCount?: number;
-      raiMediaFilteredReasons?: string[];
-    };
-  };
+/**
+ * The file id of a Gemini file URI (https://…/v1beta/files/{id}:download?alt=media), read the way
+ * @google/genai reads it (tFileName: the first [a-z0-9]+ after "files/"): the clip is then fetched
+ * from google_veo.gemini_base_url, as the SDK does, whatever host the URI names.
+ */
+export function geminiFileId(uri: string): string | null {
+  if (!uri.startsWith('https://')) return null;
+  const match = /[a-z0-9]+/.exec(uri.split('files/')[1] ?? '');
+  return match ? match[0] : null;
 }
-
-/** Veo 3 renders 4, 6 or 8 second clips; a segment gets the shortest one that covers it. */
-const DURATIONS = [4, 6, 8];
-const RATIOS = ['16:9', '9:16'];
 
 export class Veo3VideoGenerator implements VideoGenerator {
   readonly id = 'veo3';
   private readonly settings: RemoteSettings;
   private readonly section: AppConfig['google_veo'];
   private readonly oauth: ServiceAccountToken | null;
+  private readonly model: ModelCapabilities;
 
   constructor(config: AppConfig) {
     this.section = config.google_veo;
     this.settings = remoteSettings(config);
+    const model = veoModel(this.section.veo_model);
+    if (!model) throw new GenerationError('veo3', 'config', `google_veo.veo_model "${this.section.veo_model}" is not a Veo model ttv has a capability row for (${VEO_MODELS.map((m) => m.id).join(', ')})`);
+    this.model = model;
+    if (this.section.api_key && this.section.generate_audio !== undefined) {
+      throw new GenerationError('veo3', 'config', 'google_veo.generate_audio is a Vertex AI parameter; the Gemini API (google_veo.api_key) refuses it');
+    }
     if (this.section.api_key) {
       this.oauth = null;
     } else {
@@ -57,112 +67,134 @@ export class Veo3VideoGenerator implements VideoGenerator {
   }
 
   capabilities(): GeneratorCapabilities {
-    return {
-      minDurationSeconds: 1,
-      maxDurationSeconds: Math.min(this.section.max_duration, 8),
-      textToVideo: true,
-      imageToVideo: true,
-      firstLastFrame: false,
-      maxPromptLength: 1024,
-      aspectRatios: RATIOS,
-    };
+    return summarize(this.model, this.section.max_duration);
   }
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    return requestProblems(request, this.capabilities(), 'google_veo.max_duration');
+    return modelRequestProblems(request, this.model, { maxDuration: { seconds: this.section.max_duration, key: 'google_veo.max_duration' } });
   }
 
-  private seconds(duration: number): number {
-    return DURATIONS.find((d) => d >= duration) ?? 8;
-  }
-
-  /** Google's list price: $0.40 per second for Veo 3, $0.15 for Veo 3 Fast. */
   estimateCost(durationSeconds: number): number {
-    return this.seconds(durationSeconds) * (/fast/i.test(this.section.veo_model) ? 0.15 : 0.4);
+    return durationSeconds * this.model.usdPerSecond;
   }
 
-  private vertexModelUrl(): string {
+  private vertexHost(): string {
     const region = this.section.region;
     const host = this.section.api_endpoint ?? (region === 'global' ? 'https://aiplatform.googleapis.com' : `https://${region}-aiplatform.googleapis.com`);
-    return `${host.replace(/\/+$/, '')}/v1/projects/${encodeURIComponent(this.section.project_id!)}/locations/${encodeURIComponent(region)}/publishers/google/models/${encodeURIComponent(this.section.veo_model)}`;
+    return host.replace(/\/+$/, '');
   }
 
   private geminiBase(): string {
     return this.section.gemini_base_url.replace(/\/+$/, '');
   }
 
-  private async headers(hooks: GenerateHooks): Promise<Record<string, string>> {
-    if (!this.oauth) return { 'x-goog-api-key': this.section.api_key!, 'content-type': 'application/json' };
-    const token = await this.oauth.token(hooks.signal, this.settings.maxRetries, this.settings.retryBaseMs, hooks.log);
-    return { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  /** The SDK client for one clip; the last raw answer is kept for its Retry-After. */
+  private session(hooks: GenerateHooks): { ai: GoogleGenAI; run: <T>(call: (ai: GoogleGenAI, signal: AbortSignal) => Promise<T>) => Promise<T> } {
+    let last: Response | null = null;
+    const fetchKeepingLast = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      last = await fetch(input, init);
+      return last;
+    };
+    const oauth = this.oauth;
+    const ai = oauth
+      ? new GoogleGenAI({
+        vertexai: true, project: this.section.project_id!, location: this.section.region,
+        httpOptions: { baseUrl: this.vertexHost(), fetch: fetchKeepingLast },
+        // ttv's own token (service-account JWT at the key file's token_uri, see service-account-token.ts).
+        googleAuthOptions: { authClient: { getRequestHeaders: async () => new Headers({ authorization: `Bearer ${await oauth.token(hooks.signal, this.settings.maxRetries, this.settings.retryBaseMs, hooks.log)}` }) } as never },
+      })
+      : new GoogleGenAI({ apiKey: this.section.api_key!, httpOptions: { baseUrl: this.geminiBase(), fetch: fetchKeepingLast } });
+    const classify = (err: unknown): SdkFailure | null => {
+      if (err instanceof ApiError) {
+        let body: unknown = null;
+        try {
+          body = JSON.parse(err.message);
+        } catch {
+          body = { message: err.message };
+        }
+        return { status: err.status, body, retryAfter: (last as Response | null)?.headers.get('retry-after') ?? null };
+      }
+      if (err instanceof TypeError) return { status: null };
+      if ((err as Error)?.name === 'TimeoutError') return { status: null, timeout: true };
+      return null;
+    };
+    const host = hostOf(oauth ? this.vertexHost() : this.geminiBase());
+    const run = <T>(call: (a: GoogleGenAI, signal: AbortSignal) => Promise<T>) =>
+      callSdk((signal) => call(ai, signal), { vendor: 'veo3', settings: this.settings, signal: hooks.signal, log: hooks.log, host, classify });
+    return { ai, run };
   }
 
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
     const { signal, log } = hooks;
-    const instance: Record<string, unknown> = { prompt: request.prompt };
-    if (request.firstFrame) {
-      const { bytes, mimeType } = await readImage(request.firstFrame);
-      instance.image = { bytesBase64Encoded: bytes.toString('base64'), mimeType };
-    }
-    const parameters: Record<string, unknown> = {
-      aspectRatio: request.aspectRatio ?? '16:9',
-      durationSeconds: this.seconds(request.durationSeconds),
-      sampleCount: 1,
-    };
-    if (this.section.generate_audio !== undefined) parameters.generateAudio = this.section.generate_audio;
+    const problems = this.validate(request);
+    if (problems.length) throw new GenerationError('veo3', 'invalid', problems.join('; '));
     const vertex = this.oauth !== null;
-    if (vertex && this.section.output_bucket) parameters.storageUri = `gs://${this.section.output_bucket}/ttv/${Date.now()}-segment-${request.segment}/`;
+    const image = async (path: string) => {
+      const { bytes, mimeType } = await readImage(path);
+      return { imageBytes: bytes.toString('base64'), mimeType };
+    };
+    const config: GenerateVideosConfig = {
+      aspectRatio: request.aspectRatio ?? '16:9',
+      durationSeconds: request.durationSeconds,
+      numberOfVideos: 1,
+    };
+    if (request.firstFrame && request.lastFrame && this.model.firstLast) config.lastFrame = await image(request.lastFrame);
+    // Vertex-only parameters: the SDK refuses them on the Gemini API.
+    if (vertex && this.section.generate_audio !== undefined) config.generateAudio = this.section.generate_audio;
+    if (vertex && this.section.output_bucket) config.outputGcsUri = `gs://${this.section.output_bucket}/ttv/${Date.now()}-segment-${request.segment}/`;
+    const params: GenerateVideosParameters = { model: this.model.id, prompt: request.prompt, config };
+    if (request.firstFrame) params.image = await image(request.firstFrame);
     const deadline = Date.now() + this.settings.timeoutMs;
-    const call = { vendor: 'veo3', settings: this.settings, signal, log };
-    const submitUrl = vertex ? `${this.vertexModelUrl()}:predictLongRunning` : `${this.geminiBase()}/v1beta/models/${encodeURIComponent(this.section.veo_model)}:predictLongRunning`;
-    const started = await callVendor<Operation>(submitUrl, { method: 'POST', headers: await this.headers(hooks), body: JSON.stringify({ instances: [instance], parameters }) }, call);
+    const veo = this.session(hooks);
+    const started = await veo.run((ai, s) => ai.models.generateVideos({ ...params, config: { ...config, abortSignal: s } }));
     if (!started?.name) throw new GenerationError('veo3', 'failed', 'predictLongRunning answered without an operation name');
     const name = started.name;
-    log?.(`veo3: operation ${name.split('/').pop()} started (${this.section.veo_model}, ${String(parameters.durationSeconds)} s, ${vertex ? 'Vertex AI' : 'Gemini API'})`);
+    const shortId = name.split('/').pop() ?? name;
+    log?.(`veo3: operation ${shortId} started (${this.model.id}, ${request.durationSeconds} s, ${vertex ? 'Vertex AI' : 'Gemini API'})`);
     try {
-      const op = await pollTask<Operation>(async () => {
-        const o = vertex
-          ? await callVendor<Operation>(`${this.vertexModelUrl()}:fetchPredictOperation`, { method: 'POST', headers: await this.headers(hooks), body: JSON.stringify({ operationName: name }) }, call)
-          : await callVendor<Operation>(`${this.geminiBase()}/v1beta/${name}`, { headers: await this.headers(hooks) }, call);
+      const op = await pollTask<GenerateVideosOperation>(async () => {
+        const o = await veo.run((ai, s) => ai.operations.getVideosOperation({ operation: started, config: { abortSignal: s } }));
         return o.done ? { done: true, value: o } : { done: false };
-      }, { backend: 'veo3', taskId: name.split('/').pop() ?? name, intervalMs: this.settings.pollIntervalMs, deadline, signal });
-      await this.save(op, request.outputPath, hooks);
+      }, { backend: 'veo3', taskId: shortId, intervalMs: this.settings.pollIntervalMs, deadline, signal });
+      await this.save(op, shortId, request.outputPath, hooks);
       return request.outputPath;
     } catch (err) {
+      // The SDK has no cancel for video operations: the Gemini API's documented POST {name}:cancel.
       if (!vertex && abandonsTask(err, signal)) {
-        await cancelVendorTask(`${this.geminiBase()}/v1beta/${name}:cancel`, { method: 'POST', headers: await this.headers(hooks) }, 'veo3', name.split('/').pop() ?? name, log);
+        await cancelVendorTask(`${this.geminiBase()}/v1beta/${name}:cancel`, { method: 'POST', headers: { 'x-goog-api-key': this.section.api_key! } }, 'veo3', shortId, log);
       }
       throw err;
     }
   }
 
-  private async save(op: Operation, outputPath: string, hooks: GenerateHooks): Promise<void> {
-    const id = op.name?.split('/').pop() ?? 'operation';
-    if (op.error) throw new GenerationError('veo3', 'failed', `operation ${id} failed: ${op.error.message ?? 'no reason given'} (code ${op.error.code ?? '?'})`);
-    const vertexVideo = op.response?.videos?.[0];
-    const gemini = op.response?.generateVideoResponse;
-    const filtered = op.response?.raiMediaFilteredCount ?? gemini?.raiMediaFilteredCount ?? 0;
-    const reasons = op.response?.raiMediaFilteredReasons ?? gemini?.raiMediaFilteredReasons ?? [];
-    const geminiUri = gemini?.generatedSamples?.[0]?.video?.uri;
-    if (!vertexVideo && !geminiUri) {
+  private async save(op: GenerateVideosOperation, id: string, outputPath: string, hooks: GenerateHooks): Promise<void> {
+    const error = op.error as { code?: number; message?: string } | undefined;
+    if (error) throw new GenerationError('veo3', 'failed', `operation ${id} failed: ${error.message ?? 'no reason given'} (code ${error.code ?? '?'})`);
+    const video = op.response?.generatedVideos?.[0]?.video;
+    const filtered = op.response?.raiMediaFilteredCount ?? 0;
+    const reasons = op.response?.raiMediaFilteredReasons ?? [];
+    if (!video) {
       if (filtered > 0) throw new GenerationError('veo3', 'refused', `operation ${id}: the clip was withheld by safety filters${reasons.length ? ` (${reasons.join('; ').slice(0, 200)})` : ''}`);
       throw new GenerationError('veo3', 'no-output', `operation ${id} finished without a video`);
     }
-    const download = downloadOptions('veo3', this.settings, hooks);
-    if (geminiUri) {
-      await downloadVideo(geminiUri, outputPath, { ...download, headers: { 'x-goog-api-key': this.section.api_key! } });
-    } else if (vertexVideo?.bytesBase64Encoded) {
-      const bytes = Buffer.from(vertexVideo.bytesBase64Encoded, 'base64');
+    // ttv's streamed, size-checked download (the SDK's files.download buffers nothing but checks nothing either).
+    const download = downloadOptions('veo3', this.settings, hooks, hostsOf(this.section.gemini_base_url, this.section.storage_endpoint, this.section.api_endpoint));
+    if (video.videoBytes) {
+      const bytes = Buffer.from(video.videoBytes, 'base64');
       if (bytes.length === 0 || bytes.length > this.settings.maxDownloadBytes) throw new GenerationError('veo3', 'download', `operation ${id} returned a clip of ${bytes.length} bytes`);
       await writeFile(outputPath, bytes);
-    } else if (vertexVideo?.gcsUri) {
-      const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(vertexVideo.gcsUri);
+    } else if (video.uri?.startsWith('gs://')) {
+      const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(video.uri);
       if (!match) throw new GenerationError('veo3', 'no-output', `operation ${id} returned an invalid gcsUri`);
       const url = `${this.section.storage_endpoint.replace(/\/+$/, '')}/storage/v1/b/${encodeURIComponent(match[1]!)}/o/${encodeURIComponent(match[2]!)}?alt=media`;
-      const { authorization } = await this.headers(hooks);
-      await downloadVideo(url, outputPath, { ...download, headers: { authorization: authorization! } });
+      const token = await this.oauth!.token(hooks.signal, this.settings.maxRetries, this.settings.retryBaseMs, hooks.log);
+      await downloadVideo(url, outputPath, { ...download, headers: { authorization: `Bearer ${token}` } });
+    } else if (video.uri) {
+      const fileId = geminiFileId(video.uri);
+      if (!fileId) throw new GenerationError('veo3', 'no-output', `operation ${id} returned a video URI that is not a Gemini file`);
+      await downloadVideo(`${this.geminiBase()}/v1beta/files/${fileId}:download?alt=media`, outputPath, { ...download, headers: { 'x-goog-api-key': this.section.api_key! } });
     } else {
-      throw new GenerationError('veo3', 'no-output', `operation ${id} returned a video without bytes or gcsUri`);
+      throw new GenerationError('veo3', 'no-output', `operation ${id} returned a video without bytes or a URI`);
     }
   }
 }

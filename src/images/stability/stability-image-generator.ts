@@ -1,5 +1,6 @@
 // Stability AI v1 (SDXL 1.0): text-to-image as JSON, image-to-image as multipart with init_image;
 // the image comes back as artifacts[0].base64, and finishReason CONTENT_FILTERED is a refusal.
+// Hand-written on purpose: Stability AI publishes no official Node SDK for its REST API.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { vendorFetch } from '../../http/vendor-fetch.js';

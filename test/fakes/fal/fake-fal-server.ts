@@ -3,11 +3,17 @@
 // sub-path dropped, as fal does), GET …/status moves IN_QUEUE (queue_position) → IN_PROGRESS →
 // COMPLETED, GET …/requests/{id} returns the output with fal's timing and cost headers, PUT
 // …/cancel answers CANCELLATION_REQUESTED. Under /run/ it plays the synchronous fal.run endpoint.
-// Inputs are validated per model: Hailuo wants `duration` as the string "6" or "10" (a number gets
-// fal's 422 literal_error).
+// Inputs are validated per endpoint with ttv's capability table (taken from @fal-ai/client's
+// EndpointTypeMap input types): `duration` must be the endpoint's literal ("6", "8s"), frames and
+// ratio in the endpoint's fields, else fal's 422 {detail:[{loc,msg,type}]}. Status answers carry
+// request_id, response_url, status_url and cancel_url, as the SDK types them. A failed request is
+// COMPLETED in the status and answers its result URL with a 5xx {detail, error_type} and
+// X-Fal-Error-Type, as fal documents.
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
+import { FAL_MODELS, falDuration } from '../../../src/generators/capabilities/fal-models.js';
+import { allowedDurations } from '../../../src/generators/capabilities/model-capabilities.js';
 
 export type FalOutcome = 'succeed' | 'runner-error' | 'content-policy' | 'stuck';
 
@@ -37,15 +43,27 @@ export class FakeFalServer extends FakeHttpServer {
     return [...this.queued.values()].filter((r) => r.canceled).map((r) => r.id);
   }
 
-  private validate(model: string, input: Record<string, unknown>): { loc: string[]; msg: string; type: string }[] {
+  private validate(endpoint: string, input: Record<string, unknown>): { loc: string[]; msg: string; type: string }[] | null {
+    const model = FAL_MODELS.find((m) => m.id === endpoint);
+    if (!model) return null;
     const problems: { loc: string[]; msg: string; type: string }[] = [];
-    if (typeof input.prompt !== 'string' || !input.prompt) problems.push({ loc: ['body', 'prompt'], msg: 'field required', type: 'missing' });
-    if (/image-to-video/.test(model) && !/^(https?:|data:image\/)/.test(String(input.image_url))) {
-      problems.push({ loc: ['body', 'image_url'], msg: 'field required', type: 'missing' });
+    const missing = (field: string) => problems.push({ loc: ['body', field], msg: 'Field required', type: 'missing' });
+    if (typeof input.prompt !== 'string' || !input.prompt) missing('prompt');
+    const isFrame = (v: unknown) => typeof v === 'string' && /^(https?:|data:image\/)/.test(v);
+    if (model.imageField && !isFrame(input[model.imageField])) missing(model.imageField);
+    if (model.lastFrameField && input[model.lastFrameField] !== undefined && !isFrame(input[model.lastFrameField])) missing(model.lastFrameField);
+    if (input.duration !== undefined) {
+      const permitted = allowedDurations(model.durations).map((d) => falDuration(model, d));
+      if (!permitted.includes(input.duration as string | number)) {
+        problems.push({ loc: ['body', 'duration'], msg: `Input should be ${permitted.map((p) => JSON.stringify(p)).join(' or ')}`, type: 'literal_error' });
+      }
     }
-    if (/hailuo/.test(model) && input.duration !== undefined && input.duration !== '6' && input.duration !== '10') {
-      problems.push({ loc: ['body', 'duration'], msg: "unexpected value; permitted: '6', '10'", type: 'literal_error' });
+    if (model.ratioField && input[model.ratioField] !== undefined) {
+      const ratios = model.text ?? model.image;
+      const permitted = ratios && ratios !== 'follows-image' ? Object.values(ratios) : [];
+      if (!permitted.includes(String(input[model.ratioField]))) problems.push({ loc: ['body', model.ratioField], msg: `Input should be ${permitted.map((p) => `'${p}'`).join(' or ')}`, type: 'literal_error' });
     }
+    if (input.generate_audio !== undefined && !model.audioField) problems.push({ loc: ['body', 'generate_audio'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' });
     return problems;
   }
 
@@ -66,12 +84,15 @@ export class FakeFalServer extends FakeHttpServer {
       }
       if (request[3] === '/status' && req.method === 'GET') {
         entry.polls += 1;
-        if (entry.outcome === 'stuck' || entry.polls === 1) return this.send(res, 200, { status: 'IN_QUEUE', queue_position: 0, response_url: base });
-        if (entry.polls === 2) return this.send(res, 200, { status: 'IN_PROGRESS', response_url: base, logs: [] });
-        if (entry.outcome === 'runner-error') return this.send(res, 200, { status: 'COMPLETED', response_url: base, error: 'Runner crashed while processing the request', error_type: 'runner_server_error' });
-        return this.send(res, 200, { status: 'COMPLETED', response_url: base, logs: [], metrics: { inference_time: 1.2 } });
+        const urls = { request_id: entry.id, response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` };
+        if (entry.outcome === 'stuck' || entry.polls === 1) return this.send(res, 200, { status: 'IN_QUEUE', queue_position: 0, ...urls });
+        if (entry.polls === 2) return this.send(res, 200, { status: 'IN_PROGRESS', logs: [], ...urls });
+        return this.send(res, 200, { status: 'COMPLETED', logs: [], metrics: entry.outcome === 'runner-error' ? {} : { inference_time: 1.2 }, ...urls });
       }
       if (!request[3] && req.method === 'GET') {
+        if (entry.outcome === 'runner-error') {
+          return this.send(res, 500, { detail: 'Runner crashed while processing the request', error_type: 'runner_server_error' }, { 'x-fal-error-type': 'runner_server_error' });
+        }
         if (entry.outcome === 'content-policy') {
           return this.send(res, 422, { detail: [{ loc: ['body', 'prompt'], msg: 'The content could not be processed because it contained material flagged by a content checker.', type: 'content_policy_violation' }] });
         }
@@ -94,6 +115,7 @@ export class FakeFalServer extends FakeHttpServer {
         return this.send(res, 422, { detail: [{ loc: ['body'], msg: 'invalid JSON', type: 'json_invalid' }] });
       }
       const problems = this.validate(model, input);
+      if (problems === null) return this.send(res, 404, { detail: `Application '${model}' not found` });
       if (problems.length) return this.send(res, 422, { detail: problems });
       if (sync) return this.send(res, 200, { video: { url: `${this.url}/files/sync-${randomUUID()}.mp4`, content_type: 'video/mp4' } });
       const entry: FalRequest = { id: randomUUID(), app: segments.slice(0, 2).join('/'), outcome: this.outcomes.shift() ?? 'succeed', polls: 0, canceled: false };

@@ -2,9 +2,14 @@
 // GET /v1/query/video_generation?task_id= (Preparing → Queueing → Processing → Success | Fail),
 // GET /v1/files/retrieve?file_id= with a download_url on this server. Like the real API, most
 // errors come back as HTTP 200 with a non-zero base_resp.status_code (1002 rate limit, 1004 auth,
-// 1026/1027 sensitive content, 2013 invalid parameters).
+// 1026/1027 sensitive content, 2013 invalid parameters). Bodies are checked per model with ttv's
+// capability table: `duration`/`resolution` only for the models MiniMax documents them for, the
+// first frame where the model needs one. Every answer carries a Trace-Id header, as MiniMax's do.
 import type { ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
+import { MINIMAX_MODELS } from '../../../src/generators/capabilities/minimax-models.js';
+import { allowedDurations } from '../../../src/generators/capabilities/model-capabilities.js';
 
 export type MinimaxOutcome = 'succeed' | 'fail' | 'sensitive-output' | 'stuck';
 
@@ -16,7 +21,6 @@ interface Task {
 }
 
 const ok = { status_code: 0, status_msg: 'success' };
-const MODELS = ['I2V-01-Director', 'I2V-01', 'I2V-01-live', 'T2V-01', 'T2V-01-Director', 'MiniMax-Hailuo-02', 'MiniMax-Hailuo-2.3'];
 
 export class FakeMinimaxServer extends FakeHttpServer {
   readonly tasks = new Map<string, Task>();
@@ -36,6 +40,10 @@ export class FakeMinimaxServer extends FakeHttpServer {
     this.rateLimitedSubmissions = 0;
   }
 
+  protected override send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    super.send(res, status, body, { 'trace-id': randomUUID().replace(/-/g, ''), ...headers });
+  }
+
   protected handle(req: RecordedRequest, res: ServerResponse): void {
     const url = new URL(req.path, 'http://fake');
     if (req.method === 'GET' && url.pathname.startsWith('/cdn/')) return this.serveClip(res, sampleMp4());
@@ -49,12 +57,17 @@ export class FakeMinimaxServer extends FakeHttpServer {
       } catch {
         return this.send(res, 200, { base_resp: { status_code: 2013, status_msg: 'invalid params, body is not JSON' } });
       }
-      if (!MODELS.includes(String(body.model))) return this.send(res, 200, { task_id: '', base_resp: { status_code: 2013, status_msg: `invalid params, model ${String(body.model)} not supported` } });
-      if (typeof body.prompt !== 'string' || body.prompt.length > 2000) return this.send(res, 200, { task_id: '', base_resp: { status_code: 2013, status_msg: 'invalid params, prompt' } });
-      if (String(body.model).startsWith('I2V') && !/^data:image\/(png|jpeg|webp);base64,/.test(String(body.first_frame_image))) {
-        return this.send(res, 200, { task_id: '', base_resp: { status_code: 2013, status_msg: 'invalid params, first_frame_image is required for I2V models' } });
-      }
-      if (body.duration !== undefined && body.duration !== 6 && body.duration !== 10) return this.send(res, 200, { task_id: '', base_resp: { status_code: 2013, status_msg: 'invalid params, duration' } });
+      const model = MINIMAX_MODELS.find((m) => m.id === body.model);
+      const invalid = (msg: string) => this.send(res, 200, { task_id: '', base_resp: { status_code: 2013, status_msg: `invalid params, ${msg}` } });
+      if (!model) return invalid(`model ${String(body.model)} not supported`);
+      if (typeof body.prompt !== 'string' || body.prompt.length > model.maxPromptLength) return invalid('prompt');
+      const frame = (v: unknown) => /^(https:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(String(v));
+      if (!model.text && !frame(body.first_frame_image)) return invalid(`first_frame_image is required for ${model.id}`);
+      if (body.first_frame_image !== undefined && (!model.image || !frame(body.first_frame_image))) return invalid('first_frame_image');
+      if (body.last_frame_image !== undefined && !model.firstLast) return invalid(`last_frame_image is not supported by ${model.id}`);
+      if (body.duration !== undefined && (!model.durationField || !allowedDurations(model.durations).includes(body.duration as number))) return invalid(`duration ${String(body.duration)} is not supported by ${model.id}`);
+      if (body.resolution !== undefined && (!model.durationField || !['512P', '768P', '1080P'].includes(String(body.resolution)))) return invalid(`resolution ${String(body.resolution)} is not supported by ${model.id}`);
+      if (body.resolution === '1080P' && body.duration === 10) return invalid('10 s clips are rendered at 768P only');
       if (/forbidden-topic/i.test(String(body.prompt))) return this.send(res, 200, { task_id: '', base_resp: { status_code: 1026, status_msg: 'input new_sensitive' } });
       if (this.rateLimitedSubmissions > 0) {
         this.rateLimitedSubmissions -= 1;

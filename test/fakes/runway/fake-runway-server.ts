@@ -2,9 +2,15 @@
 // POST /v1/image_to_video and /v1/text_to_video validated like the real API, tasks that move
 // PENDING → THROTTLED → RUNNING (with progress) → SUCCEEDED with an output URL on this server, and DELETE
 // /v1/tasks/{id}. Outcomes per task are scripted: failure, safety refusal, stuck, vendor-side cancel.
+// Bodies are checked per model with ttv's capability table, which is taken from the SDK's
+// ImageToVideoCreateParams / TextToVideoCreateParams unions: the model must have the endpoint's
+// mode, the ratio and duration must be the model's, promptImage positions must be allowed. Every
+// answer carries the fields the SDK types as present (estimatedCost while running, cost after).
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
+import { RUNWAY_MODELS } from '../../../src/generators/capabilities/runway-models.js';
+import { allowedDurations } from '../../../src/generators/capabilities/model-capabilities.js';
 
 export type RunwayOutcome = 'succeed' | 'fail' | 'safety' | 'stuck' | 'vendor-cancel';
 
@@ -14,11 +20,46 @@ interface Task {
   polls: number;
   deleted: boolean;
   createdAt: string;
+  credits: number;
 }
 
-const RATIOS = ['1280:720', '720:1280', '1104:832', '832:1104', '960:960', '1584:672'];
-const TEXT_MODELS = ['gen4.5', 'veo3', 'veo3.1', 'veo3.1_fast'];
-const MODELS = ['gen4_turbo', 'gen3a_turbo', ...TEXT_MODELS];
+/** Credits per second, from the table's list price (1 credit = $0.01). */
+const creditsFor = (model: string, seconds: number) => Math.round((RUNWAY_MODELS.find((m) => m.id === model)?.usdPerSecond ?? 0.05) * 100 * seconds);
+
+/** What Runway's validation would say of a create body, per the model's SDK params type. */
+export function runwayBodyIssues(path: '/v1/image_to_video' | '/v1/text_to_video', body: Record<string, unknown>): string[] {
+  const issues: string[] = [];
+  const model = RUNWAY_MODELS.find((m) => m.id === body.model);
+  const mode = path === '/v1/text_to_video' ? 'text' : 'image';
+  if (!model) return [`model: Invalid discriminator value. Expected ${RUNWAY_MODELS.map((m) => `'${m.id}'`).join(' | ')}`];
+  const ratios = mode === 'text' ? model.text : model.image;
+  if (!ratios || ratios === 'follows-image') return [`model: ${model.id} is not available for ${path.slice(4)}`];
+  const wire = [...Object.values(ratios), ...(model.extraWireRatios ?? [])];
+  if (!wire.includes(String(body.ratio))) issues.push(`ratio: Invalid enum value. Expected ${wire.map((r) => `'${r}'`).join(' | ')}, received '${String(body.ratio)}'`);
+  const durationRequired = model.id === 'gen4.5';
+  if (body.duration === undefined) {
+    if (durationRequired) issues.push('duration: Required');
+  } else if (!allowedDurations(model.durations).includes(body.duration as number)) {
+    issues.push(`duration: Invalid value. Expected ${allowedDurations(model.durations).join(' | ')}, received ${JSON.stringify(body.duration)}`);
+  }
+  const textRequired = mode === 'text' || model.id === 'gen4.5';
+  if (body.promptText === undefined ? textRequired : typeof body.promptText !== 'string' || !body.promptText || body.promptText.length > 1000) {
+    issues.push('promptText: a non-empty string of at most 1000 characters');
+  }
+  if (mode === 'image') {
+    const list = Array.isArray(body.promptImage) ? (body.promptImage as { uri?: unknown; position?: unknown }[]) : [{ uri: body.promptImage, position: 'first' }];
+    const uriOk = (u: unknown) => typeof u === 'string' && /^(https:\/\/|runway:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(u);
+    if (list.length === 0 || list.some((p) => !uriOk(p.uri))) issues.push('promptImage: an HTTPS URL, Runway upload URI or image data URI');
+    for (const p of list) {
+      if (p.position !== 'first' && !(p.position === 'last' && model.firstLast)) issues.push(`promptImage.position: Invalid enum value. Expected ${model.firstLast ? "'first' | 'last'" : "'first'"}, received '${String(p.position)}'`);
+    }
+    if (list.length > 0 && !list.some((p) => p.position === 'first')) issues.push('promptImage: a first frame is required');
+  } else if (body.promptImage !== undefined) {
+    issues.push('promptImage: Unrecognized key for text_to_video');
+  }
+  if (body.audio !== undefined && model.audio === 'none') issues.push("audio: Unrecognized key(s) in object: 'audio'");
+  return issues;
+}
 
 export class FakeRunwayServer extends FakeHttpServer {
   readonly tasks = new Map<string, Task>();
@@ -55,21 +96,12 @@ export class FakeRunwayServer extends FakeHttpServer {
       } catch {
         return this.send(res, 400, { error: 'Body is not valid JSON.' });
       }
-      const issues: string[] = [];
-      const model = String(body.model);
-      if (!MODELS.includes(model)) issues.push(`model: must be one of ${MODELS.join(', ')}`);
-      if (path === '/v1/text_to_video' && !TEXT_MODELS.includes(model)) issues.push('model: does not support text_to_video');
-      if (typeof body.promptText !== 'string' || body.promptText.length > 1000) issues.push('promptText: string of at most 1000 characters');
-      if (!RATIOS.includes(String(body.ratio))) issues.push(`ratio: must be one of ${RATIOS.join(', ')}`);
-      if (!Number.isInteger(body.duration) || (body.duration as number) < 2 || (body.duration as number) > 10) issues.push('duration: integer 2–10');
-      if (path === '/v1/image_to_video') {
-        const images = Array.isArray(body.promptImage) ? (body.promptImage as { uri?: string }[]).map((p) => p.uri) : [body.promptImage];
-        if (images.length === 0 || images.some((u) => typeof u !== 'string' || !/^(https:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(u))) issues.push('promptImage: an HTTPS URL or an image data URI');
-      }
+      const issues = runwayBodyIssues(path, body);
       if (issues.length) return this.send(res, 400, { error: 'Validation of the request failed.', issues });
-      const task: Task = { id: randomUUID(), outcome: this.outcomes.shift() ?? 'succeed', polls: 0, deleted: false, createdAt: new Date().toISOString() };
+      const credits = creditsFor(String(body.model), typeof body.duration === 'number' ? body.duration : 5);
+      const task: Task = { id: randomUUID(), outcome: this.outcomes.shift() ?? 'succeed', polls: 0, deleted: false, createdAt: new Date().toISOString(), credits };
       this.tasks.set(task.id, task);
-      return this.send(res, 200, { id: task.id });
+      return this.send(res, 200, { id: task.id, estimatedCost: { credits } });
     }
 
     const match = /^\/v1\/tasks\/([\w-]+)$/.exec(path);
@@ -84,8 +116,10 @@ export class FakeRunwayServer extends FakeHttpServer {
       }
       if (req.method === 'GET') {
         task.polls += 1;
-        const base = { id: task.id, createdAt: task.createdAt };
+        const running = { id: task.id, createdAt: task.createdAt, estimatedCost: { credits: task.credits } };
+        const base = { id: task.id, createdAt: task.createdAt, cost: { credits: task.outcome === 'succeed' ? task.credits : 0 } };
         if (task.outcome === 'stuck' || task.polls <= this.pollsUntilDone) {
+          const base = running;
           if (task.polls === 1) return this.send(res, 200, { ...base, status: 'PENDING' });
           if (task.polls === 2) return this.send(res, 200, { ...base, status: 'THROTTLED' });
           return this.send(res, 200, { ...base, status: 'RUNNING', progress: Math.min(9, 3 * (task.polls - 2)) / 10 });

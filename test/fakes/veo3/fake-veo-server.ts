@@ -7,10 +7,20 @@
 //   (GET /storage/v1/b/{bucket}/o/{object}?alt=media);
 // - Gemini API: POST /v1beta/models/{m}:predictLongRunning and GET /v1beta/{operation} with
 //   x-goog-api-key, the sample's video.uri downloadable with the key, POST /v1beta/{op}:cancel.
-// Errors use Google's envelope {error:{code,message,status}}.
+// Errors use Google's envelope {error:{code,message,status}}. Bodies are checked per model with
+// ttv's capability table (durations, aspect ratios, lastFrame); the Gemini API refuses
+// generateAudio, storageUri and seed (Vertex-only parameters, as @google/genai says). Gemini
+// file URIs are https://generativelanguage.googleapis.com/v1beta/files/{id}:download with a
+// lower-case alphanumeric id, the shape the SDK parses; Vertex is served on v1 and v1beta1 (the
+// SDK's default).
 import { createPublicKey, createVerify, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
+import { VEO_MODELS } from '../../../src/generators/capabilities/veo-models.js';
+import { allowedDurations } from '../../../src/generators/capabilities/model-capabilities.js';
+
+/** A Gemini-style id: lower-case letters and digits only. */
+const geminiId = () => randomUUID().replace(/-/g, '').slice(0, 16);
 
 export type VeoOutcome = 'succeed' | 'fail' | 'safety' | 'stuck';
 
@@ -70,25 +80,36 @@ export class FakeVeoServer extends FakeHttpServer {
     return null;
   }
 
-  private validateBody(body: { instances?: { prompt?: unknown; image?: { bytesBase64Encoded?: string; mimeType?: string } }[]; parameters?: Record<string, unknown> }): string | null {
+  private validateBody(modelId: string, gemini: boolean, body: { instances?: { prompt?: unknown; image?: { bytesBase64Encoded?: string; mimeType?: string }; lastFrame?: { bytesBase64Encoded?: string; mimeType?: string } }[]; parameters?: Record<string, unknown> }): string | null {
+    const model = VEO_MODELS.find((m) => m.id === modelId)!;
     const instance = body.instances?.[0];
     if (!instance || typeof instance.prompt !== 'string' || !instance.prompt) return 'instances[0].prompt is required';
-    if (instance.image && (!instance.image.bytesBase64Encoded || !/^image\/(png|jpeg)$/.test(instance.image.mimeType ?? ''))) return 'instances[0].image needs bytesBase64Encoded and an image mimeType';
+    const badImage = (i: { bytesBase64Encoded?: string; mimeType?: string }) => !i.bytesBase64Encoded || !/^image\/(png|jpeg)$/.test(i.mimeType ?? '');
+    if (instance.image && badImage(instance.image)) return 'instances[0].image needs bytesBase64Encoded and an image mimeType';
+    if (instance.lastFrame && (!model.firstLast || badImage(instance.lastFrame))) return `instances[0].lastFrame isn't supported by ${modelId}`;
     const p = body.parameters ?? {};
-    if (p.durationSeconds !== undefined && ![4, 6, 8].includes(p.durationSeconds as number)) return 'Unsupported output video duration; supported durations are 4, 6 and 8 seconds';
-    if (p.aspectRatio !== undefined && !['16:9', '9:16'].includes(p.aspectRatio as string)) return 'Unsupported aspect ratio';
+    if (gemini) {
+      for (const key of ['generateAudio', 'storageUri', 'seed']) {
+        if (p[key] !== undefined) return `Invalid JSON payload received. Unknown name "${key}" at 'parameters': Cannot find field.`;
+      }
+    }
+    const durations = allowedDurations(model.durations);
+    if (p.durationSeconds !== undefined && !durations.includes(p.durationSeconds as number)) return `Unsupported output video duration ${String(p.durationSeconds)} seconds, supported durations are [${durations.join(',')}] for feature text_to_video.`;
+    const ratios = Object.keys(model.text ?? {});
+    if (p.aspectRatio !== undefined && !ratios.includes(p.aspectRatio as string)) return `Unsupported aspect ratio: ${String(p.aspectRatio)}`;
     if (p.storageUri !== undefined && !/^gs:\/\/[^/]+\/.*\/$/.test(String(p.storageUri))) return 'storageUri must be a gs:// folder';
     return null;
   }
 
-  private startOperation(res: ServerResponse, name: string, body: RecordedRequest['body'], gemini: boolean): void {
-    let parsed: Parameters<FakeVeoServer['validateBody']>[0];
+  private startOperation(res: ServerResponse, modelId: string, name: string, body: RecordedRequest['body'], gemini: boolean): void {
+    if (!VEO_MODELS.some((m) => m.id === modelId)) return this.send(res, 404, googleError(404, 'NOT_FOUND', `models/${modelId} is not found for API version ${gemini ? 'v1beta' : 'v1'}, or is not supported for predictLongRunning.`));
+    let parsed: Parameters<FakeVeoServer['validateBody']>[2];
     try {
       parsed = JSON.parse(body.toString()) as typeof parsed;
     } catch {
       return this.send(res, 400, googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'));
     }
-    const problem = this.validateBody(parsed);
+    const problem = this.validateBody(modelId, gemini, parsed);
     if (problem) return this.send(res, 400, googleError(400, 'INVALID_ARGUMENT', problem));
     const op: Operation = { name, outcome: this.outcomes.shift() ?? 'succeed', polls: 0, storageUri: parsed.parameters?.storageUri as string | undefined, canceled: false, gemini };
     this.operations.set(name, op);
@@ -102,7 +123,7 @@ export class FakeVeoServer extends FakeHttpServer {
     if (op.outcome === 'fail') return this.send(res, 200, { name: op.name, done: true, error: { code: 13, message: 'Video generation failed due to an internal error.' } });
     const id = op.name.split('/').pop()!;
     if (op.gemini) {
-      const sample = op.outcome === 'safety' ? {} : { generatedSamples: [{ video: { uri: `${this.url}/v1beta/files/${id}:download?alt=media` } }] };
+      const sample = op.outcome === 'safety' ? {} : { generatedSamples: [{ video: { uri: `https://generativelanguage.googleapis.com/v1beta/files/${id}:download?alt=media` } }] };
       const filtered = op.outcome === 'safety' ? { raiMediaFilteredCount: 1, raiMediaFilteredReasons: ['The prompt could not be submitted: it may violate our policies.'] } : {};
       return this.send(res, 200, { name: op.name, done: true, response: { '@type': 'type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse', generateVideoResponse: { ...sample, ...filtered } } });
     }
@@ -137,17 +158,20 @@ export class FakeVeoServer extends FakeHttpServer {
     if (path.startsWith('/v1beta/')) {
       if (req.headers['x-goog-api-key'] !== this.options.apiKey) return this.send(res, 400, googleError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.'));
       const start = /^\/v1beta\/models\/([\w.-]+):predictLongRunning$/.exec(path);
-      if (start && req.method === 'POST') return this.startOperation(res, `models/${start[1]}/operations/${randomUUID().slice(0, 12)}`, req.body, true);
-      const file = /^\/v1beta\/files\/([\w-]+):download$/.exec(path);
-      if (file && req.method === 'GET') return this.serveClip(res, sampleMp4());
-      const cancel = /^\/v1beta\/(models\/[\w.-]+\/operations\/[\w-]+):cancel$/.exec(path);
+      if (start && req.method === 'POST') return this.startOperation(res, start[1]!, `models/${start[1]}/operations/${geminiId()}`, req.body, true);
+      const file = /^\/v1beta\/files\/([a-z0-9]+):download$/.exec(path);
+      if (file && req.method === 'GET') {
+        if (![...this.operations.values()].some((o) => o.name.endsWith(`/${file[1]}`))) return this.send(res, 404, googleError(404, 'NOT_FOUND', 'File not found'));
+        return this.serveClip(res, sampleMp4());
+      }
+      const cancel = /^\/v1beta\/(models\/[\w.-]+\/operations\/[a-z0-9]+):cancel$/.exec(path);
       if (cancel && req.method === 'POST') {
         const op = this.operations.get(cancel[1]!);
         if (!op) return this.send(res, 404, googleError(404, 'NOT_FOUND', 'Operation not found'));
         op.canceled = true;
         return this.send(res, 200, {});
       }
-      const get = /^\/v1beta\/(models\/[\w.-]+\/operations\/[\w-]+)$/.exec(path);
+      const get = /^\/v1beta\/(models\/[\w.-]+\/operations\/[a-z0-9]+)$/.exec(path);
       if (get && req.method === 'GET') return this.poll(res, this.operations.get(get[1]!));
       return this.send(res, 404, googleError(404, 'NOT_FOUND', 'Not found'));
     }
@@ -161,11 +185,11 @@ export class FakeVeoServer extends FakeHttpServer {
       return this.serveClip(res, sampleMp4());
     }
 
-    const vertex = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([\w.-]+):(predictLongRunning|fetchPredictOperation)$/.exec(path);
+    const vertex = /^\/v1(?:beta1)?\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([\w.-]+):(predictLongRunning|fetchPredictOperation)$/.exec(path);
     if (vertex && req.method === 'POST') {
       if (vertex[1] !== this.options.project) return this.send(res, 403, googleError(403, 'PERMISSION_DENIED', `Permission denied on project ${vertex[1]}`));
       if (vertex[4] === 'predictLongRunning') {
-        return this.startOperation(res, `projects/${vertex[1]}/locations/${vertex[2]}/publishers/google/models/${vertex[3]}/operations/${randomUUID()}`, req.body, false);
+        return this.startOperation(res, vertex[3]!, `projects/${vertex[1]}/locations/${vertex[2]}/publishers/google/models/${vertex[3]}/operations/${randomUUID()}`, req.body, false);
       }
       const { operationName } = JSON.parse(req.body.toString() || '{}') as { operationName?: string };
       return this.poll(res, this.operations.get(operationName ?? ''));

@@ -57,15 +57,16 @@ describe('fal.ai backend', () => {
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
   });
 
-  it('sends a numeric duration to a model that takes one', async () => {
-    const svc = await service({ fal: { api_key: KEY, base_url: fal.url, model: 'fal-ai/ltx-video/image-to-video' } });
+  it('types duration as each endpoint does: "8s" for Veo 3, with its aspect ratio field', async () => {
+    const svc = await service({ segment_duration_seconds: 8, video_aspect_ratio: '9:16', fal: { api_key: KEY, base_url: fal.url, model: 'fal-ai/veo3' } });
     const { job } = await runJob(svc, 'A red kite over a field.');
     expect(job.status).toBe('finished');
-    expect(JSON.parse(submissions()[0]!.body.toString()).duration).toBe(6);
+    expect(JSON.parse(submissions()[0]!.body.toString())).toMatchObject({ duration: '8s', aspect_ratio: '9:16' });
   });
 
   it('fails clearly on a model validation error (422) without retrying', async () => {
-    const svc = await service({ fal: { api_key: KEY, base_url: fal.url, model: MODEL, duration_as_string: false } });
+    // default_input is passed through as the operator wrote it: Hailuo-02 has no generate_audio.
+    const svc = await service({ fal: { api_key: KEY, base_url: fal.url, model: MODEL, default_input: { generate_audio: true } } });
     const { job } = await runJob(svc, 'A red kite over a field.');
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/fal: HTTP 422/);
@@ -78,10 +79,14 @@ describe('fal.ai backend', () => {
     expect(submissions()).toHaveLength(1);
   });
 
-  it('reports a runner error and a content-policy refusal with their types', async () => {
+  it('reports a runner error (5xx on the result URL) and a content-policy refusal with their types', async () => {
     fal.outcomes.push('runner-error');
     const crashed = await runJob(await service(), 'A red kite over a field.');
-    expect(crashed.job.error).toMatch(/Runner crashed while processing the request \(runner_server_error\)/);
+    expect(crashed.job.status).toBe('failed');
+    expect(crashed.job.error).toMatch(/Runner crashed while processing the request \(HTTP 500\) \(runner_server_error\)/);
+    // The request's own error is final: its result is fetched once, not retried like a gateway 5xx.
+    const id = [...fal.queued.values()][0]!.id;
+    expect(fal.requests.filter((r) => r.method === 'GET' && r.path === `/fal-ai/minimax/requests/${id}`)).toHaveLength(1);
     fal.outcomes.push('content-policy');
     const refused = await runJob(await service(), 'A red kite over a field.');
     expect(refused.job.error).toMatch(/flagged by a content checker.*\(content_policy_violation\)/);

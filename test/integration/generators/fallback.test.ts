@@ -29,7 +29,8 @@ afterEach(async () => {
 async function service(extra: Record<string, unknown>): Promise<TestService> {
   const svc = await startTestService({
     default_backend: 'runway',
-    segment_duration_seconds: 5,
+    // A length every backend of the chain renders (MiniMax 01: 6 s only; fal Hailuo-02: 6 or 10).
+    segment_duration_seconds: 6,
     runway_ml: { api_key: 'rw-test-key-0123456789', base_url: runway.url },
     minimax: { api_key: 'mm-test-key-0123456789', base_url: `${minimax.url}/v1` },
     fal: { api_key: 'fal-test-key-0123456789', base_url: fal.url },
@@ -53,14 +54,14 @@ describe('fallback chain', () => {
     expect(minimaxCreates()).toHaveLength(2);
     expect(lines).toEqual(expect.arrayContaining([
       expect.stringMatching(/Segment 1: runway attempt started$/),
-      expect.stringMatching(/Segment 1: runway attempt failed: runway: HTTP 401/),
+      expect.stringMatching(/Segment 1: runway attempt failed: HTTP 401/),
       expect.stringMatching(/Segment 1: minimax attempt started \(fallback\)/),
       expect.stringMatching(/Segment 1: minimax attempt succeeded/),
       expect.stringMatching(/Segment 2: runway skipped: it failed for good earlier in this job/),
       expect.stringMatching(/Segment 2: minimax attempt succeeded/),
     ]));
-    // Each clip is priced by the backend that made it: two MiniMax clips.
-    expect(job.estimated_cost_usd).toBeCloseTo(2 * 6 * 0.045, 5);
+    // Each clip is priced by the backend that made it: two MiniMax I2V-01-Director clips.
+    expect(job.estimated_cost_usd).toBeCloseTo(2 * 6 * 0.072, 5);
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
   });
 
@@ -103,12 +104,12 @@ describe('fallback chain', () => {
     const svc = await service({ remote_api_settings: { fallback_backend: 'veo3' } });
     const { job, lines } = await runJob(svc, 'A red kite over a field.');
     expect(job.status).toBe('failed');
-    expect(lines.some((l) => /Segment 1: veo3 unavailable: veo3: google_veo\.project_id is required/.test(l))).toBe(true);
+    expect(lines.some((l) => /Segment 1: veo3 unavailable: google_veo\.project_id is required/.test(l))).toBe(true);
   });
 
   it('refuses to start with an unknown backend in the chain, naming its key', async () => {
     await expect(service({ remote_api_settings: { fallback_backend: 'sora' } })).rejects.toThrow(/^remote_api_settings\.fallback_backend: unknown video backend "sora"/);
-    await expect(service({ runway_ml: {} })).rejects.toThrow(/^default_backend: runway cannot run: runway: runway_ml\.api_key is required/);
+    await expect(service({ runway_ml: {} })).rejects.toThrow(/^default_backend: runway cannot run: runway_ml\.api_key is required/);
   });
 });
 
@@ -117,13 +118,14 @@ describe('cost guard', () => {
     const svc = await service({ max_cost_per_video: 0.1 });
     const { job } = await runJob(svc);
     expect(job.status).toBe('failed');
-    expect(job.error).toBe('Estimated cost $0.50 (2 segments on runway) exceeds max_cost_per_video $0.10');
-    expect(job.estimated_cost_usd).toBeCloseTo(0.5, 5);
+    // gen4_turbo at $0.05 per second, two 6 s segments.
+    expect(job.error).toBe('Estimated cost $0.60 (2 segments on runway) exceeds max_cost_per_video $0.10');
+    expect(job.estimated_cost_usd).toBeCloseTo(0.6, 5);
     expect(runway.requests).toHaveLength(0);
   });
 
   it('lets a job under the limit run', async () => {
-    const { job } = await runJob(await service({ max_cost_per_video: 0.5 }));
+    const { job } = await runJob(await service({ max_cost_per_video: 0.65 }));
     expect(job.status).toBe('finished');
   });
 });

@@ -25,7 +25,7 @@ afterEach(async () => {
 async function service(extra: Record<string, unknown> = {}, remote: Record<string, unknown> = {}): Promise<TestService> {
   const svc = await startTestService({
     default_backend: 'MiniMax',
-    segment_duration_seconds: 5,
+    segment_duration_seconds: 6,
     minimax: { api_key: KEY, base_url: `${minimax.url}/v1` },
     remote_api_settings: { ...FAST_REMOTE, ...remote },
     ...extra,
@@ -45,13 +45,15 @@ describe('MiniMax backend', () => {
     for (const req of submissions()) {
       expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
       const body = JSON.parse(req.body.toString()) as Record<string, unknown>;
-      expect(body).toMatchObject({ model: 'I2V-01-Director', duration: 6 });
+      // MiniMax documents duration for the Hailuo models only: the 01 series renders 6 s and gets none.
+      expect(body).toMatchObject({ model: 'I2V-01-Director' });
+      expect(body.duration).toBeUndefined();
       expect(String(body.first_frame_image)).toMatch(/^data:image\/png;base64,/);
       // No silent "[Static]" prefix, unlike the Python original.
       expect(String(body.prompt)).not.toMatch(/^\[Static\]/);
     }
     expect(minimax.requests.filter((r) => r.path.startsWith('/v1/files/retrieve'))).toHaveLength(2);
-    expect(job.estimated_cost_usd).toBeCloseTo(2 * 6 * 0.045, 5);
+    expect(job.estimated_cost_usd).toBeCloseTo(2 * 6 * 0.072, 5);
     expect(lines.join('\n')).not.toMatch(/cdn-secret/);
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
   });
@@ -66,16 +68,17 @@ describe('MiniMax backend', () => {
 
   it('reports sensitive-content refusals from base_resp, on input and on output', async () => {
     const input = await runJob(await service(), 'A forbidden-topic scene.');
-    expect(input.job.error).toMatch(/minimax: task creation: input new_sensitive \(status_code 1026\)/);
+    // MiniMax's Trace-Id header (typed in its API reference) is named for support requests.
+    expect(input.job.error).toMatch(/minimax: task creation: input new_sensitive \(status_code 1026, trace-id [0-9a-f]{32}\)/);
     minimax.outcomes.push('sensitive-output');
     const output = await runJob(await service(), 'A red kite over a field.');
-    expect(output.job.error).toMatch(/output new_sensitive \(status_code 1027\)/);
+    expect(output.job.error).toMatch(/output new_sensitive \(status_code 1027, trace-id [0-9a-f]{32}\)/);
   });
 
   it('fails on a rejected key (base_resp 1004) without retrying', async () => {
     const { job } = await runJob(await service({ minimax: { api_key: 'mm-wrong-key-000000', base_url: `${minimax.url}/v1` } }), 'A red kite over a field.');
     expect(job.status).toBe('failed');
-    expect(job.error).toMatch(/login fail.*\(status_code 1004\); check minimax\.api_key/);
+    expect(job.error).toMatch(/login fail.*\(status_code 1004, trace-id [0-9a-f]{32}\); check minimax\.api_key/);
     expect(job.error).not.toContain('mm-wrong-key');
     expect(submissions()).toHaveLength(1);
   });

@@ -59,7 +59,8 @@ describe('Runway backend', () => {
     expect(runway.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/tasks/')).length).toBeGreaterThanOrEqual(6);
     // gen4_turbo: $0.05 per second, two 5 s segments.
     expect(job.estimated_cost_usd).toBeCloseTo(0.5, 5);
-    expect(lines.some((l) => /runway: task [\w-]+ created \(gen4_turbo, 1280:720, 5 s\)/.test(l))).toBe(true);
+    // The create answer's estimatedCost (typed as present by the SDK) reaches the job log.
+    expect(lines.some((l) => /runway: task [\w-]+ created \(gen4_turbo, 1280:720, 5 s, at most 25 credits\)/.test(l))).toBe(true);
     expect(lines.join('\n')).not.toContain(KEY);
     const probe = await probeArtifact(svc, id);
     expect(probe.codec).toBe('h264');
@@ -83,6 +84,14 @@ describe('Runway backend', () => {
     expect(creates()).toHaveLength(2);
     expect(lines.some((l) => /runway: HTTP 429.*retrying/.test(l))).toBe(true);
     expect(lines.some((l) => /runway: HTTP 502.*retrying/.test(l))).toBe(true);
+  });
+
+  it('names the host, and nothing else, when Runway cannot be reached', async () => {
+    const svc = await service({ runway_ml: { api_key: KEY, base_url: 'http://127.0.0.1:9/private-path?token=x' } });
+    const { job } = await runJob(svc, 'A red kite over a field.');
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/runway: network error \(connection failed to 127\.0\.0\.1:9\)/);
+    expect(job.error).not.toMatch(/private-path|token=|runway: runway:/);
   });
 
   it('does not retry a rejected key, and says so', async () => {

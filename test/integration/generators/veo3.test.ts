@@ -38,7 +38,7 @@ afterEach(async () => {
 async function vertex(extra: Record<string, unknown> = {}, remote: Record<string, unknown> = {}): Promise<TestService> {
   const svc = await startTestService({
     default_backend: 'veo3',
-    segment_duration_seconds: 5,
+    segment_duration_seconds: 6,
     google_veo: { project_id: PROJECT, credentials_path: account.file, region: 'us-central1', api_endpoint: veo.url, storage_endpoint: veo.url, ...extra },
     remote_api_settings: { ...FAST_REMOTE, ...remote },
   });
@@ -49,7 +49,7 @@ async function vertex(extra: Record<string, unknown> = {}, remote: Record<string
 async function gemini(remote: Record<string, unknown> = {}, key = API_KEY): Promise<TestService> {
   const svc = await startTestService({
     default_backend: 'Veo',
-    segment_duration_seconds: 5,
+    segment_duration_seconds: 6,
     google_veo: { api_key: key, gemini_base_url: veo.url },
     remote_api_settings: { ...FAST_REMOTE, ...remote },
   });
@@ -66,7 +66,7 @@ describe('Veo 3 on Vertex AI', () => {
     expect(job.status).toBe('finished');
     expect(starts()).toHaveLength(2);
     for (const req of starts()) {
-      expect(req.path).toBe(`/v1/projects/${PROJECT}/locations/us-central1/publishers/google/models/veo-3.0-generate-001:predictLongRunning`);
+      expect(req.path).toBe(`/v1beta1/projects/${PROJECT}/locations/us-central1/publishers/google/models/veo-3.0-generate-001:predictLongRunning`);
       expect(String(req.headers.authorization)).toMatch(/^Bearer ya29\.fake-/);
       const body = JSON.parse(req.body.toString()) as { instances: { prompt: string; image?: { mimeType: string } }[]; parameters: Record<string, unknown> };
       expect(body.parameters).toMatchObject({ durationSeconds: 6, aspectRatio: '16:9', sampleCount: 1 });
@@ -107,7 +107,7 @@ describe('Veo 3 on Vertex AI', () => {
 
   it('refuses to start a worker whose Veo settings cannot work, naming the key', async () => {
     await expect(startTestService({ default_backend: 'veo3', google_veo: { credentials_path: account.file } }))
-      .rejects.toThrow(/^default_backend: veo3 cannot run: veo3: google_veo\.project_id is required/);
+      .rejects.toThrow(/^default_backend: veo3 cannot run: google_veo\.project_id is required/);
     await expect(vertex({ credentials_path: join(dir, 'absent.json') })).rejects.toThrow(/google_veo\.credentials_path does not exist/);
     expect(veo.requests).toHaveLength(0);
   });

@@ -1,0 +1,93 @@
+// Fidelity: Runway's official client (@runwayml/sdk) drives the project's Runway fake through
+// create → poll → download → cancel and every injected failure, so the fake cannot drift from
+// what the vendor's own client sends and expects (paths, headers, bodies, typed fields, errors).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import RunwayML, { AuthenticationError, BadRequestError, NotFoundError } from '@runwayml/sdk';
+import { FakeRunwayServer } from '../../fakes/runway/fake-runway-server.js';
+import { sampleMp4, samplePng } from '../../fakes/shared/fake-http-server.js';
+
+const KEY = 'rw-fidelity-key-0123456789';
+const fake = new FakeRunwayServer(KEY);
+let client: RunwayML;
+const image = `data:image/png;base64,${samplePng().toString('base64')}`;
+
+beforeAll(async () => {
+  await fake.start();
+  client = new RunwayML({ apiKey: KEY, baseURL: fake.url, maxRetries: 2 });
+});
+afterAll(() => fake.stop());
+afterEach(() => fake.reset());
+
+/** Polls with the SDK's tasks.retrieve (its waitForTaskOutput sleeps 6 s between polls). */
+async function untilTerminal(id: string) {
+  for (let i = 0; i < 20; i += 1) {
+    const task = await client.tasks.retrieve(id);
+    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(task.status)) return task;
+  }
+  throw new Error(`task ${id} never ended`);
+}
+
+describe('@runwayml/sdk against the Runway fake', () => {
+  it('create (image and text) → poll → download, with the fields the SDK types as present', async () => {
+    const created = await client.imageToVideo.create({ model: 'gen4_turbo', promptImage: image, promptText: 'A kite.', ratio: '1280:720', duration: 5 });
+    expect(typeof created.id).toBe('string');
+    expect(created.estimatedCost.credits).toBeGreaterThan(0);
+    expect(fake.requests[0]!.headers['x-runway-version']).toBe('2024-11-06');
+    const pending = await client.tasks.retrieve(created.id);
+    expect(pending.status).toBe('PENDING');
+    expect('estimatedCost' in pending && pending.estimatedCost.credits).toBe(created.estimatedCost.credits);
+    const done = await untilTerminal(created.id);
+    expect(done.status).toBe('SUCCEEDED');
+    if (done.status !== 'SUCCEEDED') return;
+    expect(done.cost.credits).toBe(created.estimatedCost.credits);
+    const clip = await fetch(done.output[0]!);
+    expect(clip.headers.get('content-type')).toBe('video/mp4');
+    expect(Buffer.from(await clip.arrayBuffer()).equals(sampleMp4())).toBe(true);
+
+    const text = await client.textToVideo.create({ model: 'veo3.1', promptText: 'A kite.', ratio: '720:1280', duration: 8 });
+    // Every ratio of the SDK's union is accepted, including the 1080p ones ttv does not pick.
+    await client.textToVideo.create({ model: 'veo3.1_fast', promptText: 'A kite.', ratio: '1920:1080', duration: 4 });
+    expect((await untilTerminal(text.id)).status).toBe('SUCCEEDED');
+    // First and last frame, as Veo 3.1 on Runway allows.
+    await client.imageToVideo.create({ model: 'veo3.1', promptImage: [{ uri: image, position: 'first' }, { uri: image, position: 'last' }], ratio: '1280:720', duration: 4 });
+  });
+
+  it('cancel: tasks.delete, after which the task is gone', async () => {
+    fake.outcomes.push('stuck');
+    const created = await client.imageToVideo.create({ model: 'gen4_turbo', promptImage: image, ratio: '960:960', duration: 3 });
+    await client.tasks.retrieve(created.id);
+    await client.tasks.delete(created.id);
+    expect(fake.deletedTaskIds).toEqual([created.id]);
+    await expect(client.tasks.retrieve(created.id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('the requests issue #16 captured are refused with Runway\'s 400, as the SDK\'s types already say', async () => {
+    // Casts: these bodies do not type-check against the SDK's unions, which is the point.
+    await expect(client.textToVideo.create({ model: 'gen4.5', promptText: 'x', ratio: '1104:832', duration: 5 } as never)).rejects.toBeInstanceOf(BadRequestError);
+    await expect(client.textToVideo.create({ model: 'veo3.1', promptText: 'x', ratio: '1280:720', duration: 5 } as never)).rejects.toBeInstanceOf(BadRequestError);
+    await expect(client.imageToVideo.create({ model: 'veo3.1', promptImage: image, ratio: '960:960' } as never)).rejects.toBeInstanceOf(BadRequestError);
+    await expect(client.imageToVideo.create({ model: 'gen4_turbo', promptImage: [{ uri: image, position: 'last' }], ratio: '1280:720' } as never)).rejects.toBeInstanceOf(BadRequestError);
+    expect(fake.tasks.size).toBe(0);
+  });
+
+  it('each injected failure: FAILED with failure and failureCode, safety, vendor cancel, 401, 429 and 5xx retried by the SDK', async () => {
+    fake.outcomes.push('fail', 'safety', 'vendor-cancel');
+    const results = [];
+    for (let i = 0; i < 3; i += 1) {
+      const created = await client.imageToVideo.create({ model: 'gen4_turbo', promptImage: image, ratio: '1280:720', duration: 5 });
+      results.push(await untilTerminal(created.id));
+    }
+    expect(results.map((t) => t.status)).toEqual(['FAILED', 'FAILED', 'CANCELLED']);
+    expect(results[0]).toMatchObject({ failureCode: 'INTERNAL.BAD_OUTPUT.CODE01', cost: { credits: 0 } });
+    expect(results[1]).toMatchObject({ failureCode: 'SAFETY.INPUT.TEXT' });
+
+    const wrong = new RunwayML({ apiKey: 'rw-wrong-key-000000000', baseURL: fake.url, maxRetries: 0 });
+    await expect(wrong.tasks.retrieve('x')).rejects.toBeInstanceOf(AuthenticationError);
+
+    fake.script('/v1/image_to_video', { status: 429, body: { error: 'Too many requests' }, headers: { 'retry-after': '0' } });
+    fake.script('/v1/tasks/', { status: 502, body: { error: 'Bad gateway' } });
+    const created = await client.imageToVideo.create({ model: 'gen4_turbo', promptImage: image, ratio: '1280:720', duration: 5 });
+    expect((await client.tasks.retrieve(created.id)).id).toBe(created.id);
+    expect(fake.requests.filter((r) => r.path === '/v1/image_to_video')).toHaveLength(5);
+  });
+});

@@ -1,0 +1,131 @@
+// Fidelity: Google's official client (@google/genai) drives the project's Veo fake on both APIs —
+// the Gemini API with a key, and Vertex AI (the SDK's default v1beta1) with an OAuth token — through
+// generateVideos → getVideosOperation → download and every injected failure. The SDK has no cancel
+// for video operations, so the Gemini cancel is the documented POST {operation}:cancel by hand.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError, GoogleGenAI, type GenerateVideosOperation } from '@google/genai';
+import { FakeVeoServer } from '../../fakes/veo3/fake-veo-server.js';
+import { sampleMp4, samplePng } from '../../fakes/shared/fake-http-server.js';
+import { writeServiceAccount } from '../../helpers/service-account.js';
+
+const API_KEY = 'AIza-fidelity-key-0123456789';
+const PROJECT = 'ttv-fidelity-project';
+const MODEL = 'veo-3.0-generate-001';
+const fake = new FakeVeoServer({ apiKey: API_KEY, project: PROJECT });
+let dir = '';
+let gemini: GoogleGenAI;
+let vertex: GoogleGenAI;
+const image = { imageBytes: samplePng().toString('base64'), mimeType: 'image/png' };
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ttv-veo-sdk-'));
+  await fake.start();
+  const account = await writeServiceAccount(dir, fake.tokenUrl);
+  fake.trustServiceAccount(account.publicKeyPem, account.clientEmail);
+  gemini = new GoogleGenAI({ apiKey: API_KEY, httpOptions: { baseUrl: fake.url } });
+  vertex = new GoogleGenAI({ vertexai: true, project: PROJECT, location: 'us-central1', httpOptions: { baseUrl: fake.url }, googleAuthOptions: { authClient: bearer('ya29.not-issued-by-the-fake') } });
+});
+afterAll(async () => {
+  await fake.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+afterEach(() => fake.reset());
+
+/**
+ * An auth client that hands the SDK a fixed bearer token (the SDK bundles its own
+ * google-auth-library, whose JWT client cannot be aimed at a test token endpoint).
+ */
+function bearer(token: string): never {
+  return { getRequestHeaders: async () => new Headers({ authorization: `Bearer ${token}` }) } as never;
+}
+
+/** A token the fake's token endpoint issued (jwt-bearer grant signed by the service account). */
+async function vertexClient(): Promise<GoogleGenAI> {
+  const { ServiceAccountToken } = await import('../../../src/generators/veo3/service-account-token.js');
+  const account = JSON.parse(await readFile(join(dir, 'service-account.json'), 'utf8')) as { token_uri: string };
+  expect(account.token_uri).toBe(fake.tokenUrl);
+  const token = await new ServiceAccountToken(join(dir, 'service-account.json')).token(new AbortController().signal, 0, 10);
+  return new GoogleGenAI({ vertexai: true, project: PROJECT, location: 'us-central1', httpOptions: { baseUrl: fake.url }, googleAuthOptions: { authClient: bearer(token) } });
+}
+
+async function untilDone(ai: GoogleGenAI, op: GenerateVideosOperation): Promise<GenerateVideosOperation> {
+  for (let i = 0; i < 10 && !op.done; i += 1) op = await ai.operations.getVideosOperation({ operation: op });
+  return op;
+}
+
+describe('@google/genai against the Veo fake: Gemini API', () => {
+  it('generateVideos → getVideosOperation → files.download of the https file URI', async () => {
+    let op = await gemini.models.generateVideos({ model: MODEL, prompt: 'A kite.', image, config: { durationSeconds: 6, aspectRatio: '9:16', numberOfVideos: 1 } });
+    expect(op.name).toMatch(/^models\/veo-3\.0-generate-001\/operations\/[a-z0-9]+$/);
+    op = await untilDone(gemini, op);
+    const video = op.response!.generatedVideos![0]!;
+    expect(video.video!.uri).toMatch(/^https:\/\/generativelanguage\.googleapis\.com\/v1beta\/files\/[a-z0-9]+:download\?alt=media$/);
+    const out = join(dir, 'gemini.mp4');
+    await gemini.files.download({ file: video, downloadPath: out });
+    await expect.poll(async () => (await readFile(out)).length).toBe(sampleMp4().length);
+    expect(fake.requests.filter((r) => r.path.includes(':download')).every((r) => r.headers['x-goog-api-key'] === API_KEY)).toBe(true);
+
+    // An injected download fault reaches the SDK as Google's error status.
+    fake.downloadFaults.push('unavailable');
+    const failed = await gemini.files.download({ file: video, downloadPath: join(dir, 'unavailable.mp4') }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(ApiError);
+    expect((failed as ApiError).status).toBe(503);
+  });
+
+  it('the SDK itself refuses generateAudio on the Gemini API, and so does the fake', async () => {
+    await expect(gemini.models.generateVideos({ model: MODEL, prompt: 'x', config: { generateAudio: true } })).rejects.toThrow(/generateAudio parameter is only supported in/);
+    const res = await fetch(`${fake.url}/v1beta/models/${MODEL}:predictLongRunning`, {
+      method: 'POST', headers: { 'x-goog-api-key': API_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: [{ prompt: 'x' }], parameters: { generateAudio: true } }),
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('cancel (POST {operation}:cancel), and each injected failure: operation error, safety filter, bad duration, wrong key', async () => {
+    fake.outcomes.push('stuck', 'fail', 'safety');
+    const stuck = await gemini.models.generateVideos({ model: MODEL, prompt: 'A kite.' });
+    const cancel = await fetch(`${fake.url}/v1beta/${stuck.name}:cancel`, { method: 'POST', headers: { 'x-goog-api-key': API_KEY } });
+    expect(cancel.status).toBe(200);
+    expect(fake.operations.get(stuck.name!)!.canceled).toBe(true);
+
+    const failed = await untilDone(gemini, await gemini.models.generateVideos({ model: MODEL, prompt: 'A kite.' }));
+    expect(failed.error).toMatchObject({ code: 13 });
+    const filtered = await untilDone(gemini, await gemini.models.generateVideos({ model: MODEL, prompt: 'A kite.' }));
+    expect(filtered.response!.raiMediaFilteredCount).toBe(1);
+    expect(filtered.response!.generatedVideos ?? []).toHaveLength(0);
+
+    const badLength = await gemini.models.generateVideos({ model: MODEL, prompt: 'x', config: { durationSeconds: 5 } }).catch((e: unknown) => e);
+    expect(badLength).toBeInstanceOf(ApiError);
+    expect((badLength as ApiError).status).toBe(400);
+    const wrong = new GoogleGenAI({ apiKey: 'AIza-wrong-000000000', httpOptions: { baseUrl: fake.url } });
+    await expect(wrong.models.generateVideos({ model: MODEL, prompt: 'x' })).rejects.toBeInstanceOf(ApiError);
+  });
+});
+
+describe('@google/genai against the Veo fake: Vertex AI', () => {
+  it('generateVideos on v1beta1 with an OAuth token → fetchPredictOperation → inline bytes, with generateAudio', async () => {
+    const ai = await vertexClient();
+    let op = await ai.models.generateVideos({ model: MODEL, prompt: 'A kite.', image, config: { durationSeconds: 8, aspectRatio: '16:9', generateAudio: true, numberOfVideos: 1 } });
+    const start = fake.requests.find((r) => r.path.endsWith(':predictLongRunning'))!;
+    expect(start.path).toBe(`/v1beta1/projects/${PROJECT}/locations/us-central1/publishers/google/models/${MODEL}:predictLongRunning`);
+    expect(JSON.parse(start.body.toString()).parameters).toMatchObject({ generateAudio: true, durationSeconds: 8 });
+    op = await untilDone(ai, op);
+    const bytes = op.response!.generatedVideos![0]!.video!.videoBytes!;
+    expect(Buffer.from(bytes, 'base64').equals(sampleMp4())).toBe(true);
+  });
+
+  it('each injected failure: an untrusted token, an operation error, a safety filter', async () => {
+    const untrusted = await vertex.models.generateVideos({ model: MODEL, prompt: 'x' }).catch((e: unknown) => e);
+    expect(untrusted).toBeInstanceOf(ApiError);
+    expect((untrusted as ApiError).status).toBe(401);
+    const ai = await vertexClient();
+    fake.outcomes.push('fail', 'safety');
+    const failed = await untilDone(ai, await ai.models.generateVideos({ model: MODEL, prompt: 'A kite.' }));
+    expect(failed.error).toMatchObject({ code: 13 });
+    const filtered = await untilDone(ai, await ai.models.generateVideos({ model: MODEL, prompt: 'A kite.' }));
+    expect(filtered.response!.raiMediaFilteredCount).toBe(1);
+  });
+});
