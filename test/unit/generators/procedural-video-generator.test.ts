@@ -98,7 +98,8 @@ describe('ProceduralVideoGenerator', () => {
     await progressed;
     controller.abort();
     await expect(run).rejects.toBeInstanceOf(CanceledError);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // Ended before the 30 s of latency ran out: the abort was honoured (not a speed figure).
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(existsSync(outputPath)).toBe(false);
   });
 
