@@ -1,9 +1,12 @@
 // Runs the whole vitest suite and ends with the plain summary line CI reads: "N passed, N failed".
+// Before it, the ten slowest tests and the suite's wall time, read from vitest's JSON report.
 // Extra arguments go to vitest (e.g. a file filter).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 
 mkdirSync('test-results', { recursive: true });
+const startedAt = Date.now();
 const report = 'test-results/vitest.json';
 const result = spawnSync(
   process.execPath,
@@ -12,8 +15,23 @@ const result = spawnSync(
 );
 let passed = 0;
 let failed = 0;
+
+/** The `count` slowest tests of a vitest JSON report, as printable lines. */
+function slowest(json, count) {
+  const tests = (json.testResults ?? []).flatMap((file) => (file.assertionResults ?? []).map((t) => ({
+    ms: t.duration ?? 0,
+    name: `${relative(process.cwd(), file.name)} > ${t.fullName ?? t.title}`,
+    status: t.status,
+  })));
+  return tests.sort((a, b) => b.ms - a.ms).slice(0, count)
+    .map((t) => `${(t.ms / 1000).toFixed(1).padStart(7)} s  ${t.name}${t.status === 'passed' ? '' : ` (${t.status})`}`);
+}
+
 try {
   const json = JSON.parse(readFileSync(report, 'utf8'));
+  const lines = slowest(json, 10);
+  if (lines.length > 0) console.log(`\nslowest ${lines.length} tests:\n${lines.join('\n')}`);
+  console.log(`suite wall time: ${((Date.now() - startedAt) / 1000).toFixed(0)} s\n`);
   passed = json.numPassedTests ?? 0;
   failed = (json.numFailedTests ?? 0) + (json.numTotalTestSuites && json.success === false && json.numFailedTests === 0 ? 1 : 0);
 } catch {

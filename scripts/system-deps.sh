@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Installs the system packages ttv needs when they are missing (Debian/Ubuntu apt).
-#   runtime: ffmpeg/ffprobe (the offline generator and the stitcher)
+#   runtime: ffmpeg/ffprobe (the offline generator and the stitcher), fonts-dejavu-core (the offline
+#            generator's storyboard cards)
 #   test:    runtime + redis-server (queue tests), chromium (dashboard test), caddy (HTTP/3 edge),
-#            openssl (test certificates), fonts, promtool (prometheus: metrics exposition check)
+#            openssl (test certificates), promtool (prometheus: metrics exposition check),
+#            tesseract-ocr (reads the offline video's captions back in test/e2e/offline-preview)
 # Nothing is installed when everything is already present.
 set -euo pipefail
 profile="${1:-runtime}"
 need=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ "$profile" = "test" ]; then
-  [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+  command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr tesseract-ocr-eng)
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v caddy >/dev/null 2>&1 || need+=(caddy)

@@ -16,6 +16,9 @@ import { backendConfigIssues } from '../generators/registry.js';
 import { isClientError, registerClientCommands } from './client-commands.js';
 import { generate } from './generate-command.js';
 import { registerKeysCommand } from './keys-command.js';
+import { checkStartup } from './startup-checks.js';
+import { StartupError } from '../errors/startup-error.js';
+import { silentFallbacks } from '../config/silent-fallbacks.js';
 
 interface CommonFlags {
   config?: string[];
@@ -41,6 +44,7 @@ function overridesFrom(flags: CommonFlags): CliOverrides {
 /** Runs until a signal stops the service; resolves with the exit code. */
 async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }): Promise<number> {
   const { config, warnings } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
+  await checkStartup(config, { api: mode.api });
   const service = await startService({ config, api: mode.api, worker: mode.worker && config.worker.enabled });
   for (const warning of warnings) service.logger.warn(warning);
   // Always announced, whatever the log level: people and scripts wait for these lines.
@@ -160,7 +164,7 @@ export function buildProgram(): Command {
       const { config, warnings, files } = loadConfig({ files: flags.config, env: process.env });
       const backends = backendConfigIssues(config);
       if (backends.errors.length) throw new ConfigError(backends.errors);
-      for (const warning of [...warnings, ...backends.warnings]) process.stderr.write(`warning: ${warning}\n`);
+      for (const warning of [...warnings, ...backends.warnings, ...silentFallbacks(config)]) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`# effective configuration${files.length ? ` from ${files.join(', ')}` : ' (defaults)'}\n`);
       process.stdout.write(stringify(redactConfig(config)));
       program.setOptionValue('exitCode', 0);
@@ -176,7 +180,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return (program.getOptionValue('exitCode') as number | undefined) ?? 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof ConfigError || err instanceof UnsafeBindError) {
+    if (err instanceof ConfigError || err instanceof UnsafeBindError || err instanceof StartupError) {
       process.stderr.write(`ttv: ${err.message}\n`);
       return 2;
     }

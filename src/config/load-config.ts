@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { didYouMean } from './nearest-key.js';
 import type { ZodError } from 'zod';
 import { ACCEPTED_LEGACY_KEYS, configSchema, type AppConfig } from './schema.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
@@ -53,11 +54,13 @@ function setExisting(raw: Raw, path: string, value: unknown): void {
 function readYaml(file: string): Raw {
   if (!existsSync(file)) throw new ConfigError([{ key: file, message: 'config file not found' }]);
   const text = readFileSync(file, 'utf8');
-  const doc = parseDocument(text, { prettyErrors: false });
+  // prettyErrors fills in linePos (line and column); the message itself is cut to its first line.
+  const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
-    const line = err.linePos?.[0]?.line;
-    throw new ConfigError([{ key: file, message: `invalid YAML${line ? ` at line ${line}` : ''}: ${err.message.split('\n')[0]}` }]);
+    const pos = err.linePos?.[0];
+    const what = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError([{ key: file, message: `invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${what}` }]);
   }
   const value = doc.toJS() as unknown;
   if (value === null || value === undefined) return {};
@@ -76,11 +79,28 @@ function filesFromEnv(env: Record<string, string | undefined>): string[] {
   return [env.API_CONFIG_PATH, env.PIPELINE_CONFIG_PATH].filter((f): f is string => !!f && existsSync(f));
 }
 
+/** The keys a strict section of the schema knows, for "did you mean" (empty when unknown). */
+function sectionKeys(path: PropertyKey[]): string[] {
+  let node: unknown = configSchema;
+  for (const part of path) {
+    const shape = shapeOf(node);
+    node = shape?.[String(part)];
+  }
+  return Object.keys(shapeOf(node) ?? {});
+}
+
+function shapeOf(schema: unknown): Record<string, unknown> | undefined {
+  let s = schema as { shape?: Record<string, unknown>; unwrap?: () => unknown; def?: { innerType?: unknown } } | undefined;
+  for (let i = 0; i < 5 && s && !s.shape; i += 1) s = (s.def?.innerType ?? s.unwrap?.()) as typeof s;
+  return s?.shape;
+}
+
 function zodIssues(error: ZodError): ConfigIssue[] {
   return error.issues.map((issue) => {
     const key = issue.path.length ? issue.path.join('.') : '(root)';
     if (issue.code === 'unrecognized_keys') {
-      return { key: issue.keys.map((k) => (issue.path.length ? `${issue.path.join('.')}.${k}` : k)).join(', '), message: 'unknown key' };
+      const known = sectionKeys(issue.path);
+      return { key: issue.keys.map((k) => (issue.path.length ? `${issue.path.join('.')}.${k}` : k)).join(', '), message: `unknown key${issue.keys.length === 1 ? didYouMean(issue.keys[0]!, known) : ''}` };
     }
     return { key, message: issue.message };
   });
@@ -97,7 +117,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const known = new Set<string>([...Object.keys(configSchema.shape), ...ACCEPTED_LEGACY_KEYS]);
   const warnings: string[] = [];
   for (const key of Object.keys(raw)) {
-    if (!known.has(key)) warnings.push(`unknown key "${key}" ignored`);
+    if (!known.has(key)) warnings.push(`unknown key "${key}" ignored${didYouMean(key, known)}`);
     else if ((ACCEPTED_LEGACY_KEYS as readonly string[]).includes(key)) warnings.push(`key "${key}" is accepted for compatibility but not used by ttv`);
   }
   const parsed = configSchema.safeParse(raw);

@@ -175,7 +175,10 @@ export const proceduralSchema = z
     width: z.number().int().min(16).max(3840).multipleOf(2, 'must be even').default(640),
     height: z.number().int().min(16).max(2160).multipleOf(2, 'must be even').default(360),
     fps: z.number().int().min(1).max(60).default(24),
-    // Draw the segment prompt onto the clip (needs a font; off by default).
+    // storyboard: a readable card per clip (prompt text, segment number and time range, palette and
+    // motion from the prompt's words, a silent AAC track); gradient: the soft two-colour look of before.
+    style: z.enum(['storyboard', 'gradient']).default('storyboard'),
+    // gradient style only: draw the segment prompt onto the clip (needs a font; off by default).
     text_overlay: z.boolean().default(false),
     // Makes the offline generator take this long per clip, to behave like a remote backend in demos.
     simulated_latency_seconds: z.number().min(0).max(600).default(0),

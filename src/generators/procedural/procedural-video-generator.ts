@@ -1,8 +1,11 @@
-// The offline video backend: renders a real H.264 clip with ffmpeg whose look is derived from the
-// segment prompt (and starts from the given first frame for image-to-video). Needs no key or GPU.
+// The offline video backend: renders a real H.264 clip with ffmpeg, for checking plans, timing and the
+// whole system without a vendor account. The default `storyboard` style is a card that shows the
+// segment's prompt, number and time range (with a silent AAC track, like vendor clips with audio);
+// `gradient` is a soft gradient derived from the prompt. Both start from the given first frame
+// (image-to-video) and end on the given last frame, so chained segments join without a cut.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { ProceduralConfig } from '../../config/schema.js';
 import type { Ffmpeg } from '../../media/ffmpeg.js';
 import { escapeFilterValue } from '../../media/filter-escape.js';
@@ -10,6 +13,8 @@ import { CanceledError } from '../../errors/canceled-error.js';
 import { requestProblems } from '../request-problems.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { visualSeed } from './visual-seed.js';
+import { promptLook } from './prompt-look.js';
+import { cardFilter, cardTexts } from './storyboard-graph.js';
 
 /** Where DejaVu Sans lives on Debian/Ubuntu, Fedora, Arch and Alpine, and with Homebrew. */
 export const FONT_CANDIDATES = [
@@ -25,7 +30,7 @@ export function findFont(candidates: readonly string[] = FONT_CANDIDATES): strin
   return candidates.find((c) => existsSync(c)) ?? null;
 }
 
-const MISSING_FONT = `text_overlay needs the DejaVu Sans font (package fonts-dejavu-core); looked in ${FONT_CANDIDATES.join(', ')}`;
+const MISSING_FONT = `the procedural storyboard style (and text_overlay) needs the DejaVu Sans font (package fonts-dejavu-core); looked in ${FONT_CANDIDATES.join(', ')}`;
 
 /** Longest prompt excerpt drawn on a clip (more would not fit on one line anyway). */
 const OVERLAY_CHARS = 120;
@@ -63,7 +68,7 @@ export class ProceduralVideoGenerator implements VideoGenerator {
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
     const problems = requestProblems(request, this.capabilities());
-    if (this.settings.text_overlay && !findFont()) problems.push(MISSING_FONT);
+    if (this.needsFont() && !findFont()) problems.push(MISSING_FONT);
     return problems;
   }
 
@@ -72,7 +77,12 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     return 0;
   }
 
+  private needsFont(): boolean {
+    return this.settings.style === 'storyboard' || this.settings.text_overlay;
+  }
+
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+    if (this.settings.style === 'storyboard') return this.storyboard(request, hooks);
     const { width, height, fps } = this.settings;
     const frames = Math.max(1, Math.round(request.durationSeconds * fps));
     const font = this.settings.text_overlay ? findFont() : null;
@@ -128,6 +138,69 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     }
     const args = [...inputs, '-filter_complex', filters.join(';'), '-map', last];
     args.push('-frames:v', String(frames), '-r', String(fps), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-pix_fmt', 'yuv420p', '-profile:v', 'high', '-an', '-progress', 'pipe:2', '-nostats', request.outputPath, ...lastFrameArgs);
+    await this.render(args, frames, hooks);
+    return request.outputPath;
+  }
+
+  /** The storyboard card: fades in from the first frame, fades out into the last frame when given. */
+  private async storyboard(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+    const { width, height, fps } = this.settings;
+    const font = findFont();
+    if (!font) throw new Error(MISSING_FONT);
+    const frames = Math.max(1, Math.round(request.durationSeconds * fps));
+    await mkdir(dirname(request.outputPath), { recursive: true });
+    if (request.lastFrameOutput) await mkdir(dirname(request.lastFrameOutput), { recursive: true });
+    if (this.settings.simulated_latency_seconds > 0) {
+      await abortableDelay(this.settings.simulated_latency_seconds * 1000, hooks.signal, (f) => hooks.onProgress?.(f * 0.5));
+    }
+    const look = promptLook(request.prompt);
+    // Segments of one job share the configured duration, so segment N starts at (N-1) × duration.
+    const start = (request.segment - 1) * request.durationSeconds;
+    const texts = cardTexts(look, request.prompt, request.segment, start, request.durationSeconds, { width, height });
+    const stem = join(dirname(request.outputPath), `.${basename(request.outputPath)}`);
+    const captionFile = `${stem}.caption.txt`;
+    const particleFile = `${stem}.particles.txt`;
+    await Promise.all([writeFile(captionFile, texts.caption), writeFile(particleFile, texts.particles)]);
+    const seconds = (frames / fps).toFixed(4);
+    const span = Math.max(1 / fps, (frames - 1) / fps);
+    const fade = Math.min(0.5, span / 3).toFixed(4);
+    const fit = `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height},setsar=1,fps=${fps}`;
+    const inputs: string[] = [];
+    const filters = [cardFilter(look, texts, { width, height, fps, font, captionFile, particleFile }, visualSeed(request.prompt).seed)];
+    let last = '[card]';
+    let next = 0;
+    if (request.firstFrame) {
+      inputs.push('-loop', '1', '-framerate', String(fps), '-t', fade, '-i', request.firstFrame);
+      filters.push(`[${next}:v]${fit},format=yuva420p,fade=t=out:st=0:d=${fade}:alpha=1[from]`, `${last}[from]overlay=eof_action=pass:format=yuv420[c${next}]`);
+      last = `[c${next++}]`;
+    }
+    if (request.lastFrame) {
+      inputs.push('-loop', '1', '-framerate', String(fps), '-i', request.lastFrame);
+      filters.push(`[${next}:v]${fit},format=yuva420p,fade=t=in:st=${(span - Number(fade)).toFixed(4)}:d=${fade}:alpha=1[to]`, `${last}[to]overlay=shortest=1:format=yuv420[c${next}]`);
+      last = `[c${next++}]`;
+    }
+    const audio = next++;
+    inputs.push('-f', 'lavfi', '-t', seconds, '-i', 'anullsrc=channel_layout=stereo:sample_rate=48000');
+    filters.push(`${last}format=yuv420p[video]`);
+    last = '[video]';
+    let lastFrameArgs: string[] = [];
+    if (request.lastFrameOutput) {
+      filters.push(`${last}split=2[clip][tail]`, `[tail]select='eq(n,${frames - 1})'[lastframe]`);
+      last = '[clip]';
+      lastFrameArgs = ['-map', '[lastframe]', '-frames:v', '1', '-update', '1', request.lastFrameOutput];
+    }
+    const args = [...inputs, '-filter_complex', filters.join(';'), '-map', last, '-map', `${audio}:a`,
+      '-frames:v', String(frames), '-r', String(fps), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-pix_fmt', 'yuv420p', '-profile:v', 'high',
+      '-c:a', 'aac', '-b:a', '64k', '-t', seconds, '-progress', 'pipe:2', '-nostats', request.outputPath, ...lastFrameArgs];
+    try {
+      await this.render(args, frames, hooks);
+    } finally {
+      await Promise.all([rm(captionFile, { force: true }), rm(particleFile, { force: true })]);
+    }
+    return request.outputPath;
+  }
+
+  private async render(args: string[], frames: number, hooks: GenerateHooks): Promise<void> {
     const base = this.settings.simulated_latency_seconds > 0 ? 0.5 : 0;
     await this.ffmpeg.run(args, {
       signal: hooks.signal,
@@ -137,6 +210,5 @@ export class ProceduralVideoGenerator implements VideoGenerator {
       },
     });
     hooks.onProgress?.(1);
-    return request.outputPath;
   }
 }

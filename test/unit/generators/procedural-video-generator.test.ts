@@ -35,7 +35,9 @@ describe('ProceduralVideoGenerator', () => {
     const { outputPath, progress } = await render('basic', 'A lighthouse at dusk.', {}, { durationSeconds: 2.3 });
     const p = await ffmpeg.probe(outputPath);
     expect(p.video).toMatchObject({ codec: 'h264', width: 160, height: 90, fps: 12, pixFmt: 'yuv420p' });
-    expect(p.audio).toBeNull();
+    // The storyboard carries a silent AAC track, as vendor clips with audio do; the gradient has none.
+    expect(p.audio).toMatchObject({ codec: 'aac' });
+    expect((await ffmpeg.probe((await render('basic-gradient', 'A lighthouse at dusk.', { style: 'gradient' })).outputPath)).audio).toBeNull();
     expect(await countFrames(outputPath)).toBe(Math.round(2.3 * 12));
     expect(Math.abs(p.durationSeconds - 28 / 12)).toBeLessThanOrEqual(0.1);
     expect(progress.at(-1)).toBe(1);
@@ -73,9 +75,31 @@ describe('ProceduralVideoGenerator', () => {
 
   it.skipIf(!findFont())('draws the prompt when text_overlay is on, whatever characters it holds', async () => {
     const tricky = "It's 50% done: [a,b]; c\\d 'quoted' %{pts}\nsecond line";
-    const withText = await render('overlay', tricky, { text_overlay: true });
-    const without = await render('no-overlay', tricky);
+    const withText = await render('overlay', tricky, { style: 'gradient', text_overlay: true });
+    const without = await render('no-overlay', tricky, { style: 'gradient' });
     expect(md5(await decodedFrame(withText.outputPath))).not.toBe(md5(await decodedFrame(without.outputPath)));
+  });
+
+  it.skipIf(!findFont() && process.env.CI !== 'true')('storyboard: the caption region differs between prompts of the same theme, and is stable for one prompt', async () => {
+    // Both prompts pick the "snow" look, so palette and motion agree and only the caption tells them apart.
+    const crop = async (file: string, which: 'first' | 'last') => {
+      const frame = await decodedFrame(file, which);
+      // The caption band: rows 45..70 % of the 90-pixel frame, full width (RGB, 3 bytes a pixel).
+      return frame.subarray(Math.round(90 * 0.45) * 160 * 3, Math.round(90 * 0.7) * 160 * 3);
+    };
+    const a = await render('card-a', 'A fox runs through the snow.', { width: 160, height: 90 });
+    const a2 = await render('card-a2', 'A fox runs through the snow.', { width: 160, height: 90 });
+    const b = await render('card-b', 'Snow settles on an empty bench.', { width: 160, height: 90 });
+    for (const which of ['first', 'last'] as const) {
+      expect(md5(await crop(a2.outputPath, which))).toBe(md5(await crop(a.outputPath, which)));
+      expect(psnr(await crop(a.outputPath, which), await crop(b.outputPath, which))).toBeLessThan(25);
+    }
+  });
+
+  it('storyboard: names a missing font as a request problem', () => {
+    const generator = new ProceduralVideoGenerator(ffmpeg, settings());
+    const problems = generator.validate({ prompt: 'x', durationSeconds: 1, segment: 1 });
+    expect(problems.some((p) => p.includes('fonts-dejavu-core'))).toBe(!findFont());
   });
 
   it('escapes overlay text after cutting it, so no escape is cut in half', () => {
@@ -98,7 +122,8 @@ describe('ProceduralVideoGenerator', () => {
     await progressed;
     controller.abort();
     await expect(run).rejects.toBeInstanceOf(CanceledError);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // Ended before the 30 s of latency ran out: the abort was honoured (not a speed figure).
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(existsSync(outputPath)).toBe(false);
   });
 

@@ -1,0 +1,4 @@
+/** A problem that stops `ttv serve`/`ttv worker` before anything starts: names the path or flag and what to do. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
