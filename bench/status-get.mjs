@@ -1,91 +1,93 @@
-// Benchmark: GET /v1/jobs/{id} on ttv's embedded default vs a bare node:http server answering the
-// same JSON from memory, 64 connections each, in one run; then submit → started dispatch latency
-// with an idle worker. Run with `npm run bench` (builds first). Prints figures; asserts nothing.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
-import { join } from 'node:path';
-import autocannon from 'autocannon';
+// Benchmark: GET /v1/jobs/{id} of a finished job at 64 connections, as a user gets it by default
+// (access log on, in-process worker running), on SQLite and on Redis, against a bare node:http
+// server answering the same JSON from memory, with autocannon and with wrk, all in one run.
+// Targets (issue #17): req/s ≥ 50 % of bare (Redis ≥ 35 %), p99 ≤ 2× bare p99 of the same generator.
+// The bench raises the rate limits (they would otherwise answer the load generator with 429s) and
+// checks that the access log really wrote a line per answer.
+// `npm run bench:status [-- --quick]`; --json FILE for bench:all.
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { benchArgs } from './lib/cli-args.mjs';
+import { measureLoad } from './lib/load.mjs';
+import { BenchProcesses, eluBetween, postJson, waitForJob } from './lib/processes.mjs';
+import { figure, finishBench } from './lib/report.mjs';
 
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = 64;
+const args = benchArgs();
+const SECONDS = args.quick ? 3 : 10;
+const WARMUP = args.quick ? 1 : 2;
+export const LIMITS_RAISED = { read_rate_limit_per_minute: 1_000_000_000, rate_limit_per_minute: 1_000_000_000 };
+const small = { segment_duration_seconds: 1, procedural: { width: 160, height: 90, fps: 12, max_segments: 1 } };
 
-function startChild(args, pattern) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (c) => {
-      if (out === null) return; // ready: keep draining the pipe, stop looking
-      out += c;
-      const m = pattern.exec(out);
-      if (m) {
-        out = null;
-        resolve({ child, url: m[1] });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`child exited ${code}: ${out}`)));
-  });
+async function countAccessLines(file) {
+  let n = 0;
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  for await (const line of lines) if (line.includes('"msg":"request"')) n += 1;
+  return n;
 }
 
-async function load(url) {
-  // Warm-up, then the measured run.
-  await autocannon({ url, connections: CONNECTIONS, duration: 2 });
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
-}
-
-const dataDir = mkdtempSync(join(tmpdir(), 'ttv-bench-'));
-const configFile = join(dataDir, 'bench.yaml');
-writeFileSync(configFile, `logging: { level: ${process.env.BENCH_LOG_LEVEL ?? 'info'} }\nsegment_duration_seconds: 1\nprocedural: { width: 160, height: 90, fps: 12 }\nworker: { concurrency: 2 }\n`);
-const children = [];
+const procs = new BenchProcesses();
+const runs = [];
+const rows = [];
+const notes = [];
 try {
-  const ttv = await startChild(['bin/ttv.js', 'serve', '--config', configFile, '--port', '0', '--data-dir', dataDir], /ttv: listening on (http:\/\/\S+)/);
-  children.push(ttv.child);
-  // A finished job to read.
-  const created = await (await fetch(`${ttv.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'A benchmark job.' }) })).json();
-  let job;
-  for (;;) {
-    job = await (await fetch(`${ttv.url}/v1/jobs/${created.id}`)).json();
-    if (job.status === 'finished') break;
-    await new Promise((r) => setTimeout(r, 50));
+  const redis = await procs.redis();
+  const servers = {
+    embedded: await procs.ttv({ label: 'status-sqlite', config: { security: LIMITS_RAISED, ...small } }),
+    redis: await procs.ttv({ label: 'status-redis', config: { security: LIMITS_RAISED, ...small, redis: { url: redis.url, key_prefix: 'bench-status' } } }),
+  };
+  const jobs = {};
+  for (const [name, s] of Object.entries(servers)) {
+    const { id } = await postJson(`${s.url}/v1/jobs`, { prompt: `A finished job to read (${name}).` });
+    jobs[name] = await waitForJob(s.url, id, 'finished');
   }
-  const bare = await startChild(['bench/bare-server.mjs', JSON.stringify(job)], /"url":"(http:\/\/[^"]+)"/);
-  children.push(bare.child);
-
-  const bareResult = await load(bare.url);
-  const ttvResult = await load(`${ttv.url}/v1/jobs/${created.id}`);
-
-  // Dispatch: submit one job at a time to an idle worker; started_at − created_at from the record.
-  const samples = [];
-  for (let i = 0; i < 40; i += 1) {
-    const { id } = await (await fetch(`${ttv.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `dispatch ${i}` }) })).json();
-    let j;
-    for (;;) {
-      j = await (await fetch(`${ttv.url}/v1/jobs/${id}`)).json();
-      if (j.started_at) break;
-    }
-    samples.push(Date.parse(j.started_at) - Date.parse(j.created_at));
-    await fetch(`${ttv.url}/v1/jobs/${id}/cancel`, { method: 'POST' });
-    // Wait until the worker is idle again.
-    for (;;) {
-      const m = await (await fetch(`${ttv.url}/metrics`, { headers: { accept: 'application/json' } })).json();
-      if (m.active_jobs === 0) break;
-      await new Promise((r) => setTimeout(r, 10));
+  const bare = await procs.bare('bare-server.mjs', [JSON.stringify(jobs.embedded)]);
+  const targets = [
+    { name: 'bare', url: `${bare.url}/v1/jobs/${jobs.embedded.id}`, job: jobs.embedded },
+    { name: 'embedded', url: `${servers.embedded.url}/v1/jobs/${jobs.embedded.id}`, job: jobs.embedded, server: servers.embedded },
+    { name: 'redis', url: `${servers.redis.url}/v1/jobs/${jobs.redis.id}`, job: jobs.redis, server: servers.redis },
+  ];
+  const results = {};
+  let answered = { embedded: 0, redis: 0 };
+  for (const generator of args.generators) {
+    for (const t of targets) {
+      const before = t.server ? await t.server.probe() : null;
+      const r = await measureLoad({
+        generator, url: t.url, seconds: SECONDS, warmupSeconds: WARMUP, connections: 64, expectStatus: 200,
+        needle: `"id":"${t.job.id}"`,
+        checkBody: (body) => { const j = JSON.parse(body); return j.id === t.job.id && j.status === 'finished' && typeof j.created_at === 'string'; },
+      });
+      if (t.server) {
+        const after = await t.server.probe();
+        r.elu = eluBetween(before, after);
+        r.delayP99 = after.delay.p99;
+        r.gc = after.gc;
+        answered[t.name] += r.ok;
+      }
+      runs.push({ label: `${t.name} ${generator}`, ...r });
+      results[`${t.name}:${generator}`] = r;
     }
   }
-  samples.sort((a, b) => a - b);
-  const pct = (p) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))];
-
-  const pad = (s, n) => String(s).padEnd(n);
-  console.log(`\nGET /v1/jobs/{id}: ${CONNECTIONS} connections, ${DURATION} s each, ${cpus().length} cores, node ${process.version}`);
-  console.log(`${pad('server', 28)}${pad('req/s', 12)}${pad('p50 ms', 10)}${pad('p99 ms', 10)}errors`);
-  console.log(`${pad('bare node:http (memory)', 28)}${pad(bareResult.rps.toFixed(0), 12)}${pad(bareResult.p50, 10)}${pad(bareResult.p99, 10)}${bareResult.errors}`);
-  console.log(`${pad('ttv (Fastify + SQLite)', 28)}${pad(ttvResult.rps.toFixed(0), 12)}${pad(ttvResult.p50, 10)}${pad(ttvResult.p99, 10)}${ttvResult.errors}`);
-  console.log(`ratio ttv/bare: ${((ttvResult.rps / bareResult.rps) * 100).toFixed(1)} %`);
-  console.log(`\nsubmit → started (idle worker, ${samples.length} jobs): p50 ${pct(50)} ms, p90 ${pct(90)} ms, max ${samples.at(-1)} ms`);
+  for (const generator of args.generators) {
+    const b = results[`bare:${generator}`];
+    for (const [name, minShare] of [['embedded', 0.5], ['redis', 0.35]]) {
+      const r = results[`${name}:${generator}`];
+      rows.push(figure({ figure: `status GET ${name}, req/s (${generator})`, value: r.rps, unit: 'req/s', reference: 'bare', referenceValue: b.rps, op: '>=', target: minShare }));
+      rows.push(figure({ figure: `status GET ${name}, p99 (${generator})`, value: r.p99, unit: 'ms', reference: 'bare p99', referenceValue: b.p99, op: '<=', target: 2 }));
+      notes.push(`${name} (${generator}): p50 ${r.p50.toFixed(2)} ms, max ${r.max.toFixed(1)} ms; server event-loop utilisation ${(r.elu * 100).toFixed(0)} %, loop-delay p99 ${r.delayP99.toFixed(1)} ms, GC ${r.gc.count} pauses / ${r.gc.ms.toFixed(0)} ms (max ${r.gc.maxMs.toFixed(1)} ms)`);
+    }
+  }
+  if (args.generators.length === 2) {
+    const [a, w] = [results['bare:autocannon'], results['bare:wrk']];
+    rows.push(figure({ figure: 'bare req/s, autocannon vs wrk (generator cost)', value: a.rps, unit: 'req/s', reference: 'wrk', referenceValue: w.rps }));
+  }
+  // The access log was really on: stop the servers (pino flushes) and count its lines.
+  for (const [name, s] of Object.entries(servers)) {
+    await procs.stop(s.child);
+    const lines = await countAccessLines(s.logFile);
+    notes.push(`${name}: ${lines} access-log lines for ${answered[name]} measured answers (plus warm-ups)`);
+    if (lines < answered[name]) runs.push({ label: `${name} access log`, problems: [`only ${lines} access-log lines for ${answered[name]} answers: the access log was not on`] });
+  }
 } finally {
-  for (const c of children) c.kill('SIGTERM');
-  rmSync(dataDir, { recursive: true, force: true });
+  await procs.stopAll();
 }
+finishBench({ bench: 'status-get', args, rows, runs, notes });

@@ -5,6 +5,7 @@
 #   test:    runtime + redis-server (queue tests), chromium (dashboard test), caddy (HTTP/3 edge),
 #            openssl (test certificates), promtool (prometheus: metrics exposition check),
 #            tesseract-ocr (reads the offline video's captions back in test/e2e/offline-preview)
+#   bench:   runtime + redis-server (Redis figures), wrk (the second load generator, next to autocannon)
 # Nothing is installed when everything is already present.
 set -euo pipefail
 profile="${1:-runtime}"
@@ -18,6 +19,10 @@ if [ "$profile" = "test" ]; then
   command -v caddy >/dev/null 2>&1 || need+=(caddy)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
   command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+fi
+if [ "$profile" = "bench" ]; then
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+  command -v wrk >/dev/null 2>&1 || need+=(wrk)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "ttv: installing system packages: ${need[*]}" >&2
