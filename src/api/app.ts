@@ -25,6 +25,8 @@ import { artifactRoutes } from './routes/artifacts.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { rootRoutes } from './routes/root.js';
+import { openApiOptions } from './openapi.js';
+import { openApiRouteSchema } from './route-schemas.js';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -97,14 +99,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const metrics = registerMetrics(app, { queue, version: VERSION, trustedProxies: config.security.trusted_proxies });
   await registerRateLimit(app, { submitPerMinute: config.security.rate_limit_per_minute, readPerMinute: config.security.read_rate_limit_per_minute });
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'ttv API', version: VERSION, description: 'Text-to-video pipeline jobs' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: config.security.auth_token ? [{ bearer: [] }] : [],
-    },
-  });
+  await app.register(fastifySwagger, openApiOptions({ version: VERSION, auth: Boolean(config.security.auth_token?.trim()), publicUrl: config.server.public_url }));
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: false });
 
   // With CORS on, OPTIONS belongs to the preflight handler; otherwise it is a 405 like other methods.
@@ -116,7 +111,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   await app.register(healthRoutes, { queue, store, metrics, version: VERSION });
   await app.register(rootRoutes, { version: VERSION });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: openApiRouteSchema }, async () => app.swagger());
   fillMethodNotAllowed();
   return app;
 }

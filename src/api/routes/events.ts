@@ -9,6 +9,7 @@ import { jobNotFound } from '../errors/job-not-found-error.js';
 import { validationError } from '../errors/validation-error.js';
 import { securityHeaders, type SecurityHeaderOptions } from '../plugins/security-headers.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
+import { jobEventsSchema } from '../route-schemas.js';
 
 export interface EventRoutesOptions {
   queue: JobQueue;
@@ -33,14 +34,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     done();
   });
 
-  app.get('/v1/jobs/:id/events', {
-    schema: {
-      summary: 'Server-Sent Events: status, progress and log events; resume with Last-Event-ID',
-      tags: ['jobs'],
-      params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] },
-      headers: { type: 'object', properties: { 'last-event-id': { type: 'string' } } },
-    },
-  }, async (request, reply) => {
+  app.get('/v1/jobs/:id/events', { schema: jobEventsSchema }, async (request, reply) => {
     const rawId = (request.params as { id: string }).id;
     if (!UUID.test(rawId)) throw jobNotFound(rawId);
     const id = rawId.toLowerCase();
