@@ -79,7 +79,6 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     res.writeHead(200, {
       ...securityHeaders(request, options.headers),
       'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
       'x-accel-buffering': 'no',
     });
     res.write('retry: 2000\n\n');

@@ -101,7 +101,8 @@ describe('GET /v1/jobs and /v1/jobs/{id}', () => {
     const created = (await (await postJob(svc.url, { prompt: 'read me' })).json()) as { id: string };
     const res = await fetch(`${svc.url}/v1/jobs/${created.id}`);
     expect(res.status).toBe(200);
-    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('cache-control')).toBe('no-cache, no-store, must-revalidate');
+    expect(res.headers.get('expires')).toBe('0');
     expect(await res.json()).toMatchObject({ id: created.id, status: 'queued' });
     const unknown = await expectError(await fetch(`${svc.url}/v1/jobs/${UNKNOWN}`), 404, 'JobNotFound');
     expect(unknown.message).toBe(`Job ${UNKNOWN} not found`);
