@@ -33,7 +33,8 @@ export interface AppDependencies {
   queue: JobQueue;
   store: ArtifactStore;
   logger?: Logger;
-  estimateCost?: () => number | null;
+  /** The estimated cost of a prompt before it is planned, or null. */
+  estimateCost?: (prompt: string) => number | null;
   webhooks?: WebhookDispatcher;
   /** Serve HTTPS: TLS 1.3 only, HTTP/2 and HTTP/1.1 by ALPN. */
   tls?: { key: Buffer; cert: Buffer };

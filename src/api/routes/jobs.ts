@@ -16,7 +16,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 export interface JobRoutesOptions {
   queue: JobQueue;
   /** Estimated cost of a job before it runs (from the configured backend), or null. */
-  estimateCost?: () => number | null;
+  estimateCost?: (prompt: string) => number | null;
   /** The cancel transition happens here, so job.canceled is sent from here. */
   webhooks?: WebhookDispatcher;
 }
@@ -52,7 +52,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
       }
       idempotencyKey = rawKey;
     }
-    const result = await queue.submit({ prompt: body.prompt }, { idempotencyKey, estimatedCostUsd: options.estimateCost?.() ?? null });
+    const result = await queue.submit({ prompt: body.prompt }, { idempotencyKey, estimatedCostUsd: options.estimateCost?.(body.prompt) ?? null });
     if (result.outcome === 'key_mismatch') {
       throw new ApiError(422, 'IdempotencyKeyMismatch', 'Idempotency-Key was already used with a different request body', { job_id: result.job.id });
     }
