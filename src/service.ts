@@ -11,6 +11,7 @@ import { openArtifactStore } from './storage/open-artifact-store.js';
 import type { ArtifactStore } from './storage/types.js';
 import { createPipeline } from './pipeline/pipeline.js';
 import { buildApp } from './api/app.js';
+import { submitCostEstimator } from './pipeline/submit-cost-estimate.js';
 import { assertSafeBind, loadTlsFiles } from './api/server.js';
 import { Worker } from './worker/worker.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
@@ -68,7 +69,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       const tls = loadTlsFiles(config);
       keys = openKeyStore(config);
       const authenticator = new KeyAuthenticator({ token: config.security.auth_token, keys, requireKey: config.security.require_api_key, logger });
-      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, ...(tls ? { tls } : {}) });
+      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, estimateCost: submitCostEstimator(config), ...(tls ? { tls } : {}) });
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;

@@ -30,13 +30,16 @@ import { artifactRoutes } from './routes/artifacts.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { rootRoutes } from './routes/root.js';
+import { openApiOptions } from './openapi.js';
+import { openApiRouteSchema } from './route-schemas.js';
 
 export interface AppDependencies {
   config: AppConfig;
   queue: JobQueue;
   store: ArtifactStore;
   logger?: Logger;
-  estimateCost?: () => number | null;
+  /** The estimated cost of a prompt before it is planned, or null. */
+  estimateCost?: (prompt: string) => number | null;
   webhooks?: WebhookDispatcher;
   /** Who may use /v1; default: security.auth_token alone (open when unset, loopback only). */
   authenticator?: Authenticator;
@@ -123,14 +126,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ...(limitRedis && config.redis ? { redis: limitRedis, redisPrefix: `${config.redis.key_prefix}:ratelimit:` } : {}),
   });
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'ttv API', version: VERSION, description: 'Text-to-video pipeline jobs' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: config.security.auth_token ? [{ bearer: [] }] : [],
-    },
-  });
+  await app.register(fastifySwagger, openApiOptions({ version: VERSION, auth: Boolean(config.security.auth_token?.trim()), publicUrl: config.server.public_url }));
   await app.register(async (docs) => {
     setZone(docs, 'docs');
     await docs.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: false });
@@ -159,7 +155,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (ops) => {
     setZone(ops, 'ops');
     await ops.register(healthRoutes, { queue, store, metrics, version: VERSION });
-    ops.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    ops.get('/openapi.json', { schema: openApiRouteSchema }, async () => app.swagger());
   });
   await app.register(async (page) => {
     setZone(page, 'page');

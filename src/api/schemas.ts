@@ -15,39 +15,56 @@ export const promptSchema = z
   .transform((s) => s.trim())
   .refine((s) => s.length > 0, 'must not be empty or whitespace-only')
   .refine((s) => [...s].length <= MAX_PROMPT_CHARS, `must be at most ${MAX_PROMPT_CHARS} characters`)
-  .refine((s) => !FORBIDDEN_CONTROL.test(s), 'must not contain control characters other than newline and tab');
+  .refine((s) => !FORBIDDEN_CONTROL.test(s), 'must not contain control characters other than newline and tab')
+  // What the checks above mean for the raw text, for the JSON Schema: something other than white
+  // space, no forbidden control characters, 1..2000 code points (the server trims first, so a
+  // longer text padded with spaces is still accepted).
+  .meta({ minLength: 1, maxLength: MAX_PROMPT_CHARS, pattern: '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$' });
 
 export const createJobBodySchema = z.strictObject(
   { prompt: promptSchema },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field` : 'must be a JSON object') },
 );
 
-const intString = (name: string) => z.string().regex(/^[0-9]{1,9}$/, `${name} must be a non-negative integer`).transform(Number);
+// Query values arrive as strings. A decimal string becomes a number before the bounds are checked,
+// so the JSON Schema (input side) says exactly what the server accepts: an integer within the bounds.
+const decimal = (v: unknown) => (typeof v === 'string' && /^-?[0-9]{1,15}$/.test(v) ? Number(v) : v);
+const boundedInteger = (min: number, max: number | null, message: string) => {
+  let n = z.number({ error: message }).int(message).min(min, message);
+  if (max !== null) n = n.max(max, message);
+  return z.preprocess(decimal, n);
+};
 
 export const listJobsQuerySchema = z.object({
   status: z.enum(JOB_STATUSES, { error: `must be one of ${JOB_STATUSES.join(', ')}` }).optional(),
-  limit: intString('limit').pipe(z.number().min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100')).optional(),
+  limit: boundedInteger(1, 100, 'must be an integer between 1 and 100').optional(),
   cursor: z.string().max(200, 'is too long').optional(),
 });
 
+export const MAX_LOG_TAIL = 10_000;
 export const logsQuerySchema = z.object({
-  tail: z
-    .string()
-    .regex(/^-?[0-9]+$/, 'must be a non-negative integer')
-    .refine((s) => !s.startsWith('-'), 'must be a non-negative integer')
-    .transform((s) => Math.min(Number(s.slice(0, 12)), 10_000))
-    .optional(),
+  // Larger tails are accepted and served as the newest MAX_LOG_TAIL lines.
+  tail: z.preprocess(
+    (v) => (typeof v === 'string' && /^[0-9]{16,}$/.test(v) ? Number(v) : decimal(v)),
+    // multipleOf(1) rather than int(): int() would document a 2^53 maximum the server does not have.
+    z.number({ error: 'must be a non-negative integer' }).multipleOf(1, 'must be a non-negative integer').min(0, 'must be a non-negative integer')
+      .transform((n) => Math.min(n, MAX_LOG_TAIL)),
+  ).optional(),
 });
 
+export const MIN_EXPIRES_IN = 60;
+export const MAX_EXPIRES_IN = 604800;
 export const artifactQuerySchema = z.object({
-  expires_in: z
-    .string()
-    .regex(/^-?[0-9]+$/, 'must be an integer number of seconds')
-    .transform((s) => Number(s.slice(0, 12)))
-    .pipe(z.number().min(60, 'expires_in must be at least 60 seconds').max(604800, 'expires_in cannot exceed 604800 seconds'))
-    .optional(),
+  expires_in: z.preprocess(decimal, z.number({ error: 'must be an integer number of seconds' })
+    .int('must be an integer number of seconds')
+    .min(MIN_EXPIRES_IN, `expires_in must be at least ${MIN_EXPIRES_IN} seconds`)
+    .max(MAX_EXPIRES_IN, `expires_in cannot exceed ${MAX_EXPIRES_IN} seconds`)).optional(),
   redirect: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
 });
+
+/** Event ids of the SQLite journal (a sequence number) and of Redis streams (ms-seq). */
+export const LAST_EVENT_ID_PATTERN = '^[0-9]{1,15}(-[0-9]{1,10})?$';
+export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7e]{1,255}$';
 
 export const jobViewSchema = z.object({
   id: z.string(),
@@ -105,3 +122,30 @@ export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown,
   }
   throw validationError(problems);
 }
+
+const health = z.enum(['healthy', 'unhealthy']);
+export const livenessSchema = z.object({
+  status: z.literal('healthy'), timestamp: z.string(), version: z.string(), components: z.object({ api: health }),
+});
+export const readinessSchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  timestamp: z.string(),
+  version: z.string(),
+  components: z.object({ api: health, job_store: health, queue: health, artifact_store: health, workers: health }),
+  live_workers: z.number().int().min(0),
+});
+export const metricsSummarySchema = z.object({
+  active_jobs: z.number().int(),
+  queued_jobs: z.number().int(),
+  total_jobs_processed: z.number().int(),
+  average_processing_time: z.number(),
+  uptime_seconds: z.number().int(),
+  total_requests: z.number().int(),
+  average_request_latency: z.number(),
+  requests_per_second: z.number(),
+  jobs_per_hour: z.number(),
+  queue_depth: z.number().int(),
+  status_code_distribution: z.record(z.string(), z.number().int()),
+  store_available: z.boolean(),
+});
+export const serviceDescriptionSchema = z.object({ name: z.string(), version: z.string(), description: z.string(), docs_url: z.string() });

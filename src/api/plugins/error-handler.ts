@@ -77,13 +77,15 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
   });
 }
 
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'] as const;
 
 /**
  * Fastify answers 404 for a known path with the wrong method; the contract wants 405 + Allow.
  * Collect routes as they are added, then fill the remaining methods of each path with a 405 route.
  */
 export function collectRoutes(app: FastifyInstance, options: { includeOptions: boolean }): () => void {
+  // Fastify routes TRACE only once it is declared; without this, TRACE on a known path would be a 404.
+  if (!app.supportedMethods.includes('TRACE')) app.addHttpMethod('TRACE');
   // Each path remembers the encapsulated context that registered it, so that its 405 route lives in
   // the same context (same auth hook, same zone headers) as the real ones.
   const byUrl = new Map<string, { methods: Set<string>; context: FastifyInstance }>();

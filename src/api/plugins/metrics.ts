@@ -12,19 +12,24 @@ export interface ApiMetrics {
 export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue; version: string; trustedProxies: string[] }): ApiMetrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'ttv_' });
+  // prom-client's gauges named *_total (promtool rejects them); the same counts stay per type in
+  // ttv_nodejs_active_{handles,requests,resources}{type}.
+  for (const kind of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`ttv_nodejs_active_${kind}_total`);
   const startedAt = Date.now();
   let totalRequests = 0;
   let totalLatency = 0;
   const statusCodes: Record<string, number> = {};
-  let lastStats: QueueStats | null = null;
-  const queueStats = async (): Promise<QueueStats | null> => {
+  const readStats = async (): Promise<QueueStats | null> => {
     try {
-      lastStats = await options.queue.stats();
-      return lastStats;
+      return await options.queue.stats();
     } catch {
       return null;
     }
   };
+  // prom-client runs every gauge's collect at once on a scrape: they share one read of the store,
+  // so every gauge reports the same, current numbers (none lags a scrape behind).
+  let inflight: Promise<QueueStats | null> | null = null;
+  const queueStats = (): Promise<QueueStats | null> => (inflight ??= readStats().finally(() => { inflight = null; }));
 
   new client.Gauge({ name: 'ttv_api_info', help: 'ttv build information', labelNames: ['version'], registers: [registry] }).set({ version: options.version }, 1);
   new client.Gauge({
@@ -51,10 +56,15 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
       this.set({ status: 'canceled' }, stats.canceled);
     },
   });
-  new client.Gauge({
-    name: 'ttv_api_queue_depth_total', help: 'Jobs waiting or running', registers: [registry],
-    collect() { if (lastStats) this.set(lastStats.queued + lastStats.active); },
-  });
+  // Python-compatible names (gauges that promtool flags for their _total suffix), and the same values
+  // under correct gauge names.
+  for (const name of ['ttv_api_queue_depth_total', 'ttv_api_queue_depth']) {
+    new client.Gauge({
+      name, help: name.endsWith('_total') ? 'Jobs waiting or running (Python-compatible name; see ttv_api_queue_depth)' : 'Jobs waiting or running',
+      registers: [registry],
+      async collect() { const stats = await queueStats(); if (stats) this.set(stats.queued + stats.active); },
+    });
+  }
   new client.Gauge({
     name: 'ttv_queue_depth', help: 'Jobs in the queue backend by state (waiting, active, delayed)', labelNames: ['state'], registers: [registry],
     async collect() {
@@ -66,10 +76,13 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
       } catch { /* store down: no sample */ }
     },
   });
-  new client.Gauge({
-    name: 'ttv_api_jobs_total', help: 'Jobs that reached finished or failed', registers: [registry],
-    collect() { if (lastStats) this.set(lastStats.finished + lastStats.failed); },
-  });
+  for (const name of ['ttv_api_jobs_total', 'ttv_api_jobs_processed']) {
+    new client.Gauge({
+      name, help: name.endsWith('_total') ? 'Jobs that reached finished or failed (Python-compatible name; see ttv_api_jobs_processed)' : 'Jobs that reached finished or failed',
+      registers: [registry],
+      async collect() { const stats = await queueStats(); if (stats) this.set(stats.finished + stats.failed); },
+    });
+  }
   new client.Gauge({
     name: 'ttv_workers', help: 'Workers that heartbeated recently (all processes)', registers: [registry],
     async collect() { try { this.set(await options.queue.liveWorkers()); } catch { /* store down: keep last value */ } },

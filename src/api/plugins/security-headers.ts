@@ -27,8 +27,10 @@ export function securityHeaders(request: FastifyRequest, options: SecurityHeader
   const secure = request.protocol === 'https';
   if (secure) headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
   if (zone === 'v1') {
-    headers['cache-control'] = 'no-store';
+    // The Python server's values, which old HTTP/1.0 caches and proxies also honour.
+    headers['cache-control'] = 'no-cache, no-store, must-revalidate';
     headers.pragma = 'no-cache';
+    headers.expires = '0';
   }
   if (secure && options.altSvc) headers['alt-svc'] = options.altSvc;
   return headers;

@@ -10,7 +10,8 @@ import { ApiError } from '../errors/api-error.js';
 import { jobNotFound } from '../errors/job-not-found-error.js';
 import { ownedJob } from './owned-job.js';
 import { storageUnavailable } from '../errors/service-unavailable-error.js';
-import { artifactQuerySchema, artifactResponseSchema, errorResponseSchema, jsonSchema, parseRequestPart } from '../schemas.js';
+import { artifactQuerySchema, parseRequestPart } from '../schemas.js';
+import { jobArtifactSchema } from '../route-schemas.js';
 
 export interface ArtifactRoutesOptions {
   queue: JobQueue;
@@ -26,18 +27,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function artifactRoutes(app: FastifyInstance, options: ArtifactRoutesOptions): Promise<void> {
   const { queue, store } = options;
 
-  if (options.section === 'v1') app.get('/v1/jobs/:id/artifact', {
-    schema: {
-      summary: 'A signed download URL for a finished job (redirect=true answers 302)',
-      tags: ['jobs'],
-      params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] },
-      querystring: jsonSchema(artifactQuerySchema, 'input'),
-      response: {
-        200: jsonSchema(artifactResponseSchema),
-        ...Object.fromEntries([400, 401, 404, 503].map((c) => [c, jsonSchema(errorResponseSchema)])),
-      },
-    },
-  }, async (request, reply) => {
+  if (options.section === 'v1') app.get('/v1/jobs/:id/artifact', { schema: jobArtifactSchema }, async (request, reply) => {
     const query = parseRequestPart(artifactQuerySchema, request.query, 'query');
     const id = (request.params as { id: string }).id;
     if (!UUID.test(id)) throw jobNotFound(id);

@@ -10,6 +10,7 @@ import { validationError } from '../errors/validation-error.js';
 import { securityHeaders, type SecurityHeaderOptions } from '../plugins/security-headers.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { ownedJob } from './owned-job.js';
+import { jobEventsSchema } from '../route-schemas.js';
 
 export interface EventRoutesOptions {
   queue: JobQueue;
@@ -18,10 +19,32 @@ export interface EventRoutesOptions {
   headers: SecurityHeaderOptions;
 }
 
+/** JobQueue.events' default page size. */
+const EVENTS_PAGE = 500;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+// Every status event carries the documented keys, also those journaled before they all did.
+const statusData = (d: Record<string, unknown>) =>
+  ({ status: d.status, stage: d.stage, progress: d.progress, error: d.error ?? null, artifact_uri: d.artifact_uri ?? null });
+
 function frame(event: JobEvent): string {
-  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+  const data = event.type === 'status' ? statusData(event.data) : event.data;
+  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * A resume at or past the terminal status (EventSource clients reconnect after the stream ends and
+ * send the last id they saw) must not wait for events that will never come: when the job is
+ * terminal and what is left holds no terminal status, the terminal status is sent again (under the
+ * last id, so the client's cursor does not move back) and the stream ends.
+ */
+async function withTerminalStatus(queue: JobQueue, id: string, pending: JobEvent[], lastEventId: string | null): Promise<JobEvent[]> {
+  if (pending.some((e) => e.type === 'status' && isTerminal(e.data.status as JobStatus))) return pending;
+  if (pending.length >= EVENTS_PAGE) return pending; // more to come: the terminal status is further on
+  const job = await queue.get(id);
+  if (!job || !isTerminal(job.status)) return pending;
+  const eventId = pending.at(-1)?.id ?? lastEventId ?? '0';
+  return [...pending, { id: eventId, type: 'status', data: { status: job.status, stage: job.stage, progress: job.progress, error: job.error, artifact_uri: job.artifact_uri } }];
 }
 
 export async function eventRoutes(app: FastifyInstance, options: EventRoutesOptions): Promise<void> {
@@ -34,14 +57,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     done();
   });
 
-  app.get('/v1/jobs/:id/events', {
-    schema: {
-      summary: 'Server-Sent Events: status, progress and log events; resume with Last-Event-ID',
-      tags: ['jobs'],
-      params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] },
-      headers: { type: 'object', properties: { 'last-event-id': { type: 'string' } } },
-    },
-  }, async (request, reply) => {
+  app.get('/v1/jobs/:id/events', { schema: jobEventsSchema }, async (request, reply) => {
     const rawId = (request.params as { id: string }).id;
     if (!UUID.test(rawId)) throw jobNotFound(rawId);
     const id = rawId.toLowerCase();
@@ -56,6 +72,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
       throw err;
     }
     if (pending === null) throw jobNotFound(id);
+    pending = await withTerminalStatus(queue, id, pending, lastEventId);
     // HEAD (Fastify routes it here too) gets the stream's headers, never an endless body.
     if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
 
@@ -64,7 +81,6 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     res.writeHead(200, {
       ...securityHeaders(request, options.headers),
       'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
       'x-accel-buffering': 'no',
     });
     res.write('retry: 2000\n\n');

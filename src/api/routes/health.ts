@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import type { ArtifactStore } from '../../storage/types.js';
 import type { ApiMetrics } from '../plugins/metrics.js';
+import { livenessRouteSchema, metricsRouteSchema, prometheusRouteSchema, readinessRouteSchema } from '../route-schemas.js';
 
 export interface HealthRoutesOptions {
   queue: JobQueue;
@@ -28,11 +29,11 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<Heal
 export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOptions): Promise<void> {
   const { queue, store, metrics, version } = options;
 
-  app.get('/healthz', { schema: { summary: 'Liveness', tags: ['health'] } }, async () => ({
+  app.get('/healthz', { schema: livenessRouteSchema }, async () => ({
     status: 'healthy', timestamp: new Date().toISOString(), version, components: { api: 'healthy' },
   }));
 
-  app.get('/readyz', { schema: { summary: 'Readiness of the job store, queue, artifact store and workers', tags: ['health'] } }, async (_request, reply) => {
+  app.get('/readyz', { schema: readinessRouteSchema }, async (_request, reply) => {
     let liveWorkers = 0;
     const [jobStore, queueHealth, artifactStore, workers] = await Promise.all([
       check(() => queue.ping()),
@@ -46,17 +47,17 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
     const components = { api: 'healthy' as Health, job_store: jobStore, queue: queueHealth, artifact_store: artifactStore, workers };
     const ready = Object.values(components).every((c) => c === 'healthy');
     return reply.code(ready ? 200 : 503).send({
-      status: ready ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), components, live_workers: liveWorkers,
+      status: ready ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), version, components, live_workers: liveWorkers,
     });
   });
 
   const prometheus = async (_request: unknown, reply: import('fastify').FastifyReply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
 
-  app.get('/metrics', { schema: { summary: 'Prometheus text; JSON summary with Accept: application/json', tags: ['health'] } }, async (request, reply) => {
+  app.get('/metrics', { schema: metricsRouteSchema }, async (request, reply) => {
     const accept = request.headers.accept ?? '';
     if (accept.includes('application/json')) return metrics.summary();
     return prometheus(request, reply);
   });
-  app.get('/metrics/prometheus', { schema: { summary: 'Prometheus text', tags: ['health'] } }, prometheus);
+  app.get('/metrics/prometheus', { schema: prometheusRouteSchema }, prometheus);
 }

@@ -10,21 +10,17 @@ import { ownedJob, principalOf } from './owned-job.js';
 import { ApiError } from '../errors/api-error.js';
 import { jobNotFound } from '../errors/job-not-found-error.js';
 import { validationError } from '../errors/validation-error.js';
-import {
-  cancelResponseSchema, createJobBodySchema, errorResponseSchema, jobListSchema, jobViewSchema, jsonSchema,
-  listJobsQuerySchema, logsQuerySchema, logsResponseSchema, parseRequestPart,
-} from '../schemas.js';
+import { createJobBodySchema, listJobsQuerySchema, logsQuerySchema, parseRequestPart } from '../schemas.js';
+import { cancelJobSchema, createJobSchema, deleteJobSchema, getJobSchema, jobLogsSchema, listJobsSchema } from '../route-schemas.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-const idParams = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] };
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, jsonSchema(errorResponseSchema)]));
 
 export interface JobRoutesOptions {
   queue: JobQueue;
   /** Estimated cost of a job before it runs (from the configured backend), or null. */
-  estimateCost?: () => number | null;
+  estimateCost?: (prompt: string) => number | null;
   /** The cancel transition happens here, so job.canceled is sent from here. */
   webhooks?: WebhookDispatcher;
   /** Where DELETE removes a job's artifact. */
@@ -54,16 +50,7 @@ function jobId(request: FastifyRequest): string {
 export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions): Promise<void> {
   const { queue } = options;
 
-  app.post('/v1/jobs', {
-    config: { rateClass: 'submit' },
-    schema: {
-      summary: 'Submit a prompt; the job is queued',
-      tags: ['jobs'],
-      body: jsonSchema(createJobBodySchema, 'input'),
-      headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 255 } } },
-      response: { 202: jsonSchema(jobViewSchema), ...errors(400, 401, 402, 413, 415, 422, 429, 503) },
-    },
-  }, async (request, reply) => {
+  app.post('/v1/jobs', { config: { rateClass: 'submit' }, schema: createJobSchema }, async (request, reply) => {
     requireJsonContentType(request);
     const body = parseRequestPart(createJobBodySchema, request.body, 'body');
     const rawKey = request.headers['idempotency-key'];
@@ -78,7 +65,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     const owner = principal.keyId;
     const budgetUsd = principal.limits.monthlyBudgetUsd;
     const result = await queue.submit({ prompt: body.prompt }, {
-      idempotencyKey, estimatedCostUsd: options.estimateCost?.() ?? null, owner,
+      idempotencyKey, estimatedCostUsd: options.estimateCost?.(body.prompt) ?? null, owner,
       maxQueued: options.maxQueued ?? null, maxQueuedForOwner: options.maxQueuedPerKey ?? null,
       budget: budgetUsd === null ? null : { month: new Date().toISOString().slice(0, 7), limitUsd: budgetUsd },
     });
@@ -90,39 +77,18 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     return reply.code(202).send(toJobView(result.job));
   });
 
-  app.get('/v1/jobs', {
-    schema: {
-      summary: 'List jobs, newest first',
-      tags: ['jobs'],
-      querystring: jsonSchema(listJobsQuerySchema, 'input'),
-      response: { 200: jsonSchema(jobListSchema), ...errors(400, 401, 503) },
-    },
-  }, async (request) => {
+  app.get('/v1/jobs', { schema: listJobsSchema }, async (request) => {
     const query = parseRequestPart(listJobsQuerySchema, request.query, 'query');
     const owner = ownerFilter(principalOf(request)) ?? undefined;
     const page = await queue.list({ status: query.status, limit: query.limit ?? 20, cursor: query.cursor, owner });
     return { jobs: page.jobs.map(toJobView), next_cursor: page.nextCursor };
   });
 
-  app.get('/v1/jobs/:id', {
-    schema: {
-      summary: 'Read one job',
-      tags: ['jobs'],
-      params: idParams,
-      response: { 200: jsonSchema(jobViewSchema), ...errors(401, 404, 503) },
-    },
-  }, async (request) => {
+  app.get('/v1/jobs/:id', { schema: getJobSchema }, async (request) => {
     return toJobView(await ownedJob(queue, request, jobId(request)));
   });
 
-  app.delete('/v1/jobs/:id', {
-    schema: {
-      summary: 'Delete a finished, failed or canceled job with its logs, events and artifact',
-      tags: ['jobs'],
-      params: idParams,
-      response: { 204: { type: 'null' }, ...errors(401, 404, 409, 503) },
-    },
-  }, async (request, reply) => {
+  app.delete('/v1/jobs/:id', { schema: deleteJobSchema }, async (request, reply) => {
     const id = jobId(request);
     const job = await ownedJob(queue, request, id);
     if (!isTerminal(job.status)) {
@@ -145,14 +111,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     return reply.code(204).send();
   });
 
-  app.post('/v1/jobs/:id/cancel', {
-    schema: {
-      summary: 'Cancel a queued or running job',
-      tags: ['jobs'],
-      params: idParams,
-      response: { 200: jsonSchema(cancelResponseSchema), ...errors(400, 401, 404, 409, 503) },
-    },
-  }, async (request) => {
+  app.post('/v1/jobs/:id/cancel', { schema: cancelJobSchema }, async (request) => {
     const body = request.body;
     if (body !== undefined && body !== null && !(typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0)) {
       throw validationError([{ field: 'body', message: 'must be empty or {}' }]);
@@ -169,15 +128,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     return { ...view, message: 'Job cancellation initiated successfully' };
   });
 
-  app.get('/v1/jobs/:id/logs', {
-    schema: {
-      summary: 'Job log lines, oldest first',
-      tags: ['jobs'],
-      params: idParams,
-      querystring: jsonSchema(logsQuerySchema, 'input'),
-      response: { 200: jsonSchema(logsResponseSchema), ...errors(400, 401, 404, 503) },
-    },
-  }, async (request) => {
+  app.get('/v1/jobs/:id/logs', { schema: jobLogsSchema }, async (request) => {
     const query = parseRequestPart(logsQuerySchema, request.query, 'query');
     const id = jobId(request);
     await ownedJob(queue, request, id);

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import { rootRouteSchema } from '../route-schemas.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
 
@@ -10,7 +11,7 @@ export async function rootRoutes(app: FastifyInstance, options: { version: strin
   // The dashboard's script and styles.
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/web/', index: false, cacheControl: true, maxAge: 60_000, schemaHide: true });
   const page = await readFile(`${WEB_DIR}index.html`, 'utf8').catch(() => '<!doctype html><title>ttv</title><p>ttv is running. See <a href="/docs">/docs</a>.</p>');
-  app.get('/', { schema: { summary: 'Dashboard page, or the service description with Accept: application/json', tags: ['meta'] } }, async (request, reply) => {
+  app.get('/', { schema: rootRouteSchema }, async (request, reply) => {
     const accept = request.headers.accept ?? '';
     if (accept.includes('application/json') && !accept.includes('text/html')) {
       return { name: 'ttv', version: options.version, description: 'Text-to-video pipeline API', docs_url: '/docs' };

@@ -236,7 +236,7 @@ local now_stage = jget(key, 'stage')
 if status ~= 'progress' then
   jset(key, 'status', 'progress')
   move(id, jget(key, 'seq'), status, 'progress')
-  event(id, 'status', { status = 'progress', stage = now_stage, progress = now_progress }, ttl)
+  status_event(id, ttl)
 end
 if now_progress ~= current or now_stage ~= old_stage then
   event(id, 'progress', { progress = now_progress, stage = now_stage }, ttl)

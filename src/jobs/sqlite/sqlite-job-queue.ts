@@ -203,7 +203,7 @@ export class SqliteJobQueue implements JobQueue {
           request_hash: hash,
           owner_key_id: options.owner ?? null,
         });
-        this.appendEventSync(id, 'status', { status: 'queued', stage: 'queued', progress: 0 });
+        this.appendEventSync(id, 'status', { status: 'queued', stage: 'queued', progress: 0, error: null, artifact_uri: null });
         this.appendLogSync(id, 'Job queued', now);
         return { outcome: 'created', job: this.toRecord(this.statements.byId!.get(id) as JobRow) };
       });
@@ -409,7 +409,7 @@ export class SqliteJobQueue implements JobQueue {
         const changed = this.statements.progress!.run({ id: lease.job.id, token: lease.token, progress: p, stage: stage ?? null }).changes > 0;
         if (!changed || !before) return false;
         const after = { progress: Math.max(before.progress, p), stage: stage ?? before.stage };
-        if (before.status !== 'progress') this.appendEventSync(lease.job.id, 'status', { status: 'progress', ...after });
+        if (before.status !== 'progress') this.appendEventSync(lease.job.id, 'status', { status: 'progress', ...after, error: null, artifact_uri: null });
         if (after.progress !== before.progress || after.stage !== before.stage) this.appendEventSync(lease.job.id, 'progress', after);
         if (message) this.appendLogSync(lease.job.id, message);
         return true;

@@ -1,18 +1,21 @@
 // Bearer auth on /v1/*, open health/metrics/docs, and the loopback-only rule without a token.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { assertSafeBind, isLoopbackHost } from '../../../src/api/server.js';
 import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
+import { withContract, type ContractProxy } from '../../helpers/contract-proxy.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
-let svc: TestService;
+let svc: TestService & { contract: ContractProxy };
 
 beforeAll(async () => {
-  svc = await startTestService({ security: { auth_token: TOKEN } }, { worker: false });
+  svc = await withContract(await startTestService({ security: { auth_token: TOKEN } }, { worker: false }));
 });
 afterAll(async () => {
   await svc?.close();
 });
+// Every request above goes through the OpenAPI contract proxy.
+afterEach(() => svc?.contract.assertClean());
 
 describe('bearer auth', () => {
   it('refuses /v1 requests without a valid bearer token with 401 + WWW-Authenticate', async () => {

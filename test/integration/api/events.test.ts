@@ -1,15 +1,18 @@
 // GET /v1/jobs/{id}/events over real HTTP: the whole journal in order, resumable, with heartbeats.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
+import { withContract, type ContractProxy } from '../../helpers/contract-proxy.js';
 import { readSse } from '../../helpers/sse.js';
 
-let svc: TestService;
+let svc: TestService & { contract: ContractProxy };
 beforeAll(async () => {
-  svc = await startTestService({ server: { sse_heartbeat_seconds: 0.2 }, procedural: { simulated_latency_seconds: 0.5 } });
+  svc = await withContract(await startTestService({ server: { sse_heartbeat_seconds: 0.2 }, procedural: { simulated_latency_seconds: 0.5 } }));
 });
 afterAll(async () => {
   await svc?.close();
 });
+// Every request above goes through the OpenAPI contract proxy.
+afterEach(() => svc?.contract.assertClean());
 
 async function submit(prompt: string): Promise<string> {
   return ((await (await postJob(svc.url, { prompt })).json()) as { id: string }).id;

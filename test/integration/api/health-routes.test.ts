@@ -1,16 +1,19 @@
 // Health, readiness, metrics, docs and the root page over real HTTP.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../../helpers/test-service.js';
+import { withContract, type ContractProxy } from '../../helpers/contract-proxy.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
-let svc: TestService;
+let svc: TestService & { contract: ContractProxy };
 
 beforeAll(async () => {
-  svc = await startTestService();
+  svc = await withContract(await startTestService());
 });
 afterAll(async () => {
   await svc?.close();
 });
+// Every request above goes through the OpenAPI contract proxy.
+afterEach(() => svc?.contract.assertClean());
 
 describe('health and readiness', () => {
   it('GET /healthz is always healthy', async () => {

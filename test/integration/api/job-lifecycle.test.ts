@@ -6,19 +6,22 @@ import { readdir, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
+import { withContract, type ContractProxy } from '../../helpers/contract-proxy.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 const run = promisify(execFile);
-let svc: TestService;
+let svc: TestService & { contract: ContractProxy };
 
 beforeAll(async () => {
-  svc = await startTestService();
+  svc = await withContract(await startTestService());
 });
 afterAll(async () => {
   await svc?.close();
 });
+// Every request above goes through the OpenAPI contract proxy.
+afterEach(() => svc?.contract.assertClean());
 
 async function ffprobe(file: string) {
   const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);

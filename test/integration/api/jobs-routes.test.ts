@@ -1,17 +1,20 @@
 // The /v1/jobs contract over real HTTP, with no worker running so that jobs stay where we put them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
+import { withContract, type ContractProxy } from '../../helpers/contract-proxy.js';
 
-let svc: TestService;
+let svc: TestService & { contract: ContractProxy };
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
 beforeAll(async () => {
-  svc = await startTestService({}, { worker: false });
+  svc = await withContract(await startTestService({}, { worker: false }));
 });
 afterAll(async () => {
   await svc?.close();
 });
+// Every request above goes through the OpenAPI contract proxy.
+afterEach(() => svc?.contract.assertClean());
 
 async function expectError(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
   expect(res.status).toBe(status);
@@ -98,7 +101,8 @@ describe('GET /v1/jobs and /v1/jobs/{id}', () => {
     const created = (await (await postJob(svc.url, { prompt: 'read me' })).json()) as { id: string };
     const res = await fetch(`${svc.url}/v1/jobs/${created.id}`);
     expect(res.status).toBe(200);
-    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('cache-control')).toBe('no-cache, no-store, must-revalidate');
+    expect(res.headers.get('expires')).toBe('0');
     expect(await res.json()).toMatchObject({ id: created.id, status: 'queued' });
     const unknown = await expectError(await fetch(`${svc.url}/v1/jobs/${UNKNOWN}`), 404, 'JobNotFound');
     expect(unknown.message).toBe(`Job ${UNKNOWN} not found`);

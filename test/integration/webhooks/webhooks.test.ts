@@ -1,9 +1,10 @@
-// Webhooks against a real local receiver that verifies Standard Webhooks signatures and fails on
+// Webhooks against a real local receiver that verifies Standard Webhooks signatures (with the
+// official standardwebhooks package) and fails on
 // purpose before it accepts.
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
 import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -23,17 +24,20 @@ const received: Received[] = [];
 /** How many more job.finished deliveries to refuse with 500. */
 let refuseFinished = 2;
 
+// The official Standard Webhooks verifier (signature scheme, whsec_ key decoding, 5-minute tolerance),
+// not the project's own signer read back.
+const verifier = new Webhook(SECRET);
 function verify(headers: Record<string, string | string[] | undefined>, body: string): boolean {
-  const id = String(headers['webhook-id']);
-  const timestamp = String(headers['webhook-timestamp']);
-  const signature = String(headers['webhook-signature']);
-  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
-  const key = Buffer.from(SECRET.slice(6), 'base64');
-  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-  return signature.split(' ').some((s) => {
-    const [version, value] = s.split(',');
-    return version === 'v1' && !!value && value.length === expected.length && timingSafeEqual(Buffer.from(value), Buffer.from(expected));
-  });
+  try {
+    verifier.verify(body, {
+      'webhook-id': String(headers['webhook-id']),
+      'webhook-timestamp': String(headers['webhook-timestamp']),
+      'webhook-signature': String(headers['webhook-signature']),
+    });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let svc: TestService;
@@ -49,7 +53,9 @@ beforeAll(async () => {
         refuseFinished -= 1;
         status = 500;
       }
-      received.push({ type: payload.type, jobId: payload.data.id, webhookId: String(req.headers['webhook-id']), verified, status });
+      // The same delivery with one byte changed must not verify (so `verified` can be false).
+      const tamperedVerifies = verify(req.headers, body.replace(/.$/s, ' '));
+      received.push({ type: payload.type, jobId: payload.data.id, webhookId: String(req.headers['webhook-id']), verified: verified && !tamperedVerifies, status });
       res.writeHead(status).end();
     });
   });

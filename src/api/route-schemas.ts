@@ -1,0 +1,216 @@
+// Every route's Fastify schema, built from the zod schemas in schemas.ts that validate the requests:
+// @fastify/swagger turns these into /openapi.json, so the document and the checks cannot drift.
+// Each operation lists every status it can answer; errors all use the envelope.
+import { STATUS_CODES } from 'node:http';
+import type { FastifySchema } from 'fastify';
+import {
+  IDEMPOTENCY_KEY_PATTERN, LAST_EVENT_ID_PATTERN, artifactQuerySchema, artifactResponseSchema, cancelResponseSchema,
+  createJobBodySchema, errorResponseSchema, jobListSchema, jobViewSchema, jsonSchema, listJobsQuerySchema,
+  livenessSchema, logsQuerySchema, logsResponseSchema, metricsSummarySchema, readinessSchema, serviceDescriptionSchema,
+} from './schemas.js';
+
+/** Marks an operation as bearer-protected; the document drops it when no token is configured. */
+export const BEARER_SECURITY = [{ bearer: [] as string[] }];
+const OPEN: { bearer: string[] }[] = [];
+
+const requestId = { 'x-request-id': { type: 'string', description: 'Request id (echoed from the request or generated)' } };
+const envelope = jsonSchema(errorResponseSchema);
+
+function errors(...codes: number[]): Record<number, unknown> {
+  const out: Record<number, unknown> = {};
+  for (const code of codes) {
+    const headers: Record<string, unknown> = { ...requestId };
+    if (code === 401) headers['www-authenticate'] = { type: 'string' };
+    if (code === 429) headers['retry-after'] = { type: 'string', pattern: '^[0-9]+$' };
+    out[code] = { description: `${STATUS_CODES[code]} (error envelope)`, headers, ...envelope };
+  }
+  return out;
+}
+
+const json = (schema: Record<string, unknown>, description: string, headers: Record<string, unknown> = {}) =>
+  ({ description, headers: { ...requestId, ...headers }, ...schema });
+
+const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', format: 'uuid', description: 'Job id' } },
+  required: ['id'],
+};
+
+// Answers any operation can give: a URL Fastify cannot decode (400), a bug (500), a store outage or
+// shutdown (503). /v1 adds 401 (bearer) and 429 (rate limits).
+const COMMON = [400, 500, 503];
+const V1 = [...COMMON, 401, 429];
+
+type OperationSchema = FastifySchema & { operationId: string; summary: string; tags: string[]; security: typeof OPEN };
+
+export const createJobSchema: OperationSchema = {
+  operationId: 'createJob',
+  summary: 'Submit a prompt; the job is queued',
+  tags: ['jobs'],
+  security: BEARER_SECURITY,
+  body: jsonSchema(createJobBodySchema, 'input'),
+  headers: {
+    type: 'object',
+    properties: { 'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN, description: 'Replays the same job for the same body' } },
+  },
+  response: {
+    202: json(jsonSchema(jobViewSchema), 'Accepted: the queued job (or the one this Idempotency-Key created)', {
+      location: { type: 'string', description: 'The job URL' },
+    }),
+    ...errors(...V1, 402, 413, 415, 422),
+  },
+};
+
+export const listJobsSchema: OperationSchema = {
+  operationId: 'listJobs',
+  summary: 'List jobs, newest first',
+  tags: ['jobs'],
+  security: BEARER_SECURITY,
+  querystring: jsonSchema(listJobsQuerySchema, 'input'),
+  response: { 200: json(jsonSchema(jobListSchema), 'A page of jobs'), ...errors(...V1) },
+};
+
+export const getJobSchema: OperationSchema = {
+  operationId: 'getJob',
+  summary: 'Read one job',
+  tags: ['jobs'],
+  security: BEARER_SECURITY,
+  params: idParams,
+  response: { 200: json(jsonSchema(jobViewSchema), 'The job'), ...errors(...V1, 404) },
+};
+
+export const deleteJobSchema: OperationSchema = {
+  operationId: 'deleteJob',
+  summary: 'Delete a finished, failed or canceled job with its logs, events and artifact',
+  tags: ['jobs'],
+  security: BEARER_SECURITY,
+  params: idParams,
+  response: { 204: { description: 'Deleted', type: 'null', headers: requestId }, ...errors(...V1, 404, 409) },
+};
+
+export const cancelJobSchema: OperationSchema = {
+  operationId: 'cancelJob',
+  summary: 'Cancel a queued or running job (no body, or {})',
+  tags: ['jobs'],
+  security: BEARER_SECURITY,
+  params: idParams,
+  response: { 200: json(jsonSchema(cancelResponseSchema), 'Cancellation started'), ...errors(...V1, 404, 409, 413, 415) },
+};
+
+export const jobLogsSchema: OperationSchema = {
+  operationId: 'getJobLogs',
+  summary: 'Job log lines, oldest first',
+  tags: ['jobs'],
+  security: BEARER_SECURITY,
+  params: idParams,
+  querystring: jsonSchema(logsQuerySchema, 'input'),
+  response: { 200: json(jsonSchema(logsResponseSchema), 'The newest `tail` lines'), ...errors(...V1, 404) },
+};
+
+export const jobArtifactSchema: OperationSchema = {
+  operationId: 'getJobArtifact',
+  summary: 'A signed download URL for a finished job (redirect=true answers 302)',
+  tags: ['jobs'],
+  security: BEARER_SECURITY,
+  params: idParams,
+  querystring: jsonSchema(artifactQuerySchema, 'input'),
+  response: {
+    200: json(jsonSchema(artifactResponseSchema), 'The signed URL'),
+    302: {
+      description: 'With redirect=true: a redirect to the signed URL',
+      type: 'null',
+      headers: { ...requestId, location: { type: 'string', format: 'uri', description: 'The signed URL' } },
+    },
+    ...errors(...V1, 404),
+  },
+};
+
+export const jobEventsSchema: OperationSchema = {
+  operationId: 'streamJobEvents',
+  summary: 'Server-Sent Events: status, progress and log events; resume with Last-Event-ID',
+  description: [
+    'Each event has an `id`; `event` is `status` (data `{status, stage, progress, error, artifact_uri}`),',
+    '`progress` (data `{progress, stage}`) or `log` (data `{line}`). Comment lines keep idle streams alive.',
+    'The stream ends after the terminal `status` event; a resume at or past it receives that event again and ends.',
+    'An id that is not an event of this job is a 400.',
+  ].join(' '),
+  tags: ['jobs'],
+  security: BEARER_SECURITY,
+  params: idParams,
+  headers: {
+    type: 'object',
+    properties: { 'last-event-id': { type: 'string', pattern: LAST_EVENT_ID_PATTERN, description: 'Resume after this event id' } },
+  },
+  response: {
+    200: {
+      description: 'The event stream',
+      headers: requestId,
+      content: { 'text/event-stream': { schema: { type: 'string', description: 'text/event-stream frames' } } },
+    },
+    ...errors(...V1, 404),
+  },
+};
+
+export const livenessRouteSchema: OperationSchema = {
+  operationId: 'getHealth',
+  summary: 'Liveness',
+  tags: ['health'],
+  security: OPEN,
+  response: { 200: json(jsonSchema(livenessSchema), 'The process is up'), ...errors(...COMMON) },
+};
+
+export const readinessRouteSchema: OperationSchema = {
+  operationId: 'getReadiness',
+  summary: 'Readiness of the job store, queue, artifact store and workers',
+  tags: ['health'],
+  security: OPEN,
+  response: {
+    200: json(jsonSchema(readinessSchema), 'Every component is healthy'),
+    503: json(jsonSchema(readinessSchema), 'Some component is unhealthy (same body, status not_ready)'),
+    ...errors(400, 500),
+  },
+};
+
+const prometheusText = { 'text/plain': { schema: { type: 'string', description: 'Prometheus text format 0.0.4' } } };
+
+export const metricsRouteSchema: OperationSchema = {
+  operationId: 'getMetrics',
+  summary: 'Prometheus text; JSON summary with Accept: application/json',
+  tags: ['health'],
+  security: OPEN,
+  response: {
+    200: { description: 'Metrics', headers: requestId, content: { ...prometheusText, 'application/json': { schema: jsonSchema(metricsSummarySchema) } } },
+    ...errors(...COMMON),
+  },
+};
+
+export const prometheusRouteSchema: OperationSchema = {
+  operationId: 'getPrometheusMetrics',
+  summary: 'Prometheus text',
+  tags: ['health'],
+  security: OPEN,
+  response: { 200: { description: 'Metrics', headers: requestId, content: prometheusText }, ...errors(...COMMON) },
+};
+
+export const rootRouteSchema: OperationSchema = {
+  operationId: 'getRoot',
+  summary: 'Dashboard page, or the service description with Accept: application/json',
+  tags: ['meta'],
+  security: OPEN,
+  response: {
+    200: {
+      description: 'The dashboard, or the service description',
+      headers: requestId,
+      content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: jsonSchema(serviceDescriptionSchema) } },
+    },
+    ...errors(...COMMON, 429),
+  },
+};
+
+export const openApiRouteSchema: OperationSchema = {
+  operationId: 'getOpenApiDocument',
+  summary: 'This OpenAPI document',
+  tags: ['meta'],
+  security: OPEN,
+  response: { 200: { description: 'OpenAPI 3.1 document', headers: requestId, content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } }, ...errors(...COMMON) },
+};
