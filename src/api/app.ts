@@ -20,7 +20,8 @@ import { TokenMatcher } from '../access/token-authenticator.js';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../jobs/open-job-queue.js';
 import { collectRoutes, registerErrorHandling, sendError, toApiError, writeClientError } from './plugins/error-handler.js';
-import type { Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
+import { limitConnections } from './plugins/connection-limits.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerAccessLog } from './plugins/access-log.js';
 import { registerCors } from './plugins/cors.js';
@@ -49,6 +50,26 @@ export interface AppDependencies {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Fastify/Node timeouts from server.*: requestTimeout and headersTimeout bound how long a request
+ * may take to arrive (slowloris), connectionTimeout closes sockets idle in both directions,
+ * keepAliveTimeout how long a kept-alive socket waits for its next request. Node checks the first
+ * two every connectionsCheckingInterval (default 30 s), so that follows the shortest of them.
+ */
+function serverTimeouts(config: AppConfig): Record<string, unknown> {
+  const ms = (seconds: number) => Math.max(1, Math.round(seconds * 1000));
+  const requestTimeout = ms(config.server.request_timeout_seconds);
+  const headersTimeout = ms(config.server.headers_timeout_seconds);
+  const idle = ms(config.server.idle_timeout_seconds);
+  return {
+    requestTimeout,
+    connectionTimeout: idle,
+    keepAliveTimeout: ms(config.server.keep_alive_timeout_seconds),
+    http2SessionTimeout: idle,
+    http: { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4))) },
+  };
+}
+
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, queue, store } = deps;
   const bodyLimit = config.server.body_limit_bytes;
@@ -62,6 +83,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // One access line per request, written on response (see registerAccessLog), instead of two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
+    ...serverTimeouts(config),
     genReqId: requestIdFrom,
     requestIdHeader: false,
     trustProxy: config.security.trusted_proxies.length > 0 ? config.security.trusted_proxies : false,
@@ -78,6 +100,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
   };
   const app = Fastify(fastifyOptions as never) as unknown as FastifyInstance;
+  limitConnections(app.server as unknown as NetServer, {
+    maxConnections: config.server.max_connections,
+    maxPerAddress: config.server.max_connections_per_address,
+    exemptAddresses: config.security.trusted_proxies,
+    plainHttp: !deps.tls,
+  });
 
   // Requests are validated with zod inside the handlers; the route JSON schemas only document them.
   app.setValidatorCompiler(() => (data) => ({ value: data }));

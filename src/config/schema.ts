@@ -33,8 +33,36 @@ export const serverSchema = z
     shutdown_grace_seconds: positiveSeconds.default(10),
     // Comment lines on idle event streams, so proxies and clients keep them open.
     sse_heartbeat_seconds: positiveSeconds.default(15),
+    // Exhaustion limits (docs/configuration.md "Connections and timeouts"): a request must arrive whole
+    // within request_timeout (its headers within headers_timeout); a socket with no traffic either way
+    // for idle_timeout is closed; a kept-alive socket waits keep_alive_timeout for its next request.
+    request_timeout_seconds: positiveSeconds.max(3600).default(30),
+    headers_timeout_seconds: positiveSeconds.max(600).default(10),
+    idle_timeout_seconds: positiveSeconds.max(3600).default(90),
+    // Above common load-balancer idle timeouts (60 s), so a proxy never reuses a socket we just closed.
+    keep_alive_timeout_seconds: positiveSeconds.max(600).default(72),
+    max_connections: z.number().int().min(1).max(1_000_000).default(1000),
+    // Sockets from one remote address (not applied to security.trusted_proxies: the edge caps its own clients).
+    max_connections_per_address: z.number().int().min(1).max(1_000_000).default(64),
+    // Open event streams, per process and per client (bearer token, else address).
+    max_sse_streams: z.number().int().min(1).max(1_000_000).default(500),
+    max_sse_streams_per_client: z.number().int().min(1).max(100_000).default(8),
   })
-  .strict();
+  .strict()
+  .superRefine((server, ctx) => {
+    if (server.headers_timeout_seconds > server.request_timeout_seconds) {
+      ctx.addIssue({ code: 'custom', path: ['headers_timeout_seconds'], message: 'must not exceed server.request_timeout_seconds' });
+    }
+    if (server.idle_timeout_seconds <= server.sse_heartbeat_seconds) {
+      ctx.addIssue({ code: 'custom', path: ['idle_timeout_seconds'], message: 'must be longer than server.sse_heartbeat_seconds (idle event streams would be cut)' });
+    }
+    if (server.max_connections_per_address > server.max_connections) {
+      ctx.addIssue({ code: 'custom', path: ['max_connections_per_address'], message: 'must not exceed server.max_connections' });
+    }
+    if (server.max_sse_streams_per_client > server.max_sse_streams) {
+      ctx.addIssue({ code: 'custom', path: ['max_sse_streams_per_client'], message: 'must not exceed server.max_sse_streams' });
+    }
+  });
 
 export const securitySchema = z
   .object({
