@@ -119,7 +119,7 @@ describe.each(adapters)('path-encoding corpus (%s job store)', (adapter) => {
 
   it('decides headers by the matched route: no-store on the job API, the page policy on the page', async () => {
     const refused = await rawRequest(port, 'GET', '/v1/jobs');
-    expect(refused.head.toLowerCase()).toContain('cache-control: no-store');
+    expect(refused.head.toLowerCase()).toContain('cache-control: no-cache, no-store, must-revalidate');
     const page = await fetch(`${svc.url}/`);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(page.headers.get('cache-control')).not.toBe('no-store');
