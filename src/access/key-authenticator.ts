@@ -9,6 +9,16 @@ import { hashKeySecret } from './key-secret.js';
 import type { Principal } from './principal.js';
 import { TokenMatcher } from './token-authenticator.js';
 import { audit } from './audit.js';
+import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
+
+/** The key store shares the job store's backend: when it cannot be reached the client gets 503, not 500. */
+async function reach<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new StoreUnavailableError('Key store unavailable', { cause: err });
+  }
+}
 
 const CACHE_MS = 1000;
 const CACHE_MAX = 10_000;
@@ -34,7 +44,7 @@ export class KeyAuthenticator implements Authenticator {
     if (this.token.configured || this.options.requireKey) return true;
     const now = Date.now();
     if (!this.activeKeys || now - this.activeKeys.at >= CACHE_MS) {
-      this.activeKeys = { count: await this.options.keys.activeCount(), at: now };
+      this.activeKeys = { count: await reach(() => this.options.keys.activeCount()), at: now };
     }
     return this.activeKeys.count > 0;
   }
@@ -46,7 +56,7 @@ export class KeyAuthenticator implements Authenticator {
     const now = Date.now();
     const cached = this.cache.get(hash);
     if (cached && now - cached.at < CACHE_MS) return cached.principal;
-    const record = await this.options.keys.findByHash(hash);
+    const record = await reach(() => this.options.keys.findByHash(hash));
     const principal: Principal | null = record && !record.revoked_at
       ? { keyId: record.id, name: record.name, scope: record.scope, limits: record.limits }
       : null;
