@@ -177,6 +177,28 @@ describe('GCS artifact store', () => {
     expect(later.some((r) => r.endsWith('[bytes */*]'))).toBe(true);
   });
 
+  it('names the known total size in every resumable chunk, which a strict server requires', async () => {
+    const strict = new FakeGcsServer({ buckets: [BUCKET], publicKeyPem: account.publicKeyPem, requireTotalSize: true });
+    await strict.start();
+    try {
+      const store = new GcsArtifactStore({
+        bucket: BUCKET, prefix: 'strict', credentialsPath: account.file, apiEndpoint: strict.url,
+        resumableThresholdBytes: 0, chunkSizeBytes: 256 * 1024, retryDelaySeconds: 0.05, maxRetries: 0,
+      });
+      const file = join(dir, 'sized.bin');
+      const bytes = Buffer.alloc(600 * 1024);
+      for (let i = 0; i < bytes.length; i += 1) bytes[i] = (i * 7) % 253;
+      await writeFile(file, bytes);
+      const stored = await store.put(file, 'job-sized');
+      expect(strict.object(BUCKET, stored.key)!.bytes.equals(bytes)).toBe(true);
+      const chunks = strict.requests.filter((r) => r.startsWith('PUT /upload/'));
+      expect(chunks.length).toBe(3);
+      for (const chunk of chunks) expect(chunk).toMatch(new RegExp(`\\[bytes \\d+-\\d+/${bytes.length}\\]$`));
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('reports an unreachable or missing bucket', async () => {
     const missing = new GcsArtifactStore({ bucket: 'no-such-bucket', prefix: 'x', credentialsPath: account.file, apiEndpoint: fake.url, maxRetries: 0 });
     await expect(missing.ping()).rejects.toBeInstanceOf(StorageError);
