@@ -26,6 +26,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { rootRoutes } from './routes/root.js';
 import { openApiOptions } from './openapi.js';
+import { defaultSignedUrlExpiration } from '../config/signed-url-expiration.js';
 import { openApiRouteSchema } from './route-schemas.js';
 
 export interface AppDependencies {
@@ -108,7 +109,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(jobRoutes, { queue, estimateCost: deps.estimateCost, webhooks: deps.webhooks });
   await app.register(eventRoutes, { queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions });
   await app.register(artifactRoutes, {
-    queue, store, defaultExpiresIn: config.storage.signed_url_expiration, publicUrl: config.server.public_url,
+    queue, store, defaultExpiresIn: defaultSignedUrlExpiration(config), publicUrl: config.server.public_url,
   });
   await app.register(healthRoutes, { queue, store, metrics, version: VERSION });
   await app.register(rootRoutes, { version: VERSION });
