@@ -32,6 +32,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { rootRoutes } from './routes/root.js';
 import { openApiOptions } from './openapi.js';
+import { defaultSignedUrlExpiration } from '../config/signed-url-expiration.js';
 import { openApiRouteSchema } from './route-schemas.js';
 
 export interface AppDependencies {
@@ -173,12 +174,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     });
     await v1.register(eventRoutes, { queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions });
     await v1.register(artifactRoutes, {
-      queue, store, defaultExpiresIn: config.storage.signed_url_expiration, publicUrl: config.server.public_url, section: 'v1',
+      queue, store, defaultExpiresIn: defaultSignedUrlExpiration(config), publicUrl: config.server.public_url, section: 'v1',
     });
   });
   // Signed download links carry their own proof; they live outside the bearer-protected context.
   await app.register(artifactRoutes, {
-    queue, store, defaultExpiresIn: config.storage.signed_url_expiration, publicUrl: config.server.public_url, section: 'files',
+    queue, store, defaultExpiresIn: defaultSignedUrlExpiration(config), publicUrl: config.server.public_url, section: 'files',
   });
   await app.register(async (ops) => {
     setZone(ops, 'ops');

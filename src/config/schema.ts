@@ -95,7 +95,8 @@ export const gcsSchema = z
     bucket: z.string().nullable().default(null),
     prefix: z.string().default('ttv-api'),
     credentials_path: z.string().nullable().default(null),
-    signed_url_expiration: z.number().int().positive('Signed URL expiration must be positive').max(604800, 'must be at most 604800 seconds (7 days)').default(3600),
+    // Unset: storage.signed_url_expiration applies (see config/signed-url-expiration.ts).
+    signed_url_expiration: z.number().int().min(60, 'must be at least 60 seconds').max(604800, 'must be at most 604800 seconds (7 days)').optional(),
     api_endpoint: z.string().nullable().default(null),
     // Files above this size upload resumably, in chunks of upload_chunk_size_bytes (a multiple of 256 KiB).
     resumable_threshold_bytes: z.number().int().min(0).default(8 * 1024 * 1024),

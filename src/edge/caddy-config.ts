@@ -28,6 +28,8 @@ export function caddyfile(config: AppConfig): string {
   if (!/^[A-Za-z0-9.-]+$/.test(host)) throw new EdgeConfigError('edge.host: must be a host name or address');
   if (!!cert !== !!key) throw new EdgeConfigError('edge.cert_path and edge.key_path must be set together');
   const upstream = edgeUpstream(config);
+  // The same value the API sends on HTTPS (security-headers.ts).
+  const altSvc = `h3=":${port}"; ma=${config.server.alt_svc_max_age}`;
   const storage = join(resolve(config.data_dir), 'caddy');
   const tls = cert && key ? `tls ${q(resolve(cert))} ${q(resolve(key))} {\n\t\tprotocols tls1.3\n\t}` : 'tls internal {\n\t\tprotocols tls1.3\n\t}';
   const upstreamTls = upstream.startsWith('https:')
@@ -46,9 +48,17 @@ export function caddyfile(config: AppConfig): string {
 
 https://${host}:${port} {
 \t${tls}
+\t# Caddy advertises its own h3 with ma=2592000 and (2.6) drops the API's. Clients must see the API's
+\t# value (server.alt_svc_max_age): taken from the upstream answer, then the only one, set when the
+\t# head is written (either alone was not enough on Caddy 2.6.2).
+\theader {
+\t\tAlt-Svc ${q(altSvc)}
+\t\tdefer
+\t}
 \treverse_proxy ${upstream} {
 \t\theader_up X-Forwarded-Proto https
-\t\theader_up X-Client-Protocol {http.request.proto}${upstreamTls}
+\t\theader_up X-Client-Protocol {http.request.proto}
+\t\theader_down Alt-Svc ${q(altSvc)}${upstreamTls}
 \t}
 }
 `;

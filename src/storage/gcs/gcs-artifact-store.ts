@@ -105,7 +105,9 @@ export class GcsArtifactStore implements ArtifactStore {
             ...(resumable ? { chunkSize: this.options.chunkSizeBytes ?? 8 * 1024 * 1024 } : {}),
             contentType: 'video/mp4',
             validation: 'md5',
-            metadata: { contentType: 'video/mp4', cacheControl: 'private, max-age=0' },
+            // contentLength: the SDK sends X-Upload-Content-Length and names the total in every chunk's
+            // Content-Range (bytes a-b/TOTAL) instead of "/*" until the last one.
+            metadata: { contentType: 'video/mp4', cacheControl: 'private, max-age=0', ...(resumable ? { contentLength: size } : {}) },
           }),
           { signal: options.signal },
         );

@@ -29,6 +29,8 @@ interface ResumableSession {
   contentType: string;
   received: Buffer;
   total: number | null;
+  /** X-Upload-Content-Length given when the session was opened. */
+  declaredTotal: number | null;
   done: boolean;
 }
 
@@ -36,6 +38,11 @@ export interface FakeGcsOptions {
   buckets: string[];
   /** PEM of the service account's public key, to verify V4 signed URLs. */
   publicKeyPem?: string;
+  /**
+   * Strict total size, as some emulators need it: a chunk must name the object's total
+   * (`bytes a-b/TOTAL`, never `/*`) and it must match X-Upload-Content-Length when that was given.
+   */
+  requireTotalSize?: boolean;
 }
 
 function md5(bytes: Buffer): string {
@@ -96,7 +103,10 @@ export class FakeGcsServer {
   constructor(options: FakeGcsOptions) {
     this.buckets = new Set(options.buckets);
     this.publicKey = options.publicKeyPem ? createPublicKey(options.publicKeyPem) : null;
+    this.requireTotalSize = options.requireTotalSize ?? false;
   }
+
+  private readonly requireTotalSize: boolean;
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -211,7 +221,7 @@ export class FakeGcsServer {
         const name = url.searchParams.get('name') ?? meta.name;
         if (!name) return this.error(res, 400, 'Required parameter: name');
         const id = `session-${++this.sessionSeq}`;
-        this.sessions.set(id, { bucket, name, contentType: meta.contentType ?? String(req.headers['x-upload-content-type'] ?? 'application/octet-stream'), received: Buffer.alloc(0), total: null, done: false });
+        this.sessions.set(id, { bucket, name, contentType: meta.contentType ?? String(req.headers['x-upload-content-type'] ?? 'application/octet-stream'), received: Buffer.alloc(0), total: null, declaredTotal: /^\d+$/.test(String(req.headers['x-upload-content-length'] ?? '')) ? Number(req.headers['x-upload-content-length']) : null, done: false });
         res.writeHead(200, { location: `${this.url}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&upload_id=${id}`, 'content-length': 0 });
         res.end();
         return;
@@ -311,6 +321,11 @@ export class FakeGcsServer {
     const status = /^bytes \*\/(\d+|\*)$/.exec(rangeHeader);
     const chunk = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(rangeHeader);
     if (chunk) {
+      if (this.requireTotalSize && chunk[3] === '*') return this.error(res, 400, 'Content-Range must name the total size (bytes a-b/TOTAL)');
+      if (chunk[3] !== '*' && session.declaredTotal !== null && Number(chunk[3]) !== session.declaredTotal) {
+        return this.error(res, 400, `Content-Range total ${chunk[3]} differs from X-Upload-Content-Length ${session.declaredTotal}`);
+      }
+      if (chunk[3] !== '*' && Number(chunk[2]) >= Number(chunk[3])) return this.error(res, 400, 'Content-Range ends past the total size');
       const first = Number(chunk[1]);
       if (first !== session.received.length) {
         if (first > session.received.length) return this.error(res, 400, `expected offset ${session.received.length}, got ${first}`);

@@ -13,6 +13,8 @@ import { postJob, startTestService, type TestService } from '../../helpers/test-
 import { waitFor } from '../../helpers/wait-for.js';
 import { GcsArtifactStore } from '../../../src/storage/gcs/gcs-artifact-store.js';
 import { StorageError } from '../../../src/errors/storage-error.js';
+import { configSchema } from '../../../src/config/schema.js';
+import { defaultSignedUrlExpiration } from '../../../src/config/signed-url-expiration.js';
 
 const BUCKET = 'ttv-test-artifacts';
 let dir: string;
@@ -175,6 +177,46 @@ describe('GCS artifact store', () => {
     const later = fake.requests.slice(before);
     expect(later.filter((r) => r.startsWith('POST /upload/'))).toHaveLength(1);
     expect(later.some((r) => r.endsWith('[bytes */*]'))).toBe(true);
+  });
+
+  it('names the known total size in every resumable chunk, which a strict server requires', async () => {
+    const strict = new FakeGcsServer({ buckets: [BUCKET], publicKeyPem: account.publicKeyPem, requireTotalSize: true });
+    await strict.start();
+    try {
+      const store = new GcsArtifactStore({
+        bucket: BUCKET, prefix: 'strict', credentialsPath: account.file, apiEndpoint: strict.url,
+        resumableThresholdBytes: 0, chunkSizeBytes: 256 * 1024, retryDelaySeconds: 0.05, maxRetries: 0,
+      });
+      const file = join(dir, 'sized.bin');
+      const bytes = Buffer.alloc(600 * 1024);
+      for (let i = 0; i < bytes.length; i += 1) bytes[i] = (i * 7) % 253;
+      await writeFile(file, bytes);
+      const stored = await store.put(file, 'job-sized');
+      expect(strict.object(BUCKET, stored.key)!.bytes.equals(bytes)).toBe(true);
+      const chunks = strict.requests.filter((r) => r.startsWith('PUT /upload/'));
+      expect(chunks.length).toBe(3);
+      for (const chunk of chunks) expect(chunk).toMatch(new RegExp(`\\[bytes \\d+-\\d+/${bytes.length}\\]$`));
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('gcs.signed_url_expiration (the Python key) is the default expires_in, over storage.signed_url_expiration', async () => {
+    const svc = await startTestService({ ...gcsConfig({ signed_url_expiration: 900 }), storage: { backend: 'gcs', signed_url_expiration: 1800 } });
+    try {
+      const { id } = (await (await postJob(svc.url, { prompt: 'Short-lived link.' })).json()) as { id: string };
+      expect((await waitForJob(svc, id)).status).toBe('finished');
+      const artifact = (await (await fetch(`${svc.url}/v1/jobs/${id}/artifact`)).json()) as { url: string; expires_in: number };
+      expect(artifact.expires_in).toBe(900);
+      expect(new URL(artifact.url).searchParams.get('X-Goog-Expires')).toBe('900');
+      // An explicit expires_in still wins.
+      expect(((await (await fetch(`${svc.url}/v1/jobs/${id}/artifact?expires_in=120`)).json()) as { expires_in: number }).expires_in).toBe(120);
+    } finally {
+      await svc.close();
+    }
+    // Without the gcs key (or on another store), storage.signed_url_expiration applies.
+    expect(defaultSignedUrlExpiration(configSchema.parse({ ...gcsConfig(), storage: { backend: 'gcs', signed_url_expiration: 1800 } }))).toBe(1800);
+    expect(defaultSignedUrlExpiration(configSchema.parse({ gcs: { signed_url_expiration: 900 }, storage: { backend: 'local', signed_url_expiration: 1800 } }))).toBe(1800);
   });
 
   it('reports an unreachable or missing bucket', async () => {
