@@ -138,7 +138,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // With CORS on, OPTIONS belongs to the preflight handler; otherwise it is a 405 like other methods.
   const fillMethodNotAllowed = collectRoutes(app, { includeOptions: !corsEnabled });
   await app.register(jobRoutes, { queue, estimateCost: deps.estimateCost, webhooks: deps.webhooks });
-  await app.register(eventRoutes, { queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions });
+  await app.register(eventRoutes, {
+    queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions,
+    maxStreams: config.server.max_sse_streams, maxStreamsPerClient: config.server.max_sse_streams_per_client,
+  });
   await app.register(artifactRoutes, {
     queue, store, defaultExpiresIn: config.storage.signed_url_expiration, publicUrl: config.server.public_url,
   });

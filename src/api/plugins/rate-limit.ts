@@ -20,7 +20,8 @@ function group(method: string, url: string): 'submit' | 'read' | null {
   return 'read';
 }
 
-function clientKey(request: FastifyRequest): string {
+/** Who a request counts against: its bearer token (hashed), else its client address. Also caps SSE streams. */
+export function clientKey(request: FastifyRequest): string {
   const auth = request.headers.authorization;
   if (typeof auth === 'string' && auth.startsWith('Bearer ') && auth.length > 7) {
     return `t:${createHash('sha256').update(auth.slice(7).trim()).digest('base64url').slice(0, 22)}`;

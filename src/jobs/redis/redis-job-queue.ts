@@ -62,6 +62,7 @@ export class RedisJobQueue implements JobQueue {
   private readonly terminalCache = new TerminalRecordCache();
   /** In-process hints for watch(). */
   readonly local = new EventEmitter().setMaxListeners(0);
+  private eventSubscriber: Redis | null = null;
 
   constructor(options: RedisJobQueueOptions) {
     this.url = options.url;
@@ -171,11 +172,26 @@ export class RedisJobQueue implements JobQueue {
     });
   }
 
-  /** Writes made by this process wake watchers at once; other processes' writes are found by polling. */
+  /**
+   * Every journal write publishes the job id on "<prefix>events" (redis-scripts.ts); one subscriber
+   * connection per process, opened with the first watcher, fans it out to the watchers of that job.
+   */
   watch(id: string, listener: () => void): () => void {
     const channel = `job:${id}`;
     this.local.on(channel, listener);
+    this.eventSubscriber ??= this.subscribeToEvents();
     return () => this.local.off(channel, listener);
+  }
+
+  private subscribeToEvents(): Redis {
+    const subscriber = new Redis(this.url, redisOptions());
+    subscriber.on('error', () => { /* reconnects and resubscribes by itself; streams also re-read at heartbeats */ });
+    subscriber.on('message', (_channel: string, jobId: string) => this.local.emit(`job:${jobId}`));
+    // Writes made before the subscription took (or while it was down) were not heard: every watcher re-reads.
+    const wakeAll = () => { for (const name of this.local.eventNames()) if (String(name).startsWith('job:')) this.local.emit(name); };
+    subscriber.on('ready', () => setImmediate(wakeAll));
+    void subscriber.subscribe(`${this.prefix}events`).then(wakeAll, () => undefined);
+    return subscriber;
   }
 
   async cancel(id: string): Promise<CancelResult> {
@@ -245,6 +261,7 @@ export class RedisJobQueue implements JobQueue {
     await this.bullQueue.close().catch(() => undefined);
     // BullMQ leaves a connection it was given open: it is ours to close.
     this.bullConnection.disconnect();
+    this.eventSubscriber?.disconnect();
     this.redis.disconnect();
   }
 

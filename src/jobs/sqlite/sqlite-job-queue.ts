@@ -45,6 +45,8 @@ interface JobRow {
 }
 
 const EVENT_CAP = 2000;
+/** How often a process looks for commits by other processes, while any stream watches a job. */
+const FOREIGN_WRITE_CHECK_MS = 200;
 
 /** A claimed job as the consumer sees it: the record plus the lease that guards every write. */
 export interface Lease {
@@ -76,6 +78,10 @@ export class SqliteJobQueue implements JobQueue {
   private readonly consumerDefaults: Partial<SqliteConsumerSettings>;
   private closed = false;
   private readonly terminalCache = new TerminalRecordCache();
+  /** Watched job ids (with their watcher count) and the journal length last seen for each. */
+  private readonly watched = new Map<string, number>();
+  private readonly lastEventSeq = new Map<string, number>();
+  private foreignWrites: NodeJS.Timeout | null = null;
 
   constructor(options: SqliteJobQueueOptions) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -230,10 +236,49 @@ export class SqliteJobQueue implements JobQueue {
     });
   }
 
+  /**
+   * This process's writes notify at once (notify()). Another process on the same file (a `ttv worker`)
+   * is noticed by one check per process of PRAGMA data_version, which changes only when another
+   * connection commits; then the watched jobs whose journal grew are notified.
+   */
   watch(id: string, listener: () => void): () => void {
     const channel = `job:${id}`;
     this.signals.on(channel, listener);
-    return () => this.signals.off(channel, listener);
+    this.watched.set(id, (this.watched.get(id) ?? 0) + 1);
+    this.foreignWrites ??= this.watchForeignWrites();
+    return () => {
+      this.signals.off(channel, listener);
+      const left = (this.watched.get(id) ?? 1) - 1;
+      if (left > 0) this.watched.set(id, left);
+      else { this.watched.delete(id); this.lastEventSeq.delete(id); }
+      if (this.watched.size === 0 && this.foreignWrites) { clearInterval(this.foreignWrites); this.foreignWrites = null; }
+    };
+  }
+
+  private watchForeignWrites(): NodeJS.Timeout {
+    const version = this.db.prepare('PRAGMA data_version').pluck();
+    let seen = version.get() as number;
+    const timer = setInterval(() => {
+      if (this.closed) return;
+      try {
+        const now = version.get() as number;
+        if (now === seen) return;
+        seen = now;
+        const ids = [...this.watched.keys()];
+        for (let i = 0; i < ids.length; i += 500) {
+          const chunk = ids.slice(i, i + 500);
+          const rows = this.db.prepare(`SELECT id, event_seq FROM jobs WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as { id: string; event_seq: number }[];
+          for (const row of rows) {
+            if (this.lastEventSeq.get(row.id) !== row.event_seq) {
+              this.lastEventSeq.set(row.id, row.event_seq);
+              this.notify(row.id);
+            }
+          }
+        }
+      } catch { /* busy or closing: the next tick looks again */ }
+    }, FOREIGN_WRITE_CHECK_MS);
+    timer.unref();
+    return timer;
   }
 
   async cancel(id: string): Promise<CancelResult> {
@@ -303,6 +348,7 @@ export class SqliteJobQueue implements JobQueue {
     if (this.closed) return;
     await Promise.all([...this.consumers].map((c) => c.close(0)));
     this.closed = true;
+    if (this.foreignWrites) clearInterval(this.foreignWrites);
     this.db.close();
   }
 
