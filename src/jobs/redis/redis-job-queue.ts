@@ -111,14 +111,14 @@ export class RedisJobQueue implements JobQueue {
     return { outcome: outcome as SubmitResult['outcome'], job } as SubmitResult;
   }
 
-  async get(id: string): Promise<JobRecord | null> {
+  async get(id: string, rankQueued = true): Promise<JobRecord | null> {
     const cached = this.terminalCache.get(id);
     if (cached) return cached;
     return this.guard(async () => {
       const values = await this.redis.hmget(`${this.prefix}job:${id}`, ...FIELDS);
       if (values[0] === null) return null;
       const record = this.toRecord(values);
-      if (record.status === 'queued') {
+      if (record.status === 'queued' && rankQueued) {
         const rank = await this.redis.zrank(`${this.prefix}status:queued`, id);
         record.queue_position = rank === null ? null : rank + 1;
       }
@@ -136,7 +136,13 @@ export class RedisJobQueue implements JobQueue {
     const index = options.status ? `${this.prefix}status:${options.status}` : `${this.prefix}jobs`;
     const ids = await this.guard(() => this.redis.zrevrangebyscore(index, max, '-inf', 'LIMIT', 0, options.limit + 1));
     const page = ids.slice(0, options.limit);
-    const jobs = (await Promise.all(page.map((id) => this.get(id)))).filter((j): j is JobRecord => j !== null);
+    const jobs = (await Promise.all(page.map((id) => this.get(id, false)))).filter((j): j is JobRecord => j !== null);
+    // The page's queued jobs are consecutive in the queued index: one ZRANK for the oldest gives all.
+    const queued = jobs.filter((j) => j.status === 'queued').reverse();
+    if (queued.length > 0) {
+      const rank = await this.guard(() => this.redis.zrank(`${this.prefix}status:queued`, queued[0]!.id));
+      if (rank !== null) queued.forEach((job, i) => { job.queue_position = rank + 1 + i; });
+    }
     const last = page[page.length - 1];
     let nextCursor: string | null = null;
     if (ids.length > options.limit && last) {

@@ -208,7 +208,15 @@ export class SqliteJobQueue implements JobQueue {
       const page = rows.slice(0, options.limit);
       const last = page[page.length - 1];
       const nextCursor = rows.length > options.limit && last ? Buffer.from(`s${last.seq}`, 'utf8').toString('base64url') : null;
-      return { jobs: page.map((r) => this.toRecord(r)), nextCursor };
+      // The page's queued jobs are consecutive in the queue (the page covers a contiguous seq range):
+      // one COUNT for the oldest gives every position, instead of one COUNT per job.
+      const positions = new Map<number, number>();
+      const queued = page.filter((r) => r.status === 'queued').map((r) => r.seq).sort((a, b) => a - b);
+      if (queued.length > 0) {
+        const first = (this.statements.position!.get(queued[0]) as { n: number }).n;
+        queued.forEach((seq, i) => positions.set(seq, first + i));
+      }
+      return { jobs: page.map((r) => this.toRecord(r, positions.get(r.seq))), nextCursor };
     });
   }
 
@@ -535,9 +543,9 @@ export class SqliteJobQueue implements JobQueue {
     this.signals.emit(`job:${id}`);
   }
 
-  private toRecord(row: JobRow): JobRecord {
+  private toRecord(row: JobRow, knownPosition?: number): JobRecord {
     let queuePosition: number | null = null;
-    if (row.status === 'queued') queuePosition = (this.statements.position!.get(row.seq) as { n: number }).n;
+    if (row.status === 'queued') queuePosition = knownPosition ?? (this.statements.position!.get(row.seq) as { n: number }).n;
     return {
       id: row.id,
       status: row.status,
