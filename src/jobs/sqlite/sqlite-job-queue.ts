@@ -1,7 +1,7 @@
 // Embedded JobStore/Queue adapter on better-sqlite3 (WAL). One file under the data dir holds jobs,
 // logs and worker heartbeats; several processes may share it (SQLite serialises writers).
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -84,9 +84,18 @@ export class SqliteJobQueue implements JobQueue {
   private foreignWrites: NodeJS.Timeout | null = null;
 
   constructor(options: SqliteJobQueueOptions) {
-    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+    if (options.file !== ':memory:') {
+      // Prompts, logs and job records are private: the data dir is 0700 when we create it, the
+      // database 0600 (SQLite gives -wal and -shm the database file's mode).
+      mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+      closeSync(openSync(options.file, 'a', 0o600));
+      chmodSync(options.file, 0o600);
+    }
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
+    if (options.file !== ':memory:') {
+      for (const extra of [`${options.file}-wal`, `${options.file}-shm`]) if (existsSync(extra)) chmodSync(extra, 0o600);
+    }
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
