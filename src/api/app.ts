@@ -89,12 +89,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
   };
   const app = Fastify(fastifyOptions as never) as unknown as FastifyInstance;
-  limitConnections(app.server as unknown as NetServer, {
+  const connections = limitConnections(app.server as unknown as NetServer, {
     maxConnections: config.server.max_connections,
     maxPerAddress: config.server.max_connections_per_address,
     exemptAddresses: config.security.trusted_proxies,
     plainHttp: !deps.tls,
   });
+  app.addHook('preClose', (done) => { connections.closeUnused(); done(); });
 
   // Requests are validated with zod inside the handlers; the route JSON schemas only document them.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
