@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/schema.js';
-import { collectSecrets } from './config/redact.js';
+import { collectSecrets, registerSecrets } from './config/redact.js';
 import { createLogger } from './logging/logger.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
 import type { JobQueue } from './jobs/job-queue.js';
@@ -42,6 +42,7 @@ export interface Service {
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config } = options;
   if (options.api) assertSafeBind(config);
+  registerSecrets(collectSecrets(config));
   const logger = options.logger ?? createLogger({ level: config.logging.level, secrets: collectSecrets(config) });
   if (options.worker) {
     // A worker whose default backend cannot run would fail every job: refuse to start instead.

@@ -101,12 +101,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
   };
   const app = Fastify(fastifyOptions as never) as unknown as FastifyInstance;
-  limitConnections(app.server as unknown as NetServer, {
+  const connections = limitConnections(app.server as unknown as NetServer, {
     maxConnections: config.server.max_connections,
     maxPerAddress: config.server.max_connections_per_address,
     exemptAddresses: config.security.trusted_proxies,
     plainHttp: !deps.tls,
   });
+  app.addHook('preClose', (done) => { connections.closeUnused(); done(); });
 
   // Requests are validated with zod inside the handlers; the route JSON schemas only document them.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
@@ -172,7 +173,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       queue, store, estimateCost: deps.estimateCost, webhooks: deps.webhooks,
       maxQueued: config.worker.max_queued_jobs, maxQueuedPerKey: config.security.max_queued_jobs_per_key,
     });
-    await v1.register(eventRoutes, { queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions });
+    await v1.register(eventRoutes, {
+      queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions,
+      maxStreams: config.server.max_sse_streams, maxStreamsPerClient: config.server.max_sse_streams_per_client,
+    });
     await v1.register(artifactRoutes, {
       queue, store, defaultExpiresIn: defaultSignedUrlExpiration(config), publicUrl: config.server.public_url, section: 'v1',
     });

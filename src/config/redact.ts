@@ -10,16 +10,65 @@ const SIGNED_PARAMS = ['signature', 'X-Goog-Signature', 'X-Goog-Credential', 'X-
 const SIGNED_PARAM_RE = new RegExp(`([?&](?:${SIGNED_PARAMS.join('|')})=)[^&#\\s"']*`, 'gi');
 const URL_PASSWORD_RE = /([a-z][a-z0-9+.-]*:\/\/[^:/@\s"']*:)[^@\s"'/]+@/gi;
 const BEARER_RE = /(Bearer\s+)[A-Za-z0-9._~+/=-]+/g;
+// "Authorization: <scheme> <credentials>" in any spelling (header dumps, echoed JSON): the credentials go.
+const AUTHORIZATION_RE = /(authorization["']?\s*[:=]\s*["']?(?:Bearer|Basic|Key|Token)?\s*)[^\s"',}\]]+/gi;
+// Well-known token shapes, wherever they appear (vendor error bodies echo them): OpenAI/Anthropic-style
+// sk-…, Stripe keys, Standard Webhooks whsec_…, AWS access key ids, JWTs, Slack xox…, GitHub tokens.
+const TOKEN_SHAPES: RegExp[] = [
+  /\bsk-[A-Za-z0-9_-]{8,}/g,
+  /\b[rs]k_(?:live|test)_[A-Za-z0-9]{8,}/g,
+  /\bwhsec_[A-Za-z0-9+/=]{8,}/g,
+  /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g,
+  /\beyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]+){0,2}/g,
+  /\bxox[abposr]-[A-Za-z0-9-]{8,}/g,
+  /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
+  /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
+];
+
+// Secret values of the running configuration, registered once at startup (service.ts), so that every
+// sink (process log, job log lines, SSE, webhook log lines, CLI output) scrubs them without plumbing.
+let registeredSecrets: string[] = [];
+
+/** Sets the configured secret values that redactText removes by default. */
+export function registerSecrets(values: readonly string[]): void {
+  registeredSecrets = [...new Set(values.filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * A URL as it may be shown: no userinfo, no query, and the path replaced unless it is "/" (webhook
+ * URLs such as Slack's carry their secret in the path): "https://hooks.slack.com/[REDACTED]".
+ */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const path = parsed.pathname === '/' || parsed.pathname === '' ? '' : `/${REDACTED}`;
+    return `${parsed.protocol}//${parsed.host}${path}`;
+  } catch {
+    return REDACTED;
+  }
+}
 
 function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
-/** A deep copy of the config with secret values replaced; null/absent values stay as they are. */
+/** A deep copy of the config with secret values replaced; webhook URLs shown as origin + redacted path. */
 export function redactConfig(value: unknown, key = ''): unknown {
-  if (Array.isArray(value)) return value.map((v) => redactConfig(v));
+  const copy = redactConfigValue(value, key);
+  const webhooks = (copy as { webhooks?: { urls?: unknown; endpoints?: unknown } } | null)?.webhooks;
+  if (webhooks && typeof webhooks === 'object') {
+    if (Array.isArray(webhooks.urls)) webhooks.urls = webhooks.urls.map((u) => (typeof u === 'string' ? displayUrl(u) : u));
+    if (Array.isArray(webhooks.endpoints)) {
+      for (const e of webhooks.endpoints as { url?: unknown }[]) if (e && typeof e.url === 'string') e.url = displayUrl(e.url);
+    }
+  }
+  return copy;
+}
+
+function redactConfigValue(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => redactConfigValue(v));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redactConfig(v, k)]));
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redactConfigValue(v, k)]));
   }
   if (typeof value === 'string') {
     if (key && isSecretKey(key) && value !== '') return REDACTED;
@@ -44,14 +93,19 @@ export function collectSecrets(config: AppConfig | Record<string, unknown>): str
   return [...found].sort((a, b) => b.length - a.length);
 }
 
-/** Scrubs known secrets, signed-URL parameters, URL passwords and bearer tokens from any text. */
+/**
+ * The one redaction of every sink: configured secret values (registered ones plus `secrets`),
+ * known token shapes, Authorization values, signed-URL parameters and URL passwords.
+ */
 export function redactText(text: string, secrets: readonly string[] = []): string {
   let out = text;
-  for (const secret of secrets) if (secret && out.includes(secret)) out = out.split(secret).join(REDACTED);
-  // Fast path for the common line that holds no URL query, userinfo or bearer token.
-  if (!out.includes('=') && !out.includes('@') && !out.includes('Bearer')) return out;
+  for (const list of [secrets, registeredSecrets]) {
+    for (const secret of list) if (secret && out.includes(secret)) out = out.split(secret).join(REDACTED);
+  }
+  for (const shape of TOKEN_SHAPES) out = out.replace(shape, REDACTED);
+  out = out.replace(AUTHORIZATION_RE, `$1${REDACTED}`).replace(BEARER_RE, `$1${REDACTED}`);
+  if (!out.includes('=') && !out.includes('@')) return out;
   return out
     .replace(SIGNED_PARAM_RE, `$1${REDACTED}`)
-    .replace(URL_PASSWORD_RE, `$1${REDACTED}@`)
-    .replace(BEARER_RE, `$1${REDACTED}`);
+    .replace(URL_PASSWORD_RE, `$1${REDACTED}@`);
 }

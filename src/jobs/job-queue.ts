@@ -132,7 +132,11 @@ export interface JobQueue {
    * Null when the job does not exist; InvalidCursorError for an id this adapter did not issue.
    */
   events(id: string, after: string | null, limit?: number): Promise<JobEvent[] | null>;
-  /** Calls `listener` when the job may have new events (in-process hint; callers also poll). */
+  /**
+   * Calls `listener` when the job may have new events, including writes by other processes (SQLite:
+   * a data_version check per process; Redis: one pub/sub subscription per process). Callers may
+   * still re-read now and then (SSE does at each heartbeat) in case a notification was missed.
+   */
   watch(id: string, listener: () => void): () => void;
   /** Authoritative: a queued or running job is canceled in the store at once; the worker is signalled. */
   cancel(id: string): Promise<CancelResult>;

@@ -1,4 +1,5 @@
 // The job record every adapter stores, and the public view of it (DESIGN.md §3 "Job object").
+import { redactText } from '../config/redact.js';
 
 export const JOB_STATUSES = ['queued', 'started', 'progress', 'finished', 'failed', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -82,8 +83,9 @@ export function scopedIdempotencyKey(key: string, owner: string | undefined): st
 }
 
 /** Log lines are stored and served as "[ISO-8601] message". */
+/** Every job log line of every adapter is made here: the choke point where it is redacted (and so its SSE `log` event). */
 export function formatLogLine(message: string, at: Date = new Date()): string {
-  return `[${at.toISOString()}] ${message}`;
+  return `[${at.toISOString()}] ${redactText(message)}`;
 }
 
 export const MAX_LOG_LINES = 1000;

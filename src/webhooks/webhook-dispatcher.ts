@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WebhooksConfig } from '../config/schema.js';
-import { redactText } from '../config/redact.js';
+import { displayUrl, redactText } from '../config/redact.js';
 import type { JobView } from '../jobs/job.js';
 import { signWebhook } from './webhook-signer.js';
 
@@ -72,7 +72,7 @@ export class WebhookDispatcher {
   private async deliver(endpoint: Endpoint, type: WebhookEvent, jobId: string, body: string): Promise<void> {
     const { config } = this.options;
     const messageId = `msg_${randomUUID()}`;
-    const shownUrl = redactText(endpoint.url);
+    const shownUrl = displayUrl(endpoint.url);
     let lastProblem = '';
     for (let attempt = 1; attempt <= config.max_attempts; attempt += 1) {
       const timestamp = Math.floor(Date.now() / 1000);

@@ -32,9 +32,22 @@ function refusal(message: string, retryAfter: number): string {
     + `x-content-type-options: nosniff\r\n\r\n${body}`;
 }
 
+export interface ConnectionCounts {
+  open(): number;
+  from(address: string): number;
+  /**
+   * Closes HTTP/1.1 sockets that never carried a request. Node's close waits for them (they are
+   * neither idle nor timed out by headersTimeout until a first byte arrives), so shutdown would wait
+   * for the idle timeout. Nothing is done over TLS/HTTP/2, where sessions are closed by Node.
+   */
+  closeUnused(): void;
+}
+
 /** Installs the caps on the server; returns the live counts (for tests and metrics). */
-export function limitConnections(server: Server, limits: ConnectionLimits): { open(): number; from(address: string): number } {
+export function limitConnections(server: Server, limits: ConnectionLimits): ConnectionCounts {
   const perAddress = new Map<string, number>();
+  const unused = new Set<Socket>();
+  if (limits.plainHttp) server.on('request', (request: { socket: Socket }) => unused.delete(request.socket));
   let open = 0;
   const retryAfter = limits.retryAfterSeconds ?? 5;
   const exempt = new Set(limits.exemptAddresses.map(normalize));
@@ -58,12 +71,18 @@ export function limitConnections(server: Server, limits: ConnectionLimits): { op
     }
     open += 1;
     perAddress.set(address, fromAddress + 1);
+    if (limits.plainHttp) unused.add(socket);
     socket.once('close', () => {
+      unused.delete(socket);
       open -= 1;
       const left = (perAddress.get(address) ?? 1) - 1;
       if (left <= 0) perAddress.delete(address);
       else perAddress.set(address, left);
     });
   });
-  return { open: () => open, from: (address) => perAddress.get(normalize(address)) ?? 0 };
+  return {
+    open: () => open,
+    from: (address) => perAddress.get(normalize(address)) ?? 0,
+    closeUnused: () => { for (const socket of unused) socket.destroy(); unused.clear(); },
+  };
 }

@@ -26,8 +26,8 @@ function classOf(config: AccessRouteConfig & { methodNotAllowed?: boolean }): Ra
   return config.zone === 'ops' || config.zone === 'docs' ? 'exempt' : 'read';
 }
 
-/** Who is counted: the principal's key id after authentication, else the client address. */
-function clientKey(request: FastifyRequest): string {
+/** Who is counted (rate limits, SSE stream caps): the principal's key id after authentication, else the client address. */
+export function clientKey(request: FastifyRequest): string {
   const principal = request.principal;
   if (principal && principal.keyId !== 'anonymous') return `k:${principal.keyId}`;
   return `ip:${request.ip}`;

@@ -63,11 +63,10 @@ export async function artifactRoutes(app: FastifyInstance, options: ArtifactRout
         throw new ApiError(403, 'Forbidden', verdict === 'expired' ? 'Download link has expired' : 'Download link is invalid');
       }
       const key = decodeURIComponent(path.slice('/files/'.length));
-      try {
-        store.resolveFile(key); // refuses keys that could leave the artifact root
-      } catch {
-        throw new ApiError(403, 'Forbidden', 'Download link is invalid');
-      }
+      // Refuses keys that could leave the artifact root, symlinks and anything but a regular file.
+      const servable = await store.servableFile(key);
+      if (servable === 'missing') throw new ApiError(404, 'NotFound', 'Artifact file not found');
+      if (servable === 'refused') throw new ApiError(403, 'Forbidden', 'Download link is invalid');
       reply.header('cache-control', 'private, max-age=60');
       return reply.sendFile(key, store.rootDir);
     });

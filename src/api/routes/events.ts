@@ -1,7 +1,9 @@
 // GET /v1/jobs/{id}/events: Server-Sent Events of the job's journal (status, progress, log), each
 // with an id; Last-Event-ID resumes after it; comment heartbeats while idle; the stream ends after
-// a terminal status. Works with any JobQueue adapter: in-process writes wake the stream at once,
-// other processes' writes are picked up by a short poll.
+// a terminal status. Streams sleep until the queue's change notification (JobQueue.watch) wakes
+// them; each adapter delivers other processes' writes to it (SQLite: data_version check, Redis:
+// pub/sub), and a stream re-reads at each heartbeat as a slow fallback. Streams are capped per
+// client and per process (503 + Retry-After beyond).
 import type { FastifyInstance } from 'fastify';
 import type { JobEvent, JobQueue } from '../../jobs/job-queue.js';
 import { isTerminal, type JobStatus } from '../../jobs/job.js';
@@ -11,12 +13,16 @@ import { securityHeaders, type SecurityHeaderOptions } from '../plugins/security
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { ownedJob } from './owned-job.js';
 import { jobEventsSchema } from '../route-schemas.js';
+import { serviceUnavailable } from '../errors/service-unavailable-error.js';
+import { clientKey } from '../plugins/rate-limit.js';
+import { StreamSlots } from './stream-slots.js';
 
 export interface EventRoutesOptions {
   queue: JobQueue;
   heartbeatMs: number;
-  pollMs?: number;
   headers: SecurityHeaderOptions;
+  maxStreams: number;
+  maxStreamsPerClient: number;
 }
 
 /** JobQueue.events' default page size. */
@@ -49,10 +55,12 @@ async function withTerminalStatus(queue: JobQueue, id: string, pending: JobEvent
 
 export async function eventRoutes(app: FastifyInstance, options: EventRoutesOptions): Promise<void> {
   const { queue } = options;
-  const pollMs = options.pollMs ?? 250;
+  const slots = new StreamSlots(options.maxStreams, options.maxStreamsPerClient);
   // Open streams end when the server closes, so that shutdown does not wait for clients.
   const open = new Set<() => void>();
+  let closing = false;
   app.addHook('preClose', (done) => {
+    closing = true;
     for (const end of open) end();
     done();
   });
@@ -76,6 +84,10 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     // HEAD (Fastify routes it here too) gets the stream's headers, never an endless body.
     if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
 
+    const client = clientKey(request);
+    const refused = slots.acquire(client);
+    if (refused) throw serviceUnavailable(refused, 5);
+
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -88,7 +100,9 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     let cursor = lastEventId;
     let closed = false;
     let wake: (() => void) | null = null;
-    const stopWatching = queue.watch(id, () => wake?.());
+    // Set by a notification that arrives while the stream is reading, so that it is not lost.
+    let changed = false;
+    const stopWatching = queue.watch(id, () => { changed = true; wake?.(); });
     const end = () => {
       closed = true;
       wake?.();
@@ -110,11 +124,14 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
           for (const event of (await queue.events(id, cursor)) ?? []) res.write(frame(event));
           break;
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pollMs);
-          wake = () => { clearTimeout(timer); resolve(); };
-        });
-        wake = null;
+        if (!changed) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, options.heartbeatMs);
+            wake = () => { clearTimeout(timer); resolve(); };
+          });
+          wake = null;
+        }
+        changed = false;
         if (closed) break;
         if (Date.now() - lastWrite >= options.heartbeatMs) {
           res.write(': keep-alive\n\n');
@@ -128,9 +145,11 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
         if (pending === null) break; // the job expired away
       }
     } finally {
+      slots.release(client);
       open.delete(end);
       stopWatching();
-      if (!res.writableEnded) res.end();
+      // At shutdown the socket goes too: kept alive, it would hold up the server's close.
+      if (!res.writableEnded) res.end(() => { if (closing) request.raw.socket?.destroy(); });
     }
   });
 }

@@ -64,6 +64,7 @@ export class RedisJobQueue implements JobQueue {
   private readonly terminalCache = new TerminalRecordCache();
   /** In-process hints for watch(). */
   readonly local = new EventEmitter().setMaxListeners(0);
+  private eventSubscriber: Redis | null = null;
 
   constructor(options: RedisJobQueueOptions) {
     this.url = options.url;
@@ -122,14 +123,14 @@ export class RedisJobQueue implements JobQueue {
     return { outcome: outcome as SubmitResult['outcome'], job } as SubmitResult;
   }
 
-  async get(id: string): Promise<JobRecord | null> {
+  async get(id: string, rankQueued = true): Promise<JobRecord | null> {
     const cached = this.terminalCache.get(id);
     if (cached) return cached;
     return this.guard(async () => {
       const values = await this.redis.hmget(`${this.prefix}job:${id}`, ...FIELDS);
       if (values[0] === null) return null;
       const record = this.toRecord(values);
-      if (record.status === 'queued') {
+      if (record.status === 'queued' && rankQueued) {
         const rank = await this.redis.zrank(`${this.prefix}status:queued`, id);
         record.queue_position = rank === null ? null : rank + 1;
       }
@@ -148,7 +149,13 @@ export class RedisJobQueue implements JobQueue {
     const index = options.status ? `${this.prefix}status:${options.status}` : `${this.prefix}jobs`;
     const ids = await this.guard(() => this.redis.zrevrangebyscore(index, max, '-inf', 'LIMIT', 0, options.limit + 1));
     const page = ids.slice(0, options.limit);
-    const jobs = (await Promise.all(page.map((id) => this.get(id)))).filter((j): j is JobRecord => j !== null);
+    const jobs = (await Promise.all(page.map((id) => this.get(id, false)))).filter((j): j is JobRecord => j !== null);
+    // The page's queued jobs are consecutive in the queued index: one ZRANK for the oldest gives all.
+    const queued = jobs.filter((j) => j.status === 'queued').reverse();
+    if (queued.length > 0) {
+      const rank = await this.guard(() => this.redis.zrank(`${this.prefix}status:queued`, queued[0]!.id));
+      if (rank !== null) queued.forEach((job, i) => { job.queue_position = rank + 1 + i; });
+    }
     const last = page[page.length - 1];
     let nextCursor: string | null = null;
     if (ids.length > options.limit && last) {
@@ -206,11 +213,26 @@ export class RedisJobQueue implements JobQueue {
     });
   }
 
-  /** Writes made by this process wake watchers at once; other processes' writes are found by polling. */
+  /**
+   * Every journal write publishes the job id on "<prefix>events" (redis-scripts.ts); one subscriber
+   * connection per process, opened with the first watcher, fans it out to the watchers of that job.
+   */
   watch(id: string, listener: () => void): () => void {
     const channel = `job:${id}`;
     this.local.on(channel, listener);
+    this.eventSubscriber ??= this.subscribeToEvents();
     return () => this.local.off(channel, listener);
+  }
+
+  private subscribeToEvents(): Redis {
+    const subscriber = new Redis(this.url, redisOptions());
+    subscriber.on('error', () => { /* reconnects and resubscribes by itself; streams also re-read at heartbeats */ });
+    subscriber.on('message', (_channel: string, jobId: string) => this.local.emit(`job:${jobId}`));
+    // Writes made before the subscription took (or while it was down) were not heard: every watcher re-reads.
+    const wakeAll = () => { for (const name of this.local.eventNames()) if (String(name).startsWith('job:')) this.local.emit(name); };
+    subscriber.on('ready', () => setImmediate(wakeAll));
+    void subscriber.subscribe(`${this.prefix}events`).then(wakeAll, () => undefined);
+    return subscriber;
   }
 
   async cancel(id: string): Promise<CancelResult> {
@@ -291,6 +313,7 @@ export class RedisJobQueue implements JobQueue {
     await this.bullQueue.close().catch(() => undefined);
     // BullMQ leaves a connection it was given open: it is ours to close.
     this.bullConnection.disconnect();
+    this.eventSubscriber?.disconnect();
     this.redis.disconnect();
   }
 

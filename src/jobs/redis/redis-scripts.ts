@@ -32,6 +32,8 @@ local function event(id, typ, data, ttl)
   local k = p .. 'events:' .. id
   redis.call('XADD', k, 'MAXLEN', '~', 2000, '*', 'type', typ, 'data', cjson.encode(data))
   if ttl > 0 then redis.call('EXPIRE', k, ttl) end
+  -- Wakes event streams in every API process (RedisJobQueue.watch).
+  redis.call('PUBLISH', p .. 'events', id)
 end
 local function status_event(id, ttl)
   local key = p .. 'job:' .. id

@@ -1,7 +1,7 @@
 // Embedded JobStore/Queue adapter on better-sqlite3 (WAL). One file under the data dir holds jobs,
 // logs and worker heartbeats; several processes may share it (SQLite serialises writers).
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -49,6 +49,8 @@ interface JobRow {
 }
 
 const EVENT_CAP = 2000;
+/** How often a process looks for commits by other processes, while any stream watches a job. */
+const FOREIGN_WRITE_CHECK_MS = 200;
 
 /** A claimed job as the consumer sees it: the record plus the lease that guards every write. */
 export interface Lease {
@@ -80,11 +82,24 @@ export class SqliteJobQueue implements JobQueue {
   private readonly consumerDefaults: Partial<SqliteConsumerSettings>;
   private closed = false;
   private readonly terminalCache = new TerminalRecordCache();
+  /** Watched job ids (with their watcher count) and the journal length last seen for each. */
+  private readonly watched = new Map<string, number>();
+  private readonly lastEventSeq = new Map<string, number>();
+  private foreignWrites: NodeJS.Timeout | null = null;
 
   constructor(options: SqliteJobQueueOptions) {
-    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+    if (options.file !== ':memory:') {
+      // Prompts, logs and job records are private: the data dir is 0700 when we create it, the
+      // database 0600 (SQLite gives -wal and -shm the database file's mode).
+      mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+      closeSync(openSync(options.file, 'a', 0o600));
+      chmodSync(options.file, 0o600);
+    }
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
+    if (options.file !== ':memory:') {
+      for (const extra of [`${options.file}-wal`, `${options.file}-shm`]) if (existsSync(extra)) chmodSync(extra, 0o600);
+    }
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
@@ -243,7 +258,15 @@ export class SqliteJobQueue implements JobQueue {
       const page = rows.slice(0, options.limit);
       const last = page[page.length - 1];
       const nextCursor = rows.length > options.limit && last ? Buffer.from(`s${last.seq}`, 'utf8').toString('base64url') : null;
-      return { jobs: page.map((r) => this.toRecord(r)), nextCursor };
+      // The page's queued jobs are consecutive in the queue (the page covers a contiguous seq range):
+      // one COUNT for the oldest gives every position, instead of one COUNT per job.
+      const positions = new Map<number, number>();
+      const queued = page.filter((r) => r.status === 'queued').map((r) => r.seq).sort((a, b) => a - b);
+      if (queued.length > 0) {
+        const first = (this.statements.position!.get(queued[0]) as { n: number }).n;
+        queued.forEach((seq, i) => positions.set(seq, first + i));
+      }
+      return { jobs: page.map((r) => this.toRecord(r, positions.get(r.seq))), nextCursor };
     });
   }
 
@@ -271,10 +294,49 @@ export class SqliteJobQueue implements JobQueue {
     });
   }
 
+  /**
+   * This process's writes notify at once (notify()). Another process on the same file (a `ttv worker`)
+   * is noticed by one check per process of PRAGMA data_version, which changes only when another
+   * connection commits; then the watched jobs whose journal grew are notified.
+   */
   watch(id: string, listener: () => void): () => void {
     const channel = `job:${id}`;
     this.signals.on(channel, listener);
-    return () => this.signals.off(channel, listener);
+    this.watched.set(id, (this.watched.get(id) ?? 0) + 1);
+    this.foreignWrites ??= this.watchForeignWrites();
+    return () => {
+      this.signals.off(channel, listener);
+      const left = (this.watched.get(id) ?? 1) - 1;
+      if (left > 0) this.watched.set(id, left);
+      else { this.watched.delete(id); this.lastEventSeq.delete(id); }
+      if (this.watched.size === 0 && this.foreignWrites) { clearInterval(this.foreignWrites); this.foreignWrites = null; }
+    };
+  }
+
+  private watchForeignWrites(): NodeJS.Timeout {
+    const version = this.db.prepare('PRAGMA data_version').pluck();
+    let seen = version.get() as number;
+    const timer = setInterval(() => {
+      if (this.closed) return;
+      try {
+        const now = version.get() as number;
+        if (now === seen) return;
+        seen = now;
+        const ids = [...this.watched.keys()];
+        for (let i = 0; i < ids.length; i += 500) {
+          const chunk = ids.slice(i, i + 500);
+          const rows = this.db.prepare(`SELECT id, event_seq FROM jobs WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as { id: string; event_seq: number }[];
+          for (const row of rows) {
+            if (this.lastEventSeq.get(row.id) !== row.event_seq) {
+              this.lastEventSeq.set(row.id, row.event_seq);
+              this.notify(row.id);
+            }
+          }
+        }
+      } catch { /* busy or closing: the next tick looks again */ }
+    }, FOREIGN_WRITE_CHECK_MS);
+    timer.unref();
+    return timer;
   }
 
   async cancel(id: string): Promise<CancelResult> {
@@ -362,6 +424,7 @@ export class SqliteJobQueue implements JobQueue {
     if (this.closed) return;
     await Promise.all([...this.consumers].map((c) => c.close(0)));
     this.closed = true;
+    if (this.foreignWrites) clearInterval(this.foreignWrites);
     this.db.close();
   }
 
@@ -564,9 +627,9 @@ export class SqliteJobQueue implements JobQueue {
     this.signals.emit(`job:${id}`);
   }
 
-  private toRecord(row: JobRow): JobRecord {
+  private toRecord(row: JobRow, knownPosition?: number): JobRecord {
     let queuePosition: number | null = null;
-    if (row.status === 'queued') queuePosition = (this.statements.position!.get(row.seq) as { n: number }).n;
+    if (row.status === 'queued') queuePosition = knownPosition ?? (this.statements.position!.get(row.seq) as { n: number }).n;
     return {
       id: row.id,
       status: row.status,

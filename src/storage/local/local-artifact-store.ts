@@ -2,8 +2,8 @@
 // the API itself serves (/files/{key}?expires=…&signature=…).
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { access, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { access, lstat, mkdir, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import type { AppConfig } from '../../config/schema.js';
@@ -35,7 +35,7 @@ export function signingSecretFor(config: AppConfig): string | Buffer {
   const dataDir = resolve(config.data_dir);
   const file = join(dataDir, 'signing.key');
   if (existsSync(file)) return readSigningKey(file);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // Written in full under a private name, then linked into place: link() fails when the file exists,
   // so processes starting together agree on one key and nobody reads a half-written one.
   const key = randomBytes(32);
@@ -146,6 +146,30 @@ export class LocalArtifactStore implements ArtifactStore {
     } catch (err) {
       throw new StorageError('could not remove the artifact', { cause: err });
     }
+  }
+
+  /**
+   * The file a download link may serve: an existing regular file inside the artifacts dir after
+   * every symlink is resolved, with no symlink on the way (realpath must equal the plain path).
+   */
+  async servableFile(key: string): Promise<{ file: string } | 'missing' | 'refused'> {
+    let full: string;
+    try {
+      full = this.resolveFile(key);
+    } catch {
+      return 'refused';
+    }
+    let real: string;
+    let root: string;
+    try {
+      [real, root] = await Promise.all([realpath(full), realpath(this.rootDir)]);
+    } catch {
+      return 'missing';
+    }
+    if (real !== join(root, relative(this.rootDir, full)) || !real.startsWith(root + sep)) return 'refused';
+    const info = await lstat(real).catch(() => null);
+    if (!info) return 'missing';
+    return info.isFile() ? { file: real } : 'refused';
   }
 
   async ping(): Promise<void> {

@@ -12,7 +12,8 @@ import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-
 import { RUNWAY_MODELS } from '../../../src/generators/capabilities/runway-models.js';
 import { allowedDurations } from '../../../src/generators/capabilities/model-capabilities.js';
 
-export type RunwayOutcome = 'succeed' | 'fail' | 'safety' | 'stuck' | 'vendor-cancel';
+// 'echo-auth': a misbehaving upstream whose failure text echoes the request's Authorization header.
+export type RunwayOutcome = 'succeed' | 'fail' | 'safety' | 'stuck' | 'vendor-cancel' | 'echo-auth';
 
 interface Task {
   id: string;
@@ -129,6 +130,8 @@ export class FakeRunwayServer extends FakeHttpServer {
             return this.send(res, 200, { ...base, status: 'FAILED', failure: 'An unexpected error occurred while generating.', failureCode: 'INTERNAL.BAD_OUTPUT.CODE01' });
           case 'safety':
             return this.send(res, 200, { ...base, status: 'FAILED', failure: 'The prompt was flagged by content moderation.', failureCode: 'SAFETY.INPUT.TEXT' });
+          case 'echo-auth':
+            return this.send(res, 200, { ...base, status: 'FAILED', failure: `Upstream refused the request {"authorization":"${req.headers.authorization}"}; Authorization: ${req.headers.authorization}`, failureCode: 'INTERNAL.BAD_OUTPUT.CODE01' });
           case 'vendor-cancel':
             return this.send(res, 200, { ...base, status: 'CANCELLED' });
           default:

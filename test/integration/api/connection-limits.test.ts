@@ -127,6 +127,18 @@ describe('connection caps', () => {
   }, 30_000);
 });
 
+describe('shutdown', () => {
+  it('does not wait for a socket that never sent a request', async () => {
+    const svc = await startTestService({}, { worker: false });
+    const silent = await rawClient(svc.url);
+    // The server has accepted it once it answers another client on a fresh socket.
+    expect((await fetch(`${svc.url}/healthz`, { headers: { connection: 'close' } })).status).toBe(200);
+    await svc.close();
+    await silent.closed;
+    expect(silent.received()).toBe('');
+  }, 30_000);
+});
+
 describe('timeout and cap settings', () => {
   it('are validated with the key named', () => {
     const bad = (server: Record<string, unknown>) => {
