@@ -10,12 +10,14 @@ import { postJob, startTestService, type TestService } from '../../helpers/test-
 import { readSse } from '../../helpers/sse.js';
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { createKey } from '../../helpers/api-keys.js';
 
 const run = promisify(execFile);
 const APPENDER = new URL('../../helpers/append-log-process.mjs', import.meta.url).pathname;
 
-async function submit(url: string): Promise<string> {
-  return ((await (await postJob(url, { prompt: 'Waiting in the queue.' })).json()) as { id: string }).id;
+async function submit(url: string, token?: string): Promise<string> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  return ((await (await postJob(url, { prompt: 'Waiting in the queue.' }, headers)).json()) as { id: string }).id;
 }
 
 /** Opens a stream and keeps it open; resolves once the response head arrived. */
@@ -27,20 +29,25 @@ async function openStream(url: string, token: string): Promise<{ status: number;
 
 describe('event stream caps', () => {
   let svc: TestService;
+  // Streams are counted per API key (the authenticated principal), so three clients are three keys.
+  const tokens: Record<'a' | 'b' | 'c', string> = { a: '', b: '', c: '' };
   beforeAll(async () => {
     svc = await startTestService({ server: { max_sse_streams: 3, max_sse_streams_per_client: 2 } }, { worker: false });
+    for (const name of ['a', 'b', 'c'] as const) tokens[name] = (await createKey(['--data-dir', svc.dataDir], `client-${name}`, ['--scope', 'admin'])).secret;
+    // The API notices the new keys within its key cache's second: from then on /v1 needs one.
+    await waitFor(async () => (await fetch(`${svc.url}/v1/jobs`)).status === 401 || null, { what: 'auth required once keys exist' });
   });
   afterAll(async () => {
     await svc?.close();
   });
 
   it('answers 503 ServiceUnavailable with Retry-After beyond the per-client and per-process caps', async () => {
-    const id = await submit(svc.url);
+    const id = await submit(svc.url, tokens.a);
     const url = `${svc.url}/v1/jobs/${id}/events`;
-    const held = [await openStream(url, 'client-a'), await openStream(url, 'client-a')];
+    const held = [await openStream(url, tokens.a), await openStream(url, tokens.a)];
     expect(held.map((s) => s.status)).toEqual([200, 200]);
 
-    const third = await openStream(url, 'client-a');
+    const third = await openStream(url, tokens.a);
     expect(third.status).toBe(503);
     expect(Number(third.response.headers.get('retry-after'))).toBeGreaterThan(0);
     const body = (await third.response.json()) as Record<string, unknown>;
@@ -49,17 +56,17 @@ describe('event stream caps', () => {
     expect(body.request_id).toBe(third.response.headers.get('x-request-id'));
 
     // Another client still gets one, until the process holds max_sse_streams.
-    const other = await openStream(url, 'client-b');
+    const other = await openStream(url, tokens.b);
     expect(other.status).toBe(200);
     held.push(other);
-    const beyond = await openStream(url, 'client-c');
+    const beyond = await openStream(url, tokens.c);
     expect(beyond.status).toBe(503);
     expect(((await beyond.response.json()) as { message: string }).message).toContain('this server');
 
     // A closed stream gives its slot back.
     held.shift()!.close();
     const again = await waitFor(async () => {
-      const s = await openStream(url, 'client-a');
+      const s = await openStream(url, tokens.a);
       if (s.status === 200) return s;
       await s.response.body?.cancel();
       return null;
