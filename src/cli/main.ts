@@ -6,7 +6,7 @@ import { ConfigError } from '../config/config-error.js';
 import { parsePortFlag, parsePositiveIntFlag, type CliOverrides } from '../config/cli-overrides.js';
 import { VERSION } from '../version.js';
 import { StartupError } from '../errors/startup-error.js';
-import { isClientError, registerClientCommands } from './client-commands.js';
+import { clientErrorMessage, isClientError, registerClientCommands } from './client-commands.js';
 
 interface CommonFlags {
   config?: string[];
@@ -135,7 +135,13 @@ export function buildProgram(): Command {
     .argument('<prompt>', 'what the video should show')
     .option('--out <file>', 'where to write the video (default ./final_video.mp4)')
     .action(async (prompt: string, flags: CommonFlags & { out?: string }) => {
-      const [{ loadConfig }, { generate }, { resolve }] = await Promise.all([import('../config/load-config.js'), import('./generate-command.js'), import('node:path')]);
+      const [{ loadConfig }, { generate }, { resolve }, { promptSchema }] = await Promise.all([
+        import('../config/load-config.js'), import('./generate-command.js'), import('node:path'), import('../api/schemas.js'),
+      ]);
+      // The API's prompt rules, so that what `generate` accepts a server would accept too.
+      const checked = promptSchema.safeParse(prompt);
+      if (!checked.success) throw new ConfigError([{ key: 'prompt', message: checked.error.issues[0]!.message }]);
+      prompt = checked.data;
       const { config, warnings } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       program.setOptionValue('exitCode', await generate(config, prompt, resolve(flags.out ?? 'final_video.mp4')));
@@ -183,7 +189,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return 2;
     }
     if (isClientError(err)) {
-      process.stderr.write(`ttv: ${err.code}: ${err.message}\n`);
+      process.stderr.write(`${clientErrorMessage(err)}\n`);
       return 1;
     }
     throw err;
