@@ -73,10 +73,24 @@ export function registerClientCommands(program: Command, setExitCode: (code: num
         for (const line of await client.logs(id, flags.tail ?? 100)) process.stdout.write(`${line}\n`);
         return setExitCode(0);
       }
+      // --tail N: the newest N kept lines first, then only lines not seen yet (the event stream
+      // replays the job's journal from its start; lines carry their timestamp, so equal means seen).
+      const seen = new Set<string>();
+      if (flags.tail !== undefined) {
+        const kept = await client.logs(id, 0);
+        for (const line of kept) seen.add(line);
+        for (const line of kept.slice(-flags.tail)) process.stdout.write(`${line}\n`);
+      }
       const final = await client.follow(id, (event) => {
-        if (event.type === 'log') process.stdout.write(`${String(event.data.line)}\n`);
+        if (event.type !== 'log') return;
+        const line = String(event.data.line);
+        if (seen.has(line)) return;
+        seen.add(line);
+        process.stdout.write(`${line}\n`);
       });
-      setExitCode(final.status === 'finished' ? 0 : 1);
+      // Following succeeded whatever the job's outcome: exit 0, the last line says how it ended.
+      process.stdout.write(`job ${final.id} ${final.status}${final.error ? `: ${final.error}` : ''}\n`);
+      setExitCode(0);
     });
 
   withClient(program.command('cancel'))
@@ -101,4 +115,10 @@ export function registerClientCommands(program: Command, setExitCode: (code: num
 
 export function isClientError(err: unknown): err is ApiClientError {
   return err instanceof ApiClientError;
+}
+
+/** The `ttv:` line for a failed client call; a 401 says where the token goes. */
+export function clientErrorMessage(err: ApiClientError): string {
+  const hint = err.status === 401 ? ' (pass the server\'s token with --token or the TTV_TOKEN environment variable)' : '';
+  return `ttv: ${err.code}: ${err.message}${hint}`;
 }

@@ -1,10 +1,9 @@
 // `ttv keys create|list|revoke`: API keys in the configured job store (the SQLite file or Redis the
 // servers use), so a running server sees a new key or a revocation within a second.
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import { loadConfig } from '../config/load-config.js';
+import type { Logger } from 'pino';
 import { ConfigError } from '../config/config-error.js';
-import { openKeyStore } from '../access/open-key-store.js';
+import type { KeyStore } from '../access/key-store.js';
 import { hashKeySecret, newKeySecret } from '../access/key-secret.js';
 import { KEY_SCOPES, type KeyScope } from '../access/principal.js';
 import type { ApiKeyRecord } from '../access/key-store.js';
@@ -39,7 +38,12 @@ function describeKey(k: ApiKeyRecord): string {
   return `${k.id}\t${k.scope}\t${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}\t${k.name}${limits ? `\t${limits}` : ''}`;
 }
 
-async function withStore<T>(files: string[] | undefined, dataDir: string | undefined, fn: (store: ReturnType<typeof openKeyStore>, logger: pino.Logger) => Promise<T>): Promise<T> {
+// The store, its drivers and the logger load only when a keys command runs, so that the other
+// commands' start-up does not pay for them.
+async function withStore<T>(files: string[] | undefined, dataDir: string | undefined, fn: (store: KeyStore, logger: Logger) => Promise<T>): Promise<T> {
+  const [{ loadConfig }, { openKeyStore }, { pino }] = await Promise.all([
+    import('../config/load-config.js'), import('../access/open-key-store.js'), import('pino'),
+  ]);
   const { config } = loadConfig({ files, env: process.env, cli: { dataDir } });
   const store = openKeyStore(config);
   const logger = pino({ level: 'info' }, pino.destination(2));

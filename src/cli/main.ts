@@ -1,24 +1,13 @@
 // The `ttv` command.
+// Only what every command needs is imported here; each action imports its own modules, so that a
+// client command (status, logs, …) starts without loading Fastify, BullMQ or the vendor SDKs.
 import { Command, CommanderError } from 'commander';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { stringify } from 'yaml';
-import { caddyfile, edgeUpstream, EdgeConfigError } from '../edge/caddy-config.js';
-import { EdgeSupervisor } from '../edge/edge-supervisor.js';
-import { loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
 import { parsePortFlag, parsePositiveIntFlag, type CliOverrides } from '../config/cli-overrides.js';
-import { redactConfig } from '../config/redact.js';
 import { VERSION } from '../version.js';
-import { startService } from '../service.js';
-import { UnsafeBindError } from '../api/server.js';
-import { backendConfigIssues } from '../generators/registry.js';
-import { isClientError, registerClientCommands } from './client-commands.js';
-import { generate } from './generate-command.js';
 import { registerKeysCommand } from './keys-command.js';
-import { checkStartup } from './startup-checks.js';
 import { StartupError } from '../errors/startup-error.js';
-import { silentFallbacks } from '../config/silent-fallbacks.js';
+import { clientErrorMessage, isClientError, registerClientCommands } from './client-commands.js';
 
 interface CommonFlags {
   config?: string[];
@@ -43,6 +32,9 @@ function overridesFrom(flags: CommonFlags): CliOverrides {
 
 /** Runs until a signal stops the service; resolves with the exit code. */
 async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }): Promise<number> {
+  const [{ loadConfig }, { checkStartup }, { startService }] = await Promise.all([
+    import('../config/load-config.js'), import('./startup-checks.js'), import('../service.js'),
+  ]);
   const { config, warnings } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
   await checkStartup(config, { api: mode.api });
   const service = await startService({ config, api: mode.api, worker: mode.worker && config.worker.enabled });
@@ -75,6 +67,9 @@ async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }
 }
 
 async function edge(flags: CommonFlags & { out?: string; run?: boolean }): Promise<number> {
+  const [{ loadConfig }, { caddyfile, edgeUpstream, EdgeConfigError }, { EdgeSupervisor }, { mkdir, writeFile }, { dirname, join, resolve }] = await Promise.all([
+    import('../config/load-config.js'), import('../edge/caddy-config.js'), import('../edge/edge-supervisor.js'), import('node:fs/promises'), import('node:path'),
+  ]);
   const { config } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
   let text: string;
   try {
@@ -142,6 +137,13 @@ export function buildProgram(): Command {
     .argument('<prompt>', 'what the video should show')
     .option('--out <file>', 'where to write the video (default ./final_video.mp4)')
     .action(async (prompt: string, flags: CommonFlags & { out?: string }) => {
+      const [{ loadConfig }, { generate }, { resolve }, { promptSchema }] = await Promise.all([
+        import('../config/load-config.js'), import('./generate-command.js'), import('node:path'), import('../api/schemas.js'),
+      ]);
+      // The API's prompt rules, so that what `generate` accepts a server would accept too.
+      const checked = promptSchema.safeParse(prompt);
+      if (!checked.success) throw new ConfigError([{ key: 'prompt', message: checked.error.issues[0]!.message }]);
+      prompt = checked.data;
       const { config, warnings } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       program.setOptionValue('exitCode', await generate(config, prompt, resolve(flags.out ?? 'final_video.mp4')));
@@ -160,7 +162,10 @@ export function buildProgram(): Command {
     .command('check')
     .description('print the effective configuration (secrets redacted), or the errors')
     .option('-c, --config <file>', 'config file (YAML); repeat to layer files', collect)
-    .action((flags: { config?: string[] }) => {
+    .action(async (flags: { config?: string[] }) => {
+      const [{ loadConfig }, { backendConfigIssues }, { silentFallbacks }, { redactConfig }, { stringify }] = await Promise.all([
+        import('../config/load-config.js'), import('../generators/registry.js'), import('../config/silent-fallbacks.js'), import('../config/redact.js'), import('yaml'),
+      ]);
       const { config, warnings, files } = loadConfig({ files: flags.config, env: process.env });
       const backends = backendConfigIssues(config);
       if (backends.errors.length) throw new ConfigError(backends.errors);
@@ -180,12 +185,13 @@ export async function runCli(argv: string[]): Promise<number> {
     return (program.getOptionValue('exitCode') as number | undefined) ?? 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof ConfigError || err instanceof UnsafeBindError || err instanceof StartupError) {
+    // UnsafeBindError is matched by name: importing its class would load the API server.
+    if (err instanceof ConfigError || err instanceof StartupError || (err instanceof Error && err.name === 'UnsafeBindError')) {
       process.stderr.write(`ttv: ${err.message}\n`);
       return 2;
     }
     if (isClientError(err)) {
-      process.stderr.write(`ttv: ${err.code}: ${err.message}\n`);
+      process.stderr.write(`${clientErrorMessage(err)}\n`);
       return 1;
     }
     throw err;

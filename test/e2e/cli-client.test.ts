@@ -75,9 +75,35 @@ describe('ttv client commands', () => {
     const missing = await ttv(['status', '00000000-0000-4000-8000-000000000000']);
     expect(missing.stderr).toMatch(/JobNotFound/);
     const wrongToken = await exec(process.execPath, [TTV_BIN, 'status', id, '--server', svc.url, '--token', 'nope']).catch((e: { code: number; stderr: string }) => e);
-    expect((wrongToken as { stderr: string }).stderr).toMatch(/Unauthorized/);
+    expect((wrongToken as { stderr: string }).stderr).toMatch(/Unauthorized.*--token or the TTV_TOKEN environment variable/);
     const down = await exec(process.execPath, [TTV_BIN, 'status', id, '--server', 'http://127.0.0.1:9']).catch((e: { code: number; stderr: string }) => e);
     expect((down as { code: number }).code).toBe(1);
     expect((down as { stderr: string }).stderr).toMatch(/cannot reach/);
+  });
+
+  it('logs --follow --tail N prints the newest N, follows, and ends on the final status line with exit 0 when canceled', async () => {
+    const slow = await startTestService({ security: { auth_token: TOKEN }, procedural: { simulated_latency_seconds: 30 } });
+    try {
+      const id = (await ttv(['submit', 'Followed, then canceled.'], slow.url)).stdout.trim();
+      const kept = (await ttv(['logs', id, '--tail', '1000'], slow.url)).stdout.trim().split('\n');
+      const follow = ttv(['logs', id, '--follow', '--tail', '1'], slow.url);
+      await ttv(['cancel', id], slow.url);
+      const res = await follow;
+      expect(res.code).toBe(0);
+      const lines = res.stdout.trim().split('\n');
+      expect(lines[0]).toBe(kept.at(-1));
+      // Each kept line at most once: the replayed journal does not print it again.
+      for (const line of kept) expect(lines.filter((l) => l === line).length).toBeLessThanOrEqual(1);
+      if (kept.length > 1) expect(lines).not.toContain(kept[0]);
+      expect(lines.at(-1)).toMatch(new RegExp(`^job ${id} canceled`));
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('generate applies the API\'s prompt rules', async () => {
+    const res = await exec(process.execPath, [TTV_BIN, 'generate', 'x'.repeat(3000)]).catch((e: { code: number; stderr: string }) => e);
+    expect((res as { code: number }).code).toBe(2);
+    expect((res as { stderr: string }).stderr).toContain('ttv: prompt: must be at most 2000 characters');
   });
 });
