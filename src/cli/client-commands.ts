@@ -4,6 +4,7 @@ import { ApiClient, ApiClientError } from '../client/api-client.js';
 import { ConfigError } from '../config/config-error.js';
 import { parsePositiveIntFlag } from '../config/cli-overrides.js';
 import { progressBar } from './progress-bar.js';
+import { hideInOutput, writeErr, writeOut } from './output.js';
 
 interface ClientFlags {
   server?: string;
@@ -18,10 +19,12 @@ function clientFrom(flags: ClientFlags): ApiClient {
   } catch {
     throw new ConfigError([{ key: '--server', message: 'must be an http(s) URL' }]);
   }
-  return new ApiClient({ server, token: flags.token ?? process.env.TTV_TOKEN ?? process.env.TTV_AUTH_TOKEN });
+  const token = flags.token ?? process.env.TTV_TOKEN ?? process.env.TTV_AUTH_TOKEN;
+  hideInOutput([token]);
+  return new ApiClient({ server, token });
 }
 
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+const print = (value: unknown) => writeOut(`${JSON.stringify(value, null, 2)}\n`);
 
 export function registerClientCommands(program: Command, setExitCode: (code: number) => void): void {
   const withClient = (cmd: Command) =>
@@ -37,7 +40,7 @@ export function registerClientCommands(program: Command, setExitCode: (code: num
     .action(async (prompt: string, flags: ClientFlags & { wait?: boolean; out?: string }) => {
       const client = clientFrom(flags);
       const job = await client.submit(prompt);
-      process.stdout.write(`${job.id}\n`);
+      writeOut(`${job.id}\n`);
       if (!flags.wait) return setExitCode(0);
       const bar = progressBar(process.stderr);
       const final = await client.follow(job.id, (event) => {
@@ -46,10 +49,10 @@ export function registerClientCommands(program: Command, setExitCode: (code: num
         }
       });
       bar.done();
-      process.stderr.write(`job ${final.id} ${final.status}${final.error ? `: ${final.error}` : ''}\n`);
+      writeErr(`job ${final.id} ${final.status}${final.error ? `: ${final.error}` : ''}\n`);
       if (final.status === 'finished' && flags.out) {
         const bytes = await client.download(final.id, flags.out);
-        process.stderr.write(`saved ${flags.out} (${bytes} bytes)\n`);
+        writeErr(`saved ${flags.out} (${bytes} bytes)\n`);
       }
       setExitCode(final.status === 'finished' ? 0 : 1);
     });
@@ -70,7 +73,7 @@ export function registerClientCommands(program: Command, setExitCode: (code: num
     .action(async (id: string, flags: ClientFlags & { tail?: number; follow?: boolean }) => {
       const client = clientFrom(flags);
       if (!flags.follow) {
-        for (const line of await client.logs(id, flags.tail ?? 100)) process.stdout.write(`${line}\n`);
+        for (const line of await client.logs(id, flags.tail ?? 100)) writeOut(`${line}\n`);
         return setExitCode(0);
       }
       // --tail N: the newest N kept lines first, then only lines not seen yet (the event stream
@@ -79,17 +82,17 @@ export function registerClientCommands(program: Command, setExitCode: (code: num
       if (flags.tail !== undefined) {
         const kept = await client.logs(id, 0);
         for (const line of kept) seen.add(line);
-        for (const line of kept.slice(-flags.tail)) process.stdout.write(`${line}\n`);
+        for (const line of kept.slice(-flags.tail)) writeOut(`${line}\n`);
       }
       const final = await client.follow(id, (event) => {
         if (event.type !== 'log') return;
         const line = String(event.data.line);
         if (seen.has(line)) return;
         seen.add(line);
-        process.stdout.write(`${line}\n`);
+        writeOut(`${line}\n`);
       });
       // Following succeeded whatever the job's outcome: exit 0, the last line says how it ended.
-      process.stdout.write(`job ${final.id} ${final.status}${final.error ? `: ${final.error}` : ''}\n`);
+      writeOut(`job ${final.id} ${final.status}${final.error ? `: ${final.error}` : ''}\n`);
       setExitCode(0);
     });
 
@@ -108,7 +111,7 @@ export function registerClientCommands(program: Command, setExitCode: (code: num
     .action(async (id: string, flags: ClientFlags & { out?: string }) => {
       const out = flags.out ?? `${id}.mp4`;
       const bytes = await clientFrom(flags).download(id, out);
-      process.stderr.write(`saved ${out} (${bytes} bytes)\n`);
+      writeErr(`saved ${out} (${bytes} bytes)\n`);
       setExitCode(0);
     });
 }

@@ -8,12 +8,15 @@ import { createPipeline } from '../pipeline/pipeline.js';
 import { CanceledError } from '../errors/canceled-error.js';
 import { PipelineError } from '../errors/pipeline-error.js';
 import { progressBar } from './progress-bar.js';
+import { collectSecrets } from '../config/redact.js';
+import { hideInOutput, writeErr } from './output.js';
 
 export async function generate(config: AppConfig, prompt: string, out: string): Promise<number> {
   const effective = applyJobOverrides(config, { prompt });
   const workDir = join(resolve(config.data_dir), 'tmp', `generate_${randomUUID().slice(0, 8)}`);
   await mkdir(workDir, { recursive: true });
   const controller = new AbortController();
+  hideInOutput(collectSecrets(effective));
   const onSignal = () => controller.abort('canceled');
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -33,16 +36,16 @@ export async function generate(config: AppConfig, prompt: string, out: string): 
     bar.update(100, 'done');
     bar.done();
     await copyFile(result.finalVideoPath, out);
-    process.stderr.write(`saved ${out} (${result.segmentCount} segments, ${result.plannedDurationSeconds} s)\n`);
+    writeErr(`saved ${out} (${result.segmentCount} segments, ${result.plannedDurationSeconds} s)\n`);
     return 0;
   } catch (err) {
     bar.done();
     if (err instanceof CanceledError) {
-      process.stderr.write('ttv: canceled\n');
+      writeErr('ttv: canceled\n');
       return 130;
     }
     if (err instanceof PipelineError) {
-      process.stderr.write(`ttv: ${err.message}\n`);
+      writeErr(`ttv: ${err.message}\n`);
       return 1;
     }
     throw err;

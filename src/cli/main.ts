@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import { registerKeysCommand } from './keys-command.js';
 import { StartupError } from '../errors/startup-error.js';
 import { clientErrorMessage, isClientError, registerClientCommands } from './client-commands.js';
+import { writeErr, writeOut } from './output.js';
 
 interface CommonFlags {
   config?: string[];
@@ -40,8 +41,8 @@ async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }
   const service = await startService({ config, api: mode.api, worker: mode.worker && config.worker.enabled });
   for (const warning of warnings) service.logger.warn(warning);
   // Always announced, whatever the log level: people and scripts wait for these lines.
-  if (service.url) process.stderr.write(`ttv: listening on ${service.url}\n`);
-  if (service.worker) process.stderr.write(`ttv: worker ${service.worker.id} started\n`);
+  if (service.url) writeErr(`ttv: listening on ${service.url}\n`);
+  if (service.worker) writeErr(`ttv: worker ${service.worker.id} started\n`);
   return new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -81,21 +82,21 @@ async function edge(flags: CommonFlags & { out?: string; run?: boolean }): Promi
   const out = resolve(flags.out ?? join(config.data_dir, 'Caddyfile'));
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, text);
-  process.stderr.write(`ttv: wrote ${out} (https://${config.edge.host}:${config.server.quic_port} → ${edgeUpstream(config)})\n`);
+  writeErr(`ttv: wrote ${out} (https://${config.edge.host}:${config.server.quic_port} → ${edgeUpstream(config)})\n`);
   if (!config.security.trusted_proxies.includes('127.0.0.1')) {
-    process.stderr.write('ttv: note: add 127.0.0.1 to security.trusted_proxies so the API believes the edge\'s X-Forwarded-Proto (Alt-Svc, protocol metrics)\n');
+    writeErr('ttv: note: add 127.0.0.1 to security.trusted_proxies so the API believes the edge\'s X-Forwarded-Proto (Alt-Svc, protocol metrics)\n');
   }
   if (!flags.run) return 0;
   const supervisor = new EdgeSupervisor({
     caddyPath: config.edge.caddy_path,
     caddyfile: out,
-    onOutput: (line) => process.stdout.write(`${line}\n`),
-    onRestart: (attempt, code) => process.stderr.write(`ttv: caddy exited (${code}); restart ${attempt}\n`),
+    onOutput: (line) => writeOut(`${line}\n`),
+    onRestart: (attempt, code) => writeErr(`ttv: caddy exited (${code}); restart ${attempt}\n`),
   });
   const stop = () => void supervisor.stop();
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  process.stderr.write(`ttv: edge running on https://${config.edge.host}:${config.server.quic_port} (h3, h2, http/1.1)\n`);
+  writeErr(`ttv: edge running on https://${config.edge.host}:${config.server.quic_port} (h3, h2, http/1.1)\n`);
   await supervisor.run();
   return 0;
 }
@@ -145,7 +146,7 @@ export function buildProgram(): Command {
       if (!checked.success) throw new ConfigError([{ key: 'prompt', message: checked.error.issues[0]!.message }]);
       prompt = checked.data;
       const { config, warnings } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
-      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+      for (const warning of warnings) writeErr(`warning: ${warning}\n`);
       program.setOptionValue('exitCode', await generate(config, prompt, resolve(flags.out ?? 'final_video.mp4')));
     });
 
@@ -169,9 +170,9 @@ export function buildProgram(): Command {
       const { config, warnings, files } = loadConfig({ files: flags.config, env: process.env });
       const backends = backendConfigIssues(config);
       if (backends.errors.length) throw new ConfigError(backends.errors);
-      for (const warning of [...warnings, ...backends.warnings, ...silentFallbacks(config)]) process.stderr.write(`warning: ${warning}\n`);
-      process.stdout.write(`# effective configuration${files.length ? ` from ${files.join(', ')}` : ' (defaults)'}\n`);
-      process.stdout.write(stringify(redactConfig(config)));
+      for (const warning of [...warnings, ...backends.warnings, ...silentFallbacks(config)]) writeErr(`warning: ${warning}\n`);
+      writeOut(`# effective configuration${files.length ? ` from ${files.join(', ')}` : ' (defaults)'}\n`);
+      writeOut(stringify(redactConfig(config)));
       program.setOptionValue('exitCode', 0);
     });
 
@@ -187,11 +188,11 @@ export async function runCli(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode;
     // UnsafeBindError is matched by name: importing its class would load the API server.
     if (err instanceof ConfigError || err instanceof StartupError || (err instanceof Error && err.name === 'UnsafeBindError')) {
-      process.stderr.write(`ttv: ${err.message}\n`);
+      writeErr(`ttv: ${err.message}\n`);
       return 2;
     }
     if (isClientError(err)) {
-      process.stderr.write(`${clientErrorMessage(err)}\n`);
+      writeErr(`${clientErrorMessage(err)}\n`);
       return 1;
     }
     throw err;

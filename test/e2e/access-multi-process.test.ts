@@ -65,6 +65,22 @@ describe('API keys across two API processes on one Redis', () => {
     expect(b.output()).not.toContain(frank.secret);
   });
 
+  it('answers 404 on the other process soon after a job is deleted through one', async () => {
+    const [a, b] = apis as [TtvProcess, TtvProcess];
+    const ivy = await createKey(store(), 'ivy');
+    const auth = { authorization: `Bearer ${ivy.secret}` };
+    const created = await fetch(`${a.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ prompt: 'A job to delete.' }) });
+    const { id } = (await created.json()) as { id: string };
+    expect((await fetch(`${a.url}/v1/jobs/${id}/cancel`, { method: 'POST', headers: auth })).status).toBe(200);
+    // Process B reads the terminal record (and keeps it in its terminal-record cache).
+    expect(((await (await fetch(`${b.url}/v1/jobs/${id}`, { headers: auth })).json()) as { status: string }).status).toBe('canceled');
+    expect((await fetch(`${a.url}/v1/jobs/${id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
+    expect((await fetch(`${a.url}/v1/jobs/${id}`, { headers: auth })).status).toBe(404);
+    const deletedAt = Date.now();
+    await waitFor(async () => (await fetch(`${b.url}/v1/jobs/${id}`, { headers: auth })).status === 404, { timeoutMs: 5000, what: 'process B to forget the deleted job' });
+    expect(Date.now() - deletedAt).toBeLessThan(2000); // cache entries live ≤ 1 s, plus request latency
+  });
+
   it('holds a key\'s own rate limit across both processes (counters in Redis)', async () => {
     const [a, b] = apis as [TtvProcess, TtvProcess];
     const gina = await createKey(store(), 'gina', ['--rate-limit', '6']);
