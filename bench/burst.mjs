@@ -3,41 +3,17 @@
 // time and rate. This used to be a test; its duration depends on how busy the machine is, so it is
 // measured here and the test (test/e2e/reliability.test.ts) checks the same guarantees on 200 jobs.
 // Run with `npm run build && node bench/burst.mjs`. BURST=N changes the count.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { freePort, startUntil } from './lib/child-processes.mjs';
 
 const BURST = Number(process.env.BURST ?? 1000);
 const children = [];
 const dir = mkdtempSync(join(tmpdir(), 'ttv-bench-burst-'));
 
-async function freePort() {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function start(cmd, args, pattern) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (c) => {
-      if (out === null) return;
-      out += c;
-      const m = pattern.exec(out);
-      if (m) { out = null; resolve(m[1] ?? ''); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${out ?? ''}`)));
-  });
-}
+const start = (cmd, args, pattern) => startUntil(children, cmd, args, pattern);
 
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 

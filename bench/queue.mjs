@@ -3,12 +3,11 @@
 //  2. throughput: jobs/s through the queue with a no-op handler (500 jobs, concurrency 8)
 //  3. GET /v1/jobs/{id} through each adapter vs a bare node:http server (64 connections)
 // Starts its own redis-server on a free port. Run with `npm run bench:queue` (builds first).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { freePort, startUntil } from './lib/child-processes.mjs';
 import autocannon from 'autocannon';
 import { configSchema } from '../dist/config/schema.js';
 import { openJobQueue } from '../dist/jobs/open-job-queue.js';
@@ -17,30 +16,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const children = [];
 const dirs = [];
 
-async function freePort() {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function start(cmd, args, pattern) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (c) => {
-      if (out === null) return;
-      out += c;
-      const m = pattern.exec(out);
-      if (m) { out = null; resolve(m[1] ?? ''); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${cmd} exited ${code}`)));
-  });
-}
+const start = (cmd, args, pattern) => startUntil(children, cmd, args, pattern);
 
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 const outcome = (ctx) => ({ artifactUri: `file:///dev/null/${ctx.job.id}`, artifactKey: `k/${ctx.job.id}`, gcsUri: null });
@@ -85,7 +61,7 @@ async function serveAndRead(extraYaml) {
   const dir = mkdtempSync(join(tmpdir(), 'ttv-bench-q-'));
   dirs.push(dir);
   const file = join(dir, 'ttv.yaml');
-  writeFileSync(file, `logging: { level: info }\nsegment_duration_seconds: 0.5\nprocedural: { width: 160, height: 90, fps: 12, max_segments: 1 }\n${extraYaml}`);
+  writeFileSync(file, `logging: { level: info }\n# The load generator is one client: its reads must not be rate-limited into 429s.\nsecurity: { read_rate_limit_per_minute: 1000000000, rate_limit_per_minute: 1000000000 }\nserver: { max_connections_per_address: 1000 }\nsegment_duration_seconds: 0.5\nprocedural: { width: 160, height: 90, fps: 12, max_segments: 1 }\n${extraYaml}`);
   const url = await start(process.execPath, ['bin/ttv.js', 'serve', '--config', file, '--port', '0', '--data-dir', dir], /ttv: listening on (http:\/\/\S+)/);
   const { id } = await (await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Read me.' }) })).json();
   let job;
@@ -122,6 +98,12 @@ try {
   console.log('server      req/s    p50 ms  p99 ms  % of bare');
   for (const [name, r] of [['bare', bare], ['embedded', getSqlite], ['redis', getRedis]]) {
     console.log(`${name.padEnd(12)}${f(r.rps).padEnd(9)}${String(r.p50).padEnd(8)}${String(r.p99).padEnd(8)}${((r.rps / bare.rps) * 100).toFixed(1)} %${r.errors ? ` (${r.errors} errors)` : ''}`);
+  }
+  // A figure that counted refused or failed answers measures nothing: say so and fail the run.
+  const unmeant = [bare, getSqlite, getRedis].reduce((n, r) => n + r.errors, 0);
+  if (unmeant) {
+    console.error(`queue benchmark: ${unmeant} answers were not 2xx; the req/s figures above are not valid`);
+    process.exitCode = 1;
   }
 } finally {
   for (const c of children) c.kill('SIGKILL');

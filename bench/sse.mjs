@@ -38,7 +38,7 @@ const rows = [];
 const notes = [];
 const streams = [];
 try {
-  const server = await procs.ttv({ label: 'sse', nodeArgs: ['--expose-gc'], config: { security: LIMITS_RAISED, worker: { enabled: false } } });
+  const server = await procs.ttv({ label: 'sse', nodeArgs: ['--expose-gc'], config: { security: LIMITS_RAISED, worker: { enabled: false }, server: { max_sse_streams: 10000, max_sse_streams_per_client: 10000 } } });
   const jobs = [];
   for (let i = 0; i < JOBS; i += 1) jobs.push((await postJson(`${server.url}/v1/jobs`, { prompt: `Stream target ${i}.` })).id);
   const readJob = jobs[0];

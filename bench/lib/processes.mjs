@@ -93,7 +93,10 @@ export class BenchProcesses {
   async ttv({ label, config, flags = [], nodeArgs = [], dataDir }) {
     const dir = dataDir ?? this.tempDir(label);
     const configFile = join(dir, 'bench.yaml');
-    writeFileSync(configFile, stringify(config));
+    // Every load generator here is one client address with 64+ connections (plus its own probes):
+    // the per-address socket cap (server.max_connections_per_address, 64) would turn some into 503s.
+    const server = { max_connections_per_address: 4096, max_connections: 8192, ...(config.server ?? {}) };
+    writeFileSync(configFile, stringify({ ...config, server }));
     const logFile = join(dir, 'stdout.log');
     const probeFile = join(dir, 'probe.jsonl');
     const port = await freePort();
