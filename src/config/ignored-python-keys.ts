@@ -9,4 +9,6 @@ export const IGNORED_PYTHON_KEY_PATHS = [
   'image_router_api_key',
   // The Python code read it but the Runway API it called never took it.
   'runway_ml.motion_amount',
+  // api_config.yaml's Python log format string; ttv always logs JSON.
+  'logging.format',
 ] as const;

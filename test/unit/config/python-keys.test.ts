@@ -44,6 +44,9 @@ const ROWS: Record<string, Row> = {
   'security.rate_limit_per_minute': same('security.rate_limit_per_minute', 120),
   api: 'ignored',
   cors: 'ignored',
+  // Python level names, as the sample api_config.yaml writes them.
+  'logging.level': { value: 'WARNING', get: at('logging.level'), expected: () => 'warn' },
+  'logging.format': 'ignored',
   // pipeline_config.yaml
   task: 'ignored',
   size: same('size', '832*480'),
