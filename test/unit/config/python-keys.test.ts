@@ -2,7 +2,7 @@
 // docs/configuration.md's "Python keys" table: each is either read into the effective config (a real
 // YAML file with a non-default value changes the named field) or accepted and ignored with a warning
 // naming it. A documented row without a test row here fails, and so does a test row without a doc row.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -199,6 +199,24 @@ describe('Python config keys', () => {
     expect(row.get(config, dir)).toEqual(row.expected ? row.expected(dir) : row.value);
     expect(row.get(config, dir)).not.toEqual(row.get(base, dir));
     expect(warnings.filter((w) => w.includes(`"${key}"`))).toEqual([]);
+  });
+
+  // A field that loads but that no code outside the config module ever reads is the
+  // gcs.signed_url_expiration bug again: each field a row names must be read somewhere in src/.
+  // A name heuristic: it catches distinctive names (image_router_api_key would have failed), not
+  // common ones like `workers` that other code uses for something else.
+  it('every field a Python key sets is read outside src/config (a property access, not a comment)', async () => {
+    const files = (await readdir('src', { recursive: true })).filter((f) => f.endsWith('.ts') && !f.startsWith('config/'));
+    const code = (await Promise.all(files.map((f) => readFile(join('src', f), 'utf8'))))
+      .join('\n').split('\n').filter((l) => !/^\s*(\/\/|\*)/.test(l)).join('\n');
+    const unread = Object.entries(ROWS).filter(([key, row]) => row !== 'ignored' && !('env' in row)).map(([key]) => key)
+      .filter((key) => key !== 'gcs.signed_url_expiration') // read through defaultSignedUrlExpiration in src/config
+      .filter((key) => {
+        const field = key.split('.').pop()!;
+        // obj.field, obj['field'], or a destructuring `{ field }` / `{ field: name }`
+        return !new RegExp(`\\.${field}\\b|['"]${field}['"]|[{,]\\s*${field}\\s*[:,}]`).test(code);
+      });
+    expect(unread).toEqual([]);
   });
 
   it('API_CONFIG_PATH and PIPELINE_CONFIG_PATH name the files read when no --config is given', async () => {
