@@ -9,6 +9,7 @@ import { ACCEPTED_LEGACY_KEYS, configSchema, type AppConfig } from './schema.js'
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { applyCliOverrides, type CliOverrides } from './cli-overrides.js';
+import { IGNORED_PYTHON_KEY_PATHS } from './ignored-python-keys.js';
 
 export interface LoadConfigOptions {
   files?: string[];
@@ -119,6 +120,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) warnings.push(`unknown key "${key}" ignored${didYouMean(key, known)}`);
     else if ((ACCEPTED_LEGACY_KEYS as readonly string[]).includes(key)) warnings.push(`key "${key}" is accepted for compatibility but not used by ttv`);
+  }
+  for (const path of IGNORED_PYTHON_KEY_PATHS) {
+    if (getPath(raw, path) !== undefined) warnings.push(`key "${path}" is accepted for compatibility but not used by ttv`);
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error));

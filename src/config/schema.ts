@@ -194,7 +194,12 @@ export const webhooksSchema = z
 
 export const loggingSchema = z
   .object({
-    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // The Python api_config.yaml writes Python's level names (INFO, WARNING, CRITICAL): mapped to pino's.
+    level: z.preprocess(
+      (v) => (typeof v === 'string' ? ({ warning: 'warn', critical: 'fatal' } as Record<string, string>)[v.toLowerCase()] ?? v.toLowerCase() : v),
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    ).default('info'),
+    // Python's log format string; ttv always logs JSON (warned as accepted-and-ignored).
     format: z.string().optional(),
   })
   .strict();
