@@ -69,7 +69,7 @@ try {
   rows.push(figure({ figure: `RSS added per idle SSE connection (${streams.length} open)`, value: perConnection / 1024, unit: 'KiB' }));
   rows.push(figure({ figure: `status GET p99 with ${streams.length} SSE open (${generator}, 16 conn.)`, value: withStreams.p99, unit: 'ms', reference: 'no streams', referenceValue: without.p99 }));
   rows.push(figure({ figure: `status GET req/s with ${streams.length} SSE open (${generator}, 16 conn.)`, value: withStreams.rps, unit: 'req/s', reference: 'no streams', referenceValue: without.rps }));
-  notes.push(`server event-loop utilisation when idle: ${(eluBetween(idleBefore, idleBeforeEnd) * 100).toFixed(1)} % without streams, ${(eluBetween(opened, openedEnd) * 100).toFixed(1)} % with ${streams.length} idle streams (each polls the store every 250 ms)`);
+  notes.push(`server event-loop utilisation when idle: ${(eluBetween(idleBefore, idleBeforeEnd) * 100).toFixed(1)} % without streams, ${(eluBetween(opened, openedEnd) * 100).toFixed(1)} % with ${streams.length} idle streams`);
   notes.push(`heap used ${(idleBeforeEnd.memory.heapUsed / 1048576).toFixed(1)} → ${(opened.memory.heapUsed / 1048576).toFixed(1)} MiB; RSS ${(idleBeforeEnd.memory.rss / 1048576).toFixed(1)} → ${(opened.memory.rss / 1048576).toFixed(1)} MiB`);
 } finally {
   for (const s of streams) s.req.destroy();
