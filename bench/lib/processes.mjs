@@ -21,7 +21,7 @@ export async function freePort() {
 }
 
 /** Resolves with the first match of `pattern` in the child's output; rejects if it exits first. */
-function waitForOutput(child, streams, pattern, what) {
+export function waitForOutput(child, streams, pattern, what) {
   let out = '';
   return new Promise((resolvePromise, reject) => {
     const onData = (chunk) => {
