@@ -24,6 +24,10 @@ const TOKEN_SHAPES: RegExp[] = [
   /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
   /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
 ];
+// What every token shape and Authorization/Bearer pattern above starts with: a line holding none of
+// these (most access-log lines) skips those eight-plus replacements. Case-insensitive, so it never
+// misses what the case-sensitive patterns would match.
+const TOKEN_TRIGGER = /sk-|[rs]k_(?:live|test)_|whsec_|AKIA|ASIA|eyJ|xox[abposr]-|gh[pousr]_|github_pat_|authorization|bearer/i;
 
 // Secret values of the running configuration, registered once at startup (service.ts), so that every
 // sink (process log, job log lines, SSE, webhook log lines, CLI output) scrubs them without plumbing.
@@ -102,8 +106,10 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   for (const list of [secrets, registeredSecrets]) {
     for (const secret of list) if (secret && out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
-  for (const shape of TOKEN_SHAPES) out = out.replace(shape, REDACTED);
-  out = out.replace(AUTHORIZATION_RE, `$1${REDACTED}`).replace(BEARER_RE, `$1${REDACTED}`);
+  if (TOKEN_TRIGGER.test(out)) {
+    for (const shape of TOKEN_SHAPES) out = out.replace(shape, REDACTED);
+    out = out.replace(AUTHORIZATION_RE, `$1${REDACTED}`).replace(BEARER_RE, `$1${REDACTED}`);
+  }
   if (!out.includes('=') && !out.includes('@')) return out;
   return out
     .replace(SIGNED_PARAM_RE, `$1${REDACTED}`)
