@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Fastify from 'fastify';
+import Fastify, { type FastifyPluginAsync } from 'fastify';
+import type { FastifyStaticOptions } from '@fastify/static';
 
 const require = createRequire(import.meta.url);
 let dir: string;
@@ -37,7 +38,7 @@ describe('overridden dependencies', () => {
 
   it("swagger-ui's @fastify/static sends a download's Content-Disposition (→ content-disposition)", async () => {
     const staticRequire = createRequire(require.resolve('@fastify/swagger-ui'));
-    const fastifyStatic = staticRequire('@fastify/static') as Parameters<ReturnType<typeof Fastify>['register']>[0];
+    const fastifyStatic = staticRequire('@fastify/static') as FastifyPluginAsync<FastifyStaticOptions>;
     const app = Fastify();
     await app.register(fastifyStatic, { root: dir, serve: false });
     app.get('/download', (_request, reply) => reply.download('clip.mp4', 'my clip ü.mp4'));
