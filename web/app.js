@@ -12,9 +12,11 @@ tokenInput.addEventListener('change', () => {
   refreshList();
 });
 
-// A 401 is about the Token field: say so next to it, mark it, and put the cursor there unless the
-// person is typing somewhere else (the list refreshes on its own every few seconds).
+// A 401 is about the Token field: say so next to it, mark it, and put the cursor there when it
+// becomes wrong, unless the person is typing somewhere else (the list refreshes every few seconds,
+// and must not pull the cursor back each time).
 function tokenNeeded() {
+  const already = tokenInput.getAttribute('aria-invalid') === 'true';
   const message = tokenInput.value.trim()
     ? 'The server did not accept this token (401): check the Token field at the top of the page.'
     : 'This server needs a token (401): enter it in the Token field at the top of the page.';
@@ -23,7 +25,7 @@ function tokenNeeded() {
   tokenInput.setAttribute('aria-invalid', 'true');
   const active = document.activeElement;
   const typingElsewhere = active && active !== tokenInput && ['INPUT', 'TEXTAREA'].includes(active.tagName);
-  if (!typingElsewhere) tokenInput.focus();
+  if (!already && !typingElsewhere) tokenInput.focus();
   return new Error(message);
 }
 function tokenOk() {
