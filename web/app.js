@@ -8,8 +8,30 @@ const tokenInput = $('token');
 tokenInput.value = localStorage.getItem('ttv-token') ?? '';
 tokenInput.addEventListener('change', () => {
   localStorage.setItem('ttv-token', tokenInput.value.trim());
+  tokenOk();
   refreshList();
 });
+
+// A 401 is about the Token field: say so next to it, mark it, and put the cursor there when it
+// becomes wrong, unless the person is typing somewhere else (the list refreshes every few seconds,
+// and must not pull the cursor back each time).
+function tokenNeeded() {
+  const already = tokenInput.getAttribute('aria-invalid') === 'true';
+  const message = tokenInput.value.trim()
+    ? 'The server did not accept this token (401): check the Token field at the top of the page.'
+    : 'This server needs a token (401): enter it in the Token field at the top of the page.';
+  $('token-note').textContent = message;
+  $('token-note').hidden = false;
+  tokenInput.setAttribute('aria-invalid', 'true');
+  const active = document.activeElement;
+  const typingElsewhere = active && active !== tokenInput && ['INPUT', 'TEXTAREA'].includes(active.tagName);
+  if (!already && !typingElsewhere) tokenInput.focus();
+  return new Error(message);
+}
+function tokenOk() {
+  $('token-note').hidden = true;
+  tokenInput.removeAttribute('aria-invalid');
+}
 
 function headers(extra = {}) {
   const token = tokenInput.value.trim();
@@ -18,8 +40,10 @@ function headers(extra = {}) {
 
 async function api(path, init = {}) {
   const res = await fetch(path, { ...init, headers: headers(init.headers) });
+  if (res.status === 401) throw tokenNeeded();
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(body.message ?? `HTTP ${res.status}`);
+  tokenOk();
   return body;
 }
 
@@ -29,6 +53,7 @@ $('submit-form').addEventListener('submit', async (event) => {
   const prompt = $('prompt').value;
   $('submit').disabled = true;
   $('submit-status').textContent = 'Submitting…';
+  $('submit-status').className = '';
   try {
     const job = await api('/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
     $('submit-status').textContent = `Queued ${job.id.slice(0, 8)}`;
@@ -61,6 +86,7 @@ function row(job) {
   badge.textContent = job.status;
   status.append(badge);
   const stage = document.createElement('td');
+  stage.className = 'col-stage';
   stage.textContent = job.stage;
   const progress = document.createElement('td');
   const bar = document.createElement('progress');
@@ -101,6 +127,7 @@ function showJob(job) {
   $('detail-progress').value = job.progress ?? 0;
   $('detail-percent').textContent = `${job.progress ?? 0}%`;
   $('detail-cancel').disabled = TERMINAL.has(job.status);
+  if (TERMINAL.has(job.status)) askCancel(false);
   if (job.error) {
     $('detail-error').textContent = job.error;
     $('detail-error').hidden = false;
@@ -123,6 +150,7 @@ async function showVideo(id) {
 async function follow(id, signal) {
   // Minimal SSE reader: "event:", "data:" and "id:" fields, blank line ends an event.
   const res = await fetch(`/v1/jobs/${id}/events`, { headers: headers({ accept: 'text/event-stream' }), signal });
+  if (res.status === 401) throw tokenNeeded();
   if (!res.ok) throw new Error(`events: HTTP ${res.status}`);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
@@ -174,6 +202,7 @@ async function select(id) {
   $('player').removeAttribute('src');
   $('player-info').textContent = '';
   $('detail-download').hidden = true;
+  askCancel(false);
   for (const tr of document.querySelectorAll('tr[data-id]')) tr.className = tr.dataset.id === id ? 'selected' : '';
   try {
     showJob(await api(`/v1/jobs/${id}`));
@@ -186,7 +215,18 @@ async function select(id) {
   }
 }
 
-$('detail-cancel').addEventListener('click', async () => {
+// Cancel is a two-step action: the button opens an inline question, "Yes" sends it.
+function askCancel(open) {
+  $('cancel-confirm').hidden = !open;
+  $('detail-cancel').hidden = open;
+}
+$('detail-cancel').addEventListener('click', () => {
+  askCancel(true);
+  $('cancel-no').focus();
+});
+$('cancel-no').addEventListener('click', () => askCancel(false));
+$('cancel-yes').addEventListener('click', async () => {
+  askCancel(false);
   if (!selectedId) return;
   try {
     showJob(await api(`/v1/jobs/${selectedId}/cancel`, { method: 'POST' }));

@@ -57,8 +57,8 @@ export const MAX_EXPIRES_IN = 604800;
 export const artifactQuerySchema = z.object({
   expires_in: z.preprocess(decimal, z.number({ error: 'must be an integer number of seconds' })
     .int('must be an integer number of seconds')
-    .min(MIN_EXPIRES_IN, `expires_in must be at least ${MIN_EXPIRES_IN} seconds`)
-    .max(MAX_EXPIRES_IN, `expires_in cannot exceed ${MAX_EXPIRES_IN} seconds`)).optional(),
+    .min(MIN_EXPIRES_IN, `must be at least ${MIN_EXPIRES_IN} seconds`)
+    .max(MAX_EXPIRES_IN, `must be at most ${MAX_EXPIRES_IN} seconds`)).optional(),
   redirect: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
 });
 

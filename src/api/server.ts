@@ -16,7 +16,7 @@ export class UnsafeBindError extends Error {
 }
 
 /**
- * The binding rules: with no token configured the server only listens on loopback (DESIGN.md §3),
+ * The binding rules: with no token configured the server only listens on loopback,
  * and plain HTTP is for loopback unless the operator says an edge terminates TLS in front of it.
  */
 export function assertSafeBind(config: AppConfig): void {

@@ -8,6 +8,7 @@ import { createPipeline } from '../pipeline/pipeline.js';
 import { CanceledError } from '../errors/canceled-error.js';
 import { PipelineError } from '../errors/pipeline-error.js';
 import { progressBar } from './progress-bar.js';
+import { countNoun } from '../text/count-noun.js';
 import { collectSecrets } from '../config/redact.js';
 import { hideInOutput, writeErr } from './output.js';
 
@@ -36,7 +37,7 @@ export async function generate(config: AppConfig, prompt: string, out: string): 
     bar.update(100, 'done');
     bar.done();
     await copyFile(result.finalVideoPath, out);
-    writeErr(`saved ${out} (${result.segmentCount} segments, ${result.plannedDurationSeconds} s)\n`);
+    writeErr(`saved ${out} (${countNoun(result.segmentCount, 'segment')}, ${result.plannedDurationSeconds} s)\n`);
     return 0;
   } catch (err) {
     bar.done();

@@ -67,7 +67,7 @@ export const serverSchema = z
 export const securitySchema = z
   .object({
     auth_token: z.string().nullable().default(null),
-    rate_limit_per_minute: z.number().int().positive('Rate limit must be positive').default(60),
+    rate_limit_per_minute: z.number().int().positive('must be positive').default(60),
     read_rate_limit_per_minute: z.number().int().positive().default(1200),
     // Demand an API key on /v1 even while no key exists yet and no auth_token is set (keys from `ttv keys create`).
     require_api_key: z.boolean().default(false),

@@ -20,6 +20,7 @@ import { createVideoBackendChain } from '../generators/registry.js';
 import { AllBackendsFailedError, FallbackVideoGenerator } from '../generators/fallback-video-generator.js';
 import { GenerationError } from '../errors/generation-error.js';
 import { ConfigError } from '../config/config-error.js';
+import { countNoun } from '../text/count-noun.js';
 import { MILESTONES, segmentProgress } from './progress.js';
 import type { Pipeline, PipelineResult, PipelineRunContext } from './types.js';
 
@@ -113,7 +114,7 @@ export class VideoPipeline implements Pipeline {
     const estimate = plan.segments.length * generator.estimateCost(seconds);
     await reporter.estimate?.(estimate);
     if (config.max_cost_per_video !== null && estimate > config.max_cost_per_video) {
-      throw new PipelineError('planning', `Estimated cost $${estimate.toFixed(2)} (${plan.segments.length} segments on ${generator.id}) exceeds max_cost_per_video $${config.max_cost_per_video.toFixed(2)}`);
+      throw new PipelineError('planning', `Estimated cost $${estimate.toFixed(2)} (${countNoun(plan.segments.length, 'segment')} on ${generator.id}) exceeds max_cost_per_video $${config.max_cost_per_video.toFixed(2)}`);
     }
     if (estimate > 0) await reporter.log(`Estimated video cost: $${estimate.toFixed(2)} on ${generator.id}`);
 
@@ -139,12 +140,22 @@ export class VideoPipeline implements Pipeline {
     // Keyframe mode always starts from an initial frame; chaining needs one only when the backend
     // cannot start from text (image-to-video only), otherwise segment 1 is text-to-video.
     const needInitial = !config.initial_image && (mode === 'keyframe' || !caps.textToVideo);
-    await reporter.progress(MILESTONES.keyframes.progress, 'keyframes', `Generating ${keyframeCount + (needInitial ? 1 : 0)} keyframes`);
+    // One count for the announcement and for every "Keyframe k/N" after it, the initial frame included.
+    const frameTotal = keyframeCount + (needInitial ? 1 : 0);
+    let framesDone = 0;
+    const frameDone = () => {
+      framesDone += 1;
+      return reporter.progress(MILESTONES.keyframes.progress + Math.floor((20 * framesDone) / frameTotal), 'keyframes', `Keyframe ${framesDone}/${frameTotal} generated`);
+    };
+    await reporter.progress(MILESTONES.keyframes.progress, 'keyframes', frameTotal > 0
+      ? `Generating ${countNoun(frameTotal, 'keyframe')}`
+      : `No keyframes to generate (${config.initial_image ? 'initial_image is the first frame' : 'chaining mode: segment 1 starts from the prompt text'})`);
     let initial: string | undefined = config.initial_image;
     if (needInitial) {
       initial = await images.generate({
         prompt: `First frame establishing shot: ${plan.segments[0]!.keyframePrompt}`, outputPath: join(framesDir, 'segment_00.png'), width, height,
       }, { signal });
+      await frameDone();
     }
     const keyframes: string[] = [];
     let previous = initial;
@@ -155,11 +166,11 @@ export class VideoPipeline implements Pipeline {
         prompt: s.keyframePrompt, outputPath: join(framesDir, `segment_${pad(s.segment)}.png`), inputImage: previous, width, height,
       }, { signal });
       keyframes.push(previous);
-      await reporter.progress(MILESTONES.keyframes.progress + Math.floor((20 * (k + 1)) / keyframeCount), 'keyframes', `Keyframe ${k + 1}/${keyframeCount} generated`);
+      await frameDone();
     }
 
     throwIfAborted(signal);
-    await reporter.progress(MILESTONES.segments.progress, 'segments', `Generating ${total} video segments`);
+    await reporter.progress(MILESTONES.segments.progress, 'segments', `Generating ${countNoun(total, 'video segment')}`);
     const clips: string[] = new Array<string>(total);
     // Each clip is probed as soon as it exists, while the next one is generated, so that the
     // stitch stage only has to join them.

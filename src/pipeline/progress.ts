@@ -1,4 +1,4 @@
-// Progress milestones and their job log lines, as the Python worker wrote them (DESIGN.md §4).
+// Progress milestones and their job log lines, as the Python worker wrote them.
 export const MILESTONES = {
   setup: { progress: 5, message: 'Setting up pipeline configuration' },
   init: { progress: 10, message: 'Initializing video generation pipeline' },

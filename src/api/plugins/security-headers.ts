@@ -1,4 +1,4 @@
-// Headers on every response, errors included (DESIGN.md §3). The per-route ones (CSP kind,
+// Headers on every response, errors included. The per-route ones (CSP kind,
 // Cache-Control on the job API) follow the zone of the matched route (route-zone.ts), not its URL.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { zoneOf } from './route-zone.js';

@@ -3,7 +3,7 @@
 // abandoned (deadline passed), so a stopped job stops costing money.
 import { CanceledError } from '../../errors/canceled-error.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import { vendorFetch } from '../../http/vendor-fetch.js';
+import { hostOf, vendorFetch } from '../../http/vendor-fetch.js';
 import type { RemoteSettings } from './remote-settings.js';
 
 export interface VendorCallOptions {
@@ -44,6 +44,6 @@ export async function cancelVendorTask(url: string, init: RequestInit, vendor: s
     await res.body?.cancel().catch(() => undefined);
     log?.(`${vendor}: cancel of task ${taskId} answered HTTP ${res.status}`);
   } catch (err) {
-    log?.(`${vendor}: cancel of task ${taskId} failed (${(err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed'})`);
+    log?.(`${vendor}: cancel of task ${taskId} failed (${(err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed'} to ${hostOf(url)})`);
   }
 }

@@ -130,7 +130,7 @@ export class RunwayVideoGenerator implements VideoGenerator {
           log?.(`runway: task ${taskId} cancelled (DELETE /v1/tasks/${taskId})`);
         } catch (cancelErr) {
           const f = classify(cancelErr);
-          log?.(`runway: cancel of task ${taskId} failed (${f?.status ? `HTTP ${f.status}` : 'connection failed'})`);
+          log?.(`runway: cancel of task ${taskId} failed (${f?.status ? `HTTP ${f.status}` : `connection failed to ${hostOf(this.section.base_url)}`})`);
         }
       }
       throw err;

@@ -1,6 +1,7 @@
 // The offline planner: splits the prompt into sentences and groups them evenly into at most
 // `max_segments` segments. Deterministic, so the same prompt always gives the same plan.
 import { throwIfAborted } from '../../errors/canceled-error.js';
+import { countNoun } from '../../text/count-noun.js';
 import type { Plan, Planner, PlanRequest } from '../types.js';
 
 export function splitSentences(text: string): string[] {
@@ -28,7 +29,7 @@ export class ProceduralPlanner implements Planner {
       segments.push({ segment: i + 1, videoPrompt: text, keyframePrompt: `Last frame of segment ${i + 1}: ${text}`.slice(0, request.maxPromptLength) });
     }
     return {
-      reasoning: `${units.length} sentence(s) grouped into ${count} segment(s) of ${request.segmentDurationSeconds} s (at most ${this.maxSegments})`,
+      reasoning: `${countNoun(units.length, 'sentence')} grouped into ${countNoun(count, 'segment')} of ${request.segmentDurationSeconds} s (at most ${this.maxSegments})`,
       segments,
     };
   }

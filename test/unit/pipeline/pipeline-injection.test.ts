@@ -42,8 +42,9 @@ class FakeGenerator implements VideoGenerator {
   constructor(private readonly over: {
     validate?: (r: Omit<GenerateRequest, 'outputPath'>) => string[];
     generate?: (r: GenerateRequest, h: GenerateHooks) => Promise<string>;
+    textToVideo?: boolean;
   } = {}) {}
-  capabilities() { return { ...this.inner.capabilities(), maxPromptLength: 500 }; }
+  capabilities() { return { ...this.inner.capabilities(), maxPromptLength: 500, ...(this.over.textToVideo === false ? { textToVideo: false } : {}) }; }
   validate(r: Omit<GenerateRequest, 'outputPath'>) { return this.over.validate?.(r) ?? this.inner.validate(r); }
   estimateCost(seconds: number) { return 0.25 * seconds; }
   async generate(r: GenerateRequest, h: GenerateHooks) {
@@ -67,7 +68,7 @@ describe('VideoPipeline with injected providers', () => {
     expect(at(5)).toMatchObject({ stage: 'planning', message: 'Setting up pipeline configuration' });
     expect(at(10)).toMatchObject({ stage: 'planning', message: 'Initializing video generation pipeline' });
     expect(at(20)).toMatchObject({ stage: 'planning', message: 'Enhancing and segmenting prompt' });
-    expect(at(30)).toMatchObject({ stage: 'keyframes', message: 'Generating 0 keyframes' });
+    expect(at(30)).toMatchObject({ stage: 'keyframes', message: 'No keyframes to generate (chaining mode: segment 1 starts from the prompt text)' });
     expect(at(50)).toMatchObject({ stage: 'segments', message: 'Generating 3 video segments' });
     expect(rec.events.find((e) => e.stage === 'stitching')).toEqual({ progress: 80, stage: 'stitching', message: 'Stitching video segments together' });
     const messages = rec.events.map((e) => e.message).filter(Boolean);
@@ -147,6 +148,40 @@ describe('VideoPipeline with injected providers', () => {
     const err = await run(generator, join(dir, 'audio-only')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PipelineError);
     expect((err as Error).message).toMatch(/Segment 1 has no video stream/);
+  });
+});
+
+describe('progress messages: counts that agree, singular for one', () => {
+  const runWith = async (overrides: Record<string, unknown>, prompt: string, generator: VideoGenerator, name: string) => {
+    const cfg = configSchema.parse({ data_dir: '/unused', segment_duration_seconds: 1, procedural: { width: 160, height: 90, fps: 12, max_segments: 4 }, ...overrides });
+    const rec = recorder();
+    const result = await new VideoPipeline({ planner: new ProceduralPlanner(cfg.procedural.max_segments), generator, ffmpeg })
+      .run({ jobId: name, prompt, config: cfg, workDir: join(dir, name), signal: new AbortController().signal, reporter: rec.reporter })
+      .catch((err: unknown) => err as Error);
+    const messages = rec.events.map((e) => e.message).filter((m): m is string => Boolean(m));
+    return { result, messages, logs: rec.logs, events: rec.events };
+  };
+
+  it('keyframe mode announces the initial frame plus one per segment, and counts them k/N', async () => {
+    const { messages, events } = await runWith({ generation_mode: 'keyframe' }, 'One. Two. Three.', new FakeGenerator(), 'msg-keyframe');
+    const frames = messages.filter((m) => /keyframe/i.test(m));
+    expect(frames).toEqual(['Generating 4 keyframes', 'Keyframe 1/4 generated', 'Keyframe 2/4 generated', 'Keyframe 3/4 generated', 'Keyframe 4/4 generated']);
+    const keyframeProgress = events.filter((e) => e.stage === 'keyframes').map((e) => e.progress);
+    expect(keyframeProgress).toEqual([30, 35, 40, 45, 50]);
+  });
+
+  it('chaining on an image-to-video-only backend announces its one first frame', async () => {
+    const { messages } = await runWith({ generation_mode: 'chaining' }, 'One. Two.', new FakeGenerator({ textToVideo: false }), 'msg-chain-i2v');
+    expect(messages.filter((m) => /keyframe/i.test(m))).toEqual(['Generating 1 keyframe', 'Keyframe 1/1 generated']);
+  });
+
+  it('one sentence: one segment, in the plan, the stage message and the cost refusal', async () => {
+    const { messages, logs } = await runWith({}, 'A single sentence.', new FakeGenerator(), 'msg-one');
+    expect(logs).toContain('Plan: 1 sentence grouped into 1 segment of 1 s (at most 4)');
+    expect(messages).toContain('Generating 1 video segment');
+    expect(messages).toContain('Segment 1/1 generated');
+    const refused = await runWith({ max_cost_per_video: 0.1 }, 'A single sentence.', new FakeGenerator(), 'msg-cost');
+    expect((refused.result as Error).message).toBe('Estimated cost $0.25 (1 segment on fake) exceeds max_cost_per_video $0.10');
   });
 });
 

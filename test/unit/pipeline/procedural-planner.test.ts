@@ -27,7 +27,7 @@ describe('ProceduralPlanner', () => {
   it('groups consecutive sentences evenly when there are more than max_segments', async () => {
     const p = await plan('S1. S2. S3. S4. S5. S6. S7. S8. S9. S10.', 3);
     expect(p.segments.map((s) => s.videoPrompt)).toEqual(['S1. S2. S3.', 'S4. S5. S6.', 'S7. S8. S9. S10.']);
-    expect(p.reasoning).toMatch(/10 sentence\(s\) grouped into 3 segment\(s\)/);
+    expect(p.reasoning).toMatch(/^10 sentences grouped into 3 segments of /);
     expect((await plan('One. Two. Three. Four. Five.', 2)).segments.map((s) => s.videoPrompt)).toEqual(['One. Two.', 'Three. Four. Five.']);
   });
 

@@ -1,0 +1,101 @@
+// Prints the README's Layout section from the folders in the tree: each folder below has a line
+// (its subfolders are named on it), and the descriptions live here. A folder without a description,
+// or a description whose folder is gone, is an error naming it, so the README cannot drift.
+// Usage: node scripts/layout.mjs            print the block
+//        node scripts/layout.mjs --write    rewrite it in README.md between the layout markers
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** One line per folder: the top-level ones, and the first level under src/ and test/. */
+const DESCRIPTIONS = {
+  '.ci': 'run: the CI entry point (system packages, npm install, npm test)',
+  bench: 'benchmarks that print figures (npm run bench:all), RESULTS.md',
+  bin: 'ttv.js, the command (runs the build in dist/)',
+  docs: 'configuration, the offline backend, design notes, openapi.json (generated)',
+  scripts: 'system packages, the test runner, generators of docs/openapi.json and README tables',
+  'src/access': 'API keys and principals: KeyStore port, authenticators, audit lines',
+  'src/api': 'Fastify app and route schemas (OpenAPI)',
+  'src/cli': 'the ttv command: serve, worker, generate, client commands, startup checks',
+  'src/client': 'HTTP client of the API, used by the client commands',
+  'src/config': 'YAML + env + CLI config, zod schema, redaction, Python key names',
+  'src/edge': 'the HTTP/3 edge: Caddyfile and the Caddy process',
+  'src/errors': 'error classes shared across modules',
+  'src/generators': 'VideoGenerator port, the fallback chain, one folder per backend',
+  'src/http': 'vendor HTTP calls with one retry policy',
+  'src/images': 'Planner and ImageGenerator ports, one folder per provider',
+  'src/jobs': 'job model + state machine, the JobQueue port, its adapters',
+  'src/logging': 'the pino logger, every line redacted',
+  'src/media': 'ffmpeg/ffprobe wrappers, process groups',
+  'src/pipeline': 'plan → keyframes → segments → stitch, progress milestones',
+  'src/storage': 'ArtifactStore port and its adapters',
+  'src/text': 'wording helpers for messages',
+  'src/webhooks': 'signed webhook deliveries with retries',
+  'src/worker': 'consumes jobs, runs the pipeline under an AbortSignal, scratch dirs',
+  'test/conformance': 'the JobQueue suite every adapter runs',
+  'test/e2e': 'the built ttv command as a real process, the dashboard in Chromium',
+  'test/fakes': 'fake vendor servers on loopback',
+  'test/fixtures': 'config files in the Python formats',
+  'test/helpers': 'test services, processes, Redis, waits',
+  'test/integration': 'real servers on loopback, by area',
+  'test/unit': 'modules on their own, by area',
+  web: 'the dashboard (plain modules, no build step)',
+};
+/** Folders listed one level further down. */
+const EXPANDED = new Set(['src', 'test']);
+
+function ignoredNames() {
+  // Plain names from .gitignore (node_modules, dist/, …) and git's own folder.
+  const lines = readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n').map((l) => l.trim().replace(/\/$/, ''));
+  return new Set(['.git', ...lines.filter((l) => l && !l.startsWith('#') && !/[*?[]/.test(l))]);
+}
+
+function folders(dir, ignored) {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !ignored.has(e.name))
+    .map((e) => e.name)
+    .sort((a, b) => a.localeCompare(b, 'en'));
+}
+
+export function layoutBlock() {
+  const ignored = ignoredNames();
+  const listed = [];
+  for (const top of folders('.', ignored)) {
+    if (EXPANDED.has(top)) for (const sub of folders(top, ignored)) listed.push(`${top}/${sub}`);
+    else listed.push(top);
+  }
+  const missing = listed.filter((f) => !(f in DESCRIPTIONS));
+  const gone = Object.keys(DESCRIPTIONS).filter((f) => !listed.includes(f));
+  if (missing.length || gone.length) {
+    throw new Error([
+      ...missing.map((f) => `${f}/ has no description: add one to DESCRIPTIONS in scripts/layout.mjs`),
+      ...gone.map((f) => `${f}/ is described in scripts/layout.mjs but is not in the tree: remove its line`),
+    ].join('\n'));
+  }
+  const width = Math.max(...listed.map((f) => f.length + 1)) + 1;
+  const lines = listed.map((f) => {
+    const subs = folders(f, ignored);
+    const text = DESCRIPTIONS[f] + (subs.length ? `; ${subs.map((s) => `${s}/`).join(', ')}` : '');
+    return `${`${f}/`.padEnd(width)}${text}`;
+  });
+  return `\`\`\`\n${lines.join('\n')}\n\`\`\`\n`;
+}
+
+const START = '<!-- layout:start -->\n';
+const END = '<!-- layout:end -->';
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const block = layoutBlock();
+  if (process.argv.includes('--write')) {
+    const path = join(ROOT, 'README.md');
+    const readme = readFileSync(path, 'utf8');
+    const from = readme.indexOf(START);
+    const to = readme.indexOf(END);
+    if (from < 0 || to < from) throw new Error(`README.md has no ${START.trim()} … ${END} markers`);
+    writeFileSync(path, readme.slice(0, from + START.length) + block + readme.slice(to));
+  } else {
+    process.stdout.write(block);
+  }
+}
