@@ -5,8 +5,8 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifySchema } from 'fastify';
 import {
   IDEMPOTENCY_KEY_PATTERN, LAST_EVENT_ID_PATTERN, artifactQuerySchema, artifactResponseSchema, cancelResponseSchema,
-  createJobBodySchema, errorResponseSchema, jobListSchema, jobViewSchema, jsonSchema, listJobsQuerySchema,
-  livenessSchema, logsQuerySchema, logsResponseSchema, metricsSummarySchema, readinessSchema, serviceDescriptionSchema,
+  createJobWithOptionsBodySchema, createdJobSchema, errorResponseSchema, jobListSchema, jobViewSchema, jsonSchema, listJobsQuerySchema,
+  capabilitiesResponseSchema, livenessSchema, logsQuerySchema, logsResponseSchema, metricsSummarySchema, readinessSchema, serviceDescriptionSchema,
 } from './schemas.js';
 
 /** Marks an operation as bearer-protected; the document drops it when no token is configured. */
@@ -48,13 +48,13 @@ export const createJobSchema: OperationSchema = {
   summary: 'Submit a prompt; the job is queued',
   tags: ['jobs'],
   security: BEARER_SECURITY,
-  body: jsonSchema(createJobBodySchema, 'input'),
+  body: jsonSchema(createJobWithOptionsBodySchema, 'input'),
   headers: {
     type: 'object',
     properties: { 'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN, description: 'Replays the same job for the same body' } },
   },
   response: {
-    202: json(jsonSchema(jobViewSchema), 'Accepted: the queued job (or the one this Idempotency-Key created)', {
+    202: json(jsonSchema(createdJobSchema), 'Accepted: the queued job (or the one this Idempotency-Key created); webhook_secret only for a job with its own webhook', {
       location: { type: 'string', description: 'The job URL' },
     }),
     ...errors(...V1, 402, 413, 415, 422),
@@ -213,4 +213,12 @@ export const openApiRouteSchema: OperationSchema = {
   tags: ['meta'],
   security: OPEN,
   response: { 200: { description: 'OpenAPI 3.1 document', headers: requestId, content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } }, ...errors(...COMMON) },
+};
+
+export const capabilitiesSchema: OperationSchema = {
+  operationId: 'getCapabilities',
+  summary: 'Per-job options this key may send, and what each backend renders (durations, ratios, prices)',
+  tags: ['jobs'],
+  security: BEARER_SECURITY,
+  response: { 200: json(jsonSchema(capabilitiesResponseSchema), 'The options and backends'), ...errors(...V1) },
 };
