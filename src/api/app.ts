@@ -14,6 +14,7 @@ import type { JobRequest } from '../jobs/job.js';
 import { anyoneMay } from '../access/job-option-policy.js';
 import { registerMultipartParser } from './multipart-body.js';
 import { capabilityRoutes } from './routes/capabilities.js';
+import { videoRoutes } from './routes/videos.js';
 import { VERSION } from '../version.js';
 import { validationError } from './errors/validation-error.js';
 import { requestIdFrom } from './plugins/request-id.js';
@@ -185,6 +186,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     const imageBodyLimit = anyoneMay(config.server, 'image') ? Math.max(bodyLimit, Math.ceil((config.server.max_image_bytes * 4) / 3) + 64 * 1024) : undefined;
     await v1.register(jobRoutes, { ...submission, store, webhooks: deps.webhooks, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
     await v1.register(capabilityRoutes, { config });
+    await v1.register(videoRoutes, { ...submission, store, webhooks: deps.webhooks, bodyLimit, publicUrl: config.server.public_url, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
     await v1.register(eventRoutes, {
       queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions,
       maxStreams: config.server.max_sse_streams, maxStreamsPerClient: config.server.max_sse_streams_per_client,

@@ -6,7 +6,8 @@ import type { FastifySchema } from 'fastify';
 import {
   IDEMPOTENCY_KEY_PATTERN, LAST_EVENT_ID_PATTERN, artifactQuerySchema, artifactResponseSchema, cancelResponseSchema,
   createJobWithOptionsBodySchema, createdJobSchema, errorResponseSchema, jobListSchema, jobViewSchema, jsonSchema, listJobsQuerySchema,
-  capabilitiesResponseSchema, livenessSchema, logsQuerySchema, logsResponseSchema, metricsSummarySchema, readinessSchema, serviceDescriptionSchema,
+  capabilitiesResponseSchema, listVideosQuerySchema, openAiErrorSchema, videoContentQuerySchema, videoDeletedSchema, videoListSchema, videoObjectSchema,
+  livenessSchema, logsQuerySchema, logsResponseSchema, metricsSummarySchema, readinessSchema, serviceDescriptionSchema,
 } from './schemas.js';
 
 /** Marks an operation as bearer-protected; the document drops it when no token is configured. */
@@ -221,4 +222,84 @@ export const capabilitiesSchema: OperationSchema = {
   tags: ['jobs'],
   security: BEARER_SECURITY,
   response: { 200: json(jsonSchema(capabilitiesResponseSchema), 'The options and backends'), ...errors(...V1) },
+};
+
+// /v1/videos answers errors in OpenAI's envelope, not ttv's.
+const openAiEnvelope = jsonSchema(openAiErrorSchema);
+function openAiErrors(...codes: number[]): Record<number, unknown> {
+  const out: Record<number, unknown> = {};
+  for (const code of codes) {
+    const headers: Record<string, unknown> = { ...requestId };
+    if (code === 401) headers['www-authenticate'] = { type: 'string' };
+    if (code === 429) headers['retry-after'] = { type: 'string', pattern: '^[0-9]+$' };
+    out[code] = { description: `${STATUS_CODES[code]} (OpenAI error envelope)`, headers, ...openAiEnvelope };
+  }
+  return out;
+}
+const videoIdParams = { type: 'object', properties: { id: { type: 'string', format: 'uuid', description: 'Video id (the job id)' } }, required: ['id'] };
+const createVideoFields = {
+  type: 'object',
+  properties: {
+    prompt: { type: 'string', minLength: 1, maxLength: 2000 },
+    model: { type: 'string', description: 'A key of openai_compat.models' },
+    seconds: { type: 'string', pattern: '^[0-9]{1,3}(\\.[0-9]{1,3})?$', description: 'Video length (needs the duration_seconds job option)' },
+    size: { type: 'string', pattern: '^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$', description: 'WIDTHxHEIGHT (needs the aspect_ratio job option)' },
+  },
+  required: ['prompt'],
+};
+
+export const createVideoSchema: OperationSchema = {
+  operationId: 'createVideo',
+  summary: 'OpenAI-compatible: create a video (JSON or multipart with an input_reference image)',
+  tags: ['videos'],
+  security: BEARER_SECURITY,
+  body: {
+    content: {
+      'application/json': { schema: { ...createVideoFields, properties: { ...createVideoFields.properties, input_reference: { type: 'object', properties: { image_url: { type: 'string' } }, required: ['image_url'] } } } },
+      'multipart/form-data': { schema: { ...createVideoFields, properties: { ...createVideoFields.properties, input_reference: { type: 'string', format: 'binary', description: 'First-frame image (PNG, JPEG, WebP)' } } } },
+    },
+  },
+  response: { 200: json(jsonSchema(videoObjectSchema), 'The queued video'), ...openAiErrors(...V1, 402, 413, 415, 422) },
+};
+
+export const listVideosSchema: OperationSchema = {
+  operationId: 'listVideos',
+  summary: 'OpenAI-compatible: list videos (cursor `after`, `limit`, `order`)',
+  tags: ['videos'],
+  security: BEARER_SECURITY,
+  querystring: jsonSchema(listVideosQuerySchema, 'input'),
+  response: { 200: json(jsonSchema(videoListSchema), 'A page of videos'), ...openAiErrors(...V1) },
+};
+
+export const getVideoSchema: OperationSchema = {
+  operationId: 'getVideo',
+  summary: 'OpenAI-compatible: retrieve a video',
+  tags: ['videos'],
+  security: BEARER_SECURITY,
+  params: videoIdParams,
+  response: { 200: json(jsonSchema(videoObjectSchema), 'The video'), ...openAiErrors(...V1, 404) },
+};
+
+export const deleteVideoSchema: OperationSchema = {
+  operationId: 'deleteVideo',
+  summary: 'OpenAI-compatible: delete a video (a running one is canceled first) and its file',
+  tags: ['videos'],
+  security: BEARER_SECURITY,
+  params: videoIdParams,
+  response: { 200: json(jsonSchema(videoDeletedSchema), 'Deleted'), ...openAiErrors(...V1, 404, 409) },
+};
+
+export const videoContentSchema: OperationSchema = {
+  operationId: 'getVideoContent',
+  summary: 'OpenAI-compatible: the MP4 (Range supported; a redirect to a signed URL for cloud stores), or a JPEG thumbnail / sprite sheet',
+  tags: ['videos'],
+  security: BEARER_SECURITY,
+  params: videoIdParams,
+  querystring: jsonSchema(videoContentQuerySchema, 'input'),
+  response: {
+    200: { description: 'The video or image', headers: requestId, content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } }, 'image/jpeg': { schema: { type: 'string', format: 'binary' } } } },
+    206: { description: 'A byte range of the video', headers: requestId, content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } } } },
+    302: { description: 'Cloud stores: a redirect to a signed URL', type: 'null', headers: { ...requestId, location: { type: 'string', format: 'uri' } } },
+    ...openAiErrors(...V1, 404, 416),
+  },
 };

@@ -210,3 +210,24 @@ export const capabilitiesResponseSchema = z.object({
   backends: z.array(backendSummarySchema),
   openai_models: z.record(z.string(), z.string()),
 });
+
+// The OpenAI Videos API shapes (as the official `openai` SDK types them).
+export const videoObjectSchema = z.object({
+  id: z.string(), object: z.literal('video'), status: z.enum(['queued', 'in_progress', 'completed', 'failed']),
+  progress: z.number().int(), created_at: z.number().int(), completed_at: z.number().int().nullable(), expires_at: z.number().int().nullable(),
+  model: z.string(), prompt: z.string(), seconds: z.string(), size: z.string(), remixed_from_video_id: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export const videoListSchema = z.object({
+  object: z.literal('list'), data: z.array(videoObjectSchema), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean(),
+});
+export const videoDeletedSchema = z.object({ id: z.string(), object: z.literal('video.deleted'), deleted: z.boolean() });
+export const openAiErrorSchema = z.object({
+  error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
+});
+export const listVideosQuerySchema = z.object({
+  after: z.string().optional(),
+  limit: z.number().int().min(1).max(100).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+});
+export const videoContentQuerySchema = z.object({ variant: z.enum(['video', 'thumbnail', 'spritesheet']).optional() });

@@ -20,7 +20,7 @@ export interface JobRequest {
   /** Per-job options the operator allowed (server.job_options); absent = the server's config alone. */
   options?: JobOptions;
   /** How the OpenAI-compatible face named the job (POST /v1/videos), echoed in its video object. */
-  openai?: { model: string; size: string; seconds: string };
+  openai?: { model?: string; size?: string; seconds?: string };
 }
 
 export interface JobRecord {
