@@ -14,6 +14,7 @@ import { Webhook } from 'standardwebhooks';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
 import { waitFor, waitForProgress } from '../../helpers/wait-for.js';
+import { createKey } from '../../helpers/api-keys.js';
 
 const run = promisify(execFile);
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 2000 });
@@ -50,9 +51,14 @@ async function submit(url: string, body: unknown): Promise<{ status: number; bod
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-describe('server without job_options (the v1 contract)', () => {
+describe('server without job_options (the v1 contract), and per-key lists', () => {
   let svc: TestService;
-  beforeAll(async () => { svc = await startTestService({}, { worker: false }); });
+  beforeAll(async () => {
+    svc = await startTestService({
+      server: { job_options_by_key: { trusted: ['backend', 'duration_seconds', 'seed'] } },
+      runway_ml: { api_key: 'test-runway-key-0123456789' },
+    }, { worker: false });
+  });
   afterAll(async () => { await svc?.close(); });
 
   it('refuses any field but prompt, and lists no options', async () => {
@@ -62,6 +68,22 @@ describe('server without job_options (the v1 contract)', () => {
     const caps = (await (await fetch(`${svc.url}/v1/capabilities`)).json()) as { job_options: string[]; backends: { id: string; available: boolean }[] };
     expect(caps.job_options).toEqual([]);
     expect(caps.backends.find((b) => b.id === 'procedural')?.available).toBe(true);
+  });
+
+  it('gives a key its own list, and prices the job on the backend and duration it chose', async () => {
+    const store = ['--data-dir', svc.dataDir];
+    const trusted = await createKey(store, 'trusted');
+    const plain = await createKey(store, 'plain');
+    const as = (key: { secret: string }) => ({ authorization: `Bearer ${key.secret}` });
+    const caps = async (key: { secret: string }) => ((await (await fetch(`${svc.url}/v1/capabilities`, { headers: as(key) })).json()) as { job_options: string[] }).job_options;
+    expect(await caps(trusted)).toEqual(['backend', 'duration_seconds', 'seed']);
+    expect(await caps(plain)).toEqual([]);
+    const body = { prompt: 'A lake.', options: { backend: 'runway', duration_seconds: 5 } };
+    expect((await postJob(svc.url, body, as(plain))).status).toBe(400);
+    const accepted = await postJob(svc.url, body, as(trusted));
+    expect(accepted.status).toBe(202);
+    // gen4_turbo lists at $0.05 per second: one 5 s clip.
+    expect(((await accepted.json()) as { estimated_cost_usd: number }).estimated_cost_usd).toBeCloseTo(0.25, 6);
   });
 });
 
