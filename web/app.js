@@ -2,6 +2,8 @@
 // Plain modules, no build step. Live updates come from /v1/jobs/{id}/events; the stream is read
 // with fetch because EventSource cannot send the Authorization header.
 
+import { mountJobOptions, readJobOptions, resetJobOptions } from './job-options.js';
+
 const $ = (id) => document.getElementById(id);
 const TERMINAL = new Set(['finished', 'failed', 'canceled']);
 const tokenInput = $('token');
@@ -9,6 +11,7 @@ tokenInput.value = localStorage.getItem('ttv-token') ?? '';
 tokenInput.addEventListener('change', () => {
   localStorage.setItem('ttv-token', tokenInput.value.trim());
   refreshList();
+  void mountJobOptions($('job-options'), api);
 });
 
 function headers(extra = {}) {
@@ -30,9 +33,23 @@ $('submit-form').addEventListener('submit', async (event) => {
   $('submit').disabled = true;
   $('submit-status').textContent = 'Submitting…';
   try {
-    const job = await api('/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
-    $('submit-status').textContent = `Queued ${job.id.slice(0, 8)}`;
+    const { options, image } = readJobOptions();
+    const hasOptions = Object.keys(options).length > 0;
+    let init;
+    if (image) {
+      const form = new FormData();
+      form.set('prompt', prompt);
+      if (hasOptions) form.set('options', JSON.stringify(options));
+      form.set('image', image);
+      init = { method: 'POST', body: form };
+    } else {
+      init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hasOptions ? { prompt, options } : { prompt }) };
+    }
+    const job = await api('/v1/jobs', init);
+    // The job's webhook secret is shown this once; the server keeps no copy.
+    $('submit-status').textContent = `Queued ${job.id.slice(0, 8)}${job.webhook_secret ? ` — webhook secret (copy it now): ${job.webhook_secret}` : ''}`;
     $('prompt').value = '';
+    resetJobOptions();
     await refreshList();
     select(job.id);
   } catch (err) {
@@ -198,3 +215,5 @@ $('detail-cancel').addEventListener('click', async () => {
 
 refreshList();
 setInterval(refreshList, 3000);
+
+void mountJobOptions($('job-options'), api);
