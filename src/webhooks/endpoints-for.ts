@@ -11,6 +11,8 @@ export interface WebhookEndpoint {
   url: string;
   secret: string | null;
   events: ReadonlySet<WebhookEvent>;
+  /** A client-chosen URL: its host must still resolve to public addresses when it is called. */
+  publicOnly?: boolean;
 }
 
 /** The operator's endpoints, built once from config. */
@@ -26,8 +28,9 @@ export function endpointsFor(
   job: { id: string; options: PublicJobOptions | null },
   configured: readonly WebhookEndpoint[],
   secretFor: JobSecretFor,
+  options: { allowPrivate: boolean } = { allowPrivate: false },
 ): WebhookEndpoint[] {
   const own = job.options?.webhook;
   if (!own) return [...configured];
-  return [...configured, { url: own.url, secret: secretFor(job.id), events: new Set(own.events as WebhookEvent[]) }];
+  return [...configured, { url: own.url, secret: secretFor(job.id), events: new Set(own.events as WebhookEvent[]), publicOnly: !options.allowPrivate }];
 }

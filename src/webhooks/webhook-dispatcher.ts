@@ -9,6 +9,7 @@ import type { JobView } from '../jobs/job.js';
 import { signWebhook } from './webhook-signer.js';
 import { configuredEndpoints, endpointsFor, type WebhookEndpoint, type WebhookEvent } from './endpoints-for.js';
 import type { JobSecretFor } from './job-webhook-secret.js';
+import { nonPublicReason } from '../http/public-address.js';
 
 export type { WebhookEvent } from './endpoints-for.js';
 type Endpoint = WebhookEndpoint;
@@ -48,7 +49,9 @@ export class WebhookDispatcher {
     }
     if (type === 'job.finished' || type === 'job.failed' || type === 'job.canceled') this.lastProgress.delete(job.id);
     const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data: job });
-    const endpoints = this.options.jobSecrets ? endpointsFor(job, this.endpoints, this.options.jobSecrets) : this.endpoints;
+    const endpoints = this.options.jobSecrets
+      ? endpointsFor(job, this.endpoints, this.options.jobSecrets, { allowPrivate: this.options.config.allow_private_urls })
+      : this.endpoints;
     for (const endpoint of endpoints) {
       if (!endpoint.events.has(type)) continue;
       const delivery = this.deliver(endpoint, type, job.id, body).finally(() => this.inFlight.delete(delivery));
@@ -70,6 +73,12 @@ export class WebhookDispatcher {
     const messageId = `msg_${randomUUID()}`;
     const shownUrl = displayUrl(endpoint.url);
     let lastProblem = '';
+    // Checked again at delivery: a name that resolved to a public address at submission may not now.
+    const refused = endpoint.publicOnly ? await nonPublicReason(endpoint.url) : null;
+    if (refused) {
+      await this.options.log(jobId, `Webhook ${type} to ${shownUrl} not sent: ${refused}`).catch(() => undefined);
+      return;
+    }
     for (let attempt = 1; attempt <= config.max_attempts; attempt += 1) {
       const timestamp = Math.floor(Date.now() / 1000);
       const headers: Record<string, string> = {

@@ -136,6 +136,11 @@ describe('OpenAI Videos API with the official SDK', () => {
     const model = await client.videos.create({ model: 'sora-2', prompt: 'A lake.' }).catch((e: unknown) => e);
     expect(model).toBeInstanceOf(BadRequestError);
     expect((model as BadRequestError).param).toBe('model');
+    // Errors on these routes use OpenAI's envelope only, 405 included.
+    const put = await fetch(`${svc.url}/v1/videos`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('POST, GET, HEAD');
+    expect(await put.json()).toEqual({ error: { message: 'Method PUT not allowed on this path', type: 'invalid_request_error', param: null, code: 'method_not_allowed' } });
     const anonymous = new OpenAI({ apiKey: 'not-the-token', baseURL: `${svc.url}/v1`, maxRetries: 0 });
     await expect(anonymous.videos.list()).rejects.toBeInstanceOf(AuthenticationError);
   });
