@@ -208,7 +208,7 @@ export const webhooksSchema = z
     allow_private_urls: z.boolean().default(false),
     // Master key of the per-job webhook secrets (HMAC of the job id); generated into
     // <data_dir>/webhook.key (mode 0600) when unset. Set it when API and workers run on several hosts.
-    job_secret_key: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
+    job_signing_secret: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 // The signing secret of a job's own webhook is derived, never stored: HMAC-SHA256 of the job id under
-// a master key (webhooks.job_secret_key, else <data_dir>/webhook.key), so the job record holds no
+// a master key (webhooks.job_signing_secret, else <data_dir>/webhook.key), so the job record holds no
 // secret and any process with the master key signs with the same one. The client gets it once, in
 // the 202 answer.
 import { createHmac } from 'node:crypto';
@@ -9,7 +9,7 @@ import { keptKeyFile } from '../config/kept-key-file.js';
 export type JobSecretFor = (jobId: string) => string;
 
 export function jobWebhookSecrets(config: AppConfig): JobSecretFor {
-  let master: Buffer | null = config.webhooks.job_secret_key ? Buffer.from(config.webhooks.job_secret_key, 'utf8') : null;
+  let master: Buffer | null = config.webhooks.job_signing_secret ? Buffer.from(config.webhooks.job_signing_secret, 'utf8') : null;
   return (jobId) => {
     master ??= keptKeyFile(config.data_dir, 'webhook.key');
     // Standard Webhooks form: "whsec_" + base64 of the key bytes.
