@@ -49,7 +49,7 @@ async function completed(id: string): Promise<OpenAI.Videos.Video> {
   return video!;
 }
 
-async function saveContent(id: string, variant: 'video' | 'thumbnail', name: string): Promise<string> {
+async function saveContent(id: string, variant: 'video' | 'thumbnail' | 'spritesheet', name: string): Promise<string> {
   const response = await client.videos.downloadContent(id, { variant });
   const path = join(dir, name);
   await writeFile(path, Buffer.from(await response.arrayBuffer()));
@@ -80,6 +80,10 @@ describe('OpenAI Videos API with the official SDK', () => {
     expect([...jpeg.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
     const thumbProbe = await ffmpeg.probe(thumb);
     expect(thumbProbe.video).toMatchObject({ codec: 'mjpeg', width: probe.video!.width, height: probe.video!.height });
+
+    // The sprite sheet: 4x4 tiles of 160 px wide frames.
+    const sheet = await ffmpeg.probe(await saveContent(video.id, 'spritesheet', 'sheet.jpg'));
+    expect(sheet.video).toMatchObject({ codec: 'mjpeg', width: 640 });
 
     // Range requests on the content route.
     const ranged = await fetch(`${svc.url}/v1/videos/${video.id}/content`, { headers: { authorization: `Bearer ${TOKEN}`, range: 'bytes=0-99' } });
