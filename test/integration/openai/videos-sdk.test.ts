@@ -13,6 +13,7 @@ import OpenAI, { AuthenticationError, BadRequestError, NotFoundError, toFile } f
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { startTestService, type TestService } from '../../helpers/test-service.js';
 import { waitForProgress } from '../../helpers/wait-for.js';
+import { createKey } from '../../helpers/api-keys.js';
 
 const run = promisify(execFile);
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 2000 });
@@ -147,5 +148,18 @@ describe('OpenAI Videos API with the official SDK', () => {
     expect(await put.json()).toEqual({ error: { message: 'Method PUT not allowed on this path', type: 'invalid_request_error', param: null, code: 'method_not_allowed' } });
     const anonymous = new OpenAI({ apiKey: 'not-the-token', baseURL: `${svc.url}/v1`, maxRetries: 0 });
     await expect(anonymous.videos.list()).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('keeps each key to its own videos, as /v1/jobs does', async () => {
+    const store = ['--data-dir', svc.dataDir];
+    const alice = new OpenAI({ apiKey: (await createKey(store, 'alice')).secret, baseURL: `${svc.url}/v1`, maxRetries: 0 });
+    const bob = new OpenAI({ apiKey: (await createKey(store, 'bob')).secret, baseURL: `${svc.url}/v1`, maxRetries: 0 });
+    const video = await alice.videos.create({ model: 'ttv-preview', prompt: 'Alice only.', seconds: '1' });
+    await expect(bob.videos.retrieve(video.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(bob.videos.delete(video.id)).rejects.toBeInstanceOf(NotFoundError);
+    expect((await bob.videos.list()).data.map((v) => v.id)).not.toContain(video.id);
+    expect((await alice.videos.list()).data.map((v) => v.id)).toEqual([video.id]);
+    // The admin token sees every key's videos.
+    expect((await client.videos.retrieve(video.id)).id).toBe(video.id);
   });
 });
