@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
@@ -93,7 +94,7 @@ describe('server with job_options', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ttv-options-'));
     svc = await startTestService({
-      server: { job_options: ['backend', 'generation_mode', 'duration_seconds', 'segment_duration_seconds', 'aspect_ratio', 'seed', 'webhook'] },
+      server: { job_options: ['backend', 'generation_mode', 'duration_seconds', 'segment_duration_seconds', 'aspect_ratio', 'seed', 'webhook', 'image'] },
       // Runway is configured (never called here) so that a backend with real limits can be chosen.
       runway_ml: { api_key: 'test-runway-key-0123456789' },
       worker: { concurrency: 2 },
@@ -123,6 +124,20 @@ describe('server with job_options', () => {
     const seed = await submit(svc.url, { prompt: 'A lake.', options: { backend: 'veo3', seed: 3 } });
     expect(seed.status).toBe(400);
     expect((seed.body.details as { field: string }).field).toBe('options.backend');
+  });
+
+  it('takes an image as a data URI, and refuses what is not an image or a URL it may not fetch', async () => {
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==', 'base64');
+    const ok = await submit(svc.url, { prompt: 'A dot.', options: { duration_seconds: 1, image: `data:image/png;base64,${png.toString('base64')}` } });
+    expect(ok.status).toBe(202);
+    expect((ok.body.options as { image: unknown }).image).toEqual({ content_type: 'image/png', bytes: png.length, sha256: createHash('sha256').update(png).digest('hex') });
+    const text = await submit(svc.url, { prompt: 'A dot.', options: { image: `data:image/png;base64,${Buffer.from('not an image').toString('base64')}` } });
+    expect(text.status).toBe(400);
+    expect(text.body.message).toBe('options.image: must be a PNG, JPEG or WebP image');
+    const url = await submit(svc.url, { prompt: 'A dot.', options: { image: 'https://example.com/frame.png' } });
+    expect(url.status).toBe(400);
+    expect(url.body.message).toContain('server.fetch_image_urls');
+    await finished(svc.url, ok.body.id as string);
   });
 
   it('refuses a webhook to a loopback or private address', async () => {
