@@ -94,7 +94,7 @@ describe('server with job_options', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ttv-options-'));
     svc = await startTestService({
-      server: { job_options: ['backend', 'generation_mode', 'duration_seconds', 'segment_duration_seconds', 'aspect_ratio', 'seed', 'webhook', 'image'] },
+      server: { job_options: ['backend', 'generation_mode', 'duration_seconds', 'segment_duration_seconds', 'aspect_ratio', 'seed', 'webhook', 'image', 'max_cost_usd'] },
       // Runway is configured (never called here) so that a backend with real limits can be chosen.
       runway_ml: { api_key: 'test-runway-key-0123456789' },
       worker: { concurrency: 2 },
@@ -138,6 +138,21 @@ describe('server with job_options', () => {
     expect(url.status).toBe(400);
     expect(url.body.message).toContain('server.fetch_image_urls');
     await finished(svc.url, ok.body.id as string);
+  });
+
+  it('prices and caps the job on its own backend, before any vendor call', async () => {
+    const res = await submit(svc.url, { prompt: 'A lake.', options: { backend: 'runway', duration_seconds: 5, max_cost_usd: 0.1 } });
+    expect(res.status).toBe(202);
+    expect(res.body.estimated_cost_usd).toBeCloseTo(0.25, 6);
+    let job: JobBody | null = null;
+    await waitForProgress(async () => {
+      job = (await (await fetch(`${svc.url}/v1/jobs/${res.body.id as string}`)).json()) as JobBody;
+      return { done: job.status === 'failed' || job.status === 'finished', progress: job.progress };
+    }, { what: 'the capped job' });
+    expect(job!.status).toBe('failed');
+    expect(job!.error).toContain('exceeds max_cost_per_video $0.10');
+    const logs = ((await (await fetch(`${svc.url}/v1/jobs/${res.body.id as string}/logs?tail=0`)).json()) as { lines: string[] }).lines.join('\n');
+    expect(logs).not.toContain('attempt started');
   });
 
   it('refuses a webhook to a loopback or private address', async () => {
