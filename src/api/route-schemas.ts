@@ -49,7 +49,28 @@ export const createJobSchema: OperationSchema = {
   summary: 'Submit a prompt; the job is queued',
   tags: ['jobs'],
   security: BEARER_SECURITY,
-  body: jsonSchema(createJobWithOptionsBodySchema, 'input'),
+  description: [
+    'Any field but `prompt` is refused unless the operator lists it in `server.job_options` (or the key\'s own list);',
+    '`GET /v1/capabilities` says which this key may send. With the `image` option allowed, the body may be',
+    'multipart/form-data: fields `prompt` and `options` (JSON text), file part `image`.',
+    'A job with its own webhook gets `webhook_secret` in this answer, once.',
+  ].join(' '),
+  body: {
+    content: {
+      'application/json': { schema: jsonSchema(createJobWithOptionsBodySchema, 'input') },
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          properties: {
+            prompt: { type: 'string', minLength: 1, maxLength: 2000 },
+            options: { type: 'string', description: 'The options object as JSON text' },
+            image: { type: 'string', format: 'binary', description: 'First frame (PNG, JPEG, WebP)' },
+          },
+          required: ['prompt'],
+        },
+      },
+    },
+  },
   headers: {
     type: 'object',
     properties: { 'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN, description: 'Replays the same job for the same body' } },
