@@ -16,6 +16,7 @@ import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
 import { waitFor, waitForProgress } from '../../helpers/wait-for.js';
 import { createKey } from '../../helpers/api-keys.js';
+import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
 
 const run = promisify(execFile);
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 2000 });
@@ -244,5 +245,34 @@ describe('per-job webhook', () => {
     const payload = new Webhook(secret).verify(delivery.body, delivery.headers) as { type: string; data: { id: string } };
     expect(payload.type).toBe('job.finished');
     expect(() => new Webhook(second.body.webhook_secret as string).verify(delivery.body, delivery.headers)).toThrow();
+  });
+});
+
+describe('options on the Redis adapter', () => {
+  let redis: RedisServer;
+  let svc: TestService;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    svc = await startTestService({ redis: { url: redis.url }, server: { job_options: ['duration_seconds', 'aspect_ratio', 'image'] } });
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await redis?.stop();
+  });
+
+  it('keeps the options, image included, through the store to the worker', async () => {
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==', 'base64');
+    const res = await submit(svc.url, { prompt: 'A dot.', options: { duration_seconds: 2, aspect_ratio: '1:1', image: `data:image/png;base64,${png.toString('base64')}` } });
+    expect(res.status).toBe(202);
+    const job = await finished(svc.url, res.body.id as string);
+    expect(job.options).toMatchObject({ duration_seconds: 2, aspect_ratio: '1:1', image: { bytes: png.length } });
+    const dir = await mkdtemp(join(tmpdir(), 'ttv-options-redis-'));
+    try {
+      const probe = await ffmpeg.probe(await download(svc.url, job.id, dir));
+      expect(Math.abs(probe.durationSeconds - 2)).toBeLessThan(0.5);
+      expect(probe.video).toMatchObject({ width: 160, height: 160 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
