@@ -141,6 +141,10 @@ describe('OpenAI Videos API with the official SDK', () => {
     const model = await client.videos.create({ model: 'sora-2', prompt: 'A lake.' }).catch((e: unknown) => e);
     expect(model).toBeInstanceOf(BadRequestError);
     expect((model as BadRequestError).param).toBe('model');
+    const url = await client.videos.create({ model: 'ttv-preview', prompt: 'A lake.', input_reference: { image_url: 'https://example.com/frame.png' } }).catch((e: unknown) => e);
+    expect(url).toBeInstanceOf(BadRequestError);
+    expect((url as BadRequestError).param).toBe('input_reference');
+    expect((url as BadRequestError).message).toContain('server.fetch_image_urls');
     // Errors on these routes use OpenAI's envelope only, 405 included.
     const put = await fetch(`${svc.url}/v1/videos`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(put.status).toBe(405);
