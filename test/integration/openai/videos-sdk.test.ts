@@ -158,7 +158,7 @@ describe('OpenAI Videos API with the official SDK', () => {
     const store = ['--data-dir', svc.dataDir];
     const alice = new OpenAI({ apiKey: (await createKey(store, 'alice')).secret, baseURL: `${svc.url}/v1`, maxRetries: 0 });
     const bob = new OpenAI({ apiKey: (await createKey(store, 'bob')).secret, baseURL: `${svc.url}/v1`, maxRetries: 0 });
-    const video = await alice.videos.create({ model: 'ttv-preview', prompt: 'Alice only.', seconds: '1' });
+    const video = await alice.videos.create({ model: 'ttv-preview', prompt: 'Alice only.', seconds: '4' });
     await expect(bob.videos.retrieve(video.id)).rejects.toBeInstanceOf(NotFoundError);
     await expect(bob.videos.delete(video.id)).rejects.toBeInstanceOf(NotFoundError);
     expect((await bob.videos.list()).data.map((v) => v.id)).not.toContain(video.id);
