@@ -15,6 +15,8 @@ import { submitCostEstimator } from './pipeline/submit-cost-estimate.js';
 import { assertSafeBind, loadTlsFiles } from './api/server.js';
 import { Worker } from './worker/worker.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+import { jobWebhookSecrets } from './webhooks/job-webhook-secret.js';
+import { anyoneMay } from './access/job-option-policy.js';
 import { backendConfigIssues } from './generators/registry.js';
 import { ConfigError } from './config/config-error.js';
 import { openKeyStore } from './access/open-key-store.js';
@@ -52,8 +54,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   }
   const queue = openJobQueue(config);
   const store = await openArtifactStore(config);
+  const jobSecrets = anyoneMay(config.server, 'webhook') ? jobWebhookSecrets(config) : undefined;
   const webhooks = new WebhookDispatcher({
     config: config.webhooks,
+    ...(jobSecrets ? { jobSecrets } : {}),
     log: (jobId, message) => queue.appendLog(jobId, message),
     logger: logger.child({ component: 'webhooks' }),
   });
@@ -70,7 +74,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       const tls = loadTlsFiles(config);
       keys = openKeyStore(config);
       const authenticator = new KeyAuthenticator({ token: config.security.auth_token, keys, requireKey: config.security.require_api_key, logger });
-      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, estimateCost: submitCostEstimator(config), ...(tls ? { tls } : {}) });
+      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, estimateCost: submitCostEstimator(config), ...(jobSecrets ? { jobSecrets } : {}), ...(tls ? { tls } : {}) });
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;

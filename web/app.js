@@ -2,6 +2,8 @@
 // Plain modules, no build step. Live updates come from /v1/jobs/{id}/events; the stream is read
 // with fetch because EventSource cannot send the Authorization header.
 
+import { mountJobOptions, readJobOptions, resetJobOptions } from './job-options.js';
+
 const $ = (id) => document.getElementById(id);
 const TERMINAL = new Set(['finished', 'failed', 'canceled']);
 const tokenInput = $('token');
@@ -10,6 +12,7 @@ tokenInput.addEventListener('change', () => {
   localStorage.setItem('ttv-token', tokenInput.value.trim());
   tokenOk();
   refreshList();
+  void mountJobOptions($('job-options'), api);
 });
 
 // A 401 is about the Token field: say so next to it, mark it, and put the cursor there when it
@@ -55,9 +58,23 @@ $('submit-form').addEventListener('submit', async (event) => {
   $('submit-status').textContent = 'Submitting…';
   $('submit-status').className = '';
   try {
-    const job = await api('/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
-    $('submit-status').textContent = `Queued ${job.id.slice(0, 8)}`;
+    const { options, image } = readJobOptions();
+    const hasOptions = Object.keys(options).length > 0;
+    let init;
+    if (image) {
+      const form = new FormData();
+      form.set('prompt', prompt);
+      if (hasOptions) form.set('options', JSON.stringify(options));
+      form.set('image', image);
+      init = { method: 'POST', body: form };
+    } else {
+      init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hasOptions ? { prompt, options } : { prompt }) };
+    }
+    const job = await api('/v1/jobs', init);
+    // The job's webhook secret is shown this once; the server keeps no copy.
+    $('submit-status').textContent = `Queued ${job.id.slice(0, 8)}${job.webhook_secret ? ` — webhook secret (copy it now): ${job.webhook_secret}` : ''}`;
     $('prompt').value = '';
+    resetJobOptions();
     await refreshList();
     select(job.id);
   } catch (err) {
@@ -238,3 +255,5 @@ $('cancel-yes').addEventListener('click', async () => {
 
 refreshList();
 setInterval(refreshList, 3000);
+
+void mountJobOptions($('job-options'), api);

@@ -9,6 +9,12 @@ import type { AppConfig } from '../config/schema.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { ArtifactStore } from '../storage/types.js';
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
+import type { JobSecretFor } from '../webhooks/job-webhook-secret.js';
+import type { JobRequest } from '../jobs/job.js';
+import { anyoneMay } from '../access/job-option-policy.js';
+import { registerMultipartParser } from './multipart-body.js';
+import { capabilityRoutes } from './routes/capabilities.js';
+import { videoRoutes } from './routes/videos.js';
 import { VERSION } from '../version.js';
 import { validationError } from './errors/validation-error.js';
 import { requestIdFrom } from './plugins/request-id.js';
@@ -41,7 +47,9 @@ export interface AppDependencies {
   store: ArtifactStore;
   logger?: Logger;
   /** The estimated cost of a prompt before it is planned, or null. */
-  estimateCost?: (prompt: string) => number | null;
+  estimateCost?: (request: JobRequest) => number | null;
+  /** Per-job webhook secrets, when some key may send the `webhook` option. */
+  jobSecrets?: JobSecretFor;
   webhooks?: WebhookDispatcher;
   /** Who may use /v1; default: security.auth_token alone (open when unset, loopback only). */
   authenticator?: Authenticator;
@@ -169,10 +177,16 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (v1) => {
     setZone(v1, 'v1');
     requireAuth(v1, authenticator);
-    await v1.register(jobRoutes, {
-      queue, store, estimateCost: deps.estimateCost, webhooks: deps.webhooks,
+    registerMultipartParser(v1);
+    const submission = {
+      config, queue, estimateCost: deps.estimateCost, jobSecrets: deps.jobSecrets,
       maxQueued: config.worker.max_queued_jobs, maxQueuedPerKey: config.security.max_queued_jobs_per_key,
-    });
+    };
+    // Room for a first-frame image (base64 grows 4/3) where some key may send one.
+    const imageBodyLimit = anyoneMay(config.server, 'image') ? Math.max(bodyLimit, Math.ceil((config.server.max_image_bytes * 4) / 3) + 64 * 1024) : undefined;
+    await v1.register(jobRoutes, { ...submission, store, webhooks: deps.webhooks, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
+    await v1.register(capabilityRoutes, { config });
+    await v1.register(videoRoutes, { ...submission, store, webhooks: deps.webhooks, bodyLimit, publicUrl: config.server.public_url, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
     await v1.register(eventRoutes, {
       queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions,
       maxStreams: config.server.max_sse_streams, maxStreamsPerClient: config.server.max_sse_streams_per_client,

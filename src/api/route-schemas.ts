@@ -5,7 +5,8 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifySchema } from 'fastify';
 import {
   IDEMPOTENCY_KEY_PATTERN, LAST_EVENT_ID_PATTERN, artifactQuerySchema, artifactResponseSchema, cancelResponseSchema,
-  createJobBodySchema, errorResponseSchema, jobListSchema, jobViewSchema, jsonSchema, listJobsQuerySchema,
+  createJobWithOptionsBodySchema, createdJobSchema, errorResponseSchema, jobListSchema, jobViewSchema, jsonSchema, listJobsQuerySchema,
+  capabilitiesResponseSchema, listVideosQuerySchema, openAiErrorSchema, videoContentQuerySchema, videoDeletedSchema, videoListSchema, videoObjectSchema,
   livenessSchema, logsQuerySchema, logsResponseSchema, metricsSummarySchema, readinessSchema, serviceDescriptionSchema,
 } from './schemas.js';
 
@@ -48,13 +49,34 @@ export const createJobSchema: OperationSchema = {
   summary: 'Submit a prompt; the job is queued',
   tags: ['jobs'],
   security: BEARER_SECURITY,
-  body: jsonSchema(createJobBodySchema, 'input'),
+  description: [
+    'Any field but `prompt` is refused unless the operator lists it in `server.job_options` (or the key\'s own list);',
+    '`GET /v1/capabilities` says which this key may send. With the `image` option allowed, the body may be',
+    'multipart/form-data: fields `prompt` and `options` (JSON text), file part `image`.',
+    'A job with its own webhook gets `webhook_secret` in this answer, once.',
+  ].join(' '),
+  body: {
+    content: {
+      'application/json': { schema: jsonSchema(createJobWithOptionsBodySchema, 'input') },
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          properties: {
+            prompt: { type: 'string', minLength: 1, maxLength: 2000 },
+            options: { type: 'string', description: 'The options object as JSON text' },
+            image: { type: 'string', format: 'binary', description: 'First frame (PNG, JPEG, WebP)' },
+          },
+          required: ['prompt'],
+        },
+      },
+    },
+  },
   headers: {
     type: 'object',
     properties: { 'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN, description: 'Replays the same job for the same body' } },
   },
   response: {
-    202: json(jsonSchema(jobViewSchema), 'Accepted: the queued job (or the one this Idempotency-Key created)', {
+    202: json(jsonSchema(createdJobSchema), 'Accepted: the queued job (or the one this Idempotency-Key created); webhook_secret only for a job with its own webhook', {
       location: { type: 'string', description: 'The job URL' },
     }),
     ...errors(...V1, 402, 413, 415, 422),
@@ -213,4 +235,92 @@ export const openApiRouteSchema: OperationSchema = {
   tags: ['meta'],
   security: OPEN,
   response: { 200: { description: 'OpenAPI 3.1 document', headers: requestId, content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } }, ...errors(...COMMON) },
+};
+
+export const capabilitiesSchema: OperationSchema = {
+  operationId: 'getCapabilities',
+  summary: 'Per-job options this key may send, and what each backend renders (durations, ratios, prices)',
+  tags: ['jobs'],
+  security: BEARER_SECURITY,
+  response: { 200: json(jsonSchema(capabilitiesResponseSchema), 'The options and backends'), ...errors(...V1) },
+};
+
+// /v1/videos answers errors in OpenAI's envelope, not ttv's.
+const openAiEnvelope = jsonSchema(openAiErrorSchema);
+function openAiErrors(...codes: number[]): Record<number, unknown> {
+  const out: Record<number, unknown> = {};
+  for (const code of codes) {
+    const headers: Record<string, unknown> = { ...requestId };
+    if (code === 401) headers['www-authenticate'] = { type: 'string' };
+    if (code === 429) headers['retry-after'] = { type: 'string', pattern: '^[0-9]+$' };
+    out[code] = { description: `${STATUS_CODES[code]} (OpenAI error envelope)`, headers, ...openAiEnvelope };
+  }
+  return out;
+}
+const videoIdParams = { type: 'object', properties: { id: { type: 'string', format: 'uuid', description: 'Video id (the job id)' } }, required: ['id'] };
+const createVideoFields = {
+  type: 'object',
+  properties: {
+    prompt: { type: 'string', minLength: 1, maxLength: 2000 },
+    model: { type: 'string', description: 'A key of openai_compat.models' },
+    seconds: { type: 'string', pattern: '^[0-9]{1,3}(\\.[0-9]{1,3})?$', description: 'Video length (needs the duration_seconds job option)' },
+    size: { type: 'string', pattern: '^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$', description: 'WIDTHxHEIGHT (needs the aspect_ratio job option)' },
+  },
+  required: ['prompt'],
+};
+
+export const createVideoSchema: OperationSchema = {
+  operationId: 'createVideo',
+  summary: 'OpenAI-compatible: create a video (JSON or multipart with an input_reference image)',
+  tags: ['videos'],
+  security: BEARER_SECURITY,
+  body: {
+    content: {
+      'application/json': { schema: { ...createVideoFields, properties: { ...createVideoFields.properties, input_reference: { type: 'object', properties: { image_url: { type: 'string' } }, required: ['image_url'] } } } },
+      'multipart/form-data': { schema: { ...createVideoFields, properties: { ...createVideoFields.properties, input_reference: { type: 'string', format: 'binary', description: 'First-frame image (PNG, JPEG, WebP)' } } } },
+    },
+  },
+  response: { 200: json(jsonSchema(videoObjectSchema), 'The queued video'), ...openAiErrors(...V1, 402, 413, 415, 422) },
+};
+
+export const listVideosSchema: OperationSchema = {
+  operationId: 'listVideos',
+  summary: 'OpenAI-compatible: list videos (cursor `after`, `limit`, `order`)',
+  tags: ['videos'],
+  security: BEARER_SECURITY,
+  querystring: jsonSchema(listVideosQuerySchema, 'input'),
+  response: { 200: json(jsonSchema(videoListSchema), 'A page of videos'), ...openAiErrors(...V1) },
+};
+
+export const getVideoSchema: OperationSchema = {
+  operationId: 'getVideo',
+  summary: 'OpenAI-compatible: retrieve a video',
+  tags: ['videos'],
+  security: BEARER_SECURITY,
+  params: videoIdParams,
+  response: { 200: json(jsonSchema(videoObjectSchema), 'The video'), ...openAiErrors(...V1, 404) },
+};
+
+export const deleteVideoSchema: OperationSchema = {
+  operationId: 'deleteVideo',
+  summary: 'OpenAI-compatible: delete a video (a running one is canceled first) and its file',
+  tags: ['videos'],
+  security: BEARER_SECURITY,
+  params: videoIdParams,
+  response: { 200: json(jsonSchema(videoDeletedSchema), 'Deleted'), ...openAiErrors(...V1, 404, 409) },
+};
+
+export const videoContentSchema: OperationSchema = {
+  operationId: 'getVideoContent',
+  summary: 'OpenAI-compatible: the MP4 (Range supported; a redirect to a signed URL for cloud stores), or a JPEG thumbnail / sprite sheet',
+  tags: ['videos'],
+  security: BEARER_SECURITY,
+  params: videoIdParams,
+  querystring: jsonSchema(videoContentQuerySchema, 'input'),
+  response: {
+    200: { description: 'The video or image', headers: requestId, content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } }, 'image/jpeg': { schema: { type: 'string', format: 'binary' } } } },
+    206: { description: 'A byte range of the video', headers: requestId, content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } } } },
+    302: { description: 'Cloud stores: a redirect to a signed URL', type: 'null', headers: { ...requestId, location: { type: 'string', format: 'uri' } } },
+    ...openAiErrors(...V1, 404, 416),
+  },
 };

@@ -3,6 +3,7 @@
 // drive Fastify's fast serializer for responses.
 import { z } from 'zod';
 import { JOB_STAGES, JOB_STATUSES } from '../jobs/job.js';
+import { WEBHOOK_EVENTS } from '../config/schema.js';
 import { validationError, type FieldProblem } from './errors/validation-error.js';
 
 export const MAX_PROMPT_CHARS = 2000;
@@ -66,6 +67,41 @@ export const artifactQuerySchema = z.object({
 export const LAST_EVENT_ID_PATTERN = '^[0-9]{1,15}(-[0-9]{1,10})?$';
 export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7e]{1,255}$';
 
+const webhookEventSchema = z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` });
+const number = (message: string) => z.number({ error: message });
+
+/** The `options` of POST /v1/jobs as sent; which ones a client may send is server.job_options. */
+export const jobOptionsInputSchema = z.strictObject({
+  backend: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(64, 'is too long'),
+  generation_mode: z.enum(['keyframe', 'chaining'], { error: 'must be keyframe or chaining' }),
+  duration_seconds: number('must be a number of seconds').positive('must be positive').max(600, 'must be at most 600'),
+  segment_duration_seconds: number('must be a number of seconds').positive('must be positive').max(60, 'must be at most 60'),
+  aspect_ratio: z.string({ error: 'must be a string' }).regex(/^[1-9][0-9]?:[1-9][0-9]?$/, 'must look like 16:9'),
+  resolution: z.string({ error: 'must be a string' }).regex(/^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$/, 'must look like 1280x720'),
+  seed: number('must be an integer').int('must be an integer').min(0, 'must be at least 0').max(4294967295, 'must be at most 4294967295'),
+  negative_prompt: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(MAX_PROMPT_CHARS, `must be at most ${MAX_PROMPT_CHARS} characters`),
+  // A data URI (data:image/png;base64,…), or with server.fetch_image_urls an https URL; multipart sends a file part instead.
+  image: z.string({ error: 'must be a data URI' }).min(1, 'must not be empty'),
+  webhook: z.strictObject({
+    url: z.string({ error: 'must be a URL' }).url('must be a URL').refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'),
+    events: z.array(webhookEventSchema, { error: 'must be a list of events' }).min(1, 'must name at least one event').optional(),
+  }, { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown field' : 'must be an object {url, events}') }),
+  max_cost_usd: number('must be a number').positive('must be positive'),
+}, { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown option' : 'must be a JSON object') }).partial();
+
+export const createJobWithOptionsBodySchema = z.strictObject(
+  { prompt: promptSchema, options: jobOptionsInputSchema.optional() },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown field; only "prompt" and "options" are accepted' : 'must be a JSON object') },
+);
+
+const publicOptionsSchema = z.object({
+  backend: z.string(), generation_mode: z.enum(['keyframe', 'chaining']), duration_seconds: z.number(), segment_duration_seconds: z.number(),
+  aspect_ratio: z.string(), resolution: z.string(), seed: z.number().int(), negative_prompt: z.string(),
+  image: z.object({ content_type: z.string(), bytes: z.number().int(), sha256: z.string() }),
+  webhook: z.object({ url: z.string(), events: z.array(z.string()) }),
+  max_cost_usd: z.number(),
+}).partial();
+
 export const jobViewSchema = z.object({
   id: z.string(),
   status: z.enum(JOB_STATUSES),
@@ -80,7 +116,11 @@ export const jobViewSchema = z.object({
   error: z.string().nullable(),
   queue_position: z.number().int().nullable(),
   estimated_cost_usd: z.number().nullable(),
+  options: publicOptionsSchema.nullable(),
 });
+
+/** The 202 answer: the job, plus its webhook secret when it has a per-job webhook (shown this once). */
+export const createdJobSchema = jobViewSchema.extend({ webhook_secret: z.string().optional() });
 
 export const cancelResponseSchema = jobViewSchema.extend({ message: z.string() });
 export const jobListSchema = z.object({ jobs: z.array(jobViewSchema), next_cursor: z.string().nullable() });
@@ -114,7 +154,8 @@ export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown,
   const problems: FieldProblem[] = [];
   for (const issue of result.error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) problems.push({ field: key, message: 'unknown field; only "prompt" is accepted' });
+      const at = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
+      for (const key of issue.keys) problems.push({ field: `${at}${key}`, message: at || issue.message !== 'unknown field' ? issue.message : 'unknown field; only "prompt" is accepted' });
       continue;
     }
     const field = issue.path.length > 0 ? issue.path.join('.') : part;
@@ -149,3 +190,44 @@ export const metricsSummarySchema = z.object({
   store_available: z.boolean(),
 });
 export const serviceDescriptionSchema = z.object({ name: z.string(), version: z.string(), description: z.string(), docs_url: z.string() });
+
+const backendSummarySchema = z.object({
+  id: z.string(), available: z.boolean(), problem: z.string().nullable(),
+  durations: z.array(z.number()).nullable(), min_duration_seconds: z.number().nullable(), max_duration_seconds: z.number().nullable(),
+  aspect_ratios: z.array(z.string()).nullable(),
+  text_to_video: z.boolean(), image_to_video: z.boolean(), first_last_frame: z.boolean(),
+  seed: z.boolean(), resolution: z.boolean(), negative_prompt: z.boolean(),
+  usd_per_second: z.number().nullable(), max_prompt_length: z.number().int().nullable(),
+});
+export const capabilitiesResponseSchema = z.object({
+  job_options: z.array(z.string()),
+  default_backend: z.string(),
+  default_segment_duration_seconds: z.number(),
+  generation_modes: z.array(z.string()),
+  max_image_bytes: z.number().int(),
+  fetch_image_urls: z.boolean(),
+  webhook_events: z.array(z.string()),
+  backends: z.array(backendSummarySchema),
+  openai_models: z.record(z.string(), z.string()),
+});
+
+// The OpenAI Videos API shapes (as the official `openai` SDK types them).
+export const videoObjectSchema = z.object({
+  id: z.string(), object: z.literal('video'), status: z.enum(['queued', 'in_progress', 'completed', 'failed']),
+  progress: z.number().int(), created_at: z.number().int(), completed_at: z.number().int().nullable(), expires_at: z.number().int().nullable(),
+  model: z.string(), prompt: z.string(), seconds: z.string(), size: z.string(), remixed_from_video_id: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export const videoListSchema = z.object({
+  object: z.literal('list'), data: z.array(videoObjectSchema), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean(),
+});
+export const videoDeletedSchema = z.object({ id: z.string(), object: z.literal('video.deleted'), deleted: z.boolean() });
+export const openAiErrorSchema = z.object({
+  error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
+});
+export const listVideosQuerySchema = z.object({
+  after: z.string().optional(),
+  limit: z.number().int().min(1).max(100).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+});
+export const videoContentQuerySchema = z.object({ variant: z.enum(['video', 'thumbnail', 'spritesheet']).optional() });

@@ -1,4 +1,6 @@
 // `ttv submit | status | logs | cancel | download`: a client of a running server.
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { ApiClient, ApiClientError } from '../client/api-client.js';
 import { ConfigError } from '../config/config-error.js';
@@ -9,6 +11,59 @@ import { hideInOutput, writeErr, writeOut } from './output.js';
 interface ClientFlags {
   server?: string;
   token?: string;
+}
+
+interface SubmitFlags {
+  wait?: boolean;
+  out?: string;
+  backend?: string;
+  mode?: string;
+  duration?: string;
+  segmentDuration?: string;
+  aspectRatio?: string;
+  resolution?: string;
+  seed?: string;
+  negativePrompt?: string;
+  image?: string;
+  webhook?: string;
+  webhookEvents?: string;
+  webhookSecretFile?: string;
+  maxCost?: string;
+}
+
+function numberFlag(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || !(n > 0)) throw new ConfigError([{ key: flag, message: 'must be a positive number' }]);
+  return n;
+}
+
+/** The per-job options of `ttv submit`'s flags; the server checks each against what it allows. */
+function jobOptionsFrom(flags: SubmitFlags): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  if (flags.backend) options.backend = flags.backend;
+  if (flags.mode) options.generation_mode = flags.mode;
+  if (flags.duration) options.duration_seconds = numberFlag(flags.duration, '--duration');
+  if (flags.segmentDuration) options.segment_duration_seconds = numberFlag(flags.segmentDuration, '--segment-duration');
+  if (flags.aspectRatio) options.aspect_ratio = flags.aspectRatio;
+  if (flags.resolution) options.resolution = flags.resolution;
+  if (flags.seed !== undefined) {
+    if (!/^[0-9]{1,10}$/.test(flags.seed)) throw new ConfigError([{ key: '--seed', message: 'must be a non-negative integer' }]);
+    options.seed = Number(flags.seed);
+  }
+  if (flags.negativePrompt) options.negative_prompt = flags.negativePrompt;
+  if (flags.webhook) {
+    options.webhook = { url: flags.webhook, ...(flags.webhookEvents ? { events: flags.webhookEvents.split(',').map((e) => e.trim()).filter(Boolean) } : {}) };
+  }
+  if (flags.maxCost) options.max_cost_usd = numberFlag(flags.maxCost, '--max-cost');
+  return options;
+}
+
+async function readImage(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new ConfigError([{ key: '--image', message: `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})` }]);
+  }
 }
 
 function clientFrom(flags: ClientFlags): ApiClient {
@@ -37,10 +92,30 @@ export function registerClientCommands(program: Command, setExitCode: (code: num
     .argument('<prompt>', 'what the video should show')
     .option('--wait', 'follow the job until it ends')
     .option('--out <file>', 'with --wait: download the finished video here')
-    .action(async (prompt: string, flags: ClientFlags & { wait?: boolean; out?: string }) => {
+    .option('--backend <id>', 'video backend (per-job option; the server must allow it, see GET /v1/capabilities)')
+    .option('--mode <mode>', 'generation mode: keyframe or chaining')
+    .option('--duration <seconds>', 'length of the whole video in seconds')
+    .option('--segment-duration <seconds>', 'length of each segment in seconds')
+    .option('--aspect-ratio <ratio>', 'aspect ratio, e.g. 16:9')
+    .option('--resolution <WxH>', 'frame size, e.g. 1280x720 (backends that take one)')
+    .option('--seed <n>', 'seed, for reproducible renders on backends that take one')
+    .option('--negative-prompt <text>', 'what the video should not show')
+    .option('--image <file>', 'first frame (PNG, JPEG or WebP), uploaded with the job')
+    .option('--webhook <url>', 'this job\'s own webhook; its signing secret is written once to --webhook-secret-file')
+    .option('--webhook-secret-file <file>', 'where to keep the job\'s webhook secret (mode 0600; default ttv-webhook-<job id>.secret)')
+    .option('--webhook-events <list>', 'comma-separated events for --webhook (default: all)')
+    .option('--max-cost <usd>', 'refuse the job if its estimated cost is higher')
+    .action(async (prompt: string, flags: ClientFlags & SubmitFlags) => {
       const client = clientFrom(flags);
-      const job = await client.submit(prompt);
+      const image = flags.image ? { bytes: await readImage(flags.image), name: basename(flags.image) } : undefined;
+      const job = await client.submit(prompt, jobOptionsFrom(flags), image);
       writeOut(`${job.id}\n`);
+      // Never on the terminal (every CLI line is redacted): the secret goes to a private file.
+      if (job.webhook_secret) {
+        const file = flags.webhookSecretFile ?? `ttv-webhook-${job.id}.secret`;
+        await writeFile(file, `${job.webhook_secret}\n`, { mode: 0o600, flag: 'wx' });
+        writeErr(`webhook secret written to ${file} (the server shows it only once)\n`);
+      }
       if (!flags.wait) return setExitCode(0);
       const bar = progressBar(process.stderr);
       const final = await client.follow(job.id, (event) => {

@@ -48,8 +48,20 @@ export class ApiClient {
     return body as T;
   }
 
-  submit(prompt: string): Promise<JobView> {
-    return this.json('/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+  /**
+   * Submits a prompt with optional per-job options; a first-frame image goes as a multipart file
+   * part. The answer carries `webhook_secret` once when the job has its own webhook.
+   */
+  submit(prompt: string, options?: Record<string, unknown>, image?: { bytes: Buffer; name: string }): Promise<JobView & { webhook_secret?: string }> {
+    const hasOptions = options !== undefined && Object.keys(options).length > 0;
+    if (image) {
+      const form = new FormData();
+      form.set('prompt', prompt);
+      if (hasOptions) form.set('options', JSON.stringify(options));
+      form.set('image', new Blob([new Uint8Array(image.bytes)]), image.name);
+      return this.json('/v1/jobs', { method: 'POST', body: form });
+    }
+    return this.json('/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hasOptions ? { prompt, options } : { prompt }) });
   }
 
   status(id: string): Promise<JobView> {

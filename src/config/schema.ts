@@ -3,6 +3,13 @@
 // may hold both, and an existing Python ttv-pipeline file keeps working.
 import { z } from 'zod';
 
+/** Options a job may carry when the operator allows them (server.job_options). */
+export const JOB_OPTION_NAMES = [
+  'backend', 'generation_mode', 'duration_seconds', 'segment_duration_seconds', 'aspect_ratio', 'resolution',
+  'seed', 'negative_prompt', 'image', 'webhook', 'max_cost_usd',
+] as const;
+export type JobOptionName = (typeof JOB_OPTION_NAMES)[number];
+
 const port = z.number().int().min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535');
 const portOrZero = z.number().int().min(0, 'must be between 0 and 65535').max(65535, 'must be between 0 and 65535');
 const positiveSeconds = z.number().positive('must be positive');
@@ -47,6 +54,14 @@ export const serverSchema = z
     // Open event streams, per process and per client (bearer token, else address).
     max_sse_streams: z.number().int().min(1).max(1_000_000).default(500),
     max_sse_streams_per_client: z.number().int().min(1).max(100_000).default(8),
+    // Per-job options clients may send (POST /v1/jobs "options", POST /v1/videos); empty = prompt only.
+    job_options: z.array(z.enum(JOB_OPTION_NAMES)).default([]),
+    // Per API key (its id or name): that key's own list instead of job_options.
+    job_options_by_key: z.record(z.string().min(1), z.array(z.enum(JOB_OPTION_NAMES))).default({}),
+    // Largest first-frame image a client may send (decoded bytes).
+    max_image_bytes: z.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
+    // Let `image` be an http(s) URL the server downloads (public hosts only).
+    fetch_image_urls: z.boolean().default(false),
   })
   .strict()
   .superRefine((server, ctx) => {
@@ -189,6 +204,18 @@ export const webhooksSchema = z
     timeout_seconds: z.number().positive().max(120).default(10),
     // At most one job.progress per job per interval (milestones in between are skipped).
     progress_interval_seconds: z.number().min(0).max(3600).default(5),
+    // Per-job webhooks (the `webhook` job option) may target loopback, private and link-local hosts.
+    allow_private_urls: z.boolean().default(false),
+    // Master key of the per-job webhook secrets (HMAC of the job id); generated into
+    // <data_dir>/webhook.key (mode 0600) when unset. Set it when API and workers run on several hosts.
+    job_signing_secret: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
+  })
+  .strict();
+
+export const openaiCompatSchema = z
+  .object({
+    // OpenAI `model` names accepted by POST /v1/videos → the ttv backend that renders them.
+    models: z.record(z.string().min(1), z.string().min(1)).default({}),
   })
   .strict();
 
@@ -217,6 +244,8 @@ export const proceduralSchema = z
     // Makes the offline generator take this long per clip, to behave like a remote backend in demos.
     simulated_latency_seconds: z.number().min(0).max(600).default(0),
     max_segments: z.number().int().min(1).max(50).default(6),
+    // Mixed into the look of every clip: the same prompt and seed render the same frames.
+    seed: z.number().int().min(0).max(4294967295).nullable().default(null),
   })
   .strict();
 
@@ -385,6 +414,7 @@ export const configSchema = pipelineSchema
     logging: loggingSchema.default(loggingSchema.parse({})),
     webhooks: webhooksSchema.default(webhooksSchema.parse({})),
     edge: edgeSchema.default(edgeSchema.parse({})),
+    openai_compat: openaiCompatSchema.default(openaiCompatSchema.parse({})),
   })
   .passthrough();
 

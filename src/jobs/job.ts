@@ -1,5 +1,6 @@
 // The job record every adapter stores, and the public view of it (DESIGN.md §3 "Job object").
 import { redactText } from '../config/redact.js';
+import { publicOptions, type JobOptions, type PublicJobOptions } from './job-options.js';
 
 export const JOB_STATUSES = ['queued', 'started', 'progress', 'finished', 'failed', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -16,6 +17,10 @@ export function isTerminal(status: JobStatus): boolean {
 /** What a client asked for; stored with the job. Never holds secrets: the worker merges it over its own config. */
 export interface JobRequest {
   prompt: string;
+  /** Per-job options the operator allowed (server.job_options); absent = the server's config alone. */
+  options?: JobOptions;
+  /** How the OpenAI-compatible face named the job (POST /v1/videos), echoed in its video object. */
+  openai?: { model?: string; size?: string; seconds?: string };
 }
 
 export interface JobRecord {
@@ -57,6 +62,8 @@ export interface JobView {
   error: string | null;
   queue_position: number | null;
   estimated_cost_usd: number | null;
+  /** The options the job was submitted with (no image bytes, no secrets), or null. */
+  options: PublicJobOptions | null;
 }
 
 export function toJobView(job: JobRecord): JobView {
@@ -74,6 +81,7 @@ export function toJobView(job: JobRecord): JobView {
     error: job.error,
     queue_position: job.status === 'queued' ? job.queue_position : null,
     estimated_cost_usd: job.estimated_cost_usd,
+    options: publicOptions(job.request?.options),
   };
 }
 

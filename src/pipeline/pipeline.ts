@@ -10,7 +10,7 @@ import { Ffmpeg, type ProbeResult } from '../media/ffmpeg.js';
 import { CanceledError, throwIfAborted } from '../errors/canceled-error.js';
 import { PipelineError } from '../errors/pipeline-error.js';
 import { ProcessError } from '../errors/process-error.js';
-import type { ImageGenerator, Planner } from '../images/types.js';
+import type { ImageGenerator, Plan, Planner, SegmentPlan } from '../images/types.js';
 import { createImageGenerator, createPlanner } from '../images/providers.js';
 import { ProceduralImageGenerator } from '../images/procedural/procedural-image-generator.js';
 import { ImageRefusedError } from '../images/image-refused-error.js';
@@ -102,7 +102,9 @@ export class VideoPipeline implements Pipeline {
     await reporter.progress(MILESTONES.init.progress, 'planning', MILESTONES.init.message);
     throwIfAborted(signal);
     await reporter.progress(MILESTONES.planning.progress, 'planning', MILESTONES.planning.message);
-    const plan = await planner.plan({ prompt: ctx.prompt, segmentDurationSeconds: seconds, maxPromptLength: generator.capabilities().maxPromptLength }, { signal });
+    const maxPromptLength = generator.capabilities().maxPromptLength;
+    const planned = await planner.plan({ prompt: ctx.prompt, segmentDurationSeconds: seconds, maxPromptLength }, { signal });
+    const plan = ctx.segmentCount ? fitSegments(planned, ctx.segmentCount, maxPromptLength) : planned;
     throwIfAborted(signal);
     if (plan.segments.length === 0) throw new PipelineError('planning', 'The planner produced no segments');
     await reporter.log(`Plan: ${plan.reasoning}`);
@@ -254,6 +256,29 @@ export class VideoPipeline implements Pipeline {
     const cost = generator instanceof FallbackVideoGenerator ? generator.spentUsd : total * generator.estimateCost(seconds);
     return { finalVideoPath, segmentCount: total, plannedDurationSeconds: total * seconds, estimatedCostUsd: cost };
   }
+}
+
+/**
+ * A plan with exactly `count` segments, for a job that asked for a total duration: extra segments are
+ * merged into the last kept one (their prompts joined, cut to the backend's limit); missing ones
+ * continue the last.
+ */
+export function fitSegments(plan: Plan, count: number, maxPromptLength: number): Plan {
+  if (plan.segments.length === count || plan.segments.length === 0) return plan;
+  const cut = (text: string) => [...text].slice(0, maxPromptLength).join('');
+  const segments: SegmentPlan[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const from = Math.floor((i * plan.segments.length) / count);
+    const to = Math.max(from + 1, Math.floor(((i + 1) * plan.segments.length) / count));
+    const group = plan.segments.slice(from, to);
+    const source = group[0] ?? plan.segments[plan.segments.length - 1]!;
+    segments.push({
+      segment: i + 1,
+      videoPrompt: cut(group.map((s) => s.videoPrompt).join(' ')),
+      keyframePrompt: group[group.length - 1]?.keyframePrompt ?? source.keyframePrompt,
+    });
+  }
+  return { reasoning: `${plan.reasoning} (fitted to ${count} segment${count === 1 ? '' : 's'})`, segments };
 }
 
 /**

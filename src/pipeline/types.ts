@@ -19,6 +19,8 @@ export interface PipelineRunContext {
   workDir: string;
   signal: AbortSignal;
   reporter: ProgressReporter;
+  /** Exact number of segments the job asked for (duration_seconds); absent = as many as the planner makes. */
+  segmentCount?: number;
 }
 
 export interface PipelineResult {

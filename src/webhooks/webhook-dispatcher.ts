@@ -7,20 +7,20 @@ import type { WebhooksConfig } from '../config/schema.js';
 import { displayUrl, redactText } from '../config/redact.js';
 import type { JobView } from '../jobs/job.js';
 import { signWebhook } from './webhook-signer.js';
+import { configuredEndpoints, endpointsFor, type WebhookEndpoint, type WebhookEvent } from './endpoints-for.js';
+import type { JobSecretFor } from './job-webhook-secret.js';
+import { nonPublicReason } from '../http/public-address.js';
 
-export type WebhookEvent = 'job.started' | 'job.progress' | 'job.finished' | 'job.failed' | 'job.canceled';
-
-interface Endpoint {
-  url: string;
-  secret: string | null;
-  events: Set<WebhookEvent>;
-}
+export type { WebhookEvent } from './endpoints-for.js';
+type Endpoint = WebhookEndpoint;
 
 export interface WebhookDispatcherOptions {
   config: WebhooksConfig;
   /** Writes a line to the job's log (deliveries are visible there). */
   log: (jobId: string, message: string) => Promise<void>;
   logger?: Logger;
+  /** Jobs may carry their own webhook (server.job_options has `webhook`): its secret per job id. */
+  jobSecrets?: JobSecretFor;
 }
 
 export class WebhookDispatcher {
@@ -31,15 +31,11 @@ export class WebhookDispatcher {
   private readonly abort = new AbortController();
 
   constructor(private readonly options: WebhookDispatcherOptions) {
-    const { config } = options;
-    this.endpoints = [
-      ...config.endpoints.map((e) => ({ url: e.url, secret: e.secret ?? config.secret, events: new Set((e.events ?? config.events) as WebhookEvent[]) })),
-      ...config.urls.map((url) => ({ url, secret: config.secret, events: new Set(config.events as WebhookEvent[]) })),
-    ];
+    this.endpoints = configuredEndpoints(options.config);
   }
 
   get enabled(): boolean {
-    return this.endpoints.length > 0;
+    return this.endpoints.length > 0 || this.options.jobSecrets !== undefined;
   }
 
   /** Queues deliveries of one event; job.progress is throttled per job. Never throws. */
@@ -53,7 +49,10 @@ export class WebhookDispatcher {
     }
     if (type === 'job.finished' || type === 'job.failed' || type === 'job.canceled') this.lastProgress.delete(job.id);
     const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data: job });
-    for (const endpoint of this.endpoints) {
+    const endpoints = this.options.jobSecrets
+      ? endpointsFor(job, this.endpoints, this.options.jobSecrets, { allowPrivate: this.options.config.allow_private_urls })
+      : this.endpoints;
+    for (const endpoint of endpoints) {
       if (!endpoint.events.has(type)) continue;
       const delivery = this.deliver(endpoint, type, job.id, body).finally(() => this.inFlight.delete(delivery));
       this.inFlight.add(delivery);
@@ -74,6 +73,12 @@ export class WebhookDispatcher {
     const messageId = `msg_${randomUUID()}`;
     const shownUrl = displayUrl(endpoint.url);
     let lastProblem = '';
+    // Checked again at delivery: a name that resolved to a public address at submission may not now.
+    const refused = endpoint.publicOnly ? await nonPublicReason(endpoint.url) : null;
+    if (refused) {
+      await this.options.log(jobId, `Webhook ${type} to ${shownUrl} not sent: ${refused}`).catch(() => undefined);
+      return;
+    }
     for (let attempt = 1; attempt <= config.max_attempts; attempt += 1) {
       const timestamp = Math.floor(Date.now() / 1000);
       const headers: Record<string, string> = {

@@ -1,8 +1,9 @@
 // One attempt of one job: scratch dir, effective config, pipeline, upload, cleanup on every outcome.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
 import { applyJobOverrides } from '../config/job-overrides.js';
+import { segmentPlanOf } from '../jobs/job-options.js';
 import { redactText } from '../config/redact.js';
 import type { JobContext, JobHandler, JobOutcome } from '../jobs/job-queue.js';
 import type { Pipeline } from '../pipeline/types.js';
@@ -51,8 +52,17 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
     await mkdir(workDir, { recursive: true });
     try {
       await ctx.log(`Video generation started (attempt ${ctx.attempt}, worker ${ctx.workerId})`);
-      const effective = applyJobOverrides(config, job.request);
+      // The job's own first frame travels in its request; the pipeline reads it from a file.
+      const image = job.request.options?.image;
+      let imagePath: string | undefined;
+      if (image) {
+        imagePath = join(workDir, `first_frame.${image.content_type.slice('image/'.length)}`);
+        await writeFile(imagePath, Buffer.from(image.data_base64, 'base64'));
+      }
+      const effective = applyJobOverrides(config, job.request, { imagePath });
+      const segmentCount = segmentPlanOf(job.request.options, config.segment_duration_seconds).segmentCount ?? undefined;
       const result = await pipeline.run({
+        segmentCount,
         jobId: job.id,
         prompt: job.request.prompt,
         config: effective,

@@ -108,8 +108,10 @@ export function collectRoutes(app: FastifyInstance, options: { includeOptions: b
         url,
         config: { methodNotAllowed: true },
         schema: { hide: true },
-        handler: async (request, reply) =>
-          sendError(request, reply, new ApiError(405, 'MethodNotAllowed', `Method ${request.method} not allowed on this path`, { allow: allow.split(', ') }, false, { allow })),
+        // Thrown, not sent: the context's own error handler answers it in that context's envelope.
+        handler: async (request) => {
+          throw new ApiError(405, 'MethodNotAllowed', `Method ${request.method} not allowed on this path`, { allow: allow.split(', ') }, false, { allow });
+        },
       });
     }
   };

@@ -10,24 +10,60 @@ import { ownedJob, principalOf } from './owned-job.js';
 import { ApiError } from '../errors/api-error.js';
 import { jobNotFound } from '../errors/job-not-found-error.js';
 import { validationError } from '../errors/validation-error.js';
-import { createJobBodySchema, listJobsQuerySchema, logsQuerySchema, parseRequestPart } from '../schemas.js';
+import { createJobBodySchema, createJobWithOptionsBodySchema, listJobsQuerySchema, logsQuerySchema, parseRequestPart } from '../schemas.js';
+import type { AppConfig, JobOptionName } from '../../config/schema.js';
+import type { JobRequest } from '../../jobs/job.js';
+import { allowedFor, refuseDisallowed, storedOptions, submitJob, type RawJobOptions, type SubmissionDeps } from '../job-submission.js';
+import { formFile, formText } from '../multipart-body.js';
 import { cancelJobSchema, createJobSchema, deleteJobSchema, getJobSchema, jobLogsSchema, listJobsSchema } from '../route-schemas.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 
-export interface JobRoutesOptions {
+export interface JobRoutesOptions extends SubmissionDeps {
   queue: JobQueue;
-  /** Estimated cost of a job before it runs (from the configured backend), or null. */
-  estimateCost?: (prompt: string) => number | null;
+  /** Body limit of POST /v1/jobs when some key may send an image (multipart or data URI); else the server's. */
+  imageBodyLimit?: number;
   /** The cancel transition happens here, so job.canceled is sent from here. */
   webhooks?: WebhookDispatcher;
   /** Where DELETE removes a job's artifact. */
   store?: ArtifactStore;
   /** worker.max_queued_jobs (503 QueueFull beyond) and security.max_queued_jobs_per_key (429 QueueFull beyond). */
-  maxQueued?: number | null;
-  maxQueuedPerKey?: number | null;
+}
+
+/**
+ * The job request from a JSON body ({prompt, options}) or a multipart one (fields `prompt`,
+ * `options` as JSON text, file `image`). With no option allowed, only {prompt} is accepted.
+ */
+async function readJobRequest(body: unknown, multipart: boolean, allowed: ReadonlySet<JobOptionName>, config: AppConfig): Promise<JobRequest> {
+  let image: Buffer | undefined;
+  if (multipart) {
+    const form = body as FormData;
+    let parsedOptions: unknown;
+    const optionsText = formText(form, 'options');
+    if (optionsText !== undefined) {
+      try {
+        parsedOptions = JSON.parse(optionsText);
+      } catch {
+        throw validationError([{ field: 'options', message: 'must be a JSON object' }]);
+      }
+    }
+    const keys = new Set<string>();
+    form.forEach((_value, key) => keys.add(key));
+    for (const key of keys) {
+      if (!['prompt', 'options', 'image'].includes(key)) throw validationError([{ field: key, message: 'unknown field; only "prompt", "options" and "image" are accepted' }]);
+    }
+    image = await formFile(form, 'image');
+    body = { prompt: formText(form, 'prompt'), ...(parsedOptions !== undefined ? { options: parsedOptions } : {}) };
+  }
+  if (allowed.size === 0) return { prompt: parseRequestPart(createJobBodySchema, body, 'body').prompt };
+  const parsed = parseRequestPart(createJobWithOptionsBodySchema, body, 'body');
+  const raw: RawJobOptions = { ...(parsed.options ?? {}), ...(image ? { image } : {}) };
+  const names = Object.keys(raw).filter((k) => raw[k as keyof RawJobOptions] !== undefined);
+  refuseDisallowed(names, allowed);
+  if (names.length === 0) return { prompt: parsed.prompt };
+  return { prompt: parsed.prompt, options: await storedOptions(raw, config) };
 }
 
 function requireJsonContentType(request: FastifyRequest): void {
@@ -50,9 +86,13 @@ function jobId(request: FastifyRequest): string {
 export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions): Promise<void> {
   const { queue } = options;
 
-  app.post('/v1/jobs', { config: { rateClass: 'submit' }, schema: createJobSchema }, async (request, reply) => {
-    requireJsonContentType(request);
-    const body = parseRequestPart(createJobBodySchema, request.body, 'body');
+  app.post('/v1/jobs', {
+    config: { rateClass: 'submit', multipart: options.imageBodyLimit !== undefined }, schema: createJobSchema,
+    ...(options.imageBodyLimit ? { bodyLimit: options.imageBodyLimit } : {}),
+  }, async (request, reply) => {
+    const allowed = allowedFor(options.config, request);
+    const form = request.body instanceof FormData ? request.body : null;
+    if (!form || !allowed.has('image')) requireJsonContentType(request);
     const rawKey = request.headers['idempotency-key'];
     let idempotencyKey: string | undefined;
     if (rawKey !== undefined) {
@@ -61,20 +101,12 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
       }
       idempotencyKey = rawKey;
     }
-    const principal = principalOf(request);
-    const owner = principal.keyId;
-    const budgetUsd = principal.limits.monthlyBudgetUsd;
-    const result = await queue.submit({ prompt: body.prompt }, {
-      idempotencyKey, estimatedCostUsd: options.estimateCost?.(body.prompt) ?? null, owner,
-      maxQueued: options.maxQueued ?? null, maxQueuedForOwner: options.maxQueuedPerKey ?? null,
-      budget: budgetUsd === null ? null : { month: new Date().toISOString().slice(0, 7), limitUsd: budgetUsd },
-    });
-    if (result.outcome === 'key_mismatch') {
-      throw new ApiError(422, 'IdempotencyKeyMismatch', 'Idempotency-Key was already used with a different request body', { job_id: result.job.id });
-    }
+    const jobRequest = await readJobRequest(form ?? request.body, form !== null, allowed, options.config);
+    const { result, webhookSecret } = await submitJob(options, request, jobRequest, idempotencyKey);
     if (result.outcome === 'replayed') reply.header('idempotent-replayed', 'true');
     reply.header('location', `/v1/jobs/${result.job.id}`);
-    return reply.code(202).send(toJobView(result.job));
+    const view = toJobView(result.job);
+    return reply.code(202).send(webhookSecret ? { ...view, webhook_secret: webhookSecret } : view);
   });
 
   app.get('/v1/jobs', { schema: listJobsSchema }, async (request) => {

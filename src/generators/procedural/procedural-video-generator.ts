@@ -77,6 +77,11 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     return 0;
   }
 
+  /** procedural.seed varies the motion of a prompt's look; without one a prompt always looks the same. */
+  private seedPrefix(): string {
+    return this.settings.seed === null || this.settings.seed === undefined ? '' : `seed ${this.settings.seed}:`;
+  }
+
   private needsFont(): boolean {
     return this.settings.style === 'storyboard' || this.settings.text_overlay;
   }
@@ -92,7 +97,7 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     if (this.settings.simulated_latency_seconds > 0) {
       await abortableDelay(this.settings.simulated_latency_seconds * 1000, hooks.signal, (f) => hooks.onProgress?.(f * 0.5));
     }
-    const look = visualSeed(`${request.segment}:${request.prompt}`);
+    const look = visualSeed(`${this.seedPrefix()}${request.segment}:${request.prompt}`);
     const inputs = ['-f', 'lavfi', '-i', `gradients=s=${width}x${height}:r=${fps}:c0=${look.colorA}:c1=${look.colorB}:speed=${look.speed.toFixed(4)}:seed=${look.seed}`];
     const filters: string[] = [];
     let last = '[0:v]';
@@ -166,7 +171,7 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     const fade = Math.min(0.5, span / 3).toFixed(4);
     const fit = `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height},setsar=1,fps=${fps}`;
     const inputs: string[] = [];
-    const filters = [cardFilter(look, texts, { width, height, fps, font, captionFile, particleFile }, visualSeed(request.prompt).seed)];
+    const filters = [cardFilter(look, texts, { width, height, fps, font, captionFile, particleFile }, visualSeed(`${this.seedPrefix()}${request.prompt}`).seed)];
     let last = '[card]';
     let next = 0;
     if (request.firstFrame) {

@@ -32,8 +32,8 @@ describe('POST /v1/jobs', () => {
     expect(res.status).toBe(202);
     const job = (await res.json()) as Record<string, unknown>;
     expect(res.headers.get('location')).toBe(`/v1/jobs/${job.id}`);
-    expect(Object.keys(job).sort()).toEqual(['artifact_uri', 'created_at', 'error', 'estimated_cost_usd', 'finished_at', 'gcs_uri', 'id', 'progress', 'prompt', 'queue_position', 'stage', 'started_at', 'status'].sort());
-    expect(job).toMatchObject({ status: 'queued', progress: 0, prompt: 'A lighthouse at dawn. Waves crash.', started_at: null, gcs_uri: null, error: null });
+    expect(Object.keys(job).sort()).toEqual(['artifact_uri', 'created_at', 'error', 'estimated_cost_usd', 'finished_at', 'gcs_uri', 'id', 'options', 'progress', 'prompt', 'queue_position', 'stage', 'started_at', 'status'].sort());
+    expect(job).toMatchObject({ status: 'queued', progress: 0, prompt: 'A lighthouse at dawn. Waves crash.', started_at: null, gcs_uri: null, error: null, options: null });
     expect(job.created_at).toMatch(ISO_Z);
     expect(typeof job.queue_position).toBe('number');
   });

@@ -1,0 +1,90 @@
+// POST /v1/videos as a job request: OpenAI's `model` picks a backend through openai_compat.models,
+// `seconds` is the job's duration_seconds, `size` its aspect ratio (and its resolution where the
+// backend takes one and the key may choose it), `input_reference` its first-frame image. Each is a
+// per-job option, so the same allow-list (server.job_options) and backend checks apply.
+import { z } from 'zod';
+import type { AppConfig, JobOptionName } from '../../config/schema.js';
+import type { JobRequest } from '../../jobs/job.js';
+import { describeBackend } from '../../generators/backend-summary.js';
+import { normalizeBackendId } from '../../generators/registry.js';
+import { parseRequestPart, promptSchema } from '../schemas.js';
+import { validationError } from '../errors/validation-error.js';
+import { refuseDisallowed, storedOptions, type RawJobOptions } from '../job-submission.js';
+import { formFile, formText } from '../multipart-body.js';
+
+export const createVideoBodySchema = z.strictObject({
+  prompt: promptSchema,
+  model: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200, 'is too long').optional(),
+  seconds: z.union([z.string().regex(/^[0-9]{1,3}(\.[0-9]{1,3})?$/), z.number().min(0).max(600)], { error: 'must be a number of seconds, e.g. "4"' }).optional(),
+  size: z.string({ error: 'must be a string' }).regex(/^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$/, 'must look like 1280x720').optional(),
+  input_reference: z.strictObject({ image_url: z.string({ error: 'must be a string' }).min(1) }, { error: 'must be an uploaded image or {image_url}' }).optional(),
+}, { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown parameter' : 'must be a JSON object') });
+
+/** The OpenAI parameter of each job option, for refusals. */
+const PARAM_OF: Partial<Record<JobOptionName, string>> = { duration_seconds: 'seconds', aspect_ratio: 'size', resolution: 'size', image: 'input_reference' };
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** Reads a JSON or multipart create body (the SDKs send multipart: fields, `input_reference` as a file part). */
+export async function readVideoBody(body: unknown): Promise<{ fields: z.output<typeof createVideoBodySchema>; file: Buffer | undefined }> {
+  let file: Buffer | undefined;
+  if (body instanceof FormData) {
+    const form = body;
+    const out: Record<string, unknown> = {};
+    const keys = new Set<string>();
+    form.forEach((_v, key) => keys.add(key));
+    for (const key of keys) {
+      if (key === 'input_reference') {
+        file = await formFile(form, key);
+        if (!file) throw validationError([{ field: 'input_reference', message: 'must be an uploaded image file' }]);
+      } else if (key === 'input_reference[image_url]') {
+        out.input_reference = { image_url: formText(form, key) };
+      } else {
+        out[key] = formText(form, key) ?? null;
+      }
+    }
+    body = out;
+  }
+  return { fields: parseRequestPart(createVideoBodySchema, body, 'body'), file };
+}
+
+export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideoBody>>, allowed: ReadonlySet<JobOptionName>, config: AppConfig): Promise<JobRequest> {
+  const { fields, file } = input;
+  const models = config.openai_compat.models;
+  const raw: RawJobOptions = {};
+  const sent: JobOptionName[] = [];
+  if (fields.model !== undefined) {
+    const backend = models[fields.model];
+    if (!backend) {
+      const known = Object.keys(models);
+      throw validationError([{ field: 'model', message: `is not a model of this server (${known.length ? `allowed: ${known.join(', ')}` : 'openai_compat.models is empty; leave model out'})` }]);
+    }
+    // The operator chose this mapping: it needs no `backend` option.
+    raw.backend = normalizeBackendId(backend);
+  }
+  if (fields.seconds !== undefined) {
+    raw.duration_seconds = Number(fields.seconds);
+    sent.push('duration_seconds');
+  }
+  if (fields.size !== undefined) {
+    const [w, h] = fields.size.split('x').map(Number) as [number, number];
+    const d = gcd(w, h);
+    if (w / d > 99 || h / d > 99) throw validationError([{ field: 'size', message: `${fields.size} has no simple aspect ratio (e.g. 1280x720, 720x1280)` }]);
+    raw.aspect_ratio = `${w / d}:${h / d}`;
+    sent.push('aspect_ratio');
+    const backend = raw.backend ?? normalizeBackendId(config.default_backend);
+    if (allowed.has('resolution') && describeBackend(backend, config).resolution) raw.resolution = fields.size;
+  }
+  if (file || fields.input_reference) {
+    raw.image = file ?? fields.input_reference!.image_url;
+    sent.push('image');
+  }
+  refuseDisallowed(sent, allowed, (name) => PARAM_OF[name as JobOptionName] ?? name);
+  const options = await storedOptions(raw, config);
+  const openai = {
+    ...(fields.model !== undefined ? { model: fields.model } : {}),
+    ...(fields.size !== undefined ? { size: fields.size } : {}),
+    ...(fields.seconds !== undefined ? { seconds: String(fields.seconds) } : {}),
+  };
+  return { prompt: fields.prompt, ...(Object.keys(options).length ? { options } : {}), openai };
+}

@@ -1,0 +1,181 @@
+// The OpenAI-compatible Videos API over the same jobs as /v1/jobs: create, retrieve, list, delete and
+// content (the MP4 with Range, a JPEG thumbnail, a sprite sheet), in OpenAI's object and error
+// shapes. Registered inside the bearer-protected v1 context, so auth, rate limits, queue caps,
+// budgets and ownership are those of /v1/jobs.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import type { AppConfig } from '../../config/schema.js';
+import type { JobQueue } from '../../jobs/job-queue.js';
+import { isTerminal, type JobRecord } from '../../jobs/job.js';
+import type { ArtifactStore } from '../../storage/types.js';
+import { LocalArtifactStore } from '../../storage/local/local-artifact-store.js';
+import { Ffmpeg } from '../../media/ffmpeg.js';
+import { ownerFilter } from '../../access/principal.js';
+import type { WebhookDispatcher } from '../../webhooks/webhook-dispatcher.js';
+import { toJobView } from '../../jobs/job.js';
+import { ApiError } from '../errors/api-error.js';
+import { jobNotFound } from '../errors/job-not-found-error.js';
+import { validationError } from '../errors/validation-error.js';
+import { storageUnavailable } from '../errors/service-unavailable-error.js';
+import { allowedFor, submitJob, type SubmissionDeps } from '../job-submission.js';
+import { readVideoBody, videoJobRequest } from '../openai/video-request.js';
+import { toVideoObject } from '../openai/video-object.js';
+import { useOpenAiErrors } from '../openai/openai-errors.js';
+import { ownedJob, principalOf } from './owned-job.js';
+import { createVideoSchema, deleteVideoSchema, getVideoSchema, listVideosSchema, videoContentSchema } from '../route-schemas.js';
+
+export interface VideoRoutesOptions extends SubmissionDeps {
+  config: AppConfig;
+  queue: JobQueue;
+  store: ArtifactStore;
+  webhooks?: WebhookDispatcher;
+  bodyLimit: number;
+  imageBodyLimit?: number;
+  publicUrl: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** Most jobs a list request looks through to find `after` (the queue's cursors are opaque). */
+const LIST_SCAN_LIMIT = 10_000;
+
+function videoId(request: FastifyRequest): string {
+  const id = (request.params as { id: string }).id;
+  if (!UUID.test(id)) throw jobNotFound(id);
+  return id.toLowerCase();
+}
+
+export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOptions): Promise<void> {
+  const { config, queue, store } = options;
+  useOpenAiErrors(app, options.imageBodyLimit ?? options.bodyLimit);
+  const ffmpeg = Ffmpeg.fromConfig(config);
+  if (store instanceof LocalArtifactStore) {
+    await app.register(fastifyStatic, { root: store.rootDir, serve: false, acceptRanges: true, etag: true, lastModified: true });
+  }
+
+  app.post('/v1/videos', {
+    config: { rateClass: 'submit', multipart: true }, schema: createVideoSchema,
+    ...(options.imageBodyLimit ? { bodyLimit: options.imageBodyLimit } : {}),
+  }, async (request, reply) => {
+    const type = String(request.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+    if (type !== 'application/json' && type !== 'multipart/form-data') {
+      throw new ApiError(415, 'UnsupportedMediaType', 'Content-Type must be application/json or multipart/form-data', { supported_types: ['application/json', 'multipart/form-data'] });
+    }
+    const rawKey = request.headers['idempotency-key'];
+    if (rawKey !== undefined && (typeof rawKey !== 'string' || !IDEMPOTENCY_KEY.test(rawKey))) {
+      throw validationError([{ field: 'Idempotency-Key', message: 'must be 1..255 printable ASCII characters' }]);
+    }
+    const jobRequest = await videoJobRequest(await readVideoBody(request.body), allowedFor(config, request), config);
+    const { result } = await submitJob(options, request, jobRequest, rawKey as string | undefined);
+    if (result.outcome === 'replayed') reply.header('idempotent-replayed', 'true');
+    reply.header('location', `/v1/videos/${result.job.id}`);
+    return toVideoObject(result.job, config);
+  });
+
+  app.get('/v1/videos', { schema: listVideosSchema }, async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw validationError([{ field: 'limit', message: 'must be an integer between 1 and 100' }]);
+    const order = query.order ?? 'desc';
+    if (order !== 'asc' && order !== 'desc') throw validationError([{ field: 'order', message: 'must be asc or desc' }]);
+    const after = query.after;
+    if (after !== undefined && (typeof after !== 'string' || !UUID.test(after))) throw validationError([{ field: 'after', message: 'must be a video id' }]);
+    const owner = ownerFilter(principalOf(request)) ?? undefined;
+    // Newest first from the queue; ascending order needs the whole (bounded) list.
+    const jobs: JobRecord[] = [];
+    let cursor: string | undefined;
+    let afterIndex = -1;
+    do {
+      const page = await queue.list({ limit: 100, cursor, owner });
+      jobs.push(...page.jobs);
+      cursor = page.nextCursor ?? undefined;
+      if (order === 'desc' && after !== undefined && afterIndex < 0) afterIndex = jobs.findIndex((j) => j.id === after.toLowerCase());
+      if (order === 'desc' && (after === undefined || afterIndex >= 0) && jobs.length - (afterIndex + 1) > limit) break;
+    } while (cursor && jobs.length < LIST_SCAN_LIMIT);
+    if (order === 'asc') jobs.reverse();
+    const start = after === undefined ? 0 : jobs.findIndex((j) => j.id === after.toLowerCase()) + 1;
+    if (after !== undefined && start === 0) throw validationError([{ field: 'after', message: 'is not a video of this list' }]);
+    const data = jobs.slice(start, start + limit).map((j) => toVideoObject(j, config));
+    return {
+      object: 'list', data,
+      first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null,
+      has_more: start + limit < jobs.length || Boolean(cursor && order === 'desc' && jobs.length >= start + limit),
+    };
+  });
+
+  app.get('/v1/videos/:id', { schema: getVideoSchema }, async (request) => toVideoObject(await ownedJob(queue, request, videoId(request)), config));
+
+  app.delete('/v1/videos/:id', { schema: deleteVideoSchema }, async (request) => {
+    const id = videoId(request);
+    let job = await ownedJob(queue, request, id);
+    // OpenAI deletes a video in any state: a running one is canceled first (authoritative in the store).
+    if (!isTerminal(job.status)) {
+      const canceled = await queue.cancel(id);
+      if (canceled.outcome === 'not_found') throw jobNotFound(id);
+      job = canceled.job;
+      if (canceled.outcome === 'canceled') options.webhooks?.emit('job.canceled', toJobView(job));
+    }
+    if (job.artifact_key) {
+      try {
+        await store.delete(job.artifact_key);
+      } catch (err) {
+        request.log.error({ err }, 'deleting the artifact failed');
+        throw storageUnavailable('Artifact storage failed; the video was not deleted');
+      }
+    }
+    const removed = await queue.remove(id);
+    if (removed.outcome === 'not_found') throw jobNotFound(id);
+    if (removed.outcome === 'not_terminal') throw new ApiError(409, 'Conflict', `Video ${id} is still ${removed.job.status}; try again`, { job_id: id, current_status: removed.job.status });
+    return { id, object: 'video.deleted', deleted: true };
+  });
+
+  app.get('/v1/videos/:id/content', { schema: videoContentSchema }, async (request, reply) => {
+    const variant = (request.query as { variant?: unknown }).variant ?? 'video';
+    if (variant !== 'video' && variant !== 'thumbnail' && variant !== 'spritesheet') {
+      throw validationError([{ field: 'variant', message: 'must be video, thumbnail or spritesheet' }]);
+    }
+    const job = await ownedJob(queue, request, videoId(request));
+    if (job.status !== 'finished' || !job.artifact_key) {
+      throw new ApiError(404, 'ArtifactNotReady', `Video ${job.id} is not completed (status: ${job.status})`, { job_id: job.id, current_status: job.status }, job.status !== 'failed' && job.status !== 'canceled');
+    }
+    const key = job.artifact_key;
+    let source: string;
+    if (store instanceof LocalArtifactStore) {
+      const servable = await store.servableFile(key);
+      if (servable === 'missing' || servable === 'refused') throw new ApiError(404, 'NotFound', 'Video file not found');
+      if (variant === 'video') {
+        reply.header('content-disposition', `attachment; filename="${job.id}.mp4"`);
+        return reply.type('video/mp4').sendFile(key, store.rootDir);
+      }
+      source = servable.file;
+    } else {
+      let signed;
+      try {
+        signed = await store.sign(key, { expiresInSeconds: 600, requestOrigin: options.publicUrl ?? `${request.protocol}://${request.host}` });
+      } catch (err) {
+        request.log.error({ err }, 'signing the artifact URL failed');
+        throw storageUnavailable('Artifact storage is unavailable');
+      }
+      // The bucket serves the bytes (and Range) itself.
+      if (variant === 'video') return reply.redirect(signed.url, 302);
+      source = signed.url;
+    }
+    return reply.type('image/jpeg').send(await still(ffmpeg, source, variant));
+  });
+}
+
+/** A JPEG made by ffmpeg from the video: its frame at 1 s (or the first), or a 4x4 sheet of frames. */
+async function still(ffmpeg: Ffmpeg, source: string, variant: 'thumbnail' | 'spritesheet'): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'ttv-still-'));
+  const out = join(dir, 'still.jpg');
+  try {
+    const filter = variant === 'thumbnail' ? 'thumbnail=n=24' : 'fps=2,scale=160:-2,tile=4x4';
+    await ffmpeg.run(['-i', source, '-vf', filter, '-frames:v', '1', '-q:v', '3', '-f', 'image2', out], { signal: AbortSignal.timeout(60_000) });
+    return await readFile(out);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
