@@ -11,7 +11,7 @@ import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { QueueFullError } from '../../errors/queue-full-error.js';
 import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
 import { MAX_LOG_LINES, MAX_PROGRESS, formatLogLine, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
-import { sourcesOf } from '../job-state.js';
+import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import type {
@@ -62,12 +62,22 @@ export interface SqliteJobQueueOptions {
   consumer?: Partial<AttemptRunnerSettings>;
 }
 
-const ACTIVE: JobStatus[] = ['started', 'progress'];
 const TRANSIENT_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL', 'SQLITE_READONLY']);
 
 function inList(statuses: readonly JobStatus[]): string {
   return statuses.map((s) => `'${s}'`).join(',');
 }
+
+/** Guards of conditional status writes, from the state machine (job-state.ts). */
+const LEASED = inList(LEASED_STATUSES);
+const FROM = {
+  started: inList(sourcesOf('started')),
+  progress: inList(sourcesOf('progress')),
+  finished: inList(sourcesOf('finished')),
+  failed: inList(sourcesOf('failed')),
+  queued: inList(sourcesOf('queued')),
+  canceled: inList(sourcesOf('canceled')),
+};
 
 export class SqliteJobQueue implements JobQueue {
   readonly kind = 'sqlite' as const;
@@ -110,7 +120,6 @@ export class SqliteJobQueue implements JobQueue {
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_status_owner_seq ON jobs(status, owner_key_id, seq)');
     this.db.exec(API_KEYS_SCHEMA);
     this.consumerDefaults = options.consumer ?? {};
-    const active = inList(ACTIVE);
     this.statements = {
       insert: this.db.prepare(`INSERT INTO jobs (id, status, stage, progress, prompt, request, created_at, estimated_cost_usd, idempotency_key, request_hash, owner_key_id)
         VALUES (@id, 'queued', 'queued', 0, @prompt, @request, @created_at, @estimated_cost_usd, @idempotency_key, @request_hash, @owner_key_id)`),
@@ -122,38 +131,38 @@ export class SqliteJobQueue implements JobQueue {
       trimLogs: this.db.prepare('DELETE FROM job_logs WHERE job_seq = ? AND n <= ?'),
       tailLogs: this.db.prepare('SELECT line FROM (SELECT n, line FROM job_logs WHERE job_seq = ? ORDER BY n DESC LIMIT ?) ORDER BY n ASC'),
       cancel: this.db.prepare(`UPDATE jobs SET status = 'canceled', finished_at = @now, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
-        WHERE id = @id AND status IN (${inList(sourcesOf('canceled'))}) RETURNING *`),
+        WHERE id = @id AND status IN (${FROM.canceled}) RETURNING *`),
       claim: this.db.prepare(`UPDATE jobs SET status = 'started', stage = 'planning', attempts = attempts + 1,
           started_at = COALESCE(started_at, @now), lease_owner = @owner, lease_token = @token, lease_expires_at = @expires
         WHERE seq = (
           -- Fair claim order: the oldest queued job of each owner is a candidate; owners at their key's
           -- max_concurrent_jobs are skipped (their jobs wait); among the rest, the owner served longest
           -- ago goes first (round-robin), so one key's backlog never starves another key's first job.
-          WITH heads AS (SELECT owner_key_id AS owner, MIN(seq) AS seq FROM jobs WHERE status = 'queued' GROUP BY owner_key_id)
+          WITH heads AS (SELECT owner_key_id AS owner, MIN(seq) AS seq FROM jobs WHERE status IN (${FROM.started}) GROUP BY owner_key_id)
           SELECT h.seq FROM heads h
           LEFT JOIN api_keys k ON k.id = h.owner
           LEFT JOIN owner_turns t ON t.owner = COALESCE(h.owner, '')
           WHERE k.max_concurrent_jobs IS NULL
-             OR (SELECT COUNT(*) FROM jobs a WHERE a.owner_key_id = h.owner AND a.status IN (${active})) < k.max_concurrent_jobs
+             OR (SELECT COUNT(*) FROM jobs a WHERE a.owner_key_id = h.owner AND a.status IN (${LEASED})) < k.max_concurrent_jobs
           ORDER BY COALESCE(t.last_claim, 0), h.seq LIMIT 1
         ) RETURNING *`),
       turn: this.db.prepare(`INSERT INTO owner_turns (owner, last_claim) VALUES (@owner, (SELECT COALESCE(MAX(last_claim), 0) + 1 FROM owner_turns))
         ON CONFLICT(owner) DO UPDATE SET last_claim = excluded.last_claim`),
-      renew: this.db.prepare(`UPDATE jobs SET lease_expires_at = @expires WHERE id = @id AND lease_token = @token AND status IN (${active})`),
+      renew: this.db.prepare(`UPDATE jobs SET lease_expires_at = @expires WHERE id = @id AND lease_token = @token AND status IN (${LEASED})`),
       progress: this.db.prepare(`UPDATE jobs SET status = 'progress', progress = MAX(progress, @progress), stage = COALESCE(@stage, stage)
-        WHERE id = @id AND lease_token = @token AND status IN (${active})`),
-      cost: this.db.prepare(`UPDATE jobs SET estimated_cost_usd = @cost WHERE id = @id AND lease_token = @token AND status IN (${active})`),
+        WHERE id = @id AND lease_token = @token AND status IN (${FROM.progress})`),
+      cost: this.db.prepare(`UPDATE jobs SET estimated_cost_usd = @cost WHERE id = @id AND lease_token = @token AND status IN (${LEASED})`),
       finish: this.db.prepare(`UPDATE jobs SET status = 'finished', progress = ${MAX_PROGRESS}, stage = 'done', finished_at = @now,
           artifact_uri = @artifact_uri, artifact_key = @artifact_key, gcs_uri = @gcs_uri, error = NULL,
           lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
-        WHERE id = @id AND lease_token = @token AND status IN (${active})`),
+        WHERE id = @id AND lease_token = @token AND status IN (${FROM.finished})`),
       fail: this.db.prepare(`UPDATE jobs SET status = 'failed', finished_at = @now, error = @error,
           lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
-        WHERE id = @id AND lease_token = @token AND status IN (${active})`),
+        WHERE id = @id AND lease_token = @token AND status IN (${FROM.failed})`),
       requeue: this.db.prepare(`UPDATE jobs SET status = 'queued', stage = 'queued', attempts = attempts - @refund,
           lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
-        WHERE id = @id AND lease_token = @token AND status IN (${active})`),
-      expired: this.db.prepare(`SELECT * FROM jobs WHERE status IN (${active}) AND lease_expires_at < ?`),
+        WHERE id = @id AND lease_token = @token AND status IN (${FROM.queued})`),
+      expired: this.db.prepare(`SELECT * FROM jobs WHERE status IN (${LEASED}) AND lease_expires_at < ?`),
       leaseState: this.db.prepare('SELECT status, lease_token FROM jobs WHERE id = ?'),
       counts: this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status'),
       avgDuration: this.db.prepare(`SELECT AVG((julianday(finished_at) - julianday(started_at)) * 86400.0) AS s
@@ -389,7 +398,7 @@ export class SqliteJobQueue implements JobQueue {
 
   consume(options: ConsumeOptions): Consumer {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
-    const consumer = new AttemptRunner(this.leaseStore(), options, this.consumerDefaults);
+    const consumer = new AttemptRunner(this.openLeases(), options, this.consumerDefaults);
     this.consumers.add(consumer);
     consumer.onClosed(() => this.consumers.delete(consumer));
     return consumer;
@@ -424,7 +433,8 @@ export class SqliteJobQueue implements JobQueue {
   // ---- lease side (the attempt runner's LeaseStore) -----------------------------------------------
 
   /** This store's leases, for one consumer. Claims are polled, and woken by in-process submissions. */
-  private leaseStore(): LeaseStore {
+  openLeases(): LeaseStore {
+    if (this.closed) throw new StoreUnavailableError('Job store is closed');
     return {
       claim: async (workerId, leaseMs, signal) => (signal.aborted || this.closed ? null : this.claimNext(workerId, leaseMs)),
       idle: (ms, signal) => new Promise<void>((resolve) => {
@@ -480,7 +490,7 @@ export class SqliteJobQueue implements JobQueue {
   private leaseState(lease: Lease): LeaseState {
     const row = this.statements.leaseState!.get(lease.job.id) as { status: JobStatus; lease_token: string | null } | undefined;
     if (row?.status === 'canceled') return 'canceled';
-    if (row && row.lease_token === lease.token && ACTIVE.includes(row.status)) return 'ok';
+    if (row && row.lease_token === lease.token && LEASED_STATUSES.includes(row.status)) return 'ok';
     return 'lost';
   }
 
