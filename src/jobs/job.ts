@@ -42,6 +42,13 @@ export interface JobRecord {
   queue_position: number | null;
 }
 
+/** What a successful attempt produced: where its artifact is stored. */
+export interface JobOutcome {
+  artifactUri: string;
+  artifactKey: string;
+  gcsUri: string | null;
+}
+
 /** The public JSON shape: every key present, null allowed. */
 export interface JobView {
   id: string;
