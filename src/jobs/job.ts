@@ -97,6 +97,9 @@ export function formatLogLine(message: string, at: Date = new Date()): string {
 
 export const MAX_LOG_LINES = 1000;
 
+/** Journal entries kept per job (the newest). */
+export const MAX_EVENTS = 2000;
+
 /** A finished job's progress; progress is an integer percentage. */
 export const MAX_PROGRESS = 100;
 
