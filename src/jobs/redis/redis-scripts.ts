@@ -28,13 +28,15 @@ export function luaPrelude(): string {
 
 const readLua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
+/** A script body with what every script gets first: the generated prelude and lua/common.lua. */
+export function withCommon(body: string): string {
+  return `${luaPrelude()}${readLua('common')}\n${body}`;
+}
+
 let sources: Map<ScriptFile, string> | null = null;
 /** Full script text per file, read once per process. */
 function scriptSources(): Map<ScriptFile, string> {
-  if (!sources) {
-    const common = luaPrelude() + readLua('common');
-    sources = new Map(NAMES.map((name) => [name, `${common}\n${readLua(name)}`]));
-  }
+  sources ??= new Map(NAMES.map((name) => [name, withCommon(readLua(name))]));
   return sources;
 }
 
