@@ -174,6 +174,8 @@ export const readinessSchema = z.object({
   version: z.string(),
   components: z.object({ api: health, job_store: health, queue: health, artifact_store: health, workers: health }),
   live_workers: z.number().int().min(0),
+  /** Named causes that keep the service from being ready beyond the components (empty when none). */
+  problems: z.array(z.object({ reason: z.string(), message: z.string() })),
 });
 export const metricsSummarySchema = z.object({
   active_jobs: z.number().int(),
