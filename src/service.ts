@@ -19,6 +19,8 @@ import { backendConfigIssues } from './generators/registry.js';
 import { ConfigError } from './config/config-error.js';
 import { openKeyStore } from './access/open-key-store.js';
 import { KeyAuthenticator } from './access/key-authenticator.js';
+import { RetentionSweep } from './retention/retention-sweep.js';
+import { DiskGuard } from './worker/disk-guard.js';
 
 export interface ServiceOptions {
   config: AppConfig;
@@ -61,24 +63,30 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   let worker: Worker | null = null;
   let url: string | null = null;
   let keys: ReturnType<typeof openKeyStore> | null = null;
+  let retention: RetentionSweep | null = null;
+  // One guard per process: with `ttv serve` the worker's gate and /readyz read the same cached figure.
+  const disk = new DiskGuard({ dir: config.data_dir, minFreeMb: config.worker.min_free_disk_mb });
   try {
     if (options.worker) {
-      worker = new Worker({ config, queue, store, pipeline: createPipeline(config), logger: logger.child({ component: 'worker' }), webhooks });
+      worker = new Worker({ config, queue, store, pipeline: createPipeline(config), logger: logger.child({ component: 'worker' }), webhooks, disk });
       await worker.start();
     }
     if (options.api) {
       const tls = loadTlsFiles(config);
       keys = openKeyStore(config);
       const authenticator = new KeyAuthenticator({ token: config.security.auth_token, keys, requireKey: config.security.require_api_key, logger });
-      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, estimateCost: submitCostEstimator(config), ...(tls ? { tls } : {}) });
+      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, disk, estimateCost: submitCostEstimator(config), ...(tls ? { tls } : {}) });
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;
       const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
       url = `${tls ? 'https' : 'http'}://${host}:${port}`;
       logger.info({ url, store: store.kind, queue: queue.kind }, 'ttv listening');
+      retention = new RetentionSweep({ queue, store, retention: config.retention, logger: logger.child({ component: 'retention' }) });
+      retention.start();
     }
   } catch (err) {
+    await retention?.stop().catch(() => undefined);
     await worker?.stop(0).catch(() => undefined);
     await app?.close().catch(() => undefined);
     await keys?.close().catch(() => undefined);
@@ -91,6 +99,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     stopping ??= (async () => {
       // Stop taking HTTP requests first (in-flight ones drain), then let jobs finish or hand them back.
       await app?.close();
+      await retention?.stop();
       await worker?.stop();
       await webhooks.close();
       await keys?.close();

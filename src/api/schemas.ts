@@ -131,8 +131,10 @@ export const readinessSchema = z.object({
   status: z.enum(['ready', 'not_ready']),
   timestamp: z.string(),
   version: z.string(),
-  components: z.object({ api: health, job_store: health, queue: health, artifact_store: health, workers: health }),
+  components: z.object({ api: health, job_store: health, queue: health, artifact_store: health, workers: health, disk: health }),
   live_workers: z.number().int().min(0),
+  /** Why the service is not ready, one sentence per cause (empty when ready). */
+  problems: z.array(z.string()),
 });
 export const metricsSummarySchema = z.object({
   active_jobs: z.number().int(),

@@ -10,6 +10,8 @@ export interface HealthRoutesOptions {
   store: ArtifactStore;
   metrics: ApiMetrics;
   version: string;
+  /** Free space under the data dir (worker.min_free_disk_mb): a reason when too low, else null. */
+  disk?: { reason(): string | null };
 }
 
 type Health = 'healthy' | 'unhealthy';
@@ -27,7 +29,7 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<Heal
 }
 
 export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOptions): Promise<void> {
-  const { queue, store, metrics, version } = options;
+  const { queue, store, metrics, version, disk } = options;
 
   app.get('/healthz', { schema: livenessRouteSchema }, async () => ({
     status: 'healthy', timestamp: new Date().toISOString(), version, components: { api: 'healthy' },
@@ -44,10 +46,17 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
         if (liveWorkers < 1) throw new Error('no live workers');
       }),
     ]);
-    const components = { api: 'healthy' as Health, job_store: jobStore, queue: queueHealth, artifact_store: artifactStore, workers };
+    const problems: string[] = [];
+    // Disk: below worker.min_free_disk_mb no worker on this data dir takes a job.
+    const diskReason = disk?.reason() ?? null;
+    if (diskReason) problems.push(diskReason);
+    const components = {
+      api: 'healthy' as Health, job_store: jobStore, queue: queueHealth, artifact_store: artifactStore, workers,
+      disk: (diskReason ? 'unhealthy' : 'healthy') as Health,
+    };
     const ready = Object.values(components).every((c) => c === 'healthy');
     return reply.code(ready ? 200 : 503).send({
-      status: ready ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), version, components, live_workers: liveWorkers,
+      status: ready ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), version, components, live_workers: liveWorkers, problems,
     });
   });
 

@@ -34,6 +34,7 @@ export class RedisConsumer implements Consumer {
   private readonly settings: RedisConsumerSettings;
   private readonly handler: JobHandler;
   private readonly onSettled: ((jobId: string) => void) | undefined;
+  private readonly gate: (() => string | null) | undefined;
   private readonly worker: Worker;
   private readonly connection: Redis;
   private readonly subscriber: Redis;
@@ -46,6 +47,7 @@ export class RedisConsumer implements Consumer {
     this.settings = { ...DEFAULTS, ...defaults };
     this.handler = options.handler;
     this.onSettled = options.onSettled;
+    this.gate = options.gate;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.connection = new Redis(queue.url, redisOptions());
     this.connection.on('error', () => { /* reconnects by itself */ });
@@ -114,6 +116,11 @@ export class RedisConsumer implements Consumer {
     if (this.closing) {
       // Fetched while shutting down: give it straight back, untouched, for another worker.
       await bullJob.moveToDelayed(Date.now() + 1000, token);
+      throw new DelayedError();
+    }
+    if (this.gate?.()) {
+      // Not claimed: back to the queue untouched (still `queued`), offered again shortly.
+      await bullJob.moveToDelayed(Date.now() + DEFER_MS, token);
       throw new DelayedError();
     }
     const [claim] = await q.script<[string, string]>('CLAIM', id, token, new Date().toISOString(), '', q.ttl);

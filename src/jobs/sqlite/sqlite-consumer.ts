@@ -32,6 +32,7 @@ export class SqliteConsumer implements Consumer {
   private readonly handler: JobHandler;
   private readonly onSettled: ((jobId: string) => void) | undefined;
   private readonly concurrency: number;
+  private readonly gate: (() => string | null) | undefined;
   private readonly runningJobs = new Map<string, Running>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly closedListeners: (() => void)[] = [];
@@ -45,6 +46,7 @@ export class SqliteConsumer implements Consumer {
     this.handler = options.handler;
     this.onSettled = options.onSettled;
     this.concurrency = options.concurrency;
+    this.gate = options.gate;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     store.signals.on('enqueued', this.onEnqueued);
     store.signals.on('cancel', this.onCancel);
@@ -92,6 +94,7 @@ export class SqliteConsumer implements Consumer {
     this.filling = true;
     try {
       while (this.runningJobs.size < this.concurrency && !this.closing) {
+        if (this.gate?.()) break; // jobs stay queued; the next poll asks again
         const lease = this.safely(() => this.store.claimNext(this.workerId, this.settings.leaseMs));
         if (!lease) break;
         this.start(lease);

@@ -10,7 +10,7 @@ import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { QueueFullError } from '../../errors/queue-full-error.js';
 import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
-import { MAX_LOG_LINES, formatLogLine, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
+import { MAX_LOG_LINES, TERMINAL_STATUSES, formatLogLine, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
 import { sourcesOf } from '../job-state.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
@@ -111,6 +111,8 @@ export class SqliteJobQueue implements JobQueue {
     this.signals.setMaxListeners(0);
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_owner_seq ON jobs(owner_key_id, seq)');
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_status_owner_seq ON jobs(status, owner_key_id, seq)');
+    // The retention sweep's scan (expiredJobs): terminal jobs by the time they ended.
+    this.db.exec('CREATE INDEX IF NOT EXISTS jobs_finished_at ON jobs(finished_at) WHERE finished_at IS NOT NULL');
     this.db.exec(API_KEYS_SCHEMA);
     this.consumerDefaults = options.consumer ?? {};
     const active = inList(ACTIVE);
@@ -417,6 +419,15 @@ export class SqliteJobQueue implements JobQueue {
       const result = run.immediate();
       if (result.outcome === 'removed') this.terminalCache.forget(id);
       return result;
+    });
+  }
+
+  async expiredJobs(before: Date, limit: number): Promise<JobRecord[]> {
+    return this.guard(() => {
+      // ISO-8601 UTC strings of one format compare as text in time order.
+      const rows = this.db.prepare(`SELECT * FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?
+        AND status IN (${inList([...TERMINAL_STATUSES])}) ORDER BY finished_at, seq LIMIT ?`).all(before.toISOString(), limit) as JobRow[];
+      return rows.map((row) => this.toRecord(row));
     });
   }
 
