@@ -12,7 +12,7 @@ import type { Pipeline } from '../pipeline/types.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { createJobRunner } from './job-runner.js';
 import { DiskGuard } from './disk-guard.js';
-import { AttemptProcessGroups } from './attempt-process-groups.js';
+import { AttemptProcessGroups, type ProcessGroupRecord } from './attempt-process-groups.js';
 import { observeSpawns } from '../media/spawn-observer.js';
 
 export interface WorkerOptions {
@@ -25,6 +25,10 @@ export interface WorkerOptions {
   webhooks?: WebhookDispatcher;
   /** Free-space check before each claim (worker.min_free_disk_mb); default: one of its own. */
   disk?: DiskGuard;
+}
+
+function endedMessage(group: ProcessGroupRecord): string {
+  return `Ended process group ${group.pgid} left running by attempt ${group.attempt} (its worker stopped)`;
 }
 
 const WORK_DIR = /^job_([0-9a-f-]{36})_a(\d+)$/;
@@ -63,7 +67,7 @@ export class Worker {
     const { id } = ctx.job;
     const ended = await this.processGroups.endEarlierAttempts(id, ctx.attempt);
     for (const group of ended) {
-      await ctx.log(`Ended process group ${group.pgid} left running by attempt ${group.attempt} (its worker stopped)`);
+      await ctx.log(endedMessage(group));
     }
     try {
       return await observeSpawns(this.processGroups.observer(id, ctx.attempt), () => run(ctx));
@@ -154,6 +158,7 @@ export class Worker {
       if (over && (await this.processGroups.end(record))) {
         ended += 1;
         this.options.logger?.warn({ jobId: record.job_id, attempt: record.attempt, pgid: record.pgid }, 'ended a process group left by a stopped worker');
+        await this.options.queue.appendLog(record.job_id, endedMessage(record)).catch(() => undefined);
       }
     }
     return ended;
