@@ -1,7 +1,10 @@
 // Disk guard (worker.min_free_disk_mb) with the real statfs of the data dir: a threshold above the
 // free space keeps a queued job queued (the worker declines to claim it) and /readyz names the reason;
-// the same store restarted with a lower threshold runs the job and is ready again.
-import { mkdtemp, rm } from 'node:fs/promises';
+// the same store restarted with a lower threshold runs the job and is ready again. Then a full tmpfs
+// that gets space back.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +17,7 @@ import { FAST_PIPELINE, postJob } from '../../helpers/test-service.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
 
+const exec = promisify(execFile);
 let dataDir: string;
 let redis: RedisServer | null = null;
 const running: Service[] = [];
@@ -89,5 +93,54 @@ for (const adapter of ['sqlite', 'redis'] as const) describe(`disk guard (${adap
     }, { what: '/readyz to be ready again' })) as { components: Record<string, string>; problems: string[] };
     expect(readyAgain.components.disk).toBe('healthy');
     expect(readyAgain.problems).toEqual([]);
+  }, 120_000);
+});
+
+// The same on a small tmpfs, freeing space instead of restarting: the running worker notices by itself.
+describe('disk guard on a full tmpfs', () => {
+  let mountPoint: string | null = null;
+  afterAll(async () => {
+    await Promise.all(running.splice(0).map((s) => s.stop()));
+    if (mountPoint) {
+      await exec('umount', [mountPoint]).catch(() => undefined);
+      await rm(mountPoint, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the job queued while the disk is full and runs it once space is freed', async (ctx) => {
+    const point = await mkdtemp(join(tmpdir(), 'ttv-tmpfs-'));
+    try {
+      await exec('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', point]);
+    } catch (err) {
+      await rm(point, { recursive: true, force: true });
+      // Mounting needs root; outside CI a developer's machine may not allow it, under CI it must.
+      if (process.env.CI === 'true') throw new Error(`could not mount a tmpfs (run the tests as root): ${String(err)}`);
+      ctx.skip();
+      return;
+    }
+    mountPoint = point;
+    dataDir = join(point, 'data');
+    const filler = join(point, 'filler.bin');
+    await writeFile(filler, Buffer.alloc(40 * 1024 * 1024, 1)); // 64 MB disk, 40 MB used: below 32 MB free
+
+    const lines: string[] = [];
+    const svc = await start(32, { api: true, worker: true }, lines);
+    await waitFor(async () => lines.find((l) => l.includes('not taking new jobs')), { what: 'the worker to decline jobs' });
+    const res = await postJob(svc.url!, { prompt: 'A lighthouse at dawn.' });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const ready = (await (await fetch(`${svc.url}/readyz`)).json()) as { components: Record<string, string>; problems: string[] };
+    expect(ready.components.disk).toBe('unhealthy');
+    expect(ready.problems.join(' ')).toMatch(/below worker\.min_free_disk_mb \(32 MB\)/);
+    expect((await job(svc.url!, id)).status).toBe('queued');
+
+    await rm(filler);
+    const done = await waitFor(async () => {
+      const current = await job(svc.url!, id);
+      return ['finished', 'failed', 'canceled'].includes(current.status) ? current : null;
+    }, { timeoutMs: 60_000, what: 'the job to run once space is freed' });
+    expect(done.status).toBe('finished');
+    expect(lines.some((l) => l.includes('taking jobs again'))).toBe(true);
+    expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);
   }, 120_000);
 });
