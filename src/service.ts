@@ -75,7 +75,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       const tls = loadTlsFiles(config);
       keys = openKeyStore(config);
       const authenticator = new KeyAuthenticator({ token: config.security.auth_token, keys, requireKey: config.security.require_api_key, logger });
-      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, disk, estimateCost: submitCostEstimator(config), ...(tls ? { tls } : {}) });
+      // The API's own readiness names low disk when this process depends on the data dir: a worker here,
+      // or the SQLite store or local artifacts in it (an API-only process on Redis and a bucket does not).
+      const usesDataDir = worker !== null || queue.kind === 'sqlite' || store.kind === 'local';
+      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, disk: usesDataDir ? disk : null, estimateCost: submitCostEstimator(config), ...(tls ? { tls } : {}) });
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;

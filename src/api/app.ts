@@ -48,8 +48,8 @@ export interface AppDependencies {
   authenticator?: Authenticator;
   /** Serve HTTPS: TLS 1.3 only, HTTP/2 and HTTP/1.1 by ALPN. */
   tls?: { key: Buffer; cert: Buffer };
-  /** Free space under the data dir, for /readyz; default: a guard of its own from worker.min_free_disk_mb. */
-  disk?: DiskGuard;
+  /** Free space under the data dir, for /readyz; default: a guard of its own from worker.min_free_disk_mb; null: not checked. */
+  disk?: DiskGuard | null;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -190,8 +190,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   await app.register(async (ops) => {
     setZone(ops, 'ops');
-    const disk = deps.disk ?? new DiskGuard({ dir: config.data_dir, minFreeMb: config.worker.min_free_disk_mb });
-    await ops.register(healthRoutes, { queue, store, metrics, version: VERSION, disk });
+    const disk = deps.disk === undefined ? new DiskGuard({ dir: config.data_dir, minFreeMb: config.worker.min_free_disk_mb }) : deps.disk;
+    await ops.register(healthRoutes, { queue, store, metrics, version: VERSION, ...(disk ? { disk } : {}) });
     ops.get('/openapi.json', { schema: openApiRouteSchema }, async () => app.swagger());
   });
   await app.register(async (page) => {

@@ -95,7 +95,13 @@ export class AttemptProcessGroups {
           // A full disk must not fail the spawn; this group is then simply not recorded.
         }
       },
-      ended: (pgid) => rmSync(this.file(jobId, attempt, pgid), { force: true }),
+      ended: (pgid) => {
+        try {
+          rmSync(this.file(jobId, attempt, pgid), { force: true });
+        } catch {
+          // Left for settle() or the worker's sweep; the group itself is already gone.
+        }
+      },
     };
   }
 
