@@ -1,7 +1,7 @@
 // SIGKILL of a worker while a local model runs: the model lives on in its own process group
 // (re-parented to init). A new worker's retry of the job must end that group (it ignores SIGTERM
 // here, so only the SIGKILL after the grace ends it) before it starts the model again: never two
-// models at once. Real `ttv` processes, SQLite, the fake Wan2.1 scripts (test/fakes/wan2.1).
+// models at once. Real `ttv` processes on SQLite and on Redis, the fake Wan2.1 scripts (test/fakes/wan2.1).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
 import { waitFor, waitForProgress } from '../helpers/wait-for.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 const FAKES = resolve(import.meta.dirname, '../fakes');
 let root: string;
@@ -17,6 +18,7 @@ let config: string;
 let env: Record<string, string>;
 const processes: TtvProcess[] = [];
 const modelPids: number[] = [];
+let redis: RedisServer | null = null;
 
 /** Gone, or a zombie waiting to be reaped (a killed orphan whose reaper, PID 1, may never reap it). */
 function isGone(pid: number): boolean {
@@ -46,7 +48,8 @@ async function start(args: string[]): Promise<TtvProcess> {
   return proc;
 }
 
-beforeAll(async () => {
+async function setUp(adapter: 'sqlite' | 'redis'): Promise<void> {
+  if (adapter === 'redis') redis = await startRedisServer();
   root = await mkdtemp(join(tmpdir(), 'ttv-pgroups-'));
   const wan = join(root, 'Wan2.1');
   await mkdir(wan, { recursive: true });
@@ -69,20 +72,26 @@ beforeAll(async () => {
     // A short lease so that the dead worker's job is recovered quickly; a short grace before SIGKILL.
     'worker: { lease_seconds: 2, heartbeat_seconds: 0.5, cancel_grace_seconds: 0.5, max_attempts: 3, concurrency: 1 }',
     'retention: { sweep_interval_minutes: 0 }',
+    ...(redis ? [`redis: { url: "${redis.url}" }`] : []),
     '',
   ].join('\n'));
   env = { FAKE_MODEL_LOG: join(root, 'calls.jsonl'), FAKE_MODEL_HANG: '1', FAKE_MODEL_IGNORE_TERM: '1', FAKE_MODEL_PIDFILE: pidfile };
-}, 30_000);
+}
 
-afterAll(async () => {
-  await Promise.all(processes.map((p) => p.kill('SIGKILL')));
-  for (const pid of modelPids) {
+async function tearDown(): Promise<void> {
+  await Promise.all(processes.splice(0).map((p) => p.kill('SIGKILL')));
+  for (const pid of modelPids.splice(0)) {
     try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
   }
+  await redis?.stop();
+  redis = null;
   await rm(root, { recursive: true, force: true });
-});
+}
 
-describe('child process groups across a worker crash', () => {
+for (const adapter of ['sqlite', 'redis'] as const) describe(`child process groups across a worker crash (${adapter})`, () => {
+  beforeAll(() => setUp(adapter), 30_000);
+  afterAll(tearDown);
+
   it('the retry ends the model the killed worker left running before it starts a second one', async () => {
     const api = await start(['serve', '--no-worker']);
     const first = await start(['worker']);
