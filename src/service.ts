@@ -21,6 +21,8 @@ import { backendConfigIssues } from './generators/registry.js';
 import { ConfigError } from './config/config-error.js';
 import { openKeyStore } from './access/open-key-store.js';
 import { KeyAuthenticator } from './access/key-authenticator.js';
+import { RetentionSweep } from './retention/retention-sweep.js';
+import { DiskGuard } from './worker/disk-guard.js';
 
 export interface ServiceOptions {
   config: AppConfig;
@@ -65,9 +67,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   let worker: Worker | null = null;
   let url: string | null = null;
   let keys: ReturnType<typeof openKeyStore> | null = null;
+  let retention: RetentionSweep | null = null;
+  // One guard per process: with `ttv serve` the worker's gate and /readyz read the same cached figure.
+  const disk = new DiskGuard({ dir: config.data_dir, minFreeMb: config.worker.min_free_disk_mb });
   try {
     if (options.worker) {
-      worker = new Worker({ config, queue, store, pipeline: createPipeline(config), logger: logger.child({ component: 'worker' }), webhooks });
+      worker = new Worker({ config, queue, store, pipeline: createPipeline(config), logger: logger.child({ component: 'worker' }), webhooks, disk });
       await worker.start();
     }
     if (options.api) {
@@ -75,15 +80,21 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       keys = openKeyStore(config);
       const authenticator = new KeyAuthenticator({ token: config.security.auth_token, keys, requireKey: config.security.require_api_key, logger });
       const workerProblems = () => worker?.problems() ?? [];
-      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, estimateCost: submitCostEstimator(config), problems: workerProblems, ...(jobSecrets ? { jobSecrets } : {}), ...(tls ? { tls } : {}) });
+      // The API's own readiness names low disk when this process depends on the data dir: a worker here,
+      // or the SQLite store or local artifacts in it (an API-only process on Redis and a bucket does not).
+      const usesDataDir = worker !== null || queue.kind === 'sqlite' || store.kind === 'local';
+      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, disk: usesDataDir ? disk : null, estimateCost: submitCostEstimator(config), problems: workerProblems, ...(jobSecrets ? { jobSecrets } : {}), ...(tls ? { tls } : {}) });
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;
       const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
       url = `${tls ? 'https' : 'http'}://${host}:${port}`;
       logger.info({ url, store: store.kind, queue: queue.kind }, 'ttv listening');
+      retention = new RetentionSweep({ queue, store, retention: config.retention, logger: logger.child({ component: 'retention' }) });
+      retention.start();
     }
   } catch (err) {
+    await retention?.stop().catch(() => undefined);
     await worker?.stop(0).catch(() => undefined);
     await app?.close().catch(() => undefined);
     await keys?.close().catch(() => undefined);
@@ -96,6 +107,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     stopping ??= (async () => {
       // Stop taking HTTP requests first (in-flight ones drain), then let jobs finish or hand them back.
       await app?.close();
+      await retention?.stop();
       await worker?.stop();
       await webhooks.close();
       await keys?.close();

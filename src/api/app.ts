@@ -36,6 +36,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes, type ReadinessProblem } from './routes/health.js';
+import { DiskGuard } from '../worker/disk-guard.js';
 import { rootRoutes } from './routes/root.js';
 import { openApiOptions } from './openapi.js';
 import { defaultSignedUrlExpiration } from '../config/signed-url-expiration.js';
@@ -57,6 +58,8 @@ export interface AppDependencies {
   problems?: () => ReadinessProblem[];
   /** Serve HTTPS: TLS 1.3 only, HTTP/2 and HTTP/1.1 by ALPN. */
   tls?: { key: Buffer; cert: Buffer };
+  /** Free space under the data dir, for /readyz; default: a guard of its own from worker.min_free_disk_mb; null: not checked. */
+  disk?: DiskGuard | null;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -203,7 +206,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   await app.register(async (ops) => {
     setZone(ops, 'ops');
-    await ops.register(healthRoutes, { queue, store, metrics, version: VERSION, ...(deps.problems ? { problems: deps.problems } : {}) });
+    const disk = deps.disk === undefined ? new DiskGuard({ dir: config.data_dir, minFreeMb: config.worker.min_free_disk_mb }) : deps.disk;
+    await ops.register(healthRoutes, { queue, store, metrics, version: VERSION, ...(deps.problems ? { problems: deps.problems } : {}), ...(disk ? { disk } : {}) });
     ops.get('/openapi.json', { schema: openApiRouteSchema }, async () => app.swagger());
   });
   await app.register(async (page) => {

@@ -172,7 +172,7 @@ export const readinessSchema = z.object({
   status: z.enum(['ready', 'not_ready']),
   timestamp: z.string(),
   version: z.string(),
-  components: z.object({ api: health, job_store: health, queue: health, artifact_store: health, workers: health }),
+  components: z.object({ api: health, job_store: health, queue: health, artifact_store: health, workers: health, disk: health }),
   live_workers: z.number().int().min(0),
   /** Named causes that keep the service from being ready beyond the components (empty when none). */
   problems: z.array(z.object({ reason: z.string(), message: z.string() })),

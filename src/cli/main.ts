@@ -6,6 +6,7 @@ import { ConfigError } from '../config/config-error.js';
 import { parsePortFlag, parsePositiveIntFlag, type CliOverrides } from '../config/cli-overrides.js';
 import { VERSION } from '../version.js';
 import { registerKeysCommand } from './keys-command.js';
+import { registerPruneCommand } from './prune-command.js';
 import { StartupError } from '../errors/startup-error.js';
 import { clientErrorMessage, isClientError, registerClientCommands } from './client-commands.js';
 import { writeErr, writeOut } from './output.js';
@@ -132,6 +133,7 @@ export function buildProgram(): Command {
 
   registerClientCommands(program, (code) => program.setOptionValue('exitCode', code));
   registerKeysCommand(program, (code) => program.setOptionValue('exitCode', code));
+  registerPruneCommand(program, (code) => program.setOptionValue('exitCode', code));
 
   withCommon(program.command('generate'))
     .description('run the pipeline once, locally, with a progress bar (the same code the worker runs)')

@@ -101,7 +101,10 @@ export const redisSchema = z
     db: z.number().int().min(0).default(0),
     password: z.string().nullable().default(null),
     key_prefix: z.string().min(1).default('ttv'),
-    job_ttl_seconds: z.number().int().positive().default(30 * 24 * 3600),
+    // Seconds a job record, its logs and events live after their last write: a backstop for the
+    // retention sweep. null = retention.jobs_days plus one day (so the sweep, which also deletes the
+    // job's artifact, comes first), or forever when retention.jobs_days is 0.
+    job_ttl_seconds: z.number().int().positive().nullable().default(null),
   })
   .strict();
 
@@ -165,6 +168,23 @@ export const workerSchema = z
     max_queued_jobs: z.number().int().positive('must be a positive integer').nullable().default(10_000),
     // On SIGTERM a worker stops taking jobs and waits this long for running ones.
     shutdown_grace_seconds: positiveSeconds.default(30),
+    // Below this much free space under data_dir a worker takes no new job (they stay queued and
+    // /readyz says why); 0 turns the check off.
+    min_free_disk_mb: z.number().int().min(0).default(512),
+  })
+  .strict();
+
+export const retentionSchema = z
+  .object({
+    // Terminal jobs (finished, failed, canceled) with their logs, events and idempotency keys are
+    // deleted this many days after they ended; 0 keeps them forever.
+    jobs_days: z.number().min(0).default(30),
+    // Files of the local artifact store older than this are deleted; 0 keeps them (while their job lives).
+    artifacts_days: z.number().min(0).default(30),
+    // GCS/S3: a pruned job's object is left to the bucket's lifecycle rule unless this is true.
+    delete_remote_artifacts: z.boolean().default(false),
+    // How often the API process sweeps (and once at start); 0 = only `ttv prune`.
+    sweep_interval_minutes: z.number().min(0).default(60),
   })
   .strict();
 
@@ -415,6 +435,7 @@ export const configSchema = pipelineSchema
     webhooks: webhooksSchema.default(webhooksSchema.parse({})),
     edge: edgeSchema.default(edgeSchema.parse({})),
     openai_compat: openaiCompatSchema.default(openaiCompatSchema.parse({})),
+    retention: retentionSchema.default(retentionSchema.parse({})),
   })
   .passthrough();
 
@@ -425,4 +446,5 @@ export type StorageConfig = z.infer<typeof storageSchema>;
 export type ProceduralConfig = z.infer<typeof proceduralSchema>;
 export type EdgeConfig = z.infer<typeof edgeSchema>;
 export type WebhooksConfig = z.infer<typeof webhooksSchema>;
+export type RetentionConfig = z.infer<typeof retentionSchema>;
 export type PipelineConfig = z.infer<typeof pipelineSchema>;

@@ -103,7 +103,10 @@ export interface ConsumeOptions {
   workerId?: string;
   /** Called once the outcome of an attempt has been recorded (or found already decided). */
   onSettled?: (jobId: string) => void;
-  /** Checked before each claim: a reason not to take new jobs now (retried after a poll), or null. */
+  /**
+   * Checked before each claim: a reason not to take new jobs now (e.g. low disk; retried after a poll),
+   * or null. While it gives a reason, jobs stay queued; running ones are not affected.
+   */
   gate?: () => string | null;
   /** The handler produced an outcome, but the job was canceled before it could be recorded. */
   onCanceledOutcome?: (jobId: string, outcome: JobOutcome) => Promise<void>;
@@ -154,6 +157,11 @@ export interface JobQueue {
   cancel(id: string): Promise<CancelResult>;
   /** Deletes a terminal job with its logs and events (its artifact is the caller's to remove). */
   remove(id: string): Promise<RemoveResult>;
+  /**
+   * Terminal jobs (finished, failed, canceled) whose finished_at is before `before`, oldest first,
+   * at most `limit`: what the retention sweep removes.
+   */
+  expiredJobs(before: Date, limit: number): Promise<JobRecord[]>;
   stats(): Promise<QueueStats>;
   depth(): Promise<QueueDepth>;
   /** Workers that heartbeated recently, across processes. */

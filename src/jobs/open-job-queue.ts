@@ -13,6 +13,14 @@ export function redisUrl(redis: NonNullable<AppConfig['redis']>): string {
   return `redis://${auth}${redis.host}:${redis.port}/${redis.db}`;
 }
 
+/** The Redis record TTL: as configured, else one day past retention.jobs_days (0 = no TTL). */
+export function redisJobTtlSeconds(config: AppConfig): number {
+  const configured = config.redis?.job_ttl_seconds;
+  if (configured != null) return configured;
+  const days = config.retention.jobs_days;
+  return days > 0 ? Math.ceil((days + 1) * 24 * 3600) : 0;
+}
+
 export function openJobQueue(config: AppConfig): JobQueue {
   const worker = config.worker;
   const consumer = {
@@ -24,7 +32,7 @@ export function openJobQueue(config: AppConfig): JobQueue {
     return new RedisJobQueue({
       url: redisUrl(config.redis),
       keyPrefix: config.redis.key_prefix,
-      jobTtlSeconds: config.redis.job_ttl_seconds,
+      jobTtlSeconds: redisJobTtlSeconds(config),
       consumer,
     });
   }

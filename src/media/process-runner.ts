@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { CanceledError } from '../errors/canceled-error.js';
 import { ProcessError } from '../errors/process-error.js';
+import { currentSpawnObserver } from './spawn-observer.js';
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -49,6 +50,8 @@ export function runProcess(command: string, args: string[], options: RunOptions 
   return new Promise<RunResult>((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const pid = child.pid;
+    const observer = currentSpawnObserver();
+    if (pid !== undefined) observer?.spawned(pid);
     let stdout = '';
     let stderr = '';
     let pending = '';
@@ -109,7 +112,10 @@ export function runProcess(command: string, args: string[], options: RunOptions 
 
     child.once('close', (code, sig) => {
       // 'close' comes once the leader has exited and every holder of its stdio is gone.
-      if (pid !== undefined) killGroup(pid, 'SIGKILL');
+      if (pid !== undefined) {
+        killGroup(pid, 'SIGKILL');
+        observer?.ended(pid);
+      }
       if (onStderrLine && pending) onStderrLine(pending);
       if (aborted) return finish(() => reject(new CanceledError()));
       if (code === 0) return finish(() => resolve({ stdout, stderr }));

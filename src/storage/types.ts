@@ -31,6 +31,17 @@ export interface ArtifactStore {
   ping(): Promise<void>;
   /** Removes a stored artifact (DELETE /v1/jobs/{id}); a key that is already gone is no error. */
   delete(key: string): Promise<void>;
+  /**
+   * Every stored file with its last write, for the retention sweep. Only stores whose files ttv owns
+   * (local) offer it; a bucket's objects are aged by the bucket's own lifecycle rule.
+   */
+  files?(): AsyncIterable<StoredFile>;
+}
+
+export interface StoredFile {
+  key: string;
+  modifiedAt: Date;
+  sizeBytes: number;
 }
 
 /** {prefix}/{YYYY-MM}/{job_id}/final_video.mp4, month in UTC at upload time (as the Python original). */

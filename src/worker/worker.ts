@@ -11,6 +11,9 @@ import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import type { Pipeline } from '../pipeline/types.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { createJobRunner } from './job-runner.js';
+import { DiskGuard } from './disk-guard.js';
+import { AttemptProcessGroups, type ProcessGroupRecord } from './attempt-process-groups.js';
+import { observeSpawns } from '../media/spawn-observer.js';
 
 export interface WorkerOptions {
   config: AppConfig;
@@ -20,6 +23,12 @@ export interface WorkerOptions {
   logger?: Logger;
   concurrency?: number;
   webhooks?: WebhookDispatcher;
+  /** Free-space check before each claim (worker.min_free_disk_mb); default: one of its own. */
+  disk?: DiskGuard;
+}
+
+function endedMessage(group: ProcessGroupRecord): string {
+  return `Ended process group ${group.pgid} left running by attempt ${group.attempt} (its worker stopped)`;
 }
 
 const WORK_DIR = /^job_([0-9a-f-]{36})_a(\d+)$/;
@@ -28,14 +37,49 @@ export class Worker {
   private consumer: Consumer | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   readonly tmpRoot: string;
+  readonly processGroups: AttemptProcessGroups;
+  private gateReason: string | null = null;
+  private readonly disk: DiskGuard;
 
   constructor(private readonly options: WorkerOptions) {
-    this.tmpRoot = join(resolve(options.config.data_dir), 'tmp');
+    const dataDir = resolve(options.config.data_dir);
+    this.tmpRoot = join(dataDir, 'tmp');
+    this.disk = options.disk ?? new DiskGuard({ dir: dataDir, minFreeMb: options.config.worker.min_free_disk_mb });
+    this.processGroups = new AttemptProcessGroups({ dir: join(dataDir, 'run'), graceMs: options.config.worker.cancel_grace_seconds * 1000 });
+  }
+
+  /** Why this worker takes no new job now (low disk), or null; logged when it changes. */
+  private gate(): string | null {
+    const reason = this.disk.reason();
+    if (reason !== this.gateReason) {
+      if (reason) this.options.logger?.warn({ reason }, 'not taking new jobs');
+      else this.options.logger?.info('taking jobs again');
+      this.gateReason = reason;
+    }
+    return reason;
+  }
+
+  /**
+   * One attempt with its child processes recorded: first the groups an earlier attempt of the job
+   * left alive on this host (a worker killed mid-run) are ended, so two models never run at once.
+   */
+  private async runAttempt(ctx: Parameters<JobHandler>[0], run: JobHandler): ReturnType<JobHandler> {
+    const { id } = ctx.job;
+    const ended = await this.processGroups.endEarlierAttempts(id, ctx.attempt);
+    for (const group of ended) {
+      await ctx.log(endedMessage(group));
+    }
+    try {
+      return await observeSpawns(this.processGroups.observer(id, ctx.attempt), () => run(ctx));
+    } finally {
+      this.processGroups.settle(id, ctx.attempt);
+    }
   }
 
   async start(): Promise<void> {
     if (this.consumer) return;
     await this.sweepTempDirs();
+    await this.sweepProcessGroups();
     const { config, queue, store, pipeline, logger } = this.options;
     const runner = createJobRunner({
       config,
@@ -47,15 +91,16 @@ export class Worker {
     });
     const webhooks = this.options.webhooks;
     // Webhooks for what happens in the worker: started, progress (throttled), finished, failed.
+    const run: JobHandler = (ctx) => this.runAttempt(ctx, runner);
     const handler: JobHandler = async (ctx) => {
-      if (!webhooks?.enabled) return runner(ctx);
+      if (!webhooks?.enabled) return run(ctx);
       const view = async () => {
         const job = await queue.get(ctx.job.id).catch(() => null);
         return job ? toJobView(job) : null;
       };
       const started = await view();
       if (started) webhooks.emit('job.started', started);
-      return runner({
+      return run({
         ...ctx,
         progress: async (progress, stage, message) => {
           await ctx.progress(progress, stage, message);
@@ -72,9 +117,12 @@ export class Worker {
         else if (job?.status === 'failed') webhooks.emit('job.failed', toJobView(job));
       }).catch(() => undefined);
     };
-    this.consumer = queue.consume({ concurrency: this.options.concurrency ?? config.worker.concurrency, handler, onSettled });
-    // Attempts interrupted by a crash elsewhere leave dirs that become stale once recovery requeues them.
-    this.sweeper = setInterval(() => void this.sweepTempDirs(), config.worker.lease_seconds * 1000);
+    this.consumer = queue.consume({
+      concurrency: this.options.concurrency ?? config.worker.concurrency, handler, onSettled, gate: () => this.gate(),
+    });
+    // Attempts interrupted by a crash elsewhere leave dirs (and child processes on this host) that
+    // become stale once recovery requeues them.
+    this.sweeper = setInterval(() => void this.sweepTempDirs().then(() => this.sweepProcessGroups()), config.worker.lease_seconds * 1000);
     this.sweeper.unref();
     logger?.info({ workerId: this.consumer.workerId, concurrency: this.options.concurrency ?? config.worker.concurrency }, 'worker started');
   }
@@ -100,6 +148,25 @@ export class Worker {
     if (this.sweeper) clearInterval(this.sweeper);
     await consumer.close(graceMs);
     this.options.logger?.info({ workerId: consumer.workerId }, 'worker stopped');
+  }
+
+  /**
+   * Ends recorded process groups on this host whose attempt is over for good: the job is gone, ended,
+   * back in the queue or on a later attempt. A group whose attempt may still run elsewhere is left.
+   */
+  async sweepProcessGroups(): Promise<number> {
+    let ended = 0;
+    for (const record of this.processGroups.records()) {
+      const job = await this.options.queue.get(record.job_id).catch(() => undefined);
+      if (job === undefined) continue;
+      const over = job === null || isTerminal(job.status) || job.status === 'queued' || job.attempts > record.attempt;
+      if (over && (await this.processGroups.end(record))) {
+        ended += 1;
+        this.options.logger?.warn({ jobId: record.job_id, attempt: record.attempt, pgid: record.pgid }, 'ended a process group left by a stopped worker');
+        await this.options.queue.appendLog(record.job_id, endedMessage(record)).catch(() => undefined);
+      }
+    }
+    return ended;
   }
 
   /** Removes the scratch dirs of one job whose attempt has settled. */

@@ -12,6 +12,8 @@ export interface HealthRoutesOptions {
   version: string;
   /** Named causes reported by this process's parts (e.g. a worker whose outcome writes fail). */
   problems?: () => ReadinessProblem[];
+  /** Free space under the data dir (worker.min_free_disk_mb): a reason when too low, else null. */
+  disk?: { reason(): string | null };
 }
 
 export interface ReadinessProblem {
@@ -34,7 +36,7 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<Heal
 }
 
 export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOptions): Promise<void> {
-  const { queue, store, metrics, version } = options;
+  const { queue, store, metrics, version, disk } = options;
 
   app.get('/healthz', { schema: livenessRouteSchema }, async () => ({
     status: 'healthy', timestamp: new Date().toISOString(), version, components: { api: 'healthy' },
@@ -51,9 +53,15 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
         if (liveWorkers < 1) throw new Error('no live workers');
       }),
     ]);
-    const components = { api: 'healthy' as Health, job_store: jobStore, queue: queueHealth, artifact_store: artifactStore, workers };
     // outcome_not_recorded: an attempt's outcome cannot be written (store down, disk full); it is retried.
     const problems = (options.problems?.() ?? []).map((p) => ({ reason: p.reason, message: p.message }));
+    // low_disk_space: below worker.min_free_disk_mb no worker on this data dir takes a job.
+    const diskReason = disk?.reason() ?? null;
+    if (diskReason) problems.push({ reason: 'low_disk_space', message: diskReason });
+    const components = {
+      api: 'healthy' as Health, job_store: jobStore, queue: queueHealth, artifact_store: artifactStore, workers,
+      disk: (diskReason ? 'unhealthy' : 'healthy') as Health,
+    };
     const ready = Object.values(components).every((c) => c === 'healthy') && problems.length === 0;
     return reply.code(ready ? 200 : 503).send({
       status: ready ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), version, components, live_workers: liveWorkers, problems,

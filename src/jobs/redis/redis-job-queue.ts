@@ -10,7 +10,7 @@ import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { QueueFullError } from '../../errors/queue-full-error.js';
 import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
-import { formatLogLine, JOB_STATUSES, MAX_LOG_LINES, scopedIdempotencyKey, type JobRecord, type JobRequest } from '../job.js';
+import { formatLogLine, JOB_STATUSES, MAX_LOG_LINES, TERMINAL_STATUSES, scopedIdempotencyKey, type JobRecord, type JobRequest } from '../job.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import type {
@@ -226,6 +226,30 @@ export class RedisJobQueue implements JobQueue {
     this.terminalCache.forget(id);
     await this.bullQueue.remove(id).catch(() => undefined); // a failed BullMQ entry is kept a day
     return { outcome: 'removed', job };
+  }
+
+  async expiredJobs(before: Date, limit: number): Promise<JobRecord[]> {
+    const cutoff = before.toISOString();
+    const found: JobRecord[] = [];
+    for (const status of TERMINAL_STATUSES) {
+      // Each status index is in submission order; a job created at or after the cutoff cannot have
+      // ended before it, so the walk stops there instead of reading every terminal record.
+      let start = 0;
+      let walking = true;
+      while (walking) {
+        const ids = await this.guard(() => this.redis.zrange(this.keys.status(status), start, start + 199));
+        if (ids.length === 0) break;
+        start += ids.length;
+        const jobs = await Promise.all(ids.map((id) => this.get(id, false)));
+        for (const job of jobs) {
+          if (!job) continue; // expired by the record TTL; its index entry is stale
+          if (job.created_at >= cutoff) { walking = false; break; }
+          if (job.status === status && job.finished_at !== null && job.finished_at < cutoff) found.push(job);
+        }
+      }
+    }
+    found.sort((a, b) => (a.finished_at! < b.finished_at! ? -1 : a.finished_at! > b.finished_at! ? 1 : 0));
+    return found.slice(0, limit);
   }
 
   async stats(): Promise<QueueStats> {

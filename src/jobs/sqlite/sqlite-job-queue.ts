@@ -77,6 +77,8 @@ export class SqliteJobQueue implements JobQueue {
     this.signals.setMaxListeners(0);
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_owner_seq ON jobs(owner_key_id, seq)');
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_status_owner_seq ON jobs(status, owner_key_id, seq)');
+    // The retention sweep's scan (expiredJobs): terminal jobs by the time they ended.
+    this.db.exec('CREATE INDEX IF NOT EXISTS jobs_finished_at ON jobs(finished_at) WHERE finished_at IS NOT NULL');
     this.db.exec(API_KEYS_SCHEMA);
     this.consumerDefaults = options.consumer ?? {};
     this.statements = prepareStatements(this.db);
@@ -321,6 +323,13 @@ export class SqliteJobQueue implements JobQueue {
       const result = run.immediate();
       if (result.outcome === 'removed') this.terminalCache.forget(id);
       return result;
+    });
+  }
+
+  async expiredJobs(before: Date, limit: number): Promise<JobRecord[]> {
+    return this.guard(() => {
+      const rows = this.statements.pastRetention.all(before.toISOString(), limit);
+      return rows.map((row) => this.toRecord(row));
     });
   }
 

@@ -1,7 +1,7 @@
 // The SQL of the embedded job store, prepared once per connection, typed by parameters and row. The
 // guards of the conditional status writes come from the state machine (job-state.ts).
 import type { Database as Db } from 'better-sqlite3';
-import { MAX_PROGRESS, type JobRecord, type JobStage, type JobStatus } from '../job.js';
+import { MAX_PROGRESS, TERMINAL_STATUSES, type JobRecord, type JobStage, type JobStatus } from '../job.js';
 import type { JobEvent } from '../job-queue.js';
 import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
 
@@ -39,6 +39,10 @@ export function prepareStatements(db: Db) {
       VALUES (@id, 'queued', 'queued', 0, @prompt, @request, @created_at, @estimated_cost_usd, @idempotency_key, @request_hash, @owner_key_id)`),
     byId: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
     byKey: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE idempotency_key = ?'),
+    // The retention sweep: terminal jobs that ended before a cutoff, oldest first (ISO-8601 UTC strings
+    // of one format compare as text in time order).
+    pastRetention: db.prepare<[string, number], JobRow>(`SELECT * FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?
+      AND status IN (${inList([...TERMINAL_STATUSES])}) ORDER BY finished_at, seq LIMIT ?`),
     position: db.prepare<[number], { n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued' AND seq <= ?`),
     appendLog: db.prepare<[string], { seq: number; log_seq: number }>('UPDATE jobs SET log_seq = log_seq + 1 WHERE id = ? RETURNING seq, log_seq'),
     insertLog: db.prepare<[number, number, string]>('INSERT INTO job_logs (job_seq, n, line) VALUES (?, ?, ?)'),

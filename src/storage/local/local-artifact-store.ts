@@ -2,13 +2,13 @@
 // the API itself serves (/files/{key}?expires=…&signature=…).
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { access, lstat, mkdir, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { access, lstat, mkdir, open, readdir, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import type { AppConfig } from '../../config/schema.js';
 import { StorageError } from '../../errors/storage-error.js';
-import { artifactKey, type ArtifactStore, type SignedUrl, type SignOptions, type StoredArtifact } from '../types.js';
+import { artifactKey, type ArtifactStore, type SignedUrl, type SignOptions, type StoredArtifact, type StoredFile } from '../types.js';
 
 export interface LocalArtifactStoreOptions {
   rootDir: string;
@@ -146,6 +146,24 @@ export class LocalArtifactStore implements ArtifactStore {
     } catch (err) {
       throw new StorageError('could not remove the artifact', { cause: err });
     }
+  }
+
+  /** Regular files under the root (symlinks are not followed), keys relative to it. */
+  async *files(): AsyncIterable<StoredFile> {
+    const walk = async function* (dir: string, prefix: string): AsyncGenerator<StoredFile> {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        const key = prefix ? `${prefix}/${entry.name}` : entry.name;
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          yield* walk(full, key);
+        } else if (entry.isFile() && SAFE_KEY.test(key)) {
+          const info = await lstat(full).catch(() => null);
+          if (info?.isFile()) yield { key, modifiedAt: info.mtime, sizeBytes: info.size };
+        }
+      }
+    };
+    yield* walk(this.rootDir, '');
   }
 
   /**

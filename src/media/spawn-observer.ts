@@ -1,0 +1,25 @@
+// Who wants to know about the process groups runProcess starts: the worker records each one with
+// the job attempt it belongs to (worker/attempt-process-groups.ts), so that a later attempt can end
+// a group its crashed predecessor left behind.
+// An AsyncLocalStorage rather than a parameter: every ffmpeg call, generator and local model run of
+// an attempt would otherwise have to carry the attempt's identity down to the spawn. The store is
+// scoped to the attempt's async call tree; outside one (the CLI's `generate`) nothing is observed.
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export interface SpawnObserver {
+  /** A child became the leader of process group `pgid` (its pid). Must not throw. */
+  spawned(pgid: number): void;
+  /** The group's leader exited and its stdio closed; runProcess has killed what was left of the group. */
+  ended(pgid: number): void;
+}
+
+const current = new AsyncLocalStorage<SpawnObserver>();
+
+/** Runs `fn` with every process group it spawns (directly or in anything it awaits) reported to `observer`. */
+export function observeSpawns<T>(observer: SpawnObserver, fn: () => T): T {
+  return current.run(observer, fn);
+}
+
+export function currentSpawnObserver(): SpawnObserver | undefined {
+  return current.getStore();
+}
