@@ -73,10 +73,10 @@ for (const adapter of ['sqlite', 'redis'] as const) describe(`disk guard (${adap
 
     const ready = await fetch(`${guarded.url}/readyz`);
     expect(ready.status).toBe(503);
-    const body = (await ready.json()) as { status: string; components: Record<string, string>; problems: string[] };
+    const body = (await ready.json()) as { status: string; components: Record<string, string>; problems: { reason: string; message: string }[] };
     expect(body.status).toBe('not_ready');
     expect(body.components).toMatchObject({ disk: 'unhealthy', job_store: 'healthy', workers: 'healthy' });
-    expect(body.problems).toEqual([expect.stringMatching(/low disk space: \d+ MB free under the data dir, below worker\.min_free_disk_mb \(\d+ MB\)/)]);
+    expect(body.problems).toEqual([{ reason: 'low_disk_space', message: expect.stringMatching(/low disk space: \d+ MB free under the data dir, below worker\.min_free_disk_mb \(\d+ MB\)/) }]);
     expect(JSON.stringify(body)).not.toContain(dataDir);
     expect((await job(guarded.url!, id)).status).toBe('queued');
     await stop(guarded);
@@ -90,7 +90,7 @@ for (const adapter of ['sqlite', 'redis'] as const) describe(`disk guard (${adap
     const readyAgain = (await waitFor(async () => {
       const r = await fetch(`${relaxed.url}/readyz`);
       return r.status === 200 ? r.json() : null;
-    }, { what: '/readyz to be ready again' })) as { components: Record<string, string>; problems: string[] };
+    }, { what: '/readyz to be ready again' })) as { components: Record<string, string>; problems: { reason: string; message: string }[] };
     expect(readyAgain.components.disk).toBe('healthy');
     expect(readyAgain.problems).toEqual([]);
   }, 120_000);
@@ -129,9 +129,9 @@ describe('disk guard on a full tmpfs', () => {
     const res = await postJob(svc.url!, { prompt: 'A lighthouse at dawn.' });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
-    const ready = (await (await fetch(`${svc.url}/readyz`)).json()) as { components: Record<string, string>; problems: string[] };
+    const ready = (await (await fetch(`${svc.url}/readyz`)).json()) as { components: Record<string, string>; problems: { reason: string; message: string }[] };
     expect(ready.components.disk).toBe('unhealthy');
-    expect(ready.problems.join(' ')).toMatch(/below worker\.min_free_disk_mb \(32 MB\)/);
+    expect(ready.problems.map((p) => `${p.reason}: ${p.message}`).join(' ')).toMatch(/below worker\.min_free_disk_mb \(32 MB\)/);
     expect((await job(svc.url!, id)).status).toBe('queued');
 
     await rm(filler);
