@@ -52,34 +52,33 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   }
   const queue = openJobQueue(config);
   const store = await openArtifactStore(config);
-  const webhooks = new WebhookDispatcher({
-    config: config.webhooks,
-    log: (jobId, message) => queue.appendLog(jobId, message),
-    logger: logger.child({ component: 'webhooks' }),
-  });
+  // API processes follow the journal and deliver webhooks (one of them at a time: a lease).
+  const webhooks = options.api ? new WebhookDispatcher({ config: config.webhooks, queue, logger: logger.child({ component: 'webhooks' }) }) : null;
   let app: FastifyInstance | null = null;
   let worker: Worker | null = null;
   let url: string | null = null;
   let keys: ReturnType<typeof openKeyStore> | null = null;
   try {
     if (options.worker) {
-      worker = new Worker({ config, queue, store, pipeline: createPipeline(config), logger: logger.child({ component: 'worker' }), webhooks });
+      worker = new Worker({ config, queue, store, pipeline: createPipeline(config), logger: logger.child({ component: 'worker' }) });
       await worker.start();
     }
     if (options.api) {
       const tls = loadTlsFiles(config);
       keys = openKeyStore(config);
       const authenticator = new KeyAuthenticator({ token: config.security.auth_token, keys, requireKey: config.security.require_api_key, logger });
-      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, estimateCost: submitCostEstimator(config), ...(tls ? { tls } : {}) });
+      app = await buildApp({ config, queue, store, logger, authenticator, estimateCost: submitCostEstimator(config), ...(tls ? { tls } : {}) });
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;
       const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
       url = `${tls ? 'https' : 'http'}://${host}:${port}`;
       logger.info({ url, store: store.kind, queue: queue.kind }, 'ttv listening');
+      webhooks?.start();
     }
   } catch (err) {
     await worker?.stop(0).catch(() => undefined);
+    await webhooks?.close(0).catch(() => undefined);
     await app?.close().catch(() => undefined);
     await keys?.close().catch(() => undefined);
     await queue.close().catch(() => undefined);
@@ -92,7 +91,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       // Stop taking HTTP requests first (in-flight ones drain), then let jobs finish or hand them back.
       await app?.close();
       await worker?.stop();
-      await webhooks.close();
+      await webhooks?.close();
       await keys?.close();
       await queue.close();
       logger.flush();

@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { ArtifactStore } from '../storage/types.js';
-import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import { VERSION } from '../version.js';
 import { validationError } from './errors/validation-error.js';
 import { requestIdFrom } from './plugins/request-id.js';
@@ -42,7 +41,6 @@ export interface AppDependencies {
   logger?: Logger;
   /** The estimated cost of a prompt before it is planned, or null. */
   estimateCost?: (prompt: string) => number | null;
-  webhooks?: WebhookDispatcher;
   /** Who may use /v1; default: security.auth_token alone (open when unset, loopback only). */
   authenticator?: Authenticator;
   /** Serve HTTPS: TLS 1.3 only, HTTP/2 and HTTP/1.1 by ALPN. */
@@ -170,7 +168,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     setZone(v1, 'v1');
     requireAuth(v1, authenticator);
     await v1.register(jobRoutes, {
-      queue, store, estimateCost: deps.estimateCost, webhooks: deps.webhooks,
+      queue, store, estimateCost: deps.estimateCost,
       maxQueued: config.worker.max_queued_jobs, maxQueuedPerKey: config.security.max_queued_jobs_per_key,
     });
     await v1.register(eventRoutes, {

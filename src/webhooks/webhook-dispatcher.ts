@@ -1,34 +1,64 @@
-// Delivers job events to the operator's webhook endpoints, signed in the Standard Webhooks style,
-// retried with exponential backoff and jitter on network errors and non-2xx answers, bounded by
-// max_attempts. Each delivery's outcome is written to the job log.
-import { randomUUID } from 'node:crypto';
+// Delivers job events to the operator's webhook endpoints by following the store-wide journal
+// (job-journal.ts) from a cursor kept in the store. One API process at a time holds the follower's
+// lease and delivers; the cursor moves past an entry only once every endpoint acknowledged it (2xx)
+// or was given up on after max_attempts, so a delivery in flight when a process stops is sent again
+// by whichever process follows next: at-least-once, under the same webhook-id and the same body
+// (kept in the store until the cursor passes it). Deliveries of one job go out in journal order;
+// different jobs' deliveries run side by side.
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { WebhooksConfig } from '../config/schema.js';
-import { displayUrl, redactText } from '../config/redact.js';
-import type { JobView } from '../jobs/job.js';
-import { signWebhook } from './webhook-signer.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import type { JournalEntry, JournalFollower } from '../jobs/job-journal.js';
+import { toJobView } from '../jobs/job.js';
+import { deliverWebhook, type WebhookEndpoint } from './webhook-delivery.js';
+import { entrySnapshot, WebhookEventMapper, type WebhookEvent } from './webhook-events.js';
 
-export type WebhookEvent = 'job.started' | 'job.progress' | 'job.finished' | 'job.failed' | 'job.canceled';
-
-interface Endpoint {
-  url: string;
-  secret: string | null;
-  events: Set<WebhookEvent>;
-}
+export type { WebhookEvent } from './webhook-events.js';
 
 export interface WebhookDispatcherOptions {
   config: WebhooksConfig;
-  /** Writes a line to the job's log (deliveries are visible there). */
-  log: (jobId: string, message: string) => Promise<void>;
+  queue: Pick<JobQueue, 'journal' | 'follower' | 'get' | 'appendLog'>;
   logger?: Logger;
+  /** How often the lease holder looks for new journal entries (ms). */
+  pollMs?: number;
+}
+
+const FOLLOWER = 'webhooks';
+/** Entries read ahead of the stored cursor, at most (deliveries in flight or waiting their turn). */
+const WINDOW = 256;
+
+interface Slot {
+  id: string;
+  done: boolean;
+  /** A body was remembered under the entry id (forgotten when the cursor passes it). */
+  memo: boolean;
+}
+
+/** One stretch of holding the lease. */
+interface Term {
+  abort: AbortController;
+  committed: string | null;
+  readCursor: string | null;
+  window: Slot[];
+  chains: Map<string, Promise<void>>;
+  renewedAt: number;
 }
 
 export class WebhookDispatcher {
-  private readonly endpoints: Endpoint[];
-  private readonly lastProgress = new Map<string, number>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly endpoints: WebhookEndpoint[];
+  private readonly mapper: WebhookEventMapper;
+  private readonly follower: JournalFollower;
+  private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
   private closed = false;
-  private readonly abort = new AbortController();
+  private initialized = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private term: Term | null = null;
+  private storeProblem = false;
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     const { config } = options;
@@ -36,80 +66,174 @@ export class WebhookDispatcher {
       ...config.endpoints.map((e) => ({ url: e.url, secret: e.secret ?? config.secret, events: new Set((e.events ?? config.events) as WebhookEvent[]) })),
       ...config.urls.map((url) => ({ url, secret: config.secret, events: new Set(config.events as WebhookEvent[]) })),
     ];
+    this.mapper = new WebhookEventMapper(config.progress_interval_seconds * 1000);
+    this.follower = options.queue.follower(FOLLOWER);
+    this.leaseMs = config.lease_seconds * 1000;
+    this.pollMs = options.pollMs ?? 200;
   }
 
   get enabled(): boolean {
     return this.endpoints.length > 0;
   }
 
-  /** Queues deliveries of one event; job.progress is throttled per job. Never throws. */
-  emit(type: WebhookEvent, job: JobView): void {
-    if (!this.enabled || this.closed) return;
-    if (type === 'job.progress') {
-      const now = Date.now();
-      const last = this.lastProgress.get(job.id) ?? 0;
-      if (now - last < this.options.config.progress_interval_seconds * 1000) return;
-      this.lastProgress.set(job.id, now);
-    }
-    if (type === 'job.finished' || type === 'job.failed' || type === 'job.canceled') this.lastProgress.delete(job.id);
-    const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data: job });
-    for (const endpoint of this.endpoints) {
-      if (!endpoint.events.has(type)) continue;
-      const delivery = this.deliver(endpoint, type, job.id, body).finally(() => this.inFlight.delete(delivery));
-      this.inFlight.add(delivery);
-    }
+  /** Starts following the journal (API processes only); a no-op without endpoints. */
+  start(): void {
+    if (!this.enabled || this.closed || this.loop) return;
+    this.loop = this.run();
   }
 
-  /** Waits for deliveries in flight (up to graceMs), then abandons the rest. */
+  /**
+   * Stops following: deliveries in flight get up to graceMs, what they finished is committed, the
+   * rest is left to the next process (the lease is released so it can take over at once).
+   */
   async close(graceMs = 5000): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    this.wake?.();
+    await this.loop;
+    const term = this.term;
+    if (!term) return;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all([...this.inFlight]), new Promise((r) => { timer = setTimeout(r, graceMs); })]);
+    await Promise.race([Promise.all([...term.chains.values()]), new Promise((r) => { timer = setTimeout(r, graceMs); })]);
     clearTimeout(timer);
-    this.abort.abort();
+    await this.advance(term).catch(() => undefined);
+    term.abort.abort();
+    this.term = null;
+    await this.follower.release(this.owner).catch(() => undefined);
   }
 
-  private async deliver(endpoint: Endpoint, type: WebhookEvent, jobId: string, body: string): Promise<void> {
-    const { config } = this.options;
-    const messageId = `msg_${randomUUID()}`;
-    const shownUrl = displayUrl(endpoint.url);
-    let lastProblem = '';
-    for (let attempt = 1; attempt <= config.max_attempts; attempt += 1) {
-      const timestamp = Math.floor(Date.now() / 1000);
-      const headers: Record<string, string> = {
-        'content-type': 'application/json',
-        'user-agent': 'ttv-webhooks/1',
-        'webhook-id': messageId,
-        'webhook-timestamp': String(timestamp),
-      };
-      if (endpoint.secret) headers['webhook-signature'] = signWebhook(endpoint.secret, messageId, timestamp, body);
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      let busy = false;
       try {
-        const res = await fetch(endpoint.url, {
-          method: 'POST', headers, body, redirect: 'manual',
-          signal: AbortSignal.any([AbortSignal.timeout(config.timeout_seconds * 1000), this.abort.signal]),
-        });
-        await res.arrayBuffer().catch(() => undefined);
-        if (res.status >= 200 && res.status < 300) {
-          await this.options.log(jobId, `Webhook ${type} delivered to ${shownUrl} (attempt ${attempt}, HTTP ${res.status})`).catch(() => undefined);
-          return;
-        }
-        lastProblem = `HTTP ${res.status}`;
+        const term = this.term ?? (await this.acquire());
+        if (term) busy = await this.step(term);
+        if (this.storeProblem) this.options.logger?.info('webhook journal reachable again');
+        this.storeProblem = false;
       } catch (err) {
-        if (this.abort.signal.aborted) return;
-        lastProblem = (err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed';
+        if (!this.storeProblem) this.options.logger?.warn({ err }, 'webhook journal unavailable; retrying');
+        this.storeProblem = true;
+        await this.pause(1000);
+        continue;
       }
-      if (attempt < config.max_attempts) {
-        await this.options.log(jobId, `Webhook ${type} to ${shownUrl} failed (attempt ${attempt}, ${lastProblem}); retrying`).catch(() => undefined);
-        const delay = config.retry_base_seconds * 1000 * 2 ** (attempt - 1);
-        const jittered = delay * (0.8 + Math.random() * 0.4);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, jittered);
-          this.abort.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-        });
-        if (this.abort.signal.aborted) return;
+      if (!busy) await this.pause(this.term ? this.pollMs : Math.min(1000, this.leaseMs / 3));
+    }
+  }
+
+  private async acquire(): Promise<Term | null> {
+    if (!this.initialized) {
+      await this.follower.init(false);
+      this.initialized = true;
+    }
+    if (!(await this.follower.lease(this.owner, this.leaseMs))) return null;
+    const { cursor } = await this.follower.state();
+    this.mapper.reset();
+    this.term = { abort: new AbortController(), committed: cursor, readCursor: cursor, window: [], chains: new Map(), renewedAt: Date.now() };
+    this.options.logger?.debug({ cursor }, 'webhook dispatcher holds the journal lease');
+    return this.term;
+  }
+
+  /** Renews the lease, schedules new entries, moves the cursor. True when it read entries. */
+  private async step(term: Term): Promise<boolean> {
+    if (Date.now() - term.renewedAt > this.leaseMs / 3) {
+      if (!(await this.follower.lease(this.owner, this.leaseMs))) return this.lose(term);
+      term.renewedAt = Date.now();
+    }
+    let read = 0;
+    const room = WINDOW - term.window.length;
+    if (room > 0) {
+      const entries = await this.options.queue.journal(term.readCursor, room);
+      for (const entry of entries) this.schedule(term, entry);
+      if (entries.length) term.readCursor = entries[entries.length - 1]!.id;
+      read = entries.length;
+    }
+    if (!(await this.advance(term))) return this.lose(term);
+    return read > 0;
+  }
+
+  /** Commits the cursor past the finished prefix of the window. False when the lease is gone. */
+  private async advance(term: Term): Promise<boolean> {
+    let k = 0;
+    while (k < term.window.length && term.window[k]!.done) k += 1;
+    if (k === 0) return true;
+    const passed = term.window.slice(0, k);
+    const next = passed[k - 1]!.id;
+    const forget = passed.filter((s) => s.memo).map((s) => s.id);
+    if (!(await this.follower.commit(term.committed, next, { owner: this.owner, forget }))) return false;
+    term.committed = next;
+    term.window.splice(0, k);
+    return true;
+  }
+
+  private lose(term: Term): false {
+    term.abort.abort();
+    if (this.term === term) this.term = null;
+    this.options.logger?.warn('webhook journal lease lost; another process delivers');
+    return false;
+  }
+
+  private schedule(term: Term, entry: JournalEntry): void {
+    const slot: Slot = { id: entry.id, done: false, memo: false };
+    term.window.push(slot);
+    const type = this.mapper.map(entry);
+    const endpoints = type ? this.endpoints.filter((e) => e.events.has(type)) : [];
+    if (!type || endpoints.length === 0) {
+      slot.done = true;
+      return;
+    }
+    const previous = term.chains.get(entry.jobId) ?? Promise.resolve();
+    const chain: Promise<void> = previous.then(() => this.deliverEntry(term, slot, entry, type, endpoints)).then(() => {
+      if (!term.abort.signal.aborted) slot.done = true;
+      if (term.chains.get(entry.jobId) === chain) term.chains.delete(entry.jobId);
+      this.wake?.();
+    }, (err: unknown) => {
+      this.options.logger?.error({ err, jobId: entry.jobId }, 'webhook delivery failed unexpectedly');
+    });
+    term.chains.set(entry.jobId, chain);
+  }
+
+  private async deliverEntry(term: Term, slot: Slot, entry: JournalEntry, type: WebhookEvent, endpoints: WebhookEndpoint[]): Promise<void> {
+    const { signal } = term.abort;
+    let body: string | null = null;
+    // Store errors here are waited out: the entry stays unacknowledged until its body is known.
+    for (;;) {
+      if (signal.aborted) return;
+      try {
+        body = await this.follower.recall(entry.id);
+        if (body === null) {
+          const job = await this.options.queue.get(entry.jobId);
+          if (!job) return; // deleted (or expired) since: nobody to tell about
+          // The job as it is now, with the fields this entry records as they were then.
+          const data = { ...toJobView(job), ...entrySnapshot(entry), queue_position: null };
+          body = JSON.stringify({ type, timestamp: new Date(entry.at).toISOString(), data });
+          await this.follower.remember(entry.id, body);
+          body = (await this.follower.recall(entry.id)) ?? body;
+        }
+        slot.memo = true;
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 1000));
       }
     }
-    this.options.logger?.warn({ type, jobId, url: shownUrl, problem: lastProblem }, 'webhook delivery gave up');
-    await this.options.log(jobId, `Webhook ${type} to ${shownUrl} failed after ${config.max_attempts} attempts (${lastProblem})`).catch(() => undefined);
+    const ctx = { config: this.options.config, log: (jobId: string, line: string) => this.options.queue.appendLog(jobId, line), signal };
+    await Promise.all(endpoints.map(async (endpoint) => {
+      const result = await deliverWebhook(ctx, endpoint, { id: messageId(entry, endpoint), type, jobId: entry.jobId, body: body! });
+      if (result.outcome === 'gave_up') this.options.logger?.warn({ type, jobId: entry.jobId, problem: result.problem }, 'webhook delivery gave up');
+    }));
   }
+
+  private pause(ms: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() { clearTimeout(timer); resolve(); }
+      this.wake = () => { this.wake = null; done(); };
+    });
+  }
+}
+
+/** Stable per journal entry and endpoint, so a retry (in this process or the next) repeats it. */
+function messageId(entry: JournalEntry, endpoint: WebhookEndpoint): string {
+  const digest = createHash('sha256').update(`${entry.jobId}\n${entry.id}\n${endpoint.url}`).digest('base64url');
+  return `msg_${digest.slice(0, 32)}`;
 }

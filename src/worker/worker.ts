@@ -6,8 +6,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.js';
 import { collectSecrets } from '../config/redact.js';
 import type { Consumer, JobHandler, JobQueue } from '../jobs/job-queue.js';
-import { isTerminal, toJobView } from '../jobs/job.js';
-import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
+import { isTerminal } from '../jobs/job.js';
 import type { Pipeline } from '../pipeline/types.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { createJobRunner } from './job-runner.js';
@@ -19,7 +18,6 @@ export interface WorkerOptions {
   pipeline: Pipeline;
   logger?: Logger;
   concurrency?: number;
-  webhooks?: WebhookDispatcher;
 }
 
 const WORK_DIR = /^job_([0-9a-f-]{36})_a(\d+)$/;
@@ -45,33 +43,9 @@ export class Worker {
       secrets: collectSecrets(config),
       onError: (jobId, err) => logger?.error({ err, jobId }, 'job failed'),
     });
-    const webhooks = this.options.webhooks;
-    // Webhooks for what happens in the worker: started, progress (throttled), finished, failed.
-    const handler: JobHandler = async (ctx) => {
-      if (!webhooks?.enabled) return runner(ctx);
-      const view = async () => {
-        const job = await queue.get(ctx.job.id).catch(() => null);
-        return job ? toJobView(job) : null;
-      };
-      const started = await view();
-      if (started) webhooks.emit('job.started', started);
-      return runner({
-        ...ctx,
-        progress: async (progress, stage, message) => {
-          await ctx.progress(progress, stage, message);
-          const current = await view();
-          if (current && !isTerminal(current.status)) webhooks.emit('job.progress', current);
-        },
-      });
-    };
-    const onSettled = (jobId: string) => {
-      void this.sweepJob(jobId);
-      if (!webhooks?.enabled) return;
-      void queue.get(jobId).then((job) => {
-        if (job?.status === 'finished') webhooks.emit('job.finished', toJobView(job));
-        else if (job?.status === 'failed') webhooks.emit('job.failed', toJobView(job));
-      }).catch(() => undefined);
-    };
+    // Webhooks follow the job journal in the API process (webhooks/webhook-dispatcher.ts).
+    const handler: JobHandler = (ctx) => runner(ctx);
+    const onSettled = (jobId: string) => void this.sweepJob(jobId);
     this.consumer = queue.consume({ concurrency: this.options.concurrency ?? config.worker.concurrency, handler, onSettled });
     // Attempts interrupted by a crash elsewhere leave dirs that become stale once recovery requeues them.
     this.sweeper = setInterval(() => void this.sweepTempDirs(), config.worker.lease_seconds * 1000);

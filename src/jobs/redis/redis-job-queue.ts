@@ -17,6 +17,8 @@ import type {
 } from '../job-queue.js';
 import * as scripts from './redis-scripts.js';
 import { RedisConsumer, type RedisConsumerSettings } from './redis-consumer.js';
+import { RedisJournal } from './redis-journal.js';
+import type { JournalEntry, JournalFollower } from '../job-journal.js';
 
 export interface RedisJobQueueOptions {
   /** redis://[:password@]host:port/db */
@@ -65,6 +67,7 @@ export class RedisJobQueue implements JobQueue {
   /** In-process hints for watch(). */
   readonly local = new EventEmitter().setMaxListeners(0);
   private eventSubscriber: Redis | null = null;
+  private readonly globalJournal: RedisJournal;
 
   constructor(options: RedisJobQueueOptions) {
     this.url = options.url;
@@ -76,6 +79,7 @@ export class RedisJobQueue implements JobQueue {
     for (const [name, lua] of Object.entries(scripts)) {
       this.redis.defineCommand(name, { numberOfKeys: 1, lua });
     }
+    this.globalJournal = new RedisJournal(this.redis, this.prefix, (fn) => this.guard(fn));
     this.bullConnection = new Redis(options.url, failFast());
     this.bullConnection.on('error', () => { /* reconnects by itself */ });
     this.bullQueue = new Queue(BULL_QUEUE_NAME, {
@@ -211,6 +215,14 @@ export class RedisJobQueue implements JobQueue {
         return { id: entryId, type: map.get('type') as JobEvent['type'], data: JSON.parse(map.get('data') ?? '{}') as Record<string, unknown> };
       });
     });
+  }
+
+  async journal(after: string | null, limit: number): Promise<JournalEntry[]> {
+    return this.globalJournal.journal(after, limit);
+  }
+
+  follower(name: string): JournalFollower {
+    return this.globalJournal.follower(name);
   }
 
   /**

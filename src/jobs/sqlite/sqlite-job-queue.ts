@@ -20,6 +20,8 @@ import type {
 import { ADDED_COLUMNS, SCHEMA_SQL } from './sqlite-schema.js';
 import { API_KEYS_SCHEMA } from '../../access/sqlite/sqlite-key-store.js';
 import { SqliteConsumer, type SqliteConsumerSettings } from './sqlite-consumer.js';
+import { SqliteJournal, migrateJournal } from './sqlite-journal.js';
+import type { JournalEntry, JournalFollower } from '../job-journal.js';
 
 interface JobRow {
   seq: number;
@@ -86,6 +88,7 @@ export class SqliteJobQueue implements JobQueue {
   private readonly watched = new Map<string, number>();
   private readonly lastEventSeq = new Map<string, number>();
   private foreignWrites: NodeJS.Timeout | null = null;
+  private readonly globalJournal: SqliteJournal;
 
   constructor(options: SqliteJobQueueOptions) {
     if (options.file !== ':memory:') {
@@ -112,6 +115,8 @@ export class SqliteJobQueue implements JobQueue {
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_owner_seq ON jobs(owner_key_id, seq)');
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_status_owner_seq ON jobs(status, owner_key_id, seq)');
     this.db.exec(API_KEYS_SCHEMA);
+    migrateJournal(this.db);
+    this.globalJournal = new SqliteJournal(this.db, (fn) => this.guard(fn));
     this.consumerDefaults = options.consumer ?? {};
     const active = inList(ACTIVE);
     this.statements = {
@@ -167,7 +172,7 @@ export class SqliteJobQueue implements JobQueue {
       workersPrune: this.db.prepare('DELETE FROM workers WHERE heartbeat_at < ?'),
       ping: this.db.prepare('SELECT 1 AS ok'),
       nextEvent: this.db.prepare('UPDATE jobs SET event_seq = event_seq + 1 WHERE id = ? RETURNING seq, event_seq'),
-      insertEvent: this.db.prepare('INSERT INTO job_events (job_seq, n, type, data) VALUES (?, ?, ?, ?)'),
+      insertEvent: this.db.prepare('INSERT INTO job_events (job_seq, n, type, data, g, at) VALUES (?, ?, ?, ?, ?, ?)'),
       trimEvents: this.db.prepare('DELETE FROM job_events WHERE job_seq = ? AND n <= ?'),
       eventsAfter: this.db.prepare('SELECT n, type, data FROM job_events WHERE job_seq = ? AND n > ? ORDER BY n LIMIT ?'),
       progressState: this.db.prepare('SELECT status, progress, stage, lease_token FROM jobs WHERE id = ?'),
@@ -292,6 +297,14 @@ export class SqliteJobQueue implements JobQueue {
       const rows = this.statements.eventsAfter!.all(row.seq, after === null ? 0 : Number(after), limit) as { n: number; type: JobEvent['type']; data: string }[];
       return rows.map((r) => ({ id: String(r.n), type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
     });
+  }
+
+  async journal(after: string | null, limit: number): Promise<JournalEntry[]> {
+    return this.globalJournal.journal(after, limit);
+  }
+
+  follower(name: string): JournalFollower {
+    return this.globalJournal.follower(name);
   }
 
   /**
@@ -611,10 +624,13 @@ export class SqliteJobQueue implements JobQueue {
 
   /** Adds one entry to the job's event journal (newest EVENT_CAP kept). */
   private appendEventSync(id: string, type: JobEvent['type'], data: Record<string, unknown>): void {
-    const row = this.statements.nextEvent!.get(id) as { seq: number; event_seq: number } | undefined;
-    if (!row) return;
-    this.statements.insertEvent!.run(row.seq, row.event_seq, type, JSON.stringify(data));
-    if (row.event_seq > EVENT_CAP) this.statements.trimEvents!.run(row.seq, row.event_seq - EVENT_CAP);
+    // One transaction: the global sequence number is taken and used in the same commit (sqlite-journal.ts).
+    this.db.transaction(() => {
+      const row = this.statements.nextEvent!.get(id) as { seq: number; event_seq: number } | undefined;
+      if (!row) return;
+      this.statements.insertEvent!.run(row.seq, row.event_seq, type, JSON.stringify(data), this.globalJournal.next(), Date.now());
+      if (row.event_seq > EVENT_CAP) this.statements.trimEvents!.run(row.seq, row.event_seq - EVENT_CAP);
+    })();
   }
 
   private statusEvent(row: JobRow): void {
