@@ -28,19 +28,20 @@ CREATE TABLE IF NOT EXISTS journal_memos (
 
 /** Adds the journal columns and tables; events written before them get `g` in (job, n) order. */
 export function migrateJournal(db: Db): void {
-  db.exec(JOURNAL_SQL);
-  const columns = (db.prepare('PRAGMA table_info(job_events)').all() as { name: string }[]).map((c) => c.name);
-  if (!columns.includes('at')) db.exec('ALTER TABLE job_events ADD COLUMN at INTEGER');
-  if (!columns.includes('g')) {
-    db.transaction(() => {
+  // One write transaction, checked inside it: two processes opening an older file at once migrate it once.
+  db.transaction(() => {
+    db.exec(JOURNAL_SQL);
+    const columns = (db.prepare('PRAGMA table_info(job_events)').all() as { name: string }[]).map((c) => c.name);
+    if (!columns.includes('at')) db.exec('ALTER TABLE job_events ADD COLUMN at INTEGER');
+    if (!columns.includes('g')) {
       db.exec('ALTER TABLE job_events ADD COLUMN g INTEGER');
       db.exec(`UPDATE job_events SET g = r.rn FROM
         (SELECT job_seq, n, row_number() OVER (ORDER BY job_seq, n) AS rn FROM job_events) AS r
         WHERE job_events.job_seq = r.job_seq AND job_events.n = r.n`);
       db.exec('INSERT OR REPLACE INTO journal_head (id, g) VALUES (1, (SELECT COALESCE(MAX(g), 0) FROM job_events))');
-    }).immediate();
-  }
-  db.exec('CREATE INDEX IF NOT EXISTS job_events_g ON job_events(g)');
+    }
+    db.exec('CREATE INDEX IF NOT EXISTS job_events_g ON job_events(g)');
+  }).immediate();
 }
 
 export class SqliteJournal implements JobJournal {
