@@ -26,8 +26,13 @@ export interface WebhookDispatcherOptions {
 }
 
 const FOLLOWER = 'webhooks';
-/** Entries read ahead of the stored cursor, at most (deliveries in flight or waiting their turn). */
-const WINDOW = 256;
+/** Deliveries read ahead and not yet settled, at most (in flight, backing off or waiting their turn). */
+const MAX_OUTSTANDING = 256;
+/**
+ * Entries read ahead of the stored cursor, at most: settled ones wait there until every earlier one
+ * settles, so an endpoint that is down delays the cursor, not the deliveries to the others.
+ */
+const MAX_WINDOW = 20_000;
 
 interface Slot {
   id: string;
@@ -43,6 +48,7 @@ interface Term {
   readCursor: string | null;
   window: Slot[];
   chains: Map<string, Promise<void>>;
+  outstanding: number;
   renewedAt: number;
 }
 
@@ -128,7 +134,7 @@ export class WebhookDispatcher {
     if (!(await this.follower.lease(this.owner, this.leaseMs))) return null;
     const { cursor } = await this.follower.state();
     this.mapper.reset();
-    this.term = { abort: new AbortController(), committed: cursor, readCursor: cursor, window: [], chains: new Map(), renewedAt: Date.now() };
+    this.term = { abort: new AbortController(), committed: cursor, readCursor: cursor, window: [], chains: new Map(), outstanding: 0, renewedAt: Date.now() };
     this.options.logger?.debug({ cursor }, 'webhook dispatcher holds the journal lease');
     return this.term;
   }
@@ -140,7 +146,7 @@ export class WebhookDispatcher {
       term.renewedAt = Date.now();
     }
     let read = 0;
-    const room = WINDOW - term.window.length;
+    const room = Math.min(MAX_OUTSTANDING - term.outstanding, MAX_WINDOW - term.window.length);
     if (room > 0) {
       const entries = await this.options.queue.journal(term.readCursor, room);
       for (const entry of entries) this.schedule(term, entry);
@@ -181,28 +187,44 @@ export class WebhookDispatcher {
       slot.done = true;
       return;
     }
-    const previous = term.chains.get(entry.jobId) ?? Promise.resolve();
-    const chain: Promise<void> = previous.then(() => this.deliverEntry(term, slot, entry, type, endpoints)).then(() => {
-      if (!term.abort.signal.aborted) slot.done = true;
-      if (term.chains.get(entry.jobId) === chain) term.chains.delete(entry.jobId);
-      this.wake?.();
-    }, (err: unknown) => {
-      this.options.logger?.error({ err, jobId: entry.jobId }, 'webhook delivery failed unexpectedly');
+    term.outstanding += 1;
+    const body = this.body(term, slot, entry, type);
+    const ctx = { config: this.options.config, log: (jobId: string, line: string) => this.options.queue.appendLog(jobId, line), signal: term.abort.signal };
+    // One chain per endpoint and job: a job's deliveries to an endpoint go out in journal order, and
+    // an endpoint that is down holds up only its own deliveries.
+    const deliveries = endpoints.map((endpoint) => {
+      const key = `${this.endpoints.indexOf(endpoint)}\n${entry.jobId}`;
+      const chain: Promise<void> = (term.chains.get(key) ?? Promise.resolve())
+        .then(async () => {
+          const text = await body;
+          if (text === null || term.abort.signal.aborted) return;
+          const result = await deliverWebhook(ctx, endpoint, { id: messageId(entry, endpoint), type, jobId: entry.jobId, body: text });
+          if (result.outcome === 'gave_up') this.options.logger?.warn({ type, jobId: entry.jobId, problem: result.problem }, 'webhook delivery gave up');
+        })
+        .catch((err: unknown) => this.options.logger?.error({ err, jobId: entry.jobId }, 'webhook delivery failed unexpectedly'))
+        .then(() => { if (term.chains.get(key) === chain) term.chains.delete(key); });
+      term.chains.set(key, chain);
+      return chain;
     });
-    term.chains.set(entry.jobId, chain);
+    void Promise.all(deliveries).then(() => {
+      term.outstanding -= 1;
+      if (!term.abort.signal.aborted) slot.done = true;
+      this.wake?.();
+    });
   }
 
-  private async deliverEntry(term: Term, slot: Slot, entry: JournalEntry, type: WebhookEvent, endpoints: WebhookEndpoint[]): Promise<void> {
-    const { signal } = term.abort;
-    let body: string | null = null;
-    // Store errors here are waited out: the entry stays unacknowledged until its body is known.
-    for (;;) {
-      if (signal.aborted) return;
+  /**
+   * The entry's payload: remembered in the store the first time, so that every later attempt (here
+   * or in the next process) sends the same bytes. Null when the job is gone (deleted or expired).
+   * Store errors are waited out: the entry stays unacknowledged until its body is known.
+   */
+  private async body(term: Term, slot: Slot, entry: JournalEntry, type: WebhookEvent): Promise<string | null> {
+    while (!term.abort.signal.aborted) {
       try {
-        body = await this.follower.recall(entry.id);
+        let body = await this.follower.recall(entry.id);
         if (body === null) {
           const job = await this.options.queue.get(entry.jobId);
-          if (!job) return; // deleted (or expired) since: nobody to tell about
+          if (!job) return null;
           // The job as it is now, with the fields this entry records as they were then.
           const data = { ...toJobView(job), ...entrySnapshot(entry), queue_position: null };
           body = JSON.stringify({ type, timestamp: new Date(entry.at).toISOString(), data });
@@ -210,16 +232,12 @@ export class WebhookDispatcher {
           body = (await this.follower.recall(entry.id)) ?? body;
         }
         slot.memo = true;
-        break;
+        return body;
       } catch {
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
-    const ctx = { config: this.options.config, log: (jobId: string, line: string) => this.options.queue.appendLog(jobId, line), signal };
-    await Promise.all(endpoints.map(async (endpoint) => {
-      const result = await deliverWebhook(ctx, endpoint, { id: messageId(entry, endpoint), type, jobId: entry.jobId, body: body! });
-      if (result.outcome === 'gave_up') this.options.logger?.warn({ type, jobId: entry.jobId, problem: result.problem }, 'webhook delivery gave up');
-    }));
+    return null;
   }
 
   private pause(ms: number): Promise<void> {
