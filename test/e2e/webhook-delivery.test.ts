@@ -1,6 +1,6 @@
 // Durable webhook delivery with real processes: a job.finished that the receiver refuses survives a
-// SIGKILL of the process that holds it and arrives after the restart under the same webhook-id with
-// the same (verifying) body; with two API processes on one Redis, every event arrives exactly once
+// SIGKILL of the process that holds it and arrives after the restart (or from another API process)
+// under the same webhook-id with the same (verifying) body; with two API processes on one Redis, every event arrives exactly once
 // per endpoint.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -55,8 +55,12 @@ async function submit(url: string, prompt: string): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
-describe.each(['sqlite', 'redis'] as const)('a refused job.finished survives SIGKILL (%s)', (backend) => {
-  it('arrives after the restart under the same webhook-id, with the same verifying body', async () => {
+describe.each([
+  { backend: 'sqlite', next: 'the restarted process' },
+  { backend: 'redis', next: 'the restarted process' },
+  { backend: 'redis', next: 'another API process' },
+] as const)('a refused job.finished survives SIGKILL ($backend)', ({ backend, next }) => {
+  it(`is delivered by ${next} under the same webhook-id, with the same verifying body`, async () => {
     const common = await setup([
       ...(backend === 'redis' ? [`redis: { url: "${redis.url}", key_prefix: "ttv-hooks-${randomUUID().slice(0, 8)}" }`] : []),
       `webhooks: { endpoints: [{ url: "${receiver.url}/hooks", secret: "${SECRET}" }], events: [job.finished], retry_base_seconds: 0.1, max_attempts: 20, lease_seconds: 2 }`,
@@ -73,7 +77,8 @@ describe.each(['sqlite', 'redis'] as const)('a refused job.finished survives SIG
     expect(refused.every((d) => d.type === 'job.finished' && d.verified !== null)).toBe(true);
 
     refuse = false;
-    const second = await start(['serve', '--port', '0', ...common]);
+    // Started only now, so the delivery was certainly held by the killed process.
+    const second = await start(['serve', ...(next === 'another API process' ? ['--no-worker'] : []), '--port', '0', ...common]);
     const accepted = await waitFor(async () => receiver.deliveries.find((d) => d.jobId === id && d.status === 200), { timeoutMs: 60_000, what: 'job.finished after the restart' });
     expect(accepted.webhookId).toBe(refused[0]!.webhookId);
     expect(accepted.body).toBe(refused[0]!.body);
