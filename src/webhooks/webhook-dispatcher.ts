@@ -135,7 +135,7 @@ export class WebhookDispatcher {
     const { cursor } = await this.follower.state();
     this.mapper.reset();
     this.term = { abort: new AbortController(), committed: cursor, readCursor: cursor, window: [], chains: new Map(), outstanding: 0, renewedAt: Date.now() };
-    this.options.logger?.debug({ cursor }, 'webhook dispatcher holds the journal lease');
+    this.options.logger?.info({ cursor }, 'webhook dispatcher holds the journal lease (this process delivers)');
     return this.term;
   }
 
