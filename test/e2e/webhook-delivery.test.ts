@@ -98,6 +98,35 @@ describe.each([
   }, 180_000);
 });
 
+describe('a refused job.started held across a restart', () => {
+  it('is sent again with its first body, though the job has finished since', async () => {
+    const common = await setup([
+      `webhooks: { endpoints: [{ url: "${receiver.url}/hooks", secret: "${SECRET}" }], events: [job.started], retry_base_seconds: 0.1, max_attempts: 20, lease_seconds: 2 }`,
+    ]);
+    let refuse = true;
+    receiver.answer = () => (refuse ? 500 : 200);
+    const first = await start(['serve', '--port', '0', ...common]);
+    const id = await submit(first.url, 'A kettle hums.');
+    await waitFor(async () => {
+      const job = (await (await fetch(`${first.url}/v1/jobs/${id}`)).json()) as { status: string };
+      return job.status === 'finished' && receiver.deliveries.some((d) => d.jobId === id && d.status === 500) ? true : null;
+    }, { timeoutMs: 60_000, what: 'a finished job with a refused job.started' });
+    await first.kill('SIGKILL');
+    const refused = receiver.deliveries.find((d) => d.jobId === id)!;
+    const before = refused.verified as { data: { status: string; finished_at: string | null } };
+    expect(before.data.status).toBe('started');
+    expect(before.data.finished_at).toBeNull();
+
+    refuse = false;
+    const second = await start(['serve', '--port', '0', ...common]);
+    const accepted = await waitFor(async () => receiver.deliveries.find((d) => d.jobId === id && d.status === 200), { timeoutMs: 60_000, what: 'job.started after the restart' });
+    expect(accepted.webhookId).toBe(refused.webhookId);
+    expect(accepted.body).toBe(refused.body);
+    const now = (await (await fetch(`${second.url}/v1/jobs/${id}`)).json()) as { finished_at: string | null };
+    expect(now.finished_at).not.toBeNull();
+  }, 180_000);
+});
+
 describe('two API processes on one Redis', () => {
   it('deliver every event exactly once per endpoint over 50 jobs', async () => {
     const common = await setup([
