@@ -6,9 +6,10 @@ import type { JobStatus } from '../jobs/job.js';
 
 export type WebhookEvent = 'job.started' | 'job.progress' | 'job.finished' | 'job.failed' | 'job.canceled';
 
+// The status entry of a job's first progress write comes with a progress entry whenever progress or
+// stage changed, which is the one that becomes job.progress (not both).
 const BY_STATUS: Partial<Record<JobStatus, WebhookEvent>> = {
   started: 'job.started',
-  progress: 'job.progress',
   finished: 'job.finished',
   failed: 'job.failed',
   canceled: 'job.canceled',

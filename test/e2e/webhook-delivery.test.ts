@@ -11,6 +11,7 @@ import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { waitFor, waitForProgress } from '../helpers/wait-for.js';
+import { readSse } from '../helpers/sse.js';
 
 const SECRET = `whsec_${Buffer.from('durable-webhooks-test-secret-32b').toString('base64')}`;
 const FAST = ['segment_duration_seconds: 0.5', 'procedural: { width: 160, height: 90, fps: 12, max_segments: 1 }'];
@@ -153,6 +154,20 @@ describe('two API processes on one Redis', () => {
       const done = Math.min(finishedOn('/a').size, finishedOn('/b').size);
       return { done: done === ids.length, progress: done };
     }, { what: 'job.finished on both endpoints' });
+    // What each job's journal (its SSE replay) says should have been sent: every started status and,
+    // with progress_interval_seconds 0, every progress entry.
+    const expected = new Map<string, string[]>();
+    for (const id of ids) {
+      const { events } = await readSse(`${apis[0]!.url}/v1/jobs/${id}/events`);
+      const types: string[] = [];
+      for (const e of events) {
+        const data = JSON.parse(e.data) as { status?: string };
+        if (e.event === 'status' && data.status === 'started') types.push('job.started');
+        if (e.event === 'status' && data.status === 'finished') types.push('job.finished');
+        if (e.event === 'progress') types.push('job.progress');
+      }
+      expected.set(id, types);
+    }
     // A graceful stop of both: anything still in flight lands or is abandoned before counting.
     await Promise.all(apis.map((a) => a.kill('SIGTERM')));
 
@@ -163,6 +178,8 @@ describe('two API processes on one Redis', () => {
       expect(acked.every((d) => d.verified !== null)).toBe(true);
       for (const id of ids) {
         const mine = acked.filter((d) => d.jobId === id);
+        // Every event of the job arrived, once, in journal order.
+        expect(mine.map((d) => d.type), `${path} ${id}`).toEqual(expected.get(id));
         expect(mine.filter((d) => d.type === 'job.started'), `${path} ${id} started`).toHaveLength(1);
         expect(mine.filter((d) => d.type === 'job.finished'), `${path} ${id} finished`).toHaveLength(1);
         expect(mine.filter((d) => d.type === 'job.progress').length).toBeGreaterThan(0);
