@@ -57,12 +57,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const queue = openJobQueue(config);
   const store = await openArtifactStore(config);
   const jobSecrets = anyoneMay(config.server, 'webhook') ? jobWebhookSecrets(config) : undefined;
-  const webhooks = new WebhookDispatcher({
-    config: config.webhooks,
-    ...(jobSecrets ? { jobSecrets } : {}),
-    log: (jobId, message) => queue.appendLog(jobId, message),
-    logger: logger.child({ component: 'webhooks' }),
-  });
+  // API processes follow the journal and deliver webhooks (one of them at a time: a lease).
+  const webhooks = options.api
+    ? new WebhookDispatcher({ config: config.webhooks, queue, logger: logger.child({ component: 'webhooks' }), ...(jobSecrets ? { jobSecrets } : {}) })
+    : null;
   let app: FastifyInstance | null = null;
   let worker: Worker | null = null;
   let url: string | null = null;
@@ -72,7 +70,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const disk = new DiskGuard({ dir: config.data_dir, minFreeMb: config.worker.min_free_disk_mb });
   try {
     if (options.worker) {
-      worker = new Worker({ config, queue, store, pipeline: createPipeline(config), logger: logger.child({ component: 'worker' }), webhooks, disk });
+      worker = new Worker({ config, queue, store, pipeline: createPipeline(config), logger: logger.child({ component: 'worker' }), disk });
       await worker.start();
     }
     if (options.api) {
@@ -83,7 +81,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       // The API's own readiness names low disk when this process depends on the data dir: a worker here,
       // or the SQLite store or local artifacts in it (an API-only process on Redis and a bucket does not).
       const usesDataDir = worker !== null || queue.kind === 'sqlite' || store.kind === 'local';
-      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, disk: usesDataDir ? disk : null, estimateCost: submitCostEstimator(config), problems: workerProblems, ...(jobSecrets ? { jobSecrets } : {}), ...(tls ? { tls } : {}) });
+      app = await buildApp({ config, queue, store, logger, authenticator, disk: usesDataDir ? disk : null, estimateCost: submitCostEstimator(config), problems: workerProblems, ...(jobSecrets ? { jobSecrets } : {}), ...(tls ? { tls } : {}) });
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;
@@ -92,10 +90,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger.info({ url, store: store.kind, queue: queue.kind }, 'ttv listening');
       retention = new RetentionSweep({ queue, store, retention: config.retention, logger: logger.child({ component: 'retention' }) });
       retention.start();
+      webhooks?.start();
     }
   } catch (err) {
     await retention?.stop().catch(() => undefined);
     await worker?.stop(0).catch(() => undefined);
+    await webhooks?.close(0).catch(() => undefined);
     await app?.close().catch(() => undefined);
     await keys?.close().catch(() => undefined);
     await queue.close().catch(() => undefined);
@@ -109,7 +109,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await app?.close();
       await retention?.stop();
       await worker?.stop();
-      await webhooks.close();
+      await webhooks?.close();
       await keys?.close();
       await queue.close();
       logger.flush();

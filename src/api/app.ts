@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { ArtifactStore } from '../storage/types.js';
-import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import type { JobSecretFor } from '../webhooks/job-webhook-secret.js';
 import type { JobRequest } from '../jobs/job.js';
 import { anyoneMay } from '../access/job-option-policy.js';
@@ -51,7 +50,6 @@ export interface AppDependencies {
   estimateCost?: (request: JobRequest) => number | null;
   /** Per-job webhook secrets, when some key may send the `webhook` option. */
   jobSecrets?: JobSecretFor;
-  webhooks?: WebhookDispatcher;
   /** Who may use /v1; default: security.auth_token alone (open when unset, loopback only). */
   authenticator?: Authenticator;
   /** Readiness causes from this process's other parts (the in-process worker), for /readyz. */
@@ -189,9 +187,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     };
     // Room for a first-frame image (base64 grows 4/3) where some key may send one.
     const imageBodyLimit = anyoneMay(config.server, 'image') ? Math.max(bodyLimit, Math.ceil((config.server.max_image_bytes * 4) / 3) + 64 * 1024) : undefined;
-    await v1.register(jobRoutes, { ...submission, store, webhooks: deps.webhooks, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
+    await v1.register(jobRoutes, { ...submission, store, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
     await v1.register(capabilityRoutes, { config });
-    await v1.register(videoRoutes, { ...submission, store, webhooks: deps.webhooks, bodyLimit, publicUrl: config.server.public_url, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
+    await v1.register(videoRoutes, { ...submission, store, bodyLimit, publicUrl: config.server.public_url, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
     await v1.register(eventRoutes, {
       queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions,
       maxStreams: config.server.max_sse_streams, maxStreamsPerClient: config.server.max_sse_streams_per_client,

@@ -224,6 +224,9 @@ export const webhooksSchema = z
     timeout_seconds: z.number().positive().max(120).default(10),
     // At most one job.progress per job per interval (milestones in between are skipped).
     progress_interval_seconds: z.number().min(0).max(3600).default(5),
+    // One API process at a time delivers (it holds a lease in the job store); when it dies, another
+    // one (or its restart) takes over at most this long after its last renewal.
+    lease_seconds: z.number().min(1).max(300).default(10),
     // Per-job webhooks (the `webhook` job option) may target loopback, private and link-local hosts.
     allow_private_urls: z.boolean().default(false),
     // Master key of the per-job webhook secrets (HMAC of the job id); generated into

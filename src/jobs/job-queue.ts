@@ -4,6 +4,7 @@
 // Every adapter must pass test/conformance/job-queue-conformance.ts unchanged.
 import type { JobOutcome, JobRecord, JobRequest, JobStage, JobStatus } from './job.js';
 import type { LeaseStore } from './lease-store.js';
+import type { JobJournal } from './job-journal.js';
 
 export interface SubmitOptions {
   /** Client-chosen key: the same key with the same request returns the same job. */
@@ -134,7 +135,8 @@ export interface Consumer {
   close(graceMs?: number): Promise<void>;
 }
 
-export interface JobQueue {
+/** Also the store-wide journal (job-journal.ts): webhooks and the job counters in /metrics follow it. */
+export interface JobQueue extends JobJournal {
   readonly kind: 'sqlite' | 'redis';
   submit(request: JobRequest, options?: SubmitOptions): Promise<SubmitResult>;
   get(id: string): Promise<JobRecord | null>;

@@ -5,7 +5,9 @@ import type { WebhooksConfig } from '../config/schema.js';
 import type { PublicJobOptions } from '../jobs/job-options.js';
 import type { JobSecretFor } from './job-webhook-secret.js';
 
-export type WebhookEvent = 'job.started' | 'job.progress' | 'job.finished' | 'job.failed' | 'job.canceled';
+import type { WebhookEvent } from './webhook-events.js';
+
+export type { WebhookEvent } from './webhook-events.js';
 
 export interface WebhookEndpoint {
   url: string;

@@ -6,8 +6,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.js';
 import { collectSecrets } from '../config/redact.js';
 import type { Consumer, ConsumerProblem, JobHandler, JobQueue } from '../jobs/job-queue.js';
-import { isTerminal, toJobView } from '../jobs/job.js';
-import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
+import { isTerminal } from '../jobs/job.js';
 import type { Pipeline } from '../pipeline/types.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { createJobRunner } from './job-runner.js';
@@ -22,7 +21,6 @@ export interface WorkerOptions {
   pipeline: Pipeline;
   logger?: Logger;
   concurrency?: number;
-  webhooks?: WebhookDispatcher;
   /** Free-space check before each claim (worker.min_free_disk_mb); default: one of its own. */
   disk?: DiskGuard;
 }
@@ -89,34 +87,9 @@ export class Worker {
       secrets: collectSecrets(config),
       onError: (jobId, err) => logger?.error({ err, jobId }, 'job failed'),
     });
-    const webhooks = this.options.webhooks;
-    // Webhooks for what happens in the worker: started, progress (throttled), finished, failed.
-    const run: JobHandler = (ctx) => this.runAttempt(ctx, runner);
-    const handler: JobHandler = async (ctx) => {
-      if (!webhooks?.enabled) return run(ctx);
-      const view = async () => {
-        const job = await queue.get(ctx.job.id).catch(() => null);
-        return job ? toJobView(job) : null;
-      };
-      const started = await view();
-      if (started) webhooks.emit('job.started', started);
-      return run({
-        ...ctx,
-        progress: async (progress, stage, message) => {
-          await ctx.progress(progress, stage, message);
-          const current = await view();
-          if (current && !isTerminal(current.status)) webhooks.emit('job.progress', current);
-        },
-      });
-    };
-    const onSettled = (jobId: string) => {
-      void this.sweepJob(jobId);
-      if (!webhooks?.enabled) return;
-      void queue.get(jobId).then((job) => {
-        if (job?.status === 'finished') webhooks.emit('job.finished', toJobView(job));
-        else if (job?.status === 'failed') webhooks.emit('job.failed', toJobView(job));
-      }).catch(() => undefined);
-    };
+    // Webhooks follow the job journal in the API process (webhooks/webhook-dispatcher.ts).
+    const handler: JobHandler = (ctx) => this.runAttempt(ctx, runner);
+    const onSettled = (jobId: string) => void this.sweepJob(jobId);
     this.consumer = queue.consume({
       concurrency: this.options.concurrency ?? config.worker.concurrency, handler, onSettled, gate: () => this.gate(),
     });

@@ -3,6 +3,7 @@ import client from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import { clientProtocol } from './client-protocol.js';
 import type { JobQueue, QueueStats } from '../../jobs/job-queue.js';
+import { JobCounters, type JobCounts } from '../../jobs/job-counters.js';
 
 export interface ApiMetrics {
   registry: client.Registry;
@@ -30,6 +31,13 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
   // so every gauge reports the same, current numbers (none lags a scrape behind).
   let inflight: Promise<QueueStats | null> | null = null;
   const queueStats = (): Promise<QueueStats | null> => (inflight ??= readStats().finally(() => { inflight = null; }));
+  // Job outcome counts come from the job journal (job-counters.ts), caught up at each scrape.
+  const counters = new JobCounters(options.queue);
+  const jobCounts = (): Promise<JobCounts | null> => counters.read().catch(() => null);
+  // Also caught up now and then between scrapes, so that the Redis journal's trimming never outruns them.
+  const catchUp = setInterval(() => void jobCounts(), 60_000);
+  catchUp.unref();
+  app.addHook('onClose', async () => clearInterval(catchUp));
 
   new client.Gauge({ name: 'ttv_api_info', help: 'ttv build information', labelNames: ['version'], registers: [registry] }).set({ version: options.version }, 1);
   new client.Gauge({
@@ -78,9 +86,9 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
   });
   for (const name of ['ttv_api_jobs_total', 'ttv_api_jobs_processed']) {
     new client.Gauge({
-      name, help: name.endsWith('_total') ? 'Jobs that reached finished or failed (Python-compatible name; see ttv_api_jobs_processed)' : 'Jobs that reached finished or failed',
+      name, help: name.endsWith('_total') ? 'Jobs that reached finished or failed, counted from the job journal (Python-compatible name; see ttv_api_jobs_processed)' : 'Jobs that reached finished or failed, counted from the job journal',
       registers: [registry],
-      async collect() { const stats = await queueStats(); if (stats) this.set(stats.finished + stats.failed); },
+      async collect() { const counts = await jobCounts(); if (counts) this.set(counts.finished + counts.failed); },
     });
   }
   new client.Gauge({
@@ -115,9 +123,9 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
   return {
     registry,
     async summary() {
-      const stats = await queueStats();
+      const [stats, counts] = await Promise.all([queueStats(), jobCounts()]);
       const uptime = Math.floor((Date.now() - startedAt) / 1000);
-      const processed = stats ? stats.finished + stats.failed : 0;
+      const processed = counts ? counts.finished + counts.failed : 0;
       return {
         active_jobs: stats?.active ?? 0,
         queued_jobs: stats?.queued ?? 0,

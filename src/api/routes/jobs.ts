@@ -2,7 +2,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import { isTerminal, toJobView } from '../../jobs/job.js';
-import type { WebhookDispatcher } from '../../webhooks/webhook-dispatcher.js';
 import type { ArtifactStore } from '../../storage/types.js';
 import { ownerFilter } from '../../access/principal.js';
 import { storageUnavailable } from '../errors/service-unavailable-error.js';
@@ -26,7 +25,6 @@ export interface JobRoutesOptions extends SubmissionDeps {
   /** Body limit of POST /v1/jobs when some key may send an image (multipart or data URI); else the server's. */
   imageBodyLimit?: number;
   /** The cancel transition happens here, so job.canceled is sent from here. */
-  webhooks?: WebhookDispatcher;
   /** Where DELETE removes a job's artifact. */
   store?: ArtifactStore;
   /** worker.max_queued_jobs (503 QueueFull beyond) and security.max_queued_jobs_per_key (429 QueueFull beyond). */
@@ -156,7 +154,6 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
       throw new ApiError(409, 'Conflict', `Job ${id} is already in terminal status: ${result.job.status}`, { job_id: id, current_status: result.job.status });
     }
     const view = toJobView(result.job);
-    options.webhooks?.emit('job.canceled', view);
     return { ...view, message: 'Job cancellation initiated successfully' };
   });
 

@@ -14,7 +14,6 @@ import type { ArtifactStore } from '../../storage/types.js';
 import { LocalArtifactStore } from '../../storage/local/local-artifact-store.js';
 import { Ffmpeg } from '../../media/ffmpeg.js';
 import { ownerFilter } from '../../access/principal.js';
-import type { WebhookDispatcher } from '../../webhooks/webhook-dispatcher.js';
 import { toJobView } from '../../jobs/job.js';
 import { ApiError } from '../errors/api-error.js';
 import { jobNotFound } from '../errors/job-not-found-error.js';
@@ -31,7 +30,6 @@ export interface VideoRoutesOptions extends SubmissionDeps {
   config: AppConfig;
   queue: JobQueue;
   store: ArtifactStore;
-  webhooks?: WebhookDispatcher;
   bodyLimit: number;
   imageBodyLimit?: number;
   publicUrl: string | null;
@@ -116,7 +114,6 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
       const canceled = await queue.cancel(id);
       if (canceled.outcome === 'not_found') throw jobNotFound(id);
       job = canceled.job;
-      if (canceled.outcome === 'canceled') options.webhooks?.emit('job.canceled', toJobView(job));
     }
     if (job.artifact_key) {
       try {

@@ -24,6 +24,13 @@ export class QueueKeys {
   get durationCount(): string { return `${this.root}stats:duration_count`; }
   /** Pub/sub: a canceled job's id. */
   get cancelChannel(): string { return `${this.root}cancel`; }
+  /** The store-wide journal stream (written by the Lua event() helper). */
+  get journal(): string { return `${this.root}journal`; }
+  /** A journal follower's cursor/counters hash, its lease and its stored delivery bodies. */
+  follower(name: string): { hash: string; lease: string; memos: string } {
+    const base = `${this.root}follower:${name}`;
+    return { hash: base, lease: `${base}:lease`, memos: `${base}:memos` };
+  }
   /** Pub/sub: the id of a job whose journal grew. */
   get eventsChannel(): string { return `${this.root}events`; }
 }

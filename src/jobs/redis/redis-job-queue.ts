@@ -24,6 +24,8 @@ import { JobScripts } from './redis-scripts.js';
 import { RECORD_FIELDS, parseRecord } from './redis-job-record.js';
 import { BULL_QUEUE_NAME, failFast, redisOptions } from './redis-connection.js';
 import { RedisLeaseStore } from './redis-lease-store.js';
+import { RedisJournal } from './redis-journal.js';
+import type { JournalEntry, JournalFollower } from '../job-journal.js';
 
 export interface RedisJobQueueOptions {
   /** redis://[:password@]host:port/db */
@@ -49,6 +51,7 @@ export class RedisJobQueue implements JobQueue {
   /** In-process hints for watch(). */
   private readonly local = new EventEmitter().setMaxListeners(0);
   private eventSubscriber: Redis | null = null;
+  private readonly globalJournal: RedisJournal;
 
   constructor(private readonly options: RedisJobQueueOptions) {
     this.keys = new QueueKeys(options.keyPrefix);
@@ -56,6 +59,7 @@ export class RedisJobQueue implements JobQueue {
     this.redis = new Redis(options.url, failFast());
     this.redis.on('error', () => { /* reconnects by itself; callers see StoreUnavailableError */ });
     this.scripts = new JobScripts(this.redis, this.keys.root, options.jobTtlSeconds);
+    this.globalJournal = new RedisJournal(this.redis, this.keys, (fn) => this.guard(fn));
     this.bullConnection = new Redis(options.url, failFast());
     this.bullConnection.on('error', () => { /* reconnects by itself */ });
     this.bullQueue = new Queue(BULL_QUEUE_NAME, { connection: this.bullConnection, prefix: this.keys.bull });
@@ -178,6 +182,14 @@ export class RedisJobQueue implements JobQueue {
         return { id: entryId, type: map.get('type') as JobEvent['type'], data: JSON.parse(map.get('data') ?? '{}') as Record<string, unknown> };
       });
     });
+  }
+
+  async journal(after: string | null, limit: number): Promise<JournalEntry[]> {
+    return this.globalJournal.journal(after, limit);
+  }
+
+  follower(name: string): JournalFollower {
+    return this.globalJournal.follower(name);
   }
 
   /**

@@ -24,6 +24,8 @@ import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { ADDED_COLUMNS, SCHEMA_SQL } from './sqlite-schema.js';
 import { prepareStatements, type JobRow, type SqliteStatements } from './sqlite-statements.js';
 import { API_KEYS_SCHEMA } from '../../access/sqlite/sqlite-key-store.js';
+import { SqliteJournal, migrateJournal } from './sqlite-journal.js';
+import type { JournalEntry, JournalFollower } from '../job-journal.js';
 
 
 /** How often a process looks for commits by other processes, while any stream watches a job. */
@@ -52,6 +54,7 @@ export class SqliteJobQueue implements JobQueue {
   private readonly watched = new Map<string, number>();
   private readonly lastEventSeq = new Map<string, number>();
   private foreignWrites: NodeJS.Timeout | null = null;
+  private readonly globalJournal: SqliteJournal;
 
   constructor(options: SqliteJobQueueOptions) {
     if (options.file !== ':memory:') {
@@ -80,6 +83,8 @@ export class SqliteJobQueue implements JobQueue {
     // The retention sweep's scan (expiredJobs): terminal jobs by the time they ended.
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_finished_at ON jobs(finished_at) WHERE finished_at IS NOT NULL');
     this.db.exec(API_KEYS_SCHEMA);
+    migrateJournal(this.db);
+    this.globalJournal = new SqliteJournal(this.db, (fn) => this.guard(fn));
     this.consumerDefaults = options.consumer ?? {};
     this.statements = prepareStatements(this.db);
   }
@@ -198,6 +203,14 @@ export class SqliteJobQueue implements JobQueue {
       const rows = this.statements.eventsAfter.all(row.seq, after === null ? 0 : Number(after), limit) as { n: number; type: JobEvent['type']; data: string }[];
       return rows.map((r) => ({ id: String(r.n), type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
     });
+  }
+
+  async journal(after: string | null, limit: number): Promise<JournalEntry[]> {
+    return this.globalJournal.journal(after, limit);
+  }
+
+  follower(name: string): JournalFollower {
+    return this.globalJournal.follower(name);
   }
 
   /**
@@ -525,10 +538,13 @@ export class SqliteJobQueue implements JobQueue {
 
   /** Adds one entry to the job's event journal (newest MAX_EVENTS kept). */
   private appendEventSync(id: string, type: JobEvent['type'], data: Record<string, unknown>): void {
-    const row = this.statements.nextEvent.get(id) as { seq: number; event_seq: number } | undefined;
-    if (!row) return;
-    this.statements.insertEvent.run(row.seq, row.event_seq, type, JSON.stringify(data));
-    if (row.event_seq > MAX_EVENTS) this.statements.trimEvents.run(row.seq, row.event_seq - MAX_EVENTS);
+    // One transaction: the global sequence number is taken and used in the same commit (sqlite-journal.ts).
+    this.db.transaction(() => {
+      const row = this.statements.nextEvent.get(id);
+      if (!row) return;
+      this.statements.insertEvent.run(row.seq, row.event_seq, type, JSON.stringify(data), this.globalJournal.next(), Date.now());
+      if (row.event_seq > MAX_EVENTS) this.statements.trimEvents.run(row.seq, row.event_seq - MAX_EVENTS);
+    })();
   }
 
   private statusEvent(row: JobRow): void {

@@ -91,7 +91,8 @@ export function prepareStatements(db: Db) {
     workersPrune: db.prepare<[number]>('DELETE FROM workers WHERE heartbeat_at < ?'),
     ping: db.prepare<[], { ok: number }>('SELECT 1 AS ok'),
     nextEvent: db.prepare<[string], { seq: number; event_seq: number }>('UPDATE jobs SET event_seq = event_seq + 1 WHERE id = ? RETURNING seq, event_seq'),
-    insertEvent: db.prepare<[number, number, string, string]>('INSERT INTO job_events (job_seq, n, type, data) VALUES (?, ?, ?, ?)'),
+    // g: the store-wide journal number, at: epoch ms (sqlite-journal.ts).
+    insertEvent: db.prepare<[number, number, string, string, number, number]>('INSERT INTO job_events (job_seq, n, type, data, g, at) VALUES (?, ?, ?, ?, ?, ?)'),
     trimEvents: db.prepare<[number, number]>('DELETE FROM job_events WHERE job_seq = ? AND n <= ?'),
     eventsAfter: db.prepare<[number, number, number], { n: number; type: JobEvent['type']; data: string }>('SELECT n, type, data FROM job_events WHERE job_seq = ? AND n > ? ORDER BY n LIMIT ?'),
     progressState: db.prepare<[string], { status: JobStatus; progress: number; stage: JobStage; lease_token: string | null }>('SELECT status, progress, stage, lease_token FROM jobs WHERE id = ?'),

@@ -98,6 +98,24 @@ describe('webhooks', () => {
     await waitFor(async () => (received.some((r) => r.jobId === id && r.type === 'job.canceled' && r.verified) ? true : null));
   });
 
+  it('an endpoint that is down holds up only its own deliveries', async () => {
+    const mixed = await startTestService({
+      webhooks: {
+        endpoints: [{ url: 'http://127.0.0.1:9/down', secret: SECRET }, { url: receiverUrl, secret: SECRET }],
+        events: ['job.started', 'job.finished'], retry_base_seconds: 3600, max_attempts: 20,
+      },
+    });
+    try {
+      const ids: string[] = [];
+      for (const prompt of ['First of two.', 'Second of two.']) ids.push(((await (await postJob(mixed.url, { prompt })).json()) as { id: string }).id);
+      // Each job's job.started to the dead endpoint waits an hour for its retry; the live one hears everything.
+      await waitFor(async () => (ids.every((id) => received.some((r) => r.jobId === id && r.type === 'job.finished' && r.status === 200)) ? true : null), { timeoutMs: 30_000 });
+      for (const id of ids) expect(received.filter((r) => r.jobId === id).map((r) => r.type)).toEqual(['job.started', 'job.finished']);
+    } finally {
+      await mixed.close();
+    }
+  });
+
   it('gives up after max_attempts and says so in the job log', async () => {
     const dead = await startTestService({
       webhooks: { urls: ['http://127.0.0.1:9/unreachable'], secret: 'a-shared-secret-1234', events: ['job.finished'], retry_base_seconds: 0.02, max_attempts: 2 },
