@@ -133,6 +133,13 @@ export const readinessSchema = z.object({
   version: z.string(),
   components: z.object({ api: health, job_store: health, queue: health, artifact_store: health, workers: health }),
   live_workers: z.number().int().min(0),
+  /** Something an operator must look into that does not stop the service (it stays ready). */
+  warnings: z.array(z.object({
+    component: z.literal('job_store'),
+    reason: z.enum(['job_store_data_lost']),
+    message: z.string(),
+    since: z.string(),
+  })),
 });
 export const metricsSummarySchema = z.object({
   active_jobs: z.number().int(),

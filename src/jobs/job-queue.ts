@@ -106,6 +106,12 @@ export interface ConsumeOptions {
   workerId?: string;
   /** Called once the outcome of an attempt has been recorded (or found already decided). */
   onSettled?: (jobId: string) => void;
+  /**
+   * Called when an attempt produced an outcome but the job was canceled before it was recorded (a
+   * cancel landing after the upload), so the caller can remove the stored artifact. Never called for
+   * a lost lease: the attempt that holds it may write the same artifact key.
+   */
+  onCanceledOutcome?: (jobId: string, outcome: JobOutcome) => Promise<void>;
 }
 
 export interface Consumer {
@@ -117,6 +123,15 @@ export interface Consumer {
    * queue (they are retried, not lost).
    */
   close(graceMs?: number): Promise<void>;
+}
+
+/** Something wrong with the store's own data that does not stop the service (listed by /readyz). */
+export interface StoreWarning {
+  /** Stable machine-readable name. */
+  reason: 'job_store_data_lost';
+  message: string;
+  /** ISO time it was noticed. */
+  since: string;
 }
 
 export interface JobQueue {
@@ -148,6 +163,8 @@ export interface JobQueue {
   liveWorkers(): Promise<number>;
   /** Throws when the backing store is unreachable. */
   ping(): Promise<void>;
+  /** Warnings about the store's data (Redis: it lost what ttv stored); adapters without any omit it. */
+  storeWarnings?(): Promise<StoreWarning[]>;
   consume(options: ConsumeOptions): Consumer;
   close(): Promise<void>;
 }

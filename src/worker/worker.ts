@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.js';
 import { collectSecrets } from '../config/redact.js';
-import type { Consumer, JobHandler, JobQueue } from '../jobs/job-queue.js';
+import type { Consumer, JobHandler, JobOutcome, JobQueue } from '../jobs/job-queue.js';
 import { isTerminal, toJobView } from '../jobs/job.js';
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import type { Pipeline } from '../pipeline/types.js';
@@ -72,7 +72,16 @@ export class Worker {
         else if (job?.status === 'failed') webhooks.emit('job.failed', toJobView(job));
       }).catch(() => undefined);
     };
-    this.consumer = queue.consume({ concurrency: this.options.concurrency ?? config.worker.concurrency, handler, onSettled });
+    // A cancel that landed after the upload: the job is canceled, so its stored video must not stay.
+    const onCanceledOutcome = async (jobId: string, outcome: JobOutcome) => {
+      try {
+        await store.delete(outcome.artifactKey);
+        await queue.appendLog(jobId, 'Job canceled after its video was stored; the stored video was deleted').catch(() => undefined);
+      } catch (err) {
+        logger?.error({ err, jobId }, 'could not delete the artifact of a job canceled after upload');
+      }
+    };
+    this.consumer = queue.consume({ concurrency: this.options.concurrency ?? config.worker.concurrency, handler, onSettled, onCanceledOutcome });
     // Attempts interrupted by a crash elsewhere leave dirs that become stale once recovery requeues them.
     this.sweeper = setInterval(() => void this.sweepTempDirs(), config.worker.lease_seconds * 1000);
     this.sweeper.unref();

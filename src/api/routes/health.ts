@@ -26,6 +26,20 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<Heal
   }
 }
 
+/**
+ * A store that lost its data (Redis restarted without persistence) is a warning, not unreadiness: the
+ * service works again from that moment, and an unready verdict would take every instance out of a load
+ * balancer at once. The log has the error line; the warning stays until the operator clears it.
+ */
+async function storeWarnings(queue: JobQueue) {
+  if (!queue.storeWarnings) return [];
+  try {
+    return (await queue.storeWarnings()).map((w) => ({ component: 'job_store' as const, ...w }));
+  } catch {
+    return []; // the store just became unreachable: job_store reports it on the next check
+  }
+}
+
 export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOptions): Promise<void> {
   const { queue, store, metrics, version } = options;
 
@@ -48,6 +62,7 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
     const ready = Object.values(components).every((c) => c === 'healthy');
     return reply.code(ready ? 200 : 503).send({
       status: ready ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), version, components, live_workers: liveWorkers,
+      warnings: jobStore === 'healthy' ? await storeWarnings(queue) : [],
     });
   });
 

@@ -34,6 +34,7 @@ export class RedisConsumer implements Consumer {
   private readonly settings: RedisConsumerSettings;
   private readonly handler: JobHandler;
   private readonly onSettled: ((jobId: string) => void) | undefined;
+  private readonly onCanceledOutcome: ConsumeOptions['onCanceledOutcome'];
   private readonly worker: Worker;
   private readonly connection: Redis;
   private readonly subscriber: Redis;
@@ -46,6 +47,7 @@ export class RedisConsumer implements Consumer {
     this.settings = { ...DEFAULTS, ...defaults };
     this.handler = options.handler;
     this.onSettled = options.onSettled;
+    this.onCanceledOutcome = options.onCanceledOutcome;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.connection = new Redis(queue.url, redisOptions());
     this.connection.on('error', () => { /* reconnects by itself */ });
@@ -149,11 +151,15 @@ export class RedisConsumer implements Consumer {
     this.runningJobs.set(id, { controller, token, done });
     try {
       const outcome = await this.handler(context);
+      let finished = 0;
       if (!controller.signal.aborted) {
         const started = job.started_at ? Date.parse(job.started_at) : Date.now();
-        await q.script('FINISH', id, token, new Date().toISOString(), outcome.artifactUri, outcome.artifactKey,
+        finished = await q.script<number>('FINISH', id, token, new Date().toISOString(), outcome.artifactUri, outcome.artifactKey,
           JSON.stringify(outcome.gcsUri), formatLogLine(`Video generation completed: ${outcome.gcsUri ?? outcome.artifactUri}`),
           q.ttl, (Date.now() - started) / 1000);
+      }
+      if (finished !== 1 && (controller.signal.reason === 'canceled' || (await this.whyNotHeld(lease)) === 'canceled')) {
+        await this.onCanceledOutcome?.(id, outcome).catch(() => undefined);
       }
     } catch (err) {
       const reason = controller.signal.reason as AbortReason | undefined;

@@ -13,10 +13,12 @@ import { formatLogLine, MAX_LOG_LINES, scopedIdempotencyKey, type JobRecord, typ
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import type {
-  CancelResult, RemoveResult, ConsumeOptions, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
+  CancelResult, RemoveResult, ConsumeOptions, StoreWarning, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
 import * as scripts from './redis-scripts.js';
 import { RedisConsumer, type RedisConsumerSettings } from './redis-consumer.js';
+import { RedisReconciler, type RepairAction } from './redis-reconciler.js';
+import { RedisStoreMarker } from './redis-store-marker.js';
 
 export interface RedisJobQueueOptions {
   /** redis://[:password@]host:port/db */
@@ -25,7 +27,19 @@ export interface RedisJobQueueOptions {
   /** Seconds a job record and its logs live after their last write (0 = forever). */
   jobTtlSeconds: number;
   consumer?: Partial<RedisConsumerSettings>;
+  /** Where this host remembers the Redis instance it saw (redis-store-marker.ts); null = this process only. */
+  markerMemoryFile?: string | null;
+  /** Error lines for what this adapter notices by itself (lost data, reconciler trouble), and repair notes. */
+  logger?: RedisQueueLogger;
 }
+
+export interface RedisQueueLogger {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** How often every process re-reads the data-loss marker (the /readyz check reads it as well). */
+const MARKER_CHECK_MS = 10_000;
 
 type ScriptName = 'SUBMIT' | 'DISCARD' | 'CANCEL' | 'CLAIM' | 'PROGRESS' | 'COST' | 'FINISH' | 'FAIL' | 'REQUEUE' | 'APPEND_LOG' | 'REMOVE';
 
@@ -65,6 +79,10 @@ export class RedisJobQueue implements JobQueue {
   /** In-process hints for watch(). */
   readonly local = new EventEmitter().setMaxListeners(0);
   private eventSubscriber: Redis | null = null;
+  private readonly marker: RedisStoreMarker;
+  private readonly markerTimer: NodeJS.Timeout;
+  private reconciler: RedisReconciler | null = null;
+  private readonly logger: RedisQueueLogger | undefined;
 
   constructor(options: RedisJobQueueOptions) {
     this.url = options.url;
@@ -83,6 +101,33 @@ export class RedisJobQueue implements JobQueue {
       prefix: `${options.keyPrefix}:bull`,
     });
     this.bullQueue.on('error', () => { /* reported through ping/readiness */ });
+    this.logger = options.logger;
+    const address = new URL(options.url);
+    this.marker = new RedisStoreMarker({
+      redis: this.redis,
+      key: `${this.prefix}meta`,
+      storeId: `${address.host}${address.pathname || '/0'} ${options.keyPrefix}`,
+      memoryFile: options.markerMemoryFile ?? null,
+      onDataLost: (warning, previousInstanceId) => this.logger?.error({ reason: warning.reason, since: warning.since, previousInstanceId }, warning.message),
+    });
+    const checkMarker = () => void this.marker.check().catch(() => undefined); // Redis down: ping/readiness report it
+    checkMarker();
+    this.markerTimer = setInterval(checkMarker, MARKER_CHECK_MS);
+    this.markerTimer.unref();
+  }
+
+  /** Problems with the store's own data: a Redis that lost what ttv stored in it. */
+  async storeWarnings(): Promise<StoreWarning[]> {
+    const warning = await this.guard(() => this.marker.check());
+    return warning ? [warning] : [];
+  }
+
+  /** Adds a stored job to BullMQ under its own id (a second add of a known id is a no-op). */
+  async enqueue(id: string, round: number): Promise<void> {
+    await this.guard(() => this.bullQueue.add('run', { id }, {
+      jobId: id, removeOnComplete: true, removeOnFail: { age: 24 * 3600 }, attempts: 1,
+      priority: round || undefined, // the owner's fair-queueing round (redis-scripts.ts SUBMIT)
+    }));
   }
 
   /** Runs one of the Lua scripts of redis-scripts.ts. */
@@ -108,10 +153,7 @@ export class RedisJobQueue implements JobQueue {
     }
     if (outcome === 'created') {
       try {
-        await this.guard(() => this.bullQueue.add('run', { id }, {
-          jobId: id, removeOnComplete: true, removeOnFail: { age: 24 * 3600 }, attempts: 1,
-          priority: Number(extra) || undefined, // the owner's fair-queueing round (redis-scripts.ts SUBMIT)
-        }));
+        await this.enqueue(id, Number(extra));
       } catch (err) {
         // Never leave a stored job that no worker will see: the client gets 503, not a 202.
         await this.script('DISCARD', id).catch(() => undefined);
@@ -303,12 +345,37 @@ export class RedisJobQueue implements JobQueue {
     const consumer = new RedisConsumer(this, options, this.consumerDefaults);
     this.consumers.add(consumer);
     consumer.onClosed(() => this.consumers.delete(consumer));
+    this.startReconciler();
     return consumer;
+  }
+
+  /**
+   * Every process that consumes also repairs records a crash left without a queue entry or lease
+   * (redis-reconciler.ts), once per lease period: where the workers are, so is the repair.
+   */
+  private startReconciler(): void {
+    if (this.reconciler) return;
+    const settings = this.consumerDefaults;
+    this.reconciler = new RedisReconciler(this, {
+      periodMs: settings.leaseMs ?? 30_000,
+      maxAttempts: settings.maxAttempts ?? 3,
+      onError: (err) => { if (!(err instanceof StoreUnavailableError)) this.logger?.error({ err }, 'job reconciler pass failed'); },
+      onRepair: (jobId: string, action: RepairAction) => this.logger?.warn({ jobId, action }, `job reconciler: ${action} a job a crash left behind`),
+    });
+    this.reconciler.start();
+  }
+
+  /** One reconciler pass now (it also runs by itself once per lease period in consuming processes). */
+  async reconcile(): Promise<void> {
+    this.startReconciler();
+    await this.reconciler!.pass();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
+    clearInterval(this.markerTimer);
     await Promise.all([...this.consumers].map((c) => c.close(0)));
+    await this.reconciler?.stop();
     this.closed = true;
     await this.bullQueue.close().catch(() => undefined);
     // BullMQ leaves a connection it was given open: it is ours to close.

@@ -31,6 +31,7 @@ export class SqliteConsumer implements Consumer {
   private readonly settings: SqliteConsumerSettings;
   private readonly handler: JobHandler;
   private readonly onSettled: ((jobId: string) => void) | undefined;
+  private readonly onCanceledOutcome: ConsumeOptions['onCanceledOutcome'];
   private readonly concurrency: number;
   private readonly runningJobs = new Map<string, Running>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -44,6 +45,7 @@ export class SqliteConsumer implements Consumer {
     this.settings = { ...DEFAULTS, ...defaults };
     this.handler = options.handler;
     this.onSettled = options.onSettled;
+    this.onCanceledOutcome = options.onCanceledOutcome;
     this.concurrency = options.concurrency;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     store.signals.on('enqueued', this.onEnqueued);
@@ -126,7 +128,10 @@ export class SqliteConsumer implements Consumer {
       try {
         const outcome = await this.handler(context);
         const message = `Video generation completed: ${outcome.gcsUri ?? outcome.artifactUri}`;
-        if (!controller.signal.aborted) this.safely(() => this.store.finish(lease, outcome, message));
+        const finished = controller.signal.aborted ? false : this.safely(() => this.store.finish(lease, outcome, message));
+        if (!finished && (reasonOf() === 'canceled' || this.safely(() => this.store.whyNotHeld(lease)) === 'canceled')) {
+          await this.onCanceledOutcome?.(jobId, outcome).catch(() => undefined);
+        }
       } catch (err) {
         const reason = reasonOf();
         if (reason === 'shutdown') {
