@@ -70,7 +70,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       const tls = loadTlsFiles(config);
       keys = openKeyStore(config);
       const authenticator = new KeyAuthenticator({ token: config.security.auth_token, keys, requireKey: config.security.require_api_key, logger });
-      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, estimateCost: submitCostEstimator(config), ...(tls ? { tls } : {}) });
+      const workerProblems = () => worker?.problems() ?? [];
+      app = await buildApp({ config, queue, store, logger, webhooks, authenticator, estimateCost: submitCostEstimator(config), problems: workerProblems, ...(tls ? { tls } : {}) });
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;

@@ -29,7 +29,7 @@ import { registerRateLimit } from './plugins/rate-limit.js';
 import { jobRoutes } from './routes/jobs.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { eventRoutes } from './routes/events.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, type ReadinessProblem } from './routes/health.js';
 import { rootRoutes } from './routes/root.js';
 import { openApiOptions } from './openapi.js';
 import { defaultSignedUrlExpiration } from '../config/signed-url-expiration.js';
@@ -45,6 +45,8 @@ export interface AppDependencies {
   webhooks?: WebhookDispatcher;
   /** Who may use /v1; default: security.auth_token alone (open when unset, loopback only). */
   authenticator?: Authenticator;
+  /** Readiness causes from this process's other parts (the in-process worker), for /readyz. */
+  problems?: () => ReadinessProblem[];
   /** Serve HTTPS: TLS 1.3 only, HTTP/2 and HTTP/1.1 by ALPN. */
   tls?: { key: Buffer; cert: Buffer };
 }
@@ -187,7 +189,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   await app.register(async (ops) => {
     setZone(ops, 'ops');
-    await ops.register(healthRoutes, { queue, store, metrics, version: VERSION });
+    await ops.register(healthRoutes, { queue, store, metrics, version: VERSION, ...(deps.problems ? { problems: deps.problems } : {}) });
     ops.get('/openapi.json', { schema: openApiRouteSchema }, async () => app.swagger());
   });
   await app.register(async (page) => {

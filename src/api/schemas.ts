@@ -133,6 +133,8 @@ export const readinessSchema = z.object({
   version: z.string(),
   components: z.object({ api: health, job_store: health, queue: health, artifact_store: health, workers: health }),
   live_workers: z.number().int().min(0),
+  /** Named causes that keep the service from being ready beyond the components (empty when none). */
+  problems: z.array(z.object({ reason: z.string(), message: z.string() })),
   /** Something an operator must look into that does not stop the service (it stays ready). */
   warnings: z.array(z.object({
     component: z.literal('job_store'),

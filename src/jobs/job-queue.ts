@@ -1,6 +1,6 @@
-// The JobStore/Queue port. The API uses the producer/read side; workers use `consume`, which owns
-// claiming, leases, heartbeats, stalled-job recovery and cancel delivery, because each backend does
-// those its own way (SQLite: lease columns + polling; Redis: BullMQ locks + pub/sub).
+// The JobStore/Queue port. The API uses the producer/read side; workers use `consume`, which runs the
+// one attempt lifecycle (attempt-runner.ts) over the adapter's leases (lease-store.ts): SQLite lease
+// columns + polling, or Redis records + BullMQ delivery + pub/sub.
 // Every adapter must pass test/conformance/job-queue-conformance.ts unchanged.
 import type { JobRecord, JobRequest, JobStage, JobStatus } from './job.js';
 
@@ -106,18 +106,27 @@ export interface ConsumeOptions {
   workerId?: string;
   /** Called once the outcome of an attempt has been recorded (or found already decided). */
   onSettled?: (jobId: string) => void;
-  /**
-   * Called when an attempt produced an outcome but the job was canceled before it was recorded (a
-   * cancel landing after the upload), so the caller can remove the stored artifact. Never called for
-   * a lost lease: the attempt that holds it may write the same artifact key.
-   */
+  /** Checked before each claim: a reason not to take new jobs now (retried after a poll), or null. */
+  gate?: () => string | null;
+  /** The handler produced an outcome, but the job was canceled before it could be recorded. */
   onCanceledOutcome?: (jobId: string, outcome: JobOutcome) => Promise<void>;
+}
+
+/** Something a consumer cannot do right now, for /readyz (e.g. an outcome the store refuses to take). */
+export interface ConsumerProblem {
+  /** Stable, machine-readable name of the cause. */
+  reason: 'outcome_not_recorded';
+  jobId: string;
+  /** Human-readable, redacted. */
+  message: string;
 }
 
 export interface Consumer {
   readonly workerId: string;
   /** Number of jobs this consumer is running now. */
   readonly running: number;
+  /** Current problems (empty when healthy). */
+  problems(): ConsumerProblem[];
   /**
    * Stop taking jobs; wait up to graceMs for running ones, then abort them and hand them back to the
    * queue (they are retried, not lost).

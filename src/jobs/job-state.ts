@@ -1,5 +1,6 @@
-// The job state machine. Adapters consult it before every status write so that the rules hold in
-// every backend: nothing leaves a terminal state, and a late progress write never overwrites `canceled`.
+// The job state machine, the authority for every status write: the SQLite guards (`WHERE status IN
+// (...)`) and the Redis Lua guards (the generated SOURCES table) are derived from it, so the rules hold
+// in every backend: nothing leaves a terminal state, and a late progress write never overwrites `canceled`.
 import type { JobStatus } from './job.js';
 
 const TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
@@ -21,3 +22,6 @@ export function canTransition(from: JobStatus, to: JobStatus): boolean {
 export function sourcesOf(to: JobStatus): JobStatus[] {
   return (Object.keys(TRANSITIONS) as JobStatus[]).filter((from) => TRANSITIONS[from].includes(to));
 }
+
+/** Statuses in which a worker holds the job under a lease (what a lease holder may finish). */
+export const LEASED_STATUSES: readonly JobStatus[] = ['started', 'progress'];

@@ -89,3 +89,11 @@ export function formatLogLine(message: string, at: Date = new Date()): string {
 }
 
 export const MAX_LOG_LINES = 1000;
+
+/** A finished job's progress; progress is an integer percentage. */
+export const MAX_PROGRESS = 100;
+
+/** Progress as stored: an integer in 0..MAX_PROGRESS. */
+export function clampProgress(progress: number): number {
+  return Number.isFinite(progress) ? Math.max(0, Math.min(MAX_PROGRESS, Math.floor(progress))) : 0;
+}

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.js';
 import { collectSecrets } from '../config/redact.js';
-import type { Consumer, JobHandler, JobOutcome, JobQueue } from '../jobs/job-queue.js';
+import type { Consumer, ConsumerProblem, JobHandler, JobOutcome, JobQueue } from '../jobs/job-queue.js';
 import { isTerminal, toJobView } from '../jobs/job.js';
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import type { Pipeline } from '../pipeline/types.js';
@@ -95,6 +95,11 @@ export class Worker {
 
   get running(): number {
     return this.consumer?.running ?? 0;
+  }
+
+  /** What keeps this worker from doing its work now (for /readyz), empty when nothing. */
+  problems(): ConsumerProblem[] {
+    return this.consumer?.problems() ?? [];
   }
 
   /** Stops taking jobs; running ones get `graceMs` to finish, then are handed back to the queue. */

@@ -10,6 +10,13 @@ export interface HealthRoutesOptions {
   store: ArtifactStore;
   metrics: ApiMetrics;
   version: string;
+  /** Named causes reported by this process's parts (e.g. a worker whose outcome writes fail). */
+  problems?: () => ReadinessProblem[];
+}
+
+export interface ReadinessProblem {
+  reason: string;
+  message: string;
 }
 
 type Health = 'healthy' | 'unhealthy';
@@ -59,9 +66,12 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
       }),
     ]);
     const components = { api: 'healthy' as Health, job_store: jobStore, queue: queueHealth, artifact_store: artifactStore, workers };
-    const ready = Object.values(components).every((c) => c === 'healthy');
+    // outcome_not_recorded: an attempt's outcome cannot be written (store down, disk full); it is retried.
+    const problems = (options.problems?.() ?? []).map((p) => ({ reason: p.reason, message: p.message }));
+    const ready = Object.values(components).every((c) => c === 'healthy') && problems.length === 0;
     return reply.code(ready ? 200 : 503).send({
-      status: ready ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), version, components, live_workers: liveWorkers,
+      status: ready ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), version, components, live_workers: liveWorkers, problems,
+      // job_store_data_lost: Redis lost the data ttv stored (redis-store-marker.ts); a warning, see storeWarnings.
       warnings: jobStore === 'healthy' ? await storeWarnings(queue) : [],
     });
   });

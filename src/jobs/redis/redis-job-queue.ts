@@ -3,21 +3,27 @@
 // pub/sub for cancel signals that reach a worker in any process.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { QueueFullError } from '../../errors/queue-full-error.js';
 import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
-import { formatLogLine, MAX_LOG_LINES, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
+import { formatLogLine, JOB_STATUSES, MAX_LOG_LINES, scopedIdempotencyKey, type JobRecord, type JobRequest } from '../job.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import type {
   CancelResult, RemoveResult, ConsumeOptions, StoreWarning, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
-import * as scripts from './redis-scripts.js';
-import { RedisConsumer, type RedisConsumerSettings } from './redis-consumer.js';
-import { RedisReconciler, type RepairAction } from './redis-reconciler.js';
+import { AttemptRunner, RUNNER_DEFAULTS, type AttemptRunnerSettings } from '../attempt-runner.js';
+import { JOB_MESSAGES } from '../job-messages.js';
+import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
+import { QueueKeys } from './queue-keys.js';
+import { JobScripts } from './redis-scripts.js';
+import { RECORD_FIELDS, parseRecord } from './redis-job-record.js';
+import { BULL_QUEUE_NAME, failFast, redisOptions } from './redis-connection.js';
+import { RedisLeaseStore } from './redis-lease-store.js';
+import { RedisReconciler } from './redis-reconciler.js';
 import { RedisStoreMarker } from './redis-store-marker.js';
 
 export interface RedisJobQueueOptions {
@@ -26,10 +32,10 @@ export interface RedisJobQueueOptions {
   keyPrefix: string;
   /** Seconds a job record and its logs live after their last write (0 = forever). */
   jobTtlSeconds: number;
-  consumer?: Partial<RedisConsumerSettings>;
+  consumer?: Partial<AttemptRunnerSettings>;
   /** Where this host remembers the Redis instance it saw (redis-store-marker.ts); null = this process only. */
   markerMemoryFile?: string | null;
-  /** Error lines for what this adapter notices by itself (lost data, reconciler trouble), and repair notes. */
+  /** For what the adapter notices by itself: lost data (error), repairs of crash leftovers (warn). */
   logger?: RedisQueueLogger;
 }
 
@@ -41,74 +47,42 @@ export interface RedisQueueLogger {
 /** How often every process re-reads the data-loss marker (the /readyz check reads it as well). */
 const MARKER_CHECK_MS = 10_000;
 
-type ScriptName = 'SUBMIT' | 'DISCARD' | 'CANCEL' | 'CLAIM' | 'PROGRESS' | 'COST' | 'FINISH' | 'FAIL' | 'REQUEUE' | 'APPEND_LOG' | 'REMOVE';
-
-export const BULL_QUEUE_NAME = 'ttv-jobs';
-
-const FIELDS = ['id', 'seq', 'status', 'stage', 'progress', 'prompt', 'request', 'created_at', 'started_at', 'finished_at', 'gcs_uri', 'artifact_uri', 'artifact_key', 'error', 'estimated_cost_usd', 'attempts', 'owner_key_id'] as const;
-
-/** ioredis options shared by every connection: fail fast while Redis is down, reconnect forever. */
-export function redisOptions(): RedisOptions {
-  return {
-    maxRetriesPerRequest: null,
-    enableOfflineQueue: true,
-    connectTimeout: 2000,
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
-    lazyConnect: false,
-  };
-}
-
-/** For request-path connections: a command fails within ~2 s while Redis is down (→ 503), instead of waiting. */
-function failFast(): RedisOptions {
-  return { ...redisOptions(), maxRetriesPerRequest: 1, commandTimeout: 2000 };
-}
-
 export class RedisJobQueue implements JobQueue {
   readonly kind = 'redis' as const;
-  readonly prefix: string;
-  readonly ttl: number;
+  private readonly keys: QueueKeys;
   /** Commands for records and indexes. Its own connection fails fast so that the API can answer 503. */
-  readonly redis: Redis;
-  readonly bullQueue: Queue;
+  private readonly redis: Redis;
+  private readonly scripts: JobScripts;
+  private readonly bullQueue: Queue;
   private readonly bullConnection: Redis;
-  readonly url: string;
-  private readonly consumerDefaults: Partial<RedisConsumerSettings>;
-  private readonly consumers = new Set<RedisConsumer>();
+  private readonly consumerDefaults: Partial<AttemptRunnerSettings>;
+  private readonly consumers = new Set<AttemptRunner>();
   private closed = false;
   private readonly terminalCache = new TerminalRecordCache();
   /** In-process hints for watch(). */
-  readonly local = new EventEmitter().setMaxListeners(0);
+  private readonly local = new EventEmitter().setMaxListeners(0);
   private eventSubscriber: Redis | null = null;
   private readonly marker: RedisStoreMarker;
   private readonly markerTimer: NodeJS.Timeout;
   private reconciler: RedisReconciler | null = null;
-  private readonly logger: RedisQueueLogger | undefined;
 
-  constructor(options: RedisJobQueueOptions) {
-    this.url = options.url;
-    this.prefix = `${options.keyPrefix}:`;
-    this.ttl = options.jobTtlSeconds;
+  constructor(private readonly options: RedisJobQueueOptions) {
+    this.keys = new QueueKeys(options.keyPrefix);
     this.consumerDefaults = options.consumer ?? {};
     this.redis = new Redis(options.url, failFast());
     this.redis.on('error', () => { /* reconnects by itself; callers see StoreUnavailableError */ });
-    for (const [name, lua] of Object.entries(scripts)) {
-      this.redis.defineCommand(name, { numberOfKeys: 1, lua });
-    }
+    this.scripts = new JobScripts(this.redis, this.keys.root, options.jobTtlSeconds);
     this.bullConnection = new Redis(options.url, failFast());
     this.bullConnection.on('error', () => { /* reconnects by itself */ });
-    this.bullQueue = new Queue(BULL_QUEUE_NAME, {
-      connection: this.bullConnection,
-      prefix: `${options.keyPrefix}:bull`,
-    });
+    this.bullQueue = new Queue(BULL_QUEUE_NAME, { connection: this.bullConnection, prefix: this.keys.bull });
     this.bullQueue.on('error', () => { /* reported through ping/readiness */ });
-    this.logger = options.logger;
     const address = new URL(options.url);
     this.marker = new RedisStoreMarker({
       redis: this.redis,
-      key: `${this.prefix}meta`,
+      key: this.keys.meta,
       storeId: `${address.host}${address.pathname || '/0'} ${options.keyPrefix}`,
       memoryFile: options.markerMemoryFile ?? null,
-      onDataLost: (warning, previousInstanceId) => this.logger?.error({ reason: warning.reason, since: warning.since, previousInstanceId }, warning.message),
+      onDataLost: (warning, previousInstanceId) => options.logger?.error({ reason: warning.reason, since: warning.since, previousInstanceId }, warning.message),
     });
     const checkMarker = () => void this.marker.check().catch(() => undefined); // Redis down: ping/readiness report it
     checkMarker();
@@ -123,57 +97,50 @@ export class RedisJobQueue implements JobQueue {
   }
 
   /** Adds a stored job to BullMQ under its own id (a second add of a known id is a no-op). */
-  async enqueue(id: string, round: number): Promise<void> {
+  private async enqueue(id: string, round: number): Promise<void> {
     await this.guard(() => this.bullQueue.add('run', { id }, {
       jobId: id, removeOnComplete: true, removeOnFail: { age: 24 * 3600 }, attempts: 1,
-      priority: round || undefined, // the owner's fair-queueing round (redis-scripts.ts SUBMIT)
+      priority: round || undefined, // the owner's fair-queueing round (lua/submit-1.lua)
     }));
-  }
-
-  /** Runs one of the Lua scripts of redis-scripts.ts. */
-  async script<T>(name: ScriptName, ...args: (string | number)[]): Promise<T> {
-    return this.guard(() => (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[name]!(this.prefix, ...args));
   }
 
   async submit(request: JobRequest, options: SubmitOptions = {}): Promise<SubmitResult> {
     const id = randomUUID();
-    const [outcome, existingId, extra] = await this.script<[string, string, string?]>(
-      'SUBMIT', id, request.prompt, JSON.stringify(request), new Date().toISOString(),
-      JSON.stringify(options.estimatedCostUsd ?? null),
-      options.idempotencyKey === undefined ? '' : scopedIdempotencyKey(options.idempotencyKey, options.owner), requestHash(request),
-      formatLogLine('Job queued'), this.ttl, options.owner ?? '',
-      options.maxQueued ?? '', options.maxQueuedForOwner ?? '', options.budget?.month ?? '', options.budget?.limitUsd ?? '',
-    );
-    if (outcome === 'queue_full') {
-      const scope = existingId as 'global' | 'owner';
-      throw new QueueFullError(scope, Number(extra), (scope === 'global' ? options.maxQueued : options.maxQueuedForOwner) ?? 0);
+    const reply = await this.guard(() => this.scripts.submit({
+      id, prompt: request.prompt, requestJson: JSON.stringify(request), createdAt: new Date().toISOString(),
+      estimatedCostUsd: options.estimatedCostUsd ?? null,
+      idempotencyKey: options.idempotencyKey === undefined ? null : scopedIdempotencyKey(options.idempotencyKey, options.owner),
+      requestHash: requestHash(request), logLine: formatLogLine(JOB_MESSAGES.queued), owner: options.owner ?? null,
+      maxQueued: options.maxQueued ?? null, maxQueuedForOwner: options.maxQueuedForOwner ?? null, budgetLimitUsd: options.budget?.limitUsd ?? null,
+    }));
+    if (reply.outcome === 'queue_full') {
+      throw new QueueFullError(reply.scope, reply.queued, (reply.scope === 'global' ? options.maxQueued : options.maxQueuedForOwner) ?? 0);
     }
-    if (outcome === 'over_budget') {
-      throw new BudgetExceededError(Number(existingId), options.estimatedCostUsd ?? 0, options.budget?.limitUsd ?? 0);
+    if (reply.outcome === 'over_budget') {
+      throw new BudgetExceededError(reply.spentUsd, options.estimatedCostUsd ?? 0, options.budget?.limitUsd ?? 0);
     }
-    if (outcome === 'created') {
+    if (reply.outcome === 'created') {
       try {
-        await this.enqueue(id, Number(extra));
+        await this.enqueue(id, reply.round);
       } catch (err) {
         // Never leave a stored job that no worker will see: the client gets 503, not a 202.
-        await this.script('DISCARD', id).catch(() => undefined);
+        await this.scripts.discard(id).catch(() => undefined);
         throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError('Queue unavailable', { cause: err });
       }
     }
-    const job = await this.get(existingId);
+    const job = await this.get(reply.id);
     if (!job) throw new StoreUnavailableError('Job record vanished after submit');
-    return { outcome: outcome as SubmitResult['outcome'], job } as SubmitResult;
+    return { outcome: reply.outcome, job };
   }
 
   async get(id: string, rankQueued = true): Promise<JobRecord | null> {
     const cached = this.terminalCache.get(id);
     if (cached) return cached;
     return this.guard(async () => {
-      const values = await this.redis.hmget(`${this.prefix}job:${id}`, ...FIELDS);
-      if (values[0] === null) return null;
-      const record = this.toRecord(values);
+      const record = parseRecord(await this.redis.hmget(this.keys.job(id), ...RECORD_FIELDS));
+      if (!record) return null;
       if (record.status === 'queued' && rankQueued) {
-        const rank = await this.redis.zrank(`${this.prefix}status:queued`, id);
+        const rank = await this.redis.zrank(this.keys.status('queued'), id);
         record.queue_position = rank === null ? null : rank + 1;
       }
       return this.terminalCache.remember(record);
@@ -182,34 +149,31 @@ export class RedisJobQueue implements JobQueue {
 
   async list(options: ListOptions): Promise<ListResult> {
     let max = '+inf';
-    if (options.cursor !== undefined) {
-      const decoded = Buffer.from(options.cursor, 'base64url').toString('utf8');
-      if (!/^s[1-9][0-9]{0,15}$/.test(decoded)) throw new InvalidCursorError();
-      max = `(${decoded.slice(1)}`;
-    }
+    if (options.cursor !== undefined) max = `(${decodeListCursor(options.cursor)}`;
     if (options.owner !== undefined) return this.listOwned(options, max);
-    const index = options.status ? `${this.prefix}status:${options.status}` : `${this.prefix}jobs`;
+    const index = options.status ? this.keys.status(options.status) : this.keys.jobs;
     const ids = await this.guard(() => this.redis.zrevrangebyscore(index, max, '-inf', 'LIMIT', 0, options.limit + 1));
     const page = ids.slice(0, options.limit);
     const jobs = (await Promise.all(page.map((id) => this.get(id, false)))).filter((j): j is JobRecord => j !== null);
     // The page's queued jobs are consecutive in the queued index: one ZRANK for the oldest gives all.
     const queued = jobs.filter((j) => j.status === 'queued').reverse();
     if (queued.length > 0) {
-      const rank = await this.guard(() => this.redis.zrank(`${this.prefix}status:queued`, queued[0]!.id));
+      const rank = await this.guard(() => this.redis.zrank(this.keys.status('queued'), queued[0]!.id));
       if (rank !== null) queued.forEach((job, i) => { job.queue_position = rank + 1 + i; });
     }
     const last = page[page.length - 1];
     let nextCursor: string | null = null;
     if (ids.length > options.limit && last) {
       const score = await this.guard(() => this.redis.zscore(index, last));
-      if (score) nextCursor = Buffer.from(`s${score}`, 'utf8').toString('base64url');
+      if (score) nextCursor = encodeListCursor(score);
     }
     return { jobs, nextCursor };
   }
 
   /** One owner's jobs, newest first, from the owner's index (a status filter is applied while walking it). */
   private async listOwned(options: ListOptions, max: string): Promise<ListResult> {
-    const index = options.status ? `${this.prefix}owner:${options.owner}:status:${options.status}` : `${this.prefix}owner:${options.owner}:jobs`;
+    const owner = options.owner!;
+    const index = options.status ? this.keys.ownerStatus(owner, options.status) : this.keys.ownerJobs(owner);
     const jobs: JobRecord[] = [];
     let upper = max;
     let more = true;
@@ -225,28 +189,28 @@ export class RedisJobQueue implements JobQueue {
     const page = jobs.slice(0, options.limit);
     const last = page[page.length - 1];
     const lastScore = last ? await this.guard(() => this.redis.zscore(index, last.id)) : null;
-    const nextCursor = jobs.length > options.limit && lastScore ? Buffer.from(`s${lastScore}`, 'utf8').toString('base64url') : null;
+    const nextCursor = jobs.length > options.limit && lastScore ? encodeListCursor(lastScore) : null;
     return { jobs: page, nextCursor };
   }
 
   async logs(id: string, tail: number): Promise<string[] | null> {
     return this.guard(async () => {
-      const exists = await this.redis.exists(`${this.prefix}job:${id}`);
+      const exists = await this.redis.exists(this.keys.job(id));
       if (!exists) return null;
       const count = tail > 0 ? Math.min(tail, MAX_LOG_LINES) : MAX_LOG_LINES;
-      return this.redis.lrange(`${this.prefix}logs:${id}`, -count, -1);
+      return this.redis.lrange(this.keys.logs(id), -count, -1);
     });
   }
 
   async appendLog(id: string, message: string): Promise<void> {
-    await this.script('APPEND_LOG', id, formatLogLine(message), this.ttl);
+    await this.guard(() => this.scripts.appendLog({ id, logLine: formatLogLine(message) }));
   }
 
   async events(id: string, after: string | null, limit = 500): Promise<JobEvent[] | null> {
     if (after !== null && !/^\d{1,15}-\d{1,10}$/.test(after)) throw new InvalidCursorError();
     return this.guard(async () => {
-      if (!(await this.redis.exists(`${this.prefix}job:${id}`))) return null;
-      const entries = await this.redis.xrange(`${this.prefix}events:${id}`, after === null ? '-' : `(${after}`, '+', 'COUNT', limit);
+      if (!(await this.redis.exists(this.keys.job(id)))) return null;
+      const entries = await this.redis.xrange(this.keys.events(id), after === null ? '-' : `(${after}`, '+', 'COUNT', limit);
       return entries.map(([entryId, fields]) => {
         const map = new Map<string, string>();
         for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
@@ -256,7 +220,7 @@ export class RedisJobQueue implements JobQueue {
   }
 
   /**
-   * Every journal write publishes the job id on "<prefix>events" (redis-scripts.ts); one subscriber
+   * Every journal write publishes the job id on the events channel (lua/common.lua); one subscriber
    * connection per process, opened with the first watcher, fans it out to the watchers of that job.
    */
   watch(id: string, listener: () => void): () => void {
@@ -267,18 +231,18 @@ export class RedisJobQueue implements JobQueue {
   }
 
   private subscribeToEvents(): Redis {
-    const subscriber = new Redis(this.url, redisOptions());
+    const subscriber = new Redis(this.options.url, redisOptions());
     subscriber.on('error', () => { /* reconnects and resubscribes by itself; streams also re-read at heartbeats */ });
     subscriber.on('message', (_channel: string, jobId: string) => this.local.emit(`job:${jobId}`));
     // Writes made before the subscription took (or while it was down) were not heard: every watcher re-reads.
     const wakeAll = () => { for (const name of this.local.eventNames()) if (String(name).startsWith('job:')) this.local.emit(name); };
     subscriber.on('ready', () => setImmediate(wakeAll));
-    void subscriber.subscribe(`${this.prefix}events`).then(wakeAll, () => undefined);
+    void subscriber.subscribe(this.keys.eventsChannel).then(wakeAll, () => undefined);
     return subscriber;
   }
 
   async cancel(id: string): Promise<CancelResult> {
-    const [outcome, previous] = await this.script<[string, string]>('CANCEL', id, new Date().toISOString(), formatLogLine('Job cancellation requested'), this.ttl);
+    const { outcome, previous } = await this.guard(() => this.scripts.cancel({ id, now: new Date().toISOString(), logLine: formatLogLine(JOB_MESSAGES.cancelRequested) }));
     if (outcome === 'not_found') return { outcome: 'not_found' };
     const job = await this.get(id);
     if (!job) return { outcome: 'not_found' };
@@ -287,7 +251,7 @@ export class RedisJobQueue implements JobQueue {
       // Drop it from BullMQ's wait list; if a worker grabbed it meanwhile, its claim sees "canceled".
       await this.bullQueue.remove(id).catch(() => undefined);
     }
-    await this.guard(() => this.redis.publish(`${this.prefix}cancel`, id));
+    await this.guard(() => this.redis.publish(this.keys.cancelChannel, id));
     this.local.emit(`job:${id}`);
     return { outcome: 'canceled', job };
   }
@@ -295,7 +259,7 @@ export class RedisJobQueue implements JobQueue {
   async remove(id: string): Promise<RemoveResult> {
     const job = await this.get(id);
     if (!job) return { outcome: 'not_found' };
-    const outcome = await this.script<string>('REMOVE', id);
+    const outcome = await this.guard(() => this.scripts.remove(id));
     if (outcome === 'not_found') return { outcome: 'not_found' };
     if (outcome === 'not_terminal') return { outcome: 'not_terminal', job };
     this.terminalCache.forget(id);
@@ -305,11 +269,11 @@ export class RedisJobQueue implements JobQueue {
 
   async stats(): Promise<QueueStats> {
     return this.guard(async () => {
-      const statuses: JobStatus[] = ['queued', 'started', 'progress', 'finished', 'failed', 'canceled'];
+      const statuses = JOB_STATUSES;
       const pipeline = this.redis.multi();
-      for (const s of statuses) pipeline.zcard(`${this.prefix}status:${s}`);
-      pipeline.get(`${this.prefix}stats:duration_sum`);
-      pipeline.get(`${this.prefix}stats:duration_count`);
+      for (const s of statuses) pipeline.zcard(this.keys.status(s));
+      pipeline.get(this.keys.durationSum);
+      pipeline.get(this.keys.durationCount);
       const results = (await pipeline.exec()) ?? [];
       const n = (i: number) => Number(results[i]?.[1] ?? 0);
       const [queued, started, progress, finished, failed, canceled] = statuses.map((_, i) => n(i)) as number[];
@@ -332,8 +296,8 @@ export class RedisJobQueue implements JobQueue {
   }
 
   async liveWorkers(): Promise<number> {
-    const ttlMs = Math.max(3 * (this.consumerDefaults.heartbeatMs ?? 5000), 3000);
-    return this.guard(() => this.redis.zcount(`${this.prefix}workers`, Date.now() - ttlMs, '+inf'));
+    const ttlMs = Math.max(3 * (this.consumerDefaults.heartbeatMs ?? RUNNER_DEFAULTS.heartbeatMs), 3000);
+    return this.guard(() => this.redis.zcount(this.keys.workers, Date.now() - ttlMs, '+inf'));
   }
 
   async ping(): Promise<void> {
@@ -342,7 +306,12 @@ export class RedisJobQueue implements JobQueue {
 
   consume(options: ConsumeOptions): Consumer {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
-    const consumer = new RedisConsumer(this, options, this.consumerDefaults);
+    const settings = { ...RUNNER_DEFAULTS, ...this.consumerDefaults };
+    const leases = new RedisLeaseStore({
+      url: this.options.url, keyPrefix: this.options.keyPrefix, jobTtlSeconds: this.options.jobTtlSeconds,
+      leaseMs: settings.leaseMs, heartbeatMs: settings.heartbeatMs, maxAttempts: settings.maxAttempts,
+    });
+    const consumer = new AttemptRunner(leases, options, settings);
     this.consumers.add(consumer);
     consumer.onClosed(() => this.consumers.delete(consumer));
     this.startReconciler();
@@ -350,25 +319,27 @@ export class RedisJobQueue implements JobQueue {
   }
 
   /**
-   * Every process that consumes also repairs records a crash left without a queue entry or lease
+   * Every process that consumes also repairs records a crash left without a BullMQ entry
    * (redis-reconciler.ts), once per lease period: where the workers are, so is the repair.
    */
-  private startReconciler(): void {
-    if (this.reconciler) return;
-    const settings = this.consumerDefaults;
-    this.reconciler = new RedisReconciler(this, {
-      periodMs: settings.leaseMs ?? 30_000,
-      maxAttempts: settings.maxAttempts ?? 3,
-      onError: (err) => { if (!(err instanceof StoreUnavailableError)) this.logger?.error({ err }, 'job reconciler pass failed'); },
-      onRepair: (jobId: string, action: RepairAction) => this.logger?.warn({ jobId, action }, `job reconciler: ${action} a job a crash left behind`),
+  private startReconciler(): RedisReconciler {
+    if (this.reconciler) return this.reconciler;
+    this.reconciler = new RedisReconciler({
+      redis: this.redis, keys: this.keys, bullQueue: this.bullQueue,
+      enqueue: (id, round) => this.enqueue(id, round),
+      log: (id, message) => this.appendLog(id, message),
+    }, {
+      periodMs: this.consumerDefaults.leaseMs ?? RUNNER_DEFAULTS.leaseMs,
+      onError: (err) => { if (!(err instanceof StoreUnavailableError) && !this.closed) this.options.logger?.warn({ err }, 'job reconciler pass failed; the next pass retries'); },
+      onRepair: (jobId, status) => this.options.logger?.warn({ jobId, status }, 'job reconciler: enqueued again a job a crash left without a queue entry'),
     });
     this.reconciler.start();
+    return this.reconciler;
   }
 
   /** One reconciler pass now (it also runs by itself once per lease period in consuming processes). */
   async reconcile(): Promise<void> {
-    this.startReconciler();
-    await this.reconciler!.pass();
+    await this.startReconciler().pass();
   }
 
   async close(): Promise<void> {
@@ -384,12 +355,8 @@ export class RedisJobQueue implements JobQueue {
     this.redis.disconnect();
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   /** Any Redis failure (down, timeout, connection closed) becomes StoreUnavailableError (503). */
-  async guard<T>(fn: () => Promise<T> | T): Promise<T> {
+  private async guard<T>(fn: () => Promise<T> | T): Promise<T> {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
     try {
       return await fn();
@@ -399,28 +366,5 @@ export class RedisJobQueue implements JobQueue {
       if (/ERR|WRONGTYPE|NOSCRIPT/.test(message) && !/connect|closed|offline|ECONN|timeout/i.test(message)) throw err;
       throw new StoreUnavailableError('Job store unavailable (Redis)', { cause: err });
     }
-  }
-
-  private toRecord(values: (string | null)[]): JobRecord {
-    const parsed = Object.fromEntries(FIELDS.map((f, i) => [f, values[i] === null || values[i] === undefined ? null : JSON.parse(values[i]!)])) as Record<string, unknown>;
-    return {
-      id: parsed.id as string,
-      status: parsed.status as JobStatus,
-      stage: parsed.stage as JobStage,
-      progress: Number(parsed.progress ?? 0),
-      prompt: parsed.prompt as string,
-      request: JSON.parse(parsed.request as string) as JobRequest,
-      created_at: parsed.created_at as string,
-      started_at: (parsed.started_at as string | null) ?? null,
-      finished_at: (parsed.finished_at as string | null) ?? null,
-      gcs_uri: (parsed.gcs_uri as string | null) ?? null,
-      artifact_uri: (parsed.artifact_uri as string | null) ?? null,
-      artifact_key: (parsed.artifact_key as string | null) ?? null,
-      error: (parsed.error as string | null) ?? null,
-      estimated_cost_usd: (parsed.estimated_cost_usd as number | null) ?? null,
-      attempts: Number(parsed.attempts ?? 0),
-      owner_key_id: (parsed.owner_key_id as string | null) ?? null,
-      queue_position: null,
-    };
   }
 }

@@ -1,48 +1,52 @@
-// Repairs what a crash between two Redis writes leaves behind. A job record and its BullMQ entry are
-// separate writes (SUBMIT stores the record, then `Queue.add` enqueues it), so a process killed in
-// between leaves a `queued` record no worker will ever see; a worker whose outcome write failed, or a
-// BullMQ entry that was lost, leaves a `started`/`progress` record that no lease protects. The
-// reconciler runs in every process that consumes jobs, once per lease period:
+// Repairs what a crash between two Redis writes leaves behind: a job record that BullMQ will never
+// deliver. A record and its BullMQ entry are separate writes (SUBMIT stores the record, then
+// `Queue.add` enqueues it), so a process killed in between leaves a `queued` record no worker sees;
+// a BullMQ entry that was completed or lost while its record still says `started`/`progress` leaves a
+// job no lease protects and no delivery will bring back. The reconciler runs in every process that
+// consumes jobs, once per lease period, and makes sure each such record has a BullMQ entry again:
 // - a `queued` record older than one period whose BullMQ job is missing (or already completed or
-//   failed) is enqueued again under its own id as BullMQ jobId, so a second add is a no-op;
-// - a `started`/`progress` record whose BullMQ job is not active, waiting or delayed has lost its lease:
-//   it goes back to `queued` and is enqueued again, or fails when its attempts are used up.
+//   failed) is enqueued under its own id as BullMQ jobId, so a second add is a no-op;
+// - a `started`/`progress` record whose lease expired and whose BullMQ job is missing (or finished)
+//   is enqueued the same way; the claim that receives it finds the expired lease and recovers the job
+//   as for any dead worker (retried, or failed at the attempt limit: redis-lease-store.ts), so the
+//   lease rules live in one place.
 // A record is repaired only when two passes, one period apart, saw it in the same state, so a submit
-// or hand-back in flight is never raced. Every repair is a compare-and-set on the record (the lease
-// token it saw), so several processes reconciling at once cannot double a job.
+// in flight is never raced.
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { formatLogLine } from '../job.js';
+import type { JobStatus } from '../job.js';
+import { LEASED_STATUSES } from '../job-state.js';
+import type { QueueKeys } from './queue-keys.js';
 
 /** What the reconciler needs from the Redis adapter: a narrow view, not the adapter itself. */
 export interface ReconcilerStore {
-  readonly prefix: string;
-  readonly ttl: number;
   readonly redis: Redis;
+  readonly keys: QueueKeys;
   readonly bullQueue: Queue;
-  /** Runs one of the adapter's record scripts (REQUEUE, FAIL, APPEND_LOG). */
-  script<T>(name: 'REQUEUE' | 'FAIL' | 'APPEND_LOG', ...args: (string | number)[]): Promise<T>;
   /** Adds the job to BullMQ under its own id, with the priority of its fair-queueing round. */
   enqueue(id: string, round: number): Promise<void>;
+  log(id: string, message: string): Promise<void>;
 }
 
 export interface ReconcilerOptions {
   periodMs: number;
-  maxAttempts: number;
-  /** At most this many records of each active status are looked at per pass (oldest first). */
+  /** At most this many records of each scanned status are looked at per pass (oldest first). */
   batch?: number;
   onError?: (err: unknown) => void;
-  onRepair?: (jobId: string, action: RepairAction) => void;
+  onRepair?: (jobId: string, status: JobStatus) => void;
 }
-
-export type RepairAction = 'enqueued' | 'requeued' | 'failed';
 
 type BullState = Awaited<ReturnType<Queue['getJobState']>>;
 
 /** BullMQ states in which the job will still reach a worker (or is held by one). */
 const LIVE: ReadonlySet<BullState> = new Set<BullState>(['waiting', 'prioritized', 'delayed', 'active', 'waiting-children']);
 
-const SCANNED = ['queued', 'started', 'progress'] as const;
+const SCANNED: readonly JobStatus[] = ['queued', ...LEASED_STATUSES];
+
+export const RECONCILE_MESSAGES = {
+  enqueued: 'Job enqueued again: it was stored but never reached the queue (the submitting process stopped in between)',
+  leaseGone: 'Job enqueued again: its lease expired and the queue had no entry for it',
+} as const;
 
 export class RedisReconciler {
   private timer: NodeJS.Timeout | null = null;
@@ -67,21 +71,21 @@ export class RedisReconciler {
     await this.running;
   }
 
-  /** One pass over the queued and active indexes. Overlapping calls share the pass in progress. */
+  /** One pass over the queued and leased indexes. Overlapping calls share the pass in progress. */
   pass(): Promise<void> {
     this.running ??= this.scan().catch((err: unknown) => this.options.onError?.(err)).finally(() => { this.running = null; });
     return this.running;
   }
 
   private async scan(): Promise<void> {
-    const { redis, prefix, bullQueue } = this.store;
+    const { redis, keys, bullQueue } = this.store;
     const seen = new Map<string, string>();
     for (const status of SCANNED) {
-      const ids = await redis.zrange(`${prefix}status:${status}`, 0, this.batch - 1);
+      const ids = await redis.zrange(keys.status(status), 0, this.batch - 1);
       if (ids.length === 0) continue;
-      // One round trip for the records and one for BullMQ's view; the slow getJobState only for suspects.
+      // One round trip for the records and one for BullMQ's view; getJobState only for suspects.
       const records = redis.pipeline();
-      for (const id of ids) records.hmget(`${prefix}job:${id}`, 'status', 'lease_token', 'created_at', 'attempts', 'round');
+      for (const id of ids) records.hmget(keys.job(id), 'status', 'lease_token', 'lease_expires_at', 'created_at', 'round');
       const bull = redis.pipeline();
       for (const id of ids) {
         bull.exists(bullQueue.toKey(id));
@@ -89,49 +93,34 @@ export class RedisReconciler {
         bull.zscore(bullQueue.toKey('completed'), id);
       }
       const [recordRows, bullRows] = await Promise.all([records.exec(), bull.exec()]);
+      const now = Date.now();
       for (let i = 0; i < ids.length; i += 1) {
         const id = ids[i]!;
-        const [statusJson, leaseJson, createdJson, attemptsJson, round] = (recordRows?.[i]?.[1] ?? []) as (string | null)[];
+        const [statusJson, leaseJson, expiresJson, createdJson, round] = (recordRows?.[i]?.[1] ?? []) as (string | null)[];
         if (statusJson !== JSON.stringify(status)) continue; // moved on (or expired) since the index was read
         const known = bullRows?.[3 * i]?.[1] === 1;
         const finished = bullRows?.[3 * i + 1]?.[1] !== null || bullRows?.[3 * i + 2]?.[1] !== null;
-        if (known && !finished) continue; // waiting, delayed or active: BullMQ will deliver it or recover the stall
-        const createdAt = createdJson ? Date.parse(JSON.parse(createdJson) as string) : 0;
-        if (status === 'queued' && Date.now() - createdAt < this.options.periodMs) continue; // a submit may be in flight
+        if (known && !finished) continue; // waiting, delayed or active: BullMQ delivers it, or re-delivers a stall
+        if (status === 'queued') {
+          const createdAt = createdJson ? Date.parse(JSON.parse(createdJson) as string) : 0;
+          if (now - createdAt < this.options.periodMs) continue; // a submit may be between its two writes
+        } else {
+          const expiresAt = expiresJson ? Number(JSON.parse(expiresJson)) : 0;
+          if (expiresAt > now) continue; // its attempt still renews the lease
+        }
         const state = await bullQueue.getJobState(id);
         if (LIVE.has(state)) continue;
         const sighting = `${status}|${leaseJson}|${state}`;
         seen.set(id, sighting);
         if (this.suspects.get(id) !== sighting) continue;
-        const lease = leaseJson ? (JSON.parse(leaseJson) as string | null) : null;
-        await this.repair(id, status, lease, Number(attemptsJson ?? 0), Number(round) || 0, state);
         seen.delete(id);
+        // A finished BullMQ entry keeps its id taken (a failed one is kept a day): clear it first.
+        if (state === 'failed' || state === 'completed') await bullQueue.remove(id);
+        await this.store.enqueue(id, Number(round) || 0);
+        await this.store.log(id, status === 'queued' ? RECONCILE_MESSAGES.enqueued : RECONCILE_MESSAGES.leaseGone);
+        this.options.onRepair?.(id, status);
       }
     }
     this.suspects = seen;
-  }
-
-  private async repair(id: string, status: (typeof SCANNED)[number], lease: string | null, attempts: number, round: number, state: BullState): Promise<void> {
-    const { store } = this;
-    if (status !== 'queued') {
-      if (lease === null) return;
-      const max = this.options.maxAttempts;
-      if (attempts >= max) {
-        const reason = `Job interrupted ${attempts} time(s): its worker stopped (crash or restart) and the attempt limit of ${max} is reached`;
-        const failed = await store.script<number>('FAIL', id, lease, new Date().toISOString(), reason, formatLogLine(`Job failed: ${reason}`), store.ttl);
-        if (failed === 1) this.options.onRepair?.(id, 'failed');
-        return;
-      }
-      const line = formatLogLine(`Worker lost while running the job (attempt ${attempts} of ${max}); its lease is gone, so the job is queued again`);
-      const requeued = await store.script<number>('REQUEUE', id, lease, line, 0, store.ttl);
-      if (requeued !== 1) return; // someone else moved it meanwhile
-    }
-    // A finished BullMQ entry keeps the id taken (a failed one is kept a day): clear it before adding.
-    if (state === 'failed' || state === 'completed') await store.bullQueue.remove(id);
-    await store.enqueue(id, round);
-    if (status === 'queued') {
-      await store.script('APPEND_LOG', id, formatLogLine('Job enqueued again: it was stored but never reached the queue (the submitting process stopped in between)'), store.ttl);
-    }
-    this.options.onRepair?.(id, status === 'queued' ? 'enqueued' : 'requeued');
   }
 }

@@ -1,335 +1,132 @@
-// Lua scripts that keep a job record, its status index and its log consistent in one round trip.
-// Keys: KEYS[1] = "<prefix>:" (every other key is derived from it inside the script, so all live in
-// one namespace). Job records are hashes whose values are JSON-encoded.
-//
-// Record hash fields: id, seq, status, stage, progress, prompt, request, created_at, started_at,
-// finished_at, gcs_uri, artifact_uri, artifact_key, error, estimated_cost_usd, attempts,
-// lease_token, idempotency_key, request_hash.
+// The Lua scripts of the Redis job store (lua/*.lua, named for their key count as BullMQ does), loaded
+// once at startup, with typed wrappers. Each script gets lua/common.lua and a prelude generated from
+// job-state.ts and job.ts, so its guards follow the one state machine.
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { JOB_STATUSES, MAX_LOG_LINES, MAX_PROGRESS, TERMINAL_STATUSES, type JobStatus } from '../job.js';
+import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
 
-const COMMON = `
-local p = KEYS[1]
-local function jget(key, field)
-  local v = redis.call('HGET', key, field)
-  if not v then return nil end
-  local d = cjson.decode(v)
-  if d == cjson.null then return nil end
-  return d
-end
-local function jset(key, field, value)
-  redis.call('HSET', key, field, cjson.encode(value))
-end
-local function move(id, seq, from, to)
-  redis.call('ZREM', p .. 'status:' .. from, id)
-  redis.call('ZADD', p .. 'status:' .. to, seq, id)
-  local o = redis.call('HGET', p .. 'job:' .. id, 'owner_key_id')
-  if o and o ~= 'null' then
-    o = cjson.decode(o)
-    redis.call('ZREM', p .. 'owner:' .. o .. ':status:' .. from, id)
-    redis.call('ZADD', p .. 'owner:' .. o .. ':status:' .. to, seq, id)
-  end
-end
-local function event(id, typ, data, ttl)
-  local k = p .. 'events:' .. id
-  redis.call('XADD', k, 'MAXLEN', '~', 2000, '*', 'type', typ, 'data', cjson.encode(data))
-  if ttl > 0 then redis.call('EXPIRE', k, ttl) end
-  -- Wakes event streams in every API process (RedisJobQueue.watch).
-  redis.call('PUBLISH', p .. 'events', id)
-end
-local function status_event(id, ttl)
-  local key = p .. 'job:' .. id
-  event(id, 'status', {
-    status = jget(key, 'status'), stage = jget(key, 'stage'), progress = jget(key, 'progress'),
-    error = jget(key, 'error') or cjson.null, artifact_uri = jget(key, 'artifact_uri') or cjson.null,
-  }, ttl)
-end
-local function log(id, line, ttl)
-  local k = p .. 'logs:' .. id
-  redis.call('RPUSH', k, line)
-  redis.call('LTRIM', k, -1000, -1)
-  if ttl > 0 then redis.call('EXPIRE', k, ttl) end
-  event(id, 'log', { line = line }, ttl)
-end
-local function touch(id, ttl)
-  if ttl > 0 then
-    redis.call('EXPIRE', p .. 'job:' .. id, ttl)
-    redis.call('EXPIRE', p .. 'logs:' .. id, ttl)
-  end
-end
-local function active(status)
-  return status == 'started' or status == 'progress'
-end
-`;
+const NAMES = ['submit-1', 'discard-1', 'remove-1', 'cancel-1', 'claim-1', 'renew-1', 'progress-1', 'cost-1', 'finish-1', 'fail-1', 'requeue-1', 'append-log-1'] as const;
+type ScriptFile = (typeof NAMES)[number];
 
-/**
- * ARGV: id, prompt, requestJson, createdAt, costJson, idemKey|'' (owner-scoped), hash, logLine, ttl, owner|'',
- * maxQueued|'', maxQueuedForOwner|'', budgetMonth|'', budgetLimit|''
- * → {'created'|'replayed'|'key_mismatch', id} | {'queue_full', 'global'|'owner', queued} | {'over_budget', spent}
- */
-export const SUBMIT = `${COMMON}
-local id, prompt, request, created, cost, idem, hash, line, ttl, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10]
-local max_queued, max_owner, month, budget = tonumber(ARGV[11]), tonumber(ARGV[12]), ARGV[13], tonumber(ARGV[14])
-if idem ~= '' then
-  local existing = redis.call('GET', p .. 'idem:' .. idem)
-  if existing and redis.call('EXISTS', p .. 'job:' .. existing) == 1 then
-    local stored = jget(p .. 'job:' .. existing, 'request_hash')
-    if stored == hash then return {'replayed', existing} end
-    return {'key_mismatch', existing}
-  end
-end
-if max_queued then
-  local queued = redis.call('ZCARD', p .. 'status:queued')
-  if queued >= max_queued then return {'queue_full', 'global', tostring(queued)} end
-end
-if max_owner and owner ~= '' then
-  local queued = redis.call('ZCARD', p .. 'owner:' .. owner .. ':status:queued')
-  if queued >= max_owner then return {'queue_full', 'owner', tostring(queued)} end
-end
-if owner ~= '' then
-  -- Every owner's month spend is the sum of its jobs' estimates (deleting a job does not refund it).
-  local spend_key = p .. 'spend:' .. owner .. ':' .. string.sub(created, 1, 7)
-  local spent = tonumber(redis.call('GET', spend_key) or '0')
-  local c = tonumber(cost) or 0
-  if budget and spent + c > budget + 1e-9 then return {'over_budget', tostring(spent)} end
-  if c ~= 0 then
-    redis.call('INCRBYFLOAT', spend_key, c)
-    redis.call('EXPIRE', spend_key, 40 * 24 * 3600)
-  end
-end
--- Fair order (start-time fair queueing with unit cost): each owner's next job gets the round after
--- its previous one, but never a round before the one being served now, so owners take turns and a
--- newcomer's first job waits at most one round. The round is the job's BullMQ priority (FIFO within
--- a round). Rounds restart from 1 whenever the queue runs empty; they are capped at BullMQ's
--- largest priority, past which order falls back to FIFO.
-if redis.call('ZCARD', p .. 'status:queued') == 0 then
-  redis.call('DEL', p .. 'rr')
-  redis.call('SET', p .. 'round', 1)
-end
-local turn_owner = owner == '' and '-' or owner
-local current = tonumber(redis.call('GET', p .. 'round') or '1')
-local last = tonumber(redis.call('HGET', p .. 'rr', turn_owner) or '0')
-local round = math.min(math.max(last + 1, current), 2097152)
-redis.call('HSET', p .. 'rr', turn_owner, round)
-local seq = redis.call('INCR', p .. 'seq')
-local key = p .. 'job:' .. id
-redis.call('HSET', key,
-  'id', cjson.encode(id), 'seq', cjson.encode(seq), 'status', '"queued"', 'stage', '"queued"', 'progress', '0',
-  'prompt', cjson.encode(prompt), 'request', cjson.encode(request), 'created_at', cjson.encode(created),
-  'started_at', 'null', 'finished_at', 'null', 'gcs_uri', 'null', 'artifact_uri', 'null', 'artifact_key', 'null',
-  'error', 'null', 'estimated_cost_usd', cost, 'attempts', '0', 'lease_token', 'null',
-  'idempotency_key', cjson.encode(idem), 'request_hash', cjson.encode(hash),
-  'owner_key_id', owner == '' and 'null' or cjson.encode(owner), 'round', tostring(round))
-redis.call('ZADD', p .. 'jobs', seq, id)
-if owner ~= '' then
-  redis.call('ZADD', p .. 'owner:' .. owner .. ':jobs', seq, id)
-  redis.call('ZADD', p .. 'owner:' .. owner .. ':status:queued', seq, id)
-end
-redis.call('ZADD', p .. 'status:queued', seq, id)
-if idem ~= '' then
-  redis.call('SET', p .. 'idem:' .. idem, id)
-  if ttl > 0 then redis.call('EXPIRE', p .. 'idem:' .. idem, ttl) end
-end
-status_event(id, ttl)
-log(id, line, ttl)
-touch(id, ttl)
-return {'created', id, tostring(round)}
-`;
+function luaSet(statuses: readonly JobStatus[]): string {
+  return `{ ${statuses.map((s) => `${s} = true`).join(', ')} }`;
+}
 
-/** Removes a record whose enqueue failed, so that no job exists that no worker will ever see. ARGV: id */
-export const DISCARD = `${COMMON}
-local id = ARGV[1]
-local key = p .. 'job:' .. id
-local seq = jget(key, 'seq')
-local idem = jget(key, 'idempotency_key')
-if not seq then return 0 end
-redis.call('DEL', key, p .. 'logs:' .. id, p .. 'events:' .. id)
-redis.call('ZREM', p .. 'jobs', id)
-redis.call('ZREM', p .. 'status:queued', id)
-local owner = jget(key, 'owner_key_id')
-if owner then
-  redis.call('ZREM', p .. 'owner:' .. owner .. ':jobs', id)
-  redis.call('ZREM', p .. 'owner:' .. owner .. ':status:queued', id)
-end
-if idem and idem ~= '' then redis.call('DEL', p .. 'idem:' .. idem) end
-return 1
-`;
+/** The state machine as Lua tables: SOURCES[to][from] is true when `from → to` is allowed. */
+export function luaPrelude(): string {
+  return [
+    `local SOURCES = { ${JOB_STATUSES.map((to) => `${to} = ${luaSet(sourcesOf(to))}`).join(', ')} }`,
+    `local LEASED = ${luaSet(LEASED_STATUSES)}`,
+    `local TERMINAL = ${luaSet([...TERMINAL_STATUSES])}`,
+    `local MAX_PROGRESS = ${MAX_PROGRESS}`,
+    `local MAX_LOG_LINES = ${MAX_LOG_LINES}`,
+    '',
+  ].join('\n');
+}
 
-/** Deletes a terminal job, its logs, events and index entries. ARGV: id → {'removed'|'not_terminal'|'not_found'} */
-export const REMOVE = `${COMMON}
-local id = ARGV[1]
-local key = p .. 'job:' .. id
-local status = jget(key, 'status')
-if not status then return 'not_found' end
-if status ~= 'finished' and status ~= 'failed' and status ~= 'canceled' then return 'not_terminal' end
-local idem = jget(key, 'idempotency_key')
-local owner = jget(key, 'owner_key_id')
-redis.call('DEL', key, p .. 'logs:' .. id, p .. 'events:' .. id)
-redis.call('ZREM', p .. 'jobs', id)
-redis.call('ZREM', p .. 'status:' .. status, id)
-if owner then
-  redis.call('ZREM', p .. 'owner:' .. owner .. ':jobs', id)
-  redis.call('ZREM', p .. 'owner:' .. owner .. ':status:' .. status, id)
-end
-if idem and idem ~= '' and redis.call('GET', p .. 'idem:' .. idem) == id then redis.call('DEL', p .. 'idem:' .. idem) end
-return 'removed'
-`;
+const readLua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
-/** ARGV: id, now, logLine, ttl → {'canceled'|'terminal'|'not_found', status} */
-export const CANCEL = `${COMMON}
-local id, now, line, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local key = p .. 'job:' .. id
-local status = jget(key, 'status')
-if not status then return {'not_found', ''} end
-if status ~= 'queued' and not active(status) then return {'terminal', status} end
-jset(key, 'status', 'canceled')
-jset(key, 'finished_at', now)
-jset(key, 'lease_token', cjson.null)
-move(id, jget(key, 'seq'), status, 'canceled')
-status_event(id, ttl)
-log(id, line, ttl)
-touch(id, ttl)
-return {'canceled', status}
-`;
+let sources: Map<ScriptFile, string> | null = null;
+/** Full script text per file, read once per process. */
+function scriptSources(): Map<ScriptFile, string> {
+  if (!sources) {
+    const common = luaPrelude() + readLua('common');
+    sources = new Map(NAMES.map((name) => [name, `${common}\n${readLua(name)}`]));
+  }
+  return sources;
+}
 
-/**
- * A worker starts (or, after a stall, restarts) a job. ARGV: id, token, now, logLine|'' , ttl
- * → {'claimed', attempts} | {'skip', status} | {'defer', running} (its key is at max_concurrent_jobs)
- */
-export const CLAIM = `${COMMON}
-local id, token, now, line, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
-local key = p .. 'job:' .. id
-local status = jget(key, 'status')
-if not status then return {'skip', 'missing'} end
-if status ~= 'queued' and not active(status) then return {'skip', status} end
-local owner = jget(key, 'owner_key_id')
-if owner and status == 'queued' then
-  local limit = tonumber(redis.call('HGET', p .. 'apikey:' .. owner, 'max_concurrent_jobs') or '')
-  if limit then
-    local running = redis.call('ZCARD', p .. 'owner:' .. owner .. ':status:started') + redis.call('ZCARD', p .. 'owner:' .. owner .. ':status:progress')
-    if running >= limit then return {'defer', tostring(running)} end
-  end
-end
-local round = tonumber(redis.call('HGET', key, 'round') or '')
-if round and round > tonumber(redis.call('GET', p .. 'round') or '1') then redis.call('SET', p .. 'round', round) end
-local attempts = jget(key, 'attempts') + 1
-jset(key, 'attempts', attempts)
-jset(key, 'status', 'started')
-jset(key, 'stage', 'planning')
-jset(key, 'lease_token', token)
-if jget(key, 'started_at') == nil then jset(key, 'started_at', now) end
-move(id, jget(key, 'seq'), status, 'started')
-status_event(id, ttl)
-if line ~= '' then log(id, line, ttl) end
-touch(id, ttl)
-return {'claimed', tostring(attempts)}
-`;
+const commandName = (file: ScriptFile) => `ttv_${file.replace(/-(\d)$/, '').replace(/-/g, '_')}`;
 
-/** ARGV: id, token, progress, stage|'', logLine|'', ttl → 1 written | 0 not held */
-export const PROGRESS = `${COMMON}
-local id, token, progress, stage, line, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6])
-local key = p .. 'job:' .. id
-local status = jget(key, 'status')
-if not status or not active(status) or jget(key, 'lease_token') ~= token then return 0 end
-local current = jget(key, 'progress') or 0
-local old_stage = jget(key, 'stage')
-if progress > current then jset(key, 'progress', progress) end
-if stage ~= '' then jset(key, 'stage', stage) end
-local now_progress = jget(key, 'progress')
-local now_stage = jget(key, 'stage')
-if status ~= 'progress' then
-  jset(key, 'status', 'progress')
-  move(id, jget(key, 'seq'), status, 'progress')
-  status_event(id, ttl)
-end
-if now_progress ~= current or now_stage ~= old_stage then
-  event(id, 'progress', { progress = now_progress, stage = now_stage }, ttl)
-end
-if line ~= '' then log(id, line, ttl) end
-touch(id, ttl)
-return 1
-`;
+export type SubmitReply =
+  | { outcome: 'created'; id: string; round: number }
+  | { outcome: 'replayed' | 'key_mismatch'; id: string }
+  | { outcome: 'queue_full'; scope: 'global' | 'owner'; queued: number }
+  | { outcome: 'over_budget'; spentUsd: number };
 
-/** ARGV: id, token, costJson → 1 | 0 */
-export const COST = `${COMMON}
-local key = p .. 'job:' .. ARGV[1]
-local status = jget(key, 'status')
-if not status or not active(status) or jget(key, 'lease_token') ~= ARGV[2] then return 0 end
-local before = jget(key, 'estimated_cost_usd') or 0
-redis.call('HSET', key, 'estimated_cost_usd', ARGV[3])
--- The owner's month spend follows the job's estimate as the worker refines it.
-local owner = jget(key, 'owner_key_id')
-local after = tonumber(ARGV[3]) or 0
-if owner and after ~= before then
-  local spend_key = p .. 'spend:' .. owner .. ':' .. string.sub(jget(key, 'created_at'), 1, 7)
-  redis.call('INCRBYFLOAT', spend_key, after - before)
-  redis.call('EXPIRE', spend_key, 40 * 24 * 3600)
-end
-return 1
-`;
+export type ClaimReply =
+  | { outcome: 'claimed'; attempts: number }
+  | { outcome: 'skip'; status: string }
+  | { outcome: 'defer'; running: number }
+  | { outcome: 'held'; holderToken: string; attempts: number; expired: boolean };
 
-/** ARGV: id, token, now, artifactUri, artifactKey, gcsUriJson, logLine, ttl, durationSeconds → 1 | 0 */
-export const FINISH = `${COMMON}
-local id, token, now, uri, akey, gcs, line, ttl, dur = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
-local key = p .. 'job:' .. id
-local status = jget(key, 'status')
-if not status or not active(status) or jget(key, 'lease_token') ~= token then return 0 end
-jset(key, 'status', 'finished')
-jset(key, 'stage', 'done')
-jset(key, 'progress', 100)
-jset(key, 'finished_at', now)
-jset(key, 'artifact_uri', uri)
-jset(key, 'artifact_key', akey)
-redis.call('HSET', key, 'gcs_uri', gcs)
-jset(key, 'error', cjson.null)
-jset(key, 'lease_token', cjson.null)
-move(id, jget(key, 'seq'), status, 'finished')
-status_event(id, ttl)
-redis.call('INCRBYFLOAT', p .. 'stats:duration_sum', dur)
-redis.call('INCR', p .. 'stats:duration_count')
-log(id, line, ttl)
-touch(id, ttl)
-return 1
-`;
+export interface SubmitArgs {
+  id: string; prompt: string; requestJson: string; createdAt: string; estimatedCostUsd: number | null;
+  /** Owner-scoped idempotency key, or null. */
+  idempotencyKey: string | null; requestHash: string; logLine: string; owner: string | null;
+  maxQueued: number | null; maxQueuedForOwner: number | null; budgetLimitUsd: number | null;
+}
 
-/** ARGV: id, token ('' = any active lease), now, error, logLine, ttl → 1 | 0 */
-export const FAIL = `${COMMON}
-local id, token, now, err, line, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
-local key = p .. 'job:' .. id
-local status = jget(key, 'status')
-if not status then return 0 end
-if status ~= 'queued' and not active(status) then return 0 end
-if token ~= '' and jget(key, 'lease_token') ~= token then return 0 end
-jset(key, 'status', 'failed')
-jset(key, 'finished_at', now)
-jset(key, 'error', err)
-jset(key, 'lease_token', cjson.null)
-move(id, jget(key, 'seq'), status, 'failed')
-status_event(id, ttl)
-log(id, line, ttl)
-touch(id, ttl)
-return 1
-`;
+/** The job store's scripts on one connection, under one key prefix, with one record TTL. */
+export class JobScripts {
+  constructor(private readonly redis: Redis, private readonly root: string, private readonly ttl: number) {
+    for (const [file, lua] of scriptSources()) {
+      if (!(commandName(file) in redis)) redis.defineCommand(commandName(file), { numberOfKeys: 1, lua });
+    }
+  }
 
-/** Graceful hand-back. ARGV: id, token, logLine, refund(0|1), ttl → 1 | 0 */
-export const REQUEUE = `${COMMON}
-local id, token, line, refund, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-local key = p .. 'job:' .. id
-local status = jget(key, 'status')
-if not status or not active(status) or jget(key, 'lease_token') ~= token then return 0 end
-jset(key, 'status', 'queued')
-jset(key, 'stage', 'queued')
-jset(key, 'lease_token', cjson.null)
-jset(key, 'attempts', jget(key, 'attempts') - refund)
-move(id, jget(key, 'seq'), status, 'queued')
-status_event(id, ttl)
-log(id, line, ttl)
-touch(id, ttl)
-return 1
-`;
+  private call<T>(file: ScriptFile, ...args: (string | number)[]): Promise<T> {
+    return (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[commandName(file)]!(this.root, ...args);
+  }
 
-/** Appends one log line to an existing job. ARGV: id, line, ttl → 1 | 0 */
-export const APPEND_LOG = `${COMMON}
-local id, line, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
-if redis.call('EXISTS', p .. 'job:' .. id) == 0 then return 0 end
-log(id, line, ttl)
-return 1
-`;
+  async submit(a: SubmitArgs): Promise<SubmitReply> {
+    const reply = await this.call<string[]>('submit-1', a.id, a.prompt, a.requestJson, a.createdAt, JSON.stringify(a.estimatedCostUsd),
+      a.idempotencyKey ?? '', a.requestHash, a.logLine, this.ttl, a.owner ?? '',
+      a.maxQueued ?? '', a.maxQueuedForOwner ?? '', a.budgetLimitUsd ?? '');
+    const [outcome, x, y] = reply;
+    if (outcome === 'created') return { outcome, id: x!, round: Number(y) };
+    if (outcome === 'queue_full') return { outcome, scope: x as 'global' | 'owner', queued: Number(y) };
+    if (outcome === 'over_budget') return { outcome, spentUsd: Number(x) };
+    return { outcome: outcome as 'replayed' | 'key_mismatch', id: x! };
+  }
+
+  async discard(id: string): Promise<boolean> {
+    return (await this.call<number>('discard-1', id)) === 1;
+  }
+
+  remove(id: string): Promise<'removed' | 'not_terminal' | 'not_found'> {
+    return this.call('remove-1', id);
+  }
+
+  async cancel(a: { id: string; now: string; logLine: string }): Promise<{ outcome: 'canceled' | 'terminal' | 'not_found'; previous: string }> {
+    const [outcome, previous] = await this.call<[string, string]>('cancel-1', a.id, a.now, a.logLine, this.ttl);
+    return { outcome: outcome as 'canceled' | 'terminal' | 'not_found', previous };
+  }
+
+  async claim(a: { id: string; token: string; now: string; leaseMs: number }): Promise<ClaimReply> {
+    const [outcome, x, y, z] = await this.call<[string, string, string?, number?]>('claim-1', a.id, a.token, a.now, this.ttl, a.leaseMs);
+    if (outcome === 'claimed') return { outcome, attempts: Number(x) };
+    if (outcome === 'defer') return { outcome, running: Number(x) };
+    if (outcome === 'held') return { outcome, holderToken: x, attempts: Number(y), expired: z === 1 };
+    return { outcome: 'skip', status: x };
+  }
+
+  renew(a: { id: string; token: string; leaseMs: number }): Promise<'ok' | 'canceled' | 'lost'> {
+    return this.call('renew-1', a.id, a.token, a.leaseMs);
+  }
+
+  async progress(a: { id: string; token: string; progress: number; stage: string | null; logLine: string | null }): Promise<boolean> {
+    return (await this.call<number>('progress-1', a.id, a.token, a.progress, a.stage ?? '', a.logLine ?? '', this.ttl)) === 1;
+  }
+
+  async cost(a: { id: string; token: string; usd: number | null }): Promise<boolean> {
+    return (await this.call<number>('cost-1', a.id, a.token, JSON.stringify(a.usd))) === 1;
+  }
+
+  async finish(a: { id: string; token: string; now: string; artifactUri: string; artifactKey: string; gcsUri: string | null; logLine: string; durationSeconds: number }): Promise<boolean> {
+    return (await this.call<number>('finish-1', a.id, a.token, a.now, a.artifactUri, a.artifactKey, JSON.stringify(a.gcsUri), a.logLine, this.ttl, a.durationSeconds)) === 1;
+  }
+
+  async fail(a: { id: string; token: string; now: string; error: string; logLine: string }): Promise<boolean> {
+    return (await this.call<number>('fail-1', a.id, a.token, a.now, a.error, a.logLine, this.ttl)) === 1;
+  }
+
+  async requeue(a: { id: string; token: string; logLine: string; refundAttempt: boolean }): Promise<boolean> {
+    return (await this.call<number>('requeue-1', a.id, a.token, a.logLine, a.refundAttempt ? 1 : 0, this.ttl)) === 1;
+  }
+
+  async appendLog(a: { id: string; logLine: string }): Promise<boolean> {
+    return (await this.call<number>('append-log-1', a.id, a.logLine, this.ttl)) === 1;
+  }
+}

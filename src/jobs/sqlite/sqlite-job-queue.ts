@@ -10,16 +10,19 @@ import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { QueueFullError } from '../../errors/queue-full-error.js';
 import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
-import { MAX_LOG_LINES, formatLogLine, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
+import { MAX_LOG_LINES, MAX_PROGRESS, formatLogLine, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
 import { sourcesOf } from '../job-state.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import type {
-  CancelResult, RemoveResult, ConsumeOptions, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
+  CancelResult, RemoveResult, ConsumeOptions, JobEvent, JobOutcome, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
+import type { Lease, LeaseState, LeaseStore, ProgressWrite } from '../lease-store.js';
+import { AttemptRunner, type AttemptRunnerSettings } from '../attempt-runner.js';
+import { JOB_MESSAGES } from '../job-messages.js';
+import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { ADDED_COLUMNS, SCHEMA_SQL } from './sqlite-schema.js';
 import { API_KEYS_SCHEMA } from '../../access/sqlite/sqlite-key-store.js';
-import { SqliteConsumer, type SqliteConsumerSettings } from './sqlite-consumer.js';
 
 interface JobRow {
   seq: number;
@@ -52,17 +55,11 @@ const EVENT_CAP = 2000;
 /** How often a process looks for commits by other processes, while any stream watches a job. */
 const FOREIGN_WRITE_CHECK_MS = 200;
 
-/** A claimed job as the consumer sees it: the record plus the lease that guards every write. */
-export interface Lease {
-  job: JobRecord;
-  token: string;
-}
-
 export interface SqliteJobQueueOptions {
   /** Path of the database file, or ':memory:'. */
   file: string;
   /** Defaults used by consume(); each consume() call may override. */
-  consumer?: Partial<SqliteConsumerSettings>;
+  consumer?: Partial<AttemptRunnerSettings>;
 }
 
 const ACTIVE: JobStatus[] = ['started', 'progress'];
@@ -78,8 +75,8 @@ export class SqliteJobQueue implements JobQueue {
   readonly signals = new EventEmitter();
   private readonly db: Db;
   private readonly statements: Record<string, Statement>;
-  private readonly consumers = new Set<SqliteConsumer>();
-  private readonly consumerDefaults: Partial<SqliteConsumerSettings>;
+  private readonly consumers = new Set<AttemptRunner>();
+  private readonly consumerDefaults: Partial<AttemptRunnerSettings>;
   private closed = false;
   private readonly terminalCache = new TerminalRecordCache();
   /** Watched job ids (with their watcher count) and the journal length last seen for each. */
@@ -146,7 +143,7 @@ export class SqliteJobQueue implements JobQueue {
       progress: this.db.prepare(`UPDATE jobs SET status = 'progress', progress = MAX(progress, @progress), stage = COALESCE(@stage, stage)
         WHERE id = @id AND lease_token = @token AND status IN (${active})`),
       cost: this.db.prepare(`UPDATE jobs SET estimated_cost_usd = @cost WHERE id = @id AND lease_token = @token AND status IN (${active})`),
-      finish: this.db.prepare(`UPDATE jobs SET status = 'finished', progress = 100, stage = 'done', finished_at = @now,
+      finish: this.db.prepare(`UPDATE jobs SET status = 'finished', progress = ${MAX_PROGRESS}, stage = 'done', finished_at = @now,
           artifact_uri = @artifact_uri, artifact_key = @artifact_key, gcs_uri = @gcs_uri, error = NULL,
           lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
         WHERE id = @id AND lease_token = @token AND status IN (${active})`),
@@ -219,7 +216,7 @@ export class SqliteJobQueue implements JobQueue {
           owner_key_id: options.owner ?? null,
         });
         this.appendEventSync(id, 'status', { status: 'queued', stage: 'queued', progress: 0, error: null, artifact_uri: null });
-        this.appendLogSync(id, 'Job queued', now);
+        this.appendLogSync(id, JOB_MESSAGES.queued, now);
         return { outcome: 'created', job: this.toRecord(this.statements.byId!.get(id) as JobRow) };
       });
       const result = run.immediate();
@@ -241,11 +238,7 @@ export class SqliteJobQueue implements JobQueue {
   async list(options: ListOptions): Promise<ListResult> {
     return this.guard(() => {
       let before: number | null = null;
-      if (options.cursor !== undefined) {
-        const decoded = Buffer.from(options.cursor, 'base64url').toString('utf8');
-        if (!/^s[1-9][0-9]{0,15}$/.test(decoded)) throw new InvalidCursorError();
-        before = Number(decoded.slice(1));
-      }
+      if (options.cursor !== undefined) before = decodeListCursor(options.cursor);
       const clauses: string[] = [];
       const params: unknown[] = [];
       if (options.status) { clauses.push('status = ?'); params.push(options.status); }
@@ -257,7 +250,7 @@ export class SqliteJobQueue implements JobQueue {
         .all(...params, options.limit + 1) as JobRow[];
       const page = rows.slice(0, options.limit);
       const last = page[page.length - 1];
-      const nextCursor = rows.length > options.limit && last ? Buffer.from(`s${last.seq}`, 'utf8').toString('base64url') : null;
+      const nextCursor = rows.length > options.limit && last ? encodeListCursor(last.seq) : null;
       // The page's queued jobs are consecutive in the queue (the page covers a contiguous seq range):
       // one COUNT for the oldest gives every position, instead of one COUNT per job.
       const positions = new Map<number, number>();
@@ -345,7 +338,7 @@ export class SqliteJobQueue implements JobQueue {
         const row = this.statements.cancel!.get({ id, now: new Date().toISOString() }) as JobRow | undefined;
         if (row) {
           this.statusEvent(row);
-          this.appendLogSync(id, 'Job cancellation requested');
+          this.appendLogSync(id, JOB_MESSAGES.cancelRequested);
           return { outcome: 'canceled', job: this.toRecord(row) };
         }
         const existing = this.statements.byId!.get(id) as JobRow | undefined;
@@ -396,7 +389,7 @@ export class SqliteJobQueue implements JobQueue {
 
   consume(options: ConsumeOptions): Consumer {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
-    const consumer = new SqliteConsumer(this, options, this.consumerDefaults);
+    const consumer = new AttemptRunner(this.leaseStore(), options, this.consumerDefaults);
     this.consumers.add(consumer);
     consumer.onClosed(() => this.consumers.delete(consumer));
     return consumer;
@@ -428,10 +421,39 @@ export class SqliteJobQueue implements JobQueue {
     this.db.close();
   }
 
-  // ---- consumer side (used by SqliteConsumer only) -----------------------------------------------
+  // ---- lease side (the attempt runner's LeaseStore) -----------------------------------------------
 
-  /** @internal */
-  claimNext(owner: string, leaseMs: number): Lease | null {
+  /** This store's leases, for one consumer. Claims are polled, and woken by in-process submissions. */
+  private leaseStore(): LeaseStore {
+    return {
+      claim: async (workerId, leaseMs, signal) => (signal.aborted || this.closed ? null : this.claimNext(workerId, leaseMs)),
+      idle: (ms, signal) => new Promise<void>((resolve) => {
+        const done = () => { clearTimeout(timer); this.signals.off('enqueued', done); signal.removeEventListener('abort', done); resolve(); };
+        const timer = setTimeout(done, ms);
+        this.signals.on('enqueued', done);
+        signal.addEventListener('abort', done, { once: true });
+      }),
+      renew: async (lease, leaseMs) => this.renewLease(lease, leaseMs),
+      state: async (lease) => this.guard(() => this.leaseState(lease)),
+      progress: async (lease, write) => this.writeProgress(lease, write),
+      cost: async (lease, usd) => this.writeCost(lease, usd),
+      log: (jobId, message) => this.appendLog(jobId, message),
+      finish: async (lease, outcome, message) => this.finish(lease, outcome, message),
+      fail: async (lease, error, message) => this.failJob(lease, error, message),
+      handBack: async (lease, message, refund) => this.requeue(lease, message, refund),
+      release: async () => undefined,
+      onCancel: (listener) => {
+        this.signals.on('cancel', listener);
+        return () => this.signals.off('cancel', listener);
+      },
+      recoverExpired: async (maxAttempts) => { if (!this.closed) this.recoverExpired(maxAttempts); },
+      workerBeat: async (workerId) => this.workerHeartbeat(workerId),
+      workerGone: async (workerId) => this.workerGone(workerId),
+      close: async () => undefined,
+    };
+  }
+
+  private claimNext(owner: string, leaseMs: number): Lease | null {
     return this.guard(() => {
       const token = randomUUID();
       const now = Date.now();
@@ -447,34 +469,33 @@ export class SqliteJobQueue implements JobQueue {
     });
   }
 
-  /** @internal Renews the lease; otherwise tells why it could not. */
-  renewLease(lease: Lease, leaseMs: number): 'ok' | 'canceled' | 'lost' {
+  /** Renews the lease; otherwise tells why it could not. */
+  private renewLease(lease: Lease, leaseMs: number): LeaseState {
     return this.guard(() => {
       const changes = this.statements.renew!.run({ id: lease.job.id, token: lease.token, expires: Date.now() + leaseMs }).changes;
-      return changes > 0 ? 'ok' : this.whyNotHeld(lease);
+      return changes > 0 ? 'ok' : this.leaseState(lease);
     });
   }
 
-  /** @internal */
-  whyNotHeld(lease: Lease): 'ok' | 'canceled' | 'lost' {
+  private leaseState(lease: Lease): LeaseState {
     const row = this.statements.leaseState!.get(lease.job.id) as { status: JobStatus; lease_token: string | null } | undefined;
     if (row?.status === 'canceled') return 'canceled';
     if (row && row.lease_token === lease.token && ACTIVE.includes(row.status)) return 'ok';
     return 'lost';
   }
 
-  /** @internal */
-  writeProgress(lease: Lease, progress: number, stage: JobStage | undefined, message: string | undefined): boolean {
+  private writeProgress(lease: Lease, write: ProgressWrite): boolean {
     return this.guard(() => {
       const run = this.db.transaction(() => {
-        const p = Math.max(0, Math.min(100, Math.floor(progress)));
+        const p = write.progress;
+        const stage = write.stage;
         const before = this.statements.progressState!.get(lease.job.id) as { status: JobStatus; progress: number; stage: JobStage } | undefined;
         const changed = this.statements.progress!.run({ id: lease.job.id, token: lease.token, progress: p, stage: stage ?? null }).changes > 0;
         if (!changed || !before) return false;
         const after = { progress: Math.max(before.progress, p), stage: stage ?? before.stage };
         if (before.status !== 'progress') this.appendEventSync(lease.job.id, 'status', { status: 'progress', ...after, error: null, artifact_uri: null });
         if (after.progress !== before.progress || after.stage !== before.stage) this.appendEventSync(lease.job.id, 'progress', after);
-        if (message) this.appendLogSync(lease.job.id, message);
+        if (write.message) this.appendLogSync(lease.job.id, write.message);
         return true;
       });
       const result = run.immediate();
@@ -483,8 +504,7 @@ export class SqliteJobQueue implements JobQueue {
     });
   }
 
-  /** @internal */
-  writeCost(lease: Lease, usd: number | null): boolean {
+  private writeCost(lease: Lease, usd: number | null): boolean {
     return this.guard(() => this.db.transaction(() => {
       const before = this.statements.byId!.get(lease.job.id) as JobRow | undefined;
       const changed = this.statements.cost!.run({ id: lease.job.id, token: lease.token, cost: usd }).changes > 0;
@@ -502,81 +522,55 @@ export class SqliteJobQueue implements JobQueue {
       ON CONFLICT(owner_key_id, month) DO UPDATE SET usd = usd + excluded.usd`).run(owner, month, usd);
   }
 
-  /** @internal Records success once; false when the job was canceled or the lease lost meanwhile. */
-  finish(lease: Lease, outcome: { artifactUri: string; artifactKey: string; gcsUri: string | null }, message: string): boolean {
+  /** One conditional status write with its status event and log line, in one transaction. */
+  private transition(lease: Lease, write: () => boolean, message: string): boolean {
     return this.guard(() => {
-      const run = this.db.transaction(() => {
-        const changed = this.statements.finish!.run({
-          id: lease.job.id, token: lease.token, now: new Date().toISOString(),
-          artifact_uri: outcome.artifactUri, artifact_key: outcome.artifactKey, gcs_uri: outcome.gcsUri,
-        }).changes > 0;
-        if (changed) {
-          this.statusEvent(this.statements.byId!.get(lease.job.id) as JobRow);
-          this.appendLogSync(lease.job.id, message);
-        }
-        return changed;
-      });
-      const result = run.immediate();
-      if (result) this.notify(lease.job.id);
-      return result;
+      const changed = this.db.transaction(() => {
+        if (!write()) return false;
+        this.statusEvent(this.statements.byId!.get(lease.job.id) as JobRow);
+        this.appendLogSync(lease.job.id, message);
+        return true;
+      }).immediate();
+      if (changed) this.notify(lease.job.id);
+      return changed;
     });
   }
 
-  /** @internal */
-  failJob(lease: Lease, error: string): boolean {
-    return this.guard(() => {
-      const run = this.db.transaction(() => {
-        const changed = this.statements.fail!.run({ id: lease.job.id, token: lease.token, now: new Date().toISOString(), error }).changes > 0;
-        if (changed) {
-          this.statusEvent(this.statements.byId!.get(lease.job.id) as JobRow);
-          this.appendLogSync(lease.job.id, `Job failed: ${error}`);
-        }
-        return changed;
-      });
-      const result = run.immediate();
-      if (result) this.notify(lease.job.id);
-      return result;
-    });
+  /** Records success once; false when the job was canceled or the lease lost meanwhile. */
+  private finish(lease: Lease, outcome: JobOutcome, message: string): boolean {
+    return this.transition(lease, () => this.statements.finish!.run({
+      id: lease.job.id, token: lease.token, now: new Date().toISOString(),
+      artifact_uri: outcome.artifactUri, artifact_key: outcome.artifactKey, gcs_uri: outcome.gcsUri,
+    }).changes > 0, message);
   }
 
-  /** @internal Hands a job back to the queue (shutdown); the attempt is refunded when asked. */
-  requeue(lease: Lease, message: string, refundAttempt: boolean): boolean {
-    const changed = this.guard(() => {
-      const run = this.db.transaction(() => {
-        const ok = this.statements.requeue!.run({ id: lease.job.id, token: lease.token, refund: refundAttempt ? 1 : 0 }).changes > 0;
-        if (ok) {
-          this.statusEvent(this.statements.byId!.get(lease.job.id) as JobRow);
-          this.appendLogSync(lease.job.id, message);
-        }
-        return ok;
-      });
-      return run.immediate();
-    });
+  private failJob(lease: Lease, error: string, message: string): boolean {
+    return this.transition(lease, () => this.statements.fail!.run({ id: lease.job.id, token: lease.token, now: new Date().toISOString(), error }).changes > 0, message);
+  }
+
+  /** Hands a job back to the queue; the attempt is refunded when asked. */
+  private requeue(lease: Lease, message: string, refundAttempt: boolean): boolean {
+    const changed = this.transition(lease, () => this.statements.requeue!.run({ id: lease.job.id, token: lease.token, refund: refundAttempt ? 1 : 0 }).changes > 0, message);
     if (changed) this.signals.emit('enqueued');
     return changed;
   }
 
-  /** @internal Jobs whose worker stopped renewing: retried while attempts remain, else failed with a reason. */
-  recoverExpired(maxAttempts: number): { requeued: number; failed: number } {
-    return this.guard(() => {
-      const rows = this.statements.expired!.all(Date.now()) as JobRow[];
-      let requeued = 0;
-      let failed = 0;
-      for (const row of rows) {
+  /** Jobs whose worker stopped renewing: retried while attempts remain, else failed with a reason. */
+  private recoverExpired(maxAttempts: number): void {
+    this.guard(() => {
+      for (const row of this.statements.expired!.all(Date.now()) as JobRow[]) {
         const lease: Lease = { job: this.toRecord(row), token: row.lease_token ?? '' };
         if (row.attempts >= maxAttempts) {
-          const reason = `Job interrupted ${row.attempts} time(s): its worker stopped (crash or restart) and the attempt limit of ${maxAttempts} is reached`;
-          if (this.failJob(lease, reason)) failed += 1;
-        } else if (this.requeue(lease, `Worker lost while running the job (attempt ${row.attempts} of ${maxAttempts}); retrying`, false)) {
-          requeued += 1;
+          const reason = JOB_MESSAGES.interrupted(row.attempts, maxAttempts);
+          this.failJob(lease, reason, JOB_MESSAGES.failed(reason));
+        } else {
+          this.requeue(lease, JOB_MESSAGES.workerLost(row.attempts, maxAttempts), false);
         }
       }
-      return { requeued, failed };
     });
   }
 
-  /** @internal */
-  workerHeartbeat(workerId: string): void {
+  private workerHeartbeat(workerId: string): void {
     this.guard(() => {
       const now = Date.now();
       this.statements.workerBeat!.run(workerId, now);
@@ -584,8 +578,7 @@ export class SqliteJobQueue implements JobQueue {
     });
   }
 
-  /** @internal */
-  workerGone(workerId: string): void {
+  private workerGone(workerId: string): void {
     if (this.closed) return;
     this.guard(() => this.statements.workerGone!.run(workerId));
   }

@@ -1,18 +1,27 @@
 // The Redis reconciler against a real redis-server: the records a crash leaves behind are repaired.
 // Each crash state is made the way the crash leaves it: the record written and its BullMQ entry gone
-// (a SUBMIT whose process died before `Queue.add`), or a claimed record whose BullMQ job vanished.
+// (a SUBMIT whose process died before `Queue.add`), or a worker process killed (SIGKILL) while it held
+// the job, whose BullMQ entry then vanished.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { openJobQueue } from '../../../src/jobs/open-job-queue.js';
 import type { Consumer, JobContext, JobOutcome } from '../../../src/jobs/job-queue.js';
 import type { RedisJobQueue } from '../../../src/jobs/redis/redis-job-queue.js';
+import { BULL_QUEUE_NAME } from '../../../src/jobs/redis/redis-connection.js';
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 let redis: RedisServer;
 const queues: RedisJobQueue[] = [];
 const consumers: Consumer[] = [];
+const bullQueues: Queue[] = [];
+const children: ChildProcess[] = [];
+const HANGING_WORKER = fileURLToPath(new URL('../../conformance/hanging-worker.mjs', import.meta.url));
 beforeAll(async () => {
   redis = await startRedisServer();
 });
@@ -20,17 +29,20 @@ afterAll(async () => {
   await redis?.stop();
 });
 afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await Promise.all(bullQueues.splice(0).map((q) => q.close()));
   await Promise.all(consumers.splice(0).map((c) => c.close(0)));
   await Promise.all(queues.splice(0).map((q) => q.close()));
 });
 
+const rawConfig = (prefix: string) => ({
+  redis: { url: redis.url, key_prefix: prefix },
+  worker: { lease_seconds: 0.5, heartbeat_seconds: 0.1, max_attempts: 2 },
+  logging: { level: 'silent' },
+});
+
 function open(prefix: string): RedisJobQueue {
-  const config = configSchema.parse({
-    redis: { url: redis.url, key_prefix: prefix },
-    worker: { lease_seconds: 0.5, heartbeat_seconds: 0.1, max_attempts: 2 },
-    logging: { level: 'silent' },
-  });
-  const queue = openJobQueue(config) as RedisJobQueue;
+  const queue = openJobQueue(configSchema.parse(rawConfig(prefix))) as RedisJobQueue;
   queues.push(queue);
   return queue;
 }
@@ -50,19 +62,52 @@ async function terminal(queue: RedisJobQueue, id: string) {
   }, { timeoutMs: 20_000, what: `job ${id} to end` });
 }
 
+/** BullMQ's queue under the adapter's prefix, as redis-cli would see it. */
+function bullOf(prefix: string): Queue {
+  const q = new Queue(BULL_QUEUE_NAME, { connection: { url: redis.url }, prefix: `${prefix}:bull` });
+  bullQueues.push(q);
+  return q;
+}
+
 /** Submits a job and removes its BullMQ entry: the state a SIGKILL between SUBMIT and Queue.add leaves. */
-async function orphan(queue: RedisJobQueue, prompt: string): Promise<string> {
+async function orphan(queue: RedisJobQueue, prefix: string, prompt: string): Promise<string> {
   const { job } = await queue.submit({ prompt } as never);
-  expect(await queue.bullQueue.remove(job.id)).toBe(1);
-  expect(await queue.bullQueue.getJobState(job.id)).toBe('unknown');
+  const bull = bullOf(prefix);
+  expect(await bull.remove(job.id)).toBe(1);
+  expect(await bull.getJobState(job.id)).toBe('unknown');
   return job.id;
+}
+
+/** A worker process (compiled adapters) that claims the next job, then is killed with SIGKILL. */
+async function claimAndDie(prefix: string): Promise<string> {
+  const child = spawn(process.execPath, [HANGING_WORKER, JSON.stringify(rawConfig(prefix))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  let out = '';
+  const id = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /claimed ([0-9a-f-]{36})/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`hanging worker exited early (${code})`)));
+  });
+  child.kill('SIGKILL');
+  if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+  return id;
+}
+
+/** Its BullMQ entry removed once the dead worker's lock lapsed: no delivery will bring the job back. */
+async function loseBullEntry(prefix: string, id: string): Promise<void> {
+  const bull = bullOf(prefix);
+  await waitFor(async () => ((await bull.remove(id)) === 1 ? true : null), { what: `the BullMQ entry of ${id} to be removable` });
+  expect(await bull.getJobState(id)).toBe('unknown');
 }
 
 describe('Redis reconciler', () => {
   it('enqueues stored queued jobs BullMQ does not know, each run once even with two reconciling workers', async () => {
     const prefix = `ttv-rec-${randomUUID().slice(0, 8)}`;
     const producer = open(prefix);
-    const ids = [await orphan(producer, 'Lost one.'), await orphan(producer, 'Lost two.'), await orphan(producer, 'Lost three.')];
+    const ids = [await orphan(producer, prefix, 'Lost one.'), await orphan(producer, prefix, 'Lost two.'), await orphan(producer, prefix, 'Lost three.')];
     const runs = new Map<string, number>();
     // Two worker processes' worth of queues, each running its own reconciler on the same store.
     for (const q of [open(prefix), open(prefix)]) consumers.push(q.consume({ concurrency: 2, handler: counting(runs) }));
@@ -76,29 +121,36 @@ describe('Redis reconciler', () => {
     for (const id of ids) expect(runs.get(id)).toBe(1);
   });
 
-  it('queues again a started job whose lease and BullMQ job are gone, and fails one with no attempts left', async () => {
+  it('enqueues a started job whose worker died and whose BullMQ entry is gone: retried, or failed with no attempts left', async () => {
     const prefix = `ttv-rec-${randomUUID().slice(0, 8)}`;
     const queue = open(prefix);
-    const retry = await orphan(queue, 'Claimed, then its worker and queue entry vanished.');
-    await queue.script('CLAIM', retry, 'dead-lease', new Date().toISOString(), '', 0);
-    const exhausted = await orphan(queue, 'Claimed twice already.');
-    await queue.script('CLAIM', exhausted, 'dead-lease-1', new Date().toISOString(), '', 0);
-    await queue.script('CLAIM', exhausted, 'dead-lease-2', new Date().toISOString(), '', 0);
-    expect((await queue.get(retry))?.status).toBe('started');
-    expect((await queue.get(exhausted))?.attempts).toBe(2);
+    const { job: first } = await queue.submit({ prompt: 'Its worker died once.' } as never);
+    expect(await claimAndDie(prefix)).toBe(first.id);
+    await loseBullEntry(prefix, first.id);
+    expect((await queue.get(first.id))?.status).toBe('started');
+
+    const { job: second } = await queue.submit({ prompt: 'Its worker died twice.' } as never);
+    expect(await claimAndDie(prefix)).toBe(second.id);
+    // The next worker recovers the first death (BullMQ re-delivers the stalled job) and dies as well.
+    expect(await claimAndDie(prefix)).toBe(second.id);
+    await loseBullEntry(prefix, second.id);
+    expect((await queue.get(second.id))?.attempts).toBe(2);
+
     const runs = new Map<string, number>();
     consumers.push(queue.consume({ concurrency: 2, handler: counting(runs) }));
-
-    const retried = await terminal(queue, retry);
+    const retried = await terminal(queue, first.id);
     expect(retried.status).toBe('finished');
     expect(retried.attempts).toBe(2);
-    expect(runs.get(retry)).toBe(1);
-    expect(await queue.logs(retry, 0)).toEqual(expect.arrayContaining([expect.stringContaining('Worker lost while running the job (attempt 1 of 2); its lease is gone')]));
+    expect(runs.get(first.id)).toBe(1);
+    expect(await queue.logs(first.id, 0)).toEqual(expect.arrayContaining([
+      expect.stringContaining('Job enqueued again: its lease expired and the queue had no entry for it'),
+      expect.stringContaining('Worker lost while running the job (attempt 1 of 2)'),
+    ]));
 
-    const failed = await terminal(queue, exhausted);
+    const failed = await terminal(queue, second.id);
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/attempt limit of 2 is reached/);
-    expect(runs.get(exhausted)).toBeUndefined();
+    expect(runs.get(second.id)).toBeUndefined();
   });
 
   it('leaves healthy jobs alone: a job held by a running attempt is not requeued while it runs', async () => {
@@ -117,7 +169,7 @@ describe('Redis reconciler', () => {
     await running;
     for (let i = 0; i < 3; i += 1) await queue.reconcile();
     expect((await queue.get(job.id))?.status).toBe('started');
-    expect(await queue.bullQueue.getJobState(job.id)).toBe('active');
+    expect(await bullOf(prefix).getJobState(job.id)).toBe('active');
     release();
     expect((await terminal(queue, job.id)).status).toBe('finished');
     expect(runs.get(job.id)).toBe(1);

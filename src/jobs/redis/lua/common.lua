@@ -1,0 +1,81 @@
+-- Shared by every script (prepended by redis-scripts.ts, after the generated SOURCES, LEASED and
+-- MAX_PROGRESS tables from job-state.ts / job.ts). KEYS[1] is the key prefix ("<prefix>:"): every
+-- key is derived from it here as queue-keys.ts derives it in TypeScript, so all live in one namespace.
+-- Job records are hashes whose values are JSON-encoded.
+local p = KEYS[1]
+local function jget(key, field)
+  local v = redis.call('HGET', key, field)
+  if not v then return nil end
+  local d = cjson.decode(v)
+  if d == cjson.null then return nil end
+  return d
+end
+local function jset(key, field, value)
+  redis.call('HSET', key, field, cjson.encode(value))
+end
+-- The state machine (job-state.ts): may a job in `from` move to `to`?
+local function can(from, to)
+  return SOURCES[to][from] == true
+end
+-- Statuses in which a worker holds the job under a lease.
+local function leased(status)
+  return LEASED[status] == true
+end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function move(id, seq, from, to)
+  redis.call('ZREM', p .. 'status:' .. from, id)
+  redis.call('ZADD', p .. 'status:' .. to, seq, id)
+  local o = redis.call('HGET', p .. 'job:' .. id, 'owner_key_id')
+  if o and o ~= 'null' then
+    o = cjson.decode(o)
+    redis.call('ZREM', p .. 'owner:' .. o .. ':status:' .. from, id)
+    redis.call('ZADD', p .. 'owner:' .. o .. ':status:' .. to, seq, id)
+  end
+end
+-- The one place every journal entry is written.
+local function event(id, typ, data, ttl)
+  local k = p .. 'events:' .. id
+  redis.call('XADD', k, 'MAXLEN', '~', 2000, '*', 'type', typ, 'data', cjson.encode(data))
+  if ttl > 0 then redis.call('EXPIRE', k, ttl) end
+  -- Wakes event streams in every API process (RedisJobQueue.watch).
+  redis.call('PUBLISH', p .. 'events', id)
+end
+local function status_event(id, ttl)
+  local key = p .. 'job:' .. id
+  event(id, 'status', {
+    status = jget(key, 'status'), stage = jget(key, 'stage'), progress = jget(key, 'progress'),
+    error = jget(key, 'error') or cjson.null, artifact_uri = jget(key, 'artifact_uri') or cjson.null,
+  }, ttl)
+end
+local function log(id, line, ttl)
+  local k = p .. 'logs:' .. id
+  redis.call('RPUSH', k, line)
+  redis.call('LTRIM', k, -MAX_LOG_LINES, -1)
+  if ttl > 0 then redis.call('EXPIRE', k, ttl) end
+  event(id, 'log', { line = line }, ttl)
+end
+local function touch(id, ttl)
+  if ttl > 0 then
+    redis.call('EXPIRE', p .. 'job:' .. id, ttl)
+    redis.call('EXPIRE', p .. 'logs:' .. id, ttl)
+  end
+end
+-- Whether the lease `token` holds job `key` and may move it to `to`.
+local function held(key, token, to)
+  local status = jget(key, 'status')
+  return status ~= nil and can(status, to) and leased(status) and jget(key, 'lease_token') == token, status
+end
+-- A conditional status change by the lease holder, with its status event and log line.
+local function transition(id, status, to, line, ttl)
+  local key = p .. 'job:' .. id
+  jset(key, 'status', to)
+  jset(key, 'lease_token', cjson.null)
+  jset(key, 'lease_expires_at', cjson.null)
+  move(id, jget(key, 'seq'), status, to)
+  status_event(id, ttl)
+  log(id, line, ttl)
+  touch(id, ttl)
+end

@@ -1,0 +1,69 @@
+-- ARGV: id, prompt, requestJson, createdAt, costJson, idemKey|'' (owner-scoped), hash, logLine, ttl, owner|'',
+-- maxQueued|'', maxQueuedForOwner|'', budgetLimit|''
+-- → {'created', id, round} | {'replayed'|'key_mismatch', id} | {'queue_full', 'global'|'owner', queued} | {'over_budget', spent}
+local id, prompt, request, created, cost, idem, hash, line, ttl, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10]
+local max_queued, max_owner, budget = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
+if idem ~= '' then
+  local existing = redis.call('GET', p .. 'idem:' .. idem)
+  if existing and redis.call('EXISTS', p .. 'job:' .. existing) == 1 then
+    local stored = jget(p .. 'job:' .. existing, 'request_hash')
+    if stored == hash then return {'replayed', existing} end
+    return {'key_mismatch', existing}
+  end
+end
+if max_queued then
+  local queued = redis.call('ZCARD', p .. 'status:queued')
+  if queued >= max_queued then return {'queue_full', 'global', tostring(queued)} end
+end
+if max_owner and owner ~= '' then
+  local queued = redis.call('ZCARD', p .. 'owner:' .. owner .. ':status:queued')
+  if queued >= max_owner then return {'queue_full', 'owner', tostring(queued)} end
+end
+if owner ~= '' then
+  -- Every owner's month spend is the sum of its jobs' estimates (deleting a job does not refund it).
+  local spend_key = p .. 'spend:' .. owner .. ':' .. string.sub(created, 1, 7)
+  local spent = tonumber(redis.call('GET', spend_key) or '0')
+  local c = tonumber(cost) or 0
+  if budget and spent + c > budget + 1e-9 then return {'over_budget', tostring(spent)} end
+  if c ~= 0 then
+    redis.call('INCRBYFLOAT', spend_key, c)
+    redis.call('EXPIRE', spend_key, 40 * 24 * 3600)
+  end
+end
+-- Fair order (start-time fair queueing with unit cost): each owner's next job gets the round after
+-- its previous one, but never a round before the one being served now, so owners take turns and a
+-- newcomer's first job waits at most one round. The round is the job's BullMQ priority (FIFO within
+-- a round). Rounds restart from 1 whenever the queue runs empty; they are capped at BullMQ's
+-- largest priority, past which order falls back to FIFO.
+if redis.call('ZCARD', p .. 'status:queued') == 0 then
+  redis.call('DEL', p .. 'rr')
+  redis.call('SET', p .. 'round', 1)
+end
+local turn_owner = owner == '' and '-' or owner
+local current = tonumber(redis.call('GET', p .. 'round') or '1')
+local last = tonumber(redis.call('HGET', p .. 'rr', turn_owner) or '0')
+local round = math.min(math.max(last + 1, current), 2097152)
+redis.call('HSET', p .. 'rr', turn_owner, round)
+local seq = redis.call('INCR', p .. 'seq')
+local key = p .. 'job:' .. id
+redis.call('HSET', key,
+  'id', cjson.encode(id), 'seq', cjson.encode(seq), 'status', '"queued"', 'stage', '"queued"', 'progress', '0',
+  'prompt', cjson.encode(prompt), 'request', cjson.encode(request), 'created_at', cjson.encode(created),
+  'started_at', 'null', 'finished_at', 'null', 'gcs_uri', 'null', 'artifact_uri', 'null', 'artifact_key', 'null',
+  'error', 'null', 'estimated_cost_usd', cost, 'attempts', '0', 'lease_token', 'null', 'lease_expires_at', 'null',
+  'idempotency_key', cjson.encode(idem), 'request_hash', cjson.encode(hash),
+  'owner_key_id', owner == '' and 'null' or cjson.encode(owner), 'round', tostring(round))
+redis.call('ZADD', p .. 'jobs', seq, id)
+if owner ~= '' then
+  redis.call('ZADD', p .. 'owner:' .. owner .. ':jobs', seq, id)
+  redis.call('ZADD', p .. 'owner:' .. owner .. ':status:queued', seq, id)
+end
+redis.call('ZADD', p .. 'status:queued', seq, id)
+if idem ~= '' then
+  redis.call('SET', p .. 'idem:' .. idem, id)
+  if ttl > 0 then redis.call('EXPIRE', p .. 'idem:' .. idem, ttl) end
+end
+status_event(id, ttl)
+log(id, line, ttl)
+touch(id, ttl)
+return {'created', id, tostring(round)}

@@ -1,0 +1,31 @@
+// Every Redis key and channel of the job store, built in one place. The Lua scripts derive the same
+// names from the prefix (lua/common.lua); keep the two in step.
+import type { JobStatus } from '../job.js';
+
+export class QueueKeys {
+  /** `prefix` is the configured key prefix without the trailing colon. */
+  constructor(private readonly prefix: string) {}
+
+  /** KEYS[1] of every script: "<prefix>:". */
+  get root(): string { return `${this.prefix}:`; }
+  /** BullMQ's own prefix (it adds ":<queue>:..."). */
+  get bull(): string { return `${this.prefix}:bull`; }
+  job(id: string): string { return `${this.root}job:${id}`; }
+  logs(id: string): string { return `${this.root}logs:${id}`; }
+  events(id: string): string { return `${this.root}events:${id}`; }
+  /** Every job by sequence number. */
+  get jobs(): string { return `${this.root}jobs`; }
+  status(status: JobStatus): string { return `${this.root}status:${status}`; }
+  ownerJobs(owner: string): string { return `${this.root}owner:${owner}:jobs`; }
+  ownerStatus(owner: string, status: JobStatus): string { return `${this.root}owner:${owner}:status:${status}`; }
+  /** The data-loss marker hash: instance_id, created_at[, data_lost_at, previous_instance_id] (redis-store-marker.ts). */
+  get meta(): string { return `${this.root}meta`; }
+  /** Live workers: a sorted set of worker id → last heartbeat (ms). */
+  get workers(): string { return `${this.root}workers`; }
+  get durationSum(): string { return `${this.root}stats:duration_sum`; }
+  get durationCount(): string { return `${this.root}stats:duration_count`; }
+  /** Pub/sub: a canceled job's id. */
+  get cancelChannel(): string { return `${this.root}cancel`; }
+  /** Pub/sub: the id of a job whose journal grew. */
+  get eventsChannel(): string { return `${this.root}events`; }
+}
