@@ -188,4 +188,30 @@ describe('Redis crash consistency', () => {
       await own.stop();
     }
   }, 0);
+
+  it('raises no data-loss warning when Redis restarts with AOF persistence', async () => {
+    const redisDir = await mkdtemp(join(tmpdir(), 'ttv-aof-'));
+    dirs.push(redisDir);
+    const own = await startRedisServer({ extraArgs: ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', redisDir] });
+    try {
+      const dataDir = await mkdtemp(join(tmpdir(), 'ttv-crash-'));
+      dirs.push(dataDir);
+      const config = join(dataDir, 'ttv.yaml');
+      await writeFile(config, [`redis: { url: "${own.url}", key_prefix: "ttv-aof-${randomUUID().slice(0, 8)}" }`, 'worker: { lease_seconds: 1, heartbeat_seconds: 0.2 }', ''].join('\n'));
+      const ttv = await startTtv(['serve', '--port', '0', '--config', config, '--data-dir', dataDir]);
+      procs.push(ttv);
+      const readyz = async () => (await getJson(`${ttv.url}/readyz`)).body as { status: string; warnings: unknown[] };
+      await waitFor(async () => ((await readyz()).status === 'ready' ? true : null), { timeoutMs: 20_000, what: 'ready' });
+      const { id } = (await (await fetch(`${ttv.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Kept across the restart.' }) })).json()) as { id: string };
+      await own.stop(); // SIGKILL: only what the AOF holds survives
+      await own.restart();
+      await waitFor(async () => ((await readyz()).status === 'ready' ? true : null), { timeoutMs: 20_000, what: 'ready after the Redis restart' });
+      expect((await getJson(`${ttv.url}/v1/jobs/${id}`)).status).toBe(200);
+      expect((await readyz()).warnings).toEqual([]);
+      expect(ttv.output()).not.toContain('Redis lost the job data');
+    } finally {
+      await Promise.all(procs.splice(0).map((p) => p.kill()));
+      await own.stop();
+    }
+  }, 0);
 });
