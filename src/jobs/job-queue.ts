@@ -3,6 +3,7 @@
 // columns + polling, or Redis records + BullMQ delivery + pub/sub.
 // Every adapter must pass test/conformance/job-queue-conformance.ts unchanged.
 import type { JobRecord, JobRequest, JobStage, JobStatus } from './job.js';
+import type { LeaseStore } from './lease-store.js';
 
 export interface SubmitOptions {
   /** Client-chosen key: the same key with the same request returns the same job. */
@@ -174,7 +175,10 @@ export interface JobQueue {
   ping(): Promise<void>;
   /** Warnings about the store's data (Redis: it lost what ttv stored); adapters without any omit it. */
   storeWarnings?(): Promise<StoreWarning[]>;
+  /** Runs jobs: an attempt runner (attempt-runner.ts) over `openLeases()`. */
   consume(options: ConsumeOptions): Consumer;
+  /** The lease side of the store, with the configured worker settings; the caller closes it. */
+  openLeases(): LeaseStore;
   close(): Promise<void>;
 }
 

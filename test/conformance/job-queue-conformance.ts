@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { openJobQueue } from '../../src/jobs/open-job-queue.js';
-import type { Consumer, JobContext, JobOutcome, JobQueue } from '../../src/jobs/job-queue.js';
+import { randomUUID } from 'node:crypto';
+import type { ConsumeOptions, Consumer, JobContext, JobOutcome, JobQueue } from '../../src/jobs/job-queue.js';
+import type { Lease, LeaseStore } from '../../src/jobs/lease-store.js';
 import { InvalidCursorError } from '../../src/errors/invalid-cursor-error.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -48,8 +50,9 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       const { queue } = await open(raw);
       return { queue, raw };
     };
-    const consume = (queue: JobQueue, handler: (ctx: JobContext) => Promise<JobOutcome>, concurrency = 1) => {
-      const consumer = queue.consume({ concurrency, handler });
+    const leaseStores: LeaseStore[] = [];
+    const consume = (queue: JobQueue, handler: (ctx: JobContext) => Promise<JobOutcome>, concurrency = 1, extra: Partial<ConsumeOptions> = {}) => {
+      const consumer = queue.consume({ concurrency, handler, ...extra });
       consumers.push(consumer);
       return consumer;
     };
@@ -79,8 +82,134 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
     afterEach(async () => {
       for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await Promise.all(consumers.splice(0).map((c) => c.close(0)));
+      await Promise.all(leaseStores.splice(0).map((l) => l.close()));
       await Promise.all(opened.splice(0).map((q) => q.close()));
       await harness.cleanup?.();
+    });
+
+    /** The lease side of a queue, and one claimed lease (the job submitted just before). */
+    const leasesOf = (queue: JobQueue) => {
+      const leases = queue.openLeases();
+      leaseStores.push(leases);
+      return leases;
+    };
+    const claimOne = (leases: LeaseStore) =>
+      waitFor(async () => leases.claim('conformance-worker', 30_000, new AbortController().signal), { what: 'a lease' });
+    const statusesOf = async (queue: JobQueue, id: string) =>
+      (await queue.events(id, null))!.filter((e) => e.type === 'status').map((e) => e.data.status);
+    const outcome = (id: string): JobOutcome => ({ artifactUri: `file:///artifacts/${id}.mp4`, artifactKey: `k/${id}`, gcsUri: null });
+    /** Every write a lease holder can make; each must be refused (false) when the transition is forbidden. */
+    const everyWrite = (leases: LeaseStore, lease: Lease) => Promise.all([
+      leases.progress(lease, { progress: 90, stage: 'uploading', message: 'late progress' }),
+      leases.cost(lease, 9.99),
+      leases.finish(lease, outcome(lease.job.id), 'late finish'),
+      leases.fail(lease, 'late failure', 'Job failed: late failure'),
+      leases.handBack(lease, 'late hand-back', true),
+    ]);
+
+    it('forbids queued → failed (and → finished, → progress) to a lease that never claimed the job', async () => {
+      const { queue } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'untouched' });
+      const leases = leasesOf(queue);
+      const stranger: Lease = { job, token: randomUUID() };
+      expect(await everyWrite(leases, stranger)).toEqual([false, false, false, false, false]);
+      expect(await leases.renew(stranger, 30_000)).toBe('lost');
+      expect(await leases.state(stranger)).toBe('lost');
+      expect(await queue.get(job.id)).toMatchObject({ status: 'queued', progress: 0, error: null, artifact_uri: null, estimated_cost_usd: null });
+      expect(await statusesOf(queue, job.id)).toEqual(['queued']);
+      expect((await queue.logs(job.id, 0))!.join('\n')).not.toMatch(/late/);
+    });
+
+    it('forbids finished → anything', async () => {
+      const { queue } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'finished for good' });
+      const leases = leasesOf(queue);
+      const lease = await claimOne(leases);
+      expect(lease.job.id).toBe(job.id);
+      expect(await leases.finish(lease, outcome(job.id), 'done once')).toBe(true);
+      expect(await everyWrite(leases, lease)).toEqual([false, false, false, false, false]);
+      expect(await leases.renew(lease, 30_000)).toBe('lost');
+      expect((await queue.cancel(job.id)).outcome).toBe('terminal');
+      expect(await queue.get(job.id)).toMatchObject({ status: 'finished', progress: 100, stage: 'done', error: null, artifact_uri: outcome(job.id).artifactUri });
+      expect(await statusesOf(queue, job.id)).toEqual(['queued', 'started', 'finished']);
+      expect((await queue.logs(job.id, 0))!.join('\n')).not.toMatch(/late/);
+    });
+
+    it('forbids failed → anything', async () => {
+      const { queue } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'failed for good' });
+      const leases = leasesOf(queue);
+      const lease = await claimOne(leases);
+      expect(await leases.fail(lease, 'broken', 'Job failed: broken')).toBe(true);
+      expect(await everyWrite(leases, lease)).toEqual([false, false, false, false, false]);
+      expect((await queue.cancel(job.id)).outcome).toBe('terminal');
+      expect(await queue.get(job.id)).toMatchObject({ status: 'failed', error: 'broken', artifact_uri: null });
+      expect(await statusesOf(queue, job.id)).toEqual(['queued', 'started', 'failed']);
+    });
+
+    it('forbids canceled → anything: a late progress, cost, finish, failure or hand-back after cancel is refused', async () => {
+      const { queue } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'canceled for good' });
+      const leases = leasesOf(queue);
+      const lease = await claimOne(leases);
+      expect(await leases.progress(lease, { progress: 40, stage: 'segments' })).toBe(true);
+      expect((await queue.cancel(job.id)).outcome).toBe('canceled');
+      expect(await leases.state(lease)).toBe('canceled');
+      expect(await leases.renew(lease, 30_000)).toBe('canceled');
+      expect(await everyWrite(leases, lease)).toEqual([false, false, false, false, false]);
+      expect(await queue.get(job.id)).toMatchObject({ status: 'canceled', progress: 40, error: null, artifact_uri: null, estimated_cost_usd: null });
+      expect(await statusesOf(queue, job.id)).toEqual(['queued', 'started', 'progress', 'canceled']);
+      expect((await queue.logs(job.id, 0))!.join('\n')).not.toMatch(/late/);
+    });
+
+    it('a lease handed back writes nothing more, and the next claim is a new attempt with its own token', async () => {
+      const { queue } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'handed back' });
+      const leases = leasesOf(queue);
+      const first = await claimOne(leases);
+      expect(await leases.handBack(first, 'back you go', true)).toBe(true);
+      expect(await everyWrite(leases, first)).toEqual([false, false, false, false, false]);
+      expect(await queue.get(job.id)).toMatchObject({ status: 'queued', attempts: 0 });
+      const second = await claimOne(leases);
+      expect(second.job.id).toBe(job.id);
+      expect(second.token).not.toBe(first.token);
+      expect(await leases.state(first)).toBe('lost');
+      expect(await leases.finish(second, outcome(job.id), 'second attempt done')).toBe(true);
+      expect((await queue.get(job.id))?.status).toBe('finished');
+    });
+
+    it('claims nothing while the consumer gate gives a reason, and runs the job once it opens', async () => {
+      const { queue } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'gated' });
+      let reason: string | null = 'disk low';
+      let checks = 0;
+      let runs = 0;
+      consume(queue, async (ctx) => { runs += 1; return outcomeFor(ctx); }, 1, { gate: () => { checks += 1; return reason; } });
+      await waitFor(async () => checks >= 3, { what: 'the gate to be asked three times' });
+      expect(runs).toBe(0);
+      expect((await queue.get(job.id))?.status).toBe('queued');
+      reason = null;
+      await waitFor(async () => ((await queue.get(job.id))?.status === 'finished' ? true : null), { what: 'the job to run once the gate opens' });
+      expect(runs).toBe(1);
+    });
+
+    it('hands an outcome whose job was canceled before it was recorded to onCanceledOutcome', async () => {
+      const { queue } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'canceled after upload' });
+      const started = deferred();
+      const canceled = deferred();
+      const handedOver: [string, JobOutcome][] = [];
+      consume(queue, async (ctx) => {
+        started.resolve();
+        await canceled.promise;
+        return outcomeFor(ctx); // the upload finished just as the cancel landed
+      }, 1, { onCanceledOutcome: async (id, result) => { handedOver.push([id, result]); } });
+      await started.promise;
+      expect((await queue.cancel(job.id)).outcome).toBe('canceled');
+      canceled.resolve();
+      await waitFor(async () => handedOver.length === 1, { what: 'onCanceledOutcome' });
+      expect(handedOver).toEqual([[job.id, outcome(job.id)]]);
+      expect(await queue.get(job.id)).toMatchObject({ status: 'canceled', artifact_uri: null });
     });
 
     it('submits a queued job with every field present', async () => {

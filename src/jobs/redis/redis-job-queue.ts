@@ -306,12 +306,7 @@ export class RedisJobQueue implements JobQueue {
 
   consume(options: ConsumeOptions): Consumer {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
-    const settings = { ...RUNNER_DEFAULTS, ...this.consumerDefaults };
-    const leases = new RedisLeaseStore({
-      url: this.options.url, keyPrefix: this.options.keyPrefix, jobTtlSeconds: this.options.jobTtlSeconds,
-      leaseMs: settings.leaseMs, heartbeatMs: settings.heartbeatMs, maxAttempts: settings.maxAttempts,
-    });
-    const consumer = new AttemptRunner(leases, options, settings);
+    const consumer = new AttemptRunner(this.openLeases(), options, { ...RUNNER_DEFAULTS, ...this.consumerDefaults });
     this.consumers.add(consumer);
     consumer.onClosed(() => this.consumers.delete(consumer));
     this.startReconciler();
@@ -340,6 +335,15 @@ export class RedisJobQueue implements JobQueue {
   /** One reconciler pass now (it also runs by itself once per lease period in consuming processes). */
   async reconcile(): Promise<void> {
     await this.startReconciler().pass();
+  }
+
+  openLeases(): RedisLeaseStore {
+    if (this.closed) throw new StoreUnavailableError('Job store is closed');
+    const settings = { ...RUNNER_DEFAULTS, ...this.consumerDefaults };
+    return new RedisLeaseStore({
+      url: this.options.url, keyPrefix: this.options.keyPrefix, jobTtlSeconds: this.options.jobTtlSeconds,
+      leaseMs: settings.leaseMs, heartbeatMs: settings.heartbeatMs, maxAttempts: settings.maxAttempts,
+    });
   }
 
   async close(): Promise<void> {

@@ -5,13 +5,13 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { Database as Db, Statement } from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { QueueFullError } from '../../errors/queue-full-error.js';
 import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
-import { MAX_LOG_LINES, MAX_PROGRESS, formatLogLine, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
-import { sourcesOf } from '../job-state.js';
+import { MAX_LOG_LINES, formatLogLine, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
+import { LEASED_STATUSES } from '../job-state.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import type {
@@ -22,34 +22,9 @@ import { AttemptRunner, type AttemptRunnerSettings } from '../attempt-runner.js'
 import { JOB_MESSAGES } from '../job-messages.js';
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { ADDED_COLUMNS, SCHEMA_SQL } from './sqlite-schema.js';
+import { prepareStatements, type JobRow, type SqliteStatements } from './sqlite-statements.js';
 import { API_KEYS_SCHEMA } from '../../access/sqlite/sqlite-key-store.js';
 
-interface JobRow {
-  seq: number;
-  id: string;
-  status: JobStatus;
-  stage: JobStage;
-  progress: number;
-  prompt: string;
-  request: string;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  gcs_uri: string | null;
-  artifact_uri: string | null;
-  artifact_key: string | null;
-  error: string | null;
-  estimated_cost_usd: number | null;
-  attempts: number;
-  lease_owner: string | null;
-  lease_token: string | null;
-  lease_expires_at: number | null;
-  idempotency_key: string | null;
-  request_hash: string | null;
-  log_seq: number;
-  event_seq: number;
-  owner_key_id: string | null;
-}
 
 const EVENT_CAP = 2000;
 /** How often a process looks for commits by other processes, while any stream watches a job. */
@@ -62,19 +37,14 @@ export interface SqliteJobQueueOptions {
   consumer?: Partial<AttemptRunnerSettings>;
 }
 
-const ACTIVE: JobStatus[] = ['started', 'progress'];
 const TRANSIENT_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL', 'SQLITE_READONLY']);
-
-function inList(statuses: readonly JobStatus[]): string {
-  return statuses.map((s) => `'${s}'`).join(',');
-}
 
 export class SqliteJobQueue implements JobQueue {
   readonly kind = 'sqlite' as const;
   /** In-process signals: 'enqueued' wakes idle consumers, 'cancel' (jobId) aborts a running job. */
   readonly signals = new EventEmitter();
   private readonly db: Db;
-  private readonly statements: Record<string, Statement>;
+  private readonly statements: SqliteStatements;
   private readonly consumers = new Set<AttemptRunner>();
   private readonly consumerDefaults: Partial<AttemptRunnerSettings>;
   private closed = false;
@@ -110,65 +80,7 @@ export class SqliteJobQueue implements JobQueue {
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_status_owner_seq ON jobs(status, owner_key_id, seq)');
     this.db.exec(API_KEYS_SCHEMA);
     this.consumerDefaults = options.consumer ?? {};
-    const active = inList(ACTIVE);
-    this.statements = {
-      insert: this.db.prepare(`INSERT INTO jobs (id, status, stage, progress, prompt, request, created_at, estimated_cost_usd, idempotency_key, request_hash, owner_key_id)
-        VALUES (@id, 'queued', 'queued', 0, @prompt, @request, @created_at, @estimated_cost_usd, @idempotency_key, @request_hash, @owner_key_id)`),
-      byId: this.db.prepare('SELECT * FROM jobs WHERE id = ?'),
-      byKey: this.db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?'),
-      position: this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued' AND seq <= ?`),
-      appendLog: this.db.prepare('UPDATE jobs SET log_seq = log_seq + 1 WHERE id = ? RETURNING seq, log_seq'),
-      insertLog: this.db.prepare('INSERT INTO job_logs (job_seq, n, line) VALUES (?, ?, ?)'),
-      trimLogs: this.db.prepare('DELETE FROM job_logs WHERE job_seq = ? AND n <= ?'),
-      tailLogs: this.db.prepare('SELECT line FROM (SELECT n, line FROM job_logs WHERE job_seq = ? ORDER BY n DESC LIMIT ?) ORDER BY n ASC'),
-      cancel: this.db.prepare(`UPDATE jobs SET status = 'canceled', finished_at = @now, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
-        WHERE id = @id AND status IN (${inList(sourcesOf('canceled'))}) RETURNING *`),
-      claim: this.db.prepare(`UPDATE jobs SET status = 'started', stage = 'planning', attempts = attempts + 1,
-          started_at = COALESCE(started_at, @now), lease_owner = @owner, lease_token = @token, lease_expires_at = @expires
-        WHERE seq = (
-          -- Fair claim order: the oldest queued job of each owner is a candidate; owners at their key's
-          -- max_concurrent_jobs are skipped (their jobs wait); among the rest, the owner served longest
-          -- ago goes first (round-robin), so one key's backlog never starves another key's first job.
-          WITH heads AS (SELECT owner_key_id AS owner, MIN(seq) AS seq FROM jobs WHERE status = 'queued' GROUP BY owner_key_id)
-          SELECT h.seq FROM heads h
-          LEFT JOIN api_keys k ON k.id = h.owner
-          LEFT JOIN owner_turns t ON t.owner = COALESCE(h.owner, '')
-          WHERE k.max_concurrent_jobs IS NULL
-             OR (SELECT COUNT(*) FROM jobs a WHERE a.owner_key_id = h.owner AND a.status IN (${active})) < k.max_concurrent_jobs
-          ORDER BY COALESCE(t.last_claim, 0), h.seq LIMIT 1
-        ) RETURNING *`),
-      turn: this.db.prepare(`INSERT INTO owner_turns (owner, last_claim) VALUES (@owner, (SELECT COALESCE(MAX(last_claim), 0) + 1 FROM owner_turns))
-        ON CONFLICT(owner) DO UPDATE SET last_claim = excluded.last_claim`),
-      renew: this.db.prepare(`UPDATE jobs SET lease_expires_at = @expires WHERE id = @id AND lease_token = @token AND status IN (${active})`),
-      progress: this.db.prepare(`UPDATE jobs SET status = 'progress', progress = MAX(progress, @progress), stage = COALESCE(@stage, stage)
-        WHERE id = @id AND lease_token = @token AND status IN (${active})`),
-      cost: this.db.prepare(`UPDATE jobs SET estimated_cost_usd = @cost WHERE id = @id AND lease_token = @token AND status IN (${active})`),
-      finish: this.db.prepare(`UPDATE jobs SET status = 'finished', progress = ${MAX_PROGRESS}, stage = 'done', finished_at = @now,
-          artifact_uri = @artifact_uri, artifact_key = @artifact_key, gcs_uri = @gcs_uri, error = NULL,
-          lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
-        WHERE id = @id AND lease_token = @token AND status IN (${active})`),
-      fail: this.db.prepare(`UPDATE jobs SET status = 'failed', finished_at = @now, error = @error,
-          lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
-        WHERE id = @id AND lease_token = @token AND status IN (${active})`),
-      requeue: this.db.prepare(`UPDATE jobs SET status = 'queued', stage = 'queued', attempts = attempts - @refund,
-          lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
-        WHERE id = @id AND lease_token = @token AND status IN (${active})`),
-      expired: this.db.prepare(`SELECT * FROM jobs WHERE status IN (${active}) AND lease_expires_at < ?`),
-      leaseState: this.db.prepare('SELECT status, lease_token FROM jobs WHERE id = ?'),
-      counts: this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status'),
-      avgDuration: this.db.prepare(`SELECT AVG((julianday(finished_at) - julianday(started_at)) * 86400.0) AS s
-        FROM jobs WHERE status = 'finished' AND started_at IS NOT NULL`),
-      workerBeat: this.db.prepare('INSERT INTO workers (id, heartbeat_at) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at'),
-      workerGone: this.db.prepare('DELETE FROM workers WHERE id = ?'),
-      workersLive: this.db.prepare('SELECT COUNT(*) AS n FROM workers WHERE heartbeat_at >= ?'),
-      workersPrune: this.db.prepare('DELETE FROM workers WHERE heartbeat_at < ?'),
-      ping: this.db.prepare('SELECT 1 AS ok'),
-      nextEvent: this.db.prepare('UPDATE jobs SET event_seq = event_seq + 1 WHERE id = ? RETURNING seq, event_seq'),
-      insertEvent: this.db.prepare('INSERT INTO job_events (job_seq, n, type, data) VALUES (?, ?, ?, ?)'),
-      trimEvents: this.db.prepare('DELETE FROM job_events WHERE job_seq = ? AND n <= ?'),
-      eventsAfter: this.db.prepare('SELECT n, type, data FROM job_events WHERE job_seq = ? AND n > ? ORDER BY n LIMIT ?'),
-      progressState: this.db.prepare('SELECT status, progress, stage, lease_token FROM jobs WHERE id = ?'),
-    };
+    this.statements = prepareStatements(this.db);
   }
 
   // ---- producer / read side -------------------------------------------------------------------
@@ -179,7 +91,7 @@ export class SqliteJobQueue implements JobQueue {
       const storedKey = options.idempotencyKey === undefined ? undefined : scopedIdempotencyKey(options.idempotencyKey, options.owner);
       const run = this.db.transaction((): SubmitResult => {
         if (storedKey !== undefined) {
-          const existing = this.statements.byKey!.get(storedKey) as JobRow | undefined;
+          const existing = this.statements.byKey.get(storedKey) as JobRow | undefined;
           if (existing) {
             const job = this.toRecord(existing);
             return existing.request_hash === hash ? { outcome: 'replayed', job } : { outcome: 'key_mismatch', job };
@@ -205,7 +117,7 @@ export class SqliteJobQueue implements JobQueue {
           }
           if (cost !== 0) this.addSpend(options.owner, month, cost);
         }
-        this.statements.insert!.run({
+        this.statements.insert.run({
           id,
           prompt: request.prompt,
           request: JSON.stringify(request),
@@ -217,7 +129,7 @@ export class SqliteJobQueue implements JobQueue {
         });
         this.appendEventSync(id, 'status', { status: 'queued', stage: 'queued', progress: 0, error: null, artifact_uri: null });
         this.appendLogSync(id, JOB_MESSAGES.queued, now);
-        return { outcome: 'created', job: this.toRecord(this.statements.byId!.get(id) as JobRow) };
+        return { outcome: 'created', job: this.toRecord(this.statements.byId.get(id) as JobRow) };
       });
       const result = run.immediate();
       if (result.outcome === 'created') this.signals.emit('enqueued');
@@ -229,7 +141,7 @@ export class SqliteJobQueue implements JobQueue {
     const cached = this.terminalCache.get(id);
     if (cached) return cached;
     return this.guard(() => {
-      const row = this.statements.byId!.get(id) as JobRow | undefined;
+      const row = this.statements.byId.get(id) as JobRow | undefined;
       if (!row) return null;
       return this.terminalCache.remember(this.toRecord(row));
     });
@@ -256,7 +168,7 @@ export class SqliteJobQueue implements JobQueue {
       const positions = new Map<number, number>();
       const queued = page.filter((r) => r.status === 'queued').map((r) => r.seq).sort((a, b) => a - b);
       if (queued.length > 0) {
-        const first = (this.statements.position!.get(queued[0]) as { n: number }).n;
+        const first = this.statements.position.get(queued[0]!)?.n ?? 1;
         queued.forEach((seq, i) => positions.set(seq, first + i));
       }
       return { jobs: page.map((r) => this.toRecord(r, positions.get(r.seq))), nextCursor };
@@ -265,10 +177,10 @@ export class SqliteJobQueue implements JobQueue {
 
   async logs(id: string, tail: number): Promise<string[] | null> {
     return this.guard(() => {
-      const row = this.statements.byId!.get(id) as JobRow | undefined;
+      const row = this.statements.byId.get(id) as JobRow | undefined;
       if (!row) return null;
       const limit = tail > 0 ? Math.min(tail, MAX_LOG_LINES) : MAX_LOG_LINES;
-      return (this.statements.tailLogs!.all(row.seq, limit) as { line: string }[]).map((r) => r.line);
+      return (this.statements.tailLogs.all(row.seq, limit) as { line: string }[]).map((r) => r.line);
     });
   }
 
@@ -280,9 +192,9 @@ export class SqliteJobQueue implements JobQueue {
   async events(id: string, after: string | null, limit = 500): Promise<JobEvent[] | null> {
     if (after !== null && !/^\d{1,15}$/.test(after)) throw new InvalidCursorError();
     return this.guard(() => {
-      const row = this.statements.byId!.get(id) as JobRow | undefined;
+      const row = this.statements.byId.get(id) as JobRow | undefined;
       if (!row) return null;
-      const rows = this.statements.eventsAfter!.all(row.seq, after === null ? 0 : Number(after), limit) as { n: number; type: JobEvent['type']; data: string }[];
+      const rows = this.statements.eventsAfter.all(row.seq, after === null ? 0 : Number(after), limit) as { n: number; type: JobEvent['type']; data: string }[];
       return rows.map((r) => ({ id: String(r.n), type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
     });
   }
@@ -335,13 +247,13 @@ export class SqliteJobQueue implements JobQueue {
   async cancel(id: string): Promise<CancelResult> {
     return this.guard(() => {
       const run = this.db.transaction((): CancelResult => {
-        const row = this.statements.cancel!.get({ id, now: new Date().toISOString() }) as JobRow | undefined;
+        const row = this.statements.cancel.get({ id, now: new Date().toISOString() }) as JobRow | undefined;
         if (row) {
           this.statusEvent(row);
           this.appendLogSync(id, JOB_MESSAGES.cancelRequested);
           return { outcome: 'canceled', job: this.toRecord(row) };
         }
-        const existing = this.statements.byId!.get(id) as JobRow | undefined;
+        const existing = this.statements.byId.get(id) as JobRow | undefined;
         return existing ? { outcome: 'terminal', job: this.toRecord(existing) } : { outcome: 'not_found' };
       });
       const result = run.immediate();
@@ -356,8 +268,8 @@ export class SqliteJobQueue implements JobQueue {
   async stats(): Promise<QueueStats> {
     return this.guard(() => {
       const counts: Record<string, number> = {};
-      for (const row of this.statements.counts!.all() as { status: string; n: number }[]) counts[row.status] = row.n;
-      const avg = (this.statements.avgDuration!.get() as { s: number | null }).s ?? 0;
+      for (const row of this.statements.counts.all() as { status: string; n: number }[]) counts[row.status] = row.n;
+      const avg = (this.statements.avgDuration.get() as { s: number | null }).s ?? 0;
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       return {
         queued: counts.queued ?? 0,
@@ -379,17 +291,17 @@ export class SqliteJobQueue implements JobQueue {
   async liveWorkers(): Promise<number> {
     return this.guard(() => {
       const since = Date.now() - this.workerTtlMs();
-      return (this.statements.workersLive!.get(since) as { n: number }).n;
+      return (this.statements.workersLive.get(since) as { n: number }).n;
     });
   }
 
   async ping(): Promise<void> {
-    this.guard(() => this.statements.ping!.get());
+    this.guard(() => this.statements.ping.get());
   }
 
   consume(options: ConsumeOptions): Consumer {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
-    const consumer = new AttemptRunner(this.leaseStore(), options, this.consumerDefaults);
+    const consumer = new AttemptRunner(this.openLeases(), options, this.consumerDefaults);
     this.consumers.add(consumer);
     consumer.onClosed(() => this.consumers.delete(consumer));
     return consumer;
@@ -398,7 +310,7 @@ export class SqliteJobQueue implements JobQueue {
   async remove(id: string): Promise<RemoveResult> {
     return this.guard(() => {
       const run = this.db.transaction((): RemoveResult => {
-        const row = this.statements.byId!.get(id) as JobRow | undefined;
+        const row = this.statements.byId.get(id) as JobRow | undefined;
         if (!row) return { outcome: 'not_found' };
         const job = this.toRecord(row);
         if (!isTerminal(row.status)) return { outcome: 'not_terminal', job };
@@ -424,7 +336,8 @@ export class SqliteJobQueue implements JobQueue {
   // ---- lease side (the attempt runner's LeaseStore) -----------------------------------------------
 
   /** This store's leases, for one consumer. Claims are polled, and woken by in-process submissions. */
-  private leaseStore(): LeaseStore {
+  openLeases(): LeaseStore {
+    if (this.closed) throw new StoreUnavailableError('Job store is closed');
     return {
       claim: async (workerId, leaseMs, signal) => (signal.aborted || this.closed ? null : this.claimNext(workerId, leaseMs)),
       idle: (ms, signal) => new Promise<void>((resolve) => {
@@ -458,8 +371,8 @@ export class SqliteJobQueue implements JobQueue {
       const token = randomUUID();
       const now = Date.now();
       const row = this.db.transaction(() => {
-        const claimed = this.statements.claim!.get({ now: new Date(now).toISOString(), owner, token, expires: now + leaseMs }) as JobRow | undefined;
-        if (claimed) this.statements.turn!.run({ owner: claimed.owner_key_id ?? '' });
+        const claimed = this.statements.claim.get({ now: new Date(now).toISOString(), owner, token, expires: now + leaseMs }) as JobRow | undefined;
+        if (claimed) this.statements.turn.run({ owner: claimed.owner_key_id ?? '' });
         return claimed;
       }).immediate();
       if (!row) return null;
@@ -472,15 +385,15 @@ export class SqliteJobQueue implements JobQueue {
   /** Renews the lease; otherwise tells why it could not. */
   private renewLease(lease: Lease, leaseMs: number): LeaseState {
     return this.guard(() => {
-      const changes = this.statements.renew!.run({ id: lease.job.id, token: lease.token, expires: Date.now() + leaseMs }).changes;
+      const changes = this.statements.renew.run({ id: lease.job.id, token: lease.token, expires: Date.now() + leaseMs }).changes;
       return changes > 0 ? 'ok' : this.leaseState(lease);
     });
   }
 
   private leaseState(lease: Lease): LeaseState {
-    const row = this.statements.leaseState!.get(lease.job.id) as { status: JobStatus; lease_token: string | null } | undefined;
+    const row = this.statements.leaseState.get(lease.job.id) as { status: JobStatus; lease_token: string | null } | undefined;
     if (row?.status === 'canceled') return 'canceled';
-    if (row && row.lease_token === lease.token && ACTIVE.includes(row.status)) return 'ok';
+    if (row && row.lease_token === lease.token && LEASED_STATUSES.includes(row.status)) return 'ok';
     return 'lost';
   }
 
@@ -489,8 +402,8 @@ export class SqliteJobQueue implements JobQueue {
       const run = this.db.transaction(() => {
         const p = write.progress;
         const stage = write.stage;
-        const before = this.statements.progressState!.get(lease.job.id) as { status: JobStatus; progress: number; stage: JobStage } | undefined;
-        const changed = this.statements.progress!.run({ id: lease.job.id, token: lease.token, progress: p, stage: stage ?? null }).changes > 0;
+        const before = this.statements.progressState.get(lease.job.id) as { status: JobStatus; progress: number; stage: JobStage } | undefined;
+        const changed = this.statements.progress.run({ id: lease.job.id, token: lease.token, progress: p, stage: stage ?? null }).changes > 0;
         if (!changed || !before) return false;
         const after = { progress: Math.max(before.progress, p), stage: stage ?? before.stage };
         if (before.status !== 'progress') this.appendEventSync(lease.job.id, 'status', { status: 'progress', ...after, error: null, artifact_uri: null });
@@ -506,8 +419,8 @@ export class SqliteJobQueue implements JobQueue {
 
   private writeCost(lease: Lease, usd: number | null): boolean {
     return this.guard(() => this.db.transaction(() => {
-      const before = this.statements.byId!.get(lease.job.id) as JobRow | undefined;
-      const changed = this.statements.cost!.run({ id: lease.job.id, token: lease.token, cost: usd }).changes > 0;
+      const before = this.statements.byId.get(lease.job.id) as JobRow | undefined;
+      const changed = this.statements.cost.run({ id: lease.job.id, token: lease.token, cost: usd }).changes > 0;
       // The owner's month spend follows the job's estimate as the worker refines it (budget check at submit).
       if (changed && before?.owner_key_id) {
         const delta = (usd ?? 0) - (before.estimated_cost_usd ?? 0);
@@ -527,7 +440,7 @@ export class SqliteJobQueue implements JobQueue {
     return this.guard(() => {
       const changed = this.db.transaction(() => {
         if (!write()) return false;
-        this.statusEvent(this.statements.byId!.get(lease.job.id) as JobRow);
+        this.statusEvent(this.statements.byId.get(lease.job.id) as JobRow);
         this.appendLogSync(lease.job.id, message);
         return true;
       }).immediate();
@@ -538,19 +451,19 @@ export class SqliteJobQueue implements JobQueue {
 
   /** Records success once; false when the job was canceled or the lease lost meanwhile. */
   private finish(lease: Lease, outcome: JobOutcome, message: string): boolean {
-    return this.transition(lease, () => this.statements.finish!.run({
+    return this.transition(lease, () => this.statements.finish.run({
       id: lease.job.id, token: lease.token, now: new Date().toISOString(),
       artifact_uri: outcome.artifactUri, artifact_key: outcome.artifactKey, gcs_uri: outcome.gcsUri,
     }).changes > 0, message);
   }
 
   private failJob(lease: Lease, error: string, message: string): boolean {
-    return this.transition(lease, () => this.statements.fail!.run({ id: lease.job.id, token: lease.token, now: new Date().toISOString(), error }).changes > 0, message);
+    return this.transition(lease, () => this.statements.fail.run({ id: lease.job.id, token: lease.token, now: new Date().toISOString(), error }).changes > 0, message);
   }
 
   /** Hands a job back to the queue; the attempt is refunded when asked. */
   private requeue(lease: Lease, message: string, refundAttempt: boolean): boolean {
-    const changed = this.transition(lease, () => this.statements.requeue!.run({ id: lease.job.id, token: lease.token, refund: refundAttempt ? 1 : 0 }).changes > 0, message);
+    const changed = this.transition(lease, () => this.statements.requeue.run({ id: lease.job.id, token: lease.token, refund: refundAttempt ? 1 : 0 }).changes > 0, message);
     if (changed) this.signals.emit('enqueued');
     return changed;
   }
@@ -558,7 +471,7 @@ export class SqliteJobQueue implements JobQueue {
   /** Jobs whose worker stopped renewing: retried while attempts remain, else failed with a reason. */
   private recoverExpired(maxAttempts: number): void {
     this.guard(() => {
-      for (const row of this.statements.expired!.all(Date.now()) as JobRow[]) {
+      for (const row of this.statements.expired.all(Date.now()) as JobRow[]) {
         const lease: Lease = { job: this.toRecord(row), token: row.lease_token ?? '' };
         if (row.attempts >= maxAttempts) {
           const reason = JOB_MESSAGES.interrupted(row.attempts, maxAttempts);
@@ -573,14 +486,14 @@ export class SqliteJobQueue implements JobQueue {
   private workerHeartbeat(workerId: string): void {
     this.guard(() => {
       const now = Date.now();
-      this.statements.workerBeat!.run(workerId, now);
-      this.statements.workersPrune!.run(now - 10 * this.workerTtlMs());
+      this.statements.workerBeat.run(workerId, now);
+      this.statements.workersPrune.run(now - 10 * this.workerTtlMs());
     });
   }
 
   private workerGone(workerId: string): void {
     if (this.closed) return;
-    this.guard(() => this.statements.workerGone!.run(workerId));
+    this.guard(() => this.statements.workerGone.run(workerId));
   }
 
   get isClosed(): boolean {
@@ -594,20 +507,20 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   private appendLogSync(id: string, message: string, at: Date = new Date()): void {
-    const row = this.statements.appendLog!.get(id) as { seq: number; log_seq: number } | undefined;
+    const row = this.statements.appendLog.get(id) as { seq: number; log_seq: number } | undefined;
     if (!row) return;
     const line = formatLogLine(message, at);
-    this.statements.insertLog!.run(row.seq, row.log_seq, line);
-    if (row.log_seq > MAX_LOG_LINES) this.statements.trimLogs!.run(row.seq, row.log_seq - MAX_LOG_LINES);
+    this.statements.insertLog.run(row.seq, row.log_seq, line);
+    if (row.log_seq > MAX_LOG_LINES) this.statements.trimLogs.run(row.seq, row.log_seq - MAX_LOG_LINES);
     this.appendEventSync(id, 'log', { line });
   }
 
   /** Adds one entry to the job's event journal (newest EVENT_CAP kept). */
   private appendEventSync(id: string, type: JobEvent['type'], data: Record<string, unknown>): void {
-    const row = this.statements.nextEvent!.get(id) as { seq: number; event_seq: number } | undefined;
+    const row = this.statements.nextEvent.get(id) as { seq: number; event_seq: number } | undefined;
     if (!row) return;
-    this.statements.insertEvent!.run(row.seq, row.event_seq, type, JSON.stringify(data));
-    if (row.event_seq > EVENT_CAP) this.statements.trimEvents!.run(row.seq, row.event_seq - EVENT_CAP);
+    this.statements.insertEvent.run(row.seq, row.event_seq, type, JSON.stringify(data));
+    if (row.event_seq > EVENT_CAP) this.statements.trimEvents.run(row.seq, row.event_seq - EVENT_CAP);
   }
 
   private statusEvent(row: JobRow): void {
@@ -622,7 +535,7 @@ export class SqliteJobQueue implements JobQueue {
 
   private toRecord(row: JobRow, knownPosition?: number): JobRecord {
     let queuePosition: number | null = null;
-    if (row.status === 'queued') queuePosition = knownPosition ?? (this.statements.position!.get(row.seq) as { n: number }).n;
+    if (row.status === 'queued') queuePosition = knownPosition ?? (this.statements.position.get(row.seq) as { n: number }).n;
     return {
       id: row.id,
       status: row.status,

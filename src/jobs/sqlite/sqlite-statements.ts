@@ -1,0 +1,111 @@
+// The SQL of the embedded job store, prepared once per connection, typed by parameters and row. The
+// guards of the conditional status writes come from the state machine (job-state.ts).
+import type { Database as Db } from 'better-sqlite3';
+import { MAX_PROGRESS, type JobStage, type JobStatus } from '../job.js';
+import type { JobEvent } from '../job-queue.js';
+import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
+
+export interface JobRow {
+  seq: number;
+  id: string;
+  status: JobStatus;
+  stage: JobStage;
+  progress: number;
+  prompt: string;
+  request: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  gcs_uri: string | null;
+  artifact_uri: string | null;
+  artifact_key: string | null;
+  error: string | null;
+  estimated_cost_usd: number | null;
+  attempts: number;
+  lease_owner: string | null;
+  lease_token: string | null;
+  lease_expires_at: number | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  log_seq: number;
+  event_seq: number;
+  owner_key_id: string | null;
+}
+
+export function inList(statuses: readonly JobStatus[]): string {
+  return statuses.map((s) => `'${s}'`).join(',');
+}
+
+/** Guards of conditional status writes, from the state machine (job-state.ts). */
+const LEASED = inList(LEASED_STATUSES);
+const FROM = {
+  started: inList(sourcesOf('started')),
+  progress: inList(sourcesOf('progress')),
+  finished: inList(sourcesOf('finished')),
+  failed: inList(sourcesOf('failed')),
+  queued: inList(sourcesOf('queued')),
+  canceled: inList(sourcesOf('canceled')),
+};
+
+export function prepareStatements(db: Db) {
+  return {
+    insert: db.prepare<Record<string, unknown>>(`INSERT INTO jobs (id, status, stage, progress, prompt, request, created_at, estimated_cost_usd, idempotency_key, request_hash, owner_key_id)
+      VALUES (@id, 'queued', 'queued', 0, @prompt, @request, @created_at, @estimated_cost_usd, @idempotency_key, @request_hash, @owner_key_id)`),
+    byId: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
+    byKey: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE idempotency_key = ?'),
+    position: db.prepare<[number], { n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued' AND seq <= ?`),
+    appendLog: db.prepare<[string], { seq: number; log_seq: number }>('UPDATE jobs SET log_seq = log_seq + 1 WHERE id = ? RETURNING seq, log_seq'),
+    insertLog: db.prepare<[number, number, string]>('INSERT INTO job_logs (job_seq, n, line) VALUES (?, ?, ?)'),
+    trimLogs: db.prepare<[number, number]>('DELETE FROM job_logs WHERE job_seq = ? AND n <= ?'),
+    tailLogs: db.prepare<[number, number], { line: string }>('SELECT line FROM (SELECT n, line FROM job_logs WHERE job_seq = ? ORDER BY n DESC LIMIT ?) ORDER BY n ASC'),
+    cancel: db.prepare<{ id: string; now: string }, JobRow>(`UPDATE jobs SET status = 'canceled', finished_at = @now, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+      WHERE id = @id AND status IN (${FROM.canceled}) RETURNING *`),
+    claim: db.prepare<{ now: string; owner: string; token: string; expires: number }, JobRow>(`UPDATE jobs SET status = 'started', stage = 'planning', attempts = attempts + 1,
+        started_at = COALESCE(started_at, @now), lease_owner = @owner, lease_token = @token, lease_expires_at = @expires
+      WHERE seq = (
+        -- Fair claim order: the oldest queued job of each owner is a candidate; owners at their key's
+        -- max_concurrent_jobs are skipped (their jobs wait); among the rest, the owner served longest
+        -- ago goes first (round-robin), so one key's backlog never starves another key's first job.
+        WITH heads AS (SELECT owner_key_id AS owner, MIN(seq) AS seq FROM jobs WHERE status IN (${FROM.started}) GROUP BY owner_key_id)
+        SELECT h.seq FROM heads h
+        LEFT JOIN api_keys k ON k.id = h.owner
+        LEFT JOIN owner_turns t ON t.owner = COALESCE(h.owner, '')
+        WHERE k.max_concurrent_jobs IS NULL
+           OR (SELECT COUNT(*) FROM jobs a WHERE a.owner_key_id = h.owner AND a.status IN (${LEASED})) < k.max_concurrent_jobs
+        ORDER BY COALESCE(t.last_claim, 0), h.seq LIMIT 1
+      ) RETURNING *`),
+    turn: db.prepare<{ owner: string }>(`INSERT INTO owner_turns (owner, last_claim) VALUES (@owner, (SELECT COALESCE(MAX(last_claim), 0) + 1 FROM owner_turns))
+      ON CONFLICT(owner) DO UPDATE SET last_claim = excluded.last_claim`),
+    renew: db.prepare<{ id: string; token: string; expires: number }>(`UPDATE jobs SET lease_expires_at = @expires WHERE id = @id AND lease_token = @token AND status IN (${LEASED})`),
+    progress: db.prepare<{ id: string; token: string; progress: number; stage: string | null }>(`UPDATE jobs SET status = 'progress', progress = MAX(progress, @progress), stage = COALESCE(@stage, stage)
+      WHERE id = @id AND lease_token = @token AND status IN (${FROM.progress})`),
+    cost: db.prepare<{ id: string; token: string; cost: number | null }>(`UPDATE jobs SET estimated_cost_usd = @cost WHERE id = @id AND lease_token = @token AND status IN (${LEASED})`),
+    finish: db.prepare<{ id: string; token: string; now: string; artifact_uri: string; artifact_key: string; gcs_uri: string | null }>(`UPDATE jobs SET status = 'finished', progress = ${MAX_PROGRESS}, stage = 'done', finished_at = @now,
+        artifact_uri = @artifact_uri, artifact_key = @artifact_key, gcs_uri = @gcs_uri, error = NULL,
+        lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+      WHERE id = @id AND lease_token = @token AND status IN (${FROM.finished})`),
+    fail: db.prepare<{ id: string; token: string; now: string; error: string }>(`UPDATE jobs SET status = 'failed', finished_at = @now, error = @error,
+        lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+      WHERE id = @id AND lease_token = @token AND status IN (${FROM.failed})`),
+    requeue: db.prepare<{ id: string; token: string; refund: number }>(`UPDATE jobs SET status = 'queued', stage = 'queued', attempts = attempts - @refund,
+        lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+      WHERE id = @id AND lease_token = @token AND status IN (${FROM.queued})`),
+    expired: db.prepare<[number], JobRow>(`SELECT * FROM jobs WHERE status IN (${LEASED}) AND lease_expires_at < ?`),
+    leaseState: db.prepare<[string], { status: JobStatus; lease_token: string | null }>('SELECT status, lease_token FROM jobs WHERE id = ?'),
+    counts: db.prepare<[], { status: string; n: number }>('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status'),
+    avgDuration: db.prepare<[], { s: number | null }>(`SELECT AVG((julianday(finished_at) - julianday(started_at)) * 86400.0) AS s
+      FROM jobs WHERE status = 'finished' AND started_at IS NOT NULL`),
+    workerBeat: db.prepare<[string, number]>('INSERT INTO workers (id, heartbeat_at) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at'),
+    workerGone: db.prepare<[string]>('DELETE FROM workers WHERE id = ?'),
+    workersLive: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM workers WHERE heartbeat_at >= ?'),
+    workersPrune: db.prepare<[number]>('DELETE FROM workers WHERE heartbeat_at < ?'),
+    ping: db.prepare<[], { ok: number }>('SELECT 1 AS ok'),
+    nextEvent: db.prepare<[string], { seq: number; event_seq: number }>('UPDATE jobs SET event_seq = event_seq + 1 WHERE id = ? RETURNING seq, event_seq'),
+    insertEvent: db.prepare<[number, number, string, string]>('INSERT INTO job_events (job_seq, n, type, data) VALUES (?, ?, ?, ?)'),
+    trimEvents: db.prepare<[number, number]>('DELETE FROM job_events WHERE job_seq = ? AND n <= ?'),
+    eventsAfter: db.prepare<[number, number, number], { n: number; type: JobEvent['type']; data: string }>('SELECT n, type, data FROM job_events WHERE job_seq = ? AND n > ? ORDER BY n LIMIT ?'),
+    progressState: db.prepare<[string], { status: JobStatus; progress: number; stage: JobStage; lease_token: string | null }>('SELECT status, progress, stage, lease_token FROM jobs WHERE id = ?'),
+  };
+}
+
+export type SqliteStatements = ReturnType<typeof prepareStatements>;
