@@ -39,8 +39,9 @@ export class RedisStoreMarker {
 
   private async run(): Promise<StoreWarning | null> {
     const { redis, key } = this.options;
-    const memory = await this.readMemory();
-    const known = this.instanceId ?? memory[this.options.storeId] ?? null;
+    // The file is read until this process has seen the instance itself (then memory is enough).
+    const memory = this.instanceId === null ? await this.readMemory() : null;
+    const known = this.instanceId ?? memory?.[this.options.storeId] ?? null;
     let meta = await redis.hgetall(key);
     if (!meta.instance_id) {
       // HSETNX: of several processes starting (or noticing) at once, one writes the marker.
@@ -56,7 +57,8 @@ export class RedisStoreMarker {
     const current = meta.instance_id ?? null;
     if (current && current !== this.instanceId) {
       this.instanceId = current;
-      if (memory[this.options.storeId] !== current) await this.writeMemory({ ...memory, [this.options.storeId]: current });
+      const stored = memory ?? (await this.readMemory());
+      if (stored[this.options.storeId] !== current) await this.writeMemory({ ...stored, [this.options.storeId]: current });
     }
     if (!meta.data_lost_at) return null;
     const warning: StoreWarning = {
