@@ -1,6 +1,8 @@
 // Crash consistency on Redis with real processes: the API killed (SIGKILL) in the middle of a burst of
-// submissions leaves no job that is never run; a Redis restarted without persistence is noticed, in
-// /readyz and in the log, both while ttv runs and by a ttv started afterwards on the same data dir.
+// submissions leaves no job that is never run, also when the kill is aimed between a record's write
+// and its BullMQ add (the reconciler in the worker enqueues those again); a Redis restarted without
+// persistence is noticed, in /readyz and in the log, both while ttv runs and by a ttv started
+// afterwards on the same data dir, and one restarted with AOF is not mistaken for a loss.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -124,6 +126,83 @@ describe('Redis crash consistency', () => {
     console.log(`API SIGKILL mid-burst: ${accepted.length} accepted, ${jobs.length} stored, all finished; `
       + `${jobs.length - accepted.length} of ${cutOff} cut-off submissions stored without a 202 reaching the client; `
       + `${repaired} enqueued by the reconciler (records the kill left without a BullMQ entry)`);
+  }, 0);
+
+  it('runs the jobs a SIGKILL left between the record write and the BullMQ add', async () => {
+    // The window is a millisecond wide, so the kill is aimed: `CLIENT PAUSE WRITE` freezes every
+    // script mid-burst (reads go on), which splits the requests in flight into those whose record is
+    // not written yet and those whose record is written but whose BullMQ add waits. Seen from
+    // redis-cli, the second kind is a queued record with no BullMQ job; the API is killed while they
+    // wait, then Redis resumes. Bounded: at most five rounds until a kill leaves such records.
+    const { prefix, start } = await setup([
+      'segment_duration_seconds: 0.5',
+      'procedural: { width: 64, height: 36, fps: 12, max_segments: 1 }',
+      'security: { rate_limit_per_minute: 100000 }',
+      'worker: { concurrency: 3, lease_seconds: 1, heartbeat_seconds: 0.2 }',
+      'logging: { level: warn }',
+    ]);
+    const cli = new Redis(redis.url);
+    const orphans = async () => {
+      const queued = await cli.zrange(`${prefix}:status:queued`, 0, -1);
+      const known = await Promise.all(queued.map((id) => cli.exists(`${prefix}:bull:ttv-jobs:${id}`)));
+      return queued.filter((_, i) => known[i] === 0);
+    };
+    await start('worker');
+    const accepted: string[] = [];
+    let left: string[] = [];
+    try {
+      for (let round = 0; round < 5 && left.length === 0; round += 1) {
+        const api = await start('api');
+        let stop = false;
+        let answered = 0;
+        const clients = Promise.all(Array.from({ length: 8 }, async (_, c) => {
+          for (let i = 0; !stop && i < 200; i += 1) {
+            try {
+              const res = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `Aimed ${round}-${c}-${i}.` }) });
+              const body = (await res.json()) as { id?: string };
+              if (res.status === 202) accepted.push(body.id!);
+              answered += 1;
+            } catch {
+              return; // cut off by the kill
+            }
+          }
+        }));
+        await waitFor(async () => (answered >= 20 ? true : null), { timeoutMs: 30_000, what: 'submissions under way' });
+        await cli.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+        stop = true;
+        if ((await orphans()).length > 0) await api.kill('SIGKILL');
+        await cli.call('CLIENT', 'UNPAUSE');
+        await clients;
+        // Redis dropped the dead client's waiting adds; what is left is what the crash left.
+        if (api.child.signalCode === 'SIGKILL') left = await orphans();
+        else await api.kill('SIGTERM');
+      }
+      expect(left.length).toBeGreaterThan(0);
+
+      const api = await start('api');
+      let jobs: Record<string, unknown>[] = [];
+      await waitForProgress(async () => {
+        jobs = await allJobs(api.url);
+        const ended = jobs.filter((j) => TERMINAL.includes(String(j.status))).length;
+        return { done: ended === jobs.length, progress: ended };
+      }, { stallMs: 60_000, intervalMs: 250, what: 'every stored job to end' });
+      const stored = new Set(jobs.map((j) => String(j.id)));
+      for (const id of accepted) expect(stored.has(id)).toBe(true);
+      const repaired: string[] = [];
+      for (const job of jobs) {
+        expect(job.status).toBe('finished');
+        const { body } = await getJson(`${api.url}/v1/jobs/${String(job.id)}/logs?tail=0`);
+        const lines = body.lines as string[];
+        expect(lines.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
+        if (lines.some((l) => l.includes('Job enqueued again: it was stored but never reached the queue'))) repaired.push(String(job.id));
+      }
+      // Exactly the records the kill left without a BullMQ entry were enqueued again, and ran once.
+      expect(repaired.sort()).toEqual([...left].sort());
+      console.log(`aimed API SIGKILL: ${left.length} record(s) left without a BullMQ entry, all enqueued again and finished`);
+    } finally {
+      await cli.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+      cli.disconnect();
+    }
   }, 0);
 
   it('notices a Redis restarted without persistence: /readyz warns and the log has the error, also after a ttv restart', async () => {
