@@ -1,6 +1,6 @@
 // The job-log lines of the lifecycle, written by the attempt runner and the adapters' recovery, the
 // same on every adapter.
-import type { JobOutcome } from './job-queue.js';
+import type { JobOutcome } from './job.js';
 
 export const JOB_MESSAGES = {
   queued: 'Job queued',

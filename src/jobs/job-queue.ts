@@ -2,7 +2,7 @@
 // one attempt lifecycle (attempt-runner.ts) over the adapter's leases (lease-store.ts): SQLite lease
 // columns + polling, or Redis records + BullMQ delivery + pub/sub.
 // Every adapter must pass test/conformance/job-queue-conformance.ts unchanged.
-import type { JobRecord, JobRequest, JobStage, JobStatus } from './job.js';
+import type { JobOutcome, JobRecord, JobRequest, JobStage, JobStatus } from './job.js';
 import type { LeaseStore } from './lease-store.js';
 
 export interface SubmitOptions {
@@ -93,11 +93,7 @@ export interface JobContext {
   setEstimatedCost(usd: number | null): Promise<void>;
 }
 
-export interface JobOutcome {
-  artifactUri: string;
-  artifactKey: string;
-  gcsUri: string | null;
-}
+export type { JobOutcome } from './job.js';
 
 export type JobHandler = (ctx: JobContext) => Promise<JobOutcome>;
 

@@ -42,6 +42,13 @@ export interface JobRecord {
   queue_position: number | null;
 }
 
+/** What a successful attempt produced: where its artifact is stored. */
+export interface JobOutcome {
+  artifactUri: string;
+  artifactKey: string;
+  gcsUri: string | null;
+}
+
 /** The public JSON shape: every key present, null allowed. */
 export interface JobView {
   id: string;
@@ -89,6 +96,9 @@ export function formatLogLine(message: string, at: Date = new Date()): string {
 }
 
 export const MAX_LOG_LINES = 1000;
+
+/** Journal entries kept per job (the newest). */
+export const MAX_EVENTS = 2000;
 
 /** A finished job's progress; progress is an integer percentage. */
 export const MAX_PROGRESS = 100;

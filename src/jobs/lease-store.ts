@@ -2,8 +2,7 @@
 // Redis records + BullMQ delivery); the attempt runner (attempt-runner.ts) drives the job lifecycle
 // through it alone, so both adapters share one lifecycle. Every write is conditional on the lease
 // token: a lease that is gone can never write the record again.
-import type { JobRecord, JobStage } from './job.js';
-import type { JobOutcome } from './job-queue.js';
+import type { JobOutcome, JobRecord, JobStage } from './job.js';
 
 /** Whether a lease is still its attempt's: `canceled` and `lost` both mean "stop, write nothing". */
 export type LeaseState = 'ok' | 'canceled' | 'lost';

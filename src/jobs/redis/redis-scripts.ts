@@ -3,7 +3,7 @@
 // job-state.ts and job.ts, so its guards follow the one state machine.
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { JOB_STATUSES, MAX_LOG_LINES, MAX_PROGRESS, TERMINAL_STATUSES, type JobStatus } from '../job.js';
+import { JOB_STATUSES, MAX_EVENTS, MAX_LOG_LINES, MAX_PROGRESS, TERMINAL_STATUSES, type JobStatus } from '../job.js';
 import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
 
 const NAMES = ['submit-1', 'discard-1', 'remove-1', 'cancel-1', 'claim-1', 'renew-1', 'progress-1', 'cost-1', 'finish-1', 'fail-1', 'requeue-1', 'append-log-1'] as const;
@@ -21,19 +21,22 @@ export function luaPrelude(): string {
     `local TERMINAL = ${luaSet([...TERMINAL_STATUSES])}`,
     `local MAX_PROGRESS = ${MAX_PROGRESS}`,
     `local MAX_LOG_LINES = ${MAX_LOG_LINES}`,
+    `local MAX_EVENTS = ${MAX_EVENTS}`,
     '',
   ].join('\n');
 }
 
 const readLua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
+/** A script body with what every script gets first: the generated prelude and lua/common.lua. */
+export function withCommon(body: string): string {
+  return `${luaPrelude()}${readLua('common')}\n${body}`;
+}
+
 let sources: Map<ScriptFile, string> | null = null;
 /** Full script text per file, read once per process. */
 function scriptSources(): Map<ScriptFile, string> {
-  if (!sources) {
-    const common = luaPrelude() + readLua('common');
-    sources = new Map(NAMES.map((name) => [name, `${common}\n${readLua(name)}`]));
-  }
+  sources ??= new Map(NAMES.map((name) => [name, withCommon(readLua(name))]));
   return sources;
 }
 

@@ -10,7 +10,7 @@ import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { QueueFullError } from '../../errors/queue-full-error.js';
 import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
-import { MAX_LOG_LINES, formatLogLine, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
+import { MAX_EVENTS, MAX_LOG_LINES, formatLogLine, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
 import { LEASED_STATUSES } from '../job-state.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
@@ -26,7 +26,6 @@ import { prepareStatements, type JobRow, type SqliteStatements } from './sqlite-
 import { API_KEYS_SCHEMA } from '../../access/sqlite/sqlite-key-store.js';
 
 
-const EVENT_CAP = 2000;
 /** How often a process looks for commits by other processes, while any stream watches a job. */
 const FOREIGN_WRITE_CHECK_MS = 200;
 
@@ -515,12 +514,12 @@ export class SqliteJobQueue implements JobQueue {
     this.appendEventSync(id, 'log', { line });
   }
 
-  /** Adds one entry to the job's event journal (newest EVENT_CAP kept). */
+  /** Adds one entry to the job's event journal (newest MAX_EVENTS kept). */
   private appendEventSync(id: string, type: JobEvent['type'], data: Record<string, unknown>): void {
     const row = this.statements.nextEvent.get(id) as { seq: number; event_seq: number } | undefined;
     if (!row) return;
     this.statements.insertEvent.run(row.seq, row.event_seq, type, JSON.stringify(data));
-    if (row.event_seq > EVENT_CAP) this.statements.trimEvents.run(row.seq, row.event_seq - EVENT_CAP);
+    if (row.event_seq > MAX_EVENTS) this.statements.trimEvents.run(row.seq, row.event_seq - MAX_EVENTS);
   }
 
   private statusEvent(row: JobRow): void {

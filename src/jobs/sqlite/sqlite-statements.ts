@@ -1,27 +1,14 @@
 // The SQL of the embedded job store, prepared once per connection, typed by parameters and row. The
 // guards of the conditional status writes come from the state machine (job-state.ts).
 import type { Database as Db } from 'better-sqlite3';
-import { MAX_PROGRESS, type JobStage, type JobStatus } from '../job.js';
+import { MAX_PROGRESS, type JobRecord, type JobStage, type JobStatus } from '../job.js';
 import type { JobEvent } from '../job-queue.js';
 import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
 
-export interface JobRow {
+/** A row of `jobs`: the record's columns (request as JSON text) plus sequence, lease and journal counters. */
+export interface JobRow extends Omit<JobRecord, 'request' | 'queue_position'> {
   seq: number;
-  id: string;
-  status: JobStatus;
-  stage: JobStage;
-  progress: number;
-  prompt: string;
   request: string;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  gcs_uri: string | null;
-  artifact_uri: string | null;
-  artifact_key: string | null;
-  error: string | null;
-  estimated_cost_usd: number | null;
-  attempts: number;
   lease_owner: string | null;
   lease_token: string | null;
   lease_expires_at: number | null;
@@ -29,7 +16,6 @@ export interface JobRow {
   request_hash: string | null;
   log_seq: number;
   event_seq: number;
-  owner_key_id: string | null;
 }
 
 export function inList(statuses: readonly JobStatus[]): string {

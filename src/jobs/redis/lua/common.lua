@@ -1,5 +1,5 @@
 -- Shared by every script (prepended by redis-scripts.ts, after the generated SOURCES, LEASED and
--- MAX_PROGRESS tables from job-state.ts / job.ts). KEYS[1] is the key prefix ("<prefix>:"): every
+-- TERMINAL tables and the MAX_* constants from job-state.ts / job.ts). KEYS[1] is the key prefix ("<prefix>:"): every
 -- key is derived from it here as queue-keys.ts derives it in TypeScript, so all live in one namespace.
 -- Job records are hashes whose values are JSON-encoded.
 local p = KEYS[1]
@@ -38,7 +38,7 @@ end
 -- The one place every journal entry is written.
 local function event(id, typ, data, ttl)
   local k = p .. 'events:' .. id
-  redis.call('XADD', k, 'MAXLEN', '~', 2000, '*', 'type', typ, 'data', cjson.encode(data))
+  redis.call('XADD', k, 'MAXLEN', '~', MAX_EVENTS, '*', 'type', typ, 'data', cjson.encode(data))
   if ttl > 0 then redis.call('EXPIRE', k, ttl) end
   -- Wakes event streams in every API process (RedisJobQueue.watch).
   redis.call('PUBLISH', p .. 'events', id)

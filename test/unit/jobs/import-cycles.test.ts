@@ -1,0 +1,65 @@
+// The job core has no import cycle: every relative import (type-only ones included) of the modules
+// under src/jobs is followed, and a cycle fails with its path. A reader can then take the modules in
+// dependency order: ports (job-queue, lease-store), the attempt runner, then each adapter.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
+const ROOT = join(SRC, 'jobs');
+// `import ... from './x.js'`, `export ... from './x.js'`, `import('./x.js')`.
+const IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
+
+function modulesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return modulesUnder(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(IMPORT)].map((m) => resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')));
+}
+
+/** The first cycle among `files` (following only imports inside them), or null. */
+function findCycle(files: string[], importsOf: (file: string) => string[]): string[] | null {
+  const inScope = new Set(files);
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (file: string): string[] | null => {
+    if (state.get(file) === 'done') return null;
+    if (state.get(file) === 'visiting') return [...stack.slice(stack.indexOf(file)), file];
+    state.set(file, 'visiting');
+    stack.push(file);
+    for (const next of importsOf(file)) {
+      if (!inScope.has(next)) continue;
+      const cycle = visit(next);
+      if (cycle) return cycle;
+    }
+    stack.pop();
+    state.set(file, 'done');
+    return null;
+  };
+  for (const file of files) {
+    const cycle = visit(file);
+    if (cycle) return cycle;
+  }
+  return null;
+}
+
+it('src/jobs has no import cycle', () => {
+  const files = modulesUnder(ROOT);
+  expect(files.length).toBeGreaterThan(10);
+  const cycle = findCycle(files, importsOf);
+  expect(cycle?.map((f) => relative(SRC, f)).join(' → ') ?? null).toBeNull();
+});
+
+it('the check finds a cycle through several modules, and none in a chain', () => {
+  const graph: Record<string, string[]> = { queue: ['runner', 'job'], runner: ['port'], port: ['queue'], job: [] };
+  expect(findCycle(Object.keys(graph), (f) => graph[f] ?? [])).toEqual(['queue', 'runner', 'port', 'queue']);
+  const chain: Record<string, string[]> = { queue: ['runner'], runner: ['port'], port: ['job'], job: [] };
+  expect(findCycle(Object.keys(chain), (f) => chain[f] ?? [])).toBeNull();
+});
