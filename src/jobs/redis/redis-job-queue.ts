@@ -35,6 +35,8 @@ export interface RedisJobQueueOptions {
   consumer?: Partial<AttemptRunnerSettings>;
   /** Where this host remembers the Redis instance it saw (redis-store-marker.ts); null = this process only. */
   markerMemoryFile?: string | null;
+  /** Records of each status the reconciler looks at per pass (redis-reconciler.ts; default 1000). */
+  reconcileBatch?: number;
   /** For what the adapter notices by itself: lost data (error), repairs of crash leftovers (warn). */
   logger?: RedisQueueLogger;
 }
@@ -325,6 +327,7 @@ export class RedisJobQueue implements JobQueue {
       log: (id, message) => this.appendLog(id, message),
     }, {
       periodMs: this.consumerDefaults.leaseMs ?? RUNNER_DEFAULTS.leaseMs,
+      ...(this.options.reconcileBatch ? { batch: this.options.reconcileBatch } : {}),
       onError: (err) => { if (!(err instanceof StoreUnavailableError) && !this.closed) this.options.logger?.warn({ err }, 'job reconciler pass failed; the next pass retries'); },
       onRepair: (jobId, status) => this.options.logger?.warn({ jobId, status }, 'job reconciler: enqueued again a job a crash left without a queue entry'),
     });

@@ -10,8 +10,9 @@
 //   is enqueued the same way; the claim that receives it finds the expired lease and recovers the job
 //   as for any dead worker (retried, or failed at the attempt limit: redis-lease-store.ts), so the
 //   lease rules live in one place.
-// A record is repaired only when two passes, one period apart, saw it in the same state, so a submit
-// in flight is never raced.
+// A record is repaired only when two passes, at least one period apart, saw it in the same state, so a
+// submit in flight is never raced. Each pass reads a window of each index (batch ids); the windows
+// walk the whole index over successive passes.
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobStatus } from '../job.js';
@@ -30,7 +31,10 @@ export interface ReconcilerStore {
 
 export interface ReconcilerOptions {
   periodMs: number;
-  /** At most this many records of each scanned status are looked at per pass (oldest first). */
+  /**
+   * At most this many records of each scanned status are looked at per pass; a longer index is walked
+   * window by window over the following passes (oldest first), so a pass stays cheap with any backlog.
+   */
   batch?: number;
   onError?: (err: unknown) => void;
   onRepair?: (jobId: string, status: JobStatus) => void;
@@ -51,8 +55,10 @@ export const RECONCILE_MESSAGES = {
 export class RedisReconciler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  /** id → what the previous pass saw; a repair needs the same sighting twice. */
-  private suspects = new Map<string, string>();
+  /** id → what an earlier pass saw; a repair needs the same sighting twice. */
+  private readonly suspects = new Map<string, string>();
+  /** Per status: where the next window starts, and the ids seen since the walk last wrapped. */
+  private readonly walks = new Map<JobStatus, { offset: number; seen: Set<string> }>();
   private readonly batch: number;
 
   constructor(private readonly store: ReconcilerStore, private readonly options: ReconcilerOptions) {
@@ -79,9 +85,18 @@ export class RedisReconciler {
 
   private async scan(): Promise<void> {
     const { redis, keys, bullQueue } = this.store;
-    const seen = new Map<string, string>();
     for (const status of SCANNED) {
-      const ids = await redis.zrange(keys.status(status), 0, this.batch - 1);
+      const walk = this.walks.get(status) ?? { offset: 0, seen: new Set<string>() };
+      this.walks.set(status, walk);
+      const ids = await redis.zrange(keys.status(status), walk.offset, walk.offset + this.batch - 1);
+      for (const id of ids) walk.seen.add(id);
+      if (ids.length < this.batch) {
+        // The walk wrapped: forget suspects of this status that left the index meanwhile.
+        for (const [id, sighting] of this.suspects) if (sighting.startsWith(`${status}|`) && !walk.seen.has(id)) this.suspects.delete(id);
+        this.walks.set(status, { offset: 0, seen: new Set<string>() });
+      } else {
+        walk.offset += this.batch;
+      }
       if (ids.length === 0) continue;
       // One round trip for the records and one for BullMQ's view; getJobState only for suspects.
       const records = redis.pipeline();
@@ -93,10 +108,12 @@ export class RedisReconciler {
         bull.zscore(bullQueue.toKey('completed'), id);
       }
       const [recordRows, bullRows] = await Promise.all([records.exec(), bull.exec()]);
+      const previous = new Map(ids.map((id) => [id, this.suspects.get(id)]));
       const now = Date.now();
       for (let i = 0; i < ids.length; i += 1) {
         const id = ids[i]!;
         const [statusJson, leaseJson, expiresJson, createdJson, round] = (recordRows?.[i]?.[1] ?? []) as (string | null)[];
+        this.suspects.delete(id); // set again below while it still looks lost
         if (statusJson !== JSON.stringify(status)) continue; // moved on (or expired) since the index was read
         const known = bullRows?.[3 * i]?.[1] === 1;
         const finished = bullRows?.[3 * i + 1]?.[1] !== null || bullRows?.[3 * i + 2]?.[1] !== null;
@@ -111,9 +128,10 @@ export class RedisReconciler {
         const state = await bullQueue.getJobState(id);
         if (LIVE.has(state)) continue;
         const sighting = `${status}|${leaseJson}|${state}`;
-        seen.set(id, sighting);
-        if (this.suspects.get(id) !== sighting) continue;
-        seen.delete(id);
+        if (previous.get(id) !== sighting) {
+          this.suspects.set(id, sighting);
+          continue;
+        }
         // A finished BullMQ entry keeps its id taken (a failed one is kept a day): clear it first.
         if (state === 'failed' || state === 'completed') await bullQueue.remove(id);
         await this.store.enqueue(id, Number(round) || 0);
@@ -121,6 +139,5 @@ export class RedisReconciler {
         this.options.onRepair?.(id, status);
       }
     }
-    this.suspects = seen;
   }
 }

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { openJobQueue } from '../../../src/jobs/open-job-queue.js';
 import type { Consumer, JobContext, JobOutcome } from '../../../src/jobs/job-queue.js';
-import type { RedisJobQueue } from '../../../src/jobs/redis/redis-job-queue.js';
+import { RedisJobQueue } from '../../../src/jobs/redis/redis-job-queue.js';
 import { BULL_QUEUE_NAME } from '../../../src/jobs/redis/redis-connection.js';
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -151,6 +151,20 @@ describe('Redis reconciler', () => {
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/attempt limit of 2 is reached/);
     expect(runs.get(second.id)).toBeUndefined();
+  });
+
+  it('walks a backlog longer than one window: an orphan behind it is found in a later pass', async () => {
+    const prefix = `ttv-rec-${randomUUID().slice(0, 8)}`;
+    // Two records per window; the orphan is the sixth queued job, behind five healthy ones.
+    const queue = new RedisJobQueue({ url: redis.url, keyPrefix: prefix, jobTtlSeconds: 0, consumer: { leaseMs: 300 }, reconcileBatch: 2 });
+    queues.push(queue);
+    for (let i = 0; i < 5; i += 1) await queue.submit({ prompt: `Healthy ${i}.` } as never);
+    const lost = await orphan(queue, prefix, 'Behind the backlog.');
+    await waitFor(async () => {
+      await queue.reconcile();
+      return (await queue.logs(lost, 0))?.some((l) => l.includes('Job enqueued again')) ? true : null;
+    }, { timeoutMs: 20_000, intervalMs: 100, what: 'the orphan behind the backlog to be enqueued again' });
+    expect(await bullOf(prefix).getJobState(lost)).not.toBe('unknown');
   });
 
   it('leaves healthy jobs alone: a job held by a running attempt is not requeued while it runs', async () => {
