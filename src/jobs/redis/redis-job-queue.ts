@@ -328,7 +328,10 @@ export class RedisJobQueue implements JobQueue {
     }, {
       periodMs: this.consumerDefaults.leaseMs ?? RUNNER_DEFAULTS.leaseMs,
       ...(this.options.reconcileBatch ? { batch: this.options.reconcileBatch } : {}),
-      onError: (err) => { if (!(err instanceof StoreUnavailableError) && !this.closed) this.options.logger?.warn({ err }, 'job reconciler pass failed; the next pass retries'); },
+      // Redis being down is reported by /readyz; only another failure (a bug) is worth a log line.
+      onError: (err) => void this.guard(() => Promise.reject(err)).catch((mapped: unknown) => {
+        if (!(mapped instanceof StoreUnavailableError)) this.options.logger?.warn({ err }, 'job reconciler pass failed; the next pass retries');
+      }),
       onRepair: (jobId, status) => this.options.logger?.warn({ jobId, status }, 'job reconciler: enqueued again a job a crash left without a queue entry'),
     });
     this.reconciler.start();
