@@ -1,6 +1,7 @@
-// Scaled JobStore/Queue adapter: job records, indexes and logs in Redis (Lua-scripted, so every
-// state change is atomic), BullMQ for delivery, locks, stalled-job recovery and attempts, and Redis
-// pub/sub for cancel signals that reach a worker in any process.
+// Scaled JobStore/Queue adapter: job records, indexes, logs and the event journal in Redis (Lua
+// scripts, so every state change is atomic), BullMQ for delivery, and Redis pub/sub for cancel and
+// journal signals that reach every process. Consumption is the shared attempt runner over
+// RedisLeaseStore (redis-lease-store.ts).
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
