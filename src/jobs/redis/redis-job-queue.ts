@@ -1,7 +1,8 @@
 // Scaled JobStore/Queue adapter: job records, indexes, logs and the event journal in Redis (Lua
 // scripts, so every state change is atomic), BullMQ for delivery, and Redis pub/sub for cancel and
 // journal signals that reach every process. Consumption is the shared attempt runner over
-// RedisLeaseStore (redis-lease-store.ts).
+// RedisLeaseStore (redis-lease-store.ts); consuming processes also run the reconciler
+// (redis-reconciler.ts), and every process watches the data-loss marker (redis-store-marker.ts).
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
