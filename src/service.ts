@@ -54,7 +54,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     if (backends.errors.length) throw new ConfigError(backends.errors);
     for (const warning of backends.warnings) logger.warn(warning);
   }
-  const queue = openJobQueue(config);
+  const queue = openJobQueue(config, logger.child({ component: 'job-store' }));
   const store = await openArtifactStore(config);
   const jobSecrets = anyoneMay(config.server, 'webhook') ? jobWebhookSecrets(config) : undefined;
   // API processes follow the journal and deliver webhooks (one of them at a time: a lease).

@@ -176,6 +176,13 @@ export const readinessSchema = z.object({
   live_workers: z.number().int().min(0),
   /** Named causes that keep the service from being ready beyond the components (empty when none). */
   problems: z.array(z.object({ reason: z.string(), message: z.string() })),
+  /** Something an operator must look into that does not stop the service (it stays ready). */
+  warnings: z.array(z.object({
+    component: z.literal('job_store'),
+    reason: z.enum(['job_store_data_lost']),
+    message: z.string(),
+    since: z.string(),
+  })),
 });
 export const metricsSummarySchema = z.object({
   active_jobs: z.number().int(),

@@ -135,6 +135,15 @@ export interface Consumer {
   close(graceMs?: number): Promise<void>;
 }
 
+/** Something wrong with the store's own data that does not stop the service (listed by /readyz). */
+export interface StoreWarning {
+  /** Stable machine-readable name. */
+  reason: 'job_store_data_lost';
+  message: string;
+  /** ISO time it was noticed. */
+  since: string;
+}
+
 /** Also the store-wide journal (job-journal.ts): webhooks and the job counters in /metrics follow it. */
 export interface JobQueue extends JobJournal {
   readonly kind: 'sqlite' | 'redis';
@@ -170,6 +179,8 @@ export interface JobQueue extends JobJournal {
   liveWorkers(): Promise<number>;
   /** Throws when the backing store is unreachable. */
   ping(): Promise<void>;
+  /** Warnings about the store's data (Redis: it lost what ttv stored); adapters without any omit it. */
+  storeWarnings?(): Promise<StoreWarning[]>;
   /** Runs jobs: an attempt runner (attempt-runner.ts) over `openLeases()`. */
   consume(options: ConsumeOptions): Consumer;
   /** The lease side of the store, with the configured worker settings; the caller closes it. */

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
 import type { JobQueue } from './job-queue.js';
 import { SqliteJobQueue } from './sqlite/sqlite-job-queue.js';
-import { RedisJobQueue } from './redis/redis-job-queue.js';
+import { RedisJobQueue, type RedisQueueLogger } from './redis/redis-job-queue.js';
 
 /** redis://[:password@]host:port/db from `redis.url`, or from host/port/db/password. */
 export function redisUrl(redis: NonNullable<AppConfig['redis']>): string {
@@ -21,7 +21,7 @@ export function redisJobTtlSeconds(config: AppConfig): number {
   return days > 0 ? Math.ceil((days + 1) * 24 * 3600) : 0;
 }
 
-export function openJobQueue(config: AppConfig): JobQueue {
+export function openJobQueue(config: AppConfig, logger?: RedisQueueLogger): JobQueue {
   const worker = config.worker;
   const consumer = {
     leaseMs: worker.lease_seconds * 1000,
@@ -34,6 +34,8 @@ export function openJobQueue(config: AppConfig): JobQueue {
       keyPrefix: config.redis.key_prefix,
       jobTtlSeconds: redisJobTtlSeconds(config),
       consumer,
+      markerMemoryFile: join(resolve(config.data_dir), 'redis-stores.json'),
+      ...(logger ? { logger } : {}),
     });
   }
   return new SqliteJobQueue({ file: join(resolve(config.data_dir), 'ttv.db'), consumer });

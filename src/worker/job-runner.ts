@@ -74,7 +74,9 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
       throwIfAborted(signal);
       await ctx.progress(MILESTONES.uploading.progress, 'uploading', `Uploading final video to ${STORE_LABEL[store.kind]}`);
       const stored = await store.put(result.finalVideoPath, job.id, { signal });
-      throwIfAborted(signal);
+      // Stored: the outcome exists now and is returned whatever the signal says. The attempt runner
+      // settles it: recorded (also on shutdown: the work is done), handed to onCanceledOutcome on a
+      // cancel (the worker deletes the artifact), or dropped on a lost lease.
       await ctx.progress(MILESTONES.uploaded.progress, 'uploading', `Upload completed: ${stored.gcsUri ?? stored.uri}`);
       return { artifactUri: stored.uri, artifactKey: stored.key, gcsUri: stored.gcsUri };
     } catch (err) {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.js';
 import { collectSecrets } from '../config/redact.js';
-import type { Consumer, ConsumerProblem, JobHandler, JobQueue } from '../jobs/job-queue.js';
+import type { Consumer, ConsumerProblem, JobHandler, JobOutcome, JobQueue } from '../jobs/job-queue.js';
 import { isTerminal } from '../jobs/job.js';
 import type { Pipeline } from '../pipeline/types.js';
 import type { ArtifactStore } from '../storage/types.js';
@@ -90,8 +90,17 @@ export class Worker {
     // Webhooks follow the job journal in the API process (webhooks/webhook-dispatcher.ts).
     const handler: JobHandler = (ctx) => this.runAttempt(ctx, runner);
     const onSettled = (jobId: string) => void this.sweepJob(jobId);
+    // A cancel that landed after the upload: the job is canceled, so its stored video must not stay.
+    const onCanceledOutcome = async (jobId: string, outcome: JobOutcome) => {
+      try {
+        await store.delete(outcome.artifactKey);
+        await queue.appendLog(jobId, 'Job canceled after its video was stored; the stored video was deleted').catch(() => undefined);
+      } catch (err) {
+        logger?.error({ err, jobId }, 'could not delete the artifact of a job canceled after upload');
+      }
+    };
     this.consumer = queue.consume({
-      concurrency: this.options.concurrency ?? config.worker.concurrency, handler, onSettled, gate: () => this.gate(),
+      concurrency: this.options.concurrency ?? config.worker.concurrency, handler, onSettled, onCanceledOutcome, gate: () => this.gate(),
     });
     // Attempts interrupted by a crash elsewhere leave dirs (and child processes on this host) that
     // become stale once recovery requeues them.

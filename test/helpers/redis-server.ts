@@ -22,8 +22,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function launch(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function launch(port: number, extraArgs: string[]): Promise<ChildProcess> {
+  // Later arguments win, so `extraArgs` can turn persistence on (--appendonly yes --dir DIR).
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     child.once('error', (err) => reject(new Error(`redis-server could not start (${err.message}); install the redis-server package`)));
@@ -36,9 +37,10 @@ async function launch(port: number): Promise<ChildProcess> {
   return child;
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(options: { extraArgs?: string[] } = {}): Promise<RedisServer> {
   const port = await freePort();
-  let child = await launch(port);
+  const extraArgs = options.extraArgs ?? [];
+  let child = await launch(port, extraArgs);
   const server: RedisServer = {
     url: `redis://127.0.0.1:${port}/0`,
     port,
@@ -49,7 +51,7 @@ export async function startRedisServer(): Promise<RedisServer> {
       await once(child, 'exit');
     },
     async restart() {
-      child = await launch(port);
+      child = await launch(port, extraArgs);
       server.process = child;
     },
   };

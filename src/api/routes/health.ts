@@ -35,6 +35,20 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<Heal
   }
 }
 
+/**
+ * A store that lost its data (Redis restarted without persistence) is a warning, not unreadiness: the
+ * service works again from that moment, and an unready verdict would take every instance out of a load
+ * balancer at once. The log has the error line; the warning stays until the operator clears it.
+ */
+async function storeWarnings(queue: JobQueue) {
+  if (!queue.storeWarnings) return [];
+  try {
+    return (await queue.storeWarnings()).map((w) => ({ component: 'job_store' as const, ...w }));
+  } catch {
+    return []; // the store just became unreachable: job_store reports it on the next check
+  }
+}
+
 export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOptions): Promise<void> {
   const { queue, store, metrics, version, disk } = options;
 
@@ -65,6 +79,8 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
     const ready = Object.values(components).every((c) => c === 'healthy') && problems.length === 0;
     return reply.code(ready ? 200 : 503).send({
       status: ready ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), version, components, live_workers: liveWorkers, problems,
+      // job_store_data_lost: Redis lost the data ttv stored (redis-store-marker.ts); a warning, see storeWarnings.
+      warnings: jobStore === 'healthy' ? await storeWarnings(queue) : [],
     });
   });
 

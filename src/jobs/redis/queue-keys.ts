@@ -18,6 +18,8 @@ export class QueueKeys {
   status(status: JobStatus): string { return `${this.root}status:${status}`; }
   ownerJobs(owner: string): string { return `${this.root}owner:${owner}:jobs`; }
   ownerStatus(owner: string, status: JobStatus): string { return `${this.root}owner:${owner}:status:${status}`; }
+  /** The data-loss marker hash: instance_id, created_at[, data_lost_at, previous_instance_id] (redis-store-marker.ts). */
+  get meta(): string { return `${this.root}meta`; }
   /** Live workers: a sorted set of worker id → last heartbeat (ms). */
   get workers(): string { return `${this.root}workers`; }
   get durationSum(): string { return `${this.root}stats:duration_sum`; }

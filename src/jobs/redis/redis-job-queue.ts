@@ -1,7 +1,8 @@
 // Scaled JobStore/Queue adapter: job records, indexes, logs and the event journal in Redis (Lua
 // scripts, so every state change is atomic), BullMQ for delivery, and Redis pub/sub for cancel and
 // journal signals that reach every process. Consumption is the shared attempt runner over
-// RedisLeaseStore (redis-lease-store.ts).
+// RedisLeaseStore (redis-lease-store.ts); consuming processes also run the reconciler
+// (redis-reconciler.ts), and every process watches the data-loss marker (redis-store-marker.ts).
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
@@ -14,7 +15,7 @@ import { formatLogLine, JOB_STATUSES, MAX_LOG_LINES, TERMINAL_STATUSES, scopedId
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import type {
-  CancelResult, RemoveResult, ConsumeOptions, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
+  CancelResult, RemoveResult, ConsumeOptions, StoreWarning, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
 import { AttemptRunner, RUNNER_DEFAULTS, type AttemptRunnerSettings } from '../attempt-runner.js';
 import { JOB_MESSAGES } from '../job-messages.js';
@@ -26,6 +27,8 @@ import { BULL_QUEUE_NAME, failFast, redisOptions } from './redis-connection.js';
 import { RedisLeaseStore } from './redis-lease-store.js';
 import { RedisJournal } from './redis-journal.js';
 import type { JournalEntry, JournalFollower } from '../job-journal.js';
+import { RedisReconciler } from './redis-reconciler.js';
+import { RedisStoreMarker } from './redis-store-marker.js';
 
 export interface RedisJobQueueOptions {
   /** redis://[:password@]host:port/db */
@@ -34,7 +37,21 @@ export interface RedisJobQueueOptions {
   /** Seconds a job record and its logs live after their last write (0 = forever). */
   jobTtlSeconds: number;
   consumer?: Partial<AttemptRunnerSettings>;
+  /** Where this host remembers the Redis instance it saw (redis-store-marker.ts); null = this process only. */
+  markerMemoryFile?: string | null;
+  /** Records of each status the reconciler looks at per pass (redis-reconciler.ts; default 1000). */
+  reconcileBatch?: number;
+  /** For what the adapter notices by itself: lost data (error), repairs of crash leftovers (warn). */
+  logger?: RedisQueueLogger;
 }
+
+export interface RedisQueueLogger {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** How often every process re-reads the data-loss marker (the /readyz check reads it as well). */
+const MARKER_CHECK_MS = 10_000;
 
 export class RedisJobQueue implements JobQueue {
   readonly kind = 'redis' as const;
@@ -52,6 +69,9 @@ export class RedisJobQueue implements JobQueue {
   private readonly local = new EventEmitter().setMaxListeners(0);
   private eventSubscriber: Redis | null = null;
   private readonly globalJournal: RedisJournal;
+  private readonly marker: RedisStoreMarker;
+  private readonly markerTimer: NodeJS.Timeout;
+  private reconciler: RedisReconciler | null = null;
 
   constructor(private readonly options: RedisJobQueueOptions) {
     this.keys = new QueueKeys(options.keyPrefix);
@@ -64,6 +84,32 @@ export class RedisJobQueue implements JobQueue {
     this.bullConnection.on('error', () => { /* reconnects by itself */ });
     this.bullQueue = new Queue(BULL_QUEUE_NAME, { connection: this.bullConnection, prefix: this.keys.bull });
     this.bullQueue.on('error', () => { /* reported through ping/readiness */ });
+    const address = new URL(options.url);
+    this.marker = new RedisStoreMarker({
+      redis: this.redis,
+      key: this.keys.meta,
+      storeId: `${address.host}${address.pathname || '/0'} ${options.keyPrefix}`,
+      memoryFile: options.markerMemoryFile ?? null,
+      onDataLost: (warning, previousInstanceId) => options.logger?.error({ reason: warning.reason, since: warning.since, previousInstanceId }, warning.message),
+    });
+    const checkMarker = () => void this.marker.check().catch(() => undefined); // Redis down: ping/readiness report it
+    checkMarker();
+    this.markerTimer = setInterval(checkMarker, MARKER_CHECK_MS);
+    this.markerTimer.unref();
+  }
+
+  /** Problems with the store's own data: a Redis that lost what ttv stored in it. */
+  async storeWarnings(): Promise<StoreWarning[]> {
+    const warning = await this.guard(() => this.marker.check());
+    return warning ? [warning] : [];
+  }
+
+  /** Adds a stored job to BullMQ under its own id (a second add of a known id is a no-op). */
+  private async enqueue(id: string, round: number): Promise<void> {
+    await this.guard(() => this.bullQueue.add('run', { id }, {
+      jobId: id, removeOnComplete: true, removeOnFail: { age: 24 * 3600 }, attempts: 1,
+      priority: round || undefined, // the owner's fair-queueing round (lua/submit-1.lua)
+    }));
   }
 
   async submit(request: JobRequest, options: SubmitOptions = {}): Promise<SubmitResult> {
@@ -83,10 +129,7 @@ export class RedisJobQueue implements JobQueue {
     }
     if (reply.outcome === 'created') {
       try {
-        await this.guard(() => this.bullQueue.add('run', { id }, {
-          jobId: id, removeOnComplete: true, removeOnFail: { age: 24 * 3600 }, attempts: 1,
-          priority: reply.round || undefined, // the owner's fair-queueing round (lua/submit-1.lua)
-        }));
+        await this.enqueue(id, reply.round);
       } catch (err) {
         // Never leave a stored job that no worker will see: the client gets 503, not a 202.
         await this.scripts.discard(id).catch(() => undefined);
@@ -306,7 +349,36 @@ export class RedisJobQueue implements JobQueue {
     const consumer = new AttemptRunner(this.openLeases(), options, { ...RUNNER_DEFAULTS, ...this.consumerDefaults });
     this.consumers.add(consumer);
     consumer.onClosed(() => this.consumers.delete(consumer));
+    this.startReconciler();
     return consumer;
+  }
+
+  /**
+   * Every process that consumes also repairs records a crash left without a BullMQ entry
+   * (redis-reconciler.ts), once per lease period: where the workers are, so is the repair.
+   */
+  private startReconciler(): RedisReconciler {
+    if (this.reconciler) return this.reconciler;
+    this.reconciler = new RedisReconciler({
+      redis: this.redis, keys: this.keys, bullQueue: this.bullQueue,
+      enqueue: (id, round) => this.enqueue(id, round),
+      log: (id, message) => this.appendLog(id, message),
+    }, {
+      periodMs: this.consumerDefaults.leaseMs ?? RUNNER_DEFAULTS.leaseMs,
+      ...(this.options.reconcileBatch ? { batch: this.options.reconcileBatch } : {}),
+      // Redis being down is reported by /readyz; only another failure (a bug) is worth a log line.
+      onError: (err) => void this.guard(() => Promise.reject(err)).catch((mapped: unknown) => {
+        if (!(mapped instanceof StoreUnavailableError)) this.options.logger?.warn({ err }, 'job reconciler pass failed; the next pass retries');
+      }),
+      onRepair: (jobId, status) => this.options.logger?.warn({ jobId, status }, 'job reconciler: enqueued again a job a crash left without a queue entry'),
+    });
+    this.reconciler.start();
+    return this.reconciler;
+  }
+
+  /** One reconciler pass now (it also runs by itself once per lease period in consuming processes). */
+  async reconcile(): Promise<void> {
+    await this.startReconciler().pass();
   }
 
   openLeases(): RedisLeaseStore {
@@ -320,7 +392,9 @@ export class RedisJobQueue implements JobQueue {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    clearInterval(this.markerTimer);
     await Promise.all([...this.consumers].map((c) => c.close(0)));
+    await this.reconciler?.stop();
     this.closed = true;
     await this.bullQueue.close().catch(() => undefined);
     // BullMQ leaves a connection it was given open: it is ours to close.

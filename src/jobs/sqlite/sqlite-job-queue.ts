@@ -589,7 +589,8 @@ export class SqliteJobQueue implements JobQueue {
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       if (TRANSIENT_CODES.has(code) || [...TRANSIENT_CODES].some((c) => code.startsWith(`${c}_`))) {
-        throw new StoreUnavailableError('Job store unavailable', { cause: err });
+        // A full disk says so: it is what an operator reading /readyz or a job log must act on.
+        throw new StoreUnavailableError(code === 'SQLITE_FULL' ? 'Job store unavailable: the disk under the data dir is full' : 'Job store unavailable', { cause: err });
       }
       throw err;
     }

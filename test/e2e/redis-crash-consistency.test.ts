@@ -1,0 +1,296 @@
+// Crash consistency on Redis with real processes: the API killed (SIGKILL) in the middle of a burst of
+// submissions leaves no job that is never run, also when the kill is aimed between a record's write
+// and its BullMQ add (the reconciler in the worker enqueues those again); a Redis restarted without
+// persistence is noticed, in /readyz and in the log, both while ttv runs and by a ttv started
+// afterwards on the same data dir, and one restarted with AOF is not mistaken for a loss.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { waitFor, waitForProgress } from '../helpers/wait-for.js';
+
+let redis: RedisServer;
+const procs: TtvProcess[] = [];
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+afterEach(async () => {
+  await Promise.all(procs.splice(0).map((p) => p.kill()));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function setup(yaml: string[]) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ttv-crash-'));
+  dirs.push(dataDir);
+  const prefix = `ttv-crash-${randomUUID().slice(0, 8)}`;
+  const config = join(dataDir, 'ttv.yaml');
+  await writeFile(config, [`redis: { url: "${redis.url}", key_prefix: "${prefix}" }`, ...yaml, ''].join('\n'));
+  const args = ['--config', config, '--data-dir', dataDir];
+  const start = async (kind: 'api' | 'worker' | 'serve') => {
+    const argv = kind === 'api' ? ['serve', '--no-worker', '--port', '0', ...args] : kind === 'serve' ? ['serve', '--port', '0', ...args] : ['worker', ...args];
+    const p = await startTtv(argv);
+    procs.push(p);
+    return p;
+  };
+  return { dataDir, prefix, start };
+}
+
+const getJson = async (url: string) => {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+/** Every job the store holds, through the paginated list. */
+async function allJobs(api: string): Promise<Record<string, unknown>[]> {
+  const jobs: Record<string, unknown>[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = (await getJson(`${api}/v1/jobs?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).body as { jobs: Record<string, unknown>[]; next_cursor: string | null };
+    jobs.push(...page.jobs);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return jobs;
+}
+
+const TERMINAL = ['finished', 'failed', 'canceled'];
+
+describe('Redis crash consistency', () => {
+  it('runs every stored job after the API is killed with SIGKILL in the middle of a submission burst', async () => {
+    const { start } = await setup([
+      'segment_duration_seconds: 0.5',
+      'procedural: { width: 64, height: 36, fps: 12, max_segments: 1 }',
+      'security: { rate_limit_per_minute: 100000 }',
+      // The reconciler runs once per lease period in every worker process.
+      'worker: { concurrency: 3, lease_seconds: 1, heartbeat_seconds: 0.2 }',
+      'logging: { level: warn }',
+    ]);
+    const first = await start('api');
+    await start('worker');
+    // Eight clients submit back to back (at most 40 each) so that requests are always in flight; the
+    // API is killed once 60 have been answered, inside its submit path for the ones on the wire.
+    const CLIENTS = 8;
+    const PER_CLIENT = 40;
+    const KILL_AFTER = 60;
+    const accepted: string[] = [];
+    let answered = 0;
+    let cutOff = 0;
+    let killing: Promise<void> | null = null;
+    await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
+      for (let i = 0; i < PER_CLIENT && killing === null; i += 1) {
+        try {
+          const res = await fetch(`${first.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `Burst job ${c}-${i}.` }) });
+          const body = (await res.json()) as { id?: string };
+          if (res.status === 202) accepted.push(body.id!);
+          else throw new Error(`unexpected ${res.status}: ${JSON.stringify(body)}`);
+        } catch (err) {
+          if (killing === null) throw err;
+          cutOff += 1; // cut off by the kill: the client never heard of this job (it may still be stored)
+          return;
+        }
+        answered += 1;
+        if (answered === KILL_AFTER) killing = first.kill('SIGKILL');
+      }
+    }));
+    await killing;
+    expect(first.child.signalCode).toBe('SIGKILL');
+    expect(accepted.length).toBeGreaterThanOrEqual(KILL_AFTER);
+    expect(cutOff).toBeGreaterThan(0); // the kill did land in the middle of submissions
+
+    const api = await start('api');
+    let jobs: Record<string, unknown>[] = [];
+    await waitForProgress(async () => {
+      jobs = await allJobs(api.url);
+      const ended = jobs.filter((j) => TERMINAL.includes(String(j.status))).length;
+      return { done: ended === jobs.length, progress: ended };
+    }, { stallMs: 60_000, intervalMs: 250, what: 'every stored job to end' });
+    const stored = new Set(jobs.map((j) => String(j.id)));
+    // Every 202 the client got names a job the store holds, and every stored job ran, once.
+    for (const id of accepted) expect(stored.has(id)).toBe(true);
+    let repaired = 0;
+    for (const job of jobs) {
+      expect(job.status).toBe('finished');
+      const { body } = await getJson(`${api.url}/v1/jobs/${String(job.id)}/logs?tail=0`);
+      const lines = body.lines as string[];
+      expect(lines.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
+      if (lines.some((l) => l.includes('Job enqueued again'))) repaired += 1;
+    }
+    console.log(`API SIGKILL mid-burst: ${accepted.length} accepted, ${jobs.length} stored, all finished; `
+      + `${jobs.length - accepted.length} of ${cutOff} cut-off submissions stored without a 202 reaching the client; `
+      + `${repaired} enqueued by the reconciler (records the kill left without a BullMQ entry)`);
+  }, 0);
+
+  it('runs the jobs a SIGKILL left between the record write and the BullMQ add', async () => {
+    // The window is a millisecond wide, so the kill is aimed: `CLIENT PAUSE WRITE` freezes every
+    // script mid-burst (reads go on), which splits the requests in flight into those whose record is
+    // not written yet and those whose record is written but whose BullMQ add waits. Seen from
+    // redis-cli, the second kind is a queued record with no BullMQ job; the API is killed while they
+    // wait, then Redis resumes. Bounded: at most five rounds until a kill leaves such records.
+    const { prefix, start } = await setup([
+      'segment_duration_seconds: 0.5',
+      'procedural: { width: 64, height: 36, fps: 12, max_segments: 1 }',
+      'security: { rate_limit_per_minute: 100000 }',
+      'worker: { concurrency: 3, lease_seconds: 1, heartbeat_seconds: 0.2 }',
+      'logging: { level: warn }',
+    ]);
+    const cli = new Redis(redis.url);
+    const orphans = async () => {
+      const queued = await cli.zrange(`${prefix}:status:queued`, 0, -1);
+      const known = await Promise.all(queued.map((id) => cli.exists(`${prefix}:bull:ttv-jobs:${id}`)));
+      return queued.filter((_, i) => known[i] === 0);
+    };
+    await start('worker');
+    const accepted: string[] = [];
+    let left: string[] = [];
+    try {
+      for (let round = 0; round < 5 && left.length === 0; round += 1) {
+        const api = await start('api');
+        let stop = false;
+        let answered = 0;
+        const clients = Promise.all(Array.from({ length: 8 }, async (_, c) => {
+          for (let i = 0; !stop && i < 200; i += 1) {
+            try {
+              const res = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `Aimed ${round}-${c}-${i}.` }) });
+              const body = (await res.json()) as { id?: string };
+              if (res.status === 202) accepted.push(body.id!);
+              answered += 1;
+            } catch {
+              return; // cut off by the kill
+            }
+          }
+        }));
+        await waitFor(async () => (answered >= 20 ? true : null), { timeoutMs: 30_000, what: 'submissions under way' });
+        await cli.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+        stop = true;
+        if ((await orphans()).length > 0) await api.kill('SIGKILL');
+        await cli.call('CLIENT', 'UNPAUSE');
+        await clients;
+        // Redis dropped the dead client's waiting adds; what is left is what the crash left.
+        if (api.child.signalCode === 'SIGKILL') left = await orphans();
+        else await api.kill('SIGTERM');
+      }
+      expect(left.length).toBeGreaterThan(0);
+
+      const api = await start('api');
+      let jobs: Record<string, unknown>[] = [];
+      await waitForProgress(async () => {
+        jobs = await allJobs(api.url);
+        const ended = jobs.filter((j) => TERMINAL.includes(String(j.status))).length;
+        return { done: ended === jobs.length, progress: ended };
+      }, { stallMs: 60_000, intervalMs: 250, what: 'every stored job to end' });
+      const stored = new Set(jobs.map((j) => String(j.id)));
+      for (const id of accepted) expect(stored.has(id)).toBe(true);
+      const repaired: string[] = [];
+      for (const job of jobs) {
+        expect(job.status).toBe('finished');
+        const { body } = await getJson(`${api.url}/v1/jobs/${String(job.id)}/logs?tail=0`);
+        const lines = body.lines as string[];
+        expect(lines.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
+        if (lines.some((l) => l.includes('Job enqueued again: it was stored but never reached the queue'))) repaired.push(String(job.id));
+      }
+      // Exactly the records the kill left without a BullMQ entry were enqueued again, and ran once.
+      expect(repaired.sort()).toEqual([...left].sort());
+      console.log(`aimed API SIGKILL: ${left.length} record(s) left without a BullMQ entry, all enqueued again and finished`);
+    } finally {
+      await cli.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+      cli.disconnect();
+    }
+  }, 0);
+
+  it('notices a Redis restarted without persistence: /readyz warns and the log has the error, also after a ttv restart', async () => {
+    // Its own Redis: this test restarts it.
+    const own = await startRedisServer();
+    try {
+      const dataDir = await mkdtemp(join(tmpdir(), 'ttv-crash-'));
+      dirs.push(dataDir);
+      const prefix = `ttv-loss-${randomUUID().slice(0, 8)}`;
+      const config = join(dataDir, 'ttv.yaml');
+      await writeFile(config, [
+        `redis: { url: "${own.url}", key_prefix: "${prefix}" }`,
+        'segment_duration_seconds: 0.5',
+        'procedural: { width: 64, height: 36, fps: 12, max_segments: 1 }',
+        'worker: { lease_seconds: 1, heartbeat_seconds: 0.2 }',
+        '',
+      ].join('\n'));
+      const args = ['serve', '--port', '0', '--config', config, '--data-dir', dataDir];
+      let ttv = await startTtv(args);
+      procs.push(ttv);
+      const readyz = async (url: string) => (await getJson(`${url}/readyz`)).body as { status: string; warnings: { reason: string; message: string; since: string }[] };
+      await waitFor(async () => ((await readyz(ttv.url)).status === 'ready' ? true : null), { timeoutMs: 20_000, what: 'ready' });
+      expect((await readyz(ttv.url)).warnings).toEqual([]);
+      const res = await fetch(`${ttv.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Stored before the loss.' }) });
+      const { id } = (await res.json()) as { id: string };
+      await waitFor(async () => ((await getJson(`${ttv.url}/v1/jobs/${id}`)).body.status === 'finished' ? true : null), { timeoutMs: 30_000, what: 'job to finish' });
+
+      // Redis restarts empty (no RDB, no AOF) under the running ttv.
+      await own.stop();
+      await own.restart();
+      const warned = await waitFor(async () => {
+        const body = await readyz(ttv.url);
+        return body.warnings.length > 0 ? body : null;
+      }, { timeoutMs: 20_000, what: 'a data-loss warning in /readyz' });
+      expect(warned.warnings).toEqual([expect.objectContaining({ component: 'job_store', reason: 'job_store_data_lost', message: expect.stringContaining('appendonly yes') })]);
+      // A warning, not unreadiness: the service works again (new jobs run) while the operator looks into it.
+      await waitFor(async () => ((await readyz(ttv.url)).status === 'ready' ? true : null), { timeoutMs: 20_000, what: 'ready again' });
+      await waitFor(async () => (/"level":50.*Redis lost the job data ttv stored/.test(ttv.output()) ? true : null), { what: 'the error line in the log' });
+      await waitFor(async () => ((await getJson(`${ttv.url}/v1/jobs/${id}`)).status === 404 ? true : null), { what: 'the lost job to answer 404' });
+
+      // A ttv process started afterwards sees the same warning (it lives in the store's marker).
+      await ttv.kill('SIGTERM');
+      ttv = await startTtv(args);
+      procs.push(ttv);
+      expect((await readyz(ttv.url)).warnings.map((w) => w.reason)).toEqual(['job_store_data_lost']);
+
+      // The operator clears it; then Redis loses its data again while ttv is down (say, a host reboot):
+      // the data dir remembers which Redis instance it saw, so the new process notices at start.
+      const cli = new Redis(own.url);
+      await cli.hdel(`${prefix}:meta`, 'data_lost_at');
+      cli.disconnect();
+      expect((await readyz(ttv.url)).warnings).toEqual([]);
+      await ttv.kill('SIGTERM');
+      await own.stop();
+      await own.restart();
+      ttv = await startTtv(args);
+      procs.push(ttv);
+      expect((await readyz(ttv.url)).warnings.map((w) => w.reason)).toEqual(['job_store_data_lost']);
+      await waitFor(async () => (/"level":50.*Redis lost the job data ttv stored/.test(ttv.output()) ? true : null), { what: 'the error line in the new process log' });
+    } finally {
+      await Promise.all(procs.splice(0).map((p) => p.kill()));
+      await own.stop();
+    }
+  }, 0);
+
+  it('raises no data-loss warning when Redis restarts with AOF persistence', async () => {
+    const redisDir = await mkdtemp(join(tmpdir(), 'ttv-aof-'));
+    dirs.push(redisDir);
+    const own = await startRedisServer({ extraArgs: ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', redisDir] });
+    try {
+      const dataDir = await mkdtemp(join(tmpdir(), 'ttv-crash-'));
+      dirs.push(dataDir);
+      const config = join(dataDir, 'ttv.yaml');
+      await writeFile(config, [`redis: { url: "${own.url}", key_prefix: "ttv-aof-${randomUUID().slice(0, 8)}" }`, 'worker: { lease_seconds: 1, heartbeat_seconds: 0.2 }', ''].join('\n'));
+      const ttv = await startTtv(['serve', '--port', '0', '--config', config, '--data-dir', dataDir]);
+      procs.push(ttv);
+      const readyz = async () => (await getJson(`${ttv.url}/readyz`)).body as { status: string; warnings: unknown[] };
+      await waitFor(async () => ((await readyz()).status === 'ready' ? true : null), { timeoutMs: 20_000, what: 'ready' });
+      const { id } = (await (await fetch(`${ttv.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Kept across the restart.' }) })).json()) as { id: string };
+      await own.stop(); // SIGKILL: only what the AOF holds survives
+      await own.restart();
+      await waitFor(async () => ((await readyz()).status === 'ready' ? true : null), { timeoutMs: 20_000, what: 'ready after the Redis restart' });
+      expect((await getJson(`${ttv.url}/v1/jobs/${id}`)).status).toBe(200);
+      expect((await readyz()).warnings).toEqual([]);
+      expect(ttv.output()).not.toContain('Redis lost the job data');
+    } finally {
+      await Promise.all(procs.splice(0).map((p) => p.kill()));
+      await own.stop();
+    }
+  }, 0);
+});
