@@ -64,7 +64,8 @@ describe('disk full', () => {
       'segment_duration_seconds: 2',
       // Held in its generation step long enough to fill the disk under it; each segment's ffmpeg write then fails.
       'procedural: { width: 320, height: 180, fps: 24, max_segments: 2, simulated_latency_seconds: 2 }',
-      'worker: { lease_seconds: 2, heartbeat_seconds: 0.3, max_attempts: 2 }',
+      // The disk guard would keep every job queued on a 24 MB tmpfs: this test is about a disk that fills mid-job.
+      'worker: { lease_seconds: 2, heartbeat_seconds: 0.3, max_attempts: 2, min_free_disk_mb: 0 }',
       '',
     ].join('\n'));
     const ttv = await startTtv(['serve', '--port', '0', '--config', config, '--data-dir', dataDir]);
