@@ -5,6 +5,7 @@
 // the chain only moves on once a backend has given up.
 import { CanceledError } from '../errors/canceled-error.js';
 import { GenerationError } from '../errors/generation-error.js';
+import { TtvError } from '../errors/ttv-error.js';
 import { VendorError } from '../http/vendor-fetch.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from './types.js';
 
@@ -17,7 +18,7 @@ export interface ChainMember {
 /** Checks a finished clip (e.g. probes it); throws when the clip is unusable. */
 export type ClipCheck = (path: string, signal: AbortSignal) => Promise<void>;
 
-export class AllBackendsFailedError extends Error {
+export class AllBackendsFailedError extends TtvError {
   override readonly name = 'AllBackendsFailedError';
 }
 

@@ -19,6 +19,7 @@ import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
 import { callVendor } from '../remote/vendor-task.js';
+import { trimTrailingSlashes } from '../../http/base-url.js';
 
 interface BaseResp {
   status_code?: number;
@@ -65,7 +66,7 @@ export class MinimaxVideoGenerator implements VideoGenerator {
   }
 
   private url(path: string): string {
-    return `${this.section.base_url.replace(/\/+$/, '')}${path}`;
+    return `${trimTrailingSlashes(this.section.base_url)}${path}`;
   }
 
   private headers(): Record<string, string> {

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { vendorFetch } from '../../http/vendor-fetch.js';
 import { ImageRefusedError } from '../image-refused-error.js';
 import type { ImageGenerator, ImageRequest } from '../types.js';
+import { trimTrailingSlashes } from '../../http/base-url.js';
 
 export interface GeminiImageOptions {
   apiKey: string;
@@ -33,7 +34,7 @@ export class GeminiImageGenerator implements ImageGenerator {
       parts.push({ inlineData: { mimeType: 'image/png', data: (await readFile(request.inputImage)).toString('base64') } }, { text: 'Base image for editing' });
     }
     parts.push({ text: request.prompt });
-    const url = `${this.options.baseUrl.replace(/\/+$/, '')}/v1beta/models/${encodeURIComponent(this.options.model)}:generateContent`;
+    const url = `${trimTrailingSlashes(this.options.baseUrl)}/v1beta/models/${encodeURIComponent(this.options.model)}:generateContent`;
     const reply = await vendorFetch<{
       promptFeedback?: { blockReason?: string };
       candidates?: { finishReason?: string; content?: { parts?: Part[] } }[];

@@ -5,6 +5,7 @@ import { basename, dirname } from 'node:path';
 import { vendorFetch, VendorError } from '../../http/vendor-fetch.js';
 import { ImageRefusedError } from '../image-refused-error.js';
 import type { ImageGenerator, ImageRequest } from '../types.js';
+import { trimTrailingSlashes } from '../../http/base-url.js';
 
 export interface OpenAiImageOptions {
   apiKey: string;
@@ -22,7 +23,7 @@ export class OpenAiImageGenerator implements ImageGenerator {
   constructor(private readonly options: OpenAiImageOptions) {}
 
   async generate(request: ImageRequest, { signal }: { signal: AbortSignal }): Promise<string> {
-    const base = this.options.baseUrl.replace(/\/+$/, '');
+    const base = trimTrailingSlashes(this.options.baseUrl);
     const auth = { authorization: `Bearer ${this.options.apiKey}` };
     let init: RequestInit;
     let url: string;

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { vendorFetch } from '../../http/vendor-fetch.js';
 import { ImageRefusedError } from '../image-refused-error.js';
 import type { ImageGenerator, ImageRequest } from '../types.js';
+import { trimTrailingSlashes } from '../../http/base-url.js';
 
 export interface StabilityImageOptions {
   apiKey: string;
@@ -22,7 +23,7 @@ export class StabilityImageGenerator implements ImageGenerator {
   constructor(private readonly options: StabilityImageOptions) {}
 
   async generate(request: ImageRequest, { signal }: { signal: AbortSignal }): Promise<string> {
-    const root = `${this.options.baseUrl.replace(/\/+$/, '')}/v1/generation/${this.options.engine}`;
+    const root = `${trimTrailingSlashes(this.options.baseUrl)}/v1/generation/${this.options.engine}`;
     const headers = { authorization: `Bearer ${this.options.apiKey}`, accept: 'application/json' };
     let url: string;
     let init: RequestInit;

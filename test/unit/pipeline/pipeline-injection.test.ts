@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
-import { VideoPipeline, publicMessage } from '../../../src/pipeline/pipeline.js';
+import { VideoPipeline } from '../../../src/pipeline/pipeline.js';
+import { hideHostPaths } from '../../../src/errors/client-error.js';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { ProceduralPlanner } from '../../../src/images/procedural/procedural-planner.js';
 import { ProceduralVideoGenerator } from '../../../src/generators/procedural/procedural-video-generator.js';
@@ -185,11 +186,11 @@ describe('progress messages: counts that agree, singular for one', () => {
   });
 });
 
-describe('publicMessage', () => {
+describe('hideHostPaths', () => {
   it('makes work-dir paths relative and cuts other absolute paths to their file name', () => {
-    expect(publicMessage('/tmp/job-1/videos/segment_01.mp4: bad', '/tmp/job-1')).toBe('videos/segment_01.mp4: bad');
-    expect(publicMessage('cannot open /etc/ttv/keys/vendor.json', '/tmp/job-1')).toBe('cannot open …/vendor.json');
-    expect(publicMessage('see https://api.example.com/v1/tasks/42 (HTTP 500)', '/tmp/job-1')).toBe('see https://api.example.com/v1/tasks/42 (HTTP 500)');
-    expect(publicMessage('cwd was /tmp/job-1', '/tmp/job-1/')).toBe('cwd was .');
+    expect(hideHostPaths('/tmp/job-1/videos/segment_01.mp4: bad', '/tmp/job-1')).toBe('videos/segment_01.mp4: bad');
+    expect(hideHostPaths('cannot open /etc/ttv/keys/vendor.json', '/tmp/job-1')).toBe('cannot open …/vendor.json');
+    expect(hideHostPaths('see https://api.example.com/v1/tasks/42 (HTTP 500)', '/tmp/job-1')).toBe('see https://api.example.com/v1/tasks/42 (HTTP 500)');
+    expect(hideHostPaths('cwd was /tmp/job-1', '/tmp/job-1/')).toBe('cwd was .');
   });
 });
