@@ -13,15 +13,13 @@ import { OpenAiImageGenerator } from './openai/openai-image-generator.js';
 import { StabilityImageGenerator } from './stability/stability-image-generator.js';
 import { GeminiImageGenerator } from './gemini/gemini-image-generator.js';
 import { RewordingImageGenerator } from './reworded-retry.js';
+import { remoteSettings } from '../generators/remote/remote-settings.js';
 
 type Log = (message: string) => void;
 
-function maxRetries(config: AppConfig): number {
-  return config.remote_api_settings.max_retries;
-}
-
-function retryBaseMs(config: AppConfig): number {
-  return config.remote_api_settings.retry_base_seconds * 1000;
+function retries(config: AppConfig): { maxRetries: number; retryBaseMs: number } {
+  const { maxRetries, retryBaseMs } = remoteSettings(config);
+  return { maxRetries, retryBaseMs };
 }
 
 export function createPlanner(config: AppConfig, log: Log): Planner {
@@ -31,13 +29,13 @@ export function createPlanner(config: AppConfig, log: Log): Planner {
     log(`No OpenAI key configured: planning with the offline procedural planner instead of ${model}`);
     return new ProceduralPlanner(config.procedural.max_segments);
   }
-  return new OpenAiPlanner({ apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model, maxRetries: maxRetries(config), retryBaseMs: retryBaseMs(config), log });
+  return new OpenAiPlanner({ apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model, ...retries(config), log });
 }
 
 export function createImageGenerator(config: AppConfig, ffmpeg: Ffmpeg, log: Log): ImageGenerator {
   const model = config.image_generation_model.trim();
   const name = model.toLowerCase();
-  const common = { maxRetries: maxRetries(config), retryBaseMs: retryBaseMs(config), log };
+  const common = { ...retries(config), log };
   const offline = (provider: string, key: string) => {
     log(`No ${key} configured: ${provider} images replaced by the offline procedural images`);
     return new ProceduralImageGenerator(ffmpeg);
