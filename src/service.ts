@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/schema.js';
-import { collectSecrets, registerSecrets } from './config/redact.js';
+import { collectSecrets, registerSecrets } from './logging/redact.js';
 import { createLogger } from './logging/logger.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
 import type { JobQueue } from './jobs/job-queue.js';

@@ -160,7 +160,7 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'config file (YAML); repeat to layer files', collect)
     .action(async (flags: { config?: string[] }) => {
       const [{ loadConfig }, { backendConfigIssues }, { silentFallbacks }, { redactConfig }, { stringify }] = await Promise.all([
-        import('../config/load-config.js'), import('../generators/registry.js'), import('../config/silent-fallbacks.js'), import('../config/redact.js'), import('yaml'),
+        import('../config/load-config.js'), import('../generators/registry.js'), import('../config/silent-fallbacks.js'), import('../logging/redact.js'), import('yaml'),
       ]);
       const { config, warnings, files } = loadConfig({ files: flags.config, env: process.env });
       const backends = backendConfigIssues(config);

@@ -2,7 +2,7 @@
 // webhooks and `ttv status`), the HTTP envelope's message, and the CLI's output. Only a TtvError's
 // publicMessage is shown; anything else (a bug, a raw fs or library error) becomes the fallback text.
 // Host paths are cut and secrets redacted on every path out.
-import { redactText } from '../config/redact.js';
+import { redactText } from '../logging/redact.js';
 import { TtvError } from './ttv-error.js';
 import { trimTrailingSlashes } from '../http/base-url.js';
 

@@ -3,7 +3,7 @@
 // than one GPU per segment goes through torchrun. Command lines follow the Python pipeline.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { collectSecrets } from '../../config/redact.js';
+import { collectSecrets } from '../../logging/redact.js';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { requestProblems } from '../request-problems.js';

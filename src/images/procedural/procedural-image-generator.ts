@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Ffmpeg } from '../../media/ffmpeg.js';
-import { visualSeed } from '../../generators/procedural/visual-seed.js';
+import { visualSeed } from '../../procedural/visual-seed.js';
 import type { ImageGenerator, ImageRequest } from '../types.js';
 
 export class ProceduralImageGenerator implements ImageGenerator {

@@ -8,7 +8,7 @@ import { configSchema } from '../../../src/config/schema.js';
 import { VideoPipeline } from '../../../src/pipeline/pipeline.js';
 import { hideHostPaths } from '../../../src/errors/client-error.js';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
-import { ProceduralPlanner } from '../../../src/images/procedural/procedural-planner.js';
+import { ProceduralPlanner } from '../../../src/planning/procedural-planner.js';
 import { ProceduralVideoGenerator } from '../../../src/generators/procedural/procedural-video-generator.js';
 import { PipelineError } from '../../../src/errors/pipeline-error.js';
 import { ProcessError } from '../../../src/errors/process-error.js';

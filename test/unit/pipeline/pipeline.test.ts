@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { createPipeline } from '../../../src/pipeline/pipeline.js';
-import { ProceduralPlanner, splitSentences } from '../../../src/images/procedural/procedural-planner.js';
+import { ProceduralPlanner, splitSentences } from '../../../src/planning/procedural-planner.js';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { CanceledError } from '../../../src/errors/canceled-error.js';
 import type { JobStage } from '../../../src/jobs/job.js';

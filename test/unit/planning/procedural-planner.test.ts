@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProceduralPlanner, splitSentences } from '../../../src/images/procedural/procedural-planner.js';
+import { ProceduralPlanner, splitSentences } from '../../../src/planning/procedural-planner.js';
 
 const signal = new AbortController().signal;
 const plan = (prompt: string, maxSegments = 6, maxPromptLength = 2000) =>

@@ -1,10 +1,10 @@
 // Planner on any OpenAI-compatible chat completions endpoint: structured JSON output in the
 // segmentation_logic / keyframe_prompts / video_prompts shape, validated (counts consistent,
 // segments numbered 1..N, prompts within the backend's limit) with one corrective retry.
-import { PlanningError } from '../../errors/planning-error.js';
-import { vendorFetch, VendorError } from '../../http/vendor-fetch.js';
-import type { Plan, Planner, PlanRequest } from '../types.js';
-import { trimTrailingSlashes } from '../../http/base-url.js';
+import { PlanningError } from '../errors/planning-error.js';
+import { vendorFetch, VendorError } from '../http/vendor-fetch.js';
+import type { Plan, Planner, PlanRequest } from './types.js';
+import { trimTrailingSlashes } from '../http/base-url.js';
 
 export interface OpenAiPlannerOptions {
   apiKey: string;
