@@ -23,8 +23,7 @@ export async function generate(config: AppConfig, prompt: string, out: string): 
   process.once('SIGTERM', onSignal);
   const bar = progressBar(process.stderr);
   try {
-    const result = await createPipeline(effective).run({
-      jobId: 'local',
+    const result = await createPipeline().run({
       prompt,
       config: effective,
       workDir,

@@ -7,7 +7,6 @@ export interface ImageRequest {
   inputImage?: string;
   width: number;
   height: number;
-  seedText?: string;
 }
 
 export interface ImageGenerator {

@@ -178,4 +178,3 @@ export interface JobQueue extends JobJournal {
 }
 
 /** Thrown by adapters when the backing store cannot be reached; the API maps it to 503. */
-export { StoreUnavailableError } from '../errors/store-unavailable-error.js';

@@ -268,7 +268,7 @@ export function fitSegments(plan: Plan, count: number, maxPromptLength: number):
  * The pipeline: for each run, the planner, image and video providers are chosen from the run's
  * effective config (prompt_enhancement_model, image_generation_model, default_backend).
  */
-export function createPipeline(_config?: AppConfig): VideoPipeline {
+export function createPipeline(): VideoPipeline {
   return new VideoPipeline((config, log) => {
     const ffmpeg = Ffmpeg.fromConfig(config);
     const probed = new Map<string, Promise<ProbeResult>>();

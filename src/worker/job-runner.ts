@@ -55,7 +55,6 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
       const segmentCount = segmentPlanOf(job.request.options, config.segment_duration_seconds).segmentCount ?? undefined;
       const result = await pipeline.run({
         segmentCount,
-        jobId: job.id,
         prompt: job.request.prompt,
         config: effective,
         workDir,

@@ -56,7 +56,7 @@ class FakeGenerator implements VideoGenerator {
 
 const run = (generator: VideoGenerator, workDir: string, reporter = recorder().reporter) =>
   new VideoPipeline({ planner: new ProceduralPlanner(config.procedural.max_segments), generator, ffmpeg })
-    .run({ jobId: 'j', prompt: PROMPT, config, workDir, signal: new AbortController().signal, reporter });
+    .run({ prompt: PROMPT, config, workDir, signal: new AbortController().signal, reporter });
 
 describe('VideoPipeline with injected providers', () => {
   it('reports the milestones and their messages, sums the cost, and writes segment_NN clips', async () => {
@@ -157,7 +157,7 @@ describe('progress messages: counts that agree, singular for one', () => {
     const cfg = configSchema.parse({ data_dir: '/unused', segment_duration_seconds: 1, procedural: { width: 160, height: 90, fps: 12, max_segments: 4 }, ...overrides });
     const rec = recorder();
     const result = await new VideoPipeline({ planner: new ProceduralPlanner(cfg.procedural.max_segments), generator, ffmpeg })
-      .run({ jobId: name, prompt, config: cfg, workDir: join(dir, name), signal: new AbortController().signal, reporter: rec.reporter })
+      .run({ prompt, config: cfg, workDir: join(dir, name), signal: new AbortController().signal, reporter: rec.reporter })
       .catch((err: unknown) => err as Error);
     const messages = rec.events.map((e) => e.message).filter((m): m is string => Boolean(m));
     return { result, messages, logs: rec.logs, events: rec.events };

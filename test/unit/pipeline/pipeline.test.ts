@@ -42,8 +42,8 @@ describe('VideoPipeline (procedural)', () => {
   it('renders, stitches and reports monotonic milestones; the result lasts segments × duration', async () => {
     const workDir = join(dir, 'run1');
     const rec = recorder();
-    const result = await createPipeline(config).run({
-      jobId: 'j1', prompt: 'A cat sleeps. A dog barks.', config, workDir, signal: new AbortController().signal, reporter: rec.reporter,
+    const result = await createPipeline().run({
+      prompt: 'A cat sleeps. A dog barks.', config, workDir, signal: new AbortController().signal, reporter: rec.reporter,
     });
     const values = rec.events.map((e) => e.progress);
     expect([...values].sort((a, b) => a - b)).toEqual(values);
@@ -59,7 +59,7 @@ describe('VideoPipeline (procedural)', () => {
     const ffmpeg = Ffmpeg.fromConfig(config);
     const md5 = async (name: string, prompt: string) => {
       const workDir = join(dir, name);
-      const r = await createPipeline(config).run({ jobId: name, prompt, config, workDir, signal: new AbortController().signal, reporter: recorder().reporter });
+      const r = await createPipeline().run({ prompt, config, workDir, signal: new AbortController().signal, reporter: recorder().reporter });
       const out = join(workDir, 'frames.md5');
       await ffmpeg.run(['-i', r.finalVideoPath, '-f', 'md5', out]);
       return readFileSync(out, 'utf8');
@@ -73,7 +73,7 @@ describe('VideoPipeline (procedural)', () => {
     const slow = configSchema.parse({ data_dir: '/unused', segment_duration_seconds: 30, procedural: { width: 1280, height: 720, fps: 30 } });
     const workDir = join(dir, 'abort-run');
     const controller = new AbortController();
-    const running = createPipeline(slow).run({ jobId: 'j3', prompt: 'Long.', config: slow, workDir, signal: controller.signal, reporter: recorder().reporter });
+    const running = createPipeline().run({ prompt: 'Long.', config: slow, workDir, signal: controller.signal, reporter: recorder().reporter });
     const ffmpegPids = () => readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
       try { return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(workDir); } catch { return false; }
     });
