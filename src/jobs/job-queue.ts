@@ -176,5 +176,3 @@ export interface JobQueue extends JobJournal {
   openLeases(): LeaseStore;
   close(): Promise<void>;
 }
-
-/** Thrown by adapters when the backing store cannot be reached; the API maps it to 503. */
