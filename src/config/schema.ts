@@ -364,7 +364,7 @@ export const localBackendsSchema = z
     torchrun_path: z.string().min(1).default('torchrun'),
     timeout_seconds: seconds.max(86400).default(3600),
     kill_grace_seconds: seconds.max(600).default(5),
-    // A clip smaller than this is treated as a failed run (the Python code used 10 000 bytes).
+    // A clip smaller than this is treated as a failed run.
     min_output_bytes: z.number().int().min(1).default(10_000),
   })
   .strict();

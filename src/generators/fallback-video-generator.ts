@@ -1,7 +1,6 @@
 // The fallback chain: default_backend, then remote_api_settings.fallback_backend, then
-// api_priority_order, each tried at most once per segment, so a chain always ends (the Python
-// original could loop forever between two failing backends). Every attempt and how it ended goes
-// to the job log. Retrying inside one backend (429, 5xx, network) is that backend's own business;
+// api_priority_order, each tried at most once per segment, so a chain always ends, even between two
+// failing backends. Every attempt and how it ended goes to the job log. Retrying inside one backend (429, 5xx, network) is that backend's own business;
 // the chain only moves on once a backend has given up.
 import { CanceledError } from '../errors/canceled-error.js';
 import { GenerationError } from '../errors/generation-error.js';

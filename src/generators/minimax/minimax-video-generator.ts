@@ -1,8 +1,8 @@
 // MiniMax (Hailuo): POST {base}/video_generation creates a task, GET {base}/query/video_generation
 // is polled until Success or Fail, GET {base}/files/retrieve turns the file_id into a download URL.
 // MiniMax reports most errors with HTTP 200 and a non-zero base_resp.status_code, so every answer's
-// base_resp is checked (the Python original ignored it, and polled on past Fail). MiniMax has no
-// cancel endpoint: a canceled job simply stops polling.
+// base_resp is checked, and polling stops at Fail. MiniMax has no cancel endpoint: a canceled job
+// simply stops polling.
 // Hand-written on purpose: MiniMax publishes no official Node SDK, only the HTTP API reference.
 // What each model renders (and whether it takes `duration` at all) is its row in
 // capabilities/minimax-models.ts.

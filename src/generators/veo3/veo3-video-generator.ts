@@ -11,7 +11,7 @@
 // where the SDK lacks them: the service-account token (handed to the SDK as its auth client),
 // retries with job-log lines (the SDK retries nothing unless told), polling with a deadline and the
 // job's signal, the Gemini cancel (no SDK call for it), and the streamed, size-checked download.
-// Unlike the Python original, duration, aspect ratio and model are sent, and polling has a deadline.
+// Duration, aspect ratio and model are always sent.
 // What each model renders is its row in capabilities/veo-models.ts. generateAudio is sent on
 // Vertex AI only: the Gemini API refuses it (@google/genai's Gemini converter throws on it).
 import { writeFile } from 'node:fs/promises';
