@@ -14,6 +14,7 @@ import { PipelineError } from '../../../src/errors/pipeline-error.js';
 import { ProcessError } from '../../../src/errors/process-error.js';
 import type { GenerateHooks, GenerateRequest, VideoGenerator } from '../../../src/generators/types.js';
 import type { JobStage } from '../../../src/jobs/job.js';
+import { recorder } from '../../helpers/progress-recorder.js';
 
 const config = configSchema.parse({ data_dir: '/unused', segment_duration_seconds: 1, procedural: { width: 160, height: 90, fps: 12, max_segments: 3 } });
 const ffmpeg = Ffmpeg.fromConfig(config);
@@ -22,18 +23,6 @@ const PROMPT = 'A kite rises. It loops. It lands.';
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ttv-inject-')); });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
-
-function recorder() {
-  const events: { progress: number; stage: JobStage; message?: string }[] = [];
-  const logs: string[] = [];
-  return {
-    events, logs,
-    reporter: {
-      progress: async (progress: number, stage: JobStage, message?: string) => { events.push({ progress, stage, message }); },
-      log: async (m: string) => { logs.push(m); },
-    },
-  };
-}
 
 /** Wraps the procedural generator; lets a test change what validate, estimateCost or generate do. */
 class FakeGenerator implements VideoGenerator {

@@ -5,36 +5,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { createPipeline } from '../../../src/pipeline/pipeline.js';
-import { ProceduralPlanner, splitSentences } from '../../../src/planning/procedural-planner.js';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { CanceledError } from '../../../src/errors/canceled-error.js';
-import type { JobStage } from '../../../src/jobs/job.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { recorder } from '../../helpers/progress-recorder.js';
 
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ttv-pipeline-')); });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
-
-function recorder() {
-  const events: { progress: number; stage: JobStage; message?: string }[] = [];
-  const logs: string[] = [];
-  return {
-    events, logs,
-    reporter: {
-      progress: async (progress: number, stage: JobStage, message?: string) => { events.push({ progress, stage, message }); },
-      log: async (m: string) => { logs.push(m); },
-    },
-  };
-}
-
-describe('procedural planner', () => {
-  it('splits sentences and groups them into at most max_segments', async () => {
-    expect(splitSentences('One. Two! Three?\nFour')).toEqual(['One.', 'Two!', 'Three?', 'Four']);
-    const plan = await new ProceduralPlanner(2).plan({ prompt: 'One. Two. Three. Four. Five.', segmentDurationSeconds: 5, maxPromptLength: 100 });
-    expect(plan.segments.map((s) => s.videoPrompt)).toEqual(['One. Two.', 'Three. Four. Five.']);
-    expect((await new ProceduralPlanner(6).plan({ prompt: 'no punctuation here', segmentDurationSeconds: 5, maxPromptLength: 100 })).segments).toHaveLength(1);
-  });
-});
 
 describe('VideoPipeline (procedural)', () => {
   const config = configSchema.parse({ data_dir: '/unused', segment_duration_seconds: 1.5, procedural: { width: 160, height: 90, fps: 12 } });
