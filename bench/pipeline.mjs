@@ -10,7 +10,8 @@ import { configSchema } from '../dist/config/schema.js';
 import { VideoPipeline } from '../dist/pipeline/pipeline.js';
 import { Ffmpeg } from '../dist/media/ffmpeg.js';
 import { createVideoGenerator } from '../dist/generators/registry.js';
-import { createImageGenerator, createPlanner } from '../dist/images/providers.js';
+import { createImageGenerator } from '../dist/images/providers.js';
+import { createPlanner } from '../dist/planning/create-planner.js';
 
 const PROMPT = 'A fox crosses a snowy field. It stops at a frozen river. The sun sets behind the hills.';
 const root = mkdtempSync(join(tmpdir(), 'ttv-bench-pipeline-'));
@@ -34,7 +35,7 @@ async function split(mode) {
     generatorMs = 0;
     const workDir = join(root, `${mode}-${i}`);
     const t0 = performance.now();
-    await pipeline.run({ jobId: 'bench', prompt: PROMPT, config, workDir, signal: new AbortController().signal, reporter: { progress: async () => {}, log: async () => {} } });
+    await pipeline.run({ prompt: PROMPT, config, workDir, signal: new AbortController().signal, reporter: { progress: async () => {}, log: async () => {} } });
     const total = performance.now() - t0;
     runs.push({ total, generator: generatorMs, other: total - generatorMs, workDir });
   }

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/schema.js';
-import { collectSecrets, registerSecrets } from './config/redact.js';
+import { collectSecrets, registerSecrets } from './logging/redact.js';
 import { createLogger } from './logging/logger.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
 import type { JobQueue } from './jobs/job-queue.js';
@@ -70,7 +70,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const disk = new DiskGuard({ dir: config.data_dir, minFreeMb: config.worker.min_free_disk_mb });
   try {
     if (options.worker) {
-      worker = new Worker({ config, queue, store, pipeline: createPipeline(config), logger: logger.child({ component: 'worker' }), disk });
+      worker = new Worker({ config, queue, store, pipeline: createPipeline(), logger: logger.child({ component: 'worker' }), disk });
       await worker.start();
     }
     if (options.api) {

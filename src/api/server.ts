@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { AppConfig } from '../config/schema.js';
+import { TtvError } from '../errors/ttv-error.js';
 
 export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;
@@ -11,7 +12,7 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-export class UnsafeBindError extends Error {
+export class UnsafeBindError extends TtvError {
   override readonly name = 'UnsafeBindError';
 }
 

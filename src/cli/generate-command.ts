@@ -9,7 +9,7 @@ import { CanceledError } from '../errors/canceled-error.js';
 import { PipelineError } from '../errors/pipeline-error.js';
 import { progressBar } from './progress-bar.js';
 import { countNoun } from '../text/count-noun.js';
-import { collectSecrets } from '../config/redact.js';
+import { collectSecrets } from '../logging/redact.js';
 import { hideInOutput, writeErr } from './output.js';
 
 export async function generate(config: AppConfig, prompt: string, out: string): Promise<number> {
@@ -23,8 +23,7 @@ export async function generate(config: AppConfig, prompt: string, out: string): 
   process.once('SIGTERM', onSignal);
   const bar = progressBar(process.stderr);
   try {
-    const result = await createPipeline(effective).run({
-      jobId: 'local',
+    const result = await createPipeline().run({
       prompt,
       config: effective,
       workDir,

@@ -7,7 +7,6 @@ import { parsePortFlag, parsePositiveIntFlag, type CliOverrides } from '../confi
 import { VERSION } from '../version.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerPruneCommand } from './prune-command.js';
-import { StartupError } from '../errors/startup-error.js';
 import { clientErrorMessage, isClientError, registerClientCommands } from './client-commands.js';
 import { writeErr, writeOut } from './output.js';
 
@@ -69,17 +68,11 @@ async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }
 }
 
 async function edge(flags: CommonFlags & { out?: string; run?: boolean }): Promise<number> {
-  const [{ loadConfig }, { caddyfile, edgeUpstream, EdgeConfigError }, { EdgeSupervisor }, { mkdir, writeFile }, { dirname, join, resolve }] = await Promise.all([
+  const [{ loadConfig }, { caddyfile, edgeUpstream }, { EdgeSupervisor }, { mkdir, writeFile }, { dirname, join, resolve }] = await Promise.all([
     import('../config/load-config.js'), import('../edge/caddy-config.js'), import('../edge/edge-supervisor.js'), import('node:fs/promises'), import('node:path'),
   ]);
   const { config } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
-  let text: string;
-  try {
-    text = caddyfile(config);
-  } catch (err) {
-    if (err instanceof EdgeConfigError) throw new ConfigError([{ key: 'edge', message: err.message }]);
-    throw err;
-  }
+  const text = caddyfile(config);
   const out = resolve(flags.out ?? join(config.data_dir, 'Caddyfile'));
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, text);
@@ -167,7 +160,7 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'config file (YAML); repeat to layer files', collect)
     .action(async (flags: { config?: string[] }) => {
       const [{ loadConfig }, { backendConfigIssues }, { silentFallbacks }, { redactConfig }, { stringify }] = await Promise.all([
-        import('../config/load-config.js'), import('../generators/registry.js'), import('../config/silent-fallbacks.js'), import('../config/redact.js'), import('yaml'),
+        import('../config/load-config.js'), import('../generators/registry.js'), import('../config/silent-fallbacks.js'), import('../logging/redact.js'), import('yaml'),
       ]);
       const { config, warnings, files } = loadConfig({ files: flags.config, env: process.env });
       const backends = backendConfigIssues(config);
@@ -181,6 +174,14 @@ export function buildProgram(): Command {
   return program;
 }
 
+// Errors that name a key, flag or path for the operator to fix: exit code 2. Matched by name, as
+// importing UnsafeBindError or EdgeConfigError would load the API server or the edge.
+const OPERATOR_ERRORS = new Set(['ConfigError', 'StartupError', 'UnsafeBindError', 'EdgeConfigError']);
+
+function isOperatorError(err: unknown): err is Error {
+  return err instanceof Error && OPERATOR_ERRORS.has(err.name);
+}
+
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
@@ -188,8 +189,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return (program.getOptionValue('exitCode') as number | undefined) ?? 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    // UnsafeBindError is matched by name: importing its class would load the API server.
-    if (err instanceof ConfigError || err instanceof StartupError || (err instanceof Error && err.name === 'UnsafeBindError')) {
+    if (isOperatorError(err)) {
       writeErr(`ttv: ${err.message}\n`);
       return 2;
     }

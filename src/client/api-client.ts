@@ -5,16 +5,18 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createParser } from 'eventsource-parser';
 import type { JobView } from '../jobs/job.js';
+import { TtvError } from '../errors/ttv-error.js';
+import { trimTrailingSlashes } from '../http/base-url.js';
 
 export interface ClientOptions {
   server: string;
   token?: string;
 }
 
-export class ApiClientError extends Error {
+export class ApiClientError extends TtvError {
   override readonly name = 'ApiClientError';
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
+  constructor(readonly status: number, code: string, message: string) {
+    super(message, { code });
   }
 }
 
@@ -29,7 +31,7 @@ const TERMINAL = new Set(['finished', 'failed', 'canceled']);
 export class ApiClient {
   private readonly base: string;
   constructor(private readonly options: ClientOptions) {
-    this.base = options.server.replace(/\/+$/, '');
+    this.base = trimTrailingSlashes(options.server);
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {

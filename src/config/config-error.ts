@@ -1,3 +1,5 @@
+import { TtvError } from '../errors/ttv-error.js';
+
 /** Invalid configuration: every problem names its key (dotted path, env var or flag) and what is wrong. */
 export interface ConfigIssue {
   key: string;
@@ -5,7 +7,7 @@ export interface ConfigIssue {
   source?: string;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends TtvError {
   override readonly name = 'ConfigError';
   readonly issues: ConfigIssue[];
   constructor(issues: ConfigIssue[]) {

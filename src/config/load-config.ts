@@ -10,6 +10,7 @@ import { ConfigError, type ConfigIssue } from './config-error.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { applyCliOverrides, type CliOverrides } from './cli-overrides.js';
 import { IGNORED_PYTHON_KEY_PATHS } from './ignored-python-keys.js';
+import { DEPRECATED_KEY_PATHS } from './deprecated-keys.js';
 
 export interface LoadConfigOptions {
   files?: string[];
@@ -123,6 +124,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
   for (const path of IGNORED_PYTHON_KEY_PATHS) {
     if (getPath(raw, path) !== undefined) warnings.push(`key "${path}" is accepted for compatibility but not used by ttv`);
+  }
+  for (const [path, instead] of Object.entries(DEPRECATED_KEY_PATHS)) {
+    if (getPath(raw, path) !== undefined) warnings.push(`key "${path}" is deprecated, ignored, and will be removed in the next release; ${instead}`);
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error));

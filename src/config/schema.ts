@@ -37,7 +37,8 @@ export const serverSchema = z
     // Plain HTTP is for loopback development; behind a TLS-terminating edge or load balancer on a
     // private network, set this to serve plain HTTP on another address.
     allow_plain_http: z.boolean().default(false),
-    shutdown_grace_seconds: positiveSeconds.default(10),
+    // Deprecated and ignored (deprecated-keys.ts); validated so that a bad value still names its key.
+    shutdown_grace_seconds: positiveSeconds.optional(),
     // Comment lines on idle event streams, so proxies and clients keep them open.
     sse_heartbeat_seconds: positiveSeconds.default(15),
     // Exhaustion limits (docs/configuration.md "Connections and timeouts"): a request must arrive whole
@@ -363,7 +364,7 @@ export const localBackendsSchema = z
     torchrun_path: z.string().min(1).default('torchrun'),
     timeout_seconds: seconds.max(86400).default(3600),
     kill_grace_seconds: seconds.max(600).default(5),
-    // A clip smaller than this is treated as a failed run (the Python code used 10 000 bytes).
+    // A clip smaller than this is treated as a failed run.
     min_output_bytes: z.number().int().min(1).default(10_000),
   })
   .strict();

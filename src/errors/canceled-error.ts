@@ -1,5 +1,7 @@
+import { TtvError } from './ttv-error.js';
+
 /** Work stopped because its AbortSignal fired (job canceled or worker shutting down). */
-export class CanceledError extends Error {
+export class CanceledError extends TtvError {
   override readonly name = 'CanceledError';
   constructor(message = 'Canceled') {
     super(message);

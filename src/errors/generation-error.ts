@@ -1,3 +1,5 @@
+import { TtvError } from './ttv-error.js';
+
 /**
  * A video backend could not produce a clip, for a reason the backend itself reported or detected:
  * the vendor task failed or was refused for safety, it timed out, it returned no output, the
@@ -6,15 +8,15 @@
  */
 export type GenerationFailure = 'failed' | 'refused' | 'timeout' | 'no-output' | 'download' | 'config' | 'invalid' | 'process';
 
-export class GenerationError extends Error {
+export class GenerationError extends TtvError {
   override readonly name = 'GenerationError';
   constructor(
     readonly backend: string,
     readonly failure: GenerationFailure,
     reason: string,
-    readonly retryable = false,
+    retryable = false,
     options?: { cause?: unknown },
   ) {
-    super(`${backend}: ${reason}`, options);
+    super(`${backend}: ${reason}`, { retryable, cause: options?.cause });
   }
 }

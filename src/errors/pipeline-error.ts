@@ -1,9 +1,9 @@
-/** A pipeline stage failed; the message is shown to the client as the job's `error`, so it never holds secrets. */
-export class PipelineError extends Error {
+import { TtvError, type TtvErrorOptions } from './ttv-error.js';
+
+/** The video pipeline failed; the message is shown to the client as the job's `error`, so it never holds secrets. */
+export class PipelineError extends TtvError {
   override readonly name = 'PipelineError';
-  readonly stage: string;
-  constructor(stage: string, message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: Omit<TtvErrorOptions, 'code'>) {
     super(message, options);
-    this.stage = stage;
   }
 }

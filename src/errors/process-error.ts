@@ -1,5 +1,7 @@
+import { TtvError } from './ttv-error.js';
+
 /** A subprocess (ffmpeg, ffprobe, a local model) exited non-zero; `stderrTail` keeps the last lines for diagnosis. */
-export class ProcessError extends Error {
+export class ProcessError extends TtvError {
   override readonly name = 'ProcessError';
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;

@@ -1,9 +1,9 @@
-/** The artifact store failed (upload, signing, reachability). `transient` errors may be retried. */
-export class StorageError extends Error {
+import { TtvError } from './ttv-error.js';
+
+/** The artifact store failed (upload, signing, reachability). `retryable` errors may be tried again. */
+export class StorageError extends TtvError {
   override readonly name = 'StorageError';
-  readonly transient: boolean;
-  constructor(message: string, options?: { cause?: unknown; transient?: boolean }) {
-    super(message, { cause: options?.cause });
-    this.transient = options?.transient ?? false;
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options);
   }
 }

@@ -1,10 +1,10 @@
 // The fallback chain: default_backend, then remote_api_settings.fallback_backend, then
-// api_priority_order, each tried at most once per segment, so a chain always ends (the Python
-// original could loop forever between two failing backends). Every attempt and how it ended goes
-// to the job log. Retrying inside one backend (429, 5xx, network) is that backend's own business;
+// api_priority_order, each tried at most once per segment, so a chain always ends, even between two
+// failing backends. Every attempt and how it ended goes to the job log. Retrying inside one backend (429, 5xx, network) is that backend's own business;
 // the chain only moves on once a backend has given up.
 import { CanceledError } from '../errors/canceled-error.js';
 import { GenerationError } from '../errors/generation-error.js';
+import { TtvError } from '../errors/ttv-error.js';
 import { VendorError } from '../http/vendor-fetch.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from './types.js';
 
@@ -17,7 +17,7 @@ export interface ChainMember {
 /** Checks a finished clip (e.g. probes it); throws when the clip is unusable. */
 export type ClipCheck = (path: string, signal: AbortSignal) => Promise<void>;
 
-export class AllBackendsFailedError extends Error {
+export class AllBackendsFailedError extends TtvError {
   override readonly name = 'AllBackendsFailedError';
 }
 

@@ -2,19 +2,20 @@
 // Retry-After) and 5xx are retried with exponential backoff and jitter; every other 4xx is final.
 // Errors carry the vendor, the status and a short reason, never the key or the request body.
 import { CanceledError } from '../errors/canceled-error.js';
+import { TtvError } from '../errors/ttv-error.js';
 
-export class VendorError extends Error {
+export class VendorError extends TtvError {
   override readonly name = 'VendorError';
   constructor(
     readonly vendor: string,
     readonly status: number | null,
     readonly reason: string,
-    readonly retryable: boolean,
+    retryable: boolean,
     readonly body: unknown = null,
     /** The vendor's answer says this error is final although its status would be retried. */
     readonly finalByVendor = false,
   ) {
-    super(`${vendor}: ${status ? `HTTP ${status}` : 'network error'}${reason ? ` (${reason})` : ''}`);
+    super(`${vendor}: ${status ? `HTTP ${status}` : 'network error'}${reason ? ` (${reason})` : ''}`, { retryable });
   }
 }
 

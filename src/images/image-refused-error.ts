@@ -1,5 +1,7 @@
+import { TtvError } from '../errors/ttv-error.js';
+
 /** A provider declined an image prompt on safety/moderation grounds. */
-export class ImageRefusedError extends Error {
+export class ImageRefusedError extends TtvError {
   override readonly name = 'ImageRefusedError';
   constructor(readonly provider: string, readonly reason: string) {
     super(`${provider} refused the image prompt (${reason})`);

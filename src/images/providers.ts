@@ -1,43 +1,29 @@
-// Chooses the planner and the image provider from pipeline_config keys, as the Python project did:
-// `prompt_enhancement_model` names the chat model (or `procedural`), `image_generation_model` names
-// the image model, routed by what it contains (gemini, openai/gpt-image/dall-e, stability/sd).
+// Chooses the image provider from pipeline_config keys, as the Python project did:
+// `image_generation_model` names the image model, routed by what it contains (gemini,
+// openai/gpt-image/dall-e, stability/sd).
 // A provider needs its key; without one the offline procedural provider is used and the job log says so.
 import type { AppConfig } from '../config/schema.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Ffmpeg } from '../media/ffmpeg.js';
-import type { ImageGenerator, Planner } from './types.js';
-import { ProceduralPlanner } from './procedural/procedural-planner.js';
+import type { ImageGenerator } from './types.js';
 import { ProceduralImageGenerator } from './procedural/procedural-image-generator.js';
-import { OpenAiPlanner } from './openai/openai-planner.js';
 import { OpenAiImageGenerator } from './openai/openai-image-generator.js';
 import { StabilityImageGenerator } from './stability/stability-image-generator.js';
 import { GeminiImageGenerator } from './gemini/gemini-image-generator.js';
 import { RewordingImageGenerator } from './reworded-retry.js';
+import { remoteSettings } from '../generators/remote/remote-settings.js';
 
 type Log = (message: string) => void;
 
-function maxRetries(config: AppConfig): number {
-  return config.remote_api_settings.max_retries;
-}
-
-function retryBaseMs(config: AppConfig): number {
-  return config.remote_api_settings.retry_base_seconds * 1000;
-}
-
-export function createPlanner(config: AppConfig, log: Log): Planner {
-  const model = config.prompt_enhancement_model.trim();
-  if (model.toLowerCase() === 'procedural') return new ProceduralPlanner(config.procedural.max_segments);
-  if (!config.openai_api_key) {
-    log(`No OpenAI key configured: planning with the offline procedural planner instead of ${model}`);
-    return new ProceduralPlanner(config.procedural.max_segments);
-  }
-  return new OpenAiPlanner({ apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model, maxRetries: maxRetries(config), retryBaseMs: retryBaseMs(config), log });
+function retries(config: AppConfig): { maxRetries: number; retryBaseMs: number } {
+  const { maxRetries, retryBaseMs } = remoteSettings(config);
+  return { maxRetries, retryBaseMs };
 }
 
 export function createImageGenerator(config: AppConfig, ffmpeg: Ffmpeg, log: Log): ImageGenerator {
   const model = config.image_generation_model.trim();
   const name = model.toLowerCase();
-  const common = { maxRetries: maxRetries(config), retryBaseMs: retryBaseMs(config), log };
+  const common = { ...retries(config), log };
   const offline = (provider: string, key: string) => {
     log(`No ${key} configured: ${provider} images replaced by the offline procedural images`);
     return new ProceduralImageGenerator(ffmpeg);

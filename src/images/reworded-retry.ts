@@ -4,6 +4,7 @@
 import { vendorFetch } from '../http/vendor-fetch.js';
 import { ImageRefusedError } from './image-refused-error.js';
 import type { ImageGenerator, ImageRequest } from './types.js';
+import { trimTrailingSlashes } from '../http/base-url.js';
 
 export interface RewordOptions {
   openai?: { apiKey: string; baseUrl: string; model: string };
@@ -33,7 +34,7 @@ export class RewordingImageGenerator implements ImageGenerator {
     const openai = this.options.openai;
     if (!openai) return neutral;
     try {
-      const reply = await vendorFetch<{ choices?: { message?: { content?: string } }[] }>(`${openai.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
+      const reply = await vendorFetch<{ choices?: { message?: { content?: string } }[] }>(`${trimTrailingSlashes(openai.baseUrl)}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${openai.apiKey}` },
         body: JSON.stringify({

@@ -1,29 +1,4 @@
-// Planner and ImageGenerator ports: turning a prompt into segment prompts, and keyframe prompts into images.
-
-export interface SegmentPlan {
-  segment: number;
-  /** What the clip shows. */
-  videoPrompt: string;
-  /** The still at the end of the segment (keyframe mode). */
-  keyframePrompt: string;
-}
-
-export interface Plan {
-  reasoning: string;
-  segments: SegmentPlan[];
-}
-
-export interface PlanRequest {
-  prompt: string;
-  segmentDurationSeconds: number;
-  /** Longest video prompt the chosen backend accepts. */
-  maxPromptLength: number;
-}
-
-export interface Planner {
-  readonly id: string;
-  plan(request: PlanRequest, options: { signal: AbortSignal }): Promise<Plan>;
-}
+// The ImageGenerator port: keyframe prompts into images.
 
 export interface ImageRequest {
   prompt: string;
@@ -32,7 +7,6 @@ export interface ImageRequest {
   inputImage?: string;
   width: number;
   height: number;
-  seedText?: string;
 }
 
 export interface ImageGenerator {

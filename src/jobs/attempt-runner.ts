@@ -4,7 +4,7 @@
 // re-delivered job can never abort or overwrite the attempt that holds its lease.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { redactText } from '../config/redact.js';
+import { redactText } from '../logging/redact.js';
 import { clampProgress, type JobStage } from './job.js';
 import type { ConsumeOptions, Consumer, ConsumerProblem, JobContext, JobOutcome } from './job-queue.js';
 import type { Lease, LeaseState, LeaseStore } from './lease-store.js';

@@ -187,6 +187,3 @@ export interface JobQueue extends JobJournal {
   openLeases(): LeaseStore;
   close(): Promise<void>;
 }
-
-/** Thrown by adapters when the backing store cannot be reached; the API maps it to 503. */
-export { StoreUnavailableError } from '../errors/store-unavailable-error.js';

@@ -1,5 +1,5 @@
 // The job record every adapter stores, and the public view of it (DESIGN.md §3 "Job object").
-import { redactText } from '../config/redact.js';
+import { redactText } from '../logging/redact.js';
 import { publicOptions, type JobOptions, type PublicJobOptions } from './job-options.js';
 
 export const JOB_STATUSES = ['queued', 'started', 'progress', 'finished', 'failed', 'canceled'] as const;

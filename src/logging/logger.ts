@@ -1,6 +1,6 @@
 // pino logger whose every line is scrubbed of secrets and signed-URL parameters before it is written.
 import { pino, type Logger, type DestinationStream } from 'pino';
-import { redactText } from '../config/redact.js';
+import { redactText } from './redact.js';
 
 export interface LoggerOptions {
   level: string;

@@ -105,8 +105,8 @@ export class Ffmpeg {
   /**
    * Writes the last frame of a video as PNG (chaining starts the next segment on it). Decodes only the
    * tail: seeks a couple of frame intervals before the end and keeps overwriting the PNG (`-update 1`),
-   * so the file ends up holding the very last frame. (`-sseof -0.1 -frames:v 1`, as the Python pipeline
-   * ran it, returns the first frame of that window, and nothing at all below 10 fps.) When the tail
+   * so the file ends up holding the very last frame (`-sseof -0.1 -frames:v 1` would return the first
+   * frame of that window, and nothing at all below 10 fps). When the tail
    * yields no frame (a container that outlasts its video stream), the whole stream is decoded.
    */
   async extractLastFrame(video: string, outPng: string, opts: Signalled = {}): Promise<string> {

@@ -7,7 +7,7 @@ import type { JobRequest } from '../jobs/job.js';
 import { segmentPlanOf } from '../jobs/job-options.js';
 import { applyJobOverrides } from '../config/job-overrides.js';
 import { createVideoGenerator } from '../generators/registry.js';
-import { splitSentences } from '../images/procedural/procedural-planner.js';
+import { splitSentences } from '../planning/procedural-planner.js';
 
 export function submitCostEstimator(config: AppConfig): (request: JobRequest) => number | null {
   const perSegmentFor = (effective: AppConfig): number | null => {

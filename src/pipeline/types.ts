@@ -11,7 +11,6 @@ export interface ProgressReporter {
 }
 
 export interface PipelineRunContext {
-  jobId: string;
   prompt: string;
   /** Effective config: file < env < CLI < the job's HTTP overrides. */
   config: AppConfig;

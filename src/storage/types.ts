@@ -44,7 +44,7 @@ export interface StoredFile {
   sizeBytes: number;
 }
 
-/** {prefix}/{YYYY-MM}/{job_id}/final_video.mp4, month in UTC at upload time (as the Python original). */
+/** {prefix}/{YYYY-MM}/{job_id}/final_video.mp4, month in UTC at upload time. */
 export function artifactKey(prefix: string, jobId: string, now: Date = new Date()): string {
   const month = now.toISOString().slice(0, 7);
   const cleanPrefix = prefix.replace(/^\/+|\/+$/g, '');

@@ -3,7 +3,7 @@
 // backoff and jitter on network errors and non-2xx answers, bounded by max_attempts. Each attempt's
 // outcome is written to the job log.
 import type { WebhooksConfig } from '../config/schema.js';
-import { displayUrl } from '../config/redact.js';
+import { displayUrl } from '../logging/redact.js';
 import { signWebhook } from './webhook-signer.js';
 import type { WebhookEvent } from './webhook-events.js';
 

@@ -10,7 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { WebhooksConfig } from '../config/schema.js';
-import { displayUrl } from '../config/redact.js';
+import { displayUrl } from '../logging/redact.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { JournalEntry, JournalFollower } from '../jobs/job-journal.js';
 import { toJobView } from '../jobs/job.js';

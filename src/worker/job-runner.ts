@@ -4,15 +4,13 @@ import { join } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
 import { applyJobOverrides } from '../config/job-overrides.js';
 import { segmentPlanOf } from '../jobs/job-options.js';
-import { redactText } from '../config/redact.js';
 import type { JobContext, JobHandler, JobOutcome } from '../jobs/job-queue.js';
 import type { Pipeline } from '../pipeline/types.js';
 import { MILESTONES } from '../pipeline/progress.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { CanceledError, throwIfAborted } from '../errors/canceled-error.js';
-import { PipelineError } from '../errors/pipeline-error.js';
-import { StorageError } from '../errors/storage-error.js';
-import { ProcessError } from '../errors/process-error.js';
+import { toClientError } from '../errors/client-error.js';
+import { TtvError } from '../errors/ttv-error.js';
 
 export interface JobRunnerOptions {
   config: AppConfig;
@@ -39,12 +37,6 @@ export function workDirName(jobId: string, attempt: number): string {
 export function createJobRunner(options: JobRunnerOptions): JobHandler {
   const { config, pipeline, store } = options;
 
-  const clientMessage = (err: unknown, workDir: string): string => {
-    const known = err instanceof PipelineError || err instanceof StorageError || err instanceof ProcessError;
-    const raw = known ? (err as Error).message : 'Internal error while running the job';
-    return redactText(raw.split(workDir).join('<workdir>'), options.secrets);
-  };
-
   return async (ctx: JobContext): Promise<JobOutcome> => {
     const { job, signal } = ctx;
     const workDir = join(options.tmpRoot, workDirName(job.id, ctx.attempt));
@@ -63,7 +55,6 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
       const segmentCount = segmentPlanOf(job.request.options, config.segment_duration_seconds).segmentCount ?? undefined;
       const result = await pipeline.run({
         segmentCount,
-        jobId: job.id,
         prompt: job.request.prompt,
         config: effective,
         workDir,
@@ -85,7 +76,8 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
         throw err instanceof CanceledError ? err : new CanceledError();
       }
       options.onError?.(job.id, err);
-      throw new Error(clientMessage(err, workDir));
+      const client = toClientError(err, { workDir, secrets: options.secrets, fallback: 'Internal error while running the job' });
+      throw new TtvError(client.message, { code: client.code, retryable: client.retryable, cause: err });
     }
     // The scratch dir (with the final video) stays until the outcome is recorded: the worker removes
     // it when the attempt has settled (Worker.sweepJob), so a failed upload loses nothing early.

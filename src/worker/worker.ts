@@ -4,7 +4,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.js';
-import { collectSecrets } from '../config/redact.js';
+import { collectSecrets } from '../logging/redact.js';
 import type { Consumer, ConsumerProblem, JobHandler, JobOutcome, JobQueue } from '../jobs/job-queue.js';
 import { isTerminal } from '../jobs/job.js';
 import type { Pipeline } from '../pipeline/types.js';

@@ -6,22 +6,12 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { configSchema } from '../../src/config/schema.js';
 import { startService, type Service } from '../../src/service.js';
+import { deepMerge } from '../../src/config/load-config.js';
 
 export interface TestService extends Service {
   url: string;
   dataDir: string;
   close(): Promise<void>;
-}
-
-function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(extra)) {
-    const prev = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
-      ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
-      : v;
-  }
-  return out;
 }
 
 /** Small, fast clips: 160x90 at 12 fps, 1 s segments. */

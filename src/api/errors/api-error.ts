@@ -4,16 +4,19 @@ export type ErrorCode =
   | 'MethodNotAllowed' | 'Conflict' | 'PayloadTooLarge' | 'UnsupportedMediaType' | 'IdempotencyKeyMismatch'
   | 'RateLimitExceeded' | 'QueueFull' | 'BudgetExceeded' | 'InternalServerError' | 'ServiceUnavailable' | 'StorageError';
 
-export class ApiError extends Error {
+import { TtvError } from '../../errors/ttv-error.js';
+
+export class ApiError extends TtvError {
+  declare readonly code: ErrorCode;
   override readonly name = 'ApiError';
   constructor(
     readonly statusCode: number,
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
     readonly details: Record<string, unknown> | null = null,
-    readonly retryable = false,
+    retryable = false,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(message, { code, retryable });
   }
 }

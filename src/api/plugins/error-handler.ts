@@ -6,6 +6,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ApiError } from '../errors/api-error.js';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { StorageError } from '../../errors/storage-error.js';
+import { toClientError } from '../../errors/client-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { validationError } from '../errors/validation-error.js';
 import { QueueFullError } from '../../errors/queue-full-error.js';
@@ -17,7 +18,7 @@ import { serviceUnavailable, storageUnavailable } from '../errors/service-unavai
 export function toApiError(err: unknown, bodyLimit: number, contentType?: string): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof StoreUnavailableError) return serviceUnavailable('Job store is unavailable; try again shortly');
-  if (err instanceof StorageError) return storageUnavailable(`Artifact storage failed: ${err.message}`);
+  if (err instanceof StorageError) return storageUnavailable(`Artifact storage failed: ${toClientError(err).message}`);
   if (err instanceof QueueFullError) return queueFull(err);
   if (err instanceof BudgetExceededError) return budgetExceeded(err);
   if (err instanceof InvalidCursorError) return validationError([{ field: 'cursor', message: 'is not a cursor this server issued' }]);

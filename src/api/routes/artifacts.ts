@@ -7,7 +7,7 @@ import type { ArtifactStore } from '../../storage/types.js';
 import { LocalArtifactStore } from '../../storage/local/local-artifact-store.js';
 import { StorageError } from '../../errors/storage-error.js';
 import { ApiError } from '../errors/api-error.js';
-import { jobNotFound } from '../errors/job-not-found-error.js';
+import { jobIdParam } from './route-params.js';
 import { ownedJob } from './owned-job.js';
 import { storageUnavailable } from '../errors/service-unavailable-error.js';
 import { artifactQuerySchema, parseRequestPart } from '../schemas.js';
@@ -22,16 +22,13 @@ export interface ArtifactRoutesOptions {
   section: 'v1' | 'files';
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function artifactRoutes(app: FastifyInstance, options: ArtifactRoutesOptions): Promise<void> {
   const { queue, store } = options;
 
   if (options.section === 'v1') app.get('/v1/jobs/:id/artifact', { schema: jobArtifactSchema }, async (request, reply) => {
     const query = parseRequestPart(artifactQuerySchema, request.query, 'query');
-    const id = (request.params as { id: string }).id;
-    if (!UUID.test(id)) throw jobNotFound(id);
-    const job = await ownedJob(queue, request, id.toLowerCase());
+    const job = await ownedJob(queue, request, jobIdParam(request));
     if (job.status !== 'finished') {
       throw new ApiError(404, 'ArtifactNotReady', `Artifact for job ${job.id} not ready (status: ${job.status})`,
         { job_id: job.id, current_status: job.status }, job.status !== 'failed' && job.status !== 'canceled');

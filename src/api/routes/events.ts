@@ -12,6 +12,7 @@ import { validationError } from '../errors/validation-error.js';
 import { securityHeaders, type SecurityHeaderOptions } from '../plugins/security-headers.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { ownedJob } from './owned-job.js';
+import { jobIdParam } from './route-params.js';
 import { jobEventsSchema } from '../route-schemas.js';
 import { serviceUnavailable } from '../errors/service-unavailable-error.js';
 import { clientKey } from '../plugins/rate-limit.js';
@@ -27,7 +28,6 @@ export interface EventRoutesOptions {
 
 /** JobQueue.events' default page size. */
 const EVENTS_PAGE = 500;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Every status event carries the documented keys, also those journaled before they all did.
 const statusData = (d: Record<string, unknown>) =>
@@ -66,9 +66,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
   });
 
   app.get('/v1/jobs/:id/events', { schema: jobEventsSchema }, async (request, reply) => {
-    const rawId = (request.params as { id: string }).id;
-    if (!UUID.test(rawId)) throw jobNotFound(rawId);
-    const id = rawId.toLowerCase();
+    const id = jobIdParam(request);
     await ownedJob(queue, request, id);
     const header = request.headers['last-event-id'];
     const lastEventId = typeof header === 'string' && header.trim() !== '' ? header.trim() : null;

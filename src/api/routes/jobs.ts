@@ -6,6 +6,7 @@ import type { ArtifactStore } from '../../storage/types.js';
 import { ownerFilter } from '../../access/principal.js';
 import { storageUnavailable } from '../errors/service-unavailable-error.js';
 import { ownedJob, principalOf } from './owned-job.js';
+import { IDEMPOTENCY_KEY, jobIdParam } from './route-params.js';
 import { ApiError } from '../errors/api-error.js';
 import { jobNotFound } from '../errors/job-not-found-error.js';
 import { validationError } from '../errors/validation-error.js';
@@ -16,8 +17,6 @@ import { allowedFor, refuseDisallowed, storedOptions, submitJob, type RawJobOpti
 import { formFile, formText } from '../multipart-body.js';
 import { cancelJobSchema, createJobSchema, deleteJobSchema, getJobSchema, jobLogsSchema, listJobsSchema } from '../route-schemas.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 
 export interface JobRoutesOptions extends SubmissionDeps {
@@ -75,11 +74,6 @@ function requireJsonContentType(request: FastifyRequest): void {
   }
 }
 
-function jobId(request: FastifyRequest): string {
-  const id = (request.params as { id: string }).id;
-  if (!UUID.test(id)) throw jobNotFound(id);
-  return id.toLowerCase();
-}
 
 export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions): Promise<void> {
   const { queue } = options;
@@ -115,11 +109,11 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
   });
 
   app.get('/v1/jobs/:id', { schema: getJobSchema }, async (request) => {
-    return toJobView(await ownedJob(queue, request, jobId(request)));
+    return toJobView(await ownedJob(queue, request, jobIdParam(request)));
   });
 
   app.delete('/v1/jobs/:id', { schema: deleteJobSchema }, async (request, reply) => {
-    const id = jobId(request);
+    const id = jobIdParam(request);
     const job = await ownedJob(queue, request, id);
     if (!isTerminal(job.status)) {
       throw new ApiError(409, 'Conflict', `Job ${id} is not in a terminal status (status: ${job.status}); cancel it first`, { job_id: id, current_status: job.status });
@@ -146,7 +140,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     if (body !== undefined && body !== null && !(typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0)) {
       throw validationError([{ field: 'body', message: 'must be empty or {}' }]);
     }
-    const id = jobId(request);
+    const id = jobIdParam(request);
     await ownedJob(queue, request, id);
     const result = await queue.cancel(id);
     if (result.outcome === 'not_found') throw jobNotFound(id);
@@ -159,7 +153,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
 
   app.get('/v1/jobs/:id/logs', { schema: jobLogsSchema }, async (request) => {
     const query = parseRequestPart(logsQuerySchema, request.query, 'query');
-    const id = jobId(request);
+    const id = jobIdParam(request);
     await ownedJob(queue, request, id);
     const lines = await queue.logs(id, query.tail ?? 100);
     if (lines === null) throw jobNotFound(id);

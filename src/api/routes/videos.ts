@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { AppConfig } from '../../config/schema.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
@@ -24,6 +24,7 @@ import { readVideoBody, videoJobRequest } from '../openai/video-request.js';
 import { toVideoObject } from '../openai/video-object.js';
 import { useOpenAiErrors } from '../openai/openai-errors.js';
 import { ownedJob, principalOf } from './owned-job.js';
+import { IDEMPOTENCY_KEY, JOB_ID, jobIdParam } from './route-params.js';
 import { createVideoSchema, deleteVideoSchema, getVideoSchema, listVideosSchema, videoContentSchema } from '../route-schemas.js';
 
 export interface VideoRoutesOptions extends SubmissionDeps {
@@ -35,16 +36,9 @@ export interface VideoRoutesOptions extends SubmissionDeps {
   publicUrl: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** Most jobs a list request looks through to find `after` (the queue's cursors are opaque). */
 const LIST_SCAN_LIMIT = 10_000;
 
-function videoId(request: FastifyRequest): string {
-  const id = (request.params as { id: string }).id;
-  if (!UUID.test(id)) throw jobNotFound(id);
-  return id.toLowerCase();
-}
 
 export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOptions): Promise<void> {
   const { config, queue, store } = options;
@@ -80,7 +74,7 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
     const order = query.order ?? 'desc';
     if (order !== 'asc' && order !== 'desc') throw validationError([{ field: 'order', message: 'must be asc or desc' }]);
     const after = query.after;
-    if (after !== undefined && (typeof after !== 'string' || !UUID.test(after))) throw validationError([{ field: 'after', message: 'must be a video id' }]);
+    if (after !== undefined && (typeof after !== 'string' || !JOB_ID.test(after))) throw validationError([{ field: 'after', message: 'must be a video id' }]);
     const owner = ownerFilter(principalOf(request)) ?? undefined;
     // Newest first from the queue; ascending order needs the whole (bounded) list.
     const jobs: JobRecord[] = [];
@@ -104,10 +98,10 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
     };
   });
 
-  app.get('/v1/videos/:id', { schema: getVideoSchema }, async (request) => toVideoObject(await ownedJob(queue, request, videoId(request)), config));
+  app.get('/v1/videos/:id', { schema: getVideoSchema }, async (request) => toVideoObject(await ownedJob(queue, request, jobIdParam(request)), config));
 
   app.delete('/v1/videos/:id', { schema: deleteVideoSchema }, async (request) => {
-    const id = videoId(request);
+    const id = jobIdParam(request);
     let job = await ownedJob(queue, request, id);
     // OpenAI deletes a video in any state: a running one is canceled first (authoritative in the store).
     if (!isTerminal(job.status)) {
@@ -134,7 +128,7 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
     if (variant !== 'video' && variant !== 'thumbnail' && variant !== 'spritesheet') {
       throw validationError([{ field: 'variant', message: 'must be video, thumbnail or spritesheet' }]);
     }
-    const job = await ownedJob(queue, request, videoId(request));
+    const job = await ownedJob(queue, request, jobIdParam(request));
     if (job.status !== 'finished' || !job.artifact_key) {
       throw new ApiError(404, 'ArtifactNotReady', `Video ${job.id} is not completed (status: ${job.status})`, { job_id: job.id, current_status: job.status }, job.status !== 'failed' && job.status !== 'canceled');
     }

@@ -22,6 +22,7 @@ import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
 import { abandonsTask, callVendor, cancelVendorTask } from '../remote/vendor-task.js';
+import { trimTrailingSlashes } from '../../http/base-url.js';
 
 interface Submitted {
   request_id?: string;
@@ -122,7 +123,7 @@ export class FalVideoGenerator implements VideoGenerator {
     if (request.lastFrame && row.firstLast && row.lastFrameField) input[row.lastFrameField] = await imageDataUri(request.lastFrame);
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { vendor: 'fal', settings: this.settings, signal, log };
-    const submitted = await callVendor<Submitted>(`${this.section.base_url.replace(/\/+$/, '')}/${model}`, { method: 'POST', headers: this.headers(), body: JSON.stringify(input) }, call);
+    const submitted = await callVendor<Submitted>(`${trimTrailingSlashes(this.section.base_url)}/${model}`, { method: 'POST', headers: this.headers(), body: JSON.stringify(input) }, call);
     if (!submitted?.request_id || !submitted.status_url || !submitted.response_url) {
       // A base_url of the synchronous endpoint (https://fal.run, the Python default) answers with the
       // output itself: accept it, so old configs keep working, but say the queue is better.

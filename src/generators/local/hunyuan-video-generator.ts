@@ -3,7 +3,7 @@
 // the public HunyuanVideo repository, which ships sample_video.py instead).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { collectSecrets } from '../../config/redact.js';
+import { collectSecrets } from '../../logging/redact.js';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { requestProblems } from '../request-problems.js';

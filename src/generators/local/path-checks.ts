@@ -1,6 +1,5 @@
 // Checks for the paths local backends read from the config. Paths are resolved against the service's
-// working directory once, here, and passed on absolute: the Python original checked them relative to
-// its own cwd but handed them verbatim to a model running in another directory.
+// working directory once, here, and passed on absolute, because the model runs in another directory.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 

@@ -3,7 +3,7 @@
 // than one GPU per segment goes through torchrun. Command lines follow the Python pipeline.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { collectSecrets } from '../../config/redact.js';
+import { collectSecrets } from '../../logging/redact.js';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { requestProblems } from '../request-problems.js';
@@ -15,7 +15,7 @@ import { runLocalModel } from './run-local-model.js';
 const ID = 'wan2.1';
 /** torchrun's rendezvous port is this plus the segment number, so parallel segments do not collide. */
 const RDZV_BASE_PORT = 29500;
-/** After a failed run the Python original retried with these lighter settings. */
+/** A failed run is retried once with these lighter settings. */
 const RETRY_SAMPLE_STEPS = 30;
 const RETRY_GUIDE_SCALE = 3.0;
 

@@ -1,8 +1,8 @@
 // MiniMax (Hailuo): POST {base}/video_generation creates a task, GET {base}/query/video_generation
 // is polled until Success or Fail, GET {base}/files/retrieve turns the file_id into a download URL.
 // MiniMax reports most errors with HTTP 200 and a non-zero base_resp.status_code, so every answer's
-// base_resp is checked (the Python original ignored it, and polled on past Fail). MiniMax has no
-// cancel endpoint: a canceled job simply stops polling.
+// base_resp is checked, and polling stops at Fail. MiniMax has no cancel endpoint: a canceled job
+// simply stops polling.
 // Hand-written on purpose: MiniMax publishes no official Node SDK, only the HTTP API reference.
 // What each model renders (and whether it takes `duration` at all) is its row in
 // capabilities/minimax-models.ts.
@@ -19,6 +19,7 @@ import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
 import { callVendor } from '../remote/vendor-task.js';
+import { trimTrailingSlashes } from '../../http/base-url.js';
 
 interface BaseResp {
   status_code?: number;
@@ -65,7 +66,7 @@ export class MinimaxVideoGenerator implements VideoGenerator {
   }
 
   private url(path: string): string {
-    return `${this.section.base_url.replace(/\/+$/, '')}${path}`;
+    return `${trimTrailingSlashes(this.section.base_url)}${path}`;
   }
 
   private headers(): Record<string, string> {

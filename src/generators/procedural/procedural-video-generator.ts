@@ -12,7 +12,7 @@ import { escapeFilterValue } from '../../media/filter-escape.js';
 import { CanceledError } from '../../errors/canceled-error.js';
 import { requestProblems } from '../request-problems.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { visualSeed } from './visual-seed.js';
+import { visualSeed } from '../../procedural/visual-seed.js';
 import { promptLook } from './prompt-look.js';
 import { cardFilter, cardTexts } from './storyboard-graph.js';
 

@@ -2,7 +2,7 @@
 // the segment is about: the first word of the table found in the prompt picks a palette and a motion;
 // a prompt with none of them gets hash-derived colours and a slow drift. The table is documented in
 // docs/offline-backend.md; keep the two in step.
-import { visualSeed } from './visual-seed.js';
+import { visualSeed } from '../../procedural/visual-seed.js';
 
 export type Motion = 'fall' | 'rain' | 'rise' | 'twinkle' | 'sway' | 'drift';
 

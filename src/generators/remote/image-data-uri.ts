@@ -1,5 +1,4 @@
-// Frames sent inline to vendors as data URIs, labelled by their real format (the Python code
-// called every image PNG).
+// Frames sent inline to vendors as data URIs, labelled by their real format.
 import { readFile } from 'node:fs/promises';
 
 export function imageMimeType(bytes: Buffer): string {

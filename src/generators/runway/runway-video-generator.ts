@@ -22,6 +22,7 @@ import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.j
 import { abandonsTask } from '../remote/vendor-task.js';
 import { callSdk, type SdkFailure } from '../remote/sdk-call.js';
 import { hostOf } from '../../http/vendor-fetch.js';
+import { trimTrailingSlashes } from '../../http/base-url.js';
 
 /** Maps the SDK's errors to what ttv's retry policy needs. */
 function classify(err: unknown): SdkFailure | null {
@@ -57,7 +58,7 @@ export class RunwayVideoGenerator implements VideoGenerator {
       throw new GenerationError('runway', 'config', `runway_ml.model_version "${this.section.model_version}" is not a video model of @runwayml/sdk 4.20.1 that ttv drives (${RUNWAY_MODELS.map((m) => m.id).join(', ')})`);
     }
     this.model = model;
-    this.client = new RunwayML({ apiKey: this.key, baseURL: this.section.base_url.replace(/\/+$/, ''), runwayVersion: this.section.api_version, maxRetries: 0 });
+    this.client = new RunwayML({ apiKey: this.key, baseURL: trimTrailingSlashes(this.section.base_url), runwayVersion: this.section.api_version, maxRetries: 0 });
   }
 
   capabilities(): GeneratorCapabilities {

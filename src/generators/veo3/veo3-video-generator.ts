@@ -11,7 +11,7 @@
 // where the SDK lacks them: the service-account token (handed to the SDK as its auth client),
 // retries with job-log lines (the SDK retries nothing unless told), polling with a deadline and the
 // job's signal, the Gemini cancel (no SDK call for it), and the streamed, size-checked download.
-// Unlike the Python original, duration, aspect ratio and model are sent, and polling has a deadline.
+// Duration, aspect ratio and model are always sent.
 // What each model renders is its row in capabilities/veo-models.ts. generateAudio is sent on
 // Vertex AI only: the Gemini API refuses it (@google/genai's Gemini converter throws on it).
 import { writeFile } from 'node:fs/promises';
@@ -30,6 +30,7 @@ import { callSdk, type SdkFailure } from '../remote/sdk-call.js';
 import { hostOf } from '../../http/vendor-fetch.js';
 import { ApiError, GoogleGenAI, type GenerateVideosConfig, type GenerateVideosOperation, type GenerateVideosParameters } from '@google/genai';
 import { ServiceAccountToken } from './service-account-token.js';
+import { trimTrailingSlashes } from '../../http/base-url.js';
 
 /**
  * The file id of a Gemini file URI (https://…/v1beta/files/{id}:download?alt=media), read the way
@@ -81,11 +82,11 @@ export class Veo3VideoGenerator implements VideoGenerator {
   private vertexHost(): string {
     const region = this.section.region;
     const host = this.section.api_endpoint ?? (region === 'global' ? 'https://aiplatform.googleapis.com' : `https://${region}-aiplatform.googleapis.com`);
-    return host.replace(/\/+$/, '');
+    return trimTrailingSlashes(host);
   }
 
   private geminiBase(): string {
-    return this.section.gemini_base_url.replace(/\/+$/, '');
+    return trimTrailingSlashes(this.section.gemini_base_url);
   }
 
   /** The SDK client for one clip; the last raw answer is kept for its Retry-After. */
@@ -186,7 +187,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
     } else if (video.uri?.startsWith('gs://')) {
       const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(video.uri);
       if (!match) throw new GenerationError('veo3', 'no-output', `operation ${id} returned an invalid gcsUri`);
-      const url = `${this.section.storage_endpoint.replace(/\/+$/, '')}/storage/v1/b/${encodeURIComponent(match[1]!)}/o/${encodeURIComponent(match[2]!)}?alt=media`;
+      const url = `${trimTrailingSlashes(this.section.storage_endpoint)}/storage/v1/b/${encodeURIComponent(match[1]!)}/o/${encodeURIComponent(match[2]!)}?alt=media`;
       const token = await this.oauth!.token(hooks.signal, this.settings.maxRetries, this.settings.retryBaseMs, hooks.log);
       await downloadVideo(url, outputPath, { ...download, headers: { authorization: `Bearer ${token}` } });
     } else if (video.uri) {

@@ -1,19 +1,14 @@
 // Gemini image output through generateContent (REST, x-goog-api-key): the prompt text, plus the
 // previous keyframe as inline data for image-to-image; the largest inline image part is the result.
 // A prompt blocked by safety (promptFeedback.blockReason, finishReason SAFETY/IMAGE_SAFETY) is a refusal.
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { vendorFetch } from '../../http/vendor-fetch.js';
 import { ImageRefusedError } from '../image-refused-error.js';
 import type { ImageGenerator, ImageRequest } from '../types.js';
+import { readInputFrame, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
+import { trimTrailingSlashes } from '../../http/base-url.js';
 
-export interface GeminiImageOptions {
-  apiKey: string;
-  baseUrl: string;
+export interface GeminiImageOptions extends VendorImageOptions {
   model: string;
-  maxRetries: number;
-  retryBaseMs?: number;
-  log?: (message: string) => void;
 }
 
 interface Part {
@@ -30,10 +25,11 @@ export class GeminiImageGenerator implements ImageGenerator {
   async generate(request: ImageRequest, { signal }: { signal: AbortSignal }): Promise<string> {
     const parts: Part[] = [];
     if (request.inputImage) {
-      parts.push({ inlineData: { mimeType: 'image/png', data: (await readFile(request.inputImage)).toString('base64') } }, { text: 'Base image for editing' });
+      const frame = await readInputFrame(request.inputImage);
+      parts.push({ inlineData: { mimeType: frame.mimeType, data: frame.bytes.toString('base64') } }, { text: 'Base image for editing' });
     }
     parts.push({ text: request.prompt });
-    const url = `${this.options.baseUrl.replace(/\/+$/, '')}/v1beta/models/${encodeURIComponent(this.options.model)}:generateContent`;
+    const url = `${trimTrailingSlashes(this.options.baseUrl)}/v1beta/models/${encodeURIComponent(this.options.model)}:generateContent`;
     const reply = await vendorFetch<{
       promptFeedback?: { blockReason?: string };
       candidates?: { finishReason?: string; content?: { parts?: Part[] } }[];
@@ -53,8 +49,6 @@ export class GeminiImageGenerator implements ImageGenerator {
       .filter((d): d is string => typeof d === 'string' && d.length > 0)
       .sort((a, b) => b.length - a.length);
     if (!images[0]) throw new ImageRefusedError('Gemini', `no image in the reply (${candidate?.finishReason ?? 'empty'})`);
-    await mkdir(dirname(request.outputPath), { recursive: true });
-    await writeFile(request.outputPath, Buffer.from(images[0], 'base64'));
-    return request.outputPath;
+    return writeImageReply(request.outputPath, images[0]);
   }
 }

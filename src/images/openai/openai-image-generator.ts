@@ -1,19 +1,15 @@
 // OpenAI images (gpt-image-1): generations for text-to-image, edits (multipart, the previous
 // keyframe as `image`) for image-to-image; the image comes back as b64_json.
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { basename, extname } from 'node:path';
 import { vendorFetch, VendorError } from '../../http/vendor-fetch.js';
 import { ImageRefusedError } from '../image-refused-error.js';
 import type { ImageGenerator, ImageRequest } from '../types.js';
+import { readInputFrame, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
+import { trimTrailingSlashes } from '../../http/base-url.js';
 
-export interface OpenAiImageOptions {
-  apiKey: string;
-  baseUrl: string;
+export interface OpenAiImageOptions extends VendorImageOptions {
   model: string;
   size: string;
-  maxRetries: number;
-  retryBaseMs?: number;
-  log?: (message: string) => void;
 }
 
 export class OpenAiImageGenerator implements ImageGenerator {
@@ -22,7 +18,7 @@ export class OpenAiImageGenerator implements ImageGenerator {
   constructor(private readonly options: OpenAiImageOptions) {}
 
   async generate(request: ImageRequest, { signal }: { signal: AbortSignal }): Promise<string> {
-    const base = this.options.baseUrl.replace(/\/+$/, '');
+    const base = trimTrailingSlashes(this.options.baseUrl);
     const auth = { authorization: `Bearer ${this.options.apiKey}` };
     let init: RequestInit;
     let url: string;
@@ -32,7 +28,8 @@ export class OpenAiImageGenerator implements ImageGenerator {
       form.set('prompt', request.prompt);
       form.set('n', '1');
       form.set('size', this.options.size);
-      form.set('image', new Blob([await readFile(request.inputImage)], { type: 'image/png' }), basename(request.inputImage));
+      const frame = await readInputFrame(request.inputImage);
+      form.set('image', new Blob([frame.bytes], { type: frame.mimeType }), frame.fileName(basename(request.inputImage, extname(request.inputImage))));
       url = `${base}/images/edits`;
       init = { method: 'POST', headers: auth, body: form };
     } else {
@@ -51,8 +48,6 @@ export class OpenAiImageGenerator implements ImageGenerator {
     }
     const b64 = reply.data?.[0]?.b64_json;
     if (!b64) throw new VendorError('OpenAI images', 200, 'reply has no image', false);
-    await mkdir(dirname(request.outputPath), { recursive: true });
-    await writeFile(request.outputPath, Buffer.from(b64, 'base64'));
-    return request.outputPath;
+    return writeImageReply(request.outputPath, b64);
   }
 }

@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Ffmpeg } from '../../media/ffmpeg.js';
-import { visualSeed } from '../../generators/procedural/visual-seed.js';
+import { visualSeed } from '../../procedural/visual-seed.js';
 import type { ImageGenerator, ImageRequest } from '../types.js';
 
 export class ProceduralImageGenerator implements ImageGenerator {
@@ -14,7 +14,7 @@ export class ProceduralImageGenerator implements ImageGenerator {
 
   async generate(request: ImageRequest, options: { signal: AbortSignal }): Promise<string> {
     const { width, height } = request;
-    const look = visualSeed(request.seedText ?? request.prompt);
+    const look = visualSeed(request.prompt);
     await mkdir(dirname(request.outputPath), { recursive: true });
     const gradient = `gradients=s=${width}x${height}:r=1:c0=${look.colorA}:c1=${look.colorB}:seed=${look.seed}:duration=1`;
     const args = ['-f', 'lavfi', '-i', gradient];

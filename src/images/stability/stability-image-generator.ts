@@ -1,19 +1,14 @@
 // Stability AI v1 (SDXL 1.0): text-to-image as JSON, image-to-image as multipart with init_image;
 // the image comes back as artifacts[0].base64, and finishReason CONTENT_FILTERED is a refusal.
 // Hand-written on purpose: Stability AI publishes no official Node SDK for its REST API.
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { vendorFetch } from '../../http/vendor-fetch.js';
 import { ImageRefusedError } from '../image-refused-error.js';
 import type { ImageGenerator, ImageRequest } from '../types.js';
+import { readInputFrame, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
+import { trimTrailingSlashes } from '../../http/base-url.js';
 
-export interface StabilityImageOptions {
-  apiKey: string;
-  baseUrl: string;
+export interface StabilityImageOptions extends VendorImageOptions {
   engine: string;
-  maxRetries: number;
-  retryBaseMs?: number;
-  log?: (message: string) => void;
 }
 
 export class StabilityImageGenerator implements ImageGenerator {
@@ -22,13 +17,14 @@ export class StabilityImageGenerator implements ImageGenerator {
   constructor(private readonly options: StabilityImageOptions) {}
 
   async generate(request: ImageRequest, { signal }: { signal: AbortSignal }): Promise<string> {
-    const root = `${this.options.baseUrl.replace(/\/+$/, '')}/v1/generation/${this.options.engine}`;
+    const root = `${trimTrailingSlashes(this.options.baseUrl)}/v1/generation/${this.options.engine}`;
     const headers = { authorization: `Bearer ${this.options.apiKey}`, accept: 'application/json' };
     let url: string;
     let init: RequestInit;
     if (request.inputImage) {
       const form = new FormData();
-      form.set('init_image', new Blob([await readFile(request.inputImage)], { type: 'image/png' }), 'init_image.png');
+      const frame = await readInputFrame(request.inputImage);
+      form.set('init_image', new Blob([frame.bytes], { type: frame.mimeType }), frame.fileName('init_image'));
       form.set('text_prompts[0][text]', request.prompt);
       form.set('text_prompts[0][weight]', '1');
       form.set('image_strength', '0.35');
@@ -50,8 +46,6 @@ export class StabilityImageGenerator implements ImageGenerator {
     const artifact = reply.artifacts?.[0];
     if (artifact?.finishReason === 'CONTENT_FILTERED') throw new ImageRefusedError('Stability', 'CONTENT_FILTERED');
     if (!artifact?.base64) throw new ImageRefusedError('Stability', `no image (${artifact?.finishReason ?? 'empty reply'})`);
-    await mkdir(dirname(request.outputPath), { recursive: true });
-    await writeFile(request.outputPath, Buffer.from(artifact.base64, 'base64'));
-    return request.outputPath;
+    return writeImageReply(request.outputPath, artifact.base64);
   }
 }

@@ -112,12 +112,12 @@ export class GcsArtifactStore implements ArtifactStore {
           { signal: options.signal },
         );
         const [metadata] = await file.getMetadata();
-        if (Number(metadata.size) !== size) throw new StorageError(`uploaded size mismatch (${metadata.size} of ${size} bytes)`, { transient: true });
+        if (Number(metadata.size) !== size) throw new StorageError(`uploaded size mismatch (${metadata.size} of ${size} bytes)`, { retryable: true });
         return { key, uri: `gs://${this.options.bucket}/${key}`, gcsUri: `gs://${this.options.bucket}/${key}`, sizeBytes: size };
       } catch (err) {
         if (options.signal?.aborted) throw err;
         lastError = err;
-        const transient = err instanceof StorageError ? err.transient : isTransient(err);
+        const transient = err instanceof StorageError ? err.retryable : isTransient(err);
         if (!transient || attempt === retries) break;
         await new Promise((r) => setTimeout(r, (this.options.retryDelaySeconds ?? 1) * 1000 * 2 ** attempt));
       }
@@ -153,7 +153,7 @@ export class GcsArtifactStore implements ArtifactStore {
     try {
       await this.storage.bucket(this.options.bucket).getMetadata();
     } catch (err) {
-      throw new StorageError(`bucket ${this.options.bucket} is not reachable: ${describe(err)}`, { cause: err, transient: true });
+      throw new StorageError(`bucket ${this.options.bucket} is not reachable: ${describe(err)}`, { cause: err, retryable: true });
     }
   }
 }

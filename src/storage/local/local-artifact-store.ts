@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type { AppConfig } from '../../config/schema.js';
 import { StorageError } from '../../errors/storage-error.js';
 import { artifactKey, type ArtifactStore, type SignedUrl, type SignOptions, type StoredArtifact, type StoredFile } from '../types.js';
+import { trimTrailingSlashes } from '../../http/base-url.js';
 
 export interface LocalArtifactStoreOptions {
   rootDir: string;
@@ -111,7 +112,7 @@ export class LocalArtifactStore implements ArtifactStore {
     this.resolveFile(key);
     const expires = Math.floor(Date.now() / 1000) + options.expiresInSeconds;
     const path = `/files/${key}`;
-    const origin = (options.requestOrigin ?? '').replace(/\/+$/, '');
+    const origin = trimTrailingSlashes(options.requestOrigin ?? '');
     const url = `${origin}${path}?expires=${expires}&signature=${this.signature(path, expires)}`;
     return { url, expiresIn: options.expiresInSeconds };
   }

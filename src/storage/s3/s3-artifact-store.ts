@@ -118,7 +118,7 @@ export class S3ArtifactStore implements ArtifactStore {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket }));
     } catch (err) {
-      throw new StorageError(`bucket ${this.options.bucket} is not reachable: ${describe(err)}`, { cause: err, transient: true });
+      throw new StorageError(`bucket ${this.options.bucket} is not reachable: ${describe(err)}`, { cause: err, retryable: true });
     }
   }
 }

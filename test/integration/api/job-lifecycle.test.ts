@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
 import { withContract, type ContractProxy } from '../../helpers/contract-proxy.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { waitForJobStatus } from '../../helpers/job-status.js';
 
 const run = promisify(execFile);
 let svc: TestService & { contract: ContractProxy };
@@ -28,12 +29,7 @@ async function ffprobe(file: string) {
   return JSON.parse(stdout) as { format: { duration: string }; streams: { codec_type: string; codec_name: string }[] };
 }
 
-async function waitForStatus(id: string, statuses: string[], timeoutMs = 30_000) {
-  return waitFor(async () => {
-    const job = (await (await fetch(`${svc.url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
-    return statuses.includes(String(job.status)) ? job : null;
-  }, { timeoutMs, what: `job ${id} to reach ${statuses.join('/')}` });
-}
+const waitForStatus = (id: string, statuses: string[], timeoutMs = 30_000) => waitForJobStatus(svc.url, id, statuses, { timeoutMs });
 
 /** Processes whose command line mentions `needle` (e.g. a job id in an ffmpeg output path). */
 function processesMentioning(needle: string): number[] {

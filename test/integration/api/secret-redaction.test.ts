@@ -8,7 +8,7 @@ import { startTestService, type TestService } from '../../helpers/test-service.j
 import { FAST_REMOTE, jobLog, submit, waitForEnd } from '../../helpers/backend-jobs.js';
 import { readSse } from '../../helpers/sse.js';
 import { createLogger } from '../../../src/logging/logger.js';
-import { displayUrl, redactConfig, redactText } from '../../../src/config/redact.js';
+import { displayUrl, redactConfig, redactText } from '../../../src/logging/redact.js';
 import { configSchema } from '../../../src/config/schema.js';
 
 const KEY = 'rw-echoed-key-9f8e7d6c5b4a';

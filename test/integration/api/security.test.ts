@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logging/logger.js';
-import { collectSecrets } from '../../../src/config/redact.js';
+import { collectSecrets } from '../../../src/logging/redact.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
 import { waitFor } from '../../helpers/wait-for.js';

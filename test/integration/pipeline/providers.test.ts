@@ -6,7 +6,7 @@ import { FakeOpenAiServer } from '../../fakes/openai/fake-openai-server.js';
 import { FakeStabilityServer } from '../../fakes/stability/fake-stability-server.js';
 import { FakeGeminiServer } from '../../fakes/gemini/fake-gemini-server.js';
 import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitForJobStatus } from '../../helpers/job-status.js';
 
 const OPENAI_KEY = 'sk-test-openai-key-123456';
 const openai = new FakeOpenAiServer(OPENAI_KEY);
@@ -33,10 +33,7 @@ async function runJob(config: Record<string, unknown>, prompt = 'A lighthouse. T
   const svc = await startTestService({ ...retries, ...config });
   services.push(svc);
   const { id } = (await (await postJob(svc.url, { prompt })).json()) as { id: string };
-  const job = await waitFor(async () => {
-    const j = (await (await fetch(`${svc.url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
-    return j.status === 'finished' || j.status === 'failed' ? j : null;
-  }, { timeoutMs: 30_000 });
+  const job = await waitForJobStatus(svc.url, id);
   const { lines } = (await (await fetch(`${svc.url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] };
   return { job, lines };
 }

@@ -15,6 +15,7 @@ import { GcsArtifactStore } from '../../../src/storage/gcs/gcs-artifact-store.js
 import { StorageError } from '../../../src/errors/storage-error.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { defaultSignedUrlExpiration } from '../../../src/config/signed-url-expiration.js';
+import { waitForJobStatus } from '../../helpers/job-status.js';
 
 const BUCKET = 'ttv-test-artifacts';
 let dir: string;
@@ -47,12 +48,7 @@ function verifyV4(url: string): boolean {
   return createVerify('RSA-SHA256').update(stringToSign).verify(createPublicKey(account.publicKeyPem), Buffer.from(u.searchParams.get('X-Goog-Signature')!, 'hex'));
 }
 
-async function waitForJob(svc: TestService, id: string) {
-  return waitFor(async () => {
-    const job = (await (await fetch(`${svc.url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
-    return job.status === 'finished' || job.status === 'failed' ? job : null;
-  }, { timeoutMs: 30_000 });
-}
+const waitForJob = (svc: TestService, id: string) => waitForJobStatus(svc.url, id);
 
 describe('GCS artifact store', () => {
   it('runs a whole job into GCS: exact gcs_uri, a V4 URL whose signature verifies, the same bytes back', async () => {

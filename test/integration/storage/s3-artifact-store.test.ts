@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import S3rver from 's3rver';
 import { postJob, startTestService } from '../../helpers/test-service.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitForJobStatus } from '../../helpers/job-status.js';
 
 const BUCKET = 'ttv-s3-test';
 const SECRET = 'S3RVER';
@@ -52,10 +52,7 @@ describe('S3 artifact store', () => {
     });
     try {
       const { id } = (await (await postJob(svc.url, { prompt: 'Into the bucket. Out again.' })).json()) as { id: string };
-      const job = await waitFor(async () => {
-        const j = (await (await fetch(`${svc.url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
-        return j.status === 'finished' || j.status === 'failed' ? j : null;
-      }, { timeoutMs: 30_000 });
+      const job = await waitForJobStatus(svc.url, id);
       expect(job.error).toBeNull();
       const month = new Date().toISOString().slice(0, 7);
       expect(job.artifact_uri).toBe(`s3://${BUCKET}/ttv-api/${month}/${id}/final_video.mp4`);
@@ -87,10 +84,7 @@ describe('S3 artifact store', () => {
     });
     try {
       const { id } = (await (await postJob(svc.url, { prompt: 'Nowhere to go.' })).json()) as { id: string };
-      const job = await waitFor(async () => {
-        const j = (await (await fetch(`${svc.url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
-        return j.status === 'failed' ? j : null;
-      }, { timeoutMs: 30_000 });
+      const job = await waitForJobStatus(svc.url, id, ['failed']);
       expect(String(job.error)).toMatch(/^upload to s3:\/\/no-such-bucket failed: NoSuchBucket/);
       expect((await fetch(`${svc.url}/readyz`)).status).toBe(503);
     } finally {

@@ -22,3 +22,22 @@ describe('accepted-and-ignored Python keys', () => {
     expect(section).toContain(`\`${key}\``);
   });
 });
+
+describe('deprecated ttv keys', () => {
+  it('server.shutdown_grace_seconds loads with a deprecation warning naming its replacement, is still type-checked, and is documented', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ttv-deprecated-'));
+    try {
+      const file = join(dir, 'api_config.yaml');
+      await writeFile(file, 'server:\n  shutdown_grace_seconds: 5\n');
+      const { warnings } = loadConfig({ files: [file], env: {} });
+      expect(warnings).toContain('key "server.shutdown_grace_seconds" is deprecated, ignored, and will be removed in the next release; use worker.shutdown_grace_seconds (the time running jobs get on SIGTERM)');
+      await writeFile(file, 'server:\n  shutdown_grace_seconds: -1\n');
+      expect(() => loadConfig({ files: [file], env: {} })).toThrow(/server\.shutdown_grace_seconds/);
+      expect(loadConfig({ files: [], env: {} }).warnings.some((w) => w.includes('deprecated'))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const docs = await readFile('docs/configuration.md', 'utf8');
+    expect(docs.slice(docs.indexOf('Deprecated ('), docs.indexOf('**Relative paths**'))).toContain('`server.shutdown_grace_seconds`');
+  });
+});

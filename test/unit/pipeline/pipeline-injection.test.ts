@@ -5,14 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
-import { VideoPipeline, publicMessage } from '../../../src/pipeline/pipeline.js';
+import { VideoPipeline } from '../../../src/pipeline/pipeline.js';
+import { hideHostPaths } from '../../../src/errors/client-error.js';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
-import { ProceduralPlanner } from '../../../src/images/procedural/procedural-planner.js';
+import { ProceduralPlanner } from '../../../src/planning/procedural-planner.js';
 import { ProceduralVideoGenerator } from '../../../src/generators/procedural/procedural-video-generator.js';
 import { PipelineError } from '../../../src/errors/pipeline-error.js';
 import { ProcessError } from '../../../src/errors/process-error.js';
 import type { GenerateHooks, GenerateRequest, VideoGenerator } from '../../../src/generators/types.js';
 import type { JobStage } from '../../../src/jobs/job.js';
+import { recorder } from '../../helpers/progress-recorder.js';
 
 const config = configSchema.parse({ data_dir: '/unused', segment_duration_seconds: 1, procedural: { width: 160, height: 90, fps: 12, max_segments: 3 } });
 const ffmpeg = Ffmpeg.fromConfig(config);
@@ -21,18 +23,6 @@ const PROMPT = 'A kite rises. It loops. It lands.';
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ttv-inject-')); });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
-
-function recorder() {
-  const events: { progress: number; stage: JobStage; message?: string }[] = [];
-  const logs: string[] = [];
-  return {
-    events, logs,
-    reporter: {
-      progress: async (progress: number, stage: JobStage, message?: string) => { events.push({ progress, stage, message }); },
-      log: async (m: string) => { logs.push(m); },
-    },
-  };
-}
 
 /** Wraps the procedural generator; lets a test change what validate, estimateCost or generate do. */
 class FakeGenerator implements VideoGenerator {
@@ -55,7 +45,7 @@ class FakeGenerator implements VideoGenerator {
 
 const run = (generator: VideoGenerator, workDir: string, reporter = recorder().reporter) =>
   new VideoPipeline({ planner: new ProceduralPlanner(config.procedural.max_segments), generator, ffmpeg })
-    .run({ jobId: 'j', prompt: PROMPT, config, workDir, signal: new AbortController().signal, reporter });
+    .run({ prompt: PROMPT, config, workDir, signal: new AbortController().signal, reporter });
 
 describe('VideoPipeline with injected providers', () => {
   it('reports the milestones and their messages, sums the cost, and writes segment_NN clips', async () => {
@@ -156,7 +146,7 @@ describe('progress messages: counts that agree, singular for one', () => {
     const cfg = configSchema.parse({ data_dir: '/unused', segment_duration_seconds: 1, procedural: { width: 160, height: 90, fps: 12, max_segments: 4 }, ...overrides });
     const rec = recorder();
     const result = await new VideoPipeline({ planner: new ProceduralPlanner(cfg.procedural.max_segments), generator, ffmpeg })
-      .run({ jobId: name, prompt, config: cfg, workDir: join(dir, name), signal: new AbortController().signal, reporter: rec.reporter })
+      .run({ prompt, config: cfg, workDir: join(dir, name), signal: new AbortController().signal, reporter: rec.reporter })
       .catch((err: unknown) => err as Error);
     const messages = rec.events.map((e) => e.message).filter((m): m is string => Boolean(m));
     return { result, messages, logs: rec.logs, events: rec.events };
@@ -185,11 +175,11 @@ describe('progress messages: counts that agree, singular for one', () => {
   });
 });
 
-describe('publicMessage', () => {
+describe('hideHostPaths', () => {
   it('makes work-dir paths relative and cuts other absolute paths to their file name', () => {
-    expect(publicMessage('/tmp/job-1/videos/segment_01.mp4: bad', '/tmp/job-1')).toBe('videos/segment_01.mp4: bad');
-    expect(publicMessage('cannot open /etc/ttv/keys/vendor.json', '/tmp/job-1')).toBe('cannot open …/vendor.json');
-    expect(publicMessage('see https://api.example.com/v1/tasks/42 (HTTP 500)', '/tmp/job-1')).toBe('see https://api.example.com/v1/tasks/42 (HTTP 500)');
-    expect(publicMessage('cwd was /tmp/job-1', '/tmp/job-1/')).toBe('cwd was .');
+    expect(hideHostPaths('/tmp/job-1/videos/segment_01.mp4: bad', '/tmp/job-1')).toBe('videos/segment_01.mp4: bad');
+    expect(hideHostPaths('cannot open /etc/ttv/keys/vendor.json', '/tmp/job-1')).toBe('cannot open …/vendor.json');
+    expect(hideHostPaths('see https://api.example.com/v1/tasks/42 (HTTP 500)', '/tmp/job-1')).toBe('see https://api.example.com/v1/tasks/42 (HTTP 500)');
+    expect(hideHostPaths('cwd was /tmp/job-1', '/tmp/job-1/')).toBe('cwd was .');
   });
 });

@@ -5,36 +5,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { createPipeline } from '../../../src/pipeline/pipeline.js';
-import { ProceduralPlanner, splitSentences } from '../../../src/images/procedural/procedural-planner.js';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { CanceledError } from '../../../src/errors/canceled-error.js';
-import type { JobStage } from '../../../src/jobs/job.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { recorder } from '../../helpers/progress-recorder.js';
 
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ttv-pipeline-')); });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
-
-function recorder() {
-  const events: { progress: number; stage: JobStage; message?: string }[] = [];
-  const logs: string[] = [];
-  return {
-    events, logs,
-    reporter: {
-      progress: async (progress: number, stage: JobStage, message?: string) => { events.push({ progress, stage, message }); },
-      log: async (m: string) => { logs.push(m); },
-    },
-  };
-}
-
-describe('procedural planner', () => {
-  it('splits sentences and groups them into at most max_segments', async () => {
-    expect(splitSentences('One. Two! Three?\nFour')).toEqual(['One.', 'Two!', 'Three?', 'Four']);
-    const plan = await new ProceduralPlanner(2).plan({ prompt: 'One. Two. Three. Four. Five.', segmentDurationSeconds: 5, maxPromptLength: 100 });
-    expect(plan.segments.map((s) => s.videoPrompt)).toEqual(['One. Two.', 'Three. Four. Five.']);
-    expect((await new ProceduralPlanner(6).plan({ prompt: 'no punctuation here', segmentDurationSeconds: 5, maxPromptLength: 100 })).segments).toHaveLength(1);
-  });
-});
 
 describe('VideoPipeline (procedural)', () => {
   const config = configSchema.parse({ data_dir: '/unused', segment_duration_seconds: 1.5, procedural: { width: 160, height: 90, fps: 12 } });
@@ -42,8 +20,8 @@ describe('VideoPipeline (procedural)', () => {
   it('renders, stitches and reports monotonic milestones; the result lasts segments × duration', async () => {
     const workDir = join(dir, 'run1');
     const rec = recorder();
-    const result = await createPipeline(config).run({
-      jobId: 'j1', prompt: 'A cat sleeps. A dog barks.', config, workDir, signal: new AbortController().signal, reporter: rec.reporter,
+    const result = await createPipeline().run({
+      prompt: 'A cat sleeps. A dog barks.', config, workDir, signal: new AbortController().signal, reporter: rec.reporter,
     });
     const values = rec.events.map((e) => e.progress);
     expect([...values].sort((a, b) => a - b)).toEqual(values);
@@ -59,7 +37,7 @@ describe('VideoPipeline (procedural)', () => {
     const ffmpeg = Ffmpeg.fromConfig(config);
     const md5 = async (name: string, prompt: string) => {
       const workDir = join(dir, name);
-      const r = await createPipeline(config).run({ jobId: name, prompt, config, workDir, signal: new AbortController().signal, reporter: recorder().reporter });
+      const r = await createPipeline().run({ prompt, config, workDir, signal: new AbortController().signal, reporter: recorder().reporter });
       const out = join(workDir, 'frames.md5');
       await ffmpeg.run(['-i', r.finalVideoPath, '-f', 'md5', out]);
       return readFileSync(out, 'utf8');
@@ -73,7 +51,7 @@ describe('VideoPipeline (procedural)', () => {
     const slow = configSchema.parse({ data_dir: '/unused', segment_duration_seconds: 30, procedural: { width: 1280, height: 720, fps: 30 } });
     const workDir = join(dir, 'abort-run');
     const controller = new AbortController();
-    const running = createPipeline(slow).run({ jobId: 'j3', prompt: 'Long.', config: slow, workDir, signal: controller.signal, reporter: recorder().reporter });
+    const running = createPipeline().run({ prompt: 'Long.', config: slow, workDir, signal: controller.signal, reporter: recorder().reporter });
     const ffmpegPids = () => readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
       try { return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(workDir); } catch { return false; }
     });

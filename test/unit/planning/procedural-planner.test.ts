@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProceduralPlanner, splitSentences } from '../../../src/images/procedural/procedural-planner.js';
+import { ProceduralPlanner, splitSentences } from '../../../src/planning/procedural-planner.js';
 
 const signal = new AbortController().signal;
 const plan = (prompt: string, maxSegments = 6, maxPromptLength = 2000) =>
@@ -15,6 +15,7 @@ describe('ProceduralPlanner', () => {
   it('gives one segment for one sentence', async () => {
     const p = await plan('A fox runs through the snow.');
     expect(p.segments).toEqual([{ segment: 1, videoPrompt: 'A fox runs through the snow.', keyframePrompt: 'Last frame of segment 1: A fox runs through the snow.' }]);
+    expect((await plan('no punctuation here')).segments).toHaveLength(1);
   });
 
   it('gives one segment per sentence up to max_segments', async () => {

@@ -1,5 +1,5 @@
 // Secret redaction for config dumps, error messages and log lines.
-import type { AppConfig } from './schema.js';
+import type { AppConfig } from '../config/schema.js';
 
 export const REDACTED = '[REDACTED]';
 

@@ -1,8 +1,8 @@
 // The offline planner: splits the prompt into sentences and groups them evenly into at most
 // `max_segments` segments. Deterministic, so the same prompt always gives the same plan.
-import { throwIfAborted } from '../../errors/canceled-error.js';
-import { countNoun } from '../../text/count-noun.js';
-import type { Plan, Planner, PlanRequest } from '../types.js';
+import { throwIfAborted } from '../errors/canceled-error.js';
+import { countNoun } from '../text/count-noun.js';
+import type { Plan, Planner, PlanRequest } from './types.js';
 
 export function splitSentences(text: string): string[] {
   return text

@@ -1,9 +1,10 @@
 // Planner on any OpenAI-compatible chat completions endpoint: structured JSON output in the
 // segmentation_logic / keyframe_prompts / video_prompts shape, validated (counts consistent,
 // segments numbered 1..N, prompts within the backend's limit) with one corrective retry.
-import { PipelineError } from '../../errors/pipeline-error.js';
-import { vendorFetch, VendorError } from '../../http/vendor-fetch.js';
-import type { Plan, Planner, PlanRequest } from '../types.js';
+import { PlanningError } from '../errors/planning-error.js';
+import { vendorFetch, VendorError } from '../http/vendor-fetch.js';
+import type { Plan, Planner, PlanRequest } from './types.js';
+import { trimTrailingSlashes } from '../http/base-url.js';
 
 export interface OpenAiPlannerOptions {
   apiKey: string;
@@ -102,17 +103,17 @@ export class OpenAiPlanner implements Planner {
       if (!/^(o\d|gpt-5)/.test(model)) body.temperature = 0.7;
       let reply: { choices?: { message?: { content?: string | null; refusal?: string | null } }[] };
       try {
-        reply = await vendorFetch(`${this.options.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
+        reply = await vendorFetch(`${trimTrailingSlashes(this.options.baseUrl)}/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.apiKey}` },
           body: JSON.stringify(body),
         }, { vendor: 'OpenAI planner', signal, maxRetries: this.options.maxRetries, baseDelayMs: this.options.retryBaseMs, log: this.options.log });
       } catch (err) {
-        if (err instanceof VendorError) throw new PipelineError('planning', `Planning failed: ${err.message}`, { cause: err });
+        if (err instanceof VendorError) throw new PlanningError(`Planning failed: ${err.message}`, { cause: err, retryable: err.retryable });
         throw err;
       }
       const message = reply.choices?.[0]?.message;
-      if (message?.refusal) throw new PipelineError('planning', `Planning failed: the model refused (${message.refusal.slice(0, 160)})`);
+      if (message?.refusal) throw new PlanningError(`Planning failed: the model refused (${message.refusal.slice(0, 160)})`);
       const content = message?.content ?? '';
       let parsed: unknown;
       try {
@@ -131,6 +132,6 @@ export class OpenAiPlanner implements Planner {
       this.options.log?.(`Planner reply rejected (${problems.slice(0, 3).join('; ')})${round === 1 ? '; asking once more' : ''}`);
       messages.push({ role: 'assistant', content }, { role: 'user', content: `That reply cannot be used: ${problems.join('; ')}. Answer again with corrected JSON in the same schema.` });
     }
-    throw new PipelineError('planning', `Planner reply invalid after a corrective retry: ${problems.slice(0, 3).join('; ')}`);
+    throw new PlanningError(`Planner reply invalid after a corrective retry: ${problems.slice(0, 3).join('; ')}`);
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { configSchema } from '../../../src/config/schema.js';
-import { collectSecrets, redactConfig, redactText, REDACTED } from '../../../src/config/redact.js';
+import { collectSecrets, redactConfig, redactText, REDACTED } from '../../../src/logging/redact.js';
 import { createLogger } from '../../../src/logging/logger.js';
 
 const config = configSchema.parse({

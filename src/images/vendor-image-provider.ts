@@ -1,0 +1,35 @@
+// What every vendor image provider shares: its options, how it reads the input frame (labelled with
+// its real type), and how it writes the returned image to the requested path.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { imageMimeType } from '../generators/remote/image-data-uri.js';
+
+export interface VendorImageOptions {
+  apiKey: string;
+  baseUrl: string;
+  maxRetries: number;
+  retryBaseMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface InputFrame {
+  bytes: Buffer<ArrayBuffer>;
+  mimeType: string;
+  /** `stem` with the extension of the frame's real type. */
+  fileName(stem: string): string;
+}
+
+const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
+
+export async function readInputFrame(path: string): Promise<InputFrame> {
+  const bytes = await readFile(path);
+  const mimeType = imageMimeType(bytes);
+  return { bytes, mimeType, fileName: (stem) => `${stem}.${EXTENSIONS[mimeType] ?? 'bin'}` };
+}
+
+/** Writes a base64 image reply to `outputPath` (creating its folder) and returns the path. */
+export async function writeImageReply(outputPath: string, base64: string): Promise<string> {
+  await mkdir(dirname(outputPath), { recursive: true });
+  await writeFile(outputPath, Buffer.from(base64, 'base64'));
+  return outputPath;
+}
