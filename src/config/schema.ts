@@ -93,6 +93,15 @@ export const securitySchema = z
   })
   .strict();
 
+/** A Redis node: "host:port" or {host, port}. */
+const redisNode = z.union([
+  z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be "host:port"').transform((v) => {
+    const at = v.lastIndexOf(':');
+    return { host: v.slice(0, at), port: Number(v.slice(at + 1)) };
+  }),
+  z.object({ host: z.string().min(1), port }).strict(),
+]).pipe(z.object({ host: z.string(), port }));
+
 export const redisSchema = z
   .object({
     url: z.string().nullable().default(null),
@@ -105,8 +114,32 @@ export const redisSchema = z
     // retention sweep. null = retention.jobs_days plus one day (so the sweep, which also deletes the
     // job's artifact, comes first), or forever when retention.jobs_days is 0.
     job_ttl_seconds: z.number().int().positive().nullable().default(null),
+    // A Redis Cluster: any of its nodes (the rest are discovered; MOVED/ASK are followed). Every key
+    // of the store lives in one hash slot: key_prefix is wrapped in braces unless it has a {tag}.
+    cluster: z.object({ nodes: z.array(redisNode).min(1, 'must list at least one node') }).strict().nullable().default(null),
+    // A master found through Redis Sentinel. password: the master's (else redis.password);
+    // sentinel_password: the Sentinels' own, when they require one.
+    sentinel: z
+      .object({
+        name: z.string().min(1),
+        sentinels: z.array(redisNode).min(1, 'must list at least one sentinel'),
+        password: z.string().nullable().default(null),
+        sentinel_password: z.string().nullable().default(null),
+      })
+      .strict()
+      .nullable()
+      .default(null),
   })
-  .strict();
+  .strict()
+  .superRefine((redis, ctx) => {
+    const modes = [redis.url ? 'url' : null, redis.cluster ? 'cluster' : null, redis.sentinel ? 'sentinel' : null].filter(Boolean);
+    if (modes.length > 1) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [modes[1]!], message: `cannot be combined with redis.${modes[0]}: give one of url (or host/port), cluster, sentinel` });
+    }
+    if (redis.cluster && redis.db !== 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['db'], message: 'must be 0 with redis.cluster (a Cluster has only database 0)' });
+    }
+  });
 
 export const gcsSchema = z
   .object({

@@ -4,7 +4,7 @@
 // RedisLeaseStore (redis-lease-store.ts).
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
@@ -22,14 +22,16 @@ import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { QueueKeys } from './queue-keys.js';
 import { JobScripts } from './redis-scripts.js';
 import { RECORD_FIELDS, parseRecord } from './redis-job-record.js';
-import { BULL_QUEUE_NAME, failFast, redisOptions } from './redis-connection.js';
+import { BULL_QUEUE_NAME, connectRedis, failFast, redisOptions, type RedisEndpoint } from './redis-connection.js';
 import { RedisLeaseStore } from './redis-lease-store.js';
 import { RedisJournal } from './redis-journal.js';
 import type { JournalEntry, JournalFollower } from '../job-journal.js';
 
 export interface RedisJobQueueOptions {
-  /** redis://[:password@]host:port/db */
-  url: string;
+  /** redis://[:password@]host:port/db (when no endpoint is given) */
+  url?: string;
+  /** A Cluster, Sentinel or single server; wins over url. */
+  endpoint?: RedisEndpoint;
   keyPrefix: string;
   /** Seconds a job record and its logs live after their last write (0 = forever). */
   jobTtlSeconds: number;
@@ -53,14 +55,17 @@ export class RedisJobQueue implements JobQueue {
   private eventSubscriber: Redis | null = null;
   private readonly globalJournal: RedisJournal;
 
+  private readonly endpoint: RedisEndpoint;
+
   constructor(private readonly options: RedisJobQueueOptions) {
+    this.endpoint = options.endpoint ?? { kind: 'standalone', url: options.url ?? 'redis://127.0.0.1:6379/0' };
     this.keys = new QueueKeys(options.keyPrefix);
     this.consumerDefaults = options.consumer ?? {};
-    this.redis = new Redis(options.url, failFast());
+    this.redis = connectRedis(this.endpoint, failFast());
     this.redis.on('error', () => { /* reconnects by itself; callers see StoreUnavailableError */ });
     this.scripts = new JobScripts(this.redis, this.keys.root, options.jobTtlSeconds);
     this.globalJournal = new RedisJournal(this.redis, this.keys, (fn) => this.guard(fn));
-    this.bullConnection = new Redis(options.url, failFast());
+    this.bullConnection = connectRedis(this.endpoint, failFast());
     this.bullConnection.on('error', () => { /* reconnects by itself */ });
     this.bullQueue = new Queue(BULL_QUEUE_NAME, { connection: this.bullConnection, prefix: this.keys.bull });
     this.bullQueue.on('error', () => { /* reported through ping/readiness */ });
@@ -204,7 +209,7 @@ export class RedisJobQueue implements JobQueue {
   }
 
   private subscribeToEvents(): Redis {
-    const subscriber = new Redis(this.options.url, redisOptions());
+    const subscriber = connectRedis(this.endpoint, redisOptions());
     subscriber.on('error', () => { /* reconnects and resubscribes by itself; streams also re-read at heartbeats */ });
     subscriber.on('message', (_channel: string, jobId: string) => this.local.emit(`job:${jobId}`));
     // Writes made before the subscription took (or while it was down) were not heard: every watcher re-reads.
@@ -297,8 +302,9 @@ export class RedisJobQueue implements JobQueue {
     return this.guard(() => this.redis.zcount(this.keys.workers, Date.now() - ttlMs, '+inf'));
   }
 
+  /** Both connections a submission uses: the records' and BullMQ's (so /readyz sees what submit sees). */
   async ping(): Promise<void> {
-    await this.guard(() => this.redis.ping());
+    await this.guard(() => Promise.all([this.redis.ping(), this.bullConnection.ping()]));
   }
 
   consume(options: ConsumeOptions): Consumer {
@@ -313,7 +319,7 @@ export class RedisJobQueue implements JobQueue {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
     const settings = { ...RUNNER_DEFAULTS, ...this.consumerDefaults };
     return new RedisLeaseStore({
-      url: this.options.url, keyPrefix: this.options.keyPrefix, jobTtlSeconds: this.options.jobTtlSeconds,
+      endpoint: this.endpoint, keyPrefix: this.options.keyPrefix, jobTtlSeconds: this.options.jobTtlSeconds,
       leaseMs: settings.leaseMs, heartbeatMs: settings.heartbeatMs, maxAttempts: settings.maxAttempts,
     });
   }
