@@ -231,8 +231,17 @@ export const edgeSchema = z
     caddy_path: z.string().min(1).default('caddy'),
     // Where the API is reached from the edge; defaults to http(s)://127.0.0.1:<server.port>.
     upstream: z.string().url().nullable().default(null),
+    // Several API processes (same Redis): the edge balances over them round-robin and takes one out
+    // of rotation while its /healthz fails. Replaces `upstream`.
+    upstreams: z.array(z.string().url()).default([]),
+    health_interval_seconds: positiveSeconds.default(2),
   })
-  .strict();
+  .strict()
+  .superRefine((edge, ctx) => {
+    if (edge.upstream && edge.upstreams.length > 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['upstreams'], message: 'cannot be combined with edge.upstream: list every API process in edge.upstreams' });
+    }
+  });
 
 export const WEBHOOK_EVENTS = ['job.started', 'job.progress', 'job.finished', 'job.failed', 'job.canceled'] as const;
 
