@@ -94,13 +94,11 @@ export const securitySchema = z
   .strict();
 
 /** A Redis node: "host:port" or {host, port}. */
-const redisNode = z.union([
-  z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be "host:port"').transform((v) => {
-    const at = v.lastIndexOf(':');
-    return { host: v.slice(0, at), port: Number(v.slice(at + 1)) };
-  }),
-  z.object({ host: z.string().min(1), port }).strict(),
-]).pipe(z.object({ host: z.string(), port }));
+const redisNode = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const match = /^([^\s:]+):(\d{1,5})$/.exec(value);
+  return match ? { host: match[1], port: Number(match[2]) } : value;
+}, z.object({ host: z.string().min(1), port }, { error: 'must be "host:port" or {host, port}' }).strict());
 
 export const redisSchema = z
   .object({

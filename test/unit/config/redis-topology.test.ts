@@ -36,7 +36,7 @@ describe('redis topologies in config', () => {
     expect(messages({ cluster: { nodes: ['h:7000'] }, sentinel: { name: 'm', sentinels: ['h:26379'] } })).toEqual([expect.stringMatching(/^redis\.sentinel: cannot be combined with redis\.cluster/)]);
     expect(messages({ cluster: { nodes: ['h:7000'] }, db: 3 })).toEqual(['redis.db: must be 0 with redis.cluster (a Cluster has only database 0)']);
     expect(messages({ cluster: { nodes: [] } }).join()).toMatch(/cluster\.nodes: must list at least one node/);
-    expect(messages({ cluster: { nodes: ['no-port'] } }).join()).toMatch(/must be "host:port"/);
+    expect(messages({ cluster: { nodes: ['no-port'] } }).join()).toMatch(/nodes\.0: must be "host:port" or \{host, port\}/);
     expect(messages({ sentinel: { name: 'm', sentinels: [] } }).join()).toMatch(/sentinel\.sentinels: must list at least one sentinel/);
   });
 });
