@@ -123,6 +123,10 @@ export const redisSchema = z
         sentinels: z.array(redisNode).min(1, 'must list at least one sentinel'),
         password: z.string().nullable().default(null),
         sentinel_password: z.string().nullable().default(null),
+        // A submission is answered 202 only after this many of the master's connected replicas hold
+        // it (Redis WAIT), so a failover cannot lose an accepted job; 0 answers as soon as the master has it.
+        replicas_to_ack: z.number().int().min(0).default(1),
+        replica_ack_timeout_ms: z.number().int().positive().default(1000),
       })
       .strict()
       .nullable()

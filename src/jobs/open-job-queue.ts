@@ -48,6 +48,7 @@ export function openJobQueue(config: AppConfig): JobQueue {
     return new RedisJobQueue({
       endpoint: redisEndpoint(config.redis),
       keyPrefix: redisKeyPrefix(config.redis),
+      ...(config.redis.sentinel ? { replicaAcks: { count: config.redis.sentinel.replicas_to_ack, timeoutMs: config.redis.sentinel.replica_ack_timeout_ms } } : {}),
       jobTtlSeconds: redisJobTtlSeconds(config),
       consumer,
     });

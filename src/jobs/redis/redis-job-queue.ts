@@ -36,6 +36,8 @@ export interface RedisJobQueueOptions {
   /** Seconds a job record and its logs live after their last write (0 = forever). */
   jobTtlSeconds: number;
   consumer?: Partial<AttemptRunnerSettings>;
+  /** Replicas that must hold a submission before it is accepted (Redis WAIT); none when absent. */
+  replicaAcks?: { count: number; timeoutMs: number };
 }
 
 export class RedisJobQueue implements JobQueue {
@@ -92,6 +94,7 @@ export class RedisJobQueue implements JobQueue {
           jobId: id, removeOnComplete: true, removeOnFail: { age: 24 * 3600 }, attempts: 1,
           priority: reply.round || undefined, // the owner's fair-queueing round (lua/submit-1.lua)
         }));
+        await this.awaitReplicas();
       } catch (err) {
         // Never leave a stored job that no worker will see: the client gets 503, not a 202.
         await this.scripts.discard(id).catch(() => undefined);
@@ -101,6 +104,33 @@ export class RedisJobQueue implements JobQueue {
     const job = await this.get(reply.id);
     if (!job) throw new StoreUnavailableError('Job record vanished after submit');
     return { outcome: reply.outcome, job };
+  }
+
+  /**
+   * With a Sentinel-managed master, a write the master acknowledged may still be lost in a failover
+   * (replication is asynchronous): the submission is accepted only once enough replicas hold it. The
+   * BullMQ entry is the later write, and replication is ordered, so waiting on its connection covers
+   * the record too.
+   */
+  private async awaitReplicas(): Promise<void> {
+    const want = this.options.replicaAcks;
+    if (!want || want.count < 1) return;
+    // Only replicas that are there: after a failover the new master may have none left, and then
+    // there is nothing to wait for (refusing every submission would not make one safer).
+    const count = Math.min(want.count, await this.connectedReplicas());
+    if (count < 1) return;
+    const acked = await this.guard(() => this.bullConnection.wait(count, want.timeoutMs));
+    if (acked < count) throw new StoreUnavailableError(`Job store not replicated (${acked} of ${count} replicas)`);
+  }
+
+  private replicaCount: { value: number; at: number } | null = null;
+  /** The master's connected replicas (INFO replication), read at most once a second. */
+  private async connectedReplicas(): Promise<number> {
+    if (this.replicaCount && Date.now() - this.replicaCount.at < 1000) return this.replicaCount.value;
+    const info = await this.guard(() => this.bullConnection.info('replication'));
+    const value = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+    this.replicaCount = { value, at: Date.now() };
+    return value;
   }
 
   async get(id: string, rankQueued = true): Promise<JobRecord | null> {
