@@ -28,10 +28,10 @@ async function ttv(args: string[]): Promise<TtvProcess> {
   return p;
 }
 
-async function writeConfig(dir: string, name: string, redisYaml: string): Promise<string> {
+async function writeConfig(dir: string, name: string, redisYaml: string, extra: string[] = []): Promise<string> {
   const file = join(dir, name);
   await writeFile(file, [
-    `redis: ${redisYaml}`,
+    `redis: ${redisYaml}`, ...extra,
     'segment_duration_seconds: 0.5',
     'procedural: { width: 160, height: 90, fps: 12, max_segments: 1 }',
     '',
@@ -66,14 +66,14 @@ async function completions(url: string, id: string): Promise<number> {
 }
 
 describe('Redis Cluster', () => {
-  it('runs 20 jobs to finished through 2 workers, each process pointed at a different single node', async () => {
+  it('runs 20 jobs (and 5 more, up to the shared rate limit) to finished through 2 workers, each process pointed at a different single node', async () => {
     const cluster = await startRedisCluster(3);
     cleanups.push(() => cluster.stop());
     const dir = await tempDir();
     const prefix = `ttv-e2e-${randomUUID().slice(0, 8)}`;
     // One node each: the client discovers the rest and follows MOVED to the slot's owner.
     const configs = await Promise.all(cluster.ports.map((port, i) =>
-      writeConfig(dir, `node-${i}.yaml`, `{ cluster: { nodes: ["127.0.0.1:${port}"] }, key_prefix: "${prefix}" }`)));
+      writeConfig(dir, `node-${i}.yaml`, `{ cluster: { nodes: ["127.0.0.1:${port}"] }, key_prefix: "${prefix}" }`, ['security: { rate_limit_per_minute: 25 }'])));
     const api = await ttv(['serve', '--no-worker', '--port', '0', '--config', configs[0]!, '--data-dir', dir]);
     await ttv(['worker', '--config', configs[1]!, '--data-dir', dir]);
     await ttv(['worker', '--config', configs[2]!, '--data-dir', dir]);
@@ -89,7 +89,17 @@ describe('Redis Cluster', () => {
       expect(res.status).toBe(202);
       ids.push(((await res.json()) as { id: string }).id);
     }
-    await allFinished(api.url, ids, '20 jobs finished on the cluster');
+    // The rate-limit counters live on the Cluster too: 25 submissions a minute, the 26th refused
+    // (asked at once, well inside the minute the first submission opened).
+    const more: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const res = await post(api.url, `Up to the limit ${i}.`);
+      more.push(res.status);
+      if (res.status === 202) ids.push(((await res.json()) as { id: string }).id);
+      else await res.arrayBuffer();
+    }
+    expect(more).toEqual([202, 202, 202, 202, 202, 429]);
+    await allFinished(api.url, ids, '25 jobs finished on the cluster');
     for (const id of ids) expect(await completions(api.url, id)).toBe(1);
 
     // Every key of the store is in the one slot of its {tag}, so it lives on one node only.
