@@ -2,12 +2,12 @@
 // SQLite file under the data dir.
 import { join, resolve } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
-import { redisUrl } from '../jobs/open-job-queue.js';
+import { redisEndpoint, redisKeyPrefix } from '../jobs/open-job-queue.js';
 import type { KeyStore } from './key-store.js';
 import { SqliteKeyStore } from './sqlite/sqlite-key-store.js';
 import { RedisKeyStore } from './redis/redis-key-store.js';
 
 export function openKeyStore(config: AppConfig): KeyStore {
-  if (config.redis) return new RedisKeyStore(redisUrl(config.redis), config.redis.key_prefix);
+  if (config.redis) return new RedisKeyStore(redisEndpoint(config.redis), redisKeyPrefix(config.redis));
   return new SqliteKeyStore(join(resolve(config.data_dir), 'ttv.db'));
 }

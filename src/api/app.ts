@@ -22,8 +22,8 @@ import { decoratePrincipal, requireAuth, type Authenticator } from './plugins/au
 import { registerCanonicalPath } from './plugins/canonical-path.js';
 import { registerRouteZones, setZone } from './plugins/route-zone.js';
 import { TokenMatcher } from '../access/token-authenticator.js';
-import { Redis } from 'ioredis';
-import { redisUrl } from '../jobs/open-job-queue.js';
+import { redisEndpoint, redisKeyPrefix } from '../jobs/open-job-queue.js';
+import { connectRedis } from '../jobs/redis/redis-connection.js';
 import { collectRoutes, registerErrorHandling, sendError, toApiError, writeClientError } from './plugins/error-handler.js';
 import type { Server as NetServer, Socket } from 'node:net';
 import { limitConnections } from './plugins/connection-limits.js';
@@ -157,14 +157,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   };
   const metrics = registerMetrics(app, { queue, version: VERSION, trustedProxies: config.security.trusted_proxies });
   // With Redis configured, counters live there so that a key's limit holds across API processes.
-  const limitRedis = config.redis ? new Redis(redisUrl(config.redis), { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000 }) : null;
+  const limitRedis = config.redis ? connectRedis(redisEndpoint(config.redis), { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000 }) : null;
   if (limitRedis) {
     limitRedis.on('error', () => { /* reconnects; the job store's own 503 tells the client */ });
     app.addHook('onClose', async () => { limitRedis.disconnect(); });
   }
   await registerRateLimit(app, {
     submitPerMinute: config.security.rate_limit_per_minute, readPerMinute: config.security.read_rate_limit_per_minute,
-    ...(limitRedis && config.redis ? { redis: limitRedis, redisPrefix: `${config.redis.key_prefix}:ratelimit:` } : {}),
+    ...(limitRedis && config.redis ? { redis: limitRedis, redisPrefix: `${redisKeyPrefix(config.redis)}:ratelimit:` } : {}),
   });
 
   await app.register(fastifySwagger, openApiOptions({ version: VERSION, auth: Boolean(config.security.auth_token?.trim()), publicUrl: config.server.public_url }));

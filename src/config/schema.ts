@@ -94,6 +94,13 @@ export const securitySchema = z
   })
   .strict();
 
+/** A Redis node: "host:port" or {host, port}. */
+const redisNode = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const match = /^([^\s:]+):(\d{1,5})$/.exec(value);
+  return match ? { host: match[1], port: Number(match[2]) } : value;
+}, z.object({ host: z.string().min(1), port }, { error: 'must be "host:port" or {host, port}' }).strict());
+
 export const redisSchema = z
   .object({
     url: z.string().nullable().default(null),
@@ -106,8 +113,36 @@ export const redisSchema = z
     // retention sweep. null = retention.jobs_days plus one day (so the sweep, which also deletes the
     // job's artifact, comes first), or forever when retention.jobs_days is 0.
     job_ttl_seconds: z.number().int().positive().nullable().default(null),
+    // A Redis Cluster: any of its nodes (the rest are discovered; MOVED/ASK are followed). Every key
+    // of the store lives in one hash slot: key_prefix is wrapped in braces unless it has a {tag}.
+    cluster: z.object({ nodes: z.array(redisNode).min(1, 'must list at least one node') }).strict().nullable().default(null),
+    // A master found through Redis Sentinel. password: the master's (else redis.password);
+    // sentinel_password: the Sentinels' own, when they require one.
+    sentinel: z
+      .object({
+        name: z.string().min(1),
+        sentinels: z.array(redisNode).min(1, 'must list at least one sentinel'),
+        password: z.string().nullable().default(null),
+        sentinel_password: z.string().nullable().default(null),
+        // A submission is answered 202 only after this many of the master's connected replicas hold
+        // it (Redis WAIT), so a failover cannot lose an accepted job; 0 answers as soon as the master has it.
+        replicas_to_ack: z.number().int().min(0).default(1),
+        replica_ack_timeout_ms: z.number().int().positive().default(1000),
+      })
+      .strict()
+      .nullable()
+      .default(null),
   })
-  .strict();
+  .strict()
+  .superRefine((redis, ctx) => {
+    const modes = [redis.url ? 'url' : null, redis.cluster ? 'cluster' : null, redis.sentinel ? 'sentinel' : null].filter(Boolean);
+    if (modes.length > 1) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [modes[1]!], message: `cannot be combined with redis.${modes[0]}: give one of url (or host/port), cluster, sentinel` });
+    }
+    if (redis.cluster && redis.db !== 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['db'], message: 'must be 0 with redis.cluster (a Cluster has only database 0)' });
+    }
+  });
 
 export const gcsSchema = z
   .object({
@@ -199,8 +234,17 @@ export const edgeSchema = z
     caddy_path: z.string().min(1).default('caddy'),
     // Where the API is reached from the edge; defaults to http(s)://127.0.0.1:<server.port>.
     upstream: z.string().url().nullable().default(null),
+    // Several API processes (same Redis): the edge balances over them round-robin and takes one out
+    // of rotation while its /healthz fails. Replaces `upstream`.
+    upstreams: z.array(z.string().url()).default([]),
+    health_interval_seconds: positiveSeconds.default(2),
   })
-  .strict();
+  .strict()
+  .superRefine((edge, ctx) => {
+    if (edge.upstream && edge.upstreams.length > 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['upstreams'], message: 'cannot be combined with edge.upstream: list every API process in edge.upstreams' });
+    }
+  });
 
 export const WEBHOOK_EVENTS = ['job.started', 'job.progress', 'job.finished', 'job.failed', 'job.canceled'] as const;
 

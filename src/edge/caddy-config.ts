@@ -8,16 +8,34 @@ export class EdgeConfigError extends Error {
   override readonly name = 'EdgeConfigError';
 }
 
-/** Where the edge sends requests: edge.upstream, else the API's own port on loopback. */
-export function edgeUpstream(config: AppConfig): string {
-  if (config.edge.upstream) return config.edge.upstream;
+/** Where the edge sends requests: edge.upstreams, else edge.upstream, else the API's own port on loopback. */
+export function edgeUpstreams(config: AppConfig): string[] {
+  if (config.edge.upstreams.length > 0) return config.edge.upstreams;
+  if (config.edge.upstream) return [config.edge.upstream];
   const scheme = config.server.tls.cert_path ? 'https' : 'http';
-  return `${scheme}://127.0.0.1:${config.server.port}`;
+  return [`${scheme}://127.0.0.1:${config.server.port}`];
+}
+
+/** The upstreams as one line, for the operator. */
+export function edgeUpstream(config: AppConfig): string {
+  return edgeUpstreams(config).join(', ');
 }
 
 /** Caddyfile quoting: values go in double quotes with backslashes and quotes escaped. */
 function q(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** With several API processes: round-robin, health-checked on /healthz, a failed dial retried on another. */
+function balancing(count: number, intervalSeconds: number): string {
+  if (count < 2) return '';
+  return `
+\t\tlb_policy round_robin
+\t\tlb_try_duration 5s
+\t\thealth_uri /healthz
+\t\thealth_interval ${intervalSeconds}s
+\t\thealth_timeout 2s
+\t\tfail_duration 10s`;
 }
 
 export function caddyfile(config: AppConfig): string {
@@ -27,12 +45,14 @@ export function caddyfile(config: AppConfig): string {
   const { host, cert_path: cert, key_path: key } = config.edge;
   if (!/^[A-Za-z0-9.-]+$/.test(host)) throw new EdgeConfigError('edge.host: must be a host name or address');
   if (!!cert !== !!key) throw new EdgeConfigError('edge.cert_path and edge.key_path must be set together');
-  const upstream = edgeUpstream(config);
+  const upstreams = edgeUpstreams(config);
+  const schemes = new Set(upstreams.map((u) => new URL(u).protocol));
+  if (schemes.size > 1) throw new EdgeConfigError('edge.upstreams: must all use the same scheme (http or https)');
   // The same value the API sends on HTTPS (security-headers.ts).
   const altSvc = `h3=":${port}"; ma=${config.server.alt_svc_max_age}`;
   const storage = join(resolve(config.data_dir), 'caddy');
   const tls = cert && key ? `tls ${q(resolve(cert))} ${q(resolve(key))} {\n\t\tprotocols tls1.3\n\t}` : 'tls internal {\n\t\tprotocols tls1.3\n\t}';
-  const upstreamTls = upstream.startsWith('https:')
+  const upstreamTls = schemes.has('https:')
     ? '\n\t\ttransport http {\n\t\t\ttls\n\t\t\ttls_insecure_skip_verify\n\t\t}' // loopback hop to the API's own certificate
     : '';
   return `# Written by \`ttv edge\`. Clients speak HTTP/3, HTTP/2 or HTTP/1.1 with TLS 1.3 to this edge.
@@ -55,7 +75,7 @@ https://${host}:${port} {
 \t\tAlt-Svc ${q(altSvc)}
 \t\tdefer
 \t}
-\treverse_proxy ${upstream} {
+\treverse_proxy ${upstreams.join(' ')} {${balancing(upstreams.length, config.edge.health_interval_seconds)}
 \t\theader_up X-Forwarded-Proto https
 \t\theader_up X-Client-Protocol {http.request.proto}
 \t\theader_down Alt-Svc ${q(altSvc)}${upstreamTls}

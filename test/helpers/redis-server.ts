@@ -12,7 +12,7 @@ export interface RedisServer {
   restart(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -24,13 +24,18 @@ async function freePort(): Promise<number> {
 
 async function launch(port: number, extraArgs: string[]): Promise<ChildProcess> {
   // Later arguments win, so `extraArgs` can turn persistence on (--appendonly yes --dir DIR).
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return launchRedis(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs]);
+}
+
+/** Runs redis-server with these arguments (a config file first, or options) until it accepts connections. */
+export async function launchRedis(args: string[], ready = 'Ready to accept connections'): Promise<ChildProcess> {
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     child.once('error', (err) => reject(new Error(`redis-server could not start (${err.message}); install the redis-server package`)));
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      if (out.includes('Ready to accept connections')) resolve();
+      if (out.includes(ready)) resolve();
     });
     child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out.slice(-500)}`)));
   });

@@ -1,6 +1,7 @@
 // API keys in Redis, under the job store's key prefix: <prefix>:apikey:<id> (a hash),
 // <prefix>:apikey-hash:<sha256> → id, and the set <prefix>:apikeys of all ids.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis, type RedisEndpoint } from '../../jobs/redis/redis-connection.js';
 import type { KeyScope } from '../principal.js';
 import type { ApiKeyRecord, KeyStore, NewKey } from '../key-store.js';
 import { newKeyId } from '../key-secret.js';
@@ -11,9 +12,10 @@ export class RedisKeyStore implements KeyStore {
   private readonly redis: Redis;
   private readonly prefix: string;
 
-  constructor(url: string, keyPrefix: string) {
+  constructor(endpoint: RedisEndpoint | string, keyPrefix: string) {
     this.prefix = `${keyPrefix}:`;
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000 });
+    const where: RedisEndpoint = typeof endpoint === 'string' ? { kind: 'standalone', url: endpoint } : endpoint;
+    this.redis = connectRedis(where, { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000 });
     this.redis.on('error', () => { /* reconnects; callers see the failed command */ });
   }
 

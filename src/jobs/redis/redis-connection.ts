@@ -1,7 +1,17 @@
-// Connection settings shared by the Redis job queue and its lease store.
-import type { RedisOptions } from 'ioredis';
+// Connection settings shared by every Redis connection ttv opens (job store, BullMQ, pub/sub, key
+// store, rate limits), and the one place that turns an endpoint — one server, a Cluster, or a
+// Sentinel-managed master — into an ioredis client.
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 export const BULL_QUEUE_NAME = 'ttv-jobs';
+
+export interface RedisNode { host: string; port: number }
+
+/** Where Redis is: one server by URL, a Cluster (any nodes; the rest are discovered), or a master found through Sentinels. */
+export type RedisEndpoint =
+  | { kind: 'standalone'; url: string }
+  | { kind: 'cluster'; nodes: RedisNode[]; password: string | null }
+  | { kind: 'sentinel'; name: string; sentinels: RedisNode[]; password: string | null; sentinelPassword: string | null; db: number };
 
 /** ioredis options shared by every connection: reconnect forever, queue commands meanwhile. */
 export function redisOptions(): RedisOptions {
@@ -10,6 +20,9 @@ export function redisOptions(): RedisOptions {
     enableOfflineQueue: true,
     connectTimeout: 2000,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+    // A failed-over master that came back as a replica answers READONLY: reconnect (Sentinel then
+    // names the new master) and resend — the write was not executed.
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
     lazyConnect: false,
   };
 }
@@ -22,4 +35,39 @@ export function failFast(): RedisOptions {
 /** For a worker's record writes: a command gives up after a few seconds so that the caller can retry and report it. */
 export function boundedWait(): RedisOptions {
   return { ...redisOptions(), commandTimeout: 5000 };
+}
+
+/**
+ * A client for the endpoint. ioredis's Cluster serves the same command API as Redis (it follows
+ * MOVED/ASK itself), so it is typed as Redis here and one code path serves both; BullMQ tells them
+ * apart by instance.
+ */
+export function connectRedis(endpoint: RedisEndpoint, options: RedisOptions): Redis {
+  if (endpoint.kind === 'standalone') return new Redis(endpoint.url, options);
+  if (endpoint.kind === 'sentinel') {
+    return new Redis({
+      ...options, name: endpoint.name, sentinels: endpoint.sentinels, db: endpoint.db,
+      ...(endpoint.password ? { password: endpoint.password } : {}),
+      ...(endpoint.sentinelPassword ? { sentinelPassword: endpoint.sentinelPassword } : {}),
+      // Sentinels are asked again on every reconnect; +switch-master also moves the connection at once.
+      failoverDetector: true,
+      sentinelRetryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+    });
+  }
+  const { retryStrategy, maxRetriesPerRequest, enableOfflineQueue, ...nodeOptions } = options;
+  const cluster = new Cluster(endpoint.nodes, {
+    redisOptions: { ...nodeOptions, maxRetriesPerRequest, ...(endpoint.password ? { password: endpoint.password } : {}) },
+    enableOfflineQueue: enableOfflineQueue ?? true,
+    clusterRetryStrategy: (times) => (retryStrategy ? retryStrategy(times) : Math.min(100 * times, 2000)) ?? 2000,
+    // Node addresses come from CLUSTER SLOTS as the nodes announce them.
+    lazyConnect: false,
+  });
+  return cluster as unknown as Redis;
+}
+
+/** Every key of one store must be in one hash slot on a Cluster (BullMQ's and ours, whose Lua
+ * scripts derive keys from KEYS[1]): a prefix without a {hash tag} is wrapped in braces. */
+export function clusterSafePrefix(prefix: string, endpoint: RedisEndpoint): string {
+  if (endpoint.kind !== 'cluster' || /\{[^}]+\}/.test(prefix)) return prefix;
+  return `{${prefix}}`;
 }

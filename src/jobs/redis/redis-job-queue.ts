@@ -5,7 +5,7 @@
 // (redis-reconciler.ts), and every process watches the data-loss marker (redis-store-marker.ts).
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
@@ -23,7 +23,7 @@ import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { QueueKeys } from './queue-keys.js';
 import { JobScripts } from './redis-scripts.js';
 import { RECORD_FIELDS, parseRecord } from './redis-job-record.js';
-import { BULL_QUEUE_NAME, failFast, redisOptions } from './redis-connection.js';
+import { BULL_QUEUE_NAME, connectRedis, failFast, redisOptions, type RedisEndpoint } from './redis-connection.js';
 import { RedisLeaseStore } from './redis-lease-store.js';
 import { RedisJournal } from './redis-journal.js';
 import type { JournalEntry, JournalFollower } from '../job-journal.js';
@@ -31,8 +31,10 @@ import { RedisReconciler } from './redis-reconciler.js';
 import { RedisStoreMarker } from './redis-store-marker.js';
 
 export interface RedisJobQueueOptions {
-  /** redis://[:password@]host:port/db */
-  url: string;
+  /** redis://[:password@]host:port/db (when no endpoint is given) */
+  url?: string;
+  /** A Cluster, Sentinel or single server; wins over url. */
+  endpoint?: RedisEndpoint;
   keyPrefix: string;
   /** Seconds a job record and its logs live after their last write (0 = forever). */
   jobTtlSeconds: number;
@@ -43,6 +45,8 @@ export interface RedisJobQueueOptions {
   reconcileBatch?: number;
   /** For what the adapter notices by itself: lost data (error), repairs of crash leftovers (warn). */
   logger?: RedisQueueLogger;
+  /** Replicas that must hold a submission before it is accepted (Redis WAIT); none when absent. */
+  replicaAcks?: { count: number; timeoutMs: number };
 }
 
 export interface RedisQueueLogger {
@@ -73,14 +77,17 @@ export class RedisJobQueue implements JobQueue {
   private readonly markerTimer: NodeJS.Timeout;
   private reconciler: RedisReconciler | null = null;
 
+  private readonly endpoint: RedisEndpoint;
+
   constructor(private readonly options: RedisJobQueueOptions) {
+    this.endpoint = options.endpoint ?? { kind: 'standalone', url: options.url ?? 'redis://127.0.0.1:6379/0' };
     this.keys = new QueueKeys(options.keyPrefix);
     this.consumerDefaults = options.consumer ?? {};
-    this.redis = new Redis(options.url, failFast());
+    this.redis = connectRedis(this.endpoint, failFast());
     this.redis.on('error', () => { /* reconnects by itself; callers see StoreUnavailableError */ });
     this.scripts = new JobScripts(this.redis, this.keys.root, options.jobTtlSeconds);
     this.globalJournal = new RedisJournal(this.redis, this.keys, (fn) => this.guard(fn));
-    this.bullConnection = new Redis(options.url, failFast());
+    this.bullConnection = connectRedis(this.endpoint, failFast());
     this.bullConnection.on('error', () => { /* reconnects by itself */ });
     this.bullQueue = new Queue(BULL_QUEUE_NAME, { connection: this.bullConnection, prefix: this.keys.bull });
     this.bullQueue.on('error', () => { /* reported through ping/readiness */ });
@@ -130,6 +137,7 @@ export class RedisJobQueue implements JobQueue {
     if (reply.outcome === 'created') {
       try {
         await this.enqueue(id, reply.round);
+        await this.awaitReplicas();
       } catch (err) {
         // Never leave a stored job that no worker will see: the client gets 503, not a 202.
         await this.scripts.discard(id).catch(() => undefined);
@@ -139,6 +147,33 @@ export class RedisJobQueue implements JobQueue {
     const job = await this.get(reply.id);
     if (!job) throw new StoreUnavailableError('Job record vanished after submit');
     return { outcome: reply.outcome, job };
+  }
+
+  /**
+   * With a Sentinel-managed master, a write the master acknowledged may still be lost in a failover
+   * (replication is asynchronous): the submission is accepted only once enough replicas hold it. The
+   * BullMQ entry is the later write, and replication is ordered, so waiting on its connection covers
+   * the record too.
+   */
+  private async awaitReplicas(): Promise<void> {
+    const want = this.options.replicaAcks;
+    if (!want || want.count < 1) return;
+    // Only replicas that are there: after a failover the new master may have none left, and then
+    // there is nothing to wait for (refusing every submission would not make one safer).
+    const count = Math.min(want.count, await this.connectedReplicas());
+    if (count < 1) return;
+    const acked = await this.guard(() => this.bullConnection.wait(count, want.timeoutMs));
+    if (acked < count) throw new StoreUnavailableError(`Job store not replicated (${acked} of ${count} replicas)`);
+  }
+
+  private replicaCount: { value: number; at: number } | null = null;
+  /** The master's connected replicas (INFO replication), read at most once a second. */
+  private async connectedReplicas(): Promise<number> {
+    if (this.replicaCount && Date.now() - this.replicaCount.at < 1000) return this.replicaCount.value;
+    const info = await this.guard(() => this.bullConnection.info('replication'));
+    const value = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+    this.replicaCount = { value, at: Date.now() };
+    return value;
   }
 
   async get(id: string, rankQueued = true): Promise<JobRecord | null> {
@@ -247,7 +282,7 @@ export class RedisJobQueue implements JobQueue {
   }
 
   private subscribeToEvents(): Redis {
-    const subscriber = new Redis(this.options.url, redisOptions());
+    const subscriber = connectRedis(this.endpoint, redisOptions());
     subscriber.on('error', () => { /* reconnects and resubscribes by itself; streams also re-read at heartbeats */ });
     subscriber.on('message', (_channel: string, jobId: string) => this.local.emit(`job:${jobId}`));
     // Writes made before the subscription took (or while it was down) were not heard: every watcher re-reads.
@@ -340,8 +375,9 @@ export class RedisJobQueue implements JobQueue {
     return this.guard(() => this.redis.zcount(this.keys.workers, Date.now() - ttlMs, '+inf'));
   }
 
+  /** Both connections a submission uses: the records' and BullMQ's (so /readyz sees what submit sees). */
   async ping(): Promise<void> {
-    await this.guard(() => this.redis.ping());
+    await this.guard(() => Promise.all([this.redis.ping(), this.bullConnection.ping()]));
   }
 
   consume(options: ConsumeOptions): Consumer {
@@ -385,7 +421,7 @@ export class RedisJobQueue implements JobQueue {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
     const settings = { ...RUNNER_DEFAULTS, ...this.consumerDefaults };
     return new RedisLeaseStore({
-      url: this.options.url, keyPrefix: this.options.keyPrefix, jobTtlSeconds: this.options.jobTtlSeconds,
+      endpoint: this.endpoint, keyPrefix: this.options.keyPrefix, jobTtlSeconds: this.options.jobTtlSeconds,
       leaseMs: settings.leaseMs, heartbeatMs: settings.heartbeatMs, maxAttempts: settings.maxAttempts,
     });
   }

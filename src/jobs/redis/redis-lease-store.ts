@@ -5,7 +5,7 @@
 // later instead of being run twice; one whose lease expired is recovered here (retried, or failed at
 // the attempt limit, counted in the record's own attempts).
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Worker, type Job } from 'bullmq';
 import { formatLogLine } from '../job.js';
 import type { JobOutcome } from '../job-queue.js';
@@ -15,10 +15,10 @@ import { LEASED_STATUSES } from '../job-state.js';
 import { QueueKeys } from './queue-keys.js';
 import { JobScripts } from './redis-scripts.js';
 import { RECORD_FIELDS, parseRecord } from './redis-job-record.js';
-import { BULL_QUEUE_NAME, boundedWait, redisOptions } from './redis-connection.js';
+import { BULL_QUEUE_NAME, boundedWait, connectRedis, redisOptions, type RedisEndpoint } from './redis-connection.js';
 
 export interface RedisLeaseStoreOptions {
-  url: string;
+  endpoint: RedisEndpoint;
   keyPrefix: string;
   jobTtlSeconds: number;
   leaseMs: number;
@@ -44,10 +44,10 @@ export class RedisLeaseStore implements LeaseStore {
 
   constructor(private readonly options: RedisLeaseStoreOptions) {
     this.keys = new QueueKeys(options.keyPrefix);
-    this.redis = new Redis(options.url, boundedWait());
+    this.redis = connectRedis(options.endpoint, boundedWait());
     this.redis.on('error', () => { /* reconnects by itself; callers retry */ });
     this.scripts = new JobScripts(this.redis, this.keys.root, options.jobTtlSeconds);
-    this.bullConnection = new Redis(options.url, redisOptions());
+    this.bullConnection = connectRedis(options.endpoint, redisOptions());
     this.bullConnection.on('error', () => { /* reconnects by itself */ });
     this.worker = new Worker(BULL_QUEUE_NAME, undefined, {
       connection: this.bullConnection,
@@ -61,7 +61,7 @@ export class RedisLeaseStore implements LeaseStore {
     });
     this.worker.on('error', () => { /* connection trouble: BullMQ reconnects by itself */ });
     void this.worker.startStalledCheckTimer().catch(() => undefined);
-    this.subscriber = new Redis(options.url, redisOptions());
+    this.subscriber = connectRedis(options.endpoint, redisOptions());
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, jobId: string) => { for (const l of this.cancelListeners) l(jobId); });
     void this.subscriber.subscribe(this.keys.cancelChannel).catch(() => undefined);
