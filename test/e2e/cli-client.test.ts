@@ -86,11 +86,15 @@ describe('ttv client commands', () => {
     try {
       const id = (await ttv(['submit', 'Followed, then canceled.'], slow.url)).stdout.trim();
       const kept = (await ttv(['logs', id, '--tail', '1000'], slow.url)).stdout.trim().split('\n');
-      const follow = ttv(['logs', id, '--follow', '--tail', '1'], slow.url);
+      // Cancel once the follower has printed its tail, so the tail is read before the cancel lands.
+      const follower = execFile(process.execPath, [TTV_BIN, 'logs', id, '--follow', '--tail', '1', '--server', slow.url, '--token', TOKEN]);
+      let stdout = '';
+      const printedTail = new Promise<void>((resolve) => follower.stdout!.on('data', (c: Buffer) => { stdout += c.toString(); if (stdout.includes('\n')) resolve(); }));
+      const exited = new Promise<number | null>((resolve) => follower.on('close', (code) => resolve(code)));
+      await Promise.race([printedTail, exited]);
       await ttv(['cancel', id], slow.url);
-      const res = await follow;
-      expect(res.code).toBe(0);
-      const lines = res.stdout.trim().split('\n');
+      expect(await exited).toBe(0);
+      const lines = stdout.trim().split('\n');
       expect(lines[0]).toBe(kept.at(-1));
       // Each kept line at most once: the replayed journal does not print it again.
       for (const line of kept) expect(lines.filter((l) => l === line).length).toBeLessThanOrEqual(1);

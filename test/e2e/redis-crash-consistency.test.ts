@@ -228,7 +228,10 @@ describe('Redis crash consistency', () => {
       expect((await readyz(ttv.url)).warnings).toEqual([]);
       const res = await fetch(`${ttv.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Stored before the loss.' }) });
       const { id } = (await res.json()) as { id: string };
-      await waitFor(async () => ((await getJson(`${ttv.url}/v1/jobs/${id}`)).body.status === 'finished' ? true : null), { timeoutMs: 30_000, what: 'job to finish' });
+      await waitForProgress(async () => {
+        const job = (await getJson(`${ttv.url}/v1/jobs/${id}`)).body;
+        return { done: job.status === 'finished', progress: Number(job.progress) + (job.status === 'queued' ? 0 : 1) };
+      }, { what: 'job to finish' });
 
       // Redis restarts empty (no RDB, no AOF) under the running ttv.
       await own.stop();

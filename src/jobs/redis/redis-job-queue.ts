@@ -91,11 +91,10 @@ export class RedisJobQueue implements JobQueue {
     this.bullConnection.on('error', () => { /* reconnects by itself */ });
     this.bullQueue = new Queue(BULL_QUEUE_NAME, { connection: this.bullConnection, prefix: this.keys.bull });
     this.bullQueue.on('error', () => { /* reported through ping/readiness */ });
-    const address = new URL(options.url);
     this.marker = new RedisStoreMarker({
       redis: this.redis,
       key: this.keys.meta,
-      storeId: `${address.host}${address.pathname || '/0'} ${options.keyPrefix}`,
+      storeId: `${storeAddress(this.endpoint)} ${options.keyPrefix}`,
       memoryFile: options.markerMemoryFile ?? null,
       onDataLost: (warning, previousInstanceId) => options.logger?.error({ reason: warning.reason, since: warning.since, previousInstanceId }, warning.message),
     });
@@ -451,4 +450,14 @@ export class RedisJobQueue implements JobQueue {
       throw new StoreUnavailableError('Job store unavailable (Redis)', { cause: err });
     }
   }
+}
+
+/** Which Redis a store lives on, for the data-loss marker's memory file (never credentials). */
+function storeAddress(endpoint: RedisEndpoint): string {
+  if (endpoint.kind === 'standalone') {
+    const address = new URL(endpoint.url);
+    return `${address.host}${address.pathname || '/0'}`;
+  }
+  if (endpoint.kind === 'sentinel') return `sentinel:${endpoint.name}/${endpoint.db}`;
+  return `cluster:${endpoint.nodes.map((n) => `${n.host}:${n.port}`).sort().join(',')}`;
 }

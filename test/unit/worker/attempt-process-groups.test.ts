@@ -47,13 +47,17 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Shell: waits (up to ~10 s) until `dir` has an entry. */
+const waitForEntry = (dir: string) => `i=0; while [ -z "$(ls -A "${dir}")" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done`;
+
 describe('AttemptProcessGroups', () => {
   it('records what an attempt spawns and drops the record when the process ends', async () => {
     const groups = new AttemptProcessGroups({ dir, graceMs: 200 });
     const jobId = randomUUID();
     let seen: string[] = [];
-    await observeSpawns(groups.observer(jobId, 1), () => runProcess('sh', ['-c', `ls "${dir}"`])).then((r) => { seen = r.stdout.trim().split('\n'); });
-    // While it ran, its record was there (the child listed it); afterwards it is gone.
+    await observeSpawns(groups.observer(jobId, 1), () => runProcess('sh', ['-c', `${waitForEntry(dir)}; ls "${dir}"`])).then((r) => { seen = r.stdout.trim().split('\n'); });
+    // While it ran, its record was there (the child listed it once it appeared: the parent writes it
+    // right after the spawn, which can be after the child starts); afterwards it is gone.
     expect(seen).toEqual([expect.stringMatching(new RegExp(`^${jobId}_a1_\\d+\\.json$`))]);
     expect(readdirSync(dir)).toEqual([]);
     // Outside observeSpawns nothing is recorded.
