@@ -1,51 +1,19 @@
-// The store-wide journal on Redis: the stream "<prefix>journal", which the Lua event() helper
-// (redis-scripts.ts) appends to in the same script as each job's own stream, trimmed to about
-// JOURNAL_MAXLEN entries. Followers keep their cursor and counters in a hash, their lease in a
+// The store-wide journal on Redis: the stream "<prefix>:journal", which the Lua event() helper
+// (lua/common.lua) appends to in the same script as each job's own stream, trimmed to about
+// JOURNAL_MAXLEN (redis-scripts.ts) entries. Followers keep their cursor and counters in a hash, their lease in a
 // key set with NX PX and renewed, and remembered payloads in a second hash.
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import type { QueueKeys } from './queue-keys.js';
 import type { FollowerCommit, FollowerState, JobJournal, JournalEntry, JournalFollower } from '../job-journal.js';
 
-/** KEYS: follower hash, journal stream. ARGV: fromStart (0|1). An empty cursor means "from the start". */
-const INIT = `
-if redis.call('HEXISTS', KEYS[1], 'cursor') == 1 then return 0 end
-local cursor = ''
-if ARGV[1] == '0' then
-  local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
-  cursor = last[1] and last[1][1] or '0-0'
-end
-redis.call('HSET', KEYS[1], 'cursor', cursor)
-return 1
-`;
-
-/** KEYS: follower hash, lease, memos. ARGV: expected, next, owner|'', counter count, (name, n)*, forget keys* */
-const COMMIT = `
-local cursor = redis.call('HGET', KEYS[1], 'cursor') or ''
-if cursor ~= ARGV[1] then return 0 end
-if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
-redis.call('HSET', KEYS[1], 'cursor', ARGV[2])
-local n = tonumber(ARGV[4])
-for i = 0, n - 1 do
-  redis.call('HINCRBY', KEYS[1], 'c:' .. ARGV[5 + 2 * i], ARGV[6 + 2 * i])
-end
-for i = 5 + 2 * n, #ARGV do redis.call('HDEL', KEYS[3], ARGV[i]) end
-return 1
-`;
-
-/** KEYS: lease. ARGV: owner, ttlMs → 1 held | 0 held by another */
-const LEASE = `
-local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-if not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
-return 0
-`;
-
-/** KEYS: lease. ARGV: owner */
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 1
-`;
+// The follower scripts, in lua/ beside the job store's (named for their key count).
+const readLua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+const INIT = readLua('journal-init-2');
+const COMMIT = readLua('journal-commit-3');
+const LEASE = readLua('journal-lease-1');
+const RELEASE = readLua('journal-release-1');
 
 interface JournalCommands {
   ttvJournalInit(hash: string, stream: string, fromStart: string): Promise<number>;

@@ -9,6 +9,9 @@ import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
 const NAMES = ['submit-1', 'discard-1', 'remove-1', 'cancel-1', 'claim-1', 'renew-1', 'progress-1', 'cost-1', 'finish-1', 'fail-1', 'requeue-1', 'append-log-1'] as const;
 type ScriptFile = (typeof NAMES)[number];
 
+/** Entries the store-wide journal stream keeps, about (XADD MAXLEN ~ in lua/common.lua). */
+export const JOURNAL_MAXLEN = 100_000;
+
 function luaSet(statuses: readonly JobStatus[]): string {
   return `{ ${statuses.map((s) => `${s} = true`).join(', ')} }`;
 }
@@ -22,6 +25,7 @@ export function luaPrelude(): string {
     `local MAX_PROGRESS = ${MAX_PROGRESS}`,
     `local MAX_LOG_LINES = ${MAX_LOG_LINES}`,
     `local MAX_EVENTS = ${MAX_EVENTS}`,
+    `local JOURNAL_MAXLEN = ${JOURNAL_MAXLEN}`,
     '',
   ].join('\n');
 }

@@ -41,7 +41,7 @@ local function event(id, typ, data, ttl)
   local encoded = cjson.encode(data)
   local n = redis.call('XADD', k, 'MAXLEN', '~', MAX_EVENTS, '*', 'type', typ, 'data', encoded)
   -- The store-wide journal (webhooks, job counters) in one order: redis-journal.ts reads it.
-  redis.call('XADD', p .. 'journal', 'MAXLEN', '~', 100000, '*', 'job', id, 'n', n, 'type', typ, 'data', encoded)
+  redis.call('XADD', p .. 'journal', 'MAXLEN', '~', JOURNAL_MAXLEN, '*', 'job', id, 'n', n, 'type', typ, 'data', encoded)
   if ttl > 0 then redis.call('EXPIRE', k, ttl) end
   -- Wakes event streams in every API process (RedisJobQueue.watch).
   redis.call('PUBLISH', p .. 'events', id)
