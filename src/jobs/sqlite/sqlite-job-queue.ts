@@ -104,11 +104,11 @@ export class SqliteJobQueue implements JobQueue {
           }
         }
         if (options.maxQueued) {
-          const queued = (this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'`).get() as { n: number }).n;
+          const queued = this.statements.queuedCount.get()?.n ?? 0;
           if (queued >= options.maxQueued) throw new QueueFullError('global', queued, options.maxQueued);
         }
         if (options.maxQueuedForOwner && options.owner !== undefined) {
-          const queued = (this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE owner_key_id = ? AND status = 'queued'`).get(options.owner) as { n: number }).n;
+          const queued = this.statements.ownerQueuedCount.get(options.owner)?.n ?? 0;
           if (queued >= options.maxQueuedForOwner) throw new QueueFullError('owner', queued, options.maxQueuedForOwner);
         }
         const id = randomUUID();
@@ -118,7 +118,7 @@ export class SqliteJobQueue implements JobQueue {
           const month = now.toISOString().slice(0, 7);
           const cost = options.estimatedCostUsd ?? 0;
           if (options.budget) {
-            const spent = (this.db.prepare('SELECT usd FROM key_spend WHERE owner_key_id = ? AND month = ?').get(options.owner, month) as { usd: number } | undefined)?.usd ?? 0;
+            const spent = this.statements.spendOf.get(options.owner, month)?.usd ?? 0;
             if (spent + cost > options.budget.limitUsd + 1e-9) throw new BudgetExceededError(spent, cost, options.budget.limitUsd);
           }
           if (cost !== 0) this.addSpend(options.owner, month, cost);
@@ -452,8 +452,7 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   private addSpend(owner: string, month: string, usd: number): void {
-    this.db.prepare(`INSERT INTO key_spend (owner_key_id, month, usd) VALUES (?, ?, ?)
-      ON CONFLICT(owner_key_id, month) DO UPDATE SET usd = usd + excluded.usd`).run(owner, month, usd);
+    this.statements.addSpend.run(owner, month, usd);
   }
 
   /** One conditional status write with its status event and log line, in one transaction. */

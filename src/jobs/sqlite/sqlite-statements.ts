@@ -43,6 +43,12 @@ export function prepareStatements(db: Db) {
     // of one format compare as text in time order).
     pastRetention: db.prepare<[string, number], JobRow>(`SELECT * FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?
       AND status IN (${inList([...TERMINAL_STATUSES])}) ORDER BY finished_at, seq LIMIT ?`),
+    // Submission limits and budgets (SubmitOptions), on the submit path.
+    queuedCount: db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'`),
+    ownerQueuedCount: db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE owner_key_id = ? AND status = 'queued'`),
+    spendOf: db.prepare<[string, string], { usd: number }>('SELECT usd FROM key_spend WHERE owner_key_id = ? AND month = ?'),
+    addSpend: db.prepare<[string, string, number]>(`INSERT INTO key_spend (owner_key_id, month, usd) VALUES (?, ?, ?)
+      ON CONFLICT(owner_key_id, month) DO UPDATE SET usd = usd + excluded.usd`),
     position: db.prepare<[number], { n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued' AND seq <= ?`),
     appendLog: db.prepare<[string], { seq: number; log_seq: number }>('UPDATE jobs SET log_seq = log_seq + 1 WHERE id = ? RETURNING seq, log_seq'),
     insertLog: db.prepare<[number, number, string]>('INSERT INTO job_logs (job_seq, n, line) VALUES (?, ?, ?)'),
