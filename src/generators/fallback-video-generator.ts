@@ -5,7 +5,7 @@
 import { CanceledError } from '../errors/canceled-error.js';
 import { GenerationError } from '../errors/generation-error.js';
 import { TtvError } from '../errors/ttv-error.js';
-import { VendorError } from '../http/vendor-fetch.js';
+import { VendorError } from '../errors/vendor-error.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from './types.js';
 
 /** A backend of the chain: built on first use, so a misconfigured fallback only matters if reached. */

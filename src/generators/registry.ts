@@ -10,6 +10,7 @@ import { RunwayVideoGenerator } from './runway/runway-video-generator.js';
 import { MinimaxVideoGenerator } from './minimax/minimax-video-generator.js';
 import { FalVideoGenerator } from './fal/fal-video-generator.js';
 import { Veo3VideoGenerator } from './veo3/veo3-video-generator.js';
+import { remoteSettings } from './remote/remote-settings.js';
 import { createWan21Generator } from './local/wan21-video-generator.js';
 import { createHunyuanGenerator } from './local/hunyuan-video-generator.js';
 
@@ -23,10 +24,10 @@ type Factory = (config: AppConfig, deps: GeneratorDeps) => VideoGenerator;
 /** Keys are normalised ids (see normalizeBackendId). */
 const FACTORIES: Record<string, Factory> = {
   procedural: (config, deps) => new ProceduralVideoGenerator(deps.ffmpeg ?? Ffmpeg.fromConfig(config), config.procedural),
-  runway: (config) => new RunwayVideoGenerator(config),
-  veo3: (config) => new Veo3VideoGenerator(config),
-  minimax: (config) => new MinimaxVideoGenerator(config),
-  fal: (config) => new FalVideoGenerator(config),
+  runway: (config) => new RunwayVideoGenerator(config.runway_ml, remoteSettings(config)),
+  veo3: (config) => new Veo3VideoGenerator(config.google_veo, remoteSettings(config)),
+  minimax: (config) => new MinimaxVideoGenerator(config.minimax, remoteSettings(config)),
+  fal: (config) => new FalVideoGenerator(config.fal, remoteSettings(config)),
   'wan2.1': (config) => createWan21Generator(config),
   hunyuan: (config) => createHunyuanGenerator(config),
 };

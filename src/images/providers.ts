@@ -15,15 +15,10 @@ import { remoteSettings } from '../generators/remote/remote-settings.js';
 
 type Log = (message: string) => void;
 
-function retries(config: AppConfig): { maxRetries: number; retryBaseMs: number } {
-  const { maxRetries, retryBaseMs } = remoteSettings(config);
-  return { maxRetries, retryBaseMs };
-}
-
 export function createImageGenerator(config: AppConfig, ffmpeg: Ffmpeg, log: Log): ImageGenerator {
   const model = config.image_generation_model.trim();
   const name = model.toLowerCase();
-  const common = { ...retries(config), log };
+  const common = { retry: remoteSettings(config), log };
   const offline = (provider: string, key: string) => {
     log(`No ${key} configured: ${provider} images replaced by the offline procedural images`);
     return new ProceduralImageGenerator(ffmpeg);

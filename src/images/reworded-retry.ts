@@ -1,10 +1,9 @@
 // An image provider wrapper: when the provider refuses a prompt on safety grounds, the prompt is
 // reworded once (by the OpenAI-compatible chat endpoint when a key is set, else a neutral framing)
 // and tried a final time; a second refusal fails the stage with the provider's reason.
-import { vendorFetch } from '../http/vendor-fetch.js';
+import { VendorClient } from '../http/vendor-client/vendor-client.js';
 import { ImageRefusedError } from './image-refused-error.js';
 import type { ImageGenerator, ImageRequest } from './types.js';
-import { trimTrailingSlashes } from '../http/base-url.js';
 
 export interface RewordOptions {
   openai?: { apiKey: string; baseUrl: string; model: string };
@@ -34,9 +33,11 @@ export class RewordingImageGenerator implements ImageGenerator {
     const openai = this.options.openai;
     if (!openai) return neutral;
     try {
-      const reply = await vendorFetch<{ choices?: { message?: { content?: string } }[] }>(`${trimTrailingSlashes(openai.baseUrl)}/chat/completions`, {
+      // One retry: a failed rewording falls back to the neutral framing.
+      const client = new VendorClient({ vendor: 'OpenAI reword', baseUrl: openai.baseUrl, auth: { authorization: `Bearer ${openai.apiKey}` }, retry: { maxRetries: 1, retryBaseMs: 1000 } });
+      const reply = await client.json<{ choices?: { message?: { content?: string } }[] }>('/chat/completions', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${openai.apiKey}` },
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           model: openai.model,
           messages: [
@@ -44,7 +45,7 @@ export class RewordingImageGenerator implements ImageGenerator {
             { role: 'user', content: prompt },
           ],
         }),
-      }, { vendor: 'OpenAI reword', signal, maxRetries: 1 });
+      }, { signal });
       return reply.choices?.[0]?.message?.content?.trim() || neutral;
     } catch {
       return neutral;

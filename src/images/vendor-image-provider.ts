@@ -1,15 +1,22 @@
-// What every vendor image provider shares: its options, how it reads the input frame (labelled with
-// its real type), and how it writes the returned image to the requested path.
+// What every vendor image provider shares: its options, its VendorClient, how it reads the input
+// frame (labelled with its real type), and how it writes the returned image to the requested path.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { imageMimeType } from '../generators/remote/image-data-uri.js';
+import { VendorClient } from '../http/vendor-client/vendor-client.js';
+import type { RetrySettings } from '../http/vendor-client/retry-policy.js';
 
 export interface VendorImageOptions {
   apiKey: string;
   baseUrl: string;
-  maxRetries: number;
-  retryBaseMs?: number;
+  /** remote_api_settings' retries (remoteSettings() gives them). */
+  retry: RetrySettings;
   log?: (message: string) => void;
+}
+
+/** The provider's client: its base URL, its auth header for the key, the shared retry settings. */
+export function imageClient(vendor: string, options: VendorImageOptions, auth: (key: string) => Record<string, string>): VendorClient {
+  return new VendorClient({ vendor, baseUrl: options.baseUrl, auth: auth(options.apiKey), retry: options.retry });
 }
 
 export interface InputFrame {

@@ -14,6 +14,5 @@ export function createPlanner(config: AppConfig, log: (message: string) => void)
     log(`No OpenAI key configured: planning with the offline procedural planner instead of ${model}`);
     return new ProceduralPlanner(config.procedural.max_segments);
   }
-  const { maxRetries, retryBaseMs } = remoteSettings(config);
-  return new OpenAiPlanner({ apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model, maxRetries, retryBaseMs, log });
+  return new OpenAiPlanner({ apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model, retry: remoteSettings(config), log });
 }

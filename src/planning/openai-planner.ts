@@ -2,16 +2,17 @@
 // segmentation_logic / keyframe_prompts / video_prompts shape, validated (counts consistent,
 // segments numbered 1..N, prompts within the backend's limit) with one corrective retry.
 import { PlanningError } from '../errors/planning-error.js';
-import { vendorFetch, VendorError } from '../http/vendor-fetch.js';
+import { VendorError } from '../errors/vendor-error.js';
+import { VendorClient } from '../http/vendor-client/vendor-client.js';
+import type { RetrySettings } from '../http/vendor-client/retry-policy.js';
 import type { Plan, Planner, PlanRequest } from './types.js';
-import { trimTrailingSlashes } from '../http/base-url.js';
 
 export interface OpenAiPlannerOptions {
   apiKey: string;
   baseUrl: string;
   model: string;
-  maxRetries: number;
-  retryBaseMs?: number;
+  /** remote_api_settings' retries (remoteSettings() gives them). */
+  retry: RetrySettings;
   log?: (message: string) => void;
 }
 
@@ -84,7 +85,11 @@ export function validatePlanReply(value: unknown, maxPromptLength: number): stri
 export class OpenAiPlanner implements Planner {
   readonly id = 'openai';
 
-  constructor(private readonly options: OpenAiPlannerOptions) {}
+  private readonly client: VendorClient;
+
+  constructor(private readonly options: OpenAiPlannerOptions) {
+    this.client = new VendorClient({ vendor: 'OpenAI planner', baseUrl: options.baseUrl, auth: { authorization: `Bearer ${options.apiKey}` }, retry: options.retry });
+  }
 
   async plan(request: PlanRequest, { signal }: { signal: AbortSignal }): Promise<Plan> {
     const { model } = this.options;
@@ -103,11 +108,11 @@ export class OpenAiPlanner implements Planner {
       if (!/^(o\d|gpt-5)/.test(model)) body.temperature = 0.7;
       let reply: { choices?: { message?: { content?: string | null; refusal?: string | null } }[] };
       try {
-        reply = await vendorFetch(`${trimTrailingSlashes(this.options.baseUrl)}/chat/completions`, {
+        reply = await this.client.json('/chat/completions', {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.apiKey}` },
+          headers: { 'content-type': 'application/json' },
           body: JSON.stringify(body),
-        }, { vendor: 'OpenAI planner', signal, maxRetries: this.options.maxRetries, baseDelayMs: this.options.retryBaseMs, log: this.options.log });
+        }, { signal, log: this.options.log });
       } catch (err) {
         if (err instanceof VendorError) throw new PlanningError(`Planning failed: ${err.message}`, { cause: err, retryable: err.retryable });
         throw err;

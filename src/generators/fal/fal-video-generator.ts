@@ -11,18 +11,17 @@
 // as "6", "8s" or a number, the frame fields and the ratio field each endpoint has.
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import { VendorError } from '../../http/vendor-fetch.js';
+import { VendorError } from '../../errors/vendor-error.js';
+import type { VendorClient } from '../../http/vendor-client/vendor-client.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { FAL_MODELS, falDuration, falModel, type FalModel } from '../capabilities/fal-models.js';
 import { wireRatio } from '../capabilities/model-capabilities.js';
-import { requireKey } from '../remote/require-key.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
-import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
-import { abandonsTask, callVendor, cancelVendorTask } from '../remote/vendor-task.js';
-import { trimTrailingSlashes } from '../../http/base-url.js';
+import type { RemoteSettings } from '../remote/remote-settings.js';
+import { abandonsTask, backendClient, requireModel } from '../remote/vendor-task.js';
 
 interface Submitted {
   request_id?: string;
@@ -74,20 +73,12 @@ export function findVideoUrl(value: unknown): string | null {
 
 export class FalVideoGenerator implements VideoGenerator {
   readonly id = 'fal';
-  private readonly key: string;
-  private readonly settings: RemoteSettings;
-  private readonly section: AppConfig['fal'];
   private readonly model: FalModel;
+  private readonly client: VendorClient;
 
-  constructor(config: AppConfig) {
-    this.key = requireKey('fal', 'fal.api_key', config.fal.api_key);
-    this.section = config.fal;
-    this.settings = remoteSettings(config);
-    const model = falModel(this.section.model);
-    if (!model) {
-      throw new GenerationError('fal', 'config', `fal.model "${this.section.model}" is not an endpoint ttv has a capability row for (${FAL_MODELS.map((m) => m.id).join(', ')})`);
-    }
-    this.model = model;
+  constructor(private readonly section: AppConfig['fal'], private readonly settings: RemoteSettings) {
+    this.client = backendClient({ backend: 'fal', keyName: 'fal.api_key', auth: (k) => ({ authorization: `Key ${k}` }) }, section, settings).client;
+    this.model = requireModel('fal', falModel(section.model), FAL_MODELS, `fal.model "${section.model}" is not an endpoint ttv has a capability row for`);
   }
 
   capabilities(): GeneratorCapabilities {
@@ -103,9 +94,7 @@ export class FalVideoGenerator implements VideoGenerator {
     return durationSeconds * (this.section.cost_per_second || this.model.usdPerSecond);
   }
 
-  private headers(): Record<string, string> {
-    return { authorization: `Key ${this.key}`, 'content-type': 'application/json', accept: 'application/json' };
-  }
+  private static readonly HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
     const { signal, log } = hooks;
@@ -122,8 +111,9 @@ export class FalVideoGenerator implements VideoGenerator {
     if (request.firstFrame && row.imageField) input[row.imageField] = await imageDataUri(request.firstFrame);
     if (request.lastFrame && row.firstLast && row.lastFrameField) input[row.lastFrameField] = await imageDataUri(request.lastFrame);
     const deadline = Date.now() + this.settings.timeoutMs;
-    const call = { vendor: 'fal', settings: this.settings, signal, log };
-    const submitted = await callVendor<Submitted>(`${trimTrailingSlashes(this.section.base_url)}/${model}`, { method: 'POST', headers: this.headers(), body: JSON.stringify(input) }, call);
+    const call = { signal, log };
+    const headers = FalVideoGenerator.HEADERS;
+    const submitted = await this.client.json<Submitted>(`/${model}`, { method: 'POST', headers, body: JSON.stringify(input) }, call);
     if (!submitted?.request_id || !submitted.status_url || !submitted.response_url) {
       // A base_url of the synchronous endpoint (https://fal.run, the Python default) answers with the
       // output itself: accept it, so old configs keep working, but say the queue is better.
@@ -138,7 +128,7 @@ export class FalVideoGenerator implements VideoGenerator {
     log?.(`fal: request ${requestId} queued (${model})`);
     try {
       await pollTask<true>(async () => {
-        const s = await callVendor<Status>(statusUrl, { headers: this.headers() }, call);
+        const s = await this.client.json<Status>(statusUrl, { headers }, call);
         // A failed request is COMPLETED too: its error comes from the result endpoint.
         if (s.status === 'COMPLETED') return { done: true, value: true };
         if (s.status === 'IN_QUEUE' || s.status === 'IN_PROGRESS') return { done: false };
@@ -151,7 +141,7 @@ export class FalVideoGenerator implements VideoGenerator {
       return request.outputPath;
     } catch (err) {
       if (abandonsTask(err, signal)) {
-        await cancelVendorTask(cancelUrl, { method: 'PUT', headers: this.headers() }, 'fal', requestId, log);
+        await this.client.cancel(cancelUrl, { method: 'PUT', headers }, requestId, log);
       }
       throw err;
     }
@@ -166,8 +156,8 @@ export class FalVideoGenerator implements VideoGenerator {
   private async result(url: string, requestId: string, hooks: GenerateHooks): Promise<unknown> {
     let metrics: Record<string, string> = {};
     try {
-      const output = await callVendor<unknown>(url, { headers: this.headers() }, {
-        vendor: 'fal', settings: this.settings, signal: hooks.signal, log: hooks.log,
+      const output = await this.client.json<unknown>(url, { headers: FalVideoGenerator.HEADERS }, {
+        signal: hooks.signal, log: hooks.log,
         onResponse: (res) => {
           metrics = Object.fromEntries(METRIC_HEADERS.flatMap((h) => (res.headers.get(h) ? [[h, res.headers.get(h)!]] : [])));
         },

@@ -8,18 +8,17 @@
 // capabilities/minimax-models.ts.
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import { VendorError, abortableSleep, backoffMs } from '../../http/vendor-fetch.js';
+import { VendorError } from '../../errors/vendor-error.js';
+import type { VendorClient } from '../../http/vendor-client/vendor-client.js';
 import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { MINIMAX_MODELS, minimaxModel, minimaxResolutionProblem } from '../capabilities/minimax-models.js';
 import type { ModelCapabilities } from '../capabilities/model-capabilities.js';
-import { requireKey } from '../remote/require-key.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
-import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
-import { callVendor } from '../remote/vendor-task.js';
-import { trimTrailingSlashes } from '../../http/base-url.js';
+import type { RemoteSettings } from '../remote/remote-settings.js';
+import { backendClient, requireModel } from '../remote/vendor-task.js';
 
 interface BaseResp {
   status_code?: number;
@@ -36,18 +35,12 @@ const REFUSED = new Set([1026, 1027]);
 
 export class MinimaxVideoGenerator implements VideoGenerator {
   readonly id = 'minimax';
-  private readonly key: string;
-  private readonly settings: RemoteSettings;
-  private readonly section: AppConfig['minimax'];
   private readonly model: ModelCapabilities;
+  private readonly client: VendorClient;
 
-  constructor(config: AppConfig) {
-    this.key = requireKey('minimax', 'minimax.api_key', config.minimax.api_key);
-    this.section = config.minimax;
-    this.settings = remoteSettings(config);
-    const model = minimaxModel(this.section.model);
-    if (!model) throw new GenerationError('minimax', 'config', `minimax.model "${this.section.model}" is not a MiniMax video model ttv has a capability row for (${MINIMAX_MODELS.map((m) => m.id).join(', ')})`);
-    this.model = model;
+  constructor(private readonly section: AppConfig['minimax'], private readonly settings: RemoteSettings) {
+    this.client = backendClient({ backend: 'minimax', keyName: 'minimax.api_key', auth: (k) => ({ authorization: `Bearer ${k}` }) }, section, settings).client;
+    this.model = requireModel('minimax', minimaxModel(section.model), MINIMAX_MODELS, `minimax.model "${section.model}" is not a MiniMax video model ttv has a capability row for`);
   }
 
   capabilities(): GeneratorCapabilities {
@@ -65,14 +58,6 @@ export class MinimaxVideoGenerator implements VideoGenerator {
     return durationSeconds * this.model.usdPerSecond;
   }
 
-  private url(path: string): string {
-    return `${trimTrailingSlashes(this.section.base_url)}${path}`;
-  }
-
-  private headers(): Record<string, string> {
-    return { authorization: `Bearer ${this.key}`, 'content-type': 'application/json' };
-  }
-
   /** Turns a non-zero base_resp into the matching error; MiniMax's Trace-Id is named for support. */
   private check(answer: Answer | null, what: string, traceId?: string | null): void {
     const code = answer?.base_resp?.status_code ?? 0;
@@ -85,21 +70,14 @@ export class MinimaxVideoGenerator implements VideoGenerator {
   }
 
   /** A call whose base_resp is checked; an in-body rate limit is retried like an HTTP 429. */
-  private async call<T extends Answer>(url: string, init: RequestInit, what: string, hooks: GenerateHooks): Promise<T> {
+  private call<T extends Answer>(path: string, init: { method?: string; body?: string }, what: string, hooks: GenerateHooks): Promise<T> {
     let traceId: string | null = null;
-    const call = { vendor: 'minimax', settings: this.settings, signal: hooks.signal, log: hooks.log, onResponse: (res: Response) => { traceId = res.headers.get('trace-id'); } };
-    for (let attempt = 0; ; attempt += 1) {
-      const answer = await callVendor<T>(url, init, call);
-      try {
-        this.check(answer, what, traceId);
-        return answer;
-      } catch (err) {
-        if (!(err instanceof VendorError) || attempt >= this.settings.maxRetries) throw err;
-        const delay = backoffMs(this.settings.retryBaseMs, attempt);
-        hooks.log?.(`minimax: ${err.reason}; retrying in ${(delay / 1000).toFixed(1)} s`);
-        await abortableSleep(delay, hooks.signal);
-      }
-    }
+    return this.client.json<T>(path, { ...init, headers: { 'content-type': 'application/json' } }, {
+      signal: hooks.signal,
+      log: hooks.log,
+      onResponse: (res) => { traceId = res.headers.get('trace-id'); },
+      check: (answer) => this.check(answer as Answer | null, what, traceId),
+    });
   }
 
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
@@ -116,13 +94,13 @@ export class MinimaxVideoGenerator implements VideoGenerator {
     if (request.firstFrame && row.image) body.first_frame_image = await imageDataUri(request.firstFrame);
     if (request.lastFrame && row.firstLast) body.last_frame_image = await imageDataUri(request.lastFrame);
     const deadline = Date.now() + this.settings.timeoutMs;
-    const created = await this.call<Answer & { task_id?: string }>(this.url('/video_generation'), { method: 'POST', headers: this.headers(), body: JSON.stringify(body) }, 'task creation', hooks);
+    const created = await this.call<Answer & { task_id?: string }>('/video_generation', { method: 'POST', body: JSON.stringify(body) }, 'task creation', hooks);
     if (!created.task_id) throw new GenerationError('minimax', 'failed', 'task creation answered without a task_id');
     const taskId = created.task_id;
     log?.(`minimax: task ${taskId} created (${row.id}, ${request.durationSeconds} s)`);
     const fileId = await pollTask<string>(async () => {
       const q = `/query/video_generation?task_id=${encodeURIComponent(taskId)}`;
-      const t = await this.call<Answer & { status?: string; file_id?: string }>(this.url(q), { headers: this.headers() }, `task ${taskId}`, hooks);
+      const t = await this.call<Answer & { status?: string; file_id?: string }>(q, {}, `task ${taskId}`, hooks);
       if (t.status === 'Success') {
         if (!t.file_id) throw new GenerationError('minimax', 'no-output', `task ${taskId} succeeded without a file_id`);
         return { done: true, value: t.file_id };
@@ -131,7 +109,7 @@ export class MinimaxVideoGenerator implements VideoGenerator {
       return { done: false };
     }, { backend: 'minimax', taskId, intervalMs: this.settings.pollIntervalMs, deadline, signal });
     const file = await this.call<Answer & { file?: { download_url?: string } }>(
-      this.url(`/files/retrieve?file_id=${encodeURIComponent(fileId)}`), { headers: this.headers() }, `file ${fileId}`, hooks,
+      `/files/retrieve?file_id=${encodeURIComponent(fileId)}`, {}, `file ${fileId}`, hooks,
     );
     const url = file.file?.download_url;
     if (!url) throw new GenerationError('minimax', 'no-output', `file ${fileId} has no download_url`);

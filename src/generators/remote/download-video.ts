@@ -1,10 +1,9 @@
 // Streams a vendor's clip to disk: never buffered whole, capped in size, and checked against the
 // Content-Length the server announced, so a cut-off transfer is caught here instead of becoming a
 // broken artifact. The file appears under its final name only when complete. Transient failures
-// (network, 408, 429, 5xx, truncation) are retried with the shared backoff. Redirects are followed
-// by hand, at most MAX_REDIRECTS, and only to https or to a host the operator configured for the
-// vendor: a CDN that bounces to plain http elsewhere (or to an internal address) is refused, and
-// the vendor's auth header never leaves the host it was meant for.
+// (network, 408, 429, 5xx, truncation) are retried with the shared backoff. Redirects follow the
+// vendor client's policy (http/vendor-client/redirects.ts): https, or plain http to a configured
+// vendor host only, and the auth header never leaves the host it was meant for.
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
@@ -12,7 +11,10 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { CanceledError } from '../../errors/canceled-error.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import { abortableSleep, backoffMs } from '../../http/vendor-fetch.js';
+import { abortableSleep, backoffMs, isRetryableStatus } from '../../http/vendor-client/retry-policy.js';
+import { fetchFollowingRedirects } from '../../http/vendor-client/redirects.js';
+
+export { hostsOf } from '../../http/vendor-client/redirects.js';
 import type { RemoteSettings } from './remote-settings.js';
 
 export interface DownloadOptions {
@@ -29,47 +31,19 @@ export interface DownloadOptions {
   trustedHosts?: string[];
 }
 
-const MAX_REDIRECTS = 5;
-
-/** The host:port of each configured endpoint URL, for DownloadOptions.trustedHosts. */
-export function hostsOf(...urls: (string | undefined)[]): string[] {
-  return urls.flatMap((u) => {
-    try {
-      return u ? [new URL(u).host] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
 /** The options every backend downloads with: its settings, the job's signal and log. */
 export function downloadOptions(backend: string, settings: RemoteSettings, hooks: { signal: AbortSignal; log?: (message: string) => void }, trustedHosts: string[] = []): DownloadOptions {
   return { backend, signal: hooks.signal, log: hooks.log, maxBytes: settings.maxDownloadBytes, maxRetries: settings.maxRetries, retryBaseMs: settings.retryBaseMs, trustedHosts };
 }
 
-/** GET with redirects followed only where DownloadOptions allows. */
-async function fetchFollowing(url: string, options: DownloadOptions, signal: AbortSignal): Promise<{ res: Response; url: string }> {
-  let current = url;
-  let headers = options.headers;
-  for (let hop = 0; ; hop += 1) {
-    const res = await fetch(current, { headers, signal, redirect: 'manual' });
-    const location = res.headers.get('location');
-    if (res.status < 300 || res.status > 399 || res.status === 304 || !location) return { res, url: current };
-    await res.body?.cancel().catch(() => undefined);
-    if (hop >= MAX_REDIRECTS) throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} redirected more than ${MAX_REDIRECTS} times`, false);
-    let next: URL;
-    try {
-      next = new URL(location, current);
-    } catch {
-      throw new GenerationError(options.backend, 'download', `download from ${describeUrl(current)} redirected to an invalid URL`, false);
-    }
-    if (next.protocol !== 'https:' && !(next.protocol === 'http:' && (options.trustedHosts ?? []).includes(next.host))) {
-      throw new GenerationError(options.backend, 'download', `download from ${describeUrl(current)} redirected to ${next.protocol}//${next.host}, which is neither https nor a configured ${options.backend} host`, false);
-    }
-    // The vendor's key is for the vendor's host only.
-    if (next.host !== new URL(current).host) headers = undefined;
-    current = next.toString();
-  }
+/** GET with redirects followed only where the shared redirect policy allows; the headers are auth, for the first host only. */
+function fetchFollowing(url: string, options: DownloadOptions, signal: AbortSignal): Promise<{ res: Response; url: string }> {
+  return fetchFollowingRedirects(url, { signal }, {
+    vendor: options.backend,
+    trustedHosts: options.trustedHosts ?? [],
+    auth: options.headers,
+    refuse: (from, why) => new GenerationError(options.backend, 'download', `download from ${describeUrl(from)} ${why}`, false),
+  });
 }
 
 /** Host and path only: vendor download URLs carry signatures in their query strings. */
@@ -94,7 +68,7 @@ async function attempt(url: string, path: string, options: DownloadOptions): Pro
   }
   if (!res.ok || !res.body) {
     await res.body?.cancel().catch(() => undefined);
-    const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
+    const retryable = isRetryableStatus(res.status);
     throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} answered HTTP ${res.status}`, retryable);
   }
   const announced = res.headers.get('content-length');

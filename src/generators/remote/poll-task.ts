@@ -1,6 +1,6 @@
 // Polls a vendor task until it reaches a terminal state, the deadline passes or the job is canceled.
 import { CanceledError } from '../../errors/canceled-error.js';
-import { abortableSleep } from '../../http/vendor-fetch.js';
+import { abortableSleep } from '../../http/vendor-client/retry-policy.js';
 import { GenerationError } from '../../errors/generation-error.js';
 
 export type PollState<T> = { done: true; value: T } | { done: false; progress?: number };

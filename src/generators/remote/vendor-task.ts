@@ -1,49 +1,41 @@
-// What every remote backend does around its vendor's task: a JSON call with the shared retry
-// policy, and a best-effort cancel of the vendor task when the job is canceled or the task is
-// abandoned (deadline passed), so a stopped job stops costing money.
+// What every remote backend does around its vendor's task: its VendorClient, built in one place
+// from the backend's config section and the shared remote settings, and the rule for when a
+// vendor task is cancelled (the job was canceled or the task passed its deadline), so a stopped
+// job stops costing money.
 import { CanceledError } from '../../errors/canceled-error.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import { hostOf, vendorFetch } from '../../http/vendor-fetch.js';
+import { VendorClient } from '../../http/vendor-client/vendor-client.js';
+import { requireKey } from './require-key.js';
 import type { RemoteSettings } from './remote-settings.js';
 
-export interface VendorCallOptions {
-  vendor: string;
-  settings: RemoteSettings;
-  signal: AbortSignal;
-  log?: (message: string) => void;
-  /** Sees each answer's headers (fal's timing and cost headers). */
-  onResponse?: (res: Response) => void;
-  /** Marks an error answer as final (not retried) although its status is 5xx. */
-  isFinal?: (res: Response, body: unknown) => boolean;
+/** The part of a backend's config section its client is built from. */
+export interface BackendSection {
+  api_key?: string;
+  base_url: string;
 }
 
-export function callVendor<T>(url: string, init: RequestInit, options: VendorCallOptions): Promise<T> {
-  return vendorFetch<T>(url, init, {
-    vendor: options.vendor,
-    signal: options.signal,
-    maxRetries: options.settings.maxRetries,
-    baseDelayMs: options.settings.retryBaseMs,
-    log: options.log,
-    onResponse: options.onResponse,
-    isFinal: options.isFinal,
-  });
+export interface BackendClientSpec {
+  backend: string;
+  /** The config key of the API key, named when it is missing ("runway_ml.api_key"). */
+  keyName: string;
+  /** The auth headers for the key. */
+  auth: (key: string) => Record<string, string>;
+}
+
+/** A remote backend's key (required) and its VendorClient on the section's base_url with the remote settings. */
+export function backendClient(spec: BackendClientSpec, section: BackendSection, settings: RemoteSettings): { key: string; client: VendorClient } {
+  const key = requireKey(spec.backend, spec.keyName, section.api_key);
+  const client = new VendorClient({ vendor: spec.backend, baseUrl: section.base_url, auth: spec.auth(key), retry: settings });
+  return { key, client };
+}
+
+/** The backend's capability row for the configured model, or a config error naming the choices. */
+export function requireModel<M extends { id: string }>(backend: string, found: M | undefined, rows: readonly M[], problem: string): M {
+  if (!found) throw new GenerationError(backend, 'config', `${problem} (${rows.map((m) => m.id).join(', ')})`);
+  return found;
 }
 
 /** Whether the vendor's task should be cancelled after `err`: the job was canceled, or the task passed its deadline. */
 export function abandonsTask(err: unknown, signal: AbortSignal): boolean {
   return signal.aborted || err instanceof CanceledError || (err instanceof GenerationError && err.failure === 'timeout');
-}
-
-/**
- * Sends the vendor's cancel request on its own short deadline (the job's signal has already
- * fired). Failures are logged, never thrown: the job's own outcome matters more.
- */
-export async function cancelVendorTask(url: string, init: RequestInit, vendor: string, taskId: string, log?: (message: string) => void): Promise<void> {
-  try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-    await res.body?.cancel().catch(() => undefined);
-    log?.(`${vendor}: cancel of task ${taskId} answered HTTP ${res.status}`);
-  } catch (err) {
-    log?.(`${vendor}: cancel of task ${taskId} failed (${(err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed'} to ${hostOf(url)})`);
-  }
 }

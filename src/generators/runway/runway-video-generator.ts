@@ -2,7 +2,7 @@
 // GET /v1/tasks/{id} is polled until SUCCEEDED, FAILED (failure, failureCode) or CANCELLED, the
 // first output URL is downloaded, and DELETE /v1/tasks/{id} cancels a task the job no longer wants.
 // The calls go through the official @runwayml/sdk. ttv keeps its own parts where the SDK lacks them:
-// retries (the SDK's are silent and also retry 409; it runs with maxRetries 0 under callSdk),
+// retries (the SDK's are silent and also retry 409; it runs with maxRetries 0 under VendorClient.sdk),
 // polling (waitForTaskOutput sleeps a fixed 6 s and has no progress callback; pollTask honours
 // remote_api_settings.polling_interval, the deadline and the job's signal), and the clip download
 // (the SDK has none: downloadVideo streams, caps and checks it).
@@ -15,14 +15,11 @@ import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-vide
 import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { RUNWAY_MODELS, runwayModel } from '../capabilities/runway-models.js';
 import { wireRatio, type ModelCapabilities } from '../capabilities/model-capabilities.js';
-import { requireKey } from '../remote/require-key.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
-import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
-import { abandonsTask } from '../remote/vendor-task.js';
-import { callSdk, type SdkFailure } from '../remote/sdk-call.js';
-import { hostOf } from '../../http/vendor-fetch.js';
-import { trimTrailingSlashes } from '../../http/base-url.js';
+import type { RemoteSettings } from '../remote/remote-settings.js';
+import { abandonsTask, backendClient, requireModel } from '../remote/vendor-task.js';
+import type { SdkFailure, VendorClient } from '../../http/vendor-client/vendor-client.js';
 
 /** Maps the SDK's errors to what ttv's retry policy needs. */
 function classify(err: unknown): SdkFailure | null {
@@ -43,22 +40,15 @@ interface RunwayTask {
 
 export class RunwayVideoGenerator implements VideoGenerator {
   readonly id = 'runway';
-  private readonly key: string;
-  private readonly settings: RemoteSettings;
-  private readonly section: AppConfig['runway_ml'];
   private readonly model: ModelCapabilities;
+  private readonly vendor: VendorClient;
   private readonly client: RunwayML;
 
-  constructor(config: AppConfig) {
-    this.key = requireKey('runway', 'runway_ml.api_key', config.runway_ml.api_key);
-    this.section = config.runway_ml;
-    this.settings = remoteSettings(config);
-    const model = runwayModel(this.section.model_version);
-    if (!model) {
-      throw new GenerationError('runway', 'config', `runway_ml.model_version "${this.section.model_version}" is not a video model of @runwayml/sdk 4.20.1 that ttv drives (${RUNWAY_MODELS.map((m) => m.id).join(', ')})`);
-    }
-    this.model = model;
-    this.client = new RunwayML({ apiKey: this.key, baseURL: trimTrailingSlashes(this.section.base_url), runwayVersion: this.section.api_version, maxRetries: 0 });
+  constructor(private readonly section: AppConfig['runway_ml'], private readonly settings: RemoteSettings) {
+    const { key, client } = backendClient({ backend: 'runway', keyName: 'runway_ml.api_key', auth: (k) => ({ authorization: `Bearer ${k}` }) }, section, settings);
+    this.vendor = client;
+    this.model = requireModel('runway', runwayModel(section.model_version), RUNWAY_MODELS, `runway_ml.model_version "${section.model_version}" is not a video model of @runwayml/sdk 4.20.1 that ttv drives`);
+    this.client = new RunwayML({ apiKey: key, baseURL: client.baseUrl, runwayVersion: section.api_version, maxRetries: 0 });
   }
 
   capabilities(): GeneratorCapabilities {
@@ -97,18 +87,18 @@ export class RunwayVideoGenerator implements VideoGenerator {
         : first;
     }
     const deadline = Date.now() + this.settings.timeoutMs;
-    const call = { vendor: 'runway', settings: this.settings, signal, log, host: hostOf(this.section.base_url), classify };
+    const call = { signal, log };
     // The body fits the model's SDK params type: the capability row checked it above.
-    const created = await callSdk((s) => (request.firstFrame
+    const created = await this.vendor.sdk((s) => (request.firstFrame
       ? this.client.imageToVideo.create(body as unknown as ImageToVideoCreateParams, { signal: s })
-      : this.client.textToVideo.create(body as unknown as TextToVideoCreateParams, { signal: s })), call);
+      : this.client.textToVideo.create(body as unknown as TextToVideoCreateParams, { signal: s })), classify, call);
     if (!created?.id) throw new GenerationError('runway', 'failed', 'task creation answered without a task id');
     const taskId = created.id;
     const credits = created.estimatedCost?.credits;
     log?.(`runway: task ${taskId} created (${model}, ${ratio}, ${duration} s${typeof credits === 'number' ? `, at most ${credits} credits` : ''})`);
     try {
       const task = await pollTask<RunwayTask>(async () => {
-        const t = await callSdk((s) => this.client.tasks.retrieve(taskId, { signal: s }), call) as RunwayTask;
+        const t = await this.vendor.sdk((s) => this.client.tasks.retrieve(taskId, { signal: s }), classify, call) as RunwayTask;
         if (t.status === 'SUCCEEDED') return { done: true, value: t };
         if (t.status === 'FAILED') {
           const code = t.failureCode ?? 'unknown';
@@ -131,7 +121,7 @@ export class RunwayVideoGenerator implements VideoGenerator {
           log?.(`runway: task ${taskId} cancelled (DELETE /v1/tasks/${taskId})`);
         } catch (cancelErr) {
           const f = classify(cancelErr);
-          log?.(`runway: cancel of task ${taskId} failed (${f?.status ? `HTTP ${f.status}` : `connection failed to ${hostOf(this.section.base_url)}`})`);
+          log?.(`runway: cancel of task ${taskId} failed (${f?.status ? `HTTP ${f.status}` : `connection failed to ${this.vendor.host}`})`);
         }
       }
       throw err;

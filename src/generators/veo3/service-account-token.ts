@@ -8,7 +8,7 @@
 import { createSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GenerationError } from '../../errors/generation-error.js';
-import { vendorFetch } from '../../http/vendor-fetch.js';
+import { VendorClient } from '../../http/vendor-client/vendor-client.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
@@ -51,9 +51,10 @@ export class ServiceAccountToken {
   async token(signal: AbortSignal, maxRetries: number, retryBaseMs: number, log?: (m: string) => void): Promise<string> {
     if (this.cached && this.cached.expiresAt > Date.now() + 60_000) return this.cached.token;
     const body = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: this.assertion() });
-    const answer = await vendorFetch<{ access_token?: string; expires_in?: number }>(this.tokenUri, {
+    const client = new VendorClient({ vendor: 'veo3 (OAuth token)', retry: { maxRetries, retryBaseMs } });
+    const answer = await client.json<{ access_token?: string; expires_in?: number }>(this.tokenUri, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString(),
-    }, { vendor: 'veo3 (OAuth token)', signal, maxRetries, baseDelayMs: retryBaseMs, log });
+    }, { signal, log });
     if (!answer?.access_token) throw new GenerationError('veo3', 'config', 'the token endpoint answered without an access_token');
     this.cached = { token: answer.access_token, expiresAt: Date.now() + (answer.expires_in ?? 3600) * 1000 };
     return this.cached.token;

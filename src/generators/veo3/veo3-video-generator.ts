@@ -24,10 +24,9 @@ import { VEO_MODELS, veoModel } from '../capabilities/veo-models.js';
 import type { ModelCapabilities } from '../capabilities/model-capabilities.js';
 import { readImage } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
-import { remoteSettings, type RemoteSettings } from '../remote/remote-settings.js';
-import { abandonsTask, cancelVendorTask } from '../remote/vendor-task.js';
-import { callSdk, type SdkFailure } from '../remote/sdk-call.js';
-import { hostOf } from '../../http/vendor-fetch.js';
+import type { RemoteSettings } from '../remote/remote-settings.js';
+import { abandonsTask, requireModel } from '../remote/vendor-task.js';
+import { VendorClient, type SdkFailure } from '../../http/vendor-client/vendor-client.js';
 import { ApiError, GoogleGenAI, type GenerateVideosConfig, type GenerateVideosOperation, type GenerateVideosParameters } from '@google/genai';
 import { ServiceAccountToken } from './service-account-token.js';
 import { trimTrailingSlashes } from '../../http/base-url.js';
@@ -45,26 +44,28 @@ export function geminiFileId(uri: string): string | null {
 
 export class Veo3VideoGenerator implements VideoGenerator {
   readonly id = 'veo3';
-  private readonly settings: RemoteSettings;
-  private readonly section: AppConfig['google_veo'];
   private readonly oauth: ServiceAccountToken | null;
   private readonly model: ModelCapabilities;
+  /** On the Vertex AI host or the Gemini API base, whichever this section configures. */
+  private readonly client: VendorClient;
 
-  constructor(config: AppConfig) {
-    this.section = config.google_veo;
-    this.settings = remoteSettings(config);
-    const model = veoModel(this.section.veo_model);
-    if (!model) throw new GenerationError('veo3', 'config', `google_veo.veo_model "${this.section.veo_model}" is not a Veo model ttv has a capability row for (${VEO_MODELS.map((m) => m.id).join(', ')})`);
-    this.model = model;
-    if (this.section.api_key && this.section.generate_audio !== undefined) {
+  constructor(private readonly section: AppConfig['google_veo'], private readonly settings: RemoteSettings) {
+    this.model = requireModel('veo3', veoModel(section.veo_model), VEO_MODELS, `google_veo.veo_model "${section.veo_model}" is not a Veo model ttv has a capability row for`);
+    if (section.api_key && section.generate_audio !== undefined) {
       throw new GenerationError('veo3', 'config', 'google_veo.generate_audio is a Vertex AI parameter; the Gemini API (google_veo.api_key) refuses it');
     }
-    if (this.section.api_key) {
+    if (section.api_key) {
       this.oauth = null;
     } else {
-      if (!this.section.project_id) throw new GenerationError('veo3', 'config', 'google_veo.project_id is required for Vertex AI (or set google_veo.api_key for the Gemini API)');
-      this.oauth = new ServiceAccountToken(this.section.credentials_path);
+      if (!section.project_id) throw new GenerationError('veo3', 'config', 'google_veo.project_id is required for Vertex AI (or set google_veo.api_key for the Gemini API)');
+      this.oauth = new ServiceAccountToken(section.credentials_path);
     }
+    this.client = new VendorClient({
+      vendor: 'veo3',
+      baseUrl: this.oauth ? this.vertexHost() : this.geminiBase(),
+      auth: section.api_key ? { 'x-goog-api-key': section.api_key } : undefined,
+      retry: settings,
+    });
   }
 
   capabilities(): GeneratorCapabilities {
@@ -119,9 +120,8 @@ export class Veo3VideoGenerator implements VideoGenerator {
       if ((err as Error)?.name === 'TimeoutError') return { status: null, timeout: true };
       return null;
     };
-    const host = hostOf(oauth ? this.vertexHost() : this.geminiBase());
     const run = <T>(call: (a: GoogleGenAI, signal: AbortSignal) => Promise<T>) =>
-      callSdk((signal) => call(ai, signal), { vendor: 'veo3', settings: this.settings, signal: hooks.signal, log: hooks.log, host, classify });
+      this.client.sdk((signal) => call(ai, signal), classify, { signal: hooks.signal, log: hooks.log });
     return { ai, run };
   }
 
@@ -162,7 +162,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
     } catch (err) {
       // The SDK has no cancel for video operations: the Gemini API's documented POST {name}:cancel.
       if (!vertex && abandonsTask(err, signal)) {
-        await cancelVendorTask(`${this.geminiBase()}/v1beta/${name}:cancel`, { method: 'POST', headers: { 'x-goog-api-key': this.section.api_key! } }, 'veo3', shortId, log);
+        await this.client.cancel(`/v1beta/${name}:cancel`, { method: 'POST' }, shortId, log);
       }
       throw err;
     }

@@ -1,11 +1,10 @@
 // Gemini image output through generateContent (REST, x-goog-api-key): the prompt text, plus the
 // previous keyframe as inline data for image-to-image; the largest inline image part is the result.
 // A prompt blocked by safety (promptFeedback.blockReason, finishReason SAFETY/IMAGE_SAFETY) is a refusal.
-import { vendorFetch } from '../../http/vendor-fetch.js';
 import { ImageRefusedError } from '../image-refused-error.js';
 import type { ImageGenerator, ImageRequest } from '../types.js';
-import { readInputFrame, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
-import { trimTrailingSlashes } from '../../http/base-url.js';
+import { imageClient, readInputFrame, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
+import type { VendorClient } from '../../http/vendor-client/vendor-client.js';
 
 export interface GeminiImageOptions extends VendorImageOptions {
   model: string;
@@ -20,7 +19,11 @@ interface Part {
 export class GeminiImageGenerator implements ImageGenerator {
   readonly id = 'gemini';
 
-  constructor(private readonly options: GeminiImageOptions) {}
+  private readonly client: VendorClient;
+
+  constructor(private readonly options: GeminiImageOptions) {
+    this.client = imageClient('Gemini', options, (key) => ({ 'x-goog-api-key': key }));
+  }
 
   async generate(request: ImageRequest, { signal }: { signal: AbortSignal }): Promise<string> {
     const parts: Part[] = [];
@@ -29,18 +32,17 @@ export class GeminiImageGenerator implements ImageGenerator {
       parts.push({ inlineData: { mimeType: frame.mimeType, data: frame.bytes.toString('base64') } }, { text: 'Base image for editing' });
     }
     parts.push({ text: request.prompt });
-    const url = `${trimTrailingSlashes(this.options.baseUrl)}/v1beta/models/${encodeURIComponent(this.options.model)}:generateContent`;
-    const reply = await vendorFetch<{
+    const reply = await this.client.json<{
       promptFeedback?: { blockReason?: string };
       candidates?: { finishReason?: string; content?: { parts?: Part[] } }[];
-    }>(url, {
+    }>(`/v1beta/models/${encodeURIComponent(this.options.model)}:generateContent`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-goog-api-key': this.options.apiKey },
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         contents: [{ role: 'user', parts }],
         generationConfig: { temperature: 0.9, topP: 0.95, topK: 40, responseModalities: ['TEXT', 'IMAGE'] },
       }),
-    }, { vendor: 'Gemini', signal, maxRetries: this.options.maxRetries, baseDelayMs: this.options.retryBaseMs, log: this.options.log });
+    }, { signal, log: this.options.log });
     if (reply.promptFeedback?.blockReason) throw new ImageRefusedError('Gemini', reply.promptFeedback.blockReason);
     const candidate = reply.candidates?.[0];
     if (candidate?.finishReason && /SAFETY|PROHIBITED|BLOCKLIST/.test(candidate.finishReason)) throw new ImageRefusedError('Gemini', candidate.finishReason);

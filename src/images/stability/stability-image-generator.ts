@@ -1,11 +1,10 @@
 // Stability AI v1 (SDXL 1.0): text-to-image as JSON, image-to-image as multipart with init_image;
 // the image comes back as artifacts[0].base64, and finishReason CONTENT_FILTERED is a refusal.
 // Hand-written on purpose: Stability AI publishes no official Node SDK for its REST API.
-import { vendorFetch } from '../../http/vendor-fetch.js';
 import { ImageRefusedError } from '../image-refused-error.js';
 import type { ImageGenerator, ImageRequest } from '../types.js';
-import { readInputFrame, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
-import { trimTrailingSlashes } from '../../http/base-url.js';
+import { imageClient, readInputFrame, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
+import type { JsonInit, VendorClient } from '../../http/vendor-client/vendor-client.js';
 
 export interface StabilityImageOptions extends VendorImageOptions {
   engine: string;
@@ -14,13 +13,17 @@ export interface StabilityImageOptions extends VendorImageOptions {
 export class StabilityImageGenerator implements ImageGenerator {
   readonly id = 'stability';
 
-  constructor(private readonly options: StabilityImageOptions) {}
+  private readonly client: VendorClient;
+
+  constructor(private readonly options: StabilityImageOptions) {
+    this.client = imageClient('Stability', options, (key) => ({ authorization: `Bearer ${key}` }));
+  }
 
   async generate(request: ImageRequest, { signal }: { signal: AbortSignal }): Promise<string> {
-    const root = `${trimTrailingSlashes(this.options.baseUrl)}/v1/generation/${this.options.engine}`;
-    const headers = { authorization: `Bearer ${this.options.apiKey}`, accept: 'application/json' };
+    const root = `/v1/generation/${this.options.engine}`;
+    const headers = { accept: 'application/json' };
     let url: string;
-    let init: RequestInit;
+    let init: JsonInit;
     if (request.inputImage) {
       const form = new FormData();
       const frame = await readInputFrame(request.inputImage);
@@ -40,9 +43,7 @@ export class StabilityImageGenerator implements ImageGenerator {
         body: JSON.stringify({ text_prompts: [{ text: request.prompt, weight: 1 }], cfg_scale: 7, height: 1024, width: 1024, samples: 1, steps: 30 }),
       };
     }
-    const reply = await vendorFetch<{ artifacts?: { base64?: string; finishReason?: string }[] }>(url, init, {
-      vendor: 'Stability', signal, maxRetries: this.options.maxRetries, baseDelayMs: this.options.retryBaseMs, log: this.options.log,
-    });
+    const reply = await this.client.json<{ artifacts?: { base64?: string; finishReason?: string }[] }>(url, init, { signal, log: this.options.log });
     const artifact = reply.artifacts?.[0];
     if (artifact?.finishReason === 'CONTENT_FILTERED') throw new ImageRefusedError('Stability', 'CONTENT_FILTERED');
     if (!artifact?.base64) throw new ImageRefusedError('Stability', `no image (${artifact?.finishReason ?? 'empty reply'})`);

@@ -20,6 +20,8 @@ import { FakeVeoServer } from '../../fakes/veo3/fake-veo-server.js';
 import { FakeMinimaxServer } from '../../fakes/minimax/fake-minimax-server.js';
 import { samplePng } from '../../fakes/shared/fake-http-server.js';
 import { FAST_REMOTE } from '../../helpers/backend-jobs.js';
+import { remoteSettings } from '../../../src/generators/remote/remote-settings.js';
+import type { AppConfig } from '../../../src/config/schema.js';
 
 const runway = new FakeRunwayServer('rw-key-0123456789');
 const fal = new FakeFalServer('fal-key-0123456789');
@@ -52,6 +54,12 @@ function config(extra: Record<string, unknown>) {
   });
 }
 
+// Each backend takes its own config section and the shared remote settings.
+const runwayGenerator = (c: AppConfig) => new RunwayVideoGenerator(c.runway_ml, remoteSettings(c));
+const falGenerator = (c: AppConfig) => new FalVideoGenerator(c.fal, remoteSettings(c));
+const veoGenerator = (c: AppConfig) => new Veo3VideoGenerator(c.google_veo, remoteSettings(c));
+const minimaxGenerator = (c: AppConfig) => new MinimaxVideoGenerator(c.minimax, remoteSettings(c));
+
 const hooks = () => ({ signal: new AbortController().signal });
 
 /** validate() names the problem, generate() refuses with 'invalid', and the vendor saw nothing. */
@@ -68,30 +76,30 @@ async function refusedBeforeAnyCall(gen: VideoGenerator, request: { durationSeco
 describe('captured requests of issue #16 are refused before any vendor call', () => {
   it('Runway gen4.5 text-to-video at 1104:832 (the SDK allows 1280:720 | 720:1280)', async () => {
     const cfg = config({ runway_ml: { api_key: 'rw-key-0123456789', base_url: runway.url, model_version: 'gen4.5' }, video_aspect_ratio: '4:3' });
-    await refusedBeforeAnyCall(new RunwayVideoGenerator(cfg), { durationSeconds: 5, aspectRatio: '4:3' }, /gen4\.5 text-to-video renders aspect ratios 16:9, 9:16, not 4:3/);
+    await refusedBeforeAnyCall(runwayGenerator(cfg), { durationSeconds: 5, aspectRatio: '4:3' }, /gen4\.5 text-to-video renders aspect ratios 16:9, 9:16, not 4:3/);
     expect(backendConfigIssues({ ...cfg, default_backend: 'runway' }).errors[0]?.message).toMatch(/^runway cannot run: gen4\.5 text-to-video renders/);
     // The same ratio from a first frame is one gen4.5 image-to-video renders.
-    expect(new RunwayVideoGenerator(cfg).validate({ prompt: 'x', durationSeconds: 5, segment: 1, aspectRatio: '4:3', firstFrame: frame })).toEqual([]);
+    expect(runwayGenerator(cfg).validate({ prompt: 'x', durationSeconds: 5, segment: 1, aspectRatio: '4:3', firstFrame: frame })).toEqual([]);
   });
 
   it('Runway veo3.1 for 5 s (the SDK allows 4 | 6 | 8)', async () => {
     const cfg = config({ runway_ml: { api_key: 'rw-key-0123456789', base_url: runway.url, model_version: 'veo3.1' } });
-    await refusedBeforeAnyCall(new RunwayVideoGenerator(cfg), { durationSeconds: 5 }, /veo3\.1 renders 4, 6, 8 s clips, not 5 s \(segment_duration_seconds\)/);
+    await refusedBeforeAnyCall(runwayGenerator(cfg), { durationSeconds: 5 }, /veo3\.1 renders 4, 6, 8 s clips, not 5 s \(segment_duration_seconds\)/);
   });
 
   it('Runway veo3.1 at 960:960 (not one of its ratios)', async () => {
     const cfg = config({ runway_ml: { api_key: 'rw-key-0123456789', base_url: runway.url, model_version: 'veo3.1' } });
-    await refusedBeforeAnyCall(new RunwayVideoGenerator(cfg), { durationSeconds: 6, aspectRatio: '1:1', firstFrame: frame }, /veo3\.1 image-to-video renders aspect ratios 16:9, 9:16, not 1:1/);
+    await refusedBeforeAnyCall(runwayGenerator(cfg), { durationSeconds: 6, aspectRatio: '1:1', firstFrame: frame }, /veo3\.1 image-to-video renders aspect ratios 16:9, 9:16, not 1:1/);
   });
 
   it('Runway models the SDK no longer offers are a config error naming the key', () => {
-    expect(() => new RunwayVideoGenerator(config({ runway_ml: { api_key: 'k-0123456789', model_version: 'gen3a_turbo' } }))).toThrow(/runway_ml\.model_version "gen3a_turbo" is not a video model of @runwayml\/sdk 4\.20\.1/);
+    expect(() => runwayGenerator(config({ runway_ml: { api_key: 'k-0123456789', model_version: 'gen3a_turbo' } }))).toThrow(/runway_ml\.model_version "gen3a_turbo" is not a video model of @runwayml\/sdk 4\.20\.1/);
   });
 
   it('fal veo3 gets "8s" (its typed literal), and a length it cannot render is refused', async () => {
     const cfg = config({ fal: { api_key: 'fal-key-0123456789', base_url: fal.url, model: 'fal-ai/veo3' } });
-    await refusedBeforeAnyCall(new FalVideoGenerator(cfg), { durationSeconds: 5 }, /fal-ai\/veo3 renders 4, 6, 8 s clips, not 5 s/);
-    await new FalVideoGenerator(cfg).generate({ prompt: 'A red kite.', durationSeconds: 8, segment: 1, outputPath: join(dir, 'fal.mp4') }, hooks());
+    await refusedBeforeAnyCall(falGenerator(cfg), { durationSeconds: 5 }, /fal-ai\/veo3 renders 4, 6, 8 s clips, not 5 s/);
+    await falGenerator(cfg).generate({ prompt: 'A red kite.', durationSeconds: 8, segment: 1, outputPath: join(dir, 'fal.mp4') }, hooks());
     const submit = fal.requests.find((r) => r.method === 'POST')!;
     expect(JSON.parse(submit.body.toString()).duration).toBe('8s');
   });
@@ -105,19 +113,19 @@ describe('captured requests of issue #16 are refused before any vendor call', ()
 
 describe('what is sent where the model renders the request', () => {
   it('Veo on the Gemini API sends no generateAudio, and refuses the Vertex-only setting', async () => {
-    const gen = new Veo3VideoGenerator(config({}));
+    const gen = veoGenerator(config({}));
     await gen.generate({ prompt: 'A red kite.', durationSeconds: 6, segment: 1, outputPath: join(dir, 'veo.mp4') }, hooks());
     const start = veo.requests.find((r) => r.path.endsWith(':predictLongRunning'))!;
     const body = JSON.parse(start.body.toString()) as { parameters: Record<string, unknown> };
     expect(body.parameters).toEqual({ aspectRatio: '16:9', durationSeconds: 6, sampleCount: 1 });
-    expect(() => new Veo3VideoGenerator(config({ google_veo: { api_key: 'AIza-test-key-0123456789', generate_audio: true } }))).toThrow(/google_veo\.generate_audio is a Vertex AI parameter/);
+    expect(() => veoGenerator(config({ google_veo: { api_key: 'AIza-test-key-0123456789', generate_audio: true } }))).toThrow(/google_veo\.generate_audio is a Vertex AI parameter/);
   });
 
   it('MiniMax sends duration only to the models it documents it for', async () => {
-    const director = new MinimaxVideoGenerator(config({}));
+    const director = minimaxGenerator(config({}));
     expect(director.validate({ prompt: 'x', durationSeconds: 10, segment: 1 }).join()).toMatch(/I2V-01-Director renders 6 s clips, not 10 s/);
     await director.generate({ prompt: 'A red kite.', durationSeconds: 6, segment: 1, firstFrame: frame, outputPath: join(dir, 'mm1.mp4') }, hooks());
-    const hailuo = new MinimaxVideoGenerator(config({ minimax: { api_key: 'mm-key-0123456789', base_url: `${minimax.url}/v1`, model: 'MiniMax-Hailuo-02', max_duration: 10 } }));
+    const hailuo = minimaxGenerator(config({ minimax: { api_key: 'mm-key-0123456789', base_url: `${minimax.url}/v1`, model: 'MiniMax-Hailuo-02', max_duration: 10 } }));
     await hailuo.generate({ prompt: 'A red kite.', durationSeconds: 10, segment: 1, outputPath: join(dir, 'mm2.mp4') }, hooks());
     const bodies = minimax.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body.toString()) as Record<string, unknown>);
     expect(bodies[0]).not.toHaveProperty('duration');

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../../../src/config/schema.js';
 import { RunwayVideoGenerator } from '../../../src/generators/runway/runway-video-generator.js';
+import { remoteSettings } from '../../../src/generators/remote/remote-settings.js';
 import { samplePng } from '../../fakes/shared/fake-http-server.js';
 
 const KEY = 'rw-test-key-0123456789';
@@ -172,7 +173,7 @@ describe('Runway backend', () => {
       const config = configSchema.parse({ runway_ml: { api_key: KEY, base_url: runway.url }, remote_api_settings: FAST_REMOTE });
       const seen: number[] = [];
       const out = join(dir, 'clip.mp4');
-      await new RunwayVideoGenerator(config).generate(
+      await new RunwayVideoGenerator(config.runway_ml, remoteSettings(config)).generate(
         { prompt: 'A red kite.', durationSeconds: 5, firstFrame: frame, outputPath: out, segment: 1 },
         { signal: new AbortController().signal, onProgress: (f) => seen.push(f) },
       );

@@ -6,8 +6,7 @@ import { countNoun } from '../../../src/text/count-noun.js';
 import { artifactQuerySchema, listJobsQuerySchema, parseRequestPart } from '../../../src/api/schemas.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { QueueFullError } from '../../../src/errors/queue-full-error.js';
-import { vendorFetch } from '../../../src/http/vendor-fetch.js';
-import { cancelVendorTask } from '../../../src/generators/remote/vendor-task.js';
+import { VendorClient } from '../../../src/http/vendor-client/vendor-client.js';
 
 /** A loopback port with nothing listening on it (bound, then released). */
 async function closedPort(): Promise<number> {
@@ -60,7 +59,7 @@ describe('queue caps', () => {
 describe('network errors', () => {
   it('name the vendor once and the host, never the path or query', async () => {
     const port = await closedPort();
-    const err = await vendorFetch(`http://127.0.0.1:${port}/v1/tasks/abc?key=sk-secret-value`, {}, { vendor: 'runway', signal: new AbortController().signal, maxRetries: 0 })
+    const err = await new VendorClient({ vendor: 'runway', retry: { maxRetries: 0, retryBaseMs: 1 } }).json(`http://127.0.0.1:${port}/v1/tasks/abc?key=sk-secret-value`, {}, { signal: new AbortController().signal })
       .catch((e: unknown) => e as Error);
     expect((err as Error).message).toBe(`runway: network error (connection failed to 127.0.0.1:${port})`);
   });
@@ -68,7 +67,7 @@ describe('network errors', () => {
   it('a failed vendor cancel names the host too', async () => {
     const port = await closedPort();
     const lines: string[] = [];
-    await cancelVendorTask(`http://127.0.0.1:${port}/v1/tasks/t-1?token=secret`, { method: 'DELETE' }, 'fal', 't-1', (m) => lines.push(m));
+    await new VendorClient({ vendor: 'fal', retry: { maxRetries: 0, retryBaseMs: 1 } }).cancel(`http://127.0.0.1:${port}/v1/tasks/t-1?token=secret`, { method: 'DELETE' }, 't-1', (m) => lines.push(m));
     expect(lines).toEqual([`fal: cancel of task t-1 failed (connection failed to 127.0.0.1:${port})`]);
   });
 });
