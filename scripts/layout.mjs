@@ -24,7 +24,7 @@ const DESCRIPTIONS = {
   'src/edge': 'the HTTP/3 edge: Caddyfile and the Caddy process',
   'src/errors': 'TtvError and the error classes derived from it; toClientError, what a client may see of one',
   'src/generators': 'VideoGenerator port, the fallback chain, one folder per backend',
-  'src/http': 'vendor HTTP calls with one retry policy, base URLs',
+  'src/http': 'the VendorClient every vendor call goes through (retries, timeouts, redirects, errors), base URLs, public addresses',
   'src/images': 'ImageGenerator port, one folder per provider',
   'src/jobs': 'job model + state machine, the JobQueue and LeaseStore ports, the attempt runner, adapters',
   'src/logging': 'the pino logger and the redaction every text sink goes through',

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { imageMimeType } from '../generators/remote/image-data-uri.js';
 import { VendorClient } from '../http/vendor-client/vendor-client.js';
 import type { RetrySettings } from '../http/vendor-client/retry-policy.js';
+import type { ImageGenerator, ImageRequest } from './types.js';
 
 export interface VendorImageOptions {
   apiKey: string;
@@ -14,9 +15,18 @@ export interface VendorImageOptions {
   log?: (message: string) => void;
 }
 
-/** The provider's client: its base URL, its auth header for the key, the shared retry settings. */
-export function imageClient(vendor: string, options: VendorImageOptions, auth: (key: string) => Record<string, string>): VendorClient {
-  return new VendorClient({ vendor, baseUrl: options.baseUrl, auth: auth(options.apiKey), retry: options.retry });
+export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** A vendor image provider: its options and its client (base URL, the key's auth header, the shared retry settings). */
+export abstract class VendorImageProvider<O extends VendorImageOptions> implements ImageGenerator {
+  abstract readonly id: string;
+  protected readonly client: VendorClient;
+
+  constructor(vendor: string, protected readonly options: O, auth: (key: string) => Record<string, string>) {
+    this.client = new VendorClient({ vendor, baseUrl: options.baseUrl, auth: auth(options.apiKey), retry: options.retry });
+  }
+
+  abstract generate(request: ImageRequest, options: { signal: AbortSignal }): Promise<string>;
 }
 
 export interface InputFrame {

@@ -12,16 +12,15 @@
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
-import type { VendorClient } from '../../http/vendor-client/vendor-client.js';
-import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type { GenerateHooks, GenerateRequest } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
-import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { FAL_MODELS, falDuration, falModel, type FalModel } from '../capabilities/fal-models.js';
 import { wireRatio } from '../capabilities/model-capabilities.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
-import { abandonsTask, backendClient, requireModel } from '../remote/vendor-task.js';
+import { abandonsTask } from '../remote/vendor-task.js';
+import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
 
 interface Submitted {
   request_id?: string;
@@ -71,26 +70,17 @@ export function findVideoUrl(value: unknown): string | null {
   return null;
 }
 
-export class FalVideoGenerator implements VideoGenerator {
-  readonly id = 'fal';
-  private readonly model: FalModel;
-  private readonly client: VendorClient;
-
-  constructor(private readonly section: AppConfig['fal'], private readonly settings: RemoteSettings) {
-    this.client = backendClient({ backend: 'fal', keyName: 'fal.api_key', auth: (k) => ({ authorization: `Key ${k}` }) }, section, settings).client;
-    this.model = requireModel('fal', falModel(section.model), FAL_MODELS, `fal.model "${section.model}" is not an endpoint ttv has a capability row for`);
-  }
-
-  capabilities(): GeneratorCapabilities {
-    return summarize(this.model, this.section.max_duration);
-  }
-
-  validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    return modelRequestProblems(request, this.model, { maxDuration: { seconds: this.section.max_duration, key: 'fal.max_duration' } });
+export class FalVideoGenerator extends RemoteVideoBackend<FalModel, AppConfig['fal']> {
+  constructor(section: AppConfig['fal'], settings: RemoteSettings) {
+    super({
+      backend: 'fal', sectionName: 'fal', auth: (k) => ({ authorization: `Key ${k}` }),
+      model: falModel(section.model), rows: FAL_MODELS,
+      unknownModel: `fal.model "${section.model}" is not an endpoint ttv has a capability row for`,
+    }, section, settings);
   }
 
   /** fal.cost_per_second when set (a negotiated price), else the endpoint's list price. */
-  estimateCost(durationSeconds: number): number {
+  override estimateCost(durationSeconds: number): number {
     return durationSeconds * (this.section.cost_per_second || this.model.usdPerSecond);
   }
 

@@ -9,16 +9,14 @@
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
-import type { VendorClient } from '../../http/vendor-client/vendor-client.js';
-import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type { GenerateHooks, GenerateRequest } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
-import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { MINIMAX_MODELS, minimaxModel, minimaxResolutionProblem } from '../capabilities/minimax-models.js';
 import type { ModelCapabilities } from '../capabilities/model-capabilities.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
-import { backendClient, requireModel } from '../remote/vendor-task.js';
+import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
 
 interface BaseResp {
   status_code?: number;
@@ -33,29 +31,20 @@ const RATE_LIMITED = 1002;
 const AUTH_FAILED = 1004;
 const REFUSED = new Set([1026, 1027]);
 
-export class MinimaxVideoGenerator implements VideoGenerator {
-  readonly id = 'minimax';
-  private readonly model: ModelCapabilities;
-  private readonly client: VendorClient;
-
-  constructor(private readonly section: AppConfig['minimax'], private readonly settings: RemoteSettings) {
-    this.client = backendClient({ backend: 'minimax', keyName: 'minimax.api_key', auth: (k) => ({ authorization: `Bearer ${k}` }) }, section, settings).client;
-    this.model = requireModel('minimax', minimaxModel(section.model), MINIMAX_MODELS, `minimax.model "${section.model}" is not a MiniMax video model ttv has a capability row for`);
+export class MinimaxVideoGenerator extends RemoteVideoBackend<ModelCapabilities, AppConfig['minimax']> {
+  constructor(section: AppConfig['minimax'], settings: RemoteSettings) {
+    super({
+      backend: 'minimax', sectionName: 'minimax', auth: (k) => ({ authorization: `Bearer ${k}` }),
+      model: minimaxModel(section.model), rows: MINIMAX_MODELS,
+      unknownModel: `minimax.model "${section.model}" is not a MiniMax video model ttv has a capability row for`,
+    }, section, settings);
   }
 
-  capabilities(): GeneratorCapabilities {
-    return summarize(this.model, this.section.max_duration);
-  }
-
-  validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    const problems = modelRequestProblems(request, this.model, { maxDuration: { seconds: this.section.max_duration, key: 'minimax.max_duration' } });
+  override validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
+    const problems = super.validate(request);
     const resolution = minimaxResolutionProblem(this.model, this.section.resolution, request.durationSeconds);
     if (resolution) problems.push(resolution);
     return problems;
-  }
-
-  estimateCost(durationSeconds: number): number {
-    return durationSeconds * this.model.usdPerSecond;
   }
 
   /** Turns a non-zero base_resp into the matching error; MiniMax's Trace-Id is named for support. */

@@ -10,16 +10,16 @@ import RunwayML, { APIConnectionError, APIConnectionTimeoutError, APIError, APIU
 import type { ImageToVideoCreateParams, TextToVideoCreateParams } from '@runwayml/sdk/resources';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type { GenerateHooks, GenerateRequest } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
-import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { RUNWAY_MODELS, runwayModel } from '../capabilities/runway-models.js';
 import { wireRatio, type ModelCapabilities } from '../capabilities/model-capabilities.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
-import { abandonsTask, backendClient, requireModel } from '../remote/vendor-task.js';
-import type { SdkFailure, VendorClient } from '../../http/vendor-client/vendor-client.js';
+import { abandonsTask } from '../remote/vendor-task.js';
+import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
+import type { SdkFailure } from '../../http/vendor-client/vendor-client.js';
 
 /** Maps the SDK's errors to what ttv's retry policy needs. */
 function classify(err: unknown): SdkFailure | null {
@@ -38,29 +38,16 @@ interface RunwayTask {
   failureCode?: string | null;
 }
 
-export class RunwayVideoGenerator implements VideoGenerator {
-  readonly id = 'runway';
-  private readonly model: ModelCapabilities;
-  private readonly vendor: VendorClient;
-  private readonly client: RunwayML;
+export class RunwayVideoGenerator extends RemoteVideoBackend<ModelCapabilities, AppConfig['runway_ml']> {
+  private readonly sdk: RunwayML;
 
-  constructor(private readonly section: AppConfig['runway_ml'], private readonly settings: RemoteSettings) {
-    const { key, client } = backendClient({ backend: 'runway', keyName: 'runway_ml.api_key', auth: (k) => ({ authorization: `Bearer ${k}` }) }, section, settings);
-    this.vendor = client;
-    this.model = requireModel('runway', runwayModel(section.model_version), RUNWAY_MODELS, `runway_ml.model_version "${section.model_version}" is not a video model of @runwayml/sdk 4.20.1 that ttv drives`);
-    this.client = new RunwayML({ apiKey: key, baseURL: client.baseUrl, runwayVersion: section.api_version, maxRetries: 0 });
-  }
-
-  capabilities(): GeneratorCapabilities {
-    return summarize(this.model, this.section.max_duration);
-  }
-
-  validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    return modelRequestProblems(request, this.model, { maxDuration: { seconds: this.section.max_duration, key: 'runway_ml.max_duration' } });
-  }
-
-  estimateCost(durationSeconds: number): number {
-    return durationSeconds * this.model.usdPerSecond;
+  constructor(section: AppConfig['runway_ml'], settings: RemoteSettings) {
+    super({
+      backend: 'runway', sectionName: 'runway_ml', auth: (k) => ({ authorization: `Bearer ${k}` }),
+      model: runwayModel(section.model_version), rows: RUNWAY_MODELS,
+      unknownModel: `runway_ml.model_version "${section.model_version}" is not a video model of @runwayml/sdk 4.20.1 that ttv drives`,
+    }, section, settings);
+    this.sdk = new RunwayML({ apiKey: this.key, baseURL: this.client.baseUrl, runwayVersion: section.api_version, maxRetries: 0 });
   }
 
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
@@ -89,16 +76,16 @@ export class RunwayVideoGenerator implements VideoGenerator {
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { signal, log };
     // The body fits the model's SDK params type: the capability row checked it above.
-    const created = await this.vendor.sdk((s) => (request.firstFrame
-      ? this.client.imageToVideo.create(body as unknown as ImageToVideoCreateParams, { signal: s })
-      : this.client.textToVideo.create(body as unknown as TextToVideoCreateParams, { signal: s })), classify, call);
+    const created = await this.client.sdk((s) => (request.firstFrame
+      ? this.sdk.imageToVideo.create(body as unknown as ImageToVideoCreateParams, { signal: s })
+      : this.sdk.textToVideo.create(body as unknown as TextToVideoCreateParams, { signal: s })), classify, call);
     if (!created?.id) throw new GenerationError('runway', 'failed', 'task creation answered without a task id');
     const taskId = created.id;
     const credits = created.estimatedCost?.credits;
     log?.(`runway: task ${taskId} created (${model}, ${ratio}, ${duration} s${typeof credits === 'number' ? `, at most ${credits} credits` : ''})`);
     try {
       const task = await pollTask<RunwayTask>(async () => {
-        const t = await this.vendor.sdk((s) => this.client.tasks.retrieve(taskId, { signal: s }), classify, call) as RunwayTask;
+        const t = await this.client.sdk((s) => this.sdk.tasks.retrieve(taskId, { signal: s }), classify, call) as RunwayTask;
         if (t.status === 'SUCCEEDED') return { done: true, value: t };
         if (t.status === 'FAILED') {
           const code = t.failureCode ?? 'unknown';
@@ -117,11 +104,11 @@ export class RunwayVideoGenerator implements VideoGenerator {
       if (abandonsTask(err, signal)) {
         // On its own short deadline (the job's signal has already fired); logged, never thrown.
         try {
-          await this.client.tasks.delete(taskId, { signal: AbortSignal.timeout(10_000) });
+          await this.sdk.tasks.delete(taskId, { signal: AbortSignal.timeout(10_000) });
           log?.(`runway: task ${taskId} cancelled (DELETE /v1/tasks/${taskId})`);
         } catch (cancelErr) {
           const f = classify(cancelErr);
-          log?.(`runway: cancel of task ${taskId} failed (${f?.status ? `HTTP ${f.status}` : `connection failed to ${this.vendor.host}`})`);
+          log?.(`runway: cancel of task ${taskId} failed (${f?.status ? `HTTP ${f.status}` : `connection failed to ${this.client.host}`})`);
         }
       }
       throw err;

@@ -2,13 +2,10 @@
 // previous keyframe as inline data for image-to-image; the largest inline image part is the result.
 // A prompt blocked by safety (promptFeedback.blockReason, finishReason SAFETY/IMAGE_SAFETY) is a refusal.
 import { ImageRefusedError } from '../image-refused-error.js';
-import type { ImageGenerator, ImageRequest } from '../types.js';
-import { imageClient, readInputFrame, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
-import type { VendorClient } from '../../http/vendor-client/vendor-client.js';
+import type { ImageRequest } from '../types.js';
+import { readInputFrame, VendorImageProvider, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
 
-export interface GeminiImageOptions extends VendorImageOptions {
-  model: string;
-}
+export type GeminiImageOptions = VendorImageOptions & { model: string; };
 
 interface Part {
   text?: string;
@@ -16,13 +13,11 @@ interface Part {
   inline_data?: { mime_type: string; data: string };
 }
 
-export class GeminiImageGenerator implements ImageGenerator {
+export class GeminiImageGenerator extends VendorImageProvider<GeminiImageOptions> {
   readonly id = 'gemini';
 
-  private readonly client: VendorClient;
-
-  constructor(private readonly options: GeminiImageOptions) {
-    this.client = imageClient('Gemini', options, (key) => ({ 'x-goog-api-key': key }));
+  constructor(options: GeminiImageOptions) {
+    super('Gemini', options, (key) => ({ 'x-goog-api-key': key }));
   }
 
   async generate(request: ImageRequest, { signal }: { signal: AbortSignal }): Promise<string> {

@@ -2,23 +2,18 @@
 // keyframe as `image`) for image-to-image; the image comes back as b64_json.
 import { basename, extname } from 'node:path';
 import { VendorError } from '../../errors/vendor-error.js';
-import type { JsonInit, VendorClient } from '../../http/vendor-client/vendor-client.js';
+import type { JsonInit } from '../../http/vendor-client/vendor-client.js';
 import { ImageRefusedError } from '../image-refused-error.js';
-import type { ImageGenerator, ImageRequest } from '../types.js';
-import { imageClient, readInputFrame, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
+import type { ImageRequest } from '../types.js';
+import { bearer, readInputFrame, VendorImageProvider, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
 
-export interface OpenAiImageOptions extends VendorImageOptions {
-  model: string;
-  size: string;
-}
+export type OpenAiImageOptions = VendorImageOptions & { model: string; size: string; };
 
-export class OpenAiImageGenerator implements ImageGenerator {
+export class OpenAiImageGenerator extends VendorImageProvider<OpenAiImageOptions> {
   readonly id = 'openai';
 
-  private readonly client: VendorClient;
-
-  constructor(private readonly options: OpenAiImageOptions) {
-    this.client = imageClient('OpenAI images', options, (key) => ({ authorization: `Bearer ${key}` }));
+  constructor(options: OpenAiImageOptions) {
+    super('OpenAI images', options, bearer);
   }
 
   async generate(request: ImageRequest, { signal }: { signal: AbortSignal }): Promise<string> {

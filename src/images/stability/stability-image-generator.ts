@@ -2,21 +2,17 @@
 // the image comes back as artifacts[0].base64, and finishReason CONTENT_FILTERED is a refusal.
 // Hand-written on purpose: Stability AI publishes no official Node SDK for its REST API.
 import { ImageRefusedError } from '../image-refused-error.js';
-import type { ImageGenerator, ImageRequest } from '../types.js';
-import { imageClient, readInputFrame, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
-import type { JsonInit, VendorClient } from '../../http/vendor-client/vendor-client.js';
+import type { ImageRequest } from '../types.js';
+import { bearer, readInputFrame, VendorImageProvider, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
+import type { JsonInit } from '../../http/vendor-client/vendor-client.js';
 
-export interface StabilityImageOptions extends VendorImageOptions {
-  engine: string;
-}
+export type StabilityImageOptions = VendorImageOptions & { engine: string; };
 
-export class StabilityImageGenerator implements ImageGenerator {
+export class StabilityImageGenerator extends VendorImageProvider<StabilityImageOptions> {
   readonly id = 'stability';
 
-  private readonly client: VendorClient;
-
-  constructor(private readonly options: StabilityImageOptions) {
-    this.client = imageClient('Stability', options, (key) => ({ authorization: `Bearer ${key}` }));
+  constructor(options: StabilityImageOptions) {
+    super('Stability', options, bearer);
   }
 
   async generate(request: ImageRequest, { signal }: { signal: AbortSignal }): Promise<string> {
