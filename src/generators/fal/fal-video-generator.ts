@@ -12,7 +12,7 @@
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../http/vendor-fetch.js';
-import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { FAL_MODELS, falDuration, falModel, type FalModel } from '../capabilities/fal-models.js';
@@ -107,7 +107,7 @@ export class FalVideoGenerator implements VideoGenerator {
     return { authorization: `Key ${this.key}`, 'content-type': 'application/json', accept: 'application/json' };
   }
 
-  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const { signal, log } = hooks;
     const model = this.model.id;
     const row = this.model;
@@ -131,7 +131,7 @@ export class FalVideoGenerator implements VideoGenerator {
       if (!direct) throw new GenerationError('fal', 'failed', 'submit answered without request_id, status_url and response_url');
       log?.('fal: synchronous answer (fal.base_url is not the queue; https://queue.fal.run allows status polling and cancel)');
       await downloadVideo(direct, request.outputPath, downloadOptions('fal', this.settings, hooks, hostsOf(this.section.base_url)));
-      return request.outputPath;
+      return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     }
     const { request_id: requestId, status_url: statusUrl, response_url: responseUrl } = submitted;
     const cancelUrl = submitted.cancel_url ?? `${responseUrl}/cancel`;
@@ -148,7 +148,7 @@ export class FalVideoGenerator implements VideoGenerator {
       const url = findVideoUrl(output);
       if (!url) throw new GenerationError('fal', 'no-output', `request ${requestId} output has no video URL`);
       await downloadVideo(url, request.outputPath, downloadOptions('fal', this.settings, hooks, hostsOf(this.section.base_url)));
-      return request.outputPath;
+      return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     } catch (err) {
       if (abandonsTask(err, signal)) {
         await cancelVendorTask(cancelUrl, { method: 'PUT', headers: this.headers() }, 'fal', requestId, log);

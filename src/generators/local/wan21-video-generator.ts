@@ -7,7 +7,7 @@ import { collectSecrets } from '../../logging/redact.js';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { requestProblems } from '../request-problems.js';
-import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { type GpuAllocator, gpuAllocatorFor, gpusPerSegment } from './gpu-allocator.js';
 import { absolutePath, pathProblem } from './path-checks.js';
 import { runLocalModel } from './run-local-model.js';
@@ -105,7 +105,7 @@ export class Wan21VideoGenerator implements VideoGenerator {
     return { command: local.torchrun_path, args: [...launcher, ...args, ...sharding] };
   }
 
-  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const mode = this.mode(request);
     const problems = this.problems(request, true);
     if (problems.length) throw new GenerationError(ID, 'invalid', `segment ${request.segment}: ${problems.join('; ')}`);
@@ -122,7 +122,7 @@ export class Wan21VideoGenerator implements VideoGenerator {
             backend: ID, command, args, cwd: absolutePath(this.config.wan2_dir), gpus: lease.ids, outputPath: request.outputPath, settings: this.config.local_backends, hiddenValues: collectSecrets(this.config),
           }, hooks);
           hooks.onProgress?.(1);
-          return request.outputPath;
+          return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
         } catch (err) {
           // Only a failed or empty run is worth another try; a cancel, timeout or config problem is not.
           const retryable = err instanceof GenerationError && (err.failure === 'process' || err.failure === 'no-output');

@@ -9,7 +9,7 @@
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError, abortableSleep, backoffMs } from '../../http/vendor-fetch.js';
-import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { MINIMAX_MODELS, minimaxModel, minimaxResolutionProblem } from '../capabilities/minimax-models.js';
@@ -102,7 +102,7 @@ export class MinimaxVideoGenerator implements VideoGenerator {
     }
   }
 
-  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const { signal, log } = hooks;
     const row = this.model;
     // Frames are only known now (validate runs at planning, before keyframes exist): check again.
@@ -136,6 +136,6 @@ export class MinimaxVideoGenerator implements VideoGenerator {
     const url = file.file?.download_url;
     if (!url) throw new GenerationError('minimax', 'no-output', `file ${fileId} has no download_url`);
     await downloadVideo(url, request.outputPath, downloadOptions('minimax', this.settings, hooks, hostsOf(this.section.base_url)));
-    return request.outputPath;
+    return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
   }
 }

@@ -10,7 +10,7 @@ import RunwayML, { APIConnectionError, APIConnectionTimeoutError, APIError, APIU
 import type { ImageToVideoCreateParams, TextToVideoCreateParams } from '@runwayml/sdk/resources';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { RUNWAY_MODELS, runwayModel } from '../capabilities/runway-models.js';
@@ -73,7 +73,7 @@ export class RunwayVideoGenerator implements VideoGenerator {
     return durationSeconds * this.model.usdPerSecond;
   }
 
-  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const { signal, log } = hooks;
     const model = this.model.id;
     // Frames are only known now (validate runs at planning, before keyframes exist): check again
@@ -121,7 +121,7 @@ export class RunwayVideoGenerator implements VideoGenerator {
       const url = Array.isArray(task.output) ? task.output[0] : undefined;
       if (!url) throw new GenerationError('runway', 'no-output', `task ${taskId} succeeded without an output URL`);
       await downloadVideo(url, request.outputPath, downloadOptions('runway', this.settings, hooks, hostsOf(this.section.base_url)));
-      return request.outputPath;
+      return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     } catch (err) {
       // A canceled job or an abandoned (timed-out) task is cancelled at Runway too.
       if (abandonsTask(err, signal)) {
