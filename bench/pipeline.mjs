@@ -7,7 +7,7 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { configSchema } from '../dist/config/schema.js';
-import { VideoPipeline } from '../dist/pipeline/pipeline.js';
+import { VideoPipeline } from '../dist/pipeline/video-pipeline.js';
 import { Ffmpeg } from '../dist/media/ffmpeg.js';
 import { createVideoGenerator } from '../dist/generators/registry.js';
 import { createImageGenerator } from '../dist/images/providers.js';
