@@ -7,9 +7,9 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { configSchema } from '../dist/config/schema.js';
-import { VideoPipeline } from '../dist/pipeline/pipeline.js';
+import { VideoPipeline } from '../dist/pipeline/video-pipeline.js';
 import { Ffmpeg } from '../dist/media/ffmpeg.js';
-import { createVideoGenerator } from '../dist/generators/registry.js';
+import { createVideoBackendChain } from '../dist/generators/registry.js';
 import { createImageGenerator } from '../dist/images/providers.js';
 import { createPlanner } from '../dist/planning/create-planner.js';
 
@@ -21,7 +21,7 @@ async function split(mode) {
   const config = configSchema.parse({ data_dir: root, generation_mode: mode });
   let generatorMs = 0;
   const pipeline = new VideoPipeline((cfg, log) => {
-    const generator = createVideoGenerator(cfg.default_backend, cfg);
+    const generator = createVideoBackendChain(cfg);
     const timed = Object.create(generator);
     timed.generate = async (request, hooks) => {
       const t0 = performance.now();

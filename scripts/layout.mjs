@@ -31,7 +31,7 @@ const DESCRIPTIONS = {
   'src/media': 'ffmpeg/ffprobe wrappers, process groups',
   'src/planning': 'Planner port: the OpenAI and the offline procedural planner, createPlanner',
   'src/procedural': 'deterministic looks derived from a text, shared by the offline image and video generators',
-  'src/pipeline': 'plan → keyframes → segments → stitch, progress milestones',
+  'src/pipeline': 'createPipeline (assembly), the plan → keyframes → segments → stitch stages, the keyframe and chaining modes, progress milestones',
   'src/storage': 'ArtifactStore port and its adapters',
   'src/retention': 'the retention sweep behind `ttv prune` and the API\'s periodic one',
   'src/text': 'wording helpers for messages',

@@ -9,7 +9,7 @@ import { openJobQueue } from './jobs/open-job-queue.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { openArtifactStore } from './storage/open-artifact-store.js';
 import type { ArtifactStore } from './storage/types.js';
-import { createPipeline } from './pipeline/pipeline.js';
+import { createPipeline } from './pipeline/create-pipeline.js';
 import { buildApp } from './api/app.js';
 import { submitCostEstimator } from './pipeline/submit-cost-estimate.js';
 import { assertSafeBind, loadTlsFiles } from './api/server.js';

@@ -149,7 +149,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   decoratePrincipal(app);
   registerAccessLog(app, config.security.trusted_proxies);
   registerSecurityHeaders(app, headerOptions);
-  const corsEnabled = await registerCors(app, [...config.security.cors_origins, ...config.server.cors_origins]);
+  const corsEnabled = await registerCors(app, config.security.cors_origins);
   const token = new TokenMatcher(config.security.auth_token);
   const authenticator: Authenticator = deps.authenticator ?? {
     required: async () => token.configured,

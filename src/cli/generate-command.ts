@@ -4,7 +4,7 @@ import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
 import { applyJobOverrides } from '../config/job-overrides.js';
-import { createPipeline } from '../pipeline/pipeline.js';
+import { createPipeline } from '../pipeline/create-pipeline.js';
 import { CanceledError } from '../errors/canceled-error.js';
 import { PipelineError } from '../errors/pipeline-error.js';
 import { progressBar } from './progress-bar.js';

@@ -5,7 +5,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { didYouMean } from './nearest-key.js';
 import type { ZodError } from 'zod';
-import { ACCEPTED_LEGACY_KEYS, configSchema, type AppConfig } from './schema.js';
+import { ACCEPTED_LEGACY_KEYS, configObjectSchema, configSchema, type AppConfig } from './schema.js';
+import { WAN21_ROOT_KEYS } from './python-aliases.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { applyCliOverrides, type CliOverrides } from './cli-overrides.js';
@@ -28,7 +29,7 @@ export interface LoadedConfig {
 // Path-valued keys. A relative path in a file is relative to that file's directory; one from the
 // environment or a flag is relative to the working directory.
 const PATH_KEYS = ['data_dir', 'server.tls.cert_path', 'server.tls.key_path', 'gcs.credentials_path', 'storage.local.dir', 'initial_image', 'google_veo.credentials_path',
-  'wan2_dir', 'i2v_model_dir', 'flf2v_model_dir', 'hunyuan_video.hunyuan_dir', 'hunyuan_video.config_file', 'hunyuan_video.ckpt_path'];
+  'wan2_dir', 'i2v_model_dir', 'flf2v_model_dir', 'wan2_1.wan2_dir', 'wan2_1.i2v_model_dir', 'wan2_1.flf2v_model_dir', 'hunyuan_video.hunyuan_dir', 'hunyuan_video.config_file', 'hunyuan_video.ckpt_path'];
 
 type Raw = Record<string, unknown>;
 
@@ -83,7 +84,7 @@ function filesFromEnv(env: Record<string, string | undefined>): string[] {
 
 /** The keys a strict section of the schema knows, for "did you mean" (empty when unknown). */
 function sectionKeys(path: PropertyKey[]): string[] {
-  let node: unknown = configSchema;
+  let node: unknown = configObjectSchema;
   for (const part of path) {
     const shape = shapeOf(node);
     node = shape?.[String(part)];
@@ -116,7 +117,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   applyEnvOverrides(raw, env);
   if (options.cli) applyCliOverrides(raw, options.cli);
 
-  const known = new Set<string>([...Object.keys(configSchema.shape), ...ACCEPTED_LEGACY_KEYS]);
+  const known = new Set<string>([...Object.keys(configObjectSchema.shape), ...ACCEPTED_LEGACY_KEYS, ...WAN21_ROOT_KEYS]);
   const warnings: string[] = [];
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) warnings.push(`unknown key "${key}" ignored${didYouMean(key, known)}`);

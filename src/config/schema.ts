@@ -2,6 +2,7 @@
 // security, worker, webhooks) and pipeline_config.yaml top-level keys live side by side, so one file
 // may hold both, and an existing Python ttv-pipeline file keeps working.
 import { z } from 'zod';
+import { foldPythonAliases } from './python-aliases.js';
 
 /** Options a job may carry when the operator allows them (server.job_options). */
 export const JOB_OPTION_NAMES = [
@@ -23,7 +24,7 @@ export const serverSchema = z
     alt_svc_max_age: z.number().int().positive().default(86400),
     // Python's Hypercorn worker count; accepted for compatibility, ttv scales with `ttv worker` processes.
     workers: z.number().int().positive().optional(),
-    cors_origins: z.array(z.string()).default([]),
+    // (server.cors_origins, the Python key, is folded into security.cors_origins: see python-aliases.ts.)
     // Base URL used in signed download links of the local store; defaults to the request's own origin.
     public_url: z.string().url().nullable().default(null),
     tls: z
@@ -147,7 +148,7 @@ export const redisSchema = z
 export const gcsSchema = z
   .object({
     bucket: z.string().nullable().default(null),
-    prefix: z.string().default('ttv-api'),
+    // (gcs.prefix, the Python key, becomes storage.prefix with storage.backend gcs: see python-aliases.ts.)
     credentials_path: z.string().nullable().default(null),
     // Unset: storage.signed_url_expiration applies (see config/signed-url-expiration.ts).
     signed_url_expiration: z.number().int().min(60, 'must be at least 60 seconds').max(604800, 'must be at most 604800 seconds (7 days)').optional(),
@@ -163,7 +164,7 @@ export const gcsSchema = z
 export const storageSchema = z
   .object({
     backend: z.enum(['local', 'gcs', 's3']).default('local'),
-    // Object key prefix; for GCS the `gcs.prefix` key wins when set (Python compatibility).
+    // Object key prefix of every store; for GCS the Python `gcs.prefix` wins when set (python-aliases.ts).
     prefix: z.string().default('ttv-api'),
     signed_url_expiration: z.number().int().min(60).max(604800).default(3600),
     local: z
@@ -401,6 +402,25 @@ export const remoteApiSettingsSchema = z
   })
   .passthrough();
 
+// Wan2.1 (local), with the Python keys' names and defaults; the Python files set them at the root
+// (accepted as aliases, see python-aliases.ts).
+export const wan21Schema = z
+  .object({
+    wan2_dir: z.string().min(1).default('./Wan2.1'),
+    i2v_model_dir: z.string().min(1).optional(),
+    flf2v_model_dir: z.string().min(1).optional(),
+    size: z.string().regex(/^\d{2,5}[*x]\d{2,5}$/, 'must look like 1280*720').default('1280*720'),
+    // GPUs per segment; unset: an even share of total_gpus among parallel_segments.
+    gpu_count: z.number().int().min(1).max(64).optional(),
+    frame_num: z.number().int().min(1).max(1000).default(81),
+    sample_steps: z.number().int().min(1).max(1000).default(40),
+    sample_shift: z.number().positive().default(5),
+    guide_scale: z.number().positive().default(5),
+    chaining_max_retries: z.number().int().min(1).max(10).default(3),
+    chaining_use_fsdp_flags: z.boolean().default(true),
+  })
+  .strict();
+
 // Local model processes (Wan2.1, HunyuanVideo): interpreter, launcher and their time limits.
 export const localBackendsSchema = z
   .object({
@@ -438,22 +458,12 @@ export const pipelineSchema = z.object({
   minimax: minimaxSchema.default(minimaxSchema.parse({})),
   fal: falSchema.default(falSchema.parse({})),
   hunyuan_video: hunyuanSchema.default(hunyuanSchema.parse({})),
+  wan2_1: wan21Schema.default(wan21Schema.parse({})),
   remote_api_settings: remoteApiSettingsSchema.default(remoteApiSettingsSchema.parse({})),
   // Refuses a job whose estimated video cost (USD) is higher, before any paid video call.
   max_cost_per_video: z.number().positive().nullable().default(null),
-  // Wan2.1 (local): the Python keys, with its defaults.
-  size: z.string().regex(/^\d{2,5}[*x]\d{2,5}$/, 'must look like 1280*720').default('1280*720'),
-  wan2_dir: z.string().min(1).default('./Wan2.1'),
-  i2v_model_dir: z.string().min(1).optional(),
-  flf2v_model_dir: z.string().min(1).optional(),
+  // GPUs of this machine, shared by the local backends (Wan2.1, HunyuanVideo).
   total_gpus: z.number().int().min(1).max(64).default(1),
-  gpu_count: z.number().int().min(1).max(64).optional(),
-  frame_num: z.number().int().min(1).max(1000).default(81),
-  sample_steps: z.number().int().min(1).max(1000).default(40),
-  sample_shift: z.number().positive().default(5),
-  guide_scale: z.number().positive().default(5),
-  chaining_max_retries: z.number().int().min(1).max(10).default(3),
-  chaining_use_fsdp_flags: z.boolean().default(true),
   local_backends: localBackendsSchema.default(localBackendsSchema.parse({})),
   procedural: proceduralSchema.default(proceduralSchema.parse({})),
 });
@@ -468,7 +478,8 @@ export const ACCEPTED_LEGACY_KEYS = [
   'api', 'cors',
 ] as const;
 
-export const configSchema = pipelineSchema
+/** The config's shape, before the Python aliases are folded in (its keys name the sections). */
+export const configObjectSchema = pipelineSchema
   .extend({
     data_dir: z.string().min(1).default('./.ttv'),
     ffmpeg_path: z.string().min(1).default('ffmpeg'),
@@ -486,6 +497,9 @@ export const configSchema = pipelineSchema
     retention: retentionSchema.default(retentionSchema.parse({})),
   })
   .passthrough();
+
+/** The effective config from a raw one (files, env and flags merged): Python keys folded into their ttv keys, then validated. */
+export const configSchema = z.preprocess(foldPythonAliases, configObjectSchema);
 
 export type AppConfig = z.infer<typeof configSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;

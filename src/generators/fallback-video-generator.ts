@@ -6,7 +6,8 @@ import { CanceledError } from '../errors/canceled-error.js';
 import { GenerationError } from '../errors/generation-error.js';
 import { TtvError } from '../errors/ttv-error.js';
 import { VendorError } from '../errors/vendor-error.js';
-import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from './types.js';
+import type { ProbeResult } from '../media/ffmpeg.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from './types.js';
 
 /** A backend of the chain: built on first use, so a misconfigured fallback only matters if reached. */
 export interface ChainMember {
@@ -14,8 +15,8 @@ export interface ChainMember {
   create: () => VideoGenerator;
 }
 
-/** Checks a finished clip (e.g. probes it); throws when the clip is unusable. */
-export type ClipCheck = (path: string, signal: AbortSignal) => Promise<void>;
+/** Checks a finished clip (e.g. probes it); throws when the clip is unusable, else may return its probe. */
+export type ClipCheck = (path: string, signal: AbortSignal) => Promise<ProbeResult | undefined>;
 
 export class AllBackendsFailedError extends TtvError {
   override readonly name = 'AllBackendsFailedError';
@@ -35,8 +36,6 @@ function disablesBackend(err: unknown): boolean {
 export class FallbackVideoGenerator implements VideoGenerator {
   private readonly built = new Map<string, VideoGenerator | Error>();
   private readonly disabled = new Map<string, string>();
-  /** Estimated cost of the clips actually produced, by whichever backend produced them. */
-  spentUsd = 0;
 
   constructor(
     private readonly members: ChainMember[],
@@ -100,9 +99,11 @@ export class FallbackVideoGenerator implements VideoGenerator {
     return this.primary().estimateCost(durationSeconds);
   }
 
-  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+  /** The clip of the first backend that makes a usable one; its costUsd sums every attempt that produced a clip, a rejected one included. */
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const log = hooks.log ?? (() => undefined);
     const failures: string[] = [];
+    let costUsd = 0;
     for (const [index, member] of this.members.entries()) {
       if (hooks.signal.aborted) throw new CanceledError();
       const tag = `Segment ${request.segment}: ${member.id}`;
@@ -126,11 +127,12 @@ export class FallbackVideoGenerator implements VideoGenerator {
       }
       log(`${tag} attempt started${index > 0 ? ' (fallback)' : ''}`);
       try {
-        const path = await backend.generate(request, hooks);
-        await this.checkClip?.(path, hooks.signal);
-        this.spentUsd += backend.estimateCost(request.durationSeconds);
+        const made = await backend.generate(request, hooks);
+        // Each clip is priced by the backend that made it, whether or not the check keeps it.
+        costUsd += made.costUsd;
+        const probe = (await this.checkClip?.(made.path, hooks.signal)) ?? made.probe;
         log(`${tag} attempt succeeded`);
-        return path;
+        return { path: made.path, costUsd, ...(probe ? { probe } : {}) };
       } catch (err) {
         if (err instanceof CanceledError || hooks.signal.aborted) throw err instanceof CanceledError ? err : new CanceledError();
         const reason = err instanceof Error ? err.message : String(err);

@@ -1,4 +1,5 @@
 // VideoGenerator port: one backend that turns a prompt (and optional frames) into a local clip.
+import type { ProbeResult } from '../media/ffmpeg.js';
 
 export interface GeneratorCapabilities {
   /** Durations the backend accepts, in seconds; a clip of another length is rejected by validate. */
@@ -41,12 +42,22 @@ export interface GenerateHooks {
   log?: (message: string) => void;
 }
 
+/** A finished clip. */
+export interface GenerateResult {
+  /** Where the clip is (request.outputPath). */
+  path: string;
+  /** What making it cost in USD (estimated from the backend's price list; 0 for local backends). */
+  costUsd: number;
+  /** The clip's probe, when the generator already took one (the fallback chain's clip check), so it is not probed twice. */
+  probe?: ProbeResult;
+}
+
 export interface VideoGenerator {
   readonly id: string;
   capabilities(): GeneratorCapabilities;
   /** Problems with the request, empty when valid; checked before any paid call. */
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[];
   estimateCost(durationSeconds: number): number;
-  /** Writes the clip to request.outputPath and returns that path. */
-  generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string>;
+  /** Writes the clip to request.outputPath; says where it is and what it cost. */
+  generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult>;
 }

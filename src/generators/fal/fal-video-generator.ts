@@ -12,7 +12,7 @@
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
-import type { GenerateHooks, GenerateRequest } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { FAL_MODELS, falDuration, falModel, type FalModel } from '../capabilities/fal-models.js';
 import { wireRatio } from '../capabilities/model-capabilities.js';
@@ -86,7 +86,7 @@ export class FalVideoGenerator extends RemoteVideoBackend<FalModel, AppConfig['f
 
   private static readonly HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
-  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const { signal, log } = hooks;
     const model = this.model.id;
     const row = this.model;
@@ -111,7 +111,7 @@ export class FalVideoGenerator extends RemoteVideoBackend<FalModel, AppConfig['f
       if (!direct) throw new GenerationError('fal', 'failed', 'submit answered without request_id, status_url and response_url');
       log?.('fal: synchronous answer (fal.base_url is not the queue; https://queue.fal.run allows status polling and cancel)');
       await downloadVideo(direct, request.outputPath, downloadOptions('fal', this.settings, hooks, hostsOf(this.section.base_url)));
-      return request.outputPath;
+      return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     }
     const { request_id: requestId, status_url: statusUrl, response_url: responseUrl } = submitted;
     const cancelUrl = submitted.cancel_url ?? `${responseUrl}/cancel`;
@@ -128,7 +128,7 @@ export class FalVideoGenerator extends RemoteVideoBackend<FalModel, AppConfig['f
       const url = findVideoUrl(output);
       if (!url) throw new GenerationError('fal', 'no-output', `request ${requestId} output has no video URL`);
       await downloadVideo(url, request.outputPath, downloadOptions('fal', this.settings, hooks, hostsOf(this.section.base_url)));
-      return request.outputPath;
+      return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     } catch (err) {
       if (abandonsTask(err, signal)) {
         await this.client.cancel(cancelUrl, { method: 'PUT', headers }, requestId, log);

@@ -87,7 +87,7 @@ export class GpuAllocator {
 }
 
 /** GPUs per segment: gpu_count if set, else an even share of total_gpus among parallel segments; never more than total_gpus. */
-export function gpusPerSegment(config: Pick<AppConfig, 'gpu_count' | 'total_gpus' | 'parallel_segments'>): number {
+export function gpusPerSegment(config: Pick<AppConfig, 'total_gpus' | 'parallel_segments'> & { gpu_count?: number }): number {
   const wanted = config.gpu_count ?? Math.max(1, Math.floor(config.total_gpus / config.parallel_segments));
   return Math.min(wanted, config.total_gpus);
 }

@@ -7,7 +7,7 @@ import { collectSecrets } from '../../logging/redact.js';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { requestProblems } from '../request-problems.js';
-import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { type GpuAllocator, gpuAllocatorFor } from './gpu-allocator.js';
 import { absolutePath, pathProblem } from './path-checks.js';
 import { runLocalModel } from './run-local-model.js';
@@ -64,7 +64,7 @@ export class HunyuanVideoGenerator implements VideoGenerator {
     return args;
   }
 
-  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const problems = this.problems(request, true);
     if (problems.length) throw new GenerationError(ID, 'invalid', `segment ${request.segment}: ${problems.join('; ')}`);
     if (request.lastFrame) hooks.log?.(`${ID}: segment ${request.segment}: the backend takes no last frame; starting from the first frame only`);
@@ -76,7 +76,7 @@ export class HunyuanVideoGenerator implements VideoGenerator {
         cwd: absolutePath(this.config.hunyuan_video.hunyuan_dir), gpus: lease.ids, outputPath: request.outputPath, settings: this.config.local_backends, hiddenValues: collectSecrets(this.config),
       }, hooks);
       hooks.onProgress?.(1);
-      return request.outputPath;
+      return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     } catch (err) {
       if (err instanceof GenerationError) hooks.log?.(err.message);
       throw err;

@@ -7,7 +7,7 @@ import { collectSecrets } from '../../logging/redact.js';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { requestProblems } from '../request-problems.js';
-import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { type GpuAllocator, gpuAllocatorFor, gpusPerSegment } from './gpu-allocator.js';
 import { absolutePath, pathProblem } from './path-checks.js';
 import { runLocalModel } from './run-local-model.js';
@@ -62,12 +62,12 @@ export class Wan21VideoGenerator implements VideoGenerator {
   }
 
   private configProblems(mode: WanMode): string[] {
-    const c = this.config;
+    const c = this.config.wan2_1;
     const found: (string | null)[] = [];
-    const repo = pathProblem('wan2_dir', c.wan2_dir, 'dir', 'the Wan2.1 repository');
-    found.push(repo ?? (existsSync(join(absolutePath(c.wan2_dir), 'generate.py')) ? null : 'wan2_dir has no generate.py (is it the Wan2.1 repository?)'));
-    if (mode === 'flf2v') found.push(pathProblem('flf2v_model_dir', c.flf2v_model_dir, 'dir', 'needed for first+last-frame generation in keyframe mode'));
-    else found.push(pathProblem('i2v_model_dir', c.i2v_model_dir, 'dir', 'needed for image-to-video generation in chaining mode'));
+    const repo = pathProblem('wan2_1.wan2_dir', c.wan2_dir, 'dir', 'the Wan2.1 repository');
+    found.push(repo ?? (existsSync(join(absolutePath(c.wan2_dir), 'generate.py')) ? null : 'wan2_1.wan2_dir has no generate.py (is it the Wan2.1 repository?)'));
+    if (mode === 'flf2v') found.push(pathProblem('wan2_1.flf2v_model_dir', c.flf2v_model_dir, 'dir', 'needed for first+last-frame generation in keyframe mode'));
+    else found.push(pathProblem('wan2_1.i2v_model_dir', c.i2v_model_dir, 'dir', 'needed for image-to-video generation in chaining mode'));
     return found.filter((p): p is string => p !== null);
   }
 
@@ -78,7 +78,7 @@ export class Wan21VideoGenerator implements VideoGenerator {
 
   /** generate.py arguments for one attempt, in the Python pipeline's order. */
   modelArgs(request: GenerateRequest, mode: WanMode, sampling: Sampling): string[] {
-    const c = this.config;
+    const c = this.config.wan2_1;
     const size = c.size.replace('x', '*');
     const tail = ['--sample_guide_scale', pythonFloat(sampling.guide), '--sample_steps', String(sampling.steps), '--sample_shift', pythonFloat(c.sample_shift)];
     if (mode === 'flf2v') {
@@ -96,7 +96,8 @@ export class Wan21VideoGenerator implements VideoGenerator {
 
   /** The full command: python for one GPU, torchrun with FSDP (and Ulysses for I2V) for several. */
   command(request: GenerateRequest, mode: WanMode, gpus: number, sampling: Sampling): { command: string; args: string[] } {
-    const { local_backends: local, chaining_use_fsdp_flags: fsdp } = this.config;
+    const local = this.config.local_backends;
+    const fsdp = this.config.wan2_1.chaining_use_fsdp_flags;
     const args = ['generate.py', ...this.modelArgs(request, mode, sampling)];
     if (gpus <= 1) return { command: local.python_path, args };
     const launcher = [`--nproc_per_node=${gpus}`, `--rdzv_endpoint=localhost:${RDZV_BASE_PORT + request.segment}`];
@@ -105,24 +106,24 @@ export class Wan21VideoGenerator implements VideoGenerator {
     return { command: local.torchrun_path, args: [...launcher, ...args, ...sharding] };
   }
 
-  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const mode = this.mode(request);
     const problems = this.problems(request, true);
     if (problems.length) throw new GenerationError(ID, 'invalid', `segment ${request.segment}: ${problems.join('; ')}`);
-    const gpus = gpusPerSegment(this.config);
+    const gpus = gpusPerSegment({ ...this.config, gpu_count: this.config.wan2_1.gpu_count });
     const lease = await this.allocator.acquire(gpus, hooks.signal);
     try {
-      const attempts = this.config.chaining_max_retries;
-      let sampling: Sampling = { steps: this.config.sample_steps, guide: this.config.guide_scale };
+      const attempts = this.config.wan2_1.chaining_max_retries;
+      let sampling: Sampling = { steps: this.config.wan2_1.sample_steps, guide: this.config.wan2_1.guide_scale };
       for (let attempt = 1; ; attempt += 1) {
         const { command, args } = this.command(request, mode, gpus, sampling);
         hooks.log?.(`${ID}: segment ${request.segment} ${mode} on GPU ${lease.ids.join(',')} (attempt ${attempt}/${attempts}, sample_steps ${sampling.steps}, guide_scale ${pythonFloat(sampling.guide)})`);
         try {
           await runLocalModel({
-            backend: ID, command, args, cwd: absolutePath(this.config.wan2_dir), gpus: lease.ids, outputPath: request.outputPath, settings: this.config.local_backends, hiddenValues: collectSecrets(this.config),
+            backend: ID, command, args, cwd: absolutePath(this.config.wan2_1.wan2_dir), gpus: lease.ids, outputPath: request.outputPath, settings: this.config.local_backends, hiddenValues: collectSecrets(this.config),
           }, hooks);
           hooks.onProgress?.(1);
-          return request.outputPath;
+          return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
         } catch (err) {
           // Only a failed or empty run is worth another try; a cancel, timeout or config problem is not.
           const retryable = err instanceof GenerationError && (err.failure === 'process' || err.failure === 'no-output');

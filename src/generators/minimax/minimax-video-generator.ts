@@ -9,7 +9,7 @@
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
-import type { GenerateHooks, GenerateRequest } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { MINIMAX_MODELS, minimaxModel, minimaxResolutionProblem } from '../capabilities/minimax-models.js';
 import type { ModelCapabilities } from '../capabilities/model-capabilities.js';
@@ -69,7 +69,7 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<ModelCapabilities,
     });
   }
 
-  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const { signal, log } = hooks;
     const row = this.model;
     // Frames are only known now (validate runs at planning, before keyframes exist): check again.
@@ -103,6 +103,6 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<ModelCapabilities,
     const url = file.file?.download_url;
     if (!url) throw new GenerationError('minimax', 'no-output', `file ${fileId} has no download_url`);
     await downloadVideo(url, request.outputPath, downloadOptions('minimax', this.settings, hooks, hostsOf(this.section.base_url)));
-    return request.outputPath;
+    return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
   }
 }

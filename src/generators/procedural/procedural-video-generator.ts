@@ -11,7 +11,7 @@ import type { Ffmpeg } from '../../media/ffmpeg.js';
 import { escapeFilterValue } from '../../media/filter-escape.js';
 import { CanceledError } from '../../errors/canceled-error.js';
 import { requestProblems } from '../request-problems.js';
-import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { visualSeed } from '../../procedural/visual-seed.js';
 import { promptLook } from './prompt-look.js';
 import { cardFilter, cardTexts } from './storyboard-graph.js';
@@ -86,8 +86,12 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     return this.settings.style === 'storyboard' || this.settings.text_overlay;
   }
 
-  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
-    if (this.settings.style === 'storyboard') return this.storyboard(request, hooks);
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
+    const path = this.settings.style === 'storyboard' ? await this.storyboard(request, hooks) : await this.gradient(request, hooks);
+    return { path, costUsd: this.estimateCost(request.durationSeconds) };
+  }
+
+  private async gradient(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
     const { width, height, fps } = this.settings;
     const frames = Math.max(1, Math.round(request.durationSeconds * fps));
     const font = this.settings.text_overlay ? findFont() : null;

@@ -4,7 +4,7 @@
 // request checks and list price follow from the row and the section's max_duration.
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorClient } from '../../http/vendor-client/vendor-client.js';
-import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import type { ModelCapabilities } from '../capabilities/model-capabilities.js';
 import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { requireKey } from './require-key.js';
@@ -64,5 +64,5 @@ export abstract class RemoteVideoBackend<M extends ModelCapabilities, S extends 
     return durationSeconds * this.model.usdPerSecond;
   }
 
-  abstract generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string>;
+  abstract generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult>;
 }

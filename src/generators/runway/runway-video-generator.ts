@@ -10,7 +10,7 @@ import RunwayML, { APIConnectionError, APIConnectionTimeoutError, APIError, APIU
 import type { ImageToVideoCreateParams, TextToVideoCreateParams } from '@runwayml/sdk/resources';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import type { GenerateHooks, GenerateRequest } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { RUNWAY_MODELS, runwayModel } from '../capabilities/runway-models.js';
 import { wireRatio, type ModelCapabilities } from '../capabilities/model-capabilities.js';
@@ -50,7 +50,7 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<ModelCapabilities, 
     this.sdk = new RunwayML({ apiKey: this.key, baseURL: this.client.baseUrl, runwayVersion: section.api_version, maxRetries: 0 });
   }
 
-  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const { signal, log } = hooks;
     const model = this.model.id;
     // Frames are only known now (validate runs at planning, before keyframes exist): check again
@@ -98,7 +98,7 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<ModelCapabilities, 
       const url = Array.isArray(task.output) ? task.output[0] : undefined;
       if (!url) throw new GenerationError('runway', 'no-output', `task ${taskId} succeeded without an output URL`);
       await downloadVideo(url, request.outputPath, downloadOptions('runway', this.settings, hooks, hostsOf(this.section.base_url)));
-      return request.outputPath;
+      return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     } catch (err) {
       // A canceled job or an abandoned (timed-out) task is cancelled at Runway too.
       if (abandonsTask(err, signal)) {

@@ -17,7 +17,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import type { GenerateHooks, GenerateRequest, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
 import { VEO_MODELS, veoModel } from '../capabilities/veo-models.js';
@@ -126,7 +126,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
     return { ai, run };
   }
 
-  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
+  async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const { signal, log } = hooks;
     const problems = this.validate(request);
     if (problems.length) throw new GenerationError('veo3', 'invalid', problems.join('; '));
@@ -159,7 +159,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
         return o.done ? { done: true, value: o } : { done: false };
       }, { backend: 'veo3', taskId: shortId, intervalMs: this.settings.pollIntervalMs, deadline, signal });
       await this.save(op, shortId, request.outputPath, hooks);
-      return request.outputPath;
+      return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     } catch (err) {
       // The SDK has no cancel for video operations: the Gemini API's documented POST {name}:cancel.
       if (!vertex && abandonsTask(err, signal)) {

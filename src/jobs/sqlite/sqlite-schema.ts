@@ -1,7 +1,6 @@
 // Table layout of the embedded job store. `seq` orders jobs (FIFO claims, newest-first listing,
 // cursors); leases live on the job row so that a claim, a renewal and a completion are each one
 // conditional UPDATE, which SQLite serialises across threads and processes.
-export const SCHEMA_VERSION = 2;
 
 /** Columns added after version 1, for databases created before them. */
 export const ADDED_COLUMNS: [table: string, column: string, ddl: string][] = [

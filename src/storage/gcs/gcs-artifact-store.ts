@@ -73,7 +73,7 @@ export class GcsArtifactStore implements ArtifactStore {
     if (!bucket) throw new ConfigError([{ key: 'gcs.bucket', message: 'required when storage.backend is gcs' }]);
     return new GcsArtifactStore({
       bucket,
-      prefix: gcs.prefix,
+      prefix: config.storage.prefix,
       credentialsPath: gcs.credentials_path ?? (config.google_veo?.credentials_path as string | undefined) ?? null,
       apiEndpoint: gcs.api_endpoint,
       resumableThresholdBytes: gcs.resumable_threshold_bytes,

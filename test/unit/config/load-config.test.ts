@@ -48,8 +48,8 @@ describe('loadConfig', () => {
     expect(config.generation_mode).toBe('chaining');
     expect(config.runway_ml).toMatchObject({ model_version: 'gen4_turbo' });
     expect(warnings.join('\n')).toMatch(/"task"/);
-    // Wan2.1 keys are typed now (the local backend reads them): no warning, and paths resolve against the file.
-    expect(config).toMatchObject({ wan2_dir: join(FIXTURES, 'Wan2.1'), total_gpus: 1, frame_num: 81, size: '1280*720' });
+    // Wan2.1's root keys are aliases of the wan2_1 section: no warning, and paths resolve against the file.
+    expect(config).toMatchObject({ wan2_1: { wan2_dir: join(FIXTURES, 'Wan2.1'), frame_num: 81, size: '1280*720' }, total_gpus: 1 });
     expect(warnings.join('\n')).not.toMatch(/"wan2_dir"/);
   });
 

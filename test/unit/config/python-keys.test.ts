@@ -21,6 +21,8 @@ type Row = FromFile | FromEnv | 'ignored';
 
 const at = (path: string): Get => (config) => path.split('.').reduce<unknown>((n, p) => (n as Record<string, unknown> | undefined)?.[p], config);
 const same = (path: string, value: unknown): FromFile => ({ value, get: at(path) });
+/** A Python key kept under another ttv key: the value set at the Python key shows up at `path`. */
+const alias = same;
 const relPath = (path: string, file: string): FromFile => ({ value: `./${file}`, get: at(path), expected: (dir) => join(dir, file) });
 const env = (path: string, value: string, expected: unknown = value): FromEnv => ({ env: value, get: at(path), expected: () => expected });
 
@@ -30,13 +32,13 @@ const ROWS: Record<string, Row> = {
   'server.port': same('server.port', 9123),
   'server.quic_port': same('server.quic_port', 8443),
   'server.workers': 'ignored',
-  'server.cors_origins': same('server.cors_origins', ['https://app.example']),
+  'server.cors_origins': alias('security.cors_origins', ['https://app.example']),
   'redis.host': same('redis.host', 'redis.internal'),
   'redis.port': same('redis.port', 6380),
   'redis.db': same('redis.db', 3),
   'redis.password': same('redis.password', 'pw-123'),
   'gcs.bucket': same('gcs.bucket', 'ttv-dev'),
-  'gcs.prefix': same('gcs.prefix', 'dev'),
+  'gcs.prefix': { ...alias('storage.prefix', 'dev'), base: { storage: { backend: 'gcs' }, gcs: { bucket: 'b' } } },
   'gcs.credentials_path': relPath('gcs.credentials_path', 'gcs-key.json'),
   // The observable: the default expiry every artifact URL gets (the route reads this function).
   'gcs.signed_url_expiration': { value: 900, base: { storage: { backend: 'gcs' }, gcs: { bucket: 'b' } }, get: (c) => defaultSignedUrlExpiration(c) },
@@ -49,13 +51,13 @@ const ROWS: Record<string, Row> = {
   'logging.format': 'ignored',
   // pipeline_config.yaml
   task: 'ignored',
-  size: same('size', '832*480'),
+  size: alias('wan2_1.size', '832*480'),
   prompt: same('prompt', 'a lighthouse at dawn'),
   default_backend: same('default_backend', 'runway'),
   generation_mode: same('generation_mode', 'keyframe'),
-  wan2_dir: relPath('wan2_dir', 'Wan2.1'),
-  flf2v_model_dir: relPath('flf2v_model_dir', 'flf2v'),
-  i2v_model_dir: relPath('i2v_model_dir', 'i2v'),
+  wan2_dir: relPath('wan2_1.wan2_dir', 'Wan2.1'),
+  flf2v_model_dir: relPath('wan2_1.flf2v_model_dir', 'flf2v'),
+  i2v_model_dir: relPath('wan2_1.i2v_model_dir', 'i2v'),
   'hunyuan_video.hunyuan_dir': relPath('hunyuan_video.hunyuan_dir', 'HunyuanVideo'),
   'hunyuan_video.config_file': relPath('hunyuan_video.config_file', 'hy.yaml'),
   'hunyuan_video.ckpt_path': relPath('hunyuan_video.ckpt_path', 'hy.ckpt'),
@@ -64,9 +66,9 @@ const ROWS: Record<string, Row> = {
   'hunyuan_video.seed': same('hunyuan_video.seed', 7),
   total_gpus: same('total_gpus', 4),
   parallel_segments: same('parallel_segments', 2),
-  gpu_count: same('gpu_count', 2),
-  chaining_max_retries: same('chaining_max_retries', 5),
-  chaining_use_fsdp_flags: same('chaining_use_fsdp_flags', false),
+  gpu_count: alias('wan2_1.gpu_count', 2),
+  chaining_max_retries: alias('wan2_1.chaining_max_retries', 5),
+  chaining_use_fsdp_flags: alias('wan2_1.chaining_use_fsdp_flags', false),
   framepack_dir: 'ignored',
   'runway_ml.api_key': same('runway_ml.api_key', 'key_runway'),
   'runway_ml.model_version': same('runway_ml.model_version', 'gen4.5'),
@@ -106,10 +108,10 @@ const ROWS: Record<string, Row> = {
   prompt_enhancement_model: same('prompt_enhancement_model', 'o4-mini'),
   video_aspect_ratio: same('video_aspect_ratio', '9:16'),
   segment_duration_seconds: same('segment_duration_seconds', 8),
-  frame_num: same('frame_num', 49),
-  sample_steps: same('sample_steps', 30),
-  sample_shift: same('sample_shift', 3),
-  guide_scale: same('guide_scale', 6),
+  frame_num: alias('wan2_1.frame_num', 49),
+  sample_steps: alias('wan2_1.sample_steps', 30),
+  sample_shift: alias('wan2_1.sample_shift', 3),
+  guide_scale: alias('wan2_1.guide_scale', 6),
   base_seed: 'ignored',
   initial_image: relPath('initial_image', 'first.png'),
   output_dir: 'ignored',

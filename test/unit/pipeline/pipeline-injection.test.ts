@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
-import { VideoPipeline } from '../../../src/pipeline/pipeline.js';
+import { VideoPipeline } from '../../../src/pipeline/video-pipeline.js';
 import { hideHostPaths } from '../../../src/errors/client-error.js';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { ProceduralPlanner } from '../../../src/planning/procedural-planner.js';
 import { ProceduralVideoGenerator } from '../../../src/generators/procedural/procedural-video-generator.js';
 import { PipelineError } from '../../../src/errors/pipeline-error.js';
 import { ProcessError } from '../../../src/errors/process-error.js';
-import type { GenerateHooks, GenerateRequest, VideoGenerator } from '../../../src/generators/types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, VideoGenerator } from '../../../src/generators/types.js';
 import type { JobStage } from '../../../src/jobs/job.js';
 import { recorder } from '../../helpers/progress-recorder.js';
 
@@ -31,15 +31,17 @@ class FakeGenerator implements VideoGenerator {
   generated: number[] = [];
   constructor(private readonly over: {
     validate?: (r: Omit<GenerateRequest, 'outputPath'>) => string[];
-    generate?: (r: GenerateRequest, h: GenerateHooks) => Promise<string>;
+    generate?: (r: GenerateRequest, h: GenerateHooks) => Promise<GenerateResult>;
     textToVideo?: boolean;
   } = {}) {}
   capabilities() { return { ...this.inner.capabilities(), maxPromptLength: 500, ...(this.over.textToVideo === false ? { textToVideo: false } : {}) }; }
   validate(r: Omit<GenerateRequest, 'outputPath'>) { return this.over.validate?.(r) ?? this.inner.validate(r); }
   estimateCost(seconds: number) { return 0.25 * seconds; }
-  async generate(r: GenerateRequest, h: GenerateHooks) {
+  async generate(r: GenerateRequest, h: GenerateHooks): Promise<GenerateResult> {
     this.generated.push(r.segment);
-    return this.over.generate ? this.over.generate(r, h) : this.inner.generate(r, h);
+    const made = await (this.over.generate ? this.over.generate(r, h) : this.inner.generate(r, h));
+    // Priced as estimated, like a paid backend.
+    return { ...made, costUsd: this.estimateCost(r.durationSeconds) };
   }
 }
 
@@ -132,7 +134,7 @@ describe('VideoPipeline with injected providers', () => {
     const generator = new FakeGenerator({
       generate: async (r) => {
         await ffmpeg.run(['-f', 'lavfi', '-i', 'sine=duration=1', '-c:a', 'aac', r.outputPath]);
-        return r.outputPath;
+        return { path: r.outputPath, costUsd: 0 };
       },
     });
     const err = await run(generator, join(dir, 'audio-only')).catch((e: unknown) => e);

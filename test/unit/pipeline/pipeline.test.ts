@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
-import { createPipeline } from '../../../src/pipeline/pipeline.js';
+import { createPipeline } from '../../../src/pipeline/create-pipeline.js';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { CanceledError } from '../../../src/errors/canceled-error.js';
 import { waitFor } from '../../helpers/wait-for.js';

@@ -1,0 +1,65 @@
+// Stage 3: the video segments, generated as the mode says; progress inside the stage only grows.
+import { join } from 'node:path';
+import { throwIfAborted } from '../../errors/canceled-error.js';
+import type { ProbeResult } from '../../media/ffmpeg.js';
+import type { Plan } from '../../planning/types.js';
+import { countNoun } from '../../text/count-noun.js';
+import { fireAndForget } from '../fire-and-forget.js';
+import type { Frames, GenerationMode, SegmentClip } from '../modes/generation-mode.js';
+import { MILESTONES, segmentProgress } from '../progress.js';
+import { pad, type StageContext } from './stage-context.js';
+
+/** The clips in plan order, with their probes and what they cost. */
+export interface Segments {
+  clips: SegmentClip[];
+  costUsd: number;
+}
+
+export async function segmentsStage({ run, parts, framesDir, videosDir }: StageContext, plan: Plan, mode: GenerationMode, frames: Frames): Promise<Segments> {
+  const { reporter, signal, config } = run;
+  const { generator, ffmpeg } = parts;
+  const seconds = config.segment_duration_seconds;
+  const total = plan.segments.length;
+  throwIfAborted(signal);
+  await reporter.progress(MILESTONES.segments.progress, 'segments', `Generating ${countNoun(total, 'video segment')}`);
+  const clips: SegmentClip[] = new Array<SegmentClip>(total);
+  let costUsd = 0;
+  const fractions = new Array<number>(total).fill(0);
+  // Parallel lanes report clip fractions, completions report counts; whichever is further ahead wins.
+  let lastReported: number = MILESTONES.segments.progress;
+  const report = () => {
+    const p = segmentProgress(fractions.reduce((a, b) => a + b, 0) / total);
+    if (p > lastReported) {
+      lastReported = p;
+      fireAndForget(() => reporter.progress(p, 'segments'));
+    }
+  };
+  let completed = 0;
+  const segment = async (index: number, firstFrame: string | undefined, lastFrame: string | undefined, lastFrameOutput?: string): Promise<SegmentClip> => {
+    throwIfAborted(signal);
+    const s = plan.segments[index]!;
+    const outputPath = join(videosDir, `segment_${pad(s.segment)}.mp4`);
+    const made = await generator.generate({ prompt: s.videoPrompt, durationSeconds: seconds, outputPath, segment: s.segment, firstFrame, lastFrame, lastFrameOutput, aspectRatio: config.video_aspect_ratio }, {
+      signal,
+      onProgress: (fraction) => {
+        fractions[index] = fraction;
+        report();
+      },
+      log: (m) => fireAndForget(() => reporter.log(m)),
+    });
+    costUsd += made.costUsd;
+    // A clip is probed as soon as it exists (unless the generator already did), while the next one
+    // is generated, so that the stitch stage only has to join them.
+    const probe: Promise<ProbeResult> = made.probe ? Promise.resolve(made.probe) : ffmpeg.probe(made.path, { signal });
+    probe.catch(() => undefined); // awaited at stitching; avoid an unhandled rejection meanwhile
+    const clip = { segment: s.segment, path: made.path, probe };
+    clips[index] = clip;
+    fractions[index] = 1;
+    completed += 1;
+    lastReported = Math.max(lastReported, segmentProgress(completed / total));
+    await reporter.progress(lastReported, 'segments', `Segment ${s.segment}/${total} generated`);
+    return clip;
+  };
+  await mode.runSegments({ total, framesDir, segment }, frames);
+  return { clips, costUsd };
+}
