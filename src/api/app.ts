@@ -157,7 +157,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   };
   const metrics = registerMetrics(app, { queue, version: VERSION, trustedProxies: config.security.trusted_proxies });
   // With Redis configured, counters live there so that a key's limit holds across API processes.
-  const limitRedis = config.redis ? connectRedis(redisEndpoint(config.redis), { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000 }) : null;
+  const limitRedis = config.redis ? connectRedis(redisEndpoint(config.redis), { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000, enableAutoPipelining: true }) : null;
   if (limitRedis) {
     limitRedis.on('error', () => { /* reconnects; the job store's own 503 tells the client */ });
     app.addHook('onClose', async () => { limitRedis.disconnect(); });

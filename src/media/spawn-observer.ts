@@ -14,10 +14,23 @@ export interface SpawnObserver {
 }
 
 const current = new AsyncLocalStorage<SpawnObserver>();
+let observing = 0;
 
-/** Runs `fn` with every process group it spawns (directly or in anything it awaits) reported to `observer`. */
-export function observeSpawns<T>(observer: SpawnObserver, fn: () => T): T {
-  return current.run(observer, fn);
+/**
+ * Runs `fn` with every process group it spawns (directly or in anything it awaits) reported to
+ * `observer`. On Node 20 a used AsyncLocalStorage keeps async hooks on for every promise of the
+ * process (the status reads of an API process with a worker paid for it: promiseInitHook in the
+ * profile), so the storage is switched off again whenever no attempt is being observed; a spawn
+ * after its attempt settled is then reported to no one, as it should be.
+ */
+export async function observeSpawns<T>(observer: SpawnObserver, fn: () => Promise<T>): Promise<T> {
+  observing += 1;
+  try {
+    return await current.run(observer, fn);
+  } finally {
+    observing -= 1;
+    if (observing === 0) current.disable();
+  }
 }
 
 export function currentSpawnObserver(): SpawnObserver | undefined {

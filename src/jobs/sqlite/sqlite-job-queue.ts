@@ -25,6 +25,8 @@ import { ADDED_COLUMNS, SCHEMA_SQL } from './sqlite-schema.js';
 import { prepareStatements, type JobRow, type SqliteStatements } from './sqlite-statements.js';
 import { API_KEYS_SCHEMA } from '../../access/sqlite/sqlite-key-store.js';
 import { SqliteJournal, migrateJournal } from './sqlite-journal.js';
+import { migrateStatusCounts } from './sqlite-status-counts.js';
+import { GroupCommit } from './group-commit.js';
 import type { JournalEntry, JournalFollower } from '../job-journal.js';
 
 
@@ -46,6 +48,9 @@ export class SqliteJobQueue implements JobQueue {
   readonly signals = new EventEmitter();
   private readonly db: Db;
   private readonly statements: SqliteStatements;
+  private readonly submissions: GroupCommit;
+  /** Adds one entry to the job's event journal (newest MAX_EVENTS kept). */
+  private readonly appendEventTransaction: (id: string, type: JobEvent['type'], data: Record<string, unknown>) => void;
   private readonly consumers = new Set<AttemptRunner>();
   private readonly consumerDefaults: Partial<AttemptRunnerSettings>;
   private closed = false;
@@ -84,63 +89,73 @@ export class SqliteJobQueue implements JobQueue {
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_finished_at ON jobs(finished_at) WHERE finished_at IS NOT NULL');
     this.db.exec(API_KEYS_SCHEMA);
     migrateJournal(this.db);
+    migrateStatusCounts(this.db);
     this.globalJournal = new SqliteJournal(this.db, (fn) => this.guard(fn));
     this.consumerDefaults = options.consumer ?? {};
     this.statements = prepareStatements(this.db);
+    this.submissions = new GroupCommit(this.db);
+    // One transaction: the global sequence number is taken and used in the same commit (sqlite-journal.ts).
+    // Made once, not per event: better-sqlite3 builds a transaction function's variants each time.
+    this.appendEventTransaction = this.db.transaction((id: string, type: JobEvent['type'], data: Record<string, unknown>) => {
+      const row = this.statements.nextEvent.get(id);
+      if (!row) return;
+      this.statements.insertEvent.run(row.seq, row.event_seq, type, JSON.stringify(data), this.globalJournal.next(), Date.now());
+      if (row.event_seq > MAX_EVENTS) this.statements.trimEvents.run(row.seq, row.event_seq - MAX_EVENTS);
+    });
   }
 
   // ---- producer / read side -------------------------------------------------------------------
 
   async submit(request: JobRequest, options: SubmitOptions = {}): Promise<SubmitResult> {
-    return this.guard(() => {
-      const hash = requestHash(request);
-      const storedKey = options.idempotencyKey === undefined ? undefined : scopedIdempotencyKey(options.idempotencyKey, options.owner);
-      const run = this.db.transaction((): SubmitResult => {
-        if (storedKey !== undefined) {
-          const existing = this.statements.byKey.get(storedKey) as JobRow | undefined;
-          if (existing) {
-            const job = this.toRecord(existing);
-            return existing.request_hash === hash ? { outcome: 'replayed', job } : { outcome: 'key_mismatch', job };
-          }
+    if (this.closed) throw new StoreUnavailableError('Job store is closed');
+    const hash = requestHash(request);
+    const storedKey = options.idempotencyKey === undefined ? undefined : scopedIdempotencyKey(options.idempotencyKey, options.owner);
+    // Submissions of one event-loop turn share a commit (group-commit.ts); this one's savepoint:
+    const result = await this.submissions.run((): SubmitResult => {
+      if (storedKey !== undefined) {
+        const existing = this.statements.byKey.get(storedKey) as JobRow | undefined;
+        if (existing) {
+          const job = this.toRecord(existing);
+          return existing.request_hash === hash ? { outcome: 'replayed', job } : { outcome: 'key_mismatch', job };
         }
-        if (options.maxQueued) {
-          const queued = this.statements.queuedCount.get()?.n ?? 0;
-          if (queued >= options.maxQueued) throw new QueueFullError('global', queued, options.maxQueued);
+      }
+      if (options.maxQueued) {
+        const queued = this.statements.queuedCount.get()?.n ?? 0;
+        if (queued >= options.maxQueued) throw new QueueFullError('global', queued, options.maxQueued);
+      }
+      if (options.maxQueuedForOwner && options.owner !== undefined) {
+        const queued = this.statements.ownerQueuedCount.get(options.owner)?.n ?? 0;
+        if (queued >= options.maxQueuedForOwner) throw new QueueFullError('owner', queued, options.maxQueuedForOwner);
+      }
+      const id = randomUUID();
+      const now = new Date();
+      if (options.owner !== undefined) {
+        // Every owner's month spend is the sum of its jobs' estimates (deleting a job does not refund it).
+        const month = now.toISOString().slice(0, 7);
+        const cost = options.estimatedCostUsd ?? 0;
+        if (options.budget) {
+          const spent = this.statements.spendOf.get(options.owner, month)?.usd ?? 0;
+          if (spent + cost > options.budget.limitUsd + 1e-9) throw new BudgetExceededError(spent, cost, options.budget.limitUsd);
         }
-        if (options.maxQueuedForOwner && options.owner !== undefined) {
-          const queued = this.statements.ownerQueuedCount.get(options.owner)?.n ?? 0;
-          if (queued >= options.maxQueuedForOwner) throw new QueueFullError('owner', queued, options.maxQueuedForOwner);
-        }
-        const id = randomUUID();
-        const now = new Date();
-        if (options.owner !== undefined) {
-          // Every owner's month spend is the sum of its jobs' estimates (deleting a job does not refund it).
-          const month = now.toISOString().slice(0, 7);
-          const cost = options.estimatedCostUsd ?? 0;
-          if (options.budget) {
-            const spent = this.statements.spendOf.get(options.owner, month)?.usd ?? 0;
-            if (spent + cost > options.budget.limitUsd + 1e-9) throw new BudgetExceededError(spent, cost, options.budget.limitUsd);
-          }
-          if (cost !== 0) this.addSpend(options.owner, month, cost);
-        }
-        this.statements.insert.run({
-          id,
-          prompt: request.prompt,
-          request: JSON.stringify(request),
-          created_at: now.toISOString(),
-          estimated_cost_usd: options.estimatedCostUsd ?? null,
-          idempotency_key: storedKey ?? null,
-          request_hash: hash,
-          owner_key_id: options.owner ?? null,
-        });
-        this.appendEventSync(id, 'status', { status: 'queued', stage: 'queued', progress: 0, error: null, artifact_uri: null });
-        this.appendLogSync(id, JOB_MESSAGES.queued, now);
-        return { outcome: 'created', job: this.toRecord(this.statements.byId.get(id) as JobRow) };
+        if (cost !== 0) this.addSpend(options.owner, month, cost);
+      }
+      this.statements.insert.run({
+        id,
+        prompt: request.prompt,
+        request: JSON.stringify(request),
+        created_at: now.toISOString(),
+        estimated_cost_usd: options.estimatedCostUsd ?? null,
+        idempotency_key: storedKey ?? null,
+        request_hash: hash,
+        owner_key_id: options.owner ?? null,
       });
-      const result = run.immediate();
-      if (result.outcome === 'created') this.signals.emit('enqueued');
-      return result;
-    });
+      this.appendEventSync(id, 'status', { status: 'queued', stage: 'queued', progress: 0, error: null, artifact_uri: null });
+      this.appendLogSync(id, JOB_MESSAGES.queued, now);
+      // The new job has the highest seq, so it stands behind every queued job: its position is the queued count.
+      return { outcome: 'created', job: this.toRecord(this.statements.byId.get(id) as JobRow, this.statements.queuedCount.get()?.n ?? 1) };
+    }).catch((err: unknown) => { throw this.storeError(err); });
+    if (result.outcome === 'created') this.signals.emit('enqueued');
+    return result;
   }
 
   async get(id: string): Promise<JobRecord | null> {
@@ -349,6 +364,7 @@ export class SqliteJobQueue implements JobQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     await Promise.all([...this.consumers].map((c) => c.close(0)));
+    this.submissions.flush();
     this.closed = true;
     if (this.foreignWrites) clearInterval(this.foreignWrites);
     this.db.close();
@@ -537,14 +553,9 @@ export class SqliteJobQueue implements JobQueue {
 
   /** Adds one entry to the job's event journal (newest MAX_EVENTS kept). */
   private appendEventSync(id: string, type: JobEvent['type'], data: Record<string, unknown>): void {
-    // One transaction: the global sequence number is taken and used in the same commit (sqlite-journal.ts).
-    this.db.transaction(() => {
-      const row = this.statements.nextEvent.get(id);
-      if (!row) return;
-      this.statements.insertEvent.run(row.seq, row.event_seq, type, JSON.stringify(data), this.globalJournal.next(), Date.now());
-      if (row.event_seq > MAX_EVENTS) this.statements.trimEvents.run(row.seq, row.event_seq - MAX_EVENTS);
-    })();
+    this.appendEventTransaction(id, type, data);
   }
+
 
   private statusEvent(row: JobRow): void {
     this.appendEventSync(row.id, 'status', {
@@ -586,12 +597,17 @@ export class SqliteJobQueue implements JobQueue {
     try {
       return fn();
     } catch (err) {
-      const code = (err as { code?: string }).code ?? '';
-      if (TRANSIENT_CODES.has(code) || [...TRANSIENT_CODES].some((c) => code.startsWith(`${c}_`))) {
-        // A full disk says so: it is what an operator reading /readyz or a job log must act on.
-        throw new StoreUnavailableError(code === 'SQLITE_FULL' ? 'Job store unavailable: the disk under the data dir is full' : 'Job store unavailable', { cause: err });
-      }
-      throw err;
+      throw this.storeError(err);
     }
+  }
+
+  /** SQLite's "cannot reach the database" failures as StoreUnavailableError; anything else as it is. */
+  private storeError(err: unknown): unknown {
+    const code = (err as { code?: string }).code ?? '';
+    if (TRANSIENT_CODES.has(code) || [...TRANSIENT_CODES].some((c) => code.startsWith(`${c}_`))) {
+      // A full disk says so: it is what an operator reading /readyz or a job log must act on.
+      return new StoreUnavailableError(code === 'SQLITE_FULL' ? 'Job store unavailable: the disk under the data dir is full' : 'Job store unavailable', { cause: err });
+    }
+    return err;
   }
 }

@@ -4,6 +4,7 @@ import type { Database as Db } from 'better-sqlite3';
 import { MAX_PROGRESS, TERMINAL_STATUSES, type JobRecord, type JobStage, type JobStatus } from '../job.js';
 import type { JobEvent } from '../job-queue.js';
 import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
+import { STATUS_COUNTS_TABLE } from './sqlite-status-counts.js';
 
 /** A row of `jobs`: the record's columns (request as JSON text) plus sequence, lease and journal counters. */
 export interface JobRow extends Omit<JobRecord, 'request' | 'queue_position'> {
@@ -44,7 +45,8 @@ export function prepareStatements(db: Db) {
     pastRetention: db.prepare<[string, number], JobRow>(`SELECT * FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?
       AND status IN (${inList([...TERMINAL_STATUSES])}) ORDER BY finished_at, seq LIMIT ?`),
     // Submission limits and budgets (SubmitOptions), on the submit path.
-    queuedCount: db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'`),
+    // Kept by triggers (sqlite-status-counts.ts): one row read, not a scan of every queued job.
+    queuedCount: db.prepare<[], { n: number }>(`SELECT COALESCE((SELECT n FROM ${STATUS_COUNTS_TABLE} WHERE status = 'queued'), 0) AS n`),
     ownerQueuedCount: db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE owner_key_id = ? AND status = 'queued'`),
     spendOf: db.prepare<[string, string], { usd: number }>('SELECT usd FROM key_spend WHERE owner_key_id = ? AND month = ?'),
     addSpend: db.prepare<[string, string, number]>(`INSERT INTO key_spend (owner_key_id, month, usd) VALUES (?, ?, ?)
