@@ -37,6 +37,8 @@ const openAiErrors = errorAnswers(jsonSchema(openAiErrorSchema), 'OpenAI error e
 
 const json = (schema: Record<string, unknown>, description: string, headers: Record<string, unknown> = {}) =>
   ({ description, headers: { ...requestId, ...headers }, ...schema });
+/** A 200 answer with the JSON of a zod schema. */
+const ok = (schema: Parameters<typeof jsonSchema>[0], description: string) => ({ 200: json(jsonSchema(schema), description) });
 const binary = { schema: { type: 'string', format: 'binary' } };
 const redirect = (description: string, location: Record<string, unknown> = {}) =>
   ({ description, type: 'null', headers: { ...requestId, location: { type: 'string', format: 'uri', ...location } } });
@@ -91,32 +93,21 @@ export const createJobSchema = operation('jobs', 'createJob', 'Submit a prompt; 
   },
 });
 
-export const listJobsSchema = operation('jobs', 'listJobs', 'List jobs, newest first', {
-  querystring: jsonSchema(listJobsQuerySchema, 'input'),
-  response: { 200: json(jsonSchema(jobListSchema), 'A page of jobs'), ...errors(...V1) },
-});
+export const listJobsSchema = operation('jobs', 'listJobs', 'List jobs, newest first',
+  { querystring: jsonSchema(listJobsQuerySchema, 'input'), response: { ...ok(jobListSchema, 'A page of jobs'), ...errors(...V1) } });
 
-export const getJobSchema = operation('jobs', 'getJob', 'Read one job', {
-  params: idParams,
-  response: { 200: json(jsonSchema(jobViewSchema), 'The job'), ...errors(...V1, 404) },
-});
+export const getJobSchema = operation('jobs', 'getJob', 'Read one job',
+  { params: idParams, response: { ...ok(jobViewSchema, 'The job'), ...errors(...V1, 404) } });
 
-export const deleteJobSchema = operation('jobs', 'deleteJob', 'Delete a finished, failed or canceled job with its logs, events and artifact', {
-  params: idParams,
-  response: { 204: { description: 'Deleted', type: 'null', headers: requestId }, ...errors(...V1, 404, 409) },
-});
+export const deleteJobSchema = operation('jobs', 'deleteJob', 'Delete a finished, failed or canceled job with its logs, events and artifact',
+  { params: idParams, response: { 204: { description: 'Deleted', type: 'null', headers: requestId }, ...errors(...V1, 404, 409) } });
 
 // The body (none, or {}) is cancelBodySchema's; the summary says it, the document shows no body.
-export const cancelJobSchema = operation('jobs', 'cancelJob', 'Cancel a queued or running job (no body, or {})', {
-  params: idParams,
-  response: { 200: json(jsonSchema(cancelResponseSchema), 'Cancellation started'), ...errors(...V1, 404, 409, 413, 415) },
-});
+export const cancelJobSchema = operation('jobs', 'cancelJob', 'Cancel a queued or running job (no body, or {})',
+  { params: idParams, response: { ...ok(cancelResponseSchema, 'Cancellation started'), ...errors(...V1, 404, 409, 413, 415) } });
 
-export const jobLogsSchema = operation('jobs', 'getJobLogs', 'Job log lines, oldest first', {
-  params: idParams,
-  querystring: jsonSchema(logsQuerySchema, 'input'),
-  response: { 200: json(jsonSchema(logsResponseSchema), 'The newest `tail` lines'), ...errors(...V1, 404) },
-});
+export const jobLogsSchema = operation('jobs', 'getJobLogs', 'Job log lines, oldest first',
+  { params: idParams, querystring: jsonSchema(logsQuerySchema, 'input'), response: { ...ok(logsResponseSchema, 'The newest `tail` lines'), ...errors(...V1, 404) } });
 
 export const jobArtifactSchema = operation('jobs', 'getJobArtifact', 'A signed download URL for a finished job (redirect=true answers 302)', {
   params: idParams,
@@ -147,9 +138,8 @@ export const jobEventsSchema = operation('jobs', 'streamJobEvents', 'Server-Sent
   },
 });
 
-export const livenessRouteSchema = operation('health', 'getHealth', 'Liveness', {
-  response: { 200: json(jsonSchema(livenessSchema), 'The process is up'), ...errors(...COMMON) },
-});
+export const livenessRouteSchema = operation('health', 'getHealth', 'Liveness',
+  { response: { ...ok(livenessSchema, 'The process is up'), ...errors(...COMMON) } });
 
 export const readinessRouteSchema = operation('health', 'getReadiness', 'Readiness of the job store, queue, artifact store and workers', {
   response: {
@@ -168,9 +158,8 @@ export const metricsRouteSchema = operation('health', 'getMetrics', 'Prometheus 
   },
 });
 
-export const prometheusRouteSchema = operation('health', 'getPrometheusMetrics', 'Prometheus text', {
-  response: { 200: { description: 'Metrics', headers: requestId, content: prometheusText }, ...errors(...COMMON) },
-});
+export const prometheusRouteSchema = operation('health', 'getPrometheusMetrics', 'Prometheus text',
+  { response: { 200: { description: 'Metrics', headers: requestId, content: prometheusText }, ...errors(...COMMON) } });
 
 export const rootRouteSchema = operation('meta', 'getRoot', 'Dashboard page, or the service description with Accept: application/json', {
   response: {
@@ -183,13 +172,11 @@ export const rootRouteSchema = operation('meta', 'getRoot', 'Dashboard page, or 
   },
 });
 
-export const openApiRouteSchema = operation('meta', 'getOpenApiDocument', 'This OpenAPI document', {
-  response: { 200: { description: 'OpenAPI 3.1 document', headers: requestId, content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } }, ...errors(...COMMON) },
-});
+export const openApiRouteSchema = operation('meta', 'getOpenApiDocument', 'This OpenAPI document',
+  { response: { 200: { description: 'OpenAPI 3.1 document', headers: requestId, content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } }, ...errors(...COMMON) } });
 
-export const capabilitiesSchema = operation('jobs', 'getCapabilities', 'Per-job options this key may send, and what each backend renders (durations, ratios, prices)', {
-  response: { 200: json(jsonSchema(capabilitiesResponseSchema), 'The options and backends'), ...errors(...V1) },
-});
+export const capabilitiesSchema = operation('jobs', 'getCapabilities', 'Per-job options this key may send, and what each backend renders (durations, ratios, prices)',
+  { response: { ...ok(capabilitiesResponseSchema, 'The options and backends'), ...errors(...V1) } });
 
 // A multipart create sends the same fields as text, with `input_reference` as a file part (or an
 // `input_reference[image_url]` field, as the SDKs write objects in forms).
@@ -209,23 +196,17 @@ export const createVideoSchema = operation('videos', 'createVideo', 'OpenAI-comp
     },
   },
   headers: submitHeaders,
-  response: { 200: json(jsonSchema(videoObjectSchema), 'The queued video'), ...openAiErrors(...V1, 402, 413, 415, 422) },
+  response: { ...ok(videoObjectSchema, 'The queued video'), ...openAiErrors(...V1, 402, 413, 415, 422) },
 });
 
-export const listVideosSchema = operation('videos', 'listVideos', 'OpenAI-compatible: list videos (cursor `after`, `limit`, `order`)', {
-  querystring: jsonSchema(listVideosQuerySchema, 'input'),
-  response: { 200: json(jsonSchema(videoListSchema), 'A page of videos'), ...openAiErrors(...V1) },
-});
+export const listVideosSchema = operation('videos', 'listVideos', 'OpenAI-compatible: list videos (cursor `after`, `limit`, `order`)',
+  { querystring: jsonSchema(listVideosQuerySchema, 'input'), response: { ...ok(videoListSchema, 'A page of videos'), ...openAiErrors(...V1) } });
 
-export const getVideoSchema = operation('videos', 'getVideo', 'OpenAI-compatible: retrieve a video', {
-  params: videoIdParams,
-  response: { 200: json(jsonSchema(videoObjectSchema), 'The video'), ...openAiErrors(...V1, 404) },
-});
+export const getVideoSchema = operation('videos', 'getVideo', 'OpenAI-compatible: retrieve a video',
+  { params: videoIdParams, response: { ...ok(videoObjectSchema, 'The video'), ...openAiErrors(...V1, 404) } });
 
-export const deleteVideoSchema = operation('videos', 'deleteVideo', 'OpenAI-compatible: delete a video (a running one is canceled first) and its file', {
-  params: videoIdParams,
-  response: { 200: json(jsonSchema(videoDeletedSchema), 'Deleted'), ...openAiErrors(...V1, 404, 409) },
-});
+export const deleteVideoSchema = operation('videos', 'deleteVideo', 'OpenAI-compatible: delete a video (a running one is canceled first) and its file',
+  { params: videoIdParams, response: { ...ok(videoDeletedSchema, 'Deleted'), ...openAiErrors(...V1, 404, 409) } });
 
 export const videoContentSchema = operation('videos', 'getVideoContent', 'OpenAI-compatible: the MP4 (Range supported; a redirect to a signed URL for cloud stores), or a JPEG thumbnail / sprite sheet', {
   params: videoIdParams,
