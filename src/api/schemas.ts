@@ -273,7 +273,7 @@ export const openAiErrorSchema = z.object({
 const VIDEO_LIMIT_MESSAGE = 'must be an integer between 1 and 100';
 /** In the order the route has always judged them (it names the first problem only). */
 export const listVideosQuerySchema = z.object({
-  // Number() as OpenAI's clients send it (the bounds still make it an integer 1..100).
+  // Read with Number(), as this route always has ("5.0" is 5); the checks keep it an integer 1..100.
   limit: z.preprocess((v) => (v === undefined ? v : Number(v)), z.number({ error: VIDEO_LIMIT_MESSAGE }).int(VIDEO_LIMIT_MESSAGE).min(1, VIDEO_LIMIT_MESSAGE).max(100, VIDEO_LIMIT_MESSAGE)).optional(),
   order: z.enum(['asc', 'desc'], { error: 'must be asc or desc' }).optional(),
   after: z.string({ error: 'must be a video id' }).refine((s) => JOB_ID.test(s), 'must be a video id').meta({ format: 'uuid' }).optional(),
