@@ -6,10 +6,12 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifySchema } from 'fastify';
 import {
-  artifactQuerySchema, createVideoBodySchema, eventStreamHeadersSchema, jobIdParamsSchema, promptSchema, submitHeadersSchema, videoIdParamsSchema, artifactResponseSchema, cancelResponseSchema,
-  createJobWithOptionsBodySchema, createdJobSchema, errorResponseSchema, jobListSchema, jobViewSchema, jsonSchema, listJobsQuerySchema,
-  capabilitiesResponseSchema, listVideosQuerySchema, openAiErrorSchema, videoContentQuerySchema, videoDeletedSchema, videoListSchema, videoObjectSchema,
-  livenessSchema, logsQuerySchema, logsResponseSchema, metricsSummarySchema, readinessSchema, serviceDescriptionSchema,
+  artifactQuerySchema, artifactResponseSchema, cancelResponseSchema, capabilitiesResponseSchema, createdJobSchema,
+  createJobWithOptionsBodySchema, createVideoBodySchema, errorResponseSchema, eventStreamHeadersSchema,
+  jobIdParamsSchema, jobListSchema, jobViewSchema, jsonSchema, listJobsQuerySchema, listVideosQuerySchema,
+  livenessSchema, logsQuerySchema, logsResponseSchema, metricsSummarySchema, openAiErrorSchema, promptSchema,
+  readinessSchema, serviceDescriptionSchema, submitHeadersSchema, videoContentQuerySchema, videoDeletedSchema,
+  videoIdParamsSchema, videoListSchema, videoObjectSchema,
 } from './schemas.js';
 
 /** Marks an operation as bearer-protected; the document drops it when no token is configured. */
