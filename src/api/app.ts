@@ -120,7 +120,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   app.addHook('preClose', (done) => { connections.closeUnused(); done(); });
 
-  // Requests are validated with zod inside the handlers; the route JSON schemas only document them.
+  // One validation path: zod, in the handlers (schemas.ts); the route JSON schemas only document the
+  // requests (and serialize the answers). Why not Fastify-compiled schemas: docs/design-notes.md.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
 
   // Strict JSON: UTF-8 only, no prototype pollution, and an empty body counts as "no body".

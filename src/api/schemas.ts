@@ -1,6 +1,9 @@
-// Request and response schemas. Zod validates requests inside the handlers (so every message names
-// its field our way); the same schemas, turned into JSON Schema, document the routes in OpenAPI and
-// drive Fastify's fast serializer for responses.
+// Request and response schemas, the one source of both. Requests: zod alone validates every part a
+// route reads (body, query, params, headers), in the handler through parseRequestPart, so that each
+// route keeps its order of checks (401, 415, 404, 400) and every message names its field our way;
+// Fastify's own validator is off (app.ts). The same schemas, turned into JSON Schema (jsonSchema()),
+// document the routes in OpenAPI and drive Fastify's fast serializer for responses. Why this way
+// and not Fastify-compiled schemas: docs/design-notes.md, "One validation path".
 import { z } from 'zod';
 import { JOB_STAGES, JOB_STATUSES } from '../jobs/job.js';
 import { WEBHOOK_EVENTS } from '../config/schema.js';
@@ -66,6 +69,35 @@ export const artifactQuerySchema = z.object({
 /** Event ids of the SQLite journal (a sequence number) and of Redis streams (ms-seq). */
 export const LAST_EVENT_ID_PATTERN = '^[0-9]{1,15}(-[0-9]{1,10})?$';
 export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7e]{1,255}$';
+
+/** Job (and video) ids are UUIDs, compared in lower case. */
+export const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const jobId = (description: string) => z.string().refine((s) => JOB_ID.test(s)).transform((s) => s.toLowerCase()).meta({ format: 'uuid', description });
+
+/** The `:id` of the job routes; an id that is not a UUID names no job (route-params.ts answers 404). */
+export const jobIdParamsSchema = z.object({ id: jobId('Job id') });
+/** The `:id` of the /v1/videos routes (a video is a job). */
+export const videoIdParamsSchema = z.object({ id: jobId('Video id (the job id)') });
+
+const IDEMPOTENCY_KEY_MESSAGE = 'must be 1..255 printable ASCII characters';
+/** Headers of the submit routes (POST /v1/jobs, POST /v1/videos). */
+export const submitHeadersSchema = z.object({
+  'idempotency-key': z.string({ error: IDEMPOTENCY_KEY_MESSAGE }).regex(new RegExp(IDEMPOTENCY_KEY_PATTERN), IDEMPOTENCY_KEY_MESSAGE)
+    .meta({ description: 'Replays the same job for the same body' }).optional(),
+});
+/** Headers of the event stream: Last-Event-ID as sent (trimmed); whether it is an event of the job, the store says. */
+export const eventStreamHeadersSchema = z.object({
+  'last-event-id': z.string().transform((s) => s.trim() || undefined)
+    .meta({ pattern: LAST_EVENT_ID_PATTERN, description: 'Resume after this event id' }).optional(),
+});
+/** How headers are named in error answers. */
+const HEADER_FIELDS: Record<string, string> = { 'idempotency-key': 'Idempotency-Key', 'last-event-id': 'Last-Event-ID' };
+
+/** POST /v1/jobs/{id}/cancel takes no body, or {}. */
+export const cancelBodySchema = z.custom<Record<string, never> | undefined>(
+  (v) => v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0),
+  { error: 'must be empty or {}' },
+);
 
 const webhookEventSchema = z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` });
 const number = (message: string) => z.number({ error: message });
@@ -147,11 +179,15 @@ export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'output')
   return out;
 }
 
-/** Parses one part of a request; any problem becomes a 400 ValidationError naming the field. */
-export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown, part: 'body' | 'query' | 'params'): z.output<S> {
+/**
+ * Parses one part of a request; any problem becomes a 400 ValidationError naming the field(s).
+ * `firstOnly`: name only the first problem (the OpenAI-compatible routes answer one `param`).
+ */
+export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown, part: 'body' | 'query' | 'params' | 'headers', options: { firstOnly?: boolean } = {}): z.output<S> {
   const result = schema.safeParse(value ?? (part === 'body' ? undefined : {}));
   if (result.success) return result.data;
   const problems: FieldProblem[] = [];
+  if (options.firstOnly) result.error.issues.splice(1);
   for (const issue of result.error.issues) {
     if (issue.code === 'unrecognized_keys') {
       const at = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
@@ -159,7 +195,7 @@ export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown,
       continue;
     }
     const field = issue.path.length > 0 ? issue.path.join('.') : part;
-    problems.push({ field, message: issue.message });
+    problems.push({ field: part === 'headers' ? HEADER_FIELDS[field] ?? field : field, message: issue.message });
   }
   throw validationError(problems);
 }
@@ -234,9 +270,25 @@ export const videoDeletedSchema = z.object({ id: z.string(), object: z.literal('
 export const openAiErrorSchema = z.object({
   error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
 });
+const VIDEO_LIMIT_MESSAGE = 'must be an integer between 1 and 100';
+/** In the order the route has always judged them (it names the first problem only). */
 export const listVideosQuerySchema = z.object({
-  after: z.string().optional(),
-  limit: z.number().int().min(1).max(100).optional(),
-  order: z.enum(['asc', 'desc']).optional(),
+  // Read with Number(), as this route always has ("5.0" is 5); the checks keep it an integer 1..100.
+  limit: z.preprocess((v) => (v === undefined ? v : Number(v)), z.number({ error: VIDEO_LIMIT_MESSAGE }).int(VIDEO_LIMIT_MESSAGE).min(1, VIDEO_LIMIT_MESSAGE).max(100, VIDEO_LIMIT_MESSAGE)).optional(),
+  order: z.enum(['asc', 'desc'], { error: 'must be asc or desc' }).optional(),
+  after: z.string({ error: 'must be a video id' }).refine((s) => JOB_ID.test(s), 'must be a video id').meta({ format: 'uuid' }).optional(),
 });
-export const videoContentQuerySchema = z.object({ variant: z.enum(['video', 'thumbnail', 'spritesheet']).optional() });
+export const videoContentQuerySchema = z.object({
+  variant: z.enum(['video', 'thumbnail', 'spritesheet'], { error: 'must be video, thumbnail or spritesheet' }).optional(),
+});
+
+/** POST /v1/videos (JSON, or the fields of a multipart form: see openai/video-request.ts). */
+export const createVideoBodySchema = z.strictObject({
+  prompt: promptSchema,
+  model: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200, 'is too long').meta({ description: 'A key of openai_compat.models' }).optional(),
+  seconds: z.union([z.string().regex(/^[0-9]{1,3}(\.[0-9]{1,3})?$/), z.number().min(0).max(600)], { error: 'must be a number of seconds, e.g. "4"' })
+    .meta({ description: 'Video length (needs the duration_seconds job option)' }).optional(),
+  size: z.string({ error: 'must be a string' }).regex(/^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$/, 'must look like 1280x720')
+    .meta({ description: 'WIDTHxHEIGHT (needs the aspect_ratio job option)' }).optional(),
+  input_reference: z.strictObject({ image_url: z.string({ error: 'must be a string' }).min(1) }, { error: 'must be an uploaded image or {image_url}' }).optional(),
+}, { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown parameter' : 'must be a JSON object') });

@@ -132,13 +132,17 @@ export function registerClientCommands(program: Command, setExitCode: (code: num
       setExitCode(final.status === 'finished' ? 0 : 1);
     });
 
-  withClient(program.command('status'))
-    .description('print a job')
-    .argument('<id>')
-    .action(async (id: string, flags: ClientFlags) => {
-      print(await clientFrom(flags).status(id));
-      setExitCode(0);
-    });
+  // Commands that call the API for one job and print its answer.
+  const printJob = (name: string, description: string, call: (client: ApiClient, id: string) => Promise<unknown>) =>
+    withClient(program.command(name))
+      .description(description)
+      .argument('<id>')
+      .action(async (id: string, flags: ClientFlags) => {
+        print(await call(clientFrom(flags), id));
+        setExitCode(0);
+      });
+
+  printJob('status', 'print a job', (client, id) => client.status(id));
 
   withClient(program.command('logs'))
     .description('print a job\'s log lines; --follow streams new ones until the job ends')
@@ -171,13 +175,7 @@ export function registerClientCommands(program: Command, setExitCode: (code: num
       setExitCode(0);
     });
 
-  withClient(program.command('cancel'))
-    .description('cancel a queued or running job')
-    .argument('<id>')
-    .action(async (id: string, flags: ClientFlags) => {
-      print(await clientFrom(flags).cancel(id));
-      setExitCode(0);
-    });
+  printJob('cancel', 'cancel a queued or running job', (client, id) => client.cancel(id));
 
   withClient(program.command('download'))
     .description('download a finished job\'s video')

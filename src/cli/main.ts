@@ -174,8 +174,8 @@ export function buildProgram(): Command {
   return program;
 }
 
-// Errors that name a key, flag or path for the operator to fix: exit code 2. Matched by name, as
-// importing UnsafeBindError or EdgeConfigError would load the API server or the edge.
+// Errors that name a key, flag or path for the operator to fix: exit code 2, with their own message
+// (none is wrapped into another). Matched by name, as importing UnsafeBindError would load the API server.
 const OPERATOR_ERRORS = new Set(['ConfigError', 'StartupError', 'UnsafeBindError', 'EdgeConfigError']);
 
 function isOperatorError(err: unknown): err is Error {

@@ -318,23 +318,29 @@ export const proceduralSchema = z
   })
   .strict();
 
+/** A section a file may leave out: then it has its defaults, those parsing {} gives. */
+function section<S extends z.ZodType>(schema: S) {
+  return schema.default(schema.parse({}) as z.util.NoUndefined<z.output<S>>);
+}
+
 // Video backend sections. Known keys are typed; unknown ones are kept (.passthrough) so Python
 // ttv-pipeline files with keys ttv ignores (motion_amount, …) still load.
 const url = z.string().url('must be a URL');
 const seconds = z.number().positive('must be positive');
 
-export const runwaySchema = z
-  .object({
-    api_key: z.string().min(1).optional(),
-    base_url: url.default('https://api.dev.runwayml.com'),
-    api_version: z.string().min(1).default('2024-11-06'),
-    // The Python factory defaulted to "gen-3-alpha", which the API rejects.
-    model_version: z.string().min(1).default('gen4_turbo'),
-    max_duration: seconds.max(60).default(10),
-    default_ratio: z.string().regex(/^\d{3,4}:\d{3,4}$/, 'must look like 1280:720').default('1280:720'),
-    seed: z.number().int().min(0).max(4294967295).nullable().optional(),
-  })
-  .passthrough();
+/** A hosted backend's section: its API key and endpoint, then its own keys. */
+function hostedSection<S extends z.ZodRawShape>(baseUrl: string, shape: S) {
+  return z.object({ api_key: z.string().min(1).optional(), base_url: url.default(baseUrl), ...shape }).passthrough();
+}
+
+export const runwaySchema = hostedSection('https://api.dev.runwayml.com', {
+  api_version: z.string().min(1).default('2024-11-06'),
+  // The Python factory defaulted to "gen-3-alpha", which the API rejects.
+  model_version: z.string().min(1).default('gen4_turbo'),
+  max_duration: seconds.max(60).default(10),
+  default_ratio: z.string().regex(/^\d{3,4}:\d{3,4}$/, 'must look like 1280:720').default('1280:720'),
+  seed: z.number().int().min(0).max(4294967295).nullable().optional(),
+});
 
 export const googleVeoSchema = z
   .object({
@@ -353,29 +359,21 @@ export const googleVeoSchema = z
   })
   .passthrough();
 
-export const minimaxSchema = z
-  .object({
-    api_key: z.string().min(1).optional(),
-    base_url: url.default('https://api.minimax.io/v1'),
-    model: z.string().min(1).default('I2V-01-Director'),
-    max_duration: seconds.max(60).default(6),
-    resolution: z.string().optional(),
-  })
-  .passthrough();
+export const minimaxSchema = hostedSection('https://api.minimax.io/v1', {
+  model: z.string().min(1).default('I2V-01-Director'),
+  max_duration: seconds.max(60).default(6),
+  resolution: z.string().optional(),
+});
 
-export const falSchema = z
-  .object({
-    api_key: z.string().min(1).optional(),
-    base_url: url.default('https://queue.fal.run'),
-    model: z.string().min(1).default('fal-ai/minimax/hailuo-02/standard/image-to-video'),
-    max_duration: seconds.max(60).default(10),
-    default_input: z.record(z.string(), z.unknown()).default({}),
-    // Accepted for old files and ignored: each endpoint's capability row types `duration` now.
-    duration_as_string: z.boolean().optional(),
-    // USD per second of video, for estimated_cost_usd; 0 = the endpoint's list price from its row.
-    cost_per_second: z.number().min(0).default(0),
-  })
-  .passthrough();
+export const falSchema = hostedSection('https://queue.fal.run', {
+  model: z.string().min(1).default('fal-ai/minimax/hailuo-02/standard/image-to-video'),
+  max_duration: seconds.max(60).default(10),
+  default_input: z.record(z.string(), z.unknown()).default({}),
+  // Accepted for old files and ignored: each endpoint's capability row types `duration` now.
+  duration_as_string: z.boolean().optional(),
+  // USD per second of video, for estimated_cost_usd; 0 = the endpoint's list price from its row.
+  cost_per_second: z.number().min(0).default(0),
+});
 
 export const hunyuanSchema = z
   .object({
@@ -453,19 +451,19 @@ export const pipelineSchema = z.object({
   image_router_api_key: z.string().optional(),
   image_size: z.string().regex(/^\d{2,5}x\d{2,5}$/, 'must look like 1024x1024').default('1024x1024'),
   video_aspect_ratio: z.string().regex(/^\d{1,2}:\d{1,2}$/, 'must look like 16:9').optional(),
-  runway_ml: runwaySchema.default(runwaySchema.parse({})),
-  google_veo: googleVeoSchema.default(googleVeoSchema.parse({})),
-  minimax: minimaxSchema.default(minimaxSchema.parse({})),
-  fal: falSchema.default(falSchema.parse({})),
-  hunyuan_video: hunyuanSchema.default(hunyuanSchema.parse({})),
-  wan2_1: wan21Schema.default(wan21Schema.parse({})),
-  remote_api_settings: remoteApiSettingsSchema.default(remoteApiSettingsSchema.parse({})),
+  runway_ml: section(runwaySchema),
+  google_veo: section(googleVeoSchema),
+  minimax: section(minimaxSchema),
+  fal: section(falSchema),
+  hunyuan_video: section(hunyuanSchema),
+  wan2_1: section(wan21Schema),
+  remote_api_settings: section(remoteApiSettingsSchema),
   // Refuses a job whose estimated video cost (USD) is higher, before any paid video call.
   max_cost_per_video: z.number().positive().nullable().default(null),
   // GPUs of this machine, shared by the local backends (Wan2.1, HunyuanVideo).
   total_gpus: z.number().int().min(1).max(64).default(1),
-  local_backends: localBackendsSchema.default(localBackendsSchema.parse({})),
-  procedural: proceduralSchema.default(proceduralSchema.parse({})),
+  local_backends: section(localBackendsSchema),
+  procedural: section(proceduralSchema),
 });
 
 // Keys of the Python pipeline_config.yaml that ttv accepts but does not use (yet): kept so old files load.
@@ -484,17 +482,17 @@ export const configObjectSchema = pipelineSchema
     data_dir: z.string().min(1).default('./.ttv'),
     ffmpeg_path: z.string().min(1).default('ffmpeg'),
     ffprobe_path: z.string().min(1).default('ffprobe'),
-    server: serverSchema.default(serverSchema.parse({})),
-    security: securitySchema.default(securitySchema.parse({})),
+    server: section(serverSchema),
+    security: section(securitySchema),
     redis: redisSchema.optional(),
     gcs: gcsSchema.optional(),
-    storage: storageSchema.default(storageSchema.parse({})),
-    worker: workerSchema.default(workerSchema.parse({})),
-    logging: loggingSchema.default(loggingSchema.parse({})),
-    webhooks: webhooksSchema.default(webhooksSchema.parse({})),
-    edge: edgeSchema.default(edgeSchema.parse({})),
-    openai_compat: openaiCompatSchema.default(openaiCompatSchema.parse({})),
-    retention: retentionSchema.default(retentionSchema.parse({})),
+    storage: section(storageSchema),
+    worker: section(workerSchema),
+    logging: section(loggingSchema),
+    webhooks: section(webhooksSchema),
+    edge: section(edgeSchema),
+    openai_compat: section(openaiCompatSchema),
+    retention: section(retentionSchema),
   })
   .passthrough();
 

@@ -3,10 +3,7 @@
 // server, so QUIC is terminated here.
 import { join, resolve } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
-
-export class EdgeConfigError extends Error {
-  override readonly name = 'EdgeConfigError';
-}
+import { EdgeConfigError } from '../errors/edge-config-error.js';
 
 /** Where the edge sends requests: edge.upstreams, else edge.upstream, else the API's own port on loopback. */
 export function edgeUpstreams(config: AppConfig): string[] {

@@ -2,23 +2,15 @@
 // `seconds` is the job's duration_seconds, `size` its aspect ratio (and its resolution where the
 // backend takes one and the key may choose it), `input_reference` its first-frame image. Each is a
 // per-job option, so the same allow-list (server.job_options) and backend checks apply.
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { AppConfig, JobOptionName } from '../../config/schema.js';
 import type { JobRequest } from '../../jobs/job.js';
 import { describeBackend } from '../../generators/backend-summary.js';
 import { normalizeBackendId } from '../../generators/registry.js';
-import { parseRequestPart, promptSchema } from '../schemas.js';
+import { createVideoBodySchema, parseRequestPart } from '../schemas.js';
 import { validationError } from '../errors/validation-error.js';
 import { refuseDisallowed, storedOptions, type RawJobOptions } from '../job-submission.js';
 import { formFile, formText } from '../multipart-body.js';
-
-export const createVideoBodySchema = z.strictObject({
-  prompt: promptSchema,
-  model: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200, 'is too long').optional(),
-  seconds: z.union([z.string().regex(/^[0-9]{1,3}(\.[0-9]{1,3})?$/), z.number().min(0).max(600)], { error: 'must be a number of seconds, e.g. "4"' }).optional(),
-  size: z.string({ error: 'must be a string' }).regex(/^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$/, 'must look like 1280x720').optional(),
-  input_reference: z.strictObject({ image_url: z.string({ error: 'must be a string' }).min(1) }, { error: 'must be an uploaded image or {image_url}' }).optional(),
-}, { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown parameter' : 'must be a JSON object') });
 
 /** The OpenAI parameter of each job option, for refusals. */
 const PARAM_OF: Partial<Record<JobOptionName, string>> = { duration_seconds: 'seconds', aspect_ratio: 'size', resolution: 'size', image: 'input_reference' };

@@ -66,13 +66,15 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
   });
   // Python-compatible names (gauges that promtool flags for their _total suffix), and the same values
   // under correct gauge names.
-  for (const name of ['ttv_api_queue_depth_total', 'ttv_api_queue_depth']) {
-    new client.Gauge({
-      name, help: name.endsWith('_total') ? 'Jobs waiting or running (Python-compatible name; see ttv_api_queue_depth)' : 'Jobs waiting or running',
-      registers: [registry],
-      async collect() { const stats = await queueStats(); if (stats) this.set(stats.queued + stats.active); },
-    });
-  }
+  const compatibleGauges = (pythonName: string, name: string, help: string, value: () => Promise<number | null>) => {
+    for (const [gauge, text] of [[pythonName, `${help} (Python-compatible name; see ${name})`], [name, help]] as const) {
+      new client.Gauge({ name: gauge, help: text, registers: [registry], async collect() { const v = await value(); if (v !== null) this.set(v); } });
+    }
+  };
+  compatibleGauges('ttv_api_queue_depth_total', 'ttv_api_queue_depth', 'Jobs waiting or running', async () => {
+    const stats = await queueStats();
+    return stats ? stats.queued + stats.active : null;
+  });
   new client.Gauge({
     name: 'ttv_queue_depth', help: 'Jobs in the queue backend by state (waiting, active, delayed)', labelNames: ['state'], registers: [registry],
     async collect() {
@@ -84,13 +86,10 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
       } catch { /* store down: no sample */ }
     },
   });
-  for (const name of ['ttv_api_jobs_total', 'ttv_api_jobs_processed']) {
-    new client.Gauge({
-      name, help: name.endsWith('_total') ? 'Jobs that reached finished or failed, counted from the job journal (Python-compatible name; see ttv_api_jobs_processed)' : 'Jobs that reached finished or failed, counted from the job journal',
-      registers: [registry],
-      async collect() { const counts = await jobCounts(); if (counts) this.set(counts.finished + counts.failed); },
-    });
-  }
+  compatibleGauges('ttv_api_jobs_total', 'ttv_api_jobs_processed', 'Jobs that reached finished or failed, counted from the job journal', async () => {
+    const counts = await jobCounts();
+    return counts ? counts.finished + counts.failed : null;
+  });
   new client.Gauge({
     name: 'ttv_workers', help: 'Workers that heartbeated recently (all processes)', registers: [registry],
     async collect() { try { this.set(await options.queue.liveWorkers()); } catch { /* store down: keep last value */ } },

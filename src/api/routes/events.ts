@@ -14,6 +14,7 @@ import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { ownedJob } from './owned-job.js';
 import { jobIdParam } from './route-params.js';
 import { jobEventsSchema } from '../route-schemas.js';
+import { eventStreamHeadersSchema, parseRequestPart } from '../schemas.js';
 import { serviceUnavailable } from '../errors/service-unavailable-error.js';
 import { clientKey } from '../plugins/rate-limit.js';
 import { StreamSlots } from './stream-slots.js';
@@ -68,8 +69,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
   app.get('/v1/jobs/:id/events', { schema: jobEventsSchema }, async (request, reply) => {
     const id = jobIdParam(request);
     await ownedJob(queue, request, id);
-    const header = request.headers['last-event-id'];
-    const lastEventId = typeof header === 'string' && header.trim() !== '' ? header.trim() : null;
+    const lastEventId = parseRequestPart(eventStreamHeadersSchema, request.headers, 'headers')['last-event-id'] ?? null;
     let pending: JobEvent[] | null;
     try {
       pending = await queue.events(id, lastEventId);

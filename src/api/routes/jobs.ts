@@ -6,11 +6,11 @@ import type { ArtifactStore } from '../../storage/types.js';
 import { ownerFilter } from '../../access/principal.js';
 import { storageUnavailable } from '../errors/service-unavailable-error.js';
 import { ownedJob, principalOf } from './owned-job.js';
-import { IDEMPOTENCY_KEY, jobIdParam } from './route-params.js';
+import { idempotencyKeyOf, jobIdParam } from './route-params.js';
 import { ApiError } from '../errors/api-error.js';
 import { jobNotFound } from '../errors/job-not-found-error.js';
 import { validationError } from '../errors/validation-error.js';
-import { createJobBodySchema, createJobWithOptionsBodySchema, listJobsQuerySchema, logsQuerySchema, parseRequestPart } from '../schemas.js';
+import { cancelBodySchema, createJobBodySchema, createJobWithOptionsBodySchema, listJobsQuerySchema, logsQuerySchema, parseRequestPart } from '../schemas.js';
 import type { AppConfig, JobOptionName } from '../../config/schema.js';
 import type { JobRequest } from '../../jobs/job.js';
 import { allowedFor, refuseDisallowed, storedOptions, submitJob, type RawJobOptions, type SubmissionDeps } from '../job-submission.js';
@@ -85,14 +85,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     const allowed = allowedFor(options.config, request);
     const form = request.body instanceof FormData ? request.body : null;
     if (!form || !allowed.has('image')) requireJsonContentType(request);
-    const rawKey = request.headers['idempotency-key'];
-    let idempotencyKey: string | undefined;
-    if (rawKey !== undefined) {
-      if (typeof rawKey !== 'string' || !IDEMPOTENCY_KEY.test(rawKey)) {
-        throw validationError([{ field: 'Idempotency-Key', message: 'must be 1..255 printable ASCII characters' }]);
-      }
-      idempotencyKey = rawKey;
-    }
+    const idempotencyKey = idempotencyKeyOf(request);
     const jobRequest = await readJobRequest(form ?? request.body, form !== null, allowed, options.config);
     const { result, webhookSecret } = await submitJob(options, request, jobRequest, idempotencyKey);
     if (result.outcome === 'replayed') reply.header('idempotent-replayed', 'true');
@@ -136,10 +129,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
   });
 
   app.post('/v1/jobs/:id/cancel', { schema: cancelJobSchema }, async (request) => {
-    const body = request.body;
-    if (body !== undefined && body !== null && !(typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0)) {
-      throw validationError([{ field: 'body', message: 'must be empty or {}' }]);
-    }
+    parseRequestPart(cancelBodySchema, request.body, 'body');
     const id = jobIdParam(request);
     await ownedJob(queue, request, id);
     const result = await queue.cancel(id);

@@ -1,16 +1,17 @@
-// The path and header values every job route checks the same way.
+// The path and header values the job and video routes read, parsed with the zod schemas of
+// schemas.ts like every other request part.
 import type { FastifyRequest } from 'fastify';
-import { IDEMPOTENCY_KEY_PATTERN } from '../schemas.js';
+import { jobIdParamsSchema, parseRequestPart, submitHeadersSchema } from '../schemas.js';
 import { jobNotFound } from '../errors/job-not-found-error.js';
 
-/** Job (and video) ids are UUIDs, compared in lower case. */
-export const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const IDEMPOTENCY_KEY = new RegExp(IDEMPOTENCY_KEY_PATTERN);
-
-/** The route's `:id`, lower-cased; an id that is not a UUID names no job (404 JobNotFound). */
+/** The route's `:id`, lower-cased; an id that is not a UUID names no job (404 JobNotFound, not 400). */
 export function jobIdParam(request: FastifyRequest): string {
-  const id = (request.params as { id: string }).id;
-  if (!JOB_ID.test(id)) throw jobNotFound(id);
-  return id.toLowerCase();
+  const parsed = jobIdParamsSchema.safeParse(request.params);
+  if (!parsed.success) throw jobNotFound(String((request.params as { id?: unknown }).id));
+  return parsed.data.id;
+}
+
+/** The Idempotency-Key of a submit request, if sent (400 ValidationError when malformed). */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  return parseRequestPart(submitHeadersSchema, request.headers, 'headers')['idempotency-key'];
 }

@@ -24,7 +24,8 @@ import { readVideoBody, videoJobRequest } from '../openai/video-request.js';
 import { toVideoObject } from '../openai/video-object.js';
 import { useOpenAiErrors } from '../openai/openai-errors.js';
 import { ownedJob, principalOf } from './owned-job.js';
-import { IDEMPOTENCY_KEY, JOB_ID, jobIdParam } from './route-params.js';
+import { idempotencyKeyOf, jobIdParam } from './route-params.js';
+import { listVideosQuerySchema, parseRequestPart, videoContentQuerySchema } from '../schemas.js';
 import { createVideoSchema, deleteVideoSchema, getVideoSchema, listVideosSchema, videoContentSchema } from '../route-schemas.js';
 
 export interface VideoRoutesOptions extends SubmissionDeps {
@@ -56,25 +57,17 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
     if (type !== 'application/json' && type !== 'multipart/form-data') {
       throw new ApiError(415, 'UnsupportedMediaType', 'Content-Type must be application/json or multipart/form-data', { supported_types: ['application/json', 'multipart/form-data'] });
     }
-    const rawKey = request.headers['idempotency-key'];
-    if (rawKey !== undefined && (typeof rawKey !== 'string' || !IDEMPOTENCY_KEY.test(rawKey))) {
-      throw validationError([{ field: 'Idempotency-Key', message: 'must be 1..255 printable ASCII characters' }]);
-    }
+    const idempotencyKey = idempotencyKeyOf(request);
     const jobRequest = await videoJobRequest(await readVideoBody(request.body), allowedFor(config, request), config);
-    const { result } = await submitJob(options, request, jobRequest, rawKey as string | undefined);
+    const { result } = await submitJob(options, request, jobRequest, idempotencyKey);
     if (result.outcome === 'replayed') reply.header('idempotent-replayed', 'true');
     reply.header('location', `/v1/videos/${result.job.id}`);
     return toVideoObject(result.job, config);
   });
 
   app.get('/v1/videos', { schema: listVideosSchema }, async (request) => {
-    const query = request.query as Record<string, unknown>;
-    const limit = query.limit === undefined ? 20 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw validationError([{ field: 'limit', message: 'must be an integer between 1 and 100' }]);
-    const order = query.order ?? 'desc';
-    if (order !== 'asc' && order !== 'desc') throw validationError([{ field: 'order', message: 'must be asc or desc' }]);
-    const after = query.after;
-    if (after !== undefined && (typeof after !== 'string' || !JOB_ID.test(after))) throw validationError([{ field: 'after', message: 'must be a video id' }]);
+    const query = parseRequestPart(listVideosQuerySchema, request.query, 'query', { firstOnly: true });
+    const { limit = 20, order = 'desc', after } = query;
     const owner = ownerFilter(principalOf(request)) ?? undefined;
     // Newest first from the queue; ascending order needs the whole (bounded) list.
     const jobs: JobRecord[] = [];
@@ -124,10 +117,7 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
   });
 
   app.get('/v1/videos/:id/content', { schema: videoContentSchema }, async (request, reply) => {
-    const variant = (request.query as { variant?: unknown }).variant ?? 'video';
-    if (variant !== 'video' && variant !== 'thumbnail' && variant !== 'spritesheet') {
-      throw validationError([{ field: 'variant', message: 'must be video, thumbnail or spritesheet' }]);
-    }
+    const { variant = 'video' } = parseRequestPart(videoContentQuerySchema, request.query, 'query');
     const job = await ownedJob(queue, request, jobIdParam(request));
     if (job.status !== 'finished' || !job.artifact_key) {
       throw new ApiError(404, 'ArtifactNotReady', `Video ${job.id} is not completed (status: ${job.status})`, { job_id: job.id, current_status: job.status }, job.status !== 'failed' && job.status !== 'canceled');

@@ -4,7 +4,6 @@
 // RedisLeaseStore (redis-lease-store.ts); consuming processes also run the reconciler
 // (redis-reconciler.ts), and every process watches the data-loss marker (redis-store-marker.ts).
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
@@ -14,6 +13,7 @@ import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
 import { formatLogLine, JOB_STATUSES, MAX_LOG_LINES, TERMINAL_STATUSES, scopedIdempotencyKey, type JobRecord, type JobRequest } from '../job.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
+import { JobQueueBase } from '../job-queue-base.js';
 import type {
   CancelResult, RemoveResult, ConsumeOptions, StoreWarning, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
@@ -26,7 +26,6 @@ import { RECORD_FIELDS, parseRecord } from './redis-job-record.js';
 import { BULL_QUEUE_NAME, connectRedis, failFast, redisOptions, type RedisEndpoint } from './redis-connection.js';
 import { RedisLeaseStore } from './redis-lease-store.js';
 import { RedisJournal } from './redis-journal.js';
-import type { JournalEntry, JournalFollower } from '../job-journal.js';
 import { RedisReconciler } from './redis-reconciler.js';
 import { RedisStoreMarker } from './redis-store-marker.js';
 
@@ -57,7 +56,7 @@ export interface RedisQueueLogger {
 /** How often every process re-reads the data-loss marker (the /readyz check reads it as well). */
 const MARKER_CHECK_MS = 10_000;
 
-export class RedisJobQueue implements JobQueue {
+export class RedisJobQueue extends JobQueueBase implements JobQueue {
   readonly kind = 'redis' as const;
   private readonly keys: QueueKeys;
   /** Commands for records and indexes. Its own connection fails fast so that the API can answer 503. */
@@ -70,9 +69,8 @@ export class RedisJobQueue implements JobQueue {
   private closed = false;
   private readonly terminalCache = new TerminalRecordCache();
   /** In-process hints for watch(). */
-  private readonly local = new EventEmitter().setMaxListeners(0);
   private eventSubscriber: Redis | null = null;
-  private readonly globalJournal: RedisJournal;
+  protected readonly globalJournal: RedisJournal;
   private readonly marker: RedisStoreMarker;
   private readonly markerTimer: NodeJS.Timeout;
   private reconciler: RedisReconciler | null = null;
@@ -80,6 +78,7 @@ export class RedisJobQueue implements JobQueue {
   private readonly endpoint: RedisEndpoint;
 
   constructor(private readonly options: RedisJobQueueOptions) {
+    super();
     this.endpoint = options.endpoint ?? { kind: 'standalone', url: options.url ?? 'redis://127.0.0.1:6379/0' };
     this.keys = new QueueKeys(options.keyPrefix);
     this.consumerDefaults = options.consumer ?? {};
@@ -261,31 +260,20 @@ export class RedisJobQueue implements JobQueue {
     });
   }
 
-  async journal(after: string | null, limit: number): Promise<JournalEntry[]> {
-    return this.globalJournal.journal(after, limit);
-  }
-
-  follower(name: string): JournalFollower {
-    return this.globalJournal.follower(name);
-  }
-
   /**
    * Every journal write publishes the job id on the events channel (lua/common.lua); one subscriber
    * connection per process, opened with the first watcher, fans it out to the watchers of that job.
    */
-  watch(id: string, listener: () => void): () => void {
-    const channel = `job:${id}`;
-    this.local.on(channel, listener);
+  protected startWatching(): void {
     this.eventSubscriber ??= this.subscribeToEvents();
-    return () => this.local.off(channel, listener);
   }
 
   private subscribeToEvents(): Redis {
     const subscriber = connectRedis(this.endpoint, redisOptions());
     subscriber.on('error', () => { /* reconnects and resubscribes by itself; streams also re-read at heartbeats */ });
-    subscriber.on('message', (_channel: string, jobId: string) => this.local.emit(`job:${jobId}`));
+    subscriber.on('message', (_channel: string, jobId: string) => this.watchers.notify(jobId));
     // Writes made before the subscription took (or while it was down) were not heard: every watcher re-reads.
-    const wakeAll = () => { for (const name of this.local.eventNames()) if (String(name).startsWith('job:')) this.local.emit(name); };
+    const wakeAll = () => this.watchers.notifyAll();
     subscriber.on('ready', () => setImmediate(wakeAll));
     void subscriber.subscribe(this.keys.eventsChannel).then(wakeAll, () => undefined);
     return subscriber;
@@ -302,7 +290,7 @@ export class RedisJobQueue implements JobQueue {
       await this.bullQueue.remove(id).catch(() => undefined);
     }
     await this.guard(() => this.redis.publish(this.keys.cancelChannel, id));
-    this.local.emit(`job:${id}`);
+    this.watchers.notify(id);
     return { outcome: 'canceled', job };
   }
 

@@ -14,6 +14,7 @@ import { MAX_EVENTS, MAX_LOG_LINES, formatLogLine, isTerminal, scopedIdempotency
 import { LEASED_STATUSES } from '../job-state.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
+import { JobQueueBase } from '../job-queue-base.js';
 import type {
   CancelResult, RemoveResult, ConsumeOptions, JobEvent, JobOutcome, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
 } from '../job-queue.js';
@@ -27,7 +28,6 @@ import { API_KEYS_SCHEMA } from '../../access/sqlite/sqlite-key-store.js';
 import { SqliteJournal, migrateJournal } from './sqlite-journal.js';
 import { migrateStatusCounts } from './sqlite-status-counts.js';
 import { GroupCommit } from './group-commit.js';
-import type { JournalEntry, JournalFollower } from '../job-journal.js';
 
 
 /** How often a process looks for commits by other processes, while any stream watches a job. */
@@ -42,7 +42,7 @@ export interface SqliteJobQueueOptions {
 
 const TRANSIENT_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL', 'SQLITE_READONLY']);
 
-export class SqliteJobQueue implements JobQueue {
+export class SqliteJobQueue extends JobQueueBase implements JobQueue {
   readonly kind = 'sqlite' as const;
   /** In-process signals: 'enqueued' wakes idle consumers, 'cancel' (jobId) aborts a running job. */
   readonly signals = new EventEmitter();
@@ -56,12 +56,12 @@ export class SqliteJobQueue implements JobQueue {
   private closed = false;
   private readonly terminalCache = new TerminalRecordCache();
   /** Watched job ids (with their watcher count) and the journal length last seen for each. */
-  private readonly watched = new Map<string, number>();
   private readonly lastEventSeq = new Map<string, number>();
   private foreignWrites: NodeJS.Timeout | null = null;
-  private readonly globalJournal: SqliteJournal;
+  protected readonly globalJournal: SqliteJournal;
 
   constructor(options: SqliteJobQueueOptions) {
+    super();
     if (options.file !== ':memory:') {
       // Prompts, logs and job records are private: the data dir is 0700 when we create it, the
       // database 0600 (SQLite gives -wal and -shm the database file's mode).
@@ -220,31 +220,18 @@ export class SqliteJobQueue implements JobQueue {
     });
   }
 
-  async journal(after: string | null, limit: number): Promise<JournalEntry[]> {
-    return this.globalJournal.journal(after, limit);
-  }
-
-  follower(name: string): JournalFollower {
-    return this.globalJournal.follower(name);
-  }
-
   /**
    * This process's writes notify at once (notify()). Another process on the same file (a `ttv worker`)
    * is noticed by one check per process of PRAGMA data_version, which changes only when another
    * connection commits; then the watched jobs whose journal grew are notified.
    */
-  watch(id: string, listener: () => void): () => void {
-    const channel = `job:${id}`;
-    this.signals.on(channel, listener);
-    this.watched.set(id, (this.watched.get(id) ?? 0) + 1);
+  protected startWatching(): void {
     this.foreignWrites ??= this.watchForeignWrites();
-    return () => {
-      this.signals.off(channel, listener);
-      const left = (this.watched.get(id) ?? 1) - 1;
-      if (left > 0) this.watched.set(id, left);
-      else { this.watched.delete(id); this.lastEventSeq.delete(id); }
-      if (this.watched.size === 0 && this.foreignWrites) { clearInterval(this.foreignWrites); this.foreignWrites = null; }
-    };
+  }
+
+  protected override stoppedWatching(id: string): void {
+    if (!this.watchers.watches(id)) this.lastEventSeq.delete(id);
+    if (this.watchers.size === 0 && this.foreignWrites) { clearInterval(this.foreignWrites); this.foreignWrites = null; }
   }
 
   private watchForeignWrites(): NodeJS.Timeout {
@@ -256,7 +243,7 @@ export class SqliteJobQueue implements JobQueue {
         const now = version.get() as number;
         if (now === seen) return;
         seen = now;
-        const ids = [...this.watched.keys()];
+        const ids = this.watchers.ids();
         for (let i = 0; i < ids.length; i += 500) {
           const chunk = ids.slice(i, i + 500);
           const rows = this.db.prepare(`SELECT id, event_seq FROM jobs WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as { id: string; event_seq: number }[];
@@ -564,7 +551,7 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   private notify(id: string): void {
-    this.signals.emit(`job:${id}`);
+    this.watchers.notify(id);
   }
 
   private toRecord(row: JobRow, knownPosition?: number): JobRecord {
