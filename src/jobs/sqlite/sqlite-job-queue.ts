@@ -25,6 +25,7 @@ import { ADDED_COLUMNS, SCHEMA_SQL } from './sqlite-schema.js';
 import { prepareStatements, type JobRow, type SqliteStatements } from './sqlite-statements.js';
 import { API_KEYS_SCHEMA } from '../../access/sqlite/sqlite-key-store.js';
 import { SqliteJournal, migrateJournal } from './sqlite-journal.js';
+import { migrateJobStats, prepareStatsStatements } from './sqlite-job-stats.js';
 import type { JournalEntry, JournalFollower } from '../job-journal.js';
 
 
@@ -46,6 +47,7 @@ export class SqliteJobQueue implements JobQueue {
   readonly signals = new EventEmitter();
   private readonly db: Db;
   private readonly statements: SqliteStatements;
+  private readonly statsStatements: ReturnType<typeof prepareStatsStatements>;
   private readonly consumers = new Set<AttemptRunner>();
   private readonly consumerDefaults: Partial<AttemptRunnerSettings>;
   private closed = false;
@@ -84,9 +86,11 @@ export class SqliteJobQueue implements JobQueue {
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_finished_at ON jobs(finished_at) WHERE finished_at IS NOT NULL');
     this.db.exec(API_KEYS_SCHEMA);
     migrateJournal(this.db);
+    migrateJobStats(this.db);
     this.globalJournal = new SqliteJournal(this.db, (fn) => this.guard(fn));
     this.consumerDefaults = options.consumer ?? {};
     this.statements = prepareStatements(this.db);
+    this.statsStatements = prepareStatsStatements(this.db);
   }
 
   // ---- producer / read side -------------------------------------------------------------------
@@ -279,11 +283,13 @@ export class SqliteJobQueue implements JobQueue {
     });
   }
 
+  /** Reads the totals the triggers keep (sqlite-job-stats.ts): O(1) in the number of jobs stored. */
   async stats(): Promise<QueueStats> {
     return this.guard(() => {
       const counts: Record<string, number> = {};
-      for (const row of this.statements.counts.all() as { status: string; n: number }[]) counts[row.status] = row.n;
-      const avg = (this.statements.avgDuration.get() as { s: number | null }).s ?? 0;
+      for (const row of this.statsStatements.counts.all()) counts[row.status] = row.n;
+      const durations = this.statsStatements.durations.get();
+      const avg = durations && durations.finished > 0 ? durations.seconds / durations.finished : 0;
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       return {
         queued: counts.queued ?? 0,

@@ -44,7 +44,8 @@ export function prepareStatements(db: Db) {
     pastRetention: db.prepare<[string, number], JobRow>(`SELECT * FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?
       AND status IN (${inList([...TERMINAL_STATUSES])}) ORDER BY finished_at, seq LIMIT ?`),
     // Submission limits and budgets (SubmitOptions), on the submit path.
-    queuedCount: db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'`),
+    // The store-wide count is the total the triggers keep (sqlite-job-stats.ts), exact inside the transaction.
+    queuedCount: db.prepare<[], { n: number }>(`SELECT n FROM job_status_counts WHERE status = 'queued'`),
     ownerQueuedCount: db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE owner_key_id = ? AND status = 'queued'`),
     spendOf: db.prepare<[string, string], { usd: number }>('SELECT usd FROM key_spend WHERE owner_key_id = ? AND month = ?'),
     addSpend: db.prepare<[string, string, number]>(`INSERT INTO key_spend (owner_key_id, month, usd) VALUES (?, ?, ?)
@@ -88,9 +89,6 @@ export function prepareStatements(db: Db) {
       WHERE id = @id AND lease_token = @token AND status IN (${FROM.queued})`),
     expired: db.prepare<[number], JobRow>(`SELECT * FROM jobs WHERE status IN (${LEASED}) AND lease_expires_at < ?`),
     leaseState: db.prepare<[string], { status: JobStatus; lease_token: string | null }>('SELECT status, lease_token FROM jobs WHERE id = ?'),
-    counts: db.prepare<[], { status: string; n: number }>('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status'),
-    avgDuration: db.prepare<[], { s: number | null }>(`SELECT AVG((julianday(finished_at) - julianday(started_at)) * 86400.0) AS s
-      FROM jobs WHERE status = 'finished' AND started_at IS NOT NULL`),
     workerBeat: db.prepare<[string, number]>('INSERT INTO workers (id, heartbeat_at) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at'),
     workerGone: db.prepare<[string]>('DELETE FROM workers WHERE id = ?'),
     workersLive: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM workers WHERE heartbeat_at >= ?'),
