@@ -22,7 +22,7 @@ import { AttemptRunner, type AttemptRunnerSettings } from '../attempt-runner.js'
 import { JOB_MESSAGES } from '../job-messages.js';
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { ADDED_COLUMNS, SCHEMA_SQL } from './sqlite-schema.js';
-import { prepareStatements, type JobRow, type SqliteStatements } from './sqlite-statements.js';
+import { listStatements, prepareStatements, type JobRow, type RecordRow, type SqliteStatements } from './sqlite-statements.js';
 import { API_KEYS_SCHEMA } from '../../access/sqlite/sqlite-key-store.js';
 import { SqliteJournal, migrateJournal } from './sqlite-journal.js';
 import { migrateJobStats, prepareStatsStatements } from './sqlite-job-stats.js';
@@ -48,6 +48,7 @@ export class SqliteJobQueue implements JobQueue {
   private readonly db: Db;
   private readonly statements: SqliteStatements;
   private readonly statsStatements: ReturnType<typeof prepareStatsStatements>;
+  private readonly listStatement: ReturnType<typeof listStatements>;
   private readonly consumers = new Set<AttemptRunner>();
   private readonly consumerDefaults: Partial<AttemptRunnerSettings>;
   private closed = false;
@@ -91,6 +92,7 @@ export class SqliteJobQueue implements JobQueue {
     this.consumerDefaults = options.consumer ?? {};
     this.statements = prepareStatements(this.db);
     this.statsStatements = prepareStatsStatements(this.db);
+    this.listStatement = listStatements(this.db);
   }
 
   // ---- producer / read side -------------------------------------------------------------------
@@ -161,15 +163,12 @@ export class SqliteJobQueue implements JobQueue {
     return this.guard(() => {
       let before: number | null = null;
       if (options.cursor !== undefined) before = decodeListCursor(options.cursor);
-      const clauses: string[] = [];
       const params: unknown[] = [];
-      if (options.status) { clauses.push('status = ?'); params.push(options.status); }
-      if (options.owner !== undefined) { clauses.push('owner_key_id = ?'); params.push(options.owner); }
-      if (before !== null) { clauses.push('seq < ?'); params.push(before); }
-      const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-      const rows = this.db
-        .prepare(`SELECT * FROM jobs ${where} ORDER BY seq DESC LIMIT ?`)
-        .all(...params, options.limit + 1) as JobRow[];
+      if (options.status) params.push(options.status);
+      if (options.owner !== undefined) params.push(options.owner);
+      if (before !== null) params.push(before);
+      const statement = this.listStatement({ status: Boolean(options.status), owner: options.owner !== undefined, before: before !== null });
+      const rows = statement.all(...params, options.limit + 1);
       const page = rows.slice(0, options.limit);
       const last = page[page.length - 1];
       const nextCursor = rows.length > options.limit && last ? encodeListCursor(last.seq) : null;
@@ -562,7 +561,7 @@ export class SqliteJobQueue implements JobQueue {
     this.signals.emit(`job:${id}`);
   }
 
-  private toRecord(row: JobRow, knownPosition?: number): JobRecord {
+  private toRecord(row: RecordRow, knownPosition?: number): JobRecord {
     let queuePosition: number | null = null;
     if (row.status === 'queued') queuePosition = knownPosition ?? (this.statements.position.get(row.seq) as { n: number }).n;
     return {

@@ -1,6 +1,6 @@
 // The SQL of the embedded job store, prepared once per connection, typed by parameters and row. The
 // guards of the conditional status writes come from the state machine (job-state.ts).
-import type { Database as Db } from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
 import { MAX_PROGRESS, TERMINAL_STATUSES, type JobRecord, type JobStage, type JobStatus } from '../job.js';
 import type { JobEvent } from '../job-queue.js';
 import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
@@ -16,6 +16,32 @@ export interface JobRow extends Omit<JobRecord, 'request' | 'queue_position'> {
   request_hash: string | null;
   log_seq: number;
   event_seq: number;
+}
+
+/** The columns a JobRecord is made of (toRecord), without the lease and bookkeeping ones. */
+export const RECORD_COLUMNS = ['seq', 'id', 'status', 'stage', 'progress', 'prompt', 'request', 'created_at', 'started_at', 'finished_at',
+  'gcs_uri', 'artifact_uri', 'artifact_key', 'error', 'estimated_cost_usd', 'attempts', 'owner_key_id'] as const;
+export type RecordRow = Pick<JobRow, (typeof RECORD_COLUMNS)[number]>;
+
+/**
+ * A page of jobs newest first, optionally of one status and/or owner and below a cursor: each shape
+ * prepared once (not per request), and only the record's columns read. Every shape walks an index in
+ * seq order (the rowid, jobs_status_seq, jobs_owner_seq or jobs_status_owner_seq) and stops after
+ * `limit` rows, so a page costs the same at any depth and store size (no OFFSET).
+ */
+export function listStatements(db: Db) {
+  const cache = new Map<string, Statement<unknown[], RecordRow>>();
+  return (filter: { status: boolean; owner: boolean; before: boolean }): Statement<unknown[], RecordRow> => {
+    const key = `${+filter.status}${+filter.owner}${+filter.before}`;
+    let statement = cache.get(key);
+    if (!statement) {
+      const clauses = [filter.status && 'status = ?', filter.owner && 'owner_key_id = ?', filter.before && 'seq < ?'].filter(Boolean);
+      const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+      statement = db.prepare<unknown[], RecordRow>(`SELECT ${RECORD_COLUMNS.join(', ')} FROM jobs ${where} ORDER BY seq DESC LIMIT ?`);
+      cache.set(key, statement);
+    }
+    return statement;
+  };
 }
 
 export function inList(statuses: readonly JobStatus[]): string {
