@@ -17,7 +17,8 @@
 // - Seeding writes the store without a server, so the job counters of /metrics have not counted the
 //   seeded journal yet; one scrape before measuring does that catch-up (once per store, as a served
 //   store's counters keep up by themselves), which is not what a steady-state scrape costs.
-// `npm run bench:scale [-- --quick]`; --json FILE for bench:all.
+// `npm run bench:scale [-- --quick]`; --json FILE for bench:all. To re-run a few figures while diagnosing:
+// TTV_SCALE_ADAPTERS=embedded TTV_SCALE_READS=/readyz,/metrics node bench/scale.mjs --quick
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,7 +103,9 @@ const rows = [];
 const notes = [];
 try {
   const redis = await procs.redis();
-  for (const adapter of ['embedded', 'redis']) {
+  const adapters = process.env.TTV_SCALE_ADAPTERS?.split(',') ?? ['embedded', 'redis'];
+  const only = process.env.TTV_SCALE_READS?.split(',') ?? null;
+  for (const adapter of adapters) {
     const servers = {};
     for (const size of [SMALL, LARGE]) {
       const dir = procs.tempDir(`scale-${adapter}-${size}`);
@@ -131,7 +134,7 @@ try {
     const large = servers[LARGE].reads;
     // Per read: the small store's, the large store's and (list reads) the large store's with the small
     // store's answer size, measured in turn, the order rotating each round.
-    for (const name of Object.keys(small)) {
+    for (const name of Object.keys(small).filter((n) => !only || only.includes(n))) {
       const variants = { small: small[name], large: large[name] };
       if (large[name].matched) variants.matched = large[name].matched(small[name].answer);
       const p99 = {};
@@ -158,7 +161,7 @@ try {
           figure: `${adapter} ${name} server CPU per answer at ${LARGE} jobs${label} (median of ${ROUNDS})`,
           value: median(cpu[variant]), unit: 'µs', reference: `${SMALL} jobs`, referenceValue: median(cpu.small),
         }));
-        notes.push(`${adapter} ${name}${label}: ${median(rps[variant]).toFixed(0)} req/s at ${LARGE} jobs, ${median(rps.small).toFixed(0)} at ${SMALL}; p99 by round ${p99[variant].map((v) => v.toFixed(1)).join(' / ')} ms vs ${p99.small.map((v) => v.toFixed(1)).join(' / ')} ms`);
+        notes.push(`${adapter} ${name}${label}: ${median(rps[variant]).toFixed(0)} req/s at ${LARGE} jobs, ${median(rps.small).toFixed(0)} at ${SMALL}; p99 by round ${p99[variant].map((v) => v.toFixed(1)).join(' / ')} ms vs ${p99.small.map((v) => v.toFixed(1)).join(' / ')} ms; CPU per answer by round ${cpu[variant].map((v) => v.toFixed(0)).join(' / ')} µs vs ${cpu.small.map((v) => v.toFixed(0)).join(' / ')} µs`);
       };
       if (variants.matched) {
         row('matched', `, same answer as with ${SMALL} (${variants.small.answer} jobs)`, true);
