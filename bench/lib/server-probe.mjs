@@ -1,7 +1,8 @@
 // Preloaded into a server under test (`node --import ./bench/lib/server-probe.mjs bin/ttv.js serve`),
 // so the bench can read the server's own view without touching src/: on SIGUSR2 it appends one JSON
 // line to $TTV_BENCH_PROBE_FILE with cumulative event-loop utilisation, the event-loop delay
-// histogram since the previous line (then reset), GC pauses since the previous line and memory.
+// histogram since the previous line (then reset), GC pauses since the previous line, memory and the
+// process's cumulative CPU time (µs; unlike wall-clock figures, barely moved by other processes' load).
 // With --expose-gc it collects garbage first, so RSS/heap figures are settled.
 import { appendFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
@@ -30,6 +31,7 @@ if (file) {
       delay: { p50: ns(delay.percentile(50)), p99: ns(delay.percentile(99)), max: ns(delay.max), count: delay.count },
       gc: { count: gcCount, ms: gcMs, maxMs: gcMaxMs },
       memory: process.memoryUsage(),
+      cpu: process.cpuUsage(),
     };
     delay.reset();
     gcCount = 0;

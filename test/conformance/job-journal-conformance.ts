@@ -143,6 +143,8 @@ export function describeJobJournalConformance(name: string, harness: JobQueueHar
       expect(await ca.read()).toEqual({ finished: 0, failed: 0, canceled: 0 });
       finishAll(a);
       for (const id of ids) await settled(a, id);
+      // No consumer left to claim (and finish) the job before it is canceled.
+      await Promise.all(consumers.splice(0).map((c) => c.close(0)));
       await a.cancel((await b.submit({ prompt: 'cancel' })).job.id);
       const failed = (await a.get(ids[2]!))!.status === 'failed' ? 1 : 0;
       expect(failed).toBe(1);

@@ -193,22 +193,41 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     if (options.cursor !== undefined) max = `(${decodeListCursor(options.cursor)}`;
     if (options.owner !== undefined) return this.listOwned(options, max);
     const index = options.status ? this.keys.status(options.status) : this.keys.jobs;
-    const ids = await this.guard(() => this.redis.zrevrangebyscore(index, max, '-inf', 'LIMIT', 0, options.limit + 1));
+    // One range read with the scores (the next cursor is the last one's), then the records in one round trip.
+    const range = await this.guard(() => this.redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, options.limit + 1));
+    const ids: string[] = [];
+    const scores: string[] = [];
+    for (let i = 0; i + 1 < range.length; i += 2) { ids.push(range[i]!); scores.push(range[i + 1]!); }
     const page = ids.slice(0, options.limit);
-    const jobs = (await Promise.all(page.map((id) => this.get(id, false)))).filter((j): j is JobRecord => j !== null);
+    const jobs = (await this.records(page)).filter((j): j is JobRecord => j !== null);
     // The page's queued jobs are consecutive in the queued index: one ZRANK for the oldest gives all.
     const queued = jobs.filter((j) => j.status === 'queued').reverse();
     if (queued.length > 0) {
       const rank = await this.guard(() => this.redis.zrank(this.keys.status('queued'), queued[0]!.id));
       if (rank !== null) queued.forEach((job, i) => { job.queue_position = rank + 1 + i; });
     }
-    const last = page[page.length - 1];
-    let nextCursor: string | null = null;
-    if (ids.length > options.limit && last) {
-      const score = await this.guard(() => this.redis.zscore(index, last));
-      if (score) nextCursor = encodeListCursor(score);
-    }
+    const lastScore = scores[page.length - 1];
+    const nextCursor = ids.length > options.limit && lastScore ? encodeListCursor(lastScore) : null;
     return { jobs, nextCursor };
+  }
+
+  /** Records by id (null where none), without queue positions: the cached terminal ones from memory, the rest in one pipeline. */
+  private async records(ids: string[]): Promise<(JobRecord | null)[]> {
+    const found: (JobRecord | null | undefined)[] = ids.map((id) => this.terminalCache.get(id));
+    const missing = ids.filter((_, i) => found[i] === undefined);
+    if (missing.length === 0) return found as (JobRecord | null)[];
+    const replies = await this.guard(async () => {
+      const pipeline = this.redis.pipeline();
+      for (const id of missing) pipeline.hmget(this.keys.job(id), ...RECORD_FIELDS);
+      const results = (await pipeline.exec()) ?? [];
+      return results.map(([err, values]) => { if (err) throw err; return values as (string | null)[]; });
+    });
+    let next = 0;
+    return found.map((record) => {
+      if (record !== undefined) return record;
+      const parsed = parseRecord(replies[next++] ?? []);
+      return parsed ? this.terminalCache.remember(parsed) : null;
+    });
   }
 
   /** One owner's jobs, newest first, from the owner's index (a status filter is applied while walking it). */

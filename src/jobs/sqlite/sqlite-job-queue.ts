@@ -23,11 +23,11 @@ import { AttemptRunner, type AttemptRunnerSettings } from '../attempt-runner.js'
 import { JOB_MESSAGES } from '../job-messages.js';
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { ADDED_COLUMNS, SCHEMA_SQL } from './sqlite-schema.js';
-import { prepareStatements, type JobRow, type SqliteStatements } from './sqlite-statements.js';
+import { listStatements, prepareStatements, type JobRow, type RecordRow, type SqliteStatements } from './sqlite-statements.js';
 import { API_KEYS_SCHEMA } from '../../access/sqlite/sqlite-key-store.js';
 import { SqliteJournal, migrateJournal } from './sqlite-journal.js';
-import { migrateStatusCounts } from './sqlite-status-counts.js';
 import { GroupCommit } from './group-commit.js';
+import { migrateJobStats, prepareStatsStatements } from './sqlite-job-stats.js';
 
 
 /** How often a process looks for commits by other processes, while any stream watches a job. */
@@ -51,6 +51,8 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
   private readonly submissions: GroupCommit;
   /** Adds one entry to the job's event journal (newest MAX_EVENTS kept). */
   private readonly appendEventTransaction: (id: string, type: JobEvent['type'], data: Record<string, unknown>) => void;
+  private readonly statsStatements: ReturnType<typeof prepareStatsStatements>;
+  private readonly listStatement: ReturnType<typeof listStatements>;
   private readonly consumers = new Set<AttemptRunner>();
   private readonly consumerDefaults: Partial<AttemptRunnerSettings>;
   private closed = false;
@@ -89,10 +91,12 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     this.db.exec('CREATE INDEX IF NOT EXISTS jobs_finished_at ON jobs(finished_at) WHERE finished_at IS NOT NULL');
     this.db.exec(API_KEYS_SCHEMA);
     migrateJournal(this.db);
-    migrateStatusCounts(this.db);
+    migrateJobStats(this.db);
     this.globalJournal = new SqliteJournal(this.db, (fn) => this.guard(fn));
     this.consumerDefaults = options.consumer ?? {};
     this.statements = prepareStatements(this.db);
+    this.statsStatements = prepareStatsStatements(this.db);
+    this.listStatement = listStatements(this.db);
     this.submissions = new GroupCommit(this.db);
     // One transaction: the global sequence number is taken and used in the same commit (sqlite-journal.ts).
     // Made once, not per event: better-sqlite3 builds a transaction function's variants each time.
@@ -172,15 +176,12 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     return this.guard(() => {
       let before: number | null = null;
       if (options.cursor !== undefined) before = decodeListCursor(options.cursor);
-      const clauses: string[] = [];
       const params: unknown[] = [];
-      if (options.status) { clauses.push('status = ?'); params.push(options.status); }
-      if (options.owner !== undefined) { clauses.push('owner_key_id = ?'); params.push(options.owner); }
-      if (before !== null) { clauses.push('seq < ?'); params.push(before); }
-      const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-      const rows = this.db
-        .prepare(`SELECT * FROM jobs ${where} ORDER BY seq DESC LIMIT ?`)
-        .all(...params, options.limit + 1) as JobRow[];
+      if (options.status) params.push(options.status);
+      if (options.owner !== undefined) params.push(options.owner);
+      if (before !== null) params.push(before);
+      const statement = this.listStatement({ status: Boolean(options.status), owner: options.owner !== undefined, before: before !== null });
+      const rows = statement.all(...params, options.limit + 1);
       const page = rows.slice(0, options.limit);
       const last = page[page.length - 1];
       const nextCursor = rows.length > options.limit && last ? encodeListCursor(last.seq) : null;
@@ -281,11 +282,13 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     });
   }
 
+  /** Reads the totals the triggers keep (sqlite-job-stats.ts): O(1) in the number of jobs stored. */
   async stats(): Promise<QueueStats> {
     return this.guard(() => {
       const counts: Record<string, number> = {};
-      for (const row of this.statements.counts.all() as { status: string; n: number }[]) counts[row.status] = row.n;
-      const avg = (this.statements.avgDuration.get() as { s: number | null }).s ?? 0;
+      for (const row of this.statsStatements.counts.all()) counts[row.status] = row.n;
+      const durations = this.statsStatements.durations.get();
+      const avg = durations && durations.finished > 0 ? durations.seconds / durations.finished : 0;
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       return {
         queued: counts.queued ?? 0,
@@ -554,7 +557,7 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     this.watchers.notify(id);
   }
 
-  private toRecord(row: JobRow, knownPosition?: number): JobRecord {
+  private toRecord(row: RecordRow, knownPosition?: number): JobRecord {
     let queuePosition: number | null = null;
     if (row.status === 'queued') queuePosition = knownPosition ?? (this.statements.position.get(row.seq) as { n: number }).n;
     return {

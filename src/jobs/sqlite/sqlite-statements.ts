@@ -1,10 +1,9 @@
 // The SQL of the embedded job store, prepared once per connection, typed by parameters and row. The
 // guards of the conditional status writes come from the state machine (job-state.ts).
-import type { Database as Db } from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
 import { MAX_PROGRESS, TERMINAL_STATUSES, type JobRecord, type JobStage, type JobStatus } from '../job.js';
 import type { JobEvent } from '../job-queue.js';
 import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
-import { STATUS_COUNTS_TABLE } from './sqlite-status-counts.js';
 
 /** A row of `jobs`: the record's columns (request as JSON text) plus sequence, lease and journal counters. */
 export interface JobRow extends Omit<JobRecord, 'request' | 'queue_position'> {
@@ -17,6 +16,32 @@ export interface JobRow extends Omit<JobRecord, 'request' | 'queue_position'> {
   request_hash: string | null;
   log_seq: number;
   event_seq: number;
+}
+
+/** The columns a JobRecord is made of (toRecord), without the lease and bookkeeping ones. */
+export const RECORD_COLUMNS = ['seq', 'id', 'status', 'stage', 'progress', 'prompt', 'request', 'created_at', 'started_at', 'finished_at',
+  'gcs_uri', 'artifact_uri', 'artifact_key', 'error', 'estimated_cost_usd', 'attempts', 'owner_key_id'] as const;
+export type RecordRow = Pick<JobRow, (typeof RECORD_COLUMNS)[number]>;
+
+/**
+ * A page of jobs newest first, optionally of one status and/or owner and below a cursor: each shape
+ * prepared once (not per request), and only the record's columns read. Every shape walks an index in
+ * seq order (the rowid, jobs_status_seq, jobs_owner_seq or jobs_status_owner_seq) and stops after
+ * `limit` rows, so a page costs the same at any depth and store size (no OFFSET).
+ */
+export function listStatements(db: Db) {
+  const cache = new Map<string, Statement<unknown[], RecordRow>>();
+  return (filter: { status: boolean; owner: boolean; before: boolean }): Statement<unknown[], RecordRow> => {
+    const key = `${+filter.status}${+filter.owner}${+filter.before}`;
+    let statement = cache.get(key);
+    if (!statement) {
+      const clauses = [filter.status && 'status = ?', filter.owner && 'owner_key_id = ?', filter.before && 'seq < ?'].filter(Boolean);
+      const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+      statement = db.prepare<unknown[], RecordRow>(`SELECT ${RECORD_COLUMNS.join(', ')} FROM jobs ${where} ORDER BY seq DESC LIMIT ?`);
+      cache.set(key, statement);
+    }
+    return statement;
+  };
 }
 
 export function inList(statuses: readonly JobStatus[]): string {
@@ -45,8 +70,8 @@ export function prepareStatements(db: Db) {
     pastRetention: db.prepare<[string, number], JobRow>(`SELECT * FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?
       AND status IN (${inList([...TERMINAL_STATUSES])}) ORDER BY finished_at, seq LIMIT ?`),
     // Submission limits and budgets (SubmitOptions), on the submit path.
-    // Kept by triggers (sqlite-status-counts.ts): one row read, not a scan of every queued job.
-    queuedCount: db.prepare<[], { n: number }>(`SELECT COALESCE((SELECT n FROM ${STATUS_COUNTS_TABLE} WHERE status = 'queued'), 0) AS n`),
+    // The store-wide count is the total the triggers keep (sqlite-job-stats.ts), exact inside the transaction.
+    queuedCount: db.prepare<[], { n: number }>(`SELECT n FROM job_status_counts WHERE status = 'queued'`),
     ownerQueuedCount: db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE owner_key_id = ? AND status = 'queued'`),
     spendOf: db.prepare<[string, string], { usd: number }>('SELECT usd FROM key_spend WHERE owner_key_id = ? AND month = ?'),
     addSpend: db.prepare<[string, string, number]>(`INSERT INTO key_spend (owner_key_id, month, usd) VALUES (?, ?, ?)
@@ -90,9 +115,6 @@ export function prepareStatements(db: Db) {
       WHERE id = @id AND lease_token = @token AND status IN (${FROM.queued})`),
     expired: db.prepare<[number], JobRow>(`SELECT * FROM jobs WHERE status IN (${LEASED}) AND lease_expires_at < ?`),
     leaseState: db.prepare<[string], { status: JobStatus; lease_token: string | null }>('SELECT status, lease_token FROM jobs WHERE id = ?'),
-    counts: db.prepare<[], { status: string; n: number }>('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status'),
-    avgDuration: db.prepare<[], { s: number | null }>(`SELECT AVG((julianday(finished_at) - julianday(started_at)) * 86400.0) AS s
-      FROM jobs WHERE status = 'finished' AND started_at IS NOT NULL`),
     workerBeat: db.prepare<[string, number]>('INSERT INTO workers (id, heartbeat_at) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at'),
     workerGone: db.prepare<[string]>('DELETE FROM workers WHERE id = ?'),
     workersLive: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM workers WHERE heartbeat_at >= ?'),

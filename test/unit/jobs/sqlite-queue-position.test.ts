@@ -1,5 +1,6 @@
-// The embedded store's per-status counts (kept by triggers) against a real COUNT(*) after every
-// kind of write, from two connections on one file, and for a database from before the counts.
+// A new job's queue position comes from the per-status totals the triggers keep (sqlite-job-stats.ts):
+// checked against a real COUNT(*) after every kind of write, from two connections on one file, and
+// for a database from before the totals.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
