@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
+import { allStarted, startTtv, type TtvProcess } from '../helpers/ttv-process.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { waitFor, waitForProgress } from '../helpers/wait-for.js';
@@ -144,9 +144,11 @@ describe('two API processes on one Redis', () => {
       n += 1;
       return n % 5 === 0 ? 500 : 200;
     };
-    const apis = [await start(['serve', '--no-worker', '--port', '0', ...common]), await start(['serve', '--no-worker', '--port', '0', ...common])];
-    await start(['worker', ...common]);
-    await start(['worker', ...common]);
+    const [apiA, apiB] = await allStarted([
+      start(['serve', '--no-worker', '--port', '0', ...common]), start(['serve', '--no-worker', '--port', '0', ...common]),
+      start(['worker', ...common]), start(['worker', ...common]),
+    ]);
+    const apis = [apiA!, apiB!];
     const ids: string[] = [];
     for (let i = 0; i < 50; i += 1) ids.push(await submit(apis[i % 2]!.url, `Frame ${i} glows.`));
     const finishedOn = (path: string) => new Set(receiver.deliveries.filter((d) => d.path === path && d.type === 'job.finished' && d.status === 200).map((d) => d.jobId));
