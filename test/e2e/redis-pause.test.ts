@@ -1,5 +1,5 @@
-// Redis paused for longer than the lease, on real processes: `worker.lease_seconds: 4`, four jobs
-// running in one `ttv worker` with free slots, then `redis-cli CLIENT PAUSE 6000 ALL`. BullMQ's locks
+// Redis paused for longer than the lease, on real processes: `worker.lease_seconds: 6`, four jobs
+// running in one `ttv worker` with free slots, then `redis-cli CLIENT PAUSE 8000 ALL`. BullMQ's locks
 // lapse and it re-delivers the jobs (to the same worker, which has room) while their first attempts
 // still run; the record's lease (renewed as soon as
 // Redis answers again) keeps each job with the attempt that holds it. Every job ends exactly once,
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { allStarted, startTtv, type TtvProcess } from '../helpers/ttv-process.js';
+import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { waitFor, waitForProgress } from '../helpers/wait-for.js';
 
@@ -33,25 +33,20 @@ afterAll(async () => {
 const json = async (url: string) => (await (await fetch(url)).json()) as Record<string, unknown>;
 const TERMINAL = ['finished', 'failed', 'canceled'];
 
-it('survives CLIENT PAUSE 6000 ALL past a 4 s lease: each of 4 running jobs ends once, with one attempt', async () => {
+it('survives CLIENT PAUSE 8000 ALL past a 6 s lease: each of 4 running jobs ends once, with one attempt', async () => {
   const config = join(dataDir, 'ttv.yaml');
   await writeFile(config, [
     `redis: { url: "${redis.url}", key_prefix: "ttv-pause-${randomUUID().slice(0, 8)}" }`,
     'segment_duration_seconds: 0.5',
-    // Each job takes ~15 s in its clip (long enough for BullMQ to re-deliver it after the pause: the
-    // pause ends 6 s in, the stalled check runs within the next 4 s lease), so all four are mid-attempt
-    // when Redis pauses and still run after.
-    'procedural: { width: 64, height: 36, fps: 12, max_segments: 1, simulated_latency_seconds: 15 }',
-    'worker: { concurrency: 8, lease_seconds: 4 }',
+    // Each job takes ~20 s in its clip (long enough for BullMQ to re-deliver it after the pause), so all four are mid-attempt when Redis pauses and still run after.
+    'procedural: { width: 64, height: 36, fps: 12, max_segments: 1, simulated_latency_seconds: 20 }',
+    'worker: { concurrency: 8, lease_seconds: 6 }',
     '',
   ].join('\n'));
   const args = ['--config', config, '--data-dir', dataDir];
-  const tracked = async (argv: string[]) => {
-    const p = await startTtv(argv);
-    procs.push(p);
-    return p;
-  };
-  const [api] = await allStarted([tracked(['serve', '--no-worker', '--port', '0', ...args]), tracked(['worker', ...args])]);
+  const api = await startTtv(['serve', '--no-worker', '--port', '0', ...args]);
+  procs.push(api);
+  procs.push(await startTtv(['worker', ...args]));
   const ids = await Promise.all([1, 2, 3, 4].map(async (i) => {
     const res = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `Paused job ${i}.` }) });
     expect(res.status).toBe(202);
@@ -62,7 +57,7 @@ it('survives CLIENT PAUSE 6000 ALL past a 4 s lease: each of 4 running jobs ends
     return statuses.every((s) => s === 'progress') ? true : null;
   }, { timeoutMs: 30_000, what: 'all four jobs to run' });
 
-  await run('redis-cli', ['-p', String(redis.port), 'CLIENT', 'PAUSE', '6000', 'ALL']);
+  await run('redis-cli', ['-p', String(redis.port), 'CLIENT', 'PAUSE', '8000', 'ALL']);
 
   let final: Record<string, unknown>[] = [];
   await waitForProgress(async () => {

@@ -26,9 +26,10 @@ async function cluster(workers: number, yaml: string[]): Promise<Cluster> {
     ...yaml,
   ]);
   const addWorker = () => start('worker');
-  // The API and the workers start side by side, as a deployment starts them.
-  const [api, ...ws] = await allStarted([start('api'), ...Array.from({ length: workers }, addWorker)]);
-  return { api: api!, workers: ws, dataDir, configFile, addWorker };
+  // The API first (its store connection settles while the workers start), then the workers side by side.
+  const api = await start('api');
+  const ws = await allStarted(Array.from({ length: workers }, addWorker));
+  return { api, workers: ws, dataDir, configFile, addWorker };
 }
 
 async function submit(url: string, prompt: string): Promise<string> {

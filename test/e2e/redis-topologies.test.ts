@@ -74,11 +74,8 @@ describe('Redis Cluster', () => {
     // One node each: the client discovers the rest and follows MOVED to the slot's owner.
     const configs = await Promise.all(cluster.ports.map((port, i) =>
       writeConfig(dir, `node-${i}.yaml`, `{ cluster: { nodes: ["127.0.0.1:${port}"] }, key_prefix: "${prefix}" }`, ['security: { rate_limit_per_minute: 25 }'])));
-    const [api] = await allStarted([
-      ttv(['serve', '--no-worker', '--port', '0', '--config', configs[0]!, '--data-dir', dir]),
-      ttv(['worker', '--config', configs[1]!, '--data-dir', dir]),
-      ttv(['worker', '--config', configs[2]!, '--data-dir', dir]),
-    ]);
+    const api = await ttv(['serve', '--no-worker', '--port', '0', '--config', configs[0]!, '--data-dir', dir]);
+    await allStarted([ttv(['worker', '--config', configs[1]!, '--data-dir', dir]), ttv(['worker', '--config', configs[2]!, '--data-dir', dir])]);
     await waitForProgress(async () => {
       const res = await fetch(`${api.url}/readyz`);
       const body = (await res.json()) as { live_workers: number };
@@ -126,7 +123,8 @@ describe('Redis Sentinel', () => {
     const config = await writeConfig(dir, 'ttv.yaml', `{ sentinel: { name: "${sentinel.name}", sentinels: [${sentinels}] }, key_prefix: "ttv-e2e-${randomUUID().slice(0, 8)}" }`);
     await writeFile(config, 'worker: { lease_seconds: 10, heartbeat_seconds: 0.5 }\n', { flag: 'a' });
     const common = ['--config', config, '--data-dir', dir];
-    const [api] = await allStarted([ttv(['serve', '--no-worker', '--port', '0', ...common]), ttv(['worker', ...common]), ttv(['worker', ...common])]);
+    const api = await ttv(['serve', '--no-worker', '--port', '0', ...common]);
+    await allStarted([ttv(['worker', ...common]), ttv(['worker', ...common])]);
     await waitForProgress(async () => {
       const res = await fetch(`${api.url}/readyz`);
       const body = (await res.json()) as { live_workers: number };

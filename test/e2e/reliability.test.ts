@@ -29,7 +29,8 @@ describe('reliability', () => {
       'worker: { concurrency: 3 }',
       'logging: { level: warn }',
     ]);
-    const [api] = await allStarted([start('api'), start('worker'), start('worker')]);
+    const api = await start('api');
+    await allStarted([start('worker'), start('worker')]);
     const latencies: number[] = [];
     const outcomes = await Promise.all(Array.from({ length: BURST }, async (_, i) => {
       const t0 = performance.now();
@@ -68,8 +69,8 @@ describe('reliability', () => {
       'procedural: { width: 64, height: 36, fps: 12, max_segments: 2, simulated_latency_seconds: 0.4 }',
       'worker: { concurrency: 2, lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 6 }',
     ]);
-    const [api, ...started] = await allStarted([start('api'), start('worker'), start('worker')]);
-    let workers: TtvProcess[] = started;
+    const api = await start('api');
+    let workers: TtvProcess[] = await allStarted([start('worker'), start('worker')]);
     const ids = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
       const res = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `Crash job ${i}. Second beat.` }) });
       return ((await res.json()) as { id: string }).id;
@@ -140,7 +141,8 @@ describe('reliability', () => {
       'procedural: { width: 64, height: 36, fps: 12, max_segments: 1, simulated_latency_seconds: 20 }',
       'worker: { shutdown_grace_seconds: 0.5, lease_seconds: 5 }',
     ]);
-    const [api, first] = await allStarted([start('api'), start('worker')]);
+    const api = await start('api');
+    const first = await start('worker');
     const id = ((await (await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Handed over.' }) })).json()) as { id: string }).id;
     await waitFor(async () => ((await json(`${api.url}/v1/jobs/${id}`)).status === 'progress' ? true : null), { timeoutMs: 15_000 });
     first.child.kill('SIGTERM');

@@ -144,11 +144,8 @@ describe('two API processes on one Redis', () => {
       n += 1;
       return n % 5 === 0 ? 500 : 200;
     };
-    const [apiA, apiB] = await allStarted([
-      start(['serve', '--no-worker', '--port', '0', ...common]), start(['serve', '--no-worker', '--port', '0', ...common]),
-      start(['worker', ...common]), start(['worker', ...common]),
-    ]);
-    const apis = [apiA!, apiB!];
+    const apis = await allStarted([start(['serve', '--no-worker', '--port', '0', ...common]), start(['serve', '--no-worker', '--port', '0', ...common])]);
+    await allStarted([start(['worker', ...common]), start(['worker', ...common])]);
     const ids: string[] = [];
     for (let i = 0; i < 50; i += 1) ids.push(await submit(apis[i % 2]!.url, `Frame ${i} glows.`));
     const finishedOn = (path: string) => new Set(receiver.deliveries.filter((d) => d.path === path && d.type === 'job.finished' && d.status === 200).map((d) => d.jobId));
