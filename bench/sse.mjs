@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { benchArgs } from './lib/cli-args.mjs';
 import { measureLoad } from './lib/load.mjs';
 import { BenchProcesses, eluBetween, postJson } from './lib/processes.mjs';
+import { LIMITS_RAISED } from './lib/limits.mjs';
 import { figure, finishBench } from './lib/report.mjs';
 
 const args = benchArgs();
@@ -14,7 +15,6 @@ const STREAMS = args.quick ? 500 : 2000;
 const JOBS = 20;
 const SECONDS = args.quick ? 3 : 8;
 const generator = args.generators.includes('wrk') ? 'wrk' : args.generators[0];
-const LIMITS_RAISED = { read_rate_limit_per_minute: 1_000_000_000, rate_limit_per_minute: 1_000_000_000 };
 
 function openStream(url) {
   return new Promise((resolve, reject) => {

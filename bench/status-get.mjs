@@ -10,12 +10,12 @@ import { createInterface } from 'node:readline';
 import { benchArgs } from './lib/cli-args.mjs';
 import { measureLoad } from './lib/load.mjs';
 import { BenchProcesses, eluBetween, postJson, waitForJob } from './lib/processes.mjs';
+import { LIMITS_RAISED } from './lib/limits.mjs';
 import { figure, finishBench } from './lib/report.mjs';
 
 const args = benchArgs();
 const SECONDS = args.quick ? 3 : 10;
 const WARMUP = args.quick ? 1 : 2;
-export const LIMITS_RAISED = { read_rate_limit_per_minute: 1_000_000_000, rate_limit_per_minute: 1_000_000_000 };
 const small = { segment_duration_seconds: 1, procedural: { width: 160, height: 90, fps: 12, max_segments: 1 } };
 
 async function countAccessLines(file) {

@@ -7,12 +7,12 @@
 import { benchArgs } from './lib/cli-args.mjs';
 import { measureLoad } from './lib/load.mjs';
 import { BenchProcesses } from './lib/processes.mjs';
+import { LIMITS_RAISED } from './lib/limits.mjs';
 import { figure, finishBench } from './lib/report.mjs';
 
 const args = benchArgs();
 const SECONDS = args.quick ? 3 : 8;
 const WARMUP = args.quick ? 1 : 2;
-const LIMITS_RAISED = { read_rate_limit_per_minute: 1_000_000_000, rate_limit_per_minute: 1_000_000_000 };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const procs = new BenchProcesses();

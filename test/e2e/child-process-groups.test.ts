@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
 import { waitFor, waitForProgress } from '../helpers/wait-for.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { isGone } from '../helpers/process-gone.js';
 
 const FAKES = resolve(import.meta.dirname, '../fakes');
 let root: string;
@@ -19,21 +20,6 @@ let env: Record<string, string>;
 const processes: TtvProcess[] = [];
 const modelPids: number[] = [];
 let redis: RedisServer | null = null;
-
-/** Gone, or a zombie waiting to be reaped (a killed orphan whose reaper, PID 1, may never reap it). */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z';
-  } catch {
-    return true;
-  }
-}
 
 async function readPids(): Promise<[number, number]> {
   const text = await waitFor(async () => existsSync(pidfile) && readFileSync(pidfile, 'utf8'), { timeoutMs: 60_000, what: 'the model pidfile' });

@@ -3,46 +3,14 @@
 // and its BullMQ add (the reconciler in the worker enqueues those again); a Redis restarted without
 // persistence is noticed, in /readyz and in the log, both while ttv runs and by a ttv started
 // afterwards on the same data dir, and one restarted with AOF is not mistaken for a loss.
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { startRedisServer } from '../helpers/redis-server.js';
+import { argvFor, redisTtvFixture } from '../helpers/redis-ttv-fixture.js';
 import { waitFor, waitForProgress } from '../helpers/wait-for.js';
 
-let redis: RedisServer;
-const procs: TtvProcess[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.kill()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function setup(yaml: string[]) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'ttv-crash-'));
-  dirs.push(dataDir);
-  const prefix = `ttv-crash-${randomUUID().slice(0, 8)}`;
-  const config = join(dataDir, 'ttv.yaml');
-  await writeFile(config, [`redis: { url: "${redis.url}", key_prefix: "${prefix}" }`, ...yaml, ''].join('\n'));
-  const args = ['--config', config, '--data-dir', dataDir];
-  const start = async (kind: 'api' | 'worker' | 'serve') => {
-    const argv = kind === 'api' ? ['serve', '--no-worker', '--port', '0', ...args] : kind === 'serve' ? ['serve', '--port', '0', ...args] : ['worker', ...args];
-    const p = await startTtv(argv);
-    procs.push(p);
-    return p;
-  };
-  return { dataDir, prefix, start };
-}
+const fx = redisTtvFixture('crash');
+const { procs } = fx;
 
 const getJson = async (url: string) => {
   const res = await fetch(url);
@@ -63,9 +31,34 @@ async function allJobs(api: string): Promise<Record<string, unknown>[]> {
 
 const TERMINAL = ['finished', 'failed', 'canceled'];
 
+/**
+ * Waits (by progress) until every stored job has ended, then checks that every 202 the clients got
+ * names a stored job and that every stored job finished, once. Returns the stored jobs and the ids
+ * of those whose log says `repairNote` (enqueued again by the reconciler).
+ */
+async function expectEveryJobRunOnce(api: string, accepted: string[], repairNote: string) {
+  let jobs: Record<string, unknown>[] = [];
+  await waitForProgress(async () => {
+    jobs = await allJobs(api);
+    const ended = jobs.filter((j) => TERMINAL.includes(String(j.status))).length;
+    return { done: ended === jobs.length, progress: ended };
+  }, { stallMs: 60_000, intervalMs: 250, what: 'every stored job to end' });
+  const stored = new Set(jobs.map((j) => String(j.id)));
+  for (const id of accepted) expect(stored.has(id)).toBe(true);
+  const repaired: string[] = [];
+  for (const job of jobs) {
+    expect(job.status).toBe('finished');
+    const { body } = await getJson(`${api}/v1/jobs/${String(job.id)}/logs?tail=0`);
+    const lines = body.lines as string[];
+    expect(lines.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
+    if (lines.some((l) => l.includes(repairNote))) repaired.push(String(job.id));
+  }
+  return { jobs, repaired };
+}
+
 describe('Redis crash consistency', () => {
   it('runs every stored job after the API is killed with SIGKILL in the middle of a submission burst', async () => {
-    const { start } = await setup([
+    const { start } = await fx.setup([
       'segment_duration_seconds: 0.5',
       'procedural: { width: 64, height: 36, fps: 12, max_segments: 1 }',
       'security: { rate_limit_per_minute: 100000 }',
@@ -106,26 +99,11 @@ describe('Redis crash consistency', () => {
     expect(cutOff).toBeGreaterThan(0); // the kill did land in the middle of submissions
 
     const api = await start('api');
-    let jobs: Record<string, unknown>[] = [];
-    await waitForProgress(async () => {
-      jobs = await allJobs(api.url);
-      const ended = jobs.filter((j) => TERMINAL.includes(String(j.status))).length;
-      return { done: ended === jobs.length, progress: ended };
-    }, { stallMs: 60_000, intervalMs: 250, what: 'every stored job to end' });
-    const stored = new Set(jobs.map((j) => String(j.id)));
     // Every 202 the client got names a job the store holds, and every stored job ran, once.
-    for (const id of accepted) expect(stored.has(id)).toBe(true);
-    let repaired = 0;
-    for (const job of jobs) {
-      expect(job.status).toBe('finished');
-      const { body } = await getJson(`${api.url}/v1/jobs/${String(job.id)}/logs?tail=0`);
-      const lines = body.lines as string[];
-      expect(lines.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
-      if (lines.some((l) => l.includes('Job enqueued again'))) repaired += 1;
-    }
+    const { jobs, repaired } = await expectEveryJobRunOnce(api.url, accepted, 'Job enqueued again');
     console.log(`API SIGKILL mid-burst: ${accepted.length} accepted, ${jobs.length} stored, all finished; `
       + `${jobs.length - accepted.length} of ${cutOff} cut-off submissions stored without a 202 reaching the client; `
-      + `${repaired} enqueued by the reconciler (records the kill left without a BullMQ entry)`);
+      + `${repaired.length} enqueued by the reconciler (records the kill left without a BullMQ entry)`);
   }, 0);
 
   it('runs the jobs a SIGKILL left between the record write and the BullMQ add', async () => {
@@ -134,14 +112,14 @@ describe('Redis crash consistency', () => {
     // not written yet and those whose record is written but whose BullMQ add waits. Seen from
     // redis-cli, the second kind is a queued record with no BullMQ job; the API is killed while they
     // wait, then Redis resumes. Bounded: at most five rounds until a kill leaves such records.
-    const { prefix, start } = await setup([
+    const { prefix, start } = await fx.setup([
       'segment_duration_seconds: 0.5',
       'procedural: { width: 64, height: 36, fps: 12, max_segments: 1 }',
       'security: { rate_limit_per_minute: 100000 }',
       'worker: { concurrency: 3, lease_seconds: 1, heartbeat_seconds: 0.2 }',
       'logging: { level: warn }',
     ]);
-    const cli = new Redis(redis.url);
+    const cli = new Redis(fx.redis.url);
     const orphans = async () => {
       const queued = await cli.zrange(`${prefix}:status:queued`, 0, -1);
       const known = await Promise.all(queued.map((id) => cli.exists(`${prefix}:bull:ttv-jobs:${id}`)));
@@ -180,22 +158,7 @@ describe('Redis crash consistency', () => {
       expect(left.length).toBeGreaterThan(0);
 
       const api = await start('api');
-      let jobs: Record<string, unknown>[] = [];
-      await waitForProgress(async () => {
-        jobs = await allJobs(api.url);
-        const ended = jobs.filter((j) => TERMINAL.includes(String(j.status))).length;
-        return { done: ended === jobs.length, progress: ended };
-      }, { stallMs: 60_000, intervalMs: 250, what: 'every stored job to end' });
-      const stored = new Set(jobs.map((j) => String(j.id)));
-      for (const id of accepted) expect(stored.has(id)).toBe(true);
-      const repaired: string[] = [];
-      for (const job of jobs) {
-        expect(job.status).toBe('finished');
-        const { body } = await getJson(`${api.url}/v1/jobs/${String(job.id)}/logs?tail=0`);
-        const lines = body.lines as string[];
-        expect(lines.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
-        if (lines.some((l) => l.includes('Job enqueued again: it was stored but never reached the queue'))) repaired.push(String(job.id));
-      }
+      const { repaired } = await expectEveryJobRunOnce(api.url, accepted, 'Job enqueued again: it was stored but never reached the queue');
       // Exactly the records the kill left without a BullMQ entry were enqueued again, and ran once.
       expect(repaired.sort()).toEqual([...left].sort());
       console.log(`aimed API SIGKILL: ${left.length} record(s) left without a BullMQ entry, all enqueued again and finished`);
@@ -209,20 +172,13 @@ describe('Redis crash consistency', () => {
     // Its own Redis: this test restarts it.
     const own = await startRedisServer();
     try {
-      const dataDir = await mkdtemp(join(tmpdir(), 'ttv-crash-'));
-      dirs.push(dataDir);
-      const prefix = `ttv-loss-${randomUUID().slice(0, 8)}`;
-      const config = join(dataDir, 'ttv.yaml');
-      await writeFile(config, [
-        `redis: { url: "${own.url}", key_prefix: "${prefix}" }`,
+      const { prefix, args: common } = await fx.setup([
         'segment_duration_seconds: 0.5',
         'procedural: { width: 64, height: 36, fps: 12, max_segments: 1 }',
         'worker: { lease_seconds: 1, heartbeat_seconds: 0.2 }',
-        '',
-      ].join('\n'));
-      const args = ['serve', '--port', '0', '--config', config, '--data-dir', dataDir];
-      let ttv = await startTtv(args);
-      procs.push(ttv);
+      ], { redisUrl: own.url });
+      const args = argvFor('serve', common);
+      let ttv = await fx.startTtv(args);
       const readyz = async (url: string) => (await getJson(`${url}/readyz`)).body as { status: string; warnings: { reason: string; message: string; since: string }[] };
       await waitFor(async () => ((await readyz(ttv.url)).status === 'ready' ? true : null), { timeoutMs: 20_000, what: 'ready' });
       expect((await readyz(ttv.url)).warnings).toEqual([]);
@@ -248,8 +204,7 @@ describe('Redis crash consistency', () => {
 
       // A ttv process started afterwards sees the same warning (it lives in the store's marker).
       await ttv.kill('SIGTERM');
-      ttv = await startTtv(args);
-      procs.push(ttv);
+      ttv = await fx.startTtv(args);
       expect((await readyz(ttv.url)).warnings.map((w) => w.reason)).toEqual(['job_store_data_lost']);
 
       // The operator clears it; then Redis loses its data again while ttv is down (say, a host reboot):
@@ -261,8 +216,7 @@ describe('Redis crash consistency', () => {
       await ttv.kill('SIGTERM');
       await own.stop();
       await own.restart();
-      ttv = await startTtv(args);
-      procs.push(ttv);
+      ttv = await fx.startTtv(args);
       expect((await readyz(ttv.url)).warnings.map((w) => w.reason)).toEqual(['job_store_data_lost']);
       await waitFor(async () => (/"level":50.*Redis lost the job data ttv stored/.test(ttv.output()) ? true : null), { what: 'the error line in the new process log' });
     } finally {
@@ -272,16 +226,11 @@ describe('Redis crash consistency', () => {
   }, 0);
 
   it('raises no data-loss warning when Redis restarts with AOF persistence', async () => {
-    const redisDir = await mkdtemp(join(tmpdir(), 'ttv-aof-'));
-    dirs.push(redisDir);
+    const redisDir = await fx.tempDir();
     const own = await startRedisServer({ extraArgs: ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', redisDir] });
     try {
-      const dataDir = await mkdtemp(join(tmpdir(), 'ttv-crash-'));
-      dirs.push(dataDir);
-      const config = join(dataDir, 'ttv.yaml');
-      await writeFile(config, [`redis: { url: "${own.url}", key_prefix: "ttv-aof-${randomUUID().slice(0, 8)}" }`, 'worker: { lease_seconds: 1, heartbeat_seconds: 0.2 }', ''].join('\n'));
-      const ttv = await startTtv(['serve', '--port', '0', '--config', config, '--data-dir', dataDir]);
-      procs.push(ttv);
+      const { start } = await fx.setup(['worker: { lease_seconds: 1, heartbeat_seconds: 0.2 }'], { redisUrl: own.url });
+      const ttv = await start('serve');
       const readyz = async () => (await getJson(`${ttv.url}/readyz`)).body as { status: string; warnings: unknown[] };
       await waitFor(async () => ((await readyz()).status === 'ready' ? true : null), { timeoutMs: 20_000, what: 'ready' });
       const { id } = (await (await fetch(`${ttv.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Kept across the restart.' }) })).json()) as { id: string };

@@ -1,30 +1,16 @@
 // The scaled path for real: a private redis-server, an API process (`ttv serve --no-worker`) and
 // separate `ttv worker` processes sharing the data dir.
-import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { allStarted, type TtvProcess } from '../helpers/ttv-process.js';
+import { redisTtvFixture } from '../helpers/redis-ttv-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { readSse } from '../helpers/sse.js';
 
-let redis: RedisServer;
-const procs: TtvProcess[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.kill()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+const fx = redisTtvFixture('scale');
+const { procs } = fx;
 
 interface Cluster {
   api: TtvProcess;
@@ -35,24 +21,14 @@ interface Cluster {
 }
 
 async function cluster(workers: number, yaml: string[]): Promise<Cluster> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'ttv-scale-'));
-  dirs.push(dataDir);
-  const configFile = join(dataDir, 'ttv.yaml');
-  await writeFile(configFile, [
-    `redis: { url: "${redis.url}", key_prefix: "ttv-e2e-${randomUUID().slice(0, 8)}" }`,
+  const { dataDir, configFile, start } = await fx.setup([
     ...(yaml.some((l) => l.startsWith('segment_duration_seconds')) ? [] : ['segment_duration_seconds: 0.5']),
     ...yaml,
-    '',
-  ].join('\n'));
-  const common = ['--config', configFile, '--data-dir', dataDir];
-  const api = await startTtv(['serve', '--no-worker', '--port', '0', ...common]);
-  procs.push(api);
-  const addWorker = async () => {
-    const w = await startTtv(['worker', ...common]);
-    procs.push(w);
-    return w;
-  };
-  const ws = await Promise.all(Array.from({ length: workers }, addWorker));
+  ]);
+  const addWorker = () => start('worker');
+  // The API first (its store connection settles while the workers start), then the workers side by side.
+  const api = await start('api');
+  const ws = await allStarted(Array.from({ length: workers }, addWorker));
   return { api, workers: ws, dataDir, configFile, addWorker };
 }
 
@@ -186,7 +162,7 @@ describe('Redis + BullMQ with separate worker processes', () => {
     const c = await cluster(1, ['procedural: { width: 160, height: 90, fps: 12, max_segments: 1 }']);
     await waitFor(async () => ((await fetch(`${c.api.url}/readyz`)).status === 200 ? true : null));
     const before = await submit(c.api.url, 'Before the outage.');
-    await redis.stop();
+    await fx.redis.stop();
     try {
       const readiness = await waitFor(async () => {
         const r = await fetch(`${c.api.url}/readyz`);
@@ -200,7 +176,7 @@ describe('Redis + BullMQ with separate worker processes', () => {
       expect((await fetch(`${c.api.url}/v1/jobs/${before}`)).status).toBe(503);
       expect((await fetch(`${c.api.url}/healthz`)).status).toBe(200);
     } finally {
-      await redis.restart();
+      await fx.redis.restart();
     }
     await waitFor(async () => ((await fetch(`${c.api.url}/readyz`)).status === 200 ? true : null), { timeoutMs: 30_000, what: 'readiness after Redis returns' });
     // A fresh redis-server kept nothing (no persistence): new work flows again end to end.

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
+import { allStarted, startTtv, type TtvProcess } from '../helpers/ttv-process.js';
 import { startRedisCluster } from '../helpers/redis-cluster.js';
 import { startRedisSentinel } from '../helpers/redis-sentinel.js';
 import { waitForProgress } from '../helpers/wait-for.js';
@@ -75,8 +75,7 @@ describe('Redis Cluster', () => {
     const configs = await Promise.all(cluster.ports.map((port, i) =>
       writeConfig(dir, `node-${i}.yaml`, `{ cluster: { nodes: ["127.0.0.1:${port}"] }, key_prefix: "${prefix}" }`, ['security: { rate_limit_per_minute: 25 }'])));
     const api = await ttv(['serve', '--no-worker', '--port', '0', '--config', configs[0]!, '--data-dir', dir]);
-    await ttv(['worker', '--config', configs[1]!, '--data-dir', dir]);
-    await ttv(['worker', '--config', configs[2]!, '--data-dir', dir]);
+    await allStarted([ttv(['worker', '--config', configs[1]!, '--data-dir', dir]), ttv(['worker', '--config', configs[2]!, '--data-dir', dir])]);
     await waitForProgress(async () => {
       const res = await fetch(`${api.url}/readyz`);
       const body = (await res.json()) as { live_workers: number };
@@ -125,8 +124,7 @@ describe('Redis Sentinel', () => {
     await writeFile(config, 'worker: { lease_seconds: 10, heartbeat_seconds: 0.5 }\n', { flag: 'a' });
     const common = ['--config', config, '--data-dir', dir];
     const api = await ttv(['serve', '--no-worker', '--port', '0', ...common]);
-    await ttv(['worker', ...common]);
-    await ttv(['worker', ...common]);
+    await allStarted([ttv(['worker', ...common]), ttv(['worker', ...common])]);
     await waitForProgress(async () => {
       const res = await fetch(`${api.url}/readyz`);
       const body = (await res.json()) as { live_workers: number };

@@ -2,47 +2,17 @@
 // Redis setup with 2 workers (the 1,000-submission figures live in bench/burst.mjs); workers killed
 // with SIGKILL at random points of 20 jobs; SIGTERM to the API while a request is in flight; SIGTERM to
 // a worker holding a job. Loopback only; every loop is bounded in count, and every wait by progress.
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { redisTtvFixture } from '../helpers/redis-ttv-fixture.js';
+import { allStarted, type TtvProcess } from '../helpers/ttv-process.js';
 import { waitFor, waitForProgress } from '../helpers/wait-for.js';
 
-let redis: RedisServer;
-const procs: TtvProcess[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.kill()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function setup(yaml: string[]) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'ttv-reliability-'));
-  dirs.push(dataDir);
-  const config = join(dataDir, 'ttv.yaml');
-  await writeFile(config, [`redis: { url: "${redis.url}", key_prefix: "ttv-rel-${randomUUID().slice(0, 8)}" }`, ...yaml, ''].join('\n'));
-  const args = ['--config', config, '--data-dir', dataDir];
-  const start = async (kind: 'api' | 'worker') => {
-    const p = await startTtv(kind === 'api' ? ['serve', '--no-worker', '--port', '0', ...args] : ['worker', ...args]);
-    procs.push(p);
-    return p;
-  };
-  return { dataDir, start };
-}
+const fx = redisTtvFixture('reliability');
 
 const json = async (url: string) => (await (await fetch(url)).json()) as Record<string, unknown>;
 const BURST = 100;
@@ -52,7 +22,7 @@ describe('reliability', () => {
   // Every wait below is bounded by progress (jobs ending), not by a wall-clock guess, so a busy
   // machine makes the test slower, never red.
   it('takes a burst of 100 concurrent submissions: each accepted or refused with a reason, each accepted job finished once, no 5xx', async () => {
-    const { start } = await setup([
+    const { start } = await fx.setup([
       'segment_duration_seconds: 0.5',
       'procedural: { width: 64, height: 36, fps: 12, max_segments: 1 }',
       'security: { rate_limit_per_minute: 100000 }',
@@ -60,7 +30,7 @@ describe('reliability', () => {
       'logging: { level: warn }',
     ]);
     const api = await start('api');
-    await Promise.all([start('worker'), start('worker')]);
+    await allStarted([start('worker'), start('worker')]);
     const latencies: number[] = [];
     const outcomes = await Promise.all(Array.from({ length: BURST }, async (_, i) => {
       const t0 = performance.now();
@@ -94,13 +64,13 @@ describe('reliability', () => {
   }, 0);
 
   it('loses nothing when workers are killed at random points of 20 jobs', async () => {
-    const { dataDir, start } = await setup([
+    const { dataDir, start } = await fx.setup([
       'segment_duration_seconds: 0.5',
       'procedural: { width: 64, height: 36, fps: 12, max_segments: 2, simulated_latency_seconds: 0.4 }',
       'worker: { concurrency: 2, lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 6 }',
     ]);
     const api = await start('api');
-    let workers = [await start('worker'), await start('worker')];
+    let workers: TtvProcess[] = await allStarted([start('worker'), start('worker')]);
     const ids = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
       const res = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `Crash job ${i}. Second beat.` }) });
       return ((await res.json()) as { id: string }).id;
@@ -108,15 +78,19 @@ describe('reliability', () => {
     // Seeded chaos: kill a random worker every ~0.7 s (8 kills at most), replacing it each time.
     let seed = 42;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    // The replacement starts while the next random pause runs; it is in the pool before the next kill.
+    let replacement: Promise<TtvProcess> | null = null;
     for (let kill = 0; kill < 8; kill += 1) {
       const statuses = await Promise.all(ids.map(async (id) => String((await json(`${api.url}/v1/jobs/${id}`)).status)));
       if (statuses.every((s) => ['finished', 'failed', 'canceled'].includes(s))) break;
       await new Promise((r) => setTimeout(r, 300 + rand() * 800)); // random point in the jobs' lives
+      if (replacement) workers.push(await replacement);
       const victim = workers[Math.floor(rand() * workers.length)]!;
       await victim.kill('SIGKILL');
       workers = workers.filter((w) => w !== victim);
-      workers.push(await start('worker'));
+      replacement = start('worker');
     }
+    if (replacement) workers.push(await replacement);
     let final: Record<string, unknown>[] = [];
     await waitForProgress(async () => {
       final = await Promise.all(ids.map((id) => json(`${api.url}/v1/jobs/${id}`)));
@@ -137,7 +111,7 @@ describe('reliability', () => {
   }, 0);
 
   it('drains an in-flight request on SIGTERM to the API', async () => {
-    const { start } = await setup(['logging: { level: warn }']);
+    const { start } = await fx.setup(['logging: { level: warn }']);
     const api = await start('api');
     const port = Number(new URL(api.url).port);
     const body = JSON.stringify({ prompt: 'Sent slowly, answered anyway.' });
@@ -162,7 +136,7 @@ describe('reliability', () => {
   });
 
   it('hands a running job back to the queue on SIGTERM to a worker, within its grace period', async () => {
-    const { start } = await setup([
+    const { start } = await fx.setup([
       'segment_duration_seconds: 0.5',
       'procedural: { width: 64, height: 36, fps: 12, max_segments: 1, simulated_latency_seconds: 20 }',
       'worker: { shutdown_grace_seconds: 0.5, lease_seconds: 5 }',

@@ -34,7 +34,7 @@ describe('restart recovery', () => {
     procs.push(first);
     const res = await fetch(`${first.url}/v1/jobs`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt: 'One. Two. Three. Four.' }),
+      body: JSON.stringify({ prompt: 'One. Two.' }), // two segments: the kill lands in the first
     });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };

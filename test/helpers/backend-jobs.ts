@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { postJob, type TestService } from './test-service.js';
-import { waitFor } from './wait-for.js';
+import { waitForJobStatus } from './job-status.js';
 
 const run = promisify(execFile);
 
@@ -26,10 +26,7 @@ export async function getJob(svc: TestService, id: string): Promise<JobView> {
 }
 
 export async function waitForEnd(svc: TestService, id: string, timeoutMs = 30_000): Promise<JobView> {
-  return waitFor(async () => {
-    const job = await getJob(svc, id);
-    return ['finished', 'failed', 'canceled'].includes(job.status) ? job : null;
-  }, { timeoutMs, what: `job ${id} to end` });
+  return (await waitForJobStatus(svc.url, id, ['finished', 'failed', 'canceled'], { timeoutMs })) as JobView;
 }
 
 export async function jobLog(svc: TestService, id: string): Promise<string[]> {

@@ -45,3 +45,14 @@ export async function startTtv(args: string[], env: Record<string, string> = {})
     },
   };
 }
+
+/**
+ * Waits for processes started side by side. Unlike Promise.all it lets every start settle before it
+ * throws the first failure, so that each process that did start is tracked for cleanup by then.
+ */
+export async function allStarted<T extends readonly unknown[]>(starts: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}

@@ -11,7 +11,8 @@
 // X-Fal-Error-Type, as fal documents.
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
+import { sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
+import { FakeTaskServer } from '../shared/fake-task-server.js';
 import { FAL_MODELS, falDuration } from '../../../src/generators/capabilities/fal-models.js';
 import { allowedDurations } from '../../../src/generators/capabilities/model-capabilities.js';
 
@@ -25,18 +26,10 @@ interface FalRequest {
   canceled: boolean;
 }
 
-export class FakeFalServer extends FakeHttpServer {
-  readonly queued = new Map<string, FalRequest>();
-  readonly outcomes: FalOutcome[] = [];
-
-  constructor(private readonly apiKey: string) {
-    super();
-  }
-
-  override reset(): void {
-    super.reset();
-    this.queued.clear();
-    this.outcomes.length = 0;
+export class FakeFalServer extends FakeTaskServer<FalRequest, FalOutcome> {
+  /** The queue requests by id (fal's word for a task). */
+  get queued(): Map<string, FalRequest> {
+    return this.tasks;
   }
 
   get canceledIds(): string[] {

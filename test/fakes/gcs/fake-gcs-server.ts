@@ -4,8 +4,8 @@
 // delete, bucket metadata, and V4 signed-URL downloads whose signature is checked with the service
 // account's public key. Faults can be injected per request: status codes, resets, slow responses.
 import { createHash, createPublicKey, createVerify, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { once } from 'node:events';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeLoopback, listenLoopback } from '../shared/loopback-server.js';
 import { CRC32C } from '@google-cloud/storage';
 
 export interface StoredObject {
@@ -109,22 +109,16 @@ export class FakeGcsServer {
   private readonly requireTotalSize: boolean;
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => {
+    ({ server: this.server, url: this.url } = await listenLoopback((req, res) => {
       this.handle(req, res).catch((err: Error) => {
         if (!res.headersSent) this.json(res, 500, { error: { code: 500, message: err.message } });
       });
-    });
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+    }));
     return this.url;
   }
 
   async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    this.server.close();
-    await once(this.server, 'close');
+    await closeLoopback(this.server);
   }
 
   /** The next request matching `match` suffers `fault` (once). */

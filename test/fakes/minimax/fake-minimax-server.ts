@@ -7,7 +7,8 @@
 // first frame where the model needs one. Every answer carries a Trace-Id header, as MiniMax's do.
 import type { ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
+import { sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
+import { FakeTaskServer } from '../shared/fake-task-server.js';
 import { MINIMAX_MODELS } from '../../../src/generators/capabilities/minimax-models.js';
 import { allowedDurations } from '../../../src/generators/capabilities/model-capabilities.js';
 
@@ -22,21 +23,13 @@ interface Task {
 
 const ok = { status_code: 0, status_msg: 'success' };
 
-export class FakeMinimaxServer extends FakeHttpServer {
-  readonly tasks = new Map<string, Task>();
-  readonly outcomes: MinimaxOutcome[] = [];
+export class FakeMinimaxServer extends FakeTaskServer<Task, MinimaxOutcome> {
   /** In-body rate limits (base_resp 1002) for the next submissions. */
   rateLimitedSubmissions = 0;
   private next = 100;
 
-  constructor(private readonly apiKey: string) {
-    super();
-  }
-
   override reset(): void {
     super.reset();
-    this.tasks.clear();
-    this.outcomes.length = 0;
     this.rateLimitedSubmissions = 0;
   }
 

@@ -8,7 +8,8 @@
 // answer carries the fields the SDK types as present (estimatedCost while running, cost after).
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
+import { sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
+import { FakeTaskServer } from '../shared/fake-task-server.js';
 import { RUNWAY_MODELS } from '../../../src/generators/capabilities/runway-models.js';
 import { allowedDurations } from '../../../src/generators/capabilities/model-capabilities.js';
 
@@ -62,21 +63,12 @@ export function runwayBodyIssues(path: '/v1/image_to_video' | '/v1/text_to_video
   return issues;
 }
 
-export class FakeRunwayServer extends FakeHttpServer {
-  readonly tasks = new Map<string, Task>();
-  /** Outcomes of the next created tasks, in order; then 'succeed'. */
-  readonly outcomes: RunwayOutcome[] = [];
+export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
   /** Polls a task answers before it reaches its outcome. */
   pollsUntilDone = 3;
 
-  constructor(private readonly apiKey: string) {
-    super();
-  }
-
   override reset(): void {
     super.reset();
-    this.tasks.clear();
-    this.outcomes.length = 0;
     this.pollsUntilDone = 3;
   }
 

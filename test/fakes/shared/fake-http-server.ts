@@ -1,11 +1,11 @@
 // Base of the vendor fakes: a loopback HTTP server that records requests (method, path, headers,
 // raw body) and lets a test queue one-off failures per route ahead of the normal answer.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { once } from 'node:events';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closeLoopback, listenLoopback } from './loopback-server.js';
 
 export interface RecordedRequest {
   method: string;
@@ -47,18 +47,12 @@ export abstract class FakeHttpServer {
   }
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.dispatch(req, res));
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+    ({ server: this.server, url: this.url } = await listenLoopback((req, res) => void this.dispatch(req, res)));
     return this.url;
   }
 
   async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    this.server.close();
-    await once(this.server, 'close');
+    await closeLoopback(this.server);
   }
 
   protected abstract handle(req: RecordedRequest, res: ServerResponse): Promise<void> | void;

@@ -1,8 +1,9 @@
 // The job counters of /metrics come from the job journal: running totals that a deleted job does
 // not lower, while the per-status gauges show what is in the store now.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { startTestService, type TestService } from '../../helpers/test-service.js';
+import { runJobsToFinished } from '../../helpers/job-status.js';
+import { metricSample } from '../../helpers/metric-sample.js';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -12,19 +13,10 @@ afterAll(async () => {
   await svc?.close();
 });
 
-function sample(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  if (!line) throw new Error(`no sample ${name}`);
-  return Number(line.slice(name.length + 1));
-}
+const sample = metricSample;
 
 it('ttv_api_jobs_processed keeps counting a job after it is deleted', async () => {
-  const ids: string[] = [];
-  for (const prompt of ['A bell rings.', 'A door opens.']) ids.push(((await (await postJob(svc.url, { prompt })).json()) as { id: string }).id);
-  await waitFor(async () => {
-    const states = await Promise.all(ids.map(async (id) => ((await (await fetch(`${svc.url}/v1/jobs/${id}`)).json()) as { status: string }).status));
-    return states.every((s) => s === 'finished') || null;
-  }, { timeoutMs: 60_000 });
+  const ids = await runJobsToFinished(svc.url, ['A bell rings.', 'A door opens.'], { timeoutMs: 60_000 });
   const before = await (await fetch(`${svc.url}/metrics`)).text();
   expect(sample(before, 'ttv_api_jobs_processed')).toBe(2);
   expect((await fetch(`${svc.url}/v1/jobs/${ids[0]}`, { method: 'DELETE' })).status).toBe(204);

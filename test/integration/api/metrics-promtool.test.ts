@@ -3,8 +3,9 @@
 // Python-compatible gauge names that end in _total.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { startTestService, type TestService } from '../../helpers/test-service.js';
+import { runJobsToFinished } from '../../helpers/job-status.js';
+import { metricSample } from '../../helpers/metric-sample.js';
 
 const COMPATIBILITY_NAMES = ['ttv_api_jobs_total', 'ttv_api_queue_depth_total'];
 let svc: TestService;
@@ -16,11 +17,7 @@ afterAll(async () => {
   await svc?.close();
 });
 
-function sample(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  if (!line) throw new Error(`no sample ${name}`);
-  return Number(line.slice(name.length + 1));
-}
+const sample = metricSample;
 
 /** Runs promtool check metrics on the text; resolves with its exit code and report lines. */
 function promtool(text: string): Promise<{ code: number; lines: string[] }> {
@@ -37,12 +34,7 @@ function promtool(text: string): Promise<{ code: number; lines: string[] }> {
 
 describe('GET /metrics', () => {
   it('the first scrape after jobs finish already counts them, under both names', async () => {
-    const ids: string[] = [];
-    for (const prompt of ['One lamp glows.', 'Two owls blink.']) ids.push(((await (await postJob(svc.url, { prompt })).json()) as { id: string }).id);
-    await waitFor(async () => {
-      const states = await Promise.all(ids.map(async (id) => ((await (await fetch(`${svc.url}/v1/jobs/${id}`)).json()) as { status: string }).status));
-      return states.every((s) => s === 'finished') || null;
-    });
+    await runJobsToFinished(svc.url, ['One lamp glows.', 'Two owls blink.'], { timeoutMs: 10_000 });
     const text = await (await fetch(`${svc.url}/metrics`)).text();
     const finished = sample(text, 'ttv_api_queue_jobs{status="finished"}');
     expect(finished).toBe(2);

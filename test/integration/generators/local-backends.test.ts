@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../../helpers/test-service.js';
 import { jobLog, probeArtifact, submit, waitForEnd } from '../../helpers/backend-jobs.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { isGone } from '../../helpers/process-gone.js';
 const FAKES = resolve(import.meta.dirname, '../../fakes');
 const TORCHRUN = join(FAKES, 'wan2.1', 'torchrun');
 const GRACE_SECONDS = 0.5;
@@ -94,23 +95,6 @@ function flag(argv: string[], name: string): string | undefined {
 /** The flag names of an argv, in order (values left out). */
 function flagNames(argv: string[]): string[] {
   return argv.filter((a) => a.startsWith('--'));
-}
-
-/**
- * Whether a process is gone. A zombie counts as gone: it has been killed and only waits to be
- * reaped, and an orphaned grandchild is reaped by PID 1, which in some sandboxes never does so.
- */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] === 'Z';
-  } catch {
-    return true;
-  }
 }
 
 async function readPids(): Promise<[number, number]> {

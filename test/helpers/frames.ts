@@ -1,7 +1,7 @@
 // Test helpers: decoded frames compared as raw pixels, and stream facts ffprobe reports.
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { runProcess } from '../../../src/media/process-runner.js';
+import { runProcess } from '../../src/media/process-runner.js';
 
 /** Raw RGB bytes of one decoded frame (`first` or `last`) of a video or image, as a buffer. */
 export function decodedFrame(file: string, which: 'first' | 'last' = 'first'): Promise<Buffer> {
