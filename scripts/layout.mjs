@@ -41,7 +41,7 @@ const DESCRIPTIONS = {
   'test/e2e': 'the built ttv command as a real process, the dashboard in Chromium',
   'test/fakes': 'fake vendor servers on loopback',
   'test/fixtures': 'config files in the Python formats',
-  'test/helpers': 'test services, processes, Redis, waits',
+  'test/support': 'shared test helpers: services, processes, Redis, waits',
   'test/integration': 'real servers on loopback, by area',
   'test/unit': 'modules on their own, by area',
   web: 'the dashboard (plain modules, no build step)',

@@ -8,7 +8,7 @@ import { openJobQueue } from '../../src/jobs/open-job-queue.js';
 import type { Consumer, JobQueue } from '../../src/jobs/job-queue.js';
 import { JobCounters } from '../../src/jobs/job-counters.js';
 import { InvalidCursorError } from '../../src/errors/invalid-cursor-error.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../support/wait-for.js';
 import type { JobQueueHarness } from './job-queue-conformance.js';
 
 export function describeJobJournalConformance(name: string, harness: JobQueueHarness): void {

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { ConsumeOptions, Consumer, JobContext, JobOutcome, JobQueue } from '../../src/jobs/job-queue.js';
 import type { Lease, LeaseStore } from '../../src/jobs/lease-store.js';
 import { InvalidCursorError } from '../../src/errors/invalid-cursor-error.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../support/wait-for.js';
 
 export interface JobQueueHarness {
   /** Raw config for a fresh, empty backend. Must set worker.lease_seconds ≤ 1 and worker.max_attempts = 2. */

@@ -6,9 +6,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { createKey, revokeKey } from '../helpers/api-keys.js';
+import { startTtv, type TtvProcess } from '../support/ttv-process.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { createKey, revokeKey } from '../support/api-keys.js';
 
 let redis: RedisServer;
 let dir: string;

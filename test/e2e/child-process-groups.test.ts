@@ -7,10 +7,10 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
-import { waitFor, waitForProgress } from '../helpers/wait-for.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { isGone } from '../helpers/process-gone.js';
+import { startTtv, type TtvProcess } from '../support/ttv-process.js';
+import { waitFor, waitForProgress } from '../support/wait-for.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { isGone } from '../support/process-gone.js';
 
 const FAKES = resolve(import.meta.dirname, '../fakes');
 let root: string;

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TTV_BIN } from '../helpers/ttv-process.js';
+import { TTV_BIN } from '../support/ttv-process.js';
 
 const run = promisify(execFile);
 const ID = '0f0e0d0c-0b0a-4909-8807-060504030201';

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../helpers/test-service.js';
-import { TTV_BIN } from '../helpers/ttv-process.js';
+import { startTestService, type TestService } from '../support/test-service.js';
+import { TTV_BIN } from '../support/ttv-process.js';
 import { Ffmpeg } from '../../src/media/ffmpeg.js';
 
 const exec = promisify(execFile);

@@ -8,8 +8,8 @@ import { mkdtemp, open, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
-import { waitFor, waitForProgress } from '../helpers/wait-for.js';
+import { startTtv, type TtvProcess } from '../support/ttv-process.js';
+import { waitFor, waitForProgress } from '../support/wait-for.js';
 
 const procs: TtvProcess[] = [];
 const mounts: string[] = [];

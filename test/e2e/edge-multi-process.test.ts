@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { startTtv, TTV_BIN, type TtvProcess } from '../helpers/ttv-process.js';
-import { freePort, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { startTtv, TTV_BIN, type TtvProcess } from '../support/ttv-process.js';
+import { freePort, startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { waitFor } from '../support/wait-for.js';
 
 let dir: string;
 let redis: RedisServer;

@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Impit } from 'impit';
-import { startTestService, type TestService } from '../helpers/test-service.js';
-import { TTV_BIN } from '../helpers/ttv-process.js';
-import { waitFor } from '../helpers/wait-for.js';
-import { apiRoutes, PATH_VARIANTS, REFUSALS } from '../helpers/path-corpus.js';
+import { startTestService, type TestService } from '../support/test-service.js';
+import { TTV_BIN } from '../support/ttv-process.js';
+import { waitFor } from '../support/wait-for.js';
+import { apiRoutes, PATH_VARIANTS, REFUSALS } from '../support/path-corpus.js';
 
 const TOKEN = 'edge-test-token-0123456789';
 let dir: string;

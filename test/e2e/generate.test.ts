@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TTV_BIN } from '../helpers/ttv-process.js';
+import { TTV_BIN } from '../support/ttv-process.js';
 
 const exec = promisify(execFile);
 let dir: string;

@@ -6,8 +6,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../helpers/test-service.js';
-import { submit, waitForEnd } from '../helpers/backend-jobs.js';
+import { startTestService, type TestService } from '../support/test-service.js';
+import { submit, waitForEnd } from '../support/backend-jobs.js';
 import { runProcess } from '../../src/media/process-runner.js';
 
 const HAS_TESSERACT = await new Promise<boolean>((resolve) => {

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TTV_BIN } from '../helpers/ttv-process.js';
-import { startTestService, type TestService } from '../helpers/test-service.js';
-import { runJob, type JobView } from '../helpers/backend-jobs.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { TTV_BIN } from '../support/ttv-process.js';
+import { startTestService, type TestService } from '../support/test-service.js';
+import { runJob, type JobView } from '../support/backend-jobs.js';
+import { waitFor } from '../support/wait-for.js';
 
 const exec = promisify(execFile);
 

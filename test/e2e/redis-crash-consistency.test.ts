@@ -5,9 +5,9 @@
 // afterwards on the same data dir, and one restarted with AOF is not mistaken for a loss.
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { startRedisServer } from '../helpers/redis-server.js';
-import { argvFor, redisTtvFixture } from '../helpers/redis-ttv-fixture.js';
-import { waitFor, waitForProgress } from '../helpers/wait-for.js';
+import { startRedisServer } from '../support/redis-server.js';
+import { argvFor, redisTtvFixture } from '../support/redis-ttv-fixture.js';
+import { waitFor, waitForProgress } from '../support/wait-for.js';
 
 const fx = redisTtvFixture('crash');
 const { procs } = fx;

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { waitFor, waitForProgress } from '../helpers/wait-for.js';
+import { startTtv, type TtvProcess } from '../support/ttv-process.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { waitFor, waitForProgress } from '../support/wait-for.js';
 
 const run = promisify(execFile);
 let redis: RedisServer;

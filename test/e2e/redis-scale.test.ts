@@ -4,10 +4,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allStarted, type TtvProcess } from '../helpers/ttv-process.js';
-import { redisTtvFixture } from '../helpers/redis-ttv-fixture.js';
-import { waitFor } from '../helpers/wait-for.js';
-import { readSse } from '../helpers/sse.js';
+import { allStarted, type TtvProcess } from '../support/ttv-process.js';
+import { redisTtvFixture } from '../support/redis-ttv-fixture.js';
+import { waitFor } from '../support/wait-for.js';
+import { readSse } from '../support/sse.js';
 
 const fx = redisTtvFixture('scale');
 const { procs } = fx;

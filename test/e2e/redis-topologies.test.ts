@@ -6,10 +6,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allStarted, startTtv, type TtvProcess } from '../helpers/ttv-process.js';
-import { startRedisCluster } from '../helpers/redis-cluster.js';
-import { startRedisSentinel } from '../helpers/redis-sentinel.js';
-import { waitForProgress } from '../helpers/wait-for.js';
+import { allStarted, startTtv, type TtvProcess } from '../support/ttv-process.js';
+import { startRedisCluster } from '../support/redis-cluster.js';
+import { startRedisSentinel } from '../support/redis-sentinel.js';
+import { waitForProgress } from '../support/wait-for.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

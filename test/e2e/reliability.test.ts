@@ -8,9 +8,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { redisTtvFixture } from '../helpers/redis-ttv-fixture.js';
-import { allStarted, type TtvProcess } from '../helpers/ttv-process.js';
-import { waitFor, waitForProgress } from '../helpers/wait-for.js';
+import { redisTtvFixture } from '../support/redis-ttv-fixture.js';
+import { allStarted, type TtvProcess } from '../support/ttv-process.js';
+import { waitFor, waitForProgress } from '../support/wait-for.js';
 
 const fx = redisTtvFixture('reliability');
 

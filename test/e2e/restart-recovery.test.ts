@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTtv, type TtvProcess } from '../helpers/ttv-process.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { startTtv, type TtvProcess } from '../support/ttv-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 const procs: TtvProcess[] = [];
 const dirs: string[] = [];

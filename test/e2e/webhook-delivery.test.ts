@@ -7,11 +7,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { allStarted, startTtv, type TtvProcess } from '../helpers/ttv-process.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
-import { waitFor, waitForProgress } from '../helpers/wait-for.js';
-import { readSse } from '../helpers/sse.js';
+import { allStarted, startTtv, type TtvProcess } from '../support/ttv-process.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { waitFor, waitForProgress } from '../support/wait-for.js';
+import { readSse } from '../support/sse.js';
 
 const SECRET = `whsec_${Buffer.from('durable-webhooks-test-secret-32b').toString('base64')}`;
 const FAST = ['segment_duration_seconds: 0.5', 'procedural: { width: 160, height: 90, fps: 12, max_segments: 1 }'];

@@ -17,8 +17,8 @@ import { openKeyStore } from '../../../src/access/open-key-store.js';
 import { KeyAuthenticator } from '../../../src/access/key-authenticator.js';
 import type { JobQueue } from '../../../src/jobs/job-queue.js';
 import type { KeyStore } from '../../../src/access/key-store.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
-import { createKey } from '../../helpers/api-keys.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { createKey } from '../../support/api-keys.js';
 
 const ESTIMATE_USD = 0.4;
 

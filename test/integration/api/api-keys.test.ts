@@ -5,9 +5,9 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { createKey, listKeys, revokeKey, type CreatedKey } from '../../helpers/api-keys.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { createKey, listKeys, revokeKey, type CreatedKey } from '../../support/api-keys.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const ADMIN = 'admin-token-0123456789abcdef';
 let svc: TestService;

@@ -2,8 +2,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { assertSafeBind, isLoopbackHost } from '../../../src/api/server.js';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { withContract, type ContractProxy } from '../../helpers/contract-proxy.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { withContract, type ContractProxy } from '../../support/contract-proxy.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 let svc: TestService & { contract: ContractProxy };

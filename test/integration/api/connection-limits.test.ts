@@ -3,8 +3,8 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
-import { startTestService, type TestService } from '../../helpers/test-service.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { startTestService, type TestService } from '../../support/test-service.js';
+import { waitFor } from '../../support/wait-for.js';
 
 interface RawClient {
   socket: Socket;

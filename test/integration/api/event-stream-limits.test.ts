@@ -6,14 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { readSse } from '../../helpers/sse.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
-import { waitFor } from '../../helpers/wait-for.js';
-import { createKey } from '../../helpers/api-keys.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { readSse } from '../../support/sse.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { waitFor } from '../../support/wait-for.js';
+import { createKey } from '../../support/api-keys.js';
 
 const run = promisify(execFile);
-const APPENDER = new URL('../../helpers/append-log-process.mjs', import.meta.url).pathname;
+const APPENDER = new URL('../../support/append-log-process.mjs', import.meta.url).pathname;
 
 async function submit(url: string, token?: string): Promise<string> {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};

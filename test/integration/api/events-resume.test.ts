@@ -6,10 +6,10 @@ import { existsSync } from 'node:fs';
 import { EventSource } from 'eventsource';
 import { chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { withContract, type ContractProxy } from '../../helpers/contract-proxy.js';
-import { readSse } from '../../helpers/sse.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { withContract, type ContractProxy } from '../../support/contract-proxy.js';
+import { readSse } from '../../support/sse.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const STATUS_KEYS = ['artifact_uri', 'error', 'progress', 'stage', 'status'];

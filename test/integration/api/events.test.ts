@@ -1,8 +1,8 @@
 // GET /v1/jobs/{id}/events over real HTTP: the whole journal in order, resumable, with heartbeats.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { withContract, type ContractProxy } from '../../helpers/contract-proxy.js';
-import { readSse } from '../../helpers/sse.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { withContract, type ContractProxy } from '../../support/contract-proxy.js';
+import { readSse } from '../../support/sse.js';
 
 let svc: TestService & { contract: ContractProxy };
 beforeAll(async () => {

@@ -5,7 +5,7 @@
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
 
 const TOKEN = 'fuzz-token-0123456789abcdef';
 const TOTAL = 10_000;

@@ -1,8 +1,8 @@
 // Health, readiness, metrics, docs and the root page over real HTTP.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../../helpers/test-service.js';
-import { withContract, type ContractProxy } from '../../helpers/contract-proxy.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { startTestService, type TestService } from '../../support/test-service.js';
+import { withContract, type ContractProxy } from '../../support/contract-proxy.js';
+import { waitFor } from '../../support/wait-for.js';
 
 let svc: TestService & { contract: ContractProxy };
 

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { withContract, type ContractProxy } from '../../helpers/contract-proxy.js';
-import { waitFor } from '../../helpers/wait-for.js';
-import { waitForJobStatus } from '../../helpers/job-status.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { withContract, type ContractProxy } from '../../support/contract-proxy.js';
+import { waitFor } from '../../support/wait-for.js';
+import { waitForJobStatus } from '../../support/job-status.js';
 
 const run = promisify(execFile);
 let svc: TestService & { contract: ContractProxy };

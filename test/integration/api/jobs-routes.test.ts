@@ -1,7 +1,7 @@
 // The /v1/jobs contract over real HTTP, with no worker running so that jobs stay where we put them.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { withContract, type ContractProxy } from '../../helpers/contract-proxy.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { withContract, type ContractProxy } from '../../support/contract-proxy.js';
 
 let svc: TestService & { contract: ContractProxy };
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

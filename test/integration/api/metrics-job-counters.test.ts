@@ -1,9 +1,9 @@
 // The job counters of /metrics come from the job journal: running totals that a deleted job does
 // not lower, while the per-status gauges show what is in the store now.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../../helpers/test-service.js';
-import { runJobsToFinished } from '../../helpers/job-status.js';
-import { metricSample } from '../../helpers/metric-sample.js';
+import { startTestService, type TestService } from '../../support/test-service.js';
+import { runJobsToFinished } from '../../support/job-status.js';
+import { metricSample } from '../../support/metric-sample.js';
 
 let svc: TestService;
 beforeAll(async () => {

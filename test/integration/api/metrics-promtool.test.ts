@@ -3,9 +3,9 @@
 // Python-compatible gauge names that end in _total.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../../helpers/test-service.js';
-import { runJobsToFinished } from '../../helpers/job-status.js';
-import { metricSample } from '../../helpers/metric-sample.js';
+import { startTestService, type TestService } from '../../support/test-service.js';
+import { runJobsToFinished } from '../../support/job-status.js';
+import { metricSample } from '../../support/metric-sample.js';
 
 const COMPATIBILITY_NAMES = ['ttv_api_jobs_total', 'ttv_api_queue_depth_total'];
 let svc: TestService;

@@ -7,8 +7,8 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { ContractChecker, withContract, type ContractProxy, type OpenApiDocument } from '../../helpers/contract-proxy.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { ContractChecker, withContract, type ContractProxy, type OpenApiDocument } from '../../support/contract-proxy.js';
 
 const run = promisify(execFile);
 // The token scripts/openapi.mjs uses for the committed copy (docs/openapi.json).

@@ -5,9 +5,9 @@
 import { connect } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
-import { apiRoutes, PATH_VARIANTS, PROBE_METHODS, REFUSALS } from '../../helpers/path-corpus.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { apiRoutes, PATH_VARIANTS, PROBE_METHODS, REFUSALS } from '../../support/path-corpus.js';
 
 const TOKEN = 'corpus-token-0123456789abcdef';
 const SECRET_PROMPT = `Secret prompt ${randomUUID()}.`;

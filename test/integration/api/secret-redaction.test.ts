@@ -4,9 +4,9 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRunwayServer } from '../../fakes/runway/fake-runway-server.js';
-import { startTestService, type TestService } from '../../helpers/test-service.js';
-import { FAST_REMOTE, jobLog, submit, waitForEnd } from '../../helpers/backend-jobs.js';
-import { readSse } from '../../helpers/sse.js';
+import { startTestService, type TestService } from '../../support/test-service.js';
+import { FAST_REMOTE, jobLog, submit, waitForEnd } from '../../support/backend-jobs.js';
+import { readSse } from '../../support/sse.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { displayUrl, redactConfig, redactText } from '../../../src/logging/redact.js';
 import { configSchema } from '../../../src/config/schema.js';

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logging/logger.js';
 import { collectSecrets } from '../../../src/logging/redact.js';
 import { configSchema } from '../../../src/config/schema.js';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { waitFor } from '../../support/wait-for.js';
 
 describe('rate limits', () => {
   let svc: TestService;

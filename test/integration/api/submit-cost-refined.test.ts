@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOpenAiServer } from '../../fakes/openai/fake-openai-server.js';
 import { FakeRunwayServer } from '../../fakes/runway/fake-runway-server.js';
-import { FAST_REMOTE, getJob, waitForEnd, type JobView } from '../../helpers/backend-jobs.js';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { FAST_REMOTE, getJob, waitForEnd, type JobView } from '../../support/backend-jobs.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const RUNWAY_KEY = 'rw-test-key-0123456789';
 const OPENAI_KEY = 'sk-test-openai-key-123456';

@@ -3,7 +3,7 @@
 // at most procedural.max_segments) times segment_duration_seconds. No worker runs, so nothing
 // else could have set it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
 
 let svc: TestService;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 // Departures from the Python server that its own black-box tests found: /readyz names the version,
 // and every /v1 answer (errors and the event stream included) forbids caching the way it did.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
 import { VERSION } from '../../../src/version.js';
 
 let svc: TestService;

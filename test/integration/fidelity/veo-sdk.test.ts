@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, GoogleGenAI, type GenerateVideosOperation } from '@google/genai';
 import { FakeVeoServer } from '../../fakes/veo3/fake-veo-server.js';
 import { sampleMp4, samplePng } from '../../fakes/shared/fake-http-server.js';
-import { writeServiceAccount } from '../../helpers/service-account.js';
+import { writeServiceAccount } from '../../support/service-account.js';
 
 const API_KEY = 'AIza-fidelity-key-0123456789';
 const PROJECT = 'ttv-fidelity-project';

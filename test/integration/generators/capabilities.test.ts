@@ -19,7 +19,7 @@ import { FakeFalServer } from '../../fakes/fal/fake-fal-server.js';
 import { FakeVeoServer } from '../../fakes/veo3/fake-veo-server.js';
 import { FakeMinimaxServer } from '../../fakes/minimax/fake-minimax-server.js';
 import { samplePng } from '../../fakes/shared/fake-http-server.js';
-import { FAST_REMOTE } from '../../helpers/backend-jobs.js';
+import { FAST_REMOTE } from '../../support/backend-jobs.js';
 import { remoteSettings } from '../../../src/generators/remote/remote-settings.js';
 import type { AppConfig } from '../../../src/config/schema.js';
 

@@ -3,9 +3,9 @@
 // the job log, runner errors and content-policy refusals, and the retry policy.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeFalServer } from '../../fakes/fal/fake-fal-server.js';
-import { startTestService, type TestService } from '../../helpers/test-service.js';
-import { FAST_REMOTE, cancelJob, probeArtifact, runJob, submit, waitForEnd } from '../../helpers/backend-jobs.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { startTestService, type TestService } from '../../support/test-service.js';
+import { FAST_REMOTE, cancelJob, probeArtifact, runJob, submit, waitForEnd } from '../../support/backend-jobs.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const KEY = 'fal-test-key-0123456789';
 const MODEL = 'fal-ai/minimax/hailuo-02/standard/image-to-video';

@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRunwayServer } from '../../fakes/runway/fake-runway-server.js';
 import { FakeMinimaxServer } from '../../fakes/minimax/fake-minimax-server.js';
 import { FakeFalServer } from '../../fakes/fal/fake-fal-server.js';
-import { startTestService, type TestService } from '../../helpers/test-service.js';
-import { FAST_REMOTE, probeArtifact, runJob } from '../../helpers/backend-jobs.js';
+import { startTestService, type TestService } from '../../support/test-service.js';
+import { FAST_REMOTE, probeArtifact, runJob } from '../../support/backend-jobs.js';
 
 const runway = new FakeRunwayServer('rw-test-key-0123456789');
 const minimax = new FakeMinimaxServer('mm-test-key-0123456789');

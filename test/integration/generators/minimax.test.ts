@@ -3,9 +3,9 @@
 // files/retrieve for the download, and the retry policy for HTTP and in-body rate limits.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeMinimaxServer } from '../../fakes/minimax/fake-minimax-server.js';
-import { startTestService, type TestService } from '../../helpers/test-service.js';
-import { FAST_REMOTE, cancelJob, probeArtifact, runJob, submit, waitForEnd } from '../../helpers/backend-jobs.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { startTestService, type TestService } from '../../support/test-service.js';
+import { FAST_REMOTE, cancelJob, probeArtifact, runJob, submit, waitForEnd } from '../../support/backend-jobs.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const KEY = 'mm-test-key-0123456789';
 const minimax = new FakeMinimaxServer(KEY);

@@ -3,9 +3,9 @@
 // vendor-side cancel, and downloads that are slow or cut off.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRunwayServer } from '../../fakes/runway/fake-runway-server.js';
-import { startTestService, type TestService } from '../../helpers/test-service.js';
-import { FAST_REMOTE, cancelJob, getJob, probeArtifact, runJob, submit, waitForEnd } from '../../helpers/backend-jobs.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { startTestService, type TestService } from '../../support/test-service.js';
+import { FAST_REMOTE, cancelJob, getJob, probeArtifact, runJob, submit, waitForEnd } from '../../support/backend-jobs.js';
+import { waitFor } from '../../support/wait-for.js';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeVeoServer } from '../../fakes/veo3/fake-veo-server.js';
-import { startTestService, type TestService } from '../../helpers/test-service.js';
-import { writeServiceAccount, type TestServiceAccount } from '../../helpers/service-account.js';
-import { FAST_REMOTE, cancelJob, probeArtifact, runJob, submit, waitForEnd } from '../../helpers/backend-jobs.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { startTestService, type TestService } from '../../support/test-service.js';
+import { writeServiceAccount, type TestServiceAccount } from '../../support/service-account.js';
+import { FAST_REMOTE, cancelJob, probeArtifact, runJob, submit, waitForEnd } from '../../support/backend-jobs.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const API_KEY = 'AIza-test-gemini-key-0123456789';
 const PROJECT = 'ttv-test-project';

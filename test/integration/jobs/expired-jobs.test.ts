@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { openJobQueue } from '../../../src/jobs/open-job-queue.js';
 import type { JobQueue } from '../../../src/jobs/job-queue.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 
 for (const adapter of ['sqlite', 'redis'] as const) {
   describe(`expiredJobs (${adapter})`, () => {

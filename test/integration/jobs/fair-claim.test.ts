@@ -13,8 +13,8 @@ import type { Consumer, JobContext, JobQueue } from '../../../src/jobs/job-queue
 import type { KeyStore } from '../../../src/access/key-store.js';
 import { hashKeySecret, newKeySecret } from '../../../src/access/key-secret.js';
 import { NO_LIMITS } from '../../../src/access/principal.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { waitFor } from '../../support/wait-for.js';
 import { BudgetExceededError } from '../../../src/errors/budget-exceeded-error.js';
 
 let redis: RedisServer;

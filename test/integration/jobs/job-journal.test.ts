@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { describeJobJournalConformance } from '../../conformance/job-journal-conformance.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 
 const dirs: string[] = [];
 describeJobJournalConformance('sqlite', {

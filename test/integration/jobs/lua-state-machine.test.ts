@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { JOB_STATUSES, type JobStatus } from '../../../src/jobs/job.js';
 import { LEASED_STATUSES, canTransition, sourcesOf } from '../../../src/jobs/job-state.js';
 import { withCommon } from '../../../src/jobs/redis/redis-scripts.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 
 let server: RedisServer;
 let redis: Redis;

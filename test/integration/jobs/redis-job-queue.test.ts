@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { describeJobQueueConformance } from '../../conformance/job-queue-conformance.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 
 let redis: RedisServer;
 beforeAll(async () => {

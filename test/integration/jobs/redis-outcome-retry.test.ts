@@ -11,8 +11,8 @@ import { configSchema } from '../../../src/config/schema.js';
 import { openJobQueue } from '../../../src/jobs/open-job-queue.js';
 import { buildApp } from '../../../src/api/app.js';
 import { openArtifactStore } from '../../../src/storage/open-artifact-store.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { waitFor } from '../../support/wait-for.js';
 
 let redis: RedisServer;
 let admin: Redis;

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStoreMarker } from '../../../src/jobs/redis/redis-store-marker.js';
 import type { StoreWarning } from '../../../src/jobs/job-queue.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 
 let redis: RedisServer;
 let client: Redis;

@@ -11,9 +11,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI, { AuthenticationError, BadRequestError, NotFoundError, toFile } from 'openai';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
-import { startTestService, type TestService } from '../../helpers/test-service.js';
-import { waitForProgress } from '../../helpers/wait-for.js';
-import { createKey } from '../../helpers/api-keys.js';
+import { startTestService, type TestService } from '../../support/test-service.js';
+import { waitForProgress } from '../../support/wait-for.js';
+import { createKey } from '../../support/api-keys.js';
 
 const run = promisify(execFile);
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 2000 });

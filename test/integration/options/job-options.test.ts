@@ -13,10 +13,10 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { waitFor, waitForProgress } from '../../helpers/wait-for.js';
-import { createKey } from '../../helpers/api-keys.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { waitFor, waitForProgress } from '../../support/wait-for.js';
+import { createKey } from '../../support/api-keys.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 
 const run = promisify(execFile);
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 2000 });

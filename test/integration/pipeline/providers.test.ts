@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOpenAiServer } from '../../fakes/openai/fake-openai-server.js';
 import { FakeStabilityServer } from '../../fakes/stability/fake-stability-server.js';
 import { FakeGeminiServer } from '../../fakes/gemini/fake-gemini-server.js';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { waitForJobStatus } from '../../helpers/job-status.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { waitForJobStatus } from '../../support/job-status.js';
 
 const OPENAI_KEY = 'sk-test-openai-key-123456';
 const openai = new FakeOpenAiServer(OPENAI_KEY);

@@ -9,9 +9,9 @@ import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { getJob, waitForEnd, type JobView } from '../../helpers/backend-jobs.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { getJob, waitForEnd, type JobView } from '../../support/backend-jobs.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 import { RetentionSweep } from '../../../src/retention/retention-sweep.js';
 
 const DAY_MS = 24 * 3600 * 1000;

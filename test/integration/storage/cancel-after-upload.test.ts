@@ -12,9 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import S3rver from 's3rver';
-import { postJob, startTestService } from '../../helpers/test-service.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { postJob, startTestService } from '../../support/test-service.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const BUCKET = 'ttv-cancel-test';
 let dir: string;

@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGcsServer, canonicalV4 } from '../../fakes/gcs/fake-gcs-server.js';
-import { writeServiceAccount, type TestServiceAccount } from '../../helpers/service-account.js';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { writeServiceAccount, type TestServiceAccount } from '../../support/service-account.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { waitFor } from '../../support/wait-for.js';
 import { GcsArtifactStore } from '../../../src/storage/gcs/gcs-artifact-store.js';
 import { StorageError } from '../../../src/errors/storage-error.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { defaultSignedUrlExpiration } from '../../../src/config/signed-url-expiration.js';
-import { waitForJobStatus } from '../../helpers/job-status.js';
+import { waitForJobStatus } from '../../support/job-status.js';
 
 const BUCKET = 'ttv-test-artifacts';
 let dir: string;

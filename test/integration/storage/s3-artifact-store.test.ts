@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import S3rver from 's3rver';
-import { postJob, startTestService } from '../../helpers/test-service.js';
-import { waitForJobStatus } from '../../helpers/job-status.js';
+import { postJob, startTestService } from '../../support/test-service.js';
+import { waitForJobStatus } from '../../support/job-status.js';
 
 const BUCKET = 'ttv-s3-test';
 const SECRET = 'S3RVER';

@@ -5,8 +5,8 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { postJob, startTestService, type TestService } from '../../helpers/test-service.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { postJob, startTestService, type TestService } from '../../support/test-service.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const SECRET = `whsec_${Buffer.from('a-webhook-secret-of-some-length!').toString('base64')}`;
 

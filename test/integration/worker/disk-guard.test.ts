@@ -13,9 +13,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { startService, type Service } from '../../../src/service.js';
-import { FAST_PIPELINE, postJob } from '../../helpers/test-service.js';
-import { waitFor } from '../../helpers/wait-for.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { FAST_PIPELINE, postJob } from '../../support/test-service.js';
+import { waitFor } from '../../support/wait-for.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 
 const exec = promisify(execFile);
 let dataDir: string;

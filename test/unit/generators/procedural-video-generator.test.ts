@@ -8,7 +8,7 @@ import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { ProceduralVideoGenerator, drawtextEscape, findFont } from '../../../src/generators/procedural/procedural-video-generator.js';
 import { ProceduralImageGenerator } from '../../../src/images/procedural/procedural-image-generator.js';
 import { CanceledError } from '../../../src/errors/canceled-error.js';
-import { countFrames, decodedFrame, md5, psnr } from '../../helpers/frames.js';
+import { countFrames, decodedFrame, md5, psnr } from '../../support/frames.js';
 
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 1000 });
 const settings = (over: Partial<ProceduralConfig> = {}): ProceduralConfig =>

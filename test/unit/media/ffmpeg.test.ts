@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ffmpeg, canStreamCopy, concatListLine, type ProbeResult } from '../../../src/media/ffmpeg.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { CanceledError } from '../../../src/errors/canceled-error.js';
-import { decodedFrame, md5 } from '../../helpers/frames.js';
+import { decodedFrame, md5 } from '../../support/frames.js';
 
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 1000 });
 let dir: string;

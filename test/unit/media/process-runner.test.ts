@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runProcess, STDERR_TAIL } from '../../../src/media/process-runner.js';
 import { CanceledError } from '../../../src/errors/canceled-error.js';
 import { ProcessError } from '../../../src/errors/process-error.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { waitFor } from '../../support/wait-for.js';
 
 /** Live processes whose whole command line is exactly `command` (a zombie's is empty). */
 function pidsRunning(command: string): number[] {

@@ -14,7 +14,7 @@ import { PipelineError } from '../../../src/errors/pipeline-error.js';
 import { ProcessError } from '../../../src/errors/process-error.js';
 import type { GenerateHooks, GenerateRequest, GenerateResult, VideoGenerator } from '../../../src/generators/types.js';
 import type { JobStage } from '../../../src/jobs/job.js';
-import { recorder } from '../../helpers/progress-recorder.js';
+import { recorder } from '../../support/progress-recorder.js';
 
 const config = configSchema.parse({ data_dir: '/unused', segment_duration_seconds: 1, procedural: { width: 160, height: 90, fps: 12, max_segments: 3 } });
 const ffmpeg = Ffmpeg.fromConfig(config);

@@ -7,8 +7,8 @@ import { configSchema } from '../../../src/config/schema.js';
 import { createPipeline } from '../../../src/pipeline/create-pipeline.js';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { CanceledError } from '../../../src/errors/canceled-error.js';
-import { waitFor } from '../../helpers/wait-for.js';
-import { recorder } from '../../helpers/progress-recorder.js';
+import { waitFor } from '../../support/wait-for.js';
+import { recorder } from '../../support/progress-recorder.js';
 
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ttv-pipeline-')); });
