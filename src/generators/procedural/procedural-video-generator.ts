@@ -138,13 +138,10 @@ export class ProceduralVideoGenerator implements VideoGenerator {
       filters.push(`${last}drawtext=fontfile=${escapeFilterValue(font)}:expansion=none:text=${drawtextEscape(request.prompt)}:fontcolor=white:fontsize=${Math.max(10, Math.round(height / 18))}:box=1:boxcolor=black@0.4:x=(w-tw)/2:y=h-th-${Math.round(height / 12)}[txt]`);
       last = '[txt]';
     }
-    let lastFrameArgs: string[] = [];
-    if (request.lastFrameOutput) {
-      // The last frame as a by-product of the same run: one branch of the graph keeps only it.
-      filters.push(`${last}split=2[clip][tail]`, `[tail]select='eq(n,${frames - 1})'[lastframe]`);
-      last = '[clip]';
-      lastFrameArgs = ['-map', '[lastframe]', '-frames:v', '1', '-update', '1', request.lastFrameOutput];
-    }
+    const tail = lastFrameBranch(last, frames, request.lastFrameOutput);
+    filters.push(...tail.filters);
+    last = tail.last;
+    const lastFrameArgs = tail.args;
     const args = [...inputs, '-filter_complex', filters.join(';'), '-map', last];
     args.push('-frames:v', String(frames), '-r', String(fps), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-pix_fmt', 'yuv420p', '-profile:v', 'high', '-an', '-progress', 'pipe:2', '-nostats', request.outputPath, ...lastFrameArgs);
     await this.render(args, frames, hooks);
@@ -192,12 +189,10 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     inputs.push('-f', 'lavfi', '-t', seconds, '-i', 'anullsrc=channel_layout=stereo:sample_rate=48000');
     filters.push(`${last}format=yuv420p[video]`);
     last = '[video]';
-    let lastFrameArgs: string[] = [];
-    if (request.lastFrameOutput) {
-      filters.push(`${last}split=2[clip][tail]`, `[tail]select='eq(n,${frames - 1})'[lastframe]`);
-      last = '[clip]';
-      lastFrameArgs = ['-map', '[lastframe]', '-frames:v', '1', '-update', '1', request.lastFrameOutput];
-    }
+    const tail = lastFrameBranch(last, frames, request.lastFrameOutput);
+    filters.push(...tail.filters);
+    last = tail.last;
+    const lastFrameArgs = tail.args;
     const args = [...inputs, '-filter_complex', filters.join(';'), '-map', last, '-map', `${audio}:a`,
       '-frames:v', String(frames), '-r', String(fps), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-pix_fmt', 'yuv420p', '-profile:v', 'high',
       '-c:a', 'aac', '-b:a', '64k', '-t', seconds, '-progress', 'pipe:2', '-nostats', request.outputPath, ...lastFrameArgs];
@@ -220,4 +215,17 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     });
     hooks.onProgress?.(1);
   }
+}
+
+/**
+ * The last frame as a by-product of the same ffmpeg run: one branch of the graph keeps only it, written
+ * to `output`; without an output the graph is left as it is.
+ */
+function lastFrameBranch(last: string, frames: number, output: string | undefined): { filters: string[]; last: string; args: string[] } {
+  if (!output) return { filters: [], last, args: [] };
+  return {
+    filters: [`${last}split=2[clip][tail]`, `[tail]select='eq(n,${frames - 1})'[lastframe]`],
+    last: '[clip]',
+    args: ['-map', '[lastframe]', '-frames:v', '1', '-update', '1', output],
+  };
 }
