@@ -18,7 +18,7 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { jobWebhookSecrets } from './webhooks/job-webhook-secret.js';
 import { anyoneMay } from './access/job-option-policy.js';
 import { backendConfigIssues } from './generators/registry.js';
-import { ConfigError } from './config/config-error.js';
+import { ConfigError } from './errors/config-error.js';
 import { openKeyStore } from './access/open-key-store.js';
 import { KeyAuthenticator } from './access/key-authenticator.js';
 import { RetentionSweep } from './retention/retention-sweep.js';

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { ApiClient, ApiClientError } from '../client/api-client.js';
-import { ConfigError } from '../config/config-error.js';
+import { ConfigError } from '../errors/config-error.js';
 import { parsePositiveIntFlag } from '../config/cli-overrides.js';
 import { progressBar } from './progress-bar.js';
 import { hideInOutput, writeErr, writeOut } from './output.js';

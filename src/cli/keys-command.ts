@@ -2,7 +2,7 @@
 // servers use), so a running server sees a new key or a revocation within a second.
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { ConfigError } from '../config/config-error.js';
+import { ConfigError } from '../errors/config-error.js';
 import type { KeyStore } from '../access/key-store.js';
 import { hashKeySecret, newKeySecret } from '../access/key-secret.js';
 import { KEY_SCOPES, type KeyScope } from '../access/principal.js';

@@ -2,7 +2,7 @@
 // Only what every command needs is imported here; each action imports its own modules, so that a
 // client command (status, logs, …) starts without loading Fastify, BullMQ or the vendor SDKs.
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/config-error.js';
+import { ConfigError } from '../errors/config-error.js';
 import { parsePortFlag, parsePositiveIntFlag, type CliOverrides } from '../config/cli-overrides.js';
 import { VERSION } from '../version.js';
 import { registerKeysCommand } from './keys-command.js';

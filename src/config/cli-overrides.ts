@@ -1,5 +1,5 @@
 // Command-line flags that override config keys (file < env < CLI < HTTP).
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '../errors/config-error.js';
 import { setPath } from './env-overrides.js';
 
 export interface CliOverrides {

@@ -1,6 +1,6 @@
 // Environment variables that override config keys. The table is the documentation too
 // (docs/configuration.md lists exactly these; a unit test keeps the two in sync).
-import { ConfigError, type ConfigIssue } from './config-error.js';
+import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
 
 export type EnvType = 'string' | 'int' | 'number' | 'bool' | 'list';
 

@@ -7,7 +7,7 @@ import { didYouMean } from './nearest-key.js';
 import type { ZodError } from 'zod';
 import { ACCEPTED_LEGACY_KEYS, configObjectSchema, configSchema, type AppConfig } from './schema.js';
 import { WAN21_ROOT_KEYS } from './python-aliases.js';
-import { ConfigError, type ConfigIssue } from './config-error.js';
+import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { applyCliOverrides, type CliOverrides } from './cli-overrides.js';
 import { IGNORED_PYTHON_KEY_PATHS } from './ignored-python-keys.js';

@@ -1,7 +1,7 @@
 // Video generator registry: normalised backend ids (and their aliases) → a generator for a config,
 // and the fallback chain a job runs on (default_backend → fallback_backend → api_priority_order).
 import type { AppConfig } from '../config/schema.js';
-import { ConfigError, type ConfigIssue } from '../config/config-error.js';
+import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
 import { Ffmpeg } from '../media/ffmpeg.js';
 import type { VideoGenerator } from './types.js';
 import { ProceduralVideoGenerator } from './procedural/procedural-video-generator.js';

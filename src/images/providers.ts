@@ -3,7 +3,7 @@
 // openai/gpt-image/dall-e, stability/sd).
 // A provider needs its key; without one the offline procedural provider is used and the job log says so.
 import type { AppConfig } from '../config/schema.js';
-import { ConfigError } from '../config/config-error.js';
+import { ConfigError } from '../errors/config-error.js';
 import type { Ffmpeg } from '../media/ffmpeg.js';
 import type { ImageGenerator } from './types.js';
 import { ProceduralImageGenerator } from './procedural/procedural-image-generator.js';

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import type { AppConfig } from '../../config/schema.js';
 import { StorageError } from '../../errors/storage-error.js';
-import { ConfigError } from '../../config/config-error.js';
+import { ConfigError } from '../../errors/config-error.js';
 import { artifactKey, type ArtifactStore, type SignedUrl, type SignOptions, type StoredArtifact } from '../types.js';
 
 export interface GcsArtifactStoreOptions {

@@ -8,7 +8,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AppConfig } from '../../config/schema.js';
 import { StorageError } from '../../errors/storage-error.js';
-import { ConfigError } from '../../config/config-error.js';
+import { ConfigError } from '../../errors/config-error.js';
 import { artifactKey, type ArtifactStore, type SignedUrl, type SignOptions, type StoredArtifact } from '../types.js';
 
 export interface S3ArtifactStoreOptions {

@@ -6,7 +6,7 @@ import { TtvError } from '../../../src/errors/ttv-error.js';
 import { StorageError } from '../../../src/errors/storage-error.js';
 import { GenerationError } from '../../../src/errors/generation-error.js';
 import { VendorError } from '../../../src/errors/vendor-error.js';
-import { ConfigError } from '../../../src/config/config-error.js';
+import { ConfigError } from '../../../src/errors/config-error.js';
 import { ApiError } from '../../../src/api/errors/api-error.js';
 import { StoreUnavailableError } from '../../../src/errors/store-unavailable-error.js';
 

@@ -1,4 +1,4 @@
-import { TtvError } from '../errors/ttv-error.js';
+import { TtvError } from './ttv-error.js';
 
 /** Invalid configuration: every problem names its key (dotted path, env var or flag) and what is wrong. */
 export interface ConfigIssue {
