@@ -58,7 +58,7 @@ async function untilDone(ai: GoogleGenAI, op: GenerateVideosOperation): Promise<
 
 describe('@google/genai against the Veo fake: Gemini API', () => {
   it('generateVideos → getVideosOperation → files.download of the https file URI', async () => {
-    let op = await gemini.models.generateVideos({ model: MODEL, prompt: 'A kite.', image, config: { durationSeconds: 6, aspectRatio: '9:16', numberOfVideos: 1 } });
+    let op = await gemini.models.generateVideos({ model: MODEL, source: { prompt: 'A kite.', image }, config: { durationSeconds: 6, aspectRatio: '9:16', numberOfVideos: 1 } });
     expect(op.name).toMatch(/^models\/veo-3\.0-generate-001\/operations\/[a-z0-9]+$/);
     op = await untilDone(gemini, op);
     const video = op.response!.generatedVideos![0]!;
@@ -76,7 +76,7 @@ describe('@google/genai against the Veo fake: Gemini API', () => {
   });
 
   it('the SDK itself refuses generateAudio on the Gemini API, and so does the fake', async () => {
-    await expect(gemini.models.generateVideos({ model: MODEL, prompt: 'x', config: { generateAudio: true } })).rejects.toThrow(/generateAudio parameter is only supported in/);
+    await expect(gemini.models.generateVideos({ model: MODEL, source: { prompt: 'x' }, config: { generateAudio: true } })).rejects.toThrow(/generateAudio parameter is only supported in/);
     const res = await fetch(`${fake.url}/v1beta/models/${MODEL}:predictLongRunning`, {
       method: 'POST', headers: { 'x-goog-api-key': API_KEY, 'content-type': 'application/json' },
       body: JSON.stringify({ instances: [{ prompt: 'x' }], parameters: { generateAudio: true } }),
@@ -86,29 +86,29 @@ describe('@google/genai against the Veo fake: Gemini API', () => {
 
   it('cancel (POST {operation}:cancel), and each injected failure: operation error, safety filter, bad duration, wrong key', async () => {
     fake.outcomes.push('stuck', 'fail', 'safety');
-    const stuck = await gemini.models.generateVideos({ model: MODEL, prompt: 'A kite.' });
+    const stuck = await gemini.models.generateVideos({ model: MODEL, source: { prompt: 'A kite.' } });
     const cancel = await fetch(`${fake.url}/v1beta/${stuck.name}:cancel`, { method: 'POST', headers: { 'x-goog-api-key': API_KEY } });
     expect(cancel.status).toBe(200);
     expect(fake.operations.get(stuck.name!)!.canceled).toBe(true);
 
-    const failed = await untilDone(gemini, await gemini.models.generateVideos({ model: MODEL, prompt: 'A kite.' }));
+    const failed = await untilDone(gemini, await gemini.models.generateVideos({ model: MODEL, source: { prompt: 'A kite.' } }));
     expect(failed.error).toMatchObject({ code: 13 });
-    const filtered = await untilDone(gemini, await gemini.models.generateVideos({ model: MODEL, prompt: 'A kite.' }));
+    const filtered = await untilDone(gemini, await gemini.models.generateVideos({ model: MODEL, source: { prompt: 'A kite.' } }));
     expect(filtered.response!.raiMediaFilteredCount).toBe(1);
     expect(filtered.response!.generatedVideos ?? []).toHaveLength(0);
 
-    const badLength = await gemini.models.generateVideos({ model: MODEL, prompt: 'x', config: { durationSeconds: 5 } }).catch((e: unknown) => e);
+    const badLength = await gemini.models.generateVideos({ model: MODEL, source: { prompt: 'x' }, config: { durationSeconds: 5 } }).catch((e: unknown) => e);
     expect(badLength).toBeInstanceOf(ApiError);
     expect((badLength as ApiError).status).toBe(400);
     const wrong = new GoogleGenAI({ apiKey: 'AIza-wrong-000000000', httpOptions: { baseUrl: fake.url } });
-    await expect(wrong.models.generateVideos({ model: MODEL, prompt: 'x' })).rejects.toBeInstanceOf(ApiError);
+    await expect(wrong.models.generateVideos({ model: MODEL, source: { prompt: 'x' } })).rejects.toBeInstanceOf(ApiError);
   });
 });
 
 describe('@google/genai against the Veo fake: Vertex AI', () => {
   it('generateVideos on v1beta1 with an OAuth token → fetchPredictOperation → inline bytes, with generateAudio', async () => {
     const ai = await vertexClient();
-    let op = await ai.models.generateVideos({ model: MODEL, prompt: 'A kite.', image, config: { durationSeconds: 8, aspectRatio: '16:9', generateAudio: true, numberOfVideos: 1 } });
+    let op = await ai.models.generateVideos({ model: MODEL, source: { prompt: 'A kite.', image }, config: { durationSeconds: 8, aspectRatio: '16:9', generateAudio: true, numberOfVideos: 1 } });
     const start = fake.requests.find((r) => r.path.endsWith(':predictLongRunning'))!;
     expect(start.path).toBe(`/v1beta1/projects/${PROJECT}/locations/us-central1/publishers/google/models/${MODEL}:predictLongRunning`);
     expect(JSON.parse(start.body.toString()).parameters).toMatchObject({ generateAudio: true, durationSeconds: 8 });
@@ -118,14 +118,14 @@ describe('@google/genai against the Veo fake: Vertex AI', () => {
   });
 
   it('each injected failure: an untrusted token, an operation error, a safety filter', async () => {
-    const untrusted = await vertex.models.generateVideos({ model: MODEL, prompt: 'x' }).catch((e: unknown) => e);
+    const untrusted = await vertex.models.generateVideos({ model: MODEL, source: { prompt: 'x' } }).catch((e: unknown) => e);
     expect(untrusted).toBeInstanceOf(ApiError);
     expect((untrusted as ApiError).status).toBe(401);
     const ai = await vertexClient();
     fake.outcomes.push('fail', 'safety');
-    const failed = await untilDone(ai, await ai.models.generateVideos({ model: MODEL, prompt: 'A kite.' }));
+    const failed = await untilDone(ai, await ai.models.generateVideos({ model: MODEL, source: { prompt: 'A kite.' } }));
     expect(failed.error).toMatchObject({ code: 13 });
-    const filtered = await untilDone(ai, await ai.models.generateVideos({ model: MODEL, prompt: 'A kite.' }));
+    const filtered = await untilDone(ai, await ai.models.generateVideos({ model: MODEL, source: { prompt: 'A kite.' } }));
     expect(filtered.response!.raiMediaFilteredCount).toBe(1);
   });
 });
