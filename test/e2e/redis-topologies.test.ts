@@ -157,7 +157,11 @@ describe('Redis Sentinel', () => {
       statuses.push(status);
       expect([202, 503]).toContain(status);
       return { done: accepted.length >= Math.max(before + 1, 20), progress: accepted.length };
-    }, { what: 'submissions to be accepted again after the failover', intervalMs: 100 });
+    }, { what: 'submissions to be accepted again after the failover', intervalMs: 100 }).catch(async (err: Error) => {
+      // Which side stalled: the Sentinels (no new master yet) or the API (a new master it does not use).
+      const now = await sentinel.masterPort().catch((e: Error) => `unknown (${e.message})`);
+      throw new Error(`${err.message}; the Sentinels' master is now ${now} (was ${oldMaster}); last answers: ${statuses.slice(-5).join(', ')}`);
+    });
     expect(await sentinel.masterPort()).not.toBe(oldMaster);
     expect(statuses).toContain(503);
 
