@@ -1,0 +1,45 @@
+// What the store conformance suites run on, written once: a fresh SQLite data dir per test (removed
+// afterwards), or one redis-server per test file with a fresh key prefix per test (nothing flushed,
+// no test sees another's keys).
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import type { JobQueueHarness } from '../conformance/job-queue-conformance.js';
+import { startRedisServer, type RedisServer } from './redis-server.js';
+
+type WorkerSettings = Record<string, number>;
+
+export function sqliteHarness(prefix: string, worker: WorkerSettings): JobQueueHarness {
+  const dirs: string[] = [];
+  return {
+    async freshConfig() {
+      const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
+      dirs.push(dir);
+      return { data_dir: dir, worker };
+    },
+    async cleanup() {
+      await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+    },
+  };
+}
+
+/** One redis-server for the calling test file (started before its tests, stopped after them). */
+export function redisServerForFile(): () => RedisServer {
+  let server: RedisServer | undefined;
+  beforeAll(async () => { server = await startRedisServer(); });
+  afterAll(async () => { await server?.stop(); });
+  return () => {
+    if (!server) throw new Error('the Redis server of this file is not started yet');
+    return server;
+  };
+}
+
+export function redisHarness(server: () => RedisServer, prefix: string, worker: WorkerSettings): JobQueueHarness {
+  return {
+    async freshConfig() {
+      return { redis: { url: server().url, key_prefix: `${prefix}-${randomUUID().slice(0, 8)}` }, worker };
+    },
+  };
+}
