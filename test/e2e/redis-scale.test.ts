@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allStarted, type TtvProcess } from '../support/ttv-process.js';
 import { redisTtvFixture } from '../support/redis-ttv-fixture.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor, waitForProgress } from '../support/wait-for.js';
 import { readSse } from '../support/sse.js';
 
 const fx = redisTtvFixture('scale');
@@ -76,11 +76,14 @@ function pidsMentioning(needle: string): number[] {
 describe('Redis + BullMQ with separate worker processes', () => {
   it('runs 30 jobs across 3 worker processes, each finished exactly once', async () => {
     const c = await cluster(3, ['procedural: { width: 160, height: 90, fps: 12, max_segments: 1 }', 'worker: { concurrency: 2 }']);
-    const ready = await waitFor(async () => {
+    // Ready with one live worker already; each worker counts once its first heartbeat is in Redis.
+    let live = 0;
+    await waitForProgress(async () => {
       const res = await fetch(`${c.api.url}/readyz`);
-      return res.status === 200 ? ((await res.json()) as { live_workers: number; components: Record<string, string> }) : null;
-    });
-    expect(ready.live_workers).toBe(3);
+      live = res.status === 200 ? ((await res.json()) as { live_workers: number }).live_workers : 0;
+      return { done: live >= 3, progress: live };
+    }, { what: '3 live workers in /readyz' });
+    expect(live).toBe(3);
     const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => submit(c.api.url, `Job number ${i}.`)));
     expect(new Set(ids).size).toBe(30);
     await waitFor(async () => {
