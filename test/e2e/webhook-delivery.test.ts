@@ -146,6 +146,11 @@ describe('two API processes on one Redis', () => {
     };
     const apis = await allStarted([start(['serve', '--no-worker', '--port', '0', ...common]), start(['serve', '--no-worker', '--port', '0', ...common])]);
     await allStarted([start(['worker', ...common]), start(['worker', ...common])]);
+    // Listening is not reachable: on a cold start each API's first Redis commands can outlast its
+    // request timeout (an honest 503); submissions start once both say ready.
+    for (const api of apis) {
+      await waitFor(async () => ((await fetch(`${api.url}/readyz`)).status === 200 ? true : null), { timeoutMs: 60_000, what: `${api.url}/readyz` });
+    }
     const ids: string[] = [];
     for (let i = 0; i < 50; i += 1) ids.push(await submit(apis[i % 2]!.url, `Frame ${i} glows.`));
     const finishedOn = (path: string) => new Set(receiver.deliveries.filter((d) => d.path === path && d.type === 'job.finished' && d.status === 200).map((d) => d.jobId));
