@@ -5,9 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
 import type { JobQueueHarness } from '../conformance/job-queue-conformance.js';
-import { startRedisServer, type RedisServer } from './redis-server.js';
+import type { RedisServer } from './redis-server.js';
 
 type WorkerSettings = Record<string, number>;
 
@@ -22,17 +21,6 @@ export function sqliteHarness(prefix: string, worker: WorkerSettings): JobQueueH
     async cleanup() {
       await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
     },
-  };
-}
-
-/** One redis-server for the calling test file (started before its tests, stopped after them). */
-export function redisServerForFile(): () => RedisServer {
-  let server: RedisServer | undefined;
-  beforeAll(async () => { server = await startRedisServer(); });
-  afterAll(async () => { await server?.stop(); });
-  return () => {
-    if (!server) throw new Error('the Redis server of this file is not started yet');
-    return server;
   };
 }
 

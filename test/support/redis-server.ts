@@ -2,6 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface RedisServer {
   url: string;
@@ -61,4 +63,30 @@ export async function startRedisServer(options: { extraArgs?: string[] } = {}): 
     },
   };
   return server;
+}
+
+/** One redis-server for the calling test file (started before its tests, stopped after them). */
+export function redisServerForFile(): () => RedisServer {
+  let server: RedisServer | undefined;
+  beforeAll(async () => { server = await startRedisServer(); });
+  afterAll(async () => { await server?.stop(); });
+  return () => {
+    if (!server) throw new Error('the Redis server of this file is not started yet');
+    return server;
+  };
+}
+
+/** The file's redis-server (as redisServerForFile) and one ioredis client on it, closed before the server stops. */
+export function redisClientForFile(): { server: () => RedisServer; client: () => Redis } {
+  const server = redisServerForFile();
+  let client: Redis | undefined;
+  beforeAll(() => { client = new Redis(server().url); });
+  afterAll(() => { client?.disconnect(); });
+  return {
+    server,
+    client: () => {
+      if (!client) throw new Error('the Redis client of this file is not connected yet');
+      return client;
+    },
+  };
 }

@@ -29,24 +29,26 @@ export function decoratePrincipal(app: FastifyInstance): void {
   app.decorateRequest('principal', null);
 }
 
+/** The secret of an `Authorization: Bearer …` header (maybe empty), or null when there is no such header. */
+function bearerSecret(header: string | string[] | undefined): string | null {
+  return typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : null;
+}
+
 /** Call inside the encapsulated context whose routes need a key. */
 export function requireAuth(context: FastifyInstance, auth: Authenticator): void {
   context.addHook('onRequest', async (request) => {
     if (request.method === 'OPTIONS') return;
+    const presented = bearerSecret(request.headers.authorization);
     if (!(await auth.required())) {
       // Open: no key existed when last counted (counts are cached ~1 s). A presented key that
       // resolves is honoured at once, so the first key created counts before that count catches up.
-      const header = request.headers.authorization;
-      const presented = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
       request.principal = (presented ? await auth.resolve(presented) : null) ?? ANONYMOUS_PRINCIPAL;
       return;
     }
-    const header = request.headers.authorization;
-    if (typeof header !== 'string' || !header.startsWith('Bearer ')) {
+    if (presented === null) {
       auth.denied?.(request, 'missing');
       throw new ApiError(401, 'Unauthorized', 'Missing or invalid authorization header', null, false, CHALLENGE);
     }
-    const presented = header.slice(7).trim();
     const principal = presented ? await auth.resolve(presented) : null;
     if (!principal) {
       auth.denied?.(request, 'invalid');

@@ -1,6 +1,7 @@
 // The journal conformance suite on both adapters.
 import { describeJobJournalConformance } from '../../conformance/job-journal-conformance.js';
-import { redisHarness, redisServerForFile, sqliteHarness } from '../../support/queue-harnesses.js';
+import { redisHarness, sqliteHarness } from '../../support/queue-harnesses.js';
+import { redisServerForFile } from '../../support/redis-server.js';
 
 describeJobJournalConformance('sqlite', sqliteHarness('ttv-journal', { lease_seconds: 0.6, heartbeat_seconds: 0.1, max_attempts: 1 }));
 describeJobJournalConformance('redis (BullMQ)', redisHarness(redisServerForFile(), 'ttv-journal', { lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 1 }));

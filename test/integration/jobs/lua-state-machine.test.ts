@@ -1,22 +1,12 @@
 // The Lua guards are the state machine of job-state.ts: for every pair of statuses, the `can(from, to)`
 // that every script runs inside Redis answers exactly what canTransition answers in TypeScript.
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { JOB_STATUSES, type JobStatus } from '../../../src/jobs/job.js';
 import { LEASED_STATUSES, canTransition, sourcesOf } from '../../../src/jobs/job-state.js';
 import { withCommon } from '../../../src/jobs/redis/redis-scripts.js';
-import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { redisClientForFile } from '../../support/redis-server.js';
 
-let server: RedisServer;
-let redis: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
+const redis = redisClientForFile();
 
 it('can(from, to) in Lua equals canTransition for all 36 pairs, and leased() equals LEASED_STATUSES', async () => {
   const script = withCommon(`
@@ -24,12 +14,12 @@ it('can(from, to) in Lua equals canTransition for all 36 pairs, and leased() equ
     for i = 1, #ARGV, 2 do out[#out + 1] = can(ARGV[i], ARGV[i + 1]) and 1 or 0 end
     return out`);
   const pairs = JOB_STATUSES.flatMap((from) => JOB_STATUSES.map((to) => [from, to] as [JobStatus, JobStatus]));
-  const lua = (await redis.eval(script, 1, 'ttv-check:', ...pairs.flat())) as number[];
+  const lua = (await redis.client().eval(script, 1, 'ttv-check:', ...pairs.flat())) as number[];
   expect(lua.map((v, i) => [...pairs[i]!, v === 1])).toEqual(pairs.map(([from, to]) => [from, to, canTransition(from, to)]));
   // The forbidden ones the issue names, spelled out.
   expect(canTransition('queued', 'failed')).toBe(false);
   for (const to of JOB_STATUSES) expect(canTransition('finished', to)).toBe(false);
-  const leased = (await redis.eval(withCommon('local out = {} for i, s in ipairs(ARGV) do out[i] = leased(s) and 1 or 0 end return out'), 1, 'ttv-check:', ...JOB_STATUSES)) as number[];
+  const leased = (await redis.client().eval(withCommon('local out = {} for i, s in ipairs(ARGV) do out[i] = leased(s) and 1 or 0 end return out'), 1, 'ttv-check:', ...JOB_STATUSES)) as number[];
   expect(JOB_STATUSES.filter((_, i) => leased[i] === 1)).toEqual([...LEASED_STATUSES]);
   // A lease holder may finish or fail exactly from the leased statuses.
   expect(sourcesOf('finished')).toEqual([...LEASED_STATUSES]);

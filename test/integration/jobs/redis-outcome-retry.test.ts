@@ -5,31 +5,21 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { openJobQueue } from '../../../src/jobs/open-job-queue.js';
 import { buildApp } from '../../../src/api/app.js';
 import { openArtifactStore } from '../../../src/storage/open-artifact-store.js';
-import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { redisClientForFile } from '../../support/redis-server.js';
 import { waitFor } from '../../support/wait-for.js';
 
-let redis: RedisServer;
-let admin: Redis;
-beforeAll(async () => {
-  redis = await startRedisServer();
-  admin = new Redis(redis.url);
-});
-afterAll(async () => {
-  admin?.disconnect();
-  await redis?.stop();
-});
+const redis = redisClientForFile();
 
 it('retries an outcome Redis refused, reporting outcome_not_recorded meanwhile, and records it exactly once', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ttv-retry-'));
   const config = configSchema.parse({
     data_dir: dir, logging: { level: 'silent' },
-    redis: { url: redis.url, key_prefix: `ttv-retry-${randomUUID().slice(0, 8)}` },
+    redis: { url: redis.server().url, key_prefix: `ttv-retry-${randomUUID().slice(0, 8)}` },
     worker: { lease_seconds: 30, heartbeat_seconds: 0.5 },
   });
   const queue = openJobQueue(config);
@@ -58,7 +48,7 @@ it('retries an outcome Redis refused, reporting outcome_not_recorded meanwhile, 
     const { job } = await queue.submit({ prompt: 'store trouble at the end' });
     await running;
     // Scripts are writes: for 7 s Redis holds every one, so the outcome write times out and is retried.
-    await admin.call('CLIENT', 'PAUSE', '7000', 'WRITE');
+    await redis.client().call('CLIENT', 'PAUSE', '7000', 'WRITE');
     release();
     const problem = await waitFor(async () => consumer.problems()[0], { timeoutMs: 20_000, what: 'the outcome problem' });
     expect(problem).toMatchObject({ reason: 'outcome_not_recorded', jobId: job.id });
@@ -77,7 +67,7 @@ it('retries an outcome Redis refused, reporting outcome_not_recorded meanwhile, 
     await waitFor(async () => ((await readyz()).status === 200 ? true : null), { what: 'ready again' });
     expect((await queue.logs(job.id, 0))!.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
   } finally {
-    await admin.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+    await redis.client().call('CLIENT', 'UNPAUSE').catch(() => undefined);
     await app.close();
     await consumer.close(0);
     await queue.close();
