@@ -90,7 +90,7 @@ export class BenchProcesses {
    * `ttv serve` with `config` (an object, written as YAML) on a free port. Its stdout (the access log)
    * goes to a file, as a service manager would keep it; the probe (server-probe.mjs) is preloaded.
    */
-  async ttv({ label, config, flags = [], nodeArgs = [], dataDir }) {
+  async ttv({ label, config, flags = [], nodeArgs = [], dataDir, root = repoRoot }) {
     const dir = dataDir ?? this.tempDir(label);
     const configFile = join(dir, 'bench.yaml');
     // Every load generator here is one client address with 64+ connections (plus its own probes):
@@ -101,7 +101,7 @@ export class BenchProcesses {
     const probeFile = join(dir, 'probe.jsonl');
     const port = await freePort();
     const out = openSync(logFile, 'a');
-    const child = this.track(spawn(process.execPath, [...nodeArgs, '--import', probeUrl, join(repoRoot, 'bin/ttv.js'), 'serve', '--config', configFile, '--port', String(port), '--data-dir', dir, ...flags], {
+    const child = this.track(spawn(process.execPath, [...nodeArgs, '--import', probeUrl, join(root, 'bin/ttv.js'), 'serve', '--config', configFile, '--port', String(port), '--data-dir', dir, ...flags], {
       cwd: dir,
       stdio: ['ignore', out, 'pipe'],
       env: { ...process.env, TTV_BENCH_PROBE_FILE: probeFile },

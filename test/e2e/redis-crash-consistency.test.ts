@@ -133,7 +133,9 @@ describe('Redis crash consistency', () => {
         const api = await start('api');
         let stop = false;
         let answered = 0;
-        const clients = Promise.all(Array.from({ length: 8 }, async (_, c) => {
+        // 32 submitters keep many requests in flight, so the pause finds some between the two writes
+        // (with 8, a busy machine's round often found none: the gap is a fraction of a request's time).
+        const clients = Promise.all(Array.from({ length: 32 }, async (_, c) => {
           for (let i = 0; !stop && i < 200; i += 1) {
             try {
               const res = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `Aimed ${round}-${c}-${i}.` }) });
@@ -145,7 +147,7 @@ describe('Redis crash consistency', () => {
             }
           }
         }));
-        await waitFor(async () => (answered >= 20 ? true : null), { timeoutMs: 30_000, what: 'submissions under way' });
+        await waitFor(async () => (answered >= 40 ? true : null), { timeoutMs: 30_000, what: 'submissions under way' });
         await cli.call('CLIENT', 'PAUSE', '10000', 'WRITE');
         stop = true;
         if ((await orphans()).length > 0) await api.kill('SIGKILL');

@@ -106,16 +106,30 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
     name: 'ttv_api_requests_by_protocol_total', help: 'Requests by the client\'s HTTP protocol (as the edge saw it)',
     labelNames: ['protocol'], registers: [registry],
   });
+  // prom-client hashes a label object on every inc/observe; the label children are kept instead, one
+  // per (method, route, code). That set is bounded: Node parses only known methods, routes are the
+  // router's patterns (or "unmatched") and status codes are ours.
+  const byLabels = new Map<string, { requests: client.Counter.Internal; duration: client.Histogram.Internal<string> }>();
+  const byProtocol = new Map<string, client.Counter.Internal>();
   app.addHook('onResponse', (request, reply, done) => {
-    protocols.inc({ protocol: clientProtocol(request, options.trustedProxies) });
+    const protocol = clientProtocol(request, options.trustedProxies);
+    let protocolChild = byProtocol.get(protocol);
+    if (!protocolChild) byProtocol.set(protocol, (protocolChild = protocols.labels({ protocol })));
+    protocolChild.inc();
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     totalRequests += 1;
     totalLatency += seconds;
     const code = String(reply.statusCode);
     statusCodes[code] = (statusCodes[code] ?? 0) + 1;
-    requests.inc({ method: request.method, route, code });
-    duration.observe({ method: request.method, route }, seconds);
+    const key = `${request.method} ${route} ${code}`;
+    let children = byLabels.get(key);
+    if (!children) {
+      children = { requests: requests.labels({ method: request.method, route, code }), duration: duration.labels({ method: request.method, route }) };
+      byLabels.set(key, children);
+    }
+    children.requests.inc();
+    children.duration.observe(seconds);
     done();
   });
 
