@@ -1,6 +1,7 @@
 // pino logger whose every line is scrubbed of secrets and signed-URL parameters before it is written.
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { redactText } from './redact.js';
+import { batchedDestination } from './batched-destination.js';
 
 export interface LoggerOptions {
   level: string;
@@ -38,7 +39,8 @@ export function createLogger(options: LoggerOptions): Logger {
         streamWrite: (line: string) => redactText(line, secrets),
       },
     },
-    // Asynchronous writes to stdout: logging must not hold up the event loop under load.
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    // Asynchronous writes to stdout, one per event-loop turn: logging must not hold up the event loop
+    // under load (batched-destination.ts).
+    options.destination ?? batchedDestination(pino.destination({ dest: 1, sync: false })),
   );
 }
