@@ -16,7 +16,7 @@ const SECONDS = values.quick ? 3 : 5;
 const WARMUP = 1;
 const small = { segment_duration_seconds: 1, procedural: { width: 160, height: 90, fps: 12, max_segments: 1 } };
 
-/** Per thread of `pid`: [user ms, system ms] (clock ticks of 10 ms). Thread 0 of the list is the main one. */
+/** Per thread id of `pid`: [user ms, system ms] (clock ticks of 10 ms); the main thread's id is the pid. */
 function threadTimes(pid) {
   const out = new Map();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {

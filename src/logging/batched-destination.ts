@@ -6,6 +6,7 @@
 // ~5 µs of main-thread CPU per access-log line (bench/cpu-split.mjs A/B in bench/RESULTS.md). Nothing is
 // held longer than the current turn, and a synchronous process.exit() still writes what is pending.
 import type { DestinationStream } from 'pino';
+import { register as onExit } from 'on-exit-leak-free';
 
 export interface FlushableStream extends DestinationStream {
   flush?(cb?: (err?: Error | null) => void): void;
@@ -15,18 +16,6 @@ export interface FlushableStream extends DestinationStream {
 export interface BatchedDestination extends DestinationStream {
   flush(cb?: (err?: Error | null) => void): void;
   flushSync(): void;
-}
-
-// One 'exit' listener for every batched destination of the process (not one per logger).
-const open = new Set<{ drainSync(): void }>();
-let exitHooked = false;
-
-function hookExit(): void {
-  if (exitHooked) return;
-  exitHooked = true;
-  process.on('exit', () => {
-    for (const destination of open) destination.drainSync();
-  });
 }
 
 export function batchedDestination(target: FlushableStream): BatchedDestination {
@@ -39,15 +28,11 @@ export function batchedDestination(target: FlushableStream): BatchedDestination 
     pending = [];
     target.write(text);
   };
-  const entry = {
-    drainSync() {
-      drain();
-      try { target.flushSync?.(); } catch { /* the stream is closed or not open yet: nothing more can be written */ }
-    },
+  const drainSync = () => {
+    drain();
+    try { target.flushSync?.(); } catch { /* the stream is closed or not open yet: nothing more can be written */ }
   };
-  open.add(entry);
-  hookExit();
-  return {
+  const destination: BatchedDestination = {
     write(line: string) {
       pending.push(line);
       if (!scheduled) {
@@ -60,8 +45,10 @@ export function batchedDestination(target: FlushableStream): BatchedDestination 
       if (target.flush) target.flush(cb);
       else cb?.();
     },
-    flushSync() {
-      entry.drainSync();
-    },
+    flushSync: drainSync,
   };
+  // A synchronous process.exit() ends the process before the scheduled drain: write what is pending
+  // then. pino registers its own streams with the same weakly held registry, ahead of this one.
+  onExit(destination, (d) => d.flushSync());
+  return destination;
 }
