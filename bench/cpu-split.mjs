@@ -3,14 +3,15 @@
 // run), for the bare server and `ttv serve` (embedded; with --base DIR also the build in another
 // checkout, for an A/B of a change). Rounds alternate between the servers and the median is printed,
 // so a drift of the machine hits all of them alike. Prints; sets no targets.
-// `node bench/cpu-split.mjs [--quick] [--base /path/to/other/checkout]` (after `npm run build` in each).
+// `node bench/cpu-split.mjs [--quick] [--base /path/to/other/checkout] [--node-args "--flag …"]` (after
+// `npm run build` in each); --node-args adds this build once more, started with those Node/V8 flags.
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { measureLoad } from './lib/load.mjs';
 import { BenchProcesses, postJson, waitForJob, repoRoot } from './lib/processes.mjs';
 import { LIMITS_RAISED } from './lib/limits.mjs';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, base: { type: 'string' } }, strict: true });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, base: { type: 'string' }, 'node-args': { type: 'string' } }, strict: true });
 const ROUNDS = values.quick ? 3 : 5;
 const SECONDS = values.quick ? 3 : 5;
 const WARMUP = 1;
@@ -44,11 +45,12 @@ function split(pid, before, after, requests) {
 const procs = new BenchProcesses();
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
-  const checkouts = [['ttv', repoRoot], ...(values.base ? [['ttv (base)', values.base]] : [])];
+  const nodeArgs = values['node-args']?.split(/\s+/).filter(Boolean) ?? [];
+  const checkouts = [['ttv', repoRoot, []], ...(values.base ? [['ttv (base)', values.base, []]] : []), ...(nodeArgs.length ? [['ttv (node args)', repoRoot, nodeArgs]] : [])];
   const targets = [];
   let job;
-  for (const [name, root] of checkouts) {
-    const s = await procs.ttv({ label: `cpu-split-${targets.length}`, root, config: { security: LIMITS_RAISED, ...small } });
+  for (const [name, root, args] of checkouts) {
+    const s = await procs.ttv({ label: `cpu-split-${targets.length}`, root, nodeArgs: args, config: { security: LIMITS_RAISED, ...small } });
     const { id } = await postJson(`${s.url}/v1/jobs`, { prompt: 'A finished job to read.' });
     job = await waitForJob(s.url, id, 'finished');
     targets.push({ name, url: `${s.url}/v1/jobs/${id}`, id, pid: s.child.pid });

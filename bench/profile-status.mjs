@@ -4,9 +4,10 @@
 // each request (the access log's `ms`) next to the client's latency, which tells a tail spent inside
 // request handling from one spent waiting before the server reads the request.
 // `node bench/profile-status.mjs [--quick]` (after `npm run build`). Prints; sets no targets.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchArgs } from './lib/cli-args.mjs';
+import { printProfile, readProfile } from './lib/cpu-profile.mjs';
 import { measureLoad } from './lib/load.mjs';
 import { BenchProcesses, eluBetween, postJson, waitForJob } from './lib/processes.mjs';
 
@@ -14,16 +15,6 @@ const args = benchArgs();
 const SECONDS = args.quick ? 4 : 10;
 const procs = new BenchProcesses();
 const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-
-function category(url, name) {
-  if (!url) return name.startsWith('(') ? name : '(native / V8 builtins)';
-  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0].replace(/^internal.*/, 'internal')}`;
-  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (m) return m[1];
-  const d = /\/dist\/(.+)$/.exec(url);
-  if (d) return `ttv ${d[1].split('/').slice(0, 2).join('/')}`;
-  return url.split('/').slice(-2).join('/');
-}
 
 try {
   const server = await procs.ttv({ label: 'profile', nodeArgs: ['--cpu-prof', '--cpu-prof-dir', 'cpuprof'], config: { security: { read_rate_limit_per_minute: 1_000_000_000, rate_limit_per_minute: 1_000_000_000 }, segment_duration_seconds: 1, procedural: { width: 160, height: 90, fps: 12, max_segments: 1 } } });
@@ -39,27 +30,7 @@ try {
   console.log(`server-side (onResponse elapsed) over ${ms.length} requests: p50 ${pct(ms, 50)} ms, p99 ${pct(ms, 99)} ms, p99.9 ${pct(ms, 99.9)} ms, max ${ms.at(-1)} ms`);
   console.log(`server event-loop utilisation ${(eluBetween(before, after) * 100).toFixed(1)} %, loop-delay p50 ${after.delay.p50} ms p99 ${after.delay.p99} ms max ${after.delay.max} ms; GC ${after.gc.count} pauses, ${after.gc.ms.toFixed(0)} ms total, max ${after.gc.maxMs.toFixed(1)} ms`);
 
-  const profDir = join(server.dir, 'cpuprof');
-  const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-  const prof = JSON.parse(readFileSync(join(profDir, file), 'utf8'));
-  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  for (let i = 0; i < prof.samples.length; i += 1) self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
-  let total = 0;
-  const cats = new Map();
-  const fns = new Map();
-  for (const [nodeId, us] of self) {
-    const { functionName, url, lineNumber } = byId.get(nodeId).callFrame;
-    if (functionName === '(idle)') continue;
-    total += us;
-    const c = category(url, functionName || '(anonymous)');
-    cats.set(c, (cats.get(c) ?? 0) + us);
-    const key = `${functionName || '(anonymous)'} ${url ? `${url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, 'dist/')}:${lineNumber + 1}` : ''}`;
-    fns.set(key, (fns.get(key) ?? 0) + us);
-  }
-  const show = (m, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `  ${((v / total) * 100).toFixed(1).padStart(5)} %  ${k}`).join('\n');
-  console.log(`\nself time by package (${(total / 1e6).toFixed(1)} s busy, idle excluded):\n${show(cats, 18)}`);
-  console.log(`\ntop functions by self time:\n${show(fns, 25)}`);
+  printProfile(readProfile(join(server.dir, 'cpuprof')), { requests: r.ok * (1 + 1 / SECONDS) });
 } finally {
   await procs.stopAll();
 }

@@ -11,9 +11,21 @@ import { ApiError } from '../errors/api-error.js';
 // RFC 3986 pchar minus "%" (checked on its own) and ";" (refused: some servers split parameters on it).
 const RAW_ALLOWED = /^[A-Za-z0-9\-._~!$&'()*+,=:@/%]*$/;
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+// The shape nearly every request has, accepted by one regular expression: "/", or segments of
+// allowed characters without "%" that are neither "." nor "..", no trailing slash, then an optional
+// query without a fragment. Anything else takes the full check (normalTargetProblem); a unit test
+// holds the two to the same verdict over the path corpus. Why: the full check allocates (split,
+// decode, match iterators) on every request, and status reads are measured against a bare server.
+const SEGMENT = String.raw`(?!\.\.?(?:[/?]|$))[A-Za-z0-9\-._~!$&'()*+,=:@]+`;
+const PLAIN_TARGET = new RegExp(String.raw`^/(?:${SEGMENT}(?:/${SEGMENT})*)?(?:\?[^#]*)?$`);
 
 /** Why `target` is not a normal-form origin-form request target, or null when it is. */
 export function targetProblem(target: string): string | null {
+  return PLAIN_TARGET.test(target) ? null : normalTargetProblem(target);
+}
+
+/** The full check, without the fast path (exported for the test that holds the two together). */
+export function normalTargetProblem(target: string): string | null {
   if (!target.startsWith('/')) return 'the request target must be a path (origin-form), not an absolute URL';
   const cut = target.search(/[?#]/);
   if (cut !== -1 && target[cut] === '#') return 'the request target must not carry a fragment';

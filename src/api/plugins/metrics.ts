@@ -19,7 +19,7 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
   const startedAt = Date.now();
   let totalRequests = 0;
   let totalLatency = 0;
-  const statusCodes: Record<string, number> = {};
+  const statusCodes: Record<number, number> = {};
   const readStats = async (): Promise<QueueStats | null> => {
     try {
       return await options.queue.stats();
@@ -107,27 +107,34 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
     labelNames: ['protocol'], registers: [registry],
   });
   // prom-client hashes a label object on every inc/observe; the label children are kept instead, one
-  // per (method, route, code). That set is bounded: Node parses only known methods, routes are the
-  // router's patterns (or "unmatched") and status codes are ours.
-  const byLabels = new Map<string, { requests: client.Counter.Internal; duration: client.Histogram.Internal<string> }>();
+  // per (route, method, code), looked up without building a key string. That set is bounded: Node
+  // parses only known methods, routes are the router's patterns (or "unmatched") and codes are ours.
+  type Children = { requests: client.Counter.Internal; duration: client.Histogram.Internal<string> };
+  const byRoute = new Map<string, Map<string, Map<number, Children>>>();
   const byProtocol = new Map<string, client.Counter.Internal>();
+  const childrenFor = (method: string, route: string, code: number): Children => {
+    let byMethod = byRoute.get(route);
+    if (!byMethod) byRoute.set(route, (byMethod = new Map()));
+    let byCode = byMethod.get(method);
+    if (!byCode) byMethod.set(method, (byCode = new Map()));
+    let children = byCode.get(code);
+    if (!children) {
+      children = { requests: requests.labels({ method, route, code: String(code) }), duration: duration.labels({ method, route }) };
+      byCode.set(code, children);
+    }
+    return children;
+  };
   app.addHook('onResponse', (request, reply, done) => {
     const protocol = clientProtocol(request, options.trustedProxies);
     let protocolChild = byProtocol.get(protocol);
     if (!protocolChild) byProtocol.set(protocol, (protocolChild = protocols.labels({ protocol })));
     protocolChild.inc();
-    const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
+    const code = reply.statusCode;
     totalRequests += 1;
     totalLatency += seconds;
-    const code = String(reply.statusCode);
     statusCodes[code] = (statusCodes[code] ?? 0) + 1;
-    const key = `${request.method} ${route} ${code}`;
-    let children = byLabels.get(key);
-    if (!children) {
-      children = { requests: requests.labels({ method: request.method, route, code }), duration: duration.labels({ method: request.method, route }) };
-      byLabels.set(key, children);
-    }
+    const children = childrenFor(request.method, request.routeOptions.url ?? 'unmatched', code);
     children.requests.inc();
     children.duration.observe(seconds);
     done();

@@ -1,6 +1,6 @@
 // Claim order with API keys, on both adapters: a key at its max_concurrent_jobs has its further
 // jobs wait (queued) while other keys' jobs run, and one key's backlog does not starve another
-// key's first job (owners take turns).
+// key's first job (owners take turns), also behind a backlog of thousands.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -99,6 +99,26 @@ describe.each(['sqlite', 'redis'] as const)('fair claims (%s)', (adapter) => {
     expect(started.indexOf(first)).toBeLessThanOrEqual(1);
     // The backlog itself still runs oldest first.
     expect(started.filter((id) => many.includes(id))).toEqual(many.slice(0, started.filter((id) => many.includes(id)).length));
+  });
+
+  it('takes turns among keys and anonymous jobs behind a deep backlog, which still runs oldest first', async () => {
+    open();
+    const backlog = await key('deep backlog');
+    const other = await key('other');
+    const deep: string[] = [];
+    for (let i = 0; i < 2000; i += 200) {
+      deep.push(...await Promise.all(Array.from({ length: 200 }, (_, k) => submit(backlog, `deep ${i + k}`))));
+    }
+    const anonymous = (await queue.submit({ prompt: 'no key' })).job.id;
+    const keyed = await submit(other, 'other key');
+    consumer = queue.consume({ concurrency: 1, handler });
+    for (let n = 1; n <= 4; n += 1) {
+      await waitFor(async () => started.length >= n, { what: `start #${n}` });
+      release.get(started[n - 1]!)!();
+    }
+    // Three owners with queued jobs: within four claims each has had its turn.
+    expect(started.slice(0, 4)).toEqual(expect.arrayContaining([anonymous, keyed]));
+    expect(started.filter((id) => deep.includes(id))).toEqual(deep.slice(0, started.filter((id) => deep.includes(id)).length));
   });
 
   it('charges a key\'s month with the estimates its worker records, and refuses past the budget', async () => {
