@@ -225,6 +225,24 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       expect(await queue.get('00000000-0000-4000-8000-000000000000')).toBeNull();
     });
 
+    it('answers a submission with the record as stored: what get reads next is the same job, field for field', async () => {
+      const { queue } = await openFresh();
+      const submissions = [
+        await queue.submit({ prompt: 'plain' }),
+        await queue.submit({ prompt: 'owned and costed', options: { duration_seconds: 6, seed: 7 } }, { owner: 'key-a', estimatedCostUsd: 0.42 }),
+        await queue.submit({ prompt: 'keyed' }, { idempotencyKey: 'same-record', owner: 'key-b' }),
+      ];
+      for (const [i, { outcome, job }] of submissions.entries()) {
+        expect(outcome).toBe('created');
+        expect(job.queue_position).toBe(i + 1);
+        expect(await queue.get(job.id)).toEqual(job);
+      }
+      // A replay answers with the stored record too.
+      const replay = await queue.submit({ prompt: 'keyed' }, { idempotencyKey: 'same-record', owner: 'key-b' });
+      expect(replay.outcome).toBe('replayed');
+      expect(replay.job).toEqual(await queue.get(submissions[2]!.job.id));
+    });
+
     it('lists newest first with a cursor that visits every job once, and filters by status', async () => {
       const { queue } = await openFresh();
       const ids: string[] = [];

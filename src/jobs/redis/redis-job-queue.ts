@@ -141,6 +141,11 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
         await this.scripts.discard(id).catch(() => undefined);
         throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError('Queue unavailable', { cause: err });
       }
+      // The script returned the record it wrote, as of the submission: no read of our own.
+      const created = parseRecord(reply.record);
+      if (!created) throw new StoreUnavailableError('Job record missing from the submit reply');
+      created.queue_position = reply.rank + 1;
+      return { outcome: reply.outcome, job: created };
     }
     const job = await this.get(reply.id);
     if (!job) throw new StoreUnavailableError('Job record vanished after submit');

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { JOB_STATUSES, MAX_EVENTS, MAX_LOG_LINES, MAX_PROGRESS, TERMINAL_STATUSES, type JobStatus } from '../job.js';
 import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
+import { RECORD_FIELDS } from './redis-job-record.js';
 
 const NAMES = ['submit-1', 'discard-1', 'remove-1', 'cancel-1', 'claim-1', 'renew-1', 'progress-1', 'cost-1', 'finish-1', 'fail-1', 'requeue-1', 'append-log-1'] as const;
 type ScriptFile = (typeof NAMES)[number];
@@ -47,7 +48,8 @@ function scriptSources(): Map<ScriptFile, string> {
 const commandName = (file: ScriptFile) => `ttv_${file.replace(/-(\d)$/, '').replace(/-/g, '_')}`;
 
 export type SubmitReply =
-  | { outcome: 'created'; id: string; round: number }
+  /** record: the new record's values in RECORD_FIELDS order; rank: its 0-based place among the queued. */
+  | { outcome: 'created'; id: string; round: number; rank: number; record: (string | null)[] }
   | { outcome: 'replayed' | 'key_mismatch'; id: string }
   | { outcome: 'queue_full'; scope: 'global' | 'owner'; queued: number }
   | { outcome: 'over_budget'; spentUsd: number };
@@ -78,11 +80,11 @@ export class JobScripts {
   }
 
   async submit(a: SubmitArgs): Promise<SubmitReply> {
-    const reply = await this.call<string[]>('submit-1', a.id, a.prompt, a.requestJson, a.createdAt, JSON.stringify(a.estimatedCostUsd),
+    const reply = await this.call<(string | null)[]>('submit-1', a.id, a.prompt, a.requestJson, a.createdAt, JSON.stringify(a.estimatedCostUsd),
       a.idempotencyKey ?? '', a.requestHash, a.logLine, this.ttl, a.owner ?? '',
-      a.maxQueued ?? '', a.maxQueuedForOwner ?? '', a.budgetLimitUsd ?? '');
+      a.maxQueued ?? '', a.maxQueuedForOwner ?? '', a.budgetLimitUsd ?? '', ...RECORD_FIELDS);
     const [outcome, x, y] = reply;
-    if (outcome === 'created') return { outcome, id: x!, round: Number(y) };
+    if (outcome === 'created') return { outcome, id: x!, round: Number(y), rank: Number(reply[3]), record: reply.slice(4) };
     if (outcome === 'queue_full') return { outcome, scope: x as 'global' | 'owner', queued: Number(y) };
     if (outcome === 'over_budget') return { outcome, spentUsd: Number(x) };
     return { outcome: outcome as 'replayed' | 'key_mismatch', id: x! };
