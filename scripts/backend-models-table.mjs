@@ -1,6 +1,8 @@
-// Prints the README's per-model backend table (markdown) from the capability tables in
-// src/generators/capabilities/. Needs `npm run build` first (it reads dist/).
+// Prints the README's per-model backend table (markdown) from the model catalog shipped in
+// src/catalog/vendors/*.json, with each model's lifecycle and the date its source was read.
+// Needs `npm run build` first (it reads dist/, where the build copies the catalog files).
 // Usage: node scripts/backend-models-table.mjs
-import { backendModelsMarkdown } from '../dist/generators/capabilities/capability-markdown.js';
+import { backendModelsMarkdown } from '../dist/catalog/catalog-markdown.js';
+import { shippedCatalog } from '../dist/catalog/model-catalog.js';
 
-process.stdout.write(backendModelsMarkdown());
+process.stdout.write(backendModelsMarkdown(shippedCatalog()));

@@ -18,6 +18,7 @@ const DESCRIPTIONS = {
   scripts: 'system packages, the test runner, generators of docs/openapi.json and README tables',
   'src/access': 'API keys and principals: KeyStore port, authenticators, audit lines',
   'src/api': 'Fastify app and route schemas (OpenAPI)',
+  'src/catalog': 'the model catalog: one JSON file of model rows per vendor, its schema, lookups, lifecycle',
   'src/cli': 'the ttv command: serve, worker, generate, client commands, startup checks',
   'src/client': 'HTTP client of the API, used by the client commands',
   'src/config': 'YAML + env + CLI config, zod schema, Python key names',

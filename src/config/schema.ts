@@ -2,6 +2,7 @@
 // security, worker, webhooks) and pipeline_config.yaml top-level keys live side by side, so one file
 // may hold both, and an existing Python ttv-pipeline file keeps working.
 import { z } from 'zod';
+import { catalogRowSchema } from '../catalog/catalog-row-schema.js';
 import { foldPythonAliases } from './python-aliases.js';
 
 /** Options a job may carry when the operator allows them (server.job_options). */
@@ -476,6 +477,15 @@ export const ACCEPTED_LEGACY_KEYS = [
   'api', 'cors',
 ] as const;
 
+const operatorModelsSchema = z.array(catalogRowSchema).default([]).superRefine((rows, ctx) => {
+  const seen = new Set<string>();
+  rows.forEach((row, i) => {
+    const key = `${row.backend} ${row.id}`;
+    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `a second row for ${row.backend} model "${row.id}" (one row per backend and id)` });
+    seen.add(key);
+  });
+});
+
 /** The config's shape, before the Python aliases are folded in (its keys name the sections). */
 export const configObjectSchema = pipelineSchema
   .extend({
@@ -493,6 +503,9 @@ export const configObjectSchema = pipelineSchema
     edge: section(edgeSchema),
     openai_compat: section(openaiCompatSchema),
     retention: section(retentionSchema),
+    // Operator rows of the model catalog (docs/models.md): a model ttv does not ship a row for, or a
+    // shipped row corrected (same backend and id). Validated like the shipped files.
+    models: operatorModelsSchema,
   })
   .passthrough();
 

@@ -11,6 +11,7 @@ import { MinimaxVideoGenerator } from './minimax/minimax-video-generator.js';
 import { FalVideoGenerator } from './fal/fal-video-generator.js';
 import { Veo3VideoGenerator } from './veo3/veo3-video-generator.js';
 import { remoteSettings } from './remote/remote-settings.js';
+import { modelCatalog } from '../catalog/model-catalog.js';
 import { createWan21Generator } from './local/wan21-video-generator.js';
 import { createHunyuanGenerator } from './local/hunyuan-video-generator.js';
 
@@ -24,10 +25,10 @@ type Factory = (config: AppConfig, deps: GeneratorDeps) => VideoGenerator;
 /** Keys are normalised ids (see normalizeBackendId). */
 const FACTORIES: Record<string, Factory> = {
   procedural: (config, deps) => new ProceduralVideoGenerator(deps.ffmpeg ?? Ffmpeg.fromConfig(config), config.procedural),
-  runway: (config) => new RunwayVideoGenerator(config.runway_ml, remoteSettings(config)),
-  veo3: (config) => new Veo3VideoGenerator(config.google_veo, remoteSettings(config)),
-  minimax: (config) => new MinimaxVideoGenerator(config.minimax, remoteSettings(config)),
-  fal: (config) => new FalVideoGenerator(config.fal, remoteSettings(config)),
+  runway: (config) => new RunwayVideoGenerator(config.runway_ml, remoteSettings(config), modelCatalog(config)),
+  veo3: (config) => new Veo3VideoGenerator(config.google_veo, remoteSettings(config), modelCatalog(config)),
+  minimax: (config) => new MinimaxVideoGenerator(config.minimax, remoteSettings(config), modelCatalog(config)),
+  fal: (config) => new FalVideoGenerator(config.fal, remoteSettings(config), modelCatalog(config)),
   'wan2.1': (config) => createWan21Generator(config),
   hunyuan: (config) => createHunyuanGenerator(config),
 };

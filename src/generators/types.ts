@@ -1,5 +1,12 @@
 // VideoGenerator port: one backend that turns a prompt (and optional frames) into a local clip.
 import type { ProbeResult } from '../media/ffmpeg.js';
+import type { CatalogModel } from '../catalog/model-catalog.js';
+
+/** The catalog row a backend renders with, and the config key that chose it ("google_veo.veo_model"). */
+export interface ConfiguredModel {
+  key: string;
+  row: CatalogModel;
+}
 
 export interface GeneratorCapabilities {
   /** Durations the backend accepts, in seconds; a clip of another length is rejected by validate. */
@@ -54,6 +61,8 @@ export interface GenerateResult {
 
 export interface VideoGenerator {
   readonly id: string;
+  /** The catalog model this backend is configured with (vendor backends; local ones have none). */
+  readonly configuredModel?: ConfiguredModel;
   capabilities(): GeneratorCapabilities;
   /** Problems with the request, empty when valid; checked before any paid call. */
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[];

@@ -7,15 +7,16 @@
 // (QUEUE_RETRY_CONFIG, 3 retries from 1 s; status 5 retries including 500) that override the
 // client's `retry` option, so ttv could neither keep remote_api_settings.max_retries and its job-log
 // lines for every retry, nor stop a request's own final error from being retried.
-// Inputs are typed per endpoint, from the capability table (capabilities/fal-models.ts): duration
+// Inputs are typed per endpoint, from its catalog row (src/catalog/vendors/fal.json, `wire`): duration
 // as "6", "8s" or a number, the frame fields and the ratio field each endpoint has.
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
 import type { GenerateHooks, GenerateRequest, GenerateResult } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
-import { FAL_MODELS, falDuration, falModel, type FalModel } from '../capabilities/fal-models.js';
-import { wireRatio } from '../capabilities/model-capabilities.js';
+import type { CatalogRow } from '../../catalog/catalog-row-schema.js';
+import { wireRatio } from '../../catalog/model-rules.js';
+import { shippedCatalog, type ModelCatalog } from '../../catalog/model-catalog.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
@@ -70,18 +71,30 @@ export function findVideoUrl(value: unknown): string | null {
   return null;
 }
 
-export class FalVideoGenerator extends RemoteVideoBackend<FalModel, AppConfig['fal']> {
-  constructor(section: AppConfig['fal'], settings: RemoteSettings) {
+/** A fal endpoint id as the catalog spells it ("fal-ai/veo3", without leading or trailing slashes). */
+export function falEndpointId(id: string): string {
+  return id.replace(/^\/+|\/+$/g, '');
+}
+
+/** The duration as the endpoint types it (its row's wire.duration_format). */
+export function falDuration(model: CatalogRow, seconds: number): string | number {
+  const format = model.wire?.duration_format ?? 'number';
+  if (format === 'seconds-suffix') return `${seconds}s`;
+  if (format === 'string') return String(seconds);
+  return seconds;
+}
+
+export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
+  constructor(section: AppConfig['fal'], settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
     super({
       backend: 'fal', sectionName: 'fal', auth: (k) => ({ authorization: `Key ${k}` }),
-      model: falModel(section.model), rows: FAL_MODELS,
-      unknownModel: `fal.model "${section.model}" is not an endpoint ttv has a capability row for`,
+      modelKey: 'model', modelId: falEndpointId(section.model), catalog,
     }, section, settings);
   }
 
   /** fal.cost_per_second when set (a negotiated price), else the endpoint's list price. */
   override estimateCost(durationSeconds: number): number {
-    return durationSeconds * (this.section.cost_per_second || this.model.usdPerSecond);
+    return durationSeconds * (this.section.cost_per_second || this.model.usd_per_second);
   }
 
   private static readonly HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
@@ -91,15 +104,16 @@ export class FalVideoGenerator extends RemoteVideoBackend<FalModel, AppConfig['f
     const model = this.model.id;
     const row = this.model;
     // Frames are only known now (validate runs at planning, before keyframes exist): check again.
-    if (!request.firstFrame && !row.text) throw new GenerationError('fal', 'invalid', `model ${model} needs a first frame`);
+    if (!request.firstFrame && !row.modes.text) throw new GenerationError('fal', 'invalid', `model ${model} needs a first frame`);
     const problems = this.validate(request);
     if (problems.length) throw new GenerationError('fal', 'invalid', problems.join('; '));
     const input: Record<string, unknown> = { ...this.section.default_input, prompt: request.prompt, duration: falDuration(row, request.durationSeconds) };
-    const mode = request.firstFrame && row.image ? 'image' : 'text';
+    const wire = row.wire ?? {};
+    const mode = request.firstFrame && row.modes.image ? 'image' : 'text';
     const ratio = wireRatio(row, mode, request.aspectRatio);
-    if (row.ratioField && ratio) input[row.ratioField] = ratio;
-    if (request.firstFrame && row.imageField) input[row.imageField] = await imageDataUri(request.firstFrame);
-    if (request.lastFrame && row.firstLast && row.lastFrameField) input[row.lastFrameField] = await imageDataUri(request.lastFrame);
+    if (wire.ratio_field && ratio) input[wire.ratio_field] = ratio;
+    if (request.firstFrame && wire.image_field) input[wire.image_field] = await imageDataUri(request.firstFrame);
+    if (request.lastFrame && row.modes.first_last && wire.last_frame_field) input[wire.last_frame_field] = await imageDataUri(request.lastFrame);
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { signal, log };
     const headers = FalVideoGenerator.HEADERS;

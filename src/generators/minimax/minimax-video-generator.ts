@@ -4,15 +4,15 @@
 // base_resp is checked, and polling stops at Fail. MiniMax has no cancel endpoint: a canceled job
 // simply stops polling.
 // Hand-written on purpose: MiniMax publishes no official Node SDK, only the HTTP API reference.
-// What each model renders (and whether it takes `duration` at all) is its row in
-// capabilities/minimax-models.ts.
+// What each model renders (and whether it takes `duration` and `resolution` at all) is its catalog
+// row (src/catalog/vendors/minimax.json).
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
 import type { GenerateHooks, GenerateRequest, GenerateResult } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
-import { MINIMAX_MODELS, minimaxModel, minimaxResolutionProblem } from '../capabilities/minimax-models.js';
-import type { ModelCapabilities } from '../capabilities/model-capabilities.js';
+import type { CatalogRow } from '../../catalog/catalog-row-schema.js';
+import { shippedCatalog, type ModelCatalog } from '../../catalog/model-catalog.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
@@ -31,12 +31,21 @@ const RATE_LIMITED = 1002;
 const AUTH_FAILED = 1004;
 const REFUSED = new Set([1026, 1027]);
 
-export class MinimaxVideoGenerator extends RemoteVideoBackend<ModelCapabilities, AppConfig['minimax']> {
-  constructor(section: AppConfig['minimax'], settings: RemoteSettings) {
+/** minimax.resolution against the model's row; MiniMax documents 10 s clips at 768P only. */
+export function minimaxResolutionProblem(model: CatalogRow, resolution: string | undefined, seconds: number): string | null {
+  if (!resolution) return null;
+  const offered = model.resolutions;
+  if (!offered) return `${model.id} takes no resolution (minimax.resolution)`;
+  if (!offered.includes(resolution)) return `${model.id} renders ${offered.join(', ')}, not ${resolution} (minimax.resolution)`;
+  if (resolution === '1080P' && seconds === 10) return `${model.id} renders 10 s clips at 768P only (minimax.resolution is 1080P)`;
+  return null;
+}
+
+export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax']> {
+  constructor(section: AppConfig['minimax'], settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
     super({
       backend: 'minimax', sectionName: 'minimax', auth: (k) => ({ authorization: `Bearer ${k}` }),
-      model: minimaxModel(section.model), rows: MINIMAX_MODELS,
-      unknownModel: `minimax.model "${section.model}" is not a MiniMax video model ttv has a capability row for`,
+      modelKey: 'model', modelId: section.model, catalog,
     }, section, settings);
   }
 
@@ -73,15 +82,15 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<ModelCapabilities,
     const { signal, log } = hooks;
     const row = this.model;
     // Frames are only known now (validate runs at planning, before keyframes exist): check again.
-    if (!request.firstFrame && !row.text) throw new GenerationError('minimax', 'invalid', `model ${row.id} needs a first frame`);
+    if (!request.firstFrame && !row.modes.text) throw new GenerationError('minimax', 'invalid', `model ${row.id} needs a first frame`);
     const problems = this.validate(request);
     if (problems.length) throw new GenerationError('minimax', 'invalid', problems.join('; '));
     const body: Record<string, unknown> = { model: row.id, prompt: request.prompt };
     // duration and resolution exist for the Hailuo models only; the 01 series renders 6 s.
-    if (row.durationField) body.duration = request.durationSeconds;
-    if (row.durationField && this.section.resolution) body.resolution = this.section.resolution;
-    if (request.firstFrame && row.image) body.first_frame_image = await imageDataUri(request.firstFrame);
-    if (request.lastFrame && row.firstLast) body.last_frame_image = await imageDataUri(request.lastFrame);
+    if (row.duration_field) body.duration = request.durationSeconds;
+    if (row.resolutions && this.section.resolution) body.resolution = this.section.resolution;
+    if (request.firstFrame && row.modes.image) body.first_frame_image = await imageDataUri(request.firstFrame);
+    if (request.lastFrame && row.modes.first_last) body.last_frame_image = await imageDataUri(request.lastFrame);
     const deadline = Date.now() + this.settings.timeoutMs;
     const created = await this.call<Answer & { task_id?: string }>('/video_generation', { method: 'POST', body: JSON.stringify(body) }, 'task creation', hooks);
     if (!created.task_id) throw new GenerationError('minimax', 'failed', 'task creation answered without a task_id');

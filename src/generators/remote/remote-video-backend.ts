@@ -1,12 +1,12 @@
 // What the keyed remote backends (Runway, MiniMax, fal) share: each takes its own config section
-// and the shared remote settings, needs its key, has a capability row for its configured model,
+// and the shared remote settings, needs its key, has a catalog row for its configured model,
 // and reaches its vendor through one VendorClient on the section's base_url. Their capabilities,
 // request checks and list price follow from the row and the section's max_duration.
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorClient } from '../../http/vendor-client/vendor-client.js';
-import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import type { ModelCapabilities } from '../capabilities/model-capabilities.js';
-import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
+import type { ConfiguredModel, GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import { missingRowMessage, type CatalogModel, type ModelCatalog } from '../../catalog/model-catalog.js';
+import { modelRequestProblems, summarize } from './model-request-problems.js';
 import { requireKey } from './require-key.js';
 import type { RemoteSettings } from './remote-settings.js';
 
@@ -17,38 +17,42 @@ export interface RemoteSection {
   max_duration: number;
 }
 
-export interface RemoteBackendSpec<M> {
+export interface RemoteBackendSpec {
   backend: string;
   /** The section's name in the config ("runway_ml"), for the keys named in errors. */
   sectionName: string;
   /** The auth headers for the key. */
   auth: (key: string) => Record<string, string>;
-  /** The capability row of the configured model, if ttv has one. */
-  model: M | undefined;
-  /** Why the configured model cannot be used; the rows' ids are appended. */
-  unknownModel: string;
-  rows: readonly M[];
+  /** The section's key that names the model ("model_version"), and the model id it names. */
+  modelKey: string;
+  modelId: string;
+  /** The catalog the model is looked up in (the shipped rows and the config's `models:`). */
+  catalog: ModelCatalog;
 }
 
-/** The backend's capability row for the configured model, or a config error naming the choices. */
-export function requireModel<M extends { id: string }>(backend: string, found: M | undefined, rows: readonly M[], problem: string): M {
-  if (!found) throw new GenerationError(backend, 'config', `${problem} (${rows.map((m) => m.id).join(', ')})`);
+/** The catalog row of the configured model, or a config error saying how to add one. */
+export function requireModel(catalog: ModelCatalog, backend: string, key: string, id: string): CatalogModel {
+  const found = catalog.find(backend, id);
+  if (!found) throw new GenerationError(backend, 'config', missingRowMessage(catalog, backend, key, id));
   return found;
 }
 
-export abstract class RemoteVideoBackend<M extends ModelCapabilities, S extends RemoteSection> implements VideoGenerator {
+export abstract class RemoteVideoBackend<S extends RemoteSection> implements VideoGenerator {
   readonly id: string;
-  protected readonly model: M;
+  protected readonly model: CatalogModel;
+  readonly configuredModel: ConfiguredModel;
   protected readonly client: VendorClient;
   /** The API key, for a vendor SDK that takes it itself. */
   protected readonly key: string;
   private readonly sectionName: string;
 
-  constructor(spec: RemoteBackendSpec<M>, protected readonly section: S, protected readonly settings: RemoteSettings) {
+  constructor(spec: RemoteBackendSpec, protected readonly section: S, protected readonly settings: RemoteSettings) {
     this.id = spec.backend;
     this.sectionName = spec.sectionName;
     this.key = requireKey(spec.backend, `${spec.sectionName}.api_key`, section.api_key);
-    this.model = requireModel(spec.backend, spec.model, spec.rows, spec.unknownModel);
+    const key = `${spec.sectionName}.${spec.modelKey}`;
+    this.model = requireModel(spec.catalog, spec.backend, key, spec.modelId);
+    this.configuredModel = { key, row: this.model };
     this.client = new VendorClient({ vendor: spec.backend, baseUrl: section.base_url, auth: spec.auth(this.key), retry: settings });
   }
 
@@ -61,7 +65,7 @@ export abstract class RemoteVideoBackend<M extends ModelCapabilities, S extends 
   }
 
   estimateCost(durationSeconds: number): number {
-    return durationSeconds * this.model.usdPerSecond;
+    return durationSeconds * this.model.usd_per_second;
   }
 
   abstract generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult>;

@@ -12,8 +12,8 @@ import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GenerateResult } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
-import { RUNWAY_MODELS, runwayModel } from '../capabilities/runway-models.js';
-import { wireRatio, type ModelCapabilities } from '../capabilities/model-capabilities.js';
+import { wireRatio } from '../../catalog/model-rules.js';
+import { shippedCatalog, type ModelCatalog } from '../../catalog/model-catalog.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
@@ -38,14 +38,13 @@ interface RunwayTask {
   failureCode?: string | null;
 }
 
-export class RunwayVideoGenerator extends RemoteVideoBackend<ModelCapabilities, AppConfig['runway_ml']> {
+export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_ml']> {
   private readonly sdk: RunwayML;
 
-  constructor(section: AppConfig['runway_ml'], settings: RemoteSettings) {
+  constructor(section: AppConfig['runway_ml'], settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
     super({
       backend: 'runway', sectionName: 'runway_ml', auth: (k) => ({ authorization: `Bearer ${k}` }),
-      model: runwayModel(section.model_version), rows: RUNWAY_MODELS,
-      unknownModel: `runway_ml.model_version "${section.model_version}" is not a video model of @runwayml/sdk 4.20.1 that ttv drives`,
+      modelKey: 'model_version', modelId: section.model_version, catalog,
     }, section, settings);
     this.sdk = new RunwayML({ apiKey: this.key, baseURL: this.client.baseUrl, runwayVersion: section.api_version, maxRetries: 0 });
   }
@@ -55,11 +54,11 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<ModelCapabilities, 
     const model = this.model.id;
     // Frames are only known now (validate runs at planning, before keyframes exist): check again
     // with them, so nothing Runway would refuse is ever sent (and billed).
-    if (!request.firstFrame && !this.model.text) throw new GenerationError('runway', 'invalid', `model ${model} needs a first frame`);
+    if (!request.firstFrame && !this.model.modes.text) throw new GenerationError('runway', 'invalid', `model ${model} needs a first frame`);
     const problems = this.validate(request);
     if (problems.length) throw new GenerationError('runway', 'invalid', problems.join('; '));
     const mode = request.firstFrame ? 'image' : 'text';
-    const offered = mode === 'text' ? this.model.text! : this.model.image as Record<string, string>;
+    const offered = mode === 'text' ? this.model.modes.text! : this.model.modes.image as Record<string, string>;
     // No aspect asked: runway_ml.default_ratio when this mode offers it, else the mode's first.
     const ratio = request.aspectRatio || !Object.values(offered).includes(this.section.default_ratio)
       ? wireRatio(this.model, mode, request.aspectRatio)!
@@ -69,13 +68,13 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<ModelCapabilities, 
     if (this.section.seed !== null && this.section.seed !== undefined) body.seed = this.section.seed;
     if (request.firstFrame) {
       const first = await imageDataUri(request.firstFrame);
-      body.promptImage = request.lastFrame && this.model.firstLast
+      body.promptImage = request.lastFrame && this.model.modes.first_last
         ? [{ uri: first, position: 'first' }, { uri: await imageDataUri(request.lastFrame), position: 'last' }]
         : first;
     }
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { signal, log };
-    // The body fits the model's SDK params type: the capability row checked it above.
+    // The body fits the model's SDK params type: the catalog row checked it above.
     const created = await this.client.sdk((s) => (request.firstFrame
       ? this.sdk.imageToVideo.create(body as unknown as ImageToVideoCreateParams, { signal: s })
       : this.sdk.textToVideo.create(body as unknown as TextToVideoCreateParams, { signal: s })), classify, call);

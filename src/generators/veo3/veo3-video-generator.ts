@@ -12,16 +12,15 @@
 // retries with job-log lines (the SDK retries nothing unless told), polling with a deadline and the
 // job's signal, the Gemini cancel (no SDK call for it), and the streamed, size-checked download.
 // Duration, aspect ratio and model are always sent.
-// What each model renders is its row in capabilities/veo-models.ts. generateAudio is sent on
+// What each model renders is its catalog row (src/catalog/vendors/google-vertex.json, gemini-api.json). generateAudio is sent on
 // Vertex AI only: the Gemini API refuses it (@google/genai's Gemini converter throws on it).
 import { writeFile } from 'node:fs/promises';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type { ConfiguredModel, GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
-import { modelRequestProblems, summarize } from '../capabilities/model-request-problems.js';
-import { VEO_MODELS, veoModel } from '../capabilities/veo-models.js';
-import type { ModelCapabilities } from '../capabilities/model-capabilities.js';
+import { modelRequestProblems, summarize } from '../remote/model-request-problems.js';
+import { shippedCatalog, type CatalogModel, type ModelCatalog } from '../../catalog/model-catalog.js';
 import { readImage } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
@@ -46,12 +45,14 @@ export function geminiFileId(uri: string): string | null {
 export class Veo3VideoGenerator implements VideoGenerator {
   readonly id = 'veo3';
   private readonly oauth: ServiceAccountToken | null;
-  private readonly model: ModelCapabilities;
+  private readonly model: CatalogModel;
+  readonly configuredModel: ConfiguredModel;
   /** On the Vertex AI host or the Gemini API base, whichever this section configures. */
   private readonly client: VendorClient;
 
-  constructor(private readonly section: AppConfig['google_veo'], private readonly settings: RemoteSettings) {
-    this.model = requireModel('veo3', veoModel(section.veo_model), VEO_MODELS, `google_veo.veo_model "${section.veo_model}" is not a Veo model ttv has a capability row for`);
+  constructor(private readonly section: AppConfig['google_veo'], private readonly settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
+    this.model = requireModel(catalog, 'veo3', 'google_veo.veo_model', section.veo_model);
+    this.configuredModel = { key: 'google_veo.veo_model', row: this.model };
     if (section.api_key && section.generate_audio !== undefined) {
       throw new GenerationError('veo3', 'config', 'google_veo.generate_audio is a Vertex AI parameter; the Gemini API (google_veo.api_key) refuses it');
     }
@@ -78,7 +79,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
   }
 
   estimateCost(durationSeconds: number): number {
-    return durationSeconds * this.model.usdPerSecond;
+    return durationSeconds * this.model.usd_per_second;
   }
 
   private vertexHost(): string {
@@ -140,7 +141,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
       durationSeconds: request.durationSeconds,
       numberOfVideos: 1,
     };
-    if (request.firstFrame && request.lastFrame && this.model.firstLast) config.lastFrame = await image(request.lastFrame);
+    if (request.firstFrame && request.lastFrame && this.model.modes.first_last) config.lastFrame = await image(request.lastFrame);
     // Vertex-only parameters: the SDK refuses them on the Gemini API.
     if (vertex && this.section.generate_audio !== undefined) config.generateAudio = this.section.generate_audio;
     if (vertex && this.section.output_bucket) config.outputGcsUri = `gs://${this.section.output_bucket}/ttv/${Date.now()}-segment-${request.segment}/`;

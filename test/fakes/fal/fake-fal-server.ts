@@ -13,8 +13,9 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
 import { FakeTaskServer } from '../shared/fake-task-server.js';
-import { FAL_MODELS, falDuration } from '../../../src/generators/capabilities/fal-models.js';
-import { allowedDurations } from '../../../src/generators/capabilities/model-capabilities.js';
+import { shippedCatalog } from '../../../src/catalog/model-catalog.js';
+import { allowedDurations } from '../../../src/catalog/model-rules.js';
+import { falDuration } from '../../../src/generators/fal/fal-video-generator.js';
 
 export type FalOutcome = 'succeed' | 'runner-error' | 'content-policy' | 'stuck';
 
@@ -37,26 +38,27 @@ export class FakeFalServer extends FakeTaskServer<FalRequest, FalOutcome> {
   }
 
   private validate(endpoint: string, input: Record<string, unknown>): { loc: string[]; msg: string; type: string }[] | null {
-    const model = FAL_MODELS.find((m) => m.id === endpoint);
+    const model = shippedCatalog().find('fal', endpoint);
     if (!model) return null;
+    const wire = model.wire ?? {};
     const problems: { loc: string[]; msg: string; type: string }[] = [];
     const missing = (field: string) => problems.push({ loc: ['body', field], msg: 'Field required', type: 'missing' });
     if (typeof input.prompt !== 'string' || !input.prompt) missing('prompt');
     const isFrame = (v: unknown) => typeof v === 'string' && /^(https?:|data:image\/)/.test(v);
-    if (model.imageField && !isFrame(input[model.imageField])) missing(model.imageField);
-    if (model.lastFrameField && input[model.lastFrameField] !== undefined && !isFrame(input[model.lastFrameField])) missing(model.lastFrameField);
+    if (wire.image_field && !isFrame(input[wire.image_field])) missing(wire.image_field);
+    if (wire.last_frame_field && input[wire.last_frame_field] !== undefined && !isFrame(input[wire.last_frame_field])) missing(wire.last_frame_field);
     if (input.duration !== undefined) {
       const permitted = allowedDurations(model.durations).map((d) => falDuration(model, d));
       if (!permitted.includes(input.duration as string | number)) {
         problems.push({ loc: ['body', 'duration'], msg: `Input should be ${permitted.map((p) => JSON.stringify(p)).join(' or ')}`, type: 'literal_error' });
       }
     }
-    if (model.ratioField && input[model.ratioField] !== undefined) {
-      const ratios = model.text ?? model.image;
+    if (wire.ratio_field && input[wire.ratio_field] !== undefined) {
+      const ratios = model.modes.text ?? model.modes.image;
       const permitted = ratios && ratios !== 'follows-image' ? Object.values(ratios) : [];
-      if (!permitted.includes(String(input[model.ratioField]))) problems.push({ loc: ['body', model.ratioField], msg: `Input should be ${permitted.map((p) => `'${p}'`).join(' or ')}`, type: 'literal_error' });
+      if (!permitted.includes(String(input[wire.ratio_field]))) problems.push({ loc: ['body', wire.ratio_field], msg: `Input should be ${permitted.map((p) => `'${p}'`).join(' or ')}`, type: 'literal_error' });
     }
-    if (input.generate_audio !== undefined && !model.audioField) problems.push({ loc: ['body', 'generate_audio'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' });
+    if (input.generate_audio !== undefined && !wire.audio_field) problems.push({ loc: ['body', 'generate_audio'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' });
     return problems;
   }
 

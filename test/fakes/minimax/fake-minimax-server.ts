@@ -9,8 +9,10 @@ import type { ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
 import { FakeTaskServer } from '../shared/fake-task-server.js';
-import { MINIMAX_MODELS } from '../../../src/generators/capabilities/minimax-models.js';
-import { allowedDurations } from '../../../src/generators/capabilities/model-capabilities.js';
+import { shippedCatalog } from '../../../src/catalog/model-catalog.js';
+import { allowedDurations } from '../../../src/catalog/model-rules.js';
+
+const MINIMAX_MODELS = shippedCatalog().rowsFor('minimax');
 
 export type MinimaxOutcome = 'succeed' | 'fail' | 'sensitive-output' | 'stuck';
 
@@ -53,13 +55,13 @@ export class FakeMinimaxServer extends FakeTaskServer<Task, MinimaxOutcome> {
       const model = MINIMAX_MODELS.find((m) => m.id === body.model);
       const invalid = (msg: string) => this.send(res, 200, { task_id: '', base_resp: { status_code: 2013, status_msg: `invalid params, ${msg}` } });
       if (!model) return invalid(`model ${String(body.model)} not supported`);
-      if (typeof body.prompt !== 'string' || body.prompt.length > model.maxPromptLength) return invalid('prompt');
+      if (typeof body.prompt !== 'string' || body.prompt.length > model.max_prompt_length) return invalid('prompt');
       const frame = (v: unknown) => /^(https:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(String(v));
-      if (!model.text && !frame(body.first_frame_image)) return invalid(`first_frame_image is required for ${model.id}`);
-      if (body.first_frame_image !== undefined && (!model.image || !frame(body.first_frame_image))) return invalid('first_frame_image');
-      if (body.last_frame_image !== undefined && !model.firstLast) return invalid(`last_frame_image is not supported by ${model.id}`);
-      if (body.duration !== undefined && (!model.durationField || !allowedDurations(model.durations).includes(body.duration as number))) return invalid(`duration ${String(body.duration)} is not supported by ${model.id}`);
-      if (body.resolution !== undefined && (!model.durationField || !['512P', '768P', '1080P'].includes(String(body.resolution)))) return invalid(`resolution ${String(body.resolution)} is not supported by ${model.id}`);
+      if (!model.modes.text && !frame(body.first_frame_image)) return invalid(`first_frame_image is required for ${model.id}`);
+      if (body.first_frame_image !== undefined && (!model.modes.image || !frame(body.first_frame_image))) return invalid('first_frame_image');
+      if (body.last_frame_image !== undefined && !model.modes.first_last) return invalid(`last_frame_image is not supported by ${model.id}`);
+      if (body.duration !== undefined && (!model.duration_field || !allowedDurations(model.durations).includes(body.duration as number))) return invalid(`duration ${String(body.duration)} is not supported by ${model.id}`);
+      if (body.resolution !== undefined && (!model.resolutions || !model.resolutions.includes(String(body.resolution)))) return invalid(`resolution ${String(body.resolution)} is not supported by ${model.id}`);
       if (body.resolution === '1080P' && body.duration === 10) return invalid('10 s clips are rendered at 768P only');
       if (/forbidden-topic/i.test(String(body.prompt))) return this.send(res, 200, { task_id: '', base_resp: { status_code: 1026, status_msg: 'input new_sensitive' } });
       if (this.rateLimitedSubmissions > 0) {

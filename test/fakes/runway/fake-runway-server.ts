@@ -2,7 +2,7 @@
 // POST /v1/image_to_video and /v1/text_to_video validated like the real API, tasks that move
 // PENDING → THROTTLED → RUNNING (with progress) → SUCCEEDED with an output URL on this server, and DELETE
 // /v1/tasks/{id}. Outcomes per task are scripted: failure, safety refusal, stuck, vendor-side cancel.
-// Bodies are checked per model with ttv's capability table, which is taken from the SDK's
+// Bodies are checked per model with ttv's model catalog (src/catalog/vendors/runway.json), taken from the SDK's
 // ImageToVideoCreateParams / TextToVideoCreateParams unions: the model must have the endpoint's
 // mode, the ratio and duration must be the model's, promptImage positions must be allowed. Every
 // answer carries the fields the SDK types as present (estimatedCost while running, cost after).
@@ -10,8 +10,10 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
 import { FakeTaskServer } from '../shared/fake-task-server.js';
-import { RUNWAY_MODELS } from '../../../src/generators/capabilities/runway-models.js';
-import { allowedDurations } from '../../../src/generators/capabilities/model-capabilities.js';
+import { shippedCatalog } from '../../../src/catalog/model-catalog.js';
+import { acceptedWireRatios, allowedDurations } from '../../../src/catalog/model-rules.js';
+
+const RUNWAY_MODELS = shippedCatalog().rowsFor('runway');
 
 // 'echo-auth': a misbehaving upstream whose failure text echoes the request's Authorization header.
 export type RunwayOutcome = 'succeed' | 'fail' | 'safety' | 'stuck' | 'vendor-cancel' | 'echo-auth';
@@ -25,8 +27,8 @@ interface Task {
   credits: number;
 }
 
-/** Credits per second, from the table's list price (1 credit = $0.01). */
-const creditsFor = (model: string, seconds: number) => Math.round((RUNWAY_MODELS.find((m) => m.id === model)?.usdPerSecond ?? 0.05) * 100 * seconds);
+/** Credits per second, from the catalog's list price (1 credit = $0.01). */
+const creditsFor = (model: string, seconds: number) => Math.round((RUNWAY_MODELS.find((m) => m.id === model)?.usd_per_second ?? 0.05) * 100 * seconds);
 
 /** What Runway's validation would say of a create body, per the model's SDK params type. */
 export function runwayBodyIssues(path: '/v1/image_to_video' | '/v1/text_to_video', body: Record<string, unknown>): string[] {
@@ -34,9 +36,9 @@ export function runwayBodyIssues(path: '/v1/image_to_video' | '/v1/text_to_video
   const model = RUNWAY_MODELS.find((m) => m.id === body.model);
   const mode = path === '/v1/text_to_video' ? 'text' : 'image';
   if (!model) return [`model: Invalid discriminator value. Expected ${RUNWAY_MODELS.map((m) => `'${m.id}'`).join(' | ')}`];
-  const ratios = mode === 'text' ? model.text : model.image;
+  const ratios = mode === 'text' ? model.modes.text : model.modes.image;
   if (!ratios || ratios === 'follows-image') return [`model: ${model.id} is not available for ${path.slice(4)}`];
-  const wire = [...Object.values(ratios), ...(model.extraWireRatios ?? [])];
+  const wire = acceptedWireRatios(model, mode);
   if (!wire.includes(String(body.ratio))) issues.push(`ratio: Invalid enum value. Expected ${wire.map((r) => `'${r}'`).join(' | ')}, received '${String(body.ratio)}'`);
   const durationRequired = model.id === 'gen4.5';
   if (body.duration === undefined) {
@@ -53,7 +55,7 @@ export function runwayBodyIssues(path: '/v1/image_to_video' | '/v1/text_to_video
     const uriOk = (u: unknown) => typeof u === 'string' && /^(https:\/\/|runway:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(u);
     if (list.length === 0 || list.some((p) => !uriOk(p.uri))) issues.push('promptImage: an HTTPS URL, Runway upload URI or image data URI');
     for (const p of list) {
-      if (p.position !== 'first' && !(p.position === 'last' && model.firstLast)) issues.push(`promptImage.position: Invalid enum value. Expected ${model.firstLast ? "'first' | 'last'" : "'first'"}, received '${String(p.position)}'`);
+      if (p.position !== 'first' && !(p.position === 'last' && model.modes.first_last)) issues.push(`promptImage.position: Invalid enum value. Expected ${model.modes.first_last ? "'first' | 'last'" : "'first'"}, received '${String(p.position)}'`);
     }
     if (list.length > 0 && !list.some((p) => p.position === 'first')) issues.push('promptImage: a first frame is required');
   } else if (body.promptImage !== undefined) {

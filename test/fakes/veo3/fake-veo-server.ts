@@ -16,8 +16,10 @@
 import { createPublicKey, createVerify, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
-import { VEO_MODELS } from '../../../src/generators/capabilities/veo-models.js';
-import { allowedDurations } from '../../../src/generators/capabilities/model-capabilities.js';
+import { shippedCatalog } from '../../../src/catalog/model-catalog.js';
+import { allowedDurations } from '../../../src/catalog/model-rules.js';
+
+const VEO_MODELS = shippedCatalog().rowsFor('veo3');
 
 /** A Gemini-style id: lower-case letters and digits only. */
 const geminiId = () => randomUUID().replace(/-/g, '').slice(0, 16);
@@ -86,7 +88,7 @@ export class FakeVeoServer extends FakeHttpServer {
     if (!instance || typeof instance.prompt !== 'string' || !instance.prompt) return 'instances[0].prompt is required';
     const badImage = (i: { bytesBase64Encoded?: string; mimeType?: string }) => !i.bytesBase64Encoded || !/^image\/(png|jpeg)$/.test(i.mimeType ?? '');
     if (instance.image && badImage(instance.image)) return 'instances[0].image needs bytesBase64Encoded and an image mimeType';
-    if (instance.lastFrame && (!model.firstLast || badImage(instance.lastFrame))) return `instances[0].lastFrame isn't supported by ${modelId}`;
+    if (instance.lastFrame && (!model.modes.first_last || badImage(instance.lastFrame))) return `instances[0].lastFrame isn't supported by ${modelId}`;
     const p = body.parameters ?? {};
     if (gemini) {
       for (const key of ['generateAudio', 'storageUri', 'seed']) {
@@ -95,7 +97,7 @@ export class FakeVeoServer extends FakeHttpServer {
     }
     const durations = allowedDurations(model.durations);
     if (p.durationSeconds !== undefined && !durations.includes(p.durationSeconds as number)) return `Unsupported output video duration ${String(p.durationSeconds)} seconds, supported durations are [${durations.join(',')}] for feature text_to_video.`;
-    const ratios = Object.keys(model.text ?? {});
+    const ratios = Object.keys(model.modes.text ?? {});
     if (p.aspectRatio !== undefined && !ratios.includes(p.aspectRatio as string)) return `Unsupported aspect ratio: ${String(p.aspectRatio)}`;
     if (p.storageUri !== undefined && !/^gs:\/\/[^/]+\/.*\/$/.test(String(p.storageUri))) return 'storageUri must be a gs:// folder';
     return null;

@@ -92,8 +92,8 @@ describe('captured requests of issue #16 are refused before any vendor call', ()
     await refusedBeforeAnyCall(runwayGenerator(cfg), { durationSeconds: 6, aspectRatio: '1:1', firstFrame: frame }, /veo3\.1 image-to-video renders aspect ratios 16:9, 9:16, not 1:1/);
   });
 
-  it('Runway models the SDK no longer offers are a config error naming the key', () => {
-    expect(() => runwayGenerator(config({ runway_ml: { api_key: 'k-0123456789', model_version: 'gen3a_turbo' } }))).toThrow(/runway_ml\.model_version "gen3a_turbo" is not a video model of @runwayml\/sdk 4\.20\.1/);
+  it('Runway models the SDK no longer offers are a config error naming the key and how to add a row', () => {
+    expect(() => runwayGenerator(config({ runway_ml: { api_key: 'k-0123456789', model_version: 'gen3a_turbo' } }))).toThrow(/runway_ml\.model_version "gen3a_turbo" has no row in ttv's model catalog for backend runway \(catalogued: gen4_turbo, .*\); to use it anyway, add its row under models:/);
   });
 
   it('fal veo3 gets "8s" (its typed literal), and a length it cannot render is refused', async () => {
