@@ -1,9 +1,9 @@
 // A job's first-frame image from what a client sent: a multipart file part, a data URI, or (only with
-// server.fetch_image_urls, public hosts only) an https URL the server downloads. The bytes must be a
+// server.fetch_image_urls, public hosts only) an http(s) URL the server downloads (image-url.ts). The bytes must be a
 // PNG, JPEG or WebP image (checked by their signature, not the declared type) within the size cap.
 import { createHash } from 'node:crypto';
 import type { JobImage, JobImageType } from '../jobs/job-options.js';
-import { nonPublicReason } from '../http/public-address.js';
+import { downloadImageUrl, imageUrlProblem } from './image-url.js';
 import { validationError } from './errors/validation-error.js';
 
 export interface ImageRules {
@@ -39,28 +39,11 @@ export async function imageFromString(value: string, rules: ImageRules): Promise
   }
   if (!/^https?:\/\//i.test(value)) throw validationError([{ field: rules.field, message: 'must be a data URI (data:image/png;base64,…)' }]);
   if (!rules.fetchUrls) throw validationError([{ field: rules.field, message: 'must be a data URI or an uploaded file; this server does not fetch image URLs (server.fetch_image_urls)' }]);
-  const refused = await nonPublicReason(value);
-  if (refused) throw validationError([{ field: rules.field, message: `URL refused: ${refused}` }]);
-  let res: Response;
+  const bytes = await downloadImageUrl(value, { maxBytes: rules.maxBytes, field: rules.field });
   try {
-    // No redirects: a public URL must not bounce the server to an inner one.
-    res = await fetch(value, { redirect: 'error', signal: AbortSignal.timeout(15_000) });
+    return imageFromBytes(bytes, rules);
   } catch {
-    throw validationError([{ field: rules.field, message: 'could not be downloaded' }]);
+    // What the remote content was stays unsaid.
+    throw imageUrlProblem(rules.field, 'not_an_image', rules.maxBytes);
   }
-  if (!res.ok || !res.body) throw validationError([{ field: rules.field, message: `could not be downloaded (HTTP ${res.status})` }]);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value: chunk } = await reader.read();
-    if (done) break;
-    size += chunk.length;
-    if (size > rules.maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw validationError([{ field: rules.field, message: `is larger than ${rules.maxBytes} bytes (server.max_image_bytes)` }]);
-    }
-    chunks.push(Buffer.from(chunk));
-  }
-  return imageFromBytes(Buffer.concat(chunks), rules);
 }

@@ -9,7 +9,7 @@ import type { JobRequest } from '../jobs/job.js';
 import type { JobOptions } from '../jobs/job-options.js';
 import { allowedJobOptions } from '../access/job-option-policy.js';
 import { jobOptionProblems } from '../pipeline/job-option-problems.js';
-import { nonPublicReason } from '../http/public-address.js';
+import { publicUrlProblem } from '../http/outbound-http.js';
 import type { JobSecretFor } from '../webhooks/job-webhook-secret.js';
 import { validationError, type FieldProblem } from './errors/validation-error.js';
 import { ApiError } from './errors/api-error.js';
@@ -56,8 +56,10 @@ export async function storedOptions(raw: RawJobOptions, config: AppConfig): Prom
     } else if (name === 'webhook') {
       const hook = value as NonNullable<RawJobOptions['webhook']>;
       if (!config.webhooks.allow_private_urls) {
-        const refused = await nonPublicReason(hook.url);
-        if (refused) throw validationError([{ field: 'options.webhook.url', message: `is refused: ${refused} (webhooks.allow_private_urls is off)` }]);
+        // Said in the client's words only: what the host resolves to stays with the server.
+        const problem = await publicUrlProblem(hook.url);
+        if (problem?.failure === 'refused') throw validationError([{ field: 'options.webhook.url', message: 'is refused: its host is not a public address (webhooks.allow_private_urls is off)' }]);
+        if (problem) throw validationError([{ field: 'options.webhook.url', message: 'is unreachable: its host does not resolve' }]);
       }
       out.webhook = { url: hook.url, events: hook.events ?? [...WEBHOOK_EVENTS] };
     } else {

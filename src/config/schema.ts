@@ -268,7 +268,13 @@ export const webhooksSchema = z
     events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).default([...WEBHOOK_EVENTS]),
     max_attempts: z.number().int().min(1).max(20).default(6),
     retry_base_seconds: z.number().positive().max(3600).default(2),
+    // One attempt's deadline, from connect to the end of the answer (a tarpit holds only its own lane).
     timeout_seconds: z.number().positive().max(120).default(10),
+    // Attempts in flight to one endpoint host at a time, and to all hosts together (shared in turn).
+    host_concurrency: z.number().int().min(1).max(64).default(2),
+    max_in_flight: z.number().int().min(1).max(1024).default(64),
+    // Deliveries waiting for one endpoint host, at most; past that, its new events are given up at once.
+    host_backlog: z.number().int().min(1).max(20000).default(1000),
     // At most one job.progress per job per interval (milestones in between are skipped).
     progress_interval_seconds: z.number().min(0).max(3600).default(5),
     // One API process at a time delivers (it holds a lease in the job store); when it dies, another

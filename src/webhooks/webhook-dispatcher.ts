@@ -4,8 +4,13 @@
 // or was given up on after max_attempts, so a delivery in flight when a process stops is sent again
 // by whichever process follows next: at-least-once, under the same webhook-id and the same body
 // (kept in the store until the cursor passes it). Deliveries of one job go out in journal order;
-// different jobs' deliveries run side by side. A job may add its own endpoint (the `webhook` job
-// option, signed with the job's derived secret): endpoints-for.ts decides who receives what.
+// different jobs' deliveries run side by side, each attempt in its endpoint host's lane
+// (delivery-lanes.ts): a slow host holds up its own deliveries only, and with them at most
+// webhooks.host_backlog entries of the read-ahead window (past that its new deliveries are given up
+// at once), so the journal keeps being read for everyone else. A body is built when its entry is
+// read (the job as it was then) and kept in the store, not in memory, until its turn comes. A job
+// may add its own endpoint (the `webhook` job option, signed with the job's derived secret):
+// endpoints-for.ts decides who receives what.
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -14,10 +19,11 @@ import { displayUrl } from '../logging/redact.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { JournalEntry, JournalFollower } from '../jobs/job-journal.js';
 import { toJobView } from '../jobs/job.js';
-import { deliverWebhook } from './webhook-delivery.js';
+import { deliverWebhook, laneOf, type DeliveryContext } from './webhook-delivery.js';
 import { configuredEndpoints, endpointsFor, type WebhookEndpoint } from './endpoints-for.js';
 import type { JobSecretFor } from './job-webhook-secret.js';
-import { nonPublicReason } from '../http/public-address.js';
+import { OutboundHttp, type Resolver } from '../http/outbound-http.js';
+import { DeliveryLanes } from './delivery-lanes.js';
 import type { PublicJobOptions } from '../jobs/job-options.js';
 import { entrySnapshot, WebhookEventMapper, type WebhookEvent } from './webhook-events.js';
 
@@ -31,14 +37,17 @@ export interface WebhookDispatcherOptions {
   pollMs?: number;
   /** Jobs may carry their own webhook (server.job_options has `webhook`): its secret per job id. */
   jobSecrets?: JobSecretFor;
+  /** How endpoint host names resolve; default: the process resolver (dns.lookup). */
+  resolve?: Resolver;
 }
 
 const FOLLOWER = 'webhooks';
-/** Deliveries read ahead and not yet settled, at most (in flight, backing off or waiting their turn). */
-const MAX_OUTSTANDING = 256;
+/** Entries whose body is being built (read from the job store and remembered), at most. */
+const MAX_PREPARING = 256;
 /**
  * Entries read ahead of the stored cursor, at most: settled ones wait there until every earlier one
- * settles, so an endpoint that is down delays the cursor, not the deliveries to the others.
+ * settles, so an endpoint that is down delays the cursor, not the deliveries to the others. An
+ * unsettled entry costs a few hundred bytes here (its body waits in the store).
  */
 const MAX_WINDOW = 20_000;
 
@@ -56,7 +65,7 @@ interface Term {
   readCursor: string | null;
   window: Slot[];
   chains: Map<string, Promise<void>>;
-  outstanding: number;
+  preparing: number;
   renewedAt: number;
 }
 
@@ -73,6 +82,10 @@ export class WebhookDispatcher {
   private wake: (() => void) | null = null;
   private term: Term | null = null;
   private storeProblem = false;
+  private readonly lanes: DeliveryLanes;
+  private readonly http: DeliveryContext['http'];
+  /** Deliveries per endpoint host not yet settled (waiting, in flight or backing off). */
+  private readonly backlog = new Map<string, number>();
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     const { config } = options;
@@ -81,6 +94,8 @@ export class WebhookDispatcher {
     this.follower = options.queue.follower(FOLLOWER);
     this.leaseMs = config.lease_seconds * 1000;
     this.pollMs = options.pollMs ?? 200;
+    this.lanes = new DeliveryLanes(config.host_concurrency, config.max_in_flight);
+    this.http = { trusted: new OutboundHttp({ publicOnly: false, resolve: options.resolve }), publicOnly: new OutboundHttp({ publicOnly: true, resolve: options.resolve }) };
   }
 
   get enabled(): boolean {
@@ -103,7 +118,10 @@ export class WebhookDispatcher {
     this.wake?.();
     await this.loop;
     const term = this.term;
-    if (!term) return;
+    if (!term) {
+      await this.closeClients();
+      return;
+    }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all([...term.chains.values()]), new Promise((r) => { timer = setTimeout(r, graceMs); })]);
     clearTimeout(timer);
@@ -111,6 +129,11 @@ export class WebhookDispatcher {
     term.abort.abort();
     this.term = null;
     await this.follower.release(this.owner).catch(() => undefined);
+    await this.closeClients();
+  }
+
+  private async closeClients(): Promise<void> {
+    await Promise.all([this.http.trusted.close(), this.http.publicOnly.close()]).catch(() => undefined);
   }
 
   private async run(): Promise<void> {
@@ -139,7 +162,7 @@ export class WebhookDispatcher {
     if (!(await this.follower.lease(this.owner, this.leaseMs))) return null;
     const { cursor } = await this.follower.state();
     this.mapper.reset();
-    this.term = { abort: new AbortController(), committed: cursor, readCursor: cursor, window: [], chains: new Map(), outstanding: 0, renewedAt: Date.now() };
+    this.term = { abort: new AbortController(), committed: cursor, readCursor: cursor, window: [], chains: new Map(), preparing: 0, renewedAt: Date.now() };
     this.options.logger?.info({ cursor }, 'webhook dispatcher holds the journal lease (this process delivers)');
     return this.term;
   }
@@ -151,7 +174,7 @@ export class WebhookDispatcher {
       term.renewedAt = Date.now();
     }
     let read = 0;
-    const room = Math.min(MAX_OUTSTANDING - term.outstanding, MAX_WINDOW - term.window.length);
+    const room = Math.min(MAX_PREPARING - term.preparing, MAX_WINDOW - term.window.length);
     if (room > 0) {
       const entries = await this.options.queue.journal(term.readCursor, room);
       for (const entry of entries) this.schedule(term, entry);
@@ -193,46 +216,66 @@ export class WebhookDispatcher {
       slot.done = true;
       return;
     }
-    term.outstanding += 1;
-    const body = this.body(term, slot, entry, type);
-    const ctx = { config: this.options.config, log: (jobId: string, line: string) => this.options.queue.appendLog(jobId, line), signal: term.abort.signal };
-    const send = async (endpoint: WebhookEndpoint, text: string) => {
-      // Checked again at delivery: a name that resolved to a public address at submission may not now.
-      const refused = endpoint.publicOnly ? await nonPublicReason(endpoint.url) : null;
-      if (refused) {
-        await ctx.log(entry.jobId, `Webhook ${type} to ${displayUrl(endpoint.url)} not sent: ${refused}`).catch(() => undefined);
-        return;
-      }
-      const result = await deliverWebhook(ctx, endpoint, { id: messageId(entry, endpoint), type, jobId: entry.jobId, body: text });
-      if (result.outcome === 'gave_up') this.options.logger?.warn({ type, jobId: entry.jobId, problem: result.problem }, 'webhook delivery gave up');
-    };
+    // The body is built now (the job as it is when its entry is read) and kept in the store; what
+    // stays here until the deliveries' turn is the job's own endpoint, if any.
+    term.preparing += 1;
+    const prepared = this.body(term, slot, entry, type)
+      .then((text) => (text === null ? null : { own: jobSecrets ? endpointsFor(jobOf(text, entry.jobId), [], jobSecrets, { allowPrivate: this.options.config.allow_private_urls }) : [] }))
+      .finally(() => {
+        term.preparing -= 1;
+        this.wake?.();
+      });
     // One chain per endpoint and job, set up in journal order: a job's deliveries to an endpoint go
     // out in that order, and an endpoint that is down holds up only its own deliveries. The job's own
     // endpoint is known once its body (which carries the job's options) is.
-    const chained = (key: string, work: (text: string) => Promise<void>) => {
+    const chained = (key: string, work: (own: WebhookEndpoint[]) => Promise<void>) => {
       const chain: Promise<void> = (term.chains.get(key) ?? Promise.resolve())
         .then(async () => {
-          const text = await body;
-          if (text === null || term.abort.signal.aborted) return;
-          await work(text);
+          const ready = await prepared;
+          if (ready === null || term.abort.signal.aborted) return;
+          await work(ready.own);
         })
         .catch((err: unknown) => this.options.logger?.error({ err, jobId: entry.jobId }, 'webhook delivery failed unexpectedly'))
         .then(() => { if (term.chains.get(key) === chain) term.chains.delete(key); });
       term.chains.set(key, chain);
       return chain;
     };
-    const deliveries = configured.map((endpoint) => chained(`${endpoint.url}\n${entry.jobId}`, (text) => send(endpoint, text)));
+    const deliveries = configured.map((endpoint) => chained(`${endpoint.url}\n${entry.jobId}`, () => this.send(term, slot, entry, type, endpoint)));
     if (jobSecrets) {
-      deliveries.push(chained(`own\n${entry.jobId}`, async (text) => {
-        const own = endpointsFor(jobOf(text, entry.jobId), [], jobSecrets, { allowPrivate: this.options.config.allow_private_urls });
-        for (const endpoint of own) if (endpoint.events.has(type)) await send(endpoint, text);
+      deliveries.push(chained(`own\n${entry.jobId}`, async (own) => {
+        for (const endpoint of own) if (endpoint.events.has(type)) await this.send(term, slot, entry, type, endpoint);
       }));
     }
     void Promise.all(deliveries).then(() => {
-      term.outstanding -= 1;
       if (!term.abort.signal.aborted) slot.done = true;
       this.wake?.();
     });
+  }
+
+  /** One entry to one endpoint, unless the endpoint's host already has host_backlog deliveries waiting. */
+  private async send(term: Term, slot: Slot, entry: JournalEntry, type: WebhookEvent, endpoint: WebhookEndpoint): Promise<void> {
+    const { config, logger } = this.options;
+    const log = (jobId: string, line: string) => this.options.queue.appendLog(jobId, line);
+    const host = laneOf(endpoint.url);
+    const waiting = this.backlog.get(host) ?? 0;
+    if (waiting >= config.host_backlog) {
+      await log(entry.jobId, `Webhook ${type} to ${displayUrl(endpoint.url)} not sent: ${waiting} deliveries to this host are waiting (webhooks.host_backlog)`).catch(() => undefined);
+      logger?.warn({ type, jobId: entry.jobId, host, waiting }, 'webhook not sent: the endpoint host backlog is full');
+      return;
+    }
+    this.backlog.set(host, waiting + 1);
+    try {
+      // From the store: every attempt, here or in the next process, sends the bytes first built.
+      const text = await this.body(term, slot, entry, type);
+      if (text === null || term.abort.signal.aborted) return;
+      const ctx: DeliveryContext = { config, log, signal: term.abort.signal, lanes: this.lanes, http: this.http };
+      const result = await deliverWebhook(ctx, endpoint, { id: messageId(entry, endpoint), type, jobId: entry.jobId, body: text });
+      if (result.outcome === 'gave_up') logger?.warn({ type, jobId: entry.jobId, problem: result.problem }, 'webhook delivery gave up');
+    } finally {
+      const left = (this.backlog.get(host) ?? 1) - 1;
+      if (left > 0) this.backlog.set(host, left);
+      else this.backlog.delete(host);
+    }
   }
 
   /**
