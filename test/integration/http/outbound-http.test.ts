@@ -6,12 +6,14 @@
 // holding what an attacker wants, must never see a request. What the client reads says "refused",
 // "unreachable" or "not an image", never the remote status or content.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:tls';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postJob, startTestService, type TestService } from '../../support/test-service.js';
 import { waitFor } from '../../support/wait-for.js';
 import { installRebindingDns, PUBLIC_ADDRESS, type RebindingDns } from '../../support/rebinding-dns.js';
+import { OutboundHttp, outboundFailure } from '../../../src/http/outbound-http.js';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==', 'base64');
 const OTHER_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -20,6 +22,7 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 interface Recorder {
   server: Server;
   requests: { method: string; path: string }[];
+  hosts: string[];
   handle: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
@@ -27,12 +30,14 @@ function recorder(): Recorder {
   const r: Recorder = {
     server: undefined as unknown as Server,
     requests: [],
+    hosts: [],
     handle: (_req, res) => { res.writeHead(404).end(); },
   };
   r.server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       r.requests.push({ method: req.method ?? '', path: req.url ?? '' });
+      r.hosts.push(req.headers.host ?? '');
       r.handle(req, res);
     });
   });
@@ -77,6 +82,7 @@ beforeAll(async () => {
 afterEach(() => {
   target.requests.length = 0;
   standIn.requests.length = 0;
+  standIn.hosts.length = 0;
 });
 afterAll(async () => {
   await svc?.close();
@@ -113,6 +119,8 @@ describe('image URL (server.fetch_image_urls)', () => {
     expect(res.status).toBe(202);
     expect((res.body.options as { image: { sha256: string } }).image.sha256).toBe(sha256(OTHER_PNG));
     expect(standIn.requests).toEqual([{ method: 'GET', path: '/frame.png' }]);
+    // Connected by address, asked by name.
+    expect(standIn.hosts).toEqual([`${name}:${port}`]);
   });
 
   it('refuses a name that resolves to loopback, and an IPv4-embedding IPv6 literal, as "refused"', async () => {
@@ -172,6 +180,7 @@ describe("a job's own webhook", () => {
     const lines = await canceledWithHook(`http://${name}:${port}/hook`);
     expect(target.requests).toEqual([]);
     expect(standIn.requests).toEqual([{ method: 'POST', path: '/hook' }]);
+    expect(standIn.hosts).toEqual([`${name}:${port}`]);
     expect(lines.some((l) => /Webhook job\.canceled delivered to .* \(attempt 1, HTTP 204\)/.test(l))).toBe(true);
   });
 
@@ -203,5 +212,43 @@ describe("a job's own webhook", () => {
       expect(literal.body.message, url).toContain('is refused');
     }
     expect(target.requests).toEqual([]);
+  });
+});
+
+describe('OutboundHttp (public-only)', () => {
+  it('sends the URL\'s name as TLS SNI while connecting to the checked address, and validates the certificate against the name', async () => {
+    const seen: string[] = [];
+    // No certificate at all: the handshake ends at SNI, after the server has read the name.
+    const tlsServer = createTlsServer({ SNICallback: (servername, cb) => { seen.push(servername); cb(new Error('no certificate here')); } });
+    tlsServer.listen(0, '127.0.0.2');
+    await once(tlsServer, 'listening');
+    const tlsPort = (tlsServer.address() as { port: number }).port;
+    const lookups: string[] = [];
+    // The documented constructor parameter, instead of the process resolver.
+    const http = new OutboundHttp({ publicOnly: true, resolve: async (hostname) => { lookups.push(hostname); return [{ address: PUBLIC_ADDRESS, family: 4 }]; } });
+    try {
+      const failure = await http.fetch(`https://hooks.example.test:${tlsPort}/x`, { signal: AbortSignal.timeout(10_000) }).then(() => null, (err: unknown) => outboundFailure(err));
+      expect(failure).toBe('unreachable');
+      expect(seen).toEqual(['hooks.example.test']);
+      expect(lookups).toEqual(['hooks.example.test']);
+      expect(dns.connects.at(-1)).toBe(PUBLIC_ADDRESS);
+    } finally {
+      await http.close();
+      tlsServer.close();
+    }
+  });
+
+  it('refuses at connect a name whose resolver answers a special address among public ones', async () => {
+    const http = new OutboundHttp({ publicOnly: true, resolve: async () => [{ address: PUBLIC_ADDRESS, family: 4 }, { address: '::ffff:169.254.169.254', family: 6 }] });
+    try {
+      const before = dns.connects.length;
+      const failure = await http.fetch(`http://metadata.example.test:${port}/latest`).then(() => null, (err: unknown) => outboundFailure(err));
+      expect(failure).toBe('refused');
+      expect(dns.connects.length).toBe(before);
+      expect(target.requests).toEqual([]);
+      expect(standIn.requests).toEqual([]);
+    } finally {
+      await http.close();
+    }
   });
 });
