@@ -17,7 +17,8 @@ import { Worker } from './worker/worker.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { jobWebhookSecrets } from './webhooks/job-webhook-secret.js';
 import { anyoneMay } from './access/job-option-policy.js';
-import { backendConfigIssues } from './generators/registry.js';
+import { backendConfigIssues, chainLifecycleIssues } from './generators/registry.js';
+import type { ModelLifecycleWarning } from './catalog/configured-models.js';
 import { ConfigError } from './errors/config-error.js';
 import { openKeyStore } from './access/open-key-store.js';
 import { KeyAuthenticator } from './access/key-authenticator.js';
@@ -48,11 +49,20 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   if (options.api) assertSafeBind(config);
   registerSecrets(collectSecrets(config));
   const logger = options.logger ?? createLogger({ level: config.logging.level, secrets: collectSecrets(config) });
+  let modelWarnings: ModelLifecycleWarning[];
   if (options.worker) {
     // A worker whose default backend cannot run would fail every job: refuse to start instead.
     const backends = backendConfigIssues(config);
     if (backends.errors.length) throw new ConfigError(backends.errors);
     for (const warning of backends.warnings) logger.warn(warning);
+    modelWarnings = backends.modelWarnings;
+  } else {
+    // An API-only process does not build the backends (their keys may live with the workers), but
+    // it refuses a retired model too: every job it queued would fail.
+    const lifecycle = chainLifecycleIssues(config);
+    if (lifecycle.errors.length) throw new ConfigError(lifecycle.errors);
+    for (const warning of lifecycle.modelWarnings) logger.warn(warning.message);
+    modelWarnings = lifecycle.modelWarnings;
   }
   const queue = openJobQueue(config, logger.child({ component: 'job-store' }));
   const store = await openArtifactStore(config);
@@ -81,7 +91,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       // The API's own readiness names low disk when this process depends on the data dir: a worker here,
       // or the SQLite store or local artifacts in it (an API-only process on Redis and a bucket does not).
       const usesDataDir = worker !== null || queue.kind === 'sqlite' || store.kind === 'local';
-      app = await buildApp({ config, queue, store, logger, authenticator, disk: usesDataDir ? disk : null, estimateCost: submitCostEstimator(config), problems: workerProblems, ...(jobSecrets ? { jobSecrets } : {}), ...(tls ? { tls } : {}) });
+      app = await buildApp({ config, queue, store, logger, authenticator, disk: usesDataDir ? disk : null, estimateCost: submitCostEstimator(config), problems: workerProblems, modelWarnings, ...(jobSecrets ? { jobSecrets } : {}), ...(tls ? { tls } : {}) });
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;

@@ -13,6 +13,7 @@ import type { JobRequest } from '../jobs/job.js';
 import { anyoneMay } from '../access/job-option-policy.js';
 import { registerMultipartParser } from './multipart-body.js';
 import { capabilityRoutes } from './routes/capabilities.js';
+import { modelRoutes } from './routes/models.js';
 import { videoRoutes } from './routes/videos.js';
 import { VERSION } from '../version.js';
 import { validationError } from './errors/validation-error.js';
@@ -35,6 +36,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes, type ReadinessProblem } from './routes/health.js';
+import type { ModelLifecycleWarning } from '../catalog/configured-models.js';
 import { DiskGuard } from '../worker/disk-guard.js';
 import { rootRoutes } from './routes/root.js';
 import { openApiOptions } from './openapi.js';
@@ -56,6 +58,8 @@ export interface AppDependencies {
   problems?: () => ReadinessProblem[];
   /** Serve HTTPS: TLS 1.3 only, HTTP/2 and HTTP/1.1 by ALPN. */
   tls?: { key: Buffer; cert: Buffer };
+  /** Models of the backend chain that shut down soon (found at startup), listed by /readyz as warnings. */
+  modelWarnings?: ModelLifecycleWarning[];
   /** Free space under the data dir, for /readyz; default: a guard of its own from worker.min_free_disk_mb; null: not checked. */
   disk?: DiskGuard | null;
 }
@@ -190,6 +194,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     const imageBodyLimit = anyoneMay(config.server, 'image') ? Math.max(bodyLimit, Math.ceil((config.server.max_image_bytes * 4) / 3) + 64 * 1024) : undefined;
     await v1.register(jobRoutes, { ...submission, store, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
     await v1.register(capabilityRoutes, { config });
+    await v1.register(modelRoutes, { config, bodyLimit });
     await v1.register(videoRoutes, { ...submission, store, bodyLimit, publicUrl: config.server.public_url, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
     await v1.register(eventRoutes, {
       queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions,
@@ -206,7 +211,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (ops) => {
     setZone(ops, 'ops');
     const disk = deps.disk === undefined ? new DiskGuard({ dir: config.data_dir, minFreeMb: config.worker.min_free_disk_mb }) : deps.disk;
-    await ops.register(healthRoutes, { queue, store, metrics, version: VERSION, ...(deps.problems ? { problems: deps.problems } : {}), ...(disk ? { disk } : {}) });
+    await ops.register(healthRoutes, { queue, store, metrics, version: VERSION, modelWarnings: deps.modelWarnings ?? [], ...(deps.problems ? { problems: deps.problems } : {}), ...(disk ? { disk } : {}) });
     ops.get('/openapi.json', { schema: openApiRouteSchema }, async () => app.swagger());
   });
   await app.register(async (page) => {

@@ -24,6 +24,7 @@ export function openApiOptions(options: OpenApiOptions): SwaggerOptions {
       servers: [{ url: options.publicUrl ?? '/', description: options.publicUrl ? 'Public URL' : 'This server' }],
       tags: [
         { name: 'jobs', description: 'Video jobs' },
+        { name: 'models', description: 'The model catalog' },
         { name: 'health', description: 'Liveness, readiness and metrics' },
         { name: 'meta', description: 'Dashboard and documents' },
       ],

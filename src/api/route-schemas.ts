@@ -9,7 +9,7 @@ import {
   artifactQuerySchema, artifactResponseSchema, cancelResponseSchema, capabilitiesResponseSchema, createdJobSchema,
   createJobWithOptionsBodySchema, createVideoBodySchema, errorResponseSchema, eventStreamHeadersSchema,
   jobIdParamsSchema, jobListSchema, jobViewSchema, jsonSchema, listJobsQuerySchema, listVideosQuerySchema,
-  livenessSchema, logsQuerySchema, logsResponseSchema, metricsSummarySchema, openAiErrorSchema, promptSchema,
+  livenessSchema, logsQuerySchema, logsResponseSchema, metricsSummarySchema, modelListSchema, openAiErrorSchema, promptSchema,
   readinessSchema, serviceDescriptionSchema, submitHeadersSchema, videoContentQuerySchema, videoDeletedSchema,
   videoIdParamsSchema, videoListSchema, videoObjectSchema,
 } from './schemas.js';
@@ -56,11 +56,11 @@ const COMMON = [400, 500, 503];
 const V1 = [...COMMON, 401, 429];
 
 type OperationSchema = FastifySchema & { operationId: string; summary: string; tags: string[]; security: typeof OPEN };
-type Tag = 'jobs' | 'videos' | 'health' | 'meta';
+type Tag = 'jobs' | 'videos' | 'models' | 'health' | 'meta';
 
 /** One operation: the job and video APIs are bearer-protected, health and meta open. */
 function operation(tag: Tag, operationId: string, summary: string, parts: Omit<FastifySchema, 'operationId' | 'summary' | 'tags' | 'security'>): OperationSchema {
-  return { operationId, summary, tags: [tag], security: tag === 'jobs' || tag === 'videos' ? BEARER_SECURITY : OPEN, ...parts };
+  return { operationId, summary, tags: [tag], security: tag === 'jobs' || tag === 'videos' || tag === 'models' ? BEARER_SECURITY : OPEN, ...parts };
 }
 
 export const createJobSchema = operation('jobs', 'createJob', 'Submit a prompt; the job is queued', {
@@ -179,6 +179,11 @@ export const openApiRouteSchema = operation('meta', 'getOpenApiDocument', 'This 
 
 export const capabilitiesSchema = operation('jobs', 'getCapabilities', 'Per-job options this key may send, and what each backend renders (durations, ratios, prices)',
   { response: { ...ok(capabilitiesResponseSchema, 'The options and backends'), ...errors(...V1) } });
+
+export const listModelsSchema = operation('models', 'listModels', 'OpenAI-compatible: the models this server can render with its credentials, with their capabilities and lifecycle', {
+  description: 'The offline backend, and every catalogued model of a vendor whose credentials are configured, except retired ones (docs/models.md). `configured` marks the model each backend is set to.',
+  response: { ...ok(modelListSchema, 'The models'), ...openAiErrors(...V1) },
+});
 
 // A multipart create sends the same fields as text, with `input_reference` as a file part (or an
 // `input_reference[image_url]` field, as the SDKs write objects in forms).

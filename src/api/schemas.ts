@@ -213,12 +213,23 @@ export const readinessSchema = z.object({
   /** Named causes that keep the service from being ready beyond the components (empty when none). */
   problems: z.array(z.object({ reason: z.string(), message: z.string() })),
   /** Something an operator must look into that does not stop the service (it stays ready). */
-  warnings: z.array(z.object({
-    component: z.literal('job_store'),
-    reason: z.enum(['job_store_data_lost']),
-    message: z.string(),
-    since: z.string(),
-  })),
+  warnings: z.array(z.union([
+    z.object({
+      component: z.literal('job_store'),
+      reason: z.enum(['job_store_data_lost']),
+      message: z.string(),
+      since: z.string(),
+    }),
+    // A deprecated model of the backend chain within 30 days of its announced shutdown.
+    z.object({
+      component: z.literal('video_backend'),
+      reason: z.enum(['model_shutdown_soon']),
+      message: z.string(),
+      backend: z.string(),
+      model: z.string(),
+      shutdown: z.string().meta({ format: 'date' }),
+    }),
+  ])),
 });
 export const metricsSummarySchema = z.object({
   active_jobs: z.number().int(),
@@ -255,6 +266,39 @@ export const capabilitiesResponseSchema = z.object({
   backends: z.array(backendSummarySchema),
   openai_models: z.record(z.string(), z.string()),
 });
+
+// GET /v1/models: OpenAI's model list shape, with ttv's capability fields (src/catalog/model-listing.ts).
+const lifecycleOut = z.object({
+  status: z.enum(['ga', 'preview', 'deprecated', 'retired']),
+  released: z.string().meta({ format: 'date' }).optional(),
+  shutdown: z.string().meta({ format: 'date' }).optional(),
+  replacement: z.string().optional(),
+  note: z.string().optional(),
+});
+export const modelEntrySchema = z.object({
+  id: z.string().meta({ description: 'The vendor model id (a fal endpoint id for fal)' }),
+  object: z.literal('model'),
+  created: z.number().int().meta({ description: 'Release date (Unix seconds), where known' }).optional(),
+  owned_by: z.string().meta({ description: 'The vendor (runway, google-vertex, gemini-api, minimax, fal), or ttv' }),
+  backend: z.string(),
+  modes: z.object({
+    text: z.union([z.array(z.string()), z.literal('any')]).nullable(),
+    image: z.union([z.array(z.string()), z.enum(['follows-image', 'any'])]).nullable(),
+    first_last: z.boolean(),
+  }).meta({ description: 'Aspect ratios per mode; null: no such mode' }),
+  durations: z.union([z.object({ seconds: z.array(z.number()) }), z.object({ min: z.number(), max: z.number() })]),
+  resolutions: z.array(z.string()).nullable(),
+  audio: z.enum(['none', 'optional', 'always']),
+  usd_per_second: z.number(),
+  max_prompt_length: z.number().int(),
+  lifecycle: lifecycleOut,
+  source: z.object({ ref: z.string(), read: z.string().meta({ format: 'date' }) }),
+  config_key: z.string().nullable(),
+  configured: z.boolean().meta({ description: 'The model its config key names now: jobs on its backend render with it' }),
+  credentials: z.boolean(),
+  origin: z.enum(['shipped', 'config', 'builtin']),
+});
+export const modelListSchema = z.object({ object: z.literal('list'), data: z.array(modelEntrySchema) });
 
 // The OpenAI Videos API shapes (as the official `openai` SDK types them).
 export const videoObjectSchema = z.object({

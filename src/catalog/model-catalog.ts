@@ -4,6 +4,7 @@
 // offered asks this module; nothing else reads the files.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
 import { catalogRowSchema, vendorCatalogFileSchema, type CatalogRow, type Lifecycle } from './catalog-row-schema.js';
 
 /** A row as the catalog holds it: the row, the vendor whose file it came from, and where from. */
@@ -21,7 +22,8 @@ export class CatalogFileError extends Error {
 
 const VENDOR_DIR = new URL('./vendors/', import.meta.url);
 
-const rowKey = (backend: string, id: string) => `${backend}\u0000${id}`;
+/** Ids are compared without surrounding slashes (a fal endpoint may be written "/fal-ai/veo3/"). */
+const rowKey = (backend: string, id: string) => `${backend}\u0000${id.replace(/^\/+|\/+$/g, '')}`;
 
 function issueText(issues: readonly { path: PropertyKey[]; message: string }[]): string {
   return issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
@@ -125,16 +127,20 @@ export function parseCatalogRow(raw: unknown): CatalogRow {
 
 /**
  * Why a config that names a model without a row cannot use it, and how to add the row: the text of
- * the config error (GenerationError 'config' from the backend that needs it).
+ * the config error (GenerationError 'config' from the backend that needs it). The example row is a
+ * catalogued model of the same backend with the new id, so it has that backend's protocol and wire
+ * fields; the operator corrects what differs.
  */
 export function missingRowMessage(catalog: ModelCatalog, backend: string, key: string, id: string): string {
-  const known = catalog.rowsFor(backend).filter((r) => r.lifecycle.status !== 'retired').map((r) => r.id);
-  return `${key} "${id}" has no row in ttv's model catalog for backend ${backend}`
-    + `${known.length ? ` (catalogued: ${known.join(', ')})` : ''}; to use it anyway, add its row under models: in the config, e.g.\n`
-    + `  models:\n    - { backend: ${backend}, id: ${id}, protocol: ..., modes: { text: { "16:9": "..." }, image: null, first_last: false },\n`
-    + '        durations: { seconds: [5] }, duration_field: true, audio: none, usd_per_second: 0.1, max_prompt_length: 1000,\n'
-    + '        lifecycle: { status: ga }, source: { ref: "vendor docs", read: "YYYY-MM-DD" } }\n'
-    + '  (every field: docs/models.md)';
+  const offered = catalog.rowsFor(backend).filter((r) => r.lifecycle.status !== 'retired');
+  const known = offered.map((r) => r.id);
+  const head = `${key} "${id}" has no row in ttv's model catalog for backend ${backend}${known.length ? ` (catalogued: ${known.join(', ')})` : ''}`;
+  const template = offered[0];
+  if (!template) return `${head}; to use it anyway, add its row under models: in the config (every field: docs/models.md)`;
+  const { vendor: _vendor, origin: _origin, ...row } = template;
+  const example = { ...row, id, lifecycle: { status: 'ga' }, source: { ref: 'where you read these facts', read: 'YYYY-MM-DD' } };
+  const yaml = stringify({ models: [example] }, { lineWidth: 0 }).trimEnd().split('\n').map((l) => `  ${l}`).join('\n');
+  return `${head}; to use it anyway, add its row under models: in the config (every field: docs/models.md), e.g. starting from ${template.id}'s row:\n${yaml}`;
 }
 
 /** Days from `today` to an ISO date (negative when past). */
@@ -156,21 +162,24 @@ export interface LifecycleVerdict {
  * What the lifecycle of the model configured under `key` means for a service about to start: a
  * retired model (or a deprecated one past its shutdown date) is an error naming the replacement, a
  * deprecated one within SHUTDOWN_WARNING_DAYS of its shutdown a warning, anything else nothing.
+ * The message starts with the quoted model id and says what to set instead; the caller puts the
+ * key it belongs to in front.
  */
 export function lifecycleVerdict(row: CatalogRow, key: string, today: Date = new Date()): LifecycleVerdict | null {
   const l: Lifecycle = row.lifecycle;
-  const instead = l.replacement ? `; use ${l.replacement} instead (set ${key}: ${l.replacement})` : '';
+  const instead = l.replacement ? `; its replacement is ${l.replacement} (set ${key}: ${l.replacement})` : '';
   const note = l.note ? ` (${l.note})` : '';
+  const model = `"${row.id}"`;
   if (l.status === 'retired') {
-    return { level: 'error', message: `${key} "${row.id}" is retired${l.shutdown ? ` since ${l.shutdown}` : ''}: the vendor no longer serves it${instead}${note}` };
+    return { level: 'error', message: `${model} is retired${l.shutdown ? ` since ${l.shutdown}` : ''}: the vendor no longer serves it${instead}${note}` };
   }
   if (l.status !== 'deprecated' || !l.shutdown) return null;
   const days = daysUntil(l.shutdown, today);
   if (days <= 0) {
-    return { level: 'error', message: `${key} "${row.id}" was deprecated with a shutdown on ${l.shutdown}, which has passed${instead}${note}` };
+    return { level: 'error', message: `${model} was deprecated with its shutdown on ${l.shutdown}, which has passed${instead}${note}` };
   }
   if (days <= SHUTDOWN_WARNING_DAYS) {
-    return { level: 'warning', message: `${key} "${row.id}" is deprecated and shuts down on ${l.shutdown} (in ${days} day${days === 1 ? '' : 's'})${instead}${note}` };
+    return { level: 'warning', message: `${model} is deprecated and shuts down on ${l.shutdown} (in ${days} day${days === 1 ? '' : 's'})${instead}${note}` };
   }
   return null;
 }

@@ -7,6 +7,7 @@ import { parsePortFlag, parsePositiveIntFlag, type CliOverrides } from '../confi
 import { VERSION } from '../version.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerPruneCommand } from './prune-command.js';
+import { registerModelsCommand } from './models-command.js';
 import { clientErrorMessage, isClientError, registerClientCommands } from './client-commands.js';
 import { writeErr, writeOut } from './output.js';
 
@@ -127,6 +128,7 @@ export function buildProgram(): Command {
   registerClientCommands(program, (code) => program.setOptionValue('exitCode', code));
   registerKeysCommand(program, (code) => program.setOptionValue('exitCode', code));
   registerPruneCommand(program, (code) => program.setOptionValue('exitCode', code));
+  registerModelsCommand(program, (code) => program.setOptionValue('exitCode', code));
 
   withCommon(program.command('generate'))
     .description('run the pipeline once, locally, with a progress bar (the same code the worker runs)')

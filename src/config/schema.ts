@@ -355,7 +355,7 @@ export const googleVeoSchema = z
     project_id: z.string().min(1).optional(),
     credentials_path: z.string().min(1).default('credentials.json'),
     region: z.string().min(1).default('us-central1'),
-    veo_model: z.string().min(1).default('veo-3.0-generate-001'),
+    veo_model: z.string().min(1).default('veo-3.1-generate-001'),
     api_endpoint: url.optional(),
     output_bucket: z.string().min(1).optional(),
     storage_endpoint: url.default('https://storage.googleapis.com'),

@@ -12,6 +12,7 @@ import { FalVideoGenerator } from './fal/fal-video-generator.js';
 import { Veo3VideoGenerator } from './veo3/veo3-video-generator.js';
 import { remoteSettings } from './remote/remote-settings.js';
 import { modelCatalog } from '../catalog/model-catalog.js';
+import { modelLifecycleIssues, type ModelLifecycleWarning } from '../catalog/configured-models.js';
 import { createWan21Generator } from './local/wan21-video-generator.js';
 import { createHunyuanGenerator } from './local/hunyuan-video-generator.js';
 
@@ -90,21 +91,26 @@ export function createVideoBackendChain(config: AppConfig, deps: GeneratorDeps =
  * What is wrong with the backend settings, found before any job runs: an unknown id anywhere in the
  * chain, or a default backend that cannot be built (a missing key, project or credentials file) or
  * cannot take this config's segments (length, aspect ratio, model paths), is an error; such a
- * fallback is a warning (the job log will say it was skipped).
+ * fallback is a warning (the job log will say it was skipped). A retired model is an error wherever
+ * it is in the chain (it can never run); one shutting down within 30 days is a warning, also listed
+ * in `modelWarnings` for /readyz.
  */
-export function backendConfigIssues(config: AppConfig): { errors: ConfigIssue[]; warnings: string[] } {
+export function backendConfigIssues(config: AppConfig, today: Date = new Date()): { errors: ConfigIssue[]; warnings: string[]; modelWarnings: ModelLifecycleWarning[] } {
   let order: string[];
   try {
     order = backendOrder(config);
   } catch (err) {
-    if (err instanceof ConfigError) return { errors: err.issues, warnings: [] };
+    if (err instanceof ConfigError) return { errors: err.issues, warnings: [], modelWarnings: [] };
     throw err;
   }
-  const errors: ConfigIssue[] = [];
-  const warnings: string[] = [];
+  const lifecycle = modelLifecycleIssues(config, order, today);
+  const errors: ConfigIssue[] = lifecycle.errors.map(({ key, message }) => ({ key, message }));
+  const warnings: string[] = lifecycle.warnings.map((w) => w.message);
+  const refused = new Set(lifecycle.errors.map((e) => e.backend));
   // A typical segment of this config: what every job will ask of the backend.
   const segment = { prompt: 'A typical segment.', durationSeconds: config.segment_duration_seconds, segment: 1, aspectRatio: config.video_aspect_ratio };
   order.forEach((id, index) => {
+    if (refused.has(id)) return;
     let message: string | null = null;
     try {
       const problems = FACTORIES[id]!(config, {}).validate(segment);
@@ -116,5 +122,18 @@ export function backendConfigIssues(config: AppConfig): { errors: ConfigIssue[];
     if (index === 0) errors.push({ key: 'default_backend', message: `${config.default_backend} cannot run: ${message}` });
     else warnings.push(`fallback backend ${id} cannot run and will be skipped: ${message}`);
   });
-  return { errors, warnings };
+  return { errors, warnings, modelWarnings: lifecycle.warnings };
+}
+
+/** The lifecycle check alone, for a process that serves the API without running jobs. */
+export function chainLifecycleIssues(config: AppConfig, today: Date = new Date()): { errors: ConfigIssue[]; modelWarnings: ModelLifecycleWarning[] } {
+  let order: string[];
+  try {
+    order = backendOrder(config);
+  } catch (err) {
+    if (err instanceof ConfigError) return { errors: err.issues, modelWarnings: [] };
+    throw err;
+  }
+  const lifecycle = modelLifecycleIssues(config, order, today);
+  return { errors: lifecycle.errors.map(({ key, message }) => ({ key, message })), modelWarnings: lifecycle.warnings };
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import type { ArtifactStore } from '../../storage/types.js';
 import type { ApiMetrics } from '../plugins/metrics.js';
+import type { ModelLifecycleWarning } from '../../catalog/configured-models.js';
 import { livenessRouteSchema, metricsRouteSchema, prometheusRouteSchema, readinessRouteSchema } from '../route-schemas.js';
 
 export interface HealthRoutesOptions {
@@ -12,6 +13,8 @@ export interface HealthRoutesOptions {
   version: string;
   /** Named causes reported by this process's parts (e.g. a worker whose outcome writes fail). */
   problems?: () => ReadinessProblem[];
+  /** Models of the backend chain that shut down within 30 days (found at startup). */
+  modelWarnings?: ModelLifecycleWarning[];
   /** Free space under the data dir (worker.min_free_disk_mb): a reason when too low, else null. */
   disk?: { reason(): string | null };
 }
@@ -51,6 +54,10 @@ async function storeWarnings(queue: JobQueue) {
 
 export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOptions): Promise<void> {
   const { queue, store, metrics, version, disk } = options;
+  // model_shutdown_soon: a deprecated model of the chain shuts down within 30 days; jobs still run.
+  const modelWarnings = (options.modelWarnings ?? []).map((w) => ({
+    component: 'video_backend' as const, reason: 'model_shutdown_soon' as const, message: w.message, backend: w.backend, model: w.model, shutdown: w.shutdown,
+  }));
 
   app.get('/healthz', { schema: livenessRouteSchema }, async () => ({
     status: 'healthy', timestamp: new Date().toISOString(), version, components: { api: 'healthy' },
@@ -80,7 +87,7 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
     return reply.code(ready ? 200 : 503).send({
       status: ready ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), version, components, live_workers: liveWorkers, problems,
       // job_store_data_lost: Redis lost the data ttv stored (redis-store-marker.ts); a warning, see storeWarnings.
-      warnings: jobStore === 'healthy' ? await storeWarnings(queue) : [],
+      warnings: [...(jobStore === 'healthy' ? await storeWarnings(queue) : []), ...modelWarnings],
     });
   });
 

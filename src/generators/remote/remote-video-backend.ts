@@ -5,7 +5,7 @@
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorClient } from '../../http/vendor-client/vendor-client.js';
 import type { ConfiguredModel, GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { missingRowMessage, type CatalogModel, type ModelCatalog } from '../../catalog/model-catalog.js';
+import { lifecycleVerdict, missingRowMessage, type CatalogModel, type ModelCatalog } from '../../catalog/model-catalog.js';
 import { modelRequestProblems, summarize } from './model-request-problems.js';
 import { requireKey } from './require-key.js';
 import type { RemoteSettings } from './remote-settings.js';
@@ -30,10 +30,16 @@ export interface RemoteBackendSpec {
   catalog: ModelCatalog;
 }
 
-/** The catalog row of the configured model, or a config error saying how to add one. */
+/**
+ * The catalog row of the configured model; a config error when there is none (saying how to add
+ * one) or when the model is retired (naming its replacement), so no job ever pays for a call the
+ * vendor can only refuse.
+ */
 export function requireModel(catalog: ModelCatalog, backend: string, key: string, id: string): CatalogModel {
   const found = catalog.find(backend, id);
   if (!found) throw new GenerationError(backend, 'config', missingRowMessage(catalog, backend, key, id));
+  const verdict = lifecycleVerdict(found, key);
+  if (verdict?.level === 'error') throw new GenerationError(backend, 'config', `${key} ${verdict.message}`);
   return found;
 }
 

@@ -66,7 +66,7 @@ describe('Veo 3 on Vertex AI', () => {
     expect(job.status).toBe('finished');
     expect(starts()).toHaveLength(2);
     for (const req of starts()) {
-      expect(req.path).toBe(`/v1beta1/projects/${PROJECT}/locations/us-central1/publishers/google/models/veo-3.0-generate-001:predictLongRunning`);
+      expect(req.path).toBe(`/v1beta1/projects/${PROJECT}/locations/us-central1/publishers/google/models/veo-3.1-generate-001:predictLongRunning`);
       expect(String(req.headers.authorization)).toMatch(/^Bearer ya29\.fake-/);
       const body = JSON.parse(req.body.toString()) as { instances: { prompt: string; image?: { mimeType: string } }[]; parameters: Record<string, unknown> };
       expect(body.parameters).toMatchObject({ durationSeconds: 6, aspectRatio: '16:9', sampleCount: 1 });
@@ -124,7 +124,7 @@ describe('Veo 3 on the Gemini API', () => {
     const svc = await gemini();
     const { id, job } = await runJob(svc);
     expect(job.status).toBe('finished');
-    expect(starts().map((r) => r.path)).toEqual(['/v1beta/models/veo-3.0-generate-001:predictLongRunning', '/v1beta/models/veo-3.0-generate-001:predictLongRunning']);
+    expect(starts().map((r) => r.path)).toEqual(['/v1beta/models/veo-3.1-generate-001:predictLongRunning', '/v1beta/models/veo-3.1-generate-001:predictLongRunning']);
     expect(veo.requests.filter((r) => r.path.includes(':download')).every((r) => r.headers['x-goog-api-key'] === API_KEY)).toBe(true);
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
   });
