@@ -94,10 +94,11 @@ export class ContractChecker {
     const envelope = (): void => {
       const json = parseJson(body);
       const keys = json && typeof json === 'object' ? Object.keys(json).sort().join(',') : '';
-      // /v1/videos answers in OpenAI's envelope, {error: {message, type, param, code}}.
+      // /v1/videos and /v1/models answer in OpenAI's envelope, {error: {message, type, param, code}}.
+      const openAi = x.path.startsWith('/v1/videos') || x.path.split('?')[0] === '/v1/models';
       const inner = json && typeof json === 'object' && (json as { error?: unknown }).error;
-      const expected = x.path.startsWith('/v1/videos') ? 'error' : 'details,error,message,request_id,retryable,timestamp';
-      const innerOk = !x.path.startsWith('/v1/videos') || (inner && typeof inner === 'object' && Object.keys(inner).sort().join(',') === 'code,message,param,type');
+      const expected = openAi ? 'error' : 'details,error,message,request_id,retryable,timestamp';
+      const innerOk = !openAi || (inner && typeof inner === 'object' && Object.keys(inner).sort().join(',') === 'code,message,param,type');
       if (x.method !== 'HEAD' && (keys !== expected || !innerOk)) problems.push(`${label}: not the error envelope: ${body?.slice(0, 200)}`);
     };
     const match = this.templates.map((t) => ({ t, m: t.pattern.exec(x.path) })).find((r) => r.m);

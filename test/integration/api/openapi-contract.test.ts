@@ -29,6 +29,8 @@ afterAll(async () => {
 });
 afterEach(() => svc?.contract.assertClean());
 
+/** The routes that answer in OpenAI's shapes (and error envelope). */
+const openAiShaped = (path: string) => path.startsWith('/v1/videos') || path === '/v1/models';
 const operations = () => Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op: op as unknown as Operation })));
 const op = (path: string, method = 'get') => doc.paths[path]![method] as unknown as Operation;
 
@@ -59,12 +61,12 @@ describe('the document', () => {
         expect(open, path).toContain(path);
         expect(o.security, path).toEqual([]);
       }
-      // Every operation documents its client errors in the envelope (OpenAI's on /v1/videos).
+      // Every operation documents its client errors in the envelope (OpenAI's on /v1/videos and /v1/models).
       const fourXX = Object.keys(o.responses).filter((c) => c.startsWith('4'));
       expect(fourXX.length, `${method} ${path}`).toBeGreaterThan(0);
       for (const code of fourXX) {
         const schema = (o.responses[code]!.content!['application/json'] as { schema: { required: string[]; properties: Record<string, { required?: string[] }> } }).schema;
-        if (path.startsWith('/v1/videos')) {
+        if (openAiShaped(path)) {
           expect(schema.required).toEqual(['error']);
           expect(schema.properties.error!.required!.sort()).toEqual(['code', 'message', 'param', 'type']);
         } else {
@@ -153,8 +155,8 @@ describe('the server keeps to the document (through the contract proxy)', () => 
         const res = await raw(method, concrete, auth);
         expect(res.status, `${method} ${concrete}`).toBe(405);
         expect(res.allow?.split(', ')).toEqual(expect.arrayContaining(documented));
-        // In each context's own envelope: OpenAI's on /v1/videos, ttv's elsewhere.
-        expect(JSON.parse(res.body)).toMatchObject(path.startsWith('/v1/videos') ? { error: { code: 'method_not_allowed' } } : { error: 'MethodNotAllowed' });
+        // In each context's own envelope: OpenAI's on /v1/videos and /v1/models, ttv's elsewhere.
+        expect(JSON.parse(res.body)).toMatchObject(openAiShaped(path) ? { error: { code: 'method_not_allowed' } } : { error: 'MethodNotAllowed' });
       }
     }
   });
