@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { CatalogFileError } from '../errors/catalog-file-error.js';
 import { catalogRowSchema, vendorCatalogFileSchema, type CatalogRow, type Lifecycle } from './catalog-row-schema.js';
 
 /** A row as the catalog holds it: the row, the vendor whose file it came from, and where from. */
@@ -15,10 +16,6 @@ export type CatalogModel = CatalogRow & {
   origin: 'shipped' | 'config';
 };
 
-/** A shipped catalog file that does not parse: a packaging bug, never an operator's mistake. */
-export class CatalogFileError extends Error {
-  override readonly name = 'CatalogFileError';
-}
 
 const VENDOR_DIR = new URL('./vendors/', import.meta.url);
 

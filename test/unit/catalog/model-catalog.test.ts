@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { catalogRowSchema } from '../../../src/catalog/catalog-row-schema.js';
-import { CatalogFileError, lifecycleVerdict, modelCatalog, readCatalogDir, shippedCatalog } from '../../../src/catalog/model-catalog.js';
+import { lifecycleVerdict, modelCatalog, readCatalogDir, shippedCatalog } from '../../../src/catalog/model-catalog.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { ConfigError } from '../../../src/errors/config-error.js';
+import { CatalogFileError } from '../../../src/errors/catalog-file-error.js';
 import { backendConfigIssues, chainLifecycleIssues, createVideoGenerator } from '../../../src/generators/registry.js';
 import { GenerationError } from '../../../src/errors/generation-error.js';
 
