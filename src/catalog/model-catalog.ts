@@ -16,7 +16,6 @@ export type CatalogModel = CatalogRow & {
   origin: 'shipped' | 'config';
 };
 
-
 const VENDOR_DIR = new URL('./vendors/', import.meta.url);
 
 /** Ids are compared without surrounding slashes (a fal endpoint may be written "/fal-ai/veo3/"). */
