@@ -84,11 +84,11 @@ function proceduralEntry(config: AppConfig): ModelListEntry {
 
 /**
  * The models of the config's catalog. `renderable`: what this server can render now — the offline
- * backend, and every row of a vendor whose credentials the config holds, except retired ones.
- * `all`: every row, retired ones too (`ttv models`).
+ * backend, and every row of a vendor whose credentials the config holds, on a backend this build
+ * has (`backends`), except retired ones. `all`: every row, retired ones too (`ttv models`).
  */
-export function modelList(config: AppConfig, scope: 'renderable' | 'all'): ModelList {
+export function modelList(config: AppConfig, scope: { renderable: readonly string[] } | 'all'): ModelList {
   const rows = orderedRows(modelCatalog(config)).map((row) => entryOf(row, config));
-  const data = scope === 'all' ? rows : rows.filter((e) => e.credentials && e.lifecycle.status !== 'retired');
+  const data = scope === 'all' ? rows : rows.filter((e) => e.credentials && e.lifecycle.status !== 'retired' && scope.renderable.includes(e.backend));
   return { object: 'list', data: [proceduralEntry(config), ...data] };
 }

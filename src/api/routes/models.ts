@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppConfig } from '../../config/schema.js';
 import { modelList, type ModelList } from '../../catalog/model-listing.js';
+import { knownBackends } from '../../generators/registry.js';
 import { useOpenAiErrors } from '../openai/openai-errors.js';
 import { listModelsSchema } from '../route-schemas.js';
 
@@ -14,7 +15,7 @@ export async function modelRoutes(app: FastifyInstance, options: { config: AppCo
   // Config and catalog are fixed for the life of the process: list once, on first use.
   let list: ModelList | null = null;
   app.get('/v1/models', { schema: listModelsSchema }, async () => {
-    list ??= modelList(config, 'renderable');
+    list ??= modelList(config, { renderable: knownBackends() });
     return list;
   });
 }
