@@ -49,7 +49,7 @@ describe('shipped catalog', () => {
     expect(c.find('veo3', 'veo-3.0-fast-generate-001')?.lifecycle).toMatchObject({ status: 'retired', replacement: 'veo-3.1-fast-generate-001' });
     expect(c.find('veo3', 'veo-3.1-generate-001')?.lifecycle).toMatchObject({ status: 'ga', released: '2025-11-17', note: expect.stringContaining('no shutdown date') });
     expect(c.find('veo3', 'veo-3.1-generate-preview')?.lifecycle).toMatchObject({ status: 'retired', shutdown: '2026-10-22', replacement: 'gemini-omni-1.1-flash' });
-    expect(c.find('gemini_omni', 'gemini-omni-1.1-flash')?.vendor).toBe('gemini-api');
+    expect(c.all().find((r) => r.id === 'gemini-omni-1.1-flash')).toMatchObject({ vendor: 'gemini-api', protocol: 'gemini-interactions', lifecycle: { status: 'ga' } });
   });
 
   it('finds a fal endpoint written with surrounding slashes', () => {
