@@ -15,6 +15,8 @@ import dns from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { Agent, fetch, type RequestInit, type Response } from 'undici';
 import { isPublicAddress } from './public-address.js';
+import { OutboundRefusedError } from '../errors/outbound-refused-error.js';
+export { OutboundRefusedError };
 
 export type { Response } from 'undici';
 
@@ -32,13 +34,6 @@ export const processResolver: Resolver = (hostname) =>
     dns.lookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
   });
 
-/** A public-only client would have to reach an address that is not public; `detail` is for operator logs only. */
-export class OutboundRefusedError extends Error {
-  constructor(readonly detail: string) {
-    super(`refused: ${detail}`);
-    this.name = 'OutboundRefusedError';
-  }
-}
 
 /** Why a request failed, in words a client may read: nothing about ports, addresses or inner answers. */
 export type OutboundFailure = 'refused' | 'timeout' | 'unreachable';
