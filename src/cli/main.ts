@@ -37,6 +37,9 @@ async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }
     import('../config/load-config.js'), import('./startup-checks.js'), import('../service.js'),
   ]);
   const { config, warnings } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
+  // Everything a service writes (database, artifacts, scratch files, and what ffmpeg and local models
+  // write for it: they inherit the mask) is for this user only; the code also sets modes explicitly.
+  process.umask(0o077);
   await checkStartup(config, { api: mode.api });
   const service = await startService({ config, api: mode.api, worker: mode.worker && config.worker.enabled });
   for (const warning of warnings) service.logger.warn(warning);
