@@ -4,8 +4,10 @@
 // envelope first where the connection is plain HTTP/1.1, then closes it.
 // At the process cap an idle socket (no request in flight: one that never sent a request, or a kept-
 // alive one between requests) is closed to make room before a new one is refused: the one idle
-// longest, from the address holding the most sockets. Silent or parked sockets from a few addresses
-// then cannot lock everyone else out; only sockets that are busy answering hold their place.
+// longest, from the address holding the most sockets; for a newcomer whose address already holds
+// sockets, only when that address holds at least two more (so equally heavy addresses never displace
+// one another, and a flood that reconnects whatever is closed settles instead of churning). Silent or
+// parked sockets from a few addresses then cannot lock anyone else out; only busy sockets hold their place.
 // Hand-written: no Fastify plugin counts sockets per address or knows which are idle.
 import type { Server, Socket } from 'node:net';
 import { rawErrorAnswer } from './raw-answer.js';
@@ -77,8 +79,11 @@ export function limitConnections(server: Server, limits: ConnectionLimits): Conn
     if (set && set.size === 0) byAddress.delete(tracked.address);
   };
 
-  /** Closes the idle socket idle longest among those of the address with the most sockets; false when none is idle. */
-  const evictIdle = (): boolean => {
+  /**
+   * Closes the idle socket idle longest among those of the address with the most sockets, if the
+   * newcomer's address holds none or that address holds more than `newcomerCount` + 1; false otherwise.
+   */
+  const evictIdle = (newcomerCount: number): boolean => {
     let victim: Tracked | null = null;
     let victimCount = 0;
     for (const set of byAddress.values()) {
@@ -91,7 +96,7 @@ export function limitConnections(server: Server, limits: ConnectionLimits): Conn
         }
       }
     }
-    if (victim === null) return false;
+    if (victim === null || (newcomerCount > 0 && victimCount <= newcomerCount + 1)) return false;
     untrack(victim); // counted free at once; its 'close' event comes later
     victim.socket.destroy();
     evictions += 1;
@@ -115,7 +120,7 @@ export function limitConnections(server: Server, limits: ConnectionLimits): Conn
     const fromAddress = byAddress.get(address)?.size ?? 0;
     let refused: string | null = null;
     if (!exempt.has(address) && fromAddress >= limits.maxPerAddress) refused = 'Too many open connections from your address; retry later';
-    else if (open >= limits.maxConnections && !evictIdle()) refused = 'Too many open connections to this server; retry later';
+    else if (open >= limits.maxConnections && !evictIdle(fromAddress)) refused = 'Too many open connections to this server; retry later';
     if (refused) {
       if (limits.plainHttp && socket.writable) {
         // Bounded: the socket is destroyed shortly even if the client never reads the answer.
