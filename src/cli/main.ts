@@ -83,6 +83,9 @@ async function edge(flags: CommonFlags & { out?: string; run?: boolean }): Promi
   if (!config.security.trusted_proxies.includes('127.0.0.1')) {
     writeErr('ttv: note: add 127.0.0.1 to security.trusted_proxies so the API believes the edge\'s X-Forwarded-Proto (Alt-Svc, protocol metrics)\n');
   }
+  if (!config.server.public_url) {
+    writeErr(`ttv: note: set server.public_url (e.g. https://${config.edge.host}:${config.server.quic_port}) so download links point at the edge, not at the API's own address\n`);
+  }
   if (!flags.run) return 0;
   const supervisor = new EdgeSupervisor({
     caddyPath: config.edge.caddy_path,

@@ -46,7 +46,7 @@ describe('without server.public_url', () => {
 
   it('builds the link from the bound address, whatever Host or X-Forwarded-* the request carries', async () => {
     const port = new URL(svc.url).port;
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { host: 'attacker.example:8443' },
       { host: `localhost:${port}` },
       // From a trusted proxy, too: the forwarded name is the client's word.

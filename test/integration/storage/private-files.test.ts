@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkDataDir } from '../../../src/cli/startup-checks.js';
 import { runJobsToFinished } from '../../support/job-status.js';
 import { startTestService } from '../../support/test-service.js';
+import { waitFor } from '../../support/wait-for.js';
 
 /** Every entry under root: its path below root, its mode in octal, and whether it is a directory. */
 async function modes(root: string): Promise<{ path: string; mode: string; dir: boolean }[]> {
@@ -40,6 +41,9 @@ describe('files on disk', () => {
     const svc = await startTestService({ data_dir: dataDir });
     try {
       await runJobsToFinished(svc.url, ['A kite over a beach.'], { timeoutMs: 60_000 });
+      // The attempt's scratch dir goes once the outcome is recorded. What ffmpeg wrote in it follows the
+      // process umask (`ttv serve`/`ttv worker` set 077; this test process keeps 022), inside a 0700 dir.
+      await waitFor(async () => (await readdir(join(dataDir, 'tmp'))).length === 0, { what: 'the scratch dir to be removed' });
     } finally {
       await svc.stop();
     }
