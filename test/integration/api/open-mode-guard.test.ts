@@ -3,7 +3,12 @@
 // from another site gets 403 unless security.cors_origins lists its origin; the CLI (no Origin) and
 // the server's own pages (same origin) are served. In keyed mode the Host check holds only with
 // server.allowed_hosts set, and cross-site writes are left to the bearer token.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { connect as h2connect } from 'node:http2';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../../src/client/api-client.js';
 import { configSchema } from '../../../src/config/schema.js';
@@ -136,6 +141,43 @@ describe('open mode', () => {
     const read = await send(svc.url, 'GET', '/v1/jobs', { host: `127.0.0.1:${port}`, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
     expect(read.status).toBe(200);
     expect(read.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('open mode over TLS (HTTP/2)', () => {
+  it('reads the Host from :authority and refuses cross-site writes the same way', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ttv-open-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const svc = await startTestService({ server: { tls: { cert_path: join(dir, 'cert.pem'), key_path: join(dir, 'key.pem') } } }, { worker: false });
+    const session = h2connect(svc.url, { rejectUnauthorized: false });
+    try {
+      const port = new URL(svc.url).port;
+      const h2 = (headers: Record<string, string>, body?: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const stream = session.request(headers);
+        let text = '';
+        let status = 0;
+        stream.setEncoding('utf8');
+        stream.on('response', (h) => { status = Number(h[':status']); });
+        stream.on('data', (c: string) => { text += c; });
+        stream.on('end', () => resolve({ status, body: text }));
+        stream.on('error', reject);
+        stream.end(body);
+      });
+      expect((await h2({ ':path': '/healthz', ':authority': `localhost:${port}` })).status).toBe(200);
+      const rebound = await h2({ ':path': '/v1/jobs', ':authority': `attacker.example:${port}` });
+      expect(rebound.status).toBe(421);
+      expect(JSON.parse(rebound.body)).toMatchObject({ error: 'MisdirectedRequest' });
+      const json = JSON.stringify({ prompt: 'Over HTTP/2.' });
+      const cross = await h2({ ':method': 'POST', ':path': '/v1/jobs', ':authority': `localhost:${port}`, 'content-type': 'application/json', origin: 'https://evil.example' }, json);
+      expect(cross.status).toBe(403);
+      const same = await h2({ ':method': 'POST', ':path': '/v1/jobs', ':authority': `localhost:${port}`, 'content-type': 'application/json', origin: `https://localhost:${port}`, 'sec-fetch-site': 'same-origin' }, json);
+      expect(same.status).toBe(202);
+    } finally {
+      session.close();
+      await svc.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
