@@ -37,14 +37,20 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export function hostOf(header: string): string | null {
   const v6 = /^\[([0-9A-Fa-f:.]+)\](?::\d{1,5})?$/.exec(header);
-  if (v6) return isIP(v6[1]!) === 6 ? v6[1]!.toLowerCase() : null;
+  if (v6) return isIP(v6[1]!) === 6 ? canonicalV6(v6[1]!) : null;
   const name = /^([A-Za-z0-9.-]+)(?::\d{1,5})?$/.exec(header);
   return name ? name[1]!.toLowerCase() : null;
 }
 
-/** Normalizes a configured host: lowercase, brackets off (entries are validated by the config schema). */
+/** One spelling per IPv6 address (the WHATWG URL serializer's: lowercase, shortest). */
+function canonicalV6(address: string): string {
+  return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+}
+
+/** Normalizes a configured host: lowercase, brackets off, IPv6 in one spelling (entries are validated by the config schema). */
 export function normalizeHostEntry(entry: string): string {
-  return entry.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const bare = entry.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return isIP(bare) === 6 ? canonicalV6(bare) : bare;
 }
 
 export function isLoopbackName(host: string): boolean {

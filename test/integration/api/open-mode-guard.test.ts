@@ -77,7 +77,7 @@ describe('open mode', () => {
   });
 
   it('serves loopback names and server.allowed_hosts, with or without a port, in any case', async () => {
-    for (const host of [`127.0.0.1:${port}`, '127.0.0.1', '127.1.2.3:80', `localhost:${port}`, 'LOCALHOST', `[::1]:${port}`, '[::1]', '[0:0:0:0:0:0:0:1]', '[::ffff:127.0.0.1]', 'ttv.internal:8443', 'TTV.Internal', '[fd00::7]:1']) {
+    for (const host of [`127.0.0.1:${port}`, '127.0.0.1', '127.1.2.3:80', `localhost:${port}`, 'LOCALHOST', `[::1]:${port}`, '[::1]', '[0:0:0:0:0:0:0:1]', '[::ffff:127.0.0.1]', 'ttv.internal:8443', 'TTV.Internal', '[fd00::7]:1', '[FD00:0:0::7]']) {
       expect((await send(svc.url, 'GET', '/healthz', { host })).status, host).toBe(200);
     }
   });
