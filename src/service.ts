@@ -1,5 +1,6 @@
 // Assembles a running ttv process from config: job queue, artifact store, pipeline, API and/or
 // worker, and shuts them down in order (stop intake, drain requests, hand back or finish jobs).
+import { statSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/schema.js';
@@ -44,11 +45,23 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/** A data dir ttv creates is 0700; one that existed keeps its mode, and a mode others can enter is worth a line. */
+function warnIfShared(dataDir: string, logger: Logger): void {
+  let mode: number;
+  try {
+    mode = statSync(dataDir).mode & 0o777;
+  } catch {
+    return; // not there yet: created private
+  }
+  if (mode & 0o077) logger.warn({ data_dir: dataDir, mode: mode.toString(8) }, 'the data dir is open to other users (job records, prompts, videos); chmod 700 it');
+}
+
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config } = options;
   if (options.api) assertSafeBind(config);
   registerSecrets(collectSecrets(config));
   const logger = options.logger ?? createLogger({ level: config.logging.level, secrets: collectSecrets(config) });
+  warnIfShared(config.data_dir, logger);
   let modelWarnings: ModelLifecycleWarning[];
   if (options.worker) {
     // A worker whose default backend cannot run would fail every job: refuse to start instead.

@@ -151,8 +151,18 @@ function showJob(job) {
   }
 }
 
+// A link of the local store points at the server's own /files/ route, under server.public_url or the
+// address the server was reached on (never the page's Host): play it from this page's origin, which
+// the page's Content-Security-Policy allows and which is the same server. Bucket links stay as they are.
+function playable(url) {
+  const link = new URL(url, location.href);
+  const local = link.pathname.startsWith('/files/') && link.searchParams.has('expires') && link.searchParams.has('signature');
+  return local && link.origin !== location.origin ? `${link.pathname}${link.search}` : url;
+}
+
 async function showVideo(id) {
-  const { url } = await api(`/v1/jobs/${id}/artifact`);
+  const { url: signed } = await api(`/v1/jobs/${id}/artifact`);
+  const url = playable(signed);
   const player = $('player');
   player.hidden = false;
   player.src = url;

@@ -32,6 +32,8 @@ import { registerMetrics } from './plugins/metrics.js';
 import { registerAccessLog } from './plugins/access-log.js';
 import { registerCors } from './plugins/cors.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
+import { registerOpenModeGuard } from './plugins/open-mode-guard.js';
+import { AuthFailureLimit, MemoryFailureCounter, RedisFailureCounter } from './plugins/auth-failure-limit.js';
 import { jobRoutes } from './routes/jobs.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { eventRoutes } from './routes/events.js';
@@ -160,6 +162,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     required: async () => token.configured,
     resolve: async (secret) => token.match(secret),
   };
+  // Open mode answers only loopback Hosts and same-origin writes (open-mode-guard.ts); the edge's
+  // own name is served too, since Caddy passes the client's Host through.
+  registerOpenModeGuard(app, {
+    open: async () => !(await authenticator.required()),
+    allowedHosts: [...config.server.allowed_hosts, config.edge.host],
+    hostCheckAlways: config.server.allowed_hosts.length > 0,
+    corsOrigins: config.security.cors_origins,
+  });
   const metrics = registerMetrics(app, { queue, version: VERSION, trustedProxies: config.security.trusted_proxies });
   // With Redis configured, counters live there so that a key's limit holds across API processes.
   const limitRedis = config.redis ? connectRedis(redisEndpoint(config.redis), { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000, enableAutoPipelining: true }) : null;
@@ -167,6 +177,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     limitRedis.on('error', () => { /* reconnects; the job store's own 503 tells the client */ });
     app.addHook('onClose', async () => { limitRedis.disconnect(); });
   }
+  const authFailures = new AuthFailureLimit(config.security.auth_failures_per_minute,
+    limitRedis && config.redis ? new RedisFailureCounter(limitRedis, `${redisKeyPrefix(config.redis)}:authfail:`) : new MemoryFailureCounter());
   await registerRateLimit(app, {
     submitPerMinute: config.security.rate_limit_per_minute, readPerMinute: config.security.read_rate_limit_per_minute,
     ...(limitRedis && config.redis ? { redis: limitRedis, redisPrefix: `${redisKeyPrefix(config.redis)}:ratelimit:` } : {}),
@@ -184,7 +196,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // protected is exactly what the router matched in it.
   await app.register(async (v1) => {
     setZone(v1, 'v1');
-    requireAuth(v1, authenticator);
+    requireAuth(v1, authenticator, authFailures);
     registerMultipartParser(v1);
     const submission = {
       config, queue, estimateCost: deps.estimateCost, jobSecrets: deps.jobSecrets,

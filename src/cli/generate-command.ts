@@ -15,7 +15,7 @@ import { hideInOutput, writeErr } from './output.js';
 export async function generate(config: AppConfig, prompt: string, out: string): Promise<number> {
   const effective = applyJobOverrides(config, { prompt });
   const workDir = join(resolve(config.data_dir), 'tmp', `generate_${randomUUID().slice(0, 8)}`);
-  await mkdir(workDir, { recursive: true });
+  await mkdir(workDir, { recursive: true, mode: 0o700 });
   const controller = new AbortController();
   hideInOutput(collectSecrets(effective));
   const onSignal = () => controller.abort('canceled');

@@ -38,6 +38,9 @@ async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }
     import('../config/load-config.js'), import('./startup-checks.js'), import('../service.js'),
   ]);
   const { config, warnings } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
+  // Everything a service writes (database, artifacts, scratch files, and what ffmpeg and local models
+  // write for it: they inherit the mask) is for this user only; the code also sets modes explicitly.
+  process.umask(0o077);
   await checkStartup(config, { api: mode.api });
   const service = await startService({ config, api: mode.api, worker: mode.worker && config.worker.enabled });
   for (const warning of warnings) service.logger.warn(warning);
@@ -80,6 +83,9 @@ async function edge(flags: CommonFlags & { out?: string; run?: boolean }): Promi
   writeErr(`ttv: wrote ${out} (https://${config.edge.host}:${config.server.quic_port} → ${edgeUpstream(config)})\n`);
   if (!config.security.trusted_proxies.includes('127.0.0.1')) {
     writeErr('ttv: note: add 127.0.0.1 to security.trusted_proxies so the API believes the edge\'s X-Forwarded-Proto (Alt-Svc, protocol metrics)\n');
+  }
+  if (!config.server.public_url) {
+    writeErr(`ttv: note: set server.public_url (e.g. https://${config.edge.host}:${config.server.quic_port}) so download links point at the edge, not at the API's own address\n`);
   }
   if (!flags.run) return 0;
   const supervisor = new EdgeSupervisor({

@@ -2,7 +2,7 @@
 // missing ffmpeg end at once with exit 2 and a message naming the path or flag, instead of a library
 // error (or, for a data dir under /proc, Node's recursive mkdir spinning on ENOENT for ever).
 import { spawnSync } from 'node:child_process';
-import { constants, accessSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { constants, accessSync, chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
@@ -42,7 +42,9 @@ export function checkDataDir(dataDir: string): void {
   }
   for (const level of missing) {
     try {
-      mkdirSync(level);
+      // Private (jobs, prompts, keys): 0700 whatever the umask.
+      mkdirSync(level, { mode: 0o700 });
+      chmodSync(level, 0o700);
     } catch (err) {
       if (code(err) !== 'EEXIST') throw new StartupError(`${DATA_DIR} ${dir}: cannot create ${level} (${code(err)}); ${FIX_DATA_DIR}`);
     }

@@ -18,6 +18,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'TTV_QUIC_PORT', path: 'server.quic_port', type: 'int', description: 'UDP port advertised in Alt-Svc for HTTP/3' },
   { name: 'TTV_PUBLIC_URL', path: 'server.public_url', type: 'string', description: 'base URL of signed local download links' },
   { name: 'TTV_CORS_ORIGINS', path: 'security.cors_origins', type: 'list', description: 'comma-separated allowed origins' },
+  { name: 'TTV_ALLOWED_HOSTS', path: 'server.allowed_hosts', type: 'list', description: 'comma-separated host names served besides loopback' },
   { name: 'TTV_DATA_DIR', path: 'data_dir', type: 'string', description: 'job database, artifacts and scratch files' },
   { name: 'TTV_AUTH_TOKEN', path: 'security.auth_token', type: 'string', description: 'bearer token for /v1 routes' },
   { name: 'TTV_LOG_LEVEL', path: 'logging.level', type: 'string', description: 'fatal, error, warn, info, debug, trace or silent' },

@@ -1,6 +1,7 @@
 // The one configuration namespace of ttv. api_config.yaml sections (server, redis, gcs, storage,
 // security, worker, webhooks) and pipeline_config.yaml top-level keys live side by side, so one file
 // may hold both, and an existing Python ttv-pipeline file keeps working.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { catalogRowSchema } from '../catalog/catalog-row-schema.js';
 import { foldPythonAliases } from './python-aliases.js';
@@ -15,6 +16,13 @@ export type JobOptionName = (typeof JOB_OPTION_NAMES)[number];
 const port = z.number().int().min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535');
 const portOrZero = z.number().int().min(0, 'must be between 0 and 65535').max(65535, 'must be between 0 and 65535');
 const positiveSeconds = z.number().positive('must be positive');
+// A Host header's name part: a DNS name, an IPv4 address or an IPv6 address (bracketed or not); no
+// port, scheme, path or wildcard.
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const allowedHost = z.string().refine((value) => {
+  const bare = value.replace(/^\[(.*)\]$/, '$1');
+  return isIP(bare) === 6 || (bare === value && (isIP(value) === 4 || DNS_NAME.test(value)));
+}, 'must be a host name or IP address, without scheme, port or path');
 
 export const serverSchema = z
   .object({
@@ -26,8 +34,12 @@ export const serverSchema = z
     // Python's Hypercorn worker count; accepted for compatibility, ttv scales with `ttv worker` processes.
     workers: z.number().int().positive().optional(),
     // (server.cors_origins, the Python key, is folded into security.cors_origins: see python-aliases.ts.)
-    // Base URL used in signed download links of the local store; defaults to the request's own origin.
+    // Base URL of the local store's signed download links; without it, the address and port the
+    // connection reached (never the client's Host header).
     public_url: z.string().url().nullable().default(null),
+    // Host names (besides the loopback ones) this server answers for: in open mode always checked,
+    // with a list set also in keyed mode; any other Host gets 421 (docs/security.md "Open mode").
+    allowed_hosts: z.array(allowedHost).max(100).default([]),
     tls: z
       .object({
         cert_path: z.string().nullable().default(null),
@@ -89,6 +101,9 @@ export const securitySchema = z
     read_rate_limit_per_minute: z.number().int().positive().default(1200),
     // Demand an API key on /v1 even while no key exists yet and no auth_token is set (keys from `ttv keys create`).
     require_api_key: z.boolean().default(false),
+    // Presented keys that fail, per client address (X-Forwarded-For only from trusted_proxies) and
+    // minute; beyond it every key from that address gets 429 until the minute ends.
+    auth_failures_per_minute: z.number().int().positive('must be a positive integer').max(1_000_000).default(10),
     // Queued jobs one API key may have at once; beyond it submissions get 429 QueueFull (null = no per-key cap).
     max_queued_jobs_per_key: z.number().int().positive('must be a positive integer').nullable().default(null),
     cors_origins: z.array(z.string()).default([]),

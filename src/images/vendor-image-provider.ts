@@ -47,6 +47,6 @@ export async function readInputFrame(path: string): Promise<InputFrame> {
 /** Writes a base64 image reply to `outputPath` (creating its folder) and returns the path. */
 export async function writeImageReply(outputPath: string, base64: string): Promise<string> {
   await mkdir(dirname(outputPath), { recursive: true });
-  await writeFile(outputPath, Buffer.from(base64, 'base64'));
+  await writeFile(outputPath, Buffer.from(base64, 'base64'), { mode: 0o600 });
   return outputPath;
 }

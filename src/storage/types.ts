@@ -17,7 +17,7 @@ export interface SignedUrl {
 
 export interface SignOptions {
   expiresInSeconds: number;
-  /** Origin of the API as the client sees it, for stores whose links point back at the API. */
+  /** Origin of the API (server.public_url or the address the connection reached), for stores whose links point back at it. */
   requestOrigin?: string;
 }
 

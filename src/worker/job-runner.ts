@@ -41,7 +41,7 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
     const { job, signal } = ctx;
     const workDir = join(options.tmpRoot, workDirName(job.id, ctx.attempt));
     await rm(workDir, { recursive: true, force: true });
-    await mkdir(workDir, { recursive: true });
+    await mkdir(workDir, { recursive: true, mode: 0o700 });
     try {
       await ctx.log(`Video generation started (attempt ${ctx.attempt}, worker ${ctx.workerId})`);
       // The job's own first frame travels in its request; the pipeline reads it from a file.
@@ -49,7 +49,7 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
       let imagePath: string | undefined;
       if (image) {
         imagePath = join(workDir, `first_frame.${image.content_type.slice('image/'.length)}`);
-        await writeFile(imagePath, Buffer.from(image.data_base64, 'base64'));
+        await writeFile(imagePath, Buffer.from(image.data_base64, 'base64'), { mode: 0o600 });
       }
       const effective = applyJobOverrides(config, job.request, { imagePath });
       const segmentCount = segmentPlanOf(job.request.options, config.segment_duration_seconds).segmentCount ?? undefined;

@@ -1,6 +1,6 @@
 // A worker: consumes jobs from the queue with the configured concurrency and runs each through the
 // job runner. Used in-process by `ttv serve` and on its own by `ttv worker`.
-import { readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.js';
@@ -76,6 +76,9 @@ export class Worker {
 
   async start(): Promise<void> {
     if (this.consumer) return;
+    // Scratch files hold prompts, first frames and clips: private, also when an older version made the dir 0755.
+    await mkdir(this.tmpRoot, { recursive: true, mode: 0o700 });
+    await chmod(this.tmpRoot, 0o700);
     await this.sweepTempDirs();
     await this.sweepProcessGroups();
     const { config, queue, store, pipeline, logger } = this.options;

@@ -1,6 +1,6 @@
 // An HTTP error in the documented envelope: {error, message, details, timestamp, request_id, retryable}.
 export type ErrorCode =
-  | 'ValidationError' | 'Unauthorized' | 'Forbidden' | 'JobNotFound' | 'ArtifactNotReady' | 'NotFound'
+  | 'ValidationError' | 'Unauthorized' | 'Forbidden' | 'MisdirectedRequest' | 'JobNotFound' | 'ArtifactNotReady' | 'NotFound'
   | 'MethodNotAllowed' | 'Conflict' | 'PayloadTooLarge' | 'UnsupportedMediaType' | 'IdempotencyKeyMismatch'
   | 'RateLimitExceeded' | 'QueueFull' | 'BudgetExceeded' | 'InternalServerError' | 'ServiceUnavailable' | 'StorageError';
 

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
 import { ANONYMOUS_PRINCIPAL, type Principal } from '../../access/principal.js';
+import type { AuthFailureLimit } from './auth-failure-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,8 +35,11 @@ function bearerSecret(header: string | string[] | undefined): string | null {
   return typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : null;
 }
 
-/** Call inside the encapsulated context whose routes need a key. */
-export function requireAuth(context: FastifyInstance, auth: Authenticator): void {
+/**
+ * Call inside the encapsulated context whose routes need a key. With `failures`, a presented key that
+ * fails counts against the client's address, and an address past its budget gets 429 (auth-failure-limit.ts).
+ */
+export function requireAuth(context: FastifyInstance, auth: Authenticator, failures?: AuthFailureLimit): void {
   context.addHook('onRequest', async (request) => {
     if (request.method === 'OPTIONS') return;
     const presented = bearerSecret(request.headers.authorization);
@@ -49,9 +53,11 @@ export function requireAuth(context: FastifyInstance, auth: Authenticator): void
       auth.denied?.(request, 'missing');
       throw new ApiError(401, 'Unauthorized', 'Missing or invalid authorization header', null, false, CHALLENGE);
     }
+    failures?.assertNotLockedOut(request);
     const principal = presented ? await auth.resolve(presented) : null;
     if (!principal) {
       auth.denied?.(request, 'invalid');
+      await failures?.recordFailure(request);
       throw new ApiError(401, 'Unauthorized', 'Invalid authentication token', null, false, INVALID);
     }
     request.principal = principal;

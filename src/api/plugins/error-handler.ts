@@ -1,6 +1,4 @@
 // One error envelope for everything: our ApiErrors, Fastify's own 4xx, store/storage outages, and bugs.
-import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
@@ -14,6 +12,7 @@ import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
 import { queueFull } from '../errors/queue-full-error.js';
 import { budgetExceeded } from '../errors/budget-exceeded-error.js';
 import { serviceUnavailable, storageUnavailable } from '../errors/service-unavailable-error.js';
+import { isEncrypted, rawErrorAnswer } from './raw-answer.js';
 
 export function toApiError(err: unknown, bodyLimit: number, contentType?: string): ApiError {
   if (err instanceof ApiError) return err;
@@ -126,15 +125,10 @@ export function writeClientError(error: NodeJS.ErrnoException, socket: Socket): 
   }
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
   const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-  const status = tooLarge ? 431 : timeout ? 408 : 400;
-  const requestId = randomUUID();
-  const body = JSON.stringify({
-    error: 'ValidationError',
+  socket.end(rawErrorAnswer({
+    status: tooLarge ? 431 : timeout ? 408 : 400,
+    code: 'ValidationError',
     message: tooLarge ? 'Request headers too large' : timeout ? 'Request timed out' : 'Malformed HTTP request',
-    details: null,
-    timestamp: new Date().toISOString(),
-    request_id: requestId,
     retryable: timeout,
-  });
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\nx-request-id: ${requestId}\r\nx-correlation-id: ${requestId}\r\nx-content-type-options: nosniff\r\n\r\n${body}`);
+  }, isEncrypted(socket)));
 }

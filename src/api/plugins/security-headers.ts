@@ -43,6 +43,14 @@ function fixedHeaderSets(options: SecurityHeaderOptions): (zone: RouteZone, secu
   return (zone, secure) => sets[zone][secure ? 1 : 0];
 }
 
+/**
+ * The fixed headers of an answer written straight to a socket, outside Fastify (a request the HTTP
+ * parser refused, a connection over the cap): those of an unmatched route, and never cached.
+ */
+export function rawAnswerHeaders(secure: boolean): Record<string, string> {
+  return { ...fixedHeaders('open', secure, { altSvc: null }), 'cache-control': 'no-store' };
+}
+
 /** The headers every response carries, for hooks and for streams that write their own head. */
 export function securityHeaders(request: FastifyRequest, options: SecurityHeaderOptions): Record<string, string> {
   return { 'x-request-id': request.id, 'x-correlation-id': request.id, ...fixedHeaders(zoneOf(request), request.protocol === 'https', options) };

@@ -11,6 +11,7 @@ import { jobIdParam } from './route-params.js';
 import { ownedJob } from './owned-job.js';
 import { storageUnavailable } from '../errors/service-unavailable-error.js';
 import { artifactQuerySchema, parseRequestPart } from '../schemas.js';
+import { downloadOrigin } from '../download-origin.js';
 import { jobArtifactSchema } from '../route-schemas.js';
 
 export interface ArtifactRoutesOptions {
@@ -41,7 +42,7 @@ export async function artifactRoutes(app: FastifyInstance, options: ArtifactRout
     try {
       signed = await store.sign(job.artifact_key, {
         expiresInSeconds: expiresIn,
-        requestOrigin: options.publicUrl ?? `${request.protocol}://${request.host}`,
+        requestOrigin: downloadOrigin(request, options.publicUrl),
       });
     } catch (err) {
       request.log.error({ err }, 'signing the artifact URL failed');

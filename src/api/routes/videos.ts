@@ -23,6 +23,7 @@ import { allowedFor, submitJob, type SubmissionDeps } from '../job-submission.js
 import { readVideoBody, videoJobRequest } from '../openai/video-request.js';
 import { toVideoObject } from '../openai/video-object.js';
 import { useOpenAiErrors } from '../openai/openai-errors.js';
+import { downloadOrigin } from '../download-origin.js';
 import { ownedJob, principalOf } from './owned-job.js';
 import { idempotencyKeyOf, jobIdParam } from './route-params.js';
 import { listVideosQuerySchema, parseRequestPart, videoContentQuerySchema } from '../schemas.js';
@@ -135,7 +136,7 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
     } else {
       let signed;
       try {
-        signed = await store.sign(key, { expiresInSeconds: 600, requestOrigin: options.publicUrl ?? `${request.protocol}://${request.host}` });
+        signed = await store.sign(key, { expiresInSeconds: 600, requestOrigin: downloadOrigin(request, options.publicUrl) });
       } catch (err) {
         request.log.error({ err }, 'signing the artifact URL failed');
         throw storageUnavailable('Artifact storage is unavailable');

@@ -89,7 +89,7 @@ async function attempt(url: string, path: string, options: DownloadOptions): Pro
     },
   });
   try {
-    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(path));
+    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(path, { mode: 0o600 }));
   } catch (err) {
     if (options.signal.aborted) throw new CanceledError();
     if (err instanceof GenerationError) throw err;

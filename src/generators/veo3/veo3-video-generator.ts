@@ -185,7 +185,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
     if (video.videoBytes) {
       const bytes = Buffer.from(video.videoBytes, 'base64');
       if (bytes.length === 0 || bytes.length > this.settings.maxDownloadBytes) throw new GenerationError('veo3', 'download', `operation ${id} returned a clip of ${bytes.length} bytes`);
-      await writeFile(outputPath, bytes);
+      await writeFile(outputPath, bytes, { mode: 0o600 });
     } else if (video.uri?.startsWith('gs://')) {
       const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(video.uri);
       if (!match) throw new GenerationError('veo3', 'no-output', `operation ${id} returned an invalid gcsUri`);

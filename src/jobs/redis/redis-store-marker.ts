@@ -90,9 +90,9 @@ export class RedisStoreMarker {
     // Best effort (a read-only data dir keeps the memory of this process only); temp file + rename so a
     // crash never leaves half a file.
     try {
-      await mkdir(dirname(file), { recursive: true });
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
       const partial = `${file}.${process.pid}.partial`;
-      await writeFile(partial, `${JSON.stringify(memory, null, 2)}\n`);
+      await writeFile(partial, `${JSON.stringify(memory, null, 2)}\n`, { mode: 0o600 });
       await rename(partial, file);
     } catch {
       /* remembered in this process only */

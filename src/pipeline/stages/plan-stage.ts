@@ -37,8 +37,9 @@ export async function planStage({ run, parts, framesDir, videosDir }: StageConte
   }
   if (estimate > 0) await reporter.log(`Estimated video cost: $${estimate.toFixed(2)} on ${generator.id}`);
 
-  await mkdir(framesDir, { recursive: true });
-  await mkdir(videosDir, { recursive: true });
-  await writeFile(join(run.workDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
+  // Scratch files hold the user's prompt and its plan: private (docs/security.md "Files on disk").
+  await mkdir(framesDir, { recursive: true, mode: 0o700 });
+  await mkdir(videosDir, { recursive: true, mode: 0o700 });
+  await writeFile(join(run.workDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
   return plan;
 }

@@ -1,7 +1,7 @@
 // Artifacts on local disk under the data dir, handed out through HMAC-signed, expiring links that
 // the API itself serves (/files/{key}?expires=…&signature=…).
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { constants, createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, constants, createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { access, lstat, mkdir, open, readdir, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -68,17 +68,21 @@ export class LocalArtifactStore implements ArtifactStore {
 
   constructor(options: LocalArtifactStoreOptions) {
     this.rootDir = resolve(options.rootDir);
-    mkdirSync(this.rootDir, { recursive: true });
+    mkdirSync(this.rootDir, { recursive: true, mode: 0o700 });
     this.prefix = options.prefix;
     this.secret = options.signingSecret;
   }
 
   static fromConfig(config: AppConfig): LocalArtifactStore {
-    return new LocalArtifactStore({
+    const store = new LocalArtifactStore({
       rootDir: config.storage.local.dir ?? join(resolve(config.data_dir), 'artifacts'),
       prefix: config.storage.prefix,
       signingSecret: signingSecretFor(config),
     });
+    // ttv's own artifacts dir is private even when an older version made it 0755; a configured
+    // storage.local.dir keeps the mode its owner gave it (what ttv creates in it is private).
+    if (!config.storage.local.dir) chmodSync(store.rootDir, 0o700);
+    return store;
   }
 
   async put(localPath: string, jobId: string, options: { signal?: AbortSignal; now?: Date } = {}): Promise<StoredArtifact> {
@@ -88,8 +92,8 @@ export class LocalArtifactStore implements ArtifactStore {
     const partial = `${target}.${randomUUID()}.partial`;
     try {
       const source = await stat(localPath);
-      await mkdir(dirname(target), { recursive: true });
-      await pipeline(createReadStream(localPath), createWriteStream(partial, { flags: 'wx' }), { signal: options.signal });
+      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+      await pipeline(createReadStream(localPath), createWriteStream(partial, { flags: 'wx', mode: 0o600 }), { signal: options.signal });
       const handle = await open(partial, 'r+');
       try {
         await handle.sync();
@@ -193,7 +197,7 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async ping(): Promise<void> {
     try {
-      await mkdir(this.rootDir, { recursive: true });
+      await mkdir(this.rootDir, { recursive: true, mode: 0o700 });
       await access(this.rootDir, constants.W_OK);
     } catch (err) {
       throw new StorageError('artifact directory is not writable', { cause: err });

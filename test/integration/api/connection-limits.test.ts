@@ -1,5 +1,7 @@
 // Exhaustion by connections: slow (partial-body) requests are cut after server.request_timeout_seconds
-// while other clients are served, and sockets beyond the per-address / per-process caps get a 503.
+// while other clients are served, and sockets beyond the per-address / per-process caps get a 503;
+// at the process cap idle sockets are closed first. Answers written on the raw socket (408, 431, 400,
+// 503) carry the error envelope and the security headers like every other answer.
 import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
@@ -12,10 +14,10 @@ interface RawClient {
   closed: Promise<void>;
 }
 
-/** A TCP client that records what the server sends and when it closes the socket. */
-async function rawClient(url: string, payload?: string): Promise<RawClient> {
+/** A TCP client (from a chosen loopback source address) that records what the server sends and when it closes the socket. */
+async function rawClient(url: string, payload?: string, from = '127.0.0.1'): Promise<RawClient> {
   const { hostname, port } = new URL(url);
-  const socket = connect({ host: hostname, port: Number(port) });
+  const socket = connect({ host: hostname, port: Number(port), localAddress: from });
   let data = '';
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => { data += chunk; });
@@ -25,6 +27,32 @@ async function rawClient(url: string, payload?: string): Promise<RawClient> {
   // A refused socket may be closed before the write completes: either ends the wait.
   if (payload) await Promise.race([new Promise<void>((resolve) => socket.write(payload, () => resolve())), closed]);
   return { socket, received: () => data, closed };
+}
+
+/** The head and the parsed JSON body of the one answer in `text`. */
+function parseAnswer(text: string): { status: number; headers: Record<string, string>; body: Record<string, unknown> } {
+  const [head = '', body = ''] = [text.slice(0, text.indexOf('\r\n\r\n')), text.slice(text.indexOf('\r\n\r\n') + 4)];
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
+  return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) as Record<string, unknown> };
+}
+
+/** What every answer carries, also those written on the socket before any route runs. */
+function expectSecurityHeaders(text: string): void {
+  const { headers, body } = parseAnswer(text);
+  expect(headers).toMatchObject({
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'strict-origin-when-cross-origin',
+    'x-permitted-cross-domain-policies': 'none',
+    'cache-control': 'no-store',
+    'content-type': 'application/json; charset=utf-8',
+  });
+  expect(headers['content-security-policy']).toContain("default-src 'none'");
+  expect(headers['x-request-id']).toBe(body.request_id);
+  expect(headers['x-correlation-id']).toBe(body.request_id);
+  expect(body).toMatchObject({ error: expect.any(String), message: expect.any(String), timestamp: expect.any(String) });
 }
 
 const PARTIAL_BODY = 'POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n{"prompt": "slow';
@@ -59,6 +87,7 @@ describe('request timeouts', () => {
       expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
       expect(client.received()).toContain('"retryable":true');
     }
+    expectSecurityHeaders(slow[0]!.received());
     expect(stillOpenWhenServed).toBeGreaterThan(0);
   }, 60_000);
 
@@ -75,14 +104,15 @@ describe('connection caps', () => {
     for (const c of open.splice(0)) c.socket.destroy();
   });
 
-  async function expectRefused(url: string): Promise<void> {
-    const refused = await rawClient(url, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+  async function expectRefused(url: string, from = '127.0.0.1'): Promise<void> {
+    const refused = await rawClient(url, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', from);
     await refused.closed;
     const text = refused.received();
     expect(text).toMatch(/^HTTP\/1\.1 503 /);
     expect(text).toMatch(/\r\nretry-after: \d+\r\n/);
     const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
     expect(body).toMatchObject({ error: 'ServiceUnavailable', retryable: true });
+    expectSecurityHeaders(text);
   }
 
   it('answers 503 with Retry-After beyond server.max_connections_per_address, and serves again once one closes', async () => {
@@ -112,13 +142,15 @@ describe('connection caps', () => {
       security: { trusted_proxies: ['127.0.0.1'] },
     }, { worker: false });
     try {
-      for (let i = 0; i < 3; i += 1) open.push(await rawClient(svc.url));
-      // A third socket from the (trusted) address was accepted: it gets a real answer.
-      const third = open[2]!;
-      third.socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-      await waitFor(async () => /\r\n\r\n\{/.test(third.received()), { what: 'an answer on the third socket' });
-      expect(third.received()).toMatch(/^HTTP\/1\.1 200 /);
-      open.push(await rawClient(svc.url));
+      const { id } = (await (await fetch(`${svc.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: '{"prompt":"Never runs."}' })).json()) as { id: string };
+      // Four sockets from the (trusted) address, past its per-address cap of 2, each busy with an
+      // event stream (busy sockets are never closed to make room).
+      for (let i = 0; i < 4; i += 1) {
+        const client = await rawClient(svc.url, `GET /v1/jobs/${id}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
+        open.push(client);
+        await waitFor(async () => /\r\n\r\n/.test(client.received()), { what: 'an answer on a proxy socket' });
+        expect(client.received()).toMatch(/^HTTP\/1\.1 200 /);
+      }
       await expectRefused(svc.url);
     } finally {
       // Sockets that never sent a request would hold up the server's close.
@@ -126,6 +158,95 @@ describe('connection caps', () => {
       await svc.close();
     }
   }, 30_000);
+});
+
+describe('idle sockets at the process cap', () => {
+  const open: RawClient[] = [];
+  afterEach(() => {
+    for (const c of open.splice(0)) c.socket.destroy();
+  });
+
+  it('closes the silent socket idle longest from the address holding the most for a lighter newcomer; refuses one from that address', async () => {
+    const svc = await startTestService({ server: { max_connections: 4, max_connections_per_address: 4 } }, { worker: false });
+    try {
+      // Silent sockets that never send a byte, as reconnecting clients leave them: the oldest from an address holding one…
+      const lone = await rawClient(svc.url, undefined, '127.0.0.3');
+      open.push(lone);
+      // …and three from an address holding three.
+      const heavy: RawClient[] = [];
+      for (let i = 0; i < 3; i += 1) heavy.push(await rawClient(svc.url, undefined, '127.0.0.2'));
+      open.push(...heavy);
+      let loneClosed = false;
+      void lone.closed.then(() => { loneClosed = true; });
+      // The heavy address cannot displace its own sockets (a reconnecting flood settles instead of churning)…
+      await expectRefused(svc.url, '127.0.0.2');
+      // …a newcomer from an address holding none takes the place of the oldest heavy one.
+      const served = await fetch(`${svc.url}/healthz`, { headers: { connection: 'close' } });
+      expect(served.status).toBe(200);
+      await heavy[0]!.closed;
+      expect(heavy[0]!.received()).toBe('');
+      expect(heavy[1]!.socket.destroyed || heavy[2]!.socket.destroyed).toBe(false);
+      expect(loneClosed).toBe(false);
+    } finally {
+      for (const c of open.splice(0)) c.socket.destroy();
+      await svc.close();
+    }
+  }, 30_000);
+
+  it('closes a kept-alive socket between requests, and refuses (503) once every socket has a request in flight', async () => {
+    const svc = await startTestService({ server: { max_connections: 4, max_connections_per_address: 4 } }, { worker: false });
+    try {
+      const { id } = (await (await fetch(`${svc.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: '{"prompt":"Never runs."}' })).json()) as { id: string };
+      const stream = `GET /v1/jobs/${id}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`;
+      const streamOpen = (c: RawClient) => waitFor(async () => /^HTTP\/1\.1 200 [\s\S]*\r\n\r\n/.test(c.received()), { what: 'an open event stream' });
+      // Three event streams (a request in flight until the job ends) and one kept-alive socket that finished its request.
+      for (let i = 0; i < 3; i += 1) {
+        const c = await rawClient(svc.url, stream, '127.0.0.2');
+        open.push(c);
+        await streamOpen(c);
+      }
+      const parked = await rawClient(svc.url, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', '127.0.0.3');
+      open.push(parked);
+      await waitFor(async () => /\r\n\r\n\{.*\}$/s.test(parked.received()), { what: 'the kept-alive answer' });
+      expect((await fetch(`${svc.url}/healthz`, { headers: { connection: 'close' } })).status).toBe(200);
+      await parked.closed;
+      // Now four streams: nothing is idle, so a newcomer is refused and the streams keep going.
+      const fourth = await rawClient(svc.url, stream, '127.0.0.2');
+      open.push(fourth);
+      await streamOpen(fourth);
+      await expectRefused(svc.url);
+      for (const c of open.filter((c) => c !== parked)) expect(c.socket.destroyed, 'a stream was closed').toBe(false);
+    } finally {
+      for (const c of open.splice(0)) c.socket.destroy();
+      await svc.close();
+    }
+  }, 30_000);
+
+  async function expectRefused(url: string, from = '127.0.0.1'): Promise<void> {
+    const refused = await rawClient(url, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', from);
+    await refused.closed;
+    expect(refused.received()).toMatch(/^HTTP\/1\.1 503 /);
+    expectSecurityHeaders(refused.received());
+  }
+});
+
+describe('answers the HTTP parser refuses', () => {
+  let svc: TestService;
+  beforeAll(async () => { svc = await startTestService({}, { worker: false }); });
+  afterAll(async () => { await svc?.close(); });
+
+  it('431 (headers too large) and 400 (malformed) carry the envelope and the security headers', async () => {
+    for (const [raw, status] of [
+      [`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`, 431],
+      ['GARBAGE\r\n\r\n', 400],
+      ['GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello', 400],
+    ] as const) {
+      const client = await rawClient(svc.url, raw);
+      await client.closed;
+      expect(parseAnswer(client.received()).status).toBe(status);
+      expectSecurityHeaders(client.received());
+    }
+  });
 });
 
 describe('shutdown', () => {
