@@ -5,13 +5,13 @@ import type { CatalogModel, ModelCatalog } from './model-catalog.js';
 /** The config key that names each catalogued backend's model. */
 export const MODEL_CONFIG_KEYS: Record<string, string> = {
   runway: 'runway_ml.model_version',
+  // Veo and Gemini Omni, on Vertex AI or the Gemini API (the row's protocol says which).
   veo3: 'google_veo.veo_model',
-  gemini_omni: 'gemini_omni.model',
   minimax: 'minimax.model',
   fal: 'fal.model',
 };
 
-const BACKEND_ORDER = ['runway', 'veo3', 'gemini_omni', 'minimax', 'fal'];
+const BACKEND_ORDER = ['runway', 'veo3', 'minimax', 'fal'];
 
 const STATUS_ORDER = ['ga', 'preview', 'deprecated', 'retired'];
 

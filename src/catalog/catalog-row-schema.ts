@@ -61,7 +61,7 @@ export const protocolSchema = z.enum([
 ]);
 
 export const catalogRowSchema = z.object({
-  /** The ttv backend that drives it (runway, veo3, minimax, fal, gemini_omni, …). */
+  /** The ttv backend that drives it (runway, veo3, minimax, fal, …). */
   backend: z.string().regex(/^[a-z0-9_.]+$/, 'must be a ttv backend id, like runway or veo3'),
   /** The vendor's model id as sent on the wire (a fal endpoint id for fal). */
   id: z.string().min(1).refine((s) => s.trim() === s, 'must not start or end with spaces'),

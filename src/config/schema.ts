@@ -364,13 +364,28 @@ export const runwaySchema = hostedSection('https://api.dev.runwayml.com', {
   seed: z.number().int().min(0).max(4294967295).nullable().optional(),
 });
 
-export const googleVeoSchema = z
+/** Google's current video model on Vertex AI (a service account): Veo 3.1, GA. */
+export const DEFAULT_VERTEX_VIDEO_MODEL = 'veo-3.1-generate-001';
+/** …and on the Gemini API (an API key), which shut its Veo models down for Gemini Omni. */
+export const DEFAULT_GEMINI_VIDEO_MODEL = 'gemini-omni-1.1-flash';
+
+/** google_veo.veo_model when the file leaves it out: the current model of the API the section selects. */
+function withDefaultGoogleVideoModel(section: unknown): unknown {
+  if (typeof section !== 'object' || section === null || Array.isArray(section)) return section;
+  const s = section as Record<string, unknown>;
+  if (s.veo_model !== undefined) return section;
+  return { ...s, veo_model: s.api_key ? DEFAULT_GEMINI_VIDEO_MODEL : DEFAULT_VERTEX_VIDEO_MODEL };
+}
+
+// Google video (Veo and Gemini Omni, docs/google-video.md): the model's catalog row names the API
+// it is served by and its protocol (predictLongRunning or the Interactions API).
+export const googleVeoSchema = z.preprocess(withDefaultGoogleVideoModel, z
   .object({
     // Vertex AI (service account) unless api_key is set, which selects the Gemini API.
     project_id: z.string().min(1).optional(),
     credentials_path: z.string().min(1).default('credentials.json'),
     region: z.string().min(1).default('us-central1'),
-    veo_model: z.string().min(1).default('veo-3.1-generate-001'),
+    veo_model: z.string().min(1),
     api_endpoint: url.optional(),
     output_bucket: z.string().min(1).optional(),
     storage_endpoint: url.default('https://storage.googleapis.com'),
@@ -378,8 +393,10 @@ export const googleVeoSchema = z
     gemini_base_url: url.default('https://generativelanguage.googleapis.com'),
     max_duration: seconds.max(60).default(8),
     generate_audio: z.boolean().optional(),
+    // Output resolution ("720p", "1080p", …), one of the model's catalog row; unset: the model's default.
+    resolution: z.string().min(1).optional(),
   })
-  .passthrough();
+  .passthrough());
 
 export const minimaxSchema = hostedSection('https://api.minimax.io/v1', {
   model: z.string().min(1).default('I2V-01-Director'),

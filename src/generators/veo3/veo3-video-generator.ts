@@ -1,73 +1,109 @@
-// Google Veo 3, on Vertex AI or the Gemini API.
-// Vertex AI (a service account): POST …/publishers/google/models/{model}:predictLongRunning starts
-// an operation, POST …:fetchPredictOperation polls it; the clip comes back inline
-// (bytesBase64Encoded) or, when google_veo.output_bucket is set, as a gs:// object written to
-// storageUri, fetched through the Cloud Storage JSON API with the same token.
-// Gemini API (google_veo.api_key): POST /v1beta/models/{model}:predictLongRunning, GET
-// /v1beta/{operation} polls, the sample's video.uri is downloaded with the key, and
-// POST /v1beta/{operation}:cancel stops an operation the job no longer wants.
-// The calls go through the official @google/genai (models.generateVideos,
-// operations.getVideosOperation; Vertex on the SDK's default v1beta1). ttv keeps its own parts
-// where the SDK lacks them: the service-account token (handed to the SDK as its auth client),
-// retries with job-log lines (the SDK retries nothing unless told), polling with a deadline and the
-// job's signal, the Gemini cancel (no SDK call for it), and the streamed, size-checked download.
-// Duration, aspect ratio and model are always sent.
-// What each model renders is its catalog row (src/catalog/vendors/google-vertex.json, gemini-api.json). generateAudio is sent on
-// Vertex AI only: the Gemini API refuses it (@google/genai's Gemini converter throws on it).
-import { writeFile } from 'node:fs/promises';
+// Google video (backend veo3, section google_veo): Veo and Gemini Omni, on Vertex AI (a service
+// account: project_id + credentials_path) or the Gemini API (api_key). The configured model's
+// catalog row names the API that serves it and how it is called:
+// - vertex-predict / gemini-predict: Veo's predictLongRunning operations (veo-operation.ts);
+// - gemini-interactions / vertex-interactions: the Interactions API, Gemini Omni (omni-interaction.ts).
+// A model the configured API does not serve is a config error naming what to change, before any
+// paid call. Every call goes through the official @google/genai under ttv's retry policy
+// (google-genai-session.ts); ttv keeps its own parts where the SDK lacks them: the service-account
+// token, polling with a deadline and the job's signal, the Gemini operation cancel, and the
+// streamed, size-checked download (google-video-file.ts).
+// A 404 at creation means Google does not serve the model (any more): final, not retried, and
+// reported as a config error naming the catalog's replacement, not as the vendor's raw answer.
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
+import { VendorError } from '../../errors/vendor-error.js';
 import type { ConfiguredModel, GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
+import { hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../remote/model-request-problems.js';
 import { shippedCatalog, type CatalogModel, type ModelCatalog } from '../../catalog/model-catalog.js';
 import { readImage } from '../remote/image-data-uri.js';
-import { pollTask } from '../remote/poll-task.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { abandonsTask } from '../remote/vendor-task.js';
 import { requireModel } from '../remote/remote-video-backend.js';
-import { VendorClient, type SdkFailure } from '../../http/vendor-client/vendor-client.js';
-import { ApiError, GoogleGenAI, type GenerateVideosConfig, type GenerateVideosOperation, type GenerateVideosParameters } from '@google/genai';
+import { VendorClient } from '../../http/vendor-client/vendor-client.js';
 import { ServiceAccountToken } from './service-account-token.js';
 import { trimTrailingSlashes } from '../../http/base-url.js';
+import { googleGenAiSession, type GoogleApi, type GoogleGenAiSession } from './google-genai-session.js';
+import { saveGoogleVideo, type GoogleVideo, type GoogleVideoAccess } from './google-video-file.js';
+import { awaitVeoVideo, startVeoOperation, type VeoClip } from './veo-operation.js';
+import { awaitVideo, endInteraction, startInteraction, type OmniClip, type PollSettings } from './omni-interaction.js';
 
-/**
- * The file id of a Gemini file URI (https://…/v1beta/files/{id}:download?alt=media), read the way
- * @google/genai reads it (tFileName: the first [a-z0-9]+ after "files/"): the clip is then fetched
- * from google_veo.gemini_base_url, as the SDK does, whatever host the URI names.
- */
-export function geminiFileId(uri: string): string | null {
-  if (!uri.startsWith('https://')) return null;
-  const match = /[a-z0-9]+/.exec(uri.split('files/')[1] ?? '');
-  return match ? match[0] : null;
+export { geminiFileId } from './google-video-file.js';
+
+/** The protocols this backend speaks, by the catalog's names: which API, and which call. */
+const PROTOCOLS = {
+  'vertex-predict': { api: 'vertex', call: 'predict' },
+  'gemini-predict': { api: 'gemini', call: 'predict' },
+  'vertex-interactions': { api: 'vertex', call: 'interactions' },
+  'gemini-interactions': { api: 'gemini', call: 'interactions' },
+} as const;
+type Protocol = (typeof PROTOCOLS)[keyof typeof PROTOCOLS];
+
+/** A clip the vendor finished: how to name it in errors, where its video is, and what to do once it is saved. */
+interface RenderedClip {
+  what: string;
+  video: GoogleVideo;
+  finish?: () => Promise<void>;
 }
+
+const API_NAME = { vertex: 'Vertex AI', gemini: 'the Gemini API' } as const;
+const MODEL_KEY = 'google_veo.veo_model';
 
 export class Veo3VideoGenerator implements VideoGenerator {
   readonly id = 'veo3';
-  private readonly oauth: ServiceAccountToken | null;
-  private readonly model: CatalogModel;
   readonly configuredModel: ConfiguredModel;
+  private readonly model: CatalogModel;
+  private readonly protocol: Protocol;
+  private readonly api: GoogleApi;
+  private readonly oauth: ServiceAccountToken | null;
   /** On the Vertex AI host or the Gemini API base, whichever this section configures. */
   private readonly client: VendorClient;
 
   constructor(private readonly section: AppConfig['google_veo'], private readonly settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
-    this.model = requireModel(catalog, 'veo3', 'google_veo.veo_model', section.veo_model);
-    this.configuredModel = { key: 'google_veo.veo_model', row: this.model };
-    if (section.api_key && section.generate_audio !== undefined) {
-      throw new GenerationError('veo3', 'config', 'google_veo.generate_audio is a Vertex AI parameter; the Gemini API (google_veo.api_key) refuses it');
+    this.model = requireModel(catalog, 'veo3', MODEL_KEY, section.veo_model);
+    this.configuredModel = { key: MODEL_KEY, row: this.model };
+    const protocol = PROTOCOLS[this.model.protocol as keyof typeof PROTOCOLS];
+    if (!protocol) throw this.configError(`${MODEL_KEY} "${this.model.id}" is catalogued with protocol ${this.model.protocol}, which the veo3 backend does not speak (${Object.keys(PROTOCOLS).join(', ')})`);
+    this.protocol = protocol;
+    const configured = section.api_key ? 'gemini' : 'vertex';
+    if (protocol.api !== configured) throw this.configError(this.wrongApi(configured));
+    if (section.generate_audio !== undefined) {
+      if (configured === 'gemini') throw this.configError('google_veo.generate_audio is a Vertex AI parameter; the Gemini API (google_veo.api_key) refuses it');
+      if (protocol.call === 'interactions') throw this.configError(`google_veo.generate_audio has no Interactions API field: ${this.model.id} renders its audio itself`);
     }
-    if (section.api_key) {
+    if (section.resolution !== undefined && !(this.model.resolutions ?? []).includes(section.resolution)) {
+      const offered = this.model.resolutions?.length ? `renders ${this.model.resolutions.join(', ')}` : 'has no resolution choice';
+      throw this.configError(`google_veo.resolution "${section.resolution}": ${this.model.id} ${offered}`);
+    }
+    if (configured === 'gemini') {
       this.oauth = null;
+      this.api = { kind: 'gemini', base: trimTrailingSlashes(section.gemini_base_url), apiKey: section.api_key! };
     } else {
-      if (!section.project_id) throw new GenerationError('veo3', 'config', 'google_veo.project_id is required for Vertex AI (or set google_veo.api_key for the Gemini API)');
+      if (!section.project_id) throw this.configError('google_veo.project_id is required for Vertex AI (or set google_veo.api_key for the Gemini API)');
       this.oauth = new ServiceAccountToken(section.credentials_path);
+      this.api = { kind: 'vertex', host: this.vertexHost(), project: section.project_id, location: section.region, oauth: this.oauth };
     }
     this.client = new VendorClient({
       vendor: 'veo3',
-      baseUrl: this.oauth ? this.vertexHost() : this.geminiBase(),
+      baseUrl: this.api.kind === 'vertex' ? this.api.host : this.api.base,
       auth: section.api_key ? { 'x-goog-api-key': section.api_key } : undefined,
       retry: settings,
     });
+  }
+
+  private configError(message: string): GenerationError {
+    return new GenerationError('veo3', 'config', message);
+  }
+
+  /** Why the configured model cannot be reached with the configured credentials, and what to change. */
+  private wrongApi(configured: 'vertex' | 'gemini'): string {
+    const served = API_NAME[this.protocol.api];
+    const change = this.protocol.api === 'gemini'
+      ? 'set google_veo.api_key (a Gemini API key)'
+      : 'remove google_veo.api_key and set google_veo.project_id and credentials_path (a service account)';
+    const instead = configured === 'gemini' ? `; ${API_NAME.gemini} serves gemini-omni-1.1-flash` : '; Vertex AI serves veo-3.1-generate-001';
+    return `${MODEL_KEY} "${this.model.id}" is served by ${served}, not by ${API_NAME[configured]} this section is set up for: ${change}${instead}`;
   }
 
   capabilities(): GeneratorCapabilities {
@@ -88,116 +124,108 @@ export class Veo3VideoGenerator implements VideoGenerator {
     return trimTrailingSlashes(host);
   }
 
-  private geminiBase(): string {
-    return trimTrailingSlashes(this.section.gemini_base_url);
-  }
-
-  /** The SDK client for one clip; the last raw answer is kept for its Retry-After. */
-  private session(hooks: GenerateHooks): { ai: GoogleGenAI; run: <T>(call: (ai: GoogleGenAI, signal: AbortSignal) => Promise<T>) => Promise<T> } {
-    let last: Response | null = null;
-    const fetchKeepingLast = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-      last = await fetch(input, init);
-      return last;
+  private videoAccess(): GoogleVideoAccess {
+    return {
+      geminiBase: this.section.gemini_base_url,
+      apiKey: this.section.api_key,
+      storageEndpoint: this.section.storage_endpoint,
+      oauth: this.oauth,
+      trustedHosts: hostsOf(this.section.gemini_base_url, this.section.storage_endpoint, this.section.api_endpoint),
     };
-    const oauth = this.oauth;
-    const ai = oauth
-      ? new GoogleGenAI({
-        vertexai: true, project: this.section.project_id!, location: this.section.region,
-        httpOptions: { baseUrl: this.vertexHost(), fetch: fetchKeepingLast },
-        // ttv's own token (service-account JWT at the key file's token_uri, see service-account-token.ts).
-        googleAuthOptions: { authClient: { getRequestHeaders: async () => new Headers({ authorization: `Bearer ${await oauth.token(hooks.signal, this.settings.maxRetries, this.settings.retryBaseMs, hooks.log)}` }) } as never },
-      })
-      : new GoogleGenAI({ apiKey: this.section.api_key!, httpOptions: { baseUrl: this.geminiBase(), fetch: fetchKeepingLast } });
-    const classify = (err: unknown): SdkFailure | null => {
-      if (err instanceof ApiError) {
-        let body: unknown = null;
-        try {
-          body = JSON.parse(err.message);
-        } catch {
-          body = { message: err.message };
-        }
-        return { status: err.status, body, retryAfter: (last as Response | null)?.headers.get('retry-after') ?? null };
-      }
-      if (err instanceof TypeError) return { status: null };
-      if ((err as Error)?.name === 'TimeoutError') return { status: null, timeout: true };
-      return null;
-    };
-    const run = <T>(call: (a: GoogleGenAI, signal: AbortSignal) => Promise<T>) =>
-      this.client.sdk((signal) => call(ai, signal), classify, { signal: hooks.signal, log: hooks.log });
-    return { ai, run };
   }
 
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
-    const { signal, log } = hooks;
     const problems = this.validate(request);
     if (problems.length) throw new GenerationError('veo3', 'invalid', problems.join('; '));
-    const vertex = this.oauth !== null;
-    const image = async (path: string) => {
-      const { bytes, mimeType } = await readImage(path);
-      return { imageBytes: bytes.toString('base64'), mimeType };
-    };
-    const config: GenerateVideosConfig = {
-      aspectRatio: request.aspectRatio ?? '16:9',
-      durationSeconds: request.durationSeconds,
-      numberOfVideos: 1,
-    };
-    if (request.firstFrame && request.lastFrame && this.model.modes.first_last) config.lastFrame = await image(request.lastFrame);
-    // Vertex-only parameters: the SDK refuses them on the Gemini API.
-    if (vertex && this.section.generate_audio !== undefined) config.generateAudio = this.section.generate_audio;
-    if (vertex && this.section.output_bucket) config.outputGcsUri = `gs://${this.section.output_bucket}/ttv/${Date.now()}-segment-${request.segment}/`;
-    const params: GenerateVideosParameters = { model: this.model.id, prompt: request.prompt, config };
-    if (request.firstFrame) params.image = await image(request.firstFrame);
-    const deadline = Date.now() + this.settings.timeoutMs;
-    const veo = this.session(hooks);
-    const started = await veo.run((ai, s) => ai.models.generateVideos({ ...params, config: { ...config, abortSignal: s } }));
-    if (!started?.name) throw new GenerationError('veo3', 'failed', 'predictLongRunning answered without an operation name');
-    const name = started.name;
-    const shortId = name.split('/').pop() ?? name;
-    log?.(`veo3: operation ${shortId} started (${this.model.id}, ${request.durationSeconds} s, ${vertex ? 'Vertex AI' : 'Gemini API'})`);
+    const poll: PollSettings = { intervalMs: this.settings.pollIntervalMs, deadline: Date.now() + this.settings.timeoutMs, signal: hooks.signal };
+    const session = googleGenAiSession(this.api, this.client, this.settings, hooks);
+    const { what, video, finish } = this.protocol.call === 'interactions'
+      ? await this.interact(session, request, poll, hooks)
+      : await this.predict(session, request, poll, hooks);
     try {
-      const op = await pollTask<GenerateVideosOperation>(async () => {
-        const o = await veo.run((ai, s) => ai.operations.getVideosOperation({ operation: started, config: { abortSignal: s } }));
-        return o.done ? { done: true, value: o } : { done: false };
-      }, { backend: 'veo3', taskId: shortId, intervalMs: this.settings.pollIntervalMs, deadline, signal });
-      await this.save(op, shortId, request.outputPath, hooks);
-      return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
+      await saveGoogleVideo(video, what, request.outputPath, this.videoAccess(), this.settings, hooks);
+    } finally {
+      await finish?.();
+    }
+    return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
+  }
+
+  /** A creation call; a 404 means Google does not serve the model: a config error, never retried. */
+  private async create<T>(start: () => Promise<T>): Promise<T> {
+    try {
+      return await start();
     } catch (err) {
-      // The SDK has no cancel for video operations: the Gemini API's documented POST {name}:cancel.
-      if (!vertex && abandonsTask(err, signal)) {
-        await this.client.cancel(`/v1beta/${name}:cancel`, { method: 'POST' }, shortId, log);
-      }
+      if (err instanceof VendorError && err.status === 404) throw this.notServed(err);
       throw err;
     }
   }
 
-  private async save(op: GenerateVideosOperation, id: string, outputPath: string, hooks: GenerateHooks): Promise<void> {
-    const error = op.error as { code?: number; message?: string } | undefined;
-    if (error) throw new GenerationError('veo3', 'failed', `operation ${id} failed: ${error.message ?? 'no reason given'} (code ${error.code ?? '?'})`);
-    const video = op.response?.generatedVideos?.[0]?.video;
-    const filtered = op.response?.raiMediaFilteredCount ?? 0;
-    const reasons = op.response?.raiMediaFilteredReasons ?? [];
-    if (!video) {
-      if (filtered > 0) throw new GenerationError('veo3', 'refused', `operation ${id}: the clip was withheld by safety filters${reasons.length ? ` (${reasons.join('; ').slice(0, 200)})` : ''}`);
-      throw new GenerationError('veo3', 'no-output', `operation ${id} finished without a video`);
+  private notServed(err: VendorError): GenerationError {
+    const api = API_NAME[this.protocol.api];
+    const said = (err.body as { error?: { message?: unknown } } | null)?.error?.message;
+    const gone = /no longer available/i.test(typeof said === 'string' ? said : err.reason);
+    const replacement = this.model.lifecycle.replacement ?? shippedCatalog().find('veo3', this.model.id)?.lifecycle.replacement;
+    const instead = replacement ? `; its replacement is ${replacement} (set ${MODEL_KEY}: ${replacement})` : '';
+    const what = gone ? `${this.model.id} is no longer available on ${api}: Google has shut it down` : `${api} does not serve ${this.model.id}`;
+    return new GenerationError('veo3', 'config', `${what} (HTTP 404)${instead}`, false, { cause: err });
+  }
+
+  private async image(path: string): Promise<{ base64: string; mimeType: string }> {
+    const { bytes, mimeType } = await readImage(path);
+    return { base64: bytes.toString('base64'), mimeType };
+  }
+
+  private async predict(session: GoogleGenAiSession, request: GenerateRequest, poll: PollSettings, hooks: GenerateHooks): Promise<RenderedClip> {
+    const vertex = this.api.kind === 'vertex';
+    const frame = async (path: string) => {
+      const { base64, mimeType } = await this.image(path);
+      return { imageBytes: base64, mimeType };
+    };
+    const clip: VeoClip = {
+      model: this.model.id,
+      prompt: request.prompt,
+      durationSeconds: request.durationSeconds,
+      aspectRatio: request.aspectRatio ?? '16:9',
+      resolution: this.section.resolution,
+      firstFrame: request.firstFrame ? await frame(request.firstFrame) : undefined,
+      lastFrame: request.firstFrame && request.lastFrame && this.model.modes.first_last ? await frame(request.lastFrame) : undefined,
+      // Vertex-only parameters: the SDK refuses them on the Gemini API.
+      generateAudio: vertex ? this.section.generate_audio : undefined,
+      outputGcsUri: vertex && this.section.output_bucket ? `gs://${this.section.output_bucket}/ttv/${Date.now()}-segment-${request.segment}/` : undefined,
+    };
+    const started = await this.create(() => startVeoOperation(session.run, clip));
+    const id = started.name.split('/').pop() ?? started.name;
+    hooks.log?.(`veo3: operation ${id} started (${this.model.id}, ${request.durationSeconds} s, ${vertex ? 'Vertex AI' : 'Gemini API'})`);
+    try {
+      return { what: `operation ${id}`, video: await awaitVeoVideo(session.run, started, id, poll) };
+    } catch (err) {
+      // The SDK has no cancel for video operations: the Gemini API's documented POST {name}:cancel.
+      if (!vertex && abandonsTask(err, hooks.signal)) await this.client.cancel(`/v1beta/${started.name}:cancel`, { method: 'POST' }, id, hooks.log);
+      throw err;
     }
-    // ttv's streamed, size-checked download (the SDK's files.download buffers nothing but checks nothing either).
-    const download = downloadOptions('veo3', this.settings, hooks, hostsOf(this.section.gemini_base_url, this.section.storage_endpoint, this.section.api_endpoint));
-    if (video.videoBytes) {
-      const bytes = Buffer.from(video.videoBytes, 'base64');
-      if (bytes.length === 0 || bytes.length > this.settings.maxDownloadBytes) throw new GenerationError('veo3', 'download', `operation ${id} returned a clip of ${bytes.length} bytes`);
-      await writeFile(outputPath, bytes, { mode: 0o600 });
-    } else if (video.uri?.startsWith('gs://')) {
-      const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(video.uri);
-      if (!match) throw new GenerationError('veo3', 'no-output', `operation ${id} returned an invalid gcsUri`);
-      const url = `${trimTrailingSlashes(this.section.storage_endpoint)}/storage/v1/b/${encodeURIComponent(match[1]!)}/o/${encodeURIComponent(match[2]!)}?alt=media`;
-      const token = await this.oauth!.token(hooks.signal, this.settings.maxRetries, this.settings.retryBaseMs, hooks.log);
-      await downloadVideo(url, outputPath, { ...download, headers: { authorization: `Bearer ${token}` } });
-    } else if (video.uri) {
-      const fileId = geminiFileId(video.uri);
-      if (!fileId) throw new GenerationError('veo3', 'no-output', `operation ${id} returned a video URI that is not a Gemini file`);
-      await downloadVideo(`${this.geminiBase()}/v1beta/files/${fileId}:download?alt=media`, outputPath, { ...download, headers: { 'x-goog-api-key': this.section.api_key! } });
-    } else {
-      throw new GenerationError('veo3', 'no-output', `operation ${id} returned a video without bytes or a URI`);
+  }
+
+  private async interact(session: GoogleGenAiSession, request: GenerateRequest, poll: PollSettings, hooks: GenerateHooks): Promise<RenderedClip> {
+    const frame = request.firstFrame ? await this.image(request.firstFrame) : undefined;
+    const clip: OmniClip = {
+      model: this.model.id,
+      prompt: request.prompt,
+      durationSeconds: request.durationSeconds,
+      aspectRatio: request.aspectRatio ?? '16:9',
+      resolution: this.section.resolution,
+      // The Interactions types give an image no first/last role, so only the first frame is sent.
+      firstFrame: frame ? { data: frame.base64, mimeType: frame.mimeType } : undefined,
+    };
+    const id = await this.create(() => startInteraction(session.run, clip));
+    hooks.log?.(`veo3: interaction ${id} started (${this.model.id}, ${request.durationSeconds} s, ${API_NAME[this.protocol.api]})`);
+    let block;
+    try {
+      block = await awaitVideo(session.run, id, poll);
+    } catch (err) {
+      await endInteraction(session.ai, id, abandonsTask(err, hooks.signal), hooks.log);
+      throw err;
     }
+    // Deleted once ttv holds the clip (or gave up on it): after the download, so a URI stays valid for it.
+    return { what: `interaction ${id}`, video: { base64: block.data, uri: block.uri }, finish: () => endInteraction(session.ai, id, false, hooks.log) };
   }
 }

@@ -1,4 +1,4 @@
-// A protocol-faithful Google Veo 3, both ways Google serves it, plus what they need around them:
+// A protocol-faithful Google Veo, both ways Google serves it, plus what they need around them:
 // - OAuth token endpoint (POST /token): a jwt-bearer grant whose RS256 assertion is verified with
 //   the service account's public key (iss, aud, scope, expiry), answering an access token;
 // - Vertex AI: POST /v1/projects/{p}/locations/{r}/publishers/google/models/{m}:predictLongRunning
@@ -7,19 +7,33 @@
 //   (GET /storage/v1/b/{bucket}/o/{object}?alt=media);
 // - Gemini API: POST /v1beta/models/{m}:predictLongRunning and GET /v1beta/{operation} with
 //   x-goog-api-key, the sample's video.uri downloadable with the key, POST /v1beta/{op}:cancel.
-// Errors use Google's envelope {error:{code,message,status}}. Bodies are checked per model with
-// ttv's capability table (durations, aspect ratios, lastFrame); the Gemini API refuses
-// generateAudio, storageUri and seed (Vertex-only parameters, as @google/genai says). Gemini
-// file URIs are https://generativelanguage.googleapis.com/v1beta/files/{id}:download with a
-// lower-case alphanumeric id, the shape the SDK parses; Vertex is served on v1 and v1beta1 (the
-// SDK's default).
+// Errors use Google's envelope {error:{code,message,status}}. Which models each API serves, and
+// what each renders (durations, aspect ratios, resolutions, lastFrame), is the shipped catalog's
+// veo3 rows: a *-predict row of that API is served, a retired one is gone from both APIs.
+// Bodies are checked per model; the Gemini API refuses generateAudio, storageUri and seed
+// (Vertex-only parameters, as @google/genai says). Gemini file URIs are
+// https://generativelanguage.googleapis.com/v1beta/files/{id}:download with a lower-case
+// alphanumeric id, the shape the SDK parses; Vertex is served on v1 and v1beta1 (the SDK's default).
+// Refusals of a model, with their sources and confidence:
+// - A retired model answers 404 NOT_FOUND whose message says it "is no longer available". The status:
+//   Vertex's model-versions page ("API requests referencing a retired model ID typically return a
+//   404 error") — official, high. The wording: Google's Gemini deprecations page ("once a model is
+//   shut down … the endpoint is no longer available") and the third-party notice summarised in
+//   ../shared/reference/vendors-2026-12.md ("an underlying 404 whose text says the model 'is no
+//   longer available'") — the exact sentence is not published, low confidence.
+// - Vertex AI removed its Veo -preview endpoints on 2026-04-02 (Veo 2 model page banner), so any
+//   veo-…-preview id is gone there too, whatever its Gemini API row says.
+// - A model of the other API, or one ttv has no row for: 404 "… is not found …" (Google's usual
+//   not-found text; medium).
+// - A Gemini Omni (Interactions API) model asked for through predictLongRunning: 400 "This model
+//   only supports Interactions API." — the answer TanStack/ai issue #871 records live for
+//   generateContent (third-party, medium); that predictLongRunning answers the same is assumed.
 import { createPublicKey, createVerify, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
 import { shippedCatalog } from '../../../src/catalog/model-catalog.js';
 import { allowedDurations } from '../../../src/catalog/model-rules.js';
-
-const VEO_MODELS = shippedCatalog().rowsFor('veo3');
+import type { CatalogRow } from '../../../src/catalog/catalog-row-schema.js';
 
 /** A Gemini-style id: lower-case letters and digits only. */
 const geminiId = () => randomUUID().replace(/-/g, '').slice(0, 16);
@@ -36,6 +50,9 @@ interface Operation {
 }
 
 const googleError = (code: number, status: string, message: string) => ({ error: { code, message, status } });
+
+/** What one API does with a model id: serves it (with its row), has shut it down, or does not know it. */
+type ModelState = { served: CatalogRow } | { gone: true } | { interactionsOnly: true } | { unknown: true };
 
 export class FakeVeoServer extends FakeHttpServer {
   readonly operations = new Map<string, Operation>();
@@ -60,6 +77,7 @@ export class FakeVeoServer extends FakeHttpServer {
     this.operations.clear();
     this.outcomes.length = 0;
     this.objects.clear();
+    this.extraModels.length = 0;
     this.pollsUntilDone = 2;
   }
 
@@ -82,13 +100,34 @@ export class FakeVeoServer extends FakeHttpServer {
     return null;
   }
 
-  private validateBody(modelId: string, gemini: boolean, body: { instances?: { prompt?: unknown; image?: { bytesBase64Encoded?: string; mimeType?: string }; lastFrame?: { bytesBase64Encoded?: string; mimeType?: string } }[]; parameters?: Record<string, unknown> }): string | null {
-    const model = VEO_MODELS.find((m) => m.id === modelId)!;
+  /** Models a test adds to what this Google serves (a model newer than ttv's shipped catalog). */
+  private readonly extraModels: CatalogRow[] = [];
+
+  /** Serves a model besides the catalog's (its row's protocol names the API: vertex-predict or gemini-predict). */
+  serve(row: CatalogRow): void {
+    this.extraModels.push(row);
+  }
+
+  private modelState(modelId: string, gemini: boolean): ModelState {
+    const protocol = gemini ? 'gemini-predict' : 'vertex-predict';
+    const extra = this.extraModels.find((r) => r.id === modelId && r.protocol === protocol);
+    if (extra) return { served: extra };
+    const rows = shippedCatalog().rowsFor('veo3').filter((r) => r.id === modelId);
+    if (rows.some((r) => r.lifecycle.status === 'retired')) return { gone: true };
+    if (!gemini && /^veo-.*-preview$/.test(modelId)) return { gone: true };
+    const served = rows.find((r) => r.protocol === protocol);
+    if (served) return { served };
+    if (rows.some((r) => r.protocol.endsWith('-interactions'))) return { interactionsOnly: true };
+    return { unknown: true };
+  }
+
+  private validateBody(model: CatalogRow, gemini: boolean, body: { instances?: { prompt?: unknown; image?: { bytesBase64Encoded?: string; mimeType?: string }; lastFrame?: { bytesBase64Encoded?: string; mimeType?: string } }[]; parameters?: Record<string, unknown> }): string | null {
     const instance = body.instances?.[0];
     if (!instance || typeof instance.prompt !== 'string' || !instance.prompt) return 'instances[0].prompt is required';
     const badImage = (i: { bytesBase64Encoded?: string; mimeType?: string }) => !i.bytesBase64Encoded || !/^image\/(png|jpeg)$/.test(i.mimeType ?? '');
     if (instance.image && badImage(instance.image)) return 'instances[0].image needs bytesBase64Encoded and an image mimeType';
-    if (instance.lastFrame && (!model.modes.first_last || badImage(instance.lastFrame))) return `instances[0].lastFrame isn't supported by ${modelId}`;
+    if (instance.lastFrame && (!model.modes.first_last || badImage(instance.lastFrame))) return `instances[0].lastFrame isn't supported by ${model.id}`;
+    if (instance.lastFrame && !instance.image) return 'instances[0].lastFrame needs instances[0].image (the first frame)';
     const p = body.parameters ?? {};
     if (gemini) {
       for (const key of ['generateAudio', 'storageUri', 'seed']) {
@@ -99,19 +138,24 @@ export class FakeVeoServer extends FakeHttpServer {
     if (p.durationSeconds !== undefined && !durations.includes(p.durationSeconds as number)) return `Unsupported output video duration ${String(p.durationSeconds)} seconds, supported durations are [${durations.join(',')}] for feature text_to_video.`;
     const ratios = Object.keys(model.modes.text ?? {});
     if (p.aspectRatio !== undefined && !ratios.includes(p.aspectRatio as string)) return `Unsupported aspect ratio: ${String(p.aspectRatio)}`;
+    if (p.resolution !== undefined && !(model.resolutions ?? []).includes(p.resolution as string)) return `Unsupported resolution: ${String(p.resolution)}; supported resolutions are [${(model.resolutions ?? []).join(',')}]`;
+    if (p.generateAudio !== undefined && model.audio === 'none') return `generateAudio isn't supported by ${model.id}`;
     if (p.storageUri !== undefined && !/^gs:\/\/[^/]+\/.*\/$/.test(String(p.storageUri))) return 'storageUri must be a gs:// folder';
     return null;
   }
 
-  private startOperation(res: ServerResponse, modelId: string, name: string, body: RecordedRequest['body'], gemini: boolean): void {
-    if (!VEO_MODELS.some((m) => m.id === modelId)) return this.send(res, 404, googleError(404, 'NOT_FOUND', `models/${modelId} is not found for API version ${gemini ? 'v1beta' : 'v1'}, or is not supported for predictLongRunning.`));
+  private startOperation(res: ServerResponse, modelId: string, name: string, body: RecordedRequest['body'], gemini: boolean, resource: string): void {
+    const state = this.modelState(modelId, gemini);
+    if ('gone' in state) return this.send(res, 404, googleError(404, 'NOT_FOUND', `${resource} is no longer available.`));
+    if ('interactionsOnly' in state) return this.send(res, 400, googleError(400, 'INVALID_ARGUMENT', 'This model only supports Interactions API.'));
+    if ('unknown' in state) return this.send(res, 404, googleError(404, 'NOT_FOUND', `${resource} is not found for API version ${gemini ? 'v1beta' : 'v1'}, or is not supported for predictLongRunning.`));
     let parsed: Parameters<FakeVeoServer['validateBody']>[2];
     try {
       parsed = JSON.parse(body.toString()) as typeof parsed;
     } catch {
       return this.send(res, 400, googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'));
     }
-    const problem = this.validateBody(modelId, gemini, parsed);
+    const problem = this.validateBody(state.served, gemini, parsed);
     if (problem) return this.send(res, 400, googleError(400, 'INVALID_ARGUMENT', problem));
     const op: Operation = { name, outcome: this.outcomes.shift() ?? 'succeed', polls: 0, storageUri: parsed.parameters?.storageUri as string | undefined, canceled: false, gemini };
     this.operations.set(name, op);
@@ -160,7 +204,7 @@ export class FakeVeoServer extends FakeHttpServer {
     if (path.startsWith('/v1beta/')) {
       if (req.headers['x-goog-api-key'] !== this.options.apiKey) return this.send(res, 400, googleError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.'));
       const start = /^\/v1beta\/models\/([\w.-]+):predictLongRunning$/.exec(path);
-      if (start && req.method === 'POST') return this.startOperation(res, start[1]!, `models/${start[1]}/operations/${geminiId()}`, req.body, true);
+      if (start && req.method === 'POST') return this.startOperation(res, start[1]!, `models/${start[1]}/operations/${geminiId()}`, req.body, true, `models/${start[1]}`);
       const file = /^\/v1beta\/files\/([a-z0-9]+):download$/.exec(path);
       if (file && req.method === 'GET') {
         if (![...this.operations.values()].some((o) => o.name.endsWith(`/${file[1]}`))) return this.send(res, 404, googleError(404, 'NOT_FOUND', 'File not found'));
@@ -191,7 +235,8 @@ export class FakeVeoServer extends FakeHttpServer {
     if (vertex && req.method === 'POST') {
       if (vertex[1] !== this.options.project) return this.send(res, 403, googleError(403, 'PERMISSION_DENIED', `Permission denied on project ${vertex[1]}`));
       if (vertex[4] === 'predictLongRunning') {
-        return this.startOperation(res, vertex[3]!, `projects/${vertex[1]}/locations/${vertex[2]}/publishers/google/models/${vertex[3]}/operations/${randomUUID()}`, req.body, false);
+        const model = `projects/${vertex[1]}/locations/${vertex[2]}/publishers/google/models/${vertex[3]}`;
+        return this.startOperation(res, vertex[3]!, `${model}/operations/${randomUUID()}`, req.body, false, `Publisher Model \`${model}\``);
       }
       const { operationName } = JSON.parse(req.body.toString() || '{}') as { operationName?: string };
       return this.poll(res, this.operations.get(operationName ?? ''));
