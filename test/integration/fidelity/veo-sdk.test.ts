@@ -1,7 +1,10 @@
 // Fidelity: Google's official client (@google/genai) drives the project's Veo fake on both APIs —
 // the Gemini API with a key, and Vertex AI (the SDK's default v1beta1) with an OAuth token — through
-// generateVideos → getVideosOperation → download and every injected failure. The SDK has no cancel
-// for video operations, so the Gemini cancel is the documented POST {operation}:cancel by hand.
+// generateVideos → getVideosOperation → download and every injected failure, and through the
+// refusals of models Google does not serve: a retired one (404 "no longer available"), an unknown
+// one (404), a Gemini Omni one (400: Interactions API only). The SDK has no cancel for video
+// operations, so the Gemini cancel is the documented POST {operation}:cancel by hand. The Gemini API
+// serves no Veo model any more, so its path is driven with a model the fake is told to serve.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +13,20 @@ import { ApiError, GoogleGenAI, type GenerateVideosOperation } from '@google/gen
 import { FakeVeoServer } from '../../fakes/veo3/fake-veo-server.js';
 import { sampleMp4, samplePng } from '../../fakes/shared/fake-http-server.js';
 import { writeServiceAccount } from '../../support/service-account.js';
+import { parseCatalogRow } from '../../../src/catalog/model-catalog.js';
 
 const API_KEY = 'AIza-fidelity-key-0123456789';
 const PROJECT = 'ttv-fidelity-project';
-const MODEL = 'veo-3.0-generate-001';
+/** Vertex AI's current Veo. */
+const MODEL = 'veo-3.1-generate-001';
+/** A Veo model on the Gemini API, which the fake serves because the test says so. */
+const GEMINI_MODEL = 'veo-4.0-generate-preview';
+const geminiRow = parseCatalogRow({
+  backend: 'veo3', id: GEMINI_MODEL, protocol: 'gemini-predict',
+  modes: { text: { '16:9': '16:9', '9:16': '9:16' }, image: { '16:9': '16:9', '9:16': '9:16' }, first_last: true },
+  durations: { seconds: [4, 6, 8] }, duration_field: true, audio: 'always', usd_per_second: 0.5, max_prompt_length: 1024,
+  lifecycle: { status: 'preview' }, source: { ref: 'test', read: '2026-12-06' },
+});
 const fake = new FakeVeoServer({ apiKey: API_KEY, project: PROJECT });
 let dir = '';
 let gemini: GoogleGenAI;
@@ -32,7 +45,11 @@ afterAll(async () => {
   await fake.stop();
   await rm(dir, { recursive: true, force: true });
 });
-afterEach(() => fake.reset());
+afterEach(() => {
+  fake.reset();
+  fake.serve(geminiRow);
+});
+beforeAll(() => fake.serve(geminiRow));
 
 /**
  * An auth client that hands the SDK a fixed bearer token (the SDK bundles its own
@@ -58,8 +75,8 @@ async function untilDone(ai: GoogleGenAI, op: GenerateVideosOperation): Promise<
 
 describe('@google/genai against the Veo fake: Gemini API', () => {
   it('generateVideos → getVideosOperation → files.download of the https file URI', async () => {
-    let op = await gemini.models.generateVideos({ model: MODEL, source: { prompt: 'A kite.', image }, config: { durationSeconds: 6, aspectRatio: '9:16', numberOfVideos: 1 } });
-    expect(op.name).toMatch(/^models\/veo-3\.0-generate-001\/operations\/[a-z0-9]+$/);
+    let op = await gemini.models.generateVideos({ model: GEMINI_MODEL, source: { prompt: 'A kite.', image }, config: { durationSeconds: 6, aspectRatio: '9:16', numberOfVideos: 1 } });
+    expect(op.name).toMatch(/^models\/veo-4\.0-generate-preview\/operations\/[a-z0-9]+$/);
     op = await untilDone(gemini, op);
     const video = op.response!.generatedVideos![0]!;
     expect(video.video!.uri).toMatch(/^https:\/\/generativelanguage\.googleapis\.com\/v1beta\/files\/[a-z0-9]+:download\?alt=media$/);
@@ -76,8 +93,8 @@ describe('@google/genai against the Veo fake: Gemini API', () => {
   });
 
   it('the SDK itself refuses generateAudio on the Gemini API, and so does the fake', async () => {
-    await expect(gemini.models.generateVideos({ model: MODEL, source: { prompt: 'x' }, config: { generateAudio: true } })).rejects.toThrow(/generateAudio parameter is only supported in/);
-    const res = await fetch(`${fake.url}/v1beta/models/${MODEL}:predictLongRunning`, {
+    await expect(gemini.models.generateVideos({ model: GEMINI_MODEL, source: { prompt: 'x' }, config: { generateAudio: true } })).rejects.toThrow(/generateAudio parameter is only supported in/);
+    const res = await fetch(`${fake.url}/v1beta/models/${GEMINI_MODEL}:predictLongRunning`, {
       method: 'POST', headers: { 'x-goog-api-key': API_KEY, 'content-type': 'application/json' },
       body: JSON.stringify({ instances: [{ prompt: 'x' }], parameters: { generateAudio: true } }),
     });
@@ -86,22 +103,22 @@ describe('@google/genai against the Veo fake: Gemini API', () => {
 
   it('cancel (POST {operation}:cancel), and each injected failure: operation error, safety filter, bad duration, wrong key', async () => {
     fake.outcomes.push('stuck', 'fail', 'safety');
-    const stuck = await gemini.models.generateVideos({ model: MODEL, source: { prompt: 'A kite.' } });
+    const stuck = await gemini.models.generateVideos({ model: GEMINI_MODEL, source: { prompt: 'A kite.' } });
     const cancel = await fetch(`${fake.url}/v1beta/${stuck.name}:cancel`, { method: 'POST', headers: { 'x-goog-api-key': API_KEY } });
     expect(cancel.status).toBe(200);
     expect(fake.operations.get(stuck.name!)!.canceled).toBe(true);
 
-    const failed = await untilDone(gemini, await gemini.models.generateVideos({ model: MODEL, source: { prompt: 'A kite.' } }));
+    const failed = await untilDone(gemini, await gemini.models.generateVideos({ model: GEMINI_MODEL, source: { prompt: 'A kite.' } }));
     expect(failed.error).toMatchObject({ code: 13 });
-    const filtered = await untilDone(gemini, await gemini.models.generateVideos({ model: MODEL, source: { prompt: 'A kite.' } }));
+    const filtered = await untilDone(gemini, await gemini.models.generateVideos({ model: GEMINI_MODEL, source: { prompt: 'A kite.' } }));
     expect(filtered.response!.raiMediaFilteredCount).toBe(1);
     expect(filtered.response!.generatedVideos ?? []).toHaveLength(0);
 
-    const badLength = await gemini.models.generateVideos({ model: MODEL, source: { prompt: 'x' }, config: { durationSeconds: 5 } }).catch((e: unknown) => e);
+    const badLength = await gemini.models.generateVideos({ model: GEMINI_MODEL, source: { prompt: 'x' }, config: { durationSeconds: 5 } }).catch((e: unknown) => e);
     expect(badLength).toBeInstanceOf(ApiError);
     expect((badLength as ApiError).status).toBe(400);
     const wrong = new GoogleGenAI({ apiKey: 'AIza-wrong-000000000', httpOptions: { baseUrl: fake.url } });
-    await expect(wrong.models.generateVideos({ model: MODEL, source: { prompt: 'x' } })).rejects.toBeInstanceOf(ApiError);
+    await expect(wrong.models.generateVideos({ model: GEMINI_MODEL, source: { prompt: 'x' } })).rejects.toBeInstanceOf(ApiError);
   });
 });
 
@@ -127,5 +144,40 @@ describe('@google/genai against the Veo fake: Vertex AI', () => {
     expect(failed.error).toMatchObject({ code: 13 });
     const filtered = await untilDone(ai, await ai.models.generateVideos({ model: MODEL, source: { prompt: 'A kite.' } }));
     expect(filtered.response!.raiMediaFilteredCount).toBe(1);
+  });
+});
+
+describe('@google/genai against the Veo fake: models Google does not serve', () => {
+  const refusal = async (call: Promise<unknown>) => {
+    const err = await call.then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    return { status: (err as ApiError).status, message: (err as ApiError).message };
+  };
+
+  it('a retired model: 404 "no longer available" on Vertex AI and on the Gemini API', async () => {
+    const ai = await vertexClient();
+    const onVertex = await refusal(ai.models.generateVideos({ model: 'veo-3.0-generate-001', source: { prompt: 'x' } }));
+    expect(onVertex.status).toBe(404);
+    expect(onVertex.message).toMatch(/Publisher Model `projects\/ttv-fidelity-project\/locations\/us-central1\/publishers\/google\/models\/veo-3\.0-generate-001` is no longer available/);
+    // Vertex AI removed its -preview endpoints too.
+    expect((await refusal(ai.models.generateVideos({ model: 'veo-3.1-generate-preview', source: { prompt: 'x' } }))).status).toBe(404);
+    for (const model of ['veo-3.0-generate-001', 'veo-2.0-generate-001', 'veo-3.1-generate-preview', 'veo-3.1-fast-generate-preview']) {
+      const onGemini = await refusal(gemini.models.generateVideos({ model, source: { prompt: 'x' } }));
+      expect({ model, status: onGemini.status }).toEqual({ model, status: 404 });
+      expect(onGemini.message).toMatch(new RegExp(`models/${model.replace(/\./g, '\\.')} is no longer available`));
+    }
+    expect(fake.operations.size).toBe(0);
+  });
+
+  it('a model of the other API or none: 404 not found; Gemini Omni: 400, Interactions API only; a resolution the model lacks: 400', async () => {
+    expect(await refusal(gemini.models.generateVideos({ model: 'veo-3.1-generate-001', source: { prompt: 'x' } }))).toMatchObject({ status: 404, message: expect.stringMatching(/is not found for API version v1beta/) });
+    const ai = await vertexClient();
+    expect(await refusal(ai.models.generateVideos({ model: 'veo-9-imaginary', source: { prompt: 'x' } }))).toMatchObject({ status: 404 });
+    expect(await refusal(gemini.models.generateVideos({ model: 'gemini-omni-1.1-flash', source: { prompt: 'x' } }))).toMatchObject({ status: 400, message: expect.stringMatching(/only supports Interactions API/) });
+    expect(await refusal(ai.models.generateVideos({ model: MODEL, source: { prompt: 'x' }, config: { resolution: '4k' } }))).toMatchObject({ status: 400, message: expect.stringMatching(/Unsupported resolution: 4k/) });
+    const op = await ai.models.generateVideos({ model: MODEL, source: { prompt: 'x', image }, config: { resolution: '1080p', lastFrame: image, durationSeconds: 4, aspectRatio: '9:16' } });
+    const start = fake.requests.filter((r) => r.path.endsWith(':predictLongRunning')).at(-1)!;
+    expect(JSON.parse(start.body.toString())).toMatchObject({ instances: [{ lastFrame: { mimeType: 'image/png' } }], parameters: { resolution: '1080p', durationSeconds: 4, aspectRatio: '9:16' } });
+    expect((await untilDone(ai, op)).response?.generatedVideos).toHaveLength(1);
   });
 });

@@ -16,7 +16,7 @@ import { GenerationError } from '../../../src/errors/generation-error.js';
 import type { VideoGenerator } from '../../../src/generators/types.js';
 import { FakeRunwayServer } from '../../fakes/runway/fake-runway-server.js';
 import { FakeFalServer } from '../../fakes/fal/fake-fal-server.js';
-import { FakeVeoServer } from '../../fakes/veo3/fake-veo-server.js';
+import { FakeGeminiServer } from '../../fakes/gemini/fake-gemini-server.js';
 import { FakeMinimaxServer } from '../../fakes/minimax/fake-minimax-server.js';
 import { samplePng } from '../../fakes/shared/fake-http-server.js';
 import { FAST_REMOTE } from '../../support/backend-jobs.js';
@@ -25,9 +25,9 @@ import type { AppConfig } from '../../../src/config/schema.js';
 
 const runway = new FakeRunwayServer('rw-key-0123456789');
 const fal = new FakeFalServer('fal-key-0123456789');
-const veo = new FakeVeoServer({ apiKey: 'AIza-test-key-0123456789', project: 'p' });
+const gemini = new FakeGeminiServer('AIza-test-key-0123456789');
 const minimax = new FakeMinimaxServer('mm-key-0123456789');
-const fakes = [runway, fal, veo, minimax];
+const fakes = [runway, fal, gemini, minimax];
 let dir = '';
 let frame = '';
 
@@ -47,7 +47,7 @@ function config(extra: Record<string, unknown>) {
   return configSchema.parse({
     runway_ml: { api_key: 'rw-key-0123456789', base_url: runway.url },
     fal: { api_key: 'fal-key-0123456789', base_url: fal.url },
-    google_veo: { api_key: 'AIza-test-key-0123456789', gemini_base_url: veo.url },
+    google_veo: { api_key: 'AIza-test-key-0123456789', gemini_base_url: gemini.url },
     minimax: { api_key: 'mm-key-0123456789', base_url: `${minimax.url}/v1` },
     remote_api_settings: FAST_REMOTE,
     ...extra,
@@ -112,12 +112,15 @@ describe('captured requests of issue #16 are refused before any vendor call', ()
 });
 
 describe('what is sent where the model renders the request', () => {
-  it('Veo on the Gemini API sends no generateAudio, and refuses the Vertex-only setting', async () => {
+  it('Gemini Omni on the Gemini API gets the clip format in response_format and no audio field; the Vertex-only setting is refused', async () => {
     const gen = veoGenerator(config({}));
     await gen.generate({ prompt: 'A red kite.', durationSeconds: 6, segment: 1, outputPath: join(dir, 'veo.mp4') }, hooks());
-    const start = veo.requests.find((r) => r.path.endsWith(':predictLongRunning'))!;
-    const body = JSON.parse(start.body.toString()) as { parameters: Record<string, unknown> };
-    expect(body.parameters).toEqual({ aspectRatio: '16:9', durationSeconds: 6, sampleCount: 1 });
+    const create = gemini.requests.find((r) => r.method === 'POST' && r.path === '/v1beta/interactions')!;
+    expect(JSON.parse(create.body.toString())).toEqual({
+      model: 'gemini-omni-1.1-flash', input: 'A red kite.', background: true,
+      response_format: { type: 'video', aspect_ratio: '16:9', duration: '6s' },
+      generation_config: { video_config: { task: 'text_to_video' } },
+    });
     expect(() => veoGenerator(config({ google_veo: { api_key: 'AIza-test-key-0123456789', generate_audio: true } }))).toThrow(/google_veo\.generate_audio is a Vertex AI parameter/);
   });
 
