@@ -5,7 +5,8 @@
 // ratio, duration as a protobuf Duration "6s", resolution) and the task in
 // generation_config.video_config; GET {version}/interactions/{id} until the status leaves
 // queued/in_progress; the video is the model_output step's video block (the SDK's output_video),
-// inline base64 or a URI for large outputs. Background mode because a clip takes minutes: a
+// inline base64 or a URI for large outputs (on Vertex AI: a gs:// object under the request's gcs_uri,
+// when google_veo.output_bucket asks for one). Background mode because a clip takes minutes: a
 // synchronous create would hold one HTTP request open that long and could be neither polled
 // against the deadline nor cancelled.
 // Afterwards the interaction is deleted (ttv keeps the clip; Google need not keep the prompt and
@@ -28,6 +29,8 @@ export interface OmniClip {
   resolution?: string;
   /** The first frame, base64 with its image mime type. */
   firstFrame?: { data: string; mimeType: string };
+  /** Vertex AI only: a gs:// folder the clip is written to (delivery "uri"), instead of inline bytes. */
+  gcsUri?: string;
 }
 
 /** Request options of every SDK call: the attempt's signal, and no SDK retries (ttv's policy retries). */
@@ -50,6 +53,8 @@ export function omniRequest(clip: OmniClip): CreateParams {
       aspect_ratio: clip.aspectRatio,
       duration: `${clip.durationSeconds}s`,
       ...(clip.resolution ? { resolution: clip.resolution } : {}),
+      // VideoResponseFormat.gcs_uri: "Required for Vertex if delivery mode is URI".
+      ...(clip.gcsUri ? { delivery: 'uri', gcs_uri: clip.gcsUri } : {}),
     },
     generation_config: { video_config: { task: clip.firstFrame ? 'image_to_video' : 'text_to_video' } },
   };

@@ -215,6 +215,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
       resolution: this.section.resolution,
       // The Interactions types give an image no first/last role, so only the first frame is sent.
       firstFrame: frame ? { data: frame.base64, mimeType: frame.mimeType } : undefined,
+      gcsUri: this.api.kind === 'vertex' && this.section.output_bucket ? `gs://${this.section.output_bucket}/ttv/${Date.now()}-segment-${request.segment}/` : undefined,
     };
     const id = await this.create(() => startInteraction(session.run, clip));
     hooks.log?.(`veo3: interaction ${id} started (${this.model.id}, ${request.durationSeconds} s, ${API_NAME[this.protocol.api]})`);

@@ -15,6 +15,10 @@
 // - A retired model answers 404 NOT_FOUND "… is no longer available": Google's deprecations page
 //   ("once a model is shut down … the endpoint is no longer available") and the third-party
 //   notice in vendors-2026-12.md — the status is well sourced, the exact sentence is not.
+// - On Vertex AI (the same types, under /v1beta1/projects/{p}/locations/{l}/interactions): the
+//   VideoResponseFormat comment says gcs_uri is "Required for Vertex if delivery mode is URI"; the
+//   fake then writes the clip as a gs:// object under it and otherwise answers inline whatever the
+//   size (what Vertex does with a large clip and no gcs_uri is not documented).
 // - Failed and refused generations: not documented. A failure is status "failed" with
 //   errors[{code, message}] (Interaction.errors, "platform errors recorded on the interaction");
 //   a refusal is a completed interaction whose output is text only, as Gemini models answer.
@@ -104,8 +108,18 @@ export class InteractionsApi {
 
   constructor(
     private readonly model: (id: string) => InteractionsModelState | undefined,
-    private readonly options: { apiVersion: string; fileUri: (fileId: string) => string },
+    private readonly options: {
+      apiVersion: string;
+      /** Gemini API: the Files API URI of a video delivered by URI. */
+      fileUri?: (fileId: string) => string;
+      /** Vertex AI: a video delivered by URI is written to Cloud Storage under gcs_uri. */
+      writeObject?: (uri: string) => void;
+    },
   ) {}
+
+  private get vertex(): boolean {
+    return this.options.writeObject !== undefined;
+  }
 
   reset(): void {
     this.interactions.clear();
@@ -212,10 +226,20 @@ export class InteractionsApi {
       return;
     }
     const bytes = this.clip();
+    if (this.vertex) {
+      if (i.format?.delivery === 'uri') {
+        const uri = `${String(i.format.gcs_uri)}${i.id}/sample_0.mp4`;
+        this.options.writeObject!(uri);
+        i.output = [{ type: 'video', mime_type: 'video/mp4', uri }];
+      } else {
+        i.output = [{ type: 'video', mime_type: 'video/mp4', data: bytes.toString('base64') }];
+      }
+      return;
+    }
     const asUri = i.format?.delivery === 'uri' || bytes.length > this.inlineLimitBytes;
     if (asUri) {
       i.fileId = randomBytes(8).toString('hex');
-      i.output = [{ type: 'video', mime_type: 'video/mp4', uri: this.options.fileUri(i.fileId) }];
+      i.output = [{ type: 'video', mime_type: 'video/mp4', uri: this.options.fileUri!(i.fileId) }];
     } else {
       i.output = [{ type: 'video', mime_type: 'video/mp4', data: bytes.toString('base64') }];
     }
@@ -313,7 +337,9 @@ export class InteractionsApi {
       if (f.resolution !== undefined && !model.resolutions.includes(String(f.resolution))) return invalid(`Unsupported resolution ${JSON.stringify(f.resolution)}; supported: ${model.resolutions.join(', ')}.`);
       if (f.delivery !== undefined && f.delivery !== 'inline' && f.delivery !== 'uri') return invalid(`Invalid value at 'response_format.delivery': ${JSON.stringify(f.delivery)}`);
       // gcs_uri: "Required for Vertex if delivery mode is URI" — a Vertex AI field.
-      if (f.gcs_uri !== undefined) return invalid('response_format.gcs_uri is only supported on Vertex AI.');
+      if (f.gcs_uri !== undefined && !this.vertex) return invalid('response_format.gcs_uri is only supported on Vertex AI.');
+      if (f.gcs_uri !== undefined && (typeof f.gcs_uri !== 'string' || !/^gs:\/\/[^/]+\/.*\/$/.test(f.gcs_uri))) return invalid('response_format.gcs_uri must be a gs:// folder ending in /.');
+      if (this.vertex && f.delivery === 'uri' && f.gcs_uri === undefined) return invalid('response_format.gcs_uri is required when delivery is uri.');
       if (f.duration !== undefined) {
         // A google.protobuf.Duration in its JSON form: seconds with an "s" suffix.
         const m = typeof f.duration === 'string' ? /^(\d+(?:\.\d{1,9})?)s$/.exec(f.duration) : null;

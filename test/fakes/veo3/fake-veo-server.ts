@@ -6,7 +6,10 @@
 //   parameters.storageUri, as gs:// objects served by the Cloud Storage JSON API
 //   (GET /storage/v1/b/{bucket}/o/{object}?alt=media);
 // - Gemini API: POST /v1beta/models/{m}:predictLongRunning and GET /v1beta/{operation} with
-//   x-goog-api-key, the sample's video.uri downloadable with the key, POST /v1beta/{op}:cancel.
+//   x-goog-api-key, the sample's video.uri downloadable with the key, POST /v1beta/{op}:cancel;
+// - Vertex AI's Interactions API for Gemini Omni (../gemini/interactions-api.ts) under
+//   /v1beta1/projects/{p}/locations/{r}/interactions, with the bearer token, for the catalog's
+//   vertex-interactions models; a video asked for by URI is written to gcs_uri in Cloud Storage.
 // Errors use Google's envelope {error:{code,message,status}}. Which models each API serves, and
 // what each renders (durations, aspect ratios, resolutions, lastFrame), is the shipped catalog's
 // veo3 rows: a *-predict row of that API is served, a retired one is gone from both APIs.
@@ -34,6 +37,7 @@ import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-
 import { shippedCatalog } from '../../../src/catalog/model-catalog.js';
 import { allowedDurations } from '../../../src/catalog/model-rules.js';
 import type { CatalogRow } from '../../../src/catalog/catalog-row-schema.js';
+import { InteractionsApi, type InteractionsModelState } from '../gemini/interactions-api.js';
 
 /** A Gemini-style id: lower-case letters and digits only. */
 const geminiId = () => randomUUID().replace(/-/g, '').slice(0, 16);
@@ -61,6 +65,8 @@ export class FakeVeoServer extends FakeHttpServer {
   /** Objects "written" to Cloud Storage by Vertex operations. */
   readonly objects = new Set<string>();
   pollsUntilDone = 2;
+  /** Gemini Omni on Vertex AI. */
+  readonly interactions = new InteractionsApi((id) => this.interactionsModel(id), { apiVersion: 'v1beta1', writeObject: (uri) => this.objects.add(uri) });
 
   constructor(private readonly options: { publicKeyPem?: string; clientEmail?: string; apiKey: string; project: string }) {
     super();
@@ -78,6 +84,7 @@ export class FakeVeoServer extends FakeHttpServer {
     this.outcomes.length = 0;
     this.objects.clear();
     this.extraModels.length = 0;
+    this.interactions.reset();
     this.pollsUntilDone = 2;
   }
 
@@ -119,6 +126,16 @@ export class FakeVeoServer extends FakeHttpServer {
     if (served) return { served };
     if (rows.some((r) => r.protocol.endsWith('-interactions'))) return { interactionsOnly: true };
     return { unknown: true };
+  }
+
+  /** What Vertex AI's Interactions API does with a model id: the catalog's vertex-interactions rows (and the test's). */
+  private interactionsModel(id: string): InteractionsModelState | undefined {
+    const row = this.extraModels.find((r) => r.id === id && r.protocol === 'vertex-interactions')
+      ?? shippedCatalog().rowsFor('veo3').find((r) => r.id === id && r.protocol === 'vertex-interactions');
+    if (!row) return undefined;
+    if (row.lifecycle.status === 'retired') return { retired: row.lifecycle.shutdown ?? 'unknown' };
+    const ratios = [...new Set([...Object.keys(row.modes.text ?? {}), ...Object.keys(row.modes.image === 'follows-image' ? {} : row.modes.image ?? {})])];
+    return { served: { id: row.id, durations: allowedDurations(row.durations), aspectRatios: ratios, resolutions: row.resolutions ?? [] } };
   }
 
   private validateBody(model: CatalogRow, gemini: boolean, body: { instances?: { prompt?: unknown; image?: { bytesBase64Encoded?: string; mimeType?: string }; lastFrame?: { bytesBase64Encoded?: string; mimeType?: string } }[]; parameters?: Record<string, unknown> }): string | null {
@@ -229,6 +246,16 @@ export class FakeVeoServer extends FakeHttpServer {
     if (object && req.method === 'GET' && url.searchParams.get('alt') === 'media') {
       if (!this.objects.has(`gs://${object[1]}/${object[2]}`)) return this.send(res, 404, googleError(404, 'NOT_FOUND', 'No such object'));
       return this.serveClip(res, sampleMp4());
+    }
+
+    const interaction = /^\/v1beta1\/projects\/([^/]+)\/locations\/([^/]+)\/interactions(?:\/([\w-]+)(\/cancel)?)?$/.exec(path);
+    if (interaction) {
+      if (interaction[1] !== this.options.project) return this.send(res, 403, googleError(403, 'PERMISSION_DENIED', `Permission denied on project ${interaction[1]}`));
+      const [, , , id, cancel] = interaction;
+      const answer = !id ? (req.method === 'POST' ? this.interactions.create(req.body) : null)
+        : cancel ? (req.method === 'POST' ? this.interactions.cancel(id) : null)
+          : req.method === 'GET' ? this.interactions.get(id) : req.method === 'DELETE' ? this.interactions.delete(id) : null;
+      return answer ? this.send(res, answer.status, answer.body) : this.send(res, 404, googleError(404, 'NOT_FOUND', 'Not found'));
     }
 
     const vertex = /^\/v1(?:beta1)?\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([\w.-]+):(predictLongRunning|fetchPredictOperation)$/.exec(path);

@@ -3,13 +3,14 @@
 // generateVideos → getVideosOperation → download and every injected failure, and through the
 // refusals of models Google does not serve: a retired one (404 "no longer available"), an unknown
 // one (404), a Gemini Omni one (400: Interactions API only). The SDK has no cancel for video
-// operations, so the Gemini cancel is the documented POST {operation}:cancel by hand. The Gemini API
+// operations, so the Gemini cancel is the documented POST {operation}:cancel by hand. Gemini Omni
+// on Vertex AI goes through the same fake's Interactions API, with the SDK's Vertex routing. The Gemini API
 // serves no Veo model any more, so its path is driven with a model the fake is told to serve.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, GoogleGenAI, type GenerateVideosOperation } from '@google/genai';
+import { ApiError, GoogleGenAI, type GenerateVideosOperation, type GoogleGenAIInteraction } from '@google/genai';
 import { FakeVeoServer } from '../../fakes/veo3/fake-veo-server.js';
 import { sampleMp4, samplePng } from '../../fakes/shared/fake-http-server.js';
 import { writeServiceAccount } from '../../support/service-account.js';
@@ -179,5 +180,42 @@ describe('@google/genai against the Veo fake: models Google does not serve', () 
     const start = fake.requests.filter((r) => r.path.endsWith(':predictLongRunning')).at(-1)!;
     expect(JSON.parse(start.body.toString())).toMatchObject({ instances: [{ lastFrame: { mimeType: 'image/png' } }], parameters: { resolution: '1080p', durationSeconds: 4, aspectRatio: '9:16' } });
     expect((await untilDone(ai, op)).response?.generatedVideos).toHaveLength(1);
+  });
+});
+
+describe('@google/genai interactions against the Veo fake: Gemini Omni on Vertex AI', () => {
+  const once = { retries: { strategy: 'none' } } as const;
+  type CreateParams = Parameters<GoogleGenAI['interactions']['create']>[0];
+  const create = (ai: GoogleGenAI, params: Record<string, unknown>) => ai.interactions.create(params as unknown as CreateParams, once) as Promise<GoogleGenAIInteraction>;
+
+  it('create → get on v1beta1/projects/{p}/locations/{l}/interactions with the token; inline, or a gs:// object under gcs_uri', async () => {
+    const ai = await vertexClient();
+    const inline = await create(ai, { model: 'gemini-omni-1.2-flash', input: 'A kite.', background: true, response_format: { type: 'video', aspect_ratio: '9:16', duration: '15s' } });
+    expect(fake.requests.at(-1)!.path).toBe(`/v1beta1/projects/${PROJECT}/locations/us-central1/interactions`);
+    let done = inline;
+    for (let i = 0; i < 10 && done.status === 'in_progress'; i += 1) done = await ai.interactions.get(inline.id, undefined, once);
+    expect(Buffer.from(done.output_video!.data!, 'base64').equals(sampleMp4())).toBe(true);
+
+    const stored = await create(ai, { model: 'gemini-omni-1.2-flash', input: 'A kite.', background: true, response_format: { type: 'video', delivery: 'uri', gcs_uri: 'gs://omni-out/run/' } });
+    done = stored;
+    for (let i = 0; i < 10 && done.status === 'in_progress'; i += 1) done = await ai.interactions.get(stored.id, undefined, once);
+    expect(done.output_video?.uri).toBe(`gs://omni-out/run/${stored.id}/sample_0.mp4`);
+    expect(fake.objects.has(done.output_video!.uri!)).toBe(true);
+    await ai.interactions.delete(stored.id, undefined, once);
+    expect(fake.interactions.interactions.get(stored.id)!.deleted).toBe(true);
+  });
+
+  it('refuses delivery "uri" without gcs_uri, a duration the model lacks, a Gemini API model, and an untrusted token', async () => {
+    const ai = await vertexClient();
+    const refused = async (params: Record<string, unknown>) => {
+      const err = (await create(ai, params).then(() => null, (e: unknown) => e)) as { status?: number; message: string } | null;
+      return { status: err?.status, message: err?.message ?? '' };
+    };
+    expect(await refused({ model: 'gemini-omni-1.2-flash', input: 'x', response_format: { type: 'video', delivery: 'uri' } })).toMatchObject({ status: 400, message: expect.stringMatching(/gcs_uri is required when delivery is uri/) });
+    expect(await refused({ model: 'gemini-omni-1.2-flash', input: 'x', response_format: { type: 'video', duration: '16s' } })).toMatchObject({ status: 400 });
+    expect(await refused({ model: 'gemini-omni-1.1-flash', input: 'x' })).toMatchObject({ status: 404 });
+    const untrusted = (await create(vertex, { model: 'gemini-omni-1.2-flash', input: 'x' }).then(() => null, (e: unknown) => e)) as { status?: number } | null;
+    expect(untrusted?.status).toBe(401);
+    expect(fake.interactions.interactions.size).toBe(0);
   });
 });

@@ -2,7 +2,8 @@
 // Vertex AI with a service-account JWT exchanged for a token (text, chained first frames, first +
 // last frames, resolution and audio), inline and Cloud Storage outputs, safety filtering, operation
 // errors, the poll deadline, a retired model forced back by an operator row and refused by the
-// fake with Google's 404; and predictLongRunning on the Gemini API for a model only an operator
+// fake with Google's 404; Gemini Omni 1.2 on Vertex AI through the Interactions API (inline, and
+// written to Cloud Storage with output_bucket); and predictLongRunning on the Gemini API for a model only an operator
 // row knows (the Gemini API has shut its Veo models down), with its download, cancel and retries.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -157,6 +158,34 @@ describe('Veo 3.1 on Vertex AI', () => {
     expect(starts()).toHaveLength(1);
     expect(veo.requests.some((r) => r.path.endsWith(':fetchPredictOperation'))).toBe(false);
     expect(lines.join('\n')).not.toMatch(/retrying/);
+  });
+});
+
+describe('Gemini Omni on Vertex AI (Interactions API)', () => {
+  const interactionCreates = () => veo.requests.filter((r) => r.method === 'POST' && /\/interactions$/.test(r.path));
+
+  it('runs a chained job on gemini-omni-1.2-flash with the service-account token: inline clips, interactions deleted once saved', async () => {
+    const svc = await vertex({ veo_model: 'gemini-omni-1.2-flash', max_duration: 15 }, {}, { segment_duration_seconds: 12 });
+    const { id, job } = await runJob(svc);
+    expect(job.status).toBe('finished');
+    expect(interactionCreates().map((r) => r.path)).toEqual([`/v1beta1/projects/${PROJECT}/locations/us-central1/interactions`, `/v1beta1/projects/${PROJECT}/locations/us-central1/interactions`]);
+    expect(interactionCreates().every((r) => /^Bearer ya29\.fake-/.test(String(r.headers.authorization)))).toBe(true);
+    const bodies = interactionCreates().map((r) => JSON.parse(r.body.toString()) as { response_format: Record<string, unknown>; generation_config: { video_config: { task: string } } });
+    expect(bodies.map((b) => b.generation_config.video_config.task)).toEqual(['text_to_video', 'image_to_video']);
+    expect(bodies[0]!.response_format).toEqual({ type: 'video', aspect_ratio: '16:9', duration: '12s' });
+    expect([...veo.interactions.interactions.values()].every((i) => i.status === 'completed' && i.deleted)).toBe(true);
+    expect(starts()).toHaveLength(0);
+    expect((await probeArtifact(svc, id)).codec).toBe('h264');
+  });
+
+  it('with output_bucket the clip is written to gcs_uri (delivery "uri") and read back from Cloud Storage', async () => {
+    const svc = await vertex({ veo_model: 'gemini-omni-1.2-flash', output_bucket: 'omni-out' });
+    const { id, job } = await runJob(svc, 'A red kite over a field.');
+    expect(job.status).toBe('finished');
+    const body = JSON.parse(interactionCreates()[0]!.body.toString()) as { response_format: Record<string, unknown> };
+    expect(body.response_format).toMatchObject({ delivery: 'uri', gcs_uri: expect.stringMatching(/^gs:\/\/omni-out\/ttv\/\d+-segment-1\/$/) });
+    expect(veo.requests.some((r) => r.path.startsWith('/storage/v1/b/omni-out/o/') && r.path.includes('alt=media'))).toBe(true);
+    expect((await probeArtifact(svc, id)).codec).toBe('h264');
   });
 });
 
