@@ -391,7 +391,8 @@ export const googleVeoSchema = z.preprocess(withDefaultGoogleVideoModel, z
     storage_endpoint: url.default('https://storage.googleapis.com'),
     api_key: z.string().min(1).optional(),
     gemini_base_url: url.default('https://generativelanguage.googleapis.com'),
-    max_duration: seconds.max(60).default(8),
+    // The operator's own cap on clip length; unset, the model's catalog row is the only limit.
+    max_duration: seconds.max(60).optional(),
     generate_audio: z.boolean().optional(),
     // Output resolution ("720p", "1080p", …), one of the model's catalog row; unset: the model's default.
     resolution: z.string().min(1).optional(),

@@ -16,7 +16,7 @@ import { VendorError } from '../../errors/vendor-error.js';
 import type { ConfiguredModel, GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../remote/model-request-problems.js';
-import { shippedCatalog, type CatalogModel, type ModelCatalog } from '../../catalog/model-catalog.js';
+import { ModelCatalog, shippedCatalog, type CatalogModel } from '../../catalog/model-catalog.js';
 import { readImage } from '../remote/image-data-uri.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { abandonsTask } from '../remote/vendor-task.js';
@@ -48,6 +48,11 @@ interface RenderedClip {
 }
 
 const API_NAME = { vertex: 'Vertex AI', gemini: 'the Gemini API' } as const;
+
+/** The catalog with only the veo3 rows one API serves. */
+function onApi(catalog: ModelCatalog, api: 'vertex' | 'gemini'): ModelCatalog {
+  return new ModelCatalog(catalog.all().filter((r) => r.backend !== 'veo3' || PROTOCOLS[r.protocol as keyof typeof PROTOCOLS]?.api === api));
+}
 const MODEL_KEY = 'google_veo.veo_model';
 
 export class Veo3VideoGenerator implements VideoGenerator {
@@ -61,12 +66,13 @@ export class Veo3VideoGenerator implements VideoGenerator {
   private readonly client: VendorClient;
 
   constructor(private readonly section: AppConfig['google_veo'], private readonly settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
-    this.model = requireModel(catalog, 'veo3', MODEL_KEY, section.veo_model);
+    const configured = section.api_key ? 'gemini' : 'vertex';
+    // A model without a row is told the rows of the API this section is set up for (and one of them as the example to copy).
+    this.model = catalog.find('veo3', section.veo_model) ?? requireModel(onApi(catalog, configured), 'veo3', MODEL_KEY, section.veo_model);
     this.configuredModel = { key: MODEL_KEY, row: this.model };
     const protocol = PROTOCOLS[this.model.protocol as keyof typeof PROTOCOLS];
     if (!protocol) throw this.configError(`${MODEL_KEY} "${this.model.id}" is catalogued with protocol ${this.model.protocol}, which the veo3 backend does not speak (${Object.keys(PROTOCOLS).join(', ')})`);
     this.protocol = protocol;
-    const configured = section.api_key ? 'gemini' : 'vertex';
     if (protocol.api !== configured) throw this.configError(this.wrongApi(configured));
     if (section.generate_audio !== undefined) {
       if (configured === 'gemini') throw this.configError('google_veo.generate_audio is a Vertex AI parameter; the Gemini API (google_veo.api_key) refuses it');
@@ -111,7 +117,8 @@ export class Veo3VideoGenerator implements VideoGenerator {
   }
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    return modelRequestProblems(request, this.model, { maxDuration: { seconds: this.section.max_duration, key: 'google_veo.max_duration' } });
+    const cap = this.section.max_duration;
+    return modelRequestProblems(request, this.model, cap === undefined ? {} : { maxDuration: { seconds: cap, key: 'google_veo.max_duration' } });
   }
 
   estimateCost(durationSeconds: number): number {

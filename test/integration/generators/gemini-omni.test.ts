@@ -129,7 +129,9 @@ describe('Gemini Omni on the Gemini API (Interactions API)', () => {
     await expect(omni({ veo_model: 'veo-3.1-generate-001' })).rejects.toThrow(/"veo-3\.1-generate-001" is served by Vertex AI, not by the Gemini API .*remove google_veo\.api_key and set google_veo\.project_id.*the Gemini API serves gemini-omni-1\.1-flash/);
     await expect(omni({ generate_audio: true })).rejects.toThrow(/google_veo\.generate_audio is a Vertex AI parameter/);
     await expect(omni({ resolution: '480p' })).rejects.toThrow(/google_veo\.resolution "480p": gemini-omni-1\.1-flash renders 360p, 720p, 1080p, 4k/);
-    await expect(omni({}, { segment_duration_seconds: 12, google_veo: { api_key: API_KEY, gemini_base_url: gemini.url, max_duration: 15 } })).rejects.toThrow(/gemini-omni-1\.1-flash renders 3–10 \(whole seconds\) s clips, not 12 s/);
+    await expect(omni({}, { segment_duration_seconds: 12 })).rejects.toThrow(/gemini-omni-1\.1-flash renders 3–10 \(whole seconds\) s clips, not 12 s/);
+    // The model's range is the limit unless the operator sets a lower cap.
+    await expect(omni({ max_duration: 6 }, { segment_duration_seconds: 8 })).rejects.toThrow(/duration 8 s is more than google_veo\.max_duration \(6 s\)/);
     expect(gemini.requests).toHaveLength(0);
   });
 });
