@@ -162,7 +162,8 @@ export class Veo3VideoGenerator implements VideoGenerator {
     try {
       return await start();
     } catch (err) {
-      if (err instanceof VendorError && err.status === 404) throw this.notServed(err);
+      // (Only Google's own answer: a 404 of the token service is not about the model.)
+      if (err instanceof VendorError && err.vendor === 'veo3' && err.status === 404) throw this.notServed(err);
       throw err;
     }
   }
