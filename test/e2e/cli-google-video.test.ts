@@ -68,6 +68,14 @@ describe('ttv config check, Google video', () => {
     expect(audio.stderr).toMatch(/google_veo\.generate_audio is a Vertex AI parameter/);
   });
 
+  it('refuses the Gemini API\'s shut-down Veo and Omni preview ids with exit 2, naming gemini-omni-1.1-flash', async () => {
+    for (const model of ['veo-3.1-generate-preview', 'gemini-omni-flash-preview']) {
+      const r = await ttv(['config', 'check', '--config', await googleConfig(`${model}.yaml`, [...gemini, `veo_model: ${model}`])]);
+      expect({ model, code: r.code }).toEqual({ model, code: 2 });
+      expect(r.stderr).toMatch(new RegExp(`google_veo\\.veo_model: "${model.replace(/\./g, '\\.')}" is retired since 2026-\\d\\d-\\d\\d: .*set google_veo\\.veo_model: gemini-omni-1\\.1-flash`));
+    }
+  });
+
   it('a model without a row is told the rows of the configured API, and an example row of that API', async () => {
     const r = await ttv(['config', 'check', '--config', await googleConfig('unknown.yaml', [...gemini, 'veo_model: gemini-omni-2.0-flash'])]);
     expect(r.code).toBe(2);
