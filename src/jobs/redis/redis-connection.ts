@@ -27,13 +27,16 @@ export function redisOptions(): RedisOptions {
   };
 }
 
+/** How long a request-path command waits for Redis before the API gives up on it (503). */
+export const REQUEST_COMMAND_TIMEOUT_MS = 2000;
+
 /**
  * For request-path connections: a command fails within ~2 s while Redis is down (→ 503), instead of
  * waiting. Commands of one event-loop turn go out as one pipeline (one write, one read): under
  * concurrent requests that is most of a command's cost.
  */
 export function failFast(): RedisOptions {
-  return { ...redisOptions(), maxRetriesPerRequest: 1, commandTimeout: 2000, enableAutoPipelining: true };
+  return { ...redisOptions(), maxRetriesPerRequest: 1, commandTimeout: REQUEST_COMMAND_TIMEOUT_MS, enableAutoPipelining: true };
 }
 
 /** For a worker's record writes: a command gives up after a few seconds so that the caller can retry and report it. */

@@ -21,9 +21,10 @@ import { AttemptRunner, RUNNER_DEFAULTS, type AttemptRunnerSettings } from '../a
 import { JOB_MESSAGES } from '../job-messages.js';
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { QueueKeys } from './queue-keys.js';
-import { JobScripts } from './redis-scripts.js';
+import { JobScripts, type SubmitReply } from './redis-scripts.js';
 import { RECORD_FIELDS, parseRecord } from './redis-job-record.js';
-import { BULL_QUEUE_NAME, connectRedis, failFast, redisOptions, type RedisEndpoint } from './redis-connection.js';
+import { BULL_QUEUE_NAME, REQUEST_COMMAND_TIMEOUT_MS, connectRedis, failFast, redisOptions, type RedisEndpoint } from './redis-connection.js';
+import { RedisClock } from './redis-clock.js';
 import { RedisLeaseStore } from './redis-lease-store.js';
 import { RedisJournal } from './redis-journal.js';
 import { RedisReconciler } from './redis-reconciler.js';
@@ -53,6 +54,12 @@ export interface RedisQueueLogger {
   warn(obj: object, msg: string): void;
 }
 
+/**
+ * A submission must have run in Redis this long before the API stops waiting for its answer: the rest
+ * of the request timeout is left for the answer to travel back (lua/submit-1.lua, redis-clock.ts).
+ */
+export const SUBMIT_BUDGET_MS = REQUEST_COMMAND_TIMEOUT_MS - 500;
+
 /** How often every process re-reads the data-loss marker (the /readyz check reads it as well). */
 const MARKER_CHECK_MS = 10_000;
 
@@ -74,6 +81,7 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
   private readonly marker: RedisStoreMarker;
   private readonly markerTimer: NodeJS.Timeout;
   private reconciler: RedisReconciler | null = null;
+  private readonly clock: RedisClock;
 
   private readonly endpoint: RedisEndpoint;
 
@@ -85,6 +93,7 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     this.redis = connectRedis(this.endpoint, failFast());
     this.redis.on('error', () => { /* reconnects by itself; callers see StoreUnavailableError */ });
     this.scripts = new JobScripts(this.redis, this.keys.root, options.jobTtlSeconds);
+    this.clock = new RedisClock(this.redis);
     this.globalJournal = new RedisJournal(this.redis, this.keys, (fn) => this.guard(fn));
     this.bullConnection = connectRedis(this.endpoint, failFast());
     this.bullConnection.on('error', () => { /* reconnects by itself */ });
@@ -117,15 +126,44 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     }));
   }
 
+  /**
+   * A submission answered 503 never runs. With Redis stalled (paused, swapping, a long script), a
+   * command the API gave up on stays in the socket and Redis runs it when it resumes; had it stored
+   * the job, the reconciler would queue it and a client told "503, no job" would be billed for a job
+   * it then submits again. Two guards, both without an extra round trip on the request path:
+   * - the script carries a deadline in Redis's own clock (the API's clock offset to Redis is measured
+   *   off the request path: redis-clock.ts) and does nothing when it runs past it. The deadline is
+   *   SUBMIT_BUDGET_MS after sending, earlier than the API's own timeout, so a script that runs in
+   *   time has the rest of the timeout for its answer to come back;
+   * - when the API does stop waiting (an answer lost or late all the same: Redis stopped between
+   *   running the script and writing its answer), it sends a discard of the new id behind the
+   *   submit, on the same connection, so it runs right after it: a job stored that late is removed
+   *   while still queued, before anything could have delivered it (only this call enqueues it; the
+   *   reconciler waits a lease period and two sightings).
+   * A "pending until acknowledged" record would need a second write on every submission and has the
+   * same problem with its acknowledgement; a deadline with skew margin on the API's wall clock alone
+   * would let a stalled submission run for as long as the margin. See docs/design-notes.md.
+   */
   async submit(request: JobRequest, options: SubmitOptions = {}): Promise<SubmitResult> {
     const id = randomUUID();
-    const reply = await this.guard(() => this.scripts.submit({
-      id, prompt: request.prompt, requestJson: JSON.stringify(request), createdAt: new Date().toISOString(),
-      estimatedCostUsd: options.estimatedCostUsd ?? null,
-      idempotencyKey: options.idempotencyKey === undefined ? null : scopedIdempotencyKey(options.idempotencyKey, options.owner),
-      requestHash: requestHash(request), logLine: formatLogLine(JOB_MESSAGES.queued), owner: options.owner ?? null,
-      maxQueued: options.maxQueued ?? null, maxQueuedForOwner: options.maxQueuedForOwner ?? null, budgetLimitUsd: options.budget?.limitUsd ?? null,
-    }));
+    const deadlineMs = await this.guard(() => this.clock.deadline(SUBMIT_BUDGET_MS));
+    let reply: SubmitReply;
+    try {
+      reply = await this.guard(() => this.scripts.submit({
+        id, prompt: request.prompt, requestJson: JSON.stringify(request), createdAt: new Date().toISOString(),
+        estimatedCostUsd: options.estimatedCostUsd ?? null,
+        idempotencyKey: options.idempotencyKey === undefined ? null : scopedIdempotencyKey(options.idempotencyKey, options.owner),
+        requestHash: requestHash(request), logLine: formatLogLine(JOB_MESSAGES.queued), owner: options.owner ?? null,
+        maxQueued: options.maxQueued ?? null, maxQueuedForOwner: options.maxQueuedForOwner ?? null, budgetLimitUsd: options.budget?.limitUsd ?? null,
+        deadlineMs,
+      }));
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) void this.scripts.discard(id).catch(() => undefined);
+      throw err;
+    }
+    if (reply.outcome === 'expired') {
+      throw new StoreUnavailableError(`Job store too slow: Redis ran the submission ${reply.lateMs} ms past its deadline, so it was not stored`);
+    }
     if (reply.outcome === 'queue_full') {
       throw new QueueFullError(reply.scope, reply.queued, (reply.scope === 'global' ? options.maxQueued : options.maxQueuedForOwner) ?? 0);
     }
@@ -440,6 +478,7 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     clearInterval(this.markerTimer);
+    this.clock.close();
     await Promise.all([...this.consumers].map((c) => c.close(0)));
     await this.reconciler?.stop();
     this.closed = true;

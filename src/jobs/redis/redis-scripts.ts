@@ -52,7 +52,9 @@ export type SubmitReply =
   | { outcome: 'created'; id: string; round: number; rank: number; record: (string | null)[] }
   | { outcome: 'replayed' | 'key_mismatch'; id: string }
   | { outcome: 'queue_full'; scope: 'global' | 'owner'; queued: number }
-  | { outcome: 'over_budget'; spentUsd: number };
+  | { outcome: 'over_budget'; spentUsd: number }
+  /** Redis ran it past its deadline and did nothing; lateMs: by how much. */
+  | { outcome: 'expired'; lateMs: number };
 
 export type ClaimReply =
   | { outcome: 'claimed'; attempts: number }
@@ -65,6 +67,8 @@ export interface SubmitArgs {
   /** Owner-scoped idempotency key, or null. */
   idempotencyKey: string | null; requestHash: string; logLine: string; owner: string | null;
   maxQueued: number | null; maxQueuedForOwner: number | null; budgetLimitUsd: number | null;
+  /** Redis time (ms since the epoch) after which the script refuses to run (redis-clock.ts). */
+  deadlineMs: number;
 }
 
 /** The job store's scripts on one connection, under one key prefix, with one record TTL. */
@@ -82,11 +86,12 @@ export class JobScripts {
   async submit(a: SubmitArgs): Promise<SubmitReply> {
     const reply = await this.call<(string | null)[]>('submit-1', a.id, a.prompt, a.requestJson, a.createdAt, JSON.stringify(a.estimatedCostUsd),
       a.idempotencyKey ?? '', a.requestHash, a.logLine, this.ttl, a.owner ?? '',
-      a.maxQueued ?? '', a.maxQueuedForOwner ?? '', a.budgetLimitUsd ?? '', ...RECORD_FIELDS);
+      a.maxQueued ?? '', a.maxQueuedForOwner ?? '', a.budgetLimitUsd ?? '', a.deadlineMs, ...RECORD_FIELDS);
     const [outcome, x, y] = reply;
     if (outcome === 'created') return { outcome, id: x!, round: Number(y), rank: Number(reply[3]), record: reply.slice(4) };
     if (outcome === 'queue_full') return { outcome, scope: x as 'global' | 'owner', queued: Number(y) };
     if (outcome === 'over_budget') return { outcome, spentUsd: Number(x) };
+    if (outcome === 'expired') return { outcome, lateMs: Number(x) };
     return { outcome: outcome as 'replayed' | 'key_mismatch', id: x! };
   }
 

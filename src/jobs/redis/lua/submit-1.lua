@@ -1,6 +1,10 @@
 -- ARGV: id, prompt, requestJson, createdAt, costJson, idemKey|'' (owner-scoped), hash, logLine, ttl, owner|'',
--- maxQueued|'', maxQueuedForOwner|'', budgetLimit|'', then the record fields to return (redis-job-record.ts)
--- → {'created', id, round, queued rank, the new record's field values…} | {'replayed'|'key_mismatch', id} | {'queue_full', 'global'|'owner', queued} | {'over_budget', spent}
+-- maxQueued|'', maxQueuedForOwner|'', budgetLimit|'', deadline (Redis ms), then the record fields to return (redis-job-record.ts)
+-- → {'created', id, round, queued rank, the new record's field values…} | {'replayed'|'key_mismatch', id} | {'queue_full', 'global'|'owner', queued} | {'over_budget', spent} | {'expired', late ms}
+-- Past its deadline (by Redis's own clock) the submission does nothing: the API that sent it has
+-- stopped waiting and told its client 503, so the job must not exist (redis-clock.ts sets it).
+local late = now_ms() - tonumber(ARGV[14])
+if late > 0 then return {'expired', tostring(late)} end
 local id, prompt, request, created, cost, idem, hash, line, ttl, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10]
 local max_queued, max_owner, budget = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
 if idem ~= '' then
@@ -68,8 +72,8 @@ log(id, line, ttl)
 touch(id, ttl)
 -- The new record as the caller would read it, and its place in the queue: no read of its own after.
 local reply = {'created', id, tostring(round), redis.call('ZRANK', p .. 'status:queued', id)}
-if #ARGV >= 14 then
-  local values = redis.call('HMGET', key, unpack(ARGV, 14))
-  for i = 1, #ARGV - 13 do reply[#reply + 1] = values[i] end
+if #ARGV >= 15 then
+  local values = redis.call('HMGET', key, unpack(ARGV, 15))
+  for i = 1, #ARGV - 14 do reply[#reply + 1] = values[i] end
 end
 return reply
