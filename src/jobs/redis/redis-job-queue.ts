@@ -93,7 +93,6 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     this.redis = connectRedis(this.endpoint, failFast());
     this.redis.on('error', () => { /* reconnects by itself; callers see StoreUnavailableError */ });
     this.scripts = new JobScripts(this.redis, this.keys.root, options.jobTtlSeconds);
-    this.clock = new RedisClock(this.redis);
     this.globalJournal = new RedisJournal(this.redis, this.keys, (fn) => this.guard(fn));
     this.bullConnection = connectRedis(this.endpoint, failFast());
     this.bullConnection.on('error', () => { /* reconnects by itself */ });
@@ -110,6 +109,8 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     checkMarker();
     this.markerTimer = setInterval(checkMarker, MARKER_CHECK_MS);
     this.markerTimer.unref();
+    // Last: its first TIME goes out now, and ioredis's auto-pipeline only knows commands defined before it.
+    this.clock = new RedisClock(this.redis);
   }
 
   /** Problems with the store's own data: a Redis that lost what ttv stored in it. */
