@@ -3,7 +3,10 @@
 // counters). Followers keep a cursor in the store, so what they have not acknowledged survives a
 // restart, and a lease, so that one process at a time follows.
 export interface JournalEntry {
-  /** Opaque, increasing across the whole store; pass it as `after` to read on. */
+  /**
+   * Increasing across the whole store; pass it as `after` to read on. Opaque to clients; inside ttv
+   * two ids of one store compare with compareJournalIds (a number, or Redis's "ms-seq").
+   */
   id: string;
   jobId: string;
   /** The same entry's id in the job's own journal (JobEvent.id, the SSE event id). */
@@ -48,8 +51,10 @@ export interface JournalFollower {
   lease(owner: string, ttlMs: number): Promise<boolean>;
   /** Lets the lease go at once (another process may take over) when `owner` holds it. */
   release(owner: string): Promise<void>;
-  /** Keeps a payload under `key` until a commit forgets it (so a retry after a restart sends the same bytes). */
+  /** Keeps a payload under `key` until a commit forgets it (so a retry after a restart sends the same bytes); the first value stays. */
   remember(key: string, value: string): Promise<void>;
+  /** As remember, but the value replaces what `key` held (for state only the lease holder writes). */
+  put(key: string, value: string): Promise<void>;
   recall(key: string): Promise<string | null>;
 }
 
@@ -58,4 +63,18 @@ export interface JobJournal {
   /** Entries after `after` (null = from the start), oldest first, at most `limit`. */
   journal(after: string | null, limit: number): Promise<JournalEntry[]>;
   follower(name: string): JournalFollower;
+}
+
+/**
+ * Orders two entry ids of one store: negative when `a` comes first. Both adapters' ids are dash-separated
+ * decimal numbers (SQLite: one global sequence number; Redis: a stream id, "ms-seq").
+ */
+export function compareJournalIds(a: string, b: string): number {
+  const x = a.split('-').map(Number);
+  const y = b.split('-').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i += 1) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }

@@ -11,13 +11,22 @@
 // read (the job as it was then) and kept in the store, not in memory, until its turn comes. A job
 // may add its own endpoint (the `webhook` job option, signed with the job's derived secret):
 // endpoints-for.ts decides who receives what.
+// Order across restarts: the cursor waits for the slowest entry, so a new process re-reads entries
+// whose later events (of the same job) an endpoint already accepted; sending them again would put an
+// old event after a newer one, even after the job's terminal event. So each job keeps, in the store,
+// the newest entry each endpoint settled (accepted, or given up on) — its "marks" — written before the
+// next delivery of that job to that endpoint starts, and an entry at or before its endpoint's mark is
+// not sent. The marks go when the cursor passes the job's terminal entry. Progress thinning is
+// re-derived by a new process, which may then send a progress event the first one skipped, but only
+// while nothing later of that job has reached that endpoint: per job, every endpoint sees events in
+// journal order and nothing after the terminal event it accepted.
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { WebhooksConfig } from '../config/schema.js';
 import { displayUrl } from '../logging/redact.js';
 import type { JobQueue } from '../jobs/job-queue.js';
-import type { JournalEntry, JournalFollower } from '../jobs/job-journal.js';
+import { compareJournalIds, type JournalEntry, type JournalFollower } from '../jobs/job-journal.js';
 import { toJobView } from '../jobs/job.js';
 import { deliverWebhook, laneOf, type DeliveryContext } from './webhook-delivery.js';
 import { configuredEndpoints, endpointsFor, type WebhookEndpoint } from './endpoints-for.js';
@@ -56,7 +65,12 @@ interface Slot {
   done: boolean;
   /** A body was remembered under the entry id (forgotten when the cursor passes it). */
   memo: boolean;
+  /** The job whose terminal event this entry is: its marks are forgotten when the cursor passes it. */
+  endsJob: string | null;
 }
+
+/** Per endpoint (markKey), the id of the newest entry of one job that endpoint settled. */
+type Marks = Record<string, string>;
 
 /** One stretch of holding the lease. */
 interface Term {
@@ -67,6 +81,8 @@ interface Term {
   chains: Map<string, Promise<void>>;
   preparing: number;
   renewedAt: number;
+  /** The marks of jobs this term delivered to, read from the store once per job and term. */
+  marks: Map<string, Promise<Marks>>;
 }
 
 export class WebhookDispatcher {
@@ -162,7 +178,7 @@ export class WebhookDispatcher {
     if (!(await this.follower.lease(this.owner, this.leaseMs))) return null;
     const { cursor } = await this.follower.state();
     this.mapper.reset();
-    this.term = { abort: new AbortController(), committed: cursor, readCursor: cursor, window: [], chains: new Map(), preparing: 0, renewedAt: Date.now() };
+    this.term = { abort: new AbortController(), committed: cursor, readCursor: cursor, window: [], chains: new Map(), preparing: 0, renewedAt: Date.now(), marks: new Map() };
     this.options.logger?.info({ cursor }, 'webhook dispatcher holds the journal lease (this process delivers)');
     return this.term;
   }
@@ -193,9 +209,12 @@ export class WebhookDispatcher {
     const passed = term.window.slice(0, k);
     const next = passed[k - 1]!.id;
     const forget = passed.filter((s) => s.memo).map((s) => s.id);
+    const ended = passed.map((s) => s.endsJob).filter((id): id is string => id !== null);
+    forget.push(...ended.map(marksKey));
     if (!(await this.follower.commit(term.committed, next, { owner: this.owner, forget }))) return false;
     term.committed = next;
     term.window.splice(0, k);
+    for (const jobId of ended) term.marks.delete(jobId);
     return true;
   }
 
@@ -207,9 +226,10 @@ export class WebhookDispatcher {
   }
 
   private schedule(term: Term, entry: JournalEntry): void {
-    const slot: Slot = { id: entry.id, done: false, memo: false };
+    const slot: Slot = { id: entry.id, done: false, memo: false, endsJob: null };
     term.window.push(slot);
     const type = this.mapper.map(entry);
+    if (type === 'job.finished' || type === 'job.failed' || type === 'job.canceled') slot.endsJob = entry.jobId;
     const configured = type ? this.endpoints.filter((e) => e.events.has(type)) : [];
     const jobSecrets = this.options.jobSecrets;
     if (!type || (configured.length === 0 && !jobSecrets)) {
@@ -265,17 +285,56 @@ export class WebhookDispatcher {
     }
     this.backlog.set(host, waiting + 1);
     try {
+      const marks = await this.marksOf(term, entry.jobId);
+      if (marks === null) return;
+      const settled = marks[markKey(endpoint)];
+      // This endpoint already settled this entry or a later one of the job (a previous process did).
+      if (settled !== undefined && compareJournalIds(entry.id, settled) <= 0) return;
       // From the store: every attempt, here or in the next process, sends the bytes first built.
       const text = await this.body(term, slot, entry, type);
       if (text === null || term.abort.signal.aborted) return;
       const ctx: DeliveryContext = { config, log, signal: term.abort.signal, lanes: this.lanes, http: this.http };
       const result = await deliverWebhook(ctx, endpoint, { id: messageId(entry, endpoint), type, jobId: entry.jobId, body: text });
       if (result.outcome === 'gave_up') logger?.warn({ type, jobId: entry.jobId, problem: result.problem }, 'webhook delivery gave up');
+      if (result.outcome !== 'aborted') await this.settle(term, entry, marks, endpoint);
     } finally {
       const left = (this.backlog.get(host) ?? 1) - 1;
       if (left > 0) this.backlog.set(host, left);
       else this.backlog.delete(host);
     }
+  }
+
+  /** The job's marks (read once per term); null when the term ended while the store was unreachable. */
+  private async marksOf(term: Term, jobId: string): Promise<Marks | null> {
+    let marks = term.marks.get(jobId);
+    if (!marks) {
+      marks = this.retried(term, async () => JSON.parse((await this.follower.recall(marksKey(jobId))) ?? '{}') as Marks).then((m) => m ?? {});
+      term.marks.set(jobId, marks);
+    }
+    const read = await marks;
+    return term.abort.signal.aborted ? null : read;
+  }
+
+  /** Records in the store that `endpoint` settled `entry`, before the job's next delivery to it starts. */
+  private async settle(term: Term, entry: JournalEntry, marks: Marks, endpoint: WebhookEndpoint): Promise<void> {
+    const key = markKey(endpoint);
+    const previous = marks[key];
+    if (previous !== undefined && compareJournalIds(entry.id, previous) <= 0) return;
+    marks[key] = entry.id;
+    // The whole object each time: one writer (the lease holder), and the last write carries every mark.
+    await this.retried(term, () => this.follower.put(marksKey(entry.jobId), JSON.stringify(marks)));
+  }
+
+  /** Runs a store call until it succeeds or the term ends (store errors are waited out). */
+  private async retried<T>(term: Term, call: () => Promise<T>): Promise<T | null> {
+    while (!term.abort.signal.aborted) {
+      try {
+        return await call();
+      } catch {
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    return null;
   }
 
   /**
@@ -319,6 +378,16 @@ export class WebhookDispatcher {
 function messageId(entry: JournalEntry, endpoint: WebhookEndpoint): string {
   const digest = createHash('sha256').update(`${entry.jobId}\n${entry.id}\n${endpoint.url}`).digest('base64url');
   return `msg_${digest.slice(0, 32)}`;
+}
+
+/** Where a job's marks are kept among the follower's memos (entry ids, the other memo keys, are numeric). */
+function marksKey(jobId: string): string {
+  return `marks:${jobId}`;
+}
+
+/** An endpoint's name in a job's marks: short, and the same in every process. */
+function markKey(endpoint: WebhookEndpoint): string {
+  return createHash('sha256').update(endpoint.url).digest('base64url').slice(0, 16);
 }
 
 /** The job id and options a stored body carries (its `data` is the job view). */

@@ -7,6 +7,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { openJobQueue } from '../../src/jobs/open-job-queue.js';
 import type { Consumer, JobQueue } from '../../src/jobs/job-queue.js';
 import { JobCounters } from '../../src/jobs/job-counters.js';
+import { compareJournalIds } from '../../src/jobs/job-journal.js';
 import { InvalidCursorError } from '../../src/errors/invalid-cursor-error.js';
 import { waitFor } from '../support/wait-for.js';
 import type { JobQueueHarness } from './job-queue-conformance.js';
@@ -61,6 +62,12 @@ export function describeJobJournalConformance(name: string, harness: JobQueueHar
       // Paged: after an id, the rest in the same order.
       const page = await a.journal(all[1]!.id, 2);
       expect(page.map((e) => e.id)).toEqual([all[2]!.id, all[3]!.id]);
+      // Ids compare in journal order (the webhook dispatcher's per-job marks rely on it).
+      for (let i = 1; i < all.length; i += 1) {
+        expect(compareJournalIds(all[i - 1]!.id, all[i]!.id)).toBeLessThan(0);
+        expect(compareJournalIds(all[i]!.id, all[i - 1]!.id)).toBeGreaterThan(0);
+        expect(compareJournalIds(all[i]!.id, all[i]!.id)).toBe(0);
+      }
       await expect(a.journal('not a cursor', 10)).rejects.toBeInstanceOf(InvalidCursorError);
     });
 
@@ -99,10 +106,14 @@ export function describeJobJournalConformance(name: string, harness: JobQueueHar
       expect(await fb.recall('k1')).toBe('body one');
       await fb.remember('k1', 'another body'); // the first one stays
       expect(await fa.recall('k1')).toBe('body one');
-      expect(await fa.commit(cursor, to, { increments: { seen: 2 }, forget: ['k1'] })).toBe(true);
+      await fa.put('k2', 'mark one');
+      await fa.put('k2', 'mark two'); // put replaces
+      expect(await fb.recall('k2')).toBe('mark two');
+      expect(await fa.commit(cursor, to, { increments: { seen: 2 }, forget: ['k1', 'k2'] })).toBe(true);
       expect(await fb.commit(cursor, to, { increments: { seen: 2 } })).toBe(false); // stale expectation
       expect(await fb.state()).toEqual({ cursor: to, counters: { seen: 2 } });
       expect(await fa.recall('k1')).toBeNull();
+      expect(await fa.recall('k2')).toBeNull();
       // A follower created from the start sees history.
       const counting = b.follower('from-start');
       await counting.init(true);

@@ -83,6 +83,9 @@ export class RedisJournal implements JobJournal {
       async remember(key, value) {
         await guard(() => redis.hsetnx(keys.memos, key, value));
       },
+      async put(key, value) {
+        await guard(() => redis.hset(keys.memos, key, value));
+      },
       async recall(key) {
         return guard(() => redis.hget(keys.memos, key));
       },

@@ -129,6 +129,12 @@ class SqliteFollower implements JournalFollower {
     });
   }
 
+  async put(key: string, value: string): Promise<void> {
+    this.guard(() => {
+      this.db.prepare('INSERT INTO journal_memos (follower, key, value) VALUES (?, ?, ?) ON CONFLICT(follower, key) DO UPDATE SET value = excluded.value').run(this.name, key, value);
+    });
+  }
+
   async recall(key: string): Promise<string | null> {
     return this.guard(() => (this.db.prepare('SELECT value FROM journal_memos WHERE follower = ? AND key = ?').get(this.name, key) as { value: string } | undefined)?.value ?? null);
   }
