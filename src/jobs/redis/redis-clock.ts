@@ -4,6 +4,8 @@
 // round trip: Redis's reading lies between our send and our receipt, so the offset is known to
 // within half the round trip, and deadlines are moved earlier by that much (never later). The local
 // side is the monotonic clock, so a step of this host's wall clock between two syncs moves nothing.
+// After a failover the new master is read at once (on reconnect); on a Cluster, TIME may be answered
+// by another node than the store's slot owner, so the cluster's own clock skew (NTP-level) counts.
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 
@@ -22,11 +24,14 @@ export class RedisClock {
   private offset: Offset | null = null;
   private syncing: Promise<Offset> | null = null;
   private readonly timer: NodeJS.Timeout;
+  private readonly resync = () => void this.sync().catch(() => undefined); // Redis down: the next submit syncs first
+  private readonly reconnected = () => void this.sync(true).catch(() => undefined);
 
   constructor(private readonly redis: Redis) {
-    const resync = () => void this.sync().catch(() => undefined); // Redis down: the next submit syncs first
-    resync();
-    this.timer = setInterval(resync, SYNC_EVERY_MS);
+    this.resync();
+    // A (re)connection may be to another server (Sentinel failover): read its clock at once.
+    redis.on('ready', this.reconnected);
+    this.timer = setInterval(this.resync, SYNC_EVERY_MS);
     this.timer.unref();
   }
 
@@ -39,15 +44,18 @@ export class RedisClock {
     return Math.floor(performance.now() + offsetMs + budgetMs - uncertaintyMs);
   }
 
-  /** One TIME reading. It replaces the last unless it is much worse (a reading taken during a stall). */
-  sync(): Promise<Offset> {
+  /**
+   * One TIME reading. It replaces the last unless it is much worse (a reading taken during a stall);
+   * `replace`: always (the connection may now be to another server).
+   */
+  sync(replace = false): Promise<Offset> {
     this.syncing ??= (async () => {
       const sent = performance.now();
       const [seconds, micros] = await this.redis.time();
       const received = performance.now();
       const redisMs = Number(seconds) * 1000 + Number(micros) / 1000;
       const reading = { offsetMs: redisMs - (sent + received) / 2, uncertaintyMs: (received - sent) / 2 };
-      if (!this.offset || reading.uncertaintyMs <= Math.max(GOOD_READING_MS, this.offset.uncertaintyMs)) this.offset = reading;
+      if (replace || !this.offset || reading.uncertaintyMs <= Math.max(GOOD_READING_MS, this.offset.uncertaintyMs)) this.offset = reading;
       return this.offset;
     })().finally(() => { this.syncing = null; });
     return this.syncing;
@@ -55,5 +63,6 @@ export class RedisClock {
 
   close(): void {
     clearInterval(this.timer);
+    this.redis.off('ready', this.reconnected);
   }
 }
