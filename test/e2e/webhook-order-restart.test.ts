@@ -61,6 +61,8 @@ describe.each(['redis', 'sqlite'] as const)('webhook order across an API SIGKILL
     const apiArgs = ['serve', '--no-worker', '--port', '0', ...common];
     let api = await fx.startTtv(apiArgs);
     await fx.startTtv(['worker', ...common]);
+    // Listening is not reachable: a cold start's first store commands may outlast the request timeout.
+    await waitFor(async () => ((await fetch(`${api.url}/readyz`)).status === 200 ? true : null), { timeoutMs: 60_000, what: 'ready' });
     const submit = async (prompt: string) => {
       const res = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
       expect(res.status).toBe(202);

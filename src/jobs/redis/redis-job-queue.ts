@@ -58,7 +58,7 @@ export interface RedisQueueLogger {
  * A submission must have run in Redis this long before the API stops waiting for its answer: the rest
  * of the request timeout is left for the answer to travel back (lua/submit-1.lua, redis-clock.ts).
  */
-export const SUBMIT_BUDGET_MS = REQUEST_COMMAND_TIMEOUT_MS - 500;
+export const SUBMIT_BUDGET_MS = REQUEST_COMMAND_TIMEOUT_MS - 250;
 
 /** How often every process re-reads the data-loss marker (the /readyz check reads it as well). */
 const MARKER_CHECK_MS = 10_000;
