@@ -55,8 +55,10 @@ export async function probeImage(bytes: Uint8Array, tool: ImageProbeTool, limits
   const type = signatureType(bytes);
   if (!type || !limits.types.includes(type)) return { ok: false, problem: allowed };
   const bound = `${limits.maxWidth}×${limits.maxHeight} and ${limits.maxPixels} pixels (server.max_image_width, server.max_image_height, server.max_image_pixels)`;
-  // The decoder refuses larger frames before allocating them.
-  const maxPixels = Math.min(limits.maxPixels, limits.maxWidth * limits.maxHeight);
+  // The decoder refuses larger frames before allocating them. It counts its buffer, whose width and
+  // height are padded for alignment (to 64 and 32 at most), so it gets that much room; the exact
+  // caps are checked on the decoded frame below.
+  const maxPixels = Math.min(limits.maxPixels, limits.maxWidth * limits.maxHeight) + 64 * limits.maxHeight + 32 * limits.maxWidth + 2048;
   let stdout: string;
   let stderr: string;
   try {
