@@ -68,8 +68,6 @@ export interface AppDependencies {
   disk?: DiskGuard | null;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * Fastify/Node timeouts from server.*: requestTimeout and headersTimeout bound how long a request
  * may take to arrive (slowloris), connectionTimeout closes sockets idle in both directions,
@@ -139,14 +137,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     const bytes = body as Buffer;
     if (bytes.length === 0) return done(null, undefined);
-    let text: string;
     try {
-      text = utf8.decode(bytes);
-    } catch {
-      return done(validationError([{ field: 'body', message: 'is not valid UTF-8' }]) as never, undefined);
-    }
-    try {
-      done(null, parseBoundedJson(text, bounds, 'body'));
+      done(null, parseBoundedJson(bytes, bounds, 'body'));
     } catch (err) {
       done(err as never, undefined);
     }

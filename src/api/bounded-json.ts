@@ -4,8 +4,8 @@
 // entry costs a validation problem). Hand-written because no maintained library checks these
 // bounds without building the values first (secure-json-parse, which we use for the parse itself,
 // only guards prototypes; streaming parsers tokenize the whole text in JS, slower than this scan).
-// The scan is linear, stops at the first bound it crosses, and never judges the syntax: what it
-// lets through, secure-json-parse parses (and refuses) as before.
+// The scan is linear, skips strings natively (Buffer.indexOf), stops at the first bound it crosses,
+// and never judges the syntax: what it lets through, secure-json-parse parses (and refuses) as before.
 import secureJson from 'secure-json-parse';
 import { validationError } from './errors/validation-error.js';
 
@@ -28,16 +28,20 @@ const OBJECT = 0;
 const EMPTY_ARRAY = 1;
 const ARRAY = 2;
 
-/** What is wrong with the text's shape ("nests deeper than …"), or null when it is within bounds. */
-export function jsonShapeProblem(text: string, bounds: JsonBounds): string | null {
+/**
+ * What is wrong with the shape of this JSON ("nests deeper than …"), or null when it is within
+ * bounds. Reads the UTF-8 bytes, before they are decoded: every structural character is ASCII and
+ * no byte of a multi-byte sequence is, so a refused body is never decoded at all.
+ */
+export function jsonShapeProblem(json: Buffer, bounds: JsonBounds): string | null {
   const { maxDepth, maxEntries } = bounds;
   const tooMany = `has more than ${maxEntries} object keys and array items (server.max_json_entries)`;
   // Per open container: OBJECT, EMPTY_ARRAY (no item seen yet) or ARRAY.
   const kinds = new Uint8Array(maxDepth + 2);
   let depth = 0;
   let entries = 0;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
+  for (let i = 0; i < json.length; i += 1) {
+    const c = json[i]!;
     if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
     // The first item of an array is the first thing in it; later ones follow a comma.
     if (depth > 0 && kinds[depth] === EMPTY_ARRAY && c !== CLOSE_ARRAY) {
@@ -45,12 +49,12 @@ export function jsonShapeProblem(text: string, bounds: JsonBounds): string | nul
       if (++entries > maxEntries) return tooMany;
     }
     if (c === QUOTE) {
-      // Skip the string: to the next quote not escaped by an odd run of backslashes.
+      // Skip the string (natively): to the next quote not escaped by an odd run of backslashes.
       for (;;) {
-        const end = text.indexOf('"', i + 1);
+        const end = json.indexOf(QUOTE, i + 1);
         if (end < 0) return null; // unterminated: the parser refuses it
         let slashes = 0;
-        while (end - 1 - slashes > i && text.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes += 1;
+        while (end - 1 - slashes > i && json[end - 1 - slashes] === BACKSLASH) slashes += 1;
         i = end;
         if (slashes % 2 === 0) break;
       }
@@ -68,13 +72,25 @@ export function jsonShapeProblem(text: string, bounds: JsonBounds): string | nul
   return null;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * Parses client JSON within the bounds; shape, syntax and prototype problems are a 400
- * ValidationError naming `field` ("body", or a form field holding JSON).
+ * Parses client JSON (a body's bytes, or a form field's text) within the bounds; shape, encoding,
+ * syntax and prototype problems are a 400 ValidationError naming `field` ("body", or a form field).
  */
-export function parseBoundedJson(text: string, bounds: JsonBounds, field: string, invalid = 'is not valid JSON'): unknown {
-  const problem = jsonShapeProblem(text, bounds);
+export function parseBoundedJson(json: Buffer | string, bounds: JsonBounds, field: string, invalid = 'is not valid JSON'): unknown {
+  const problem = jsonShapeProblem(typeof json === 'string' ? Buffer.from(json) : json, bounds);
   if (problem) throw validationError([{ field, message: problem }]);
+  let text: string;
+  if (typeof json === 'string') {
+    text = json;
+  } else {
+    try {
+      text = utf8.decode(json);
+    } catch {
+      throw validationError([{ field, message: 'is not valid UTF-8' }]);
+    }
+  }
   try {
     return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch {

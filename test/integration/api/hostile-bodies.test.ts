@@ -143,7 +143,7 @@ describe('request bodies bounded by who sends them and where', () => {
 
   it('refuses 100k multipart parts: 413 without `image`, 400 naming the cap with it', async () => {
     const boundary = 'x1';
-    const form = manyPartsForm(100_000, boundary);
+    const form = new Uint8Array(manyPartsForm(100_000, boundary));
     const headers = { 'content-type': `multipart/form-data; boundary=${boundary}` };
     const refusedBySize = await fetch(`${svc.url}/v1/jobs`, { method: 'POST', headers: as(plain, headers), body: form });
     expect(refusedBySize.status).toBe(413);

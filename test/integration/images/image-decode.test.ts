@@ -40,14 +40,14 @@ describe('first-frame images at submission (default caps)', () => {
   it('refuses the same on a multipart upload and on /v1/videos input_reference, naming the field', async () => {
     const form = new FormData();
     form.set('prompt', 'A lake.');
-    form.set('image', new Blob([fakePng()], { type: 'image/png' }), 'frame.png');
+    form.set('image', new Blob([new Uint8Array(fakePng())], { type: 'image/png' }), 'frame.png');
     const jobs = await fetch(`${svc.url}/v1/jobs`, { method: 'POST', body: form });
     expect(jobs.status).toBe(400);
     expect(((await jobs.json()) as Answer['body']).details?.field).toBe('options.image');
 
     const video = new FormData();
     video.set('prompt', 'A lake.');
-    video.set('input_reference', new Blob([pngClaiming(30_000, 30_000)], { type: 'image/png' }), 'frame.png');
+    video.set('input_reference', new Blob([new Uint8Array(pngClaiming(30_000, 30_000))], { type: 'image/png' }), 'frame.png');
     const videos = await fetch(`${svc.url}/v1/videos`, { method: 'POST', body: video });
     expect(videos.status).toBe(400);
     const answer = (await videos.json()) as Answer['body'];

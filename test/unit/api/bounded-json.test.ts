@@ -1,9 +1,10 @@
 // The shape scan ahead of JSON.parse: depth and entries (object keys plus array items) are counted
 // outside strings only, escapes included, and the scan stops at the first bound crossed.
 import { describe, expect, it } from 'vitest';
-import { jsonShapeProblem, parseBoundedJson } from '../../../src/api/bounded-json.js';
+import { jsonShapeProblem as shapeOfBytes, parseBoundedJson } from '../../../src/api/bounded-json.js';
 import { ApiError } from '../../../src/api/errors/api-error.js';
 
+const jsonShapeProblem = (text: string, b: { maxDepth: number; maxEntries: number }) => shapeOfBytes(Buffer.from(text), b);
 const bounds = { maxDepth: 4, maxEntries: 5 };
 const DEEP = 'nests deeper than 4 levels (server.max_json_depth)';
 const MANY = 'has more than 5 object keys and array items (server.max_json_entries)';
@@ -28,6 +29,13 @@ describe('jsonShapeProblem', () => {
     expect(jsonShapeProblem('{"a\\":b,c,d,e,f,g":"x\\\\","b":"[[[[[[,,,,,,"}', bounds)).toBeNull();
     expect(jsonShapeProblem('"\\\\\\"[[[[[["', bounds)).toBeNull();
     expect(jsonShapeProblem('["\\\\", "[[[[[["]', bounds)).toBeNull();
+  });
+
+  it('reads UTF-8 bytes: multi-byte characters never look like structure', () => {
+    expect(jsonShapeProblem('{"ключ":"値[[[[[[","😀":"{{{{{"}', bounds)).toBeNull();
+    expect(parseBoundedJson(Buffer.from('{"ключ":"値"}'), bounds, 'body')).toEqual({ ключ: '値' });
+    const bad = (() => { try { parseBoundedJson(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), bounds, 'body'); } catch (e) { return e; } return null; })();
+    expect((bad as ApiError).message).toBe('body: is not valid UTF-8');
   });
 
   it('leaves syntax to the parser', () => {
