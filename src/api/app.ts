@@ -12,7 +12,7 @@ import type { JobRequest } from '../jobs/job.js';
 import { allowedJobOptions, anyoneMay } from '../access/job-option-policy.js';
 import { ANONYMOUS_PRINCIPAL } from '../access/principal.js';
 import { registerMultipartParser } from './multipart-body.js';
-import { registerBodyLimits } from './plugins/body-limits.js';
+import { bodyShapeScanned, registerBodyLimits } from './plugins/body-limits.js';
 import { jsonBounds, parseBoundedJson } from './bounded-json.js';
 import { capabilityRoutes } from './routes/capabilities.js';
 import { modelRoutes } from './routes/models.js';
@@ -134,11 +134,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // an empty body counts as "no body".
   const bounds = jsonBounds(config.server);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer;
     if (bytes.length === 0) return done(null, undefined);
     try {
-      done(null, parseBoundedJson(bytes, bounds, 'body'));
+      done(null, parseBoundedJson(bytes, bounds, 'body', { scanned: bodyShapeScanned(request) }));
     } catch (err) {
       done(err as never, undefined);
     }
@@ -202,7 +202,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     const imageBodyLimit = anyoneMay(config.server, 'image') ? Math.max(bodyLimit, Math.ceil((config.server.max_image_bytes * 4) / 3) + 64 * 1024) : undefined;
     // …and only for such a key, on the routes and content types that carry an image.
     registerBodyLimits(v1, {
-      small: bodyLimit, image: imageBodyLimit ?? bodyLimit,
+      small: bodyLimit, image: imageBodyLimit ?? bodyLimit, json: bounds,
       mayCarryImage: (request) => allowedJobOptions(config.server, request.principal ?? ANONYMOUS_PRINCIPAL).has('image'),
     });
     await v1.register(jobRoutes, { ...submission, store, ...(imageBodyLimit ? { imageBodyLimit } : {}) });

@@ -12,7 +12,8 @@ export function imageLimits(config: AppConfig): ImageLimits {
   return { types: s.image_types, maxWidth: s.max_image_width, maxHeight: s.max_image_height, maxPixels: s.max_image_pixels };
 }
 
-export async function requireDecodableImage(image: JobImage, config: AppConfig, field: string): Promise<void> {
+/** Throws a 400 naming `field` and the problem, or `refusal()` when given (the words for a downloaded image). */
+export async function requireDecodableImage(image: JobImage, config: AppConfig, field: string, refusal?: () => Error): Promise<void> {
   const verdict = await probeImage(Buffer.from(image.data_base64, 'base64'), Ffmpeg.fromConfig(config), imageLimits(config));
-  if (!verdict.ok) throw validationError([{ field, message: verdict.problem }]);
+  if (!verdict.ok) throw refusal ? refusal() : validationError([{ field, message: verdict.problem }]);
 }

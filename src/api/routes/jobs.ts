@@ -40,7 +40,7 @@ async function readJobRequest(body: unknown, multipart: boolean, allowed: Readon
     const form = body as FormData;
     let parsedOptions: unknown;
     const optionsText = formText(form, 'options');
-    if (optionsText !== undefined) parsedOptions = parseBoundedJson(optionsText, jsonBounds(config.server), 'options', 'must be a JSON object');
+    if (optionsText !== undefined) parsedOptions = parseBoundedJson(optionsText, jsonBounds(config.server), 'options', { invalid: 'must be a JSON object' });
     const keys = new Set<string>();
     form.forEach((_value, key) => keys.add(key));
     for (const key of keys) {

@@ -1,7 +1,7 @@
 // The shape scan ahead of JSON.parse: depth and entries (object keys plus array items) are counted
 // outside strings only, escapes included, and the scan stops at the first bound crossed.
 import { describe, expect, it } from 'vitest';
-import { jsonShapeProblem as shapeOfBytes, parseBoundedJson } from '../../../src/api/bounded-json.js';
+import { JsonShapeScanner, jsonShapeProblem as shapeOfBytes, parseBoundedJson } from '../../../src/api/bounded-json.js';
 import { ApiError } from '../../../src/api/errors/api-error.js';
 
 const jsonShapeProblem = (text: string, b: { maxDepth: number; maxEntries: number }) => shapeOfBytes(Buffer.from(text), b);
@@ -41,6 +41,38 @@ describe('jsonShapeProblem', () => {
   it('leaves syntax to the parser', () => {
     expect(jsonShapeProblem('{"unterminated', bounds)).toBeNull();
     expect(jsonShapeProblem(']]]]}}}{', bounds)).toBeNull();
+  });
+});
+
+describe('JsonShapeScanner', () => {
+  const texts = [
+    '{"a\\":b,c,d,e,f,g":"x\\\\","b":"[[[[[[,,,,,,"}',
+    '["\\\\", "[[[[[[", "\\"]]]]]"]',
+    '{"a":{"b":{"c":{"d":{}}}}}',
+    '[1,2,3,"4,5",{"x":[6]}]',
+    '{"ключ":"値[[[[[[","😀":"{{{{{"}',
+  ];
+
+  it('finds the same in a body fed in chunks as in the whole, wherever the chunks are cut', () => {
+    for (const text of texts) {
+      const bytes = Buffer.from(text);
+      const whole = shapeOfBytes(bytes, bounds);
+      for (let cut = 1; cut < bytes.length; cut += 1) {
+        const scanner = new JsonShapeScanner(bounds);
+        const first = scanner.push(bytes.subarray(0, cut));
+        expect(first ?? scanner.push(bytes.subarray(cut)), `${text} cut at ${cut}`).toBe(whole);
+      }
+      const byteWise = new JsonShapeScanner(bounds);
+      let found: string | null = null;
+      for (let i = 0; i < bytes.length && !found; i += 1) found = byteWise.push(bytes.subarray(i, i + 1));
+      expect(found, `${text} byte by byte`).toBe(whole);
+    }
+  });
+
+  it('keeps its verdict once a bound is crossed', () => {
+    const scanner = new JsonShapeScanner(bounds);
+    expect(scanner.push(Buffer.from('[[[[['))).toBe(DEEP);
+    expect(scanner.push(Buffer.from(']]]]]'))).toBe(DEEP);
   });
 });
 
