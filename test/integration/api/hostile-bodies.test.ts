@@ -1,7 +1,7 @@
 // Request bodies bounded by who sends them and where, against a running service: the large body
 // limit (room for a first-frame image) holds only for a key allowed `image`, on the routes and
 // content types that carry one; every other request is answered 413 as soon as its declared size is
-// known, before its body is sent. JSON depth and entries are capped before parsing, a validation
+// known, before its body is sent. JSON depth and entries are capped as the body arrives, a validation
 // answer names at most 20 problems and says how many it left out, and a multipart body's parts are
 // counted before they are split. (How long the loop is held and /healthz latency meanwhile are
 // measured by bench/hostile-bodies.mjs, not asserted here.)
