@@ -16,9 +16,9 @@ export interface MultipartLimits {
   maxParts: number;
 }
 
-/** The boundary parameter of a multipart Content-Type, or null. */
+/** The boundary parameter of a multipart Content-Type (1..70 characters, RFC 2046), or null. */
 function boundaryOf(contentType: string): string | null {
-  const match = /;\s*boundary=(?:"([^"]{1,200})"|([^;\s]{1,200}))/i.exec(contentType);
+  const match = /;\s*boundary=(?:"([^"]{1,70})"|([^;\s"]{1,70}))(?:;|\s|$)/i.exec(contentType);
   return match ? (match[1] ?? match[2])! : null;
 }
 
@@ -43,7 +43,9 @@ export function registerMultipartParser(app: FastifyInstance, limits: MultipartL
     }
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const boundary = boundaryOf(String(request.headers['content-type']));
-    if (boundary && delimiterCount(bytes, boundary, limits.maxParts + 2) - 1 > limits.maxParts) {
+    // Without a boundary we could count by, the body is not split at all.
+    if (!boundary) throw validationError([{ field: 'body', message: 'is not a valid multipart/form-data body (no boundary)' }]);
+    if (delimiterCount(bytes, boundary, limits.maxParts + 2) - 1 > limits.maxParts) {
       throw validationError([{ field: 'body', message: `has more than ${limits.maxParts} parts (server.max_multipart_parts)` }]);
     }
     try {

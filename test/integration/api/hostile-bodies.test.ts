@@ -154,6 +154,15 @@ describe('request bodies bounded by who sends them and where', () => {
     }
   });
 
+  it('does not split a multipart body whose parts it cannot count (no boundary, or one longer than 70 characters)', async () => {
+    const form = new Uint8Array(manyPartsForm(3, 'b'.repeat(80)));
+    for (const type of ['multipart/form-data', `multipart/form-data; boundary=${'b'.repeat(80)}`]) {
+      const res = await fetch(`${svc.url}/v1/jobs`, { method: 'POST', headers: as(painter, { 'content-type': type }), body: form });
+      expect(res.status, type).toBe(400);
+      expect(((await res.json()) as ErrorBody).message).toBe('body: is not a valid multipart/form-data body (no boundary)');
+    }
+  });
+
   it('still takes a small multipart form and a JSON options field within the bounds', async () => {
     const form = new FormData();
     form.set('prompt', 'A lake.');
