@@ -3,15 +3,17 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import secureJson from 'secure-json-parse';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { ArtifactStore } from '../storage/types.js';
 import type { JobSecretFor } from '../webhooks/job-webhook-secret.js';
 import type { JobRequest } from '../jobs/job.js';
-import { anyoneMay } from '../access/job-option-policy.js';
+import { allowedJobOptions, anyoneMay } from '../access/job-option-policy.js';
+import { ANONYMOUS_PRINCIPAL } from '../access/principal.js';
 import { registerMultipartParser } from './multipart-body.js';
+import { bodyShapeScanned, registerBodyLimits } from './plugins/body-limits.js';
+import { jsonBounds, parseBoundedJson } from './bounded-json.js';
 import { capabilityRoutes } from './routes/capabilities.js';
 import { modelRoutes } from './routes/models.js';
 import { videoRoutes } from './routes/videos.js';
@@ -65,8 +67,6 @@ export interface AppDependencies {
   /** Free space under the data dir, for /readyz; default: a guard of its own from worker.min_free_disk_mb; null: not checked. */
   disk?: DiskGuard | null;
 }
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Fastify/Node timeouts from server.*: requestTimeout and headersTimeout bound how long a request
@@ -130,21 +130,17 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // requests (and serialize the answers). Why not Fastify-compiled schemas: docs/design-notes.md.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
 
-  // Strict JSON: UTF-8 only, no prototype pollution, and an empty body counts as "no body".
+  // Strict JSON: UTF-8 only, depth and entries bounded before parsing, no prototype pollution, and
+  // an empty body counts as "no body".
+  const bounds = jsonBounds(config.server);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer;
     if (bytes.length === 0) return done(null, undefined);
-    let text: string;
     try {
-      text = utf8.decode(bytes);
-    } catch {
-      return done(validationError([{ field: 'body', message: 'is not valid UTF-8' }]) as never, undefined);
-    }
-    try {
-      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
-    } catch {
-      done(validationError([{ field: 'body', message: 'is not valid JSON' }]) as never, undefined);
+      done(null, parseBoundedJson(bytes, bounds, 'body', { scanned: bodyShapeScanned(request) }));
+    } catch (err) {
+      done(err as never, undefined);
     }
   });
 
@@ -197,13 +193,18 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (v1) => {
     setZone(v1, 'v1');
     requireAuth(v1, authenticator, authFailures);
-    registerMultipartParser(v1);
+    registerMultipartParser(v1, { maxParts: config.server.max_multipart_parts });
     const submission = {
       config, queue, estimateCost: deps.estimateCost, jobSecrets: deps.jobSecrets,
       maxQueued: config.worker.max_queued_jobs, maxQueuedPerKey: config.security.max_queued_jobs_per_key,
     };
     // Room for a first-frame image (base64 grows 4/3) where some key may send one.
     const imageBodyLimit = anyoneMay(config.server, 'image') ? Math.max(bodyLimit, Math.ceil((config.server.max_image_bytes * 4) / 3) + 64 * 1024) : undefined;
+    // …and only for such a key, on the routes and content types that carry an image.
+    registerBodyLimits(v1, {
+      small: bodyLimit, image: imageBodyLimit ?? bodyLimit, json: bounds,
+      mayCarryImage: (request) => allowedJobOptions(config.server, request.principal ?? ANONYMOUS_PRINCIPAL).has('image'),
+    });
     await v1.register(jobRoutes, { ...submission, store, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
     await v1.register(capabilityRoutes, { config });
     await v1.register(modelRoutes, { config, bodyLimit });

@@ -14,6 +14,8 @@ import type { JobSecretFor } from '../webhooks/job-webhook-secret.js';
 import { validationError, type FieldProblem } from './errors/validation-error.js';
 import { ApiError } from './errors/api-error.js';
 import { imageFromBytes, imageFromString } from './job-image.js';
+import { requireDecodableImage } from './job-image-decode.js';
+import { imageUrlProblem } from './image-url.js';
 import { principalOf } from './routes/owned-job.js';
 
 export interface SubmissionDeps {
@@ -53,6 +55,10 @@ export async function storedOptions(raw: RawJobOptions, config: AppConfig): Prom
     if (name === 'image') {
       const rules = { maxBytes: config.server.max_image_bytes, fetchUrls: config.server.fetch_image_urls, field: 'options.image' };
       out.image = Buffer.isBuffer(value) ? imageFromBytes(value, rules) : await imageFromString(value as string, rules);
+      // Decoded, not sniffed: type, dimensions and pixel count within the caps. What a downloaded
+      // image turned out to be stays unsaid, like the download's other failures (image-url.ts).
+      const downloaded = typeof value === 'string' && !value.startsWith('data:');
+      await requireDecodableImage(out.image, config, rules.field, downloaded ? () => imageUrlProblem(rules.field, 'not_an_image', rules.maxBytes) : undefined);
     } else if (name === 'webhook') {
       const hook = value as NonNullable<RawJobOptions['webhook']>;
       if (!config.webhooks.allow_private_urls) {

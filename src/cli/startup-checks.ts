@@ -87,7 +87,8 @@ export function checkTlsFiles(config: AppConfig): void {
 
 export function checkFfmpeg(config: AppConfig): void {
   for (const key of ['ffmpeg_path', 'ffprobe_path'] as const) {
-    const result = spawnSync(config[key], ['-version'], { stdio: 'ignore' });
+    // A deadline like every child process: a wrapper script that hangs must not hang the start.
+    const result = spawnSync(config[key], ['-version'], { stdio: 'ignore', timeout: config.media.probe_timeout_seconds * 1000, killSignal: 'SIGKILL' });
     if (result.error || result.status !== 0) {
       const why = result.error ? code(result.error) : `exit ${result.status}`;
       throw new StartupError(`${key}: cannot run "${config[key]}" (${why}); install ffmpeg (apt-get install ffmpeg, or bash scripts/system-deps.sh) or set ${key}`);

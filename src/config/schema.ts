@@ -13,6 +13,10 @@ export const JOB_OPTION_NAMES = [
 ] as const;
 export type JobOptionName = (typeof JOB_OPTION_NAMES)[number];
 
+/** First-frame image types ttv accepts (as ffprobe names the format: png, jpeg, webp). */
+export const IMAGE_TYPES = ['png', 'jpeg', 'webp'] as const;
+export type ImageType = (typeof IMAGE_TYPES)[number];
+
 const port = z.number().int().min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535');
 const portOrZero = z.number().int().min(0, 'must be between 0 and 65535').max(65535, 'must be between 0 and 65535');
 const positiveSeconds = z.number().positive('must be positive');
@@ -77,6 +81,18 @@ export const serverSchema = z
     max_image_bytes: z.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
     // Let `image` be an http(s) URL the server downloads (public hosts only).
     fetch_image_urls: z.boolean().default(false),
+    // A first-frame image must decode (ffprobe, media.probe_timeout_seconds) as one of these types
+    // within these dimensions; anything else is a 400 at submission (docs/security.md).
+    image_types: z.array(z.enum(IMAGE_TYPES)).min(1, 'must list at least one image type').default([...IMAGE_TYPES]),
+    max_image_width: z.number().int().min(16).max(16384).default(8192),
+    max_image_height: z.number().int().min(16).max(16384).default(8192),
+    // Above 8K UHD (33.2 MP); one decoded frame of this many pixels is ~160 MB as RGBA.
+    max_image_pixels: z.number().int().min(256).max(268_435_456).default(40_000_000),
+    // Request bodies (docs/security.md): JSON nesting depth, object keys plus array items in one JSON
+    // text, and parts of one multipart body. The minimums keep every well-formed request possible.
+    max_json_depth: z.number().int().min(4).max(1000).default(16),
+    max_json_entries: z.number().int().min(32).max(1_000_000).default(1000),
+    max_multipart_parts: z.number().int().min(8).max(10_000).default(32),
   })
   .strict()
   .superRefine((server, ctx) => {
@@ -224,6 +240,19 @@ export const workerSchema = z
     // Below this much free space under data_dir a worker takes no new job (they stay queued and
     // /readyz says why); 0 turns the check off.
     min_free_disk_mb: z.number().int().min(0).default(512),
+  })
+  .strict();
+
+// Deadlines of child processes (docs/security.md "Child processes"). An ffmpeg run may take
+// ffmpeg_timeout_seconds plus ffmpeg_timeout_per_video_second for each second of video it renders,
+// cuts or joins; then its process group gets SIGTERM, SIGKILL after worker.cancel_grace_seconds, and
+// the attempt fails saying so. Local model runs have their own (local_backends.timeout_seconds).
+export const mediaSchema = z
+  .object({
+    // Every ffprobe run: clips, and first-frame images at submission.
+    probe_timeout_seconds: positiveSeconds.max(600).default(15),
+    ffmpeg_timeout_seconds: positiveSeconds.max(86400).default(120),
+    ffmpeg_timeout_per_video_second: z.number().min(0).max(3600).default(10),
   })
   .strict();
 
@@ -545,6 +574,7 @@ export const configObjectSchema = pipelineSchema
     // Operator rows of the model catalog (docs/models.md): a model ttv does not ship a row for, or a
     // shipped row corrected (same backend and id). Validated like the shipped files.
     models: operatorModelsSchema,
+    media: section(mediaSchema),
   })
   .passthrough();
 
@@ -559,4 +589,5 @@ export type ProceduralConfig = z.infer<typeof proceduralSchema>;
 export type EdgeConfig = z.infer<typeof edgeSchema>;
 export type WebhooksConfig = z.infer<typeof webhooksSchema>;
 export type RetentionConfig = z.infer<typeof retentionSchema>;
+export type MediaConfig = z.infer<typeof mediaSchema>;
 export type PipelineConfig = z.infer<typeof pipelineSchema>;

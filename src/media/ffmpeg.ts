@@ -1,6 +1,8 @@
 // ffmpeg/ffprobe wrappers: probe, render, last frame, concat (stream copy when the segments match,
 // otherwise normalise first). The binaries are spawned directly (paths configurable), each run in its
-// own process group so that a cancel kills it (process-runner.ts).
+// own process group so that a cancel kills it (process-runner.ts), and each under a deadline: a
+// probe gets media.probe_timeout_seconds, an ffmpeg run media.ffmpeg_timeout_seconds plus
+// media.ffmpeg_timeout_per_video_second for each second of video it handles.
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
@@ -18,15 +20,33 @@ export interface ProbeResult {
   audio: { codec: string; sampleRate: number; channels: number } | null;
 }
 
+export interface MediaDeadlines {
+  probeMs: number;
+  /** Every ffmpeg run may take this long… */
+  runMs: number;
+  /** …plus this much per second of video it handles. */
+  runPerVideoSecondMs: number;
+}
+
+/** The config's defaults (media.*), for wrappers built without a config. */
+export const DEFAULT_MEDIA_DEADLINES: MediaDeadlines = { probeMs: 15_000, runMs: 120_000, runPerVideoSecondMs: 10_000 };
+
 export interface FfmpegOptions {
   ffmpegPath: string;
   ffprobePath: string;
-  /** SIGTERM → SIGKILL grace for a canceled ffmpeg's process group. */
+  /** SIGTERM → SIGKILL grace for a canceled or overdue ffmpeg's process group. */
   graceMs: number;
+  deadlines?: MediaDeadlines;
 }
 
 interface Signalled {
   signal?: AbortSignal;
+}
+
+export interface RunMediaOptions extends Signalled {
+  onStderrLine?: (line: string) => void;
+  /** Seconds of video this run renders, reads or writes: its deadline grows with them. */
+  videoSeconds?: number;
 }
 
 function parseRate(rate: string | undefined): number {
@@ -68,23 +88,63 @@ async function nonEmptyFile(path: string): Promise<boolean> {
   }
 }
 
-export class Ffmpeg {
-  constructor(private readonly options: FfmpegOptions) {}
+/** Most video seconds a deadline counts: a job is at most 600 s, so a clip claiming more (a vendor's bad header) gets no longer. */
+const MAX_DEADLINE_VIDEO_SECONDS = 3600;
 
-  static fromConfig(config: AppConfig): Ffmpeg {
-    return new Ffmpeg({ ffmpegPath: config.ffmpeg_path, ffprobePath: config.ffprobe_path, graceMs: config.worker.cancel_grace_seconds * 1000 });
+/** The deadlines of media.* in milliseconds. */
+export function mediaDeadlines(config: Pick<AppConfig, 'media'>): MediaDeadlines {
+  return {
+    probeMs: config.media.probe_timeout_seconds * 1000,
+    runMs: config.media.ffmpeg_timeout_seconds * 1000,
+    runPerVideoSecondMs: config.media.ffmpeg_timeout_per_video_second * 1000,
+  };
+}
+
+export class Ffmpeg {
+  private readonly deadlines: MediaDeadlines;
+
+  constructor(private readonly options: FfmpegOptions) {
+    this.deadlines = options.deadlines ?? DEFAULT_MEDIA_DEADLINES;
   }
 
-  /** Runs ffmpeg with the given arguments (after -y -hide_banner -loglevel error). */
-  async run(args: string[], opts: Signalled & { onStderrLine?: (line: string) => void } = {}): Promise<void> {
+  static fromConfig(config: AppConfig): Ffmpeg {
+    return new Ffmpeg({
+      ffmpegPath: config.ffmpeg_path, ffprobePath: config.ffprobe_path, graceMs: config.worker.cancel_grace_seconds * 1000, deadlines: mediaDeadlines(config),
+    });
+  }
+
+  get ffprobePath(): string {
+    return this.options.ffprobePath;
+  }
+
+  get graceMs(): number {
+    return this.options.graceMs;
+  }
+
+  get probeTimeoutMs(): number {
+    return this.deadlines.probeMs;
+  }
+
+  /** The deadline of an ffmpeg run that handles this many seconds of video. */
+  runDeadlineMs(videoSeconds = 0): number {
+    return Math.round(this.deadlines.runMs + this.deadlines.runPerVideoSecondMs * Math.max(0, videoSeconds));
+  }
+
+  /** Runs ffmpeg with the given arguments (after -y -hide_banner -loglevel error), within its deadline. */
+  async run(args: string[], opts: RunMediaOptions = {}): Promise<void> {
+    const seconds = opts.videoSeconds && opts.videoSeconds > 0 ? Math.min(opts.videoSeconds, MAX_DEADLINE_VIDEO_SECONDS) : 0;
     await runProcess(this.options.ffmpegPath, ['-y', '-hide_banner', '-loglevel', 'error', ...args], {
       signal: opts.signal, graceMs: this.options.graceMs, onStderrLine: opts.onStderrLine,
+      timeoutMs: this.runDeadlineMs(seconds),
+      timeoutSource: seconds > 0
+        ? `media.ffmpeg_timeout_seconds + media.ffmpeg_timeout_per_video_second × ${Number(seconds.toFixed(3))} s of video`
+        : 'media.ffmpeg_timeout_seconds',
     });
   }
 
   async probe(file: string, opts: Signalled = {}): Promise<ProbeResult> {
     const { stdout } = await runProcess(this.options.ffprobePath, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], {
-      signal: opts.signal, graceMs: this.options.graceMs,
+      signal: opts.signal, graceMs: this.options.graceMs, timeoutMs: this.deadlines.probeMs, timeoutSource: 'media.probe_timeout_seconds',
     });
     const json = JSON.parse(stdout) as { format?: { duration?: string; format_name?: string }; streams?: Record<string, string | number>[] };
     const v = json.streams?.find((s) => s.codec_type === 'video');
@@ -116,9 +176,9 @@ export class Ffmpeg {
     if (!probe.video) throw new Error(`${basename(video)} has no video stream to take a frame from`);
     const window = probe.video.fps > 0 ? Math.max(0.1, 2 / probe.video.fps) : 1;
     const keepLast = ['-map', '0:v:0', '-an', '-update', '1', '-f', 'image2', outPng];
-    await this.run(['-sseof', `-${window.toFixed(3)}`, '-i', video, ...keepLast], opts);
+    await this.run(['-sseof', `-${window.toFixed(3)}`, '-i', video, ...keepLast], { signal: opts.signal });
     if (!(await nonEmptyFile(outPng))) {
-      await this.run(['-i', video, ...keepLast], opts);
+      await this.run(['-i', video, ...keepLast], { signal: opts.signal, videoSeconds: probe.video.durationSeconds || probe.durationSeconds });
       if (!(await nonEmptyFile(outPng))) throw new Error(`no frame could be decoded from ${basename(video)}`);
     }
     return outPng;
@@ -147,7 +207,8 @@ export class Ffmpeg {
       const sources = mode === 'copy' ? files : await this.normalize(files, probes, scratch, opts);
       const list = join(scratch, 'concat.txt');
       await writeFile(list, `${sources.map(concatListLine).join('\n')}\n`);
-      await this.run(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-movflags', '+faststart', output], opts);
+      const seconds = probes.reduce((sum, p) => sum + (p.video?.durationSeconds || p.durationSeconds), 0);
+      await this.run(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-movflags', '+faststart', output], { signal: opts.signal, videoSeconds: seconds });
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -185,7 +246,7 @@ export class Ffmpeg {
         args.push('-an');
       }
       args.push(part);
-      await this.run(args, opts);
+      await this.run(args, { signal: opts.signal, videoSeconds: probe.video?.durationSeconds || probe.durationSeconds });
       parts.push(part);
     }
     return parts;

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { CanceledError } from '../errors/canceled-error.js';
 import { ProcessError } from '../errors/process-error.js';
+import { ProcessTimeoutError } from '../errors/process-timeout-error.js';
 import { currentSpawnObserver } from './spawn-observer.js';
 
 export interface RunOptions {
@@ -20,6 +21,15 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with every stderr line (split on \n, \r\n or \r, so ffmpeg's in-place updates count). */
   onStderrLine?: (line: string) => void;
+  /**
+   * Deadline: past it the process group is stopped as on an abort (SIGTERM, SIGKILL after graceMs)
+   * and the call rejects with ProcessTimeoutError once the group is gone. A cancel wins over it.
+   */
+  timeoutMs?: number;
+  /** Where the deadline comes from (a config key), for the error message. */
+  timeoutSource?: string;
+  /** Written to the child's stdin, which is then closed (otherwise stdin is /dev/null). */
+  stdin?: Uint8Array;
 }
 
 export interface RunResult {
@@ -48,7 +58,7 @@ export function runProcess(command: string, args: string[], options: RunOptions 
   if (signal?.aborted) return Promise.reject(new CanceledError());
 
   return new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const pid = child.pid;
     const observer = currentSpawnObserver();
     if (pid !== undefined) observer?.spawned(pid);
@@ -56,6 +66,8 @@ export function runProcess(command: string, args: string[], options: RunOptions 
     let stderr = '';
     let pending = '';
     let killTimer: NodeJS.Timeout | undefined;
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     let aborted = false;
     let exited = false;
     let settled = false;
@@ -65,17 +77,39 @@ export function runProcess(command: string, args: string[], options: RunOptions 
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       clearTimeout(killTimer);
+      clearTimeout(deadlineTimer);
       outcome();
     };
+
+    function stopGroup(): void {
+      if (pid === undefined) return;
+      killGroup(pid, 'SIGTERM');
+      killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+    }
 
     function onAbort(): void {
       // A child that already exited on its own keeps its own outcome.
       if (exited || pid === undefined || aborted) return;
       aborted = true;
-      killGroup(pid, 'SIGTERM');
-      killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+      // A cancel after the deadline fired: the group is already being stopped.
+      if (!timedOut) stopGroup();
     }
     signal?.addEventListener('abort', onAbort, { once: true });
+
+    if (options.timeoutMs !== undefined && pid !== undefined) {
+      deadlineTimer = setTimeout(() => {
+        if (exited || aborted) return;
+        timedOut = true;
+        stopGroup();
+      }, options.timeoutMs);
+    }
+
+    if (options.stdin && child.stdin) {
+      // A child that exits without reading all of it (an error, a deadline) closes the pipe: EPIPE is
+      // expected then and its outcome is the exit status, not the write.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.stdin);
+    }
 
     child.stdout!.setEncoding('utf8');
     child.stderr!.setEncoding('utf8');
@@ -106,8 +140,8 @@ export function runProcess(command: string, args: string[], options: RunOptions 
       exited = true;
       signal?.removeEventListener('abort', onAbort);
       // The leader is gone. Members left in its group (a background grandchild) would keep our
-      // pipes open and outlive the call: kill them now. After an abort the grace timer does it.
-      if (!aborted && pid !== undefined) killGroup(pid, 'SIGKILL');
+      // pipes open and outlive the call: kill them now. After an abort or a deadline the grace timer does it.
+      if (!aborted && !timedOut && pid !== undefined) killGroup(pid, 'SIGKILL');
     });
 
     child.once('close', (code, sig) => {
@@ -118,6 +152,7 @@ export function runProcess(command: string, args: string[], options: RunOptions 
       }
       if (onStderrLine && pending) onStderrLine(pending);
       if (aborted) return finish(() => reject(new CanceledError()));
+      if (timedOut) return finish(() => reject(new ProcessTimeoutError(name, options.timeoutMs!, options.timeoutSource)));
       if (code === 0) return finish(() => resolve({ stdout, stderr }));
       finish(() => reject(new ProcessError(name, code, sig, stderr)));
     });

@@ -67,7 +67,7 @@ export function processStartTime(pid: number): string | null {
     return fields ? fields[19] ?? null : null; // field 22 of stat(5): starttime
   }
   try {
-    return execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8' }).trim() || null;
+    return execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 5000, killSignal: 'SIGKILL' }).trim() || null;
   } catch {
     return null;
   }

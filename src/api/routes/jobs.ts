@@ -15,6 +15,7 @@ import type { AppConfig, JobOptionName } from '../../config/schema.js';
 import type { JobRequest } from '../../jobs/job.js';
 import { allowedFor, refuseDisallowed, storedOptions, submitJob, type RawJobOptions, type SubmissionDeps } from '../job-submission.js';
 import { formFile, formText } from '../multipart-body.js';
+import { jsonBounds, parseBoundedJson } from '../bounded-json.js';
 import { cancelJobSchema, createJobSchema, deleteJobSchema, getJobSchema, jobLogsSchema, listJobsSchema } from '../route-schemas.js';
 
 
@@ -39,13 +40,7 @@ async function readJobRequest(body: unknown, multipart: boolean, allowed: Readon
     const form = body as FormData;
     let parsedOptions: unknown;
     const optionsText = formText(form, 'options');
-    if (optionsText !== undefined) {
-      try {
-        parsedOptions = JSON.parse(optionsText);
-      } catch {
-        throw validationError([{ field: 'options', message: 'must be a JSON object' }]);
-      }
-    }
+    if (optionsText !== undefined) parsedOptions = parseBoundedJson(optionsText, jsonBounds(config.server), 'options', { invalid: 'must be a JSON object' });
     const keys = new Set<string>();
     form.forEach((_value, key) => keys.add(key));
     for (const key of keys) {
@@ -79,7 +74,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
   const { queue } = options;
 
   app.post('/v1/jobs', {
-    config: { rateClass: 'submit', multipart: options.imageBodyLimit !== undefined }, schema: createJobSchema,
+    config: { rateClass: 'submit', multipart: options.imageBodyLimit !== undefined, imageBody: true }, schema: createJobSchema,
     ...(options.imageBodyLimit ? { bodyLimit: options.imageBodyLimit } : {}),
   }, async (request, reply) => {
     const allowed = allowedFor(options.config, request);

@@ -51,7 +51,7 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
   }
 
   app.post('/v1/videos', {
-    config: { rateClass: 'submit', multipart: true }, schema: createVideoSchema,
+    config: { rateClass: 'submit', multipart: true, imageBody: true }, schema: createVideoSchema,
     ...(options.imageBodyLimit ? { bodyLimit: options.imageBodyLimit } : {}),
   }, async (request, reply) => {
     const type = String(request.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();

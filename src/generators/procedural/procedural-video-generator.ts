@@ -113,22 +113,22 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     const firstInput = request.firstFrame ? next++ : null;
     const lastInput = request.lastFrame ? next++ : null;
     for (const image of [request.firstFrame, request.lastFrame]) {
-      if (image) inputs.push('-loop', '1', '-framerate', String(fps), '-i', image);
+      if (image) inputs.push(...stillInput(image, fps));
     }
     filters.push('[0:v]format=yuv420p[grad]');
     if (firstInput !== null && lastInput !== null) {
       // First+last frame: crossfade between the keyframes, the prompt's gradient swelling in between.
-      filters.push(`[${firstInput}:v]${fit}[first]`, `[${lastInput}:v]${fit}[last]`);
+      filters.push(`[${firstInput}:v]${hold(frames)},${fit}[first]`, `[${lastInput}:v]${hold(frames)},${fit}[last]`);
       filters.push(`[first][last]blend=all_expr='A*(1-T/${span})+B*(T/${span})'[ab]`);
       filters.push(`[ab][grad]blend=all_expr='A*(1-0.3*sin(PI*min(T/${span},1)))+B*0.3*sin(PI*min(T/${span},1))'[mix]`);
       last = '[mix]';
     } else if (firstInput !== null) {
       // Image-to-video: start on the image, let the prompt's gradient drift in.
-      filters.push(`[${firstInput}:v]${fit}[first]`);
+      filters.push(`[${firstInput}:v]${hold(frames)},${fit}[first]`);
       filters.push(`[first][grad]blend=all_expr='A*(1-0.35*min(T/${span},1))+B*0.35*min(T/${span},1)'[mix]`);
       last = '[mix]';
     } else if (lastInput !== null) {
-      filters.push(`[${lastInput}:v]${fit}[last]`);
+      filters.push(`[${lastInput}:v]${hold(frames)},${fit}[last]`);
       filters.push(`[grad][last]blend=all_expr='A*(1-min(T/${span},1))+B*min(T/${span},1)'[mix]`);
       last = '[mix]';
     } else {
@@ -176,13 +176,14 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     let last = '[card]';
     let next = 0;
     if (request.firstFrame) {
-      inputs.push('-loop', '1', '-framerate', String(fps), '-t', fade, '-i', request.firstFrame);
-      filters.push(`[${next}:v]${fit},format=yuva420p,fade=t=out:st=0:d=${fade}:alpha=1[from]`, `${last}[from]overlay=eof_action=pass:format=yuv420[c${next}]`);
+      // The frames of the fade: those an input cut at `fade` seconds would hold.
+      inputs.push(...stillInput(request.firstFrame, fps));
+      filters.push(`[${next}:v]${hold(Math.max(1, Math.ceil(Number(fade) * fps - 1e-6)))},${fit},format=yuva420p,fade=t=out:st=0:d=${fade}:alpha=1[from]`, `${last}[from]overlay=eof_action=pass:format=yuv420[c${next}]`);
       last = `[c${next++}]`;
     }
     if (request.lastFrame) {
-      inputs.push('-loop', '1', '-framerate', String(fps), '-i', request.lastFrame);
-      filters.push(`[${next}:v]${fit},format=yuva420p,fade=t=in:st=${(span - Number(fade)).toFixed(4)}:d=${fade}:alpha=1[to]`, `${last}[to]overlay=shortest=1:format=yuv420[c${next}]`);
+      inputs.push(...stillInput(request.lastFrame, fps));
+      filters.push(`[${next}:v]${hold(frames)},${fit},format=yuva420p,fade=t=in:st=${(span - Number(fade)).toFixed(4)}:d=${fade}:alpha=1[to]`, `${last}[to]overlay=shortest=1:format=yuv420[c${next}]`);
       last = `[c${next++}]`;
     }
     const audio = next++;
@@ -208,6 +209,8 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     const base = this.settings.simulated_latency_seconds > 0 ? 0.5 : 0;
     await this.ffmpeg.run(args, {
       signal: hooks.signal,
+      // The deadline grows with the seconds of video rendered.
+      videoSeconds: frames / this.settings.fps,
       onStderrLine: (line) => {
         const m = /^frame=(\d+)/.exec(line);
         if (m) hooks.onProgress?.(base + (1 - base) * Math.min(1, Number(m[1]) / frames));
@@ -215,6 +218,21 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     });
     hooks.onProgress?.(1);
   }
+}
+
+/**
+ * A still image as an input read once: its one frame is repeated by the `loop` filter (hold()), a
+ * bounded number of times. Not `-loop 1`: the image demuxer then reads the file again and again
+ * until enough frames have decoded, forever when none ever does (a fake PNG kept ffmpeg busy, its
+ * memory growing, with no end); read once, a file that does not decode ends the run with an error.
+ */
+function stillInput(image: string, fps: number): string[] {
+  return ['-framerate', String(fps), '-i', image];
+}
+
+/** Filter: the input's first frame, `frames` times in all (timestamps at the input's frame rate). */
+function hold(frames: number): string {
+  return `loop=loop=${Math.max(0, frames - 1)}:size=1:start=0`;
 }
 
 /**

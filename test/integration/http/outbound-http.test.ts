@@ -16,7 +16,8 @@ import { installRebindingDns, PUBLIC_ADDRESS, type RebindingDns } from '../../su
 import { OutboundHttp, outboundFailure } from '../../../src/http/outbound-http.js';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==', 'base64');
-const OTHER_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+// Another real 1×1 PNG (red): images are decoded at submission, so a corrupt one would be refused.
+const OTHER_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAACXBIWXMAAAABAAAAAQBPJcTWAAAADElEQVR4nGP4x8AAAAL+AP8oJgQeAAAAAElFTkSuQmCC', 'base64');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 interface Recorder {

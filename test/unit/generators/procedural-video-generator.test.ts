@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,8 @@ import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { ProceduralVideoGenerator, drawtextEscape, findFont } from '../../../src/generators/procedural/procedural-video-generator.js';
 import { ProceduralImageGenerator } from '../../../src/images/procedural/procedural-image-generator.js';
 import { CanceledError } from '../../../src/errors/canceled-error.js';
+import { ProcessError } from '../../../src/errors/process-error.js';
+import { fakePng } from '../../support/images.js';
 import { countFrames, decodedFrame, md5, psnr } from '../../support/frames.js';
 
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 1000 });
@@ -150,5 +152,21 @@ describe('ProceduralVideoGenerator', () => {
     expect(generator.validate({ prompt: '  ', durationSeconds: 5, segment: 1 }).join()).toMatch(/empty/);
     expect(generator.validate({ prompt: 'x'.repeat(2001), durationSeconds: 5, segment: 1 }).join()).toMatch(/longer than 2000/);
     expect(generator.validate({ prompt: 'ok', durationSeconds: 5, segment: 1, firstFrame: join(dir, 'missing.png') }).join()).toMatch(/first frame/);
+  });
+});
+
+describe('ProceduralVideoGenerator with a first frame that does not decode', () => {
+  it('fails the render with ffmpeg\'s decode error instead of looping the file forever', async () => {
+    const fake = join(dir, 'fake-first-frame.png');
+    await writeFile(fake, fakePng());
+    for (const style of ['storyboard', 'gradient'] as const) {
+      const generator = new ProceduralVideoGenerator(ffmpeg, settings({ style }));
+      const err = await generator.generate(
+        { prompt: 'A lake.', durationSeconds: 1, segment: 1, outputPath: join(dir, `fake-${style}`, 'clip.mp4'), firstFrame: fake, lastFrame: fake },
+        { signal: never() },
+      ).catch((e: unknown) => e);
+      expect(err, style).toBeInstanceOf(ProcessError);
+      expect((err as Error).message).toContain('Invalid data found when processing input');
+    }
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runProcess, STDERR_TAIL } from '../../../src/media/process-runner.js';
 import { CanceledError } from '../../../src/errors/canceled-error.js';
 import { ProcessError } from '../../../src/errors/process-error.js';
+import { ProcessTimeoutError } from '../../../src/errors/process-timeout-error.js';
 import { waitFor } from '../../support/wait-for.js';
 
 /** Live processes whose whole command line is exactly `command` (a zombie's is empty). */
@@ -92,6 +93,39 @@ describe('runProcess', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     // An abort after the fact changes nothing.
     controller.abort();
+  });
+
+  it('stops the whole group at its deadline, SIGKILL when SIGTERM is ignored, and says why', async () => {
+    const a = uniqueSleep();
+    const b = uniqueSleep();
+    const run = runProcess('sh', ['-c', `trap '' TERM; sleep ${a} & sleep ${b}`], { timeoutMs: 300, timeoutSource: 'test.deadline', graceMs: 200 });
+    const err = await run.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProcessTimeoutError);
+    expect((err as Error).message).toBe('sh did not finish within 0.3 s (test.deadline); its process group was stopped');
+    // Settled only once the group was gone.
+    expect(pidsRunning(`sleep ${a}`)).toEqual([]);
+    expect(pidsRunning(`sleep ${b}`)).toEqual([]);
+  });
+
+  it('keeps the outcome of a process that ends before its deadline', async () => {
+    expect((await runProcess('sh', ['-c', 'echo done'], { timeoutMs: 60_000 })).stdout).toBe('done\n');
+    const err = await runProcess('sh', ['-c', 'exit 4'], { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect((err as ProcessError).exitCode).toBe(4);
+  });
+
+  it('reports a cancel as a cancel, even with a deadline pending', async () => {
+    const s = uniqueSleep();
+    const controller = new AbortController();
+    const run = runProcess('sleep', [String(s)], { signal: controller.signal, timeoutMs: 60_000 });
+    await waitFor(async () => (pidsRunning(`sleep ${s}`).length === 1 ? true : null));
+    controller.abort();
+    await expect(run).rejects.toBeInstanceOf(CanceledError);
+  });
+
+  it('writes `stdin` to the child and closes it', async () => {
+    expect((await runProcess('cat', [], { stdin: Buffer.from('frame bytes') })).stdout).toBe('frame bytes');
+    // A child that reads none of it still settles on its own exit status.
+    expect((await runProcess('sh', ['-c', 'echo ignored'], { stdin: Buffer.alloc(4 * 1024 * 1024) })).stdout).toBe('ignored\n');
   });
 
   it('does not start when the signal is already aborted', async () => {
