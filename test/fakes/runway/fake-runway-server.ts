@@ -2,18 +2,19 @@
 // POST /v1/image_to_video and /v1/text_to_video validated like the real API, tasks that move
 // PENDING → THROTTLED → RUNNING (with progress) → SUCCEEDED with an output URL on this server, and DELETE
 // /v1/tasks/{id}. Outcomes per task are scripted: failure, safety refusal, stuck, vendor-side cancel.
-// Bodies are checked per model with ttv's model catalog (src/catalog/vendors/runway.json), taken from the SDK's
-// ImageToVideoCreateParams / TextToVideoCreateParams unions: the model must have the endpoint's
-// mode, the ratio and duration must be the model's, promptImage positions must be allowed. Every
-// answer carries the fields the SDK types as present (estimatedCost while running, cost after).
+// A create body is checked first against the installed @runwayml/sdk's own params type for its model
+// (runway-sdk-params.ts: the union member, its literal ratios and durations, required fields, no
+// unknown keys), then against what Runway documents beyond the types (runway-model-rules.ts:
+// duration ranges, prompt lengths, keyframe rules); a refusal is Runway's 400 `{error, issues}`.
+// Neither check reads ttv's catalog. Every answer carries the fields the SDK types as present
+// (estimatedCost while running, cost after).
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
 import { FakeTaskServer } from '../shared/fake-task-server.js';
-import { shippedCatalog } from '../../../src/catalog/model-catalog.js';
-import { acceptedWireRatios, allowedDurations } from '../../../src/catalog/model-rules.js';
-
-const RUNWAY_MODELS = shippedCatalog().rowsFor('runway');
+import { shapeIssues } from '../shared/sdk-type-shape.js';
+import { runwayModelShapes, type RunwayVideoPath } from './runway-sdk-params.js';
+import { RUNWAY_MODEL_RULES, type RunwayModelRule } from './runway-model-rules.js';
 
 // 'echo-auth': a misbehaving upstream whose failure text echoes the request's Authorization header.
 export type RunwayOutcome = 'succeed' | 'fail' | 'safety' | 'stuck' | 'vendor-cancel' | 'echo-auth';
@@ -27,42 +28,83 @@ interface Task {
   credits: number;
 }
 
-/** Credits per second, from the catalog's list price (1 credit = $0.01). */
-const creditsFor = (model: string, seconds: number) => Math.round((RUNWAY_MODELS.find((m) => m.id === model)?.usd_per_second ?? 0.05) * 100 * seconds);
+/** Data URIs Runway accepts for images: "up to 5MB" ([sdk] promptImage doc comment). */
+const MAX_DATA_URI_BYTES = 5 * 1024 * 1024;
 
-/** What Runway's validation would say of a create body, per the model's SDK params type. */
-export function runwayBodyIssues(path: '/v1/image_to_video' | '/v1/text_to_video', body: Record<string, unknown>): string[] {
+/** Width and height of a PNG (its IHDR chunk), or null for another format. */
+function pngSize(bytes: Buffer): { width: number; height: number } | null {
+  if (bytes.length < 24 || bytes.readUInt32BE(0) !== 0x89504e47 || bytes.toString('latin1', 12, 16) !== 'IHDR') return null;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+function uriIssues(uri: unknown, rule: RunwayModelRule, at: string): string[] {
+  if (typeof uri !== 'string' || !/^(https:\/\/|runway:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(uri)) return [`${at}: an HTTPS URL, Runway upload URI or image data URI`];
+  if (!uri.startsWith('data:')) return [];
+  const bytes = Buffer.from(uri.slice(uri.indexOf(',') + 1), 'base64');
+  if (bytes.length > MAX_DATA_URI_BYTES) return [`${at}: a data URI of at most 5MB`];
+  const size = rule.minImageSide ? pngSize(bytes) : null;
+  if (size && Math.min(size.width, size.height) < rule.minImageSide!) return [`${at}: each image must be at least ${rule.minImageSide} pixels on both sides (got ${size.width}x${size.height})`];
+  return [];
+}
+
+/** The documented checks beyond the SDK types, on a body whose shape already fits its model's type. */
+function ruleIssues(path: RunwayVideoPath, body: Record<string, unknown>, rule: RunwayModelRule): string[] {
   const issues: string[] = [];
-  const model = RUNWAY_MODELS.find((m) => m.id === body.model);
-  const mode = path === '/v1/text_to_video' ? 'text' : 'image';
-  if (!model) return [`model: Invalid discriminator value. Expected ${RUNWAY_MODELS.map((m) => `'${m.id}'`).join(' | ')}`];
-  const ratios = mode === 'text' ? model.modes.text : model.modes.image;
-  if (!ratios || ratios === 'follows-image') return [`model: ${model.id} is not available for ${path.slice(4)}`];
-  const wire = acceptedWireRatios(model, mode);
-  if (!wire.includes(String(body.ratio))) issues.push(`ratio: Invalid enum value. Expected ${wire.map((r) => `'${r}'`).join(' | ')}, received '${String(body.ratio)}'`);
-  const durationRequired = model.id === 'gen4.5';
-  if (body.duration === undefined) {
-    if (durationRequired) issues.push('duration: Required');
-  } else if (!allowedDurations(model.durations).includes(body.duration as number)) {
-    issues.push(`duration: Invalid value. Expected ${allowedDurations(model.durations).join(' | ')}, received ${JSON.stringify(body.duration)}`);
+  const { duration, promptText, ratio } = body;
+  if (typeof duration === 'number') {
+    const ok = Number.isInteger(duration) && ('list' in rule.seconds ? rule.seconds.list.includes(duration) : duration >= rule.seconds.min && duration <= rule.seconds.max);
+    if (!ok) issues.push(`duration: ${'list' in rule.seconds ? `one of ${rule.seconds.list.join(', ')}` : `an integer from ${rule.seconds.min} to ${rule.seconds.max}`}, received ${duration}`);
   }
-  const textRequired = mode === 'text' || model.id === 'gen4.5';
-  if (body.promptText === undefined ? textRequired : typeof body.promptText !== 'string' || !body.promptText || body.promptText.length > 1000) {
-    issues.push('promptText: a non-empty string of at most 1000 characters');
+  if (typeof promptText === 'string' && (!promptText.trim() || promptText.length > rule.promptMax)) issues.push(`promptText: a non-empty string of at most ${rule.promptMax} characters`);
+  if (path === '/v1/text_to_video') {
+    if (rule.textRefusesRatio !== undefined && ratio === rule.textRefusesRatio) issues.push(`ratio: ${String(ratio)} needs an image or video reference; text-only requests require a concrete ratio`);
+    return issues;
   }
-  if (mode === 'image') {
-    const list = Array.isArray(body.promptImage) ? (body.promptImage as { uri?: unknown; position?: unknown }[]) : [{ uri: body.promptImage, position: 'first' }];
-    const uriOk = (u: unknown) => typeof u === 'string' && /^(https:\/\/|runway:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(u);
-    if (list.length === 0 || list.some((p) => !uriOk(p.uri))) issues.push('promptImage: an HTTPS URL, Runway upload URI or image data URI');
-    for (const p of list) {
-      if (p.position !== 'first' && !(p.position === 'last' && model.modes.first_last)) issues.push(`promptImage.position: Invalid enum value. Expected ${model.modes.first_last ? "'first' | 'last'" : "'first'"}, received '${String(p.position)}'`);
-    }
-    if (list.length > 0 && !list.some((p) => p.position === 'first')) issues.push('promptImage: a first frame is required');
-  } else if (body.promptImage !== undefined) {
-    issues.push('promptImage: Unrecognized key for text_to_video');
+  const images = typeof body.promptImage === 'string' ? [{ uri: body.promptImage, position: 'first' as unknown }] : (body.promptImage as unknown[]);
+  if (images.length === 0) issues.push('promptImage: at least one image');
+  images.forEach((image, i) => {
+    const at = `promptImage[${i}]`;
+    if (typeof image !== 'object' || image === null || Array.isArray(image)) return void issues.push(`${at}: an object {uri, position}`);
+    const { uri, position, ...rest } = image as Record<string, unknown>;
+    if (Object.keys(rest).length) issues.push(`${at}: Unrecognized key: '${Object.keys(rest)[0]}'`);
+    if (position !== undefined && position !== 'first' && position !== 'last') issues.push(`${at}.position: Invalid enum value. Expected 'first' | 'last', received ${JSON.stringify(position)}`);
+    issues.push(...uriIssues(uri, rule, `${at}.uri`));
+  });
+  const positions = images.map((i) => (i as { position?: unknown } | null)?.position);
+  const keyframes = positions.filter((p) => p !== undefined);
+  if (keyframes.length > 0 && keyframes.length < positions.length) issues.push('promptImage: keyframe images (with a position) and reference images (without) cannot be mixed');
+  if (keyframes.filter((p) => p === 'first').length > 1 || keyframes.filter((p) => p === 'last').length > 1) issues.push('promptImage: at most one first and one last frame');
+  if (rule.lastNeedsFirst && keyframes.includes('last') && !keyframes.includes('first')) issues.push('promptImage: a last frame requires a first frame');
+  if (rule.keyframeRatios && keyframes.length > 0 && ratio !== undefined && !rule.keyframeRatios.includes(String(ratio))) {
+    issues.push(`ratio: keyframe image-to-video requests must use ${rule.keyframeRatios.join(', ')} (the shape follows the first frame), received '${String(ratio)}'`);
   }
-  if (body.audio !== undefined && model.audio === 'none') issues.push("audio: Unrecognized key(s) in object: 'audio'");
   return issues;
+}
+
+/** What Runway's validation would say of a create body, per the model's SDK params type and its documented rules. */
+export function runwayBodyIssues(path: RunwayVideoPath, body: Record<string, unknown>): string[] {
+  const shapes = runwayModelShapes(path);
+  const shape = shapes.get(String(body.model));
+  if (!shape) {
+    const other = runwayModelShapes(path === '/v1/text_to_video' ? '/v1/image_to_video' : '/v1/text_to_video');
+    if (other.has(String(body.model))) return [`model: ${String(body.model)} is not available for ${path.slice(4)}`];
+    return [`model: Invalid discriminator value. Expected ${[...shapes.keys()].map((m) => `'${m}'`).join(' | ')}`];
+  }
+  const typed = shapeIssues(body, shape).map((i) => `${i.path}: ${i.message}`);
+  if (typed.length) return typed;
+  const rule = RUNWAY_MODEL_RULES[String(body.model)];
+  // A model a newer SDK added but the fake has no documented rule for: say so loudly, accept nothing.
+  if (!rule) return [`model: the fake has no documented rule for ${String(body.model)} (add it to runway-model-rules.ts)`];
+  return ruleIssues(path, body, rule);
+}
+
+/** The task's credits: the model's rate times the clip length (`auto` is billed at the maximum up front). */
+function creditsFor(body: Record<string, unknown>): number {
+  const rule = RUNWAY_MODEL_RULES[String(body.model)];
+  if (!rule) return 0;
+  const longest = 'list' in rule.seconds ? Math.max(...rule.seconds.list) : rule.seconds.max;
+  const seconds = typeof body.duration === 'number' ? body.duration : body.duration === 'auto' ? longest : 5;
+  return Math.round(rule.creditsPerSecond * seconds);
 }
 
 export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
@@ -91,9 +133,10 @@ export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
       } catch {
         return this.send(res, 400, { error: 'Body is not valid JSON.' });
       }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return this.send(res, 400, { error: 'Validation of the request failed.', issues: ['(body): expected object'] });
       const issues = runwayBodyIssues(path, body);
       if (issues.length) return this.send(res, 400, { error: 'Validation of the request failed.', issues });
-      const credits = creditsFor(String(body.model), typeof body.duration === 'number' ? body.duration : 5);
+      const credits = creditsFor(body);
       const task: Task = { id: randomUUID(), outcome: this.outcomes.shift() ?? 'succeed', polls: 0, deleted: false, createdAt: new Date().toISOString(), credits };
       this.tasks.set(task.id, task);
       return this.send(res, 200, { id: task.id, estimatedCost: { credits } });

@@ -5,6 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import RunwayML, { AuthenticationError, BadRequestError, NotFoundError } from '@runwayml/sdk';
 import { FakeRunwayServer } from '../../fakes/runway/fake-runway-server.js';
 import { sampleMp4, samplePng } from '../../fakes/shared/fake-http-server.js';
+import { runwaySdkVideoModels } from '../../fakes/runway/runway-sdk-params.js';
+import { RUNWAY_MODEL_RULES } from '../../fakes/runway/runway-model-rules.js';
 
 const KEY = 'rw-fidelity-key-0123456789';
 const fake = new FakeRunwayServer(KEY);
@@ -68,6 +70,57 @@ describe('@runwayml/sdk against the Runway fake', () => {
     await expect(client.imageToVideo.create({ model: 'veo3.1', promptImage: image, ratio: '960:960' } as never)).rejects.toBeInstanceOf(BadRequestError);
     await expect(client.imageToVideo.create({ model: 'gen4_turbo', promptImage: [{ uri: image, position: 'last' }], ratio: '1280:720' } as never)).rejects.toBeInstanceOf(BadRequestError);
     expect(fake.tasks.size).toBe(0);
+  });
+
+  it('the newer models, each with its own fields as the SDK types them (the calls type-check against the SDK)', async () => {
+    const first = { uri: image, position: 'first' as const };
+    const last = { uri: image, position: 'last' as const };
+    const created = [
+      await client.textToVideo.create({ model: 'seedance2', promptText: 'A kite.', ratio: '1280:720', duration: 5, audio: false }),
+      await client.imageToVideo.create({ model: 'seedance2_fast', promptImage: [first, last], promptText: 'A kite.', ratio: '720:1280', duration: 'auto' }),
+      await client.textToVideo.create({ model: 'hailuo3', promptText: 'A kite.', ratio: '16:9', resolution: '768p', duration: 6 }),
+      await client.imageToVideo.create({ model: 'hailuo3', promptImage: [first, last], promptText: 'A kite.', ratio: 'adaptive', duration: 6 }),
+      await client.imageToVideo.create({ model: 'wan3', promptImage: [first], promptText: 'A kite.', ratio: 'auto_720p', duration: 5 }),
+      await client.textToVideo.create({ model: 'wan3_prime', promptText: 'A kite.', ratio: '720:1280', duration: 12, audio: true }),
+      await client.textToVideo.create({ model: 'h3_max', promptText: 'A kite.', resolution: '768p', duration: 6 }),
+      await client.imageToVideo.create({ model: 'grok_imagine_1_5', promptImage: image, resolution: '720p', duration: 5 }),
+      await client.imageToVideo.create({ model: 'gemini_omni_flash_1.1', promptImage: [first, last], promptText: 'A kite.', ratio: '1280:720', duration: 'auto' }),
+      await client.imageToVideo.create({ model: 'happyhorse_1_0', promptImage: image, resolution: '720p', duration: 5 }),
+      await client.textToVideo.create({ model: 'gemini_omni_flash', promptText: 'A kite.', ratio: '720:1280', duration: 3 }),
+    ];
+    for (const task of created) expect((await untilTerminal(task.id)).status).toBe('SUCCEEDED');
+    // seedance2 at 36 credits/s for 5 s; `auto` is billed at the variant maximum (15 s at 29 cr/s).
+    expect(created[0]!.estimatedCost.credits).toBe(180);
+    expect(created[1]!.estimatedCost.credits).toBe(435);
+  });
+
+  it('refuses with Runway\'s 400 what the newer models\' types or documented rules do not allow', async () => {
+    const first = { uri: image, position: 'first' as const };
+    const refused = async (call: Promise<unknown>, issue: RegExp) => {
+      const err = await call.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BadRequestError);
+      expect(JSON.stringify((err as BadRequestError).error)).toMatch(issue);
+    };
+    // Casts: the SDK's types already refuse most of these bodies, which is the point.
+    await refused(client.textToVideo.create({ model: 'hailuo3', promptText: 'x', ratio: 'adaptive' }), /text-only requests require a concrete ratio/);
+    await refused(client.imageToVideo.create({ model: 'wan3', promptImage: [first], promptText: 'x', ratio: '1280:720' }), /keyframe image-to-video requests must use auto_480p/);
+    await refused(client.imageToVideo.create({ model: 'h3_max', promptImage: image, promptText: 'x' }), /at least 256 pixels on both sides \(got 320x180\)/);
+    await refused(client.imageToVideo.create({ model: 'h3_max', promptImage: [{ uri: image, position: 'last' }], promptText: 'x' }), /a last frame requires a first frame/);
+    await refused(client.textToVideo.create({ model: 'seedance2', promptText: 'x', duration: 20 }), /duration: an integer from 4 to 15, received 20/);
+    await refused(client.imageToVideo.create({ model: 'seedance2', promptImage: [first, { uri: image }] }), /cannot be mixed/);
+    await refused(client.imageToVideo.create({ model: 'gemini_omni_flash', promptImage: [{ uri: image, position: 'last' }] } as never), /position/);
+    await refused(client.imageToVideo.create({ model: 'grok_imagine_1_5', promptImage: image, ratio: '16:9' } as never), /Unrecognized key: 'ratio'/);
+    await refused(client.imageToVideo.create({ model: 'happyhorse_1_0', promptImage: image, resolution: '4k' } as never), /resolution: Invalid enum value/);
+    await refused(client.textToVideo.create({ model: 'h3_max', promptText: 'x', ratio: '16:9' } as never), /Unrecognized key: 'ratio'/);
+    await refused(client.textToVideo.create({ model: 'gen4_turbo', promptText: 'x', ratio: '1280:720' } as never), /gen4_turbo is not available for text_to_video/);
+    await refused(client.textToVideo.create({ model: 'veo3.1', promptText: 'x', ratio: '1280:720', promptImage: image } as never), /Unrecognized key: 'promptImage'/);
+    expect(fake.tasks.size).toBe(0);
+  });
+
+  it('has a documented rule for every video model of the installed SDK\'s create unions', () => {
+    const models = runwaySdkVideoModels();
+    expect(models.length).toBeGreaterThanOrEqual(16);
+    expect(models.filter((m) => !RUNWAY_MODEL_RULES[m])).toEqual([]);
   });
 
   it('each injected failure: FAILED with failure and failureCode, safety, vendor cancel, 401, 429 and 5xx retried by the SDK', async () => {
