@@ -3,19 +3,19 @@
 // sub-path dropped, as fal does), GET …/status moves IN_QUEUE (queue_position) → IN_PROGRESS →
 // COMPLETED, GET …/requests/{id} returns the output with fal's timing and cost headers, PUT
 // …/cancel answers CANCELLATION_REQUESTED. Under /run/ it plays the synchronous fal.run endpoint.
-// Inputs are validated per endpoint with ttv's capability table (taken from @fal-ai/client's
-// EndpointTypeMap input types): `duration` must be the endpoint's literal ("6", "8s"), frames and
-// ratio in the endpoint's fields, else fal's 422 {detail:[{loc,msg,type}]}. Status answers carry
-// request_id, response_url, status_url and cancel_url, as the SDK types them. A failed request is
-// COMPLETED in the status and answers its result URL with a 5xx {detail, error_type} and
-// X-Fal-Error-Type, as fal documents.
+// Every endpoint of the installed @fal-ai/client's EndpointTypeMap is served, and its input is
+// checked against that endpoint's own input type, read from the client's endpoints.d.ts
+// (sdk-type-shape.ts): required fields, literal values ("5" | "10", "4s" | "6s" | "8s"), no field the
+// type does not name; an endpoint the map does not have is fal's 404. A refusal is fal's 422
+// {detail:[{loc,msg,type}]}. It does not read ttv's catalog. Status answers carry request_id,
+// response_url, status_url and cancel_url, as the SDK types them. A failed request is COMPLETED in
+// the status and answers its result URL with a 5xx {detail, error_type} and X-Fal-Error-Type, as fal
+// documents.
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
 import { FakeTaskServer } from '../shared/fake-task-server.js';
-import { shippedCatalog } from '../../../src/catalog/model-catalog.js';
-import { allowedDurations } from '../../../src/catalog/model-rules.js';
-import { falDuration } from '../../../src/generators/fal/fal-video-generator.js';
+import { DeclarationFile, shapeIssues, type Shape } from '../shared/sdk-type-shape.js';
 
 export type FalOutcome = 'succeed' | 'runner-error' | 'content-policy' | 'stuck';
 
@@ -27,6 +27,50 @@ interface FalRequest {
   canceled: boolean;
 }
 
+interface FieldError {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+let endpoints: DeclarationFile | null = null;
+
+/** The input type @fal-ai/client types for an endpoint id, or undefined when it has no such endpoint. */
+export function falEndpointInput(endpoint: string): Shape | undefined {
+  endpoints ??= DeclarationFile.ofPackage('@fal-ai/client', 'src/types/endpoints.d.ts');
+  return endpoints.property('EndpointTypeMap', endpoint, 'input');
+}
+
+/** fal's pydantic-style location of a dotted path: 'elements[0].url' → ['body', 'elements', 0, 'url']. */
+function location(path: string): (string | number)[] {
+  if (path === '(body)') return ['body'];
+  return ['body', ...path.split('.').flatMap((part) => part.split(/\[(\d+)\]/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p)))];
+}
+
+/** An input's problems against the endpoint's input type, as fal's 422 detail items. */
+export function falInputIssues(shape: Shape, input: unknown): FieldError[] {
+  const issues: FieldError[] = shapeIssues(input, shape).map((issue) => {
+    const type = issue.message === 'Required' ? 'missing'
+      : issue.message.startsWith('Unrecognized key') ? 'extra_forbidden'
+        : /^Invalid (enum )?value/.test(issue.message) ? 'literal_error' : 'type_error';
+    const unknownKey = /^Unrecognized key: '(.+)'$/.exec(issue.message)?.[1];
+    return {
+      loc: unknownKey ? [...location(issue.path), unknownKey] : location(issue.path),
+      msg: type === 'missing' ? 'Field required' : type === 'extra_forbidden' ? 'Extra inputs are not permitted' : issue.message,
+      type,
+    };
+  });
+  // File fields are typed `string | Blob | File`: on the wire fal takes a URL or a data URI.
+  if (input && typeof input === 'object') {
+    for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
+      if (/_url$/.test(key) && typeof value === 'string' && !/^(https?:\/\/|data:[\w.+-]+\/[\w.+-]+;base64,)/.test(value)) {
+        issues.push({ loc: ['body', key], msg: 'Input should be a valid URL or data URI', type: 'url_parsing' });
+      }
+    }
+  }
+  return issues;
+}
+
 export class FakeFalServer extends FakeTaskServer<FalRequest, FalOutcome> {
   /** The queue requests by id (fal's word for a task). */
   get queued(): Map<string, FalRequest> {
@@ -35,31 +79,6 @@ export class FakeFalServer extends FakeTaskServer<FalRequest, FalOutcome> {
 
   get canceledIds(): string[] {
     return [...this.queued.values()].filter((r) => r.canceled).map((r) => r.id);
-  }
-
-  private validate(endpoint: string, input: Record<string, unknown>): { loc: string[]; msg: string; type: string }[] | null {
-    const model = shippedCatalog().find('fal', endpoint);
-    if (!model) return null;
-    const wire = model.wire ?? {};
-    const problems: { loc: string[]; msg: string; type: string }[] = [];
-    const missing = (field: string) => problems.push({ loc: ['body', field], msg: 'Field required', type: 'missing' });
-    if (typeof input.prompt !== 'string' || !input.prompt) missing('prompt');
-    const isFrame = (v: unknown) => typeof v === 'string' && /^(https?:|data:image\/)/.test(v);
-    if (wire.image_field && !isFrame(input[wire.image_field])) missing(wire.image_field);
-    if (wire.last_frame_field && input[wire.last_frame_field] !== undefined && !isFrame(input[wire.last_frame_field])) missing(wire.last_frame_field);
-    if (input.duration !== undefined) {
-      const permitted = allowedDurations(model.durations).map((d) => falDuration(model, d));
-      if (!permitted.includes(input.duration as string | number)) {
-        problems.push({ loc: ['body', 'duration'], msg: `Input should be ${permitted.map((p) => JSON.stringify(p)).join(' or ')}`, type: 'literal_error' });
-      }
-    }
-    if (wire.ratio_field && input[wire.ratio_field] !== undefined) {
-      const ratios = model.modes.text ?? model.modes.image;
-      const permitted = ratios && ratios !== 'follows-image' ? Object.values(ratios) : [];
-      if (!permitted.includes(String(input[wire.ratio_field]))) problems.push({ loc: ['body', wire.ratio_field], msg: `Input should be ${permitted.map((p) => `'${p}'`).join(' or ')}`, type: 'literal_error' });
-    }
-    if (input.generate_audio !== undefined && !wire.audio_field) problems.push({ loc: ['body', 'generate_audio'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' });
-    return problems;
   }
 
   protected handle(req: RecordedRequest, res: ServerResponse): void {
@@ -109,8 +128,9 @@ export class FakeFalServer extends FakeTaskServer<FalRequest, FalOutcome> {
       } catch {
         return this.send(res, 422, { detail: [{ loc: ['body'], msg: 'invalid JSON', type: 'json_invalid' }] });
       }
-      const problems = this.validate(model, input);
-      if (problems === null) return this.send(res, 404, { detail: `Application '${model}' not found` });
+      const shape = falEndpointInput(model);
+      if (!shape) return this.send(res, 404, { detail: `Application '${model}' not found` });
+      const problems = falInputIssues(shape, input);
       if (problems.length) return this.send(res, 422, { detail: problems });
       if (sync) return this.send(res, 200, { video: { url: `${this.url}/files/sync-${randomUUID()}.mp4`, content_type: 'video/mp4' } });
       const entry: FalRequest = { id: randomUUID(), app: segments.slice(0, 2).join('/'), outcome: this.outcomes.shift() ?? 'succeed', polls: 0, canceled: false };

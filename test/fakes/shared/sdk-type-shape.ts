@@ -79,6 +79,28 @@ export class DeclarationFile {
     return this.declarationShape(declaration);
   }
 
+  /**
+   * The shape of one property of a type, found without resolving the rest of it (fal's
+   * EndpointTypeMap has over a thousand members): ('EndpointTypeMap', 'fal-ai/veo3.1', 'input').
+   * Undefined when the type has no such property.
+   */
+  property(typeName: string, ...keys: string[]): Shape | undefined {
+    const declaration = this.lookup(typeName.split('.'), this.root);
+    if (!declaration) throw new Error(`no type ${typeName} in the declaration file`);
+    const scope = this.scopeOf.get(declaration)!;
+    let members: ts.NodeArray<ts.TypeElement> | undefined = ts.isInterfaceDeclaration(declaration)
+      ? declaration.members
+      : ts.isTypeLiteralNode(declaration.type) ? declaration.type.members : undefined;
+    let node: ts.TypeNode | undefined;
+    for (const key of keys) {
+      const member = members?.find((m): m is ts.PropertySignature => ts.isPropertySignature(m) && (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name)) && m.name.text === key);
+      node = member?.type;
+      if (!node) return undefined;
+      members = ts.isTypeLiteralNode(node) ? node.members : undefined;
+    }
+    return node ? this.shape(node, scope) : undefined;
+  }
+
   /** Whether the file declares a type of that name. */
   has(name: string): boolean {
     return this.lookup(name.split('.'), this.root) !== undefined;
