@@ -52,8 +52,22 @@ export const wireSchema = z.object({
   ratio_field: z.string().min(1).optional(),
   /** fal: input field that switches audio, where the endpoint has one. */
   audio_field: z.string().min(1).optional(),
-  /** fal: input field of the resolution, where the endpoint has one. */
+  /**
+   * fal, runway: input field of the resolution, where the model has one; ttv sends the row's first
+   * `resolutions` entry in it (the one its price is for).
+   */
   resolution_field: z.string().min(1).optional(),
+  /** runway: the modes whose request carries the resolution field (both when left out). */
+  resolution_modes: z.array(z.enum(['text', 'image'])).min(1).optional(),
+  /**
+   * runway, minimax-v2: the ratio value sent when the image mode follows the frame ("adaptive",
+   * "auto_720p"); without it, such a request carries no ratio.
+   */
+  follows_image_ratio: z.string().min(1).optional(),
+  /** runway: the field a seed goes in, where the model takes one (runway_ml.seed is refused for the others). */
+  seed_field: z.string().min(1).optional(),
+  /** fal: the endpoint needs a last frame next to the first (the first-last-frame endpoints). */
+  last_frame_required: z.boolean().optional(),
 }).strict();
 
 export const protocolSchema = z.enum([
@@ -80,7 +94,10 @@ export const catalogRowSchema = z.object({
   durations: durationRuleSchema,
   /** Whether the request carries a duration field at all (some models render one fixed length). */
   duration_field: z.boolean(),
-  /** Output resolutions the vendor offers ("720p", "768P", …), where it has a choice. */
+  /**
+   * Output resolutions the vendor offers ("720p", "768P", …), where it has a choice. The first is
+   * the one ttv asks for when the operator names none, and the one `usd_per_second` is for.
+   */
   resolutions: z.array(z.string().min(1)).min(1).optional(),
   audio: z.enum(['none', 'optional', 'always']),
   /** List price in USD per second of video (audio off where that is cheaper). */

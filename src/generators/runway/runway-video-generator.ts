@@ -12,9 +12,9 @@ import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import type { GenerateHooks, GenerateRequest, GenerateResult } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
-import { wireRatio } from '../../catalog/model-rules.js';
 import { shippedCatalog, type ModelCatalog } from '../../catalog/model-catalog.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
+import { runwayRequestBody } from './runway-request-body.js';
 import { pollTask } from '../remote/poll-task.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { abandonsTask } from '../remote/vendor-task.js';
@@ -49,6 +49,15 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
     this.sdk = new RunwayML({ apiKey: this.key, baseURL: this.client.baseUrl, runwayVersion: section.api_version, maxRetries: 0 });
   }
 
+  /** The row's checks, and runway_ml.seed only for a model that takes a seed (its SDK type has none otherwise). */
+  override validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
+    const problems = super.validate(request);
+    if (this.section.seed !== null && this.section.seed !== undefined && !this.model.wire?.seed_field) {
+      problems.push(`${this.model.id} takes no seed (runway_ml.seed is set)`);
+    }
+    return problems;
+  }
+
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const { signal, log } = hooks;
     const model = this.model.id;
@@ -57,31 +66,23 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
     if (!request.firstFrame && !this.model.modes.text) throw new GenerationError('runway', 'invalid', `model ${model} needs a first frame`);
     const problems = this.validate(request);
     if (problems.length) throw new GenerationError('runway', 'invalid', problems.join('; '));
-    const mode = request.firstFrame ? 'image' : 'text';
-    const offered = mode === 'text' ? this.model.modes.text! : this.model.modes.image as Record<string, string>;
-    // No aspect asked: runway_ml.default_ratio when this mode offers it, else the mode's first.
-    const ratio = request.aspectRatio || !Object.values(offered).includes(this.section.default_ratio)
-      ? wireRatio(this.model, mode, request.aspectRatio)!
-      : this.section.default_ratio;
+    const { endpoint, body, ratio } = runwayRequestBody(this.model, {
+      prompt: request.prompt, durationSeconds: request.durationSeconds, aspectRatio: request.aspectRatio,
+      firstFrame: request.firstFrame ? await imageDataUri(request.firstFrame) : undefined,
+      lastFrame: request.firstFrame && request.lastFrame && this.model.modes.first_last ? await imageDataUri(request.lastFrame) : undefined,
+      defaultRatio: this.section.default_ratio, seed: this.section.seed,
+    });
     const duration = request.durationSeconds;
-    const body: Record<string, unknown> = { model, promptText: request.prompt, ratio, duration };
-    if (this.section.seed !== null && this.section.seed !== undefined) body.seed = this.section.seed;
-    if (request.firstFrame) {
-      const first = await imageDataUri(request.firstFrame);
-      body.promptImage = request.lastFrame && this.model.modes.first_last
-        ? [{ uri: first, position: 'first' }, { uri: await imageDataUri(request.lastFrame), position: 'last' }]
-        : first;
-    }
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { signal, log };
     // The body fits the model's SDK params type: the catalog row checked it above.
-    const created = await this.client.sdk((s) => (request.firstFrame
+    const created = await this.client.sdk((s) => (endpoint === 'image_to_video'
       ? this.sdk.imageToVideo.create(body as unknown as ImageToVideoCreateParams, { signal: s })
       : this.sdk.textToVideo.create(body as unknown as TextToVideoCreateParams, { signal: s })), classify, call);
     if (!created?.id) throw new GenerationError('runway', 'failed', 'task creation answered without a task id');
     const taskId = created.id;
     const credits = created.estimatedCost?.credits;
-    log?.(`runway: task ${taskId} created (${model}, ${ratio}, ${duration} s${typeof credits === 'number' ? `, at most ${credits} credits` : ''})`);
+    log?.(`runway: task ${taskId} created (${model}, ${ratio ?? 'shape of the frame'}, ${duration} s${typeof credits === 'number' ? `, at most ${credits} credits` : ''})`);
     try {
       const task = await pollTask<RunwayTask>(async () => {
         const t = await this.client.sdk((s) => this.sdk.tasks.retrieve(taskId, { signal: s }), classify, call) as RunwayTask;

@@ -68,6 +68,38 @@ describe('Runway backend', () => {
     expect(probe.durationSeconds).toBeGreaterThan(1.5);
   });
 
+  it('runs a 3-segment keyframe job on seedance2 (a model new to the catalog), spelled as its SDK type wants', async () => {
+    const svc = await service({ runway_ml: { api_key: KEY, base_url: runway.url, model_version: 'seedance2', seed: 11 }, generation_mode: 'keyframe', video_aspect_ratio: '9:16' });
+    const { id, job, lines } = await runJob(svc, 'A lighthouse at dawn. Waves on the rocks. Gulls over the bay.');
+    expect(job.status).toBe('finished');
+    expect(creates()).toHaveLength(3);
+    for (const req of creates()) {
+      expect(req.path).toBe('/v1/image_to_video');
+      const body = JSON.parse(req.body.toString()) as Record<string, unknown>;
+      expect(body).toMatchObject({ model: 'seedance2', ratio: '720:1280', duration: 5, seed: 11 });
+      // Keyframe mode: the first and the last frame, positioned, as Seedance 2 keyframes are given.
+      expect((body.promptImage as { position: string }[]).map((p) => p.position)).toEqual(['first', 'last']);
+    }
+    // seedance2: 36 credits (US$0.36) per second, three 5 s segments.
+    expect(job.estimated_cost_usd).toBeCloseTo(3 * 5 * 0.36, 5);
+    expect(lines.some((l) => /runway: task [\w-]+ created \(seedance2, 720:1280, 5 s, at most 180 credits\)/.test(l))).toBe(true);
+    const probe = await probeArtifact(svc, id);
+    expect(probe.codec).toBe('h264');
+    expect(probe.durationSeconds).toBeGreaterThan(2.5);
+  });
+
+  it('wan3 from a frame sends auto_720p (its shape follows the frame); a config with a seed is refused at startup', async () => {
+    const svc = await service({ runway_ml: { api_key: KEY, base_url: runway.url, model_version: 'wan3' }, generation_mode: 'keyframe' });
+    const { job } = await runJob(svc, 'A red kite over a field.');
+    expect(job.status).toBe('finished');
+    expect(creates().map((r) => r.path)).toEqual(['/v1/image_to_video']);
+    expect(JSON.parse(creates()[0]!.body.toString())).toMatchObject({ model: 'wan3', ratio: 'auto_720p', duration: 5 });
+    runway.reset();
+    // The startup check refuses the config: wan3's SDK type has no seed.
+    await expect(service({ runway_ml: { api_key: KEY, base_url: runway.url, model_version: 'wan3', seed: 4 } })).rejects.toThrow(/runway cannot run: wan3 takes no seed \(runway_ml\.seed is set\)/);
+    expect(creates()).toHaveLength(0);
+  });
+
   it('starts from text with a text-capable model and sends the configured ratio and seed', async () => {
     const svc = await service({ runway_ml: { api_key: KEY, base_url: runway.url, model_version: 'gen4.5', seed: 42 }, video_aspect_ratio: '9:16' });
     const { job } = await runJob(svc, 'A red kite over a field.');
