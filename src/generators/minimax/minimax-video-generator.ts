@@ -1,11 +1,17 @@
-// MiniMax (Hailuo): POST {base}/video_generation creates a task, GET {base}/query/video_generation
-// is polled until Success or Fail, GET {base}/files/retrieve turns the file_id into a download URL.
-// MiniMax reports most errors with HTTP 200 and a non-zero base_resp.status_code, so every answer's
-// base_resp is checked, and polling stops at Fail. MiniMax has no cancel endpoint: a canceled job
-// simply stops polling.
-// Hand-written on purpose: MiniMax publishes no official Node SDK, only the HTTP API reference.
-// What each model renders (and whether it takes `duration` and `resolution` at all) is its catalog
-// row (src/catalog/vendors/minimax.json).
+// MiniMax, on two protocols chosen by the model's catalog row (`protocol`):
+// - minimax-v1 (Hailuo, 01 series): POST {base}/video_generation creates a task, GET
+//   {base}/query/video_generation is polled until Success or Fail, GET {base}/files/retrieve turns
+//   the file_id into a download URL. MiniMax reports most v1 errors with HTTP 200 and a non-zero
+//   base_resp.status_code, so every answer's base_resp is checked. v1 has no cancel endpoint: a
+//   canceled job simply stops polling.
+// - minimax-v2 (H3, H3-Max): POST /v2/video_generation, GET /v2/query/video_generation/{task_id}
+//   until succeeded, the clip at task.content.url; a task still queued when the job is canceled
+//   (or passes its deadline) is cancelled with DELETE /v2/video_generation/{task_id}. The wire
+//   format and its sources: minimax-v2-protocol.ts. minimax.base_url names the v1 prefix
+//   (https://api.minimax.io/v1); V2 paths sit beside it on the same host.
+// Hand-written on purpose: MiniMax publishes no Node SDK for these APIs (its CLI is an app, not a
+// library), only the HTTP API reference. What each model renders (and whether it takes
+// `duration` and `resolution` at all) is its catalog row (src/catalog/vendors/minimax.json).
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
@@ -17,6 +23,8 @@ import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
+import { abandonsTask } from '../remote/vendor-task.js';
+import { minimaxApiRoot, minimaxV2Body, minimaxV2Failure, minimaxV2TaskFailure, type MinimaxV2Task } from './minimax-v2-protocol.js';
 
 interface BaseResp {
   status_code?: number;
@@ -79,12 +87,53 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
   }
 
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
-    const { signal, log } = hooks;
     const row = this.model;
     // Frames are only known now (validate runs at planning, before keyframes exist): check again.
     if (!request.firstFrame && !row.modes.text) throw new GenerationError('minimax', 'invalid', `model ${row.id} needs a first frame`);
     const problems = this.validate(request);
     if (problems.length) throw new GenerationError('minimax', 'invalid', problems.join('; '));
+    return row.protocol === 'minimax-v2' ? this.generateV2(request, hooks) : this.generateV1(request, hooks);
+  }
+
+  private async generateV2(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
+    const { signal, log } = hooks;
+    const row = this.model;
+    const root = minimaxApiRoot(this.section.base_url);
+    const body = minimaxV2Body(row, {
+      prompt: request.prompt, durationSeconds: request.durationSeconds, aspectRatio: request.aspectRatio, resolution: this.section.resolution,
+      firstFrame: request.firstFrame ? await imageDataUri(request.firstFrame) : undefined,
+      lastFrame: request.firstFrame && request.lastFrame && row.modes.first_last ? await imageDataUri(request.lastFrame) : undefined,
+    });
+    const deadline = Date.now() + this.settings.timeoutMs;
+    const created = await this.call<Answer & { task_id?: string }>(`${root}/v2/video_generation`, { method: 'POST', body: JSON.stringify(body) }, 'task creation', hooks)
+      .catch((err: unknown) => { throw minimaxV2Failure(err, 'task creation'); });
+    if (!created.task_id) throw new GenerationError('minimax', 'failed', 'task creation answered without a task_id');
+    const taskId = String(created.task_id);
+    log?.(`minimax: task ${taskId} created (${row.id}, ${body.resolution}, ${body.ratio ?? 'shape of the frame'}, ${body.duration} s)`);
+    try {
+      const url = await pollTask<string>(async () => {
+        const answer = await this.call<Answer & { task?: MinimaxV2Task }>(`${root}/v2/query/video_generation/${encodeURIComponent(taskId)}`, {}, `task ${taskId}`, hooks)
+          .catch((err: unknown) => { throw minimaxV2Failure(err, `task ${taskId}`); });
+        const task = answer.task ?? {};
+        if (task.status === 'succeeded') {
+          if (!task.content?.url) throw new GenerationError('minimax', 'no-output', `task ${taskId} succeeded without content.url`);
+          return { done: true, value: task.content.url };
+        }
+        if (task.status === 'queued' || task.status === 'running') return { done: false };
+        throw minimaxV2TaskFailure(task, taskId);
+      }, { backend: 'minimax', taskId, intervalMs: this.settings.pollIntervalMs, deadline, signal });
+      await downloadVideo(url, request.outputPath, downloadOptions('minimax', this.settings, hooks, hostsOf(this.section.base_url)));
+      return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
+    } catch (err) {
+      // MiniMax cancels a task only while it is queued (a running one answers an error, logged).
+      if (abandonsTask(err, signal)) await this.client.cancel(`${root}/v2/video_generation/${encodeURIComponent(taskId)}`, { method: 'DELETE' }, taskId, log);
+      throw err;
+    }
+  }
+
+  private async generateV1(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
+    const { signal, log } = hooks;
+    const row = this.model;
     const body: Record<string, unknown> = { model: row.id, prompt: request.prompt };
     // duration and resolution exist for the Hailuo models only; the 01 series renders 6 s.
     if (row.duration_field) body.duration = request.durationSeconds;

@@ -1,38 +1,62 @@
-// A protocol-faithful MiniMax video API (api.minimax.io/v1): Bearer key, POST /v1/video_generation,
-// GET /v1/query/video_generation?task_id= (Preparing → Queueing → Processing → Success | Fail),
-// GET /v1/files/retrieve?file_id= with a download_url on this server. Like the real API, most
-// errors come back as HTTP 200 with a non-zero base_resp.status_code (1002 rate limit, 1004 auth,
-// 1026/1027 sensitive content, 2013 invalid parameters). Bodies are checked per model with ttv's
-// capability table: `duration`/`resolution` only for the models MiniMax documents them for, the
-// first frame where the model needs one. Every answer carries a Trace-Id header, as MiniMax's do.
+// A protocol-faithful MiniMax video API (api.minimax.io), both generations of it.
+// v1 (/v1): Bearer key, POST /v1/video_generation, GET /v1/query/video_generation?task_id=
+// (Preparing → Queueing → Processing → Success | Fail), GET /v1/files/retrieve?file_id= with a
+// download_url on this server. Like the real API, most v1 errors come back as HTTP 200 with a
+// non-zero base_resp.status_code (1002 rate limit, 1004 auth, 1026/1027 sensitive content, 2013
+// invalid parameters). v1 bodies are checked per model with ttv's catalog rows of protocol minimax-v1.
+// V2 (/v2, the H3 models): POST /v2/video_generation checked against MiniMax's V2 reference
+// (minimax-v2-rules.ts, not ttv's catalog), GET /v2/query/video_generation/{task_id} moving queued →
+// running → succeeded (task.content.url on this server) | failed (error.code "1024"/"1027") |
+// cancelled | expired, DELETE /v2/video_generation/{task_id} (a queued task is cancelled, a finished
+// one deleted, a running or cancelled one answers an error). V2 errors are real HTTP statuses with
+// {type:"error", error:{type, message, http_code}, request_id}, the message ending in MiniMax's code.
+// Every answer carries a Trace-Id header, as MiniMax's do.
 import type { ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
 import { FakeTaskServer } from '../shared/fake-task-server.js';
 import { shippedCatalog } from '../../../src/catalog/model-catalog.js';
 import { allowedDurations } from '../../../src/catalog/model-rules.js';
+import { minimaxV2BodyIssues } from './minimax-v2-rules.js';
 
-const MINIMAX_MODELS = shippedCatalog().rowsFor('minimax');
+const MINIMAX_MODELS = shippedCatalog().rowsFor('minimax').filter((r) => r.protocol === 'minimax-v1');
 
-export type MinimaxOutcome = 'succeed' | 'fail' | 'sensitive-output' | 'stuck';
+// 'stuck' stays queued (v1: Preparing), 'stuck-running' stays running; 'vendor-cancel' and
+// 'expired' are V2's own terminal states.
+export type MinimaxOutcome = 'succeed' | 'fail' | 'sensitive-output' | 'stuck' | 'stuck-running' | 'vendor-cancel' | 'expired';
 
 interface Task {
   id: string;
   outcome: MinimaxOutcome;
   polls: number;
   fileId: string;
+  /** V2 tasks: the create body, and whether DELETE cancelled or removed it. */
+  v2?: { body: Record<string, unknown>; cancelled: boolean; deleted: boolean; createdAt: number };
+}
+
+/** A V2 error answer: the real HTTP status and MiniMax's OpenAI-style body. */
+function v2Error(status: number, type: string, message: string): { status: number; body: unknown } {
+  return { status, body: { type: 'error', error: { type, message, http_code: String(status) }, request_id: randomUUID().replace(/-/g, '') } };
 }
 
 const ok = { status_code: 0, status_msg: 'success' };
 
 export class FakeMinimaxServer extends FakeTaskServer<Task, MinimaxOutcome> {
-  /** In-body rate limits (base_resp 1002) for the next submissions. */
+  /** In-body rate limits (base_resp 1002; V2: HTTP 429) for the next submissions. */
   rateLimitedSubmissions = 0;
+  /** V2 polls a task answers queued/running before its outcome. */
+  pollsUntilDone = 3;
   private next = 100;
+
+  /** Ids of V2 tasks cancelled with DELETE while queued. */
+  get cancelledTaskIds(): string[] {
+    return [...this.tasks.values()].filter((t) => t.v2?.cancelled).map((t) => t.id);
+  }
 
   override reset(): void {
     super.reset();
     this.rateLimitedSubmissions = 0;
+    this.pollsUntilDone = 3;
   }
 
   protected override send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -42,6 +66,7 @@ export class FakeMinimaxServer extends FakeTaskServer<Task, MinimaxOutcome> {
   protected handle(req: RecordedRequest, res: ServerResponse): void {
     const url = new URL(req.path, 'http://fake');
     if (req.method === 'GET' && url.pathname.startsWith('/cdn/')) return this.serveClip(res, sampleMp4());
+    if (url.pathname.startsWith('/v2/')) return this.handleV2(req, res, url);
     if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
       return this.send(res, 200, { base_resp: { status_code: 1004, status_msg: 'login fail: Please carry the API secret key in the Authorization field of the request header' } });
     }
@@ -94,5 +119,91 @@ export class FakeMinimaxServer extends FakeTaskServer<Task, MinimaxOutcome> {
       });
     }
     this.send(res, 404, { base_resp: { status_code: 404, status_msg: 'not found' } });
+  }
+
+  private sendV2Error(res: ServerResponse, error: { status: number; body: unknown }): void {
+    this.send(res, error.status, error.body);
+  }
+
+  private handleV2(req: RecordedRequest, res: ServerResponse, url: URL): void {
+    if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
+      return this.sendV2Error(res, v2Error(401, 'authorized_error', "login fail: Please carry the API secret key in the 'Authorization' field of the request header (1004)"));
+    }
+    if (req.method === 'POST' && url.pathname === '/v2/video_generation') {
+      if (req.body.length > 64 * 1024 * 1024) return this.sendV2Error(res, v2Error(400, 'bad_request_error', 'invalid params, request body exceeds 64MB (2013)'));
+      let body: unknown;
+      try {
+        body = JSON.parse(req.body.toString());
+      } catch {
+        return this.sendV2Error(res, v2Error(400, 'bad_request_error', 'invalid params, body is not JSON (2013)'));
+      }
+      const issues = minimaxV2BodyIssues(body);
+      if (issues.length) return this.sendV2Error(res, v2Error(400, 'bad_request_error', `invalid params, ${issues.join('; ')} (2013)`));
+      const b = body as Record<string, unknown>;
+      const text = (b.content as { type?: string; text?: string }[]).filter((i) => i.type === 'text').map((i) => i.text).join(' ');
+      if (/forbidden-topic/i.test(text)) return this.sendV2Error(res, v2Error(422, 'unprocessable_entity_error', 'input new_sensitive, the content contains sensitive content (1026)'));
+      if (this.rateLimitedSubmissions > 0) {
+        this.rateLimitedSubmissions -= 1;
+        return this.sendV2Error(res, v2Error(429, 'rate_limit_error', 'rate limit exceeded(RPM) (1002)'));
+      }
+      const id = String(400_000_000_000_000 + this.next++);
+      this.tasks.set(id, { id, outcome: this.outcomes.shift() ?? 'succeed', polls: 0, fileId: '', v2: { body: b, cancelled: false, deleted: false, createdAt: Math.floor(Date.now() / 1000) } });
+      return this.send(res, 200, { task_id: id });
+    }
+    const query = /^\/v2\/query\/video_generation\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && query) {
+      const task = this.tasks.get(decodeURIComponent(query[1]!));
+      if (!task?.v2 || task.v2.deleted) return this.sendV2Error(res, v2Error(400, 'bad_request_error', 'invalid task_id (2013)'));
+      task.polls += 1;
+      const { body } = task.v2;
+      const base = {
+        id: task.id, model: body.model, created_at: task.v2.createdAt, updated_at: Math.floor(Date.now() / 1000), resolution: body.resolution,
+        duration: body.duration, ratio: body.ratio ?? 'adaptive', task_type: 'generation',
+      };
+      const status = this.v2Status(task);
+      if (status === 'succeeded') {
+        return this.send(res, 200, { task: { ...base, status, content: { url: `${this.url}/cdn/v2/${task.id}/output.mp4?Expires=1999999999&Signature=cdn-secret` }, usage: { output_seconds: body.duration, total_seconds: body.duration } } });
+      }
+      if (status === 'failed') {
+        const error = task.outcome === 'sensitive-output' ? { code: '1027', message: 'output new_sensitive' } : { code: '1024', message: 'internal error' };
+        return this.send(res, 200, { task: { ...base, status, error } });
+      }
+      return this.send(res, 200, { task: { ...base, status } });
+    }
+    const remove = /^\/v2\/video_generation\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'DELETE' && remove) {
+      const task = this.tasks.get(decodeURIComponent(remove[1]!));
+      if (!task?.v2 || task.v2.deleted) return this.sendV2Error(res, v2Error(400, 'bad_request_error', 'invalid task_id (2013)'));
+      const status = this.v2Status(task);
+      if (status === 'queued') {
+        task.v2.cancelled = true;
+        return this.send(res, 200, { task_id: task.id, status: 'cancelled' });
+      }
+      if (status === 'succeeded' || status === 'failed') {
+        task.v2.deleted = true;
+        return this.send(res, 200, { task_id: task.id, status: 'deleted' });
+      }
+      return this.sendV2Error(res, v2Error(400, 'bad_request_error', `task ${task.id} is ${status} and cannot be cancelled or deleted (2013)`));
+    }
+    this.sendV2Error(res, v2Error(404, 'not_found_error', 'not found'));
+  }
+
+  /** A V2 task's status now: queued, then running, then its outcome after pollsUntilDone polls. */
+  private v2Status(task: Task): string {
+    if (task.v2?.cancelled) return 'cancelled';
+    if (task.outcome === 'stuck') return 'queued';
+    if (task.outcome === 'stuck-running') return task.polls <= 1 ? 'queued' : 'running';
+    if (task.polls <= this.pollsUntilDone) return task.polls <= 1 ? 'queued' : 'running';
+    switch (task.outcome) {
+      case 'fail':
+      case 'sensitive-output':
+        return 'failed';
+      case 'vendor-cancel':
+        return 'cancelled';
+      case 'expired':
+        return 'expired';
+      default:
+        return 'succeeded';
+    }
   }
 }
