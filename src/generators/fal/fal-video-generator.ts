@@ -7,17 +7,17 @@
 // (QUEUE_RETRY_CONFIG, 3 retries from 1 s; status 5 retries including 500) that override the
 // client's `retry` option, so ttv could neither keep remote_api_settings.max_retries and its job-log
 // lines for every retry, nor stop a request's own final error from being retried.
-// Inputs are typed per endpoint, from its catalog row (src/catalog/vendors/fal.json, `wire`): duration
-// as "6", "8s" or a number, the frame fields and the ratio field each endpoint has.
+// Inputs are typed per endpoint, from its catalog row (src/catalog/vendors/fal.json, `wire`; built in
+// fal-request-input.ts): duration as "6", "8s", a number or none, and the frame, ratio and
+// resolution fields each endpoint has.
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
 import type { GenerateHooks, GenerateRequest, GenerateResult } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
-import type { CatalogRow } from '../../catalog/catalog-row-schema.js';
-import { wireRatio } from '../../catalog/model-rules.js';
 import { shippedCatalog, type ModelCatalog } from '../../catalog/model-catalog.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
+import { falRequestInput } from './fal-request-input.js';
 import { pollTask } from '../remote/poll-task.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { abandonsTask } from '../remote/vendor-task.js';
@@ -76,13 +76,7 @@ export function falEndpointId(id: string): string {
   return id.replace(/^\/+|\/+$/g, '');
 }
 
-/** The duration as the endpoint types it (its row's wire.duration_format). */
-export function falDuration(model: CatalogRow, seconds: number): string | number {
-  const format = model.wire?.duration_format ?? 'number';
-  if (format === 'seconds-suffix') return `${seconds}s`;
-  if (format === 'string') return String(seconds);
-  return seconds;
-}
+export { falDuration } from './fal-request-input.js';
 
 export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
   constructor(section: AppConfig['fal'], settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
@@ -107,13 +101,15 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
     if (!request.firstFrame && !row.modes.text) throw new GenerationError('fal', 'invalid', `model ${model} needs a first frame`);
     const problems = this.validate(request);
     if (problems.length) throw new GenerationError('fal', 'invalid', problems.join('; '));
-    const input: Record<string, unknown> = { ...this.section.default_input, prompt: request.prompt, duration: falDuration(row, request.durationSeconds) };
-    const wire = row.wire ?? {};
-    const mode = request.firstFrame && row.modes.image ? 'image' : 'text';
-    const ratio = wireRatio(row, mode, request.aspectRatio);
-    if (wire.ratio_field && ratio) input[wire.ratio_field] = ratio;
-    if (request.firstFrame && wire.image_field) input[wire.image_field] = await imageDataUri(request.firstFrame);
-    if (request.lastFrame && row.modes.first_last && wire.last_frame_field) input[wire.last_frame_field] = await imageDataUri(request.lastFrame);
+    // A first-last-frame endpoint cannot render from one frame: refuse before the paid call.
+    if (row.wire?.last_frame_required && request.firstFrame && !request.lastFrame) {
+      throw new GenerationError('fal', 'invalid', `${model} needs a last frame next to the first (use generation_mode keyframe)`);
+    }
+    const input = falRequestInput(row, {
+      prompt: request.prompt, durationSeconds: request.durationSeconds, aspectRatio: request.aspectRatio,
+      firstFrame: request.firstFrame ? await imageDataUri(request.firstFrame) : undefined,
+      lastFrame: request.firstFrame && request.lastFrame && row.modes.first_last ? await imageDataUri(request.lastFrame) : undefined,
+    }, this.section.default_input);
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { signal, log };
     const headers = FalVideoGenerator.HEADERS;

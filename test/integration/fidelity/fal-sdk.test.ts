@@ -42,6 +42,46 @@ describe('@fal-ai/client against the fal fake', () => {
     expect((veo.data as { video: { url: string } }).video.url).toMatch(/\.mp4/);
   });
 
+  it('the current video endpoints, each with its own fields as EndpointTypeMap types them (the calls type-check)', async () => {
+    const run = async <E extends 'fal-ai/kling-video/v3/pro/image-to-video' | 'fal-ai/kling-video/v2.5-turbo/pro/image-to-video' | 'fal-ai/kling-video/v2.6/pro/text-to-video' | 'fal-ai/veo3.1/first-last-frame-to-video' | 'fal-ai/veo3.1/fast' | 'fal-ai/minimax/hailuo-2.3/standard/image-to-video' | 'fal-ai/minimax/hailuo-2.3/pro/text-to-video' | 'fal-ai/bytedance/seedance/v1.5/pro/image-to-video'>(endpoint: E, input: Parameters<typeof fal.subscribe<E>>[1]['input']) => {
+      const result = await fal.subscribe(endpoint, { input, pollInterval: 10 } as never);
+      expect((result.data as { video: { url: string } }).video.url).toMatch(/\.mp4/);
+    };
+    await run('fal-ai/kling-video/v3/pro/image-to-video', { start_image_url: image, end_image_url: image, prompt: 'A kite.', duration: '12', generate_audio: false });
+    await run('fal-ai/kling-video/v2.5-turbo/pro/image-to-video', { image_url: image, tail_image_url: image, prompt: 'A kite.', duration: '10' });
+    await run('fal-ai/kling-video/v2.6/pro/text-to-video', { prompt: 'A kite.', aspect_ratio: '9:16', duration: '5' });
+    await run('fal-ai/veo3.1/first-last-frame-to-video', { first_frame_url: image, last_frame_url: image, prompt: 'A kite.', duration: '6s', resolution: '720p', aspect_ratio: '16:9' });
+    await run('fal-ai/veo3.1/fast', { prompt: 'A kite.', duration: '4s', aspect_ratio: '9:16', resolution: '1080p' });
+    await run('fal-ai/minimax/hailuo-2.3/standard/image-to-video', { image_url: image, prompt: 'A kite.', duration: '10' });
+    await run('fal-ai/minimax/hailuo-2.3/pro/text-to-video', { prompt: 'A kite.' });
+    await run('fal-ai/bytedance/seedance/v1.5/pro/image-to-video', { image_url: image, end_image_url: image, prompt: 'A kite.', duration: '12', resolution: '720p', aspect_ratio: '21:9' });
+    // Status and result go to each endpoint's app id.
+    expect(fake.requests.some((r) => r.path.startsWith('/fal-ai/kling-video/requests/'))).toBe(true);
+    expect(fake.requests.some((r) => r.path.startsWith('/fal-ai/bytedance/requests/'))).toBe(true);
+  });
+
+  it('refuses with fal\'s 422 what each endpoint\'s type does not allow, and answers 404 for an endpoint the client does not know', async () => {
+    const fieldError = async (endpoint: string, input: Record<string, unknown>) => {
+      const err = await fal.queue.submit(endpoint, { input } as never).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      return (err as ValidationError).fieldErrors;
+    };
+    // Kling 3 names its first frame start_image_url, not image_url; "16" is past its "3" … "15".
+    expect(await fieldError('fal-ai/kling-video/v3/pro/image-to-video', { image_url: image, prompt: 'x' })).toEqual(expect.arrayContaining([
+      expect.objectContaining({ loc: ['body', 'start_image_url'], type: 'missing' }),
+      expect.objectContaining({ loc: ['body', 'image_url'], type: 'extra_forbidden' }),
+    ]));
+    expect((await fieldError('fal-ai/kling-video/v3/pro/image-to-video', { start_image_url: image, prompt: 'x', duration: '16' }))[0]).toMatchObject({ loc: ['body', 'duration'], type: 'literal_error' });
+    // Veo 3.1 first-last needs both frames; Hailuo 2.3 Pro has no duration at all.
+    expect((await fieldError('fal-ai/veo3.1/first-last-frame-to-video', { first_frame_url: image, prompt: 'x' }))[0]).toMatchObject({ loc: ['body', 'last_frame_url'], type: 'missing' });
+    expect((await fieldError('fal-ai/minimax/hailuo-2.3/pro/image-to-video', { image_url: image, prompt: 'x', duration: '6' }))[0]).toMatchObject({ loc: ['body', 'duration'], type: 'extra_forbidden' });
+    expect((await fieldError('fal-ai/kling-video/v2.5-turbo/pro/image-to-video', { image_url: 'not a url', prompt: 'x' }))[0]).toMatchObject({ loc: ['body', 'image_url'], type: 'url_parsing' });
+    const missing = await fal.queue.submit('fal-ai/no-such-model/v9', { input: { prompt: 'x' } } as never).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ApiError);
+    expect((missing as ApiError<unknown>).status).toBe(404);
+    expect(fake.queued.size).toBe(0);
+  });
+
   it('cancel: queue.cancel on a running request', async () => {
     fake.outcomes.push('stuck');
     const { request_id: id } = await fal.queue.submit(MODEL, { input: { prompt: 'A kite.', image_url: image } });

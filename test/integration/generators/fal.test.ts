@@ -64,6 +64,42 @@ describe('fal.ai backend', () => {
     expect(JSON.parse(submissions()[0]!.body.toString())).toMatchObject({ duration: '8s', aspect_ratio: '9:16' });
   });
 
+  it('runs a 3-segment keyframe job on Kling 3 Pro: start_image_url and end_image_url, duration "10", a playable MP4', async () => {
+    const KLING = 'fal-ai/kling-video/v3/pro/image-to-video';
+    const svc = await service({ segment_duration_seconds: 10, generation_mode: 'keyframe', fal: { api_key: KEY, base_url: fal.url, model: KLING } });
+    const { id, job } = await runJob(svc, 'A lighthouse at dawn. Waves on the rocks. Gulls over the bay.');
+    expect(job.status).toBe('finished');
+    expect(submissions()).toHaveLength(3);
+    for (const req of submissions()) {
+      expect(req.path).toBe(`/${KLING}`);
+      const body = JSON.parse(req.body.toString()) as Record<string, unknown>;
+      expect(Object.keys(body).sort()).toEqual(['duration', 'end_image_url', 'prompt', 'start_image_url']);
+      expect(body.duration).toBe('10');
+      expect(String(body.start_image_url)).toMatch(/^data:image\/png;base64,/);
+      expect(String(body.end_image_url)).toMatch(/^data:image\/png;base64,/);
+    }
+    // Status and result go to the app id (fal-ai/kling-video), as fal's URLs say.
+    expect(fal.requests.some((r) => r.path.startsWith('/fal-ai/kling-video/requests/') && r.path.endsWith('/status'))).toBe(true);
+    // Kling 3 Pro with fal's default audio: $0.336 per second.
+    expect(job.estimated_cost_usd).toBeCloseTo(3 * 10 * 0.336, 5);
+    const probe = await probeArtifact(svc, id);
+    expect(probe.codec).toBe('h264');
+    expect(probe.durationSeconds).toBeGreaterThan(2.5);
+  });
+
+  it('Veo 3.1 first-last: both frame fields and its resolution; refuses a segment without a last frame before paying', async () => {
+    const FLF = 'fal-ai/veo3.1/first-last-frame-to-video';
+    const svc = await service({ segment_duration_seconds: 8, generation_mode: 'keyframe', video_aspect_ratio: '9:16', fal: { api_key: KEY, base_url: fal.url, model: FLF } });
+    expect((await runJob(svc, 'A red kite over a field.')).job.status).toBe('finished');
+    expect(JSON.parse(submissions()[0]!.body.toString())).toMatchObject({ duration: '8s', aspect_ratio: '9:16', resolution: '720p', first_frame_url: expect.stringMatching(/^data:/), last_frame_url: expect.stringMatching(/^data:/) });
+    fal.reset();
+    // Chaining gives segments a first frame only: refused, nothing submitted.
+    const chained = await runJob(await service({ segment_duration_seconds: 8, generation_mode: 'chaining', fal: { api_key: KEY, base_url: fal.url, model: FLF } }), 'A red kite over a field.');
+    expect(chained.job.status).toBe('failed');
+    expect(chained.job.error).toMatch(/needs a last frame next to the first \(use generation_mode keyframe\)/);
+    expect(submissions()).toHaveLength(0);
+  });
+
   it('fails clearly on a model validation error (422) without retrying', async () => {
     // default_input is passed through as the operator wrote it: Hailuo-02 has no generate_audio.
     const svc = await service({ fal: { api_key: KEY, base_url: fal.url, model: MODEL, default_input: { generate_audio: true } } });
