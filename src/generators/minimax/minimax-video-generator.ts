@@ -15,6 +15,7 @@ import type { CatalogRow } from '../../catalog/catalog-row-schema.js';
 import { shippedCatalog, type ModelCatalog } from '../../catalog/model-catalog.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
+import { DEFAULT_POLL_FLOOR, pollInterval, raisedIntervalLine, type PollFloor } from '../remote/poll-floor.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
 
@@ -26,6 +27,9 @@ interface BaseResp {
 interface Answer {
   base_resp?: BaseResp;
 }
+
+/** MiniMax documents no polling cadence (read 2026-12-05): ttv's default floor. */
+export const MINIMAX_POLL_FLOOR: PollFloor = DEFAULT_POLL_FLOOR;
 
 const RATE_LIMITED = 1002;
 const AUTH_FAILED = 1004;
@@ -42,6 +46,7 @@ export function minimaxResolutionProblem(model: CatalogRow, resolution: string |
 }
 
 export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax']> {
+  readonly pollFloor: PollFloor = MINIMAX_POLL_FLOOR;
   constructor(section: AppConfig['minimax'], settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
     super({
       backend: 'minimax', sectionName: 'minimax', auth: (k) => ({ authorization: `Bearer ${k}` }),
@@ -60,11 +65,12 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
   private check(answer: Answer | null, what: string, traceId?: string | null): void {
     const code = answer?.base_resp?.status_code ?? 0;
     if (code === 0) return;
-    const msg = `${what}: ${answer?.base_resp?.status_msg ?? 'error'} (status_code ${code}${traceId ? `, trace-id ${traceId}` : ''})`;
-    if (code === RATE_LIMITED) throw new VendorError('minimax', 200, msg, true);
-    if (code === AUTH_FAILED) throw new GenerationError('minimax', 'config', `${msg}; check minimax.api_key`);
-    if (REFUSED.has(code)) throw new GenerationError('minimax', 'refused', msg);
-    throw new GenerationError('minimax', 'failed', msg);
+    // status_msg is MiniMax's own text: for the job log, not for clients (errors/vendor-failure.ts).
+    const vendorText = `${answer?.base_resp?.status_msg ?? 'error'} (status_code ${code}${traceId ? `, trace-id ${traceId}` : ''})`;
+    if (code === RATE_LIMITED) throw new VendorError('minimax', 200, `${what}: ${vendorText}`, true, answer);
+    if (code === AUTH_FAILED) throw new GenerationError('minimax', 'config', `${what} was refused for its key (status_code ${code}); check minimax.api_key`, false, { vendorText });
+    if (REFUSED.has(code)) throw new GenerationError('minimax', 'refused', what, false, { vendorText });
+    throw new GenerationError('minimax', 'failed', what, false, { vendorText });
   }
 
   /** A call whose base_resp is checked; an in-body rate limit is retried like an HTTP 429. */
@@ -96,6 +102,8 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
     if (!created.task_id) throw new GenerationError('minimax', 'failed', 'task creation answered without a task_id');
     const taskId = created.task_id;
     log?.(`minimax: task ${taskId} created (${row.id}, ${request.durationSeconds} s)`);
+    const interval = pollInterval(this.settings, this.pollFloor);
+    if (interval.raised) log?.(raisedIntervalLine('minimax', this.settings, this.pollFloor));
     const fileId = await pollTask<string>(async () => {
       const q = `/query/video_generation?task_id=${encodeURIComponent(taskId)}`;
       const t = await this.call<Answer & { status?: string; file_id?: string }>(q, {}, `task ${taskId}`, hooks);
@@ -105,7 +113,7 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
       }
       if (t.status === 'Fail') throw new GenerationError('minimax', 'failed', `task ${taskId} failed (MiniMax reported status Fail)`);
       return { done: false };
-    }, { backend: 'minimax', taskId, intervalMs: this.settings.pollIntervalMs, deadline, signal });
+    }, { backend: 'minimax', taskId, intervalMs: interval.ms, deadline, signal });
     const file = await this.call<Answer & { file?: { download_url?: string } }>(
       `/files/retrieve?file_id=${encodeURIComponent(fileId)}`, {}, `file ${fileId}`, hooks,
     );

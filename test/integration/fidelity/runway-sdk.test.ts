@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import RunwayML, { AuthenticationError, BadRequestError, NotFoundError } from '@runwayml/sdk';
 import { FakeRunwayServer } from '../../fakes/runway/fake-runway-server.js';
-import { sampleMp4, samplePng } from '../../fakes/shared/fake-http-server.js';
+import { sampleMp4Of, samplePng } from '../../fakes/shared/fake-http-server.js';
 
 const KEY = 'rw-fidelity-key-0123456789';
 const fake = new FakeRunwayServer(KEY);
@@ -42,7 +42,8 @@ describe('@runwayml/sdk against the Runway fake', () => {
     expect(done.cost.credits).toBe(created.estimatedCost.credits);
     const clip = await fetch(done.output[0]!);
     expect(clip.headers.get('content-type')).toBe('video/mp4');
-    expect(Buffer.from(await clip.arrayBuffer()).equals(sampleMp4())).toBe(true);
+    // The clip has the pixel size of the ratio asked for.
+    expect(Buffer.from(await clip.arrayBuffer()).equals(sampleMp4Of(1280, 720))).toBe(true);
 
     const text = await client.textToVideo.create({ model: 'veo3.1', promptText: 'A kite.', ratio: '720:1280', duration: 8 });
     // Every ratio of the SDK's union is accepted, including the 1080p ones ttv does not pick.
@@ -70,15 +71,16 @@ describe('@runwayml/sdk against the Runway fake', () => {
     expect(fake.tasks.size).toBe(0);
   });
 
-  it('each injected failure: FAILED with failure and failureCode, safety, vendor cancel, 401, 429 and 5xx retried by the SDK', async () => {
-    fake.outcomes.push('fail', 'safety', 'vendor-cancel');
+  it('each injected failure: FAILED with failure and failureCode, a rejected output, safety, vendor cancel, 401, 429 and 5xx retried by the SDK', async () => {
+    fake.outcomes.push('fail', 'safety', 'vendor-cancel', 'bad-output');
     const results = [];
-    for (let i = 0; i < 3; i += 1) {
+    for (let i = 0; i < 4; i += 1) {
       const created = await client.imageToVideo.create({ model: 'gen4_turbo', promptImage: image, ratio: '1280:720', duration: 5 });
       results.push(await untilTerminal(created.id));
     }
-    expect(results.map((t) => t.status)).toEqual(['FAILED', 'FAILED', 'CANCELLED']);
-    expect(results[0]).toMatchObject({ failureCode: 'INTERNAL.BAD_OUTPUT.CODE01', cost: { credits: 0 } });
+    expect(results.map((t) => t.status)).toEqual(['FAILED', 'FAILED', 'CANCELLED', 'FAILED']);
+    expect(results[3]).toMatchObject({ failureCode: 'INTERNAL.BAD_OUTPUT.CODE01', failure: expect.any(String), cost: { credits: 0 } });
+    expect(results[0]).toMatchObject({ failureCode: 'INTERNAL', cost: { credits: 0 } });
     expect(results[1]).toMatchObject({ failureCode: 'SAFETY.INPUT.TEXT' });
 
     const wrong = new RunwayML({ apiKey: 'rw-wrong-key-000000000', baseURL: fake.url, maxRetries: 0 });

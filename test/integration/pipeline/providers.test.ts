@@ -99,7 +99,9 @@ describe('image providers in keyframe mode', () => {
     expect(String(edit.headers['content-type'])).toMatch(/^multipart\/form-data; boundary=/);
     expect(edit.body.includes(Buffer.from('name="image"'))).toBe(true);
     const gen = JSON.parse(openai.requests.find((r) => r.path === '/v1/images/generations')!.body.toString()) as Record<string, unknown>;
-    expect(gen).toMatchObject({ model: 'gpt-image-1', n: 1, size: '1024x1024' });
+    // A 16:9 job (procedural 160x90): gpt-image-1's landscape size, no response_format (GPT models refuse it).
+    expect(gen).toMatchObject({ model: 'gpt-image-1', n: 1, size: '1536x1024' });
+    expect(gen).not.toHaveProperty('response_format');
     expect(String(gen.prompt)).toMatch(/^First frame establishing shot: /);
   });
 
@@ -129,7 +131,8 @@ describe('image providers in keyframe mode', () => {
       '/v1/generation/stable-diffusion-xl-1024-v1-0/image-to-image',
       '/v1/generation/stable-diffusion-xl-1024-v1-0/image-to-image',
     ]);
-    expect(JSON.parse(stability.requests[0]!.body.toString())).toMatchObject({ text_prompts: [{ weight: 1 }], cfg_scale: 7, samples: 1, steps: 30, width: 1024, height: 1024 });
+    // A 16:9 job: the SDXL size nearest 16:9.
+    expect(JSON.parse(stability.requests[0]!.body.toString())).toMatchObject({ text_prompts: [{ weight: 1 }], cfg_scale: 7, samples: 1, steps: 30, width: 1344, height: 768 });
   });
 
   it('Gemini: generateContent with the previous keyframe inline, the largest image part kept', async () => {
