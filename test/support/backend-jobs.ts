@@ -47,8 +47,8 @@ export async function cancelJob(svc: TestService, id: string): Promise<number> {
   return (await fetch(`${svc.url}/v1/jobs/${id}/cancel`, { method: 'POST' })).status;
 }
 
-/** Downloads the job's artifact and probes it: the codec of its video stream and its duration. */
-export async function probeArtifact(svc: TestService, id: string): Promise<{ codec: string | undefined; durationSeconds: number }> {
+/** Downloads the job's artifact and probes it: the codec and size of its video stream and its duration. */
+export async function probeArtifact(svc: TestService | { url: string }, id: string): Promise<{ codec: string | undefined; durationSeconds: number; width: number; height: number }> {
   const { url } = (await (await fetch(`${svc.url}/v1/jobs/${id}/artifact`)).json()) as { url: string };
   const bytes = Buffer.from(await (await fetch(url)).arrayBuffer());
   const dir = await mkdtemp(join(tmpdir(), 'ttv-artifact-'));
@@ -56,8 +56,9 @@ export async function probeArtifact(svc: TestService, id: string): Promise<{ cod
     const file = join(dir, 'video.mp4');
     await writeFile(file, bytes);
     const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
-    const probe = JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string }[]; format: { duration: string } };
-    return { codec: probe.streams.find((s) => s.codec_type === 'video')?.codec_name, durationSeconds: Number(probe.format.duration) };
+    const probe = JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string; width?: number; height?: number }[]; format: { duration: string } };
+    const video = probe.streams.find((s) => s.codec_type === 'video');
+    return { codec: video?.codec_name, durationSeconds: Number(probe.format.duration), width: video?.width ?? 0, height: video?.height ?? 0 };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -90,6 +90,7 @@ describe('@runwayml/sdk against the Runway fake', () => {
     fake.script('/v1/tasks/', { status: 502, body: { error: 'Bad gateway' } });
     const created = await client.imageToVideo.create({ model: 'gen4_turbo', promptImage: image, ratio: '1280:720', duration: 5 });
     expect((await client.tasks.retrieve(created.id)).id).toBe(created.id);
-    expect(fake.requests.filter((r) => r.path === '/v1/image_to_video')).toHaveLength(5);
+    // Four tasks above, then the 429 and its retry.
+    expect(fake.requests.filter((r) => r.path === '/v1/image_to_video')).toHaveLength(6);
   });
 });

@@ -120,6 +120,9 @@ describe('Runway backend', () => {
     runway.outcomes.push('safety');
     const refused = await runJob(await service(), 'A red kite over a field.');
     expect(refused.job.error).toBe('The video vendor (runway) refused segment 1: content policy.');
+    // The OpenAI-shaped view of the job carries the same sentence.
+    const video = (await (await fetch(`${services.at(-1)!.url}/v1/videos/${refused.id}`)).json()) as { error: { message: string } };
+    expect(video.error.message).toBe('The video vendor (runway) refused segment 1: content policy.');
     expect(refused.lines.some((l) => /flagged by content moderation\. \(SAFETY\.INPUT\.TEXT\)/.test(l))).toBe(true);
     expect(refused.lines.filter((l) => /Job failed/.test(l)).join('\n')).not.toMatch(/SAFETY|moderation/);
     // A safety refusal is final: one task only.

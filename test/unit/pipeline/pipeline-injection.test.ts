@@ -33,8 +33,15 @@ class FakeGenerator implements VideoGenerator {
     validate?: (r: Omit<GenerateRequest, 'outputPath'>) => string[];
     generate?: (r: GenerateRequest, h: GenerateHooks) => Promise<GenerateResult>;
     textToVideo?: boolean;
+    imageToVideo?: boolean;
   } = {}) {}
-  capabilities() { return { ...this.inner.capabilities(), maxPromptLength: 500, ...(this.over.textToVideo === false ? { textToVideo: false } : {}) }; }
+  capabilities() {
+    return {
+      ...this.inner.capabilities(), maxPromptLength: 500,
+      ...(this.over.textToVideo === false ? { textToVideo: false } : {}),
+      ...(this.over.imageToVideo === false ? { imageToVideo: false, firstLastFrame: false } : {}),
+    };
+  }
   validate(r: Omit<GenerateRequest, 'outputPath'>) { return this.over.validate?.(r) ?? this.inner.validate(r); }
   estimateCost(seconds: number) { return 0.25 * seconds; }
   async generate(r: GenerateRequest, h: GenerateHooks): Promise<GenerateResult> {
@@ -165,6 +172,19 @@ describe('progress messages: counts that agree, singular for one', () => {
   it('chaining on an image-to-video-only backend announces its one first frame', async () => {
     const { messages } = await runWith({ generation_mode: 'chaining' }, 'One. Two.', new FakeGenerator({ textToVideo: false }), 'msg-chain-i2v');
     expect(messages.filter((m) => /keyframe/i.test(m))).toEqual(['Generating 1 keyframe', 'Keyframe 1/1 generated']);
+  });
+
+  it('chaining on a text-only backend: refused after planning, before any frame or clip, unless the plan has one segment', async () => {
+    const textOnly = new FakeGenerator({ imageToVideo: false });
+    const { result, messages } = await runWith({ generation_mode: 'chaining' }, 'One. Two.', textOnly, 'msg-chain-t2v');
+    expect(result).toBeInstanceOf(PipelineError);
+    expect((result as Error).message).toMatch(/^generation_mode chaining starts every segment after the first on the previous segment's last frame, and fake renders from text only/);
+    expect(textOnly.generated).toEqual([]);
+    expect(messages.filter((m) => /keyframe|video segment/i.test(m))).toEqual([]);
+    const single = new FakeGenerator({ imageToVideo: false });
+    const one = await runWith({ generation_mode: 'chaining' }, 'Just one.', single, 'msg-chain-t2v-one');
+    expect(one.result).not.toBeInstanceOf(Error);
+    expect(single.generated).toEqual([1]);
   });
 
   it('one sentence: one segment, in the plan, the stage message and the cost refusal', async () => {
