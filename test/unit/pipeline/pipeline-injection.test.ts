@@ -187,6 +187,20 @@ describe('progress messages: counts that agree, singular for one', () => {
     expect(single.generated).toEqual([1]);
   });
 
+  it('a given first frame of another shape is cropped to the job\'s aspect before the backend gets it', async () => {
+    const image = join(dir, 'landscape-first.png');
+    await ffmpeg.run(['-f', 'lavfi', '-i', 'testsrc2=s=320x180:d=1', '-frames:v', '1', image]);
+    const firstFrames: string[] = [];
+    const inner = new ProceduralVideoGenerator(ffmpeg, config.procedural);
+    const generator = new FakeGenerator({ generate: async (r, h) => { if (r.segment === 1) firstFrames.push(r.firstFrame!); return inner.generate(r, h); } });
+    const { result, logs } = await runWith({ video_aspect_ratio: '9:16', initial_image: image }, 'One.', generator, 'msg-initial-fit');
+    expect(result).not.toBeInstanceOf(Error);
+    expect(logs).toContain('The initial image is 320x180: cropped to 100x180 (9:16)');
+    expect(await ffmpeg.frameSize(firstFrames[0]!)).toEqual({ width: 100, height: 180 });
+    // The job's own file is left as it was.
+    expect(await ffmpeg.frameSize(image)).toEqual({ width: 320, height: 180 });
+  });
+
   it('one sentence: one segment, in the plan, the stage message and the cost refusal', async () => {
     const { messages, logs } = await runWith({}, 'A single sentence.', new FakeGenerator(), 'msg-one');
     expect(logs).toContain('Plan: 1 sentence grouped into 1 segment of 1 s (at most 4)');
