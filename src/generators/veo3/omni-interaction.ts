@@ -90,7 +90,7 @@ export function videoOf(interaction: GoogleGenAIInteraction): VideoBlock {
     if (video && (video.data || video.uri)) return video;
     // A Gemini model that will not make the clip answers in words instead.
     const said = interaction.output_text?.trim();
-    if (said) throw new GenerationError('veo3', 'refused', `interaction ${id} finished without a video; the model answered in words`, false, { vendorText: said.slice(0, 200) });
+    if (said) throw new GenerationError('veo3', 'refused', `interaction ${id} finished without a video; the model answered`, false, { vendorText: said.slice(0, 200) });
     throw new GenerationError('veo3', 'no-output', `interaction ${id} finished without a video`);
   }
   const stepError = interaction.steps.flatMap((s) => (s.type === 'model_output' && s.error?.message ? [s.error.message] : []))[0];
