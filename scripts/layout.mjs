@@ -14,7 +14,7 @@ const DESCRIPTIONS = {
   '.ci': 'run: the CI entry point (system packages, npm install, npm test)',
   bench: 'benchmarks that print figures (npm run bench:all), RESULTS.md',
   bin: 'ttv.js, the command (runs the build in dist/)',
-  docs: 'configuration, compatibility with the Python original, the offline backend, design notes, openapi.json (generated)',
+  docs: 'configuration, compatibility with the Python original, the offline backend, vendor behaviour, design notes, openapi.json (generated)',
   scripts: 'system packages, the test runner, generators of docs/openapi.json and README tables',
   'src/access': 'API keys and principals: KeyStore port, authenticators, audit lines',
   'src/api': 'Fastify app and route schemas (OpenAPI)',

@@ -18,8 +18,9 @@ import { Worker } from './worker/worker.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { jobWebhookSecrets } from './webhooks/job-webhook-secret.js';
 import { anyoneMay } from './access/job-option-policy.js';
-import { backendConfigIssues, chainLifecycleIssues } from './generators/registry.js';
+import { chainLifecycleIssues } from './generators/registry.js';
 import type { ModelLifecycleWarning } from './catalog/configured-models.js';
+import { pipelineConfigIssues } from './pipeline/config-problems.js';
 import { ConfigError } from './errors/config-error.js';
 import { openKeyStore } from './access/open-key-store.js';
 import { KeyAuthenticator } from './access/key-authenticator.js';
@@ -64,8 +65,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   warnIfShared(config.data_dir, logger);
   let modelWarnings: ModelLifecycleWarning[];
   if (options.worker) {
-    // A worker whose default backend cannot run would fail every job: refuse to start instead.
-    const backends = backendConfigIssues(config);
+    // A worker whose default backend cannot run (or not in generation_mode) would fail every job: refuse to start instead.
+    const backends = pipelineConfigIssues(config);
     if (backends.errors.length) throw new ConfigError(backends.errors);
     for (const warning of backends.warnings) logger.warn(warning);
     modelWarnings = backends.modelWarnings;

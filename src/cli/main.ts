@@ -167,11 +167,11 @@ export function buildProgram(): Command {
     .description('print the effective configuration (secrets redacted), or the errors')
     .option('-c, --config <file>', 'config file (YAML); repeat to layer files', collect)
     .action(async (flags: { config?: string[] }) => {
-      const [{ loadConfig }, { backendConfigIssues }, { silentFallbacks }, { redactConfig }, { stringify }] = await Promise.all([
-        import('../config/load-config.js'), import('../generators/registry.js'), import('../config/silent-fallbacks.js'), import('../logging/redact.js'), import('yaml'),
+      const [{ loadConfig }, { pipelineConfigIssues }, { silentFallbacks }, { redactConfig }, { stringify }] = await Promise.all([
+        import('../config/load-config.js'), import('../pipeline/config-problems.js'), import('../config/silent-fallbacks.js'), import('../logging/redact.js'), import('yaml'),
       ]);
       const { config, warnings, files } = loadConfig({ files: flags.config, env: process.env });
-      const backends = backendConfigIssues(config);
+      const backends = pipelineConfigIssues(config);
       if (backends.errors.length) throw new ConfigError(backends.errors);
       for (const warning of [...warnings, ...backends.warnings, ...silentFallbacks(config)]) writeErr(`warning: ${warning}\n`);
       writeOut(`# effective configuration${files.length ? ` from ${files.join(', ')}` : ' (defaults)'}\n`);

@@ -3,13 +3,10 @@
 import type { AppConfig } from './schema.js';
 import type { JobRequest } from '../jobs/job.js';
 import { segmentPlanOf } from '../jobs/job-options.js';
+import { sizeForAspect } from '../media/frame-geometry.js';
 
 /** Even pixel size of an aspect ratio whose long side is `longSide`: 16:9 at 640 → 640x360, 9:16 → 360x640. */
-export function framesizeFor(aspect: string, longSide: number): { width: number; height: number } {
-  const [w, h] = aspect.split(':').map(Number) as [number, number];
-  const even = (n: number) => Math.max(16, 2 * Math.round(n / 2));
-  return w >= h ? { width: even(longSide), height: even((longSide * h) / w) } : { width: even((longSide * w) / h), height: even(longSide) };
-}
+export const framesizeFor = sizeForAspect;
 
 export interface JobOverrideExtras {
   /** Where the worker wrote the job's first-frame image. */

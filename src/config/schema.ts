@@ -461,6 +461,9 @@ export const remoteApiSettingsSchema = z
     // Base of the exponential backoff between retries (jittered, capped at 60 s).
     retry_base_seconds: seconds.max(60).default(1),
     polling_interval: seconds.max(600).default(10),
+    // Vendors' polling floors (Runway: 5 s) raise a lower polling_interval; true lifts them, for a
+    // base_url that is not the vendor itself (a local mock or a recording proxy).
+    polling_interval_floor_override: z.boolean().default(false),
     timeout: seconds.max(86400).default(600),
     fallback_backend: z.string().min(1).nullable().optional(),
     api_priority_order: z.array(z.string().min(1)).default([]),
@@ -518,7 +521,8 @@ export const pipelineSchema = z.object({
   gemini_api_key: z.string().optional(),
   stability_api_key: z.string().optional(),
   image_router_api_key: z.string().optional(),
-  image_size: z.string().regex(/^\d{2,5}x\d{2,5}$/, 'must look like 1024x1024').default('1024x1024'),
+  // OpenAI images: a fixed size instead of the one nearest the job's aspect that the model renders.
+  image_size: z.string().regex(/^\d{2,5}x\d{2,5}$/, 'must look like 1024x1024').optional(),
   video_aspect_ratio: z.string().regex(/^\d{1,2}:\d{1,2}$/, 'must look like 16:9').optional(),
   runway_ml: section(runwaySchema),
   google_veo: section(googleVeoSchema),

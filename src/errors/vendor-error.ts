@@ -2,7 +2,8 @@ import { TtvError } from './ttv-error.js';
 
 /**
  * A vendor call that failed: the vendor, the HTTP status (null for a network error or a timeout)
- * and a short reason, never the key or the request body.
+ * and a short reason, never the key or the request body. A reason taken from the vendor's answer
+ * (`body` given) is kept out of the public message.
  */
 export class VendorError extends TtvError {
   override readonly name = 'VendorError';
@@ -15,6 +16,13 @@ export class VendorError extends TtvError {
     /** The vendor's answer says this error is final although its status would be retried. */
     readonly finalByVendor = false,
   ) {
-    super(`${vendor}: ${status ? `HTTP ${status}` : 'network error'}${reason ? ` (${reason})` : ''}`, { retryable });
+    const head = `${vendor}: ${status ? `HTTP ${status}` : 'network error'}`;
+    // A reason read from the vendor's answer stays out of what clients see (errors/vendor-failure.ts).
+    super(`${head}${reason ? ` (${reason})` : ''}`, { retryable, ...(body !== null && reason ? { publicMessage: head } : {}) });
+  }
+
+  /** Whether `reason` is the vendor's own text (read from its answer), not ttv's words (a network error, an unreadable reply). */
+  get fromVendor(): boolean {
+    return this.body !== null && this.reason !== '';
   }
 }

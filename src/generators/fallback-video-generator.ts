@@ -6,6 +6,8 @@ import { CanceledError } from '../errors/canceled-error.js';
 import { GenerationError } from '../errors/generation-error.js';
 import { TtvError } from '../errors/ttv-error.js';
 import { VendorError } from '../errors/vendor-error.js';
+import { vendorFailureSentence } from '../errors/vendor-failure.js';
+import { INTERNAL_ERROR_MESSAGE } from '../errors/client-error.js';
 import type { ProbeResult } from '../media/ffmpeg.js';
 import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from './types.js';
 
@@ -35,7 +37,7 @@ function disablesBackend(err: unknown): boolean {
 
 export class FallbackVideoGenerator implements VideoGenerator {
   private readonly built = new Map<string, VideoGenerator | Error>();
-  private readonly disabled = new Map<string, string>();
+  private readonly disabled = new Map<string, { full: string; shown: string }>();
 
   constructor(
     private readonly members: ChainMember[],
@@ -102,27 +104,31 @@ export class FallbackVideoGenerator implements VideoGenerator {
   /** The clip of the first backend that makes a usable one; its costUsd sums every attempt that produced a clip, a rejected one included. */
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const log = hooks.log ?? (() => undefined);
-    const failures: string[] = [];
+    // Every failure twice: in full for the job log and the operator, and as a client may read it
+    // (a vendor's own text replaced by ttv's sentence, see errors/vendor-failure.ts).
+    const failures: { full: string; shown: string }[] = [];
+    const subject = `segment ${request.segment}`;
     let costUsd = 0;
     for (const [index, member] of this.members.entries()) {
       if (hooks.signal.aborted) throw new CanceledError();
       const tag = `Segment ${request.segment}: ${member.id}`;
       const skipped = this.disabled.get(member.id);
       if (skipped) {
-        log(`${tag} skipped: it failed for good earlier in this job (${skipped})`);
-        failures.push(`${member.id}: skipped (${skipped})`);
+        log(`${tag} skipped: it failed for good earlier in this job (${skipped.full})`);
+        failures.push({ full: `${member.id}: skipped (${skipped.full})`, shown: `${member.id}: skipped (${skipped.shown})` });
         continue;
       }
       const backend = this.backend(member);
       if (backend instanceof Error) {
-        log(`${tag} unavailable: ${withoutBackendPrefix(member.id, backend.message)}`);
-        failures.push(`${member.id}: ${withoutBackendPrefix(member.id, backend.message)}`);
+        const text = withoutBackendPrefix(member.id, backend.message);
+        log(`${tag} unavailable: ${text}`);
+        failures.push({ full: `${member.id}: ${text}`, shown: `${member.id}: ${text}` });
         continue;
       }
       const problems = backend.validate(request);
       if (problems.length) {
         log(`${tag} cannot take this segment: ${problems.join('; ')}`);
-        failures.push(`${member.id}: ${problems.join('; ')}`);
+        failures.push({ full: `${member.id}: ${problems.join('; ')}`, shown: `${member.id}: ${problems.join('; ')}` });
         continue;
       }
       log(`${tag} attempt started${index > 0 ? ' (fallback)' : ''}`);
@@ -137,14 +143,23 @@ export class FallbackVideoGenerator implements VideoGenerator {
         if (err instanceof CanceledError || hooks.signal.aborted) throw err instanceof CanceledError ? err : new CanceledError();
         const reason = err instanceof Error ? err.message : String(err);
         log(`${tag} attempt failed: ${withoutBackendPrefix(member.id, reason)}`);
-        failures.push(reason.startsWith(`${member.id}:`) ? reason : `${member.id}: ${reason}`);
-        if (disablesBackend(err)) this.disabled.set(member.id, reason);
+        const full = reason.startsWith(`${member.id}:`) ? reason : `${member.id}: ${reason}`;
+        const sentence = vendorFailureSentence(err, 'video', member.id, subject);
+        const own = withoutBackendPrefix(member.id, err instanceof TtvError ? err.publicMessage ?? INTERNAL_ERROR_MESSAGE : reason);
+        const failure = { full, shown: sentence ?? `${member.id}: ${own}` };
+        failures.push(failure);
+        if (disablesBackend(err)) this.disabled.set(member.id, failure);
       }
     }
-    throw new AllBackendsFailedError(
-      this.members.length === 1
-        ? `Segment ${request.segment} failed: ${failures[0]}`
-        : `Segment ${request.segment} failed on every backend (${this.order.join(' → ')}): ${failures.join('; ')}`,
-    );
+    const single = this.members.length === 1;
+    const message = (texts: string[]) => (single
+      ? `Segment ${request.segment} failed: ${texts[0]}`
+      : `Segment ${request.segment} failed on every backend (${this.order.join(' → ')}): ${texts.join('; ')}`);
+    const shown = failures.map((f) => f.shown);
+    // A lone vendor sentence stands as it is; inside a list it loses its full stop.
+    const publicMessage = single && shown[0]!.startsWith('The video vendor')
+      ? shown[0]!
+      : message(shown.map((t) => t.replace(/\.$/, '')));
+    throw new AllBackendsFailedError(message(failures.map((f) => f.full)), { publicMessage });
   }
 }

@@ -1,5 +1,6 @@
 // VideoGenerator port: one backend that turns a prompt (and optional frames) into a local clip.
 import type { ProbeResult } from '../media/ffmpeg.js';
+import type { PollFloor } from './remote/poll-floor.js';
 import type { CatalogModel } from '../catalog/model-catalog.js';
 
 /** The catalog row a backend renders with, and the config key that chose it ("google_veo.veo_model"). */
@@ -20,6 +21,8 @@ export interface GeneratorCapabilities {
   maxPromptLength: number;
   /** Aspect ratios ("16:9") the backend renders; undefined = any. */
   aspectRatios?: string[];
+  /** The aspect ratio it renders when a job asks for none, where that is not the first of aspectRatios. */
+  defaultAspectRatio?: string;
 }
 
 export interface GenerateRequest {
@@ -63,6 +66,8 @@ export interface VideoGenerator {
   readonly id: string;
   /** The catalog model this backend is configured with (vendor backends; local ones have none). */
   readonly configuredModel?: ConfiguredModel;
+  /** For a backend that polls its vendor: the shortest interval it polls at (remote/poll-floor.ts). */
+  readonly pollFloor?: PollFloor;
   capabilities(): GeneratorCapabilities;
   /** Problems with the request, empty when valid; checked before any paid call. */
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[];

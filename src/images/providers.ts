@@ -15,6 +15,12 @@ import { remoteSettings } from '../generators/remote/remote-settings.js';
 
 type Log = (message: string) => void;
 
+/** The OpenAI image model an image_generation_model names: itself for gpt-image/dall-e ids, else gpt-image-1. */
+export function openAiImageModelId(model: string): string {
+  const name = model.trim().toLowerCase();
+  return name.includes('gpt-image') || name.includes('dall-e') ? model.trim() : 'gpt-image-1';
+}
+
 export function createImageGenerator(config: AppConfig, ffmpeg: Ffmpeg, log: Log): ImageGenerator {
   const model = config.image_generation_model.trim();
   const name = model.toLowerCase();
@@ -30,10 +36,10 @@ export function createImageGenerator(config: AppConfig, ffmpeg: Ffmpeg, log: Log
     provider = new GeminiImageGenerator({ apiKey: config.gemini_api_key, baseUrl: config.gemini_base_url, model, ...common });
   } else if (/openai|gpt-image|dall-e/.test(name)) {
     if (!config.openai_api_key) return offline('OpenAI', 'openai_api_key');
-    provider = new OpenAiImageGenerator({ apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model: name.includes('gpt-image') || name.includes('dall-e') ? model : 'gpt-image-1', size: config.image_size, ...common });
+    provider = new OpenAiImageGenerator({ apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model: openAiImageModelId(model), ...(config.image_size ? { size: config.image_size } : {}), ...common });
   } else if (/stability|(^|[^a-z])sd/.test(name)) {
     if (!config.stability_api_key) return offline('Stability', 'stability_api_key');
-    provider = new StabilityImageGenerator({ apiKey: config.stability_api_key, baseUrl: config.stability_base_url, engine: config.stability_engine, ...common });
+    provider = new StabilityImageGenerator({ apiKey: config.stability_api_key, baseUrl: config.stability_base_url, engine: config.stability_engine, ffmpeg, ...common });
   } else {
     throw new ConfigError([{ key: 'image_generation_model', message: `"${model}" names no known provider (use procedural, or a gemini, openai/gpt-image or stability model)` }]);
   }

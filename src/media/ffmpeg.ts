@@ -3,11 +3,12 @@
 // own process group so that a cancel kills it (process-runner.ts), and each under a deadline: a
 // probe gets media.probe_timeout_seconds, an ffmpeg run media.ffmpeg_timeout_seconds plus
 // media.ffmpeg_timeout_per_video_second for each second of video it handles.
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
 import { throwIfAborted } from '../errors/canceled-error.js';
 import { runProcess } from './process-runner.js';
+import { cropToAspect, sameAspect, type FrameSize } from './frame-geometry.js';
 
 export interface ProbeResult {
   durationSeconds: number;
@@ -182,6 +183,40 @@ export class Ffmpeg {
       if (!(await nonEmptyFile(outPng))) throw new Error(`no frame could be decoded from ${basename(video)}`);
     }
     return outPng;
+  }
+
+  /** Width and height of an image (or a video's first stream). */
+  async frameSize(image: string, opts: Signalled = {}): Promise<FrameSize> {
+    const probe = await this.probe(image, opts);
+    if (!probe.video || !(probe.video.width > 0 && probe.video.height > 0)) throw new Error(`${basename(image)} is not a readable image`);
+    return { width: probe.video.width, height: probe.video.height };
+  }
+
+  /**
+   * Writes `input` to `output` (PNG) in another shape, without distortion: `{ aspect }` crops the
+   * largest centred region of that shape (the pixels kept are the source's own), `{ size }` scales
+   * to cover the size and crops the rest. Gives the sizes before and after; when the input already
+   * has the shape (or size), nothing is written and `fitted` is false.
+   */
+  async fitFrame(input: string, output: string, target: { aspect: number } | { size: FrameSize }, opts: Signalled = {}): Promise<{ fitted: boolean; from: FrameSize; to: FrameSize }> {
+    const from = await this.frameSize(input, opts);
+    let to: FrameSize;
+    let filter: string;
+    if ('aspect' in target) {
+      if (sameAspect(from.width / from.height, target.aspect)) return { fitted: false, from, to: from };
+      to = cropToAspect(from, target.aspect);
+      filter = `crop=${to.width}:${to.height},setsar=1`;
+    } else {
+      to = target.size;
+      if (from.width === to.width && from.height === to.height) return { fitted: false, from, to };
+      filter = `scale=${to.width}:${to.height}:force_original_aspect_ratio=increase,crop=${to.width}:${to.height},setsar=1`;
+    }
+    await mkdir(dirname(output), { recursive: true });
+    // In place: ffmpeg must not write the file it reads.
+    const written = resolve(output) === resolve(input) ? join(dirname(output), `.fit-${basename(output)}`) : output;
+    await this.run(['-i', input, '-vf', filter, '-frames:v', '1', '-update', '1', '-f', 'image2', '-c:v', 'png', written], opts);
+    if (written !== output) await rename(written, output);
+    return { fitted: true, from, to };
   }
 
   /**

@@ -7,6 +7,10 @@ import { segmentPlanOf } from '../jobs/job-options.js';
 import { applyJobOverrides } from '../config/job-overrides.js';
 import { knownBackends, normalizeBackendId } from '../generators/registry.js';
 import { acceptsDuration, describeBackend, describeBackends, durationChoices } from '../generators/backend-summary.js';
+import { modelSetting } from '../generators/model-setting.js';
+import { modeProblem } from './modes/mode-problems.js';
+import { imageModeProblem } from './config-problems.js';
+import { fixedPlanSegments } from '../planning/create-planner.js';
 
 export interface OptionProblem {
   field: string;
@@ -61,11 +65,14 @@ export function jobOptionProblems(config: AppConfig, request: JobRequest): Optio
     add('negative_prompt', `${id} does not take a negative prompt (allowed on: ${takers.length ? takers.join(', ') : 'no backend ttv drives'})`);
   }
   if (o.image !== undefined && !backend.image_to_video) add('image', `${id} cannot start from an image (text-to-video only)`);
+  // The job's backend and mode (its own or the server's), for its segment count: a text-only model
+  // in chaining mode would be paid for segment 1 and then fail (modes/mode-problems.ts).
   const mode = effective.generation_mode;
-  if (o.generation_mode !== undefined) {
-    if (mode === 'keyframe' && !backend.first_last_frame && !backend.image_to_video) add('generation_mode', `${id} takes no frames, so keyframe mode cannot run (allowed: chaining)`);
-    if (mode === 'chaining' && !backend.image_to_video && !backend.text_to_video) add('generation_mode', `${id} cannot run chaining mode (allowed: keyframe)`);
-  }
+  const abilities = { textToVideo: backend.text_to_video, imageToVideo: backend.image_to_video, firstLastFrame: backend.first_last_frame };
+  const modeIssue = modeProblem(mode, id, abilities, plan.segmentCount ?? fixedPlanSegments(effective), modelSetting(effective, id));
+  if (modeIssue) add(o.generation_mode !== undefined || o.backend === undefined ? 'generation_mode' : 'backend', modeIssue);
+  const imageIssue = o.generation_mode !== undefined ? imageModeProblem(effective, mode) : null;
+  if (imageIssue) add('generation_mode', `image_generation_model ${imageIssue}`);
   return problems;
 }
 

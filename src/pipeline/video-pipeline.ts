@@ -4,9 +4,12 @@
 import { CanceledError } from '../errors/canceled-error.js';
 import { PipelineError } from '../errors/pipeline-error.js';
 import { toClientError } from '../errors/client-error.js';
+import { TtvError } from '../errors/ttv-error.js';
+import { AllBackendsFailedError } from '../generators/fallback-video-generator.js';
 import { ProceduralImageGenerator } from '../images/procedural/procedural-image-generator.js';
 import { fireAndForget } from './fire-and-forget.js';
 import { selectMode } from './modes/select-mode.js';
+import { modelSetting } from '../generators/model-setting.js';
 import type { PartsFactory, PipelineParts, PipelineProviders } from './pipeline-parts.js';
 import { keyframesStage } from './stages/keyframes-stage.js';
 import { planStage } from './stages/plan-stage.js';
@@ -36,6 +39,11 @@ export class VideoPipeline implements Pipeline {
       return await this.stages(ctx, this.parts(ctx.config, (m) => fireAndForget(() => ctx.reporter.log(m))));
     } catch (err) {
       if (err instanceof CanceledError || ctx.signal.aborted) throw err instanceof CanceledError ? err : new CanceledError();
+      // What the client will not read (a vendor's own text) goes to the job log, unless the stage that
+      // failed has written it there already (the fallback chain logs every attempt in full).
+      if (err instanceof TtvError && err.publicMessage !== null && err.publicMessage !== err.message && !(err instanceof AllBackendsFailedError)) {
+        await ctx.reporter.log(`Failure detail: ${err.message}`).catch(() => undefined);
+      }
       const client = toClientError(err, { workDir: ctx.workDir, fallback: 'Unexpected error while generating the video' });
       throw new PipelineError(client.message, { retryable: client.retryable, cause: err });
     }
@@ -45,7 +53,8 @@ export class VideoPipeline implements Pipeline {
     const stage = stageContext(ctx, parts);
     const plan = await planStage(stage);
     const mode = selectMode(ctx.config, parts.ffmpeg, ctx.signal);
-    const problem = mode.backendProblem(parts.generator.id, parts.generator.capabilities());
+    // After planning, with the real segment count, and before any keyframe or video call.
+    const problem = mode.backendProblem(parts.generator.id, parts.generator.capabilities(), plan.segments.length, modelSetting(ctx.config, parts.generator.id));
     if (problem) throw new PipelineError(problem);
     const frames = await keyframesStage(stage, plan, mode);
     const { clips, costUsd } = await segmentsStage(stage, plan, mode, frames);

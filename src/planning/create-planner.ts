@@ -16,3 +16,9 @@ export function createPlanner(config: AppConfig, log: (message: string) => void)
   }
   return new OpenAiPlanner({ apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model, retry: remoteSettings(config), log });
 }
+
+/** The number of segments every plan of this config has, when it is fixed: 1 for the offline planner capped at one segment; else null. */
+export function fixedPlanSegments(config: AppConfig): number | null {
+  const offline = config.prompt_enhancement_model.trim().toLowerCase() === 'procedural' || !config.openai_api_key;
+  return offline && config.procedural.max_segments === 1 ? 1 : null;
+}

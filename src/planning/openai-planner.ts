@@ -2,6 +2,7 @@
 // segmentation_logic / keyframe_prompts / video_prompts shape, validated (counts consistent,
 // segments numbered 1..N, prompts within the backend's limit) with one corrective retry.
 import { PlanningError } from '../errors/planning-error.js';
+import { vendorFailureSentence } from '../errors/vendor-failure.js';
 import { VendorError } from '../errors/vendor-error.js';
 import { VendorClient } from '../http/vendor-client/vendor-client.js';
 import type { RetrySettings } from '../http/vendor-client/retry-policy.js';
@@ -114,11 +115,16 @@ export class OpenAiPlanner implements Planner {
           body: JSON.stringify(body),
         }, { signal, log: this.options.log });
       } catch (err) {
-        if (err instanceof VendorError) throw new PlanningError(`Planning failed: ${err.message}`, { cause: err, retryable: err.retryable });
+        if (err instanceof VendorError) {
+          const sentence = vendorFailureSentence(err, 'planning', 'OpenAI', 'the plan');
+          throw new PlanningError(`Planning failed: ${err.message}`, { cause: err, retryable: err.retryable, ...(sentence ? { publicMessage: sentence } : {}) });
+        }
         throw err;
       }
       const message = reply.choices?.[0]?.message;
-      if (message?.refusal) throw new PlanningError(`Planning failed: the model refused (${message.refusal.slice(0, 160)})`);
+      if (message?.refusal) {
+        throw new PlanningError(`Planning failed: the model refused (${message.refusal.slice(0, 160)})`, { publicMessage: 'The planning vendor (OpenAI) refused to plan the prompt.' });
+      }
       const content = message?.content ?? '';
       let parsed: unknown;
       try {

@@ -71,6 +71,32 @@ describe('ttv config check', () => {
     expect(named.stderr).toMatch(/remote_api_settings\.api_priority_order\[1\]: unknown video backend "sora"/);
   });
 
+  it('refuses a plan that would pay for segment 1 and then fail: a text-only model in chaining mode, DALL·E in keyframe mode', async () => {
+    const textOnly = join(dir, 'text-only.yaml');
+    await writeFile(textOnly, 'default_backend: fal\ngeneration_mode: chaining\nsegment_duration_seconds: 8\nfal:\n  api_key: fal-key-0123456789\n  model: fal-ai/veo3\n');
+    const refused = await ttv(['config', 'check', '--config', textOnly]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/generation_mode: generation_mode chaining starts every segment after the first on the previous segment's last frame, and fal \(fal\.model fal-ai\/veo3\) renders from text only/);
+    // `ttv serve` refuses to start on it too.
+    const serve = await ttv(['serve', '--config', textOnly, '--port', '0', '--data-dir', join(dir, 'serve-data')]);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toMatch(/renders from text only/);
+
+    const dalle = join(dir, 'dalle.yaml');
+    await writeFile(dalle, 'generation_mode: keyframe\nimage_generation_model: dall-e-3\nopenai_api_key: sk-test-0123456789\n');
+    const noEdit = await ttv(['config', 'check', '--config', dalle]);
+    expect(noEdit.code).toBe(2);
+    expect(noEdit.stderr).toMatch(/image_generation_model: dall-e-3 cannot continue a keyframe from the previous one/);
+  });
+
+  it('warns where a vendor\'s polling floor raises polling_interval', async () => {
+    const file = join(dir, 'floor.yaml');
+    await writeFile(file, 'default_backend: runway\nrunway_ml:\n  api_key: rw-key-0123456789\nremote_api_settings:\n  polling_interval: 1\n');
+    const res = await ttv(['config', 'check', '--config', file]);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/warning: remote_api_settings\.polling_interval 1 s is below runway's polling floor: runway polls every 5 s/);
+  });
+
   it('names a missing config file', async () => {
     const res = await ttv(['config', 'check', '--config', join(dir, 'nope.yaml')]);
     expect(res.code).toBe(2);

@@ -12,8 +12,12 @@ const run = promisify(execFile);
 
 export type JobView = Record<string, unknown> & { id: string; status: string; error: string | null; estimated_cost_usd: number | null };
 
-/** Remote settings that keep backend tests quick: fast polls, tiny backoff, a short deadline. */
-export const FAST_REMOTE = { polling_interval: 0.02, retry_base_seconds: 0.01, max_retries: 2, timeout: 20 };
+/**
+ * Remote settings that keep backend tests quick: fast polls, tiny backoff, a short deadline. The fakes
+ * are not the vendors, so their polling floors (Runway: 5 s) are lifted, as an operator would for a
+ * local mock.
+ */
+export const FAST_REMOTE = { polling_interval: 0.02, polling_interval_floor_override: true, retry_base_seconds: 0.01, max_retries: 2, timeout: 20 };
 
 export async function submit(svc: TestService, prompt = 'A lighthouse at dawn. Waves on the rocks.'): Promise<string> {
   const res = await postJob(svc.url, { prompt });
@@ -43,8 +47,8 @@ export async function cancelJob(svc: TestService, id: string): Promise<number> {
   return (await fetch(`${svc.url}/v1/jobs/${id}/cancel`, { method: 'POST' })).status;
 }
 
-/** Downloads the job's artifact and probes it: the codec of its video stream and its duration. */
-export async function probeArtifact(svc: TestService, id: string): Promise<{ codec: string | undefined; durationSeconds: number }> {
+/** Downloads the job's artifact and probes it: the codec and size of its video stream and its duration. */
+export async function probeArtifact(svc: TestService | { url: string }, id: string): Promise<{ codec: string | undefined; durationSeconds: number; width: number; height: number }> {
   const { url } = (await (await fetch(`${svc.url}/v1/jobs/${id}/artifact`)).json()) as { url: string };
   const bytes = Buffer.from(await (await fetch(url)).arrayBuffer());
   const dir = await mkdtemp(join(tmpdir(), 'ttv-artifact-'));
@@ -52,8 +56,9 @@ export async function probeArtifact(svc: TestService, id: string): Promise<{ cod
     const file = join(dir, 'video.mp4');
     await writeFile(file, bytes);
     const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
-    const probe = JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string }[]; format: { duration: string } };
-    return { codec: probe.streams.find((s) => s.codec_type === 'video')?.codec_name, durationSeconds: Number(probe.format.duration) };
+    const probe = JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string; width?: number; height?: number }[]; format: { duration: string } };
+    const video = probe.streams.find((s) => s.codec_type === 'video');
+    return { codec: video?.codec_name, durationSeconds: Number(probe.format.duration), width: video?.width ?? 0, height: video?.height ?? 0 };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -19,9 +19,16 @@ import { shippedCatalog, type ModelCatalog } from '../../catalog/model-catalog.j
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { falRequestInput } from './fal-request-input.js';
 import { pollTask } from '../remote/poll-task.js';
+import { pollInterval, raisedIntervalLine, type PollFloor } from '../remote/poll-floor.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { abandonsTask } from '../remote/vendor-task.js';
 import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
+
+/**
+ * fal's own client polls a queued request every 500 ms (@fal-ai/client 1.10.1, src/queue.js
+ * DEFAULT_POLL_INTERVAL, read 2026-12-05): faster than that is more than fal asks of its clients.
+ */
+export const FAL_POLL_FLOOR: PollFloor = { seconds: 0.5, source: '@fal-ai/client 1.10.1 queue DEFAULT_POLL_INTERVAL (500 ms)' };
 
 interface Submitted {
   request_id?: string;
@@ -79,6 +86,7 @@ export function falEndpointId(id: string): string {
 export { falDuration } from './fal-request-input.js';
 
 export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
+  readonly pollFloor: PollFloor = FAL_POLL_FLOOR;
   constructor(section: AppConfig['fal'], settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
     super({
       backend: 'fal', sectionName: 'fal', auth: (k) => ({ authorization: `Key ${k}` }),
@@ -126,6 +134,8 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
     const { request_id: requestId, status_url: statusUrl, response_url: responseUrl } = submitted;
     const cancelUrl = submitted.cancel_url ?? `${responseUrl}/cancel`;
     log?.(`fal: request ${requestId} queued (${model})`);
+    const interval = pollInterval(this.settings, this.pollFloor);
+    if (interval.raised) log?.(raisedIntervalLine('fal', this.settings, this.pollFloor));
     try {
       await pollTask<true>(async () => {
         const s = await this.client.json<Status>(statusUrl, { headers }, call);
@@ -133,7 +143,7 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
         if (s.status === 'COMPLETED') return { done: true, value: true };
         if (s.status === 'IN_QUEUE' || s.status === 'IN_PROGRESS') return { done: false };
         throw new GenerationError('fal', 'failed', `request ${requestId} is in unexpected state ${String(s.status)}`);
-      }, { backend: 'fal', taskId: requestId, intervalMs: this.settings.pollIntervalMs, deadline, signal });
+      }, { backend: 'fal', taskId: requestId, intervalMs: interval.ms, deadline, signal });
       const output = await this.result(responseUrl, requestId, hooks);
       const url = findVideoUrl(output);
       if (!url) throw new GenerationError('fal', 'no-output', `request ${requestId} output has no video URL`);
@@ -149,7 +159,7 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
 
   private failure(requestId: string, detail: string, type?: string): GenerationError {
     const refused = /content_policy|safety|nsfw|moderation/i.test(`${type ?? ''} ${detail}`);
-    return new GenerationError('fal', refused ? 'refused' : 'failed', `request ${requestId} failed: ${detail.slice(0, 200)}${type ? ` (${type})` : ''}`);
+    return new GenerationError('fal', refused ? 'refused' : 'failed', `request ${requestId} failed`, false, { vendorText: `${detail.slice(0, 200)}${type ? ` (${type})` : ''}` });
   }
 
   /** The model output; a 4xx, or a 5xx with an error_type, here is the request's own failure, with its detail. */

@@ -78,11 +78,12 @@ export function minimaxV2Failure(err: unknown, what: string): unknown {
   const message = body?.error?.message ?? err.reason;
   const type = body?.error?.type;
   const code = codeOf(message);
-  const text = `${what}: ${message}${type ? ` (HTTP ${err.status}, ${type})` : ` (HTTP ${err.status})`}`;
-  if (err.status === 401 || err.status === 403) return new GenerationError('minimax', 'config', `${text}; check minimax.api_key (a pay-as-you-go key: MiniMax serves H3 to those)`);
-  if (err.status === 402 || type === 'insufficient_balance_error') return new GenerationError('minimax', 'config', `${text}; the MiniMax account has no balance left`);
-  if (err.status === 422 && (/sensitive/i.test(message) || (code !== null && SENSITIVE.has(code)))) return new GenerationError('minimax', 'refused', text);
-  if (err.status === 400 || err.status === 422) return new GenerationError('minimax', 'invalid', text);
+  // MiniMax's own words stay in the job log (vendorText); clients read ttv's sentence.
+  const vendorText = `${message}${type ? ` (HTTP ${err.status}, ${type})` : ` (HTTP ${err.status})`}`;
+  if (err.status === 401 || err.status === 403) return new GenerationError('minimax', 'config', `${what} was refused for its key (HTTP ${err.status}); check minimax.api_key (a pay-as-you-go key: MiniMax serves H3 to those)`, false, { vendorText });
+  if (err.status === 402 || type === 'insufficient_balance_error') return new GenerationError('minimax', 'config', `${what} was refused: the MiniMax account has no balance left`, false, { vendorText });
+  if (err.status === 422 && (/sensitive/i.test(message) || (code !== null && SENSITIVE.has(code)))) return new GenerationError('minimax', 'refused', `${what} was refused: content policy`, false, { vendorText });
+  if (err.status === 400 || err.status === 422) return new GenerationError('minimax', 'invalid', `${what} was refused as invalid (HTTP ${err.status})`, false, { vendorText });
   return err;
 }
 
@@ -93,5 +94,6 @@ export function minimaxV2TaskFailure(task: MinimaxV2Task, taskId: string): Gener
   const why = [message, code ? `code ${code}` : null].filter(Boolean).join(', ') || 'no reason given';
   if (task.status === 'cancelled') return new GenerationError('minimax', 'failed', `task ${taskId} was cancelled on MiniMax's side`);
   if (task.status === 'expired') return new GenerationError('minimax', 'failed', `task ${taskId} expired on MiniMax's side before it finished`);
-  return new GenerationError('minimax', code && SENSITIVE.has(code) ? 'refused' : 'failed', `task ${taskId} failed (${why})`);
+  const refused = code !== undefined && code !== '' && SENSITIVE.has(code);
+  return new GenerationError('minimax', refused ? 'refused' : 'failed', refused ? `task ${taskId} was refused: content policy` : `task ${taskId} failed`, false, { vendorText: why });
 }

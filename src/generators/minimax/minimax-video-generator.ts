@@ -21,6 +21,7 @@ import type { CatalogRow } from '../../catalog/catalog-row-schema.js';
 import { shippedCatalog, type ModelCatalog } from '../../catalog/model-catalog.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';
+import { DEFAULT_POLL_FLOOR, pollInterval, raisedIntervalLine, type PollFloor } from '../remote/poll-floor.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
 import { abandonsTask } from '../remote/vendor-task.js';
@@ -34,6 +35,9 @@ interface BaseResp {
 interface Answer {
   base_resp?: BaseResp;
 }
+
+/** MiniMax documents no polling cadence (read 2026-12-05): ttv's default floor. */
+export const MINIMAX_POLL_FLOOR: PollFloor = DEFAULT_POLL_FLOOR;
 
 const RATE_LIMITED = 1002;
 const AUTH_FAILED = 1004;
@@ -50,6 +54,7 @@ export function minimaxResolutionProblem(model: CatalogRow, resolution: string |
 }
 
 export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax']> {
+  readonly pollFloor: PollFloor = MINIMAX_POLL_FLOOR;
   constructor(section: AppConfig['minimax'], settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
     super({
       backend: 'minimax', sectionName: 'minimax', auth: (k) => ({ authorization: `Bearer ${k}` }),
@@ -68,11 +73,12 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
   private check(answer: Answer | null, what: string, traceId?: string | null): void {
     const code = answer?.base_resp?.status_code ?? 0;
     if (code === 0) return;
-    const msg = `${what}: ${answer?.base_resp?.status_msg ?? 'error'} (status_code ${code}${traceId ? `, trace-id ${traceId}` : ''})`;
-    if (code === RATE_LIMITED) throw new VendorError('minimax', 200, msg, true);
-    if (code === AUTH_FAILED) throw new GenerationError('minimax', 'config', `${msg}; check minimax.api_key`);
-    if (REFUSED.has(code)) throw new GenerationError('minimax', 'refused', msg);
-    throw new GenerationError('minimax', 'failed', msg);
+    // status_msg is MiniMax's own text: for the job log, not for clients (errors/vendor-failure.ts).
+    const vendorText = `${answer?.base_resp?.status_msg ?? 'error'} (status_code ${code}${traceId ? `, trace-id ${traceId}` : ''})`;
+    if (code === RATE_LIMITED) throw new VendorError('minimax', 200, `${what}: ${vendorText}`, true, answer);
+    if (code === AUTH_FAILED) throw new GenerationError('minimax', 'config', `${what} was refused for its key (status_code ${code}); check minimax.api_key`, false, { vendorText });
+    if (REFUSED.has(code)) throw new GenerationError('minimax', 'refused', what, false, { vendorText });
+    throw new GenerationError('minimax', 'failed', what, false, { vendorText });
   }
 
   /** A call whose base_resp is checked; an in-body rate limit is retried like an HTTP 429. */
@@ -110,6 +116,8 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
     if (!created.task_id) throw new GenerationError('minimax', 'failed', 'task creation answered without a task_id');
     const taskId = String(created.task_id);
     log?.(`minimax: task ${taskId} created (${row.id}, ${body.resolution}, ${body.ratio ?? 'shape of the frame'}, ${body.duration} s)`);
+    const interval = pollInterval(this.settings, this.pollFloor);
+    if (interval.raised) log?.(raisedIntervalLine('minimax', this.settings, this.pollFloor));
     try {
       const url = await pollTask<string>(async () => {
         const answer = await this.call<Answer & { task?: MinimaxV2Task }>(`${root}/v2/query/video_generation/${encodeURIComponent(taskId)}`, {}, `task ${taskId}`, hooks)
@@ -121,7 +129,7 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
         }
         if (task.status === 'queued' || task.status === 'running') return { done: false };
         throw minimaxV2TaskFailure(task, taskId);
-      }, { backend: 'minimax', taskId, intervalMs: this.settings.pollIntervalMs, deadline, signal });
+      }, { backend: 'minimax', taskId, intervalMs: interval.ms, deadline, signal });
       await downloadVideo(url, request.outputPath, downloadOptions('minimax', this.settings, hooks, hostsOf(this.section.base_url)));
       return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     } catch (err) {
@@ -145,6 +153,8 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
     if (!created.task_id) throw new GenerationError('minimax', 'failed', 'task creation answered without a task_id');
     const taskId = created.task_id;
     log?.(`minimax: task ${taskId} created (${row.id}, ${request.durationSeconds} s)`);
+    const interval = pollInterval(this.settings, this.pollFloor);
+    if (interval.raised) log?.(raisedIntervalLine('minimax', this.settings, this.pollFloor));
     const fileId = await pollTask<string>(async () => {
       const q = `/query/video_generation?task_id=${encodeURIComponent(taskId)}`;
       const t = await this.call<Answer & { status?: string; file_id?: string }>(q, {}, `task ${taskId}`, hooks);
@@ -154,7 +164,7 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
       }
       if (t.status === 'Fail') throw new GenerationError('minimax', 'failed', `task ${taskId} failed (MiniMax reported status Fail)`);
       return { done: false };
-    }, { backend: 'minimax', taskId, intervalMs: this.settings.pollIntervalMs, deadline, signal });
+    }, { backend: 'minimax', taskId, intervalMs: interval.ms, deadline, signal });
     const file = await this.call<Answer & { file?: { download_url?: string } }>(
       `/files/retrieve?file_id=${encodeURIComponent(fileId)}`, {}, `file ${fileId}`, hooks,
     );

@@ -2,7 +2,8 @@
 // whole system without a vendor account. The default `storyboard` style is a card that shows the
 // segment's prompt, number and time range (with a silent AAC track, like vendor clips with audio);
 // `gradient` is a soft gradient derived from the prompt. Both start from the given first frame
-// (image-to-video) and end on the given last frame, so chained segments join without a cut.
+// (image-to-video) and end on the given last frame, so chained segments join without a cut. Clips are
+// procedural.width x height, or the job's aspect ratio at that long side when the two disagree.
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -13,6 +14,7 @@ import { CanceledError } from '../../errors/canceled-error.js';
 import { requestProblems } from '../request-problems.js';
 import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
 import { visualSeed } from '../../procedural/visual-seed.js';
+import { sizeInAspect } from '../../media/frame-geometry.js';
 import { promptLook } from './prompt-look.js';
 import { cardFilter, cardTexts } from './storyboard-graph.js';
 
@@ -91,8 +93,14 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     return { path, costUsd: this.estimateCost(request.durationSeconds) };
   }
 
+  /** procedural.width x height, or the requested aspect ratio at its long side when they disagree. */
+  private frameSize(request: GenerateRequest): { width: number; height: number } {
+    return sizeInAspect(request.aspectRatio, { width: this.settings.width, height: this.settings.height });
+  }
+
   private async gradient(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
-    const { width, height, fps } = this.settings;
+    const { fps } = this.settings;
+    const { width, height } = this.frameSize(request);
     const frames = Math.max(1, Math.round(request.durationSeconds * fps));
     const font = this.settings.text_overlay ? findFont() : null;
     if (this.settings.text_overlay && !font) throw new Error(MISSING_FONT);
@@ -150,7 +158,8 @@ export class ProceduralVideoGenerator implements VideoGenerator {
 
   /** The storyboard card: fades in from the first frame, fades out into the last frame when given. */
   private async storyboard(request: GenerateRequest, hooks: GenerateHooks): Promise<string> {
-    const { width, height, fps } = this.settings;
+    const { fps } = this.settings;
+    const { width, height } = this.frameSize(request);
     const font = findFont();
     if (!font) throw new Error(MISSING_FONT);
     const frames = Math.max(1, Math.round(request.durationSeconds * fps));

@@ -4,18 +4,20 @@
 // The calls go through the official @runwayml/sdk. ttv keeps its own parts where the SDK lacks them:
 // retries (the SDK's are silent and also retry 409; it runs with maxRetries 0 under VendorClient.sdk),
 // polling (waitForTaskOutput sleeps a fixed 6 s and has no progress callback; pollTask honours
-// remote_api_settings.polling_interval, the deadline and the job's signal), and the clip download
+// remote_api_settings.polling_interval, raised to Runway's 5 s floor, the deadline and the job's
+// signal), one more task after an INTERNAL.BAD_OUTPUT.* failure, and the clip download
 // (the SDK has none: downloadVideo streams, caps and checks it).
 import RunwayML, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@runwayml/sdk';
 import type { ImageToVideoCreateParams, TextToVideoCreateParams } from '@runwayml/sdk/resources';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import type { GenerateHooks, GenerateRequest, GenerateResult } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { shippedCatalog, type ModelCatalog } from '../../catalog/model-catalog.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
-import { runwayRequestBody } from './runway-request-body.js';
+import { runwayRequestBody, type RunwayBody } from './runway-request-body.js';
 import { pollTask } from '../remote/poll-task.js';
+import { pollInterval, raisedIntervalLine, type PollFloor } from '../remote/poll-floor.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { abandonsTask } from '../remote/vendor-task.js';
 import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
@@ -36,9 +38,39 @@ interface RunwayTask {
   output?: string[] | null;
   failure?: string | null;
   failureCode?: string | null;
+  /** Terminal tasks: the credits charged ("Fully refunded tasks report 0"). */
+  cost?: { credits?: number } | null;
+}
+
+/**
+ * Tasks.retrieve's doc comment in @runwayml/sdk 4.20.1 (read 2026-12-05): "Consumers of this API
+ * should not expect updates more frequent than once every five seconds for a given task."
+ */
+export const RUNWAY_POLL_FLOOR: PollFloor = { seconds: 5, source: '@runwayml/sdk 4.20.1 Tasks.retrieve: no updates more often than every five seconds per task' };
+
+/** Failure codes worth one more task (Runway's task-failures page: rejected for quality or system reasons). */
+const RETRIED_ONCE = /^INTERNAL\.BAD_OUTPUT(\.|$)/;
+
+/** Credits are $0.01 each (Runway's API price list). */
+const USD_PER_CREDIT = 0.01;
+
+/** A FAILED task: Runway's own failure text and code are kept for the job log, never shown to clients. */
+class RunwayTaskFailure extends GenerationError {
+  /** Runway's failureCode ("SAFETY.INPUT.TEXT"). */
+  readonly failureCode: string;
+  /** What the failed task still charged (Runway refunds most failures: 0). */
+  readonly chargedUsd: number;
+  constructor(taskId: string, task: RunwayTask) {
+    const code = task.failureCode ?? 'unknown';
+    // SAFETY.* codes are refusals (Runway: not worth retrying, diagnostic rather than for end users).
+    super('runway', /^SAFETY/i.test(code) ? 'refused' : 'failed', `task ${taskId} failed`, false, { vendorText: `${task.failure ?? 'no reason given'} (${code})` });
+    this.failureCode = code;
+    this.chargedUsd = typeof task.cost?.credits === 'number' ? task.cost.credits * USD_PER_CREDIT : 0;
+  }
 }
 
 export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_ml']> {
+  readonly pollFloor: PollFloor = RUNWAY_POLL_FLOOR;
   private readonly sdk: RunwayML;
 
   constructor(section: AppConfig['runway_ml'], settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
@@ -58,8 +90,16 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
     return problems;
   }
 
+  /** The aspect runway_ml.default_ratio stands for, when a frame-taking mode offers it: what a job without an aspect renders. */
+  override capabilities(): GeneratorCapabilities {
+    const caps = super.capabilities();
+    const offered = [this.model.modes.image, this.model.modes.text].find((r): r is Record<string, string> => r !== null && r !== 'follows-image') ?? {};
+    const aspect = Object.entries(offered).find(([, wire]) => wire === this.section.default_ratio)?.[0];
+    return aspect ? { ...caps, defaultAspectRatio: aspect } : caps;
+  }
+
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
-    const { signal, log } = hooks;
+    const { log } = hooks;
     const model = this.model.id;
     // Frames are only known now (validate runs at planning, before keyframes exist): check again
     // with them, so nothing Runway would refuse is ever sent (and billed).
@@ -72,6 +112,30 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
       lastFrame: request.firstFrame && request.lastFrame && this.model.modes.first_last ? await imageDataUri(request.lastFrame) : undefined,
       defaultRatio: this.section.default_ratio, seed: this.section.seed,
     });
+    // INTERNAL.BAD_OUTPUT.*: Runway rejected the output for quality or system reasons, and its
+    // task-failures page lets integrators retry those; a second such failure, or any other code
+    // (SAFETY.* above all), is final.
+    let failedTasksUsd = 0;
+    for (let task = 1; ; task += 1) {
+      try {
+        const made = await this.runTask(endpoint, body, ratio, request, hooks);
+        return { ...made, costUsd: made.costUsd + failedTasksUsd };
+      } catch (err) {
+        if (!(err instanceof RunwayTaskFailure)) throw err;
+        failedTasksUsd += err.chargedUsd;
+        if (task === 1 && RETRIED_ONCE.test(err.failureCode)) {
+          log?.(`runway: ${err.message}; the output was rejected for quality (${err.failureCode}), so one more task is made${err.chargedUsd > 0 ? ` (the failed one charged ${err.chargedUsd.toFixed(2)} USD)` : ''}`);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** One Runway task for the body: create, poll, download. */
+  private async runTask(endpoint: RunwayBody['endpoint'], body: RunwayBody['body'], ratio: RunwayBody['ratio'], request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
+    const { signal, log } = hooks;
+    const model = this.model.id;
     const duration = request.durationSeconds;
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { signal, log };
@@ -83,18 +147,16 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
     const taskId = created.id;
     const credits = created.estimatedCost?.credits;
     log?.(`runway: task ${taskId} created (${model}, ${ratio ?? 'shape of the frame'}, ${duration} s${typeof credits === 'number' ? `, at most ${credits} credits` : ''})`);
+    const interval = pollInterval(this.settings, this.pollFloor);
+    if (interval.raised) log?.(raisedIntervalLine('runway', this.settings, this.pollFloor));
     try {
       const task = await pollTask<RunwayTask>(async () => {
         const t = await this.client.sdk((s) => this.sdk.tasks.retrieve(taskId, { signal: s }), classify, call) as RunwayTask;
         if (t.status === 'SUCCEEDED') return { done: true, value: t };
-        if (t.status === 'FAILED') {
-          const code = t.failureCode ?? 'unknown';
-          const refused = /SAFETY/i.test(code);
-          throw new GenerationError('runway', refused ? 'refused' : 'failed', `task ${taskId} failed: ${t.failure ?? 'no reason given'} (${code})`);
-        }
+        if (t.status === 'FAILED') throw new RunwayTaskFailure(taskId, t);
         if (t.status === 'CANCELLED') throw new GenerationError('runway', 'failed', `task ${taskId} was cancelled on Runway's side`);
         return { done: false, progress: typeof t.progress === 'number' ? t.progress : undefined };
-      }, { backend: 'runway', taskId, intervalMs: this.settings.pollIntervalMs, deadline, signal, onProgress: hooks.onProgress });
+      }, { backend: 'runway', taskId, intervalMs: interval.ms, deadline, signal, onProgress: hooks.onProgress });
       const url = Array.isArray(task.output) ? task.output[0] : undefined;
       if (!url) throw new GenerationError('runway', 'no-output', `task ${taskId} succeeded without an output URL`);
       await downloadVideo(url, request.outputPath, downloadOptions('runway', this.settings, hooks, hostsOf(this.section.base_url)));

@@ -90,13 +90,14 @@ export function videoOf(interaction: GoogleGenAIInteraction): VideoBlock {
     if (video && (video.data || video.uri)) return video;
     // A Gemini model that will not make the clip answers in words instead.
     const said = interaction.output_text?.trim();
-    if (said) throw new GenerationError('veo3', 'refused', `interaction ${id} finished without a video; the model answered: ${said.slice(0, 200)}`);
+    if (said) throw new GenerationError('veo3', 'refused', `interaction ${id} finished without a video; the model answered`, false, { vendorText: said.slice(0, 200) });
     throw new GenerationError('veo3', 'no-output', `interaction ${id} finished without a video`);
   }
   const stepError = interaction.steps.flatMap((s) => (s.type === 'model_output' && s.error?.message ? [s.error.message] : []))[0];
   const why = interaction.errors?.find((e) => e.message)?.message ?? stepError;
-  if (status === 'failed') throw new GenerationError('veo3', 'failed', `interaction ${id} failed: ${why ?? 'no reason given'}`);
-  throw new GenerationError('veo3', 'failed', `interaction ${id} ended with status ${status}${why ? ` (${why})` : ''}`);
+  // Google's own words stay out of what clients read (errors/vendor-failure.ts).
+  if (status === 'failed') throw new GenerationError('veo3', 'failed', `interaction ${id} failed`, false, { vendorText: why ?? 'no reason given' });
+  throw new GenerationError('veo3', 'failed', `interaction ${id} ended with status ${status}`, false, why ? { vendorText: why } : {});
 }
 
 const CLEANUP_TIMEOUT_MS = 10_000;

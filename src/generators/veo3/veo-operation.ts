@@ -51,12 +51,15 @@ export async function awaitVeoVideo(run: SdkRun, started: GenerateVideosOperatio
     return o.done ? { done: true, value: o } : { done: false };
   }, { backend: 'veo3', taskId: id, intervalMs: poll.intervalMs, deadline: poll.deadline, signal: poll.signal });
   const error = op.error as { code?: number; message?: string } | undefined;
-  if (error) throw new GenerationError('veo3', 'failed', `operation ${id} failed: ${error.message ?? 'no reason given'} (code ${error.code ?? '?'})`);
+  // Google's own words (the error message, the safety reasons) stay out of what clients read (errors/vendor-failure.ts).
+  if (error) throw new GenerationError('veo3', 'failed', `operation ${id} failed`, false, { vendorText: `${error.message ?? 'no reason given'} (code ${error.code ?? '?'})` });
   const video = op.response?.generatedVideos?.[0]?.video;
   const filtered = op.response?.raiMediaFilteredCount ?? 0;
   const reasons = op.response?.raiMediaFilteredReasons ?? [];
   if (!video) {
-    if (filtered > 0) throw new GenerationError('veo3', 'refused', `operation ${id}: the clip was withheld by safety filters${reasons.length ? ` (${reasons.join('; ').slice(0, 200)})` : ''}`);
+    if (filtered > 0) {
+      throw new GenerationError('veo3', 'refused', `operation ${id}: the clip was withheld by safety filters`, false, reasons.length ? { vendorText: reasons.join('; ').slice(0, 200) } : {});
+    }
     throw new GenerationError('veo3', 'no-output', `operation ${id} finished without a video`);
   }
   return { base64: video.videoBytes, uri: video.uri };

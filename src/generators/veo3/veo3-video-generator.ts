@@ -18,6 +18,7 @@ import { hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../remote/model-request-problems.js';
 import { ModelCatalog, shippedCatalog, type CatalogModel } from '../../catalog/model-catalog.js';
 import { readImage } from '../remote/image-data-uri.js';
+import { DEFAULT_POLL_FLOOR, pollInterval, raisedIntervalLine, type PollFloor } from '../remote/poll-floor.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { abandonsTask } from '../remote/vendor-task.js';
 import { requireModel } from '../remote/remote-video-backend.js';
@@ -55,7 +56,14 @@ function onApi(catalog: ModelCatalog, api: 'vertex' | 'gemini'): ModelCatalog {
 }
 const MODEL_KEY = 'google_veo.veo_model';
 
+/**
+ * Google documents no polling cadence for Veo's long-running operations or Gemini Omni's
+ * interactions (its Veo samples sleep 10 s between polls, read 2026-12-05): ttv's default floor.
+ */
+export const VEO_POLL_FLOOR: PollFloor = DEFAULT_POLL_FLOOR;
+
 export class Veo3VideoGenerator implements VideoGenerator {
+  readonly pollFloor: PollFloor = VEO_POLL_FLOOR;
   readonly id = 'veo3';
   readonly configuredModel: ConfiguredModel;
   private readonly model: CatalogModel;
@@ -144,7 +152,9 @@ export class Veo3VideoGenerator implements VideoGenerator {
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const problems = this.validate(request);
     if (problems.length) throw new GenerationError('veo3', 'invalid', problems.join('; '));
-    const poll: PollSettings = { intervalMs: this.settings.pollIntervalMs, deadline: Date.now() + this.settings.timeoutMs, signal: hooks.signal };
+    const interval = pollInterval(this.settings, this.pollFloor);
+    if (interval.raised) hooks.log?.(raisedIntervalLine('veo3', this.settings, this.pollFloor));
+    const poll: PollSettings = { intervalMs: interval.ms, deadline: Date.now() + this.settings.timeoutMs, signal: hooks.signal };
     const session = googleGenAiSession(this.api, this.client, this.settings, hooks);
     const { what, video, finish } = this.protocol.call === 'interactions'
       ? await this.interact(session, request, poll, hooks)

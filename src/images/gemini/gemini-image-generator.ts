@@ -1,11 +1,24 @@
 // Gemini image output through generateContent (REST, x-goog-api-key): the prompt text, plus the
 // previous keyframe as inline data for image-to-image; the largest inline image part is the result.
 // A prompt blocked by safety (promptFeedback.blockReason, finishReason SAFETY/IMAGE_SAFETY) is a refusal.
+// The shape is asked for with generationConfig.imageConfig.aspectRatio, the listed ratio nearest the
+// frame's (@google/genai 2.32.0 ImageConfig: "1:1", "2:3", "3:2", "3:4", "4:3", "9:16", "16:9", "21:9";
+// read 2026-12-05); Google's sizes for a ratio are near it, not exact (9:16 is 768x1344), so the
+// pipeline crops the result.
+import { aspectValue, nearestSize } from '../../media/frame-geometry.js';
 import { ImageRefusedError } from '../image-refused-error.js';
 import type { ImageRequest } from '../types.js';
 import { readInputFrame, VendorImageProvider, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
 
 export type GeminiImageOptions = VendorImageOptions & { model: string; };
+
+export const GEMINI_IMAGE_ASPECTS = ['1:1', '2:3', '3:2', '3:4', '4:3', '9:16', '16:9', '21:9'] as const;
+
+/** The aspect ratio Gemini offers that is nearest the frame's shape. */
+export function geminiAspect(frame: { width: number; height: number }): string {
+  const shapes = GEMINI_IMAGE_ASPECTS.map((aspect) => ({ aspect, width: aspectValue(aspect), height: 1 }));
+  return nearestSize(frame.width / frame.height, shapes).aspect;
+}
 
 interface Part {
   text?: string;
@@ -35,7 +48,7 @@ export class GeminiImageGenerator extends VendorImageProvider<GeminiImageOptions
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         contents: [{ role: 'user', parts }],
-        generationConfig: { temperature: 0.9, topP: 0.95, topK: 40, responseModalities: ['TEXT', 'IMAGE'] },
+        generationConfig: { temperature: 0.9, topP: 0.95, topK: 40, responseModalities: ['TEXT', 'IMAGE'], imageConfig: { aspectRatio: geminiAspect(request) } },
       }),
     }, { signal, log: this.options.log });
     if (reply.promptFeedback?.blockReason) throw new ImageRefusedError('Gemini', reply.promptFeedback.blockReason);

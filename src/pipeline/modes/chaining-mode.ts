@@ -6,11 +6,12 @@ import { PipelineError } from '../../errors/pipeline-error.js';
 import type { Ffmpeg } from '../../media/ffmpeg.js';
 import { pad } from '../stages/stage-context.js';
 import type { GenerationMode } from './generation-mode.js';
+import { modeProblem } from './mode-problems.js';
 
 export function chainingMode(ffmpeg: Ffmpeg, signal: AbortSignal): GenerationMode {
   return {
     name: 'chaining',
-    backendProblem: (id, caps) => (!caps.imageToVideo && !caps.textToVideo ? `generation_mode chaining needs an image-to-video backend; ${id} is not one` : null),
+    backendProblem: (id, caps, segments, model) => modeProblem('chaining', id, caps, segments, model),
     keyframeCount: () => 0,
     // A backend that cannot start from text (image-to-video only) needs a first frame.
     needsInitialFrame: (caps) => !caps.textToVideo,

@@ -27,8 +27,8 @@ export interface SegmentRun {
 
 export interface GenerationMode {
   readonly name: 'keyframe' | 'chaining';
-  /** Why a backend with these capabilities cannot run in this mode; null when it can. */
-  backendProblem(generatorId: string, caps: GeneratorCapabilities): string | null;
+  /** Why a backend with these capabilities cannot run a plan of `segments` in this mode (see mode-problems.ts); null when it can. */
+  backendProblem(generatorId: string, caps: GeneratorCapabilities, segments: number, model?: string): string | null;
   /** Keyframes made after the first frame: one per segment in keyframe mode. */
   keyframeCount(segments: number): number;
   /** Whether a first frame must be generated when initial_image is not given. */

@@ -1,11 +1,12 @@
 // Keyframe mode: a keyframe at the end of every segment, each segment generated between two frames
 // (first+last frame), so segments are independent and run up to parallel_segments at once.
 import type { GenerationMode } from './generation-mode.js';
+import { modeProblem } from './mode-problems.js';
 
 export function keyframeMode(parallelSegments: number): GenerationMode {
   return {
     name: 'keyframe',
-    backendProblem: (id, caps) => (!caps.firstLastFrame && !caps.imageToVideo ? `generation_mode keyframe needs a backend that takes frames; ${id} does not` : null),
+    backendProblem: (id, caps, segments, model) => modeProblem('keyframe', id, caps, segments, model),
     keyframeCount: (segments) => segments,
     // Keyframe mode always starts from a first frame.
     needsInitialFrame: () => true,

@@ -1,7 +1,10 @@
 // A protocol-faithful Runway API (api.dev.runwayml.com): Bearer key and X-Runway-Version checked,
 // POST /v1/image_to_video and /v1/text_to_video validated like the real API, tasks that move
 // PENDING → THROTTLED → RUNNING (with progress) → SUCCEEDED with an output URL on this server, and DELETE
-// /v1/tasks/{id}. Outcomes per task are scripted: failure, safety refusal, stuck, vendor-side cancel.
+// /v1/tasks/{id}. Outcomes per task are scripted: failure (INTERNAL), a rejected output
+// (INTERNAL.BAD_OUTPUT.*, which Runway's task-failures page tells integrators they may retry), a
+// safety refusal (SAFETY.*, not worth retrying), stuck, vendor-side cancel. The clip a task hands back
+// has the pixel size of the ratio asked for (720:1280 → 720x1280), as Runway's do.
 // A create body is checked first against the installed @runwayml/sdk's own params type for its model
 // (runway-sdk-params.ts: the union member, its literal ratios and durations, required fields, no
 // unknown keys), then against what Runway documents beyond the types (runway-model-rules.ts:
@@ -10,14 +13,14 @@
 // (estimatedCost while running, cost after).
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
+import { sampleMp4, sampleMp4Of, type RecordedRequest } from '../shared/fake-http-server.js';
 import { FakeTaskServer } from '../shared/fake-task-server.js';
 import { shapeIssues } from '../shared/sdk-type-shape.js';
 import { runwayModelShapes, type RunwayVideoPath } from './runway-sdk-params.js';
 import { RUNWAY_MODEL_RULES, type RunwayModelRule } from './runway-model-rules.js';
 
 // 'echo-auth': a misbehaving upstream whose failure text echoes the request's Authorization header.
-export type RunwayOutcome = 'succeed' | 'fail' | 'safety' | 'stuck' | 'vendor-cancel' | 'echo-auth';
+export type RunwayOutcome = 'succeed' | 'fail' | 'bad-output' | 'safety' | 'stuck' | 'vendor-cancel' | 'echo-auth';
 
 interface Task {
   id: string;
@@ -26,6 +29,8 @@ interface Task {
   deleted: boolean;
   createdAt: string;
   credits: number;
+  /** The ratio asked for ("720:1280"): the clip's pixel size; none when the model follows the frame (or "auto"-like values). */
+  ratio?: string;
 }
 
 /** Data URIs Runway accepts for images: "up to 5MB" ([sdk] promptImage doc comment). */
@@ -122,7 +127,11 @@ export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
 
   protected handle(req: RecordedRequest, res: ServerResponse): void {
     const path = req.path.split('?')[0]!;
-    if (req.method === 'GET' && path.startsWith('/files/')) return this.serveClip(res, sampleMp4());
+    if (req.method === 'GET' && path.startsWith('/files/')) {
+      const task = this.tasks.get(/^\/files\/([\w-]+)\.mp4$/.exec(path)?.[1] ?? '');
+      const [w, h] = (task?.ratio ?? '').split(':').map(Number);
+      return this.serveClip(res, w && h ? sampleMp4Of(w, h) : sampleMp4());
+    }
     if (req.headers.authorization !== `Bearer ${this.apiKey}`) return this.send(res, 401, { error: 'Invalid API key or the key was revoked.' });
     if (req.headers['x-runway-version'] !== '2024-11-06') return this.send(res, 400, { error: 'The X-Runway-Version header is missing or names an unknown version.' });
 
@@ -137,7 +146,7 @@ export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
       const issues = runwayBodyIssues(path, body);
       if (issues.length) return this.send(res, 400, { error: 'Validation of the request failed.', issues });
       const credits = creditsFor(body);
-      const task: Task = { id: randomUUID(), outcome: this.outcomes.shift() ?? 'succeed', polls: 0, deleted: false, createdAt: new Date().toISOString(), credits };
+      const task: Task = { id: randomUUID(), outcome: this.outcomes.shift() ?? 'succeed', polls: 0, deleted: false, createdAt: new Date().toISOString(), credits, ratio: typeof body.ratio === 'string' ? body.ratio : undefined };
       this.tasks.set(task.id, task);
       return this.send(res, 200, { id: task.id, estimatedCost: { credits } });
     }
@@ -164,11 +173,13 @@ export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
         }
         switch (task.outcome) {
           case 'fail':
-            return this.send(res, 200, { ...base, status: 'FAILED', failure: 'An unexpected error occurred while generating.', failureCode: 'INTERNAL.BAD_OUTPUT.CODE01' });
+            return this.send(res, 200, { ...base, status: 'FAILED', failure: 'An unexpected error occurred.', failureCode: 'INTERNAL' });
+          case 'bad-output':
+            return this.send(res, 200, { ...base, status: 'FAILED', failure: 'The output did not pass our quality checks.', failureCode: 'INTERNAL.BAD_OUTPUT.CODE01' });
           case 'safety':
             return this.send(res, 200, { ...base, status: 'FAILED', failure: 'The prompt was flagged by content moderation.', failureCode: 'SAFETY.INPUT.TEXT' });
           case 'echo-auth':
-            return this.send(res, 200, { ...base, status: 'FAILED', failure: `Upstream refused the request {"authorization":"${req.headers.authorization}"}; Authorization: ${req.headers.authorization}`, failureCode: 'INTERNAL.BAD_OUTPUT.CODE01' });
+            return this.send(res, 200, { ...base, status: 'FAILED', failure: `Upstream refused the request {"authorization":"${req.headers.authorization}"}; Authorization: ${req.headers.authorization}`, failureCode: 'INTERNAL' });
           case 'vendor-cancel':
             return this.send(res, 200, { ...base, status: 'CANCELLED' });
           default:

@@ -12,6 +12,8 @@ export interface RecordedRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** When the request arrived (Date.now()). */
+  at: number;
 }
 
 export interface ScriptedAnswer {
@@ -66,7 +68,7 @@ export abstract class FakeHttpServer {
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) };
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
     this.requests.push(recorded);
     for (const [route, answers] of this.scripted) {
       if (recorded.path.startsWith(route) && answers.length > 0) {
@@ -139,6 +141,24 @@ export function sampleMp4(): Buffer {
   }
 }
 
+const sizedMp4s = new Map<string, Buffer>();
+
+/** A real, playable MP4 (H.264, 1 s at 12 fps) of `width` x `height`: a vendor clip rendered at the ratio it was asked for. */
+export function sampleMp4Of(width: number, height: number): Buffer {
+  const key = `${width}x${height}`;
+  const cached = sizedMp4s.get(key);
+  if (cached) return cached;
+  const dir = mkdtempSync(join(tmpdir(), 'ttv-mp4-'));
+  try {
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${key}:r=12:d=1`, '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-movflags', '+faststart', join(dir, 'a.mp4')]);
+    const mp4 = readFileSync(join(dir, 'a.mp4'));
+    sizedMp4s.set(key, mp4);
+    return mp4;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 let cachedPng: Buffer | null = null;
 
 /** A real PNG (ffmpeg's test pattern), what the image fakes send back. */
@@ -152,4 +172,29 @@ export function samplePng(): Buffer {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const sizedPngs = new Map<string, Buffer>();
+
+/** A real PNG of `width` x `height` (ffmpeg's test pattern): what an image vendor renders at a size it was asked for. */
+export function pngOfSize(width: number, height: number): Buffer {
+  const key = `${width}x${height}`;
+  const cached = sizedPngs.get(key);
+  if (cached) return cached;
+  const dir = mkdtempSync(join(tmpdir(), 'ttv-png-'));
+  try {
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${key}:d=1`, '-frames:v', '1', join(dir, 'a.png')]);
+    const png = readFileSync(join(dir, 'a.png'));
+    sizedPngs.set(key, png);
+    return png;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Width and height from a PNG's IHDR chunk, or null when the bytes are not a PNG. */
+export function pngSize(bytes: Buffer): { width: number; height: number } | null {
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  if (bytes.length < 24 || !bytes.subarray(0, 8).equals(signature) || bytes.subarray(12, 16).toString('latin1') !== 'IHDR') return null;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }

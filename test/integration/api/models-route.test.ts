@@ -38,6 +38,8 @@ beforeAll(async () => {
     default_backend: 'runway',
     segment_duration_seconds: 5,
     runway_ml: { api_key: 'test-runway-key-0123456789', model_version: 'gen4.5' },
+    // The operator's gen4.5 row is text-only: chaining runs it only for one-segment plans (docs/vendor-behaviour.md).
+    procedural: { max_segments: 1 },
     fal: { api_key: 'test-fal-key-0123456789' },
     // Vertex AI: the project selects it (the Veo backend is not in the chain, so no token is ever fetched).
     google_veo: { project_id: 'test-project', credentials_path: '/nonexistent/service-account.json' },

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import RunwayML, { AuthenticationError, BadRequestError, NotFoundError } from '@runwayml/sdk';
 import { FakeRunwayServer } from '../../fakes/runway/fake-runway-server.js';
-import { sampleMp4, samplePng } from '../../fakes/shared/fake-http-server.js';
+import { sampleMp4, sampleMp4Of, samplePng } from '../../fakes/shared/fake-http-server.js';
 import { runwaySdkVideoModels } from '../../fakes/runway/runway-sdk-params.js';
 import { RUNWAY_MODEL_RULES } from '../../fakes/runway/runway-model-rules.js';
 
@@ -44,7 +44,8 @@ describe('@runwayml/sdk against the Runway fake', () => {
     expect(done.cost.credits).toBe(created.estimatedCost.credits);
     const clip = await fetch(done.output[0]!);
     expect(clip.headers.get('content-type')).toBe('video/mp4');
-    expect(Buffer.from(await clip.arrayBuffer()).equals(sampleMp4())).toBe(true);
+    // The clip has the pixel size of the ratio asked for.
+    expect(Buffer.from(await clip.arrayBuffer()).equals(sampleMp4Of(1280, 720))).toBe(true);
 
     const text = await client.textToVideo.create({ model: 'veo3.1', promptText: 'A kite.', ratio: '720:1280', duration: 8 });
     // Every ratio of the SDK's union is accepted, including the 1080p ones ttv does not pick.
@@ -123,15 +124,16 @@ describe('@runwayml/sdk against the Runway fake', () => {
     expect(models.filter((m) => !RUNWAY_MODEL_RULES[m])).toEqual([]);
   });
 
-  it('each injected failure: FAILED with failure and failureCode, safety, vendor cancel, 401, 429 and 5xx retried by the SDK', async () => {
-    fake.outcomes.push('fail', 'safety', 'vendor-cancel');
+  it('each injected failure: FAILED with failure and failureCode, a rejected output, safety, vendor cancel, 401, 429 and 5xx retried by the SDK', async () => {
+    fake.outcomes.push('fail', 'safety', 'vendor-cancel', 'bad-output');
     const results = [];
-    for (let i = 0; i < 3; i += 1) {
+    for (let i = 0; i < 4; i += 1) {
       const created = await client.imageToVideo.create({ model: 'gen4_turbo', promptImage: image, ratio: '1280:720', duration: 5 });
       results.push(await untilTerminal(created.id));
     }
-    expect(results.map((t) => t.status)).toEqual(['FAILED', 'FAILED', 'CANCELLED']);
-    expect(results[0]).toMatchObject({ failureCode: 'INTERNAL.BAD_OUTPUT.CODE01', cost: { credits: 0 } });
+    expect(results.map((t) => t.status)).toEqual(['FAILED', 'FAILED', 'CANCELLED', 'FAILED']);
+    expect(results[3]).toMatchObject({ failureCode: 'INTERNAL.BAD_OUTPUT.CODE01', failure: expect.any(String), cost: { credits: 0 } });
+    expect(results[0]).toMatchObject({ failureCode: 'INTERNAL', cost: { credits: 0 } });
     expect(results[1]).toMatchObject({ failureCode: 'SAFETY.INPUT.TEXT' });
 
     const wrong = new RunwayML({ apiKey: 'rw-wrong-key-000000000', baseURL: fake.url, maxRetries: 0 });
@@ -141,6 +143,7 @@ describe('@runwayml/sdk against the Runway fake', () => {
     fake.script('/v1/tasks/', { status: 502, body: { error: 'Bad gateway' } });
     const created = await client.imageToVideo.create({ model: 'gen4_turbo', promptImage: image, ratio: '1280:720', duration: 5 });
     expect((await client.tasks.retrieve(created.id)).id).toBe(created.id);
-    expect(fake.requests.filter((r) => r.path === '/v1/image_to_video')).toHaveLength(5);
+    // Four tasks above, then the 429 and its retry.
+    expect(fake.requests.filter((r) => r.path === '/v1/image_to_video')).toHaveLength(6);
   });
 });

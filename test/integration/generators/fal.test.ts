@@ -58,7 +58,8 @@ describe('fal.ai backend', () => {
   });
 
   it('types duration as each endpoint does: "8s" for Veo 3, with its aspect ratio field', async () => {
-    const svc = await service({ segment_duration_seconds: 8, video_aspect_ratio: '9:16', fal: { api_key: KEY, base_url: fal.url, model: 'fal-ai/veo3' } });
+    // fal-ai/veo3 renders from text only: chaining runs one segment per job (the offline planner capped at one).
+    const svc = await service({ segment_duration_seconds: 8, video_aspect_ratio: '9:16', procedural: { max_segments: 1 }, fal: { api_key: KEY, base_url: fal.url, model: 'fal-ai/veo3' } });
     const { job } = await runJob(svc, 'A red kite over a field.');
     expect(job.status).toBe('finished');
     expect(JSON.parse(submissions()[0]!.body.toString())).toMatchObject({ duration: '8s', aspect_ratio: '9:16' });
@@ -111,7 +112,7 @@ describe('fal.ai backend', () => {
 
   it('does not retry a rejected key', async () => {
     const { job } = await runJob(await service({ fal: { api_key: 'fal-wrong-key-00000', base_url: fal.url, model: MODEL } }), 'A red kite over a field.');
-    expect(job.error).toMatch(/fal: HTTP 401/);
+    expect(job.error).toBe('The video vendor (fal) answered HTTP 401 for segment 1 (credentials rejected).');
     expect(submissions()).toHaveLength(1);
   });
 
@@ -119,13 +120,15 @@ describe('fal.ai backend', () => {
     fal.outcomes.push('runner-error');
     const crashed = await runJob(await service(), 'A red kite over a field.');
     expect(crashed.job.status).toBe('failed');
-    expect(crashed.job.error).toMatch(/Runner crashed while processing the request \(HTTP 500\) \(runner_server_error\)/);
+    expect(crashed.job.error).toBe('The video vendor (fal) failed to render segment 1.');
+    expect(crashed.lines.some((l) => /Runner crashed while processing the request \(HTTP 500\) \(runner_server_error\)/.test(l))).toBe(true);
     // The request's own error is final: its result is fetched once, not retried like a gateway 5xx.
     const id = [...fal.queued.values()][0]!.id;
     expect(fal.requests.filter((r) => r.method === 'GET' && r.path === `/fal-ai/minimax/requests/${id}`)).toHaveLength(1);
     fal.outcomes.push('content-policy');
     const refused = await runJob(await service(), 'A red kite over a field.');
-    expect(refused.job.error).toMatch(/flagged by a content checker.*\(content_policy_violation\)/);
+    expect(refused.job.error).toBe('The video vendor (fal) refused segment 1: content policy.');
+    expect(refused.lines.some((l) => /flagged by a content checker.*\(content_policy_violation\)/.test(l))).toBe(true);
   });
 
   it('retries 429 with Retry-After and 5xx', async () => {

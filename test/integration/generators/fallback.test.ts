@@ -91,9 +91,12 @@ describe('fallback chain', () => {
     minimax.outcomes.push('fail');
     const svc = await service({ remote_api_settings: { fallback_backend: 'minimax', api_priority_order: ['minimax', 'runway'] } });
     const started = Date.now();
-    const { job } = await runJob(svc);
+    const { job, lines } = await runJob(svc);
     expect(job.status).toBe('failed');
-    expect(job.error).toMatch(/^Segment 1 failed on every backend \(runway → minimax\): runway: task .* failed: .*; minimax: task \d+ failed/);
+    expect(job.error).toBe('Segment 1 failed on every backend (runway → minimax): The video vendor (runway) failed to render segment 1; The video vendor (minimax) failed to render segment 1');
+    // Every attempt in full, in the job log.
+    expect(lines.some((l) => /runway attempt failed: task [\w-]+ failed: An unexpected error occurred\. \(INTERNAL\)/.test(l))).toBe(true);
+    expect(lines.some((l) => /minimax attempt failed: task \d+ failed \(MiniMax reported status Fail\)/.test(l))).toBe(true);
     expect(runwayCreates()).toHaveLength(1);
     expect(minimaxCreates()).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(15_000);

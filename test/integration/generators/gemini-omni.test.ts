@@ -100,10 +100,13 @@ describe('Gemini Omni on the Gemini API (Interactions API)', () => {
   it('fails clearly on a failed generation and on a model that answers in words; retries 429 and 503 at creation', async () => {
     gemini.interactions.outcomes.push('fail');
     const failed = await runJob(await omni(), 'A red kite over a field.');
-    expect(failed.job.error).toMatch(/veo3: interaction v1_\S+ failed: Video generation failed due to an internal error\./);
+    // ttv's sentence for the client; Google's own words in the job log.
+    expect(failed.job.error).toBe('The video vendor (veo3) failed to render segment 1.');
+    expect(failed.lines.some((l) => /veo3 attempt failed: interaction v1_\S+ failed: Video generation failed due to an internal error\./.test(l))).toBe(true);
     gemini.interactions.outcomes.push('refuse');
     const refused = await runJob(await omni(), 'A red kite over a field.');
-    expect(refused.job.error).toMatch(/finished without a video; the model answered: I can't create that video/);
+    expect(refused.job.error).toBe('The video vendor (veo3) refused segment 1: content policy.');
+    expect(refused.lines.some((l) => /finished without a video; the model answered: I can't create that video/.test(l))).toBe(true);
     // A failed or refused interaction is deleted too.
     expect([...gemini.interactions.interactions.values()].every((i) => i.deleted)).toBe(true);
 

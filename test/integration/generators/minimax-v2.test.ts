@@ -87,28 +87,38 @@ describe('MiniMax V2 (H3)', () => {
     minimax.outcomes.push('fail');
     const failed = await runJob(await service(), 'A red kite over a field.');
     expect(failed.job.status).toBe('failed');
-    expect(failed.job.error).toMatch(/minimax: task \d+ failed \(internal error, code 1024\)/);
+    // Clients read ttv's sentence; MiniMax's own text and code are in the job log.
+    expect(failed.job.error).toMatch(/The video vendor \(minimax\) failed to render segment 1\./);
+    expect(failed.job.error).not.toMatch(/internal error|1024/);
+    expect(failed.lines.join('\n')).toMatch(/task \d+ failed: internal error, code 1024/);
     const task = [...minimax.tasks.values()][0]!;
     expect(task.polls).toBe(minimax.pollsUntilDone + 1);
 
     minimax.outcomes.push('sensitive-output');
     const refused = await runJob(await service(), 'A red kite over a field.');
-    expect(refused.job.error).toMatch(/output new_sensitive, code 1027/);
+    expect(refused.job.error).toMatch(/The video vendor \(minimax\) refused segment 1: content policy\./);
+    expect(refused.lines.join('\n')).toMatch(/output new_sensitive, code 1027/);
 
     minimax.outcomes.push('vendor-cancel', 'expired');
-    expect((await runJob(await service(), 'A red kite over a field.')).job.error).toMatch(/was cancelled on MiniMax's side/);
-    expect((await runJob(await service(), 'A red kite over a field.')).job.error).toMatch(/expired on MiniMax's side/);
+    const cancelled = await runJob(await service(), 'A red kite over a field.');
+    expect(cancelled.job.error).toMatch(/The video vendor \(minimax\) failed to render segment 1\./);
+    expect(cancelled.lines.join('\n')).toMatch(/was cancelled on MiniMax's side/);
+    const expired = await runJob(await service(), 'A red kite over a field.');
+    expect(expired.job.status).toBe('failed');
+    expect(expired.lines.join('\n')).toMatch(/expired on MiniMax's side/);
   });
 
   it('HTTP errors as V2 sends them: a rejected key (401) not retried, sensitive input (422) refused, 429 retried', async () => {
     const wrong = await runJob(await service({}, { api_key: 'mm-wrong-key-000000000' }), 'A red kite over a field.');
     expect(wrong.job.status).toBe('failed');
-    expect(wrong.job.error).toMatch(/minimax: task creation: login fail.*\(1004\) \(HTTP 401, authorized_error\); check minimax\.api_key/);
+    expect(wrong.job.error).toMatch(/minimax: task creation was refused for its key \(HTTP 401\); check minimax\.api_key/);
+    expect(wrong.lines.join('\n')).toMatch(/login fail.*\(1004\) \(HTTP 401, authorized_error\)/);
     expect(creates()).toHaveLength(1);
     minimax.reset();
 
     const sensitive = await runJob(await service(), 'A forbidden-topic scene.');
-    expect(sensitive.job.error).toMatch(/input new_sensitive.*\(1026\) \(HTTP 422, unprocessable_entity_error\)/);
+    expect(sensitive.job.error).toMatch(/refused segment 1: content policy/);
+    expect(sensitive.lines.join('\n')).toMatch(/input new_sensitive.*\(1026\) \(HTTP 422, unprocessable_entity_error\)/);
     expect(creates()).toHaveLength(1);
     minimax.reset();
 

@@ -60,26 +60,31 @@ describe('MiniMax backend', () => {
 
   it('stops at Fail instead of polling until the timeout', async () => {
     minimax.outcomes.push('fail');
-    const { job } = await runJob(await service(), 'A red kite over a field.');
+    const { job, lines } = await runJob(await service(), 'A red kite over a field.');
     expect(job.status).toBe('failed');
-    expect(job.error).toMatch(/minimax: task \d+ failed \(MiniMax reported status Fail\)/);
+    expect(job.error).toBe('The video vendor (minimax) failed to render segment 1.');
+    expect(lines.some((l) => /minimax attempt failed: task \d+ failed \(MiniMax reported status Fail\)/.test(l))).toBe(true);
     expect([...minimax.tasks.values()][0]!.polls).toBe(4);
   });
 
   it('reports sensitive-content refusals from base_resp, on input and on output', async () => {
     const input = await runJob(await service(), 'A forbidden-topic scene.');
-    // MiniMax's Trace-Id header (typed in its API reference) is named for support requests.
-    expect(input.job.error).toMatch(/minimax: task creation: input new_sensitive \(status_code 1026, trace-id [0-9a-f]{32}\)/);
+    expect(input.job.error).toBe('The video vendor (minimax) refused segment 1: content policy.');
+    // MiniMax's own text, and its Trace-Id header (typed in its API reference) for support requests, in the job log.
+    expect(input.lines.some((l) => /minimax attempt failed: task creation: input new_sensitive \(status_code 1026, trace-id [0-9a-f]{32}\)/.test(l))).toBe(true);
     minimax.outcomes.push('sensitive-output');
     const output = await runJob(await service(), 'A red kite over a field.');
-    expect(output.job.error).toMatch(/output new_sensitive \(status_code 1027, trace-id [0-9a-f]{32}\)/);
+    expect(output.job.error).toBe('The video vendor (minimax) refused segment 1: content policy.');
+    expect(output.lines.some((l) => /output new_sensitive \(status_code 1027, trace-id [0-9a-f]{32}\)/.test(l))).toBe(true);
   });
 
   it('fails on a rejected key (base_resp 1004) without retrying', async () => {
-    const { job } = await runJob(await service({ minimax: { api_key: 'mm-wrong-key-000000', base_url: `${minimax.url}/v1` } }), 'A red kite over a field.');
+    const { job, lines } = await runJob(await service({ minimax: { api_key: 'mm-wrong-key-000000', base_url: `${minimax.url}/v1` } }), 'A red kite over a field.');
     expect(job.status).toBe('failed');
-    expect(job.error).toMatch(/login fail.*\(status_code 1004, trace-id [0-9a-f]{32}\); check minimax\.api_key/);
-    expect(job.error).not.toContain('mm-wrong-key');
+    // ttv's own words for the client (the config key to fix), MiniMax's in the job log.
+    expect(job.error).toBe('Segment 1 failed: minimax: task creation was refused for its key (status_code 1004); check minimax.api_key');
+    expect(lines.some((l) => /login fail.*\(status_code 1004, trace-id [0-9a-f]{32}\)/.test(l))).toBe(true);
+    expect(`${job.error}\n${lines.join('\n')}`).not.toContain('mm-wrong-key');
     expect(submissions()).toHaveLength(1);
   });
 

@@ -131,29 +131,77 @@ describe('Runway backend', () => {
     const svc = await service({ runway_ml: { api_key: 'rw-wrong-key-00000000', base_url: runway.url } });
     const { job, lines } = await runJob(svc);
     expect(job.status).toBe('failed');
-    expect(job.error).toMatch(/runway: HTTP 401 \(Invalid API key/);
+    // ttv's sentence for the client; Runway's own words only in the job log.
+    expect(job.error).toBe('The video vendor (runway) answered HTTP 401 for segment 1 (credentials rejected).');
+    expect(lines.some((l) => /Segment 1: runway attempt failed: HTTP 401 \(Invalid API key/.test(l))).toBe(true);
     expect(creates()).toHaveLength(1);
     expect(lines.join('\n')).not.toContain('rw-wrong-key-00000000');
   });
 
-  it('ends on FAILED with the failure text and code, and on a safety refusal, without polling on', async () => {
+  it('ends on FAILED and on a safety refusal without polling on: ttv\'s sentence for the client, Runway\'s text and code in the job log', async () => {
     runway.outcomes.push('fail');
     const failed = await runJob(await service(), 'A red kite over a field.');
     expect(failed.job.status).toBe('failed');
-    expect(failed.job.error).toMatch(/An unexpected error occurred while generating\. \(INTERNAL\.BAD_OUTPUT\.CODE01\)/);
+    expect(failed.job.error).toBe('The video vendor (runway) failed to render segment 1.');
+    expect(failed.lines.some((l) => /runway attempt failed: task [\w-]+ failed: An unexpected error occurred\. \(INTERNAL\)$/.test(l))).toBe(true);
     const task = [...runway.tasks.values()][0]!;
     expect(task.polls).toBe(runway.pollsUntilDone + 1);
+    // INTERNAL is not INTERNAL.BAD_OUTPUT: final, no second task.
+    expect(creates()).toHaveLength(1);
 
     runway.outcomes.push('safety');
     const refused = await runJob(await service(), 'A red kite over a field.');
-    expect(refused.job.error).toMatch(/flagged by content moderation\. \(SAFETY\.INPUT\.TEXT\)/);
+    expect(refused.job.error).toBe('The video vendor (runway) refused segment 1: content policy.');
+    // The OpenAI-shaped view of the job carries the same sentence.
+    const video = (await (await fetch(`${services.at(-1)!.url}/v1/videos/${refused.id}`)).json()) as { error: { message: string } };
+    expect(video.error.message).toBe('The video vendor (runway) refused segment 1: content policy.');
+    expect(refused.lines.some((l) => /flagged by content moderation\. \(SAFETY\.INPUT\.TEXT\)/.test(l))).toBe(true);
+    expect(refused.lines.filter((l) => /Job failed/.test(l)).join('\n')).not.toMatch(/SAFETY|moderation/);
+    // A safety refusal is final: one task only.
+    expect(creates()).toHaveLength(2);
+  });
+
+  it('makes one more task after INTERNAL.BAD_OUTPUT.*, and no third', async () => {
+    runway.outcomes.push('bad-output');
+    const once = await runJob(await service(), 'A red kite over a field.');
+    expect(once.job.status).toBe('finished');
+    expect(creates()).toHaveLength(2);
+    expect(once.lines.some((l) => /runway: task [\w-]+ failed: The output did not pass our quality checks\. \(INTERNAL\.BAD_OUTPUT\.CODE01\); the output was rejected for quality \(INTERNAL\.BAD_OUTPUT\.CODE01\), so one more task is made/.test(l))).toBe(true);
+    // The failed task was refunded (cost 0): the job costs one clip.
+    expect(once.job.estimated_cost_usd).toBeCloseTo(5 * 0.05, 5);
+
+    runway.reset();
+    runway.outcomes.push('bad-output', 'bad-output');
+    const twice = await runJob(await service(), 'A red kite over a field.');
+    expect(twice.job.status).toBe('failed');
+    expect(twice.job.error).toBe('The video vendor (runway) failed to render segment 1.');
+    expect(creates()).toHaveLength(2);
+  });
+
+  it('polls a task no more often than Runway\'s 5 s floor, and says so in the job log', async () => {
+    // One wait between two polls: the first answers PENDING, the second SUCCEEDED.
+    runway.pollsUntilDone = 1;
+    const { job, lines } = await runJob(await service({}, { polling_interval_floor_override: false }), 'A red kite over a field.');
+    expect(job.status).toBe('finished');
+    const polls = runway.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/tasks/'));
+    expect(polls).toHaveLength(2);
+    // A lower bound only: a sleep never ends early (Date.now()'s millisecond rounding aside).
+    expect(polls[1]!.at - polls[0]!.at).toBeGreaterThanOrEqual(4990);
+    expect(lines.some((l) => /runway: polling every 5 s, not remote_api_settings\.polling_interval 0\.02 s \(runway's floor: @runwayml\/sdk 4\.20\.1 Tasks\.retrieve/.test(l))).toBe(true);
+    // With the floors lifted (FAST_REMOTE, as for any local mock) nothing is raised.
+    runway.reset();
+    const lifted = await runJob(await service(), 'A red kite over a field.');
+    expect(lifted.job.status).toBe('finished');
+    expect(lifted.lines.some((l) => /polling every/.test(l))).toBe(false);
   });
 
   it('treats CANCELLED on Runway as terminal', async () => {
     runway.outcomes.push('vendor-cancel');
-    const { job } = await runJob(await service(), 'A red kite over a field.');
+    const { job, lines } = await runJob(await service(), 'A red kite over a field.');
     expect(job.status).toBe('failed');
-    expect(job.error).toMatch(/was cancelled on Runway's side/);
+    expect(job.error).toBe('The video vendor (runway) failed to render segment 1.');
+    expect(lines.some((l) => /was cancelled on Runway's side/.test(l))).toBe(true);
+    expect(creates()).toHaveLength(1);
   });
 
   it('gives up on a stuck task at remote_api_settings.timeout and cancels it at Runway', async () => {

@@ -120,14 +120,17 @@ describe('Veo 3.1 on Vertex AI', () => {
     const other = await writeServiceAccount(otherDir, veo.tokenUrl);
     const bad = await runJob(await vertex({ credentials_path: other.file }), 'A red kite over a field.');
     expect(bad.job.status).toBe('failed');
-    expect(bad.job.error).toMatch(/veo3 \(OAuth token\): HTTP 400 \(invalid_grant\)/);
+    expect(bad.job.error).toBe('The video vendor (veo3) answered HTTP 400 for segment 1 (request refused).');
+    expect(bad.lines.some((l) => /veo3 \(OAuth token\): HTTP 400 \(invalid_grant\)/.test(l))).toBe(true);
     expect(starts()).toHaveLength(0);
     veo.outcomes.push('safety');
     const refused = await runJob(await vertex(), 'A red kite over a field.');
-    expect(refused.job.error).toMatch(/withheld by safety filters \(Unable to generate videos/);
+    expect(refused.job.error).toBe('The video vendor (veo3) refused segment 1: content policy.');
+    expect(refused.lines.some((l) => /withheld by safety filters: Unable to generate videos/.test(l))).toBe(true);
     veo.outcomes.push('fail');
     const failed = await runJob(await vertex(), 'A red kite over a field.');
-    expect(failed.job.error).toMatch(/failed: Video generation failed due to an internal error\. \(code 13\)/);
+    expect(failed.job.error).toBe('The video vendor (veo3) failed to render segment 1.');
+    expect(failed.lines.some((l) => /failed: Video generation failed due to an internal error\. \(code 13\)/.test(l))).toBe(true);
   });
 
   it('refuses to start a worker whose Google settings cannot work, naming the key and what to change', async () => {
@@ -224,7 +227,8 @@ describe('predictLongRunning on the Gemini API, for a model an operator row adds
 
   it('does not retry a rejected key, and cancels the operation when the job is canceled', async () => {
     const bad = await runJob(await gemini({}, 'AIza-wrong-key-000000000'), 'A red kite over a field.');
-    expect(bad.job.error).toMatch(/veo3: HTTP 400 \(API key not valid/);
+    expect(bad.job.error).toBe('The video vendor (veo3) answered HTTP 400 for segment 1 (request refused).');
+    expect(bad.lines.some((l) => /veo3 attempt failed: HTTP 400 \(API key not valid/.test(l))).toBe(true);
     expect(starts()).toHaveLength(1);
 
     veo.outcomes.push('stuck');

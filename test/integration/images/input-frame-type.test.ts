@@ -1,6 +1,6 @@
 // The image providers label the input frame with its real type (a JPEG first frame is sent as
 // image/jpeg), against the protocol fakes.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,9 @@ import { FakeStabilityServer } from '../../fakes/stability/fake-stability-server
 import { GeminiImageGenerator } from '../../../src/images/gemini/gemini-image-generator.js';
 import { OpenAiImageGenerator } from '../../../src/images/openai/openai-image-generator.js';
 import { StabilityImageGenerator } from '../../../src/images/stability/stability-image-generator.js';
+import { Ffmpeg } from '../../../src/media/ffmpeg.js';
+
+const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 1000 });
 
 const gemini = new FakeGeminiServer('gemini-test-key-123456');
 const openai = new FakeOpenAiServer('sk-test-openai-key-123456');
@@ -22,8 +25,8 @@ beforeAll(async () => {
   await Promise.all([gemini.start(), openai.start(), stability.start()]);
   dir = await mkdtemp(join(tmpdir(), 'ttv-frame-type-'));
   jpeg = join(dir, 'first_frame.jpeg');
-  // The JPEG signature (SOI + APP0) is what the type detection reads.
-  await writeFile(jpeg, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]));
+  // A real JPEG at an SDXL size, so Stability takes it as it is (no resize to PNG first).
+  await ffmpeg.run(['-f', 'lavfi', '-i', 'testsrc2=s=1024x1024:d=1', '-frames:v', '1', jpeg]);
 });
 afterAll(async () => {
   await Promise.all([gemini.stop(), openai.stop(), stability.stop()]);
@@ -46,7 +49,7 @@ describe('input frames', () => {
   });
 
   it('Stability uploads init_image as image/jpeg', async () => {
-    await new StabilityImageGenerator({ apiKey: 'sk-test-stability-123456', baseUrl: stability.url, engine: 'stable-diffusion-xl-1024-v1-0', retry: { maxRetries: 0, retryBaseMs: 1 } }).generate(request('s.png'), { signal });
+    await new StabilityImageGenerator({ apiKey: 'sk-test-stability-123456', baseUrl: stability.url, engine: 'stable-diffusion-xl-1024-v1-0', ffmpeg, retry: { maxRetries: 0, retryBaseMs: 1 } }).generate(request('s.png'), { signal });
     const form = stability.requests[0]!.body.toString('latin1');
     expect(form).toMatch(/name="init_image"; filename="init_image\.jpg"\r\nContent-Type: image\/jpeg/);
   });

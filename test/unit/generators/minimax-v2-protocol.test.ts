@@ -70,7 +70,9 @@ describe('V2 errors', () => {
 
   it('a failed task with a sensitive-output code is a refusal; cancelled and expired say so', () => {
     expect(minimaxV2TaskFailure({ status: 'failed', error: { code: '1027', message: 'output new_sensitive' } }, '7').failure).toBe('refused');
-    expect(minimaxV2TaskFailure({ status: 'failed', error: { code: '1024', message: 'internal error' } }, '7').message).toBe('minimax: task 7 failed (internal error, code 1024)');
+    const failed = minimaxV2TaskFailure({ status: 'failed', error: { code: '1024', message: 'internal error' } }, '7');
+    expect(failed.message).toBe('minimax: task 7 failed: internal error, code 1024');
+    expect(failed.publicMessage).toBe('minimax: task 7 failed');
     expect(minimaxV2TaskFailure({ status: 'expired' }, '7').message).toMatch(/expired on MiniMax's side/);
   });
 });

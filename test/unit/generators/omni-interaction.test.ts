@@ -52,7 +52,10 @@ describe('videoOf', () => {
     expect(failure({ status: 'failed', steps: [{ type: 'model_output', error: { code: 13, message: 'step boom' } }] }).message).toBe('veo3: interaction v1_abc failed: step boom');
     expect(failure({ status: 'failed' }).message).toBe('veo3: interaction v1_abc failed: no reason given');
     expect(failure({ status: 'cancelled' }).message).toBe('veo3: interaction v1_abc ended with status cancelled');
-    expect(failure({ status: 'incomplete', errors: [{ message: 'cut short' }] }).message).toBe('veo3: interaction v1_abc ended with status incomplete (cut short)');
+    expect(failure({ status: 'incomplete', errors: [{ message: 'cut short' }] }).message).toBe('veo3: interaction v1_abc ended with status incomplete: cut short');
+    // Google's words are the message's (the job log's), never the public message's (errors/vendor-failure.ts).
+    expect(failure({ status: 'failed', errors: [{ code: 'INTERNAL', message: 'boom' }] }).publicMessage).toBe('veo3: interaction v1_abc failed');
+    expect(failure({ status: 'completed', output_text: 'I cannot make that.' }).publicMessage).not.toContain('I cannot make that');
   });
 });
 

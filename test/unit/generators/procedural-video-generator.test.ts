@@ -21,12 +21,12 @@ let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ttv-procgen-')); });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
-async function render(name: string, prompt: string, over: Partial<ProceduralConfig> = {}, extra: { durationSeconds?: number; firstFrame?: string } = {}) {
+async function render(name: string, prompt: string, over: Partial<ProceduralConfig> = {}, extra: { durationSeconds?: number; firstFrame?: string; aspectRatio?: string } = {}) {
   const generator = new ProceduralVideoGenerator(ffmpeg, settings(over));
   const outputPath = join(dir, name, 'clip.mp4'); // a directory that does not exist yet
   const progress: number[] = [];
   await generator.generate(
-    { prompt, durationSeconds: extra.durationSeconds ?? 1.5, segment: 1, outputPath, firstFrame: extra.firstFrame },
+    { prompt, durationSeconds: extra.durationSeconds ?? 1.5, segment: 1, outputPath, firstFrame: extra.firstFrame, aspectRatio: extra.aspectRatio },
     { signal: never(), onProgress: (f) => progress.push(f) },
   );
   return { outputPath, progress };
@@ -44,6 +44,16 @@ describe('ProceduralVideoGenerator', () => {
     expect(Math.abs(p.durationSeconds - 28 / 12)).toBeLessThanOrEqual(0.1);
     expect(progress.at(-1)).toBe(1);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+  });
+
+  it('renders the asked aspect ratio at procedural.width\'s long side, in both styles', async () => {
+    for (const style of ['storyboard', 'gradient'] as const) {
+      const portrait = await render(`portrait-${style}`, 'A tall tower.', { style }, { aspectRatio: '9:16' });
+      expect((await ffmpeg.probe(portrait.outputPath)).video).toMatchObject({ width: 90, height: 160 });
+    }
+    // An aspect that procedural.width x height already has changes nothing.
+    const same = await render('same-aspect', 'A wide field.', {}, { aspectRatio: '16:9' });
+    expect((await ffmpeg.probe(same.outputPath)).video).toMatchObject({ width: 160, height: 90 });
   });
 
   it('is deterministic: the same prompt gives the same frames, another prompt other frames', async () => {

@@ -146,3 +146,32 @@ describe('Ffmpeg', () => {
     expect(md5(await decodedFrame(png))).toBe(md5(await decodedFrame(file, 'last')));
   });
 });
+
+describe('fitFrame', () => {
+  const image = async (name: string, size: string) => {
+    const out = join(dir, name);
+    await ffmpeg.run(['-f', 'lavfi', '-i', `testsrc2=s=${size}:d=1`, '-frames:v', '1', out]);
+    return out;
+  };
+
+  it('crops the centre of a frame of another shape, in place, and leaves one of the right shape alone', async () => {
+    const tall = await image('fit-tall.png', '1024x1536');
+    const before = md5(await decodedFrame(tall));
+    expect(await ffmpeg.fitFrame(tall, tall, { aspect: 9 / 16 })).toEqual({ fitted: true, from: { width: 1024, height: 1536 }, to: { width: 864, height: 1536 } });
+    expect(await ffmpeg.frameSize(tall)).toEqual({ width: 864, height: 1536 });
+    expect(md5(await decodedFrame(tall))).not.toBe(before);
+    // No scratch file is left next to it.
+    expect((await readdir(dir)).filter((f) => f.includes('.fit-'))).toEqual([]);
+    const again = md5(await decodedFrame(tall));
+    expect(await ffmpeg.fitFrame(tall, tall, { aspect: 9 / 16 })).toMatchObject({ fitted: false });
+    expect(md5(await decodedFrame(tall))).toBe(again);
+  });
+
+  it('scales and crops to an exact size into another file', async () => {
+    const wide = await image('fit-wide.png', '640x360');
+    const out = join(dir, 'fit-out', 'sdxl.png');
+    expect(await ffmpeg.fitFrame(wide, out, { size: { width: 768, height: 1344 } })).toMatchObject({ fitted: true, to: { width: 768, height: 1344 } });
+    expect(await ffmpeg.frameSize(out)).toEqual({ width: 768, height: 1344 });
+    expect(await ffmpeg.frameSize(wide)).toEqual({ width: 640, height: 360 });
+  });
+});

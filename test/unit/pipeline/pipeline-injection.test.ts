@@ -33,8 +33,15 @@ class FakeGenerator implements VideoGenerator {
     validate?: (r: Omit<GenerateRequest, 'outputPath'>) => string[];
     generate?: (r: GenerateRequest, h: GenerateHooks) => Promise<GenerateResult>;
     textToVideo?: boolean;
+    imageToVideo?: boolean;
   } = {}) {}
-  capabilities() { return { ...this.inner.capabilities(), maxPromptLength: 500, ...(this.over.textToVideo === false ? { textToVideo: false } : {}) }; }
+  capabilities() {
+    return {
+      ...this.inner.capabilities(), maxPromptLength: 500,
+      ...(this.over.textToVideo === false ? { textToVideo: false } : {}),
+      ...(this.over.imageToVideo === false ? { imageToVideo: false, firstLastFrame: false } : {}),
+    };
+  }
   validate(r: Omit<GenerateRequest, 'outputPath'>) { return this.over.validate?.(r) ?? this.inner.validate(r); }
   estimateCost(seconds: number) { return 0.25 * seconds; }
   async generate(r: GenerateRequest, h: GenerateHooks): Promise<GenerateResult> {
@@ -165,6 +172,33 @@ describe('progress messages: counts that agree, singular for one', () => {
   it('chaining on an image-to-video-only backend announces its one first frame', async () => {
     const { messages } = await runWith({ generation_mode: 'chaining' }, 'One. Two.', new FakeGenerator({ textToVideo: false }), 'msg-chain-i2v');
     expect(messages.filter((m) => /keyframe/i.test(m))).toEqual(['Generating 1 keyframe', 'Keyframe 1/1 generated']);
+  });
+
+  it('chaining on a text-only backend: refused after planning, before any frame or clip, unless the plan has one segment', async () => {
+    const textOnly = new FakeGenerator({ imageToVideo: false });
+    const { result, messages } = await runWith({ generation_mode: 'chaining' }, 'One. Two.', textOnly, 'msg-chain-t2v');
+    expect(result).toBeInstanceOf(PipelineError);
+    expect((result as Error).message).toMatch(/^generation_mode chaining starts every segment after the first on the previous segment's last frame, and fake renders from text only/);
+    expect(textOnly.generated).toEqual([]);
+    expect(messages.filter((m) => /keyframe|video segment/i.test(m))).toEqual([]);
+    const single = new FakeGenerator({ imageToVideo: false });
+    const one = await runWith({ generation_mode: 'chaining' }, 'Just one.', single, 'msg-chain-t2v-one');
+    expect(one.result).not.toBeInstanceOf(Error);
+    expect(single.generated).toEqual([1]);
+  });
+
+  it('a given first frame of another shape is cropped to the job\'s aspect before the backend gets it', async () => {
+    const image = join(dir, 'landscape-first.png');
+    await ffmpeg.run(['-f', 'lavfi', '-i', 'testsrc2=s=320x180:d=1', '-frames:v', '1', image]);
+    const firstFrames: string[] = [];
+    const inner = new ProceduralVideoGenerator(ffmpeg, config.procedural);
+    const generator = new FakeGenerator({ generate: async (r, h) => { if (r.segment === 1) firstFrames.push(r.firstFrame!); return inner.generate(r, h); } });
+    const { result, logs } = await runWith({ video_aspect_ratio: '9:16', initial_image: image }, 'One.', generator, 'msg-initial-fit');
+    expect(result).not.toBeInstanceOf(Error);
+    expect(logs).toContain('The initial image is 320x180: cropped to 100x180 (9:16)');
+    expect(await ffmpeg.frameSize(firstFrames[0]!)).toEqual({ width: 100, height: 180 });
+    // The job's own file is left as it was.
+    expect(await ffmpeg.frameSize(image)).toEqual({ width: 320, height: 180 });
   });
 
   it('one sentence: one segment, in the plan, the stage message and the cost refusal', async () => {
