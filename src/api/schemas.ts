@@ -264,7 +264,7 @@ export const capabilitiesResponseSchema = z.object({
   fetch_image_urls: z.boolean(),
   webhook_events: z.array(z.string()),
   backends: z.array(backendSummarySchema),
-  openai_models: z.record(z.string(), z.string()),
+  openai_models: z.record(z.string(), z.string()).meta({ description: 'The openai_compat.models this key may send as `model` on /v1/videos, each with its backend (models of the default backend, and every model when the key may send `backend`)' }),
 });
 
 // GET /v1/models: OpenAI's model list shape, with ttv's capability fields (src/catalog/model-listing.ts).
