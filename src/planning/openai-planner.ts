@@ -6,6 +6,7 @@ import { VendorError } from '../errors/vendor-error.js';
 import { VendorClient } from '../http/vendor-client/vendor-client.js';
 import type { RetrySettings } from '../http/vendor-client/retry-policy.js';
 import type { Plan, Planner, PlanRequest } from './types.js';
+import { redactedClip } from '../logging/redact.js';
 
 export interface OpenAiPlannerOptions {
   apiKey: string;
@@ -118,7 +119,7 @@ export class OpenAiPlanner implements Planner {
         throw err;
       }
       const message = reply.choices?.[0]?.message;
-      if (message?.refusal) throw new PlanningError(`Planning failed: the model refused (${message.refusal.slice(0, 160)})`);
+      if (message?.refusal) throw new PlanningError(`Planning failed: the model refused (${redactedClip(message.refusal, 160)})`);
       const content = message?.content ?? '';
       let parsed: unknown;
       try {

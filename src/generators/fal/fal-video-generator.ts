@@ -22,6 +22,7 @@ import { pollTask } from '../remote/poll-task.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { abandonsTask } from '../remote/vendor-task.js';
 import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
+import { redactedClip } from '../../logging/redact.js';
 
 interface Submitted {
   request_id?: string;
@@ -149,7 +150,7 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
 
   private failure(requestId: string, detail: string, type?: string): GenerationError {
     const refused = /content_policy|safety|nsfw|moderation/i.test(`${type ?? ''} ${detail}`);
-    return new GenerationError('fal', refused ? 'refused' : 'failed', `request ${requestId} failed: ${detail.slice(0, 200)}${type ? ` (${type})` : ''}`);
+    return new GenerationError('fal', refused ? 'refused' : 'failed', `request ${requestId} failed: ${redactedClip(detail, 200)}${type ? ` (${type})` : ''}`);
   }
 
   /** The model output; a 4xx, or a 5xx with an error_type, here is the request's own failure, with its detail. */

@@ -16,6 +16,7 @@ const runway = new FakeRunwayServer(RUNWAY_KEY);
 let svc: TestService;
 let plain: OpenAI;
 let chooser: OpenAI;
+let chooserSecret: string;
 let plainSecret: string;
 
 const client = (secret: string) => new OpenAI({ apiKey: secret, baseURL: `${svc.url}/v1`, maxRetries: 0 });
@@ -43,7 +44,8 @@ beforeAll(async () => {
   });
   plainSecret = (await createKey(['--data-dir', svc.dataDir], 'plain')).secret;
   plain = client(plainSecret);
-  chooser = client((await createKey(['--data-dir', svc.dataDir], 'chooser')).secret);
+  chooserSecret = (await createKey(['--data-dir', svc.dataDir], 'chooser')).secret;
+  chooser = client(chooserSecret);
 });
 afterAll(async () => {
   await svc?.close();
@@ -77,7 +79,7 @@ describe('model on /v1/videos counts as the backend option', () => {
       ((await (await fetch(`${svc.url}/v1/capabilities`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { openai_models: Record<string, string> }).openai_models;
     expect(await capabilities(plainSecret)).toEqual({ 'ttv-preview': 'procedural' });
     expect(await capabilities(TOKEN)).toEqual({ 'ttv-preview': 'procedural' });
-    expect(await capabilities(chooser.apiKey)).toEqual({ 'ttv-preview': 'procedural', 'ttv-runway': 'runway' });
+    expect(await capabilities(chooserSecret)).toEqual({ 'ttv-preview': 'procedural', 'ttv-runway': 'runway' });
   });
 
   it('accepts every mapped model from a key allowed the backend option', async () => {
