@@ -10,6 +10,7 @@ import type { ApiKeyRecord, KeyStore } from '../../access/key-store.js';
 import type { KeyRevocations } from '../../access/key-revocations.js';
 import { revokeGuard, revokeRefusal } from '../../access/revoke-policy.js';
 import { audit } from '../../access/audit.js';
+import { redactedClip } from '../../logging/redact.js';
 import { ApiError } from '../errors/api-error.js';
 import { cancelBodySchema, keyIdParamsSchema, parseRequestPart } from '../schemas.js';
 import { listKeysSchema, revokeKeySchema } from '../route-schemas.js';
@@ -34,7 +35,7 @@ function requireAdmin(request: FastifyRequest): void {
   if (principalOf(request).scope !== 'admin') throw new ApiError(403, 'Forbidden', 'This route needs an admin key');
 }
 
-const keyNotFound = (id: string) => new ApiError(404, 'NotFound', `Key ${id.length > 40 ? `${id.slice(0, 40)}…` : id} not found`);
+const keyNotFound = (id: string) => new ApiError(404, 'NotFound', `Key ${redactedClip(id, 40)} not found`);
 
 export async function keyRoutes(app: FastifyInstance, options: KeyRoutesOptions): Promise<void> {
   const { keys } = options;
