@@ -52,8 +52,10 @@ describe('runProcess', () => {
   it('hands on the head of a runaway stderr line cut between tokens, and skips the rest of it', async () => {
     const lines: string[] = [];
     const secret = 'S3CRETs3cretS3CRETs3cretS3CRET';
-    // "word " × (STDERR_TAIL/5 − 2), then the secret across the cut, then more of the same line.
-    await runProcess('sh', ['-c', `echo before >&2; i=0; while [ $i -lt ${Math.floor(STDERR_TAIL / 5) - 2} ]; do printf 'word ' >&2; i=$((i+1)); done; printf '${secret}%.0s' 1 2 3 >&2; head -c ${STDERR_TAIL * 2} /dev/zero | tr '\\0' x >&2; echo ' end' >&2; echo after >&2`], { onStderrLine: (l) => lines.push(l) });
+    // "word " × (STDERR_TAIL/5 − 2), then the secret across the cut, then more of the same line: more
+    // than a pipe read (64 KiB) past the cut, so the line cannot arrive whole in one read (a line that
+    // does is handed on whole, for the sink to redact).
+    await runProcess('sh', ['-c', `echo before >&2; i=0; while [ $i -lt ${Math.floor(STDERR_TAIL / 5) - 2} ]; do printf 'word ' >&2; i=$((i+1)); done; printf '${secret}%.0s' 1 2 3 >&2; head -c ${STDERR_TAIL * 12} /dev/zero | tr '\\0' x >&2; echo ' end' >&2; echo after >&2`], { onStderrLine: (l) => lines.push(l) });
     expect(lines, JSON.stringify(lines.map((l) => l.slice(0, 80)))).toHaveLength(3);
     expect(lines[0]).toBe('before');
     expect(lines[1]).toMatch(/^(word )+\[…\]$/);
