@@ -74,6 +74,7 @@ describe('event streams of a revoked key', () => {
     expect(await revoked.json()).toMatchObject({ id: carol.id, name: 'carol', scope: 'jobs', status: 'revoked' });
 
     const read = await stream.read;
+    expect(read.status).toBe(200);
     expect(read.ended).toBe(true);
     expect(read.events.map((e) => e.event)).toEqual(['status', 'log', 'revoked']);
     expect(JSON.parse(read.events.at(-1)!.data)).toMatchObject({ error: 'Unauthorized' });
