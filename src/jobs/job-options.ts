@@ -38,6 +38,9 @@ export interface JobOptions {
   max_cost_usd?: number;
 }
 
+/** An image as a submission makes it: with its bytes (only an ended job's image lacks them). */
+export type JobImageWithBytes = JobImage & { data_base64: string };
+
 /** What the job object shows: the image as its type, size and digest. */
 export type PublicJobOptions = Omit<JobOptions, 'image'> & { image?: Omit<JobImage, 'data_base64'> };
 
