@@ -24,6 +24,7 @@ import { pipelineConfigIssues } from './pipeline/config-problems.js';
 import { ConfigError } from './errors/config-error.js';
 import { openKeyStore } from './access/open-key-store.js';
 import { KeyAuthenticator } from './access/key-authenticator.js';
+import { KeyRevocations } from './access/key-revocations.js';
 import { RetentionSweep } from './retention/retention-sweep.js';
 import { DiskGuard } from './worker/disk-guard.js';
 
@@ -89,6 +90,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   let worker: Worker | null = null;
   let url: string | null = null;
   let keys: ReturnType<typeof openKeyStore> | null = null;
+  let revocations: KeyRevocations | null = null;
   let retention: RetentionSweep | null = null;
   // One guard per process: with `ttv serve` the worker's gate and /readyz read the same cached figure.
   const disk = new DiskGuard({ dir: config.data_dir, minFreeMb: config.worker.min_free_disk_mb });
@@ -101,11 +103,15 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       const tls = loadTlsFiles(config);
       keys = openKeyStore(config);
       const authenticator = new KeyAuthenticator({ token: config.security.auth_token, keys, requireKey: config.security.require_api_key, logger });
+      revocations = new KeyRevocations({
+        keys, onRevoked: (id) => authenticator.forget(id),
+        onError: (err) => logger.debug({ err }, 'key revocation check failed; the next one retries'),
+      });
       const workerProblems = () => worker?.problems() ?? [];
       // The API's own readiness names low disk when this process depends on the data dir: a worker here,
       // or the SQLite store or local artifacts in it (an API-only process on Redis and a bucket does not).
       const usesDataDir = worker !== null || queue.kind === 'sqlite' || store.kind === 'local';
-      app = await buildApp({ config, queue, store, logger, authenticator, disk: usesDataDir ? disk : null, estimateCost: submitCostEstimator(config), problems: workerProblems, modelWarnings, ...(jobSecrets ? { jobSecrets } : {}), ...(tls ? { tls } : {}) });
+      app = await buildApp({ config, queue, store, logger, authenticator, keys, revocations, disk: usesDataDir ? disk : null, estimateCost: submitCostEstimator(config), problems: workerProblems, modelWarnings, ...(jobSecrets ? { jobSecrets } : {}), ...(tls ? { tls } : {}) });
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;
@@ -121,6 +127,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     await worker?.stop(0).catch(() => undefined);
     await webhooks?.close(0).catch(() => undefined);
     await app?.close().catch(() => undefined);
+    revocations?.close();
     await keys?.close().catch(() => undefined);
     await queue.close().catch(() => undefined);
     throw err;
@@ -134,6 +141,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await retention?.stop();
       await worker?.stop();
       await webhooks?.close();
+      revocations?.close();
       await keys?.close();
       await queue.close();
       logger.flush();

@@ -195,6 +195,8 @@ async function follow(id, signal) {
         if (line.startsWith('event:')) type = line.slice(6).trim();
         else if (line.startsWith('data:')) data += line.slice(5).trim();
       }
+      // The key this page uses was revoked: the server ended the stream; say so at the Token field.
+      if (type === 'revoked') throw tokenNeeded();
       if (data) onEvent(id, type, JSON.parse(data));
     }
   }
@@ -209,6 +211,7 @@ function onEvent(id, type, data) {
     log.scrollTop = log.scrollHeight;
     return;
   }
+  if (type !== 'status' && type !== 'progress') return;
   Object.assign(current, type === 'status' ? data : { progress: data.progress, stage: data.stage });
   jobsById.set(id, current);
   showJob(current);

@@ -39,6 +39,9 @@ import { AuthFailureLimit, MemoryFailureCounter, RedisFailureCounter } from './p
 import { jobRoutes } from './routes/jobs.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { eventRoutes } from './routes/events.js';
+import { keyRoutes } from './routes/keys.js';
+import type { KeyStore } from '../access/key-store.js';
+import type { KeyRevocations } from '../access/key-revocations.js';
 import { healthRoutes, type ReadinessProblem } from './routes/health.js';
 import type { ModelLifecycleWarning } from '../catalog/configured-models.js';
 import { DiskGuard } from '../worker/disk-guard.js';
@@ -58,6 +61,10 @@ export interface AppDependencies {
   jobSecrets?: JobSecretFor;
   /** Who may use /v1; default: security.auth_token alone (open when unset, loopback only). */
   authenticator?: Authenticator;
+  /** The key store behind the authenticator: the admin key routes (/v1/keys) exist only with it. */
+  keys?: KeyStore;
+  /** Revocations of keys, so that event streams opened with a revoked key end. */
+  revocations?: KeyRevocations;
   /** Readiness causes from this process's other parts (the in-process worker), for /readyz. */
   problems?: () => ReadinessProblem[];
   /** Serve HTTPS: TLS 1.3 only, HTTP/2 and HTTP/1.1 by ALPN. */
@@ -212,7 +219,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await v1.register(eventRoutes, {
       queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions,
       maxStreams: config.server.max_sse_streams, maxStreamsPerClient: config.server.max_sse_streams_per_client,
+      ...(deps.revocations ? { revocations: deps.revocations } : {}),
     });
+    if (deps.keys) {
+      await v1.register(keyRoutes, { config, keys: deps.keys, ...(deps.revocations ? { revocations: deps.revocations } : {}), ...(deps.logger ? { logger: deps.logger } : {}) });
+    }
     await v1.register(artifactRoutes, {
       queue, store, defaultExpiresIn: defaultSignedUrlExpiration(config), publicUrl: config.server.public_url, section: 'v1',
     });

@@ -2,7 +2,7 @@
 // decodes it within the configured type and dimension caps (media/image-probe.ts). Anything that
 // does not decode as what it claims to be is a 400 naming the field, before the job is queued.
 import type { AppConfig } from '../config/schema.js';
-import type { JobImage } from '../jobs/job-options.js';
+import type { JobImageWithBytes } from '../jobs/job-options.js';
 import { Ffmpeg } from '../media/ffmpeg.js';
 import { probeImage, type ImageLimits } from '../media/image-probe.js';
 import { validationError } from './errors/validation-error.js';
@@ -13,7 +13,7 @@ export function imageLimits(config: AppConfig): ImageLimits {
 }
 
 /** Throws a 400 naming `field` and the problem, or `refusal()` when given (the words for a downloaded image). */
-export async function requireDecodableImage(image: JobImage, config: AppConfig, field: string, refusal?: () => Error): Promise<void> {
+export async function requireDecodableImage(image: JobImageWithBytes, config: AppConfig, field: string, refusal?: () => Error): Promise<void> {
   const verdict = await probeImage(Buffer.from(image.data_base64, 'base64'), Ffmpeg.fromConfig(config), imageLimits(config));
   if (!verdict.ok) throw refusal ? refusal() : validationError([{ field, message: verdict.problem }]);
 }

@@ -2,7 +2,7 @@
 // server.fetch_image_urls, public hosts only) an http(s) URL the server downloads (image-url.ts). The bytes must be a
 // PNG, JPEG or WebP image (checked by their signature, not the declared type) within the size cap.
 import { createHash } from 'node:crypto';
-import type { JobImage, JobImageType } from '../jobs/job-options.js';
+import type { JobImageType, JobImageWithBytes } from '../jobs/job-options.js';
 import { downloadImageUrl, imageUrlProblem } from './image-url.js';
 import { validationError } from './errors/validation-error.js';
 
@@ -20,7 +20,7 @@ function sniff(bytes: Uint8Array): JobImageType | null {
   return null;
 }
 
-export function imageFromBytes(bytes: Buffer, rules: ImageRules): JobImage {
+export function imageFromBytes(bytes: Buffer, rules: ImageRules): JobImageWithBytes {
   if (bytes.length === 0) throw validationError([{ field: rules.field, message: 'is empty' }]);
   if (bytes.length > rules.maxBytes) throw validationError([{ field: rules.field, message: `is larger than ${rules.maxBytes} bytes (server.max_image_bytes)` }]);
   const type = sniff(bytes);
@@ -30,7 +30,7 @@ export function imageFromBytes(bytes: Buffer, rules: ImageRules): JobImage {
 
 const DATA_URI = /^data:(image\/[a-z0-9.+-]+)?(;[a-z0-9=.+-]+)*;base64,([A-Za-z0-9+/=\s]+)$/i;
 
-export async function imageFromString(value: string, rules: ImageRules): Promise<JobImage> {
+export async function imageFromString(value: string, rules: ImageRules): Promise<JobImageWithBytes> {
   const data = DATA_URI.exec(value);
   if (data) {
     // Base64 grows 4/3: refuse by length before decoding a huge string.

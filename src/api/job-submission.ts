@@ -54,11 +54,12 @@ export async function storedOptions(raw: RawJobOptions, config: AppConfig): Prom
     if (value === undefined) continue;
     if (name === 'image') {
       const rules = { maxBytes: config.server.max_image_bytes, fetchUrls: config.server.fetch_image_urls, field: 'options.image' };
-      out.image = Buffer.isBuffer(value) ? imageFromBytes(value, rules) : await imageFromString(value as string, rules);
+      const image = Buffer.isBuffer(value) ? imageFromBytes(value, rules) : await imageFromString(value as string, rules);
+      out.image = image;
       // Decoded, not sniffed: type, dimensions and pixel count within the caps. What a downloaded
       // image turned out to be stays unsaid, like the download's other failures (image-url.ts).
       const downloaded = typeof value === 'string' && !value.startsWith('data:');
-      await requireDecodableImage(out.image, config, rules.field, downloaded ? () => imageUrlProblem(rules.field, 'not_an_image', rules.maxBytes) : undefined);
+      await requireDecodableImage(image, config, rules.field, downloaded ? () => imageUrlProblem(rules.field, 'not_an_image', rules.maxBytes) : undefined);
     } else if (name === 'webhook') {
       const hook = value as NonNullable<RawJobOptions['webhook']>;
       if (!config.webhooks.allow_private_urls) {

@@ -25,6 +25,7 @@ export function openApiOptions(options: OpenApiOptions): SwaggerOptions {
       tags: [
         { name: 'jobs', description: 'Video jobs' },
         { name: 'models', description: 'The model catalog' },
+        { name: 'keys', description: 'API keys (admin keys only)' },
         { name: 'health', description: 'Liveness, readiness and metrics' },
         { name: 'meta', description: 'Dashboard and documents' },
       ],

@@ -6,9 +6,9 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifySchema } from 'fastify';
 import {
-  artifactQuerySchema, artifactResponseSchema, cancelResponseSchema, capabilitiesResponseSchema, createdJobSchema,
+  apiKeyListSchema, apiKeyViewSchema, artifactQuerySchema, artifactResponseSchema, cancelResponseSchema, capabilitiesResponseSchema, createdJobSchema,
   createJobWithOptionsBodySchema, createVideoBodySchema, errorResponseSchema, eventStreamHeadersSchema,
-  jobIdParamsSchema, jobListSchema, jobViewSchema, jsonSchema, listJobsQuerySchema, listVideosQuerySchema,
+  jobIdParamsSchema, jobListSchema, jobViewSchema, keyIdParamsSchema, jsonSchema, listJobsQuerySchema, listVideosQuerySchema,
   livenessSchema, logsQuerySchema, logsResponseSchema, metricsSummarySchema, modelListSchema, openAiErrorSchema, promptSchema,
   readinessSchema, serviceDescriptionSchema, submitHeadersSchema, videoContentQuerySchema, videoDeletedSchema,
   videoIdParamsSchema, videoListSchema, videoObjectSchema,
@@ -56,11 +56,11 @@ const COMMON = [400, 500, 503];
 const V1 = [...COMMON, 401, 429];
 
 type OperationSchema = FastifySchema & { operationId: string; summary: string; tags: string[]; security: typeof OPEN };
-type Tag = 'jobs' | 'videos' | 'models' | 'health' | 'meta';
+type Tag = 'jobs' | 'videos' | 'models' | 'keys' | 'health' | 'meta';
 
-/** One operation: the job and video APIs are bearer-protected, health and meta open. */
+/** One operation: the job, video, model and key APIs are bearer-protected, health and meta open. */
 function operation(tag: Tag, operationId: string, summary: string, parts: Omit<FastifySchema, 'operationId' | 'summary' | 'tags' | 'security'>): OperationSchema {
-  return { operationId, summary, tags: [tag], security: tag === 'jobs' || tag === 'videos' || tag === 'models' ? BEARER_SECURITY : OPEN, ...parts };
+  return { operationId, summary, tags: [tag], security: tag === 'jobs' || tag === 'videos' || tag === 'models' || tag === 'keys' ? BEARER_SECURITY : OPEN, ...parts };
 }
 
 export const createJobSchema = operation('jobs', 'createJob', 'Submit a prompt; the job is queued', {
@@ -126,6 +126,8 @@ export const jobEventsSchema = operation('jobs', 'streamJobEvents', 'Server-Sent
     'Each event has an `id`; `event` is `status` (data `{status, stage, progress, error, artifact_uri}`),',
     '`progress` (data `{progress, stage}`) or `log` (data `{line}`). Comment lines keep idle streams alive.',
     'The stream ends after the terminal `status` event; a resume at or past it receives that event again and ends.',
+    'When the key the stream was opened with is revoked, the stream ends within about a second with a `revoked` event',
+    '(data `{error: "Unauthorized", message}`); a reconnect with that key is then a 401.',
     'An id that is not an event of this job is a 400.',
   ].join(' '),
   params: idParams,
@@ -138,6 +140,20 @@ export const jobEventsSchema = operation('jobs', 'streamJobEvents', 'Server-Sent
     },
     ...errors(...V1, 404),
   },
+});
+
+export const listKeysSchema = operation('keys', 'listKeys', 'Admin keys only: every API key with its scope, state and limits (never a secret)',
+  { response: { ...ok(apiKeyListSchema, 'The keys, oldest first'), ...errors(...V1, 403) } });
+
+export const revokeKeySchema = operation('keys', 'revokeKey', 'Admin keys only: revoke a key (no body, or {}); its requests are refused and its event streams end', {
+  description: [
+    'Every API process sharing the store refuses the key within a second, and event streams opened with it end',
+    '(a final `revoked` event). Revoking a revoked key answers it unchanged.',
+    'Without `security.auth_token` the last active admin key cannot be revoked, nor (without',
+    '`security.require_api_key` either) the last active key: 409 Conflict, so that revoking never opens the server.',
+  ].join(' '),
+  params: jsonSchema(keyIdParamsSchema, 'input'),
+  response: { ...ok(apiKeyViewSchema, 'The key, revoked'), ...errors(...V1, 403, 404, 409, 413, 415) },
 });
 
 export const livenessRouteSchema = operation('health', 'getHealth', 'Liveness',

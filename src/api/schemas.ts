@@ -79,6 +79,11 @@ export const jobIdParamsSchema = z.object({ id: jobId('Job id') });
 /** The `:id` of the /v1/videos routes (a video is a job). */
 export const videoIdParamsSchema = z.object({ id: jobId('Video id (the job id)') });
 
+/** API key ids as `ttv keys create` makes them (key-secret.ts). */
+export const KEY_ID = /^key_[0-9a-f]{16}$/;
+/** The `:id` of the key routes; an id of another form names no key (404, not 400). */
+export const keyIdParamsSchema = z.object({ id: z.string().regex(KEY_ID).meta({ description: 'Key id (from GET /v1/keys or `ttv keys list`)' }) });
+
 const IDEMPOTENCY_KEY_MESSAGE = 'must be 1..255 printable ASCII characters';
 /** Headers of the submit routes (POST /v1/jobs, POST /v1/videos). */
 export const submitHeadersSchema = z.object({
@@ -155,6 +160,19 @@ export const jobViewSchema = z.object({
 export const createdJobSchema = jobViewSchema.extend({ webhook_secret: z.string().optional() });
 
 export const cancelResponseSchema = jobViewSchema.extend({ message: z.string() });
+/** An API key as the admin API shows it: never its secret nor a hash of it. */
+export const apiKeyViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  scope: z.enum(['jobs', 'admin']),
+  status: z.enum(['active', 'revoked']),
+  created_at: z.string(),
+  revoked_at: z.string().nullable(),
+  rate_limit_per_minute: z.number().int().nullable(),
+  max_concurrent_jobs: z.number().int().nullable(),
+  monthly_budget_usd: z.number().nullable(),
+});
+export const apiKeyListSchema = z.object({ keys: z.array(apiKeyViewSchema) });
 export const jobListSchema = z.object({ jobs: z.array(jobViewSchema), next_cursor: z.string().nullable() });
 export const logsResponseSchema = z.object({ lines: z.array(z.string()) });
 export const artifactResponseSchema = z.object({
@@ -264,7 +282,7 @@ export const capabilitiesResponseSchema = z.object({
   fetch_image_urls: z.boolean(),
   webhook_events: z.array(z.string()),
   backends: z.array(backendSummarySchema),
-  openai_models: z.record(z.string(), z.string()),
+  openai_models: z.record(z.string(), z.string()).meta({ description: 'The openai_compat.models this key may send as `model` on /v1/videos, each with its backend (models of the default backend, and every model when the key may send `backend`)' }),
 });
 
 // GET /v1/models: OpenAI's model list shape, with ttv's capability fields (src/catalog/model-listing.ts).

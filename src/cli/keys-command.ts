@@ -8,6 +8,8 @@ import { hashKeySecret, newKeySecret } from '../access/key-secret.js';
 import { KEY_SCOPES, type KeyScope } from '../access/principal.js';
 import type { ApiKeyRecord } from '../access/key-store.js';
 import { audit } from '../access/audit.js';
+import { revokeGuard, revokeRefusal } from '../access/revoke-policy.js';
+import type { AppConfig } from '../config/schema.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -40,7 +42,7 @@ function describeKey(k: ApiKeyRecord): string {
 
 // The store, its drivers and the logger load only when a keys command runs, so that the other
 // commands' start-up does not pay for them.
-async function withStore<T>(files: string[] | undefined, dataDir: string | undefined, fn: (store: KeyStore, logger: Logger) => Promise<T>): Promise<T> {
+async function withStore<T>(files: string[] | undefined, dataDir: string | undefined, fn: (store: KeyStore, logger: Logger, config: AppConfig) => Promise<T>): Promise<T> {
   const [{ loadConfig }, { openKeyStore }, { pino }] = await Promise.all([
     import('../config/load-config.js'), import('../access/open-key-store.js'), import('pino'),
   ]);
@@ -48,7 +50,7 @@ async function withStore<T>(files: string[] | undefined, dataDir: string | undef
   const store = openKeyStore(config);
   const logger = pino({ level: 'info' }, pino.destination(2));
   try {
-    return await fn(store, logger);
+    return await fn(store, logger, config);
   } finally {
     await store.close();
   }
@@ -94,17 +96,23 @@ export function registerKeysCommand(program: Command, setExitCode: (code: number
     });
 
   common(keys.command('revoke'))
-    .description('revoke a key: every API process refuses it within a second')
+    .description('revoke a key: every API process refuses it, and ends its event streams, within a second')
     .argument('<id>', 'key id (from `ttv keys list`)')
     .action(async (id: string, flags: { config?: string[]; dataDir?: string }) => {
-      const code = await withStore(flags.config, flags.dataDir, async (store, logger) => {
-        const record = await store.revoke(id);
-        if (!record) {
+      const code = await withStore(flags.config, flags.dataDir, async (store, logger, config) => {
+        const result = await store.revoke(id, revokeGuard(config.security));
+        if (result.outcome === 'not_found') {
           process.stderr.write(`ttv: no key with id ${id}\n`);
           return 1;
         }
-        audit(logger, 'key.revoked', { key_id: record.id, name: record.name });
-        process.stdout.write(`${describeKey(record)}\n`);
+        const refusal = revokeRefusal(result);
+        if (refusal) {
+          // The operator's configuration decides this: exit 2, like other operator errors.
+          process.stderr.write(`ttv: refusing to revoke ${id}: ${refusal}\n`);
+          return 2;
+        }
+        if (result.outcome === 'revoked') audit(logger, 'key.revoked', { key_id: result.key.id, name: result.key.name });
+        process.stdout.write(`${describeKey(result.key)}\n`);
         return 0;
       });
       setExitCode(code);

@@ -35,11 +35,12 @@ export function hideHostPaths(message: string, workDir: string): string {
 
 export function toClientError(err: unknown, scope: ClientErrorScope = {}): ClientError {
   const ours = err instanceof TtvError ? err : null;
-  let message = ours?.publicMessage ?? scope.fallback ?? INTERNAL_ERROR_MESSAGE;
+  // Redacted first: shortening paths could cut a secret that contains a slash into a fragment.
+  let message = redactText(ours?.publicMessage ?? scope.fallback ?? INTERNAL_ERROR_MESSAGE, scope.secrets);
   if (ours?.publicMessage != null && scope.workDir !== undefined) message = hideHostPaths(message, scope.workDir);
   return {
     code: ours?.publicMessage != null ? ours.code : 'InternalError',
-    message: redactText(message, scope.secrets),
+    message,
     retryable: ours?.retryable ?? false,
   };
 }

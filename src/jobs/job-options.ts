@@ -1,14 +1,18 @@
 // Per-job options a client may choose (server.job_options), as stored inside the job's request and
 // as shown in the job object. The stored form carries the first-frame image itself (so that a worker
-// on another host can read it from the job store); the shown form never carries bytes or secrets.
+// on another host can read it from the job store) until the job ends; the shown form never carries
+// bytes or secrets.
 import type { JobOptionName } from '../config/schema.js';
 
 export type JobImageType = 'image/png' | 'image/jpeg' | 'image/webp';
 
 export interface JobImage {
   content_type: JobImageType;
-  /** The image bytes, base64. */
-  data_base64: string;
+  /**
+   * The image bytes, base64. Dropped from the stored request when the job ends (finished, failed or
+   * canceled): a job that can still run always has them.
+   */
+  data_base64?: string;
   bytes: number;
   sha256: string;
 }
@@ -33,6 +37,9 @@ export interface JobOptions {
   webhook?: JobWebhook;
   max_cost_usd?: number;
 }
+
+/** An image as a submission makes it: with its bytes (only an ended job's image lacks them). */
+export type JobImageWithBytes = JobImage & { data_base64: string };
 
 /** What the job object shows: the image as its type, size and digest. */
 export type PublicJobOptions = Omit<JobOptions, 'image'> & { image?: Omit<JobImage, 'data_base64'> };

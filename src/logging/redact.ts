@@ -115,3 +115,46 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
     .replace(SIGNED_PARAM_RE, `$1${REDACTED}`)
     .replace(URL_PASSWORD_RE, `$1${REDACTED}@`);
 }
+
+// Cutting comes after redaction, never before: a secret cut in two is a fragment that neither the
+// configured values nor the token shapes match any more, so its visible part would leak.
+
+/** `text` redacted, then cut after `max` characters (an ellipsis marks the cut). */
+export function redactedClip(text: string, max: number, secrets: readonly string[] = []): string {
+  const clean = redactText(text, secrets);
+  if (clean.length <= max) return clean;
+  // By code points, so a cut never leaves half a surrogate pair.
+  const points = [...clean];
+  return points.length <= max ? clean : `${points.slice(0, max).join('')}…`;
+}
+
+/** The last `max` characters of `text`, redacted first (an ellipsis marks the cut). */
+export function redactedTail(text: string, max: number, secrets: readonly string[] = []): string {
+  const clean = redactText(text, secrets);
+  if (clean.length <= max) return clean;
+  const points = [...clean];
+  return points.length <= max ? clean : `…${points.slice(points.length - max).join('')}`;
+}
+
+/**
+ * The last `max` characters of a stream that cannot be held whole to redact first (a child's stderr):
+ * cut at a whitespace boundary, so no token is split and redaction later still sees each secret
+ * whole (a token the cut falls into is dropped).
+ */
+export function tailAtTokenBoundary(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.length - max;
+  const rest = text.slice(cut);
+  if (/\s/.test(text[cut - 1]!)) return rest;
+  const m = /\s/.exec(rest);
+  return m ? rest.slice(m.index) : '';
+}
+
+/** The first `max` characters of such a stream, cut at a whitespace boundary (a token the cut falls into is dropped). */
+export function headAtTokenBoundary(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = text.slice(0, max);
+  if (/\s/.test(text[max]!)) return head;
+  const m = /\s(?=\S*$)/.exec(head);
+  return m ? head.slice(0, m.index + 1) : '';
+}

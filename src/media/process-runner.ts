@@ -12,6 +12,7 @@ import { CanceledError } from '../errors/canceled-error.js';
 import { ProcessError } from '../errors/process-error.js';
 import { ProcessTimeoutError } from '../errors/process-timeout-error.js';
 import { currentSpawnObserver } from './spawn-observer.js';
+import { headAtTokenBoundary, tailAtTokenBoundary } from '../logging/redact.js';
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -65,6 +66,7 @@ export function runProcess(command: string, args: string[], options: RunOptions 
     let stdout = '';
     let stderr = '';
     let pending = '';
+    let skipping = false;
     let killTimer: NodeJS.Timeout | undefined;
     let deadlineTimer: NodeJS.Timeout | undefined;
     let timedOut = false;
@@ -117,14 +119,24 @@ export function runProcess(command: string, args: string[], options: RunOptions 
       if (stdout.length < STDOUT_LIMIT) stdout += text.slice(0, STDOUT_LIMIT - stdout.length);
     });
     child.stderr!.on('data', (text: string) => {
-      stderr = (stderr + text).slice(-STDERR_TAIL);
+      // Cut between tokens: a token cut in two could show part of a secret redaction cannot find.
+      stderr = tailAtTokenBoundary(stderr + text, STDERR_TAIL);
       if (onStderrLine) {
         pending += text;
         const lines = pending.split(/\r\n|\n|\r/);
         pending = lines.pop() ?? '';
-        // A runaway line without a line break must not grow without bound either.
-        if (pending.length > STDERR_TAIL) pending = pending.slice(-STDERR_TAIL);
+        if (skipping && lines.length > 0) {
+          lines.shift(); // the rest of a line left out (below)
+          skipping = false;
+        }
         for (const line of lines) onStderrLine(line);
+        // A runaway line without a line break must not grow without bound either: its head is handed
+        // on, cut between tokens (as the tail above), and the rest of the line is skipped.
+        if (pending.length > STDERR_TAIL) {
+          if (!skipping) onStderrLine(`${headAtTokenBoundary(pending, STDERR_TAIL).trimEnd()} […]`);
+          pending = '';
+          skipping = true;
+        }
       }
     });
 
@@ -150,7 +162,7 @@ export function runProcess(command: string, args: string[], options: RunOptions 
         killGroup(pid, 'SIGKILL');
         observer?.ended(pid);
       }
-      if (onStderrLine && pending) onStderrLine(pending);
+      if (onStderrLine && pending && !skipping) onStderrLine(pending);
       if (aborted) return finish(() => reject(new CanceledError()));
       if (timedOut) return finish(() => reject(new ProcessTimeoutError(name, options.timeoutMs!, options.timeoutSource)));
       if (code === 0) return finish(() => resolve({ stdout, stderr }));

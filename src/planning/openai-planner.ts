@@ -7,6 +7,7 @@ import { VendorError } from '../errors/vendor-error.js';
 import { VendorClient } from '../http/vendor-client/vendor-client.js';
 import type { RetrySettings } from '../http/vendor-client/retry-policy.js';
 import type { Plan, Planner, PlanRequest } from './types.js';
+import { redactedClip } from '../logging/redact.js';
 
 export interface OpenAiPlannerOptions {
   apiKey: string;
@@ -123,7 +124,7 @@ export class OpenAiPlanner implements Planner {
       }
       const message = reply.choices?.[0]?.message;
       if (message?.refusal) {
-        throw new PlanningError(`Planning failed: the model refused (${message.refusal.slice(0, 160)})`, { publicMessage: 'The planning vendor (OpenAI) refused to plan the prompt.' });
+        throw new PlanningError(`Planning failed: the model refused (${redactedClip(message.refusal, 160)})`, { publicMessage: 'The planning vendor (OpenAI) refused to plan the prompt.' });
       }
       const content = message?.content ?? '';
       let parsed: unknown;

@@ -48,6 +48,8 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
       const image = job.request.options?.image;
       let imagePath: string | undefined;
       if (image) {
+        // Only an ended job loses its image bytes, and an ended job is never run.
+        if (image.data_base64 === undefined) throw new TtvError('The job\'s first-frame image is no longer stored', { code: 'ImageGone' });
         imagePath = join(workDir, `first_frame.${image.content_type.slice('image/'.length)}`);
         await writeFile(imagePath, Buffer.from(image.data_base64, 'base64'), { mode: 0o600 });
       }

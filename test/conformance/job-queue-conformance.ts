@@ -10,6 +10,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { openJobQueue } from '../../src/jobs/open-job-queue.js';
 import { randomUUID } from 'node:crypto';
 import type { ConsumeOptions, Consumer, JobContext, JobOutcome, JobQueue } from '../../src/jobs/job-queue.js';
+import type { JobRequest } from '../../src/jobs/job.js';
 import type { Lease, LeaseStore } from '../../src/jobs/lease-store.js';
 import { InvalidCursorError } from '../../src/errors/invalid-cursor-error.js';
 import { waitFor } from '../support/wait-for.js';
@@ -21,6 +22,9 @@ export interface JobQueueHarness {
 }
 
 const HANGING_WORKER = fileURLToPath(new URL('./hanging-worker.mjs', import.meta.url));
+// Bytes whose base64 holds "+", "/" and "=": what a stored image's text can contain.
+const IMAGE_BYTES = Buffer.from([0xfb, 0xff, 0xbf, 0x00, 0x10, 0x83, 0xfe, 0x3e, 0x7f, 0x42]);
+const IMAGE_BASE64 = IMAGE_BYTES.toString('base64');
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 function outcomeFor(ctx: JobContext): JobOutcome {
@@ -514,6 +518,99 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       }, { timeoutMs: 20_000 });
       expect(failed.error).toMatch(/attempt limit of 2/);
       expect(runs).toBe(0);
+    });
+
+    // The first-frame image: kept while the job can run (a retry after a crash reads it again),
+    // dropped from the stored request in the same write that ends the job, whichever way it ends.
+    const withImage = (prompt: string): JobRequest => ({
+      prompt,
+      options: {
+        // The store keeps what it is given; every base64 character, "+", "/" and "=" included.
+        image: { content_type: 'image/png', data_base64: IMAGE_BASE64, bytes: IMAGE_BYTES.length, sha256: 'f'.repeat(64) },
+        duration_seconds: 6, max_cost_usd: 0.125, seed: 4_294_967_295,
+        webhook: { url: 'https://hooks.example.com/ttv', events: ['job.finished', 'job.failed'] },
+      },
+      openai: { model: 'ttv-preview', seconds: '6' },
+    });
+    /** The request as it must read once the job has ended: the same, without the image bytes. */
+    const ended = (request: JobRequest): JobRequest => {
+      const { data_base64: _dropped, ...image } = request.options!.image!;
+      return { ...request, options: { ...request.options, image } };
+    };
+
+    it('drops the first-frame image bytes when a job finishes, and a retry after a crash still has them', async () => {
+      const raw = await harness.freshConfig();
+      const { queue } = await open(raw);
+      const request = withImage('an image, a crash, then success');
+      const { job } = await queue.submit(request);
+      expect((await queue.get(job.id))!.request).toEqual(request);
+      const crash = await crashingWorker(raw);
+      expect(crash.jobId).toBe(job.id);
+      await crash.kill();
+      const seen: (string | undefined)[] = [];
+      consume(queue, async (ctx) => {
+        seen.push(ctx.job.request.options?.image?.data_base64);
+        return outcomeFor(ctx);
+      });
+      const finished = await waitFor(async () => {
+        const j = await queue.get(job.id);
+        return j?.status === 'finished' ? j : null;
+      }, { timeoutMs: 20_000 });
+      expect(finished.attempts).toBe(2);
+      expect(seen).toEqual([IMAGE_BASE64]);
+      expect(finished.request).toEqual(ended(request));
+    });
+
+    it('drops the first-frame image bytes when a job fails', async () => {
+      const { queue } = await openFresh();
+      const request = withImage('an image, then a failure');
+      const { job } = await queue.submit(request);
+      consume(queue, async () => { throw new Error('segment 1 could not be generated'); });
+      const failed = await waitFor(async () => {
+        const j = await queue.get(job.id);
+        return j?.status === 'failed' ? j : null;
+      });
+      expect(failed.request).toEqual(ended(request));
+    });
+
+    it('drops the first-frame image bytes when a queued or a running job is canceled', async () => {
+      const { queue } = await openFresh();
+      const queuedRequest = withImage('canceled while queued');
+      const { job: queued } = await queue.submit(queuedRequest);
+      const canceled = await queue.cancel(queued.id);
+      expect(canceled.outcome).toBe('canceled');
+      if (canceled.outcome === 'canceled') expect(canceled.job.request).toEqual(ended(queuedRequest));
+      expect((await queue.get(queued.id))!.request).toEqual(ended(queuedRequest));
+
+      const runningRequest = withImage('canceled while running');
+      const { job: running } = await queue.submit(runningRequest);
+      const started = deferred();
+      consume(queue, async (ctx) => {
+        started.resolve();
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+        throw new Error('stopped');
+      });
+      await started.promise;
+      expect((await queue.get(running.id))!.request).toEqual(runningRequest);
+      expect((await queue.cancel(running.id)).outcome).toBe('canceled');
+      expect((await queue.get(running.id))!.request).toEqual(ended(runningRequest));
+    });
+
+    it('drops the first-frame image bytes when a job fails at the attempt limit', async () => {
+      const raw = await harness.freshConfig();
+      const { queue } = await open(raw);
+      const request = withImage('an image, two crashes');
+      const { job } = await queue.submit(request);
+      await (await crashingWorker(raw)).kill();
+      const second = await crashingWorker(raw);
+      expect(second.jobId).toBe(job.id);
+      await second.kill();
+      consume(queue, async (ctx) => outcomeFor(ctx));
+      const failed = await waitFor(async () => {
+        const j = await queue.get(job.id);
+        return j?.status === 'failed' ? j : null;
+      }, { timeoutMs: 20_000 });
+      expect(failed.request).toEqual(ended(request));
     });
   });
 }

@@ -1,6 +1,8 @@
 // Keys across API processes for real: a private redis-server and two `ttv serve --no-worker`
 // processes sharing it. A key revoked with `ttv keys revoke` is refused by the other process within
-// a second; a key's rate limit is one budget across both processes; ownership holds on either.
+// a second; a key revoked through one process's admin API ends its event streams on the other; the
+// last admin key is kept (no token configured); a key's rate limit is one budget across both
+// processes; ownership holds on either.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTtv, type TtvProcess } from '../support/ttv-process.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { createKey, revokeKey } from '../support/api-keys.js';
+import { readSse } from '../support/sse.js';
 
 let redis: RedisServer;
 let dir: string;
@@ -65,6 +68,32 @@ describe('API keys across two API processes on one Redis', () => {
     expect((await get(a.url, frank.secret)).status).toBe(401);
     expect(b.output()).toContain('"component":"audit"');
     expect(b.output()).not.toContain(frank.secret);
+  });
+
+  it('ends the event streams of a key revoked through the other process\'s admin API, and keeps the last admin key', async () => {
+    const [a, b] = apis as [TtvProcess, TtvProcess];
+    const root = await createKey(store(), 'root', ['--scope', 'admin']);
+    const jill = await createKey(store(), 'jill');
+    const auth = (secret: string) => ({ authorization: `Bearer ${secret}` });
+    const created = await fetch(`${a.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth(jill.secret) }, body: JSON.stringify({ prompt: 'Jill watches this. A lighthouse.' }) });
+    const { id } = (await created.json()) as { id: string };
+    // No worker runs it: the stream on B stays open until something ends it.
+    let opened!: () => void;
+    const first = new Promise<void>((resolve) => { opened = resolve; });
+    const stream = readSse(`${b.url}/v1/jobs/${id}/events`, { headers: auth(jill.secret), stop: (events) => { if (events.length) opened(); return false; } });
+    await Promise.race([first, stream]); // a stream refused outright ends without a first event
+    expect(created.status).toBe(202);
+    const revoked = await fetch(`${a.url}/v1/keys/${jill.id}/revoke`, { method: 'POST', headers: auth(root.secret) });
+    expect(revoked.status).toBe(200);
+    const read = await stream;
+    expect(read.status).toBe(200);
+    expect(read.ended).toBe(true);
+    expect(read.events.at(-1)?.event).toBe('revoked');
+    expect(read.events.filter((e) => e.event === 'status').map((e) => JSON.parse(e.data).status)).toEqual(['queued']);
+    // No security.auth_token here: root is the last active admin key, so B refuses to revoke it.
+    const last = await fetch(`${b.url}/v1/keys/${root.id}/revoke`, { method: 'POST', headers: auth(root.secret) });
+    expect(last.status).toBe(409);
+    expect(await last.json()).toMatchObject({ error: 'Conflict', details: { reason: 'last_admin' } });
   });
 
   it('answers 404 on the other process soon after a job is deleted through one', async () => {

@@ -1,12 +1,44 @@
 // API keys in Redis, under the job store's key prefix: <prefix>:apikey:<id> (a hash),
-// <prefix>:apikey-hash:<sha256> → id, and the set <prefix>:apikeys of all ids.
+// <prefix>:apikey-hash:<sha256> → id, the set <prefix>:apikeys of all ids, and the counter
+// <prefix>:apikeys:revocations.
 import type { Redis } from 'ioredis';
 import { connectRedis, type RedisEndpoint } from '../../jobs/redis/redis-connection.js';
 import type { KeyScope } from '../principal.js';
-import type { ApiKeyRecord, KeyStore, NewKey } from '../key-store.js';
+import { NO_REVOKE_GUARD, type ApiKeyRecord, type KeyStore, type NewKey, type RevokeGuard, type RevokeResult } from '../key-store.js';
 import { newKeyId } from '../key-secret.js';
 
 const num = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
+
+/**
+ * Revokes a key unless the guard refuses, in one script so that the count of active keys and the
+ * revocation are one atomic step. KEYS[1]: the key prefix ("<prefix>:", one hash slot with the
+ * rest of the store); ARGV: id, keepAdmin (1|0), keepAnyKey (1|0), now → the outcome's name.
+ * Each revocation bumps <prefix>:apikeys:revocations, the mark watchers poll.
+ */
+const REVOKE_LUA = `
+local p = KEYS[1]
+local id, keep_admin, keep_any, now = ARGV[1], ARGV[2] == '1', ARGV[3] == '1', ARGV[4]
+local key = p .. 'apikey:' .. id
+if redis.call('EXISTS', key) == 0 then return 'not_found' end
+local revoked = redis.call('HGET', key, 'revoked_at')
+if revoked and revoked ~= '' then return 'already_revoked' end
+local scope = redis.call('HGET', key, 'scope') or 'jobs'
+if keep_admin or keep_any then
+  local admins, active = 0, 0
+  for _, other in ipairs(redis.call('SMEMBERS', p .. 'apikeys')) do
+    local f = redis.call('HMGET', p .. 'apikey:' .. other, 'id', 'scope', 'revoked_at')
+    if f[1] and (not f[3] or f[3] == '') then
+      active = active + 1
+      if f[2] == 'admin' then admins = admins + 1 end
+    end
+  end
+  if keep_admin and scope == 'admin' and admins <= 1 then return 'last_admin' end
+  if keep_any and active <= 1 then return 'last_key' end
+end
+redis.call('HSET', key, 'revoked_at', now)
+redis.call('INCR', p .. 'apikeys:revocations')
+return 'revoked'
+`;
 
 export class RedisKeyStore implements KeyStore {
   private readonly redis: Redis;
@@ -48,12 +80,27 @@ export class RedisKeyStore implements KeyStore {
     return records.filter((r): r is ApiKeyRecord => r !== null).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
   }
 
-  async revoke(id: string): Promise<ApiKeyRecord | null> {
-    const key = `${this.prefix}apikey:${id}`;
-    if (!(await this.redis.exists(key))) return null;
-    await this.redis.hsetnx(key, 'revoked_at', '');
-    if (!(await this.redis.hget(key, 'revoked_at'))) await this.redis.hset(key, 'revoked_at', new Date().toISOString());
-    return this.toRecord(await this.redis.hgetall(key));
+  async revoke(id: string, guard: RevokeGuard = NO_REVOKE_GUARD): Promise<RevokeResult> {
+    const outcome = (await this.redis.eval(REVOKE_LUA, 1, this.prefix, id, guard.keepAdmin ? '1' : '0', guard.keepAnyKey ? '1' : '0', new Date().toISOString())) as RevokeResult['outcome'];
+    if (outcome === 'not_found') return { outcome };
+    const key = this.toRecord(await this.redis.hgetall(`${this.prefix}apikey:${id}`));
+    return key ? { outcome, key } : { outcome: 'not_found' };
+  }
+
+  async revokedAmong(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(`${this.prefix}apikey:${id}`, 'revoked_at');
+    const replies = (await pipeline.exec()) ?? [];
+    return ids.filter((_, i) => {
+      const [err, value] = replies[i] ?? [null, null];
+      if (err) throw err;
+      return typeof value === 'string' && value !== '';
+    });
+  }
+
+  async revocationMark(): Promise<number> {
+    return Number((await this.redis.get(`${this.prefix}apikeys:revocations`)) ?? 0);
   }
 
   async findByHash(hash: string): Promise<ApiKeyRecord | null> {

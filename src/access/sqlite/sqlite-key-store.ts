@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import type { KeyScope } from '../principal.js';
-import type { ApiKeyRecord, KeyStore, NewKey } from '../key-store.js';
+import { NO_REVOKE_GUARD, type ApiKeyRecord, type KeyStore, type NewKey, type RevokeGuard, type RevokeResult } from '../key-store.js';
 import { newKeyId } from '../key-secret.js';
 
 /** Also created by the SQLite job store, whose claim reads max_concurrent_jobs from it. */
@@ -58,10 +58,37 @@ export class SqliteKeyStore implements KeyStore {
     return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, id').all() as KeyRow[]).map(toRecord);
   }
 
-  async revoke(id: string): Promise<ApiKeyRecord | null> {
-    this.db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(new Date().toISOString(), id);
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
-    return row ? toRecord(row) : null;
+  async revoke(id: string, guard: RevokeGuard = NO_REVOKE_GUARD): Promise<RevokeResult> {
+    // IMMEDIATE: the count and the update in one write transaction, so that two processes revoking
+    // the last two keys at once cannot both pass the guard.
+    return this.db.transaction((): RevokeResult => {
+      const byId = this.db.prepare('SELECT * FROM api_keys WHERE id = ?');
+      const row = byId.get(id) as KeyRow | undefined;
+      if (!row) return { outcome: 'not_found' };
+      if (row.revoked_at) return { outcome: 'already_revoked', key: toRecord(row) };
+      const active = (scope: KeyScope | null) => (this.db.prepare(`SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL${scope ? ' AND scope = ?' : ''}`)
+        .get(...(scope ? [scope] : [])) as { n: number }).n;
+      if (guard.keepAdmin && row.scope === 'admin' && active('admin') <= 1) return { outcome: 'last_admin', key: toRecord(row) };
+      if (guard.keepAnyKey && active(null) <= 1) return { outcome: 'last_key', key: toRecord(row) };
+      this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(new Date().toISOString(), id);
+      return { outcome: 'revoked', key: toRecord(byId.get(id) as KeyRow) };
+    }).immediate();
+  }
+
+  async revokedAmong(ids: readonly string[]): Promise<string[]> {
+    const out: string[] = [];
+    // In chunks, well under SQLite's limit on bound parameters.
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = this.db.prepare(`SELECT id FROM api_keys WHERE revoked_at IS NOT NULL AND id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as { id: string }[];
+      out.push(...rows.map((r) => r.id));
+    }
+    return out;
+  }
+
+  async revocationMark(): Promise<number> {
+    // Keys are never un-revoked nor deleted, so the count of revoked keys only grows.
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NOT NULL').get() as { n: number }).n;
   }
 
   async findByHash(hash: string): Promise<ApiKeyRecord | null> {

@@ -1,7 +1,8 @@
 // POST /v1/videos as a job request: OpenAI's `model` picks a backend through openai_compat.models,
 // `seconds` is the job's duration_seconds, `size` its aspect ratio (and its resolution where the
 // backend takes one and the key may choose it), `input_reference` its first-frame image. Each is a
-// per-job option, so the same allow-list (server.job_options) and backend checks apply.
+// per-job option, so the same allow-list (server.job_options) and backend checks apply; `model`
+// counts as the `backend` option unless it names the default backend.
 import type { z } from 'zod';
 import type { AppConfig, JobOptionName } from '../../config/schema.js';
 import type { JobRequest } from '../../jobs/job.js';
@@ -16,6 +17,19 @@ import { formFile, formText } from '../multipart-body.js';
 const PARAM_OF: Partial<Record<JobOptionName, string>> = { duration_seconds: 'seconds', aspect_ratio: 'size', resolution: 'size', image: 'input_reference' };
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * The openai_compat.models a key may send as `model`, each with its backend: every model when the key
+ * may choose a backend, else only those of the default backend.
+ */
+export function usableModels(config: AppConfig, allowed: ReadonlySet<JobOptionName>): Record<string, string> {
+  const fallback = normalizeBackendId(config.default_backend);
+  return Object.fromEntries(Object.entries(config.openai_compat.models)
+    .map(([model, backend]) => [model, normalizeBackendId(backend)] as const)
+    .filter(([, backend]) => allowed.has('backend') || backend === fallback));
+}
+
+const modelsOf = (config: AppConfig, allowed: ReadonlySet<JobOptionName>) => Object.keys(usableModels(config, allowed));
 
 /** Reads a JSON or multipart create body (the SDKs send multipart: fields, `input_reference` as a file part). */
 export async function readVideoBody(body: unknown): Promise<{ fields: z.output<typeof createVideoBodySchema>; file: Buffer | undefined }> {
@@ -51,8 +65,17 @@ export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideo
       const known = Object.keys(models);
       throw validationError([{ field: 'model', message: `is not a model of this server (${known.length ? `allowed: ${known.join(', ')}` : 'openai_compat.models is empty; leave model out'})` }]);
     }
-    // The operator chose this mapping: it needs no `backend` option.
     raw.backend = normalizeBackendId(backend);
+    // `model` picks a backend, so it is the `backend` option under another name: a model of the
+    // default backend is always accepted, any other needs `backend` allowed for the key (a key that
+    // may choose nothing must not reach a paid backend through `model`).
+    if (raw.backend !== normalizeBackendId(config.default_backend) && !allowed.has('backend')) {
+      const usable = modelsOf(config, allowed);
+      throw validationError([{
+        field: 'model',
+        message: `renders on ${raw.backend}, and this key may not choose a backend (the \`backend\` option is not allowed for it); ${usable.length ? `models it may use: ${usable.join(', ')}` : 'leave model out to use the default backend'}`,
+      }]);
+    }
   }
   if (fields.seconds !== undefined) {
     raw.duration_seconds = Number(fields.seconds);

@@ -13,6 +13,7 @@ import { queueFull } from '../errors/queue-full-error.js';
 import { budgetExceeded } from '../errors/budget-exceeded-error.js';
 import { serviceUnavailable, storageUnavailable } from '../errors/service-unavailable-error.js';
 import { isEncrypted, rawErrorAnswer } from './raw-answer.js';
+import { redactedClip } from '../../logging/redact.js';
 
 export function toApiError(err: unknown, bodyLimit: number, contentType?: string): ApiError {
   if (err instanceof ApiError) return err;
@@ -27,7 +28,7 @@ export function toApiError(err: unknown, bodyLimit: number, contentType?: string
       return new ApiError(413, 'PayloadTooLarge', `Request body too large. Maximum size: ${bodyLimit} bytes`, { max_size: bodyLimit });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError(415, 'UnsupportedMediaType', 'Content-Type must be application/json', {
-        ...(contentType ? { provided_type: contentType.split(';', 1)[0]!.trim().slice(0, 100) } : {}),
+        ...(contentType ? { provided_type: redactedClip(contentType.split(';', 1)[0]!.trim(), 100) } : {}),
         supported_types: ['application/json'],
       });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -72,7 +73,7 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     return sendError(request, reply, apiError);
   });
   app.setNotFoundHandler((request, reply) => {
-    const path = (request.url.split('?', 1)[0] ?? '').slice(0, 200);
+    const path = redactedClip(request.url.split('?', 1)[0] ?? '', 200);
     return sendError(request, reply, new ApiError(404, 'NotFound', `No route for ${request.method} ${path}`));
   });
 }

@@ -12,6 +12,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
+import { redactedClip } from '../../logging/redact.js';
 
 export interface OpenModeGuardOptions {
   /** True while /v1 answers without a key (read when a request needs the verdict, not on every request). */
@@ -90,7 +91,7 @@ export function registerOpenModeGuard(app: FastifyInstance, options: OpenModeGua
     if (header === undefined) return null;
     const host = hostOf(header);
     if (host !== null && (isLoopbackName(host) || allowed.has(host))) return null;
-    return `this server answers only for loopback names and server.allowed_hosts, not for Host "${header.slice(0, 100)}"`;
+    return `this server answers only for loopback names and server.allowed_hosts, not for Host "${redactedClip(header, 100)}"`;
   };
 
   /** Null when the request comes from this server's own pages (or from no browser page at all); else the foreign origin. */

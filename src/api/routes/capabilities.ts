@@ -7,6 +7,7 @@ import { WEBHOOK_EVENTS } from '../../config/schema.js';
 import { describeBackends, type BackendSummary } from '../../generators/backend-summary.js';
 import { normalizeBackendId } from '../../generators/registry.js';
 import { allowedFor } from '../job-submission.js';
+import { usableModels } from '../openai/video-request.js';
 import { capabilitiesSchema } from '../route-schemas.js';
 
 export async function capabilityRoutes(app: FastifyInstance, options: { config: AppConfig }): Promise<void> {
@@ -15,8 +16,9 @@ export async function capabilityRoutes(app: FastifyInstance, options: { config: 
   let backends: BackendSummary[] | null = null;
   app.get('/v1/capabilities', { schema: capabilitiesSchema }, async (request) => {
     backends ??= describeBackends(config);
+    const allowed = allowedFor(config, request);
     return {
-      job_options: [...allowedFor(config, request)],
+      job_options: [...allowed],
       default_backend: normalizeBackendId(config.default_backend),
       default_segment_duration_seconds: config.segment_duration_seconds,
       generation_modes: ['keyframe', 'chaining'],
@@ -24,7 +26,8 @@ export async function capabilityRoutes(app: FastifyInstance, options: { config: 
       fetch_image_urls: config.server.fetch_image_urls,
       webhook_events: [...WEBHOOK_EVENTS],
       backends,
-      openai_models: Object.fromEntries(Object.entries(config.openai_compat.models).map(([model, backend]) => [model, normalizeBackendId(backend)])),
+      // Only the models this key may send as `model` on /v1/videos (video-request.ts).
+      openai_models: usableModels(config, allowed),
     };
   });
 }

@@ -3,7 +3,9 @@
 // a terminal status. Streams sleep until the queue's change notification (JobQueue.watch) wakes
 // them; each adapter delivers other processes' writes to it (SQLite: data_version check, Redis:
 // pub/sub), and a stream re-reads at each heartbeat as a slow fallback. Streams are capped per
-// client and per process (503 + Retry-After beyond).
+// client and per process (503 + Retry-After beyond). A stream whose key is revoked ends with a
+// `revoked` event (key-revocations.ts: at once for a revocation in this process, within about a
+// second for one elsewhere).
 import type { FastifyInstance } from 'fastify';
 import type { JobEvent, JobQueue } from '../../jobs/job-queue.js';
 import { isTerminal, type JobStatus } from '../../jobs/job.js';
@@ -11,7 +13,8 @@ import { jobNotFound } from '../errors/job-not-found-error.js';
 import { validationError } from '../errors/validation-error.js';
 import { securityHeaders, type SecurityHeaderOptions } from '../plugins/security-headers.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
-import { ownedJob } from './owned-job.js';
+import { ownedJob, principalOf } from './owned-job.js';
+import type { KeyRevocations } from '../../access/key-revocations.js';
 import { jobIdParam } from './route-params.js';
 import { jobEventsSchema } from '../route-schemas.js';
 import { eventStreamHeadersSchema, parseRequestPart } from '../schemas.js';
@@ -25,7 +28,12 @@ export interface EventRoutesOptions {
   headers: SecurityHeaderOptions;
   maxStreams: number;
   maxStreamsPerClient: number;
+  /** Revocations of the keys streams were opened with; without it streams outlive a revocation. */
+  revocations?: KeyRevocations;
 }
+
+/** The last frame of a stream whose key was revoked (no id: a resume cursor must not move). */
+const REVOKED_FRAME = `event: revoked\ndata: ${JSON.stringify({ error: 'Unauthorized', message: 'The API key this stream was opened with has been revoked' })}\n\n`;
 
 /** JobQueue.events' default page size. */
 const EVENTS_PAGE = 500;
@@ -107,6 +115,8 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     };
     open.add(end);
     request.raw.on('close', end);
+    let revoked = false;
+    const stopRevocationWatch = options.revocations?.watch(principalOf(request).keyId, () => { revoked = true; end(); });
     let lastWrite = Date.now();
     let finished = false;
     try {
@@ -146,6 +156,8 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
       slots.release(client);
       open.delete(end);
       stopWatching();
+      stopRevocationWatch?.();
+      if (revoked && !res.writableEnded) res.write(REVOKED_FRAME);
       // At shutdown the socket goes too: kept alive, it would hold up the server's close.
       if (!res.writableEnded) res.end(() => { if (closing) request.raw.socket?.destroy(); });
     }

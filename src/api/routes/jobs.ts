@@ -17,6 +17,7 @@ import { allowedFor, refuseDisallowed, storedOptions, submitJob, type RawJobOpti
 import { formFile, formText } from '../multipart-body.js';
 import { jsonBounds, parseBoundedJson } from '../bounded-json.js';
 import { cancelJobSchema, createJobSchema, deleteJobSchema, getJobSchema, jobLogsSchema, listJobsSchema } from '../route-schemas.js';
+import { redactedClip } from '../../logging/redact.js';
 
 
 
@@ -63,7 +64,7 @@ function requireJsonContentType(request: FastifyRequest): void {
   const type = typeof raw === 'string' ? raw.split(';', 1)[0]!.trim().toLowerCase() : '';
   if (type !== 'application/json') {
     throw new ApiError(415, 'UnsupportedMediaType', 'Content-Type must be application/json', {
-      ...(type ? { provided_type: type.slice(0, 100) } : {}),
+      ...(type ? { provided_type: redactedClip(type, 100) } : {}),
       supported_types: ['application/json'],
     });
   }

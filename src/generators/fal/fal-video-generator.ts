@@ -23,6 +23,7 @@ import { pollInterval, raisedIntervalLine, type PollFloor } from '../remote/poll
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { abandonsTask } from '../remote/vendor-task.js';
 import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
+import { redactedClip } from '../../logging/redact.js';
 
 /**
  * fal's own client polls a queued request every 500 ms (@fal-ai/client 1.10.1, src/queue.js
@@ -159,7 +160,7 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
 
   private failure(requestId: string, detail: string, type?: string): GenerationError {
     const refused = /content_policy|safety|nsfw|moderation/i.test(`${type ?? ''} ${detail}`);
-    return new GenerationError('fal', refused ? 'refused' : 'failed', `request ${requestId} failed`, false, { vendorText: `${detail.slice(0, 200)}${type ? ` (${type})` : ''}` });
+    return new GenerationError('fal', refused ? 'refused' : 'failed', `request ${requestId} failed`, false, { vendorText: `${redactedClip(detail, 200)}${type ? ` (${type})` : ''}` });
   }
 
   /** The model output; a 4xx, or a 5xx with an error_type, here is the request's own failure, with its detail. */

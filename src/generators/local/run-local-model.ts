@@ -9,6 +9,7 @@ import { GenerationError } from '../../errors/generation-error.js';
 import { ProcessError } from '../../errors/process-error.js';
 import { runProcess } from '../../media/process-runner.js';
 import type { GenerateHooks } from '../types.js';
+import { redactedClip, redactedTail } from '../../logging/redact.js';
 
 export type LocalBackendsConfig = AppConfig['local_backends'];
 
@@ -53,13 +54,13 @@ export function stderrForwarder(backend: string, hooks: Pick<GenerateHooks, 'log
     const t = now();
     if (t - lastLogged < LOG_INTERVAL_MS) return;
     lastLogged = t;
-    hooks.log(`${backend}: ${line.slice(0, 300)}`);
+    hooks.log(`${backend}: ${redactedClip(line, 300)}`);
   };
 }
 
 function stderrTail(stderr: string): string {
   const lines = stderr.split(/\r\n|\n|\r/).map((l) => l.trim()).filter(Boolean).slice(-3);
-  return lines.join(' | ').slice(-600);
+  return redactedTail(lines.join(' | '), 600);
 }
 
 function seconds(value: number): string {

@@ -16,6 +16,7 @@ import type { GoogleGenAI, GoogleGenAIInteraction } from '@google/genai';
 import { GenerationError } from '../../errors/generation-error.js';
 import { pollTask } from '../remote/poll-task.js';
 import type { SdkRun } from './google-genai-session.js';
+import { redactedClip } from '../../logging/redact.js';
 
 type CreateParams = Parameters<GoogleGenAI['interactions']['create']>[0];
 /** The SDK's VideoContent: data (base64) or uri, and the mime type. */
@@ -90,7 +91,7 @@ export function videoOf(interaction: GoogleGenAIInteraction): VideoBlock {
     if (video && (video.data || video.uri)) return video;
     // A Gemini model that will not make the clip answers in words instead.
     const said = interaction.output_text?.trim();
-    if (said) throw new GenerationError('veo3', 'refused', `interaction ${id} finished without a video; the model answered`, false, { vendorText: said.slice(0, 200) });
+    if (said) throw new GenerationError('veo3', 'refused', `interaction ${id} finished without a video; the model answered`, false, { vendorText: redactedClip(said, 200) });
     throw new GenerationError('veo3', 'no-output', `interaction ${id} finished without a video`);
   }
   const stepError = interaction.steps.flatMap((s) => (s.type === 'model_output' && s.error?.message ? [s.error.message] : []))[0];

@@ -11,6 +11,7 @@ import { pollTask } from '../remote/poll-task.js';
 import type { SdkRun } from './google-genai-session.js';
 import type { GoogleVideo } from './google-video-file.js';
 import type { PollSettings } from './omni-interaction.js';
+import { redactedClip } from '../../logging/redact.js';
 
 export interface VeoClip {
   model: string;
@@ -58,7 +59,7 @@ export async function awaitVeoVideo(run: SdkRun, started: GenerateVideosOperatio
   const reasons = op.response?.raiMediaFilteredReasons ?? [];
   if (!video) {
     if (filtered > 0) {
-      throw new GenerationError('veo3', 'refused', `operation ${id}: the clip was withheld by safety filters`, false, reasons.length ? { vendorText: reasons.join('; ').slice(0, 200) } : {});
+      throw new GenerationError('veo3', 'refused', `operation ${id}: the clip was withheld by safety filters`, false, reasons.length ? { vendorText: redactedClip(reasons.join('; '), 200) } : {});
     }
     throw new GenerationError('veo3', 'no-output', `operation ${id} finished without a video`);
   }

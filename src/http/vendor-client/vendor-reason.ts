@@ -1,14 +1,21 @@
 // What a vendor error may say: the vendor's own short reason and the host, nothing after it
 // (paths and query strings of vendor URLs can carry ids and signatures).
+import { redactedClip } from '../../logging/redact.js';
 
-/** The vendor's own error text, shortened, for the job log and error (bodies never hold our keys). */
+/** Characters of a vendor's reason kept in a job's log and error. */
+export const REASON_CHARS = 160;
+
+/**
+ * The vendor's own error text, redacted and then shortened, for the job log and error: a vendor may
+ * echo our key, and a key cut before redaction would leave all but its end readable.
+ */
 export function reasonOf(body: unknown): string {
   const b = body as { error?: { message?: string; code?: unknown } | string; message?: string; name?: string; detail?: unknown } | null;
   let text: unknown = '';
   if (typeof b?.error === 'string') text = b.error;
   else if (b?.error) text = typeof b.error.code === 'string' ? b.error.code : b.error.message ?? b.error.code;
   else text = b?.message ?? (typeof b?.detail === 'string' ? b.detail : b?.name) ?? '';
-  return String(text ?? '').slice(0, 160);
+  return redactedClip(String(text ?? ''), REASON_CHARS);
 }
 
 export function hostOf(url: string): string {

@@ -63,6 +63,13 @@ const CLAIMABLE = ((sources: JobStatus[]) => {
   return inList(sources);
 })(sourcesOf('started'));
 
+/**
+ * The stored request without its first-frame image bytes (type, size and digest stay): set in the
+ * same UPDATE that ends a job, since the image is needed only while the job can still run (a retry
+ * after a crash reads it again) and the clip and artifact keep what matters.
+ */
+const DROP_IMAGE = `request = CASE WHEN instr(request, '"data_base64"') > 0 THEN json_remove(request, '$.options.image.data_base64') ELSE request END`;
+
 export function prepareStatements(db: Db) {
   return {
     insert: db.prepare<Record<string, unknown>>(`INSERT INTO jobs (id, status, stage, progress, prompt, request, created_at, estimated_cost_usd, idempotency_key, request_hash, owner_key_id)
@@ -85,7 +92,8 @@ export function prepareStatements(db: Db) {
     insertLog: db.prepare<[number, number, string]>('INSERT INTO job_logs (job_seq, n, line) VALUES (?, ?, ?)'),
     trimLogs: db.prepare<[number, number]>('DELETE FROM job_logs WHERE job_seq = ? AND n <= ?'),
     tailLogs: db.prepare<[number, number], { line: string }>('SELECT line FROM (SELECT n, line FROM job_logs WHERE job_seq = ? ORDER BY n DESC LIMIT ?) ORDER BY n ASC'),
-    cancel: db.prepare<{ id: string; now: string }, JobRow>(`UPDATE jobs SET status = 'canceled', finished_at = @now, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+    cancel: db.prepare<{ id: string; now: string }, JobRow>(`UPDATE jobs SET status = 'canceled', finished_at = @now, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+        ${DROP_IMAGE}
       WHERE id = @id AND status IN (${FROM.canceled}) RETURNING *`),
     claim: db.prepare<{ now: string; owner: string; token: string; expires: number }, JobRow>(`UPDATE jobs SET status = 'started', stage = 'planning', attempts = attempts + 1,
         started_at = COALESCE(started_at, @now), lease_owner = @owner, lease_token = @token, lease_expires_at = @expires
@@ -121,10 +129,10 @@ export function prepareStatements(db: Db) {
     cost: db.prepare<{ id: string; token: string; cost: number | null }>(`UPDATE jobs SET estimated_cost_usd = @cost WHERE id = @id AND lease_token = @token AND status IN (${LEASED})`),
     finish: db.prepare<{ id: string; token: string; now: string; artifact_uri: string; artifact_key: string; gcs_uri: string | null }>(`UPDATE jobs SET status = 'finished', progress = ${MAX_PROGRESS}, stage = 'done', finished_at = @now,
         artifact_uri = @artifact_uri, artifact_key = @artifact_key, gcs_uri = @gcs_uri, error = NULL,
-        lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+        lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, ${DROP_IMAGE}
       WHERE id = @id AND lease_token = @token AND status IN (${FROM.finished})`),
     fail: db.prepare<{ id: string; token: string; now: string; error: string }>(`UPDATE jobs SET status = 'failed', finished_at = @now, error = @error,
-        lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+        lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, ${DROP_IMAGE}
       WHERE id = @id AND lease_token = @token AND status IN (${FROM.failed})`),
     requeue: db.prepare<{ id: string; token: string; refund: number }>(`UPDATE jobs SET status = 'queued', stage = 'queued', attempts = attempts - @refund,
         lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL

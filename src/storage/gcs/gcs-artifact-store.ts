@@ -10,6 +10,7 @@ import type { AppConfig } from '../../config/schema.js';
 import { StorageError } from '../../errors/storage-error.js';
 import { ConfigError } from '../../errors/config-error.js';
 import { artifactKey, type ArtifactStore, type SignedUrl, type SignOptions, type StoredArtifact } from '../types.js';
+import { redactedClip } from '../../logging/redact.js';
 
 export interface GcsArtifactStoreOptions {
   bucket: string;
@@ -43,7 +44,7 @@ function describe(err: unknown): string {
   const e = err as { code?: number | string; message?: string };
   if (typeof e.code === 'number') return `HTTP ${e.code}`;
   if (typeof e.code === 'string') return e.code;
-  return (e.message ?? 'error').split('\n')[0]!.slice(0, 200);
+  return redactedClip((e.message ?? 'error').split('\n')[0]!, 200);
 }
 
 export class GcsArtifactStore implements ArtifactStore {

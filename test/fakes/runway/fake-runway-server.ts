@@ -20,7 +20,9 @@ import { runwayModelShapes, type RunwayVideoPath } from './runway-sdk-params.js'
 import { RUNWAY_MODEL_RULES, type RunwayModelRule } from './runway-model-rules.js';
 
 // 'echo-auth': a misbehaving upstream whose failure text echoes the request's Authorization header.
-export type RunwayOutcome = 'succeed' | 'fail' | 'bad-output' | 'safety' | 'stuck' | 'vendor-cancel' | 'echo-auth';
+// 'reject-echo-key': a misbehaving upstream that refuses the create call (400) with an error text
+// echoing the bare key, longer than any cut a client makes of it.
+export type RunwayOutcome = 'succeed' | 'fail' | 'bad-output' | 'safety' | 'stuck' | 'vendor-cancel' | 'echo-auth' | 'reject-echo-key';
 
 interface Task {
   id: string;
@@ -141,6 +143,11 @@ export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
         body = JSON.parse(req.body.toString()) as Record<string, unknown>;
       } catch {
         return this.send(res, 400, { error: 'Body is not valid JSON.' });
+      }
+      if (this.outcomes[0] === 'reject-echo-key') {
+        this.outcomes.shift();
+        const key = String(req.headers.authorization).slice('Bearer '.length);
+        return this.send(res, 400, { error: `The key ${key} is not enabled for this model; ask the account owner to enable it.` });
       }
       if (typeof body !== 'object' || body === null || Array.isArray(body)) return this.send(res, 400, { error: 'Validation of the request failed.', issues: ['(body): expected object'] });
       const issues = runwayBodyIssues(path, body);

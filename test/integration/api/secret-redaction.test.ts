@@ -53,6 +53,50 @@ describe('a vendor that echoes the Authorization header', () => {
   }, 60_000);
 });
 
+describe('a vendor error echoing a key longer than the reason is cut to', () => {
+  // A key of no well-known shape: only its whole configured value can be recognised, so a cut made
+  // before redaction would have left its first ~130 characters readable.
+  const LONG_KEY = `rk9${'Q7f2Lm8ZpX4cV1bN'.repeat(13)}`;
+  const longRunway = new FakeRunwayServer(LONG_KEY);
+  const longLog: string[] = [];
+  let longSvc: TestService;
+
+  beforeAll(async () => {
+    await longRunway.start();
+    const destination = new Writable({ write(chunk, _enc, done) { longLog.push(String(chunk)); done(); } });
+    longSvc = await startTestService({
+      default_backend: 'runway', segment_duration_seconds: 5,
+      runway_ml: { api_key: LONG_KEY, base_url: longRunway.url }, remote_api_settings: FAST_REMOTE,
+    }, { logger: createLogger({ level: 'debug', destination }) });
+  });
+  afterAll(async () => {
+    await longSvc?.close();
+    await longRunway.stop();
+  });
+
+  it('shows no part of the key in the job error, the job log, the SSE stream or the process log', async () => {
+    expect(LONG_KEY.length).toBeGreaterThan(200);
+    longRunway.outcomes.push('reject-echo-key');
+    const id = await submit(longSvc, 'A red kite over a field.');
+    const job = await waitForEnd(longSvc, id);
+    expect(job.status).toBe('failed');
+    // The echo reached us (not vacuous): the reason is there, the key redacted before the cut.
+    expect(job.error).toContain('The key [REDACTED] is not enabled');
+    const stream = await readSse(`${longSvc.url}/v1/jobs/${id}/events`);
+    const lines = await jobLog(longSvc, id);
+    const fragments = Array.from({ length: LONG_KEY.length - 7 }, (_, i) => LONG_KEY.slice(i, i + 8));
+    for (const [sink, text] of [
+      ['job error', String(job.error)],
+      ['job log', lines.join('\n')],
+      ['SSE stream', JSON.stringify(stream.events)],
+      ['process log', longLog.join('')],
+    ] as const) {
+      const leaked = fragments.find((f) => text.includes(f));
+      expect(leaked, `${sink} shows part of the key`).toBeUndefined();
+    }
+  }, 60_000);
+});
+
 describe('redactText', () => {
   it('scrubs known token shapes and Authorization values that are not configured', () => {
     const samples = [

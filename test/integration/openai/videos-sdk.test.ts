@@ -27,7 +27,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ttv-videos-'));
   svc = await startTestService({
     security: { auth_token: TOKEN },
-    server: { job_options: ['duration_seconds', 'aspect_ratio', 'image'] },
+    // `backend` too: `model: ttv-runway` picks a backend other than the default, which only a key
+    // allowed `backend` may do (videos-model-policy.test.ts covers the refusal).
+    server: { job_options: ['duration_seconds', 'aspect_ratio', 'image', 'backend'] },
     openai_compat: { models: { 'ttv-preview': 'procedural', 'ttv-runway': 'runway' } },
     // Configured, never called: a backend with real duration and ratio limits to be refused by.
     runway_ml: { api_key: 'test-runway-key-0123456789' },

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { configSchema } from '../../../src/config/schema.js';
-import { collectSecrets, redactConfig, redactText, REDACTED } from '../../../src/logging/redact.js';
+import { collectSecrets, headAtTokenBoundary, redactConfig, redactedClip, redactedTail, redactText, REDACTED, registerSecrets, tailAtTokenBoundary } from '../../../src/logging/redact.js';
+import { reasonOf } from '../../../src/http/vendor-client/vendor-reason.js';
 import { createLogger } from '../../../src/logging/logger.js';
 
 const config = configSchema.parse({
@@ -50,5 +51,51 @@ describe('redaction', () => {
     logger.info({ req: { method: 'GET', url: '/files/x?signature=QQQ', headers: { authorization: 'Bearer bearer-token-xyz-987' } } }, 'request');
     expect(output).not.toMatch(/SIGSIGSIG|sk-live-0123456789abcdef|rw-secret-value-42|QQQ|bearer-token-xyz-987/);
     expect(output).toContain(REDACTED);
+  });
+});
+
+/** Every run of `n` characters of `secret`: none of them may be readable in a sink. */
+const fragments = (secret: string, n = 6) => Array.from({ length: secret.length - n + 1 }, (_, i) => secret.slice(i, i + n));
+
+describe('redaction before truncation', () => {
+  // A configured key of no well-known shape, longer than any cut: only its whole value can be found.
+  const key = `rk9${'Q7f2Lm8ZpX4c'.repeat(20)}`;
+  const echo = `Invalid credentials: ${key} is not a key of this account`;
+
+  it('redacts a vendor reason before cutting it to 160 characters, so no part of an echoed key shows', () => {
+    registerSecrets([key]); // as service.ts does with the configured secrets
+    let reason: string;
+    try {
+      reason = reasonOf({ error: echo });
+    } finally {
+      registerSecrets([]);
+    }
+    // Cut first, the key would have shown as its first ~140 characters.
+    expect(echo.slice(0, 160)).toContain(key.slice(0, 100));
+    expect(redactText(echo.slice(0, 160), [key])).toContain(key.slice(0, 100));
+    expect(redactText(reason, [key])).toBe(`Invalid credentials: ${REDACTED} is not a key of this account`);
+    for (const part of fragments(key)) expect(reason).not.toContain(part);
+  });
+
+  it('cuts after redacting, at either end, and marks the cut', () => {
+    expect(redactedClip(`${echo} ${'x'.repeat(300)}`, 40, [key])).toBe(`Invalid credentials: ${REDACTED} is not a…`);
+    expect(redactedTail(`${'x'.repeat(300)} ${echo}`, 39, [key])).toBe(`…${REDACTED} is not a key of this account`);
+    expect(redactedClip('short', 40)).toBe('short');
+    // Code points, not UTF-16 units: an emoji is never cut in half.
+    expect(redactedClip('🎬🎬🎬', 2)).toBe('🎬🎬…');
+  });
+
+  it('cuts a stream it cannot hold whole between tokens, dropping the token a cut falls into', () => {
+    const tail = tailAtTokenBoundary(`first ${key} second line\nthird\n`, 25);
+    expect(tail).toBe(' second line\nthird\n');
+    for (const part of fragments(key)) expect(tail).not.toContain(part);
+    const head = headAtTokenBoundary(`first line\n${key} more`, 25);
+    expect(head).toBe('first line\n');
+    for (const part of fragments(key)) expect(head).not.toContain(part);
+    expect(tailAtTokenBoundary('ab\ncd\n', 3)).toBe('cd\n');
+    expect(tailAtTokenBoundary('abcdef', 3)).toBe('');
+    expect(headAtTokenBoundary('abc def', 4)).toBe('abc ');
+    expect(headAtTokenBoundary('abcdef', 3)).toBe('');
+    expect(tailAtTokenBoundary('ab\n', 10)).toBe('ab\n');
   });
 });

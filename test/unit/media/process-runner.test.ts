@@ -31,11 +31,35 @@ describe('runProcess', () => {
   });
 
   it('keeps only a bounded tail of stderr', async () => {
-    const err = await runProcess('sh', ['-c', 'head -c 100000 /dev/zero | tr "\\0" x >&2; echo END >&2; exit 1']).catch((e: unknown) => e);
+    // The run of x's is one token the cut falls into: it goes (see the next test); " END" stays.
+    const err = await runProcess('sh', ['-c', 'head -c 100000 /dev/zero | tr "\\0" x >&2; echo " END" >&2; exit 1']).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProcessError);
     const tail = (err as ProcessError).stderrTail;
     expect(tail.length).toBeLessThanOrEqual(STDERR_TAIL);
     expect(tail.endsWith('END\n')).toBe(true);
+  });
+
+  it('cuts the stderr tail between tokens: the token the cut falls into goes, so no part of a secret shows', async () => {
+    // The secret line straddles the tail's cut (8 KiB of short lines follow it).
+    const secret = 'S3CRETs3cretS3CRETs3cretS3CRET';
+    const err = await runProcess('sh', ['-c', `printf 'key=%s\\n' ${secret} >&2; i=0; while [ $i -lt ${STDERR_TAIL / 8 - 2} ]; do echo 'ok line' >&2; i=$((i+1)); done; exit 1`]).catch((e: unknown) => e);
+    const tail = (err as ProcessError).stderrTail;
+    expect(tail.length).toBeLessThanOrEqual(STDERR_TAIL);
+    expect(tail.endsWith('ok line\nok line\n')).toBe(true);
+    for (let i = 0; i + 6 <= secret.length; i += 1) expect(tail).not.toContain(secret.slice(i, i + 6));
+  });
+
+  it('hands on the head of a runaway stderr line cut between tokens, and skips the rest of it', async () => {
+    const lines: string[] = [];
+    const secret = 'S3CRETs3cretS3CRETs3cretS3CRET';
+    // "word " × (STDERR_TAIL/5 − 2), then the secret across the cut, then more of the same line: more
+    // than a pipe read (64 KiB) past the cut, so the line cannot arrive whole in one read (a line that
+    // does is handed on whole, for the sink to redact).
+    await runProcess('sh', ['-c', `echo before >&2; i=0; while [ $i -lt ${Math.floor(STDERR_TAIL / 5) - 2} ]; do printf 'word ' >&2; i=$((i+1)); done; printf '${secret}%.0s' 1 2 3 >&2; head -c ${STDERR_TAIL * 12} /dev/zero | tr '\\0' x >&2; echo ' end' >&2; echo after >&2`], { onStderrLine: (l) => lines.push(l) });
+    expect(lines, JSON.stringify(lines.map((l) => l.slice(0, 80)))).toHaveLength(3);
+    expect(lines[0]).toBe('before');
+    expect(lines[1]).toMatch(/^(word )+\[…\]$/);
+    expect(lines[2]).toBe('after');
   });
 
   it('rejects with ProcessError when the command cannot be started', async () => {

@@ -5,5 +5,6 @@ local status = jget(key, 'status')
 if not status then return {'not_found', ''} end
 if not can(status, 'canceled') then return {'terminal', status} end
 jset(key, 'finished_at', now)
+drop_image(key)
 transition(id, status, 'canceled', line, ttl)
 return {'canceled', status}

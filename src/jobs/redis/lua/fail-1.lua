@@ -5,5 +5,6 @@ local ok, status = held(key, token, 'failed')
 if not ok then return 0 end
 jset(key, 'finished_at', now)
 jset(key, 'error', err)
+drop_image(key)
 transition(id, status, 'failed', line, ttl)
 return 1
