@@ -17,6 +17,10 @@ const PARAM_OF: Partial<Record<JobOptionName, string>> = { duration_seconds: 'se
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
+function fileIdRefused() {
+  return validationError([{ field: 'input_reference', message: 'file_id references are not supported: ttv has no Files API; upload the image as input_reference or pass {image_url} (an https or data: URL)' }]);
+}
+
 /** Reads a JSON or multipart create body (the SDKs send multipart: fields, `input_reference` as a file part). */
 export async function readVideoBody(body: unknown): Promise<{ fields: z.output<typeof createVideoBodySchema>; file: Buffer | undefined }> {
   let file: Buffer | undefined;
@@ -29,6 +33,8 @@ export async function readVideoBody(body: unknown): Promise<{ fields: z.output<t
       if (key === 'input_reference') {
         file = await formFile(form, key);
         if (!file) throw validationError([{ field: 'input_reference', message: 'must be an uploaded image file' }]);
+      } else if (key === 'input_reference[file_id]') {
+        throw fileIdRefused();
       } else if (key === 'input_reference[image_url]') {
         out.input_reference = { image_url: formText(form, key) };
       } else {
@@ -37,12 +43,32 @@ export async function readVideoBody(body: unknown): Promise<{ fields: z.output<t
     }
     body = out;
   }
+  const reference = (body as { input_reference?: unknown } | null)?.input_reference;
+  if (reference && typeof reference === 'object' && 'file_id' in reference) throw fileIdRefused();
   return { fields: parseRequestPart(createVideoBodySchema, body, 'body'), file };
+}
+
+/** The model every server offers on its offline backend, so that pasted SDK code runs on a default server. */
+export const DEFAULT_OPENAI_MODEL = 'ttv-preview';
+/** OpenAI's own model names: the server's default backend unless openai_compat.models maps them. */
+export const SORA_MODELS = ['sora-2', 'sora-2-pro'] as const;
+
+/**
+ * The `model` names of this server and the backend each renders on: ttv-preview → procedural,
+ * sora-2 / sora-2-pro → the default backend, then the operator's openai_compat.models over them.
+ */
+export function openAiModels(config: AppConfig): Record<string, string> {
+  const fallback = normalizeBackendId(config.default_backend);
+  return {
+    [DEFAULT_OPENAI_MODEL]: 'procedural',
+    ...Object.fromEntries(SORA_MODELS.map((m) => [m, fallback])),
+    ...Object.fromEntries(Object.entries(config.openai_compat.models).map(([m, b]) => [m, normalizeBackendId(b)])),
+  };
 }
 
 export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideoBody>>, allowed: ReadonlySet<JobOptionName>, config: AppConfig): Promise<JobRequest> {
   const { fields, file } = input;
-  const models = config.openai_compat.models;
+  const models = openAiModels(config);
   const raw: RawJobOptions = {};
   const sent: JobOptionName[] = [];
   if (fields.model !== undefined) {
@@ -65,7 +91,8 @@ export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideo
     raw.aspect_ratio = `${w / d}:${h / d}`;
     sent.push('aspect_ratio');
     const backend = raw.backend ?? normalizeBackendId(config.default_backend);
-    if (allowed.has('resolution') && describeBackend(backend, config).resolution) raw.resolution = fields.size;
+    // A backend that takes a resolution renders the asked size itself (procedural renders any).
+    if (describeBackend(backend, config).resolution) raw.resolution = fields.size;
   }
   if (file || fields.input_reference) {
     raw.image = file ?? fields.input_reference!.image_url;

@@ -7,6 +7,7 @@ import { WEBHOOK_EVENTS } from '../../config/schema.js';
 import { describeBackends, type BackendSummary } from '../../generators/backend-summary.js';
 import { normalizeBackendId } from '../../generators/registry.js';
 import { allowedFor } from '../job-submission.js';
+import { openAiModels } from '../openai/video-request.js';
 import { capabilitiesSchema } from '../route-schemas.js';
 
 export async function capabilityRoutes(app: FastifyInstance, options: { config: AppConfig }): Promise<void> {
@@ -24,7 +25,7 @@ export async function capabilityRoutes(app: FastifyInstance, options: { config: 
       fetch_image_urls: config.server.fetch_image_urls,
       webhook_events: [...WEBHOOK_EVENTS],
       backends,
-      openai_models: Object.fromEntries(Object.entries(config.openai_compat.models).map(([model, backend]) => [model, normalizeBackendId(backend)])),
+      openai_models: openAiModels(config),
     };
   });
 }
