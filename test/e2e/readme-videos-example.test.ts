@@ -50,7 +50,7 @@ describe('README: OpenAI-compatible Videos API example', () => {
     const work = await mkdtemp(join(ROOT, 'test-results', 'readme-example-'));
     dirs.push(work);
     await writeFile(join(work, 'example.mjs'), code!);
-    const env = { ...process.env, TTV_BASE_URL: `${ttv.url}/v1` };
+    const env: NodeJS.ProcessEnv = { ...process.env, TTV_BASE_URL: `${ttv.url}/v1` };
     delete env.TTV_TOKEN;
     await run(process.execPath, ['example.mjs'], { cwd: work, env, timeout: 600_000 });
 

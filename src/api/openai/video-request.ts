@@ -11,11 +11,25 @@ import { createVideoBodySchema, parseRequestPart } from '../schemas.js';
 import { validationError } from '../errors/validation-error.js';
 import { refuseDisallowed, storedOptions, type RawJobOptions } from '../job-submission.js';
 import { formFile, formText } from '../multipart-body.js';
+import { requireDecodableImage } from '../job-image-decode.js';
+import type { JobImage } from '../../jobs/job-options.js';
 
 /** The OpenAI parameter of each job option, for refusals. */
 const PARAM_OF: Partial<Record<JobOptionName, string>> = { duration_seconds: 'seconds', aspect_ratio: 'size', resolution: 'size', image: 'input_reference' };
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * As on Sora, the first frame must have the video's shape: an image of another aspect ratio than
+ * `size` would be cropped or letterboxed by the backend, silently. (1.5% leeway for even sizes.)
+ */
+async function requireImageFitsSize(image: JobImage, size: string, config: AppConfig): Promise<void> {
+  const { width, height } = await requireDecodableImage(image, config, 'input_reference');
+  const [w, h] = size.split('x').map(Number) as [number, number];
+  if (Math.abs(width / height - w / h) / (w / h) > 0.015) {
+    throw validationError([{ field: 'input_reference', message: `is ${width}x${height}, which is not the shape of size ${size}; crop or resize the image to ${size} (or ask for a size of its shape)` }]);
+  }
+}
 
 function fileIdRefused() {
   return validationError([{ field: 'input_reference', message: 'file_id references are not supported: ttv has no Files API; upload the image as input_reference or pass {image_url} (an https or data: URL)' }]);
@@ -100,6 +114,7 @@ export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideo
   }
   refuseDisallowed(sent, allowed, (name) => PARAM_OF[name as JobOptionName] ?? name);
   const options = await storedOptions(raw, config);
+  if (options.image && fields.size !== undefined) await requireImageFitsSize(options.image, fields.size, config);
   const openai = {
     ...(fields.model !== undefined ? { model: fields.model } : {}),
     ...(fields.size !== undefined ? { size: fields.size } : {}),

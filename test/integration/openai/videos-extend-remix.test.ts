@@ -63,7 +63,7 @@ describe('Videos API: create, extend, remix with the official SDK on an open ser
   }
 
   it('create → poll → download: seconds and size are the file\'s; extend and remix continue it', async () => {
-    const created = await client.videos.create({ model: 'ttv-preview', prompt: 'A lighthouse at dusk. Waves roll in.', seconds: '3', size: '320x180' });
+    const created = await client.videos.create({ model: 'ttv-preview', prompt: 'A lighthouse at dusk. Waves roll in.', seconds: '3' as OpenAI.Videos.VideoSeconds, size: '320x180' as OpenAI.Videos.VideoSize });
     expect(created).toMatchObject({ status: 'queued', model: 'ttv-preview', seconds: '3', size: '320x180', remixed_from_video_id: null });
     const source = await completed(client, created.id);
     const sourceFile = await download(source.id, 'source.mp4');
@@ -105,7 +105,7 @@ describe('Videos API: create, extend, remix with the official SDK on an open ser
   });
 
   it('renders the asked size on procedural: 1280x720', async () => {
-    const video = await completed(client, (await client.videos.create({ prompt: 'A field of wheat.', seconds: '1', size: '1280x720' })).id);
+    const video = await completed(client, (await client.videos.create({ prompt: 'A field of wheat.', seconds: '1' as OpenAI.Videos.VideoSeconds, size: '1280x720' })).id);
     const probe = await ffmpeg.probe(await download(video.id, 'hd.mp4'));
     expect([probe.video!.width, probe.video!.height]).toEqual([1280, 720]);
     expect(video.size).toBe('1280x720');

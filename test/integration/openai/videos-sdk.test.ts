@@ -146,6 +146,13 @@ describe('OpenAI Videos API with the official SDK', () => {
     expect(fileId).toBeInstanceOf(BadRequestError);
     expect((fileId as BadRequestError).param).toBe('input_reference');
     expect((fileId as BadRequestError).message).toContain('file_id references are not supported');
+    // A first frame of another shape than `size` is refused rather than cropped silently.
+    const square = join(dir, 'square.png');
+    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=0x00ff00:s=64x64', '-frames:v', '1', square]);
+    const misfit = await client.videos.create({ model: 'ttv-preview', prompt: 'A lake.', size: '1280x720', input_reference: await toFile(await readFile(square), 'square.png', { type: 'image/png' }) }).catch((e: unknown) => e);
+    expect(misfit).toBeInstanceOf(BadRequestError);
+    expect((misfit as BadRequestError).param).toBe('input_reference');
+    expect((misfit as BadRequestError).message).toContain('is 64x64, which is not the shape of size 1280x720');
     const url = await client.videos.create({ model: 'ttv-preview', prompt: 'A lake.', input_reference: { image_url: 'https://example.com/frame.png' } }).catch((e: unknown) => e);
     expect(url).toBeInstanceOf(BadRequestError);
     expect((url as BadRequestError).param).toBe('input_reference');
