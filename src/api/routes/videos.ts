@@ -123,8 +123,10 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
     requireBodyType(request);
     const idempotencyKey = idempotencyKeyOf(request);
     const body = readExtendBody(request.body);
-    const source = await ownedJob(queue, request, body.video.id.toLowerCase()).catch(() => {
-      throw validationError([{ field: 'video', message: `no video ${body.video.id} on this server` }]);
+    // A missing source is the parameter's fault (400 param video), not an unknown route's 404.
+    const source = await ownedJob(queue, request, body.video.id.toLowerCase()).catch((err: unknown) => {
+      if (err instanceof ApiError && err.statusCode === 404) throw validationError([{ field: 'video', message: `no video ${body.video.id} on this server` }]);
+      throw err;
     });
     const facts = await rendered(source, request);
     const jobRequest = extendJobRequest(source, body, { size: facts ? `${facts.width}x${facts.height}` : null, seconds: facts?.seconds ?? null }, allowedFor(config, request), config);
