@@ -215,7 +215,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await v1.register(jobRoutes, { ...submission, store, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
     await v1.register(capabilityRoutes, { config });
     await v1.register(modelRoutes, { config, bodyLimit });
-    await v1.register(videoRoutes, { ...submission, store, bodyLimit, publicUrl: config.server.public_url, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
+    await v1.register(videoRoutes, { prefix: '/v1/videos', ...submission, store, bodyLimit, publicUrl: config.server.public_url, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
     await v1.register(eventRoutes, {
       queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions,
       maxStreams: config.server.max_sse_streams, maxStreamsPerClient: config.server.max_sse_streams_per_client,

@@ -13,7 +13,8 @@ export function imageLimits(config: AppConfig): ImageLimits {
 }
 
 /** Throws a 400 naming `field` and the problem, or `refusal()` when given (the words for a downloaded image). */
-export async function requireDecodableImage(image: JobImageWithBytes, config: AppConfig, field: string, refusal?: () => Error): Promise<void> {
+export async function requireDecodableImage(image: JobImageWithBytes, config: AppConfig, field: string, refusal?: () => Error): Promise<{ width: number; height: number }> {
   const verdict = await probeImage(Buffer.from(image.data_base64, 'base64'), Ffmpeg.fromConfig(config), imageLimits(config));
   if (!verdict.ok) throw refusal ? refusal() : validationError([{ field, message: verdict.problem }]);
+  return { width: verdict.width, height: verdict.height };
 }

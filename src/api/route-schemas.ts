@@ -225,6 +225,20 @@ export const createVideoSchema = operation('videos', 'createVideo', 'OpenAI-comp
 export const listVideosSchema = operation('videos', 'listVideos', 'OpenAI-compatible: list videos (cursor `after`, `limit`, `order`)',
   { querystring: jsonSchema(listVideosQuerySchema, 'input'), response: { ...ok(videoListSchema, 'A page of videos'), ...openAiErrors(...V1) } });
 
+export const extendVideoSchema = operation('videos', 'extendVideo', 'OpenAI-compatible: extend a completed video by `seconds` from its last frame; the answer is a new video (source + extension in one file) with extended_from_video_id', {
+  response: { ...ok(videoObjectSchema, 'The queued extension'), ...openAiErrors(...V1, 402, 404, 413, 415) },
+});
+
+export const remixVideoSchema = operation('videos', 'remixVideo', 'OpenAI-compatible: remix a completed video — its settings, a new prompt, starting from its first frame; remixed_from_video_id is set', {
+  params: videoIdParams,
+  response: { ...ok(videoObjectSchema, 'The queued remix'), ...openAiErrors(...V1, 402, 404, 413, 415) },
+});
+
+/** A Videos API call ttv answers with an explanatory 400 (edit, characters). */
+export function unsupportedVideoCallSchema(operationId: string, summary: string): OperationSchema {
+  return operation('videos', operationId, summary, { response: { ...openAiErrors(...V1, 400) } });
+}
+
 export const getVideoSchema = operation('videos', 'getVideo', 'OpenAI-compatible: retrieve a video',
   { params: videoIdParams, response: { ...ok(videoObjectSchema, 'The video'), ...openAiErrors(...V1, 404) } });
 

@@ -315,6 +315,8 @@ export const modelEntrySchema = z.object({
   configured: z.boolean().meta({ description: 'The model its config key names now: jobs on its backend render with it' }),
   credentials: z.boolean(),
   origin: z.enum(['shipped', 'config', 'builtin']),
+  maps_to: z.object({ backend: z.string(), model: z.string() }).optional()
+    .meta({ description: 'A `model` name of POST /v1/videos (ttv-preview, sora-2, sora-2-pro, openai_compat.models): the backend and model it renders with' }),
 });
 export const modelListSchema = z.object({ object: z.literal('list'), data: z.array(modelEntrySchema) });
 
@@ -323,6 +325,7 @@ export const videoObjectSchema = z.object({
   id: z.string(), object: z.literal('video'), status: z.enum(['queued', 'in_progress', 'completed', 'failed']),
   progress: z.number().int(), created_at: z.number().int(), completed_at: z.number().int().nullable(), expires_at: z.number().int().nullable(),
   model: z.string(), prompt: z.string(), seconds: z.string(), size: z.string(), remixed_from_video_id: z.string().nullable(),
+  extended_from_video_id: z.string().nullable().meta({ description: 'ttv: the video this one extends (POST /v1/videos/extensions)' }),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
 });
 export const videoListSchema = z.object({

@@ -122,7 +122,32 @@ export function backendConfigIssues(config: AppConfig, today: Date = new Date())
     if (index === 0) errors.push({ key: 'default_backend', message: `${config.default_backend} cannot run: ${message}` });
     else warnings.push(`fallback backend ${id} cannot run and will be skipped: ${message}`);
   });
+  errors.push(...openAiModelIssues(config, true));
   return { errors, warnings, modelWarnings: lifecycle.warnings };
+}
+
+/**
+ * openai_compat.models entries whose backend is unknown or (with `build`, in a process that runs
+ * jobs) cannot be built with this config: a startup error, not a request-time surprise.
+ */
+export function openAiModelIssues(config: AppConfig, build: boolean): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [model, backend] of Object.entries(config.openai_compat.models)) {
+    const key = `openai_compat.models.${model}`;
+    const id = normalizeBackendId(backend);
+    const factory = FACTORIES[id];
+    if (!factory) {
+      issues.push({ key, message: `maps to unknown backend "${backend}" (known: ${knownBackends().join(', ')})` });
+      continue;
+    }
+    if (!build) continue;
+    try {
+      factory(config, {});
+    } catch (err) {
+      issues.push({ key, message: `maps to ${id}, which cannot run: ${withoutBackendPrefix(id, (err as Error).message)}` });
+    }
+  }
+  return issues;
 }
 
 /** The lifecycle check alone, for a process that serves the API without running jobs. */
@@ -135,5 +160,5 @@ export function chainLifecycleIssues(config: AppConfig, today: Date = new Date()
     throw err;
   }
   const lifecycle = modelLifecycleIssues(config, order, today);
-  return { errors: lifecycle.errors.map(({ key, message }) => ({ key, message })), modelWarnings: lifecycle.warnings };
+  return { errors: [...lifecycle.errors.map(({ key, message }) => ({ key, message })), ...openAiModelIssues(config, false)], modelWarnings: lifecycle.warnings };
 }

@@ -21,6 +21,8 @@ export interface JobRequest {
   options?: JobOptions;
   /** How the OpenAI-compatible face named the job (POST /v1/videos), echoed in its video object. */
   openai?: { model?: string; size?: string; seconds?: string };
+  /** A finished job this one continues (POST /v1/videos/extensions) or remixes (…/{id}/remix). */
+  source?: { job_id: string; artifact_key: string; use: 'extend' | 'remix' };
 }
 
 export interface JobRecord {

@@ -219,6 +219,15 @@ export class Ffmpeg {
     return { fitted: true, from, to };
   }
 
+  /** Writes the first frame of a video as PNG (a remix starts from it). */
+  async extractFirstFrame(video: string, outPng: string, opts: Signalled = {}): Promise<string> {
+    await mkdir(dirname(outPng), { recursive: true });
+    await rm(outPng, { force: true });
+    await this.run(['-i', video, '-map', '0:v:0', '-an', '-frames:v', '1', '-f', 'image2', outPng], opts);
+    if (!(await nonEmptyFile(outPng))) throw new Error(`no frame could be decoded from ${basename(video)}`);
+    return outPng;
+  }
+
   /**
    * Concatenates clips into `output` (+faststart). Stream copy when every clip shares codec, profile,
    * size, frame rate, pixel format and audio layout; otherwise each is first normalised to the first

@@ -20,6 +20,11 @@ export interface PipelineRunContext {
   reporter: ProgressReporter;
   /** Exact number of segments the job asked for (duration_seconds); absent = as many as the planner makes. */
   segmentCount?: number;
+  /**
+   * A finished video this run starts from. `extend`: segment 1 starts on its last frame and the result
+   * is that video followed by the new segments; `remix`: segment 1 starts on its first frame.
+   */
+  sourceVideo?: { path: string; use: 'extend' | 'remix' };
 }
 
 export interface PipelineResult {

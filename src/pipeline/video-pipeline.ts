@@ -17,6 +17,7 @@ import { segmentsStage } from './stages/segments-stage.js';
 import { stageContext } from './stages/stage-context.js';
 import { stitchStage } from './stages/stitch-stage.js';
 import type { Pipeline, PipelineResult, PipelineRunContext } from './types.js';
+import { startFromSource } from './stages/source-video-stage.js';
 
 export class VideoPipeline implements Pipeline {
   private readonly parts: PartsFactory;
@@ -49,7 +50,8 @@ export class VideoPipeline implements Pipeline {
     }
   }
 
-  private async stages(ctx: PipelineRunContext, parts: PipelineParts): Promise<PipelineResult> {
+  private async stages(given: PipelineRunContext, parts: PipelineParts): Promise<PipelineResult> {
+    const { ctx, sourceClip } = await startFromSource(given, parts);
     const stage = stageContext(ctx, parts);
     const plan = await planStage(stage);
     const mode = selectMode(ctx.config, parts.ffmpeg, ctx.signal);
@@ -58,7 +60,7 @@ export class VideoPipeline implements Pipeline {
     if (problem) throw new PipelineError(problem);
     const frames = await keyframesStage(stage, plan, mode);
     const { clips, costUsd } = await segmentsStage(stage, plan, mode, frames);
-    const finalVideoPath = await stitchStage(stage, clips);
+    const finalVideoPath = await stitchStage(stage, sourceClip ? [sourceClip, ...clips] : clips);
     const total = plan.segments.length;
     // Each clip is priced by the backend that made it (behind a fallback chain, not always the first).
     return { finalVideoPath, segmentCount: total, plannedDurationSeconds: total * ctx.config.segment_duration_seconds, estimatedCostUsd: costUsd };

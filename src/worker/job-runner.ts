@@ -11,6 +11,7 @@ import type { ArtifactStore } from '../storage/types.js';
 import { CanceledError, throwIfAborted } from '../errors/canceled-error.js';
 import { toClientError } from '../errors/client-error.js';
 import { TtvError } from '../errors/ttv-error.js';
+import { sourceVideoFile } from './source-video-file.js';
 
 export interface JobRunnerOptions {
   config: AppConfig;
@@ -54,9 +55,12 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
         await writeFile(imagePath, Buffer.from(image.data_base64, 'base64'), { mode: 0o600 });
       }
       const effective = applyJobOverrides(config, job.request, { imagePath });
+      const source = job.request.source;
+      const sourceVideo = source ? { path: await sourceVideoFile(store, source.artifact_key, workDir, signal), use: source.use } : undefined;
       const segmentCount = segmentPlanOf(job.request.options, config.segment_duration_seconds).segmentCount ?? undefined;
       const result = await pipeline.run({
         segmentCount,
+        ...(sourceVideo ? { sourceVideo } : {}),
         prompt: job.request.prompt,
         config: effective,
         workDir,

@@ -12,6 +12,8 @@ import { createVideoBodySchema, parseRequestPart } from '../schemas.js';
 import { validationError } from '../errors/validation-error.js';
 import { refuseDisallowed, storedOptions, type RawJobOptions } from '../job-submission.js';
 import { formFile, formText } from '../multipart-body.js';
+import { requireDecodableImage } from '../job-image-decode.js';
+import type { JobImage, JobImageWithBytes } from '../../jobs/job-options.js';
 
 /** The OpenAI parameter of each job option, for refusals. */
 const PARAM_OF: Partial<Record<JobOptionName, string>> = { duration_seconds: 'seconds', aspect_ratio: 'size', resolution: 'size', image: 'input_reference' };
@@ -19,17 +21,32 @@ const PARAM_OF: Partial<Record<JobOptionName, string>> = { duration_seconds: 'se
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
- * The openai_compat.models a key may send as `model`, each with its backend: every model when the key
+ * The models (openAiModels) a key may send as `model`, each with its backend: every model when the key
  * may choose a backend, else only those of the default backend.
  */
 export function usableModels(config: AppConfig, allowed: ReadonlySet<JobOptionName>): Record<string, string> {
   const fallback = normalizeBackendId(config.default_backend);
-  return Object.fromEntries(Object.entries(config.openai_compat.models)
-    .map(([model, backend]) => [model, normalizeBackendId(backend)] as const)
+  return Object.fromEntries(Object.entries(openAiModels(config))
     .filter(([, backend]) => allowed.has('backend') || backend === fallback));
 }
 
 const modelsOf = (config: AppConfig, allowed: ReadonlySet<JobOptionName>) => Object.keys(usableModels(config, allowed));
+
+/**
+ * As on Sora, the first frame must have the video's shape: an image of another aspect ratio than
+ * `size` would be cropped or letterboxed by the backend, silently. (1.5% leeway for even sizes.)
+ */
+async function requireImageFitsSize(image: JobImageWithBytes, size: string, config: AppConfig): Promise<void> {
+  const { width, height } = await requireDecodableImage(image, config, 'input_reference');
+  const [w, h] = size.split('x').map(Number) as [number, number];
+  if (Math.abs(width / height - w / h) / (w / h) > 0.015) {
+    throw validationError([{ field: 'input_reference', message: `is ${width}x${height}, which is not the shape of size ${size}; crop or resize the image to ${size} (or ask for a size of its shape)` }]);
+  }
+}
+
+function fileIdRefused() {
+  return validationError([{ field: 'input_reference', message: 'file_id references are not supported: ttv has no Files API; upload the image as input_reference or pass {image_url} (an https or data: URL)' }]);
+}
 
 /** Reads a JSON or multipart create body (the SDKs send multipart: fields, `input_reference` as a file part). */
 export async function readVideoBody(body: unknown): Promise<{ fields: z.output<typeof createVideoBodySchema>; file: Buffer | undefined }> {
@@ -43,6 +60,8 @@ export async function readVideoBody(body: unknown): Promise<{ fields: z.output<t
       if (key === 'input_reference') {
         file = await formFile(form, key);
         if (!file) throw validationError([{ field: 'input_reference', message: 'must be an uploaded image file' }]);
+      } else if (key === 'input_reference[file_id]') {
+        throw fileIdRefused();
       } else if (key === 'input_reference[image_url]') {
         out.input_reference = { image_url: formText(form, key) };
       } else {
@@ -51,12 +70,32 @@ export async function readVideoBody(body: unknown): Promise<{ fields: z.output<t
     }
     body = out;
   }
+  const reference = (body as { input_reference?: unknown } | null)?.input_reference;
+  if (reference && typeof reference === 'object' && 'file_id' in reference) throw fileIdRefused();
   return { fields: parseRequestPart(createVideoBodySchema, body, 'body'), file };
+}
+
+/** The model every server offers on its offline backend, so that pasted SDK code runs on a default server. */
+export const DEFAULT_OPENAI_MODEL = 'ttv-preview';
+/** OpenAI's own model names: the server's default backend unless openai_compat.models maps them. */
+export const SORA_MODELS = ['sora-2', 'sora-2-pro'] as const;
+
+/**
+ * The `model` names of this server and the backend each renders on: ttv-preview → procedural,
+ * sora-2 / sora-2-pro → the default backend, then the operator's openai_compat.models over them.
+ */
+export function openAiModels(config: AppConfig): Record<string, string> {
+  const fallback = normalizeBackendId(config.default_backend);
+  return {
+    [DEFAULT_OPENAI_MODEL]: 'procedural',
+    ...Object.fromEntries(SORA_MODELS.map((m) => [m, fallback])),
+    ...Object.fromEntries(Object.entries(config.openai_compat.models).map(([m, b]) => [m, normalizeBackendId(b)])),
+  };
 }
 
 export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideoBody>>, allowed: ReadonlySet<JobOptionName>, config: AppConfig): Promise<JobRequest> {
   const { fields, file } = input;
-  const models = config.openai_compat.models;
+  const models = openAiModels(config);
   const raw: RawJobOptions = {};
   const sent: JobOptionName[] = [];
   if (fields.model !== undefined) {
@@ -88,7 +127,8 @@ export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideo
     raw.aspect_ratio = `${w / d}:${h / d}`;
     sent.push('aspect_ratio');
     const backend = raw.backend ?? normalizeBackendId(config.default_backend);
-    if (allowed.has('resolution') && describeBackend(backend, config).resolution) raw.resolution = fields.size;
+    // A backend that takes a resolution renders the asked size itself (procedural renders any).
+    if (describeBackend(backend, config).resolution) raw.resolution = fields.size;
   }
   if (file || fields.input_reference) {
     raw.image = file ?? fields.input_reference!.image_url;
@@ -96,6 +136,9 @@ export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideo
   }
   refuseDisallowed(sent, allowed, (name) => PARAM_OF[name as JobOptionName] ?? name);
   const options = await storedOptions(raw, config);
+  // At submission the image still has its bytes (they are dropped only when the job ends).
+  const image = options.image;
+  if (image?.data_base64 !== undefined && fields.size !== undefined) await requireImageFitsSize({ ...image, data_base64: image.data_base64 }, fields.size, config);
   const openai = {
     ...(fields.model !== undefined ? { model: fields.model } : {}),
     ...(fields.size !== undefined ? { size: fields.size } : {}),

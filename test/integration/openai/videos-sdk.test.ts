@@ -66,7 +66,8 @@ describe('OpenAI Videos API with the official SDK', () => {
     expect(typeof video.created_at).toBe('number');
     // The same job underneath: /v1/jobs shows it with the options the video parameters became.
     const job = (await (await fetch(`${svc.url}/v1/jobs/${video.id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { options: unknown };
-    expect(job.options).toEqual({ backend: 'procedural', duration_seconds: 4, aspect_ratio: '9:16' });
+    // procedural takes a resolution, so the asked size is rendered as it is.
+    expect(job.options).toEqual({ backend: 'procedural', duration_seconds: 4, aspect_ratio: '9:16', resolution: '720x1280' });
 
     const done = await completed(video.id);
     expect(done.completed_at).toBeGreaterThanOrEqual(done.created_at);
@@ -140,9 +141,20 @@ describe('OpenAI Videos API with the official SDK', () => {
     const size = await client.videos.create({ model: 'ttv-runway', prompt: 'A lake.', size: '1792x1024' }).catch((e: unknown) => e);
     expect(size).toBeInstanceOf(BadRequestError);
     expect((size as BadRequestError).param).toBe('size');
-    const model = await client.videos.create({ model: 'sora-2', prompt: 'A lake.' }).catch((e: unknown) => e);
+    const model = await client.videos.create({ model: 'not-a-model' as 'sora-2', prompt: 'A lake.' }).catch((e: unknown) => e);
     expect(model).toBeInstanceOf(BadRequestError);
     expect((model as BadRequestError).param).toBe('model');
+    const fileId = await client.videos.create({ model: 'ttv-preview', prompt: 'A lake.', input_reference: { file_id: 'file-abc' } }).catch((e: unknown) => e);
+    expect(fileId).toBeInstanceOf(BadRequestError);
+    expect((fileId as BadRequestError).param).toBe('input_reference');
+    expect((fileId as BadRequestError).message).toContain('file_id references are not supported');
+    // A first frame of another shape than `size` is refused rather than cropped silently.
+    const square = join(dir, 'square.png');
+    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=0x00ff00:s=64x64', '-frames:v', '1', square]);
+    const misfit = await client.videos.create({ model: 'ttv-preview', prompt: 'A lake.', size: '1280x720', input_reference: await toFile(await readFile(square), 'square.png', { type: 'image/png' }) }).catch((e: unknown) => e);
+    expect(misfit).toBeInstanceOf(BadRequestError);
+    expect((misfit as BadRequestError).param).toBe('input_reference');
+    expect((misfit as BadRequestError).message).toContain('is 64x64, which is not the shape of size 1280x720');
     const url = await client.videos.create({ model: 'ttv-preview', prompt: 'A lake.', input_reference: { image_url: 'https://example.com/frame.png' } }).catch((e: unknown) => e);
     expect(url).toBeInstanceOf(BadRequestError);
     expect((url as BadRequestError).param).toBe('input_reference');
@@ -152,6 +164,17 @@ describe('OpenAI Videos API with the official SDK', () => {
     expect(put.status).toBe(405);
     expect(put.headers.get('allow')).toBe('POST, GET, HEAD');
     expect(await put.json()).toEqual({ error: { message: 'Method PUT not allowed on this path', type: 'invalid_request_error', param: null, code: 'method_not_allowed' } });
+    // An unknown path under /v1/videos is a 404 in the same envelope (the SDK's NotFoundError).
+    const unknown = await fetch(`${svc.url}/v1/videos/${'a'.repeat(32)}/nothing-here`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string; type: string } }).error).toMatchObject({ code: 'not_found', type: 'invalid_request_error' });
+    // Too large and wrong-type bodies too.
+    const tooLarge = await fetch(`${svc.url}/v1/videos/extensions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'x'.repeat(20 * 1024 * 1024) }) });
+    expect(tooLarge.status).toBe(413);
+    expect(((await tooLarge.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+    const wrongType = await fetch(`${svc.url}/v1/videos/${'a'.repeat(32)}/remix`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }, body: 'remix it' });
+    expect(wrongType.status).toBe(415);
+    expect(((await wrongType.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type');
     const anonymous = new OpenAI({ apiKey: 'not-the-token', baseURL: `${svc.url}/v1`, maxRetries: 0 });
     await expect(anonymous.videos.list()).rejects.toBeInstanceOf(AuthenticationError);
   });
