@@ -72,7 +72,7 @@ async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }
 }
 
 async function edge(flags: CommonFlags & { out?: string; run?: boolean }): Promise<number> {
-  const [{ loadConfig }, { caddyfile, edgeUpstream }, { EdgeSupervisor }, { mkdir, writeFile }, { dirname, join, resolve }] = await Promise.all([
+  const [{ loadConfig }, { caddyfile, caddyStateDir, edgeRedirectPort, edgeUpstream }, { EdgeSupervisor }, { mkdir, writeFile }, { dirname, join, resolve }] = await Promise.all([
     import('../config/load-config.js'), import('../edge/caddy-config.js'), import('../edge/edge-supervisor.js'), import('node:fs/promises'), import('node:path'),
   ]);
   const { config } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
@@ -91,13 +91,15 @@ async function edge(flags: CommonFlags & { out?: string; run?: boolean }): Promi
   const supervisor = new EdgeSupervisor({
     caddyPath: config.edge.caddy_path,
     caddyfile: out,
+    stateDir: caddyStateDir(config),
     onOutput: (line) => writeOut(`${line}\n`),
     onRestart: (attempt, code) => writeErr(`ttv: caddy exited (${code}); restart ${attempt}\n`),
   });
   const stop = () => void supervisor.stop();
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  writeErr(`ttv: edge running on https://${config.edge.host}:${config.server.quic_port} (h3, h2, http/1.1)\n`);
+  const redirectPort = edgeRedirectPort(config);
+  writeErr(`ttv: edge running on https://${config.edge.host}:${config.server.quic_port} (h3, h2, http/1.1)${redirectPort === null ? '' : `; http://:${redirectPort} redirects to it`}\n`);
   await supervisor.run();
   return 0;
 }
