@@ -198,7 +198,9 @@ export async function runCli(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return (program.getOptionValue('exitCode') as number | undefined) ?? 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    // Help and --version exit 0; every usage error (unknown command or flag, missing or bad argument)
+    // exits 2, like the operator errors below, as the README documents.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (isOperatorError(err)) {
       writeErr(`ttv: ${err.message}\n`);
       return 2;
