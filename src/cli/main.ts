@@ -34,15 +34,17 @@ function overridesFrom(flags: CommonFlags): CliOverrides {
 
 /** Runs until a signal stops the service; resolves with the exit code. */
 async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }): Promise<number> {
-  const [{ loadConfig }, { checkStartup }, { startService }] = await Promise.all([
+  const [{ loadConfig }, { checkStartup, removeCreatedDataDir }, { startService }] = await Promise.all([
     import('../config/load-config.js'), import('./startup-checks.js'), import('../service.js'),
   ]);
   const { config, warnings } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
   // Everything a service writes (database, artifacts, scratch files, and what ffmpeg and local models
   // write for it: they inherit the mask) is for this user only; the code also sets modes explicitly.
   process.umask(0o077);
-  await checkStartup(config, { api: mode.api });
-  const service = await startService({ config, api: mode.api, worker: mode.worker && config.worker.enabled });
+  const createdDataDir = await checkStartup(config, { api: mode.api });
+  // A start that fails after the checks (the port taken meanwhile) removes the data dir it created too.
+  const service = await startService({ config, api: mode.api, worker: mode.worker && config.worker.enabled })
+    .catch((err: unknown) => { removeCreatedDataDir(createdDataDir); throw err; });
   for (const warning of warnings) service.logger.warn(warning);
   // Always announced, whatever the log level: people and scripts wait for these lines.
   if (service.url) writeErr(`ttv: listening on ${service.url}\n`);
