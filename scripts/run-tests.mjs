@@ -2,10 +2,13 @@
 // Before it, the ten slowest tests and the suite's wall time, read from vitest's JSON report.
 // Extra arguments go to vitest (e.g. a file filter).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
 mkdirSync('test-results', { recursive: true });
+// No test may write into the checkout (data dirs belong in temp dirs): what appears at its top
+// level during the run is named and fails the run.
+const entriesBefore = new Set(readdirSync('.'));
 const startedAt = Date.now();
 const report = 'test-results/vitest.json';
 const result = spawnSync(
@@ -36,6 +39,11 @@ try {
   failed = (json.numFailedTests ?? 0) + (json.numTotalTestSuites && json.success === false && json.numFailedTests === 0 ? 1 : 0);
 } catch {
   failed = Math.max(failed, 1);
+}
+const written = readdirSync('.').filter((entry) => !entriesBefore.has(entry));
+if (written.length > 0) {
+  console.log(`tests wrote into the checkout: ${written.join(', ')} (point them at a temp data dir)`);
+  failed += 1;
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(result.status === 0 && failed === 0 && passed > 0 ? 0 : 1);

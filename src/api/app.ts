@@ -29,6 +29,7 @@ import { redisEndpoint, redisKeyPrefix } from '../jobs/open-job-queue.js';
 import { connectRedis } from '../jobs/redis/redis-connection.js';
 import { collectRoutes, registerErrorHandling, sendError, toApiError, writeClientError } from './plugins/error-handler.js';
 import type { Server as NetServer, Socket } from 'node:net';
+import { maxHeaderSize as httpMaxHeaderSize } from 'node:http';
 import { limitConnections } from './plugins/connection-limits.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerAccessLog } from './plugins/access-log.js';
@@ -115,7 +116,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // A trailing slash is refused as non-canonical (canonical-path.ts), so the router need not fold it.
-    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
+    // No parameter limit of the router's own: an over-long job id reaches its route (401 without a
+    // token, 404 JobNotFound with one, as the Python server answers); Node's header limit, which the
+    // request line counts towards, bounds the URL (431 from writeClientError).
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: httpMaxHeaderSize },
     // Malformed HTTP (bad framing, huge headers) never reaches a route: answer it in the envelope too.
     clientErrorHandler: (error: NodeJS.ErrnoException, socket: Socket) => writeClientError(error, socket),
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {

@@ -42,7 +42,7 @@ export function refuseDisallowed(sent: readonly string[], allowed: ReadonlySet<J
   const list = [...allowed].join(', ');
   const problems: FieldProblem[] = sent
     .filter((name) => !allowed.has(name as JobOptionName))
-    .map((name) => ({ field: field(name), message: `is not allowed on this server (${list ? `allowed options: ${list}` : 'it accepts no per-job options'})` }));
+    .map((name) => ({ field: field(name), message: `is not allowed on this server (${list ? `allowed options: ${list}` : 'it accepts no per-job options'}; the server setting server.job_options lists those clients may send)` }));
   if (problems.length) throw validationError(problems);
 }
 

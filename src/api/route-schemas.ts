@@ -50,9 +50,10 @@ const idParams = jsonSchema(jobIdParamsSchema, 'input');
 const videoIdParams = jsonSchema(videoIdParamsSchema, 'input');
 const submitHeaders = jsonSchema(submitHeadersSchema, 'input');
 
-// Answers any operation can give: a URL Fastify cannot decode (400), a bug (500), a store outage or
+// Answers any operation can give: a URL Fastify cannot decode (400), a request line and headers over
+// Node's header limit (431, written by the HTTP parser's handler), a bug (500), a store outage or
 // shutdown (503). /v1 adds 401 (bearer) and 429 (rate limits).
-const COMMON = [400, 500, 503];
+const COMMON = [400, 431, 500, 503];
 const V1 = [...COMMON, 401, 429];
 
 type OperationSchema = FastifySchema & { operationId: string; summary: string; tags: string[]; security: typeof OPEN };
@@ -163,7 +164,7 @@ export const readinessRouteSchema = operation('health', 'getReadiness', 'Readine
   response: {
     200: json(jsonSchema(readinessSchema), 'Every component is healthy'),
     503: json(jsonSchema(readinessSchema), 'Some component is unhealthy (same body, status not_ready)'),
-    ...errors(400, 500),
+    ...errors(400, 431, 500),
   },
 });
 

@@ -197,6 +197,9 @@ export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'output')
   return out;
 }
 
+/** Options sent to a server that allows none: name the setting that would allow them. */
+export const NO_JOB_OPTIONS = 'is not allowed on this server: it accepts no per-job options (the server setting server.job_options lists those clients may send)';
+
 /**
  * Parses one part of a request; any problem becomes a 400 ValidationError naming the field(s).
  * `firstOnly`: name only the first problem (the OpenAI-compatible routes answer one `param`).
@@ -209,7 +212,7 @@ export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown,
   for (const issue of result.error.issues) {
     if (issue.code === 'unrecognized_keys') {
       const at = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
-      for (const key of issue.keys) problems.push({ field: `${at}${key}`, message: at || issue.message !== 'unknown field' ? issue.message : 'unknown field; only "prompt" is accepted' });
+      for (const key of issue.keys) problems.push({ field: `${at}${key}`, message: at || issue.message !== 'unknown field' ? issue.message : key === 'options' ? NO_JOB_OPTIONS : 'unknown field; only "prompt" is accepted' });
       continue;
     }
     const field = issue.path.length > 0 ? issue.path.join('.') : part;

@@ -1,6 +1,8 @@
 // `ttv generate "prompt"`: runs the same pipeline as the worker, once, locally, with a progress bar.
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
 import { applyJobOverrides } from '../config/job-overrides.js';
@@ -14,8 +16,18 @@ import { hideInOutput, writeErr } from './output.js';
 
 export async function generate(config: AppConfig, prompt: string, out: string): Promise<number> {
   const effective = applyJobOverrides(config, { prompt });
-  const workDir = join(resolve(config.data_dir), 'tmp', `generate_${randomUUID().slice(0, 8)}`);
-  await mkdir(workDir, { recursive: true, mode: 0o700 });
+  // Under the data dir's tmp/ when a data dir exists (the same disk a worker would use), else in the
+  // system temp: a one-off run leaves nothing behind in the working directory.
+  const dataDir = resolve(config.data_dir);
+  const tmpRoot = join(dataDir, 'tmp');
+  const madeTmpRoot = existsSync(dataDir) && !existsSync(tmpRoot);
+  let workDir: string;
+  if (existsSync(dataDir)) {
+    workDir = join(tmpRoot, `generate_${randomUUID().slice(0, 8)}`);
+    await mkdir(workDir, { recursive: true, mode: 0o700 });
+  } else {
+    workDir = await mkdtemp(join(tmpdir(), 'ttv-generate-'));
+  }
   const controller = new AbortController();
   hideInOutput(collectSecrets(effective));
   const onSignal = () => controller.abort('canceled');
@@ -53,5 +65,6 @@ export async function generate(config: AppConfig, prompt: string, out: string): 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await rm(workDir, { recursive: true, force: true });
+    if (madeTmpRoot) await rmdir(tmpRoot).catch(() => undefined); // only when empty
   }
 }

@@ -34,15 +34,17 @@ function overridesFrom(flags: CommonFlags): CliOverrides {
 
 /** Runs until a signal stops the service; resolves with the exit code. */
 async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }): Promise<number> {
-  const [{ loadConfig }, { checkStartup }, { startService }] = await Promise.all([
+  const [{ loadConfig }, { checkStartup, removeCreatedDataDir }, { startService }] = await Promise.all([
     import('../config/load-config.js'), import('./startup-checks.js'), import('../service.js'),
   ]);
   const { config, warnings } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
   // Everything a service writes (database, artifacts, scratch files, and what ffmpeg and local models
   // write for it: they inherit the mask) is for this user only; the code also sets modes explicitly.
   process.umask(0o077);
-  await checkStartup(config, { api: mode.api });
-  const service = await startService({ config, api: mode.api, worker: mode.worker && config.worker.enabled });
+  const createdDataDir = await checkStartup(config, { api: mode.api });
+  // A start that fails after the checks (the port taken meanwhile) removes the data dir it created too.
+  const service = await startService({ config, api: mode.api, worker: mode.worker && config.worker.enabled })
+    .catch((err: unknown) => { removeCreatedDataDir(createdDataDir); throw err; });
   for (const warning of warnings) service.logger.warn(warning);
   // Always announced, whatever the log level: people and scripts wait for these lines.
   if (service.url) writeErr(`ttv: listening on ${service.url}\n`);
@@ -72,7 +74,7 @@ async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }
 }
 
 async function edge(flags: CommonFlags & { out?: string; run?: boolean }): Promise<number> {
-  const [{ loadConfig }, { caddyfile, edgeUpstream }, { EdgeSupervisor }, { mkdir, writeFile }, { dirname, join, resolve }] = await Promise.all([
+  const [{ loadConfig }, { caddyfile, caddyStateDir, edgeRedirectPort, edgeUpstream }, { EdgeSupervisor }, { mkdir, writeFile }, { dirname, join, resolve }] = await Promise.all([
     import('../config/load-config.js'), import('../edge/caddy-config.js'), import('../edge/edge-supervisor.js'), import('node:fs/promises'), import('node:path'),
   ]);
   const { config } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
@@ -91,13 +93,15 @@ async function edge(flags: CommonFlags & { out?: string; run?: boolean }): Promi
   const supervisor = new EdgeSupervisor({
     caddyPath: config.edge.caddy_path,
     caddyfile: out,
+    stateDir: caddyStateDir(config),
     onOutput: (line) => writeOut(`${line}\n`),
     onRestart: (attempt, code) => writeErr(`ttv: caddy exited (${code}); restart ${attempt}\n`),
   });
   const stop = () => void supervisor.stop();
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  writeErr(`ttv: edge running on https://${config.edge.host}:${config.server.quic_port} (h3, h2, http/1.1)\n`);
+  const redirectPort = edgeRedirectPort(config);
+  writeErr(`ttv: edge running on https://${config.edge.host}:${config.server.quic_port} (h3, h2, http/1.1)${redirectPort === null ? '' : `; http://:${redirectPort} redirects to it`}\n`);
   await supervisor.run();
   return 0;
 }
@@ -196,7 +200,9 @@ export async function runCli(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return (program.getOptionValue('exitCode') as number | undefined) ?? 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    // Help and --version exit 0; every usage error (unknown command or flag, missing or bad argument)
+    // exits 2, like the operator errors below, as the README documents.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (isOperatorError(err)) {
       writeErr(`ttv: ${err.message}\n`);
       return 2;

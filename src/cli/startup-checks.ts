@@ -17,9 +17,10 @@ function code(err: unknown): string {
 
 /**
  * Creates the data dir one level at a time from its nearest existing ancestor (a recursive mkdir
- * loops on some virtual file systems), then proves it writable with a probe file.
+ * loops on some virtual file systems), then proves it writable with a probe file. Returns the
+ * outermost directory it created (null when the data dir existed), for a failed start to remove.
  */
-export function checkDataDir(dataDir: string): void {
+export function checkDataDir(dataDir: string): string | null {
   const dir = resolve(dataDir);
   const missing: string[] = [];
   let probe = dir;
@@ -57,6 +58,12 @@ export function checkDataDir(dataDir: string): void {
   } catch (err) {
     throw new StartupError(`${DATA_DIR} ${dir} is not writable (${code(err)}); fix its permissions or ${FIX_DATA_DIR}`);
   }
+  return missing[0] ?? null;
+}
+
+/** Removes what a failed start created: the directories checkDataDir made, and what is in them. */
+export function removeCreatedDataDir(created: string | null): void {
+  if (created) rmSync(created, { recursive: true, force: true });
 }
 
 /** Fails when host:port cannot be bound (in use, or not an address of this machine). */
@@ -96,12 +103,21 @@ export function checkFfmpeg(config: AppConfig): void {
   }
 }
 
-/** Every check for a process about to serve the API and/or run workers. */
-export async function checkStartup(config: AppConfig, mode: { api: boolean }): Promise<void> {
-  checkDataDir(config.data_dir);
-  checkFfmpeg(config);
-  if (mode.api) {
-    checkTlsFiles(config);
-    await checkPort(config.server.host, config.server.port);
+/**
+ * Every check for a process about to serve the API and/or run workers. Returns the data dir levels
+ * it created (see checkDataDir); when a later check fails, it removes them before throwing.
+ */
+export async function checkStartup(config: AppConfig, mode: { api: boolean }): Promise<string | null> {
+  const created = checkDataDir(config.data_dir);
+  try {
+    checkFfmpeg(config);
+    if (mode.api) {
+      checkTlsFiles(config);
+      await checkPort(config.server.host, config.server.port);
+    }
+  } catch (err) {
+    removeCreatedDataDir(created);
+    throw err;
   }
+  return created;
 }

@@ -54,6 +54,34 @@ function setExisting(raw: Raw, path: string, value: unknown): void {
   if (isObject(node)) node[parts[parts.length - 1]!] = value;
 }
 
+/**
+ * Line and column (1-based) to show for a YAML error. The yaml library places two kinds elsewhere
+ * than where a reader looks: a key indented under a plain value ("Nested mappings are not allowed
+ * in compact mappings") at the start of that value, a line early, so it is moved to the key whose
+ * colon makes the nested mapping; and an unclosed bracket or quote at the end of input, on a line
+ * past the last one when the file ends with a newline, so it is kept on the last line.
+ */
+function yamlProblemPosition(text: string, err: { code: string; pos: [number, number]; linePos?: [{ line: number; col: number }, ...unknown[]] }): { line: number; col: number } | null {
+  const at = (offset: number) => {
+    const before = text.slice(0, offset);
+    const lineStart = before.lastIndexOf('\n') + 1;
+    return { line: before.split('\n').length, col: offset - lineStart + 1 };
+  };
+  if (err.code === 'BLOCK_AS_IMPLICIT_KEY') {
+    const colon = /:(?=[ \t\r\n]|$)/.exec(text.slice(err.pos[0]));
+    if (colon) {
+      let keyStart = err.pos[0] + colon.index;
+      while (keyStart > 0 && !/[\s]/.test(text[keyStart - 1]!)) keyStart -= 1;
+      return at(keyStart);
+    }
+  }
+  const pos = err.linePos?.[0];
+  if (!pos) return null;
+  const lines = text.replace(/\n$/, '').split('\n');
+  if (pos.line > lines.length) return { line: lines.length, col: lines[lines.length - 1]!.length + 1 };
+  return pos;
+}
+
 function readYaml(file: string): Raw {
   if (!existsSync(file)) throw new ConfigError([{ key: file, message: 'config file not found' }]);
   const text = readFileSync(file, 'utf8');
@@ -61,7 +89,7 @@ function readYaml(file: string): Raw {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
-    const pos = err.linePos?.[0];
+    const pos = yamlProblemPosition(text, err);
     const what = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     throw new ConfigError([{ key: file, message: `invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${what}` }]);
   }

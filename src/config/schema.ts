@@ -284,6 +284,9 @@ export const edgeSchema = z
     // of rotation while its /healthz fails. Replaces `upstream`.
     upstreams: z.array(z.string().url()).default([]),
     health_interval_seconds: positiveSeconds.default(2),
+    // Plain-HTTP port the edge answers with a permanent redirect to HTTPS. null: 80 when the edge owns
+    // the HTTPS port (server.quic_port 443), otherwise none; 0: never.
+    http_port: z.number().int().min(0).max(65535).nullable().default(null),
   })
   .strict()
   .superRefine((edge, ctx) => {

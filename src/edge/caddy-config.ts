@@ -18,6 +18,19 @@ export function edgeUpstream(config: AppConfig): string {
   return edgeUpstreams(config).join(', ');
 }
 
+/** The plain-HTTP port that redirects to HTTPS, or null for none (edge.http_port). */
+export function edgeRedirectPort(config: AppConfig): number | null {
+  const configured = config.edge.http_port;
+  if (configured === 0) return null;
+  if (configured !== null) return configured;
+  return config.server.quic_port === 443 ? 80 : null;
+}
+
+/** Where Caddy keeps its state (certificates, autosave, the local CA): in the data dir, never in $HOME. */
+export function caddyStateDir(config: AppConfig): string {
+  return join(resolve(config.data_dir), 'caddy');
+}
+
 /** Caddyfile quoting: values go in double quotes with backslashes and quotes escaped. */
 function q(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -47,7 +60,21 @@ export function caddyfile(config: AppConfig): string {
   if (schemes.size > 1) throw new EdgeConfigError('edge.upstreams: must all use the same scheme (http or https)');
   // The same value the API sends on HTTPS (security-headers.ts).
   const altSvc = `h3=":${port}"; ma=${config.server.alt_svc_max_age}`;
-  const storage = join(resolve(config.data_dir), 'caddy');
+  const storage = caddyStateDir(config);
+  const redirectPort = edgeRedirectPort(config);
+  if (redirectPort !== null && (redirectPort === port || redirectPort === config.server.port)) {
+    throw new EdgeConfigError('edge.http_port: must differ from server.quic_port and server.port');
+  }
+  // Our own redirect site, not Caddy's automatic one: Caddy 2.6 leaves the port out of Location when
+  // the site is on https_port, which is wrong for any port but 443. It names edge.host, not the
+  // client's Host, so that the redirect cannot be pointed elsewhere.
+  const httpsOrigin = `https://${host}${port === 443 ? '' : `:${port}`}`;
+  const redirectSite = redirectPort === null ? '' : `
+# Plain HTTP: a permanent redirect (308 keeps the method and body) to the same path and query over HTTPS.
+http://:${redirectPort} {
+\tredir ${httpsOrigin}{uri} 308
+}
+`;
   const tls = cert && key ? `tls ${q(resolve(cert))} ${q(resolve(key))} {\n\t\tprotocols tls1.3\n\t}` : 'tls internal {\n\t\tprotocols tls1.3\n\t}';
   const upstreamTls = schemes.has('https:')
     ? '\n\t\ttransport http {\n\t\t\ttls\n\t\t\ttls_insecure_skip_verify\n\t\t}' // loopback hop to the API's own certificate
@@ -58,6 +85,8 @@ export function caddyfile(config: AppConfig): string {
 \tauto_https disable_redirects
 \tskip_install_trust
 \tstorage file_system ${q(storage)}
+\thttp_port ${redirectPort ?? 80}
+\thttps_port ${port}
 \tservers {
 \t\tprotocols h1 h2 h3
 \t}
@@ -78,5 +107,5 @@ https://${host}:${port} {
 \t\theader_down Alt-Svc ${q(altSvc)}${upstreamTls}
 \t}
 }
-`;
+${redirectSite}`;
 }

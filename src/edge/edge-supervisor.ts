@@ -2,10 +2,17 @@
 // exponential backoff (at most 5 restarts a minute), stops it on SIGTERM/SIGINT.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
 
 export interface EdgeSupervisorOptions {
   caddyPath: string;
   caddyfile: string;
+  /**
+   * Directory for Caddy's own files: its autosaved config ($XDG_CONFIG_HOME/caddy), data
+   * ($XDG_DATA_HOME/caddy) and the local CA's ~/.step. Caddy is pointed there so it writes nothing
+   * into the user's home.
+   */
+  stateDir: string;
   /** Lines Caddy prints (JSON logs), for the operator. */
   onOutput?: (line: string) => void;
   onRestart?: (attempt: number, code: number | null) => void;
@@ -45,7 +52,15 @@ export class EdgeSupervisor {
 
   private once(): Promise<number | null> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.options.caddyPath, ['run', '--config', this.options.caddyfile, '--adapter', 'caddyfile'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(this.options.caddyPath, ['run', '--config', this.options.caddyfile, '--adapter', 'caddyfile'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          HOME: join(this.options.stateDir, 'home'),
+          XDG_CONFIG_HOME: join(this.options.stateDir, 'config'),
+          XDG_DATA_HOME: join(this.options.stateDir, 'data'),
+        },
+      });
       this.child = child;
       let pending = '';
       const onData = (chunk: Buffer) => {

@@ -57,6 +57,12 @@ describe('ttv client commands', () => {
     expect((await stat(again)).size).toBe((await stat(out)).size);
   });
 
+  it('an option flag a default server refuses names the server setting that allows it', async () => {
+    const refused = await ttv(['submit', 'Longer, please.', '--duration', '8']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/options.*not allowed on this server.*server\.job_options/);
+  });
+
   it('cancel, and clear errors for bad ids, bad tokens and an unreachable server', async () => {
     const slow = await startTestService({ security: { auth_token: TOKEN }, procedural: { simulated_latency_seconds: 30 } });
     let id: string;

@@ -117,8 +117,11 @@ describe('ttv serve flags', () => {
     expect(res.stderr).toMatch(/refusing to listen on 0\.0\.0\.0/);
   });
 
-  it('rejects unknown commands and flags', async () => {
-    expect((await ttv(['launch'])).code).not.toBe(0);
-    expect((await ttv(['serve', '--colour'])).code).not.toBe(0);
+  it('rejects unknown commands, unknown flags and missing arguments with exit 2', async () => {
+    expect((await ttv(['launch'])).code).toBe(2);
+    expect((await ttv(['serve', '--colour'])).code).toBe(2);
+    expect((await ttv(['submit'])).code).toBe(2);
+    expect((await ttv(['status'])).code).toBe(2);
+    expect((await ttv(['--version'])).code).toBe(0);
   });
 });

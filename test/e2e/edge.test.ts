@@ -3,7 +3,7 @@
 // a TLS 1.2-only client is refused. The API's own TLS (h2 + http/1.1, TLS 1.3) is tested directly.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { connect as http2Connect } from 'node:http2';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { createServer } from 'node:net';
@@ -22,6 +22,8 @@ let dir: string;
 let api: TestService;
 let edge: ChildProcess;
 let edgePort: number;
+let redirectPort: number;
+let userHome: string;
 let edgeOutput = '';
 
 async function freePort(): Promise<number> {
@@ -82,11 +84,16 @@ function tlsHandshake(port: number, maxVersion: 'TLSv1.2' | 'TLSv1.3'): Promise<
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ttv-edge-'));
   edgePort = await freePort();
+  redirectPort = await freePort();
+  userHome = join(dir, 'user-home');
+  await mkdir(userHome);
   api = await startTestService({ server: { quic_port: edgePort, alt_svc_max_age: 3600 }, security: { auth_token: TOKEN, trusted_proxies: ['127.0.0.1'] } });
   const apiPort = Number(new URL(api.url).port);
   const config = join(dir, 'ttv.yaml');
-  await writeFile(config, `server: { port: ${apiPort}, quic_port: ${edgePort}, alt_svc_max_age: 3600 }\nsecurity: { trusted_proxies: ["127.0.0.1"] }\n`);
-  edge = spawn(process.execPath, [TTV_BIN, 'edge', '--config', config, '--data-dir', dir, '--run'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await writeFile(config, `server: { port: ${apiPort}, quic_port: ${edgePort}, alt_svc_max_age: 3600 }\nsecurity: { trusted_proxies: ["127.0.0.1"] }\nedge: { http_port: ${redirectPort} }\n`);
+  // A home of its own, to show that Caddy writes nothing there (its state belongs in the data dir).
+  const env = { ...process.env, HOME: userHome, XDG_CONFIG_HOME: join(userHome, '.config'), XDG_DATA_HOME: join(userHome, '.local', 'share') };
+  edge = spawn(process.execPath, [TTV_BIN, 'edge', '--config', config, '--data-dir', dir, '--run'], { stdio: ['ignore', 'pipe', 'pipe'], env });
   edge.stdout!.on('data', (c: Buffer) => { edgeOutput += c.toString(); });
   edge.stderr!.on('data', (c: Buffer) => { edgeOutput += c.toString(); });
   await waitFor(async () => (await h1Get(edgePort, '/healthz').then((r) => r.status === 200).catch(() => false)) || null, { timeoutMs: 20_000, what: `the edge to serve (${edgeOutput.slice(-300)})` });
@@ -102,6 +109,21 @@ afterAll(async () => {
 });
 
 describe('HTTP/3 edge (Caddy)', () => {
+  it('redirects plain HTTP to HTTPS (path and query kept), and the redirect leads to the API', async () => {
+    const res = await fetch(`http://127.0.0.1:${redirectPort}/v1/jobs?limit=1`, { redirect: 'manual', headers: { host: 'evil.example' } });
+    expect(res.status).toBe(308);
+    // edge.host, never the client's Host.
+    expect(res.headers.get('location')).toBe(`https://localhost:${edgePort}/v1/jobs?limit=1`);
+    const followed = await h1Get(edgePort, new URL(res.headers.get('location')!).pathname + '?limit=1', { authorization: `Bearer ${TOKEN}` });
+    expect(followed.status).toBe(200);
+  });
+
+  it('keeps Caddy\'s state (certificates, autosaved config) in the data dir, none in the user\'s home', async () => {
+    await waitFor(async () => (await stat(join(dir, 'caddy', 'config', 'caddy', 'autosave.json')).catch(() => null)), { timeoutMs: 20_000, what: 'Caddy\'s autosave in the data dir' });
+    expect((await readdir(join(dir, 'caddy'))).length).toBeGreaterThan(0);
+    expect(await readdir(userHome)).toEqual([]);
+  });
+
   it('submits a job and reads its status over HTTP/3', async () => {
     const impit = new Impit({ http3: true, ignoreTlsErrors: true });
     const origin = `https://localhost:${edgePort}`;

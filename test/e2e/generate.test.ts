@@ -29,4 +29,11 @@ describe('ttv generate', () => {
     expect(Math.abs(Number(probe.format.duration) - 2)).toBeLessThanOrEqual(0.2);
     expect(existsSync(join(dir, 'data', 'tmp')) ? await readdir(join(dir, 'data', 'tmp')) : []).toEqual([]);
   });
+
+  it('leaves nothing in the working directory when no data dir exists', async () => {
+    const cwd = await mkdtemp(join(dir, 'cwd-'));
+    await writeFile(join(cwd, 'ttv.yaml'), 'segment_duration_seconds: 1\nprocedural: { width: 160, height: 96, fps: 12 }\n');
+    await exec(process.execPath, [TTV_BIN, 'generate', 'A kite rises.', '--config', 'ttv.yaml', '--out', 'kite.mp4'], { cwd, timeout: 60_000 });
+    expect((await readdir(cwd)).sort()).toEqual(['kite.mp4', 'ttv.yaml']);
+  });
 });

@@ -2,6 +2,7 @@
 // flag, and what to do; nothing starts first (no worker on a port that is taken), nothing hangs.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,11 +11,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TTV_BIN } from '../support/ttv-process.js';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ttv-startup-')); });
+// How long this machine takes, right now, to load ttv and exit: the hang guard below is a multiple of
+// it, so that a busy machine stretches the guard instead of failing the test.
+let loadMs = 0;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ttv-startup-'));
+  const startedAt = Date.now();
+  const version = await ttv(['--version'], 600_000);
+  expect(version.code).toBe(0);
+  loadMs = Date.now() - startedAt;
+}, 660_000);
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
+/** A failing start does some checks beyond loading ttv; 10 loads of it are a hang. */
+const hangGuardMs = () => 30_000 + 10 * loadMs;
+
 /** Runs `ttv …`; killed after `limitMs` (then `killed` is true), so a hang fails the test instead of stalling it. */
-async function ttv(args: string[], limitMs = 30_000): Promise<{ code: number | null; stderr: string; killed: boolean }> {
+async function ttv(args: string[], limitMs = hangGuardMs()): Promise<{ code: number | null; stderr: string; killed: boolean }> {
   const child = spawn(process.execPath, [TTV_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TTV_CONFIG: '' } });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
@@ -32,8 +45,8 @@ async function config(name: string, text: string): Promise<string> {
   return file;
 }
 
-// Independent short processes: they run side by side.
-describe.concurrent('startup problems', () => {
+// One process at a time: started all at once on a busy 2-core machine, they starved each other.
+describe('startup problems', () => {
   it('a file given as the data dir', async () => {
     const file = await config('not-a-dir', 'x');
     const r = await ttv(['serve', '--port', '0', '--data-dir', file]);
@@ -68,6 +81,8 @@ describe.concurrent('startup problems', () => {
       expect(r.stderr).toContain(`ttv: port ${port} on 127.0.0.1 is already in use (--port / server.port)`);
       expect(r.stderr).toContain('pick another port with --port');
       expect(r.stderr).not.toMatch(/worker \S+ started/);
+      // The data dir this failed start created is gone again.
+      expect(existsSync(join(dir, 'port-data'))).toBe(false);
     } finally {
       blocker.close();
     }
@@ -78,6 +93,7 @@ describe.concurrent('startup problems', () => {
     const r = await ttv(['serve', '--port', '0', '--config', file, '--data-dir', join(dir, 'tls-data')]);
     expect(r).toMatchObject({ code: 2, killed: false });
     expect(r.stderr).toMatch(/^ttv: server\.tls\.cert_path: cannot read .*missing-cert\.pem \(ENOENT\)/m);
+    expect(existsSync(join(dir, 'tls-data'))).toBe(false);
   });
 
   it('ffmpeg missing', async () => {

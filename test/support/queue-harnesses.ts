@@ -25,9 +25,16 @@ export function sqliteHarness(prefix: string, worker: WorkerSettings): JobQueueH
 }
 
 export function redisHarness(server: () => RedisServer, prefix: string, worker: WorkerSettings): JobQueueHarness {
+  // A data dir of its own too: the Redis store writes redis-stores.json there, never into the checkout.
+  const dirs: string[] = [];
   return {
     async freshConfig() {
-      return { redis: { url: server().url, key_prefix: `${prefix}-${randomUUID().slice(0, 8)}` }, worker };
+      const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
+      dirs.push(dir);
+      return { data_dir: dir, redis: { url: server().url, key_prefix: `${prefix}-${randomUUID().slice(0, 8)}` }, worker };
+    },
+    async cleanup() {
+      await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
     },
   };
 }

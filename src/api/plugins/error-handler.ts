@@ -36,6 +36,9 @@ export function toApiError(err: unknown, bodyLimit: number, contentType?: string
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_ASYNC_CONSTRAINT':
       return new ApiError(400, 'ValidationError', 'Malformed request URL', { field: 'url' });
+    // Fastify 5 raises MAX_PARAM_LENGTH; the router's limit is set to Node's header limit (app.ts),
+    // so this is a guard, not a path a request should take.
+    case 'FST_ERR_MAX_PARAM_LENGTH':
     case 'FST_ERR_ROUTE_URL_TOO_LONG':
     case 'FST_ERR_ROUTE_REWRITE_NOT_STR':
       return new ApiError(fe.statusCode === 414 ? 414 : 400, 'ValidationError', 'Request URL too long', { field: 'url' });

@@ -16,6 +16,9 @@ function fixedHeaders(zone: RouteZone, secure: boolean, options: SecurityHeaderO
   const headers: Record<string, string> = {
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
+    // 0, not the Python server's `1; mode=block`: the old browsers' XSS auditor that header turns on
+    // could itself be used to leak page content; current guidance is to disable it (CSP protects).
+    'x-xss-protection': '0',
     'referrer-policy': 'strict-origin-when-cross-origin',
     'x-permitted-cross-domain-policies': 'none',
     'content-security-policy': zone === 'page' ? PAGE_CSP : zone === 'docs' ? DOCS_CSP : API_CSP,

@@ -14,7 +14,8 @@ export async function rootRoutes(app: FastifyInstance, options: { version: strin
   app.get('/', { schema: rootRouteSchema }, async (request, reply) => {
     const accept = request.headers.accept ?? '';
     if (accept.includes('application/json') && !accept.includes('text/html')) {
-      return { name: 'ttv', version: options.version, description: 'Text-to-video pipeline API', docs_url: '/docs' };
+      // The Python server's name and description, so that its clients and probes recognise the service.
+      return { name: 'TTV Pipeline API', version: options.version, description: 'REST API for text-to-video generation pipeline', docs_url: '/docs' };
     }
     return reply.type('text/html; charset=utf-8').send(page);
   });

@@ -88,6 +88,7 @@ describe('docs and root', () => {
     const html = await fetch(`${svc.url}/`, { headers: { accept: 'text/html' } });
     expect(html.headers.get('content-type')).toMatch(/text\/html/);
     const json = await fetch(`${svc.url}/`, { headers: { accept: 'application/json' } });
-    expect(await json.json()).toEqual({ name: 'ttv', version: '1.0.0', description: expect.any(String), docs_url: '/docs' });
+    // The Python server's name and description (upstream-api-spec §2.1); the version is ttv's.
+    expect(await json.json()).toEqual({ name: 'TTV Pipeline API', version: '1.0.0', description: 'REST API for text-to-video generation pipeline', docs_url: '/docs' });
   });
 });

@@ -5,6 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -22,11 +25,15 @@ const consumers: Consumer[] = [];
 const bullQueues: Queue[] = [];
 const children: ChildProcess[] = [];
 const HANGING_WORKER = fileURLToPath(new URL('../../conformance/hanging-worker.mjs', import.meta.url));
+// The Redis store remembers the instances it saw in <data_dir>/redis-stores.json: a temp dir, not the checkout.
+let dataDir: string;
 beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'ttv-reconciler-'));
   redis = await startRedisServer();
 });
 afterAll(async () => {
   await redis?.stop();
+  await rm(dataDir, { recursive: true, force: true });
 });
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -36,6 +43,7 @@ afterEach(async () => {
 });
 
 const rawConfig = (prefix: string) => ({
+  data_dir: dataDir,
   redis: { url: redis.url, key_prefix: prefix },
   worker: { lease_seconds: 0.5, heartbeat_seconds: 0.1, max_attempts: 2 },
   logging: { level: 'silent' },

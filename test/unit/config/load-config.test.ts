@@ -94,6 +94,17 @@ describe('loadConfig', () => {
     expect(issuesOf(() => loadConfig({ env: { TTV_WORKER_ENABLED: 'maybe' } }))).toMatch(/TTV_WORKER_ENABLED: must be true or false/);
   });
 
+  it.each([
+    ['a key indented under a value', 'server:\n  port: 8000\n   host: x\n', 'line 3, column 4'],
+    ['a key indented under a top-level value', 'name: ttv\n  port: 2\n', 'line 2, column 3'],
+    ['two keys on one line', 'a: b: c\n', 'line 1, column 4'],
+    ['a missing colon', 'server:\n  port 8000\n  host: x\n', 'line 2, column 3'],
+    ['an unclosed bracket at the end', 'server:\n  port: 8000\n  host: [unclosed\n', 'line 3, column 18'],
+  ])('points a YAML error at the line to fix: %s', async (_name, text, where) => {
+    const broken = await file('where.yaml', text);
+    expect(issuesOf(() => loadConfig({ files: [broken], env: {} }))).toContain(`invalid YAML at ${where}:`);
+  });
+
   it('names the file and line of a YAML syntax error, and a missing file', async () => {
     const broken = await file('broken.yaml', 'server:\n  port: [1, 2\n');
     expect(issuesOf(() => loadConfig({ files: [broken], env: {} }))).toMatch(/broken\.yaml: invalid YAML/);
