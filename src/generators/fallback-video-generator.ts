@@ -6,6 +6,7 @@ import { CanceledError } from '../errors/canceled-error.js';
 import { GenerationError } from '../errors/generation-error.js';
 import { TtvError } from '../errors/ttv-error.js';
 import { VendorError } from '../errors/vendor-error.js';
+import { VendorOutcomeUnknownError } from '../errors/vendor-outcome-unknown-error.js';
 import type { ProbeResult } from '../media/ffmpeg.js';
 import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from './types.js';
 
@@ -36,6 +37,8 @@ function disablesBackend(err: unknown): boolean {
 export class FallbackVideoGenerator implements VideoGenerator {
   private readonly built = new Map<string, VideoGenerator | Error>();
   private readonly disabled = new Map<string, string>();
+  /** Set once a create's outcome is unknown: the job stops, no segment is tried anywhere after it. */
+  private outcomeUnknown: Error | null = null;
 
   constructor(
     private readonly members: ChainMember[],
@@ -104,6 +107,7 @@ export class FallbackVideoGenerator implements VideoGenerator {
     const log = hooks.log ?? (() => undefined);
     const failures: string[] = [];
     let costUsd = 0;
+    if (this.outcomeUnknown) throw this.outcomeUnknown;
     for (const [index, member] of this.members.entries()) {
       if (hooks.signal.aborted) throw new CanceledError();
       const tag = `Segment ${request.segment}: ${member.id}`;
@@ -137,6 +141,12 @@ export class FallbackVideoGenerator implements VideoGenerator {
         if (err instanceof CanceledError || hooks.signal.aborted) throw err instanceof CanceledError ? err : new CanceledError();
         const reason = err instanceof Error ? err.message : String(err);
         log(`${tag} attempt failed: ${withoutBackendPrefix(member.id, reason)}`);
+        if (err instanceof VendorOutcomeUnknownError) {
+          // The first task may be running and billing: no fallback, no other segment; the job fails.
+          log(`${tag}: no fallback for this job, since the vendor may be rendering (and billing) the segment`);
+          this.outcomeUnknown = new TtvError(`Segment ${request.segment} failed: ${reason}`, { code: 'VendorOutcomeUnknownError', retryable: false, cause: err });
+          throw this.outcomeUnknown;
+        }
         failures.push(reason.startsWith(`${member.id}:`) ? reason : `${member.id}: ${reason}`);
         if (disablesBackend(err)) this.disabled.set(member.id, reason);
       }

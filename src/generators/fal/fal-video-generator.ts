@@ -22,6 +22,13 @@ import { pollTask } from '../remote/poll-task.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { abandonsTask } from '../remote/vendor-task.js';
 import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
+import type { CreateRule } from '../../http/vendor-client/create-rule.js';
+
+/**
+ * fal's queue documents no idempotency key for submit and no 5xx that means "not queued": only 429
+ * and a refused connection are sent again (https://docs.fal.ai/model-apis/model-endpoints/queue, read 2026-12-05).
+ */
+export const FAL_CREATE_RULE: CreateRule = { retryableStatuses: [], source: 'https://docs.fal.ai/model-apis/model-endpoints/queue' };
 
 interface Submitted {
   request_id?: string;
@@ -113,7 +120,7 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { signal, log };
     const headers = FalVideoGenerator.HEADERS;
-    const submitted = await this.client.json<Submitted>(`/${model}`, { method: 'POST', headers, body: JSON.stringify(input) }, call);
+    const submitted = await this.client.json<Submitted>(`/${model}`, { method: 'POST', headers, body: JSON.stringify(input) }, { ...call, create: FAL_CREATE_RULE });
     if (!submitted?.request_id || !submitted.status_url || !submitted.response_url) {
       // A base_url of the synchronous endpoint (https://fal.run, the Python default) answers with the
       // output itself: accept it, so old configs keep working, but say the queue is better.

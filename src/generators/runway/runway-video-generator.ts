@@ -20,11 +20,18 @@ import type { RemoteSettings } from '../remote/remote-settings.js';
 import { abandonsTask } from '../remote/vendor-task.js';
 import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
 import type { SdkFailure } from '../../http/vendor-client/vendor-client.js';
+import { failedBeforeSending, type CreateRule } from '../../http/vendor-client/create-rule.js';
+
+/**
+ * Runway's error table lists 429, 502, 503 and 504 as worth retrying, and not 500; create takes no
+ * idempotency key (https://docs.dev.runwayml.com/errors/errors/, read 2026-12-05).
+ */
+export const RUNWAY_CREATE_RULE: CreateRule = { retryableStatuses: [502, 503, 504], source: 'https://docs.dev.runwayml.com/errors/errors/' };
 
 /** Maps the SDK's errors to what ttv's retry policy needs. */
 function classify(err: unknown): SdkFailure | null {
   if (err instanceof APIUserAbortError) return null;
-  if (err instanceof APIConnectionError) return { status: null, timeout: err instanceof APIConnectionTimeoutError };
+  if (err instanceof APIConnectionError) return { status: null, timeout: err instanceof APIConnectionTimeoutError, notSent: failedBeforeSending(err) };
   if (err instanceof APIError && typeof err.status === 'number') return { status: err.status, body: err.error, retryAfter: (err.headers as Headers | undefined)?.get('retry-after') ?? null };
   return null;
 }
@@ -78,7 +85,7 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
     // The body fits the model's SDK params type: the catalog row checked it above.
     const created = await this.client.sdk((s) => (endpoint === 'image_to_video'
       ? this.sdk.imageToVideo.create(body as unknown as ImageToVideoCreateParams, { signal: s })
-      : this.sdk.textToVideo.create(body as unknown as TextToVideoCreateParams, { signal: s })), classify, call);
+      : this.sdk.textToVideo.create(body as unknown as TextToVideoCreateParams, { signal: s })), classify, { ...call, create: RUNWAY_CREATE_RULE });
     if (!created?.id) throw new GenerationError('runway', 'failed', 'task creation answered without a task id');
     const taskId = created.id;
     const credits = created.estimatedCost?.credits;
