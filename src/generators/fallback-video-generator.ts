@@ -8,7 +8,9 @@ import { TtvError } from '../errors/ttv-error.js';
 import { VendorError } from '../errors/vendor-error.js';
 import { VendorOutcomeUnknownError } from '../errors/vendor-outcome-unknown-error.js';
 import type { ProbeResult } from '../media/ffmpeg.js';
-import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from './types.js';
+import { TaskGoneError } from '../errors/task-gone-error.js';
+import { abandonsTask } from './remote/vendor-task.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VendorTaskRecord, VideoGenerator } from './types.js';
 
 /** A backend of the chain: built on first use, so a misconfigured fallback only matters if reached. */
 export interface ChainMember {
@@ -32,6 +34,13 @@ export function withoutBackendPrefix(id: string, message: string): string {
 function disablesBackend(err: unknown): boolean {
   if (err instanceof VendorError) return err.status === 401 || err.status === 403;
   return err instanceof GenerationError && err.failure === 'config';
+}
+
+/** The job-log line for a task that keeps running because its vendor documents no cancel. */
+export function cannotStopMessage(task: VendorTaskRecord, backend: VideoGenerator | null): string {
+  const perSecond = backend?.configuredModel?.row.usd_per_second;
+  const bill = perSecond !== undefined ? `; it may still bill up to its full price (model ${task.model}, $${perSecond.toFixed(2)} per second of video)` : '; it may still bill for the whole clip';
+  return `${task.backend}: task ${task.taskId} cannot be stopped (the vendor documents no cancel) and keeps running${bill}`;
 }
 
 export class FallbackVideoGenerator implements VideoGenerator {
@@ -102,13 +111,57 @@ export class FallbackVideoGenerator implements VideoGenerator {
     return this.primary().estimateCost(durationSeconds);
   }
 
+  /** The chain's backend that created `task`, when it is configured (and buildable) in this run. */
+  private owner(task: VendorTaskRecord): VideoGenerator | null {
+    const member = this.members.find((m) => m.id === task.backend);
+    const backend = member ? this.backend(member) : null;
+    return backend instanceof Error ? null : backend;
+  }
+
+  /** Sends the cancel of the backend that created `task`; where it has none, says what may still bill. */
+  async cancelTask(task: VendorTaskRecord, log?: (message: string) => void): Promise<void> {
+    const backend = this.owner(task);
+    if (backend?.cancelTask) return backend.cancelTask(task, log);
+    log?.(cannotStopMessage(task, backend));
+  }
+
+  /**
+   * A segment whose task an earlier attempt recorded: the backend that created it re-attaches (when
+   * it can); a task the vendor no longer knows, or a backend that cannot re-attach, gets a new one.
+   */
+  private async attempt(backend: VideoGenerator, request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
+    const recorded = hooks.task?.recorded;
+    if (recorded && recorded.backend === backend.id && recorded.model === (backend.configuredModel?.row.id ?? recorded.model) && backend.resume) {
+      try {
+        return await backend.resume(recorded, request, hooks);
+      } catch (err) {
+        if (!(err instanceof TaskGoneError)) throw err;
+        hooks.log?.(`${err.message}; creating a new one`);
+      }
+    }
+    let created: VendorTaskRecord | undefined;
+    const task = hooks.task ? { record: async (t: VendorTaskRecord) => { created = t; await hooks.task!.record(t); } } : undefined;
+    try {
+      return await backend.generate(request, { ...hooks, task });
+    } catch (err) {
+      // A task left running where the vendor documents no cancel: the job log says what it may bill.
+      if (created && !backend.cancelTask && abandonsTask(err, hooks.signal)) hooks.log?.(cannotStopMessage(created, backend));
+      throw err;
+    }
+  }
+
   /** The clip of the first backend that makes a usable one; its costUsd sums every attempt that produced a clip, a rejected one included. */
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const log = hooks.log ?? (() => undefined);
     const failures: string[] = [];
     let costUsd = 0;
     if (this.outcomeUnknown) throw this.outcomeUnknown;
-    for (const [index, member] of this.members.entries()) {
+    // A task recorded by an earlier attempt is re-attached first, whichever backend of the chain made it.
+    const recordedBy = hooks.task?.recorded?.backend;
+    const members = recordedBy && this.members.some((m) => m.id === recordedBy)
+      ? [...this.members.filter((m) => m.id === recordedBy), ...this.members.filter((m) => m.id !== recordedBy)]
+      : this.members;
+    for (const [index, member] of members.entries()) {
       if (hooks.signal.aborted) throw new CanceledError();
       const tag = `Segment ${request.segment}: ${member.id}`;
       const skipped = this.disabled.get(member.id);
@@ -131,7 +184,7 @@ export class FallbackVideoGenerator implements VideoGenerator {
       }
       log(`${tag} attempt started${index > 0 ? ' (fallback)' : ''}`);
       try {
-        const made = await backend.generate(request, hooks);
+        const made = await this.attempt(backend, request, hooks);
         // Each clip is priced by the backend that made it, whether or not the check keeps it.
         costUsd += made.costUsd;
         const probe = (await this.checkClip?.(made.path, hooks.signal)) ?? made.probe;
