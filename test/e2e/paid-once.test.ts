@@ -26,7 +26,8 @@ async function job(url: string, id: string) {
 }
 
 describe('paid once across a crash', () => {
-  it('re-attaches to the task a killed worker left rendering and reuses the finished segment: one create per segment', async () => {
+  /** A ttv process on a fresh data dir, a 3-segment job, and the worker killed while task 2 renders. */
+  async function killedWhileTaskTwoRenders() {
     const dataDir = await mkdtemp(join(tmpdir(), 'ttv-paid-once-'));
     dirs.push(dataDir);
     const configFile = join(dataDir, 'ttv.yaml');
@@ -45,7 +46,7 @@ describe('paid once across a crash', () => {
     procs.push(first);
     const res = await fetch(`${first.url}/v1/jobs`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt: 'A lighthouse at dawn. Waves on the rocks. Gulls over the sea.'}),
+      body: JSON.stringify({ prompt: 'A lighthouse at dawn. Waves on the rocks. Gulls over the sea.' }),
     });
     expect(res.status, await res.clone().text()).toBe(202);
     const { id } = (await res.json()) as { id: string };
@@ -57,6 +58,11 @@ describe('paid once across a crash', () => {
     const task2 = [...runway.tasks.values()][1]!;
     await first.kill('SIGKILL');
     expect(task2.polls).toBeLessThan(runway.pollsUntilDone);
+    return { dataDir, args, id, task2 };
+  }
+
+  it('re-attaches to the task a killed worker left rendering and reuses the finished segment: one create per segment', async () => {
+    const { dataDir, args, id, task2 } = await killedWhileTaskTwoRenders();
 
     const second = await startTtv(args);
     procs.push(second);
@@ -77,5 +83,19 @@ describe('paid once across a crash', () => {
     expect(finished.estimated_cost_usd).toBeCloseTo(0.75, 5);
     // The kept segments are removed with the job's end.
     await waitFor(async () => ((await readdir(join(dataDir, 'segments')).catch(() => [])).length === 0 ? true : null), { what: 'kept segments removed' });
+  });
+
+  it('a cancel after the crash cancels the recorded task at Runway (from the API process, no worker running)', async () => {
+    const { args, id, task2 } = await killedWhileTaskTwoRenders();
+    const api = await startTtv([...args, '--no-worker']);
+    procs.push(api);
+    const res = await fetch(`${api.url}/v1/jobs/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(200);
+    await waitFor(async () => (runway.deletedTaskIds.includes(task2.id) ? true : null), { what: 'DELETE of the recorded task' });
+    // Only the unfinished task: the finished segment 1 is not touched.
+    expect(runway.deletedTaskIds).toEqual([task2.id]);
+    const { lines } = (await (await fetch(`${api.url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] };
+    expect(lines.some((l) => l.includes(`Segment 2: runway: task ${task2.id} cancelled`))).toBe(true);
+    expect(runway.createCount).toBe(2);
   });
 });

@@ -145,6 +145,8 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
     if (!created.task_id) throw new GenerationError('minimax', 'failed', 'task creation answered without a task_id');
     const taskId = created.task_id;
     log?.(`minimax: task ${taskId} created (${row.id}, ${request.durationSeconds} s)`);
+    // MiniMax documents no cancel: the record lets the job log say what keeps running (and billing).
+    await hooks.task?.record({ backend: 'minimax', model: row.id, taskId, createdAt: new Date().toISOString() });
     const fileId = await pollTask<string>(async () => {
       const q = `/query/video_generation?task_id=${encodeURIComponent(taskId)}`;
       const t = await this.call<Answer & { status?: string; file_id?: string }>(q, {}, `task ${taskId}`, hooks);
