@@ -70,7 +70,7 @@ export function classifyGoogleSdkError(err: unknown, lastAnswer: Response | null
   }
   // The attempt's own deadline fired (the job's signal is checked before this is asked).
   if (e?.name === 'APIUserAbortError' || e?.name === 'APIConnectionTimeoutError' || e?.name === 'TimeoutError') return { status: null, timeout: true };
-  if (e?.name === 'APIConnectionError' || err instanceof TypeError) return { status: null, notSent: failedBeforeSending(err) };
+  if (e?.name === 'APIConnectionError' || err instanceof TypeError) return failedBeforeSending(err) ? { status: null, notSent: true } : { status: null };
   return null;
 }
 
