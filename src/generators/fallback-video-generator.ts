@@ -8,8 +8,11 @@ import { TtvError } from '../errors/ttv-error.js';
 import { VendorError } from '../errors/vendor-error.js';
 import { vendorFailureSentence } from '../errors/vendor-failure.js';
 import { INTERNAL_ERROR_MESSAGE } from '../errors/client-error.js';
+import { VendorOutcomeUnknownError } from '../errors/vendor-outcome-unknown-error.js';
 import type { ProbeResult } from '../media/ffmpeg.js';
-import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from './types.js';
+import { TaskGoneError } from '../errors/task-gone-error.js';
+import { abandonsTask } from './remote/vendor-task.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VendorTaskRecord, VideoGenerator } from './types.js';
 
 /** A backend of the chain: built on first use, so a misconfigured fallback only matters if reached. */
 export interface ChainMember {
@@ -35,9 +38,18 @@ function disablesBackend(err: unknown): boolean {
   return err instanceof GenerationError && err.failure === 'config';
 }
 
+/** The job-log line for a task that keeps running because its vendor documents no cancel. */
+export function cannotStopMessage(task: VendorTaskRecord, backend: VideoGenerator | null): string {
+  const perSecond = backend?.configuredModel?.row.usd_per_second;
+  const bill = perSecond !== undefined ? `; it may still bill up to its full price (model ${task.model}, $${perSecond.toFixed(2)} per second of video)` : '; it may still bill for the whole clip';
+  return `${task.backend}: task ${task.taskId} cannot be stopped (the vendor documents no cancel) and keeps running${bill}`;
+}
+
 export class FallbackVideoGenerator implements VideoGenerator {
   private readonly built = new Map<string, VideoGenerator | Error>();
   private readonly disabled = new Map<string, { full: string; shown: string }>();
+  /** Set once a create's outcome is unknown: the job stops, no segment is tried anywhere after it. */
+  private outcomeUnknown: Error | null = null;
 
   constructor(
     private readonly members: ChainMember[],
@@ -101,6 +113,45 @@ export class FallbackVideoGenerator implements VideoGenerator {
     return this.primary().estimateCost(durationSeconds);
   }
 
+  /** The chain's backend that created `task`, when it is configured (and buildable) in this run. */
+  private owner(task: VendorTaskRecord): VideoGenerator | null {
+    const member = this.members.find((m) => m.id === task.backend);
+    const backend = member ? this.backend(member) : null;
+    return backend instanceof Error ? null : backend;
+  }
+
+  /** Sends the cancel of the backend that created `task`; where it has none, says what may still bill. */
+  async cancelTask(task: VendorTaskRecord, log?: (message: string) => void): Promise<void> {
+    const backend = this.owner(task);
+    if (backend?.cancelTask) return backend.cancelTask(task, log);
+    log?.(cannotStopMessage(task, backend));
+  }
+
+  /**
+   * A segment whose task an earlier attempt recorded: the backend that created it re-attaches (when
+   * it can); a task the vendor no longer knows, or a backend that cannot re-attach, gets a new one.
+   */
+  private async attempt(backend: VideoGenerator, request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
+    const recorded = hooks.task?.recorded;
+    if (recorded && recorded.backend === backend.id && recorded.model === (backend.configuredModel?.row.id ?? recorded.model) && backend.resume) {
+      try {
+        return await backend.resume(recorded, request, hooks);
+      } catch (err) {
+        if (!(err instanceof TaskGoneError)) throw err;
+        hooks.log?.(`${err.message}; creating a new one`);
+      }
+    }
+    let created: VendorTaskRecord | undefined;
+    const task = hooks.task ? { record: async (t: VendorTaskRecord) => { created = t; await hooks.task!.record(t); } } : undefined;
+    try {
+      return await backend.generate(request, { ...hooks, task });
+    } catch (err) {
+      // A task left running where the vendor documents no cancel: the job log says what it may bill.
+      if (created && !backend.cancelTask && abandonsTask(err, hooks.signal)) hooks.log?.(cannotStopMessage(created, backend));
+      throw err;
+    }
+  }
+
   /** The clip of the first backend that makes a usable one; its costUsd sums every attempt that produced a clip, a rejected one included. */
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const log = hooks.log ?? (() => undefined);
@@ -109,7 +160,13 @@ export class FallbackVideoGenerator implements VideoGenerator {
     const failures: { full: string; shown: string }[] = [];
     const subject = `segment ${request.segment}`;
     let costUsd = 0;
-    for (const [index, member] of this.members.entries()) {
+    if (this.outcomeUnknown) throw this.outcomeUnknown;
+    // A task recorded by an earlier attempt is re-attached first, whichever backend of the chain made it.
+    const recordedBy = hooks.task?.recorded?.backend;
+    const members = recordedBy && this.members.some((m) => m.id === recordedBy)
+      ? [...this.members.filter((m) => m.id === recordedBy), ...this.members.filter((m) => m.id !== recordedBy)]
+      : this.members;
+    for (const [index, member] of members.entries()) {
       if (hooks.signal.aborted) throw new CanceledError();
       const tag = `Segment ${request.segment}: ${member.id}`;
       const skipped = this.disabled.get(member.id);
@@ -133,7 +190,7 @@ export class FallbackVideoGenerator implements VideoGenerator {
       }
       log(`${tag} attempt started${index > 0 ? ' (fallback)' : ''}`);
       try {
-        const made = await backend.generate(request, hooks);
+        const made = await this.attempt(backend, request, hooks);
         // Each clip is priced by the backend that made it, whether or not the check keeps it.
         costUsd += made.costUsd;
         const probe = (await this.checkClip?.(made.path, hooks.signal)) ?? made.probe;
@@ -143,6 +200,12 @@ export class FallbackVideoGenerator implements VideoGenerator {
         if (err instanceof CanceledError || hooks.signal.aborted) throw err instanceof CanceledError ? err : new CanceledError();
         const reason = err instanceof Error ? err.message : String(err);
         log(`${tag} attempt failed: ${withoutBackendPrefix(member.id, reason)}`);
+        if (err instanceof VendorOutcomeUnknownError) {
+          // The first task may be running and billing: no fallback, no other segment; the job fails.
+          log(`${tag}: no fallback for this job, since the vendor may be rendering (and billing) the segment`);
+          this.outcomeUnknown = new TtvError(`Segment ${request.segment} failed: ${reason}`, { code: 'VendorOutcomeUnknownError', retryable: false, cause: err });
+          throw this.outcomeUnknown;
+        }
         const full = reason.startsWith(`${member.id}:`) ? reason : `${member.id}: ${reason}`;
         const sentence = vendorFailureSentence(err, 'video', member.id, subject);
         const own = withoutBackendPrefix(member.id, err instanceof TtvError ? err.publicMessage ?? INTERNAL_ERROR_MESSAGE : reason);

@@ -2,6 +2,17 @@
 import type { ProbeResult } from '../media/ffmpeg.js';
 import type { PollFloor } from './remote/poll-floor.js';
 import type { CatalogModel } from '../catalog/model-catalog.js';
+import type { VendorTaskRecord } from '../jobs/segment-records.js';
+
+export type { VendorTaskRecord } from '../jobs/segment-records.js';
+
+/** Durable vendor tasks: how a segment's task outlives the attempt (and the process) that created it. */
+export interface SegmentTaskHooks {
+  /** The task an earlier attempt created for this segment with the same inputs: re-attach, do not create. */
+  recorded?: VendorTaskRecord;
+  /** Called once the vendor created a task, before its first poll; awaited, so the record is durable first. */
+  record(task: VendorTaskRecord): Promise<void>;
+}
 
 /** The catalog row a backend renders with, and the config key that chose it ("google_veo.veo_model"). */
 export interface ConfiguredModel {
@@ -50,6 +61,8 @@ export interface GenerateHooks {
   /** 0..1 progress within this clip. */
   onProgress?: (fraction: number) => void;
   log?: (message: string) => void;
+  /** Present when the run keeps segment records (a worker's job); absent for `ttv generate`. */
+  task?: SegmentTaskHooks;
 }
 
 /** A finished clip. */
@@ -74,4 +87,13 @@ export interface VideoGenerator {
   estimateCost(durationSeconds: number): number;
   /** Writes the clip to request.outputPath; says where it is and what it cost. */
   generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult>;
+  /**
+   * Optional (vendor backends that can): re-attaches to a task this backend created earlier, in any
+   * process, polling it by id and downloading its clip as generate would, without creating a task.
+   * Its deadline runs from the task's creation. A task the vendor no longer knows throws
+   * TaskGoneError (then a new task may be created).
+   */
+  resume?(task: VendorTaskRecord, request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult>;
+  /** Optional (vendors that document a cancel): sends it for a recorded task; logged, never thrown. */
+  cancelTask?(task: VendorTaskRecord, log?: (message: string) => void): Promise<void>;
 }

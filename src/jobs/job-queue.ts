@@ -5,6 +5,7 @@
 import type { JobOutcome, JobRecord, JobRequest, JobStage, JobStatus } from './job.js';
 import type { LeaseStore } from './lease-store.js';
 import type { JobJournal } from './job-journal.js';
+import type { SegmentRecordStore } from './segment-records.js';
 
 export interface SubmitOptions {
   /** Client-chosen key: the same key with the same request returns the same job. */
@@ -144,8 +145,11 @@ export interface StoreWarning {
   since: string;
 }
 
-/** Also the store-wide journal (job-journal.ts): webhooks and the job counters in /metrics follow it. */
-export interface JobQueue extends JobJournal {
+/**
+ * Also the store-wide journal (job-journal.ts): webhooks and the job counters in /metrics follow it;
+ * and the segments' vendor tasks and finished clips across attempts (segment-records.ts).
+ */
+export interface JobQueue extends JobJournal, SegmentRecordStore {
   readonly kind: 'sqlite' | 'redis';
   submit(request: JobRequest, options?: SubmitOptions): Promise<SubmitResult>;
   get(id: string): Promise<JobRecord | null>;
@@ -166,7 +170,7 @@ export interface JobQueue extends JobJournal {
   watch(id: string, listener: () => void): () => void;
   /** Authoritative: a queued or running job is canceled in the store at once; the worker is signalled. */
   cancel(id: string): Promise<CancelResult>;
-  /** Deletes a terminal job with its logs and events (its artifact is the caller's to remove). */
+  /** Deletes a terminal job with its logs, events and segment records (its artifact is the caller's to remove). */
   remove(id: string): Promise<RemoveResult>;
   /**
    * Terminal jobs (finished, failed, canceled) whose finished_at is before `before`, oldest first,

@@ -1,6 +1,15 @@
 // What the worker hands the pipeline for one job attempt, and what it gets back.
 import type { AppConfig } from '../config/schema.js';
 import type { JobStage } from '../jobs/job.js';
+import type { SegmentRecord } from '../jobs/segment-records.js';
+
+/** The job's segment records across attempts (jobs/segment-records.ts), and where finished clips are kept. */
+export interface SegmentLedger {
+  records(): Promise<SegmentRecord[]>;
+  record(record: SegmentRecord): Promise<void>;
+  /** Outside the attempt's scratch dir (<data_dir>/segments/<job_id>/), removed when the job ends. */
+  dir: string;
+}
 
 export interface ProgressReporter {
   /** Monotonic progress 0..100 with the stage it belongs to and an optional job log line. */
@@ -18,6 +27,8 @@ export interface PipelineRunContext {
   workDir: string;
   signal: AbortSignal;
   reporter: ProgressReporter;
+  /** Segment records kept across attempts (a worker's job): finished clips reused, vendor tasks re-attached. */
+  segments?: SegmentLedger;
   /** Exact number of segments the job asked for (duration_seconds); absent = as many as the planner makes. */
   segmentCount?: number;
   /**

@@ -12,6 +12,7 @@ import { CanceledError, throwIfAborted } from '../errors/canceled-error.js';
 import { toClientError } from '../errors/client-error.js';
 import { TtvError } from '../errors/ttv-error.js';
 import { sourceVideoFile } from './source-video-file.js';
+import type { SegmentRecordStore } from '../jobs/segment-records.js';
 
 export interface JobRunnerOptions {
   config: AppConfig;
@@ -22,6 +23,13 @@ export interface JobRunnerOptions {
   /** Known secret values, scrubbed from every error a client can read. */
   secrets: string[];
   onError?: (jobId: string, err: unknown) => void;
+  /** Where segment records are kept across attempts (the job store), and the parent of the kept clips' dirs. */
+  segments?: { store: SegmentRecordStore; root: string };
+}
+
+/** Where a job's finished segments are kept until it ends: `<root>/<job_id>`. */
+export function segmentsDir(root: string, jobId: string): string {
+  return join(root, jobId);
 }
 
 const STORE_LABEL: Record<ArtifactStore['kind'], string> = {
@@ -65,6 +73,13 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
         config: effective,
         workDir,
         signal,
+        ...(options.segments ? {
+          segments: {
+            records: () => options.segments!.store.segmentRecords(job.id),
+            record: (r) => options.segments!.store.recordSegment(job.id, r),
+            dir: segmentsDir(options.segments.root, job.id),
+          },
+        } : {}),
         reporter: { progress: ctx.progress, log: ctx.log, estimate: ctx.setEstimatedCost },
       });
       await ctx.setEstimatedCost(result.estimatedCostUsd);

@@ -35,6 +35,8 @@ export class Worker {
   private consumer: Consumer | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   readonly tmpRoot: string;
+  /** Finished segments of unfinished jobs, kept across attempts (<data_dir>/segments/<job_id>/). */
+  readonly segmentsRoot: string;
   readonly processGroups: AttemptProcessGroups;
   private gateReason: string | null = null;
   private readonly disk: DiskGuard;
@@ -42,6 +44,7 @@ export class Worker {
   constructor(private readonly options: WorkerOptions) {
     const dataDir = resolve(options.config.data_dir);
     this.tmpRoot = join(dataDir, 'tmp');
+    this.segmentsRoot = join(dataDir, 'segments');
     this.disk = options.disk ?? new DiskGuard({ dir: dataDir, minFreeMb: options.config.worker.min_free_disk_mb });
     this.processGroups = new AttemptProcessGroups({ dir: join(dataDir, 'run'), graceMs: options.config.worker.cancel_grace_seconds * 1000 });
   }
@@ -89,6 +92,7 @@ export class Worker {
       tmpRoot: this.tmpRoot,
       secrets: collectSecrets(config),
       onError: (jobId, err) => logger?.error({ err, jobId }, 'job failed'),
+      segments: { store: queue, root: this.segmentsRoot },
     });
     // Webhooks follow the job journal in the API process (webhooks/webhook-dispatcher.ts).
     const handler: JobHandler = (ctx) => this.runAttempt(ctx, runner);
@@ -107,7 +111,7 @@ export class Worker {
     });
     // Attempts interrupted by a crash elsewhere leave dirs (and child processes on this host) that
     // become stale once recovery requeues them.
-    this.sweeper = setInterval(() => void this.sweepTempDirs().then(() => this.sweepProcessGroups()), config.worker.lease_seconds * 1000);
+    this.sweeper = setInterval(() => void this.sweepTempDirs().then(() => this.sweepProcessGroups()).then(() => this.sweepSegmentDirs()), config.worker.lease_seconds * 1000);
     this.sweeper.unref();
     logger?.info({ workerId: this.consumer.workerId, concurrency: this.options.concurrency ?? config.worker.concurrency }, 'worker started');
   }
@@ -154,9 +158,28 @@ export class Worker {
     return ended;
   }
 
-  /** Removes the scratch dirs of one job whose attempt has settled. */
-  sweepJob(jobId: string): Promise<number> {
-    return this.sweepTempDirs(jobId);
+  /** Removes the scratch dirs of one job whose attempt has settled, and its kept segments once it has ended. */
+  async sweepJob(jobId: string): Promise<number> {
+    const removed = await this.sweepTempDirs(jobId);
+    return removed + (await this.sweepSegmentDirs(jobId));
+  }
+
+  /** Kept segments of jobs that ended (or are gone): removed with the job. */
+  async sweepSegmentDirs(onlyJob?: string): Promise<number> {
+    let entries: string[];
+    try {
+      entries = onlyJob ? [onlyJob] : await readdir(this.segmentsRoot);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const jobId of entries) {
+      const job = await this.options.queue.get(jobId).catch(() => undefined);
+      if (job === undefined || (job !== null && !isTerminal(job.status))) continue;
+      await rm(join(this.segmentsRoot, jobId), { recursive: true, force: true });
+      removed += 1;
+    }
+    return removed;
   }
 
   /**

@@ -293,6 +293,31 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       expect(await queue.logs('00000000-0000-4000-8000-000000000000', 10)).toBeNull();
     });
 
+    it('keeps segment records across handles (vendor task, then clip) and removes them with the job', async () => {
+      const { queue, raw } = await openFresh();
+      const { job } = await queue.submit({ prompt: 'segments' });
+      const other = (await queue.submit({ prompt: 'other' })).job;
+      expect(await queue.segmentRecords(job.id)).toEqual([]);
+      const task = { backend: 'runway', model: 'gen4_turbo', taskId: 'task-2', createdAt: new Date().toISOString(), handles: { status: 'https://x/2' } };
+      await queue.recordSegment(job.id, { segment: 2, requestHash: 'h2', task });
+      await queue.recordSegment(job.id, { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'task-1' } });
+      await queue.recordSegment(other.id, { segment: 1, requestHash: 'other' });
+      // A finished segment replaces its record (same segment number) with its clip and cost.
+      await queue.recordSegment(job.id, { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'task-1' }, clip: { path: '/data/segments/1.mp4', costUsd: 0.25 } });
+      // Another handle on the same backend (another worker) reads the same records.
+      const { queue: second } = await open(raw);
+      const records = await second.segmentRecords(job.id);
+      expect(records).toEqual([
+        { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'task-1' }, clip: { path: '/data/segments/1.mp4', costUsd: 0.25 } },
+        { segment: 2, requestHash: 'h2', task },
+      ]);
+      expect(await second.segmentRecords(other.id)).toEqual([{ segment: 1, requestHash: 'other' }]);
+      await queue.cancel(job.id);
+      expect((await queue.remove(job.id)).outcome).toBe('removed');
+      expect(await second.segmentRecords(job.id)).toEqual([]);
+      expect(await second.segmentRecords(other.id)).toHaveLength(1);
+    });
+
     it('runs a job: started, monotonic progress, finished once with its artifact', async () => {
       const { queue } = await openFresh();
       const { job } = await queue.submit({ prompt: 'run me' });

@@ -12,6 +12,7 @@ import { jobNotFound } from '../errors/job-not-found-error.js';
 import { validationError } from '../errors/validation-error.js';
 import { cancelBodySchema, createJobBodySchema, createJobWithOptionsBodySchema, listJobsQuerySchema, logsQuerySchema, parseRequestPart } from '../schemas.js';
 import type { AppConfig, JobOptionName } from '../../config/schema.js';
+import { cancelRecordedTasks } from '../../generators/recorded-task-cancel.js';
 import type { JobRequest } from '../../jobs/job.js';
 import { allowedFor, refuseDisallowed, storedOptions, submitJob, type RawJobOptions, type SubmissionDeps } from '../job-submission.js';
 import { formFile, formText } from '../multipart-body.js';
@@ -133,6 +134,8 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     if (result.outcome === 'terminal') {
       throw new ApiError(409, 'Conflict', `Job ${id} is already in terminal status: ${result.job.status}`, { job_id: id, current_status: result.job.status });
     }
+    // Vendor tasks the job recorded are cancelled from here too: its worker may have crashed.
+    void cancelRecordedTasks(result.job, options.config, queue, (m) => queue.appendLog(id, m)).catch((err: unknown) => request.log.warn({ err, jobId: id }, 'cancelling the recorded vendor tasks failed'));
     const view = toJobView(result.job);
     return { ...view, message: 'Job cancellation initiated successfully' };
   });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import { cancelRecordedTasks } from '../../generators/recorded-task-cancel.js';
 import type { AppConfig } from '../../config/schema.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import { isTerminal, type JobRecord } from '../../jobs/job.js';
@@ -188,6 +189,10 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
     if (!isTerminal(job.status)) {
       const canceled = await queue.cancel(id);
       if (canceled.outcome === 'not_found') throw jobNotFound(id);
+      if (canceled.outcome === 'canceled') {
+        // Before the job (and its segment records) is removed: its worker may have crashed.
+        await cancelRecordedTasks(canceled.job, config, queue, (m) => queue.appendLog(id, m)).catch((err: unknown) => request.log.warn({ err, jobId: id }, 'cancelling the recorded vendor tasks failed'));
+      }
       job = canceled.job;
     }
     if (job.artifact_key) {

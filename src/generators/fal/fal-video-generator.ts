@@ -13,7 +13,8 @@
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
-import type { GenerateHooks, GenerateRequest, GenerateResult } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, VendorTaskRecord } from '../types.js';
+import { TaskGoneError } from '../../errors/task-gone-error.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { shippedCatalog, type ModelCatalog } from '../../catalog/model-catalog.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
@@ -30,6 +31,14 @@ import { redactedClip } from '../../logging/redact.js';
  * DEFAULT_POLL_INTERVAL, read 2026-12-05): faster than that is more than fal asks of its clients.
  */
 export const FAL_POLL_FLOOR: PollFloor = { seconds: 0.5, source: '@fal-ai/client 1.10.1 queue DEFAULT_POLL_INTERVAL (500 ms)' };
+
+import type { CreateRule } from '../../http/vendor-client/create-rule.js';
+
+/**
+ * fal's queue documents no idempotency key for submit and no 5xx that means "not queued": only 429
+ * and a refused connection are sent again (https://docs.fal.ai/model-apis/model-endpoints/queue, read 2026-12-05).
+ */
+export const FAL_CREATE_RULE: CreateRule = { retryableStatuses: [], source: 'https://docs.fal.ai/model-apis/model-endpoints/queue' };
 
 interface Submitted {
   request_id?: string;
@@ -122,7 +131,7 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { signal, log };
     const headers = FalVideoGenerator.HEADERS;
-    const submitted = await this.client.json<Submitted>(`/${model}`, { method: 'POST', headers, body: JSON.stringify(input) }, call);
+    const submitted = await this.client.json<Submitted>(`/${model}`, { method: 'POST', headers, body: JSON.stringify(input) }, { ...call, create: FAL_CREATE_RULE });
     if (!submitted?.request_id || !submitted.status_url || !submitted.response_url) {
       // A base_url of the synchronous endpoint (https://fal.run, the Python default) answers with the
       // output itself: accept it, so old configs keep working, but say the queue is better.
@@ -135,11 +144,49 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
     const { request_id: requestId, status_url: statusUrl, response_url: responseUrl } = submitted;
     const cancelUrl = submitted.cancel_url ?? `${responseUrl}/cancel`;
     log?.(`fal: request ${requestId} queued (${model})`);
+    const task: VendorTaskRecord = {
+      backend: 'fal', model, taskId: requestId, createdAt: new Date().toISOString(),
+      handles: { status_url: statusUrl, response_url: responseUrl, cancel_url: cancelUrl },
+    };
+    try {
+      await hooks.task?.record(task);
+    } catch (err) {
+      await this.cancelTask(task, log);
+      throw err;
+    }
+    return this.follow(task, request, hooks, deadline);
+  }
+
+  /** Re-attaches to a request queued earlier (by any process): polls its recorded status URL, no submit. */
+  async resume(task: VendorTaskRecord, request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
+    hooks.log?.(`fal: re-attached to request ${task.taskId} queued at ${task.createdAt} by an earlier attempt`);
+    return this.follow(task, request, hooks, Date.parse(task.createdAt) + this.settings.timeoutMs, true);
+  }
+
+  async cancelTask(task: VendorTaskRecord, log?: (message: string) => void): Promise<void> {
+    const url = task.handles?.cancel_url;
+    if (url) await this.client.cancel(url, { method: 'PUT', headers: FalVideoGenerator.HEADERS }, task.taskId, log);
+  }
+
+  private async follow(task: VendorTaskRecord, request: GenerateRequest, hooks: GenerateHooks, deadline: number, resumed = false): Promise<GenerateResult> {
+    const { signal, log } = hooks;
+    const headers = FalVideoGenerator.HEADERS;
+    const call = { signal, log };
+    const requestId = task.taskId;
+    const statusUrl = task.handles?.status_url;
+    const responseUrl = task.handles?.response_url;
+    if (!statusUrl || !responseUrl) throw new TaskGoneError('fal', requestId);
     const interval = pollInterval(this.settings, this.pollFloor);
     if (interval.raised) log?.(raisedIntervalLine('fal', this.settings, this.pollFloor));
     try {
       await pollTask<true>(async () => {
-        const s = await this.client.json<Status>(statusUrl, { headers }, call);
+        let s: Status;
+        try {
+          s = await this.client.json<Status>(statusUrl, { headers }, call);
+        } catch (err) {
+          if (resumed && err instanceof VendorError && err.status === 404) throw new TaskGoneError('fal', requestId);
+          throw err;
+        }
         // A failed request is COMPLETED too: its error comes from the result endpoint.
         if (s.status === 'COMPLETED') return { done: true, value: true };
         if (s.status === 'IN_QUEUE' || s.status === 'IN_PROGRESS') return { done: false };
@@ -151,9 +198,7 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
       await downloadVideo(url, request.outputPath, downloadOptions('fal', this.settings, hooks, hostsOf(this.section.base_url)));
       return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     } catch (err) {
-      if (abandonsTask(err, signal)) {
-        await this.client.cancel(cancelUrl, { method: 'PUT', headers }, requestId, log);
-      }
+      if (abandonsTask(err, signal)) await this.cancelTask(task, log);
       throw err;
     }
   }

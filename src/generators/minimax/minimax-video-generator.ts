@@ -153,6 +153,8 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
     if (!created.task_id) throw new GenerationError('minimax', 'failed', 'task creation answered without a task_id');
     const taskId = created.task_id;
     log?.(`minimax: task ${taskId} created (${row.id}, ${request.durationSeconds} s)`);
+    // MiniMax documents no cancel: the record lets the job log say what keeps running (and billing).
+    await hooks.task?.record({ backend: 'minimax', model: row.id, taskId, createdAt: new Date().toISOString() });
     const interval = pollInterval(this.settings, this.pollFloor);
     if (interval.raised) log?.(raisedIntervalLine('minimax', this.settings, this.pollFloor));
     const fileId = await pollTask<string>(async () => {

@@ -11,7 +11,9 @@ import RunwayML, { APIConnectionError, APIConnectionTimeoutError, APIError, APIU
 import type { ImageToVideoCreateParams, TextToVideoCreateParams } from '@runwayml/sdk/resources';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities } from '../types.js';
+import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VendorTaskRecord } from '../types.js';
+import { TaskGoneError } from '../../errors/task-gone-error.js';
+import { VendorError } from '../../errors/vendor-error.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
 import { shippedCatalog, type ModelCatalog } from '../../catalog/model-catalog.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
@@ -22,11 +24,18 @@ import type { RemoteSettings } from '../remote/remote-settings.js';
 import { abandonsTask } from '../remote/vendor-task.js';
 import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
 import type { SdkFailure } from '../../http/vendor-client/vendor-client.js';
+import { failedBeforeSending, type CreateRule } from '../../http/vendor-client/create-rule.js';
+
+/**
+ * Runway's error table lists 429, 502, 503 and 504 as worth retrying, and not 500; create takes no
+ * idempotency key (https://docs.dev.runwayml.com/errors/errors/, read 2026-12-05).
+ */
+export const RUNWAY_CREATE_RULE: CreateRule = { retryableStatuses: [502, 503, 504], source: 'https://docs.dev.runwayml.com/errors/errors/' };
 
 /** Maps the SDK's errors to what ttv's retry policy needs. */
 function classify(err: unknown): SdkFailure | null {
   if (err instanceof APIUserAbortError) return null;
-  if (err instanceof APIConnectionError) return { status: null, timeout: err instanceof APIConnectionTimeoutError };
+  if (err instanceof APIConnectionError) return { status: null, timeout: err instanceof APIConnectionTimeoutError, notSent: failedBeforeSending(err) };
   if (err instanceof APIError && typeof err.status === 'number') return { status: err.status, body: err.error, retryAfter: (err.headers as Headers | undefined)?.get('retry-after') ?? null };
   return null;
 }
@@ -142,16 +151,59 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
     // The body fits the model's SDK params type: the catalog row checked it above.
     const created = await this.client.sdk((s) => (endpoint === 'image_to_video'
       ? this.sdk.imageToVideo.create(body as unknown as ImageToVideoCreateParams, { signal: s })
-      : this.sdk.textToVideo.create(body as unknown as TextToVideoCreateParams, { signal: s })), classify, call);
+      : this.sdk.textToVideo.create(body as unknown as TextToVideoCreateParams, { signal: s })), classify, { ...call, create: RUNWAY_CREATE_RULE });
     if (!created?.id) throw new GenerationError('runway', 'failed', 'task creation answered without a task id');
     const taskId = created.id;
     const credits = created.estimatedCost?.credits;
     log?.(`runway: task ${taskId} created (${model}, ${ratio ?? 'shape of the frame'}, ${duration} s${typeof credits === 'number' ? `, at most ${credits} credits` : ''})`);
+    const task: VendorTaskRecord = { backend: 'runway', model, taskId, createdAt: new Date().toISOString() };
+    return this.follow(task, request, hooks, deadline);
+  }
+
+  /** Re-attaches to a task created earlier (by any process): polls it by id, no create. */
+  async resume(task: VendorTaskRecord, request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
+    hooks.log?.(`runway: re-attached to task ${task.taskId} created at ${task.createdAt} by an earlier attempt`);
+    return this.follow(task, request, hooks, Date.parse(task.createdAt) + this.settings.timeoutMs, true);
+  }
+
+  async cancelTask(task: VendorTaskRecord, log?: (message: string) => void): Promise<void> {
+    // On its own short deadline (the job's signal has already fired); logged, never thrown.
+    try {
+      await this.sdk.tasks.delete(task.taskId, { signal: AbortSignal.timeout(10_000) });
+      log?.(`runway: task ${task.taskId} cancelled (DELETE /v1/tasks/${task.taskId})`);
+    } catch (cancelErr) {
+      const f = classify(cancelErr);
+      log?.(`runway: cancel of task ${task.taskId} failed (${f?.status ? `HTTP ${f.status}` : `connection failed to ${this.client.host}`})`);
+    }
+  }
+
+  /** A task that cannot be recorded would be lost to a later attempt: it is cancelled instead of followed. */
+  private async recordOrCancel(record: VendorTaskRecord, hooks: GenerateHooks): Promise<void> {
+    try {
+      await hooks.task?.record(record);
+    } catch (err) {
+      await this.cancelTask(record, hooks.log);
+      throw err;
+    }
+  }
+
+  /** Records the task (before the first poll, unless re-attached), polls it to its end and downloads its clip. */
+  private async follow(record: VendorTaskRecord, request: GenerateRequest, hooks: GenerateHooks, deadline: number, resumed = false): Promise<GenerateResult> {
+    const { signal, log } = hooks;
+    const { taskId } = record;
+    const call = { signal, log };
     const interval = pollInterval(this.settings, this.pollFloor);
     if (interval.raised) log?.(raisedIntervalLine('runway', this.settings, this.pollFloor));
     try {
+      if (!resumed) await this.recordOrCancel(record, hooks);
       const task = await pollTask<RunwayTask>(async () => {
-        const t = await this.client.sdk((s) => this.sdk.tasks.retrieve(taskId, { signal: s }), classify, call) as RunwayTask;
+        let t: RunwayTask;
+        try {
+          t = await this.client.sdk((s) => this.sdk.tasks.retrieve(taskId, { signal: s }), classify, call) as RunwayTask;
+        } catch (err) {
+          if (resumed && err instanceof VendorError && err.status === 404) throw new TaskGoneError('runway', taskId);
+          throw err;
+        }
         if (t.status === 'SUCCEEDED') return { done: true, value: t };
         if (t.status === 'FAILED') throw new RunwayTaskFailure(taskId, t);
         if (t.status === 'CANCELLED') throw new GenerationError('runway', 'failed', `task ${taskId} was cancelled on Runway's side`);
@@ -163,16 +215,7 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
       return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     } catch (err) {
       // A canceled job or an abandoned (timed-out) task is cancelled at Runway too.
-      if (abandonsTask(err, signal)) {
-        // On its own short deadline (the job's signal has already fired); logged, never thrown.
-        try {
-          await this.sdk.tasks.delete(taskId, { signal: AbortSignal.timeout(10_000) });
-          log?.(`runway: task ${taskId} cancelled (DELETE /v1/tasks/${taskId})`);
-        } catch (cancelErr) {
-          const f = classify(cancelErr);
-          log?.(`runway: cancel of task ${taskId} failed (${f?.status ? `HTTP ${f.status}` : `connection failed to ${this.client.host}`})`);
-        }
-      }
+      if (abandonsTask(err, signal)) await this.cancelTask(record, log);
       throw err;
     }
   }

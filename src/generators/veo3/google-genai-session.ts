@@ -11,13 +11,25 @@ import { TtvError } from '../../errors/ttv-error.js';
 import type { SdkFailure, VendorClient } from '../../http/vendor-client/vendor-client.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import type { ServiceAccountToken } from './service-account-token.js';
+import { failedBeforeSending, type CreateRule } from '../../http/vendor-client/create-rule.js';
 
 /** Runs one SDK call under ttv's retry policy and the job's signal. */
 export type SdkRun = <T>(call: (ai: GoogleGenAI, signal: AbortSignal) => Promise<T>) => Promise<T>;
 
+/**
+ * Google's creates (predictLongRunning, interactions.create) take no idempotency key. The Gemini API
+ * troubleshooting page tells clients to retry 429 and 503 (UNAVAILABLE, overloaded); 500 and 504
+ * may have been processed (Google's status codes: "NOT A GUARANTEE that the server has not seen
+ * anything"), so they are not sent again (https://ai.google.dev/gemini-api/docs/troubleshooting,
+ * https://grpc.github.io/grpc/core/md_doc_statuscodes.html, read 2026-12-06).
+ */
+export const GOOGLE_CREATE_RULE: CreateRule = { retryableStatuses: [503], source: 'https://ai.google.dev/gemini-api/docs/troubleshooting' };
+
 export interface GoogleGenAiSession {
   ai: GoogleGenAI;
   run: SdkRun;
+  /** `run` for a create call (a payment): repeated only under GOOGLE_CREATE_RULE. */
+  runCreate: SdkRun;
 }
 
 export type GoogleApi =
@@ -58,7 +70,7 @@ export function classifyGoogleSdkError(err: unknown, lastAnswer: Response | null
   }
   // The attempt's own deadline fired (the job's signal is checked before this is asked).
   if (e?.name === 'APIUserAbortError' || e?.name === 'APIConnectionTimeoutError' || e?.name === 'TimeoutError') return { status: null, timeout: true };
-  if (e?.name === 'APIConnectionError' || err instanceof TypeError) return { status: null };
+  if (e?.name === 'APIConnectionError' || err instanceof TypeError) return failedBeforeSending(err) ? { status: null, notSent: true } : { status: null };
   return null;
 }
 
@@ -78,5 +90,6 @@ export function googleGenAiSession(api: GoogleApi, client: VendorClient, setting
     })
     : new GoogleGenAI({ apiKey: api.apiKey, httpOptions: { baseUrl: api.base, fetch: fetchKeepingLast } });
   const run: SdkRun = (call) => client.sdk((signal) => call(ai, signal), (err) => classifyGoogleSdkError(err, last), { signal: hooks.signal, log: hooks.log });
-  return { ai, run };
+  const runCreate: SdkRun = (call) => client.sdk((signal) => call(ai, signal), (err) => classifyGoogleSdkError(err, last), { signal: hooks.signal, log: hooks.log, create: GOOGLE_CREATE_RULE });
+  return { ai, run, runCreate };
 }

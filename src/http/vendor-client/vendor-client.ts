@@ -6,6 +6,8 @@
 // for a network error, never the key, the path or the request body.
 import { CanceledError } from '../../errors/canceled-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
+import { VendorOutcomeUnknownError } from '../../errors/vendor-outcome-unknown-error.js';
+import { createOutcomeUnknown, failedBeforeSending, type CreateRule } from './create-rule.js';
 import { trimTrailingSlashes } from '../base-url.js';
 import { fetchFollowingRedirects, hostsOf } from './redirects.js';
 import { isRetryableStatus, retryAfterMs, withRetries, type Attempt, type RetrySettings } from './retry-policy.js';
@@ -35,6 +37,12 @@ export interface VendorCall {
   isFinal?: (res: Response, body: unknown) => boolean;
   /** Checks a 2xx body; a VendorError it throws counts as a failed attempt (retried when retryable). */
   check?: (body: unknown, res: Response) => void;
+  /**
+   * Marks the call as a vendor create (a payment): it is sent again only when the failure means
+   * "not created" under the vendor's rule (429, the vendor's documented 5xx, connection refused);
+   * any other 5xx, a timeout or a reset after sending throws VendorOutcomeUnknownError.
+   */
+  create?: CreateRule;
 }
 
 export type JsonInit = Omit<RequestInit, 'headers' | 'signal' | 'redirect'> & { headers?: Record<string, string> };
@@ -48,6 +56,8 @@ export interface SdkFailure {
   timeout?: boolean;
   /** The vendor says this error is the request's own final outcome: not retried whatever its status. */
   final?: boolean;
+  /** A network error that happened before the request was sent (connection refused, unknown host). */
+  notSent?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -92,6 +102,7 @@ export class VendorClient {
     } catch (err) {
       if (call.signal.aborted) throw new CanceledError();
       if (err instanceof VendorError) throw err;
+      if (call.create && !failedBeforeSending(err)) throw new VendorOutcomeUnknownError(vendor, `got no answer (${networkFailure(err)} to ${hostOf(url)})`);
       return { failure: new VendorError(vendor, null, `${networkFailure(err)} to ${hostOf(url)}`, true) };
     }
     let body: unknown = null;
@@ -111,6 +122,9 @@ export class VendorClient {
       return { value: body as T };
     }
     const final = call.isFinal?.(res, body) ?? false;
+    if (call.create && !final && createOutcomeUnknown(call.create, res.status)) {
+      throw new VendorOutcomeUnknownError(vendor, `answered HTTP ${res.status}${reasonOf(body) ? ` (${reasonOf(body)})` : ''}`);
+    }
     return {
       failure: new VendorError(vendor, res.status, reasonOf(body), !final && isRetryableStatus(res.status), body, final),
       waitMs: retryAfterMs(res.headers.get('retry-after')),
@@ -138,6 +152,10 @@ export class VendorClient {
         if (call.signal.aborted) throw new CanceledError();
         const f = classify(err);
         if (!f) throw err;
+        if (call.create && f.status === null && !f.notSent) throw new VendorOutcomeUnknownError(this.vendor, `got no answer (${f.timeout ? 'timeout' : 'connection failed'} to ${this.host})`);
+        if (call.create && f.status !== null && !f.final && createOutcomeUnknown(call.create, f.status)) {
+          throw new VendorOutcomeUnknownError(this.vendor, `answered HTTP ${f.status}${reasonOf(f.body ?? null) ? ` (${reasonOf(f.body ?? null)})` : ''}`);
+        }
         if (f.status === null) return { failure: new VendorError(this.vendor, null, `${f.timeout ? 'timeout' : 'connection failed'} to ${this.host}`, true) };
         const retryable = !f.final && isRetryableStatus(f.status);
         return { failure: new VendorError(this.vendor, f.status, reasonOf(f.body ?? null), retryable, f.body ?? null, f.final ?? false), waitMs: retryAfterMs(f.retryAfter ?? null) };

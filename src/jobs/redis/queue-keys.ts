@@ -13,6 +13,8 @@ export class QueueKeys {
   job(id: string): string { return `${this.root}job:${id}`; }
   logs(id: string): string { return `${this.root}logs:${id}`; }
   events(id: string): string { return `${this.root}events:${id}`; }
+  /** The job's segment records (segment number → JSON), removed with the job. */
+  segments(id: string): string { return `${this.root}segments:${id}`; }
   /** Every job by sequence number. */
   get jobs(): string { return `${this.root}jobs`; }
   status(status: JobStatus): string { return `${this.root}status:${status}`; }

@@ -29,6 +29,7 @@ import { RedisLeaseStore } from './redis-lease-store.js';
 import { RedisJournal } from './redis-journal.js';
 import { RedisReconciler } from './redis-reconciler.js';
 import { RedisStoreMarker } from './redis-store-marker.js';
+import { parseSegmentRecord, type SegmentRecord } from '../segment-records.js';
 
 export interface RedisJobQueueOptions {
   /** redis://[:password@]host:port/db (when no endpoint is given) */
@@ -355,6 +356,15 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     await this.guard(() => this.redis.publish(this.keys.cancelChannel, id));
     this.watchers.notify(id);
     return { outcome: 'canceled', job };
+  }
+
+  async segmentRecords(jobId: string): Promise<SegmentRecord[]> {
+    const all = await this.guard(() => this.redis.hgetall(this.keys.segments(jobId)));
+    return Object.values(all).flatMap((text) => parseSegmentRecord(text) ?? []).sort((a, b) => a.segment - b.segment);
+  }
+
+  async recordSegment(jobId: string, record: SegmentRecord): Promise<void> {
+    await this.guard(() => this.redis.hset(this.keys.segments(jobId), String(record.segment), JSON.stringify(record)));
   }
 
   async remove(id: string): Promise<RemoveResult> {

@@ -28,6 +28,7 @@ import { API_KEYS_SCHEMA } from '../../access/sqlite/sqlite-key-store.js';
 import { SqliteJournal, migrateJournal } from './sqlite-journal.js';
 import { GroupCommit } from './group-commit.js';
 import { migrateJobStats, prepareStatsStatements } from './sqlite-job-stats.js';
+import { parseSegmentRecord, type SegmentRecord } from '../segment-records.js';
 
 
 /** How often a process looks for commits by other processes, while any stream watches a job. */
@@ -326,6 +327,18 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     return consumer;
   }
 
+  async segmentRecords(jobId: string): Promise<SegmentRecord[]> {
+    return this.guard(() => (this.db.prepare('SELECT data FROM job_segments WHERE job_id = ? ORDER BY segment').all(jobId) as { data: string }[])
+      .flatMap((r) => parseSegmentRecord(r.data) ?? []));
+  }
+
+  async recordSegment(jobId: string, record: SegmentRecord): Promise<void> {
+    await this.guard(() => {
+      this.db.prepare('INSERT INTO job_segments (job_id, segment, data) VALUES (?, ?, ?) ON CONFLICT (job_id, segment) DO UPDATE SET data = excluded.data')
+        .run(jobId, record.segment, JSON.stringify(record));
+    });
+  }
+
   async remove(id: string): Promise<RemoveResult> {
     return this.guard(() => {
       const run = this.db.transaction((): RemoveResult => {
@@ -336,6 +349,7 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
         this.db.prepare('DELETE FROM job_logs WHERE job_seq = ?').run(row.seq);
         this.db.prepare('DELETE FROM job_events WHERE job_seq = ?').run(row.seq);
         this.db.prepare('DELETE FROM jobs WHERE seq = ?').run(row.seq);
+        this.db.prepare('DELETE FROM job_segments WHERE job_id = ?').run(id);
         return { outcome: 'removed', job };
       });
       const result = run.immediate();

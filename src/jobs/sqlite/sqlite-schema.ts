@@ -60,6 +60,12 @@ CREATE TABLE IF NOT EXISTS owner_turns (
   owner TEXT PRIMARY KEY,
   last_claim INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS job_segments (
+  job_id TEXT NOT NULL,
+  segment INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (job_id, segment)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS workers (
   id TEXT PRIMARY KEY,
   heartbeat_at INTEGER NOT NULL

@@ -1,5 +1,9 @@
 // Stage 3: the video segments, generated as the mode says; progress inside the stage only grows.
-import { join } from 'node:path';
+import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { SegmentRecord, VendorTaskRecord } from '../../jobs/segment-records.js';
+import type { GenerateResult, SegmentTaskHooks } from '../../generators/types.js';
+import { segmentInputsHash } from './segment-inputs-hash.js';
 import { throwIfAborted } from '../../errors/canceled-error.js';
 import type { ProbeResult } from '../../media/ffmpeg.js';
 import type { Plan } from '../../planning/types.js';
@@ -8,6 +12,10 @@ import { fireAndForget } from '../fire-and-forget.js';
 import type { Frames, GenerationMode, SegmentClip } from '../modes/generation-mode.js';
 import { MILESTONES, segmentProgress } from '../progress.js';
 import { pad, type StageContext } from './stage-context.js';
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then((st) => st.isFile(), () => false);
+}
 
 /** The clips in plan order, with their probes and what they cost. */
 export interface Segments {
@@ -35,18 +43,55 @@ export async function segmentsStage({ run, parts, framesDir, videosDir }: StageC
     }
   };
   let completed = 0;
+  const ledger = run.segments;
+  const records = new Map<number, SegmentRecord>((await ledger?.records() ?? []).map((r) => [r.segment, r]));
+  const log = (m: string) => fireAndForget(() => reporter.log(m));
   const segment = async (index: number, firstFrame: string | undefined, lastFrame: string | undefined, lastFrameOutput?: string): Promise<SegmentClip> => {
     throwIfAborted(signal);
     const s = plan.segments[index]!;
     const outputPath = join(videosDir, `segment_${pad(s.segment)}.mp4`);
-    const made = await generator.generate({ prompt: s.videoPrompt, durationSeconds: seconds, outputPath, segment: s.segment, firstFrame, lastFrame, lastFrameOutput, aspectRatio: config.video_aspect_ratio }, {
+    const request = { prompt: s.videoPrompt, durationSeconds: seconds, outputPath, segment: s.segment, firstFrame, lastFrame, lastFrameOutput, aspectRatio: config.video_aspect_ratio };
+    const hooks = {
       signal,
-      onProgress: (fraction) => {
+      onProgress: (fraction: number) => {
         fractions[index] = fraction;
         report();
       },
-      log: (m) => fireAndForget(() => reporter.log(m)),
-    });
+      log,
+    };
+    let made: GenerateResult;
+    if (!ledger) {
+      made = await generator.generate(request, hooks);
+    } else {
+      const requestHash = await segmentInputsHash(request);
+      const earlier = records.get(s.segment);
+      const same = earlier?.requestHash === requestHash;
+      if (earlier?.task && !same && !earlier.clip) {
+        // Inputs changed (a new plan or frames): the earlier task renders something no longer wanted.
+        log(`Segment ${s.segment}: the inputs changed since task ${earlier.task.taskId} was created; cancelling it`);
+        await generator.cancelTask?.(earlier.task, log);
+      }
+      if (same && earlier.clip && (await isFile(earlier.clip.path))) {
+        await copyFile(earlier.clip.path, outputPath);
+        log(`Segment ${s.segment}: reused the clip an earlier attempt finished (${earlier.task ? `${earlier.task.backend} task ${earlier.task.taskId}` : 'no vendor task'}; not paid again)`);
+        made = { path: outputPath, costUsd: earlier.clip.costUsd };
+      } else {
+        let task: VendorTaskRecord | undefined = same ? earlier?.task : undefined;
+        const taskHooks: SegmentTaskHooks = {
+          recorded: task,
+          record: async (t) => {
+            task = t;
+            await ledger.record({ segment: s.segment, requestHash, task: t });
+          },
+        };
+        made = await generator.generate(request, { ...hooks, task: taskHooks });
+        // Kept outside the attempt's scratch dir until the job ends, so a later attempt reuses it.
+        await mkdir(ledger.dir, { recursive: true, mode: 0o700 });
+        const kept = join(ledger.dir, basename(outputPath));
+        await copyFile(made.path, kept);
+        await ledger.record({ segment: s.segment, requestHash, ...(task ? { task } : {}), clip: { path: kept, costUsd: made.costUsd } });
+      }
+    }
     costUsd += made.costUsd;
     // A clip is probed as soon as it exists (unless the generator already did), while the next one
     // is generated, so that the stitch stage only has to join them.

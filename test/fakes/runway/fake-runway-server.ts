@@ -117,10 +117,21 @@ function creditsFor(body: Record<string, unknown>): number {
 export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
   /** Polls a task answers before it reaches its outcome. */
   pollsUntilDone = 3;
+  /**
+   * The next this-many creates make their task and then answer 500 (an upstream that failed after
+   * the task was stored): what a blind re-create pays twice for.
+   */
+  failAfterCreate = 0;
 
   override reset(): void {
     super.reset();
     this.pollsUntilDone = 3;
+    this.failAfterCreate = 0;
+  }
+
+  /** Tasks created so far (every accepted create, whatever it answered). */
+  get createCount(): number {
+    return this.tasks.size;
   }
 
   get deletedTaskIds(): string[] {
@@ -155,6 +166,10 @@ export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
       const credits = creditsFor(body);
       const task: Task = { id: randomUUID(), outcome: this.outcomes.shift() ?? 'succeed', polls: 0, deleted: false, createdAt: new Date().toISOString(), credits, ratio: typeof body.ratio === 'string' ? body.ratio : undefined };
       this.tasks.set(task.id, task);
+      if (this.failAfterCreate > 0) {
+        this.failAfterCreate -= 1;
+        return this.send(res, 500, { error: 'An unexpected error occurred.' });
+      }
       return this.send(res, 200, { id: task.id, estimatedCost: { credits } });
     }
 

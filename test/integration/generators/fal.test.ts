@@ -131,6 +131,14 @@ describe('fal.ai backend', () => {
     expect(refused.lines.some((l) => /flagged by a content checker.*\(content_policy_violation\)/.test(l))).toBe(true);
   });
 
+  it('never submits again after a 5xx on submit: the job fails as "vendor outcome unknown"', async () => {
+    fal.script(`/${MODEL}`, { status: 500, body: { detail: 'Internal Server Error' } });
+    const { job } = await runJob(await service(), 'A red kite over a field.');
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/Segment 1 failed: fal: vendor outcome unknown: the create call answered HTTP 500/);
+    expect(fal.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
   it('retries 429 with Retry-After and 5xx', async () => {
     fal.script(`/${MODEL}`, { status: 429, body: { detail: 'Rate limit exceeded' }, headers: { 'retry-after': '0' } });
     fal.script('/fal-ai/minimax/requests/', { status: 503, body: { detail: 'Service unavailable' } });

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeMinimaxServer } from '../../fakes/minimax/fake-minimax-server.js';
 import { startTestService, type TestService } from '../../support/test-service.js';
-import { FAST_REMOTE, cancelJob, probeArtifact, runJob, submit, waitForEnd } from '../../support/backend-jobs.js';
+import { FAST_REMOTE, cancelJob, jobLog, probeArtifact, runJob, submit, waitForEnd } from '../../support/backend-jobs.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const KEY = 'mm-test-key-0123456789';
@@ -103,11 +103,15 @@ describe('MiniMax backend', () => {
     minimax.outcomes.push('stuck');
     const timedOut = await runJob(await service({}, { timeout: 0.4 }), 'A red kite over a field.');
     expect(timedOut.job.error).toMatch(/did not finish before remote_api_settings\.timeout/);
+    // No cancel exists at MiniMax: the job log names the task that keeps running and what it may bill.
+    expect(timedOut.lines.some((l) => /minimax: task [\w-]+ cannot be stopped \(the vendor documents no cancel\) and keeps running; it may still bill/.test(l))).toBe(true);
 
     minimax.outcomes.push('stuck');
     const svc = await service();
+    const before = minimax.tasks.size;
     const id = await submit(svc, 'A red kite over a field.');
-    await waitFor(async () => [...minimax.tasks.values()].some((t) => t.outcome === 'stuck' && t.polls >= 5), { what: 'polling' });
+    // This job's own task (the timed-out job's stuck task is in the map too).
+    await waitFor(async () => [...minimax.tasks.values()].slice(before).some((t) => t.outcome === 'stuck' && t.polls >= 5), { what: 'polling' });
     expect(await cancelJob(svc, id)).toBe(200);
     expect((await waitForEnd(svc, id)).status).toBe('canceled');
     const task = [...minimax.tasks.values()].at(-1)!;
@@ -115,6 +119,7 @@ describe('MiniMax backend', () => {
     // MiniMax has no cancel endpoint: the proof is that polling stopped.
     await new Promise((r) => setTimeout(r, 200));
     expect(task.polls - polls).toBeLessThanOrEqual(1);
+    await waitFor(async () => (await jobLog(svc, id)).some((l) => l.includes(`minimax: task ${task.id} cannot be stopped`)), { what: 'the cannot-be-stopped line' });
   });
 
   it('finishes through a slow clip body, and retries a truncated download and a 503', async () => {

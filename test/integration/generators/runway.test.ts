@@ -119,6 +119,29 @@ describe('Runway backend', () => {
     expect(lines.some((l) => /runway: HTTP 502.*retrying/.test(l))).toBe(true);
   });
 
+  it('never sends a create again after a 500 (the task may exist): the job fails as "vendor outcome unknown", with no fallback', async () => {
+    runway.failAfterCreate = 1;
+    const svc = await service({ remote_api_settings: { ...FAST_REMOTE, fallback_backend: 'procedural' } });
+    const { job, lines } = await runJob(svc, 'A red kite over a field. A kite string.');
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/Segment 1 failed: runway: vendor outcome unknown: the create call answered HTTP 500/);
+    // One create reached Runway and made one task: nothing was sent again, nothing else was tried.
+    expect(creates()).toHaveLength(1);
+    expect(runway.createCount).toBe(1);
+    expect(lines.some((l) => /procedural attempt started/.test(l))).toBe(false);
+    expect(lines.some((l) => /Segment 2/.test(l))).toBe(false);
+  });
+
+  it('sends a create again after the 502/503/504 Runway documents as retryable', async () => {
+    runway.script('/v1/image_to_video', { status: 503, body: { error: 'Service unavailable' } });
+    runway.script('/v1/image_to_video', { status: 504, body: { error: 'Gateway timeout' } });
+    const { job, lines } = await runJob(await service(), 'A red kite over a field.');
+    expect(job.status).toBe('finished');
+    expect(runway.createCount).toBe(1);
+    expect(lines.some((l) => /runway: HTTP 503.*retrying/.test(l))).toBe(true);
+    expect(lines.some((l) => /runway: HTTP 504.*retrying/.test(l))).toBe(true);
+  });
+
   it('names the host, and nothing else, when Runway cannot be reached', async () => {
     const svc = await service({ runway_ml: { api_key: KEY, base_url: 'http://127.0.0.1:9/private-path?token=x' } });
     const { job } = await runJob(svc, 'A red kite over a field.');

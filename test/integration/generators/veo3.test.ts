@@ -249,6 +249,14 @@ describe('predictLongRunning on the Gemini API, for a model an operator row adds
     expect(lines.some((l) => /veo3: HTTP 503.*retrying/.test(l))).toBe(true);
   });
 
+  it('never sends a create again after a 500 (Google may have started the operation): "vendor outcome unknown"', async () => {
+    veo.script('/v1beta/models/', { status: 500, body: { error: { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' } } });
+    const { job } = await runJob(await gemini(), 'A red kite over a field.');
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/Segment 1 failed: veo3: vendor outcome unknown: the create call answered HTTP 500/);
+    expect(veo.requests.filter((r) => r.method === 'POST' && r.path.includes(':predictLongRunning'))).toHaveLength(1);
+  });
+
   it('finishes through a slow sample download, and retries a truncated one', async () => {
     veo.downloadFaults.push('slow', 'truncated');
     const svc = await gemini();

@@ -7,6 +7,8 @@ import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VendorClient, type VendorClientOptions } from '../../../src/http/vendor-client/vendor-client.js';
 import { VendorError } from '../../../src/errors/vendor-error.js';
+import { VendorOutcomeUnknownError } from '../../../src/errors/vendor-outcome-unknown-error.js';
+import type { CreateRule } from '../../../src/http/vendor-client/create-rule.js';
 
 const KEY = 'sk-vendor-secret-0123456789';
 
@@ -161,6 +163,44 @@ describe('VendorClient retries', () => {
     expect([value, runs]).toEqual(['done', 2]);
     const err = await failure(client({ retry: { maxRetries: 0, retryBaseMs: 1 } }).sdk(async () => { throw new TypeError('fetch failed'); }, classify, call()));
     expect(err.message).toBe(`acme: network error (connection failed to ${new URL(vendor.url).host})`);
+  });
+});
+
+describe('VendorClient creates (payments): repeated only when the vendor says nothing was created', () => {
+  const rule: CreateRule = { retryableStatuses: [502, 503, 504], source: 'test' };
+  const create = (c = client()) => c.json<{ id: string }>('/tasks', { method: 'POST', body: '{}' }, { ...call(), create: rule });
+
+  it('sends a create once after a 500 and says the outcome is unknown', async () => {
+    vendor.answer((_q, r) => json(r, 500, { error: 'boom' }), (_q, r) => json(r, 200, { id: 'task-2' }));
+    const err = await create().then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(VendorOutcomeUnknownError);
+    expect((err as Error).message).toBe('acme: vendor outcome unknown: the create call answered HTTP 500 (boom); it was not sent again, since the first task may exist and bill');
+    expect(vendor.seen).toHaveLength(1);
+  });
+
+  it('sends a create again after 429 and the documented 503', async () => {
+    vendor.answer((_q, r) => json(r, 429, {}, { 'retry-after': '0' }), (_q, r) => json(r, 503, {}), (_q, r) => json(r, 200, { id: 'task-3' }));
+    expect(await create()).toEqual({ id: 'task-3' });
+    expect(vendor.seen).toHaveLength(3);
+  });
+
+  it('does not send a create again after a timeout (the request was sent), but after a refused connection', async () => {
+    vendor.answer(() => undefined); // never answers
+    const err = await create(client({ timeoutMs: 100 })).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(VendorOutcomeUnknownError);
+    expect((err as Error).message).toMatch(/got no answer \(timeout to 127\.0\.0\.1:\d+\)/);
+    expect(vendor.seen).toHaveLength(1);
+
+    const lines: string[] = [];
+    // A port nobody listens on (just freed): ECONNREFUSED, nothing was sent.
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const closedPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const refused = new VendorClient({ vendor: 'acme', baseUrl: `http://127.0.0.1:${closedPort}`, retry: { maxRetries: 2, retryBaseMs: 1 } });
+    const failed = await refused.json('/tasks', { method: 'POST', body: '{}' }, { ...call((m) => lines.push(m)), create: rule }).then(() => null, (e: unknown) => e);
+    expect(failed).toBeInstanceOf(VendorError);
+    expect(lines).toHaveLength(2);
   });
 });
 

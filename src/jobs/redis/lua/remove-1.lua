@@ -6,7 +6,7 @@ if not status then return 'not_found' end
 if not TERMINAL[status] then return 'not_terminal' end
 local idem = jget(key, 'idempotency_key')
 local owner = jget(key, 'owner_key_id')
-redis.call('DEL', key, p .. 'logs:' .. id, p .. 'events:' .. id)
+redis.call('DEL', key, p .. 'logs:' .. id, p .. 'events:' .. id, p .. 'segments:' .. id)
 redis.call('ZREM', p .. 'jobs', id)
 redis.call('ZREM', p .. 'status:' .. status, id)
 if owner then

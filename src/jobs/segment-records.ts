@@ -1,0 +1,45 @@
+// What the job store keeps of each segment across attempts, so a crash never re-pays a vendor: the
+// vendor task a segment created (recorded before the first poll, so a later attempt re-attaches to
+// it instead of creating another) and, once the segment is finished, its clip and what it cost.
+
+/** One vendor task, enough for any process to poll or cancel it again. */
+export interface VendorTaskRecord {
+  /** The backend that created it ("runway"). */
+  backend: string;
+  /** The catalog model id it renders with. */
+  model: string;
+  /** The vendor's task id, request id or operation name. */
+  taskId: string;
+  /** Further vendor handles needed to reach it (fal's status/response/cancel URLs). */
+  handles?: Record<string, string>;
+  /** ISO time of the create call's answer. */
+  createdAt: string;
+}
+
+export interface SegmentRecord {
+  /** 1-based segment number. */
+  segment: number;
+  /** sha256 of the segment's inputs (prompt, duration, ratio, frames' bytes): a change means a new task. */
+  requestHash: string;
+  task?: VendorTaskRecord;
+  /** Set when the segment is finished: where its clip is kept until the job ends, and what it cost. */
+  clip?: { path: string; costUsd: number };
+}
+
+/** The store side (JobQueue implements it). */
+export interface SegmentRecordStore {
+  /** The job's segment records, by segment number; empty when none (or the job does not exist). */
+  segmentRecords(jobId: string): Promise<SegmentRecord[]>;
+  /** Writes (replaces) the record of `record.segment`. Removed with the job (JobQueue.remove). */
+  recordSegment(jobId: string, record: SegmentRecord): Promise<void>;
+}
+
+/** A stored record read back; null when it is not one (a record written by a newer version). */
+export function parseSegmentRecord(text: string): SegmentRecord | null {
+  try {
+    const value = JSON.parse(text) as SegmentRecord;
+    return typeof value?.segment === 'number' && typeof value.requestHash === 'string' ? value : null;
+  } catch {
+    return null;
+  }
+}
