@@ -38,11 +38,17 @@ function refreshChoices() {
   }
 }
 
+/** "runway: gen4.5 ($0.12/s)": the backend, the catalog model it renders with (GET /v1/models) and its price. */
+function backendLabel(b) {
+  const model = b.model ? `: ${b.model}${b.model_lifecycle && b.model_lifecycle !== 'ga' ? ` (${b.model_lifecycle})` : ''}` : '';
+  return `${b.id}${model}${b.usd_per_second ? ` ($${b.usd_per_second}/s)` : ''}`;
+}
+
 function input(name) {
   switch (name) {
     case 'backend':
       return el('select', { name }, el('option', { value: '', textContent: `default (${caps.default_backend})` }),
-        ...caps.backends.filter((b) => b.available).map((b) => el('option', { value: b.id, textContent: b.usd_per_second ? `${b.id} ($${b.usd_per_second}/s)` : b.id })));
+        ...caps.backends.filter((b) => b.available).map((b) => el('option', { value: b.id, textContent: backendLabel(b) })));
     case 'generation_mode':
       return el('select', { name }, el('option', { value: '', textContent: 'default' }), ...caps.generation_modes.map((m) => el('option', { value: m, textContent: m })));
     case 'aspect_ratio':

@@ -275,6 +275,7 @@ const backendSummarySchema = z.object({
   text_to_video: z.boolean(), image_to_video: z.boolean(), first_last_frame: z.boolean(),
   seed: z.boolean(), resolution: z.boolean(), negative_prompt: z.boolean(),
   usd_per_second: z.number().nullable(), max_prompt_length: z.number().int().nullable(),
+  model: z.string().nullable(), model_lifecycle: z.string().nullable(),
 });
 export const capabilitiesResponseSchema = z.object({
   job_options: z.array(z.string()),

@@ -29,6 +29,10 @@ export interface BackendSummary {
   /** Estimated USD per second of video (0 offline). */
   usd_per_second: number | null;
   max_prompt_length: number | null;
+  /** The catalog model this backend renders with under this config (GET /v1/models has its row), or null (local backends). */
+  model: string | null;
+  /** That model's lifecycle status in the catalog (ga, preview, deprecated), or null. */
+  model_lifecycle: string | null;
 }
 
 export function describeBackend(rawId: string, config: AppConfig): BackendSummary {
@@ -45,12 +49,14 @@ export function describeBackend(rawId: string, config: AppConfig): BackendSummar
       aspect_ratios: caps.aspectRatios ?? null,
       text_to_video: caps.textToVideo, image_to_video: caps.imageToVideo, first_last_frame: caps.firstLastFrame,
       usd_per_second: generator.estimateCost(1), max_prompt_length: caps.maxPromptLength,
+      model: generator.configuredModel?.row.id ?? null, model_lifecycle: generator.configuredModel?.row.lifecycle.status ?? null,
     };
   } catch (err) {
     return {
       ...base, available: false, problem: (err as Error).message,
       durations: null, min_duration_seconds: null, max_duration_seconds: null, aspect_ratios: null,
       text_to_video: false, image_to_video: false, first_last_frame: false, usd_per_second: null, max_prompt_length: null,
+      model: null, model_lifecycle: null,
     };
   }
 }

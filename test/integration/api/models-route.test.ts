@@ -107,6 +107,13 @@ describe('GET /v1/models', () => {
     const res = await fetch(`${svc.url}/v1/capabilities`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const caps = (await res.json()) as { backends: { id: string; durations: number[] | null; min_duration_seconds: number; max_duration_seconds: number; usd_per_second: number }[] };
     expect(caps.backends.find((b) => b.id === 'runway')).toMatchObject({ min_duration_seconds: 2, max_duration_seconds: 10, usd_per_second: 0.12 });
+    // Each backend names the catalog model it renders with (the dashboard offers it), as GET /v1/models marks it configured.
+    const configured = (await list()).data.filter((m) => m.configured && m.backend !== 'procedural');
+    for (const m of configured) {
+      expect(caps.backends.find((b) => b.id === m.backend)).toMatchObject({ model: m.id, model_lifecycle: m.lifecycle.status });
+    }
+    expect(configured.map((m) => m.backend)).toContain('runway');
+    expect(caps.backends.find((b) => b.id === 'procedural')).toMatchObject({ model: null });
   });
 });
 
