@@ -21,8 +21,19 @@ export interface JobRequest {
   options?: JobOptions;
   /** How the OpenAI-compatible face named the job (POST /v1/videos), echoed in its video object. */
   openai?: { model?: string; size?: string; seconds?: string };
-  /** A finished job this one continues (POST /v1/videos/extensions) or remixes (…/{id}/remix). */
-  source?: { job_id: string; artifact_key: string; use: 'extend' | 'remix' };
+  /**
+   * A finished job this one continues (POST /v1/videos/extensions) or remixes (…/{id}/remix), or an
+   * uploaded video it extends (job_id and artifact_key null): the upload's bytes travel in the request
+   * like a first-frame image's, and are dropped with them when the job ends.
+   */
+  source?: { job_id: string | null; artifact_key: string | null; use: 'extend' | 'remix'; upload?: UploadedVideo };
+}
+
+export interface UploadedVideo {
+  bytes: number;
+  sha256: string;
+  /** Absent once the job has ended. */
+  data_base64?: string;
 }
 
 export interface JobRecord {

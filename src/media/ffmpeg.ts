@@ -143,8 +143,13 @@ export class Ffmpeg {
     });
   }
 
-  async probe(file: string, opts: Signalled = {}): Promise<ProbeResult> {
-    const { stdout } = await runProcess(this.options.ffprobePath, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], {
+  /**
+   * `format` forces the demuxer and allows only the file protocol: for a file a client sent, which
+   * must then be read as what it is accepted as and can never make ffprobe open another file or URL.
+   */
+  async probe(file: string, opts: Signalled & { format?: string } = {}): Promise<ProbeResult> {
+    const forced = opts.format ? ['-protocol_whitelist', 'file', '-f', opts.format] : [];
+    const { stdout } = await runProcess(this.options.ffprobePath, ['-v', 'error', ...forced, '-print_format', 'json', '-show_format', '-show_streams', file], {
       signal: opts.signal, graceMs: this.options.graceMs, timeoutMs: this.deadlines.probeMs, timeoutSource: 'media.probe_timeout_seconds',
     });
     const json = JSON.parse(stdout) as { format?: { duration?: string; format_name?: string }; streams?: Record<string, string | number>[] };

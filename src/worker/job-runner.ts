@@ -64,7 +64,7 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
       }
       const effective = applyJobOverrides(config, job.request, { imagePath });
       const source = job.request.source;
-      const sourceVideo = source ? { path: await sourceVideoFile(store, source.artifact_key, workDir, signal), use: source.use } : undefined;
+      const sourceVideo = source ? { path: await sourceVideoFile(store, source, workDir, signal), use: source.use } : undefined;
       const segmentCount = segmentPlanOf(job.request.options, config.segment_duration_seconds).segmentCount ?? undefined;
       const result = await pipeline.run({
         segmentCount,

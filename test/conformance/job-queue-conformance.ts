@@ -25,6 +25,8 @@ const HANGING_WORKER = fileURLToPath(new URL('./hanging-worker.mjs', import.meta
 // Bytes whose base64 holds "+", "/" and "=": what a stored image's text can contain.
 const IMAGE_BYTES = Buffer.from([0xfb, 0xff, 0xbf, 0x00, 0x10, 0x83, 0xfe, 0x3e, 0x7f, 0x42]);
 const IMAGE_BASE64 = IMAGE_BYTES.toString('base64');
+const UPLOAD_BYTES = Buffer.from([0x00, 0x00, 0x00, 0x18, 0x66, 0x74, 0x79, 0x70, 0xfb, 0xef, 0xff]);
+const UPLOAD_BASE64 = UPLOAD_BYTES.toString('base64');
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 function outcomeFor(ctx: JobContext): JobOutcome {
@@ -545,8 +547,9 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       expect(runs).toBe(0);
     });
 
-    // The first-frame image: kept while the job can run (a retry after a crash reads it again),
-    // dropped from the stored request in the same write that ends the job, whichever way it ends.
+    // The first-frame image and an uploaded source video (POST /v1/videos/extensions): kept while
+    // the job can run (a retry after a crash reads them again), dropped from the stored request in
+    // the same write that ends the job, whichever way it ends.
     const withImage = (prompt: string): JobRequest => ({
       prompt,
       options: {
@@ -556,11 +559,13 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
         webhook: { url: 'https://hooks.example.com/ttv', events: ['job.finished', 'job.failed'] },
       },
       openai: { model: 'ttv-preview', seconds: '6' },
+      source: { job_id: null, artifact_key: null, use: 'extend', upload: { bytes: UPLOAD_BYTES.length, sha256: 'e'.repeat(64), data_base64: UPLOAD_BASE64 } },
     });
-    /** The request as it must read once the job has ended: the same, without the image bytes. */
+    /** The request as it must read once the job has ended: the same, without the image and upload bytes. */
     const ended = (request: JobRequest): JobRequest => {
       const { data_base64: _dropped, ...image } = request.options!.image!;
-      return { ...request, options: { ...request.options, image } };
+      const { data_base64: _droppedUpload, ...upload } = request.source!.upload!;
+      return { ...request, options: { ...request.options, image }, source: { ...request.source!, upload } };
     };
 
     it('drops the first-frame image bytes when a job finishes, and a retry after a crash still has them', async () => {
@@ -574,7 +579,7 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       await crash.kill();
       const seen: (string | undefined)[] = [];
       consume(queue, async (ctx) => {
-        seen.push(ctx.job.request.options?.image?.data_base64);
+        seen.push(ctx.job.request.options?.image?.data_base64, ctx.job.request.source?.upload?.data_base64);
         return outcomeFor(ctx);
       });
       const finished = await waitFor(async () => {
@@ -582,7 +587,7 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
         return j?.status === 'finished' ? j : null;
       }, { timeoutMs: 20_000 });
       expect(finished.attempts).toBe(2);
-      expect(seen).toEqual([IMAGE_BASE64]);
+      expect(seen).toEqual([IMAGE_BASE64, UPLOAD_BASE64]);
       expect(finished.request).toEqual(ended(request));
     });
 

@@ -21,10 +21,11 @@ import { ApiError } from '../errors/api-error.js';
 import { jobNotFound } from '../errors/job-not-found-error.js';
 import { validationError } from '../errors/validation-error.js';
 import { storageUnavailable } from '../errors/service-unavailable-error.js';
-import { allowedFor, submitJob, type SubmissionDeps } from '../job-submission.js';
+import { allowedFor, refuseDisallowed, submitJob, type SubmissionDeps } from '../job-submission.js';
+import { probeUploadedVideo } from '../openai/uploaded-video.js';
 import { readVideoBody, videoJobRequest } from '../openai/video-request.js';
 import { toVideoObject, type RenderedFacts } from '../openai/video-object.js';
-import { extendJobRequest, readExtendBody, readRemixBody, remixJobRequest } from '../openai/derived-video-request.js';
+import { extendJobRequest, readExtendBody, readRemixBody, remixJobRequest, uploadExtendJobRequest } from '../openai/derived-video-request.js';
 import type { JobRequest } from '../../jobs/job.js';
 import type { FastifyRequest, FastifyReply } from 'fastify';
 import { useOpenAiErrors } from '../openai/openai-errors.js';
@@ -119,25 +120,37 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
     return submitVideo(request, reply, jobRequest, idempotencyKey);
   });
 
-  // The SDK's `extend`: the new object names its source in extended_from_video_id.
-  app.post('/extensions', { config: { rateClass: 'submit', multipart: true }, schema: extendVideoSchema }, async (request, reply) => {
+  // The SDK's `extend`: the new object names its source in extended_from_video_id (null for an
+  // upload). An uploaded video is a file like a first-frame image: the large body limit and the
+  // `image` option's permission hold for it (uploaded-video.ts).
+  app.post('/extensions', {
+    config: { rateClass: 'submit', multipart: true, imageBody: true }, schema: extendVideoSchema,
+    ...(options.imageBodyLimit ? { bodyLimit: options.imageBodyLimit } : {}),
+  }, async (request, reply) => {
     requireBodyType(request);
     const idempotencyKey = idempotencyKeyOf(request);
-    const body = readExtendBody(request.body);
+    const body = await readExtendBody(request.body);
+    const allowed = allowedFor(config, request);
+    if (body.upload) {
+      refuseDisallowed(['image'], allowed, () => 'video');
+      const upload = await probeUploadedVideo(body.upload, config);
+      return submitVideo(request, reply, uploadExtendJobRequest(upload, body, allowed, config), idempotencyKey);
+    }
+    const { id } = body.video;
     // A missing source is the parameter's fault (400 param video), not an unknown route's 404.
-    const source = await ownedJob(queue, request, body.video.id.toLowerCase()).catch((err: unknown) => {
-      if (err instanceof ApiError && err.statusCode === 404) throw validationError([{ field: 'video', message: `no video ${body.video.id} on this server` }]);
+    const source = await ownedJob(queue, request, id.toLowerCase()).catch((err: unknown) => {
+      if (err instanceof ApiError && err.statusCode === 404) throw validationError([{ field: 'video', message: `no video ${id} on this server` }]);
       throw err;
     });
     const facts = await rendered(source, request);
-    const jobRequest = extendJobRequest(source, body, { size: facts ? `${facts.width}x${facts.height}` : null, seconds: facts?.seconds ?? null }, allowedFor(config, request), config);
+    const jobRequest = extendJobRequest(source, body, { size: facts ? `${facts.width}x${facts.height}` : null, seconds: facts?.seconds ?? null }, allowed, config);
     return submitVideo(request, reply, jobRequest, idempotencyKey);
   });
 
   app.post('/:id/remix', { config: { rateClass: 'submit', multipart: true }, schema: remixVideoSchema }, async (request, reply) => {
     requireBodyType(request);
     const idempotencyKey = idempotencyKeyOf(request);
-    const { prompt } = readRemixBody(request.body);
+    const { prompt } = await readRemixBody(request.body);
     const source = await ownedJob(queue, request, jobIdParam(request));
     return submitVideo(request, reply, remixJobRequest(source, prompt), idempotencyKey);
   });

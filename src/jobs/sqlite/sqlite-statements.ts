@@ -64,11 +64,12 @@ const CLAIMABLE = ((sources: JobStatus[]) => {
 })(sourcesOf('started'));
 
 /**
- * The stored request without its first-frame image bytes (type, size and digest stay): set in the
+ * The stored request without its first-frame image bytes, and an uploaded source video's (type, size
+ * and digest stay): set in the
  * same UPDATE that ends a job, since the image is needed only while the job can still run (a retry
  * after a crash reads it again) and the clip and artifact keep what matters.
  */
-const DROP_IMAGE = `request = CASE WHEN instr(request, '"data_base64"') > 0 THEN json_remove(request, '$.options.image.data_base64') ELSE request END`;
+const DROP_IMAGE = `request = CASE WHEN instr(request, '"data_base64"') > 0 THEN json_remove(request, '$.options.image.data_base64', '$.source.upload.data_base64') ELSE request END`;
 
 export function prepareStatements(db: Db) {
   return {

@@ -71,7 +71,8 @@ local function held(key, token, to)
   local status = jget(key, 'status')
   return status ~= nil and can(status, to) and leased(status) and jget(key, 'lease_token') == token, status
 end
--- The stored request without its first-frame image bytes (type, size and digest stay), called by
+-- The stored request without its first-frame image bytes and an uploaded source video's (type, size
+-- and digest stay), called by
 -- every script that ends a job: the image is needed only while the job can still run (a retry after
 -- a crash reads it again). Text surgery, not cjson: a decode/encode round trip would turn empty
 -- arrays into objects and reformat numbers. Only a JSON member can match: inside a string, the
@@ -79,13 +80,22 @@ end
 local function drop_image(key)
   local request = jget(key, 'request')
   if not request or not string.find(request, '"data_base64":"', 1, true) then return end
-  for _, pattern in ipairs({ ',"data_base64":"[A-Za-z0-9+/=]*"', '"data_base64":"[A-Za-z0-9+/=]*",', '"data_base64":"[A-Za-z0-9+/=]*"' }) do
-    local stripped, n = string.gsub(request, pattern, '', 1)
-    if n > 0 then
-      jset(key, 'request', stripped)
-      return
+  -- Every member: a first-frame image's and an uploaded source video's.
+  local changed = false
+  while string.find(request, '"data_base64":"', 1, true) do
+    local found = false
+    for _, pattern in ipairs({ ',"data_base64":"[A-Za-z0-9+/=]*"', '"data_base64":"[A-Za-z0-9+/=]*",', '"data_base64":"[A-Za-z0-9+/=]*"' }) do
+      local stripped, n = string.gsub(request, pattern, '', 1)
+      if n > 0 then
+        request = stripped
+        found = true
+        changed = true
+        break
+      end
     end
+    if not found then break end
   end
+  if changed then jset(key, 'request', request) end
 end
 -- A conditional status change by the lease holder, with its status event and log line.
 local function transition(id, status, to, line, ttl)
