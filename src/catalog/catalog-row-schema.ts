@@ -68,6 +68,13 @@ export const wireSchema = z.object({
   seed_field: z.string().min(1).optional(),
   /** fal: the endpoint needs a last frame next to the first (the first-last-frame endpoints). */
   last_frame_required: z.boolean().optional(),
+  /**
+   * The vendor documents that it renders any asked size at its nearest supported one: the OpenAI
+   * face's `size` is then taken whatever its pixels (sent as the nearest aspect ratio) instead of
+   * refused unless it is a size the row renders (catalog/rendered-sizes.ts). Set only where the
+   * vendor documents it.
+   */
+  maps_size_to_nearest: z.boolean().optional(),
 }).strict();
 
 export const protocolSchema = z.enum([

@@ -7,6 +7,8 @@ import type { z } from 'zod';
 import type { AppConfig, JobOptionName } from '../../config/schema.js';
 import type { JobRequest } from '../../jobs/job.js';
 import { describeBackend } from '../../generators/backend-summary.js';
+import { configuredModelRow } from '../../catalog/configured-models.js';
+import { nearestAspect, renderedSizes } from '../../catalog/rendered-sizes.js';
 import { normalizeBackendId } from '../../generators/registry.js';
 import { createVideoBodySchema, parseRequestPart } from '../schemas.js';
 import { validationError } from '../errors/validation-error.js';
@@ -19,6 +21,14 @@ import type { JobImage, JobImageWithBytes } from '../../jobs/job-options.js';
 const PARAM_OF: Partial<Record<JobOptionName, string>> = { duration_seconds: 'seconds', aspect_ratio: 'size', resolution: 'size', image: 'input_reference' };
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** The config section whose `resolution` picks the resolution a backend asks its vendor for. */
+const RESOLUTION_SECTIONS: Record<string, 'google_veo' | 'minimax'> = { veo3: 'google_veo', minimax: 'minimax' };
+
+function configuredResolution(config: AppConfig, backend: string): string | undefined {
+  const section = RESOLUTION_SECTIONS[backend];
+  return section ? (config[section] as { resolution?: string } | undefined)?.resolution : undefined;
+}
 
 /**
  * The models (openAiModels) a key may send as `model`, each with its backend: every model when the key
@@ -120,21 +130,45 @@ export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideo
     raw.duration_seconds = Number(fields.seconds);
     sent.push('duration_seconds');
   }
+  let sizeProblem: (() => void) | null = null;
   if (fields.size !== undefined) {
     const [w, h] = fields.size.split('x').map(Number) as [number, number];
     const d = gcd(w, h);
-    if (w / d > 99 || h / d > 99) throw validationError([{ field: 'size', message: `${fields.size} has no simple aspect ratio (e.g. 1280x720, 720x1280)` }]);
-    raw.aspect_ratio = `${w / d}:${h / d}`;
-    sent.push('aspect_ratio');
     const backend = raw.backend ?? normalizeBackendId(config.default_backend);
-    // A backend that takes a resolution renders the asked size itself (procedural renders any).
-    if (describeBackend(backend, config).resolution) raw.resolution = fields.size;
+    // A backend that takes a resolution renders the asked size itself (procedural renders any); a
+    // vendor model renders the sizes of its catalog row, or the nearest one where its row says so.
+    const takesResolution = describeBackend(backend, config).resolution;
+    const row = takesResolution ? undefined : configuredModelRow(config, backend);
+    const withImage = Boolean(file || fields.input_reference);
+    const nearest = row?.wire?.maps_size_to_nearest ? nearestAspect(row, withImage, w, h) : null;
+    if (nearest) {
+      raw.aspect_ratio = nearest;
+    } else {
+      if (row) {
+        const sizes = renderedSizes(row, withImage, configuredResolution(config, backend) ?? row.resolutions?.[0]);
+        if (!sizes.includes(fields.size)) {
+          sizeProblem = () => {
+            throw validationError([{
+              field: 'size',
+              message: sizes.length
+                ? `${row.id} (${backend}) renders ${sizes.join(', ')}, not ${fields.size}; ask for one of those`
+                : `${row.id} (${backend}) names no pixel size in the catalog, so ${fields.size} cannot be promised; leave size out`,
+            }]);
+          };
+        }
+      }
+      if (w / d > 99 || h / d > 99) throw validationError([{ field: 'size', message: `${fields.size} has no simple aspect ratio (e.g. 1280x720, 720x1280)` }]);
+      raw.aspect_ratio = `${w / d}:${h / d}`;
+    }
+    sent.push('aspect_ratio');
+    if (takesResolution) raw.resolution = fields.size;
   }
   if (file || fields.input_reference) {
     raw.image = file ?? fields.input_reference!.image_url;
     sent.push('image');
   }
   refuseDisallowed(sent, allowed, (name) => PARAM_OF[name as JobOptionName] ?? name);
+  sizeProblem?.();
   const options = await storedOptions(raw, config);
   // At submission the image still has its bytes (they are dropped only when the job ends).
   const image = options.image;

@@ -112,7 +112,7 @@ describe('extend with an uploaded video from a key that may not send files', () 
     try {
       const bytes = await testPattern(join(dir, 'tiny.mp4'), '64x36', 0.5);
       const client = new OpenAI({ apiKey: 'x', baseURL: `${svc.url}/v1`, maxRetries: 0 });
-      const refused = await client.videos.extend({ video: await toFile(bytes, 'tiny.mp4', { type: 'video/mp4' }), prompt: 'More.', seconds: '1' }).catch((e: unknown) => e);
+      const refused = await client.videos.extend({ video: await toFile(bytes, 'tiny.mp4', { type: 'video/mp4' }), prompt: 'More.', seconds: '1' as OpenAI.Videos.VideoSeconds }).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(BadRequestError);
       expect((refused as BadRequestError).param).toBe('video');
       expect((refused as BadRequestError).message).toMatch(/not allowed/);
