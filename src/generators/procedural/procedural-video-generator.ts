@@ -197,14 +197,18 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     }
     const audio = next++;
     inputs.push('-f', 'lavfi', '-t', seconds, '-i', 'anullsrc=channel_layout=stereo:sample_rate=48000');
-    filters.push(`${last}format=yuv420p[video]`);
+    // The clip ends where its graph ends (trim), not at an output `-frames:v` limit: with the last-frame
+    // branch as a second output, ffmpeg (5.x) feeds the graph before reading the audio input, and a
+    // stream reaching its -frames:v closes every stream of that output file, so the clip came out
+    // with no audio track and the join had to re-encode every segment to match.
+    filters.push(`${last}format=yuv420p,trim=end_frame=${frames}[video]`);
     last = '[video]';
     const tail = lastFrameBranch(last, frames, request.lastFrameOutput);
     filters.push(...tail.filters);
     last = tail.last;
     const lastFrameArgs = tail.args;
     const args = [...inputs, '-filter_complex', filters.join(';'), '-map', last, '-map', `${audio}:a`,
-      '-frames:v', String(frames), '-r', String(fps), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-pix_fmt', 'yuv420p', '-profile:v', 'high',
+      '-r', String(fps), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-pix_fmt', 'yuv420p', '-profile:v', 'high',
       '-c:a', 'aac', '-b:a', '64k', '-t', seconds, '-progress', 'pipe:2', '-nostats', request.outputPath, ...lastFrameArgs];
     try {
       await this.render(args, frames, hooks);
