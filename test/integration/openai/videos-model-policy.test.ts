@@ -77,9 +77,11 @@ describe('model on /v1/videos counts as the backend option', () => {
   it('lists in /v1/capabilities only the models each key may send', async () => {
     const capabilities = async (secret: string) =>
       ((await (await fetch(`${svc.url}/v1/capabilities`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { openai_models: Record<string, string> }).openai_models;
-    expect(await capabilities(plainSecret)).toEqual({ 'ttv-preview': 'procedural' });
-    expect(await capabilities(TOKEN)).toEqual({ 'ttv-preview': 'procedural' });
-    expect(await capabilities(chooserSecret)).toEqual({ 'ttv-preview': 'procedural', 'ttv-runway': 'runway' });
+    // sora-2 and sora-2-pro are built-in names of the default backend (procedural here): every key may send them.
+    const defaults = { 'ttv-preview': 'procedural', 'sora-2': 'procedural', 'sora-2-pro': 'procedural' };
+    expect(await capabilities(plainSecret)).toEqual(defaults);
+    expect(await capabilities(TOKEN)).toEqual(defaults);
+    expect(await capabilities(chooserSecret)).toEqual({ ...defaults, 'ttv-runway': 'runway' });
   });
 
   it('accepts every mapped model from a key allowed the backend option', async () => {
