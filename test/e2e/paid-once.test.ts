@@ -35,7 +35,8 @@ describe('paid once across a crash', () => {
       'default_backend: runway',
       'segment_duration_seconds: 5',
       `runway_ml: { api_key: ${KEY}, base_url: "${runway.url}" }`,
-      'remote_api_settings: { polling_interval: 0.05, retry_base_seconds: 0.01, max_retries: 2, timeout: 60 }',
+      // The fake is not Runway: its polls need not respect Runway's 5 s floor (docs/vendor-behaviour.md).
+      'remote_api_settings: { polling_interval: 0.05, polling_interval_floor_override: true, retry_base_seconds: 0.01, max_retries: 2, timeout: 60 }',
       'worker: { lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 3 }',
       '',
     ].join('\n'));
