@@ -89,7 +89,13 @@ export async function segmentsStage({ run, parts, framesDir, videosDir }: StageC
         await mkdir(ledger.dir, { recursive: true, mode: 0o700 });
         const kept = join(ledger.dir, basename(outputPath));
         await copyFile(made.path, kept);
-        await ledger.record({ segment: s.segment, requestHash, ...(task ? { task } : {}), clip: { path: kept, costUsd: made.costUsd } });
+        // Best effort: the clip is made and this attempt goes on with it whatever the store says; an
+        // unrecorded clip only means that a later attempt (after a crash) renders the segment again.
+        try {
+          await ledger.record({ segment: s.segment, requestHash, ...(task ? { task } : {}), clip: { path: kept, costUsd: made.costUsd } });
+        } catch (err) {
+          log(`Segment ${s.segment}: its finished clip could not be recorded for reuse (${err instanceof Error ? err.message : String(err)}); this attempt goes on`);
+        }
       }
     }
     costUsd += made.costUsd;
