@@ -24,6 +24,12 @@ export function sqliteHarness(prefix: string, worker: WorkerSettings): JobQueueH
   };
 }
 
+/**
+ * The Redis store's close() can return before its redis-stores.json write lands (a known race):
+ * removing the dir then meets ENOTEMPTY, which rm retries.
+ */
+const RM_RACING_WRITES = { recursive: true, force: true, maxRetries: 10, retryDelay: 50 } as const;
+
 export function redisHarness(server: () => RedisServer, prefix: string, worker: WorkerSettings): JobQueueHarness {
   // A data dir of its own too: the Redis store writes redis-stores.json there, never into the checkout.
   const dirs: string[] = [];
@@ -34,7 +40,7 @@ export function redisHarness(server: () => RedisServer, prefix: string, worker: 
       return { data_dir: dir, redis: { url: server().url, key_prefix: `${prefix}-${randomUUID().slice(0, 8)}` }, worker };
     },
     async cleanup() {
-      await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+      await Promise.all(dirs.splice(0).map((d) => rm(d, RM_RACING_WRITES)));
     },
   };
 }

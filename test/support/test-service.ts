@@ -34,7 +34,7 @@ export async function startTestService(overrides: Record<string, unknown> = {}, 
     dataDir,
     async close() {
       await service.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }); // retried: a Redis store may still write redis-stores.json as it closes
     },
   };
 }
