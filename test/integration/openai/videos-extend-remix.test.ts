@@ -11,12 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI, { BadRequestError, toFile } from 'openai';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { startTestService, type TestService } from '../../support/test-service.js';
-import { waitForProgress } from '../../support/wait-for.js';
+import { completedVideo, type TtvVideo } from '../../support/openai-videos.js';
 import { decodedFrame, psnr } from '../../support/frames.js';
 
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 2000 });
 
-type TtvVideo = OpenAI.Videos.Video & { extended_from_video_id: string | null };
 
 /** Raw RGB bytes of the frame shown at `seconds`. */
 function frameAt(file: string, seconds: number): Promise<Buffer> {
@@ -27,17 +26,6 @@ function frameAt(file: string, seconds: number): Promise<Buffer> {
     child.once('error', reject);
     child.once('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`ffmpeg exited with ${code}`))));
   });
-}
-
-async function completed(client: OpenAI, id: string): Promise<TtvVideo> {
-  let video: OpenAI.Videos.Video | null = null;
-  await waitForProgress(async () => {
-    video = await client.videos.retrieve(id);
-    return { done: video.status === 'completed' || video.status === 'failed', progress: video.progress };
-  }, { what: `video ${id}` });
-  expect(video!.error).toBeNull();
-  expect(video!.status).toBe('completed');
-  return video! as TtvVideo;
 }
 
 describe('Videos API: create, extend, remix with the official SDK on an open server', () => {
@@ -65,7 +53,7 @@ describe('Videos API: create, extend, remix with the official SDK on an open ser
   it('create → poll → download: seconds and size are the file\'s; extend and remix continue it', async () => {
     const created = await client.videos.create({ model: 'ttv-preview', prompt: 'A lighthouse at dusk. Waves roll in.', seconds: '3' as OpenAI.Videos.VideoSeconds, size: '320x180' as OpenAI.Videos.VideoSize });
     expect(created).toMatchObject({ status: 'queued', model: 'ttv-preview', seconds: '3', size: '320x180', remixed_from_video_id: null });
-    const source = await completed(client, created.id);
+    const source = await completedVideo(client, created.id);
     const sourceFile = await download(source.id, 'source.mp4');
     const probe = await ffmpeg.probe(sourceFile);
     expect(Math.abs(probe.durationSeconds - Number(source.seconds))).toBeLessThanOrEqual(0.5);
@@ -77,7 +65,7 @@ describe('Videos API: create, extend, remix with the official SDK on an open ser
     const extension = (await client.videos.extend({ video: { id: source.id }, prompt: 'The lighthouse beam sweeps over the sea.', seconds: '4' })) as TtvVideo;
     expect(extension.extended_from_video_id).toBe(source.id);
     expect(extension.remixed_from_video_id).toBeNull();
-    const extended = await completed(client, extension.id);
+    const extended = await completedVideo(client, extension.id);
     expect(extended.extended_from_video_id).toBe(source.id);
     const extendedFile = await download(extended.id, 'extended.mp4');
     const extendedProbe = await ffmpeg.probe(extendedFile);
@@ -96,7 +84,7 @@ describe('Videos API: create, extend, remix with the official SDK on an open ser
 
     const remix = await client.videos.remix(source.id, { prompt: 'The same lighthouse in a snowstorm.' });
     expect(remix.remixed_from_video_id).toBe(source.id);
-    const remixed = await completed(client, remix.id);
+    const remixed = await completedVideo(client, remix.id);
     expect(remixed).toMatchObject({ remixed_from_video_id: source.id, size: '320x180', seconds: source.seconds, prompt: 'The same lighthouse in a snowstorm.' });
     const remixFile = await download(remixed.id, 'remix.mp4');
     const remixFirst = await decodedFrame(remixFile, 'first');
@@ -105,7 +93,7 @@ describe('Videos API: create, extend, remix with the official SDK on an open ser
   });
 
   it('renders the asked size on procedural: 1280x720', async () => {
-    const video = await completed(client, (await client.videos.create({ prompt: 'A field of wheat.', seconds: '1' as OpenAI.Videos.VideoSeconds, size: '1280x720' })).id);
+    const video = await completedVideo(client, (await client.videos.create({ prompt: 'A field of wheat.', seconds: '1' as OpenAI.Videos.VideoSeconds, size: '1280x720' })).id);
     const probe = await ffmpeg.probe(await download(video.id, 'hd.mp4'));
     expect([probe.video!.width, probe.video!.height]).toEqual([1280, 720]);
     expect(video.size).toBe('1280x720');
@@ -147,7 +135,7 @@ describe('Videos API on a default server (no job options, no model mapping)', ()
 
   it('renders create({ prompt }) and create({ model: "ttv-preview" }) as pasted', async () => {
     for (const body of [{ prompt: 'A quiet harbour.' }, { prompt: 'A quiet harbour.', model: 'ttv-preview' as const }, { prompt: 'A quiet harbour.', model: 'sora-2' as const }]) {
-      const video = await completed(client, (await client.videos.create(body)).id);
+      const video = await completedVideo(client, (await client.videos.create(body)).id);
       expect(video.model).toBe(body.model ?? 'procedural');
     }
   });

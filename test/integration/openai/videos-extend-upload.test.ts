@@ -11,29 +11,17 @@ import OpenAI, { APIError, BadRequestError, toFile } from 'openai';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { runProcess } from '../../../src/media/process-runner.js';
 import { startTestService, type TestService } from '../../support/test-service.js';
-import { waitForProgress } from '../../support/wait-for.js';
+import { completedVideo, type TtvVideo } from '../../support/openai-videos.js';
 import { decodedFrame, psnr } from '../../support/frames.js';
 
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 2000 });
 
-type TtvVideo = OpenAI.Videos.Video & { extended_from_video_id: string | null };
 
 /** A moving test pattern (every frame differs) as an H.264 MP4. */
 async function testPattern(path: string, size: string, seconds: number): Promise<Buffer> {
   await runProcess('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=12:duration=${seconds}`,
     '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-preset', 'ultrafast', '-movflags', '+faststart', path]);
   return readFile(path);
-}
-
-async function completed(client: OpenAI, id: string): Promise<TtvVideo> {
-  let video: OpenAI.Videos.Video | null = null;
-  await waitForProgress(async () => {
-    video = await client.videos.retrieve(id);
-    return { done: video.status === 'completed' || video.status === 'failed', progress: video.progress };
-  }, { what: `video ${id}` });
-  expect(video!.error).toBeNull();
-  expect(video!.status).toBe('completed');
-  return video! as TtvVideo;
 }
 
 describe('extend with an uploaded video, with the official SDK', () => {
@@ -58,7 +46,7 @@ describe('extend with an uploaded video, with the official SDK', () => {
     const extension = (await client.videos.extend({ video: await toFile(bytes, 'clip.mp4', { type: 'video/mp4' }), prompt: 'The pattern keeps turning.', seconds: '4' })) as TtvVideo;
     expect(extension.extended_from_video_id).toBeNull();
     expect(extension.size).toBe('320x180');
-    const extended = await completed(client, extension.id);
+    const extended = await completedVideo(client, extension.id);
     expect(extended.extended_from_video_id).toBeNull();
     const file = join(dir, 'extended.mp4');
     await writeFile(file, Buffer.from(await (await client.videos.downloadContent(extended.id)).arrayBuffer()));

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI, { AuthenticationError, BadRequestError, NotFoundError, toFile } from 'openai';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { startTestService, type TestService } from '../../support/test-service.js';
-import { waitForProgress } from '../../support/wait-for.js';
+import { completedVideo } from '../../support/openai-videos.js';
 import { createKey } from '../../support/api-keys.js';
 
 const run = promisify(execFile);
@@ -41,16 +41,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function completed(id: string): Promise<OpenAI.Videos.Video> {
-  let video: OpenAI.Videos.Video | null = null;
-  await waitForProgress(async () => {
-    video = await client.videos.retrieve(id);
-    return { done: video.status === 'completed' || video.status === 'failed', progress: video.progress };
-  }, { what: `video ${id}` });
-  expect(video!.error).toBeNull();
-  expect(video!.status).toBe('completed');
-  return video!;
-}
+/** The video, once completed without error. */
+const completed = (id: string) => completedVideo(client, id);
 
 async function saveContent(id: string, variant: 'video' | 'thumbnail' | 'spritesheet', name: string): Promise<string> {
   const response = await client.videos.downloadContent(id, { variant });
