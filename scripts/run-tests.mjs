@@ -45,5 +45,6 @@ if (written.length > 0) {
   console.log(`tests wrote into the checkout: ${written.join(', ')} (point them at a temp data dir)`);
   failed += 1;
 }
+console.log(`suite ran on Node.js ${process.version}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(result.status === 0 && failed === 0 && passed > 0 ? 0 : 1);

@@ -13,7 +13,13 @@ export interface SpawnObserver {
   ended(pgid: number): void;
 }
 
-const current = new AsyncLocalStorage<SpawnObserver>();
+/** The observer of one attempt; `settled` once the attempt's own promise has. */
+interface ObservedAttempt {
+  observer: SpawnObserver;
+  settled: boolean;
+}
+
+const current = new AsyncLocalStorage<ObservedAttempt>();
 let observing = 0;
 
 /**
@@ -21,18 +27,23 @@ let observing = 0;
  * `observer`. On Node 20 a used AsyncLocalStorage keeps async hooks on for every promise of the
  * process (the status reads of an API process with a worker paid for it: promiseInitHook in the
  * profile), so the storage is switched off again whenever no attempt is being observed; a spawn
- * after its attempt settled is then reported to no one, as it should be.
+ * after its attempt settled is reported to no one, as it should be. Disabling is not enough for that
+ * on Node 24, whose AsyncContextFrame keeps the store in callbacks scheduled before the disable, so
+ * the attempt also marks itself settled.
  */
 export async function observeSpawns<T>(observer: SpawnObserver, fn: () => Promise<T>): Promise<T> {
+  const attempt: ObservedAttempt = { observer, settled: false };
   observing += 1;
   try {
-    return await current.run(observer, fn);
+    return await current.run(attempt, fn);
   } finally {
+    attempt.settled = true;
     observing -= 1;
     if (observing === 0) current.disable();
   }
 }
 
 export function currentSpawnObserver(): SpawnObserver | undefined {
-  return current.getStore();
+  const attempt = current.getStore();
+  return attempt && !attempt.settled ? attempt.observer : undefined;
 }

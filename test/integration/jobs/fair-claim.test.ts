@@ -30,7 +30,7 @@ afterAll(async () => {
 
 const configs = {
   sqlite: () => ({ data_dir: join(dir, randomUUID()) }),
-  redis: () => ({ redis: { url: redis.url, key_prefix: `ttv-fair-${randomUUID().slice(0, 8)}` } }),
+  redis: () => ({ data_dir: join(dir, randomUUID()), redis: { url: redis.url, key_prefix: `ttv-fair-${randomUUID().slice(0, 8)}` } }),
 };
 
 describe.each(['sqlite', 'redis'] as const)('fair claims (%s)', (adapter) => {
