@@ -146,6 +146,7 @@ describe('MiniMax V2 (H3)', () => {
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/did not finish before remote_api_settings\.timeout/);
     expect(lines.some((l) => /minimax: cancel of task \d+ answered HTTP 400/.test(l))).toBe(true);
+    expect(lines.some((l) => /minimax: task \d+ cannot be stopped \(MiniMax cancels a task only while it is queued\) and keeps running; it may still bill/.test(l))).toBe(true);
   });
 });
 

@@ -88,6 +88,22 @@ describe('MiniMax backend', () => {
     expect(submissions()).toHaveLength(1);
   });
 
+  it('never creates again after a 500 or an in-body 1000 on create (the task may exist): "vendor outcome unknown", with no fallback', async () => {
+    minimax.failAfterCreate = 1;
+    const svc = await service({ remote_api_settings: { ...FAST_REMOTE, fallback_backend: 'procedural' } });
+    const { job, lines } = await runJob(svc, 'A red kite over a field. A kite string.');
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/Segment 1 failed: minimax: vendor outcome unknown: the create call answered HTTP 500/);
+    expect(submissions()).toHaveLength(1);
+    expect(minimax.createCount).toBe(1);
+    expect(lines.some((l) => /procedural attempt started/.test(l))).toBe(false);
+
+    minimax.script('/v1/video_generation', { status: 200, body: { task_id: '', base_resp: { status_code: 1000, status_msg: 'unknown error' } } });
+    const unknown = await runJob(await service(), 'A red kite over a field.');
+    expect(unknown.job.error).toMatch(/Segment 1 failed: minimax: vendor outcome unknown: the create call answered base_resp\.status_code 1000/);
+    expect(submissions()).toHaveLength(2);
+  });
+
   it('retries HTTP 429 with Retry-After, 5xx and the in-body rate limit', async () => {
     minimax.script('/v1/video_generation', { status: 429, body: { base_resp: { status_code: 1002, status_msg: 'rate limit' } }, headers: { 'retry-after': '0' } });
     minimax.script('/v1/query/video_generation', { status: 503, body: {} });
