@@ -11,7 +11,9 @@ import { INTERNAL_ERROR_MESSAGE } from '../errors/client-error.js';
 import { VendorOutcomeUnknownError } from '../errors/vendor-outcome-unknown-error.js';
 import type { ProbeResult } from '../media/ffmpeg.js';
 import { TaskGoneError } from '../errors/task-gone-error.js';
-import { abandonsTask } from './remote/vendor-task.js';
+import { abandonsTask, cannotStopMessage } from './remote/vendor-task.js';
+
+export { cannotStopMessage } from './remote/vendor-task.js';
 import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VendorTaskRecord, VideoGenerator } from './types.js';
 
 /** A backend of the chain: built on first use, so a misconfigured fallback only matters if reached. */
@@ -36,13 +38,6 @@ export function withoutBackendPrefix(id: string, message: string): string {
 function disablesBackend(err: unknown): boolean {
   if (err instanceof VendorError) return err.status === 401 || err.status === 403;
   return err instanceof GenerationError && err.failure === 'config';
-}
-
-/** The job-log line for a task that keeps running because its vendor documents no cancel. */
-export function cannotStopMessage(task: VendorTaskRecord, backend: VideoGenerator | null): string {
-  const perSecond = backend?.configuredModel?.row.usd_per_second;
-  const bill = perSecond !== undefined ? `; it may still bill up to its full price (model ${task.model}, $${perSecond.toFixed(2)} per second of video)` : '; it may still bill for the whole clip';
-  return `${task.backend}: task ${task.taskId} cannot be stopped (the vendor documents no cancel) and keeps running${bill}`;
 }
 
 export class FallbackVideoGenerator implements VideoGenerator {

@@ -18,6 +18,9 @@
 // MiniMax's official CLI (github.com/MiniMax-AI/cli: src/types/api.ts VideoV2Request/VideoV2Task,
 // src/video/v2.ts, src/errors/api.ts, src/client/endpoints.ts). Confidence: high for paths, fields
 // and statuses (two independent sources agree), medium for the error body and the DELETE answer.
+// DELETE's rule itself is MiniMax's "Cancel or Delete Task" page (platform.minimax.io/docs/
+// api-reference/video-generation-v2-delete, read 2026-12-06): queued → cancelled with no charge,
+// succeeded/failed → deleted, running or cancelled → an error.
 import type { CatalogRow } from '../../catalog/catalog-row-schema.js';
 import { wireRatio } from '../../catalog/model-rules.js';
 import { GenerationError } from '../../errors/generation-error.js';

@@ -3,8 +3,8 @@
 // Vertex AI: POST …/publishers/google/models/{model}:predictLongRunning starts an operation,
 // POST …:fetchPredictOperation polls it; the clip comes back inline (bytesBase64Encoded) or, with
 // outputGcsUri, as a gs:// object. Gemini API: POST /v1beta/models/{model}:predictLongRunning,
-// GET /v1beta/{operation}; the sample's video.uri is a Files API URI. The SDK has no cancel for
-// video operations; the Gemini API's documented POST {operation}:cancel is sent by the backend.
+// GET /v1beta/{operation}; the sample's video.uri is a Files API URI. Neither API documents a cancel
+// for video operations (nor has the SDK one): an abandoned operation runs on (see the backend).
 import type { GenerateVideosConfig, GenerateVideosOperation, GenerateVideosParameters } from '@google/genai';
 import { GenerationError } from '../../errors/generation-error.js';
 import { pollTask } from '../remote/poll-task.js';

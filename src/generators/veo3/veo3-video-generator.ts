@@ -6,21 +6,29 @@
 // A model the configured API does not serve is a config error naming what to change, before any
 // paid call. Every call goes through the official @google/genai under ttv's retry policy
 // (google-genai-session.ts); ttv keeps its own parts where the SDK lacks them: the service-account
-// token, polling with a deadline and the job's signal, the Gemini operation cancel, and the
-// streamed, size-checked download (google-video-file.ts).
+// token, polling with a deadline and the job's signal, and the streamed, size-checked download
+// (google-video-file.ts).
+// The operation or interaction is recorded before its first poll, so a later attempt (any process)
+// re-attaches to it instead of paying for another. Cancel: an interaction has one (the SDK's
+// interactions.cancel, "background interactions that are still running"); a Veo operation has none
+// that Google documents (neither Vertex's publisher-model operations nor the Gemini API's
+// models.operations list a cancel; the SDK has none for video operations), so an abandoned one keeps
+// running and the job log says what it may still bill.
 // A 404 at creation means Google does not serve the model (any more): final, not retried, and
 // reported as a config error naming the catalog's replacement, not as the vendor's raw answer.
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
-import type { ConfiguredModel, GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type { ConfiguredModel, GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VendorTaskRecord, VideoGenerator } from '../types.js';
+import { TaskGoneError } from '../../errors/task-gone-error.js';
+import { GenerateVideosOperation } from '@google/genai';
 import { hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../remote/model-request-problems.js';
 import { ModelCatalog, shippedCatalog, type CatalogModel } from '../../catalog/model-catalog.js';
 import { readImage } from '../remote/image-data-uri.js';
 import { DEFAULT_POLL_FLOOR, pollInterval, raisedIntervalLine, type PollFloor } from '../remote/poll-floor.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
-import { abandonsTask } from '../remote/vendor-task.js';
+import { abandonsTask, cannotStopMessage } from '../remote/vendor-task.js';
 import { requireModel } from '../remote/remote-video-backend.js';
 import { VendorClient } from '../../http/vendor-client/vendor-client.js';
 import { ServiceAccountToken } from './service-account-token.js';
@@ -40,13 +48,6 @@ const PROTOCOLS = {
   'gemini-interactions': { api: 'gemini', call: 'interactions' },
 } as const;
 type Protocol = (typeof PROTOCOLS)[keyof typeof PROTOCOLS];
-
-/** A clip the vendor finished: how to name it in errors, where its video is, and what to do once it is saved. */
-interface RenderedClip {
-  what: string;
-  video: GoogleVideo;
-  finish?: () => Promise<void>;
-}
 
 const API_NAME = { vertex: 'Vertex AI', gemini: 'the Gemini API' } as const;
 
@@ -149,20 +150,83 @@ export class Veo3VideoGenerator implements VideoGenerator {
     };
   }
 
+  private pollSettings(hooks: GenerateHooks, deadline: number): PollSettings {
+    const interval = pollInterval(this.settings, this.pollFloor);
+    if (interval.raised) hooks.log?.(raisedIntervalLine('veo3', this.settings, this.pollFloor));
+    return { intervalMs: interval.ms, deadline, signal: hooks.signal };
+  }
+
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const problems = this.validate(request);
     if (problems.length) throw new GenerationError('veo3', 'invalid', problems.join('; '));
-    const interval = pollInterval(this.settings, this.pollFloor);
-    if (interval.raised) hooks.log?.(raisedIntervalLine('veo3', this.settings, this.pollFloor));
-    const poll: PollSettings = { intervalMs: interval.ms, deadline: Date.now() + this.settings.timeoutMs, signal: hooks.signal };
+    const poll = this.pollSettings(hooks, Date.now() + this.settings.timeoutMs);
     const session = googleGenAiSession(this.api, this.client, this.settings, hooks);
-    const { what, video, finish } = this.protocol.call === 'interactions'
-      ? await this.interact(session, request, poll, hooks)
-      : await this.predict(session, request, poll, hooks);
+    const task = this.protocol.call === 'interactions'
+      ? await this.interact(session, request, hooks)
+      : await this.predict(session, request, hooks);
+    // Recorded before the first poll, so a later attempt re-attaches instead of paying again; one
+    // that cannot be recorded is cancelled (where Google can) rather than followed.
+    try {
+      await hooks.task?.record(task);
+    } catch (err) {
+      await this.cancelTask(task, hooks.log);
+      throw err;
+    }
+    return this.follow(session, task, request, poll, hooks, false);
+  }
+
+  /** Re-attaches to an operation or interaction created earlier (by any process): polls it, no create. */
+  async resume(task: VendorTaskRecord, request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
+    hooks.log?.(`veo3: re-attached to ${this.kindOf(task)} ${task.taskId} created at ${task.createdAt} by an earlier attempt`);
+    const poll = this.pollSettings(hooks, Date.parse(task.createdAt) + this.settings.timeoutMs);
+    return this.follow(googleGenAiSession(this.api, this.client, this.settings, hooks), task, request, poll, hooks, true);
+  }
+
+  /**
+   * An interaction is cancelled and deleted; a Veo operation has no cancel Google documents, so the
+   * job log says it keeps running and what it may still bill.
+   */
+  async cancelTask(task: VendorTaskRecord, log?: (message: string) => void): Promise<void> {
+    if (this.kindOf(task) === 'operation') {
+      log?.(cannotStopMessage(task, this, 'Google documents no cancel for Veo operations'));
+      return;
+    }
+    // Its own session: the job's signal may have fired (each call has its own short deadline).
+    const session = googleGenAiSession(this.api, this.client, this.settings, { signal: new AbortController().signal, log });
+    await endInteraction(session.ai, task.taskId, true, log);
+  }
+
+  private kindOf(task: VendorTaskRecord): 'operation' | 'interaction' {
+    const call = task.handles?.call ?? this.protocol.call;
+    return call === 'interactions' ? 'interaction' : 'operation';
+  }
+
+  /** Polls the task to its end and saves its clip; an abandoned one is cancelled where Google can. */
+  private async follow(session: GoogleGenAiSession, task: VendorTaskRecord, request: GenerateRequest, poll: PollSettings, hooks: GenerateHooks, resumed: boolean): Promise<GenerateResult> {
+    const interaction = this.kindOf(task) === 'interaction';
+    const what = `${this.kindOf(task)} ${task.taskId}`;
+    let video: GoogleVideo;
+    try {
+      if (interaction) {
+        const block = await awaitVideo(session.run, task.taskId, poll);
+        video = { base64: block.data, uri: block.uri };
+      } else {
+        const operation = new GenerateVideosOperation();
+        operation.name = task.handles?.name ?? task.taskId;
+        video = await awaitVeoVideo(session.run, operation, task.taskId, poll);
+      }
+    } catch (err) {
+      // A re-attached task Google no longer knows: a new one may be made.
+      if (resumed && err instanceof VendorError && err.vendor === 'veo3' && err.status === 404) throw new TaskGoneError('veo3', task.taskId);
+      if (abandonsTask(err, hooks.signal)) await this.cancelTask(task, hooks.log);
+      else if (interaction) await endInteraction(session.ai, task.taskId, false, hooks.log);
+      throw err;
+    }
     try {
       await saveGoogleVideo(video, what, request.outputPath, this.videoAccess(), this.settings, hooks);
     } finally {
-      await finish?.();
+      // Deleted once ttv holds the clip (or gave up on it): after the download, so a URI stays valid for it.
+      if (interaction) await endInteraction(session.ai, task.taskId, false, hooks.log);
     }
     return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
   }
@@ -193,7 +257,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
     return { base64: bytes.toString('base64'), mimeType };
   }
 
-  private async predict(session: GoogleGenAiSession, request: GenerateRequest, poll: PollSettings, hooks: GenerateHooks): Promise<RenderedClip> {
+  private async predict(session: GoogleGenAiSession, request: GenerateRequest, hooks: GenerateHooks): Promise<VendorTaskRecord> {
     const vertex = this.api.kind === 'vertex';
     const frame = async (path: string) => {
       const { base64, mimeType } = await this.image(path);
@@ -214,16 +278,10 @@ export class Veo3VideoGenerator implements VideoGenerator {
     const started = await this.create(() => startVeoOperation(session.runCreate, clip));
     const id = started.name.split('/').pop() ?? started.name;
     hooks.log?.(`veo3: operation ${id} started (${this.model.id}, ${request.durationSeconds} s, ${vertex ? 'Vertex AI' : 'Gemini API'})`);
-    try {
-      return { what: `operation ${id}`, video: await awaitVeoVideo(session.run, started, id, poll) };
-    } catch (err) {
-      // The SDK has no cancel for video operations: the Gemini API's documented POST {name}:cancel.
-      if (!vertex && abandonsTask(err, hooks.signal)) await this.client.cancel(`/v1beta/${started.name}:cancel`, { method: 'POST' }, id, hooks.log);
-      throw err;
-    }
+    return { backend: 'veo3', model: this.model.id, taskId: id, createdAt: new Date().toISOString(), handles: { call: 'predict', name: started.name } };
   }
 
-  private async interact(session: GoogleGenAiSession, request: GenerateRequest, poll: PollSettings, hooks: GenerateHooks): Promise<RenderedClip> {
+  private async interact(session: GoogleGenAiSession, request: GenerateRequest, hooks: GenerateHooks): Promise<VendorTaskRecord> {
     const frame = request.firstFrame ? await this.image(request.firstFrame) : undefined;
     const clip: OmniClip = {
       model: this.model.id,
@@ -237,14 +295,6 @@ export class Veo3VideoGenerator implements VideoGenerator {
     };
     const id = await this.create(() => startInteraction(session.runCreate, clip));
     hooks.log?.(`veo3: interaction ${id} started (${this.model.id}, ${request.durationSeconds} s, ${API_NAME[this.protocol.api]})`);
-    let block;
-    try {
-      block = await awaitVideo(session.run, id, poll);
-    } catch (err) {
-      await endInteraction(session.ai, id, abandonsTask(err, hooks.signal), hooks.log);
-      throw err;
-    }
-    // Deleted once ttv holds the clip (or gave up on it): after the download, so a URI stays valid for it.
-    return { what: `interaction ${id}`, video: { base64: block.data, uri: block.uri }, finish: () => endInteraction(session.ai, id, false, hooks.log) };
+    return { backend: 'veo3', model: this.model.id, taskId: id, createdAt: new Date().toISOString(), handles: { call: 'interactions' } };
   }
 }

@@ -166,17 +166,20 @@ export class VendorClient {
 
   /**
    * Sends the vendor's cancel request for a task on its own short deadline (the job's signal has
-   * already fired). Failures are logged, never thrown: the job's own outcome matters more.
+   * already fired). Failures are logged, never thrown: the job's own outcome matters more. Gives
+   * the answer's status (null when none came), for a vendor whose cancel only works in some states.
    */
-  async cancel(path: string, init: JsonInit, taskId: string, log?: (message: string) => void): Promise<void> {
+  async cancel(path: string, init: JsonInit, taskId: string, log?: (message: string) => void): Promise<number | null> {
     const url = this.url(path);
     try {
       const { res } = await fetchFollowingRedirects(url, { ...init, signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) }, this.redirectPolicy());
       await res.body?.cancel().catch(() => undefined);
       log?.(`${this.vendor}: cancel of task ${taskId} answered HTTP ${res.status}`);
+      return res.status;
     } catch (err) {
       const why = err instanceof VendorError ? err.reason : `${networkFailure(err)} to ${hostOf(url)}`;
       log?.(`${this.vendor}: cancel of task ${taskId} failed (${why})`);
+      return null;
     }
   }
 }

@@ -101,6 +101,11 @@ export class InteractionsApi {
   /** Outcomes of the next created interactions, in order; then success. */
   readonly outcomes: InteractionOutcome[] = [];
   pollsUntilDone = 2;
+  /**
+   * The next this-many creates store their interaction and then answer 500 INTERNAL (a backend that
+   * failed after the interaction was made): what a blind re-create pays twice for.
+   */
+  failAfterCreate = 0;
   /** Above this many bytes a video comes back as a URI instead of inline base64. */
   inlineLimitBytes = 4 * 1024 * 1024;
   /** The clip every generation renders. */
@@ -125,8 +130,14 @@ export class InteractionsApi {
     this.interactions.clear();
     this.outcomes.length = 0;
     this.pollsUntilDone = 2;
+    this.failAfterCreate = 0;
     this.inlineLimitBytes = 4 * 1024 * 1024;
     this.clip = sampleMp4;
+  }
+
+  /** Interactions created so far (every accepted create, whatever it answered). */
+  get createCount(): number {
+    return this.interactions.size;
   }
 
   /** The bytes of a file a URI delivery handed out, if it exists. */
@@ -182,6 +193,10 @@ export class InteractionsApi {
       // A synchronous create answers when the generation is over.
       if (interaction.outcome === 'stuck') interaction.outcome = 'succeed';
       this.finish(interaction);
+    }
+    if (this.failAfterCreate > 0) {
+      this.failAfterCreate -= 1;
+      return googleError(500, 'INTERNAL', 'Internal error encountered.');
     }
     return { status: 200, body: this.view(interaction) };
   }

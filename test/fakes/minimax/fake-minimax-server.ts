@@ -46,6 +46,11 @@ export class FakeMinimaxServer extends FakeTaskServer<Task, MinimaxOutcome> {
   rateLimitedSubmissions = 0;
   /** V2 polls a task answers queued/running before its outcome. */
   pollsUntilDone = 3;
+  /**
+   * The next this-many creates (v1 or V2) make their task and then answer HTTP 500 (a gateway that
+   * failed after the task was stored): what a blind re-create pays twice for.
+   */
+  failAfterCreate = 0;
   private next = 100;
 
   /** Ids of V2 tasks cancelled with DELETE while queued. */
@@ -57,6 +62,21 @@ export class FakeMinimaxServer extends FakeTaskServer<Task, MinimaxOutcome> {
     super.reset();
     this.rateLimitedSubmissions = 0;
     this.pollsUntilDone = 3;
+    this.failAfterCreate = 0;
+  }
+
+  /** Tasks created so far (every accepted create, whatever it answered). */
+  get createCount(): number {
+    return this.tasks.size;
+  }
+
+  /** A 500 after the task was stored, when a test asks for one. */
+  private failedAfterCreate(res: ServerResponse, v2: boolean): boolean {
+    if (this.failAfterCreate <= 0) return false;
+    this.failAfterCreate -= 1;
+    if (v2) this.sendV2Error(res, v2Error(500, 'api_error', 'internal error (1024)'));
+    else this.send(res, 500, { base_resp: { status_code: 1024, status_msg: 'internal error' } });
+    return true;
   }
 
   protected override send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -95,6 +115,7 @@ export class FakeMinimaxServer extends FakeTaskServer<Task, MinimaxOutcome> {
       }
       const id = String(this.next++);
       this.tasks.set(id, { id, outcome: this.outcomes.shift() ?? 'succeed', polls: 0, fileId: String(900000 + Number(id)) });
+      if (this.failedAfterCreate(res, false)) return;
       return this.send(res, 200, { task_id: id, base_resp: ok });
     }
     if (req.method === 'GET' && url.pathname === '/v1/query/video_generation') {
@@ -148,6 +169,7 @@ export class FakeMinimaxServer extends FakeTaskServer<Task, MinimaxOutcome> {
       }
       const id = String(400_000_000_000_000 + this.next++);
       this.tasks.set(id, { id, outcome: this.outcomes.shift() ?? 'succeed', polls: 0, fileId: '', v2: { body: b, cancelled: false, deleted: false, createdAt: Math.floor(Date.now() / 1000) } });
+      if (this.failedAfterCreate(res, true)) return;
       return this.send(res, 200, { task_id: id });
     }
     const query = /^\/v2\/query\/video_generation\/([^/]+)$/.exec(url.pathname);

@@ -6,7 +6,10 @@
 //   parameters.storageUri, as gs:// objects served by the Cloud Storage JSON API
 //   (GET /storage/v1/b/{bucket}/o/{object}?alt=media);
 // - Gemini API: POST /v1beta/models/{m}:predictLongRunning and GET /v1beta/{operation} with
-//   x-goog-api-key, the sample's video.uri downloadable with the key, POST /v1beta/{op}:cancel;
+//   x-goog-api-key, the sample's video.uri downloadable with the key;
+// - no cancel for Veo operations on either API: Google documents none (Vertex's publisher-model
+//   operations and the Gemini API's models.operations list no :cancel; @google/genai has none for
+//   video operations), so the fake answers one with the 404 of any unknown path;
 // - Vertex AI's Interactions API for Gemini Omni (../gemini/interactions-api.ts) under
 //   /v1beta1/projects/{p}/locations/{r}/interactions, with the bearer token, for the catalog's
 //   vertex-interactions models; a video asked for by URI is written to gcs_uri in Cloud Storage.
@@ -49,7 +52,6 @@ interface Operation {
   outcome: VeoOutcome;
   polls: number;
   storageUri?: string;
-  canceled: boolean;
   gemini: boolean;
 }
 
@@ -65,6 +67,11 @@ export class FakeVeoServer extends FakeHttpServer {
   /** Objects "written" to Cloud Storage by Vertex operations. */
   readonly objects = new Set<string>();
   pollsUntilDone = 2;
+  /**
+   * The next this-many predictLongRunning calls start their operation and then answer 500 INTERNAL
+   * (a backend that failed after the operation was made): what a blind re-create pays twice for.
+   */
+  failAfterCreate = 0;
   /** Gemini Omni on Vertex AI. */
   readonly interactions = new InteractionsApi((id) => this.interactionsModel(id), { apiVersion: 'v1beta1', writeObject: (uri) => this.objects.add(uri) });
 
@@ -86,6 +93,12 @@ export class FakeVeoServer extends FakeHttpServer {
     this.extraModels.length = 0;
     this.interactions.reset();
     this.pollsUntilDone = 2;
+    this.failAfterCreate = 0;
+  }
+
+  /** Operations started so far (every accepted predictLongRunning, whatever it answered). */
+  get createCount(): number {
+    return this.operations.size;
   }
 
   get tokenUrl(): string {
@@ -174,8 +187,12 @@ export class FakeVeoServer extends FakeHttpServer {
     }
     const problem = this.validateBody(state.served, gemini, parsed);
     if (problem) return this.send(res, 400, googleError(400, 'INVALID_ARGUMENT', problem));
-    const op: Operation = { name, outcome: this.outcomes.shift() ?? 'succeed', polls: 0, storageUri: parsed.parameters?.storageUri as string | undefined, canceled: false, gemini };
+    const op: Operation = { name, outcome: this.outcomes.shift() ?? 'succeed', polls: 0, storageUri: parsed.parameters?.storageUri as string | undefined, gemini };
     this.operations.set(name, op);
+    if (this.failAfterCreate > 0) {
+      this.failAfterCreate -= 1;
+      return this.send(res, 500, googleError(500, 'INTERNAL', 'Internal error encountered.'));
+    }
     this.send(res, 200, { name });
   }
 
@@ -226,13 +243,6 @@ export class FakeVeoServer extends FakeHttpServer {
       if (file && req.method === 'GET') {
         if (![...this.operations.values()].some((o) => o.name.endsWith(`/${file[1]}`))) return this.send(res, 404, googleError(404, 'NOT_FOUND', 'File not found'));
         return this.serveClip(res, sampleMp4());
-      }
-      const cancel = /^\/v1beta\/(models\/[\w.-]+\/operations\/[a-z0-9]+):cancel$/.exec(path);
-      if (cancel && req.method === 'POST') {
-        const op = this.operations.get(cancel[1]!);
-        if (!op) return this.send(res, 404, googleError(404, 'NOT_FOUND', 'Operation not found'));
-        op.canceled = true;
-        return this.send(res, 200, {});
       }
       const get = /^\/v1beta\/(models\/[\w.-]+\/operations\/[a-z0-9]+)$/.exec(path);
       if (get && req.method === 'GET') return this.poll(res, this.operations.get(get[1]!));

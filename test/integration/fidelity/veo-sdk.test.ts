@@ -102,12 +102,11 @@ describe('@google/genai against the Veo fake: Gemini API', () => {
     expect(res.status).toBe(400);
   });
 
-  it('cancel (POST {operation}:cancel), and each injected failure: operation error, safety filter, bad duration, wrong key', async () => {
+  it('no cancel for a video operation (Google documents none), and each injected failure: operation error, safety filter, bad duration, wrong key', async () => {
     fake.outcomes.push('stuck', 'fail', 'safety');
     const stuck = await gemini.models.generateVideos({ model: GEMINI_MODEL, source: { prompt: 'A kite.' } });
     const cancel = await fetch(`${fake.url}/v1beta/${stuck.name}:cancel`, { method: 'POST', headers: { 'x-goog-api-key': API_KEY } });
-    expect(cancel.status).toBe(200);
-    expect(fake.operations.get(stuck.name!)!.canceled).toBe(true);
+    expect(cancel.status).toBe(404);
 
     const failed = await untilDone(gemini, await gemini.models.generateVideos({ model: GEMINI_MODEL, source: { prompt: 'A kite.' } }));
     expect(failed.error).toMatchObject({ code: 13 });

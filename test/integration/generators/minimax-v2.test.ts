@@ -4,6 +4,14 @@
 // and the download from task.content.url, failures and refusals as V2 reports them (task.error,
 // HTTP 4xx with error.type), and DELETE for a task still queued when the job is canceled.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configSchema } from '../../../src/config/schema.js';
+import { remoteSettings } from '../../../src/generators/remote/remote-settings.js';
+import { TaskGoneError } from '../../../src/errors/task-gone-error.js';
+import { generateRecording, resumeRecorded } from '../../support/recorded-task.js';
+import { MinimaxVideoGenerator } from '../../../src/generators/minimax/minimax-video-generator.js';
 import { FakeMinimaxServer } from '../../fakes/minimax/fake-minimax-server.js';
 import { minimaxV2BodyIssues } from '../../fakes/minimax/minimax-v2-rules.js';
 import { startTestService, type TestService } from '../../support/test-service.js';
@@ -146,6 +154,7 @@ describe('MiniMax V2 (H3)', () => {
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/did not finish before remote_api_settings\.timeout/);
     expect(lines.some((l) => /minimax: cancel of task \d+ answered HTTP 400/.test(l))).toBe(true);
+    expect(lines.some((l) => /minimax: task \d+ cannot be stopped \(MiniMax cancels a task only while it is queued\) and keeps running; it may still bill/.test(l))).toBe(true);
   });
 });
 
@@ -168,5 +177,23 @@ describe('the MiniMax V2 fake refuses what MiniMax documents it refuses', () => 
   });
   it('accepts a first+last frame request with adaptive ratio', () => {
     expect(minimaxV2BodyIssues({ model: 'MiniMax-H3', content: [text, frame('first_frame'), frame('last_frame')], resolution: '2K', duration: 15, ratio: 'adaptive' })).toEqual([]);
+  });
+
+  it('re-attaches to a recorded V2 task by its id without creating another (resume), and a task MiniMax no longer knows is gone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ttv-minimax-v2-resume-'));
+    try {
+      const config = configSchema.parse({ minimax: { api_key: KEY, base_url: `${minimax.url}/v1`, model: 'MiniMax-H3', max_duration: 15 }, remote_api_settings: FAST_REMOTE });
+      const generator = new MinimaxVideoGenerator(config.minimax, remoteSettings(config));
+      const request = { prompt: 'A red kite.', durationSeconds: 5, outputPath: join(dir, 'first.mp4'), segment: 1, aspectRatio: '16:9' };
+      const { task } = await generateRecording(generator, request);
+      expect(task).toMatchObject({ backend: 'minimax', model: 'MiniMax-H3', handles: { protocol: 'minimax-v2' } });
+      const again = await resumeRecorded(generator, task, { ...request, outputPath: join(dir, 'again.mp4') });
+      expect((await stat(again.path)).size).toBeGreaterThan(1000);
+      expect(minimax.createCount).toBe(1);
+      expect(creates()).toHaveLength(1);
+      await expect(resumeRecorded(generator, { ...task, taskId: '400000000000999' }, request)).rejects.toBeInstanceOf(TaskGoneError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,14 @@
 // Success or Fail (terminal, unlike the Python original), base_resp checked on every answer,
 // files/retrieve for the download, and the retry policy for HTTP and in-body rate limits.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configSchema } from '../../../src/config/schema.js';
+import { remoteSettings } from '../../../src/generators/remote/remote-settings.js';
+import { TaskGoneError } from '../../../src/errors/task-gone-error.js';
+import { generateRecording, resumeRecorded } from '../../support/recorded-task.js';
+import { MinimaxVideoGenerator } from '../../../src/generators/minimax/minimax-video-generator.js';
 import { FakeMinimaxServer } from '../../fakes/minimax/fake-minimax-server.js';
 import { startTestService, type TestService } from '../../support/test-service.js';
 import { FAST_REMOTE, cancelJob, jobLog, probeArtifact, runJob, submit, waitForEnd } from '../../support/backend-jobs.js';
@@ -88,6 +96,22 @@ describe('MiniMax backend', () => {
     expect(submissions()).toHaveLength(1);
   });
 
+  it('never creates again after a 500 or an in-body 1000 on create (the task may exist): "vendor outcome unknown", with no fallback', async () => {
+    minimax.failAfterCreate = 1;
+    const svc = await service({ remote_api_settings: { ...FAST_REMOTE, fallback_backend: 'procedural' } });
+    const { job, lines } = await runJob(svc, 'A red kite over a field. A kite string.');
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/Segment 1 failed: minimax: vendor outcome unknown: the create call answered HTTP 500/);
+    expect(submissions()).toHaveLength(1);
+    expect(minimax.createCount).toBe(1);
+    expect(lines.some((l) => /procedural attempt started/.test(l))).toBe(false);
+
+    minimax.script('/v1/video_generation', { status: 200, body: { task_id: '', base_resp: { status_code: 1000, status_msg: 'unknown error' } } });
+    const unknown = await runJob(await service(), 'A red kite over a field.');
+    expect(unknown.job.error).toMatch(/Segment 1 failed: minimax: vendor outcome unknown: the create call answered base_resp\.status_code 1000/);
+    expect(submissions()).toHaveLength(2);
+  });
+
   it('retries HTTP 429 with Retry-After, 5xx and the in-body rate limit', async () => {
     minimax.script('/v1/video_generation', { status: 429, body: { base_resp: { status_code: 1002, status_msg: 'rate limit' } }, headers: { 'retry-after': '0' } });
     minimax.script('/v1/query/video_generation', { status: 503, body: {} });
@@ -130,5 +154,25 @@ describe('MiniMax backend', () => {
     expect(lines.some((l) => /was truncated/.test(l))).toBe(true);
     expect(lines.some((l) => /answered HTTP 503/.test(l))).toBe(true);
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
+  });
+
+  it('re-attaches to a recorded task by its id without creating another (resume), and a task MiniMax no longer knows is gone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ttv-minimax-resume-'));
+    try {
+      const config = configSchema.parse({ minimax: { api_key: KEY, base_url: `${minimax.url}/v1`, model: 'MiniMax-Hailuo-2.3' }, remote_api_settings: FAST_REMOTE });
+      const generator = new MinimaxVideoGenerator(config.minimax, remoteSettings(config));
+      const request = { prompt: 'A red kite.', durationSeconds: 6, outputPath: join(dir, 'first.mp4'), segment: 1 };
+      const { task } = await generateRecording(generator, request);
+      expect(task).toMatchObject({ backend: 'minimax', model: 'MiniMax-Hailuo-2.3', handles: { protocol: 'minimax-v1' } });
+      const lines: string[] = [];
+      const again = await resumeRecorded(generator, task, { ...request, outputPath: join(dir, 'again.mp4') }, (l) => lines.push(l));
+      expect((await stat(again.path)).size).toBeGreaterThan(1000);
+      expect(minimax.createCount).toBe(1);
+      expect(submissions()).toHaveLength(1);
+      expect(lines.some((l) => l.includes(`minimax: re-attached to task ${task.taskId}`))).toBe(true);
+      await expect(resumeRecorded(generator, { ...task, taskId: '424242' }, request)).rejects.toBeInstanceOf(TaskGoneError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

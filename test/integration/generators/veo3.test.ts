@@ -4,17 +4,22 @@
 // errors, the poll deadline, a retired model forced back by an operator row and refused by the
 // fake with Google's 404; Gemini Omni 1.2 on Vertex AI through the Interactions API (inline, and
 // written to Cloud Storage with output_bucket); and predictLongRunning on the Gemini API for a model only an operator
-// row knows (the Gemini API has shut its Veo models down), with its download, cancel and retries.
-import { mkdtemp, rm } from 'node:fs/promises';
+// row knows (the Gemini API has shut its Veo models down), with its download, retries and no cancel.
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeVeoServer } from '../../fakes/veo3/fake-veo-server.js';
 import { startTestService, type TestService } from '../../support/test-service.js';
 import { writeServiceAccount, type TestServiceAccount } from '../../support/service-account.js';
-import { FAST_REMOTE, cancelJob, probeArtifact, runJob, submit, waitForEnd } from '../../support/backend-jobs.js';
+import { FAST_REMOTE, cancelJob, jobLog, probeArtifact, runJob, submit, waitForEnd } from '../../support/backend-jobs.js';
 import { waitFor } from '../../support/wait-for.js';
 import { parseCatalogRow, shippedCatalog } from '../../../src/catalog/model-catalog.js';
+import { configSchema } from '../../../src/config/schema.js';
+import { remoteSettings } from '../../../src/generators/remote/remote-settings.js';
+import { Veo3VideoGenerator } from '../../../src/generators/veo3/veo3-video-generator.js';
+import { TaskGoneError } from '../../../src/errors/task-gone-error.js';
+import { generateRecording, resumeRecorded } from '../../support/recorded-task.js';
 
 const API_KEY = 'AIza-test-gemini-key-0123456789';
 const PROJECT = 'ttv-test-project';
@@ -162,6 +167,23 @@ describe('Veo 3.1 on Vertex AI', () => {
     expect(veo.requests.some((r) => r.path.endsWith(':fetchPredictOperation'))).toBe(false);
     expect(lines.join('\n')).not.toMatch(/retrying/);
   });
+
+  it('re-attaches to a recorded operation by its name without starting another (resume, fetchPredictOperation), and an operation Google no longer knows is gone', async () => {
+    const config = configSchema.parse({ google_veo: { project_id: PROJECT, credentials_path: account.file, region: 'us-central1', api_endpoint: veo.url, storage_endpoint: veo.url }, remote_api_settings: FAST_REMOTE });
+    const generator = new Veo3VideoGenerator(config.google_veo, remoteSettings(config));
+    const request = { prompt: 'A red kite.', durationSeconds: 6, outputPath: join(dir, 'first.mp4'), segment: 1 };
+    const { task } = await generateRecording(generator, request);
+    expect(task).toMatchObject({ backend: 'veo3', model: 'veo-3.1-generate-001', handles: { call: 'predict' } });
+    expect(task.handles!.name!.endsWith(`/operations/${task.taskId}`)).toBe(true);
+    const lines: string[] = [];
+    const again = await resumeRecorded(generator, task, { ...request, outputPath: join(dir, 'again.mp4') }, (l) => lines.push(l));
+    expect((await stat(again.path)).size).toBeGreaterThan(1000);
+    expect(veo.createCount).toBe(1);
+    expect(starts()).toHaveLength(1);
+    expect(lines.some((l) => l.includes(`veo3: re-attached to operation ${task.taskId}`))).toBe(true);
+    const gone = { ...task, taskId: 'gone', handles: { ...task.handles, name: task.handles!.name!.replace(task.taskId, 'gone') } };
+    await expect(resumeRecorded(generator, gone, request)).rejects.toBeInstanceOf(TaskGoneError);
+  });
 });
 
 describe('Gemini Omni on Vertex AI (Interactions API)', () => {
@@ -225,7 +247,7 @@ describe('predictLongRunning on the Gemini API, for a model an operator row adds
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
   });
 
-  it('does not retry a rejected key, and cancels the operation when the job is canceled', async () => {
+  it('does not retry a rejected key; a canceled job leaves its operation running (Google documents no cancel) and the job log says so', async () => {
     const bad = await runJob(await gemini({}, 'AIza-wrong-key-000000000'), 'A red kite over a field.');
     expect(bad.job.error).toBe('The video vendor (veo3) answered HTTP 400 for segment 1 (request refused).');
     expect(bad.lines.some((l) => /veo3 attempt failed: HTTP 400 \(API key not valid/.test(l))).toBe(true);
@@ -237,7 +259,9 @@ describe('predictLongRunning on the Gemini API, for a model an operator row adds
     await waitFor(async () => [...veo.operations.values()].some((o) => o.polls >= 2), { what: 'polling' });
     expect(await cancelJob(svc, id)).toBe(200);
     expect((await waitForEnd(svc, id)).status).toBe('canceled');
-    await waitFor(async () => [...veo.operations.values()].some((o) => o.canceled), { what: 'operation cancel' });
+    const op = [...veo.operations.values()].at(-1)!.name.split('/').pop()!;
+    await waitFor(async () => ((await jobLog(svc, id)).some((l) => l.includes(`veo3: task ${op} cannot be stopped (Google documents no cancel for Veo operations) and keeps running; it may still bill`)) ? true : null), { what: 'the cannot-be-stopped line' });
+    expect(veo.requests.some((r) => r.path.endsWith(':cancel'))).toBe(false);
   });
 
   it('retries 429 and 503 from the API', async () => {
