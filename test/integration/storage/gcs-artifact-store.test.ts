@@ -109,11 +109,12 @@ describe('GCS artifact store', () => {
     const svc = await startTestService(gcsConfig());
     try {
       let videoPresentDuringUpload = false;
+      // The final video's upload (segment clips kept in the bucket are uploaded earlier, before it exists).
       fake.inject({ status: 403 }, (req) => {
         if (req.method !== 'POST' || !req.url!.startsWith('/upload/')) return false;
         const tmp = join(svc.dataDir, 'tmp');
         videoPresentDuringUpload = readdirSync(tmp).some((d) => existsSync(join(tmp, d, 'final_video.mp4')));
-        return true;
+        return videoPresentDuringUpload;
       });
       const { id } = (await (await postJob(svc.url, { prompt: 'Forbidden bucket.' })).json()) as { id: string };
       const job = await waitForJob(svc, id);
