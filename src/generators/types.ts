@@ -10,7 +10,11 @@ export type { VendorTaskRecord } from '../jobs/segment-records.js';
 export interface SegmentTaskHooks {
   /** The task an earlier attempt created for this segment with the same inputs: re-attach, do not create. */
   recorded?: VendorTaskRecord;
-  /** Called once the vendor created a task, before its first poll; awaited, so the record is durable first. */
+  /**
+   * Called once the vendor created a task, before its first poll. Resolves once the record is stored,
+   * or once the store failed it (a stall: it is retried while the task is followed, since the task is
+   * paid). Throws only when the job is no longer this attempt's: then the generator cancels the task.
+   */
   record(task: VendorTaskRecord): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import { clampProgress, type JobStage } from './job.js';
 import type { ConsumeOptions, Consumer, ConsumerProblem, JobContext, JobOutcome } from './job-queue.js';
 import type { Lease, LeaseState, LeaseStore } from './lease-store.js';
 import { DEFAULT_FAILURE, JOB_MESSAGES } from './job-messages.js';
+import { LeaseLostError } from '../errors/lease-lost-error.js';
 
 export interface AttemptRunnerSettings {
   leaseMs: number;
@@ -167,6 +168,13 @@ export class AttemptRunner implements Consumer {
       },
       setEstimatedCost: async (usd: number | null) => {
         await this.store.cost(lease, usd).catch(() => undefined);
+      },
+      recordSegment: async (record) => {
+        // A store error goes to the caller (it may try again); a refusal means the job is not ours any more.
+        if (await this.store.recordSegment(lease, record)) return;
+        const state = await this.store.state(lease).catch(() => undefined);
+        this.stopIfGone(attempt, state);
+        throw new LeaseLostError(lease.job.id, state === 'canceled' ? 'canceled' : 'lost');
       },
     };
   }

@@ -5,7 +5,7 @@
 import type { JobOutcome, JobRecord, JobRequest, JobStage, JobStatus } from './job.js';
 import type { LeaseStore } from './lease-store.js';
 import type { JobJournal } from './job-journal.js';
-import type { SegmentRecordStore } from './segment-records.js';
+import type { SegmentRecord, SegmentRecordStore } from './segment-records.js';
 
 export interface SubmitOptions {
   /** Client-chosen key: the same key with the same request returns the same job. */
@@ -93,6 +93,12 @@ export interface JobContext {
   progress(progress: number, stage?: JobStage, message?: string): Promise<void>;
   log(message: string): Promise<void>;
   setEstimatedCost(usd: number | null): Promise<void>;
+  /**
+   * Writes a segment record (segment-records.ts) under this attempt's lease. Throws LeaseLostError
+   * when the lease no longer holds (nothing written; the attempt is stopped), and the store's own
+   * error when it cannot be reached (the caller decides whether to try again).
+   */
+  recordSegment(record: SegmentRecord): Promise<void>;
 }
 
 export type { JobOutcome } from './job.js';

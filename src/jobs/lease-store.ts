@@ -3,6 +3,7 @@
 // through it alone, so both adapters share one lifecycle. Every write is conditional on the lease
 // token: a lease that is gone can never write the record again.
 import type { JobOutcome, JobRecord, JobStage } from './job.js';
+import type { SegmentRecord } from './segment-records.js';
 
 /** Whether a lease is still its attempt's: `canceled` and `lost` both mean "stop, write nothing". */
 export type LeaseState = 'ok' | 'canceled' | 'lost';
@@ -37,6 +38,8 @@ export interface LeaseStore {
   state(lease: Lease): Promise<LeaseState>;
   progress(lease: Lease, write: ProgressWrite): Promise<boolean>;
   cost(lease: Lease, usd: number | null): Promise<boolean>;
+  /** Writes (replaces) the record of `record.segment` (segment-records.ts) while the lease holds. */
+  recordSegment(lease: Lease, record: SegmentRecord): Promise<boolean>;
   log(jobId: string, message: string): Promise<void>;
   finish(lease: Lease, outcome: JobOutcome, message: string): Promise<boolean>;
   fail(lease: Lease, error: string, message: string): Promise<boolean>;

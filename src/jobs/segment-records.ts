@@ -22,16 +22,22 @@ export interface SegmentRecord {
   /** sha256 of the segment's inputs (prompt, duration, ratio, frames' bytes): a change means a new task. */
   requestHash: string;
   task?: VendorTaskRecord;
-  /** Set when the segment is finished: where its clip is kept until the job ends, and what it cost. */
-  clip?: { path: string; costUsd: number };
+  /**
+   * Set when the segment is finished: where its clip is kept until the job ends, and what it cost.
+   * `path`: a file under the data dir (local storage, or a record written before clips went to the
+   * artifact store); `key`: an object in the artifact store (GCS/S3), for workers that share nothing else.
+   */
+  clip?: { path?: string; key?: string; costUsd: number };
 }
 
-/** The store side (JobQueue implements it). */
+/**
+ * The store side (JobQueue implements it). Records are written only by the attempt holding the job's
+ * lease (LeaseStore.recordSegment, JobContext.recordSegment), so a worker that lost the job cannot
+ * overwrite what the new holder recorded. Removed with the job (JobQueue.remove).
+ */
 export interface SegmentRecordStore {
   /** The job's segment records, by segment number; empty when none (or the job does not exist). */
   segmentRecords(jobId: string): Promise<SegmentRecord[]>;
-  /** Writes (replaces) the record of `record.segment`. Removed with the job (JobQueue.remove). */
-  recordSegment(jobId: string, record: SegmentRecord): Promise<void>;
 }
 
 /** A stored record read back; null when it is not one (a record written by a newer version). */

@@ -6,9 +6,20 @@ import type { SegmentRecord } from '../jobs/segment-records.js';
 /** The job's segment records across attempts (jobs/segment-records.ts), and where finished clips are kept. */
 export interface SegmentLedger {
   records(): Promise<SegmentRecord[]>;
+  /** Under the attempt's lease: throws LeaseLostError when the job is no longer this attempt's. */
   record(record: SegmentRecord): Promise<void>;
   /** Outside the attempt's scratch dir (<data_dir>/segments/<job_id>/), removed when the job ends. */
   dir: string;
+  /**
+   * Set when the artifact store is remote (GCS, S3): finished clips are kept there under job-scoped
+   * keys instead of `dir`, so an attempt on another machine (another data dir) reuses them.
+   */
+  store?: {
+    /** Uploads the clip; its key. */
+    keep(localPath: string, name: string, signal: AbortSignal): Promise<string>;
+    /** Downloads a kept clip; false when it is gone. */
+    read(key: string, localPath: string, signal: AbortSignal): Promise<boolean>;
+  };
 }
 
 export interface ProgressReporter {

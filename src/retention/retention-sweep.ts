@@ -9,6 +9,7 @@ import type { RetentionConfig } from '../config/schema.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { JobStatus } from '../jobs/job.js';
 import type { ArtifactStore } from '../storage/types.js';
+import { removeKeptClips } from '../worker/kept-clips.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Jobs read and removed per round trip. */
@@ -130,6 +131,9 @@ export class RetentionSweep {
         try {
           // The artifact first: a job whose artifact could not be deleted stays, so the next sweep retries it.
           if (artifactKey) await store.delete(artifactKey);
+          // Kept segment clips are ttv's temporary objects: deleted whatever delete_remote_artifacts says,
+          // before the records that name them go with the job.
+          await removeKeptClips(job.id, queue, store);
           const result = await queue.remove(job.id);
           if (result.outcome === 'removed') {
             report.jobs.push(entry);

@@ -36,6 +36,14 @@ export interface ArtifactStore {
    * (local) offer it; a bucket's objects are aged by the bucket's own lifecycle rule.
    */
   files?(): AsyncIterable<StoredFile>;
+  /**
+   * Remote stores (GCS, S3): keeps a job's temporary file (a finished segment's clip) at
+   * keptKey(prefix, jobId, name) until the job ends, so that a later attempt on another machine reads
+   * it (read). Removed with the job (worker/kept-clips.ts). Local storage keeps such files in the data dir.
+   */
+  keep?(localPath: string, jobId: string, name: string, options?: { signal?: AbortSignal }): Promise<StoredArtifact>;
+  /** Remote stores: copies a stored object to a local file; false when there is no such object. */
+  read?(key: string, localPath: string, options?: { signal?: AbortSignal }): Promise<boolean>;
 }
 
 export interface StoredFile {
@@ -49,4 +57,10 @@ export function artifactKey(prefix: string, jobId: string, now: Date = new Date(
   const month = now.toISOString().slice(0, 7);
   const cleanPrefix = prefix.replace(/^\/+|\/+$/g, '');
   return `${cleanPrefix ? `${cleanPrefix}/` : ''}${month}/${jobId}/final_video.mp4`;
+}
+
+/** {prefix}/segments/{job_id}/{name}: a job's temporary files, apart from the final videos' months. */
+export function keptKey(prefix: string, jobId: string, name: string): string {
+  const cleanPrefix = prefix.replace(/^\/+|\/+$/g, '');
+  return `${cleanPrefix ? `${cleanPrefix}/` : ''}segments/${jobId}/${name}`;
 }

@@ -76,8 +76,15 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
         ...(options.segments ? {
           segments: {
             records: () => options.segments!.store.segmentRecords(job.id),
-            record: (r) => options.segments!.store.recordSegment(job.id, r),
+            // Lease-checked: an attempt that lost the job cannot overwrite the new holder's records.
+            record: (r) => ctx.recordSegment(r),
             dir: segmentsDir(options.segments.root, job.id),
+            ...(store.keep && store.read ? {
+              store: {
+                keep: async (path: string, name: string, s: AbortSignal) => (await store.keep!(path, job.id, name, { signal: s })).key,
+                read: (key: string, path: string, s: AbortSignal) => store.read!(key, path, { signal: s }),
+              },
+            } : {}),
           },
         } : {}),
         reporter: { progress: ctx.progress, log: ctx.log, estimate: ctx.setEstimatedCost },

@@ -10,6 +10,7 @@ import { isTerminal } from '../jobs/job.js';
 import type { Pipeline } from '../pipeline/types.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { createJobRunner } from './job-runner.js';
+import { removeKeptClips } from './kept-clips.js';
 import { DiskGuard } from './disk-guard.js';
 import { AttemptProcessGroups, type ProcessGroupRecord } from './attempt-process-groups.js';
 import { observeSpawns } from '../media/spawn-observer.js';
@@ -35,7 +36,10 @@ export class Worker {
   private consumer: Consumer | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   readonly tmpRoot: string;
-  /** Finished segments of unfinished jobs, kept across attempts (<data_dir>/segments/<job_id>/). */
+  /**
+   * Finished segments of unfinished jobs, kept across attempts (<data_dir>/segments/<job_id>/; with a
+   * remote artifact store the clips are there and the dir marks the job for the sweeps).
+   */
   readonly segmentsRoot: string;
   readonly processGroups: AttemptProcessGroups;
   private gateReason: string | null = null;
@@ -164,7 +168,7 @@ export class Worker {
     return removed + (await this.sweepSegmentDirs(jobId));
   }
 
-  /** Kept segments of jobs that ended (or are gone): removed with the job. */
+  /** Kept segments of jobs that ended (or are gone), local files and artifact-store objects: removed with the job. */
   async sweepSegmentDirs(onlyJob?: string): Promise<number> {
     let entries: string[];
     try {
@@ -176,6 +180,14 @@ export class Worker {
     for (const jobId of entries) {
       const job = await this.options.queue.get(jobId).catch(() => undefined);
       if (job === undefined || (job !== null && !isTerminal(job.status))) continue;
+      // Clips kept in the artifact store first: the dir is what makes the next sweep try again.
+      if (job !== null) {
+        const deleted = await removeKeptClips(jobId, this.options.queue, this.options.store).then(() => true, (err: unknown) => {
+          this.options.logger?.warn({ err, jobId }, 'could not delete the kept segment clips of an ended job; the next sweep retries');
+          return false;
+        });
+        if (!deleted) continue;
+      }
       await rm(join(this.segmentsRoot, jobId), { recursive: true, force: true });
       removed += 1;
     }

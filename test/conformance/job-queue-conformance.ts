@@ -111,6 +111,7 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       leases.finish(lease, outcome(lease.job.id), 'late finish'),
       leases.fail(lease, 'late failure', 'Job failed: late failure'),
       leases.handBack(lease, 'late hand-back', true),
+      leases.recordSegment(lease, { segment: 1, requestHash: 'late', task: { backend: 'runway', model: 'gen4_turbo', taskId: 'late-task', createdAt: new Date().toISOString() } }),
     ]);
 
     it('forbids queued → failed (and → finished, → progress) to a lease that never claimed the job', async () => {
@@ -118,7 +119,7 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       const { job } = await queue.submit({ prompt: 'untouched' });
       const leases = leasesOf(queue);
       const stranger: Lease = { job, token: randomUUID() };
-      expect(await everyWrite(leases, stranger)).toEqual([false, false, false, false, false]);
+      expect(await everyWrite(leases, stranger)).toEqual([false, false, false, false, false, false]);
       expect(await leases.renew(stranger, 30_000)).toBe('lost');
       expect(await leases.state(stranger)).toBe('lost');
       expect(await queue.get(job.id)).toMatchObject({ status: 'queued', progress: 0, error: null, artifact_uri: null, estimated_cost_usd: null });
@@ -133,7 +134,7 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       const lease = await claimOne(leases);
       expect(lease.job.id).toBe(job.id);
       expect(await leases.finish(lease, outcome(job.id), 'done once')).toBe(true);
-      expect(await everyWrite(leases, lease)).toEqual([false, false, false, false, false]);
+      expect(await everyWrite(leases, lease)).toEqual([false, false, false, false, false, false]);
       expect(await leases.renew(lease, 30_000)).toBe('lost');
       expect((await queue.cancel(job.id)).outcome).toBe('terminal');
       expect(await queue.get(job.id)).toMatchObject({ status: 'finished', progress: 100, stage: 'done', error: null, artifact_uri: outcome(job.id).artifactUri });
@@ -147,7 +148,7 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       const leases = leasesOf(queue);
       const lease = await claimOne(leases);
       expect(await leases.fail(lease, 'broken', 'Job failed: broken')).toBe(true);
-      expect(await everyWrite(leases, lease)).toEqual([false, false, false, false, false]);
+      expect(await everyWrite(leases, lease)).toEqual([false, false, false, false, false, false]);
       expect((await queue.cancel(job.id)).outcome).toBe('terminal');
       expect(await queue.get(job.id)).toMatchObject({ status: 'failed', error: 'broken', artifact_uri: null });
       expect(await statusesOf(queue, job.id)).toEqual(['queued', 'started', 'failed']);
@@ -162,10 +163,11 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       expect((await queue.cancel(job.id)).outcome).toBe('canceled');
       expect(await leases.state(lease)).toBe('canceled');
       expect(await leases.renew(lease, 30_000)).toBe('canceled');
-      expect(await everyWrite(leases, lease)).toEqual([false, false, false, false, false]);
+      expect(await everyWrite(leases, lease)).toEqual([false, false, false, false, false, false]);
       expect(await queue.get(job.id)).toMatchObject({ status: 'canceled', progress: 40, error: null, artifact_uri: null, estimated_cost_usd: null });
       expect(await statusesOf(queue, job.id)).toEqual(['queued', 'started', 'progress', 'canceled']);
       expect((await queue.logs(job.id, 0))!.join('\n')).not.toMatch(/late/);
+      expect(await queue.segmentRecords(job.id)).toEqual([]);
     });
 
     it('a lease handed back writes nothing more, and the next claim is a new attempt with its own token', async () => {
@@ -174,12 +176,17 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       const leases = leasesOf(queue);
       const first = await claimOne(leases);
       expect(await leases.handBack(first, 'back you go', true)).toBe(true);
-      expect(await everyWrite(leases, first)).toEqual([false, false, false, false, false]);
+      expect(await everyWrite(leases, first)).toEqual([false, false, false, false, false, false]);
       expect(await queue.get(job.id)).toMatchObject({ status: 'queued', attempts: 0 });
       const second = await claimOne(leases);
       expect(second.job.id).toBe(job.id);
       expect(second.token).not.toBe(first.token);
       expect(await leases.state(first)).toBe('lost');
+      // Segment records too: the stale holder cannot overwrite what the new holder recorded.
+      const task = { backend: 'runway', model: 'gen4_turbo', taskId: 'second-task', createdAt: new Date().toISOString() };
+      expect(await leases.recordSegment(second, { segment: 1, requestHash: 'h1', task })).toBe(true);
+      expect(await leases.recordSegment(first, { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'stale-task' } })).toBe(false);
+      expect(await queue.segmentRecords(job.id)).toEqual([{ segment: 1, requestHash: 'h1', task }]);
       expect(await leases.finish(second, outcome(job.id), 'second attempt done')).toBe(true);
       expect((await queue.get(job.id))?.status).toBe('finished');
     });
@@ -295,26 +302,33 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       expect(await queue.logs('00000000-0000-4000-8000-000000000000', 10)).toBeNull();
     });
 
-    it('keeps segment records across handles (vendor task, then clip) and removes them with the job', async () => {
+    it('keeps segment records across handles (vendor task, then clip), written under the lease, and removes them with the job', async () => {
       const { queue, raw } = await openFresh();
       const { job } = await queue.submit({ prompt: 'segments' });
       const other = (await queue.submit({ prompt: 'other' })).job;
       expect(await queue.segmentRecords(job.id)).toEqual([]);
+      const leases = leasesOf(queue);
+      const claimed = [await claimOne(leases), await claimOne(leases)];
+      const lease = claimed.find((l) => l.job.id === job.id)!;
+      const otherLease = claimed.find((l) => l.job.id === other.id)!;
       const task = { backend: 'runway', model: 'gen4_turbo', taskId: 'task-2', createdAt: new Date().toISOString(), handles: { status: 'https://x/2' } };
-      await queue.recordSegment(job.id, { segment: 2, requestHash: 'h2', task });
-      await queue.recordSegment(job.id, { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'task-1' } });
-      await queue.recordSegment(other.id, { segment: 1, requestHash: 'other' });
+      expect(await leases.recordSegment(lease, { segment: 2, requestHash: 'h2', task })).toBe(true);
+      expect(await leases.recordSegment(lease, { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'task-1' } })).toBe(true);
+      expect(await leases.recordSegment(otherLease, { segment: 1, requestHash: 'other' })).toBe(true);
       // A finished segment replaces its record (same segment number) with its clip and cost.
-      await queue.recordSegment(job.id, { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'task-1' }, clip: { path: '/data/segments/1.mp4', costUsd: 0.25 } });
+      const clip = { key: 'ttv/segments/x/segment_001.mp4', costUsd: 0.25 };
+      expect(await leases.recordSegment(lease, { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'task-1' }, clip })).toBe(true);
       // Another handle on the same backend (another worker) reads the same records.
       const { queue: second } = await open(raw);
       const records = await second.segmentRecords(job.id);
       expect(records).toEqual([
-        { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'task-1' }, clip: { path: '/data/segments/1.mp4', costUsd: 0.25 } },
+        { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'task-1' }, clip },
         { segment: 2, requestHash: 'h2', task },
       ]);
       expect(await second.segmentRecords(other.id)).toEqual([{ segment: 1, requestHash: 'other' }]);
       await queue.cancel(job.id);
+      // The canceled job's records stay readable (the canceling process cancels their vendor tasks) until removal.
+      expect(await second.segmentRecords(job.id)).toHaveLength(2);
       expect((await queue.remove(job.id)).outcome).toBe('removed');
       expect(await second.segmentRecords(job.id)).toEqual([]);
       expect(await second.segmentRecords(other.id)).toHaveLength(1);

@@ -363,10 +363,6 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     return Object.values(all).flatMap((text) => parseSegmentRecord(text) ?? []).sort((a, b) => a.segment - b.segment);
   }
 
-  async recordSegment(jobId: string, record: SegmentRecord): Promise<void> {
-    await this.guard(() => this.redis.hset(this.keys.segments(jobId), String(record.segment), JSON.stringify(record)));
-  }
-
   async remove(id: string): Promise<RemoveResult> {
     const job = await this.get(id);
     if (!job) return { outcome: 'not_found' };

@@ -11,6 +11,7 @@ import { formatLogLine } from '../job.js';
 import type { JobOutcome } from '../job-queue.js';
 import type { Lease, LeaseState, LeaseStore, ProgressWrite } from '../lease-store.js';
 import { JOB_MESSAGES } from '../job-messages.js';
+import type { SegmentRecord } from '../segment-records.js';
 import { LEASED_STATUSES } from '../job-state.js';
 import { QueueKeys } from './queue-keys.js';
 import { JobScripts } from './redis-scripts.js';
@@ -139,6 +140,10 @@ export class RedisLeaseStore implements LeaseStore {
 
   cost(lease: Lease, usd: number | null): Promise<boolean> {
     return this.scripts.cost({ id: lease.job.id, token: lease.token, usd });
+  }
+
+  recordSegment(lease: Lease, record: SegmentRecord): Promise<boolean> {
+    return this.scripts.recordSegment({ id: lease.job.id, token: lease.token, segment: record.segment, recordJson: JSON.stringify(record) });
   }
 
   async log(jobId: string, message: string): Promise<void> {

@@ -7,7 +7,7 @@ import { JOB_STATUSES, MAX_EVENTS, MAX_LOG_LINES, MAX_PROGRESS, TERMINAL_STATUSE
 import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
 import { RECORD_FIELDS } from './redis-job-record.js';
 
-const NAMES = ['submit-1', 'discard-1', 'remove-1', 'cancel-1', 'claim-1', 'renew-1', 'progress-1', 'cost-1', 'finish-1', 'fail-1', 'requeue-1', 'append-log-1'] as const;
+const NAMES = ['submit-1', 'discard-1', 'remove-1', 'cancel-1', 'claim-1', 'renew-1', 'progress-1', 'cost-1', 'segment-1', 'finish-1', 'fail-1', 'requeue-1', 'append-log-1'] as const;
 type ScriptFile = (typeof NAMES)[number];
 
 /** Entries the store-wide journal stream keeps, about (XADD MAXLEN ~ in lua/common.lua). */
@@ -126,6 +126,10 @@ export class JobScripts {
 
   async cost(a: { id: string; token: string; usd: number | null }): Promise<boolean> {
     return (await this.call<number>('cost-1', a.id, a.token, JSON.stringify(a.usd))) === 1;
+  }
+
+  async recordSegment(a: { id: string; token: string; segment: number; recordJson: string }): Promise<boolean> {
+    return (await this.call<number>('segment-1', a.id, a.token, a.segment, a.recordJson, this.ttl)) === 1;
   }
 
   async finish(a: { id: string; token: string; now: string; artifactUri: string; artifactKey: string; gcsUri: string | null; logLine: string; durationSeconds: number }): Promise<boolean> {

@@ -332,11 +332,14 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
       .flatMap((r) => parseSegmentRecord(r.data) ?? []));
   }
 
-  async recordSegment(jobId: string, record: SegmentRecord): Promise<void> {
-    await this.guard(() => {
+  /** Writes a segment record for the lease holder only (as every lease write): false when the lease is gone. */
+  private writeSegment(lease: Lease, record: SegmentRecord): boolean {
+    return this.guard(() => this.db.transaction(() => {
+      if (this.leaseState(lease) !== 'ok') return false;
       this.db.prepare('INSERT INTO job_segments (job_id, segment, data) VALUES (?, ?, ?) ON CONFLICT (job_id, segment) DO UPDATE SET data = excluded.data')
-        .run(jobId, record.segment, JSON.stringify(record));
-    });
+        .run(lease.job.id, record.segment, JSON.stringify(record));
+      return true;
+    }).immediate());
   }
 
   async remove(id: string): Promise<RemoveResult> {
@@ -391,6 +394,7 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
       state: async (lease) => this.guard(() => this.leaseState(lease)),
       progress: async (lease, write) => this.writeProgress(lease, write),
       cost: async (lease, usd) => this.writeCost(lease, usd),
+      recordSegment: async (lease, record) => this.writeSegment(lease, record),
       log: (jobId, message) => this.appendLog(jobId, message),
       finish: async (lease, outcome, message) => this.finish(lease, outcome, message),
       fail: async (lease, error, message) => this.failJob(lease, error, message),

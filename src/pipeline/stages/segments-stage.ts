@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import type { SegmentRecord, VendorTaskRecord } from '../../jobs/segment-records.js';
 import type { GenerateResult, SegmentTaskHooks } from '../../generators/types.js';
 import { segmentInputsHash } from './segment-inputs-hash.js';
+import { SegmentRecordWriter } from './segment-record-writer.js';
 import { throwIfAborted } from '../../errors/canceled-error.js';
 import type { ProbeResult } from '../../media/ffmpeg.js';
 import type { Plan } from '../../planning/types.js';
@@ -16,6 +17,9 @@ import { pad, type StageContext } from './stage-context.js';
 async function isFile(path: string): Promise<boolean> {
   return stat(path).then((st) => st.isFile(), () => false);
 }
+
+/** How long the stage waits, after the last segment, for records a stalled store has not taken yet. */
+const RECORD_SETTLE_MS = 10_000;
 
 /** The clips in plan order, with their probes and what they cost. */
 export interface Segments {
@@ -46,6 +50,40 @@ export async function segmentsStage({ run, parts, framesDir, videosDir }: StageC
   const ledger = run.segments;
   const records = new Map<number, SegmentRecord>((await ledger?.records() ?? []).map((r) => [r.segment, r]));
   const log = (m: string) => fireAndForget(() => reporter.log(m));
+  const writers: SegmentRecordWriter[] = [];
+  /** A kept clip copied into the attempt's dir: from the artifact store or the data dir; false when gone. */
+  const reuseClip = async (segment: number, clip: NonNullable<SegmentRecord['clip']>, outputPath: string): Promise<boolean> => {
+    if (clip.key) {
+      if (!ledger?.store) return false; // kept in a bucket this worker is not configured with
+      try {
+        return await ledger.store.read(clip.key, outputPath, signal);
+      } catch (err) {
+        throwIfAborted(signal);
+        log(`Segment ${segment}: its kept clip could not be read (${err instanceof Error ? err.message : String(err)})`);
+        return false;
+      }
+    }
+    if (!clip.path || !(await isFile(clip.path))) return false;
+    await copyFile(clip.path, outputPath);
+    return true;
+  };
+  /** Keeps a finished clip until the job ends: in the artifact store when it is remote, else in the data dir. */
+  const keepClip = async (segment: number, path: string): Promise<{ key: string } | { path: string } | null> => {
+    if (!ledger) return null;
+    const name = basename(path);
+    try {
+      // The dir also marks, for this worker's sweeps, a job whose kept clips are in the artifact store.
+      await mkdir(ledger.dir, { recursive: true, mode: 0o700 });
+      if (ledger.store) return { key: await ledger.store.keep(path, name, signal) };
+      const kept = join(ledger.dir, name);
+      await copyFile(path, kept);
+      return { path: kept };
+    } catch (err) {
+      throwIfAborted(signal);
+      log(`Segment ${segment}: its finished clip could not be kept for reuse (${err instanceof Error ? err.message : String(err)}); this attempt goes on`);
+      return null;
+    }
+  };
   const segment = async (index: number, firstFrame: string | undefined, lastFrame: string | undefined, lastFrameOutput?: string): Promise<SegmentClip> => {
     throwIfAborted(signal);
     const s = plan.segments[index]!;
@@ -71,30 +109,35 @@ export async function segmentsStage({ run, parts, framesDir, videosDir }: StageC
         log(`Segment ${s.segment}: the inputs changed since task ${earlier.task.taskId} was created; cancelling it`);
         await generator.cancelTask?.(earlier.task, log);
       }
-      if (same && earlier.clip && (await isFile(earlier.clip.path))) {
-        await copyFile(earlier.clip.path, outputPath);
+      const reused = same && earlier.clip ? await reuseClip(s.segment, earlier.clip, outputPath) : false;
+      if (same && earlier.clip && reused) {
         log(`Segment ${s.segment}: reused the clip an earlier attempt finished (${earlier.task ? `${earlier.task.backend} task ${earlier.task.taskId}` : 'no vendor task'}; not paid again)`);
         made = { path: outputPath, costUsd: earlier.clip.costUsd };
       } else {
         let task: VendorTaskRecord | undefined = same ? earlier?.task : undefined;
+        const writer = new SegmentRecordWriter((r) => ledger.record(r), log);
+        writers.push(writer);
         const taskHooks: SegmentTaskHooks = {
           recorded: task,
+          // Returns once stored, or once the store failed it (then retried while the task is polled);
+          // throws only when the job is no longer this attempt's (the generator then cancels the task).
           record: async (t) => {
             task = t;
-            await ledger.record({ segment: s.segment, requestHash, task: t });
+            await writer.record({ segment: s.segment, requestHash, task: t });
           },
         };
         made = await generator.generate(request, { ...hooks, task: taskHooks });
         // Kept outside the attempt's scratch dir until the job ends, so a later attempt reuses it.
-        await mkdir(ledger.dir, { recursive: true, mode: 0o700 });
-        const kept = join(ledger.dir, basename(outputPath));
-        await copyFile(made.path, kept);
         // Best effort: the clip is made and this attempt goes on with it whatever the store says; an
-        // unrecorded clip only means that a later attempt (after a crash) renders the segment again.
-        try {
-          await ledger.record({ segment: s.segment, requestHash, ...(task ? { task } : {}), clip: { path: kept, costUsd: made.costUsd } });
-        } catch (err) {
-          log(`Segment ${s.segment}: its finished clip could not be recorded for reuse (${err instanceof Error ? err.message : String(err)}); this attempt goes on`);
+        // unkept or unrecorded clip only means that a later attempt (after a crash) fetches it from the
+        // vendor task again, or renders the segment again.
+        const clip = await keepClip(s.segment, made.path);
+        if (clip) {
+          try {
+            await writer.record({ segment: s.segment, requestHash, ...(task ? { task } : {}), clip: { ...clip, costUsd: made.costUsd } });
+          } catch (err) {
+            log(`Segment ${s.segment}: its finished clip could not be recorded for reuse (${err instanceof Error ? err.message : String(err)}); this attempt goes on`);
+          }
         }
       }
     }
@@ -111,6 +154,15 @@ export async function segmentsStage({ run, parts, framesDir, videosDir }: StageC
     await reporter.progress(lastReported, 'segments', `Segment ${s.segment}/${total} generated`);
     return clip;
   };
-  await mode.runSegments({ total, framesDir, segment }, frames);
+  try {
+    await mode.runSegments({ total, framesDir, segment }, frames);
+    // Records the store failed are worth a bounded wait: they spare a later attempt a paid task.
+    if (!writers.every((w) => w.written)) {
+      const settled = await Promise.all(writers.map((w) => w.settle(RECORD_SETTLE_MS)));
+      if (settled.includes(false)) log(`Some segment records could not be stored in ${RECORD_SETTLE_MS / 1000} s; this attempt goes on without them (a crash now would render those segments again)`);
+    }
+  } finally {
+    for (const w of writers) w.stop();
+  }
   return { clips, costUsd };
 }

@@ -2,14 +2,14 @@
 // (the Python server's layout). Uploads stream from disk (resumable above 8 MiB), are retried by the
 // SDK with exponential backoff on transient errors (network, 408, 429, 5xx) and never on other 4xx,
 // and are verified (MD5 by the SDK, then the stored size). V4 URLs are signed on each request.
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import type { AppConfig } from '../../config/schema.js';
 import { StorageError } from '../../errors/storage-error.js';
 import { ConfigError } from '../../errors/config-error.js';
-import { artifactKey, type ArtifactStore, type SignedUrl, type SignOptions, type StoredArtifact } from '../types.js';
+import { artifactKey, keptKey, type ArtifactStore, type SignedUrl, type SignOptions, type StoredArtifact } from '../types.js';
 import { redactedClip } from '../../logging/redact.js';
 
 export interface GcsArtifactStoreOptions {
@@ -85,7 +85,26 @@ export class GcsArtifactStore implements ArtifactStore {
   }
 
   async put(localPath: string, jobId: string, options: { signal?: AbortSignal; now?: Date } = {}): Promise<StoredArtifact> {
-    const key = artifactKey(this.options.prefix, jobId, options.now);
+    return this.upload(localPath, artifactKey(this.options.prefix, jobId, options.now), options);
+  }
+
+  async keep(localPath: string, jobId: string, name: string, options: { signal?: AbortSignal } = {}): Promise<StoredArtifact> {
+    return this.upload(localPath, keptKey(this.options.prefix, jobId, name), options);
+  }
+
+  async read(key: string, localPath: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const file = this.storage.bucket(this.options.bucket).file(key);
+    try {
+      // The SDK checks the object's hash as it streams (validation).
+      await pipeline(file.createReadStream({ validation: 'md5' }), createWriteStream(localPath, { mode: 0o600 }), { signal: options.signal });
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return false;
+      throw new StorageError(`could not read gs://${this.options.bucket}/${key}: ${describe(err)}`, { cause: err, retryable: true });
+    }
+  }
+
+  private async upload(localPath: string, key: string, options: { signal?: AbortSignal }): Promise<StoredArtifact> {
     const file = this.storage.bucket(this.options.bucket).file(key);
     let size: number;
     try {

@@ -1,7 +1,9 @@
 // Artifacts in S3 or an S3-compatible store (MinIO, R2, …) at s3://{bucket}/{prefix}/{YYYY-MM}/{job_id}/final_video.mp4.
 // Uploads stream from disk as a multipart upload (lib-storage), the SDK retries transient errors with
 // backoff, the stored size is verified, and GET URLs are presigned (SigV4) on each request.
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { stat } from 'node:fs/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -9,7 +11,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AppConfig } from '../../config/schema.js';
 import { StorageError } from '../../errors/storage-error.js';
 import { ConfigError } from '../../errors/config-error.js';
-import { artifactKey, type ArtifactStore, type SignedUrl, type SignOptions, type StoredArtifact } from '../types.js';
+import { artifactKey, keptKey, type ArtifactStore, type SignedUrl, type SignOptions, type StoredArtifact } from '../types.js';
 
 export interface S3ArtifactStoreOptions {
   bucket: string;
@@ -62,7 +64,32 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async put(localPath: string, jobId: string, options: { signal?: AbortSignal; now?: Date } = {}): Promise<StoredArtifact> {
-    const key = artifactKey(this.options.prefix, jobId, options.now);
+    return this.upload(localPath, artifactKey(this.options.prefix, jobId, options.now), options);
+  }
+
+  async keep(localPath: string, jobId: string, name: string, options: { signal?: AbortSignal } = {}): Promise<StoredArtifact> {
+    return this.upload(localPath, keptKey(this.options.prefix, jobId, name), options);
+  }
+
+  async read(key: string, localPath: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    let body: Readable;
+    try {
+      const got = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }), { abortSignal: options.signal });
+      body = got.Body as Readable;
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return false;
+      throw new StorageError(`could not read s3://${this.options.bucket}/${key}: ${describe(err)}`, { cause: err, retryable: true });
+    }
+    try {
+      await pipeline(body, createWriteStream(localPath, { mode: 0o600 }), { signal: options.signal });
+      return true;
+    } catch (err) {
+      throw new StorageError(`could not read s3://${this.options.bucket}/${key}: ${describe(err)}`, { cause: err, retryable: true });
+    }
+  }
+
+  private async upload(localPath: string, key: string, options: { signal?: AbortSignal }): Promise<StoredArtifact> {
     let size: number;
     try {
       size = (await stat(localPath)).size;

@@ -122,11 +122,14 @@ export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
    * the task was stored): what a blind re-create pays twice for.
    */
   failAfterCreate = 0;
+  /** Awaited after a create stored its task and before it answers (a test stalls the job store there). */
+  onCreate: ((taskId: string) => Promise<void>) | null = null;
 
   override reset(): void {
     super.reset();
     this.pollsUntilDone = 3;
     this.failAfterCreate = 0;
+    this.onCreate = null;
   }
 
   /** Tasks created so far (every accepted create, whatever it answered). */
@@ -138,7 +141,7 @@ export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
     return [...this.tasks.values()].filter((t) => t.deleted).map((t) => t.id);
   }
 
-  protected handle(req: RecordedRequest, res: ServerResponse): void {
+  protected handle(req: RecordedRequest, res: ServerResponse): Promise<void> | void {
     const path = req.path.split('?')[0]!;
     if (req.method === 'GET' && path.startsWith('/files/')) {
       const task = this.tasks.get(/^\/files\/([\w-]+)\.mp4$/.exec(path)?.[1] ?? '');
@@ -170,6 +173,7 @@ export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
         this.failAfterCreate -= 1;
         return this.send(res, 500, { error: 'An unexpected error occurred.' });
       }
+      if (this.onCreate) return this.onCreate(task.id).then(() => this.send(res, 200, { id: task.id, estimatedCost: { credits } }));
       return this.send(res, 200, { id: task.id, estimatedCost: { credits } });
     }
 

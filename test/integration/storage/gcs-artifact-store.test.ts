@@ -109,11 +109,12 @@ describe('GCS artifact store', () => {
     const svc = await startTestService(gcsConfig());
     try {
       let videoPresentDuringUpload = false;
+      // The final video's upload (segment clips kept in the bucket are uploaded earlier, before it exists).
       fake.inject({ status: 403 }, (req) => {
         if (req.method !== 'POST' || !req.url!.startsWith('/upload/')) return false;
         const tmp = join(svc.dataDir, 'tmp');
         videoPresentDuringUpload = readdirSync(tmp).some((d) => existsSync(join(tmp, d, 'final_video.mp4')));
-        return true;
+        return videoPresentDuringUpload;
       });
       const { id } = (await (await postJob(svc.url, { prompt: 'Forbidden bucket.' })).json()) as { id: string };
       const job = await waitForJob(svc, id);
@@ -150,6 +151,21 @@ describe('GCS artifact store', () => {
     expect(resource.size).toBe(String(bytes.length));
     expect(resource.md5Hash).toBe(createHash('md5').update(bytes).digest('base64'));
     expect(fake.object(BUCKET, name)!.bytes.equals(bytes)).toBe(true);
+  });
+
+  it('keeps a job\'s segment clip under {prefix}/segments/{job_id}/, reads it back byte for byte, and says when it is gone', async () => {
+    const store = new GcsArtifactStore({ bucket: BUCKET, prefix: 'kept', credentialsPath: account.file, apiEndpoint: fake.url, retryDelaySeconds: 0.05 });
+    const file = join(dir, 'clip.mp4');
+    const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256));
+    await writeFile(file, bytes);
+    const kept = await store.keep(file, 'job-kept', 'segment_01.mp4');
+    expect(kept.key).toBe('kept/segments/job-kept/segment_01.mp4');
+    expect(fake.object(BUCKET, kept.key)!.bytes.equals(bytes)).toBe(true);
+    const back = join(dir, 'clip-back.mp4');
+    expect(await store.read(kept.key, back)).toBe(true);
+    expect((await readFile(back)).equals(bytes)).toBe(true);
+    await store.delete(kept.key);
+    expect(await store.read(kept.key, join(dir, 'clip-gone.mp4'))).toBe(false);
   });
 
   it('finishes an upload whose connection drops mid-chunk, and resumes a chunk the server failed', async () => {

@@ -2,13 +2,14 @@
 // presigned URL's SigV4 signature rebuilt and checked with the secret (s3rver itself does not check
 // presigned signatures), and the same bytes downloaded back.
 import { createHash, createHmac } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import S3rver from 's3rver';
 import { postJob, startTestService } from '../../support/test-service.js';
 import { waitForJobStatus } from '../../support/job-status.js';
+import { S3ArtifactStore } from '../../../src/storage/s3/s3-artifact-store.js';
 
 const BUCKET = 'ttv-s3-test';
 const SECRET = 'S3RVER';
@@ -76,6 +77,20 @@ describe('S3 artifact store', () => {
     } finally {
       await svc.close();
     }
+  });
+
+  it('keeps a job\'s segment clip under {prefix}/segments/{job_id}/, reads it back byte for byte, and says when it is gone', async () => {
+    const store = new S3ArtifactStore({ bucket: BUCKET, prefix: 'kept', region: 'us-east-1', endpoint, forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: SECRET });
+    const file = join(dir, 'clip.mp4');
+    const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256));
+    await writeFile(file, bytes);
+    const kept = await store.keep(file, 'job-kept', 'segment_01.mp4');
+    expect(kept.key).toBe('kept/segments/job-kept/segment_01.mp4');
+    const back = join(dir, 'clip-back.mp4');
+    expect(await store.read(kept.key, back)).toBe(true);
+    expect((await readFile(back)).equals(bytes)).toBe(true);
+    await store.delete(kept.key);
+    expect(await store.read(kept.key, join(dir, 'clip-gone.mp4'))).toBe(false);
   });
 
   it('fails a job clearly when the bucket does not exist', async () => {

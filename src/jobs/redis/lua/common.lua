@@ -60,10 +60,13 @@ local function log(id, line, ttl)
   if ttl > 0 then redis.call('EXPIRE', k, ttl) end
   event(id, 'log', { line = line }, ttl)
 end
+-- The record, its logs and its segment records expire together (record TTL, sliding on every write),
+-- so no key of a job outlives it.
 local function touch(id, ttl)
   if ttl > 0 then
     redis.call('EXPIRE', p .. 'job:' .. id, ttl)
     redis.call('EXPIRE', p .. 'logs:' .. id, ttl)
+    redis.call('EXPIRE', p .. 'segments:' .. id, ttl)
   end
 end
 -- Whether the lease `token` holds job `key` and may move it to `to`.
