@@ -96,7 +96,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const disk = new DiskGuard({ dir: config.data_dir, minFreeMb: config.worker.min_free_disk_mb });
   try {
     if (options.worker) {
-      worker = new Worker({ config, queue, store, pipeline: createPipeline(), logger: logger.child({ component: 'worker' }), disk });
+      worker = new Worker({ config, queue, store, pipeline: createPipeline({ disk }), logger: logger.child({ component: 'worker' }), disk });
       await worker.start();
     }
     if (options.api) {

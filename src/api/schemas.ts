@@ -231,6 +231,11 @@ export const readinessSchema = z.object({
   version: z.string(),
   components: z.object({ api: health, job_store: health, queue: health, artifact_store: health, workers: health, disk: health }),
   live_workers: z.number().int().min(0),
+  /**
+   * Live workers that take no new job now (e.g. low disk space under their data dir), with the reason
+   * from their last heartbeat. When every live worker is listed, `components.workers` is unhealthy (503).
+   */
+  workers_blocked: z.array(z.object({ worker_id: z.string(), reason: z.string() })),
   /** Named causes that keep the service from being ready beyond the components (empty when none). */
   problems: z.array(z.object({ reason: z.string(), message: z.string() })),
   /** Something an operator must look into that does not stop the service (it stays ready). */

@@ -4,6 +4,7 @@
 // the chain only moves on once a backend has given up.
 import { CanceledError } from '../errors/canceled-error.js';
 import { GenerationError } from '../errors/generation-error.js';
+import { isOutOfSpace } from '../errors/disk-full-error.js';
 import { TtvError } from '../errors/ttv-error.js';
 import { VendorError } from '../errors/vendor-error.js';
 import { vendorFailureSentence } from '../errors/vendor-failure.js';
@@ -195,6 +196,9 @@ export class FallbackVideoGenerator implements VideoGenerator {
         if (err instanceof CanceledError || hooks.signal.aborted) throw err instanceof CanceledError ? err : new CanceledError();
         const reason = err instanceof Error ? err.message : String(err);
         log(`${tag} attempt failed: ${withoutBackendPrefix(member.id, reason)}`);
+        // Our disk is full: not the backend's fault, and the next backend's clip would not fit either
+        // (nor should it be paid for). The job goes back to the queue (worker.ts).
+        if (isOutOfSpace(err)) throw err;
         if (err instanceof VendorOutcomeUnknownError) {
           // The first task may be running and billing: no fallback, no other segment; the job fails.
           log(`${tag}: no fallback for this job, since the vendor may be rendering (and billing) the segment`);

@@ -55,6 +55,8 @@ export class AttemptRunner implements Consumer {
   private closing: Promise<void> | null = null;
   /** Set once the grace period is over: outcome writes stop retrying, the lease will expire instead. */
   private hardStop = false;
+  /** The gate's reason as last sent with a heartbeat (undefined: none sent yet). */
+  private beatReason: string | null | undefined;
 
   constructor(private readonly store: LeaseStore, private readonly options: ConsumeOptions, settings: Partial<AttemptRunnerSettings> = {}) {
     this.settings = { ...RUNNER_DEFAULTS, ...settings };
@@ -110,7 +112,10 @@ export class AttemptRunner implements Consumer {
     while (!this.stopping.signal.aborted) {
       let pause = false;
       if (this.attempts.size < this.options.concurrency) {
-        if (this.options.gate?.() != null) {
+        const gateReason = this.gateReason();
+        // A changed claim state is told at once, not at the next heartbeat: /readyz of any API reads it.
+        if (this.beatReason !== undefined && gateReason !== this.beatReason) void this.beat(gateReason);
+        if (gateReason !== null) {
           pause = true; // not now (e.g. disk low): look again after pollMs
         } else {
           const lease = await this.store.claim(this.workerId, this.settings.leaseMs, this.stopping.signal).catch(() => undefined);
@@ -190,7 +195,10 @@ export class AttemptRunner implements Consumer {
         await this.record(attempt, () => this.store.handBack(lease, JOB_MESSAGES.handedBack, true));
       } else if (reason === undefined) {
         const error = (err instanceof Error ? err.message : String(err)) || DEFAULT_FAILURE;
-        await this.record(attempt, () => this.store.fail(lease, error, JOB_MESSAGES.failed(error)));
+        // Not the job's fault (disk full): back to the queue, unless this was its last attempt.
+        const handBack = lease.job.attempts < this.settings.maxAttempts ? this.options.handBackOn?.(err) ?? null : null;
+        if (handBack !== null) await this.record(attempt, () => this.store.handBack(lease, handBack, false));
+        else await this.record(attempt, () => this.store.fail(lease, error, JOB_MESSAGES.failed(error)));
       }
       // canceled: the store already says so; lost: another attempt holds the job now.
       return;
@@ -252,9 +260,24 @@ export class AttemptRunner implements Consumer {
 
   // ---- heartbeat --------------------------------------------------------------------------------
 
+  /** Why this consumer takes no new job now (ConsumeOptions.gate), or null; a throwing gate blocks. */
+  private gateReason(): string | null {
+    try {
+      return this.options.gate?.() ?? null;
+    } catch (err) {
+      return `cannot tell whether to take new jobs: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
+  /** The heartbeat with this consumer's claim state, which every API's /readyz reads (JobQueue.workerStates). */
+  private async beat(gateReason = this.gateReason()): Promise<void> {
+    this.beatReason = gateReason;
+    await this.store.workerBeat(this.workerId, gateReason === null ? null : redactText(gateReason)).catch(() => undefined);
+  }
+
   private async heartbeat(): Promise<void> {
     if (this.closing && this.attempts.size === 0) return;
-    await this.store.workerBeat(this.workerId).catch(() => undefined);
+    await this.beat();
     await Promise.all([...this.attempts.values()].map(async (attempt) => {
       // One renewal at a time per attempt: a slow store (paused, failing over) must not pile them up.
       const reason = attempt.controller.signal.reason as AbortReason | undefined;

@@ -116,6 +116,14 @@ export interface ConsumeOptions {
    * or null. While it gives a reason, jobs stay queued; running ones are not affected.
    */
   gate?: () => string | null;
+  /**
+   * Failures that are not the job's fault (e.g. the worker's disk filled up): for such an error, the
+   * job-log line saying it goes back to the queue; null for any other error (the job fails). The job
+   * is handed back with its attempt counted, so a job that keeps hitting it (its own output does not
+   * fit) still ends at worker.max_attempts; on its last attempt it fails with the error. Meanwhile the
+   * gate keeps this consumer from taking it again until the cause is gone.
+   */
+  handBackOn?: (err: unknown) => string | null;
   /** The handler produced an outcome, but the job was canceled before it could be recorded. */
   onCanceledOutcome?: (jobId: string, outcome: JobOutcome) => Promise<void>;
 }
@@ -140,6 +148,15 @@ export interface Consumer {
    * queue (they are retried, not lost).
    */
   close(graceMs?: number): Promise<void>;
+}
+
+/** One live worker's claim state, as its last heartbeat reported it. */
+export interface WorkerClaimState {
+  workerId: string;
+  /** False while its gate (e.g. low disk) keeps it from taking new jobs. */
+  canClaim: boolean;
+  /** Why it takes no new job (the worker's own text), null when it can claim. */
+  reason: string | null;
 }
 
 /** Something wrong with the store's own data that does not stop the service (listed by /readyz). */
@@ -187,6 +204,8 @@ export interface JobQueue extends JobJournal, SegmentRecordStore {
   depth(): Promise<QueueDepth>;
   /** Workers that heartbeated recently, across processes. */
   liveWorkers(): Promise<number>;
+  /** The same live workers, each with whether it takes new jobs now (its gate at its last heartbeat), by id. */
+  workerStates(): Promise<WorkerClaimState[]>;
   /** Throws when the backing store is unreachable. */
   ping(): Promise<void>;
   /** Warnings about the store's data (Redis: it lost what ttv stored); adapters without any omit it. */

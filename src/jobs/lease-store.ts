@@ -51,7 +51,8 @@ export interface LeaseStore {
   onCancel(listener: (jobId: string) => void): () => void;
   /** Periodic housekeeping on each heartbeat: recover jobs whose lease expired (where the adapter does it). */
   recoverExpired(maxAttempts: number): Promise<void>;
-  workerBeat(workerId: string): Promise<void>;
+  /** The worker is alive; `blockedReason` says why it takes no new job now (its gate), null when it takes them. */
+  workerBeat(workerId: string, blockedReason: string | null): Promise<void>;
   workerGone(workerId: string): Promise<void>;
   /** Releases the lease store's own resources (connections, delivery). */
   close(): Promise<void>;

@@ -35,6 +35,11 @@ export class DiskGuard {
     return (Number(stats.bavail) * Number(stats.bsize)) / MB;
   }
 
+  /** Drops the cached reading: the next reason() reads the disk again (after a write failed for lack of space). */
+  forget(): void {
+    this.cached = null;
+  }
+
   /** Why no new job should start now, or null; usable as ConsumeOptions.gate. */
   reason(): string | null {
     if (this.options.minFreeMb <= 0) return null;

@@ -11,6 +11,7 @@ import type { ArtifactStore } from '../storage/types.js';
 import { CanceledError, throwIfAborted } from '../errors/canceled-error.js';
 import { toClientError } from '../errors/client-error.js';
 import { TtvError } from '../errors/ttv-error.js';
+import { DiskFullError, isOutOfSpace } from '../errors/disk-full-error.js';
 import { sourceVideoFile } from './source-video-file.js';
 import type { SegmentRecordStore } from '../jobs/segment-records.js';
 
@@ -25,6 +26,8 @@ export interface JobRunnerOptions {
   onError?: (jobId: string, err: unknown) => void;
   /** Where segment records are kept across attempts (the job store), and the parent of the kept clips' dirs. */
   segments?: { store: SegmentRecordStore; root: string };
+  /** The dir whose disk the attempt writes to (the data dir), named when it runs out of space. */
+  dataDir?: string;
 }
 
 /** Where a job's finished segments are kept until it ends: `<root>/<job_id>`. */
@@ -49,9 +52,9 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
   return async (ctx: JobContext): Promise<JobOutcome> => {
     const { job, signal } = ctx;
     const workDir = join(options.tmpRoot, workDirName(job.id, ctx.attempt));
-    await rm(workDir, { recursive: true, force: true });
-    await mkdir(workDir, { recursive: true, mode: 0o700 });
     try {
+      await rm(workDir, { recursive: true, force: true });
+      await mkdir(workDir, { recursive: true, mode: 0o700 });
       await ctx.log(`Video generation started (attempt ${ctx.attempt}, worker ${ctx.workerId})`);
       // The job's own first frame travels in its request; the pipeline reads it from a file.
       const image = job.request.options?.image;
@@ -103,6 +106,9 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
         if (signal.reason === 'canceled') await ctx.log('Job cancelled during processing');
         throw err instanceof CanceledError ? err : new CanceledError();
       }
+      // Out of space anywhere in the attempt (a file write, ffmpeg, the upload to local storage): one
+      // error that names the disk, which the worker hands back to the queue (worker.ts).
+      if (isOutOfSpace(err) && !(err instanceof DiskFullError)) err = new DiskFullError(options.dataDir ?? options.tmpRoot, { cause: err });
       options.onError?.(job.id, err);
       const client = toClientError(err, { workDir, secrets: options.secrets, fallback: 'Internal error while running the job' });
       throw new TtvError(client.message, { code: client.code, retryable: client.retryable, cause: err });

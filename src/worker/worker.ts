@@ -12,6 +12,7 @@ import type { ArtifactStore } from '../storage/types.js';
 import { createJobRunner } from './job-runner.js';
 import { removeKeptClips } from './kept-clips.js';
 import { DiskGuard } from './disk-guard.js';
+import { TtvError } from '../errors/ttv-error.js';
 import { AttemptProcessGroups, type ProcessGroupRecord } from './attempt-process-groups.js';
 import { observeSpawns } from '../media/spawn-observer.js';
 
@@ -65,6 +66,19 @@ export class Worker {
   }
 
   /**
+   * A full disk is not the job's fault: the job goes back to the queue (its attempt counted, so a job
+   * whose own output never fits still ends at worker.max_attempts) instead of failing. The guard's
+   * cached reading is dropped, so this worker's next claim sees the full disk and waits (gate) until
+   * space is back above worker.min_free_disk_mb; a worker with space may take the job meanwhile.
+   * With the guard off (min_free_disk_mb: 0) nothing holds the retry back.
+   */
+  private handBackOn(err: unknown): string | null {
+    if (!(err instanceof TtvError && err.code === 'DiskFull')) return null;
+    this.disk.forget();
+    return `${err.message}; the job goes back to the queue and runs again once space is freed`;
+  }
+
+  /**
    * One attempt with its child processes recorded: first the groups an earlier attempt of the job
    * left alive on this host (a worker killed mid-run) are ended, so two models never run at once.
    */
@@ -97,6 +111,7 @@ export class Worker {
       secrets: collectSecrets(config),
       onError: (jobId, err) => logger?.error({ err, jobId }, 'job failed'),
       segments: { store: queue, root: this.segmentsRoot },
+      dataDir: this.disk.dir,
     });
     // Webhooks follow the job journal in the API process (webhooks/webhook-dispatcher.ts).
     const handler: JobHandler = (ctx) => this.runAttempt(ctx, runner);
@@ -112,6 +127,7 @@ export class Worker {
     };
     this.consumer = queue.consume({
       concurrency: this.options.concurrency ?? config.worker.concurrency, handler, onSettled, onCanceledOutcome, gate: () => this.gate(),
+      handBackOn: (err) => this.handBackOn(err),
     });
     // Attempts interrupted by a crash elsewhere leave dirs (and child processes on this host) that
     // become stale once recovery requeues them.

@@ -1,6 +1,7 @@
 // Liveness, readiness, metrics and the service description.
 import type { FastifyInstance } from 'fastify';
 import type { JobQueue } from '../../jobs/job-queue.js';
+import { redactText } from '../../logging/redact.js';
 import type { ArtifactStore } from '../../storage/types.js';
 import type { ApiMetrics } from '../plugins/metrics.js';
 import type { ModelLifecycleWarning } from '../../catalog/configured-models.js';
@@ -65,13 +66,20 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
 
   app.get('/readyz', { schema: readinessRouteSchema }, async (_request, reply) => {
     let liveWorkers = 0;
+    let blocked: { worker_id: string; reason: string }[] = [];
     const [jobStore, queueHealth, artifactStore, workers] = await Promise.all([
       check(() => queue.ping()),
       check(() => queue.stats()),
       check(() => store.ping()),
       check(async () => {
-        liveWorkers = await queue.liveWorkers();
+        // Every live worker with its claim state from its heartbeat, whichever process or host runs it.
+        const states = await queue.workerStates();
+        liveWorkers = states.length;
+        blocked = states.filter((w) => !w.canClaim).map((w) => ({ worker_id: w.workerId, reason: redactText(w.reason ?? 'takes no new jobs') }));
         if (liveWorkers < 1) throw new Error('no live workers');
+        // Live workers that all refuse new jobs (e.g. their disk is full): jobs would queue forever.
+        // While some worker still takes jobs the service is ready, and the others are listed.
+        if (blocked.length === liveWorkers) throw new Error('no live worker takes new jobs');
       }),
     ]);
     // outcome_not_recorded: an attempt's outcome cannot be written (store down, disk full); it is retried.
@@ -85,7 +93,9 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
     };
     const ready = Object.values(components).every((c) => c === 'healthy') && problems.length === 0;
     return reply.code(ready ? 200 : 503).send({
-      status: ready ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), version, components, live_workers: liveWorkers, problems,
+      status: ready ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), version, components, live_workers: liveWorkers,
+      // Live workers that take no new job now, with their reason (e.g. low disk space on their data dir).
+      workers_blocked: blocked, problems,
       // job_store_data_lost: Redis lost the data ttv stored (redis-store-marker.ts); a warning, see storeWarnings.
       warnings: [...(jobStore === 'healthy' ? await storeWarnings(queue) : []), ...modelWarnings],
     });

@@ -24,6 +24,8 @@ export class QueueKeys {
   get meta(): string { return `${this.root}meta`; }
   /** Live workers: a sorted set of worker id → last heartbeat (ms). */
   get workers(): string { return `${this.root}workers`; }
+  /** Why a live worker takes no new job now (its gate, e.g. low disk): worker id → reason; absent when it takes them. */
+  get workersBlocked(): string { return `${this.root}workers:blocked`; }
   get durationSum(): string { return `${this.root}stats:duration_sum`; }
   get durationCount(): string { return `${this.root}stats:duration_count`; }
   /** Pub/sub: a canceled job's id. */

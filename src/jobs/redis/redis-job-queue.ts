@@ -15,7 +15,7 @@ import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import { JobQueueBase } from '../job-queue-base.js';
 import type {
-  CancelResult, RemoveResult, ConsumeOptions, StoreWarning, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
+  CancelResult, RemoveResult, ConsumeOptions, StoreWarning, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult, WorkerClaimState,
 } from '../job-queue.js';
 import { AttemptRunner, RUNNER_DEFAULTS, type AttemptRunnerSettings } from '../attempt-runner.js';
 import { JOB_MESSAGES } from '../job-messages.js';
@@ -427,8 +427,22 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
   }
 
   async liveWorkers(): Promise<number> {
-    const ttlMs = Math.max(3 * (this.consumerDefaults.heartbeatMs ?? RUNNER_DEFAULTS.heartbeatMs), 3000);
-    return this.guard(() => this.redis.zcount(this.keys.workers, Date.now() - ttlMs, '+inf'));
+    return this.guard(() => this.redis.zcount(this.keys.workers, Date.now() - this.workerTtlMs(), '+inf'));
+  }
+
+  async workerStates(): Promise<WorkerClaimState[]> {
+    return this.guard(async () => {
+      const ids = await this.redis.zrangebyscore(this.keys.workers, Date.now() - this.workerTtlMs(), '+inf');
+      if (ids.length === 0) return [];
+      const reasons = await this.redis.hmget(this.keys.workersBlocked, ...ids);
+      return ids
+        .map((workerId, i) => ({ workerId, canClaim: reasons[i] == null, reason: reasons[i] ?? null }))
+        .sort((a, b) => (a.workerId < b.workerId ? -1 : 1));
+    });
+  }
+
+  private workerTtlMs(): number {
+    return Math.max(3 * (this.consumerDefaults.heartbeatMs ?? RUNNER_DEFAULTS.heartbeatMs), 3000);
   }
 
   /** Both connections a submission uses: the records' and BullMQ's (so /readyz sees what submit sees). */

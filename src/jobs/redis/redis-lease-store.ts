@@ -188,14 +188,21 @@ export class RedisLeaseStore implements LeaseStore {
     // Done at claim time: BullMQ re-delivers the job of a dead worker, claim() recovers it.
   }
 
-  async workerBeat(workerId: string): Promise<void> {
+  async workerBeat(workerId: string, blockedReason: string | null): Promise<void> {
     const now = Date.now();
-    await this.redis.zadd(this.keys.workers, now, workerId);
-    await this.redis.zremrangebyscore(this.keys.workers, '-inf', now - 30 * this.options.heartbeatMs);
+    // One MULTI, so a reader never sees the new heartbeat with the previous claim state.
+    const beat = this.redis.multi().zadd(this.keys.workers, now, workerId);
+    if (blockedReason === null) beat.hdel(this.keys.workersBlocked, workerId);
+    else beat.hset(this.keys.workersBlocked, workerId, blockedReason);
+    await beat.exec();
+    // Workers that stopped beating long ago (killed): dropped with their claim state.
+    const cutoff = now - 30 * this.options.heartbeatMs;
+    const stale = await this.redis.zrangebyscore(this.keys.workers, '-inf', cutoff);
+    if (stale.length > 0) await this.redis.multi().zrem(this.keys.workers, ...stale).hdel(this.keys.workersBlocked, ...stale).exec();
   }
 
   async workerGone(workerId: string): Promise<void> {
-    await this.redis.zrem(this.keys.workers, workerId);
+    await this.redis.multi().zrem(this.keys.workers, workerId).hdel(this.keys.workersBlocked, workerId).exec();
   }
 
   async close(): Promise<void> {

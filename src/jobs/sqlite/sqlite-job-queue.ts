@@ -16,7 +16,7 @@ import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import { JobQueueBase } from '../job-queue-base.js';
 import type {
-  CancelResult, RemoveResult, ConsumeOptions, JobEvent, JobOutcome, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult,
+  CancelResult, RemoveResult, ConsumeOptions, JobEvent, JobOutcome, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult, WorkerClaimState,
 } from '../job-queue.js';
 import type { Lease, LeaseState, LeaseStore, ProgressWrite } from '../lease-store.js';
 import { AttemptRunner, type AttemptRunnerSettings } from '../attempt-runner.js';
@@ -315,6 +315,13 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     });
   }
 
+  async workerStates(): Promise<WorkerClaimState[]> {
+    return this.guard(() => {
+      const since = Date.now() - this.workerTtlMs();
+      return this.statements.workerStates.all(since).map((row) => ({ workerId: row.id, canClaim: row.blocked_reason === null, reason: row.blocked_reason }));
+    });
+  }
+
   async ping(): Promise<void> {
     this.guard(() => this.statements.ping.get());
   }
@@ -405,7 +412,7 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
         return () => this.signals.off('cancel', listener);
       },
       recoverExpired: async (maxAttempts) => { if (!this.closed) this.recoverExpired(maxAttempts); },
-      workerBeat: async (workerId) => this.workerHeartbeat(workerId),
+      workerBeat: async (workerId, blockedReason) => this.workerHeartbeat(workerId, blockedReason),
       workerGone: async (workerId) => this.workerGone(workerId),
       close: async () => undefined,
     };
@@ -527,10 +534,10 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     });
   }
 
-  private workerHeartbeat(workerId: string): void {
+  private workerHeartbeat(workerId: string, blockedReason: string | null): void {
     this.guard(() => {
       const now = Date.now();
-      this.statements.workerBeat.run(workerId, now);
+      this.statements.workerBeat.run(workerId, now, blockedReason);
       this.statements.workersPrune.run(now - 10 * this.workerTtlMs());
     });
   }

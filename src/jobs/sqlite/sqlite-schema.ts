@@ -6,6 +6,8 @@
 export const ADDED_COLUMNS: [table: string, column: string, ddl: string][] = [
   ['jobs', 'event_seq', 'ALTER TABLE jobs ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0'],
   ['jobs', 'owner_key_id', 'ALTER TABLE jobs ADD COLUMN owner_key_id TEXT'],
+  // Why the worker takes no new job now (its gate, e.g. low disk), NULL when it takes them.
+  ['workers', 'blocked_reason', 'ALTER TABLE workers ADD COLUMN blocked_reason TEXT'],
 ];
 
 export const SCHEMA_SQL = `
@@ -68,6 +70,7 @@ CREATE TABLE IF NOT EXISTS job_segments (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS workers (
   id TEXT PRIMARY KEY,
-  heartbeat_at INTEGER NOT NULL
+  heartbeat_at INTEGER NOT NULL,
+  blocked_reason TEXT
 );
 `;

@@ -140,9 +140,11 @@ export function prepareStatements(db: Db) {
       WHERE id = @id AND lease_token = @token AND status IN (${FROM.queued})`),
     expired: db.prepare<[number], JobRow>(`SELECT * FROM jobs WHERE status IN (${LEASED}) AND lease_expires_at < ?`),
     leaseState: db.prepare<[string], { status: JobStatus; lease_token: string | null }>('SELECT status, lease_token FROM jobs WHERE id = ?'),
-    workerBeat: db.prepare<[string, number]>('INSERT INTO workers (id, heartbeat_at) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at'),
+    workerBeat: db.prepare<[string, number, string | null]>(`INSERT INTO workers (id, heartbeat_at, blocked_reason) VALUES (?, ?, ?)
+      ON CONFLICT(id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, blocked_reason = excluded.blocked_reason`),
     workerGone: db.prepare<[string]>('DELETE FROM workers WHERE id = ?'),
     workersLive: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM workers WHERE heartbeat_at >= ?'),
+    workerStates: db.prepare<[number], { id: string; blocked_reason: string | null }>('SELECT id, blocked_reason FROM workers WHERE heartbeat_at >= ? ORDER BY id'),
     workersPrune: db.prepare<[number]>('DELETE FROM workers WHERE heartbeat_at < ?'),
     ping: db.prepare<[], { ok: number }>('SELECT 1 AS ok'),
     nextEvent: db.prepare<[string], { seq: number; event_seq: number }>('UPDATE jobs SET event_seq = event_seq + 1 WHERE id = ? RETURNING seq, event_seq'),
