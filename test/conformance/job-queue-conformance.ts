@@ -500,6 +500,60 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       await queue.ping();
     });
 
+    it('reports each live worker\'s claim state from its gate, across queue instances', async () => {
+      const { queue, raw } = await openFresh();
+      const { queue: reader } = await open(raw); // another process's view of the same store
+      let reason: string | null = 'low disk space: 3 MB free under the data dir; new jobs wait';
+      const blocked = consume(queue, async (ctx) => outcomeFor(ctx), 1, { gate: () => reason });
+      const states = await waitFor(async () => {
+        const all = await reader.workerStates();
+        return all.some((w) => w.workerId === blocked.workerId && !w.canClaim) ? all : null;
+      }, { what: 'the blocked worker in workerStates' });
+      expect(states).toEqual([{ workerId: blocked.workerId, canClaim: false, reason }]);
+      expect(await reader.liveWorkers()).toBe(1);
+      const free = consume(queue, async (ctx) => outcomeFor(ctx));
+      reason = null; // space is back: the change is reported without waiting for a heartbeat period
+      await waitFor(async () => {
+        const all = await reader.workerStates();
+        return all.length === 2 && all.every((w) => w.canClaim && w.reason === null) ? true : null;
+      }, { what: 'both workers able to claim' });
+      expect((await reader.workerStates()).map((w) => w.workerId)).toEqual([blocked.workerId, free.workerId].sort());
+      await blocked.close(0);
+      await free.close(0);
+      await waitFor(async () => ((await reader.workerStates()).length === 0 ? true : null), { what: 'no live workers' });
+    });
+
+    it('hands a job back to the queue on a failure the handler calls not the job\'s fault, counting the attempt, and fails it on its last', async () => {
+      const { queue } = await openFresh();
+      const notItsFault = new Error('No space left on device under the data dir');
+      const handBackOn = (err: unknown) => (err === notItsFault ? 'disk full; back to the queue' : null);
+      // max_attempts is 2: the first attempt is handed back, the second (its last) fails.
+      const { job: failing } = await queue.submit({ prompt: 'never fits' });
+      const runs: number[] = [];
+      const consumer = consume(queue, async (ctx) => { runs.push(ctx.attempt); throw notItsFault; }, 1, { handBackOn });
+      await waitFor(async () => ((await queue.get(failing.id))?.status === 'failed' ? true : null), { what: 'the job to fail on its last attempt' });
+      await consumer.close(0);
+      expect(runs).toEqual([1, 2]);
+      const record = (await queue.get(failing.id))!;
+      expect(record).toMatchObject({ attempts: 2, error: notItsFault.message });
+      expect(await statusesOf(queue, failing.id)).toEqual(['queued', 'started', 'queued', 'started', 'failed']);
+      expect((await queue.logs(failing.id, 0))!.filter((l) => l.includes('disk full; back to the queue'))).toHaveLength(1);
+
+      // Once the cause is gone, the handed-back job runs again and finishes, once.
+      const { job } = await queue.submit({ prompt: 'fits later' });
+      let full = true;
+      const attempts: number[] = [];
+      const second = consume(queue, async (ctx) => {
+        attempts.push(ctx.attempt);
+        if (full) { full = false; throw notItsFault; }
+        return outcomeFor(ctx);
+      }, 1, { handBackOn });
+      await waitFor(async () => ((await queue.get(job.id))?.status === 'finished' ? true : null), { what: 'the job to finish' });
+      await second.close(0);
+      expect(attempts).toEqual([1, 2]);
+      expect((await queue.get(job.id))?.attempts).toBe(2);
+    });
+
     it('hands a running job back to the queue when a consumer closes, and another finishes it', async () => {
       const { queue } = await openFresh();
       const { job } = await queue.submit({ prompt: 'handover' });
