@@ -8,6 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
 import { throwIfAborted } from '../errors/canceled-error.js';
 import { runProcess } from './process-runner.js';
+import { ProcessError } from '../errors/process-error.js';
 import { cropToAspect, sameAspect, type FrameSize } from './frame-geometry.js';
 
 export interface ProbeResult {
@@ -91,6 +92,8 @@ async function nonEmptyFile(path: string): Promise<boolean> {
 
 /** Most video seconds a deadline counts: a job is at most 600 s, so a clip claiming more (a vendor's bad header) gets no longer. */
 const MAX_DEADLINE_VIDEO_SECONDS = 3600;
+/** What ffmpeg (and the OS) print when a write finds the disk full. */
+const NO_SPACE = /No space left on device/i;
 
 /** The deadlines of media.* in milliseconds. */
 export function mediaDeadlines(config: Pick<AppConfig, 'media'>): MediaDeadlines {
@@ -134,13 +137,16 @@ export class Ffmpeg {
   /** Runs ffmpeg with the given arguments (after -y -hide_banner -loglevel error), within its deadline. */
   async run(args: string[], opts: RunMediaOptions = {}): Promise<void> {
     const seconds = opts.videoSeconds && opts.videoSeconds > 0 ? Math.min(opts.videoSeconds, MAX_DEADLINE_VIDEO_SECONDS) : 0;
-    await runProcess(this.options.ffmpegPath, ['-y', '-hide_banner', '-loglevel', 'error', ...args], {
+    const { stderr } = await runProcess(this.options.ffmpegPath, ['-y', '-hide_banner', '-loglevel', 'error', ...args], {
       signal: opts.signal, graceMs: this.options.graceMs, onStderrLine: opts.onStderrLine,
       timeoutMs: this.runDeadlineMs(seconds),
       timeoutSource: seconds > 0
         ? `media.ffmpeg_timeout_seconds + media.ffmpeg_timeout_per_video_second × ${Number(seconds.toFixed(3))} s of video`
         : 'media.ffmpeg_timeout_seconds',
     });
+    // ffmpeg exits 0 when a write fails while it closes the output ("Error writing trailer of …: No
+    // space left on device"): the file is cut short (an MP4 without its index), so that is a failure.
+    if (NO_SPACE.test(stderr)) throw new ProcessError(basename(this.options.ffmpegPath), 0, null, stderr);
   }
 
   /**
