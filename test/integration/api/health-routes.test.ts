@@ -32,6 +32,7 @@ describe('health and readiness', () => {
       components: { api: 'healthy', job_store: 'healthy', queue: 'healthy', artifact_store: 'healthy', workers: 'healthy' },
     });
     expect(body.live_workers).toBeGreaterThanOrEqual(1);
+    expect(body.workers_blocked).toEqual([]);
   });
 
   it('GET /readyz is 503 not_ready when no worker is alive', async () => {
@@ -39,7 +40,7 @@ describe('health and readiness', () => {
     try {
       const res = await fetch(`${apiOnly.url}/readyz`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ status: 'not_ready', components: { workers: 'unhealthy', job_store: 'healthy' }, live_workers: 0 });
+      expect(await res.json()).toMatchObject({ status: 'not_ready', components: { workers: 'unhealthy', job_store: 'healthy' }, live_workers: 0, workers_blocked: [] });
     } finally {
       await apiOnly.close();
     }
