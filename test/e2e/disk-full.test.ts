@@ -218,9 +218,10 @@ describe('disk full', () => {
     // Space comes back: the worker takes the job again and finishes it, once.
     await rm(filler);
     const job = await ended(api.url, id, 'the job to end once space is back');
-    console.log(`disk full (separate worker): ${String(failedLine)}; /readyz meanwhile: ${JSON.stringify(unready.body.workers_blocked)}`);
+    const lines = await logLines(api.url, id);
+    console.log(`disk full (separate worker): ${String(failedLine)}; where: ${lines.find((l) => l.includes('attempt failed')) ?? '(no segment failure)'}; /readyz meanwhile: ${JSON.stringify(unready.body.workers_blocked)}`);
     expect(job.status).toBe('finished');
-    expectRetriedOnce(await logLines(api.url, id));
+    expectRetriedOnce(lines);
     await playable(api.url, id, apiDir);
     const ready = await waitFor(async () => {
       const r = await getJson(`${api.url}/readyz`);
