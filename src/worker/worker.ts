@@ -13,6 +13,7 @@ import { createJobRunner } from './job-runner.js';
 import { removeKeptClips } from './kept-clips.js';
 import { DiskGuard } from './disk-guard.js';
 import { TtvError } from '../errors/ttv-error.js';
+import { DiskFullError } from '../errors/disk-full-error.js';
 import { AttemptProcessGroups, type ProcessGroupRecord } from './attempt-process-groups.js';
 import { observeSpawns } from '../media/spawn-observer.js';
 
@@ -109,7 +110,7 @@ export class Worker {
       store,
       tmpRoot: this.tmpRoot,
       secrets: collectSecrets(config),
-      onError: (jobId, err) => logger?.error({ err, jobId }, 'job failed'),
+      onError: (jobId, err) => logger?.error({ err, jobId }, err instanceof DiskFullError ? 'job ran out of disk space' : 'job failed'),
       segments: { store: queue, root: this.segmentsRoot },
       dataDir: this.disk.dir,
     });
