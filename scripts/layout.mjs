@@ -11,7 +11,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** One line per folder: the top-level ones, and the first level under src/ and test/. */
 const DESCRIPTIONS = {
-  '.ci': 'run: the CI entry point (system packages, npm install, npm test)',
+  '.ci': 'run: the CI entry point (system packages, npm install; quick start + contract tests on the machine Node, npm test on Node 24)',
   bench: 'benchmarks that print figures (npm run bench:all), RESULTS.md',
   bin: 'ttv.js, the command (runs the build in dist/)',
   docs: 'configuration, security, compatibility with the Python original, the offline backend, vendor behaviour, design notes, openapi.json (generated)',
