@@ -138,7 +138,7 @@ export class FallbackVideoGenerator implements VideoGenerator {
       }
     }
     let created: VendorTaskRecord | undefined;
-    const task = hooks.task ? { record: async (t: VendorTaskRecord) => { created = t; await hooks.task!.record(t); } } : undefined;
+    const task = hooks.task ? { sending: hooks.task.sending, record: async (t: VendorTaskRecord) => { created = t; await hooks.task!.record(t); } } : undefined;
     try {
       return await backend.generate(request, { ...hooks, task });
     } catch (err) {

@@ -16,6 +16,11 @@ export interface SegmentTaskHooks {
    * paid). Throws only when the job is no longer this attempt's: then the generator cancels the task.
    */
   record(task: VendorTaskRecord): Promise<void>;
+  /**
+   * Called (awaited) just before a create request is sent: an attempt that dies between this and
+   * `record` leaves a create whose outcome a later attempt cannot know, so that attempt does not send it again.
+   */
+  sending?(backend: string, model: string): Promise<void>;
 }
 
 /** The catalog row a backend renders with, and the config key that chose it ("google_veo.veo_model"). */

@@ -23,6 +23,11 @@ export interface SegmentRecord {
   requestHash: string;
   task?: VendorTaskRecord;
   /**
+   * A create sent (ISO time, backend, model) whose task is not recorded yet: found by a later attempt
+   * without `task`, the vendor may have made the task (a crash while the create was in flight).
+   */
+  sending?: { backend: string; model: string; at: string };
+  /**
    * Set when the segment is finished: where its clip is kept until the job ends, and what it cost.
    * `path`: a file under the data dir (local storage, or a record written before clips went to the
    * artifact store); `key`: an object in the artifact store (GCS/S3), for workers that share nothing else.

@@ -8,6 +8,8 @@
 //   where the vendor documents a cancel; where it does not, the job log says it cannot be stopped.
 // - A create answered 500 after the vendor made the task: never sent again; the job fails as
 //   "vendor outcome unknown" with exactly one task made.
+// - A worker killed while a create is in flight (Runway: the task is made, its answer never read):
+//   the next attempt finds the create marked as sent without a task and does not send it again.
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,9 +50,13 @@ interface PaidOnceVendor {
 const price = (backend: string, model: string) => shippedCatalog().find(backend, model)!.usd_per_second;
 const PROJECT = 'ttv-test-project';
 
+/** The Runway fake itself, for the test that stalls a create (its onCreate hook). */
+let runwayFake: FakeRunwayServer;
+
 function runway(): PaidOnceVendor {
   const key = 'rw-test-key-0123456789';
   const fake = new FakeRunwayServer(key);
+  runwayFake = fake;
   return {
     name: 'Runway', backend: 'runway', seconds: 5, usdPerSecond: price('runway', 'gen4_turbo'),
     start: async () => { await fake.start(); },
@@ -249,3 +255,29 @@ describe.each(vendors)('paid once on $name', (vendor) => {
     expect(lines.some((l) => /Segment 2/.test(l))).toBe(false);
   });
 });
+
+describe('paid once when a worker dies while a create is in flight (Runway)', () => {
+  it('the next attempt does not send the create again: the job fails "vendor outcome unknown", with no second task for the segment', async () => {
+    const vendor = vendors[0]!;
+    const fake = runwayFake;
+    let kill: (() => Promise<void>) | null = null;
+    // Task 2 exists at Runway, but its worker dies before the id arrives: no one can find it again.
+    fake.onCreate = async () => { if (fake.createCount === 2) await kill?.(); };
+    const { args, first, id } = await startWithJob(vendor);
+    kill = () => first.kill('SIGKILL');
+    await waitFor(async () => (first.child.signalCode === 'SIGKILL' ? true : null), { timeoutMs: 60_000, what: 'the kill during create 2' });
+    fake.onCreate = null;
+
+    const second = await startTtv(args);
+    procs.push(second);
+    const failed = await ended(second.url, id, 'job to end after restart');
+    const lines = await jobLines(second.url, id);
+    expect(failed.status, lines.join('\n')).toBe('failed');
+    expect(String(failed.error)).toMatch(/runway: vendor outcome unknown: the create call was in flight when an earlier attempt of this job ended/);
+    // Segment 1's task and the one in flight: no third create, for segment 2 or any other.
+    expect(vendor.createCount()).toBe(2);
+    expect(lines.some((l) => l.includes('Video generation started (attempt 2,'))).toBe(true);
+    expect(lines.some((l) => /Segment 1: reused the clip an earlier attempt finished/.test(l))).toBe(true);
+  });
+});
+

@@ -131,6 +131,7 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { signal, log };
     const headers = FalVideoGenerator.HEADERS;
+    await hooks.task?.sending?.('fal', model);
     const submitted = await this.client.json<Submitted>(`/${model}`, { method: 'POST', headers, body: JSON.stringify(input) }, { ...call, create: FAL_CREATE_RULE });
     if (!submitted?.request_id || !submitted.status_url || !submitted.response_url) {
       // A base_url of the synchronous endpoint (https://fal.run, the Python default) answers with the

@@ -113,8 +113,9 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
   }
 
   /** A call whose base_resp is checked; an in-body rate limit is retried like an HTTP 429. */
-  private call<T extends Answer>(path: string, init: { method?: string; body?: string }, what: string, hooks: GenerateHooks, kind: CallKind = {}): Promise<T> {
+  private async call<T extends Answer>(path: string, init: { method?: string; body?: string }, what: string, hooks: GenerateHooks, kind: CallKind = {}): Promise<T> {
     let traceId: string | null = null;
+    if (kind.create) await hooks.task?.sending?.('minimax', this.model.id);
     return this.client.json<T>(path, { ...init, headers: { 'content-type': 'application/json' } }, {
       signal: hooks.signal,
       log: hooks.log,

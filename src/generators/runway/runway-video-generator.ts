@@ -148,6 +148,7 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
     const duration = request.durationSeconds;
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { signal, log };
+    await hooks.task?.sending?.('runway', model);
     // The body fits the model's SDK params type: the catalog row checked it above.
     const created = await this.client.sdk((s) => (endpoint === 'image_to_video'
       ? this.sdk.imageToVideo.create(body as unknown as ImageToVideoCreateParams, { signal: s })

@@ -275,6 +275,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
       generateAudio: vertex ? this.section.generate_audio : undefined,
       outputGcsUri: vertex && this.section.output_bucket ? `gs://${this.section.output_bucket}/ttv/${Date.now()}-segment-${request.segment}/` : undefined,
     };
+    await hooks.task?.sending?.('veo3', this.model.id);
     const started = await this.create(() => startVeoOperation(session.runCreate, clip));
     const id = started.name.split('/').pop() ?? started.name;
     hooks.log?.(`veo3: operation ${id} started (${this.model.id}, ${request.durationSeconds} s, ${vertex ? 'Vertex AI' : 'Gemini API'})`);
@@ -293,6 +294,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
       firstFrame: frame ? { data: frame.base64, mimeType: frame.mimeType } : undefined,
       gcsUri: this.api.kind === 'vertex' && this.section.output_bucket ? `gs://${this.section.output_bucket}/ttv/${Date.now()}-segment-${request.segment}/` : undefined,
     };
+    await hooks.task?.sending?.('veo3', this.model.id);
     const id = await this.create(() => startInteraction(session.runCreate, clip));
     hooks.log?.(`veo3: interaction ${id} started (${this.model.id}, ${request.durationSeconds} s, ${API_NAME[this.protocol.api]})`);
     return { backend: 'veo3', model: this.model.id, taskId: id, createdAt: new Date().toISOString(), handles: { call: 'interactions' } };

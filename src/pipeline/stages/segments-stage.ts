@@ -6,6 +6,8 @@ import type { GenerateResult, SegmentTaskHooks } from '../../generators/types.js
 import { segmentInputsHash } from './segment-inputs-hash.js';
 import { SegmentRecordWriter } from './segment-record-writer.js';
 import { throwIfAborted } from '../../errors/canceled-error.js';
+import { TtvError } from '../../errors/ttv-error.js';
+import { VendorOutcomeUnknownError } from '../../errors/vendor-outcome-unknown-error.js';
 import type { ProbeResult } from '../../media/ffmpeg.js';
 import type { Plan } from '../../planning/types.js';
 import { countNoun } from '../../text/count-noun.js';
@@ -13,6 +15,14 @@ import { fireAndForget } from '../fire-and-forget.js';
 import type { Frames, GenerationMode, SegmentClip } from '../modes/generation-mode.js';
 import { MILESTONES, segmentProgress } from '../progress.js';
 import { pad, type StageContext } from './stage-context.js';
+
+/** How long a create waits for its in-flight mark to be stored (the writer's own patience is shorter). */
+const SENDING_PATIENCE_MS = 10_000;
+
+/** A failed create whose task may exist (the fallback chain wraps the vendor's error under its code). */
+function isOutcomeUnknown(err: unknown): boolean {
+  return err instanceof VendorOutcomeUnknownError || (err instanceof TtvError && err.code === 'VendorOutcomeUnknownError');
+}
 
 async function isFile(path: string): Promise<boolean> {
   return stat(path).then((st) => st.isFile(), () => false);
@@ -114,11 +124,24 @@ export async function segmentsStage({ run, parts, framesDir, videosDir }: StageC
         log(`Segment ${s.segment}: reused the clip an earlier attempt finished (${earlier.task ? `${earlier.task.backend} task ${earlier.task.taskId}` : 'no vendor task'}; not paid again)`);
         made = { path: outputPath, costUsd: earlier.clip.costUsd };
       } else {
+        if (same && earlier.sending && !earlier.task) {
+          // An earlier attempt sent this create and ended (a crash) before it recorded the answer: the
+          // vendor may be rendering, and billing, that task, and none of today's vendors can find it.
+          throw new VendorOutcomeUnknownError(earlier.sending.backend, `was in flight when an earlier attempt of this job ended (sent at ${earlier.sending.at})`);
+        }
         let task: VendorTaskRecord | undefined = same ? earlier?.task : undefined;
         const writer = new SegmentRecordWriter((r) => ledger.record(r), log);
         writers.push(writer);
+        let sent = false;
         const taskHooks: SegmentTaskHooks = {
           recorded: task,
+          // Stored before the create is sent (bounded: a stalled store delays the create, it does not
+          // stop it; the mark then only lands late), so a crash mid-create is never paid twice.
+          sending: async (backend, model) => {
+            sent = true;
+            await writer.record({ segment: s.segment, requestHash, sending: { backend, model, at: new Date().toISOString() } });
+            if (!writer.written) await writer.settle(SENDING_PATIENCE_MS);
+          },
           // Returns once stored, or once the store failed it (then retried while the task is polled);
           // throws only when the job is no longer this attempt's (the generator then cancels the task).
           record: async (t) => {
@@ -126,7 +149,13 @@ export async function segmentsStage({ run, parts, framesDir, videosDir }: StageC
             await writer.record({ segment: s.segment, requestHash, task: t });
           },
         };
-        made = await generator.generate(request, { ...hooks, task: taskHooks });
+        try {
+          made = await generator.generate(request, { ...hooks, task: taskHooks });
+        } catch (err) {
+          // A create refused for a known reason made nothing: a later attempt may send it again.
+          if (sent && !task && !signal.aborted && !isOutcomeUnknown(err)) await writer.record({ segment: s.segment, requestHash }).catch(() => undefined);
+          throw err;
+        }
         // Kept outside the attempt's scratch dir until the job ends, so a later attempt reuses it.
         // Best effort: the clip is made and this attempt goes on with it whatever the store says; an
         // unkept or unrecorded clip only means that a later attempt (after a crash) fetches it from the
