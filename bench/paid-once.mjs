@@ -19,7 +19,8 @@
 // that ended in a way the row does not expect) or a segment was paid twice. A missed target is shown
 // as "no" and does not fail the run.
 //
-// `npm run bench:paid-once [-- --jobs N]` (default 3 jobs per row; --quick: 2); --json FILE for bench:all.
+// `npm run bench:paid-once [-- --jobs N] [--concurrency N]` (default 3 jobs per row, one at a time per
+// worker; --quick: 2 jobs); --json FILE for bench:all; --rows no-fault,kill-poll,… for diagnosis.
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -36,12 +37,17 @@ const { values: opts } = parseArgs({
     json: { type: 'string' },
     generators: { type: 'string' }, // bench:all passes it to every bench; nothing here generates load
     jobs: { type: 'string' },
+    concurrency: { type: 'string' },
     rows: { type: 'string' }, // comma-separated row ids, for diagnosis
   },
   strict: true,
 });
 const JOBS = opts.jobs ? Number(opts.jobs) : opts.quick ? 2 : 3;
 if (!Number.isInteger(JOBS) || JOBS < 1) throw new Error('--jobs: a positive integer');
+// One job at a time per worker by default, so that a kill lands on the moment its row names; with
+// more, a kill also cuts whatever the other jobs were doing (a create in flight among them).
+const CONCURRENCY = opts.concurrency ? Number(opts.concurrency) : 1;
+if (!Number.isInteger(CONCURRENCY) || CONCURRENCY < 1) throw new Error('--concurrency: a positive integer');
 const SEGMENTS = 3;
 const SEGMENT_SECONDS = 5;
 const KEY = 'rw-bench-key-0123456789';
@@ -146,8 +152,8 @@ function ttvConfig(runwayUrl, redisUrl) {
     // The fake is not Runway: its polls need not respect Runway's 5 s floor (docs/vendor-behaviour.md).
     remote_api_settings: { polling_interval: 0.05, polling_interval_floor_override: true, retry_base_seconds: 0.01, max_retries: 2, timeout: 120 },
     worker: redisUrl
-      ? { concurrency: JOBS, lease_seconds: 2, heartbeat_seconds: 0.5, max_attempts: 3 }
-      : { concurrency: JOBS, lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 3 },
+      ? { concurrency: CONCURRENCY, lease_seconds: 2, heartbeat_seconds: 0.5, max_attempts: 3 }
+      : { concurrency: CONCURRENCY, lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 3 },
     security: { rate_limit_per_minute: 1_000_000, read_rate_limit_per_minute: 1_000_000 },
     logging: { level: 'warn' },
     ...(redisUrl ? { redis: { url: redisUrl, key_prefix: `ttv-paid-${Date.now()}` } } : {}),
@@ -182,16 +188,17 @@ async function sigkill(child) {
   await exited;
 }
 
-/** The create whose number is this fires the row's fault: a job past its first segment, jobs still running. */
-const FAULT_AT = JOBS + 1;
+/** The task whose number is this fires the row's fault: with one job at a time, the first job's segment 2 (segment 1 is then reused). */
+const FAULT_AT = CONCURRENCY === 1 ? 2 : CONCURRENCY + 1;
 
 const ROWS = [
   { id: 'no-fault', label: 'no fault', store: 'sqlite' },
   // The create in flight at the kill may have made a task no one can find (Runway lists none): its job
   // fails "vendor outcome unknown" rather than paying again; counted, not a problem of the bench.
   { id: 'kill-create', label: 'worker kill -9 during create', store: 'sqlite', crash: true, unknownOutcomeExpected: true },
-  { id: 'kill-poll', label: 'worker kill -9 during poll', store: 'sqlite', crash: true },
-  { id: 'kill-download', label: 'worker kill -9 during download', store: 'sqlite', crash: true },
+  // With --concurrency > 1 the kill can also cut another job's create in flight: the same outcome.
+  { id: 'kill-poll', label: 'worker kill -9 during poll', store: 'sqlite', crash: true, unknownOutcomeExpected: CONCURRENCY > 1 },
+  { id: 'kill-download', label: 'worker kill -9 during download', store: 'sqlite', crash: true, unknownOutcomeExpected: CONCURRENCY > 1 },
   { id: 'api-restart', label: 'API kill -9 + restart', store: 'sqlite', crash: true },
   { id: 'redis-pause', label: 'Redis CLIENT PAUSE past the lease', store: 'redis', crash: true, workers: 2 },
   { id: 'create-500', label: '5xx on create (task made, 500 answered)', store: 'sqlite', unknownOutcomeExpected: true },
@@ -396,7 +403,7 @@ const cells = runs.map((r) => (r.tasks === undefined
 const widths = head.map((_, i) => Math.max(...[head, ...cells].map((c) => c[i].length)));
 const table = [head, ...cells].map((c) => c.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 const markdown = `| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|\n${cells.map((c) => `| ${c.join(' | ')} |`).join('\n')}`;
-console.log(`\npaid-once: ${JOBS} jobs × ${SEGMENTS} segments × ${SEGMENT_SECONDS} s per row, Runway fake (gen4_turbo), ${machine()}`);
+console.log(`\npaid-once: ${JOBS} jobs × ${SEGMENTS} segments × ${SEGMENT_SECONDS} s per row, ${CONCURRENCY} at a time per worker, Runway fake (gen4_turbo), ${machine()}`);
 console.log(table);
 if (opts.json === undefined) console.log(`\n${markdown}`);
 
