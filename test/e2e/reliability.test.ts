@@ -1,6 +1,6 @@
 // What the service survives, on real processes: a burst of 100 concurrent submissions against the
 // Redis setup with 2 workers (the 1,000-submission figures live in bench/burst.mjs); workers killed
-// with SIGKILL at random points of 20 jobs; SIGTERM to the API while a request is in flight; SIGTERM to
+// with SIGKILL at random points of 12 jobs; SIGTERM to the API while a request is in flight; SIGTERM to
 // a worker holding a job. Loopback only; every loop is bounded in count, and every wait by progress.
 import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
@@ -63,7 +63,7 @@ describe('reliability', () => {
     expect(finished).toBe(accepted.length);
   }, 0);
 
-  it('loses nothing when workers are killed at random points of 20 jobs', async () => {
+  it('loses nothing when workers are killed at random points of 12 jobs', async () => {
     const { dataDir, start } = await fx.setup([
       'segment_duration_seconds: 0.5',
       'procedural: { width: 64, height: 36, fps: 12, max_segments: 2, simulated_latency_seconds: 0.4 }',
@@ -71,7 +71,7 @@ describe('reliability', () => {
     ]);
     const api = await start('api');
     let workers: TtvProcess[] = await allStarted([start('worker'), start('worker')]);
-    const ids = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+    const ids = await Promise.all(Array.from({ length: 12 }, async (_, i) => {
       const res = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `Crash job ${i}. Second beat.` }) });
       return ((await res.json()) as { id: string }).id;
     }));
@@ -96,7 +96,7 @@ describe('reliability', () => {
       final = await Promise.all(ids.map((id) => json(`${api.url}/v1/jobs/${id}`)));
       const ended = final.filter((j) => ['finished', 'failed'].includes(String(j.status))).length;
       return { done: ended === ids.length, progress: ended };
-    }, { stallMs: 60_000, intervalMs: 200, what: 'all 20 jobs to end' });
+    }, { stallMs: 60_000, intervalMs: 200, what: 'all 12 jobs to end' });
     for (const job of final) {
       if (job.status === 'failed') expect(String(job.error)).toMatch(/attempt limit/);
       const { lines } = (await (await fetch(`${api.url}/v1/jobs/${job.id}/logs?tail=0`)).json()) as { lines: string[] };
