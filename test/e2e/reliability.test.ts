@@ -1,4 +1,4 @@
-// What the service survives, on real processes: a burst of 100 concurrent submissions against the
+// What the service survives, on real processes: a burst of 50 concurrent submissions against the
 // Redis setup with 2 workers (the 1,000-submission figures live in bench/burst.mjs); workers killed
 // with SIGKILL at random points of 12 jobs; SIGTERM to the API while a request is in flight; SIGTERM to
 // a worker holding a job. Loopback only; every loop is bounded in count, and every wait by progress.
@@ -15,13 +15,13 @@ import { waitFor, waitForProgress } from '../support/wait-for.js';
 const fx = redisTtvFixture('reliability');
 
 const json = async (url: string) => (await (await fetch(url)).json()) as Record<string, unknown>;
-const BURST = 100;
+const BURST = 50;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 describe('reliability', () => {
   // Every wait below is bounded by progress (jobs ending), not by a wall-clock guess, so a busy
   // machine makes the test slower, never red.
-  it('takes a burst of 100 concurrent submissions: each accepted or refused with a reason, each accepted job finished once, no 5xx', async () => {
+  it('takes a burst of 50 concurrent submissions: each accepted or refused with a reason, each accepted job finished once, no 5xx', async () => {
     const { start } = await fx.setup([
       'segment_duration_seconds: 0.5',
       'procedural: { width: 64, height: 36, fps: 12, max_segments: 1 }',
