@@ -68,11 +68,12 @@ describe('Redis crash consistency', () => {
     ]);
     const first = await start('api');
     await start('worker');
-    // Eight clients submit back to back (at most 20 each) so that requests are always in flight; the
-    // API is killed once 30 have been answered, inside its submit path for the ones on the wire.
+    // Eight clients submit back to back (at most 40 each) so that requests are always in flight; the
+    // API is killed once 60 have been answered, inside its submit path for the ones on the wire. (A
+    // kill after 30 once cut off no request at all, on a quiet machine.)
     const CLIENTS = 8;
-    const PER_CLIENT = 20;
-    const KILL_AFTER = 30;
+    const PER_CLIENT = 40;
+    const KILL_AFTER = 60;
     const accepted: string[] = [];
     let answered = 0;
     let cutOff = 0;
