@@ -22,7 +22,7 @@ import { falRequestInput } from './fal-request-input.js';
 import { pollTask } from '../remote/poll-task.js';
 import { pollInterval, raisedIntervalLine, type PollFloor } from '../remote/poll-floor.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
-import { abandonsTask } from '../remote/vendor-task.js';
+import { abandonsTask, recordTaskOrCancel } from '../remote/vendor-task.js';
 import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
 import { redactedClip } from '../../logging/redact.js';
 
@@ -149,12 +149,7 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
       backend: 'fal', model, taskId: requestId, createdAt: new Date().toISOString(),
       handles: { status_url: statusUrl, response_url: responseUrl, cancel_url: cancelUrl },
     };
-    try {
-      await hooks.task?.record(task);
-    } catch (err) {
-      await this.cancelTask(task, log);
-      throw err;
-    }
+    await recordTaskOrCancel(task, hooks, this);
     return this.follow(task, request, hooks, deadline);
   }
 

@@ -30,7 +30,7 @@ import { pollTask } from '../remote/poll-task.js';
 import { DEFAULT_POLL_FLOOR, pollInterval, raisedIntervalLine, type PollFloor } from '../remote/poll-floor.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
-import { abandonsTask, cannotStopMessage } from '../remote/vendor-task.js';
+import { abandonsTask, cannotStopMessage, recordTaskOrCancel } from '../remote/vendor-task.js';
 import { minimaxApiRoot, minimaxV2Body, minimaxV2Failure, minimaxV2TaskFailure, type MinimaxV2Task } from './minimax-v2-protocol.js';
 
 interface BaseResp {
@@ -137,14 +137,7 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
     if (problems.length) throw new GenerationError('minimax', 'invalid', problems.join('; '));
     const deadline = Date.now() + this.settings.timeoutMs;
     const task = row.protocol === 'minimax-v2' ? await this.createV2(request, hooks) : await this.createV1(request, hooks);
-    // Recorded before the first poll, so a later attempt re-attaches instead of paying again; a task
-    // that cannot be recorded is cancelled (where MiniMax can) rather than followed.
-    try {
-      await hooks.task?.record(task);
-    } catch (err) {
-      await this.cancelTask(task, hooks.log);
-      throw err;
-    }
+    await recordTaskOrCancel(task, hooks, this);
     return this.follow(task, request, hooks, deadline);
   }
 

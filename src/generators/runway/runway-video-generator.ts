@@ -21,7 +21,7 @@ import { runwayRequestBody, type RunwayBody } from './runway-request-body.js';
 import { pollTask } from '../remote/poll-task.js';
 import { pollInterval, raisedIntervalLine, type PollFloor } from '../remote/poll-floor.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
-import { abandonsTask } from '../remote/vendor-task.js';
+import { abandonsTask, recordTaskOrCancel } from '../remote/vendor-task.js';
 import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
 import type { SdkFailure } from '../../http/vendor-client/vendor-client.js';
 import { failedBeforeSending, type CreateRule } from '../../http/vendor-client/create-rule.js';
@@ -178,16 +178,6 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
     }
   }
 
-  /** A task that cannot be recorded would be lost to a later attempt: it is cancelled instead of followed. */
-  private async recordOrCancel(record: VendorTaskRecord, hooks: GenerateHooks): Promise<void> {
-    try {
-      await hooks.task?.record(record);
-    } catch (err) {
-      await this.cancelTask(record, hooks.log);
-      throw err;
-    }
-  }
-
   /** Records the task (before the first poll, unless re-attached), polls it to its end and downloads its clip. */
   private async follow(record: VendorTaskRecord, request: GenerateRequest, hooks: GenerateHooks, deadline: number, resumed = false): Promise<GenerateResult> {
     const { signal, log } = hooks;
@@ -196,7 +186,7 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
     const interval = pollInterval(this.settings, this.pollFloor);
     if (interval.raised) log?.(raisedIntervalLine('runway', this.settings, this.pollFloor));
     try {
-      if (!resumed) await this.recordOrCancel(record, hooks);
+      if (!resumed) await recordTaskOrCancel(record, hooks, this);
       const task = await pollTask<RunwayTask>(async () => {
         let t: RunwayTask;
         try {

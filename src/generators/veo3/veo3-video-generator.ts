@@ -28,7 +28,7 @@ import { ModelCatalog, shippedCatalog, type CatalogModel } from '../../catalog/m
 import { readImage } from '../remote/image-data-uri.js';
 import { DEFAULT_POLL_FLOOR, pollInterval, raisedIntervalLine, type PollFloor } from '../remote/poll-floor.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
-import { abandonsTask, cannotStopMessage } from '../remote/vendor-task.js';
+import { abandonsTask, cannotStopMessage, recordTaskOrCancel } from '../remote/vendor-task.js';
 import { requireModel } from '../remote/remote-video-backend.js';
 import { VendorClient } from '../../http/vendor-client/vendor-client.js';
 import { ServiceAccountToken } from './service-account-token.js';
@@ -164,14 +164,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
     const task = this.protocol.call === 'interactions'
       ? await this.interact(session, request, hooks)
       : await this.predict(session, request, hooks);
-    // Recorded before the first poll, so a later attempt re-attaches instead of paying again; one
-    // that cannot be recorded is cancelled (where Google can) rather than followed.
-    try {
-      await hooks.task?.record(task);
-    } catch (err) {
-      await this.cancelTask(task, hooks.log);
-      throw err;
-    }
+    await recordTaskOrCancel(task, hooks, this);
     return this.follow(session, task, request, poll, hooks, false);
   }
 
