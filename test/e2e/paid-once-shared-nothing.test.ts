@@ -11,6 +11,7 @@ import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRunwayServer } from '../fakes/runway/fake-runway-server.js';
 import { argvFor, redisTtvFixture } from '../support/redis-ttv-fixture.js';
+import { submit, THREE_SEGMENTS } from '../support/backend-jobs.js';
 import { waitFor } from '../support/wait-for.js';
 
 const KEY = 'rw-test-key-0123456789';
@@ -56,12 +57,7 @@ describe('paid once across workers that share nothing but Redis and the bucket',
     runway.pollsUntilDone = 20;
     const api = await setup.start('api');
     const first = await setup.start('worker');
-    const res = await fetch(`${api.url}/v1/jobs`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt: 'A lighthouse at dawn. Waves on the rocks. Gulls over the sea.' }),
-    });
-    expect(res.status, await res.clone().text()).toBe(202);
-    const { id } = (await res.json()) as { id: string };
+    const id = await submit(api, THREE_SEGMENTS);
     const kept = `${PREFIX}/segments/${id}/`;
 
     await waitFor(async () => {

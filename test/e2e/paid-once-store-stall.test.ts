@@ -8,6 +8,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { Redis } from 'ioredis';
 import { FakeRunwayServer } from '../fakes/runway/fake-runway-server.js';
 import { redisTtvFixture } from '../support/redis-ttv-fixture.js';
+import { submit, THREE_SEGMENTS } from '../support/backend-jobs.js';
 import { waitFor } from '../support/wait-for.js';
 
 const KEY = 'rw-test-key-0123456789';
@@ -38,12 +39,7 @@ describe('a job store stall while a vendor task is recorded', () => {
         pausedAt = Date.now();
       };
       const serve = await setup.start('serve');
-      const res = await fetch(`${serve.url}/v1/jobs`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ prompt: 'A lighthouse at dawn. Waves on the rocks. Gulls over the sea.' }),
-      });
-      expect(res.status, await res.clone().text()).toBe(202);
-      const { id } = (await res.json()) as { id: string };
+      const id = await submit(serve, THREE_SEGMENTS);
       // The job's reads keep working during a write pause; bound the wait by the job's end.
       const finished = await waitFor(async () => {
         const j = (await (await fetch(`${serve.url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;

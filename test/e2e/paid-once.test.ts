@@ -19,6 +19,7 @@ import { FakeVeoServer } from '../fakes/veo3/fake-veo-server.js';
 import { FakeGeminiServer } from '../fakes/gemini/fake-gemini-server.js';
 import { FakeMinimaxServer } from '../fakes/minimax/fake-minimax-server.js';
 import { writeServiceAccount } from '../support/service-account.js';
+import { submit, THREE_SEGMENTS } from '../support/backend-jobs.js';
 import { startTtv, type TtvProcess } from '../support/ttv-process.js';
 import { waitFor } from '../support/wait-for.js';
 import { shippedCatalog } from '../../src/catalog/model-catalog.js';
@@ -185,12 +186,7 @@ async function startWithJob(vendor: PaidOnceVendor) {
   const args = ['serve', '--config', configFile, '--port', '0', '--data-dir', dataDir];
   const first = await startTtv(args);
   procs.push(first);
-  const res = await fetch(`${first.url}/v1/jobs`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt: 'A lighthouse at dawn. Waves on the rocks. Gulls over the sea.' }),
-  });
-  expect(res.status, await res.clone().text()).toBe(202);
-  const { id } = (await res.json()) as { id: string };
+  const id = await submit(first, THREE_SEGMENTS);
   return { dataDir, args, first, id };
 }
 

@@ -19,7 +19,10 @@ export type JobView = Record<string, unknown> & { id: string; status: string; er
  */
 export const FAST_REMOTE = { polling_interval: 0.02, polling_interval_floor_override: true, retry_base_seconds: 0.01, max_retries: 2, timeout: 20 };
 
-export async function submit(svc: TestService, prompt = 'A lighthouse at dawn. Waves on the rocks.'): Promise<string> {
+/** Three sentences: a 3-segment job (the planner makes a segment per sentence). */
+export const THREE_SEGMENTS = 'A lighthouse at dawn. Waves on the rocks. Gulls over the sea.';
+
+export async function submit(svc: TestService | { url: string }, prompt = 'A lighthouse at dawn. Waves on the rocks.'): Promise<string> {
   const res = await postJob(svc.url, { prompt });
   if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
