@@ -27,7 +27,7 @@ const DESCRIPTIONS = {
   'src/generators': 'VideoGenerator port, the fallback chain, one folder per backend',
   'src/http': 'the VendorClient every vendor call goes through (retries, timeouts, redirects, errors), base URLs, public addresses, outbound requests to client-named URLs',
   'src/images': 'ImageGenerator port, one folder per provider',
-  'src/jobs': 'job model + state machine, the JobQueue and LeaseStore ports, the attempt runner, adapters',
+  'src/jobs': 'job model + state machine, the JobQueue and LeaseStore ports, the consumer loop, adapters',
   'src/logging': 'the pino logger and the redaction every text sink goes through',
   'src/media': 'ffmpeg/ffprobe wrappers, process groups',
   'src/planning': 'Planner port: the OpenAI and the offline procedural planner, createPlanner',

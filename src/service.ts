@@ -12,12 +12,12 @@ import { openArtifactStore } from './storage/open-artifact-store.js';
 import type { ArtifactStore } from './storage/types.js';
 import { createPipeline } from './pipeline/create-pipeline.js';
 import { buildApp } from './api/app.js';
-import { submitCostEstimator } from './pipeline/submit-cost-estimate.js';
+import { submitCostEstimator } from './job-options/cost-estimate.js';
 import { assertSafeBind, loadTlsFiles } from './api/server.js';
 import { Worker } from './worker/worker.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { jobWebhookSecrets } from './webhooks/job-webhook-secret.js';
-import { anyoneMay } from './access/job-option-policy.js';
+import { anyoneMay } from './job-options/option-policy.js';
 import { chainLifecycleIssues } from './generators/registry.js';
 import type { ModelLifecycleWarning } from './catalog/configured-models.js';
 import { pipelineConfigIssues } from './pipeline/config-problems.js';
@@ -26,7 +26,7 @@ import { openKeyStore } from './access/open-key-store.js';
 import { KeyAuthenticator } from './access/key-authenticator.js';
 import { KeyRevocations } from './access/key-revocations.js';
 import { RetentionSweep } from './retention/retention-sweep.js';
-import { DiskGuard } from './worker/disk-guard.js';
+import { DiskGuard } from './storage/disk-guard.js';
 
 export interface ServiceOptions {
   config: AppConfig;

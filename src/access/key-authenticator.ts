@@ -3,7 +3,7 @@
 // process sees a revocation within a second without a store round trip on each request.
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Authenticator } from '../api/plugins/auth.js';
+import type { Authenticator } from './authenticator.js';
 import type { KeyStore } from './key-store.js';
 import { hashKeySecret } from './key-secret.js';
 import type { Principal } from './principal.js';

@@ -2,7 +2,7 @@
 // SQLite file under the data dir.
 import { join, resolve } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
-import { redisEndpoint, redisKeyPrefix } from '../jobs/open-job-queue.js';
+import { redisEndpoint, redisKeyPrefix } from '../stores/redis-endpoint.js';
 import type { KeyStore } from './key-store.js';
 import { SqliteKeyStore } from './sqlite/sqlite-key-store.js';
 import { RedisKeyStore } from './redis/redis-key-store.js';

@@ -1,6 +1,6 @@
 // The README's per-model backend table, printed from the model catalog so the two never disagree
 // (scripts/backend-models-table.mjs prints it; a test checks the README holds it).
-import type { CatalogRow } from './catalog-row-schema.js';
+import type { CatalogRow } from '../config/catalog-row-schema.js';
 import { durationText } from './model-rules.js';
 import { MODEL_CONFIG_KEYS, orderedRows } from './catalog-listing.js';
 import type { ModelCatalog } from './model-catalog.js';

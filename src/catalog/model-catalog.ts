@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { CatalogFileError } from '../errors/catalog-file-error.js';
-import { catalogRowSchema, vendorCatalogFileSchema, type CatalogRow, type Lifecycle } from './catalog-row-schema.js';
+import { catalogRowSchema, vendorCatalogFileSchema, type CatalogRow, type Lifecycle } from '../config/catalog-row-schema.js';
 
 /** A row as the catalog holds it: the row, the vendor whose file it came from, and where from. */
 export type CatalogModel = CatalogRow & {

@@ -3,7 +3,7 @@
 // answers (the models this server can render with its credentials) and `ttv models --json` prints
 // (the whole catalog, with a flag for the credentials).
 import type { AppConfig } from '../config/schema.js';
-import type { CatalogRow } from './catalog-row-schema.js';
+import type { CatalogRow } from '../config/catalog-row-schema.js';
 import { MODEL_CONFIG_KEYS, orderedRows } from './catalog-listing.js';
 import { configuredModelRow } from './configured-models.js';
 import { modelCatalog, type CatalogModel } from './model-catalog.js';

@@ -1,7 +1,7 @@
 // What a catalog row allows, as questions the generators, the startup check, `ttv config check` and
 // the vendor fakes all ask the same way: which durations, which aspect ratio in which mode, which
 // ratio goes on the wire. A request the vendor would refuse is refused here first, before any paid call.
-import type { CatalogRow, DurationRule, RatioMap } from './catalog-row-schema.js';
+import type { CatalogRow, DurationRule, RatioMap } from '../config/catalog-row-schema.js';
 
 export function allowedDurations(rule: DurationRule): number[] {
   if ('seconds' in rule) return rule.seconds;

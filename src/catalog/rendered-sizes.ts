@@ -3,7 +3,7 @@
 // for (the operator's setting, else the row's first `resolutions` entry, as the backends send it)
 // at each aspect ratio of the mode ("720p" at 16:9 → 1280x720, at 9:16 → 720x1280). Resolution names
 // that are not "<short side>p" or "4k" ("2k", "768P" is fine) say no pixel size and give none.
-import type { CatalogRow, RatioMap } from './catalog-row-schema.js';
+import type { CatalogRow, RatioMap } from '../config/catalog-row-schema.js';
 
 const PIXELS = /^(\d{2,5}):(\d{2,5})$/;
 

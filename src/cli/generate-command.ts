@@ -5,7 +5,7 @@ import { copyFile, mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
-import { applyJobOverrides } from '../config/job-overrides.js';
+import { applyJobOverrides } from '../job-options/config-overrides.js';
 import { createPipeline } from '../pipeline/create-pipeline.js';
 import { CanceledError } from '../errors/canceled-error.js';
 import { PipelineError } from '../errors/pipeline-error.js';

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createParser } from 'eventsource-parser';
 import type { JobView } from '../jobs/job.js';
 import { TtvError } from '../errors/ttv-error.js';
-import { trimTrailingSlashes } from '../http/base-url.js';
+import { trimTrailingSlashes } from '../text/base-url.js';
 
 export interface ClientOptions {
   server: string;

@@ -3,7 +3,7 @@
 // may hold both, and an existing Python ttv-pipeline file keeps working.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { catalogRowSchema } from '../catalog/catalog-row-schema.js';
+import { catalogRowSchema } from './catalog-row-schema.js';
 import { foldPythonAliases } from './python-aliases.js';
 
 /** Options a job may carry when the operator allows them (server.job_options). */

@@ -4,7 +4,7 @@
 // Host paths are cut and secrets redacted on every path out.
 import { redactText } from '../logging/redact.js';
 import { TtvError } from './ttv-error.js';
-import { trimTrailingSlashes } from '../http/base-url.js';
+import { trimTrailingSlashes } from '../text/base-url.js';
 
 export interface ClientErrorScope {
   /** The attempt's scratch dir: paths inside it are shown relative to it. */

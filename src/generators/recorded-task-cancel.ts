@@ -4,7 +4,7 @@
 // the job's effective config; where the vendor documents no cancel, the job log says so and what it
 // may still bill. A live worker cancels its own task as well; a second cancel is harmless.
 import type { AppConfig } from '../config/schema.js';
-import { applyJobOverrides } from '../config/job-overrides.js';
+import { applyJobOverrides } from '../job-options/config-overrides.js';
 import type { JobRecord } from '../jobs/job.js';
 import type { SegmentRecordStore } from '../jobs/segment-records.js';
 import { createVideoBackendChain } from './registry.js';

@@ -1,4 +1,4 @@
-// The job-log lines of the lifecycle, written by the attempt runner and the adapters' recovery, the
+// The job-log lines of the lifecycle, written by the consumer loop and the adapters' recovery, the
 // same on every adapter.
 import type { JobOutcome } from './job.js';
 

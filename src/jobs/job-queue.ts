@@ -1,5 +1,5 @@
 // The JobStore/Queue port. The API uses the producer/read side; workers use `consume`, which runs the
-// one attempt lifecycle (attempt-runner.ts) over the adapter's leases (lease-store.ts): SQLite lease
+// one attempt lifecycle (consumer-loop.ts) over the adapter's leases (lease-store.ts): SQLite lease
 // columns + polling, or Redis records + BullMQ delivery + pub/sub.
 // Every adapter must pass test/conformance/job-queue-conformance.ts unchanged.
 import type { JobOutcome, JobRecord, JobRequest, JobStage, JobStatus } from './job.js';
@@ -210,7 +210,7 @@ export interface JobQueue extends JobJournal, SegmentRecordStore {
   ping(): Promise<void>;
   /** Warnings about the store's data (Redis: it lost what ttv stored); adapters without any omit it. */
   storeWarnings?(): Promise<StoreWarning[]>;
-  /** Runs jobs: an attempt runner (attempt-runner.ts) over `openLeases()`. */
+  /** Runs jobs: a consumer loop (consumer-loop.ts) over `openLeases()`. */
   consume(options: ConsumeOptions): Consumer;
   /** The lease side of the store, with the configured worker settings; the caller closes it. */
   openLeases(): LeaseStore;

@@ -1,5 +1,5 @@
 // The adapter-neutral lease port. Each queue adapter implements it over its own storage (SQLite rows,
-// Redis records + BullMQ delivery); the attempt runner (attempt-runner.ts) drives the job lifecycle
+// Redis records + BullMQ delivery); the consumer loop (consumer-loop.ts) drives the job lifecycle
 // through it alone, so both adapters share one lifecycle. Every write is conditional on the lease
 // token: a lease that is gone can never write the record again.
 import type { JobOutcome, JobRecord, JobStage } from './job.js';
@@ -24,7 +24,7 @@ export interface ProgressWrite {
 
 /**
  * Writes answer true when done, false when the lease no longer holds (then `state` says why), and
- * throw when the store could not be reached (a transient failure: the runner retries).
+ * throw when the store could not be reached (a transient failure: the consumer loop retries).
  */
 export interface LeaseStore {
   /**

@@ -1,5 +1,4 @@
 // Secret redaction for config dumps, error messages and log lines.
-import type { AppConfig } from '../config/schema.js';
 
 export const REDACTED = '[REDACTED]';
 
@@ -81,8 +80,8 @@ function redactConfigValue(value: unknown, key = ''): unknown {
   return value;
 }
 
-/** Every non-trivial secret value in the config, to scrub from free text. */
-export function collectSecrets(config: AppConfig | Record<string, unknown>): string[] {
+/** Every non-trivial secret value in a config, to scrub from free text. Takes any object tree: logging sits below config. */
+export function collectSecrets(config: object): string[] {
   const found = new Set<string>();
   const walk = (value: unknown, key: string) => {
     if (Array.isArray(value)) value.forEach((v) => walk(v, key));

@@ -3,7 +3,7 @@
 // image_generation_model, default_backend and its fallback chain).
 import { GenerationError } from '../errors/generation-error.js';
 import { DiskFullError } from '../errors/disk-full-error.js';
-import type { DiskGuard } from '../worker/disk-guard.js';
+import type { DiskGuard } from '../storage/disk-guard.js';
 import { createVideoBackendChain } from '../generators/registry.js';
 import { createImageGenerator } from '../images/providers.js';
 import { Ffmpeg, type ProbeResult } from '../media/ffmpeg.js';

@@ -9,7 +9,7 @@ import type { RetentionConfig } from '../config/schema.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { JobStatus } from '../jobs/job.js';
 import type { ArtifactStore } from '../storage/types.js';
-import { removeKeptClips } from '../worker/kept-clips.js';
+import { removeKeptClips } from '../storage/kept-clips.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Jobs read and removed per round trip. */

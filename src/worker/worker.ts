@@ -1,5 +1,5 @@
 // A worker: consumes jobs from the queue with the configured concurrency and runs each through the
-// job runner. Used in-process by `ttv serve` and on its own by `ttv worker`.
+// attempt handler. Used in-process by `ttv serve` and on its own by `ttv worker`.
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -9,9 +9,9 @@ import type { Consumer, ConsumerProblem, JobHandler, JobOutcome, JobQueue } from
 import { isTerminal } from '../jobs/job.js';
 import type { Pipeline } from '../pipeline/types.js';
 import type { ArtifactStore } from '../storage/types.js';
-import { createJobRunner } from './job-runner.js';
-import { removeKeptClips } from './kept-clips.js';
-import { DiskGuard } from './disk-guard.js';
+import { createAttemptHandler } from './attempt-handler.js';
+import { removeKeptClips } from '../storage/kept-clips.js';
+import { DiskGuard } from '../storage/disk-guard.js';
 import { TtvError } from '../errors/ttv-error.js';
 import { DiskFullError } from '../errors/disk-full-error.js';
 import { AttemptProcessGroups, type ProcessGroupRecord } from './attempt-process-groups.js';
@@ -104,7 +104,7 @@ export class Worker {
     await this.sweepTempDirs();
     await this.sweepProcessGroups();
     const { config, queue, store, pipeline, logger } = this.options;
-    const runner = createJobRunner({
+    const attemptHandler = createAttemptHandler({
       config,
       pipeline,
       store,
@@ -115,7 +115,7 @@ export class Worker {
       dataDir: this.disk.dir,
     });
     // Webhooks follow the job journal in the API process (webhooks/webhook-dispatcher.ts).
-    const handler: JobHandler = (ctx) => this.runAttempt(ctx, runner);
+    const handler: JobHandler = (ctx) => this.runAttempt(ctx, attemptHandler);
     const onSettled = (jobId: string) => void this.sweepJob(jobId);
     // A cancel that landed after the upload: the job is canceled, so its stored video must not stay.
     const onCanceledOutcome = async (jobId: string, outcome: JobOutcome) => {

@@ -1,6 +1,6 @@
 // src has no import cycle: every relative import (type-only ones included) of every module is
 // followed, and a cycle fails with its path. A reader can then take the modules in dependency order
-// (in src/jobs: ports, the attempt runner, then each adapter).
+// (in src/jobs: ports, the consumer loop, then each adapter).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -2,7 +2,7 @@
 // <prefix>:apikey-hash:<sha256> → id, the set <prefix>:apikeys of all ids, and the counter
 // <prefix>:apikeys:revocations.
 import type { Redis } from 'ioredis';
-import { connectRedis, type RedisEndpoint } from '../../jobs/redis/redis-connection.js';
+import { connectRedis, type RedisEndpoint } from '../../stores/redis-connection.js';
 import type { KeyScope } from '../principal.js';
 import { NO_REVOKE_GUARD, type ApiKeyRecord, type KeyStore, type NewKey, type RevokeGuard, type RevokeResult } from '../key-store.js';
 import { newKeyId } from '../key-secret.js';

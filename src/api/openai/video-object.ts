@@ -3,7 +3,7 @@
 import type { AppConfig } from '../../config/schema.js';
 import type { JobRecord } from '../../jobs/job.js';
 import { normalizeBackendId } from '../../generators/registry.js';
-import { framesizeFor } from '../../config/job-overrides.js';
+import { framesizeFor } from '../../job-options/config-overrides.js';
 
 export interface VideoObject {
   id: string;

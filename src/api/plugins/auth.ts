@@ -6,20 +6,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
 import { ANONYMOUS_PRINCIPAL, type Principal } from '../../access/principal.js';
 import type { AuthFailureLimit } from './auth-failure-limit.js';
+import type { Authenticator } from '../../access/authenticator.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
-}
-
-export interface Authenticator {
-  /** True when requests must present a key (a token is configured or keys exist). */
-  required(): Promise<boolean>;
-  /** The principal a presented secret stands for, or null when it is unknown or revoked. */
-  resolve(secret: string): Promise<Principal | null>;
-  /** Called once per refused request (for the audit log); never sees the secret. */
-  denied?(request: FastifyRequest, reason: 'missing' | 'invalid'): void;
 }
 
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="ttv"' };

@@ -3,7 +3,7 @@
 // first_frame_url; tail_image_url, end_image_url, last_frame_url; aspect_ratio or none), types
 // `duration` its own way ("6", "8s", or none for a fixed-length endpoint) and may have a resolution
 // field. All of it comes from the endpoint's catalog row (src/catalog/vendors/fal.json, `wire`).
-import type { CatalogRow } from '../../catalog/catalog-row-schema.js';
+import type { CatalogRow } from '../../config/catalog-row-schema.js';
 import { wireRatio } from '../../catalog/model-rules.js';
 
 /** The duration as the endpoint types it (its row's wire.duration_format). */

@@ -21,7 +21,7 @@
 // DELETE's rule itself is MiniMax's "Cancel or Delete Task" page (platform.minimax.io/docs/
 // api-reference/video-generation-v2-delete, read 2026-12-06): queued → cancelled with no charge,
 // succeeded/failed → deleted, running or cancelled → an error.
-import type { CatalogRow } from '../../catalog/catalog-row-schema.js';
+import type { CatalogRow } from '../../config/catalog-row-schema.js';
 import { wireRatio } from '../../catalog/model-rules.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../errors/vendor-error.js';

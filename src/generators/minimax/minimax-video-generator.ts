@@ -23,7 +23,7 @@ import { VendorOutcomeUnknownError } from '../../errors/vendor-outcome-unknown-e
 import type { CreateRule } from '../../http/vendor-client/create-rule.js';
 import type { GenerateHooks, GenerateRequest, GenerateResult, VendorTaskRecord } from '../types.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
-import type { CatalogRow } from '../../catalog/catalog-row-schema.js';
+import type { CatalogRow } from '../../config/catalog-row-schema.js';
 import { shippedCatalog, type ModelCatalog } from '../../catalog/model-catalog.js';
 import { imageDataUri } from '../remote/image-data-uri.js';
 import { pollTask } from '../remote/poll-task.js';

@@ -2,7 +2,7 @@
 // prompt, frames, duration and aspect ratio against the model's catalog row.
 import { existsSync } from 'node:fs';
 import type { GenerateRequest, GeneratorCapabilities } from '../types.js';
-import type { CatalogRow } from '../../catalog/catalog-row-schema.js';
+import type { CatalogRow } from '../../config/catalog-row-schema.js';
 import { allowedDurations, anyModeAspects, durationProblem, ratioProblem } from '../../catalog/model-rules.js';
 
 export interface ModelCheckOptions {

@@ -4,7 +4,7 @@
 // 'adaptive' or 'auto_720p' when the clip follows the frame, or none at all), whether a resolution
 // is sent and in which mode, and how frames are given. Everything model-specific comes from the
 // model's catalog row (src/catalog/vendors/runway.json).
-import type { CatalogRow } from '../../catalog/catalog-row-schema.js';
+import type { CatalogRow } from '../../config/catalog-row-schema.js';
 import { ratiosFor, wireRatio } from '../../catalog/model-rules.js';
 
 export interface RunwayBodyInput {

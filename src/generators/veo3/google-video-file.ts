@@ -5,7 +5,7 @@
 // size-checked ones (the SDK's files.download checks neither size nor truncation).
 import { writeFile } from 'node:fs/promises';
 import { GenerationError } from '../../errors/generation-error.js';
-import { trimTrailingSlashes } from '../../http/base-url.js';
+import { trimTrailingSlashes } from '../../text/base-url.js';
 import { downloadOptions, downloadVideo } from '../remote/download-video.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import type { GenerateHooks } from '../types.js';

@@ -32,7 +32,7 @@ import { abandonsTask, cannotStopMessage, recordTaskOrCancel } from '../remote/v
 import { requireModel } from '../remote/remote-video-backend.js';
 import { VendorClient } from '../../http/vendor-client/vendor-client.js';
 import { ServiceAccountToken } from './service-account-token.js';
-import { trimTrailingSlashes } from '../../http/base-url.js';
+import { trimTrailingSlashes } from '../../text/base-url.js';
 import { googleGenAiSession, type GoogleApi, type GoogleGenAiSession } from './google-genai-session.js';
 import { saveGoogleVideo, type GoogleVideo, type GoogleVideoAccess } from './google-video-file.js';
 import { awaitVeoVideo, startVeoOperation, type VeoClip } from './veo-operation.js';

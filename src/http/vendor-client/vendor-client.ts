@@ -8,7 +8,7 @@ import { CanceledError } from '../../errors/canceled-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
 import { VendorOutcomeUnknownError } from '../../errors/vendor-outcome-unknown-error.js';
 import { createOutcomeUnknown, failedBeforeSending, type CreateRule } from './create-rule.js';
-import { trimTrailingSlashes } from '../base-url.js';
+import { trimTrailingSlashes } from '../../text/base-url.js';
 import { fetchFollowingRedirects, hostsOf } from './redirects.js';
 import { isRetryableStatus, retryAfterMs, withRetries, type Attempt, type RetrySettings } from './retry-policy.js';
 import { hostOf, networkFailure, reasonOf } from './vendor-reason.js';

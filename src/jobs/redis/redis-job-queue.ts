@@ -1,6 +1,6 @@
 // Scaled JobStore/Queue adapter: job records, indexes, logs and the event journal in Redis (Lua
 // scripts, so every state change is atomic), BullMQ for delivery, and Redis pub/sub for cancel and
-// journal signals that reach every process. Consumption is the shared attempt runner over
+// journal signals that reach every process. Consumption is the shared consumer loop over
 // RedisLeaseStore (redis-lease-store.ts); consuming processes also run the reconciler
 // (redis-reconciler.ts), and every process watches the data-loss marker (redis-store-marker.ts).
 import { randomUUID } from 'node:crypto';
@@ -17,13 +17,13 @@ import { JobQueueBase } from '../job-queue-base.js';
 import type {
   CancelResult, RemoveResult, ConsumeOptions, StoreWarning, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult, WorkerClaimState,
 } from '../job-queue.js';
-import { AttemptRunner, RUNNER_DEFAULTS, type AttemptRunnerSettings } from '../attempt-runner.js';
+import { ConsumerLoop, CONSUMER_LOOP_DEFAULTS, type ConsumerLoopSettings } from '../consumer-loop.js';
 import { JOB_MESSAGES } from '../job-messages.js';
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { QueueKeys } from './queue-keys.js';
 import { JobScripts, type SubmitReply } from './redis-scripts.js';
 import { RECORD_FIELDS, parseRecord } from './redis-job-record.js';
-import { BULL_QUEUE_NAME, REQUEST_COMMAND_TIMEOUT_MS, connectRedis, failFast, redisOptions, type RedisEndpoint } from './redis-connection.js';
+import { BULL_QUEUE_NAME, REQUEST_COMMAND_TIMEOUT_MS, connectRedis, failFast, redisOptions, type RedisEndpoint } from '../../stores/redis-connection.js';
 import { RedisClock } from './redis-clock.js';
 import { RedisLeaseStore } from './redis-lease-store.js';
 import { RedisJournal } from './redis-journal.js';
@@ -39,7 +39,7 @@ export interface RedisJobQueueOptions {
   keyPrefix: string;
   /** Seconds a job record and its logs live after their last write (0 = forever). */
   jobTtlSeconds: number;
-  consumer?: Partial<AttemptRunnerSettings>;
+  consumer?: Partial<ConsumerLoopSettings>;
   /** Where this host remembers the Redis instance it saw (redis-store-marker.ts); null = this process only. */
   markerMemoryFile?: string | null;
   /** Records of each status the reconciler looks at per pass (redis-reconciler.ts; default 1000). */
@@ -72,8 +72,8 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
   private readonly scripts: JobScripts;
   private readonly bullQueue: Queue;
   private readonly bullConnection: Redis;
-  private readonly consumerDefaults: Partial<AttemptRunnerSettings>;
-  private readonly consumers = new Set<AttemptRunner>();
+  private readonly consumerDefaults: Partial<ConsumerLoopSettings>;
+  private readonly consumers = new Set<ConsumerLoop>();
   private closed = false;
   private readonly terminalCache = new TerminalRecordCache();
   /** In-process hints for watch(). */
@@ -442,7 +442,7 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
   }
 
   private workerTtlMs(): number {
-    return Math.max(3 * (this.consumerDefaults.heartbeatMs ?? RUNNER_DEFAULTS.heartbeatMs), 3000);
+    return Math.max(3 * (this.consumerDefaults.heartbeatMs ?? CONSUMER_LOOP_DEFAULTS.heartbeatMs), 3000);
   }
 
   /** Both connections a submission uses: the records' and BullMQ's (so /readyz sees what submit sees). */
@@ -452,7 +452,7 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
 
   consume(options: ConsumeOptions): Consumer {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
-    const consumer = new AttemptRunner(this.openLeases(), options, { ...RUNNER_DEFAULTS, ...this.consumerDefaults });
+    const consumer = new ConsumerLoop(this.openLeases(), options, { ...CONSUMER_LOOP_DEFAULTS, ...this.consumerDefaults });
     this.consumers.add(consumer);
     consumer.onClosed(() => this.consumers.delete(consumer));
     this.startReconciler();
@@ -470,7 +470,7 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
       enqueue: (id, round) => this.enqueue(id, round),
       log: (id, message) => this.appendLog(id, message),
     }, {
-      periodMs: this.consumerDefaults.leaseMs ?? RUNNER_DEFAULTS.leaseMs,
+      periodMs: this.consumerDefaults.leaseMs ?? CONSUMER_LOOP_DEFAULTS.leaseMs,
       ...(this.options.reconcileBatch ? { batch: this.options.reconcileBatch } : {}),
       // Redis being down is reported by /readyz; only another failure (a bug) is worth a log line.
       onError: (err) => void this.guard(() => Promise.reject(err)).catch((mapped: unknown) => {
@@ -489,7 +489,7 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
 
   openLeases(): RedisLeaseStore {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
-    const settings = { ...RUNNER_DEFAULTS, ...this.consumerDefaults };
+    const settings = { ...CONSUMER_LOOP_DEFAULTS, ...this.consumerDefaults };
     return new RedisLeaseStore({
       endpoint: this.endpoint, keyPrefix: this.options.keyPrefix, jobTtlSeconds: this.options.jobTtlSeconds,
       leaseMs: settings.leaseMs, heartbeatMs: settings.heartbeatMs, maxAttempts: settings.maxAttempts,

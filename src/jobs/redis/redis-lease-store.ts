@@ -1,4 +1,4 @@
-// Leases on the Redis job store. BullMQ delivers jobs (fetched by hand, so that the attempt runner
+// Leases on the Redis job store. BullMQ delivers jobs (fetched by hand, so that the consumer loop
 // decides when to claim) and notices dead workers (its stalled checker re-delivers a job whose lock
 // expired); the job record is the authority: its lease_token and lease_expires_at, renewed by the
 // runner, decide who may write. A re-delivered job whose record lease is still alive is put back for
@@ -16,7 +16,7 @@ import { LEASED_STATUSES } from '../job-state.js';
 import { QueueKeys } from './queue-keys.js';
 import { JobScripts } from './redis-scripts.js';
 import { RECORD_FIELDS, parseRecord } from './redis-job-record.js';
-import { BULL_QUEUE_NAME, boundedWait, connectRedis, redisOptions, type RedisEndpoint } from './redis-connection.js';
+import { BULL_QUEUE_NAME, boundedWait, connectRedis, redisOptions, type RedisEndpoint } from '../../stores/redis-connection.js';
 
 export interface RedisLeaseStoreOptions {
   endpoint: RedisEndpoint;

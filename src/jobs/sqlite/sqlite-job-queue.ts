@@ -19,10 +19,10 @@ import type {
   CancelResult, RemoveResult, ConsumeOptions, JobEvent, JobOutcome, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult, WorkerClaimState,
 } from '../job-queue.js';
 import type { Lease, LeaseState, LeaseStore, ProgressWrite } from '../lease-store.js';
-import { AttemptRunner, type AttemptRunnerSettings } from '../attempt-runner.js';
+import { ConsumerLoop, type ConsumerLoopSettings } from '../consumer-loop.js';
 import { JOB_MESSAGES } from '../job-messages.js';
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
-import { ADDED_COLUMNS, SCHEMA_SQL } from './sqlite-schema.js';
+import { ADDED_COLUMNS, SCHEMA_SQL } from '../../stores/sqlite-schema.js';
 import { listStatements, prepareStatements, type JobRow, type RecordRow, type SqliteStatements } from './sqlite-statements.js';
 import { API_KEYS_SCHEMA } from '../../access/sqlite/sqlite-key-store.js';
 import { SqliteJournal, migrateJournal } from './sqlite-journal.js';
@@ -38,7 +38,7 @@ export interface SqliteJobQueueOptions {
   /** Path of the database file, or ':memory:'. */
   file: string;
   /** Defaults used by consume(); each consume() call may override. */
-  consumer?: Partial<AttemptRunnerSettings>;
+  consumer?: Partial<ConsumerLoopSettings>;
 }
 
 const TRANSIENT_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL', 'SQLITE_READONLY']);
@@ -54,8 +54,8 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
   private readonly appendEventTransaction: (id: string, type: JobEvent['type'], data: Record<string, unknown>) => void;
   private readonly statsStatements: ReturnType<typeof prepareStatsStatements>;
   private readonly listStatement: ReturnType<typeof listStatements>;
-  private readonly consumers = new Set<AttemptRunner>();
-  private readonly consumerDefaults: Partial<AttemptRunnerSettings>;
+  private readonly consumers = new Set<ConsumerLoop>();
+  private readonly consumerDefaults: Partial<ConsumerLoopSettings>;
   private closed = false;
   private readonly terminalCache = new TerminalRecordCache();
   /** Watched job ids (with their watcher count) and the journal length last seen for each. */
@@ -328,7 +328,7 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
 
   consume(options: ConsumeOptions): Consumer {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
-    const consumer = new AttemptRunner(this.openLeases(), options, this.consumerDefaults);
+    const consumer = new ConsumerLoop(this.openLeases(), options, this.consumerDefaults);
     this.consumers.add(consumer);
     consumer.onClosed(() => this.consumers.delete(consumer));
     return consumer;
@@ -384,7 +384,7 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     this.db.close();
   }
 
-  // ---- lease side (the attempt runner's LeaseStore) -----------------------------------------------
+  // ---- lease side (the consumer loop's LeaseStore) -----------------------------------------------
 
   /** This store's leases, for one consumer. Claims are polled, and woken by in-process submissions. */
   openLeases(): LeaseStore {

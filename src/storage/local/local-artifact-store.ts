@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type { AppConfig } from '../../config/schema.js';
 import { StorageError } from '../../errors/storage-error.js';
 import { artifactKey, type ArtifactStore, type SignedUrl, type SignOptions, type StoredArtifact, type StoredFile } from '../types.js';
-import { trimTrailingSlashes } from '../../http/base-url.js';
+import { trimTrailingSlashes } from '../../text/base-url.js';
 
 export interface LocalArtifactStoreOptions {
   rootDir: string;

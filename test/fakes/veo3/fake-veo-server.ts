@@ -39,7 +39,7 @@ import type { ServerResponse } from 'node:http';
 import { FakeHttpServer, sampleMp4, type RecordedRequest } from '../shared/fake-http-server.js';
 import { shippedCatalog } from '../../../src/catalog/model-catalog.js';
 import { allowedDurations } from '../../../src/catalog/model-rules.js';
-import type { CatalogRow } from '../../../src/catalog/catalog-row-schema.js';
+import type { CatalogRow } from '../../../src/config/catalog-row-schema.js';
 import { InteractionsApi, type InteractionsModelState } from '../gemini/interactions-api.js';
 
 /** A Gemini-style id: lower-case letters and digits only. */

@@ -15,7 +15,7 @@ import { configSchema } from '../../../src/config/schema.js';
 import { openJobQueue } from '../../../src/jobs/open-job-queue.js';
 import type { Consumer, JobContext, JobOutcome } from '../../../src/jobs/job-queue.js';
 import { RedisJobQueue } from '../../../src/jobs/redis/redis-job-queue.js';
-import { BULL_QUEUE_NAME } from '../../../src/jobs/redis/redis-connection.js';
+import { BULL_QUEUE_NAME } from '../../../src/stores/redis-connection.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 import { waitFor } from '../../support/wait-for.js';
 

@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { catalogRowSchema } from '../../../src/catalog/catalog-row-schema.js';
+import { catalogRowSchema } from '../../../src/config/catalog-row-schema.js';
 import { lifecycleVerdict, modelCatalog, readCatalogDir, shippedCatalog } from '../../../src/catalog/model-catalog.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { loadConfig } from '../../../src/config/load-config.js';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { ConfigError } from '../../../src/errors/config-error.js';
-import { applyJobOverrides } from '../../../src/config/job-overrides.js';
+import { applyJobOverrides } from '../../../src/job-options/config-overrides.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/config/', import.meta.url));
 let dir: string;

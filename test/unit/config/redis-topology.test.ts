@@ -2,7 +2,7 @@
 // with clear errors — and the key prefix every store uses on each.
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
-import { redisEndpoint, redisKeyPrefix } from '../../../src/jobs/open-job-queue.js';
+import { redisEndpoint, redisKeyPrefix } from '../../../src/stores/redis-endpoint.js';
 
 const parse = (redis: Record<string, unknown>) => configSchema.safeParse({ redis });
 const messages = (redis: Record<string, unknown>) => {

@@ -16,7 +16,7 @@ import { AllBackendsFailedError } from '../../../src/generators/fallback-video-g
 import { runProcess } from '../../../src/media/process-runner.js';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { clipCheck } from '../../../src/pipeline/create-pipeline.js';
-import { DiskGuard } from '../../../src/worker/disk-guard.js';
+import { DiskGuard } from '../../../src/storage/disk-guard.js';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
-import { SCHEMA_SQL } from '../../../src/jobs/sqlite/sqlite-schema.js';
+import { SCHEMA_SQL } from '../../../src/stores/sqlite-schema.js';
 import { SqliteJobQueue } from '../../../src/jobs/sqlite/sqlite-job-queue.js';
 
 const dirs: string[] = [];

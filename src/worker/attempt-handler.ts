@@ -2,7 +2,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
-import { applyJobOverrides } from '../config/job-overrides.js';
+import { applyJobOverrides } from '../job-options/config-overrides.js';
 import { segmentPlanOf } from '../jobs/job-options.js';
 import type { JobContext, JobHandler, JobOutcome } from '../jobs/job-queue.js';
 import type { Pipeline } from '../pipeline/types.js';
@@ -15,7 +15,7 @@ import { DiskFullError, isOutOfSpace } from '../errors/disk-full-error.js';
 import { sourceVideoFile } from './source-video-file.js';
 import type { SegmentRecordStore } from '../jobs/segment-records.js';
 
-export interface JobRunnerOptions {
+export interface AttemptHandlerOptions {
   config: AppConfig;
   pipeline: Pipeline;
   store: ArtifactStore;
@@ -46,7 +46,7 @@ export function workDirName(jobId: string, attempt: number): string {
   return `job_${jobId}_a${attempt}`;
 }
 
-export function createJobRunner(options: JobRunnerOptions): JobHandler {
+export function createAttemptHandler(options: AttemptHandlerOptions): JobHandler {
   const { config, pipeline, store } = options;
 
   return async (ctx: JobContext): Promise<JobOutcome> => {
@@ -96,7 +96,7 @@ export function createJobRunner(options: JobRunnerOptions): JobHandler {
       throwIfAborted(signal);
       await ctx.progress(MILESTONES.uploading.progress, 'uploading', `Uploading final video to ${STORE_LABEL[store.kind]}`);
       const stored = await store.put(result.finalVideoPath, job.id, { signal });
-      // Stored: the outcome exists now and is returned whatever the signal says. The attempt runner
+      // Stored: the outcome exists now and is returned whatever the signal says. The consumer loop
       // settles it: recorded (also on shutdown: the work is done), handed to onCanceledOutcome on a
       // cancel (the worker deletes the artifact), or dropped on a lost lease.
       await ctx.progress(MILESTONES.uploaded.progress, 'uploading', `Upload completed: ${stored.gcsUri ?? stored.uri}`);

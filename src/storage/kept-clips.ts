@@ -4,7 +4,7 @@
 // What none of these reaches (a job whose records expired first) is left to the bucket's lifecycle
 // rule on {prefix}/segments/ (docs/reliability.md).
 import type { SegmentRecordStore } from '../jobs/segment-records.js';
-import type { ArtifactStore } from '../storage/types.js';
+import type { ArtifactStore } from './types.js';
 
 /** Deletes the job's kept clip objects that its records name; how many. Throws when the store does. */
 export async function removeKeptClips(jobId: string, records: SegmentRecordStore, store: ArtifactStore): Promise<number> {

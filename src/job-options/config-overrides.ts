@@ -1,6 +1,6 @@
 // The HTTP request's part of the effective config (HTTP > CLI > file): the prompt, and the per-job
 // options the operator allowed, each mapped onto the config key the pipeline already reads.
-import type { AppConfig } from './schema.js';
+import type { AppConfig } from '../config/schema.js';
 import type { JobRequest } from '../jobs/job.js';
 import { segmentPlanOf } from '../jobs/job-options.js';
 import { sizeForAspect } from '../media/frame-geometry.js';

@@ -4,12 +4,12 @@
 import type { AppConfig } from '../config/schema.js';
 import type { JobRequest } from '../jobs/job.js';
 import { segmentPlanOf } from '../jobs/job-options.js';
-import { applyJobOverrides } from '../config/job-overrides.js';
+import { applyJobOverrides } from './config-overrides.js';
 import { knownBackends, normalizeBackendId } from '../generators/registry.js';
 import { acceptsDuration, describeBackend, describeBackends, durationChoices } from '../generators/backend-summary.js';
 import { modelSetting } from '../generators/model-setting.js';
-import { modeProblem } from './modes/mode-problems.js';
-import { imageModeProblem } from './config-problems.js';
+import { modeProblem } from '../pipeline/modes/mode-problems.js';
+import { imageModeProblem } from '../pipeline/config-problems.js';
 import { fixedPlanSegments } from '../planning/create-planner.js';
 
 export interface OptionProblem {

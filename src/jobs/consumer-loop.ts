@@ -11,7 +11,7 @@ import type { Lease, LeaseState, LeaseStore } from './lease-store.js';
 import { DEFAULT_FAILURE, JOB_MESSAGES } from './job-messages.js';
 import { LeaseLostError } from '../errors/lease-lost-error.js';
 
-export interface AttemptRunnerSettings {
+export interface ConsumerLoopSettings {
   leaseMs: number;
   heartbeatMs: number;
   /** How long to wait for work before looking again (also the retry delay of a gated or failed claim). */
@@ -19,7 +19,7 @@ export interface AttemptRunnerSettings {
   maxAttempts: number;
 }
 
-export const RUNNER_DEFAULTS: AttemptRunnerSettings = { leaseMs: 30_000, heartbeatMs: 5_000, pollMs: 500, maxAttempts: 3 };
+export const CONSUMER_LOOP_DEFAULTS: ConsumerLoopSettings = { leaseMs: 30_000, heartbeatMs: 5_000, pollMs: 500, maxAttempts: 3 };
 
 /** Why an attempt was aborted: canceled by a client, its lease lost, or the consumer shutting down. */
 export type AbortReason = 'canceled' | 'lost' | 'shutdown';
@@ -41,9 +41,9 @@ interface Attempt {
 
 type Written = 'written' | LeaseState | 'gave_up';
 
-export class AttemptRunner implements Consumer {
+export class ConsumerLoop implements Consumer {
   readonly workerId: string;
-  private readonly settings: AttemptRunnerSettings;
+  private readonly settings: ConsumerLoopSettings;
   private readonly attempts = new Map<string, Attempt>();
   private readonly problemsByToken = new Map<string, ConsumerProblem>();
   private readonly closedListeners: (() => void)[] = [];
@@ -58,8 +58,8 @@ export class AttemptRunner implements Consumer {
   /** The gate's reason as last sent with a heartbeat (undefined: none sent yet). */
   private beatReason: string | null | undefined;
 
-  constructor(private readonly store: LeaseStore, private readonly options: ConsumeOptions, settings: Partial<AttemptRunnerSettings> = {}) {
-    this.settings = { ...RUNNER_DEFAULTS, ...settings };
+  constructor(private readonly store: LeaseStore, private readonly options: ConsumeOptions, settings: Partial<ConsumerLoopSettings> = {}) {
+    this.settings = { ...CONSUMER_LOOP_DEFAULTS, ...settings };
     this.workerId = options.workerId ?? newWorkerId();
     this.unsubscribeCancel = store.onCancel((jobId) => void this.checkCanceled(jobId));
     // The timer keeps the process alive on purpose: a consumer runs until it is closed.

@@ -5,7 +5,7 @@
 import type { AppConfig } from '../config/schema.js';
 import type { JobRequest } from '../jobs/job.js';
 import { segmentPlanOf } from '../jobs/job-options.js';
-import { applyJobOverrides } from '../config/job-overrides.js';
+import { applyJobOverrides } from './config-overrides.js';
 import { createVideoGenerator } from '../generators/registry.js';
 import { splitSentences } from '../planning/procedural-planner.js';
 

@@ -1,7 +1,7 @@
 // Which per-job options a principal may send: the key's own list in server.job_options_by_key (by
 // key id or name) when it has one, else server.job_options. Empty = prompt only (the v1 contract).
 import type { JobOptionName, ServerConfig } from '../config/schema.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../access/principal.js';
 
 export function allowedJobOptions(server: ServerConfig, principal: Principal): ReadonlySet<JobOptionName> {
   const own = server.job_options_by_key[principal.keyId] ?? server.job_options_by_key[principal.name];
