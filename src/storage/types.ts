@@ -39,7 +39,7 @@ export interface ArtifactStore {
   /**
    * Remote stores (GCS, S3): keeps a job's temporary file (a finished segment's clip) at
    * keptKey(prefix, jobId, name) until the job ends, so that a later attempt on another machine reads
-   * it (read). Removed with the job (worker/kept-clips.ts). Local storage keeps such files in the data dir.
+   * it (read). Removed with the job (storage/kept-clips.ts). Local storage keeps such files in the data dir.
    */
   keep?(localPath: string, jobId: string, name: string, options?: { signal?: AbortSignal }): Promise<StoredArtifact>;
   /** Remote stores: copies a stored object to a local file; false when there is no such object. */
