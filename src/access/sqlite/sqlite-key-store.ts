@@ -7,21 +7,7 @@ import type { Database as Db } from 'better-sqlite3';
 import type { KeyScope } from '../principal.js';
 import { NO_REVOKE_GUARD, type ApiKeyRecord, type KeyStore, type NewKey, type RevokeGuard, type RevokeResult } from '../key-store.js';
 import { newKeyId } from '../key-secret.js';
-
-/** Also created by the SQLite job store, whose claim reads max_concurrent_jobs from it. */
-export const API_KEYS_SCHEMA = `
-CREATE TABLE IF NOT EXISTS api_keys (
-  id TEXT PRIMARY KEY,
-  secret_hash TEXT NOT NULL UNIQUE,
-  name TEXT NOT NULL,
-  scope TEXT NOT NULL,
-  rate_limit INTEGER,
-  max_concurrent_jobs INTEGER,
-  monthly_budget_usd REAL,
-  created_at TEXT NOT NULL,
-  revoked_at TEXT
-);
-`;
+import { API_KEYS_SCHEMA } from '../../stores/sqlite-schema.js';
 
 interface KeyRow {
   id: string; name: string; scope: KeyScope; rate_limit: number | null; max_concurrent_jobs: number | null;

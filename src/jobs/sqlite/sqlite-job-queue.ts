@@ -10,25 +10,24 @@ import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { QueueFullError } from '../../errors/queue-full-error.js';
 import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
-import { MAX_EVENTS, MAX_LOG_LINES, formatLogLine, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest, type JobStage, type JobStatus } from '../job.js';
-import { LEASED_STATUSES } from '../job-state.js';
+import { MAX_EVENTS, MAX_LOG_LINES, formatLogLine, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest } from '../job.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import { JobQueueBase } from '../job-queue-base.js';
 import type {
-  CancelResult, RemoveResult, ConsumeOptions, JobEvent, JobOutcome, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult, WorkerClaimState,
+  CancelResult, RemoveResult, ConsumeOptions, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult, WorkerClaimState,
 } from '../job-queue.js';
-import type { Lease, LeaseState, LeaseStore, ProgressWrite } from '../lease-store.js';
+import type { LeaseStore } from '../lease-store.js';
 import { ConsumerLoop, type ConsumerLoopSettings } from '../consumer-loop.js';
 import { JOB_MESSAGES } from '../job-messages.js';
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
-import { ADDED_COLUMNS, SCHEMA_SQL } from '../../stores/sqlite-schema.js';
 import { listStatements, prepareStatements, type JobRow, type RecordRow, type SqliteStatements } from './sqlite-statements.js';
-import { API_KEYS_SCHEMA } from '../../access/sqlite/sqlite-key-store.js';
-import { SqliteJournal, migrateJournal } from './sqlite-journal.js';
+import { migrateJobDatabase } from '../../stores/sqlite-schema.js';
+import { SqliteJournal } from './sqlite-journal.js';
 import { GroupCommit } from './group-commit.js';
-import { migrateJobStats, prepareStatsStatements } from './sqlite-job-stats.js';
+import { prepareStatsStatements } from './sqlite-job-stats.js';
 import { parseSegmentRecord, type SegmentRecord } from '../segment-records.js';
+import { SqliteLeaseStore, type SqliteStoreAccess } from './sqlite-lease-store.js';
 
 
 /** How often a process looks for commits by other processes, while any stream watches a job. */
@@ -62,6 +61,8 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
   private readonly lastEventSeq = new Map<string, number>();
   private foreignWrites: NodeJS.Timeout | null = null;
   protected readonly globalJournal: SqliteJournal;
+  /** This store's internals as its lease store sees them. */
+  private readonly access: SqliteStoreAccess;
 
   constructor(options: SqliteJobQueueOptions) {
     super();
@@ -80,19 +81,8 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA_SQL);
-    for (const [table, column, ddl] of ADDED_COLUMNS) {
-      const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
-      if (!columns.some((c) => c.name === column)) this.db.exec(ddl);
-    }
     this.signals.setMaxListeners(0);
-    this.db.exec('CREATE INDEX IF NOT EXISTS jobs_owner_seq ON jobs(owner_key_id, seq)');
-    this.db.exec('CREATE INDEX IF NOT EXISTS jobs_status_owner_seq ON jobs(status, owner_key_id, seq)');
-    // The retention sweep's scan (expiredJobs): terminal jobs by the time they ended.
-    this.db.exec('CREATE INDEX IF NOT EXISTS jobs_finished_at ON jobs(finished_at) WHERE finished_at IS NOT NULL');
-    this.db.exec(API_KEYS_SCHEMA);
-    migrateJournal(this.db);
-    migrateJobStats(this.db);
+    migrateJobDatabase(this.db);
     this.globalJournal = new SqliteJournal(this.db, (fn) => this.guard(fn));
     this.consumerDefaults = options.consumer ?? {};
     this.statements = prepareStatements(this.db);
@@ -107,6 +97,21 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
       this.statements.insertEvent.run(row.seq, row.event_seq, type, JSON.stringify(data), this.globalJournal.next(), Date.now());
       if (row.event_seq > MAX_EVENTS) this.statements.trimEvents.run(row.seq, row.event_seq - MAX_EVENTS);
     });
+    this.access = {
+      db: this.db,
+      statements: this.statements,
+      signals: this.signals,
+      isClosed: () => this.closed,
+      guard: (fn) => this.guard(fn),
+      toRecord: (row) => this.toRecord(row),
+      appendLog: (id, message) => this.appendLog(id, message),
+      appendLogSync: (id, message) => this.appendLogSync(id, message),
+      appendEventSync: (id, type, data) => this.appendEventSync(id, type, data),
+      statusEvent: (row) => this.statusEvent(row),
+      notify: (id) => this.notify(id),
+      addSpend: (owner, month, usd) => this.addSpend(owner, month, usd),
+      workerTtlMs: () => this.workerTtlMs(),
+    };
   }
 
   // ---- producer / read side -------------------------------------------------------------------
@@ -339,16 +344,6 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
       .flatMap((r) => parseSegmentRecord(r.data) ?? []));
   }
 
-  /** Writes a segment record for the lease holder only (as every lease write): false when the lease is gone. */
-  private writeSegment(lease: Lease, record: SegmentRecord): boolean {
-    return this.guard(() => this.db.transaction(() => {
-      if (this.leaseState(lease) !== 'ok') return false;
-      this.db.prepare('INSERT INTO job_segments (job_id, segment, data) VALUES (?, ?, ?) ON CONFLICT (job_id, segment) DO UPDATE SET data = excluded.data')
-        .run(lease.job.id, record.segment, JSON.stringify(record));
-      return true;
-    }).immediate());
-  }
-
   async remove(id: string): Promise<RemoveResult> {
     return this.guard(() => {
       const run = this.db.transaction((): RemoveResult => {
@@ -384,167 +379,16 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     this.db.close();
   }
 
-  // ---- lease side (the consumer loop's LeaseStore) -----------------------------------------------
+  // ---- lease side: the consumer loop's LeaseStore (sqlite-lease-store.ts) --------------------------
 
-  /** This store's leases, for one consumer. Claims are polled, and woken by in-process submissions. */
+  /** This store's leases, for one consumer. */
   openLeases(): LeaseStore {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
-    return {
-      claim: async (workerId, leaseMs, signal) => (signal.aborted || this.closed ? null : this.claimNext(workerId, leaseMs)),
-      idle: (ms, signal) => new Promise<void>((resolve) => {
-        const done = () => { clearTimeout(timer); this.signals.off('enqueued', done); signal.removeEventListener('abort', done); resolve(); };
-        const timer = setTimeout(done, ms);
-        this.signals.on('enqueued', done);
-        signal.addEventListener('abort', done, { once: true });
-      }),
-      renew: async (lease, leaseMs) => this.renewLease(lease, leaseMs),
-      state: async (lease) => this.guard(() => this.leaseState(lease)),
-      progress: async (lease, write) => this.writeProgress(lease, write),
-      cost: async (lease, usd) => this.writeCost(lease, usd),
-      recordSegment: async (lease, record) => this.writeSegment(lease, record),
-      log: (jobId, message) => this.appendLog(jobId, message),
-      finish: async (lease, outcome, message) => this.finish(lease, outcome, message),
-      fail: async (lease, error, message) => this.failJob(lease, error, message),
-      handBack: async (lease, message, refund) => this.requeue(lease, message, refund),
-      release: async () => undefined,
-      onCancel: (listener) => {
-        this.signals.on('cancel', listener);
-        return () => this.signals.off('cancel', listener);
-      },
-      recoverExpired: async (maxAttempts) => { if (!this.closed) this.recoverExpired(maxAttempts); },
-      workerBeat: async (workerId, blockedReason) => this.workerHeartbeat(workerId, blockedReason),
-      workerGone: async (workerId) => this.workerGone(workerId),
-      close: async () => undefined,
-    };
-  }
-
-  private claimNext(owner: string, leaseMs: number): Lease | null {
-    return this.guard(() => {
-      const token = randomUUID();
-      const now = Date.now();
-      const row = this.db.transaction(() => {
-        const claimed = this.statements.claim.get({ now: new Date(now).toISOString(), owner, token, expires: now + leaseMs }) as JobRow | undefined;
-        if (claimed) this.statements.turn.run({ owner: claimed.owner_key_id ?? '' });
-        return claimed;
-      }).immediate();
-      if (!row) return null;
-      this.statusEvent(row);
-      this.notify(row.id);
-      return { job: this.toRecord(row), token };
-    });
-  }
-
-  /** Renews the lease; otherwise tells why it could not. */
-  private renewLease(lease: Lease, leaseMs: number): LeaseState {
-    return this.guard(() => {
-      const changes = this.statements.renew.run({ id: lease.job.id, token: lease.token, expires: Date.now() + leaseMs }).changes;
-      return changes > 0 ? 'ok' : this.leaseState(lease);
-    });
-  }
-
-  private leaseState(lease: Lease): LeaseState {
-    const row = this.statements.leaseState.get(lease.job.id) as { status: JobStatus; lease_token: string | null } | undefined;
-    if (row?.status === 'canceled') return 'canceled';
-    if (row && row.lease_token === lease.token && LEASED_STATUSES.includes(row.status)) return 'ok';
-    return 'lost';
-  }
-
-  private writeProgress(lease: Lease, write: ProgressWrite): boolean {
-    return this.guard(() => {
-      const run = this.db.transaction(() => {
-        const p = write.progress;
-        const stage = write.stage;
-        const before = this.statements.progressState.get(lease.job.id) as { status: JobStatus; progress: number; stage: JobStage } | undefined;
-        const changed = this.statements.progress.run({ id: lease.job.id, token: lease.token, progress: p, stage: stage ?? null }).changes > 0;
-        if (!changed || !before) return false;
-        const after = { progress: Math.max(before.progress, p), stage: stage ?? before.stage };
-        if (before.status !== 'progress') this.appendEventSync(lease.job.id, 'status', { status: 'progress', ...after, error: null, artifact_uri: null });
-        if (after.progress !== before.progress || after.stage !== before.stage) this.appendEventSync(lease.job.id, 'progress', after);
-        if (write.message) this.appendLogSync(lease.job.id, write.message);
-        return true;
-      });
-      const result = run.immediate();
-      if (result) this.notify(lease.job.id);
-      return result;
-    });
-  }
-
-  private writeCost(lease: Lease, usd: number | null): boolean {
-    return this.guard(() => this.db.transaction(() => {
-      const before = this.statements.byId.get(lease.job.id) as JobRow | undefined;
-      const changed = this.statements.cost.run({ id: lease.job.id, token: lease.token, cost: usd }).changes > 0;
-      // The owner's month spend follows the job's estimate as the worker refines it (budget check at submit).
-      if (changed && before?.owner_key_id) {
-        const delta = (usd ?? 0) - (before.estimated_cost_usd ?? 0);
-        if (delta !== 0) this.addSpend(before.owner_key_id, before.created_at.slice(0, 7), delta);
-      }
-      return changed;
-    }).immediate());
+    return new SqliteLeaseStore(this.access).port();
   }
 
   private addSpend(owner: string, month: string, usd: number): void {
     this.statements.addSpend.run(owner, month, usd);
-  }
-
-  /** One conditional status write with its status event and log line, in one transaction. */
-  private transition(lease: Lease, write: () => boolean, message: string): boolean {
-    return this.guard(() => {
-      const changed = this.db.transaction(() => {
-        if (!write()) return false;
-        this.statusEvent(this.statements.byId.get(lease.job.id) as JobRow);
-        this.appendLogSync(lease.job.id, message);
-        return true;
-      }).immediate();
-      if (changed) this.notify(lease.job.id);
-      return changed;
-    });
-  }
-
-  /** Records success once; false when the job was canceled or the lease lost meanwhile. */
-  private finish(lease: Lease, outcome: JobOutcome, message: string): boolean {
-    return this.transition(lease, () => this.statements.finish.run({
-      id: lease.job.id, token: lease.token, now: new Date().toISOString(),
-      artifact_uri: outcome.artifactUri, artifact_key: outcome.artifactKey, gcs_uri: outcome.gcsUri,
-    }).changes > 0, message);
-  }
-
-  private failJob(lease: Lease, error: string, message: string): boolean {
-    return this.transition(lease, () => this.statements.fail.run({ id: lease.job.id, token: lease.token, now: new Date().toISOString(), error }).changes > 0, message);
-  }
-
-  /** Hands a job back to the queue; the attempt is refunded when asked. */
-  private requeue(lease: Lease, message: string, refundAttempt: boolean): boolean {
-    const changed = this.transition(lease, () => this.statements.requeue.run({ id: lease.job.id, token: lease.token, refund: refundAttempt ? 1 : 0 }).changes > 0, message);
-    if (changed) this.signals.emit('enqueued');
-    return changed;
-  }
-
-  /** Jobs whose worker stopped renewing: retried while attempts remain, else failed with a reason. */
-  private recoverExpired(maxAttempts: number): void {
-    this.guard(() => {
-      for (const row of this.statements.expired.all(Date.now()) as JobRow[]) {
-        const lease: Lease = { job: this.toRecord(row), token: row.lease_token ?? '' };
-        if (row.attempts >= maxAttempts) {
-          const reason = JOB_MESSAGES.interrupted(row.attempts, maxAttempts);
-          this.failJob(lease, reason, JOB_MESSAGES.failed(reason));
-        } else {
-          this.requeue(lease, JOB_MESSAGES.workerLost(row.attempts, maxAttempts), false);
-        }
-      }
-    });
-  }
-
-  private workerHeartbeat(workerId: string, blockedReason: string | null): void {
-    this.guard(() => {
-      const now = Date.now();
-      this.statements.workerBeat.run(workerId, now, blockedReason);
-      this.statements.workersPrune.run(now - 10 * this.workerTtlMs());
-    });
-  }
-
-  private workerGone(workerId: string): void {
-    if (this.closed) return;
-    this.guard(() => this.statements.workerGone.run(workerId));
   }
 
   get isClosed(): boolean {

@@ -6,44 +6,6 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import type { FollowerCommit, FollowerState, JobJournal, JournalEntry, JournalFollower } from '../job-journal.js';
 
-const JOURNAL_SQL = `
-CREATE TABLE IF NOT EXISTS journal_head (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  g INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS journal_followers (
-  name TEXT PRIMARY KEY,
-  cursor TEXT,
-  counters TEXT NOT NULL DEFAULT '{}',
-  lease_owner TEXT,
-  lease_expires_at INTEGER
-);
-CREATE TABLE IF NOT EXISTS journal_memos (
-  follower TEXT NOT NULL,
-  key TEXT NOT NULL,
-  value TEXT NOT NULL,
-  PRIMARY KEY (follower, key)
-) WITHOUT ROWID;
-`;
-
-/** Adds the journal columns and tables; events written before them get `g` in (job, n) order. */
-export function migrateJournal(db: Db): void {
-  // One write transaction, checked inside it: two processes opening an older file at once migrate it once.
-  db.transaction(() => {
-    db.exec(JOURNAL_SQL);
-    const columns = (db.prepare('PRAGMA table_info(job_events)').all() as { name: string }[]).map((c) => c.name);
-    if (!columns.includes('at')) db.exec('ALTER TABLE job_events ADD COLUMN at INTEGER');
-    if (!columns.includes('g')) {
-      db.exec('ALTER TABLE job_events ADD COLUMN g INTEGER');
-      db.exec(`UPDATE job_events SET g = r.rn FROM
-        (SELECT job_seq, n, row_number() OVER (ORDER BY job_seq, n) AS rn FROM job_events) AS r
-        WHERE job_events.job_seq = r.job_seq AND job_events.n = r.n`);
-      db.exec('INSERT OR REPLACE INTO journal_head (id, g) VALUES (1, (SELECT COALESCE(MAX(g), 0) FROM job_events))');
-    }
-    db.exec('CREATE INDEX IF NOT EXISTS job_events_g ON job_events(g)');
-  }).immediate();
-}
-
 export class SqliteJournal implements JobJournal {
   private readonly nextG: Statement;
   private readonly after: Statement;
