@@ -1,8 +1,8 @@
-// Prints the README's Layout section from the folders in the tree: each folder below has a line
-// (its subfolders are named on it), and the descriptions live here. A folder without a description,
-// or a description whose folder is gone, is an error naming it, so the README cannot drift.
+// Prints the Layout section of docs/architecture.md from the folders in the tree: each folder below
+// has a line (its subfolders are named on it), and the descriptions live here. A folder without a
+// description, or a description whose folder is gone, is an error naming it, so the page cannot drift.
 // Usage: node scripts/layout.mjs            print the block
-//        node scripts/layout.mjs --write    rewrite it in README.md between the layout markers
+//        node scripts/layout.mjs --write    rewrite it in docs/architecture.md between the layout markers
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,8 @@ const DESCRIPTIONS = {
   '.ci': 'run: the CI entry point (system packages, npm install; quick start + contract tests on the machine Node, npm test on Node 24)',
   bench: 'benchmarks that print figures (npm run bench:all), RESULTS.md',
   bin: 'ttv.js, the command (runs the build in dist/)',
-  docs: 'configuration, security, compatibility with the Python original, the offline backend, vendor behaviour, design notes, openapi.json (generated)',
-  scripts: 'system packages, the test runner, generators of docs/openapi.json and README tables',
+  docs: 'the manual: HTTP API, operations, configuration, backends and models, security, scaling, benchmarks, tests, architecture, design notes; openapi.json (generated)',
+  scripts: 'system packages, the test runner, generators of docs/openapi.json and the docs\' tables',
   'src/access': 'API keys and principals: KeyStore port, authenticators, revocation rules and watch, audit lines',
   'src/api': 'Fastify app and route schemas (OpenAPI)',
   'src/catalog': 'the model catalog: one JSON file of model rows per vendor, its schema, lookups, lifecycle',
@@ -27,6 +27,7 @@ const DESCRIPTIONS = {
   'src/generators': 'VideoGenerator port, the fallback chain, one folder per backend',
   'src/http': 'the VendorClient every vendor call goes through (retries, timeouts, redirects, errors), base URLs, public addresses, outbound requests to client-named URLs',
   'src/images': 'ImageGenerator port, one folder per provider',
+  'src/job-options': 'per-job options: the policy of who may send which, config overrides, option problems, the cost estimate',
   'src/jobs': 'job model + state machine, the JobQueue and LeaseStore ports, the consumer loop, adapters',
   'src/logging': 'the pino logger and the redaction every text sink goes through',
   'src/media': 'ffmpeg/ffprobe wrappers, process groups',
@@ -34,6 +35,7 @@ const DESCRIPTIONS = {
   'src/procedural': 'deterministic looks derived from a text, shared by the offline image and video generators',
   'src/pipeline': 'createPipeline (assembly), the plan → keyframes → segments → stitch stages, the keyframe and chaining modes, progress milestones',
   'src/storage': 'ArtifactStore port and its adapters',
+  'src/stores': 'shared plumbing of the stores: the Redis connection and endpoint, the SQLite schema of every table',
   'src/retention': 'the retention sweep behind `ttv prune` and the API\'s periodic one',
   'src/text': 'wording helpers for messages',
   'src/webhooks': 'signed webhook deliveries with retries, in per-host lanes',
@@ -87,18 +89,20 @@ export function layoutBlock() {
   return `\`\`\`\n${lines.join('\n')}\n\`\`\`\n`;
 }
 
+/** The page that holds the block, between these markers. */
+const PAGE = 'docs/architecture.md';
 const START = '<!-- layout:start -->\n';
 const END = '<!-- layout:end -->';
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const block = layoutBlock();
   if (process.argv.includes('--write')) {
-    const path = join(ROOT, 'README.md');
-    const readme = readFileSync(path, 'utf8');
-    const from = readme.indexOf(START);
-    const to = readme.indexOf(END);
-    if (from < 0 || to < from) throw new Error(`README.md has no ${START.trim()} … ${END} markers`);
-    writeFileSync(path, readme.slice(0, from + START.length) + block + readme.slice(to));
+    const path = join(ROOT, PAGE);
+    const page = readFileSync(path, 'utf8');
+    const from = page.indexOf(START);
+    const to = page.indexOf(END);
+    if (from < 0 || to < from) throw new Error(`${PAGE} has no ${START.trim()} … ${END} markers`);
+    writeFileSync(path, page.slice(0, from + START.length) + block + page.slice(to));
   } else {
     process.stdout.write(block);
   }

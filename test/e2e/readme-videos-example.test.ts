@@ -1,6 +1,6 @@
-// The README's Videos API example, taken from the README itself (so the two cannot drift): its config
-// block given to `ttv serve`, its code block run with node against that server, which must leave an
-// MP4 behind.
+// The Videos API example of docs/http-api.md (once the README's), taken from the page itself (so the
+// two cannot drift): its config block given to `ttv serve`, its code block run with node against that
+// server, which must leave an MP4 behind.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,16 +15,16 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 2000 });
 
-/** The fenced blocks of a given language in the README's section under `heading`. */
-function blocks(readme: string, heading: string, lang: string): string[] {
-  const start = readme.indexOf(heading);
-  if (start < 0) throw new Error(`README has no "${heading}" section`);
-  const rest = readme.slice(start + heading.length);
+/** The fenced blocks of a given language in the page's section under `heading`. */
+function blocks(page: string, heading: string, lang: string): string[] {
+  const start = page.indexOf(heading);
+  if (start < 0) throw new Error(`docs/http-api.md has no "${heading}" section`);
+  const rest = page.slice(start + heading.length);
   const section = rest.slice(0, rest.search(/\n#{2,3} /) >>> 0);
   return [...section.matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((m) => m[1]!);
 }
 
-describe('README: OpenAI-compatible Videos API example', () => {
+describe('docs/http-api.md: OpenAI-compatible Videos API example', () => {
   let ttv: TtvProcess | null = null;
   const dirs: string[] = [];
   afterAll(async () => {
@@ -32,10 +32,10 @@ describe('README: OpenAI-compatible Videos API example', () => {
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   });
 
-  it('runs as pasted against `ttv serve` with the README\'s config and writes an MP4', async () => {
-    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-    const [yaml] = blocks(readme, '### OpenAI-compatible Videos API', 'yaml');
-    const [code] = blocks(readme, '### OpenAI-compatible Videos API', 'js');
+  it('runs as pasted against `ttv serve` with the page\'s config and writes an MP4', async () => {
+    const page = await readFile(join(ROOT, 'docs', 'http-api.md'), 'utf8');
+    const [yaml] = blocks(page, '## OpenAI-compatible Videos API', 'yaml');
+    const [code] = blocks(page, '## OpenAI-compatible Videos API', 'js');
     expect(yaml).toBeDefined();
     expect(code).toContain('client.videos.create');
 
