@@ -6,6 +6,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FOLDER_ORDER } from './folder-order.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -34,12 +35,12 @@ const DESCRIPTIONS = {
   'src/planning': 'Planner port: the OpenAI and the offline procedural planner, createPlanner',
   'src/procedural': 'deterministic looks derived from a text, shared by the offline image and video generators',
   'src/pipeline': 'createPipeline (assembly), the plan → keyframes → segments → stitch stages, the keyframe and chaining modes, progress milestones',
-  'src/storage': 'ArtifactStore port and its adapters',
+  'src/storage': 'ArtifactStore port and its adapters, kept segment clips, the disk guard (free space under the data dir)',
   'src/stores': 'shared plumbing of the stores: the Redis connection and endpoint, the SQLite schema of every table',
   'src/retention': 'the retention sweep behind `ttv prune` and the API\'s periodic one',
-  'src/text': 'wording helpers for messages',
+  'src/text': 'wording helpers for messages, base URLs',
   'src/webhooks': 'signed webhook deliveries with retries, in per-host lanes',
-  'src/worker': 'runs the pipeline under an AbortSignal: scratch dirs, disk guard, child process-group records',
+  'src/worker': 'runs the pipeline under an AbortSignal: the attempt handler, scratch dirs, child process-group records, cancels of recorded vendor tasks',
   'test/conformance': 'the JobQueue suite every adapter runs',
   'test/e2e': 'the built ttv command as a real process, the dashboard in Chromium',
   'test/fakes': 'fake vendor servers on loopback',
@@ -86,7 +87,8 @@ export function layoutBlock() {
     const text = DESCRIPTIONS[f] + (subs.length ? `; ${subs.map((s) => `${s}/`).join(', ')}` : '');
     return `${`${f}/`.padEnd(width)}${text}`;
   });
-  return `\`\`\`\n${lines.join('\n')}\n\`\`\`\n`;
+  const order = FOLDER_ORDER.map((layer) => layer.join(', ')).join(' → ');
+  return `\`\`\`\n${lines.join('\n')}\n\`\`\`\n\nThe layers of src/, lowest first (scripts/folder-order.mjs says why; a module imports only from lower layers, test/unit/folder-order.test.ts):\n${order}.\n`;
 }
 
 /** The page that holds the block, between these markers. */

@@ -26,7 +26,7 @@ import { openKeyStore } from './access/open-key-store.js';
 import { KeyAuthenticator } from './access/key-authenticator.js';
 import { KeyRevocations } from './access/key-revocations.js';
 import { RetentionSweep } from './retention/retention-sweep.js';
-import { DiskGuard } from './storage/disk-guard.js';
+import { dataDirGuard } from './storage/disk-guard.js';
 
 export interface ServiceOptions {
   config: AppConfig;
@@ -93,7 +93,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   let revocations: KeyRevocations | null = null;
   let retention: RetentionSweep | null = null;
   // One guard per process: with `ttv serve` the worker's gate and /readyz read the same cached figure.
-  const disk = new DiskGuard({ dir: config.data_dir, minFreeMb: config.worker.min_free_disk_mb });
+  const disk = dataDirGuard(config);
   try {
     if (options.worker) {
       worker = new Worker({ config, queue, store, pipeline: createPipeline({ disk }), logger: logger.child({ component: 'worker' }), disk });

@@ -46,7 +46,7 @@ import type { KeyStore } from '../access/key-store.js';
 import type { KeyRevocations } from '../access/key-revocations.js';
 import { healthRoutes, type ReadinessProblem } from './routes/health.js';
 import type { ModelLifecycleWarning } from '../catalog/configured-models.js';
-import { DiskGuard } from '../storage/disk-guard.js';
+import { dataDirGuard, type DiskGuard } from '../storage/disk-guard.js';
 import { rootRoutes } from './routes/root.js';
 import { openApiOptions } from './openapi.js';
 import { defaultSignedUrlExpiration } from '../config/signed-url-expiration.js';
@@ -239,7 +239,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   await app.register(async (ops) => {
     setZone(ops, 'ops');
-    const disk = deps.disk === undefined ? new DiskGuard({ dir: config.data_dir, minFreeMb: config.worker.min_free_disk_mb }) : deps.disk;
+    const disk = deps.disk === undefined ? dataDirGuard(config) : deps.disk;
     await ops.register(healthRoutes, { queue, store, metrics, version: VERSION, modelWarnings: deps.modelWarnings ?? [], ...(deps.problems ? { problems: deps.problems } : {}), ...(disk ? { disk } : {}) });
     ops.get('/openapi.json', { schema: openApiRouteSchema }, async () => app.swagger());
   });

@@ -1,6 +1,7 @@
 // Free space under the data dir against worker.min_free_disk_mb: below it a worker takes no new job
 // (it would fail halfway through an ffmpeg write), and /readyz says why. The figure is cached for a
 // moment, because the consumers ask before every claim.
+import type { AppConfig } from '../config/schema.js';
 import { mkdirSync, statfsSync, type StatsFs } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -57,4 +58,9 @@ export class DiskGuard {
     this.cached = { reason, at: now };
     return reason;
   }
+}
+
+/** The guard of the data dir (or another dir the worker writes in) at worker.min_free_disk_mb: built here only. */
+export function dataDirGuard(config: Pick<AppConfig, 'data_dir' | 'worker'>, dir: string = config.data_dir): DiskGuard {
+  return new DiskGuard({ dir, minFreeMb: config.worker.min_free_disk_mb });
 }

@@ -11,7 +11,7 @@ import type { Pipeline } from '../pipeline/types.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { createAttemptHandler } from './attempt-handler.js';
 import { removeKeptClips } from '../storage/kept-clips.js';
-import { DiskGuard } from '../storage/disk-guard.js';
+import { dataDirGuard, type DiskGuard } from '../storage/disk-guard.js';
 import { TtvError } from '../errors/ttv-error.js';
 import { DiskFullError } from '../errors/disk-full-error.js';
 import { AttemptProcessGroups, type ProcessGroupRecord } from './attempt-process-groups.js';
@@ -51,7 +51,7 @@ export class Worker {
     const dataDir = resolve(options.config.data_dir);
     this.tmpRoot = join(dataDir, 'tmp');
     this.segmentsRoot = join(dataDir, 'segments');
-    this.disk = options.disk ?? new DiskGuard({ dir: dataDir, minFreeMb: options.config.worker.min_free_disk_mb });
+    this.disk = options.disk ?? dataDirGuard(options.config, dataDir);
     this.processGroups = new AttemptProcessGroups({ dir: join(dataDir, 'run'), graceMs: options.config.worker.cancel_grace_seconds * 1000 });
   }
 

@@ -2,7 +2,7 @@
 // hook, so it guards exactly the routes the router matched there, whatever spelling of the path
 // reached the router. OPTIONS preflights pass (CORS answers them). The resolved principal is
 // attached to the request for ownership checks and per-key limits.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
 import { ANONYMOUS_PRINCIPAL, type Principal } from '../../access/principal.js';
 import type { AuthFailureLimit } from './auth-failure-limit.js';

@@ -12,7 +12,7 @@ import { jobNotFound } from '../errors/job-not-found-error.js';
 import { validationError } from '../errors/validation-error.js';
 import { cancelBodySchema, createJobBodySchema, createJobWithOptionsBodySchema, listJobsQuerySchema, logsQuerySchema, parseRequestPart } from '../schemas.js';
 import type { AppConfig, JobOptionName } from '../../config/schema.js';
-import { cancelRecordedTasks } from '../../generators/recorded-task-cancel.js';
+import { cancelRecordedTasks } from '../../worker/recorded-task-cancel.js';
 import type { JobRequest } from '../../jobs/job.js';
 import { allowedFor, refuseDisallowed, storedOptions, submitJob, type RawJobOptions, type SubmissionDeps } from '../job-submission.js';
 import { formFile, formText } from '../multipart-body.js';

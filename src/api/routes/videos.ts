@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import { cancelRecordedTasks } from '../../generators/recorded-task-cancel.js';
+import { cancelRecordedTasks } from '../../worker/recorded-task-cancel.js';
 import type { AppConfig } from '../../config/schema.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import { isTerminal, type JobRecord } from '../../jobs/job.js';

@@ -7,7 +7,7 @@ import type { AppConfig } from '../config/schema.js';
 import { applyJobOverrides } from '../job-options/config-overrides.js';
 import type { JobRecord } from '../jobs/job.js';
 import type { SegmentRecordStore } from '../jobs/segment-records.js';
-import { createVideoBackendChain } from './registry.js';
+import { createVideoBackendChain } from '../generators/registry.js';
 
 export async function cancelRecordedTasks(
   job: JobRecord,
