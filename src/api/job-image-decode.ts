@@ -2,7 +2,7 @@
 // decodes it within the configured type and dimension caps (media/image-probe.ts). Anything that
 // does not decode as what it claims to be is a 400 naming the field, before the job is queued.
 import type { AppConfig } from '../config/schema.js';
-import type { JobImageWithBytes } from '../jobs/job-options.js';
+import type { JobImageWithBytes } from '../jobs/stored-job-options.js';
 import { Ffmpeg } from '../media/ffmpeg.js';
 import { probeImage, type ImageLimits } from '../media/image-probe.js';
 import { validationError } from './errors/validation-error.js';

@@ -2,7 +2,7 @@
 // server.fetch_image_urls, public hosts only) an http(s) URL the server downloads (image-url.ts). The bytes must be a
 // PNG, JPEG or WebP image (checked by their signature, not the declared type) within the size cap.
 import { createHash } from 'node:crypto';
-import type { JobImageType, JobImageWithBytes } from '../jobs/job-options.js';
+import type { JobImageType, JobImageWithBytes } from '../jobs/stored-job-options.js';
 import { downloadImageUrl, imageUrlProblem } from './image-url.js';
 import { validationError } from './errors/validation-error.js';
 

@@ -6,7 +6,7 @@ import type { AppConfig, JobOptionName } from '../config/schema.js';
 import { JOB_OPTION_NAMES, WEBHOOK_EVENTS } from '../config/schema.js';
 import type { JobQueue, SubmitResult } from '../jobs/job-queue.js';
 import type { JobRequest } from '../jobs/job.js';
-import type { JobOptions } from '../jobs/job-options.js';
+import type { JobOptions } from '../jobs/stored-job-options.js';
 import { allowedJobOptions } from '../job-options/option-policy.js';
 import { jobOptionProblems } from '../job-options/option-problems.js';
 import { publicUrlProblem } from '../http/outbound-http.js';

@@ -2,7 +2,7 @@
 // options the operator allowed, each mapped onto the config key the pipeline already reads.
 import type { AppConfig } from '../config/schema.js';
 import type { JobRequest } from '../jobs/job.js';
-import { segmentPlanOf } from '../jobs/job-options.js';
+import { segmentPlanOf } from '../jobs/stored-job-options.js';
 import { sizeForAspect } from '../media/frame-geometry.js';
 
 /** Even pixel size of an aspect ratio whose long side is `longSide`: 16:9 at 640 → 640x360, 9:16 → 360x640. */

@@ -4,7 +4,7 @@
 // replaces it with the planned figure after planning.
 import type { AppConfig } from '../config/schema.js';
 import type { JobRequest } from '../jobs/job.js';
-import { segmentPlanOf } from '../jobs/job-options.js';
+import { segmentPlanOf } from '../jobs/stored-job-options.js';
 import { applyJobOverrides } from './config-overrides.js';
 import { createVideoGenerator } from '../generators/registry.js';
 import { splitSentences } from '../planning/procedural-planner.js';

@@ -3,7 +3,7 @@
 // (The fallback chain still re-checks each segment per backend at run time.)
 import type { AppConfig } from '../config/schema.js';
 import type { JobRequest } from '../jobs/job.js';
-import { segmentPlanOf } from '../jobs/job-options.js';
+import { segmentPlanOf } from '../jobs/stored-job-options.js';
 import { applyJobOverrides } from './config-overrides.js';
 import { knownBackends, normalizeBackendId } from '../generators/registry.js';
 import { acceptsDuration, describeBackend, describeBackends, durationChoices } from '../generators/backend-summary.js';

@@ -1,6 +1,6 @@
 // The job record every adapter stores, and the public view of it (DESIGN.md §3 "Job object").
 import { redactText } from '../logging/redact.js';
-import { publicOptions, type JobOptions, type PublicJobOptions } from './job-options.js';
+import { publicOptions, type JobOptions, type PublicJobOptions } from './stored-job-options.js';
 
 export const JOB_STATUSES = ['queued', 'started', 'progress', 'finished', 'failed', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

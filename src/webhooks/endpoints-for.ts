@@ -2,7 +2,7 @@
 // own (its `webhook` option, signed with the job's derived secret). Every dispatcher asks this one
 // function, so the rule lives in one place.
 import type { WebhooksConfig } from '../config/schema.js';
-import type { PublicJobOptions } from '../jobs/job-options.js';
+import type { PublicJobOptions } from '../jobs/stored-job-options.js';
 import type { JobSecretFor } from './job-webhook-secret.js';
 
 import type { WebhookEvent } from './webhook-events.js';

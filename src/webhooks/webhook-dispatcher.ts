@@ -33,7 +33,7 @@ import { configuredEndpoints, endpointsFor, type WebhookEndpoint } from './endpo
 import type { JobSecretFor } from './job-webhook-secret.js';
 import { OutboundHttp, type Resolver } from '../http/outbound-http.js';
 import { DeliveryLanes } from './delivery-lanes.js';
-import type { PublicJobOptions } from '../jobs/job-options.js';
+import type { PublicJobOptions } from '../jobs/stored-job-options.js';
 import { entrySnapshot, WebhookEventMapper, type WebhookEvent } from './webhook-events.js';
 
 export type { WebhookEvent } from './webhook-events.js';

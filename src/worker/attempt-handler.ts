@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
 import { applyJobOverrides } from '../job-options/config-overrides.js';
-import { segmentPlanOf } from '../jobs/job-options.js';
+import { segmentPlanOf } from '../jobs/stored-job-options.js';
 import type { JobContext, JobHandler, JobOutcome } from '../jobs/job-queue.js';
 import type { Pipeline } from '../pipeline/types.js';
 import { MILESTONES } from '../pipeline/progress.js';

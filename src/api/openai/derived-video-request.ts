@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { AppConfig, JobOptionName } from '../../config/schema.js';
 import type { JobRecord, JobRequest } from '../../jobs/job.js';
-import type { JobOptions } from '../../jobs/job-options.js';
+import type { JobOptions } from '../../jobs/stored-job-options.js';
 import { validationError } from '../errors/validation-error.js';
 import { refuseDisallowed } from '../job-submission.js';
 import { formFile, formText } from '../multipart-body.js';

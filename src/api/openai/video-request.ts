@@ -15,7 +15,7 @@ import { validationError } from '../errors/validation-error.js';
 import { refuseDisallowed, storedOptions, type RawJobOptions } from '../job-submission.js';
 import { formFile, formText } from '../multipart-body.js';
 import { requireDecodableImage } from '../job-image-decode.js';
-import type { JobImage, JobImageWithBytes } from '../../jobs/job-options.js';
+import type { JobImage, JobImageWithBytes } from '../../jobs/stored-job-options.js';
 
 /** The OpenAI parameter of each job option, for refusals. */
 const PARAM_OF: Partial<Record<JobOptionName, string>> = { duration_seconds: 'seconds', aspect_ratio: 'size', resolution: 'size', image: 'input_reference' };
