@@ -24,7 +24,7 @@ const DESCRIPTIONS = {
   'src/client': 'HTTP client of the API, used by the client commands',
   'src/config': 'YAML + env + CLI config, zod schema, Python key names',
   'src/edge': 'the HTTP/3 edge: Caddyfile and the Caddy process',
-  'src/errors': 'TtvError and the error classes derived from it; toClientError, what a client may see of one',
+  'src/errors': 'the error table (code → class, HTTP status, text, retryable), TtvError and every error class; toClientError, what a client may see of one',
   'src/generators': 'VideoGenerator port, the fallback chain, one folder per backend',
   'src/http': 'the VendorClient every vendor call goes through (retries, timeouts, redirects, errors), base URLs, public addresses, outbound requests to client-named URLs',
   'src/images': 'ImageGenerator port, one folder per provider',

@@ -8,7 +8,7 @@
 // stops at the first bound it crosses, and never judges the syntax: what it lets through,
 // secure-json-parse parses (and refuses) as before.
 import secureJson from 'secure-json-parse';
-import { validationError } from './errors/validation-error.js';
+import { ValidationError } from '../errors/validation-error.js';
 
 export interface JsonBounds {
   /** Deepest nesting of objects and arrays (the outer value is level 1). */
@@ -123,7 +123,7 @@ export function parseBoundedJson(json: Buffer | string, bounds: JsonBounds, fiel
   const invalid = options.invalid ?? 'is not valid JSON';
   // A body scanned while it arrived (plugins/body-limits.ts) is not scanned again.
   const problem = options.scanned ? null : jsonShapeProblem(typeof json === 'string' ? Buffer.from(json) : json, bounds);
-  if (problem) throw validationError([{ field, message: problem }]);
+  if (problem) throw new ValidationError([{ field, message: problem }]);
   let text: string;
   if (typeof json === 'string') {
     text = json;
@@ -131,13 +131,13 @@ export function parseBoundedJson(json: Buffer | string, bounds: JsonBounds, fiel
     try {
       text = utf8.decode(json);
     } catch {
-      throw validationError([{ field, message: 'is not valid UTF-8' }]);
+      throw new ValidationError([{ field, message: 'is not valid UTF-8' }]);
     }
   }
   try {
     return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch {
-    throw validationError([{ field, message: invalid }]);
+    throw new ValidationError([{ field, message: invalid }]);
   }
 }
 

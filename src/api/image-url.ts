@@ -3,8 +3,8 @@
 // deadline for the whole download. What the client hears is "refused", "unreachable" or "not an
 // image": never the remote status, whether a port answered, or what the content was.
 import { OutboundHttp, outboundFailure, type Response } from '../http/outbound-http.js';
-import { ApiError } from './errors/api-error.js';
-import { validationError } from './errors/validation-error.js';
+import { ApiError } from '../errors/api-error.js';
+import { ValidationError } from '../errors/validation-error.js';
 
 const DOWNLOAD_TIMEOUT_MS = 15_000;
 
@@ -19,7 +19,7 @@ export function imageUrlProblem(field: string, verdict: 'refused' | 'unreachable
     unreachable: 'URL unreachable',
     not_an_image: `URL is not an image (a PNG, JPEG or WebP of at most ${maxBytes} bytes)`,
   }[verdict];
-  return validationError([{ field, message }]);
+  return new ValidationError([{ field, message }]);
 }
 
 /** The URL's bytes, at most maxBytes of them; anything else is a 400 in the words above. */

@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/schema.js';
 import type { JobImageWithBytes } from '../jobs/stored-job-options.js';
 import { Ffmpeg } from '../media/ffmpeg.js';
 import { probeImage, type ImageLimits } from '../media/image-probe.js';
-import { validationError } from './errors/validation-error.js';
+import { ValidationError } from '../errors/validation-error.js';
 
 export function imageLimits(config: AppConfig): ImageLimits {
   const s = config.server;
@@ -15,6 +15,6 @@ export function imageLimits(config: AppConfig): ImageLimits {
 /** Throws a 400 naming `field` and the problem, or `refusal()` when given (the words for a downloaded image). */
 export async function requireDecodableImage(image: JobImageWithBytes, config: AppConfig, field: string, refusal?: () => Error): Promise<{ width: number; height: number }> {
   const verdict = await probeImage(Buffer.from(image.data_base64, 'base64'), Ffmpeg.fromConfig(config), imageLimits(config));
-  if (!verdict.ok) throw refusal ? refusal() : validationError([{ field, message: verdict.problem }]);
+  if (!verdict.ok) throw refusal ? refusal() : new ValidationError([{ field, message: verdict.problem }]);
   return { width: verdict.width, height: verdict.height };
 }

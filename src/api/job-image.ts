@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { JobImageType, JobImageWithBytes } from '../jobs/stored-job-options.js';
 import { downloadImageUrl, imageUrlProblem } from './image-url.js';
-import { validationError } from './errors/validation-error.js';
+import { ValidationError } from '../errors/validation-error.js';
 
 export interface ImageRules {
   maxBytes: number;
@@ -21,10 +21,10 @@ function sniff(bytes: Uint8Array): JobImageType | null {
 }
 
 export function imageFromBytes(bytes: Buffer, rules: ImageRules): JobImageWithBytes {
-  if (bytes.length === 0) throw validationError([{ field: rules.field, message: 'is empty' }]);
-  if (bytes.length > rules.maxBytes) throw validationError([{ field: rules.field, message: `is larger than ${rules.maxBytes} bytes (server.max_image_bytes)` }]);
+  if (bytes.length === 0) throw new ValidationError([{ field: rules.field, message: 'is empty' }]);
+  if (bytes.length > rules.maxBytes) throw new ValidationError([{ field: rules.field, message: `is larger than ${rules.maxBytes} bytes (server.max_image_bytes)` }]);
   const type = sniff(bytes);
-  if (!type) throw validationError([{ field: rules.field, message: 'must be a PNG, JPEG or WebP image' }]);
+  if (!type) throw new ValidationError([{ field: rules.field, message: 'must be a PNG, JPEG or WebP image' }]);
   return { content_type: type, data_base64: bytes.toString('base64'), bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
@@ -34,11 +34,11 @@ export async function imageFromString(value: string, rules: ImageRules): Promise
   const data = DATA_URI.exec(value);
   if (data) {
     // Base64 grows 4/3: refuse by length before decoding a huge string.
-    if (data[3]!.length > Math.ceil((rules.maxBytes * 4) / 3) + 4) throw validationError([{ field: rules.field, message: `is larger than ${rules.maxBytes} bytes (server.max_image_bytes)` }]);
+    if (data[3]!.length > Math.ceil((rules.maxBytes * 4) / 3) + 4) throw new ValidationError([{ field: rules.field, message: `is larger than ${rules.maxBytes} bytes (server.max_image_bytes)` }]);
     return imageFromBytes(Buffer.from(data[3]!, 'base64'), rules);
   }
-  if (!/^https?:\/\//i.test(value)) throw validationError([{ field: rules.field, message: 'must be a data URI (data:image/png;base64,…)' }]);
-  if (!rules.fetchUrls) throw validationError([{ field: rules.field, message: 'must be a data URI or an uploaded file; this server does not fetch image URLs (server.fetch_image_urls)' }]);
+  if (!/^https?:\/\//i.test(value)) throw new ValidationError([{ field: rules.field, message: 'must be a data URI (data:image/png;base64,…)' }]);
+  if (!rules.fetchUrls) throw new ValidationError([{ field: rules.field, message: 'must be a data URI or an uploaded file; this server does not fetch image URLs (server.fetch_image_urls)' }]);
   const bytes = await downloadImageUrl(value, { maxBytes: rules.maxBytes, field: rules.field });
   try {
     return imageFromBytes(bytes, rules);

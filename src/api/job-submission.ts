@@ -11,8 +11,8 @@ import { allowedJobOptions } from '../job-options/option-policy.js';
 import { jobOptionProblems } from '../job-options/option-problems.js';
 import { publicUrlProblem } from '../http/outbound-http.js';
 import type { JobSecretFor } from '../webhooks/job-webhook-secret.js';
-import { validationError, type FieldProblem } from './errors/validation-error.js';
-import { ApiError } from './errors/api-error.js';
+import { ValidationError, type FieldProblem } from '../errors/validation-error.js';
+import { ApiError } from '../errors/api-error.js';
 import { imageFromBytes, imageFromString } from './job-image.js';
 import { requireDecodableImage } from './job-image-decode.js';
 import { imageUrlProblem } from './image-url.js';
@@ -23,7 +23,9 @@ export interface SubmissionDeps {
   queue: JobQueue;
   estimateCost?: (request: JobRequest) => number | null;
   jobSecrets?: JobSecretFor;
+  /** worker.max_queued_jobs (503 QueueFull beyond). */
   maxQueued?: number | null;
+  /** security.max_queued_jobs_per_key (429 QueueFull beyond). */
   maxQueuedPerKey?: number | null;
 }
 
@@ -43,7 +45,7 @@ export function refuseDisallowed(sent: readonly string[], allowed: ReadonlySet<J
   const problems: FieldProblem[] = sent
     .filter((name) => !allowed.has(name as JobOptionName))
     .map((name) => ({ field: field(name), message: `is not allowed on this server (${list ? `allowed options: ${list}` : 'it accepts no per-job options'}; the server setting server.job_options lists those clients may send)` }));
-  if (problems.length) throw validationError(problems);
+  if (problems.length) throw new ValidationError(problems);
 }
 
 /** The stored options, in a fixed key order (so an idempotent replay hashes the same). */
@@ -65,8 +67,8 @@ export async function storedOptions(raw: RawJobOptions, config: AppConfig): Prom
       if (!config.webhooks.allow_private_urls) {
         // Said in the client's words only: what the host resolves to stays with the server.
         const problem = await publicUrlProblem(hook.url);
-        if (problem?.failure === 'refused') throw validationError([{ field: 'options.webhook.url', message: 'is refused: its host is not a public address (webhooks.allow_private_urls is off)' }]);
-        if (problem) throw validationError([{ field: 'options.webhook.url', message: 'is unreachable: its host does not resolve' }]);
+        if (problem?.failure === 'refused') throw new ValidationError([{ field: 'options.webhook.url', message: 'is refused: its host is not a public address (webhooks.allow_private_urls is off)' }]);
+        if (problem) throw new ValidationError([{ field: 'options.webhook.url', message: 'is unreachable: its host does not resolve' }]);
       }
       out.webhook = { url: hook.url, events: hook.events ?? [...WEBHOOK_EVENTS] };
     } else {
@@ -84,7 +86,7 @@ export interface Submission {
 
 export async function submitJob(deps: SubmissionDeps, request: FastifyRequest, jobRequest: JobRequest, idempotencyKey: string | undefined): Promise<Submission> {
   const problems = jobOptionProblems(deps.config, jobRequest);
-  if (problems.length) throw validationError(problems);
+  if (problems.length) throw new ValidationError(problems);
   const principal = principalOf(request);
   const budgetUsd = principal.limits.monthlyBudgetUsd;
   const result = await deps.queue.submit(jobRequest, {
@@ -93,7 +95,7 @@ export async function submitJob(deps: SubmissionDeps, request: FastifyRequest, j
     budget: budgetUsd === null ? null : { month: new Date().toISOString().slice(0, 7), limitUsd: budgetUsd },
   });
   if (result.outcome === 'key_mismatch') {
-    throw new ApiError(422, 'IdempotencyKeyMismatch', 'Idempotency-Key was already used with a different request body', { job_id: result.job.id });
+    throw new ApiError('IdempotencyKeyMismatch', 'Idempotency-Key was already used with a different request body', { job_id: result.job.id });
   }
   const hasHook = result.job.request?.options?.webhook !== undefined;
   return { result, webhookSecret: hasHook && deps.jobSecrets ? deps.jobSecrets(result.job.id) : null };

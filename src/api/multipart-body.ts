@@ -3,8 +3,8 @@
 // already bounded (plugins/body-limits.ts) and its parts are counted first; the platform's own
 // parser (undici's FormData, behind Response.formData) splits it, so no hand-written multipart parsing.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError } from './errors/api-error.js';
-import { validationError } from './errors/validation-error.js';
+import { ApiError } from '../errors/api-error.js';
+import { ValidationError } from '../errors/validation-error.js';
 
 export interface MultipartRouteConfig {
   /** This route accepts multipart/form-data bodies. */
@@ -39,19 +39,19 @@ function delimiterCount(body: Buffer, boundary: string, stop: number): number {
 export function registerMultipartParser(app: FastifyInstance, limits: MultipartLimits): void {
   app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, async (request: FastifyRequest, body: Buffer | string) => {
     if (!(request.routeOptions.config as MultipartRouteConfig | undefined)?.multipart) {
-      throw new ApiError(415, 'UnsupportedMediaType', 'Content-Type must be application/json', { provided_type: 'multipart/form-data', supported_types: ['application/json'] });
+      throw new ApiError('UnsupportedMediaType', 'Content-Type must be application/json', { provided_type: 'multipart/form-data', supported_types: ['application/json'] });
     }
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const boundary = boundaryOf(String(request.headers['content-type']));
     // Without a boundary we could count by, the body is not split at all.
-    if (!boundary) throw validationError([{ field: 'body', message: 'is not a valid multipart/form-data body (no boundary)' }]);
+    if (!boundary) throw new ValidationError([{ field: 'body', message: 'is not a valid multipart/form-data body (no boundary)' }]);
     if (delimiterCount(bytes, boundary, limits.maxParts + 2) - 1 > limits.maxParts) {
-      throw validationError([{ field: 'body', message: `has more than ${limits.maxParts} parts (server.max_multipart_parts)` }]);
+      throw new ValidationError([{ field: 'body', message: `has more than ${limits.maxParts} parts (server.max_multipart_parts)` }]);
     }
     try {
       return await new Response(new Uint8Array(bytes), { headers: { 'content-type': String(request.headers['content-type']) } }).formData();
     } catch {
-      throw validationError([{ field: 'body', message: 'is not a valid multipart/form-data body' }]);
+      throw new ValidationError([{ field: 'body', message: 'is not a valid multipart/form-data body' }]);
     }
   });
 }

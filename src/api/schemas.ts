@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { JOB_STAGES, JOB_STATUSES } from '../jobs/job.js';
 import { WEBHOOK_EVENTS } from '../config/schema.js';
-import { validationError, type FieldProblem } from './errors/validation-error.js';
+import { ValidationError, type FieldProblem } from '../errors/validation-error.js';
 
 export const MAX_PROMPT_CHARS = 2000;
 // Control characters other than \n and \t (C0, DEL, C1).
@@ -218,7 +218,7 @@ export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown,
     const field = issue.path.length > 0 ? issue.path.join('.') : part;
     problems.push({ field: part === 'headers' ? HEADER_FIELDS[field] ?? field : field, message: issue.message });
   }
-  throw validationError(problems);
+  throw new ValidationError(problems);
 }
 
 const health = z.enum(['healthy', 'unhealthy']);

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { AppConfig } from '../config/schema.js';
-import { TtvError } from '../errors/ttv-error.js';
+import { UnsafeBindError } from '../errors/unsafe-bind-error.js';
 
 export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;
@@ -10,10 +10,6 @@ export function isLoopbackHost(host: string): boolean {
   if (isIP(bare) === 4) return bare.startsWith('127.');
   if (isIP(bare) === 6) return bare === '::1' || bare === '0:0:0:0:0:0:0:1';
   return false;
-}
-
-export class UnsafeBindError extends TtvError {
-  override readonly name = 'UnsafeBindError';
 }
 
 /**

@@ -2,7 +2,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { ApiClient, ApiClientError } from '../client/api-client.js';
+import { ApiClient } from '../client/api-client.js';
+import { ApiClientError } from '../errors/api-client-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import { parsePositiveIntFlag } from '../config/cli-overrides.js';
 import { progressBar } from './progress-bar.js';
@@ -196,5 +197,5 @@ export function isClientError(err: unknown): err is ApiClientError {
 /** The `ttv:` line for a failed client call; a 401 says where the token goes. */
 export function clientErrorMessage(err: ApiClientError): string {
   const hint = err.status === 401 ? ' (pass the server\'s token with --token or the TTV_TOKEN environment variable)' : '';
-  return `ttv: ${err.code}: ${err.message}${hint}`;
+  return `ttv: ${err.serverCode}: ${err.message}${hint}`;
 }

@@ -3,6 +3,9 @@
 // client command (status, logs, …) starts without loading Fastify, BullMQ or the vendor SDKs.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../errors/config-error.js';
+import { EdgeConfigError } from '../errors/edge-config-error.js';
+import { StartupError } from '../errors/startup-error.js';
+import { UnsafeBindError } from '../errors/unsafe-bind-error.js';
 import { parsePortFlag, parsePositiveIntFlag, type CliOverrides } from '../config/cli-overrides.js';
 import { VERSION } from '../version.js';
 import { registerKeysCommand } from './keys-command.js';
@@ -187,11 +190,11 @@ export function buildProgram(): Command {
 }
 
 // Errors that name a key, flag or path for the operator to fix: exit code 2, with their own message
-// (none is wrapped into another). Matched by name, as importing UnsafeBindError would load the API server.
-const OPERATOR_ERRORS = new Set(['ConfigError', 'StartupError', 'UnsafeBindError', 'EdgeConfigError']);
+// (none is wrapped into another).
+const OPERATOR_ERRORS = [ConfigError, StartupError, UnsafeBindError, EdgeConfigError];
 
 function isOperatorError(err: unknown): err is Error {
-  return err instanceof Error && OPERATOR_ERRORS.has(err.name);
+  return OPERATOR_ERRORS.some((type) => err instanceof type);
 }
 
 export async function runCli(argv: string[]): Promise<number> {

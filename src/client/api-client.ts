@@ -5,19 +5,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createParser } from 'eventsource-parser';
 import type { JobView } from '../jobs/job.js';
-import { TtvError } from '../errors/ttv-error.js';
+import { ApiClientError } from '../errors/api-client-error.js';
 import { trimTrailingSlashes } from '../text/base-url.js';
 
 export interface ClientOptions {
   server: string;
   token?: string;
-}
-
-export class ApiClientError extends TtvError {
-  override readonly name = 'ApiClientError';
-  constructor(readonly status: number, code: string, message: string) {
-    super(message, { code });
-  }
 }
 
 export interface StreamEvent {

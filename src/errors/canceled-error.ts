@@ -4,7 +4,7 @@ import { TtvError } from './ttv-error.js';
 export class CanceledError extends TtvError {
   override readonly name = 'CanceledError';
   constructor(message = 'Canceled') {
-    super(message);
+    super(message, { code: 'CanceledError' });
   }
 }
 

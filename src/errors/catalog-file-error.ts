@@ -8,6 +8,6 @@ import { TtvError } from './ttv-error.js';
 export class CatalogFileError extends TtvError {
   override readonly name = 'CatalogFileError';
   constructor(message: string) {
-    super(message, { publicMessage: null });
+    super(message, { code: 'CatalogFileError', publicMessage: null });
   }
 }

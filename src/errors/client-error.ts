@@ -4,6 +4,7 @@
 // Host paths are cut and secrets redacted on every path out.
 import { redactText } from '../logging/redact.js';
 import { TtvError } from './ttv-error.js';
+import type { ErrorCode } from './error-codes.js';
 import { trimTrailingSlashes } from '../text/base-url.js';
 
 export interface ClientErrorScope {
@@ -16,7 +17,7 @@ export interface ClientErrorScope {
 }
 
 export interface ClientError {
-  code: string;
+  code: ErrorCode;
   message: string;
   retryable: boolean;
 }

@@ -8,7 +8,7 @@ import { TtvError } from './ttv-error.js';
 export class DiskFullError extends TtvError {
   override readonly name = 'DiskFullError';
   constructor(readonly dir: string, options: { cause?: unknown; detail?: string } = {}) {
-    super(`No space left on device under the data dir ${dir}${options.detail ? ` (${options.detail})` : ''}`, { code: 'DiskFull', retryable: true, cause: options.cause });
+    super(`No space left on device under the data dir ${dir}${options.detail ? ` (${options.detail})` : ''}`, { code: 'DiskFull', cause: options.cause });
   }
 }
 

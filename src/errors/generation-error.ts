@@ -22,7 +22,7 @@ export class GenerationError extends TtvError {
     options?: { cause?: unknown; vendorText?: string },
   ) {
     const vendorText = options?.vendorText;
-    super(`${backend}: ${reason}${vendorText ? `: ${vendorText}` : ''}`, { retryable, cause: options?.cause, publicMessage: `${backend}: ${reason}` });
+    super(`${backend}: ${reason}${vendorText ? `: ${vendorText}` : ''}`, { code: 'GenerationError', retryable, cause: options?.cause, publicMessage: `${backend}: ${reason}` });
     this.vendorText = vendorText;
   }
 }

@@ -1,9 +1,9 @@
-import { TtvError } from './ttv-error.js';
+import { ValidationError } from './validation-error.js';
 
-/** A list cursor that this adapter did not issue. The API answers 400. */
-export class InvalidCursorError extends TtvError {
+/** A list cursor that this adapter did not issue: 400 ValidationError naming `cursor`. */
+export class InvalidCursorError extends ValidationError {
   override readonly name = 'InvalidCursorError';
   constructor() {
-    super('cursor is not valid');
+    super([{ field: 'cursor', message: 'is not a cursor this server issued' }]);
   }
 }

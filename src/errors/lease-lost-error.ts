@@ -4,6 +4,6 @@ import { TtvError } from './ttv-error.js';
 export class LeaseLostError extends TtvError {
   override readonly name = 'LeaseLostError';
   constructor(readonly jobId: string, readonly state: 'canceled' | 'lost') {
-    super(`job ${jobId}: this attempt no longer holds the job (${state === 'canceled' ? 'canceled' : 'another attempt took it over'}); nothing was written`, { retryable: false });
+    super(`job ${jobId}: this attempt no longer holds the job (${state === 'canceled' ? 'canceled' : 'another attempt took it over'}); nothing was written`, { code: 'LeaseLostError' });
   }
 }

@@ -6,7 +6,7 @@ import { TtvError } from './ttv-error.js';
  */
 export class OutboundRefusedError extends TtvError {
   constructor(readonly detail: string) {
-    super(`refused: ${detail}`, { publicMessage: 'refused' });
+    super(`refused: ${detail}`, { code: 'OutboundRefusedError', publicMessage: 'refused' });
     this.name = 'OutboundRefusedError';
   }
 }

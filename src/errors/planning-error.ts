@@ -4,6 +4,6 @@ import { TtvError } from './ttv-error.js';
 export class PlanningError extends TtvError {
   override readonly name = 'PlanningError';
   constructor(message: string, options?: { cause?: unknown; retryable?: boolean; publicMessage?: string }) {
-    super(message, options);
+    super(message, { ...options, code: 'PlanningError' });
   }
 }

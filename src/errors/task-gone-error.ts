@@ -4,6 +4,6 @@ import { TtvError } from './ttv-error.js';
 export class TaskGoneError extends TtvError {
   override readonly name = 'TaskGoneError';
   constructor(readonly backend: string, readonly taskId: string) {
-    super(`${backend}: recorded task ${taskId} no longer exists at the vendor`, { retryable: false });
+    super(`${backend}: recorded task ${taskId} no longer exists at the vendor`, { code: 'TaskGoneError' });
   }
 }

@@ -5,13 +5,10 @@
 // are diagnostics. The full text goes to the job log (redacted, like every job log line) where the
 // failure happened; the job's `error`, /v1/videos error objects and webhooks carry the sentence.
 import { GenerationError } from './generation-error.js';
-import { TtvError } from './ttv-error.js';
+import { ImageRefusedError } from './image-refused-error.js';
 import { VendorError } from './vendor-error.js';
 
 export type VendorRole = 'video' | 'image' | 'planning';
-
-/** The refusal of an image provider (ImageRefusedError) has this name; matched by name to keep errors/ free of images/. */
-const IMAGE_REFUSED = 'ImageRefusedError';
 
 /** ttv's words for an HTTP status a vendor answered with. */
 function statusPhrase(status: number): string {
@@ -35,7 +32,7 @@ export function vendorFailureSentence(err: unknown, role: VendorRole, vendor: st
     // The others (timeout, download, config, …) are ttv's own words; their public message holds no vendor text.
     return null;
   }
-  if (err instanceof TtvError && err.name === IMAGE_REFUSED) return `${who} refused ${subject}: content policy.`;
+  if (err instanceof ImageRefusedError) return `${who} refused ${subject}: content policy.`;
   if (err instanceof VendorError && err.status !== null && err.fromVendor) {
     // An error inside a 2xx answer (MiniMax's base_resp): no HTTP status to speak of.
     if (err.status < 300) return `${who} reported an error for ${subject}.`;

@@ -12,6 +12,7 @@ import { INTERNAL_ERROR_MESSAGE } from '../errors/client-error.js';
 import { VendorOutcomeUnknownError } from '../errors/vendor-outcome-unknown-error.js';
 import type { ProbeResult } from '../media/ffmpeg.js';
 import { TaskGoneError } from '../errors/task-gone-error.js';
+import { AllBackendsFailedError } from '../errors/all-backends-failed-error.js';
 import { abandonsTask, cannotStopMessage } from './remote/vendor-task.js';
 
 export { cannotStopMessage } from './remote/vendor-task.js';
@@ -25,10 +26,6 @@ export interface ChainMember {
 
 /** Checks a finished clip (e.g. probes it); throws when the clip is unusable, else may return its probe. */
 export type ClipCheck = (path: string, signal: AbortSignal) => Promise<ProbeResult | undefined>;
-
-export class AllBackendsFailedError extends TtvError {
-  override readonly name = 'AllBackendsFailedError';
-}
 
 /** A message without its leading "id: " (backend errors name their backend; the chain does too). */
 export function withoutBackendPrefix(id: string, message: string): string {

@@ -2,7 +2,7 @@
 // reworded once (by the OpenAI-compatible chat endpoint when a key is set, else a neutral framing)
 // and tried a final time; a second refusal fails the stage with the provider's reason.
 import { VendorClient } from '../http/vendor-client/vendor-client.js';
-import { ImageRefusedError } from './image-refused-error.js';
+import { ImageRefusedError } from '../errors/image-refused-error.js';
 import type { ImageGenerator, ImageRequest } from './types.js';
 
 export interface RewordOptions {

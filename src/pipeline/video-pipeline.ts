@@ -5,7 +5,7 @@ import { CanceledError } from '../errors/canceled-error.js';
 import { PipelineError } from '../errors/pipeline-error.js';
 import { toClientError } from '../errors/client-error.js';
 import { TtvError } from '../errors/ttv-error.js';
-import { AllBackendsFailedError } from '../generators/fallback-video-generator.js';
+import { AllBackendsFailedError } from '../errors/all-backends-failed-error.js';
 import { ProceduralImageGenerator } from '../images/procedural/procedural-image-generator.js';
 import { fireAndForget } from './fire-and-forget.js';
 import { selectMode } from './modes/select-mode.js';

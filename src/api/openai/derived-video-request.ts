@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { AppConfig, JobOptionName } from '../../config/schema.js';
 import type { JobRecord, JobRequest } from '../../jobs/job.js';
 import type { JobOptions } from '../../jobs/stored-job-options.js';
-import { validationError } from '../errors/validation-error.js';
+import { ValidationError } from '../../errors/validation-error.js';
 import { refuseDisallowed } from '../job-submission.js';
 import { formFile, formText } from '../multipart-body.js';
 import { describeBackend } from '../../generators/backend-summary.js';
@@ -36,16 +36,16 @@ async function fromForm(form: FormData, uploads: boolean): Promise<{ fields: Rec
   for (const key of keys) {
     if (key === 'video' && uploads) {
       upload = await formFile(form, key);
-      if (!upload) throw validationError([{ field: 'video', message: 'must be {id} of a completed video, or an uploaded MP4 file' }]);
+      if (!upload) throw new ValidationError([{ field: 'video', message: 'must be {id} of a completed video, or an uploaded MP4 file' }]);
     } else if (key === 'video') {
-      throw validationError([{ field: 'video', message: 'must be {id} of a completed video of this server' }]);
+      throw new ValidationError([{ field: 'video', message: 'must be {id} of a completed video of this server' }]);
     } else if (key === 'video[id]') fields.video = { id: formText(form, key) };
     else fields[key] = formText(form, key) ?? null;
   }
   return { fields, upload };
 }
 
-const videoParamProblem = () => validationError([{ field: 'video', message: 'must be {id} of a completed video (JSON), or an uploaded MP4 file (multipart/form-data)' }]);
+const videoParamProblem = () => new ValidationError([{ field: 'video', message: 'must be {id} of a completed video (JSON), or an uploaded MP4 file (multipart/form-data)' }]);
 
 export type ExtendBody = Omit<z.output<typeof extendBodySchema>, 'video'> & ({ video: { id: string }; upload?: undefined } | { video?: undefined; upload: Buffer });
 
@@ -54,7 +54,7 @@ export async function readExtendBody(body: unknown): Promise<ExtendBody> {
   if (body instanceof FormData) ({ fields: body, upload } = await fromForm(body, true));
   const video = (body as { video?: unknown } | null)?.video;
   if (upload) {
-    if (video !== undefined) throw validationError([{ field: 'video', message: 'give either an uploaded video or video[id], not both' }]);
+    if (video !== undefined) throw new ValidationError([{ field: 'video', message: 'give either an uploaded video or video[id], not both' }]);
     const { prompt, seconds } = parseRequestPart(extendBodySchema.omit({ video: true }), body, 'body');
     return { prompt, seconds, upload };
   }
@@ -69,7 +69,7 @@ export async function readRemixBody(body: unknown): Promise<z.output<typeof remi
 /** 400 (param `video`) unless the source finished with a stored file. */
 function finishedSource(source: JobRecord, field: string): string {
   if (source.status !== 'finished' || !source.artifact_key) {
-    throw validationError([{ field, message: `video ${source.id} is not completed (status: ${source.status}); only a completed video can be used` }]);
+    throw new ValidationError([{ field, message: `video ${source.id} is not completed (status: ${source.status}); only a completed video can be used` }]);
   }
   return source.artifact_key;
 }

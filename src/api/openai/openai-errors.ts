@@ -2,7 +2,7 @@
 // the same ApiErrors as everywhere, shown the way the official SDKs read them (BadRequestError with
 // `param`, AuthenticationError, NotFoundError, RateLimitError, …). Every other route keeps ttv's envelope.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../errors/api-error.js';
+import { ApiError } from '../../errors/api-error.js';
 import { toApiError } from '../plugins/error-handler.js';
 
 const TYPES: Record<number, string> = { 401: 'authentication_error', 403: 'permission_error', 429: 'rate_limit_error' };
@@ -24,7 +24,7 @@ export function sendOpenAiError(request: FastifyRequest, reply: FastifyReply, er
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   const field = (error.details as { field?: unknown } | null)?.field;
   const param = openAiParam(typeof field === 'string' ? field : undefined);
-  let message = error.message;
+  let message = error.publicMessage;
   // "options.seed: …" reads as the parameter the client sent.
   if (typeof field === 'string' && param && message.startsWith(`${field}:`)) message = `${param}:${message.slice(field.length + 1)}`;
   return reply

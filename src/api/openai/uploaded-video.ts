@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import type { AppConfig } from '../../config/schema.js';
 import { ProcessTimeoutError } from '../../errors/process-timeout-error.js';
 import { Ffmpeg } from '../../media/ffmpeg.js';
-import { ApiError } from '../errors/api-error.js';
-import { validationError } from '../errors/validation-error.js';
+import { ApiError } from '../../errors/api-error.js';
+import { ValidationError } from '../../errors/validation-error.js';
 import type { UploadedSource } from './derived-video-request.js';
 
 /** Frames wider or taller than this are refused (the pipeline renders at most 3840x2160). */
@@ -20,9 +20,9 @@ const MAX_SIDE = 4096;
 export async function probeUploadedVideo(bytes: Buffer, config: AppConfig): Promise<UploadedSource> {
   const cap = config.server.max_image_bytes;
   if (bytes.length > cap) {
-    throw new ApiError(413, 'PayloadTooLarge', `The uploaded video is ${bytes.length} bytes; at most ${cap} (server.max_image_bytes)`, { field: 'video', max_size: cap });
+    throw new ApiError('PayloadTooLarge', `The uploaded video is ${bytes.length} bytes; at most ${cap} (server.max_image_bytes)`, { field: 'video', max_size: cap });
   }
-  const notVideo = (why: string) => validationError([{ field: 'video', message: `is not a readable MP4 video (${why})` }]);
+  const notVideo = (why: string) => new ValidationError([{ field: 'video', message: `is not a readable MP4 video (${why})` }]);
   const dir = await mkdtemp(join(tmpdir(), 'ttv-upload-'));
   try {
     const file = join(dir, 'upload.mp4');

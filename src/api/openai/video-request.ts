@@ -11,7 +11,7 @@ import { configuredModelRow } from '../../catalog/configured-models.js';
 import { nearestAspect, renderedSizes } from '../../catalog/rendered-sizes.js';
 import { normalizeBackendId } from '../../generators/registry.js';
 import { createVideoBodySchema, parseRequestPart } from '../schemas.js';
-import { validationError } from '../errors/validation-error.js';
+import { ValidationError } from '../../errors/validation-error.js';
 import { refuseDisallowed, storedOptions, type RawJobOptions } from '../job-submission.js';
 import { formFile, formText } from '../multipart-body.js';
 import { requireDecodableImage } from '../job-image-decode.js';
@@ -50,12 +50,12 @@ async function requireImageFitsSize(image: JobImageWithBytes, size: string, conf
   const { width, height } = await requireDecodableImage(image, config, 'input_reference');
   const [w, h] = size.split('x').map(Number) as [number, number];
   if (Math.abs(width / height - w / h) / (w / h) > 0.015) {
-    throw validationError([{ field: 'input_reference', message: `is ${width}x${height}, which is not the shape of size ${size}; crop or resize the image to ${size} (or ask for a size of its shape)` }]);
+    throw new ValidationError([{ field: 'input_reference', message: `is ${width}x${height}, which is not the shape of size ${size}; crop or resize the image to ${size} (or ask for a size of its shape)` }]);
   }
 }
 
 function fileIdRefused() {
-  return validationError([{ field: 'input_reference', message: 'file_id references are not supported: ttv has no Files API; upload the image as input_reference or pass {image_url} (an https or data: URL)' }]);
+  return new ValidationError([{ field: 'input_reference', message: 'file_id references are not supported: ttv has no Files API; upload the image as input_reference or pass {image_url} (an https or data: URL)' }]);
 }
 
 /** Reads a JSON or multipart create body (the SDKs send multipart: fields, `input_reference` as a file part). */
@@ -69,7 +69,7 @@ export async function readVideoBody(body: unknown): Promise<{ fields: z.output<t
     for (const key of keys) {
       if (key === 'input_reference') {
         file = await formFile(form, key);
-        if (!file) throw validationError([{ field: 'input_reference', message: 'must be an uploaded image file' }]);
+        if (!file) throw new ValidationError([{ field: 'input_reference', message: 'must be an uploaded image file' }]);
       } else if (key === 'input_reference[file_id]') {
         throw fileIdRefused();
       } else if (key === 'input_reference[image_url]') {
@@ -112,7 +112,7 @@ export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideo
     const backend = models[fields.model];
     if (!backend) {
       const known = Object.keys(models);
-      throw validationError([{ field: 'model', message: `is not a model of this server (${known.length ? `allowed: ${known.join(', ')}` : 'openai_compat.models is empty; leave model out'})` }]);
+      throw new ValidationError([{ field: 'model', message: `is not a model of this server (${known.length ? `allowed: ${known.join(', ')}` : 'openai_compat.models is empty; leave model out'})` }]);
     }
     raw.backend = normalizeBackendId(backend);
     // `model` picks a backend, so it is the `backend` option under another name: a model of the
@@ -120,7 +120,7 @@ export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideo
     // may choose nothing must not reach a paid backend through `model`).
     if (raw.backend !== normalizeBackendId(config.default_backend) && !allowed.has('backend')) {
       const usable = modelsOf(config, allowed);
-      throw validationError([{
+      throw new ValidationError([{
         field: 'model',
         message: `renders on ${raw.backend}, and this key may not choose a backend (the \`backend\` option is not allowed for it); ${usable.length ? `models it may use: ${usable.join(', ')}` : 'leave model out to use the default backend'}`,
       }]);
@@ -148,7 +148,7 @@ export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideo
         const sizes = renderedSizes(row, withImage, configuredResolution(config, backend) ?? row.resolutions?.[0]);
         if (!sizes.includes(fields.size)) {
           sizeProblem = () => {
-            throw validationError([{
+            throw new ValidationError([{
               field: 'size',
               message: sizes.length
                 ? `${row.id} (${backend}) renders ${sizes.join(', ')}, not ${fields.size}; ask for one of those`
@@ -157,7 +157,7 @@ export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideo
           };
         }
       }
-      if (w / d > 99 || h / d > 99) throw validationError([{ field: 'size', message: `${fields.size} has no simple aspect ratio (e.g. 1280x720, 720x1280)` }]);
+      if (w / d > 99 || h / d > 99) throw new ValidationError([{ field: 'size', message: `${fields.size} has no simple aspect ratio (e.g. 1280x720, 720x1280)` }]);
       raw.aspect_ratio = `${w / d}:${h / d}`;
     }
     sent.push('aspect_ratio');

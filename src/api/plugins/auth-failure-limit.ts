@@ -11,7 +11,7 @@
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { ApiError } from '../errors/api-error.js';
+import { ApiError } from '../../errors/api-error.js';
 
 const WINDOW_MS = 60_000;
 /** Addresses tracked at once per process; beyond it the oldest entries go first. */
@@ -113,9 +113,8 @@ export class AuthFailureLimit {
 
   private refusal(leftMs: number): ApiError {
     const retryAfter = Math.max(1, Math.ceil(leftMs / 1000));
-    return new ApiError(429, 'RateLimitExceeded',
-      `Too many failed authentication attempts from your address: ${this.perMinute} per minute; retry in ${retryAfter} s`,
+    return new ApiError('RateLimitExceeded', `Too many failed authentication attempts from your address: ${this.perMinute} per minute; retry in ${retryAfter} s`,
       { limit: this.perMinute, window_seconds: WINDOW_MS / 1000, retry_after: retryAfter, reason: 'authentication_failures' },
-      true, { 'retry-after': String(retryAfter) });
+      { headers: { 'retry-after': String(retryAfter) } });
   }
 }

@@ -3,7 +3,7 @@
 // reached the router. OPTIONS preflights pass (CORS answers them). The resolved principal is
 // attached to the request for ownership checks and per-key limits.
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../errors/api-error.js';
+import { ApiError } from '../../errors/api-error.js';
 import { ANONYMOUS_PRINCIPAL, type Principal } from '../../access/principal.js';
 import type { AuthFailureLimit } from './auth-failure-limit.js';
 import type { Authenticator } from '../../access/authenticator.js';
@@ -43,14 +43,14 @@ export function requireAuth(context: FastifyInstance, auth: Authenticator, failu
     }
     if (presented === null) {
       auth.denied?.(request, 'missing');
-      throw new ApiError(401, 'Unauthorized', 'Missing or invalid authorization header', null, false, CHALLENGE);
+      throw new ApiError('Unauthorized', 'Missing or invalid authorization header', null, { headers: CHALLENGE });
     }
     failures?.assertNotLockedOut(request);
     const principal = presented ? await auth.resolve(presented) : null;
     if (!principal) {
       auth.denied?.(request, 'invalid');
       await failures?.recordFailure(request);
-      throw new ApiError(401, 'Unauthorized', 'Invalid authentication token', null, false, INVALID);
+      throw new ApiError('Unauthorized', 'Invalid authentication token', null, { headers: INVALID });
     }
     request.principal = principal;
   });

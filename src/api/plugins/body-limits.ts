@@ -9,8 +9,8 @@
 // being kept, joined or decoded. The route's own bodyLimit (the large one) stays as Fastify's backstop.
 import { Transform, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError } from '../errors/api-error.js';
-import { validationError } from '../errors/validation-error.js';
+import { ApiError } from '../../errors/api-error.js';
+import { ValidationError } from '../../errors/validation-error.js';
 import { JsonShapeScanner, type JsonBounds } from '../bounded-json.js';
 
 export interface BodyLimitRouteConfig {
@@ -35,7 +35,7 @@ const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 const scannedBodies = new WeakSet<FastifyRequest>();
 
 export function payloadTooLarge(limit: number): ApiError {
-  return new ApiError(413, 'PayloadTooLarge', `Request body too large. Maximum size: ${limit} bytes`, { max_size: limit });
+  return new ApiError('PayloadTooLarge', `Request body too large. Maximum size: ${limit} bytes`, { max_size: limit });
 }
 
 function mediaType(request: FastifyRequest): string {
@@ -74,7 +74,7 @@ function inspected(source: Readable, limit: number, scanner: JsonShapeScanner | 
       if (refused) return callback();
       const problem = scanner?.push(chunk);
       if (problem) {
-        refused = validationError([{ field: 'body', message: problem }]);
+        refused = new ValidationError([{ field: 'body', message: problem }]);
         return callback();
       }
       callback(null, chunk);

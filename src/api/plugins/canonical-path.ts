@@ -6,7 +6,7 @@
 // and to us; the router's own tolerance (decoding, host stripping) then has nothing to tolerate.
 // Hand-written: no library states this exact rule, and it is a few string checks (RFC 3986 §6.2.2).
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../errors/api-error.js';
+import { ApiError } from '../../errors/api-error.js';
 
 // RFC 3986 pchar minus "%" (checked on its own) and ";" (refused: some servers split parameters on it).
 const RAW_ALLOWED = /^[A-Za-z0-9\-._~!$&'()*+,=:@/%]*$/;
@@ -58,6 +58,6 @@ export function registerCanonicalPath(app: FastifyInstance): void {
   app.addHook('onRequest', (request, _reply, done) => {
     const problem = targetProblem(request.raw.url ?? '');
     if (problem === null) return done();
-    done(new ApiError(400, 'ValidationError', `Request target refused: ${problem}`, { field: 'url', reason: 'non_canonical_target' }));
+    done(new ApiError('ValidationError', `Request target refused: ${problem}`, { field: 'url', reason: 'non_canonical_target' }));
   });
 }

@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
-import { ApiError } from '../errors/api-error.js';
+import { ApiError } from '../../errors/api-error.js';
 import type { AccessRouteConfig, RateClass } from './route-zone.js';
 
 export interface RateLimitOptions {
@@ -62,8 +62,8 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
     addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true, 'retry-after': true },
     errorResponseBuilder: (_request, context) => {
       const retryAfter = Math.max(1, Math.ceil(context.ttl / 1000));
-      return new ApiError(429, 'RateLimitExceeded', `Rate limit exceeded: ${context.max} requests per minute`,
-        { limit: context.max, window_seconds: 60, retry_after: retryAfter }, true, { 'retry-after': String(retryAfter) });
+      return new ApiError('RateLimitExceeded', `Rate limit exceeded: ${context.max} requests per minute`,
+        { limit: context.max, window_seconds: 60, retry_after: retryAfter }, { headers: { 'retry-after': String(retryAfter) } });
     },
   });
 }

@@ -4,12 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ErrorCode } from '../errors/api-error.js';
+import type { PublicErrorCode } from '../../errors/error-codes.js';
 import { rawAnswerHeaders } from './security-headers.js';
 
 export interface RawError {
   status: number;
-  code: ErrorCode;
+  code: PublicErrorCode;
   message: string;
   details?: Record<string, unknown> | null;
   retryable: boolean;

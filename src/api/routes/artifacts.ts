@@ -6,10 +6,9 @@ import type { JobQueue } from '../../jobs/job-queue.js';
 import type { ArtifactStore } from '../../storage/types.js';
 import { LocalArtifactStore } from '../../storage/local/local-artifact-store.js';
 import { StorageError } from '../../errors/storage-error.js';
-import { ApiError } from '../errors/api-error.js';
+import { ApiError } from '../../errors/api-error.js';
 import { jobIdParam } from './route-params.js';
 import { ownedJob } from './owned-job.js';
-import { storageUnavailable } from '../errors/service-unavailable-error.js';
 import { artifactQuerySchema, parseRequestPart } from '../schemas.js';
 import { downloadOrigin } from '../download-origin.js';
 import { jobArtifactSchema } from '../route-schemas.js';
@@ -31,11 +30,11 @@ export async function artifactRoutes(app: FastifyInstance, options: ArtifactRout
     const query = parseRequestPart(artifactQuerySchema, request.query, 'query');
     const job = await ownedJob(queue, request, jobIdParam(request));
     if (job.status !== 'finished') {
-      throw new ApiError(404, 'ArtifactNotReady', `Artifact for job ${job.id} not ready (status: ${job.status})`,
-        { job_id: job.id, current_status: job.status }, job.status !== 'failed' && job.status !== 'canceled');
+      throw new ApiError('ArtifactNotReady', `Artifact for job ${job.id} not ready (status: ${job.status})`,
+        { job_id: job.id, current_status: job.status }, { retryable: job.status !== 'failed' && job.status !== 'canceled' });
     }
     if (!job.artifact_key || !job.artifact_uri) {
-      throw new ApiError(404, 'ArtifactNotReady', `Job ${job.id} finished but no artifact available`, { job_id: job.id, current_status: job.status });
+      throw new ApiError('ArtifactNotReady', `Job ${job.id} finished but no artifact available`, { job_id: job.id, current_status: job.status });
     }
     const expiresIn = query.expires_in ?? options.defaultExpiresIn;
     let signed;
@@ -46,7 +45,7 @@ export async function artifactRoutes(app: FastifyInstance, options: ArtifactRout
       });
     } catch (err) {
       request.log.error({ err }, 'signing the artifact URL failed');
-      throw storageUnavailable(err instanceof StorageError ? 'Failed to generate download URL' : 'Artifact storage is unavailable');
+      throw new ApiError('StorageError', err instanceof StorageError ? 'Failed to generate download URL' : 'Artifact storage is unavailable');
     }
     if (query.redirect === 'true') return reply.redirect(signed.url, 302);
     return { gcs_uri: job.gcs_uri, artifact_uri: job.artifact_uri, url: signed.url, expires_in: signed.expiresIn };
@@ -58,13 +57,13 @@ export async function artifactRoutes(app: FastifyInstance, options: ArtifactRout
       const [path, search = ''] = request.url.split('?', 2) as [string, string?];
       const verdict = store.verify(decodeURIComponent(path), new URLSearchParams(search), new Date());
       if (verdict !== 'ok') {
-        throw new ApiError(403, 'Forbidden', verdict === 'expired' ? 'Download link has expired' : 'Download link is invalid');
+        throw new ApiError('Forbidden', verdict === 'expired' ? 'Download link has expired' : 'Download link is invalid');
       }
       const key = decodeURIComponent(path.slice('/files/'.length));
       // Refuses keys that could leave the artifact root, symlinks and anything but a regular file.
       const servable = await store.servableFile(key);
-      if (servable === 'missing') throw new ApiError(404, 'NotFound', 'Artifact file not found');
-      if (servable === 'refused') throw new ApiError(403, 'Forbidden', 'Download link is invalid');
+      if (servable === 'missing') throw new ApiError('NotFound', 'Artifact file not found');
+      if (servable === 'refused') throw new ApiError('Forbidden', 'Download link is invalid');
       reply.header('cache-control', 'private, max-age=60');
       return reply.sendFile(key, store.rootDir);
     });

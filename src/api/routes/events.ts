@@ -9,8 +9,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { JobEvent, JobQueue } from '../../jobs/job-queue.js';
 import { isTerminal, type JobStatus } from '../../jobs/job.js';
-import { jobNotFound } from '../errors/job-not-found-error.js';
-import { validationError } from '../errors/validation-error.js';
+import { JobNotFoundError } from '../../errors/job-not-found-error.js';
+import { ValidationError } from '../../errors/validation-error.js';
 import { securityHeaders, type SecurityHeaderOptions } from '../plugins/security-headers.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { ownedJob, principalOf } from './owned-job.js';
@@ -18,7 +18,7 @@ import type { KeyRevocations } from '../../access/key-revocations.js';
 import { jobIdParam } from './route-params.js';
 import { jobEventsSchema } from '../route-schemas.js';
 import { eventStreamHeadersSchema, parseRequestPart } from '../schemas.js';
-import { serviceUnavailable } from '../errors/service-unavailable-error.js';
+import { ApiError } from '../../errors/api-error.js';
 import { clientKey } from '../plugins/rate-limit.js';
 import { StreamSlots } from './stream-slots.js';
 
@@ -82,17 +82,17 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     try {
       pending = await queue.events(id, lastEventId);
     } catch (err) {
-      if (err instanceof InvalidCursorError) throw validationError([{ field: 'Last-Event-ID', message: 'is not an event id of this job' }]);
+      if (err instanceof InvalidCursorError) throw new ValidationError([{ field: 'Last-Event-ID', message: 'is not an event id of this job' }]);
       throw err;
     }
-    if (pending === null) throw jobNotFound(id);
+    if (pending === null) throw new JobNotFoundError(id);
     pending = await withTerminalStatus(queue, id, pending, lastEventId);
     // HEAD (Fastify routes it here too) gets the stream's headers, never an endless body.
     if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
 
     const client = clientKey(request);
     const refused = slots.acquire(client);
-    if (refused) throw serviceUnavailable(refused, 5);
+    if (refused) throw new ApiError('ServiceUnavailable', refused);
 
     reply.hijack();
     const res = reply.raw;

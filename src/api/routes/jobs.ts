@@ -1,15 +1,14 @@
-// /v1/jobs: submit, list, read, cancel, logs.
+// /v1/jobs: submit, list, read, delete, cancel, logs.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import { isTerminal, toJobView } from '../../jobs/job.js';
 import type { ArtifactStore } from '../../storage/types.js';
 import { ownerFilter } from '../../access/principal.js';
-import { storageUnavailable } from '../errors/service-unavailable-error.js';
 import { ownedJob, principalOf } from './owned-job.js';
 import { idempotencyKeyOf, jobIdParam } from './route-params.js';
-import { ApiError } from '../errors/api-error.js';
-import { jobNotFound } from '../errors/job-not-found-error.js';
-import { validationError } from '../errors/validation-error.js';
+import { ApiError } from '../../errors/api-error.js';
+import { JobNotFoundError } from '../../errors/job-not-found-error.js';
+import { ValidationError } from '../../errors/validation-error.js';
 import { cancelBodySchema, createJobBodySchema, createJobWithOptionsBodySchema, listJobsQuerySchema, logsQuerySchema, parseRequestPart } from '../schemas.js';
 import type { AppConfig, JobOptionName } from '../../config/schema.js';
 import { cancelRecordedTasks } from '../../worker/recorded-task-cancel.js';
@@ -20,16 +19,12 @@ import { jsonBounds, parseBoundedJson } from '../bounded-json.js';
 import { cancelJobSchema, createJobSchema, deleteJobSchema, getJobSchema, jobLogsSchema, listJobsSchema } from '../route-schemas.js';
 import { redactedClip } from '../../logging/redact.js';
 
-
-
 export interface JobRoutesOptions extends SubmissionDeps {
   queue: JobQueue;
   /** Body limit of POST /v1/jobs when some key may send an image (multipart or data URI); else the server's. */
   imageBodyLimit?: number;
-  /** The cancel transition happens here, so job.canceled is sent from here. */
   /** Where DELETE removes a job's artifact. */
   store?: ArtifactStore;
-  /** worker.max_queued_jobs (503 QueueFull beyond) and security.max_queued_jobs_per_key (429 QueueFull beyond). */
 }
 
 /**
@@ -46,7 +41,7 @@ async function readJobRequest(body: unknown, multipart: boolean, allowed: Readon
     const keys = new Set<string>();
     form.forEach((_value, key) => keys.add(key));
     for (const key of keys) {
-      if (!['prompt', 'options', 'image'].includes(key)) throw validationError([{ field: key, message: 'unknown field; only "prompt", "options" and "image" are accepted' }]);
+      if (!['prompt', 'options', 'image'].includes(key)) throw new ValidationError([{ field: key, message: 'unknown field; only "prompt", "options" and "image" are accepted' }]);
     }
     image = await formFile(form, 'image');
     body = { prompt: formText(form, 'prompt'), ...(parsedOptions !== undefined ? { options: parsedOptions } : {}) };
@@ -64,13 +59,12 @@ function requireJsonContentType(request: FastifyRequest): void {
   const raw = request.headers['content-type'];
   const type = typeof raw === 'string' ? raw.split(';', 1)[0]!.trim().toLowerCase() : '';
   if (type !== 'application/json') {
-    throw new ApiError(415, 'UnsupportedMediaType', 'Content-Type must be application/json', {
+    throw new ApiError('UnsupportedMediaType', 'Content-Type must be application/json', {
       ...(type ? { provided_type: redactedClip(type, 100) } : {}),
       supported_types: ['application/json'],
     });
   }
 }
-
 
 export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions): Promise<void> {
   const { queue } = options;
@@ -106,7 +100,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     const id = jobIdParam(request);
     const job = await ownedJob(queue, request, id);
     if (!isTerminal(job.status)) {
-      throw new ApiError(409, 'Conflict', `Job ${id} is not in a terminal status (status: ${job.status}); cancel it first`, { job_id: id, current_status: job.status });
+      throw new ApiError('Conflict', `Job ${id} is not in a terminal status (status: ${job.status}); cancel it first`, { job_id: id, current_status: job.status });
     }
     // The artifact goes first: if the store fails, the job stays and the client may retry.
     if (job.artifact_key && options.store) {
@@ -114,13 +108,13 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
         await options.store.delete(job.artifact_key);
       } catch (err) {
         request.log.error({ err }, 'deleting the artifact failed');
-        throw storageUnavailable('Artifact storage failed; the job was not deleted');
+        throw new ApiError('StorageError', 'Artifact storage failed; the job was not deleted');
       }
     }
     const result = await queue.remove(id);
-    if (result.outcome === 'not_found') throw jobNotFound(id);
+    if (result.outcome === 'not_found') throw new JobNotFoundError(id);
     if (result.outcome === 'not_terminal') {
-      throw new ApiError(409, 'Conflict', `Job ${id} is not in a terminal status (status: ${result.job.status})`, { job_id: id, current_status: result.job.status });
+      throw new ApiError('Conflict', `Job ${id} is not in a terminal status (status: ${result.job.status})`, { job_id: id, current_status: result.job.status });
     }
     return reply.code(204).send();
   });
@@ -130,11 +124,13 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     const id = jobIdParam(request);
     await ownedJob(queue, request, id);
     const result = await queue.cancel(id);
-    if (result.outcome === 'not_found') throw jobNotFound(id);
+    if (result.outcome === 'not_found') throw new JobNotFoundError(id);
     if (result.outcome === 'terminal') {
-      throw new ApiError(409, 'Conflict', `Job ${id} is already in terminal status: ${result.job.status}`, { job_id: id, current_status: result.job.status });
+      throw new ApiError('Conflict', `Job ${id} is already in terminal status: ${result.job.status}`, { job_id: id, current_status: result.job.status });
     }
-    // Vendor tasks the job recorded are cancelled from here too: its worker may have crashed.
+    // The store's cancel wrote the transition (its journal entry is what job.canceled webhooks and
+    // the event stream report); vendor tasks the job recorded are cancelled from here, since its
+    // worker may have crashed.
     void cancelRecordedTasks(result.job, options.config, queue, (m) => queue.appendLog(id, m)).catch((err: unknown) => request.log.warn({ err, jobId: id }, 'cancelling the recorded vendor tasks failed'));
     const view = toJobView(result.job);
     return { ...view, message: 'Job cancellation initiated successfully' };
@@ -145,7 +141,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     const id = jobIdParam(request);
     await ownedJob(queue, request, id);
     const lines = await queue.logs(id, query.tail ?? 100);
-    if (lines === null) throw jobNotFound(id);
+    if (lines === null) throw new JobNotFoundError(id);
     return { lines };
   });
 }

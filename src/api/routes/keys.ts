@@ -11,7 +11,7 @@ import type { KeyRevocations } from '../../access/key-revocations.js';
 import { revokeGuard, revokeRefusal } from '../../access/revoke-policy.js';
 import { audit } from '../../access/audit.js';
 import { redactedClip } from '../../logging/redact.js';
-import { ApiError } from '../errors/api-error.js';
+import { ApiError } from '../../errors/api-error.js';
 import { cancelBodySchema, keyIdParamsSchema, parseRequestPart } from '../schemas.js';
 import { listKeysSchema, revokeKeySchema } from '../route-schemas.js';
 import { principalOf } from './owned-job.js';
@@ -32,10 +32,10 @@ function keyView(k: ApiKeyRecord) {
 }
 
 function requireAdmin(request: FastifyRequest): void {
-  if (principalOf(request).scope !== 'admin') throw new ApiError(403, 'Forbidden', 'This route needs an admin key');
+  if (principalOf(request).scope !== 'admin') throw new ApiError('Forbidden', 'This route needs an admin key');
 }
 
-const keyNotFound = (id: string) => new ApiError(404, 'NotFound', `Key ${redactedClip(id, 40)} not found`);
+const keyNotFound = (id: string) => new ApiError('NotFound', `Key ${redactedClip(id, 40)} not found`);
 
 export async function keyRoutes(app: FastifyInstance, options: KeyRoutesOptions): Promise<void> {
   const { keys } = options;
@@ -55,7 +55,7 @@ export async function keyRoutes(app: FastifyInstance, options: KeyRoutesOptions)
     const result = await keys.revoke(id, revokeGuard(options.config.security));
     if (result.outcome === 'not_found') throw keyNotFound(id);
     const refusal = revokeRefusal(result);
-    if (refusal) throw new ApiError(409, 'Conflict', refusal, { key_id: id, reason: result.outcome });
+    if (refusal) throw new ApiError('Conflict', refusal, { key_id: id, reason: result.outcome });
     if (result.outcome === 'revoked') {
       audit(options.logger, 'key.revoked', { key_id: id, name: result.key.name, by: principalOf(request).keyId, request_id: request.id });
     }

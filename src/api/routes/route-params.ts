@@ -2,12 +2,13 @@
 // schemas.ts like every other request part.
 import type { FastifyRequest } from 'fastify';
 import { jobIdParamsSchema, parseRequestPart, submitHeadersSchema } from '../schemas.js';
-import { jobNotFound } from '../errors/job-not-found-error.js';
+import { JobNotFoundError } from '../../errors/job-not-found-error.js';
+import { redactedClip } from '../../logging/redact.js';
 
 /** The route's `:id`, lower-cased; an id that is not a UUID names no job (404 JobNotFound, not 400). */
 export function jobIdParam(request: FastifyRequest): string {
   const parsed = jobIdParamsSchema.safeParse(request.params);
-  if (!parsed.success) throw jobNotFound(String((request.params as { id?: unknown }).id));
+  if (!parsed.success) throw new JobNotFoundError(redactedClip(String((request.params as { id?: unknown }).id), 100));
   return parsed.data.id;
 }
 

@@ -17,10 +17,9 @@ import { LocalArtifactStore } from '../../storage/local/local-artifact-store.js'
 import { Ffmpeg } from '../../media/ffmpeg.js';
 import { ownerFilter } from '../../access/principal.js';
 import { toJobView } from '../../jobs/job.js';
-import { ApiError } from '../errors/api-error.js';
-import { jobNotFound } from '../errors/job-not-found-error.js';
-import { validationError } from '../errors/validation-error.js';
-import { storageUnavailable } from '../errors/service-unavailable-error.js';
+import { ApiError } from '../../errors/api-error.js';
+import { JobNotFoundError } from '../../errors/job-not-found-error.js';
+import { ValidationError } from '../../errors/validation-error.js';
 import { allowedFor, refuseDisallowed, submitJob, type SubmissionDeps } from '../job-submission.js';
 import { probeUploadedVideo } from '../openai/uploaded-video.js';
 import { readVideoBody, videoJobRequest } from '../openai/video-request.js';
@@ -56,7 +55,7 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
   useOpenAiErrors(app, options.imageBodyLimit ?? options.bodyLimit);
   app.setNotFoundHandler(async (request) => {
     const path = (request.url.split('?', 1)[0] ?? '').slice(0, 200);
-    throw new ApiError(404, 'NotFound', `No route for ${request.method} ${path} (the Videos API of this server: docs/migrating-from-sora.md)`);
+    throw new ApiError('NotFound', `No route for ${request.method} ${path} (the Videos API of this server: docs/migrating-from-sora.md)`);
   });
   const ffmpeg = Ffmpeg.fromConfig(config);
   if (store instanceof LocalArtifactStore) {
@@ -99,7 +98,7 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
   function requireBodyType(request: FastifyRequest): void {
     const type = String(request.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
     if (type !== 'application/json' && type !== 'multipart/form-data') {
-      throw new ApiError(415, 'UnsupportedMediaType', 'Content-Type must be application/json or multipart/form-data', { supported_types: ['application/json', 'multipart/form-data'] });
+      throw new ApiError('UnsupportedMediaType', 'Content-Type must be application/json or multipart/form-data', { supported_types: ['application/json', 'multipart/form-data'] });
     }
   }
 
@@ -139,7 +138,7 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
     const { id } = body.video;
     // A missing source is the parameter's fault (400 param video), not an unknown route's 404.
     const source = await ownedJob(queue, request, id.toLowerCase()).catch((err: unknown) => {
-      if (err instanceof ApiError && err.statusCode === 404) throw validationError([{ field: 'video', message: `no video ${id} on this server` }]);
+      if (err instanceof ApiError && err.statusCode === 404) throw new ValidationError([{ field: 'video', message: `no video ${id} on this server` }]);
       throw err;
     });
     const facts = await rendered(source, request);
@@ -157,9 +156,9 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
 
   // Calls ttv cannot serve answer 400 in OpenAI's envelope, so the SDK raises BadRequestError with why.
   app.post('/edits', { config: { rateClass: 'submit', multipart: true }, schema: unsupportedVideoCallSchema('editVideo', 'OpenAI-compatible: edit a video (no catalogued model renders video-to-video: 400)') }, async () => {
-    throw validationError([{ field: 'video', message: 'no model of this server renders video-to-video, so edits are not served; use remix (same settings, new prompt, from the first frame) or extend' }]);
+    throw new ValidationError([{ field: 'video', message: 'no model of this server renders video-to-video, so edits are not served; use remix (same settings, new prompt, from the first frame) or extend' }]);
   });
-  const noCharacters = () => validationError([{ field: 'character', message: 'ttv keeps no characters: describe the character in the prompt, or start from an image with input_reference' }]);
+  const noCharacters = () => new ValidationError([{ field: 'character', message: 'ttv keeps no characters: describe the character in the prompt, or start from an image with input_reference' }]);
   app.post('/characters', { config: { rateClass: 'submit', multipart: true }, schema: unsupportedVideoCallSchema('createCharacter', 'OpenAI-compatible: create a character (ttv keeps none: 400)') }, async () => {
     throw noCharacters();
   });
@@ -184,7 +183,7 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
     } while (cursor && jobs.length < LIST_SCAN_LIMIT);
     if (order === 'asc') jobs.reverse();
     const start = after === undefined ? 0 : jobs.findIndex((j) => j.id === after.toLowerCase()) + 1;
-    if (after !== undefined && start === 0) throw validationError([{ field: 'after', message: 'is not a video of this list' }]);
+    if (after !== undefined && start === 0) throw new ValidationError([{ field: 'after', message: 'is not a video of this list' }]);
     const data = await Promise.all(jobs.slice(start, start + limit).map((j) => videoObject(j, request)));
     return {
       object: 'list', data,
@@ -201,7 +200,7 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
     // OpenAI deletes a video in any state: a running one is canceled first (authoritative in the store).
     if (!isTerminal(job.status)) {
       const canceled = await queue.cancel(id);
-      if (canceled.outcome === 'not_found') throw jobNotFound(id);
+      if (canceled.outcome === 'not_found') throw new JobNotFoundError(id);
       if (canceled.outcome === 'canceled') {
         // Before the job (and its segment records) is removed: its worker may have crashed.
         await cancelRecordedTasks(canceled.job, config, queue, (m) => queue.appendLog(id, m)).catch((err: unknown) => request.log.warn({ err, jobId: id }, 'cancelling the recorded vendor tasks failed'));
@@ -213,13 +212,13 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
         await store.delete(job.artifact_key);
       } catch (err) {
         request.log.error({ err }, 'deleting the artifact failed');
-        throw storageUnavailable('Artifact storage failed; the video was not deleted');
+        throw new ApiError('StorageError', 'Artifact storage failed; the video was not deleted');
       }
     }
     renderedCache.delete(id);
     const removed = await queue.remove(id);
-    if (removed.outcome === 'not_found') throw jobNotFound(id);
-    if (removed.outcome === 'not_terminal') throw new ApiError(409, 'Conflict', `Video ${id} is still ${removed.job.status}; try again`, { job_id: id, current_status: removed.job.status });
+    if (removed.outcome === 'not_found') throw new JobNotFoundError(id);
+    if (removed.outcome === 'not_terminal') throw new ApiError('Conflict', `Video ${id} is still ${removed.job.status}; try again`, { job_id: id, current_status: removed.job.status });
     return { id, object: 'video.deleted', deleted: true };
   });
 
@@ -227,13 +226,13 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
     const { variant = 'video' } = parseRequestPart(videoContentQuerySchema, request.query, 'query');
     const job = await ownedJob(queue, request, jobIdParam(request));
     if (job.status !== 'finished' || !job.artifact_key) {
-      throw new ApiError(404, 'ArtifactNotReady', `Video ${job.id} is not completed (status: ${job.status})`, { job_id: job.id, current_status: job.status }, job.status !== 'failed' && job.status !== 'canceled');
+      throw new ApiError('ArtifactNotReady', `Video ${job.id} is not completed (status: ${job.status})`, { job_id: job.id, current_status: job.status }, { retryable: job.status !== 'failed' && job.status !== 'canceled' });
     }
     const key = job.artifact_key;
     let source: string;
     if (store instanceof LocalArtifactStore) {
       const servable = await store.servableFile(key);
-      if (servable === 'missing' || servable === 'refused') throw new ApiError(404, 'NotFound', 'Video file not found');
+      if (servable === 'missing' || servable === 'refused') throw new ApiError('NotFound', 'Video file not found');
       if (variant === 'video') {
         reply.header('content-disposition', `attachment; filename="${job.id}.mp4"`);
         return reply.type('video/mp4').sendFile(key, store.rootDir);
@@ -245,7 +244,7 @@ export async function videoRoutes(app: FastifyInstance, options: VideoRoutesOpti
         signed = await store.sign(key, { expiresInSeconds: 600, requestOrigin: downloadOrigin(request, options.publicUrl) });
       } catch (err) {
         request.log.error({ err }, 'signing the artifact URL failed');
-        throw storageUnavailable('Artifact storage is unavailable');
+        throw new ApiError('StorageError', 'Artifact storage is unavailable');
       }
       // The bucket serves the bytes (and Range) itself.
       if (variant === 'video') return reply.redirect(signed.url, 302);

@@ -6,7 +6,7 @@
 // read 2026-12-05); Google's sizes for a ratio are near it, not exact (9:16 is 768x1344), so the
 // pipeline crops the result.
 import { aspectValue, nearestSize } from '../../media/frame-geometry.js';
-import { ImageRefusedError } from '../image-refused-error.js';
+import { ImageRefusedError } from '../../errors/image-refused-error.js';
 import type { ImageRequest } from '../types.js';
 import { readInputFrame, VendorImageProvider, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
 

@@ -10,7 +10,7 @@ import { PipelineError } from '../../errors/pipeline-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
 import type { JsonInit } from '../../http/vendor-client/vendor-client.js';
 import { parseSize, sizeText } from '../../media/frame-geometry.js';
-import { ImageRefusedError } from '../image-refused-error.js';
+import { ImageRefusedError } from '../../errors/image-refused-error.js';
 import type { ImageRequest } from '../types.js';
 import { bearer, readInputFrame, VendorImageProvider, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
 import { openAiImageModel, openAiImageSize, type OpenAiImageModel } from './openai-image-models.js';

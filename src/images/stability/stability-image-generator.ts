@@ -4,7 +4,7 @@
 // ffmpeg; the image comes back as artifacts[0].base64, and finishReason CONTENT_FILTERED is a refusal.
 // Hand-written on purpose: Stability AI publishes no official Node SDK for its REST API.
 import { rm } from 'node:fs/promises';
-import { ImageRefusedError } from '../image-refused-error.js';
+import { ImageRefusedError } from '../../errors/image-refused-error.js';
 import type { Ffmpeg } from '../../media/ffmpeg.js';
 import type { ImageRequest } from '../types.js';
 import { bearer, readInputFrame, VendorImageProvider, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';

@@ -2,7 +2,7 @@
 // outside strings only, escapes included, and the scan stops at the first bound crossed.
 import { describe, expect, it } from 'vitest';
 import { JsonShapeScanner, jsonShapeProblem as shapeOfBytes, parseBoundedJson } from '../../../src/api/bounded-json.js';
-import { ApiError } from '../../../src/api/errors/api-error.js';
+import { ApiError } from '../../../src/errors/api-error.js';
 
 const jsonShapeProblem = (text: string, b: { maxDepth: number; maxEntries: number }) => shapeOfBytes(Buffer.from(text), b);
 const bounds = { maxDepth: 4, maxEntries: 5 };

@@ -7,7 +7,7 @@ import { StorageError } from '../../../src/errors/storage-error.js';
 import { GenerationError } from '../../../src/errors/generation-error.js';
 import { VendorError } from '../../../src/errors/vendor-error.js';
 import { ConfigError } from '../../../src/errors/config-error.js';
-import { ApiError } from '../../../src/api/errors/api-error.js';
+import { ApiError } from '../../../src/errors/api-error.js';
 import { StoreUnavailableError } from '../../../src/errors/store-unavailable-error.js';
 
 describe('TtvError', () => {
@@ -26,7 +26,7 @@ describe('TtvError', () => {
     expect(new VendorError('openai', 503, 'busy', true).retryable).toBe(true);
     expect(new VendorError('openai', 400, 'bad', false).retryable).toBe(false);
     expect(new StoreUnavailableError().retryable).toBe(true);
-    expect(new ApiError(404, 'JobNotFound', 'Job x not found').code).toBe('JobNotFound');
+    expect(new ApiError('JobNotFound', 'Job x not found').code).toBe('JobNotFound');
     expect(new ConfigError([{ key: 'a.b', message: 'is wrong' }]).code).toBe('ConfigError');
   });
 
@@ -57,7 +57,7 @@ describe('toClientError', () => {
   });
 
   it('scrubs the given secret values', () => {
-    expect(toClientError(new TtvError('vendor said hunter22-secret'), { secrets: ['hunter22-secret'] }).message).toBe('vendor said [REDACTED]');
+    expect(toClientError(new TtvError('vendor said hunter22-secret', { code: 'PipelineError' }), { secrets: ['hunter22-secret'] }).message).toBe('vendor said [REDACTED]');
   });
 
   it('hides the text of errors that are not ours behind the fallback', () => {
@@ -69,7 +69,7 @@ describe('toClientError', () => {
   });
 
   it('hides a TtvError whose publicMessage is null', () => {
-    const err = new TtvError('stack of internals', { publicMessage: null, retryable: true });
+    const err = new TtvError('stack of internals', { code: 'PipelineError', publicMessage: null, retryable: true });
     expect(toClientError(err)).toEqual({ code: 'InternalError', message: 'An internal error occurred', retryable: true });
   });
 });

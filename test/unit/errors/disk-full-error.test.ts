@@ -12,7 +12,7 @@ import { PipelineError } from '../../../src/errors/pipeline-error.js';
 import { ProcessError } from '../../../src/errors/process-error.js';
 import { StoreUnavailableError } from '../../../src/errors/store-unavailable-error.js';
 import { toClientError } from '../../../src/errors/client-error.js';
-import { AllBackendsFailedError } from '../../../src/generators/fallback-video-generator.js';
+import { AllBackendsFailedError } from '../../../src/errors/all-backends-failed-error.js';
 import { runProcess } from '../../../src/media/process-runner.js';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 import { clipCheck } from '../../../src/pipeline/create-pipeline.js';

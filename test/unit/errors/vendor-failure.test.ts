@@ -5,7 +5,7 @@ import { GenerationError } from '../../../src/errors/generation-error.js';
 import { VendorError } from '../../../src/errors/vendor-error.js';
 import { vendorFailureSentence } from '../../../src/errors/vendor-failure.js';
 import { toClientError } from '../../../src/errors/client-error.js';
-import { ImageRefusedError } from '../../../src/images/image-refused-error.js';
+import { ImageRefusedError } from '../../../src/errors/image-refused-error.js';
 import { FallbackVideoGenerator } from '../../../src/generators/fallback-video-generator.js';
 import type { VideoGenerator } from '../../../src/generators/types.js';
 
