@@ -110,7 +110,8 @@ export function registerOpenModeGuard(app: FastifyInstance, options: OpenModeGua
   const corsAllows = (origin: string | null) => origin !== null && (anyOrigin || corsOrigins.has(origin));
 
   const misdirected = (problem: string) => new ApiError('MisdirectedRequest', `Host refused: ${problem}`, { field: 'Host', reason: 'host_not_allowed' });
-  const forbidden = (refusal: { origin: string | null; site: string | null }) => new ApiError('Forbidden', `Cross-site request refused: this server has no authentication, and ${refusal.origin ?? `a ${refusal.site} page`} is not in security.cors_origins`,
+  const forbidden = (refusal: { origin: string | null; site: string | null }) => new ApiError('Forbidden',
+    `Cross-site request refused: this server has no authentication, and ${refusal.origin ?? `a ${refusal.site} page`} is not in security.cors_origins`,
     { origin: refusal.origin, sec_fetch_site: refusal.site, reason: 'cross_site_request' });
 
   // Callback hook: the common request (loopback Host, a read or a same-origin write) never awaits.
