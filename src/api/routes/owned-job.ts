@@ -6,7 +6,6 @@ import type { JobQueue } from '../../jobs/job-queue.js';
 import type { JobRecord } from '../../jobs/job.js';
 import { ANONYMOUS_PRINCIPAL, ownerFilter, type Principal } from '../../access/principal.js';
 import { JobNotFoundError } from '../../errors/job-not-found-error.js';
-import { redactedClip } from '../../logging/redact.js';
 
 export function principalOf(request: FastifyRequest): Principal {
   return request.principal ?? ANONYMOUS_PRINCIPAL;
@@ -21,6 +20,6 @@ export function mayAccess(principal: Principal, job: JobRecord): boolean {
 /** The job, or 404 JobNotFound when it does not exist or belongs to another key. */
 export async function ownedJob(queue: JobQueue, request: FastifyRequest, id: string): Promise<JobRecord> {
   const job = await queue.get(id);
-  if (!job || !mayAccess(principalOf(request), job)) throw new JobNotFoundError(redactedClip(id, 100));
+  if (!job || !mayAccess(principalOf(request), job)) throw new JobNotFoundError(id);
   return job;
 }

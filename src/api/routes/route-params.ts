@@ -3,12 +3,11 @@
 import type { FastifyRequest } from 'fastify';
 import { jobIdParamsSchema, parseRequestPart, submitHeadersSchema } from '../schemas.js';
 import { JobNotFoundError } from '../../errors/job-not-found-error.js';
-import { redactedClip } from '../../logging/redact.js';
 
 /** The route's `:id`, lower-cased; an id that is not a UUID names no job (404 JobNotFound, not 400). */
 export function jobIdParam(request: FastifyRequest): string {
   const parsed = jobIdParamsSchema.safeParse(request.params);
-  if (!parsed.success) throw new JobNotFoundError(redactedClip(String((request.params as { id?: unknown }).id), 100));
+  if (!parsed.success) throw new JobNotFoundError(String((request.params as { id?: unknown }).id));
   return parsed.data.id;
 }
 
