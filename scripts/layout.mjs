@@ -28,7 +28,7 @@ const DESCRIPTIONS = {
   'src/generators': 'VideoGenerator port, the fallback chain, one folder per backend',
   'src/http': 'the VendorClient every vendor call goes through (retries, timeouts, redirects, errors), base URLs, public addresses, outbound requests to client-named URLs',
   'src/images': 'ImageGenerator port, one folder per provider',
-  'src/job-options': 'per-job options: the policy of who may send which, config overrides, option problems, the cost estimate',
+  'src/job-options': 'per-job options: who may send which, parsing the options of a body (image, webhook), config overrides, option problems, the cost estimate',
   'src/jobs': 'job model + state machine, the JobQueue and LeaseStore ports, the consumer loop, adapters',
   'src/logging': 'the pino logger and the redaction every text sink goes through',
   'src/media': 'ffmpeg/ffprobe wrappers, process groups',

@@ -10,7 +10,7 @@ import type { AppConfig, JobOptionName } from '../../config/schema.js';
 import type { JobRecord, JobRequest } from '../../jobs/job.js';
 import type { JobOptions } from '../../jobs/stored-job-options.js';
 import { ValidationError } from '../../errors/validation-error.js';
-import { refuseDisallowed } from '../job-submission.js';
+import { refuseDisallowed } from '../../job-options/option-parsing.js';
 import { formFile, formText } from '../multipart-body.js';
 import { describeBackend } from '../../generators/backend-summary.js';
 import { normalizeBackendId } from '../../generators/registry.js';

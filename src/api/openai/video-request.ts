@@ -12,9 +12,9 @@ import { nearestAspect, renderedSizes } from '../../catalog/rendered-sizes.js';
 import { normalizeBackendId } from '../../generators/registry.js';
 import { createVideoBodySchema, parseRequestPart } from '../schemas.js';
 import { ValidationError } from '../../errors/validation-error.js';
-import { refuseDisallowed, storedOptions, type RawJobOptions } from '../job-submission.js';
+import { refuseDisallowed, storedOptions, type RawJobOptions } from '../../job-options/option-parsing.js';
 import { formFile, formText } from '../multipart-body.js';
-import { requireDecodableImage } from '../job-image-decode.js';
+import { requireDecodableImage } from '../../job-options/image-decode.js';
 import type { JobImage, JobImageWithBytes } from '../../jobs/stored-job-options.js';
 
 /** The OpenAI parameter of each job option, for refusals. */

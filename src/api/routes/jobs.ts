@@ -13,7 +13,8 @@ import { cancelBodySchema, createJobBodySchema, createJobWithOptionsBodySchema, 
 import type { AppConfig, JobOptionName } from '../../config/schema.js';
 import { cancelRecordedTasks } from '../../worker/recorded-task-cancel.js';
 import type { JobRequest } from '../../jobs/job.js';
-import { allowedFor, refuseDisallowed, storedOptions, submitJob, type RawJobOptions, type SubmissionDeps } from '../job-submission.js';
+import { allowedFor, submitJob, type SubmissionDeps } from '../job-submission.js';
+import { refuseDisallowed, storedOptions, type RawJobOptions } from '../../job-options/option-parsing.js';
 import { formFile, formText } from '../multipart-body.js';
 import { jsonBounds, parseBoundedJson } from '../bounded-json.js';
 import { cancelJobSchema, createJobSchema, deleteJobSchema, getJobSchema, jobLogsSchema, listJobsSchema } from '../route-schemas.js';
