@@ -1,9 +1,7 @@
-// Connection settings shared by every Redis connection ttv opens (job store, BullMQ, pub/sub, key
-// store, rate limits), and the one place that turns an endpoint — one server, a Cluster, or a
+// Connection settings shared by every Redis connection ttv opens (job store, pub/sub, key store,
+// rate limits), and the one place that turns an endpoint — one server, a Cluster, or a
 // Sentinel-managed master — into an ioredis client.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-
-export const BULL_QUEUE_NAME = 'ttv-jobs';
 
 export interface RedisNode { host: string; port: number }
 
@@ -46,8 +44,7 @@ export function boundedWait(): RedisOptions {
 
 /**
  * A client for the endpoint. ioredis's Cluster serves the same command API as Redis (it follows
- * MOVED/ASK itself), so it is typed as Redis here and one code path serves both; BullMQ tells them
- * apart by instance.
+ * MOVED/ASK itself), so it is typed as Redis here and one code path serves both.
  */
 export function connectRedis(endpoint: RedisEndpoint, options: RedisOptions): Redis {
   if (endpoint.kind === 'standalone') return new Redis(endpoint.url, options);
@@ -72,8 +69,8 @@ export function connectRedis(endpoint: RedisEndpoint, options: RedisOptions): Re
   return cluster as unknown as Redis;
 }
 
-/** Every key of one store must be in one hash slot on a Cluster (BullMQ's and ours, whose Lua
- * scripts derive keys from KEYS[1]): a prefix without a {hash tag} is wrapped in braces. */
+/** Every key of one store must be in one hash slot on a Cluster (the Lua scripts derive their keys
+ * from KEYS[1], queue-keys.ts): a prefix without a {hash tag} is wrapped in braces. */
 export function clusterSafePrefix(prefix: string, endpoint: RedisEndpoint): string {
   if (endpoint.kind !== 'cluster' || /\{[^}]+\}/.test(prefix)) return prefix;
   return `{${prefix}}`;

@@ -1,8 +1,9 @@
 // Crash consistency on Redis with real processes: the API killed (SIGKILL) in the middle of a burst of
-// submissions leaves no job that is never run, also when the kill is aimed between a record's write
-// and its BullMQ add (the reconciler in the worker enqueues those again); a Redis restarted without
-// persistence is noticed, in /readyz and in the log, both while ttv runs and by a ttv started
-// afterwards on the same data dir, and one restarted with AOF is not mistaken for a loss.
+// submissions leaves no job that is never run, also when the kill is aimed at submissions waiting
+// inside Redis (each is one script: it stores the record and its ready entry together, or nothing);
+// a Redis restarted without persistence is noticed, in /readyz and in the log, both while ttv runs
+// and by a ttv started afterwards on the same data dir, and one restarted with AOF is not mistaken
+// for a loss.
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { startRedisServer } from '../support/redis-server.js';
@@ -31,10 +32,13 @@ async function allJobs(api: string): Promise<Record<string, unknown>[]> {
 
 const TERMINAL = ['finished', 'failed', 'canceled'];
 
+/** What a repair of a crash leftover would write in a job's log (there is none to repair any more). */
+const REPAIR_NOTE = 'Job enqueued again';
+
 /**
  * Waits (by progress) until every stored job has ended, then checks that every 202 the clients got
  * names a stored job and that every stored job finished, once. Returns the stored jobs and the ids
- * of those whose log says `repairNote` (enqueued again by the reconciler).
+ * of those whose log says `repairNote` (enqueued again by a repair).
  */
 async function expectEveryJobRunOnce(api: string, accepted: string[], repairNote: string) {
   let jobs: Record<string, unknown>[] = [];
@@ -62,7 +66,6 @@ describe('Redis crash consistency', () => {
       'segment_duration_seconds: 0.5',
       'procedural: { width: 64, height: 36, fps: 12, max_segments: 1 }',
       'security: { rate_limit_per_minute: 100000 }',
-      // The reconciler runs once per lease period in every worker process.
       'worker: { concurrency: 3, lease_seconds: 1, heartbeat_seconds: 0.2 }',
       'logging: { level: warn }',
     ]);
@@ -101,18 +104,22 @@ describe('Redis crash consistency', () => {
 
     const api = await start('api');
     // Every 202 the client got names a job the store holds, and every stored job ran, once.
-    const { jobs, repaired } = await expectEveryJobRunOnce(api.url, accepted, 'Job enqueued again');
+    const { jobs, repaired } = await expectEveryJobRunOnce(api.url, accepted, REPAIR_NOTE);
+    // Nothing needed repairing: a submission is stored with its ready entry or not at all.
+    expect(repaired).toEqual([]);
     console.log(`API SIGKILL mid-burst: ${accepted.length} accepted, ${jobs.length} stored, all finished; `
-      + `${jobs.length - accepted.length} of ${cutOff} cut-off submissions stored without a 202 reaching the client; `
-      + `${repaired.length} enqueued by the reconciler (records the kill left without a BullMQ entry)`);
+      + `${jobs.length - accepted.length} of ${cutOff} cut-off submissions stored without a 202 reaching the client`);
   }, 0);
 
-  it('runs the jobs a SIGKILL left between the record write and the BullMQ add', async () => {
-    // The window is a millisecond wide, so the kill is aimed: `CLIENT PAUSE WRITE` freezes every
-    // script mid-burst (reads go on), which splits the requests in flight into those whose record is
-    // not written yet and those whose record is written but whose BullMQ add waits. Seen from
-    // redis-cli, the second kind is a queued record with no BullMQ job; the API is killed while they
-    // wait, then Redis resumes. Bounded: at most five rounds until a kill leaves such records.
+  it('runs every job whose submission script ran when the API is killed while others wait inside Redis', async () => {
+    // Aimed at the submission script: `CLIENT PAUSE WRITE` holds every script mid-burst (reads go on),
+    // so the API's submissions in flight wait inside Redis, as its clients see no answer; the API is
+    // killed while Redis holds them, then Redis resumes. A script either ran before the pause (the job
+    // is stored and claimable: it must run, once, whether or not its 202 got out) or is dropped with
+    // the dead connection (nothing stored). Seen from redis-cli, no queued record is ever without its
+    // ready entry (the state a kill between two writes used to leave). Workers start after the kill,
+    // so the scripts Redis holds at the kill are the API's. Bounded: at most five rounds until a kill
+    // lands while Redis holds submissions.
     const { prefix, start } = await fx.setup([
       'segment_duration_seconds: 0.5',
       'procedural: { width: 64, height: 36, fps: 12, max_segments: 1 }',
@@ -121,50 +128,63 @@ describe('Redis crash consistency', () => {
       'logging: { level: warn }',
     ]);
     const cli = new Redis(fx.redis.url);
+    /** Queued records without a ready entry: no worker would ever claim them. */
     const orphans = async () => {
       const queued = await cli.zrange(`${prefix}:status:queued`, 0, -1);
-      const known = await Promise.all(queued.map((id) => cli.exists(`${prefix}:bull:ttv-jobs:${id}`)));
-      return queued.filter((_, i) => known[i] === 0);
+      const ready = await Promise.all(queued.map((id) => cli.zscore(`${prefix}:ready`, id)));
+      return queued.filter((_, i) => ready[i] === null);
     };
-    await start('worker');
+    /** Connections Redis holds (paused) at a script call; commands sent behind it wait in its buffer. */
+    const heldScripts = async () => (await cli.call('CLIENT', 'LIST', 'TYPE', 'normal') as string)
+      .split('\n').filter((line) => /flags=\S*b/.test(line) && /cmd=evalsha/.test(line)).length;
     const accepted: string[] = [];
+    const refused: string[] = []; // prompts answered 503: none may be stored
+    let held = 0;
     let left: string[] = [];
     try {
-      for (let round = 0; round < 5 && left.length === 0; round += 1) {
+      for (let round = 0; round < 5 && held === 0; round += 1) {
         const api = await start('api');
         let stop = false;
         let answered = 0;
-        // 32 submitters keep many requests in flight, so the pause finds some between the two writes
-        // (with 8, a busy machine's round often found none: the gap is a fraction of a request's time).
         const clients = Promise.all(Array.from({ length: 32 }, async (_, c) => {
           for (let i = 0; !stop && i < 200; i += 1) {
+            const prompt = `Aimed ${round}-${c}-${i}.`;
             try {
-              const res = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `Aimed ${round}-${c}-${i}.` }) });
+              const res = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
               const body = (await res.json()) as { id?: string };
               if (res.status === 202) accepted.push(body.id!);
+              else if (res.status === 503) refused.push(prompt);
               answered += 1;
             } catch {
               return; // cut off by the kill
             }
           }
         }));
-        await waitFor(async () => (answered >= 40 ? true : null), { timeoutMs: 30_000, what: 'submissions under way' });
+        // 32 clients keep up to 32 requests in flight: a few answers in, the pause finds some inside
+        // Redis (and every job stored runs afterwards, so fewer answers make a shorter test).
+        await waitFor(async () => (answered >= 10 ? true : null), { timeoutMs: 30_000, what: 'submissions under way' });
         await cli.call('CLIENT', 'PAUSE', '10000', 'WRITE');
         stop = true;
-        if ((await orphans()).length > 0) await api.kill('SIGKILL');
+        held = await waitFor(async () => { const n = await heldScripts(); return n > 0 ? n : null; }, { timeoutMs: 3000, intervalMs: 20, what: 'submissions held inside Redis' }).catch(() => 0);
+        if (held > 0) await api.kill('SIGKILL');
+        left = [...left, ...await orphans()];
         await cli.call('CLIENT', 'UNPAUSE');
         await clients;
-        // Redis dropped the dead client's waiting adds; what is left is what the crash left.
-        if (api.child.signalCode === 'SIGKILL') left = await orphans();
-        else await api.kill('SIGTERM');
+        // Redis dropped the dead client's held scripts; what is stored now is what the crash left.
+        left = [...left, ...await orphans()];
+        if (api.child.signalCode !== 'SIGKILL') await api.kill('SIGTERM');
       }
-      expect(left.length).toBeGreaterThan(0);
+      expect(held).toBeGreaterThan(0);
+      expect(left).toEqual([]);
 
+      await start('worker');
       const api = await start('api');
-      const { repaired } = await expectEveryJobRunOnce(api.url, accepted, 'Job enqueued again: it was stored but never reached the queue');
-      // Exactly the records the kill left without a BullMQ entry were enqueued again, and ran once.
-      expect(repaired.sort()).toEqual([...left].sort());
-      console.log(`aimed API SIGKILL: ${left.length} record(s) left without a BullMQ entry, all enqueued again and finished`);
+      const { jobs, repaired } = await expectEveryJobRunOnce(api.url, accepted, REPAIR_NOTE);
+      expect(repaired).toEqual([]);
+      const prompts = new Set(jobs.map((j) => String(j.prompt)));
+      expect(refused.filter((p) => prompts.has(p))).toEqual([]);
+      console.log(`aimed API SIGKILL: ${held} connection(s) held at a script inside Redis at the kill; ${accepted.length} accepted, `
+        + `${jobs.length} stored, all finished once, none without its ready entry`);
     } finally {
       await cli.call('CLIENT', 'UNPAUSE').catch(() => undefined);
       cli.disconnect();

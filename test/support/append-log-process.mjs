@@ -17,5 +17,5 @@ if (adapter === 'sqlite') {
 }
 await queue.appendLog(jobId, message);
 await queue.close();
-// BullMQ may keep a reconnect timer alive after close; the write is done, so is this process.
+// The write is done, so is this process (no wait for closing sockets and timers to wind down).
 process.exit(0);

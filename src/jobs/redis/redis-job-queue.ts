@@ -1,11 +1,10 @@
-// Scaled JobStore/Queue adapter: job records, indexes, logs and the event journal in Redis (Lua
-// scripts, so every state change is atomic), BullMQ for delivery, and Redis pub/sub for cancel and
-// journal signals that reach every process. Consumption is the shared consumer loop over
-// RedisLeaseStore (redis-lease-store.ts); consuming processes also run the reconciler
-// (redis-reconciler.ts), and every process watches the data-loss marker (redis-store-marker.ts).
+// Scaled JobStore/Queue adapter: job records, indexes, logs, the ready and lease sets and the event
+// journal in Redis, every state change one Lua script (a submission stores the record and makes it
+// claimable in the same step), and Redis pub/sub for cancel and journal signals that reach every
+// process. Consumption is the shared consumer loop over RedisLeaseStore (redis-lease-store.ts);
+// every process watches the data-loss marker (redis-store-marker.ts).
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { Queue } from 'bullmq';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { QueueFullError } from '../../errors/queue-full-error.js';
@@ -23,11 +22,10 @@ import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { QueueKeys } from './queue-keys.js';
 import { JobScripts, type SubmitReply } from './redis-scripts.js';
 import { RECORD_FIELDS, parseRecord } from './redis-job-record.js';
-import { BULL_QUEUE_NAME, REQUEST_COMMAND_TIMEOUT_MS, connectRedis, failFast, redisOptions, type RedisEndpoint } from '../../stores/redis-connection.js';
+import { REQUEST_COMMAND_TIMEOUT_MS, connectRedis, failFast, redisOptions, type RedisEndpoint } from '../../stores/redis-connection.js';
 import { RedisClock } from './redis-clock.js';
 import { RedisLeaseStore } from './redis-lease-store.js';
 import { RedisJournal } from './redis-journal.js';
-import { RedisReconciler } from './redis-reconciler.js';
 import { RedisStoreMarker } from './redis-store-marker.js';
 import { parseSegmentRecord, type SegmentRecord } from '../segment-records.js';
 
@@ -42,9 +40,7 @@ export interface RedisJobQueueOptions {
   consumer?: Partial<ConsumerLoopSettings>;
   /** Where this host remembers the Redis instance it saw (redis-store-marker.ts); null = this process only. */
   markerMemoryFile?: string | null;
-  /** Records of each status the reconciler looks at per pass (redis-reconciler.ts; default 1000). */
-  reconcileBatch?: number;
-  /** For what the adapter notices by itself: lost data (error), repairs of crash leftovers (warn). */
+  /** For what the adapter notices by itself: lost data (error). */
   logger?: RedisQueueLogger;
   /** Replicas that must hold a submission before it is accepted (Redis WAIT); none when absent. */
   replicaAcks?: { count: number; timeoutMs: number };
@@ -52,7 +48,6 @@ export interface RedisJobQueueOptions {
 
 export interface RedisQueueLogger {
   error(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
 }
 
 /**
@@ -70,8 +65,11 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
   /** Commands for records and indexes. Its own connection fails fast so that the API can answer 503. */
   private readonly redis: Redis;
   private readonly scripts: JobScripts;
-  private readonly bullQueue: Queue;
-  private readonly bullConnection: Redis;
+  /**
+   * Where submissions go when they must reach replicas (WAIT blocks its connection, so not the shared
+   * one): a connection of their own, else `redis`. A discard follows its submission on the same one.
+   */
+  private readonly submitter: { redis: Redis; scripts: JobScripts };
   private readonly consumerDefaults: Partial<ConsumerLoopSettings>;
   private readonly consumers = new Set<ConsumerLoop>();
   private closed = false;
@@ -81,7 +79,6 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
   protected readonly globalJournal: RedisJournal;
   private readonly marker: RedisStoreMarker;
   private readonly markerTimer: NodeJS.Timeout;
-  private reconciler: RedisReconciler | null = null;
   private readonly clock: RedisClock;
 
   private readonly endpoint: RedisEndpoint;
@@ -95,10 +92,13 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     this.redis.on('error', () => { /* reconnects by itself; callers see StoreUnavailableError */ });
     this.scripts = new JobScripts(this.redis, this.keys.root, options.jobTtlSeconds);
     this.globalJournal = new RedisJournal(this.redis, this.keys, (fn) => this.guard(fn));
-    this.bullConnection = connectRedis(this.endpoint, failFast());
-    this.bullConnection.on('error', () => { /* reconnects by itself */ });
-    this.bullQueue = new Queue(BULL_QUEUE_NAME, { connection: this.bullConnection, prefix: this.keys.bull });
-    this.bullQueue.on('error', () => { /* reported through ping/readiness */ });
+    if (options.replicaAcks && options.replicaAcks.count > 0) {
+      const redis = connectRedis(this.endpoint, failFast());
+      redis.on('error', () => { /* reconnects by itself */ });
+      this.submitter = { redis, scripts: new JobScripts(redis, this.keys.root, options.jobTtlSeconds) };
+    } else {
+      this.submitter = { redis: this.redis, scripts: this.scripts };
+    }
     this.marker = new RedisStoreMarker({
       redis: this.redis,
       key: this.keys.meta,
@@ -120,19 +120,13 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     return warning ? [warning] : [];
   }
 
-  /** Adds a stored job to BullMQ under its own id (a second add of a known id is a no-op). */
-  private async enqueue(id: string, round: number): Promise<void> {
-    await this.guard(() => this.bullQueue.add('run', { id }, {
-      jobId: id, removeOnComplete: true, removeOnFail: { age: 24 * 3600 }, attempts: 1,
-      priority: round || undefined, // the owner's fair-queueing round (lua/submit-1.lua)
-    }));
-  }
-
   /**
-   * A submission answered 503 never runs. With Redis stalled (paused, swapping, a long script), a
-   * command the API gave up on stays in the socket and Redis runs it when it resumes; had it stored
-   * the job, the reconciler would queue it and a client told "503, no job" would be billed for a job
-   * it then submits again. Two guards, both without an extra round trip on the request path:
+   * One script stores the job and makes it claimable (lua/submit-1.lua): there is no second write a
+   * crash could separate from it. A submission answered 503 must not run. With Redis stalled (paused,
+   * swapping, a long script), a command the API gave up on stays in the socket and Redis runs it when
+   * it resumes; had it stored the job, a worker would run it and a client told "503, no job" would be
+   * billed for a job it then submits again. Two guards, both without an extra round trip on the
+   * request path:
    * - the script carries a deadline in Redis's own clock (the API's clock offset to Redis is measured
    *   off the request path: redis-clock.ts) and does nothing when it runs past it. The deadline is
    *   SUBMIT_BUDGET_MS after sending, earlier than the API's own timeout, so a script that runs in
@@ -140,8 +134,9 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
    * - when the API does stop waiting (an answer lost or late all the same: Redis stopped between
    *   running the script and writing its answer), it sends a discard of the new id behind the
    *   submit, on the same connection, so it runs right after it: a job stored that late is removed
-   *   while still queued, before anything could have delivered it (only this call enqueues it; the
-   *   reconciler waits a lease period and two sightings).
+   *   while still queued. A worker's claim that reaches Redis between the two (only possible when
+   *   Redis stopped in the microseconds between running the script and answering it) runs the job:
+   *   docs/design-notes.md, "One queue mechanism on Redis".
    * A "pending until acknowledged" record would need a second write on every submission and has the
    * same problem with its acknowledgement; a deadline with skew margin on the API's wall clock alone
    * would let a stalled submission run for as long as the margin. See docs/design-notes.md.
@@ -151,7 +146,7 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     const deadlineMs = await this.guard(() => this.clock.deadline(SUBMIT_BUDGET_MS));
     let reply: SubmitReply;
     try {
-      reply = await this.guard(() => this.scripts.submit({
+      reply = await this.guard(() => this.submitter.scripts.submit({
         id, prompt: request.prompt, requestJson: JSON.stringify(request), createdAt: new Date().toISOString(),
         estimatedCostUsd: options.estimatedCostUsd ?? null,
         idempotencyKey: options.idempotencyKey === undefined ? null : scopedIdempotencyKey(options.idempotencyKey, options.owner),
@@ -160,7 +155,7 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
         deadlineMs,
       }));
     } catch (err) {
-      if (err instanceof StoreUnavailableError) void this.scripts.discard(id).catch(() => undefined);
+      if (err instanceof StoreUnavailableError) void this.submitter.scripts.discard(id).catch(() => undefined);
       throw err;
     }
     if (reply.outcome === 'expired') {
@@ -174,12 +169,11 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     }
     if (reply.outcome === 'created') {
       try {
-        await this.enqueue(id, reply.round);
         await this.awaitReplicas();
       } catch (err) {
-        // Never leave a stored job that no worker will see: the client gets 503, not a 202.
-        await this.scripts.discard(id).catch(() => undefined);
-        throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError('Queue unavailable', { cause: err });
+        // Not held by enough replicas: the client gets 503, so the job goes (unless a worker took it already).
+        await this.submitter.scripts.discard(id).catch(() => undefined);
+        throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError('Job store not replicated', { cause: err });
       }
       // The script returned the record it wrote, as of the submission: no read of our own.
       const created = parseRecord(reply.record);
@@ -194,9 +188,8 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
 
   /**
    * With a Sentinel-managed master, a write the master acknowledged may still be lost in a failover
-   * (replication is asynchronous): the submission is accepted only once enough replicas hold it. The
-   * BullMQ entry is the later write, and replication is ordered, so waiting on its connection covers
-   * the record too.
+   * (replication is asynchronous): the submission is accepted only once enough replicas hold it. WAIT
+   * on the connection that ran the submit script covers everything that script wrote.
    */
   private async awaitReplicas(): Promise<void> {
     const want = this.options.replicaAcks;
@@ -205,7 +198,7 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     // there is nothing to wait for (refusing every submission would not make one safer).
     const count = Math.min(want.count, await this.connectedReplicas());
     if (count < 1) return;
-    const acked = await this.guard(() => this.bullConnection.wait(count, want.timeoutMs));
+    const acked = await this.guard(() => this.submitter.redis.wait(count, want.timeoutMs));
     if (acked < count) throw new StoreUnavailableError(`Job store not replicated (${acked} of ${count} replicas)`);
   }
 
@@ -213,7 +206,7 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
   /** The master's connected replicas (INFO replication), read at most once a second. */
   private async connectedReplicas(): Promise<number> {
     if (this.replicaCount && Date.now() - this.replicaCount.at < 1000) return this.replicaCount.value;
-    const info = await this.guard(() => this.bullConnection.info('replication'));
+    const info = await this.guard(() => this.submitter.redis.info('replication'));
     const value = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
     this.replicaCount = { value, at: Date.now() };
     return value;
@@ -344,15 +337,12 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
   }
 
   async cancel(id: string): Promise<CancelResult> {
-    const { outcome, previous } = await this.guard(() => this.scripts.cancel({ id, now: new Date().toISOString(), logLine: formatLogLine(JOB_MESSAGES.cancelRequested) }));
+    const { outcome } = await this.guard(() => this.scripts.cancel({ id, now: new Date().toISOString(), logLine: formatLogLine(JOB_MESSAGES.cancelRequested) }));
     if (outcome === 'not_found') return { outcome: 'not_found' };
     const job = await this.get(id);
     if (!job) return { outcome: 'not_found' };
     if (outcome === 'terminal') return { outcome: 'terminal', job };
-    if (previous === 'queued') {
-      // Drop it from BullMQ's wait list; if a worker grabbed it meanwhile, its claim sees "canceled".
-      await this.bullQueue.remove(id).catch(() => undefined);
-    }
+    // A queued job left the ready set in the cancel script; a running one's worker hears it here.
     await this.guard(() => this.redis.publish(this.keys.cancelChannel, id));
     this.watchers.notify(id);
     return { outcome: 'canceled', job };
@@ -370,7 +360,6 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     if (outcome === 'not_found') return { outcome: 'not_found' };
     if (outcome === 'not_terminal') return { outcome: 'not_terminal', job };
     this.terminalCache.forget(id);
-    await this.bullQueue.remove(id).catch(() => undefined); // a failed BullMQ entry is kept a day
     return { outcome: 'removed', job };
   }
 
@@ -418,11 +407,11 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     });
   }
 
-  /** BullMQ's own view of the queue, for metrics: waiting, active, delayed. */
+  /** The delivery view, for metrics: ready jobs, leased jobs (nothing is delayed on Redis). */
   async depth(): Promise<QueueDepth> {
     return this.guard(async () => {
-      const counts = await this.bullQueue.getJobCounts('waiting', 'active', 'delayed');
-      return { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0 };
+      const counts = (await this.redis.multi().zcard(this.keys.ready).zcard(this.keys.leases).exec()) ?? [];
+      return { waiting: Number(counts[0]?.[1] ?? 0), active: Number(counts[1]?.[1] ?? 0), delayed: 0 };
     });
   }
 
@@ -445,9 +434,9 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     return Math.max(3 * (this.consumerDefaults.heartbeatMs ?? CONSUMER_LOOP_DEFAULTS.heartbeatMs), 3000);
   }
 
-  /** Both connections a submission uses: the records' and BullMQ's (so /readyz sees what submit sees). */
+  /** The connections a submission uses (so /readyz sees what submit sees). */
   async ping(): Promise<void> {
-    await this.guard(() => Promise.all([this.redis.ping(), this.bullConnection.ping()]));
+    await this.guard(() => Promise.all([this.redis.ping(), ...(this.submitter.redis === this.redis ? [] : [this.submitter.redis.ping()])]));
   }
 
   consume(options: ConsumeOptions): Consumer {
@@ -455,36 +444,7 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     const consumer = new ConsumerLoop(this.openLeases(), options, { ...CONSUMER_LOOP_DEFAULTS, ...this.consumerDefaults });
     this.consumers.add(consumer);
     consumer.onClosed(() => this.consumers.delete(consumer));
-    this.startReconciler();
     return consumer;
-  }
-
-  /**
-   * Every process that consumes also repairs records a crash left without a BullMQ entry
-   * (redis-reconciler.ts), once per lease period: where the workers are, so is the repair.
-   */
-  private startReconciler(): RedisReconciler {
-    if (this.reconciler) return this.reconciler;
-    this.reconciler = new RedisReconciler({
-      redis: this.redis, keys: this.keys, bullQueue: this.bullQueue,
-      enqueue: (id, round) => this.enqueue(id, round),
-      log: (id, message) => this.appendLog(id, message),
-    }, {
-      periodMs: this.consumerDefaults.leaseMs ?? CONSUMER_LOOP_DEFAULTS.leaseMs,
-      ...(this.options.reconcileBatch ? { batch: this.options.reconcileBatch } : {}),
-      // Redis being down is reported by /readyz; only another failure (a bug) is worth a log line.
-      onError: (err) => void this.guard(() => Promise.reject(err)).catch((mapped: unknown) => {
-        if (!(mapped instanceof StoreUnavailableError)) this.options.logger?.warn({ err }, 'job reconciler pass failed; the next pass retries');
-      }),
-      onRepair: (jobId, status) => this.options.logger?.warn({ jobId, status }, 'job reconciler: enqueued again a job a crash left without a queue entry'),
-    });
-    this.reconciler.start();
-    return this.reconciler;
-  }
-
-  /** One reconciler pass now (it also runs by itself once per lease period in consuming processes). */
-  async reconcile(): Promise<void> {
-    await this.startReconciler().pass();
   }
 
   openLeases(): RedisLeaseStore {
@@ -501,11 +461,8 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     clearInterval(this.markerTimer);
     this.clock.close();
     await Promise.all([...this.consumers].map((c) => c.close(0)));
-    await this.reconciler?.stop();
     this.closed = true;
-    await this.bullQueue.close().catch(() => undefined);
-    // BullMQ leaves a connection it was given open: it is ours to close.
-    this.bullConnection.disconnect();
+    if (this.submitter.redis !== this.redis) this.submitter.redis.disconnect();
     this.eventSubscriber?.disconnect();
     this.redis.disconnect();
   }

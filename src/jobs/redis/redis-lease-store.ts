@@ -1,12 +1,12 @@
-// Leases on the Redis job store. BullMQ delivers jobs (fetched by hand, so that the consumer loop
-// decides when to claim) and notices dead workers (its stalled checker re-delivers a job whose lock
-// expired); the job record is the authority: its lease_token and lease_expires_at, renewed by the
-// runner, decide who may write. A re-delivered job whose record lease is still alive is put back for
-// later instead of being run twice; one whose lease expired is recovered here (retried, or failed at
-// the attempt limit, counted in the record's own attempts).
+// Leases on the Redis job store, all through the store's own Lua scripts: the submission puts a job in
+// the ready set in the same script that stores it, a claim takes the first claimable one under a
+// lease (lua/claim-1.lua), and the record's lease_token and lease_expires_at, renewed by the consumer
+// loop, decide who may write. Idle workers block on the wake list, which every script that makes work
+// claimable pushes a token to; a lost token only delays a claim until the next look. Jobs whose lease
+// expired (their worker died) are found in the lease set on each heartbeat and retried, or failed at
+// the attempt limit (recoverExpired).
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { Worker, type Job } from 'bullmq';
 import { formatLogLine } from '../job.js';
 import type { JobOutcome } from '../job-queue.js';
 import type { Lease, LeaseState, LeaseStore, ProgressWrite } from '../lease-store.js';
@@ -15,8 +15,9 @@ import type { SegmentRecord } from '../segment-records.js';
 import { LEASED_STATUSES } from '../job-state.js';
 import { QueueKeys } from './queue-keys.js';
 import { JobScripts } from './redis-scripts.js';
-import { RECORD_FIELDS, parseRecord } from './redis-job-record.js';
-import { BULL_QUEUE_NAME, boundedWait, connectRedis, redisOptions, type RedisEndpoint } from '../../stores/redis-connection.js';
+import { parseRecord } from './redis-job-record.js';
+import { RedisClock } from './redis-clock.js';
+import { boundedWait, connectRedis, redisOptions, type RedisEndpoint } from '../../stores/redis-connection.js';
 
 export interface RedisLeaseStoreOptions {
   endpoint: RedisEndpoint;
@@ -27,101 +28,76 @@ export interface RedisLeaseStoreOptions {
   maxAttempts: number;
 }
 
-/** How long a job whose key is at its concurrent-job limit waits before it is offered again. */
-const DEFER_MS = 500;
-/** Seconds a blocking fetch waits for work before the runner looks again. */
-const FETCH_BLOCK_SECONDS = 2;
+/** How long an idle worker blocks on the wake list before it looks for work again anyway. */
+const WAKE_BLOCK_MS = 2000;
+/** Expired leases recovered per heartbeat, at most (the rest on the next ones). */
+const RECOVER_BATCH = 100;
+/**
+ * A recovery must run in Redis within this long of being sent (its deadline, in Redis's clock); one
+ * that waited out a stall does nothing, so that the holders' own renewals, queued during the same
+ * stall, are heard first (lua/recover-1.lua).
+ */
+const RECOVER_BUDGET_MS = 1000;
 
 export class RedisLeaseStore implements LeaseStore {
   private readonly keys: QueueKeys;
   private readonly redis: Redis;
   private readonly scripts: JobScripts;
-  private readonly bullConnection: Redis;
-  private readonly worker: Worker;
+  /** Blocks on the wake list (BLPOP holds its connection). */
+  private readonly waker: Redis;
   private readonly subscriber: Redis;
-  /** BullMQ's entry of each running attempt, by lease token. */
-  private readonly delivered = new Map<string, { bullJob: Job; handedBack: boolean }>();
+  private readonly clock: RedisClock;
   private readonly cancelListeners = new Set<(jobId: string) => void>();
+  /** Whether this store's key layout is known to be current (lua/layout-1.lua ran once). */
+  private adopted = false;
 
   constructor(private readonly options: RedisLeaseStoreOptions) {
     this.keys = new QueueKeys(options.keyPrefix);
     this.redis = connectRedis(options.endpoint, boundedWait());
     this.redis.on('error', () => { /* reconnects by itself; callers retry */ });
     this.scripts = new JobScripts(this.redis, this.keys.root, options.jobTtlSeconds);
-    this.bullConnection = connectRedis(options.endpoint, redisOptions());
-    this.bullConnection.on('error', () => { /* reconnects by itself */ });
-    this.worker = new Worker(BULL_QUEUE_NAME, undefined, {
-      connection: this.bullConnection,
-      prefix: this.keys.bull,
-      autorun: false,
-      lockDuration: options.leaseMs,
-      stalledInterval: options.leaseMs,
-      // BullMQ only re-delivers; the attempt limit is counted in the record (claim below).
-      maxStalledCount: Number.MAX_SAFE_INTEGER,
-      drainDelay: FETCH_BLOCK_SECONDS,
-    });
-    this.worker.on('error', () => { /* connection trouble: BullMQ reconnects by itself */ });
-    void this.worker.startStalledCheckTimer().catch(() => undefined);
+    this.waker = connectRedis(options.endpoint, redisOptions());
+    this.waker.on('error', () => { /* reconnects by itself; idle() also ends on its own timer */ });
     this.subscriber = connectRedis(options.endpoint, redisOptions());
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, jobId: string) => { for (const l of this.cancelListeners) l(jobId); });
     void this.subscriber.subscribe(this.keys.cancelChannel).catch(() => undefined);
+    // Last: ioredis's auto-pipeline only knows commands defined before it (the scripts above).
+    this.clock = new RedisClock(this.redis);
   }
 
   async claim(_workerId: string, leaseMs: number, signal: AbortSignal): Promise<Lease | null> {
     if (signal.aborted) return null;
+    if (!this.adopted) {
+      await this.scripts.layout();
+      this.adopted = true;
+    }
     const token = randomUUID();
-    const bullJob = await this.worker.getNextJob(token, { block: true });
-    if (!bullJob) return null;
-    if (signal.aborted) {
-      // Fetched while shutting down: give it straight back, untouched, for another worker.
-      await bullJob.moveToDelayed(Date.now() + 1000, token).catch(() => undefined);
-      return null;
-    }
-    const id = (bullJob.data as { id: string }).id;
-    for (;;) {
-      const reply = await this.scripts.claim({ id, token, now: new Date().toISOString(), leaseMs });
-      if (reply.outcome === 'claimed') {
-        const job = parseRecord(await this.redis.hmget(this.keys.job(id), ...RECORD_FIELDS));
-        if (!job) break;
-        this.delivered.set(token, { bullJob, handedBack: false });
-        return { job, token };
-      }
-      if (reply.outcome === 'defer') {
-        // Its key is at max_concurrent_jobs: back to the queue (same priority) while other keys' jobs run.
-        await bullJob.moveToDelayed(Date.now() + DEFER_MS, token);
-        return null;
-      }
-      if (reply.outcome !== 'held') break; // canceled while waiting, finished, or gone: nothing to run
-      if (!reply.expired) {
-        // BullMQ re-delivered a job whose attempt still holds the record (its lock lapsed, e.g. while
-        // Redis was paused): look again later, never run it twice at once.
-        await bullJob.moveToDelayed(Date.now() + Math.max(DEFER_MS, Math.floor(leaseMs / 2)), token);
-        return null;
-      }
-      const holder = { id, token: reply.holderToken };
-      if (reply.attempts >= this.options.maxAttempts) {
-        const reason = JOB_MESSAGES.interrupted(reply.attempts, this.options.maxAttempts);
-        await this.scripts.fail({ ...holder, now: new Date().toISOString(), error: reason, logLine: formatLogLine(JOB_MESSAGES.failed(reason)) });
-        break;
-      }
-      // The holder's worker died: back to queued, then claimed by this attempt on the next pass.
-      const logLine = formatLogLine(JOB_MESSAGES.workerLost(reply.attempts, this.options.maxAttempts));
-      if (!(await this.scripts.requeue({ ...holder, logLine, refundAttempt: false }))) break;
-    }
-    await bullJob.moveToCompleted(null, token, false).catch(() => undefined);
-    return null;
+    const values = await this.scripts.claim({ token, now: new Date().toISOString(), leaseMs });
+    const job = values ? parseRecord(values) : null;
+    return job ? { job, token } : null;
   }
 
-  async idle(): Promise<void> {
-    // claim() already blocks on BullMQ's fetch while there is no work.
+  /** Waits for a wake-up token (new work, a freed slot), at most WAKE_BLOCK_MS, or until `signal` aborts. */
+  async idle(_ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    await Promise.race([
+      this.waker.blpop(this.keys.wake, WAKE_BLOCK_MS / 1000).catch(() => undefined),
+      // Bounded on this side too: a connection that is reconnecting holds its BLPOP until it is back.
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, WAKE_BLOCK_MS + 1000);
+        onAbort = resolve;
+        signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 
   async renew(lease: Lease, leaseMs: number): Promise<LeaseState> {
-    const state = await this.scripts.renew({ id: lease.job.id, token: lease.token, leaseMs });
-    // BullMQ's lock only keeps it from re-delivering needlessly; the record decides.
-    if (state === 'ok') await this.delivered.get(lease.token)?.bullJob.extendLock(lease.token, leaseMs).catch(() => 0);
-    return state;
+    return this.scripts.renew({ id: lease.job.id, token: lease.token, leaseMs });
   }
 
   async state(lease: Lease): Promise<LeaseState> {
@@ -162,21 +138,12 @@ export class RedisLeaseStore implements LeaseStore {
     return this.scripts.fail({ id: lease.job.id, token: lease.token, now: new Date().toISOString(), error, logLine: formatLogLine(message) });
   }
 
-  async handBack(lease: Lease, message: string, refundAttempt: boolean): Promise<boolean> {
-    const written = await this.scripts.requeue({ id: lease.job.id, token: lease.token, logLine: formatLogLine(message), refundAttempt });
-    const entry = this.delivered.get(lease.token);
-    if (written && entry) entry.handedBack = true;
-    return written;
+  handBack(lease: Lease, message: string, refundAttempt: boolean): Promise<boolean> {
+    return this.scripts.requeue({ id: lease.job.id, token: lease.token, logLine: formatLogLine(message), refundAttempt });
   }
 
-  /** The attempt is over: its BullMQ entry is done (or, handed back, waits for the next worker). */
-  async release(lease: Lease): Promise<void> {
-    const entry = this.delivered.get(lease.token);
-    if (!entry) return;
-    this.delivered.delete(lease.token);
-    // Fails harmlessly when BullMQ gave the entry to another delivery meanwhile (its lock is not ours).
-    if (entry.handedBack) await entry.bullJob.moveToDelayed(Date.now(), lease.token).catch(() => undefined);
-    else await entry.bullJob.moveToCompleted(null, lease.token, false).catch(() => undefined);
+  async release(): Promise<void> {
+    // Nothing is kept per attempt: the record and the lease set are the whole state.
   }
 
   onCancel(listener: (jobId: string) => void): () => void {
@@ -184,8 +151,17 @@ export class RedisLeaseStore implements LeaseStore {
     return () => this.cancelListeners.delete(listener);
   }
 
-  async recoverExpired(): Promise<void> {
-    // Done at claim time: BullMQ re-delivers the job of a dead worker, claim() recovers it.
+  /** On each heartbeat: jobs whose lease expired go back to the queue, or fail at the attempt limit. */
+  async recoverExpired(maxAttempts: number): Promise<void> {
+    for (const lease of await this.scripts.expired(RECOVER_BATCH)) {
+      const lastAttempt = lease.attempts >= maxAttempts;
+      const reason = JOB_MESSAGES.interrupted(lease.attempts, maxAttempts);
+      await this.scripts.recover({
+        lease, deadlineMs: await this.clock.deadline(RECOVER_BUDGET_MS), now: new Date().toISOString(),
+        mode: lastAttempt ? 'fail' : 'requeue', error: lastAttempt ? reason : '',
+        logLine: formatLogLine(lastAttempt ? JOB_MESSAGES.failed(reason) : JOB_MESSAGES.workerLost(lease.attempts, maxAttempts)),
+      });
+    }
   }
 
   async workerBeat(workerId: string, blockedReason: string | null): Promise<void> {
@@ -206,8 +182,8 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   async close(): Promise<void> {
-    await this.worker.close(true).catch(() => undefined);
-    this.bullConnection.disconnect(); // BullMQ leaves a connection it was given open
+    this.clock.close();
+    this.waker.disconnect(); // ends a BLPOP in progress
     this.subscriber.disconnect();
     this.redis.disconnect();
   }

@@ -1,23 +1,36 @@
-// The Lua scripts of the Redis job store (lua/*.lua, named for their key count as BullMQ does), loaded
-// once at startup, with typed wrappers. Each script gets lua/common.lua and a prelude generated from
-// job-state.ts and job.ts, so its guards follow the one state machine.
+// The Lua scripts of the Redis job store (lua/*.lua, named for their key count), loaded once at
+// startup, with typed wrappers. Each script gets lua/common.lua and a prelude generated from
+// job-state.ts, job.ts and queue-keys.ts, so its guards follow the one state machine and its keys
+// the one list of key names.
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { JOB_STATUSES, MAX_EVENTS, MAX_LOG_LINES, MAX_PROGRESS, TERMINAL_STATUSES, type JobStatus } from '../job.js';
 import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
 import { RECORD_FIELDS } from './redis-job-record.js';
+import { luaKeys } from './queue-keys.js';
 
-const NAMES = ['submit-1', 'discard-1', 'remove-1', 'cancel-1', 'claim-1', 'renew-1', 'progress-1', 'cost-1', 'segment-1', 'finish-1', 'fail-1', 'requeue-1', 'append-log-1'] as const;
+const NAMES = [
+  'submit-1', 'discard-1', 'remove-1', 'cancel-1', 'claim-1', 'renew-1', 'progress-1', 'cost-1', 'segment-1', 'finish-1', 'fail-1', 'requeue-1',
+  'append-log-1', 'expired-1', 'recover-1', 'layout-1',
+] as const;
 type ScriptFile = (typeof NAMES)[number];
 
 /** Entries the store-wide journal stream keeps, about (XADD MAXLEN ~ in lua/common.lua). */
 export const JOURNAL_MAXLEN = 100_000;
+/** The highest fair-queueing round: round · 2^32 + seq must stay an exact double (lua/common.lua ready_score). */
+export const MAX_ROUND = 2 ** 21;
+/** Ready jobs a claim looks at, at most, for one whose key is below its concurrent-job limit. */
+export const CLAIM_SCAN = 1000;
+/** Wake-up tokens kept, at most: enough for every idle worker process to hear of new work. */
+export const MAX_WAKE_TOKENS = 256;
+/** The key layout this code writes (lua/layout-1.lua adopts a store written through BullMQ). */
+export const KEY_LAYOUT = '2';
 
 function luaSet(statuses: readonly JobStatus[]): string {
   return `{ ${statuses.map((s) => `${s} = true`).join(', ')} }`;
 }
 
-/** The state machine as Lua tables: SOURCES[to][from] is true when `from → to` is allowed. */
+/** The state machine as Lua tables (SOURCES[to][from] is true when `from → to` is allowed), the limits, and the key builders K. */
 export function luaPrelude(): string {
   return [
     `local SOURCES = { ${JOB_STATUSES.map((to) => `${to} = ${luaSet(sourcesOf(to))}`).join(', ')} }`,
@@ -27,7 +40,11 @@ export function luaPrelude(): string {
     `local MAX_LOG_LINES = ${MAX_LOG_LINES}`,
     `local MAX_EVENTS = ${MAX_EVENTS}`,
     `local JOURNAL_MAXLEN = ${JOURNAL_MAXLEN}`,
-    '',
+    `local MAX_ROUND = ${MAX_ROUND}`,
+    `local CLAIM_SCAN = ${CLAIM_SCAN}`,
+    `local MAX_WAKE_TOKENS = ${MAX_WAKE_TOKENS}`,
+    `local KEY_LAYOUT = '${KEY_LAYOUT}'`,
+    luaKeys(),
   ].join('\n');
 }
 
@@ -56,11 +73,8 @@ export type SubmitReply =
   /** Redis ran it past its deadline and did nothing; lateMs: by how much. */
   | { outcome: 'expired'; lateMs: number };
 
-export type ClaimReply =
-  | { outcome: 'claimed'; attempts: number }
-  | { outcome: 'skip'; status: string }
-  | { outcome: 'defer'; running: number }
-  | { outcome: 'held'; holderToken: string; attempts: number; expired: boolean };
+/** A lease that expired by Redis's clock: its job, the token that held it, and the attempts it counted. */
+export interface ExpiredLease { id: string; token: string; attempts: number }
 
 export interface SubmitArgs {
   id: string; prompt: string; requestJson: string; createdAt: string; estimatedCostUsd: number | null;
@@ -108,12 +122,26 @@ export class JobScripts {
     return { outcome: outcome as 'canceled' | 'terminal' | 'not_found', previous };
   }
 
-  async claim(a: { id: string; token: string; now: string; leaseMs: number }): Promise<ClaimReply> {
-    const [outcome, x, y, z] = await this.call<[string, string, string?, number?]>('claim-1', a.id, a.token, a.now, this.ttl, a.leaseMs);
-    if (outcome === 'claimed') return { outcome, attempts: Number(x) };
-    if (outcome === 'defer') return { outcome, running: Number(x) };
-    if (outcome === 'held') return { outcome, holderToken: x, attempts: Number(y), expired: z === 1 };
-    return { outcome: 'skip', status: x };
+  /** The next claimable job under the lease `token`: the record as claimed (RECORD_FIELDS order), or null when none is. */
+  async claim(a: { token: string; now: string; leaseMs: number }): Promise<(string | null)[] | null> {
+    const reply = await this.call<(string | null)[]>('claim-1', a.token, a.now, this.ttl, a.leaseMs, ...RECORD_FIELDS);
+    return reply[0] === 'claimed' ? reply.slice(2) : null;
+  }
+
+  async expired(limit: number): Promise<ExpiredLease[]> {
+    const flat = await this.call<string[]>('expired-1', limit);
+    const leases: ExpiredLease[] = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) leases.push({ id: flat[i]!, token: flat[i + 1]!, attempts: Number(flat[i + 2]) });
+    return leases;
+  }
+
+  recover(a: { lease: ExpiredLease; deadlineMs: number; mode: 'requeue' | 'fail'; error: string; logLine: string; now: string }): Promise<'recovered' | 'late' | 'alive' | 'gone'> {
+    return this.call('recover-1', a.lease.id, a.lease.token, a.deadlineMs, a.mode, a.error, a.logLine, a.now, this.ttl);
+  }
+
+  /** Adopts a store written through BullMQ (once per store): true when it did. */
+  async layout(): Promise<boolean> {
+    return (await this.call<number>('layout-1')) === 1;
   }
 
   renew(a: { id: string; token: string; leaseMs: number }): Promise<'ok' | 'canceled' | 'lost'> {

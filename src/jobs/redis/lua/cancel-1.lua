@@ -1,6 +1,6 @@
 -- ARGV: id, now, logLine, ttl → {'canceled'|'terminal'|'not_found', previousStatus}
 local id, now, line, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local key = p .. 'job:' .. id
+local key = K.job(id)
 local status = jget(key, 'status')
 if not status then return {'not_found', ''} end
 if not can(status, 'canceled') then return {'terminal', status} end

@@ -1,8 +1,7 @@
 -- Shared by every script (prepended by redis-scripts.ts, after the generated SOURCES, LEASED and
--- TERMINAL tables and the MAX_* constants from job-state.ts / job.ts). KEYS[1] is the key prefix ("<prefix>:"): every
--- key is derived from it here as queue-keys.ts derives it in TypeScript, so all live in one namespace.
--- Job records are hashes whose values are JSON-encoded.
-local p = KEYS[1]
+-- TERMINAL tables, the MAX_* constants from job-state.ts / job.ts, and the key builders `K` from
+-- queue-keys.ts over KEYS[1], the key prefix "<prefix>:"). Every key comes from K, never from a name
+-- spelled here. Job records are hashes whose values are JSON-encoded.
 local function jget(key, field)
   local v = redis.call('HGET', key, field)
   if not v then return nil end
@@ -25,36 +24,59 @@ local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
+-- A queued job's place in the claim order: its fair-queueing round, then its submission order. Both
+-- fit a double exactly (round ≤ MAX_ROUND = 2^21, seq < 2^32), written out in full, not as %.14g.
+local function ready_score(round, seq)
+  return string.format('%.0f', round * 4294967296 + seq)
+end
+-- Work may be claimable: one token on the wake list for an idle worker blocked on it (redis-lease-store.ts).
+-- Tokens are alike and capped; a token nobody needed only costs a worker one empty claim.
+local function wake()
+  if redis.call('ZCARD', K.ready) == 0 then return end
+  redis.call('RPUSH', K.wake, '1')
+  redis.call('LTRIM', K.wake, 0, MAX_WAKE_TOKENS - 1)
+end
+-- A status change in every index: the status and owner indexes, the ready set (exactly the queued
+-- jobs) and the lease set (leased jobs leave it here; the claim adds them with their expiry).
 local function move(id, seq, from, to)
-  redis.call('ZREM', p .. 'status:' .. from, id)
-  redis.call('ZADD', p .. 'status:' .. to, seq, id)
-  local o = redis.call('HGET', p .. 'job:' .. id, 'owner_key_id')
+  redis.call('ZREM', K.status(from), id)
+  redis.call('ZADD', K.status(to), seq, id)
+  local key = K.job(id)
+  local o = redis.call('HGET', key, 'owner_key_id')
   if o and o ~= 'null' then
     o = cjson.decode(o)
-    redis.call('ZREM', p .. 'owner:' .. o .. ':status:' .. from, id)
-    redis.call('ZADD', p .. 'owner:' .. o .. ':status:' .. to, seq, id)
+    redis.call('ZREM', K.ownerStatus(o, from), id)
+    redis.call('ZADD', K.ownerStatus(o, to), seq, id)
   end
+  if to == 'queued' then
+    redis.call('ZADD', K.ready, ready_score(tonumber(redis.call('HGET', key, 'round') or '0') or 0, seq), id)
+  elseif from == 'queued' then
+    redis.call('ZREM', K.ready, id)
+  end
+  if leased(from) and not leased(to) then redis.call('ZREM', K.leases, id) end
+  -- New work, or a running slot of its owner freed (a job at its key's concurrent-job limit may go now).
+  if to == 'queued' or (leased(from) and not leased(to)) then wake() end
 end
 -- The one place every journal entry is written.
 local function event(id, typ, data, ttl)
-  local k = p .. 'events:' .. id
+  local k = K.events(id)
   local encoded = cjson.encode(data)
   local n = redis.call('XADD', k, 'MAXLEN', '~', MAX_EVENTS, '*', 'type', typ, 'data', encoded)
   -- The store-wide journal (webhooks, job counters) in one order: redis-journal.ts reads it.
-  redis.call('XADD', p .. 'journal', 'MAXLEN', '~', JOURNAL_MAXLEN, '*', 'job', id, 'n', n, 'type', typ, 'data', encoded)
+  redis.call('XADD', K.journal, 'MAXLEN', '~', JOURNAL_MAXLEN, '*', 'job', id, 'n', n, 'type', typ, 'data', encoded)
   if ttl > 0 then redis.call('EXPIRE', k, ttl) end
   -- Wakes event streams in every API process (RedisJobQueue.watch).
-  redis.call('PUBLISH', p .. 'events', id)
+  redis.call('PUBLISH', K.eventsChannel, id)
 end
 local function status_event(id, ttl)
-  local key = p .. 'job:' .. id
+  local key = K.job(id)
   event(id, 'status', {
     status = jget(key, 'status'), stage = jget(key, 'stage'), progress = jget(key, 'progress'),
     error = jget(key, 'error') or cjson.null, artifact_uri = jget(key, 'artifact_uri') or cjson.null,
   }, ttl)
 end
 local function log(id, line, ttl)
-  local k = p .. 'logs:' .. id
+  local k = K.logs(id)
   redis.call('RPUSH', k, line)
   redis.call('LTRIM', k, -MAX_LOG_LINES, -1)
   if ttl > 0 then redis.call('EXPIRE', k, ttl) end
@@ -64,9 +86,9 @@ end
 -- so no key of a job outlives it.
 local function touch(id, ttl)
   if ttl > 0 then
-    redis.call('EXPIRE', p .. 'job:' .. id, ttl)
-    redis.call('EXPIRE', p .. 'logs:' .. id, ttl)
-    redis.call('EXPIRE', p .. 'segments:' .. id, ttl)
+    redis.call('EXPIRE', K.job(id), ttl)
+    redis.call('EXPIRE', K.logs(id), ttl)
+    redis.call('EXPIRE', K.segments(id), ttl)
   end
 end
 -- Whether the lease `token` holds job `key` and may move it to `to`.
@@ -102,7 +124,7 @@ local function drop_image(key)
 end
 -- A conditional status change by the lease holder, with its status event and log line.
 local function transition(id, status, to, line, ttl)
-  local key = p .. 'job:' .. id
+  local key = K.job(id)
   jset(key, 'status', to)
   jset(key, 'lease_token', cjson.null)
   jset(key, 'lease_expires_at', cjson.null)

@@ -1,6 +1,6 @@
 -- ARGV: id, token, now, artifactUri, artifactKey, gcsUriJson, logLine, ttl, durationSeconds → 1 | 0
 local id, token, now, uri, akey, gcs, line, ttl, dur = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
-local key = p .. 'job:' .. id
+local key = K.job(id)
 local ok, status = held(key, token, 'finished')
 if not ok then return 0 end
 jset(key, 'stage', 'done')
@@ -11,7 +11,7 @@ jset(key, 'artifact_key', akey)
 redis.call('HSET', key, 'gcs_uri', gcs)
 jset(key, 'error', cjson.null)
 drop_image(key)
-redis.call('INCRBYFLOAT', p .. 'stats:duration_sum', dur)
-redis.call('INCR', p .. 'stats:duration_count')
+redis.call('INCRBYFLOAT', K.durationSum, dur)
+redis.call('INCR', K.durationCount)
 transition(id, status, 'finished', line, ttl)
 return 1

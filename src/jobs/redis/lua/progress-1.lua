@@ -1,6 +1,6 @@
 -- ARGV: id, token, progress (clamped), stage|'', logLine|'', ttl → 1 written | 0 not held
 local id, token, progress, stage, line, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6])
-local key = p .. 'job:' .. id
+local key = K.job(id)
 local ok, status = held(key, token, 'progress')
 if not ok then return 0 end
 local current = jget(key, 'progress') or 0
