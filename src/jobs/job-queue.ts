@@ -1,6 +1,6 @@
 // The JobStore/Queue port. The API uses the producer/read side; workers use `consume`, which runs the
 // one attempt lifecycle (consumer-loop.ts) over the adapter's leases (lease-store.ts): SQLite lease
-// columns + polling, or Redis records + BullMQ delivery + pub/sub.
+// columns + polling, or Redis records, ready and lease sets (Lua scripts) + a wake list + pub/sub.
 // Every adapter must pass test/conformance/job-queue-conformance.ts unchanged.
 import type { JobOutcome, JobRecord, JobRequest, JobStage, JobStatus } from './job.js';
 import type { LeaseStore } from './lease-store.js';

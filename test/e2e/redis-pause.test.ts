@@ -1,9 +1,10 @@
 // Redis paused for longer than the lease, on real processes: `worker.lease_seconds: 6`, four jobs
-// running in one `ttv worker` with free slots, then `redis-cli CLIENT PAUSE 8000 ALL`. BullMQ's locks
-// lapse and it re-delivers the jobs (to the same worker, which has room) while their first attempts
-// still run; the record's lease (renewed as soon as
-// Redis answers again) keeps each job with the attempt that holds it. Every job ends exactly once,
-// none is left `progress`, and none gets a second attempt.
+// running in one `ttv worker` with free slots, then `redis-cli CLIENT PAUSE 8000 ALL`. Redis's clock
+// runs on while nobody can renew, so the leases are past their expiry when it resumes; the worker's
+// lease recovery must not take the jobs from the attempts still running them (a recovery that waited
+// out the pause is past its deadline, and the holders' renewals queued during the pause come first),
+// so each job stays with the attempt that holds it. Every job ends exactly once, none is left
+// `progress`, and none gets a second attempt.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -38,7 +39,7 @@ it('survives CLIENT PAUSE 8000 ALL past a 6 s lease: each of 4 running jobs ends
   await writeFile(config, [
     `redis: { url: "${redis.url}", key_prefix: "ttv-pause-${randomUUID().slice(0, 8)}" }`,
     'segment_duration_seconds: 0.5',
-    // Each job takes ~20 s in its clip (long enough for BullMQ to re-deliver it after the pause), so all four are mid-attempt when Redis pauses and still run after.
+    // Each job takes ~20 s in its clip (long enough for recovery to look at it after the pause), so all four are mid-attempt when Redis pauses and still run after.
     'procedural: { width: 64, height: 36, fps: 12, max_segments: 1, simulated_latency_seconds: 20 }',
     'worker: { concurrency: 8, lease_seconds: 6 }',
     '',
@@ -75,7 +76,7 @@ it('survives CLIENT PAUSE 8000 ALL past a 6 s lease: each of 4 running jobs ends
     expect(lines.some((l) => l.includes('Worker lost'))).toBe(false);
     expect(lines.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
   }
-  // BullMQ's re-deliveries of the paused jobs are settled too: nothing waits, runs or is delayed.
+  // The queue is settled too: nothing waits or runs.
   await waitFor(async () => {
     const m = (await (await fetch(`${api.url}/metrics`, { headers: { accept: 'application/json' } })).json()) as { queue_depth: number; active_jobs: number };
     return m.queue_depth === 0 && m.active_jobs === 0 ? true : null;

@@ -73,7 +73,7 @@ function pidsMentioning(needle: string): number[] {
   }).map(Number);
 }
 
-describe('Redis + BullMQ with separate worker processes', () => {
+describe('Redis with separate worker processes', () => {
   it('runs 18 jobs across 3 worker processes, each finished exactly once', async () => {
     const c = await cluster(3, ['procedural: { width: 160, height: 90, fps: 12, max_segments: 1 }', 'worker: { concurrency: 2 }']);
     // Ready with one live worker already; each worker counts once its first heartbeat is in Redis.

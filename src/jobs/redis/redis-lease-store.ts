@@ -50,6 +50,8 @@ export class RedisLeaseStore implements LeaseStore {
   private readonly cancelListeners = new Set<(jobId: string) => void>();
   /** Whether this store's key layout is known to be current (lua/layout-1.lua ran once). */
   private adopted = false;
+  /** The BLPOP in progress: one at a time, so that none pile up in the offline queue while Redis is away. */
+  private blocking: Promise<unknown> | null = null;
 
   constructor(private readonly options: RedisLeaseStoreOptions) {
     this.keys = new QueueKeys(options.keyPrefix);
@@ -83,8 +85,9 @@ export class RedisLeaseStore implements LeaseStore {
     if (signal.aborted) return;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
+    this.blocking ??= this.waker.blpop(this.keys.wake, WAKE_BLOCK_MS / 1000).catch(() => undefined).finally(() => { this.blocking = null; });
     await Promise.race([
-      this.waker.blpop(this.keys.wake, WAKE_BLOCK_MS / 1000).catch(() => undefined),
+      this.blocking,
       // Bounded on this side too: a connection that is reconnecting holds its BLPOP until it is back.
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, WAKE_BLOCK_MS + 1000);
