@@ -269,7 +269,7 @@ async function measureOn(row, runway) {
       };
       break;
     case 'redis-pause':
-      // Past the 2 s lease (and BullMQ's lock): the jobs' leases lapse while their attempts still run.
+      // Past the 2 s lease: the jobs' leases lapse while their attempts still run.
       runway.faultOnPoll = (entry, task) => {
         if (entry.n === FAULT_AT && task.polls === 2) fire(() => run('redis-cli', ['-p', String(redis.port), 'CLIENT', 'PAUSE', '5000', 'ALL']));
       };

@@ -1,4 +1,4 @@
-// Benchmark: the embedded (SQLite) and Redis (BullMQ) queues side by side in one run.
+// Benchmark: the embedded (SQLite) and Redis queues side by side in one run.
 //  1. dispatch latency: submit → handler start with an idle consumer (p50/p99, 100 jobs)
 //  2. throughput: jobs/s through the queue with a no-op handler (500 jobs, concurrency 8)
 //  3. GET /v1/jobs/{id} through each adapter vs a bare node:http server (64 connections)

@@ -1,6 +1,6 @@
 // The `ttv` command.
 // Only what every command needs is imported here; each action imports its own modules, so that a
-// client command (status, logs, …) starts without loading Fastify, BullMQ or the vendor SDKs.
+// client command (status, logs, …) starts without loading Fastify or the vendor SDKs.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../errors/config-error.js';
 import { EdgeConfigError } from '../errors/edge-config-error.js';

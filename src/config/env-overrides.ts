@@ -27,7 +27,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'TTV_STORAGE_BACKEND', path: 'storage.backend', type: 'string', description: 'local, gcs or s3' },
   { name: 'TTV_STORAGE_PREFIX', path: 'storage.prefix', type: 'string', description: 'object key prefix' },
   { name: 'TTV_SIGNING_SECRET', path: 'storage.local.signing_secret', type: 'string', description: 'HMAC key of local download links' },
-  { name: 'TTV_REDIS_URL', path: 'redis.url', type: 'string', description: 'use Redis + BullMQ (redis://[:password@]host:port/db)' },
+  { name: 'TTV_REDIS_URL', path: 'redis.url', type: 'string', description: 'use Redis (redis://[:password@]host:port/db)' },
   { name: 'TTV_DEFAULT_BACKEND', path: 'default_backend', type: 'string', description: 'video generator' },
   { name: 'TTV_GENERATION_MODE', path: 'generation_mode', type: 'string', description: 'keyframe or chaining' },
   { name: 'TTV_SEGMENT_DURATION_SECONDS', path: 'segment_duration_seconds', type: 'number', description: 'seconds per segment' },

@@ -1,7 +1,7 @@
 // The adapter-neutral lease port. Each queue adapter implements it over its own storage (SQLite rows,
-// Redis records + BullMQ delivery); the consumer loop (consumer-loop.ts) drives the job lifecycle
-// through it alone, so both adapters share one lifecycle. Every write is conditional on the lease
-// token: a lease that is gone can never write the record again.
+// Redis records with the ready and lease sets of its scripts); the consumer loop (consumer-loop.ts)
+// drives the job lifecycle through it alone, so both adapters share one lifecycle. Every write is
+// conditional on the lease token: a lease that is gone can never write the record again.
 import type { JobOutcome, JobRecord, JobStage } from './job.js';
 import type { SegmentRecord } from './segment-records.js';
 
@@ -32,7 +32,10 @@ export interface LeaseStore {
    * time for work. A job fetched after `signal` aborted is left untouched for another worker.
    */
   claim(workerId: string, leaseMs: number, signal: AbortSignal): Promise<Lease | null>;
-  /** Resolves when work may be ready: new work signalled, `ms` elapsed, or `signal` aborted. */
+  /**
+   * Resolves when work may be ready: new work signalled, `ms` elapsed (an adapter that is told of new
+   * work may look again later: Redis after 2 s), or `signal` aborted.
+   */
   idle(ms: number, signal: AbortSignal): Promise<void>;
   renew(lease: Lease, leaseMs: number): Promise<LeaseState>;
   state(lease: Lease): Promise<LeaseState>;

@@ -1,4 +1,4 @@
-// Chooses the JobStore/Queue adapter from config: Redis (BullMQ) when a `redis:` section is present,
+// Chooses the JobStore/Queue adapter from config: Redis when a `redis:` section is present,
 // else SQLite under the data dir.
 import { join, resolve } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
