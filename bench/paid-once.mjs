@@ -23,7 +23,7 @@
 // worker; --quick: 2 jobs); --json FILE for bench:all; --rows no-fault,kill-poll,… for diagnosis.
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import ts from 'typescript';

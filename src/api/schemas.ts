@@ -11,6 +11,7 @@ import { ValidationError, type FieldProblem } from '../errors/validation-error.j
 
 export const MAX_PROMPT_CHARS = 2000;
 // Control characters other than \n and \t (C0, DEL, C1).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/u;
 
 export const promptSchema = z

@@ -108,10 +108,10 @@ export function createAttemptHandler(options: AttemptHandlerOptions): JobHandler
       }
       // Out of space anywhere in the attempt (a file write, ffmpeg, the upload to local storage): one
       // error that names the disk, which the worker hands back to the queue (worker.ts).
-      if (isOutOfSpace(err) && !(err instanceof DiskFullError)) err = new DiskFullError(options.dataDir ?? options.tmpRoot, { cause: err });
-      options.onError?.(job.id, err);
-      const client = toClientError(err, { workDir, secrets: options.secrets, fallback: 'Internal error while running the job' });
-      throw new TtvError(client.message, { code: client.code, retryable: client.retryable, cause: err });
+      const failure = isOutOfSpace(err) && !(err instanceof DiskFullError) ? new DiskFullError(options.dataDir ?? options.tmpRoot, { cause: err }) : err;
+      options.onError?.(job.id, failure);
+      const client = toClientError(failure, { workDir, secrets: options.secrets, fallback: 'Internal error while running the job' });
+      throw new TtvError(client.message, { code: client.code, retryable: client.retryable, cause: failure });
     }
     // The scratch dir (with the final video) stays until the outcome is recorded: the worker removes
     // it when the attempt has settled (Worker.sweepJob), so a failed upload loses nothing early.

@@ -1,6 +1,6 @@
 // A real webhook receiver on 127.0.0.1 that verifies each delivery with the official
 // standardwebhooks package and answers with whatever status the test chooses per delivery.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { once } from 'node:events';
 import { Webhook } from 'standardwebhooks';
 
@@ -37,7 +37,6 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
       return null;
     }
   };
-  let server: Server;
   const receiver: WebhookReceiver = {
     url: '',
     deliveries: [],
@@ -48,7 +47,7 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
       await once(server, 'close');
     },
   };
-  server = createServer((req, res) => {
+  const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => { body += c.toString(); });
     req.on('end', () => {

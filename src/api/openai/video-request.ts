@@ -15,7 +15,7 @@ import { ValidationError } from '../../errors/validation-error.js';
 import { refuseDisallowed, storedOptions, type RawJobOptions } from '../../job-options/option-parsing.js';
 import { formFile, formText } from '../multipart-body.js';
 import { requireDecodableImage } from '../../job-options/image-decode.js';
-import type { JobImage, JobImageWithBytes } from '../../jobs/stored-job-options.js';
+import type { JobImageWithBytes } from '../../jobs/stored-job-options.js';
 
 /** The OpenAI parameter of each job option, for refusals. */
 const PARAM_OF: Partial<Record<JobOptionName, string>> = { duration_seconds: 'seconds', aspect_ratio: 'size', resolution: 'size', image: 'input_reference' };

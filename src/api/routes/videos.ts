@@ -16,7 +16,6 @@ import type { ArtifactStore } from '../../storage/types.js';
 import { LocalArtifactStore } from '../../storage/local/local-artifact-store.js';
 import { Ffmpeg } from '../../media/ffmpeg.js';
 import { ownerFilter } from '../../access/principal.js';
-import { toJobView } from '../../jobs/job.js';
 import { ApiError } from '../../errors/api-error.js';
 import { JobNotFoundError } from '../../errors/job-not-found-error.js';
 import { ValidationError } from '../../errors/validation-error.js';

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import RunwayML, { AuthenticationError, BadRequestError, NotFoundError } from '@runwayml/sdk';
 import { FakeRunwayServer } from '../../fakes/runway/fake-runway-server.js';
-import { sampleMp4, sampleMp4Of, samplePng } from '../../fakes/shared/fake-http-server.js';
+import { sampleMp4Of, samplePng } from '../../fakes/shared/fake-http-server.js';
 import { runwaySdkVideoModels } from '../../fakes/runway/runway-sdk-params.js';
 import { RUNWAY_MODEL_RULES } from '../../fakes/runway/runway-model-rules.js';
 

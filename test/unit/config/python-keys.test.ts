@@ -211,7 +211,7 @@ describe('Python config keys', () => {
     const files = (await readdir('src', { recursive: true })).filter((f) => f.endsWith('.ts') && !f.startsWith('config/'));
     const code = (await Promise.all(files.map((f) => readFile(join('src', f), 'utf8'))))
       .join('\n').split('\n').filter((l) => !/^\s*(\/\/|\*)/.test(l)).join('\n');
-    const unread = Object.entries(ROWS).filter(([key, row]) => row !== 'ignored' && !('env' in row)).map(([key]) => key)
+    const unread = Object.entries(ROWS).filter(([, row]) => row !== 'ignored' && !('env' in row)).map(([key]) => key)
       .filter((key) => key !== 'gcs.signed_url_expiration') // read through defaultSignedUrlExpiration in src/config
       .filter((key) => {
         const field = key.split('.').pop()!;
