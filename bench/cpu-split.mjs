@@ -3,18 +3,20 @@
 // run), for the bare server and `ttv serve` (embedded; with --base DIR also the build in another
 // checkout, for an A/B of a change). Rounds alternate between the servers and the median is printed,
 // so a drift of the machine hits all of them alike. Prints; sets no targets.
-// `node bench/cpu-split.mjs [--quick] [--base /path/to/other/checkout] [--node-args "--flag …"]` (after
-// `npm run build` in each); --node-args adds this build once more, started with those Node/V8 flags.
+// `node bench/cpu-split.mjs [--quick] [--base /path/to/other/checkout] [--node-args "--flag …"] [--connections 64]` (after
+// `npm run build` in each; --base may be given more than once); --node-args adds this build once more,
+// started with those Node/V8 flags.
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { measureLoad } from './lib/load.mjs';
 import { BenchProcesses, postJson, waitForJob, repoRoot } from './lib/processes.mjs';
 import { LIMITS_RAISED } from './lib/limits.mjs';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, base: { type: 'string' }, 'node-args': { type: 'string' } }, strict: true });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, base: { type: 'string', multiple: true }, 'node-args': { type: 'string' }, connections: { type: 'string', default: '64' } }, strict: true });
 const ROUNDS = values.quick ? 3 : 5;
 const SECONDS = values.quick ? 3 : 5;
 const WARMUP = 1;
+const CONNECTIONS = Number(values.connections);
 const small = { segment_duration_seconds: 1, procedural: { width: 160, height: 90, fps: 12, max_segments: 1 } };
 
 /** Per thread id of `pid`: [user ms, system ms] (clock ticks of 10 ms); the main thread's id is the pid. */
@@ -46,7 +48,7 @@ const procs = new BenchProcesses();
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
   const nodeArgs = values['node-args']?.split(/\s+/).filter(Boolean) ?? [];
-  const checkouts = [['ttv', repoRoot, []], ...(values.base ? [['ttv (base)', values.base, []]] : []), ...(nodeArgs.length ? [['ttv (node args)', repoRoot, nodeArgs]] : [])];
+  const checkouts = [['ttv', repoRoot, []], ...(values.base ?? []).map((root, i, all) => [all.length > 1 ? `ttv (base ${i + 1})` : 'ttv (base)', root, []]), ...(nodeArgs.length ? [['ttv (node args)', repoRoot, nodeArgs]] : [])];
   const targets = [];
   let job;
   for (const [name, root, args] of checkouts) {
@@ -61,13 +63,13 @@ try {
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const t of targets) {
       const before = threadTimes(t.pid);
-      const r = await measureLoad({ generator: 'wrk', url: t.url, seconds: SECONDS, warmupSeconds: WARMUP, connections: 64, expectStatus: 200, needle: `"id":"${t.id}"`, checkBody: (b) => JSON.parse(b).id === t.id });
+      const r = await measureLoad({ generator: 'wrk', url: t.url, seconds: SECONDS, warmupSeconds: WARMUP, connections: CONNECTIONS, expectStatus: 200, needle: `"id":"${t.id}"`, checkBody: (b) => JSON.parse(b).id === t.id });
       if (!r.clean) throw new Error(`${t.name}: answers other than the status read came back: ${r.problems.join('; ')}`);
       // The warm-up's answers are in the CPU interval too: count them at the measured rate.
       results.get(t.name).push({ rps: r.rps, p99: r.p99, ...split(t.pid, before, threadTimes(t.pid), r.ok * (1 + WARMUP / SECONDS)) });
     }
   }
-  console.log(`\ncpu-split: wrk -c64, ${ROUNDS} rounds of ${SECONDS} s, medians; server CPU in µs per answered request`);
+  console.log(`\ncpu-split: wrk -c${CONNECTIONS}, ${ROUNDS} rounds of ${SECONDS} s, medians; server CPU in µs per answered request`);
   console.log('server'.padEnd(16), 'req/s'.padStart(8), 'p99 ms'.padStart(8), 'main user'.padStart(10), 'main sys'.padStart(9), 'other thr'.padStart(10), 'total'.padStart(7));
   for (const [name, rs] of results) {
     const m = (k) => median(rs.map((x) => x[k]));

@@ -19,11 +19,13 @@ import { modelRoutes } from './routes/models.js';
 import { videoRoutes } from './routes/videos.js';
 import { VERSION } from '../version.js';
 import { requestIdFrom } from './plugins/request-id.js';
-import { registerSecurityHeaders, securityHeaders } from './plugins/security-headers.js';
+import { lazyChildLogger } from './plugins/request-logger.js';
+import { securityHeaders } from './plugins/security-headers.js';
 import { decoratePrincipal, requireAuth } from './plugins/auth.js';
 import type { Authenticator } from '../access/authenticator.js';
-import { registerCanonicalPath } from './plugins/canonical-path.js';
-import { registerRouteZones, setZone } from './plugins/route-zone.js';
+import { setZone } from './plugins/route-zone.js';
+import { registerRoutePolicy } from './plugins/route-policy.js';
+import { registerRequestPolicy } from './plugins/request-policy.js';
 import { TokenMatcher } from '../access/token-authenticator.js';
 import { redisEndpoint, redisKeyPrefix } from '../stores/redis-endpoint.js';
 import { connectRedis } from '../stores/redis-connection.js';
@@ -34,11 +36,12 @@ import type { Server as NetServer, Socket } from 'node:net';
 import { maxHeaderSize as httpMaxHeaderSize } from 'node:http';
 import { limitConnections } from './plugins/connection-limits.js';
 import { registerMetrics } from './plugins/metrics.js';
-import { registerAccessLog } from './plugins/access-log.js';
+import { accessLog } from './plugins/access-log.js';
 import { registerCors } from './plugins/cors.js';
-import { registerRateLimit } from './plugins/rate-limit.js';
+import { rateLimiter } from './plugins/rate-limit.js';
 import { registerOpenModeGuard } from './plugins/open-mode-guard.js';
-import { AuthFailureLimit, MemoryFailureCounter, RedisFailureCounter } from './plugins/auth-failure-limit.js';
+import { AuthFailureLimit } from './plugins/auth-failure-limit.js';
+import { MemoryWindowCounter, RedisWindowCounter } from './plugins/window-counter.js';
 import { jobRoutes } from './routes/jobs.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { eventRoutes } from './routes/events.js';
@@ -108,12 +111,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const fastifyOptions: Record<string, unknown> = {
     ...(deps.tls ? { http2: true as const, https: { allowHTTP1: true, key: deps.tls.key, cert: deps.tls.cert, minVersion: 'TLSv1.3' as const } } : {}),
     loggerInstance: deps.logger,
-    // One access line per request, written on response (see registerAccessLog), instead of two.
+    // One access line per request, written on response (access-log.ts, request-policy.ts), instead of two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     ...serverTimeouts(config),
     genReqId: requestIdFrom,
     requestIdHeader: false,
+    // request.log made on first use, not for every request (request-logger.ts).
+    childLoggerFactory: lazyChildLogger,
     trustProxy: config.security.trusted_proxies.length > 0 ? config.security.trusted_proxies : false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -158,13 +163,26 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   registerErrorHandling(app, bodyLimit);
-  // First onRequest hook of all: a non-canonical target never reaches auth, limits or a handler.
-  registerCanonicalPath(app);
-  // First onRoute hook of all: every later one (rate limits, 405 filler) reads the zone it stamps.
-  registerRouteZones(app);
   decoratePrincipal(app);
-  registerAccessLog(app, config.security.trusted_proxies);
-  registerSecurityHeaders(app, headerOptions);
+  const metrics = registerMetrics(app, { queue, version: VERSION });
+  // With Redis configured, counters live there so that a key's limit holds across API processes.
+  const limitRedis = config.redis ? connectRedis(redisEndpoint(config.redis), { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000, enableAutoPipelining: true }) : null;
+  if (limitRedis) {
+    limitRedis.on('error', () => { /* reconnects; the job store's own 503 tells the client */ });
+    app.addHook('onClose', async () => { limitRedis.disconnect(); });
+  }
+  const redisPrefix = limitRedis && config.redis ? redisKeyPrefix(config.redis) : null;
+  // First onRoute hook of all: each route's zone, rate-limit class, headers and metrics label,
+  // decided once from the context that registers it.
+  const policies = registerRoutePolicy(app, {
+    headers: headerOptions,
+    limiter: rateLimiter({
+      submitPerMinute: config.security.rate_limit_per_minute, readPerMinute: config.security.read_rate_limit_per_minute,
+      ...(limitRedis && redisPrefix ? { redis: limitRedis, redisPrefix: `${redisPrefix}:ratelimit:` } : {}),
+    }),
+  });
+  // First onRequest hook of all: a non-canonical target never reaches auth, limits or a handler.
+  registerRequestPolicy(app, { policies, metrics, accessLog: accessLog(app.log), trustedProxies: config.security.trusted_proxies });
   const corsEnabled = await registerCors(app, config.security.cors_origins);
   const token = new TokenMatcher(config.security.auth_token);
   const authenticator: Authenticator = deps.authenticator ?? {
@@ -179,19 +197,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     hostCheckAlways: config.server.allowed_hosts.length > 0,
     corsOrigins: config.security.cors_origins,
   });
-  const metrics = registerMetrics(app, { queue, version: VERSION, trustedProxies: config.security.trusted_proxies });
-  // With Redis configured, counters live there so that a key's limit holds across API processes.
-  const limitRedis = config.redis ? connectRedis(redisEndpoint(config.redis), { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000, enableAutoPipelining: true }) : null;
-  if (limitRedis) {
-    limitRedis.on('error', () => { /* reconnects; the job store's own 503 tells the client */ });
-    app.addHook('onClose', async () => { limitRedis.disconnect(); });
-  }
   const authFailures = new AuthFailureLimit(config.security.auth_failures_per_minute,
-    limitRedis && config.redis ? new RedisFailureCounter(limitRedis, `${redisKeyPrefix(config.redis)}:authfail:`) : new MemoryFailureCounter());
-  await registerRateLimit(app, {
-    submitPerMinute: config.security.rate_limit_per_minute, readPerMinute: config.security.read_rate_limit_per_minute,
-    ...(limitRedis && config.redis ? { redis: limitRedis, redisPrefix: `${redisKeyPrefix(config.redis)}:ratelimit:` } : {}),
-  });
+    limitRedis && redisPrefix ? new RedisWindowCounter(limitRedis, `${redisPrefix}:authfail:`) : new MemoryWindowCounter());
 
   await app.register(fastifySwagger, openApiOptions({ version: VERSION, auth: Boolean(config.security.auth_token?.trim()), publicUrl: config.server.public_url }));
   await app.register(async (docs) => {

@@ -6,71 +6,13 @@
 // right must not tell itself apart from a wrong one. A missing Authorization header is not a guess
 // and is not counted; a successful authentication is not counted.
 // Hand-written: @fastify/rate-limit counts every request of a route, not the failed ones only.
-// The counter lives in Redis when one is configured (shared by API processes); each process keeps the
-// lockouts it has seen locally, so the authenticated hot path never waits on a counter.
+// The counter (window-counter.ts) lives in Redis when one is configured (shared by API processes);
+// each process keeps the lockouts it has seen locally, so the authenticated hot path never waits on
+// a counter.
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import { ApiError } from '../../errors/api-error.js';
-
-const WINDOW_MS = 60_000;
-/** Addresses tracked at once per process; beyond it the oldest entries go first. */
-const MAX_TRACKED = 100_000;
-
-export interface FailureCount {
-  count: number;
-  /** Milliseconds until the window of this count ends. */
-  resetMs: number;
-}
-
-/** Counts failures per client in fixed windows. */
-export interface FailureCounter {
-  add(client: string, now: number): Promise<FailureCount>;
-}
-
-/** Bounded maps whose oldest entries are dropped first (expired ones before live ones). */
-function boundedSet<V extends { until: number }>(map: Map<string, V>, key: string, value: V, now: number): void {
-  map.delete(key);
-  if (map.size >= MAX_TRACKED) {
-    for (const [k, v] of map) if (v.until <= now) map.delete(k);
-    while (map.size >= MAX_TRACKED) map.delete(map.keys().next().value!);
-  }
-  map.set(key, value);
-}
-
-export class MemoryFailureCounter implements FailureCounter {
-  private readonly windows = new Map<string, { count: number; until: number }>();
-
-  async add(client: string, now: number): Promise<FailureCount> {
-    const current = this.windows.get(client);
-    if (current && current.until > now) {
-      current.count += 1;
-      return { count: current.count, resetMs: current.until - now };
-    }
-    boundedSet(this.windows, client, { count: 1, until: now + WINDOW_MS }, now);
-    return { count: 1, resetMs: WINDOW_MS };
-  }
-}
-
-// INCR, and start the window's expiry on its first failure; the key's remaining lifetime is the reset.
-const ADD_SCRIPT = `local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {n, redis.call('PTTL', KEYS[1])}`;
-
-export class RedisFailureCounter implements FailureCounter {
-  private readonly fallback = new MemoryFailureCounter();
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
-
-  async add(client: string, now: number): Promise<FailureCount> {
-    try {
-      const [count, ttl] = (await this.redis.eval(ADD_SCRIPT, 1, `${this.prefix}${client}`, String(WINDOW_MS))) as [number, number];
-      return { count, resetMs: ttl > 0 ? ttl : WINDOW_MS };
-    } catch {
-      // Redis away: count in this process rather than stop counting.
-      return this.fallback.add(client, now);
-    }
-  }
-}
+import { MemoryWindowCounter, setBounded, WINDOW_MS, type WindowCounter } from './window-counter.js';
 
 /** The address a failure is counted against: IPv4 as is, IPv6 by its /64. */
 export function failureClient(ip: string): string {
@@ -86,7 +28,7 @@ export function failureClient(ip: string): string {
 export class AuthFailureLimit {
   private readonly lockouts = new Map<string, { until: number }>();
 
-  constructor(private readonly perMinute: number, private readonly counter: FailureCounter = new MemoryFailureCounter(), private readonly clock: () => number = Date.now) {}
+  constructor(private readonly perMinute: number, private readonly counter: WindowCounter = new MemoryWindowCounter(), private readonly clock: () => number = Date.now) {}
 
   /** Throws 429 when the request's address is locked out (call before looking at its key). */
   assertNotLockedOut(request: FastifyRequest): void {
@@ -107,7 +49,7 @@ export class AuthFailureLimit {
     const now = this.clock();
     const { count, resetMs } = await this.counter.add(client, now);
     if (count <= this.perMinute) return;
-    boundedSet(this.lockouts, client, { until: now + resetMs }, now);
+    setBounded(this.lockouts, client, { until: now + resetMs }, now);
     throw this.refusal(resetMs);
   }
 

@@ -2,7 +2,7 @@
 // hook, so it guards exactly the routes the router matched there, whatever spelling of the path
 // reached the router. OPTIONS preflights pass (CORS answers them). The resolved principal is
 // attached to the request for ownership checks and per-key limits.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../errors/api-error.js';
 import { ANONYMOUS_PRINCIPAL, type Principal } from '../../access/principal.js';
 import type { AuthFailureLimit } from './auth-failure-limit.js';
@@ -32,10 +32,8 @@ function bearerSecret(header: string | string[] | undefined): string | null {
  * fails counts against the client's address, and an address past its budget gets 429 (auth-failure-limit.ts).
  */
 export function requireAuth(context: FastifyInstance, auth: Authenticator, failures?: AuthFailureLimit): void {
-  context.addHook('onRequest', async (request) => {
-    if (request.method === 'OPTIONS') return;
-    const presented = bearerSecret(request.headers.authorization);
-    if (!(await auth.required())) {
+  const authenticate = async (request: FastifyRequest, required: boolean, presented: string | null): Promise<void> => {
+    if (!required) {
       // Open: no key existed when last counted (counts are cached ~1 s). A presented key that
       // resolves is honoured at once, so the first key created counts before that count catches up.
       request.principal = (presented ? await auth.resolve(presented) : null) ?? ANONYMOUS_PRINCIPAL;
@@ -53,5 +51,18 @@ export function requireAuth(context: FastifyInstance, auth: Authenticator, failu
       throw new ApiError('Unauthorized', 'Invalid authentication token', null, { headers: INVALID });
     }
     request.principal = principal;
+  };
+  // Callback-style, so that an open server's request (no key, nothing to resolve) goes on after the
+  // one promise of required() instead of also awaiting an async hook's own.
+  context.addHook('onRequest', (request, _reply, done) => {
+    if (request.method === 'OPTIONS') return done();
+    auth.required().then((required) => {
+      const presented = bearerSecret(request.headers.authorization);
+      if (!required && presented === null) {
+        request.principal = ANONYMOUS_PRINCIPAL;
+        return done();
+      }
+      authenticate(request, required, presented).then(() => done(), (err: unknown) => done(err as Error));
+    }, (err: unknown) => done(err as Error));
   });
 }

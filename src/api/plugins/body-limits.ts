@@ -90,15 +90,16 @@ function inspected(source: Readable, limit: number, scanner: JsonShapeScanner | 
 
 /** Call inside the encapsulated context whose routes read bodies (after its auth hook). */
 export function registerBodyLimits(context: FastifyInstance, limits: BodyLimits): void {
-  context.addHook('preParsing', async (request, _reply, payload) => {
-    if (BODYLESS.has(request.method)) return payload;
+  // Callback-style: a read (no body) passes without a promise.
+  context.addHook('preParsing', (request, _reply, payload, done) => {
+    if (BODYLESS.has(request.method)) return done(null, payload);
     const limit = bodyLimitOf(request, limits);
     const declared = request.headers['content-length'];
     // The HTTP parser delivers no more than Content-Length, so the declared size is the bound.
-    if (declared !== undefined && Number(declared) > limit) throw payloadTooLarge(limit);
+    if (declared !== undefined && Number(declared) > limit) return done(payloadTooLarge(limit) as never);
     const json = mediaType(request) === 'application/json';
-    if (declared !== undefined && !json) return payload;
+    if (declared !== undefined && !json) return done(null, payload);
     if (json) scannedBodies.add(request);
-    return inspected(payload, limit, json ? new JsonShapeScanner(limits.json) : null);
+    done(null, inspected(payload, limit, json ? new JsonShapeScanner(limits.json) : null));
   });
 }

@@ -1,12 +1,11 @@
-// Refuses request targets that are not in their normal form, before any route runs: absolute-form
+// Request targets that are not in their normal form, which the first root onRequest hook
+// (request-policy.ts) refuses before any other hook or a route runs: absolute-form
 // ("GET http://host/v1/jobs"), percent-encoded characters that need no encoding (%76 for "v", %2F
 // for "/", %2E for "."), lowercase hex in escapes, dot segments, empty segments ("//"), ";"
 // parameters, backslashes (raw or %5C), control characters, invalid or overlong UTF-8, and a
 // trailing slash (except "/"). A path that passes means one thing to every proxy, to the router
 // and to us; the router's own tolerance (decoding, host stripping) then has nothing to tolerate.
 // Hand-written: no library states this exact rule, and it is a few string checks (RFC 3986 §6.2.2).
-import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../../errors/api-error.js';
 
 // RFC 3986 pchar minus "%" (checked on its own) and ";" (refused: some servers split parameters on it).
 const RAW_ALLOWED = /^[A-Za-z0-9\-._~!$&'()*+,=:@/%]*$/;
@@ -51,13 +50,4 @@ export function normalTargetProblem(target: string): string | null {
   if (segments.some((s, i) => s === '' && !(i === 0 && segments.length === 1))) return 'the path must not contain empty segments ("//")';
   if (segments.some((s) => s === '.' || s === '..')) return 'the path must not contain "." or ".." segments';
   return null;
-}
-
-/** Root-level onRequest hook: runs before authentication and every route-level hook. */
-export function registerCanonicalPath(app: FastifyInstance): void {
-  app.addHook('onRequest', (request, _reply, done) => {
-    const problem = targetProblem(request.raw.url ?? '');
-    if (problem === null) return done();
-    done(new ApiError('ValidationError', `Request target refused: ${problem}`, { field: 'url', reason: 'non_canonical_target' }));
-  });
 }

@@ -44,6 +44,9 @@ interface Tracked {
   used: boolean;
 }
 
+const TRACKED = Symbol('ttv.trackedSocket');
+type TrackedResponse = { [TRACKED]?: Tracked | undefined; on(event: 'close', fn: (this: TrackedResponse) => void): unknown };
+
 export interface ConnectionCounts {
   open(): number;
   from(address: string): number;
@@ -103,15 +106,22 @@ export function limitConnections(server: Server, limits: ConnectionLimits): Conn
     return true;
   };
 
-  server.on('request', (request: { socket: Socket }, response: { once(event: 'close', fn: () => void): unknown }) => {
+  // One listener function for every response (its socket's record is kept on the response), rather
+  // than a closure and a once-wrapper per request: this runs on every request.
+  function answered(this: TrackedResponse): void {
+    const tracked = this[TRACKED];
+    if (!tracked) return;
+    this[TRACKED] = undefined;
+    tracked.inFlight -= 1;
+    if (tracked.inFlight === 0) tracked.idleSince = now();
+  }
+  server.on('request', (request: { socket: Socket }, response: TrackedResponse) => {
     const tracked = bySocket.get(request.socket) ?? byPeer?.get(peerKey(request.socket));
     if (!tracked) return;
     tracked.used = true;
     tracked.inFlight += 1;
-    response.once('close', () => {
-      tracked.inFlight -= 1;
-      if (tracked.inFlight === 0) tracked.idleSince = now();
-    });
+    response[TRACKED] = tracked;
+    response.on('close', answered);
   });
 
   // First listener: a refused socket is answered before the HTTP parser reads from it.

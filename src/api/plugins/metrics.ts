@@ -1,25 +1,24 @@
 // Prometheus metrics (prom-client) with the Python server's ttv_api_* names, plus its JSON summary.
 import client from 'prom-client';
 import type { FastifyInstance } from 'fastify';
-import { clientProtocol } from './client-protocol.js';
 import type { JobQueue, QueueStats } from '../../jobs/job-queue.js';
 import { JobCounters, type JobCounts } from '../../jobs/job-counters.js';
+import { RequestMetrics } from './request-metrics.js';
 
 export interface ApiMetrics {
   registry: client.Registry;
   summary(): Promise<Record<string, unknown>>;
+  /** Counts one answered request (request-policy.ts calls it on response); `route` is the router's pattern or "unmatched". */
+  record(method: string, route: string, code: number, seconds: number, protocol: string): void;
 }
 
-export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue; version: string; trustedProxies: string[] }): ApiMetrics {
+export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue; version: string }): ApiMetrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'ttv_' });
   // prom-client's gauges named *_total (promtool rejects them); the same counts stay per type in
   // ttv_nodejs_active_{handles,requests,resources}{type}.
   for (const kind of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`ttv_nodejs_active_${kind}_total`);
   const startedAt = Date.now();
-  let totalRequests = 0;
-  let totalLatency = 0;
-  const statusCodes: Record<number, number> = {};
   const readStats = async (): Promise<QueueStats | null> => {
     try {
       return await options.queue.stats();
@@ -44,14 +43,7 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
     name: 'ttv_api_uptime_seconds', help: 'Seconds since the API process started', registers: [registry],
     collect() { this.set((Date.now() - startedAt) / 1000); },
   });
-  const requests = new client.Counter({
-    name: 'ttv_api_http_requests_total', help: 'HTTP requests by method, route and status code',
-    labelNames: ['method', 'route', 'code'], registers: [registry],
-  });
-  const duration = new client.Histogram({
-    name: 'ttv_api_request_duration_seconds', help: 'HTTP request latency in seconds',
-    labelNames: ['method', 'route'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 2.5, 5, 10], registers: [registry],
-  });
+  const requests = new RequestMetrics(registry);
   new client.Gauge({
     name: 'ttv_api_queue_jobs', help: 'Jobs in the store by status', labelNames: ['status'], registers: [registry],
     async collect() {
@@ -102,46 +94,9 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
     },
   });
 
-  const protocols = new client.Counter({
-    name: 'ttv_api_requests_by_protocol_total', help: 'Requests by the client\'s HTTP protocol (as the edge saw it)',
-    labelNames: ['protocol'], registers: [registry],
-  });
-  // prom-client hashes a label object on every inc/observe; the label children are kept instead, one
-  // per (route, method, code), looked up without building a key string. That set is bounded: Node
-  // parses only known methods, routes are the router's patterns (or "unmatched") and codes are ours.
-  type Children = { requests: client.Counter.Internal; duration: client.Histogram.Internal<string> };
-  const byRoute = new Map<string, Map<string, Map<number, Children>>>();
-  const byProtocol = new Map<string, client.Counter.Internal>();
-  const childrenFor = (method: string, route: string, code: number): Children => {
-    let byMethod = byRoute.get(route);
-    if (!byMethod) byRoute.set(route, (byMethod = new Map()));
-    let byCode = byMethod.get(method);
-    if (!byCode) byMethod.set(method, (byCode = new Map()));
-    let children = byCode.get(code);
-    if (!children) {
-      children = { requests: requests.labels({ method, route, code: String(code) }), duration: duration.labels({ method, route }) };
-      byCode.set(code, children);
-    }
-    return children;
-  };
-  app.addHook('onResponse', (request, reply, done) => {
-    const protocol = clientProtocol(request, options.trustedProxies);
-    let protocolChild = byProtocol.get(protocol);
-    if (!protocolChild) byProtocol.set(protocol, (protocolChild = protocols.labels({ protocol })));
-    protocolChild.inc();
-    const seconds = reply.elapsedTime / 1000;
-    const code = reply.statusCode;
-    totalRequests += 1;
-    totalLatency += seconds;
-    statusCodes[code] = (statusCodes[code] ?? 0) + 1;
-    const children = childrenFor(request.method, request.routeOptions.url ?? 'unmatched', code);
-    children.requests.inc();
-    children.duration.observe(seconds);
-    done();
-  });
-
   return {
     registry,
+    record: (method, route, code, seconds, protocol) => requests.record(method, route, code, seconds, protocol),
     async summary() {
       const [stats, counts] = await Promise.all([queueStats(), jobCounts()]);
       const uptime = Math.floor((Date.now() - startedAt) / 1000);
@@ -152,12 +107,12 @@ export function registerMetrics(app: FastifyInstance, options: { queue: JobQueue
         total_jobs_processed: processed,
         average_processing_time: stats?.averageProcessingSeconds ?? 0,
         uptime_seconds: uptime,
-        total_requests: totalRequests,
-        average_request_latency: totalRequests ? Math.round((totalLatency / totalRequests) * 1000) / 1000 : 0,
-        requests_per_second: uptime > 0 ? Math.round((totalRequests / uptime) * 100) / 100 : 0,
+        total_requests: requests.totalRequests,
+        average_request_latency: requests.totalRequests ? Math.round((requests.totalLatency / requests.totalRequests) * 1000) / 1000 : 0,
+        requests_per_second: uptime > 0 ? Math.round((requests.totalRequests / uptime) * 100) / 100 : 0,
         jobs_per_hour: uptime > 0 ? Math.round((processed / (uptime / 3600)) * 100) / 100 : 0,
         queue_depth: stats ? stats.queued + stats.active : 0,
-        status_code_distribution: { ...statusCodes },
+        status_code_distribution: { ...requests.statusCodes },
         store_available: stats !== null,
       };
     },

@@ -85,12 +85,21 @@ export function registerOpenModeGuard(app: FastifyInstance, options: OpenModeGua
   const anyOrigin = options.corsOrigins.some((o) => o.trim() === '*');
   const corsOrigins = new Set(options.corsOrigins.map((o) => originOf(o.trim())).filter((o): o is string => o !== null));
 
+  // Host values found served, so that the next request with the same one (nearly all of them) is one
+  // lookup: the check itself parses the name and builds a SocketAddress for the BlockList. Cleared
+  // when full, so that a client sending ever new names cannot grow it.
+  const served = new Set<string>();
+
   /** Null when the Host is served; else why not. A request without Host (HTTP/1.0) is no browser's. */
   const hostProblem = (request: FastifyRequest): string | null => {
     const header = requestedHost(request);
-    if (header === undefined) return null;
+    if (header === undefined || served.has(header)) return null;
     const host = hostOf(header);
-    if (host !== null && (isLoopbackName(host) || allowed.has(host))) return null;
+    if (host !== null && (isLoopbackName(host) || allowed.has(host))) {
+      if (served.size >= 256) served.clear();
+      served.add(header);
+      return null;
+    }
     return `this server answers only for loopback names and server.allowed_hosts, not for Host "${redactedClip(header, 100)}"`;
   };
 

@@ -5,9 +5,9 @@ import type { IncomingMessage } from 'node:http';
 const SANE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 export function requestIdFrom(req: IncomingMessage): string {
-  for (const name of ['x-request-id', 'x-correlation-id']) {
-    const value = req.headers[name];
-    if (typeof value === 'string' && SANE_ID.test(value)) return value;
-  }
+  const requestId = req.headers['x-request-id'];
+  if (typeof requestId === 'string' && SANE_ID.test(requestId)) return requestId;
+  const correlationId = req.headers['x-correlation-id'];
+  if (typeof correlationId === 'string' && SANE_ID.test(correlationId)) return correlationId;
   return randomUUID();
 }

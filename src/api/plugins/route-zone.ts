@@ -1,8 +1,8 @@
 // Which part of the API a route belongs to, decided by the encapsulated Fastify context the route
-// was registered in (never by its URL). Every per-route security decision reads the zone from the
-// matched route's config: authentication (the v1 context's own onRequest hook), the rate-limit
-// class, the Content-Security-Policy and Cache-Control.
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+// was registered in (never by its URL). Every per-route security decision follows from the zone of
+// the matched route (route-policy.ts): authentication (the v1 context's own onRequest hook), the
+// rate-limit class, the Content-Security-Policy and Cache-Control.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /**
  * v1: the bearer-protected job API. page: the dashboard. docs: the OpenAPI UI. ops: health,
@@ -10,14 +10,6 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
  * root (signed /files/ links, the 404 handler).
  */
 export type RouteZone = 'v1' | 'page' | 'docs' | 'ops' | 'open';
-
-/** Per-route rate-limit class, set in a route's config; routes without one are 'read' (or exempt in ops/docs). */
-export type RateClass = 'submit' | 'read' | 'exempt';
-
-export interface AccessRouteConfig {
-  zone?: RouteZone;
-  rateClass?: RateClass;
-}
 
 const ZONE = Symbol('ttv.routeZone');
 
@@ -27,17 +19,12 @@ export function setZone(instance: FastifyInstance, zone: RouteZone): void {
   (instance as unknown as Record<symbol, RouteZone>)[ZONE] = zone;
 }
 
-/** Stamps every route with the zone of the context that registers it; call before any other onRoute hook reads it. */
-export function registerRouteZones(app: FastifyInstance): void {
-  setZone(app, 'open');
-  app.addHook('onRoute', function stampZone(this: FastifyInstance, route: RouteOptions) {
-    const zone = (this as unknown as Record<symbol, RouteZone | undefined>)[ZONE] ?? 'open';
-    route.config = { ...(route.config ?? {}), zone } as never;
-  });
+/** The zone of an encapsulated context ('open' unless it or a parent was marked). */
+export function contextZone(instance: FastifyInstance): RouteZone {
+  return (instance as unknown as Record<symbol, RouteZone | undefined>)[ZONE] ?? 'open';
 }
 
-/** The zone of the route the router matched; 'open' for the 404 handler and framework errors. */
+/** The zone of the route the router matched (from its policy); 'open' for the 404 handler and framework errors. */
 export function zoneOf(request: FastifyRequest): RouteZone {
-  const config = request.routeOptions?.config as AccessRouteConfig | undefined;
-  return config?.zone ?? 'open';
+  return (request.routeOptions.config as { policy?: { zone: RouteZone } } | undefined)?.policy?.zone ?? 'open';
 }

@@ -1,6 +1,7 @@
 // Headers on every response, errors included. The per-route ones (CSP kind,
-// Cache-Control on the job API) follow the zone of the matched route (route-zone.ts), not its URL.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// Cache-Control on the job API) follow the zone of the matched route (route-zone.ts), not its URL;
+// each route's set is picked once, at startup (route-policy.ts), and set by request-policy.ts.
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { zoneOf, type RouteZone } from './route-zone.js';
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -34,16 +35,15 @@ function fixedHeaders(zone: RouteZone, secure: boolean, options: SecurityHeaderO
   return headers;
 }
 
+export type FixedHeaders = Readonly<Record<string, string>>;
+
 /**
- * The fixed headers per (zone, https), built once: they depend on nothing else, and every response
- * carries them (building the object per response was measurable in the status-read benchmark).
+ * The fixed headers per zone, [plain HTTP, HTTPS], built once: they depend on nothing else, and every
+ * response carries them (building the object per response was measurable in the status-read benchmark).
  */
-function fixedHeaderSets(options: SecurityHeaderOptions): (zone: RouteZone, secure: boolean) => Readonly<Record<string, string>> {
-  const build = (zone: RouteZone) => [Object.freeze(fixedHeaders(zone, false, options)), Object.freeze(fixedHeaders(zone, true, options))] as const;
-  const sets: Record<RouteZone, readonly [Readonly<Record<string, string>>, Readonly<Record<string, string>>]> = {
-    v1: build('v1'), page: build('page'), docs: build('docs'), ops: build('ops'), open: build('open'),
-  };
-  return (zone, secure) => sets[zone][secure ? 1 : 0];
+export function fixedHeaderSets(options: SecurityHeaderOptions): Readonly<Record<RouteZone, readonly [FixedHeaders, FixedHeaders]>> {
+  const build = (zone: RouteZone) => Object.freeze([Object.freeze(fixedHeaders(zone, false, options)), Object.freeze(fixedHeaders(zone, true, options))] as const);
+  return Object.freeze({ v1: build('v1'), page: build('page'), docs: build('docs'), ops: build('ops'), open: build('open') });
 }
 
 /**
@@ -59,11 +59,8 @@ export function securityHeaders(request: FastifyRequest, options: SecurityHeader
   return { 'x-request-id': request.id, 'x-correlation-id': request.id, ...fixedHeaders(zoneOf(request), request.protocol === 'https', options) };
 }
 
-export function registerSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): void {
-  const fixed = fixedHeaderSets(options);
-  // Callback-style hook: cheaper than an async one on every response.
-  app.addHook('onSend', (request, reply, payload, done) => {
-    reply.header('x-request-id', request.id).header('x-correlation-id', request.id).headers(fixed(zoneOf(request), request.protocol === 'https'));
-    done(null, payload);
-  });
+/** Sets the request id and a route's fixed headers on an answer (after its handler: these win). */
+export function setSecurityHeaders(request: FastifyRequest, reply: FastifyReply, headers: FixedHeaders): void {
+  reply.header('x-request-id', request.id).header('x-correlation-id', request.id);
+  for (const name in headers) reply.header(name, headers[name]);
 }

@@ -62,6 +62,28 @@ describe('metrics', () => {
     expect(await alias.text()).toContain('ttv_api_uptime_seconds');
   });
 
+  it('counts each answer once in the request counter and the duration histogram, across scrapes', async () => {
+    const sample = (text: string, line: RegExp) => Number(line.exec(text)?.[1] ?? NaN);
+    const counted = /ttv_api_http_requests_total\{method="GET",route="\/v1\/models",code="200"\} (\d+)/;
+    const inf = /ttv_api_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/v1\/models"\} (\d+)/;
+    const count = /ttv_api_request_duration_seconds_count\{method="GET",route="\/v1\/models"\} (\d+)/;
+    const scrape = async () => (await fetch(`${svc.url}/metrics`)).text();
+    for (let i = 0; i < 3; i += 1) expect((await fetch(`${svc.url}/v1/models`)).status).toBe(200);
+    const first = await scrape();
+    for (let i = 0; i < 2; i += 1) await fetch(`${svc.url}/v1/models`);
+    const second = await scrape();
+    expect(sample(second, counted) - sample(first, counted)).toBe(2);
+    for (const text of [first, second]) {
+      expect(sample(text, inf)).toBe(sample(text, counted));
+      expect(sample(text, count)).toBe(sample(text, counted));
+      const buckets = [...text.matchAll(/ttv_api_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="\/v1\/models"\} (\d+)/g)].map((m) => Number(m[1]));
+      expect(buckets).toHaveLength(13);
+      expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+    }
+    expect(second).toMatch(/ttv_api_request_duration_seconds_sum\{method="GET",route="\/v1\/models"\} \d/);
+    expect(second).toMatch(/ttv_api_requests_by_protocol_total\{protocol="http\/1\.1"\} [1-9]/);
+  });
+
   it('serves the JSON summary with Accept: application/json', async () => {
     const res = await fetch(`${svc.url}/metrics`, { headers: { accept: 'application/json' } });
     const body = (await res.json()) as Record<string, unknown>;

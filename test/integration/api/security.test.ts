@@ -51,6 +51,35 @@ describe('rate limits', () => {
   });
 });
 
+describe('rate-limit budgets', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await startTestService({ security: { rate_limit_per_minute: 2, read_rate_limit_per_minute: 3 } }, { worker: false });
+  });
+  afterAll(async () => { await svc?.close(); });
+
+  it('counts every read route of a client against one budget, and leaves 404s, 405s and ops routes out', async () => {
+    const reads = [`${svc.url}/v1/jobs`, `${svc.url}/v1/models`, `${svc.url}/v1/capabilities`];
+    const remaining: (string | null)[] = [];
+    for (const url of reads) {
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      remaining.push(res.headers.get('x-ratelimit-remaining'));
+      // Not counted: no route (404), a known path's other method (405), health.
+      expect((await fetch(`${svc.url}/v1/no-such-route`)).status).toBe(404);
+      expect((await fetch(`${svc.url}/v1/models`, { method: 'DELETE' })).status).toBe(405);
+      expect((await fetch(`${svc.url}/healthz`)).headers.get('x-ratelimit-limit')).toBeNull();
+    }
+    expect(remaining).toEqual(['2', '1', '0']);
+    const refused = await fetch(`${svc.url}/v1/jobs/0f4f83a6-2efc-4ae9-921a-118f1062ab91`);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The submission budget is its own.
+    expect((await postJob(svc.url, { prompt: 'still allowed' })).status).toBe(202);
+  });
+});
+
 describe('CORS', () => {
   let svc: TestService;
   beforeAll(async () => {

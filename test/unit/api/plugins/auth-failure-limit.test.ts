@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failureClient, MemoryFailureCounter } from '../../../../src/api/plugins/auth-failure-limit.js';
+import { failureClient } from '../../../../src/api/plugins/auth-failure-limit.js';
 
 describe('failureClient', () => {
   it('counts IPv4 (also IPv4-mapped) as is, and IPv6 by its /64 whatever its spelling', () => {
@@ -12,15 +12,5 @@ describe('failureClient', () => {
     expect(failureClient('::1')).toBe('0:0:0:0::/64');
     expect(failureClient('fe80::1:2:3:4')).toBe('fe80:0:0:0::/64');
     expect(failureClient('2001:db8:1:3::10')).not.toBe(failureClient('2001:db8:1:2::10'));
-  });
-});
-
-describe('MemoryFailureCounter', () => {
-  it('counts in fixed one-minute windows per client', async () => {
-    const counter = new MemoryFailureCounter();
-    expect(await counter.add('a', 0)).toEqual({ count: 1, resetMs: 60_000 });
-    expect(await counter.add('a', 10_000)).toEqual({ count: 2, resetMs: 50_000 });
-    expect(await counter.add('b', 10_000)).toEqual({ count: 1, resetMs: 60_000 });
-    expect(await counter.add('a', 60_000)).toEqual({ count: 1, resetMs: 60_000 });
   });
 });
