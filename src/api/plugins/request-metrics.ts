@@ -25,7 +25,11 @@ interface RouteCell {
 class DurationHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  constructor(readonly name: string, readonly help: string, private readonly cells: Iterable<RouteCell>) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly cells: Iterable<RouteCell>,
+  ) {}
 
   getForPromString(): { name: string; help: string; type: string; aggregator: string; values: object[] } {
     const values: object[] = [];
@@ -33,9 +37,19 @@ class DurationHistogram {
       let cumulative = 0;
       BUCKETS.forEach((le, i) => {
         cumulative += cell.buckets[i]!;
-        values.push({ labels: { le }, sharedLabels: cell.labels, value: cumulative, metricName: `${this.name}_bucket` });
+        values.push({
+          labels: { le },
+          sharedLabels: cell.labels,
+          value: cumulative,
+          metricName: `${this.name}_bucket`,
+        });
       });
-      values.push({ labels: { le: '+Inf' }, sharedLabels: cell.labels, value: cell.count, metricName: `${this.name}_bucket` });
+      values.push({
+        labels: { le: '+Inf' },
+        sharedLabels: cell.labels,
+        value: cell.count,
+        metricName: `${this.name}_bucket`,
+      });
       values.push({ labels: {}, sharedLabels: cell.labels, value: cell.sum, metricName: `${this.name}_sum` });
       values.push({ labels: {}, sharedLabels: cell.labels, value: cell.count, metricName: `${this.name}_count` });
     }
@@ -72,8 +86,10 @@ export class RequestMetrics {
     const cells = this.cells;
     const byProtocol = this.byProtocol;
     new client.Counter({
-      name: 'ttv_api_http_requests_total', help: 'HTTP requests by method, route and status code',
-      labelNames: ['method', 'route', 'code'], registers: [registry],
+      name: 'ttv_api_http_requests_total',
+      help: 'HTTP requests by method, route and status code',
+      labelNames: ['method', 'route', 'code'],
+      registers: [registry],
       collect() {
         for (const cell of cells) {
           for (const [code, n] of cell.codes) {
@@ -84,10 +100,18 @@ export class RequestMetrics {
         }
       },
     });
-    registry.registerMetric(new DurationHistogram('ttv_api_request_duration_seconds', 'HTTP request latency in seconds', cells) as unknown as client.Metric);
+    registry.registerMetric(
+      new DurationHistogram(
+        'ttv_api_request_duration_seconds',
+        'HTTP request latency in seconds',
+        cells,
+      ) as unknown as client.Metric,
+    );
     new client.Counter({
-      name: 'ttv_api_requests_by_protocol_total', help: 'Requests by the client\'s HTTP protocol (as the edge saw it)',
-      labelNames: ['protocol'], registers: [registry],
+      name: 'ttv_api_requests_by_protocol_total',
+      help: "Requests by the client's HTTP protocol (as the edge saw it)",
+      labelNames: ['protocol'],
+      registers: [registry],
       collect() {
         for (const [protocol, n] of byProtocol) {
           if (n.count === n.flushed) continue;
@@ -122,7 +146,13 @@ export class RequestMetrics {
     if (!byMethod) this.byRoute.set(route, (byMethod = new Map()));
     let cell = byMethod.get(method);
     if (!cell) {
-      cell = { labels: { method, route }, codes: new Map(), buckets: new Float64Array(BUCKETS.length + 1), sum: 0, count: 0 };
+      cell = {
+        labels: { method, route },
+        codes: new Map(),
+        buckets: new Float64Array(BUCKETS.length + 1),
+        sum: 0,
+        count: 0,
+      };
       byMethod.set(method, cell);
       this.cells.push(cell);
     }

@@ -29,7 +29,12 @@ export function registerRequestPolicy(app: FastifyInstance, options: RequestPoli
   app.addHook('onRequest', (request, _reply, done) => {
     const problem = targetProblem(request.raw.url ?? '');
     if (problem === null) return done();
-    done(new ApiError('ValidationError', `Request target refused: ${problem}`, { field: 'url', reason: 'non_canonical_target' }));
+    done(
+      new ApiError('ValidationError', `Request target refused: ${problem}`, {
+        field: 'url',
+        reason: 'non_canonical_target',
+      }),
+    );
   });
 
   // Callback-style hooks: cheaper than async ones on every response.

@@ -44,12 +44,20 @@ function classOf(config: AccessRouteConfig, zone: RouteZone): RateClass {
  * route exists, and before any other onRoute hook that reads a route's policy. `limiter` gives the
  * route-level onRequest hook that counts a request against its class's budget (rate-limit.ts).
  */
-export function registerRoutePolicy(app: FastifyInstance, options: {
-  headers: SecurityHeaderOptions;
-  limiter: (rateClass: Exclude<RateClass, 'exempt'>) => onRequestHookHandler;
-}): RoutePolicies {
+export function registerRoutePolicy(
+  app: FastifyInstance,
+  options: {
+    headers: SecurityHeaderOptions;
+    limiter: (rateClass: Exclude<RateClass, 'exempt'>) => onRequestHookHandler;
+  },
+): RoutePolicies {
   const headerSets = fixedHeaderSets(options.headers);
-  const unmatched: RoutePolicy = Object.freeze({ zone: 'open', rateClass: 'exempt', route: 'unmatched', headers: headerSets.open });
+  const unmatched: RoutePolicy = Object.freeze({
+    zone: 'open',
+    rateClass: 'exempt',
+    route: 'unmatched',
+    headers: headerSets.open,
+  });
   setZone(app, 'open');
   app.addHook('onRoute', function decidePolicy(this: FastifyInstance, route: RouteOptions) {
     const zone = contextZone(this);

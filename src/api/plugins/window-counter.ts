@@ -58,7 +58,10 @@ export class RedisWindowCounter implements WindowCounter {
   private readonly fallback = new MemoryWindowCounter();
   private readonly redis: WithWindowAdd;
 
-  constructor(redis: Redis, private readonly prefix: string) {
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+  ) {
     // A defined command is sent as EVALSHA (the script's text only once per connection), since the
     // rate limiter counts every request.
     if (!('ttvWindowAdd' in redis)) redis.defineCommand('ttvWindowAdd', { numberOfKeys: 1, lua: ADD_SCRIPT });
