@@ -13,7 +13,7 @@ export type RateClass = 'submit' | 'read' | 'exempt';
 /** What a route may say about itself in its config. */
 export interface AccessRouteConfig {
   rateClass?: RateClass;
-  /** The 405 answer of a known path (error-handler.ts): never rate-limited. */
+  /** The 405 answer of a known path (method-not-allowed.ts): never rate-limited. */
   methodNotAllowed?: boolean;
 }
 
