@@ -21,19 +21,32 @@ try {
     const flags = [...(args.quick ? ['--quick'] : []), '--json', json, '--generators', args.generators.join(',')];
     const t0 = Date.now();
     const code = await new Promise((resolve) => {
-      const child = spawn(process.execPath, [join(repoRoot, 'bench', `${bench}.mjs`), ...flags], { stdio: 'inherit', cwd: repoRoot });
+      const child = spawn(process.execPath, [join(repoRoot, 'bench', `${bench}.mjs`), ...flags], {
+        stdio: 'inherit',
+        cwd: repoRoot,
+      });
       child.once('exit', (c, s) => resolve(c ?? s));
     });
     const seconds = (Date.now() - t0) / 1000;
     if (existsSync(json)) results.push({ ...JSON.parse(readFileSync(json, 'utf8')), code, seconds });
-    else results.push({ bench, rows: [], notes: [], problems: [`${bench} exited ${code} without figures`], code, seconds });
+    else
+      results.push({
+        bench,
+        rows: [],
+        notes: [],
+        problems: [`${bench} exited ${code} without figures`],
+        code,
+        seconds,
+      });
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 const rows = results.flatMap((r) => r.rows);
 const problems = results.flatMap((r) => r.problems.map((p) => `${r.bench}: ${p}`));
-const failedBenches = results.filter((r) => r.code !== 0 && r.problems.length === 0).map((r) => `${r.bench}: exited ${r.code}`);
+const failedBenches = results
+  .filter((r) => r.code !== 0 && r.problems.length === 0)
+  .map((r) => `${r.bench}: exited ${r.code}`);
 problems.push(...failedBenches);
 const minutes = ((Date.now() - started.getTime()) / 60000).toFixed(1);
 console.log(`\nbench:all${args.quick ? ' --quick' : ''}, ${started.toISOString()}, ${machine()}, ${minutes} min`);
@@ -47,7 +60,9 @@ if (problems.length) {
   console.log('every bench counted only the answers it meant to measure');
 }
 const notes = results.flatMap((r) => r.notes.map((n) => `- ${r.bench}: ${n}`));
-appendFileSync(join(repoRoot, 'bench/RESULTS.md'), `
+appendFileSync(
+  join(repoRoot, 'bench/RESULTS.md'),
+  `
 ## bench:all run ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${args.quick ? ' (--quick)' : ''}
 
 ${machine()}; generators: ${args.generators.join(', ')}; ${minutes} min. ${problems.length ? `**${problems.length} problem(s): not trustworthy**` : 'Every bench counted only the answers it meant.'}
@@ -57,5 +72,6 @@ ${markdownTable(rows)}
 
 ${notes.join('\n')}
 ${problems.map((p) => `- ✗ ${p}`).join('\n')}
-`);
+`,
+);
 process.exitCode = problems.length ? 1 : 0;

@@ -8,7 +8,11 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     const id = randomUUID();
     const body = JSON.stringify({ id, status: 'queued', progress: 0, created_at: new Date().toISOString() });
-    res.writeHead(202, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), location: `/v1/jobs/${id}` });
+    res.writeHead(202, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      location: `/v1/jobs/${id}`,
+    });
     res.end(body);
   });
 });

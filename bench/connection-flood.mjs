@@ -20,7 +20,10 @@ const PER_ADDRESS = 64;
 const children = [];
 const dir = mkdtempSync(join(tmpdir(), 'ttv-bench-flood-'));
 
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN; };
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
 
 let stopping = false;
 let closedByServer = 0;
@@ -44,10 +47,13 @@ function silent(host, port, from) {
 function probe(host, port) {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const req = request({ host, port, path: '/healthz', headers: { connection: 'close' }, agent: false, localAddress: '127.0.0.1' }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
-    });
+    const req = request(
+      { host, port, path: '/healthz', headers: { connection: 'close' }, agent: false, localAddress: '127.0.0.1' },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
+      },
+    );
     req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
     req.end();
@@ -55,7 +61,12 @@ function probe(host, port) {
 }
 
 try {
-  const url = await startUntil(children, process.execPath, ['bin/ttv.js', 'serve', '--no-worker', '--port', '0', '--data-dir', dir], /ttv: listening on (http:\/\/\S+)/);
+  const url = await startUntil(
+    children,
+    process.execPath,
+    ['bin/ttv.js', 'serve', '--no-worker', '--port', '0', '--data-dir', dir],
+    /ttv: listening on (http:\/\/\S+)/,
+  );
   const { hostname, port } = new URL(url);
   for (const from of ADDRESSES) for (let i = 0; i < PER_ADDRESS; i += 1) silent(hostname, Number(port), from);
   // Let the flood fill the cap before probing.
@@ -71,10 +82,24 @@ try {
   const ok = results.filter((r) => r.status === 200);
   const refused = results.filter((r) => r.status === 503).length;
   const failed = results.filter((r) => r.status === 0).length;
-  console.log(`connection flood on ${cpus().length} cores (Node ${process.version}): ${ADDRESSES.length} addresses × ${PER_ADDRESS} silent reconnecting sockets, server.max_connections 1000, ${SECONDS} s`);
-  console.log(`health checks: ${ok.length} of ${results.length} answered 200 (${((100 * ok.length) / Math.max(1, results.length)).toFixed(1)} %), ${refused} got 503, ${failed} failed`);
-  console.log(`health check latency (200s): p50 ${pct(ok.map((r) => r.ms), 50).toFixed(1)} ms, p99 ${pct(ok.map((r) => r.ms), 99).toFixed(1)} ms`);
-  console.log(`flood sockets closed by the server (refused at a cap, or idle and closed to make room): ${closedByServer}; open at the end: ${flood.size}`);
+  console.log(
+    `connection flood on ${cpus().length} cores (Node ${process.version}): ${ADDRESSES.length} addresses × ${PER_ADDRESS} silent reconnecting sockets, server.max_connections 1000, ${SECONDS} s`,
+  );
+  console.log(
+    `health checks: ${ok.length} of ${results.length} answered 200 (${((100 * ok.length) / Math.max(1, results.length)).toFixed(1)} %), ${refused} got 503, ${failed} failed`,
+  );
+  console.log(
+    `health check latency (200s): p50 ${pct(
+      ok.map((r) => r.ms),
+      50,
+    ).toFixed(1)} ms, p99 ${pct(
+      ok.map((r) => r.ms),
+      99,
+    ).toFixed(1)} ms`,
+  );
+  console.log(
+    `flood sockets closed by the server (refused at a cap, or idle and closed to make room): ${closedByServer}; open at the end: ${flood.size}`,
+  );
 } finally {
   stopping = true;
   for (const socket of flood) socket.destroy();

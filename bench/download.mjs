@@ -35,20 +35,30 @@ async function measure(name, fn) {
   global.gc?.();
   const base = process.memoryUsage().rss;
   let peak = base;
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 5);
   const t0 = performance.now();
   await fn();
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(timer);
   peak = Math.max(peak, process.memoryUsage().rss);
-  console.log(`${name.padEnd(28)} ${(MB / seconds).toFixed(0).padStart(6)} MB/s   peak RSS +${((peak - base) / 1048576).toFixed(0)} MB`);
+  console.log(
+    `${name.padEnd(28)} ${(MB / seconds).toFixed(0).padStart(6)} MB/s   peak RSS +${((peak - base) / 1048576).toFixed(0)} MB`,
+  );
 }
 
 try {
   console.log(`${MB} MiB clip over loopback HTTP/1.1`);
   await measure('downloadVideo (streamed)', async () => {
     const out = join(dir, 'a.mp4');
-    await downloadVideo(url, out, { backend: 'bench', signal: new AbortController().signal, maxBytes: SIZE * 2, maxRetries: 0, retryBaseMs: 10 });
+    await downloadVideo(url, out, {
+      backend: 'bench',
+      signal: new AbortController().signal,
+      maxBytes: SIZE * 2,
+      maxRetries: 0,
+      retryBaseMs: 10,
+    });
     if (statSync(out).size !== SIZE) throw new Error('size mismatch');
   });
   await measure('fetch → arrayBuffer (buffered)', async () => {

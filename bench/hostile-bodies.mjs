@@ -21,7 +21,10 @@ import { Agent, request as httpRequest } from 'node:http';
 const SECONDS = Number(process.env.SECONDS_PER_PHASE ?? process.env.SECONDS ?? 5);
 const CLIENTS = 6;
 
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN; };
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
 const ms = (n) => `${n.toFixed(1)} ms`;
 
 function manyKeysBody(bytes) {
@@ -48,17 +51,36 @@ async function loadGenerator() {
   // would take the cores the server is measured on).
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS + 2 });
   const target = new URL(url);
-  const send = (body, secret) => new Promise((resolve, reject) => {
-    const req = httpRequest({ host: target.hostname, port: target.port, path: '/v1/jobs', method: 'POST', agent, headers: { authorization: `Bearer ${secret}`, 'content-type': headers[body], 'content-length': bodies[body].length } }, (res) => {
-      let bytes = 0;
-      res.on('data', (chunk) => { bytes += chunk.length; });
-      res.on('end', () => resolve({ status: res.statusCode, bytes }));
-      res.on('error', reject);
+  const send = (body, secret) =>
+    new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: '/v1/jobs',
+          method: 'POST',
+          agent,
+          headers: {
+            authorization: `Bearer ${secret}`,
+            'content-type': headers[body],
+            'content-length': bodies[body].length,
+          },
+        },
+        (res) => {
+          let bytes = 0;
+          res.on('data', (chunk) => {
+            bytes += chunk.length;
+          });
+          res.on('end', () => resolve({ status: res.statusCode, bytes }));
+          res.on('error', reject);
+        },
+      );
+      // A server that answers before the body is in may close the socket: the answer still counts.
+      req.on('error', (err) =>
+        err.code === 'EPIPE' || err.code === 'ECONNRESET' ? resolve({ status: 'reset', bytes: 0 }) : reject(err),
+      );
+      req.end(bodies[body]);
     });
-    // A server that answers before the body is in may close the socket: the answer still counts.
-    req.on('error', (err) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? resolve({ status: 'reset', bytes: 0 }) : reject(err)));
-    req.end(bodies[body]);
-  });
   const probeHealth = async (until) => {
     const latencies = [];
     let failures = 0;
@@ -103,21 +125,38 @@ async function main() {
   const { startService } = await import(join(root, 'dist/service.js'));
   const { pino } = await import('pino');
   const dir = mkdtempSync(join(tmpdir(), 'ttv-bench-hostile-'));
-  const key = (name) => /^secret: (\S+)$/m.exec(execFileSync(process.execPath, [join(root, 'bin/ttv.js'), 'keys', 'create', '--name', name, '--data-dir', dir], { encoding: 'utf8' }))[1];
+  const key = (name) =>
+    /^secret: (\S+)$/m.exec(
+      execFileSync(process.execPath, [join(root, 'bin/ttv.js'), 'keys', 'create', '--name', name, '--data-dir', dir], {
+        encoding: 'utf8',
+      }),
+    )[1];
   let service;
   let worker;
   try {
     const secrets = { painter: key('painter'), plain: key('plain') };
     const config = configSchema.parse({
-      data_dir: dir, logging: { level: 'silent' }, server: { host: '127.0.0.1', port: 0, job_options_by_key: { painter: ['image'] } },
-      security: { require_api_key: true, rate_limit_per_minute: 1_000_000 }, worker: { enabled: false },
+      data_dir: dir,
+      logging: { level: 'silent' },
+      server: { host: '127.0.0.1', port: 0, job_options_by_key: { painter: ['image'] } },
+      security: { require_api_key: true, rate_limit_per_minute: 1_000_000 },
+      worker: { enabled: false },
     });
     service = await startService({ config, api: true, worker: false, logger: pino({ level: 'silent' }) });
     worker = new Worker(fileURLToPath(import.meta.url), { workerData: { url: service.url } });
     const messages = [];
     let wake = null;
-    worker.on('message', (m) => { messages.push(m); wake?.(); });
-    const next = async () => { while (messages.length === 0) await new Promise((r) => { wake = r; }); return messages.shift(); };
+    worker.on('message', (m) => {
+      messages.push(m);
+      wake?.();
+    });
+    const next = async () => {
+      while (messages.length === 0)
+        await new Promise((r) => {
+          wake = r;
+        });
+      return messages.shift();
+    };
     await next();
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
@@ -130,29 +169,53 @@ async function main() {
       worker.postMessage(task);
       const result = await next();
       // No sample at all (a phase shorter than two 1 ms ticks) reads as 0: no tick was late.
-      return { ...result, loopMaxMs: loop.max / 1e6, busy: performance.eventLoopUtilization(elu).utilization, phaseMs: performance.now() - t0 };
+      return {
+        ...result,
+        loopMaxMs: loop.max / 1e6,
+        busy: performance.eventLoopUtilization(elu).utilization,
+        phaseMs: performance.now() - t0,
+      };
     };
 
-    console.log(`hostile bodies on ${cpus().length} cores (Node ${process.version}); ${CLIENTS} clients, ${SECONDS} s per loaded phase`);
+    console.log(
+      `hostile bodies on ${cpus().length} cores (Node ${process.version}); ${CLIENTS} clients, ${SECONDS} s per loaded phase`,
+    );
     const rest = await run({ kind: 'health', seconds: 2 });
     const line = (label, r) => {
       const l = r.health.latencies;
-      console.log(`${label}: /healthz p50 ${ms(pct(l, 50))}, p99 ${ms(pct(l, 99))}, max ${ms(Math.max(...l))}, ${l.length} probes, ${r.health.failures} failed; loop max block ${ms(r.loopMaxMs)}, loop busy ${(100 * r.busy).toFixed(0)} %`);
+      console.log(
+        `${label}: /healthz p50 ${ms(pct(l, 50))}, p99 ${ms(pct(l, 99))}, max ${ms(Math.max(...l))}, ${l.length} probes, ${r.health.failures} failed; loop max block ${ms(r.loopMaxMs)}, loop busy ${(100 * r.busy).toFixed(0)} %`,
+      );
     };
     line('at rest', rest);
-    for (const [who, secret] of [['key without image', secrets.plain], ['key with image', secrets.painter]]) {
+    for (const [who, secret] of [
+      ['key without image', secrets.plain],
+      ['key with image', secrets.painter],
+    ]) {
       const r = await run({ kind: 'flood', seconds: SECONDS, secret });
       line(`6 × 7 MB many-keys bodies in flight, ${who}`, r);
       const statuses = {};
       for (const a of r.answers) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
-      console.log(`  ${r.answers.length} answered: ${Object.entries(statuses).map(([s, n]) => `${n} × ${s}`).join(', ')}; largest answer ${Math.max(...r.answers.map((a) => a.bytes))} bytes`);
+      console.log(
+        `  ${r.answers.length} answered: ${Object.entries(statuses)
+          .map(([s, n]) => `${n} × ${s}`)
+          .join(', ')}; largest answer ${Math.max(...r.answers.map((a) => a.bytes))} bytes`,
+      );
     }
-    for (const [label, body] of [['3.4M-deep JSON array (6.8 MB)', 'deep'], ['100k multipart parts', 'parts'], ['7 MB many-keys body', 'manyKeys']]) {
+    for (const [label, body] of [
+      ['3.4M-deep JSON array (6.8 MB)', 'deep'],
+      ['100k multipart parts', 'parts'],
+      ['7 MB many-keys body', 'manyKeys'],
+    ]) {
       const r = await run({ kind: 'one', body, secret: secrets.painter });
-      console.log(`${label}, key with image: ${r.answers[0].status}, ${r.answers[0].bytes}-byte answer in ${ms(r.phaseMs)}; loop max block ${ms(r.loopMaxMs)}`);
+      console.log(
+        `${label}, key with image: ${r.answers[0].status}, ${r.answers[0].bytes}-byte answer in ${ms(r.phaseMs)}; loop max block ${ms(r.loopMaxMs)}`,
+      );
     }
     globalThis.gc?.();
-    console.log(`RSS afterwards: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB (main thread and load generator together)`);
+    console.log(
+      `RSS afterwards: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB (main thread and load generator together)`,
+    );
     worker.postMessage({ kind: 'stop' });
   } finally {
     await worker?.terminate();

@@ -65,7 +65,9 @@ async function loadRunwayFake() {
   for (const sub of ['test/fakes/shared', 'test/fakes/runway']) {
     for (const name of readdirSync(join(repoRoot, sub)).filter((n) => n.endsWith('.ts'))) {
       const source = readFileSync(join(repoRoot, sub, name), 'utf8');
-      const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false } });
+      const { outputText } = ts.transpileModule(source, {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+      });
       const target = join(out, sub, name.replace(/\.ts$/, '.js'));
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, outputText);
@@ -133,16 +135,25 @@ class CountingRunway extends FakeRunwayServer {
     const m = MARKER.exec(String(body.promptText ?? ''));
     if (!m) this.unmapped += 1;
     const seconds = typeof body.duration === 'number' ? body.duration : SEGMENT_SECONDS;
-    this.ledger.set(id, { id, n: this.ledger.size + 1, job: m ? Number(m[1]) : -1, segment: m ? Number(m[2]) : -1, seconds, model: String(body.model), downloaded: false });
+    this.ledger.set(id, {
+      id,
+      n: this.ledger.size + 1,
+      job: m ? Number(m[1]) : -1,
+      segment: m ? Number(m[2]) : -1,
+      seconds,
+      model: String(body.model),
+      downloaded: false,
+    });
   }
 }
 
 /** A job's prompt: three sentences, each carrying its job and segment marker. */
-const prompt = (job) => [
-  `A lighthouse keeper climbs the stairs at dawn mk${job}x1.`,
-  `Waves break on the black rocks below mk${job}x2.`,
-  `Gulls circle over the grey sea mk${job}x3.`,
-].join(' ');
+const prompt = (job) =>
+  [
+    `A lighthouse keeper climbs the stairs at dawn mk${job}x1.`,
+    `Waves break on the black rocks below mk${job}x2.`,
+    `Gulls circle over the grey sea mk${job}x3.`,
+  ].join(' ');
 
 function ttvConfig(runwayUrl, redisUrl) {
   return {
@@ -150,7 +161,13 @@ function ttvConfig(runwayUrl, redisUrl) {
     segment_duration_seconds: SEGMENT_SECONDS,
     runway_ml: { api_key: KEY, base_url: runwayUrl },
     // The fake is not Runway: its polls need not respect Runway's 5 s floor (docs/vendor-behaviour.md).
-    remote_api_settings: { polling_interval: 0.05, polling_interval_floor_override: true, retry_base_seconds: 0.01, max_retries: 2, timeout: 120 },
+    remote_api_settings: {
+      polling_interval: 0.05,
+      polling_interval_floor_override: true,
+      retry_base_seconds: 0.01,
+      max_retries: 2,
+      timeout: 120,
+    },
     worker: redisUrl
       ? { concurrency: CONCURRENCY, lease_seconds: 2, heartbeat_seconds: 0.5, max_attempts: 3 }
       : { concurrency: CONCURRENCY, lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 3 },
@@ -163,7 +180,12 @@ function ttvConfig(runwayUrl, redisUrl) {
 /** Waits for /readyz: the store answers and a worker is live (a cold store's first commands can outlast a request timeout). */
 async function ready(url) {
   const deadline = Date.now() + 60_000;
-  while ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) !== 200) {
+  while (
+    (await fetch(`${url}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    )) !== 200
+  ) {
     if (Date.now() > deadline) throw new Error(`ttv api at ${url} not ready after 60 s`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -172,10 +194,13 @@ async function ready(url) {
 /** `ttv serve --no-worker` or `ttv worker` on a shared data dir; resolves when it listens (or, for a worker, has started). */
 async function startTtv(kind, dir, configFile) {
   const port = kind === 'api' ? await freePort() : null;
-  const args = kind === 'api'
-    ? ['serve', '--no-worker', '--config', configFile, '--port', String(port), '--data-dir', dir]
-    : ['worker', '--config', configFile, '--data-dir', dir];
-  const child = procs.track(spawn(process.execPath, [join(repoRoot, 'bin/ttv.js'), ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const args =
+    kind === 'api'
+      ? ['serve', '--no-worker', '--config', configFile, '--port', String(port), '--data-dir', dir]
+      : ['worker', '--config', configFile, '--data-dir', dir];
+  const child = procs.track(
+    spawn(process.execPath, [join(repoRoot, 'bin/ttv.js'), ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   const ready = kind === 'api' ? /ttv: listening on (http:\/\/\S+)/ : /ttv: worker (\S+) started/;
   const found = await waitForOutput(child, [child.stdout, child.stderr], ready, `ttv ${kind}`);
   return { child, url: kind === 'api' ? found : null };
@@ -195,10 +220,28 @@ const ROWS = [
   { id: 'no-fault', label: 'no fault', store: 'sqlite' },
   // The create in flight at the kill may have made a task no one can find (Runway lists none): its job
   // fails "vendor outcome unknown" rather than paying again; counted, not a problem of the bench.
-  { id: 'kill-create', label: 'worker kill -9 during create', store: 'sqlite', crash: true, unknownOutcomeExpected: true },
+  {
+    id: 'kill-create',
+    label: 'worker kill -9 during create',
+    store: 'sqlite',
+    crash: true,
+    unknownOutcomeExpected: true,
+  },
   // With --concurrency > 1 the kill can also cut another job's create in flight: the same outcome.
-  { id: 'kill-poll', label: 'worker kill -9 during poll', store: 'sqlite', crash: true, unknownOutcomeExpected: CONCURRENCY > 1 },
-  { id: 'kill-download', label: 'worker kill -9 during download', store: 'sqlite', crash: true, unknownOutcomeExpected: CONCURRENCY > 1 },
+  {
+    id: 'kill-poll',
+    label: 'worker kill -9 during poll',
+    store: 'sqlite',
+    crash: true,
+    unknownOutcomeExpected: CONCURRENCY > 1,
+  },
+  {
+    id: 'kill-download',
+    label: 'worker kill -9 during download',
+    store: 'sqlite',
+    crash: true,
+    unknownOutcomeExpected: CONCURRENCY > 1,
+  },
   { id: 'api-restart', label: 'API kill -9 + restart', store: 'sqlite', crash: true },
   { id: 'redis-pause', label: 'Redis CLIENT PAUSE past the lease', store: 'redis', crash: true, workers: 2 },
   { id: 'create-500', label: '5xx on create (task made, 500 answered)', store: 'sqlite', unknownOutcomeExpected: true },
@@ -233,7 +276,12 @@ async function measureOn(row, runway) {
   let fired = null;
   const fire = (what) => {
     if (fired) return;
-    fired = what().then(() => ({ at: Date.now() - started }), (err) => { problems.push(`fault: ${err.message}`); });
+    fired = what().then(
+      () => ({ at: Date.now() - started }),
+      (err) => {
+        problems.push(`fault: ${err.message}`);
+      },
+    );
   };
   const replaceWorker = async () => {
     const victim = workers.shift();
@@ -248,11 +296,16 @@ async function measureOn(row, runway) {
         const victim = workers[0];
         await sigkill(victim.child);
         proceed();
-        fire(async () => { workers.shift(); workers.push(await startTtv('worker', dir, configFile)); });
+        fire(async () => {
+          workers.shift();
+          workers.push(await startTtv('worker', dir, configFile));
+        });
       };
       break;
     case 'kill-poll':
-      runway.faultOnPoll = (entry, task) => { if (entry.n === FAULT_AT && task.polls === 3) fire(replaceWorker); };
+      runway.faultOnPoll = (entry, task) => {
+        if (entry.n === FAULT_AT && task.polls === 3) fire(replaceWorker);
+      };
       break;
     case 'kill-download':
       runway.faultOnDownload = async (entry, proceed) => {
@@ -260,18 +313,27 @@ async function measureOn(row, runway) {
         const victim = workers[0];
         await sigkill(victim.child);
         proceed();
-        fire(async () => { workers.shift(); workers.push(await startTtv('worker', dir, configFile)); });
+        fire(async () => {
+          workers.shift();
+          workers.push(await startTtv('worker', dir, configFile));
+        });
       };
       break;
     case 'api-restart':
       runway.faultOnPoll = (entry, task) => {
-        if (entry.n === FAULT_AT && task.polls === 3) fire(async () => { await sigkill(api.child); api = await startTtv('api', dir, configFile); await ready(api.url); });
+        if (entry.n === FAULT_AT && task.polls === 3)
+          fire(async () => {
+            await sigkill(api.child);
+            api = await startTtv('api', dir, configFile);
+            await ready(api.url);
+          });
       };
       break;
     case 'redis-pause':
       // Past the 2 s lease: the jobs' leases lapse while their attempts still run.
       runway.faultOnPoll = (entry, task) => {
-        if (entry.n === FAULT_AT && task.polls === 2) fire(() => run('redis-cli', ['-p', String(redis.port), 'CLIENT', 'PAUSE', '5000', 'ALL']));
+        if (entry.n === FAULT_AT && task.polls === 2)
+          fire(() => run('redis-cli', ['-p', String(redis.port), 'CLIENT', 'PAUSE', '5000', 'ALL']));
       };
       break;
     case 'create-500':
@@ -287,7 +349,8 @@ async function measureOn(row, runway) {
   }
 
   const ids = [];
-  for (let j = 1; j <= JOBS; j += 1) ids.push({ job: j, id: (await postJson(`${api.url}/v1/jobs`, { prompt: prompt(j) })).id });
+  for (let j = 1; j <= JOBS; j += 1)
+    ids.push({ job: j, id: (await postJson(`${api.url}/v1/jobs`, { prompt: prompt(j) })).id });
 
   // Follow every job to its end, bounded by progress: the row is stuck when nothing changes for STALL_MS.
   const TERMINAL = new Set(['finished', 'failed', 'canceled']);
@@ -299,14 +362,24 @@ async function measureOn(row, runway) {
     const seen = [];
     for (const { job, id } of ids) {
       if (final.has(job)) continue;
-      const j = await getJson(`${api.url}/v1/jobs/${id}`).catch((err) => ({ status: `unreadable (${err.message.slice(0, 80)})` }));
+      const j = await getJson(`${api.url}/v1/jobs/${id}`).catch((err) => ({
+        status: `unreadable (${err.message.slice(0, 80)})`,
+      }));
       seen.push(`${job}:${j.status}:${j.progress}`);
       if (TERMINAL.has(j.status)) final.set(job, j);
     }
     const key = `${seen.join(',')}|${runway.requests.length}`;
-    if (key !== lastSeen) { lastSeen = key; lastChange = Date.now(); }
+    if (key !== lastSeen) {
+      lastSeen = key;
+      lastChange = Date.now();
+    }
     if (Date.now() - lastChange > STALL_MS) {
-      problems.push(`jobs lost: ${ids.filter(({ job }) => !final.has(job)).map(({ id }) => id).join(', ')} never ended (${seen.join(', ')})`);
+      problems.push(
+        `jobs lost: ${ids
+          .filter(({ job }) => !final.has(job))
+          .map(({ id }) => id)
+          .join(', ')} never ended (${seen.join(', ')})`,
+      );
       break;
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -329,20 +402,31 @@ async function measureOn(row, runway) {
     if (completions !== 1) problems.push(`job ${id} completed ${completions} times`);
   }
   if (row.unknownOutcomeExpected) {
-    if (failed.length !== unknownOutcome.length) problems.push(`failed jobs other than "vendor outcome unknown": ${failed.filter((f) => !unknownOutcome.includes(f)).map(({ job }) => `${ids[job - 1].id} (${final.get(job).status}: ${final.get(job).error})`).join('; ')}`);
+    if (failed.length !== unknownOutcome.length)
+      problems.push(
+        `failed jobs other than "vendor outcome unknown": ${failed
+          .filter((f) => !unknownOutcome.includes(f))
+          .map(({ job }) => `${ids[job - 1].id} (${final.get(job).status}: ${final.get(job).error})`)
+          .join('; ')}`,
+      );
   } else if (failed.length) {
-    problems.push(`jobs that did not finish: ${failed.map(({ job }) => `${ids[job - 1].id} (${final.get(job).status}: ${final.get(job).error})`).join('; ')}`);
+    problems.push(
+      `jobs that did not finish: ${failed.map(({ job }) => `${ids[job - 1].id} (${final.get(job).status}: ${final.get(job).error})`).join('; ')}`,
+    );
   }
 
   // The fake's ledger.
   if (runway.unmapped) problems.push(`${runway.unmapped} task(s) whose prompt lost its job/segment marker`);
   const tasks = [...runway.ledger.values()];
   const perSegment = new Map();
-  for (const t of tasks) perSegment.set(`${t.job}.${t.segment}`, [...(perSegment.get(`${t.job}.${t.segment}`) ?? []), t]);
+  for (const t of tasks)
+    perSegment.set(`${t.job}.${t.segment}`, [...(perSegment.get(`${t.job}.${t.segment}`) ?? []), t]);
   const doubled = [...perSegment.entries()].filter(([, ts]) => ts.length > 1);
   for (const [key, ts] of doubled) {
     const [job, segment] = key.split('.').map(Number);
-    problems.push(`segment ${segment} of job ${ids[job - 1]?.id} was paid ${ts.length} times (tasks ${ts.map((t) => t.id).join(', ')})`);
+    problems.push(
+      `segment ${segment} of job ${ids[job - 1]?.id} was paid ${ts.length} times (tasks ${ts.map((t) => t.id).join(', ')})`,
+    );
   }
   const rendered = new Set(tasks.filter((t) => t.downloaded).map((t) => `${t.job}.${t.segment}`)).size;
   const usd = tasks.reduce((s, t) => {
@@ -351,16 +435,31 @@ async function measureOn(row, runway) {
     return s + t.seconds * (price ?? NaN);
   }, 0);
   const ttvUsd = finished.reduce((s, { job }) => s + Number(final.get(job).estimated_cost_usd ?? NaN), 0);
-  const attempts = [...logs.values()].map((lines) => lines.filter((l) => l.includes('Video generation started (attempt')).length);
-  notes.push(`${row.label}: ${seconds.toFixed(1)} s; attempts per job ${attempts.join(', ')}; fake: ${runway.creates} create calls, ${runway.deletedTaskIds.length} task(s) cancelled${unknownOutcome.length ? `; ${unknownOutcome.length} job(s) failed "vendor outcome unknown"` : ''}`);
+  const attempts = [...logs.values()].map(
+    (lines) => lines.filter((l) => l.includes('Video generation started (attempt')).length,
+  );
+  notes.push(
+    `${row.label}: ${seconds.toFixed(1)} s; attempts per job ${attempts.join(', ')}; fake: ${runway.creates} create calls, ${runway.deletedTaskIds.length} task(s) cancelled${unknownOutcome.length ? `; ${unknownOutcome.length} job(s) failed "vendor outcome unknown"` : ''}`,
+  );
 
   await Promise.all([api.child, ...workers.map((w) => w.child)].map((c) => procs.stop(c)));
   if (redis) await procs.stop(redis.child);
   return {
-    label: row.label, id: row.id, crash: !!row.crash, jobs: ids.length, finished: finished.length, unknownOutcome: unknownOutcome.length,
-    segmentsRendered: rendered, tasks: tasks.length, maxPerSegment: Math.max(0, ...[...perSegment.values()].map((ts) => ts.length)),
-    usd, usdPerVideo: finished.length ? usd / finished.length : NaN, ttvUsdPerVideo: finished.length ? ttvUsd / finished.length : NaN,
-    seconds, problems, notes,
+    label: row.label,
+    id: row.id,
+    crash: !!row.crash,
+    jobs: ids.length,
+    finished: finished.length,
+    unknownOutcome: unknownOutcome.length,
+    segmentsRendered: rendered,
+    tasks: tasks.length,
+    maxPerSegment: Math.max(0, ...[...perSegment.values()].map((ts) => ts.length)),
+    usd,
+    usdPerVideo: finished.length ? usd / finished.length : NaN,
+    ttvUsdPerVideo: finished.length ? ttvUsd / finished.length : NaN,
+    seconds,
+    problems,
+    notes,
   };
 }
 
@@ -389,27 +488,79 @@ for (const r of runs) {
   else if (r.id === 'no-fault') r.met = r.perSegment === 1;
   else r.met = r.perSegment === 1 && Math.abs(r.delta) < 1e-9 && r.finished === r.jobs;
 }
-const head = ['row', 'jobs', 'segments rendered', 'tasks created', 'tasks/segment', 'USD/video (fake)', 'USD/video (ttv est.)', 'Δ vs no-fault', 'met target'];
-const cells = runs.map((r) => (r.tasks === undefined
-  ? [r.label, '–', '–', '–', '–', '–', '–', '–', 'not measured']
-  : [
-    r.label,
-    r.finished === r.jobs ? String(r.jobs) : `${r.jobs} (${r.finished} finished${r.unknownOutcome ? `, ${r.unknownOutcome} "vendor outcome unknown"` : ''})`,
-    String(r.segmentsRendered), String(r.tasks),
-    `${r.perSegment.toFixed(2)}${r.perSegment !== 1 ? ` (max ${r.maxPerSegment} per segment)` : ''}`,
-    `$${r.usdPerVideo.toFixed(2)}`, `$${r.ttvUsdPerVideo.toFixed(2)}`,
-    r.id === 'no-fault' ? '–' : pct(r.delta), r.met ? 'yes' : 'no',
-  ]));
+const head = [
+  'row',
+  'jobs',
+  'segments rendered',
+  'tasks created',
+  'tasks/segment',
+  'USD/video (fake)',
+  'USD/video (ttv est.)',
+  'Δ vs no-fault',
+  'met target',
+];
+const cells = runs.map((r) =>
+  r.tasks === undefined
+    ? [r.label, '–', '–', '–', '–', '–', '–', '–', 'not measured']
+    : [
+        r.label,
+        r.finished === r.jobs
+          ? String(r.jobs)
+          : `${r.jobs} (${r.finished} finished${r.unknownOutcome ? `, ${r.unknownOutcome} "vendor outcome unknown"` : ''})`,
+        String(r.segmentsRendered),
+        String(r.tasks),
+        `${r.perSegment.toFixed(2)}${r.perSegment !== 1 ? ` (max ${r.maxPerSegment} per segment)` : ''}`,
+        `$${r.usdPerVideo.toFixed(2)}`,
+        `$${r.ttvUsdPerVideo.toFixed(2)}`,
+        r.id === 'no-fault' ? '–' : pct(r.delta),
+        r.met ? 'yes' : 'no',
+      ],
+);
 const widths = head.map((_, i) => Math.max(...[head, ...cells].map((c) => c[i].length)));
-const table = [head, ...cells].map((c) => c.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+const table = [head, ...cells]
+  .map((c) =>
+    c
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  )
+  .join('\n');
 const markdown = `| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|\n${cells.map((c) => `| ${c.join(' | ')} |`).join('\n')}`;
-console.log(`\npaid-once: ${JOBS} jobs × ${SEGMENTS} segments × ${SEGMENT_SECONDS} s per row, ${CONCURRENCY} at a time per worker, Runway fake (gen4_turbo), ${machine()}`);
+console.log(
+  `\npaid-once: ${JOBS} jobs × ${SEGMENTS} segments × ${SEGMENT_SECONDS} s per row, ${CONCURRENCY} at a time per worker, Runway fake (gen4_turbo), ${machine()}`,
+);
 console.log(table);
 if (opts.json === undefined) console.log(`\n${markdown}`);
 
 // For bench:all: per row, tasks per rendered segment (target ≤ 1) and USD per video against no fault.
-const rows = runs.filter((r) => r.tasks !== undefined).flatMap((r) => [
-  figure({ figure: `paid-once ${r.label}: tasks per segment${r.id === 'create-500' ? ' (max per segment)' : ''}`, value: r.id === 'create-500' ? r.maxPerSegment : r.perSegment, unit: 'tasks', op: '<=', target: 1 }),
-  ...(r.id === 'no-fault' || r.id === 'create-500' ? [] : [figure({ figure: `paid-once ${r.label}: USD per finished video`, value: r.usdPerVideo, unit: 'USD', reference: 'no fault', referenceValue: base?.usdPerVideo, op: '<=', target: 1 })]),
-]);
-finishBench({ bench: 'paid-once', args: { json: opts.json ?? null, quick: opts.quick }, rows, runs, notes: runs.flatMap((r) => r.notes) });
+const rows = runs
+  .filter((r) => r.tasks !== undefined)
+  .flatMap((r) => [
+    figure({
+      figure: `paid-once ${r.label}: tasks per segment${r.id === 'create-500' ? ' (max per segment)' : ''}`,
+      value: r.id === 'create-500' ? r.maxPerSegment : r.perSegment,
+      unit: 'tasks',
+      op: '<=',
+      target: 1,
+    }),
+    ...(r.id === 'no-fault' || r.id === 'create-500'
+      ? []
+      : [
+          figure({
+            figure: `paid-once ${r.label}: USD per finished video`,
+            value: r.usdPerVideo,
+            unit: 'USD',
+            reference: 'no fault',
+            referenceValue: base?.usdPerVideo,
+            op: '<=',
+            target: 1,
+          }),
+        ]),
+  ]);
+finishBench({
+  bench: 'paid-once',
+  args: { json: opts.json ?? null, quick: opts.quick },
+  rows,
+  runs,
+  notes: runs.flatMap((r) => r.notes),
+});

@@ -25,10 +25,19 @@ async function split(mode) {
     const timed = Object.create(generator);
     timed.generate = async (request, hooks) => {
       const t0 = performance.now();
-      try { return await generator.generate(request, hooks); } finally { generatorMs += performance.now() - t0; }
+      try {
+        return await generator.generate(request, hooks);
+      } finally {
+        generatorMs += performance.now() - t0;
+      }
     };
     const ffmpeg = Ffmpeg.fromConfig(cfg);
-    return { planner: createPlanner(cfg, log), images: createImageGenerator(cfg, ffmpeg, log), generator: timed, ffmpeg };
+    return {
+      planner: createPlanner(cfg, log),
+      images: createImageGenerator(cfg, ffmpeg, log),
+      generator: timed,
+      ffmpeg,
+    };
   });
   const runs = [];
   for (let i = 0; i < 3; i += 1) {
@@ -38,7 +47,9 @@ async function split(mode) {
     let stitchStart = null;
     let joinedBy = 'unknown';
     const reporter = {
-      progress: async (_p, stage) => { if (stage === 'stitching' && stitchStart === null) stitchStart = performance.now(); },
+      progress: async (_p, stage) => {
+        if (stage === 'stitching' && stitchStart === null) stitchStart = performance.now();
+      },
       log: async (line) => {
         if (line === 'Segments joined by stream copy') joinedBy = 'stream copy';
         else if (line.startsWith('Segments differed')) joinedBy = 're-encoded (normalised)';
@@ -47,7 +58,14 @@ async function split(mode) {
     await pipeline.run({ prompt: PROMPT, config, workDir, signal: new AbortController().signal, reporter });
     const end = performance.now();
     const total = end - t0;
-    runs.push({ total, generator: generatorMs, other: total - generatorMs, workDir, join: joinedBy, stitch: stitchStart === null ? NaN : end - stitchStart });
+    runs.push({
+      total,
+      generator: generatorMs,
+      other: total - generatorMs,
+      workDir,
+      join: joinedBy,
+      stitch: stitchStart === null ? NaN : end - stitchStart,
+    });
   }
   const best = runs.sort((a, b) => a.total - b.total)[1];
   return best;
@@ -76,20 +94,48 @@ for (let i = 0; i < 10; i += 1) {
   const list = join(dir, 'list.txt');
   writeFileSync(list, clips.map((c) => `file '${c}'`).join('\n'));
   t0 = performance.now();
-  spawnSync('ffmpeg', ['-y', '-hide_banner', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', join(dir, 'bare.mp4')]);
+  spawnSync('ffmpeg', [
+    '-y',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    list,
+    '-c',
+    'copy',
+    join(dir, 'bare.mp4'),
+  ]);
   bare.push(performance.now() - t0);
 }
 
 const pct = (r) => ((r.other / r.total) * 100).toFixed(1);
-console.log(`\npipeline benchmark: 3 segments × 5 s, 640x360 @ 24 fps, offline providers, ${cpus().length} cores, node ${process.version}`);
+console.log(
+  `\npipeline benchmark: 3 segments × 5 s, 640x360 @ 24 fps, offline providers, ${cpus().length} cores, node ${process.version}`,
+);
 console.log('mode       total ms  generator ms  everything else ms  (% of total)');
-for (const [name, r] of [['chaining', chaining], ['keyframe', keyframe]]) {
-  console.log(`${name.padEnd(11)}${r.total.toFixed(0).padEnd(10)}${r.generator.toFixed(0).padEnd(14)}${r.other.toFixed(0).padEnd(20)}${pct(r)} %`);
+for (const [name, r] of [
+  ['chaining', chaining],
+  ['keyframe', keyframe],
+]) {
+  console.log(
+    `${name.padEnd(11)}${r.total.toFixed(0).padEnd(10)}${r.generator.toFixed(0).padEnd(14)}${r.other.toFixed(0).padEnd(20)}${pct(r)} %`,
+  );
 }
 console.log('\nstitch stage inside the job (from the "stitching" stage to the finished job):');
-for (const [name, r] of [['chaining', chaining], ['keyframe', keyframe]]) {
+for (const [name, r] of [
+  ['chaining', chaining],
+  ['keyframe', keyframe],
+]) {
   console.log(`${name.padEnd(11)}join: ${r.join}, stitch ${r.stitch.toFixed(0)} ms of ${r.total.toFixed(0)} ms`);
 }
-console.log(`\nstitch 3 matched clips (median of 10): ttv stitch stage ${median(ours).toFixed(1)} ms (clips probed during generation), bare ffmpeg concat ${median(bare).toFixed(1)} ms, ratio ${(median(ours) / median(bare)).toFixed(2)}×`);
-console.log(`  the same with the three ffprobe runs inside: ${median(oursWithProbes).toFixed(1)} ms (${(median(oursWithProbes) / median(bare)).toFixed(2)}×)`);
+console.log(
+  `\nstitch 3 matched clips (median of 10): ttv stitch stage ${median(ours).toFixed(1)} ms (clips probed during generation), bare ffmpeg concat ${median(bare).toFixed(1)} ms, ratio ${(median(ours) / median(bare)).toFixed(2)}×`,
+);
+console.log(
+  `  the same with the three ffprobe runs inside: ${median(oursWithProbes).toFixed(1)} ms (${(median(oursWithProbes) / median(bare)).toFixed(2)}×)`,
+);
 rmSync(root, { recursive: true, force: true });

@@ -24,7 +24,9 @@ async function measure(name, queue) {
   }
   times.sort((a, b) => a - b);
   const positions = page.jobs.map((j) => j.queue_position);
-  console.log(`${name}: ${jobs} queued jobs stored in ${(fill / 1000).toFixed(1)} s; list 100 queued: p50 ${times[Math.floor(rounds / 2)].toFixed(2)} ms, p99 ${times[Math.floor(rounds * 0.99)].toFixed(2)} ms; positions ${positions[0]}..${positions.at(-1)}`);
+  console.log(
+    `${name}: ${jobs} queued jobs stored in ${(fill / 1000).toFixed(1)} s; list 100 queued: p50 ${times[Math.floor(rounds / 2)].toFixed(2)} ms, p99 ${times[Math.floor(rounds * 0.99)].toFixed(2)} ms; positions ${positions[0]}..${positions.at(-1)}`,
+  );
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ttv-bench-qp-'));
@@ -36,7 +38,11 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 if (process.env.REDIS_URL) {
-  const redis = new RedisJobQueue({ url: process.env.REDIS_URL, keyPrefix: `bench-qp-${process.pid}`, jobTtlSeconds: 3600 });
+  const redis = new RedisJobQueue({
+    url: process.env.REDIS_URL,
+    keyPrefix: `bench-qp-${process.pid}`,
+    jobTtlSeconds: 3600,
+  });
   await measure('redis', redis);
   await redis.close();
 }

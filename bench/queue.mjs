@@ -18,17 +18,32 @@ const dirs = [];
 
 const start = (cmd, args, pattern) => startUntil(children, cmd, args, pattern);
 
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
-const outcome = (ctx) => ({ artifactUri: `file:///dev/null/${ctx.job.id}`, artifactKey: `k/${ctx.job.id}`, gcsUri: null });
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const outcome = (ctx) => ({
+  artifactUri: `file:///dev/null/${ctx.job.id}`,
+  artifactKey: `k/${ctx.job.id}`,
+  gcsUri: null,
+});
 
 async function queueFigures(raw) {
   const queue = openJobQueue(configSchema.parse(raw));
   // Dispatch: one job at a time to an idle consumer.
   let started = null;
-  let consumer = queue.consume({ concurrency: 1, handler: async (ctx) => { started?.(performance.now()); return outcome(ctx); } });
+  let consumer = queue.consume({
+    concurrency: 1,
+    handler: async (ctx) => {
+      started?.(performance.now());
+      return outcome(ctx);
+    },
+  });
   const latencies = [];
   for (let i = 0; i < 100; i += 1) {
-    const begun = new Promise((r) => { started = r; });
+    const begun = new Promise((r) => {
+      started = r;
+    });
     const t0 = performance.now();
     await queue.submit({ prompt: `dispatch ${i}` });
     latencies.push((await begun) - t0);
@@ -40,9 +55,17 @@ async function queueFigures(raw) {
   for (let i = 0; i < N; i += 1) await queue.submit({ prompt: `throughput ${i}` });
   let done = 0;
   let resolveAll;
-  const all = new Promise((r) => { resolveAll = r; });
+  const all = new Promise((r) => {
+    resolveAll = r;
+  });
   const t0 = performance.now();
-  consumer = queue.consume({ concurrency: 8, handler: async (ctx) => { if (++done === N) resolveAll(); return outcome(ctx); } });
+  consumer = queue.consume({
+    concurrency: 8,
+    handler: async (ctx) => {
+      if (++done === N) resolveAll();
+      return outcome(ctx);
+    },
+  });
   await all;
   while ((await queue.stats()).finished < N + 100) await new Promise((r) => setTimeout(r, 5));
   const seconds = (performance.now() - t0) / 1000;
@@ -61,9 +84,22 @@ async function serveAndRead(extraYaml) {
   const dir = mkdtempSync(join(tmpdir(), 'ttv-bench-q-'));
   dirs.push(dir);
   const file = join(dir, 'ttv.yaml');
-  writeFileSync(file, `logging: { level: info }\n# The load generator is one client: its reads must not be rate-limited into 429s.\nsecurity: { read_rate_limit_per_minute: 1000000000, rate_limit_per_minute: 1000000000 }\nserver: { max_connections_per_address: 1000 }\nsegment_duration_seconds: 0.5\nprocedural: { width: 160, height: 90, fps: 12, max_segments: 1 }\n${extraYaml}`);
-  const url = await start(process.execPath, ['bin/ttv.js', 'serve', '--config', file, '--port', '0', '--data-dir', dir], /ttv: listening on (http:\/\/\S+)/);
-  const { id } = await (await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Read me.' }) })).json();
+  writeFileSync(
+    file,
+    `logging: { level: info }\n# The load generator is one client: its reads must not be rate-limited into 429s.\nsecurity: { read_rate_limit_per_minute: 1000000000, rate_limit_per_minute: 1000000000 }\nserver: { max_connections_per_address: 1000 }\nsegment_duration_seconds: 0.5\nprocedural: { width: 160, height: 90, fps: 12, max_segments: 1 }\n${extraYaml}`,
+  );
+  const url = await start(
+    process.execPath,
+    ['bin/ttv.js', 'serve', '--config', file, '--port', '0', '--data-dir', dir],
+    /ttv: listening on (http:\/\/\S+)/,
+  );
+  const { id } = await (
+    await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'Read me.' }),
+    })
+  ).json();
   let job;
   do {
     job = await (await fetch(`${url}/v1/jobs/${id}`)).json();
@@ -74,7 +110,11 @@ async function serveAndRead(extraYaml) {
 
 try {
   const port = await freePort();
-  await start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], /(Ready to accept connections)/);
+  await start(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    /(Ready to accept connections)/,
+  );
   const redisUrl = `redis://127.0.0.1:${port}/0`;
   const sqliteDir = mkdtempSync(join(tmpdir(), 'ttv-bench-q-'));
   dirs.push(sqliteDir);
@@ -84,7 +124,11 @@ try {
 
   const sqliteServer = await serveAndRead('');
   const redisServer = await serveAndRead(`redis: { url: "${redisUrl}", key_prefix: "bench-get" }\n`);
-  const bareUrl = await start(process.execPath, ['bench/bare-server.mjs', JSON.stringify(sqliteServer.job)], /"url":"(http:\/\/[^"]+)"/);
+  const bareUrl = await start(
+    process.execPath,
+    ['bench/bare-server.mjs', JSON.stringify(sqliteServer.job)],
+    /"url":"(http:\/\/[^"]+)"/,
+  );
   const bare = await getFigures(bareUrl);
   const getSqlite = await getFigures(sqliteServer.url);
   const getRedis = await getFigures(redisServer.url);
@@ -96,8 +140,14 @@ try {
   console.log(`redis       ${f(redis.p50).padEnd(17)}${f(redis.p99).padEnd(17)}${f(redis.jobsPerSecond)}`);
   console.log(`\nGET /v1/jobs/{id}, 64 connections, ${SECONDS} s`);
   console.log('server      req/s    p50 ms  p99 ms  % of bare');
-  for (const [name, r] of [['bare', bare], ['embedded', getSqlite], ['redis', getRedis]]) {
-    console.log(`${name.padEnd(12)}${f(r.rps).padEnd(9)}${String(r.p50).padEnd(8)}${String(r.p99).padEnd(8)}${((r.rps / bare.rps) * 100).toFixed(1)} %${r.errors ? ` (${r.errors} errors)` : ''}`);
+  for (const [name, r] of [
+    ['bare', bare],
+    ['embedded', getSqlite],
+    ['redis', getRedis],
+  ]) {
+    console.log(
+      `${name.padEnd(12)}${f(r.rps).padEnd(9)}${String(r.p50).padEnd(8)}${String(r.p99).padEnd(8)}${((r.rps / bare.rps) * 100).toFixed(1)} %${r.errors ? ` (${r.errors} errors)` : ''}`,
+    );
   }
   // A figure that counted refused or failed answers measures nothing: say so and fail the run.
   const unmeant = [bare, getSqlite, getRedis].reduce((n, r) => n + r.errors, 0);

@@ -46,7 +46,8 @@ function redisUsedMemory(port) {
 async function cursorOf(url, size) {
   if (size <= SMALL) return (await getJson(`${url}/v1/jobs?limit=1`)).next_cursor;
   let page = await getJson(`${url}/v1/jobs?limit=20`);
-  for (let i = 2; i < PAGE; i += 1) page = await getJson(`${url}/v1/jobs?limit=20&cursor=${encodeURIComponent(page.next_cursor)}`);
+  for (let i = 2; i < PAGE; i += 1)
+    page = await getJson(`${url}/v1/jobs?limit=20&cursor=${encodeURIComponent(page.next_cursor)}`);
   return page.next_cursor;
 }
 
@@ -55,8 +56,15 @@ function requestLinesSince(file, offset) {
   const size = statSync(file).size;
   const buffer = Buffer.alloc(size - offset);
   const fd = openSync(file, 'r');
-  try { readSync(fd, buffer, 0, buffer.length, offset); } finally { closeSync(fd); }
-  return buffer.toString('utf8').split('\n').filter((l) => l.includes('"msg":"request"')).length;
+  try {
+    readSync(fd, buffer, 0, buffer.length, offset);
+  } finally {
+    closeSync(fd);
+  }
+  return buffer
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.includes('"msg":"request"')).length;
 }
 
 /**
@@ -75,7 +83,10 @@ async function measureWithCpu(server, spec) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const listOf = (n, status) => (body) => { const j = JSON.parse(body); return Array.isArray(j.jobs) && j.jobs.length === n && j.jobs.every((x) => !status || x.status === status); };
+const listOf = (n, status) => (body) => {
+  const j = JSON.parse(body);
+  return Array.isArray(j.jobs) && j.jobs.length === n && j.jobs.every((x) => !status || x.status === status);
+};
 
 /**
  * The reads of one store. `answer` is how many jobs a list read returns there; `matched(n)` is the
@@ -86,12 +97,30 @@ async function readsOf(url, size, failedStored) {
   const cursor = encodeURIComponent(await cursorOf(url, size));
   const failed = Math.min(20, failedStored);
   const pageCount = size <= SMALL ? size - 1 : 20;
-  const list = (path, n, status) => ({ url: `${url}${path}`, needle: status ? `"status":"${status}"` : '"jobs":[', check: listOf(n, status), answer: n });
+  const list = (path, n, status) => ({
+    url: `${url}${path}`,
+    needle: status ? `"status":"${status}"` : '"jobs":[',
+    check: listOf(n, status),
+    answer: n,
+  });
   return {
-    'GET /v1/jobs/{id}': { url: `${url}/v1/jobs/${newest.id}`, needle: `"id":"${newest.id}"`, check: (b) => JSON.parse(b).id === newest.id },
-    'GET /v1/jobs?limit=20': { ...list('/v1/jobs?limit=20', Math.min(20, size)), matched: (n) => list(`/v1/jobs?limit=${n}`, n) },
-    [`page ${PAGE} by cursor`]: { ...list(`/v1/jobs?limit=20&cursor=${cursor}`, pageCount), matched: (n) => list(`/v1/jobs?limit=${n}&cursor=${cursor}`, n) },
-    'GET /v1/jobs?status=failed': { ...list('/v1/jobs?status=failed', failed, 'failed'), matched: (n) => list(`/v1/jobs?status=failed&limit=${n}`, n, 'failed') },
+    'GET /v1/jobs/{id}': {
+      url: `${url}/v1/jobs/${newest.id}`,
+      needle: `"id":"${newest.id}"`,
+      check: (b) => JSON.parse(b).id === newest.id,
+    },
+    'GET /v1/jobs?limit=20': {
+      ...list('/v1/jobs?limit=20', Math.min(20, size)),
+      matched: (n) => list(`/v1/jobs?limit=${n}`, n),
+    },
+    [`page ${PAGE} by cursor`]: {
+      ...list(`/v1/jobs?limit=20&cursor=${cursor}`, pageCount),
+      matched: (n) => list(`/v1/jobs?limit=${n}&cursor=${cursor}`, n),
+    },
+    'GET /v1/jobs?status=failed': {
+      ...list('/v1/jobs?status=failed', failed, 'failed'),
+      matched: (n) => list(`/v1/jobs?status=failed&limit=${n}`, n, 'failed'),
+    },
     '/metrics': { url: `${url}/metrics`, needle: '# TYPE', check: (b) => b.includes('# HELP') },
     '/readyz': { url: `${url}/readyz`, needle: '"status":"ready"', check: (b) => JSON.parse(b).status === 'ready' },
   };
@@ -109,7 +138,8 @@ try {
     const servers = {};
     for (const size of [SMALL, LARGE]) {
       const dir = procs.tempDir(`scale-${adapter}-${size}`);
-      const storeConfig = adapter === 'redis' ? { redis: { url: redis.url, key_prefix: `bench-scale-${size}` } } : { data_dir: dir };
+      const storeConfig =
+        adapter === 'redis' ? { redis: { url: redis.url, key_prefix: `bench-scale-${size}` } } : { data_dir: dir };
       const memBefore = adapter === 'redis' ? redisUsedMemory(redis.port) : 0;
       const t0 = Date.now();
       const stats = await seedJobs(storeConfig, { count: size, failEvery: size <= SMALL ? 5 : 50 });
@@ -119,15 +149,33 @@ try {
           const perJob = (redisUsedMemory(redis.port) - memBefore) / size;
           rows.push(figure({ figure: `Redis memory per job (${size} jobs)`, value: perJob, unit: 'bytes' }));
         } else {
-          const bytes = ['ttv.db', 'ttv.db-wal', 'ttv.db-shm'].map((f) => join(dir, f)).filter(existsSync).reduce((s, f) => s + statSync(f).size, 0);
-          rows.push(figure({ figure: `SQLite file size per job (${size} jobs, ${(bytes / 1048576).toFixed(1)} MiB)`, value: bytes / size, unit: 'bytes' }));
+          const bytes = ['ttv.db', 'ttv.db-wal', 'ttv.db-shm']
+            .map((f) => join(dir, f))
+            .filter(existsSync)
+            .reduce((s, f) => s + statSync(f).size, 0);
+          rows.push(
+            figure({
+              figure: `SQLite file size per job (${size} jobs, ${(bytes / 1048576).toFixed(1)} MiB)`,
+              value: bytes / size,
+              unit: 'bytes',
+            }),
+          );
         }
-        notes.push(`${adapter}: seeded ${size} jobs through the queue port in ${seedSeconds.toFixed(1)} s (${stats.finished} finished, ${stats.failed} failed)`);
+        notes.push(
+          `${adapter}: seeded ${size} jobs through the queue port in ${seedSeconds.toFixed(1)} s (${stats.finished} finished, ${stats.failed} failed)`,
+        );
       }
-      const server = await procs.ttv({ label: `scale-${adapter}-${size}`, dataDir: adapter === 'embedded' ? dir : undefined, config: { security: LIMITS_RAISED, ...storeConfig } });
+      const server = await procs.ttv({
+        label: `scale-${adapter}-${size}`,
+        dataDir: adapter === 'embedded' ? dir : undefined,
+        config: { security: LIMITS_RAISED, ...storeConfig },
+      });
       const t1 = Date.now();
       await fetch(`${server.url}/metrics`).then((r) => r.text()); // the job counters' one-time catch-up (see the header)
-      if (size === LARGE) notes.push(`${adapter}: first /metrics scrape (job counters catch up on ${size} seeded jobs' journal) took ${Date.now() - t1} ms`);
+      if (size === LARGE)
+        notes.push(
+          `${adapter}: first /metrics scrape (job counters catch up on ${size} seeded jobs' journal) took ${Date.now() - t1} ms`,
+        );
       servers[size] = { server, reads: await readsOf(server.url, size, stats.failed) };
     }
     const small = servers[SMALL].reads;
@@ -145,23 +193,49 @@ try {
         for (let i = 0; i < order.length; i += 1) {
           const variant = order[(i + round) % order.length];
           const read = variants[variant];
-          const r = await measureWithCpu(variant === 'small' ? servers[SMALL].server : servers[LARGE].server, { generator, url: read.url, seconds: SECONDS, warmupSeconds: 1, connections: 16, expectStatus: 200, needle: read.needle, checkBody: read.check, sampleEvery: 20 });
-          runs.push({ label: `${adapter} ${variant === 'small' ? SMALL : LARGE} jobs ${name}${variant === 'matched' ? ` (limit ${read.answer})` : ''} round ${round + 1}`, ...r });
+          const r = await measureWithCpu(variant === 'small' ? servers[SMALL].server : servers[LARGE].server, {
+            generator,
+            url: read.url,
+            seconds: SECONDS,
+            warmupSeconds: 1,
+            connections: 16,
+            expectStatus: 200,
+            needle: read.needle,
+            checkBody: read.check,
+            sampleEvery: 20,
+          });
+          runs.push({
+            label: `${adapter} ${variant === 'small' ? SMALL : LARGE} jobs ${name}${variant === 'matched' ? ` (limit ${read.answer})` : ''} round ${round + 1}`,
+            ...r,
+          });
           (p99[variant] ??= []).push(r.p99);
           (rps[variant] ??= []).push(r.rps);
           (cpu[variant] ??= []).push(r.cpuPerAnswerUs);
         }
       }
       const row = (variant, label, target) => {
-        rows.push(figure({
-          figure: `${adapter} ${name} p99 at ${LARGE} jobs${label} (${generator}, 16 conn., median of ${ROUNDS})`,
-          value: median(p99[variant]), unit: 'ms', reference: `${SMALL} jobs`, referenceValue: median(p99.small), ...(target ? { op: '<=', target: 1.2 } : {}),
-        }));
-        rows.push(figure({
-          figure: `${adapter} ${name} server CPU per answer at ${LARGE} jobs${label} (median of ${ROUNDS})`,
-          value: median(cpu[variant]), unit: 'µs', reference: `${SMALL} jobs`, referenceValue: median(cpu.small),
-        }));
-        notes.push(`${adapter} ${name}${label}: ${median(rps[variant]).toFixed(0)} req/s at ${LARGE} jobs, ${median(rps.small).toFixed(0)} at ${SMALL}; p99 by round ${p99[variant].map((v) => v.toFixed(1)).join(' / ')} ms vs ${p99.small.map((v) => v.toFixed(1)).join(' / ')} ms; CPU per answer by round ${cpu[variant].map((v) => v.toFixed(0)).join(' / ')} µs vs ${cpu.small.map((v) => v.toFixed(0)).join(' / ')} µs`);
+        rows.push(
+          figure({
+            figure: `${adapter} ${name} p99 at ${LARGE} jobs${label} (${generator}, 16 conn., median of ${ROUNDS})`,
+            value: median(p99[variant]),
+            unit: 'ms',
+            reference: `${SMALL} jobs`,
+            referenceValue: median(p99.small),
+            ...(target ? { op: '<=', target: 1.2 } : {}),
+          }),
+        );
+        rows.push(
+          figure({
+            figure: `${adapter} ${name} server CPU per answer at ${LARGE} jobs${label} (median of ${ROUNDS})`,
+            value: median(cpu[variant]),
+            unit: 'µs',
+            reference: `${SMALL} jobs`,
+            referenceValue: median(cpu.small),
+          }),
+        );
+        notes.push(
+          `${adapter} ${name}${label}: ${median(rps[variant]).toFixed(0)} req/s at ${LARGE} jobs, ${median(rps.small).toFixed(0)} at ${SMALL}; p99 by round ${p99[variant].map((v) => v.toFixed(1)).join(' / ')} ms vs ${p99.small.map((v) => v.toFixed(1)).join(' / ')} ms; CPU per answer by round ${cpu[variant].map((v) => v.toFixed(0)).join(' / ')} µs vs ${cpu.small.map((v) => v.toFixed(0)).join(' / ')} µs`,
+        );
       };
       if (variants.matched) {
         row('matched', `, same answer as with ${SMALL} (${variants.small.answer} jobs)`, true);

@@ -33,7 +33,10 @@ try {
   const redis = await procs.redis();
   const servers = {
     embedded: await procs.ttv({ label: 'status-sqlite', config: { security: LIMITS_RAISED, ...small } }),
-    redis: await procs.ttv({ label: 'status-redis', config: { security: LIMITS_RAISED, ...small, redis: { url: redis.url, key_prefix: 'bench-status' } } }),
+    redis: await procs.ttv({
+      label: 'status-redis',
+      config: { security: LIMITS_RAISED, ...small, redis: { url: redis.url, key_prefix: 'bench-status' } },
+    }),
   };
   const jobs = {};
   for (const [name, s] of Object.entries(servers)) {
@@ -43,7 +46,12 @@ try {
   const bare = await procs.bare('bare-server.mjs', [JSON.stringify(jobs.embedded)]);
   const targets = [
     { name: 'bare', url: `${bare.url}/v1/jobs/${jobs.embedded.id}`, job: jobs.embedded },
-    { name: 'embedded', url: `${servers.embedded.url}/v1/jobs/${jobs.embedded.id}`, job: jobs.embedded, server: servers.embedded },
+    {
+      name: 'embedded',
+      url: `${servers.embedded.url}/v1/jobs/${jobs.embedded.id}`,
+      job: jobs.embedded,
+      server: servers.embedded,
+    },
     { name: 'redis', url: `${servers.redis.url}/v1/jobs/${jobs.redis.id}`, job: jobs.redis, server: servers.redis },
   ];
   const results = {};
@@ -52,9 +60,17 @@ try {
     for (const t of targets) {
       const before = t.server ? await t.server.probe() : null;
       const r = await measureLoad({
-        generator, url: t.url, seconds: SECONDS, warmupSeconds: WARMUP, connections: 64, expectStatus: 200,
+        generator,
+        url: t.url,
+        seconds: SECONDS,
+        warmupSeconds: WARMUP,
+        connections: 64,
+        expectStatus: 200,
         needle: `"id":"${t.job.id}"`,
-        checkBody: (body) => { const j = JSON.parse(body); return j.id === t.job.id && j.status === 'finished' && typeof j.created_at === 'string'; },
+        checkBody: (body) => {
+          const j = JSON.parse(body);
+          return j.id === t.job.id && j.status === 'finished' && typeof j.created_at === 'string';
+        },
       });
       if (t.server) {
         const after = await t.server.probe();
@@ -69,23 +85,60 @@ try {
   }
   for (const generator of args.generators) {
     const b = results[`bare:${generator}`];
-    for (const [name, minShare] of [['embedded', 0.5], ['redis', 0.35]]) {
+    for (const [name, minShare] of [
+      ['embedded', 0.5],
+      ['redis', 0.35],
+    ]) {
       const r = results[`${name}:${generator}`];
-      rows.push(figure({ figure: `status GET ${name}, req/s (${generator})`, value: r.rps, unit: 'req/s', reference: 'bare', referenceValue: b.rps, op: '>=', target: minShare }));
-      rows.push(figure({ figure: `status GET ${name}, p99 (${generator})`, value: r.p99, unit: 'ms', reference: 'bare p99', referenceValue: b.p99, op: '<=', target: 2 }));
-      notes.push(`${name} (${generator}): p50 ${r.p50.toFixed(2)} ms, max ${r.max.toFixed(1)} ms; server event-loop utilisation ${(r.elu * 100).toFixed(0)} %, loop-delay p99 ${r.delayP99.toFixed(1)} ms, GC ${r.gc.count} pauses / ${r.gc.ms.toFixed(0)} ms (max ${r.gc.maxMs.toFixed(1)} ms)`);
+      rows.push(
+        figure({
+          figure: `status GET ${name}, req/s (${generator})`,
+          value: r.rps,
+          unit: 'req/s',
+          reference: 'bare',
+          referenceValue: b.rps,
+          op: '>=',
+          target: minShare,
+        }),
+      );
+      rows.push(
+        figure({
+          figure: `status GET ${name}, p99 (${generator})`,
+          value: r.p99,
+          unit: 'ms',
+          reference: 'bare p99',
+          referenceValue: b.p99,
+          op: '<=',
+          target: 2,
+        }),
+      );
+      notes.push(
+        `${name} (${generator}): p50 ${r.p50.toFixed(2)} ms, max ${r.max.toFixed(1)} ms; server event-loop utilisation ${(r.elu * 100).toFixed(0)} %, loop-delay p99 ${r.delayP99.toFixed(1)} ms, GC ${r.gc.count} pauses / ${r.gc.ms.toFixed(0)} ms (max ${r.gc.maxMs.toFixed(1)} ms)`,
+      );
     }
   }
   if (args.generators.length === 2) {
     const [a, w] = [results['bare:autocannon'], results['bare:wrk']];
-    rows.push(figure({ figure: 'bare req/s, autocannon vs wrk (generator cost)', value: a.rps, unit: 'req/s', reference: 'wrk', referenceValue: w.rps }));
+    rows.push(
+      figure({
+        figure: 'bare req/s, autocannon vs wrk (generator cost)',
+        value: a.rps,
+        unit: 'req/s',
+        reference: 'wrk',
+        referenceValue: w.rps,
+      }),
+    );
   }
   // The access log was really on: stop the servers (pino flushes) and count its lines.
   for (const [name, s] of Object.entries(servers)) {
     await procs.stop(s.child);
     const lines = await countAccessLines(s.logFile);
     notes.push(`${name}: ${lines} access-log lines for ${answered[name]} measured answers (plus warm-ups)`);
-    if (lines < answered[name]) runs.push({ label: `${name} access log`, problems: [`only ${lines} access-log lines for ${answered[name]} answers: the access log was not on`] });
+    if (lines < answered[name])
+      runs.push({
+        label: `${name} access log`,
+        problems: [`only ${lines} access-log lines for ${answered[name]} answers: the access log was not on`],
+      });
   }
 } finally {
   await procs.stopAll();

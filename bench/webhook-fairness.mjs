@@ -49,7 +49,9 @@ const waiting = new Map();
 const arrived = new Map();
 const receiver = createServer((req, res) => {
   let body = '';
-  req.on('data', (c) => { body += c; });
+  req.on('data', (c) => {
+    body += c;
+  });
   req.on('end', () => {
     const at = performance.now();
     const id = JSON.parse(body).data.id;
@@ -64,10 +66,18 @@ try {
   const receiverUrl = `${await listen(receiver, '127.0.0.1')}/hook`;
   const server = await procs.ttv({
     label: 'webhooks',
-    config: { security: LIMITS_RAISED, worker: { enabled: false }, server: { job_options: ['webhook'] }, webhooks: { allow_private_urls: true } },
+    config: {
+      security: LIMITS_RAISED,
+      worker: { enabled: false },
+      server: { job_options: ['webhook'] },
+      webhooks: { allow_private_urls: true },
+    },
   });
   const canceledWithHook = async (url) => {
-    const { id } = await postJson(`${server.url}/v1/jobs`, { prompt: 'A hook.', options: { webhook: { url, events: ['job.canceled'] } } });
+    const { id } = await postJson(`${server.url}/v1/jobs`, {
+      prompt: 'A hook.',
+      options: { webhook: { url, events: ['job.canceled'] } },
+    });
     const res = await fetch(`${server.url}/v1/jobs/${id}/cancel`, { method: 'POST' });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`cancel answered ${res.status}`);
@@ -77,10 +87,18 @@ try {
     const delays = [];
     for (let i = 0; i < MEASURED; i += 1) {
       const { id, canceledAt } = await canceledWithHook(receiverUrl);
-      const at = arrived.get(id) ?? await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${label}: job ${id}'s webhook did not arrive within 120 s`)), 120_000);
-        waiting.set(id, (t) => { clearTimeout(timer); resolve(t); });
-      });
+      const at =
+        arrived.get(id) ??
+        (await new Promise((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`${label}: job ${id}'s webhook did not arrive within 120 s`)),
+            120_000,
+          );
+          waiting.set(id, (t) => {
+            clearTimeout(timer);
+            resolve(t);
+          });
+        }));
       waiting.delete(id);
       delays.push(at - canceledAt);
     }
@@ -94,17 +112,53 @@ try {
   const heldBefore = tarpitSockets.size;
   const withTarpit = await measure('with tarpit');
   const heldAfter = tarpitSockets.size;
-  runs.push({ label: 'with tarpit', problems: heldBefore === 0 || heldAfter === 0 ? [`the tarpit held ${heldBefore} connections before and ${heldAfter} after the measured deliveries (expected it to hold throughout)`] : [] });
+  runs.push({
+    label: 'with tarpit',
+    problems:
+      heldBefore === 0 || heldAfter === 0
+        ? [
+            `the tarpit held ${heldBefore} connections before and ${heldAfter} after the measured deliveries (expected it to hold throughout)`,
+          ]
+        : [],
+  });
 
-  for (const [q, name] of [[0.5, 'p50'], [0.99, 'p99']]) {
-    rows.push(figure({
-      figure: `other host's webhook delay ${name}, ${TARPIT_JOBS}-job tarpit`, value: quantile(withTarpit.delays, q), unit: 'ms',
-      reference: 'no tarpit', referenceValue: quantile(alone.delays, q), op: '<=', target: 3,
-    }));
+  for (const [q, name] of [
+    [0.5, 'p50'],
+    [0.99, 'p99'],
+  ]) {
+    rows.push(
+      figure({
+        figure: `other host's webhook delay ${name}, ${TARPIT_JOBS}-job tarpit`,
+        value: quantile(withTarpit.delays, q),
+        unit: 'ms',
+        reference: 'no tarpit',
+        referenceValue: quantile(alone.delays, q),
+        op: '<=',
+        target: 3,
+      }),
+    );
   }
-  rows.push(figure({ figure: `other host's webhook delay max, ${TARPIT_JOBS}-job tarpit`, value: Math.max(...withTarpit.delays), unit: 'ms', op: '<=', target: 3000 }));
-  rows.push(figure({ figure: 'tarpit requests open at most (webhooks.host_concurrency 2)', value: tarpitOpenAtMost, unit: 'requests', op: '<=', target: 2 }));
-  notes.push(`tarpit: ${tarpitRequests} requests received (none answered), ${tarpitSockets.size} connections open at the end; ${MEASURED} measured deliveries each way; delays include the dispatcher's 200 ms journal poll`);
+  rows.push(
+    figure({
+      figure: `other host's webhook delay max, ${TARPIT_JOBS}-job tarpit`,
+      value: Math.max(...withTarpit.delays),
+      unit: 'ms',
+      op: '<=',
+      target: 3000,
+    }),
+  );
+  rows.push(
+    figure({
+      figure: 'tarpit requests open at most (webhooks.host_concurrency 2)',
+      value: tarpitOpenAtMost,
+      unit: 'requests',
+      op: '<=',
+      target: 2,
+    }),
+  );
+  notes.push(
+    `tarpit: ${tarpitRequests} requests received (none answered), ${tarpitSockets.size} connections open at the end; ${MEASURED} measured deliveries each way; delays include the dispatcher's 200 ms journal poll`,
+  );
 } finally {
   for (const s of tarpitSockets) s.destroy();
   tarpit.close();

@@ -7,7 +7,14 @@ import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'no
 import { join } from 'node:path';
 
 const STAMP = 'dist/.build-stamp';
-const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'scripts/copy-build-assets.mjs', 'package-lock.json', 'package.json'];
+const INPUTS = [
+  'src',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'scripts/copy-build-assets.mjs',
+  'package-lock.json',
+  'package.json',
+];
 
 /** The newest mtime (ms) of a file, or of a directory and everything below it. */
 function newest(path) {

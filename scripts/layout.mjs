@@ -12,11 +12,12 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** One line per folder: the top-level ones, and the first level under src/ and test/. */
 const DESCRIPTIONS = {
-  '.ci': 'run: the CI entry point (system packages, npm install; quick start + contract tests on the machine Node, npm test on Node 24)',
+  '.ci':
+    'run: the CI entry point (system packages, npm install; quick start + contract tests on the machine Node, npm test on Node 24)',
   bench: 'benchmarks that print figures (npm run bench:all), RESULTS.md',
   bin: 'ttv.js, the command (runs the build in dist/)',
   docs: 'the manual: HTTP API, operations, configuration, backends and models, security, scaling, benchmarks, tests, architecture, design notes; openapi.json (generated)',
-  scripts: 'system packages, the test runner, generators of docs/openapi.json and the docs\' tables',
+  scripts: "system packages, the test runner, generators of docs/openapi.json and the docs' tables",
   'src/access': 'API keys and principals: KeyStore port, authenticators, revocation rules and watch, audit lines',
   'src/api': 'Fastify app and route schemas (OpenAPI)',
   'src/catalog': 'the model catalog: one JSON file of model rows per vendor, its schema, lookups, lifecycle',
@@ -24,23 +25,29 @@ const DESCRIPTIONS = {
   'src/client': 'HTTP client of the API, used by the client commands',
   'src/config': 'YAML + env + CLI config, zod schema, Python key names',
   'src/edge': 'the HTTP/3 edge: Caddyfile and the Caddy process',
-  'src/errors': 'the error table (code → class, HTTP status, text, retryable), TtvError and every error class; toClientError, what a client may see of one',
+  'src/errors':
+    'the error table (code → class, HTTP status, text, retryable), TtvError and every error class; toClientError, what a client may see of one',
   'src/generators': 'VideoGenerator port, the fallback chain, one folder per backend',
-  'src/http': 'the VendorClient every vendor call goes through (retries, timeouts, redirects, errors), base URLs, public addresses, outbound requests to client-named URLs',
+  'src/http':
+    'the VendorClient every vendor call goes through (retries, timeouts, redirects, errors), base URLs, public addresses, outbound requests to client-named URLs',
   'src/images': 'ImageGenerator port, one folder per provider',
-  'src/job-options': 'per-job options: who may send which, parsing the options of a body (image, webhook), config overrides, option problems, the cost estimate',
+  'src/job-options':
+    'per-job options: who may send which, parsing the options of a body (image, webhook), config overrides, option problems, the cost estimate',
   'src/jobs': 'job model + state machine, the JobQueue and LeaseStore ports, the consumer loop, adapters',
   'src/logging': 'the pino logger and the redaction every text sink goes through',
   'src/media': 'ffmpeg/ffprobe wrappers, process groups',
   'src/planning': 'Planner port: the OpenAI and the offline procedural planner, createPlanner',
   'src/procedural': 'deterministic looks derived from a text, shared by the offline image and video generators',
-  'src/pipeline': 'createPipeline (assembly), the plan → keyframes → segments → stitch stages, the keyframe and chaining modes, progress milestones',
-  'src/storage': 'ArtifactStore port and its adapters, kept segment clips, the disk guard (free space under the data dir)',
+  'src/pipeline':
+    'createPipeline (assembly), the plan → keyframes → segments → stitch stages, the keyframe and chaining modes, progress milestones',
+  'src/storage':
+    'ArtifactStore port and its adapters, kept segment clips, the disk guard (free space under the data dir)',
   'src/stores': 'shared plumbing of the stores: the Redis connection and endpoint, the SQLite schema of every table',
-  'src/retention': 'the retention sweep behind `ttv prune` and the API\'s periodic one',
+  'src/retention': "the retention sweep behind `ttv prune` and the API's periodic one",
   'src/text': 'wording helpers for messages, base URLs',
   'src/webhooks': 'signed webhook deliveries with retries, in per-host lanes',
-  'src/worker': 'runs the pipeline under an AbortSignal: the attempt handler, scratch dirs, child process-group records, cancels of recorded vendor tasks',
+  'src/worker':
+    'runs the pipeline under an AbortSignal: the attempt handler, scratch dirs, child process-group records, cancels of recorded vendor tasks',
   'test/conformance': 'the JobQueue suite every adapter runs',
   'test/e2e': 'the built ttv command as a real process, the dashboard in Chromium',
   'test/fakes': 'fake vendor servers on loopback',
@@ -55,7 +62,9 @@ const EXPANDED = new Set(['src', 'test']);
 
 function ignoredNames() {
   // Plain names from .gitignore (node_modules, dist/, …) and git's own folder.
-  const lines = readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n').map((l) => l.trim().replace(/\/$/, ''));
+  const lines = readFileSync(join(ROOT, '.gitignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim().replace(/\/$/, ''));
   return new Set(['.git', ...lines.filter((l) => l && !l.startsWith('#') && !/[*?[]/.test(l))]);
 }
 
@@ -76,10 +85,12 @@ export function layoutBlock() {
   const missing = listed.filter((f) => !(f in DESCRIPTIONS));
   const gone = Object.keys(DESCRIPTIONS).filter((f) => !listed.includes(f));
   if (missing.length || gone.length) {
-    throw new Error([
-      ...missing.map((f) => `${f}/ has no description: add one to DESCRIPTIONS in scripts/layout.mjs`),
-      ...gone.map((f) => `${f}/ is described in scripts/layout.mjs but is not in the tree: remove its line`),
-    ].join('\n'));
+    throw new Error(
+      [
+        ...missing.map((f) => `${f}/ has no description: add one to DESCRIPTIONS in scripts/layout.mjs`),
+        ...gone.map((f) => `${f}/ is described in scripts/layout.mjs but is not in the tree: remove its line`),
+      ].join('\n'),
+    );
   }
   const width = Math.max(...listed.map((f) => f.length + 1)) + 1;
   const lines = listed.map((f) => {

@@ -14,22 +14,39 @@ const startedAt = Date.now();
 const report = 'test-results/vitest.json';
 const result = spawnSync(
   process.execPath,
-  ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  [
+    'node_modules/vitest/vitest.mjs',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    ...process.argv.slice(2),
+  ],
   // V8's compile cache (Node >= 22.1) for the test workers and every process they spawn: most of
   // the suite's CPU time is Node starting up and loading the same modules again.
-  { stdio: 'inherit', env: { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'ttv-test-compile-cache') } },
+  {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'ttv-test-compile-cache'),
+    },
+  },
 );
 let passed = 0;
 let failed = 0;
 
 /** The `count` slowest tests of a vitest JSON report, as printable lines. */
 function slowest(json, count) {
-  const tests = (json.testResults ?? []).flatMap((file) => (file.assertionResults ?? []).map((t) => ({
-    ms: t.duration ?? 0,
-    name: `${relative(process.cwd(), file.name)} > ${t.fullName ?? t.title}`,
-    status: t.status,
-  })));
-  return tests.sort((a, b) => b.ms - a.ms).slice(0, count)
+  const tests = (json.testResults ?? []).flatMap((file) =>
+    (file.assertionResults ?? []).map((t) => ({
+      ms: t.duration ?? 0,
+      name: `${relative(process.cwd(), file.name)} > ${t.fullName ?? t.title}`,
+      status: t.status,
+    })),
+  );
+  return tests
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, count)
     .map((t) => `${(t.ms / 1000).toFixed(1).padStart(7)} s  ${t.name}${t.status === 'passed' ? '' : ` (${t.status})`}`);
 }
 
@@ -39,7 +56,9 @@ try {
   if (lines.length > 0) console.log(`\nslowest ${lines.length} tests:\n${lines.join('\n')}`);
   console.log(`suite wall time: ${((Date.now() - startedAt) / 1000).toFixed(0)} s\n`);
   passed = json.numPassedTests ?? 0;
-  failed = (json.numFailedTests ?? 0) + (json.numTotalTestSuites && json.success === false && json.numFailedTests === 0 ? 1 : 0);
+  failed =
+    (json.numFailedTests ?? 0) +
+    (json.numTotalTestSuites && json.success === false && json.numFailedTests === 0 ? 1 : 0);
 } catch {
   failed = Math.max(failed, 1);
 }

@@ -55,7 +55,11 @@ function warnIfShared(dataDir: string, logger: Logger): void {
   } catch {
     return; // not there yet: created private
   }
-  if (mode & 0o077) logger.warn({ data_dir: dataDir, mode: mode.toString(8) }, 'the data dir is open to other users (job records, prompts, videos); chmod 700 it');
+  if (mode & 0o077)
+    logger.warn(
+      { data_dir: dataDir, mode: mode.toString(8) },
+      'the data dir is open to other users (job records, prompts, videos); chmod 700 it',
+    );
 }
 
 export async function startService(options: ServiceOptions): Promise<Service> {
@@ -84,7 +88,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const jobSecrets = anyoneMay(config.server, 'webhook') ? jobWebhookSecrets(config) : undefined;
   // API processes follow the journal and deliver webhooks (one of them at a time: a lease).
   const webhooks = options.api
-    ? new WebhookDispatcher({ config: config.webhooks, queue, logger: logger.child({ component: 'webhooks' }), ...(jobSecrets ? { jobSecrets } : {}) })
+    ? new WebhookDispatcher({
+        config: config.webhooks,
+        queue,
+        logger: logger.child({ component: 'webhooks' }),
+        ...(jobSecrets ? { jobSecrets } : {}),
+      })
     : null;
   let app: FastifyInstance | null = null;
   let worker: Worker | null = null;
@@ -96,29 +105,61 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const disk = dataDirGuard(config);
   try {
     if (options.worker) {
-      worker = new Worker({ config, queue, store, pipeline: createPipeline({ disk }), logger: logger.child({ component: 'worker' }), disk });
+      worker = new Worker({
+        config,
+        queue,
+        store,
+        pipeline: createPipeline({ disk }),
+        logger: logger.child({ component: 'worker' }),
+        disk,
+      });
       await worker.start();
     }
     if (options.api) {
       const tls = loadTlsFiles(config);
       keys = openKeyStore(config);
-      const authenticator = new KeyAuthenticator({ token: config.security.auth_token, keys, requireKey: config.security.require_api_key, logger });
+      const authenticator = new KeyAuthenticator({
+        token: config.security.auth_token,
+        keys,
+        requireKey: config.security.require_api_key,
+        logger,
+      });
       revocations = new KeyRevocations({
-        keys, onRevoked: (id) => authenticator.forget(id),
+        keys,
+        onRevoked: (id) => authenticator.forget(id),
         onError: (err) => logger.debug({ err }, 'key revocation check failed; the next one retries'),
       });
       const workerProblems = () => worker?.problems() ?? [];
       // The API's own readiness names low disk when this process depends on the data dir: a worker here,
       // or the SQLite store or local artifacts in it (an API-only process on Redis and a bucket does not).
       const usesDataDir = worker !== null || queue.kind === 'sqlite' || store.kind === 'local';
-      app = await buildApp({ config, queue, store, logger, authenticator, keys, revocations, disk: usesDataDir ? disk : null, estimateCost: submitCostEstimator(config), problems: workerProblems, modelWarnings, ...(jobSecrets ? { jobSecrets } : {}), ...(tls ? { tls } : {}) });
+      app = await buildApp({
+        config,
+        queue,
+        store,
+        logger,
+        authenticator,
+        keys,
+        revocations,
+        disk: usesDataDir ? disk : null,
+        estimateCost: submitCostEstimator(config),
+        problems: workerProblems,
+        modelWarnings,
+        ...(jobSecrets ? { jobSecrets } : {}),
+        ...(tls ? { tls } : {}),
+      });
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;
       const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
       url = `${tls ? 'https' : 'http'}://${host}:${port}`;
       logger.info({ url, store: store.kind, queue: queue.kind }, 'ttv listening');
-      retention = new RetentionSweep({ queue, store, retention: config.retention, logger: logger.child({ component: 'retention' }) });
+      retention = new RetentionSweep({
+        queue,
+        store,
+        retention: config.retention,
+        logger: logger.child({ component: 'retention' }),
+      });
       retention.start();
       webhooks?.start();
     }

@@ -68,11 +68,16 @@ $('submit-form').addEventListener('submit', async (event) => {
       form.set('image', image);
       init = { method: 'POST', body: form };
     } else {
-      init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hasOptions ? { prompt, options } : { prompt }) };
+      init = {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(hasOptions ? { prompt, options } : { prompt }),
+      };
     }
     const job = await api('/v1/jobs', init);
     // The job's webhook secret is shown this once; the server keeps no copy.
-    $('submit-status').textContent = `Queued ${job.id.slice(0, 8)}${job.webhook_secret ? ` — webhook secret (copy it now): ${job.webhook_secret}` : ''}`;
+    $('submit-status').textContent =
+      `Queued ${job.id.slice(0, 8)}${job.webhook_secret ? ` — webhook secret (copy it now): ${job.webhook_secret}` : ''}`;
     $('prompt').value = '';
     resetJobOptions();
     await refreshList();
@@ -156,7 +161,8 @@ function showJob(job) {
 // the page's Content-Security-Policy allows and which is the same server. Bucket links stay as they are.
 function playable(url) {
   const link = new URL(url, location.href);
-  const local = link.pathname.startsWith('/files/') && link.searchParams.has('expires') && link.searchParams.has('signature');
+  const local =
+    link.pathname.startsWith('/files/') && link.searchParams.has('expires') && link.searchParams.has('signature');
   return local && link.origin !== location.origin ? `${link.pathname}${link.search}` : url;
 }
 
@@ -166,10 +172,14 @@ async function showVideo(id) {
   const player = $('player');
   player.hidden = false;
   player.src = url;
-  player.addEventListener('loadedmetadata', () => {
-    $('player-info').textContent = `${player.videoWidth}×${player.videoHeight}, ${player.duration.toFixed(1)} s`;
-    player.dataset.duration = String(player.duration);
-  }, { once: true });
+  player.addEventListener(
+    'loadedmetadata',
+    () => {
+      $('player-info').textContent = `${player.videoWidth}×${player.videoHeight}, ${player.duration.toFixed(1)} s`;
+      player.dataset.duration = String(player.duration);
+    },
+    { once: true },
+  );
   $('detail-download').href = url;
   $('detail-download').hidden = false;
 }
@@ -217,7 +227,11 @@ function onEvent(id, type, data) {
   showJob(current);
   const tr = document.querySelector(`tr[data-id="${id}"]`);
   if (tr) tr.replaceWith(row(current));
-  if (type === 'status' && data.status === 'finished') showVideo(id).catch((err) => { $('detail-error').textContent = err.message; $('detail-error').hidden = false; });
+  if (type === 'status' && data.status === 'finished')
+    showVideo(id).catch((err) => {
+      $('detail-error').textContent = err.message;
+      $('detail-error').hidden = false;
+    });
 }
 
 async function select(id) {

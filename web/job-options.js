@@ -3,9 +3,17 @@
 // Self-contained: app.js calls mountJobOptions() once and readJobOptions() on submit.
 
 const LABELS = {
-  backend: 'Backend', generation_mode: 'Mode', duration_seconds: 'Duration (s)', segment_duration_seconds: 'Segment (s)',
-  aspect_ratio: 'Aspect ratio', resolution: 'Resolution', seed: 'Seed', negative_prompt: 'Avoid', image: 'First frame',
-  webhook: 'Webhook URL', max_cost_usd: 'Max cost (USD)',
+  backend: 'Backend',
+  generation_mode: 'Mode',
+  duration_seconds: 'Duration (s)',
+  segment_duration_seconds: 'Segment (s)',
+  aspect_ratio: 'Aspect ratio',
+  resolution: 'Resolution',
+  seed: 'Seed',
+  negative_prompt: 'Avoid',
+  image: 'First frame',
+  webhook: 'Webhook URL',
+  max_cost_usd: 'Max cost (USD)',
 };
 
 let fieldset = null;
@@ -28,29 +36,49 @@ function refreshChoices() {
   const ratio = fieldset.querySelector('[name="aspect_ratio"]');
   if (ratio) {
     const ratios = backend?.aspect_ratios ?? ['16:9', '9:16', '1:1', '4:3', '3:4', '21:9'];
-    ratio.replaceChildren(el('option', { value: '', textContent: 'default' }), ...ratios.map((r) => el('option', { value: r, textContent: r })));
+    ratio.replaceChildren(
+      el('option', { value: '', textContent: 'default' }),
+      ...ratios.map((r) => el('option', { value: r, textContent: r })),
+    );
   }
   const duration = fieldset.querySelector('[name="duration_seconds"]');
   if (duration && backend) {
     duration.min = String(backend.min_duration_seconds ?? 0.5);
-    duration.max = String(backend.durations ? Math.max(...backend.durations) * 20 : backend.max_duration_seconds ?? 60);
-    duration.title = backend.durations ? `clips of ${backend.durations.join(', ')} s` : `${backend.min_duration_seconds}–${backend.max_duration_seconds} s per clip`;
+    duration.max = String(
+      backend.durations ? Math.max(...backend.durations) * 20 : (backend.max_duration_seconds ?? 60),
+    );
+    duration.title = backend.durations
+      ? `clips of ${backend.durations.join(', ')} s`
+      : `${backend.min_duration_seconds}–${backend.max_duration_seconds} s per clip`;
   }
 }
 
 /** "runway: gen4.5 ($0.12/s)": the backend, the catalog model it renders with (GET /v1/models) and its price. */
 function backendLabel(b) {
-  const model = b.model ? `: ${b.model}${b.model_lifecycle && b.model_lifecycle !== 'ga' ? ` (${b.model_lifecycle})` : ''}` : '';
+  const model = b.model
+    ? `: ${b.model}${b.model_lifecycle && b.model_lifecycle !== 'ga' ? ` (${b.model_lifecycle})` : ''}`
+    : '';
   return `${b.id}${model}${b.usd_per_second ? ` ($${b.usd_per_second}/s)` : ''}`;
 }
 
 function input(name) {
   switch (name) {
     case 'backend':
-      return el('select', { name }, el('option', { value: '', textContent: `default (${caps.default_backend})` }),
-        ...caps.backends.filter((b) => b.available).map((b) => el('option', { value: b.id, textContent: backendLabel(b) })));
+      return el(
+        'select',
+        { name },
+        el('option', { value: '', textContent: `default (${caps.default_backend})` }),
+        ...caps.backends
+          .filter((b) => b.available)
+          .map((b) => el('option', { value: b.id, textContent: backendLabel(b) })),
+      );
     case 'generation_mode':
-      return el('select', { name }, el('option', { value: '', textContent: 'default' }), ...caps.generation_modes.map((m) => el('option', { value: m, textContent: m })));
+      return el(
+        'select',
+        { name },
+        el('option', { value: '', textContent: 'default' }),
+        ...caps.generation_modes.map((m) => el('option', { value: m, textContent: m })),
+      );
     case 'aspect_ratio':
       return el('select', { name });
     case 'image':

@@ -32,7 +32,9 @@ export function answerVerdict(tally) {
   if (ok === 0) problems.push(`no answer with status ${tally.expectStatus}`);
   if (tally.bodiesChecked === 0) problems.push('no body was checked');
   if (tally.bodiesFailed > 0) {
-    problems.push(`${tally.bodiesFailed} of ${tally.bodiesChecked} sampled bodies had the wrong shape${tally.firstBadBody ? `, e.g. ${tally.firstBadBody.slice(0, 160)}` : ''}`);
+    problems.push(
+      `${tally.bodiesFailed} of ${tally.bodiesChecked} sampled bodies had the wrong shape${tally.firstBadBody ? `, e.g. ${tally.firstBadBody.slice(0, 160)}` : ''}`,
+    );
   }
   return { ok, other: other + socketErrors + timeouts, clean: problems.length === 0, problems };
 }

@@ -12,9 +12,13 @@ export function benchArgs(argv = process.argv.slice(2)) {
     },
     strict: true,
   });
-  const generators = values.generators.split(',').map((g) => g.trim()).filter(Boolean);
+  const generators = values.generators
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
   for (const g of generators) {
-    if (g !== 'autocannon' && g !== 'wrk') throw new Error(`--generators: unknown load generator "${g}" (autocannon, wrk)`);
+    if (g !== 'autocannon' && g !== 'wrk')
+      throw new Error(`--generators: unknown load generator "${g}" (autocannon, wrk)`);
   }
   return { quick: values.quick, json: values.json ?? null, generators };
 }

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 
 function category(url, name) {
   if (!url) return name.startsWith('(') ? name : '(native / V8 builtins)';
-  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0].replace(/^internal.*/, 'internal')}`;
+  if (url.startsWith('node:'))
+    return `node:${url
+      .slice(5)
+      .split('/')[0]
+      .replace(/^internal.*/, 'internal')}`;
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m) return m[1];
   const d = /\/dist\/(.+)$/.exec(url);
@@ -20,7 +24,8 @@ export function readProfile(dir) {
   const prof = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const self = new Map();
-  for (let i = 0; i < prof.samples.length; i += 1) self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  for (let i = 0; i < prof.samples.length; i += 1)
+    self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
   let total = 0;
   const packages = new Map();
   const functions = new Map();
@@ -42,7 +47,14 @@ export function readProfile(dir) {
  */
 export function printProfile({ total, packages, functions }, { requests, topPackages = 18, topFunctions = 25 } = {}) {
   const perRequest = (us) => (requests ? `  ${(us / requests).toFixed(2).padStart(7)} µs/req` : '');
-  const show = (m, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `  ${((v / total) * 100).toFixed(1).padStart(5)} %${perRequest(v)}  ${k}`).join('\n');
-  console.log(`\nself time by package (${(total / 1e6).toFixed(1)} s busy, idle excluded${requests ? `, ${(total / requests).toFixed(1)} µs per request` : ''}):\n${show(packages, topPackages)}`);
+  const show = (m, n) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => `  ${((v / total) * 100).toFixed(1).padStart(5)} %${perRequest(v)}  ${k}`)
+      .join('\n');
+  console.log(
+    `\nself time by package (${(total / 1e6).toFixed(1)} s busy, idle excluded${requests ? `, ${(total / requests).toFixed(1)} µs per request` : ''}):\n${show(packages, topPackages)}`,
+  );
   console.log(`\ntop functions by self time:\n${show(functions, topFunctions)}`);
 }

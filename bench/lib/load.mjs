@@ -37,7 +37,10 @@ export async function measureLoad(spec) {
   const measured = await runner(spec);
   const verdict = answerVerdict(measured.tally);
   const warm = answerVerdict(warmup.tally);
-  const problems = [...verdict.problems, ...warm.problems.filter((p) => !p.startsWith('no body') && !p.startsWith('no answer')).map((p) => `warm-up: ${p}`)];
+  const problems = [
+    ...verdict.problems,
+    ...warm.problems.filter((p) => !p.startsWith('no body') && !p.startsWith('no answer')).map((p) => `warm-up: ${p}`),
+  ];
   return {
     generator: spec.generator,
     connections: spec.connections ?? 64,
@@ -59,7 +62,11 @@ function sampler(spec) {
   const check = (body) => {
     state.checked += 1;
     let good = false;
-    try { good = body.includes(spec.needle) && spec.checkBody(body); } catch { good = false; }
+    try {
+      good = body.includes(spec.needle) && spec.checkBody(body);
+    } catch {
+      good = false;
+    }
     if (!good) {
       state.failed += 1;
       state.firstBad ??= body;
@@ -110,7 +117,9 @@ const luaString = (s) => `"${String(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"
 
 /** The wrk script: counts answers by status per thread, samples bodies, reports JSON from done(). */
 function wrkScript(spec, samplesFile) {
-  const headers = Object.entries(spec.headers ?? {}).map(([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(v)}`).join('\n');
+  const headers = Object.entries(spec.headers ?? {})
+    .map(([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(v)}`)
+    .join('\n');
   const unique = spec.uniqueHeader
     ? `
 local sequence = 0
@@ -184,18 +193,43 @@ async function wrkRun(spec) {
     writeFileSync(script, wrkScript(spec, samplesFile));
     const connections = spec.connections ?? 64;
     const threads = Math.min(2, connections);
-    const { stdout } = await run('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${spec.seconds}s`, '--timeout', '10s', '-s', script, spec.url], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run(
+      'wrk',
+      [
+        '-t',
+        String(threads),
+        '-c',
+        String(connections),
+        '-d',
+        `${spec.seconds}s`,
+        '--timeout',
+        '10s',
+        '-s',
+        script,
+        spec.url,
+      ],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
     const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
     if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
     const w = JSON.parse(line.slice('WRK_JSON '.length));
     // wrk checked the needle on every sampled body; the last sample of each thread also gets the full shape check.
-    const samples = readFileSync(samplesFile, 'utf8').split(SAMPLE_SEPARATOR).filter((s) => s.length > 0);
+    const samples = readFileSync(samplesFile, 'utf8')
+      .split(SAMPLE_SEPARATOR)
+      .filter((s) => s.length > 0);
     let failed = w.failed;
     let firstBad;
     for (const body of samples) {
       let good = false;
-      try { good = spec.checkBody(body); } catch { good = false; }
-      if (!good) { failed += 1; firstBad ??= body; }
+      try {
+        good = spec.checkBody(body);
+      } catch {
+        good = false;
+      }
+      if (!good) {
+        failed += 1;
+        firstBad ??= body;
+      }
     }
     return {
       seconds: w.duration_us / 1e6,

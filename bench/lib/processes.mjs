@@ -35,7 +35,8 @@ export function waitForOutput(child, streams, pattern, what) {
     };
     for (const s of streams) s.on('data', onData);
     child.once('exit', (code, signal) => {
-      if (out !== null) reject(new Error(`${what} exited (${code ?? signal}) before it was ready:\n${out.slice(-2000)}`));
+      if (out !== null)
+        reject(new Error(`${what} exited (${code ?? signal}) before it was ready:\n${out.slice(-2000)}`));
     });
   });
 }
@@ -74,14 +75,20 @@ export class BenchProcesses {
 
   async redis() {
     const port = await freePort();
-    const child = this.track(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = this.track(
+      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     await waitForOutput(child, [child.stdout, child.stderr], /Ready to accept connections/, 'redis-server');
     return { url: `redis://127.0.0.1:${port}/0`, port, child };
   }
 
   /** A bare reference server from bench/ (prints {"url": …} on stdout when listening). */
   async bare(script, args = []) {
-    const child = this.track(spawn(process.execPath, [join(repoRoot, 'bench', script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = this.track(
+      spawn(process.execPath, [join(repoRoot, 'bench', script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     const url = await waitForOutput(child, [child.stdout, child.stderr], /"url":"(http:\/\/[^"]+)"/, script);
     return { url, child };
   }
@@ -101,11 +108,30 @@ export class BenchProcesses {
     const probeFile = join(dir, 'probe.jsonl');
     const port = await freePort();
     const out = openSync(logFile, 'a');
-    const child = this.track(spawn(process.execPath, [...nodeArgs, '--import', probeUrl, join(root, 'bin/ttv.js'), 'serve', '--config', configFile, '--port', String(port), '--data-dir', dir, ...flags], {
-      cwd: dir,
-      stdio: ['ignore', out, 'pipe'],
-      env: { ...process.env, TTV_BENCH_PROBE_FILE: probeFile },
-    }));
+    const child = this.track(
+      spawn(
+        process.execPath,
+        [
+          ...nodeArgs,
+          '--import',
+          probeUrl,
+          join(root, 'bin/ttv.js'),
+          'serve',
+          '--config',
+          configFile,
+          '--port',
+          String(port),
+          '--data-dir',
+          dir,
+          ...flags,
+        ],
+        {
+          cwd: dir,
+          stdio: ['ignore', out, 'pipe'],
+          env: { ...process.env, TTV_BENCH_PROBE_FILE: probeFile },
+        },
+      ),
+    );
     closeSync(out);
     const url = await waitForOutput(child, [child.stderr], /ttv: listening on (http:\/\/\S+)/, `ttv serve (${label})`);
     return { url, child, dir, logFile, probeFile, configFile, probe: () => probe(child, probeFile) };
@@ -132,7 +158,11 @@ export function eluBetween(a, b) {
 }
 
 export async function postJson(url, body, headers = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   if (res.status >= 300) throw new Error(`POST ${url}: ${res.status} ${text.slice(0, 300)}`);
   return JSON.parse(text);
@@ -151,7 +181,8 @@ export async function waitForJob(baseUrl, id, status, timeoutMs = 120_000) {
   for (;;) {
     const job = await getJson(`${baseUrl}/v1/jobs/${id}`);
     if (job.status === status) return job;
-    if (['finished', 'failed', 'canceled'].includes(job.status)) throw new Error(`job ${id} ended ${job.status}, expected ${status}`);
+    if (['finished', 'failed', 'canceled'].includes(job.status))
+      throw new Error(`job ${id} ended ${job.status}, expected ${status}`);
     if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }

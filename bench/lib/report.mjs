@@ -15,11 +15,25 @@ import { cpus } from 'node:os';
  * @param {number} [r.target]
  */
 export function figure(r) {
-  const ratio = r.referenceValue !== undefined && r.referenceValue !== null && r.referenceValue !== 0 ? r.value / r.referenceValue : null;
+  const ratio =
+    r.referenceValue !== undefined && r.referenceValue !== null && r.referenceValue !== 0
+      ? r.value / r.referenceValue
+      : null;
   const compared = ratio ?? r.value;
   let met = null;
-  if (r.op && r.target !== undefined && Number.isFinite(compared)) met = r.op === '>=' ? compared >= r.target : compared <= r.target;
-  return { figure: r.figure, value: r.value, unit: r.unit, reference: r.reference ?? null, referenceValue: r.referenceValue ?? null, ratio, op: r.op ?? null, target: r.target ?? null, met };
+  if (r.op && r.target !== undefined && Number.isFinite(compared))
+    met = r.op === '>=' ? compared >= r.target : compared <= r.target;
+  return {
+    figure: r.figure,
+    value: r.value,
+    unit: r.unit,
+    reference: r.reference ?? null,
+    referenceValue: r.referenceValue ?? null,
+    ratio,
+    op: r.op ?? null,
+    target: r.target ?? null,
+    met,
+  };
 }
 
 const num = (v) => {
@@ -36,7 +50,8 @@ export function formatRow(row) {
   let ratio = '–';
   if (row.ratio !== null) ratio = row.op === '<=' ? `${row.ratio.toFixed(2)}×` : `${(row.ratio * 100).toFixed(1)} %`;
   let target = 'report';
-  if (row.op && row.ratio !== null) target = row.op === '<=' ? `≤ ${row.target}×` : `≥ ${(row.target * 100).toFixed(0)} %`;
+  if (row.op && row.ratio !== null)
+    target = row.op === '<=' ? `≤ ${row.target}×` : `≥ ${(row.target * 100).toFixed(0)} %`;
   else if (row.op) target = `${row.op === '<=' ? '≤' : '≥'} ${num(row.target)} ${row.unit}`;
   const met = row.met === null ? '–' : row.met ? 'met' : 'NOT met';
   return [row.figure, `${num(row.value)} ${row.unit}`, ref, ratio, target, met];
@@ -50,7 +65,14 @@ export function markdownTable(rows) {
 export function textTable(rows) {
   const cells = [['figure', 'value', 'compared with', 'ratio', 'target', 'met'], ...rows.map(formatRow)];
   const widths = cells[0].map((_, i) => Math.max(...cells.map((c) => c[i].length)));
-  return cells.map((c) => c.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((c) =>
+      c
+        .map((v, i) => v.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function machine() {
@@ -70,8 +92,11 @@ export function finishBench({ bench, args, rows, runs, notes = [] }) {
     console.log(`\n${bench}: ${problems.length} run(s) answered with something other than what they measure:`);
     for (const p of problems) console.log(`  ✗ ${p}`);
   } else {
-    console.log(`${bench}: every run counted only the answers it meant (${runs.length} runs, ${runs.reduce((s, r) => s + (r.other ?? 0), 0)} other answers)`);
+    console.log(
+      `${bench}: every run counted only the answers it meant (${runs.length} runs, ${runs.reduce((s, r) => s + (r.other ?? 0), 0)} other answers)`,
+    );
   }
-  if (args.json) writeFileSync(args.json, JSON.stringify({ bench, quick: args.quick, rows, notes, problems, runs }, null, 2));
+  if (args.json)
+    writeFileSync(args.json, JSON.stringify({ bench, quick: args.quick, rows, notes, problems, runs }, null, 2));
   process.exitCode = problems.length > 0 ? 1 : 0;
 }

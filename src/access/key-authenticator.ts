@@ -57,9 +57,10 @@ export class KeyAuthenticator implements Authenticator {
     const cached = this.cache.get(hash);
     if (cached && now - cached.at < CACHE_MS) return cached.principal;
     const record = await reach(() => this.options.keys.findByHash(hash));
-    const principal: Principal | null = record && !record.revoked_at
-      ? { keyId: record.id, name: record.name, scope: record.scope, limits: record.limits }
-      : null;
+    const principal: Principal | null =
+      record && !record.revoked_at
+        ? { keyId: record.id, name: record.name, scope: record.scope, limits: record.limits }
+        : null;
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(hash, { principal, at: now });
     return principal;
@@ -71,6 +72,12 @@ export class KeyAuthenticator implements Authenticator {
   }
 
   denied(request: FastifyRequest, reason: 'missing' | 'invalid'): void {
-    audit(this.options.logger, 'access.denied', { reason, method: request.method, route: request.routeOptions.url ?? null, ip: request.ip, request_id: request.id });
+    audit(this.options.logger, 'access.denied', {
+      reason,
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      ip: request.ip,
+      request_id: request.id,
+    });
   }
 }

@@ -36,7 +36,8 @@ export class KeyRevocations {
    * server's anonymous caller cannot be revoked and are not watched. Returns the unwatch function.
    */
   watch(keyId: string, onRevoked: () => void): () => void {
-    if (keyId === CONFIG_TOKEN_PRINCIPAL.keyId || keyId === ANONYMOUS_PRINCIPAL.keyId || this.closed) return () => undefined;
+    if (keyId === CONFIG_TOKEN_PRINCIPAL.keyId || keyId === ANONYMOUS_PRINCIPAL.keyId || this.closed)
+      return () => undefined;
     let set = this.watchers.get(keyId);
     if (!set) this.watchers.set(keyId, (set = new Set()));
     set.add(onRevoked);

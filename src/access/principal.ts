@@ -23,10 +23,20 @@ export interface Principal {
 export const NO_LIMITS: KeyLimits = { rateLimitPerMinute: null, maxConcurrentJobs: null, monthlyBudgetUsd: null };
 
 /** The configured security.auth_token acts as this admin key. */
-export const CONFIG_TOKEN_PRINCIPAL: Principal = { keyId: 'config', name: 'security.auth_token', scope: 'admin', limits: NO_LIMITS };
+export const CONFIG_TOKEN_PRINCIPAL: Principal = {
+  keyId: 'config',
+  name: 'security.auth_token',
+  scope: 'admin',
+  limits: NO_LIMITS,
+};
 
 /** No key configured anywhere and the server bound to loopback: every caller is this admin. */
-export const ANONYMOUS_PRINCIPAL: Principal = { keyId: 'anonymous', name: 'anonymous', scope: 'admin', limits: NO_LIMITS };
+export const ANONYMOUS_PRINCIPAL: Principal = {
+  keyId: 'anonymous',
+  name: 'anonymous',
+  scope: 'admin',
+  limits: NO_LIMITS,
+};
 
 /** The owner filter for job reads: null (all jobs) for admins, else the key's own id. */
 export function ownerFilter(principal: Principal): string | null {

@@ -97,7 +97,11 @@ function serverTimeouts(config: AppConfig): Record<string, unknown> {
     connectionTimeout: idle,
     keepAliveTimeout: ms(config.server.keep_alive_timeout_seconds),
     http2SessionTimeout: idle,
-    http: { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4))) },
+    http: {
+      headersTimeout,
+      requestTimeout,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4))),
+    },
   };
 }
 
@@ -109,7 +113,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   };
   // One options object for the HTTP and the HTTP/2+TLS server: Fastify's typings split the two.
   const fastifyOptions: Record<string, unknown> = {
-    ...(deps.tls ? { http2: true as const, https: { allowHTTP1: true, key: deps.tls.key, cert: deps.tls.cert, minVersion: 'TLSv1.3' as const } } : {}),
+    ...(deps.tls
+      ? {
+          http2: true as const,
+          https: { allowHTTP1: true, key: deps.tls.key, cert: deps.tls.cert, minVersion: 'TLSv1.3' as const },
+        }
+      : {}),
     loggerInstance: deps.logger,
     // One access line per request, written on response (access-log.ts, request-policy.ts), instead of two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -142,7 +151,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     exemptAddresses: config.security.trusted_proxies,
     plainHttp: !deps.tls,
   });
-  app.addHook('preClose', (done) => { connections.closeUnused(); done(); });
+  app.addHook('preClose', (done) => {
+    connections.closeUnused();
+    done();
+  });
 
   // One validation path: zod, in the handlers (schemas.ts); the route JSON schemas only document the
   // requests (and serialize the answers). Why not Fastify-compiled schemas: docs/design-notes.md.
@@ -166,10 +178,21 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   decoratePrincipal(app);
   const metrics = registerMetrics(app, { queue, version: VERSION });
   // With Redis configured, counters live there so that a key's limit holds across API processes.
-  const limitRedis = config.redis ? connectRedis(redisEndpoint(config.redis), { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000, enableAutoPipelining: true }) : null;
+  const limitRedis = config.redis
+    ? connectRedis(redisEndpoint(config.redis), {
+        maxRetriesPerRequest: 1,
+        commandTimeout: 2000,
+        connectTimeout: 2000,
+        enableAutoPipelining: true,
+      })
+    : null;
   if (limitRedis) {
-    limitRedis.on('error', () => { /* reconnects; the job store's own 503 tells the client */ });
-    app.addHook('onClose', async () => { limitRedis.disconnect(); });
+    limitRedis.on('error', () => {
+      /* reconnects; the job store's own 503 tells the client */
+    });
+    app.addHook('onClose', async () => {
+      limitRedis.disconnect();
+    });
   }
   const redisPrefix = limitRedis && config.redis ? redisKeyPrefix(config.redis) : null;
   // First onRoute hook of all: each route's zone, rate-limit class, headers and metrics label,
@@ -177,12 +200,18 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const policies = registerRoutePolicy(app, {
     headers: headerOptions,
     limiter: rateLimiter({
-      submitPerMinute: config.security.rate_limit_per_minute, readPerMinute: config.security.read_rate_limit_per_minute,
+      submitPerMinute: config.security.rate_limit_per_minute,
+      readPerMinute: config.security.read_rate_limit_per_minute,
       ...(limitRedis && redisPrefix ? { redis: limitRedis, redisPrefix: `${redisPrefix}:ratelimit:` } : {}),
     }),
   });
   // First onRequest hook of all: a non-canonical target never reaches auth, limits or a handler.
-  registerRequestPolicy(app, { policies, metrics, accessLog: accessLog(app.log), trustedProxies: config.security.trusted_proxies });
+  registerRequestPolicy(app, {
+    policies,
+    metrics,
+    accessLog: accessLog(app.log),
+    trustedProxies: config.security.trusted_proxies,
+  });
   const corsEnabled = await registerCors(app, config.security.cors_origins);
   const token = new TokenMatcher(config.security.auth_token);
   const authenticator: Authenticator = deps.authenticator ?? {
@@ -197,10 +226,21 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     hostCheckAlways: config.server.allowed_hosts.length > 0,
     corsOrigins: config.security.cors_origins,
   });
-  const authFailures = new AuthFailureLimit(config.security.auth_failures_per_minute,
-    limitRedis && redisPrefix ? new RedisWindowCounter(limitRedis, `${redisPrefix}:authfail:`) : new MemoryWindowCounter());
+  const authFailures = new AuthFailureLimit(
+    config.security.auth_failures_per_minute,
+    limitRedis && redisPrefix
+      ? new RedisWindowCounter(limitRedis, `${redisPrefix}:authfail:`)
+      : new MemoryWindowCounter(),
+  );
 
-  await app.register(fastifySwagger, openApiOptions({ version: VERSION, auth: Boolean(config.security.auth_token?.trim()), publicUrl: config.server.public_url }));
+  await app.register(
+    fastifySwagger,
+    openApiOptions({
+      version: VERSION,
+      auth: Boolean(config.security.auth_token?.trim()),
+      publicUrl: config.server.public_url,
+    }),
+  );
   await app.register(async (docs) => {
     setZone(docs, 'docs');
     await docs.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: false });
@@ -215,40 +255,80 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     requireAuth(v1, authenticator, authFailures);
     registerMultipartParser(v1, { maxParts: config.server.max_multipart_parts });
     const submission = {
-      config, queue, estimateCost: deps.estimateCost, jobSecrets: deps.jobSecrets,
-      maxQueued: config.worker.max_queued_jobs, maxQueuedPerKey: config.security.max_queued_jobs_per_key,
+      config,
+      queue,
+      estimateCost: deps.estimateCost,
+      jobSecrets: deps.jobSecrets,
+      maxQueued: config.worker.max_queued_jobs,
+      maxQueuedPerKey: config.security.max_queued_jobs_per_key,
     };
     // Room for a first-frame image (base64 grows 4/3) where some key may send one.
-    const imageBodyLimit = anyoneMay(config.server, 'image') ? Math.max(bodyLimit, Math.ceil((config.server.max_image_bytes * 4) / 3) + 64 * 1024) : undefined;
+    const imageBodyLimit = anyoneMay(config.server, 'image')
+      ? Math.max(bodyLimit, Math.ceil((config.server.max_image_bytes * 4) / 3) + 64 * 1024)
+      : undefined;
     // …and only for such a key, on the routes and content types that carry an image.
     registerBodyLimits(v1, {
-      small: bodyLimit, image: imageBodyLimit ?? bodyLimit, json: bounds,
-      mayCarryImage: (request) => allowedJobOptions(config.server, request.principal ?? ANONYMOUS_PRINCIPAL).has('image'),
+      small: bodyLimit,
+      image: imageBodyLimit ?? bodyLimit,
+      json: bounds,
+      mayCarryImage: (request) =>
+        allowedJobOptions(config.server, request.principal ?? ANONYMOUS_PRINCIPAL).has('image'),
     });
     await v1.register(jobRoutes, { ...submission, store, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
     await v1.register(capabilityRoutes, { config });
     await v1.register(modelRoutes, { config, bodyLimit });
-    await v1.register(videoRoutes, { prefix: '/v1/videos', ...submission, store, bodyLimit, publicUrl: config.server.public_url, ...(imageBodyLimit ? { imageBodyLimit } : {}) });
+    await v1.register(videoRoutes, {
+      prefix: '/v1/videos',
+      ...submission,
+      store,
+      bodyLimit,
+      publicUrl: config.server.public_url,
+      ...(imageBodyLimit ? { imageBodyLimit } : {}),
+    });
     await v1.register(eventRoutes, {
-      queue, heartbeatMs: config.server.sse_heartbeat_seconds * 1000, headers: headerOptions,
-      maxStreams: config.server.max_sse_streams, maxStreamsPerClient: config.server.max_sse_streams_per_client,
+      queue,
+      heartbeatMs: config.server.sse_heartbeat_seconds * 1000,
+      headers: headerOptions,
+      maxStreams: config.server.max_sse_streams,
+      maxStreamsPerClient: config.server.max_sse_streams_per_client,
       ...(deps.revocations ? { revocations: deps.revocations } : {}),
     });
     if (deps.keys) {
-      await v1.register(keyRoutes, { config, keys: deps.keys, ...(deps.revocations ? { revocations: deps.revocations } : {}), ...(deps.logger ? { logger: deps.logger } : {}) });
+      await v1.register(keyRoutes, {
+        config,
+        keys: deps.keys,
+        ...(deps.revocations ? { revocations: deps.revocations } : {}),
+        ...(deps.logger ? { logger: deps.logger } : {}),
+      });
     }
     await v1.register(artifactRoutes, {
-      queue, store, defaultExpiresIn: defaultSignedUrlExpiration(config), publicUrl: config.server.public_url, section: 'v1',
+      queue,
+      store,
+      defaultExpiresIn: defaultSignedUrlExpiration(config),
+      publicUrl: config.server.public_url,
+      section: 'v1',
     });
   });
   // Signed download links carry their own proof; they live outside the bearer-protected context.
   await app.register(artifactRoutes, {
-    queue, store, defaultExpiresIn: defaultSignedUrlExpiration(config), publicUrl: config.server.public_url, section: 'files',
+    queue,
+    store,
+    defaultExpiresIn: defaultSignedUrlExpiration(config),
+    publicUrl: config.server.public_url,
+    section: 'files',
   });
   await app.register(async (ops) => {
     setZone(ops, 'ops');
     const disk = deps.disk === undefined ? dataDirGuard(config) : deps.disk;
-    await ops.register(healthRoutes, { queue, store, metrics, version: VERSION, modelWarnings: deps.modelWarnings ?? [], ...(deps.problems ? { problems: deps.problems } : {}), ...(disk ? { disk } : {}) });
+    await ops.register(healthRoutes, {
+      queue,
+      store,
+      metrics,
+      version: VERSION,
+      modelWarnings: deps.modelWarnings ?? [],
+      ...(deps.problems ? { problems: deps.problems } : {}),
+      ...(disk ? { disk } : {}),
+    });
     ops.get('/openapi.json', { schema: openApiRouteSchema }, async () => app.swagger());
   });
   await app.register(async (page) => {

@@ -101,9 +101,10 @@ export class JsonShapeScanner {
   }
 
   private refuse(bound: 'depth' | 'entries'): string {
-    this.problem = bound === 'depth'
-      ? `nests deeper than ${this.bounds.maxDepth} levels (server.max_json_depth)`
-      : `has more than ${this.bounds.maxEntries} object keys and array items (server.max_json_entries)`;
+    this.problem =
+      bound === 'depth'
+        ? `nests deeper than ${this.bounds.maxDepth} levels (server.max_json_depth)`
+        : `has more than ${this.bounds.maxEntries} object keys and array items (server.max_json_entries)`;
     return this.problem;
   }
 }
@@ -119,10 +120,17 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * Parses client JSON (a body's bytes, or a form field's text) within the bounds; shape, encoding,
  * syntax and prototype problems are a 400 ValidationError naming `field` ("body", or a form field).
  */
-export function parseBoundedJson(json: Buffer | string, bounds: JsonBounds, field: string, options: { invalid?: string; scanned?: boolean } = {}): unknown {
+export function parseBoundedJson(
+  json: Buffer | string,
+  bounds: JsonBounds,
+  field: string,
+  options: { invalid?: string; scanned?: boolean } = {},
+): unknown {
   const invalid = options.invalid ?? 'is not valid JSON';
   // A body scanned while it arrived (plugins/body-limits.ts) is not scanned again.
-  const problem = options.scanned ? null : jsonShapeProblem(typeof json === 'string' ? Buffer.from(json) : json, bounds);
+  const problem = options.scanned
+    ? null
+    : jsonShapeProblem(typeof json === 'string' ? Buffer.from(json) : json, bounds);
   if (problem) throw new ValidationError([{ field, message: problem }]);
   let text: string;
   if (typeof json === 'string') {

@@ -33,18 +33,28 @@ export interface Submission {
   webhookSecret: string | null;
 }
 
-export async function submitJob(deps: SubmissionDeps, request: FastifyRequest, jobRequest: JobRequest, idempotencyKey: string | undefined): Promise<Submission> {
+export async function submitJob(
+  deps: SubmissionDeps,
+  request: FastifyRequest,
+  jobRequest: JobRequest,
+  idempotencyKey: string | undefined,
+): Promise<Submission> {
   const problems = jobOptionProblems(deps.config, jobRequest);
   if (problems.length) throw new ValidationError(problems);
   const principal = principalOf(request);
   const budgetUsd = principal.limits.monthlyBudgetUsd;
   const result = await deps.queue.submit(jobRequest, {
-    idempotencyKey, estimatedCostUsd: deps.estimateCost?.(jobRequest) ?? null, owner: principal.keyId,
-    maxQueued: deps.maxQueued ?? null, maxQueuedForOwner: deps.maxQueuedPerKey ?? null,
+    idempotencyKey,
+    estimatedCostUsd: deps.estimateCost?.(jobRequest) ?? null,
+    owner: principal.keyId,
+    maxQueued: deps.maxQueued ?? null,
+    maxQueuedForOwner: deps.maxQueuedPerKey ?? null,
     budget: budgetUsd === null ? null : { month: new Date().toISOString().slice(0, 7), limitUsd: budgetUsd },
   });
   if (result.outcome === 'key_mismatch') {
-    throw new ApiError('IdempotencyKeyMismatch', 'Idempotency-Key was already used with a different request body', { job_id: result.job.id });
+    throw new ApiError('IdempotencyKeyMismatch', 'Idempotency-Key was already used with a different request body', {
+      job_id: result.job.id,
+    });
   }
   const hasHook = result.job.request?.options?.webhook !== undefined;
   return { result, webhookSecret: hasHook && deps.jobSecrets ? deps.jobSecrets(result.job.id) : null };

@@ -32,28 +32,43 @@ function boundaryOf(contentType: string): string | null {
 function delimiterCount(body: Buffer, boundary: string, stop: number): number {
   const delimiter = Buffer.from(`--${boundary}`, 'latin1');
   let count = 0;
-  for (let at = body.indexOf(delimiter); at >= 0 && count < stop; at = body.indexOf(delimiter, at + delimiter.length)) count += 1;
+  for (let at = body.indexOf(delimiter); at >= 0 && count < stop; at = body.indexOf(delimiter, at + delimiter.length))
+    count += 1;
   return count;
 }
 
 export function registerMultipartParser(app: FastifyInstance, limits: MultipartLimits): void {
-  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, async (request: FastifyRequest, body: Buffer | string) => {
-    if (!(request.routeOptions.config as MultipartRouteConfig | undefined)?.multipart) {
-      throw new ApiError('UnsupportedMediaType', 'Content-Type must be application/json', { provided_type: 'multipart/form-data', supported_types: ['application/json'] });
-    }
-    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    const boundary = boundaryOf(String(request.headers['content-type']));
-    // Without a boundary we could count by, the body is not split at all.
-    if (!boundary) throw new ValidationError([{ field: 'body', message: 'is not a valid multipart/form-data body (no boundary)' }]);
-    if (delimiterCount(bytes, boundary, limits.maxParts + 2) - 1 > limits.maxParts) {
-      throw new ValidationError([{ field: 'body', message: `has more than ${limits.maxParts} parts (server.max_multipart_parts)` }]);
-    }
-    try {
-      return await new Response(new Uint8Array(bytes), { headers: { 'content-type': String(request.headers['content-type']) } }).formData();
-    } catch {
-      throw new ValidationError([{ field: 'body', message: 'is not a valid multipart/form-data body' }]);
-    }
-  });
+  app.addContentTypeParser(
+    'multipart/form-data',
+    { parseAs: 'buffer' },
+    async (request: FastifyRequest, body: Buffer | string) => {
+      if (!(request.routeOptions.config as MultipartRouteConfig | undefined)?.multipart) {
+        throw new ApiError('UnsupportedMediaType', 'Content-Type must be application/json', {
+          provided_type: 'multipart/form-data',
+          supported_types: ['application/json'],
+        });
+      }
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+      const boundary = boundaryOf(String(request.headers['content-type']));
+      // Without a boundary we could count by, the body is not split at all.
+      if (!boundary)
+        throw new ValidationError([
+          { field: 'body', message: 'is not a valid multipart/form-data body (no boundary)' },
+        ]);
+      if (delimiterCount(bytes, boundary, limits.maxParts + 2) - 1 > limits.maxParts) {
+        throw new ValidationError([
+          { field: 'body', message: `has more than ${limits.maxParts} parts (server.max_multipart_parts)` },
+        ]);
+      }
+      try {
+        return await new Response(new Uint8Array(bytes), {
+          headers: { 'content-type': String(request.headers['content-type']) },
+        }).formData();
+      } catch {
+        throw new ValidationError([{ field: 'body', message: 'is not a valid multipart/form-data body' }]);
+      }
+    },
+  );
 }
 
 /** A text field of a form, or undefined. */

@@ -18,7 +18,8 @@ export function openApiOptions(options: OpenApiOptions): SwaggerOptions {
       info: {
         title: 'ttv API',
         version: options.version,
-        description: 'Text-to-video pipeline jobs. Errors use the envelope {error, message, details, timestamp, request_id, retryable}; a known path with a method it does not serve answers 405 with Allow.',
+        description:
+          'Text-to-video pipeline jobs. Errors use the envelope {error, message, details, timestamp, request_id, retryable}; a known path with a method it does not serve answers 405 with Allow.',
         license: { name: 'UNLICENSED', identifier: 'LicenseRef-UNLICENSED' },
       },
       servers: [{ url: options.publicUrl ?? '/', description: options.publicUrl ? 'Public URL' : 'This server' }],
@@ -29,7 +30,9 @@ export function openApiOptions(options: OpenApiOptions): SwaggerOptions {
         { name: 'health', description: 'Liveness, readiness and metrics' },
         { name: 'meta', description: 'Dashboard and documents' },
       ],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'security.auth_token' } } },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'security.auth_token' } },
+      },
     },
     hideUntagged: false,
     transform: ({ schema, url }) => {

@@ -24,7 +24,11 @@ export const promptSchema = z
   // What the checks above mean for the raw text, for the JSON Schema: something other than white
   // space, no forbidden control characters, 1..2000 code points (the server trims first, so a
   // longer text padded with spaces is still accepted).
-  .meta({ minLength: 1, maxLength: MAX_PROMPT_CHARS, pattern: '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$' });
+  .meta({
+    minLength: 1,
+    maxLength: MAX_PROMPT_CHARS,
+    pattern: '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$',
+  });
 
 export const createJobBodySchema = z.strictObject(
   { prompt: promptSchema },
@@ -49,21 +53,32 @@ export const listJobsQuerySchema = z.object({
 export const MAX_LOG_TAIL = 10_000;
 export const logsQuerySchema = z.object({
   // Larger tails are accepted and served as the newest MAX_LOG_TAIL lines.
-  tail: z.preprocess(
-    (v) => (typeof v === 'string' && /^[0-9]{16,}$/.test(v) ? Number(v) : decimal(v)),
-    // multipleOf(1) rather than int(): int() would document a 2^53 maximum the server does not have.
-    z.number({ error: 'must be a non-negative integer' }).multipleOf(1, 'must be a non-negative integer').min(0, 'must be a non-negative integer')
-      .transform((n) => Math.min(n, MAX_LOG_TAIL)),
-  ).optional(),
+  tail: z
+    .preprocess(
+      (v) => (typeof v === 'string' && /^[0-9]{16,}$/.test(v) ? Number(v) : decimal(v)),
+      // multipleOf(1) rather than int(): int() would document a 2^53 maximum the server does not have.
+      z
+        .number({ error: 'must be a non-negative integer' })
+        .multipleOf(1, 'must be a non-negative integer')
+        .min(0, 'must be a non-negative integer')
+        .transform((n) => Math.min(n, MAX_LOG_TAIL)),
+    )
+    .optional(),
 });
 
 export const MIN_EXPIRES_IN = 60;
 export const MAX_EXPIRES_IN = 604800;
 export const artifactQuerySchema = z.object({
-  expires_in: z.preprocess(decimal, z.number({ error: 'must be an integer number of seconds' })
-    .int('must be an integer number of seconds')
-    .min(MIN_EXPIRES_IN, `must be at least ${MIN_EXPIRES_IN} seconds`)
-    .max(MAX_EXPIRES_IN, `must be at most ${MAX_EXPIRES_IN} seconds`)).optional(),
+  expires_in: z
+    .preprocess(
+      decimal,
+      z
+        .number({ error: 'must be an integer number of seconds' })
+        .int('must be an integer number of seconds')
+        .min(MIN_EXPIRES_IN, `must be at least ${MIN_EXPIRES_IN} seconds`)
+        .max(MAX_EXPIRES_IN, `must be at most ${MAX_EXPIRES_IN} seconds`),
+    )
+    .optional(),
   redirect: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
 });
 
@@ -73,7 +88,12 @@ export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7e]{1,255}$';
 
 /** Job (and video) ids are UUIDs, compared in lower case. */
 export const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const jobId = (description: string) => z.string().refine((s) => JOB_ID.test(s)).transform((s) => s.toLowerCase()).meta({ format: 'uuid', description });
+const jobId = (description: string) =>
+  z
+    .string()
+    .refine((s) => JOB_ID.test(s))
+    .transform((s) => s.toLowerCase())
+    .meta({ format: 'uuid', description });
 
 /** The `:id` of the job routes; an id that is not a UUID names no job (route-params.ts answers 404). */
 export const jobIdParamsSchema = z.object({ id: jobId('Job id') });
@@ -83,21 +103,32 @@ export const videoIdParamsSchema = z.object({ id: jobId('Video id (the job id)')
 /** API key ids as `ttv keys create` makes them (key-secret.ts). */
 export const KEY_ID = /^key_[0-9a-f]{16}$/;
 /** The `:id` of the key routes; an id of another form names no key (404, not 400). */
-export const keyIdParamsSchema = z.object({ id: z.string().regex(KEY_ID).meta({ description: 'Key id (from GET /v1/keys or `ttv keys list`)' }) });
+export const keyIdParamsSchema = z.object({
+  id: z.string().regex(KEY_ID).meta({ description: 'Key id (from GET /v1/keys or `ttv keys list`)' }),
+});
 
 const IDEMPOTENCY_KEY_MESSAGE = 'must be 1..255 printable ASCII characters';
 /** Headers of the submit routes (POST /v1/jobs, POST /v1/videos). */
 export const submitHeadersSchema = z.object({
-  'idempotency-key': z.string({ error: IDEMPOTENCY_KEY_MESSAGE }).regex(new RegExp(IDEMPOTENCY_KEY_PATTERN), IDEMPOTENCY_KEY_MESSAGE)
-    .meta({ description: 'Replays the same job for the same body' }).optional(),
+  'idempotency-key': z
+    .string({ error: IDEMPOTENCY_KEY_MESSAGE })
+    .regex(new RegExp(IDEMPOTENCY_KEY_PATTERN), IDEMPOTENCY_KEY_MESSAGE)
+    .meta({ description: 'Replays the same job for the same body' })
+    .optional(),
 });
 /** Headers of the event stream: Last-Event-ID as sent (trimmed); whether it is an event of the job, the store says. */
 export const eventStreamHeadersSchema = z.object({
-  'last-event-id': z.string().transform((s) => s.trim() || undefined)
-    .meta({ pattern: LAST_EVENT_ID_PATTERN, description: 'Resume after this event id' }).optional(),
+  'last-event-id': z
+    .string()
+    .transform((s) => s.trim() || undefined)
+    .meta({ pattern: LAST_EVENT_ID_PATTERN, description: 'Resume after this event id' })
+    .optional(),
 });
 /** How headers are named in error answers. */
-const HEADER_FIELDS: Record<string, string> = { 'idempotency-key': 'Idempotency-Key', 'last-event-id': 'Last-Event-ID' };
+const HEADER_FIELDS: Record<string, string> = {
+  'idempotency-key': 'Idempotency-Key',
+  'last-event-id': 'Last-Event-ID',
+};
 
 /** POST /v1/jobs/{id}/cancel takes no body, or {}. */
 export const cancelBodySchema = z.custom<Record<string, never> | undefined>(
@@ -109,36 +140,77 @@ const webhookEventSchema = z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEB
 const number = (message: string) => z.number({ error: message });
 
 /** The `options` of POST /v1/jobs as sent; which ones a client may send is server.job_options. */
-export const jobOptionsInputSchema = z.strictObject({
-  backend: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(64, 'is too long'),
-  generation_mode: z.enum(['keyframe', 'chaining'], { error: 'must be keyframe or chaining' }),
-  duration_seconds: number('must be a number of seconds').positive('must be positive').max(600, 'must be at most 600'),
-  segment_duration_seconds: number('must be a number of seconds').positive('must be positive').max(60, 'must be at most 60'),
-  aspect_ratio: z.string({ error: 'must be a string' }).regex(/^[1-9][0-9]?:[1-9][0-9]?$/, 'must look like 16:9'),
-  resolution: z.string({ error: 'must be a string' }).regex(/^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$/, 'must look like 1280x720'),
-  seed: number('must be an integer').int('must be an integer').min(0, 'must be at least 0').max(4294967295, 'must be at most 4294967295'),
-  negative_prompt: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(MAX_PROMPT_CHARS, `must be at most ${MAX_PROMPT_CHARS} characters`),
-  // A data URI (data:image/png;base64,…), or with server.fetch_image_urls an https URL; multipart sends a file part instead.
-  image: z.string({ error: 'must be a data URI' }).min(1, 'must not be empty'),
-  webhook: z.strictObject({
-    url: z.string({ error: 'must be a URL' }).url('must be a URL').refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'),
-    events: z.array(webhookEventSchema, { error: 'must be a list of events' }).min(1, 'must name at least one event').optional(),
-  }, { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown field' : 'must be an object {url, events}') }),
-  max_cost_usd: number('must be a number').positive('must be positive'),
-}, { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown option' : 'must be a JSON object') }).partial();
+export const jobOptionsInputSchema = z
+  .strictObject(
+    {
+      backend: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(64, 'is too long'),
+      generation_mode: z.enum(['keyframe', 'chaining'], { error: 'must be keyframe or chaining' }),
+      duration_seconds: number('must be a number of seconds')
+        .positive('must be positive')
+        .max(600, 'must be at most 600'),
+      segment_duration_seconds: number('must be a number of seconds')
+        .positive('must be positive')
+        .max(60, 'must be at most 60'),
+      aspect_ratio: z.string({ error: 'must be a string' }).regex(/^[1-9][0-9]?:[1-9][0-9]?$/, 'must look like 16:9'),
+      resolution: z
+        .string({ error: 'must be a string' })
+        .regex(/^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$/, 'must look like 1280x720'),
+      seed: number('must be an integer')
+        .int('must be an integer')
+        .min(0, 'must be at least 0')
+        .max(4294967295, 'must be at most 4294967295'),
+      negative_prompt: z
+        .string({ error: 'must be a string' })
+        .min(1, 'must not be empty')
+        .max(MAX_PROMPT_CHARS, `must be at most ${MAX_PROMPT_CHARS} characters`),
+      // A data URI (data:image/png;base64,…), or with server.fetch_image_urls an https URL; multipart sends a file part instead.
+      image: z.string({ error: 'must be a data URI' }).min(1, 'must not be empty'),
+      webhook: z.strictObject(
+        {
+          url: z
+            .string({ error: 'must be a URL' })
+            .url('must be a URL')
+            .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'),
+          events: z
+            .array(webhookEventSchema, { error: 'must be a list of events' })
+            .min(1, 'must name at least one event')
+            .optional(),
+        },
+        {
+          error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown field' : 'must be an object {url, events}'),
+        },
+      ),
+      max_cost_usd: number('must be a number').positive('must be positive'),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown option' : 'must be a JSON object') },
+  )
+  .partial();
 
 export const createJobWithOptionsBodySchema = z.strictObject(
   { prompt: promptSchema, options: jobOptionsInputSchema.optional() },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown field; only "prompt" and "options" are accepted' : 'must be a JSON object') },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? 'unknown field; only "prompt" and "options" are accepted'
+        : 'must be a JSON object',
+  },
 );
 
-const publicOptionsSchema = z.object({
-  backend: z.string(), generation_mode: z.enum(['keyframe', 'chaining']), duration_seconds: z.number(), segment_duration_seconds: z.number(),
-  aspect_ratio: z.string(), resolution: z.string(), seed: z.number().int(), negative_prompt: z.string(),
-  image: z.object({ content_type: z.string(), bytes: z.number().int(), sha256: z.string() }),
-  webhook: z.object({ url: z.string(), events: z.array(z.string()) }),
-  max_cost_usd: z.number(),
-}).partial();
+const publicOptionsSchema = z
+  .object({
+    backend: z.string(),
+    generation_mode: z.enum(['keyframe', 'chaining']),
+    duration_seconds: z.number(),
+    segment_duration_seconds: z.number(),
+    aspect_ratio: z.string(),
+    resolution: z.string(),
+    seed: z.number().int(),
+    negative_prompt: z.string(),
+    image: z.object({ content_type: z.string(), bytes: z.number().int(), sha256: z.string() }),
+    webhook: z.object({ url: z.string(), events: z.array(z.string()) }),
+    max_cost_usd: z.number(),
+  })
+  .partial();
 
 export const jobViewSchema = z.object({
   id: z.string(),
@@ -199,13 +271,19 @@ export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'output')
 }
 
 /** Options sent to a server that allows none: name the setting that would allow them. */
-export const NO_JOB_OPTIONS = 'is not allowed on this server: it accepts no per-job options (the server setting server.job_options lists those clients may send)';
+export const NO_JOB_OPTIONS =
+  'is not allowed on this server: it accepts no per-job options (the server setting server.job_options lists those clients may send)';
 
 /**
  * Parses one part of a request; any problem becomes a 400 ValidationError naming the field(s).
  * `firstOnly`: name only the first problem (the OpenAI-compatible routes answer one `param`).
  */
-export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown, part: 'body' | 'query' | 'params' | 'headers', options: { firstOnly?: boolean } = {}): z.output<S> {
+export function parseRequestPart<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  part: 'body' | 'query' | 'params' | 'headers',
+  options: { firstOnly?: boolean } = {},
+): z.output<S> {
   const result = schema.safeParse(value ?? (part === 'body' ? undefined : {}));
   if (result.success) return result.data;
   const problems: FieldProblem[] = [];
@@ -213,24 +291,43 @@ export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown,
   for (const issue of result.error.issues) {
     if (issue.code === 'unrecognized_keys') {
       const at = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
-      for (const key of issue.keys) problems.push({ field: `${at}${key}`, message: at || issue.message !== 'unknown field' ? issue.message : key === 'options' ? NO_JOB_OPTIONS : 'unknown field; only "prompt" is accepted' });
+      for (const key of issue.keys)
+        problems.push({
+          field: `${at}${key}`,
+          message:
+            at || issue.message !== 'unknown field'
+              ? issue.message
+              : key === 'options'
+                ? NO_JOB_OPTIONS
+                : 'unknown field; only "prompt" is accepted',
+        });
       continue;
     }
     const field = issue.path.length > 0 ? issue.path.join('.') : part;
-    problems.push({ field: part === 'headers' ? HEADER_FIELDS[field] ?? field : field, message: issue.message });
+    problems.push({ field: part === 'headers' ? (HEADER_FIELDS[field] ?? field) : field, message: issue.message });
   }
   throw new ValidationError(problems);
 }
 
 const health = z.enum(['healthy', 'unhealthy']);
 export const livenessSchema = z.object({
-  status: z.literal('healthy'), timestamp: z.string(), version: z.string(), components: z.object({ api: health }),
+  status: z.literal('healthy'),
+  timestamp: z.string(),
+  version: z.string(),
+  components: z.object({ api: health }),
 });
 export const readinessSchema = z.object({
   status: z.enum(['ready', 'not_ready']),
   timestamp: z.string(),
   version: z.string(),
-  components: z.object({ api: health, job_store: health, queue: health, artifact_store: health, workers: health, disk: health }),
+  components: z.object({
+    api: health,
+    job_store: health,
+    queue: health,
+    artifact_store: health,
+    workers: health,
+    disk: health,
+  }),
   live_workers: z.number().int().min(0),
   /**
    * Live workers that take no new job now (e.g. low disk space under their data dir), with the reason
@@ -240,23 +337,25 @@ export const readinessSchema = z.object({
   /** Named causes that keep the service from being ready beyond the components (empty when none). */
   problems: z.array(z.object({ reason: z.string(), message: z.string() })),
   /** Something an operator must look into that does not stop the service (it stays ready). */
-  warnings: z.array(z.union([
-    z.object({
-      component: z.literal('job_store'),
-      reason: z.enum(['job_store_data_lost']),
-      message: z.string(),
-      since: z.string(),
-    }),
-    // A deprecated model of the backend chain within 30 days of its announced shutdown.
-    z.object({
-      component: z.literal('video_backend'),
-      reason: z.enum(['model_shutdown_soon']),
-      message: z.string(),
-      backend: z.string(),
-      model: z.string(),
-      shutdown: z.string().meta({ format: 'date' }),
-    }),
-  ])),
+  warnings: z.array(
+    z.union([
+      z.object({
+        component: z.literal('job_store'),
+        reason: z.enum(['job_store_data_lost']),
+        message: z.string(),
+        since: z.string(),
+      }),
+      // A deprecated model of the backend chain within 30 days of its announced shutdown.
+      z.object({
+        component: z.literal('video_backend'),
+        reason: z.enum(['model_shutdown_soon']),
+        message: z.string(),
+        backend: z.string(),
+        model: z.string(),
+        shutdown: z.string().meta({ format: 'date' }),
+      }),
+    ]),
+  ),
 });
 export const metricsSummarySchema = z.object({
   active_jobs: z.number().int(),
@@ -272,16 +371,31 @@ export const metricsSummarySchema = z.object({
   status_code_distribution: z.record(z.string(), z.number().int()),
   store_available: z.boolean(),
 });
-export const serviceDescriptionSchema = z.object({ name: z.string(), version: z.string(), description: z.string(), docs_url: z.string() });
+export const serviceDescriptionSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  description: z.string(),
+  docs_url: z.string(),
+});
 
 const backendSummarySchema = z.object({
-  id: z.string(), available: z.boolean(), problem: z.string().nullable(),
-  durations: z.array(z.number()).nullable(), min_duration_seconds: z.number().nullable(), max_duration_seconds: z.number().nullable(),
+  id: z.string(),
+  available: z.boolean(),
+  problem: z.string().nullable(),
+  durations: z.array(z.number()).nullable(),
+  min_duration_seconds: z.number().nullable(),
+  max_duration_seconds: z.number().nullable(),
   aspect_ratios: z.array(z.string()).nullable(),
-  text_to_video: z.boolean(), image_to_video: z.boolean(), first_last_frame: z.boolean(),
-  seed: z.boolean(), resolution: z.boolean(), negative_prompt: z.boolean(),
-  usd_per_second: z.number().nullable(), max_prompt_length: z.number().int().nullable(),
-  model: z.string().nullable(), model_lifecycle: z.string().nullable(),
+  text_to_video: z.boolean(),
+  image_to_video: z.boolean(),
+  first_last_frame: z.boolean(),
+  seed: z.boolean(),
+  resolution: z.boolean(),
+  negative_prompt: z.boolean(),
+  usd_per_second: z.number().nullable(),
+  max_prompt_length: z.number().int().nullable(),
+  model: z.string().nullable(),
+  model_lifecycle: z.string().nullable(),
 });
 export const capabilitiesResponseSchema = z.object({
   job_options: z.array(z.string()),
@@ -292,7 +406,10 @@ export const capabilitiesResponseSchema = z.object({
   fetch_image_urls: z.boolean(),
   webhook_events: z.array(z.string()),
   backends: z.array(backendSummarySchema),
-  openai_models: z.record(z.string(), z.string()).meta({ description: 'The openai_compat.models this key may send as `model` on /v1/videos, each with its backend (models of the default backend, and every model when the key may send `backend`)' }),
+  openai_models: z.record(z.string(), z.string()).meta({
+    description:
+      'The openai_compat.models this key may send as `model` on /v1/videos, each with its backend (models of the default backend, and every model when the key may send `backend`)',
+  }),
 });
 
 // GET /v1/models: OpenAI's model list shape, with ttv's capability fields (src/catalog/model-listing.ts).
@@ -309,11 +426,13 @@ export const modelEntrySchema = z.object({
   created: z.number().int().meta({ description: 'Release date (Unix seconds), where known' }).optional(),
   owned_by: z.string().meta({ description: 'The vendor (runway, google-vertex, gemini-api, minimax, fal), or ttv' }),
   backend: z.string(),
-  modes: z.object({
-    text: z.union([z.array(z.string()), z.literal('any')]).nullable(),
-    image: z.union([z.array(z.string()), z.enum(['follows-image', 'any'])]).nullable(),
-    first_last: z.boolean(),
-  }).meta({ description: 'Aspect ratios per mode; null: no such mode' }),
+  modes: z
+    .object({
+      text: z.union([z.array(z.string()), z.literal('any')]).nullable(),
+      image: z.union([z.array(z.string()), z.enum(['follows-image', 'any'])]).nullable(),
+      first_last: z.boolean(),
+    })
+    .meta({ description: 'Aspect ratios per mode; null: no such mode' }),
   durations: z.union([z.object({ seconds: z.array(z.number()) }), z.object({ min: z.number(), max: z.number() })]),
   resolutions: z.array(z.string()).nullable(),
   audio: z.enum(['none', 'optional', 'always']),
@@ -322,26 +441,50 @@ export const modelEntrySchema = z.object({
   lifecycle: lifecycleOut,
   source: z.object({ ref: z.string(), read: z.string().meta({ format: 'date' }) }),
   config_key: z.string().nullable(),
-  configured: z.boolean().meta({ description: 'The model its config key names now: jobs on its backend render with it' }),
+  configured: z
+    .boolean()
+    .meta({ description: 'The model its config key names now: jobs on its backend render with it' }),
   credentials: z.boolean(),
   origin: z.enum(['shipped', 'config', 'builtin']),
-  maps_to: z.object({ backend: z.string(), model: z.string() }).optional()
-    .meta({ description: 'A `model` name of POST /v1/videos (ttv-preview, sora-2, sora-2-pro, openai_compat.models): the backend and model it renders with' }),
+  maps_to: z.object({ backend: z.string(), model: z.string() }).optional().meta({
+    description:
+      'A `model` name of POST /v1/videos (ttv-preview, sora-2, sora-2-pro, openai_compat.models): the backend and model it renders with',
+  }),
 });
 export const modelListSchema = z.object({ object: z.literal('list'), data: z.array(modelEntrySchema) });
 
 // The OpenAI Videos API shapes (as the official `openai` SDK types them).
 export const videoObjectSchema = z.object({
-  id: z.string(), object: z.literal('video'), status: z.enum(['queued', 'in_progress', 'completed', 'failed']),
-  progress: z.number().int(), created_at: z.number().int(), completed_at: z.number().int().nullable(), expires_at: z.number().int().nullable(),
-  model: z.string(), prompt: z.string(), seconds: z.string(), size: z.string(), remixed_from_video_id: z.string().nullable(),
-  extended_from_video_id: z.string().nullable().meta({ description: 'ttv: the video this one extends (POST /v1/videos/extensions)' }),
+  id: z.string(),
+  object: z.literal('video'),
+  status: z.enum(['queued', 'in_progress', 'completed', 'failed']),
+  progress: z.number().int(),
+  created_at: z.number().int(),
+  completed_at: z.number().int().nullable(),
+  expires_at: z.number().int().nullable(),
+  model: z.string(),
+  prompt: z.string(),
+  seconds: z.string(),
+  size: z.string(),
+  remixed_from_video_id: z.string().nullable(),
+  extended_from_video_id: z
+    .string()
+    .nullable()
+    .meta({ description: 'ttv: the video this one extends (POST /v1/videos/extensions)' }),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
 });
 export const videoListSchema = z.object({
-  object: z.literal('list'), data: z.array(videoObjectSchema), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean(),
+  object: z.literal('list'),
+  data: z.array(videoObjectSchema),
+  first_id: z.string().nullable(),
+  last_id: z.string().nullable(),
+  has_more: z.boolean(),
 });
-export const videoDeletedSchema = z.object({ id: z.string(), object: z.literal('video.deleted'), deleted: z.boolean() });
+export const videoDeletedSchema = z.object({
+  id: z.string(),
+  object: z.literal('video.deleted'),
+  deleted: z.boolean(),
+});
 export const openAiErrorSchema = z.object({
   error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
 });
@@ -349,21 +492,56 @@ const VIDEO_LIMIT_MESSAGE = 'must be an integer between 1 and 100';
 /** In the order the route has always judged them (it names the first problem only). */
 export const listVideosQuerySchema = z.object({
   // Read with Number(), as this route always has ("5.0" is 5); the checks keep it an integer 1..100.
-  limit: z.preprocess((v) => (v === undefined ? v : Number(v)), z.number({ error: VIDEO_LIMIT_MESSAGE }).int(VIDEO_LIMIT_MESSAGE).min(1, VIDEO_LIMIT_MESSAGE).max(100, VIDEO_LIMIT_MESSAGE)).optional(),
+  limit: z
+    .preprocess(
+      (v) => (v === undefined ? v : Number(v)),
+      z
+        .number({ error: VIDEO_LIMIT_MESSAGE })
+        .int(VIDEO_LIMIT_MESSAGE)
+        .min(1, VIDEO_LIMIT_MESSAGE)
+        .max(100, VIDEO_LIMIT_MESSAGE),
+    )
+    .optional(),
   order: z.enum(['asc', 'desc'], { error: 'must be asc or desc' }).optional(),
-  after: z.string({ error: 'must be a video id' }).refine((s) => JOB_ID.test(s), 'must be a video id').meta({ format: 'uuid' }).optional(),
+  after: z
+    .string({ error: 'must be a video id' })
+    .refine((s) => JOB_ID.test(s), 'must be a video id')
+    .meta({ format: 'uuid' })
+    .optional(),
 });
 export const videoContentQuerySchema = z.object({
-  variant: z.enum(['video', 'thumbnail', 'spritesheet'], { error: 'must be video, thumbnail or spritesheet' }).optional(),
+  variant: z
+    .enum(['video', 'thumbnail', 'spritesheet'], { error: 'must be video, thumbnail or spritesheet' })
+    .optional(),
 });
 
 /** POST /v1/videos (JSON, or the fields of a multipart form: see openai/video-request.ts). */
-export const createVideoBodySchema = z.strictObject({
-  prompt: promptSchema,
-  model: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200, 'is too long').meta({ description: 'A key of openai_compat.models' }).optional(),
-  seconds: z.union([z.string().regex(/^[0-9]{1,3}(\.[0-9]{1,3})?$/), z.number().min(0).max(600)], { error: 'must be a number of seconds, e.g. "4"' })
-    .meta({ description: 'Video length (needs the duration_seconds job option)' }).optional(),
-  size: z.string({ error: 'must be a string' }).regex(/^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$/, 'must look like 1280x720')
-    .meta({ description: 'WIDTHxHEIGHT (needs the aspect_ratio job option)' }).optional(),
-  input_reference: z.strictObject({ image_url: z.string({ error: 'must be a string' }).min(1) }, { error: 'must be an uploaded image or {image_url}' }).optional(),
-}, { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown parameter' : 'must be a JSON object') });
+export const createVideoBodySchema = z.strictObject(
+  {
+    prompt: promptSchema,
+    model: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(200, 'is too long')
+      .meta({ description: 'A key of openai_compat.models' })
+      .optional(),
+    seconds: z
+      .union([z.string().regex(/^[0-9]{1,3}(\.[0-9]{1,3})?$/), z.number().min(0).max(600)], {
+        error: 'must be a number of seconds, e.g. "4"',
+      })
+      .meta({ description: 'Video length (needs the duration_seconds job option)' })
+      .optional(),
+    size: z
+      .string({ error: 'must be a string' })
+      .regex(/^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$/, 'must look like 1280x720')
+      .meta({ description: 'WIDTHxHEIGHT (needs the aspect_ratio job option)' })
+      .optional(),
+    input_reference: z
+      .strictObject(
+        { image_url: z.string({ error: 'must be a string' }).min(1) },
+        { error: 'must be an uploaded image or {image_url}' },
+      )
+      .optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown parameter' : 'must be a JSON object') },
+);

@@ -41,6 +41,8 @@ export function loadTlsFiles(config: AppConfig): { key: Buffer; cert: Buffer } |
   try {
     return { cert: readFileSync(cert), key: readFileSync(key) };
   } catch (err) {
-    throw new UnsafeBindError(`server.tls: cannot read the certificate or key (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new UnsafeBindError(
+      `server.tls: cannot read the certificate or key (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }

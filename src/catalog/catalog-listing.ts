@@ -25,6 +25,7 @@ export function orderedRows(catalog: ModelCatalog): CatalogModel[] {
     return i === -1 ? BACKEND_ORDER.length : i;
   };
   const backends = catalog.backends().sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  const byStatus = (a: CatalogModel, b: CatalogModel) => STATUS_ORDER.indexOf(a.lifecycle.status) - STATUS_ORDER.indexOf(b.lifecycle.status);
+  const byStatus = (a: CatalogModel, b: CatalogModel) =>
+    STATUS_ORDER.indexOf(a.lifecycle.status) - STATUS_ORDER.indexOf(b.lifecycle.status);
   return backends.flatMap((b) => catalog.rowsFor(b).sort(byStatus));
 }

@@ -7,7 +7,7 @@ import type { ModelCatalog } from './model-catalog.js';
 
 function ratios(value: CatalogRow['modes']['text'] | CatalogRow['modes']['image']): string {
   if (value === null) return '—';
-  if (value === 'follows-image') return 'the frame\'s';
+  if (value === 'follows-image') return "the frame's";
   return Object.keys(value).join(', ');
 }
 
@@ -27,7 +27,9 @@ export function backendModelsMarkdown(catalog: ModelCatalog): string {
   ];
   for (const m of orderedRows(catalog)) {
     const key = MODEL_CONFIG_KEYS[m.backend];
-    lines.push(`| \`${m.backend}\`${key ? ` (\`${key}\`)` : ''} | \`${m.id}\` | ${cell(lifecycleText(m))} | ${ratios(m.modes.text)} | ${ratios(m.modes.image)} | ${m.modes.first_last ? 'yes' : 'no'} | ${durationText(m.durations)} | ${m.audio} | ${m.usd_per_second.toFixed(3)} | ${m.source.read} |`);
+    lines.push(
+      `| \`${m.backend}\`${key ? ` (\`${key}\`)` : ''} | \`${m.id}\` | ${cell(lifecycleText(m))} | ${ratios(m.modes.text)} | ${ratios(m.modes.image)} | ${m.modes.first_last ? 'yes' : 'no'} | ${durationText(m.durations)} | ${m.audio} | ${m.usd_per_second.toFixed(3)} | ${m.source.read} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

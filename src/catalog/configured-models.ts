@@ -9,7 +9,12 @@ import { lifecycleVerdict, modelCatalog, type CatalogModel } from './model-catal
 export function configuredModelId(config: AppConfig, backend: string): string | undefined {
   const key = MODEL_CONFIG_KEYS[backend];
   if (!key) return undefined;
-  const value = key.split('.').reduce<unknown>((node, part) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), config);
+  const value = key
+    .split('.')
+    .reduce<unknown>(
+      (node, part) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined),
+      config,
+    );
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -33,7 +38,11 @@ export interface ModelLifecycleWarning {
  * past its announced shutdown, is an error on its config key; one within 30 days of its shutdown a
  * warning. A model without a row is not judged here (building its backend reports that).
  */
-export function modelLifecycleIssues(config: AppConfig, backends: readonly string[], today: Date = new Date()): { errors: (ConfigIssue & { backend: string })[]; warnings: ModelLifecycleWarning[] } {
+export function modelLifecycleIssues(
+  config: AppConfig,
+  backends: readonly string[],
+  today: Date = new Date(),
+): { errors: (ConfigIssue & { backend: string })[]; warnings: ModelLifecycleWarning[] } {
   const errors: (ConfigIssue & { backend: string })[] = [];
   const warnings: ModelLifecycleWarning[] = [];
   for (const backend of backends) {
@@ -42,7 +51,14 @@ export function modelLifecycleIssues(config: AppConfig, backends: readonly strin
     const key = MODEL_CONFIG_KEYS[backend]!;
     const verdict = lifecycleVerdict(row, key, today);
     if (verdict?.level === 'error') errors.push({ key, message: verdict.message, backend });
-    else if (verdict?.level === 'warning') warnings.push({ backend, model: row.id, key, shutdown: row.lifecycle.shutdown!, message: `${key} ${verdict.message}` });
+    else if (verdict?.level === 'warning')
+      warnings.push({
+        backend,
+        model: row.id,
+        key,
+        shutdown: row.lifecycle.shutdown!,
+        message: `${key} ${verdict.message}`,
+      });
   }
   return { errors, warnings };
 }

@@ -6,7 +6,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { CatalogFileError } from '../errors/catalog-file-error.js';
-import { catalogRowSchema, vendorCatalogFileSchema, type CatalogRow, type Lifecycle } from '../config/catalog-row-schema.js';
+import {
+  catalogRowSchema,
+  vendorCatalogFileSchema,
+  type CatalogRow,
+  type Lifecycle,
+} from '../config/catalog-row-schema.js';
 
 /** A row as the catalog holds it: the row, the vendor whose file it came from, and where from. */
 export type CatalogModel = CatalogRow & {
@@ -70,7 +75,9 @@ export class ModelCatalog {
 /** Reads and validates every vendor file of a directory; a bad or duplicate row throws CatalogFileError. */
 export function readCatalogDir(dir: URL | string): CatalogModel[] {
   const path = typeof dir === 'string' ? dir : fileURLToPath(dir);
-  const files = readdirSync(path).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(path)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const rows: CatalogModel[] = [];
   const seen = new Map<string, string>();
   for (const file of files) {
@@ -83,11 +90,13 @@ export function readCatalogDir(dir: URL | string): CatalogModel[] {
     }
     const parsed = vendorCatalogFileSchema.safeParse(raw);
     if (!parsed.success) throw new CatalogFileError(`${where} is invalid: ${issueText(parsed.error.issues)}`);
-    if (`${parsed.data.vendor}.json` !== file) throw new CatalogFileError(`${where} names vendor "${parsed.data.vendor}"; a vendor's file is named after it`);
+    if (`${parsed.data.vendor}.json` !== file)
+      throw new CatalogFileError(`${where} names vendor "${parsed.data.vendor}"; a vendor's file is named after it`);
     for (const row of parsed.data.rows) {
       const key = rowKey(row.backend, row.id);
       const earlier = seen.get(key);
-      if (earlier) throw new CatalogFileError(`${where}: ${row.backend} model "${row.id}" already has a row in ${earlier}`);
+      if (earlier)
+        throw new CatalogFileError(`${where}: ${row.backend} model "${row.id}" already has a row in ${earlier}`);
       seen.set(key, file);
       rows.push({ ...row, vendor: parsed.data.vendor, origin: 'shipped' });
     }
@@ -132,10 +141,20 @@ export function missingRowMessage(catalog: ModelCatalog, backend: string, key: s
   const known = offered.map((r) => r.id);
   const head = `${key} "${id}" has no row in ttv's model catalog for backend ${backend}${known.length ? ` (catalogued: ${known.join(', ')})` : ''}`;
   const template = offered[0];
-  if (!template) return `${head}; to use it anyway, add its row under models: in the config (every field: docs/models.md)`;
+  if (!template)
+    return `${head}; to use it anyway, add its row under models: in the config (every field: docs/models.md)`;
   const { vendor: _vendor, origin: _origin, ...row } = template;
-  const example = { ...row, id, lifecycle: { status: 'ga' }, source: { ref: 'where you read these facts', read: 'YYYY-MM-DD' } };
-  const yaml = stringify({ models: [example] }, { lineWidth: 0 }).trimEnd().split('\n').map((l) => `  ${l}`).join('\n');
+  const example = {
+    ...row,
+    id,
+    lifecycle: { status: 'ga' },
+    source: { ref: 'where you read these facts', read: 'YYYY-MM-DD' },
+  };
+  const yaml = stringify({ models: [example] }, { lineWidth: 0 })
+    .trimEnd()
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
   return `${head}; to use it anyway, add its row under models: in the config (every field: docs/models.md), e.g. starting from ${template.id}'s row:\n${yaml}`;
 }
 
@@ -167,15 +186,24 @@ export function lifecycleVerdict(row: CatalogRow, key: string, today: Date = new
   const note = l.note ? ` (${l.note})` : '';
   const model = `"${row.id}"`;
   if (l.status === 'retired') {
-    return { level: 'error', message: `${model} is retired${l.shutdown ? ` since ${l.shutdown}` : ''}: the vendor no longer serves it${instead}${note}` };
+    return {
+      level: 'error',
+      message: `${model} is retired${l.shutdown ? ` since ${l.shutdown}` : ''}: the vendor no longer serves it${instead}${note}`,
+    };
   }
   if (l.status !== 'deprecated' || !l.shutdown) return null;
   const days = daysUntil(l.shutdown, today);
   if (days <= 0) {
-    return { level: 'error', message: `${model} was deprecated with its shutdown on ${l.shutdown}, which has passed${instead}${note}` };
+    return {
+      level: 'error',
+      message: `${model} was deprecated with its shutdown on ${l.shutdown}, which has passed${instead}${note}`,
+    };
   }
   if (days <= SHUTDOWN_WARNING_DAYS) {
-    return { level: 'warning', message: `${model} is deprecated and shuts down on ${l.shutdown} (in ${days} day${days === 1 ? '' : 's'})${instead}${note}` };
+    return {
+      level: 'warning',
+      message: `${model} is deprecated and shuts down on ${l.shutdown} (in ${days} day${days === 1 ? '' : 's'})${instead}${note}`,
+    };
   }
   return null;
 }

@@ -44,14 +44,21 @@ export interface ModelList {
 }
 
 function entryOf(row: CatalogModel, config: AppConfig): ModelListEntry {
-  const ratios = (r: CatalogRow['modes']['text'] | CatalogRow['modes']['image']) => (r === null || r === 'follows-image' ? r : Object.keys(r));
+  const ratios = (r: CatalogRow['modes']['text'] | CatalogRow['modes']['image']) =>
+    r === null || r === 'follows-image' ? r : Object.keys(r);
   return {
     id: row.id,
     object: 'model',
-    ...(row.lifecycle.released ? { created: Math.floor(Date.parse(`${row.lifecycle.released}T00:00:00Z`) / 1000) } : {}),
+    ...(row.lifecycle.released
+      ? { created: Math.floor(Date.parse(`${row.lifecycle.released}T00:00:00Z`) / 1000) }
+      : {}),
     owned_by: row.vendor,
     backend: row.backend,
-    modes: { text: ratios(row.modes.text) as string[] | null, image: ratios(row.modes.image), first_last: row.modes.first_last },
+    modes: {
+      text: ratios(row.modes.text) as string[] | null,
+      image: ratios(row.modes.image),
+      first_last: row.modes.first_last,
+    },
     durations: row.durations,
     resolutions: row.resolutions ?? null,
     audio: row.audio,
@@ -69,14 +76,22 @@ function entryOf(row: CatalogModel, config: AppConfig): ModelListEntry {
 /** The offline backend: always there, free, any aspect ratio. */
 function proceduralEntry(config: AppConfig): ModelListEntry {
   return {
-    id: 'procedural', object: 'model', owned_by: 'ttv', backend: 'procedural',
+    id: 'procedural',
+    object: 'model',
+    owned_by: 'ttv',
+    backend: 'procedural',
     modes: { text: 'any', image: 'any', first_last: true },
     durations: { min: PROCEDURAL.minSeconds, max: PROCEDURAL.maxSeconds },
-    resolutions: null, audio: 'none', usd_per_second: 0, max_prompt_length: PROCEDURAL.maxPromptLength,
+    resolutions: null,
+    audio: 'none',
+    usd_per_second: 0,
+    max_prompt_length: PROCEDURAL.maxPromptLength,
     lifecycle: { status: 'ga' },
     source: { ref: 'ttv (src/generators/procedural/)', read: '2026-12-06' },
     config_key: null,
-    configured: config.default_backend.trim().toLowerCase() === 'procedural' || config.default_backend.trim().toLowerCase() === 'offline',
+    configured:
+      config.default_backend.trim().toLowerCase() === 'procedural' ||
+      config.default_backend.trim().toLowerCase() === 'offline',
     credentials: true,
     origin: 'builtin',
   };
@@ -89,6 +104,9 @@ function proceduralEntry(config: AppConfig): ModelListEntry {
  */
 export function modelList(config: AppConfig, scope: { renderable: readonly string[] } | 'all'): ModelList {
   const rows = orderedRows(modelCatalog(config)).map((row) => entryOf(row, config));
-  const data = scope === 'all' ? rows : rows.filter((e) => e.credentials && e.lifecycle.status !== 'retired' && scope.renderable.includes(e.backend));
+  const data =
+    scope === 'all'
+      ? rows
+      : rows.filter((e) => e.credentials && e.lifecycle.status !== 'retired' && scope.renderable.includes(e.backend));
   return { object: 'list', data: [proceduralEntry(config), ...data] };
 }

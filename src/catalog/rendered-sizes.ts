@@ -23,10 +23,14 @@ function atShortSide(aspect: string, short: number): string {
 /** The ratio map of the mode a request uses (image when it sends a first frame and the model has one). */
 export function modeRatios(row: CatalogRow, withImage: boolean): RatioMap | null {
   const image = typeof row.modes.image === 'object' ? row.modes.image : null;
-  return (withImage ? image ?? row.modes.text : row.modes.text ?? image) ?? null;
+  return (withImage ? (image ?? row.modes.text) : (row.modes.text ?? image)) ?? null;
 }
 
-export function renderedSizes(row: CatalogRow, withImage: boolean, resolution: string | undefined = row.resolutions?.[0]): string[] {
+export function renderedSizes(
+  row: CatalogRow,
+  withImage: boolean,
+  resolution: string | undefined = row.resolutions?.[0],
+): string[] {
   const ratios = modeRatios(row, withImage);
   if (!ratios) return [];
   const short = resolution ? shortSide(resolution) : null;

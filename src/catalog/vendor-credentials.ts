@@ -12,7 +12,10 @@ export interface VendorCredentials {
 
 export const VENDOR_CREDENTIALS: Record<string, VendorCredentials> = {
   runway: { keys: 'runway_ml.api_key', configured: (c) => !!c.runway_ml.api_key },
-  'google-vertex': { keys: 'google_veo.project_id (+ service account credentials_path), without google_veo.api_key', configured: (c) => !c.google_veo.api_key && !!c.google_veo.project_id },
+  'google-vertex': {
+    keys: 'google_veo.project_id (+ service account credentials_path), without google_veo.api_key',
+    configured: (c) => !c.google_veo.api_key && !!c.google_veo.project_id,
+  },
   'gemini-api': { keys: 'google_veo.api_key', configured: (c) => !!c.google_veo.api_key },
   minimax: { keys: 'minimax.api_key', configured: (c) => !!c.minimax.api_key },
   fal: { keys: 'fal.api_key', configured: (c) => !!c.fal.api_key },

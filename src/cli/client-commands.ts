@@ -34,7 +34,8 @@ interface SubmitFlags {
 
 function numberFlag(value: string, flag: string): number {
   const n = Number(value);
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || !(n > 0)) throw new ConfigError([{ key: flag, message: 'must be a positive number' }]);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || !(n > 0))
+    throw new ConfigError([{ key: flag, message: 'must be a positive number' }]);
   return n;
 }
 
@@ -48,12 +49,23 @@ function jobOptionsFrom(flags: SubmitFlags): Record<string, unknown> {
   if (flags.aspectRatio) options.aspect_ratio = flags.aspectRatio;
   if (flags.resolution) options.resolution = flags.resolution;
   if (flags.seed !== undefined) {
-    if (!/^[0-9]{1,10}$/.test(flags.seed)) throw new ConfigError([{ key: '--seed', message: 'must be a non-negative integer' }]);
+    if (!/^[0-9]{1,10}$/.test(flags.seed))
+      throw new ConfigError([{ key: '--seed', message: 'must be a non-negative integer' }]);
     options.seed = Number(flags.seed);
   }
   if (flags.negativePrompt) options.negative_prompt = flags.negativePrompt;
   if (flags.webhook) {
-    options.webhook = { url: flags.webhook, ...(flags.webhookEvents ? { events: flags.webhookEvents.split(',').map((e) => e.trim()).filter(Boolean) } : {}) };
+    options.webhook = {
+      url: flags.webhook,
+      ...(flags.webhookEvents
+        ? {
+            events: flags.webhookEvents
+              .split(',')
+              .map((e) => e.trim())
+              .filter(Boolean),
+          }
+        : {}),
+    };
   }
   if (flags.maxCost) options.max_cost_usd = numberFlag(flags.maxCost, '--max-cost');
   return options;
@@ -63,7 +75,9 @@ async function readImage(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    throw new ConfigError([{ key: '--image', message: `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})` }]);
+    throw new ConfigError([
+      { key: '--image', message: `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})` },
+    ]);
   }
 }
 
@@ -102,8 +116,11 @@ export function registerClientCommands(program: Command, setExitCode: (code: num
     .option('--seed <n>', 'seed, for reproducible renders on backends that take one')
     .option('--negative-prompt <text>', 'what the video should not show')
     .option('--image <file>', 'first frame (PNG, JPEG or WebP), uploaded with the job')
-    .option('--webhook <url>', 'this job\'s own webhook; its signing secret is written once to --webhook-secret-file')
-    .option('--webhook-secret-file <file>', 'where to keep the job\'s webhook secret (mode 0600; default ttv-webhook-<job id>.secret)')
+    .option('--webhook <url>', "this job's own webhook; its signing secret is written once to --webhook-secret-file")
+    .option(
+      '--webhook-secret-file <file>',
+      "where to keep the job's webhook secret (mode 0600; default ttv-webhook-<job id>.secret)",
+    )
     .option('--webhook-events <list>', 'comma-separated events for --webhook (default: all)')
     .option('--max-cost <usd>', 'refuse the job if its estimated cost is higher')
     .action(async (prompt: string, flags: ClientFlags & SubmitFlags) => {
@@ -146,7 +163,7 @@ export function registerClientCommands(program: Command, setExitCode: (code: num
   printJob('status', 'print a job', (client, id) => client.status(id));
 
   withClient(program.command('logs'))
-    .description('print a job\'s log lines; --follow streams new ones until the job ends')
+    .description("print a job's log lines; --follow streams new ones until the job ends")
     .argument('<id>')
     .option('--tail <n>', 'newest lines to print (default 100)', (v) => parsePositiveIntFlag(v, '--tail'))
     .option('--follow', 'keep printing new lines until the job ends')
@@ -179,7 +196,7 @@ export function registerClientCommands(program: Command, setExitCode: (code: num
   printJob('cancel', 'cancel a queued or running job', (client, id) => client.cancel(id));
 
   withClient(program.command('download'))
-    .description('download a finished job\'s video')
+    .description("download a finished job's video")
     .argument('<id>')
     .option('--out <file>', 'where to write it (default <id>.mp4)')
     .action(async (id: string, flags: ClientFlags & { out?: string }) => {
@@ -196,6 +213,7 @@ export function isClientError(err: unknown): err is ApiClientError {
 
 /** The `ttv:` line for a failed client call; a 401 says where the token goes. */
 export function clientErrorMessage(err: ApiClientError): string {
-  const hint = err.status === 401 ? ' (pass the server\'s token with --token or the TTV_TOKEN environment variable)' : '';
+  const hint =
+    err.status === 401 ? " (pass the server's token with --token or the TTV_TOKEN environment variable)" : '';
   return `ttv: ${err.serverCode}: ${err.message}${hint}`;
 }

@@ -38,7 +38,9 @@ function overridesFrom(flags: CommonFlags): CliOverrides {
 /** Runs until a signal stops the service; resolves with the exit code. */
 async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }): Promise<number> {
   const [{ loadConfig }, { checkStartup, removeCreatedDataDir }, { startService }] = await Promise.all([
-    import('../config/load-config.js'), import('./startup-checks.js'), import('../service.js'),
+    import('../config/load-config.js'),
+    import('./startup-checks.js'),
+    import('../service.js'),
   ]);
   const { config, warnings } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
   // Everything a service writes (database, artifacts, scratch files, and what ffmpeg and local models
@@ -46,8 +48,12 @@ async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }
   process.umask(0o077);
   const createdDataDir = await checkStartup(config, { api: mode.api });
   // A start that fails after the checks (the port taken meanwhile) removes the data dir it created too.
-  const service = await startService({ config, api: mode.api, worker: mode.worker && config.worker.enabled })
-    .catch((err: unknown) => { removeCreatedDataDir(createdDataDir); throw err; });
+  const service = await startService({ config, api: mode.api, worker: mode.worker && config.worker.enabled }).catch(
+    (err: unknown) => {
+      removeCreatedDataDir(createdDataDir);
+      throw err;
+    },
+  );
   for (const warning of warnings) service.logger.warn(warning);
   // Always announced, whatever the log level: people and scripts wait for these lines.
   if (service.url) writeErr(`ttv: listening on ${service.url}\n`);
@@ -66,10 +72,13 @@ async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }
         setTimeout(() => process.exit(code), 2000).unref();
         resolve(code);
       };
-      service.stop().then(() => finish(0), (err) => {
-        service.logger.error({ err }, 'shutdown failed');
-        finish(1);
-      });
+      service.stop().then(
+        () => finish(0),
+        (err) => {
+          service.logger.error({ err }, 'shutdown failed');
+          finish(1);
+        },
+      );
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
@@ -77,8 +86,18 @@ async function serve(flags: CommonFlags, mode: { api: boolean; worker: boolean }
 }
 
 async function edge(flags: CommonFlags & { out?: string; run?: boolean }): Promise<number> {
-  const [{ loadConfig }, { caddyfile, caddyStateDir, edgeRedirectPort, edgeUpstream }, { EdgeSupervisor }, { mkdir, writeFile }, { dirname, join, resolve }] = await Promise.all([
-    import('../config/load-config.js'), import('../edge/caddy-config.js'), import('../edge/edge-supervisor.js'), import('node:fs/promises'), import('node:path'),
+  const [
+    { loadConfig },
+    { caddyfile, caddyStateDir, edgeRedirectPort, edgeUpstream },
+    { EdgeSupervisor },
+    { mkdir, writeFile },
+    { dirname, join, resolve },
+  ] = await Promise.all([
+    import('../config/load-config.js'),
+    import('../edge/caddy-config.js'),
+    import('../edge/edge-supervisor.js'),
+    import('node:fs/promises'),
+    import('node:path'),
   ]);
   const { config } = loadConfig({ files: flags.config, env: process.env, cli: overridesFrom(flags) });
   const text = caddyfile(config);
@@ -87,10 +106,14 @@ async function edge(flags: CommonFlags & { out?: string; run?: boolean }): Promi
   await writeFile(out, text);
   writeErr(`ttv: wrote ${out} (https://${config.edge.host}:${config.server.quic_port} → ${edgeUpstream(config)})\n`);
   if (!config.security.trusted_proxies.includes('127.0.0.1')) {
-    writeErr('ttv: note: add 127.0.0.1 to security.trusted_proxies so the API believes the edge\'s X-Forwarded-Proto (Alt-Svc, protocol metrics)\n');
+    writeErr(
+      "ttv: note: add 127.0.0.1 to security.trusted_proxies so the API believes the edge's X-Forwarded-Proto (Alt-Svc, protocol metrics)\n",
+    );
   }
   if (!config.server.public_url) {
-    writeErr(`ttv: note: set server.public_url (e.g. https://${config.edge.host}:${config.server.quic_port}) so download links point at the edge, not at the API's own address\n`);
+    writeErr(
+      `ttv: note: set server.public_url (e.g. https://${config.edge.host}:${config.server.quic_port}) so download links point at the edge, not at the API's own address\n`,
+    );
   }
   if (!flags.run) return 0;
   const supervisor = new EdgeSupervisor({
@@ -104,7 +127,9 @@ async function edge(flags: CommonFlags & { out?: string; run?: boolean }): Promi
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   const redirectPort = edgeRedirectPort(config);
-  writeErr(`ttv: edge running on https://${config.edge.host}:${config.server.quic_port} (h3, h2, http/1.1)${redirectPort === null ? '' : `; http://:${redirectPort} redirects to it`}\n`);
+  writeErr(
+    `ttv: edge running on https://${config.edge.host}:${config.server.quic_port} (h3, h2, http/1.1)${redirectPort === null ? '' : `; http://:${redirectPort} redirects to it`}\n`,
+  );
   await supervisor.run();
   return 0;
 }
@@ -125,7 +150,9 @@ export function buildProgram(): Command {
     .description('run the API with in-process workers (embedded default: SQLite, local storage, offline generator)')
     .option('--host <host>', 'address to bind (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default 8000; 0 picks a free one)', (v) => parsePortFlag(v, '--port'))
-    .option('--concurrency <n>', 'jobs run at once by the in-process worker', (v) => parsePositiveIntFlag(v, '--concurrency'))
+    .option('--concurrency <n>', 'jobs run at once by the in-process worker', (v) =>
+      parsePositiveIntFlag(v, '--concurrency'),
+    )
     .option('--no-worker', 'run the API only')
     .action(async (flags: CommonFlags) => {
       program.setOptionValue('exitCode', await serve(flags, { api: true, worker: flags.worker !== false }));
@@ -149,7 +176,10 @@ export function buildProgram(): Command {
     .option('--out <file>', 'where to write the video (default ./final_video.mp4)')
     .action(async (prompt: string, flags: CommonFlags & { out?: string }) => {
       const [{ loadConfig }, { generate }, { resolve }, { promptSchema }] = await Promise.all([
-        import('../config/load-config.js'), import('./generate-command.js'), import('node:path'), import('../api/schemas.js'),
+        import('../config/load-config.js'),
+        import('./generate-command.js'),
+        import('node:path'),
+        import('../api/schemas.js'),
       ]);
       // The API's prompt rules, so that what `generate` accepts a server would accept too.
       const checked = promptSchema.safeParse(prompt);
@@ -174,13 +204,19 @@ export function buildProgram(): Command {
     .description('print the effective configuration (secrets redacted), or the errors')
     .option('-c, --config <file>', 'config file (YAML); repeat to layer files', collect)
     .action(async (flags: { config?: string[] }) => {
-      const [{ loadConfig }, { pipelineConfigIssues }, { silentFallbacks }, { redactConfig }, { stringify }] = await Promise.all([
-        import('../config/load-config.js'), import('../pipeline/config-problems.js'), import('../config/silent-fallbacks.js'), import('../logging/redact.js'), import('yaml'),
-      ]);
+      const [{ loadConfig }, { pipelineConfigIssues }, { silentFallbacks }, { redactConfig }, { stringify }] =
+        await Promise.all([
+          import('../config/load-config.js'),
+          import('../pipeline/config-problems.js'),
+          import('../config/silent-fallbacks.js'),
+          import('../logging/redact.js'),
+          import('yaml'),
+        ]);
       const { config, warnings, files } = loadConfig({ files: flags.config, env: process.env });
       const backends = pipelineConfigIssues(config);
       if (backends.errors.length) throw new ConfigError(backends.errors);
-      for (const warning of [...warnings, ...backends.warnings, ...silentFallbacks(config)]) writeErr(`warning: ${warning}\n`);
+      for (const warning of [...warnings, ...backends.warnings, ...silentFallbacks(config)])
+        writeErr(`warning: ${warning}\n`);
       writeOut(`# effective configuration${files.length ? ` from ${files.join(', ')}` : ' (defaults)'}\n`);
       writeOut(stringify(redactConfig(config)));
       program.setOptionValue('exitCode', 0);

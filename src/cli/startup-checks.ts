@@ -29,7 +29,8 @@ export function checkDataDir(dataDir: string): string | null {
     try {
       stat = statSync(probe);
     } catch (err) {
-      if (code(err) !== 'ENOENT') throw new StartupError(`${DATA_DIR} ${dir}: cannot read ${probe} (${code(err)}); ${FIX_DATA_DIR}`);
+      if (code(err) !== 'ENOENT')
+        throw new StartupError(`${DATA_DIR} ${dir}: cannot read ${probe} (${code(err)}); ${FIX_DATA_DIR}`);
       missing.unshift(probe);
       const parent = dirname(probe);
       if (parent === probe) break;
@@ -47,7 +48,8 @@ export function checkDataDir(dataDir: string): string | null {
       mkdirSync(level, { mode: 0o700 });
       chmodSync(level, 0o700);
     } catch (err) {
-      if (code(err) !== 'EEXIST') throw new StartupError(`${DATA_DIR} ${dir}: cannot create ${level} (${code(err)}); ${FIX_DATA_DIR}`);
+      if (code(err) !== 'EEXIST')
+        throw new StartupError(`${DATA_DIR} ${dir}: cannot create ${level} (${code(err)}); ${FIX_DATA_DIR}`);
     }
   }
   const file = join(dir, `.write-check-${process.pid}`);
@@ -73,8 +75,13 @@ export async function checkPort(host: string, port: number): Promise<void> {
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', (err) => {
       const c = code(err);
-      const what = c === 'EADDRINUSE' ? 'is already in use' : c === 'EACCES' ? 'needs privileges' : `cannot be bound (${c})`;
-      reject(new StartupError(`port ${port} on ${host} ${what} (--port / server.port); stop the other process or pick another port with --port (0 picks a free one)`));
+      const what =
+        c === 'EADDRINUSE' ? 'is already in use' : c === 'EACCES' ? 'needs privileges' : `cannot be bound (${c})`;
+      reject(
+        new StartupError(
+          `port ${port} on ${host} ${what} (--port / server.port); stop the other process or pick another port with --port (0 picks a free one)`,
+        ),
+      );
     });
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolvePromise()));
   });
@@ -87,7 +94,9 @@ export function checkTlsFiles(config: AppConfig): void {
     try {
       accessSync(path, constants.R_OK);
     } catch (err) {
-      throw new StartupError(`server.tls.${key}: cannot read ${path} (${code(err)}); point it at the PEM file, or remove server.tls for plain HTTP on loopback`);
+      throw new StartupError(
+        `server.tls.${key}: cannot read ${path} (${code(err)}); point it at the PEM file, or remove server.tls for plain HTTP on loopback`,
+      );
     }
   }
 }
@@ -95,10 +104,16 @@ export function checkTlsFiles(config: AppConfig): void {
 export function checkFfmpeg(config: AppConfig): void {
   for (const key of ['ffmpeg_path', 'ffprobe_path'] as const) {
     // A deadline like every child process: a wrapper script that hangs must not hang the start.
-    const result = spawnSync(config[key], ['-version'], { stdio: 'ignore', timeout: config.media.probe_timeout_seconds * 1000, killSignal: 'SIGKILL' });
+    const result = spawnSync(config[key], ['-version'], {
+      stdio: 'ignore',
+      timeout: config.media.probe_timeout_seconds * 1000,
+      killSignal: 'SIGKILL',
+    });
     if (result.error || result.status !== 0) {
       const why = result.error ? code(result.error) : `exit ${result.status}`;
-      throw new StartupError(`${key}: cannot run "${config[key]}" (${why}); install ffmpeg (apt-get install ffmpeg, or bash scripts/system-deps.sh) or set ${key}`);
+      throw new StartupError(
+        `${key}: cannot run "${config[key]}" (${why}); install ffmpeg (apt-get install ffmpeg, or bash scripts/system-deps.sh) or set ${key}`,
+      );
     }
   }
 }

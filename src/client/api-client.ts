@@ -34,12 +34,20 @@ export class ApiClient {
   private async json<T>(path: string, init: RequestInit = {}): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(`${this.base}${path}`, { ...init, headers: this.headers(init.headers as Record<string, string>) });
+      res = await fetch(`${this.base}${path}`, {
+        ...init,
+        headers: this.headers(init.headers as Record<string, string>),
+      });
     } catch (err) {
-      throw new ApiClientError(0, 'ConnectionError', `cannot reach ${this.base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+      throw new ApiClientError(
+        0,
+        'ConnectionError',
+        `cannot reach ${this.base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
+      );
     }
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    if (!res.ok) throw new ApiClientError(res.status, String(body.error ?? res.status), String(body.message ?? res.statusText));
+    if (!res.ok)
+      throw new ApiClientError(res.status, String(body.error ?? res.status), String(body.message ?? res.statusText));
     return body as T;
   }
 
@@ -47,7 +55,11 @@ export class ApiClient {
    * Submits a prompt with optional per-job options; a first-frame image goes as a multipart file
    * part. The answer carries `webhook_secret` once when the job has its own webhook.
    */
-  submit(prompt: string, options?: Record<string, unknown>, image?: { bytes: Buffer; name: string }): Promise<JobView & { webhook_secret?: string }> {
+  submit(
+    prompt: string,
+    options?: Record<string, unknown>,
+    image?: { bytes: Buffer; name: string },
+  ): Promise<JobView & { webhook_secret?: string }> {
     const hasOptions = options !== undefined && Object.keys(options).length > 0;
     if (image) {
       const form = new FormData();
@@ -56,7 +68,11 @@ export class ApiClient {
       form.set('image', new Blob([new Uint8Array(image.bytes)]), image.name);
       return this.json('/v1/jobs', { method: 'POST', body: form });
     }
-    return this.json('/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hasOptions ? { prompt, options } : { prompt }) });
+    return this.json('/v1/jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(hasOptions ? { prompt, options } : { prompt }),
+    });
   }
 
   status(id: string): Promise<JobView> {
@@ -80,14 +96,18 @@ export class ApiClient {
     const { url } = await this.artifact(id);
     const absolute = new URL(url, this.base).href;
     const res = await fetch(absolute);
-    if (!res.ok || !res.body) throw new ApiClientError(res.status, 'DownloadFailed', `download failed with HTTP ${res.status}`);
+    if (!res.ok || !res.body)
+      throw new ApiClientError(res.status, 'DownloadFailed', `download failed with HTTP ${res.status}`);
     const expected = Number(res.headers.get('content-length') ?? NaN);
     const partial = `${out}.partial`;
     let bytes = 0;
-    const counter = Readable.fromWeb(res.body as never).on('data', (c: Buffer) => { bytes += c.length; });
+    const counter = Readable.fromWeb(res.body as never).on('data', (c: Buffer) => {
+      bytes += c.length;
+    });
     try {
       await pipeline(counter, createWriteStream(partial));
-      if (Number.isFinite(expected) && bytes !== expected) throw new ApiClientError(0, 'DownloadFailed', `download truncated (${bytes} of ${expected} bytes)`);
+      if (Number.isFinite(expected) && bytes !== expected)
+        throw new ApiClientError(0, 'DownloadFailed', `download truncated (${bytes} of ${expected} bytes)`);
       await rename(partial, out);
     } catch (err) {
       await rm(partial, { force: true });
@@ -107,12 +127,19 @@ export class ApiClient {
       let terminal = false;
       try {
         const res = await fetch(`${this.base}/v1/jobs/${encodeURIComponent(id)}/events`, {
-          headers: this.headers({ accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }),
+          headers: this.headers({
+            accept: 'text/event-stream',
+            ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+          }),
           signal,
         });
         if (!res.ok || !res.body) {
           const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-          throw new ApiClientError(res.status, String(body.error ?? res.status), String(body.message ?? res.statusText));
+          throw new ApiClientError(
+            res.status,
+            String(body.error ?? res.status),
+            String(body.message ?? res.statusText),
+          );
         }
         const parser = createParser({
           onEvent: (message) => {
@@ -123,7 +150,8 @@ export class ApiClient {
           },
         });
         const decoder = new TextDecoder();
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
+          parser.feed(decoder.decode(chunk, { stream: true }));
         failures = 0;
       } catch (err) {
         if (err instanceof ApiClientError && err.status >= 400 && err.status < 500) throw err;

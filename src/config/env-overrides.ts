@@ -15,32 +15,97 @@ export interface EnvOverride {
 export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'TTV_HOST', path: 'server.host', type: 'string', description: 'address to bind' },
   { name: 'TTV_PORT', path: 'server.port', type: 'int', description: 'port to listen on' },
-  { name: 'TTV_QUIC_PORT', path: 'server.quic_port', type: 'int', description: 'UDP port advertised in Alt-Svc for HTTP/3' },
-  { name: 'TTV_PUBLIC_URL', path: 'server.public_url', type: 'string', description: 'base URL of signed local download links' },
-  { name: 'TTV_CORS_ORIGINS', path: 'security.cors_origins', type: 'list', description: 'comma-separated allowed origins' },
-  { name: 'TTV_ALLOWED_HOSTS', path: 'server.allowed_hosts', type: 'list', description: 'comma-separated host names served besides loopback' },
+  {
+    name: 'TTV_QUIC_PORT',
+    path: 'server.quic_port',
+    type: 'int',
+    description: 'UDP port advertised in Alt-Svc for HTTP/3',
+  },
+  {
+    name: 'TTV_PUBLIC_URL',
+    path: 'server.public_url',
+    type: 'string',
+    description: 'base URL of signed local download links',
+  },
+  {
+    name: 'TTV_CORS_ORIGINS',
+    path: 'security.cors_origins',
+    type: 'list',
+    description: 'comma-separated allowed origins',
+  },
+  {
+    name: 'TTV_ALLOWED_HOSTS',
+    path: 'server.allowed_hosts',
+    type: 'list',
+    description: 'comma-separated host names served besides loopback',
+  },
   { name: 'TTV_DATA_DIR', path: 'data_dir', type: 'string', description: 'job database, artifacts and scratch files' },
   { name: 'TTV_AUTH_TOKEN', path: 'security.auth_token', type: 'string', description: 'bearer token for /v1 routes' },
-  { name: 'TTV_LOG_LEVEL', path: 'logging.level', type: 'string', description: 'fatal, error, warn, info, debug, trace or silent' },
-  { name: 'TTV_WORKER_CONCURRENCY', path: 'worker.concurrency', type: 'int', description: 'jobs run at once per worker process' },
+  {
+    name: 'TTV_LOG_LEVEL',
+    path: 'logging.level',
+    type: 'string',
+    description: 'fatal, error, warn, info, debug, trace or silent',
+  },
+  {
+    name: 'TTV_WORKER_CONCURRENCY',
+    path: 'worker.concurrency',
+    type: 'int',
+    description: 'jobs run at once per worker process',
+  },
   { name: 'TTV_WORKER_ENABLED', path: 'worker.enabled', type: 'bool', description: 'run workers inside `ttv serve`' },
   { name: 'TTV_STORAGE_BACKEND', path: 'storage.backend', type: 'string', description: 'local, gcs or s3' },
   { name: 'TTV_STORAGE_PREFIX', path: 'storage.prefix', type: 'string', description: 'object key prefix' },
-  { name: 'TTV_SIGNING_SECRET', path: 'storage.local.signing_secret', type: 'string', description: 'HMAC key of local download links' },
-  { name: 'TTV_REDIS_URL', path: 'redis.url', type: 'string', description: 'use Redis (redis://[:password@]host:port/db)' },
+  {
+    name: 'TTV_SIGNING_SECRET',
+    path: 'storage.local.signing_secret',
+    type: 'string',
+    description: 'HMAC key of local download links',
+  },
+  {
+    name: 'TTV_REDIS_URL',
+    path: 'redis.url',
+    type: 'string',
+    description: 'use Redis (redis://[:password@]host:port/db)',
+  },
   { name: 'TTV_DEFAULT_BACKEND', path: 'default_backend', type: 'string', description: 'video generator' },
   { name: 'TTV_GENERATION_MODE', path: 'generation_mode', type: 'string', description: 'keyframe or chaining' },
-  { name: 'TTV_SEGMENT_DURATION_SECONDS', path: 'segment_duration_seconds', type: 'number', description: 'seconds per segment' },
-  { name: 'TTV_MAX_COST_PER_VIDEO', path: 'max_cost_per_video', type: 'number', description: 'refuse jobs estimated above this many USD' },
+  {
+    name: 'TTV_SEGMENT_DURATION_SECONDS',
+    path: 'segment_duration_seconds',
+    type: 'number',
+    description: 'seconds per segment',
+  },
+  {
+    name: 'TTV_MAX_COST_PER_VIDEO',
+    path: 'max_cost_per_video',
+    type: 'number',
+    description: 'refuse jobs estimated above this many USD',
+  },
   { name: 'API_HOST', path: 'server.host', type: 'string', description: 'Python server name for TTV_HOST' },
   { name: 'API_PORT', path: 'server.port', type: 'int', description: 'Python server name for TTV_PORT' },
   { name: 'API_QUIC_PORT', path: 'server.quic_port', type: 'int', description: 'Python server name for TTV_QUIC_PORT' },
-  { name: 'AUTH_TOKEN', path: 'security.auth_token', type: 'string', description: 'Python server name for TTV_AUTH_TOKEN' },
+  {
+    name: 'AUTH_TOKEN',
+    path: 'security.auth_token',
+    type: 'string',
+    description: 'Python server name for TTV_AUTH_TOKEN',
+  },
   { name: 'REDIS_HOST', path: 'redis.host', type: 'string', description: 'Redis host (Python server name)' },
   { name: 'REDIS_PORT', path: 'redis.port', type: 'int', description: 'Redis port (Python server name)' },
-  { name: 'REDIS_PASSWORD', path: 'redis.password', type: 'string', description: 'Redis password (Python server name)' },
+  {
+    name: 'REDIS_PASSWORD',
+    path: 'redis.password',
+    type: 'string',
+    description: 'Redis password (Python server name)',
+  },
   { name: 'GCS_BUCKET', path: 'gcs.bucket', type: 'string', description: 'GCS bucket (Python server name)' },
-  { name: 'GCS_CREDENTIALS_PATH', path: 'gcs.credentials_path', type: 'string', description: 'GCS service-account file (Python server name)' },
+  {
+    name: 'GCS_CREDENTIALS_PATH',
+    path: 'gcs.credentials_path',
+    type: 'string',
+    description: 'GCS service-account file (Python server name)',
+  },
   { name: 'FFMPEG_PATH', path: 'ffmpeg_path', type: 'string', description: 'ffmpeg binary' },
   { name: 'FFPROBE_PATH', path: 'ffprobe_path', type: 'string', description: 'ffprobe binary' },
   { name: 'OPENAI_API_KEY', path: 'openai_api_key', type: 'string', description: 'OpenAI key (planner, images)' },
@@ -51,7 +116,12 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'FAL_KEY', path: 'fal.api_key', type: 'string', description: 'fal.ai key' },
   { name: 'FAL_API_KEY', path: 'fal.api_key', type: 'string', description: 'fal.ai key (Python pipeline name)' },
   { name: 'MINIMAX_API_KEY', path: 'minimax.api_key', type: 'string', description: 'MiniMax key' },
-  { name: 'GOOGLE_APPLICATION_CREDENTIALS', path: 'google_veo.credentials_path', type: 'string', description: 'Google service-account file (Veo)' },
+  {
+    name: 'GOOGLE_APPLICATION_CREDENTIALS',
+    path: 'google_veo.credentials_path',
+    type: 'string',
+    description: 'Google service-account file (Veo)',
+  },
 ];
 
 function parseValue(raw: string, type: EnvType): { ok: true; value: unknown } | { ok: false; message: string } {
@@ -59,10 +129,14 @@ function parseValue(raw: string, type: EnvType): { ok: true; value: unknown } | 
     case 'string':
       return { ok: true, value: raw };
     case 'int':
-      return /^-?\d+$/.test(raw.trim()) ? { ok: true, value: Number(raw.trim()) } : { ok: false, message: 'must be an integer' };
+      return /^-?\d+$/.test(raw.trim())
+        ? { ok: true, value: Number(raw.trim()) }
+        : { ok: false, message: 'must be an integer' };
     case 'number': {
       const n = Number(raw.trim());
-      return raw.trim() !== '' && Number.isFinite(n) ? { ok: true, value: n } : { ok: false, message: 'must be a number' };
+      return raw.trim() !== '' && Number.isFinite(n)
+        ? { ok: true, value: n }
+        : { ok: false, message: 'must be a number' };
     }
     case 'bool': {
       const v = raw.trim().toLowerCase();
@@ -71,7 +145,13 @@ function parseValue(raw: string, type: EnvType): { ok: true; value: unknown } | 
       return { ok: false, message: 'must be true or false' };
     }
     case 'list':
-      return { ok: true, value: raw.split(',').map((s) => s.trim()).filter(Boolean) };
+      return {
+        ok: true,
+        value: raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      };
   }
 }
 

@@ -9,7 +9,10 @@ export function keptKeyFile(dataDir: string, name: string): Buffer {
   const file = join(dir, name);
   const read = () => {
     const key = readFileSync(file);
-    if (key.length < 16) throw new Error(`the key file ${name} in the data dir is damaged (${key.length} bytes); remove it to generate a new one`);
+    if (key.length < 16)
+      throw new Error(
+        `the key file ${name} in the data dir is damaged (${key.length} bytes); remove it to generate a new one`,
+      );
     return key;
   };
   if (existsSync(file)) return read();

@@ -28,8 +28,24 @@ export interface LoadedConfig {
 
 // Path-valued keys. A relative path in a file is relative to that file's directory; one from the
 // environment or a flag is relative to the working directory.
-const PATH_KEYS = ['data_dir', 'server.tls.cert_path', 'server.tls.key_path', 'gcs.credentials_path', 'storage.local.dir', 'initial_image', 'google_veo.credentials_path',
-  'wan2_dir', 'i2v_model_dir', 'flf2v_model_dir', 'wan2_1.wan2_dir', 'wan2_1.i2v_model_dir', 'wan2_1.flf2v_model_dir', 'hunyuan_video.hunyuan_dir', 'hunyuan_video.config_file', 'hunyuan_video.ckpt_path'];
+const PATH_KEYS = [
+  'data_dir',
+  'server.tls.cert_path',
+  'server.tls.key_path',
+  'gcs.credentials_path',
+  'storage.local.dir',
+  'initial_image',
+  'google_veo.credentials_path',
+  'wan2_dir',
+  'i2v_model_dir',
+  'flf2v_model_dir',
+  'wan2_1.wan2_dir',
+  'wan2_1.i2v_model_dir',
+  'wan2_1.flf2v_model_dir',
+  'hunyuan_video.hunyuan_dir',
+  'hunyuan_video.config_file',
+  'hunyuan_video.ckpt_path',
+];
 
 type Raw = Record<string, unknown>;
 
@@ -61,7 +77,10 @@ function setExisting(raw: Raw, path: string, value: unknown): void {
  * colon makes the nested mapping; and an unclosed bracket or quote at the end of input, on a line
  * past the last one when the file ends with a newline, so it is kept on the last line.
  */
-function yamlProblemPosition(text: string, err: { code: string; pos: [number, number]; linePos?: [{ line: number; col: number }, ...unknown[]] }): { line: number; col: number } | null {
+function yamlProblemPosition(
+  text: string,
+  err: { code: string; pos: [number, number]; linePos?: [{ line: number; col: number }, ...unknown[]] },
+): { line: number; col: number } | null {
   const at = (offset: number) => {
     const before = text.slice(0, offset);
     const lineStart = before.lastIndexOf('\n') + 1;
@@ -91,7 +110,9 @@ function readYaml(file: string): Raw {
     const err = doc.errors[0]!;
     const pos = yamlProblemPosition(text, err);
     const what = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new ConfigError([{ key: file, message: `invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${what}` }]);
+    throw new ConfigError([
+      { key: file, message: `invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${what}` },
+    ]);
   }
   const value = doc.toJS() as unknown;
   if (value === null || value === undefined) return {};
@@ -106,7 +127,10 @@ function readYaml(file: string): Raw {
 
 /** Files named by the environment when no --config is given: TTV_CONFIG, else the Python names. */
 function filesFromEnv(env: Record<string, string | undefined>): string[] {
-  if (env.TTV_CONFIG) return env.TTV_CONFIG.split(/[,:]/).map((s) => s.trim()).filter(Boolean);
+  if (env.TTV_CONFIG)
+    return env.TTV_CONFIG.split(/[,:]/)
+      .map((s) => s.trim())
+      .filter(Boolean);
   return [env.API_CONFIG_PATH, env.PIPELINE_CONFIG_PATH].filter((f): f is string => !!f && existsSync(f));
 }
 
@@ -121,7 +145,8 @@ function sectionKeys(path: PropertyKey[]): string[] {
 }
 
 function shapeOf(schema: unknown): Record<string, unknown> | undefined {
-  let s = schema as { shape?: Record<string, unknown>; unwrap?: () => unknown; def?: { innerType?: unknown } } | undefined;
+  let s = schema as
+    { shape?: Record<string, unknown>; unwrap?: () => unknown; def?: { innerType?: unknown } } | undefined;
   for (let i = 0; i < 5 && s && !s.shape; i += 1) s = (s.def?.innerType ?? s.unwrap?.()) as typeof s;
   return s?.shape;
 }
@@ -131,7 +156,10 @@ function zodIssues(error: ZodError): ConfigIssue[] {
     const key = issue.path.length ? issue.path.join('.') : '(root)';
     if (issue.code === 'unrecognized_keys') {
       const known = sectionKeys(issue.path);
-      return { key: issue.keys.map((k) => (issue.path.length ? `${issue.path.join('.')}.${k}` : k)).join(', '), message: `unknown key${issue.keys.length === 1 ? didYouMean(issue.keys[0]!, known) : ''}` };
+      return {
+        key: issue.keys.map((k) => (issue.path.length ? `${issue.path.join('.')}.${k}` : k)).join(', '),
+        message: `unknown key${issue.keys.length === 1 ? didYouMean(issue.keys[0]!, known) : ''}`,
+      };
     }
     return { key, message: issue.message };
   });
@@ -139,23 +167,32 @@ function zodIssues(error: ZodError): ConfigIssue[] {
 
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? {};
-  const files = (options.files && options.files.length > 0 ? options.files : filesFromEnv(env)).map((f) => resolve(options.cwd ?? process.cwd(), f));
+  const files = (options.files && options.files.length > 0 ? options.files : filesFromEnv(env)).map((f) =>
+    resolve(options.cwd ?? process.cwd(), f),
+  );
   let raw: Raw = {};
   for (const file of files) raw = deepMerge(raw, readYaml(file));
   applyEnvOverrides(raw, env);
   if (options.cli) applyCliOverrides(raw, options.cli);
 
-  const known = new Set<string>([...Object.keys(configObjectSchema.shape), ...ACCEPTED_LEGACY_KEYS, ...WAN21_ROOT_KEYS]);
+  const known = new Set<string>([
+    ...Object.keys(configObjectSchema.shape),
+    ...ACCEPTED_LEGACY_KEYS,
+    ...WAN21_ROOT_KEYS,
+  ]);
   const warnings: string[] = [];
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) warnings.push(`unknown key "${key}" ignored${didYouMean(key, known)}`);
-    else if ((ACCEPTED_LEGACY_KEYS as readonly string[]).includes(key)) warnings.push(`key "${key}" is accepted for compatibility but not used by ttv`);
+    else if ((ACCEPTED_LEGACY_KEYS as readonly string[]).includes(key))
+      warnings.push(`key "${key}" is accepted for compatibility but not used by ttv`);
   }
   for (const path of IGNORED_PYTHON_KEY_PATHS) {
-    if (getPath(raw, path) !== undefined) warnings.push(`key "${path}" is accepted for compatibility but not used by ttv`);
+    if (getPath(raw, path) !== undefined)
+      warnings.push(`key "${path}" is accepted for compatibility but not used by ttv`);
   }
   for (const [path, instead] of Object.entries(DEPRECATED_KEY_PATHS)) {
-    if (getPath(raw, path) !== undefined) warnings.push(`key "${path}" is deprecated, ignored, and will be removed in the next release; ${instead}`);
+    if (getPath(raw, path) !== undefined)
+      warnings.push(`key "${path}" is deprecated, ignored, and will be removed in the next release; ${instead}`);
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error));

@@ -9,7 +9,8 @@ function distance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j += 1) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
     }
   }
   return d[a.length]![b.length]!;
@@ -21,7 +22,10 @@ export function nearestKey(key: string, known: Iterable<string>): string | null 
   let bestDistance = Infinity;
   for (const candidate of known) {
     const dist = distance(key.toLowerCase(), candidate.toLowerCase());
-    if (dist < bestDistance) { best = candidate; bestDistance = dist; }
+    if (dist < bestDistance) {
+      best = candidate;
+      bestDistance = dist;
+    }
   }
   return best !== null && bestDistance > 0 && bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : null;
 }

@@ -7,8 +7,17 @@ const isObject = (v: unknown): v is Raw => !!v && typeof v === 'object' && !Arra
 
 /** Wan2.1's settings at the root of pipeline_config.yaml; in ttv they live in the `wan2_1` section under the same names. */
 export const WAN21_ROOT_KEYS = [
-  'wan2_dir', 'i2v_model_dir', 'flf2v_model_dir', 'size', 'gpu_count', 'frame_num', 'sample_steps', 'sample_shift',
-  'guide_scale', 'chaining_max_retries', 'chaining_use_fsdp_flags',
+  'wan2_dir',
+  'i2v_model_dir',
+  'flf2v_model_dir',
+  'size',
+  'gpu_count',
+  'frame_num',
+  'sample_steps',
+  'sample_shift',
+  'guide_scale',
+  'chaining_max_retries',
+  'chaining_use_fsdp_flags',
 ] as const;
 
 /**

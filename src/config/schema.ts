@@ -8,8 +8,17 @@ import { foldPythonAliases } from './python-aliases.js';
 
 /** Options a job may carry when the operator allows them (server.job_options). */
 export const JOB_OPTION_NAMES = [
-  'backend', 'generation_mode', 'duration_seconds', 'segment_duration_seconds', 'aspect_ratio', 'resolution',
-  'seed', 'negative_prompt', 'image', 'webhook', 'max_cost_usd',
+  'backend',
+  'generation_mode',
+  'duration_seconds',
+  'segment_duration_seconds',
+  'aspect_ratio',
+  'resolution',
+  'seed',
+  'negative_prompt',
+  'image',
+  'webhook',
+  'max_cost_usd',
 ] as const;
 export type JobOptionName = (typeof JOB_OPTION_NAMES)[number];
 
@@ -51,7 +60,11 @@ export const serverSchema = z
       })
       .strict()
       .default({ cert_path: null, key_path: null }),
-    body_limit_bytes: z.number().int().positive().default(64 * 1024),
+    body_limit_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024),
     // Plain HTTP is for loopback development; behind a TLS-terminating edge or load balancer on a
     // private network, set this to serve plain HTTP on another address.
     allow_plain_http: z.boolean().default(false),
@@ -78,12 +91,20 @@ export const serverSchema = z
     // Per API key (its id or name): that key's own list instead of job_options.
     job_options_by_key: z.record(z.string().min(1), z.array(z.enum(JOB_OPTION_NAMES))).default({}),
     // Largest first-frame image a client may send (decoded bytes).
-    max_image_bytes: z.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
+    max_image_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(50 * 1024 * 1024)
+      .default(5 * 1024 * 1024),
     // Let `image` be an http(s) URL the server downloads (public hosts only).
     fetch_image_urls: z.boolean().default(false),
     // A first-frame image must decode (ffprobe, media.probe_timeout_seconds) as one of these types
     // within these dimensions; anything else is a 400 at submission (docs/security.md).
-    image_types: z.array(z.enum(IMAGE_TYPES)).min(1, 'must list at least one image type').default([...IMAGE_TYPES]),
+    image_types: z
+      .array(z.enum(IMAGE_TYPES))
+      .min(1, 'must list at least one image type')
+      .default([...IMAGE_TYPES]),
     max_image_width: z.number().int().min(16).max(16384).default(8192),
     max_image_height: z.number().int().min(16).max(16384).default(8192),
     // Above 8K UHD (33.2 MP); one decoded frame of this many pixels is ~160 MB as RGBA.
@@ -97,16 +118,32 @@ export const serverSchema = z
   .strict()
   .superRefine((server, ctx) => {
     if (server.headers_timeout_seconds > server.request_timeout_seconds) {
-      ctx.addIssue({ code: 'custom', path: ['headers_timeout_seconds'], message: 'must not exceed server.request_timeout_seconds' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headers_timeout_seconds'],
+        message: 'must not exceed server.request_timeout_seconds',
+      });
     }
     if (server.idle_timeout_seconds <= server.sse_heartbeat_seconds) {
-      ctx.addIssue({ code: 'custom', path: ['idle_timeout_seconds'], message: 'must be longer than server.sse_heartbeat_seconds (idle event streams would be cut)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['idle_timeout_seconds'],
+        message: 'must be longer than server.sse_heartbeat_seconds (idle event streams would be cut)',
+      });
     }
     if (server.max_connections_per_address > server.max_connections) {
-      ctx.addIssue({ code: 'custom', path: ['max_connections_per_address'], message: 'must not exceed server.max_connections' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_connections_per_address'],
+        message: 'must not exceed server.max_connections',
+      });
     }
     if (server.max_sse_streams_per_client > server.max_sse_streams) {
-      ctx.addIssue({ code: 'custom', path: ['max_sse_streams_per_client'], message: 'must not exceed server.max_sse_streams' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_sse_streams_per_client'],
+        message: 'must not exceed server.max_sse_streams',
+      });
     }
   });
 
@@ -128,11 +165,14 @@ export const securitySchema = z
   .strict();
 
 /** A Redis node: "host:port" or {host, port}. */
-const redisNode = z.preprocess((value) => {
-  if (typeof value !== 'string') return value;
-  const match = /^([^\s:]+):(\d{1,5})$/.exec(value);
-  return match ? { host: match[1], port: Number(match[2]) } : value;
-}, z.object({ host: z.string().min(1), port }, { error: 'must be "host:port" or {host, port}' }).strict());
+const redisNode = z.preprocess(
+  (value) => {
+    if (typeof value !== 'string') return value;
+    const match = /^([^\s:]+):(\d{1,5})$/.exec(value);
+    return match ? { host: match[1], port: Number(match[2]) } : value;
+  },
+  z.object({ host: z.string().min(1), port }, { error: 'must be "host:port" or {host, port}' }).strict(),
+);
 
 export const redisSchema = z
   .object({
@@ -148,7 +188,11 @@ export const redisSchema = z
     job_ttl_seconds: z.number().int().positive().nullable().default(null),
     // A Redis Cluster: any of its nodes (the rest are discovered; MOVED/ASK are followed). Every key
     // of the store lives in one hash slot: key_prefix is wrapped in braces unless it has a {tag}.
-    cluster: z.object({ nodes: z.array(redisNode).min(1, 'must list at least one node') }).strict().nullable().default(null),
+    cluster: z
+      .object({ nodes: z.array(redisNode).min(1, 'must list at least one node') })
+      .strict()
+      .nullable()
+      .default(null),
     // A master found through Redis Sentinel. password: the master's (else redis.password);
     // sentinel_password: the Sentinels' own, when they require one.
     sentinel: z
@@ -168,12 +212,24 @@ export const redisSchema = z
   })
   .strict()
   .superRefine((redis, ctx) => {
-    const modes = [redis.url ? 'url' : null, redis.cluster ? 'cluster' : null, redis.sentinel ? 'sentinel' : null].filter(Boolean);
+    const modes = [
+      redis.url ? 'url' : null,
+      redis.cluster ? 'cluster' : null,
+      redis.sentinel ? 'sentinel' : null,
+    ].filter(Boolean);
     if (modes.length > 1) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [modes[1]!], message: `cannot be combined with redis.${modes[0]}: give one of url (or host/port), cluster, sentinel` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [modes[1]!],
+        message: `cannot be combined with redis.${modes[0]}: give one of url (or host/port), cluster, sentinel`,
+      });
     }
     if (redis.cluster && redis.db !== 0) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['db'], message: 'must be 0 with redis.cluster (a Cluster has only database 0)' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['db'],
+        message: 'must be 0 with redis.cluster (a Cluster has only database 0)',
+      });
     }
   });
 
@@ -183,11 +239,25 @@ export const gcsSchema = z
     // (gcs.prefix, the Python key, becomes storage.prefix with storage.backend gcs: see python-aliases.ts.)
     credentials_path: z.string().nullable().default(null),
     // Unset: storage.signed_url_expiration applies (see config/signed-url-expiration.ts).
-    signed_url_expiration: z.number().int().min(60, 'must be at least 60 seconds').max(604800, 'must be at most 604800 seconds (7 days)').optional(),
+    signed_url_expiration: z
+      .number()
+      .int()
+      .min(60, 'must be at least 60 seconds')
+      .max(604800, 'must be at most 604800 seconds (7 days)')
+      .optional(),
     api_endpoint: z.string().nullable().default(null),
     // Files above this size upload resumably, in chunks of upload_chunk_size_bytes (a multiple of 256 KiB).
-    resumable_threshold_bytes: z.number().int().min(0).default(8 * 1024 * 1024),
-    upload_chunk_size_bytes: z.number().int().min(262144).multipleOf(262144, 'must be a multiple of 262144 (256 KiB)').default(8 * 1024 * 1024),
+    resumable_threshold_bytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(8 * 1024 * 1024),
+    upload_chunk_size_bytes: z
+      .number()
+      .int()
+      .min(262144)
+      .multipleOf(262144, 'must be a multiple of 262144 (256 KiB)')
+      .default(8 * 1024 * 1024),
     max_retries: z.number().int().min(0).max(10).default(4),
     retry_delay_seconds: z.number().positive().max(60).default(1),
   })
@@ -291,7 +361,11 @@ export const edgeSchema = z
   .strict()
   .superRefine((edge, ctx) => {
     if (edge.upstream && edge.upstreams.length > 0) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['upstreams'], message: 'cannot be combined with edge.upstream: list every API process in edge.upstreams' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['upstreams'],
+        message: 'cannot be combined with edge.upstream: list every API process in edge.upstreams',
+      });
     }
   });
 
@@ -299,7 +373,10 @@ export const WEBHOOK_EVENTS = ['job.started', 'job.progress', 'job.finished', 'j
 
 const webhookEndpointSchema = z
   .object({
-    url: z.string().url().refine((u) => /^https?:/.test(u), 'must be an http(s) URL'),
+    url: z
+      .string()
+      .url()
+      .refine((u) => /^https?:/.test(u), 'must be an http(s) URL'),
     // Standard Webhooks key: "whsec_<base64>" or any string of at least 16 characters.
     secret: z.string().min(16, 'must be at least 16 characters').optional(),
     events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).optional(),
@@ -312,7 +389,10 @@ export const webhooksSchema = z
     /** Shorthand: URLs that get every event with the shared secret. */
     urls: z.array(z.string().url()).default([]),
     secret: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
-    events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).default([...WEBHOOK_EVENTS]),
+    events: z
+      .array(z.enum(WEBHOOK_EVENTS))
+      .min(1)
+      .default([...WEBHOOK_EVENTS]),
     max_attempts: z.number().int().min(1).max(20).default(6),
     retry_base_seconds: z.number().positive().max(3600).default(2),
     // One attempt's deadline, from connect to the end of the answer (a tarpit holds only its own lane).
@@ -345,10 +425,15 @@ export const openaiCompatSchema = z
 export const loggingSchema = z
   .object({
     // The Python api_config.yaml writes Python's level names (INFO, WARNING, CRITICAL): mapped to pino's.
-    level: z.preprocess(
-      (v) => (typeof v === 'string' ? ({ warning: 'warn', critical: 'fatal' } as Record<string, string>)[v.toLowerCase()] ?? v.toLowerCase() : v),
-      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-    ).default('info'),
+    level: z
+      .preprocess(
+        (v) =>
+          typeof v === 'string'
+            ? (({ warning: 'warn', critical: 'fatal' } as Record<string, string>)[v.toLowerCase()] ?? v.toLowerCase())
+            : v,
+        z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+      )
+      .default('info'),
     // Python's log format string; ttv always logs JSON (warned as accepted-and-ignored).
     format: z.string().optional(),
   })
@@ -392,7 +477,10 @@ export const runwaySchema = hostedSection('https://api.dev.runwayml.com', {
   // The Python factory defaulted to "gen-3-alpha", which the API rejects.
   model_version: z.string().min(1).default('gen4_turbo'),
   max_duration: seconds.max(60).default(10),
-  default_ratio: z.string().regex(/^\d{3,4}:\d{3,4}$/, 'must look like 1280:720').default('1280:720'),
+  default_ratio: z
+    .string()
+    .regex(/^\d{3,4}:\d{3,4}$/, 'must look like 1280:720')
+    .default('1280:720'),
   seed: z.number().int().min(0).max(4294967295).nullable().optional(),
 });
 
@@ -411,25 +499,28 @@ function withDefaultGoogleVideoModel(section: unknown): unknown {
 
 // Google video (Veo and Gemini Omni, docs/google-video.md): the model's catalog row names the API
 // it is served by and its protocol (predictLongRunning or the Interactions API).
-export const googleVeoSchema = z.preprocess(withDefaultGoogleVideoModel, z
-  .object({
-    // Vertex AI (service account) unless api_key is set, which selects the Gemini API.
-    project_id: z.string().min(1).optional(),
-    credentials_path: z.string().min(1).default('credentials.json'),
-    region: z.string().min(1).default('us-central1'),
-    veo_model: z.string().min(1),
-    api_endpoint: url.optional(),
-    output_bucket: z.string().min(1).optional(),
-    storage_endpoint: url.default('https://storage.googleapis.com'),
-    api_key: z.string().min(1).optional(),
-    gemini_base_url: url.default('https://generativelanguage.googleapis.com'),
-    // The operator's own cap on clip length; unset, the model's catalog row is the only limit.
-    max_duration: seconds.max(60).optional(),
-    generate_audio: z.boolean().optional(),
-    // Output resolution ("720p", "1080p", …), one of the model's catalog row; unset: the model's default.
-    resolution: z.string().min(1).optional(),
-  })
-  .passthrough());
+export const googleVeoSchema = z.preprocess(
+  withDefaultGoogleVideoModel,
+  z
+    .object({
+      // Vertex AI (service account) unless api_key is set, which selects the Gemini API.
+      project_id: z.string().min(1).optional(),
+      credentials_path: z.string().min(1).default('credentials.json'),
+      region: z.string().min(1).default('us-central1'),
+      veo_model: z.string().min(1),
+      api_endpoint: url.optional(),
+      output_bucket: z.string().min(1).optional(),
+      storage_endpoint: url.default('https://storage.googleapis.com'),
+      api_key: z.string().min(1).optional(),
+      gemini_base_url: url.default('https://generativelanguage.googleapis.com'),
+      // The operator's own cap on clip length; unset, the model's catalog row is the only limit.
+      max_duration: seconds.max(60).optional(),
+      generate_audio: z.boolean().optional(),
+      // Output resolution ("720p", "1080p", …), one of the model's catalog row; unset: the model's default.
+      resolution: z.string().min(1).optional(),
+    })
+    .passthrough(),
+);
 
 export const minimaxSchema = hostedSection('https://api.minimax.io/v1', {
   model: z.string().min(1).default('I2V-01-Director'),
@@ -471,7 +562,11 @@ export const remoteApiSettingsSchema = z
     fallback_backend: z.string().min(1).nullable().optional(),
     api_priority_order: z.array(z.string().min(1)).default([]),
     // Largest clip a backend may hand back; a bigger or truncated download fails the attempt.
-    max_download_bytes: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
+    max_download_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(2 * 1024 * 1024 * 1024),
   })
   .passthrough();
 
@@ -482,7 +577,10 @@ export const wan21Schema = z
     wan2_dir: z.string().min(1).default('./Wan2.1'),
     i2v_model_dir: z.string().min(1).optional(),
     flf2v_model_dir: z.string().min(1).optional(),
-    size: z.string().regex(/^\d{2,5}[*x]\d{2,5}$/, 'must look like 1280*720').default('1280*720'),
+    size: z
+      .string()
+      .regex(/^\d{2,5}[*x]\d{2,5}$/, 'must look like 1280*720')
+      .default('1280*720'),
     // GPUs per segment; unset: an even share of total_gpus among parallel_segments.
     gpu_count: z.number().int().min(1).max(64).optional(),
     frame_num: z.number().int().min(1).max(1000).default(81),
@@ -525,8 +623,14 @@ export const pipelineSchema = z.object({
   stability_api_key: z.string().optional(),
   image_router_api_key: z.string().optional(),
   // OpenAI images: a fixed size instead of the one nearest the job's aspect that the model renders.
-  image_size: z.string().regex(/^\d{2,5}x\d{2,5}$/, 'must look like 1024x1024').optional(),
-  video_aspect_ratio: z.string().regex(/^\d{1,2}:\d{1,2}$/, 'must look like 16:9').optional(),
+  image_size: z
+    .string()
+    .regex(/^\d{2,5}x\d{2,5}$/, 'must look like 1024x1024')
+    .optional(),
+  video_aspect_ratio: z
+    .string()
+    .regex(/^\d{1,2}:\d{1,2}$/, 'must look like 16:9')
+    .optional(),
   runway_ml: section(runwaySchema),
   google_veo: section(googleVeoSchema),
   minimax: section(minimaxSchema),
@@ -544,22 +648,42 @@ export const pipelineSchema = z.object({
 
 // Keys of the Python pipeline_config.yaml that ttv accepts but does not use (yet): kept so old files load.
 export const ACCEPTED_LEGACY_KEYS = [
-  'task', 'framepack_dir', 'reference_images_dir',
-  'auto_generate_initial', 'keyframe_position', 'base_seed', 'output_dir', 'default_video_generation_backend', 'i2i_mode',
-  'keyframe_prompt_model', 'image_router_token', 'gcs_bucket', 'gcs_prefix', 'credentials_path',
+  'task',
+  'framepack_dir',
+  'reference_images_dir',
+  'auto_generate_initial',
+  'keyframe_position',
+  'base_seed',
+  'output_dir',
+  'default_video_generation_backend',
+  'i2i_mode',
+  'keyframe_prompt_model',
+  'image_router_token',
+  'gcs_bucket',
+  'gcs_prefix',
+  'credentials_path',
   'signed_url_expiration',
   // api_config.yaml sections the Python server shipped but never read.
-  'api', 'cors',
+  'api',
+  'cors',
 ] as const;
 
-const operatorModelsSchema = z.array(catalogRowSchema).default([]).superRefine((rows, ctx) => {
-  const seen = new Set<string>();
-  rows.forEach((row, i) => {
-    const key = `${row.backend} ${row.id}`;
-    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `a second row for ${row.backend} model "${row.id}" (one row per backend and id)` });
-    seen.add(key);
+const operatorModelsSchema = z
+  .array(catalogRowSchema)
+  .default([])
+  .superRefine((rows, ctx) => {
+    const seen = new Set<string>();
+    rows.forEach((row, i) => {
+      const key = `${row.backend} ${row.id}`;
+      if (seen.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'id'],
+          message: `a second row for ${row.backend} model "${row.id}" (one row per backend and id)`,
+        });
+      seen.add(key);
+    });
   });
-});
 
 /** The config's shape, before the Python aliases are folded in (its keys name the sections). */
 export const configObjectSchema = pipelineSchema

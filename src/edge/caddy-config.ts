@@ -50,7 +50,8 @@ function balancing(count: number, intervalSeconds: number): string {
 
 export function caddyfile(config: AppConfig): string {
   const port = config.server.quic_port;
-  if (!port) throw new EdgeConfigError('server.quic_port: must be set to run the edge (the HTTPS/QUIC port clients connect to)');
+  if (!port)
+    throw new EdgeConfigError('server.quic_port: must be set to run the edge (the HTTPS/QUIC port clients connect to)');
   if (config.server.port === port) throw new EdgeConfigError('server.quic_port: must differ from server.port');
   const { host, cert_path: cert, key_path: key } = config.edge;
   if (!/^[A-Za-z0-9.-]+$/.test(host)) throw new EdgeConfigError('edge.host: must be a host name or address');
@@ -69,13 +70,19 @@ export function caddyfile(config: AppConfig): string {
   // the site is on https_port, which is wrong for any port but 443. It names edge.host, not the
   // client's Host, so that the redirect cannot be pointed elsewhere.
   const httpsOrigin = `https://${host}${port === 443 ? '' : `:${port}`}`;
-  const redirectSite = redirectPort === null ? '' : `
+  const redirectSite =
+    redirectPort === null
+      ? ''
+      : `
 # Plain HTTP: a permanent redirect (308 keeps the method and body) to the same path and query over HTTPS.
 http://:${redirectPort} {
 \tredir ${httpsOrigin}{uri} 308
 }
 `;
-  const tls = cert && key ? `tls ${q(resolve(cert))} ${q(resolve(key))} {\n\t\tprotocols tls1.3\n\t}` : 'tls internal {\n\t\tprotocols tls1.3\n\t}';
+  const tls =
+    cert && key
+      ? `tls ${q(resolve(cert))} ${q(resolve(key))} {\n\t\tprotocols tls1.3\n\t}`
+      : 'tls internal {\n\t\tprotocols tls1.3\n\t}';
   const upstreamTls = schemes.has('https:')
     ? '\n\t\ttransport http {\n\t\t\ttls\n\t\t\ttls_insecure_skip_verify\n\t\t}' // loopback hop to the API's own certificate
     : '';

@@ -52,15 +52,19 @@ export class EdgeSupervisor {
 
   private once(): Promise<number | null> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.options.caddyPath, ['run', '--config', this.options.caddyfile, '--adapter', 'caddyfile'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          ...process.env,
-          HOME: join(this.options.stateDir, 'home'),
-          XDG_CONFIG_HOME: join(this.options.stateDir, 'config'),
-          XDG_DATA_HOME: join(this.options.stateDir, 'data'),
+      const child = spawn(
+        this.options.caddyPath,
+        ['run', '--config', this.options.caddyfile, '--adapter', 'caddyfile'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: {
+            ...process.env,
+            HOME: join(this.options.stateDir, 'home'),
+            XDG_CONFIG_HOME: join(this.options.stateDir, 'config'),
+            XDG_DATA_HOME: join(this.options.stateDir, 'data'),
+          },
         },
-      });
+      );
       this.child = child;
       let pending = '';
       const onData = (chunk: Buffer) => {
@@ -71,7 +75,9 @@ export class EdgeSupervisor {
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', onData);
-      child.once('error', (err) => reject(new Error(`cannot start ${this.options.caddyPath}: ${err.message} (install the caddy package)`)));
+      child.once('error', (err) =>
+        reject(new Error(`cannot start ${this.options.caddyPath}: ${err.message} (install the caddy package)`)),
+      );
       child.once('exit', (code) => resolve(code));
     });
   }

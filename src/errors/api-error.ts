@@ -26,7 +26,12 @@ export class ApiError extends TtvError {
   readonly statusCode: number;
   readonly headers: Record<string, string>;
 
-  constructor(code: PublicErrorCode, message?: string, details: Record<string, unknown> | null = null, options: ApiErrorOptions = {}) {
+  constructor(
+    code: PublicErrorCode,
+    message?: string,
+    details: Record<string, unknown> | null = null,
+    options: ApiErrorOptions = {},
+  ) {
     const entry: ErrorCodeEntry = ERROR_CODES[code];
     const text = message ?? entry.message ?? '';
     const retryAfter = entry.retryAfterSeconds;
@@ -38,6 +43,7 @@ export class ApiError extends TtvError {
       cause: options.cause,
     });
     this.statusCode = options.status ?? entry.status;
-    this.headers = retryAfter === undefined ? { ...options.headers } : { 'retry-after': String(retryAfter), ...options.headers };
+    this.headers =
+      retryAfter === undefined ? { ...options.headers } : { 'retry-after': String(retryAfter), ...options.headers };
   }
 }

@@ -11,7 +11,9 @@ export class ConfigError extends TtvError {
   override readonly name = 'ConfigError';
   readonly issues: ConfigIssue[];
   constructor(issues: ConfigIssue[]) {
-    super(issues.map((i) => `${i.key}: ${i.message}${i.source ? ` (${i.source})` : ''}`).join('\n'), { code: 'ConfigError' });
+    super(issues.map((i) => `${i.key}: ${i.message}${i.source ? ` (${i.source})` : ''}`).join('\n'), {
+      code: 'ConfigError',
+    });
     this.issues = issues;
   }
 }

@@ -7,8 +7,14 @@ import { TtvError } from './ttv-error.js';
  */
 export class DiskFullError extends TtvError {
   override readonly name = 'DiskFullError';
-  constructor(readonly dir: string, options: { cause?: unknown; detail?: string } = {}) {
-    super(`No space left on device under the data dir ${dir}${options.detail ? ` (${options.detail})` : ''}`, { code: 'DiskFull', cause: options.cause });
+  constructor(
+    readonly dir: string,
+    options: { cause?: unknown; detail?: string } = {},
+  ) {
+    super(`No space left on device under the data dir ${dir}${options.detail ? ` (${options.detail})` : ''}`, {
+      code: 'DiskFull',
+      cause: options.cause,
+    });
   }
 }
 
@@ -34,10 +40,20 @@ export function isOutOfSpace(err: unknown): boolean {
       continue;
     }
     if (typeof current !== 'object') continue;
-    const e = current as { code?: unknown; message?: unknown; stderrTail?: unknown; vendorText?: unknown; cause?: unknown; errors?: unknown };
+    const e = current as {
+      code?: unknown;
+      message?: unknown;
+      stderrTail?: unknown;
+      vendorText?: unknown;
+      cause?: unknown;
+      errors?: unknown;
+    };
     if (e.code === 'ENOSPC' || e.code === 'SQLITE_FULL') return true;
     // A vendor's own words ("No space left on device" on its servers) say nothing about our disk.
-    const message = typeof e.message === 'string' && typeof e.vendorText === 'string' && e.vendorText ? e.message.split(e.vendorText).join('') : e.message;
+    const message =
+      typeof e.message === 'string' && typeof e.vendorText === 'string' && e.vendorText
+        ? e.message.split(e.vendorText).join('')
+        : e.message;
     pending.push(message, e.stderrTail, e.cause);
     if (Array.isArray(e.errors)) pending.push(...(e.errors as unknown[]));
   }

@@ -28,28 +28,77 @@ export interface ErrorCodeEntry {
 }
 
 /** A failure inside ttv: answered 500 InternalServerError; its own text goes to logs, job logs and the CLI. */
-const internal = (className: string, retryable = false) => ({ className, status: 500, message: null, retryable }) as const;
+const internal = (className: string, retryable = false) =>
+  ({ className, status: 500, message: null, retryable }) as const;
 
 export const ERROR_CODES = {
   // What an HTTP client reads: {"error": code, "message", "details", "timestamp", "request_id", "retryable"}.
   ValidationError: { className: 'ValidationError', status: 400, message: 'Bad request', retryable: false },
-  Unauthorized: { className: 'ApiError', status: 401, message: 'Missing or invalid authorization header', retryable: false },
-  BudgetExceeded: { className: 'BudgetExceededError', status: 402, message: 'Monthly budget exceeded', retryable: false },
+  Unauthorized: {
+    className: 'ApiError',
+    status: 401,
+    message: 'Missing or invalid authorization header',
+    retryable: false,
+  },
+  BudgetExceeded: {
+    className: 'BudgetExceededError',
+    status: 402,
+    message: 'Monthly budget exceeded',
+    retryable: false,
+  },
   Forbidden: { className: 'ApiError', status: 403, message: 'Forbidden', retryable: false },
   JobNotFound: { className: 'JobNotFoundError', status: 404, message: 'Job not found', retryable: false },
   ArtifactNotReady: { className: 'ApiError', status: 404, message: 'Artifact not ready', retryable: false },
   NotFound: { className: 'ApiError', status: 404, message: 'Not found', retryable: false },
-  MethodNotAllowed: { className: 'ApiError', status: 405, message: 'Method not allowed on this path', retryable: false },
+  MethodNotAllowed: {
+    className: 'ApiError',
+    status: 405,
+    message: 'Method not allowed on this path',
+    retryable: false,
+  },
   Conflict: { className: 'ApiError', status: 409, message: 'Conflict', retryable: false },
   PayloadTooLarge: { className: 'ApiError', status: 413, message: 'Request body too large', retryable: false },
-  UnsupportedMediaType: { className: 'ApiError', status: 415, message: 'Content-Type must be application/json', retryable: false },
+  UnsupportedMediaType: {
+    className: 'ApiError',
+    status: 415,
+    message: 'Content-Type must be application/json',
+    retryable: false,
+  },
   MisdirectedRequest: { className: 'ApiError', status: 421, message: 'Host refused', retryable: false },
-  IdempotencyKeyMismatch: { className: 'ApiError', status: 422, message: 'Idempotency-Key was already used with a different request body', retryable: false },
+  IdempotencyKeyMismatch: {
+    className: 'ApiError',
+    status: 422,
+    message: 'Idempotency-Key was already used with a different request body',
+    retryable: false,
+  },
   RateLimitExceeded: { className: 'ApiError', status: 429, message: 'Rate limit exceeded', retryable: true },
-  QueueFull: { className: 'QueueFullError', status: 429, message: 'The queue is full', retryable: true, retryAfterSeconds: 30 },
-  InternalServerError: { className: 'ApiError', status: 500, message: 'An internal server error occurred', retryable: false },
-  ServiceUnavailable: { className: 'StoreUnavailableError', status: 503, message: 'Job store is unavailable; try again shortly', retryable: true, retryAfterSeconds: 5 },
-  StorageError: { className: 'StorageError', status: 503, message: 'Artifact storage failed', retryable: true, retryAfterSeconds: 5 },
+  QueueFull: {
+    className: 'QueueFullError',
+    status: 429,
+    message: 'The queue is full',
+    retryable: true,
+    retryAfterSeconds: 30,
+  },
+  InternalServerError: {
+    className: 'ApiError',
+    status: 500,
+    message: 'An internal server error occurred',
+    retryable: false,
+  },
+  ServiceUnavailable: {
+    className: 'StoreUnavailableError',
+    status: 503,
+    message: 'Job store is unavailable; try again shortly',
+    retryable: true,
+    retryAfterSeconds: 5,
+  },
+  StorageError: {
+    className: 'StorageError',
+    status: 503,
+    message: 'Artifact storage failed',
+    retryable: true,
+    retryAfterSeconds: 5,
+  },
 
   // Failures inside ttv.
   InternalError: internal('TtvError'),
@@ -79,7 +128,9 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** The codes an HTTP client reads (a failure inside ttv is answered as InternalServerError). */
-export type PublicErrorCode = { [C in ErrorCode]: (typeof ERROR_CODES)[C]['message'] extends string ? C : never }[ErrorCode];
+export type PublicErrorCode = {
+  [C in ErrorCode]: (typeof ERROR_CODES)[C]['message'] extends string ? C : never;
+}[ErrorCode];
 
 export function isPublicCode(code: ErrorCode): code is PublicErrorCode {
   return ERROR_CODES[code].message !== null;

@@ -8,7 +8,8 @@ import { TtvError } from './ttv-error.js';
  * `reason` is ttv's own words; what the vendor said goes in `vendorText`, which clients never see
  * (errors/vendor-failure.ts).
  */
-export type GenerationFailure = 'failed' | 'refused' | 'timeout' | 'no-output' | 'download' | 'config' | 'invalid' | 'process';
+export type GenerationFailure =
+  'failed' | 'refused' | 'timeout' | 'no-output' | 'download' | 'config' | 'invalid' | 'process';
 
 export class GenerationError extends TtvError {
   override readonly name = 'GenerationError';
@@ -22,7 +23,12 @@ export class GenerationError extends TtvError {
     options?: { cause?: unknown; vendorText?: string },
   ) {
     const vendorText = options?.vendorText;
-    super(`${backend}: ${reason}${vendorText ? `: ${vendorText}` : ''}`, { code: 'GenerationError', retryable, cause: options?.cause, publicMessage: `${backend}: ${reason}` });
+    super(`${backend}: ${reason}${vendorText ? `: ${vendorText}` : ''}`, {
+      code: 'GenerationError',
+      retryable,
+      cause: options?.cause,
+      publicMessage: `${backend}: ${reason}`,
+    });
     this.vendorText = vendorText;
   }
 }

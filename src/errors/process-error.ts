@@ -8,7 +8,9 @@ export class ProcessError extends TtvError {
   readonly stderrTail: string;
   constructor(command: string, exitCode: number | null, signal: NodeJS.Signals | null, stderrTail: string) {
     const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
-    super(`${command} ${how}${stderrTail ? `: ${stderrTail.split('\n').filter(Boolean).slice(-3).join(' | ')}` : ''}`, { code: 'ProcessError' });
+    super(`${command} ${how}${stderrTail ? `: ${stderrTail.split('\n').filter(Boolean).slice(-3).join(' | ')}` : ''}`, {
+      code: 'ProcessError',
+    });
     this.exitCode = exitCode;
     this.signal = signal;
     this.stderrTail = stderrTail;

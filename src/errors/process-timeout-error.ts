@@ -8,7 +8,10 @@ export class ProcessTimeoutError extends TtvError {
   override readonly name = 'ProcessTimeoutError';
   readonly timeoutMs: number;
   constructor(program: string, timeoutMs: number, source?: string) {
-    super(`${program} did not finish within ${formatSeconds(timeoutMs)}${source ? ` (${source})` : ''}; its process group was stopped`, { code: 'ProcessTimeout' });
+    super(
+      `${program} did not finish within ${formatSeconds(timeoutMs)}${source ? ` (${source})` : ''}; its process group was stopped`,
+      { code: 'ProcessTimeout' },
+    );
     this.timeoutMs = timeoutMs;
   }
 }

@@ -7,8 +7,18 @@ import { ApiError } from './api-error.js';
  */
 export class QueueFullError extends ApiError {
   override readonly name = 'QueueFullError';
-  constructor(readonly scope: 'global' | 'owner', readonly queued: number, readonly limit: number) {
-    super('QueueFull', scope === 'global' ? `The queue is full (${countNoun(queued, 'job')} queued, limit ${limit})` : `This key has ${countNoun(queued, 'job')} queued (limit ${limit})`,
-      { scope, queued, limit }, scope === 'global' ? { status: 503 } : {});
+  constructor(
+    readonly scope: 'global' | 'owner',
+    readonly queued: number,
+    readonly limit: number,
+  ) {
+    super(
+      'QueueFull',
+      scope === 'global'
+        ? `The queue is full (${countNoun(queued, 'job')} queued, limit ${limit})`
+        : `This key has ${countNoun(queued, 'job')} queued (limit ${limit})`,
+      { scope, queued, limit },
+      scope === 'global' ? { status: 503 } : {},
+    );
   }
 }

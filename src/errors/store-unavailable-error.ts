@@ -8,6 +8,9 @@ import { ERROR_CODES } from './error-codes.js';
 export class StoreUnavailableError extends ApiError {
   override readonly name = 'StoreUnavailableError';
   constructor(message = 'Job store unavailable', options?: { cause?: unknown }) {
-    super('ServiceUnavailable', message, null, { publicMessage: ERROR_CODES.ServiceUnavailable.message, cause: options?.cause });
+    super('ServiceUnavailable', message, null, {
+      publicMessage: ERROR_CODES.ServiceUnavailable.message,
+      cause: options?.cause,
+    });
   }
 }

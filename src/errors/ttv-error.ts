@@ -31,7 +31,8 @@ export class TtvError extends Error {
     this.code = options.code;
     this.publicMessage = options.publicMessage === undefined ? message : options.publicMessage;
     // `?.`: a code cast past the compiler must not make the error itself throw (the table's test names it).
-    this.retryable = options.retryable ?? (ERROR_CODES[options.code] as { retryable: boolean } | undefined)?.retryable ?? false;
+    this.retryable =
+      options.retryable ?? (ERROR_CODES[options.code] as { retryable: boolean } | undefined)?.retryable ?? false;
     this.details = options.details ?? null;
   }
 }

@@ -15,7 +15,9 @@ export const MAX_REPORTED_PROBLEMS = 20;
 const MAX_FIELD_CHARS = 200;
 
 function clipped(problem: FieldProblem): FieldProblem {
-  return problem.field.length > MAX_FIELD_CHARS ? { ...problem, field: `${problem.field.slice(0, MAX_FIELD_CHARS)}…` } : problem;
+  return problem.field.length > MAX_FIELD_CHARS
+    ? { ...problem, field: `${problem.field.slice(0, MAX_FIELD_CHARS)}…` }
+    : problem;
 }
 
 function messageOf(problems: FieldProblem[], first: FieldProblem, shown: FieldProblem[], omitted: number): string {
@@ -32,7 +34,9 @@ export class ValidationError extends ApiError {
     const shown = problems.slice(0, MAX_REPORTED_PROBLEMS).map(clipped);
     const omitted = problems.length - shown.length;
     super('ValidationError', messageOf(problems, first, shown, omitted), {
-      field: first.field, validation_errors: shown, ...(omitted > 0 ? { omitted_problems: omitted } : {}),
+      field: first.field,
+      validation_errors: shown,
+      ...(omitted > 0 ? { omitted_problems: omitted } : {}),
     });
   }
 }

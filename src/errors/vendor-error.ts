@@ -18,7 +18,11 @@ export class VendorError extends TtvError {
   ) {
     const head = `${vendor}: ${status ? `HTTP ${status}` : 'network error'}`;
     // A reason read from the vendor's answer stays out of what clients see (errors/vendor-failure.ts).
-    super(`${head}${reason ? ` (${reason})` : ''}`, { code: 'VendorError', retryable, ...(body !== null && reason ? { publicMessage: head } : {}) });
+    super(`${head}${reason ? ` (${reason})` : ''}`, {
+      code: 'VendorError',
+      retryable,
+      ...(body !== null && reason ? { publicMessage: head } : {}),
+    });
   }
 
   /** Whether `reason` is the vendor's own text (read from its answer), not ttv's words (a network error, an unreadable reply). */

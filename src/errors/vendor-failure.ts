@@ -28,7 +28,8 @@ export function vendorFailureSentence(err: unknown, role: VendorRole, vendor: st
   if (err instanceof GenerationError) {
     if (err.failure === 'refused') return `${who} refused ${subject}: content policy.`;
     if (err.failure === 'failed') return `${who} failed to render ${subject}.`;
-    if (err.failure === 'no-output') return `${who} returned no ${role === 'video' ? 'video' : 'image'} for ${subject}.`;
+    if (err.failure === 'no-output')
+      return `${who} returned no ${role === 'video' ? 'video' : 'image'} for ${subject}.`;
     // The others (timeout, download, config, …) are ttv's own words; their public message holds no vendor text.
     return null;
   }

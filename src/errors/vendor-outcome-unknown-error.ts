@@ -8,7 +8,13 @@ import { TtvError } from './ttv-error.js';
  */
 export class VendorOutcomeUnknownError extends TtvError {
   override readonly name = 'VendorOutcomeUnknownError';
-  constructor(readonly vendor: string, readonly what: string) {
-    super(`${vendor}: vendor outcome unknown: the create call ${what}; it was not sent again, since the first task may exist and bill`, { code: 'VendorOutcomeUnknownError' });
+  constructor(
+    readonly vendor: string,
+    readonly what: string,
+  ) {
+    super(
+      `${vendor}: vendor outcome unknown: the create call ${what}; it was not sent again, since the first task may exist and bill`,
+      { code: 'VendorOutcomeUnknownError' },
+    );
   }
 }

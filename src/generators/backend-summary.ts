@@ -43,20 +43,37 @@ export function describeBackend(rawId: string, config: AppConfig): BackendSummar
     const caps = generator.capabilities();
     const exact = caps.durations ?? null;
     return {
-      ...base, available: true, problem: null,
+      ...base,
+      available: true,
+      problem: null,
       durations: exact,
-      min_duration_seconds: caps.minDurationSeconds, max_duration_seconds: caps.maxDurationSeconds,
+      min_duration_seconds: caps.minDurationSeconds,
+      max_duration_seconds: caps.maxDurationSeconds,
       aspect_ratios: caps.aspectRatios ?? null,
-      text_to_video: caps.textToVideo, image_to_video: caps.imageToVideo, first_last_frame: caps.firstLastFrame,
-      usd_per_second: generator.estimateCost(1), max_prompt_length: caps.maxPromptLength,
-      model: generator.configuredModel?.row.id ?? null, model_lifecycle: generator.configuredModel?.row.lifecycle.status ?? null,
+      text_to_video: caps.textToVideo,
+      image_to_video: caps.imageToVideo,
+      first_last_frame: caps.firstLastFrame,
+      usd_per_second: generator.estimateCost(1),
+      max_prompt_length: caps.maxPromptLength,
+      model: generator.configuredModel?.row.id ?? null,
+      model_lifecycle: generator.configuredModel?.row.lifecycle.status ?? null,
     };
   } catch (err) {
     return {
-      ...base, available: false, problem: (err as Error).message,
-      durations: null, min_duration_seconds: null, max_duration_seconds: null, aspect_ratios: null,
-      text_to_video: false, image_to_video: false, first_last_frame: false, usd_per_second: null, max_prompt_length: null,
-      model: null, model_lifecycle: null,
+      ...base,
+      available: false,
+      problem: (err as Error).message,
+      durations: null,
+      min_duration_seconds: null,
+      max_duration_seconds: null,
+      aspect_ratios: null,
+      text_to_video: false,
+      image_to_video: false,
+      first_last_frame: false,
+      usd_per_second: null,
+      max_prompt_length: null,
+      model: null,
+      model_lifecycle: null,
     };
   }
 }
@@ -73,6 +90,10 @@ export function durationChoices(summary: BackendSummary): string {
 
 export function acceptsDuration(summary: BackendSummary, seconds: number): boolean {
   if (summary.durations) return summary.durations.includes(seconds);
-  return summary.min_duration_seconds !== null && summary.max_duration_seconds !== null
-    && seconds >= summary.min_duration_seconds && seconds <= summary.max_duration_seconds;
+  return (
+    summary.min_duration_seconds !== null &&
+    summary.max_duration_seconds !== null &&
+    seconds >= summary.min_duration_seconds &&
+    seconds <= summary.max_duration_seconds
+  );
 }

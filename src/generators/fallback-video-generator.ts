@@ -16,7 +16,14 @@ import { AllBackendsFailedError } from '../errors/all-backends-failed-error.js';
 import { abandonsTask, cannotStopMessage } from './remote/vendor-task.js';
 
 export { cannotStopMessage } from './remote/vendor-task.js';
-import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VendorTaskRecord, VideoGenerator } from './types.js';
+import type {
+  GenerateHooks,
+  GenerateRequest,
+  GenerateResult,
+  GeneratorCapabilities,
+  VendorTaskRecord,
+  VideoGenerator,
+} from './types.js';
 
 /** A backend of the chain: built on first use, so a misconfigured fallback only matters if reached. */
 export interface ChainMember {
@@ -88,7 +95,8 @@ export class FallbackVideoGenerator implements VideoGenerator {
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
     const problems: string[] = [];
     // With one backend, its own words; with several, each prefixed by whose they are.
-    const tag = (id: string, text: string) => (this.members.length > 1 ? `${id}: ${withoutBackendPrefix(id, text)}` : text);
+    const tag = (id: string, text: string) =>
+      this.members.length > 1 ? `${id}: ${withoutBackendPrefix(id, text)}` : text;
     for (const member of this.members) {
       const backend = this.backend(member);
       if (backend instanceof Error) {
@@ -124,9 +132,18 @@ export class FallbackVideoGenerator implements VideoGenerator {
    * A segment whose task an earlier attempt recorded: the backend that created it re-attaches (when
    * it can); a task the vendor no longer knows, or a backend that cannot re-attach, gets a new one.
    */
-  private async attempt(backend: VideoGenerator, request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
+  private async attempt(
+    backend: VideoGenerator,
+    request: GenerateRequest,
+    hooks: GenerateHooks,
+  ): Promise<GenerateResult> {
     const recorded = hooks.task?.recorded;
-    if (recorded && recorded.backend === backend.id && recorded.model === (backend.configuredModel?.row.id ?? recorded.model) && backend.resume) {
+    if (
+      recorded &&
+      recorded.backend === backend.id &&
+      recorded.model === (backend.configuredModel?.row.id ?? recorded.model) &&
+      backend.resume
+    ) {
       try {
         return await backend.resume(recorded, request, hooks);
       } catch (err) {
@@ -135,12 +152,21 @@ export class FallbackVideoGenerator implements VideoGenerator {
       }
     }
     let created: VendorTaskRecord | undefined;
-    const task = hooks.task ? { sending: hooks.task.sending, record: async (t: VendorTaskRecord) => { created = t; await hooks.task!.record(t); } } : undefined;
+    const task = hooks.task
+      ? {
+          sending: hooks.task.sending,
+          record: async (t: VendorTaskRecord) => {
+            created = t;
+            await hooks.task!.record(t);
+          },
+        }
+      : undefined;
     try {
       return await backend.generate(request, { ...hooks, task });
     } catch (err) {
       // A task left running where the vendor documents no cancel: the job log says what it may bill.
-      if (created && !backend.cancelTask && abandonsTask(err, hooks.signal)) hooks.log?.(cannotStopMessage(created, backend));
+      if (created && !backend.cancelTask && abandonsTask(err, hooks.signal))
+        hooks.log?.(cannotStopMessage(created, backend));
       throw err;
     }
   }
@@ -156,16 +182,20 @@ export class FallbackVideoGenerator implements VideoGenerator {
     if (this.outcomeUnknown) throw this.outcomeUnknown;
     // A task recorded by an earlier attempt is re-attached first, whichever backend of the chain made it.
     const recordedBy = hooks.task?.recorded?.backend;
-    const members = recordedBy && this.members.some((m) => m.id === recordedBy)
-      ? [...this.members.filter((m) => m.id === recordedBy), ...this.members.filter((m) => m.id !== recordedBy)]
-      : this.members;
+    const members =
+      recordedBy && this.members.some((m) => m.id === recordedBy)
+        ? [...this.members.filter((m) => m.id === recordedBy), ...this.members.filter((m) => m.id !== recordedBy)]
+        : this.members;
     for (const [index, member] of members.entries()) {
       if (hooks.signal.aborted) throw new CanceledError();
       const tag = `Segment ${request.segment}: ${member.id}`;
       const skipped = this.disabled.get(member.id);
       if (skipped) {
         log(`${tag} skipped: it failed for good earlier in this job (${skipped.full})`);
-        failures.push({ full: `${member.id}: skipped (${skipped.full})`, shown: `${member.id}: skipped (${skipped.shown})` });
+        failures.push({
+          full: `${member.id}: skipped (${skipped.full})`,
+          shown: `${member.id}: skipped (${skipped.shown})`,
+        });
         continue;
       }
       const backend = this.backend(member);
@@ -190,7 +220,8 @@ export class FallbackVideoGenerator implements VideoGenerator {
         log(`${tag} attempt succeeded`);
         return { path: made.path, costUsd, ...(probe ? { probe } : {}) };
       } catch (err) {
-        if (err instanceof CanceledError || hooks.signal.aborted) throw err instanceof CanceledError ? err : new CanceledError();
+        if (err instanceof CanceledError || hooks.signal.aborted)
+          throw err instanceof CanceledError ? err : new CanceledError();
         const reason = err instanceof Error ? err.message : String(err);
         log(`${tag} attempt failed: ${withoutBackendPrefix(member.id, reason)}`);
         // Our disk is full: not the backend's fault, and the next backend's clip would not fit either
@@ -199,26 +230,33 @@ export class FallbackVideoGenerator implements VideoGenerator {
         if (err instanceof VendorOutcomeUnknownError) {
           // The first task may be running and billing: no fallback, no other segment; the job fails.
           log(`${tag}: no fallback for this job, since the vendor may be rendering (and billing) the segment`);
-          this.outcomeUnknown = new TtvError(`Segment ${request.segment} failed: ${reason}`, { code: 'VendorOutcomeUnknownError', retryable: false, cause: err });
+          this.outcomeUnknown = new TtvError(`Segment ${request.segment} failed: ${reason}`, {
+            code: 'VendorOutcomeUnknownError',
+            retryable: false,
+            cause: err,
+          });
           throw this.outcomeUnknown;
         }
         const full = reason.startsWith(`${member.id}:`) ? reason : `${member.id}: ${reason}`;
         const sentence = vendorFailureSentence(err, 'video', member.id, subject);
-        const own = withoutBackendPrefix(member.id, err instanceof TtvError ? err.publicMessage ?? INTERNAL_ERROR_MESSAGE : reason);
+        const own = withoutBackendPrefix(
+          member.id,
+          err instanceof TtvError ? (err.publicMessage ?? INTERNAL_ERROR_MESSAGE) : reason,
+        );
         const failure = { full, shown: sentence ?? `${member.id}: ${own}` };
         failures.push(failure);
         if (disablesBackend(err)) this.disabled.set(member.id, failure);
       }
     }
     const single = this.members.length === 1;
-    const message = (texts: string[]) => (single
-      ? `Segment ${request.segment} failed: ${texts[0]}`
-      : `Segment ${request.segment} failed on every backend (${this.order.join(' → ')}): ${texts.join('; ')}`);
+    const message = (texts: string[]) =>
+      single
+        ? `Segment ${request.segment} failed: ${texts[0]}`
+        : `Segment ${request.segment} failed on every backend (${this.order.join(' → ')}): ${texts.join('; ')}`;
     const shown = failures.map((f) => f.shown);
     // A lone vendor sentence stands as it is; inside a list it loses its full stop.
-    const publicMessage = single && shown[0]!.startsWith('The video vendor')
-      ? shown[0]!
-      : message(shown.map((t) => t.replace(/\.$/, '')));
+    const publicMessage =
+      single && shown[0]!.startsWith('The video vendor') ? shown[0]! : message(shown.map((t) => t.replace(/\.$/, '')));
     throw new AllBackendsFailedError(message(failures.map((f) => f.full)), { publicMessage });
   }
 }

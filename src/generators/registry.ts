@@ -25,7 +25,8 @@ type Factory = (config: AppConfig, deps: GeneratorDeps) => VideoGenerator;
 
 /** Keys are normalised ids (see normalizeBackendId). */
 const FACTORIES: Record<string, Factory> = {
-  procedural: (config, deps) => new ProceduralVideoGenerator(deps.ffmpeg ?? Ffmpeg.fromConfig(config), config.procedural),
+  procedural: (config, deps) =>
+    new ProceduralVideoGenerator(deps.ffmpeg ?? Ffmpeg.fromConfig(config), config.procedural),
   runway: (config) => new RunwayVideoGenerator(config.runway_ml, remoteSettings(config), modelCatalog(config)),
   veo3: (config) => new Veo3VideoGenerator(config.google_veo, remoteSettings(config), modelCatalog(config)),
   minimax: (config) => new MinimaxVideoGenerator(config.minimax, remoteSettings(config), modelCatalog(config)),
@@ -36,17 +37,27 @@ const FACTORIES: Record<string, Factory> = {
 
 const ALIASES: Record<string, string> = {
   offline: 'procedural',
-  runwayml: 'runway', runway_ml: 'runway',
-  veo: 'veo3', veo_3: 'veo3', google_veo: 'veo3',
+  runwayml: 'runway',
+  runway_ml: 'runway',
+  veo: 'veo3',
+  veo_3: 'veo3',
+  google_veo: 'veo3',
   hailuo: 'minimax',
-  'fal.ai': 'fal', fal_ai: 'fal',
-  wan: 'wan2.1', wan2_1: 'wan2.1', wan21: 'wan2.1',
-  hunyuan_video: 'hunyuan', hunyuanvideo: 'hunyuan',
+  'fal.ai': 'fal',
+  fal_ai: 'fal',
+  wan: 'wan2.1',
+  wan2_1: 'wan2.1',
+  wan21: 'wan2.1',
+  hunyuan_video: 'hunyuan',
+  hunyuanvideo: 'hunyuan',
 };
 
 /** Trimmed, lower-cased, runs of spaces and `-` as `_`, aliases resolved: " Offline " → "procedural". */
 export function normalizeBackendId(id: string): string {
-  const key = id.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const key = id
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   return ALIASES[key] ?? key;
 }
 
@@ -60,7 +71,10 @@ export function knownBackends(): string[] {
  */
 export function createVideoGenerator(id: string, config: AppConfig, deps: GeneratorDeps = {}): VideoGenerator {
   const factory = FACTORIES[normalizeBackendId(id)];
-  if (!factory) throw new ConfigError([{ key: 'default_backend', message: `unknown video backend "${id}" (available: ${knownBackends().join(', ')})` }]);
+  if (!factory)
+    throw new ConfigError([
+      { key: 'default_backend', message: `unknown video backend "${id}" (available: ${knownBackends().join(', ')})` },
+    ]);
   return factory(config, deps);
 }
 
@@ -69,18 +83,27 @@ export function backendOrder(config: AppConfig): string[] {
   const named: [string, string][] = [['default_backend', config.default_backend]];
   const fallback = config.remote_api_settings.fallback_backend;
   if (fallback) named.push(['remote_api_settings.fallback_backend', fallback]);
-  config.remote_api_settings.api_priority_order.forEach((id, i) => named.push([`remote_api_settings.api_priority_order[${i}]`, id]));
+  config.remote_api_settings.api_priority_order.forEach((id, i) =>
+    named.push([`remote_api_settings.api_priority_order[${i}]`, id]),
+  );
   const order: string[] = [];
   for (const [key, raw] of named) {
     const id = normalizeBackendId(raw);
-    if (!FACTORIES[id]) throw new ConfigError([{ key, message: `unknown video backend "${raw}" (available: ${knownBackends().join(', ')})` }]);
+    if (!FACTORIES[id])
+      throw new ConfigError([
+        { key, message: `unknown video backend "${raw}" (available: ${knownBackends().join(', ')})` },
+      ]);
     if (!order.includes(id)) order.push(id);
   }
   return order;
 }
 
 /** The generator a job runs on: its backends in fallback order, each built on first use. */
-export function createVideoBackendChain(config: AppConfig, deps: GeneratorDeps = {}, checkClip?: ClipCheck): FallbackVideoGenerator {
+export function createVideoBackendChain(
+  config: AppConfig,
+  deps: GeneratorDeps = {},
+  checkClip?: ClipCheck,
+): FallbackVideoGenerator {
   return new FallbackVideoGenerator(
     backendOrder(config).map((id) => ({ id, create: () => FACTORIES[id]!(config, deps) })),
     checkClip,
@@ -95,7 +118,10 @@ export function createVideoBackendChain(config: AppConfig, deps: GeneratorDeps =
  * it is in the chain (it can never run); one shutting down within 30 days is a warning, also listed
  * in `modelWarnings` for /readyz.
  */
-export function backendConfigIssues(config: AppConfig, today: Date = new Date()): { errors: ConfigIssue[]; warnings: string[]; modelWarnings: ModelLifecycleWarning[] } {
+export function backendConfigIssues(
+  config: AppConfig,
+  today: Date = new Date(),
+): { errors: ConfigIssue[]; warnings: string[]; modelWarnings: ModelLifecycleWarning[] } {
   let order: string[];
   try {
     order = backendOrder(config);
@@ -108,7 +134,12 @@ export function backendConfigIssues(config: AppConfig, today: Date = new Date())
   const warnings: string[] = lifecycle.warnings.map((w) => w.message);
   const refused = new Set(lifecycle.errors.map((e) => e.backend));
   // A typical segment of this config: what every job will ask of the backend.
-  const segment = { prompt: 'A typical segment.', durationSeconds: config.segment_duration_seconds, segment: 1, aspectRatio: config.video_aspect_ratio };
+  const segment = {
+    prompt: 'A typical segment.',
+    durationSeconds: config.segment_duration_seconds,
+    segment: 1,
+    aspectRatio: config.video_aspect_ratio,
+  };
   order.forEach((id, index) => {
     if (refused.has(id)) return;
     let message: string | null = null;
@@ -119,7 +150,8 @@ export function backendConfigIssues(config: AppConfig, today: Date = new Date())
       message = withoutBackendPrefix(id, (err as Error).message);
     }
     if (message === null) return;
-    if (index === 0) errors.push({ key: 'default_backend', message: `${config.default_backend} cannot run: ${message}` });
+    if (index === 0)
+      errors.push({ key: 'default_backend', message: `${config.default_backend} cannot run: ${message}` });
     else warnings.push(`fallback backend ${id} cannot run and will be skipped: ${message}`);
   });
   errors.push(...openAiModelIssues(config, true));
@@ -144,14 +176,20 @@ export function openAiModelIssues(config: AppConfig, build: boolean): ConfigIssu
     try {
       factory(config, {});
     } catch (err) {
-      issues.push({ key, message: `maps to ${id}, which cannot run: ${withoutBackendPrefix(id, (err as Error).message)}` });
+      issues.push({
+        key,
+        message: `maps to ${id}, which cannot run: ${withoutBackendPrefix(id, (err as Error).message)}`,
+      });
     }
   }
   return issues;
 }
 
 /** The lifecycle check alone, for a process that serves the API without running jobs. */
-export function chainLifecycleIssues(config: AppConfig, today: Date = new Date()): { errors: ConfigIssue[]; modelWarnings: ModelLifecycleWarning[] } {
+export function chainLifecycleIssues(
+  config: AppConfig,
+  today: Date = new Date(),
+): { errors: ConfigIssue[]; modelWarnings: ModelLifecycleWarning[] } {
   let order: string[];
   try {
     order = backendOrder(config);
@@ -160,5 +198,8 @@ export function chainLifecycleIssues(config: AppConfig, today: Date = new Date()
     throw err;
   }
   const lifecycle = modelLifecycleIssues(config, order, today);
-  return { errors: [...lifecycle.errors.map(({ key, message }) => ({ key, message })), ...openAiModelIssues(config, false)], modelWarnings: lifecycle.warnings };
+  return {
+    errors: [...lifecycle.errors.map(({ key, message }) => ({ key, message })), ...openAiModelIssues(config, false)],
+    modelWarnings: lifecycle.warnings,
+  };
 }

@@ -34,7 +34,6 @@ export const processResolver: Resolver = (hostname) =>
     dns.lookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
   });
 
-
 /** Why a request failed, in words a client may read: nothing about ports, addresses or inner answers. */
 export type OutboundFailure = 'refused' | 'timeout' | 'unreachable';
 
@@ -69,7 +68,8 @@ export class OutboundHttp {
   async fetch(url: string, init: Omit<RequestInit, 'dispatcher'> = {}): Promise<Response> {
     const target = new URL(url);
     if (this.options.publicOnly) {
-      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new OutboundRefusedError(`${target.protocol} is not http(s)`);
+      if (target.protocol !== 'http:' && target.protocol !== 'https:')
+        throw new OutboundRefusedError(`${target.protocol} is not http(s)`);
       const host = target.hostname.replace(/^\[|\]$/g, '');
       if (isIP(host) && !isPublicAddress(host)) throw new OutboundRefusedError(`${host} is not a public address`);
     }
@@ -86,21 +86,28 @@ export class OutboundHttp {
  * Whether a URL's host is public (a public IP literal, or a name whose every address is public),
  * without connecting: validation at submission; every connection checks again. Null when it is.
  */
-export async function publicUrlProblem(url: string, resolve: Resolver = processResolver): Promise<{ failure: 'refused' | 'unreachable'; detail: string } | null> {
+export async function publicUrlProblem(
+  url: string,
+  resolve: Resolver = processResolver,
+): Promise<{ failure: 'refused' | 'unreachable'; detail: string } | null> {
   let host: string;
   try {
     const target = new URL(url);
-    if (target.protocol !== 'http:' && target.protocol !== 'https:') return { failure: 'refused', detail: `${target.protocol} is not http(s)` };
+    if (target.protocol !== 'http:' && target.protocol !== 'https:')
+      return { failure: 'refused', detail: `${target.protocol} is not http(s)` };
     host = target.hostname.replace(/^\[|\]$/g, '');
   } catch {
     return { failure: 'refused', detail: 'not a URL' };
   }
-  if (isIP(host)) return isPublicAddress(host) ? null : { failure: 'refused', detail: `${host} is not a public address` };
+  if (isIP(host))
+    return isPublicAddress(host) ? null : { failure: 'refused', detail: `${host} is not a public address` };
   try {
     checkedAddresses(host, await resolve(host));
     return null;
   } catch (err) {
-    return err instanceof OutboundRefusedError ? { failure: 'refused', detail: err.detail } : { failure: 'unreachable', detail: `${host} does not resolve` };
+    return err instanceof OutboundRefusedError
+      ? { failure: 'refused', detail: err.detail }
+      : { failure: 'unreachable', detail: `${host} does not resolve` };
   }
 }
 
@@ -120,7 +127,8 @@ function checkedLookup(resolve: Resolver): LookupFunction {
         const checked = checkedAddresses(hostname, addresses);
         const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
         const wanted = family === 4 || family === 6 ? checked.filter((a) => a.family === family) : checked;
-        if (wanted.length === 0) throw Object.assign(new Error(`${hostname} has no IPv${family} address`), { code: 'ENOTFOUND' });
+        if (wanted.length === 0)
+          throw Object.assign(new Error(`${hostname} has no IPv${family} address`), { code: 'ENOTFOUND' });
         return wanted;
       })
       .then(

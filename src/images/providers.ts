@@ -33,18 +33,42 @@ export function createImageGenerator(config: AppConfig, ffmpeg: Ffmpeg, log: Log
   if (name === 'procedural') return new ProceduralImageGenerator(ffmpeg);
   if (name.includes('gemini')) {
     if (!config.gemini_api_key) return offline('Gemini', 'gemini_api_key');
-    provider = new GeminiImageGenerator({ apiKey: config.gemini_api_key, baseUrl: config.gemini_base_url, model, ...common });
+    provider = new GeminiImageGenerator({
+      apiKey: config.gemini_api_key,
+      baseUrl: config.gemini_base_url,
+      model,
+      ...common,
+    });
   } else if (/openai|gpt-image|dall-e/.test(name)) {
     if (!config.openai_api_key) return offline('OpenAI', 'openai_api_key');
-    provider = new OpenAiImageGenerator({ apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model: openAiImageModelId(model), ...(config.image_size ? { size: config.image_size } : {}), ...common });
+    provider = new OpenAiImageGenerator({
+      apiKey: config.openai_api_key,
+      baseUrl: config.openai_base_url,
+      model: openAiImageModelId(model),
+      ...(config.image_size ? { size: config.image_size } : {}),
+      ...common,
+    });
   } else if (/stability|(^|[^a-z])sd/.test(name)) {
     if (!config.stability_api_key) return offline('Stability', 'stability_api_key');
-    provider = new StabilityImageGenerator({ apiKey: config.stability_api_key, baseUrl: config.stability_base_url, engine: config.stability_engine, ffmpeg, ...common });
+    provider = new StabilityImageGenerator({
+      apiKey: config.stability_api_key,
+      baseUrl: config.stability_base_url,
+      engine: config.stability_engine,
+      ffmpeg,
+      ...common,
+    });
   } else {
-    throw new ConfigError([{ key: 'image_generation_model', message: `"${model}" names no known provider (use procedural, or a gemini, openai/gpt-image or stability model)` }]);
+    throw new ConfigError([
+      {
+        key: 'image_generation_model',
+        message: `"${model}" names no known provider (use procedural, or a gemini, openai/gpt-image or stability model)`,
+      },
+    ]);
   }
   return new RewordingImageGenerator(provider, {
-    ...(config.openai_api_key ? { openai: { apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model: 'gpt-4o-mini' } } : {}),
+    ...(config.openai_api_key
+      ? { openai: { apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model: 'gpt-4o-mini' } }
+      : {}),
     log,
   });
 }

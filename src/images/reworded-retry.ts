@@ -13,7 +13,10 @@ export interface RewordOptions {
 export class RewordingImageGenerator implements ImageGenerator {
   readonly id: string;
 
-  constructor(private readonly inner: ImageGenerator, private readonly options: RewordOptions) {
+  constructor(
+    private readonly inner: ImageGenerator,
+    private readonly options: RewordOptions,
+  ) {
     this.id = inner.id;
   }
 
@@ -34,18 +37,31 @@ export class RewordingImageGenerator implements ImageGenerator {
     if (!openai) return neutral;
     try {
       // One retry: a failed rewording falls back to the neutral framing.
-      const client = new VendorClient({ vendor: 'OpenAI reword', baseUrl: openai.baseUrl, auth: { authorization: `Bearer ${openai.apiKey}` }, retry: { maxRetries: 1, retryBaseMs: 1000 } });
-      const reply = await client.json<{ choices?: { message?: { content?: string } }[] }>('/chat/completions', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: openai.model,
-          messages: [
-            { role: 'system', content: 'Rewrite image prompts so that they pass content moderation while keeping the scene, characters and composition. Reply with the rewritten prompt only.' },
-            { role: 'user', content: prompt },
-          ],
-        }),
-      }, { signal });
+      const client = new VendorClient({
+        vendor: 'OpenAI reword',
+        baseUrl: openai.baseUrl,
+        auth: { authorization: `Bearer ${openai.apiKey}` },
+        retry: { maxRetries: 1, retryBaseMs: 1000 },
+      });
+      const reply = await client.json<{ choices?: { message?: { content?: string } }[] }>(
+        '/chat/completions',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            model: openai.model,
+            messages: [
+              {
+                role: 'system',
+                content:
+                  'Rewrite image prompts so that they pass content moderation while keeping the scene, characters and composition. Reply with the rewritten prompt only.',
+              },
+              { role: 'user', content: prompt },
+            ],
+          }),
+        },
+        { signal },
+      );
       return reply.choices?.[0]?.message?.content?.trim() || neutral;
     } catch {
       return neutral;

@@ -22,8 +22,17 @@ export abstract class VendorImageProvider<O extends VendorImageOptions> implemen
   abstract readonly id: string;
   protected readonly client: VendorClient;
 
-  constructor(vendor: string, protected readonly options: O, auth: (key: string) => Record<string, string>) {
-    this.client = new VendorClient({ vendor, baseUrl: options.baseUrl, auth: auth(options.apiKey), retry: options.retry });
+  constructor(
+    vendor: string,
+    protected readonly options: O,
+    auth: (key: string) => Record<string, string>,
+  ) {
+    this.client = new VendorClient({
+      vendor,
+      baseUrl: options.baseUrl,
+      auth: auth(options.apiKey),
+      retry: options.retry,
+    });
   }
 
   abstract generate(request: ImageRequest, options: { signal: AbortSignal }): Promise<string>;

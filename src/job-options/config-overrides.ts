@@ -35,7 +35,8 @@ export function applyJobOverrides(config: AppConfig, request: JobRequest, extras
   }
   out.procedural = procedural;
   // A job may lower the operator's cost ceiling, never raise it.
-  if (o.max_cost_usd !== undefined) out.max_cost_per_video = Math.min(config.max_cost_per_video ?? Infinity, o.max_cost_usd);
+  if (o.max_cost_usd !== undefined)
+    out.max_cost_per_video = Math.min(config.max_cost_per_video ?? Infinity, o.max_cost_usd);
   if (extras.imagePath) out.initial_image = extras.imagePath;
   return out;
 }

@@ -12,7 +12,9 @@ import { splitSentences } from '../planning/procedural-planner.js';
 export function submitCostEstimator(config: AppConfig): (request: JobRequest) => number | null {
   const perSegmentFor = (effective: AppConfig): number | null => {
     try {
-      return createVideoGenerator(effective.default_backend, effective).estimateCost(effective.segment_duration_seconds);
+      return createVideoGenerator(effective.default_backend, effective).estimateCost(
+        effective.segment_duration_seconds,
+      );
     } catch {
       return null; // the backend cannot even be built here (the startup check reports why)
     }
@@ -23,8 +25,9 @@ export function submitCostEstimator(config: AppConfig): (request: JobRequest) =>
     const effective = options ? applyJobOverrides(config, request) : config;
     const perSegment = options ? perSegmentFor(effective) : defaultPerSegment;
     if (perSegment === null) return null;
-    const count = segmentPlanOf(options, config.segment_duration_seconds).segmentCount
-      ?? Math.max(1, Math.min(splitSentences(request.prompt).length, config.procedural.max_segments));
+    const count =
+      segmentPlanOf(options, config.segment_duration_seconds).segmentCount ??
+      Math.max(1, Math.min(splitSentences(request.prompt).length, config.procedural.max_segments));
     return count * perSegment;
   };
 }

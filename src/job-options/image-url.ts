@@ -13,7 +13,11 @@ export interface ImageUrlRules {
   field: string;
 }
 
-export function imageUrlProblem(field: string, verdict: 'refused' | 'unreachable' | 'not_an_image', maxBytes: number): ApiError {
+export function imageUrlProblem(
+  field: string,
+  verdict: 'refused' | 'unreachable' | 'not_an_image',
+  maxBytes: number,
+): ApiError {
   const message = {
     refused: 'URL refused: only public http(s) hosts are fetched, and redirects are not followed',
     unreachable: 'URL unreachable',
@@ -31,7 +35,11 @@ export async function downloadImageUrl(url: string, rules: ImageUrlRules): Promi
     try {
       res = await http.fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
     } catch (err) {
-      throw imageUrlProblem(rules.field, outboundFailure(err) === 'refused' ? 'refused' : 'unreachable', rules.maxBytes);
+      throw imageUrlProblem(
+        rules.field,
+        outboundFailure(err) === 'refused' ? 'refused' : 'unreachable',
+        rules.maxBytes,
+      );
     }
     if (res.status >= 300 && res.status < 400) throw imageUrlProblem(rules.field, 'refused', rules.maxBytes);
     if (!res.ok || !res.body) throw imageUrlProblem(rules.field, 'unreachable', rules.maxBytes);

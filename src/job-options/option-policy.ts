@@ -10,5 +10,7 @@ export function allowedJobOptions(server: ServerConfig, principal: Principal): R
 
 /** True when some principal may send `name` (routes and dispatchers that need set-up only then). */
 export function anyoneMay(server: ServerConfig, name: JobOptionName): boolean {
-  return server.job_options.includes(name) || Object.values(server.job_options_by_key).some((list) => list.includes(name));
+  return (
+    server.job_options.includes(name) || Object.values(server.job_options_by_key).some((list) => list.includes(name))
+  );
 }

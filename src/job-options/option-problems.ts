@@ -37,45 +37,89 @@ export function jobOptionProblems(config: AppConfig, request: JobRequest): Optio
   if (o.duration_seconds !== undefined || o.segment_duration_seconds !== undefined) {
     const name = o.segment_duration_seconds !== undefined ? 'segment_duration_seconds' : 'duration_seconds';
     if (!acceptsDuration(backend, plan.segmentSeconds)) {
-      add(name, `${id} renders ${durationChoices(backend)} s clips, not ${plan.segmentSeconds} s (allowed: ${durationChoices(backend)})`);
+      add(
+        name,
+        `${id} renders ${durationChoices(backend)} s clips, not ${plan.segmentSeconds} s (allowed: ${durationChoices(backend)})`,
+      );
     }
     if (o.duration_seconds !== undefined && o.segment_duration_seconds !== undefined) {
       const count = o.duration_seconds / o.segment_duration_seconds;
-      if (Math.abs(count - Math.round(count)) > 1e-9) add('duration_seconds', `must be a whole multiple of segment_duration_seconds (${o.segment_duration_seconds})`);
-      else if (Math.round(count) > config.procedural.max_segments) add('duration_seconds', `needs ${Math.round(count)} segments; at most ${config.procedural.max_segments} (procedural.max_segments) are made`);
+      if (Math.abs(count - Math.round(count)) > 1e-9)
+        add('duration_seconds', `must be a whole multiple of segment_duration_seconds (${o.segment_duration_seconds})`);
+      else if (Math.round(count) > config.procedural.max_segments)
+        add(
+          'duration_seconds',
+          `needs ${Math.round(count)} segments; at most ${config.procedural.max_segments} (procedural.max_segments) are made`,
+        );
     }
   }
   if (o.aspect_ratio !== undefined && backend.aspect_ratios && !backend.aspect_ratios.includes(o.aspect_ratio)) {
-    add('aspect_ratio', `${id} renders aspect ratios ${backend.aspect_ratios.join(', ')}, not ${o.aspect_ratio} (allowed: ${backend.aspect_ratios.join(', ')})`);
+    add(
+      'aspect_ratio',
+      `${id} renders aspect ratios ${backend.aspect_ratios.join(', ')}, not ${o.aspect_ratio} (allowed: ${backend.aspect_ratios.join(', ')})`,
+    );
   }
   if (o.resolution !== undefined) {
     const [w, h] = o.resolution.split('x').map(Number) as [number, number];
-    if (!backend.resolution) add('resolution', `${id} does not take a resolution; choose aspect_ratio instead (allowed on: ${describeBackends(config).filter((b) => b.resolution).map((b) => b.id).join(', ')})`);
-    else if (w % 2 || h % 2 || w < 16 || h < 16 || w > 3840 || h > 2160) add('resolution', 'must be even, 16x16 up to 3840x2160');
+    if (!backend.resolution)
+      add(
+        'resolution',
+        `${id} does not take a resolution; choose aspect_ratio instead (allowed on: ${describeBackends(config)
+          .filter((b) => b.resolution)
+          .map((b) => b.id)
+          .join(', ')})`,
+      );
+    else if (w % 2 || h % 2 || w < 16 || h < 16 || w > 3840 || h > 2160)
+      add('resolution', 'must be even, 16x16 up to 3840x2160');
     else if (o.aspect_ratio !== undefined) {
       const [aw, ah] = o.aspect_ratio.split(':').map(Number) as [number, number];
       if (Math.abs(w / h - aw / ah) > 0.02) add('resolution', `${o.resolution} is not ${o.aspect_ratio}`);
     }
   }
   if (o.seed !== undefined && !backend.seed) {
-    add('seed', `${id} does not take a seed (allowed on: ${describeBackends(config).filter((b) => b.seed).map((b) => b.id).join(', ')})`);
+    add(
+      'seed',
+      `${id} does not take a seed (allowed on: ${describeBackends(config)
+        .filter((b) => b.seed)
+        .map((b) => b.id)
+        .join(', ')})`,
+    );
   }
   if (o.negative_prompt !== undefined && !backend.negative_prompt) {
-    const takers = describeBackends(config).filter((b) => b.negative_prompt).map((b) => b.id);
-    add('negative_prompt', `${id} does not take a negative prompt (allowed on: ${takers.length ? takers.join(', ') : 'no backend ttv drives'})`);
+    const takers = describeBackends(config)
+      .filter((b) => b.negative_prompt)
+      .map((b) => b.id);
+    add(
+      'negative_prompt',
+      `${id} does not take a negative prompt (allowed on: ${takers.length ? takers.join(', ') : 'no backend ttv drives'})`,
+    );
   }
-  if (o.image !== undefined && !backend.image_to_video) add('image', `${id} cannot start from an image (text-to-video only)`);
+  if (o.image !== undefined && !backend.image_to_video)
+    add('image', `${id} cannot start from an image (text-to-video only)`);
   // The job's backend and mode (its own or the server's), for its segment count: a text-only model
   // in chaining mode would be paid for segment 1 and then fail (modes/mode-problems.ts).
   const mode = effective.generation_mode;
-  const abilities = { textToVideo: backend.text_to_video, imageToVideo: backend.image_to_video, firstLastFrame: backend.first_last_frame };
-  const modeIssue = modeProblem(mode, id, abilities, plan.segmentCount ?? fixedPlanSegments(effective), modelSetting(effective, id));
-  if (modeIssue) add(o.generation_mode !== undefined || o.backend === undefined ? 'generation_mode' : 'backend', modeIssue);
+  const abilities = {
+    textToVideo: backend.text_to_video,
+    imageToVideo: backend.image_to_video,
+    firstLastFrame: backend.first_last_frame,
+  };
+  const modeIssue = modeProblem(
+    mode,
+    id,
+    abilities,
+    plan.segmentCount ?? fixedPlanSegments(effective),
+    modelSetting(effective, id),
+  );
+  if (modeIssue)
+    add(o.generation_mode !== undefined || o.backend === undefined ? 'generation_mode' : 'backend', modeIssue);
   const imageIssue = o.generation_mode !== undefined ? imageModeProblem(effective, mode) : null;
   if (imageIssue) add('generation_mode', `image_generation_model ${imageIssue}`);
   return problems;
 }
 
 function availableIds(config: AppConfig): string[] {
-  return describeBackends(config).filter((b) => b.available).map((b) => b.id);
+  return describeBackends(config)
+    .filter((b) => b.available)
+    .map((b) => b.id);
 }

@@ -19,7 +19,12 @@ export interface ConsumerLoopSettings {
   maxAttempts: number;
 }
 
-export const CONSUMER_LOOP_DEFAULTS: ConsumerLoopSettings = { leaseMs: 30_000, heartbeatMs: 5_000, pollMs: 500, maxAttempts: 3 };
+export const CONSUMER_LOOP_DEFAULTS: ConsumerLoopSettings = {
+  leaseMs: 30_000,
+  heartbeatMs: 5_000,
+  pollMs: 500,
+  maxAttempts: 3,
+};
 
 /** Why an attempt was aborted: canceled by a client, its lease lost, or the consumer shutting down. */
 export type AbortReason = 'canceled' | 'lost' | 'shutdown';
@@ -58,7 +63,11 @@ export class ConsumerLoop implements Consumer {
   /** The gate's reason as last sent with a heartbeat (undefined: none sent yet). */
   private beatReason: string | null | undefined;
 
-  constructor(private readonly store: LeaseStore, private readonly options: ConsumeOptions, settings: Partial<ConsumerLoopSettings> = {}) {
+  constructor(
+    private readonly store: LeaseStore,
+    private readonly options: ConsumeOptions,
+    settings: Partial<ConsumerLoopSettings> = {},
+  ) {
     this.settings = { ...CONSUMER_LOOP_DEFAULTS, ...settings };
     this.workerId = options.workerId ?? newWorkerId();
     this.unsubscribeCancel = store.onCancel((jobId) => void this.checkCanceled(jobId));
@@ -89,7 +98,12 @@ export class ConsumerLoop implements Consumer {
       const pending = () => [...this.attempts.values()].map((a) => a.done);
       if (this.attempts.size > 0) {
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([Promise.all(pending()), new Promise<void>((r) => { timer = setTimeout(r, graceMs); })]);
+        await Promise.race([
+          Promise.all(pending()),
+          new Promise<void>((r) => {
+            timer = setTimeout(r, graceMs);
+          }),
+        ]);
         clearTimeout(timer);
         // Whatever still runs is aborted and handed back to the queue, not lost.
         this.hardStop = true;
@@ -118,9 +132,13 @@ export class ConsumerLoop implements Consumer {
         if (gateReason !== null) {
           pause = true; // not now (e.g. disk low): look again after pollMs
         } else {
-          const lease = await this.store.claim(this.workerId, this.settings.leaseMs, this.stopping.signal).catch(() => undefined);
-          if (lease === undefined) pause = true; // store trouble: try again after pollMs
-          else if (lease === null) await this.store.idle(this.settings.pollMs, this.stopping.signal).catch(() => undefined);
+          const lease = await this.store
+            .claim(this.workerId, this.settings.leaseMs, this.stopping.signal)
+            .catch(() => undefined);
+          if (lease === undefined)
+            pause = true; // store trouble: try again after pollMs
+          else if (lease === null)
+            await this.store.idle(this.settings.pollMs, this.stopping.signal).catch(() => undefined);
           else if (this.stopping.signal.aborted) await this.handBackUnstarted(lease);
           else this.start(lease);
           if (!pause) continue;
@@ -129,7 +147,10 @@ export class ConsumerLoop implements Consumer {
       // At capacity, gated or after an error: sleep until an attempt settles, pollMs passes or close.
       await new Promise<void>((resolve) => {
         const timer = pause ? setTimeout(resolve, this.settings.pollMs) : undefined;
-        this.wakeClaimLoop = () => { clearTimeout(timer); resolve(); };
+        this.wakeClaimLoop = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
       this.wakeClaimLoop = null;
     }
@@ -165,7 +186,9 @@ export class ConsumerLoop implements Consumer {
       signal: controller.signal,
       progress: async (progress: number, stage?: JobStage, message?: string) => {
         if (controller.signal.aborted) return;
-        const written = await this.store.progress(lease, { progress: clampProgress(progress), stage, message }).catch(() => undefined);
+        const written = await this.store
+          .progress(lease, { progress: clampProgress(progress), stage, message })
+          .catch(() => undefined);
         if (written === false) this.stopIfGone(attempt, await this.store.state(lease).catch(() => undefined));
       },
       log: async (message: string) => {
@@ -196,7 +219,8 @@ export class ConsumerLoop implements Consumer {
       } else if (reason === undefined) {
         const error = (err instanceof Error ? err.message : String(err)) || DEFAULT_FAILURE;
         // Not the job's fault (disk full): back to the queue, unless this was its last attempt.
-        const handBack = lease.job.attempts < this.settings.maxAttempts ? this.options.handBackOn?.(err) ?? null : null;
+        const handBack =
+          lease.job.attempts < this.settings.maxAttempts ? (this.options.handBackOn?.(err) ?? null) : null;
         if (handBack !== null) await this.record(attempt, () => this.store.handBack(lease, handBack, false));
         else await this.record(attempt, () => this.store.fail(lease, error, JOB_MESSAGES.failed(error)));
       }
@@ -205,9 +229,10 @@ export class ConsumerLoop implements Consumer {
     }
     const reason = controller.signal.reason as AbortReason | undefined;
     // A real outcome is recorded even when shutdown asked the handler to stop: the work is done.
-    const written = reason === undefined || reason === 'shutdown'
-      ? await this.record(attempt, () => this.store.finish(lease, outcome, JOB_MESSAGES.completed(outcome)))
-      : reason;
+    const written =
+      reason === undefined || reason === 'shutdown'
+        ? await this.record(attempt, () => this.store.finish(lease, outcome, JOB_MESSAGES.completed(outcome)))
+        : reason;
     if (written === 'canceled') await this.options.onCanceledOutcome?.(lease.job.id, outcome).catch(() => undefined);
   }
 
@@ -223,12 +248,14 @@ export class ConsumerLoop implements Consumer {
         const written = await write();
         this.problemsByToken.delete(lease.token);
         if (written) return 'written';
-        return (await this.store.state(lease).catch(() => 'lost' as const));
+        return await this.store.state(lease).catch(() => 'lost' as const);
       } catch (err) {
         this.problemsByToken.set(lease.token, {
           reason: 'outcome_not_recorded',
           jobId: lease.job.id,
-          message: redactText(`The outcome of job ${lease.job.id} could not be recorded: ${err instanceof Error ? err.message : String(err)}`),
+          message: redactText(
+            `The outcome of job ${lease.job.id} could not be recorded: ${err instanceof Error ? err.message : String(err)}`,
+          ),
         });
       }
       if (this.hardStop) return 'gave_up'; // shutting down: the lease expires and recovery retries the job
@@ -272,24 +299,28 @@ export class ConsumerLoop implements Consumer {
   /** The heartbeat with this consumer's claim state, which every API's /readyz reads (JobQueue.workerStates). */
   private async beat(gateReason = this.gateReason()): Promise<void> {
     this.beatReason = gateReason;
-    await this.store.workerBeat(this.workerId, gateReason === null ? null : redactText(gateReason)).catch(() => undefined);
+    await this.store
+      .workerBeat(this.workerId, gateReason === null ? null : redactText(gateReason))
+      .catch(() => undefined);
   }
 
   private async heartbeat(): Promise<void> {
     if (this.closing && this.attempts.size === 0) return;
     await this.beat();
-    await Promise.all([...this.attempts.values()].map(async (attempt) => {
-      // One renewal at a time per attempt: a slow store (paused, failing over) must not pile them up.
-      const reason = attempt.controller.signal.reason as AbortReason | undefined;
-      if (attempt.renewing || reason === 'canceled' || reason === 'lost') return;
-      attempt.renewing = true;
-      try {
-        // A store error is transient: the next heartbeat tries again, within the lease.
-        this.stopIfGone(attempt, await this.store.renew(attempt.lease, this.settings.leaseMs).catch(() => undefined));
-      } finally {
-        attempt.renewing = false;
-      }
-    }));
+    await Promise.all(
+      [...this.attempts.values()].map(async (attempt) => {
+        // One renewal at a time per attempt: a slow store (paused, failing over) must not pile them up.
+        const reason = attempt.controller.signal.reason as AbortReason | undefined;
+        if (attempt.renewing || reason === 'canceled' || reason === 'lost') return;
+        attempt.renewing = true;
+        try {
+          // A store error is transient: the next heartbeat tries again, within the lease.
+          this.stopIfGone(attempt, await this.store.renew(attempt.lease, this.settings.leaseMs).catch(() => undefined));
+        } finally {
+          attempt.renewing = false;
+        }
+      }),
+    );
     if (!this.closing) await this.store.recoverExpired(this.settings.maxAttempts).catch(() => undefined);
   }
 }

@@ -23,7 +23,9 @@ export class JobCounters {
 
   /** Folds the journal entries not yet counted into the totals, then returns them. Concurrent calls share one read. */
   read(): Promise<JobCounts> {
-    return (this.inflight ??= this.catchUp().finally(() => { this.inflight = null; }));
+    return (this.inflight ??= this.catchUp().finally(() => {
+      this.inflight = null;
+    }));
   }
 
   private async catchUp(): Promise<JobCounts> {

@@ -27,9 +27,7 @@ export interface SubmitOptions {
 }
 
 export type RemoveResult =
-  | { outcome: 'removed'; job: JobRecord }
-  | { outcome: 'not_found' }
-  | { outcome: 'not_terminal'; job: JobRecord };
+  { outcome: 'removed'; job: JobRecord } | { outcome: 'not_found' } | { outcome: 'not_terminal'; job: JobRecord };
 
 export type SubmitResult =
   | { outcome: 'created'; job: JobRecord }
@@ -37,9 +35,7 @@ export type SubmitResult =
   | { outcome: 'key_mismatch'; job: JobRecord };
 
 export type CancelResult =
-  | { outcome: 'canceled'; job: JobRecord }
-  | { outcome: 'not_found' }
-  | { outcome: 'terminal'; job: JobRecord };
+  { outcome: 'canceled'; job: JobRecord } | { outcome: 'not_found' } | { outcome: 'terminal'; job: JobRecord };
 
 export interface ListOptions {
   status?: JobStatus;

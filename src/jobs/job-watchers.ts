@@ -10,7 +10,9 @@ export class JobWatchers {
   add(id: string, listener: () => void): () => void {
     const wrapped = () => listener();
     this.emitter.on(id, wrapped);
-    return () => { this.emitter.off(id, wrapped); };
+    return () => {
+      this.emitter.off(id, wrapped);
+    };
   }
 
   notify(id: string): void {

@@ -26,7 +26,14 @@ export function openJobQueue(config: AppConfig, logger?: RedisQueueLogger): JobQ
     return new RedisJobQueue({
       endpoint: redisEndpoint(config.redis),
       keyPrefix: redisKeyPrefix(config.redis),
-      ...(config.redis.sentinel ? { replicaAcks: { count: config.redis.sentinel.replicas_to_ack, timeoutMs: config.redis.sentinel.replica_ack_timeout_ms } } : {}),
+      ...(config.redis.sentinel
+        ? {
+            replicaAcks: {
+              count: config.redis.sentinel.replicas_to_ack,
+              timeoutMs: config.redis.sentinel.replica_ack_timeout_ms,
+            },
+          }
+        : {}),
       jobTtlSeconds: redisJobTtlSeconds(config),
       consumer,
       markerMemoryFile: join(resolve(config.data_dir), 'redis-stores.json'),

@@ -52,17 +52,23 @@ export function optionNames(options: JobOptions | undefined): JobOptionName[] {
 export function publicOptions(options: JobOptions | undefined): PublicJobOptions | null {
   if (!options || optionNames(options).length === 0) return null;
   const { image, ...rest } = options;
-  return image ? { ...rest, image: { content_type: image.content_type, bytes: image.bytes, sha256: image.sha256 } } : { ...rest };
+  return image
+    ? { ...rest, image: { content_type: image.content_type, bytes: image.bytes, sha256: image.sha256 } }
+    : { ...rest };
 }
 
 /**
  * Segment length and count a job's options ask for: duration_seconds alone is one clip of that
  * length; with segment_duration_seconds it is that many segments of it; neither = the planner decides.
  */
-export function segmentPlanOf(options: JobOptions | undefined, defaultSegmentSeconds: number): { segmentSeconds: number; segmentCount: number | null } {
+export function segmentPlanOf(
+  options: JobOptions | undefined,
+  defaultSegmentSeconds: number,
+): { segmentSeconds: number; segmentCount: number | null } {
   const total = options?.duration_seconds;
   const segment = options?.segment_duration_seconds;
-  if (total !== undefined && segment !== undefined) return { segmentSeconds: segment, segmentCount: Math.max(1, Math.round(total / segment)) };
+  if (total !== undefined && segment !== undefined)
+    return { segmentSeconds: segment, segmentCount: Math.max(1, Math.round(total / segment)) };
   if (total !== undefined) return { segmentSeconds: total, segmentCount: 1 };
   return { segmentSeconds: segment ?? defaultSegmentSeconds, segmentCount: null };
 }

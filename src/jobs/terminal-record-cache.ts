@@ -9,7 +9,10 @@ import { isTerminal, type JobRecord } from './job.js';
 export class TerminalRecordCache {
   private readonly records = new Map<string, { record: JobRecord; at: number }>();
 
-  constructor(private readonly capacity = 10_000, private readonly maxAgeMs = 1000) {}
+  constructor(
+    private readonly capacity = 10_000,
+    private readonly maxAgeMs = 1000,
+  ) {}
 
   get(id: string): JobRecord | undefined {
     const entry = this.records.get(id);

@@ -30,7 +30,11 @@ export function batchedDestination(target: FlushableStream): BatchedDestination 
   };
   const drainSync = () => {
     drain();
-    try { target.flushSync?.(); } catch { /* the stream is closed or not open yet: nothing more can be written */ }
+    try {
+      target.flushSync?.();
+    } catch {
+      /* the stream is closed or not open yet: nothing more can be written */
+    }
   };
   const destination: BatchedDestination = {
     write(line: string) {

@@ -21,11 +21,24 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level,
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]', 'headers.authorization'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-api-key"]',
+          'res.headers["set-cookie"]',
+          'headers.authorization',
+        ],
         censor: '[REDACTED]',
       },
       serializers: {
-        req: (req: { method?: string; url?: string; id?: string; ip?: string; raw?: { httpVersion?: string }; headers?: Record<string, unknown> }) => ({
+        req: (req: {
+          method?: string;
+          url?: string;
+          id?: string;
+          ip?: string;
+          raw?: { httpVersion?: string };
+          headers?: Record<string, unknown>;
+        }) => ({
           method: req.method,
           url: req.url ? redactUrl(req.url) : req.url,
           id: req.id,

@@ -2,10 +2,22 @@
 
 export const REDACTED = '[REDACTED]';
 
-const SECRET_KEY = /(^|_)(api_key|apikey|secret|secret_access_key|access_key_id|token|auth_token|password|passwd|private_key|signing_secret|credentials_json)$/i;
+const SECRET_KEY =
+  /(^|_)(api_key|apikey|secret|secret_access_key|access_key_id|token|auth_token|password|passwd|private_key|signing_secret|credentials_json)$/i;
 
 // Query parameters that carry signatures or credentials in signed URLs (GCS V4, S3 SigV4, ours).
-const SIGNED_PARAMS = ['signature', 'X-Goog-Signature', 'X-Goog-Credential', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token', 'sig', 'token', 'key', 'access_token'];
+const SIGNED_PARAMS = [
+  'signature',
+  'X-Goog-Signature',
+  'X-Goog-Credential',
+  'X-Amz-Signature',
+  'X-Amz-Credential',
+  'X-Amz-Security-Token',
+  'sig',
+  'token',
+  'key',
+  'access_token',
+];
 const SIGNED_PARAM_RE = new RegExp(`([?&](?:${SIGNED_PARAMS.join('|')})=)[^&#\\s"']*`, 'gi');
 const URL_PASSWORD_RE = /([a-z][a-z0-9+.-]*:\/\/[^:/@\s"']*:)[^@\s"'/]+@/gi;
 const BEARER_RE = /(Bearer\s+)[A-Za-z0-9._~+/=-]+/g;
@@ -26,7 +38,8 @@ const TOKEN_SHAPES: RegExp[] = [
 // What every token shape and Authorization/Bearer pattern above starts with: a line holding none of
 // these (most access-log lines) skips those eight-plus replacements. Case-insensitive, so it never
 // misses what the case-sensitive patterns would match.
-const TOKEN_TRIGGER = /sk-|[rs]k_(?:live|test)_|whsec_|AKIA|ASIA|eyJ|xox[abposr]-|gh[pousr]_|github_pat_|authorization|bearer/i;
+const TOKEN_TRIGGER =
+  /sk-|[rs]k_(?:live|test)_|whsec_|AKIA|ASIA|eyJ|xox[abposr]-|gh[pousr]_|github_pat_|authorization|bearer/i;
 
 // Secret values of the running configuration, registered once at startup (service.ts), so that every
 // sink (process log, job log lines, SSE, webhook log lines, CLI output) scrubs them without plumbing.
@@ -60,9 +73,11 @@ export function redactConfig(value: unknown, key = ''): unknown {
   const copy = redactConfigValue(value, key);
   const webhooks = (copy as { webhooks?: { urls?: unknown; endpoints?: unknown } } | null)?.webhooks;
   if (webhooks && typeof webhooks === 'object') {
-    if (Array.isArray(webhooks.urls)) webhooks.urls = webhooks.urls.map((u) => (typeof u === 'string' ? displayUrl(u) : u));
+    if (Array.isArray(webhooks.urls))
+      webhooks.urls = webhooks.urls.map((u) => (typeof u === 'string' ? displayUrl(u) : u));
     if (Array.isArray(webhooks.endpoints)) {
-      for (const e of webhooks.endpoints as { url?: unknown }[]) if (e && typeof e.url === 'string') e.url = displayUrl(e.url);
+      for (const e of webhooks.endpoints as { url?: unknown }[])
+        if (e && typeof e.url === 'string') e.url = displayUrl(e.url);
     }
   }
   return copy;
@@ -71,7 +86,9 @@ export function redactConfig(value: unknown, key = ''): unknown {
 function redactConfigValue(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => redactConfigValue(v));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redactConfigValue(v, k)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redactConfigValue(v, k)]),
+    );
   }
   if (typeof value === 'string') {
     if (key && isSecretKey(key) && value !== '') return REDACTED;
@@ -110,9 +127,7 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
     out = out.replace(AUTHORIZATION_RE, `$1${REDACTED}`).replace(BEARER_RE, `$1${REDACTED}`);
   }
   if (!out.includes('=') && !out.includes('@')) return out;
-  return out
-    .replace(SIGNED_PARAM_RE, `$1${REDACTED}`)
-    .replace(URL_PASSWORD_RE, `$1${REDACTED}@`);
+  return out.replace(SIGNED_PARAM_RE, `$1${REDACTED}`).replace(URL_PASSWORD_RE, `$1${REDACTED}@`);
 }
 
 // Cutting comes after redaction, never before: a secret cut in two is a fragment that neither the

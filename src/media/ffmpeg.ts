@@ -15,7 +15,13 @@ export interface ProbeResult {
   durationSeconds: number;
   formatName: string;
   video: {
-    codec: string; profile: string | null; width: number; height: number; fps: number; pixFmt: string; timeBase: string;
+    codec: string;
+    profile: string | null;
+    width: number;
+    height: number;
+    fps: number;
+    pixFmt: string;
+    timeBase: string;
     /** The video stream's own duration (the container's when the stream states none). */
     durationSeconds: number;
   } | null;
@@ -54,7 +60,7 @@ export interface RunMediaOptions extends Signalled {
 function parseRate(rate: string | undefined): number {
   if (!rate) return 0;
   const [n, d] = rate.split('/').map(Number);
-  const value = d ? n! / d : n ?? 0;
+  const value = d ? n! / d : (n ?? 0);
   return Number.isFinite(value) ? value : 0;
 }
 
@@ -75,11 +81,20 @@ export function canStreamCopy(probes: ProbeResult[]): boolean {
   if (!first?.video) return false;
   const v0 = first.video;
   const a0 = first.audio;
-  return probes.every(({ video: v, audio: a }) =>
-    v !== null && v.codec === v0.codec && v.profile === v0.profile && v.width === v0.width && v.height === v0.height &&
-    Math.abs(v.fps - v0.fps) < 0.01 && v.pixFmt === v0.pixFmt &&
-    (a === null) === (a0 === null) &&
-    (a === null || a0 === null || (a.codec === a0.codec && a.sampleRate === a0.sampleRate && a.channels === a0.channels)));
+  return probes.every(
+    ({ video: v, audio: a }) =>
+      v !== null &&
+      v.codec === v0.codec &&
+      v.profile === v0.profile &&
+      v.width === v0.width &&
+      v.height === v0.height &&
+      Math.abs(v.fps - v0.fps) < 0.01 &&
+      v.pixFmt === v0.pixFmt &&
+      (a === null) === (a0 === null) &&
+      (a === null ||
+        a0 === null ||
+        (a.codec === a0.codec && a.sampleRate === a0.sampleRate && a.channels === a0.channels)),
+  );
 }
 
 async function nonEmptyFile(path: string): Promise<boolean> {
@@ -113,7 +128,10 @@ export class Ffmpeg {
 
   static fromConfig(config: AppConfig): Ffmpeg {
     return new Ffmpeg({
-      ffmpegPath: config.ffmpeg_path, ffprobePath: config.ffprobe_path, graceMs: config.worker.cancel_grace_seconds * 1000, deadlines: mediaDeadlines(config),
+      ffmpegPath: config.ffmpeg_path,
+      ffprobePath: config.ffprobe_path,
+      graceMs: config.worker.cancel_grace_seconds * 1000,
+      deadlines: mediaDeadlines(config),
     });
   }
 
@@ -136,14 +154,22 @@ export class Ffmpeg {
 
   /** Runs ffmpeg with the given arguments (after -y -hide_banner -loglevel error), within its deadline. */
   async run(args: string[], opts: RunMediaOptions = {}): Promise<void> {
-    const seconds = opts.videoSeconds && opts.videoSeconds > 0 ? Math.min(opts.videoSeconds, MAX_DEADLINE_VIDEO_SECONDS) : 0;
-    const { stderr } = await runProcess(this.options.ffmpegPath, ['-y', '-hide_banner', '-loglevel', 'error', ...args], {
-      signal: opts.signal, graceMs: this.options.graceMs, onStderrLine: opts.onStderrLine,
-      timeoutMs: this.runDeadlineMs(seconds),
-      timeoutSource: seconds > 0
-        ? `media.ffmpeg_timeout_seconds + media.ffmpeg_timeout_per_video_second × ${Number(seconds.toFixed(3))} s of video`
-        : 'media.ffmpeg_timeout_seconds',
-    });
+    const seconds =
+      opts.videoSeconds && opts.videoSeconds > 0 ? Math.min(opts.videoSeconds, MAX_DEADLINE_VIDEO_SECONDS) : 0;
+    const { stderr } = await runProcess(
+      this.options.ffmpegPath,
+      ['-y', '-hide_banner', '-loglevel', 'error', ...args],
+      {
+        signal: opts.signal,
+        graceMs: this.options.graceMs,
+        onStderrLine: opts.onStderrLine,
+        timeoutMs: this.runDeadlineMs(seconds),
+        timeoutSource:
+          seconds > 0
+            ? `media.ffmpeg_timeout_seconds + media.ffmpeg_timeout_per_video_second × ${Number(seconds.toFixed(3))} s of video`
+            : 'media.ffmpeg_timeout_seconds',
+      },
+    );
     // ffmpeg exits 0 when a write fails while it closes the output ("Error writing trailer of …: No
     // space left on device"): the file is cut short (an MP4 without its index), so that is a failure.
     if (NO_SPACE.test(stderr)) throw new ProcessError(basename(this.options.ffmpegPath), 0, null, stderr);
@@ -155,22 +181,41 @@ export class Ffmpeg {
    */
   async probe(file: string, opts: Signalled & { format?: string } = {}): Promise<ProbeResult> {
     const forced = opts.format ? ['-protocol_whitelist', 'file', '-f', opts.format] : [];
-    const { stdout } = await runProcess(this.options.ffprobePath, ['-v', 'error', ...forced, '-print_format', 'json', '-show_format', '-show_streams', file], {
-      signal: opts.signal, graceMs: this.options.graceMs, timeoutMs: this.deadlines.probeMs, timeoutSource: 'media.probe_timeout_seconds',
-    });
-    const json = JSON.parse(stdout) as { format?: { duration?: string; format_name?: string }; streams?: Record<string, string | number>[] };
+    const { stdout } = await runProcess(
+      this.options.ffprobePath,
+      ['-v', 'error', ...forced, '-print_format', 'json', '-show_format', '-show_streams', file],
+      {
+        signal: opts.signal,
+        graceMs: this.options.graceMs,
+        timeoutMs: this.deadlines.probeMs,
+        timeoutSource: 'media.probe_timeout_seconds',
+      },
+    );
+    const json = JSON.parse(stdout) as {
+      format?: { duration?: string; format_name?: string };
+      streams?: Record<string, string | number>[];
+    };
     const v = json.streams?.find((s) => s.codec_type === 'video');
     const a = json.streams?.find((s) => s.codec_type === 'audio');
     const formatDuration = Number(json.format?.duration ?? 0) || 0;
     return {
       durationSeconds: formatDuration,
       formatName: json.format?.format_name ?? '',
-      video: v ? {
-        codec: String(v.codec_name), profile: v.profile ? String(v.profile) : null, width: Number(v.width), height: Number(v.height),
-        fps: parseRate(String(v.r_frame_rate ?? v.avg_frame_rate)), pixFmt: String(v.pix_fmt), timeBase: String(v.time_base),
-        durationSeconds: Number(v.duration ?? 0) || formatDuration,
-      } : null,
-      audio: a ? { codec: String(a.codec_name), sampleRate: Number(a.sample_rate), channels: Number(a.channels) } : null,
+      video: v
+        ? {
+            codec: String(v.codec_name),
+            profile: v.profile ? String(v.profile) : null,
+            width: Number(v.width),
+            height: Number(v.height),
+            fps: parseRate(String(v.r_frame_rate ?? v.avg_frame_rate)),
+            pixFmt: String(v.pix_fmt),
+            timeBase: String(v.time_base),
+            durationSeconds: Number(v.duration ?? 0) || formatDuration,
+          }
+        : null,
+      audio: a
+        ? { codec: String(a.codec_name), sampleRate: Number(a.sample_rate), channels: Number(a.channels) }
+        : null,
     };
   }
 
@@ -190,7 +235,10 @@ export class Ffmpeg {
     const keepLast = ['-map', '0:v:0', '-an', '-update', '1', '-f', 'image2', outPng];
     await this.run(['-sseof', `-${window.toFixed(3)}`, '-i', video, ...keepLast], { signal: opts.signal });
     if (!(await nonEmptyFile(outPng))) {
-      await this.run(['-i', video, ...keepLast], { signal: opts.signal, videoSeconds: probe.video.durationSeconds || probe.durationSeconds });
+      await this.run(['-i', video, ...keepLast], {
+        signal: opts.signal,
+        videoSeconds: probe.video.durationSeconds || probe.durationSeconds,
+      });
       if (!(await nonEmptyFile(outPng))) throw new Error(`no frame could be decoded from ${basename(video)}`);
     }
     return outPng;
@@ -199,7 +247,8 @@ export class Ffmpeg {
   /** Width and height of an image (or a video's first stream). */
   async frameSize(image: string, opts: Signalled = {}): Promise<FrameSize> {
     const probe = await this.probe(image, opts);
-    if (!probe.video || !(probe.video.width > 0 && probe.video.height > 0)) throw new Error(`${basename(image)} is not a readable image`);
+    if (!probe.video || !(probe.video.width > 0 && probe.video.height > 0))
+      throw new Error(`${basename(image)} is not a readable image`);
     return { width: probe.video.width, height: probe.video.height };
   }
 
@@ -209,7 +258,12 @@ export class Ffmpeg {
    * to cover the size and crops the rest. Gives the sizes before and after; when the input already
    * has the shape (or size), nothing is written and `fitted` is false.
    */
-  async fitFrame(input: string, output: string, target: { aspect: number } | { size: FrameSize }, opts: Signalled = {}): Promise<{ fitted: boolean; from: FrameSize; to: FrameSize }> {
+  async fitFrame(
+    input: string,
+    output: string,
+    target: { aspect: number } | { size: FrameSize },
+    opts: Signalled = {},
+  ): Promise<{ fitted: boolean; from: FrameSize; to: FrameSize }> {
     const from = await this.frameSize(input, opts);
     let to: FrameSize;
     let filter: string;
@@ -225,7 +279,10 @@ export class Ffmpeg {
     await mkdir(dirname(output), { recursive: true });
     // In place: ffmpeg must not write the file it reads.
     const written = resolve(output) === resolve(input) ? join(dirname(output), `.fit-${basename(output)}`) : output;
-    await this.run(['-i', input, '-vf', filter, '-frames:v', '1', '-update', '1', '-f', 'image2', '-c:v', 'png', written], opts);
+    await this.run(
+      ['-i', input, '-vf', filter, '-frames:v', '1', '-update', '1', '-f', 'image2', '-c:v', 'png', written],
+      opts,
+    );
     if (written !== output) await rename(written, output);
     return { fitted: true, from, to };
   }
@@ -255,7 +312,8 @@ export class Ffmpeg {
     // The concat demuxer resolves relative entries against the list file, not the cwd.
     const files = inputs.map((i) => resolve(i));
     // Probes the caller already has (taken while other work ran) are used as they are.
-    const probes = opts.probes?.length === files.length ? opts.probes : await Promise.all(files.map((f) => this.probe(f, opts)));
+    const probes =
+      opts.probes?.length === files.length ? opts.probes : await Promise.all(files.map((f) => this.probe(f, opts)));
     const mode = canStreamCopy(probes) ? 'copy' : 'normalized';
     const scratch = await mkdtemp(join(resolve(opts.workDir ?? dirname(resolve(output))), '.concat-'));
     try {
@@ -263,7 +321,10 @@ export class Ffmpeg {
       const list = join(scratch, 'concat.txt');
       await writeFile(list, `${sources.map(concatListLine).join('\n')}\n`);
       const seconds = probes.reduce((sum, p) => sum + (p.video?.durationSeconds || p.durationSeconds), 0);
-      await this.run(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-movflags', '+faststart', output], { signal: opts.signal, videoSeconds: seconds });
+      await this.run(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-movflags', '+faststart', output], {
+        signal: opts.signal,
+        videoSeconds: seconds,
+      });
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -284,10 +345,22 @@ export class Ffmpeg {
       const args = ['-i', input];
       if (withAudio && !probe.audio) args.push('-f', 'lavfi', '-i', 'anullsrc=channel_layout=stereo:sample_rate=48000');
       args.push(
-        '-map', '0:v:0',
-        '-vf', `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${fps}`,
-        '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-profile:v', 'high', '-r', String(fps),
-        '-video_track_timescale', String(fps * 1000),
+        '-map',
+        '0:v:0',
+        '-vf',
+        `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${fps}`,
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-pix_fmt',
+        'yuv420p',
+        '-profile:v',
+        'high',
+        '-r',
+        String(fps),
+        '-video_track_timescale',
+        String(fps * 1000),
       );
       if (withAudio) {
         // Silence where the clip has none; a clip's own audio is padded; both end with the video.
@@ -301,7 +374,10 @@ export class Ffmpeg {
         args.push('-an');
       }
       args.push(part);
-      await this.run(args, { signal: opts.signal, videoSeconds: probe.video?.durationSeconds || probe.durationSeconds });
+      await this.run(args, {
+        signal: opts.signal,
+        videoSeconds: probe.video?.durationSeconds || probe.durationSeconds,
+      });
       parts.push(part);
     }
     return parts;

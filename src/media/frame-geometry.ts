@@ -31,7 +31,9 @@ export function sameAspect(a: number, b: number): boolean {
 export function sizeForAspect(aspect: string, longSide: number): FrameSize {
   const [w, h] = aspect.split(':').map(Number) as [number, number];
   const even = (n: number) => Math.max(16, 2 * Math.round(n / 2));
-  return w >= h ? { width: even(longSide), height: even((longSide * h) / w) } : { width: even((longSide * w) / h), height: even(longSide) };
+  return w >= h
+    ? { width: even(longSide), height: even((longSide * h) / w) }
+    : { width: even((longSide * w) / h), height: even(longSide) };
 }
 
 /**

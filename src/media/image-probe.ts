@@ -34,9 +34,15 @@ const CODEC: Record<ImageType, string> = { png: 'png', jpeg: 'mjpeg', webp: 'web
 
 /** The type the file's signature claims, or null. */
 export function signatureType(bytes: Uint8Array): ImageType | null {
-  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
+  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47)
+    return 'png';
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  if (bytes.length >= 12 && Buffer.from(bytes.subarray(0, 4)).toString('latin1') === 'RIFF' && Buffer.from(bytes.subarray(8, 12)).toString('latin1') === 'WEBP') return 'webp';
+  if (
+    bytes.length >= 12 &&
+    Buffer.from(bytes.subarray(0, 4)).toString('latin1') === 'RIFF' &&
+    Buffer.from(bytes.subarray(8, 12)).toString('latin1') === 'WEBP'
+  )
+    return 'webp';
   return null;
 }
 
@@ -50,7 +56,12 @@ interface ProbeJson {
   frames?: { width?: number; height?: number }[];
 }
 
-export async function probeImage(bytes: Uint8Array, tool: ImageProbeTool, limits: ImageLimits, signal?: AbortSignal): Promise<ImageVerdict> {
+export async function probeImage(
+  bytes: Uint8Array,
+  tool: ImageProbeTool,
+  limits: ImageLimits,
+  signal?: AbortSignal,
+): Promise<ImageVerdict> {
   const allowed = `must be a ${listTypes(limits.types)} image`;
   const type = signatureType(bytes);
   if (!type || !limits.types.includes(type)) return { ok: false, problem: allowed };
@@ -58,18 +69,48 @@ export async function probeImage(bytes: Uint8Array, tool: ImageProbeTool, limits
   // The decoder refuses larger frames before allocating them. It counts its buffer, whose width and
   // height are padded for alignment (to 64 and 32 at most), so it gets that much room; the exact
   // caps are checked on the decoded frame below.
-  const maxPixels = Math.min(limits.maxPixels, limits.maxWidth * limits.maxHeight) + 64 * limits.maxHeight + 32 * limits.maxWidth + 2048;
+  const maxPixels =
+    Math.min(limits.maxPixels, limits.maxWidth * limits.maxHeight) +
+    64 * limits.maxHeight +
+    32 * limits.maxWidth +
+    2048;
   let stdout: string;
   let stderr: string;
   try {
-    ({ stdout, stderr } = await runProcess(tool.ffprobePath, [
-      '-v', 'error', '-max_pixels', String(maxPixels), '-protocol_whitelist', 'pipe', '-f', DEMUXER[type],
-      '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height:frame=width,height',
-      '-read_intervals', '%+#1', '-of', 'json', '-i', 'pipe:0',
-    ], { stdin: bytes, signal, graceMs: tool.graceMs, timeoutMs: tool.probeTimeoutMs, timeoutSource: 'media.probe_timeout_seconds' }));
+    ({ stdout, stderr } = await runProcess(
+      tool.ffprobePath,
+      [
+        '-v',
+        'error',
+        '-max_pixels',
+        String(maxPixels),
+        '-protocol_whitelist',
+        'pipe',
+        '-f',
+        DEMUXER[type],
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=codec_name,width,height:frame=width,height',
+        '-read_intervals',
+        '%+#1',
+        '-of',
+        'json',
+        '-i',
+        'pipe:0',
+      ],
+      {
+        stdin: bytes,
+        signal,
+        graceMs: tool.graceMs,
+        timeoutMs: tool.probeTimeoutMs,
+        timeoutSource: 'media.probe_timeout_seconds',
+      },
+    ));
   } catch (err) {
     if (err instanceof CanceledError) throw err;
-    if (err instanceof ProcessTimeoutError) return { ok: false, problem: `could not be decoded within ${tool.probeTimeoutMs / 1000} s` };
+    if (err instanceof ProcessTimeoutError)
+      return { ok: false, problem: `could not be decoded within ${tool.probeTimeoutMs / 1000} s` };
     // A spawn failure (no ffprobe) is the server's problem, not the image's.
     if (err instanceof ProcessError && err.exitCode === null && err.signal === null) throw err;
     return { ok: false, problem: `could not be decoded as a ${NAMES[type]} image` };

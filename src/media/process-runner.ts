@@ -59,7 +59,12 @@ export function runProcess(command: string, args: string[], options: RunOptions 
   if (signal?.aborted) return Promise.reject(new CanceledError());
 
   return new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
     const pid = child.pid;
     const observer = currentSpawnObserver();
     if (pid !== undefined) observer?.spawned(pid);
@@ -164,7 +169,8 @@ export function runProcess(command: string, args: string[], options: RunOptions 
       }
       if (onStderrLine && pending && !skipping) onStderrLine(pending);
       if (aborted) return finish(() => reject(new CanceledError()));
-      if (timedOut) return finish(() => reject(new ProcessTimeoutError(name, options.timeoutMs!, options.timeoutSource)));
+      if (timedOut)
+        return finish(() => reject(new ProcessTimeoutError(name, options.timeoutMs!, options.timeoutSource)));
       if (code === 0) return finish(() => resolve({ stdout, stderr }));
       finish(() => reject(new ProcessError(name, code, sig, stderr)));
     });

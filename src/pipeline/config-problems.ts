@@ -26,7 +26,13 @@ export function pipelineConfigIssues(config: AppConfig): ConfigProblems {
   // A default backend that cannot be built has its error already; its mode cannot be judged.
   if (errors.length === 0) {
     const caps = createVideoGenerator(config.default_backend, config).capabilities();
-    const problem = modeProblem(config.generation_mode, config.default_backend, caps, fixedPlanSegments(config), modelSetting(config, config.default_backend));
+    const problem = modeProblem(
+      config.generation_mode,
+      config.default_backend,
+      caps,
+      fixedPlanSegments(config),
+      modelSetting(config, config.default_backend),
+    );
     if (problem) errors.push({ key: 'generation_mode', message: problem });
   }
   const image = imageModeProblem(config, config.generation_mode);
@@ -40,7 +46,13 @@ export function pipelineConfigIssues(config: AppConfig): ConfigProblems {
 /** The OpenAI image model jobs will use, or null when images come from elsewhere (or offline, without a key). */
 function openAiModel(config: AppConfig): string | null {
   const name = config.image_generation_model.trim().toLowerCase();
-  if (name === 'procedural' || name.includes('gemini') || !/openai|gpt-image|dall-e/.test(name) || !config.openai_api_key) return null;
+  if (
+    name === 'procedural' ||
+    name.includes('gemini') ||
+    !/openai|gpt-image|dall-e/.test(name) ||
+    !config.openai_api_key
+  )
+    return null;
   return openAiImageModelId(config.image_generation_model);
 }
 
@@ -51,15 +63,19 @@ function openAiModel(config: AppConfig): string | null {
 export function imageModeProblem(config: AppConfig, mode: 'keyframe' | 'chaining'): string | null {
   const model = openAiModel(config);
   if (mode !== 'keyframe' || !model || openAiImageModel(model).imageToImage) return null;
-  return `${model} cannot continue a keyframe from the previous one (OpenAI has no edit for dall-e-3, and dall-e-2's edit only repaints transparent areas), `
-    + 'and generation_mode keyframe needs that for every keyframe: use gpt-image-1 (or a gemini or stability model), or generation_mode chaining';
+  return (
+    `${model} cannot continue a keyframe from the previous one (OpenAI has no edit for dall-e-3, and dall-e-2's edit only repaints transparent areas), ` +
+    'and generation_mode keyframe needs that for every keyframe: use gpt-image-1 (or a gemini or stability model), or generation_mode chaining'
+  );
 }
 
 function imageSizeProblem(config: AppConfig): string | null {
   const model = openAiModel(config);
   if (!model || !config.image_size) return null;
   const problem = openAiSizeProblem(openAiImageModel(model), parseSize(config.image_size));
-  return problem ? `${config.image_size} ${problem} (${model}); leave image_size out to get the size nearest each job's aspect` : null;
+  return problem
+    ? `${config.image_size} ${problem} (${model}); leave image_size out to get the size nearest each job's aspect`
+    : null;
 }
 
 /** One warning per backend of the chain whose vendor floor raises remote_api_settings.polling_interval. */
@@ -74,7 +90,9 @@ function pollFloorWarnings(config: AppConfig): string[] {
       return []; // a fallback that cannot be built has its own warning
     }
     if (!floor || r.polling_interval >= floor.seconds) return [];
-    return [`remote_api_settings.polling_interval ${r.polling_interval} s is below ${id}'s polling floor: ${id} polls every ${floor.seconds} s (${floor.source}); `
-      + 'remote_api_settings.polling_interval_floor_override: true lifts the floors, for a base_url that is not the vendor itself'];
+    return [
+      `remote_api_settings.polling_interval ${r.polling_interval} s is below ${id}'s polling floor: ${id} polls every ${floor.seconds} s (${floor.source}); ` +
+        'remote_api_settings.polling_interval_floor_override: true lifts the floors, for a base_url that is not the vendor itself',
+    ];
   });
 }

@@ -22,7 +22,10 @@ export type ClipCheckDisk = Pick<DiskGuard, 'dir' | 'reason' | 'forget'>;
  * unreadable clip while the disk guard reports low space was cut short by the full disk: that is
  * said (DiskFullError, the job goes back to the queue), not "no readable video stream".
  */
-export function clipCheck(ffmpeg: Ffmpeg, disk?: ClipCheckDisk): (path: string, signal: AbortSignal) => Promise<ProbeResult> {
+export function clipCheck(
+  ffmpeg: Ffmpeg,
+  disk?: ClipCheckDisk,
+): (path: string, signal: AbortSignal) => Promise<ProbeResult> {
   return async (path, signal) => {
     const probe = await ffmpeg.probe(path, { signal }).catch(() => null);
     if (probe?.video) return probe;
@@ -30,7 +33,8 @@ export function clipCheck(ffmpeg: Ffmpeg, disk?: ClipCheckDisk): (path: string, 
       // A fresh reading: the cached one may predate the write that filled the disk.
       disk.forget();
       const low = disk.reason();
-      if (low) throw new DiskFullError(disk.dir, { detail: `a clip was cut short; ${low.replace(/; new jobs wait$/, '')}` });
+      if (low)
+        throw new DiskFullError(disk.dir, { detail: `a clip was cut short; ${low.replace(/; new jobs wait$/, '')}` });
     }
     throw new GenerationError('clip check', 'no-output', 'the clip has no readable video stream');
   };

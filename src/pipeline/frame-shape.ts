@@ -19,5 +19,9 @@ export function frameShape(config: AppConfig, caps: GeneratorCapabilities): Fram
   const procedural = { width: config.procedural.width, height: config.procedural.height };
   const backendAspect = caps.defaultAspectRatio ?? caps.aspectRatios?.[0];
   const aspect = config.video_aspect_ratio ?? backendAspect ?? aspectText(procedural);
-  return { aspect, size: sizeInAspect(aspect, procedural), fixed: config.video_aspect_ratio !== undefined || backendAspect !== undefined };
+  return {
+    aspect,
+    size: sizeInAspect(aspect, procedural),
+    fixed: config.video_aspect_ratio !== undefined || backendAspect !== undefined,
+  };
 }

@@ -14,5 +14,7 @@ export const MILESTONES = {
 /** Progress inside the segment stage: 50 → 80 as clips complete. */
 export function segmentProgress(completedFraction: number): number {
   const clamped = Math.min(1, Math.max(0, completedFraction));
-  return Math.floor(MILESTONES.segments.progress + (MILESTONES.stitching.progress - MILESTONES.segments.progress) * clamped);
+  return Math.floor(
+    MILESTONES.segments.progress + (MILESTONES.stitching.progress - MILESTONES.segments.progress) * clamped,
+  );
 }

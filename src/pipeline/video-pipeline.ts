@@ -37,15 +37,27 @@ export class VideoPipeline implements Pipeline {
 
   async run(ctx: PipelineRunContext): Promise<PipelineResult> {
     try {
-      return await this.stages(ctx, this.parts(ctx.config, (m) => fireAndForget(() => ctx.reporter.log(m))));
+      return await this.stages(
+        ctx,
+        this.parts(ctx.config, (m) => fireAndForget(() => ctx.reporter.log(m))),
+      );
     } catch (err) {
-      if (err instanceof CanceledError || ctx.signal.aborted) throw err instanceof CanceledError ? err : new CanceledError();
+      if (err instanceof CanceledError || ctx.signal.aborted)
+        throw err instanceof CanceledError ? err : new CanceledError();
       // What the client will not read (a vendor's own text) goes to the job log, unless the stage that
       // failed has written it there already (the fallback chain logs every attempt in full).
-      if (err instanceof TtvError && err.publicMessage !== null && err.publicMessage !== err.message && !(err instanceof AllBackendsFailedError)) {
+      if (
+        err instanceof TtvError &&
+        err.publicMessage !== null &&
+        err.publicMessage !== err.message &&
+        !(err instanceof AllBackendsFailedError)
+      ) {
         await ctx.reporter.log(`Failure detail: ${err.message}`).catch(() => undefined);
       }
-      const client = toClientError(err, { workDir: ctx.workDir, fallback: 'Unexpected error while generating the video' });
+      const client = toClientError(err, {
+        workDir: ctx.workDir,
+        fallback: 'Unexpected error while generating the video',
+      });
       throw new PipelineError(client.message, { retryable: client.retryable, cause: err });
     }
   }
@@ -56,13 +68,23 @@ export class VideoPipeline implements Pipeline {
     const plan = await planStage(stage);
     const mode = selectMode(ctx.config, parts.ffmpeg, ctx.signal);
     // After planning, with the real segment count, and before any keyframe or video call.
-    const problem = mode.backendProblem(parts.generator.id, parts.generator.capabilities(), plan.segments.length, modelSetting(ctx.config, parts.generator.id));
+    const problem = mode.backendProblem(
+      parts.generator.id,
+      parts.generator.capabilities(),
+      plan.segments.length,
+      modelSetting(ctx.config, parts.generator.id),
+    );
     if (problem) throw new PipelineError(problem);
     const frames = await keyframesStage(stage, plan, mode);
     const { clips, costUsd } = await segmentsStage(stage, plan, mode, frames);
     const finalVideoPath = await stitchStage(stage, sourceClip ? [sourceClip, ...clips] : clips);
     const total = plan.segments.length;
     // Each clip is priced by the backend that made it (behind a fallback chain, not always the first).
-    return { finalVideoPath, segmentCount: total, plannedDurationSeconds: total * ctx.config.segment_duration_seconds, estimatedCostUsd: costUsd };
+    return {
+      finalVideoPath,
+      segmentCount: total,
+      plannedDurationSeconds: total * ctx.config.segment_duration_seconds,
+      estimatedCostUsd: costUsd,
+    };
   }
 }

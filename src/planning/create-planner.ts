@@ -14,7 +14,13 @@ export function createPlanner(config: AppConfig, log: (message: string) => void)
     log(`No OpenAI key configured: planning with the offline procedural planner instead of ${model}`);
     return new ProceduralPlanner(config.procedural.max_segments);
   }
-  return new OpenAiPlanner({ apiKey: config.openai_api_key, baseUrl: config.openai_base_url, model, retry: remoteSettings(config), log });
+  return new OpenAiPlanner({
+    apiKey: config.openai_api_key,
+    baseUrl: config.openai_base_url,
+    model,
+    retry: remoteSettings(config),
+    log,
+  });
 }
 
 /** The number of segments every plan of this config has, when it is fixed: 1 for the offline planner capped at one segment; else null. */

@@ -26,7 +26,11 @@ export class ProceduralPlanner implements Planner {
       const from = Math.floor((i * units.length) / count);
       const to = Math.floor(((i + 1) * units.length) / count);
       const text = units.slice(from, to).join(' ').slice(0, request.maxPromptLength);
-      segments.push({ segment: i + 1, videoPrompt: text, keyframePrompt: `Last frame of segment ${i + 1}: ${text}`.slice(0, request.maxPromptLength) });
+      segments.push({
+        segment: i + 1,
+        videoPrompt: text,
+        keyframePrompt: `Last frame of segment ${i + 1}: ${text}`.slice(0, request.maxPromptLength),
+      });
     }
     return {
       reasoning: `${countNoun(units.length, 'sentence')} grouped into ${countNoun(count, 'segment')} of ${request.segmentDurationSeconds} s (at most ${this.maxSegments})`,

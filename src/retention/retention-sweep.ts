@@ -79,7 +79,9 @@ export class RetentionSweep {
   /** One sweep; overlapping calls share the sweep in progress. */
   run(options: { dryRun?: boolean; now?: Date } = {}): Promise<PruneReport> {
     if (options.dryRun) return this.sweep(true, options.now ?? this.now());
-    this.running ??= this.sweep(false, options.now ?? this.now()).finally(() => { this.running = null; });
+    this.running ??= this.sweep(false, options.now ?? this.now()).finally(() => {
+      this.running = null;
+    });
     return this.running;
   }
 
@@ -88,7 +90,10 @@ export class RetentionSweep {
     try {
       const report = await this.run();
       if (report.jobs.length || report.files.length || report.errors.length) {
-        logger?.info({ jobs: report.jobs.length, files: report.files.length, errors: report.errors.slice(0, 5) }, 'retention sweep removed expired jobs and files');
+        logger?.info(
+          { jobs: report.jobs.length, files: report.files.length, errors: report.errors.slice(0, 5) },
+          'retention sweep removed expired jobs and files',
+        );
       }
     } catch (err) {
       logger?.warn({ err }, 'retention sweep failed; the next one retries');
@@ -123,7 +128,12 @@ export class RetentionSweep {
       let removed = 0;
       for (const job of batch) {
         const artifactKey = withArtifact ? job.artifact_key : null;
-        const entry: PrunedJob = { id: job.id, status: job.status, finished_at: job.finished_at ?? '', artifact_key: artifactKey };
+        const entry: PrunedJob = {
+          id: job.id,
+          status: job.status,
+          finished_at: job.finished_at ?? '',
+          artifact_key: artifactKey,
+        };
         if (dryRun) {
           report.jobs.push(entry);
           continue;
@@ -148,7 +158,12 @@ export class RetentionSweep {
     }
   }
 
-  private async pruneFiles(files: AsyncIterable<{ key: string; modifiedAt: Date }>, before: Date, dryRun: boolean, report: PruneReport): Promise<void> {
+  private async pruneFiles(
+    files: AsyncIterable<{ key: string; modifiedAt: Date }>,
+    before: Date,
+    dryRun: boolean,
+    report: PruneReport,
+  ): Promise<void> {
     const expired: PrunedFile[] = [];
     for await (const file of files) {
       if (file.modifiedAt < before) expired.push({ key: file.key, modified_at: file.modifiedAt.toISOString() });

@@ -49,9 +49,10 @@ export class DiskGuard {
     let reason: string | null;
     try {
       const free = this.freeMb();
-      reason = free < this.options.minFreeMb
-        ? `low disk space: ${Math.floor(free)} MB free under the data dir, below worker.min_free_disk_mb (${this.options.minFreeMb} MB); new jobs wait`
-        : null;
+      reason =
+        free < this.options.minFreeMb
+          ? `low disk space: ${Math.floor(free)} MB free under the data dir, below worker.min_free_disk_mb (${this.options.minFreeMb} MB); new jobs wait`
+          : null;
     } catch (err) {
       reason = `cannot read free disk space under the data dir (${(err as NodeJS.ErrnoException).code ?? 'error'}); new jobs wait`;
     }

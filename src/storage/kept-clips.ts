@@ -7,7 +7,11 @@ import type { SegmentRecordStore } from '../jobs/segment-records.js';
 import type { ArtifactStore } from './types.js';
 
 /** Deletes the job's kept clip objects that its records name; how many. Throws when the store does. */
-export async function removeKeptClips(jobId: string, records: SegmentRecordStore, store: ArtifactStore): Promise<number> {
+export async function removeKeptClips(
+  jobId: string,
+  records: SegmentRecordStore,
+  store: ArtifactStore,
+): Promise<number> {
   const keys = (await records.segmentRecords(jobId)).flatMap((r) => (r.clip?.key ? [r.clip.key] : []));
   for (const key of keys) await store.delete(key);
   return keys.length;

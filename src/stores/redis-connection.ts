@@ -3,13 +3,23 @@
 // Sentinel-managed master — into an ioredis client.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
-export interface RedisNode { host: string; port: number }
+export interface RedisNode {
+  host: string;
+  port: number;
+}
 
 /** Where Redis is: one server by URL, a Cluster (any nodes; the rest are discovered), or a master found through Sentinels. */
 export type RedisEndpoint =
   | { kind: 'standalone'; url: string }
   | { kind: 'cluster'; nodes: RedisNode[]; password: string | null }
-  | { kind: 'sentinel'; name: string; sentinels: RedisNode[]; password: string | null; sentinelPassword: string | null; db: number };
+  | {
+      kind: 'sentinel';
+      name: string;
+      sentinels: RedisNode[];
+      password: string | null;
+      sentinelPassword: string | null;
+      db: number;
+    };
 
 /** ioredis options shared by every connection: reconnect forever, queue commands meanwhile. */
 export function redisOptions(): RedisOptions {
@@ -34,7 +44,12 @@ export const REQUEST_COMMAND_TIMEOUT_MS = 2000;
  * concurrent requests that is most of a command's cost.
  */
 export function failFast(): RedisOptions {
-  return { ...redisOptions(), maxRetriesPerRequest: 1, commandTimeout: REQUEST_COMMAND_TIMEOUT_MS, enableAutoPipelining: true };
+  return {
+    ...redisOptions(),
+    maxRetriesPerRequest: 1,
+    commandTimeout: REQUEST_COMMAND_TIMEOUT_MS,
+    enableAutoPipelining: true,
+  };
 }
 
 /** For a worker's record writes: a command gives up after a few seconds so that the caller can retry and report it. */
@@ -50,7 +65,10 @@ export function connectRedis(endpoint: RedisEndpoint, options: RedisOptions): Re
   if (endpoint.kind === 'standalone') return new Redis(endpoint.url, options);
   if (endpoint.kind === 'sentinel') {
     return new Redis({
-      ...options, name: endpoint.name, sentinels: endpoint.sentinels, db: endpoint.db,
+      ...options,
+      name: endpoint.name,
+      sentinels: endpoint.sentinels,
+      db: endpoint.db,
       ...(endpoint.password ? { password: endpoint.password } : {}),
       ...(endpoint.sentinelPassword ? { sentinelPassword: endpoint.sentinelPassword } : {}),
       // Sentinels are asked again on every reconnect; +switch-master also moves the connection at once.
@@ -60,7 +78,11 @@ export function connectRedis(endpoint: RedisEndpoint, options: RedisOptions): Re
   }
   const { retryStrategy, maxRetriesPerRequest, enableOfflineQueue, ...nodeOptions } = options;
   const cluster = new Cluster(endpoint.nodes, {
-    redisOptions: { ...nodeOptions, maxRetriesPerRequest, ...(endpoint.password ? { password: endpoint.password } : {}) },
+    redisOptions: {
+      ...nodeOptions,
+      maxRetriesPerRequest,
+      ...(endpoint.password ? { password: endpoint.password } : {}),
+    },
     enableOfflineQueue: enableOfflineQueue ?? true,
     clusterRetryStrategy: (times) => (retryStrategy ? retryStrategy(times) : Math.min(100 * times, 2000)) ?? 2000,
     // Node addresses come from CLUSTER SLOTS as the nodes announce them.

@@ -15,7 +15,14 @@ export function redisEndpoint(redis: NonNullable<AppConfig['redis']>): RedisEndp
   if (redis.cluster) return { kind: 'cluster', nodes: redis.cluster.nodes, password: redis.password };
   if (redis.sentinel) {
     const s = redis.sentinel;
-    return { kind: 'sentinel', name: s.name, sentinels: s.sentinels, password: s.password ?? redis.password, sentinelPassword: s.sentinel_password, db: redis.db };
+    return {
+      kind: 'sentinel',
+      name: s.name,
+      sentinels: s.sentinels,
+      password: s.password ?? redis.password,
+      sentinelPassword: s.sentinel_password,
+      db: redis.db,
+    };
   }
   return { kind: 'standalone', url: redisUrl(redis) };
 }

@@ -183,7 +183,8 @@ END;
  */
 export function migrateJobStats(db: Db): void {
   db.transaction(() => {
-    const existed = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_durations'`).get() !== undefined;
+    const existed =
+      db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_durations'`).get() !== undefined;
     db.exec(STATS_SQL);
     if (existed) return;
     db.exec('INSERT INTO job_status_counts (status, n) SELECT status, COUNT(*) FROM jobs GROUP BY status');

@@ -20,7 +20,10 @@ export class DeliveryLanes {
   private readonly inRotation = new Set<string>();
   private running = 0;
 
-  constructor(private readonly perHost: number, private readonly total: number) {}
+  constructor(
+    private readonly perHost: number,
+    private readonly total: number,
+  ) {}
 
   /** Runs `work` once the host's lane has room and it is the host's turn; rejects (AbortError) if `signal` fires while waiting. */
   async run<T>(host: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {

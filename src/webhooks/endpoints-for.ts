@@ -20,7 +20,11 @@ export interface WebhookEndpoint {
 /** The operator's endpoints, built once from config. */
 export function configuredEndpoints(config: WebhooksConfig): WebhookEndpoint[] {
   return [
-    ...config.endpoints.map((e) => ({ url: e.url, secret: e.secret ?? config.secret, events: new Set((e.events ?? config.events) as WebhookEvent[]) })),
+    ...config.endpoints.map((e) => ({
+      url: e.url,
+      secret: e.secret ?? config.secret,
+      events: new Set((e.events ?? config.events) as WebhookEvent[]),
+    })),
     ...config.urls.map((url) => ({ url, secret: config.secret, events: new Set(config.events as WebhookEvent[]) })),
   ];
 }
@@ -34,5 +38,13 @@ export function endpointsFor(
 ): WebhookEndpoint[] {
   const own = job.options?.webhook;
   if (!own) return [...configured];
-  return [...configured, { url: own.url, secret: secretFor(job.id), events: new Set(own.events as WebhookEvent[]), publicOnly: !options.allowPrivate }];
+  return [
+    ...configured,
+    {
+      url: own.url,
+      secret: secretFor(job.id),
+      events: new Set(own.events as WebhookEvent[]),
+      publicOnly: !options.allowPrivate,
+    },
+  ];
 }

@@ -9,7 +9,9 @@ import { keptKeyFile } from '../config/kept-key-file.js';
 export type JobSecretFor = (jobId: string) => string;
 
 export function jobWebhookSecrets(config: AppConfig): JobSecretFor {
-  let master: Buffer | null = config.webhooks.job_signing_secret ? Buffer.from(config.webhooks.job_signing_secret, 'utf8') : null;
+  let master: Buffer | null = config.webhooks.job_signing_secret
+    ? Buffer.from(config.webhooks.job_signing_secret, 'utf8')
+    : null;
   return (jobId) => {
     master ??= keptKeyFile(config.data_dir, 'webhook.key');
     // Standard Webhooks form: "whsec_" + base64 of the key bytes.

@@ -51,7 +51,11 @@ async function discard(res: Response): Promise<void> {
   }
 }
 
-export async function deliverWebhook(ctx: DeliveryContext, endpoint: WebhookEndpoint, message: WebhookMessage): Promise<{ outcome: DeliveryOutcome; problem: string }> {
+export async function deliverWebhook(
+  ctx: DeliveryContext,
+  endpoint: WebhookEndpoint,
+  message: WebhookMessage,
+): Promise<{ outcome: DeliveryOutcome; problem: string }> {
   const { config, signal } = ctx;
   const { type, jobId, body } = message;
   const shownUrl = displayUrl(endpoint.url);
@@ -62,23 +66,29 @@ export async function deliverWebhook(ctx: DeliveryContext, endpoint: WebhookEndp
   for (let attempt = 1; attempt <= config.max_attempts; attempt += 1) {
     if (signal.aborted) return { outcome: 'aborted', problem };
     try {
-      const status = await ctx.lanes.run(lane, async () => {
-        // Signed when it is sent: the wait for the lane does not age the timestamp.
-        const timestamp = Math.floor(Date.now() / 1000);
-        const headers: Record<string, string> = {
-          'content-type': 'application/json',
-          'user-agent': 'ttv-webhooks/1',
-          'webhook-id': message.id,
-          'webhook-timestamp': String(timestamp),
-        };
-        if (endpoint.secret) headers['webhook-signature'] = signWebhook(endpoint.secret, message.id, timestamp, body);
-        const res = await http.fetch(endpoint.url, {
-          method: 'POST', headers, body,
-          signal: AbortSignal.any([AbortSignal.timeout(config.timeout_seconds * 1000), signal]),
-        });
-        await discard(res).catch(() => undefined);
-        return res.status;
-      }, signal);
+      const status = await ctx.lanes.run(
+        lane,
+        async () => {
+          // Signed when it is sent: the wait for the lane does not age the timestamp.
+          const timestamp = Math.floor(Date.now() / 1000);
+          const headers: Record<string, string> = {
+            'content-type': 'application/json',
+            'user-agent': 'ttv-webhooks/1',
+            'webhook-id': message.id,
+            'webhook-timestamp': String(timestamp),
+          };
+          if (endpoint.secret) headers['webhook-signature'] = signWebhook(endpoint.secret, message.id, timestamp, body);
+          const res = await http.fetch(endpoint.url, {
+            method: 'POST',
+            headers,
+            body,
+            signal: AbortSignal.any([AbortSignal.timeout(config.timeout_seconds * 1000), signal]),
+          });
+          await discard(res).catch(() => undefined);
+          return res.status;
+        },
+        signal,
+      );
       if (status >= 200 && status < 300) {
         await log(`Webhook ${type} delivered to ${shownUrl} (attempt ${attempt}, HTTP ${status})`);
         return { outcome: 'delivered', problem: '' };
@@ -103,7 +113,11 @@ export async function deliverWebhook(ctx: DeliveryContext, endpoint: WebhookEndp
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
-    const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); };
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });

@@ -111,7 +111,10 @@ export class WebhookDispatcher {
     this.leaseMs = config.lease_seconds * 1000;
     this.pollMs = options.pollMs ?? 200;
     this.lanes = new DeliveryLanes(config.host_concurrency, config.max_in_flight);
-    this.http = { trusted: new OutboundHttp({ publicOnly: false, resolve: options.resolve }), publicOnly: new OutboundHttp({ publicOnly: true, resolve: options.resolve }) };
+    this.http = {
+      trusted: new OutboundHttp({ publicOnly: false, resolve: options.resolve }),
+      publicOnly: new OutboundHttp({ publicOnly: true, resolve: options.resolve }),
+    };
   }
 
   get enabled(): boolean {
@@ -139,7 +142,12 @@ export class WebhookDispatcher {
       return;
     }
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all([...term.chains.values()]), new Promise((r) => { timer = setTimeout(r, graceMs); })]);
+    await Promise.race([
+      Promise.all([...term.chains.values()]),
+      new Promise((r) => {
+        timer = setTimeout(r, graceMs);
+      }),
+    ]);
     clearTimeout(timer);
     await this.advance(term).catch(() => undefined);
     term.abort.abort();
@@ -178,7 +186,16 @@ export class WebhookDispatcher {
     if (!(await this.follower.lease(this.owner, this.leaseMs))) return null;
     const { cursor } = await this.follower.state();
     this.mapper.reset();
-    this.term = { abort: new AbortController(), committed: cursor, readCursor: cursor, window: [], chains: new Map(), preparing: 0, renewedAt: Date.now(), marks: new Map() };
+    this.term = {
+      abort: new AbortController(),
+      committed: cursor,
+      readCursor: cursor,
+      window: [],
+      chains: new Map(),
+      preparing: 0,
+      renewedAt: Date.now(),
+      marks: new Map(),
+    };
     this.options.logger?.info({ cursor }, 'webhook dispatcher holds the journal lease (this process delivers)');
     return this.term;
   }
@@ -240,7 +257,17 @@ export class WebhookDispatcher {
     // stays here until the deliveries' turn is the job's own endpoint, if any.
     term.preparing += 1;
     const prepared = this.body(term, slot, entry, type)
-      .then((text) => (text === null ? null : { own: jobSecrets ? endpointsFor(jobOf(text, entry.jobId), [], jobSecrets, { allowPrivate: this.options.config.allow_private_urls }) : [] }))
+      .then((text) =>
+        text === null
+          ? null
+          : {
+              own: jobSecrets
+                ? endpointsFor(jobOf(text, entry.jobId), [], jobSecrets, {
+                    allowPrivate: this.options.config.allow_private_urls,
+                  })
+                : [],
+            },
+      )
       .finally(() => {
         term.preparing -= 1;
         this.wake?.();
@@ -255,16 +282,24 @@ export class WebhookDispatcher {
           if (ready === null || term.abort.signal.aborted) return;
           await work(ready.own);
         })
-        .catch((err: unknown) => this.options.logger?.error({ err, jobId: entry.jobId }, 'webhook delivery failed unexpectedly'))
-        .then(() => { if (term.chains.get(key) === chain) term.chains.delete(key); });
+        .catch((err: unknown) =>
+          this.options.logger?.error({ err, jobId: entry.jobId }, 'webhook delivery failed unexpectedly'),
+        )
+        .then(() => {
+          if (term.chains.get(key) === chain) term.chains.delete(key);
+        });
       term.chains.set(key, chain);
       return chain;
     };
-    const deliveries = configured.map((endpoint) => chained(`${endpoint.url}\n${entry.jobId}`, () => this.send(term, slot, entry, type, endpoint)));
+    const deliveries = configured.map((endpoint) =>
+      chained(`${endpoint.url}\n${entry.jobId}`, () => this.send(term, slot, entry, type, endpoint)),
+    );
     if (jobSecrets) {
-      deliveries.push(chained(`own\n${entry.jobId}`, async (own) => {
-        for (const endpoint of own) if (endpoint.events.has(type)) await this.send(term, slot, entry, type, endpoint);
-      }));
+      deliveries.push(
+        chained(`own\n${entry.jobId}`, async (own) => {
+          for (const endpoint of own) if (endpoint.events.has(type)) await this.send(term, slot, entry, type, endpoint);
+        }),
+      );
     }
     void Promise.all(deliveries).then(() => {
       if (!term.abort.signal.aborted) slot.done = true;
@@ -273,13 +308,22 @@ export class WebhookDispatcher {
   }
 
   /** One entry to one endpoint, unless the endpoint's host already has host_backlog deliveries waiting. */
-  private async send(term: Term, slot: Slot, entry: JournalEntry, type: WebhookEvent, endpoint: WebhookEndpoint): Promise<void> {
+  private async send(
+    term: Term,
+    slot: Slot,
+    entry: JournalEntry,
+    type: WebhookEvent,
+    endpoint: WebhookEndpoint,
+  ): Promise<void> {
     const { config, logger } = this.options;
     const log = (jobId: string, line: string) => this.options.queue.appendLog(jobId, line);
     const host = laneOf(endpoint.url);
     const waiting = this.backlog.get(host) ?? 0;
     if (waiting >= config.host_backlog) {
-      await log(entry.jobId, `Webhook ${type} to ${displayUrl(endpoint.url)} not sent: ${waiting} deliveries to this host are waiting (webhooks.host_backlog)`).catch(() => undefined);
+      await log(
+        entry.jobId,
+        `Webhook ${type} to ${displayUrl(endpoint.url)} not sent: ${waiting} deliveries to this host are waiting (webhooks.host_backlog)`,
+      ).catch(() => undefined);
       logger?.warn({ type, jobId: entry.jobId, host, waiting }, 'webhook not sent: the endpoint host backlog is full');
       return;
     }
@@ -294,8 +338,14 @@ export class WebhookDispatcher {
       const text = await this.body(term, slot, entry, type);
       if (text === null || term.abort.signal.aborted) return;
       const ctx: DeliveryContext = { config, log, signal: term.abort.signal, lanes: this.lanes, http: this.http };
-      const result = await deliverWebhook(ctx, endpoint, { id: messageId(entry, endpoint), type, jobId: entry.jobId, body: text });
-      if (result.outcome === 'gave_up') logger?.warn({ type, jobId: entry.jobId, problem: result.problem }, 'webhook delivery gave up');
+      const result = await deliverWebhook(ctx, endpoint, {
+        id: messageId(entry, endpoint),
+        type,
+        jobId: entry.jobId,
+        body: text,
+      });
+      if (result.outcome === 'gave_up')
+        logger?.warn({ type, jobId: entry.jobId, problem: result.problem }, 'webhook delivery gave up');
       if (result.outcome !== 'aborted') await this.settle(term, entry, marks, endpoint);
     } finally {
       const left = (this.backlog.get(host) ?? 1) - 1;
@@ -308,7 +358,10 @@ export class WebhookDispatcher {
   private async marksOf(term: Term, jobId: string): Promise<Marks | null> {
     let marks = term.marks.get(jobId);
     if (!marks) {
-      marks = this.retried(term, async () => JSON.parse((await this.follower.recall(marksKey(jobId))) ?? '{}') as Marks).then((m) => m ?? {});
+      marks = this.retried(
+        term,
+        async () => JSON.parse((await this.follower.recall(marksKey(jobId))) ?? '{}') as Marks,
+      ).then((m) => m ?? {});
       term.marks.set(jobId, marks);
     }
     const read = await marks;
@@ -368,8 +421,14 @@ export class WebhookDispatcher {
     if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
-      function done() { clearTimeout(timer); resolve(); }
-      this.wake = () => { this.wake = null; done(); };
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        done();
+      };
     });
   }
 }

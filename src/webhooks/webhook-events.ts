@@ -43,7 +43,8 @@ export class WebhookEventMapper {
 /** The fields of a journal entry that describe the job at that moment (laid over the job view). */
 export function entrySnapshot(entry: JournalEntry): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const fields = entry.type === 'status' ? ['status', 'stage', 'progress', 'error', 'artifact_uri'] : ['stage', 'progress'];
+  const fields =
+    entry.type === 'status' ? ['status', 'stage', 'progress', 'error', 'artifact_uri'] : ['stage', 'progress'];
   for (const field of fields) if (field in entry.data) out[field] = entry.data[field];
   if (entry.type === 'progress') out.status = 'progress';
   return out;

@@ -61,14 +61,18 @@ export function createAttemptHandler(options: AttemptHandlerOptions): JobHandler
       let imagePath: string | undefined;
       if (image) {
         // Only an ended job loses its image bytes, and an ended job is never run.
-        if (image.data_base64 === undefined) throw new TtvError('The job\'s first-frame image is no longer stored', { code: 'ImageGone' });
+        if (image.data_base64 === undefined)
+          throw new TtvError("The job's first-frame image is no longer stored", { code: 'ImageGone' });
         imagePath = join(workDir, `first_frame.${image.content_type.slice('image/'.length)}`);
         await writeFile(imagePath, Buffer.from(image.data_base64, 'base64'), { mode: 0o600 });
       }
       const effective = applyJobOverrides(config, job.request, { imagePath });
       const source = job.request.source;
-      const sourceVideo = source ? { path: await sourceVideoFile(store, source, workDir, signal), use: source.use } : undefined;
-      const segmentCount = segmentPlanOf(job.request.options, config.segment_duration_seconds).segmentCount ?? undefined;
+      const sourceVideo = source
+        ? { path: await sourceVideoFile(store, source, workDir, signal), use: source.use }
+        : undefined;
+      const segmentCount =
+        segmentPlanOf(job.request.options, config.segment_duration_seconds).segmentCount ?? undefined;
       const result = await pipeline.run({
         segmentCount,
         ...(sourceVideo ? { sourceVideo } : {}),
@@ -76,25 +80,34 @@ export function createAttemptHandler(options: AttemptHandlerOptions): JobHandler
         config: effective,
         workDir,
         signal,
-        ...(options.segments ? {
-          segments: {
-            records: () => options.segments!.store.segmentRecords(job.id),
-            // Lease-checked: an attempt that lost the job cannot overwrite the new holder's records.
-            record: (r) => ctx.recordSegment(r),
-            dir: segmentsDir(options.segments.root, job.id),
-            ...(store.keep && store.read ? {
-              store: {
-                keep: async (path: string, name: string, s: AbortSignal) => (await store.keep!(path, job.id, name, { signal: s })).key,
-                read: (key: string, path: string, s: AbortSignal) => store.read!(key, path, { signal: s }),
+        ...(options.segments
+          ? {
+              segments: {
+                records: () => options.segments!.store.segmentRecords(job.id),
+                // Lease-checked: an attempt that lost the job cannot overwrite the new holder's records.
+                record: (r) => ctx.recordSegment(r),
+                dir: segmentsDir(options.segments.root, job.id),
+                ...(store.keep && store.read
+                  ? {
+                      store: {
+                        keep: async (path: string, name: string, s: AbortSignal) =>
+                          (await store.keep!(path, job.id, name, { signal: s })).key,
+                        read: (key: string, path: string, s: AbortSignal) => store.read!(key, path, { signal: s }),
+                      },
+                    }
+                  : {}),
               },
-            } : {}),
-          },
-        } : {}),
+            }
+          : {}),
         reporter: { progress: ctx.progress, log: ctx.log, estimate: ctx.setEstimatedCost },
       });
       await ctx.setEstimatedCost(result.estimatedCostUsd);
       throwIfAborted(signal);
-      await ctx.progress(MILESTONES.uploading.progress, 'uploading', `Uploading final video to ${STORE_LABEL[store.kind]}`);
+      await ctx.progress(
+        MILESTONES.uploading.progress,
+        'uploading',
+        `Uploading final video to ${STORE_LABEL[store.kind]}`,
+      );
       const stored = await store.put(result.finalVideoPath, job.id, { signal });
       // Stored: the outcome exists now and is returned whatever the signal says. The consumer loop
       // settles it: recorded (also on shutdown: the work is done), handed to onCanceledOutcome on a
@@ -108,9 +121,16 @@ export function createAttemptHandler(options: AttemptHandlerOptions): JobHandler
       }
       // Out of space anywhere in the attempt (a file write, ffmpeg, the upload to local storage): one
       // error that names the disk, which the worker hands back to the queue (worker.ts).
-      const failure = isOutOfSpace(err) && !(err instanceof DiskFullError) ? new DiskFullError(options.dataDir ?? options.tmpRoot, { cause: err }) : err;
+      const failure =
+        isOutOfSpace(err) && !(err instanceof DiskFullError)
+          ? new DiskFullError(options.dataDir ?? options.tmpRoot, { cause: err })
+          : err;
       options.onError?.(job.id, failure);
-      const client = toClientError(failure, { workDir, secrets: options.secrets, fallback: 'Internal error while running the job' });
+      const client = toClientError(failure, {
+        workDir,
+        secrets: options.secrets,
+        fallback: 'Internal error while running the job',
+      });
       throw new TtvError(client.message, { code: client.code, retryable: client.retryable, cause: failure });
     }
     // The scratch dir (with the final video) stays until the outcome is recorded: the worker removes

@@ -64,10 +64,16 @@ function procStat(pid: number): string[] | null {
 export function processStartTime(pid: number): string | null {
   if (HAS_PROC) {
     const fields = procStat(pid);
-    return fields ? fields[19] ?? null : null; // field 22 of stat(5): starttime
+    return fields ? (fields[19] ?? null) : null; // field 22 of stat(5): starttime
   }
   try {
-    return execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 5000, killSignal: 'SIGKILL' }).trim() || null;
+    return (
+      execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], {
+        encoding: 'utf8',
+        timeout: 5000,
+        killSignal: 'SIGKILL',
+      }).trim() || null
+    );
   } catch {
     return null;
   }
@@ -87,7 +93,14 @@ export class AttemptProcessGroups {
   observer(jobId: string, attempt: number): SpawnObserver {
     return {
       spawned: (pgid) => {
-        const record: ProcessGroupRecord = { job_id: jobId, attempt, pgid, started: processStartTime(pgid), boot_id: this.boot, host: this.host };
+        const record: ProcessGroupRecord = {
+          job_id: jobId,
+          attempt,
+          pgid,
+          started: processStartTime(pgid),
+          boot_id: this.boot,
+          host: this.host,
+        };
         try {
           mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
           writeFileSync(this.file(jobId, attempt, pgid), JSON.stringify(record), { mode: 0o600 });
@@ -157,7 +170,8 @@ export class AttemptProcessGroups {
   /** Drops the records of a settled attempt whose groups are gone (runProcess ends every group it starts). */
   settle(jobId: string, attempt: number): void {
     for (const record of this.records(jobId)) {
-      if (record.attempt === attempt && !this.isAlive(record)) rmSync(this.file(jobId, attempt, record.pgid), { force: true });
+      if (record.attempt === attempt && !this.isAlive(record))
+        rmSync(this.file(jobId, attempt, record.pgid), { force: true });
     }
   }
 

@@ -14,10 +14,16 @@ import type { JobRequest } from '../jobs/job.js';
 
 const GONE = 'The source video is no longer stored (deleted or expired)';
 
-export async function sourceVideoFile(store: ArtifactStore, source: NonNullable<JobRequest['source']>, workDir: string, signal: AbortSignal): Promise<string> {
+export async function sourceVideoFile(
+  store: ArtifactStore,
+  source: NonNullable<JobRequest['source']>,
+  workDir: string,
+  signal: AbortSignal,
+): Promise<string> {
   if (source.upload) {
     // Only an ended job loses the upload's bytes, and an ended job is never run.
-    if (source.upload.data_base64 === undefined) throw new PipelineError('The uploaded source video is no longer stored');
+    if (source.upload.data_base64 === undefined)
+      throw new PipelineError('The uploaded source video is no longer stored');
     const path = join(workDir, 'source_upload.mp4');
     await writeFile(path, Buffer.from(source.upload.data_base64, 'base64'), { mode: 0o600 });
     return path;
@@ -31,8 +37,15 @@ export async function sourceVideoFile(store: ArtifactStore, source: NonNullable<
   }
   const signed = await store.sign(key, { expiresInSeconds: 600 });
   const response = await fetch(signed.url, { signal });
-  if (!response.ok || !response.body) throw new PipelineError(response.status === 404 ? GONE : `The source video could not be read (HTTP ${response.status})`);
+  if (!response.ok || !response.body)
+    throw new PipelineError(
+      response.status === 404 ? GONE : `The source video could not be read (HTTP ${response.status})`,
+    );
   const path = join(workDir, 'source_video.mp4');
-  await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(path, { mode: 0o600 }), { signal });
+  await pipeline(
+    Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+    createWriteStream(path, { mode: 0o600 }),
+    { signal },
+  );
   return path;
 }

@@ -52,7 +52,10 @@ export class Worker {
     this.tmpRoot = join(dataDir, 'tmp');
     this.segmentsRoot = join(dataDir, 'segments');
     this.disk = options.disk ?? dataDirGuard(options.config, dataDir);
-    this.processGroups = new AttemptProcessGroups({ dir: join(dataDir, 'run'), graceMs: options.config.worker.cancel_grace_seconds * 1000 });
+    this.processGroups = new AttemptProcessGroups({
+      dir: join(dataDir, 'run'),
+      graceMs: options.config.worker.cancel_grace_seconds * 1000,
+    });
   }
 
   /** Why this worker takes no new job now (low disk), or null; logged when it changes. */
@@ -110,7 +113,8 @@ export class Worker {
       store,
       tmpRoot: this.tmpRoot,
       secrets: collectSecrets(config),
-      onError: (jobId, err) => logger?.error({ err, jobId }, err instanceof DiskFullError ? 'job ran out of disk space' : 'job failed'),
+      onError: (jobId, err) =>
+        logger?.error({ err, jobId }, err instanceof DiskFullError ? 'job ran out of disk space' : 'job failed'),
       segments: { store: queue, root: this.segmentsRoot },
       dataDir: this.disk.dir,
     });
@@ -121,20 +125,35 @@ export class Worker {
     const onCanceledOutcome = async (jobId: string, outcome: JobOutcome) => {
       try {
         await store.delete(outcome.artifactKey);
-        await queue.appendLog(jobId, 'Job canceled after its video was stored; the stored video was deleted').catch(() => undefined);
+        await queue
+          .appendLog(jobId, 'Job canceled after its video was stored; the stored video was deleted')
+          .catch(() => undefined);
       } catch (err) {
         logger?.error({ err, jobId }, 'could not delete the artifact of a job canceled after upload');
       }
     };
     this.consumer = queue.consume({
-      concurrency: this.options.concurrency ?? config.worker.concurrency, handler, onSettled, onCanceledOutcome, gate: () => this.gate(),
+      concurrency: this.options.concurrency ?? config.worker.concurrency,
+      handler,
+      onSettled,
+      onCanceledOutcome,
+      gate: () => this.gate(),
       handBackOn: (err) => this.handBackOn(err),
     });
     // Attempts interrupted by a crash elsewhere leave dirs (and child processes on this host) that
     // become stale once recovery requeues them.
-    this.sweeper = setInterval(() => void this.sweepTempDirs().then(() => this.sweepProcessGroups()).then(() => this.sweepSegmentDirs()), config.worker.lease_seconds * 1000);
+    this.sweeper = setInterval(
+      () =>
+        void this.sweepTempDirs()
+          .then(() => this.sweepProcessGroups())
+          .then(() => this.sweepSegmentDirs()),
+      config.worker.lease_seconds * 1000,
+    );
     this.sweeper.unref();
-    logger?.info({ workerId: this.consumer.workerId, concurrency: this.options.concurrency ?? config.worker.concurrency }, 'worker started');
+    logger?.info(
+      { workerId: this.consumer.workerId, concurrency: this.options.concurrency ?? config.worker.concurrency },
+      'worker started',
+    );
   }
 
   /** The consumer's worker id once started. */
@@ -172,7 +191,10 @@ export class Worker {
       const over = job === null || isTerminal(job.status) || job.status === 'queued' || job.attempts > record.attempt;
       if (over && (await this.processGroups.end(record))) {
         ended += 1;
-        this.options.logger?.warn({ jobId: record.job_id, attempt: record.attempt, pgid: record.pgid }, 'ended a process group left by a stopped worker');
+        this.options.logger?.warn(
+          { jobId: record.job_id, attempt: record.attempt, pgid: record.pgid },
+          'ended a process group left by a stopped worker',
+        );
         await this.options.queue.appendLog(record.job_id, endedMessage(record)).catch(() => undefined);
       }
     }
@@ -199,10 +221,16 @@ export class Worker {
       if (job === undefined || (job !== null && !isTerminal(job.status))) continue;
       // Clips kept in the artifact store first: the dir is what makes the next sweep try again.
       if (job !== null) {
-        const deleted = await removeKeptClips(jobId, this.options.queue, this.options.store).then(() => true, (err: unknown) => {
-          this.options.logger?.warn({ err, jobId }, 'could not delete the kept segment clips of an ended job; the next sweep retries');
-          return false;
-        });
+        const deleted = await removeKeptClips(jobId, this.options.queue, this.options.store).then(
+          () => true,
+          (err: unknown) => {
+            this.options.logger?.warn(
+              { err, jobId },
+              'could not delete the kept segment clips of an ended job; the next sweep retries',
+            );
+            return false;
+          },
+        );
         if (!deleted) continue;
       }
       await rm(join(this.segmentsRoot, jobId), { recursive: true, force: true });
@@ -228,7 +256,8 @@ export class Worker {
       if (!match || (onlyJob && match[1] !== onlyJob)) continue;
       const job = await this.options.queue.get(match[1]!).catch(() => undefined);
       if (job === undefined) continue;
-      const stale = job === null || isTerminal(job.status) || job.status === 'queued' || job.attempts > Number(match[2]);
+      const stale =
+        job === null || isTerminal(job.status) || job.status === 'queued' || job.attempts > Number(match[2]);
       if (stale) {
         await rm(join(this.tmpRoot, name), { recursive: true, force: true });
         removed += 1;

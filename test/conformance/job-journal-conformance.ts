@@ -34,10 +34,14 @@ export function describeJobJournalConformance(name: string, harness: JobQueueHar
       });
       consumers.push(consumer);
     };
-    const settled = (queue: JobQueue, id: string) => waitFor(async () => {
-      const job = await queue.get(id);
-      return job && ['finished', 'failed', 'canceled'].includes(job.status) ? job : null;
-    }, { timeoutMs: 30_000 });
+    const settled = (queue: JobQueue, id: string) =>
+      waitFor(
+        async () => {
+          const job = await queue.get(id);
+          return job && ['finished', 'failed', 'canceled'].includes(job.status) ? job : null;
+        },
+        { timeoutMs: 30_000 },
+      );
 
     afterEach(async () => {
       await Promise.all(consumers.splice(0).map((c) => c.close(0)));
@@ -45,7 +49,7 @@ export function describeJobJournalConformance(name: string, harness: JobQueueHar
       await harness.cleanup?.();
     });
 
-    it('lists every job\'s events in one order, matching each job\'s own journal', async () => {
+    it("lists every job's events in one order, matching each job's own journal", async () => {
       const [a, b] = await openPair();
       const first = (await a.submit({ prompt: 'one' })).job.id;
       const second = (await b.submit({ prompt: 'two' })).job.id;
@@ -55,7 +59,9 @@ export function describeJobJournalConformance(name: string, harness: JobQueueHar
       expect(all.map((e) => e.jobId)).toEqual([first, first, second, second, first]);
       for (const jobId of [first, second]) {
         const own = (await a.events(jobId, null))!;
-        expect(all.filter((e) => e.jobId === jobId).map((e) => [e.eventId, e.type, e.data])).toEqual(own.map((e) => [e.id, e.type, e.data]));
+        expect(all.filter((e) => e.jobId === jobId).map((e) => [e.eventId, e.type, e.data])).toEqual(
+          own.map((e) => [e.id, e.type, e.data]),
+        );
       }
       expect(all.every((e) => e.at > before - 60_000 && e.at <= Date.now())).toBe(true);
       expect(all[0]!.data).toEqual({ status: 'queued', stage: 'queued', progress: 0, error: null, artifact_uri: null });
@@ -84,8 +90,16 @@ export function describeJobJournalConformance(name: string, harness: JobQueueHar
       expect(of(done)).toEqual(['queued', 'started', 'progress', 'finished']);
       expect(of(canceled).at(-1)).toBe('canceled');
       const finished = status.find((e) => e.jobId === done && e.data.status === 'finished')!;
-      expect(finished.data).toEqual({ status: 'finished', stage: 'done', progress: 100, error: null, artifact_uri: `file:///a/${done}.mp4` });
-      expect((await a.journal(null, 500)).some((e) => e.jobId === done && e.type === 'progress' && e.data.progress === 50)).toBe(true);
+      expect(finished.data).toEqual({
+        status: 'finished',
+        stage: 'done',
+        progress: 100,
+        error: null,
+        artifact_uri: `file:///a/${done}.mp4`,
+      });
+      expect(
+        (await a.journal(null, 500)).some((e) => e.jobId === done && e.type === 'progress' && e.data.progress === 50),
+      ).toBe(true);
     });
 
     it('a follower moves its cursor by compare-and-set, with its counters and remembered payloads', async () => {

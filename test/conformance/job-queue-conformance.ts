@@ -35,7 +35,9 @@ function outcomeFor(ctx: JobContext): JobOutcome {
 
 function deferred<T = void>() {
   let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => { resolve = r; });
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }
 
@@ -57,14 +59,21 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       return { queue, raw };
     };
     const leaseStores: LeaseStore[] = [];
-    const consume = (queue: JobQueue, handler: (ctx: JobContext) => Promise<JobOutcome>, concurrency = 1, extra: Partial<ConsumeOptions> = {}) => {
+    const consume = (
+      queue: JobQueue,
+      handler: (ctx: JobContext) => Promise<JobOutcome>,
+      concurrency = 1,
+      extra: Partial<ConsumeOptions> = {},
+    ) => {
       const consumer = queue.consume({ concurrency, handler, ...extra });
       consumers.push(consumer);
       return consumer;
     };
     /** A worker in another process that claims one job and then hangs until killed. */
     const crashingWorker = async (raw: Record<string, unknown>) => {
-      const child = spawn(process.execPath, [HANGING_WORKER, JSON.stringify(raw)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [HANGING_WORKER, JSON.stringify(raw)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       children.push(child);
       let buffer = '';
       const claimed = new Promise<string>((resolve, reject) => {
@@ -86,7 +95,8 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
     };
 
     afterEach(async () => {
-      for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      for (const child of children.splice(0))
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await Promise.all(consumers.splice(0).map((c) => c.close(0)));
       await Promise.all(leaseStores.splice(0).map((l) => l.close()));
       await Promise.all(opened.splice(0).map((q) => q.close()));
@@ -100,19 +110,30 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       return leases;
     };
     const claimOne = (leases: LeaseStore) =>
-      waitFor(async () => leases.claim('conformance-worker', 30_000, new AbortController().signal), { what: 'a lease' });
+      waitFor(async () => leases.claim('conformance-worker', 30_000, new AbortController().signal), {
+        what: 'a lease',
+      });
     const statusesOf = async (queue: JobQueue, id: string) =>
       (await queue.events(id, null))!.filter((e) => e.type === 'status').map((e) => e.data.status);
-    const outcome = (id: string): JobOutcome => ({ artifactUri: `file:///artifacts/${id}.mp4`, artifactKey: `k/${id}`, gcsUri: null });
+    const outcome = (id: string): JobOutcome => ({
+      artifactUri: `file:///artifacts/${id}.mp4`,
+      artifactKey: `k/${id}`,
+      gcsUri: null,
+    });
     /** Every write a lease holder can make; each must be refused (false) when the transition is forbidden. */
-    const everyWrite = (leases: LeaseStore, lease: Lease) => Promise.all([
-      leases.progress(lease, { progress: 90, stage: 'uploading', message: 'late progress' }),
-      leases.cost(lease, 9.99),
-      leases.finish(lease, outcome(lease.job.id), 'late finish'),
-      leases.fail(lease, 'late failure', 'Job failed: late failure'),
-      leases.handBack(lease, 'late hand-back', true),
-      leases.recordSegment(lease, { segment: 1, requestHash: 'late', task: { backend: 'runway', model: 'gen4_turbo', taskId: 'late-task', createdAt: new Date().toISOString() } }),
-    ]);
+    const everyWrite = (leases: LeaseStore, lease: Lease) =>
+      Promise.all([
+        leases.progress(lease, { progress: 90, stage: 'uploading', message: 'late progress' }),
+        leases.cost(lease, 9.99),
+        leases.finish(lease, outcome(lease.job.id), 'late finish'),
+        leases.fail(lease, 'late failure', 'Job failed: late failure'),
+        leases.handBack(lease, 'late hand-back', true),
+        leases.recordSegment(lease, {
+          segment: 1,
+          requestHash: 'late',
+          task: { backend: 'runway', model: 'gen4_turbo', taskId: 'late-task', createdAt: new Date().toISOString() },
+        }),
+      ]);
 
     it('forbids queued → failed (and → finished, → progress) to a lease that never claimed the job', async () => {
       const { queue } = await openFresh();
@@ -122,7 +143,13 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       expect(await everyWrite(leases, stranger)).toEqual([false, false, false, false, false, false]);
       expect(await leases.renew(stranger, 30_000)).toBe('lost');
       expect(await leases.state(stranger)).toBe('lost');
-      expect(await queue.get(job.id)).toMatchObject({ status: 'queued', progress: 0, error: null, artifact_uri: null, estimated_cost_usd: null });
+      expect(await queue.get(job.id)).toMatchObject({
+        status: 'queued',
+        progress: 0,
+        error: null,
+        artifact_uri: null,
+        estimated_cost_usd: null,
+      });
       expect(await statusesOf(queue, job.id)).toEqual(['queued']);
       expect((await queue.logs(job.id, 0))!.join('\n')).not.toMatch(/late/);
     });
@@ -137,7 +164,13 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       expect(await everyWrite(leases, lease)).toEqual([false, false, false, false, false, false]);
       expect(await leases.renew(lease, 30_000)).toBe('lost');
       expect((await queue.cancel(job.id)).outcome).toBe('terminal');
-      expect(await queue.get(job.id)).toMatchObject({ status: 'finished', progress: 100, stage: 'done', error: null, artifact_uri: outcome(job.id).artifactUri });
+      expect(await queue.get(job.id)).toMatchObject({
+        status: 'finished',
+        progress: 100,
+        stage: 'done',
+        error: null,
+        artifact_uri: outcome(job.id).artifactUri,
+      });
       expect(await statusesOf(queue, job.id)).toEqual(['queued', 'started', 'finished']);
       expect((await queue.logs(job.id, 0))!.join('\n')).not.toMatch(/late/);
     });
@@ -164,7 +197,13 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       expect(await leases.state(lease)).toBe('canceled');
       expect(await leases.renew(lease, 30_000)).toBe('canceled');
       expect(await everyWrite(leases, lease)).toEqual([false, false, false, false, false, false]);
-      expect(await queue.get(job.id)).toMatchObject({ status: 'canceled', progress: 40, error: null, artifact_uri: null, estimated_cost_usd: null });
+      expect(await queue.get(job.id)).toMatchObject({
+        status: 'canceled',
+        progress: 40,
+        error: null,
+        artifact_uri: null,
+        estimated_cost_usd: null,
+      });
       expect(await statusesOf(queue, job.id)).toEqual(['queued', 'started', 'progress', 'canceled']);
       expect((await queue.logs(job.id, 0))!.join('\n')).not.toMatch(/late/);
       expect(await queue.segmentRecords(job.id)).toEqual([]);
@@ -183,9 +222,16 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       expect(second.token).not.toBe(first.token);
       expect(await leases.state(first)).toBe('lost');
       // Segment records too: the stale holder cannot overwrite what the new holder recorded.
-      const task = { backend: 'runway', model: 'gen4_turbo', taskId: 'second-task', createdAt: new Date().toISOString() };
+      const task = {
+        backend: 'runway',
+        model: 'gen4_turbo',
+        taskId: 'second-task',
+        createdAt: new Date().toISOString(),
+      };
       expect(await leases.recordSegment(second, { segment: 1, requestHash: 'h1', task })).toBe(true);
-      expect(await leases.recordSegment(first, { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'stale-task' } })).toBe(false);
+      expect(
+        await leases.recordSegment(first, { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'stale-task' } }),
+      ).toBe(false);
       expect(await queue.segmentRecords(job.id)).toEqual([{ segment: 1, requestHash: 'h1', task }]);
       expect(await leases.finish(second, outcome(job.id), 'second attempt done')).toBe(true);
       expect((await queue.get(job.id))?.status).toBe('finished');
@@ -197,12 +243,27 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       let reason: string | null = 'disk low';
       let checks = 0;
       let runs = 0;
-      consume(queue, async (ctx) => { runs += 1; return outcomeFor(ctx); }, 1, { gate: () => { checks += 1; return reason; } });
+      consume(
+        queue,
+        async (ctx) => {
+          runs += 1;
+          return outcomeFor(ctx);
+        },
+        1,
+        {
+          gate: () => {
+            checks += 1;
+            return reason;
+          },
+        },
+      );
       await waitFor(async () => checks >= 3, { what: 'the gate to be asked three times' });
       expect(runs).toBe(0);
       expect((await queue.get(job.id))?.status).toBe('queued');
       reason = null;
-      await waitFor(async () => ((await queue.get(job.id))?.status === 'finished' ? true : null), { what: 'the job to run once the gate opens' });
+      await waitFor(async () => ((await queue.get(job.id))?.status === 'finished' ? true : null), {
+        what: 'the job to run once the gate opens',
+      });
       expect(runs).toBe(1);
     });
 
@@ -212,11 +273,20 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       const started = deferred();
       const canceled = deferred();
       const handedOver: [string, JobOutcome][] = [];
-      consume(queue, async (ctx) => {
-        started.resolve();
-        await canceled.promise;
-        return outcomeFor(ctx); // the upload finished just as the cancel landed
-      }, 1, { onCanceledOutcome: async (id, result) => { handedOver.push([id, result]); } });
+      consume(
+        queue,
+        async (ctx) => {
+          started.resolve();
+          await canceled.promise;
+          return outcomeFor(ctx); // the upload finished just as the cancel landed
+        },
+        1,
+        {
+          onCanceledOutcome: async (id, result) => {
+            handedOver.push([id, result]);
+          },
+        },
+      );
       await started.promise;
       expect((await queue.cancel(job.id)).outcome).toBe('canceled');
       canceled.resolve();
@@ -229,7 +299,18 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       const { queue } = await openFresh();
       const { outcome, job } = await queue.submit({ prompt: 'a red fox' });
       expect(outcome).toBe('created');
-      expect(job).toMatchObject({ status: 'queued', stage: 'queued', progress: 0, prompt: 'a red fox', started_at: null, finished_at: null, gcs_uri: null, artifact_uri: null, error: null, queue_position: 1 });
+      expect(job).toMatchObject({
+        status: 'queued',
+        stage: 'queued',
+        progress: 0,
+        prompt: 'a red fox',
+        started_at: null,
+        finished_at: null,
+        gcs_uri: null,
+        artifact_uri: null,
+        error: null,
+        queue_position: 1,
+      });
       expect(job.id).toMatch(/^[0-9a-f-]{36}$/);
       expect(job.created_at).toMatch(ISO);
       const second = await queue.submit({ prompt: 'second' });
@@ -242,7 +323,10 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       const { queue } = await openFresh();
       const submissions = [
         await queue.submit({ prompt: 'plain' }),
-        await queue.submit({ prompt: 'owned and costed', options: { duration_seconds: 6, seed: 7 } }, { owner: 'key-a', estimatedCostUsd: 0.42 }),
+        await queue.submit(
+          { prompt: 'owned and costed', options: { duration_seconds: 6, seed: 7 } },
+          { owner: 'key-a', estimatedCostUsd: 0.42 },
+        ),
         await queue.submit({ prompt: 'keyed' }, { idempotencyKey: 'same-record', owner: 'key-b' }),
       ];
       for (const [i, { outcome, job }] of submissions.entries()) {
@@ -311,13 +395,23 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       const claimed = [await claimOne(leases), await claimOne(leases)];
       const lease = claimed.find((l) => l.job.id === job.id)!;
       const otherLease = claimed.find((l) => l.job.id === other.id)!;
-      const task = { backend: 'runway', model: 'gen4_turbo', taskId: 'task-2', createdAt: new Date().toISOString(), handles: { status: 'https://x/2' } };
+      const task = {
+        backend: 'runway',
+        model: 'gen4_turbo',
+        taskId: 'task-2',
+        createdAt: new Date().toISOString(),
+        handles: { status: 'https://x/2' },
+      };
       expect(await leases.recordSegment(lease, { segment: 2, requestHash: 'h2', task })).toBe(true);
-      expect(await leases.recordSegment(lease, { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'task-1' } })).toBe(true);
+      expect(
+        await leases.recordSegment(lease, { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'task-1' } }),
+      ).toBe(true);
       expect(await leases.recordSegment(otherLease, { segment: 1, requestHash: 'other' })).toBe(true);
       // A finished segment replaces its record (same segment number) with its clip and cost.
       const clip = { key: 'ttv/segments/x/segment_001.mp4', costUsd: 0.25 };
-      expect(await leases.recordSegment(lease, { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'task-1' }, clip })).toBe(true);
+      expect(
+        await leases.recordSegment(lease, { segment: 1, requestHash: 'h1', task: { ...task, taskId: 'task-1' }, clip }),
+      ).toBe(true);
       // Another handle on the same backend (another worker) reads the same records.
       const { queue: second } = await open(raw);
       const records = await second.segmentRecords(job.id);
@@ -357,7 +451,13 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
         return j?.status === 'finished' ? j : null;
       });
       expect(observed).toEqual([30]);
-      expect(finished).toMatchObject({ status: 'finished', progress: 100, stage: 'done', artifact_uri: `file:///artifacts/${job.id}.mp4`, error: null });
+      expect(finished).toMatchObject({
+        status: 'finished',
+        progress: 100,
+        stage: 'done',
+        artifact_uri: `file:///artifacts/${job.id}.mp4`,
+        error: null,
+      });
       expect(finished.started_at! >= finished.created_at).toBe(true);
       expect(finished.finished_at! >= finished.started_at!).toBe(true);
       const lines = (await queue.logs(job.id, 0))!.join('\n');
@@ -384,7 +484,11 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       expect(statuses).toEqual(['queued', 'started', 'progress', 'finished']);
       expect(events.filter((e) => e.type === 'progress').map((e) => e.data.progress)).toEqual([20, 60]);
       expect(events.filter((e) => e.type === 'log').map((e) => String(e.data.line))).toEqual(
-        expect.arrayContaining([expect.stringMatching(/\] Job queued$/), expect.stringMatching(/\] planned$/), expect.stringMatching(/Video generation completed/)]),
+        expect.arrayContaining([
+          expect.stringMatching(/\] Job queued$/),
+          expect.stringMatching(/\] planned$/),
+          expect.stringMatching(/Video generation completed/),
+        ]),
       );
       const last = events.at(-1)!;
       expect(last.data.status ?? last.type).toBeDefined();
@@ -409,7 +513,9 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       });
       expect(failed.error).toBe('segment 2 could not be generated');
       expect(failed.finished_at).not.toBeNull();
-      expect((await queue.logs(job.id, 0))!.some((l) => l.includes('Job failed: segment 2 could not be generated'))).toBe(true);
+      expect(
+        (await queue.logs(job.id, 0))!.some((l) => l.includes('Job failed: segment 2 could not be generated')),
+      ).toBe(true);
       expect(calls).toBe(1);
     });
 
@@ -425,7 +531,10 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       expect((await queue.cancel('00000000-0000-4000-8000-000000000000')).outcome).toBe('not_found');
       const after = await queue.submit({ prompt: 'runs' });
       const ran: string[] = [];
-      consume(queue, async (ctx) => { ran.push(ctx.job.id); return outcomeFor(ctx); });
+      consume(queue, async (ctx) => {
+        ran.push(ctx.job.id);
+        return outcomeFor(ctx);
+      });
       await waitFor(async () => ((await queue.get(after.job.id))?.status === 'finished' ? true : null));
       expect(ran).toEqual([after.job.id]);
       expect((await queue.logs(job.id, 0))!.some((l) => l.endsWith('Job cancellation requested'))).toBe(true);
@@ -477,14 +586,18 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       let running = 0;
       let peak = 0;
       const runs = new Map<string, number>();
-      consume(queue, async (ctx) => {
-        running += 1;
-        peak = Math.max(peak, running);
-        runs.set(ctx.job.id, (runs.get(ctx.job.id) ?? 0) + 1);
-        await new Promise((r) => setImmediate(r));
-        running -= 1;
-        return outcomeFor(ctx);
-      }, 2);
+      consume(
+        queue,
+        async (ctx) => {
+          running += 1;
+          peak = Math.max(peak, running);
+          runs.set(ctx.job.id, (runs.get(ctx.job.id) ?? 0) + 1);
+          await new Promise((r) => setImmediate(r));
+          running -= 1;
+          return outcomeFor(ctx);
+        },
+        2,
+      );
       await waitFor(async () => ((await queue.stats()).finished === 5 ? true : null));
       expect(peak).toBeLessThanOrEqual(2);
       expect([...runs.keys()].sort()).toEqual([...ids].sort());
@@ -500,55 +613,85 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       await queue.ping();
     });
 
-    it('reports each live worker\'s claim state from its gate, across queue instances', async () => {
+    it("reports each live worker's claim state from its gate, across queue instances", async () => {
       const { queue, raw } = await openFresh();
       const { queue: reader } = await open(raw); // another process's view of the same store
       let reason: string | null = 'low disk space: 3 MB free under the data dir; new jobs wait';
       const blocked = consume(queue, async (ctx) => outcomeFor(ctx), 1, { gate: () => reason });
-      const states = await waitFor(async () => {
-        const all = await reader.workerStates();
-        return all.some((w) => w.workerId === blocked.workerId && !w.canClaim) ? all : null;
-      }, { what: 'the blocked worker in workerStates' });
+      const states = await waitFor(
+        async () => {
+          const all = await reader.workerStates();
+          return all.some((w) => w.workerId === blocked.workerId && !w.canClaim) ? all : null;
+        },
+        { what: 'the blocked worker in workerStates' },
+      );
       expect(states).toEqual([{ workerId: blocked.workerId, canClaim: false, reason }]);
       expect(await reader.liveWorkers()).toBe(1);
       const free = consume(queue, async (ctx) => outcomeFor(ctx));
       reason = null; // space is back: the change is reported without waiting for a heartbeat period
-      await waitFor(async () => {
-        const all = await reader.workerStates();
-        return all.length === 2 && all.every((w) => w.canClaim && w.reason === null) ? true : null;
-      }, { what: 'both workers able to claim' });
+      await waitFor(
+        async () => {
+          const all = await reader.workerStates();
+          return all.length === 2 && all.every((w) => w.canClaim && w.reason === null) ? true : null;
+        },
+        { what: 'both workers able to claim' },
+      );
       expect((await reader.workerStates()).map((w) => w.workerId)).toEqual([blocked.workerId, free.workerId].sort());
       await blocked.close(0);
       await free.close(0);
-      await waitFor(async () => ((await reader.workerStates()).length === 0 ? true : null), { what: 'no live workers' });
+      await waitFor(async () => ((await reader.workerStates()).length === 0 ? true : null), {
+        what: 'no live workers',
+      });
     });
 
-    it('hands a job back to the queue on a failure the handler calls not the job\'s fault, counting the attempt, and fails it on its last', async () => {
+    it("hands a job back to the queue on a failure the handler calls not the job's fault, counting the attempt, and fails it on its last", async () => {
       const { queue } = await openFresh();
       const notItsFault = new Error('No space left on device under the data dir');
       const handBackOn = (err: unknown) => (err === notItsFault ? 'disk full; back to the queue' : null);
       // max_attempts is 2: the first attempt is handed back, the second (its last) fails.
       const { job: failing } = await queue.submit({ prompt: 'never fits' });
       const runs: number[] = [];
-      const consumer = consume(queue, async (ctx) => { runs.push(ctx.attempt); throw notItsFault; }, 1, { handBackOn });
-      await waitFor(async () => ((await queue.get(failing.id))?.status === 'failed' ? true : null), { what: 'the job to fail on its last attempt' });
+      const consumer = consume(
+        queue,
+        async (ctx) => {
+          runs.push(ctx.attempt);
+          throw notItsFault;
+        },
+        1,
+        { handBackOn },
+      );
+      await waitFor(async () => ((await queue.get(failing.id))?.status === 'failed' ? true : null), {
+        what: 'the job to fail on its last attempt',
+      });
       await consumer.close(0);
       expect(runs).toEqual([1, 2]);
       const record = (await queue.get(failing.id))!;
       expect(record).toMatchObject({ attempts: 2, error: notItsFault.message });
       expect(await statusesOf(queue, failing.id)).toEqual(['queued', 'started', 'queued', 'started', 'failed']);
-      expect((await queue.logs(failing.id, 0))!.filter((l) => l.includes('disk full; back to the queue'))).toHaveLength(1);
+      expect((await queue.logs(failing.id, 0))!.filter((l) => l.includes('disk full; back to the queue'))).toHaveLength(
+        1,
+      );
 
       // Once the cause is gone, the handed-back job runs again and finishes, once.
       const { job } = await queue.submit({ prompt: 'fits later' });
       let full = true;
       const attempts: number[] = [];
-      const second = consume(queue, async (ctx) => {
-        attempts.push(ctx.attempt);
-        if (full) { full = false; throw notItsFault; }
-        return outcomeFor(ctx);
-      }, 1, { handBackOn });
-      await waitFor(async () => ((await queue.get(job.id))?.status === 'finished' ? true : null), { what: 'the job to finish' });
+      const second = consume(
+        queue,
+        async (ctx) => {
+          attempts.push(ctx.attempt);
+          if (full) {
+            full = false;
+            throw notItsFault;
+          }
+          return outcomeFor(ctx);
+        },
+        1,
+        { handBackOn },
+      );
+      await waitFor(async () => ((await queue.get(job.id))?.status === 'finished' ? true : null), {
+        what: 'the job to finish',
+      });
       await second.close(0);
       expect(attempts).toEqual([1, 2]);
       expect((await queue.get(job.id))?.attempts).toBe(2);
@@ -560,7 +703,9 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       const started = deferred();
       const first = consume(queue, async (ctx) => {
         started.resolve();
-        await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+        await new Promise((_, reject) =>
+          ctx.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
+        );
         return outcomeFor(ctx);
       });
       await started.promise;
@@ -587,10 +732,13 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
         expect(ctx.attempt).toBe(2);
         return outcomeFor(ctx);
       });
-      const finished = await waitFor(async () => {
-        const j = await queue.get(job.id);
-        return j?.status === 'finished' ? j : null;
-      }, { timeoutMs: 20_000 });
+      const finished = await waitFor(
+        async () => {
+          const j = await queue.get(job.id);
+          return j?.status === 'finished' ? j : null;
+        },
+        { timeoutMs: 20_000 },
+      );
       expect(runs).toBe(1);
       expect(finished.attempts).toBe(2);
       expect((await queue.logs(job.id, 0))!.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
@@ -606,11 +754,17 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       expect(second.jobId).toBe(job.id);
       await second.kill();
       let runs = 0;
-      consume(queue, async (ctx) => { runs += 1; return outcomeFor(ctx); });
-      const failed = await waitFor(async () => {
-        const j = await queue.get(job.id);
-        return j?.status === 'failed' ? j : null;
-      }, { timeoutMs: 20_000 });
+      consume(queue, async (ctx) => {
+        runs += 1;
+        return outcomeFor(ctx);
+      });
+      const failed = await waitFor(
+        async () => {
+          const j = await queue.get(job.id);
+          return j?.status === 'failed' ? j : null;
+        },
+        { timeoutMs: 20_000 },
+      );
       expect(failed.error).toMatch(/attempt limit of 2/);
       expect(runs).toBe(0);
     });
@@ -622,12 +776,24 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       prompt,
       options: {
         // The store keeps what it is given; every base64 character, "+", "/" and "=" included.
-        image: { content_type: 'image/png', data_base64: IMAGE_BASE64, bytes: IMAGE_BYTES.length, sha256: 'f'.repeat(64) },
-        duration_seconds: 6, max_cost_usd: 0.125, seed: 4_294_967_295,
+        image: {
+          content_type: 'image/png',
+          data_base64: IMAGE_BASE64,
+          bytes: IMAGE_BYTES.length,
+          sha256: 'f'.repeat(64),
+        },
+        duration_seconds: 6,
+        max_cost_usd: 0.125,
+        seed: 4_294_967_295,
         webhook: { url: 'https://hooks.example.com/ttv', events: ['job.finished', 'job.failed'] },
       },
       openai: { model: 'ttv-preview', seconds: '6' },
-      source: { job_id: null, artifact_key: null, use: 'extend', upload: { bytes: UPLOAD_BYTES.length, sha256: 'e'.repeat(64), data_base64: UPLOAD_BASE64 } },
+      source: {
+        job_id: null,
+        artifact_key: null,
+        use: 'extend',
+        upload: { bytes: UPLOAD_BYTES.length, sha256: 'e'.repeat(64), data_base64: UPLOAD_BASE64 },
+      },
     });
     /** The request as it must read once the job has ended: the same, without the image and upload bytes. */
     const ended = (request: JobRequest): JobRequest => {
@@ -650,10 +816,13 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
         seen.push(ctx.job.request.options?.image?.data_base64, ctx.job.request.source?.upload?.data_base64);
         return outcomeFor(ctx);
       });
-      const finished = await waitFor(async () => {
-        const j = await queue.get(job.id);
-        return j?.status === 'finished' ? j : null;
-      }, { timeoutMs: 20_000 });
+      const finished = await waitFor(
+        async () => {
+          const j = await queue.get(job.id);
+          return j?.status === 'finished' ? j : null;
+        },
+        { timeoutMs: 20_000 },
+      );
       expect(finished.attempts).toBe(2);
       expect(seen).toEqual([IMAGE_BASE64, UPLOAD_BASE64]);
       expect(finished.request).toEqual(ended(request));
@@ -663,7 +832,9 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       const { queue } = await openFresh();
       const request = withImage('an image, then a failure');
       const { job } = await queue.submit(request);
-      consume(queue, async () => { throw new Error('segment 1 could not be generated'); });
+      consume(queue, async () => {
+        throw new Error('segment 1 could not be generated');
+      });
       const failed = await waitFor(async () => {
         const j = await queue.get(job.id);
         return j?.status === 'failed' ? j : null;
@@ -704,10 +875,13 @@ export function describeJobQueueConformance(name: string, harness: JobQueueHarne
       expect(second.jobId).toBe(job.id);
       await second.kill();
       consume(queue, async (ctx) => outcomeFor(ctx));
-      const failed = await waitFor(async () => {
-        const j = await queue.get(job.id);
-        return j?.status === 'failed' ? j : null;
-      }, { timeoutMs: 20_000 });
+      const failed = await waitFor(
+        async () => {
+          const j = await queue.get(job.id);
+          return j?.status === 'failed' ? j : null;
+        },
+        { timeoutMs: 20_000 },
+      );
       expect(failed.request).toEqual(ended(request));
     });
   });

@@ -23,12 +23,15 @@ beforeAll(async () => {
   redis = await startRedisServer();
   dir = await mkdtemp(join(tmpdir(), 'ttv-access-'));
   configFile = join(dir, 'ttv.yaml');
-  await writeFile(configFile, [
-    `redis: { url: "${redis.url}", key_prefix: "ttv-access-${randomUUID().slice(0, 8)}" }`,
-    'security: { require_api_key: true }',
-    `data_dir: "${dir}"`,
-    '',
-  ].join('\n'));
+  await writeFile(
+    configFile,
+    [
+      `redis: { url: "${redis.url}", key_prefix: "ttv-access-${randomUUID().slice(0, 8)}" }`,
+      'security: { require_api_key: true }',
+      `data_dir: "${dir}"`,
+      '',
+    ].join('\n'),
+  );
   apis = await Promise.all([0, 1].map(() => startTtv(['serve', '--no-worker', '--port', '0', '--config', configFile])));
 });
 afterAll(async () => {
@@ -38,9 +41,11 @@ afterAll(async () => {
 });
 
 /** Resolves once more than the 1 s cache lifetime has passed since `since`. */
-const pastCacheLifetime = (since: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, since + 1100 - Date.now())));
+const pastCacheLifetime = (since: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, since + 1100 - Date.now())));
 
-const get = (url: string, secret: string) => fetch(`${url}/v1/jobs`, { headers: { authorization: `Bearer ${secret}` } });
+const get = (url: string, secret: string) =>
+  fetch(`${url}/v1/jobs`, { headers: { authorization: `Bearer ${secret}` } });
 
 describe('API keys across two API processes on one Redis', () => {
   it('requires a key on both processes, and keeps jobs to their owner on either', async () => {
@@ -48,11 +53,19 @@ describe('API keys across two API processes on one Redis', () => {
     expect((await fetch(`${a.url}/v1/jobs`)).status).toBe(401);
     const dora = await createKey(store(), 'dora');
     const eve = await createKey(store(), 'eve');
-    const res = await fetch(`${a.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${dora.secret}` }, body: JSON.stringify({ prompt: 'Dora\'s job. A windmill.' }) });
+    const res = await fetch(`${a.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${dora.secret}` },
+      body: JSON.stringify({ prompt: "Dora's job. A windmill." }),
+    });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
-    expect((await fetch(`${b.url}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${dora.secret}` } })).status).toBe(200);
-    expect((await fetch(`${b.url}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${eve.secret}` } })).status).toBe(404);
+    expect(
+      (await fetch(`${b.url}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${dora.secret}` } })).status,
+    ).toBe(200);
+    expect((await fetch(`${b.url}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${eve.secret}` } })).status).toBe(
+      404,
+    );
   });
 
   it('refuses a key revoked through the CLI on the other process within a second', async () => {
@@ -70,17 +83,29 @@ describe('API keys across two API processes on one Redis', () => {
     expect(b.output()).not.toContain(frank.secret);
   });
 
-  it('ends the event streams of a key revoked through the other process\'s admin API, and keeps the last admin key', async () => {
+  it("ends the event streams of a key revoked through the other process's admin API, and keeps the last admin key", async () => {
     const [a, b] = apis as [TtvProcess, TtvProcess];
     const root = await createKey(store(), 'root', ['--scope', 'admin']);
     const jill = await createKey(store(), 'jill');
     const auth = (secret: string) => ({ authorization: `Bearer ${secret}` });
-    const created = await fetch(`${a.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth(jill.secret) }, body: JSON.stringify({ prompt: 'Jill watches this. A lighthouse.' }) });
+    const created = await fetch(`${a.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth(jill.secret) },
+      body: JSON.stringify({ prompt: 'Jill watches this. A lighthouse.' }),
+    });
     const { id } = (await created.json()) as { id: string };
     // No worker runs it: the stream on B stays open until something ends it.
     let opened!: () => void;
-    const first = new Promise<void>((resolve) => { opened = resolve; });
-    const stream = readSse(`${b.url}/v1/jobs/${id}/events`, { headers: auth(jill.secret), stop: (events) => { if (events.length) opened(); return false; } });
+    const first = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    const stream = readSse(`${b.url}/v1/jobs/${id}/events`, {
+      headers: auth(jill.secret),
+      stop: (events) => {
+        if (events.length) opened();
+        return false;
+      },
+    });
     await Promise.race([first, stream]); // a stream refused outright ends without a first event
     expect(created.status).toBe(202);
     const revoked = await fetch(`${a.url}/v1/keys/${jill.id}/revoke`, { method: 'POST', headers: auth(root.secret) });
@@ -100,11 +125,17 @@ describe('API keys across two API processes on one Redis', () => {
     const [a, b] = apis as [TtvProcess, TtvProcess];
     const ivy = await createKey(store(), 'ivy');
     const auth = { authorization: `Bearer ${ivy.secret}` };
-    const created = await fetch(`${a.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ prompt: 'A job to delete.' }) });
+    const created = await fetch(`${a.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ prompt: 'A job to delete.' }),
+    });
     const { id } = (await created.json()) as { id: string };
     expect((await fetch(`${a.url}/v1/jobs/${id}/cancel`, { method: 'POST', headers: auth })).status).toBe(200);
     // Process B reads the terminal record (and keeps it in its terminal-record cache).
-    expect(((await (await fetch(`${b.url}/v1/jobs/${id}`, { headers: auth })).json()) as { status: string }).status).toBe('canceled');
+    expect(
+      ((await (await fetch(`${b.url}/v1/jobs/${id}`, { headers: auth })).json()) as { status: string }).status,
+    ).toBe('canceled');
     expect((await fetch(`${a.url}/v1/jobs/${id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
     expect((await fetch(`${a.url}/v1/jobs/${id}`, { headers: auth })).status).toBe(404);
     // Terminal-record cache entries live at most 1 s: a read sent after that must miss the cache.
@@ -112,7 +143,7 @@ describe('API keys across two API processes on one Redis', () => {
     expect((await fetch(`${b.url}/v1/jobs/${id}`, { headers: auth })).status).toBe(404);
   });
 
-  it('holds a key\'s own rate limit across both processes (counters in Redis)', async () => {
+  it("holds a key's own rate limit across both processes (counters in Redis)", async () => {
     const [a, b] = apis as [TtvProcess, TtvProcess];
     const gina = await createKey(store(), 'gina', ['--rate-limit', '6']);
     const statuses: number[] = [];

@@ -15,7 +15,9 @@ let dir: string;
 
 async function ttv(args: string[], server = svc.url) {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [TTV_BIN, ...args, '--server', server, '--token', TOKEN], { timeout: 60_000 });
+    const { stdout, stderr } = await exec(process.execPath, [TTV_BIN, ...args, '--server', server, '--token', TOKEN], {
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -43,7 +45,17 @@ describe('ttv client commands', () => {
     expect(res.stderr).toMatch(/\]\s+\d+% segments/);
     expect(res.stderr).toContain(`job ${id} finished`);
     expect((await stat(out)).size).toBeGreaterThan(1000);
-    const { stdout } = await exec('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name:format=duration', '-of', 'json', out]);
+    const { stdout } = await exec('ffprobe', [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=codec_name:format=duration',
+      '-of',
+      'json',
+      out,
+    ]);
     const probe = JSON.parse(stdout) as { streams: { codec_name: string }[]; format: { duration: string } };
     expect(probe.streams[0]!.codec_name).toBe('h264');
     expect(Math.abs(Number(probe.format.duration) - 2)).toBeLessThanOrEqual(0.2);
@@ -64,7 +76,10 @@ describe('ttv client commands', () => {
   });
 
   it('cancel, and clear errors for bad ids, bad tokens and an unreachable server', async () => {
-    const slow = await startTestService({ security: { auth_token: TOKEN }, procedural: { simulated_latency_seconds: 30 } });
+    const slow = await startTestService({
+      security: { auth_token: TOKEN },
+      procedural: { simulated_latency_seconds: 30 },
+    });
     let id: string;
     try {
       id = (await ttv(['submit', 'To be canceled.'], slow.url)).stdout.trim();
@@ -80,22 +95,53 @@ describe('ttv client commands', () => {
     expect(conflict.stderr).toMatch(/Conflict: .*terminal status: finished/);
     const missing = await ttv(['status', '00000000-0000-4000-8000-000000000000']);
     expect(missing.stderr).toMatch(/JobNotFound/);
-    const wrongToken = await exec(process.execPath, [TTV_BIN, 'status', id, '--server', svc.url, '--token', 'nope']).catch((e: { code: number; stderr: string }) => e);
-    expect((wrongToken as { stderr: string }).stderr).toMatch(/Unauthorized.*--token or the TTV_TOKEN environment variable/);
-    const down = await exec(process.execPath, [TTV_BIN, 'status', id, '--server', 'http://127.0.0.1:9']).catch((e: { code: number; stderr: string }) => e);
+    const wrongToken = await exec(process.execPath, [
+      TTV_BIN,
+      'status',
+      id,
+      '--server',
+      svc.url,
+      '--token',
+      'nope',
+    ]).catch((e: { code: number; stderr: string }) => e);
+    expect((wrongToken as { stderr: string }).stderr).toMatch(
+      /Unauthorized.*--token or the TTV_TOKEN environment variable/,
+    );
+    const down = await exec(process.execPath, [TTV_BIN, 'status', id, '--server', 'http://127.0.0.1:9']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect((down as { code: number }).code).toBe(1);
     expect((down as { stderr: string }).stderr).toMatch(/cannot reach/);
   });
 
   it('logs --follow --tail N prints the newest N, follows, and ends on the final status line with exit 0 when canceled', async () => {
-    const slow = await startTestService({ security: { auth_token: TOKEN }, procedural: { simulated_latency_seconds: 30 } });
+    const slow = await startTestService({
+      security: { auth_token: TOKEN },
+      procedural: { simulated_latency_seconds: 30 },
+    });
     try {
       const id = (await ttv(['submit', 'Followed, then canceled.'], slow.url)).stdout.trim();
       const kept = (await ttv(['logs', id, '--tail', '1000'], slow.url)).stdout.trim().split('\n');
       // Cancel once the follower has printed its tail, so the tail is read before the cancel lands.
-      const follower = execFile(process.execPath, [TTV_BIN, 'logs', id, '--follow', '--tail', '1', '--server', slow.url, '--token', TOKEN]);
+      const follower = execFile(process.execPath, [
+        TTV_BIN,
+        'logs',
+        id,
+        '--follow',
+        '--tail',
+        '1',
+        '--server',
+        slow.url,
+        '--token',
+        TOKEN,
+      ]);
       let stdout = '';
-      const printedTail = new Promise<void>((resolve) => follower.stdout!.on('data', (c: Buffer) => { stdout += c.toString(); if (stdout.includes('\n')) resolve(); }));
+      const printedTail = new Promise<void>((resolve) =>
+        follower.stdout!.on('data', (c: Buffer) => {
+          stdout += c.toString();
+          if (stdout.includes('\n')) resolve();
+        }),
+      );
       const exited = new Promise<number | null>((resolve) => follower.on('close', (code) => resolve(code)));
       await Promise.race([printedTail, exited]);
       await ttv(['cancel', id], slow.url);
@@ -111,8 +157,10 @@ describe('ttv client commands', () => {
     }
   });
 
-  it('generate applies the API\'s prompt rules', async () => {
-    const res = await exec(process.execPath, [TTV_BIN, 'generate', 'x'.repeat(3000)]).catch((e: { code: number; stderr: string }) => e);
+  it("generate applies the API's prompt rules", async () => {
+    const res = await exec(process.execPath, [TTV_BIN, 'generate', 'x'.repeat(3000)]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect((res as { code: number }).code).toBe(2);
     expect((res as { stderr: string }).stderr).toContain('ttv: prompt: must be at most 2000 characters');
   });

@@ -16,7 +16,10 @@ let dir: string;
 
 async function ttv(args: string[]) {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [TTV_BIN, ...args], { env: { ...process.env, TTV_CONFIG: '' }, timeout: 30_000 });
+    const { stdout, stderr } = await exec(process.execPath, [TTV_BIN, ...args], {
+      env: { ...process.env, TTV_CONFIG: '' },
+      timeout: 30_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -27,7 +30,17 @@ async function ttv(args: string[]) {
 /** A config whose default backend is Google video with this google_veo section. */
 async function googleConfig(name: string, section: string[], segment = 6): Promise<string> {
   const file = join(dir, name);
-  await writeFile(file, [`data_dir: ${join(dir, 'data')}`, 'default_backend: veo3', `segment_duration_seconds: ${segment}`, 'server: { port: 0 }', 'google_veo:', ...section.map((l) => `  ${l}`)].join('\n'));
+  await writeFile(
+    file,
+    [
+      `data_dir: ${join(dir, 'data')}`,
+      'default_backend: veo3',
+      `segment_duration_seconds: ${segment}`,
+      'server: { port: 0 }',
+      'google_veo:',
+      ...section.map((l) => `  ${l}`),
+    ].join('\n'),
+  );
   return file;
 }
 
@@ -57,28 +70,63 @@ describe('ttv config check, Google video', () => {
   });
 
   it('refuses a model on the API that does not serve it with exit 2, saying what to change', async () => {
-    const veoWithKey = await ttv(['config', 'check', '--config', await googleConfig('veo-key.yaml', [...gemini, 'veo_model: veo-3.1-generate-001'])]);
+    const veoWithKey = await ttv([
+      'config',
+      'check',
+      '--config',
+      await googleConfig('veo-key.yaml', [...gemini, 'veo_model: veo-3.1-generate-001']),
+    ]);
     expect(veoWithKey.code).toBe(2);
-    expect(veoWithKey.stderr).toMatch(/google_veo\.veo_model "veo-3\.1-generate-001" is served by Vertex AI, not by the Gemini API .*remove google_veo\.api_key and set google_veo\.project_id and credentials_path.*the Gemini API serves gemini-omni-1\.1-flash/);
-    const omniOnVertex = await ttv(['config', 'check', '--config', await googleConfig('omni-vertex.yaml', [...vertex(), 'veo_model: gemini-omni-1.1-flash'])]);
+    expect(veoWithKey.stderr).toMatch(
+      /google_veo\.veo_model "veo-3\.1-generate-001" is served by Vertex AI, not by the Gemini API .*remove google_veo\.api_key and set google_veo\.project_id and credentials_path.*the Gemini API serves gemini-omni-1\.1-flash/,
+    );
+    const omniOnVertex = await ttv([
+      'config',
+      'check',
+      '--config',
+      await googleConfig('omni-vertex.yaml', [...vertex(), 'veo_model: gemini-omni-1.1-flash']),
+    ]);
     expect(omniOnVertex.code).toBe(2);
-    expect(omniOnVertex.stderr).toMatch(/"gemini-omni-1\.1-flash" is served by the Gemini API, not by Vertex AI .*set google_veo\.api_key/);
-    const audio = await ttv(['config', 'check', '--config', await googleConfig('omni-audio.yaml', [...gemini, 'generate_audio: true'])]);
+    expect(omniOnVertex.stderr).toMatch(
+      /"gemini-omni-1\.1-flash" is served by the Gemini API, not by Vertex AI .*set google_veo\.api_key/,
+    );
+    const audio = await ttv([
+      'config',
+      'check',
+      '--config',
+      await googleConfig('omni-audio.yaml', [...gemini, 'generate_audio: true']),
+    ]);
     expect(audio.code).toBe(2);
     expect(audio.stderr).toMatch(/google_veo\.generate_audio is a Vertex AI parameter/);
   });
 
-  it('refuses the Gemini API\'s shut-down Veo and Omni preview ids with exit 2, naming gemini-omni-1.1-flash', async () => {
+  it("refuses the Gemini API's shut-down Veo and Omni preview ids with exit 2, naming gemini-omni-1.1-flash", async () => {
     for (const model of ['veo-3.1-generate-preview', 'gemini-omni-flash-preview']) {
-      const r = await ttv(['config', 'check', '--config', await googleConfig(`${model}.yaml`, [...gemini, `veo_model: ${model}`])]);
+      const r = await ttv([
+        'config',
+        'check',
+        '--config',
+        await googleConfig(`${model}.yaml`, [...gemini, `veo_model: ${model}`]),
+      ]);
       expect({ model, code: r.code }).toEqual({ model, code: 2 });
-      expect(r.stderr).toMatch(new RegExp(`google_veo\\.veo_model: "${model.replace(/\./g, '\\.')}" is retired since 2026-\\d\\d-\\d\\d: .*set google_veo\\.veo_model: gemini-omni-1\\.1-flash`));
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `google_veo\\.veo_model: "${model.replace(/\./g, '\\.')}" is retired since 2026-\\d\\d-\\d\\d: .*set google_veo\\.veo_model: gemini-omni-1\\.1-flash`,
+        ),
+      );
     }
   });
 
   it('a model without a row is told the rows of the configured API, and an example row of that API', async () => {
-    const r = await ttv(['config', 'check', '--config', await googleConfig('unknown.yaml', [...gemini, 'veo_model: gemini-omni-2.0-flash'])]);
+    const r = await ttv([
+      'config',
+      'check',
+      '--config',
+      await googleConfig('unknown.yaml', [...gemini, 'veo_model: gemini-omni-2.0-flash']),
+    ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/google_veo\.veo_model "gemini-omni-2\.0-flash" has no row in ttv's model catalog for backend veo3 \(catalogued: gemini-omni-1\.1-flash\)/);
+    expect(r.stderr).toMatch(
+      /google_veo\.veo_model "gemini-omni-2\.0-flash" has no row in ttv's model catalog for backend veo3 \(catalogued: gemini-omni-1\.1-flash\)/,
+    );
   });
 });

@@ -16,7 +16,10 @@ let dir: string;
 
 async function ttv(args: string[]) {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [TTV_BIN, ...args], { env: { ...process.env, TTV_CONFIG: '' }, timeout: 30_000 });
+    const { stdout, stderr } = await exec(process.execPath, [TTV_BIN, ...args], {
+      env: { ...process.env, TTV_CONFIG: '' },
+      timeout: 30_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -27,17 +30,20 @@ async function ttv(args: string[]) {
 /** A Vertex AI config whose default backend is Veo with this model (no token is fetched by these commands). */
 async function vertexConfig(name: string, model: string, extra = ''): Promise<string> {
   const file = join(dir, name);
-  await writeFile(file, [
-    `data_dir: ${join(dir, 'data')}`,
-    'default_backend: veo3',
-    'segment_duration_seconds: 8',
-    'server: { port: 0 }',
-    'google_veo:',
-    '  project_id: test-project',
-    `  credentials_path: ${join(dir, 'service-account.json')}`,
-    `  veo_model: ${model}`,
-    extra,
-  ].join('\n'));
+  await writeFile(
+    file,
+    [
+      `data_dir: ${join(dir, 'data')}`,
+      'default_backend: veo3',
+      'segment_duration_seconds: 8',
+      'server: { port: 0 }',
+      'google_veo:',
+      '  project_id: test-project',
+      `  credentials_path: ${join(dir, 'service-account.json')}`,
+      `  veo_model: ${model}`,
+      extra,
+    ].join('\n'),
+  );
   return file;
 }
 
@@ -54,12 +60,33 @@ describe('ttv models', () => {
     const file = await vertexConfig('list.yaml', 'veo-3.1-generate-001');
     const r = await ttv(['models', '--json', '--config', file]);
     expect(r.code).toBe(0);
-    const list = JSON.parse(r.stdout) as { object: string; data: { id: string; backend: string; object: string; owned_by: string; credentials: boolean; configured: boolean; lifecycle: { status: string; replacement?: string } }[] };
+    const list = JSON.parse(r.stdout) as {
+      object: string;
+      data: {
+        id: string;
+        backend: string;
+        object: string;
+        owned_by: string;
+        credentials: boolean;
+        configured: boolean;
+        lifecycle: { status: string; replacement?: string };
+      }[];
+    };
     expect(list.object).toBe('list');
     const byId = (id: string) => list.data.find((m) => m.id === id);
-    expect(byId('veo-3.1-generate-001')).toMatchObject({ object: 'model', backend: 'veo3', owned_by: 'google-vertex', lifecycle: { status: 'ga' }, credentials: true, configured: true });
+    expect(byId('veo-3.1-generate-001')).toMatchObject({
+      object: 'model',
+      backend: 'veo3',
+      owned_by: 'google-vertex',
+      lifecycle: { status: 'ga' },
+      credentials: true,
+      configured: true,
+    });
     expect(byId('gemini-omni-1.1-flash')).toMatchObject({ owned_by: 'gemini-api', credentials: false });
-    expect(byId('veo-3.0-generate-001')).toMatchObject({ lifecycle: { status: 'retired', replacement: 'veo-3.1-generate-001' }, configured: false });
+    expect(byId('veo-3.0-generate-001')).toMatchObject({
+      lifecycle: { status: 'retired', replacement: 'veo-3.1-generate-001' },
+      configured: false,
+    });
     expect(byId('gen4_turbo')).toMatchObject({ credentials: false });
   });
 
@@ -67,8 +94,12 @@ describe('ttv models', () => {
     const r = await ttv(['models', '--config', await vertexConfig('table.yaml', 'veo-3.1-generate-001')]);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^BACKEND +MODEL +STATUS +CREDENTIALS +SELECTED BY +DURATIONS \(S\) +USD\/S +REPLACEMENT \/ NOTE$/);
-    expect(lines.find((l) => /\bveo-3\.0-generate-001\b/.test(l))).toMatch(/retired 2026-06-30 +yes .*→ veo-3\.1-generate-001/);
+    expect(lines[0]).toMatch(
+      /^BACKEND +MODEL +STATUS +CREDENTIALS +SELECTED BY +DURATIONS \(S\) +USD\/S +REPLACEMENT \/ NOTE$/,
+    );
+    expect(lines.find((l) => /\bveo-3\.0-generate-001\b/.test(l))).toMatch(
+      /retired 2026-06-30 +yes .*→ veo-3\.1-generate-001/,
+    );
     expect(lines.find((l) => /\bveo-3\.1-generate-001\b/.test(l))).toMatch(/ ga +yes +google_veo\.veo_model /);
   });
 });
@@ -85,22 +116,36 @@ describe('the lifecycle at config check and startup', () => {
     for (const args of [['config', 'check'], ['serve'], ['worker'], ['serve', '--no-worker']]) {
       const r = await ttv([...args, '--config', file]);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(/^ttv: google_veo\.veo_model: "veo-3\.0-generate-001" is retired since 2026-06-30: .*set google_veo\.veo_model: veo-3\.1-generate-001/m);
+      expect(r.stderr).toMatch(
+        /^ttv: google_veo\.veo_model: "veo-3\.0-generate-001" is retired since 2026-06-30: .*set google_veo\.veo_model: veo-3\.1-generate-001/m,
+      );
     }
   });
 
   it('a model without a row is refused with the row to add; with that row under models: it is accepted', async () => {
     const refused = await ttv(['config', 'check', '--config', await vertexConfig('new.yaml', 'veo-4.0-generate-001')]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/google_veo\.veo_model "veo-4\.0-generate-001" has no row in ttv's model catalog for backend veo3 .*add its row under models:/);
+    expect(refused.stderr).toMatch(
+      /google_veo\.veo_model "veo-4\.0-generate-001" has no row in ttv's model catalog for backend veo3 .*add its row under models:/,
+    );
     expect(refused.stderr).toContain('docs/models.md');
     // The example the message prints, with its source filled in, is a row the config takes.
-    const example = refused.stderr.slice(refused.stderr.indexOf('  models:\n')).replace('YYYY-MM-DD', '2026-12-06').split('\n').map((l) => l.slice(2)).join('\n');
+    const example = refused.stderr
+      .slice(refused.stderr.indexOf('  models:\n'))
+      .replace('YYYY-MM-DD', '2026-12-06')
+      .split('\n')
+      .map((l) => l.slice(2))
+      .join('\n');
     const file = await vertexConfig('new-with-row.yaml', 'veo-4.0-generate-001', example);
     const accepted = await ttv(['config', 'check', '--config', file]);
     expect(accepted.stderr).toBe('');
     expect(accepted.code).toBe(0);
-    const listed = JSON.parse((await ttv(['models', '--json', '--config', file])).stdout) as { data: { id: string; origin: string; configured: boolean }[] };
-    expect(listed.data.find((m) => m.id === 'veo-4.0-generate-001')).toMatchObject({ origin: 'config', configured: true });
+    const listed = JSON.parse((await ttv(['models', '--json', '--config', file])).stdout) as {
+      data: { id: string; origin: string; configured: boolean }[];
+    };
+    expect(listed.data.find((m) => m.id === 'veo-4.0-generate-001')).toMatchObject({
+      origin: 'config',
+      configured: true,
+    });
   });
 });

@@ -21,12 +21,32 @@ beforeAll(async () => {
     const echoed = `vendor said: Authorization: Bearer ${VENDOR_KEY} (you sent ${req.headers.authorization ?? 'nothing'})`;
     res.setHeader('content-type', 'application/json');
     if (req.url === `/v1/jobs/${ID}`) {
-      res.end(JSON.stringify({
-        id: ID, status: 'failed', stage: 'segments', progress: 50, prompt: 'p', created_at: new Date().toISOString(),
-        started_at: null, finished_at: null, gcs_uri: null, artifact_uri: null, error: echoed, queue_position: null, estimated_cost_usd: null,
-      }));
+      res.end(
+        JSON.stringify({
+          id: ID,
+          status: 'failed',
+          stage: 'segments',
+          progress: 50,
+          prompt: 'p',
+          created_at: new Date().toISOString(),
+          started_at: null,
+          finished_at: null,
+          gcs_uri: null,
+          artifact_uri: null,
+          error: echoed,
+          queue_position: null,
+          estimated_cost_usd: null,
+        }),
+      );
     } else if (req.url?.startsWith(`/v1/jobs/${ID}/logs`)) {
-      res.end(JSON.stringify({ lines: [`[2026-12-01T00:00:00.000Z] ${echoed}`, '[2026-12-01T00:00:01.000Z] url https://x.example/v.mp4?X-Goog-Signature=abcdef0123'] }));
+      res.end(
+        JSON.stringify({
+          lines: [
+            `[2026-12-01T00:00:00.000Z] ${echoed}`,
+            '[2026-12-01T00:00:01.000Z] url https://x.example/v.mp4?X-Goog-Signature=abcdef0123',
+          ],
+        }),
+      );
     } else {
       res.statusCode = 404;
       res.end('{}');
@@ -39,8 +59,18 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('ttv client output redaction', () => {
   it('scrubs the token it holds, vendor keys and signatures from status and logs output', async () => {
-    for (const args of [['status', ID], ['logs', ID]]) {
-      const { stdout, stderr } = await run(process.execPath, [TTV_BIN, ...args, '--server', url, '--token', TOKEN]).catch((err) => err as { stdout: string; stderr: string });
+    for (const args of [
+      ['status', ID],
+      ['logs', ID],
+    ]) {
+      const { stdout, stderr } = await run(process.execPath, [
+        TTV_BIN,
+        ...args,
+        '--server',
+        url,
+        '--token',
+        TOKEN,
+      ]).catch((err) => err as { stdout: string; stderr: string });
       const output = stdout + stderr;
       expect(output).toContain('vendor said');
       expect(output).toContain('[REDACTED]');

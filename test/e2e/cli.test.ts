@@ -12,7 +12,10 @@ let dir: string;
 
 async function ttv(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [TTV_BIN, ...args], { env: { ...process.env, ...env }, timeout: 20_000 });
+    const { stdout, stderr } = await exec(process.execPath, [TTV_BIN, ...args], {
+      env: { ...process.env, ...env },
+      timeout: 20_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -30,7 +33,10 @@ afterAll(async () => {
 describe('ttv config check', () => {
   it('prints the effective config with secrets redacted', async () => {
     const file = join(dir, 'ok.yaml');
-    await writeFile(file, 'segment_duration_seconds: 3\nsecurity:\n  auth_token: super-secret-token-value\nopenai_api_key: sk-live-abcdefghijklmnop\n');
+    await writeFile(
+      file,
+      'segment_duration_seconds: 3\nsecurity:\n  auth_token: super-secret-token-value\nopenai_api_key: sk-live-abcdefghijklmnop\n',
+    );
     const res = await ttv(['config', 'check', '--config', file], { TTV_PORT: '9123' });
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/segment_duration_seconds: 3/);
@@ -57,8 +63,15 @@ describe('ttv config check', () => {
     expect(refused.stderr).toMatch(/default_backend: RunwayML cannot run: runway_ml\.api_key is required/);
 
     const warned = join(dir, 'fallback.yaml');
-    await writeFile(warned, 'default_backend: procedural\nsegment_duration_seconds: 6\nremote_api_settings:\n  fallback_backend: fal.ai\n  api_priority_order: [minimax]\n');
-    const ok = await ttv(['config', 'check', '--config', warned], { FAL_KEY: '', FAL_API_KEY: '', MINIMAX_API_KEY: 'mm-env-key-123456' });
+    await writeFile(
+      warned,
+      'default_backend: procedural\nsegment_duration_seconds: 6\nremote_api_settings:\n  fallback_backend: fal.ai\n  api_priority_order: [minimax]\n',
+    );
+    const ok = await ttv(['config', 'check', '--config', warned], {
+      FAL_KEY: '',
+      FAL_API_KEY: '',
+      MINIMAX_API_KEY: 'mm-env-key-123456',
+    });
     expect(ok.code).toBe(0);
     expect(ok.stderr).toMatch(/warning: fallback backend fal cannot run and will be skipped: fal\.api_key is required/);
     expect(ok.stderr).not.toMatch(/minimax/);
@@ -73,28 +86,41 @@ describe('ttv config check', () => {
 
   it('refuses a plan that would pay for segment 1 and then fail: a text-only model in chaining mode, DALL·E in keyframe mode', async () => {
     const textOnly = join(dir, 'text-only.yaml');
-    await writeFile(textOnly, 'default_backend: fal\ngeneration_mode: chaining\nsegment_duration_seconds: 8\nfal:\n  api_key: fal-key-0123456789\n  model: fal-ai/veo3\n');
+    await writeFile(
+      textOnly,
+      'default_backend: fal\ngeneration_mode: chaining\nsegment_duration_seconds: 8\nfal:\n  api_key: fal-key-0123456789\n  model: fal-ai/veo3\n',
+    );
     const refused = await ttv(['config', 'check', '--config', textOnly]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/generation_mode: generation_mode chaining starts every segment after the first on the previous segment's last frame, and fal \(fal\.model fal-ai\/veo3\) renders from text only/);
+    expect(refused.stderr).toMatch(
+      /generation_mode: generation_mode chaining starts every segment after the first on the previous segment's last frame, and fal \(fal\.model fal-ai\/veo3\) renders from text only/,
+    );
     // `ttv serve` refuses to start on it too.
     const serve = await ttv(['serve', '--config', textOnly, '--port', '0', '--data-dir', join(dir, 'serve-data')]);
     expect(serve.code).toBe(2);
     expect(serve.stderr).toMatch(/renders from text only/);
 
     const dalle = join(dir, 'dalle.yaml');
-    await writeFile(dalle, 'generation_mode: keyframe\nimage_generation_model: dall-e-3\nopenai_api_key: sk-test-0123456789\n');
+    await writeFile(
+      dalle,
+      'generation_mode: keyframe\nimage_generation_model: dall-e-3\nopenai_api_key: sk-test-0123456789\n',
+    );
     const noEdit = await ttv(['config', 'check', '--config', dalle]);
     expect(noEdit.code).toBe(2);
     expect(noEdit.stderr).toMatch(/image_generation_model: dall-e-3 cannot continue a keyframe from the previous one/);
   });
 
-  it('warns where a vendor\'s polling floor raises polling_interval', async () => {
+  it("warns where a vendor's polling floor raises polling_interval", async () => {
     const file = join(dir, 'floor.yaml');
-    await writeFile(file, 'default_backend: runway\nrunway_ml:\n  api_key: rw-key-0123456789\nremote_api_settings:\n  polling_interval: 1\n');
+    await writeFile(
+      file,
+      'default_backend: runway\nrunway_ml:\n  api_key: rw-key-0123456789\nremote_api_settings:\n  polling_interval: 1\n',
+    );
     const res = await ttv(['config', 'check', '--config', file]);
     expect(res.code).toBe(0);
-    expect(res.stderr).toMatch(/warning: remote_api_settings\.polling_interval 1 s is below runway's polling floor: runway polls every 5 s/);
+    expect(res.stderr).toMatch(
+      /warning: remote_api_settings\.polling_interval 1 s is below runway's polling floor: runway polls every 5 s/,
+    );
   });
 
   it('names a missing config file', async () => {

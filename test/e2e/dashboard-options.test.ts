@@ -16,12 +16,23 @@ let browser: Browser;
 let dir: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (scripts/system-deps.sh test)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (scripts/system-deps.sh test)`,
+    );
   dir = mkdtempSync(join(tmpdir(), 'ttv-dash-options-'));
   svc = await startTestService({ server: { job_options: ['duration_seconds', 'aspect_ratio', 'seed', 'image'] } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 afterAll(async () => {
@@ -39,7 +50,9 @@ describe('dashboard job options', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(svc.url);
     await page.waitForSelector('#job-options:not([hidden]) #opt-seed');
-    expect(await page.locator('#job-options [name]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).name))).toEqual(['duration_seconds', 'aspect_ratio', 'seed', 'image']);
+    expect(
+      await page.locator('#job-options [name]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).name)),
+    ).toEqual(['duration_seconds', 'aspect_ratio', 'seed', 'image']);
     await page.fill('#prompt', 'A blue morning.');
     await page.fill('#opt-duration_seconds', '2');
     await page.selectOption('#opt-aspect_ratio', '9:16');
@@ -49,7 +62,12 @@ describe('dashboard job options', () => {
     await page.waitForSelector('#detail-status.finished', { timeout: 60_000 });
     const id = await page.textContent('#detail-id');
     const job = (await (await fetch(`${svc.url}/v1/jobs/${id}`)).json()) as { options: Record<string, unknown> };
-    expect(job.options).toMatchObject({ duration_seconds: 2, aspect_ratio: '9:16', seed: 11, image: { content_type: 'image/png' } });
+    expect(job.options).toMatchObject({
+      duration_seconds: 2,
+      aspect_ratio: '9:16',
+      seed: 11,
+      image: { content_type: 'image/png' },
+    });
     expect(errors).toEqual([]);
   });
 });

@@ -14,11 +14,22 @@ let svc: TestService;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (scripts/system-deps.sh test)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (scripts/system-deps.sh test)`,
+    );
   svc = await startTestService({ security: { auth_token: TOKEN } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   mkdirSync('test-results', { recursive: true });
 });
@@ -33,7 +44,9 @@ async function newPage(): Promise<{ page: Page; errors: string[] }> {
   page.on('pageerror', (e) => errors.push(e.message));
   // Resource errors (a 401 before the token is entered) are shown in the page; what must not
   // happen is a script error.
-  page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
   return { page, errors };
 }
 
@@ -41,7 +54,10 @@ async function newPage(): Promise<{ page: Page; errors: string[] }> {
 async function checkLayout(page: Page, state: string): Promise<void> {
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: 900 });
-    const size = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+    const size = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+    }));
     await page.screenshot({ path: `test-results/dashboard-${state}-${width}.png`, fullPage: true });
     expect(size.scrollWidth, `page width in state "${state}" at ${width} px`).toBeLessThanOrEqual(size.innerWidth);
   }
@@ -85,10 +101,14 @@ describe('dashboard', () => {
     await page.click('#submit');
     await page.waitForSelector('#detail-status.finished', { timeout: 30_000 });
     expect(await page.textContent('#detail-percent')).toBe('100%');
-    const duration = await page.waitForFunction(() => {
-      const v = document.querySelector('video');
-      return v && v.readyState >= 1 && Number.isFinite(v.duration) ? v.duration : null;
-    }, undefined, { timeout: 15_000 });
+    const duration = await page.waitForFunction(
+      () => {
+        const v = document.querySelector('video');
+        return v && v.readyState >= 1 && Number.isFinite(v.duration) ? v.duration : null;
+      },
+      undefined,
+      { timeout: 15_000 },
+    );
     expect(Math.abs(Number(await duration.jsonValue()) - 2)).toBeLessThanOrEqual(0.2);
     expect(await page.isVisible('#player')).toBe(true);
     expect(await page.isVisible('#detail-download')).toBe(true);
@@ -107,7 +127,11 @@ describe('dashboard', () => {
       await page.goto(slow.url);
       await page.fill('#prompt', LONG_PROMPT);
       await page.click('#submit');
-      await page.waitForFunction(() => ['started', 'progress'].includes(document.querySelector('#detail-status')?.textContent ?? ''), undefined, { timeout: 15_000 });
+      await page.waitForFunction(
+        () => ['started', 'progress'].includes(document.querySelector('#detail-status')?.textContent ?? ''),
+        undefined,
+        { timeout: 15_000 },
+      );
       expect(await page.isVisible('#player')).toBe(false);
       expect(await page.isVisible('#detail-download')).toBe(false);
       await checkLayout(page, 'running');

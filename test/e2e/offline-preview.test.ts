@@ -38,15 +38,25 @@ async function readFrame(video: string, seconds: number): Promise<string> {
 }
 
 describe.skipIf(skip)('offline preview (storyboard style)', () => {
-  it('shows each segment\'s prompt, number and time range in frames at 1 s, 6 s and 9 s, with an audio track', async () => {
-    expect(HAS_TESSERACT, 'tesseract (package tesseract-ocr) is needed; scripts/system-deps.sh test installs it').toBe(true);
+  it("shows each segment's prompt, number and time range in frames at 1 s, 6 s and 9 s, with an audio track", async () => {
+    expect(HAS_TESSERACT, 'tesseract (package tesseract-ocr) is needed; scripts/system-deps.sh test installs it').toBe(
+      true,
+    );
     const id = await submit(svc, 'A fox runs through snow. It stops at a frozen river.');
     const job = await waitForEnd(svc, id, 120_000);
     expect(job.status).toBe('finished');
     const { url } = (await (await fetch(`${svc.url}/v1/jobs/${id}/artifact`)).json()) as { url: string };
     const video = join(dir, 'final_video.mp4');
     await writeFile(video, Buffer.from(await (await fetch(url)).arrayBuffer()));
-    const { stdout } = await runProcess('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name', '-of', 'csv=p=0', video]);
+    const { stdout } = await runProcess('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=codec_type,codec_name',
+      '-of',
+      'csv=p=0',
+      video,
+    ]);
     expect(stdout.trim().split('\n').sort()).toEqual(['aac,audio', 'h264,video']);
 
     const at1 = await readFrame(video, 1);

@@ -44,7 +44,10 @@ async function jobCount(): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (scripts/system-deps.sh test)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (scripts/system-deps.sh test)`,
+    );
   svc = await startTestService({});
   port = new URL(svc.url).port;
   evil = createServer((req, res) => {
@@ -56,8 +59,16 @@ beforeAll(async () => {
   evilPort = (evil.address() as { port: number }).port;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--host-resolver-rules=MAP attacker.example 127.0.0.1, MAP evil.example 127.0.0.1'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--host-resolver-rules=MAP attacker.example 127.0.0.1, MAP evil.example 127.0.0.1',
+    ],
   });
 });
 afterAll(async () => {
@@ -71,18 +82,26 @@ describe('open mode in a browser', () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     await page.goto(`http://localhost:${port}/`);
     await page.fill('#prompt', 'A lighthouse at dusk. The beam sweeps the fog.');
     await page.click('#submit');
     await page.waitForSelector('#detail-status.finished', { timeout: 60_000 });
-    const duration = await page.waitForFunction(() => {
-      const v = document.querySelector('video');
-      return v && v.readyState >= 1 && Number.isFinite(v.duration) ? v.duration : null;
-    }, undefined, { timeout: 15_000 });
+    const duration = await page.waitForFunction(
+      () => {
+        const v = document.querySelector('video');
+        return v && v.readyState >= 1 && Number.isFinite(v.duration) ? v.duration : null;
+      },
+      undefined,
+      { timeout: 15_000 },
+    );
     expect(Number(await duration.jsonValue())).toBeGreaterThan(0);
     // Played from the page's own origin, whatever origin the signed link names.
-    expect(await page.evaluate(() => new URL(document.querySelector('video')!.currentSrc).origin)).toBe(`http://localhost:${port}`);
+    expect(await page.evaluate(() => new URL(document.querySelector('video')!.currentSrc).origin)).toBe(
+      `http://localhost:${port}`,
+    );
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -93,14 +112,19 @@ describe('open mode in a browser', () => {
     // What the server answered the two posts (the page itself cannot read them: no CORS, no framing).
     const answers: { status: number; body: string }[] = [];
     page.on('response', (res) => {
-      if (res.request().method() === 'POST' && res.url() === `${svc.url}/v1/videos`) void res.text().then((body) => answers.push({ status: res.status(), body }), () => answers.push({ status: res.status(), body: '' }));
+      if (res.request().method() === 'POST' && res.url() === `${svc.url}/v1/videos`)
+        void res.text().then(
+          (body) => answers.push({ status: res.status(), body }),
+          () => answers.push({ status: res.status(), body: '' }),
+        );
     });
     await page.goto(`http://evil.example:${evilPort}/`);
     await page.waitForSelector('body[data-form-done="1"]', { state: 'attached', timeout: 15_000 });
     expect(await page.title()).toBe('fetch-sent');
     await waitFor(async () => answers.length === 2, { what: 'both posts answered' });
     expect(answers.map((a) => a.status)).toEqual([403, 403]);
-    for (const { body } of answers.filter((a) => a.body)) expect(JSON.parse(body)).toMatchObject({ error: { code: 'forbidden', type: 'permission_error' } });
+    for (const { body } of answers.filter((a) => a.body))
+      expect(JSON.parse(body)).toMatchObject({ error: { code: 'forbidden', type: 'permission_error' } });
     await page.close();
     expect(pagesServed.length).toBeGreaterThan(0);
     expect(await jobCount()).toBe(before);

@@ -27,9 +27,20 @@ let client: S3Client;
 beforeAll(async () => {
   await runway.start();
   s3Dir = await mkdtemp(join(tmpdir(), 'ttv-shared-nothing-s3-'));
-  s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: s3Dir, configureBuckets: [{ name: BUCKET, configs: [] }] });
+  s3 = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory: s3Dir,
+    configureBuckets: [{ name: BUCKET, configs: [] }],
+  });
   s3Endpoint = `http://127.0.0.1:${((await s3.run()) as unknown as { port: number }).port}`;
-  client = new S3Client({ endpoint: s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  client = new S3Client({
+    endpoint: s3Endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
 });
 afterAll(async () => {
   client?.destroy();
@@ -44,7 +55,7 @@ async function keys(prefix: string): Promise<string[]> {
 }
 
 describe('paid once across workers that share nothing but Redis and the bucket', () => {
-  it('the second worker reuses the first segment\'s clip from the artifact store: one create per segment; the kept clips go with the job', async () => {
+  it("the second worker reuses the first segment's clip from the artifact store: one create per segment; the kept clips go with the job", async () => {
     const setup = await fx.setup([
       'default_backend: runway',
       'segment_duration_seconds: 5',
@@ -60,10 +71,13 @@ describe('paid once across workers that share nothing but Redis and the bucket',
     const id = await submit(api, THREE_SEGMENTS);
     const kept = `${PREFIX}/segments/${id}/`;
 
-    await waitFor(async () => {
-      const tasks = [...runway.tasks.values()];
-      return tasks.length === 2 && tasks[1]!.polls >= 2 ? true : null;
-    }, { timeoutMs: 60_000, what: 'task 2 rendering' });
+    await waitFor(
+      async () => {
+        const tasks = [...runway.tasks.values()];
+        return tasks.length === 2 && tasks[1]!.polls >= 2 ? true : null;
+      },
+      { timeoutMs: 60_000, what: 'task 2 rendering' },
+    );
     const [task1, task2] = [...runway.tasks.values()];
     await first.kill('SIGKILL');
     expect(task2!.polls).toBeLessThan(runway.pollsUntilDone);
@@ -75,17 +89,24 @@ describe('paid once across workers that share nothing but Redis and the bucket',
     const otherDataDir = await fx.tempDir();
     const second = await fx.startTtv(argvFor('worker', ['--config', setup.configFile, '--data-dir', otherDataDir]));
     expect(second.url).toBeTruthy();
-    const finished = await waitFor(async () => {
-      const j = (await (await fetch(`${api.url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
-      return j.status === 'finished' || j.status === 'failed' ? j : null;
-    }, { timeoutMs: 90_000, what: 'job to end on the second worker' });
+    const finished = await waitFor(
+      async () => {
+        const j = (await (await fetch(`${api.url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
+        return j.status === 'finished' || j.status === 'failed' ? j : null;
+      },
+      { timeoutMs: 90_000, what: 'job to end on the second worker' },
+    );
     expect(finished.status, JSON.stringify(finished)).toBe('finished');
     expect(runway.createCount).toBe(3);
     expect(runway.deletedTaskIds).toEqual([]);
     // Segment 1 came from the bucket: Runway was not asked about task 1 again.
     expect(runway.requests.slice(seenBefore).filter((r) => r.path.includes(task1!.id))).toEqual([]);
     const { lines } = (await (await fetch(`${api.url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] };
-    expect(lines.some((l) => /Segment 1: reused the clip an earlier attempt finished \(runway task [\w-]+; not paid again\)/.test(l))).toBe(true);
+    expect(
+      lines.some((l) =>
+        /Segment 1: reused the clip an earlier attempt finished \(runway task [\w-]+; not paid again\)/.test(l),
+      ),
+    ).toBe(true);
     expect(lines.some((l) => l.includes(`runway: re-attached to task ${task2!.id}`))).toBe(true);
     expect(finished.estimated_cost_usd).toBeCloseTo(0.75, 5);
     // The kept clips are removed with the job's end; the final video stays.

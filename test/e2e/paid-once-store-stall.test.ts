@@ -14,8 +14,12 @@ import { waitFor } from '../support/wait-for.js';
 const KEY = 'rw-test-key-0123456789';
 const runway = new FakeRunwayServer(KEY);
 const fx = redisTtvFixture('record-stall');
-beforeAll(async () => { await runway.start(); });
-afterAll(async () => { await runway.stop(); });
+beforeAll(async () => {
+  await runway.start();
+});
+afterAll(async () => {
+  await runway.stop();
+});
 
 /** Longer than the worker's command timeout (redis-connection.ts boundedWait, 5 s): the write fails. */
 const PAUSE_MS = 6500;
@@ -41,10 +45,13 @@ describe('a job store stall while a vendor task is recorded', () => {
       const serve = await setup.start('serve');
       const id = await submit(serve, THREE_SEGMENTS);
       // The job's reads keep working during a write pause; bound the wait by the job's end.
-      const finished = await waitFor(async () => {
-        const j = (await (await fetch(`${serve.url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
-        return j.status === 'finished' || j.status === 'failed' ? j : null;
-      }, { timeoutMs: 120_000, what: 'job to end' });
+      const finished = await waitFor(
+        async () => {
+          const j = (await (await fetch(`${serve.url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
+          return j.status === 'finished' || j.status === 'failed' ? j : null;
+        },
+        { timeoutMs: 120_000, what: 'job to end' },
+      );
       expect(pausedAt).toBeGreaterThan(0);
       expect(finished.status, JSON.stringify(finished)).toBe('finished');
       expect(runway.createCount).toBe(3);
@@ -53,7 +60,9 @@ describe('a job store stall while a vendor task is recorded', () => {
       expect(lines.some((l) => l.includes('Segment 1: its record could not be stored'))).toBe(true);
       expect(lines.some((l) => /Segment 1: its record is stored now/.test(l))).toBe(true);
       // Every segment's record is stored with its task and clip.
-      const stored = Object.values(await redis.hgetall(`${setup.prefix}:segments:${id}`)).map((t) => JSON.parse(t) as { segment: number; task?: { taskId: string }; clip?: unknown });
+      const stored = Object.values(await redis.hgetall(`${setup.prefix}:segments:${id}`)).map(
+        (t) => JSON.parse(t) as { segment: number; task?: { taskId: string }; clip?: unknown },
+      );
       expect(stored.map((r) => r.segment).sort()).toEqual([1, 2, 3]);
       expect(stored.every((r) => r.task && r.clip)).toBe(true);
       expect(stored.map((r) => r.task!.taskId).sort()).toEqual([...runway.tasks.keys()].sort());

@@ -59,17 +59,29 @@ function runway(): PaidOnceVendor {
   const fake = new FakeRunwayServer(key);
   runwayFake = fake;
   return {
-    name: 'Runway', backend: 'runway', seconds: 5, usdPerSecond: price('runway', 'gen4_turbo'),
-    start: async () => { await fake.start(); },
+    name: 'Runway',
+    backend: 'runway',
+    seconds: 5,
+    usdPerSecond: price('runway', 'gen4_turbo'),
+    start: async () => {
+      await fake.start();
+    },
     stop: () => fake.stop(),
     reset: () => fake.reset(),
     config: () => ['default_backend: runway', `runway_ml: { api_key: ${key}, base_url: "${fake.url}" }`],
-    slow: (polls) => { fake.pollsUntilDone = polls; },
-    failNextCreate: () => { fake.failAfterCreate = 1; },
+    slow: (polls) => {
+      fake.pollsUntilDone = polls;
+    },
+    failNextCreate: () => {
+      fake.failAfterCreate = 1;
+    },
     tasks: () => [...fake.tasks.values()],
     createCount: () => fake.createCount,
     reattached: (id) => `runway: re-attached to task ${id}`,
-    cancelled: (id) => ({ line: new RegExp(`Segment 2: runway: task ${id} cancelled`), reachedFake: fake.deletedTaskIds.includes(id) }),
+    cancelled: (id) => ({
+      line: new RegExp(`Segment 2: runway: task ${id} cancelled`),
+      reachedFake: fake.deletedTaskIds.includes(id),
+    }),
   };
 }
 
@@ -77,7 +89,10 @@ function veoOnVertex(): PaidOnceVendor {
   const fake = new FakeVeoServer({ apiKey: 'AIza-unused-0000000000', project: PROJECT });
   let credentials = '';
   return {
-    name: 'Veo 3.1 on Vertex AI', backend: 'veo3', seconds: 6, usdPerSecond: price('veo3', 'veo-3.1-generate-001'),
+    name: 'Veo 3.1 on Vertex AI',
+    backend: 'veo3',
+    seconds: 6,
+    usdPerSecond: price('veo3', 'veo-3.1-generate-001'),
     async start(dir) {
       await fake.start();
       const account = await writeServiceAccount(dir, fake.tokenUrl);
@@ -86,14 +101,26 @@ function veoOnVertex(): PaidOnceVendor {
     },
     stop: () => fake.stop(),
     reset: () => fake.reset(),
-    config: () => ['default_backend: veo3', `google_veo: { project_id: ${PROJECT}, credentials_path: "${credentials}", region: us-central1, api_endpoint: "${fake.url}", storage_endpoint: "${fake.url}", veo_model: veo-3.1-generate-001 }`],
-    slow: (polls) => { fake.pollsUntilDone = polls; },
-    failNextCreate: () => { fake.failAfterCreate = 1; },
+    config: () => [
+      'default_backend: veo3',
+      `google_veo: { project_id: ${PROJECT}, credentials_path: "${credentials}", region: us-central1, api_endpoint: "${fake.url}", storage_endpoint: "${fake.url}", veo_model: veo-3.1-generate-001 }`,
+    ],
+    slow: (polls) => {
+      fake.pollsUntilDone = polls;
+    },
+    failNextCreate: () => {
+      fake.failAfterCreate = 1;
+    },
     tasks: () => [...fake.operations.values()].map((o) => ({ id: o.name.split('/').pop()!, polls: o.polls })),
     createCount: () => fake.createCount,
     reattached: (id) => `veo3: re-attached to operation ${id}`,
     // Google documents no cancel for a Veo operation (nor does the fake have one).
-    cancelled: (id) => ({ line: new RegExp(`Segment 2: veo3: task ${id} cannot be stopped \\(Google documents no cancel for Veo operations\\) and keeps running; it may still bill`), reachedFake: null }),
+    cancelled: (id) => ({
+      line: new RegExp(
+        `Segment 2: veo3: task ${id} cannot be stopped \\(Google documents no cancel for Veo operations\\) and keeps running; it may still bill`,
+      ),
+      reachedFake: null,
+    }),
   };
 }
 
@@ -101,17 +128,32 @@ function geminiOmni(): PaidOnceVendor {
   const key = 'AIza-test-omni-key-0123456789';
   const fake = new FakeGeminiServer(key);
   return {
-    name: 'Gemini Omni (Interactions API)', backend: 'veo3', seconds: 6, usdPerSecond: price('veo3', 'gemini-omni-1.1-flash'),
-    start: async () => { await fake.start(); },
+    name: 'Gemini Omni (Interactions API)',
+    backend: 'veo3',
+    seconds: 6,
+    usdPerSecond: price('veo3', 'gemini-omni-1.1-flash'),
+    start: async () => {
+      await fake.start();
+    },
     stop: () => fake.stop(),
     reset: () => fake.reset(),
-    config: () => ['default_backend: veo3', `google_veo: { api_key: ${key}, gemini_base_url: "${fake.url}", veo_model: gemini-omni-1.1-flash }`],
-    slow: (polls) => { fake.interactions.pollsUntilDone = polls; },
-    failNextCreate: () => { fake.interactions.failAfterCreate = 1; },
+    config: () => [
+      'default_backend: veo3',
+      `google_veo: { api_key: ${key}, gemini_base_url: "${fake.url}", veo_model: gemini-omni-1.1-flash }`,
+    ],
+    slow: (polls) => {
+      fake.interactions.pollsUntilDone = polls;
+    },
+    failNextCreate: () => {
+      fake.interactions.failAfterCreate = 1;
+    },
     tasks: () => [...fake.interactions.interactions.values()],
     createCount: () => fake.interactions.createCount,
     reattached: (id) => `veo3: re-attached to interaction ${id}`,
-    cancelled: (id) => ({ line: new RegExp(`Segment 2: veo3: cancel of interaction ${id} done`), reachedFake: fake.interactions.interactions.get(id)?.status === 'cancelled' }),
+    cancelled: (id) => ({
+      line: new RegExp(`Segment 2: veo3: cancel of interaction ${id} done`),
+      reachedFake: fake.interactions.interactions.get(id)?.status === 'cancelled',
+    }),
   };
 }
 
@@ -119,19 +161,33 @@ function minimaxV2(): PaidOnceVendor {
   const key = 'mm-v2-test-key-0123456789';
   const fake = new FakeMinimaxServer(key);
   return {
-    name: 'MiniMax H3 (Video Generation V2)', backend: 'minimax', seconds: 5, usdPerSecond: price('minimax', 'MiniMax-H3'),
-    start: async () => { await fake.start(); },
+    name: 'MiniMax H3 (Video Generation V2)',
+    backend: 'minimax',
+    seconds: 5,
+    usdPerSecond: price('minimax', 'MiniMax-H3'),
+    start: async () => {
+      await fake.start();
+    },
     stop: () => fake.stop(),
     reset: () => fake.reset(),
-    config: () => ['default_backend: minimax', `minimax: { api_key: ${key}, base_url: "${fake.url}/v1", model: MiniMax-H3, max_duration: 15 }`],
-    slow: (polls) => { fake.pollsUntilDone = polls; },
-    failNextCreate: () => { fake.failAfterCreate = 1; },
+    config: () => [
+      'default_backend: minimax',
+      `minimax: { api_key: ${key}, base_url: "${fake.url}/v1", model: MiniMax-H3, max_duration: 15 }`,
+    ],
+    slow: (polls) => {
+      fake.pollsUntilDone = polls;
+    },
+    failNextCreate: () => {
+      fake.failAfterCreate = 1;
+    },
     tasks: () => [...fake.tasks.values()],
     createCount: () => fake.createCount,
     reattached: (id) => `minimax: re-attached to task ${id}`,
     // MiniMax cancels a queued task only; task 2 has been polled into "running", so the DELETE is refused.
     cancelled: (id) => ({
-      line: new RegExp(`Segment 2: minimax: task ${id} cannot be stopped \\(MiniMax cancels a task only while it is queued\\) and keeps running; it may still bill`),
+      line: new RegExp(
+        `Segment 2: minimax: task ${id} cannot be stopped \\(MiniMax cancels a task only while it is queued\\) and keeps running; it may still bill`,
+      ),
       reachedFake: fake.requests.some((r) => r.method === 'DELETE' && r.path === `/v2/video_generation/${id}`),
     }),
   };
@@ -164,10 +220,13 @@ async function jobLines(url: string, id: string): Promise<string[]> {
 }
 
 async function ended(url: string, id: string, what: string) {
-  return waitFor(async () => {
-    const j = await job(url, id);
-    return j.status === 'finished' || j.status === 'failed' ? j : null;
-  }, { timeoutMs: 90_000, what });
+  return waitFor(
+    async () => {
+      const j = await job(url, id);
+      return j.status === 'finished' || j.status === 'failed' ? j : null;
+    },
+    { timeoutMs: 90_000, what },
+  );
 }
 
 /** A ttv process on a fresh data dir with the vendor's config, and a submitted 3-segment job. */
@@ -175,14 +234,17 @@ async function startWithJob(vendor: PaidOnceVendor) {
   const dataDir = await mkdtemp(join(tmpdir(), 'ttv-paid-once-'));
   dirs.push(dataDir);
   const configFile = join(dataDir, 'ttv.yaml');
-  await writeFile(configFile, [
-    ...vendor.config(),
-    `segment_duration_seconds: ${vendor.seconds}`,
-    // The fakes are not the vendors: their polls need not respect a vendor's floor (docs/vendor-behaviour.md).
-    'remote_api_settings: { polling_interval: 0.05, polling_interval_floor_override: true, retry_base_seconds: 0.01, max_retries: 2, timeout: 60 }',
-    'worker: { lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 3 }',
-    '',
-  ].join('\n'));
+  await writeFile(
+    configFile,
+    [
+      ...vendor.config(),
+      `segment_duration_seconds: ${vendor.seconds}`,
+      // The fakes are not the vendors: their polls need not respect a vendor's floor (docs/vendor-behaviour.md).
+      'remote_api_settings: { polling_interval: 0.05, polling_interval_floor_override: true, retry_base_seconds: 0.01, max_retries: 2, timeout: 60 }',
+      'worker: { lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 3 }',
+      '',
+    ].join('\n'),
+  );
   const args = ['serve', '--config', configFile, '--port', '0', '--data-dir', dataDir];
   const first = await startTtv(args);
   procs.push(first);
@@ -196,10 +258,13 @@ async function killedWhileTaskTwoRenders(vendor: PaidOnceVendor) {
   const pollsUntilDone = 20;
   vendor.slow(pollsUntilDone);
   const { dataDir, args, first, id } = await startWithJob(vendor);
-  await waitFor(async () => {
-    const tasks = vendor.tasks();
-    return tasks.length === 2 && tasks[1]!.polls >= 2 ? true : null;
-  }, { timeoutMs: 60_000, what: 'task 2 rendering' });
+  await waitFor(
+    async () => {
+      const tasks = vendor.tasks();
+      return tasks.length === 2 && tasks[1]!.polls >= 2 ? true : null;
+    },
+    { timeoutMs: 60_000, what: 'task 2 rendering' },
+  );
   const task2 = vendor.tasks()[1]!;
   await first.kill('SIGKILL');
   expect(vendor.tasks()[1]!.polls).toBeLessThan(pollsUntilDone);
@@ -217,22 +282,36 @@ describe.each(vendors)('paid once on $name', (vendor) => {
     expect(finished.status, lines.join('\n')).toBe('finished');
     expect(vendor.createCount()).toBe(3);
     expect(lines.some((l) => l.includes('Video generation started (attempt 2,'))).toBe(true);
-    expect(lines.some((l) => new RegExp(`Segment 1: reused the clip an earlier attempt finished \\(${vendor.backend} task [\\w-]+; not paid again\\)`).test(l))).toBe(true);
+    expect(
+      lines.some((l) =>
+        new RegExp(
+          `Segment 1: reused the clip an earlier attempt finished \\(${vendor.backend} task [\\w-]+; not paid again\\)`,
+        ).test(l),
+      ),
+    ).toBe(true);
     expect(lines.some((l) => l.includes(vendor.reattached(task2.id)))).toBe(true);
     // Three segments, each counted once.
     expect(finished.estimated_cost_usd).toBeCloseTo(3 * vendor.seconds * vendor.usdPerSecond, 5);
     // The kept segments are removed with the job's end.
-    await waitFor(async () => ((await readdir(join(dataDir, 'segments')).catch(() => [])).length === 0 ? true : null), { what: 'kept segments removed' });
+    await waitFor(async () => ((await readdir(join(dataDir, 'segments')).catch(() => [])).length === 0 ? true : null), {
+      what: 'kept segments removed',
+    });
   });
 
   it('a cancel after the crash (an API process, no worker) reaches the recorded task where the vendor can cancel, and the job log says so where it cannot', async () => {
     const { args, id, task2 } = await killedWhileTaskTwoRenders(vendor);
     const api = await startTtv([...args, '--no-worker']);
     procs.push(api);
-    const res = await fetch(`${api.url}/v1/jobs/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${api.url}/v1/jobs/${id}/cancel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(200);
     const { line, reachedFake } = vendor.cancelled(task2.id);
-    await waitFor(async () => ((await jobLines(api.url, id)).some((l) => line.test(l)) ? true : null), { what: `the cancel line ${line}` });
+    await waitFor(async () => ((await jobLines(api.url, id)).some((l) => line.test(l)) ? true : null), {
+      what: `the cancel line ${line}`,
+    });
     if (reachedFake !== null) expect(vendor.cancelled(task2.id).reachedFake).toBe(true);
     // Only the unfinished task: segment 1's finished one is not touched.
     const lines = await jobLines(api.url, id);
@@ -245,7 +324,9 @@ describe.each(vendors)('paid once on $name', (vendor) => {
     const { first, id } = await startWithJob(vendor);
     const failed = await ended(first.url, id, 'job to fail');
     expect(failed.status).toBe('failed');
-    expect(String(failed.error)).toMatch(new RegExp(`Segment 1 failed: ${vendor.backend}: vendor outcome unknown: the create call answered HTTP 500`));
+    expect(String(failed.error)).toMatch(
+      new RegExp(`Segment 1 failed: ${vendor.backend}: vendor outcome unknown: the create call answered HTTP 500`),
+    );
     expect(vendor.createCount()).toBe(1);
     const lines = await jobLines(first.url, id);
     expect(lines.some((l) => /Segment 2/.test(l))).toBe(false);
@@ -258,10 +339,15 @@ describe('paid once when a worker dies while a create is in flight (Runway)', ()
     const fake = runwayFake;
     let kill: (() => Promise<void>) | null = null;
     // Task 2 exists at Runway, but its worker dies before the id arrives: no one can find it again.
-    fake.onCreate = async () => { if (fake.createCount === 2) await kill?.(); };
+    fake.onCreate = async () => {
+      if (fake.createCount === 2) await kill?.();
+    };
     const { args, first, id } = await startWithJob(vendor);
     kill = () => first.kill('SIGKILL');
-    await waitFor(async () => (first.child.signalCode === 'SIGKILL' ? true : null), { timeoutMs: 60_000, what: 'the kill during create 2' });
+    await waitFor(async () => (first.child.signalCode === 'SIGKILL' ? true : null), {
+      timeoutMs: 60_000,
+      what: 'the kill during create 2',
+    });
     fake.onCreate = null;
 
     const second = await startTtv(args);
@@ -269,11 +355,12 @@ describe('paid once when a worker dies while a create is in flight (Runway)', ()
     const failed = await ended(second.url, id, 'job to end after restart');
     const lines = await jobLines(second.url, id);
     expect(failed.status, lines.join('\n')).toBe('failed');
-    expect(String(failed.error)).toMatch(/runway: vendor outcome unknown: the create call was in flight when an earlier attempt of this job ended/);
+    expect(String(failed.error)).toMatch(
+      /runway: vendor outcome unknown: the create call was in flight when an earlier attempt of this job ended/,
+    );
     // Segment 1's task and the one in flight: no third create, for segment 2 or any other.
     expect(vendor.createCount()).toBe(2);
     expect(lines.some((l) => l.includes('Video generation started (attempt 2,'))).toBe(true);
     expect(lines.some((l) => /Segment 1: reused the clip an earlier attempt finished/.test(l))).toBe(true);
   });
 });
-

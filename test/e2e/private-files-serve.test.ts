@@ -31,19 +31,32 @@ async function entries(root: string): Promise<{ path: string; mode: string; dir:
 }
 
 describe('ttv serve on a new data dir', () => {
-  it('creates it 0700 and keeps every file 0600 while a job runs, child processes\' outputs included', async () => {
+  it("creates it 0700 and keeps every file 0600 while a job runs, child processes' outputs included", async () => {
     parent = await mkdtemp(join(tmpdir(), 'ttv-serve-modes-'));
     const dataDir = join(parent, 'data');
     const config = join(parent, 'ttv.yaml');
     // Chained segments: the first clip and its last frame (both ffmpeg's) are written, then the next clip waits.
-    await writeFile(config, 'generation_mode: chaining\nsegment_duration_seconds: 1\nprocedural: { width: 160, height: 90, fps: 12, simulated_latency_seconds: 5 }\n');
+    await writeFile(
+      config,
+      'generation_mode: chaining\nsegment_duration_seconds: 1\nprocedural: { width: 160, height: 90, fps: 12, simulated_latency_seconds: 5 }\n',
+    );
     ttv = await startTtv(['serve', '--port', '0', '--data-dir', dataDir, '--config', config]);
-    const res = await fetch(`${ttv.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'A lantern on a pier. Fog rolls in.' }) });
+    const res = await fetch(`${ttv.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'A lantern on a pier. Fog rolls in.' }),
+    });
     expect(res.status).toBe(202);
-    const written = await waitFor(async () => {
-      const found = await entries(dataDir);
-      return found.some((e) => e.path.startsWith('/tmp/job_') && e.path.endsWith('.png')) && found.some((e) => e.path.startsWith('/tmp/job_') && e.path.endsWith('.mp4')) ? found : null;
-    }, { timeoutMs: 60_000, what: 'a clip and a frame in the job\'s scratch dir' });
+    const written = await waitFor(
+      async () => {
+        const found = await entries(dataDir);
+        return found.some((e) => e.path.startsWith('/tmp/job_') && e.path.endsWith('.png')) &&
+          found.some((e) => e.path.startsWith('/tmp/job_') && e.path.endsWith('.mp4'))
+          ? found
+          : null;
+      },
+      { timeoutMs: 60_000, what: "a clip and a frame in the job's scratch dir" },
+    );
     expect(((await stat(dataDir)).mode & 0o777).toString(8)).toBe('700');
     expect(written.filter((e) => e.mode !== (e.dir ? '700' : '600')).map((e) => `${e.path} ${e.mode}`)).toEqual([]);
   }, 90_000);

@@ -58,7 +58,9 @@ describe('ttv prune', () => {
     expect(files.some((f) => existsSync(f))).toBe(false);
     // Another process deleted them: this API process may serve its cached terminal record for up to a second.
     for (const job of jobs) {
-      await waitFor(async () => (await fetch(`${svc.url}/v1/jobs/${job.id}`)).status === 404, { what: `job ${job.id} to answer 404` });
+      await waitFor(async () => (await fetch(`${svc.url}/v1/jobs/${job.id}`)).status === 404, {
+        what: `job ${job.id} to answer 404`,
+      });
     }
     const listed = (await (await fetch(`${svc.url}/v1/jobs`)).json()) as { jobs: unknown[] };
     expect(listed.jobs).toEqual([]);

@@ -32,7 +32,7 @@ describe('docs/http-api.md: OpenAI-compatible Videos API example', () => {
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   });
 
-  it('runs as pasted against `ttv serve` with the page\'s config and writes an MP4', async () => {
+  it("runs as pasted against `ttv serve` with the page's config and writes an MP4", async () => {
     const page = await readFile(join(ROOT, 'docs', 'http-api.md'), 'utf8');
     const [yaml] = blocks(page, '## OpenAI-compatible Videos API', 'yaml');
     const [code] = blocks(page, '## OpenAI-compatible Videos API', 'js');

@@ -33,7 +33,11 @@ async function cluster(workers: number, yaml: string[]): Promise<Cluster> {
 }
 
 async function submit(url: string, prompt: string): Promise<string> {
-  const res = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+  const res = await fetch(`${url}/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt }),
+  });
   expect(res.status).toBe(202);
   return ((await res.json()) as { id: string }).id;
 }
@@ -60,36 +64,57 @@ function filesUnder(dir: string): string[] {
 
 /** The `ttv worker` process holding a job, from the worker id in its start log line. */
 async function holder(c: Cluster, id: string, attempt: number): Promise<TtvProcess> {
-  return waitFor(async () => {
-    const line = (await logs(c.api.url, id)).find((l) => l.includes(`Video generation started (attempt ${attempt},`));
-    const workerId = line ? /worker ([^)]+)\)/.exec(line)?.[1] : undefined;
-    return workerId ? procs.find((p) => p.url === workerId) ?? null : null;
-  }, { timeoutMs: 20_000, what: `attempt ${attempt} of ${id} to start` });
+  return waitFor(
+    async () => {
+      const line = (await logs(c.api.url, id)).find((l) => l.includes(`Video generation started (attempt ${attempt},`));
+      const workerId = line ? /worker ([^)]+)\)/.exec(line)?.[1] : undefined;
+      return workerId ? (procs.find((p) => p.url === workerId) ?? null) : null;
+    },
+    { timeoutMs: 20_000, what: `attempt ${attempt} of ${id} to start` },
+  );
 }
 
 function pidsMentioning(needle: string): number[] {
-  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
-    try { return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(needle); } catch { return false; }
-  }).map(Number);
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 describe('Redis with separate worker processes', () => {
   it('runs 18 jobs across 3 worker processes, each finished exactly once', async () => {
-    const c = await cluster(3, ['procedural: { width: 160, height: 90, fps: 12, max_segments: 1 }', 'worker: { concurrency: 2 }']);
+    const c = await cluster(3, [
+      'procedural: { width: 160, height: 90, fps: 12, max_segments: 1 }',
+      'worker: { concurrency: 2 }',
+    ]);
     // Ready with one live worker already; each worker counts once its first heartbeat is in Redis.
     let live = 0;
-    await waitForProgress(async () => {
-      const res = await fetch(`${c.api.url}/readyz`);
-      live = res.status === 200 ? ((await res.json()) as { live_workers: number }).live_workers : 0;
-      return { done: live >= 3, progress: live };
-    }, { what: '3 live workers in /readyz' });
+    await waitForProgress(
+      async () => {
+        const res = await fetch(`${c.api.url}/readyz`);
+        live = res.status === 200 ? ((await res.json()) as { live_workers: number }).live_workers : 0;
+        return { done: live >= 3, progress: live };
+      },
+      { what: '3 live workers in /readyz' },
+    );
     expect(live).toBe(3);
     const ids = await Promise.all(Array.from({ length: 18 }, (_, i) => submit(c.api.url, `Job number ${i}.`)));
     expect(new Set(ids).size).toBe(18);
-    await waitFor(async () => {
-      const list = (await (await fetch(`${c.api.url}/v1/jobs?status=finished&limit=100`)).json()) as { jobs: unknown[] };
-      return list.jobs.length === 18 ? true : null;
-    }, { timeoutMs: 120_000, what: '18 finished jobs' });
+    await waitFor(
+      async () => {
+        const list = (await (await fetch(`${c.api.url}/v1/jobs?status=finished&limit=100`)).json()) as {
+          jobs: unknown[];
+        };
+        return list.jobs.length === 18 ? true : null;
+      },
+      { timeoutMs: 120_000, what: '18 finished jobs' },
+    );
     const artifacts = filesUnder(join(c.dataDir, 'artifacts')).filter((f) => f.endsWith('final_video.mp4'));
     expect(artifacts).toHaveLength(18);
     const workersUsed = new Set<string>();
@@ -102,8 +127,15 @@ describe('Redis with separate worker processes', () => {
     // The event stream works on the Redis adapter too: the whole journal, ending on finished.
     const stream = await readSse(`${c.api.url}/v1/jobs/${ids[0]}/events`);
     expect(stream.ended).toBe(true);
-    expect(stream.events.filter((e) => e.event === 'status').map((e) => JSON.parse(e.data).status)).toEqual(['queued', 'started', 'progress', 'finished']);
-    expect(stream.events.some((e) => e.event === 'log' && JSON.parse(e.data).line.includes('Video generation completed'))).toBe(true);
+    expect(stream.events.filter((e) => e.event === 'status').map((e) => JSON.parse(e.data).status)).toEqual([
+      'queued',
+      'started',
+      'progress',
+      'finished',
+    ]);
+    expect(
+      stream.events.some((e) => e.event === 'log' && JSON.parse(e.data).line.includes('Video generation completed')),
+    ).toBe(true);
     const metrics = await (await fetch(`${c.api.url}/metrics`)).text();
     expect(metrics).toMatch(/ttv_workers 3/);
     expect(metrics).toMatch(/ttv_queue_depth\{state="waiting"\} 0/);
@@ -122,10 +154,13 @@ describe('Redis with separate worker processes', () => {
     // The second holder dies too: the attempt limit (2) is reached and the job fails with the reason.
     await c.addWorker();
     await second.kill('SIGKILL');
-    const failed = await waitFor(async () => {
-      const j = await job(c.api.url, id);
-      return j.status === 'failed' ? j : null;
-    }, { timeoutMs: 30_000, what: 'job to fail after two crashes' });
+    const failed = await waitFor(
+      async () => {
+        const j = await job(c.api.url, id);
+        return j.status === 'failed' ? j : null;
+      },
+      { timeoutMs: 30_000, what: 'job to fail after two crashes' },
+    );
     expect(String(failed.error)).toMatch(/attempt limit of 2/);
     expect((await logs(c.api.url, id)).filter((l) => l.includes('Video generation completed'))).toHaveLength(0);
   });
@@ -138,10 +173,13 @@ describe('Redis with separate worker processes', () => {
     const id = await submit(c.api.url, 'Survives a crash.');
     const first = await holder(c, id, 1);
     await first.kill('SIGKILL');
-    const finished = await waitFor(async () => {
-      const j = await job(c.api.url, id);
-      return j.status === 'finished' ? j : null;
-    }, { timeoutMs: 30_000, what: 'job to finish on the other worker' });
+    const finished = await waitFor(
+      async () => {
+        const j = await job(c.api.url, id);
+        return j.status === 'finished' ? j : null;
+      },
+      { timeoutMs: 30_000, what: 'job to finish on the other worker' },
+    );
     expect(finished.progress).toBe(100);
     const lines = await logs(c.api.url, id);
     expect(lines.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
@@ -149,15 +187,28 @@ describe('Redis with separate worker processes', () => {
   });
 
   it('cancels a job running in another process: its ffmpeg is killed and the status stays canceled', async () => {
-    const c = await cluster(1, ['segment_duration_seconds: 40', 'procedural: { width: 1280, height: 720, fps: 30, max_segments: 1 }']);
+    const c = await cluster(1, [
+      'segment_duration_seconds: 40',
+      'procedural: { width: 1280, height: 720, fps: 30, max_segments: 1 }',
+    ]);
     const id = await submit(c.api.url, 'A long single shot.');
-    await waitFor(async () => (pidsMentioning(id).length > 0 ? true : null), { timeoutMs: 20_000, what: 'ffmpeg in the worker' });
+    await waitFor(async () => (pidsMentioning(id).length > 0 ? true : null), {
+      timeoutMs: 20_000,
+      what: 'ffmpeg in the worker',
+    });
     const res = await fetch(`${c.api.url}/v1/jobs/${id}/cancel`, { method: 'POST' });
     expect(res.status).toBe(200);
-    await waitFor(async () => (pidsMentioning(id).length === 0 ? true : null), { timeoutMs: 10_000, what: 'ffmpeg to be killed' });
-    await waitFor(async () => ((await readdir(join(c.dataDir, 'tmp')).catch(() => [])).some((d) => d.includes(id)) ? null : true));
+    await waitFor(async () => (pidsMentioning(id).length === 0 ? true : null), {
+      timeoutMs: 10_000,
+      what: 'ffmpeg to be killed',
+    });
+    await waitFor(async () =>
+      (await readdir(join(c.dataDir, 'tmp')).catch(() => [])).some((d) => d.includes(id)) ? null : true,
+    );
     expect((await job(c.api.url, id)).status).toBe('canceled');
-    await waitFor(async () => ((await logs(c.api.url, id)).some((l) => l.includes('Job cancelled during processing')) ? true : null));
+    await waitFor(async () =>
+      (await logs(c.api.url, id)).some((l) => l.includes('Job cancelled during processing')) ? true : null,
+    );
     expect((await job(c.api.url, id)).status).toBe('canceled');
   });
 
@@ -172,7 +223,11 @@ describe('Redis with separate worker processes', () => {
         return r.status === 503 ? ((await r.json()) as { components: Record<string, string> }) : null;
       });
       expect(readiness.components.job_store).toBe('unhealthy');
-      const refused = await fetch(`${c.api.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'During the outage.' }) });
+      const refused = await fetch(`${c.api.url}/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'During the outage.' }),
+      });
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBeTruthy();
       expect(await refused.json()).toMatchObject({ error: 'ServiceUnavailable', retryable: true });
@@ -181,9 +236,15 @@ describe('Redis with separate worker processes', () => {
     } finally {
       await fx.redis.restart();
     }
-    await waitFor(async () => ((await fetch(`${c.api.url}/readyz`)).status === 200 ? true : null), { timeoutMs: 30_000, what: 'readiness after Redis returns' });
+    await waitFor(async () => ((await fetch(`${c.api.url}/readyz`)).status === 200 ? true : null), {
+      timeoutMs: 30_000,
+      what: 'readiness after Redis returns',
+    });
     // A fresh redis-server kept nothing (no persistence): new work flows again end to end.
     const after = await submit(c.api.url, 'After the outage.');
-    await waitFor(async () => ((await job(c.api.url, after)).status === 'finished' ? true : null), { timeoutMs: 30_000, what: 'a job after recovery' });
+    await waitFor(async () => ((await job(c.api.url, after)).status === 'finished' ? true : null), {
+      timeoutMs: 30_000,
+      what: 'a job after recovery',
+    });
   });
 });

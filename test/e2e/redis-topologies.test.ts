@@ -30,23 +30,32 @@ async function ttv(args: string[]): Promise<TtvProcess> {
 
 async function writeConfig(dir: string, name: string, redisYaml: string, extra: string[] = []): Promise<string> {
   const file = join(dir, name);
-  await writeFile(file, [
-    `redis: ${redisYaml}`, ...extra,
-    'segment_duration_seconds: 0.5',
-    'procedural: { width: 160, height: 90, fps: 12, max_segments: 1 }',
-    '',
-  ].join('\n'));
+  await writeFile(
+    file,
+    [
+      `redis: ${redisYaml}`,
+      ...extra,
+      'segment_duration_seconds: 0.5',
+      'procedural: { width: 160, height: 90, fps: 12, max_segments: 1 }',
+      '',
+    ].join('\n'),
+  );
   return file;
 }
 
 const post = (url: string, prompt: string) =>
-  fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+  fetch(`${url}/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt }),
+  });
 
 async function statusCounts(url: string, ids: string[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const id of ids) {
     const res = await fetch(`${url}/v1/jobs/${id}`);
-    const status = res.status === 200 ? String(((await res.json()) as { status: string }).status) : `http_${res.status}`;
+    const status =
+      res.status === 200 ? String(((await res.json()) as { status: string }).status) : `http_${res.status}`;
     counts.set(status, (counts.get(status) ?? 0) + 1);
   }
   return counts;
@@ -54,10 +63,13 @@ async function statusCounts(url: string, ids: string[]): Promise<Map<string, num
 
 /** Waits until every job is finished; fails only when the number finished stops growing. */
 async function allFinished(url: string, ids: string[], what: string): Promise<void> {
-  await waitForProgress(async () => {
-    const finished = (await statusCounts(url, ids)).get('finished') ?? 0;
-    return { done: finished === ids.length, progress: finished };
-  }, { what, intervalMs: 200 });
+  await waitForProgress(
+    async () => {
+      const finished = (await statusCounts(url, ids)).get('finished') ?? 0;
+      return { done: finished === ids.length, progress: finished };
+    },
+    { what, intervalMs: 200 },
+  );
 }
 
 async function completions(url: string, id: string): Promise<number> {
@@ -72,15 +84,26 @@ describe('Redis Cluster', () => {
     const dir = await tempDir();
     const prefix = `ttv-e2e-${randomUUID().slice(0, 8)}`;
     // One node each: the client discovers the rest and follows MOVED to the slot's owner.
-    const configs = await Promise.all(cluster.ports.map((port, i) =>
-      writeConfig(dir, `node-${i}.yaml`, `{ cluster: { nodes: ["127.0.0.1:${port}"] }, key_prefix: "${prefix}" }`, ['security: { rate_limit_per_minute: 25 }'])));
+    const configs = await Promise.all(
+      cluster.ports.map((port, i) =>
+        writeConfig(dir, `node-${i}.yaml`, `{ cluster: { nodes: ["127.0.0.1:${port}"] }, key_prefix: "${prefix}" }`, [
+          'security: { rate_limit_per_minute: 25 }',
+        ]),
+      ),
+    );
     const api = await ttv(['serve', '--no-worker', '--port', '0', '--config', configs[0]!, '--data-dir', dir]);
-    await allStarted([ttv(['worker', '--config', configs[1]!, '--data-dir', dir]), ttv(['worker', '--config', configs[2]!, '--data-dir', dir])]);
-    await waitForProgress(async () => {
-      const res = await fetch(`${api.url}/readyz`);
-      const body = (await res.json()) as { live_workers: number };
-      return { done: res.status === 200 && body.live_workers === 2, progress: body.live_workers };
-    }, { what: 'readiness with 2 live workers' });
+    await allStarted([
+      ttv(['worker', '--config', configs[1]!, '--data-dir', dir]),
+      ttv(['worker', '--config', configs[2]!, '--data-dir', dir]),
+    ]);
+    await waitForProgress(
+      async () => {
+        const res = await fetch(`${api.url}/readyz`);
+        const body = (await res.json()) as { live_workers: number };
+        return { done: res.status === 200 && body.live_workers === 2, progress: body.live_workers };
+      },
+      { what: 'readiness with 2 live workers' },
+    );
 
     const ids: string[] = [];
     for (let i = 0; i < 20; i += 1) {
@@ -104,7 +127,9 @@ describe('Redis Cluster', () => {
     // Every key of the store is in the one slot of its {tag}, so it lives on one node only.
     const { Cluster } = await import('ioredis');
     const client = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0]! }]);
-    cleanups.push(async () => { client.disconnect(); });
+    cleanups.push(async () => {
+      client.disconnect();
+    });
     await once(client, 'ready');
     const perNode = await Promise.all(client.nodes('master').map((node) => node.keys(`*${prefix}*`)));
     const holding = perNode.filter((keys) => keys.length > 0);
@@ -122,16 +147,23 @@ describe('Redis Sentinel', () => {
     cleanups.push(() => sentinel.stop());
     const dir = await tempDir();
     const sentinels = sentinel.sentinelPorts.map((p) => `{ host: "127.0.0.1", port: ${p} }`).join(', ');
-    const config = await writeConfig(dir, 'ttv.yaml', `{ sentinel: { name: "${sentinel.name}", sentinels: [${sentinels}] }, key_prefix: "ttv-e2e-${randomUUID().slice(0, 8)}" }`);
+    const config = await writeConfig(
+      dir,
+      'ttv.yaml',
+      `{ sentinel: { name: "${sentinel.name}", sentinels: [${sentinels}] }, key_prefix: "ttv-e2e-${randomUUID().slice(0, 8)}" }`,
+    );
     await writeFile(config, 'worker: { lease_seconds: 10, heartbeat_seconds: 0.5 }\n', { flag: 'a' });
     const common = ['--config', config, '--data-dir', dir];
     const api = await ttv(['serve', '--no-worker', '--port', '0', ...common]);
     await allStarted([ttv(['worker', ...common]), ttv(['worker', ...common])]);
-    await waitForProgress(async () => {
-      const res = await fetch(`${api.url}/readyz`);
-      const body = (await res.json()) as { live_workers: number };
-      return { done: res.status === 200 && body.live_workers === 2, progress: body.live_workers };
-    }, { what: 'readiness with 2 live workers' });
+    await waitForProgress(
+      async () => {
+        const res = await fetch(`${api.url}/readyz`);
+        const body = (await res.json()) as { live_workers: number };
+        return { done: res.status === 200 && body.live_workers === 2, progress: body.live_workers };
+      },
+      { what: 'readiness with 2 live workers' },
+    );
 
     const accepted: string[] = [];
     const accept = async (prompt: string): Promise<number> => {
@@ -154,15 +186,20 @@ describe('Redis Sentinel', () => {
       else expect(status).toBe(202);
     }
     const before = accepted.length;
-    await waitForProgress(async () => {
-      const status = await accept(`After failover ${statuses.length}.`);
-      statuses.push(status);
-      expect([202, 503]).toContain(status);
-      return { done: accepted.length >= Math.max(before + 1, 20), progress: accepted.length };
-    }, { what: 'submissions to be accepted again after the failover', intervalMs: 100 }).catch(async (err: Error) => {
+    await waitForProgress(
+      async () => {
+        const status = await accept(`After failover ${statuses.length}.`);
+        statuses.push(status);
+        expect([202, 503]).toContain(status);
+        return { done: accepted.length >= Math.max(before + 1, 20), progress: accepted.length };
+      },
+      { what: 'submissions to be accepted again after the failover', intervalMs: 100 },
+    ).catch(async (err: Error) => {
       // Which side stalled: the Sentinels (no new master yet) or the API (a new master it does not use).
       const now = await sentinel.masterPort().catch((e: Error) => `unknown (${e.message})`);
-      throw new Error(`${err.message}; the Sentinels' master is now ${now} (was ${oldMaster}); last answers: ${statuses.slice(-5).join(', ')}`);
+      throw new Error(
+        `${err.message}; the Sentinels' master is now ${now} (was ${oldMaster}); last answers: ${statuses.slice(-5).join(', ')}`,
+      );
     });
     expect(await sentinel.masterPort()).not.toBe(oldMaster);
     expect(statuses).toContain(503);

@@ -23,31 +23,41 @@ describe('restart recovery', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'ttv-restart-'));
     dirs.push(dataDir);
     const configFile = join(dataDir, 'ttv.yaml');
-    await writeFile(configFile, [
-      'segment_duration_seconds: 1',
-      'procedural: { width: 160, height: 90, fps: 12, simulated_latency_seconds: 1.5 }',
-      'worker: { lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 3 }',
-      '',
-    ].join('\n'));
+    await writeFile(
+      configFile,
+      [
+        'segment_duration_seconds: 1',
+        'procedural: { width: 160, height: 90, fps: 12, simulated_latency_seconds: 1.5 }',
+        'worker: { lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 3 }',
+        '',
+      ].join('\n'),
+    );
     const args = ['serve', '--config', configFile, '--port', '0', '--data-dir', dataDir];
     const first = await startTtv(args);
     procs.push(first);
     const res = await fetch(`${first.url}/v1/jobs`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ prompt: 'One. Two.' }), // two segments: the kill lands in the first
     });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
-    await waitFor(async () => ((await job(first.url, id)).stage === 'segments' ? true : null), { timeoutMs: 20_000, what: 'segment stage' });
+    await waitFor(async () => ((await job(first.url, id)).stage === 'segments' ? true : null), {
+      timeoutMs: 20_000,
+      what: 'segment stage',
+    });
     const before = await job(first.url, id);
     await first.kill('SIGKILL');
 
     const second = await startTtv(args);
     procs.push(second);
-    const finished = await waitFor(async () => {
-      const j = await job(second.url, id);
-      return j.status === 'finished' || j.status === 'failed' ? j : null;
-    }, { timeoutMs: 60_000, what: 'job to finish after restart' });
+    const finished = await waitFor(
+      async () => {
+        const j = await job(second.url, id);
+        return j.status === 'finished' || j.status === 'failed' ? j : null;
+      },
+      { timeoutMs: 60_000, what: 'job to finish after restart' },
+    );
     expect(finished.status).toBe('finished');
     expect(finished.progress).toBe(100);
     expect(finished.started_at).toBe(before.started_at);
@@ -58,6 +68,8 @@ describe('restart recovery', () => {
     const list = (await (await fetch(`${second.url}/v1/jobs?limit=100`)).json()) as { jobs: unknown[] };
     expect(list.jobs).toHaveLength(1);
     // The crashed attempt's scratch dir is swept.
-    await waitFor(async () => ((await readdir(join(dataDir, 'tmp'))).length === 0 ? true : null), { what: 'temp dirs swept' });
+    await waitFor(async () => ((await readdir(join(dataDir, 'tmp'))).length === 0 ? true : null), {
+      what: 'temp dirs swept',
+    });
   });
 });

@@ -21,19 +21,32 @@ beforeAll(async () => {
   expect(version.code).toBe(0);
   loadMs = Date.now() - startedAt;
 }, 660_000);
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** A failing start does some checks beyond loading ttv; 10 loads of it are a hang. */
 const hangGuardMs = () => 30_000 + 10 * loadMs;
 
 /** Runs `ttv …`; killed after `limitMs` (then `killed` is true), so a hang fails the test instead of stalling it. */
-async function ttv(args: string[], limitMs = hangGuardMs()): Promise<{ code: number | null; stderr: string; killed: boolean }> {
-  const child = spawn(process.execPath, [TTV_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TTV_CONFIG: '' } });
+async function ttv(
+  args: string[],
+  limitMs = hangGuardMs(),
+): Promise<{ code: number | null; stderr: string; killed: boolean }> {
+  const child = spawn(process.execPath, [TTV_BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TTV_CONFIG: '' },
+  });
   let stderr = '';
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
   child.stdout.resume();
   let killed = false;
-  const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, limitMs);
+  const timer = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, limitMs);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
   return { code, stderr, killed };
@@ -51,13 +64,17 @@ describe('startup problems', () => {
     const file = await config('not-a-dir', 'x');
     const r = await ttv(['serve', '--port', '0', '--data-dir', file]);
     expect(r).toMatchObject({ code: 2, killed: false });
-    expect(r.stderr).toMatch(/^ttv: data dir \(--data-dir \/ data_dir\) .*not-a-dir.* is a file, not a directory; .*--data-dir/m);
+    expect(r.stderr).toMatch(
+      /^ttv: data dir \(--data-dir \/ data_dir\) .*not-a-dir.* is a file, not a directory; .*--data-dir/m,
+    );
   });
 
   it('a data dir that cannot be created (read-only file system), for `ttv worker` too', async () => {
     const r = await ttv(['worker', '--data-dir', '/sys/ttv-data']);
     expect(r).toMatchObject({ code: 2, killed: false });
-    expect(r.stderr).toMatch(/^ttv: data dir \(--data-dir \/ data_dir\) \/sys\/ttv-data: cannot create \/sys\/ttv-data \(E[A-Z]+\); give a writable directory with --data-dir/m);
+    expect(r.stderr).toMatch(
+      /^ttv: data dir \(--data-dir \/ data_dir\) \/sys\/ttv-data: cannot create \/sys\/ttv-data \(E[A-Z]+\); give a writable directory with --data-dir/m,
+    );
   });
 
   it('--data-dir /proc/ttvdata returns within 5 s (no mkdir loop)', async () => {
@@ -89,7 +106,10 @@ describe('startup problems', () => {
   });
 
   it('TLS files that are missing', async () => {
-    const file = await config('tls.yaml', `server: { tls: { cert_path: ${join(dir, 'missing-cert.pem')}, key_path: ${join(dir, 'missing-key.pem')} } }\n`);
+    const file = await config(
+      'tls.yaml',
+      `server: { tls: { cert_path: ${join(dir, 'missing-cert.pem')}, key_path: ${join(dir, 'missing-key.pem')} } }\n`,
+    );
     const r = await ttv(['serve', '--port', '0', '--config', file, '--data-dir', join(dir, 'tls-data')]);
     expect(r).toMatchObject({ code: 2, killed: false });
     expect(r.stderr).toMatch(/^ttv: server\.tls\.cert_path: cannot read .*missing-cert\.pem \(ENOENT\)/m);
@@ -112,7 +132,9 @@ describe('startup problems', () => {
 
   it('unknown keys get the nearest known key', async () => {
     const top = await config('typo.yaml', 'segment_duraton_seconds: 3\n');
-    expect((await ttv(['config', 'check', '--config', top])).stderr).toContain('unknown key "segment_duraton_seconds" ignored (did you mean "segment_duration_seconds"?)');
+    expect((await ttv(['config', 'check', '--config', top])).stderr).toContain(
+      'unknown key "segment_duraton_seconds" ignored (did you mean "segment_duration_seconds"?)',
+    );
     const nested = await config('typo2.yaml', 'procedural: { widht: 320 }\n');
     const r = await ttv(['config', 'check', '--config', nested]);
     expect(r.code).toBe(2);
@@ -120,10 +142,15 @@ describe('startup problems', () => {
   });
 
   it('config check names the silent fallbacks it can foresee', async () => {
-    const file = await config('fallback.yaml', 'image_generation_model: gpt-image-1\nprompt_enhancement_model: gpt-4o\n');
+    const file = await config(
+      'fallback.yaml',
+      'image_generation_model: gpt-image-1\nprompt_enhancement_model: gpt-4o\n',
+    );
     const r = await ttv(['config', 'check', '--config', file]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('image_generation_model: gpt-image-1 needs openai_api_key; every job will use the offline procedural images instead');
+    expect(r.stderr).toContain(
+      'image_generation_model: gpt-image-1 needs openai_api_key; every job will use the offline procedural images instead',
+    );
     expect(r.stderr).toContain('prompt_enhancement_model: gpt-4o needs openai_api_key');
   });
 });

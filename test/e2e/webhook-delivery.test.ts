@@ -51,7 +51,11 @@ async function start(args: string[]): Promise<TtvProcess> {
 }
 
 async function submit(url: string, prompt: string): Promise<string> {
-  const res = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+  const res = await fetch(`${url}/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt }),
+  });
   expect(res.status).toBe(202);
   return ((await res.json()) as { id: string }).id;
 }
@@ -63,7 +67,9 @@ describe.each([
 ] as const)('a refused job.finished survives SIGKILL ($backend)', ({ backend, next }) => {
   it(`is delivered by ${next} under the same webhook-id, with the same verifying body`, async () => {
     const common = await setup([
-      ...(backend === 'redis' ? [`redis: { url: "${redis.url}", key_prefix: "ttv-hooks-${randomUUID().slice(0, 8)}" }`] : []),
+      ...(backend === 'redis'
+        ? [`redis: { url: "${redis.url}", key_prefix: "ttv-hooks-${randomUUID().slice(0, 8)}" }`]
+        : []),
       `webhooks: { endpoints: [{ url: "${receiver.url}/hooks", secret: "${SECRET}" }], events: [job.finished], retry_base_seconds: 0.1, max_attempts: 20, lease_seconds: 2 }`,
     ]);
     let refuse = true;
@@ -71,7 +77,10 @@ describe.each([
     const first = await start(['serve', '--port', '0', ...common]);
     const id = await submit(first.url, 'A lantern sways.');
     // Refused at least twice: the delivery is held (and retried) by this process.
-    await waitFor(async () => receiver.deliveries.filter((d) => d.jobId === id && d.status === 500).length >= 2 || null, { timeoutMs: 60_000, what: 'refused job.finished attempts' });
+    await waitFor(
+      async () => receiver.deliveries.filter((d) => d.jobId === id && d.status === 500).length >= 2 || null,
+      { timeoutMs: 60_000, what: 'refused job.finished attempts' },
+    );
     await first.kill('SIGKILL');
     const refused = receiver.deliveries.filter((d) => d.jobId === id);
     expect(new Set(refused.map((d) => d.webhookId)).size).toBe(1);
@@ -79,20 +88,37 @@ describe.each([
 
     refuse = false;
     // Started only now, so the delivery was certainly held by the killed process.
-    const second = await start(['serve', ...(next === 'another API process' ? ['--no-worker'] : []), '--port', '0', ...common]);
-    const accepted = await waitFor(async () => receiver.deliveries.find((d) => d.jobId === id && d.status === 200), { timeoutMs: 60_000, what: 'job.finished after the restart' });
+    const second = await start([
+      'serve',
+      ...(next === 'another API process' ? ['--no-worker'] : []),
+      '--port',
+      '0',
+      ...common,
+    ]);
+    const accepted = await waitFor(async () => receiver.deliveries.find((d) => d.jobId === id && d.status === 200), {
+      timeoutMs: 60_000,
+      what: 'job.finished after the restart',
+    });
     expect(accepted.webhookId).toBe(refused[0]!.webhookId);
     expect(accepted.body).toBe(refused[0]!.body);
-    const payload = accepted.verified as { type: string; timestamp: string; data: { id: string; status: string; artifact_uri: string | null } };
+    const payload = accepted.verified as {
+      type: string;
+      timestamp: string;
+      data: { id: string; status: string; artifact_uri: string | null };
+    };
     expect(payload.type).toBe('job.finished');
     expect(payload.data.id).toBe(id);
     expect(payload.data.status).toBe('finished');
     expect(payload.data.artifact_uri).not.toBeNull();
     const lines = await waitFor(async () => {
-      const { lines: l } = (await (await fetch(`${second.url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] };
+      const { lines: l } = (await (await fetch(`${second.url}/v1/jobs/${id}/logs?tail=0`)).json()) as {
+        lines: string[];
+      };
       return l.some((x) => /Webhook job\.finished delivered to .* HTTP 200/.test(x)) ? l : null;
     });
-    expect(lines.some((l) => /Webhook job\.finished to .* failed \(attempt 1, HTTP 500\); retrying/.test(l))).toBe(true);
+    expect(lines.some((l) => /Webhook job\.finished to .* failed \(attempt 1, HTTP 500\); retrying/.test(l))).toBe(
+      true,
+    );
     // Acknowledged once: a graceful stop delivers nothing more.
     await second.kill('SIGTERM');
     expect(receiver.deliveries.filter((d) => d.jobId === id && d.status === 200)).toHaveLength(1);
@@ -108,10 +134,15 @@ describe('a refused job.started held across a restart', () => {
     receiver.answer = () => (refuse ? 500 : 200);
     const first = await start(['serve', '--port', '0', ...common]);
     const id = await submit(first.url, 'A kettle hums.');
-    await waitFor(async () => {
-      const job = (await (await fetch(`${first.url}/v1/jobs/${id}`)).json()) as { status: string };
-      return job.status === 'finished' && receiver.deliveries.some((d) => d.jobId === id && d.status === 500) ? true : null;
-    }, { timeoutMs: 60_000, what: 'a finished job with a refused job.started' });
+    await waitFor(
+      async () => {
+        const job = (await (await fetch(`${first.url}/v1/jobs/${id}`)).json()) as { status: string };
+        return job.status === 'finished' && receiver.deliveries.some((d) => d.jobId === id && d.status === 500)
+          ? true
+          : null;
+      },
+      { timeoutMs: 60_000, what: 'a finished job with a refused job.started' },
+    );
     await first.kill('SIGKILL');
     const refused = receiver.deliveries.find((d) => d.jobId === id)!;
     const before = refused.verified as { data: { status: string; finished_at: string | null } };
@@ -120,7 +151,10 @@ describe('a refused job.started held across a restart', () => {
 
     refuse = false;
     const second = await start(['serve', '--port', '0', ...common]);
-    const accepted = await waitFor(async () => receiver.deliveries.find((d) => d.jobId === id && d.status === 200), { timeoutMs: 60_000, what: 'job.started after the restart' });
+    const accepted = await waitFor(async () => receiver.deliveries.find((d) => d.jobId === id && d.status === 200), {
+      timeoutMs: 60_000,
+      what: 'job.started after the restart',
+    });
     expect(accepted.webhookId).toBe(refused.webhookId);
     expect(accepted.body).toBe(refused.body);
     const now = (await (await fetch(`${second.url}/v1/jobs/${id}`)).json()) as { finished_at: string | null };
@@ -144,20 +178,34 @@ describe('two API processes on one Redis', () => {
       n += 1;
       return n % 5 === 0 ? 500 : 200;
     };
-    const apis = await allStarted([start(['serve', '--no-worker', '--port', '0', ...common]), start(['serve', '--no-worker', '--port', '0', ...common])]);
+    const apis = await allStarted([
+      start(['serve', '--no-worker', '--port', '0', ...common]),
+      start(['serve', '--no-worker', '--port', '0', ...common]),
+    ]);
     await allStarted([start(['worker', ...common]), start(['worker', ...common])]);
     // Listening is not reachable: on a cold start each API's first Redis commands can outlast its
     // request timeout (an honest 503); submissions start once both say ready.
     for (const api of apis) {
-      await waitFor(async () => ((await fetch(`${api.url}/readyz`)).status === 200 ? true : null), { timeoutMs: 60_000, what: `${api.url}/readyz` });
+      await waitFor(async () => ((await fetch(`${api.url}/readyz`)).status === 200 ? true : null), {
+        timeoutMs: 60_000,
+        what: `${api.url}/readyz`,
+      });
     }
     const ids: string[] = [];
     for (let i = 0; i < 30; i += 1) ids.push(await submit(apis[i % 2]!.url, `Frame ${i} glows.`));
-    const finishedOn = (path: string) => new Set(receiver.deliveries.filter((d) => d.path === path && d.type === 'job.finished' && d.status === 200).map((d) => d.jobId));
-    await waitForProgress(async () => {
-      const done = Math.min(finishedOn('/a').size, finishedOn('/b').size);
-      return { done: done === ids.length, progress: done };
-    }, { what: 'job.finished on both endpoints' });
+    const finishedOn = (path: string) =>
+      new Set(
+        receiver.deliveries
+          .filter((d) => d.path === path && d.type === 'job.finished' && d.status === 200)
+          .map((d) => d.jobId),
+      );
+    await waitForProgress(
+      async () => {
+        const done = Math.min(finishedOn('/a').size, finishedOn('/b').size);
+        return { done: done === ids.length, progress: done };
+      },
+      { what: 'job.finished on both endpoints' },
+    );
     // What each job's journal (its SSE replay) says should have been sent: every started status and,
     // with progress_interval_seconds 0, every progress entry.
     const expected = new Map<string, string[]>();
@@ -183,20 +231,34 @@ describe('two API processes on one Redis', () => {
       for (const id of ids) {
         const mine = acked.filter((d) => d.jobId === id);
         // Every event of the job arrived, once, in journal order.
-        expect(mine.map((d) => d.type), `${path} ${id}`).toEqual(expected.get(id));
-        expect(mine.filter((d) => d.type === 'job.started'), `${path} ${id} started`).toHaveLength(1);
-        expect(mine.filter((d) => d.type === 'job.finished'), `${path} ${id} finished`).toHaveLength(1);
+        expect(
+          mine.map((d) => d.type),
+          `${path} ${id}`,
+        ).toEqual(expected.get(id));
+        expect(
+          mine.filter((d) => d.type === 'job.started'),
+          `${path} ${id} started`,
+        ).toHaveLength(1);
+        expect(
+          mine.filter((d) => d.type === 'job.finished'),
+          `${path} ${id} finished`,
+        ).toHaveLength(1);
         expect(mine.filter((d) => d.type === 'job.progress').length).toBeGreaterThan(0);
         expect(mine[0]!.type).toBe('job.started');
         expect(mine[mine.length - 1]!.type).toBe('job.finished');
       }
     }
     // Both endpoints heard the same events (per job and type).
-    const tally = (path: string) => receiver.deliveries.filter((d) => d.path === path && d.status === 200).map((d) => `${d.jobId} ${d.type}`).sort();
+    const tally = (path: string) =>
+      receiver.deliveries
+        .filter((d) => d.path === path && d.status === 200)
+        .map((d) => `${d.jobId} ${d.type}`)
+        .sort();
     expect(tally('/a')).toEqual(tally('/b'));
     // The refused ones were retried under the same webhook-id.
     const refused = receiver.deliveries.filter((d) => d.status === 500);
     expect(refused.length).toBeGreaterThan(0);
-    for (const r of refused) expect(receiver.deliveries.some((d) => d.webhookId === r.webhookId && d.status === 200)).toBe(true);
+    for (const r of refused)
+      expect(receiver.deliveries.some((d) => d.webhookId === r.webhookId && d.status === 200)).toBe(true);
   }, 600_000);
 });

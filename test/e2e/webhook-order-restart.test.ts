@@ -13,12 +13,22 @@ import { waitFor, waitForProgress } from '../support/wait-for.js';
 
 const SECRET = `whsec_${Buffer.from('webhook-order-test-secret-32byte').toString('base64')}`;
 const TERMINAL = new Set(['job.finished', 'job.failed', 'job.canceled']);
-const RANK: Record<string, number> = { 'job.started': 0, 'job.progress': 1, 'job.finished': 2, 'job.failed': 2, 'job.canceled': 2 };
+const RANK: Record<string, number> = {
+  'job.started': 0,
+  'job.progress': 1,
+  'job.finished': 2,
+  'job.failed': 2,
+  'job.canceled': 2,
+};
 
 const fx = redisTtvFixture('hook-order');
 let receiver: WebhookReceiver;
-beforeAll(async () => { receiver = await startWebhookReceiver(SECRET); });
-afterAll(async () => { await receiver?.close(); });
+beforeAll(async () => {
+  receiver = await startWebhookReceiver(SECRET);
+});
+afterAll(async () => {
+  await receiver?.close();
+});
 
 /** Where an event stands in its job's journal, from its body: entry time, then kind, then progress. */
 function orderKey(d: Delivery): [number, number, number] {
@@ -33,9 +43,12 @@ function orderProblem(deliveries: Delivery[]): string | null {
   let newest: Delivery | null = null;
   for (const d of deliveries) {
     if (d.verified === null) return `unverified delivery ${d.webhookId}`;
-    if (newest && TERMINAL.has(newest.type) && d.webhookId !== newest.webhookId) return `${d.type} (${d.webhookId}) after the accepted ${newest.type}`;
-    if (newest && before(orderKey(d), orderKey(newest)) < 0) return `${d.type} at ${JSON.stringify(orderKey(d))} after the accepted ${newest.type} at ${JSON.stringify(orderKey(newest))}`;
-    if (accepted.has(d.webhookId) && d.webhookId !== newest?.webhookId) return `${d.type} (${d.webhookId}) sent again after a newer event was accepted`;
+    if (newest && TERMINAL.has(newest.type) && d.webhookId !== newest.webhookId)
+      return `${d.type} (${d.webhookId}) after the accepted ${newest.type}`;
+    if (newest && before(orderKey(d), orderKey(newest)) < 0)
+      return `${d.type} at ${JSON.stringify(orderKey(d))} after the accepted ${newest.type} at ${JSON.stringify(orderKey(newest))}`;
+    if (accepted.has(d.webhookId) && d.webhookId !== newest?.webhookId)
+      return `${d.type} (${d.webhookId}) sent again after a newer event was accepted`;
     if (d.status >= 200 && d.status < 300) {
       accepted.add(d.webhookId);
       newest = d;
@@ -62,25 +75,39 @@ describe.each(['redis', 'sqlite'] as const)('webhook order across an API SIGKILL
     let api = await fx.startTtv(apiArgs);
     await fx.startTtv(['worker', ...common]);
     // Listening is not reachable: a cold start's first store commands may outlast the request timeout.
-    await waitFor(async () => ((await fetch(`${api.url}/readyz`)).status === 200 ? true : null), { timeoutMs: 60_000, what: 'ready' });
+    await waitFor(async () => ((await fetch(`${api.url}/readyz`)).status === 200 ? true : null), {
+      timeoutMs: 60_000,
+      what: 'ready',
+    });
     const submit = async (prompt: string) => {
-      const res = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+      const res = await fetch(`${api.url}/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt }),
+      });
       expect(res.status).toBe(202);
       return ((await res.json()) as { id: string }).id;
     };
-    const acceptedOf = (id: string, types: Set<string>) => receiver.deliveries.some((d) => d.jobId === id && types.has(d.type) && d.status === 200);
+    const acceptedOf = (id: string, types: Set<string>) =>
+      receiver.deliveries.some((d) => d.jobId === id && types.has(d.type) && d.status === 200);
 
     holdId = await submit('A held lantern.');
     const early: string[] = [];
     for (let i = 0; i < 5; i += 1) early.push(await submit(`Early frame ${i}.`));
-    await waitForProgress(async () => {
-      const done = early.filter((id) => acceptedOf(id, TERMINAL)).length;
-      return { done: done === early.length, progress: done };
-    }, { what: 'the early jobs\' terminal events accepted while the cursor is held' });
+    await waitForProgress(
+      async () => {
+        const done = early.filter((id) => acceptedOf(id, TERMINAL)).length;
+        return { done: done === early.length, progress: done };
+      },
+      { what: "the early jobs' terminal events accepted while the cursor is held" },
+    );
     expect(receiver.deliveries.some((d) => d.jobId === holdId && d.status === 500)).toBe(true);
     const late: string[] = [];
     for (let i = 0; i < 3; i += 1) late.push(await submit(`Late frame ${i}.`));
-    await waitFor(async () => (late.some((id) => acceptedOf(id, new Set(['job.started']))) ? true : null), { timeoutMs: 60_000, what: 'a late job running' });
+    await waitFor(async () => (late.some((id) => acceptedOf(id, new Set(['job.started']))) ? true : null), {
+      timeoutMs: 60_000,
+      what: 'a late job running',
+    });
 
     await api.kill('SIGKILL');
     holdId = '';
@@ -88,21 +115,29 @@ describe.each(['redis', 'sqlite'] as const)('webhook order across an API SIGKILL
     const all = [...early, ...late];
     const held = receiver.deliveries.find((d) => d.status === 500)!.jobId;
     all.push(held);
-    await waitForProgress(async () => {
-      const done = all.filter((id) => acceptedOf(id, TERMINAL)).length;
-      return { done: done === all.length, progress: done };
-    }, { what: 'every job\'s terminal event accepted after the restart' });
+    await waitForProgress(
+      async () => {
+        const done = all.filter((id) => acceptedOf(id, TERMINAL)).length;
+        return { done: done === all.length, progress: done };
+      },
+      { what: "every job's terminal event accepted after the restart" },
+    );
     await api.kill('SIGTERM'); // anything in flight lands or is abandoned before checking
 
     for (const id of all) {
       const mine = receiver.deliveries.filter((d) => d.jobId === id);
-      expect(orderProblem(mine), `job ${id}: ${mine.map((d) => `${d.type}/${d.status}/${d.webhookId.slice(4, 10)}`).join(' ')}`).toBeNull();
+      expect(
+        orderProblem(mine),
+        `job ${id}: ${mine.map((d) => `${d.type}/${d.status}/${d.webhookId.slice(4, 10)}`).join(' ')}`,
+      ).toBeNull();
       const ok = mine.filter((d) => d.status === 200);
       expect(ok[0]!.type).toBe('job.started');
       expect(new Set(ok.filter((d) => TERMINAL.has(d.type)).map((d) => d.webhookId)).size).toBe(1);
     }
     // The held job's refused events were delivered by the restarted process, from the held cursor.
-    expect(receiver.deliveries.some((d) => d.jobId === held && d.type === 'job.started' && d.status === 200)).toBe(true);
+    expect(receiver.deliveries.some((d) => d.jobId === held && d.type === 'job.started' && d.status === 200)).toBe(
+      true,
+    );
   }, 300_000);
 });
 
@@ -110,7 +145,10 @@ describe.each(['redis', 'sqlite'] as const)('webhook order across an API SIGKILL
 async function sqliteArgs(args: string[]): Promise<string[]> {
   const { readFile, writeFile } = await import('node:fs/promises');
   const file = args[args.indexOf('--config') + 1]!;
-  const text = (await readFile(file, 'utf8')).split('\n').filter((l) => !l.startsWith('redis:')).join('\n');
+  const text = (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter((l) => !l.startsWith('redis:'))
+    .join('\n');
   const copy = `${file}.${randomUUID().slice(0, 6)}.sqlite.yaml`;
   await writeFile(copy, text);
   return ['--config', copy, ...args.slice(args.indexOf('--data-dir'))];

@@ -5,11 +5,24 @@ import { TTV_BIN } from './ttv-process.js';
 
 const run = promisify(execFile);
 
-export interface CreatedKey { id: string; secret: string; stdout: string; stderr: string }
+export interface CreatedKey {
+  id: string;
+  secret: string;
+  stdout: string;
+  stderr: string;
+}
 
 /** `args` names the store: ['--data-dir', dir] or ['--config', file]. */
 export async function createKey(storeArgs: string[], name: string, extra: string[] = []): Promise<CreatedKey> {
-  const { stdout, stderr } = await run(process.execPath, [TTV_BIN, 'keys', 'create', '--name', name, ...extra, ...storeArgs]);
+  const { stdout, stderr } = await run(process.execPath, [
+    TTV_BIN,
+    'keys',
+    'create',
+    '--name',
+    name,
+    ...extra,
+    ...storeArgs,
+  ]);
   const secret = /^secret: (\S+)$/m.exec(stdout)?.[1];
   const id = /^(key_[0-9a-f]+)\t/m.exec(stdout)?.[1];
   if (!secret || !id) throw new Error(`ttv keys create printed no key:\n${stdout}\n${stderr}`);

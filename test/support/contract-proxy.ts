@@ -22,8 +22,16 @@ import type { TestService } from './test-service.js';
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
 type Schema = Record<string, unknown>;
-interface Parameter { name: string; in: 'path' | 'query' | 'header'; required?: boolean; schema: Schema }
-interface ResponseDoc { content?: Record<string, { schema?: Schema }>; headers?: Record<string, { schema: Schema }> }
+interface Parameter {
+  name: string;
+  in: 'path' | 'query' | 'header';
+  required?: boolean;
+  schema: Schema;
+}
+interface ResponseDoc {
+  content?: Record<string, { schema?: Schema }>;
+  headers?: Record<string, { schema: Schema }>;
+}
 interface Operation {
   operationId: string;
   parameters?: Parameter[];
@@ -31,7 +39,11 @@ interface Operation {
   responses: Record<string, ResponseDoc>;
   security?: Record<string, string[]>[];
 }
-export interface OpenApiDocument { openapi: string; paths: Record<string, Record<string, Operation>>; security?: unknown[] }
+export interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  security?: unknown[];
+}
 
 /** Routes intentionally outside the document: the docs UI, signed download links, dashboard assets. */
 const UNDOCUMENTED_PREFIXES = ['/docs', '/files/', '/web/'];
@@ -57,12 +69,15 @@ export class ContractChecker {
   constructor(readonly document: OpenApiDocument) {
     this.templates = Object.keys(document.paths).map((template) => {
       const names: string[] = [];
-      const source = template.split(/(\{[^}]+\})/).map((part) => {
-        const m = /^\{([^}]+)\}$/.exec(part);
-        if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-        names.push(m[1]!);
-        return '([^/]+)';
-      }).join('');
+      const source = template
+        .split(/(\{[^}]+\})/)
+        .map((part) => {
+          const m = /^\{([^}]+)\}$/.exec(part);
+          if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          names.push(m[1]!);
+          return '([^/]+)';
+        })
+        .join('');
       return { template, pattern: new RegExp(`^${source}/?$`), names };
     });
   }
@@ -98,8 +113,11 @@ export class ContractChecker {
       const openAi = x.path.startsWith('/v1/videos') || x.path.split('?')[0] === '/v1/models';
       const inner = json && typeof json === 'object' && (json as { error?: unknown }).error;
       const expected = openAi ? 'error' : 'details,error,message,request_id,retryable,timestamp';
-      const innerOk = !openAi || (inner && typeof inner === 'object' && Object.keys(inner).sort().join(',') === 'code,message,param,type');
-      if (x.method !== 'HEAD' && (keys !== expected || !innerOk)) problems.push(`${label}: not the error envelope: ${body?.slice(0, 200)}`);
+      const innerOk =
+        !openAi ||
+        (inner && typeof inner === 'object' && Object.keys(inner).sort().join(',') === 'code,message,param,type');
+      if (x.method !== 'HEAD' && (keys !== expected || !innerOk))
+        problems.push(`${label}: not the error envelope: ${body?.slice(0, 200)}`);
     };
     const match = this.templates.map((t) => ({ t, m: t.pattern.exec(x.path) })).find((r) => r.m);
     if (!match) {
@@ -111,15 +129,24 @@ export class ContractChecker {
     const method = x.method.toLowerCase();
     const op = ops[method] ?? (method === 'head' ? ops.get : undefined);
     if (!op) {
-      const documented = Object.keys(ops).filter((m) => HTTP_METHODS.includes(m)).map((m) => m.toUpperCase());
-      const allow = String(x.responseHeaders.allow ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+      const documented = Object.keys(ops)
+        .filter((m) => HTTP_METHODS.includes(m))
+        .map((m) => m.toUpperCase());
+      const allow = String(x.responseHeaders.allow ?? '')
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean);
       if (method === 'options' && x.status < 300) return problems; // CORS preflight
-      if (x.status !== 405) problems.push(`${label}: method not documented for ${match.t.template}, but the answer is not 405`);
+      if (x.status !== 405)
+        problems.push(`${label}: method not documented for ${match.t.template}, but the answer is not 405`);
       else {
         envelope();
         const missing = documented.filter((m) => !allow.includes(m));
         const extra = allow.filter((m) => m !== 'HEAD' && m !== 'OPTIONS' && !documented.includes(m));
-        if (missing.length || extra.length) problems.push(`${label}: Allow "${allow.join(', ')}" does not match the documented methods ${documented.join(', ')}`);
+        if (missing.length || extra.length)
+          problems.push(
+            `${label}: Allow "${allow.join(', ')}" does not match the documented methods ${documented.join(', ')}`,
+          );
       }
       return problems;
     }
@@ -128,7 +155,12 @@ export class ContractChecker {
     const requestProblems: string[] = [];
     const pathValues = Object.fromEntries(match.t.names.map((n, i) => [n, decodeURIComponent(match.m![i + 1]!)]));
     for (const p of op.parameters ?? []) {
-      const raw = p.in === 'path' ? pathValues[p.name] : p.in === 'query' ? x.query.get(p.name) ?? undefined : headerValue(x.headers, p.name);
+      const raw =
+        p.in === 'path'
+          ? pathValues[p.name]
+          : p.in === 'query'
+            ? (x.query.get(p.name) ?? undefined)
+            : headerValue(x.headers, p.name);
       if (raw === undefined) {
         if (p.required) requestProblems.push(`${p.in} ${p.name} is required`);
         continue;
@@ -156,23 +188,31 @@ export class ContractChecker {
     } else if (x.body.length > 0 && !/^\s*(\{\s*\})?\s*$/.test(x.body.toString('utf8'))) {
       requestProblems.push('a body where the operation documents none');
     }
-    if ((op.security ?? this.document.security ?? []).length > 0 && !/^Bearer \S/.test(headerValue(x.headers, 'authorization') ?? '')) {
+    if (
+      (op.security ?? this.document.security ?? []).length > 0 &&
+      !/^Bearer \S/.test(headerValue(x.headers, 'authorization') ?? '')
+    ) {
       requestProblems.push('no bearer token although the operation requires one');
     }
 
     if (requestProblems.length > 0 && (x.status < 400 || x.status >= 500)) {
-      problems.push(`${label}: the request breaks the document (${requestProblems.join('; ')}) but was not refused with a 4xx`);
+      problems.push(
+        `${label}: the request breaks the document (${requestProblems.join('; ')}) but was not refused with a 4xx`,
+      );
     }
     if (requestProblems.length === 0 && x.status === 400) {
       const json = parseJson(body) as { details?: { field?: string } } | undefined;
       // A cursor is opaque: its format is documented, but only the server knows which ones it issued.
-      if (json?.details?.field !== 'cursor') problems.push(`${label}: a request the document allows was refused with 400: ${body?.slice(0, 300)}`);
+      if (json?.details?.field !== 'cursor')
+        problems.push(`${label}: a request the document allows was refused with 400: ${body?.slice(0, 300)}`);
     }
 
     // The answer against the document.
     const doc = op.responses[String(x.status)] ?? op.responses[`${String(x.status)[0]}XX`] ?? op.responses.default;
     if (!doc) {
-      problems.push(`${label}: status ${x.status} is not documented for ${op.operationId} (documented: ${Object.keys(op.responses).join(', ')})`);
+      problems.push(
+        `${label}: status ${x.status} is not documented for ${op.operationId} (documented: ${Object.keys(op.responses).join(', ')})`,
+      );
       return problems;
     }
     for (const [name, header] of Object.entries(doc.headers ?? {})) {
@@ -181,7 +221,8 @@ export class ContractChecker {
       const err = this.validate(header.schema, ContractChecker.coerce(header.schema, value));
       if (err) problems.push(`${label}: response header ${name}: ${err}`);
     }
-    if (x.status >= 300 && x.status < 400 && !x.responseHeaders.location) problems.push(`${label}: a redirect without Location`);
+    if (x.status >= 300 && x.status < 400 && !x.responseHeaders.location)
+      problems.push(`${label}: a redirect without Location`);
     const emptyBody = x.method === 'HEAD' || (x.responseBody !== null && x.responseBody.length === 0);
     if (!doc.content) {
       if (!emptyBody) problems.push(`${label}: a body where the document says there is none`);
@@ -190,7 +231,9 @@ export class ContractChecker {
     const type = mediaType(x.responseHeaders['content-type']);
     const media = type ? doc.content[type] : undefined;
     if (!media) {
-      problems.push(`${label}: media type ${type ?? '(none)'} is not documented (documented: ${Object.keys(doc.content).join(', ')})`);
+      problems.push(
+        `${label}: media type ${type ?? '(none)'} is not documented (documented: ${Object.keys(doc.content).join(', ')})`,
+      );
       return problems;
     }
     if (emptyBody || body === null || !media.schema) return problems;
@@ -252,27 +295,40 @@ export async function startContractProxy(targetUrl: string): Promise<ContractPro
   const server = createServer(async (req, res) => {
     const body = await readAll(req);
     const url = new URL(req.url ?? '/', 'http://proxy.invalid');
-    const upstream = httpRequest({
-      host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers,
-    }, async (answer) => {
-      const exchange: Exchange = {
-        method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body,
-        status: answer.statusCode ?? 0, responseHeaders: answer.headers, responseBody: null,
-      };
-      const streaming = mediaType(answer.headers['content-type']) === 'text/event-stream';
-      res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
-      if (streaming) {
-        // Check the head now; the stream itself flows through untouched (and ends when either side does).
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      async (answer) => {
+        const exchange: Exchange = {
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: url.searchParams,
+          headers: req.headers,
+          body,
+          status: answer.statusCode ?? 0,
+          responseHeaders: answer.headers,
+          responseBody: null,
+        };
+        const streaming = mediaType(answer.headers['content-type']) === 'text/event-stream';
+        res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+        if (streaming) {
+          // Check the head now; the stream itself flows through untouched (and ends when either side does).
+          state.checked += 1;
+          state.problems.push(...checker.check(exchange));
+          answer.pipe(res);
+          return;
+        }
+        exchange.responseBody = await readAll(answer).catch(() => Buffer.alloc(0));
         state.checked += 1;
         state.problems.push(...checker.check(exchange));
-        answer.pipe(res);
-        return;
-      }
-      exchange.responseBody = await readAll(answer).catch(() => Buffer.alloc(0));
-      state.checked += 1;
-      state.problems.push(...checker.check(exchange));
-      res.end(exchange.responseBody);
-    });
+        res.end(exchange.responseBody);
+      },
+    );
     res.on('close', () => upstream.destroy());
     upstream.on('error', () => {
       if (!res.headersSent) res.writeHead(502).end();
@@ -285,8 +341,12 @@ export async function startContractProxy(targetUrl: string): Promise<ContractPro
   return {
     url: `http://127.0.0.1:${port}`,
     checker,
-    get checked() { return state.checked; },
-    get problems() { return state.problems; },
+    get checked() {
+      return state.checked;
+    },
+    get problems() {
+      return state.problems;
+    },
     assertClean() {
       const found = state.problems.splice(0);
       if (found.length > 0) throw new Error(`OpenAPI contract broken:\n- ${found.join('\n- ')}`);

@@ -8,8 +8,16 @@ const run = promisify(execFile);
 
 /** A real image of `type`, `width`×`height`, encoded by ffmpeg (a test pattern). */
 export async function realImage(type: 'png' | 'jpeg' | 'webp', width = 64, height = 48): Promise<Buffer> {
-  const codec = { png: ['-c:v', 'png', '-f', 'image2pipe'], jpeg: ['-c:v', 'mjpeg', '-f', 'image2pipe'], webp: ['-c:v', 'libwebp', '-f', 'webp'] }[type];
-  const { stdout } = await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc=s=${width}x${height}`, '-frames:v', '1', ...codec, '-'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+  const codec = {
+    png: ['-c:v', 'png', '-f', 'image2pipe'],
+    jpeg: ['-c:v', 'mjpeg', '-f', 'image2pipe'],
+    webp: ['-c:v', 'libwebp', '-f', 'webp'],
+  }[type];
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-f', 'lavfi', '-i', `testsrc=s=${width}x${height}`, '-frames:v', '1', ...codec, '-'],
+    { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+  );
   return stdout as unknown as Buffer;
 }
 
@@ -41,7 +49,9 @@ export function pngClaiming(width: number, height: number): Buffer {
   ihdr.set([8, 2, 0, 0, 0], 8);
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1 + 3 * 16))), chunk('IEND', Buffer.alloc(0)),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1 + 3 * 16))),
+    chunk('IEND', Buffer.alloc(0)),
   ]);
 }
 

@@ -9,10 +9,13 @@ export type TtvVideo = OpenAI.Videos.Video & { extended_from_video_id: string | 
 /** Polls a video (bounded by progress, not wall time) until it ends; it must have completed without error. */
 export async function completedVideo(client: OpenAI, id: string): Promise<TtvVideo> {
   let video: OpenAI.Videos.Video | null = null;
-  await waitForProgress(async () => {
-    video = await client.videos.retrieve(id);
-    return { done: video.status === 'completed' || video.status === 'failed', progress: video.progress };
-  }, { what: `video ${id}` });
+  await waitForProgress(
+    async () => {
+      video = await client.videos.retrieve(id);
+      return { done: video.status === 'completed' || video.status === 'failed', progress: video.progress };
+    },
+    { what: `video ${id}` },
+  );
   expect(video!.error).toBeNull();
   expect(video!.status).toBe('completed');
   return video! as TtvVideo;

@@ -22,7 +22,10 @@ const pct = (c: string | undefined, lower = false) => {
 };
 
 /** Replaces the first occurrence of `c` in `path` with its escape. */
-const encodeFirst = (c: string, lower = false) => (path: string) => path.replace(c, pct(c, lower));
+const encodeFirst =
+  (c: string, lower = false) =>
+  (path: string) =>
+    path.replace(c, pct(c, lower));
 
 export const PATH_VARIANTS: PathVariant[] = [
   { name: 'canonical', target: (p) => p },
@@ -30,7 +33,14 @@ export const PATH_VARIANTS: PathVariant[] = [
   { name: 'encoded first letter, lowercase hex', target: (p) => `/${pct(p[1], true)}${p.slice(2)}` },
   { name: 'encoded "1"', target: encodeFirst('1') },
   { name: 'encoded "j"', target: encodeFirst('j', true) },
-  { name: 'every character encoded', target: (p) => p.split('/').map((s) => [...s].map((c) => pct(c)).join('')).join('/') },
+  {
+    name: 'every character encoded',
+    target: (p) =>
+      p
+        .split('/')
+        .map((s) => [...s].map((c) => pct(c)).join(''))
+        .join('/'),
+  },
   { name: 'encoded slash', target: (p) => p.replace(/\/(?=[^/]*$)/, '%2F') },
   { name: 'encoded slash, lowercase', target: (p) => p.replace(/\/(?=[^/]*$)/, '%2f') },
   { name: 'dot segment', target: (p) => `/x/..${p}` },

@@ -5,10 +5,15 @@ export function recorder() {
   const events: { progress: number; stage: JobStage; message?: string }[] = [];
   const logs: string[] = [];
   return {
-    events, logs,
+    events,
+    logs,
     reporter: {
-      progress: async (progress: number, stage: JobStage, message?: string) => { events.push({ progress, stage, message }); },
-      log: async (m: string) => { logs.push(m); },
+      progress: async (progress: number, stage: JobStage, message?: string) => {
+        events.push({ progress, stage, message });
+      },
+      log: async (m: string) => {
+        logs.push(m);
+      },
     },
   };
 }

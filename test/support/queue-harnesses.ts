@@ -37,7 +37,11 @@ export function redisHarness(server: () => RedisServer, prefix: string, worker: 
     async freshConfig() {
       const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
       dirs.push(dir);
-      return { data_dir: dir, redis: { url: server().url, key_prefix: `${prefix}-${randomUUID().slice(0, 8)}` }, worker };
+      return {
+        data_dir: dir,
+        redis: { url: server().url, key_prefix: `${prefix}-${randomUUID().slice(0, 8)}` },
+        worker,
+      };
     },
     async cleanup() {
       await Promise.all(dirs.splice(0).map((d) => rm(d, RM_RACING_WRITES)));

@@ -29,13 +29,20 @@ export interface RebindingDns {
   restore(): void;
 }
 
-const isLoopback = (address: string) => address === '::1' || address.startsWith('127.') || address === '::ffff:127.0.0.1';
+const isLoopback = (address: string) =>
+  address === '::1' || address.startsWith('127.') || address === '::ffff:127.0.0.1';
 
 export function installRebindingDns(): RebindingDns {
   const names = new Map<string, { pick: (n: number) => string; n: number }>();
   const standIns = new Map<string, string>();
   const connects: string[] = [];
-  const original = { lookup: dns.lookup, promisesLookup: dns.promises.lookup, netConnect: net.connect, netCreateConnection: net.createConnection, tlsConnect: tls.connect };
+  const original = {
+    lookup: dns.lookup,
+    promisesLookup: dns.promises.lookup,
+    netConnect: net.connect,
+    netCreateConnection: net.createConnection,
+    tlsConnect: tls.connect,
+  };
 
   const planned = (hostname: string): LookupAddress[] | null => {
     const entry = names.get(hostname.toLowerCase());
@@ -47,7 +54,9 @@ export function installRebindingDns(): RebindingDns {
 
   function lookup(hostname: string, options: unknown, callback?: unknown): void {
     const cb = (typeof options === 'function' ? options : callback) as LookupCallback;
-    const opts = (typeof options === 'object' && options !== null ? options : typeof options === 'number' ? { family: options } : {}) as LookupOptions;
+    const opts = (
+      typeof options === 'object' && options !== null ? options : typeof options === 'number' ? { family: options } : {}
+    ) as LookupOptions;
     const answers = planned(hostname);
     if (!answers) {
       (original.lookup as (h: string, o: LookupOptions, c: LookupCallback) => void)(hostname, opts, cb);
@@ -55,10 +64,16 @@ export function installRebindingDns(): RebindingDns {
     }
     process.nextTick(() => (opts.all ? cb(null, answers) : cb(null, answers[0]!.address, answers[0]!.family)));
   }
-  async function promisesLookup(hostname: string, options?: LookupOptions | number): Promise<LookupAddress | LookupAddress[]> {
+  async function promisesLookup(
+    hostname: string,
+    options?: LookupOptions | number,
+  ): Promise<LookupAddress | LookupAddress[]> {
     const answers = planned(hostname);
-    if (!answers) return (original.promisesLookup as (h: string, o?: LookupOptions | number) => Promise<LookupAddress | LookupAddress[]>)(hostname, options);
-    const opts = typeof options === 'number' ? { family: options } : options ?? {};
+    if (!answers)
+      return (
+        original.promisesLookup as (h: string, o?: LookupOptions | number) => Promise<LookupAddress | LookupAddress[]>
+      )(hostname, options);
+    const opts = typeof options === 'number' ? { family: options } : (options ?? {});
     return opts.all ? answers : answers[0]!;
   }
 
@@ -68,22 +83,38 @@ export function installRebindingDns(): RebindingDns {
     return isLoopback(address) ? address : NOWHERE;
   };
   // The socket's own lookup (the caller's, else the process's), its answers routed.
-  const routedLookup = (inner: (h: string, o: LookupOptions, c: LookupCallback) => void) => (hostname: string, opts: LookupOptions, cb: LookupCallback) => {
-    inner(hostname, opts, (err, address, family) => {
-      if (err) return cb(err, address, family);
-      if (Array.isArray(address)) return cb(null, address.map((a) => { const to = route(a.address); return { address: to, family: isIP(to) }; }));
-      const to = route(address);
-      return cb(null, to, isIP(to));
-    });
-  };
+  const routedLookup =
+    (inner: (h: string, o: LookupOptions, c: LookupCallback) => void) =>
+    (hostname: string, opts: LookupOptions, cb: LookupCallback) => {
+      inner(hostname, opts, (err, address, family) => {
+        if (err) return cb(err, address, family);
+        if (Array.isArray(address))
+          return cb(
+            null,
+            address.map((a) => {
+              const to = route(a.address);
+              return { address: to, family: isIP(to) };
+            }),
+          );
+        const to = route(address);
+        return cb(null, to, isIP(to));
+      });
+    };
   type Connect = (...args: unknown[]) => unknown;
   const guarded = <T>(original: T): T => {
     const connect = original as unknown as Connect;
     return function (this: unknown, ...args: unknown[]) {
       const [options] = args;
-      if (options && typeof options === 'object' && !Array.isArray(options) && typeof (options as { host?: unknown }).host === 'string') {
+      if (
+        options &&
+        typeof options === 'object' &&
+        !Array.isArray(options) &&
+        typeof (options as { host?: unknown }).host === 'string'
+      ) {
         const opts = options as { host: string; lookup?: (h: string, o: LookupOptions, c: LookupCallback) => void };
-        const rewritten = isIP(opts.host) ? { ...opts, host: route(opts.host) } : { ...opts, lookup: routedLookup(opts.lookup ?? (dns.lookup as never)) };
+        const rewritten = isIP(opts.host)
+          ? { ...opts, host: route(opts.host) }
+          : { ...opts, lookup: routedLookup(opts.lookup ?? (dns.lookup as never)) };
         return connect.call(this, rewritten, ...args.slice(1));
       }
       return connect.apply(this, args);

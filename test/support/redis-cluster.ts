@@ -27,25 +27,53 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
   const children: ChildProcess[] = [];
   const ports: number[] = [];
   const stop = async () => {
-    await Promise.all(children.map(async (child) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }));
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }),
+    );
     await rm(dir, { recursive: true, force: true });
   };
   try {
     for (let i = 0; i < masters; i += 1) {
       const [port, bus] = [await freePort(), await freePort()];
       ports.push(port);
-      children.push(await launchRedis([
-        '--port', String(port), '--cluster-port', String(bus), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-        '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir, '--save', '', '--appendonly', 'no',
-      ]));
+      children.push(
+        await launchRedis([
+          '--port',
+          String(port),
+          '--cluster-port',
+          String(bus),
+          '--bind',
+          '127.0.0.1',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${port}.conf`),
+          '--dir',
+          dir,
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+        ]),
+      );
     }
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
     // Every node must agree the slots are covered before a client's first CLUSTER SLOTS is trusted.
-    await waitFor(async () => ((await Promise.all(ports.map(clusterState))).every((s) => s === 'ok') ? true : null), { timeoutMs: 30_000, what: 'cluster_state:ok on every node' });
+    await waitFor(async () => ((await Promise.all(ports.map(clusterState))).every((s) => s === 'ok') ? true : null), {
+      timeoutMs: 30_000,
+      what: 'cluster_state:ok on every node',
+    });
   } catch (err) {
     await stop();
     throw err;

@@ -45,29 +45,41 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
     const master = await freePort();
     servers.set(master, await launchRedis(['--port', String(master), ...data]));
     const replica = await freePort();
-    servers.set(replica, await launchRedis(['--port', String(replica), '--replicaof', '127.0.0.1', String(master), ...data]));
+    servers.set(
+      replica,
+      await launchRedis(['--port', String(replica), '--replicaof', '127.0.0.1', String(master), ...data]),
+    );
     for (let i = 0; i < 3; i += 1) {
       const port = await freePort();
       const file = join(dir, `sentinel-${port}.conf`);
-      await writeFile(file, [
-        `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`,
-        `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${master} 2`,
-        `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} 1000`,
-        `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 2000`,
-        `sentinel parallel-syncs ${SENTINEL_MASTER_NAME} 1`, '',
-      ].join('\n'));
+      await writeFile(
+        file,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${master} 2`,
+          `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} 1000`,
+          `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 2000`,
+          `sentinel parallel-syncs ${SENTINEL_MASTER_NAME} 1`,
+          '',
+        ].join('\n'),
+      );
       sentinels.push(await launchRedis([file, '--sentinel'], '+monitor master'));
       sentinelPorts.push(port);
     }
     // Failover needs every Sentinel to know the replica and its two peers.
-    await waitFor(async () => {
-      for (const port of sentinelPorts) {
-        const info = (await cli(port, 'sentinel', 'master', SENTINEL_MASTER_NAME)).split('\n').map((l) => l.trim());
-        const field = (name: string) => Number(info[info.indexOf(name) + 1]);
-        if (field('num-slaves') < 1 || field('num-other-sentinels') < 2) return null;
-      }
-      return /master_link_status:up/.test(await cli(replica, 'info', 'replication')) ? true : null;
-    }, { timeoutMs: 60_000, intervalMs: 200, what: 'sentinels to discover the replica and each other' });
+    await waitFor(
+      async () => {
+        for (const port of sentinelPorts) {
+          const info = (await cli(port, 'sentinel', 'master', SENTINEL_MASTER_NAME)).split('\n').map((l) => l.trim());
+          const field = (name: string) => Number(info[info.indexOf(name) + 1]);
+          if (field('num-slaves') < 1 || field('num-other-sentinels') < 2) return null;
+        }
+        return /master_link_status:up/.test(await cli(replica, 'info', 'replication')) ? true : null;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, what: 'sentinels to discover the replica and each other' },
+    );
   } catch (err) {
     await stop();
     throw err;
@@ -76,7 +88,9 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
     name: SENTINEL_MASTER_NAME,
     sentinelPorts,
     async masterPort() {
-      const [, port] = (await cli(sentinelPorts[0]!, 'sentinel', 'get-master-addr-by-name', SENTINEL_MASTER_NAME)).trim().split('\n');
+      const [, port] = (await cli(sentinelPorts[0]!, 'sentinel', 'get-master-addr-by-name', SENTINEL_MASTER_NAME))
+        .trim()
+        .split('\n');
       return Number(port);
     },
     async kill(port: number) {

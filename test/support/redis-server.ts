@@ -34,7 +34,9 @@ export async function launchRedis(args: string[], ready = 'Ready to accept conne
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
-    child.once('error', (err) => reject(new Error(`redis-server could not start (${err.message}); install the redis-server package`)));
+    child.once('error', (err) =>
+      reject(new Error(`redis-server could not start (${err.message}); install the redis-server package`)),
+    );
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       if (out.includes(ready)) resolve();
@@ -68,8 +70,12 @@ export async function startRedisServer(options: { extraArgs?: string[] } = {}): 
 /** One redis-server for the calling test file (started before its tests, stopped after them). */
 export function redisServerForFile(): () => RedisServer {
   let server: RedisServer | undefined;
-  beforeAll(async () => { server = await startRedisServer(); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
   return () => {
     if (!server) throw new Error('the Redis server of this file is not started yet');
     return server;
@@ -80,8 +86,12 @@ export function redisServerForFile(): () => RedisServer {
 export function redisClientForFile(): { server: () => RedisServer; client: () => Redis } {
   const server = redisServerForFile();
   let client: Redis | undefined;
-  beforeAll(() => { client = new Redis(server().url); });
-  afterAll(() => { client?.disconnect(); });
+  beforeAll(() => {
+    client = new Redis(server().url);
+  });
+  afterAll(() => {
+    client?.disconnect();
+  });
   return {
     server,
     client: () => {

@@ -74,7 +74,10 @@ export function redisTtvFixture(name: string): RedisTtvFixture {
       const dataDir = await fixture.tempDir();
       const prefix = `ttv-${name}-${randomUUID().slice(0, 8)}`;
       const configFile = join(dataDir, 'ttv.yaml');
-      await writeFile(configFile, [`redis: { url: "${options.redisUrl ?? fixture.redis.url}", key_prefix: "${prefix}" }`, ...yaml, ''].join('\n'));
+      await writeFile(
+        configFile,
+        [`redis: { url: "${options.redisUrl ?? fixture.redis.url}", key_prefix: "${prefix}" }`, ...yaml, ''].join('\n'),
+      );
       const args = ['--config', configFile, '--data-dir', dataDir];
       return { dataDir, configFile, prefix, args, start: (kind) => fixture.startTtv(argvFor(kind, args)) };
     },

@@ -9,7 +9,14 @@ export class SdkTypes {
   readonly checker: ts.TypeChecker;
 
   constructor(files: string[]) {
-    this.program = ts.createProgram(files, { noEmit: true, skipLibCheck: true, types: [], target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext });
+    this.program = ts.createProgram(files, {
+      noEmit: true,
+      skipLibCheck: true,
+      types: [],
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    });
     this.checker = this.program.getTypeChecker();
   }
 

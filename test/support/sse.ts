@@ -9,9 +9,18 @@ export interface SseRead {
 }
 
 /** Reads until the stream ends or `stop(events)` returns true (then aborts the connection). */
-export async function readSse(url: string, options: { headers?: Record<string, string>; stop?: (events: EventSourceMessage[], comments: string[]) => boolean } = {}): Promise<SseRead & { status: number; contentType: string | null }> {
+export async function readSse(
+  url: string,
+  options: {
+    headers?: Record<string, string>;
+    stop?: (events: EventSourceMessage[], comments: string[]) => boolean;
+  } = {},
+): Promise<SseRead & { status: number; contentType: string | null }> {
   const controller = new AbortController();
-  const res = await fetch(url, { headers: { accept: 'text/event-stream', ...options.headers }, signal: controller.signal });
+  const res = await fetch(url, {
+    headers: { accept: 'text/event-stream', ...options.headers },
+    signal: controller.signal,
+  });
   const result: SseRead = { events: [], comments: [], ended: false };
   if (!res.ok || !res.body) return { ...result, status: res.status, contentType: res.headers.get('content-type') };
   let stopped = false;
@@ -33,7 +42,8 @@ export async function readSse(url: string, options: { headers?: Record<string, s
   });
   const decoder = new TextDecoder();
   try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
+      parser.feed(decoder.decode(chunk, { stream: true }));
     result.ended = true;
   } catch (err) {
     if (!stopped) throw err;

@@ -20,14 +20,22 @@ export const FAST_PIPELINE = {
   procedural: { width: 160, height: 90, fps: 12 },
 };
 
-export async function startTestService(overrides: Record<string, unknown> = {}, options: { api?: boolean; worker?: boolean; logger?: Logger } = {}): Promise<TestService> {
+export async function startTestService(
+  overrides: Record<string, unknown> = {},
+  options: { api?: boolean; worker?: boolean; logger?: Logger } = {},
+): Promise<TestService> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ttv-test-'));
   const raw = deepMerge(
     { data_dir: dataDir, server: { host: '127.0.0.1', port: 0 }, logging: { level: 'silent' }, ...FAST_PIPELINE },
     overrides,
   );
   const config = configSchema.parse(raw);
-  const service = await startService({ config, api: options.api ?? true, worker: options.worker ?? true, logger: options.logger ?? pino({ level: 'silent' }) });
+  const service = await startService({
+    config,
+    api: options.api ?? true,
+    worker: options.worker ?? true,
+    logger: options.logger ?? pino({ level: 'silent' }),
+  });
   return {
     ...service,
     url: service.url ?? '',

@@ -1,6 +1,9 @@
 // Polls a condition until it yields a value. For state that lives in another process or store, where
 // no event can be awaited; the interval is short and the deadline fails the test with a message.
-export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   let lastError: unknown;
   for (;;) {
@@ -11,7 +14,9 @@ export async function waitFor<T>(probe: () => Promise<T | null | undefined | fal
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${options.what ?? 'condition'}${lastError ? `: ${String(lastError)}` : ''}`);
+      throw new Error(
+        `timed out waiting for ${options.what ?? 'condition'}${lastError ? `: ${String(lastError)}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 20));
   }
@@ -42,7 +47,9 @@ export async function waitForProgress(
       lastError = err;
     }
     if (Date.now() - movedAt > stallMs) {
-      throw new Error(`no progress for ${stallMs} ms waiting for ${options.what ?? 'condition'} (stuck at ${best})${lastError ? `: ${String(lastError)}` : ''}`);
+      throw new Error(
+        `no progress for ${stallMs} ms waiting for ${options.what ?? 'condition'} (stuck at ${best})${lastError ? `: ${String(lastError)}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
   }

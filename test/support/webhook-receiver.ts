@@ -49,10 +49,19 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
   };
   const server = createServer((req, res) => {
     let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
     req.on('end', () => {
       const payload = JSON.parse(body) as { type: string; data: { id: string } };
-      const d = { path: req.url ?? '', webhookId: String(req.headers['webhook-id']), type: payload.type, jobId: payload.data.id, body, verified: verify(req.headers, body) };
+      const d = {
+        path: req.url ?? '',
+        webhookId: String(req.headers['webhook-id']),
+        type: payload.type,
+        jobId: payload.data.id,
+        body,
+        verified: verify(req.headers, body),
+      };
       const status = d.verified === null ? 401 : receiver.answer(d);
       receiver.deliveries.push({ ...d, status });
       res.writeHead(status).end();

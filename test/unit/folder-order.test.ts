@@ -22,7 +22,10 @@ function topEntry(path: string): string {
   return relative(SRC, path).split(sep)[0]!;
 }
 
-interface Edge { from: string; to: string }
+interface Edge {
+  from: string;
+  to: string;
+}
 
 /** Imports that go against the order: to a higher or the same layer of another entry, or to an unplaced one. */
 function againstOrder(edges: Edge[], layer: (entry: string) => number | undefined): string[] {
@@ -38,15 +41,22 @@ function againstOrder(edges: Edge[], layer: (entry: string) => number | undefine
 }
 
 function importEdges(): Edge[] {
-  return modulesUnder(SRC).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(IMPORT)]
-    .map((m) => ({ from: file, to: resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')) })));
+  return modulesUnder(SRC).flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(IMPORT)].map((m) => ({
+      from: file,
+      to: resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')),
+    })),
+  );
 }
 
 it('places every top-level entry of src/ in scripts/folder-order.mjs', () => {
   const entries = readdirSync(SRC).filter((name) => statSync(join(SRC, name)).isDirectory() || /\.ts$/.test(name));
   expect(entries.filter((e) => layerOf(e) === undefined)).toEqual([]);
   const placed = FOLDER_ORDER.flat();
-  expect(placed.filter((e) => !entries.includes(e)), 'entries listed but gone from src/').toEqual([]);
+  expect(
+    placed.filter((e) => !entries.includes(e)),
+    'entries listed but gone from src/',
+  ).toEqual([]);
 });
 
 it('src imports only from lower layers', () => {

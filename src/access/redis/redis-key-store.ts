@@ -4,7 +4,14 @@
 import type { Redis } from 'ioredis';
 import { connectRedis, type RedisEndpoint } from '../../stores/redis-connection.js';
 import type { KeyScope } from '../principal.js';
-import { NO_REVOKE_GUARD, type ApiKeyRecord, type KeyStore, type NewKey, type RevokeGuard, type RevokeResult } from '../key-store.js';
+import {
+  NO_REVOKE_GUARD,
+  type ApiKeyRecord,
+  type KeyStore,
+  type NewKey,
+  type RevokeGuard,
+  type RevokeResult,
+} from '../key-store.js';
 import { newKeyId } from '../key-secret.js';
 
 const num = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
@@ -48,25 +55,41 @@ export class RedisKeyStore implements KeyStore {
     this.prefix = `${keyPrefix}:`;
     const where: RedisEndpoint = typeof endpoint === 'string' ? { kind: 'standalone', url: endpoint } : endpoint;
     this.redis = connectRedis(where, { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000 });
-    this.redis.on('error', () => { /* reconnects; callers see the failed command */ });
+    this.redis.on('error', () => {
+      /* reconnects; callers see the failed command */
+    });
   }
 
   private toRecord(h: Record<string, string>): ApiKeyRecord | null {
     if (!h.id) return null;
     return {
-      id: h.id, name: h.name ?? '', scope: (h.scope ?? 'jobs') as KeyScope, created_at: h.created_at ?? '', revoked_at: h.revoked_at || null,
-      limits: { rateLimitPerMinute: num(h.rate_limit), maxConcurrentJobs: num(h.max_concurrent_jobs), monthlyBudgetUsd: num(h.monthly_budget_usd) },
+      id: h.id,
+      name: h.name ?? '',
+      scope: (h.scope ?? 'jobs') as KeyScope,
+      created_at: h.created_at ?? '',
+      revoked_at: h.revoked_at || null,
+      limits: {
+        rateLimitPerMinute: num(h.rate_limit),
+        maxConcurrentJobs: num(h.max_concurrent_jobs),
+        monthlyBudgetUsd: num(h.monthly_budget_usd),
+      },
     };
   }
 
   async create(key: NewKey, secretHash: string): Promise<ApiKeyRecord> {
     const id = newKeyId();
     const fields = {
-      id, name: key.name, scope: key.scope, created_at: new Date().toISOString(), revoked_at: '',
-      rate_limit: key.limits.rateLimitPerMinute ?? '', max_concurrent_jobs: key.limits.maxConcurrentJobs ?? '',
+      id,
+      name: key.name,
+      scope: key.scope,
+      created_at: new Date().toISOString(),
+      revoked_at: '',
+      rate_limit: key.limits.rateLimitPerMinute ?? '',
+      max_concurrent_jobs: key.limits.maxConcurrentJobs ?? '',
       monthly_budget_usd: key.limits.monthlyBudgetUsd ?? '',
     };
-    await this.redis.multi()
+    await this.redis
+      .multi()
       .hset(`${this.prefix}apikey:${id}`, fields)
       .set(`${this.prefix}apikey-hash:${secretHash}`, id)
       .sadd(`${this.prefix}apikeys`, id)
@@ -76,12 +99,24 @@ export class RedisKeyStore implements KeyStore {
 
   async list(): Promise<ApiKeyRecord[]> {
     const ids = (await this.redis.smembers(`${this.prefix}apikeys`)).sort();
-    const records = await Promise.all(ids.map(async (id) => this.toRecord(await this.redis.hgetall(`${this.prefix}apikey:${id}`))));
-    return records.filter((r): r is ApiKeyRecord => r !== null).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+    const records = await Promise.all(
+      ids.map(async (id) => this.toRecord(await this.redis.hgetall(`${this.prefix}apikey:${id}`))),
+    );
+    return records
+      .filter((r): r is ApiKeyRecord => r !== null)
+      .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
   }
 
   async revoke(id: string, guard: RevokeGuard = NO_REVOKE_GUARD): Promise<RevokeResult> {
-    const outcome = (await this.redis.eval(REVOKE_LUA, 1, this.prefix, id, guard.keepAdmin ? '1' : '0', guard.keepAnyKey ? '1' : '0', new Date().toISOString())) as RevokeResult['outcome'];
+    const outcome = (await this.redis.eval(
+      REVOKE_LUA,
+      1,
+      this.prefix,
+      id,
+      guard.keepAdmin ? '1' : '0',
+      guard.keepAnyKey ? '1' : '0',
+      new Date().toISOString(),
+    )) as RevokeResult['outcome'];
     if (outcome === 'not_found') return { outcome };
     const key = this.toRecord(await this.redis.hgetall(`${this.prefix}apikey:${id}`));
     return key ? { outcome, key } : { outcome: 'not_found' };

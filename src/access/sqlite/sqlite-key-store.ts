@@ -5,19 +5,40 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import type { KeyScope } from '../principal.js';
-import { NO_REVOKE_GUARD, type ApiKeyRecord, type KeyStore, type NewKey, type RevokeGuard, type RevokeResult } from '../key-store.js';
+import {
+  NO_REVOKE_GUARD,
+  type ApiKeyRecord,
+  type KeyStore,
+  type NewKey,
+  type RevokeGuard,
+  type RevokeResult,
+} from '../key-store.js';
 import { newKeyId } from '../key-secret.js';
 import { API_KEYS_SCHEMA } from '../../stores/sqlite-schema.js';
 
 interface KeyRow {
-  id: string; name: string; scope: KeyScope; rate_limit: number | null; max_concurrent_jobs: number | null;
-  monthly_budget_usd: number | null; created_at: string; revoked_at: string | null;
+  id: string;
+  name: string;
+  scope: KeyScope;
+  rate_limit: number | null;
+  max_concurrent_jobs: number | null;
+  monthly_budget_usd: number | null;
+  created_at: string;
+  revoked_at: string | null;
 }
 
 function toRecord(row: KeyRow): ApiKeyRecord {
   return {
-    id: row.id, name: row.name, scope: row.scope, created_at: row.created_at, revoked_at: row.revoked_at,
-    limits: { rateLimitPerMinute: row.rate_limit, maxConcurrentJobs: row.max_concurrent_jobs, monthlyBudgetUsd: row.monthly_budget_usd },
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    created_at: row.created_at,
+    revoked_at: row.revoked_at,
+    limits: {
+      rateLimitPerMinute: row.rate_limit,
+      maxConcurrentJobs: row.max_concurrent_jobs,
+      monthlyBudgetUsd: row.monthly_budget_usd,
+    },
   };
 }
 
@@ -34,9 +55,21 @@ export class SqliteKeyStore implements KeyStore {
 
   async create(key: NewKey, secretHash: string): Promise<ApiKeyRecord> {
     const id = newKeyId();
-    this.db.prepare(`INSERT INTO api_keys (id, secret_hash, name, scope, rate_limit, max_concurrent_jobs, monthly_budget_usd, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(id, secretHash, key.name, key.scope, key.limits.rateLimitPerMinute,
-      key.limits.maxConcurrentJobs, key.limits.monthlyBudgetUsd, new Date().toISOString());
+    this.db
+      .prepare(
+        `INSERT INTO api_keys (id, secret_hash, name, scope, rate_limit, max_concurrent_jobs, monthly_budget_usd, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        secretHash,
+        key.name,
+        key.scope,
+        key.limits.rateLimitPerMinute,
+        key.limits.maxConcurrentJobs,
+        key.limits.monthlyBudgetUsd,
+        new Date().toISOString(),
+      );
     return toRecord(this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow);
   }
 
@@ -47,18 +80,25 @@ export class SqliteKeyStore implements KeyStore {
   async revoke(id: string, guard: RevokeGuard = NO_REVOKE_GUARD): Promise<RevokeResult> {
     // IMMEDIATE: the count and the update in one write transaction, so that two processes revoking
     // the last two keys at once cannot both pass the guard.
-    return this.db.transaction((): RevokeResult => {
-      const byId = this.db.prepare('SELECT * FROM api_keys WHERE id = ?');
-      const row = byId.get(id) as KeyRow | undefined;
-      if (!row) return { outcome: 'not_found' };
-      if (row.revoked_at) return { outcome: 'already_revoked', key: toRecord(row) };
-      const active = (scope: KeyScope | null) => (this.db.prepare(`SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL${scope ? ' AND scope = ?' : ''}`)
-        .get(...(scope ? [scope] : [])) as { n: number }).n;
-      if (guard.keepAdmin && row.scope === 'admin' && active('admin') <= 1) return { outcome: 'last_admin', key: toRecord(row) };
-      if (guard.keepAnyKey && active(null) <= 1) return { outcome: 'last_key', key: toRecord(row) };
-      this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(new Date().toISOString(), id);
-      return { outcome: 'revoked', key: toRecord(byId.get(id) as KeyRow) };
-    }).immediate();
+    return this.db
+      .transaction((): RevokeResult => {
+        const byId = this.db.prepare('SELECT * FROM api_keys WHERE id = ?');
+        const row = byId.get(id) as KeyRow | undefined;
+        if (!row) return { outcome: 'not_found' };
+        if (row.revoked_at) return { outcome: 'already_revoked', key: toRecord(row) };
+        const active = (scope: KeyScope | null) =>
+          (
+            this.db
+              .prepare(`SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL${scope ? ' AND scope = ?' : ''}`)
+              .get(...(scope ? [scope] : [])) as { n: number }
+          ).n;
+        if (guard.keepAdmin && row.scope === 'admin' && active('admin') <= 1)
+          return { outcome: 'last_admin', key: toRecord(row) };
+        if (guard.keepAnyKey && active(null) <= 1) return { outcome: 'last_key', key: toRecord(row) };
+        this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(new Date().toISOString(), id);
+        return { outcome: 'revoked', key: toRecord(byId.get(id) as KeyRow) };
+      })
+      .immediate();
   }
 
   async revokedAmong(ids: readonly string[]): Promise<string[]> {
@@ -66,7 +106,9 @@ export class SqliteKeyStore implements KeyStore {
     // In chunks, well under SQLite's limit on bound parameters.
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      const rows = this.db.prepare(`SELECT id FROM api_keys WHERE revoked_at IS NOT NULL AND id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as { id: string }[];
+      const rows = this.db
+        .prepare(`SELECT id FROM api_keys WHERE revoked_at IS NOT NULL AND id IN (${chunk.map(() => '?').join(',')})`)
+        .all(...chunk) as { id: string }[];
       out.push(...rows.map((r) => r.id));
     }
     return out;
@@ -74,7 +116,8 @@ export class SqliteKeyStore implements KeyStore {
 
   async revocationMark(): Promise<number> {
     // Keys are never un-revoked nor deleted, so the count of revoked keys only grows.
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NOT NULL').get() as { n: number }).n;
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NOT NULL').get() as { n: number })
+      .n;
   }
 
   async findByHash(hash: string): Promise<ApiKeyRecord | null> {

@@ -16,19 +16,35 @@ import { describeBackend } from '../../generators/backend-summary.js';
 import { normalizeBackendId } from '../../generators/registry.js';
 import { parseRequestPart, promptSchema } from '../schemas.js';
 
-const secondsSchema = z.union([z.string().regex(/^[0-9]{1,3}(\.[0-9]{1,3})?$/), z.number().min(0).max(600)], { error: 'must be a number of seconds, e.g. "4"' })
-  .transform(Number).refine((n) => n > 0, 'must be above 0');
+const secondsSchema = z
+  .union([z.string().regex(/^[0-9]{1,3}(\.[0-9]{1,3})?$/), z.number().min(0).max(600)], {
+    error: 'must be a number of seconds, e.g. "4"',
+  })
+  .transform(Number)
+  .refine((n) => n > 0, 'must be above 0');
 
-const extendBodySchema = z.strictObject({
-  prompt: promptSchema,
-  seconds: secondsSchema,
-  video: z.strictObject({ id: z.string({ error: 'must be a string' }).min(1) }, { error: 'must be {id} of a completed video' }),
-}, { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown parameter' : 'must be a JSON object') });
+const extendBodySchema = z.strictObject(
+  {
+    prompt: promptSchema,
+    seconds: secondsSchema,
+    video: z.strictObject(
+      { id: z.string({ error: 'must be a string' }).min(1) },
+      { error: 'must be {id} of a completed video' },
+    ),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown parameter' : 'must be a JSON object') },
+);
 
-const remixBodySchema = z.strictObject({ prompt: promptSchema }, { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown parameter' : 'must be a JSON object') });
+const remixBodySchema = z.strictObject(
+  { prompt: promptSchema },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? 'unknown parameter' : 'must be a JSON object') },
+);
 
 /** Form fields (`video[id]`, as the SDKs send nested objects) → the JSON shape; `video` as a file part is the upload. */
-async function fromForm(form: FormData, uploads: boolean): Promise<{ fields: Record<string, unknown>; upload: Buffer | undefined }> {
+async function fromForm(
+  form: FormData,
+  uploads: boolean,
+): Promise<{ fields: Record<string, unknown>; upload: Buffer | undefined }> {
   const fields: Record<string, unknown> = {};
   let upload: Buffer | undefined;
   const keys = new Set<string>();
@@ -36,7 +52,10 @@ async function fromForm(form: FormData, uploads: boolean): Promise<{ fields: Rec
   for (const key of keys) {
     if (key === 'video' && uploads) {
       upload = await formFile(form, key);
-      if (!upload) throw new ValidationError([{ field: 'video', message: 'must be {id} of a completed video, or an uploaded MP4 file' }]);
+      if (!upload)
+        throw new ValidationError([
+          { field: 'video', message: 'must be {id} of a completed video, or an uploaded MP4 file' },
+        ]);
     } else if (key === 'video') {
       throw new ValidationError([{ field: 'video', message: 'must be {id} of a completed video of this server' }]);
     } else if (key === 'video[id]') fields.video = { id: formText(form, key) };
@@ -45,16 +64,24 @@ async function fromForm(form: FormData, uploads: boolean): Promise<{ fields: Rec
   return { fields, upload };
 }
 
-const videoParamProblem = () => new ValidationError([{ field: 'video', message: 'must be {id} of a completed video (JSON), or an uploaded MP4 file (multipart/form-data)' }]);
+const videoParamProblem = () =>
+  new ValidationError([
+    {
+      field: 'video',
+      message: 'must be {id} of a completed video (JSON), or an uploaded MP4 file (multipart/form-data)',
+    },
+  ]);
 
-export type ExtendBody = Omit<z.output<typeof extendBodySchema>, 'video'> & ({ video: { id: string }; upload?: undefined } | { video?: undefined; upload: Buffer });
+export type ExtendBody = Omit<z.output<typeof extendBodySchema>, 'video'> &
+  ({ video: { id: string }; upload?: undefined } | { video?: undefined; upload: Buffer });
 
 export async function readExtendBody(body: unknown): Promise<ExtendBody> {
   let upload: Buffer | undefined;
   if (body instanceof FormData) ({ fields: body, upload } = await fromForm(body, true));
   const video = (body as { video?: unknown } | null)?.video;
   if (upload) {
-    if (video !== undefined) throw new ValidationError([{ field: 'video', message: 'give either an uploaded video or video[id], not both' }]);
+    if (video !== undefined)
+      throw new ValidationError([{ field: 'video', message: 'give either an uploaded video or video[id], not both' }]);
     const { prompt, seconds } = parseRequestPart(extendBodySchema.omit({ video: true }), body, 'body');
     return { prompt, seconds, upload };
   }
@@ -63,13 +90,22 @@ export async function readExtendBody(body: unknown): Promise<ExtendBody> {
 }
 
 export async function readRemixBody(body: unknown): Promise<z.output<typeof remixBodySchema>> {
-  return parseRequestPart(remixBodySchema, body instanceof FormData ? (await fromForm(body, false)).fields : body, 'body');
+  return parseRequestPart(
+    remixBodySchema,
+    body instanceof FormData ? (await fromForm(body, false)).fields : body,
+    'body',
+  );
 }
 
 /** 400 (param `video`) unless the source finished with a stored file. */
 function finishedSource(source: JobRecord, field: string): string {
   if (source.status !== 'finished' || !source.artifact_key) {
-    throw new ValidationError([{ field, message: `video ${source.id} is not completed (status: ${source.status}); only a completed video can be used` }]);
+    throw new ValidationError([
+      {
+        field,
+        message: `video ${source.id} is not completed (status: ${source.status}); only a completed video can be used`,
+      },
+    ]);
   }
   return source.artifact_key;
 }
@@ -87,7 +123,13 @@ export interface SourceFacts {
   seconds: number | null;
 }
 
-export function extendJobRequest(source: JobRecord, body: { prompt: string; seconds: number }, facts: SourceFacts, allowed: ReadonlySet<JobOptionName>, config: AppConfig): JobRequest {
+export function extendJobRequest(
+  source: JobRecord,
+  body: { prompt: string; seconds: number },
+  facts: SourceFacts,
+  allowed: ReadonlySet<JobOptionName>,
+  config: AppConfig,
+): JobRequest {
   const key = finishedSource(source, 'video');
   refuseDisallowed(['duration_seconds'], allowed, () => 'seconds');
   const options: JobOptions = { ...inheritedOptions(source, facts.size), duration_seconds: body.seconds };
@@ -97,7 +139,11 @@ export function extendJobRequest(source: JobRecord, body: { prompt: string; seco
   return {
     prompt: body.prompt,
     options,
-    openai: { ...(model ? { model } : {}), ...(facts.size ? { size: facts.size } : {}), seconds: String(Math.round(sourceSeconds + body.seconds)) },
+    openai: {
+      ...(model ? { model } : {}),
+      ...(facts.size ? { size: facts.size } : {}),
+      seconds: String(Math.round(sourceSeconds + body.seconds)),
+    },
     source: { job_id: source.id, artifact_key: key, use: 'extend' },
   };
 }
@@ -130,7 +176,12 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
  * that one (the stitch scales a part of another size to the first's). `model` is not a parameter
  * of extend, so no backend choice is made for the client.
  */
-export function uploadExtendJobRequest(upload: UploadedSource, body: { prompt: string; seconds: number }, allowed: ReadonlySet<JobOptionName>, config: AppConfig): JobRequest {
+export function uploadExtendJobRequest(
+  upload: UploadedSource,
+  body: { prompt: string; seconds: number },
+  allowed: ReadonlySet<JobOptionName>,
+  config: AppConfig,
+): JobRequest {
   refuseDisallowed(['duration_seconds'], allowed, () => 'seconds');
   refuseDisallowed(['image'], allowed, () => 'video');
   const backend = describeBackend(normalizeBackendId(config.default_backend), config);
@@ -140,13 +191,16 @@ export function uploadExtendJobRequest(upload: UploadedSource, body: { prompt: s
   const options: JobOptions = { duration_seconds: body.seconds };
   const evenInBounds = w % 2 === 0 && h % 2 === 0 && w >= 16 && h >= 16 && w <= 3840 && h <= 2160;
   if (backend.resolution && evenInBounds) options.resolution = `${w}x${h}`;
-  else if (w / d <= 99 && h / d <= 99 && (!backend.aspect_ratios || backend.aspect_ratios.includes(aspect))) options.aspect_ratio = aspect;
+  else if (w / d <= 99 && h / d <= 99 && (!backend.aspect_ratios || backend.aspect_ratios.includes(aspect)))
+    options.aspect_ratio = aspect;
   return {
     prompt: body.prompt,
     options,
     openai: { size: `${w}x${h}`, seconds: String(Math.round(upload.seconds + body.seconds)) },
     source: {
-      job_id: null, artifact_key: null, use: 'extend',
+      job_id: null,
+      artifact_key: null,
+      use: 'extend',
       upload: { bytes: upload.bytes.length, sha256: upload.sha256, data_base64: upload.bytes.toString('base64') },
     },
   };

@@ -9,8 +9,12 @@ const TYPES: Record<number, string> = { 401: 'authentication_error', 403: 'permi
 
 /** ttv's option and field names → the OpenAI request parameter a client sent. */
 const PARAMS: Record<string, string> = {
-  'options.duration_seconds': 'seconds', 'options.segment_duration_seconds': 'seconds',
-  'options.aspect_ratio': 'size', 'options.resolution': 'size', 'options.backend': 'model', 'options.image': 'input_reference',
+  'options.duration_seconds': 'seconds',
+  'options.segment_duration_seconds': 'seconds',
+  'options.aspect_ratio': 'size',
+  'options.resolution': 'size',
+  'options.backend': 'model',
+  'options.image': 'input_reference',
 };
 
 export function openAiParam(field: string | undefined): string | null {
@@ -26,7 +30,8 @@ export function sendOpenAiError(request: FastifyRequest, reply: FastifyReply, er
   const param = openAiParam(typeof field === 'string' ? field : undefined);
   let message = error.publicMessage;
   // "options.seed: …" reads as the parameter the client sent.
-  if (typeof field === 'string' && param && message.startsWith(`${field}:`)) message = `${param}:${message.slice(field.length + 1)}`;
+  if (typeof field === 'string' && param && message.startsWith(`${field}:`))
+    message = `${param}:${message.slice(field.length + 1)}`;
   return reply
     .code(error.statusCode)
     .type('application/json; charset=utf-8')

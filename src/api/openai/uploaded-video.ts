@@ -20,9 +20,14 @@ const MAX_SIDE = 4096;
 export async function probeUploadedVideo(bytes: Buffer, config: AppConfig): Promise<UploadedSource> {
   const cap = config.server.max_image_bytes;
   if (bytes.length > cap) {
-    throw new ApiError('PayloadTooLarge', `The uploaded video is ${bytes.length} bytes; at most ${cap} (server.max_image_bytes)`, { field: 'video', max_size: cap });
+    throw new ApiError(
+      'PayloadTooLarge',
+      `The uploaded video is ${bytes.length} bytes; at most ${cap} (server.max_image_bytes)`,
+      { field: 'video', max_size: cap },
+    );
   }
-  const notVideo = (why: string) => new ValidationError([{ field: 'video', message: `is not a readable MP4 video (${why})` }]);
+  const notVideo = (why: string) =>
+    new ValidationError([{ field: 'video', message: `is not a readable MP4 video (${why})` }]);
   const dir = await mkdtemp(join(tmpdir(), 'ttv-upload-'));
   try {
     const file = join(dir, 'upload.mp4');
@@ -37,9 +42,16 @@ export async function probeUploadedVideo(bytes: Buffer, config: AppConfig): Prom
     const video = probe.video;
     if (!video) throw notVideo('it has no video stream');
     const seconds = probe.durationSeconds || video.durationSeconds;
-    if (!(video.width > 0 && video.height > 0) || video.width > MAX_SIDE || video.height > MAX_SIDE) throw notVideo(`its frame size ${video.width}x${video.height} is outside 1x1..${MAX_SIDE}x${MAX_SIDE}`);
+    if (!(video.width > 0 && video.height > 0) || video.width > MAX_SIDE || video.height > MAX_SIDE)
+      throw notVideo(`its frame size ${video.width}x${video.height} is outside 1x1..${MAX_SIDE}x${MAX_SIDE}`);
     if (!(seconds > 0)) throw notVideo('it has no duration');
-    return { bytes, sha256: createHash('sha256').update(bytes).digest('hex'), width: video.width, height: video.height, seconds };
+    return {
+      bytes,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      width: video.width,
+      height: video.height,
+      seconds,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -44,7 +44,12 @@ export interface RenderedFacts {
  * `rendered`: the finished file's own size and length (they win over the plan); `artifactDays`: how
  * long retention keeps a finished file (0 = forever, or not ttv's to delete).
  */
-export function toVideoObject(job: JobRecord, config: AppConfig, rendered: RenderedFacts | null = null, artifactDays = 0): VideoObject {
+export function toVideoObject(
+  job: JobRecord,
+  config: AppConfig,
+  rendered: RenderedFacts | null = null,
+  artifactDays = 0,
+): VideoObject {
   const named = job.request?.openai;
   const options = job.request?.options;
   const backend = normalizeBackendId(options?.backend ?? config.default_backend);
@@ -67,16 +72,26 @@ export function toVideoObject(job: JobRecord, config: AppConfig, rendered: Rende
     progress: job.progress,
     created_at: epoch(job.created_at)!,
     completed_at: status === 'completed' ? epoch(job.finished_at) : null,
-    expires_at: status === 'completed' && artifactDays > 0 && finishedAt !== null ? finishedAt + Math.round(artifactDays * 86_400) : null,
+    expires_at:
+      status === 'completed' && artifactDays > 0 && finishedAt !== null
+        ? finishedAt + Math.round(artifactDays * 86_400)
+        : null,
     model: named?.model ?? backend,
     prompt: job.prompt,
-    seconds: rendered ? String(Math.round(rendered.seconds))
-      : named?.seconds ?? (options?.duration_seconds !== undefined ? String(options.duration_seconds) : String(config.segment_duration_seconds)),
+    seconds: rendered
+      ? String(Math.round(rendered.seconds))
+      : (named?.seconds ??
+        (options?.duration_seconds !== undefined
+          ? String(options.duration_seconds)
+          : String(config.segment_duration_seconds))),
     size: rendered ? `${rendered.width}x${rendered.height}` : plannedSize(),
     remixed_from_video_id: source?.use === 'remix' ? source.job_id : null,
     extended_from_video_id: source?.use === 'extend' ? source.job_id : null,
-    error: job.status === 'failed'
-      ? { code: 'generation_failed', message: job.error ?? 'The video could not be generated' }
-      : job.status === 'canceled' ? { code: 'canceled', message: 'The video was canceled' } : null,
+    error:
+      job.status === 'failed'
+        ? { code: 'generation_failed', message: job.error ?? 'The video could not be generated' }
+        : job.status === 'canceled'
+          ? { code: 'canceled', message: 'The video was canceled' }
+          : null,
   };
 }

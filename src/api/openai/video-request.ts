@@ -18,7 +18,12 @@ import { requireDecodableImage } from '../../job-options/image-decode.js';
 import type { JobImageWithBytes } from '../../jobs/stored-job-options.js';
 
 /** The OpenAI parameter of each job option, for refusals. */
-const PARAM_OF: Partial<Record<JobOptionName, string>> = { duration_seconds: 'seconds', aspect_ratio: 'size', resolution: 'size', image: 'input_reference' };
+const PARAM_OF: Partial<Record<JobOptionName, string>> = {
+  duration_seconds: 'seconds',
+  aspect_ratio: 'size',
+  resolution: 'size',
+  image: 'input_reference',
+};
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
@@ -36,8 +41,9 @@ function configuredResolution(config: AppConfig, backend: string): string | unde
  */
 export function usableModels(config: AppConfig, allowed: ReadonlySet<JobOptionName>): Record<string, string> {
   const fallback = normalizeBackendId(config.default_backend);
-  return Object.fromEntries(Object.entries(openAiModels(config))
-    .filter(([, backend]) => allowed.has('backend') || backend === fallback));
+  return Object.fromEntries(
+    Object.entries(openAiModels(config)).filter(([, backend]) => allowed.has('backend') || backend === fallback),
+  );
 }
 
 const modelsOf = (config: AppConfig, allowed: ReadonlySet<JobOptionName>) => Object.keys(usableModels(config, allowed));
@@ -50,16 +56,29 @@ async function requireImageFitsSize(image: JobImageWithBytes, size: string, conf
   const { width, height } = await requireDecodableImage(image, config, 'input_reference');
   const [w, h] = size.split('x').map(Number) as [number, number];
   if (Math.abs(width / height - w / h) / (w / h) > 0.015) {
-    throw new ValidationError([{ field: 'input_reference', message: `is ${width}x${height}, which is not the shape of size ${size}; crop or resize the image to ${size} (or ask for a size of its shape)` }]);
+    throw new ValidationError([
+      {
+        field: 'input_reference',
+        message: `is ${width}x${height}, which is not the shape of size ${size}; crop or resize the image to ${size} (or ask for a size of its shape)`,
+      },
+    ]);
   }
 }
 
 function fileIdRefused() {
-  return new ValidationError([{ field: 'input_reference', message: 'file_id references are not supported: ttv has no Files API; upload the image as input_reference or pass {image_url} (an https or data: URL)' }]);
+  return new ValidationError([
+    {
+      field: 'input_reference',
+      message:
+        'file_id references are not supported: ttv has no Files API; upload the image as input_reference or pass {image_url} (an https or data: URL)',
+    },
+  ]);
 }
 
 /** Reads a JSON or multipart create body (the SDKs send multipart: fields, `input_reference` as a file part). */
-export async function readVideoBody(body: unknown): Promise<{ fields: z.output<typeof createVideoBodySchema>; file: Buffer | undefined }> {
+export async function readVideoBody(
+  body: unknown,
+): Promise<{ fields: z.output<typeof createVideoBodySchema>; file: Buffer | undefined }> {
   let file: Buffer | undefined;
   if (body instanceof FormData) {
     const form = body;
@@ -103,7 +122,11 @@ export function openAiModels(config: AppConfig): Record<string, string> {
   };
 }
 
-export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideoBody>>, allowed: ReadonlySet<JobOptionName>, config: AppConfig): Promise<JobRequest> {
+export async function videoJobRequest(
+  input: Awaited<ReturnType<typeof readVideoBody>>,
+  allowed: ReadonlySet<JobOptionName>,
+  config: AppConfig,
+): Promise<JobRequest> {
   const { fields, file } = input;
   const models = openAiModels(config);
   const raw: RawJobOptions = {};
@@ -112,7 +135,12 @@ export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideo
     const backend = models[fields.model];
     if (!backend) {
       const known = Object.keys(models);
-      throw new ValidationError([{ field: 'model', message: `is not a model of this server (${known.length ? `allowed: ${known.join(', ')}` : 'openai_compat.models is empty; leave model out'})` }]);
+      throw new ValidationError([
+        {
+          field: 'model',
+          message: `is not a model of this server (${known.length ? `allowed: ${known.join(', ')}` : 'openai_compat.models is empty; leave model out'})`,
+        },
+      ]);
     }
     raw.backend = normalizeBackendId(backend);
     // `model` picks a backend, so it is the `backend` option under another name: a model of the
@@ -120,10 +148,12 @@ export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideo
     // may choose nothing must not reach a paid backend through `model`).
     if (raw.backend !== normalizeBackendId(config.default_backend) && !allowed.has('backend')) {
       const usable = modelsOf(config, allowed);
-      throw new ValidationError([{
-        field: 'model',
-        message: `renders on ${raw.backend}, and this key may not choose a backend (the \`backend\` option is not allowed for it); ${usable.length ? `models it may use: ${usable.join(', ')}` : 'leave model out to use the default backend'}`,
-      }]);
+      throw new ValidationError([
+        {
+          field: 'model',
+          message: `renders on ${raw.backend}, and this key may not choose a backend (the \`backend\` option is not allowed for it); ${usable.length ? `models it may use: ${usable.join(', ')}` : 'leave model out to use the default backend'}`,
+        },
+      ]);
     }
   }
   if (fields.seconds !== undefined) {
@@ -148,16 +178,21 @@ export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideo
         const sizes = renderedSizes(row, withImage, configuredResolution(config, backend) ?? row.resolutions?.[0]);
         if (!sizes.includes(fields.size)) {
           sizeProblem = () => {
-            throw new ValidationError([{
-              field: 'size',
-              message: sizes.length
-                ? `${row.id} (${backend}) renders ${sizes.join(', ')}, not ${fields.size}; ask for one of those`
-                : `${row.id} (${backend}) names no pixel size in the catalog, so ${fields.size} cannot be promised; leave size out`,
-            }]);
+            throw new ValidationError([
+              {
+                field: 'size',
+                message: sizes.length
+                  ? `${row.id} (${backend}) renders ${sizes.join(', ')}, not ${fields.size}; ask for one of those`
+                  : `${row.id} (${backend}) names no pixel size in the catalog, so ${fields.size} cannot be promised; leave size out`,
+              },
+            ]);
           };
         }
       }
-      if (w / d > 99 || h / d > 99) throw new ValidationError([{ field: 'size', message: `${fields.size} has no simple aspect ratio (e.g. 1280x720, 720x1280)` }]);
+      if (w / d > 99 || h / d > 99)
+        throw new ValidationError([
+          { field: 'size', message: `${fields.size} has no simple aspect ratio (e.g. 1280x720, 720x1280)` },
+        ]);
       raw.aspect_ratio = `${w / d}:${h / d}`;
     }
     sent.push('aspect_ratio');
@@ -172,7 +207,8 @@ export async function videoJobRequest(input: Awaited<ReturnType<typeof readVideo
   const options = await storedOptions(raw, config);
   // At submission the image still has its bytes (they are dropped only when the job ends).
   const image = options.image;
-  if (image?.data_base64 !== undefined && fields.size !== undefined) await requireImageFitsSize({ ...image, data_base64: image.data_base64 }, fields.size, config);
+  if (image?.data_base64 !== undefined && fields.size !== undefined)
+    await requireImageFitsSize({ ...image, data_base64: image.data_base64 }, fields.size, config);
   const openai = {
     ...(fields.model !== undefined ? { model: fields.model } : {}),
     ...(fields.size !== undefined ? { size: fields.size } : {}),

@@ -10,7 +10,17 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 
 const INFO = 30;
 const {
-  lsCacheSym, timeSym, chindingsSym, streamSym, endSym, hooksSym, formattersSym, mixinSym, nestedKeySym, messageKeySym, needsMetadataGsym,
+  lsCacheSym,
+  timeSym,
+  chindingsSym,
+  streamSym,
+  endSym,
+  hooksSym,
+  formattersSym,
+  mixinSym,
+  nestedKeySym,
+  messageKeySym,
+  needsMetadataGsym,
 } = pino.symbols;
 
 /** What the access log writes; the caller has the client's protocol already (the metrics count by it too). */
@@ -21,14 +31,21 @@ type PinoInternals = Record<symbol, unknown> & Logger;
 function reshapesLines(logger: PinoInternals): boolean {
   const formatters = logger[formattersSym] as { log?: unknown } | undefined;
   const stream = logger[streamSym] as Record<symbol, unknown> | undefined;
-  return Boolean(formatters?.log || logger[mixinSym] || logger[nestedKeySym] || logger.msgPrefix
-    || logger[messageKeySym] !== 'msg' || stream?.[needsMetadataGsym] === true);
+  return Boolean(
+    formatters?.log ||
+    logger[mixinSym] ||
+    logger[nestedKeySym] ||
+    logger.msgPrefix ||
+    logger[messageKeySym] !== 'msg' ||
+    stream?.[needsMetadataGsym] === true,
+  );
 }
 
 // Printable ASCII but `"` and `\`: such a string is its own JSON text between quotes.
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 /** A string as JSON (clients send most of them: quotes, backslashes, control characters are escaped). */
-const json = (value: string | string[]): string => (typeof value === 'string' && PLAIN.test(value) ? `"${value}"` : JSON.stringify(value));
+const json = (value: string | string[]): string =>
+  typeof value === 'string' && PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
 
 /** The access log of `logger`, the app's own (app.log, whose children are the request loggers). */
 export function accessLog(logger: FastifyBaseLogger): AccessLog {
@@ -51,14 +68,17 @@ export function accessLog(logger: FastifyBaseLogger): AccessLog {
 }
 
 function objectLine(request: FastifyRequest, reply: FastifyReply, ms: number, protocol: string): void {
-  request.log.info({
-    method: request.method,
-    url: request.url,
-    status: reply.statusCode,
-    ms,
-    remote: request.ip,
-    http: request.raw.httpVersion,
-    protocol,
-    proto: request.headers['x-forwarded-proto'] ?? request.protocol,
-  }, 'request');
+  request.log.info(
+    {
+      method: request.method,
+      url: request.url,
+      status: reply.statusCode,
+      ms,
+      remote: request.ip,
+      http: request.raw.httpVersion,
+      protocol,
+      proto: request.headers['x-forwarded-proto'] ?? request.protocol,
+    },
+    'request',
+  );
 }

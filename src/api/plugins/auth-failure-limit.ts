@@ -21,14 +21,23 @@ export function failureClient(ip: string): string {
   const [head = '', tail = ''] = bare.toLowerCase().split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const groups = bare.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = bare.includes('::')
+    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 export class AuthFailureLimit {
   private readonly lockouts = new Map<string, { until: number }>();
 
-  constructor(private readonly perMinute: number, private readonly counter: WindowCounter = new MemoryWindowCounter(), private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly perMinute: number,
+    private readonly counter: WindowCounter = new MemoryWindowCounter(),
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** Throws 429 when the request's address is locked out (call before looking at its key). */
   assertNotLockedOut(request: FastifyRequest): void {
@@ -55,8 +64,16 @@ export class AuthFailureLimit {
 
   private refusal(leftMs: number): ApiError {
     const retryAfter = Math.max(1, Math.ceil(leftMs / 1000));
-    return new ApiError('RateLimitExceeded', `Too many failed authentication attempts from your address: ${this.perMinute} per minute; retry in ${retryAfter} s`,
-      { limit: this.perMinute, window_seconds: WINDOW_MS / 1000, retry_after: retryAfter, reason: 'authentication_failures' },
-      { headers: { 'retry-after': String(retryAfter) } });
+    return new ApiError(
+      'RateLimitExceeded',
+      `Too many failed authentication attempts from your address: ${this.perMinute} per minute; retry in ${retryAfter} s`,
+      {
+        limit: this.perMinute,
+        window_seconds: WINDOW_MS / 1000,
+        retry_after: retryAfter,
+        reason: 'authentication_failures',
+      },
+      { headers: { 'retry-after': String(retryAfter) } },
+    );
   }
 }

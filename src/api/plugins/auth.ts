@@ -56,13 +56,19 @@ export function requireAuth(context: FastifyInstance, auth: Authenticator, failu
   // one promise of required() instead of also awaiting an async hook's own.
   context.addHook('onRequest', (request, _reply, done) => {
     if (request.method === 'OPTIONS') return done();
-    auth.required().then((required) => {
-      const presented = bearerSecret(request.headers.authorization);
-      if (!required && presented === null) {
-        request.principal = ANONYMOUS_PRINCIPAL;
-        return done();
-      }
-      authenticate(request, required, presented).then(() => done(), (err: unknown) => done(err as Error));
-    }, (err: unknown) => done(err as Error));
+    auth.required().then(
+      (required) => {
+        const presented = bearerSecret(request.headers.authorization);
+        if (!required && presented === null) {
+          request.principal = ANONYMOUS_PRINCIPAL;
+          return done();
+        }
+        authenticate(request, required, presented).then(
+          () => done(),
+          (err: unknown) => done(err as Error),
+        );
+      },
+      (err: unknown) => done(err as Error),
+    );
   });
 }

@@ -44,7 +44,10 @@ function mediaType(request: FastifyRequest): string {
 }
 
 /** The body limit of this request. */
-export function bodyLimitOf(request: FastifyRequest, limits: Pick<BodyLimits, 'small' | 'image' | 'mayCarryImage'>): number {
+export function bodyLimitOf(
+  request: FastifyRequest,
+  limits: Pick<BodyLimits, 'small' | 'image' | 'mayCarryImage'>,
+): number {
   if (limits.image <= limits.small) return limits.small;
   if (!(request.routeOptions.config as BodyLimitRouteConfig | undefined)?.imageBody) return limits.small;
   if (!IMAGE_CARRIERS.has(mediaType(request))) return limits.small;

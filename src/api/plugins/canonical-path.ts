@@ -37,7 +37,8 @@ export function normalTargetProblem(target: string): string | null {
     const hex = match[1] ?? '';
     if (!/^[0-9A-F]{2}$/.test(hex)) return 'percent-escapes must be two uppercase hex digits';
     const char = String.fromCharCode(parseInt(hex, 16));
-    if (UNRESERVED.test(char) || char === '/' || char === '\\') return `"%${hex}" encodes a character that must appear as itself or not at all`;
+    if (UNRESERVED.test(char) || char === '/' || char === '\\')
+      return `"%${hex}" encodes a character that must appear as itself or not at all`;
     if (char < ' ' || char === '\x7f') return 'the path must not encode control characters';
   }
   let decoded: string;
@@ -47,7 +48,8 @@ export function normalTargetProblem(target: string): string | null {
     return 'the path is not valid percent-encoded UTF-8';
   }
   const segments = decoded.split('/').slice(1);
-  if (segments.some((s, i) => s === '' && !(i === 0 && segments.length === 1))) return 'the path must not contain empty segments ("//")';
+  if (segments.some((s, i) => s === '' && !(i === 0 && segments.length === 1)))
+    return 'the path must not contain empty segments ("//")';
   if (segments.some((s) => s === '.' || s === '..')) return 'the path must not contain "." or ".." segments';
   return null;
 }

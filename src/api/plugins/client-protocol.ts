@@ -21,6 +21,7 @@ function protocolName(version: string): string {
 /** "h3", "h2" or "http/1.1" (or "http/1.0"). */
 export function clientProtocol(request: FastifyRequest, trustedProxies: readonly string[]): string {
   const forwarded = request.headers['x-client-protocol'];
-  if (typeof forwarded === 'string' && fromTrustedProxy(request, trustedProxies)) return protocolName(forwarded.replace(/^HTTP\//i, ''));
+  if (typeof forwarded === 'string' && fromTrustedProxy(request, trustedProxies))
+    return protocolName(forwarded.replace(/^HTTP\//i, ''));
   return protocolName(request.raw.httpVersion);
 }

@@ -45,7 +45,10 @@ interface Tracked {
 }
 
 const TRACKED = Symbol('ttv.trackedSocket');
-type TrackedResponse = { [TRACKED]?: Tracked | undefined; on(event: 'close', fn: (this: TrackedResponse) => void): unknown };
+type TrackedResponse = {
+  [TRACKED]?: Tracked | undefined;
+  on(event: 'close', fn: (this: TrackedResponse) => void): unknown;
+};
 
 export interface ConnectionCounts {
   open(): number;
@@ -129,15 +132,26 @@ export function limitConnections(server: Server, limits: ConnectionLimits): Conn
     const address = normalize(socket.remoteAddress);
     const fromAddress = byAddress.get(address)?.size ?? 0;
     let refused: string | null = null;
-    if (!exempt.has(address) && fromAddress >= limits.maxPerAddress) refused = 'Too many open connections from your address; retry later';
-    else if (open >= limits.maxConnections && !evictIdle(fromAddress)) refused = 'Too many open connections to this server; retry later';
+    if (!exempt.has(address) && fromAddress >= limits.maxPerAddress)
+      refused = 'Too many open connections from your address; retry later';
+    else if (open >= limits.maxConnections && !evictIdle(fromAddress))
+      refused = 'Too many open connections to this server; retry later';
     if (refused) {
       if (limits.plainHttp && socket.writable) {
         // Bounded: the socket is destroyed shortly even if the client never reads the answer.
-        socket.end(rawErrorAnswer({
-          status: 503, code: 'ServiceUnavailable', message: refused, details: { retry_after: retryAfter },
-          retryable: true, headers: { 'retry-after': String(retryAfter) },
-        }, false));
+        socket.end(
+          rawErrorAnswer(
+            {
+              status: 503,
+              code: 'ServiceUnavailable',
+              message: refused,
+              details: { retry_after: retryAfter },
+              retryable: true,
+              headers: { 'retry-after': String(retryAfter) },
+            },
+            false,
+          ),
+        );
         socket.setTimeout(1000, () => socket.destroy());
       } else {
         socket.destroy();

@@ -27,7 +27,9 @@ function byCode(err: TtvError): ApiError {
 function fastifyAnswer(fe: Partial<FastifyError>, bodyLimit: number, contentType: string | undefined): ApiError {
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('PayloadTooLarge', `Request body too large. Maximum size: ${bodyLimit} bytes`, { max_size: bodyLimit });
+      return new ApiError('PayloadTooLarge', `Request body too large. Maximum size: ${bodyLimit} bytes`, {
+        max_size: bodyLimit,
+      });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError('UnsupportedMediaType', 'Content-Type must be application/json', {
         ...(contentType ? { provided_type: redactedClip(contentType.split(';', 1)[0]!.trim(), 100) } : {}),
@@ -43,30 +45,35 @@ function fastifyAnswer(fe: Partial<FastifyError>, bodyLimit: number, contentType
     case 'FST_ERR_MAX_PARAM_LENGTH':
     case 'FST_ERR_ROUTE_URL_TOO_LONG':
     case 'FST_ERR_ROUTE_REWRITE_NOT_STR':
-      return new ApiError('ValidationError', 'Request URL too long', { field: 'url' }, fe.statusCode === 414 ? { status: 414 } : {});
+      return new ApiError(
+        'ValidationError',
+        'Request URL too long',
+        { field: 'url' },
+        fe.statusCode === 414 ? { status: 414 } : {},
+      );
     default:
       break;
   }
-  if (fe.statusCode === 429) return new ApiError('RateLimitExceeded', 'Rate limit exceeded', null, { headers: { 'retry-after': '60' } });
+  if (fe.statusCode === 429)
+    return new ApiError('RateLimitExceeded', 'Rate limit exceeded', null, { headers: { 'retry-after': '60' } });
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return new ApiError(fe.statusCode === 404 ? 'NotFound' : 'ValidationError', 'Bad request', null, { status: fe.statusCode });
+    return new ApiError(fe.statusCode === 404 ? 'NotFound' : 'ValidationError', 'Bad request', null, {
+      status: fe.statusCode,
+    });
   }
   return new ApiError('InternalServerError');
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-  return reply
-    .code(error.statusCode)
-    .type('application/json; charset=utf-8')
-    .send({
-      error: error.code,
-      message: error.publicMessage,
-      details: error.details,
-      timestamp: new Date().toISOString(),
-      request_id: request.id,
-      retryable: error.retryable,
-    });
+  return reply.code(error.statusCode).type('application/json; charset=utf-8').send({
+    error: error.code,
+    message: error.publicMessage,
+    details: error.details,
+    timestamp: new Date().toISOString(),
+    request_id: request.id,
+    retryable: error.retryable,
+  });
 }
 
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {

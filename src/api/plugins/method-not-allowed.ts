@@ -20,7 +20,11 @@ export function collectRoutes(app: FastifyInstance, options: { includeOptions: b
   app.addHook('onRoute', function collect(this: FastifyInstance, route) {
     if ((route.config as { methodNotAllowed?: boolean } | undefined)?.methodNotAllowed) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const entry = byUrl.get(route.url) ?? { methods: new Set<string>(), context: this, path: route.prefix && route.url.startsWith(route.prefix) ? route.url.slice(route.prefix.length) : route.url };
+    const entry = byUrl.get(route.url) ?? {
+      methods: new Set<string>(),
+      context: this,
+      path: route.prefix && route.url.startsWith(route.prefix) ? route.url.slice(route.prefix.length) : route.url,
+    };
     for (const m of methods) entry.methods.add(m.toUpperCase());
     byUrl.set(route.url, entry);
   });
@@ -38,7 +42,12 @@ export function collectRoutes(app: FastifyInstance, options: { includeOptions: b
         schema: { hide: true },
         // Thrown, not sent: the context's own error handler answers it in that context's envelope.
         handler: async (request) => {
-          throw new ApiError('MethodNotAllowed', `Method ${request.method} not allowed on this path`, { allow: allow.split(', ') }, { headers: { allow } });
+          throw new ApiError(
+            'MethodNotAllowed',
+            `Method ${request.method} not allowed on this path`,
+            { allow: allow.split(', ') },
+            { headers: { allow } },
+          );
         },
       });
     }

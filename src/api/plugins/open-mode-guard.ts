@@ -50,7 +50,10 @@ function canonicalV6(address: string): string {
 
 /** Normalizes a configured host: lowercase, brackets off, IPv6 in one spelling (entries are validated by the config schema). */
 export function normalizeHostEntry(entry: string): string {
-  const bare = entry.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const bare = entry
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   return isIP(bare) === 6 ? canonicalV6(bare) : bare;
 }
 
@@ -83,7 +86,9 @@ function requestedHost(request: FastifyRequest): string | undefined {
 export function registerOpenModeGuard(app: FastifyInstance, options: OpenModeGuardOptions): void {
   const allowed = new Set(options.allowedHosts.map(normalizeHostEntry));
   const anyOrigin = options.corsOrigins.some((o) => o.trim() === '*');
-  const corsOrigins = new Set(options.corsOrigins.map((o) => originOf(o.trim())).filter((o): o is string => o !== null));
+  const corsOrigins = new Set(
+    options.corsOrigins.map((o) => originOf(o.trim())).filter((o): o is string => o !== null),
+  );
 
   // Host values found served, so that the next request with the same one (nearly all of them) is one
   // lookup: the check itself parses the name and builds a SocketAddress for the BlockList. Cleared
@@ -118,10 +123,14 @@ export function registerOpenModeGuard(app: FastifyInstance, options: OpenModeGua
 
   const corsAllows = (origin: string | null) => origin !== null && (anyOrigin || corsOrigins.has(origin));
 
-  const misdirected = (problem: string) => new ApiError('MisdirectedRequest', `Host refused: ${problem}`, { field: 'Host', reason: 'host_not_allowed' });
-  const forbidden = (refusal: { origin: string | null; site: string | null }) => new ApiError('Forbidden',
-    `Cross-site request refused: this server has no authentication, and ${refusal.origin ?? `a ${refusal.site} page`} is not in security.cors_origins`,
-    { origin: refusal.origin, sec_fetch_site: refusal.site, reason: 'cross_site_request' });
+  const misdirected = (problem: string) =>
+    new ApiError('MisdirectedRequest', `Host refused: ${problem}`, { field: 'Host', reason: 'host_not_allowed' });
+  const forbidden = (refusal: { origin: string | null; site: string | null }) =>
+    new ApiError(
+      'Forbidden',
+      `Cross-site request refused: this server has no authentication, and ${refusal.origin ?? `a ${refusal.site} page`} is not in security.cors_origins`,
+      { origin: refusal.origin, sec_fetch_site: refusal.site, reason: 'cross_site_request' },
+    );
 
   // Callback hook: the common request (loopback Host, a read or a same-origin write) never awaits.
   app.addHook('onRequest', (request, _reply, done) => {
@@ -130,10 +139,13 @@ export function registerOpenModeGuard(app: FastifyInstance, options: OpenModeGua
     const foreign = STATE_CHANGING.has(request.method) ? crossSite(request) : null;
     const originRefusal = foreign && !corsAllows(foreign.origin) ? foreign : null;
     if (hostRefusal === null && originRefusal === null) return done();
-    options.open().then((open) => {
-      if (!open) return done();
-      if (hostRefusal !== null) return done(misdirected(hostRefusal));
-      done(forbidden(originRefusal!));
-    }, (err: unknown) => done(err as Error));
+    options.open().then(
+      (open) => {
+        if (!open) return done();
+        if (hostRefusal !== null) return done(misdirected(hostRefusal));
+        done(forbidden(originRefusal!));
+      },
+      (err: unknown) => done(err as Error),
+    );
   });
 }

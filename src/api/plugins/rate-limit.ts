@@ -14,7 +14,13 @@ import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify
 import type { Redis } from 'ioredis';
 import { ApiError } from '../../errors/api-error.js';
 import type { RateClass } from './route-policy.js';
-import { MemoryWindowCounter, RedisWindowCounter, WINDOW_MS, type WindowCount, type WindowCounter } from './window-counter.js';
+import {
+  MemoryWindowCounter,
+  RedisWindowCounter,
+  WINDOW_MS,
+  type WindowCount,
+  type WindowCounter,
+} from './window-counter.js';
 
 export interface RateLimitOptions {
   submitPerMinute: number;
@@ -34,8 +40,12 @@ export function clientKey(request: FastifyRequest): string {
 
 function refusal(max: number, resetMs: number): ApiError {
   const retryAfter = Math.max(1, Math.ceil(resetMs / 1000));
-  return new ApiError('RateLimitExceeded', `Rate limit exceeded: ${max} requests per minute`,
-    { limit: max, window_seconds: WINDOW_MS / 1000, retry_after: retryAfter }, { headers: { 'retry-after': String(retryAfter) } });
+  return new ApiError(
+    'RateLimitExceeded',
+    `Rate limit exceeded: ${max} requests per minute`,
+    { limit: max, window_seconds: WINDOW_MS / 1000, retry_after: retryAfter },
+    { headers: { 'retry-after': String(retryAfter) } },
+  );
 }
 
 /** Answers within the budget carry its state; a refused one also Retry-After, and 429. */
@@ -51,7 +61,9 @@ function verdict(reply: FastifyReply, max: number, { count, resetMs }: WindowCou
 }
 
 /** The route-level onRequest hook of each rate-limit class (route-policy.ts adds it to the limited routes). */
-export function rateLimiter(options: RateLimitOptions): (rateClass: Exclude<RateClass, 'exempt'>) => onRequestHookHandler {
+export function rateLimiter(
+  options: RateLimitOptions,
+): (rateClass: Exclude<RateClass, 'exempt'>) => onRequestHookHandler {
   const counter: WindowCounter = options.redis
     ? new RedisWindowCounter(options.redis, options.redisPrefix ?? 'ttv:ratelimit:')
     : new MemoryWindowCounter();
@@ -63,7 +75,10 @@ export function rateLimiter(options: RateLimitOptions): (rateClass: Exclude<Rate
       const max = request.principal?.limits.rateLimitPerMinute ?? fallback;
       const counted = counter.add(`${rateClass}:${clientKey(request)}`, Date.now());
       if (!(counted instanceof Promise)) return done(verdict(reply, max, counted));
-      counted.then((count) => done(verdict(reply, max, count)), (err: unknown) => done(err as Error));
+      counted.then(
+        (count) => done(verdict(reply, max, count)),
+        (err: unknown) => done(err as Error),
+      );
     };
   };
   return (rateClass) => {

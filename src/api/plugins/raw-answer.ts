@@ -25,8 +25,12 @@ export function isEncrypted(socket: Socket): boolean {
 export function rawErrorAnswer(error: RawError, secure: boolean): string {
   const requestId = randomUUID();
   const body = JSON.stringify({
-    error: error.code, message: error.message, details: error.details ?? null,
-    timestamp: new Date().toISOString(), request_id: requestId, retryable: error.retryable,
+    error: error.code,
+    message: error.message,
+    details: error.details ?? null,
+    timestamp: new Date().toISOString(),
+    request_id: requestId,
+    retryable: error.retryable,
   });
   const headers: Record<string, string> = {
     'content-type': 'application/json; charset=utf-8',
@@ -37,6 +41,8 @@ export function rawErrorAnswer(error: RawError, secure: boolean): string {
     'x-correlation-id': requestId,
     ...rawAnswerHeaders(secure),
   };
-  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const head = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   return `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\n${head}\r\n${body}`;
 }

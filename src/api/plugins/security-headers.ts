@@ -6,8 +6,10 @@ import { zoneOf, type RouteZone } from './route-zone.js';
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 // The dashboard and the docs page load their own scripts and styles, and play videos from this origin.
-const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
-const DOCS_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'";
+const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+const DOCS_CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'";
 
 export interface SecurityHeaderOptions {
   altSvc: string | null;
@@ -41,9 +43,21 @@ export type FixedHeaders = Readonly<Record<string, string>>;
  * The fixed headers per zone, [plain HTTP, HTTPS], built once: they depend on nothing else, and every
  * response carries them (building the object per response was measurable in the status-read benchmark).
  */
-export function fixedHeaderSets(options: SecurityHeaderOptions): Readonly<Record<RouteZone, readonly [FixedHeaders, FixedHeaders]>> {
-  const build = (zone: RouteZone) => Object.freeze([Object.freeze(fixedHeaders(zone, false, options)), Object.freeze(fixedHeaders(zone, true, options))] as const);
-  return Object.freeze({ v1: build('v1'), page: build('page'), docs: build('docs'), ops: build('ops'), open: build('open') });
+export function fixedHeaderSets(
+  options: SecurityHeaderOptions,
+): Readonly<Record<RouteZone, readonly [FixedHeaders, FixedHeaders]>> {
+  const build = (zone: RouteZone) =>
+    Object.freeze([
+      Object.freeze(fixedHeaders(zone, false, options)),
+      Object.freeze(fixedHeaders(zone, true, options)),
+    ] as const);
+  return Object.freeze({
+    v1: build('v1'),
+    page: build('page'),
+    docs: build('docs'),
+    ops: build('ops'),
+    open: build('open'),
+  });
 }
 
 /**
@@ -56,7 +70,11 @@ export function rawAnswerHeaders(secure: boolean): Record<string, string> {
 
 /** The headers every response carries, for hooks and for streams that write their own head. */
 export function securityHeaders(request: FastifyRequest, options: SecurityHeaderOptions): Record<string, string> {
-  return { 'x-request-id': request.id, 'x-correlation-id': request.id, ...fixedHeaders(zoneOf(request), request.protocol === 'https', options) };
+  return {
+    'x-request-id': request.id,
+    'x-correlation-id': request.id,
+    ...fixedHeaders(zoneOf(request), request.protocol === 'https', options),
+  };
 }
 
 /** Sets the request id and a route's fixed headers on an answer (after its handler: these win). */

@@ -11,10 +11,15 @@ export function writeClientError(error: NodeJS.ErrnoException, socket: Socket): 
   }
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
   const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-  socket.end(rawErrorAnswer({
-    status: tooLarge ? 431 : timeout ? 408 : 400,
-    code: 'ValidationError',
-    message: tooLarge ? 'Request headers too large' : timeout ? 'Request timed out' : 'Malformed HTTP request',
-    retryable: timeout,
-  }, isEncrypted(socket)));
+  socket.end(
+    rawErrorAnswer(
+      {
+        status: tooLarge ? 431 : timeout ? 408 : 400,
+        code: 'ValidationError',
+        message: tooLarge ? 'Request headers too large' : timeout ? 'Request timed out' : 'Malformed HTTP request',
+        retryable: timeout,
+      },
+      isEncrypted(socket),
+    ),
+  );
 }

@@ -22,42 +22,61 @@ export interface ArtifactRoutesOptions {
   section: 'v1' | 'files';
 }
 
-
 export async function artifactRoutes(app: FastifyInstance, options: ArtifactRoutesOptions): Promise<void> {
   const { queue, store } = options;
 
-  if (options.section === 'v1') app.get('/v1/jobs/:id/artifact', { schema: jobArtifactSchema }, async (request, reply) => {
-    const query = parseRequestPart(artifactQuerySchema, request.query, 'query');
-    const job = await ownedJob(queue, request, jobIdParam(request));
-    if (job.status !== 'finished') {
-      throw new ApiError('ArtifactNotReady', `Artifact for job ${job.id} not ready (status: ${job.status})`,
-        { job_id: job.id, current_status: job.status }, { retryable: job.status !== 'failed' && job.status !== 'canceled' });
-    }
-    if (!job.artifact_key || !job.artifact_uri) {
-      throw new ApiError('ArtifactNotReady', `Job ${job.id} finished but no artifact available`, { job_id: job.id, current_status: job.status });
-    }
-    const expiresIn = query.expires_in ?? options.defaultExpiresIn;
-    let signed;
-    try {
-      signed = await store.sign(job.artifact_key, {
-        expiresInSeconds: expiresIn,
-        requestOrigin: downloadOrigin(request, options.publicUrl),
-      });
-    } catch (err) {
-      request.log.error({ err }, 'signing the artifact URL failed');
-      throw new ApiError('StorageError', err instanceof StorageError ? 'Failed to generate download URL' : 'Artifact storage is unavailable');
-    }
-    if (query.redirect === 'true') return reply.redirect(signed.url, 302);
-    return { gcs_uri: job.gcs_uri, artifact_uri: job.artifact_uri, url: signed.url, expires_in: signed.expiresIn };
-  });
+  if (options.section === 'v1')
+    app.get('/v1/jobs/:id/artifact', { schema: jobArtifactSchema }, async (request, reply) => {
+      const query = parseRequestPart(artifactQuerySchema, request.query, 'query');
+      const job = await ownedJob(queue, request, jobIdParam(request));
+      if (job.status !== 'finished') {
+        throw new ApiError(
+          'ArtifactNotReady',
+          `Artifact for job ${job.id} not ready (status: ${job.status})`,
+          { job_id: job.id, current_status: job.status },
+          { retryable: job.status !== 'failed' && job.status !== 'canceled' },
+        );
+      }
+      if (!job.artifact_key || !job.artifact_uri) {
+        throw new ApiError('ArtifactNotReady', `Job ${job.id} finished but no artifact available`, {
+          job_id: job.id,
+          current_status: job.status,
+        });
+      }
+      const expiresIn = query.expires_in ?? options.defaultExpiresIn;
+      let signed;
+      try {
+        signed = await store.sign(job.artifact_key, {
+          expiresInSeconds: expiresIn,
+          requestOrigin: downloadOrigin(request, options.publicUrl),
+        });
+      } catch (err) {
+        request.log.error({ err }, 'signing the artifact URL failed');
+        throw new ApiError(
+          'StorageError',
+          err instanceof StorageError ? 'Failed to generate download URL' : 'Artifact storage is unavailable',
+        );
+      }
+      if (query.redirect === 'true') return reply.redirect(signed.url, 302);
+      return { gcs_uri: job.gcs_uri, artifact_uri: job.artifact_uri, url: signed.url, expires_in: signed.expiresIn };
+    });
 
   if (store instanceof LocalArtifactStore && options.section === 'files') {
-    await app.register(fastifyStatic, { root: store.rootDir, serve: false, acceptRanges: true, etag: true, lastModified: true });
+    await app.register(fastifyStatic, {
+      root: store.rootDir,
+      serve: false,
+      acceptRanges: true,
+      etag: true,
+      lastModified: true,
+    });
     app.get('/files/*', { schema: { hide: true } }, async (request, reply) => {
       const [path, search = ''] = request.url.split('?', 2) as [string, string?];
       const verdict = store.verify(decodeURIComponent(path), new URLSearchParams(search), new Date());
       if (verdict !== 'ok') {
-        throw new ApiError('Forbidden', verdict === 'expired' ? 'Download link has expired' : 'Download link is invalid');
+        throw new ApiError(
+          'Forbidden',
+          verdict === 'expired' ? 'Download link has expired' : 'Download link is invalid',
+        );
       }
       const key = decodeURIComponent(path.slice('/files/'.length));
       // Refuses keys that could leave the artifact root, symlinks and anything but a regular file.

@@ -39,8 +39,13 @@ const REVOKED_FRAME = `event: revoked\ndata: ${JSON.stringify({ error: 'Unauthor
 const EVENTS_PAGE = 500;
 
 // Every status event carries the documented keys, also those journaled before they all did.
-const statusData = (d: Record<string, unknown>) =>
-  ({ status: d.status, stage: d.stage, progress: d.progress, error: d.error ?? null, artifact_uri: d.artifact_uri ?? null });
+const statusData = (d: Record<string, unknown>) => ({
+  status: d.status,
+  stage: d.stage,
+  progress: d.progress,
+  error: d.error ?? null,
+  artifact_uri: d.artifact_uri ?? null,
+});
 
 function frame(event: JobEvent): string {
   const data = event.type === 'status' ? statusData(event.data) : event.data;
@@ -53,13 +58,31 @@ function frame(event: JobEvent): string {
  * terminal and what is left holds no terminal status, the terminal status is sent again (under the
  * last id, so the client's cursor does not move back) and the stream ends.
  */
-async function withTerminalStatus(queue: JobQueue, id: string, pending: JobEvent[], lastEventId: string | null): Promise<JobEvent[]> {
+async function withTerminalStatus(
+  queue: JobQueue,
+  id: string,
+  pending: JobEvent[],
+  lastEventId: string | null,
+): Promise<JobEvent[]> {
   if (pending.some((e) => e.type === 'status' && isTerminal(e.data.status as JobStatus))) return pending;
   if (pending.length >= EVENTS_PAGE) return pending; // more to come: the terminal status is further on
   const job = await queue.get(id);
   if (!job || !isTerminal(job.status)) return pending;
   const eventId = pending.at(-1)?.id ?? lastEventId ?? '0';
-  return [...pending, { id: eventId, type: 'status', data: { status: job.status, stage: job.stage, progress: job.progress, error: job.error, artifact_uri: job.artifact_uri } }];
+  return [
+    ...pending,
+    {
+      id: eventId,
+      type: 'status',
+      data: {
+        status: job.status,
+        stage: job.stage,
+        progress: job.progress,
+        error: job.error,
+        artifact_uri: job.artifact_uri,
+      },
+    },
+  ];
 }
 
 export async function eventRoutes(app: FastifyInstance, options: EventRoutesOptions): Promise<void> {
@@ -82,7 +105,8 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     try {
       pending = await queue.events(id, lastEventId);
     } catch (err) {
-      if (err instanceof InvalidCursorError) throw new ValidationError([{ field: 'Last-Event-ID', message: 'is not an event id of this job' }]);
+      if (err instanceof InvalidCursorError)
+        throw new ValidationError([{ field: 'Last-Event-ID', message: 'is not an event id of this job' }]);
       throw err;
     }
     if (pending === null) throw new JobNotFoundError(id);
@@ -108,7 +132,10 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     let wake: (() => void) | null = null;
     // Set by a notification that arrives while the stream is reading, so that it is not lost.
     let changed = false;
-    const stopWatching = queue.watch(id, () => { changed = true; wake?.(); });
+    const stopWatching = queue.watch(id, () => {
+      changed = true;
+      wake?.();
+    });
     const end = () => {
       closed = true;
       wake?.();
@@ -116,7 +143,10 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
     open.add(end);
     request.raw.on('close', end);
     let revoked = false;
-    const stopRevocationWatch = options.revocations?.watch(principalOf(request).keyId, () => { revoked = true; end(); });
+    const stopRevocationWatch = options.revocations?.watch(principalOf(request).keyId, () => {
+      revoked = true;
+      end();
+    });
     let lastWrite = Date.now();
     let finished = false;
     try {
@@ -135,7 +165,10 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
         if (!changed) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, options.heartbeatMs);
-            wake = () => { clearTimeout(timer); resolve(); };
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
           });
           wake = null;
         }
@@ -159,7 +192,10 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
       stopRevocationWatch?.();
       if (revoked && !res.writableEnded) res.write(REVOKED_FRAME);
       // At shutdown the socket goes too: kept alive, it would hold up the server's close.
-      if (!res.writableEnded) res.end(() => { if (closing) request.raw.socket?.destroy(); });
+      if (!res.writableEnded)
+        res.end(() => {
+          if (closing) request.raw.socket?.destroy();
+        });
     }
   });
 }

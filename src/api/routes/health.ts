@@ -5,7 +5,12 @@ import { redactText } from '../../logging/redact.js';
 import type { ArtifactStore } from '../../storage/types.js';
 import type { ApiMetrics } from '../plugins/metrics.js';
 import type { ModelLifecycleWarning } from '../../catalog/configured-models.js';
-import { livenessRouteSchema, metricsRouteSchema, prometheusRouteSchema, readinessRouteSchema } from '../route-schemas.js';
+import {
+  livenessRouteSchema,
+  metricsRouteSchema,
+  prometheusRouteSchema,
+  readinessRouteSchema,
+} from '../route-schemas.js';
 
 export interface HealthRoutesOptions {
   queue: JobQueue;
@@ -30,7 +35,12 @@ type Health = 'healthy' | 'unhealthy';
 async function check(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<Health> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([fn(), new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), timeoutMs); })]);
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
+    ]);
     return 'healthy';
   } catch {
     return 'unhealthy';
@@ -57,11 +67,19 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
   const { queue, store, metrics, version, disk } = options;
   // model_shutdown_soon: a deprecated model of the chain shuts down within 30 days; jobs still run.
   const modelWarnings = (options.modelWarnings ?? []).map((w) => ({
-    component: 'video_backend' as const, reason: 'model_shutdown_soon' as const, message: w.message, backend: w.backend, model: w.model, shutdown: w.shutdown,
+    component: 'video_backend' as const,
+    reason: 'model_shutdown_soon' as const,
+    message: w.message,
+    backend: w.backend,
+    model: w.model,
+    shutdown: w.shutdown,
   }));
 
   app.get('/healthz', { schema: livenessRouteSchema }, async () => ({
-    status: 'healthy', timestamp: new Date().toISOString(), version, components: { api: 'healthy' },
+    status: 'healthy',
+    timestamp: new Date().toISOString(),
+    version,
+    components: { api: 'healthy' },
   }));
 
   app.get('/readyz', { schema: readinessRouteSchema }, async (_request, reply) => {
@@ -75,7 +93,9 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
         // Every live worker with its claim state from its heartbeat, whichever process or host runs it.
         const states = await queue.workerStates();
         liveWorkers = states.length;
-        blocked = states.filter((w) => !w.canClaim).map((w) => ({ worker_id: w.workerId, reason: redactText(w.reason ?? 'takes no new jobs') }));
+        blocked = states
+          .filter((w) => !w.canClaim)
+          .map((w) => ({ worker_id: w.workerId, reason: redactText(w.reason ?? 'takes no new jobs') }));
         if (liveWorkers < 1) throw new Error('no live workers');
         // Live workers that all refuse new jobs (e.g. their disk is full): jobs would queue forever.
         // While some worker still takes jobs the service is ready, and the others are listed.
@@ -88,14 +108,23 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
     const diskReason = disk?.reason() ?? null;
     if (diskReason) problems.push({ reason: 'low_disk_space', message: diskReason });
     const components = {
-      api: 'healthy' as Health, job_store: jobStore, queue: queueHealth, artifact_store: artifactStore, workers,
+      api: 'healthy' as Health,
+      job_store: jobStore,
+      queue: queueHealth,
+      artifact_store: artifactStore,
+      workers,
       disk: (diskReason ? 'unhealthy' : 'healthy') as Health,
     };
     const ready = Object.values(components).every((c) => c === 'healthy') && problems.length === 0;
     return reply.code(ready ? 200 : 503).send({
-      status: ready ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), version, components, live_workers: liveWorkers,
+      status: ready ? 'ready' : 'not_ready',
+      timestamp: new Date().toISOString(),
+      version,
+      components,
+      live_workers: liveWorkers,
       // Live workers that take no new job now, with their reason (e.g. low disk space on their data dir).
-      workers_blocked: blocked, problems,
+      workers_blocked: blocked,
+      problems,
       // job_store_data_lost: Redis lost the data ttv stored (redis-store-marker.ts); a warning, see storeWarnings.
       warnings: [...(jobStore === 'healthy' ? await storeWarnings(queue) : []), ...modelWarnings],
     });

@@ -9,7 +9,14 @@ import { idempotencyKeyOf, jobIdParam } from './route-params.js';
 import { ApiError } from '../../errors/api-error.js';
 import { JobNotFoundError } from '../../errors/job-not-found-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
-import { cancelBodySchema, createJobBodySchema, createJobWithOptionsBodySchema, listJobsQuerySchema, logsQuerySchema, parseRequestPart } from '../schemas.js';
+import {
+  cancelBodySchema,
+  createJobBodySchema,
+  createJobWithOptionsBodySchema,
+  listJobsQuerySchema,
+  logsQuerySchema,
+  parseRequestPart,
+} from '../schemas.js';
 import type { AppConfig, JobOptionName } from '../../config/schema.js';
 import { cancelRecordedTasks } from '../../worker/recorded-task-cancel.js';
 import type { JobRequest } from '../../jobs/job.js';
@@ -17,7 +24,14 @@ import { allowedFor, submitJob, type SubmissionDeps } from '../job-submission.js
 import { refuseDisallowed, storedOptions, type RawJobOptions } from '../../job-options/option-parsing.js';
 import { formFile, formText } from '../multipart-body.js';
 import { jsonBounds, parseBoundedJson } from '../bounded-json.js';
-import { cancelJobSchema, createJobSchema, deleteJobSchema, getJobSchema, jobLogsSchema, listJobsSchema } from '../route-schemas.js';
+import {
+  cancelJobSchema,
+  createJobSchema,
+  deleteJobSchema,
+  getJobSchema,
+  jobLogsSchema,
+  listJobsSchema,
+} from '../route-schemas.js';
 import { redactedClip } from '../../logging/redact.js';
 
 export interface JobRoutesOptions extends SubmissionDeps {
@@ -32,17 +46,28 @@ export interface JobRoutesOptions extends SubmissionDeps {
  * The job request from a JSON body ({prompt, options}) or a multipart one (fields `prompt`,
  * `options` as JSON text, file `image`). With no option allowed, only {prompt} is accepted.
  */
-async function readJobRequest(body: unknown, multipart: boolean, allowed: ReadonlySet<JobOptionName>, config: AppConfig): Promise<JobRequest> {
+async function readJobRequest(
+  body: unknown,
+  multipart: boolean,
+  allowed: ReadonlySet<JobOptionName>,
+  config: AppConfig,
+): Promise<JobRequest> {
   let image: Buffer | undefined;
   if (multipart) {
     const form = body as FormData;
     let parsedOptions: unknown;
     const optionsText = formText(form, 'options');
-    if (optionsText !== undefined) parsedOptions = parseBoundedJson(optionsText, jsonBounds(config.server), 'options', { invalid: 'must be a JSON object' });
+    if (optionsText !== undefined)
+      parsedOptions = parseBoundedJson(optionsText, jsonBounds(config.server), 'options', {
+        invalid: 'must be a JSON object',
+      });
     const keys = new Set<string>();
     form.forEach((_value, key) => keys.add(key));
     for (const key of keys) {
-      if (!['prompt', 'options', 'image'].includes(key)) throw new ValidationError([{ field: key, message: 'unknown field; only "prompt", "options" and "image" are accepted' }]);
+      if (!['prompt', 'options', 'image'].includes(key))
+        throw new ValidationError([
+          { field: key, message: 'unknown field; only "prompt", "options" and "image" are accepted' },
+        ]);
     }
     image = await formFile(form, 'image');
     body = { prompt: formText(form, 'prompt'), ...(parsedOptions !== undefined ? { options: parsedOptions } : {}) };
@@ -70,21 +95,26 @@ function requireJsonContentType(request: FastifyRequest): void {
 export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions): Promise<void> {
   const { queue } = options;
 
-  app.post('/v1/jobs', {
-    config: { rateClass: 'submit', multipart: options.imageBodyLimit !== undefined, imageBody: true }, schema: createJobSchema,
-    ...(options.imageBodyLimit ? { bodyLimit: options.imageBodyLimit } : {}),
-  }, async (request, reply) => {
-    const allowed = allowedFor(options.config, request);
-    const form = request.body instanceof FormData ? request.body : null;
-    if (!form || !allowed.has('image')) requireJsonContentType(request);
-    const idempotencyKey = idempotencyKeyOf(request);
-    const jobRequest = await readJobRequest(form ?? request.body, form !== null, allowed, options.config);
-    const { result, webhookSecret } = await submitJob(options, request, jobRequest, idempotencyKey);
-    if (result.outcome === 'replayed') reply.header('idempotent-replayed', 'true');
-    reply.header('location', `/v1/jobs/${result.job.id}`);
-    const view = toJobView(result.job);
-    return reply.code(202).send(webhookSecret ? { ...view, webhook_secret: webhookSecret } : view);
-  });
+  app.post(
+    '/v1/jobs',
+    {
+      config: { rateClass: 'submit', multipart: options.imageBodyLimit !== undefined, imageBody: true },
+      schema: createJobSchema,
+      ...(options.imageBodyLimit ? { bodyLimit: options.imageBodyLimit } : {}),
+    },
+    async (request, reply) => {
+      const allowed = allowedFor(options.config, request);
+      const form = request.body instanceof FormData ? request.body : null;
+      if (!form || !allowed.has('image')) requireJsonContentType(request);
+      const idempotencyKey = idempotencyKeyOf(request);
+      const jobRequest = await readJobRequest(form ?? request.body, form !== null, allowed, options.config);
+      const { result, webhookSecret } = await submitJob(options, request, jobRequest, idempotencyKey);
+      if (result.outcome === 'replayed') reply.header('idempotent-replayed', 'true');
+      reply.header('location', `/v1/jobs/${result.job.id}`);
+      const view = toJobView(result.job);
+      return reply.code(202).send(webhookSecret ? { ...view, webhook_secret: webhookSecret } : view);
+    },
+  );
 
   app.get('/v1/jobs', { schema: listJobsSchema }, async (request) => {
     const query = parseRequestPart(listJobsQuerySchema, request.query, 'query');
@@ -101,7 +131,10 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     const id = jobIdParam(request);
     const job = await ownedJob(queue, request, id);
     if (!isTerminal(job.status)) {
-      throw new ApiError('Conflict', `Job ${id} is not in a terminal status (status: ${job.status}); cancel it first`, { job_id: id, current_status: job.status });
+      throw new ApiError('Conflict', `Job ${id} is not in a terminal status (status: ${job.status}); cancel it first`, {
+        job_id: id,
+        current_status: job.status,
+      });
     }
     // The artifact goes first: if the store fails, the job stays and the client may retry.
     if (job.artifact_key && options.store) {
@@ -115,7 +148,10 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     const result = await queue.remove(id);
     if (result.outcome === 'not_found') throw new JobNotFoundError(id);
     if (result.outcome === 'not_terminal') {
-      throw new ApiError('Conflict', `Job ${id} is not in a terminal status (status: ${result.job.status})`, { job_id: id, current_status: result.job.status });
+      throw new ApiError('Conflict', `Job ${id} is not in a terminal status (status: ${result.job.status})`, {
+        job_id: id,
+        current_status: result.job.status,
+      });
     }
     return reply.code(204).send();
   });
@@ -127,12 +163,17 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     const result = await queue.cancel(id);
     if (result.outcome === 'not_found') throw new JobNotFoundError(id);
     if (result.outcome === 'terminal') {
-      throw new ApiError('Conflict', `Job ${id} is already in terminal status: ${result.job.status}`, { job_id: id, current_status: result.job.status });
+      throw new ApiError('Conflict', `Job ${id} is already in terminal status: ${result.job.status}`, {
+        job_id: id,
+        current_status: result.job.status,
+      });
     }
     // The store's cancel wrote the transition (its journal entry is what job.canceled webhooks and
     // the event stream report); vendor tasks the job recorded are cancelled from here, since its
     // worker may have crashed.
-    void cancelRecordedTasks(result.job, options.config, queue, (m) => queue.appendLog(id, m)).catch((err: unknown) => request.log.warn({ err, jobId: id }, 'cancelling the recorded vendor tasks failed'));
+    void cancelRecordedTasks(result.job, options.config, queue, (m) => queue.appendLog(id, m)).catch((err: unknown) =>
+      request.log.warn({ err, jobId: id }, 'cancelling the recorded vendor tasks failed'),
+    );
     const view = toJobView(result.job);
     return { ...view, message: 'Job cancellation initiated successfully' };
   });

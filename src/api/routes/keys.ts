@@ -25,9 +25,15 @@ export interface KeyRoutesOptions {
 
 function keyView(k: ApiKeyRecord) {
   return {
-    id: k.id, name: k.name, scope: k.scope, status: k.revoked_at ? 'revoked' as const : 'active' as const,
-    created_at: k.created_at, revoked_at: k.revoked_at,
-    rate_limit_per_minute: k.limits.rateLimitPerMinute, max_concurrent_jobs: k.limits.maxConcurrentJobs, monthly_budget_usd: k.limits.monthlyBudgetUsd,
+    id: k.id,
+    name: k.name,
+    scope: k.scope,
+    status: k.revoked_at ? ('revoked' as const) : ('active' as const),
+    created_at: k.created_at,
+    revoked_at: k.revoked_at,
+    rate_limit_per_minute: k.limits.rateLimitPerMinute,
+    max_concurrent_jobs: k.limits.maxConcurrentJobs,
+    monthly_budget_usd: k.limits.monthlyBudgetUsd,
   };
 }
 
@@ -57,7 +63,12 @@ export async function keyRoutes(app: FastifyInstance, options: KeyRoutesOptions)
     const refusal = revokeRefusal(result);
     if (refusal) throw new ApiError('Conflict', refusal, { key_id: id, reason: result.outcome });
     if (result.outcome === 'revoked') {
-      audit(options.logger, 'key.revoked', { key_id: id, name: result.key.name, by: principalOf(request).keyId, request_id: request.id });
+      audit(options.logger, 'key.revoked', {
+        key_id: id,
+        name: result.key.name,
+        by: principalOf(request).keyId,
+        request_id: request.id,
+      });
     }
     options.revocations?.revoked(id);
     return keyView(result.key);

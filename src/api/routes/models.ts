@@ -11,7 +11,10 @@ import { openAiModels } from '../openai/video-request.js';
 import { configuredModelId } from '../../catalog/configured-models.js';
 import { listModelsSchema } from '../route-schemas.js';
 
-export async function modelRoutes(app: FastifyInstance, options: { config: AppConfig; bodyLimit: number }): Promise<void> {
+export async function modelRoutes(
+  app: FastifyInstance,
+  options: { config: AppConfig; bodyLimit: number },
+): Promise<void> {
   const { config } = options;
   useOpenAiErrors(app, options.bodyLimit);
   // Config and catalog are fixed for the life of the process: list once, on first use.
@@ -28,9 +31,11 @@ export async function modelRoutes(app: FastifyInstance, options: { config: AppCo
  */
 function withOpenAiNames(list: ModelList, config: AppConfig): ModelList {
   const named = Object.entries(openAiModels(config)).flatMap(([name, backend]) => {
-    const target = backend === 'procedural'
-      ? list.data.find((e) => e.backend === 'procedural')
-      : list.data.find((e) => e.backend === backend && e.id === configuredModelId(config, backend)) ?? list.data.find((e) => e.backend === backend);
+    const target =
+      backend === 'procedural'
+        ? list.data.find((e) => e.backend === 'procedural')
+        : (list.data.find((e) => e.backend === backend && e.id === configuredModelId(config, backend)) ??
+          list.data.find((e) => e.backend === backend));
     return target ? [{ ...target, id: name, maps_to: { backend, model: target.id } }] : [];
   });
   return { ...list, data: [...list.data, ...named] };

@@ -24,7 +24,11 @@ export interface FalInputRequest {
 }
 
 /** The request's input; fal.default_input is laid under it (the operator's extra fields and choices). */
-export function falRequestInput(row: CatalogRow, request: FalInputRequest, defaultInput: Record<string, unknown> = {}): Record<string, unknown> {
+export function falRequestInput(
+  row: CatalogRow,
+  request: FalInputRequest,
+  defaultInput: Record<string, unknown> = {},
+): Record<string, unknown> {
   const wire = row.wire ?? {};
   const input: Record<string, unknown> = { ...defaultInput, prompt: request.prompt };
   // An endpoint that renders one fixed length has no duration field at all.
@@ -33,9 +37,11 @@ export function falRequestInput(row: CatalogRow, request: FalInputRequest, defau
   const ratio = wireRatio(row, mode, request.aspectRatio);
   if (wire.ratio_field && ratio) input[wire.ratio_field] = ratio;
   if (request.firstFrame && wire.image_field) input[wire.image_field] = request.firstFrame;
-  if (request.firstFrame && request.lastFrame && row.modes.first_last && wire.last_frame_field) input[wire.last_frame_field] = request.lastFrame;
+  if (request.firstFrame && request.lastFrame && row.modes.first_last && wire.last_frame_field)
+    input[wire.last_frame_field] = request.lastFrame;
   // The resolution the row's price is for, unless the operator chose one in fal.default_input.
   const resolution = row.resolutions?.[0];
-  if (wire.resolution_field && resolution && !(wire.resolution_field in defaultInput)) input[wire.resolution_field] = resolution;
+  if (wire.resolution_field && resolution && !(wire.resolution_field in defaultInput))
+    input[wire.resolution_field] = resolution;
   return input;
 }

@@ -30,7 +30,10 @@ import { redactedClip } from '../../logging/redact.js';
  * fal's own client polls a queued request every 500 ms (@fal-ai/client 1.10.1, src/queue.js
  * DEFAULT_POLL_INTERVAL, read 2026-12-05): faster than that is more than fal asks of its clients.
  */
-export const FAL_POLL_FLOOR: PollFloor = { seconds: 0.5, source: '@fal-ai/client 1.10.1 queue DEFAULT_POLL_INTERVAL (500 ms)' };
+export const FAL_POLL_FLOOR: PollFloor = {
+  seconds: 0.5,
+  source: '@fal-ai/client 1.10.1 queue DEFAULT_POLL_INTERVAL (500 ms)',
+};
 
 import type { CreateRule } from '../../http/vendor-client/create-rule.js';
 
@@ -38,7 +41,10 @@ import type { CreateRule } from '../../http/vendor-client/create-rule.js';
  * fal's queue documents no idempotency key for submit and no 5xx that means "not queued": only 429
  * and a refused connection are sent again (https://docs.fal.ai/model-apis/model-endpoints/queue, read 2026-12-05).
  */
-export const FAL_CREATE_RULE: CreateRule = { retryableStatuses: [], source: 'https://docs.fal.ai/model-apis/model-endpoints/queue' };
+export const FAL_CREATE_RULE: CreateRule = {
+  retryableStatuses: [],
+  source: 'https://docs.fal.ai/model-apis/model-endpoints/queue',
+};
 
 interface Submitted {
   request_id?: string;
@@ -63,7 +69,15 @@ function requestErrorType(res: Response, body: unknown): string | null {
 }
 
 /** Response headers fal uses for request ids, timings and cost; copied into the job log. */
-const METRIC_HEADERS = ['x-fal-request-id', 'x-queue-time', 'x-compute-time', 'x-generation-time', 'x-request-cost', 'x-total-cost', 'x-fal-billable-units'];
+const METRIC_HEADERS = [
+  'x-fal-request-id',
+  'x-queue-time',
+  'x-compute-time',
+  'x-generation-time',
+  'x-request-cost',
+  'x-total-cost',
+  'x-fal-billable-units',
+];
 
 /** First http(s) URL in the output, preferring video-like keys (fal outputs differ per model). */
 export function findVideoUrl(value: unknown): string | null {
@@ -98,10 +112,18 @@ export { falDuration } from './fal-request-input.js';
 export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
   readonly pollFloor: PollFloor = FAL_POLL_FLOOR;
   constructor(section: AppConfig['fal'], settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
-    super({
-      backend: 'fal', sectionName: 'fal', auth: (k) => ({ authorization: `Key ${k}` }),
-      modelKey: 'model', modelId: falEndpointId(section.model), catalog,
-    }, section, settings);
+    super(
+      {
+        backend: 'fal',
+        sectionName: 'fal',
+        auth: (k) => ({ authorization: `Key ${k}` }),
+        modelKey: 'model',
+        modelId: falEndpointId(section.model),
+        catalog,
+      },
+      section,
+      settings,
+    );
   }
 
   /** fal.cost_per_second when set (a negotiated price), else the endpoint's list price. */
@@ -116,37 +138,65 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
     const model = this.model.id;
     const row = this.model;
     // Frames are only known now (validate runs at planning, before keyframes exist): check again.
-    if (!request.firstFrame && !row.modes.text) throw new GenerationError('fal', 'invalid', `model ${model} needs a first frame`);
+    if (!request.firstFrame && !row.modes.text)
+      throw new GenerationError('fal', 'invalid', `model ${model} needs a first frame`);
     const problems = this.validate(request);
     if (problems.length) throw new GenerationError('fal', 'invalid', problems.join('; '));
     // A first-last-frame endpoint cannot render from one frame: refuse before the paid call.
     if (row.wire?.last_frame_required && request.firstFrame && !request.lastFrame) {
-      throw new GenerationError('fal', 'invalid', `${model} needs a last frame next to the first (use generation_mode keyframe)`);
+      throw new GenerationError(
+        'fal',
+        'invalid',
+        `${model} needs a last frame next to the first (use generation_mode keyframe)`,
+      );
     }
-    const input = falRequestInput(row, {
-      prompt: request.prompt, durationSeconds: request.durationSeconds, aspectRatio: request.aspectRatio,
-      firstFrame: request.firstFrame ? await imageDataUri(request.firstFrame) : undefined,
-      lastFrame: request.firstFrame && request.lastFrame && row.modes.first_last ? await imageDataUri(request.lastFrame) : undefined,
-    }, this.section.default_input);
+    const input = falRequestInput(
+      row,
+      {
+        prompt: request.prompt,
+        durationSeconds: request.durationSeconds,
+        aspectRatio: request.aspectRatio,
+        firstFrame: request.firstFrame ? await imageDataUri(request.firstFrame) : undefined,
+        lastFrame:
+          request.firstFrame && request.lastFrame && row.modes.first_last
+            ? await imageDataUri(request.lastFrame)
+            : undefined,
+      },
+      this.section.default_input,
+    );
     const deadline = Date.now() + this.settings.timeoutMs;
     const call = { signal, log };
     const headers = FalVideoGenerator.HEADERS;
     await hooks.task?.sending?.('fal', model);
-    const submitted = await this.client.json<Submitted>(`/${model}`, { method: 'POST', headers, body: JSON.stringify(input) }, { ...call, create: FAL_CREATE_RULE });
+    const submitted = await this.client.json<Submitted>(
+      `/${model}`,
+      { method: 'POST', headers, body: JSON.stringify(input) },
+      { ...call, create: FAL_CREATE_RULE },
+    );
     if (!submitted?.request_id || !submitted.status_url || !submitted.response_url) {
       // A base_url of the synchronous endpoint (https://fal.run, the Python default) answers with the
       // output itself: accept it, so old configs keep working, but say the queue is better.
       const direct = findVideoUrl(submitted);
-      if (!direct) throw new GenerationError('fal', 'failed', 'submit answered without request_id, status_url and response_url');
-      log?.('fal: synchronous answer (fal.base_url is not the queue; https://queue.fal.run allows status polling and cancel)');
-      await downloadVideo(direct, request.outputPath, downloadOptions('fal', this.settings, hooks, hostsOf(this.section.base_url)));
+      if (!direct)
+        throw new GenerationError('fal', 'failed', 'submit answered without request_id, status_url and response_url');
+      log?.(
+        'fal: synchronous answer (fal.base_url is not the queue; https://queue.fal.run allows status polling and cancel)',
+      );
+      await downloadVideo(
+        direct,
+        request.outputPath,
+        downloadOptions('fal', this.settings, hooks, hostsOf(this.section.base_url)),
+      );
       return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     }
     const { request_id: requestId, status_url: statusUrl, response_url: responseUrl } = submitted;
     const cancelUrl = submitted.cancel_url ?? `${responseUrl}/cancel`;
     log?.(`fal: request ${requestId} queued (${model})`);
     const task: VendorTaskRecord = {
-      backend: 'fal', model, taskId: requestId, createdAt: new Date().toISOString(),
+      backend: 'fal',
+      model,
+      taskId: requestId,
+      createdAt: new Date().toISOString(),
       handles: { status_url: statusUrl, response_url: responseUrl, cancel_url: cancelUrl },
     };
     await recordTaskOrCancel(task, hooks, this);
@@ -164,7 +214,13 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
     if (url) await this.client.cancel(url, { method: 'PUT', headers: FalVideoGenerator.HEADERS }, task.taskId, log);
   }
 
-  private async follow(task: VendorTaskRecord, request: GenerateRequest, hooks: GenerateHooks, deadline: number, resumed = false): Promise<GenerateResult> {
+  private async follow(
+    task: VendorTaskRecord,
+    request: GenerateRequest,
+    hooks: GenerateHooks,
+    deadline: number,
+    resumed = false,
+  ): Promise<GenerateResult> {
     const { signal, log } = hooks;
     const headers = FalVideoGenerator.HEADERS;
     const call = { signal, log };
@@ -175,23 +231,30 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
     const interval = pollInterval(this.settings, this.pollFloor);
     if (interval.raised) log?.(raisedIntervalLine('fal', this.settings, this.pollFloor));
     try {
-      await pollTask<true>(async () => {
-        let s: Status;
-        try {
-          s = await this.client.json<Status>(statusUrl, { headers }, call);
-        } catch (err) {
-          if (resumed && err instanceof VendorError && err.status === 404) throw new TaskGoneError('fal', requestId);
-          throw err;
-        }
-        // A failed request is COMPLETED too: its error comes from the result endpoint.
-        if (s.status === 'COMPLETED') return { done: true, value: true };
-        if (s.status === 'IN_QUEUE' || s.status === 'IN_PROGRESS') return { done: false };
-        throw new GenerationError('fal', 'failed', `request ${requestId} is in unexpected state ${String(s.status)}`);
-      }, { backend: 'fal', taskId: requestId, intervalMs: interval.ms, deadline, signal });
+      await pollTask<true>(
+        async () => {
+          let s: Status;
+          try {
+            s = await this.client.json<Status>(statusUrl, { headers }, call);
+          } catch (err) {
+            if (resumed && err instanceof VendorError && err.status === 404) throw new TaskGoneError('fal', requestId);
+            throw err;
+          }
+          // A failed request is COMPLETED too: its error comes from the result endpoint.
+          if (s.status === 'COMPLETED') return { done: true, value: true };
+          if (s.status === 'IN_QUEUE' || s.status === 'IN_PROGRESS') return { done: false };
+          throw new GenerationError('fal', 'failed', `request ${requestId} is in unexpected state ${String(s.status)}`);
+        },
+        { backend: 'fal', taskId: requestId, intervalMs: interval.ms, deadline, signal },
+      );
       const output = await this.result(responseUrl, requestId, hooks);
       const url = findVideoUrl(output);
       if (!url) throw new GenerationError('fal', 'no-output', `request ${requestId} output has no video URL`);
-      await downloadVideo(url, request.outputPath, downloadOptions('fal', this.settings, hooks, hostsOf(this.section.base_url)));
+      await downloadVideo(
+        url,
+        request.outputPath,
+        downloadOptions('fal', this.settings, hooks, hostsOf(this.section.base_url)),
+      );
       return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     } catch (err) {
       if (abandonsTask(err, signal)) await this.cancelTask(task, log);
@@ -201,30 +264,58 @@ export class FalVideoGenerator extends RemoteVideoBackend<AppConfig['fal']> {
 
   private failure(requestId: string, detail: string, type?: string): GenerationError {
     const refused = /content_policy|safety|nsfw|moderation/i.test(`${type ?? ''} ${detail}`);
-    return new GenerationError('fal', refused ? 'refused' : 'failed', `request ${requestId} failed`, false, { vendorText: `${redactedClip(detail, 200)}${type ? ` (${type})` : ''}` });
+    return new GenerationError('fal', refused ? 'refused' : 'failed', `request ${requestId} failed`, false, {
+      vendorText: `${redactedClip(detail, 200)}${type ? ` (${type})` : ''}`,
+    });
   }
 
   /** The model output; a 4xx, or a 5xx with an error_type, here is the request's own failure, with its detail. */
   private async result(url: string, requestId: string, hooks: GenerateHooks): Promise<unknown> {
     let metrics: Record<string, string> = {};
     try {
-      const output = await this.client.json<unknown>(url, { headers: FalVideoGenerator.HEADERS }, {
-        signal: hooks.signal, log: hooks.log,
-        onResponse: (res) => {
-          metrics = Object.fromEntries(METRIC_HEADERS.flatMap((h) => (res.headers.get(h) ? [[h, res.headers.get(h)!]] : [])));
+      const output = await this.client.json<unknown>(
+        url,
+        { headers: FalVideoGenerator.HEADERS },
+        {
+          signal: hooks.signal,
+          log: hooks.log,
+          onResponse: (res) => {
+            metrics = Object.fromEntries(
+              METRIC_HEADERS.flatMap((h) => (res.headers.get(h) ? [[h, res.headers.get(h)!]] : [])),
+            );
+          },
+          isFinal: (res, body) => requestErrorType(res, body) !== null,
         },
-        isFinal: (res, body) => requestErrorType(res, body) !== null,
-      });
-      if (Object.keys(metrics).length) hooks.log?.(`fal: request ${requestId} metrics ${Object.entries(metrics).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      );
+      if (Object.keys(metrics).length)
+        hooks.log?.(
+          `fal: request ${requestId} metrics ${Object.entries(metrics)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`,
+        );
       return output;
     } catch (err) {
       const body = err instanceof VendorError ? (err.body as { detail?: unknown; error_type?: unknown } | null) : null;
-      const requestError = err instanceof VendorError && err.status !== null && (typeof body?.error_type === 'string' || err.finalByVendor);
-      const clientError = err instanceof VendorError && err.status && err.status < 500 && ![408, 429, 401, 403].includes(err.status);
+      const requestError =
+        err instanceof VendorError &&
+        err.status !== null &&
+        (typeof body?.error_type === 'string' || err.finalByVendor);
+      const clientError =
+        err instanceof VendorError && err.status && err.status < 500 && ![408, 429, 401, 403].includes(err.status);
       if (err instanceof VendorError && (requestError || clientError)) {
         const detail = body?.detail;
-        const text = typeof detail === 'string' ? detail : Array.isArray(detail) ? String((detail[0] as { msg?: string } | undefined)?.msg ?? JSON.stringify(detail)) : err.reason;
-        const type = typeof body?.error_type === 'string' ? body.error_type : Array.isArray(detail) ? (detail[0] as { type?: string } | undefined)?.type : undefined;
+        const text =
+          typeof detail === 'string'
+            ? detail
+            : Array.isArray(detail)
+              ? String((detail[0] as { msg?: string } | undefined)?.msg ?? JSON.stringify(detail))
+              : err.reason;
+        const type =
+          typeof body?.error_type === 'string'
+            ? body.error_type
+            : Array.isArray(detail)
+              ? (detail[0] as { type?: string } | undefined)?.type
+              : undefined;
         throw this.failure(requestId, `${text} (HTTP ${err.status})`, type);
       }
       throw err;

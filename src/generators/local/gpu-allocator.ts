@@ -22,7 +22,8 @@ export class GpuAllocator {
   private readonly queue: Waiter[] = [];
 
   constructor(readonly total: number) {
-    if (!Number.isInteger(total) || total < 1) throw new RangeError(`GpuAllocator needs at least one GPU (got ${total})`);
+    if (!Number.isInteger(total) || total < 1)
+      throw new RangeError(`GpuAllocator needs at least one GPU (got ${total})`);
     this.free = new Array<boolean>(total).fill(true);
   }
 
@@ -87,7 +88,9 @@ export class GpuAllocator {
 }
 
 /** GPUs per segment: gpu_count if set, else an even share of total_gpus among parallel segments; never more than total_gpus. */
-export function gpusPerSegment(config: Pick<AppConfig, 'total_gpus' | 'parallel_segments'> & { gpu_count?: number }): number {
+export function gpusPerSegment(
+  config: Pick<AppConfig, 'total_gpus' | 'parallel_segments'> & { gpu_count?: number },
+): number {
   const wanted = config.gpu_count ?? Math.max(1, Math.floor(config.total_gpus / config.parallel_segments));
   return Math.min(wanted, config.total_gpus);
 }

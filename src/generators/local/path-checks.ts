@@ -20,7 +20,12 @@ function kind(path: string): 'dir' | 'file' | null {
  * A problem naming `key` when its value is unset or not an existing directory (or file), else null.
  * Messages name the key, not the path: they reach API clients, who should not see the host layout.
  */
-export function pathProblem(key: string, value: string | undefined | null, expect: 'dir' | 'file', why: string): string | null {
+export function pathProblem(
+  key: string,
+  value: string | undefined | null,
+  expect: 'dir' | 'file',
+  why: string,
+): string | null {
   if (!value) return `${key} is not set (${why})`;
   const found = kind(absolutePath(value));
   if (found === expect) return null;

@@ -32,7 +32,8 @@ export interface LocalModelRun {
 /** The service's environment (PATH, HF caches, …) minus variables holding ttv's own secrets. */
 export function modelEnvironment(hidden: readonly string[], gpus: number[]): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !hidden.includes(value)) env[name] = value;
+  for (const [name, value] of Object.entries(process.env))
+    if (value !== undefined && !hidden.includes(value)) env[name] = value;
   env.CUDA_VISIBLE_DEVICES = gpus.join(',');
   return env;
 }
@@ -43,7 +44,11 @@ const INTERESTING = /error|exception|traceback|fail|warn|\d+%|\d+\/\d+/i;
 const PROGRESS = /(\d{1,3})%\|/;
 
 /** Stderr handler: progress bars (tqdm "45%|") drive onProgress; progress and error lines reach the log, throttled. */
-export function stderrForwarder(backend: string, hooks: Pick<GenerateHooks, 'log' | 'onProgress'>, now: () => number = Date.now): (line: string) => void {
+export function stderrForwarder(
+  backend: string,
+  hooks: Pick<GenerateHooks, 'log' | 'onProgress'>,
+  now: () => number = Date.now,
+): (line: string) => void {
   let lastLogged = -Infinity;
   return (raw) => {
     const line = raw.trim();
@@ -59,7 +64,11 @@ export function stderrForwarder(backend: string, hooks: Pick<GenerateHooks, 'log
 }
 
 function stderrTail(stderr: string): string {
-  const lines = stderr.split(/\r\n|\n|\r/).map((l) => l.trim()).filter(Boolean).slice(-3);
+  const lines = stderr
+    .split(/\r\n|\n|\r/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-3);
   return redactedTail(lines.join(' | '), 600);
 }
 
@@ -90,25 +99,46 @@ export async function runLocalModel(run: LocalModelRun, hooks: GenerateHooks): P
     // The job's own cancel wins over everything else, including a timeout that fired meanwhile.
     if (hooks.signal.aborted) throw err instanceof CanceledError ? err : new CanceledError();
     if (timeout.signal.aborted) {
-      throw new GenerationError(backend, 'timeout', `${program} timed out after ${seconds(settings.timeout_seconds)} (local_backends.timeout_seconds); its process group was stopped`, false, { cause: err });
+      throw new GenerationError(
+        backend,
+        'timeout',
+        `${program} timed out after ${seconds(settings.timeout_seconds)} (local_backends.timeout_seconds); its process group was stopped`,
+        false,
+        { cause: err },
+      );
     }
     if (err instanceof ProcessError) {
       if (err.exitCode === null && err.signal === null) {
         // runProcess reports a spawn failure this way: the interpreter or launcher is not there.
-        throw new GenerationError(backend, 'config', `${err.message}; check local_backends.python_path / local_backends.torchrun_path`, false, { cause: err });
+        throw new GenerationError(
+          backend,
+          'config',
+          `${err.message}; check local_backends.python_path / local_backends.torchrun_path`,
+          false,
+          { cause: err },
+        );
       }
       const how = err.signal ? `was killed by ${err.signal}` : `exited with code ${err.exitCode}`;
       const tail = stderrTail(err.stderrTail);
-      throw new GenerationError(backend, 'process', `${program} ${how}${tail ? `: ${tail}` : ''}`, false, { cause: err });
+      throw new GenerationError(backend, 'process', `${program} ${how}${tail ? `: ${tail}` : ''}`, false, {
+        cause: err,
+      });
     }
     throw err;
   } finally {
     clearTimeout(timer);
   }
 
-  const size = await stat(run.outputPath).then((s) => (s.isFile() ? s.size : -1), () => -1);
+  const size = await stat(run.outputPath).then(
+    (s) => (s.isFile() ? s.size : -1),
+    () => -1,
+  );
   if (size < 0) throw new GenerationError(backend, 'no-output', `${program} exited successfully but wrote no clip`);
   if (size < settings.min_output_bytes) {
-    throw new GenerationError(backend, 'no-output', `${program} wrote a clip of ${size} bytes, below local_backends.min_output_bytes (${settings.min_output_bytes})`);
+    throw new GenerationError(
+      backend,
+      'no-output',
+      `${program} wrote a clip of ${size} bytes, below local_backends.min_output_bytes (${settings.min_output_bytes})`,
+    );
   }
 }

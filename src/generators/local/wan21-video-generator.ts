@@ -7,7 +7,13 @@ import { collectSecrets } from '../../logging/redact.js';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { requestProblems } from '../request-problems.js';
-import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type {
+  GenerateHooks,
+  GenerateRequest,
+  GenerateResult,
+  GeneratorCapabilities,
+  VideoGenerator,
+} from '../types.js';
 import { type GpuAllocator, gpuAllocatorFor, gpusPerSegment } from './gpu-allocator.js';
 import { absolutePath, pathProblem } from './path-checks.js';
 import { runLocalModel } from './run-local-model.js';
@@ -34,10 +40,20 @@ interface Sampling {
 export class Wan21VideoGenerator implements VideoGenerator {
   readonly id = ID;
 
-  constructor(private readonly config: AppConfig, private readonly allocator: GpuAllocator) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly allocator: GpuAllocator,
+  ) {}
 
   capabilities(): GeneratorCapabilities {
-    return { minDurationSeconds: 1, maxDurationSeconds: 10, textToVideo: false, imageToVideo: true, firstLastFrame: true, maxPromptLength: 1000 };
+    return {
+      minDurationSeconds: 1,
+      maxDurationSeconds: 10,
+      textToVideo: false,
+      imageToVideo: true,
+      firstLastFrame: true,
+      maxPromptLength: 1000,
+    };
   }
 
   /** FLF2V with both frames, I2V with the first only; before the frames exist, the run's generation_mode decides. */
@@ -56,7 +72,8 @@ export class Wan21VideoGenerator implements VideoGenerator {
 
   private problems(request: Omit<GenerateRequest, 'outputPath'>, framesDue: boolean): string[] {
     const problems = requestProblems(request, this.capabilities());
-    if (!request.firstFrame && (framesDue || request.lastFrame)) problems.push('a first frame is required (wan2.1 is image-to-video only)');
+    if (!request.firstFrame && (framesDue || request.lastFrame))
+      problems.push('a first frame is required (wan2.1 is image-to-video only)');
     problems.push(...this.configProblems(this.mode(request)));
     return problems;
   }
@@ -65,9 +82,30 @@ export class Wan21VideoGenerator implements VideoGenerator {
     const c = this.config.wan2_1;
     const found: (string | null)[] = [];
     const repo = pathProblem('wan2_1.wan2_dir', c.wan2_dir, 'dir', 'the Wan2.1 repository');
-    found.push(repo ?? (existsSync(join(absolutePath(c.wan2_dir), 'generate.py')) ? null : 'wan2_1.wan2_dir has no generate.py (is it the Wan2.1 repository?)'));
-    if (mode === 'flf2v') found.push(pathProblem('wan2_1.flf2v_model_dir', c.flf2v_model_dir, 'dir', 'needed for first+last-frame generation in keyframe mode'));
-    else found.push(pathProblem('wan2_1.i2v_model_dir', c.i2v_model_dir, 'dir', 'needed for image-to-video generation in chaining mode'));
+    found.push(
+      repo ??
+        (existsSync(join(absolutePath(c.wan2_dir), 'generate.py'))
+          ? null
+          : 'wan2_1.wan2_dir has no generate.py (is it the Wan2.1 repository?)'),
+    );
+    if (mode === 'flf2v')
+      found.push(
+        pathProblem(
+          'wan2_1.flf2v_model_dir',
+          c.flf2v_model_dir,
+          'dir',
+          'needed for first+last-frame generation in keyframe mode',
+        ),
+      );
+    else
+      found.push(
+        pathProblem(
+          'wan2_1.i2v_model_dir',
+          c.i2v_model_dir,
+          'dir',
+          'needed for image-to-video generation in chaining mode',
+        ),
+      );
     return found.filter((p): p is string => p !== null);
   }
 
@@ -80,29 +118,73 @@ export class Wan21VideoGenerator implements VideoGenerator {
   modelArgs(request: GenerateRequest, mode: WanMode, sampling: Sampling): string[] {
     const c = this.config.wan2_1;
     const size = c.size.replace('x', '*');
-    const tail = ['--sample_guide_scale', pythonFloat(sampling.guide), '--sample_steps', String(sampling.steps), '--sample_shift', pythonFloat(c.sample_shift)];
+    const tail = [
+      '--sample_guide_scale',
+      pythonFloat(sampling.guide),
+      '--sample_steps',
+      String(sampling.steps),
+      '--sample_shift',
+      pythonFloat(c.sample_shift),
+    ];
     if (mode === 'flf2v') {
       return [
-        '--task', 'flf2v-14B', '--size', size, '--ckpt_dir', absolutePath(c.flf2v_model_dir ?? ''),
-        '--first_frame', request.firstFrame!, '--last_frame', request.lastFrame!, '--frame_num', String(c.frame_num),
-        '--prompt', request.prompt, '--save_file', request.outputPath, ...tail,
+        '--task',
+        'flf2v-14B',
+        '--size',
+        size,
+        '--ckpt_dir',
+        absolutePath(c.flf2v_model_dir ?? ''),
+        '--first_frame',
+        request.firstFrame!,
+        '--last_frame',
+        request.lastFrame!,
+        '--frame_num',
+        String(c.frame_num),
+        '--prompt',
+        request.prompt,
+        '--save_file',
+        request.outputPath,
+        ...tail,
       ];
     }
     return [
-      '--task', 'i2v-14B', '--size', size, '--ckpt_dir', absolutePath(c.i2v_model_dir ?? ''), '--image', request.firstFrame!,
-      '--prompt', request.prompt, '--save_file', request.outputPath, ...tail, '--frame_num', String(c.frame_num),
+      '--task',
+      'i2v-14B',
+      '--size',
+      size,
+      '--ckpt_dir',
+      absolutePath(c.i2v_model_dir ?? ''),
+      '--image',
+      request.firstFrame!,
+      '--prompt',
+      request.prompt,
+      '--save_file',
+      request.outputPath,
+      ...tail,
+      '--frame_num',
+      String(c.frame_num),
     ];
   }
 
   /** The full command: python for one GPU, torchrun with FSDP (and Ulysses for I2V) for several. */
-  command(request: GenerateRequest, mode: WanMode, gpus: number, sampling: Sampling): { command: string; args: string[] } {
+  command(
+    request: GenerateRequest,
+    mode: WanMode,
+    gpus: number,
+    sampling: Sampling,
+  ): { command: string; args: string[] } {
     const local = this.config.local_backends;
     const fsdp = this.config.wan2_1.chaining_use_fsdp_flags;
     const args = ['generate.py', ...this.modelArgs(request, mode, sampling)];
     if (gpus <= 1) return { command: local.python_path, args };
     const launcher = [`--nproc_per_node=${gpus}`, `--rdzv_endpoint=localhost:${RDZV_BASE_PORT + request.segment}`];
     // As upstream: FLF2V always shards; I2V shards (with sequence parallelism) only when chaining_use_fsdp_flags is on.
-    const sharding = mode === 'flf2v' ? ['--dit_fsdp', '--t5_fsdp'] : fsdp ? ['--ulysses_size', String(gpus), '--dit_fsdp', '--t5_fsdp'] : [];
+    const sharding =
+      mode === 'flf2v'
+        ? ['--dit_fsdp', '--t5_fsdp']
+        : fsdp
+          ? ['--ulysses_size', String(gpus), '--dit_fsdp', '--t5_fsdp']
+          : [];
     return { command: local.torchrun_path, args: [...launcher, ...args, ...sharding] };
   }
 
@@ -117,21 +199,40 @@ export class Wan21VideoGenerator implements VideoGenerator {
       let sampling: Sampling = { steps: this.config.wan2_1.sample_steps, guide: this.config.wan2_1.guide_scale };
       for (let attempt = 1; ; attempt += 1) {
         const { command, args } = this.command(request, mode, gpus, sampling);
-        hooks.log?.(`${ID}: segment ${request.segment} ${mode} on GPU ${lease.ids.join(',')} (attempt ${attempt}/${attempts}, sample_steps ${sampling.steps}, guide_scale ${pythonFloat(sampling.guide)})`);
+        hooks.log?.(
+          `${ID}: segment ${request.segment} ${mode} on GPU ${lease.ids.join(',')} (attempt ${attempt}/${attempts}, sample_steps ${sampling.steps}, guide_scale ${pythonFloat(sampling.guide)})`,
+        );
         try {
-          await runLocalModel({
-            backend: ID, command, args, cwd: absolutePath(this.config.wan2_1.wan2_dir), gpus: lease.ids, outputPath: request.outputPath, settings: this.config.local_backends, hiddenValues: collectSecrets(this.config),
-          }, hooks);
+          await runLocalModel(
+            {
+              backend: ID,
+              command,
+              args,
+              cwd: absolutePath(this.config.wan2_1.wan2_dir),
+              gpus: lease.ids,
+              outputPath: request.outputPath,
+              settings: this.config.local_backends,
+              hiddenValues: collectSecrets(this.config),
+            },
+            hooks,
+          );
           hooks.onProgress?.(1);
           return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
         } catch (err) {
           // Only a failed or empty run is worth another try; a cancel, timeout or config problem is not.
-          const retryable = err instanceof GenerationError && (err.failure === 'process' || err.failure === 'no-output');
+          const retryable =
+            err instanceof GenerationError && (err.failure === 'process' || err.failure === 'no-output');
           if (!retryable || attempt >= attempts) {
             if (err instanceof GenerationError) {
               const reason = err.message.replace(`${ID}: `, '');
               const final = retryable
-                ? new GenerationError(ID, err.failure, `segment ${request.segment} failed after ${attempt} attempt(s): ${reason}`, false, { cause: err })
+                ? new GenerationError(
+                    ID,
+                    err.failure,
+                    `segment ${request.segment} failed after ${attempt} attempt(s): ${reason}`,
+                    false,
+                    { cause: err },
+                  )
                 : err;
               // The job log is where an operator looks first; the job's error field may be generic.
               hooks.log?.(final.message);

@@ -52,16 +52,34 @@ export function minimaxApiRoot(baseUrl: string): string {
 }
 
 /** The V2 create body of one clip; frames are data URIs. */
-export function minimaxV2Body(row: CatalogRow, input: { prompt: string; durationSeconds: number; aspectRatio?: string; resolution?: string; firstFrame?: string; lastFrame?: string }): MinimaxV2Request {
+export function minimaxV2Body(
+  row: CatalogRow,
+  input: {
+    prompt: string;
+    durationSeconds: number;
+    aspectRatio?: string;
+    resolution?: string;
+    firstFrame?: string;
+    lastFrame?: string;
+  },
+): MinimaxV2Request {
   const content: MinimaxV2Content[] = [{ type: 'text', text: input.prompt }];
   if (input.firstFrame) content.push({ type: 'image_url', image_url: { url: input.firstFrame }, role: 'first_frame' });
-  if (input.firstFrame && input.lastFrame && row.modes.first_last) content.push({ type: 'image_url', image_url: { url: input.lastFrame }, role: 'last_frame' });
+  if (input.firstFrame && input.lastFrame && row.modes.first_last)
+    content.push({ type: 'image_url', image_url: { url: input.lastFrame }, role: 'last_frame' });
   const resolution = input.resolution ?? row.resolutions?.[0];
-  if (!resolution) throw new GenerationError('minimax', 'config', `${row.id} has no resolutions in its catalog row; MiniMax V2 requires one`);
+  if (!resolution)
+    throw new GenerationError(
+      'minimax',
+      'config',
+      `${row.id} has no resolutions in its catalog row; MiniMax V2 requires one`,
+    );
   const body: MinimaxV2Request = { model: row.id, content, resolution, duration: input.durationSeconds };
   // With frames the clip takes their shape ("adaptive"); text alone needs a concrete aspect.
   const ratio = input.firstFrame
-    ? (row.modes.image === 'follows-image' ? row.wire?.follows_image_ratio : wireRatio(row, 'image', input.aspectRatio))
+    ? row.modes.image === 'follows-image'
+      ? row.wire?.follows_image_ratio
+      : wireRatio(row, 'image', input.aspectRatio)
     : wireRatio(row, 'text', input.aspectRatio);
   if (ratio) body.ratio = ratio;
   return body;
@@ -83,10 +101,28 @@ export function minimaxV2Failure(err: unknown, what: string): unknown {
   const code = codeOf(message);
   // MiniMax's own words stay in the job log (vendorText); clients read ttv's sentence.
   const vendorText = `${message}${type ? ` (HTTP ${err.status}, ${type})` : ` (HTTP ${err.status})`}`;
-  if (err.status === 401 || err.status === 403) return new GenerationError('minimax', 'config', `${what} was refused for its key (HTTP ${err.status}); check minimax.api_key (a pay-as-you-go key: MiniMax serves H3 to those)`, false, { vendorText });
-  if (err.status === 402 || type === 'insufficient_balance_error') return new GenerationError('minimax', 'config', `${what} was refused: the MiniMax account has no balance left`, false, { vendorText });
-  if (err.status === 422 && (/sensitive/i.test(message) || (code !== null && SENSITIVE.has(code)))) return new GenerationError('minimax', 'refused', `${what} was refused: content policy`, false, { vendorText });
-  if (err.status === 400 || err.status === 422) return new GenerationError('minimax', 'invalid', `${what} was refused as invalid (HTTP ${err.status})`, false, { vendorText });
+  if (err.status === 401 || err.status === 403)
+    return new GenerationError(
+      'minimax',
+      'config',
+      `${what} was refused for its key (HTTP ${err.status}); check minimax.api_key (a pay-as-you-go key: MiniMax serves H3 to those)`,
+      false,
+      { vendorText },
+    );
+  if (err.status === 402 || type === 'insufficient_balance_error')
+    return new GenerationError(
+      'minimax',
+      'config',
+      `${what} was refused: the MiniMax account has no balance left`,
+      false,
+      { vendorText },
+    );
+  if (err.status === 422 && (/sensitive/i.test(message) || (code !== null && SENSITIVE.has(code))))
+    return new GenerationError('minimax', 'refused', `${what} was refused: content policy`, false, { vendorText });
+  if (err.status === 400 || err.status === 422)
+    return new GenerationError('minimax', 'invalid', `${what} was refused as invalid (HTTP ${err.status})`, false, {
+      vendorText,
+    });
   return err;
 }
 
@@ -95,8 +131,16 @@ export function minimaxV2TaskFailure(task: MinimaxV2Task, taskId: string): Gener
   const code = task.error?.code?.trim();
   const message = task.error?.message?.trim();
   const why = [message, code ? `code ${code}` : null].filter(Boolean).join(', ') || 'no reason given';
-  if (task.status === 'cancelled') return new GenerationError('minimax', 'failed', `task ${taskId} was cancelled on MiniMax's side`);
-  if (task.status === 'expired') return new GenerationError('minimax', 'failed', `task ${taskId} expired on MiniMax's side before it finished`);
+  if (task.status === 'cancelled')
+    return new GenerationError('minimax', 'failed', `task ${taskId} was cancelled on MiniMax's side`);
+  if (task.status === 'expired')
+    return new GenerationError('minimax', 'failed', `task ${taskId} expired on MiniMax's side before it finished`);
   const refused = code !== undefined && code !== '' && SENSITIVE.has(code);
-  return new GenerationError('minimax', refused ? 'refused' : 'failed', refused ? `task ${taskId} was refused: content policy` : `task ${taskId} failed`, false, { vendorText: why });
+  return new GenerationError(
+    'minimax',
+    refused ? 'refused' : 'failed',
+    refused ? `task ${taskId} was refused: content policy` : `task ${taskId} failed`,
+    false,
+    { vendorText: why },
+  );
 }

@@ -31,7 +31,13 @@ import { DEFAULT_POLL_FLOOR, pollInterval, raisedIntervalLine, type PollFloor } 
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import { RemoteVideoBackend } from '../remote/remote-video-backend.js';
 import { abandonsTask, cannotStopMessage, recordTaskOrCancel } from '../remote/vendor-task.js';
-import { minimaxApiRoot, minimaxV2Body, minimaxV2Failure, minimaxV2TaskFailure, type MinimaxV2Task } from './minimax-v2-protocol.js';
+import {
+  minimaxApiRoot,
+  minimaxV2Body,
+  minimaxV2Failure,
+  minimaxV2TaskFailure,
+  type MinimaxV2Task,
+} from './minimax-v2-protocol.js';
 
 interface BaseResp {
   status_code?: number;
@@ -53,7 +59,10 @@ export const MINIMAX_POLL_FLOOR: PollFloor = DEFAULT_POLL_FLOOR;
  * sent again; a 5xx, a timeout or a reset after sending, and v1's in-body 1000/1001/1024 on create
  * leave the outcome unknown (https://platform.minimax.io/docs/api-reference/errorcode, read 2026-12-06).
  */
-export const MINIMAX_CREATE_RULE: CreateRule = { retryableStatuses: [], source: 'https://platform.minimax.io/docs/api-reference/errorcode' };
+export const MINIMAX_CREATE_RULE: CreateRule = {
+  retryableStatuses: [],
+  source: 'https://platform.minimax.io/docs/api-reference/errorcode',
+};
 
 /** In-body codes of a v1 create answer that do not say whether the task exists (see MINIMAX_CREATE_RULE). */
 const CREATE_OUTCOME_UNKNOWN = new Set([1000, 1001, 1024]);
@@ -65,12 +74,18 @@ const AUTH_FAILED = 1004;
 const REFUSED = new Set([1026, 1027]);
 
 /** minimax.resolution against the model's row; MiniMax documents 10 s clips at 768P only. */
-export function minimaxResolutionProblem(model: CatalogRow, resolution: string | undefined, seconds: number): string | null {
+export function minimaxResolutionProblem(
+  model: CatalogRow,
+  resolution: string | undefined,
+  seconds: number,
+): string | null {
   if (!resolution) return null;
   const offered = model.resolutions;
   if (!offered) return `${model.id} takes no resolution (minimax.resolution)`;
-  if (!offered.includes(resolution)) return `${model.id} renders ${offered.join(', ')}, not ${resolution} (minimax.resolution)`;
-  if (resolution === '1080P' && seconds === 10) return `${model.id} renders 10 s clips at 768P only (minimax.resolution is 1080P)`;
+  if (!offered.includes(resolution))
+    return `${model.id} renders ${offered.join(', ')}, not ${resolution} (minimax.resolution)`;
+  if (resolution === '1080P' && seconds === 10)
+    return `${model.id} renders 10 s clips at 768P only (minimax.resolution is 1080P)`;
   return null;
 }
 
@@ -85,10 +100,18 @@ interface CallKind {
 export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax']> {
   readonly pollFloor: PollFloor = MINIMAX_POLL_FLOOR;
   constructor(section: AppConfig['minimax'], settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
-    super({
-      backend: 'minimax', sectionName: 'minimax', auth: (k) => ({ authorization: `Bearer ${k}` }),
-      modelKey: 'model', modelId: section.model, catalog,
-    }, section, settings);
+    super(
+      {
+        backend: 'minimax',
+        sectionName: 'minimax',
+        auth: (k) => ({ authorization: `Bearer ${k}` }),
+        modelKey: 'model',
+        modelId: section.model,
+        catalog,
+      },
+      section,
+      settings,
+    );
   }
 
   override validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
@@ -103,26 +126,49 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
     const code = answer?.base_resp?.status_code ?? 0;
     if (code === 0) return;
     if (kind.goneTaskId !== undefined && code === INVALID_PARAMS) throw new TaskGoneError('minimax', kind.goneTaskId);
-    if (kind.create && CREATE_OUTCOME_UNKNOWN.has(code)) throw new VendorOutcomeUnknownError('minimax', `answered base_resp.status_code ${code}${traceId ? ` (trace-id ${traceId})` : ''}`);
+    if (kind.create && CREATE_OUTCOME_UNKNOWN.has(code))
+      throw new VendorOutcomeUnknownError(
+        'minimax',
+        `answered base_resp.status_code ${code}${traceId ? ` (trace-id ${traceId})` : ''}`,
+      );
     // status_msg is MiniMax's own text: for the job log, not for clients (errors/vendor-failure.ts).
     const vendorText = `${answer?.base_resp?.status_msg ?? 'error'} (status_code ${code}${traceId ? `, trace-id ${traceId}` : ''})`;
     if (code === RATE_LIMITED) throw new VendorError('minimax', 200, `${what}: ${vendorText}`, true, answer);
-    if (code === AUTH_FAILED) throw new GenerationError('minimax', 'config', `${what} was refused for its key (status_code ${code}); check minimax.api_key`, false, { vendorText });
+    if (code === AUTH_FAILED)
+      throw new GenerationError(
+        'minimax',
+        'config',
+        `${what} was refused for its key (status_code ${code}); check minimax.api_key`,
+        false,
+        { vendorText },
+      );
     if (REFUSED.has(code)) throw new GenerationError('minimax', 'refused', what, false, { vendorText });
     throw new GenerationError('minimax', 'failed', what, false, { vendorText });
   }
 
   /** A call whose base_resp is checked; an in-body rate limit is retried like an HTTP 429. */
-  private async call<T extends Answer>(path: string, init: { method?: string; body?: string }, what: string, hooks: GenerateHooks, kind: CallKind = {}): Promise<T> {
+  private async call<T extends Answer>(
+    path: string,
+    init: { method?: string; body?: string },
+    what: string,
+    hooks: GenerateHooks,
+    kind: CallKind = {},
+  ): Promise<T> {
     let traceId: string | null = null;
     if (kind.create) await hooks.task?.sending?.('minimax', this.model.id);
-    return this.client.json<T>(path, { ...init, headers: { 'content-type': 'application/json' } }, {
-      signal: hooks.signal,
-      log: hooks.log,
-      onResponse: (res) => { traceId = res.headers.get('trace-id'); },
-      check: (answer) => this.check(answer as Answer | null, what, traceId, kind),
-      ...(kind.create ? { create: MINIMAX_CREATE_RULE } : {}),
-    });
+    return this.client.json<T>(
+      path,
+      { ...init, headers: { 'content-type': 'application/json' } },
+      {
+        signal: hooks.signal,
+        log: hooks.log,
+        onResponse: (res) => {
+          traceId = res.headers.get('trace-id');
+        },
+        check: (answer) => this.check(answer as Answer | null, what, traceId, kind),
+        ...(kind.create ? { create: MINIMAX_CREATE_RULE } : {}),
+      },
+    );
   }
 
   private get root(): string {
@@ -132,11 +178,13 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
     const row = this.model;
     // Frames are only known now (validate runs at planning, before keyframes exist): check again.
-    if (!request.firstFrame && !row.modes.text) throw new GenerationError('minimax', 'invalid', `model ${row.id} needs a first frame`);
+    if (!request.firstFrame && !row.modes.text)
+      throw new GenerationError('minimax', 'invalid', `model ${row.id} needs a first frame`);
     const problems = this.validate(request);
     if (problems.length) throw new GenerationError('minimax', 'invalid', problems.join('; '));
     const deadline = Date.now() + this.settings.timeoutMs;
-    const task = row.protocol === 'minimax-v2' ? await this.createV2(request, hooks) : await this.createV1(request, hooks);
+    const task =
+      row.protocol === 'minimax-v2' ? await this.createV2(request, hooks) : await this.createV1(request, hooks);
     await recordTaskOrCancel(task, hooks, this);
     return this.follow(task, request, hooks, deadline);
   }
@@ -156,24 +204,51 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
       log?.(cannotStopMessage(task, this));
       return;
     }
-    const status = await this.client.cancel(`${this.root}/v2/video_generation/${encodeURIComponent(task.taskId)}`, { method: 'DELETE' }, task.taskId, log);
+    const status = await this.client.cancel(
+      `${this.root}/v2/video_generation/${encodeURIComponent(task.taskId)}`,
+      { method: 'DELETE' },
+      task.taskId,
+      log,
+    );
     if (status === null) log?.(cannotStopMessage(task, this, 'its cancel did not reach MiniMax'));
-    else if (status < 200 || status >= 300) log?.(cannotStopMessage(task, this, 'MiniMax cancels a task only while it is queued'));
+    else if (status < 200 || status >= 300)
+      log?.(cannotStopMessage(task, this, 'MiniMax cancels a task only while it is queued'));
   }
 
   private async createV2(request: GenerateRequest, hooks: GenerateHooks): Promise<VendorTaskRecord> {
     const row = this.model;
     const body = minimaxV2Body(row, {
-      prompt: request.prompt, durationSeconds: request.durationSeconds, aspectRatio: request.aspectRatio, resolution: this.section.resolution,
+      prompt: request.prompt,
+      durationSeconds: request.durationSeconds,
+      aspectRatio: request.aspectRatio,
+      resolution: this.section.resolution,
       firstFrame: request.firstFrame ? await imageDataUri(request.firstFrame) : undefined,
-      lastFrame: request.firstFrame && request.lastFrame && row.modes.first_last ? await imageDataUri(request.lastFrame) : undefined,
+      lastFrame:
+        request.firstFrame && request.lastFrame && row.modes.first_last
+          ? await imageDataUri(request.lastFrame)
+          : undefined,
     });
-    const created = await this.call<Answer & { task_id?: string }>(`${this.root}/v2/video_generation`, { method: 'POST', body: JSON.stringify(body) }, 'task creation', hooks, { create: true })
-      .catch((err: unknown) => { throw minimaxV2Failure(err, 'task creation'); });
+    const created = await this.call<Answer & { task_id?: string }>(
+      `${this.root}/v2/video_generation`,
+      { method: 'POST', body: JSON.stringify(body) },
+      'task creation',
+      hooks,
+      { create: true },
+    ).catch((err: unknown) => {
+      throw minimaxV2Failure(err, 'task creation');
+    });
     if (!created.task_id) throw new GenerationError('minimax', 'failed', 'task creation answered without a task_id');
     const taskId = String(created.task_id);
-    hooks.log?.(`minimax: task ${taskId} created (${row.id}, ${body.resolution}, ${body.ratio ?? 'shape of the frame'}, ${body.duration} s)`);
-    return { backend: 'minimax', model: row.id, taskId, createdAt: new Date().toISOString(), handles: { protocol: 'minimax-v2' } };
+    hooks.log?.(
+      `minimax: task ${taskId} created (${row.id}, ${body.resolution}, ${body.ratio ?? 'shape of the frame'}, ${body.duration} s)`,
+    );
+    return {
+      backend: 'minimax',
+      model: row.id,
+      taskId,
+      createdAt: new Date().toISOString(),
+      handles: { protocol: 'minimax-v2' },
+    };
   }
 
   private async createV1(request: GenerateRequest, hooks: GenerateHooks): Promise<VendorTaskRecord> {
@@ -184,21 +259,46 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
     if (row.resolutions && this.section.resolution) body.resolution = this.section.resolution;
     if (request.firstFrame && row.modes.image) body.first_frame_image = await imageDataUri(request.firstFrame);
     if (request.lastFrame && row.modes.first_last) body.last_frame_image = await imageDataUri(request.lastFrame);
-    const created = await this.call<Answer & { task_id?: string }>('/video_generation', { method: 'POST', body: JSON.stringify(body) }, 'task creation', hooks, { create: true });
+    const created = await this.call<Answer & { task_id?: string }>(
+      '/video_generation',
+      { method: 'POST', body: JSON.stringify(body) },
+      'task creation',
+      hooks,
+      { create: true },
+    );
     if (!created.task_id) throw new GenerationError('minimax', 'failed', 'task creation answered without a task_id');
     hooks.log?.(`minimax: task ${created.task_id} created (${row.id}, ${request.durationSeconds} s)`);
-    return { backend: 'minimax', model: row.id, taskId: String(created.task_id), createdAt: new Date().toISOString(), handles: { protocol: 'minimax-v1' } };
+    return {
+      backend: 'minimax',
+      model: row.id,
+      taskId: String(created.task_id),
+      createdAt: new Date().toISOString(),
+      handles: { protocol: 'minimax-v1' },
+    };
   }
 
   /** Polls the task to its end and downloads its clip; an abandoned task is cancelled where MiniMax can. */
-  private async follow(task: VendorTaskRecord, request: GenerateRequest, hooks: GenerateHooks, deadline: number, resumed = false): Promise<GenerateResult> {
+  private async follow(
+    task: VendorTaskRecord,
+    request: GenerateRequest,
+    hooks: GenerateHooks,
+    deadline: number,
+    resumed = false,
+  ): Promise<GenerateResult> {
     const { signal, log } = hooks;
     const interval = pollInterval(this.settings, this.pollFloor);
     if (interval.raised) log?.(raisedIntervalLine('minimax', this.settings, this.pollFloor));
     const poll = { backend: 'minimax', taskId: task.taskId, intervalMs: interval.ms, deadline, signal };
     try {
-      const url = task.handles?.protocol === 'minimax-v2' ? await this.pollV2(task.taskId, poll, hooks, resumed) : await this.pollV1(task.taskId, poll, hooks, resumed);
-      await downloadVideo(url, request.outputPath, downloadOptions('minimax', this.settings, hooks, hostsOf(this.section.base_url)));
+      const url =
+        task.handles?.protocol === 'minimax-v2'
+          ? await this.pollV2(task.taskId, poll, hooks, resumed)
+          : await this.pollV1(task.taskId, poll, hooks, resumed);
+      await downloadVideo(
+        url,
+        request.outputPath,
+        downloadOptions('minimax', this.settings, hooks, hostsOf(this.section.base_url)),
+      );
       return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     } catch (err) {
       if (abandonsTask(err, signal)) await this.cancelTask(task, log);
@@ -206,17 +306,34 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
     }
   }
 
-  private pollV2(taskId: string, poll: Parameters<typeof pollTask>[1], hooks: GenerateHooks, resumed: boolean): Promise<string> {
+  private pollV2(
+    taskId: string,
+    poll: Parameters<typeof pollTask>[1],
+    hooks: GenerateHooks,
+    resumed: boolean,
+  ): Promise<string> {
     return pollTask<string>(async () => {
-      const answer = await this.call<Answer & { task?: MinimaxV2Task }>(`${this.root}/v2/query/video_generation/${encodeURIComponent(taskId)}`, {}, `task ${taskId}`, hooks)
-        .catch((err: unknown) => {
-          // A re-attached task MiniMax no longer knows: "invalid task_id" (400, code 2013) or a 404.
-          if (resumed && err instanceof VendorError && (err.status === 404 || (err.status === 400 && /\(2013\)\s*$/.test(String((err.body as { error?: { message?: string } } | null)?.error?.message ?? ''))))) throw new TaskGoneError('minimax', taskId);
-          throw minimaxV2Failure(err, `task ${taskId}`);
-        });
+      const answer = await this.call<Answer & { task?: MinimaxV2Task }>(
+        `${this.root}/v2/query/video_generation/${encodeURIComponent(taskId)}`,
+        {},
+        `task ${taskId}`,
+        hooks,
+      ).catch((err: unknown) => {
+        // A re-attached task MiniMax no longer knows: "invalid task_id" (400, code 2013) or a 404.
+        if (
+          resumed &&
+          err instanceof VendorError &&
+          (err.status === 404 ||
+            (err.status === 400 &&
+              /\(2013\)\s*$/.test(String((err.body as { error?: { message?: string } } | null)?.error?.message ?? ''))))
+        )
+          throw new TaskGoneError('minimax', taskId);
+        throw minimaxV2Failure(err, `task ${taskId}`);
+      });
       const task = answer.task ?? {};
       if (task.status === 'succeeded') {
-        if (!task.content?.url) throw new GenerationError('minimax', 'no-output', `task ${taskId} succeeded without content.url`);
+        if (!task.content?.url)
+          throw new GenerationError('minimax', 'no-output', `task ${taskId} succeeded without content.url`);
         return { done: true, value: task.content.url };
       }
       if (task.status === 'queued' || task.status === 'running') return { done: false };
@@ -224,19 +341,34 @@ export class MinimaxVideoGenerator extends RemoteVideoBackend<AppConfig['minimax
     }, poll);
   }
 
-  private async pollV1(taskId: string, poll: Parameters<typeof pollTask>[1], hooks: GenerateHooks, resumed: boolean): Promise<string> {
+  private async pollV1(
+    taskId: string,
+    poll: Parameters<typeof pollTask>[1],
+    hooks: GenerateHooks,
+    resumed: boolean,
+  ): Promise<string> {
     const fileId = await pollTask<string>(async () => {
       const q = `/query/video_generation?task_id=${encodeURIComponent(taskId)}`;
-      const t = await this.call<Answer & { status?: string; file_id?: string }>(q, {}, `task ${taskId}`, hooks, resumed ? { goneTaskId: taskId } : {});
+      const t = await this.call<Answer & { status?: string; file_id?: string }>(
+        q,
+        {},
+        `task ${taskId}`,
+        hooks,
+        resumed ? { goneTaskId: taskId } : {},
+      );
       if (t.status === 'Success') {
         if (!t.file_id) throw new GenerationError('minimax', 'no-output', `task ${taskId} succeeded without a file_id`);
         return { done: true, value: t.file_id };
       }
-      if (t.status === 'Fail') throw new GenerationError('minimax', 'failed', `task ${taskId} failed (MiniMax reported status Fail)`);
+      if (t.status === 'Fail')
+        throw new GenerationError('minimax', 'failed', `task ${taskId} failed (MiniMax reported status Fail)`);
       return { done: false };
     }, poll);
     const file = await this.call<Answer & { file?: { download_url?: string } }>(
-      `/files/retrieve?file_id=${encodeURIComponent(fileId)}`, {}, `file ${fileId}`, hooks,
+      `/files/retrieve?file_id=${encodeURIComponent(fileId)}`,
+      {},
+      `file ${fileId}`,
+      hooks,
     );
     const url = file.file?.download_url;
     if (!url) throw new GenerationError('minimax', 'no-output', `file ${fileId} has no download_url`);

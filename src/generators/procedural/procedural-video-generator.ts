@@ -12,7 +12,13 @@ import type { Ffmpeg } from '../../media/ffmpeg.js';
 import { escapeFilterValue } from '../../media/filter-escape.js';
 import { CanceledError } from '../../errors/canceled-error.js';
 import { requestProblems } from '../request-problems.js';
-import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
+import type {
+  GenerateHooks,
+  GenerateRequest,
+  GenerateResult,
+  GeneratorCapabilities,
+  VideoGenerator,
+} from '../types.js';
 import { visualSeed } from '../../procedural/visual-seed.js';
 import { sizeInAspect } from '../../media/frame-geometry.js';
 import { promptLook } from './prompt-look.js';
@@ -51,10 +57,23 @@ function abortableDelay(ms: number, signal: AbortSignal, onTick?: (fraction: num
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new CanceledError());
     const started = Date.now();
-    const tick = setInterval(() => onTick?.(Math.min(1, (Date.now() - started) / ms)), Math.min(500, Math.max(50, ms / 100)));
-    const timer = setTimeout(() => { cleanup(); resolve(); }, ms);
-    const onAbort = () => { cleanup(); reject(new CanceledError()); };
-    const cleanup = () => { clearTimeout(timer); clearInterval(tick); signal.removeEventListener('abort', onAbort); };
+    const tick = setInterval(
+      () => onTick?.(Math.min(1, (Date.now() - started) / ms)),
+      Math.min(500, Math.max(50, ms / 100)),
+    );
+    const timer = setTimeout(() => {
+      cleanup();
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      cleanup();
+      reject(new CanceledError());
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      clearInterval(tick);
+      signal.removeEventListener('abort', onAbort);
+    };
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -62,10 +81,20 @@ function abortableDelay(ms: number, signal: AbortSignal, onTick?: (fraction: num
 export class ProceduralVideoGenerator implements VideoGenerator {
   readonly id = 'procedural';
 
-  constructor(private readonly ffmpeg: Ffmpeg, private readonly settings: ProceduralConfig) {}
+  constructor(
+    private readonly ffmpeg: Ffmpeg,
+    private readonly settings: ProceduralConfig,
+  ) {}
 
   capabilities(): GeneratorCapabilities {
-    return { minDurationSeconds: 0.5, maxDurationSeconds: 60, textToVideo: true, imageToVideo: true, firstLastFrame: true, maxPromptLength: 2000 };
+    return {
+      minDurationSeconds: 0.5,
+      maxDurationSeconds: 60,
+      textToVideo: true,
+      imageToVideo: true,
+      firstLastFrame: true,
+      maxPromptLength: 2000,
+    };
   }
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
@@ -89,7 +118,10 @@ export class ProceduralVideoGenerator implements VideoGenerator {
   }
 
   async generate(request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
-    const path = this.settings.style === 'storyboard' ? await this.storyboard(request, hooks) : await this.gradient(request, hooks);
+    const path =
+      this.settings.style === 'storyboard'
+        ? await this.storyboard(request, hooks)
+        : await this.gradient(request, hooks);
     return { path, costUsd: this.estimateCost(request.durationSeconds) };
   }
 
@@ -107,10 +139,17 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     await mkdir(dirname(request.outputPath), { recursive: true });
     if (request.lastFrameOutput) await mkdir(dirname(request.lastFrameOutput), { recursive: true });
     if (this.settings.simulated_latency_seconds > 0) {
-      await abortableDelay(this.settings.simulated_latency_seconds * 1000, hooks.signal, (f) => hooks.onProgress?.(f * 0.5));
+      await abortableDelay(this.settings.simulated_latency_seconds * 1000, hooks.signal, (f) =>
+        hooks.onProgress?.(f * 0.5),
+      );
     }
     const look = visualSeed(`${this.seedPrefix()}${request.segment}:${request.prompt}`);
-    const inputs = ['-f', 'lavfi', '-i', `gradients=s=${width}x${height}:r=${fps}:c0=${look.colorA}:c1=${look.colorB}:speed=${look.speed.toFixed(4)}:seed=${look.seed}`];
+    const inputs = [
+      '-f',
+      'lavfi',
+      '-i',
+      `gradients=s=${width}x${height}:r=${fps}:c0=${look.colorA}:c1=${look.colorB}:speed=${look.speed.toFixed(4)}:seed=${look.seed}`,
+    ];
     const filters: string[] = [];
     let last = '[0:v]';
     // Endpoints are exact: the first output frame is the first image, the last one the last image,
@@ -143,7 +182,9 @@ export class ProceduralVideoGenerator implements VideoGenerator {
       last = '[grad]';
     }
     if (font) {
-      filters.push(`${last}drawtext=fontfile=${escapeFilterValue(font)}:expansion=none:text=${drawtextEscape(request.prompt)}:fontcolor=white:fontsize=${Math.max(10, Math.round(height / 18))}:box=1:boxcolor=black@0.4:x=(w-tw)/2:y=h-th-${Math.round(height / 12)}[txt]`);
+      filters.push(
+        `${last}drawtext=fontfile=${escapeFilterValue(font)}:expansion=none:text=${drawtextEscape(request.prompt)}:fontcolor=white:fontsize=${Math.max(10, Math.round(height / 18))}:box=1:boxcolor=black@0.4:x=(w-tw)/2:y=h-th-${Math.round(height / 12)}[txt]`,
+      );
       last = '[txt]';
     }
     const tail = lastFrameBranch(last, frames, request.lastFrameOutput);
@@ -151,7 +192,28 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     last = tail.last;
     const lastFrameArgs = tail.args;
     const args = [...inputs, '-filter_complex', filters.join(';'), '-map', last];
-    args.push('-frames:v', String(frames), '-r', String(fps), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-pix_fmt', 'yuv420p', '-profile:v', 'high', '-an', '-progress', 'pipe:2', '-nostats', request.outputPath, ...lastFrameArgs);
+    args.push(
+      '-frames:v',
+      String(frames),
+      '-r',
+      String(fps),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      String(fps),
+      '-pix_fmt',
+      'yuv420p',
+      '-profile:v',
+      'high',
+      '-an',
+      '-progress',
+      'pipe:2',
+      '-nostats',
+      request.outputPath,
+      ...lastFrameArgs,
+    );
     await this.render(args, frames, hooks);
     return request.outputPath;
   }
@@ -166,7 +228,9 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     await mkdir(dirname(request.outputPath), { recursive: true });
     if (request.lastFrameOutput) await mkdir(dirname(request.lastFrameOutput), { recursive: true });
     if (this.settings.simulated_latency_seconds > 0) {
-      await abortableDelay(this.settings.simulated_latency_seconds * 1000, hooks.signal, (f) => hooks.onProgress?.(f * 0.5));
+      await abortableDelay(this.settings.simulated_latency_seconds * 1000, hooks.signal, (f) =>
+        hooks.onProgress?.(f * 0.5),
+      );
     }
     const look = promptLook(request.prompt);
     // Segments of one job share the configured duration, so segment N starts at (N-1) × duration.
@@ -181,18 +245,31 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     const fade = Math.min(0.5, span / 3).toFixed(4);
     const fit = `scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height},setsar=1,fps=${fps}`;
     const inputs: string[] = [];
-    const filters = [cardFilter(look, texts, { width, height, fps, font, captionFile, particleFile }, visualSeed(`${this.seedPrefix()}${request.prompt}`).seed)];
+    const filters = [
+      cardFilter(
+        look,
+        texts,
+        { width, height, fps, font, captionFile, particleFile },
+        visualSeed(`${this.seedPrefix()}${request.prompt}`).seed,
+      ),
+    ];
     let last = '[card]';
     let next = 0;
     if (request.firstFrame) {
       // The frames of the fade: those an input cut at `fade` seconds would hold.
       inputs.push(...stillInput(request.firstFrame, fps));
-      filters.push(`[${next}:v]${hold(Math.max(1, Math.ceil(Number(fade) * fps - 1e-6)))},${fit},format=yuva420p,fade=t=out:st=0:d=${fade}:alpha=1[from]`, `${last}[from]overlay=eof_action=pass:format=yuv420[c${next}]`);
+      filters.push(
+        `[${next}:v]${hold(Math.max(1, Math.ceil(Number(fade) * fps - 1e-6)))},${fit},format=yuva420p,fade=t=out:st=0:d=${fade}:alpha=1[from]`,
+        `${last}[from]overlay=eof_action=pass:format=yuv420[c${next}]`,
+      );
       last = `[c${next++}]`;
     }
     if (request.lastFrame) {
       inputs.push(...stillInput(request.lastFrame, fps));
-      filters.push(`[${next}:v]${hold(frames)},${fit},format=yuva420p,fade=t=in:st=${(span - Number(fade)).toFixed(4)}:d=${fade}:alpha=1[to]`, `${last}[to]overlay=shortest=1:format=yuv420[c${next}]`);
+      filters.push(
+        `[${next}:v]${hold(frames)},${fit},format=yuva420p,fade=t=in:st=${(span - Number(fade)).toFixed(4)}:d=${fade}:alpha=1[to]`,
+        `${last}[to]overlay=shortest=1:format=yuv420[c${next}]`,
+      );
       last = `[c${next++}]`;
     }
     const audio = next++;
@@ -207,9 +284,38 @@ export class ProceduralVideoGenerator implements VideoGenerator {
     filters.push(...tail.filters);
     last = tail.last;
     const lastFrameArgs = tail.args;
-    const args = [...inputs, '-filter_complex', filters.join(';'), '-map', last, '-map', `${audio}:a`,
-      '-r', String(fps), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-pix_fmt', 'yuv420p', '-profile:v', 'high',
-      '-c:a', 'aac', '-b:a', '64k', '-t', seconds, '-progress', 'pipe:2', '-nostats', request.outputPath, ...lastFrameArgs];
+    const args = [
+      ...inputs,
+      '-filter_complex',
+      filters.join(';'),
+      '-map',
+      last,
+      '-map',
+      `${audio}:a`,
+      '-r',
+      String(fps),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      String(fps),
+      '-pix_fmt',
+      'yuv420p',
+      '-profile:v',
+      'high',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '64k',
+      '-t',
+      seconds,
+      '-progress',
+      'pipe:2',
+      '-nostats',
+      request.outputPath,
+      ...lastFrameArgs,
+    ];
     try {
       await this.render(args, frames, hooks);
     } finally {
@@ -252,7 +358,11 @@ function hold(frames: number): string {
  * The last frame as a by-product of the same ffmpeg run: one branch of the graph keeps only it, written
  * to `output`; without an output the graph is left as it is.
  */
-function lastFrameBranch(last: string, frames: number, output: string | undefined): { filters: string[]; last: string; args: string[] } {
+function lastFrameBranch(
+  last: string,
+  frames: number,
+  output: string | undefined,
+): { filters: string[]; last: string; args: string[] } {
   if (!output) return { filters: [], last, args: [] };
   return {
     filters: [`${last}split=2[clip][tail]`, `[tail]select='eq(n,${frames - 1})'[lastframe]`],

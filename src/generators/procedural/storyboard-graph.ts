@@ -51,7 +51,14 @@ function particleField(motion: Motion, seedText: string, columns: number, rows: 
   return [...lines, ...lines].join('\n');
 }
 
-export function cardTexts(look: PromptLook, prompt: string, segment: number, startSeconds: number, durationSeconds: number, layout: Pick<CardLayout, 'width' | 'height'>): CardTexts {
+export function cardTexts(
+  look: PromptLook,
+  prompt: string,
+  segment: number,
+  startSeconds: number,
+  durationSeconds: number,
+  layout: Pick<CardLayout, 'width' | 'height'>,
+): CardTexts {
   const sizes = cardSizes(layout.width, layout.height);
   const columns = Math.max(8, Math.floor((layout.width * 0.8) / (sizes.caption * 0.6)));
   const maxLines = Math.max(2, Math.floor((layout.height * 0.46) / (sizes.caption + sizes.spacing)));
@@ -75,12 +82,18 @@ function cardSizes(width: number, height: number) {
 /** Per-motion position and opacity expressions of the particle layer (drawtext evaluates them per frame). */
 function motionExpressions(motion: Motion, height: number): { x: string; y: string; alpha: string } {
   switch (motion) {
-    case 'fall': return { x: '-10', y: `mod(t*${Math.round(height / 5)},th/2)-th/2`, alpha: '0.8' };
-    case 'rain': return { x: '-10', y: `mod(t*${Math.round(height * 1.5)},th/2)-th/2`, alpha: '0.55' };
-    case 'rise': return { x: '-10', y: `-mod(t*${Math.round(height / 6)},th/2)`, alpha: '0.8' };
-    case 'twinkle': return { x: '-10', y: '-10', alpha: '0.3+0.7*abs(sin(PI*t*0.7))' };
-    case 'sway': return { x: '-w*0.1+w*0.04*sin(2*PI*t/3)', y: 'h*0.58', alpha: '0.55' };
-    case 'drift': return { x: '0', y: '0', alpha: '0' };
+    case 'fall':
+      return { x: '-10', y: `mod(t*${Math.round(height / 5)},th/2)-th/2`, alpha: '0.8' };
+    case 'rain':
+      return { x: '-10', y: `mod(t*${Math.round(height * 1.5)},th/2)-th/2`, alpha: '0.55' };
+    case 'rise':
+      return { x: '-10', y: `-mod(t*${Math.round(height / 6)},th/2)`, alpha: '0.8' };
+    case 'twinkle':
+      return { x: '-10', y: '-10', alpha: '0.3+0.7*abs(sin(PI*t*0.7))' };
+    case 'sway':
+      return { x: '-w*0.1+w*0.04*sin(2*PI*t/3)', y: 'h*0.58', alpha: '0.55' };
+    case 'drift':
+      return { x: '0', y: '0', alpha: '0' };
   }
 }
 
@@ -104,7 +117,9 @@ export function cardFilter(look: PromptLook, texts: CardTexts, layout: CardLayou
     'format=yuv420p',
   ];
   if (look.motion !== 'drift') {
-    steps.push(`drawtext=fontfile=${font}:textfile=${escapeFilterValue(layout.particleFile)}:expansion=none:fontsize=${sizes.particle}:fontcolor=${look.accent}:alpha=${escapeFilterValue(m.alpha)}:x=${escapeFilterValue(m.x)}:y=${escapeFilterValue(m.y)}`);
+    steps.push(
+      `drawtext=fontfile=${font}:textfile=${escapeFilterValue(layout.particleFile)}:expansion=none:fontsize=${sizes.particle}:fontcolor=${look.accent}:alpha=${escapeFilterValue(m.alpha)}:x=${escapeFilterValue(m.x)}:y=${escapeFilterValue(m.y)}`,
+    );
   }
   steps.push(
     `drawbox=x=${Math.round(width * 0.06)}:y=${panelY}:w=${Math.round(width * 0.88)}:h=${panelH}:color=black@0.55:t=fill`,

@@ -6,7 +6,10 @@ export function wrapText(text: string, width: number, maxLines: number): string[
   const words = text.replace(/\s+/g, ' ').trim().split(' ').filter(Boolean);
   const lines: string[] = [];
   let line = '';
-  const push = () => { if (line) lines.push(line); line = ''; };
+  const push = () => {
+    if (line) lines.push(line);
+    line = '';
+  };
   for (let word of words) {
     while ([...word].length > width) {
       push();
@@ -26,6 +29,9 @@ export function wrapText(text: string, width: number, maxLines: number): string[
   if (lines.length <= maxLines) return lines;
   const kept = lines.slice(0, maxLines);
   const last = [...kept[maxLines - 1]!];
-  kept[maxLines - 1] = `${last.slice(0, Math.max(0, width - 1)).join('').trimEnd()}…`;
+  kept[maxLines - 1] = `${last
+    .slice(0, Math.max(0, width - 1))
+    .join('')
+    .trimEnd()}…`;
   return kept;
 }

@@ -32,18 +32,40 @@ export interface DownloadOptions {
 }
 
 /** The options every backend downloads with: its settings, the job's signal and log. */
-export function downloadOptions(backend: string, settings: RemoteSettings, hooks: { signal: AbortSignal; log?: (message: string) => void }, trustedHosts: string[] = []): DownloadOptions {
-  return { backend, signal: hooks.signal, log: hooks.log, maxBytes: settings.maxDownloadBytes, maxRetries: settings.maxRetries, retryBaseMs: settings.retryBaseMs, trustedHosts };
+export function downloadOptions(
+  backend: string,
+  settings: RemoteSettings,
+  hooks: { signal: AbortSignal; log?: (message: string) => void },
+  trustedHosts: string[] = [],
+): DownloadOptions {
+  return {
+    backend,
+    signal: hooks.signal,
+    log: hooks.log,
+    maxBytes: settings.maxDownloadBytes,
+    maxRetries: settings.maxRetries,
+    retryBaseMs: settings.retryBaseMs,
+    trustedHosts,
+  };
 }
 
 /** GET with redirects followed only where the shared redirect policy allows; the headers are auth, for the first host only. */
-function fetchFollowing(url: string, options: DownloadOptions, signal: AbortSignal): Promise<{ res: Response; url: string }> {
-  return fetchFollowingRedirects(url, { signal }, {
-    vendor: options.backend,
-    trustedHosts: options.trustedHosts ?? [],
-    auth: options.headers,
-    refuse: (from, why) => new GenerationError(options.backend, 'download', `download from ${describeUrl(from)} ${why}`, false),
-  });
+function fetchFollowing(
+  url: string,
+  options: DownloadOptions,
+  signal: AbortSignal,
+): Promise<{ res: Response; url: string }> {
+  return fetchFollowingRedirects(
+    url,
+    { signal },
+    {
+      vendor: options.backend,
+      trustedHosts: options.trustedHosts ?? [],
+      auth: options.headers,
+      refuse: (from, why) =>
+        new GenerationError(options.backend, 'download', `download from ${describeUrl(from)} ${why}`, false),
+    },
+  );
 }
 
 /** Host and path only: vendor download URLs carry signatures in their query strings. */
@@ -64,42 +86,75 @@ async function attempt(url: string, path: string, options: DownloadOptions): Pro
   } catch (err) {
     if (options.signal.aborted) throw new CanceledError();
     if (err instanceof GenerationError) throw err;
-    throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} failed (${(err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed'})`, true);
+    throw new GenerationError(
+      options.backend,
+      'download',
+      `download from ${describeUrl(url)} failed (${(err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed'})`,
+      true,
+    );
   }
   if (!res.ok || !res.body) {
     await res.body?.cancel().catch(() => undefined);
     const retryable = isRetryableStatus(res.status);
-    throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} answered HTTP ${res.status}`, retryable);
+    throw new GenerationError(
+      options.backend,
+      'download',
+      `download from ${describeUrl(url)} answered HTTP ${res.status}`,
+      retryable,
+    );
   }
   const announced = res.headers.get('content-length');
   const expected = announced !== null && /^\d+$/.test(announced) ? Number(announced) : null;
   if (expected !== null && expected > options.maxBytes) {
     await res.body.cancel().catch(() => undefined);
-    throw new GenerationError(options.backend, 'download', `clip is ${expected} bytes, more than remote_api_settings.max_download_bytes (${options.maxBytes})`, false);
+    throw new GenerationError(
+      options.backend,
+      'download',
+      `clip is ${expected} bytes, more than remote_api_settings.max_download_bytes (${options.maxBytes})`,
+      false,
+    );
   }
   let received = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       received += chunk.length;
       if (received > options.maxBytes) {
-        done(new GenerationError(options.backend, 'download', `clip exceeds remote_api_settings.max_download_bytes (${options.maxBytes})`, false));
+        done(
+          new GenerationError(
+            options.backend,
+            'download',
+            `clip exceeds remote_api_settings.max_download_bytes (${options.maxBytes})`,
+            false,
+          ),
+        );
         return;
       }
       done(null, chunk);
     },
   });
   try {
-    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(path, { mode: 0o600 }));
+    await pipeline(
+      Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>),
+      counter,
+      createWriteStream(path, { mode: 0o600 }),
+    );
   } catch (err) {
     if (options.signal.aborted) throw new CanceledError();
     if (err instanceof GenerationError) throw err;
-    const how = expected !== null ? `was truncated (${received} of ${expected} bytes)` : `broke off after ${received} bytes`;
+    const how =
+      expected !== null ? `was truncated (${received} of ${expected} bytes)` : `broke off after ${received} bytes`;
     throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} ${how}`, true);
   }
   if (expected !== null && received !== expected) {
-    throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} was truncated (${received} of ${expected} bytes)`, true);
+    throw new GenerationError(
+      options.backend,
+      'download',
+      `download from ${describeUrl(url)} was truncated (${received} of ${expected} bytes)`,
+      true,
+    );
   }
-  if (received === 0) throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} was empty`, true);
+  if (received === 0)
+    throw new GenerationError(options.backend, 'download', `download from ${describeUrl(url)} was empty`, true);
   return received;
 }
 

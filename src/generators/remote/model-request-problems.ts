@@ -10,19 +10,27 @@ export interface ModelCheckOptions {
   maxDuration?: { seconds: number; key: string };
 }
 
-export function modelRequestProblems(request: Omit<GenerateRequest, 'outputPath'>, model: CatalogRow, options: ModelCheckOptions = {}): string[] {
+export function modelRequestProblems(
+  request: Omit<GenerateRequest, 'outputPath'>,
+  model: CatalogRow,
+  options: ModelCheckOptions = {},
+): string[] {
   const problems: string[] = [];
   if (!request.prompt.trim()) problems.push('prompt is empty');
-  if (request.prompt.length > model.max_prompt_length) problems.push(`prompt is longer than ${model.max_prompt_length} characters`);
+  if (request.prompt.length > model.max_prompt_length)
+    problems.push(`prompt is longer than ${model.max_prompt_length} characters`);
   if (request.firstFrame && !existsSync(request.firstFrame)) problems.push('first frame image does not exist');
   if (request.lastFrame && !existsSync(request.lastFrame)) problems.push('last frame image does not exist');
   const duration = durationProblem(model, request.durationSeconds);
   if (duration) problems.push(duration);
   const cap = options.maxDuration;
-  if (cap && request.durationSeconds > cap.seconds) problems.push(`duration ${request.durationSeconds} s is more than ${cap.key} (${cap.seconds} s)`);
+  if (cap && request.durationSeconds > cap.seconds)
+    problems.push(`duration ${request.durationSeconds} s is more than ${cap.key} (${cap.seconds} s)`);
   // With a first frame the clip is image-to-video; without one (validate runs before keyframes
   // exist) the job may use either mode the model has, so the ratio must fit each of them.
-  const modes: ('text' | 'image')[] = request.firstFrame ? ['image'] : [...(model.modes.text ? ['text' as const] : []), ...(model.modes.image ? ['image' as const] : [])];
+  const modes: ('text' | 'image')[] = request.firstFrame
+    ? ['image']
+    : [...(model.modes.text ? ['text' as const] : []), ...(model.modes.image ? ['image' as const] : [])];
   for (const mode of modes) {
     const problem = ratioProblem(model, mode, request.aspectRatio);
     if (problem) problems.push(problem);

@@ -13,7 +13,7 @@ export interface PollFloor {
 }
 
 /** For vendors that document no cadence: one poll a second per task is plenty for clips that take minutes. */
-export const DEFAULT_POLL_FLOOR: PollFloor = { seconds: 1, source: 'no documented floor; ttv\'s default' };
+export const DEFAULT_POLL_FLOOR: PollFloor = { seconds: 1, source: "no documented floor; ttv's default" };
 
 export interface PollInterval {
   ms: number;
@@ -24,7 +24,8 @@ export interface PollInterval {
 /** The interval a backend polls its tasks at: the configured one, raised to the floor unless the override is set. */
 export function pollInterval(settings: RemoteSettings, floor: PollFloor): PollInterval {
   const floorMs = floor.seconds * 1000;
-  if (settings.pollFloorOverride || settings.pollIntervalMs >= floorMs) return { ms: settings.pollIntervalMs, raised: false };
+  if (settings.pollFloorOverride || settings.pollIntervalMs >= floorMs)
+    return { ms: settings.pollIntervalMs, raised: false };
   return { ms: floorMs, raised: true };
 }
 

@@ -24,7 +24,12 @@ export async function pollTask<T>(check: () => Promise<PollState<T>>, options: P
     if (state.progress !== undefined) options.onProgress?.(Math.max(0, Math.min(1, state.progress)));
     const left = options.deadline - Date.now();
     if (left <= 0) {
-      throw new GenerationError(options.backend, 'timeout', `task ${options.taskId} did not finish before remote_api_settings.timeout`, false);
+      throw new GenerationError(
+        options.backend,
+        'timeout',
+        `task ${options.taskId} did not finish before remote_api_settings.timeout`,
+        false,
+      );
     }
     await abortableSleep(Math.min(options.intervalMs, left), options.signal);
   }

@@ -4,8 +4,20 @@
 // request checks and list price follow from the row and the section's max_duration.
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorClient } from '../../http/vendor-client/vendor-client.js';
-import type { ConfiguredModel, GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VideoGenerator } from '../types.js';
-import { lifecycleVerdict, missingRowMessage, type CatalogModel, type ModelCatalog } from '../../catalog/model-catalog.js';
+import type {
+  ConfiguredModel,
+  GenerateHooks,
+  GenerateRequest,
+  GenerateResult,
+  GeneratorCapabilities,
+  VideoGenerator,
+} from '../types.js';
+import {
+  lifecycleVerdict,
+  missingRowMessage,
+  type CatalogModel,
+  type ModelCatalog,
+} from '../../catalog/model-catalog.js';
 import { modelRequestProblems, summarize } from './model-request-problems.js';
 import { requireKey } from './require-key.js';
 import type { RemoteSettings } from './remote-settings.js';
@@ -52,14 +64,23 @@ export abstract class RemoteVideoBackend<S extends RemoteSection> implements Vid
   protected readonly key: string;
   private readonly sectionName: string;
 
-  constructor(spec: RemoteBackendSpec, protected readonly section: S, protected readonly settings: RemoteSettings) {
+  constructor(
+    spec: RemoteBackendSpec,
+    protected readonly section: S,
+    protected readonly settings: RemoteSettings,
+  ) {
     this.id = spec.backend;
     this.sectionName = spec.sectionName;
     this.key = requireKey(spec.backend, `${spec.sectionName}.api_key`, section.api_key);
     const key = `${spec.sectionName}.${spec.modelKey}`;
     this.model = requireModel(spec.catalog, spec.backend, key, spec.modelId);
     this.configuredModel = { key, row: this.model };
-    this.client = new VendorClient({ vendor: spec.backend, baseUrl: section.base_url, auth: spec.auth(this.key), retry: settings });
+    this.client = new VendorClient({
+      vendor: spec.backend,
+      baseUrl: section.base_url,
+      auth: spec.auth(this.key),
+      retry: settings,
+    });
   }
 
   capabilities(): GeneratorCapabilities {
@@ -67,7 +88,9 @@ export abstract class RemoteVideoBackend<S extends RemoteSection> implements Vid
   }
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
-    return modelRequestProblems(request, this.model, { maxDuration: { seconds: this.section.max_duration, key: `${this.sectionName}.max_duration` } });
+    return modelRequestProblems(request, this.model, {
+      maxDuration: { seconds: this.section.max_duration, key: `${this.sectionName}.max_duration` },
+    });
   }
 
   estimateCost(durationSeconds: number): number {

@@ -6,16 +6,25 @@ import type { GenerateHooks, VendorTaskRecord, VideoGenerator } from '../types.j
 
 /** Whether the vendor's task should be cancelled after `err`: the job was canceled, or the task passed its deadline. */
 export function abandonsTask(err: unknown, signal: AbortSignal): boolean {
-  return signal.aborted || err instanceof CanceledError || (err instanceof GenerationError && err.failure === 'timeout');
+  return (
+    signal.aborted || err instanceof CanceledError || (err instanceof GenerationError && err.failure === 'timeout')
+  );
 }
 
 /**
  * The job-log line for a task that keeps running because its vendor cannot stop it: it documents no
  * cancel (the default reason), or only for a task in another state (MiniMax V2: queued tasks only).
  */
-export function cannotStopMessage(task: VendorTaskRecord, backend: Pick<VideoGenerator, 'configuredModel'> | null, why = 'the vendor documents no cancel'): string {
+export function cannotStopMessage(
+  task: VendorTaskRecord,
+  backend: Pick<VideoGenerator, 'configuredModel'> | null,
+  why = 'the vendor documents no cancel',
+): string {
   const perSecond = backend?.configuredModel?.row.usd_per_second;
-  const bill = perSecond !== undefined ? `; it may still bill up to its full price (model ${task.model}, $${perSecond.toFixed(2)} per second of video)` : '; it may still bill for the whole clip';
+  const bill =
+    perSecond !== undefined
+      ? `; it may still bill up to its full price (model ${task.model}, $${perSecond.toFixed(2)} per second of video)`
+      : '; it may still bill for the whole clip';
   return `${task.backend}: task ${task.taskId} cannot be stopped (${why}) and keeps running${bill}`;
 }
 

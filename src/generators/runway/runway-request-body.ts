@@ -36,19 +36,25 @@ export function runwayRequestBody(row: CatalogRow, input: RunwayBodyInput): Runw
     ratio = wire.follows_image_ratio;
   } else if (offered) {
     // No aspect asked: runway_ml.default_ratio when this mode offers it, else the mode's first.
-    ratio = !input.aspectRatio && input.defaultRatio && Object.values(offered).includes(input.defaultRatio)
-      ? input.defaultRatio
-      : wireRatio(row, mode, input.aspectRatio);
+    ratio =
+      !input.aspectRatio && input.defaultRatio && Object.values(offered).includes(input.defaultRatio)
+        ? input.defaultRatio
+        : wireRatio(row, mode, input.aspectRatio);
   }
   // An empty wire value: the model takes no ratio (its clip has one shape).
   if (ratio) body.ratio = ratio;
   const resolution = row.resolutions?.[0];
-  if (wire.resolution_field && resolution && (wire.resolution_modes ?? ['text', 'image']).includes(mode)) body[wire.resolution_field] = resolution;
+  if (wire.resolution_field && resolution && (wire.resolution_modes ?? ['text', 'image']).includes(mode))
+    body[wire.resolution_field] = resolution;
   if (wire.seed_field && input.seed !== null && input.seed !== undefined) body[wire.seed_field] = input.seed;
   if (input.firstFrame) {
-    body.promptImage = input.lastFrame && row.modes.first_last
-      ? [{ uri: input.firstFrame, position: 'first' }, { uri: input.lastFrame, position: 'last' }]
-      : input.firstFrame;
+    body.promptImage =
+      input.lastFrame && row.modes.first_last
+        ? [
+            { uri: input.firstFrame, position: 'first' },
+            { uri: input.lastFrame, position: 'last' },
+          ]
+        : input.firstFrame;
   }
   return { endpoint: mode === 'image' ? 'image_to_video' : 'text_to_video', body, ratio: ratio || undefined };
 }

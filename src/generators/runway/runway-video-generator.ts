@@ -11,7 +11,13 @@ import RunwayML, { APIConnectionError, APIConnectionTimeoutError, APIError, APIU
 import type { ImageToVideoCreateParams, TextToVideoCreateParams } from '@runwayml/sdk/resources';
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
-import type { GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VendorTaskRecord } from '../types.js';
+import type {
+  GenerateHooks,
+  GenerateRequest,
+  GenerateResult,
+  GeneratorCapabilities,
+  VendorTaskRecord,
+} from '../types.js';
 import { TaskGoneError } from '../../errors/task-gone-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
 import { downloadOptions, downloadVideo, hostsOf } from '../remote/download-video.js';
@@ -30,13 +36,22 @@ import { failedBeforeSending, type CreateRule } from '../../http/vendor-client/c
  * Runway's error table lists 429, 502, 503 and 504 as worth retrying, and not 500; create takes no
  * idempotency key (https://docs.dev.runwayml.com/errors/errors/, read 2026-12-05).
  */
-export const RUNWAY_CREATE_RULE: CreateRule = { retryableStatuses: [502, 503, 504], source: 'https://docs.dev.runwayml.com/errors/errors/' };
+export const RUNWAY_CREATE_RULE: CreateRule = {
+  retryableStatuses: [502, 503, 504],
+  source: 'https://docs.dev.runwayml.com/errors/errors/',
+};
 
 /** Maps the SDK's errors to what ttv's retry policy needs. */
 function classify(err: unknown): SdkFailure | null {
   if (err instanceof APIUserAbortError) return null;
-  if (err instanceof APIConnectionError) return { status: null, timeout: err instanceof APIConnectionTimeoutError, notSent: failedBeforeSending(err) };
-  if (err instanceof APIError && typeof err.status === 'number') return { status: err.status, body: err.error, retryAfter: (err.headers as Headers | undefined)?.get('retry-after') ?? null };
+  if (err instanceof APIConnectionError)
+    return { status: null, timeout: err instanceof APIConnectionTimeoutError, notSent: failedBeforeSending(err) };
+  if (err instanceof APIError && typeof err.status === 'number')
+    return {
+      status: err.status,
+      body: err.error,
+      retryAfter: (err.headers as Headers | undefined)?.get('retry-after') ?? null,
+    };
   return null;
 }
 
@@ -55,7 +70,10 @@ interface RunwayTask {
  * Tasks.retrieve's doc comment in @runwayml/sdk 4.20.1 (read 2026-12-05): "Consumers of this API
  * should not expect updates more frequent than once every five seconds for a given task."
  */
-export const RUNWAY_POLL_FLOOR: PollFloor = { seconds: 5, source: '@runwayml/sdk 4.20.1 Tasks.retrieve: no updates more often than every five seconds per task' };
+export const RUNWAY_POLL_FLOOR: PollFloor = {
+  seconds: 5,
+  source: '@runwayml/sdk 4.20.1 Tasks.retrieve: no updates more often than every five seconds per task',
+};
 
 /** Failure codes worth one more task (Runway's task-failures page: rejected for quality or system reasons). */
 const RETRIED_ONCE = /^INTERNAL\.BAD_OUTPUT(\.|$)/;
@@ -72,7 +90,9 @@ class RunwayTaskFailure extends GenerationError {
   constructor(taskId: string, task: RunwayTask) {
     const code = task.failureCode ?? 'unknown';
     // SAFETY.* codes are refusals (Runway: not worth retrying, diagnostic rather than for end users).
-    super('runway', /^SAFETY/i.test(code) ? 'refused' : 'failed', `task ${taskId} failed`, false, { vendorText: `${task.failure ?? 'no reason given'} (${code})` });
+    super('runway', /^SAFETY/i.test(code) ? 'refused' : 'failed', `task ${taskId} failed`, false, {
+      vendorText: `${task.failure ?? 'no reason given'} (${code})`,
+    });
     this.failureCode = code;
     this.chargedUsd = typeof task.cost?.credits === 'number' ? task.cost.credits * USD_PER_CREDIT : 0;
   }
@@ -83,11 +103,24 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
   private readonly sdk: RunwayML;
 
   constructor(section: AppConfig['runway_ml'], settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
-    super({
-      backend: 'runway', sectionName: 'runway_ml', auth: (k) => ({ authorization: `Bearer ${k}` }),
-      modelKey: 'model_version', modelId: section.model_version, catalog,
-    }, section, settings);
-    this.sdk = new RunwayML({ apiKey: this.key, baseURL: this.client.baseUrl, runwayVersion: section.api_version, maxRetries: 0 });
+    super(
+      {
+        backend: 'runway',
+        sectionName: 'runway_ml',
+        auth: (k) => ({ authorization: `Bearer ${k}` }),
+        modelKey: 'model_version',
+        modelId: section.model_version,
+        catalog,
+      },
+      section,
+      settings,
+    );
+    this.sdk = new RunwayML({
+      apiKey: this.key,
+      baseURL: this.client.baseUrl,
+      runwayVersion: section.api_version,
+      maxRetries: 0,
+    });
   }
 
   /** The row's checks, and runway_ml.seed only for a model that takes a seed (its SDK type has none otherwise). */
@@ -102,7 +135,10 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
   /** The aspect runway_ml.default_ratio stands for, when a frame-taking mode offers it: what a job without an aspect renders. */
   override capabilities(): GeneratorCapabilities {
     const caps = super.capabilities();
-    const offered = [this.model.modes.image, this.model.modes.text].find((r): r is Record<string, string> => r !== null && r !== 'follows-image') ?? {};
+    const offered =
+      [this.model.modes.image, this.model.modes.text].find(
+        (r): r is Record<string, string> => r !== null && r !== 'follows-image',
+      ) ?? {};
     const aspect = Object.entries(offered).find(([, wire]) => wire === this.section.default_ratio)?.[0];
     return aspect ? { ...caps, defaultAspectRatio: aspect } : caps;
   }
@@ -112,14 +148,21 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
     const model = this.model.id;
     // Frames are only known now (validate runs at planning, before keyframes exist): check again
     // with them, so nothing Runway would refuse is ever sent (and billed).
-    if (!request.firstFrame && !this.model.modes.text) throw new GenerationError('runway', 'invalid', `model ${model} needs a first frame`);
+    if (!request.firstFrame && !this.model.modes.text)
+      throw new GenerationError('runway', 'invalid', `model ${model} needs a first frame`);
     const problems = this.validate(request);
     if (problems.length) throw new GenerationError('runway', 'invalid', problems.join('; '));
     const { endpoint, body, ratio } = runwayRequestBody(this.model, {
-      prompt: request.prompt, durationSeconds: request.durationSeconds, aspectRatio: request.aspectRatio,
+      prompt: request.prompt,
+      durationSeconds: request.durationSeconds,
+      aspectRatio: request.aspectRatio,
       firstFrame: request.firstFrame ? await imageDataUri(request.firstFrame) : undefined,
-      lastFrame: request.firstFrame && request.lastFrame && this.model.modes.first_last ? await imageDataUri(request.lastFrame) : undefined,
-      defaultRatio: this.section.default_ratio, seed: this.section.seed,
+      lastFrame:
+        request.firstFrame && request.lastFrame && this.model.modes.first_last
+          ? await imageDataUri(request.lastFrame)
+          : undefined,
+      defaultRatio: this.section.default_ratio,
+      seed: this.section.seed,
     });
     // INTERNAL.BAD_OUTPUT.*: Runway rejected the output for quality or system reasons, and its
     // task-failures page lets integrators retry those; a second such failure, or any other code
@@ -133,7 +176,9 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
         if (!(err instanceof RunwayTaskFailure)) throw err;
         failedTasksUsd += err.chargedUsd;
         if (task === 1 && RETRIED_ONCE.test(err.failureCode)) {
-          log?.(`runway: ${err.message}; the output was rejected for quality (${err.failureCode}), so one more task is made${err.chargedUsd > 0 ? ` (the failed one charged ${err.chargedUsd.toFixed(2)} USD)` : ''}`);
+          log?.(
+            `runway: ${err.message}; the output was rejected for quality (${err.failureCode}), so one more task is made${err.chargedUsd > 0 ? ` (the failed one charged ${err.chargedUsd.toFixed(2)} USD)` : ''}`,
+          );
           continue;
         }
         throw err;
@@ -142,7 +187,13 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
   }
 
   /** One Runway task for the body: create, poll, download. */
-  private async runTask(endpoint: RunwayBody['endpoint'], body: RunwayBody['body'], ratio: RunwayBody['ratio'], request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
+  private async runTask(
+    endpoint: RunwayBody['endpoint'],
+    body: RunwayBody['body'],
+    ratio: RunwayBody['ratio'],
+    request: GenerateRequest,
+    hooks: GenerateHooks,
+  ): Promise<GenerateResult> {
     const { signal, log } = hooks;
     const model = this.model.id;
     const duration = request.durationSeconds;
@@ -150,13 +201,20 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
     const call = { signal, log };
     await hooks.task?.sending?.('runway', model);
     // The body fits the model's SDK params type: the catalog row checked it above.
-    const created = await this.client.sdk((s) => (endpoint === 'image_to_video'
-      ? this.sdk.imageToVideo.create(body as unknown as ImageToVideoCreateParams, { signal: s })
-      : this.sdk.textToVideo.create(body as unknown as TextToVideoCreateParams, { signal: s })), classify, { ...call, create: RUNWAY_CREATE_RULE });
+    const created = await this.client.sdk(
+      (s) =>
+        endpoint === 'image_to_video'
+          ? this.sdk.imageToVideo.create(body as unknown as ImageToVideoCreateParams, { signal: s })
+          : this.sdk.textToVideo.create(body as unknown as TextToVideoCreateParams, { signal: s }),
+      classify,
+      { ...call, create: RUNWAY_CREATE_RULE },
+    );
     if (!created?.id) throw new GenerationError('runway', 'failed', 'task creation answered without a task id');
     const taskId = created.id;
     const credits = created.estimatedCost?.credits;
-    log?.(`runway: task ${taskId} created (${model}, ${ratio ?? 'shape of the frame'}, ${duration} s${typeof credits === 'number' ? `, at most ${credits} credits` : ''})`);
+    log?.(
+      `runway: task ${taskId} created (${model}, ${ratio ?? 'shape of the frame'}, ${duration} s${typeof credits === 'number' ? `, at most ${credits} credits` : ''})`,
+    );
     const task: VendorTaskRecord = { backend: 'runway', model, taskId, createdAt: new Date().toISOString() };
     return this.follow(task, request, hooks, deadline);
   }
@@ -174,12 +232,20 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
       log?.(`runway: task ${task.taskId} cancelled (DELETE /v1/tasks/${task.taskId})`);
     } catch (cancelErr) {
       const f = classify(cancelErr);
-      log?.(`runway: cancel of task ${task.taskId} failed (${f?.status ? `HTTP ${f.status}` : `connection failed to ${this.client.host}`})`);
+      log?.(
+        `runway: cancel of task ${task.taskId} failed (${f?.status ? `HTTP ${f.status}` : `connection failed to ${this.client.host}`})`,
+      );
     }
   }
 
   /** Records the task (before the first poll, unless re-attached), polls it to its end and downloads its clip. */
-  private async follow(record: VendorTaskRecord, request: GenerateRequest, hooks: GenerateHooks, deadline: number, resumed = false): Promise<GenerateResult> {
+  private async follow(
+    record: VendorTaskRecord,
+    request: GenerateRequest,
+    hooks: GenerateHooks,
+    deadline: number,
+    resumed = false,
+  ): Promise<GenerateResult> {
     const { signal, log } = hooks;
     const { taskId } = record;
     const call = { signal, log };
@@ -187,22 +253,34 @@ export class RunwayVideoGenerator extends RemoteVideoBackend<AppConfig['runway_m
     if (interval.raised) log?.(raisedIntervalLine('runway', this.settings, this.pollFloor));
     try {
       if (!resumed) await recordTaskOrCancel(record, hooks, this);
-      const task = await pollTask<RunwayTask>(async () => {
-        let t: RunwayTask;
-        try {
-          t = await this.client.sdk((s) => this.sdk.tasks.retrieve(taskId, { signal: s }), classify, call) as RunwayTask;
-        } catch (err) {
-          if (resumed && err instanceof VendorError && err.status === 404) throw new TaskGoneError('runway', taskId);
-          throw err;
-        }
-        if (t.status === 'SUCCEEDED') return { done: true, value: t };
-        if (t.status === 'FAILED') throw new RunwayTaskFailure(taskId, t);
-        if (t.status === 'CANCELLED') throw new GenerationError('runway', 'failed', `task ${taskId} was cancelled on Runway's side`);
-        return { done: false, progress: typeof t.progress === 'number' ? t.progress : undefined };
-      }, { backend: 'runway', taskId, intervalMs: interval.ms, deadline, signal, onProgress: hooks.onProgress });
+      const task = await pollTask<RunwayTask>(
+        async () => {
+          let t: RunwayTask;
+          try {
+            t = (await this.client.sdk(
+              (s) => this.sdk.tasks.retrieve(taskId, { signal: s }),
+              classify,
+              call,
+            )) as RunwayTask;
+          } catch (err) {
+            if (resumed && err instanceof VendorError && err.status === 404) throw new TaskGoneError('runway', taskId);
+            throw err;
+          }
+          if (t.status === 'SUCCEEDED') return { done: true, value: t };
+          if (t.status === 'FAILED') throw new RunwayTaskFailure(taskId, t);
+          if (t.status === 'CANCELLED')
+            throw new GenerationError('runway', 'failed', `task ${taskId} was cancelled on Runway's side`);
+          return { done: false, progress: typeof t.progress === 'number' ? t.progress : undefined };
+        },
+        { backend: 'runway', taskId, intervalMs: interval.ms, deadline, signal, onProgress: hooks.onProgress },
+      );
       const url = Array.isArray(task.output) ? task.output[0] : undefined;
       if (!url) throw new GenerationError('runway', 'no-output', `task ${taskId} succeeded without an output URL`);
-      await downloadVideo(url, request.outputPath, downloadOptions('runway', this.settings, hooks, hostsOf(this.section.base_url)));
+      await downloadVideo(
+        url,
+        request.outputPath,
+        downloadOptions('runway', this.settings, hooks, hostsOf(this.section.base_url)),
+      );
       return { path: request.outputPath, costUsd: this.estimateCost(request.durationSeconds) };
     } catch (err) {
       // A canceled job or an abandoned (timed-out) task is cancelled at Runway too.

@@ -23,7 +23,10 @@ export type SdkRun = <T>(call: (ai: GoogleGenAI, signal: AbortSignal) => Promise
  * anything"), so they are not sent again (https://ai.google.dev/gemini-api/docs/troubleshooting,
  * https://grpc.github.io/grpc/core/md_doc_statuscodes.html, read 2026-12-06).
  */
-export const GOOGLE_CREATE_RULE: CreateRule = { retryableStatuses: [503], source: 'https://ai.google.dev/gemini-api/docs/troubleshooting' };
+export const GOOGLE_CREATE_RULE: CreateRule = {
+  retryableStatuses: [503],
+  source: 'https://ai.google.dev/gemini-api/docs/troubleshooting',
+};
 
 export interface GoogleGenAiSession {
   ai: GoogleGenAI;
@@ -69,27 +72,54 @@ export function classifyGoogleSdkError(err: unknown, lastAnswer: Response | null
     return { status: e.status, body: googleErrorBody(e), retryAfter: e.headers?.get?.('retry-after') ?? null };
   }
   // The attempt's own deadline fired (the job's signal is checked before this is asked).
-  if (e?.name === 'APIUserAbortError' || e?.name === 'APIConnectionTimeoutError' || e?.name === 'TimeoutError') return { status: null, timeout: true };
-  if (e?.name === 'APIConnectionError' || err instanceof TypeError) return failedBeforeSending(err) ? { status: null, notSent: true } : { status: null };
+  if (e?.name === 'APIUserAbortError' || e?.name === 'APIConnectionTimeoutError' || e?.name === 'TimeoutError')
+    return { status: null, timeout: true };
+  if (e?.name === 'APIConnectionError' || err instanceof TypeError)
+    return failedBeforeSending(err) ? { status: null, notSent: true } : { status: null };
   return null;
 }
 
 /** The SDK client for one clip; the last raw answer is kept for the Retry-After of an ApiError. */
-export function googleGenAiSession(api: GoogleApi, client: VendorClient, settings: RemoteSettings, hooks: GenerateHooks): GoogleGenAiSession {
+export function googleGenAiSession(
+  api: GoogleApi,
+  client: VendorClient,
+  settings: RemoteSettings,
+  hooks: GenerateHooks,
+): GoogleGenAiSession {
   let last: Response | null = null;
   const fetchKeepingLast = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
     last = await fetch(input, init);
     return last;
   };
-  const ai = api.kind === 'vertex'
-    ? new GoogleGenAI({
-      vertexai: true, project: api.project, location: api.location,
-      httpOptions: { baseUrl: api.host, fetch: fetchKeepingLast },
-      // ttv's own token (service-account JWT at the key file's token_uri, see service-account-token.ts).
-      googleAuthOptions: { authClient: { getRequestHeaders: async () => new Headers({ authorization: `Bearer ${await api.oauth.token(hooks.signal, settings.maxRetries, settings.retryBaseMs, hooks.log)}` }) } as never },
-    })
-    : new GoogleGenAI({ apiKey: api.apiKey, httpOptions: { baseUrl: api.base, fetch: fetchKeepingLast } });
-  const run: SdkRun = (call) => client.sdk((signal) => call(ai, signal), (err) => classifyGoogleSdkError(err, last), { signal: hooks.signal, log: hooks.log });
-  const runCreate: SdkRun = (call) => client.sdk((signal) => call(ai, signal), (err) => classifyGoogleSdkError(err, last), { signal: hooks.signal, log: hooks.log, create: GOOGLE_CREATE_RULE });
+  const ai =
+    api.kind === 'vertex'
+      ? new GoogleGenAI({
+          vertexai: true,
+          project: api.project,
+          location: api.location,
+          httpOptions: { baseUrl: api.host, fetch: fetchKeepingLast },
+          // ttv's own token (service-account JWT at the key file's token_uri, see service-account-token.ts).
+          googleAuthOptions: {
+            authClient: {
+              getRequestHeaders: async () =>
+                new Headers({
+                  authorization: `Bearer ${await api.oauth.token(hooks.signal, settings.maxRetries, settings.retryBaseMs, hooks.log)}`,
+                }),
+            } as never,
+          },
+        })
+      : new GoogleGenAI({ apiKey: api.apiKey, httpOptions: { baseUrl: api.base, fetch: fetchKeepingLast } });
+  const run: SdkRun = (call) =>
+    client.sdk(
+      (signal) => call(ai, signal),
+      (err) => classifyGoogleSdkError(err, last),
+      { signal: hooks.signal, log: hooks.log },
+    );
+  const runCreate: SdkRun = (call) =>
+    client.sdk(
+      (signal) => call(ai, signal),
+      (err) => classifyGoogleSdkError(err, last),
+      { signal: hooks.signal, log: hooks.log, create: GOOGLE_CREATE_RULE },
+    );
   return { ai, run, runCreate };
 }

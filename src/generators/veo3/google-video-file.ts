@@ -39,11 +39,19 @@ export function geminiFileId(uri: string): string | null {
 }
 
 /** Writes the clip to `outputPath`; `what` names the task in errors ("operation 123"). */
-export async function saveGoogleVideo(video: GoogleVideo, what: string, outputPath: string, access: GoogleVideoAccess, settings: RemoteSettings, hooks: GenerateHooks): Promise<void> {
+export async function saveGoogleVideo(
+  video: GoogleVideo,
+  what: string,
+  outputPath: string,
+  access: GoogleVideoAccess,
+  settings: RemoteSettings,
+  hooks: GenerateHooks,
+): Promise<void> {
   const download = downloadOptions('veo3', settings, hooks, access.trustedHosts);
   if (video.base64) {
     const bytes = Buffer.from(video.base64, 'base64');
-    if (bytes.length === 0 || bytes.length > settings.maxDownloadBytes) throw new GenerationError('veo3', 'download', `${what} returned a clip of ${bytes.length} bytes`);
+    if (bytes.length === 0 || bytes.length > settings.maxDownloadBytes)
+      throw new GenerationError('veo3', 'download', `${what} returned a clip of ${bytes.length} bytes`);
     await writeFile(outputPath, bytes, { mode: 0o600 });
   } else if (video.uri?.startsWith('gs://')) {
     const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(video.uri);
@@ -53,8 +61,13 @@ export async function saveGoogleVideo(video: GoogleVideo, what: string, outputPa
     await downloadVideo(url, outputPath, { ...download, headers: { authorization: `Bearer ${token}` } });
   } else if (video.uri) {
     const fileId = geminiFileId(video.uri);
-    if (!fileId || !access.apiKey) throw new GenerationError('veo3', 'no-output', `${what} returned a video URI that is not a Gemini file`);
-    await downloadVideo(`${trimTrailingSlashes(access.geminiBase)}/v1beta/files/${fileId}:download?alt=media`, outputPath, { ...download, headers: { 'x-goog-api-key': access.apiKey } });
+    if (!fileId || !access.apiKey)
+      throw new GenerationError('veo3', 'no-output', `${what} returned a video URI that is not a Gemini file`);
+    await downloadVideo(
+      `${trimTrailingSlashes(access.geminiBase)}/v1beta/files/${fileId}:download?alt=media`,
+      outputPath,
+      { ...download, headers: { 'x-goog-api-key': access.apiKey } },
+    );
   } else {
     throw new GenerationError('veo3', 'no-output', `${what} returned a video without bytes or a URI`);
   }

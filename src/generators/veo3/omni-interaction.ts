@@ -43,7 +43,10 @@ const RUNNING = new Set(['queued', 'in_progress']);
 /** The create body for one clip (CreateModelInteraction). */
 export function omniRequest(clip: OmniClip): CreateParams {
   const input = clip.firstFrame
-    ? [{ type: 'text' as const, text: clip.prompt }, { type: 'image' as const, data: clip.firstFrame.data, mime_type: clip.firstFrame.mimeType }]
+    ? [
+        { type: 'text' as const, text: clip.prompt },
+        { type: 'image' as const, data: clip.firstFrame.data, mime_type: clip.firstFrame.mimeType },
+      ]
     : clip.prompt;
   return {
     model: clip.model,
@@ -69,17 +72,25 @@ export interface PollSettings {
 
 /** Starts the interaction; gives its id. */
 export async function startInteraction(run: SdkRun, clip: OmniClip): Promise<string> {
-  const started = await run((ai, signal) => ai.interactions.create(omniRequest(clip), once(signal)) as Promise<GoogleGenAIInteraction>);
-  if (!started?.id) throw new GenerationError('veo3', 'failed', 'interactions.create answered without an interaction id');
+  const started = await run(
+    (ai, signal) => ai.interactions.create(omniRequest(clip), once(signal)) as Promise<GoogleGenAIInteraction>,
+  );
+  if (!started?.id)
+    throw new GenerationError('veo3', 'failed', 'interactions.create answered without an interaction id');
   return started.id;
 }
 
 /** Polls the interaction until it ends; gives its video block, or throws why there is none. */
 export async function awaitVideo(run: SdkRun, id: string, poll: PollSettings): Promise<VideoBlock> {
-  const done = await pollTask<GoogleGenAIInteraction>(async () => {
-    const interaction = await run((ai, signal) => ai.interactions.get(id, undefined, once(signal)) as Promise<GoogleGenAIInteraction>);
-    return RUNNING.has(interaction.status) ? { done: false } : { done: true, value: interaction };
-  }, { backend: 'veo3', taskId: id, intervalMs: poll.intervalMs, deadline: poll.deadline, signal: poll.signal });
+  const done = await pollTask<GoogleGenAIInteraction>(
+    async () => {
+      const interaction = await run(
+        (ai, signal) => ai.interactions.get(id, undefined, once(signal)) as Promise<GoogleGenAIInteraction>,
+      );
+      return RUNNING.has(interaction.status) ? { done: false } : { done: true, value: interaction };
+    },
+    { backend: 'veo3', taskId: id, intervalMs: poll.intervalMs, deadline: poll.deadline, signal: poll.signal },
+  );
   return videoOf(done);
 }
 
@@ -91,14 +102,32 @@ export function videoOf(interaction: GoogleGenAIInteraction): VideoBlock {
     if (video && (video.data || video.uri)) return video;
     // A Gemini model that will not make the clip answers in words instead.
     const said = interaction.output_text?.trim();
-    if (said) throw new GenerationError('veo3', 'refused', `interaction ${id} finished without a video; the model answered`, false, { vendorText: redactedClip(said, 200) });
+    if (said)
+      throw new GenerationError(
+        'veo3',
+        'refused',
+        `interaction ${id} finished without a video; the model answered`,
+        false,
+        { vendorText: redactedClip(said, 200) },
+      );
     throw new GenerationError('veo3', 'no-output', `interaction ${id} finished without a video`);
   }
-  const stepError = interaction.steps.flatMap((s) => (s.type === 'model_output' && s.error?.message ? [s.error.message] : []))[0];
+  const stepError = interaction.steps.flatMap((s) =>
+    s.type === 'model_output' && s.error?.message ? [s.error.message] : [],
+  )[0];
   const why = interaction.errors?.find((e) => e.message)?.message ?? stepError;
   // Google's own words stay out of what clients read (errors/vendor-failure.ts).
-  if (status === 'failed') throw new GenerationError('veo3', 'failed', `interaction ${id} failed`, false, { vendorText: why ?? 'no reason given' });
-  throw new GenerationError('veo3', 'failed', `interaction ${id} ended with status ${status}`, false, why ? { vendorText: why } : {});
+  if (status === 'failed')
+    throw new GenerationError('veo3', 'failed', `interaction ${id} failed`, false, {
+      vendorText: why ?? 'no reason given',
+    });
+  throw new GenerationError(
+    'veo3',
+    'failed',
+    `interaction ${id} ended with status ${status}`,
+    false,
+    why ? { vendorText: why } : {},
+  );
 }
 
 const CLEANUP_TIMEOUT_MS = 10_000;
@@ -107,14 +136,21 @@ const CLEANUP_TIMEOUT_MS = 10_000;
  * Best effort, on its own short deadline and never thrown (the job's own outcome matters more):
  * cancels the interaction when the job no longer wants it, then deletes it.
  */
-export async function endInteraction(ai: GoogleGenAI, id: string, cancel: boolean, log?: (message: string) => void): Promise<void> {
+export async function endInteraction(
+  ai: GoogleGenAI,
+  id: string,
+  cancel: boolean,
+  log?: (message: string) => void,
+): Promise<void> {
   const attempt = async (what: string, call: (signal: AbortSignal) => Promise<unknown>) => {
     try {
       await call(AbortSignal.timeout(CLEANUP_TIMEOUT_MS));
       log?.(`veo3: ${what} of interaction ${id} done`);
     } catch (err) {
       const e = err as { status?: number; name?: string };
-      log?.(`veo3: ${what} of interaction ${id} failed (${typeof e.status === 'number' ? `HTTP ${e.status}` : e.name === 'APIUserAbortError' ? 'timeout' : 'connection failed'})`);
+      log?.(
+        `veo3: ${what} of interaction ${id} failed (${typeof e.status === 'number' ? `HTTP ${e.status}` : e.name === 'APIUserAbortError' ? 'timeout' : 'connection failed'})`,
+      );
     }
   };
   if (cancel) await attempt('cancel', (signal) => ai.interactions.cancel(id, undefined, once(signal)));

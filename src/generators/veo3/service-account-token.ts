@@ -33,7 +33,12 @@ export class ServiceAccountToken {
       const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not a JSON key file';
       throw new GenerationError('veo3', 'config', `google_veo.credentials_path ${why}`);
     }
-    if (!parsed.client_email || !parsed.private_key) throw new GenerationError('veo3', 'config', 'google_veo.credentials_path has no client_email/private_key (not a service-account key)');
+    if (!parsed.client_email || !parsed.private_key)
+      throw new GenerationError(
+        'veo3',
+        'config',
+        'google_veo.credentials_path has no client_email/private_key (not a service-account key)',
+      );
     this.key = parsed as KeyFile;
   }
 
@@ -42,20 +47,43 @@ export class ServiceAccountToken {
   }
 
   assertion(now = Math.floor(Date.now() / 1000)): string {
-    const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', ...(this.key.private_key_id ? { kid: this.key.private_key_id } : {}) }));
-    const claims = b64url(JSON.stringify({ iss: this.key.client_email, scope: SCOPE, aud: this.tokenUri, iat: now, exp: now + 3600 }));
+    const header = b64url(
+      JSON.stringify({
+        alg: 'RS256',
+        typ: 'JWT',
+        ...(this.key.private_key_id ? { kid: this.key.private_key_id } : {}),
+      }),
+    );
+    const claims = b64url(
+      JSON.stringify({ iss: this.key.client_email, scope: SCOPE, aud: this.tokenUri, iat: now, exp: now + 3600 }),
+    );
     const signature = createSign('RSA-SHA256').update(`${header}.${claims}`).sign(this.key.private_key);
     return `${header}.${claims}.${b64url(signature)}`;
   }
 
-  async token(signal: AbortSignal, maxRetries: number, retryBaseMs: number, log?: (m: string) => void): Promise<string> {
+  async token(
+    signal: AbortSignal,
+    maxRetries: number,
+    retryBaseMs: number,
+    log?: (m: string) => void,
+  ): Promise<string> {
     if (this.cached && this.cached.expiresAt > Date.now() + 60_000) return this.cached.token;
-    const body = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: this.assertion() });
+    const body = new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: this.assertion(),
+    });
     const client = new VendorClient({ vendor: 'veo3 (OAuth token)', retry: { maxRetries, retryBaseMs } });
-    const answer = await client.json<{ access_token?: string; expires_in?: number }>(this.tokenUri, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString(),
-    }, { signal, log });
-    if (!answer?.access_token) throw new GenerationError('veo3', 'config', 'the token endpoint answered without an access_token');
+    const answer = await client.json<{ access_token?: string; expires_in?: number }>(
+      this.tokenUri,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: body.toString(),
+      },
+      { signal, log },
+    );
+    if (!answer?.access_token)
+      throw new GenerationError('veo3', 'config', 'the token endpoint answered without an access_token');
     this.cached = { token: answer.access_token, expiresAt: Date.now() + (answer.expires_in ?? 3600) * 1000 };
     return this.cached.token;
   }

@@ -29,37 +29,70 @@ export interface VeoClip {
 
 /** The generateVideos parameters of one clip: duration, aspect ratio and model always sent. */
 export function veoRequest(clip: VeoClip): GenerateVideosParameters {
-  const config: GenerateVideosConfig = { aspectRatio: clip.aspectRatio, durationSeconds: clip.durationSeconds, numberOfVideos: 1 };
+  const config: GenerateVideosConfig = {
+    aspectRatio: clip.aspectRatio,
+    durationSeconds: clip.durationSeconds,
+    numberOfVideos: 1,
+  };
   if (clip.resolution) config.resolution = clip.resolution;
   if (clip.lastFrame) config.lastFrame = clip.lastFrame;
   if (clip.generateAudio !== undefined) config.generateAudio = clip.generateAudio;
   if (clip.outputGcsUri) config.outputGcsUri = clip.outputGcsUri;
-  return { model: clip.model, source: { prompt: clip.prompt, ...(clip.firstFrame ? { image: clip.firstFrame } : {}) }, config };
+  return {
+    model: clip.model,
+    source: { prompt: clip.prompt, ...(clip.firstFrame ? { image: clip.firstFrame } : {}) },
+    config,
+  };
 }
 
 /** Starts the operation; gives it as the SDK returned it (polled with it). */
-export async function startVeoOperation(run: SdkRun, clip: VeoClip): Promise<GenerateVideosOperation & { name: string }> {
+export async function startVeoOperation(
+  run: SdkRun,
+  clip: VeoClip,
+): Promise<GenerateVideosOperation & { name: string }> {
   const params = veoRequest(clip);
-  const started = await run((ai, signal) => ai.models.generateVideos({ ...params, config: { ...params.config, abortSignal: signal } }));
-  if (!started?.name) throw new GenerationError('veo3', 'failed', 'predictLongRunning answered without an operation name');
+  const started = await run((ai, signal) =>
+    ai.models.generateVideos({ ...params, config: { ...params.config, abortSignal: signal } }),
+  );
+  if (!started?.name)
+    throw new GenerationError('veo3', 'failed', 'predictLongRunning answered without an operation name');
   return started as GenerateVideosOperation & { name: string };
 }
 
 /** Polls the operation until done; gives its video, or throws why there is none. */
-export async function awaitVeoVideo(run: SdkRun, started: GenerateVideosOperation, id: string, poll: PollSettings): Promise<GoogleVideo> {
-  const op = await pollTask<GenerateVideosOperation>(async () => {
-    const o = await run((ai, signal) => ai.operations.getVideosOperation({ operation: started, config: { abortSignal: signal } }));
-    return o.done ? { done: true, value: o } : { done: false };
-  }, { backend: 'veo3', taskId: id, intervalMs: poll.intervalMs, deadline: poll.deadline, signal: poll.signal });
+export async function awaitVeoVideo(
+  run: SdkRun,
+  started: GenerateVideosOperation,
+  id: string,
+  poll: PollSettings,
+): Promise<GoogleVideo> {
+  const op = await pollTask<GenerateVideosOperation>(
+    async () => {
+      const o = await run((ai, signal) =>
+        ai.operations.getVideosOperation({ operation: started, config: { abortSignal: signal } }),
+      );
+      return o.done ? { done: true, value: o } : { done: false };
+    },
+    { backend: 'veo3', taskId: id, intervalMs: poll.intervalMs, deadline: poll.deadline, signal: poll.signal },
+  );
   const error = op.error as { code?: number; message?: string } | undefined;
   // Google's own words (the error message, the safety reasons) stay out of what clients read (errors/vendor-failure.ts).
-  if (error) throw new GenerationError('veo3', 'failed', `operation ${id} failed`, false, { vendorText: `${error.message ?? 'no reason given'} (code ${error.code ?? '?'})` });
+  if (error)
+    throw new GenerationError('veo3', 'failed', `operation ${id} failed`, false, {
+      vendorText: `${error.message ?? 'no reason given'} (code ${error.code ?? '?'})`,
+    });
   const video = op.response?.generatedVideos?.[0]?.video;
   const filtered = op.response?.raiMediaFilteredCount ?? 0;
   const reasons = op.response?.raiMediaFilteredReasons ?? [];
   if (!video) {
     if (filtered > 0) {
-      throw new GenerationError('veo3', 'refused', `operation ${id}: the clip was withheld by safety filters`, false, reasons.length ? { vendorText: redactedClip(reasons.join('; '), 200) } : {});
+      throw new GenerationError(
+        'veo3',
+        'refused',
+        `operation ${id}: the clip was withheld by safety filters`,
+        false,
+        reasons.length ? { vendorText: redactedClip(reasons.join('; '), 200) } : {},
+      );
     }
     throw new GenerationError('veo3', 'no-output', `operation ${id} finished without a video`);
   }

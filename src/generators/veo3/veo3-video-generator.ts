@@ -19,7 +19,15 @@
 import type { AppConfig } from '../../config/schema.js';
 import { GenerationError } from '../../errors/generation-error.js';
 import { VendorError } from '../../errors/vendor-error.js';
-import type { ConfiguredModel, GenerateHooks, GenerateRequest, GenerateResult, GeneratorCapabilities, VendorTaskRecord, VideoGenerator } from '../types.js';
+import type {
+  ConfiguredModel,
+  GenerateHooks,
+  GenerateRequest,
+  GenerateResult,
+  GeneratorCapabilities,
+  VendorTaskRecord,
+  VideoGenerator,
+} from '../types.js';
 import { TaskGoneError } from '../../errors/task-gone-error.js';
 import { GenerateVideosOperation } from '@google/genai';
 import { hostsOf } from '../remote/download-video.js';
@@ -53,7 +61,9 @@ const API_NAME = { vertex: 'Vertex AI', gemini: 'the Gemini API' } as const;
 
 /** The catalog with only the veo3 rows one API serves. */
 function onApi(catalog: ModelCatalog, api: 'vertex' | 'gemini'): ModelCatalog {
-  return new ModelCatalog(catalog.all().filter((r) => r.backend !== 'veo3' || PROTOCOLS[r.protocol as keyof typeof PROTOCOLS]?.api === api));
+  return new ModelCatalog(
+    catalog.all().filter((r) => r.backend !== 'veo3' || PROTOCOLS[r.protocol as keyof typeof PROTOCOLS]?.api === api),
+  );
 }
 const MODEL_KEY = 'google_veo.veo_model';
 
@@ -74,30 +84,56 @@ export class Veo3VideoGenerator implements VideoGenerator {
   /** On the Vertex AI host or the Gemini API base, whichever this section configures. */
   private readonly client: VendorClient;
 
-  constructor(private readonly section: AppConfig['google_veo'], private readonly settings: RemoteSettings, catalog: ModelCatalog = shippedCatalog()) {
+  constructor(
+    private readonly section: AppConfig['google_veo'],
+    private readonly settings: RemoteSettings,
+    catalog: ModelCatalog = shippedCatalog(),
+  ) {
     const configured = section.api_key ? 'gemini' : 'vertex';
     // A model without a row is told the rows of the API this section is set up for (and one of them as the example to copy).
-    this.model = catalog.find('veo3', section.veo_model) ?? requireModel(onApi(catalog, configured), 'veo3', MODEL_KEY, section.veo_model);
+    this.model =
+      catalog.find('veo3', section.veo_model) ??
+      requireModel(onApi(catalog, configured), 'veo3', MODEL_KEY, section.veo_model);
     this.configuredModel = { key: MODEL_KEY, row: this.model };
     const protocol = PROTOCOLS[this.model.protocol as keyof typeof PROTOCOLS];
-    if (!protocol) throw this.configError(`${MODEL_KEY} "${this.model.id}" is catalogued with protocol ${this.model.protocol}, which the veo3 backend does not speak (${Object.keys(PROTOCOLS).join(', ')})`);
+    if (!protocol)
+      throw this.configError(
+        `${MODEL_KEY} "${this.model.id}" is catalogued with protocol ${this.model.protocol}, which the veo3 backend does not speak (${Object.keys(PROTOCOLS).join(', ')})`,
+      );
     this.protocol = protocol;
     if (protocol.api !== configured) throw this.configError(this.wrongApi(configured));
     if (section.generate_audio !== undefined) {
-      if (configured === 'gemini') throw this.configError('google_veo.generate_audio is a Vertex AI parameter; the Gemini API (google_veo.api_key) refuses it');
-      if (protocol.call === 'interactions') throw this.configError(`google_veo.generate_audio has no Interactions API field: ${this.model.id} renders its audio itself`);
+      if (configured === 'gemini')
+        throw this.configError(
+          'google_veo.generate_audio is a Vertex AI parameter; the Gemini API (google_veo.api_key) refuses it',
+        );
+      if (protocol.call === 'interactions')
+        throw this.configError(
+          `google_veo.generate_audio has no Interactions API field: ${this.model.id} renders its audio itself`,
+        );
     }
     if (section.resolution !== undefined && !(this.model.resolutions ?? []).includes(section.resolution)) {
-      const offered = this.model.resolutions?.length ? `renders ${this.model.resolutions.join(', ')}` : 'has no resolution choice';
+      const offered = this.model.resolutions?.length
+        ? `renders ${this.model.resolutions.join(', ')}`
+        : 'has no resolution choice';
       throw this.configError(`google_veo.resolution "${section.resolution}": ${this.model.id} ${offered}`);
     }
     if (configured === 'gemini') {
       this.oauth = null;
       this.api = { kind: 'gemini', base: trimTrailingSlashes(section.gemini_base_url), apiKey: section.api_key! };
     } else {
-      if (!section.project_id) throw this.configError('google_veo.project_id is required for Vertex AI (or set google_veo.api_key for the Gemini API)');
+      if (!section.project_id)
+        throw this.configError(
+          'google_veo.project_id is required for Vertex AI (or set google_veo.api_key for the Gemini API)',
+        );
       this.oauth = new ServiceAccountToken(section.credentials_path);
-      this.api = { kind: 'vertex', host: this.vertexHost(), project: section.project_id, location: section.region, oauth: this.oauth };
+      this.api = {
+        kind: 'vertex',
+        host: this.vertexHost(),
+        project: section.project_id,
+        location: section.region,
+        oauth: this.oauth,
+      };
     }
     this.client = new VendorClient({
       vendor: 'veo3',
@@ -114,10 +150,14 @@ export class Veo3VideoGenerator implements VideoGenerator {
   /** Why the configured model cannot be reached with the configured credentials, and what to change. */
   private wrongApi(configured: 'vertex' | 'gemini'): string {
     const served = API_NAME[this.protocol.api];
-    const change = this.protocol.api === 'gemini'
-      ? 'set google_veo.api_key (a Gemini API key)'
-      : 'remove google_veo.api_key and set google_veo.project_id and credentials_path (a service account)';
-    const instead = configured === 'gemini' ? `; ${API_NAME.gemini} serves gemini-omni-1.1-flash` : '; Vertex AI serves veo-3.1-generate-001';
+    const change =
+      this.protocol.api === 'gemini'
+        ? 'set google_veo.api_key (a Gemini API key)'
+        : 'remove google_veo.api_key and set google_veo.project_id and credentials_path (a service account)';
+    const instead =
+      configured === 'gemini'
+        ? `; ${API_NAME.gemini} serves gemini-omni-1.1-flash`
+        : '; Vertex AI serves veo-3.1-generate-001';
     return `${MODEL_KEY} "${this.model.id}" is served by ${served}, not by ${API_NAME[configured]} this section is set up for: ${change}${instead}`;
   }
 
@@ -127,7 +167,11 @@ export class Veo3VideoGenerator implements VideoGenerator {
 
   validate(request: Omit<GenerateRequest, 'outputPath'>): string[] {
     const cap = this.section.max_duration;
-    return modelRequestProblems(request, this.model, cap === undefined ? {} : { maxDuration: { seconds: cap, key: 'google_veo.max_duration' } });
+    return modelRequestProblems(
+      request,
+      this.model,
+      cap === undefined ? {} : { maxDuration: { seconds: cap, key: 'google_veo.max_duration' } },
+    );
   }
 
   estimateCost(durationSeconds: number): number {
@@ -136,7 +180,9 @@ export class Veo3VideoGenerator implements VideoGenerator {
 
   private vertexHost(): string {
     const region = this.section.region;
-    const host = this.section.api_endpoint ?? (region === 'global' ? 'https://aiplatform.googleapis.com' : `https://${region}-aiplatform.googleapis.com`);
+    const host =
+      this.section.api_endpoint ??
+      (region === 'global' ? 'https://aiplatform.googleapis.com' : `https://${region}-aiplatform.googleapis.com`);
     return trimTrailingSlashes(host);
   }
 
@@ -161,18 +207,28 @@ export class Veo3VideoGenerator implements VideoGenerator {
     if (problems.length) throw new GenerationError('veo3', 'invalid', problems.join('; '));
     const poll = this.pollSettings(hooks, Date.now() + this.settings.timeoutMs);
     const session = googleGenAiSession(this.api, this.client, this.settings, hooks);
-    const task = this.protocol.call === 'interactions'
-      ? await this.interact(session, request, hooks)
-      : await this.predict(session, request, hooks);
+    const task =
+      this.protocol.call === 'interactions'
+        ? await this.interact(session, request, hooks)
+        : await this.predict(session, request, hooks);
     await recordTaskOrCancel(task, hooks, this);
     return this.follow(session, task, request, poll, hooks, false);
   }
 
   /** Re-attaches to an operation or interaction created earlier (by any process): polls it, no create. */
   async resume(task: VendorTaskRecord, request: GenerateRequest, hooks: GenerateHooks): Promise<GenerateResult> {
-    hooks.log?.(`veo3: re-attached to ${this.kindOf(task)} ${task.taskId} created at ${task.createdAt} by an earlier attempt`);
+    hooks.log?.(
+      `veo3: re-attached to ${this.kindOf(task)} ${task.taskId} created at ${task.createdAt} by an earlier attempt`,
+    );
     const poll = this.pollSettings(hooks, Date.parse(task.createdAt) + this.settings.timeoutMs);
-    return this.follow(googleGenAiSession(this.api, this.client, this.settings, hooks), task, request, poll, hooks, true);
+    return this.follow(
+      googleGenAiSession(this.api, this.client, this.settings, hooks),
+      task,
+      request,
+      poll,
+      hooks,
+      true,
+    );
   }
 
   /**
@@ -185,7 +241,10 @@ export class Veo3VideoGenerator implements VideoGenerator {
       return;
     }
     // Its own session: the job's signal may have fired (each call has its own short deadline).
-    const session = googleGenAiSession(this.api, this.client, this.settings, { signal: new AbortController().signal, log });
+    const session = googleGenAiSession(this.api, this.client, this.settings, {
+      signal: new AbortController().signal,
+      log,
+    });
     await endInteraction(session.ai, task.taskId, true, log);
   }
 
@@ -195,7 +254,14 @@ export class Veo3VideoGenerator implements VideoGenerator {
   }
 
   /** Polls the task to its end and saves its clip; an abandoned one is cancelled where Google can. */
-  private async follow(session: GoogleGenAiSession, task: VendorTaskRecord, request: GenerateRequest, poll: PollSettings, hooks: GenerateHooks, resumed: boolean): Promise<GenerateResult> {
+  private async follow(
+    session: GoogleGenAiSession,
+    task: VendorTaskRecord,
+    request: GenerateRequest,
+    poll: PollSettings,
+    hooks: GenerateHooks,
+    resumed: boolean,
+  ): Promise<GenerateResult> {
     const interaction = this.kindOf(task) === 'interaction';
     const what = `${this.kindOf(task)} ${task.taskId}`;
     let video: GoogleVideo;
@@ -210,7 +276,8 @@ export class Veo3VideoGenerator implements VideoGenerator {
       }
     } catch (err) {
       // A re-attached task Google no longer knows: a new one may be made.
-      if (resumed && err instanceof VendorError && err.vendor === 'veo3' && err.status === 404) throw new TaskGoneError('veo3', task.taskId);
+      if (resumed && err instanceof VendorError && err.vendor === 'veo3' && err.status === 404)
+        throw new TaskGoneError('veo3', task.taskId);
       if (abandonsTask(err, hooks.signal)) await this.cancelTask(task, hooks.log);
       else if (interaction) await endInteraction(session.ai, task.taskId, false, hooks.log);
       throw err;
@@ -239,9 +306,12 @@ export class Veo3VideoGenerator implements VideoGenerator {
     const api = API_NAME[this.protocol.api];
     const said = (err.body as { error?: { message?: unknown } } | null)?.error?.message;
     const gone = /no longer available/i.test(typeof said === 'string' ? said : err.reason);
-    const replacement = this.model.lifecycle.replacement ?? shippedCatalog().find('veo3', this.model.id)?.lifecycle.replacement;
+    const replacement =
+      this.model.lifecycle.replacement ?? shippedCatalog().find('veo3', this.model.id)?.lifecycle.replacement;
     const instead = replacement ? `; its replacement is ${replacement} (set ${MODEL_KEY}: ${replacement})` : '';
-    const what = gone ? `${this.model.id} is no longer available on ${api}: Google has shut it down` : `${api} does not serve ${this.model.id}`;
+    const what = gone
+      ? `${this.model.id} is no longer available on ${api}: Google has shut it down`
+      : `${api} does not serve ${this.model.id}`;
     return new GenerationError('veo3', 'config', `${what} (HTTP 404)${instead}`, false, { cause: err });
   }
 
@@ -250,7 +320,11 @@ export class Veo3VideoGenerator implements VideoGenerator {
     return { base64: bytes.toString('base64'), mimeType };
   }
 
-  private async predict(session: GoogleGenAiSession, request: GenerateRequest, hooks: GenerateHooks): Promise<VendorTaskRecord> {
+  private async predict(
+    session: GoogleGenAiSession,
+    request: GenerateRequest,
+    hooks: GenerateHooks,
+  ): Promise<VendorTaskRecord> {
     const vertex = this.api.kind === 'vertex';
     const frame = async (path: string) => {
       const { base64, mimeType } = await this.image(path);
@@ -263,19 +337,37 @@ export class Veo3VideoGenerator implements VideoGenerator {
       aspectRatio: request.aspectRatio ?? '16:9',
       resolution: this.section.resolution,
       firstFrame: request.firstFrame ? await frame(request.firstFrame) : undefined,
-      lastFrame: request.firstFrame && request.lastFrame && this.model.modes.first_last ? await frame(request.lastFrame) : undefined,
+      lastFrame:
+        request.firstFrame && request.lastFrame && this.model.modes.first_last
+          ? await frame(request.lastFrame)
+          : undefined,
       // Vertex-only parameters: the SDK refuses them on the Gemini API.
       generateAudio: vertex ? this.section.generate_audio : undefined,
-      outputGcsUri: vertex && this.section.output_bucket ? `gs://${this.section.output_bucket}/ttv/${Date.now()}-segment-${request.segment}/` : undefined,
+      outputGcsUri:
+        vertex && this.section.output_bucket
+          ? `gs://${this.section.output_bucket}/ttv/${Date.now()}-segment-${request.segment}/`
+          : undefined,
     };
     await hooks.task?.sending?.('veo3', this.model.id);
     const started = await this.create(() => startVeoOperation(session.runCreate, clip));
     const id = started.name.split('/').pop() ?? started.name;
-    hooks.log?.(`veo3: operation ${id} started (${this.model.id}, ${request.durationSeconds} s, ${vertex ? 'Vertex AI' : 'Gemini API'})`);
-    return { backend: 'veo3', model: this.model.id, taskId: id, createdAt: new Date().toISOString(), handles: { call: 'predict', name: started.name } };
+    hooks.log?.(
+      `veo3: operation ${id} started (${this.model.id}, ${request.durationSeconds} s, ${vertex ? 'Vertex AI' : 'Gemini API'})`,
+    );
+    return {
+      backend: 'veo3',
+      model: this.model.id,
+      taskId: id,
+      createdAt: new Date().toISOString(),
+      handles: { call: 'predict', name: started.name },
+    };
   }
 
-  private async interact(session: GoogleGenAiSession, request: GenerateRequest, hooks: GenerateHooks): Promise<VendorTaskRecord> {
+  private async interact(
+    session: GoogleGenAiSession,
+    request: GenerateRequest,
+    hooks: GenerateHooks,
+  ): Promise<VendorTaskRecord> {
     const frame = request.firstFrame ? await this.image(request.firstFrame) : undefined;
     const clip: OmniClip = {
       model: this.model.id,
@@ -285,11 +377,22 @@ export class Veo3VideoGenerator implements VideoGenerator {
       resolution: this.section.resolution,
       // The Interactions types give an image no first/last role, so only the first frame is sent.
       firstFrame: frame ? { data: frame.base64, mimeType: frame.mimeType } : undefined,
-      gcsUri: this.api.kind === 'vertex' && this.section.output_bucket ? `gs://${this.section.output_bucket}/ttv/${Date.now()}-segment-${request.segment}/` : undefined,
+      gcsUri:
+        this.api.kind === 'vertex' && this.section.output_bucket
+          ? `gs://${this.section.output_bucket}/ttv/${Date.now()}-segment-${request.segment}/`
+          : undefined,
     };
     await hooks.task?.sending?.('veo3', this.model.id);
     const id = await this.create(() => startInteraction(session.runCreate, clip));
-    hooks.log?.(`veo3: interaction ${id} started (${this.model.id}, ${request.durationSeconds} s, ${API_NAME[this.protocol.api]})`);
-    return { backend: 'veo3', model: this.model.id, taskId: id, createdAt: new Date().toISOString(), handles: { call: 'interactions' } };
+    hooks.log?.(
+      `veo3: interaction ${id} started (${this.model.id}, ${request.durationSeconds} s, ${API_NAME[this.protocol.api]})`,
+    );
+    return {
+      backend: 'veo3',
+      model: this.model.id,
+      taskId: id,
+      createdAt: new Date().toISOString(),
+      handles: { call: 'interactions' },
+    };
   }
 }

@@ -27,13 +27,21 @@ export function hostsOf(...urls: (string | undefined)[]): string[] {
 }
 
 /** Sends `init` to `url`, following redirects only where `policy` allows; gives the final answer and its URL. */
-export async function fetchFollowingRedirects(url: string, init: RequestInit & { headers?: Record<string, string> }, policy: RedirectPolicy): Promise<{ res: Response; url: string }> {
+export async function fetchFollowingRedirects(
+  url: string,
+  init: RequestInit & { headers?: Record<string, string> },
+  policy: RedirectPolicy,
+): Promise<{ res: Response; url: string }> {
   const origin = new URL(url).host;
   let current = url;
   let request: RequestInit & { headers?: Record<string, string> } = init;
   for (let hop = 0; ; hop += 1) {
     const sameHost = new URL(current).host === origin;
-    const res = await fetch(current, { ...request, headers: { ...request.headers, ...(sameHost ? policy.auth : {}) }, redirect: 'manual' });
+    const res = await fetch(current, {
+      ...request,
+      headers: { ...request.headers, ...(sameHost ? policy.auth : {}) },
+      redirect: 'manual',
+    });
     const location = res.headers.get('location');
     if (res.status < 300 || res.status > 399 || res.status === 304 || !location) return { res, url: current };
     await res.body?.cancel().catch(() => undefined);
@@ -45,7 +53,11 @@ export async function fetchFollowingRedirects(url: string, init: RequestInit & {
       throw policy.refuse(current, 'redirected to an invalid URL', res.status);
     }
     if (next.protocol !== 'https:' && !(next.protocol === 'http:' && policy.trustedHosts.includes(next.host))) {
-      throw policy.refuse(current, `redirected to ${next.protocol}//${next.host}, which is neither https nor a configured ${policy.vendor} host`, res.status);
+      throw policy.refuse(
+        current,
+        `redirected to ${next.protocol}//${next.host}, which is neither https nor a configured ${policy.vendor} host`,
+        res.status,
+      );
     }
     // 303, and 301/302 after a POST, turn into a GET without a body, as browsers and fetch() do.
     const method = (request.method ?? 'GET').toUpperCase();

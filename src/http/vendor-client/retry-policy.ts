@@ -29,8 +29,14 @@ export function retryAfterMs(header: string | null): number | null {
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new CanceledError());
-    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(timer); reject(new CanceledError()); };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CanceledError());
+    };
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -56,8 +62,11 @@ export async function withRetries<T>(attempt: () => Promise<Attempt<T>>, options
     if ('value' in outcome) return outcome.value;
     const { failure, waitMs } = outcome;
     if (!failure.retryable || n >= options.maxRetries) throw failure;
-    const delay = waitMs !== null && waitMs !== undefined ? Math.min(waitMs, MAX_BACKOFF_MS) : backoffMs(options.retryBaseMs, n);
-    options.log?.(`${failure.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${n + 2} of ${options.maxRetries + 1})`);
+    const delay =
+      waitMs !== null && waitMs !== undefined ? Math.min(waitMs, MAX_BACKOFF_MS) : backoffMs(options.retryBaseMs, n);
+    options.log?.(
+      `${failure.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${n + 2} of ${options.maxRetries + 1})`,
+    );
     await abortableSleep(delay, options.signal);
   }
 }

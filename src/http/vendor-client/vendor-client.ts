@@ -87,7 +87,11 @@ export class VendorClient {
   /** Sends a request with the retry policy; gives the parsed JSON body of a 2xx answer. */
   json<T>(path: string, init: JsonInit, call: VendorCall): Promise<T> {
     const url = this.url(path);
-    return withRetries(() => this.attempt<T>(url, init, call), { ...this.options.retry, signal: call.signal, log: call.log });
+    return withRetries(() => this.attempt<T>(url, init, call), {
+      ...this.options.retry,
+      signal: call.signal,
+      log: call.log,
+    });
   }
 
   private async attempt<T>(url: string, init: JsonInit, call: VendorCall): Promise<Attempt<T>> {
@@ -102,7 +106,8 @@ export class VendorClient {
     } catch (err) {
       if (call.signal.aborted) throw new CanceledError();
       if (err instanceof VendorError) throw err;
-      if (call.create && !failedBeforeSending(err)) throw new VendorOutcomeUnknownError(vendor, `got no answer (${networkFailure(err)} to ${hostOf(url)})`);
+      if (call.create && !failedBeforeSending(err))
+        throw new VendorOutcomeUnknownError(vendor, `got no answer (${networkFailure(err)} to ${hostOf(url)})`);
       return { failure: new VendorError(vendor, null, `${networkFailure(err)} to ${hostOf(url)}`, true) };
     }
     let body: unknown = null;
@@ -123,10 +128,20 @@ export class VendorClient {
     }
     const final = call.isFinal?.(res, body) ?? false;
     if (call.create && !final && createOutcomeUnknown(call.create, res.status)) {
-      throw new VendorOutcomeUnknownError(vendor, `answered HTTP ${res.status}${reasonOf(body) ? ` (${reasonOf(body)})` : ''}`);
+      throw new VendorOutcomeUnknownError(
+        vendor,
+        `answered HTTP ${res.status}${reasonOf(body) ? ` (${reasonOf(body)})` : ''}`,
+      );
     }
     return {
-      failure: new VendorError(vendor, res.status, reasonOf(body), !final && isRetryableStatus(res.status), body, final),
+      failure: new VendorError(
+        vendor,
+        res.status,
+        reasonOf(body),
+        !final && isRetryableStatus(res.status),
+        body,
+        final,
+      ),
       waitMs: retryAfterMs(res.headers.get('retry-after')),
     };
   }
@@ -144,21 +159,54 @@ export class VendorClient {
    * A call through the vendor's SDK (its own retries off) with the retry policy and the job's
    * signal: `classify` maps the SDK's errors to status, body and Retry-After.
    */
-  sdk<T>(run: (signal: AbortSignal) => Promise<T>, classify: (err: unknown) => SdkFailure | null, call: VendorCall): Promise<T> {
+  sdk<T>(
+    run: (signal: AbortSignal) => Promise<T>,
+    classify: (err: unknown) => SdkFailure | null,
+    call: VendorCall,
+  ): Promise<T> {
     const attempt = async (): Promise<Attempt<T>> => {
       try {
-        return { value: await run(AbortSignal.any([call.signal, AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS)])) };
+        return {
+          value: await run(
+            AbortSignal.any([call.signal, AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS)]),
+          ),
+        };
       } catch (err) {
         if (call.signal.aborted) throw new CanceledError();
         const f = classify(err);
         if (!f) throw err;
-        if (call.create && f.status === null && !f.notSent) throw new VendorOutcomeUnknownError(this.vendor, `got no answer (${f.timeout ? 'timeout' : 'connection failed'} to ${this.host})`);
+        if (call.create && f.status === null && !f.notSent)
+          throw new VendorOutcomeUnknownError(
+            this.vendor,
+            `got no answer (${f.timeout ? 'timeout' : 'connection failed'} to ${this.host})`,
+          );
         if (call.create && f.status !== null && !f.final && createOutcomeUnknown(call.create, f.status)) {
-          throw new VendorOutcomeUnknownError(this.vendor, `answered HTTP ${f.status}${reasonOf(f.body ?? null) ? ` (${reasonOf(f.body ?? null)})` : ''}`);
+          throw new VendorOutcomeUnknownError(
+            this.vendor,
+            `answered HTTP ${f.status}${reasonOf(f.body ?? null) ? ` (${reasonOf(f.body ?? null)})` : ''}`,
+          );
         }
-        if (f.status === null) return { failure: new VendorError(this.vendor, null, `${f.timeout ? 'timeout' : 'connection failed'} to ${this.host}`, true) };
+        if (f.status === null)
+          return {
+            failure: new VendorError(
+              this.vendor,
+              null,
+              `${f.timeout ? 'timeout' : 'connection failed'} to ${this.host}`,
+              true,
+            ),
+          };
         const retryable = !f.final && isRetryableStatus(f.status);
-        return { failure: new VendorError(this.vendor, f.status, reasonOf(f.body ?? null), retryable, f.body ?? null, f.final ?? false), waitMs: retryAfterMs(f.retryAfter ?? null) };
+        return {
+          failure: new VendorError(
+            this.vendor,
+            f.status,
+            reasonOf(f.body ?? null),
+            retryable,
+            f.body ?? null,
+            f.final ?? false,
+          ),
+          waitMs: retryAfterMs(f.retryAfter ?? null),
+        };
       }
     };
     return withRetries(attempt, { ...this.options.retry, signal: call.signal, log: call.log });
@@ -172,7 +220,11 @@ export class VendorClient {
   async cancel(path: string, init: JsonInit, taskId: string, log?: (message: string) => void): Promise<number | null> {
     const url = this.url(path);
     try {
-      const { res } = await fetchFollowingRedirects(url, { ...init, signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) }, this.redirectPolicy());
+      const { res } = await fetchFollowingRedirects(
+        url,
+        { ...init, signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) },
+        this.redirectPolicy(),
+      );
       await res.body?.cancel().catch(() => undefined);
       log?.(`${this.vendor}: cancel of task ${taskId} answered HTTP ${res.status}`);
       return res.status;

@@ -10,10 +10,15 @@ export const REASON_CHARS = 160;
  * echo our key, and a key cut before redaction would leave all but its end readable.
  */
 export function reasonOf(body: unknown): string {
-  const b = body as { error?: { message?: string; code?: unknown } | string; message?: string; name?: string; detail?: unknown } | null;
+  const b = body as {
+    error?: { message?: string; code?: unknown } | string;
+    message?: string;
+    name?: string;
+    detail?: unknown;
+  } | null;
   let text: unknown = '';
   if (typeof b?.error === 'string') text = b.error;
-  else if (b?.error) text = typeof b.error.code === 'string' ? b.error.code : b.error.message ?? b.error.code;
+  else if (b?.error) text = typeof b.error.code === 'string' ? b.error.code : (b.error.message ?? b.error.code);
   else text = b?.message ?? (typeof b?.detail === 'string' ? b.detail : b?.name) ?? '';
   return redactedClip(String(text ?? ''), REASON_CHARS);
 }

@@ -8,9 +8,14 @@
 import { aspectValue, nearestSize } from '../../media/frame-geometry.js';
 import { ImageRefusedError } from '../../errors/image-refused-error.js';
 import type { ImageRequest } from '../types.js';
-import { readInputFrame, VendorImageProvider, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
+import {
+  readInputFrame,
+  VendorImageProvider,
+  writeImageReply,
+  type VendorImageOptions,
+} from '../vendor-image-provider.js';
 
-export type GeminiImageOptions = VendorImageOptions & { model: string; };
+export type GeminiImageOptions = VendorImageOptions & { model: string };
 
 export const GEMINI_IMAGE_ASPECTS = ['1:1', '2:3', '3:2', '3:4', '4:3', '9:16', '16:9', '21:9'] as const;
 
@@ -37,28 +42,43 @@ export class GeminiImageGenerator extends VendorImageProvider<GeminiImageOptions
     const parts: Part[] = [];
     if (request.inputImage) {
       const frame = await readInputFrame(request.inputImage);
-      parts.push({ inlineData: { mimeType: frame.mimeType, data: frame.bytes.toString('base64') } }, { text: 'Base image for editing' });
+      parts.push(
+        { inlineData: { mimeType: frame.mimeType, data: frame.bytes.toString('base64') } },
+        { text: 'Base image for editing' },
+      );
     }
     parts.push({ text: request.prompt });
     const reply = await this.client.json<{
       promptFeedback?: { blockReason?: string };
       candidates?: { finishReason?: string; content?: { parts?: Part[] } }[];
-    }>(`/v1beta/models/${encodeURIComponent(this.options.model)}:generateContent`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        contents: [{ role: 'user', parts }],
-        generationConfig: { temperature: 0.9, topP: 0.95, topK: 40, responseModalities: ['TEXT', 'IMAGE'], imageConfig: { aspectRatio: geminiAspect(request) } },
-      }),
-    }, { signal, log: this.options.log });
+    }>(
+      `/v1beta/models/${encodeURIComponent(this.options.model)}:generateContent`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          contents: [{ role: 'user', parts }],
+          generationConfig: {
+            temperature: 0.9,
+            topP: 0.95,
+            topK: 40,
+            responseModalities: ['TEXT', 'IMAGE'],
+            imageConfig: { aspectRatio: geminiAspect(request) },
+          },
+        }),
+      },
+      { signal, log: this.options.log },
+    );
     if (reply.promptFeedback?.blockReason) throw new ImageRefusedError('Gemini', reply.promptFeedback.blockReason);
     const candidate = reply.candidates?.[0];
-    if (candidate?.finishReason && /SAFETY|PROHIBITED|BLOCKLIST/.test(candidate.finishReason)) throw new ImageRefusedError('Gemini', candidate.finishReason);
+    if (candidate?.finishReason && /SAFETY|PROHIBITED|BLOCKLIST/.test(candidate.finishReason))
+      throw new ImageRefusedError('Gemini', candidate.finishReason);
     const images = (candidate?.content?.parts ?? [])
       .map((p) => p.inlineData?.data ?? p.inline_data?.data)
       .filter((d): d is string => typeof d === 'string' && d.length > 0)
       .sort((a, b) => b.length - a.length);
-    if (!images[0]) throw new ImageRefusedError('Gemini', `no image in the reply (${candidate?.finishReason ?? 'empty'})`);
+    if (!images[0])
+      throw new ImageRefusedError('Gemini', `no image in the reply (${candidate?.finishReason ?? 'empty'})`);
     return writeImageReply(request.outputPath, images[0]);
   }
 }

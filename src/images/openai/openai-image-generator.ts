@@ -12,7 +12,13 @@ import type { JsonInit } from '../../http/vendor-client/vendor-client.js';
 import { parseSize, sizeText } from '../../media/frame-geometry.js';
 import { ImageRefusedError } from '../../errors/image-refused-error.js';
 import type { ImageRequest } from '../types.js';
-import { bearer, readInputFrame, VendorImageProvider, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
+import {
+  bearer,
+  readInputFrame,
+  VendorImageProvider,
+  writeImageReply,
+  type VendorImageOptions,
+} from '../vendor-image-provider.js';
 import { openAiImageModel, openAiImageSize, type OpenAiImageModel } from './openai-image-models.js';
 
 /** `size`: image_size, a size pinned by the operator; absent = nearest the frame's shape. */
@@ -33,7 +39,9 @@ export class OpenAiImageGenerator extends VendorImageProvider<OpenAiImageOptions
     let path: string;
     if (request.inputImage) {
       if (!this.rules.imageToImage) {
-        throw new PipelineError(`image_generation_model ${this.options.model} cannot continue a keyframe from the previous one (OpenAI has no such edit for it): use gpt-image-1, or generation_mode chaining`);
+        throw new PipelineError(
+          `image_generation_model ${this.options.model} cannot continue a keyframe from the previous one (OpenAI has no such edit for it): use gpt-image-1, or generation_mode chaining`,
+        );
       }
       const form = new FormData();
       form.set('model', this.options.model);
@@ -41,12 +49,22 @@ export class OpenAiImageGenerator extends VendorImageProvider<OpenAiImageOptions
       form.set('n', '1');
       form.set('size', size);
       const frame = await readInputFrame(request.inputImage);
-      form.set('image', new Blob([frame.bytes], { type: frame.mimeType }), frame.fileName(basename(request.inputImage, extname(request.inputImage))));
+      form.set(
+        'image',
+        new Blob([frame.bytes], { type: frame.mimeType }),
+        frame.fileName(basename(request.inputImage, extname(request.inputImage))),
+      );
       path = '/images/edits';
       init = { method: 'POST', body: form };
     } else {
       path = '/images/generations';
-      const body = { model: this.options.model, prompt: request.prompt, n: 1, size, ...(this.rules.responseFormat ? { response_format: 'b64_json' } : {}) };
+      const body = {
+        model: this.options.model,
+        prompt: request.prompt,
+        n: 1,
+        size,
+        ...(this.rules.responseFormat ? { response_format: 'b64_json' } : {}),
+      };
       init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
     }
     let reply: { data?: { b64_json?: string }[] };
@@ -54,7 +72,11 @@ export class OpenAiImageGenerator extends VendorImageProvider<OpenAiImageOptions
       reply = await this.client.json(path, init, { signal, log: this.options.log });
     } catch (err) {
       const code = (err as VendorError).body as { error?: { code?: string } } | null;
-      if (err instanceof VendorError && err.status === 400 && /moderation|content_policy|safety/i.test(String(code?.error?.code ?? err.reason))) {
+      if (
+        err instanceof VendorError &&
+        err.status === 400 &&
+        /moderation|content_policy|safety/i.test(String(code?.error?.code ?? err.reason))
+      ) {
         throw new ImageRefusedError('OpenAI images', err.reason);
       }
       throw err;

@@ -20,16 +20,37 @@ export interface OpenAiImageModel {
   maxPromptLength: number;
 }
 
-const GPT_SIZES: FrameSize[] = [{ width: 1024, height: 1024 }, { width: 1536, height: 1024 }, { width: 1024, height: 1536 }];
+const GPT_SIZES: FrameSize[] = [
+  { width: 1024, height: 1024 },
+  { width: 1536, height: 1024 },
+  { width: 1024, height: 1536 },
+];
 
 /** gpt-image-2's free sizes: sides divisible by 16, aspect within 1:3..3:1, at most 3840x2160. */
 const FREE_SIZE = { multiple: 16, minAspect: 1 / 3, maxAspect: 3, maxLong: 3840, maxShort: 2160, longSide: 1536 };
 
 export function openAiImageModel(model: string): OpenAiImageModel {
   const id = model.trim().toLowerCase();
-  if (id === 'dall-e-3') return { sizes: [{ width: 1024, height: 1024 }, { width: 1792, height: 1024 }, { width: 1024, height: 1792 }], responseFormat: true, imageToImage: false, maxPromptLength: 4000 };
-  if (id === 'dall-e-2') return { sizes: [256, 512, 1024].map((s) => ({ width: s, height: s })), responseFormat: true, imageToImage: false, maxPromptLength: 1000 };
-  if (id.startsWith('gpt-image-2')) return { sizes: null, responseFormat: false, imageToImage: true, maxPromptLength: 32000 };
+  if (id === 'dall-e-3')
+    return {
+      sizes: [
+        { width: 1024, height: 1024 },
+        { width: 1792, height: 1024 },
+        { width: 1024, height: 1792 },
+      ],
+      responseFormat: true,
+      imageToImage: false,
+      maxPromptLength: 4000,
+    };
+  if (id === 'dall-e-2')
+    return {
+      sizes: [256, 512, 1024].map((s) => ({ width: s, height: s })),
+      responseFormat: true,
+      imageToImage: false,
+      maxPromptLength: 1000,
+    };
+  if (id.startsWith('gpt-image-2'))
+    return { sizes: null, responseFormat: false, imageToImage: true, maxPromptLength: 32000 };
   // gpt-image-1, -1-mini, -1.5, chatgpt-image-latest, and GPT image models to come: the standard sizes.
   return { sizes: GPT_SIZES, responseFormat: false, imageToImage: true, maxPromptLength: 32000 };
 }
@@ -50,12 +71,14 @@ export function openAiImageSize(model: OpenAiImageModel, frame: FrameSize): Fram
 export function openAiSizeProblem(model: OpenAiImageModel, size: FrameSize): string | null {
   if (model.sizes) {
     return model.sizes.some((s) => s.width === size.width && s.height === size.height)
-      ? null : `is not a size this model renders (${model.sizes.map((s) => `${s.width}x${s.height}`).join(', ')})`;
+      ? null
+      : `is not a size this model renders (${model.sizes.map((s) => `${s.width}x${s.height}`).join(', ')})`;
   }
   const f = FREE_SIZE;
   const aspect = size.width / size.height;
   if (size.width % f.multiple || size.height % f.multiple) return `needs both sides divisible by ${f.multiple}`;
   if (aspect < f.minAspect || aspect > f.maxAspect) return 'needs an aspect between 1:3 and 3:1';
-  if (Math.max(size.width, size.height) > f.maxLong || Math.min(size.width, size.height) > f.maxShort) return 'is larger than 3840x2160';
+  if (Math.max(size.width, size.height) > f.maxLong || Math.min(size.width, size.height) > f.maxShort)
+    return 'is larger than 3840x2160';
   return null;
 }

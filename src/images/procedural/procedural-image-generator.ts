@@ -19,9 +19,14 @@ export class ProceduralImageGenerator implements ImageGenerator {
     const gradient = `gradients=s=${width}x${height}:r=1:c0=${look.colorA}:c1=${look.colorB}:seed=${look.seed}:duration=1`;
     const args = ['-f', 'lavfi', '-i', gradient];
     if (request.inputImage) {
-      args.push('-i', request.inputImage, '-filter_complex',
+      args.push(
+        '-i',
+        request.inputImage,
+        '-filter_complex',
         `[1:v]scale=${width}:${height}:force_original_aspect_ratio=increase,crop=${width}:${height},setsar=1,format=rgb24[img];[0:v]format=rgb24[grad];[img][grad]blend=all_mode=normal:all_opacity=0.4[out]`,
-        '-map', '[out]');
+        '-map',
+        '[out]',
+      );
     }
     args.push('-frames:v', '1', '-update', '1', request.outputPath);
     await this.ffmpeg.run(args, { signal: options.signal });

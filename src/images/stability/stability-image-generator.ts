@@ -7,7 +7,13 @@ import { rm } from 'node:fs/promises';
 import { ImageRefusedError } from '../../errors/image-refused-error.js';
 import type { Ffmpeg } from '../../media/ffmpeg.js';
 import type { ImageRequest } from '../types.js';
-import { bearer, readInputFrame, VendorImageProvider, writeImageReply, type VendorImageOptions } from '../vendor-image-provider.js';
+import {
+  bearer,
+  readInputFrame,
+  VendorImageProvider,
+  writeImageReply,
+  type VendorImageOptions,
+} from '../vendor-image-provider.js';
 import type { JsonInit } from '../../http/vendor-client/vendor-client.js';
 import { stabilitySize } from './stability-image-sizes.js';
 
@@ -44,14 +50,26 @@ export class StabilityImageGenerator extends VendorImageProvider<StabilityImageO
       } else {
         url = `${root}/text-to-image`;
         init = {
-          method: 'POST', headers: { ...headers, 'content-type': 'application/json' },
-          body: JSON.stringify({ text_prompts: [{ text: request.prompt, weight: 1 }], cfg_scale: 7, height: size.height, width: size.width, samples: 1, steps: 30 }),
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            text_prompts: [{ text: request.prompt, weight: 1 }],
+            cfg_scale: 7,
+            height: size.height,
+            width: size.width,
+            samples: 1,
+            steps: 30,
+          }),
         };
       }
-      const reply = await this.client.json<{ artifacts?: { base64?: string; finishReason?: string }[] }>(url, init, { signal, log: this.options.log });
+      const reply = await this.client.json<{ artifacts?: { base64?: string; finishReason?: string }[] }>(url, init, {
+        signal,
+        log: this.options.log,
+      });
       const artifact = reply.artifacts?.[0];
       if (artifact?.finishReason === 'CONTENT_FILTERED') throw new ImageRefusedError('Stability', 'CONTENT_FILTERED');
-      if (!artifact?.base64) throw new ImageRefusedError('Stability', `no image (${artifact?.finishReason ?? 'empty reply'})`);
+      if (!artifact?.base64)
+        throw new ImageRefusedError('Stability', `no image (${artifact?.finishReason ?? 'empty reply'})`);
       return await writeImageReply(request.outputPath, artifact.base64);
     } finally {
       await rm(initImage, { force: true });

@@ -5,7 +5,15 @@
 import { nearestSize, type FrameSize } from '../../media/frame-geometry.js';
 
 export const SDXL_SIZES: FrameSize[] = [
-  [1024, 1024], [1152, 896], [896, 1152], [1216, 832], [832, 1216], [1344, 768], [768, 1344], [1536, 640], [640, 1536],
+  [1024, 1024],
+  [1152, 896],
+  [896, 1152],
+  [1216, 832],
+  [832, 1216],
+  [1344, 768],
+  [768, 1344],
+  [1536, 640],
+  [640, 1536],
 ].map(([width, height]) => ({ width: width!, height: height! }));
 
 /** Whether the engine is an SDXL one, limited to SDXL_SIZES. */

@@ -77,7 +77,10 @@ function pieces(template: string): { texts: string[]; params: string[] } {
 }
 
 /** Each template split once (keys are built on every request). */
-const PIECES = Object.fromEntries(Object.entries(KEY_TEMPLATES).map(([name, t]) => [name, pieces(t)])) as Record<KeyName, ReturnType<typeof pieces>>;
+const PIECES = Object.fromEntries(Object.entries(KEY_TEMPLATES).map(([name, t]) => [name, pieces(t)])) as Record<
+  KeyName,
+  ReturnType<typeof pieces>
+>;
 
 /** The fixed text of every template (what a script must never spell out), e.g. 'owner:', ':status:'. */
 export function keyTexts(): string[] {
@@ -92,7 +95,10 @@ const luaString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'
  */
 export function luaKeys(): string {
   const entries = Object.entries(PIECES).map(([name, { texts, params }]) => {
-    const body = ['root', ...texts.flatMap((text, i) => [...(text ? [luaString(text)] : []), ...(i < params.length ? [params[i]!] : [])])].join(' .. ');
+    const body = [
+      'root',
+      ...texts.flatMap((text, i) => [...(text ? [luaString(text)] : []), ...(i < params.length ? [params[i]!] : [])]),
+    ].join(' .. ');
     return params.length === 0 ? `${name} = ${body}` : `${name} = function(${params.join(', ')}) return ${body} end`;
   });
   return `local K = (function(root) return {\n  ${entries.join(',\n  ')},\n} end)(KEYS[1])\n`;
@@ -103,35 +109,80 @@ export class QueueKeys {
   constructor(private readonly prefix: string) {}
 
   /** KEYS[1] of every job-store script: "<prefix>:". */
-  get root(): string { return `${this.prefix}:`; }
+  get root(): string {
+    return `${this.prefix}:`;
+  }
 
   /** The key `name` with its parts filled in, in the template's order. */
   key(name: KeyName, ...parts: string[]): string {
     const { texts, params } = PIECES[name];
-    if (parts.length !== params.length) throw new Error(`key ${name} takes ${params.length} part(s), got ${parts.length}`);
+    if (parts.length !== params.length)
+      throw new Error(`key ${name} takes ${params.length} part(s), got ${parts.length}`);
     return this.root + texts.map((text, i) => text + (parts[i] ?? '')).join('');
   }
 
-  job(id: string): string { return this.key('job', id); }
-  logs(id: string): string { return this.key('logs', id); }
-  events(id: string): string { return this.key('events', id); }
-  segments(id: string): string { return this.key('segments', id); }
-  get jobs(): string { return this.key('jobs'); }
-  status(status: JobStatus): string { return this.key('status', status); }
-  ownerJobs(owner: string): string { return this.key('ownerJobs', owner); }
-  ownerStatus(owner: string, status: JobStatus): string { return this.key('ownerStatus', owner, status); }
-  get ready(): string { return this.key('ready'); }
-  get leases(): string { return this.key('leases'); }
-  get wake(): string { return this.key('wake'); }
-  get meta(): string { return this.key('meta'); }
-  get workers(): string { return this.key('workers'); }
-  get workersBlocked(): string { return this.key('workersBlocked'); }
-  get durationSum(): string { return this.key('durationSum'); }
-  get durationCount(): string { return this.key('durationCount'); }
-  get cancelChannel(): string { return this.key('cancelChannel'); }
-  get journal(): string { return this.key('journal'); }
-  follower(name: string): { hash: string; lease: string; memos: string } {
-    return { hash: this.key('follower', name), lease: this.key('followerLease', name), memos: this.key('followerMemos', name) };
+  job(id: string): string {
+    return this.key('job', id);
   }
-  get eventsChannel(): string { return this.key('eventsChannel'); }
+  logs(id: string): string {
+    return this.key('logs', id);
+  }
+  events(id: string): string {
+    return this.key('events', id);
+  }
+  segments(id: string): string {
+    return this.key('segments', id);
+  }
+  get jobs(): string {
+    return this.key('jobs');
+  }
+  status(status: JobStatus): string {
+    return this.key('status', status);
+  }
+  ownerJobs(owner: string): string {
+    return this.key('ownerJobs', owner);
+  }
+  ownerStatus(owner: string, status: JobStatus): string {
+    return this.key('ownerStatus', owner, status);
+  }
+  get ready(): string {
+    return this.key('ready');
+  }
+  get leases(): string {
+    return this.key('leases');
+  }
+  get wake(): string {
+    return this.key('wake');
+  }
+  get meta(): string {
+    return this.key('meta');
+  }
+  get workers(): string {
+    return this.key('workers');
+  }
+  get workersBlocked(): string {
+    return this.key('workersBlocked');
+  }
+  get durationSum(): string {
+    return this.key('durationSum');
+  }
+  get durationCount(): string {
+    return this.key('durationCount');
+  }
+  get cancelChannel(): string {
+    return this.key('cancelChannel');
+  }
+  get journal(): string {
+    return this.key('journal');
+  }
+  follower(name: string): { hash: string; lease: string; memos: string } {
+    return {
+      hash: this.key('follower', name),
+      lease: this.key('followerLease', name),
+      memos: this.key('followerMemos', name),
+    };
+  }
+  get eventsChannel(): string {
+    return this.key('eventsChannel');
+  }
 }

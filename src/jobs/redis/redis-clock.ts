@@ -55,9 +55,12 @@ export class RedisClock {
       const received = performance.now();
       const redisMs = Number(seconds) * 1000 + Number(micros) / 1000;
       const reading = { offsetMs: redisMs - (sent + received) / 2, uncertaintyMs: (received - sent) / 2 };
-      if (replace || !this.offset || reading.uncertaintyMs <= Math.max(GOOD_READING_MS, this.offset.uncertaintyMs)) this.offset = reading;
+      if (replace || !this.offset || reading.uncertaintyMs <= Math.max(GOOD_READING_MS, this.offset.uncertaintyMs))
+        this.offset = reading;
       return this.offset;
-    })().finally(() => { this.syncing = null; });
+    })().finally(() => {
+      this.syncing = null;
+    });
     return this.syncing;
   }
 

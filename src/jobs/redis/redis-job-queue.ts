@@ -9,12 +9,33 @@ import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { QueueFullError } from '../../errors/queue-full-error.js';
 import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
-import { formatLogLine, JOB_STATUSES, MAX_LOG_LINES, TERMINAL_STATUSES, scopedIdempotencyKey, type JobRecord, type JobRequest } from '../job.js';
+import {
+  formatLogLine,
+  JOB_STATUSES,
+  MAX_LOG_LINES,
+  TERMINAL_STATUSES,
+  scopedIdempotencyKey,
+  type JobRecord,
+  type JobRequest,
+} from '../job.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import { JobQueueBase } from '../job-queue-base.js';
 import type {
-  CancelResult, RemoveResult, ConsumeOptions, StoreWarning, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult, WorkerClaimState,
+  CancelResult,
+  RemoveResult,
+  ConsumeOptions,
+  StoreWarning,
+  JobEvent,
+  QueueDepth,
+  Consumer,
+  JobQueue,
+  ListOptions,
+  ListResult,
+  QueueStats,
+  SubmitOptions,
+  SubmitResult,
+  WorkerClaimState,
 } from '../job-queue.js';
 import { ConsumerLoop, CONSUMER_LOOP_DEFAULTS, type ConsumerLoopSettings } from '../consumer-loop.js';
 import { JOB_MESSAGES } from '../job-messages.js';
@@ -22,7 +43,13 @@ import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { QueueKeys } from './queue-keys.js';
 import { JobScripts, type SubmitReply } from './redis-scripts.js';
 import { RECORD_FIELDS, parseRecord } from './redis-job-record.js';
-import { REQUEST_COMMAND_TIMEOUT_MS, connectRedis, failFast, redisOptions, type RedisEndpoint } from '../../stores/redis-connection.js';
+import {
+  REQUEST_COMMAND_TIMEOUT_MS,
+  connectRedis,
+  failFast,
+  redisOptions,
+  type RedisEndpoint,
+} from '../../stores/redis-connection.js';
 import { RedisClock } from './redis-clock.js';
 import { RedisLeaseStore } from './redis-lease-store.js';
 import { RedisJournal } from './redis-journal.js';
@@ -89,12 +116,16 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     this.keys = new QueueKeys(options.keyPrefix);
     this.consumerDefaults = options.consumer ?? {};
     this.redis = connectRedis(this.endpoint, failFast());
-    this.redis.on('error', () => { /* reconnects by itself; callers see StoreUnavailableError */ });
+    this.redis.on('error', () => {
+      /* reconnects by itself; callers see StoreUnavailableError */
+    });
     this.scripts = new JobScripts(this.redis, this.keys.root, options.jobTtlSeconds);
     this.globalJournal = new RedisJournal(this.redis, this.keys, (fn) => this.guard(fn));
     if (options.replicaAcks && options.replicaAcks.count > 0) {
       const redis = connectRedis(this.endpoint, failFast());
-      redis.on('error', () => { /* reconnects by itself */ });
+      redis.on('error', () => {
+        /* reconnects by itself */
+      });
       this.submitter = { redis, scripts: new JobScripts(redis, this.keys.root, options.jobTtlSeconds) };
     } else {
       this.submitter = { redis: this.redis, scripts: this.scripts };
@@ -104,7 +135,8 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
       key: this.keys.meta,
       storeId: `${storeAddress(this.endpoint)} ${options.keyPrefix}`,
       memoryFile: options.markerMemoryFile ?? null,
-      onDataLost: (warning, previousInstanceId) => options.logger?.error({ reason: warning.reason, since: warning.since, previousInstanceId }, warning.message),
+      onDataLost: (warning, previousInstanceId) =>
+        options.logger?.error({ reason: warning.reason, since: warning.since, previousInstanceId }, warning.message),
     });
     const checkMarker = () => void this.marker.check().catch(() => undefined); // Redis down: ping/readiness report it
     checkMarker();
@@ -146,23 +178,39 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     const deadlineMs = await this.guard(() => this.clock.deadline(SUBMIT_BUDGET_MS));
     let reply: SubmitReply;
     try {
-      reply = await this.guard(() => this.submitter.scripts.submit({
-        id, prompt: request.prompt, requestJson: JSON.stringify(request), createdAt: new Date().toISOString(),
-        estimatedCostUsd: options.estimatedCostUsd ?? null,
-        idempotencyKey: options.idempotencyKey === undefined ? null : scopedIdempotencyKey(options.idempotencyKey, options.owner),
-        requestHash: requestHash(request), logLine: formatLogLine(JOB_MESSAGES.queued), owner: options.owner ?? null,
-        maxQueued: options.maxQueued ?? null, maxQueuedForOwner: options.maxQueuedForOwner ?? null, budgetLimitUsd: options.budget?.limitUsd ?? null,
-        deadlineMs,
-      }));
+      reply = await this.guard(() =>
+        this.submitter.scripts.submit({
+          id,
+          prompt: request.prompt,
+          requestJson: JSON.stringify(request),
+          createdAt: new Date().toISOString(),
+          estimatedCostUsd: options.estimatedCostUsd ?? null,
+          idempotencyKey:
+            options.idempotencyKey === undefined ? null : scopedIdempotencyKey(options.idempotencyKey, options.owner),
+          requestHash: requestHash(request),
+          logLine: formatLogLine(JOB_MESSAGES.queued),
+          owner: options.owner ?? null,
+          maxQueued: options.maxQueued ?? null,
+          maxQueuedForOwner: options.maxQueuedForOwner ?? null,
+          budgetLimitUsd: options.budget?.limitUsd ?? null,
+          deadlineMs,
+        }),
+      );
     } catch (err) {
       if (err instanceof StoreUnavailableError) void this.submitter.scripts.discard(id).catch(() => undefined);
       throw err;
     }
     if (reply.outcome === 'expired') {
-      throw new StoreUnavailableError(`Job store too slow: Redis ran the submission ${reply.lateMs} ms past its deadline, so it was not stored`);
+      throw new StoreUnavailableError(
+        `Job store too slow: Redis ran the submission ${reply.lateMs} ms past its deadline, so it was not stored`,
+      );
     }
     if (reply.outcome === 'queue_full') {
-      throw new QueueFullError(reply.scope, reply.queued, (reply.scope === 'global' ? options.maxQueued : options.maxQueuedForOwner) ?? 0);
+      throw new QueueFullError(
+        reply.scope,
+        reply.queued,
+        (reply.scope === 'global' ? options.maxQueued : options.maxQueuedForOwner) ?? 0,
+      );
     }
     if (reply.outcome === 'over_budget') {
       throw new BudgetExceededError(reply.spentUsd, options.estimatedCostUsd ?? 0, options.budget?.limitUsd ?? 0);
@@ -173,7 +221,9 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
       } catch (err) {
         // Not held by enough replicas: the client gets 503, so the job goes (unless a worker took it already).
         await this.submitter.scripts.discard(id).catch(() => undefined);
-        throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError('Job store not replicated', { cause: err });
+        throw err instanceof StoreUnavailableError
+          ? err
+          : new StoreUnavailableError('Job store not replicated', { cause: err });
       }
       // The script returned the record it wrote, as of the submission: no read of our own.
       const created = parseRecord(reply.record);
@@ -232,17 +282,25 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     if (options.owner !== undefined) return this.listOwned(options, max);
     const index = options.status ? this.keys.status(options.status) : this.keys.jobs;
     // One range read with the scores (the next cursor is the last one's), then the records in one round trip.
-    const range = await this.guard(() => this.redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, options.limit + 1));
+    const range = await this.guard(() =>
+      this.redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, options.limit + 1),
+    );
     const ids: string[] = [];
     const scores: string[] = [];
-    for (let i = 0; i + 1 < range.length; i += 2) { ids.push(range[i]!); scores.push(range[i + 1]!); }
+    for (let i = 0; i + 1 < range.length; i += 2) {
+      ids.push(range[i]!);
+      scores.push(range[i + 1]!);
+    }
     const page = ids.slice(0, options.limit);
     const jobs = (await this.records(page)).filter((j): j is JobRecord => j !== null);
     // The page's queued jobs are consecutive in the queued index: one ZRANK for the oldest gives all.
     const queued = jobs.filter((j) => j.status === 'queued').reverse();
     if (queued.length > 0) {
       const rank = await this.guard(() => this.redis.zrank(this.keys.status('queued'), queued[0]!.id));
-      if (rank !== null) queued.forEach((job, i) => { job.queue_position = rank + 1 + i; });
+      if (rank !== null)
+        queued.forEach((job, i) => {
+          job.queue_position = rank + 1 + i;
+        });
     }
     const lastScore = scores[page.length - 1];
     const nextCursor = ids.length > options.limit && lastScore ? encodeListCursor(lastScore) : null;
@@ -258,7 +316,10 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
       const pipeline = this.redis.pipeline();
       for (const id of missing) pipeline.hmget(this.keys.job(id), ...RECORD_FIELDS);
       const results = (await pipeline.exec()) ?? [];
-      return results.map(([err, values]) => { if (err) throw err; return values as (string | null)[]; });
+      return results.map(([err, values]) => {
+        if (err) throw err;
+        return values as (string | null)[];
+      });
     });
     let next = 0;
     return found.map((record) => {
@@ -276,7 +337,9 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     let upper = max;
     let more = true;
     while (jobs.length <= options.limit && more) {
-      const batch = await this.guard(() => this.redis.zrevrangebyscore(index, upper, '-inf', 'WITHSCORES', 'LIMIT', 0, 200));
+      const batch = await this.guard(() =>
+        this.redis.zrevrangebyscore(index, upper, '-inf', 'WITHSCORES', 'LIMIT', 0, 200),
+      );
       more = batch.length === 400;
       for (let i = 0; i + 1 < batch.length && jobs.length <= options.limit; i += 2) {
         upper = `(${batch[i + 1]}`;
@@ -308,11 +371,21 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     if (after !== null && !/^\d{1,15}-\d{1,10}$/.test(after)) throw new InvalidCursorError();
     return this.guard(async () => {
       if (!(await this.redis.exists(this.keys.job(id)))) return null;
-      const entries = await this.redis.xrange(this.keys.events(id), after === null ? '-' : `(${after}`, '+', 'COUNT', limit);
+      const entries = await this.redis.xrange(
+        this.keys.events(id),
+        after === null ? '-' : `(${after}`,
+        '+',
+        'COUNT',
+        limit,
+      );
       return entries.map(([entryId, fields]) => {
         const map = new Map<string, string>();
         for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
-        return { id: entryId, type: map.get('type') as JobEvent['type'], data: JSON.parse(map.get('data') ?? '{}') as Record<string, unknown> };
+        return {
+          id: entryId,
+          type: map.get('type') as JobEvent['type'],
+          data: JSON.parse(map.get('data') ?? '{}') as Record<string, unknown>,
+        };
       });
     });
   }
@@ -327,7 +400,9 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
 
   private subscribeToEvents(): Redis {
     const subscriber = connectRedis(this.endpoint, redisOptions());
-    subscriber.on('error', () => { /* reconnects and resubscribes by itself; streams also re-read at heartbeats */ });
+    subscriber.on('error', () => {
+      /* reconnects and resubscribes by itself; streams also re-read at heartbeats */
+    });
     subscriber.on('message', (_channel: string, jobId: string) => this.watchers.notify(jobId));
     // Writes made before the subscription took (or while it was down) were not heard: every watcher re-reads.
     const wakeAll = () => this.watchers.notifyAll();
@@ -337,7 +412,9 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
   }
 
   async cancel(id: string): Promise<CancelResult> {
-    const { outcome } = await this.guard(() => this.scripts.cancel({ id, now: new Date().toISOString(), logLine: formatLogLine(JOB_MESSAGES.cancelRequested) }));
+    const { outcome } = await this.guard(() =>
+      this.scripts.cancel({ id, now: new Date().toISOString(), logLine: formatLogLine(JOB_MESSAGES.cancelRequested) }),
+    );
     if (outcome === 'not_found') return { outcome: 'not_found' };
     const job = await this.get(id);
     if (!job) return { outcome: 'not_found' };
@@ -350,7 +427,9 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
 
   async segmentRecords(jobId: string): Promise<SegmentRecord[]> {
     const all = await this.guard(() => this.redis.hgetall(this.keys.segments(jobId)));
-    return Object.values(all).flatMap((text) => parseSegmentRecord(text) ?? []).sort((a, b) => a.segment - b.segment);
+    return Object.values(all)
+      .flatMap((text) => parseSegmentRecord(text) ?? [])
+      .sort((a, b) => a.segment - b.segment);
   }
 
   async remove(id: string): Promise<RemoveResult> {
@@ -378,7 +457,10 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
         const jobs = await Promise.all(ids.map((id) => this.get(id, false)));
         for (const job of jobs) {
           if (!job) continue; // expired by the record TTL; its index entry is stale
-          if (job.created_at >= cutoff) { walking = false; break; }
+          if (job.created_at >= cutoff) {
+            walking = false;
+            break;
+          }
           if (job.status === status && job.finished_at !== null && job.finished_at < cutoff) found.push(job);
         }
       }
@@ -400,7 +482,11 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
       const sum = Number(results[6]?.[1] ?? 0);
       const count = Number(results[7]?.[1] ?? 0);
       return {
-        queued: queued!, active: started! + progress!, finished: finished!, failed: failed!, canceled: canceled!,
+        queued: queued!,
+        active: started! + progress!,
+        finished: finished!,
+        failed: failed!,
+        canceled: canceled!,
         total: queued! + started! + progress! + finished! + failed! + canceled!,
         averageProcessingSeconds: count > 0 ? Math.round((sum / count) * 1000) / 1000 : 0,
       };
@@ -436,12 +522,17 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
 
   /** The connections a submission uses (so /readyz sees what submit sees). */
   async ping(): Promise<void> {
-    await this.guard(() => Promise.all([this.redis.ping(), ...(this.submitter.redis === this.redis ? [] : [this.submitter.redis.ping()])]));
+    await this.guard(() =>
+      Promise.all([this.redis.ping(), ...(this.submitter.redis === this.redis ? [] : [this.submitter.redis.ping()])]),
+    );
   }
 
   consume(options: ConsumeOptions): Consumer {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
-    const consumer = new ConsumerLoop(this.openLeases(), options, { ...CONSUMER_LOOP_DEFAULTS, ...this.consumerDefaults });
+    const consumer = new ConsumerLoop(this.openLeases(), options, {
+      ...CONSUMER_LOOP_DEFAULTS,
+      ...this.consumerDefaults,
+    });
     this.consumers.add(consumer);
     consumer.onClosed(() => this.consumers.delete(consumer));
     return consumer;
@@ -451,8 +542,12 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
     const settings = { ...CONSUMER_LOOP_DEFAULTS, ...this.consumerDefaults };
     return new RedisLeaseStore({
-      endpoint: this.endpoint, keyPrefix: this.options.keyPrefix, jobTtlSeconds: this.options.jobTtlSeconds,
-      leaseMs: settings.leaseMs, heartbeatMs: settings.heartbeatMs, maxAttempts: settings.maxAttempts,
+      endpoint: this.endpoint,
+      keyPrefix: this.options.keyPrefix,
+      jobTtlSeconds: this.options.jobTtlSeconds,
+      leaseMs: settings.leaseMs,
+      heartbeatMs: settings.heartbeatMs,
+      maxAttempts: settings.maxAttempts,
     });
   }
 
@@ -488,5 +583,8 @@ function storeAddress(endpoint: RedisEndpoint): string {
     return `${address.host}${address.pathname || '/0'}`;
   }
   if (endpoint.kind === 'sentinel') return `sentinel:${endpoint.name}/${endpoint.db}`;
-  return `cluster:${endpoint.nodes.map((n) => `${n.host}:${n.port}`).sort().join(',')}`;
+  return `cluster:${endpoint.nodes
+    .map((n) => `${n.host}:${n.port}`)
+    .sort()
+    .join(',')}`;
 }

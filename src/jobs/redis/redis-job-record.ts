@@ -1,12 +1,32 @@
 // The job record hash as stored in Redis (JSON-encoded values) and its parsing.
 import type { JobRecord, JobRequest, JobStage, JobStatus } from '../job.js';
 
-export const RECORD_FIELDS = ['id', 'seq', 'status', 'stage', 'progress', 'prompt', 'request', 'created_at', 'started_at', 'finished_at', 'gcs_uri', 'artifact_uri', 'artifact_key', 'error', 'estimated_cost_usd', 'attempts', 'owner_key_id'] as const;
+export const RECORD_FIELDS = [
+  'id',
+  'seq',
+  'status',
+  'stage',
+  'progress',
+  'prompt',
+  'request',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'gcs_uri',
+  'artifact_uri',
+  'artifact_key',
+  'error',
+  'estimated_cost_usd',
+  'attempts',
+  'owner_key_id',
+] as const;
 
 /** The record from HMGET of RECORD_FIELDS (queue_position left null), or null when it does not exist. */
 export function parseRecord(values: (string | null)[]): JobRecord | null {
   if (values[0] === null || values[0] === undefined) return null;
-  const parsed = Object.fromEntries(RECORD_FIELDS.map((f, i) => [f, values[i] === null || values[i] === undefined ? null : JSON.parse(values[i]!)])) as Record<string, unknown>;
+  const parsed = Object.fromEntries(
+    RECORD_FIELDS.map((f, i) => [f, values[i] === null || values[i] === undefined ? null : JSON.parse(values[i]!)]),
+  ) as Record<string, unknown>;
   return {
     id: parsed.id as string,
     status: parsed.status as JobStatus,

@@ -25,7 +25,11 @@ interface JournalCommands {
 export class RedisJournal implements JobJournal {
   private readonly commands: JournalCommands;
 
-  constructor(private readonly redis: Redis, private readonly keys: QueueKeys, private readonly guard: <T>(fn: () => Promise<T>) => Promise<T>) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: QueueKeys,
+    private readonly guard: <T>(fn: () => Promise<T>) => Promise<T>,
+  ) {
     redis.defineCommand('ttvJournalInit', { numberOfKeys: 2, lua: INIT });
     redis.defineCommand('ttvJournalCommit', { numberOfKeys: 3, lua: COMMIT });
     redis.defineCommand('ttvJournalLease', { numberOfKeys: 1, lua: LEASE });
@@ -66,12 +70,20 @@ export class RedisJournal implements JobJournal {
       async state(): Promise<FollowerState> {
         const all = await guard(() => redis.hgetall(keys.hash));
         const counters: Record<string, number> = {};
-        for (const [field, value] of Object.entries(all)) if (field.startsWith('c:')) counters[field.slice(2)] = Number(value);
+        for (const [field, value] of Object.entries(all))
+          if (field.startsWith('c:')) counters[field.slice(2)] = Number(value);
         return { cursor: all.cursor ? all.cursor : null, counters };
       },
       async commit(expected, next, options: FollowerCommit = {}) {
         const increments = Object.entries(options.increments ?? {});
-        const args: (string | number)[] = [expected ?? '', next, options.owner ?? '', increments.length, ...increments.flat(), ...(options.forget ?? [])];
+        const args: (string | number)[] = [
+          expected ?? '',
+          next,
+          options.owner ?? '',
+          increments.length,
+          ...increments.flat(),
+          ...(options.forget ?? []),
+        ];
         return (await guard(() => commands.ttvJournalCommit(keys.hash, keys.lease, keys.memos, ...args))) === 1;
       },
       async lease(owner, ttlMs) {

@@ -56,13 +56,19 @@ export class RedisLeaseStore implements LeaseStore {
   constructor(private readonly options: RedisLeaseStoreOptions) {
     this.keys = new QueueKeys(options.keyPrefix);
     this.redis = connectRedis(options.endpoint, boundedWait());
-    this.redis.on('error', () => { /* reconnects by itself; callers retry */ });
+    this.redis.on('error', () => {
+      /* reconnects by itself; callers retry */
+    });
     this.scripts = new JobScripts(this.redis, this.keys.root, options.jobTtlSeconds);
     this.waker = connectRedis(options.endpoint, redisOptions());
-    this.waker.on('error', () => { /* reconnects by itself; idle() also ends on its own timer */ });
+    this.waker.on('error', () => {
+      /* reconnects by itself; idle() also ends on its own timer */
+    });
     this.subscriber = connectRedis(options.endpoint, redisOptions());
     this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', (_channel: string, jobId: string) => { for (const l of this.cancelListeners) l(jobId); });
+    this.subscriber.on('message', (_channel: string, jobId: string) => {
+      for (const l of this.cancelListeners) l(jobId);
+    });
     void this.subscriber.subscribe(this.keys.cancelChannel).catch(() => undefined);
     // Last: ioredis's auto-pipeline only knows commands defined before it (the scripts above).
     this.clock = new RedisClock(this.redis);
@@ -85,7 +91,12 @@ export class RedisLeaseStore implements LeaseStore {
     if (signal.aborted) return;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
-    this.blocking ??= this.waker.blpop(this.keys.wake, WAKE_BLOCK_MS / 1000).catch(() => undefined).finally(() => { this.blocking = null; });
+    this.blocking ??= this.waker
+      .blpop(this.keys.wake, WAKE_BLOCK_MS / 1000)
+      .catch(() => undefined)
+      .finally(() => {
+        this.blocking = null;
+      });
     await Promise.race([
       this.blocking,
       // Bounded on this side too: a connection that is reconnecting holds its BLPOP until it is back.
@@ -112,7 +123,10 @@ export class RedisLeaseStore implements LeaseStore {
 
   progress(lease: Lease, write: ProgressWrite): Promise<boolean> {
     return this.scripts.progress({
-      id: lease.job.id, token: lease.token, progress: write.progress, stage: write.stage ?? null,
+      id: lease.job.id,
+      token: lease.token,
+      progress: write.progress,
+      stage: write.stage ?? null,
       logLine: write.message ? formatLogLine(write.message) : null,
     });
   }
@@ -122,7 +136,12 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   recordSegment(lease: Lease, record: SegmentRecord): Promise<boolean> {
-    return this.scripts.recordSegment({ id: lease.job.id, token: lease.token, segment: record.segment, recordJson: JSON.stringify(record) });
+    return this.scripts.recordSegment({
+      id: lease.job.id,
+      token: lease.token,
+      segment: record.segment,
+      recordJson: JSON.stringify(record),
+    });
   }
 
   async log(jobId: string, message: string): Promise<void> {
@@ -132,17 +151,34 @@ export class RedisLeaseStore implements LeaseStore {
   finish(lease: Lease, outcome: JobOutcome, message: string): Promise<boolean> {
     const started = lease.job.started_at ? Date.parse(lease.job.started_at) : Date.now();
     return this.scripts.finish({
-      id: lease.job.id, token: lease.token, now: new Date().toISOString(), artifactUri: outcome.artifactUri,
-      artifactKey: outcome.artifactKey, gcsUri: outcome.gcsUri, logLine: formatLogLine(message), durationSeconds: (Date.now() - started) / 1000,
+      id: lease.job.id,
+      token: lease.token,
+      now: new Date().toISOString(),
+      artifactUri: outcome.artifactUri,
+      artifactKey: outcome.artifactKey,
+      gcsUri: outcome.gcsUri,
+      logLine: formatLogLine(message),
+      durationSeconds: (Date.now() - started) / 1000,
     });
   }
 
   fail(lease: Lease, error: string, message: string): Promise<boolean> {
-    return this.scripts.fail({ id: lease.job.id, token: lease.token, now: new Date().toISOString(), error, logLine: formatLogLine(message) });
+    return this.scripts.fail({
+      id: lease.job.id,
+      token: lease.token,
+      now: new Date().toISOString(),
+      error,
+      logLine: formatLogLine(message),
+    });
   }
 
   handBack(lease: Lease, message: string, refundAttempt: boolean): Promise<boolean> {
-    return this.scripts.requeue({ id: lease.job.id, token: lease.token, logLine: formatLogLine(message), refundAttempt });
+    return this.scripts.requeue({
+      id: lease.job.id,
+      token: lease.token,
+      logLine: formatLogLine(message),
+      refundAttempt,
+    });
   }
 
   async release(): Promise<void> {
@@ -160,9 +196,14 @@ export class RedisLeaseStore implements LeaseStore {
       const lastAttempt = lease.attempts >= maxAttempts;
       const reason = JOB_MESSAGES.interrupted(lease.attempts, maxAttempts);
       await this.scripts.recover({
-        lease, deadlineMs: await this.clock.deadline(RECOVER_BUDGET_MS), now: new Date().toISOString(),
-        mode: lastAttempt ? 'fail' : 'requeue', error: lastAttempt ? reason : '',
-        logLine: formatLogLine(lastAttempt ? JOB_MESSAGES.failed(reason) : JOB_MESSAGES.workerLost(lease.attempts, maxAttempts)),
+        lease,
+        deadlineMs: await this.clock.deadline(RECOVER_BUDGET_MS),
+        now: new Date().toISOString(),
+        mode: lastAttempt ? 'fail' : 'requeue',
+        error: lastAttempt ? reason : '',
+        logLine: formatLogLine(
+          lastAttempt ? JOB_MESSAGES.failed(reason) : JOB_MESSAGES.workerLost(lease.attempts, maxAttempts),
+        ),
       });
     }
   }
@@ -177,7 +218,12 @@ export class RedisLeaseStore implements LeaseStore {
     // Workers that stopped beating long ago (killed): dropped with their claim state.
     const cutoff = now - 30 * this.options.heartbeatMs;
     const stale = await this.redis.zrangebyscore(this.keys.workers, '-inf', cutoff);
-    if (stale.length > 0) await this.redis.multi().zrem(this.keys.workers, ...stale).hdel(this.keys.workersBlocked, ...stale).exec();
+    if (stale.length > 0)
+      await this.redis
+        .multi()
+        .zrem(this.keys.workers, ...stale)
+        .hdel(this.keys.workersBlocked, ...stale)
+        .exec();
   }
 
   async workerGone(workerId: string): Promise<void> {

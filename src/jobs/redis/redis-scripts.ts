@@ -10,8 +10,22 @@ import { RECORD_FIELDS } from './redis-job-record.js';
 import { luaKeys } from './queue-keys.js';
 
 const NAMES = [
-  'submit-1', 'discard-1', 'remove-1', 'cancel-1', 'claim-1', 'renew-1', 'progress-1', 'cost-1', 'segment-1', 'finish-1', 'fail-1', 'requeue-1',
-  'append-log-1', 'expired-1', 'recover-1', 'layout-1',
+  'submit-1',
+  'discard-1',
+  'remove-1',
+  'cancel-1',
+  'claim-1',
+  'renew-1',
+  'progress-1',
+  'cost-1',
+  'segment-1',
+  'finish-1',
+  'fail-1',
+  'requeue-1',
+  'append-log-1',
+  'expired-1',
+  'recover-1',
+  'layout-1',
 ] as const;
 type ScriptFile = (typeof NAMES)[number];
 
@@ -74,35 +88,71 @@ export type SubmitReply =
   | { outcome: 'expired'; lateMs: number };
 
 /** A lease that expired by Redis's clock: its job, the token that held it, and the attempts it counted. */
-export interface ExpiredLease { id: string; token: string; attempts: number }
+export interface ExpiredLease {
+  id: string;
+  token: string;
+  attempts: number;
+}
 
 export interface SubmitArgs {
-  id: string; prompt: string; requestJson: string; createdAt: string; estimatedCostUsd: number | null;
+  id: string;
+  prompt: string;
+  requestJson: string;
+  createdAt: string;
+  estimatedCostUsd: number | null;
   /** Owner-scoped idempotency key, or null. */
-  idempotencyKey: string | null; requestHash: string; logLine: string; owner: string | null;
-  maxQueued: number | null; maxQueuedForOwner: number | null; budgetLimitUsd: number | null;
+  idempotencyKey: string | null;
+  requestHash: string;
+  logLine: string;
+  owner: string | null;
+  maxQueued: number | null;
+  maxQueuedForOwner: number | null;
+  budgetLimitUsd: number | null;
   /** Redis time (ms since the epoch) after which the script refuses to run (redis-clock.ts). */
   deadlineMs: number;
 }
 
 /** The job store's scripts on one connection, under one key prefix, with one record TTL. */
 export class JobScripts {
-  constructor(private readonly redis: Redis, private readonly root: string, private readonly ttl: number) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly root: string,
+    private readonly ttl: number,
+  ) {
     for (const [file, lua] of scriptSources()) {
       if (!(commandName(file) in redis)) redis.defineCommand(commandName(file), { numberOfKeys: 1, lua });
     }
   }
 
   private call<T>(file: ScriptFile, ...args: (string | number)[]): Promise<T> {
-    return (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[commandName(file)]!(this.root, ...args);
+    return (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[commandName(file)]!(
+      this.root,
+      ...args,
+    );
   }
 
   async submit(a: SubmitArgs): Promise<SubmitReply> {
-    const reply = await this.call<(string | null)[]>('submit-1', a.id, a.prompt, a.requestJson, a.createdAt, JSON.stringify(a.estimatedCostUsd),
-      a.idempotencyKey ?? '', a.requestHash, a.logLine, this.ttl, a.owner ?? '',
-      a.maxQueued ?? '', a.maxQueuedForOwner ?? '', a.budgetLimitUsd ?? '', a.deadlineMs, ...RECORD_FIELDS);
+    const reply = await this.call<(string | null)[]>(
+      'submit-1',
+      a.id,
+      a.prompt,
+      a.requestJson,
+      a.createdAt,
+      JSON.stringify(a.estimatedCostUsd),
+      a.idempotencyKey ?? '',
+      a.requestHash,
+      a.logLine,
+      this.ttl,
+      a.owner ?? '',
+      a.maxQueued ?? '',
+      a.maxQueuedForOwner ?? '',
+      a.budgetLimitUsd ?? '',
+      a.deadlineMs,
+      ...RECORD_FIELDS,
+    );
     const [outcome, x, y] = reply;
-    if (outcome === 'created') return { outcome, id: x!, round: Number(y), rank: Number(reply[3]), record: reply.slice(4) };
+    if (outcome === 'created')
+      return { outcome, id: x!, round: Number(y), rank: Number(reply[3]), record: reply.slice(4) };
     if (outcome === 'queue_full') return { outcome, scope: x as 'global' | 'owner', queued: Number(y) };
     if (outcome === 'over_budget') return { outcome, spentUsd: Number(x) };
     if (outcome === 'expired') return { outcome, lateMs: Number(x) };
@@ -117,7 +167,11 @@ export class JobScripts {
     return this.call('remove-1', id);
   }
 
-  async cancel(a: { id: string; now: string; logLine: string }): Promise<{ outcome: 'canceled' | 'terminal' | 'not_found'; previous: string }> {
+  async cancel(a: {
+    id: string;
+    now: string;
+    logLine: string;
+  }): Promise<{ outcome: 'canceled' | 'terminal' | 'not_found'; previous: string }> {
     const [outcome, previous] = await this.call<[string, string]>('cancel-1', a.id, a.now, a.logLine, this.ttl);
     return { outcome: outcome as 'canceled' | 'terminal' | 'not_found', previous };
   }
@@ -131,11 +185,19 @@ export class JobScripts {
   async expired(limit: number): Promise<ExpiredLease[]> {
     const flat = await this.call<string[]>('expired-1', limit);
     const leases: ExpiredLease[] = [];
-    for (let i = 0; i + 2 < flat.length; i += 3) leases.push({ id: flat[i]!, token: flat[i + 1]!, attempts: Number(flat[i + 2]) });
+    for (let i = 0; i + 2 < flat.length; i += 3)
+      leases.push({ id: flat[i]!, token: flat[i + 1]!, attempts: Number(flat[i + 2]) });
     return leases;
   }
 
-  recover(a: { lease: ExpiredLease; deadlineMs: number; mode: 'requeue' | 'fail'; error: string; logLine: string; now: string }): Promise<'recovered' | 'late' | 'alive' | 'gone'> {
+  recover(a: {
+    lease: ExpiredLease;
+    deadlineMs: number;
+    mode: 'requeue' | 'fail';
+    error: string;
+    logLine: string;
+    now: string;
+  }): Promise<'recovered' | 'late' | 'alive' | 'gone'> {
     return this.call('recover-1', a.lease.id, a.lease.token, a.deadlineMs, a.mode, a.error, a.logLine, a.now, this.ttl);
   }
 
@@ -148,8 +210,16 @@ export class JobScripts {
     return this.call('renew-1', a.id, a.token, a.leaseMs);
   }
 
-  async progress(a: { id: string; token: string; progress: number; stage: string | null; logLine: string | null }): Promise<boolean> {
-    return (await this.call<number>('progress-1', a.id, a.token, a.progress, a.stage ?? '', a.logLine ?? '', this.ttl)) === 1;
+  async progress(a: {
+    id: string;
+    token: string;
+    progress: number;
+    stage: string | null;
+    logLine: string | null;
+  }): Promise<boolean> {
+    return (
+      (await this.call<number>('progress-1', a.id, a.token, a.progress, a.stage ?? '', a.logLine ?? '', this.ttl)) === 1
+    );
   }
 
   async cost(a: { id: string; token: string; usd: number | null }): Promise<boolean> {
@@ -160,8 +230,30 @@ export class JobScripts {
     return (await this.call<number>('segment-1', a.id, a.token, a.segment, a.recordJson, this.ttl)) === 1;
   }
 
-  async finish(a: { id: string; token: string; now: string; artifactUri: string; artifactKey: string; gcsUri: string | null; logLine: string; durationSeconds: number }): Promise<boolean> {
-    return (await this.call<number>('finish-1', a.id, a.token, a.now, a.artifactUri, a.artifactKey, JSON.stringify(a.gcsUri), a.logLine, this.ttl, a.durationSeconds)) === 1;
+  async finish(a: {
+    id: string;
+    token: string;
+    now: string;
+    artifactUri: string;
+    artifactKey: string;
+    gcsUri: string | null;
+    logLine: string;
+    durationSeconds: number;
+  }): Promise<boolean> {
+    return (
+      (await this.call<number>(
+        'finish-1',
+        a.id,
+        a.token,
+        a.now,
+        a.artifactUri,
+        a.artifactKey,
+        JSON.stringify(a.gcsUri),
+        a.logLine,
+        this.ttl,
+        a.durationSeconds,
+      )) === 1
+    );
   }
 
   async fail(a: { id: string; token: string; now: string; error: string; logLine: string }): Promise<boolean> {

@@ -33,7 +33,9 @@ export class RedisStoreMarker {
 
   /** Reads (and at first start writes) the marker; the data-loss warning, or null. Overlapping calls share one check. */
   check(): Promise<StoreWarning | null> {
-    this.checking ??= this.run().finally(() => { this.checking = null; });
+    this.checking ??= this.run().finally(() => {
+      this.checking = null;
+    });
     return this.checking;
   }
 
@@ -58,13 +60,15 @@ export class RedisStoreMarker {
     if (current && current !== this.instanceId) {
       this.instanceId = current;
       const stored = memory ?? (await this.readMemory());
-      if (stored[this.options.storeId] !== current) await this.writeMemory({ ...stored, [this.options.storeId]: current });
+      if (stored[this.options.storeId] !== current)
+        await this.writeMemory({ ...stored, [this.options.storeId]: current });
     }
     if (!meta.data_lost_at) return null;
     const warning: StoreWarning = {
       reason: 'job_store_data_lost',
-      message: 'Redis lost the job data ttv stored (restarted without persistence, flushed or replaced): jobs submitted before '
-        + `${meta.data_lost_at} are gone. Enable AOF persistence (appendonly yes); clear this warning with HDEL ${key} data_lost_at`,
+      message:
+        'Redis lost the job data ttv stored (restarted without persistence, flushed or replaced): jobs submitted before ' +
+        `${meta.data_lost_at} are gone. Enable AOF persistence (appendonly yes); clear this warning with HDEL ${key} data_lost_at`,
       since: meta.data_lost_at,
     };
     if (this.reported !== warning.since) {

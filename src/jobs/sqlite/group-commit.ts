@@ -23,7 +23,10 @@ export class GroupCommit {
   private readonly savepoint: (work: () => unknown) => unknown;
 
   /** @param maxBatch writes per transaction at most: a bigger batch holds the event loop longer. */
-  constructor(private readonly db: Db, private readonly maxBatch = 128) {
+  constructor(
+    private readonly db: Db,
+    private readonly maxBatch = 128,
+  ) {
     this.savepoint = db.transaction((work: () => unknown) => work());
     this.batchTransaction = db.transaction((batch: Pending[], outcomes: Outcome[]) => {
       for (const item of batch) {

@@ -10,25 +10,50 @@ import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { QueueFullError } from '../../errors/queue-full-error.js';
 import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
-import { MAX_EVENTS, MAX_LOG_LINES, formatLogLine, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest } from '../job.js';
+import {
+  MAX_EVENTS,
+  MAX_LOG_LINES,
+  formatLogLine,
+  isTerminal,
+  scopedIdempotencyKey,
+  type JobRecord,
+  type JobRequest,
+} from '../job.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
 import { JobQueueBase } from '../job-queue-base.js';
 import type {
-  CancelResult, RemoveResult, ConsumeOptions, JobEvent, QueueDepth, Consumer, JobQueue, ListOptions, ListResult, QueueStats, SubmitOptions, SubmitResult, WorkerClaimState,
+  CancelResult,
+  RemoveResult,
+  ConsumeOptions,
+  JobEvent,
+  QueueDepth,
+  Consumer,
+  JobQueue,
+  ListOptions,
+  ListResult,
+  QueueStats,
+  SubmitOptions,
+  SubmitResult,
+  WorkerClaimState,
 } from '../job-queue.js';
 import type { LeaseStore } from '../lease-store.js';
 import { ConsumerLoop, type ConsumerLoopSettings } from '../consumer-loop.js';
 import { JOB_MESSAGES } from '../job-messages.js';
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
-import { listStatements, prepareStatements, type JobRow, type RecordRow, type SqliteStatements } from './sqlite-statements.js';
+import {
+  listStatements,
+  prepareStatements,
+  type JobRow,
+  type RecordRow,
+  type SqliteStatements,
+} from './sqlite-statements.js';
 import { migrateJobDatabase } from '../../stores/sqlite-schema.js';
 import { SqliteJournal } from './sqlite-journal.js';
 import { GroupCommit } from './group-commit.js';
 import { prepareStatsStatements } from './sqlite-job-stats.js';
 import { parseSegmentRecord, type SegmentRecord } from '../segment-records.js';
 import { SqliteLeaseStore, type SqliteStoreAccess } from './sqlite-lease-store.js';
-
 
 /** How often a process looks for commits by other processes, while any stream watches a job. */
 const FOREIGN_WRITE_CHECK_MS = 200;
@@ -40,7 +65,14 @@ export interface SqliteJobQueueOptions {
   consumer?: Partial<ConsumerLoopSettings>;
 }
 
-const TRANSIENT_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL', 'SQLITE_READONLY']);
+const TRANSIENT_CODES = new Set([
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_IOERR',
+  'SQLITE_CANTOPEN',
+  'SQLITE_FULL',
+  'SQLITE_READONLY',
+]);
 
 export class SqliteJobQueue extends JobQueueBase implements JobQueue {
   readonly kind = 'sqlite' as const;
@@ -76,7 +108,8 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
     if (options.file !== ':memory:') {
-      for (const extra of [`${options.file}-wal`, `${options.file}-shm`]) if (existsSync(extra)) chmodSync(extra, 0o600);
+      for (const extra of [`${options.file}-wal`, `${options.file}-shm`])
+        if (existsSync(extra)) chmodSync(extra, 0o600);
     }
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
@@ -91,12 +124,21 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     this.submissions = new GroupCommit(this.db);
     // One transaction: the global sequence number is taken and used in the same commit (sqlite-journal.ts).
     // Made once, not per event: better-sqlite3 builds a transaction function's variants each time.
-    this.appendEventTransaction = this.db.transaction((id: string, type: JobEvent['type'], data: Record<string, unknown>) => {
-      const row = this.statements.nextEvent.get(id);
-      if (!row) return;
-      this.statements.insertEvent.run(row.seq, row.event_seq, type, JSON.stringify(data), this.globalJournal.next(), Date.now());
-      if (row.event_seq > MAX_EVENTS) this.statements.trimEvents.run(row.seq, row.event_seq - MAX_EVENTS);
-    });
+    this.appendEventTransaction = this.db.transaction(
+      (id: string, type: JobEvent['type'], data: Record<string, unknown>) => {
+        const row = this.statements.nextEvent.get(id);
+        if (!row) return;
+        this.statements.insertEvent.run(
+          row.seq,
+          row.event_seq,
+          type,
+          JSON.stringify(data),
+          this.globalJournal.next(),
+          Date.now(),
+        );
+        if (row.event_seq > MAX_EVENTS) this.statements.trimEvents.run(row.seq, row.event_seq - MAX_EVENTS);
+      },
+    );
     this.access = {
       db: this.db,
       statements: this.statements,
@@ -119,51 +161,66 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
   async submit(request: JobRequest, options: SubmitOptions = {}): Promise<SubmitResult> {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
     const hash = requestHash(request);
-    const storedKey = options.idempotencyKey === undefined ? undefined : scopedIdempotencyKey(options.idempotencyKey, options.owner);
+    const storedKey =
+      options.idempotencyKey === undefined ? undefined : scopedIdempotencyKey(options.idempotencyKey, options.owner);
     // Submissions of one event-loop turn share a commit (group-commit.ts); this one's savepoint:
-    const result = await this.submissions.run((): SubmitResult => {
-      if (storedKey !== undefined) {
-        const existing = this.statements.byKey.get(storedKey) as JobRow | undefined;
-        if (existing) {
-          const job = this.toRecord(existing);
-          return existing.request_hash === hash ? { outcome: 'replayed', job } : { outcome: 'key_mismatch', job };
+    const result = await this.submissions
+      .run((): SubmitResult => {
+        if (storedKey !== undefined) {
+          const existing = this.statements.byKey.get(storedKey) as JobRow | undefined;
+          if (existing) {
+            const job = this.toRecord(existing);
+            return existing.request_hash === hash ? { outcome: 'replayed', job } : { outcome: 'key_mismatch', job };
+          }
         }
-      }
-      if (options.maxQueued) {
-        const queued = this.statements.queuedCount.get()?.n ?? 0;
-        if (queued >= options.maxQueued) throw new QueueFullError('global', queued, options.maxQueued);
-      }
-      if (options.maxQueuedForOwner && options.owner !== undefined) {
-        const queued = this.statements.ownerQueuedCount.get(options.owner)?.n ?? 0;
-        if (queued >= options.maxQueuedForOwner) throw new QueueFullError('owner', queued, options.maxQueuedForOwner);
-      }
-      const id = randomUUID();
-      const now = new Date();
-      if (options.owner !== undefined) {
-        // Every owner's month spend is the sum of its jobs' estimates (deleting a job does not refund it).
-        const month = now.toISOString().slice(0, 7);
-        const cost = options.estimatedCostUsd ?? 0;
-        if (options.budget) {
-          const spent = this.statements.spendOf.get(options.owner, month)?.usd ?? 0;
-          if (spent + cost > options.budget.limitUsd + 1e-9) throw new BudgetExceededError(spent, cost, options.budget.limitUsd);
+        if (options.maxQueued) {
+          const queued = this.statements.queuedCount.get()?.n ?? 0;
+          if (queued >= options.maxQueued) throw new QueueFullError('global', queued, options.maxQueued);
         }
-        if (cost !== 0) this.addSpend(options.owner, month, cost);
-      }
-      this.statements.insert.run({
-        id,
-        prompt: request.prompt,
-        request: JSON.stringify(request),
-        created_at: now.toISOString(),
-        estimated_cost_usd: options.estimatedCostUsd ?? null,
-        idempotency_key: storedKey ?? null,
-        request_hash: hash,
-        owner_key_id: options.owner ?? null,
+        if (options.maxQueuedForOwner && options.owner !== undefined) {
+          const queued = this.statements.ownerQueuedCount.get(options.owner)?.n ?? 0;
+          if (queued >= options.maxQueuedForOwner) throw new QueueFullError('owner', queued, options.maxQueuedForOwner);
+        }
+        const id = randomUUID();
+        const now = new Date();
+        if (options.owner !== undefined) {
+          // Every owner's month spend is the sum of its jobs' estimates (deleting a job does not refund it).
+          const month = now.toISOString().slice(0, 7);
+          const cost = options.estimatedCostUsd ?? 0;
+          if (options.budget) {
+            const spent = this.statements.spendOf.get(options.owner, month)?.usd ?? 0;
+            if (spent + cost > options.budget.limitUsd + 1e-9)
+              throw new BudgetExceededError(spent, cost, options.budget.limitUsd);
+          }
+          if (cost !== 0) this.addSpend(options.owner, month, cost);
+        }
+        this.statements.insert.run({
+          id,
+          prompt: request.prompt,
+          request: JSON.stringify(request),
+          created_at: now.toISOString(),
+          estimated_cost_usd: options.estimatedCostUsd ?? null,
+          idempotency_key: storedKey ?? null,
+          request_hash: hash,
+          owner_key_id: options.owner ?? null,
+        });
+        this.appendEventSync(id, 'status', {
+          status: 'queued',
+          stage: 'queued',
+          progress: 0,
+          error: null,
+          artifact_uri: null,
+        });
+        this.appendLogSync(id, JOB_MESSAGES.queued, now);
+        // The new job has the highest seq, so it stands behind every queued job: its position is the queued count.
+        return {
+          outcome: 'created',
+          job: this.toRecord(this.statements.byId.get(id) as JobRow, this.statements.queuedCount.get()?.n ?? 1),
+        };
+      })
+      .catch((err: unknown) => {
+        throw this.storeError(err);
       });
-      this.appendEventSync(id, 'status', { status: 'queued', stage: 'queued', progress: 0, error: null, artifact_uri: null });
-      this.appendLogSync(id, JOB_MESSAGES.queued, now);
-      // The new job has the highest seq, so it stands behind every queued job: its position is the queued count.
-      return { outcome: 'created', job: this.toRecord(this.statements.byId.get(id) as JobRow, this.statements.queuedCount.get()?.n ?? 1) };
-    }).catch((err: unknown) => { throw this.storeError(err); });
     if (result.outcome === 'created') this.signals.emit('enqueued');
     return result;
   }
@@ -186,7 +243,11 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
       if (options.status) params.push(options.status);
       if (options.owner !== undefined) params.push(options.owner);
       if (before !== null) params.push(before);
-      const statement = this.listStatement({ status: Boolean(options.status), owner: options.owner !== undefined, before: before !== null });
+      const statement = this.listStatement({
+        status: Boolean(options.status),
+        owner: options.owner !== undefined,
+        before: before !== null,
+      });
       const rows = statement.all(...params, options.limit + 1);
       const page = rows.slice(0, options.limit);
       const last = page[page.length - 1];
@@ -194,7 +255,10 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
       // The page's queued jobs are consecutive in the queue (the page covers a contiguous seq range):
       // one COUNT for the oldest gives every position, instead of one COUNT per job.
       const positions = new Map<number, number>();
-      const queued = page.filter((r) => r.status === 'queued').map((r) => r.seq).sort((a, b) => a - b);
+      const queued = page
+        .filter((r) => r.status === 'queued')
+        .map((r) => r.seq)
+        .sort((a, b) => a - b);
       if (queued.length > 0) {
         const first = this.statements.position.get(queued[0]!)?.n ?? 1;
         queued.forEach((seq, i) => positions.set(seq, first + i));
@@ -222,7 +286,11 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     return this.guard(() => {
       const row = this.statements.byId.get(id) as JobRow | undefined;
       if (!row) return null;
-      const rows = this.statements.eventsAfter.all(row.seq, after === null ? 0 : Number(after), limit) as { n: number; type: JobEvent['type']; data: string }[];
+      const rows = this.statements.eventsAfter.all(row.seq, after === null ? 0 : Number(after), limit) as {
+        n: number;
+        type: JobEvent['type'];
+        data: string;
+      }[];
       return rows.map((r) => ({ id: String(r.n), type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
     });
   }
@@ -238,7 +306,10 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
 
   protected override stoppedWatching(id: string): void {
     if (!this.watchers.watches(id)) this.lastEventSeq.delete(id);
-    if (this.watchers.size === 0 && this.foreignWrites) { clearInterval(this.foreignWrites); this.foreignWrites = null; }
+    if (this.watchers.size === 0 && this.foreignWrites) {
+      clearInterval(this.foreignWrites);
+      this.foreignWrites = null;
+    }
   }
 
   private watchForeignWrites(): NodeJS.Timeout {
@@ -253,7 +324,9 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
         const ids = this.watchers.ids();
         for (let i = 0; i < ids.length; i += 500) {
           const chunk = ids.slice(i, i + 500);
-          const rows = this.db.prepare(`SELECT id, event_seq FROM jobs WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as { id: string; event_seq: number }[];
+          const rows = this.db
+            .prepare(`SELECT id, event_seq FROM jobs WHERE id IN (${chunk.map(() => '?').join(',')})`)
+            .all(...chunk) as { id: string; event_seq: number }[];
           for (const row of rows) {
             if (this.lastEventSeq.get(row.id) !== row.event_seq) {
               this.lastEventSeq.set(row.id, row.event_seq);
@@ -261,7 +334,9 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
             }
           }
         }
-      } catch { /* busy or closing: the next tick looks again */ }
+      } catch {
+        /* busy or closing: the next tick looks again */
+      }
     }, FOREIGN_WRITE_CHECK_MS);
     timer.unref();
     return timer;
@@ -323,7 +398,9 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
   async workerStates(): Promise<WorkerClaimState[]> {
     return this.guard(() => {
       const since = Date.now() - this.workerTtlMs();
-      return this.statements.workerStates.all(since).map((row) => ({ workerId: row.id, canClaim: row.blocked_reason === null, reason: row.blocked_reason }));
+      return this.statements.workerStates
+        .all(since)
+        .map((row) => ({ workerId: row.id, canClaim: row.blocked_reason === null, reason: row.blocked_reason }));
     });
   }
 
@@ -340,8 +417,13 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
   }
 
   async segmentRecords(jobId: string): Promise<SegmentRecord[]> {
-    return this.guard(() => (this.db.prepare('SELECT data FROM job_segments WHERE job_id = ? ORDER BY segment').all(jobId) as { data: string }[])
-      .flatMap((r) => parseSegmentRecord(r.data) ?? []));
+    return this.guard(() =>
+      (
+        this.db.prepare('SELECT data FROM job_segments WHERE job_id = ? ORDER BY segment').all(jobId) as {
+          data: string;
+        }[]
+      ).flatMap((r) => parseSegmentRecord(r.data) ?? []),
+    );
   }
 
   async remove(id: string): Promise<RemoveResult> {
@@ -415,10 +497,13 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     this.appendEventTransaction(id, type, data);
   }
 
-
   private statusEvent(row: JobRow): void {
     this.appendEventSync(row.id, 'status', {
-      status: row.status, stage: row.stage, progress: row.progress, error: row.error, artifact_uri: row.artifact_uri,
+      status: row.status,
+      stage: row.stage,
+      progress: row.progress,
+      error: row.error,
+      artifact_uri: row.artifact_uri,
     });
   }
 
@@ -428,7 +513,8 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
 
   private toRecord(row: RecordRow, knownPosition?: number): JobRecord {
     let queuePosition: number | null = null;
-    if (row.status === 'queued') queuePosition = knownPosition ?? (this.statements.position.get(row.seq) as { n: number }).n;
+    if (row.status === 'queued')
+      queuePosition = knownPosition ?? (this.statements.position.get(row.seq) as { n: number }).n;
     return {
       id: row.id,
       status: row.status,
@@ -465,7 +551,10 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
     const code = (err as { code?: string }).code ?? '';
     if (TRANSIENT_CODES.has(code) || [...TRANSIENT_CODES].some((c) => code.startsWith(`${c}_`))) {
       // A full disk says so: it is what an operator reading /readyz or a job log must act on.
-      return new StoreUnavailableError(code === 'SQLITE_FULL' ? 'Job store unavailable: the disk under the data dir is full' : 'Job store unavailable', { cause: err });
+      return new StoreUnavailableError(
+        code === 'SQLITE_FULL' ? 'Job store unavailable: the disk under the data dir is full' : 'Job store unavailable',
+        { cause: err },
+      );
     }
     return err;
   }

@@ -4,6 +4,8 @@ import type { Database as Db } from 'better-sqlite3';
 export function prepareStatsStatements(db: Db) {
   return {
     counts: db.prepare<[], { status: string; n: number }>('SELECT status, n FROM job_status_counts'),
-    durations: db.prepare<[], { seconds: number; finished: number }>('SELECT seconds, finished FROM job_durations WHERE id = 1'),
+    durations: db.prepare<[], { seconds: number; finished: number }>(
+      'SELECT seconds, finished FROM job_durations WHERE id = 1',
+    ),
   };
 }

@@ -37,13 +37,20 @@ export class SqliteLeaseStore {
   /** The LeaseStore port over these methods, for one consumer. */
   port(): LeaseStore {
     return {
-      claim: async (workerId, leaseMs, signal) => (signal.aborted || this.store.isClosed() ? null : this.claimNext(workerId, leaseMs)),
-      idle: (ms, signal) => new Promise<void>((resolve) => {
-        const done = () => { clearTimeout(timer); this.store.signals.off('enqueued', done); signal.removeEventListener('abort', done); resolve(); };
-        const timer = setTimeout(done, ms);
-        this.store.signals.on('enqueued', done);
-        signal.addEventListener('abort', done, { once: true });
-      }),
+      claim: async (workerId, leaseMs, signal) =>
+        signal.aborted || this.store.isClosed() ? null : this.claimNext(workerId, leaseMs),
+      idle: (ms, signal) =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            this.store.signals.off('enqueued', done);
+            signal.removeEventListener('abort', done);
+            resolve();
+          };
+          const timer = setTimeout(done, ms);
+          this.store.signals.on('enqueued', done);
+          signal.addEventListener('abort', done, { once: true });
+        }),
       renew: async (lease, leaseMs) => this.renewLease(lease, leaseMs),
       state: async (lease) => this.store.guard(() => this.leaseState(lease)),
       progress: async (lease, write) => this.writeProgress(lease, write),
@@ -58,7 +65,9 @@ export class SqliteLeaseStore {
         this.store.signals.on('cancel', listener);
         return () => this.store.signals.off('cancel', listener);
       },
-      recoverExpired: async (maxAttempts) => { if (!this.store.isClosed()) this.recoverExpired(maxAttempts); },
+      recoverExpired: async (maxAttempts) => {
+        if (!this.store.isClosed()) this.recoverExpired(maxAttempts);
+      },
       workerBeat: async (workerId, blockedReason) => this.workerHeartbeat(workerId, blockedReason),
       workerGone: async (workerId) => this.workerGone(workerId),
       close: async () => undefined,
@@ -67,24 +76,37 @@ export class SqliteLeaseStore {
 
   /** Writes a segment record for the lease holder only (as every lease write): false when the lease is gone. */
   private writeSegment(lease: Lease, record: SegmentRecord): boolean {
-    return this.store.guard(() => this.store.db.transaction(() => {
-      if (this.leaseState(lease) !== 'ok') return false;
-      this.store.db.prepare('INSERT INTO job_segments (job_id, segment, data) VALUES (?, ?, ?) ON CONFLICT (job_id, segment) DO UPDATE SET data = excluded.data')
-        .run(lease.job.id, record.segment, JSON.stringify(record));
-      return true;
-    }).immediate());
+    return this.store.guard(() =>
+      this.store.db
+        .transaction(() => {
+          if (this.leaseState(lease) !== 'ok') return false;
+          this.store.db
+            .prepare(
+              'INSERT INTO job_segments (job_id, segment, data) VALUES (?, ?, ?) ON CONFLICT (job_id, segment) DO UPDATE SET data = excluded.data',
+            )
+            .run(lease.job.id, record.segment, JSON.stringify(record));
+          return true;
+        })
+        .immediate(),
+    );
   }
-
 
   private claimNext(owner: string, leaseMs: number): Lease | null {
     return this.store.guard(() => {
       const token = randomUUID();
       const now = Date.now();
-      const row = this.store.db.transaction(() => {
-        const claimed = this.store.statements.claim.get({ now: new Date(now).toISOString(), owner, token, expires: now + leaseMs }) as JobRow | undefined;
-        if (claimed) this.store.statements.turn.run({ owner: claimed.owner_key_id ?? '' });
-        return claimed;
-      }).immediate();
+      const row = this.store.db
+        .transaction(() => {
+          const claimed = this.store.statements.claim.get({
+            now: new Date(now).toISOString(),
+            owner,
+            token,
+            expires: now + leaseMs,
+          }) as JobRow | undefined;
+          if (claimed) this.store.statements.turn.run({ owner: claimed.owner_key_id ?? '' });
+          return claimed;
+        })
+        .immediate();
       if (!row) return null;
       this.store.statusEvent(row);
       this.store.notify(row.id);
@@ -95,13 +117,18 @@ export class SqliteLeaseStore {
   /** Renews the lease; otherwise tells why it could not. */
   private renewLease(lease: Lease, leaseMs: number): LeaseState {
     return this.store.guard(() => {
-      const changes = this.store.statements.renew.run({ id: lease.job.id, token: lease.token, expires: Date.now() + leaseMs }).changes;
+      const changes = this.store.statements.renew.run({
+        id: lease.job.id,
+        token: lease.token,
+        expires: Date.now() + leaseMs,
+      }).changes;
       return changes > 0 ? 'ok' : this.leaseState(lease);
     });
   }
 
   private leaseState(lease: Lease): LeaseState {
-    const row = this.store.statements.leaseState.get(lease.job.id) as { status: JobStatus; lease_token: string | null } | undefined;
+    const row = this.store.statements.leaseState.get(lease.job.id) as
+      { status: JobStatus; lease_token: string | null } | undefined;
     if (row?.status === 'canceled') return 'canceled';
     if (row && row.lease_token === lease.token && LEASED_STATUSES.includes(row.status)) return 'ok';
     return 'lost';
@@ -112,12 +139,26 @@ export class SqliteLeaseStore {
       const run = this.store.db.transaction(() => {
         const p = write.progress;
         const stage = write.stage;
-        const before = this.store.statements.progressState.get(lease.job.id) as { status: JobStatus; progress: number; stage: JobStage } | undefined;
-        const changed = this.store.statements.progress.run({ id: lease.job.id, token: lease.token, progress: p, stage: stage ?? null }).changes > 0;
+        const before = this.store.statements.progressState.get(lease.job.id) as
+          { status: JobStatus; progress: number; stage: JobStage } | undefined;
+        const changed =
+          this.store.statements.progress.run({
+            id: lease.job.id,
+            token: lease.token,
+            progress: p,
+            stage: stage ?? null,
+          }).changes > 0;
         if (!changed || !before) return false;
         const after = { progress: Math.max(before.progress, p), stage: stage ?? before.stage };
-        if (before.status !== 'progress') this.store.appendEventSync(lease.job.id, 'status', { status: 'progress', ...after, error: null, artifact_uri: null });
-        if (after.progress !== before.progress || after.stage !== before.stage) this.store.appendEventSync(lease.job.id, 'progress', after);
+        if (before.status !== 'progress')
+          this.store.appendEventSync(lease.job.id, 'status', {
+            status: 'progress',
+            ...after,
+            error: null,
+            artifact_uri: null,
+          });
+        if (after.progress !== before.progress || after.stage !== before.stage)
+          this.store.appendEventSync(lease.job.id, 'progress', after);
         if (write.message) this.store.appendLogSync(lease.job.id, write.message);
         return true;
       });
@@ -128,28 +169,34 @@ export class SqliteLeaseStore {
   }
 
   private writeCost(lease: Lease, usd: number | null): boolean {
-    return this.store.guard(() => this.store.db.transaction(() => {
-      const before = this.store.statements.byId.get(lease.job.id) as JobRow | undefined;
-      const changed = this.store.statements.cost.run({ id: lease.job.id, token: lease.token, cost: usd }).changes > 0;
-      // The owner's month spend follows the job's estimate as the worker refines it (budget check at submit).
-      if (changed && before?.owner_key_id) {
-        const delta = (usd ?? 0) - (before.estimated_cost_usd ?? 0);
-        if (delta !== 0) this.store.addSpend(before.owner_key_id, before.created_at.slice(0, 7), delta);
-      }
-      return changed;
-    }).immediate());
+    return this.store.guard(() =>
+      this.store.db
+        .transaction(() => {
+          const before = this.store.statements.byId.get(lease.job.id) as JobRow | undefined;
+          const changed =
+            this.store.statements.cost.run({ id: lease.job.id, token: lease.token, cost: usd }).changes > 0;
+          // The owner's month spend follows the job's estimate as the worker refines it (budget check at submit).
+          if (changed && before?.owner_key_id) {
+            const delta = (usd ?? 0) - (before.estimated_cost_usd ?? 0);
+            if (delta !== 0) this.store.addSpend(before.owner_key_id, before.created_at.slice(0, 7), delta);
+          }
+          return changed;
+        })
+        .immediate(),
+    );
   }
-
 
   /** One conditional status write with its status event and log line, in one transaction. */
   private transition(lease: Lease, write: () => boolean, message: string): boolean {
     return this.store.guard(() => {
-      const changed = this.store.db.transaction(() => {
-        if (!write()) return false;
-        this.store.statusEvent(this.store.statements.byId.get(lease.job.id) as JobRow);
-        this.store.appendLogSync(lease.job.id, message);
-        return true;
-      }).immediate();
+      const changed = this.store.db
+        .transaction(() => {
+          if (!write()) return false;
+          this.store.statusEvent(this.store.statements.byId.get(lease.job.id) as JobRow);
+          this.store.appendLogSync(lease.job.id, message);
+          return true;
+        })
+        .immediate();
       if (changed) this.store.notify(lease.job.id);
       return changed;
     });
@@ -157,19 +204,40 @@ export class SqliteLeaseStore {
 
   /** Records success once; false when the job was canceled or the lease lost meanwhile. */
   private finish(lease: Lease, outcome: JobOutcome, message: string): boolean {
-    return this.transition(lease, () => this.store.statements.finish.run({
-      id: lease.job.id, token: lease.token, now: new Date().toISOString(),
-      artifact_uri: outcome.artifactUri, artifact_key: outcome.artifactKey, gcs_uri: outcome.gcsUri,
-    }).changes > 0, message);
+    return this.transition(
+      lease,
+      () =>
+        this.store.statements.finish.run({
+          id: lease.job.id,
+          token: lease.token,
+          now: new Date().toISOString(),
+          artifact_uri: outcome.artifactUri,
+          artifact_key: outcome.artifactKey,
+          gcs_uri: outcome.gcsUri,
+        }).changes > 0,
+      message,
+    );
   }
 
   private failJob(lease: Lease, error: string, message: string): boolean {
-    return this.transition(lease, () => this.store.statements.fail.run({ id: lease.job.id, token: lease.token, now: new Date().toISOString(), error }).changes > 0, message);
+    return this.transition(
+      lease,
+      () =>
+        this.store.statements.fail.run({ id: lease.job.id, token: lease.token, now: new Date().toISOString(), error })
+          .changes > 0,
+      message,
+    );
   }
 
   /** Hands a job back to the queue; the attempt is refunded when asked. */
   private requeue(lease: Lease, message: string, refundAttempt: boolean): boolean {
-    const changed = this.transition(lease, () => this.store.statements.requeue.run({ id: lease.job.id, token: lease.token, refund: refundAttempt ? 1 : 0 }).changes > 0, message);
+    const changed = this.transition(
+      lease,
+      () =>
+        this.store.statements.requeue.run({ id: lease.job.id, token: lease.token, refund: refundAttempt ? 1 : 0 })
+          .changes > 0,
+      message,
+    );
     if (changed) this.store.signals.emit('enqueued');
     return changed;
   }

@@ -18,7 +18,8 @@ export function chainingMode(ffmpeg: Ffmpeg, signal: AbortSignal): GenerationMod
     async runSegments(run, { initial }) {
       let first = initial;
       for (let index = 0; index < run.total; index += 1) {
-        const lastFramePath = index + 1 < run.total ? join(run.framesDir, `segment_${pad(index + 1)}_last.png`) : undefined;
+        const lastFramePath =
+          index + 1 < run.total ? join(run.framesDir, `segment_${pad(index + 1)}_last.png`) : undefined;
         const clip = await run.segment(index, first, undefined, lastFramePath);
         if (lastFramePath) {
           if (!existsSync(lastFramePath)) {

@@ -22,7 +22,12 @@ export interface SegmentRun {
   total: number;
   framesDir: string;
   /** Generates segment `index` (0-based) between the given frames; reports its progress. */
-  segment(index: number, firstFrame: string | undefined, lastFrame: string | undefined, lastFrameOutput?: string): Promise<SegmentClip>;
+  segment(
+    index: number,
+    firstFrame: string | undefined,
+    lastFrame: string | undefined,
+    lastFrameOutput?: string,
+  ): Promise<SegmentClip>;
 }
 
 export interface GenerationMode {

@@ -17,7 +17,13 @@ export interface FrameAbilities {
  * Why `backend` cannot run `mode` for a job of `segments` segments (null: as many as the planner
  * makes), or null when it can. `model` names the model setting for the message ("fal.model fal-ai/veo3").
  */
-export function modeProblem(mode: 'keyframe' | 'chaining', backend: string, caps: FrameAbilities, segments: number | null, model?: string): string | null {
+export function modeProblem(
+  mode: 'keyframe' | 'chaining',
+  backend: string,
+  caps: FrameAbilities,
+  segments: number | null,
+  model?: string,
+): string | null {
   const what = model ? `${backend} (${model})` : backend;
   if (mode === 'keyframe') {
     if (caps.firstLastFrame || caps.imageToVideo) return null;
@@ -26,7 +32,9 @@ export function modeProblem(mode: 'keyframe' | 'chaining', backend: string, caps
   if (caps.imageToVideo) return null;
   if (!caps.textToVideo) return `generation_mode chaining needs an image-to-video backend; ${what} is not one`;
   if (segments === 1) return null;
-  return `generation_mode chaining starts every segment after the first on the previous segment's last frame, and ${what} renders from text only, `
-    + 'so segment 1 would be paid for and segment 2 could not be made: choose a model that also takes a first frame, '
-    + 'or make one segment per job (duration_seconds equal to segment_duration_seconds, or procedural.max_segments: 1 with the offline planner)';
+  return (
+    `generation_mode chaining starts every segment after the first on the previous segment's last frame, and ${what} renders from text only, ` +
+    'so segment 1 would be paid for and segment 2 could not be made: choose a model that also takes a first frame, ' +
+    'or make one segment per job (duration_seconds equal to segment_duration_seconds, or procedural.max_segments: 1 with the offline planner)'
+  );
 }

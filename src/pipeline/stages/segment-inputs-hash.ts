@@ -13,10 +13,14 @@ async function frameDigest(frame: string | undefined): Promise<string> {
   if (!frame) return '-';
   const info = await stat(frame);
   if (!info.isFile()) return `not-a-regular-file:${frame}`;
-  return createHash('sha256').update(await readFile(frame)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(frame))
+    .digest('hex');
 }
 
-export async function segmentInputsHash(request: Omit<GenerateRequest, 'outputPath' | 'lastFrameOutput' | 'segment'>): Promise<string> {
+export async function segmentInputsHash(
+  request: Omit<GenerateRequest, 'outputPath' | 'lastFrameOutput' | 'segment'>,
+): Promise<string> {
   const hash = createHash('sha256');
   hash.update(JSON.stringify([request.prompt, request.durationSeconds, request.aspectRatio ?? null]));
   for (const frame of [request.firstFrame, request.lastFrame]) hash.update(await frameDigest(frame));

@@ -64,7 +64,10 @@ export class SegmentRecordWriter {
         }
       };
       this.waiters.add(check);
-      timer = setTimeout(() => { this.waiters.delete(check); resolve(); }, this.patienceMs);
+      timer = setTimeout(() => {
+        this.waiters.delete(check);
+        resolve();
+      }, this.patienceMs);
       check();
     });
     if (this.lost) throw this.lost;
@@ -83,7 +86,10 @@ export class SegmentRecordWriter {
         }
       };
       this.waiters.add(check);
-      timer = setTimeout(() => { this.waiters.delete(check); resolve(); }, ms);
+      timer = setTimeout(() => {
+        this.waiters.delete(check);
+        resolve();
+      }, ms);
     });
     return this.written;
   }
@@ -105,7 +111,10 @@ export class SegmentRecordWriter {
       try {
         await this.write(record);
         if (this.pending === record) this.pending = null;
-        if (this.failures > 0) this.log(`Segment ${record.segment}: its record is stored now (after ${this.failures} failed ${this.failures === 1 ? 'try' : 'tries'})`);
+        if (this.failures > 0)
+          this.log(
+            `Segment ${record.segment}: its record is stored now (after ${this.failures} failed ${this.failures === 1 ? 'try' : 'tries'})`,
+          );
         this.failures = 0;
         delay = this.firstDelayMs;
       } catch (err) {
@@ -116,7 +125,9 @@ export class SegmentRecordWriter {
         }
         this.failures += 1;
         if (this.failures === 1) {
-          this.log(`Segment ${record.segment}: its record could not be stored (${err instanceof Error ? err.message : String(err)}); trying again while the segment goes on`);
+          this.log(
+            `Segment ${record.segment}: its record could not be stored (${err instanceof Error ? err.message : String(err)}); trying again while the segment goes on`,
+          );
         }
         this.notify();
         await new Promise((r) => setTimeout(r, delay));

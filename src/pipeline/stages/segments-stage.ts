@@ -21,11 +21,16 @@ const SENDING_PATIENCE_MS = 10_000;
 
 /** A failed create whose task may exist (the fallback chain wraps the vendor's error under its code). */
 function isOutcomeUnknown(err: unknown): boolean {
-  return err instanceof VendorOutcomeUnknownError || (err instanceof TtvError && err.code === 'VendorOutcomeUnknownError');
+  return (
+    err instanceof VendorOutcomeUnknownError || (err instanceof TtvError && err.code === 'VendorOutcomeUnknownError')
+  );
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((st) => st.isFile(), () => false);
+  return stat(path).then(
+    (st) => st.isFile(),
+    () => false,
+  );
 }
 
 /** How long the stage waits, after the last segment, for records a stalled store has not taken yet. */
@@ -37,7 +42,12 @@ export interface Segments {
   costUsd: number;
 }
 
-export async function segmentsStage({ run, parts, framesDir, videosDir }: StageContext, plan: Plan, mode: GenerationMode, frames: Frames): Promise<Segments> {
+export async function segmentsStage(
+  { run, parts, framesDir, videosDir }: StageContext,
+  plan: Plan,
+  mode: GenerationMode,
+  frames: Frames,
+): Promise<Segments> {
   const { reporter, signal, config } = run;
   const { generator, ffmpeg } = parts;
   const seconds = config.segment_duration_seconds;
@@ -58,18 +68,24 @@ export async function segmentsStage({ run, parts, framesDir, videosDir }: StageC
   };
   let completed = 0;
   const ledger = run.segments;
-  const records = new Map<number, SegmentRecord>((await ledger?.records() ?? []).map((r) => [r.segment, r]));
+  const records = new Map<number, SegmentRecord>(((await ledger?.records()) ?? []).map((r) => [r.segment, r]));
   const log = (m: string) => fireAndForget(() => reporter.log(m));
   const writers: SegmentRecordWriter[] = [];
   /** A kept clip copied into the attempt's dir: from the artifact store or the data dir; false when gone. */
-  const reuseClip = async (segment: number, clip: NonNullable<SegmentRecord['clip']>, outputPath: string): Promise<boolean> => {
+  const reuseClip = async (
+    segment: number,
+    clip: NonNullable<SegmentRecord['clip']>,
+    outputPath: string,
+  ): Promise<boolean> => {
     if (clip.key) {
       if (!ledger?.store) return false; // kept in a bucket this worker is not configured with
       try {
         return await ledger.store.read(clip.key, outputPath, signal);
       } catch (err) {
         throwIfAborted(signal);
-        log(`Segment ${segment}: its kept clip could not be read (${err instanceof Error ? err.message : String(err)})`);
+        log(
+          `Segment ${segment}: its kept clip could not be read (${err instanceof Error ? err.message : String(err)})`,
+        );
         return false;
       }
     }
@@ -90,15 +106,31 @@ export async function segmentsStage({ run, parts, framesDir, videosDir }: StageC
       return { path: kept };
     } catch (err) {
       throwIfAborted(signal);
-      log(`Segment ${segment}: its finished clip could not be kept for reuse (${err instanceof Error ? err.message : String(err)}); this attempt goes on`);
+      log(
+        `Segment ${segment}: its finished clip could not be kept for reuse (${err instanceof Error ? err.message : String(err)}); this attempt goes on`,
+      );
       return null;
     }
   };
-  const segment = async (index: number, firstFrame: string | undefined, lastFrame: string | undefined, lastFrameOutput?: string): Promise<SegmentClip> => {
+  const segment = async (
+    index: number,
+    firstFrame: string | undefined,
+    lastFrame: string | undefined,
+    lastFrameOutput?: string,
+  ): Promise<SegmentClip> => {
     throwIfAborted(signal);
     const s = plan.segments[index]!;
     const outputPath = join(videosDir, `segment_${pad(s.segment)}.mp4`);
-    const request = { prompt: s.videoPrompt, durationSeconds: seconds, outputPath, segment: s.segment, firstFrame, lastFrame, lastFrameOutput, aspectRatio: config.video_aspect_ratio };
+    const request = {
+      prompt: s.videoPrompt,
+      durationSeconds: seconds,
+      outputPath,
+      segment: s.segment,
+      firstFrame,
+      lastFrame,
+      lastFrameOutput,
+      aspectRatio: config.video_aspect_ratio,
+    };
     const hooks = {
       signal,
       onProgress: (fraction: number) => {
@@ -121,13 +153,18 @@ export async function segmentsStage({ run, parts, framesDir, videosDir }: StageC
       }
       const reused = same && earlier.clip ? await reuseClip(s.segment, earlier.clip, outputPath) : false;
       if (same && earlier.clip && reused) {
-        log(`Segment ${s.segment}: reused the clip an earlier attempt finished (${earlier.task ? `${earlier.task.backend} task ${earlier.task.taskId}` : 'no vendor task'}; not paid again)`);
+        log(
+          `Segment ${s.segment}: reused the clip an earlier attempt finished (${earlier.task ? `${earlier.task.backend} task ${earlier.task.taskId}` : 'no vendor task'}; not paid again)`,
+        );
         made = { path: outputPath, costUsd: earlier.clip.costUsd };
       } else {
         if (same && earlier.sending && !earlier.task) {
           // An earlier attempt sent this create and ended (a crash) before it recorded the answer: the
           // vendor may be rendering, and billing, that task, and none of today's vendors can find it.
-          throw new VendorOutcomeUnknownError(earlier.sending.backend, `was in flight when an earlier attempt of this job ended (sent at ${earlier.sending.at})`);
+          throw new VendorOutcomeUnknownError(
+            earlier.sending.backend,
+            `was in flight when an earlier attempt of this job ended (sent at ${earlier.sending.at})`,
+          );
         }
         let task: VendorTaskRecord | undefined = same ? earlier?.task : undefined;
         const writer = new SegmentRecordWriter((r) => ledger.record(r), log);
@@ -139,7 +176,11 @@ export async function segmentsStage({ run, parts, framesDir, videosDir }: StageC
           // stop it; the mark then only lands late), so a crash mid-create is never paid twice.
           sending: async (backend, model) => {
             sent = true;
-            await writer.record({ segment: s.segment, requestHash, sending: { backend, model, at: new Date().toISOString() } });
+            await writer.record({
+              segment: s.segment,
+              requestHash,
+              sending: { backend, model, at: new Date().toISOString() },
+            });
             if (!writer.written) await writer.settle(SENDING_PATIENCE_MS);
           },
           // Returns once stored, or once the store failed it (then retried while the task is polled);
@@ -153,7 +194,8 @@ export async function segmentsStage({ run, parts, framesDir, videosDir }: StageC
           made = await generator.generate(request, { ...hooks, task: taskHooks });
         } catch (err) {
           // A create refused for a known reason made nothing: a later attempt may send it again.
-          if (sent && !task && !signal.aborted && !isOutcomeUnknown(err)) await writer.record({ segment: s.segment, requestHash }).catch(() => undefined);
+          if (sent && !task && !signal.aborted && !isOutcomeUnknown(err))
+            await writer.record({ segment: s.segment, requestHash }).catch(() => undefined);
           throw err;
         }
         // Kept outside the attempt's scratch dir until the job ends, so a later attempt reuses it.
@@ -163,9 +205,16 @@ export async function segmentsStage({ run, parts, framesDir, videosDir }: StageC
         const clip = await keepClip(s.segment, made.path);
         if (clip) {
           try {
-            await writer.record({ segment: s.segment, requestHash, ...(task ? { task } : {}), clip: { ...clip, costUsd: made.costUsd } });
+            await writer.record({
+              segment: s.segment,
+              requestHash,
+              ...(task ? { task } : {}),
+              clip: { ...clip, costUsd: made.costUsd },
+            });
           } catch (err) {
-            log(`Segment ${s.segment}: its finished clip could not be recorded for reuse (${err instanceof Error ? err.message : String(err)}); this attempt goes on`);
+            log(
+              `Segment ${s.segment}: its finished clip could not be recorded for reuse (${err instanceof Error ? err.message : String(err)}); this attempt goes on`,
+            );
           }
         }
       }
@@ -188,7 +237,10 @@ export async function segmentsStage({ run, parts, framesDir, videosDir }: StageC
     // Records the store failed are worth a bounded wait: they spare a later attempt a paid task.
     if (!writers.every((w) => w.written)) {
       const settled = await Promise.all(writers.map((w) => w.settle(RECORD_SETTLE_MS)));
-      if (settled.includes(false)) log(`Some segment records could not be stored in ${RECORD_SETTLE_MS / 1000} s; this attempt goes on without them (a crash now would render those segments again)`);
+      if (settled.includes(false))
+        log(
+          `Some segment records could not be stored in ${RECORD_SETTLE_MS / 1000} s; this attempt goes on without them (a crash now would render those segments again)`,
+        );
     }
   } finally {
     for (const w of writers) w.stop();

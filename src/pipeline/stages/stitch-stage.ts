@@ -16,8 +16,14 @@ export async function stitchStage({ run, parts }: StageContext, clips: SegmentCl
   const clipProbes = await Promise.all(clips.map((c) => c.probe));
   const silent = clipProbes.findIndex((p) => !p.video);
   if (silent >= 0) throw new PipelineError(`Segment ${silent + 1} has no video stream`);
-  const joined = await ffmpeg.concat(clips.map((c) => c.path), finalVideoPath, { signal, workDir: run.workDir, probes: clipProbes });
-  await reporter.log(joined.mode === 'copy' ? 'Segments joined by stream copy' : 'Segments differed; normalised before joining');
+  const joined = await ffmpeg.concat(
+    clips.map((c) => c.path),
+    finalVideoPath,
+    { signal, workDir: run.workDir, probes: clipProbes },
+  );
+  await reporter.log(
+    joined.mode === 'copy' ? 'Segments joined by stream copy' : 'Segments differed; normalised before joining',
+  );
   // A stream copy of clips that were all probed with a video stream keeps that stream; a
   // normalised join went through encoders, so its result is checked.
   if (joined.mode === 'normalized') {

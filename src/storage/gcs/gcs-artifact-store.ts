@@ -9,7 +9,14 @@ import { Storage, type StorageOptions } from '@google-cloud/storage';
 import type { AppConfig } from '../../config/schema.js';
 import { StorageError } from '../../errors/storage-error.js';
 import { ConfigError } from '../../errors/config-error.js';
-import { artifactKey, keptKey, type ArtifactStore, type SignedUrl, type SignOptions, type StoredArtifact } from '../types.js';
+import {
+  artifactKey,
+  keptKey,
+  type ArtifactStore,
+  type SignedUrl,
+  type SignOptions,
+  type StoredArtifact,
+} from '../types.js';
 import { redactedClip } from '../../logging/redact.js';
 
 export interface GcsArtifactStoreOptions {
@@ -34,7 +41,8 @@ const MAX_SIGNED_SECONDS = 604_800;
 function isTransient(err: unknown): boolean {
   const code = (err as { code?: number | string }).code;
   if (typeof code === 'number') return code === 408 || code === 429 || code >= 500;
-  if (typeof code === 'string') return /ECONNRESET|ETIMEDOUT|ECONNREFUSED|EPIPE|EAI_AGAIN|ERR_STREAM_PREMATURE_CLOSE/.test(code);
+  if (typeof code === 'string')
+    return /ECONNRESET|ETIMEDOUT|ECONNREFUSED|EPIPE|EAI_AGAIN|ERR_STREAM_PREMATURE_CLOSE/.test(code);
   // The SDK gives up on a resumable session it cannot resume (e.g. after a dropped connection):
   // a new session from the file is safe, since the object name is the same.
   return err instanceof RangeError || /socket hang up|network|premature/i.test((err as Error)?.message ?? '');
@@ -84,11 +92,20 @@ export class GcsArtifactStore implements ArtifactStore {
     });
   }
 
-  async put(localPath: string, jobId: string, options: { signal?: AbortSignal; now?: Date } = {}): Promise<StoredArtifact> {
+  async put(
+    localPath: string,
+    jobId: string,
+    options: { signal?: AbortSignal; now?: Date } = {},
+  ): Promise<StoredArtifact> {
     return this.upload(localPath, artifactKey(this.options.prefix, jobId, options.now), options);
   }
 
-  async keep(localPath: string, jobId: string, name: string, options: { signal?: AbortSignal } = {}): Promise<StoredArtifact> {
+  async keep(
+    localPath: string,
+    jobId: string,
+    name: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<StoredArtifact> {
     return this.upload(localPath, keptKey(this.options.prefix, jobId, name), options);
   }
 
@@ -96,11 +113,16 @@ export class GcsArtifactStore implements ArtifactStore {
     const file = this.storage.bucket(this.options.bucket).file(key);
     try {
       // The SDK checks the object's hash as it streams (validation).
-      await pipeline(file.createReadStream({ validation: 'md5' }), createWriteStream(localPath, { mode: 0o600 }), { signal: options.signal });
+      await pipeline(file.createReadStream({ validation: 'md5' }), createWriteStream(localPath, { mode: 0o600 }), {
+        signal: options.signal,
+      });
       return true;
     } catch (err) {
       if ((err as { code?: number }).code === 404) return false;
-      throw new StorageError(`could not read gs://${this.options.bucket}/${key}: ${describe(err)}`, { cause: err, retryable: true });
+      throw new StorageError(`could not read gs://${this.options.bucket}/${key}: ${describe(err)}`, {
+        cause: err,
+        retryable: true,
+      });
     }
   }
 
@@ -127,13 +149,23 @@ export class GcsArtifactStore implements ArtifactStore {
             validation: 'md5',
             // contentLength: the SDK sends X-Upload-Content-Length and names the total in every chunk's
             // Content-Range (bytes a-b/TOTAL) instead of "/*" until the last one.
-            metadata: { contentType: 'video/mp4', cacheControl: 'private, max-age=0', ...(resumable ? { contentLength: size } : {}) },
+            metadata: {
+              contentType: 'video/mp4',
+              cacheControl: 'private, max-age=0',
+              ...(resumable ? { contentLength: size } : {}),
+            },
           }),
           { signal: options.signal },
         );
         const [metadata] = await file.getMetadata();
-        if (Number(metadata.size) !== size) throw new StorageError(`uploaded size mismatch (${metadata.size} of ${size} bytes)`, { retryable: true });
-        return { key, uri: `gs://${this.options.bucket}/${key}`, gcsUri: `gs://${this.options.bucket}/${key}`, sizeBytes: size };
+        if (Number(metadata.size) !== size)
+          throw new StorageError(`uploaded size mismatch (${metadata.size} of ${size} bytes)`, { retryable: true });
+        return {
+          key,
+          uri: `gs://${this.options.bucket}/${key}`,
+          gcsUri: `gs://${this.options.bucket}/${key}`,
+          sizeBytes: size,
+        };
       } catch (err) {
         if (options.signal?.aborted) throw err;
         lastError = err;
@@ -142,22 +174,29 @@ export class GcsArtifactStore implements ArtifactStore {
         await new Promise((r) => setTimeout(r, (this.options.retryDelaySeconds ?? 1) * 1000 * 2 ** attempt));
       }
     }
-    throw new StorageError(`upload to gs://${this.options.bucket} failed: ${describe(lastError)}`, { cause: lastError });
+    throw new StorageError(`upload to gs://${this.options.bucket} failed: ${describe(lastError)}`, {
+      cause: lastError,
+    });
   }
 
   async sign(key: string, options: SignOptions): Promise<SignedUrl> {
     const expiresIn = Math.min(options.expiresInSeconds, MAX_SIGNED_SECONDS);
     try {
-      const [url] = await this.storage.bucket(this.options.bucket).file(key).getSignedUrl({
-        version: 'v4',
-        action: 'read',
-        expires: Date.now() + expiresIn * 1000,
-        responseDisposition: 'inline',
-        responseType: 'video/mp4',
-      });
+      const [url] = await this.storage
+        .bucket(this.options.bucket)
+        .file(key)
+        .getSignedUrl({
+          version: 'v4',
+          action: 'read',
+          expires: Date.now() + expiresIn * 1000,
+          responseDisposition: 'inline',
+          responseType: 'video/mp4',
+        });
       return { url, expiresIn };
     } catch (err) {
-      throw new StorageError(`could not sign a URL for gs://${this.options.bucket}/${key}: ${describe(err)}`, { cause: err });
+      throw new StorageError(`could not sign a URL for gs://${this.options.bucket}/${key}: ${describe(err)}`, {
+        cause: err,
+      });
     }
   }
 
@@ -173,7 +212,10 @@ export class GcsArtifactStore implements ArtifactStore {
     try {
       await this.storage.bucket(this.options.bucket).getMetadata();
     } catch (err) {
-      throw new StorageError(`bucket ${this.options.bucket} is not reachable: ${describe(err)}`, { cause: err, retryable: true });
+      throw new StorageError(`bucket ${this.options.bucket} is not reachable: ${describe(err)}`, {
+        cause: err,
+        retryable: true,
+      });
     }
   }
 }

@@ -1,14 +1,32 @@
 // Artifacts on local disk under the data dir, handed out through HMAC-signed, expiring links that
 // the API itself serves (/files/{key}?expires=…&signature=…).
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { chmodSync, constants, createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  constants,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { access, lstat, mkdir, open, readdir, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import type { AppConfig } from '../../config/schema.js';
 import { StorageError } from '../../errors/storage-error.js';
-import { artifactKey, type ArtifactStore, type SignedUrl, type SignOptions, type StoredArtifact, type StoredFile } from '../types.js';
+import {
+  artifactKey,
+  type ArtifactStore,
+  type SignedUrl,
+  type SignOptions,
+  type StoredArtifact,
+  type StoredFile,
+} from '../types.js';
 import { trimTrailingSlashes } from '../../text/base-url.js';
 
 export interface LocalArtifactStoreOptions {
@@ -25,7 +43,9 @@ const SAFE_KEY = /^(?:[A-Za-z0-9._-]+\/)*[A-Za-z0-9._-]+$/;
 function readSigningKey(file: string): Buffer {
   const key = readFileSync(file);
   if (key.length < 16) {
-    throw new StorageError(`the signing key file ${basename(file)} in the data dir is damaged (${key.length} bytes); remove it to generate a new one`);
+    throw new StorageError(
+      `the signing key file ${basename(file)} in the data dir is damaged (${key.length} bytes); remove it to generate a new one`,
+    );
   }
   return key;
 }
@@ -85,7 +105,11 @@ export class LocalArtifactStore implements ArtifactStore {
     return store;
   }
 
-  async put(localPath: string, jobId: string, options: { signal?: AbortSignal; now?: Date } = {}): Promise<StoredArtifact> {
+  async put(
+    localPath: string,
+    jobId: string,
+    options: { signal?: AbortSignal; now?: Date } = {},
+  ): Promise<StoredArtifact> {
     const key = artifactKey(this.prefix, jobId, options.now);
     const target = this.resolveFile(key);
     // A unique temp name: two attempts of one job (a lost lease) never write the same partial file.
@@ -93,7 +117,9 @@ export class LocalArtifactStore implements ArtifactStore {
     try {
       const source = await stat(localPath);
       await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-      await pipeline(createReadStream(localPath), createWriteStream(partial, { flags: 'wx', mode: 0o600 }), { signal: options.signal });
+      await pipeline(createReadStream(localPath), createWriteStream(partial, { flags: 'wx', mode: 0o600 }), {
+        signal: options.signal,
+      });
       const handle = await open(partial, 'r+');
       try {
         await handle.sync();
@@ -101,14 +127,18 @@ export class LocalArtifactStore implements ArtifactStore {
         await handle.close();
       }
       const written = await stat(partial);
-      if (written.size !== source.size) throw new StorageError(`size mismatch after copy (${written.size} of ${source.size} bytes)`);
+      if (written.size !== source.size)
+        throw new StorageError(`size mismatch after copy (${written.size} of ${source.size} bytes)`);
       await rename(partial, target);
       await syncDirectory(dirname(target));
       return { key, uri: pathToFileURL(target).href, gcsUri: null, sizeBytes: written.size };
     } catch (err) {
       await rm(partial, { force: true });
       if (err instanceof StorageError) throw err;
-      throw new StorageError(`could not store the artifact locally: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+      throw new StorageError(
+        `could not store the artifact locally: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        { cause: err },
+      );
     }
   }
 

@@ -5,13 +5,27 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stat } from 'node:fs/promises';
-import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AppConfig } from '../../config/schema.js';
 import { StorageError } from '../../errors/storage-error.js';
 import { ConfigError } from '../../errors/config-error.js';
-import { artifactKey, keptKey, type ArtifactStore, type SignedUrl, type SignOptions, type StoredArtifact } from '../types.js';
+import {
+  artifactKey,
+  keptKey,
+  type ArtifactStore,
+  type SignedUrl,
+  type SignOptions,
+  type StoredArtifact,
+} from '../types.js';
 
 export interface S3ArtifactStoreOptions {
   bucket: string;
@@ -51,7 +65,8 @@ export class S3ArtifactStore implements ArtifactStore {
 
   static fromConfig(config: AppConfig): S3ArtifactStore {
     const s3 = config.storage.s3;
-    if (!s3?.bucket) throw new ConfigError([{ key: 'storage.s3.bucket', message: 'required when storage.backend is s3' }]);
+    if (!s3?.bucket)
+      throw new ConfigError([{ key: 'storage.s3.bucket', message: 'required when storage.backend is s3' }]);
     return new S3ArtifactStore({
       bucket: s3.bucket,
       prefix: config.storage.prefix,
@@ -63,29 +78,46 @@ export class S3ArtifactStore implements ArtifactStore {
     });
   }
 
-  async put(localPath: string, jobId: string, options: { signal?: AbortSignal; now?: Date } = {}): Promise<StoredArtifact> {
+  async put(
+    localPath: string,
+    jobId: string,
+    options: { signal?: AbortSignal; now?: Date } = {},
+  ): Promise<StoredArtifact> {
     return this.upload(localPath, artifactKey(this.options.prefix, jobId, options.now), options);
   }
 
-  async keep(localPath: string, jobId: string, name: string, options: { signal?: AbortSignal } = {}): Promise<StoredArtifact> {
+  async keep(
+    localPath: string,
+    jobId: string,
+    name: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<StoredArtifact> {
     return this.upload(localPath, keptKey(this.options.prefix, jobId, name), options);
   }
 
   async read(key: string, localPath: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
     let body: Readable;
     try {
-      const got = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }), { abortSignal: options.signal });
+      const got = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }), {
+        abortSignal: options.signal,
+      });
       body = got.Body as Readable;
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
       if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return false;
-      throw new StorageError(`could not read s3://${this.options.bucket}/${key}: ${describe(err)}`, { cause: err, retryable: true });
+      throw new StorageError(`could not read s3://${this.options.bucket}/${key}: ${describe(err)}`, {
+        cause: err,
+        retryable: true,
+      });
     }
     try {
       await pipeline(body, createWriteStream(localPath, { mode: 0o600 }), { signal: options.signal });
       return true;
     } catch (err) {
-      throw new StorageError(`could not read s3://${this.options.bucket}/${key}: ${describe(err)}`, { cause: err, retryable: true });
+      throw new StorageError(`could not read s3://${this.options.bucket}/${key}: ${describe(err)}`, {
+        cause: err,
+        retryable: true,
+      });
     }
   }
 
@@ -99,7 +131,13 @@ export class S3ArtifactStore implements ArtifactStore {
     try {
       const upload = new Upload({
         client: this.client,
-        params: { Bucket: this.options.bucket, Key: key, Body: createReadStream(localPath), ContentType: 'video/mp4', ContentLength: size },
+        params: {
+          Bucket: this.options.bucket,
+          Key: key,
+          Body: createReadStream(localPath),
+          ContentType: 'video/mp4',
+          ContentLength: size,
+        },
         partSize: 8 * 1024 * 1024,
         queueSize: 2,
         leavePartsOnError: false,
@@ -112,7 +150,8 @@ export class S3ArtifactStore implements ArtifactStore {
         options.signal?.removeEventListener('abort', onAbort);
       }
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }));
-      if (head.ContentLength !== size) throw new StorageError(`uploaded size mismatch (${head.ContentLength} of ${size} bytes)`);
+      if (head.ContentLength !== size)
+        throw new StorageError(`uploaded size mismatch (${head.ContentLength} of ${size} bytes)`);
       return { key, uri: `s3://${this.options.bucket}/${key}`, gcsUri: null, sizeBytes: size };
     } catch (err) {
       if (err instanceof StorageError) throw err;
@@ -123,12 +162,21 @@ export class S3ArtifactStore implements ArtifactStore {
   async sign(key: string, options: SignOptions): Promise<SignedUrl> {
     const expiresIn = Math.min(options.expiresInSeconds, MAX_SIGNED_SECONDS);
     try {
-      const url = await getSignedUrl(this.client, new GetObjectCommand({
-        Bucket: this.options.bucket, Key: key, ResponseContentType: 'video/mp4', ResponseContentDisposition: 'inline',
-      }), { expiresIn });
+      const url = await getSignedUrl(
+        this.client,
+        new GetObjectCommand({
+          Bucket: this.options.bucket,
+          Key: key,
+          ResponseContentType: 'video/mp4',
+          ResponseContentDisposition: 'inline',
+        }),
+        { expiresIn },
+      );
       return { url, expiresIn };
     } catch (err) {
-      throw new StorageError(`could not sign a URL for s3://${this.options.bucket}/${key}: ${describe(err)}`, { cause: err });
+      throw new StorageError(`could not sign a URL for s3://${this.options.bucket}/${key}: ${describe(err)}`, {
+        cause: err,
+      });
     }
   }
 
@@ -145,7 +193,10 @@ export class S3ArtifactStore implements ArtifactStore {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket }));
     } catch (err) {
-      throw new StorageError(`bucket ${this.options.bucket} is not reachable: ${describe(err)}`, { cause: err, retryable: true });
+      throw new StorageError(`bucket ${this.options.bucket} is not reachable: ${describe(err)}`, {
+        cause: err,
+        retryable: true,
+      });
     }
   }
 }

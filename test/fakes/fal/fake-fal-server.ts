@@ -44,26 +44,48 @@ export function falEndpointInput(endpoint: string): Shape | undefined {
 /** fal's pydantic-style location of a dotted path: 'elements[0].url' → ['body', 'elements', 0, 'url']. */
 function location(path: string): (string | number)[] {
   if (path === '(body)') return ['body'];
-  return ['body', ...path.split('.').flatMap((part) => part.split(/\[(\d+)\]/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p)))];
+  return [
+    'body',
+    ...path.split('.').flatMap((part) =>
+      part
+        .split(/\[(\d+)\]/)
+        .filter(Boolean)
+        .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+    ),
+  ];
 }
 
 /** An input's problems against the endpoint's input type, as fal's 422 detail items. */
 export function falInputIssues(shape: Shape, input: unknown): FieldError[] {
   const issues: FieldError[] = shapeIssues(input, shape).map((issue) => {
-    const type = issue.message === 'Required' ? 'missing'
-      : issue.message.startsWith('Unrecognized key') ? 'extra_forbidden'
-        : /^Invalid (enum )?value/.test(issue.message) ? 'literal_error' : 'type_error';
+    const type =
+      issue.message === 'Required'
+        ? 'missing'
+        : issue.message.startsWith('Unrecognized key')
+          ? 'extra_forbidden'
+          : /^Invalid (enum )?value/.test(issue.message)
+            ? 'literal_error'
+            : 'type_error';
     const unknownKey = /^Unrecognized key: '(.+)'$/.exec(issue.message)?.[1];
     return {
       loc: unknownKey ? [...location(issue.path), unknownKey] : location(issue.path),
-      msg: type === 'missing' ? 'Field required' : type === 'extra_forbidden' ? 'Extra inputs are not permitted' : issue.message,
+      msg:
+        type === 'missing'
+          ? 'Field required'
+          : type === 'extra_forbidden'
+            ? 'Extra inputs are not permitted'
+            : issue.message,
       type,
     };
   });
   // File fields are typed `string | Blob | File`: on the wire fal takes a URL or a data URI.
   if (input && typeof input === 'object') {
     for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
-      if (/_url$/.test(key) && typeof value === 'string' && !/^(https?:\/\/|data:[\w.+-]+\/[\w.+-]+;base64,)/.test(value)) {
+      if (
+        /_url$/.test(key) &&
+        typeof value === 'string' &&
+        !/^(https?:\/\/|data:[\w.+-]+\/[\w.+-]+;base64,)/.test(value)
+      ) {
         issues.push({ loc: ['body', key], msg: 'Input should be a valid URL or data URI', type: 'url_parsing' });
       }
     }
@@ -84,7 +106,8 @@ export class FakeFalServer extends FakeTaskServer<FalRequest, FalOutcome> {
   protected handle(req: RecordedRequest, res: ServerResponse): void {
     const path = req.path.split('?')[0]!;
     if (req.method === 'GET' && path.startsWith('/files/')) return this.serveClip(res, sampleMp4());
-    if (req.headers.authorization !== `Key ${this.apiKey}`) return this.send(res, 401, { detail: 'Invalid Key Authorization header format or key' });
+    if (req.headers.authorization !== `Key ${this.apiKey}`)
+      return this.send(res, 401, { detail: 'Invalid Key Authorization header format or key' });
 
     const request = /^\/([^/]+\/[^/]+)\/requests\/([\w-]+)(\/status|\/cancel)?$/.exec(path);
     if (request) {
@@ -98,21 +121,60 @@ export class FakeFalServer extends FakeTaskServer<FalRequest, FalOutcome> {
       }
       if (request[3] === '/status' && req.method === 'GET') {
         entry.polls += 1;
-        const urls = { request_id: entry.id, response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` };
-        if (entry.outcome === 'stuck' || entry.polls === 1) return this.send(res, 200, { status: 'IN_QUEUE', queue_position: 0, ...urls });
+        const urls = {
+          request_id: entry.id,
+          response_url: base,
+          status_url: `${base}/status`,
+          cancel_url: `${base}/cancel`,
+        };
+        if (entry.outcome === 'stuck' || entry.polls === 1)
+          return this.send(res, 200, { status: 'IN_QUEUE', queue_position: 0, ...urls });
         if (entry.polls === 2) return this.send(res, 200, { status: 'IN_PROGRESS', logs: [], ...urls });
-        return this.send(res, 200, { status: 'COMPLETED', logs: [], metrics: entry.outcome === 'runner-error' ? {} : { inference_time: 1.2 }, ...urls });
+        return this.send(res, 200, {
+          status: 'COMPLETED',
+          logs: [],
+          metrics: entry.outcome === 'runner-error' ? {} : { inference_time: 1.2 },
+          ...urls,
+        });
       }
       if (!request[3] && req.method === 'GET') {
         if (entry.outcome === 'runner-error') {
-          return this.send(res, 500, { detail: 'Runner crashed while processing the request', error_type: 'runner_server_error' }, { 'x-fal-error-type': 'runner_server_error' });
+          return this.send(
+            res,
+            500,
+            { detail: 'Runner crashed while processing the request', error_type: 'runner_server_error' },
+            { 'x-fal-error-type': 'runner_server_error' },
+          );
         }
         if (entry.outcome === 'content-policy') {
-          return this.send(res, 422, { detail: [{ loc: ['body', 'prompt'], msg: 'The content could not be processed because it contained material flagged by a content checker.', type: 'content_policy_violation' }] });
+          return this.send(res, 422, {
+            detail: [
+              {
+                loc: ['body', 'prompt'],
+                msg: 'The content could not be processed because it contained material flagged by a content checker.',
+                type: 'content_policy_violation',
+              },
+            ],
+          });
         }
-        return this.send(res, 200, { video: { url: `${this.url}/files/${entry.id}.mp4?token=cdn-secret`, content_type: 'video/mp4', file_name: 'output.mp4', file_size: sampleMp4().length } }, {
-          'x-fal-request-id': entry.id, 'x-queue-time': '0.4', 'x-compute-time': '1.25', 'x-total-cost': '0.27',
-        });
+        return this.send(
+          res,
+          200,
+          {
+            video: {
+              url: `${this.url}/files/${entry.id}.mp4?token=cdn-secret`,
+              content_type: 'video/mp4',
+              file_name: 'output.mp4',
+              file_size: sampleMp4().length,
+            },
+          },
+          {
+            'x-fal-request-id': entry.id,
+            'x-queue-time': '0.4',
+            'x-compute-time': '1.25',
+            'x-total-cost': '0.27',
+          },
+        );
       }
     }
 
@@ -132,11 +194,26 @@ export class FakeFalServer extends FakeTaskServer<FalRequest, FalOutcome> {
       if (!shape) return this.send(res, 404, { detail: `Application '${model}' not found` });
       const problems = falInputIssues(shape, input);
       if (problems.length) return this.send(res, 422, { detail: problems });
-      if (sync) return this.send(res, 200, { video: { url: `${this.url}/files/sync-${randomUUID()}.mp4`, content_type: 'video/mp4' } });
-      const entry: FalRequest = { id: randomUUID(), app: segments.slice(0, 2).join('/'), outcome: this.outcomes.shift() ?? 'succeed', polls: 0, canceled: false };
+      if (sync)
+        return this.send(res, 200, {
+          video: { url: `${this.url}/files/sync-${randomUUID()}.mp4`, content_type: 'video/mp4' },
+        });
+      const entry: FalRequest = {
+        id: randomUUID(),
+        app: segments.slice(0, 2).join('/'),
+        outcome: this.outcomes.shift() ?? 'succeed',
+        polls: 0,
+        canceled: false,
+      };
       this.queued.set(entry.id, entry);
       const base = `${this.url}/${entry.app}/requests/${entry.id}`;
-      return this.send(res, 200, { request_id: entry.id, response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel`, queue_position: 0 });
+      return this.send(res, 200, {
+        request_id: entry.id,
+        response_url: base,
+        status_url: `${base}/status`,
+        cancel_url: `${base}/cancel`,
+        queue_position: 0,
+      });
     }
     this.send(res, 404, { detail: 'Not Found' });
   }

@@ -138,12 +138,22 @@ export class FakeGcsServer {
 
   private json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text), ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=UTF-8',
+      'content-length': Buffer.byteLength(text),
+      ...headers,
+    });
     res.end(text);
   }
 
   private error(res: ServerResponse, status: number, message: string): void {
-    this.json(res, status, { error: { code: status, message, errors: [{ message, domain: 'global', reason: status === 404 ? 'notFound' : 'invalid' }] } });
+    this.json(res, status, {
+      error: {
+        code: status,
+        message,
+        errors: [{ message, domain: 'global', reason: status === 404 ? 'notFound' : 'invalid' }],
+      },
+    });
   }
 
   private resource(bucket: string, o: StoredObject): Record<string, unknown> {
@@ -168,7 +178,13 @@ export class FakeGcsServer {
     };
   }
 
-  private store(bucket: string, name: string, bytes: Buffer, contentType: string, metadata: Record<string, unknown>): StoredObject {
+  private store(
+    bucket: string,
+    name: string,
+    bytes: Buffer,
+    contentType: string,
+    metadata: Record<string, unknown>,
+  ): StoredObject {
     const object: StoredObject = { name, bytes, contentType, generation: this.generation++, metadata };
     this.objects.set(`${bucket}/${name}`, object);
     return object;
@@ -188,7 +204,9 @@ export class FakeGcsServer {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
-    this.requests.push(`${req.method} ${url.pathname}${url.search}${req.headers['content-range'] ? ` [${String(req.headers['content-range'])}]` : ''}`);
+    this.requests.push(
+      `${req.method} ${url.pathname}${url.search}${req.headers['content-range'] ? ` [${String(req.headers['content-range'])}]` : ''}`,
+    );
     const fault = this.takeFault(req);
     if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault && 'reset' in fault) {
@@ -211,12 +229,28 @@ export class FakeGcsServer {
       const uploadType = url.searchParams.get('uploadType');
       if (uploadType === 'multipart') return this.multipart(req, res, bucket);
       if (uploadType === 'resumable') {
-        const meta = JSON.parse((await readBody(req)).body.toString() || '{}') as { name?: string; contentType?: string };
+        const meta = JSON.parse((await readBody(req)).body.toString() || '{}') as {
+          name?: string;
+          contentType?: string;
+        };
         const name = url.searchParams.get('name') ?? meta.name;
         if (!name) return this.error(res, 400, 'Required parameter: name');
         const id = `session-${++this.sessionSeq}`;
-        this.sessions.set(id, { bucket, name, contentType: meta.contentType ?? String(req.headers['x-upload-content-type'] ?? 'application/octet-stream'), received: Buffer.alloc(0), total: null, declaredTotal: /^\d+$/.test(String(req.headers['x-upload-content-length'] ?? '')) ? Number(req.headers['x-upload-content-length']) : null, done: false });
-        res.writeHead(200, { location: `${this.url}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&upload_id=${id}`, 'content-length': 0 });
+        this.sessions.set(id, {
+          bucket,
+          name,
+          contentType: meta.contentType ?? String(req.headers['x-upload-content-type'] ?? 'application/octet-stream'),
+          received: Buffer.alloc(0),
+          total: null,
+          declaredTotal: /^\d+$/.test(String(req.headers['x-upload-content-length'] ?? ''))
+            ? Number(req.headers['x-upload-content-length'])
+            : null,
+          done: false,
+        });
+        res.writeHead(200, {
+          location: `${this.url}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&upload_id=${id}`,
+          'content-length': 0,
+        });
         res.end();
         return;
       }
@@ -230,7 +264,13 @@ export class FakeGcsServer {
     if ((m = /^\/storage\/v1\/b\/([^/]+)$/.exec(path)) && req.method === 'GET') {
       const bucket = decodeURIComponent(m[1]!);
       if (!this.buckets.has(bucket)) return this.error(res, 404, 'The specified bucket does not exist.');
-      return this.json(res, 200, { kind: 'storage#bucket', id: bucket, name: bucket, location: 'US', storageClass: 'STANDARD' });
+      return this.json(res, 200, {
+        kind: 'storage#bucket',
+        id: bucket,
+        name: bucket,
+        location: 'US',
+        storageClass: 'STANDARD',
+      });
     }
 
     if ((m = /^\/(?:download\/)?storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(path))) {
@@ -252,7 +292,9 @@ export class FakeGcsServer {
       const verdict = this.verifySigned(req, url);
       if (verdict !== 'ok') {
         res.writeHead(verdict === 'expired' ? 400 : 403, { 'content-type': 'application/xml' });
-        res.end(`<?xml version='1.0' encoding='UTF-8'?><Error><Code>${verdict === 'expired' ? 'ExpiredToken' : 'SignatureDoesNotMatch'}</Code></Error>`);
+        res.end(
+          `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${verdict === 'expired' ? 'ExpiredToken' : 'SignatureDoesNotMatch'}</Code></Error>`,
+        );
         return;
       }
       const object = this.object(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!));
@@ -263,16 +305,28 @@ export class FakeGcsServer {
     this.error(res, 404, `Not Found: ${req.method} ${path}`);
   }
 
-  private media(req: IncomingMessage, res: ServerResponse, object: StoredObject, extra: Record<string, string> = {}): void {
+  private media(
+    req: IncomingMessage,
+    res: ServerResponse,
+    object: StoredObject,
+    extra: Record<string, string> = {},
+  ): void {
     const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ''));
     const headers = {
-      'content-type': object.contentType, 'x-goog-hash': `crc32c=${crc32c(object.bytes)},md5=${md5(object.bytes)}`,
-      'x-goog-generation': String(object.generation), 'x-goog-stored-content-length': String(object.bytes.length), ...extra,
+      'content-type': object.contentType,
+      'x-goog-hash': `crc32c=${crc32c(object.bytes)},md5=${md5(object.bytes)}`,
+      'x-goog-generation': String(object.generation),
+      'x-goog-stored-content-length': String(object.bytes.length),
+      ...extra,
     };
     if (range) {
       const start = Number(range[1]);
       const end = range[2] ? Math.min(Number(range[2]), object.bytes.length - 1) : object.bytes.length - 1;
-      res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${object.bytes.length}`, 'content-length': end - start + 1 });
+      res.writeHead(206, {
+        ...headers,
+        'content-range': `bytes ${start}-${end}/${object.bytes.length}`,
+        'content-length': end - start + 1,
+      });
       res.end(object.bytes.subarray(start, end + 1));
       return;
     }
@@ -298,16 +352,26 @@ export class FakeGcsServer {
       return { head: part.subarray(0, sep).toString(), data: part.subarray(sep + 4) };
     };
     if (parts.length < 2) return this.error(res, 400, 'multipart body needs metadata and media parts');
-    const meta = JSON.parse(split(parts[0]!).data.toString()) as { name?: string; contentType?: string; [k: string]: unknown };
+    const meta = JSON.parse(split(parts[0]!).data.toString()) as {
+      name?: string;
+      contentType?: string;
+      [k: string]: unknown;
+    };
     const name = new URL(req.url ?? '/', this.url).searchParams.get('name') ?? meta.name;
     if (!name) return this.error(res, 400, 'Required parameter: name');
     const media = split(parts[1]!);
-    const contentType = meta.contentType ?? /content-type:\s*([^\r\n]+)/i.exec(media.head)?.[1] ?? 'application/octet-stream';
+    const contentType =
+      meta.contentType ?? /content-type:\s*([^\r\n]+)/i.exec(media.head)?.[1] ?? 'application/octet-stream';
     const object = this.store(bucket, name, Buffer.from(media.data), contentType, {});
     this.json(res, 200, this.resource(bucket, object));
   }
 
-  private async resumableChunk(req: IncomingMessage, res: ServerResponse, id: string, dropAfter: number | undefined): Promise<void> {
+  private async resumableChunk(
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    dropAfter: number | undefined,
+  ): Promise<void> {
     const session = this.sessions.get(id);
     if (!session) return this.error(res, 404, 'No such upload session');
     const rangeHeader = String(req.headers['content-range'] ?? '');
@@ -315,14 +379,21 @@ export class FakeGcsServer {
     const status = /^bytes \*\/(\d+|\*)$/.exec(rangeHeader);
     const chunk = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(rangeHeader);
     if (chunk) {
-      if (this.requireTotalSize && chunk[3] === '*') return this.error(res, 400, 'Content-Range must name the total size (bytes a-b/TOTAL)');
+      if (this.requireTotalSize && chunk[3] === '*')
+        return this.error(res, 400, 'Content-Range must name the total size (bytes a-b/TOTAL)');
       if (chunk[3] !== '*' && session.declaredTotal !== null && Number(chunk[3]) !== session.declaredTotal) {
-        return this.error(res, 400, `Content-Range total ${chunk[3]} differs from X-Upload-Content-Length ${session.declaredTotal}`);
+        return this.error(
+          res,
+          400,
+          `Content-Range total ${chunk[3]} differs from X-Upload-Content-Length ${session.declaredTotal}`,
+        );
       }
-      if (chunk[3] !== '*' && Number(chunk[2]) >= Number(chunk[3])) return this.error(res, 400, 'Content-Range ends past the total size');
+      if (chunk[3] !== '*' && Number(chunk[2]) >= Number(chunk[3]))
+        return this.error(res, 400, 'Content-Range ends past the total size');
       const first = Number(chunk[1]);
       if (first !== session.received.length) {
-        if (first > session.received.length) return this.error(res, 400, `expected offset ${session.received.length}, got ${first}`);
+        if (first > session.received.length)
+          return this.error(res, 400, `expected offset ${session.received.length}, got ${first}`);
         // The client resends bytes the server already has: keep only the new ones.
       }
       const fresh = body.subarray(Math.max(0, session.received.length - first));
@@ -363,9 +434,16 @@ export class FakeGcsServer {
     const start = Date.UTC(+signed[1]!, +signed[2]! - 1, +signed[3]!, +signed[4]!, +signed[5]!, +signed[6]!);
     // The signer puts the host name without its port into the canonical headers.
     const canonical = canonicalV4(req.method ?? 'GET', url, String(req.headers.host).replace(/:\d+$/, ''));
-    const scope = decodeURIComponent(q.get('X-Goog-Credential') ?? '').split('/').slice(1).join('/');
-    const stringToSign = ['GOOG4-RSA-SHA256', date, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
-    const ok = createVerify('RSA-SHA256').update(stringToSign).verify(this.publicKey, Buffer.from(q.get('X-Goog-Signature') ?? '', 'hex'));
+    const scope = decodeURIComponent(q.get('X-Goog-Credential') ?? '')
+      .split('/')
+      .slice(1)
+      .join('/');
+    const stringToSign = ['GOOG4-RSA-SHA256', date, scope, createHash('sha256').update(canonical).digest('hex')].join(
+      '\n',
+    );
+    const ok = createVerify('RSA-SHA256')
+      .update(stringToSign)
+      .verify(this.publicKey, Buffer.from(q.get('X-Goog-Signature') ?? '', 'hex'));
     if (!ok) return 'invalid';
     return Date.now() > start + expires * 1000 ? 'expired' : 'ok';
   }
@@ -378,7 +456,8 @@ function encodeRfc3986(value: string): string {
 
 /** The V4 canonical request of a signed GET whose only signed header is host. */
 export function canonicalV4(method: string, url: URL, host: string): string {
-  const params = [...url.searchParams.entries()].filter(([k]) => k !== 'X-Goog-Signature')
+  const params = [...url.searchParams.entries()]
+    .filter(([k]) => k !== 'X-Goog-Signature')
     .map(([k, v]) => [encodeRfc3986(k), encodeRfc3986(v)] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const signedHeaders = url.searchParams.get('X-Goog-SignedHeaders') ?? 'host';

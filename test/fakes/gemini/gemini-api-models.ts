@@ -8,14 +8,21 @@ import type { InteractionsModelState } from './interactions-api.js';
 
 /** What the fake Gemini API does with an interactions model id (undefined: it does not know it). */
 export function geminiInteractionsModel(id: string): InteractionsModelState | undefined {
-  const row = shippedCatalog().all().find((r) => r.protocol === 'gemini-interactions' && r.id === id);
+  const row = shippedCatalog()
+    .all()
+    .find((r) => r.protocol === 'gemini-interactions' && r.id === id);
   if (!row) return undefined;
   if (row.lifecycle.status === 'retired') return { retired: row.lifecycle.shutdown ?? 'unknown' };
   return {
     served: {
       id: row.id,
       durations: allowedDurations(row.durations),
-      aspectRatios: [...new Set([...Object.keys(row.modes.text ?? {}), ...Object.keys(row.modes.image === 'follows-image' ? {} : row.modes.image ?? {})])],
+      aspectRatios: [
+        ...new Set([
+          ...Object.keys(row.modes.text ?? {}),
+          ...Object.keys(row.modes.image === 'follows-image' ? {} : (row.modes.image ?? {})),
+        ]),
+      ],
       resolutions: row.resolutions ?? [],
     },
   };

@@ -63,20 +63,50 @@ export interface Answer {
   body: unknown;
 }
 
-const googleError = (code: number, status: string, message: string): Answer => ({ status: code, body: { error: { code, message, status } } });
+const googleError = (code: number, status: string, message: string): Answer => ({
+  status: code,
+  body: { error: { code, message, status } },
+});
 const invalid = (message: string) => googleError(400, 'INVALID_ARGUMENT', message);
-const unknownName = (name: string, at?: string) => invalid(`Invalid JSON payload received. Unknown name "${name}"${at ? ` at '${at}'` : ''}: Cannot find field.`);
+const unknownName = (name: string, at?: string) =>
+  invalid(`Invalid JSON payload received. Unknown name "${name}"${at ? ` at '${at}'` : ''}: Cannot find field.`);
 
 // CreateModelInteraction's fields (@google/genai 2.32.0).
 const MODEL_INTERACTION_KEYS = new Set([
-  'background', 'cached_content', 'continuation_token', 'environment', 'generation_config', 'input', 'labels', 'model',
-  'previous_interaction_id', 'response_format', 'response_mime_type', 'response_modalities', 'safety_settings', 'service_tier',
-  'store', 'stream', 'system_instruction', 'tools', 'webhook_config',
+  'background',
+  'cached_content',
+  'continuation_token',
+  'environment',
+  'generation_config',
+  'input',
+  'labels',
+  'model',
+  'previous_interaction_id',
+  'response_format',
+  'response_mime_type',
+  'response_modalities',
+  'safety_settings',
+  'service_tier',
+  'store',
+  'stream',
+  'system_instruction',
+  'tools',
+  'webhook_config',
 ]);
 // GenerationConfig (interactions) fields.
 const GENERATION_CONFIG_KEYS = new Set([
-  'image_config', 'max_output_tokens', 'seed', 'speech_config', 'stop_sequences', 'temperature', 'thinking_level',
-  'thinking_summaries', 'tool_choice', 'top_p', 'transcription_config', 'video_config',
+  'image_config',
+  'max_output_tokens',
+  'seed',
+  'speech_config',
+  'stop_sequences',
+  'temperature',
+  'thinking_level',
+  'thinking_summaries',
+  'tool_choice',
+  'top_p',
+  'transcription_config',
+  'video_config',
 ]);
 const TASKS = new Set(['text_to_video', 'image_to_video', 'reference_to_video', 'edit', 'extend', 'upscale']);
 const VIDEO_FORMAT_KEYS = new Set(['type', 'aspect_ratio', 'delivery', 'duration', 'gcs_uri', 'resolution']);
@@ -156,13 +186,21 @@ export class InteractionsApi {
     for (const key of Object.keys(body)) if (!MODEL_INTERACTION_KEYS.has(key)) return unknownName(key);
     if (typeof body.model !== 'string' || !body.model) return invalid('model is required.');
     for (const key of ['background', 'store', 'stream'] as const) {
-      if (body[key] !== undefined && typeof body[key] !== 'boolean') return invalid(`Invalid value at '${key}' (TYPE_BOOL), ${JSON.stringify(body[key])}`);
+      if (body[key] !== undefined && typeof body[key] !== 'boolean')
+        return invalid(`Invalid value at '${key}' (TYPE_BOOL), ${JSON.stringify(body[key])}`);
     }
     const state = this.model(body.model);
-    if (state && 'retired' in state) return googleError(404, 'NOT_FOUND', `models/${body.model} is no longer available.`);
-    if (!state) return googleError(404, 'NOT_FOUND', `models/${body.model} is not found for API version ${this.options.apiVersion}, or is not supported for interactions.`);
+    if (state && 'retired' in state)
+      return googleError(404, 'NOT_FOUND', `models/${body.model} is no longer available.`);
+    if (!state)
+      return googleError(
+        404,
+        'NOT_FOUND',
+        `models/${body.model} is not found for API version ${this.options.apiVersion}, or is not supported for interactions.`,
+      );
     const model = state.served;
-    if (body.background === true && body.store === false) return invalid('background interactions must be stored; store cannot be false.');
+    if (body.background === true && body.store === false)
+      return invalid('background interactions must be stored; store cannot be false.');
     if (body.stream === true) return invalid(`Streaming is not supported for video generation with ${model.id}.`);
 
     const content = this.checkInput(body.input);
@@ -215,7 +253,12 @@ export class InteractionsApi {
     const i = this.interactions.get(id);
     if (!i || i.deleted) return googleError(404, 'NOT_FOUND', `Interaction ${id} not found.`);
     // The SDK: "This only applies to background interactions that are still running."
-    if (!i.background || i.status !== 'in_progress') return googleError(400, 'FAILED_PRECONDITION', `Interaction ${id} is not a running background interaction (status ${i.status}).`);
+    if (!i.background || i.status !== 'in_progress')
+      return googleError(
+        400,
+        'FAILED_PRECONDITION',
+        `Interaction ${id} is not a running background interaction (status ${i.status}).`,
+      );
     i.status = 'cancelled';
     i.updated = now();
     return { status: 200, body: this.view(i) };
@@ -263,7 +306,15 @@ export class InteractionsApi {
   private view(i: StoredInteraction): Record<string, unknown> {
     const steps: unknown[] = [];
     if (i.status === 'completed' || i.status === 'failed') {
-      steps.push({ type: 'user_input', content: typeof i.input === 'string' ? [{ type: 'text', text: i.input }] : Array.isArray(i.input) ? i.input : [i.input] });
+      steps.push({
+        type: 'user_input',
+        content:
+          typeof i.input === 'string'
+            ? [{ type: 'text', text: i.input }]
+            : Array.isArray(i.input)
+              ? i.input
+              : [i.input],
+      });
       steps.push({ type: 'thought', signature: randomBytes(16).toString('base64') });
       if (i.output) steps.push({ type: 'model_output', content: i.output });
     }
@@ -276,7 +327,15 @@ export class InteractionsApi {
       updated: i.updated,
       ...(steps.length ? { steps } : {}),
       ...(i.errors ? { errors: i.errors } : {}),
-      ...(i.status === 'completed' ? { usage: { total_input_tokens: 12 + i.images * 258, total_output_tokens: 57_920, output_tokens_by_modality: [{ modality: 'video', tokens: 57_920 }] } } : {}),
+      ...(i.status === 'completed'
+        ? {
+            usage: {
+              total_input_tokens: 12 + i.images * 258,
+              total_output_tokens: 57_920,
+              output_tokens_by_modality: [{ modality: 'video', tokens: 57_920 }],
+            },
+          }
+        : {}),
     };
   }
 
@@ -301,9 +360,11 @@ export class InteractionsApi {
       }
     }
     for (const { block, at } of flat) {
-      if (!isObject(block) || typeof block.type !== 'string') return invalid(`Invalid value at '${at}': a content block needs a type.`);
+      if (!isObject(block) || typeof block.type !== 'string')
+        return invalid(`Invalid value at '${at}': a content block needs a type.`);
       const keys = CONTENT_KEYS[block.type];
-      if (!keys) return invalid(`Invalid value at '${at}.type': "${block.type}" is not a content type this model accepts.`);
+      if (!keys)
+        return invalid(`Invalid value at '${at}.type': "${block.type}" is not a content type this model accepts.`);
       for (const key of Object.keys(block)) if (!keys.has(key)) return unknownName(key, at);
       if (block.type === 'text') {
         if (typeof block.text !== 'string') return invalid(`'${at}.text' is required.`);
@@ -311,10 +372,12 @@ export class InteractionsApi {
         continue;
       }
       if (block.data === undefined && block.uri === undefined) return invalid(`'${at}' needs data or uri.`);
-      if (block.data !== undefined && (typeof block.data !== 'string' || !isBase64(block.data))) return invalid(`Invalid value at '${at}.data' (TYPE_BYTES): not base64.`);
+      if (block.data !== undefined && (typeof block.data !== 'string' || !isBase64(block.data)))
+        return invalid(`Invalid value at '${at}.data' (TYPE_BYTES): not base64.`);
       if (block.type === 'image') {
         images += 1;
-        if (block.data !== undefined && !OMNI_IMAGE_TYPES.has(String(block.mime_type))) return invalid(`Unsupported MIME type for '${at}': ${String(block.mime_type)}`);
+        if (block.data !== undefined && !OMNI_IMAGE_TYPES.has(String(block.mime_type)))
+          return invalid(`Unsupported MIME type for '${at}': ${String(block.mime_type)}`);
       }
     }
     if (!text) return invalid('input needs a text prompt.');
@@ -325,41 +388,67 @@ export class InteractionsApi {
   private checkGenerationConfig(raw: unknown, images: number): { task: string | null } | Answer | null {
     if (raw === undefined) return null;
     if (!isObject(raw)) return invalid("Invalid value at 'generation_config'.");
-    for (const key of Object.keys(raw)) if (!GENERATION_CONFIG_KEYS.has(key)) return unknownName(key, 'generation_config');
+    for (const key of Object.keys(raw))
+      if (!GENERATION_CONFIG_KEYS.has(key)) return unknownName(key, 'generation_config');
     const video = raw.video_config;
     if (video === undefined) return { task: null };
     if (!isObject(video)) return invalid("Invalid value at 'generation_config.video_config'.");
     for (const key of Object.keys(video)) if (key !== 'task') return unknownName(key, 'generation_config.video_config');
     if (video.task === undefined) return { task: null };
-    if (typeof video.task !== 'string' || !TASKS.has(video.task)) return invalid(`Invalid value at 'generation_config.video_config.task': ${JSON.stringify(video.task)}`);
+    if (typeof video.task !== 'string' || !TASKS.has(video.task))
+      return invalid(`Invalid value at 'generation_config.video_config.task': ${JSON.stringify(video.task)}`);
     if (video.task === 'text_to_video' && images > 0) return invalid('task text_to_video takes no image input.');
-    if (video.task === 'image_to_video' && images !== 1) return invalid(`task image_to_video takes exactly one image, got ${images}.`);
-    if (video.task !== 'text_to_video' && video.task !== 'image_to_video') return invalid(`task ${video.task} needs a reference, an input video or a previous interaction, which this request lacks.`);
+    if (video.task === 'image_to_video' && images !== 1)
+      return invalid(`task image_to_video takes exactly one image, got ${images}.`);
+    if (video.task !== 'text_to_video' && video.task !== 'image_to_video')
+      return invalid(
+        `task ${video.task} needs a reference, an input video or a previous interaction, which this request lacks.`,
+      );
     return { task: video.task };
   }
 
   /** ResponseFormat: one format object or a list; the video one is checked against the model. */
-  private checkResponseFormat(raw: unknown, model: InteractionsModel): { video: Record<string, unknown> | null } | Answer | null {
+  private checkResponseFormat(
+    raw: unknown,
+    model: InteractionsModel,
+  ): { video: Record<string, unknown> | null } | Answer | null {
     if (raw === undefined) return null;
     const formats = Array.isArray(raw) ? raw : [raw];
     let video: Record<string, unknown> | null = null;
     for (const f of formats) {
-      if (!isObject(f) || typeof f.type !== 'string') return invalid("Invalid value at 'response_format': a format needs a type.");
+      if (!isObject(f) || typeof f.type !== 'string')
+        return invalid("Invalid value at 'response_format': a format needs a type.");
       if (f.type === 'text') continue;
       if (f.type !== 'video') return invalid(`response_format type "${f.type}" is not supported by ${model.id}.`);
       for (const key of Object.keys(f)) if (!VIDEO_FORMAT_KEYS.has(key)) return unknownName(key, 'response_format');
-      if (f.aspect_ratio !== undefined && !model.aspectRatios.includes(String(f.aspect_ratio))) return invalid(`Unsupported aspect ratio ${JSON.stringify(f.aspect_ratio)}; supported: ${model.aspectRatios.join(', ')}.`);
-      if (f.resolution !== undefined && !model.resolutions.includes(String(f.resolution))) return invalid(`Unsupported resolution ${JSON.stringify(f.resolution)}; supported: ${model.resolutions.join(', ')}.`);
-      if (f.delivery !== undefined && f.delivery !== 'inline' && f.delivery !== 'uri') return invalid(`Invalid value at 'response_format.delivery': ${JSON.stringify(f.delivery)}`);
+      if (f.aspect_ratio !== undefined && !model.aspectRatios.includes(String(f.aspect_ratio)))
+        return invalid(
+          `Unsupported aspect ratio ${JSON.stringify(f.aspect_ratio)}; supported: ${model.aspectRatios.join(', ')}.`,
+        );
+      if (f.resolution !== undefined && !model.resolutions.includes(String(f.resolution)))
+        return invalid(
+          `Unsupported resolution ${JSON.stringify(f.resolution)}; supported: ${model.resolutions.join(', ')}.`,
+        );
+      if (f.delivery !== undefined && f.delivery !== 'inline' && f.delivery !== 'uri')
+        return invalid(`Invalid value at 'response_format.delivery': ${JSON.stringify(f.delivery)}`);
       // gcs_uri: "Required for Vertex if delivery mode is URI" — a Vertex AI field.
-      if (f.gcs_uri !== undefined && !this.vertex) return invalid('response_format.gcs_uri is only supported on Vertex AI.');
-      if (f.gcs_uri !== undefined && (typeof f.gcs_uri !== 'string' || !/^gs:\/\/[^/]+\/.*\/$/.test(f.gcs_uri))) return invalid('response_format.gcs_uri must be a gs:// folder ending in /.');
-      if (this.vertex && f.delivery === 'uri' && f.gcs_uri === undefined) return invalid('response_format.gcs_uri is required when delivery is uri.');
+      if (f.gcs_uri !== undefined && !this.vertex)
+        return invalid('response_format.gcs_uri is only supported on Vertex AI.');
+      if (f.gcs_uri !== undefined && (typeof f.gcs_uri !== 'string' || !/^gs:\/\/[^/]+\/.*\/$/.test(f.gcs_uri)))
+        return invalid('response_format.gcs_uri must be a gs:// folder ending in /.');
+      if (this.vertex && f.delivery === 'uri' && f.gcs_uri === undefined)
+        return invalid('response_format.gcs_uri is required when delivery is uri.');
       if (f.duration !== undefined) {
         // A google.protobuf.Duration in its JSON form: seconds with an "s" suffix.
         const m = typeof f.duration === 'string' ? /^(\d+(?:\.\d{1,9})?)s$/.exec(f.duration) : null;
-        if (!m) return invalid(`Invalid value at 'response_format.duration' (type.googleapis.com/google.protobuf.Duration): ${JSON.stringify(f.duration)}`);
-        if (!model.durations.includes(Number(m[1]))) return invalid(`Unsupported output video duration ${m[1]} seconds, supported durations are [${model.durations.join(',')}].`);
+        if (!m)
+          return invalid(
+            `Invalid value at 'response_format.duration' (type.googleapis.com/google.protobuf.Duration): ${JSON.stringify(f.duration)}`,
+          );
+        if (!model.durations.includes(Number(m[1])))
+          return invalid(
+            `Unsupported output video duration ${m[1]} seconds, supported durations are [${model.durations.join(',')}].`,
+          );
       }
       video = f;
     }

@@ -22,7 +22,8 @@ import { RUNWAY_MODEL_RULES, type RunwayModelRule } from './runway-model-rules.j
 // 'echo-auth': a misbehaving upstream whose failure text echoes the request's Authorization header.
 // 'reject-echo-key': a misbehaving upstream that refuses the create call (400) with an error text
 // echoing the bare key, longer than any cut a client makes of it.
-export type RunwayOutcome = 'succeed' | 'fail' | 'bad-output' | 'safety' | 'stuck' | 'vendor-cancel' | 'echo-auth' | 'reject-echo-key';
+export type RunwayOutcome =
+  'succeed' | 'fail' | 'bad-output' | 'safety' | 'stuck' | 'vendor-cancel' | 'echo-auth' | 'reject-echo-key';
 
 interface Task {
   id: string;
@@ -40,17 +41,22 @@ const MAX_DATA_URI_BYTES = 5 * 1024 * 1024;
 
 /** Width and height of a PNG (its IHDR chunk), or null for another format. */
 function pngSize(bytes: Buffer): { width: number; height: number } | null {
-  if (bytes.length < 24 || bytes.readUInt32BE(0) !== 0x89504e47 || bytes.toString('latin1', 12, 16) !== 'IHDR') return null;
+  if (bytes.length < 24 || bytes.readUInt32BE(0) !== 0x89504e47 || bytes.toString('latin1', 12, 16) !== 'IHDR')
+    return null;
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
 function uriIssues(uri: unknown, rule: RunwayModelRule, at: string): string[] {
-  if (typeof uri !== 'string' || !/^(https:\/\/|runway:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(uri)) return [`${at}: an HTTPS URL, Runway upload URI or image data URI`];
+  if (typeof uri !== 'string' || !/^(https:\/\/|runway:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(uri))
+    return [`${at}: an HTTPS URL, Runway upload URI or image data URI`];
   if (!uri.startsWith('data:')) return [];
   const bytes = Buffer.from(uri.slice(uri.indexOf(',') + 1), 'base64');
   if (bytes.length > MAX_DATA_URI_BYTES) return [`${at}: a data URI of at most 5MB`];
   const size = rule.minImageSide ? pngSize(bytes) : null;
-  if (size && Math.min(size.width, size.height) < rule.minImageSide!) return [`${at}: each image must be at least ${rule.minImageSide} pixels on both sides (got ${size.width}x${size.height})`];
+  if (size && Math.min(size.width, size.height) < rule.minImageSide!)
+    return [
+      `${at}: each image must be at least ${rule.minImageSide} pixels on both sides (got ${size.width}x${size.height})`,
+    ];
   return [];
 }
 
@@ -59,31 +65,59 @@ function ruleIssues(path: RunwayVideoPath, body: Record<string, unknown>, rule: 
   const issues: string[] = [];
   const { duration, promptText, ratio } = body;
   if (typeof duration === 'number') {
-    const ok = Number.isInteger(duration) && ('list' in rule.seconds ? rule.seconds.list.includes(duration) : duration >= rule.seconds.min && duration <= rule.seconds.max);
-    if (!ok) issues.push(`duration: ${'list' in rule.seconds ? `one of ${rule.seconds.list.join(', ')}` : `an integer from ${rule.seconds.min} to ${rule.seconds.max}`}, received ${duration}`);
+    const ok =
+      Number.isInteger(duration) &&
+      ('list' in rule.seconds
+        ? rule.seconds.list.includes(duration)
+        : duration >= rule.seconds.min && duration <= rule.seconds.max);
+    if (!ok)
+      issues.push(
+        `duration: ${'list' in rule.seconds ? `one of ${rule.seconds.list.join(', ')}` : `an integer from ${rule.seconds.min} to ${rule.seconds.max}`}, received ${duration}`,
+      );
   }
-  if (typeof promptText === 'string' && (!promptText.trim() || promptText.length > rule.promptMax)) issues.push(`promptText: a non-empty string of at most ${rule.promptMax} characters`);
+  if (typeof promptText === 'string' && (!promptText.trim() || promptText.length > rule.promptMax))
+    issues.push(`promptText: a non-empty string of at most ${rule.promptMax} characters`);
   if (path === '/v1/text_to_video') {
-    if (rule.textRefusesRatio !== undefined && ratio === rule.textRefusesRatio) issues.push(`ratio: ${String(ratio)} needs an image or video reference; text-only requests require a concrete ratio`);
+    if (rule.textRefusesRatio !== undefined && ratio === rule.textRefusesRatio)
+      issues.push(
+        `ratio: ${String(ratio)} needs an image or video reference; text-only requests require a concrete ratio`,
+      );
     return issues;
   }
-  const images = typeof body.promptImage === 'string' ? [{ uri: body.promptImage, position: 'first' as unknown }] : (body.promptImage as unknown[]);
+  const images =
+    typeof body.promptImage === 'string'
+      ? [{ uri: body.promptImage, position: 'first' as unknown }]
+      : (body.promptImage as unknown[]);
   if (images.length === 0) issues.push('promptImage: at least one image');
   images.forEach((image, i) => {
     const at = `promptImage[${i}]`;
-    if (typeof image !== 'object' || image === null || Array.isArray(image)) return void issues.push(`${at}: an object {uri, position}`);
+    if (typeof image !== 'object' || image === null || Array.isArray(image))
+      return void issues.push(`${at}: an object {uri, position}`);
     const { uri, position, ...rest } = image as Record<string, unknown>;
     if (Object.keys(rest).length) issues.push(`${at}: Unrecognized key: '${Object.keys(rest)[0]}'`);
-    if (position !== undefined && position !== 'first' && position !== 'last') issues.push(`${at}.position: Invalid enum value. Expected 'first' | 'last', received ${JSON.stringify(position)}`);
+    if (position !== undefined && position !== 'first' && position !== 'last')
+      issues.push(
+        `${at}.position: Invalid enum value. Expected 'first' | 'last', received ${JSON.stringify(position)}`,
+      );
     issues.push(...uriIssues(uri, rule, `${at}.uri`));
   });
   const positions = images.map((i) => (i as { position?: unknown } | null)?.position);
   const keyframes = positions.filter((p) => p !== undefined);
-  if (keyframes.length > 0 && keyframes.length < positions.length) issues.push('promptImage: keyframe images (with a position) and reference images (without) cannot be mixed');
-  if (keyframes.filter((p) => p === 'first').length > 1 || keyframes.filter((p) => p === 'last').length > 1) issues.push('promptImage: at most one first and one last frame');
-  if (rule.lastNeedsFirst && keyframes.includes('last') && !keyframes.includes('first')) issues.push('promptImage: a last frame requires a first frame');
-  if (rule.keyframeRatios && keyframes.length > 0 && ratio !== undefined && !rule.keyframeRatios.includes(String(ratio))) {
-    issues.push(`ratio: keyframe image-to-video requests must use ${rule.keyframeRatios.join(', ')} (the shape follows the first frame), received '${String(ratio)}'`);
+  if (keyframes.length > 0 && keyframes.length < positions.length)
+    issues.push('promptImage: keyframe images (with a position) and reference images (without) cannot be mixed');
+  if (keyframes.filter((p) => p === 'first').length > 1 || keyframes.filter((p) => p === 'last').length > 1)
+    issues.push('promptImage: at most one first and one last frame');
+  if (rule.lastNeedsFirst && keyframes.includes('last') && !keyframes.includes('first'))
+    issues.push('promptImage: a last frame requires a first frame');
+  if (
+    rule.keyframeRatios &&
+    keyframes.length > 0 &&
+    ratio !== undefined &&
+    !rule.keyframeRatios.includes(String(ratio))
+  ) {
+    issues.push(
+      `ratio: keyframe image-to-video requests must use ${rule.keyframeRatios.join(', ')} (the shape follows the first frame), received '${String(ratio)}'`,
+    );
   }
   return issues;
 }
@@ -101,7 +135,8 @@ export function runwayBodyIssues(path: RunwayVideoPath, body: Record<string, unk
   if (typed.length) return typed;
   const rule = RUNWAY_MODEL_RULES[String(body.model)];
   // A model a newer SDK added but the fake has no documented rule for: say so loudly, accept nothing.
-  if (!rule) return [`model: the fake has no documented rule for ${String(body.model)} (add it to runway-model-rules.ts)`];
+  if (!rule)
+    return [`model: the fake has no documented rule for ${String(body.model)} (add it to runway-model-rules.ts)`];
   return ruleIssues(path, body, rule);
 }
 
@@ -148,8 +183,10 @@ export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
       const [w, h] = (task?.ratio ?? '').split(':').map(Number);
       return this.serveClip(res, w && h ? sampleMp4Of(w, h) : sampleMp4());
     }
-    if (req.headers.authorization !== `Bearer ${this.apiKey}`) return this.send(res, 401, { error: 'Invalid API key or the key was revoked.' });
-    if (req.headers['x-runway-version'] !== '2024-11-06') return this.send(res, 400, { error: 'The X-Runway-Version header is missing or names an unknown version.' });
+    if (req.headers.authorization !== `Bearer ${this.apiKey}`)
+      return this.send(res, 401, { error: 'Invalid API key or the key was revoked.' });
+    if (req.headers['x-runway-version'] !== '2024-11-06')
+      return this.send(res, 400, { error: 'The X-Runway-Version header is missing or names an unknown version.' });
 
     if (req.method === 'POST' && (path === '/v1/image_to_video' || path === '/v1/text_to_video')) {
       let body: Record<string, unknown>;
@@ -161,19 +198,31 @@ export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
       if (this.outcomes[0] === 'reject-echo-key') {
         this.outcomes.shift();
         const key = String(req.headers.authorization).slice('Bearer '.length);
-        return this.send(res, 400, { error: `The key ${key} is not enabled for this model; ask the account owner to enable it.` });
+        return this.send(res, 400, {
+          error: `The key ${key} is not enabled for this model; ask the account owner to enable it.`,
+        });
       }
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) return this.send(res, 400, { error: 'Validation of the request failed.', issues: ['(body): expected object'] });
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        return this.send(res, 400, { error: 'Validation of the request failed.', issues: ['(body): expected object'] });
       const issues = runwayBodyIssues(path, body);
       if (issues.length) return this.send(res, 400, { error: 'Validation of the request failed.', issues });
       const credits = creditsFor(body);
-      const task: Task = { id: randomUUID(), outcome: this.outcomes.shift() ?? 'succeed', polls: 0, deleted: false, createdAt: new Date().toISOString(), credits, ratio: typeof body.ratio === 'string' ? body.ratio : undefined };
+      const task: Task = {
+        id: randomUUID(),
+        outcome: this.outcomes.shift() ?? 'succeed',
+        polls: 0,
+        deleted: false,
+        createdAt: new Date().toISOString(),
+        credits,
+        ratio: typeof body.ratio === 'string' ? body.ratio : undefined,
+      };
       this.tasks.set(task.id, task);
       if (this.failAfterCreate > 0) {
         this.failAfterCreate -= 1;
         return this.send(res, 500, { error: 'An unexpected error occurred.' });
       }
-      if (this.onCreate) return this.onCreate(task.id).then(() => this.send(res, 200, { id: task.id, estimatedCost: { credits } }));
+      if (this.onCreate)
+        return this.onCreate(task.id).then(() => this.send(res, 200, { id: task.id, estimatedCost: { credits } }));
       return this.send(res, 200, { id: task.id, estimatedCost: { credits } });
     }
 
@@ -190,7 +239,11 @@ export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
       if (req.method === 'GET') {
         task.polls += 1;
         const running = { id: task.id, createdAt: task.createdAt, estimatedCost: { credits: task.credits } };
-        const base = { id: task.id, createdAt: task.createdAt, cost: { credits: task.outcome === 'succeed' ? task.credits : 0 } };
+        const base = {
+          id: task.id,
+          createdAt: task.createdAt,
+          cost: { credits: task.outcome === 'succeed' ? task.credits : 0 },
+        };
         if (task.outcome === 'stuck' || task.polls <= this.pollsUntilDone) {
           const base = running;
           if (task.polls === 1) return this.send(res, 200, { ...base, status: 'PENDING' });
@@ -199,17 +252,41 @@ export class FakeRunwayServer extends FakeTaskServer<Task, RunwayOutcome> {
         }
         switch (task.outcome) {
           case 'fail':
-            return this.send(res, 200, { ...base, status: 'FAILED', failure: 'An unexpected error occurred.', failureCode: 'INTERNAL' });
+            return this.send(res, 200, {
+              ...base,
+              status: 'FAILED',
+              failure: 'An unexpected error occurred.',
+              failureCode: 'INTERNAL',
+            });
           case 'bad-output':
-            return this.send(res, 200, { ...base, status: 'FAILED', failure: 'The output did not pass our quality checks.', failureCode: 'INTERNAL.BAD_OUTPUT.CODE01' });
+            return this.send(res, 200, {
+              ...base,
+              status: 'FAILED',
+              failure: 'The output did not pass our quality checks.',
+              failureCode: 'INTERNAL.BAD_OUTPUT.CODE01',
+            });
           case 'safety':
-            return this.send(res, 200, { ...base, status: 'FAILED', failure: 'The prompt was flagged by content moderation.', failureCode: 'SAFETY.INPUT.TEXT' });
+            return this.send(res, 200, {
+              ...base,
+              status: 'FAILED',
+              failure: 'The prompt was flagged by content moderation.',
+              failureCode: 'SAFETY.INPUT.TEXT',
+            });
           case 'echo-auth':
-            return this.send(res, 200, { ...base, status: 'FAILED', failure: `Upstream refused the request {"authorization":"${req.headers.authorization}"}; Authorization: ${req.headers.authorization}`, failureCode: 'INTERNAL' });
+            return this.send(res, 200, {
+              ...base,
+              status: 'FAILED',
+              failure: `Upstream refused the request {"authorization":"${req.headers.authorization}"}; Authorization: ${req.headers.authorization}`,
+              failureCode: 'INTERNAL',
+            });
           case 'vendor-cancel':
             return this.send(res, 200, { ...base, status: 'CANCELLED' });
           default:
-            return this.send(res, 200, { ...base, status: 'SUCCEEDED', output: [`${this.url}/files/${task.id}.mp4?_jwt=signed-cdn-token`] });
+            return this.send(res, 200, {
+              ...base,
+              status: 'SUCCEEDED',
+              output: [`${this.url}/files/${task.id}.mp4?_jwt=signed-cdn-token`],
+            });
         }
       }
     }

@@ -29,5 +29,7 @@ export function runwayModelShapes(path: RunwayVideoPath): Map<string, Shape & { 
 
 /** Every video model id of the SDK's create unions (both endpoints). */
 export function runwaySdkVideoModels(): string[] {
-  return [...new Set([...runwayModelShapes('/v1/image_to_video').keys(), ...runwayModelShapes('/v1/text_to_video').keys()])];
+  return [
+    ...new Set([...runwayModelShapes('/v1/image_to_video').keys(), ...runwayModelShapes('/v1/text_to_video').keys()]),
+  ];
 }

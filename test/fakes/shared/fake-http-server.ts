@@ -61,14 +61,24 @@ export abstract class FakeHttpServer {
 
   protected send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      ...headers,
+    });
     res.end(text);
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: req.headers,
+      body: Buffer.concat(chunks),
+      at: Date.now(),
+    };
     this.requests.push(recorded);
     for (const [route, answers] of this.scripted) {
       if (recorded.path.startsWith(route) && answers.length > 0) {
@@ -133,7 +143,21 @@ export function sampleMp4(): Buffer {
   if (cachedMp4) return cachedMp4;
   const dir = mkdtempSync(join(tmpdir(), 'ttv-mp4-'));
   try {
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=12:d=1', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-movflags', '+faststart', join(dir, 'a.mp4')]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=160x90:r=12:d=1',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'libx264',
+      '-movflags',
+      '+faststart',
+      join(dir, 'a.mp4'),
+    ]);
     cachedMp4 = readFileSync(join(dir, 'a.mp4'));
     return cachedMp4;
   } finally {
@@ -150,7 +174,23 @@ export function sampleMp4Of(width: number, height: number): Buffer {
   if (cached) return cached;
   const dir = mkdtempSync(join(tmpdir(), 'ttv-mp4-'));
   try {
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${key}:r=12:d=1`, '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-movflags', '+faststart', join(dir, 'a.mp4')]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=s=${key}:r=12:d=1`,
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-movflags',
+      '+faststart',
+      join(dir, 'a.mp4'),
+    ]);
     const mp4 = readFileSync(join(dir, 'a.mp4'));
     sizedMp4s.set(key, mp4);
     return mp4;
@@ -166,7 +206,17 @@ export function samplePng(): Buffer {
   if (cachedPng) return cachedPng;
   const dir = mkdtempSync(join(tmpdir(), 'ttv-png-'));
   try {
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=320x180:d=1', '-frames:v', '1', join(dir, 'a.png')]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=320x180:d=1',
+      '-frames:v',
+      '1',
+      join(dir, 'a.png'),
+    ]);
     cachedPng = readFileSync(join(dir, 'a.png'));
     return cachedPng;
   } finally {
@@ -183,7 +233,17 @@ export function pngOfSize(width: number, height: number): Buffer {
   if (cached) return cached;
   const dir = mkdtempSync(join(tmpdir(), 'ttv-png-'));
   try {
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${key}:d=1`, '-frames:v', '1', join(dir, 'a.png')]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=s=${key}:d=1`,
+      '-frames:v',
+      '1',
+      join(dir, 'a.png'),
+    ]);
     const png = readFileSync(join(dir, 'a.png'));
     sizedPngs.set(key, png);
     return png;
@@ -195,6 +255,11 @@ export function pngOfSize(width: number, height: number): Buffer {
 /** Width and height from a PNG's IHDR chunk, or null when the bytes are not a PNG. */
 export function pngSize(bytes: Buffer): { width: number; height: number } | null {
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  if (bytes.length < 24 || !bytes.subarray(0, 8).equals(signature) || bytes.subarray(12, 16).toString('latin1') !== 'IHDR') return null;
+  if (
+    bytes.length < 24 ||
+    !bytes.subarray(0, 8).equals(signature) ||
+    bytes.subarray(12, 16).toString('latin1') !== 'IHDR'
+  )
+    return null;
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }

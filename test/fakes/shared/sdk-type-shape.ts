@@ -45,7 +45,10 @@ export class DeclarationFile {
   static ofPackage(name: string, file: string): DeclarationFile {
     // Found from the package's entry point: its `exports` map hides the .d.ts paths from resolve().
     let dir = dirname(require.resolve(name));
-    while (!existsSync(join(dir, 'package.json')) || (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== name) {
+    while (
+      !existsSync(join(dir, 'package.json')) ||
+      (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== name
+    ) {
       const up = dirname(dir);
       if (up === dir) throw new Error(`package ${name} not found`);
       dir = up;
@@ -54,7 +57,13 @@ export class DeclarationFile {
   }
 
   constructor(path: string) {
-    const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+    const source = ts.createSourceFile(
+      path,
+      readFileSync(path, 'utf8'),
+      ts.ScriptTarget.Latest,
+      false,
+      ts.ScriptKind.TS,
+    );
     this.root = this.scope(source.statements, null);
   }
 
@@ -90,10 +99,15 @@ export class DeclarationFile {
     const scope = this.scopeOf.get(declaration)!;
     let members: ts.NodeArray<ts.TypeElement> | undefined = ts.isInterfaceDeclaration(declaration)
       ? declaration.members
-      : ts.isTypeLiteralNode(declaration.type) ? declaration.type.members : undefined;
+      : ts.isTypeLiteralNode(declaration.type)
+        ? declaration.type.members
+        : undefined;
     let node: ts.TypeNode | undefined;
     for (const key of keys) {
-      const member = members?.find((m): m is ts.PropertySignature => ts.isPropertySignature(m) && (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name)) && m.name.text === key);
+      const member = members?.find(
+        (m): m is ts.PropertySignature =>
+          ts.isPropertySignature(m) && (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name)) && m.name.text === key,
+      );
       node = member?.type;
       if (!node) return undefined;
       members = ts.isTypeLiteralNode(node) ? node.members : undefined;
@@ -156,21 +170,28 @@ export class DeclarationFile {
 
   private shape(node: ts.TypeNode, scope: Scope): Shape {
     switch (node.kind) {
-      case ts.SyntaxKind.StringKeyword: return { kind: 'string' };
-      case ts.SyntaxKind.NumberKeyword: return { kind: 'number' };
-      case ts.SyntaxKind.BooleanKeyword: return { kind: 'boolean' };
-      case ts.SyntaxKind.NullKeyword: return { kind: 'null' };
+      case ts.SyntaxKind.StringKeyword:
+        return { kind: 'string' };
+      case ts.SyntaxKind.NumberKeyword:
+        return { kind: 'number' };
+      case ts.SyntaxKind.BooleanKeyword:
+        return { kind: 'boolean' };
+      case ts.SyntaxKind.NullKeyword:
+        return { kind: 'null' };
       case ts.SyntaxKind.UnknownKeyword:
       case ts.SyntaxKind.AnyKeyword:
-      case ts.SyntaxKind.ObjectKeyword: return { kind: 'unknown' };
-      default: break;
+      case ts.SyntaxKind.ObjectKeyword:
+        return { kind: 'unknown' };
+      default:
+        break;
     }
     if (ts.isParenthesizedTypeNode(node)) return this.shape(node.type, scope);
     if (ts.isLiteralTypeNode(node)) {
       const literal = node.literal;
       if (ts.isStringLiteral(literal)) return { kind: 'literal', value: literal.text };
       if (ts.isNumericLiteral(literal)) return { kind: 'literal', value: Number(literal.text) };
-      if (ts.isPrefixUnaryExpression(literal) && ts.isNumericLiteral(literal.operand)) return { kind: 'literal', value: -Number(literal.operand.text) };
+      if (ts.isPrefixUnaryExpression(literal) && ts.isNumericLiteral(literal.operand))
+        return { kind: 'literal', value: -Number(literal.operand.text) };
       if (literal.kind === ts.SyntaxKind.TrueKeyword) return { kind: 'literal', value: true };
       if (literal.kind === ts.SyntaxKind.FalseKeyword) return { kind: 'literal', value: false };
       if (literal.kind === ts.SyntaxKind.NullKeyword) return { kind: 'null' };
@@ -194,10 +215,13 @@ export class DeclarationFile {
       const args = node.typeArguments ?? [];
       if (parts.length === 1) {
         const name = parts[0]!;
-        if (name === 'Array' || name === 'ReadonlyArray') return { kind: 'array', of: args[0] ? this.shape(args[0], scope) : { kind: 'unknown' } };
-        if (name === 'Record' && args[1]) return { kind: 'object', props: new Map(), values: this.shape(args[1], scope) };
+        if (name === 'Array' || name === 'ReadonlyArray')
+          return { kind: 'array', of: args[0] ? this.shape(args[0], scope) : { kind: 'unknown' } };
+        if (name === 'Record' && args[1])
+          return { kind: 'object', props: new Map(), values: this.shape(args[1], scope) };
         // Browser-side upload types: the client uploads them and sends a URL, so no JSON value is one.
-        if (name === 'Blob' || name === 'File' || name === 'Uint8Array' || name === 'ArrayBuffer') return { kind: 'not-json' };
+        if (name === 'Blob' || name === 'File' || name === 'Uint8Array' || name === 'ArrayBuffer')
+          return { kind: 'not-json' };
       }
       const declaration = this.lookup(parts, scope);
       if (declaration) return this.declarationShape(declaration);
@@ -223,12 +247,18 @@ export function literalValues(shape: Shape): (string | number | boolean)[] {
 
 function describe(shape: Shape): string {
   switch (shape.kind) {
-    case 'literal': return JSON.stringify(shape.value);
-    case 'array': return `array of ${describe(shape.of)}`;
-    case 'union': return unionMembers(shape).map(describe).join(' | ');
-    case 'object': return 'object';
-    case 'not-json': return 'upload';
-    default: return shape.kind;
+    case 'literal':
+      return JSON.stringify(shape.value);
+    case 'array':
+      return `array of ${describe(shape.of)}`;
+    case 'union':
+      return unionMembers(shape).map(describe).join(' | ');
+    case 'object':
+      return 'object';
+    case 'not-json':
+      return 'upload';
+    default:
+      return shape.kind;
   }
 }
 
@@ -236,13 +266,24 @@ function describe(shape: Shape): string {
 export function shapeIssues(value: unknown, shape: Shape, path = ''): ShapeIssue[] {
   const at = (message: string): ShapeIssue[] => [{ path: path || '(body)', message }];
   switch (shape.kind) {
-    case 'unknown': return [];
-    case 'not-json': return at('expected a URL, not this value');
-    case 'string': return typeof value === 'string' ? [] : at(`expected string, received ${kindOf(value)}`);
-    case 'number': return typeof value === 'number' && Number.isFinite(value) ? [] : at(`expected number, received ${kindOf(value)}`);
-    case 'boolean': return typeof value === 'boolean' ? [] : at(`expected boolean, received ${kindOf(value)}`);
-    case 'null': return value === null ? [] : at(`expected null, received ${kindOf(value)}`);
-    case 'literal': return value === shape.value ? [] : at(`Invalid value. Expected ${JSON.stringify(shape.value)}, received ${JSON.stringify(value)}`);
+    case 'unknown':
+      return [];
+    case 'not-json':
+      return at('expected a URL, not this value');
+    case 'string':
+      return typeof value === 'string' ? [] : at(`expected string, received ${kindOf(value)}`);
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value)
+        ? []
+        : at(`expected number, received ${kindOf(value)}`);
+    case 'boolean':
+      return typeof value === 'boolean' ? [] : at(`expected boolean, received ${kindOf(value)}`);
+    case 'null':
+      return value === null ? [] : at(`expected null, received ${kindOf(value)}`);
+    case 'literal':
+      return value === shape.value
+        ? []
+        : at(`Invalid value. Expected ${JSON.stringify(shape.value)}, received ${JSON.stringify(value)}`);
     case 'array': {
       if (!Array.isArray(value)) return at(`expected array, received ${kindOf(value)}`);
       return value.flatMap((item, i) => shapeIssues(item, shape.of, `${path}[${i}]`));
@@ -252,7 +293,10 @@ export function shapeIssues(value: unknown, shape: Shape, path = ''): ShapeIssue
       const attempts = members.map((m) => shapeIssues(value, m, path));
       if (attempts.some((a) => a.length === 0)) return [];
       const literals = members.filter((m) => m.kind === 'literal');
-      if (literals.length === members.length) return at(`Invalid enum value. Expected ${members.map(describe).join(' | ')}, received ${JSON.stringify(value)}`);
+      if (literals.length === members.length)
+        return at(
+          `Invalid enum value. Expected ${members.map(describe).join(' | ')}, received ${JSON.stringify(value)}`,
+        );
       // An array or object is told what is wrong inside the member of its own kind that fits best.
       const kind = Array.isArray(value) ? 'array' : typeof value === 'object' && value !== null ? 'object' : null;
       const sameKind = attempts.filter((_, i) => members[i]!.kind === kind);
@@ -260,7 +304,8 @@ export function shapeIssues(value: unknown, shape: Shape, path = ''): ShapeIssue
       return at(`Invalid input. Expected ${members.map(describe).join(' | ')}, received ${JSON.stringify(value)}`);
     }
     case 'object': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return at(`expected object, received ${kindOf(value)}`);
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return at(`expected object, received ${kindOf(value)}`);
       const record = value as Record<string, unknown>;
       const issues: ShapeIssue[] = [];
       for (const [key, prop] of shape.props) {

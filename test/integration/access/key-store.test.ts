@@ -17,21 +17,35 @@ const redis = redisServerForFile();
 const GUARDED = { keepAdmin: true, keepAnyKey: true };
 
 const adapters: [string, () => Promise<{ store: KeyStore; cleanup: () => Promise<void> }>][] = [
-  ['sqlite', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'ttv-keys-'));
-    const store = new SqliteKeyStore(join(dir, 'ttv.db'));
-    return { store, cleanup: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
-  }],
-  ['redis', async () => {
-    const store = new RedisKeyStore(redis().url, `ttv-keys-${randomUUID().slice(0, 8)}`);
-    return { store, cleanup: () => store.close() };
-  }],
+  [
+    'sqlite',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'ttv-keys-'));
+      const store = new SqliteKeyStore(join(dir, 'ttv.db'));
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  ],
+  [
+    'redis',
+    async () => {
+      const store = new RedisKeyStore(redis().url, `ttv-keys-${randomUUID().slice(0, 8)}`);
+      return { store, cleanup: () => store.close() };
+    },
+  ],
 ];
 
 for (const [name, open] of adapters) {
   describe(`key store revocation: ${name}`, () => {
     const cleanups: (() => Promise<void>)[] = [];
-    afterEach(async () => { await Promise.all(cleanups.splice(0).map((c) => c())); });
+    afterEach(async () => {
+      await Promise.all(cleanups.splice(0).map((c) => c()));
+    });
     const fresh = async () => {
       const { store, cleanup } = await open();
       cleanups.push(cleanup);
@@ -44,11 +58,16 @@ for (const [name, open] of adapters) {
       const store = await fresh();
       const admin = await create(store, { name: 'admin', scope: 'admin' });
       const jobs = await create(store, { name: 'jobs' });
-      expect(await store.revoke(admin.id, GUARDED)).toMatchObject({ outcome: 'last_admin', key: { id: admin.id, revoked_at: null } });
+      expect(await store.revoke(admin.id, GUARDED)).toMatchObject({
+        outcome: 'last_admin',
+        key: { id: admin.id, revoked_at: null },
+      });
       expect(await store.revoke(jobs.id, GUARDED)).toMatchObject({ outcome: 'revoked', key: { id: jobs.id } });
       expect(await store.revoke(jobs.id, GUARDED)).toMatchObject({ outcome: 'already_revoked' });
       // Only the "any key" rule: the admin key is the last key of all.
-      expect(await store.revoke(admin.id, { keepAdmin: false, keepAnyKey: true })).toMatchObject({ outcome: 'last_key' });
+      expect(await store.revoke(admin.id, { keepAdmin: false, keepAnyKey: true })).toMatchObject({
+        outcome: 'last_key',
+      });
       expect(await store.activeCount()).toBe(1);
       // Unguarded (a token keeps the server closed): it goes.
       expect(await store.revoke(admin.id)).toMatchObject({ outcome: 'revoked' });

@@ -35,7 +35,8 @@ describe.each(['sqlite', 'redis'] as const)('intake limits (%s job store)', (ada
     dir = await mkdtemp(join(tmpdir(), 'ttv-limits-'));
     if (adapter === 'redis') redis = await startRedisServer();
     const raw = {
-      data_dir: dir, logging: { level: 'silent' },
+      data_dir: dir,
+      logging: { level: 'silent' },
       worker: { max_queued_jobs: 6 },
       security: { require_api_key: true, max_queued_jobs_per_key: 3 },
       ...(redis ? { redis: { url: redis.url, key_prefix: `limits-${randomUUID().slice(0, 8)}` } } : {}),
@@ -45,7 +46,10 @@ describe.each(['sqlite', 'redis'] as const)('intake limits (%s job store)', (ada
     queue = openJobQueue(config);
     keys = openKeyStore(config);
     app = await buildApp({
-      config, queue, store: await openArtifactStore(config), estimateCost: () => ESTIMATE_USD,
+      config,
+      queue,
+      store: await openArtifactStore(config),
+      estimateCost: () => ESTIMATE_USD,
       authenticator: new KeyAuthenticator({ token: null, keys, requireKey: true }),
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -59,11 +63,14 @@ describe.each(['sqlite', 'redis'] as const)('intake limits (%s job store)', (ada
     await rm(dir, { recursive: true, force: true });
   });
 
-  const submit = (secret: string, prompt: string) => fetch(`${url}/v1/jobs`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` }, body: JSON.stringify({ prompt }),
-  });
+  const submit = (secret: string, prompt: string) =>
+    fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ prompt }),
+    });
 
-  it('answers 429 QueueFull at the key\'s cap, 402 BudgetExceeded past its budget, 503 QueueFull at the global cap', async () => {
+  it("answers 429 QueueFull at the key's cap, 402 BudgetExceeded past its budget, 503 QueueFull at the global cap", async () => {
     const busy = await createKey(storeArgs, 'busy');
     const thrifty = await createKey(storeArgs, 'thrifty', ['--monthly-budget-usd', '1']);
     const late = await createKey(storeArgs, 'late');
@@ -72,7 +79,11 @@ describe.each(['sqlite', 'redis'] as const)('intake limits (%s job store)', (ada
     const capped = await submit(busy.secret, 'busy 3');
     expect(capped.status).toBe(429);
     expect(Number(capped.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await capped.json()).toMatchObject({ error: 'QueueFull', retryable: true, details: { scope: 'owner', queued: 3, limit: 3 } });
+    expect(await capped.json()).toMatchObject({
+      error: 'QueueFull',
+      retryable: true,
+      details: { scope: 'owner', queued: 3, limit: 3 },
+    });
 
     // 0.4 + 0.4 fits a 1 USD budget; a third 0.4 does not.
     expect((await submit(thrifty.secret, 'thrifty 0')).status).toBe(202);
@@ -80,7 +91,11 @@ describe.each(['sqlite', 'redis'] as const)('intake limits (%s job store)', (ada
     const broke = await submit(thrifty.secret, 'thrifty 2');
     expect(broke.status).toBe(402);
     const body = (await broke.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ error: 'BudgetExceeded', retryable: false, details: { monthly_budget_usd: 1, estimated_cost_usd: ESTIMATE_USD } });
+    expect(body).toMatchObject({
+      error: 'BudgetExceeded',
+      retryable: false,
+      details: { monthly_budget_usd: 1, estimated_cost_usd: ESTIMATE_USD },
+    });
     expect((body.details as { spent_usd: number }).spent_usd).toBeCloseTo(0.8, 6);
 
     // The sixth queued job fills the store: then the global cap answers 503 to anyone.
@@ -88,12 +103,21 @@ describe.each(['sqlite', 'redis'] as const)('intake limits (%s job store)', (ada
     const full = await submit(late.secret, 'late 1');
     expect(full.status).toBe(503);
     expect(Number(full.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await full.json()).toMatchObject({ error: 'QueueFull', retryable: true, details: { scope: 'global', queued: 6, limit: 6 } });
+    expect(await full.json()).toMatchObject({
+      error: 'QueueFull',
+      retryable: true,
+      details: { scope: 'global', queued: 6, limit: 6 },
+    });
 
     // Canceling frees room: the key's cap and the global cap count queued jobs only.
-    const listed = (await (await fetch(`${url}/v1/jobs?status=queued`, { headers: { authorization: `Bearer ${busy.secret}` } })).json()) as { jobs: { id: string }[] };
+    const listed = (await (
+      await fetch(`${url}/v1/jobs?status=queued`, { headers: { authorization: `Bearer ${busy.secret}` } })
+    ).json()) as { jobs: { id: string }[] };
     expect(listed.jobs).toHaveLength(3);
-    await fetch(`${url}/v1/jobs/${listed.jobs[0]!.id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${busy.secret}` } });
+    await fetch(`${url}/v1/jobs/${listed.jobs[0]!.id}/cancel`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${busy.secret}` },
+    });
     expect((await submit(busy.secret, 'busy again')).status).toBe(202);
   });
 });

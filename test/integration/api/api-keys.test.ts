@@ -20,14 +20,22 @@ const auth = (secret: string) => ({ authorization: `Bearer ${secret}` });
 const get = (path: string, secret: string) => fetch(`${svc.url}${path}`, { headers: auth(secret) });
 
 async function waitForEnd(id: string, secret: string): Promise<Record<string, unknown>> {
-  return waitFor(async () => {
-    const job = (await (await get(`/v1/jobs/${id}`, secret)).json()) as Record<string, unknown>;
-    return ['finished', 'failed', 'canceled'].includes(String(job.status)) ? job : null;
-  }, { timeoutMs: 60_000, what: `job ${id} to end` });
+  return waitFor(
+    async () => {
+      const job = (await (await get(`/v1/jobs/${id}`, secret)).json()) as Record<string, unknown>;
+      return ['finished', 'failed', 'canceled'].includes(String(job.status)) ? job : null;
+    },
+    { timeoutMs: 60_000, what: `job ${id} to end` },
+  );
 }
 
 beforeAll(async () => {
-  const sink = new Writable({ write(chunk: Buffer, _enc, done) { logLines.push(...chunk.toString().split('\n').filter(Boolean)); done(); } });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logLines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
   svc = await startTestService({ security: { auth_token: ADMIN } }, { logger: pino({ level: 'info' }, sink) });
   alice = await createKey(['--data-dir', svc.dataDir], 'alice');
   bob = await createKey(['--data-dir', svc.dataDir], 'bob', ['--rate-limit', '500']);
@@ -53,8 +61,14 @@ describe('API keys', () => {
     const created = await postJob(svc.url, { prompt: 'Alice owns this. A red kite.' }, auth(alice.secret));
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as { id: string };
-    for (const [method, path] of [['GET', `/v1/jobs/${id}`], ['GET', `/v1/jobs/${id}/logs`], ['GET', `/v1/jobs/${id}/events`],
-      ['GET', `/v1/jobs/${id}/artifact`], ['POST', `/v1/jobs/${id}/cancel`], ['DELETE', `/v1/jobs/${id}`]] as const) {
+    for (const [method, path] of [
+      ['GET', `/v1/jobs/${id}`],
+      ['GET', `/v1/jobs/${id}/logs`],
+      ['GET', `/v1/jobs/${id}/events`],
+      ['GET', `/v1/jobs/${id}/artifact`],
+      ['POST', `/v1/jobs/${id}/cancel`],
+      ['DELETE', `/v1/jobs/${id}`],
+    ] as const) {
       const res = await fetch(`${svc.url}${path}`, { method, headers: auth(bob.secret) });
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(await res.json()).toMatchObject({ error: 'JobNotFound', message: `Job ${id} not found` });
@@ -93,13 +107,23 @@ describe('API keys', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(((await again.json()) as { id: string }).id).toBe(jb!.id);
     // Bob reusing Alice's key with another body is just a new key of his own, never her job.
-    const other = await postJob(svc.url, { prompt: 'Another body. A green field.' }, { ...auth(bob.secret), 'idempotency-key': 'alice-only' });
-    const hers = await postJob(svc.url, { prompt: 'Hers. A quiet lake.' }, { ...auth(alice.secret), 'idempotency-key': 'alice-only' });
+    const other = await postJob(
+      svc.url,
+      { prompt: 'Another body. A green field.' },
+      { ...auth(bob.secret), 'idempotency-key': 'alice-only' },
+    );
+    const hers = await postJob(
+      svc.url,
+      { prompt: 'Hers. A quiet lake.' },
+      { ...auth(alice.secret), 'idempotency-key': 'alice-only' },
+    );
     expect([other.status, hers.status]).toEqual([202, 202]);
   });
 
   it('DELETE removes a terminal job with its logs, events and artifact; 404 for others, 409 while not terminal', async () => {
-    const { id } = (await (await postJob(svc.url, { prompt: 'To be deleted. A paper boat.' }, auth(alice.secret))).json()) as { id: string };
+    const { id } = (await (
+      await postJob(svc.url, { prompt: 'To be deleted. A paper boat.' }, auth(alice.secret))
+    ).json()) as { id: string };
     await waitForEnd(id, alice.secret);
     const { url } = (await (await get(`/v1/jobs/${id}/artifact`, alice.secret)).json()) as { url: string };
     expect((await fetch(url)).status).toBe(200);
@@ -110,10 +134,14 @@ describe('API keys', () => {
       expect((await get(path, ADMIN)).status, path).toBe(404);
     }
     expect((await fetch(url)).status).not.toBe(200); // the signed link now points at nothing
-    expect((await fetch(`${svc.url}/v1/jobs/${id}`, { method: 'DELETE', headers: auth(alice.secret) })).status).toBe(404);
+    expect((await fetch(`${svc.url}/v1/jobs/${id}`, { method: 'DELETE', headers: auth(alice.secret) })).status).toBe(
+      404,
+    );
 
     // No worker on `idle`: the job stays queued, so DELETE is a conflict until it is canceled.
-    const { id: queued } = (await (await postJob(idle.url, { prompt: 'Still queued. A snail.' }, auth(ADMIN))).json()) as { id: string };
+    const { id: queued } = (await (
+      await postJob(idle.url, { prompt: 'Still queued. A snail.' }, auth(ADMIN))
+    ).json()) as { id: string };
     const conflict = await fetch(`${idle.url}/v1/jobs/${queued}`, { method: 'DELETE', headers: auth(ADMIN) });
     expect(conflict.status).toBe(409);
     expect(await conflict.json()).toMatchObject({ error: 'Conflict', details: { current_status: 'queued' } });
@@ -129,13 +157,19 @@ describe('API keys', () => {
     expect(revoked.stderr).toContain('"component":"audit"');
     expect(revoked.stderr).toContain(carol.id);
     const start = Date.now();
-    await waitFor(async () => (await get('/v1/jobs', carol.secret)).status === 401, { timeoutMs: 5000, what: 'the revoked key to be refused' });
+    await waitFor(async () => (await get('/v1/jobs', carol.secret)).status === 401, {
+      timeoutMs: 5000,
+      what: 'the revoked key to be refused',
+    });
     const refusedAfterMs = Date.now() - start;
     expect(refusedAfterMs).toBeLessThan(2000); // cache ≤ 1 s, plus a busy machine's request latency
-    const denied = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.component === 'audit' && l.event === 'access.denied');
+    const denied = logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.component === 'audit' && l.event === 'access.denied');
     expect(denied.length).toBeGreaterThan(0);
     expect(denied[0]).toMatchObject({ reason: 'invalid', method: 'GET' });
-    for (const secret of [alice.secret, bob.secret, carol.secret, ADMIN]) expect(logLines.join('\n')).not.toContain(secret);
+    for (const secret of [alice.secret, bob.secret, carol.secret, ADMIN])
+      expect(logLines.join('\n')).not.toContain(secret);
     expect(carol.stderr).not.toContain(carol.secret);
   });
 });

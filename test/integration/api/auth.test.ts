@@ -19,7 +19,13 @@ afterEach(() => svc?.contract.assertClean());
 
 describe('bearer auth', () => {
   it('refuses /v1 requests without a valid bearer token with 401 + WWW-Authenticate', async () => {
-    for (const headers of [{} as Record<string, string>, { authorization: `Basic ${TOKEN}` }, { authorization: 'Bearer wrong-token' }, { authorization: `bearer ${TOKEN}` }, { authorization: 'Bearer ' }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: `Basic ${TOKEN}` },
+      { authorization: 'Bearer wrong-token' },
+      { authorization: `bearer ${TOKEN}` },
+      { authorization: 'Bearer ' },
+    ]) {
       const res = await fetch(`${svc.url}/v1/jobs`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -28,7 +34,11 @@ describe('bearer auth', () => {
   });
 
   it('checks auth before the content type (401, not 415)', async () => {
-    const res = await fetch(`${svc.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    const res = await fetch(`${svc.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    });
     expect(res.status).toBe(401);
   });
 
@@ -53,10 +63,25 @@ describe('bind rule', () => {
   });
 
   it('refuses a non-loopback bind without a token, and plain HTTP off loopback unless allowed', async () => {
-    expect(() => assertSafeBind(configSchema.parse({ server: { host: '0.0.0.0' } }))).toThrow(/server\.host.*auth_token/);
-    expect(() => assertSafeBind(configSchema.parse({ server: { host: '0.0.0.0' }, security: { auth_token: TOKEN } }))).toThrow(/plain HTTP on 0\.0\.0\.0 is refused/);
-    expect(() => assertSafeBind(configSchema.parse({ server: { host: '0.0.0.0', allow_plain_http: true }, security: { auth_token: TOKEN } }))).not.toThrow();
-    expect(() => assertSafeBind(configSchema.parse({ server: { host: '0.0.0.0', tls: { cert_path: '/c.pem', key_path: '/k.pem' } }, security: { auth_token: TOKEN } }))).not.toThrow();
+    expect(() => assertSafeBind(configSchema.parse({ server: { host: '0.0.0.0' } }))).toThrow(
+      /server\.host.*auth_token/,
+    );
+    expect(() =>
+      assertSafeBind(configSchema.parse({ server: { host: '0.0.0.0' }, security: { auth_token: TOKEN } })),
+    ).toThrow(/plain HTTP on 0\.0\.0\.0 is refused/);
+    expect(() =>
+      assertSafeBind(
+        configSchema.parse({ server: { host: '0.0.0.0', allow_plain_http: true }, security: { auth_token: TOKEN } }),
+      ),
+    ).not.toThrow();
+    expect(() =>
+      assertSafeBind(
+        configSchema.parse({
+          server: { host: '0.0.0.0', tls: { cert_path: '/c.pem', key_path: '/k.pem' } },
+          security: { auth_token: TOKEN },
+        }),
+      ),
+    ).not.toThrow();
     expect(() => assertSafeBind(configSchema.parse({ server: { host: '127.0.0.1' } }))).not.toThrow();
     await expect(startTestService({ server: { host: '0.0.0.0' } })).rejects.toThrow(/refusing to listen/);
   });

@@ -20,10 +20,17 @@ async function rawClient(url: string, payload?: string, from = '127.0.0.1'): Pro
   const socket = connect({ host: hostname, port: Number(port), localAddress: from });
   let data = '';
   socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => { data += chunk; });
-  socket.on('error', () => { /* a reset counts as closed */ });
+  socket.on('data', (chunk: string) => {
+    data += chunk;
+  });
+  socket.on('error', () => {
+    /* a reset counts as closed */
+  });
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
   // A refused socket may be closed before the write completes: either ends the wait.
   if (payload) await Promise.race([new Promise<void>((resolve) => socket.write(payload, () => resolve())), closed]);
   return { socket, received: () => data, closed };
@@ -34,7 +41,8 @@ function parseAnswer(text: string): { status: number; headers: Record<string, st
   const [head = '', body = ''] = [text.slice(0, text.indexOf('\r\n\r\n')), text.slice(text.indexOf('\r\n\r\n') + 4)];
   const [statusLine = '', ...lines] = head.split('\r\n');
   const headers: Record<string, string> = {};
-  for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
+  for (const line of lines)
+    headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
   return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) as Record<string, unknown> };
 }
 
@@ -55,27 +63,39 @@ function expectSecurityHeaders(text: string): void {
   expect(body).toMatchObject({ error: expect.any(String), message: expect.any(String), timestamp: expect.any(String) });
 }
 
-const PARTIAL_BODY = 'POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n{"prompt": "slow';
+const PARTIAL_BODY =
+  'POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n{"prompt": "slow';
 
 describe('request timeouts', () => {
   let svc: TestService;
   beforeAll(async () => {
-    svc = await startTestService({
-      server: {
-        // Long enough that 200 slow clients are still open when the normal request is answered on a busy machine.
-        request_timeout_seconds: 5, headers_timeout_seconds: 1, idle_timeout_seconds: 8, sse_heartbeat_seconds: 1,
-        max_connections_per_address: 500,
+    svc = await startTestService(
+      {
+        server: {
+          // Long enough that 200 slow clients are still open when the normal request is answered on a busy machine.
+          request_timeout_seconds: 5,
+          headers_timeout_seconds: 1,
+          idle_timeout_seconds: 8,
+          sse_heartbeat_seconds: 1,
+          max_connections_per_address: 500,
+        },
+        // Submissions are rate limited before their body is read: that is not what this test is about.
+        security: { rate_limit_per_minute: 10_000 },
       },
-      // Submissions are rate limited before their body is read: that is not what this test is about.
-      security: { rate_limit_per_minute: 10_000 },
-    }, { worker: false });
+      { worker: false },
+    );
   });
-  afterAll(async () => { await svc?.close(); });
+  afterAll(async () => {
+    await svc?.close();
+  });
 
   it('closes 200 partial-body connections after the request timeout while serving a normal client', async () => {
     const slow = await Promise.all(Array.from({ length: 200 }, () => rawClient(svc.url, PARTIAL_BODY)));
     let closedCount = 0;
-    for (const client of slow) void client.closed.then(() => { closedCount += 1; });
+    for (const client of slow)
+      void client.closed.then(() => {
+        closedCount += 1;
+      });
 
     const normal = await fetch(`${svc.url}/healthz`);
     expect(normal.status).toBe(200);
@@ -116,7 +136,10 @@ describe('connection caps', () => {
   }
 
   it('answers 503 with Retry-After beyond server.max_connections_per_address, and serves again once one closes', async () => {
-    const svc = await startTestService({ server: { max_connections: 10, max_connections_per_address: 3 } }, { worker: false });
+    const svc = await startTestService(
+      { server: { max_connections: 10, max_connections_per_address: 3 } },
+      { worker: false },
+    );
     try {
       for (let i = 0; i < 3; i += 1) open.push(await rawClient(svc.url));
       await expectRefused(svc.url);
@@ -124,10 +147,13 @@ describe('connection caps', () => {
       first.socket.destroy();
       await first.closed;
       // The server sees the close a moment after the client does.
-      const ok = await waitFor(async () => {
-        const res = await fetch(`${svc.url}/healthz`, { headers: { connection: 'close' } }).catch(() => null);
-        return res?.status === 200 ? res : null;
-      }, { what: 'a free connection slot' });
+      const ok = await waitFor(
+        async () => {
+          const res = await fetch(`${svc.url}/healthz`, { headers: { connection: 'close' } }).catch(() => null);
+          return res?.status === 200 ? res : null;
+        },
+        { what: 'a free connection slot' },
+      );
       expect(ok.status).toBe(200);
     } finally {
       // Sockets that never sent a request would hold up the server's close.
@@ -137,16 +163,28 @@ describe('connection caps', () => {
   }, 30_000);
 
   it('does not cap trusted proxies per address, but caps the process at server.max_connections', async () => {
-    const svc = await startTestService({
-      server: { max_connections: 4, max_connections_per_address: 2 },
-      security: { trusted_proxies: ['127.0.0.1'] },
-    }, { worker: false });
+    const svc = await startTestService(
+      {
+        server: { max_connections: 4, max_connections_per_address: 2 },
+        security: { trusted_proxies: ['127.0.0.1'] },
+      },
+      { worker: false },
+    );
     try {
-      const { id } = (await (await fetch(`${svc.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: '{"prompt":"Never runs."}' })).json()) as { id: string };
+      const { id } = (await (
+        await fetch(`${svc.url}/v1/jobs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', connection: 'close' },
+          body: '{"prompt":"Never runs."}',
+        })
+      ).json()) as { id: string };
       // Four sockets from the (trusted) address, past its per-address cap of 2, each busy with an
       // event stream (busy sockets are never closed to make room).
       for (let i = 0; i < 4; i += 1) {
-        const client = await rawClient(svc.url, `GET /v1/jobs/${id}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
+        const client = await rawClient(
+          svc.url,
+          `GET /v1/jobs/${id}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`,
+        );
         open.push(client);
         await waitFor(async () => /\r\n\r\n/.test(client.received()), { what: 'an answer on a proxy socket' });
         expect(client.received()).toMatch(/^HTTP\/1\.1 200 /);
@@ -167,7 +205,10 @@ describe('idle sockets at the process cap', () => {
   });
 
   it('closes the silent socket idle longest from the address holding the most for a lighter newcomer; refuses one from that address', async () => {
-    const svc = await startTestService({ server: { max_connections: 4, max_connections_per_address: 4 } }, { worker: false });
+    const svc = await startTestService(
+      { server: { max_connections: 4, max_connections_per_address: 4 } },
+      { worker: false },
+    );
     try {
       // Silent sockets that never send a byte, as reconnecting clients leave them: the oldest from an address holding one…
       const lone = await rawClient(svc.url, undefined, '127.0.0.3');
@@ -177,7 +218,9 @@ describe('idle sockets at the process cap', () => {
       for (let i = 0; i < 3; i += 1) heavy.push(await rawClient(svc.url, undefined, '127.0.0.2'));
       open.push(...heavy);
       let loneClosed = false;
-      void lone.closed.then(() => { loneClosed = true; });
+      void lone.closed.then(() => {
+        loneClosed = true;
+      });
       // The heavy address cannot displace its own sockets (a reconnecting flood settles instead of churning)…
       await expectRefused(svc.url, '127.0.0.2');
       // …a newcomer from an address holding none takes the place of the oldest heavy one.
@@ -194,11 +237,21 @@ describe('idle sockets at the process cap', () => {
   }, 30_000);
 
   it('closes a kept-alive socket between requests, and refuses (503) once every socket has a request in flight', async () => {
-    const svc = await startTestService({ server: { max_connections: 4, max_connections_per_address: 4 } }, { worker: false });
+    const svc = await startTestService(
+      { server: { max_connections: 4, max_connections_per_address: 4 } },
+      { worker: false },
+    );
     try {
-      const { id } = (await (await fetch(`${svc.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: '{"prompt":"Never runs."}' })).json()) as { id: string };
+      const { id } = (await (
+        await fetch(`${svc.url}/v1/jobs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', connection: 'close' },
+          body: '{"prompt":"Never runs."}',
+        })
+      ).json()) as { id: string };
       const stream = `GET /v1/jobs/${id}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`;
-      const streamOpen = (c: RawClient) => waitFor(async () => /^HTTP\/1\.1 200 [\s\S]*\r\n\r\n/.test(c.received()), { what: 'an open event stream' });
+      const streamOpen = (c: RawClient) =>
+        waitFor(async () => /^HTTP\/1\.1 200 [\s\S]*\r\n\r\n/.test(c.received()), { what: 'an open event stream' });
       // Three event streams (a request in flight until the job ends) and one kept-alive socket that finished its request.
       for (let i = 0; i < 3; i += 1) {
         const c = await rawClient(svc.url, stream, '127.0.0.2');
@@ -232,8 +285,12 @@ describe('idle sockets at the process cap', () => {
 
 describe('answers the HTTP parser refuses', () => {
   let svc: TestService;
-  beforeAll(async () => { svc = await startTestService({}, { worker: false }); });
-  afterAll(async () => { await svc?.close(); });
+  beforeAll(async () => {
+    svc = await startTestService({}, { worker: false });
+  });
+  afterAll(async () => {
+    await svc?.close();
+  });
 
   it('431 (headers too large) and 400 (malformed) carry the envelope and the security headers', async () => {
     for (const [raw, status] of [
@@ -268,9 +325,13 @@ describe('timeout and cap settings', () => {
       expect(result.success).toBe(false);
       return result.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
     };
-    expect(bad({ headers_timeout_seconds: 40, request_timeout_seconds: 30 })).toContain('server.headers_timeout_seconds: must not exceed server.request_timeout_seconds');
+    expect(bad({ headers_timeout_seconds: 40, request_timeout_seconds: 30 })).toContain(
+      'server.headers_timeout_seconds: must not exceed server.request_timeout_seconds',
+    );
     expect(bad({ idle_timeout_seconds: 10, sse_heartbeat_seconds: 15 })).toContain('server.idle_timeout_seconds');
-    expect(bad({ max_connections: 10, max_connections_per_address: 20 })).toContain('server.max_connections_per_address');
+    expect(bad({ max_connections: 10, max_connections_per_address: 20 })).toContain(
+      'server.max_connections_per_address',
+    );
     expect(bad({ request_timeout_seconds: 0 })).toContain('server.request_timeout_seconds');
   });
 });

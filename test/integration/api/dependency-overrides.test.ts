@@ -23,15 +23,22 @@ afterAll(async () => {
 
 describe('overridden dependencies', () => {
   it('the lock file holds no package whose engines refuse Node 20 (npm would print EBADENGINE)', async () => {
-    const lock = JSON.parse(await readFile(new URL('../../../package-lock.json', import.meta.url), 'utf8')) as { packages: Record<string, { version?: string; engines?: unknown }> };
+    const lock = JSON.parse(await readFile(new URL('../../../package-lock.json', import.meta.url), 'utf8')) as {
+      packages: Record<string, { version?: string; engines?: unknown }>;
+    };
     // A coarse reading of the ranges npm packages use (">=22", "^20.19.0 || >=22", "18 || 20 || >=22"):
     // a range admits Node 20 when one of its alternatives starts at major 20 or lower.
-    const admits20 = (range: string) => range.split('||').some((alt) => {
-      const m = /^\s*(>=|\^|~|=)?\s*v?(\d+)/.exec(alt);
-      return alt.trim() === '*' || alt.trim() === '' || /^\s*</.test(alt) || (m !== null && Number(m[2]) <= 20);
-    });
+    const admits20 = (range: string) =>
+      range.split('||').some((alt) => {
+        const m = /^\s*(>=|\^|~|=)?\s*v?(\d+)/.exec(alt);
+        return alt.trim() === '*' || alt.trim() === '' || /^\s*</.test(alt) || (m !== null && Number(m[2]) <= 20);
+      });
     const refusing = Object.entries(lock.packages)
-      .map(([path, entry]) => ({ path, version: entry.version, node: (entry.engines as { node?: string } | undefined)?.node }))
+      .map(([path, entry]) => ({
+        path,
+        version: entry.version,
+        node: (entry.engines as { node?: string } | undefined)?.node,
+      }))
       .filter((e) => typeof e.node === 'string' && !admits20(e.node))
       .map((e) => `${e.path}@${e.version}: ${e.node}`);
     expect(refusing).toEqual([]);
@@ -55,7 +62,9 @@ describe('overridden dependencies', () => {
     app.get('/download', (_request, reply) => reply.download('clip.mp4', 'my clip ü.mp4'));
     const res = await app.inject({ method: 'GET', url: '/download' });
     expect(res.statusCode).toBe(200);
-    expect(res.headers['content-disposition']).toBe(`attachment; filename="my clip ?.mp4"; filename*=UTF-8''my%20clip%20%C3%BC.mp4`);
+    expect(res.headers['content-disposition']).toBe(
+      `attachment; filename="my clip ?.mp4"; filename*=UTF-8''my%20clip%20%C3%BC.mp4`,
+    );
     expect(res.body).toBe('not really a video');
     await app.close();
   });

@@ -21,10 +21,23 @@ async function submit(url: string, token?: string): Promise<string> {
 }
 
 /** Opens a stream and keeps it open; resolves once the response head arrived. */
-async function openStream(url: string, token: string): Promise<{ status: number; response: Response; close: () => void }> {
+async function openStream(
+  url: string,
+  token: string,
+): Promise<{ status: number; response: Response; close: () => void }> {
   const controller = new AbortController();
-  const response = await fetch(url, { headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` }, signal: controller.signal });
-  return { status: response.status, response, close: () => { void response.body?.cancel().catch(() => undefined); controller.abort(); } };
+  const response = await fetch(url, {
+    headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` },
+    signal: controller.signal,
+  });
+  return {
+    status: response.status,
+    response,
+    close: () => {
+      void response.body?.cancel().catch(() => undefined);
+      controller.abort();
+    },
+  };
 }
 
 describe('event stream caps', () => {
@@ -33,9 +46,12 @@ describe('event stream caps', () => {
   const tokens: Record<'a' | 'b' | 'c', string> = { a: '', b: '', c: '' };
   beforeAll(async () => {
     svc = await startTestService({ server: { max_sse_streams: 3, max_sse_streams_per_client: 2 } }, { worker: false });
-    for (const name of ['a', 'b', 'c'] as const) tokens[name] = (await createKey(['--data-dir', svc.dataDir], `client-${name}`, ['--scope', 'admin'])).secret;
+    for (const name of ['a', 'b', 'c'] as const)
+      tokens[name] = (await createKey(['--data-dir', svc.dataDir], `client-${name}`, ['--scope', 'admin'])).secret;
     // The API notices the new keys within its key cache's second: from then on /v1 needs one.
-    await waitFor(async () => (await fetch(`${svc.url}/v1/jobs`)).status === 401 || null, { what: 'auth required once keys exist' });
+    await waitFor(async () => (await fetch(`${svc.url}/v1/jobs`)).status === 401 || null, {
+      what: 'auth required once keys exist',
+    });
   });
   afterAll(async () => {
     await svc?.close();
@@ -65,19 +81,25 @@ describe('event stream caps', () => {
 
     // A closed stream gives its slot back.
     held.shift()!.close();
-    const again = await waitFor(async () => {
-      const s = await openStream(url, tokens.a);
-      if (s.status === 200) return s;
-      await s.response.body?.cancel();
-      return null;
-    }, { what: 'a freed stream slot' });
+    const again = await waitFor(
+      async () => {
+        const s = await openStream(url, tokens.a);
+        if (s.status === 200) return s;
+        await s.response.body?.cancel();
+        return null;
+      },
+      { what: 'a freed stream slot' },
+    );
     held.push(again);
     for (const s of held) s.close();
   });
 });
 
 /** Reads the stream; once it is open and has replayed the journal, another process appends a line. */
-async function foreignLineArrives(url: string, writeFromAnotherProcess: (line: string) => Promise<unknown>): Promise<string[]> {
+async function foreignLineArrives(
+  url: string,
+  writeFromAnotherProcess: (line: string) => Promise<unknown>,
+): Promise<string[]> {
   const line = `written by another process ${randomUUID()}`;
   let started = false;
   let writer: Promise<unknown> | null = null;
@@ -102,8 +124,9 @@ describe('event streams wake on writes by another process', () => {
     const svc = await startTestService({ server: SLOW_HEARTBEAT }, { worker: false });
     try {
       const id = await submit(svc.url);
-      const lines = await foreignLineArrives(`${svc.url}/v1/jobs/${id}/events`,
-        (line) => run(process.execPath, [APPENDER, 'sqlite', join(svc.dataDir, 'ttv.db'), id, line]));
+      const lines = await foreignLineArrives(`${svc.url}/v1/jobs/${id}/events`, (line) =>
+        run(process.execPath, [APPENDER, 'sqlite', join(svc.dataDir, 'ttv.db'), id, line]),
+      );
       expect(lines.at(-1)).toMatch(/written by another process/);
     } finally {
       await svc.close();
@@ -112,16 +135,24 @@ describe('event streams wake on writes by another process', () => {
 
   describe('Redis', () => {
     let redis: RedisServer;
-    beforeAll(async () => { redis = await startRedisServer(); });
-    afterAll(async () => { await redis?.stop(); });
+    beforeAll(async () => {
+      redis = await startRedisServer();
+    });
+    afterAll(async () => {
+      await redis?.stop();
+    });
 
     it('pub/sub reaches a stream in the API process', async () => {
       const prefix = `ttv-sse-${randomUUID().slice(0, 8)}`;
-      const svc = await startTestService({ server: SLOW_HEARTBEAT, redis: { url: redis.url, key_prefix: prefix } }, { worker: false });
+      const svc = await startTestService(
+        { server: SLOW_HEARTBEAT, redis: { url: redis.url, key_prefix: prefix } },
+        { worker: false },
+      );
       try {
         const id = await submit(svc.url);
-        const lines = await foreignLineArrives(`${svc.url}/v1/jobs/${id}/events`,
-          (line) => run(process.execPath, [APPENDER, 'redis', redis.url, prefix, id, line]));
+        const lines = await foreignLineArrives(`${svc.url}/v1/jobs/${id}/events`, (line) =>
+          run(process.execPath, [APPENDER, 'redis', redis.url, prefix, id, line]),
+        );
         expect(lines.at(-1)).toMatch(/written by another process/);
       } finally {
         await svc.close();

@@ -22,7 +22,11 @@ let terminalStatusId: string;
 beforeAll(async () => {
   svc = await withContract(await startTestService({ server: { sse_heartbeat_seconds: 0.2 } }));
   finishedId = ((await (await postJob(svc.url, { prompt: 'A kite rises.' })).json()) as { id: string }).id;
-  await waitFor(async () => ((await (await fetch(`${svc.url}/v1/jobs/${finishedId}`)).json()) as { status: string }).status === 'finished' || null);
+  await waitFor(
+    async () =>
+      ((await (await fetch(`${svc.url}/v1/jobs/${finishedId}`)).json()) as { status: string }).status === 'finished' ||
+      null,
+  );
   const whole = await readSse(`${svc.url}/v1/jobs/${finishedId}/events`);
   lastId = whole.events.at(-1)!.id!;
   terminalStatusId = whole.events.filter((e) => e.event === 'status').at(-1)!.id!;
@@ -35,7 +39,9 @@ afterEach(() => svc?.contract.assertClean());
 describe('resuming a finished job', () => {
   it('every status event carries the documented keys', async () => {
     const read = await readSse(`${svc.url}/v1/jobs/${finishedId}/events`);
-    const statuses = read.events.filter((e) => e.event === 'status').map((e) => JSON.parse(e.data) as Record<string, unknown>);
+    const statuses = read.events
+      .filter((e) => e.event === 'status')
+      .map((e) => JSON.parse(e.data) as Record<string, unknown>);
     expect(statuses.map((s) => s.status)).toEqual(['queued', 'started', 'progress', 'finished']);
     for (const s of statuses) expect(Object.keys(s).sort()).toEqual(STATUS_KEYS);
     expect(statuses.at(-1)!.artifact_uri).toEqual(expect.any(String));
@@ -71,7 +77,9 @@ describe('resuming a finished job', () => {
           // The first connection replays the journal; the reconnect must bring 'finished' again.
           if (statuses.filter((s) => s === 'finished').length === 2) resolve();
         });
-        es.addEventListener('error', () => { if (es.readyState === EventSource.CLOSED) reject(new Error('closed for good')); });
+        es.addEventListener('error', () => {
+          if (es.readyState === EventSource.CLOSED) reject(new Error('closed for good'));
+        });
       });
     } finally {
       es.close();
@@ -82,31 +90,50 @@ describe('resuming a finished job', () => {
   });
 
   it("Chromium's EventSource reconnects and gets the terminal status again, never the journal twice", async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (scripts/system-deps.sh test)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (scripts/system-deps.sh test)`,
+      );
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage();
       // The dashboard page: its CSP allows same-origin connections (API answers' CSP allows none).
       await page.goto(`${svc.url}/`);
-      const seen = await page.evaluate(async (path) => new Promise<{ status: string; id: string; opens: number }[]>((resolve) => {
-        const out: { status: string; id: string; opens: number }[] = [];
-        let opens = 0;
-        // globalThis: the bare name is the imported npm client in this module (vitest rewrites it).
-        const es = new (globalThis as unknown as { EventSource: typeof EventSource }).EventSource(path);
-        es.onopen = () => { opens += 1; };
-        es.onerror = () => { if (es.readyState === 2) resolve(out); }; // closed for good: report what came
-        es.addEventListener('status', (e) => {
-          const m = e as MessageEvent<string>;
-          out.push({ status: (JSON.parse(m.data) as { status: string }).status, id: m.lastEventId, opens });
-          if (out.filter((s) => s.status === 'finished').length === 2) {
-            es.close();
-            resolve(out);
-          }
-        });
-      }), `/v1/jobs/${finishedId}/events`);
+      const seen = await page.evaluate(
+        async (path) =>
+          new Promise<{ status: string; id: string; opens: number }[]>((resolve) => {
+            const out: { status: string; id: string; opens: number }[] = [];
+            let opens = 0;
+            // globalThis: the bare name is the imported npm client in this module (vitest rewrites it).
+            const es = new (globalThis as unknown as { EventSource: typeof EventSource }).EventSource(path);
+            es.onopen = () => {
+              opens += 1;
+            };
+            es.onerror = () => {
+              if (es.readyState === 2) resolve(out);
+            }; // closed for good: report what came
+            es.addEventListener('status', (e) => {
+              const m = e as MessageEvent<string>;
+              out.push({ status: (JSON.parse(m.data) as { status: string }).status, id: m.lastEventId, opens });
+              if (out.filter((s) => s.status === 'finished').length === 2) {
+                es.close();
+                resolve(out);
+              }
+            });
+          }),
+        `/v1/jobs/${finishedId}/events`,
+      );
       expect(seen.map((s) => s.status)).toEqual(['queued', 'started', 'progress', 'finished', 'finished']);
       // The second 'finished' came on a second connection, under the id the browser resumed from.
       expect(seen.at(-1)!.opens).toBe(2);

@@ -6,7 +6,9 @@ import { readSse } from '../../support/sse.js';
 
 let svc: TestService & { contract: ContractProxy };
 beforeAll(async () => {
-  svc = await withContract(await startTestService({ server: { sse_heartbeat_seconds: 0.2 }, procedural: { simulated_latency_seconds: 0.5 } }));
+  svc = await withContract(
+    await startTestService({ server: { sse_heartbeat_seconds: 0.2 }, procedural: { simulated_latency_seconds: 0.5 } }),
+  );
 });
 afterAll(async () => {
   await svc?.close();
@@ -29,7 +31,9 @@ describe('job event stream', () => {
     expect(statuses[0]).toBe('queued');
     expect(statuses.at(-1)).toBe('finished');
     expect(statuses).toEqual(['queued', 'started', 'progress', 'finished']);
-    const progress = read.events.filter((e) => e.event === 'progress').map((e) => JSON.parse(e.data).progress as number);
+    const progress = read.events
+      .filter((e) => e.event === 'progress')
+      .map((e) => JSON.parse(e.data).progress as number);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
     for (const milestone of [5, 10, 20, 30, 50, 80, 90, 95]) expect(progress).toContain(milestone);
     expect(JSON.parse(read.events.filter((e) => e.event === 'status').at(-1)!.data).progress).toBe(100);
@@ -42,7 +46,9 @@ describe('job event stream', () => {
     const idle = await startTestService({ server: { sse_heartbeat_seconds: 0.2 } }, { worker: false });
     try {
       const { id } = (await (await postJob(idle.url, { prompt: 'Waiting.' })).json()) as { id: string };
-      const read = await readSse(`${idle.url}/v1/jobs/${id}/events`, { stop: (_events, comments) => comments.length >= 2 });
+      const read = await readSse(`${idle.url}/v1/jobs/${id}/events`, {
+        stop: (_events, comments) => comments.length >= 2,
+      });
       expect(read.comments.filter((c) => c.includes('keep-alive')).length).toBeGreaterThanOrEqual(2);
       expect(read.events.map((e) => e.event)).toEqual(['status', 'log']);
     } finally {

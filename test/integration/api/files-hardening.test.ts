@@ -8,8 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJob, startTestService, type TestService } from '../../support/test-service.js';
 
 let svc: TestService;
-beforeAll(async () => { svc = await startTestService({}, { worker: false }); });
-afterAll(async () => { await svc?.close(); });
+beforeAll(async () => {
+  svc = await startTestService({}, { worker: false });
+});
+afterAll(async () => {
+  await svc?.close();
+});
 
 const mode = async (path: string) => (await stat(path)).mode & 0o777;
 

@@ -34,25 +34,94 @@ interface Sent {
 
 function makeCase(rand: () => number): Sent {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const junk = () => pick(['', '-1', '0', '1.5', '1e10', 'abc', '99999999999999999999', '%00', '../../etc/passwd', '\u202e', 'NaN', 'true', ' '.repeat(3), 'x'.repeat(500)]);
-  const id = pick([knownId, finishedLikeId, '00000000-0000-4000-8000-000000000000', '..%2F..%2Fetc%2Fpasswd', '%2e%2e', 'x'.repeat(600), '%00', '%E2%80%AE', 'DROP%20TABLE', '123', encodeURIComponent('\u0000\u0001')]);
+  const junk = () =>
+    pick([
+      '',
+      '-1',
+      '0',
+      '1.5',
+      '1e10',
+      'abc',
+      '99999999999999999999',
+      '%00',
+      '../../etc/passwd',
+      '\u202e',
+      'NaN',
+      'true',
+      ' '.repeat(3),
+      'x'.repeat(500),
+    ]);
+  const id = pick([
+    knownId,
+    finishedLikeId,
+    '00000000-0000-4000-8000-000000000000',
+    '..%2F..%2Fetc%2Fpasswd',
+    '%2e%2e',
+    'x'.repeat(600),
+    '%00',
+    '%E2%80%AE',
+    'DROP%20TABLE',
+    '123',
+    encodeURIComponent('\u0000\u0001'),
+  ]);
   const path = pick([
-    '/v1/jobs', `/v1/jobs?limit=${encodeURIComponent(junk())}&status=${encodeURIComponent(junk())}&cursor=${encodeURIComponent(junk())}`,
-    `/v1/jobs/${id}`, `/v1/jobs/${id}/cancel`, `/v1/jobs/${id}/logs?tail=${encodeURIComponent(junk())}`,
+    '/v1/jobs',
+    `/v1/jobs?limit=${encodeURIComponent(junk())}&status=${encodeURIComponent(junk())}&cursor=${encodeURIComponent(junk())}`,
+    `/v1/jobs/${id}`,
+    `/v1/jobs/${id}/cancel`,
+    `/v1/jobs/${id}/logs?tail=${encodeURIComponent(junk())}`,
     `/v1/jobs/${id}/artifact?expires_in=${encodeURIComponent(junk())}&redirect=${encodeURIComponent(junk())}`,
-    '/healthz', '/readyz', '/metrics', '/metrics/prometheus', '/openapi.json', '/', '/nope', '/v1/', '/v1/jobs/',
+    '/healthz',
+    '/readyz',
+    '/metrics',
+    '/metrics/prometheus',
+    '/openapi.json',
+    '/',
+    '/nope',
+    '/v1/',
+    '/v1/jobs/',
     `/files/${id}?signature=${encodeURIComponent(junk())}&expires=${encodeURIComponent(junk())}`,
-    '/files/../../etc/passwd', '/%ff%fe', `/v1/jobs/${id}/events`,
+    '/files/../../etc/passwd',
+    '/%ff%fe',
+    `/v1/jobs/${id}/events`,
   ]);
   const method = pick(['GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']);
   const headers: Record<string, string> = {};
   const auth = rand();
   if (auth < 0.6) headers.authorization = `Bearer ${TOKEN}`;
-  else if (auth < 0.75) headers.authorization = pick(['Bearer ', 'Bearer x', 'Basic abc', `bearer ${TOKEN}`, `Bearer ${TOKEN}x`, 'Bearer ' + 'z'.repeat(4000)]);
-  if (rand() < 0.7) headers['content-type'] = pick(['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/jsonx', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', '']);
+  else if (auth < 0.75)
+    headers.authorization = pick([
+      'Bearer ',
+      'Bearer x',
+      'Basic abc',
+      `bearer ${TOKEN}`,
+      `Bearer ${TOKEN}x`,
+      'Bearer ' + 'z'.repeat(4000),
+    ]);
+  if (rand() < 0.7)
+    headers['content-type'] = pick([
+      'application/json',
+      'application/json; charset=utf-8',
+      'text/plain',
+      'application/jsonx',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=latin1',
+      '',
+    ]);
   if (rand() < 0.2) headers['idempotency-key'] = pick(['k', 'x'.repeat(300), 'key with spaces', '\u00e9t\u00e9']);
   // Header values stay within what an HTTP client can send (latin1, no control characters).
-  if (rand() < 0.1) headers['last-event-id'] = pick(['', '-1', '0', '1-1', 'abc', '99999999999999999999', '../x', ' '.repeat(3), 'x'.repeat(500)]);
+  if (rand() < 0.1)
+    headers['last-event-id'] = pick([
+      '',
+      '-1',
+      '0',
+      '1-1',
+      'abc',
+      '99999999999999999999',
+      '../x',
+      ' '.repeat(3),
+      'x'.repeat(500),
+    ]);
   if (rand() < 0.1) headers['x-request-id'] = pick(['ok-id', 'x'.repeat(1000), '<script>', '']);
   if (rand() < 0.1) headers['x-forwarded-for'] = pick(['1.2.3.4', 'garbage', '::1, 10.0.0.1']);
   let body: Buffer | undefined;
@@ -68,7 +137,13 @@ function makeCase(rand: () => number): Sent {
       () => Buffer.from(`{"a":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`),
       () => Buffer.from([0x7b, 0x22, 0x70, 0x72, 0x6f, 0x6d, 0x70, 0x74, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]),
       () => Buffer.from(JSON.stringify({ prompt: 'bell\u0007and\u001bescape' })),
-      () => Buffer.from(JSON.stringify({ prompt: 'ok', __proto__: { admin: true }, constructor: { prototype: {} } }).replace('"prompt"', '"__proto__":{"x":1},"prompt"')),
+      () =>
+        Buffer.from(
+          JSON.stringify({ prompt: 'ok', __proto__: { admin: true }, constructor: { prototype: {} } }).replace(
+            '"prompt"',
+            '"__proto__":{"x":1},"prompt"',
+          ),
+        ),
       () => Buffer.alloc(Math.floor(rand() * 200_000), 0x61),
       () => Buffer.from(JSON.stringify({ prompt: 'ok', extra: [1, 2, 3] })),
       () => Buffer.from(''),
@@ -87,7 +162,9 @@ function send(c: Sent): Promise<{ status: number; headers: IncomingHttpHeaders; 
       }
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (d: string) => { if (body.length < 100_000) body += d; });
+      res.on('data', (d: string) => {
+        if (body.length < 100_000) body += d;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
       res.on('error', reject);
     });
@@ -101,7 +178,9 @@ function rawRequest(text: string): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1', () => socket.end(text));
     let out = '';
-    socket.on('data', (d) => { out += d.toString(); });
+    socket.on('data', (d) => {
+      out += d.toString();
+    });
     socket.on('close', () => resolve(out));
     socket.on('error', () => resolve(out));
     socket.setTimeout(5000, () => socket.destroy());
@@ -109,11 +188,25 @@ function rawRequest(text: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  svc = await startTestService({ security: { auth_token: TOKEN, rate_limit_per_minute: 1_000_000, read_rate_limit_per_minute: 1_000_000 } }, { worker: false });
+  svc = await startTestService(
+    { security: { auth_token: TOKEN, rate_limit_per_minute: 1_000_000, read_rate_limit_per_minute: 1_000_000 } },
+    { worker: false },
+  );
   port = Number(new URL(svc.url).port);
-  knownId = ((await (await postJob(svc.url, { prompt: 'Known job.' }, { authorization: `Bearer ${TOKEN}` })).json()) as { id: string }).id;
-  finishedLikeId = ((await (await postJob(svc.url, { prompt: 'Canceled job.' }, { authorization: `Bearer ${TOKEN}` })).json()) as { id: string }).id;
-  await fetch(`${svc.url}/v1/jobs/${finishedLikeId}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+  knownId = (
+    (await (await postJob(svc.url, { prompt: 'Known job.' }, { authorization: `Bearer ${TOKEN}` })).json()) as {
+      id: string;
+    }
+  ).id;
+  finishedLikeId = (
+    (await (await postJob(svc.url, { prompt: 'Canceled job.' }, { authorization: `Bearer ${TOKEN}` })).json()) as {
+      id: string;
+    }
+  ).id;
+  await fetch(`${svc.url}/v1/jobs/${finishedLikeId}/cancel`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
 });
 afterAll(async () => {
   await svc?.close();
@@ -141,18 +234,23 @@ describe('fuzz', () => {
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         // /readyz answers 503 by design here (no worker runs) with its own body.
         if (c.path === '/readyz') continue;
-        if (res.status >= 500) problems.push(`#${index} ${c.method} ${c.path.slice(0, 80)} → ${res.status} ${res.body.slice(0, 200)}`);
+        if (res.status >= 500)
+          problems.push(`#${index} ${c.method} ${c.path.slice(0, 80)} → ${res.status} ${res.body.slice(0, 200)}`);
         if (res.status >= 400 && c.method !== 'HEAD') {
           try {
             const body = JSON.parse(res.body) as Record<string, unknown>;
             const keys = Object.keys(body).sort().join(',');
-            if (keys !== 'details,error,message,request_id,retryable,timestamp') problems.push(`#${index} ${c.method} ${c.path.slice(0, 80)} → ${res.status} keys ${keys}`);
+            if (keys !== 'details,error,message,request_id,retryable,timestamp')
+              problems.push(`#${index} ${c.method} ${c.path.slice(0, 80)} → ${res.status} keys ${keys}`);
             if (body.request_id !== res.headers['x-request-id']) problems.push(`#${index} request_id mismatch`);
           } catch {
-            problems.push(`#${index} ${c.method} ${c.path.slice(0, 80)} → ${res.status} non-JSON error body: ${res.body.slice(0, 100)}`);
+            problems.push(
+              `#${index} ${c.method} ${c.path.slice(0, 80)} → ${res.status} non-JSON error body: ${res.body.slice(0, 100)}`,
+            );
           }
         }
-        if (!res.headers['x-content-type-options']) problems.push(`#${index} ${c.method} ${c.path.slice(0, 80)} → ${res.status} without security headers`);
+        if (!res.headers['x-content-type-options'])
+          problems.push(`#${index} ${c.method} ${c.path.slice(0, 80)} → ${res.status} without security headers`);
       }
     };
     await Promise.all(Array.from({ length: 16 }, lane));
@@ -177,7 +275,11 @@ describe('fuzz', () => {
       expect(status).toBeGreaterThanOrEqual(400);
       expect(status).toBeLessThan(500);
       const body = answer.slice(answer.indexOf('\r\n\r\n') + 4);
-      expect(JSON.parse(body)).toMatchObject({ error: expect.any(String), message: expect.any(String), retryable: false });
+      expect(JSON.parse(body)).toMatchObject({
+        error: expect.any(String),
+        message: expect.any(String),
+        retryable: false,
+      });
     }
     expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
   });

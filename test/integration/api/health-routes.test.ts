@@ -19,7 +19,12 @@ describe('health and readiness', () => {
   it('GET /healthz is always healthy', async () => {
     const res = await fetch(`${svc.url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'healthy', version: '1.0.0', components: { api: 'healthy' }, timestamp: expect.any(String) });
+    expect(await res.json()).toMatchObject({
+      status: 'healthy',
+      version: '1.0.0',
+      components: { api: 'healthy' },
+      timestamp: expect.any(String),
+    });
   });
 
   it('GET /readyz is ready with every component healthy and a live worker', async () => {
@@ -29,7 +34,13 @@ describe('health and readiness', () => {
     });
     expect(body).toMatchObject({
       status: 'ready',
-      components: { api: 'healthy', job_store: 'healthy', queue: 'healthy', artifact_store: 'healthy', workers: 'healthy' },
+      components: {
+        api: 'healthy',
+        job_store: 'healthy',
+        queue: 'healthy',
+        artifact_store: 'healthy',
+        workers: 'healthy',
+      },
     });
     expect(body.live_workers).toBeGreaterThanOrEqual(1);
     expect(body.workers_blocked).toEqual([]);
@@ -40,7 +51,12 @@ describe('health and readiness', () => {
     try {
       const res = await fetch(`${apiOnly.url}/readyz`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ status: 'not_ready', components: { workers: 'unhealthy', job_store: 'healthy' }, live_workers: 0, workers_blocked: [] });
+      expect(await res.json()).toMatchObject({
+        status: 'not_ready',
+        components: { workers: 'unhealthy', job_store: 'healthy' },
+        live_workers: 0,
+        workers_blocked: [],
+      });
     } finally {
       await apiOnly.close();
     }
@@ -76,7 +92,11 @@ describe('metrics', () => {
     for (const text of [first, second]) {
       expect(sample(text, inf)).toBe(sample(text, counted));
       expect(sample(text, count)).toBe(sample(text, counted));
-      const buckets = [...text.matchAll(/ttv_api_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="\/v1\/models"\} (\d+)/g)].map((m) => Number(m[1]));
+      const buckets = [
+        ...text.matchAll(
+          /ttv_api_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="\/v1\/models"\} (\d+)/g,
+        ),
+      ].map((m) => Number(m[1]));
       expect(buckets).toHaveLength(13);
       expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
     }
@@ -87,7 +107,19 @@ describe('metrics', () => {
   it('serves the JSON summary with Accept: application/json', async () => {
     const res = await fetch(`${svc.url}/metrics`, { headers: { accept: 'application/json' } });
     const body = (await res.json()) as Record<string, unknown>;
-    for (const key of ['active_jobs', 'queued_jobs', 'total_jobs_processed', 'average_processing_time', 'uptime_seconds', 'total_requests', 'average_request_latency', 'requests_per_second', 'jobs_per_hour', 'queue_depth', 'status_code_distribution']) {
+    for (const key of [
+      'active_jobs',
+      'queued_jobs',
+      'total_jobs_processed',
+      'average_processing_time',
+      'uptime_seconds',
+      'total_requests',
+      'average_request_latency',
+      'requests_per_second',
+      'jobs_per_hour',
+      'queue_depth',
+      'status_code_distribution',
+    ]) {
       expect(body).toHaveProperty(key);
     }
     expect(body.total_requests).toBeGreaterThan(0);
@@ -99,8 +131,20 @@ describe('docs and root', () => {
     const res = await fetch(`${svc.url}/openapi.json`);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel', '/v1/jobs/{id}/logs', '/v1/jobs/{id}/artifact', '/healthz', '/readyz']));
-    const post = doc.paths['/v1/jobs']!.post as { requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/jobs',
+        '/v1/jobs/{id}',
+        '/v1/jobs/{id}/cancel',
+        '/v1/jobs/{id}/logs',
+        '/v1/jobs/{id}/artifact',
+        '/healthz',
+        '/readyz',
+      ]),
+    );
+    const post = doc.paths['/v1/jobs']!.post as {
+      requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+    };
     expect(post.requestBody.content['application/json']!.schema.properties).toHaveProperty('prompt');
     const ui = await fetch(`${svc.url}/docs`, { redirect: 'follow' });
     expect(ui.status).toBe(200);
@@ -112,6 +156,11 @@ describe('docs and root', () => {
     expect(html.headers.get('content-type')).toMatch(/text\/html/);
     const json = await fetch(`${svc.url}/`, { headers: { accept: 'application/json' } });
     // The Python server's name and description (upstream-api-spec §2.1); the version is ttv's.
-    expect(await json.json()).toEqual({ name: 'TTV Pipeline API', version: '1.0.0', description: 'REST API for text-to-video generation pipeline', docs_url: '/docs' });
+    expect(await json.json()).toEqual({
+      name: 'TTV Pipeline API',
+      version: '1.0.0',
+      description: 'REST API for text-to-video generation pipeline',
+      docs_url: '/docs',
+    });
   });
 });

@@ -13,7 +13,12 @@ import { createKey } from '../../support/api-keys.js';
 interface ErrorBody {
   error: string;
   message: string;
-  details: { field: string; validation_errors?: { field: string; message: string }[]; omitted_problems?: number; max_size?: number } | null;
+  details: {
+    field: string;
+    validation_errors?: { field: string; message: string }[];
+    omitted_problems?: number;
+    max_size?: number;
+  } | null;
 }
 
 /** `{"prompt":"…","k0":1,"k1":1,…}` of about `bytes` bytes. */
@@ -52,7 +57,10 @@ function answerToPartialBody(port: number, head: string, sent: Buffer): Promise<
       const length = Number(/\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end))?.[1] ?? NaN);
       if (received.length - (end + 4) < length) return;
       socket.destroy();
-      resolve({ status: Number(text.slice(9, 12)), body: received.subarray(end + 4, end + 4 + length).toString('utf8') });
+      resolve({
+        status: Number(text.slice(9, 12)),
+        body: received.subarray(end + 4, end + 4 + length).toString('utf8'),
+      });
     });
     socket.write(head);
     socket.write(sent);
@@ -64,19 +72,27 @@ describe('request bodies bounded by who sends them and where', () => {
   let port: number;
   let painter: { secret: string };
   let plain: { secret: string };
-  const as = (key: { secret: string }, extra: Record<string, string> = {}) => ({ authorization: `Bearer ${key.secret}`, ...extra });
+  const as = (key: { secret: string }, extra: Record<string, string> = {}) => ({
+    authorization: `Bearer ${key.secret}`,
+    ...extra,
+  });
 
   beforeAll(async () => {
-    svc = await startTestService({
-      security: { require_api_key: true },
-      // Only the key named "painter" may send a first-frame image.
-      server: { job_options_by_key: { painter: ['image', 'seed'] } },
-    }, { worker: false });
+    svc = await startTestService(
+      {
+        security: { require_api_key: true },
+        // Only the key named "painter" may send a first-frame image.
+        server: { job_options_by_key: { painter: ['image', 'seed'] } },
+      },
+      { worker: false },
+    );
     port = Number(new URL(svc.url).port);
     painter = await createKey(['--data-dir', svc.dataDir], 'painter');
     plain = await createKey(['--data-dir', svc.dataDir], 'plain');
   });
-  afterAll(async () => { await svc?.close(); });
+  afterAll(async () => {
+    await svc?.close();
+  });
 
   it('answers a 7 MB body from a key without `image` 413 before the body is sent', async () => {
     const declared = 7_000_000;
@@ -92,14 +108,22 @@ describe('request bodies bounded by who sends them and where', () => {
     const head = `POST /v1/jobs HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${plain.secret}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`;
     const chunk = Buffer.alloc(80 * 1024, 0x20);
     // One chunk past 64 KiB, and the body never ends: only a server that counts answers.
-    const res = await answerToPartialBody(port, head, Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
+    const res = await answerToPartialBody(
+      port,
+      head,
+      Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]),
+    );
     expect(res.status).toBe(413);
   });
 
   it('gives the small limit to a key allowed `image` on a route or content type that carries none', async () => {
     const big = manyKeysBody(100 * 1024);
     const id = '00000000-0000-4000-8000-000000000000';
-    const cancel = await fetch(`${svc.url}/v1/jobs/${id}/cancel`, { method: 'POST', headers: as(painter, { 'content-type': 'application/json' }), body: big });
+    const cancel = await fetch(`${svc.url}/v1/jobs/${id}/cancel`, {
+      method: 'POST',
+      headers: as(painter, { 'content-type': 'application/json' }),
+      body: big,
+    });
     expect(cancel.status).toBe(413);
     const text = await postJob(svc.url, big, as(painter, { 'content-type': 'text/plain' }));
     expect(text.status).toBe(413);
@@ -123,7 +147,10 @@ describe('request bodies bounded by who sends them and where', () => {
     expect(res.status).toBe(400);
     const answer = (await res.json()) as ErrorBody;
     expect(answer.details?.validation_errors).toHaveLength(20);
-    expect(answer.details?.validation_errors?.[0]).toEqual({ field: 'extra0', message: 'unknown field; only "prompt" and "options" are accepted' });
+    expect(answer.details?.validation_errors?.[0]).toEqual({
+      field: 'extra0',
+      message: 'unknown field; only "prompt" and "options" are accepted',
+    });
     expect(answer.details?.omitted_problems).toBe(880);
     expect(answer.message).toMatch(/; and 880 more problems$/);
     expect(answer.message.split('extra').length - 1).toBe(20);
@@ -133,7 +160,10 @@ describe('request bodies bounded by who sends them and where', () => {
     // Within 64 KiB for the plain key; 3.4M levels (6.8 MB) for the key allowed images.
     const shallow = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
     const deep = `${'['.repeat(3_400_000)}${']'.repeat(3_400_000)}`;
-    for (const [key, text] of [[plain, shallow], [painter, deep]] as const) {
+    for (const [key, text] of [
+      [plain, shallow],
+      [painter, deep],
+    ] as const) {
       const res = await postJob(svc.url, text, as(key));
       expect(res.status).toBe(400);
       const answer = (await res.json()) as ErrorBody;
@@ -145,7 +175,11 @@ describe('request bodies bounded by who sends them and where', () => {
     const boundary = 'x1';
     const form = new Uint8Array(manyPartsForm(100_000, boundary));
     const headers = { 'content-type': `multipart/form-data; boundary=${boundary}` };
-    const refusedBySize = await fetch(`${svc.url}/v1/jobs`, { method: 'POST', headers: as(plain, headers), body: form });
+    const refusedBySize = await fetch(`${svc.url}/v1/jobs`, {
+      method: 'POST',
+      headers: as(plain, headers),
+      body: form,
+    });
     expect(refusedBySize.status).toBe(413);
     for (const path of ['/v1/jobs', '/v1/videos']) {
       const res = await fetch(`${svc.url}${path}`, { method: 'POST', headers: as(painter, headers), body: form });
@@ -157,9 +191,15 @@ describe('request bodies bounded by who sends them and where', () => {
   it('does not split a multipart body whose parts it cannot count (no boundary, or one longer than 70 characters)', async () => {
     const form = new Uint8Array(manyPartsForm(3, 'b'.repeat(80)));
     for (const type of ['multipart/form-data', `multipart/form-data; boundary=${'b'.repeat(80)}`]) {
-      const res = await fetch(`${svc.url}/v1/jobs`, { method: 'POST', headers: as(painter, { 'content-type': type }), body: form });
+      const res = await fetch(`${svc.url}/v1/jobs`, {
+        method: 'POST',
+        headers: as(painter, { 'content-type': type }),
+        body: form,
+      });
       expect(res.status, type).toBe(400);
-      expect(((await res.json()) as ErrorBody).message).toBe('body: is not a valid multipart/form-data body (no boundary)');
+      expect(((await res.json()) as ErrorBody).message).toBe(
+        'body: is not a valid multipart/form-data body (no boundary)',
+      );
     }
   });
 
@@ -174,6 +214,8 @@ describe('request bodies bounded by who sends them and where', () => {
     deepOptions.set('options', `${'['.repeat(40)}${']'.repeat(40)}`);
     const refused = await fetch(`${svc.url}/v1/jobs`, { method: 'POST', headers: as(painter), body: deepOptions });
     expect(refused.status).toBe(400);
-    expect(((await refused.json()) as ErrorBody).message).toBe('options: nests deeper than 16 levels (server.max_json_depth)');
+    expect(((await refused.json()) as ErrorBody).message).toBe(
+      'options: nests deeper than 16 levels (server.max_json_depth)',
+    );
   });
 });

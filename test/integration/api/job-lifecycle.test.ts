@@ -25,11 +25,20 @@ afterAll(async () => {
 afterEach(() => svc?.contract.assertClean());
 
 async function ffprobe(file: string) {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-print_format',
+    'json',
+    '-show_format',
+    '-show_streams',
+    file,
+  ]);
   return JSON.parse(stdout) as { format: { duration: string }; streams: { codec_type: string; codec_name: string }[] };
 }
 
-const waitForStatus = (id: string, statuses: string[], timeoutMs = 30_000) => waitForJobStatus(svc.url, id, statuses, { timeoutMs });
+const waitForStatus = (id: string, statuses: string[], timeoutMs = 30_000) =>
+  waitForJobStatus(svc.url, id, statuses, { timeoutMs });
 
 /** Processes whose command line mentions `needle` (e.g. a job id in an ffmpeg output path). */
 function processesMentioning(needle: string): number[] {
@@ -39,7 +48,9 @@ function processesMentioning(needle: string): number[] {
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       if (cmdline.includes(needle)) pids.push(Number(entry));
-    } catch { /* process exited */ }
+    } catch {
+      /* process exited */
+    }
   }
   return pids;
 }
@@ -57,12 +68,26 @@ describe('a job from prompt to playable MP4', () => {
     expect(String(job.finished_at) >= String(job.started_at)).toBe(true);
 
     const { lines } = (await (await fetch(`${svc.url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] };
-    const order = ['Setting up pipeline configuration', 'Initializing video generation pipeline', 'Enhancing and segmenting prompt', 'Generating 3 video segments', 'Stitching video segments together', 'Uploading final video', 'Upload completed', 'Video generation completed'];
+    const order = [
+      'Setting up pipeline configuration',
+      'Initializing video generation pipeline',
+      'Enhancing and segmenting prompt',
+      'Generating 3 video segments',
+      'Stitching video segments together',
+      'Uploading final video',
+      'Upload completed',
+      'Video generation completed',
+    ];
     const positions = order.map((text) => lines.findIndex((l) => l.includes(text)));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
 
-    const artifact = (await (await fetch(`${svc.url}/v1/jobs/${id}/artifact?expires_in=120`)).json()) as { url: string; expires_in: number; artifact_uri: string; gcs_uri: null };
+    const artifact = (await (await fetch(`${svc.url}/v1/jobs/${id}/artifact?expires_in=120`)).json()) as {
+      url: string;
+      expires_in: number;
+      artifact_uri: string;
+      gcs_uri: null;
+    };
     expect(artifact.expires_in).toBe(120);
     expect(artifact.artifact_uri).toBe(job.artifact_uri);
     const key = new URL(artifact.url).pathname.replace(/^\/files\//, '');
@@ -117,15 +142,29 @@ describe('a job from prompt to playable MP4', () => {
 describe('cancellation of a running job', () => {
   it('kills the ffmpeg child, removes the temp dir and keeps the status canceled', async () => {
     // One long, larger clip so that ffmpeg is certainly running when we cancel.
-    const slow = await startTestService({ segment_duration_seconds: 40, procedural: { width: 1280, height: 720, fps: 30 } });
+    const slow = await startTestService({
+      segment_duration_seconds: 40,
+      procedural: { width: 1280, height: 720, fps: 30 },
+    });
     try {
-      const { id } = (await (await postJob(slow.url, { prompt: 'A very long single shot of the ocean.' })).json()) as { id: string };
-      await waitFor(async () => (processesMentioning(id).length > 0 ? true : null), { timeoutMs: 20_000, what: 'ffmpeg to start' });
+      const { id } = (await (await postJob(slow.url, { prompt: 'A very long single shot of the ocean.' })).json()) as {
+        id: string;
+      };
+      await waitFor(async () => (processesMentioning(id).length > 0 ? true : null), {
+        timeoutMs: 20_000,
+        what: 'ffmpeg to start',
+      });
       const res = await fetch(`${slow.url}/v1/jobs/${id}/cancel`, { method: 'POST' });
       expect(res.status).toBe(200);
-      await waitFor(async () => (processesMentioning(id).length === 0 ? true : null), { timeoutMs: 10_000, what: 'ffmpeg to be killed' });
+      await waitFor(async () => (processesMentioning(id).length === 0 ? true : null), {
+        timeoutMs: 10_000,
+        what: 'ffmpeg to be killed',
+      });
       const tmpRoot = join(slow.dataDir, 'tmp');
-      await waitFor(async () => ((existsSync(tmpRoot) ? await readdir(tmpRoot) : []).some((d) => d.includes(id)) ? null : true), { what: 'temp dir removal' });
+      await waitFor(
+        async () => ((existsSync(tmpRoot) ? await readdir(tmpRoot) : []).some((d) => d.includes(id)) ? null : true),
+        { what: 'temp dir removal' },
+      );
       await waitFor(async () => ((await slow.queue.stats()).active === 0 ? true : null));
       const job = (await (await fetch(`${slow.url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
       expect(job.status).toBe('canceled');

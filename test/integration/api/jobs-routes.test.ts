@@ -32,14 +32,43 @@ describe('POST /v1/jobs', () => {
     expect(res.status).toBe(202);
     const job = (await res.json()) as Record<string, unknown>;
     expect(res.headers.get('location')).toBe(`/v1/jobs/${job.id}`);
-    expect(Object.keys(job).sort()).toEqual(['artifact_uri', 'created_at', 'error', 'estimated_cost_usd', 'finished_at', 'gcs_uri', 'id', 'options', 'progress', 'prompt', 'queue_position', 'stage', 'started_at', 'status'].sort());
-    expect(job).toMatchObject({ status: 'queued', progress: 0, prompt: 'A lighthouse at dawn. Waves crash.', started_at: null, gcs_uri: null, error: null, options: null });
+    expect(Object.keys(job).sort()).toEqual(
+      [
+        'artifact_uri',
+        'created_at',
+        'error',
+        'estimated_cost_usd',
+        'finished_at',
+        'gcs_uri',
+        'id',
+        'options',
+        'progress',
+        'prompt',
+        'queue_position',
+        'stage',
+        'started_at',
+        'status',
+      ].sort(),
+    );
+    expect(job).toMatchObject({
+      status: 'queued',
+      progress: 0,
+      prompt: 'A lighthouse at dawn. Waves crash.',
+      started_at: null,
+      gcs_uri: null,
+      error: null,
+      options: null,
+    });
     expect(job.created_at).toMatch(ISO_Z);
     expect(typeof job.queue_position).toBe('number');
   });
 
   it('accepts charset parameters and 2000 code points of emoji', async () => {
-    const res = await postJob(svc.url, { prompt: '🎬'.repeat(2000) }, { 'content-type': 'application/json; charset=utf-8' });
+    const res = await postJob(
+      svc.url,
+      { prompt: '🎬'.repeat(2000) },
+      { 'content-type': 'application/json; charset=utf-8' },
+    );
     expect(res.status).toBe(202);
   });
 
@@ -62,14 +91,20 @@ describe('POST /v1/jobs', () => {
   it('rejects malformed JSON and invalid UTF-8 with 400', async () => {
     await expectError(await postJob(svc.url, '{"prompt": '), 400, 'ValidationError');
     const res = await fetch(`${svc.url}/v1/jobs`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from([0x7b, 0x22, 0x70, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from([0x7b, 0x22, 0x70, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
     });
     const err = await expectError(res, 400, 'ValidationError');
     expect(err.message).toMatch(/UTF-8/);
   });
 
   it('answers 415 for other or missing content types', async () => {
-    const wrong = await fetch(`${svc.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"prompt":"x"}' });
+    const wrong = await fetch(`${svc.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"prompt":"x"}',
+    });
     const err = await expectError(wrong, 415, 'UnsupportedMediaType');
     expect(err.details).toMatchObject({ provided_type: 'text/plain', supported_types: ['application/json'] });
     const missing = await fetch(`${svc.url}/v1/jobs`, { method: 'POST' });
@@ -91,8 +126,16 @@ describe('POST /v1/jobs', () => {
     expect(again.status).toBe(202);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(((await again.json()) as { id: string }).id).toBe(firstJob.id);
-    await expectError(await postJob(svc.url, { prompt: 'other body' }, { 'idempotency-key': key }), 422, 'IdempotencyKeyMismatch');
-    await expectError(await postJob(svc.url, { prompt: 'x' }, { 'idempotency-key': 'k'.repeat(256) }), 400, 'ValidationError');
+    await expectError(
+      await postJob(svc.url, { prompt: 'other body' }, { 'idempotency-key': key }),
+      422,
+      'IdempotencyKeyMismatch',
+    );
+    await expectError(
+      await postJob(svc.url, { prompt: 'x' }, { 'idempotency-key': 'k'.repeat(256) }),
+      400,
+      'ValidationError',
+    );
   });
 });
 
@@ -112,12 +155,20 @@ describe('GET /v1/jobs and /v1/jobs/{id}', () => {
 
   it('lists newest first with limit, cursor and status filter; validates the query', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 3; i += 1) ids.push(((await (await postJob(svc.url, { prompt: `list ${i}` })).json()) as { id: string }).id);
-    const page1 = (await (await fetch(`${svc.url}/v1/jobs?limit=2`)).json()) as { jobs: { id: string }[]; next_cursor: string };
+    for (let i = 0; i < 3; i += 1)
+      ids.push(((await (await postJob(svc.url, { prompt: `list ${i}` })).json()) as { id: string }).id);
+    const page1 = (await (await fetch(`${svc.url}/v1/jobs?limit=2`)).json()) as {
+      jobs: { id: string }[];
+      next_cursor: string;
+    };
     expect(page1.jobs.map((j) => j.id)).toEqual([ids[2], ids[1]]);
-    const page2 = (await (await fetch(`${svc.url}/v1/jobs?limit=1&cursor=${page1.next_cursor}`)).json()) as { jobs: { id: string }[] };
+    const page2 = (await (await fetch(`${svc.url}/v1/jobs?limit=1&cursor=${page1.next_cursor}`)).json()) as {
+      jobs: { id: string }[];
+    };
     expect(page2.jobs.map((j) => j.id)).toEqual([ids[0]]);
-    const queued = (await (await fetch(`${svc.url}/v1/jobs?status=queued&limit=100`)).json()) as { jobs: { status: string }[] };
+    const queued = (await (await fetch(`${svc.url}/v1/jobs?status=queued&limit=100`)).json()) as {
+      jobs: { status: string }[];
+    };
     expect(queued.jobs.length).toBeGreaterThanOrEqual(3);
     expect(queued.jobs.every((j) => j.status === 'queued')).toBe(true);
     for (const bad of ['limit=0', 'limit=101', 'limit=abc', 'status=done', 'cursor=zzz']) {
@@ -132,11 +183,19 @@ describe('cancel and logs', () => {
     const res = await fetch(`${svc.url}/v1/jobs/${id}/cancel`, { method: 'POST' });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id, status: 'canceled', message: expect.any(String) });
-    const again = await fetch(`${svc.url}/v1/jobs/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const again = await fetch(`${svc.url}/v1/jobs/${id}/cancel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     const err = await expectError(again, 409, 'Conflict');
     expect(err.message).toMatch(/canceled/);
     await expectError(await fetch(`${svc.url}/v1/jobs/${UNKNOWN}/cancel`, { method: 'POST' }), 404, 'JobNotFound');
-    const bodyRes = await fetch(`${svc.url}/v1/jobs/${UNKNOWN}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"force":true}' });
+    const bodyRes = await fetch(`${svc.url}/v1/jobs/${UNKNOWN}/cancel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"force":true}',
+    });
     await expectError(bodyRes, 400, 'ValidationError');
     const logs = (await (await fetch(`${svc.url}/v1/jobs/${id}/logs`)).json()) as { lines: string[] };
     expect(logs.lines.at(-1)).toMatch(/^\[\d{4}-\d{2}-\d{2}T[\d:.]+Z\] Job cancellation requested$/);
@@ -174,8 +233,14 @@ describe('artifact of an unfinished job', () => {
     const { id } = (await (await postJob(svc.url, { prompt: 'not yet' })).json()) as { id: string };
     const err = await expectError(await fetch(`${svc.url}/v1/jobs/${id}/artifact`), 404, 'ArtifactNotReady');
     expect(err.details).toMatchObject({ current_status: 'queued' });
-    expect((await expectError(await fetch(`${svc.url}/v1/jobs/${id}/artifact?expires_in=59`), 400, 'ValidationError')).message).toMatch(/at least 60/);
-    expect((await expectError(await fetch(`${svc.url}/v1/jobs/${id}/artifact?expires_in=604801`), 400, 'ValidationError')).message).toMatch(/604800/);
+    expect(
+      (await expectError(await fetch(`${svc.url}/v1/jobs/${id}/artifact?expires_in=59`), 400, 'ValidationError'))
+        .message,
+    ).toMatch(/at least 60/);
+    expect(
+      (await expectError(await fetch(`${svc.url}/v1/jobs/${id}/artifact?expires_in=604801`), 400, 'ValidationError'))
+        .message,
+    ).toMatch(/604800/);
     await expectError(await fetch(`${svc.url}/v1/jobs/${id}/artifact?expires_in=abc`), 400, 'ValidationError');
     await expectError(await fetch(`${svc.url}/v1/jobs/${id}/artifact?redirect=maybe`), 400, 'ValidationError');
     await expectError(await fetch(`${svc.url}/v1/jobs/${UNKNOWN}/artifact`), 404, 'JobNotFound');
@@ -190,7 +255,12 @@ describe('cross-cutting', () => {
     expect(((await mine.json()) as { request_id: string }).request_id).toBe('client-req-42');
     const insane = await fetch(`${svc.url}/healthz`, { headers: { 'x-request-id': 'bad id with spaces <script>' } });
     expect(insane.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    for (const [name, value] of [['x-content-type-options', 'nosniff'], ['x-frame-options', 'DENY'], ['referrer-policy', 'strict-origin-when-cross-origin'], ['x-permitted-cross-domain-policies', 'none']]) {
+    for (const [name, value] of [
+      ['x-content-type-options', 'nosniff'],
+      ['x-frame-options', 'DENY'],
+      ['referrer-policy', 'strict-origin-when-cross-origin'],
+      ['x-permitted-cross-domain-policies', 'none'],
+    ]) {
       expect(mine.headers.get(name!)).toBe(value);
     }
     expect(mine.headers.get('content-security-policy')).toContain("default-src 'none'");

@@ -18,7 +18,10 @@ const ADMIN = 'revocation-admin-token-0123456789';
 const auth = (secret: string) => ({ authorization: `Bearer ${secret}` });
 
 /** `ttv keys revoke` as an operator runs it, whatever its exit code. */
-async function revokeWithCli(storeArgs: string[], id: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function revokeWithCli(
+  storeArgs: string[],
+  id: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [TTV_BIN, 'keys', 'revoke', id, ...storeArgs]);
     return { code: 0, stdout, stderr };
@@ -41,10 +44,15 @@ async function queuedJob(svc: TestService, key: CreatedKey): Promise<string> {
 /** Opens the job's event stream with `secret`; resolves once the first event arrived, with the read to its end. */
 async function openStream(svc: TestService, id: string, secret: string): Promise<{ read: ReturnType<typeof readSse> }> {
   let opened!: () => void;
-  const first = new Promise<void>((resolve) => { opened = resolve; });
+  const first = new Promise<void>((resolve) => {
+    opened = resolve;
+  });
   const read = readSse(`${svc.url}/v1/jobs/${id}/events`, {
     headers: auth(secret),
-    stop: (events) => { if (events.length > 0) opened(); return false; },
+    stop: (events) => {
+      if (events.length > 0) opened();
+      return false;
+    },
   });
   await Promise.race([first, read]);
   return { read }; // wrapped: an async function returning the promise itself would wait for the end
@@ -81,7 +89,9 @@ describe('event streams of a revoked key', () => {
     // The revoking process refuses the key at once (its cache forgot it), a reconnect included.
     expect((await fetch(`${svc.url}/v1/jobs/${id}/events`, { headers: auth(carol.secret) })).status).toBe(401);
     // The job itself is untouched: still queued, readable by the admin.
-    expect(((await (await fetch(`${svc.url}/v1/jobs/${id}`, { headers: auth(ADMIN) })).json()) as { status: string }).status).toBe('queued');
+    expect(
+      ((await (await fetch(`${svc.url}/v1/jobs/${id}`, { headers: auth(ADMIN) })).json()) as { status: string }).status,
+    ).toBe('queued');
   });
 
   it('end when the key is revoked from another process with `ttv keys revoke`', async () => {
@@ -107,7 +117,9 @@ describe('event streams of a revoked key', () => {
     expect((await fetch(`${svc.url}/v1/jobs/${id}/cancel`, { method: 'POST', headers: auth(ADMIN) })).status).toBe(200);
     const read = await kept.read;
     expect(read.events.map((e) => e.event)).not.toContain('revoked');
-    expect(JSON.parse(read.events.filter((e) => e.event === 'status').at(-1)!.data)).toMatchObject({ status: 'canceled' });
+    expect(JSON.parse(read.events.filter((e) => e.event === 'status').at(-1)!.data)).toMatchObject({
+      status: 'canceled',
+    });
   });
 });
 
@@ -143,8 +155,14 @@ describe('revoking the last key', () => {
     expect((await revokeWithApi(svc, ann.id, bea.secret)).status).toBe(200);
     const last = await revokeWithApi(svc, bea.id, bea.secret);
     expect(last.status).toBe(409);
-    const listed = (await (await fetch(`${svc.url}/v1/keys`, { headers: auth(bea.secret) })).json()) as { keys: { id: string; status: string }[] };
-    expect(listed.keys.map((k) => [k.id, k.status])).toEqual([[ann.id, 'revoked'], [jay.id, 'active'], [bea.id, 'active']]);
+    const listed = (await (await fetch(`${svc.url}/v1/keys`, { headers: auth(bea.secret) })).json()) as {
+      keys: { id: string; status: string }[];
+    };
+    expect(listed.keys.map((k) => [k.id, k.status])).toEqual([
+      [ann.id, 'revoked'],
+      [jay.id, 'active'],
+      [bea.id, 'active'],
+    ]);
     expect(JSON.stringify(listed)).not.toMatch(/ttv_/);
     expect((await fetch(`${svc.url}/v1/jobs`)).status).toBe(401);
   });
@@ -156,7 +174,9 @@ describe('revoking the last key', () => {
     // Only a jobs key: revoking it would leave no key at all, and the server open.
     const lastKey = await revokeWithCli(store, jay.id);
     expect(lastKey.code).toBe(2);
-    expect(lastKey.stderr).toMatch(/refusing to revoke .*last active key and neither security\.auth_token nor security\.require_api_key is set/);
+    expect(lastKey.stderr).toMatch(
+      /refusing to revoke .*last active key and neither security\.auth_token nor security\.require_api_key is set/,
+    );
     expect((await fetch(`${svc.url}/v1/jobs`)).status).toBe(401);
 
     const ann = await createKey(store, 'ann', ['--scope', 'admin']);

@@ -24,6 +24,8 @@ it('ttv_api_jobs_processed keeps counting a job after it is deleted', async () =
   expect(sample(after, 'ttv_api_queue_jobs{status="finished"}')).toBe(1);
   expect(sample(after, 'ttv_api_jobs_processed')).toBe(2);
   expect(sample(after, 'ttv_api_jobs_total')).toBe(2);
-  const summary = (await (await fetch(`${svc.url}/metrics`, { headers: { accept: 'application/json' } })).json()) as { total_jobs_processed: number };
+  const summary = (await (await fetch(`${svc.url}/metrics`, { headers: { accept: 'application/json' } })).json()) as {
+    total_jobs_processed: number;
+  };
   expect(summary.total_jobs_processed).toBe(2);
 });

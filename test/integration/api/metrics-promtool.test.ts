@@ -24,9 +24,17 @@ function promtool(text: string): Promise<{ code: number; lines: string[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
-    child.on('error', (err) => reject(new Error(`promtool is missing (Debian package "prometheus", scripts/system-deps.sh test): ${err.message}`)));
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.on('error', (err) =>
+      reject(
+        new Error(`promtool is missing (Debian package "prometheus", scripts/system-deps.sh test): ${err.message}`),
+      ),
+    );
     child.on('close', (code) => resolve({ code: code ?? -1, lines: out.split('\n').filter((l) => l.trim()) }));
     child.stdin.end(text);
   });

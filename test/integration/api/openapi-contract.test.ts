@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postJob, startTestService, type TestService } from '../../support/test-service.js';
-import { ContractChecker, withContract, type ContractProxy, type OpenApiDocument } from '../../support/contract-proxy.js';
+import {
+  ContractChecker,
+  withContract,
+  type ContractProxy,
+  type OpenApiDocument,
+} from '../../support/contract-proxy.js';
 
 const run = promisify(execFile);
 // The token scripts/openapi.mjs uses for the committed copy (docs/openapi.json).
@@ -16,7 +21,12 @@ const TOKEN = 'documented-token-placeholder';
 const auth = { authorization: `Bearer ${TOKEN}` };
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
-type Operation = { operationId?: string; security?: unknown[]; responses: Record<string, { content?: Record<string, unknown>; headers?: Record<string, unknown> }>; parameters?: { name: string; in: string; schema: Record<string, unknown> }[] };
+type Operation = {
+  operationId?: string;
+  security?: unknown[];
+  responses: Record<string, { content?: Record<string, unknown>; headers?: Record<string, unknown> }>;
+  parameters?: { name: string; in: string; schema: Record<string, unknown> }[];
+};
 let svc: TestService & { contract: ContractProxy };
 let doc: OpenApiDocument & { servers?: { url: string }[] };
 
@@ -31,17 +41,26 @@ afterEach(() => svc?.contract.assertClean());
 
 /** The routes that answer in OpenAI's shapes (and error envelope). */
 const openAiShaped = (path: string) => path.startsWith('/v1/videos') || path === '/v1/models';
-const operations = () => Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op: op as unknown as Operation })));
+const operations = () =>
+  Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ path, method, op: op as unknown as Operation })),
+  );
 const op = (path: string, method = 'get') => doc.paths[path]![method] as unknown as Operation;
 
 /** Raw request (fetch refuses TRACE). */
-function raw(method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; allow: string | undefined; body: string }> {
+function raw(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; allow: string | undefined; body: string }> {
   const url = new URL(path, svc.url);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
+      res.on('data', (c: string) => {
+        body += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, allow: res.headers.allow, body }));
     });
     req.on('error', reject);
@@ -65,12 +84,23 @@ describe('the document', () => {
       const fourXX = Object.keys(o.responses).filter((c) => c.startsWith('4'));
       expect(fourXX.length, `${method} ${path}`).toBeGreaterThan(0);
       for (const code of fourXX) {
-        const schema = (o.responses[code]!.content!['application/json'] as { schema: { required: string[]; properties: Record<string, { required?: string[] }> } }).schema;
+        const schema = (
+          o.responses[code]!.content!['application/json'] as {
+            schema: { required: string[]; properties: Record<string, { required?: string[] }> };
+          }
+        ).schema;
         if (openAiShaped(path)) {
           expect(schema.required).toEqual(['error']);
           expect(schema.properties.error!.required!.sort()).toEqual(['code', 'message', 'param', 'type']);
         } else {
-          expect(schema.required.sort()).toEqual(['details', 'error', 'message', 'request_id', 'retryable', 'timestamp']);
+          expect(schema.required.sort()).toEqual([
+            'details',
+            'error',
+            'message',
+            'request_id',
+            'retryable',
+            'timestamp',
+          ]);
         }
       }
     }
@@ -92,10 +122,17 @@ describe('the document', () => {
   it('bounds the parameters as the server does', () => {
     const param = (path: string, name: string) => op(path).parameters!.find((p) => p.name === name)!.schema;
     expect(param('/v1/jobs', 'limit')).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
-    expect(param('/v1/jobs/{id}/artifact', 'expires_in')).toMatchObject({ type: 'integer', minimum: 60, maximum: 604800 });
+    expect(param('/v1/jobs/{id}/artifact', 'expires_in')).toMatchObject({
+      type: 'integer',
+      minimum: 60,
+      maximum: 604800,
+    });
     expect(param('/v1/jobs/{id}/logs', 'tail')).toMatchObject({ minimum: 0 });
-    const prompt = (op('/v1/jobs', 'post') as unknown as { requestBody: { content: Record<string, { schema: { properties: { prompt: Record<string, unknown> } } }> } })
-      .requestBody.content['application/json']!.schema.properties.prompt;
+    const prompt = (
+      op('/v1/jobs', 'post') as unknown as {
+        requestBody: { content: Record<string, { schema: { properties: { prompt: Record<string, unknown> } } }> };
+      }
+    ).requestBody.content['application/json']!.schema.properties.prompt;
     expect(prompt).toMatchObject({ type: 'string', minLength: 1, maxLength: 2000 });
   });
 
@@ -122,7 +159,8 @@ describe('the document', () => {
 describe('the server keeps to the document (through the contract proxy)', () => {
   it('refuses what the document refuses, and accepts the boundaries it allows', async () => {
     const list = (q: string) => fetch(`${svc.url}/v1/jobs?${q}`, { headers: auth });
-    for (const bad of ['limit=0', 'limit=101', 'limit=abc', 'limit=-1', 'status=done']) expect((await list(bad)).status, bad).toBe(400);
+    for (const bad of ['limit=0', 'limit=101', 'limit=abc', 'limit=-1', 'status=done'])
+      expect((await list(bad)).status, bad).toBe(400);
     for (const good of ['limit=1', 'limit=100', 'status=queued']) expect((await list(good)).status, good).toBe(200);
 
     const job = (await (await postJob(svc.url, { prompt: 'a boat' }, auth)).json()) as { id: string };
@@ -130,14 +168,17 @@ describe('the server keeps to the document (through the contract proxy)', () => 
     expect((await logs('tail=-5')).status).toBe(400);
     expect((await logs('tail=0')).status).toBe(200);
     const artifact = (q: string) => fetch(`${svc.url}/v1/jobs/${job.id}/artifact?${q}`, { headers: auth });
-    for (const bad of ['expires_in=0', 'expires_in=59', 'expires_in=604801']) expect((await artifact(bad)).status, bad).toBe(400);
+    for (const bad of ['expires_in=0', 'expires_in=59', 'expires_in=604801'])
+      expect((await artifact(bad)).status, bad).toBe(400);
     // In range but not finished yet: the documented 404, not a 400.
     expect((await artifact('expires_in=60')).status).toBe(404);
     expect((await artifact('expires_in=604800')).status).toBe(404);
 
     expect((await postJob(svc.url, { prompt: '' }, auth)).status).toBe(400);
     expect((await postJob(svc.url, { prompt: 'x'.repeat(2000) }, auth)).status).toBe(202);
-    const events = await fetch(`${svc.url}/v1/jobs/${job.id}/events`, { headers: { ...auth, 'last-event-id': 'not-an-id' } });
+    const events = await fetch(`${svc.url}/v1/jobs/${job.id}/events`, {
+      headers: { ...auth, 'last-event-id': 'not-an-id' },
+    });
     expect(events.status).toBe(400);
     expect((await fetch(`${svc.url}/v1/jobs/${UNKNOWN}/events`, { headers: auth })).status).toBe(404);
     expect((await fetch(`${svc.url}/v1/jobs`)).status).toBe(401);
@@ -156,7 +197,9 @@ describe('the server keeps to the document (through the contract proxy)', () => 
         expect(res.status, `${method} ${concrete}`).toBe(405);
         expect(res.allow?.split(', ')).toEqual(expect.arrayContaining(documented));
         // In each context's own envelope: OpenAI's on /v1/videos and /v1/models, ttv's elsewhere.
-        expect(JSON.parse(res.body)).toMatchObject(openAiShaped(path) ? { error: { code: 'method_not_allowed' } } : { error: 'MethodNotAllowed' });
+        expect(JSON.parse(res.body)).toMatchObject(
+          openAiShaped(path) ? { error: { code: 'method_not_allowed' } } : { error: 'MethodNotAllowed' },
+        );
       }
     }
   });
@@ -167,11 +210,76 @@ describe('the checker itself', () => {
     const checker = new ContractChecker(doc);
     const base = { query: new URLSearchParams(), headers: { ...auth }, body: Buffer.alloc(0) };
     const json = { 'content-type': 'application/json; charset=utf-8' };
-    expect(checker.check({ ...base, method: 'GET', path: `/v1/jobs/${UNKNOWN}`, status: 418, responseHeaders: json, responseBody: Buffer.from('{}') }).join()).toMatch(/not documented/);
-    expect(checker.check({ ...base, method: 'GET', path: '/v1/jobs', status: 200, responseHeaders: json, responseBody: Buffer.from('{"jobs":[]}') }).join()).toMatch(/schema/);
-    expect(checker.check({ ...base, method: 'GET', path: '/v1/jobs', query: new URLSearchParams('limit=0'), status: 200, responseHeaders: json, responseBody: Buffer.from('{"jobs":[],"next_cursor":null}') }).join()).toMatch(/not refused/);
-    expect(checker.check({ ...base, method: 'PUT', path: '/healthz', status: 404, responseHeaders: json, responseBody: Buffer.from('{}') }).join()).toMatch(/not 405/);
-    expect(checker.check({ ...base, method: 'GET', path: '/healthz', status: 200, responseHeaders: { 'content-type': 'text/plain' }, responseBody: Buffer.from('ok') }).join()).toMatch(/media type/);
-    expect(checker.check({ ...base, method: 'GET', path: '/v1/jobs', status: 200, responseHeaders: json, responseBody: Buffer.from('{"jobs":[],"next_cursor":null}') })).toEqual([]);
+    expect(
+      checker
+        .check({
+          ...base,
+          method: 'GET',
+          path: `/v1/jobs/${UNKNOWN}`,
+          status: 418,
+          responseHeaders: json,
+          responseBody: Buffer.from('{}'),
+        })
+        .join(),
+    ).toMatch(/not documented/);
+    expect(
+      checker
+        .check({
+          ...base,
+          method: 'GET',
+          path: '/v1/jobs',
+          status: 200,
+          responseHeaders: json,
+          responseBody: Buffer.from('{"jobs":[]}'),
+        })
+        .join(),
+    ).toMatch(/schema/);
+    expect(
+      checker
+        .check({
+          ...base,
+          method: 'GET',
+          path: '/v1/jobs',
+          query: new URLSearchParams('limit=0'),
+          status: 200,
+          responseHeaders: json,
+          responseBody: Buffer.from('{"jobs":[],"next_cursor":null}'),
+        })
+        .join(),
+    ).toMatch(/not refused/);
+    expect(
+      checker
+        .check({
+          ...base,
+          method: 'PUT',
+          path: '/healthz',
+          status: 404,
+          responseHeaders: json,
+          responseBody: Buffer.from('{}'),
+        })
+        .join(),
+    ).toMatch(/not 405/);
+    expect(
+      checker
+        .check({
+          ...base,
+          method: 'GET',
+          path: '/healthz',
+          status: 200,
+          responseHeaders: { 'content-type': 'text/plain' },
+          responseBody: Buffer.from('ok'),
+        })
+        .join(),
+    ).toMatch(/media type/);
+    expect(
+      checker.check({
+        ...base,
+        method: 'GET',
+        path: '/v1/jobs',
+        status: 200,
+        responseHeaders: json,
+        responseBody: Buffer.from('{"jobs":[],"next_cursor":null}'),
+      }),
+    ).toEqual([]);
   });
 });

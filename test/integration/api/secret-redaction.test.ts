@@ -18,11 +18,21 @@ let svc: TestService;
 
 beforeAll(async () => {
   await runway.start();
-  const destination = new Writable({ write(chunk, _enc, done) { processLog.push(String(chunk)); done(); } });
-  svc = await startTestService({
-    default_backend: 'runway', segment_duration_seconds: 5,
-    runway_ml: { api_key: KEY, base_url: runway.url }, remote_api_settings: FAST_REMOTE,
-  }, { logger: createLogger({ level: 'debug', destination }) });
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      processLog.push(String(chunk));
+      done();
+    },
+  });
+  svc = await startTestService(
+    {
+      default_backend: 'runway',
+      segment_duration_seconds: 5,
+      runway_ml: { api_key: KEY, base_url: runway.url },
+      remote_api_settings: FAST_REMOTE,
+    },
+    { logger: createLogger({ level: 'debug', destination }) },
+  );
 });
 afterAll(async () => {
   await svc?.close();
@@ -63,11 +73,21 @@ describe('a vendor error echoing a key longer than the reason is cut to', () => 
 
   beforeAll(async () => {
     await longRunway.start();
-    const destination = new Writable({ write(chunk, _enc, done) { longLog.push(String(chunk)); done(); } });
-    longSvc = await startTestService({
-      default_backend: 'runway', segment_duration_seconds: 5,
-      runway_ml: { api_key: LONG_KEY, base_url: longRunway.url }, remote_api_settings: FAST_REMOTE,
-    }, { logger: createLogger({ level: 'debug', destination }) });
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        longLog.push(String(chunk));
+        done();
+      },
+    });
+    longSvc = await startTestService(
+      {
+        default_backend: 'runway',
+        segment_duration_seconds: 5,
+        runway_ml: { api_key: LONG_KEY, base_url: longRunway.url },
+        remote_api_settings: FAST_REMOTE,
+      },
+      { logger: createLogger({ level: 'debug', destination }) },
+    );
   });
   afterAll(async () => {
     await longSvc?.close();
@@ -102,14 +122,21 @@ describe('a vendor error echoing a key longer than the reason is cut to', () => 
 describe('redactText', () => {
   it('scrubs known token shapes and Authorization values that are not configured', () => {
     const samples = [
-      'sk-proj-abcdefghijklmnop1234', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'AKIAIOSFODNN7EXAMPLE',
-      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl', 'xoxb-123456789012-abcdefghij',
-      'ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'sk_live_abcdefghijkl1234',
+      'sk-proj-abcdefghijklmnop1234',
+      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      'AKIAIOSFODNN7EXAMPLE',
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl',
+      'xoxb-123456789012-abcdefghij',
+      'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+      'sk_live_abcdefghijkl1234',
     ];
-    for (const token of samples) expect(redactText(`vendor said: ${token} (oops)`)).toBe('vendor said: [REDACTED] (oops)');
+    for (const token of samples)
+      expect(redactText(`vendor said: ${token} (oops)`)).toBe('vendor said: [REDACTED] (oops)');
     expect(redactText('Authorization: Key fal-1234567890abcdef')).toBe('Authorization: Key [REDACTED]');
     expect(redactText('{"authorization":"Basic dXNlcjpwYXNz"}')).toBe('{"authorization":"Basic [REDACTED]"}');
-    expect(redactText('GET https://x.example/v?key=abc123&signature=zzz&ok=1')).toBe('GET https://x.example/v?key=[REDACTED]&signature=[REDACTED]&ok=1');
+    expect(redactText('GET https://x.example/v?key=abc123&signature=zzz&ok=1')).toBe(
+      'GET https://x.example/v?key=[REDACTED]&signature=[REDACTED]&ok=1',
+    );
     expect(redactText('redis://user:hunter22@db:6379/0')).toBe('redis://user:[REDACTED]@db:6379/0');
     expect(redactText('a plain line, 50% done')).toBe('a plain line, 50% done');
   });

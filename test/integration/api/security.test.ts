@@ -10,9 +10,14 @@ import { waitFor } from '../../support/wait-for.js';
 describe('rate limits', () => {
   let svc: TestService;
   beforeAll(async () => {
-    svc = await startTestService({ security: { rate_limit_per_minute: 3, read_rate_limit_per_minute: 5, auth_token: 'rate-limit-token-000000' } }, { worker: false });
+    svc = await startTestService(
+      { security: { rate_limit_per_minute: 3, read_rate_limit_per_minute: 5, auth_token: 'rate-limit-token-000000' } },
+      { worker: false },
+    );
   });
-  afterAll(async () => { await svc?.close(); });
+  afterAll(async () => {
+    await svc?.close();
+  });
   const auth = (token = 'rate-limit-token-000000') => ({ authorization: `Bearer ${token}` });
 
   it('limits submissions per token with 429, Retry-After and X-RateLimit headers', async () => {
@@ -54,9 +59,14 @@ describe('rate limits', () => {
 describe('rate-limit budgets', () => {
   let svc: TestService;
   beforeAll(async () => {
-    svc = await startTestService({ security: { rate_limit_per_minute: 2, read_rate_limit_per_minute: 3 } }, { worker: false });
+    svc = await startTestService(
+      { security: { rate_limit_per_minute: 2, read_rate_limit_per_minute: 3 } },
+      { worker: false },
+    );
   });
-  afterAll(async () => { await svc?.close(); });
+  afterAll(async () => {
+    await svc?.close();
+  });
 
   it('counts every read route of a client against one budget, and leaves 404s, 405s and ops routes out', async () => {
     const reads = [`${svc.url}/v1/jobs`, `${svc.url}/v1/models`, `${svc.url}/v1/capabilities`];
@@ -85,12 +95,18 @@ describe('CORS', () => {
   beforeAll(async () => {
     svc = await startTestService({ security: { cors_origins: ['https://app.example.com'] } }, { worker: false });
   });
-  afterAll(async () => { await svc?.close(); });
+  afterAll(async () => {
+    await svc?.close();
+  });
 
   it('answers a preflight from an allowed origin with 204 and the allowed methods and headers', async () => {
     const res = await fetch(`${svc.url}/v1/jobs`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,authorization',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
@@ -105,14 +121,20 @@ describe('CORS', () => {
   it('gives another origin no CORS grant', async () => {
     const res = await fetch(`${svc.url}/v1/jobs`, { headers: { origin: 'https://evil.example.net' } });
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    const preflight = await fetch(`${svc.url}/v1/jobs`, { method: 'OPTIONS', headers: { origin: 'https://evil.example.net', 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(`${svc.url}/v1/jobs`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example.net', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('is off by default: no CORS headers, OPTIONS is a 405 with Allow', async () => {
     const plain = await startTestService({}, { worker: false });
     try {
-      const res = await fetch(`${plain.url}/v1/jobs`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } });
+      const res = await fetch(`${plain.url}/v1/jobs`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+      });
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
       expect(res.status).toBe(405);
     } finally {
@@ -130,20 +152,42 @@ describe('secrets in logs', () => {
       storage: { local: { signing_secret: 'SECRET-local-signing-key-1234' } },
     };
     let output = '';
-    const sink = new Writable({ write(chunk, _enc, done) { output += chunk.toString(); done(); } });
-    const logger = createLogger({ level: 'trace', secrets: collectSecrets(configSchema.parse(secrets)), destination: sink });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        output += chunk.toString();
+        done();
+      },
+    });
+    const logger = createLogger({
+      level: 'trace',
+      secrets: collectSecrets(configSchema.parse(secrets)),
+      destination: sink,
+    });
     const svc = await startTestService(secrets, { logger });
     try {
       const headers = { authorization: 'Bearer SECRET-bearer-token-987654321' };
-      const { id } = (await (await postJob(svc.url, { prompt: 'A secret-free log.' }, headers)).json()) as { id: string };
-      await waitFor(async () => (((await (await fetch(`${svc.url}/v1/jobs/${id}`, { headers })).json()) as { status: string }).status === 'finished' ? true : null));
+      const { id } = (await (await postJob(svc.url, { prompt: 'A secret-free log.' }, headers)).json()) as {
+        id: string;
+      };
+      await waitFor(async () =>
+        ((await (await fetch(`${svc.url}/v1/jobs/${id}`, { headers })).json()) as { status: string }).status ===
+        'finished'
+          ? true
+          : null,
+      );
       const { url } = (await (await fetch(`${svc.url}/v1/jobs/${id}/artifact`, { headers })).json()) as { url: string };
       const signature = new URL(url).searchParams.get('signature')!;
       expect((await fetch(url)).status).toBe(200);
       await fetch(`${svc.url}/v1/jobs/${id}`, { headers: { authorization: 'Bearer wrong-SECRET-guess' } });
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
       expect(output).toContain('"url":"/files/');
-      for (const secret of ['sk-live-SECRET-openai-0123456789', 'rw-SECRET-runway-abcdefgh', 'SECRET-bearer-token-987654321', 'SECRET-local-signing-key-1234', signature]) {
+      for (const secret of [
+        'sk-live-SECRET-openai-0123456789',
+        'rw-SECRET-runway-abcdefgh',
+        'SECRET-bearer-token-987654321',
+        'SECRET-local-signing-key-1234',
+        signature,
+      ]) {
         expect(output).not.toContain(secret);
       }
       expect(output).toMatch(/signature=\[REDACTED\]/);

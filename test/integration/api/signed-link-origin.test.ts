@@ -9,13 +9,19 @@ import { waitFor } from '../../support/wait-for.js';
 const TOKEN = 'signed-link-origin-token-01';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
-function getJson(url: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+function getJson(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: hostname, port, path, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { text += c; });
+      res.on('data', (c: string) => {
+        text += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
     });
     req.on('error', reject);
@@ -24,14 +30,21 @@ function getJson(url: string, path: string, headers: Record<string, string>): Pr
 }
 
 async function finishedJob(svc: TestService): Promise<string> {
-  const res = await fetch(`${svc.url}/v1/jobs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'A paper boat on a pond.' }) });
+  const res = await fetch(`${svc.url}/v1/jobs`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: 'A paper boat on a pond.' }),
+  });
   expect(res.status).toBe(202);
   const { id } = (await res.json()) as { id: string };
-  await waitFor(async () => {
-    const job = (await (await fetch(`${svc.url}/v1/jobs/${id}`, { headers: auth })).json()) as { status: string };
-    if (job.status === 'failed' || job.status === 'canceled') throw new Error(`job ${id} ${job.status}`);
-    return job.status === 'finished';
-  }, { timeoutMs: 60_000, what: `job ${id} to finish` });
+  await waitFor(
+    async () => {
+      const job = (await (await fetch(`${svc.url}/v1/jobs/${id}`, { headers: auth })).json()) as { status: string };
+      if (job.status === 'failed' || job.status === 'canceled') throw new Error(`job ${id} ${job.status}`);
+      return job.status === 'finished';
+    },
+    { timeoutMs: 60_000, what: `job ${id} to finish` },
+  );
   return id;
 }
 
@@ -42,7 +55,9 @@ describe('without server.public_url', () => {
     svc = await startTestService({ security: { auth_token: TOKEN, trusted_proxies: ['127.0.0.1'] } });
     id = await finishedJob(svc);
   });
-  afterAll(async () => { await svc?.close(); });
+  afterAll(async () => {
+    await svc?.close();
+  });
 
   it('builds the link from the bound address, whatever Host or X-Forwarded-* the request carries', async () => {
     const port = new URL(svc.url).port;
@@ -68,7 +83,10 @@ describe('without server.public_url', () => {
 
 describe('with server.public_url', () => {
   it('builds the link from server.public_url', async () => {
-    const svc = await startTestService({ server: { public_url: 'https://videos.example.com/ttv' }, security: { auth_token: TOKEN } });
+    const svc = await startTestService({
+      server: { public_url: 'https://videos.example.com/ttv' },
+      security: { auth_token: TOKEN },
+    });
     try {
       const id = await finishedJob(svc);
       const res = await getJson(svc.url, `/v1/jobs/${id}/artifact`, { ...auth, host: 'attacker.example' });

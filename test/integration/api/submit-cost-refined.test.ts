@@ -51,12 +51,16 @@ describe('estimated_cost_usd from submit to the end', () => {
     expect(submitted.estimated_cost_usd).toBeCloseTo(1 * PER_SEGMENT, 6);
 
     // Past planning: the worker has started calling Runway (a task was created) and the job still runs.
-    const afterPlanning = await waitFor(async () => {
-      const job = await getJob(svc, submitted.id);
-      if (['finished', 'failed', 'canceled'].includes(job.status)) throw new Error(`job ended early: ${job.status} ${String(job.error)}`);
-      const created = runway.requests.some((r) => r.method === 'POST' && r.path === '/v1/image_to_video');
-      return created && !['queued', 'planning'].includes(String(job.stage)) ? job : null;
-    }, { timeoutMs: 60_000, what: 'the job to pass planning' });
+    const afterPlanning = await waitFor(
+      async () => {
+        const job = await getJob(svc, submitted.id);
+        if (['finished', 'failed', 'canceled'].includes(job.status))
+          throw new Error(`job ended early: ${job.status} ${String(job.error)}`);
+        const created = runway.requests.some((r) => r.method === 'POST' && r.path === '/v1/image_to_video');
+        return created && !['queued', 'planning'].includes(String(job.stage)) ? job : null;
+      },
+      { timeoutMs: 60_000, what: 'the job to pass planning' },
+    );
     expect(afterPlanning.status).toBe('progress');
     expect(afterPlanning.estimated_cost_usd).toBeCloseTo(3 * PER_SEGMENT, 6);
 

@@ -7,12 +7,15 @@ import { postJob, startTestService, type TestService } from '../../support/test-
 
 let svc: TestService;
 beforeAll(async () => {
-  svc = await startTestService({
-    default_backend: 'runway',
-    runway_ml: { api_key: 'rw-test-key-0123456789', base_url: 'http://127.0.0.1:9' },
-    segment_duration_seconds: 5,
-    procedural: { max_segments: 3 },
-  }, { worker: false });
+  svc = await startTestService(
+    {
+      default_backend: 'runway',
+      runway_ml: { api_key: 'rw-test-key-0123456789', base_url: 'http://127.0.0.1:9' },
+      segment_duration_seconds: 5,
+      procedural: { max_segments: 3 },
+    },
+    { worker: false },
+  );
 });
 afterAll(async () => {
   await svc?.close();

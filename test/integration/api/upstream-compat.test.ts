@@ -30,10 +30,14 @@ async function expectEnvelope(res: Response, status: number, code: string): Prom
 function rawGet(url: string, target: string): Promise<string> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`));
+    const socket = connect(Number(port), hostname, () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`),
+    );
     let answer = '';
     socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => { answer += chunk; });
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
     socket.on('end', () => resolve(answer));
     socket.on('error', reject);
   });
@@ -71,7 +75,11 @@ describe('Python-compatible answers', () => {
   });
 
   it('X-XSS-Protection: 0 on route answers, errors and answers written on the socket', async () => {
-    for (const res of [await fetch(`${svc.url}/healthz`), await fetch(`${svc.url}/v1/jobs`), await fetch(`${svc.url}/no-such-path`)]) {
+    for (const res of [
+      await fetch(`${svc.url}/healthz`),
+      await fetch(`${svc.url}/v1/jobs`),
+      await fetch(`${svc.url}/no-such-path`),
+    ]) {
       expect(res.headers.get('x-xss-protection'), res.url).toBe('0');
       await res.arrayBuffer();
     }
@@ -80,16 +88,27 @@ describe('Python-compatible answers', () => {
     expect(refused).toMatch(/\r\nx-xss-protection: 0\r\n/i);
   });
 
-  it('/readyz names ttv\'s components, not the Python server\'s redis and gcs', async () => {
+  it("/readyz names ttv's components, not the Python server's redis and gcs", async () => {
     const res = await fetch(`${svc.url}/readyz`);
     const body = (await res.json()) as { status: string; components: Record<string, string> };
-    expect(Object.keys(body.components).sort()).toEqual(['api', 'artifact_store', 'disk', 'job_store', 'queue', 'workers']);
+    expect(Object.keys(body.components).sort()).toEqual([
+      'api',
+      'artifact_store',
+      'disk',
+      'job_store',
+      'queue',
+      'workers',
+    ]);
     expect(body.status).toBe(res.status === 200 ? 'ready' : 'not_ready');
   });
 
-  it('GET / for JSON clients carries the Python server\'s name and description', async () => {
+  it("GET / for JSON clients carries the Python server's name and description", async () => {
     const res = await fetch(`${svc.url}/`, { headers: { accept: 'application/json' } });
-    expect(await res.json()).toMatchObject({ name: 'TTV Pipeline API', description: 'REST API for text-to-video generation pipeline', docs_url: '/docs' });
+    expect(await res.json()).toMatchObject({
+      name: 'TTV Pipeline API',
+      description: 'REST API for text-to-video generation pipeline',
+      docs_url: '/docs',
+    });
   });
 
   it('refuses an unknown body field with 400 naming it (the Python server ignored it)', async () => {
@@ -109,7 +128,7 @@ describe('Python-compatible answers', () => {
     }
   });
 
-  it('a request line past Node\'s header limit is a 431 in the error envelope with the security headers', async () => {
+  it("a request line past Node's header limit is a 431 in the error envelope with the security headers", async () => {
     const answer = await rawGet(guarded.url, `/v1/jobs/${'a'.repeat(20_000)}`);
     const [head, body] = answer.split('\r\n\r\n', 2) as [string, string];
     expect(head).toMatch(/^HTTP\/1\.1 431 /);

@@ -19,13 +19,16 @@ let url: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ttv-pyapi-'));
   const file = join(dir, 'api_config.yaml');
-  await writeFile(file, stringify({
-    server: { host: '127.0.0.1', port: 0, workers: 2, cors_origins: ['https://app.example'] },
-    security: { auth_token: TOKEN, rate_limit_per_minute: 7 },
-    api: { title: 'TTV Pipeline API' },
-    data_dir: join(dir, 'data'),
-    logging: { level: 'silent' },
-  }));
+  await writeFile(
+    file,
+    stringify({
+      server: { host: '127.0.0.1', port: 0, workers: 2, cors_origins: ['https://app.example'] },
+      security: { auth_token: TOKEN, rate_limit_per_minute: 7 },
+      api: { title: 'TTV Pipeline API' },
+      data_dir: join(dir, 'data'),
+      logging: { level: 'silent' },
+    }),
+  );
   const { config, warnings } = loadConfig({ files: [file], env: {} });
   expect(warnings).toContain('key "server.workers" is accepted for compatibility but not used by ttv');
   svc = await startService({ config, api: true, worker: false, logger: pino({ level: 'silent' }) });
@@ -39,19 +42,26 @@ afterAll(async () => {
 describe('api_config.yaml keys on a real server', () => {
   it('security.auth_token: /v1 needs the configured bearer token', async () => {
     expect((await fetch(`${url}/v1/jobs`)).status).toBe(401);
-    expect((await fetch(`${url}/v1/jobs`, { headers: { authorization: 'Bearer wrong-token-000000000' } })).status).toBe(401);
+    expect((await fetch(`${url}/v1/jobs`, { headers: { authorization: 'Bearer wrong-token-000000000' } })).status).toBe(
+      401,
+    );
     expect((await fetch(`${url}/v1/jobs`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
   });
 
   it('server.cors_origins: the configured origin is allowed, another is not', async () => {
-    const preflight = (origin: string) => fetch(`${url}/v1/jobs`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
-    expect((await preflight('https://app.example')).headers.get('access-control-allow-origin')).toBe('https://app.example');
+    const preflight = (origin: string) =>
+      fetch(`${url}/v1/jobs`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    expect((await preflight('https://app.example')).headers.get('access-control-allow-origin')).toBe(
+      'https://app.example',
+    );
     expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('security.rate_limit_per_minute: submissions carry the configured limit', async () => {
     const res = await fetch(`${url}/v1/jobs`, {
-      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'A fox runs.' }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'A fox runs.' }),
     });
     expect(res.status).toBe(202);
     expect(res.headers.get('x-ratelimit-limit')).toBe('7');

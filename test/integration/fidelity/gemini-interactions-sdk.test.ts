@@ -32,17 +32,22 @@ afterAll(async () => {
 });
 afterEach(() => fake.reset());
 
-const create = (params: Record<string, unknown>) => ai.interactions.create(params as unknown as CreateParams, once) as Promise<Interaction>;
+const create = (params: Record<string, unknown>) =>
+  ai.interactions.create(params as unknown as CreateParams, once) as Promise<Interaction>;
 
 async function untilDone(id: string): Promise<Interaction> {
   let interaction = await ai.interactions.get(id, undefined, once);
-  for (let i = 0; i < 10 && (interaction.status === 'in_progress' || interaction.status === 'queued'); i += 1) interaction = await ai.interactions.get(id, undefined, once);
+  for (let i = 0; i < 10 && (interaction.status === 'in_progress' || interaction.status === 'queued'); i += 1)
+    interaction = await ai.interactions.get(id, undefined, once);
   return interaction;
 }
 
 /** What the SDK threw, with the status and Google's error message it read. */
 async function refusal(call: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  const err = (await call.then(() => null, (e: unknown) => e)) as { name: string; status?: number; message: string } | null;
+  const err = (await call.then(
+    () => null,
+    (e: unknown) => e,
+  )) as { name: string; status?: number; message: string } | null;
   if (!err) throw new Error('the call was not refused');
   return { name: err.name, status: err.status, message: err.message };
 }
@@ -50,7 +55,9 @@ async function refusal(call: Promise<unknown>): Promise<{ name: string; status: 
 describe('@google/genai interactions against the Gemini fake', () => {
   it('text to video in the background: create answers in_progress, get reaches completed with output_video inline', async () => {
     const started = await create({
-      model: MODEL, input: 'A paper kite over a windy beach.', background: true,
+      model: MODEL,
+      input: 'A paper kite over a windy beach.',
+      background: true,
       response_format: { type: 'video', aspect_ratio: '16:9', duration: '6s', resolution: '720p' },
       generation_config: { video_config: { task: 'text_to_video' } },
     });
@@ -69,8 +76,12 @@ describe('@google/genai interactions against the Gemini fake', () => {
 
   it('image to video (first frame as an image block), portrait, 1080p', async () => {
     const started = await create({
-      model: MODEL, background: true,
-      input: [{ type: 'text', text: 'The kite rises.' }, { type: 'image', data: samplePng().toString('base64'), mime_type: 'image/png' }],
+      model: MODEL,
+      background: true,
+      input: [
+        { type: 'text', text: 'The kite rises.' },
+        { type: 'image', data: samplePng().toString('base64'), mime_type: 'image/png' },
+      ],
       response_format: { type: 'video', aspect_ratio: '9:16', duration: '8s', resolution: '1080p' },
       generation_config: { video_config: { task: 'image_to_video' } },
     });
@@ -83,14 +94,27 @@ describe('@google/genai interactions against the Gemini fake', () => {
     fake.interactions.inlineLimitBytes = 1000;
     const big = await untilDone((await create({ model: MODEL, input: 'A kite.', background: true })).id);
     expect(big.output_video?.data).toBeUndefined();
-    expect(big.output_video?.uri).toMatch(/^https:\/\/generativelanguage\.googleapis\.com\/v1beta\/files\/[a-z0-9]+:download\?alt=media$/);
+    expect(big.output_video?.uri).toMatch(
+      /^https:\/\/generativelanguage\.googleapis\.com\/v1beta\/files\/[a-z0-9]+:download\?alt=media$/,
+    );
     const out = join(dir, 'omni.mp4');
     await ai.files.download({ file: big.output_video!.uri!, downloadPath: out });
     await expect.poll(async () => (await readFile(out).catch(() => Buffer.alloc(0))).length).toBe(sampleMp4().length);
-    expect(fake.requests.filter((r) => r.path.includes(':download')).every((r) => r.headers['x-goog-api-key'] === API_KEY)).toBe(true);
+    expect(
+      fake.requests.filter((r) => r.path.includes(':download')).every((r) => r.headers['x-goog-api-key'] === API_KEY),
+    ).toBe(true);
 
     fake.interactions.inlineLimitBytes = 4 * 1024 * 1024;
-    const asked = await untilDone((await create({ model: MODEL, input: 'A kite.', background: true, response_format: { type: 'video', delivery: 'uri' } })).id);
+    const asked = await untilDone(
+      (
+        await create({
+          model: MODEL,
+          input: 'A kite.',
+          background: true,
+          response_format: { type: 'video', delivery: 'uri' },
+        })
+      ).id,
+    );
     expect(asked.output_video?.uri).toBeDefined();
   });
 
@@ -110,7 +134,10 @@ describe('@google/genai interactions against the Gemini fake', () => {
     expect(await refusal(ai.interactions.cancel(started.id, undefined, once))).toMatchObject({ status: 400 });
     await ai.interactions.delete(started.id, undefined, once);
     expect(fake.requests.at(-1)).toMatchObject({ method: 'DELETE', path: `/v1beta/interactions/${started.id}` });
-    expect(await refusal(ai.interactions.get(started.id, undefined, once))).toMatchObject({ name: 'NotFoundError', status: 404 });
+    expect(await refusal(ai.interactions.get(started.id, undefined, once))).toMatchObject({
+      name: 'NotFoundError',
+      status: 404,
+    });
   });
 
   it('a failed generation and a refused one', async () => {
@@ -131,17 +158,65 @@ describe('@google/genai interactions against the Gemini fake', () => {
       [{ model: MODEL, input: 'x', background: 'yes' }, 400, /TYPE_BOOL/],
       [{ model: MODEL, background: true }, 400, /input is required/],
       [{ model: MODEL, input: [{ type: 'text' }] }, 400, /text' is required/],
-      [{ model: MODEL, input: [{ type: 'text', text: 'x' }, { type: 'image', data: 'not base64!', mime_type: 'image/png' }] }, 400, /not base64/],
-      [{ model: MODEL, input: [{ type: 'text', text: 'x' }, { type: 'image', data: samplePng().toString('base64'), mime_type: 'image/svg+xml' }] }, 400, /Unsupported MIME type/],
-      [{ model: MODEL, input: 'x', response_format: { type: 'video', aspect_ratio: '1:1' } }, 400, /Unsupported aspect ratio/],
-      [{ model: MODEL, input: 'x', response_format: { type: 'video', duration: 6 } }, 400, /google\.protobuf\.Duration/],
-      [{ model: MODEL, input: 'x', response_format: { type: 'video', duration: '12s' } }, 400, /Unsupported output video duration 12/],
-      [{ model: MODEL, input: 'x', response_format: { type: 'video', resolution: '8k' } }, 400, /Unsupported resolution/],
-      [{ model: MODEL, input: 'x', response_format: { type: 'video', gcs_uri: 'gs://b/o' } }, 400, /only supported on Vertex AI/],
-      [{ model: MODEL, input: 'x', generation_config: { video_config: { task: 'image_to_video' } } }, 400, /exactly one image/],
+      [
+        {
+          model: MODEL,
+          input: [
+            { type: 'text', text: 'x' },
+            { type: 'image', data: 'not base64!', mime_type: 'image/png' },
+          ],
+        },
+        400,
+        /not base64/,
+      ],
+      [
+        {
+          model: MODEL,
+          input: [
+            { type: 'text', text: 'x' },
+            { type: 'image', data: samplePng().toString('base64'), mime_type: 'image/svg+xml' },
+          ],
+        },
+        400,
+        /Unsupported MIME type/,
+      ],
+      [
+        { model: MODEL, input: 'x', response_format: { type: 'video', aspect_ratio: '1:1' } },
+        400,
+        /Unsupported aspect ratio/,
+      ],
+      [
+        { model: MODEL, input: 'x', response_format: { type: 'video', duration: 6 } },
+        400,
+        /google\.protobuf\.Duration/,
+      ],
+      [
+        { model: MODEL, input: 'x', response_format: { type: 'video', duration: '12s' } },
+        400,
+        /Unsupported output video duration 12/,
+      ],
+      [
+        { model: MODEL, input: 'x', response_format: { type: 'video', resolution: '8k' } },
+        400,
+        /Unsupported resolution/,
+      ],
+      [
+        { model: MODEL, input: 'x', response_format: { type: 'video', gcs_uri: 'gs://b/o' } },
+        400,
+        /only supported on Vertex AI/,
+      ],
+      [
+        { model: MODEL, input: 'x', generation_config: { video_config: { task: 'image_to_video' } } },
+        400,
+        /exactly one image/,
+      ],
       [{ model: MODEL, input: 'x', generation_config: { video_config: { task: 'dance' } } }, 400, /task/],
       [{ model: MODEL, input: 'x', generation_config: { videoConfig: {} } }, 400, /Unknown name "videoConfig"/],
-      [{ model: 'gemini-omni-flash-preview', input: 'x', background: true }, 404, /models\/gemini-omni-flash-preview is no longer available/],
+      [
+        { model: 'gemini-omni-flash-preview', input: 'x', background: true },
+        404,
+        /models\/gemini-omni-flash-preview is no longer available/,
+      ],
       [{ model: 'veo-3.1-generate-001', input: 'x', background: true }, 404, /not supported for interactions/],
     ];
     for (const [params, status, message] of cases) {
@@ -152,7 +227,9 @@ describe('@google/genai interactions against the Gemini fake', () => {
     expect(fake.interactions.interactions.size).toBe(0);
 
     const wrongKey = new GoogleGenAI({ apiKey: 'AIza-wrong-0000000000', httpOptions: { baseUrl: fake.url } });
-    expect(await refusal(wrongKey.interactions.create({ model: MODEL, input: 'x' } as unknown as CreateParams, once))).toMatchObject({ status: 400 });
+    expect(
+      await refusal(wrongKey.interactions.create({ model: MODEL, input: 'x' } as unknown as CreateParams, once)),
+    ).toMatchObject({ status: 400 });
     // Gemini Omni is not a generateContent model.
     const generate = await refusal(ai.models.generateContent({ model: MODEL, contents: 'x' }));
     expect(generate.message).toMatch(/only supports Interactions API/);

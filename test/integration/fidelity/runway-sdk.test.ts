@@ -31,7 +31,13 @@ async function untilTerminal(id: string) {
 
 describe('@runwayml/sdk against the Runway fake', () => {
   it('create (image and text) → poll → download, with the fields the SDK types as present', async () => {
-    const created = await client.imageToVideo.create({ model: 'gen4_turbo', promptImage: image, promptText: 'A kite.', ratio: '1280:720', duration: 5 });
+    const created = await client.imageToVideo.create({
+      model: 'gen4_turbo',
+      promptImage: image,
+      promptText: 'A kite.',
+      ratio: '1280:720',
+      duration: 5,
+    });
     expect(typeof created.id).toBe('string');
     expect(created.estimatedCost.credits).toBeGreaterThan(0);
     expect(fake.requests[0]!.headers['x-runway-version']).toBe('2024-11-06');
@@ -47,29 +53,59 @@ describe('@runwayml/sdk against the Runway fake', () => {
     // The clip has the pixel size of the ratio asked for.
     expect(Buffer.from(await clip.arrayBuffer()).equals(sampleMp4Of(1280, 720))).toBe(true);
 
-    const text = await client.textToVideo.create({ model: 'veo3.1', promptText: 'A kite.', ratio: '720:1280', duration: 8 });
+    const text = await client.textToVideo.create({
+      model: 'veo3.1',
+      promptText: 'A kite.',
+      ratio: '720:1280',
+      duration: 8,
+    });
     // Every ratio of the SDK's union is accepted, including the 1080p ones ttv does not pick.
     await client.textToVideo.create({ model: 'veo3.1_fast', promptText: 'A kite.', ratio: '1920:1080', duration: 4 });
     expect((await untilTerminal(text.id)).status).toBe('SUCCEEDED');
     // First and last frame, as Veo 3.1 on Runway allows.
-    await client.imageToVideo.create({ model: 'veo3.1', promptImage: [{ uri: image, position: 'first' }, { uri: image, position: 'last' }], ratio: '1280:720', duration: 4 });
+    await client.imageToVideo.create({
+      model: 'veo3.1',
+      promptImage: [
+        { uri: image, position: 'first' },
+        { uri: image, position: 'last' },
+      ],
+      ratio: '1280:720',
+      duration: 4,
+    });
   });
 
   it('cancel: tasks.delete, after which the task is gone', async () => {
     fake.outcomes.push('stuck');
-    const created = await client.imageToVideo.create({ model: 'gen4_turbo', promptImage: image, ratio: '960:960', duration: 3 });
+    const created = await client.imageToVideo.create({
+      model: 'gen4_turbo',
+      promptImage: image,
+      ratio: '960:960',
+      duration: 3,
+    });
     await client.tasks.retrieve(created.id);
     await client.tasks.delete(created.id);
     expect(fake.deletedTaskIds).toEqual([created.id]);
     await expect(client.tasks.retrieve(created.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('the requests issue #16 captured are refused with Runway\'s 400, as the SDK\'s types already say', async () => {
+  it("the requests issue #16 captured are refused with Runway's 400, as the SDK's types already say", async () => {
     // Casts: these bodies do not type-check against the SDK's unions, which is the point.
-    await expect(client.textToVideo.create({ model: 'gen4.5', promptText: 'x', ratio: '1104:832', duration: 5 } as never)).rejects.toBeInstanceOf(BadRequestError);
-    await expect(client.textToVideo.create({ model: 'veo3.1', promptText: 'x', ratio: '1280:720', duration: 5 } as never)).rejects.toBeInstanceOf(BadRequestError);
-    await expect(client.imageToVideo.create({ model: 'veo3.1', promptImage: image, ratio: '960:960' } as never)).rejects.toBeInstanceOf(BadRequestError);
-    await expect(client.imageToVideo.create({ model: 'gen4_turbo', promptImage: [{ uri: image, position: 'last' }], ratio: '1280:720' } as never)).rejects.toBeInstanceOf(BadRequestError);
+    await expect(
+      client.textToVideo.create({ model: 'gen4.5', promptText: 'x', ratio: '1104:832', duration: 5 } as never),
+    ).rejects.toBeInstanceOf(BadRequestError);
+    await expect(
+      client.textToVideo.create({ model: 'veo3.1', promptText: 'x', ratio: '1280:720', duration: 5 } as never),
+    ).rejects.toBeInstanceOf(BadRequestError);
+    await expect(
+      client.imageToVideo.create({ model: 'veo3.1', promptImage: image, ratio: '960:960' } as never),
+    ).rejects.toBeInstanceOf(BadRequestError);
+    await expect(
+      client.imageToVideo.create({
+        model: 'gen4_turbo',
+        promptImage: [{ uri: image, position: 'last' }],
+        ratio: '1280:720',
+      } as never),
+    ).rejects.toBeInstanceOf(BadRequestError);
     expect(fake.tasks.size).toBe(0);
   });
 
@@ -77,17 +113,74 @@ describe('@runwayml/sdk against the Runway fake', () => {
     const first = { uri: image, position: 'first' as const };
     const last = { uri: image, position: 'last' as const };
     const created = [
-      await client.textToVideo.create({ model: 'seedance2', promptText: 'A kite.', ratio: '1280:720', duration: 5, audio: false }),
-      await client.imageToVideo.create({ model: 'seedance2_fast', promptImage: [first, last], promptText: 'A kite.', ratio: '720:1280', duration: 'auto' }),
-      await client.textToVideo.create({ model: 'hailuo3', promptText: 'A kite.', ratio: '16:9', resolution: '768p', duration: 6 }),
-      await client.imageToVideo.create({ model: 'hailuo3', promptImage: [first, last], promptText: 'A kite.', ratio: 'adaptive', duration: 6 }),
-      await client.imageToVideo.create({ model: 'wan3', promptImage: [first], promptText: 'A kite.', ratio: 'auto_720p', duration: 5 }),
-      await client.textToVideo.create({ model: 'wan3_prime', promptText: 'A kite.', ratio: '720:1280', duration: 12, audio: true }),
+      await client.textToVideo.create({
+        model: 'seedance2',
+        promptText: 'A kite.',
+        ratio: '1280:720',
+        duration: 5,
+        audio: false,
+      }),
+      await client.imageToVideo.create({
+        model: 'seedance2_fast',
+        promptImage: [first, last],
+        promptText: 'A kite.',
+        ratio: '720:1280',
+        duration: 'auto',
+      }),
+      await client.textToVideo.create({
+        model: 'hailuo3',
+        promptText: 'A kite.',
+        ratio: '16:9',
+        resolution: '768p',
+        duration: 6,
+      }),
+      await client.imageToVideo.create({
+        model: 'hailuo3',
+        promptImage: [first, last],
+        promptText: 'A kite.',
+        ratio: 'adaptive',
+        duration: 6,
+      }),
+      await client.imageToVideo.create({
+        model: 'wan3',
+        promptImage: [first],
+        promptText: 'A kite.',
+        ratio: 'auto_720p',
+        duration: 5,
+      }),
+      await client.textToVideo.create({
+        model: 'wan3_prime',
+        promptText: 'A kite.',
+        ratio: '720:1280',
+        duration: 12,
+        audio: true,
+      }),
       await client.textToVideo.create({ model: 'h3_max', promptText: 'A kite.', resolution: '768p', duration: 6 }),
-      await client.imageToVideo.create({ model: 'grok_imagine_1_5', promptImage: image, resolution: '720p', duration: 5 }),
-      await client.imageToVideo.create({ model: 'gemini_omni_flash_1.1', promptImage: [first, last], promptText: 'A kite.', ratio: '1280:720', duration: 'auto' }),
-      await client.imageToVideo.create({ model: 'happyhorse_1_0', promptImage: image, resolution: '720p', duration: 5 }),
-      await client.textToVideo.create({ model: 'gemini_omni_flash', promptText: 'A kite.', ratio: '720:1280', duration: 3 }),
+      await client.imageToVideo.create({
+        model: 'grok_imagine_1_5',
+        promptImage: image,
+        resolution: '720p',
+        duration: 5,
+      }),
+      await client.imageToVideo.create({
+        model: 'gemini_omni_flash_1.1',
+        promptImage: [first, last],
+        promptText: 'A kite.',
+        ratio: '1280:720',
+        duration: 'auto',
+      }),
+      await client.imageToVideo.create({
+        model: 'happyhorse_1_0',
+        promptImage: image,
+        resolution: '720p',
+        duration: 5,
+      }),
+      await client.textToVideo.create({
+        model: 'gemini_omni_flash',
+        promptText: 'A kite.',
+        ratio: '720:1280',
+        duration: 3,
+      }),
     ];
     for (const task of created) expect((await untilTerminal(task.id)).status).toBe('SUCCEEDED');
     // seedance2 at 36 credits/s for 5 s; `auto` is billed at the variant maximum (15 s at 29 cr/s).
@@ -95,7 +188,7 @@ describe('@runwayml/sdk against the Runway fake', () => {
     expect(created[1]!.estimatedCost.credits).toBe(435);
   });
 
-  it('refuses with Runway\'s 400 what the newer models\' types or documented rules do not allow', async () => {
+  it("refuses with Runway's 400 what the newer models' types or documented rules do not allow", async () => {
     const first = { uri: image, position: 'first' as const };
     const refused = async (call: Promise<unknown>, issue: RegExp) => {
       const err = await call.catch((e: unknown) => e);
@@ -103,22 +196,61 @@ describe('@runwayml/sdk against the Runway fake', () => {
       expect(JSON.stringify((err as BadRequestError).error)).toMatch(issue);
     };
     // Casts: the SDK's types already refuse most of these bodies, which is the point.
-    await refused(client.textToVideo.create({ model: 'hailuo3', promptText: 'x', ratio: 'adaptive' }), /text-only requests require a concrete ratio/);
-    await refused(client.imageToVideo.create({ model: 'wan3', promptImage: [first], promptText: 'x', ratio: '1280:720' }), /keyframe image-to-video requests must use auto_480p/);
-    await refused(client.imageToVideo.create({ model: 'h3_max', promptImage: image, promptText: 'x' }), /at least 256 pixels on both sides \(got 320x180\)/);
-    await refused(client.imageToVideo.create({ model: 'h3_max', promptImage: [{ uri: image, position: 'last' }], promptText: 'x' }), /a last frame requires a first frame/);
-    await refused(client.textToVideo.create({ model: 'seedance2', promptText: 'x', duration: 20 }), /duration: an integer from 4 to 15, received 20/);
-    await refused(client.imageToVideo.create({ model: 'seedance2', promptImage: [first, { uri: image }] }), /cannot be mixed/);
-    await refused(client.imageToVideo.create({ model: 'gemini_omni_flash', promptImage: [{ uri: image, position: 'last' }] } as never), /position/);
-    await refused(client.imageToVideo.create({ model: 'grok_imagine_1_5', promptImage: image, ratio: '16:9' } as never), /Unrecognized key: 'ratio'/);
-    await refused(client.imageToVideo.create({ model: 'happyhorse_1_0', promptImage: image, resolution: '4k' } as never), /resolution: Invalid enum value/);
-    await refused(client.textToVideo.create({ model: 'h3_max', promptText: 'x', ratio: '16:9' } as never), /Unrecognized key: 'ratio'/);
-    await refused(client.textToVideo.create({ model: 'gen4_turbo', promptText: 'x', ratio: '1280:720' } as never), /gen4_turbo is not available for text_to_video/);
-    await refused(client.textToVideo.create({ model: 'veo3.1', promptText: 'x', ratio: '1280:720', promptImage: image } as never), /Unrecognized key: 'promptImage'/);
+    await refused(
+      client.textToVideo.create({ model: 'hailuo3', promptText: 'x', ratio: 'adaptive' }),
+      /text-only requests require a concrete ratio/,
+    );
+    await refused(
+      client.imageToVideo.create({ model: 'wan3', promptImage: [first], promptText: 'x', ratio: '1280:720' }),
+      /keyframe image-to-video requests must use auto_480p/,
+    );
+    await refused(
+      client.imageToVideo.create({ model: 'h3_max', promptImage: image, promptText: 'x' }),
+      /at least 256 pixels on both sides \(got 320x180\)/,
+    );
+    await refused(
+      client.imageToVideo.create({ model: 'h3_max', promptImage: [{ uri: image, position: 'last' }], promptText: 'x' }),
+      /a last frame requires a first frame/,
+    );
+    await refused(
+      client.textToVideo.create({ model: 'seedance2', promptText: 'x', duration: 20 }),
+      /duration: an integer from 4 to 15, received 20/,
+    );
+    await refused(
+      client.imageToVideo.create({ model: 'seedance2', promptImage: [first, { uri: image }] }),
+      /cannot be mixed/,
+    );
+    await refused(
+      client.imageToVideo.create({
+        model: 'gemini_omni_flash',
+        promptImage: [{ uri: image, position: 'last' }],
+      } as never),
+      /position/,
+    );
+    await refused(
+      client.imageToVideo.create({ model: 'grok_imagine_1_5', promptImage: image, ratio: '16:9' } as never),
+      /Unrecognized key: 'ratio'/,
+    );
+    await refused(
+      client.imageToVideo.create({ model: 'happyhorse_1_0', promptImage: image, resolution: '4k' } as never),
+      /resolution: Invalid enum value/,
+    );
+    await refused(
+      client.textToVideo.create({ model: 'h3_max', promptText: 'x', ratio: '16:9' } as never),
+      /Unrecognized key: 'ratio'/,
+    );
+    await refused(
+      client.textToVideo.create({ model: 'gen4_turbo', promptText: 'x', ratio: '1280:720' } as never),
+      /gen4_turbo is not available for text_to_video/,
+    );
+    await refused(
+      client.textToVideo.create({ model: 'veo3.1', promptText: 'x', ratio: '1280:720', promptImage: image } as never),
+      /Unrecognized key: 'promptImage'/,
+    );
     expect(fake.tasks.size).toBe(0);
   });
 
-  it('has a documented rule for every video model of the installed SDK\'s create unions', () => {
+  it("has a documented rule for every video model of the installed SDK's create unions", () => {
     const models = runwaySdkVideoModels();
     expect(models.length).toBeGreaterThanOrEqual(16);
     expect(models.filter((m) => !RUNWAY_MODEL_RULES[m])).toEqual([]);
@@ -128,20 +260,38 @@ describe('@runwayml/sdk against the Runway fake', () => {
     fake.outcomes.push('fail', 'safety', 'vendor-cancel', 'bad-output');
     const results = [];
     for (let i = 0; i < 4; i += 1) {
-      const created = await client.imageToVideo.create({ model: 'gen4_turbo', promptImage: image, ratio: '1280:720', duration: 5 });
+      const created = await client.imageToVideo.create({
+        model: 'gen4_turbo',
+        promptImage: image,
+        ratio: '1280:720',
+        duration: 5,
+      });
       results.push(await untilTerminal(created.id));
     }
     expect(results.map((t) => t.status)).toEqual(['FAILED', 'FAILED', 'CANCELLED', 'FAILED']);
-    expect(results[3]).toMatchObject({ failureCode: 'INTERNAL.BAD_OUTPUT.CODE01', failure: expect.any(String), cost: { credits: 0 } });
+    expect(results[3]).toMatchObject({
+      failureCode: 'INTERNAL.BAD_OUTPUT.CODE01',
+      failure: expect.any(String),
+      cost: { credits: 0 },
+    });
     expect(results[0]).toMatchObject({ failureCode: 'INTERNAL', cost: { credits: 0 } });
     expect(results[1]).toMatchObject({ failureCode: 'SAFETY.INPUT.TEXT' });
 
     const wrong = new RunwayML({ apiKey: 'rw-wrong-key-000000000', baseURL: fake.url, maxRetries: 0 });
     await expect(wrong.tasks.retrieve('x')).rejects.toBeInstanceOf(AuthenticationError);
 
-    fake.script('/v1/image_to_video', { status: 429, body: { error: 'Too many requests' }, headers: { 'retry-after': '0' } });
+    fake.script('/v1/image_to_video', {
+      status: 429,
+      body: { error: 'Too many requests' },
+      headers: { 'retry-after': '0' },
+    });
     fake.script('/v1/tasks/', { status: 502, body: { error: 'Bad gateway' } });
-    const created = await client.imageToVideo.create({ model: 'gen4_turbo', promptImage: image, ratio: '1280:720', duration: 5 });
+    const created = await client.imageToVideo.create({
+      model: 'gen4_turbo',
+      promptImage: image,
+      ratio: '1280:720',
+      duration: 5,
+    });
     expect((await client.tasks.retrieve(created.id)).id).toBe(created.id);
     // Four tasks above, then the 429 and its retry.
     expect(fake.requests.filter((r) => r.path === '/v1/image_to_video')).toHaveLength(6);

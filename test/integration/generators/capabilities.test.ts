@@ -63,7 +63,11 @@ const minimaxGenerator = (c: AppConfig) => new MinimaxVideoGenerator(c.minimax, 
 const hooks = () => ({ signal: new AbortController().signal });
 
 /** validate() names the problem, generate() refuses with 'invalid', and the vendor saw nothing. */
-async function refusedBeforeAnyCall(gen: VideoGenerator, request: { durationSeconds: number; aspectRatio?: string; firstFrame?: string }, problem: RegExp) {
+async function refusedBeforeAnyCall(
+  gen: VideoGenerator,
+  request: { durationSeconds: number; aspectRatio?: string; firstFrame?: string },
+  problem: RegExp,
+) {
   const req = { prompt: 'A red kite over a field.', segment: 1, ...request };
   expect(gen.validate(req).join('; ')).toMatch(problem);
   const err = await gen.generate({ ...req, outputPath: join(dir, 'never.mp4') }, hooks()).catch((e: unknown) => e);
@@ -75,62 +79,131 @@ async function refusedBeforeAnyCall(gen: VideoGenerator, request: { durationSeco
 
 describe('captured requests of issue #16 are refused before any vendor call', () => {
   it('Runway gen4.5 text-to-video at 1104:832 (the SDK allows 1280:720 | 720:1280)', async () => {
-    const cfg = config({ runway_ml: { api_key: 'rw-key-0123456789', base_url: runway.url, model_version: 'gen4.5' }, video_aspect_ratio: '4:3' });
-    await refusedBeforeAnyCall(runwayGenerator(cfg), { durationSeconds: 5, aspectRatio: '4:3' }, /gen4\.5 text-to-video renders aspect ratios 16:9, 9:16, not 4:3/);
-    expect(backendConfigIssues({ ...cfg, default_backend: 'runway' }).errors[0]?.message).toMatch(/^runway cannot run: gen4\.5 text-to-video renders/);
+    const cfg = config({
+      runway_ml: { api_key: 'rw-key-0123456789', base_url: runway.url, model_version: 'gen4.5' },
+      video_aspect_ratio: '4:3',
+    });
+    await refusedBeforeAnyCall(
+      runwayGenerator(cfg),
+      { durationSeconds: 5, aspectRatio: '4:3' },
+      /gen4\.5 text-to-video renders aspect ratios 16:9, 9:16, not 4:3/,
+    );
+    expect(backendConfigIssues({ ...cfg, default_backend: 'runway' }).errors[0]?.message).toMatch(
+      /^runway cannot run: gen4\.5 text-to-video renders/,
+    );
     // The same ratio from a first frame is one gen4.5 image-to-video renders.
-    expect(runwayGenerator(cfg).validate({ prompt: 'x', durationSeconds: 5, segment: 1, aspectRatio: '4:3', firstFrame: frame })).toEqual([]);
+    expect(
+      runwayGenerator(cfg).validate({
+        prompt: 'x',
+        durationSeconds: 5,
+        segment: 1,
+        aspectRatio: '4:3',
+        firstFrame: frame,
+      }),
+    ).toEqual([]);
   });
 
   it('Runway veo3.1 for 5 s (the SDK allows 4 | 6 | 8)', async () => {
     const cfg = config({ runway_ml: { api_key: 'rw-key-0123456789', base_url: runway.url, model_version: 'veo3.1' } });
-    await refusedBeforeAnyCall(runwayGenerator(cfg), { durationSeconds: 5 }, /veo3\.1 renders 4, 6, 8 s clips, not 5 s \(segment_duration_seconds\)/);
+    await refusedBeforeAnyCall(
+      runwayGenerator(cfg),
+      { durationSeconds: 5 },
+      /veo3\.1 renders 4, 6, 8 s clips, not 5 s \(segment_duration_seconds\)/,
+    );
   });
 
   it('Runway veo3.1 at 960:960 (not one of its ratios)', async () => {
     const cfg = config({ runway_ml: { api_key: 'rw-key-0123456789', base_url: runway.url, model_version: 'veo3.1' } });
-    await refusedBeforeAnyCall(runwayGenerator(cfg), { durationSeconds: 6, aspectRatio: '1:1', firstFrame: frame }, /veo3\.1 image-to-video renders aspect ratios 16:9, 9:16, not 1:1/);
+    await refusedBeforeAnyCall(
+      runwayGenerator(cfg),
+      { durationSeconds: 6, aspectRatio: '1:1', firstFrame: frame },
+      /veo3\.1 image-to-video renders aspect ratios 16:9, 9:16, not 1:1/,
+    );
   });
 
   it('Runway models the SDK no longer offers are a config error naming the key and how to add a row', () => {
-    expect(() => runwayGenerator(config({ runway_ml: { api_key: 'k-0123456789', model_version: 'gen3a_turbo' } }))).toThrow(/runway_ml\.model_version "gen3a_turbo" has no row in ttv's model catalog for backend runway \(catalogued: gen4_turbo, .*\); to use it anyway, add its row under models:/);
+    expect(() =>
+      runwayGenerator(config({ runway_ml: { api_key: 'k-0123456789', model_version: 'gen3a_turbo' } })),
+    ).toThrow(
+      /runway_ml\.model_version "gen3a_turbo" has no row in ttv's model catalog for backend runway \(catalogued: gen4_turbo, .*\); to use it anyway, add its row under models:/,
+    );
   });
 
   it('fal veo3 gets "8s" (its typed literal), and a length it cannot render is refused', async () => {
     const cfg = config({ fal: { api_key: 'fal-key-0123456789', base_url: fal.url, model: 'fal-ai/veo3' } });
-    await refusedBeforeAnyCall(falGenerator(cfg), { durationSeconds: 5 }, /fal-ai\/veo3 renders 4, 6, 8 s clips, not 5 s/);
-    await falGenerator(cfg).generate({ prompt: 'A red kite.', durationSeconds: 8, segment: 1, outputPath: join(dir, 'fal.mp4') }, hooks());
+    await refusedBeforeAnyCall(
+      falGenerator(cfg),
+      { durationSeconds: 5 },
+      /fal-ai\/veo3 renders 4, 6, 8 s clips, not 5 s/,
+    );
+    await falGenerator(cfg).generate(
+      { prompt: 'A red kite.', durationSeconds: 8, segment: 1, outputPath: join(dir, 'fal.mp4') },
+      hooks(),
+    );
     const submit = fal.requests.find((r) => r.method === 'POST')!;
     expect(JSON.parse(submit.body.toString()).duration).toBe('8s');
   });
 
   it('the fal fake answers fal\'s 422 for the old "8" (it validates with the same table)', async () => {
-    const res = await fetch(`${fal.url}/fal-ai/veo3`, { method: 'POST', headers: { authorization: 'Key fal-key-0123456789', 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'x', duration: '8' }) });
+    const res = await fetch(`${fal.url}/fal-ai/veo3`, {
+      method: 'POST',
+      headers: { authorization: 'Key fal-key-0123456789', 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'x', duration: '8' }),
+    });
     expect(res.status).toBe(422);
-    expect(((await res.json()) as { detail: { loc: string[]; type: string }[] }).detail[0]).toMatchObject({ loc: ['body', 'duration'], type: 'literal_error' });
+    expect(((await res.json()) as { detail: { loc: string[]; type: string }[] }).detail[0]).toMatchObject({
+      loc: ['body', 'duration'],
+      type: 'literal_error',
+    });
   });
 });
 
 describe('what is sent where the model renders the request', () => {
   it('Gemini Omni on the Gemini API gets the clip format in response_format and no audio field; the Vertex-only setting is refused', async () => {
     const gen = veoGenerator(config({}));
-    await gen.generate({ prompt: 'A red kite.', durationSeconds: 6, segment: 1, outputPath: join(dir, 'veo.mp4') }, hooks());
+    await gen.generate(
+      { prompt: 'A red kite.', durationSeconds: 6, segment: 1, outputPath: join(dir, 'veo.mp4') },
+      hooks(),
+    );
     const create = gemini.requests.find((r) => r.method === 'POST' && r.path === '/v1beta/interactions')!;
     expect(JSON.parse(create.body.toString())).toEqual({
-      model: 'gemini-omni-1.1-flash', input: 'A red kite.', background: true,
+      model: 'gemini-omni-1.1-flash',
+      input: 'A red kite.',
+      background: true,
       response_format: { type: 'video', aspect_ratio: '16:9', duration: '6s' },
       generation_config: { video_config: { task: 'text_to_video' } },
     });
-    expect(() => veoGenerator(config({ google_veo: { api_key: 'AIza-test-key-0123456789', generate_audio: true } }))).toThrow(/google_veo\.generate_audio is a Vertex AI parameter/);
+    expect(() =>
+      veoGenerator(config({ google_veo: { api_key: 'AIza-test-key-0123456789', generate_audio: true } })),
+    ).toThrow(/google_veo\.generate_audio is a Vertex AI parameter/);
   });
 
   it('MiniMax sends duration only to the models it documents it for', async () => {
     const director = minimaxGenerator(config({}));
-    expect(director.validate({ prompt: 'x', durationSeconds: 10, segment: 1 }).join()).toMatch(/I2V-01-Director renders 6 s clips, not 10 s/);
-    await director.generate({ prompt: 'A red kite.', durationSeconds: 6, segment: 1, firstFrame: frame, outputPath: join(dir, 'mm1.mp4') }, hooks());
-    const hailuo = minimaxGenerator(config({ minimax: { api_key: 'mm-key-0123456789', base_url: `${minimax.url}/v1`, model: 'MiniMax-Hailuo-02', max_duration: 10 } }));
-    await hailuo.generate({ prompt: 'A red kite.', durationSeconds: 10, segment: 1, outputPath: join(dir, 'mm2.mp4') }, hooks());
-    const bodies = minimax.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body.toString()) as Record<string, unknown>);
+    expect(director.validate({ prompt: 'x', durationSeconds: 10, segment: 1 }).join()).toMatch(
+      /I2V-01-Director renders 6 s clips, not 10 s/,
+    );
+    await director.generate(
+      { prompt: 'A red kite.', durationSeconds: 6, segment: 1, firstFrame: frame, outputPath: join(dir, 'mm1.mp4') },
+      hooks(),
+    );
+    const hailuo = minimaxGenerator(
+      config({
+        minimax: {
+          api_key: 'mm-key-0123456789',
+          base_url: `${minimax.url}/v1`,
+          model: 'MiniMax-Hailuo-02',
+          max_duration: 10,
+        },
+      }),
+    );
+    await hailuo.generate(
+      { prompt: 'A red kite.', durationSeconds: 10, segment: 1, outputPath: join(dir, 'mm2.mp4') },
+      hooks(),
+    );
+    const bodies = minimax.requests
+      .filter((r) => r.method === 'POST')
+      .map((r) => JSON.parse(r.body.toString()) as Record<string, unknown>);
     expect(bodies[0]).not.toHaveProperty('duration');
     expect(bodies[1]).toMatchObject({ model: 'MiniMax-Hailuo-02', duration: 10 });
   });

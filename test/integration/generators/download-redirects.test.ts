@@ -34,10 +34,16 @@ function serveClip(name: string) {
       res.end(clip);
       return;
     }
-    const target = path === '/to-self' ? '/clip.mp4'
-      : path === '/to-other' ? `${otherUrl}/clip.mp4`
-      : path === '/to-https' ? `${otherUrl.replace('http:', 'https:')}/clip.mp4`
-      : path === '/loop' ? '/loop' : null;
+    const target =
+      path === '/to-self'
+        ? '/clip.mp4'
+        : path === '/to-other'
+          ? `${otherUrl}/clip.mp4`
+          : path === '/to-https'
+            ? `${otherUrl.replace('http:', 'https:')}/clip.mp4`
+            : path === '/loop'
+              ? '/loop'
+              : null;
     if (!target) {
       res.writeHead(404);
       res.end();
@@ -67,8 +73,13 @@ beforeEach(() => {
 });
 
 const options = (trusted: string[]): DownloadOptions => ({
-  backend: 'runway', signal: new AbortController().signal, maxBytes: 10_000_000, maxRetries: 0, retryBaseMs: 1,
-  headers: { authorization: 'Bearer vendor-secret' }, trustedHosts: trusted,
+  backend: 'runway',
+  signal: new AbortController().signal,
+  maxBytes: 10_000_000,
+  maxRetries: 0,
+  retryBaseMs: 1,
+  headers: { authorization: 'Bearer vendor-secret' },
+  trustedHosts: trusted,
 });
 
 describe('download redirects', () => {
@@ -82,7 +93,9 @@ describe('download redirects', () => {
     const out = join(dir, 'other.mp4');
     const err = await downloadVideo(`${vendorUrl}/to-other`, out, options(hostsOf(vendorUrl))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GenerationError);
-    expect((err as Error).message).toMatch(/^runway: download from 127\.0\.0\.1:\d+\/to-other redirected to http:\/\/127\.0\.0\.1:\d+, which is neither https nor a configured runway host$/);
+    expect((err as Error).message).toMatch(
+      /^runway: download from 127\.0\.0\.1:\d+\/to-other redirected to http:\/\/127\.0\.0\.1:\d+, which is neither https nor a configured runway host$/,
+    );
     expect(seen.filter((s) => s.server === 'other')).toHaveLength(0);
     expect(existsSync(out)).toBe(false);
   });
@@ -94,12 +107,16 @@ describe('download redirects', () => {
     expect(seen.find((s) => s.server === 'vendor')!.req.headers.authorization).toBe('Bearer vendor-secret');
     // https is allowed anywhere: the attempt reaches the TLS handshake (the loopback server speaks
     // plain http, so it then fails as a connection error, not as a refused redirect).
-    const err = await downloadVideo(`${vendorUrl}/to-https`, join(dir, 'https.mp4'), options(hostsOf(vendorUrl))).catch((e: unknown) => e);
+    const err = await downloadVideo(`${vendorUrl}/to-https`, join(dir, 'https.mp4'), options(hostsOf(vendorUrl))).catch(
+      (e: unknown) => e,
+    );
     expect((err as Error).message).toMatch(/failed \(connection failed\)/);
   });
 
   it('gives up on a redirect loop', async () => {
-    const err = await downloadVideo(`${vendorUrl}/loop`, join(dir, 'loop.mp4'), options(hostsOf(vendorUrl))).catch((e: unknown) => e);
+    const err = await downloadVideo(`${vendorUrl}/loop`, join(dir, 'loop.mp4'), options(hostsOf(vendorUrl))).catch(
+      (e: unknown) => e,
+    );
     expect((err as Error).message).toMatch(/redirected more than 5 times/);
   });
 });

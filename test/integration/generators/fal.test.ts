@@ -23,7 +23,10 @@ afterEach(async () => {
   fal.reset();
 });
 
-async function service(extra: Record<string, unknown> = {}, remote: Record<string, unknown> = {}): Promise<TestService> {
+async function service(
+  extra: Record<string, unknown> = {},
+  remote: Record<string, unknown> = {},
+): Promise<TestService> {
   const svc = await startTestService({
     default_backend: 'fal.ai',
     segment_duration_seconds: 6,
@@ -51,15 +54,24 @@ describe('fal.ai backend', () => {
       expect(String(body.image_url)).toMatch(/^data:image\/png;base64,/);
     }
     // Status and result go to the app id (owner/app), not the model's sub-path, as fal's URLs say.
-    expect(fal.requests.some((r) => r.path.startsWith('/fal-ai/minimax/requests/') && r.path.endsWith('/status'))).toBe(true);
-    expect(lines.some((l) => /fal: request [\w-]+ metrics .*x-compute-time=1\.25 .*x-total-cost=0\.27/.test(l))).toBe(true);
+    expect(fal.requests.some((r) => r.path.startsWith('/fal-ai/minimax/requests/') && r.path.endsWith('/status'))).toBe(
+      true,
+    );
+    expect(lines.some((l) => /fal: request [\w-]+ metrics .*x-compute-time=1\.25 .*x-total-cost=0\.27/.test(l))).toBe(
+      true,
+    );
     expect(job.estimated_cost_usd).toBeCloseTo(2 * 6 * 0.045, 5);
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
   });
 
   it('types duration as each endpoint does: "8s" for Veo 3, with its aspect ratio field', async () => {
     // fal-ai/veo3 renders from text only: chaining runs one segment per job (the offline planner capped at one).
-    const svc = await service({ segment_duration_seconds: 8, video_aspect_ratio: '9:16', procedural: { max_segments: 1 }, fal: { api_key: KEY, base_url: fal.url, model: 'fal-ai/veo3' } });
+    const svc = await service({
+      segment_duration_seconds: 8,
+      video_aspect_ratio: '9:16',
+      procedural: { max_segments: 1 },
+      fal: { api_key: KEY, base_url: fal.url, model: 'fal-ai/veo3' },
+    });
     const { job } = await runJob(svc, 'A red kite over a field.');
     expect(job.status).toBe('finished');
     expect(JSON.parse(submissions()[0]!.body.toString())).toMatchObject({ duration: '8s', aspect_ratio: '9:16' });
@@ -67,7 +79,11 @@ describe('fal.ai backend', () => {
 
   it('runs a 3-segment keyframe job on Kling 3 Pro: start_image_url and end_image_url, duration "10", a playable MP4', async () => {
     const KLING = 'fal-ai/kling-video/v3/pro/image-to-video';
-    const svc = await service({ segment_duration_seconds: 10, generation_mode: 'keyframe', fal: { api_key: KEY, base_url: fal.url, model: KLING } });
+    const svc = await service({
+      segment_duration_seconds: 10,
+      generation_mode: 'keyframe',
+      fal: { api_key: KEY, base_url: fal.url, model: KLING },
+    });
     const { id, job } = await runJob(svc, 'A lighthouse at dawn. Waves on the rocks. Gulls over the bay.');
     expect(job.status).toBe('finished');
     expect(submissions()).toHaveLength(3);
@@ -80,7 +96,9 @@ describe('fal.ai backend', () => {
       expect(String(body.end_image_url)).toMatch(/^data:image\/png;base64,/);
     }
     // Status and result go to the app id (fal-ai/kling-video), as fal's URLs say.
-    expect(fal.requests.some((r) => r.path.startsWith('/fal-ai/kling-video/requests/') && r.path.endsWith('/status'))).toBe(true);
+    expect(
+      fal.requests.some((r) => r.path.startsWith('/fal-ai/kling-video/requests/') && r.path.endsWith('/status')),
+    ).toBe(true);
     // Kling 3 Pro with fal's default audio: $0.336 per second.
     expect(job.estimated_cost_usd).toBeCloseTo(3 * 10 * 0.336, 5);
     const probe = await probeArtifact(svc, id);
@@ -90,12 +108,30 @@ describe('fal.ai backend', () => {
 
   it('Veo 3.1 first-last: both frame fields and its resolution; refuses a segment without a last frame before paying', async () => {
     const FLF = 'fal-ai/veo3.1/first-last-frame-to-video';
-    const svc = await service({ segment_duration_seconds: 8, generation_mode: 'keyframe', video_aspect_ratio: '9:16', fal: { api_key: KEY, base_url: fal.url, model: FLF } });
+    const svc = await service({
+      segment_duration_seconds: 8,
+      generation_mode: 'keyframe',
+      video_aspect_ratio: '9:16',
+      fal: { api_key: KEY, base_url: fal.url, model: FLF },
+    });
     expect((await runJob(svc, 'A red kite over a field.')).job.status).toBe('finished');
-    expect(JSON.parse(submissions()[0]!.body.toString())).toMatchObject({ duration: '8s', aspect_ratio: '9:16', resolution: '720p', first_frame_url: expect.stringMatching(/^data:/), last_frame_url: expect.stringMatching(/^data:/) });
+    expect(JSON.parse(submissions()[0]!.body.toString())).toMatchObject({
+      duration: '8s',
+      aspect_ratio: '9:16',
+      resolution: '720p',
+      first_frame_url: expect.stringMatching(/^data:/),
+      last_frame_url: expect.stringMatching(/^data:/),
+    });
     fal.reset();
     // Chaining gives segments a first frame only: refused, nothing submitted.
-    const chained = await runJob(await service({ segment_duration_seconds: 8, generation_mode: 'chaining', fal: { api_key: KEY, base_url: fal.url, model: FLF } }), 'A red kite over a field.');
+    const chained = await runJob(
+      await service({
+        segment_duration_seconds: 8,
+        generation_mode: 'chaining',
+        fal: { api_key: KEY, base_url: fal.url, model: FLF },
+      }),
+      'A red kite over a field.',
+    );
     expect(chained.job.status).toBe('failed');
     expect(chained.job.error).toMatch(/needs a last frame next to the first \(use generation_mode keyframe\)/);
     expect(submissions()).toHaveLength(0);
@@ -103,7 +139,9 @@ describe('fal.ai backend', () => {
 
   it('fails clearly on a model validation error (422) without retrying', async () => {
     // default_input is passed through as the operator wrote it: Hailuo-02 has no generate_audio.
-    const svc = await service({ fal: { api_key: KEY, base_url: fal.url, model: MODEL, default_input: { generate_audio: true } } });
+    const svc = await service({
+      fal: { api_key: KEY, base_url: fal.url, model: MODEL, default_input: { generate_audio: true } },
+    });
     const { job } = await runJob(svc, 'A red kite over a field.');
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/fal: HTTP 422/);
@@ -111,7 +149,10 @@ describe('fal.ai backend', () => {
   });
 
   it('does not retry a rejected key', async () => {
-    const { job } = await runJob(await service({ fal: { api_key: 'fal-wrong-key-00000', base_url: fal.url, model: MODEL } }), 'A red kite over a field.');
+    const { job } = await runJob(
+      await service({ fal: { api_key: 'fal-wrong-key-00000', base_url: fal.url, model: MODEL } }),
+      'A red kite over a field.',
+    );
     expect(job.error).toBe('The video vendor (fal) answered HTTP 401 for segment 1 (credentials rejected).');
     expect(submissions()).toHaveLength(1);
   });
@@ -121,10 +162,16 @@ describe('fal.ai backend', () => {
     const crashed = await runJob(await service(), 'A red kite over a field.');
     expect(crashed.job.status).toBe('failed');
     expect(crashed.job.error).toBe('The video vendor (fal) failed to render segment 1.');
-    expect(crashed.lines.some((l) => /Runner crashed while processing the request \(HTTP 500\) \(runner_server_error\)/.test(l))).toBe(true);
+    expect(
+      crashed.lines.some((l) =>
+        /Runner crashed while processing the request \(HTTP 500\) \(runner_server_error\)/.test(l),
+      ),
+    ).toBe(true);
     // The request's own error is final: its result is fetched once, not retried like a gateway 5xx.
     const id = [...fal.queued.values()][0]!.id;
-    expect(fal.requests.filter((r) => r.method === 'GET' && r.path === `/fal-ai/minimax/requests/${id}`)).toHaveLength(1);
+    expect(fal.requests.filter((r) => r.method === 'GET' && r.path === `/fal-ai/minimax/requests/${id}`)).toHaveLength(
+      1,
+    );
     fal.outcomes.push('content-policy');
     const refused = await runJob(await service(), 'A red kite over a field.');
     expect(refused.job.error).toBe('The video vendor (fal) refused segment 1: content policy.');
@@ -156,7 +203,11 @@ describe('fal.ai backend', () => {
     expect(await cancelJob(svc, id)).toBe(200);
     expect((await waitForEnd(svc, id)).status).toBe('canceled');
     await waitFor(async () => fal.canceledIds.length === 1, { what: 'PUT …/cancel' });
-    expect(fal.requests.some((r) => r.method === 'PUT' && r.path === `/fal-ai/minimax/requests/${fal.canceledIds[0]}/cancel`)).toBe(true);
+    expect(
+      fal.requests.some(
+        (r) => r.method === 'PUT' && r.path === `/fal-ai/minimax/requests/${fal.canceledIds[0]}/cancel`,
+      ),
+    ).toBe(true);
 
     fal.outcomes.push('stuck');
     const timedOut = await runJob(await service({}, { timeout: 0.4 }), 'A red kite over a field.');
@@ -169,7 +220,9 @@ describe('fal.ai backend', () => {
     const svc = await service();
     const { id, job, lines } = await runJob(svc);
     expect(job.status).toBe('finished');
-    expect(lines.some((l) => /fal: download from .* (failed \(connection failed\)|broke off).*retrying/.test(l))).toBe(true);
+    expect(lines.some((l) => /fal: download from .* (failed \(connection failed\)|broke off).*retrying/.test(l))).toBe(
+      true,
+    );
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
   });
 

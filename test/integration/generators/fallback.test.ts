@@ -47,19 +47,24 @@ const falCreates = () => fal.requests.filter((r) => r.method === 'POST');
 
 describe('fallback chain', () => {
   it('finishes on the fallback when the default backend fails for good, and skips it afterwards', async () => {
-    const svc = await service({ runway_ml: { api_key: 'rw-revoked-key-000000', base_url: runway.url }, remote_api_settings: { fallback_backend: 'minimax' } });
+    const svc = await service({
+      runway_ml: { api_key: 'rw-revoked-key-000000', base_url: runway.url },
+      remote_api_settings: { fallback_backend: 'minimax' },
+    });
     const { id, job, lines } = await runJob(svc);
     expect(job.status).toBe('finished');
     expect(runwayCreates()).toHaveLength(1);
     expect(minimaxCreates()).toHaveLength(2);
-    expect(lines).toEqual(expect.arrayContaining([
-      expect.stringMatching(/Segment 1: runway attempt started$/),
-      expect.stringMatching(/Segment 1: runway attempt failed: HTTP 401/),
-      expect.stringMatching(/Segment 1: minimax attempt started \(fallback\)/),
-      expect.stringMatching(/Segment 1: minimax attempt succeeded/),
-      expect.stringMatching(/Segment 2: runway skipped: it failed for good earlier in this job/),
-      expect.stringMatching(/Segment 2: minimax attempt succeeded/),
-    ]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/Segment 1: runway attempt started$/),
+        expect.stringMatching(/Segment 1: runway attempt failed: HTTP 401/),
+        expect.stringMatching(/Segment 1: minimax attempt started \(fallback\)/),
+        expect.stringMatching(/Segment 1: minimax attempt succeeded/),
+        expect.stringMatching(/Segment 2: runway skipped: it failed for good earlier in this job/),
+        expect.stringMatching(/Segment 2: minimax attempt succeeded/),
+      ]),
+    );
     // Each clip is priced by the backend that made it: two MiniMax I2V-01-Director clips.
     expect(job.estimated_cost_usd).toBeCloseTo(2 * 6 * 0.072, 5);
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
@@ -77,26 +82,40 @@ describe('fallback chain', () => {
   it('walks api_priority_order after the fallback', async () => {
     runway.outcomes.push('safety');
     fal.outcomes.push('runner-error');
-    const svc = await service({ remote_api_settings: { fallback_backend: 'fal.ai', api_priority_order: ['runway', 'minimax'] } });
+    const svc = await service({
+      remote_api_settings: { fallback_backend: 'fal.ai', api_priority_order: ['runway', 'minimax'] },
+    });
     const { job, lines } = await runJob(svc, 'A red kite over a field.');
     expect(job.status).toBe('finished');
     expect([runwayCreates().length, falCreates().length, minimaxCreates().length]).toEqual([1, 1, 1]);
     expect(lines.filter((l) => / attempt started/.test(l)).map((l) => l.replace(/^\[[^\]]+\] /, ''))).toEqual([
-      'Segment 1: runway attempt started', 'Segment 1: fal attempt started (fallback)', 'Segment 1: minimax attempt started (fallback)',
+      'Segment 1: runway attempt started',
+      'Segment 1: fal attempt started (fallback)',
+      'Segment 1: minimax attempt started (fallback)',
     ]);
   });
 
   it('fails promptly, naming every attempt, when the default and the fallback both fail', async () => {
     runway.outcomes.push('fail');
     minimax.outcomes.push('fail');
-    const svc = await service({ remote_api_settings: { fallback_backend: 'minimax', api_priority_order: ['minimax', 'runway'] } });
+    const svc = await service({
+      remote_api_settings: { fallback_backend: 'minimax', api_priority_order: ['minimax', 'runway'] },
+    });
     const started = Date.now();
     const { job, lines } = await runJob(svc);
     expect(job.status).toBe('failed');
-    expect(job.error).toBe('Segment 1 failed on every backend (runway → minimax): The video vendor (runway) failed to render segment 1; The video vendor (minimax) failed to render segment 1');
+    expect(job.error).toBe(
+      'Segment 1 failed on every backend (runway → minimax): The video vendor (runway) failed to render segment 1; The video vendor (minimax) failed to render segment 1',
+    );
     // Every attempt in full, in the job log.
-    expect(lines.some((l) => /runway attempt failed: task [\w-]+ failed: An unexpected error occurred\. \(INTERNAL\)/.test(l))).toBe(true);
-    expect(lines.some((l) => /minimax attempt failed: task \d+ failed \(MiniMax reported status Fail\)/.test(l))).toBe(true);
+    expect(
+      lines.some((l) =>
+        /runway attempt failed: task [\w-]+ failed: An unexpected error occurred\. \(INTERNAL\)/.test(l),
+      ),
+    ).toBe(true);
+    expect(lines.some((l) => /minimax attempt failed: task \d+ failed \(MiniMax reported status Fail\)/.test(l))).toBe(
+      true,
+    );
     expect(runwayCreates()).toHaveLength(1);
     expect(minimaxCreates()).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(15_000);
@@ -111,8 +130,12 @@ describe('fallback chain', () => {
   });
 
   it('refuses to start with an unknown backend in the chain, naming its key', async () => {
-    await expect(service({ remote_api_settings: { fallback_backend: 'sora' } })).rejects.toThrow(/^remote_api_settings\.fallback_backend: unknown video backend "sora"/);
-    await expect(service({ runway_ml: {} })).rejects.toThrow(/^default_backend: runway cannot run: runway_ml\.api_key is required/);
+    await expect(service({ remote_api_settings: { fallback_backend: 'sora' } })).rejects.toThrow(
+      /^remote_api_settings\.fallback_backend: unknown video backend "sora"/,
+    );
+    await expect(service({ runway_ml: {} })).rejects.toThrow(
+      /^default_backend: runway cannot run: runway_ml\.api_key is required/,
+    );
   });
 });
 

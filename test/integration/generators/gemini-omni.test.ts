@@ -46,7 +46,13 @@ async function omni(section: Record<string, unknown> = {}, top: Record<string, u
   return svc;
 }
 
-type CreateBody = { model: string; input: string | { type: string; text?: string; data?: string; mime_type?: string }[]; background: boolean; response_format: Record<string, unknown>; generation_config: { video_config: { task: string } } };
+type CreateBody = {
+  model: string;
+  input: string | { type: string; text?: string; data?: string; mime_type?: string }[];
+  background: boolean;
+  response_format: Record<string, unknown>;
+  generation_config: { video_config: { task: string } };
+};
 const creates = () => gemini.requests.filter((r) => r.method === 'POST' && r.path === '/v1beta/interactions');
 const createBodies = () => creates().map((r) => JSON.parse(r.body.toString()) as CreateBody);
 
@@ -59,10 +65,18 @@ describe('Gemini Omni on the Gemini API (Interactions API)', () => {
     expect(creates().every((r) => r.headers['x-goog-api-key'] === API_KEY)).toBe(true);
     const bodies = createBodies();
     for (const body of bodies) {
-      expect(body).toMatchObject({ model: 'gemini-omni-1.1-flash', background: true, response_format: { type: 'video', aspect_ratio: '16:9', duration: '6s' } });
+      expect(body).toMatchObject({
+        model: 'gemini-omni-1.1-flash',
+        background: true,
+        response_format: { type: 'video', aspect_ratio: '16:9', duration: '6s' },
+      });
       expect(body.response_format).not.toHaveProperty('resolution');
     }
-    expect(bodies.map((b) => b.generation_config.video_config.task)).toEqual(['text_to_video', 'image_to_video', 'image_to_video']);
+    expect(bodies.map((b) => b.generation_config.video_config.task)).toEqual([
+      'text_to_video',
+      'image_to_video',
+      'image_to_video',
+    ]);
     expect(typeof bodies[0]!.input).toBe('string');
     for (const body of bodies.slice(1)) {
       const input = body.input as { type: string; mime_type?: string }[];
@@ -73,7 +87,9 @@ describe('Gemini Omni on the Gemini API (Interactions API)', () => {
     const interactions = [...gemini.interactions.interactions.values()];
     expect(interactions.every((i) => i.status === 'completed' && i.deleted)).toBe(true);
     expect(gemini.requests.filter((r) => r.method === 'DELETE')).toHaveLength(3);
-    expect(lines.some((l) => /veo3: interaction v1_\S+ started \(gemini-omni-1\.1-flash, 6 s, the Gemini API\)/.test(l))).toBe(true);
+    expect(
+      lines.some((l) => /veo3: interaction v1_\S+ started \(gemini-omni-1\.1-flash, 6 s, the Gemini API\)/.test(l)),
+    ).toBe(true);
     expect(job.estimated_cost_usd).toBeCloseTo(3 * 6 * 0.4, 5);
     const probe = await probeArtifact(svc, id);
     expect(probe.codec).toBe('h264');
@@ -85,12 +101,19 @@ describe('Gemini Omni on the Gemini API (Interactions API)', () => {
     const svc = await omni({ resolution: '1080p' }, { video_aspect_ratio: '9:16', segment_duration_seconds: 8 });
     const { id, job } = await runJob(svc, 'A kite over the dunes.');
     expect(job.status).toBe('finished');
-    expect(createBodies()[0]!.response_format).toEqual({ type: 'video', aspect_ratio: '9:16', duration: '8s', resolution: '1080p' });
+    expect(createBodies()[0]!.response_format).toEqual({
+      type: 'video',
+      aspect_ratio: '9:16',
+      duration: '8s',
+      resolution: '1080p',
+    });
     const downloads = gemini.requests.filter((r) => r.path.includes(':download'));
     expect(downloads).toHaveLength(1);
     expect(downloads[0]!.headers['x-goog-api-key']).toBe(API_KEY);
     // Deleted only after the download.
-    expect(gemini.requests.indexOf(downloads[0]!)).toBeLessThan(gemini.requests.findIndex((r) => r.method === 'DELETE'));
+    expect(gemini.requests.indexOf(downloads[0]!)).toBeLessThan(
+      gemini.requests.findIndex((r) => r.method === 'DELETE'),
+    );
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
   });
 
@@ -98,10 +121,15 @@ describe('Gemini Omni on the Gemini API (Interactions API)', () => {
     gemini.interactions.outcomes.push('stuck');
     const svc = await omni();
     const id = await submit(svc, 'A red kite over a field.');
-    await waitFor(async () => [...gemini.interactions.interactions.values()].some((i) => i.polls >= 2), { what: 'polling' });
+    await waitFor(async () => [...gemini.interactions.interactions.values()].some((i) => i.polls >= 2), {
+      what: 'polling',
+    });
     expect(await cancelJob(svc, id)).toBe(200);
     expect((await waitForEnd(svc, id)).status).toBe('canceled');
-    await waitFor(async () => [...gemini.interactions.interactions.values()].some((i) => i.status === 'cancelled' && i.deleted), { what: 'interaction cancel and delete' });
+    await waitFor(
+      async () => [...gemini.interactions.interactions.values()].some((i) => i.status === 'cancelled' && i.deleted),
+      { what: 'interaction cancel and delete' },
+    );
     // The worker cancels its own interaction and the API process cancels the job's recorded one: a second cancel is harmless.
     expect(gemini.requests.filter((r) => r.path.endsWith('/cancel')).length).toBeGreaterThanOrEqual(1);
     expect(gemini.interactions.createCount).toBe(1);
@@ -112,45 +140,74 @@ describe('Gemini Omni on the Gemini API (Interactions API)', () => {
     const failed = await runJob(await omni(), 'A red kite over a field.');
     // ttv's sentence for the client; Google's own words in the job log.
     expect(failed.job.error).toBe('The video vendor (veo3) failed to render segment 1.');
-    expect(failed.lines.some((l) => /veo3 attempt failed: interaction v1_\S+ failed: Video generation failed due to an internal error\./.test(l))).toBe(true);
+    expect(
+      failed.lines.some((l) =>
+        /veo3 attempt failed: interaction v1_\S+ failed: Video generation failed due to an internal error\./.test(l),
+      ),
+    ).toBe(true);
     gemini.interactions.outcomes.push('refuse');
     const refused = await runJob(await omni(), 'A red kite over a field.');
     expect(refused.job.error).toBe('The video vendor (veo3) refused segment 1: content policy.');
-    expect(refused.lines.some((l) => /finished without a video; the model answered: I can't create that video/.test(l))).toBe(true);
+    expect(
+      refused.lines.some((l) => /finished without a video; the model answered: I can't create that video/.test(l)),
+    ).toBe(true);
     // A failed or refused interaction is deleted too.
     expect([...gemini.interactions.interactions.values()].every((i) => i.deleted)).toBe(true);
 
-    gemini.script('/v1beta/interactions', { status: 429, body: { error: { code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED' } }, headers: { 'retry-after': '0' } });
-    gemini.script('/v1beta/interactions', { status: 503, body: { error: { code: 503, message: 'The service is currently unavailable.', status: 'UNAVAILABLE' } } });
+    gemini.script('/v1beta/interactions', {
+      status: 429,
+      body: { error: { code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED' } },
+      headers: { 'retry-after': '0' },
+    });
+    gemini.script('/v1beta/interactions', {
+      status: 503,
+      body: { error: { code: 503, message: 'The service is currently unavailable.', status: 'UNAVAILABLE' } },
+    });
     const { job, lines } = await runJob(await omni(), 'A red kite over a field.');
     expect(job.status).toBe('finished');
     expect(lines.some((l) => /veo3: HTTP 429 \(Resource has been exhausted\); retrying/.test(l))).toBe(true);
     expect(lines.some((l) => /veo3: HTTP 503 .*retrying/.test(l))).toBe(true);
   });
 
-  it('a shut-down Omni model an operator row forces back to ga fails once with Google\'s 404, named with its replacement', async () => {
+  it("a shut-down Omni model an operator row forces back to ga fails once with Google's 404, named with its replacement", async () => {
     const { vendor: _v, origin: _o, ...preview } = shippedCatalog().find('veo3', 'gemini-omni-flash-preview')!;
     expect(preview.lifecycle).toMatchObject({ status: 'retired', replacement: 'gemini-omni-1.1-flash' });
-    const svc = await omni({ veo_model: 'gemini-omni-flash-preview' }, { models: [parseCatalogRow({ ...preview, lifecycle: { status: 'ga' } })] });
+    const svc = await omni(
+      { veo_model: 'gemini-omni-flash-preview' },
+      { models: [parseCatalogRow({ ...preview, lifecycle: { status: 'ga' } })] },
+    );
     const { job, lines } = await runJob(svc, 'A red kite over a field.');
-    expect(job.error).toMatch(/gemini-omni-flash-preview is no longer available on the Gemini API: Google has shut it down \(HTTP 404\); its replacement is gemini-omni-1\.1-flash \(set google_veo\.veo_model: gemini-omni-1\.1-flash\)/);
+    expect(job.error).toMatch(
+      /gemini-omni-flash-preview is no longer available on the Gemini API: Google has shut it down \(HTTP 404\); its replacement is gemini-omni-1\.1-flash \(set google_veo\.veo_model: gemini-omni-1\.1-flash\)/,
+    );
     expect(creates()).toHaveLength(1);
     expect(lines.join('\n')).not.toMatch(/retrying/);
   });
 
   it('a Vertex AI model with a Gemini API key, and generate_audio for Omni, are config errors before any call', async () => {
-    await expect(omni({ veo_model: 'veo-3.1-generate-001' })).rejects.toThrow(/"veo-3\.1-generate-001" is served by Vertex AI, not by the Gemini API .*remove google_veo\.api_key and set google_veo\.project_id.*the Gemini API serves gemini-omni-1\.1-flash/);
+    await expect(omni({ veo_model: 'veo-3.1-generate-001' })).rejects.toThrow(
+      /"veo-3\.1-generate-001" is served by Vertex AI, not by the Gemini API .*remove google_veo\.api_key and set google_veo\.project_id.*the Gemini API serves gemini-omni-1\.1-flash/,
+    );
     await expect(omni({ generate_audio: true })).rejects.toThrow(/google_veo\.generate_audio is a Vertex AI parameter/);
-    await expect(omni({ resolution: '480p' })).rejects.toThrow(/google_veo\.resolution "480p": gemini-omni-1\.1-flash renders 360p, 720p, 1080p, 4k/);
-    await expect(omni({}, { segment_duration_seconds: 12 })).rejects.toThrow(/gemini-omni-1\.1-flash renders 3–10 \(whole seconds\) s clips, not 12 s/);
+    await expect(omni({ resolution: '480p' })).rejects.toThrow(
+      /google_veo\.resolution "480p": gemini-omni-1\.1-flash renders 360p, 720p, 1080p, 4k/,
+    );
+    await expect(omni({}, { segment_duration_seconds: 12 })).rejects.toThrow(
+      /gemini-omni-1\.1-flash renders 3–10 \(whole seconds\) s clips, not 12 s/,
+    );
     // The model's range is the limit unless the operator sets a lower cap.
-    await expect(omni({ max_duration: 6 }, { segment_duration_seconds: 8 })).rejects.toThrow(/duration 8 s is more than google_veo\.max_duration \(6 s\)/);
+    await expect(omni({ max_duration: 6 }, { segment_duration_seconds: 8 })).rejects.toThrow(
+      /duration 8 s is more than google_veo\.max_duration \(6 s\)/,
+    );
     expect(gemini.requests).toHaveLength(0);
   });
   it('re-attaches to a recorded interaction that is still running without creating another (resume); one deleted after its clip was saved is gone', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ttv-omni-resume-'));
     try {
-      const config = configSchema.parse({ google_veo: { api_key: API_KEY, gemini_base_url: gemini.url }, remote_api_settings: FAST_REMOTE });
+      const config = configSchema.parse({
+        google_veo: { api_key: API_KEY, gemini_base_url: gemini.url },
+        remote_api_settings: FAST_REMOTE,
+      });
       const generator = new Veo3VideoGenerator(config.google_veo, remoteSettings(config));
       const request = { prompt: 'A red kite.', durationSeconds: 6, outputPath: join(dir, 'first.mp4'), segment: 1 };
       // A finished interaction is deleted once its clip is saved: Google no longer knows it.
@@ -158,10 +215,22 @@ describe('Gemini Omni on the Gemini API (Interactions API)', () => {
       expect(task).toMatchObject({ backend: 'veo3', handles: { call: 'interactions' } });
       await expect(resumeRecorded(generator, task, request)).rejects.toBeInstanceOf(TaskGoneError);
       // One still running (as a killed worker leaves it) is followed to its end, without a create.
-      const created = gemini.interactions.create(Buffer.from(JSON.stringify({ model: task.model, input: 'A red kite.', background: true, response_format: { type: 'video', aspect_ratio: '16:9', duration: '6s' }, generation_config: { video_config: { task: 'text_to_video' } } })));
+      const created = gemini.interactions.create(
+        Buffer.from(
+          JSON.stringify({
+            model: task.model,
+            input: 'A red kite.',
+            background: true,
+            response_format: { type: 'video', aspect_ratio: '16:9', duration: '6s' },
+            generation_config: { video_config: { task: 'text_to_video' } },
+          }),
+        ),
+      );
       const running = { ...task, taskId: (created.body as { id: string }).id, createdAt: new Date().toISOString() };
       const lines: string[] = [];
-      const again = await resumeRecorded(generator, running, { ...request, outputPath: join(dir, 'again.mp4') }, (l) => lines.push(l));
+      const again = await resumeRecorded(generator, running, { ...request, outputPath: join(dir, 'again.mp4') }, (l) =>
+        lines.push(l),
+      );
       expect((await stat(again.path)).size).toBeGreaterThan(1000);
       expect(creates()).toHaveLength(1);
       expect(lines.some((l) => l.includes(`veo3: re-attached to interaction ${running.taskId}`))).toBe(true);

@@ -23,7 +23,16 @@ interface Call {
 }
 
 let root: string;
-let dirs: { wan: string; i2v: string; flf2v: string; hunyuan: string; cfg: string; ckpt: string; log: string; pidfile: string };
+let dirs: {
+  wan: string;
+  i2v: string;
+  flf2v: string;
+  hunyuan: string;
+  cfg: string;
+  ckpt: string;
+  log: string;
+  pidfile: string;
+};
 const services: TestService[] = [];
 const savedEnv = new Map<string, string | undefined>();
 
@@ -38,8 +47,14 @@ function setEnv(vars: Record<string, string>): void {
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'ttv-local-'));
   dirs = {
-    wan: join(root, 'Wan2.1'), i2v: join(root, 'models', 'i2v'), flf2v: join(root, 'models', 'flf2v'), hunyuan: join(root, 'HunyuanVideo'),
-    cfg: join(root, 'hunyuan.yaml'), ckpt: join(root, 'hunyuan.pt'), log: join(root, 'calls.jsonl'), pidfile: join(root, 'model.pid'),
+    wan: join(root, 'Wan2.1'),
+    i2v: join(root, 'models', 'i2v'),
+    flf2v: join(root, 'models', 'flf2v'),
+    hunyuan: join(root, 'HunyuanVideo'),
+    cfg: join(root, 'hunyuan.yaml'),
+    ckpt: join(root, 'hunyuan.pt'),
+    log: join(root, 'calls.jsonl'),
+    pidfile: join(root, 'model.pid'),
   };
   for (const d of [dirs.wan, dirs.i2v, dirs.flf2v, dirs.hunyuan]) await mkdir(d, { recursive: true });
   // Symlinks: the fakes find their shared helper next to their real path.
@@ -62,8 +77,13 @@ afterEach(async () => {
 
 function wanConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    default_backend: 'wan2.1', wan2_dir: dirs.wan, i2v_model_dir: dirs.i2v, flf2v_model_dir: dirs.flf2v,
-    frame_num: 17, total_gpus: 4, parallel_segments: 2,
+    default_backend: 'wan2.1',
+    wan2_dir: dirs.wan,
+    i2v_model_dir: dirs.i2v,
+    flf2v_model_dir: dirs.flf2v,
+    frame_num: 17,
+    total_gpus: 4,
+    parallel_segments: 2,
     local_backends: { python_path: 'python3', torchrun_path: TORCHRUN, kill_grace_seconds: GRACE_SECONDS },
     ...extra,
   };
@@ -83,7 +103,10 @@ async function runJob(config: Record<string, unknown>, prompt: string) {
 
 function calls(prog?: Call['prog']): Call[] {
   if (!existsSync(dirs.log)) return [];
-  const all = readFileSync(dirs.log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call);
+  const all = readFileSync(dirs.log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Call);
   return prog ? all.filter((c) => c.prog === prog) : all;
 }
 
@@ -98,7 +121,10 @@ function flagNames(argv: string[]): string[] {
 }
 
 async function readPids(): Promise<[number, number]> {
-  const text = await waitFor(async () => existsSync(dirs.pidfile) && readFileSync(dirs.pidfile, 'utf8'), { timeoutMs: 30_000, what: 'the model pidfile' });
+  const text = await waitFor(async () => existsSync(dirs.pidfile) && readFileSync(dirs.pidfile, 'utf8'), {
+    timeoutMs: 30_000,
+    what: 'the model pidfile',
+  });
   const [model, grandchild] = text.trim().split(/\s+/).map(Number);
   return [model!, grandchild!];
 }
@@ -121,8 +147,19 @@ describe('wan2.1 through the API', () => {
     expect(runs).toHaveLength(2);
     for (const r of runs) {
       expect(flagNames(r.argv)).toEqual([
-        '--task', '--size', '--ckpt_dir', '--first_frame', '--last_frame', '--frame_num', '--prompt', '--save_file',
-        '--sample_guide_scale', '--sample_steps', '--sample_shift', '--dit_fsdp', '--t5_fsdp',
+        '--task',
+        '--size',
+        '--ckpt_dir',
+        '--first_frame',
+        '--last_frame',
+        '--frame_num',
+        '--prompt',
+        '--save_file',
+        '--sample_guide_scale',
+        '--sample_steps',
+        '--sample_shift',
+        '--dit_fsdp',
+        '--t5_fsdp',
       ]);
       expect(flag(r.argv, '--task')).toBe('flf2v-14B');
       expect(flag(r.argv, '--size')).toBe('1280*720');
@@ -157,8 +194,19 @@ describe('wan2.1 through the API', () => {
     expect(runs).toHaveLength(2);
     for (const r of runs) {
       expect(flagNames(r.argv)).toEqual([
-        '--task', '--size', '--ckpt_dir', '--image', '--prompt', '--save_file', '--sample_guide_scale', '--sample_steps',
-        '--sample_shift', '--frame_num', '--ulysses_size', '--dit_fsdp', '--t5_fsdp',
+        '--task',
+        '--size',
+        '--ckpt_dir',
+        '--image',
+        '--prompt',
+        '--save_file',
+        '--sample_guide_scale',
+        '--sample_steps',
+        '--sample_shift',
+        '--frame_num',
+        '--ulysses_size',
+        '--dit_fsdp',
+        '--t5_fsdp',
       ]);
       expect(flag(r.argv, '--task')).toBe('i2v-14B');
       expect(flag(r.argv, '--ckpt_dir')).toBe(dirs.i2v);
@@ -173,33 +221,51 @@ describe('wan2.1 through the API', () => {
 
   it('retries a failed run with sample_steps 30 and guide_scale 3.0, and the job finishes', async () => {
     setEnv({ FAKE_MODEL_FAIL_TIMES: '1' });
-    const { job, lines } = await runJob(wanConfig({ generation_mode: 'chaining', total_gpus: 1, parallel_segments: 1 }), 'A lighthouse.');
+    const { job, lines } = await runJob(
+      wanConfig({ generation_mode: 'chaining', total_gpus: 1, parallel_segments: 1 }),
+      'A lighthouse.',
+    );
     expect(job.status, String(job.error)).toBe('finished');
     // One GPU: python directly, no launcher.
     expect(calls('torchrun')).toHaveLength(0);
     const runs = calls('generate.py');
     expect(runs).toHaveLength(2);
-    expect(runs.map((r) => [flag(r.argv, '--sample_steps'), flag(r.argv, '--sample_guide_scale')])).toEqual([['40', '5.0'], ['30', '3.0']]);
+    expect(runs.map((r) => [flag(r.argv, '--sample_steps'), flag(r.argv, '--sample_guide_scale')])).toEqual([
+      ['40', '5.0'],
+      ['30', '3.0'],
+    ]);
     expect(runs.map((r) => r.cuda)).toEqual(['0', '0']);
     expect(runs[0]!.argv).not.toContain('--dit_fsdp');
-    expect(lines.some((l) => /\] wan2\.1: python3 exited with code 1: .*CUDA out of memory.*; retrying segment 1 \(attempt 2\/3\)$/.test(l))).toBe(true);
+    expect(
+      lines.some((l) =>
+        /\] wan2\.1: python3 exited with code 1: .*CUDA out of memory.*; retrying segment 1 \(attempt 2\/3\)$/.test(l),
+      ),
+    ).toBe(true);
   });
 
   it('refuses to start when i2v_model_dir is missing, naming the key, before any process starts', async () => {
-    await expect(startTestService(wanConfig({ generation_mode: 'chaining', i2v_model_dir: undefined })))
-      .rejects.toThrow(/^default_backend: wan2\.1 cannot run: .*i2v_model_dir is not set/);
+    await expect(
+      startTestService(wanConfig({ generation_mode: 'chaining', i2v_model_dir: undefined })),
+    ).rejects.toThrow(/^default_backend: wan2\.1 cannot run: .*i2v_model_dir is not set/);
     expect(calls()).toHaveLength(0);
   });
 
   it('cancel stops the whole process group: SIGTERM is ignored, SIGKILL follows after kill_grace_seconds', async () => {
     setEnv({ FAKE_MODEL_HANG: '1', FAKE_MODEL_IGNORE_TERM: '1', FAKE_MODEL_PIDFILE: dirs.pidfile });
-    const { svc, id } = await startJob(wanConfig({ generation_mode: 'chaining', total_gpus: 1, parallel_segments: 1 }), 'A lighthouse.');
+    const { svc, id } = await startJob(
+      wanConfig({ generation_mode: 'chaining', total_gpus: 1, parallel_segments: 1 }),
+      'A lighthouse.',
+    );
     const [model, grandchild] = await readPids();
     expect(isGone(model) || isGone(grandchild)).toBe(false);
     const started = Date.now();
     const res = await fetch(`${svc.url}/v1/jobs/${id}/cancel`, { method: 'POST' });
     expect(res.status).toBe(200);
-    await waitFor(async () => isGone(model) && isGone(grandchild), { timeoutMs: (GRACE_SECONDS + 3) * 1000, intervalMs: 10, what: 'the model and its child to be gone' });
+    await waitFor(async () => isGone(model) && isGone(grandchild), {
+      timeoutMs: (GRACE_SECONDS + 3) * 1000,
+      intervalMs: 10,
+      what: 'the model and its child to be gone',
+    });
     const elapsed = Date.now() - started;
     // Both ignore SIGTERM, so only the SIGKILL after the grace period can have ended them.
     expect(elapsed).toBeGreaterThanOrEqual(GRACE_SECONDS * 1000 - 50);
@@ -212,7 +278,17 @@ describe('wan2.1 through the API', () => {
   it('timeout fails the job, stops the process group and is not retried', async () => {
     setEnv({ FAKE_MODEL_HANG: '1', FAKE_MODEL_PIDFILE: dirs.pidfile });
     const { svc, id } = await startJob(
-      wanConfig({ generation_mode: 'chaining', total_gpus: 1, parallel_segments: 1, local_backends: { python_path: 'python3', torchrun_path: TORCHRUN, kill_grace_seconds: GRACE_SECONDS, timeout_seconds: 1.5 } }),
+      wanConfig({
+        generation_mode: 'chaining',
+        total_gpus: 1,
+        parallel_segments: 1,
+        local_backends: {
+          python_path: 'python3',
+          torchrun_path: TORCHRUN,
+          kill_grace_seconds: GRACE_SECONDS,
+          timeout_seconds: 1.5,
+        },
+      }),
       'A lighthouse.',
     );
     const [model, grandchild] = await readPids();
@@ -221,7 +297,9 @@ describe('wan2.1 through the API', () => {
     expect(isGone(model)).toBe(true);
     expect(isGone(grandchild)).toBe(true);
     const lines = await jobLog(svc, id);
-    expect(lines.some((l) => /\] wan2\.1: python3 timed out after 1\.5 s \(local_backends\.timeout_seconds\)/.test(l))).toBe(true);
+    expect(
+      lines.some((l) => /\] wan2\.1: python3 timed out after 1\.5 s \(local_backends\.timeout_seconds\)/.test(l)),
+    ).toBe(true);
     expect(job.error).toMatch(/wan2\.1: python3 timed out after 1\.5 s \(local_backends\.timeout_seconds\)/);
     expect(calls('generate.py')).toHaveLength(1);
   });
@@ -229,16 +307,36 @@ describe('wan2.1 through the API', () => {
 
 describe('hunyuan through the API', () => {
   it('runs inference.py with the Python flags on one GPU and finishes with a real MP4', async () => {
-    const { svc, id, job } = await runJob({
-      default_backend: 'HunyuanVideo', generation_mode: 'chaining', total_gpus: 2,
-      hunyuan_video: { hunyuan_dir: dirs.hunyuan, config_file: dirs.cfg, ckpt_path: dirs.ckpt, sample_steps: 12, seed: 7 },
-      local_backends: { python_path: 'python3' },
-    }, 'A lighthouse.');
+    const { svc, id, job } = await runJob(
+      {
+        default_backend: 'HunyuanVideo',
+        generation_mode: 'chaining',
+        total_gpus: 2,
+        hunyuan_video: {
+          hunyuan_dir: dirs.hunyuan,
+          config_file: dirs.cfg,
+          ckpt_path: dirs.ckpt,
+          sample_steps: 12,
+          seed: 7,
+        },
+        local_backends: { python_path: 'python3' },
+      },
+      'A lighthouse.',
+    );
     expect(job.status, String(job.error)).toBe('finished');
     const runs = calls('inference.py');
     expect(runs).toHaveLength(1);
     const argv = runs[0]!.argv;
-    expect(flagNames(argv)).toEqual(['--cfg-path', '--ckpt-path', '--source-image', '--prompt', '--save-path', '--steps', '--fps', '--seed']);
+    expect(flagNames(argv)).toEqual([
+      '--cfg-path',
+      '--ckpt-path',
+      '--source-image',
+      '--prompt',
+      '--save-path',
+      '--steps',
+      '--fps',
+      '--seed',
+    ]);
     expect(flag(argv, '--cfg-path')).toBe(dirs.cfg);
     expect(flag(argv, '--ckpt-path')).toBe(dirs.ckpt);
     expect(flag(argv, '--source-image')).toMatch(/\/frames\/segment_00\.png$/);
@@ -250,10 +348,13 @@ describe('hunyuan through the API', () => {
   });
 
   it('refuses to start naming hunyuan_video.ckpt_path when it is not set', async () => {
-    await expect(startTestService({
-      default_backend: 'hunyuan', generation_mode: 'chaining',
-      hunyuan_video: { hunyuan_dir: dirs.hunyuan, config_file: dirs.cfg },
-    })).rejects.toThrow(/hunyuan_video\.ckpt_path is not set/);
+    await expect(
+      startTestService({
+        default_backend: 'hunyuan',
+        generation_mode: 'chaining',
+        hunyuan_video: { hunyuan_dir: dirs.hunyuan, config_file: dirs.cfg },
+      }),
+    ).rejects.toThrow(/hunyuan_video\.ckpt_path is not set/);
     expect(calls()).toHaveLength(0);
   });
 });

@@ -12,7 +12,15 @@ import { generateRecording, resumeRecorded } from '../../support/recorded-task.j
 import { MinimaxVideoGenerator } from '../../../src/generators/minimax/minimax-video-generator.js';
 import { FakeMinimaxServer } from '../../fakes/minimax/fake-minimax-server.js';
 import { startTestService, type TestService } from '../../support/test-service.js';
-import { FAST_REMOTE, cancelJob, jobLog, probeArtifact, runJob, submit, waitForEnd } from '../../support/backend-jobs.js';
+import {
+  FAST_REMOTE,
+  cancelJob,
+  jobLog,
+  probeArtifact,
+  runJob,
+  submit,
+  waitForEnd,
+} from '../../support/backend-jobs.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const KEY = 'mm-test-key-0123456789';
@@ -30,7 +38,10 @@ afterEach(async () => {
   minimax.reset();
 });
 
-async function service(extra: Record<string, unknown> = {}, remote: Record<string, unknown> = {}): Promise<TestService> {
+async function service(
+  extra: Record<string, unknown> = {},
+  remote: Record<string, unknown> = {},
+): Promise<TestService> {
   const svc = await startTestService({
     default_backend: 'MiniMax',
     segment_duration_seconds: 6,
@@ -71,7 +82,9 @@ describe('MiniMax backend', () => {
     const { job, lines } = await runJob(await service(), 'A red kite over a field.');
     expect(job.status).toBe('failed');
     expect(job.error).toBe('The video vendor (minimax) failed to render segment 1.');
-    expect(lines.some((l) => /minimax attempt failed: task \d+ failed \(MiniMax reported status Fail\)/.test(l))).toBe(true);
+    expect(lines.some((l) => /minimax attempt failed: task \d+ failed \(MiniMax reported status Fail\)/.test(l))).toBe(
+      true,
+    );
     expect([...minimax.tasks.values()][0]!.polls).toBe(4);
   });
 
@@ -79,18 +92,31 @@ describe('MiniMax backend', () => {
     const input = await runJob(await service(), 'A forbidden-topic scene.');
     expect(input.job.error).toBe('The video vendor (minimax) refused segment 1: content policy.');
     // MiniMax's own text, and its Trace-Id header (typed in its API reference) for support requests, in the job log.
-    expect(input.lines.some((l) => /minimax attempt failed: task creation: input new_sensitive \(status_code 1026, trace-id [0-9a-f]{32}\)/.test(l))).toBe(true);
+    expect(
+      input.lines.some((l) =>
+        /minimax attempt failed: task creation: input new_sensitive \(status_code 1026, trace-id [0-9a-f]{32}\)/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
     minimax.outcomes.push('sensitive-output');
     const output = await runJob(await service(), 'A red kite over a field.');
     expect(output.job.error).toBe('The video vendor (minimax) refused segment 1: content policy.');
-    expect(output.lines.some((l) => /output new_sensitive \(status_code 1027, trace-id [0-9a-f]{32}\)/.test(l))).toBe(true);
+    expect(output.lines.some((l) => /output new_sensitive \(status_code 1027, trace-id [0-9a-f]{32}\)/.test(l))).toBe(
+      true,
+    );
   });
 
   it('fails on a rejected key (base_resp 1004) without retrying', async () => {
-    const { job, lines } = await runJob(await service({ minimax: { api_key: 'mm-wrong-key-000000', base_url: `${minimax.url}/v1` } }), 'A red kite over a field.');
+    const { job, lines } = await runJob(
+      await service({ minimax: { api_key: 'mm-wrong-key-000000', base_url: `${minimax.url}/v1` } }),
+      'A red kite over a field.',
+    );
     expect(job.status).toBe('failed');
     // ttv's own words for the client (the config key to fix), MiniMax's in the job log.
-    expect(job.error).toBe('Segment 1 failed: minimax: task creation was refused for its key (status_code 1004); check minimax.api_key');
+    expect(job.error).toBe(
+      'Segment 1 failed: minimax: task creation was refused for its key (status_code 1004); check minimax.api_key',
+    );
     expect(lines.some((l) => /login fail.*\(status_code 1004, trace-id [0-9a-f]{32}\)/.test(l))).toBe(true);
     expect(`${job.error}\n${lines.join('\n')}`).not.toContain('mm-wrong-key');
     expect(submissions()).toHaveLength(1);
@@ -106,14 +132,23 @@ describe('MiniMax backend', () => {
     expect(minimax.createCount).toBe(1);
     expect(lines.some((l) => /procedural attempt started/.test(l))).toBe(false);
 
-    minimax.script('/v1/video_generation', { status: 200, body: { task_id: '', base_resp: { status_code: 1000, status_msg: 'unknown error' } } });
+    minimax.script('/v1/video_generation', {
+      status: 200,
+      body: { task_id: '', base_resp: { status_code: 1000, status_msg: 'unknown error' } },
+    });
     const unknown = await runJob(await service(), 'A red kite over a field.');
-    expect(unknown.job.error).toMatch(/Segment 1 failed: minimax: vendor outcome unknown: the create call answered base_resp\.status_code 1000/);
+    expect(unknown.job.error).toMatch(
+      /Segment 1 failed: minimax: vendor outcome unknown: the create call answered base_resp\.status_code 1000/,
+    );
     expect(submissions()).toHaveLength(2);
   });
 
   it('retries HTTP 429 with Retry-After, 5xx and the in-body rate limit', async () => {
-    minimax.script('/v1/video_generation', { status: 429, body: { base_resp: { status_code: 1002, status_msg: 'rate limit' } }, headers: { 'retry-after': '0' } });
+    minimax.script('/v1/video_generation', {
+      status: 429,
+      body: { base_resp: { status_code: 1002, status_msg: 'rate limit' } },
+      headers: { 'retry-after': '0' },
+    });
     minimax.script('/v1/query/video_generation', { status: 503, body: {} });
     minimax.rateLimitedSubmissions = 1;
     const { job, lines } = await runJob(await service(), 'A red kite over a field.');
@@ -128,14 +163,23 @@ describe('MiniMax backend', () => {
     const timedOut = await runJob(await service({}, { timeout: 0.4 }), 'A red kite over a field.');
     expect(timedOut.job.error).toMatch(/did not finish before remote_api_settings\.timeout/);
     // No cancel exists at MiniMax: the job log names the task that keeps running and what it may bill.
-    expect(timedOut.lines.some((l) => /minimax: task [\w-]+ cannot be stopped \(the vendor documents no cancel\) and keeps running; it may still bill/.test(l))).toBe(true);
+    expect(
+      timedOut.lines.some((l) =>
+        /minimax: task [\w-]+ cannot be stopped \(the vendor documents no cancel\) and keeps running; it may still bill/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
 
     minimax.outcomes.push('stuck');
     const svc = await service();
     const before = minimax.tasks.size;
     const id = await submit(svc, 'A red kite over a field.');
     // This job's own task (the timed-out job's stuck task is in the map too).
-    await waitFor(async () => [...minimax.tasks.values()].slice(before).some((t) => t.outcome === 'stuck' && t.polls >= 5), { what: 'polling' });
+    await waitFor(
+      async () => [...minimax.tasks.values()].slice(before).some((t) => t.outcome === 'stuck' && t.polls >= 5),
+      { what: 'polling' },
+    );
     expect(await cancelJob(svc, id)).toBe(200);
     expect((await waitForEnd(svc, id)).status).toBe('canceled');
     const task = [...minimax.tasks.values()].at(-1)!;
@@ -143,7 +187,10 @@ describe('MiniMax backend', () => {
     // MiniMax has no cancel endpoint: the proof is that polling stopped.
     await new Promise((r) => setTimeout(r, 200));
     expect(task.polls - polls).toBeLessThanOrEqual(1);
-    await waitFor(async () => (await jobLog(svc, id)).some((l) => l.includes(`minimax: task ${task.id} cannot be stopped`)), { what: 'the cannot-be-stopped line' });
+    await waitFor(
+      async () => (await jobLog(svc, id)).some((l) => l.includes(`minimax: task ${task.id} cannot be stopped`)),
+      { what: 'the cannot-be-stopped line' },
+    );
   });
 
   it('finishes through a slow clip body, and retries a truncated download and a 503', async () => {
@@ -159,18 +206,29 @@ describe('MiniMax backend', () => {
   it('re-attaches to a recorded task by its id without creating another (resume), and a task MiniMax no longer knows is gone', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ttv-minimax-resume-'));
     try {
-      const config = configSchema.parse({ minimax: { api_key: KEY, base_url: `${minimax.url}/v1`, model: 'MiniMax-Hailuo-2.3' }, remote_api_settings: FAST_REMOTE });
+      const config = configSchema.parse({
+        minimax: { api_key: KEY, base_url: `${minimax.url}/v1`, model: 'MiniMax-Hailuo-2.3' },
+        remote_api_settings: FAST_REMOTE,
+      });
       const generator = new MinimaxVideoGenerator(config.minimax, remoteSettings(config));
       const request = { prompt: 'A red kite.', durationSeconds: 6, outputPath: join(dir, 'first.mp4'), segment: 1 };
       const { task } = await generateRecording(generator, request);
-      expect(task).toMatchObject({ backend: 'minimax', model: 'MiniMax-Hailuo-2.3', handles: { protocol: 'minimax-v1' } });
+      expect(task).toMatchObject({
+        backend: 'minimax',
+        model: 'MiniMax-Hailuo-2.3',
+        handles: { protocol: 'minimax-v1' },
+      });
       const lines: string[] = [];
-      const again = await resumeRecorded(generator, task, { ...request, outputPath: join(dir, 'again.mp4') }, (l) => lines.push(l));
+      const again = await resumeRecorded(generator, task, { ...request, outputPath: join(dir, 'again.mp4') }, (l) =>
+        lines.push(l),
+      );
       expect((await stat(again.path)).size).toBeGreaterThan(1000);
       expect(minimax.createCount).toBe(1);
       expect(submissions()).toHaveLength(1);
       expect(lines.some((l) => l.includes(`minimax: re-attached to task ${task.taskId}`))).toBe(true);
-      await expect(resumeRecorded(generator, { ...task, taskId: '424242' }, request)).rejects.toBeInstanceOf(TaskGoneError);
+      await expect(resumeRecorded(generator, { ...task, taskId: '424242' }, request)).rejects.toBeInstanceOf(
+        TaskGoneError,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -4,7 +4,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRunwayServer } from '../../fakes/runway/fake-runway-server.js';
 import { startTestService, type TestService } from '../../support/test-service.js';
-import { FAST_REMOTE, cancelJob, getJob, probeArtifact, runJob, submit, waitForEnd } from '../../support/backend-jobs.js';
+import {
+  FAST_REMOTE,
+  cancelJob,
+  getJob,
+  probeArtifact,
+  runJob,
+  submit,
+  waitForEnd,
+} from '../../support/backend-jobs.js';
 import { waitFor } from '../../support/wait-for.js';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,7 +37,10 @@ afterEach(async () => {
   runway.reset();
 });
 
-async function service(extra: Record<string, unknown> = {}, remote: Record<string, unknown> = {}): Promise<TestService> {
+async function service(
+  extra: Record<string, unknown> = {},
+  remote: Record<string, unknown> = {},
+): Promise<TestService> {
   const svc = await startTestService({
     default_backend: 'runway',
     segment_duration_seconds: 5,
@@ -57,11 +68,15 @@ describe('Runway backend', () => {
       expect(String(body.promptImage)).toMatch(/^data:image\/png;base64,/);
       expect(typeof body.promptText).toBe('string');
     }
-    expect(runway.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/tasks/')).length).toBeGreaterThanOrEqual(6);
+    expect(
+      runway.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/tasks/')).length,
+    ).toBeGreaterThanOrEqual(6);
     // gen4_turbo: $0.05 per second, two 5 s segments.
     expect(job.estimated_cost_usd).toBeCloseTo(0.5, 5);
     // The create answer's estimatedCost (typed as present by the SDK) reaches the job log.
-    expect(lines.some((l) => /runway: task [\w-]+ created \(gen4_turbo, 1280:720, 5 s, at most 25 credits\)/.test(l))).toBe(true);
+    expect(
+      lines.some((l) => /runway: task [\w-]+ created \(gen4_turbo, 1280:720, 5 s, at most 25 credits\)/.test(l)),
+    ).toBe(true);
     expect(lines.join('\n')).not.toContain(KEY);
     const probe = await probeArtifact(svc, id);
     expect(probe.codec).toBe('h264');
@@ -69,7 +84,11 @@ describe('Runway backend', () => {
   });
 
   it('runs a 3-segment keyframe job on seedance2 (a model new to the catalog), spelled as its SDK type wants', async () => {
-    const svc = await service({ runway_ml: { api_key: KEY, base_url: runway.url, model_version: 'seedance2', seed: 11 }, generation_mode: 'keyframe', video_aspect_ratio: '9:16' });
+    const svc = await service({
+      runway_ml: { api_key: KEY, base_url: runway.url, model_version: 'seedance2', seed: 11 },
+      generation_mode: 'keyframe',
+      video_aspect_ratio: '9:16',
+    });
     const { id, job, lines } = await runJob(svc, 'A lighthouse at dawn. Waves on the rocks. Gulls over the bay.');
     expect(job.status).toBe('finished');
     expect(creates()).toHaveLength(3);
@@ -82,26 +101,36 @@ describe('Runway backend', () => {
     }
     // seedance2: 36 credits (US$0.36) per second, three 5 s segments.
     expect(job.estimated_cost_usd).toBeCloseTo(3 * 5 * 0.36, 5);
-    expect(lines.some((l) => /runway: task [\w-]+ created \(seedance2, 720:1280, 5 s, at most 180 credits\)/.test(l))).toBe(true);
+    expect(
+      lines.some((l) => /runway: task [\w-]+ created \(seedance2, 720:1280, 5 s, at most 180 credits\)/.test(l)),
+    ).toBe(true);
     const probe = await probeArtifact(svc, id);
     expect(probe.codec).toBe('h264');
     expect(probe.durationSeconds).toBeGreaterThan(2.5);
   });
 
   it('wan3 from a frame sends auto_720p (its shape follows the frame); a config with a seed is refused at startup', async () => {
-    const svc = await service({ runway_ml: { api_key: KEY, base_url: runway.url, model_version: 'wan3' }, generation_mode: 'keyframe' });
+    const svc = await service({
+      runway_ml: { api_key: KEY, base_url: runway.url, model_version: 'wan3' },
+      generation_mode: 'keyframe',
+    });
     const { job } = await runJob(svc, 'A red kite over a field.');
     expect(job.status).toBe('finished');
     expect(creates().map((r) => r.path)).toEqual(['/v1/image_to_video']);
     expect(JSON.parse(creates()[0]!.body.toString())).toMatchObject({ model: 'wan3', ratio: 'auto_720p', duration: 5 });
     runway.reset();
     // The startup check refuses the config: wan3's SDK type has no seed.
-    await expect(service({ runway_ml: { api_key: KEY, base_url: runway.url, model_version: 'wan3', seed: 4 } })).rejects.toThrow(/runway cannot run: wan3 takes no seed \(runway_ml\.seed is set\)/);
+    await expect(
+      service({ runway_ml: { api_key: KEY, base_url: runway.url, model_version: 'wan3', seed: 4 } }),
+    ).rejects.toThrow(/runway cannot run: wan3 takes no seed \(runway_ml\.seed is set\)/);
     expect(creates()).toHaveLength(0);
   });
 
   it('starts from text with a text-capable model and sends the configured ratio and seed', async () => {
-    const svc = await service({ runway_ml: { api_key: KEY, base_url: runway.url, model_version: 'gen4.5', seed: 42 }, video_aspect_ratio: '9:16' });
+    const svc = await service({
+      runway_ml: { api_key: KEY, base_url: runway.url, model_version: 'gen4.5', seed: 42 },
+      video_aspect_ratio: '9:16',
+    });
     const { job } = await runJob(svc, 'A red kite over a field.');
     expect(job.status).toBe('finished');
     expect(creates().map((r) => r.path)).toEqual(['/v1/text_to_video']);
@@ -109,7 +138,11 @@ describe('Runway backend', () => {
   });
 
   it('honours 429 Retry-After and retries 5xx while polling', async () => {
-    runway.script('/v1/image_to_video', { status: 429, body: { error: 'Too many requests' }, headers: { 'retry-after': '0' } });
+    runway.script('/v1/image_to_video', {
+      status: 429,
+      body: { error: 'Too many requests' },
+      headers: { 'retry-after': '0' },
+    });
     runway.script('/v1/tasks/', { status: 502, body: { error: 'Bad gateway' } });
     const svc = await service();
     const { job, lines } = await runJob(svc, 'A red kite over a field.');
@@ -161,12 +194,16 @@ describe('Runway backend', () => {
     expect(lines.join('\n')).not.toContain('rw-wrong-key-00000000');
   });
 
-  it('ends on FAILED and on a safety refusal without polling on: ttv\'s sentence for the client, Runway\'s text and code in the job log', async () => {
+  it("ends on FAILED and on a safety refusal without polling on: ttv's sentence for the client, Runway's text and code in the job log", async () => {
     runway.outcomes.push('fail');
     const failed = await runJob(await service(), 'A red kite over a field.');
     expect(failed.job.status).toBe('failed');
     expect(failed.job.error).toBe('The video vendor (runway) failed to render segment 1.');
-    expect(failed.lines.some((l) => /runway attempt failed: task [\w-]+ failed: An unexpected error occurred\. \(INTERNAL\)$/.test(l))).toBe(true);
+    expect(
+      failed.lines.some((l) =>
+        /runway attempt failed: task [\w-]+ failed: An unexpected error occurred\. \(INTERNAL\)$/.test(l),
+      ),
+    ).toBe(true);
     const task = [...runway.tasks.values()][0]!;
     expect(task.polls).toBe(runway.pollsUntilDone + 1);
     // INTERNAL is not INTERNAL.BAD_OUTPUT: final, no second task.
@@ -176,7 +213,9 @@ describe('Runway backend', () => {
     const refused = await runJob(await service(), 'A red kite over a field.');
     expect(refused.job.error).toBe('The video vendor (runway) refused segment 1: content policy.');
     // The OpenAI-shaped view of the job carries the same sentence.
-    const video = (await (await fetch(`${services.at(-1)!.url}/v1/videos/${refused.id}`)).json()) as { error: { message: string } };
+    const video = (await (await fetch(`${services.at(-1)!.url}/v1/videos/${refused.id}`)).json()) as {
+      error: { message: string };
+    };
     expect(video.error.message).toBe('The video vendor (runway) refused segment 1: content policy.');
     expect(refused.lines.some((l) => /flagged by content moderation\. \(SAFETY\.INPUT\.TEXT\)/.test(l))).toBe(true);
     expect(refused.lines.filter((l) => /Job failed/.test(l)).join('\n')).not.toMatch(/SAFETY|moderation/);
@@ -189,7 +228,13 @@ describe('Runway backend', () => {
     const once = await runJob(await service(), 'A red kite over a field.');
     expect(once.job.status).toBe('finished');
     expect(creates()).toHaveLength(2);
-    expect(once.lines.some((l) => /runway: task [\w-]+ failed: The output did not pass our quality checks\. \(INTERNAL\.BAD_OUTPUT\.CODE01\); the output was rejected for quality \(INTERNAL\.BAD_OUTPUT\.CODE01\), so one more task is made/.test(l))).toBe(true);
+    expect(
+      once.lines.some((l) =>
+        /runway: task [\w-]+ failed: The output did not pass our quality checks\. \(INTERNAL\.BAD_OUTPUT\.CODE01\); the output was rejected for quality \(INTERNAL\.BAD_OUTPUT\.CODE01\), so one more task is made/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
     // The failed task was refunded (cost 0): the job costs one clip.
     expect(once.job.estimated_cost_usd).toBeCloseTo(5 * 0.05, 5);
 
@@ -201,16 +246,25 @@ describe('Runway backend', () => {
     expect(creates()).toHaveLength(2);
   });
 
-  it('polls a task no more often than Runway\'s 5 s floor, and says so in the job log', async () => {
+  it("polls a task no more often than Runway's 5 s floor, and says so in the job log", async () => {
     // One wait between two polls: the first answers PENDING, the second SUCCEEDED.
     runway.pollsUntilDone = 1;
-    const { job, lines } = await runJob(await service({}, { polling_interval_floor_override: false }), 'A red kite over a field.');
+    const { job, lines } = await runJob(
+      await service({}, { polling_interval_floor_override: false }),
+      'A red kite over a field.',
+    );
     expect(job.status).toBe('finished');
     const polls = runway.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/tasks/'));
     expect(polls).toHaveLength(2);
     // A lower bound only: a sleep never ends early (Date.now()'s millisecond rounding aside).
     expect(polls[1]!.at - polls[0]!.at).toBeGreaterThanOrEqual(4990);
-    expect(lines.some((l) => /runway: polling every 5 s, not remote_api_settings\.polling_interval 0\.02 s \(runway's floor: @runwayml\/sdk 4\.20\.1 Tasks\.retrieve/.test(l))).toBe(true);
+    expect(
+      lines.some((l) =>
+        /runway: polling every 5 s, not remote_api_settings\.polling_interval 0\.02 s \(runway's floor: @runwayml\/sdk 4\.20\.1 Tasks\.retrieve/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
     // With the floors lifted (FAST_REMOTE, as for any local mock) nothing is raised.
     runway.reset();
     const lifted = await runJob(await service(), 'A red kite over a field.');
@@ -244,7 +298,9 @@ describe('Runway backend', () => {
     const job = await waitForEnd(svc, id);
     expect(job.status).toBe('canceled');
     await waitFor(async () => runway.deletedTaskIds.length === 1, { what: 'DELETE /v1/tasks/{id}' });
-    expect(runway.requests.some((r) => r.method === 'DELETE' && r.path === `/v1/tasks/${runway.deletedTaskIds[0]}`)).toBe(true);
+    expect(
+      runway.requests.some((r) => r.method === 'DELETE' && r.path === `/v1/tasks/${runway.deletedTaskIds[0]}`),
+    ).toBe(true);
   });
 
   it('survives a slow download and retries a truncated or reset one', async () => {
@@ -267,13 +323,16 @@ describe('Runway backend', () => {
     expect((await fetch(`${svc.url}/v1/jobs/${id}/artifact`)).status).toBeGreaterThanOrEqual(400);
   });
 
-  it('reports the task\'s own progress while it runs (the generator against the fake, no pipeline)', async () => {
+  it("reports the task's own progress while it runs (the generator against the fake, no pipeline)", async () => {
     runway.pollsUntilDone = 5;
     const dir = await mkdtemp(join(tmpdir(), 'ttv-runway-'));
     try {
       const frame = join(dir, 'first.png');
       await writeFile(frame, samplePng());
-      const config = configSchema.parse({ runway_ml: { api_key: KEY, base_url: runway.url }, remote_api_settings: FAST_REMOTE });
+      const config = configSchema.parse({
+        runway_ml: { api_key: KEY, base_url: runway.url },
+        remote_api_settings: FAST_REMOTE,
+      });
       const seen: number[] = [];
       const out = join(dir, 'clip.mp4');
       await new RunwayVideoGenerator(config.runway_ml, remoteSettings(config)).generate(

@@ -12,7 +12,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeVeoServer } from '../../fakes/veo3/fake-veo-server.js';
 import { startTestService, type TestService } from '../../support/test-service.js';
 import { writeServiceAccount, type TestServiceAccount } from '../../support/service-account.js';
-import { FAST_REMOTE, cancelJob, jobLog, probeArtifact, runJob, submit, waitForEnd } from '../../support/backend-jobs.js';
+import {
+  FAST_REMOTE,
+  cancelJob,
+  jobLog,
+  probeArtifact,
+  runJob,
+  submit,
+  waitForEnd,
+} from '../../support/backend-jobs.js';
 import { waitFor } from '../../support/wait-for.js';
 import { parseCatalogRow, shippedCatalog } from '../../../src/catalog/model-catalog.js';
 import { configSchema } from '../../../src/config/schema.js';
@@ -46,11 +54,22 @@ afterEach(async () => {
   veo.reset();
 });
 
-async function vertex(extra: Record<string, unknown> = {}, remote: Record<string, unknown> = {}, top: Record<string, unknown> = {}): Promise<TestService> {
+async function vertex(
+  extra: Record<string, unknown> = {},
+  remote: Record<string, unknown> = {},
+  top: Record<string, unknown> = {},
+): Promise<TestService> {
   const svc = await startTestService({
     default_backend: 'veo3',
     segment_duration_seconds: 6,
-    google_veo: { project_id: PROJECT, credentials_path: account.file, region: 'us-central1', api_endpoint: veo.url, storage_endpoint: veo.url, ...extra },
+    google_veo: {
+      project_id: PROJECT,
+      credentials_path: account.file,
+      region: 'us-central1',
+      api_endpoint: veo.url,
+      storage_endpoint: veo.url,
+      ...extra,
+    },
     remote_api_settings: { ...FAST_REMOTE, ...remote },
     ...top,
   });
@@ -65,7 +84,10 @@ function forcedRow(id: string, lifecycle: Record<string, unknown>) {
 }
 
 const starts = () => veo.requests.filter((r) => r.path.endsWith(':predictLongRunning'));
-type StartBody = { instances: { prompt: string; image?: { mimeType: string }; lastFrame?: { mimeType: string } }[]; parameters: Record<string, unknown> };
+type StartBody = {
+  instances: { prompt: string; image?: { mimeType: string }; lastFrame?: { mimeType: string } }[];
+  parameters: Record<string, unknown>;
+};
 const startBodies = () => starts().map((r) => JSON.parse(r.body.toString()) as StartBody);
 
 describe('Veo 3.1 on Vertex AI', () => {
@@ -75,7 +97,9 @@ describe('Veo 3.1 on Vertex AI', () => {
     expect(job.status).toBe('finished');
     expect(starts()).toHaveLength(3);
     for (const req of starts()) {
-      expect(req.path).toBe(`/v1beta1/projects/${PROJECT}/locations/us-central1/publishers/google/models/veo-3.1-generate-001:predictLongRunning`);
+      expect(req.path).toBe(
+        `/v1beta1/projects/${PROJECT}/locations/us-central1/publishers/google/models/veo-3.1-generate-001:predictLongRunning`,
+      );
       expect(String(req.headers.authorization)).toMatch(/^Bearer ya29\.fake-/);
     }
     const bodies = startBodies();
@@ -97,12 +121,21 @@ describe('Veo 3.1 on Vertex AI', () => {
   });
 
   it('veo-3.1-fast-generate-001 in keyframe mode: first and last frame on every segment, portrait, 1080p, generateAudio', async () => {
-    const svc = await vertex({ veo_model: 'veo-3.1-fast-generate-001', resolution: '1080p', generate_audio: false }, {}, { generation_mode: 'keyframe', video_aspect_ratio: '9:16', segment_duration_seconds: 4 });
+    const svc = await vertex(
+      { veo_model: 'veo-3.1-fast-generate-001', resolution: '1080p', generate_audio: false },
+      {},
+      { generation_mode: 'keyframe', video_aspect_ratio: '9:16', segment_duration_seconds: 4 },
+    );
     const { id, job } = await runJob(svc, 'A kite over the dunes. The kite dives.');
     expect(job.status).toBe('finished');
     expect(starts().every((r) => r.path.endsWith('/models/veo-3.1-fast-generate-001:predictLongRunning'))).toBe(true);
     for (const body of startBodies()) {
-      expect(body.parameters).toMatchObject({ durationSeconds: 4, aspectRatio: '9:16', resolution: '1080p', generateAudio: false });
+      expect(body.parameters).toMatchObject({
+        durationSeconds: 4,
+        aspectRatio: '9:16',
+        resolution: '1080p',
+        generateAudio: false,
+      });
       expect(body.instances[0]!.image?.mimeType).toMatch(/^image\//);
       expect(body.instances[0]!.lastFrame?.mimeType).toMatch(/^image\//);
     }
@@ -115,7 +148,9 @@ describe('Veo 3.1 on Vertex AI', () => {
     const { id, job } = await runJob(svc, 'A red kite over a field.');
     expect(job.status).toBe('finished');
     expect(startBodies()[0]!.parameters.storageUri).toMatch(/^gs:\/\/veo-out\/ttv\/\d+-segment-1\/$/);
-    expect(veo.requests.some((r) => r.path.startsWith('/storage/v1/b/veo-out/o/') && r.path.includes('alt=media'))).toBe(true);
+    expect(
+      veo.requests.some((r) => r.path.startsWith('/storage/v1/b/veo-out/o/') && r.path.includes('alt=media')),
+    ).toBe(true);
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
   });
 
@@ -135,16 +170,25 @@ describe('Veo 3.1 on Vertex AI', () => {
     veo.outcomes.push('fail');
     const failed = await runJob(await vertex(), 'A red kite over a field.');
     expect(failed.job.error).toBe('The video vendor (veo3) failed to render segment 1.');
-    expect(failed.lines.some((l) => /failed: Video generation failed due to an internal error\. \(code 13\)/.test(l))).toBe(true);
+    expect(
+      failed.lines.some((l) => /failed: Video generation failed due to an internal error\. \(code 13\)/.test(l)),
+    ).toBe(true);
   });
 
   it('refuses to start a worker whose Google settings cannot work, naming the key and what to change', async () => {
-    await expect(startTestService({ default_backend: 'veo3', google_veo: { credentials_path: account.file } }))
-      .rejects.toThrow(/^default_backend: veo3 cannot run: google_veo\.project_id is required/);
-    await expect(vertex({ credentials_path: join(dir, 'absent.json') })).rejects.toThrow(/google_veo\.credentials_path does not exist/);
-    await expect(vertex({ resolution: '4k' })).rejects.toThrow(/google_veo\.resolution "4k": veo-3\.1-generate-001 renders 720p, 1080p/);
+    await expect(
+      startTestService({ default_backend: 'veo3', google_veo: { credentials_path: account.file } }),
+    ).rejects.toThrow(/^default_backend: veo3 cannot run: google_veo\.project_id is required/);
+    await expect(vertex({ credentials_path: join(dir, 'absent.json') })).rejects.toThrow(
+      /google_veo\.credentials_path does not exist/,
+    );
+    await expect(vertex({ resolution: '4k' })).rejects.toThrow(
+      /google_veo\.resolution "4k": veo-3\.1-generate-001 renders 720p, 1080p/,
+    );
     // Gemini Omni is a Gemini API model: a Vertex AI section is told to use a key.
-    await expect(vertex({ veo_model: 'gemini-omni-1.1-flash' })).rejects.toThrow(/"gemini-omni-1\.1-flash" is served by the Gemini API, not by Vertex AI .*set google_veo\.api_key/);
+    await expect(vertex({ veo_model: 'gemini-omni-1.1-flash' })).rejects.toThrow(
+      /"gemini-omni-1\.1-flash" is served by the Gemini API, not by Vertex AI .*set google_veo\.api_key/,
+    );
     expect(veo.requests).toHaveLength(0);
   });
 
@@ -157,10 +201,16 @@ describe('Veo 3.1 on Vertex AI', () => {
   it('a retired model an operator row forces back to ga reaches Google once and fails with its 404, named and with the replacement', async () => {
     const shipped = shippedCatalog().find('veo3', 'veo-3.0-generate-001')!;
     expect(shipped.lifecycle).toMatchObject({ status: 'retired', replacement: 'veo-3.1-generate-001' });
-    const svc = await vertex({ veo_model: 'veo-3.0-generate-001' }, { max_retries: 3 }, { models: [forcedRow('veo-3.0-generate-001', { status: 'ga' })] });
+    const svc = await vertex(
+      { veo_model: 'veo-3.0-generate-001' },
+      { max_retries: 3 },
+      { models: [forcedRow('veo-3.0-generate-001', { status: 'ga' })] },
+    );
     const { job, lines } = await runJob(svc, 'A red kite over a field.');
     expect(job.status).toBe('failed');
-    expect(job.error).toMatch(/veo-3\.0-generate-001 is no longer available on Vertex AI: Google has shut it down \(HTTP 404\); its replacement is veo-3\.1-generate-001 \(set google_veo\.veo_model: veo-3\.1-generate-001\)/);
+    expect(job.error).toMatch(
+      /veo-3\.0-generate-001 is no longer available on Vertex AI: Google has shut it down \(HTTP 404\); its replacement is veo-3\.1-generate-001 \(set google_veo\.veo_model: veo-3\.1-generate-001\)/,
+    );
     expect(job.error).not.toMatch(/\{|NOT_FOUND|projects\//);
     // Final: one create, no retries, and no operation to poll.
     expect(starts()).toHaveLength(1);
@@ -169,19 +219,34 @@ describe('Veo 3.1 on Vertex AI', () => {
   });
 
   it('re-attaches to a recorded operation by its name without starting another (resume, fetchPredictOperation), and an operation Google no longer knows is gone', async () => {
-    const config = configSchema.parse({ google_veo: { project_id: PROJECT, credentials_path: account.file, region: 'us-central1', api_endpoint: veo.url, storage_endpoint: veo.url }, remote_api_settings: FAST_REMOTE });
+    const config = configSchema.parse({
+      google_veo: {
+        project_id: PROJECT,
+        credentials_path: account.file,
+        region: 'us-central1',
+        api_endpoint: veo.url,
+        storage_endpoint: veo.url,
+      },
+      remote_api_settings: FAST_REMOTE,
+    });
     const generator = new Veo3VideoGenerator(config.google_veo, remoteSettings(config));
     const request = { prompt: 'A red kite.', durationSeconds: 6, outputPath: join(dir, 'first.mp4'), segment: 1 };
     const { task } = await generateRecording(generator, request);
     expect(task).toMatchObject({ backend: 'veo3', model: 'veo-3.1-generate-001', handles: { call: 'predict' } });
     expect(task.handles!.name!.endsWith(`/operations/${task.taskId}`)).toBe(true);
     const lines: string[] = [];
-    const again = await resumeRecorded(generator, task, { ...request, outputPath: join(dir, 'again.mp4') }, (l) => lines.push(l));
+    const again = await resumeRecorded(generator, task, { ...request, outputPath: join(dir, 'again.mp4') }, (l) =>
+      lines.push(l),
+    );
     expect((await stat(again.path)).size).toBeGreaterThan(1000);
     expect(veo.createCount).toBe(1);
     expect(starts()).toHaveLength(1);
     expect(lines.some((l) => l.includes(`veo3: re-attached to operation ${task.taskId}`))).toBe(true);
-    const gone = { ...task, taskId: 'gone', handles: { ...task.handles, name: task.handles!.name!.replace(task.taskId, 'gone') } };
+    const gone = {
+      ...task,
+      taskId: 'gone',
+      handles: { ...task.handles, name: task.handles!.name!.replace(task.taskId, 'gone') },
+    };
     await expect(resumeRecorded(generator, gone, request)).rejects.toBeInstanceOf(TaskGoneError);
   });
 });
@@ -190,12 +255,25 @@ describe('Gemini Omni on Vertex AI (Interactions API)', () => {
   const interactionCreates = () => veo.requests.filter((r) => r.method === 'POST' && /\/interactions$/.test(r.path));
 
   it('runs a chained job on gemini-omni-1.2-flash with the service-account token: inline clips, interactions deleted once saved', async () => {
-    const svc = await vertex({ veo_model: 'gemini-omni-1.2-flash', max_duration: 15 }, {}, { segment_duration_seconds: 12 });
+    const svc = await vertex(
+      { veo_model: 'gemini-omni-1.2-flash', max_duration: 15 },
+      {},
+      { segment_duration_seconds: 12 },
+    );
     const { id, job } = await runJob(svc);
     expect(job.status).toBe('finished');
-    expect(interactionCreates().map((r) => r.path)).toEqual([`/v1beta1/projects/${PROJECT}/locations/us-central1/interactions`, `/v1beta1/projects/${PROJECT}/locations/us-central1/interactions`]);
+    expect(interactionCreates().map((r) => r.path)).toEqual([
+      `/v1beta1/projects/${PROJECT}/locations/us-central1/interactions`,
+      `/v1beta1/projects/${PROJECT}/locations/us-central1/interactions`,
+    ]);
     expect(interactionCreates().every((r) => /^Bearer ya29\.fake-/.test(String(r.headers.authorization)))).toBe(true);
-    const bodies = interactionCreates().map((r) => JSON.parse(r.body.toString()) as { response_format: Record<string, unknown>; generation_config: { video_config: { task: string } } });
+    const bodies = interactionCreates().map(
+      (r) =>
+        JSON.parse(r.body.toString()) as {
+          response_format: Record<string, unknown>;
+          generation_config: { video_config: { task: string } };
+        },
+    );
     expect(bodies.map((b) => b.generation_config.video_config.task)).toEqual(['text_to_video', 'image_to_video']);
     expect(bodies[0]!.response_format).toEqual({ type: 'video', aspect_ratio: '16:9', duration: '12s' });
     expect([...veo.interactions.interactions.values()].every((i) => i.status === 'completed' && i.deleted)).toBe(true);
@@ -208,8 +286,13 @@ describe('Gemini Omni on Vertex AI (Interactions API)', () => {
     const { id, job } = await runJob(svc, 'A red kite over a field.');
     expect(job.status).toBe('finished');
     const body = JSON.parse(interactionCreates()[0]!.body.toString()) as { response_format: Record<string, unknown> };
-    expect(body.response_format).toMatchObject({ delivery: 'uri', gcs_uri: expect.stringMatching(/^gs:\/\/omni-out\/ttv\/\d+-segment-1\/$/) });
-    expect(veo.requests.some((r) => r.path.startsWith('/storage/v1/b/omni-out/o/') && r.path.includes('alt=media'))).toBe(true);
+    expect(body.response_format).toMatchObject({
+      delivery: 'uri',
+      gcs_uri: expect.stringMatching(/^gs:\/\/omni-out\/ttv\/\d+-segment-1\/$/),
+    });
+    expect(
+      veo.requests.some((r) => r.path.startsWith('/storage/v1/b/omni-out/o/') && r.path.includes('alt=media')),
+    ).toBe(true);
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
   });
 });
@@ -218,10 +301,17 @@ describe('predictLongRunning on the Gemini API, for a model an operator row adds
   // The Gemini API serves no Veo model any more (it moved to Gemini Omni), so a future one is
   // stood in for by a model the fake serves and ttv only knows from the config's models: list.
   const row = parseCatalogRow({
-    backend: 'veo3', id: 'veo-4.0-generate-preview', protocol: 'gemini-predict',
+    backend: 'veo3',
+    id: 'veo-4.0-generate-preview',
+    protocol: 'gemini-predict',
     modes: { text: { '16:9': '16:9', '9:16': '9:16' }, image: { '16:9': '16:9', '9:16': '9:16' }, first_last: true },
-    durations: { seconds: [4, 6, 8] }, duration_field: true, audio: 'always', usd_per_second: 0.5, max_prompt_length: 1024,
-    lifecycle: { status: 'preview' }, source: { ref: 'operator test row', read: '2026-12-06' },
+    durations: { seconds: [4, 6, 8] },
+    duration_field: true,
+    audio: 'always',
+    usd_per_second: 0.5,
+    max_prompt_length: 1024,
+    lifecycle: { status: 'preview' },
+    source: { ref: 'operator test row', read: '2026-12-06' },
   });
 
   async function gemini(remote: Record<string, unknown> = {}, key = API_KEY): Promise<TestService> {
@@ -241,8 +331,13 @@ describe('predictLongRunning on the Gemini API, for a model an operator row adds
     const svc = await gemini();
     const { id, job } = await runJob(svc);
     expect(job.status).toBe('finished');
-    expect(starts().map((r) => r.path)).toEqual([`/v1beta/models/${row.id}:predictLongRunning`, `/v1beta/models/${row.id}:predictLongRunning`]);
-    expect(veo.requests.filter((r) => r.path.includes(':download')).every((r) => r.headers['x-goog-api-key'] === API_KEY)).toBe(true);
+    expect(starts().map((r) => r.path)).toEqual([
+      `/v1beta/models/${row.id}:predictLongRunning`,
+      `/v1beta/models/${row.id}:predictLongRunning`,
+    ]);
+    expect(
+      veo.requests.filter((r) => r.path.includes(':download')).every((r) => r.headers['x-goog-api-key'] === API_KEY),
+    ).toBe(true);
     expect(job.estimated_cost_usd).toBeCloseTo(2 * 6 * 0.5, 5);
     expect((await probeArtifact(svc, id)).codec).toBe('h264');
   });
@@ -260,13 +355,30 @@ describe('predictLongRunning on the Gemini API, for a model an operator row adds
     expect(await cancelJob(svc, id)).toBe(200);
     expect((await waitForEnd(svc, id)).status).toBe('canceled');
     const op = [...veo.operations.values()].at(-1)!.name.split('/').pop()!;
-    await waitFor(async () => ((await jobLog(svc, id)).some((l) => l.includes(`veo3: task ${op} cannot be stopped (Google documents no cancel for Veo operations) and keeps running; it may still bill`)) ? true : null), { what: 'the cannot-be-stopped line' });
+    await waitFor(
+      async () =>
+        (await jobLog(svc, id)).some((l) =>
+          l.includes(
+            `veo3: task ${op} cannot be stopped (Google documents no cancel for Veo operations) and keeps running; it may still bill`,
+          ),
+        )
+          ? true
+          : null,
+      { what: 'the cannot-be-stopped line' },
+    );
     expect(veo.requests.some((r) => r.path.endsWith(':cancel'))).toBe(false);
   });
 
   it('retries 429 and 503 from the API', async () => {
-    veo.script('/v1beta/models/', { status: 429, body: { error: { code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED' } }, headers: { 'retry-after': '0' } });
-    veo.script('/v1beta/models/', { status: 503, body: { error: { code: 503, message: 'The service is currently unavailable.', status: 'UNAVAILABLE' } } });
+    veo.script('/v1beta/models/', {
+      status: 429,
+      body: { error: { code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED' } },
+      headers: { 'retry-after': '0' },
+    });
+    veo.script('/v1beta/models/', {
+      status: 503,
+      body: { error: { code: 503, message: 'The service is currently unavailable.', status: 'UNAVAILABLE' } },
+    });
     const { job, lines } = await runJob(await gemini(), 'A red kite over a field.');
     expect(job.status).toBe('finished');
     expect(lines.some((l) => /veo3: HTTP 429.*retrying/.test(l))).toBe(true);
@@ -274,7 +386,10 @@ describe('predictLongRunning on the Gemini API, for a model an operator row adds
   });
 
   it('never sends a create again after a 500 (Google may have started the operation): "vendor outcome unknown"', async () => {
-    veo.script('/v1beta/models/', { status: 500, body: { error: { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' } } });
+    veo.script('/v1beta/models/', {
+      status: 500,
+      body: { error: { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' } },
+    });
     const { job } = await runJob(await gemini(), 'A red kite over a field.');
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/Segment 1 failed: veo3: vendor outcome unknown: the create call answered HTTP 500/);
@@ -292,13 +407,17 @@ describe('predictLongRunning on the Gemini API, for a model an operator row adds
 
   it('the Gemini API answers a shut-down Veo model with its 404, mapped to the catalog replacement', async () => {
     const svc = await startTestService({
-      default_backend: 'veo3', segment_duration_seconds: 6,
+      default_backend: 'veo3',
+      segment_duration_seconds: 6,
       google_veo: { api_key: API_KEY, gemini_base_url: veo.url, veo_model: 'veo-3.1-generate-preview' },
-      models: [forcedRow('veo-3.1-generate-preview', { status: 'ga' })], remote_api_settings: FAST_REMOTE,
+      models: [forcedRow('veo-3.1-generate-preview', { status: 'ga' })],
+      remote_api_settings: FAST_REMOTE,
     });
     services.push(svc);
     const { job } = await runJob(svc, 'A red kite over a field.');
-    expect(job.error).toMatch(/veo-3\.1-generate-preview is no longer available on the Gemini API: Google has shut it down \(HTTP 404\); its replacement is gemini-omni-1\.1-flash/);
+    expect(job.error).toMatch(
+      /veo-3\.1-generate-preview is no longer available on the Gemini API: Google has shut it down \(HTTP 404\); its replacement is gemini-omni-1\.1-flash/,
+    );
     expect(starts()).toHaveLength(1);
   });
 });

@@ -15,9 +15,15 @@ import { waitFor } from '../../support/wait-for.js';
 import { installRebindingDns, PUBLIC_ADDRESS, type RebindingDns } from '../../support/rebinding-dns.js';
 import { OutboundHttp, outboundFailure } from '../../../src/http/outbound-http.js';
 
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==', 'base64');
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==',
+  'base64',
+);
 // Another real 1×1 PNG (red): images are decoded at submission, so a corrupt one would be refused.
-const OTHER_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAACXBIWXMAAAABAAAAAQBPJcTWAAAADElEQVR4nGP4x8AAAAL+AP8oJgQeAAAAAElFTkSuQmCC', 'base64');
+const OTHER_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAACXBIWXMAAAABAAAAAQBPJcTWAAAADElEQVR4nGP4x8AAAAL+AP8oJgQeAAAAAElFTkSuQmCC',
+  'base64',
+);
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 interface Recorder {
@@ -32,7 +38,9 @@ function recorder(): Recorder {
     server: undefined as unknown as Server,
     requests: [],
     hosts: [],
-    handle: (_req, res) => { res.writeHead(404).end(); },
+    handle: (_req, res) => {
+      res.writeHead(404).end();
+    },
   };
   r.server = createServer((req, res) => {
     req.resume();
@@ -74,11 +82,14 @@ beforeAll(async () => {
     if (req.url === '/frame.png') res.writeHead(200, { 'content-type': 'image/png' }).end(PNG);
     else res.writeHead(200).end('secret');
   };
-  svc = await startTestService({
-    server: { job_options: ['image', 'webhook'], fetch_image_urls: true },
-    security: { rate_limit_per_minute: 10_000 },
-    webhooks: { retry_base_seconds: 0.02, max_attempts: 4, events: ['job.canceled'] },
-  }, { worker: false });
+  svc = await startTestService(
+    {
+      server: { job_options: ['image', 'webhook'], fetch_image_urls: true },
+      security: { rate_limit_per_minute: 10_000 },
+      webhooks: { retry_base_seconds: 0.02, max_attempts: 4, events: ['job.canceled'] },
+    },
+    { worker: false },
+  );
 });
 afterEach(() => {
   target.requests.length = 0;
@@ -112,7 +123,9 @@ describe('image URL (server.fetch_image_urls)', () => {
   it('never reaches loopback when the name rebinds after answering a public address', async () => {
     const name = 'img.rebind.test';
     const lookups = rebinding(name, 1);
-    standIn.handle = (_req, res) => { res.writeHead(200, { 'content-type': 'image/png' }).end(OTHER_PNG); };
+    standIn.handle = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'image/png' }).end(OTHER_PNG);
+    };
     const res = await submit({ prompt: 'A frame.', options: { image: `http://${name}:${port}/frame.png` } });
     expect(target.requests).toEqual([]);
     // One lookup, one connection, to the address that was checked.
@@ -126,10 +139,17 @@ describe('image URL (server.fetch_image_urls)', () => {
 
   it('refuses a name that resolves to loopback, and an IPv4-embedding IPv6 literal, as "refused"', async () => {
     dns.answer('inner.rebind.test', () => '127.0.0.1');
-    for (const url of [`http://inner.rebind.test:${port}/frame.png`, `http://[::ffff:7f00:1]:${port}/frame.png`, `http://[::7f00:1]:${port}/frame.png`, `http://[64:ff9b::7f00:1]:${port}/frame.png`]) {
+    for (const url of [
+      `http://inner.rebind.test:${port}/frame.png`,
+      `http://[::ffff:7f00:1]:${port}/frame.png`,
+      `http://[::7f00:1]:${port}/frame.png`,
+      `http://[64:ff9b::7f00:1]:${port}/frame.png`,
+    ]) {
       const res = await submit({ prompt: 'A frame.', options: { image: url } });
       expect(res.status, url).toBe(400);
-      expect(res.body.message, url).toBe('options.image: URL refused: only public http(s) hosts are fetched, and redirects are not followed');
+      expect(res.body.message, url).toBe(
+        'options.image: URL refused: only public http(s) hosts are fetched, and redirects are not followed',
+      );
     }
     expect(target.requests).toEqual([]);
   });
@@ -166,10 +186,15 @@ describe("a job's own webhook", () => {
     expect(res.status).toBe(202);
     const id = res.body.id as string;
     expect((await fetch(`${svc.url}/v1/jobs/${id}/cancel`, { method: 'POST' })).status).toBe(200);
-    return waitFor(async () => {
-      const lines = await jobLog(id);
-      return lines.some((l) => /Webhook job\.canceled (delivered|to .* (failed after|not sent))/.test(l)) ? lines : null;
-    }, { timeoutMs: 60_000, what: 'the job.canceled delivery to settle' });
+    return waitFor(
+      async () => {
+        const lines = await jobLog(id);
+        return lines.some((l) => /Webhook job\.canceled (delivered|to .* (failed after|not sent))/.test(l))
+          ? lines
+          : null;
+      },
+      { timeoutMs: 60_000, what: 'the job.canceled delivery to settle' },
+    );
   }
 
   it('first delivery: connects to the address it checked, never to the one a second lookup would give', async () => {
@@ -177,7 +202,9 @@ describe("a job's own webhook", () => {
     // resolves again (the old way) would post to 127.0.0.1.
     const name = 'hook-first.rebind.test';
     rebinding(name, 2);
-    standIn.handle = (_req, res) => { res.writeHead(204).end(); };
+    standIn.handle = (_req, res) => {
+      res.writeHead(204).end();
+    };
     const lines = await canceledWithHook(`http://${name}:${port}/hook`);
     expect(target.requests).toEqual([]);
     expect(standIn.requests).toEqual([{ method: 'POST', path: '/hook' }]);
@@ -190,7 +217,9 @@ describe("a job's own webhook", () => {
     // refuses and closes, so each retry opens (and checks) a new connection.
     const name = 'hook-retry.rebind.test';
     rebinding(name, 3);
-    standIn.handle = (_req, res) => { res.writeHead(500, { connection: 'close' }).end('upstream db at 10.0.0.5 down'); };
+    standIn.handle = (_req, res) => {
+      res.writeHead(500, { connection: 'close' }).end('upstream db at 10.0.0.5 down');
+    };
     const lines = await canceledWithHook(`http://${name}:${port}/hook`);
     expect(target.requests).toEqual([]);
     expect(standIn.requests.length).toBe(2);
@@ -204,10 +233,21 @@ describe("a job's own webhook", () => {
 
   it('refuses at submission a webhook whose name resolves to loopback, without saying where it points', async () => {
     dns.answer('hook-inner.rebind.test', () => '127.0.0.1');
-    const res = await submit({ prompt: 'A hook.', options: { webhook: { url: `http://hook-inner.rebind.test:${port}/hook` } } });
+    const res = await submit({
+      prompt: 'A hook.',
+      options: { webhook: { url: `http://hook-inner.rebind.test:${port}/hook` } },
+    });
     expect(res.status).toBe(400);
-    expect(res.body.message).toBe('options.webhook.url: is refused: its host is not a public address (webhooks.allow_private_urls is off)');
-    for (const url of ['http://[::7f00:1]/hook', 'http://[::ffff:0:7f00:1]/hook', 'http://[64:ff9b:1::a00:1]/hook', 'http://[2002:7f00:1::]/hook', 'http://[fec0::1]/hook']) {
+    expect(res.body.message).toBe(
+      'options.webhook.url: is refused: its host is not a public address (webhooks.allow_private_urls is off)',
+    );
+    for (const url of [
+      'http://[::7f00:1]/hook',
+      'http://[::ffff:0:7f00:1]/hook',
+      'http://[64:ff9b:1::a00:1]/hook',
+      'http://[2002:7f00:1::]/hook',
+      'http://[fec0::1]/hook',
+    ]) {
       const literal = await submit({ prompt: 'A hook.', options: { webhook: { url } } });
       expect(literal.status, url).toBe(400);
       expect(literal.body.message, url).toContain('is refused');
@@ -217,18 +257,34 @@ describe("a job's own webhook", () => {
 });
 
 describe('OutboundHttp (public-only)', () => {
-  it('sends the URL\'s name as TLS SNI while connecting to the checked address, and validates the certificate against the name', async () => {
+  it("sends the URL's name as TLS SNI while connecting to the checked address, and validates the certificate against the name", async () => {
     const seen: string[] = [];
     // No certificate at all: the handshake ends at SNI, after the server has read the name.
-    const tlsServer = createTlsServer({ SNICallback: (servername, cb) => { seen.push(servername); cb(new Error('no certificate here')); } });
+    const tlsServer = createTlsServer({
+      SNICallback: (servername, cb) => {
+        seen.push(servername);
+        cb(new Error('no certificate here'));
+      },
+    });
     tlsServer.listen(0, '127.0.0.2');
     await once(tlsServer, 'listening');
     const tlsPort = (tlsServer.address() as { port: number }).port;
     const lookups: string[] = [];
     // The documented constructor parameter, instead of the process resolver.
-    const http = new OutboundHttp({ publicOnly: true, resolve: async (hostname) => { lookups.push(hostname); return [{ address: PUBLIC_ADDRESS, family: 4 }]; } });
+    const http = new OutboundHttp({
+      publicOnly: true,
+      resolve: async (hostname) => {
+        lookups.push(hostname);
+        return [{ address: PUBLIC_ADDRESS, family: 4 }];
+      },
+    });
     try {
-      const failure = await http.fetch(`https://hooks.example.test:${tlsPort}/x`, { signal: AbortSignal.timeout(10_000) }).then(() => null, (err: unknown) => outboundFailure(err));
+      const failure = await http
+        .fetch(`https://hooks.example.test:${tlsPort}/x`, { signal: AbortSignal.timeout(10_000) })
+        .then(
+          () => null,
+          (err: unknown) => outboundFailure(err),
+        );
       expect(failure).toBe('unreachable');
       expect(seen).toEqual(['hooks.example.test']);
       expect(lookups).toEqual(['hooks.example.test']);
@@ -240,10 +296,19 @@ describe('OutboundHttp (public-only)', () => {
   });
 
   it('refuses at connect a name whose resolver answers a special address among public ones', async () => {
-    const http = new OutboundHttp({ publicOnly: true, resolve: async () => [{ address: PUBLIC_ADDRESS, family: 4 }, { address: '::ffff:169.254.169.254', family: 6 }] });
+    const http = new OutboundHttp({
+      publicOnly: true,
+      resolve: async () => [
+        { address: PUBLIC_ADDRESS, family: 4 },
+        { address: '::ffff:169.254.169.254', family: 6 },
+      ],
+    });
     try {
       const before = dns.connects.length;
-      const failure = await http.fetch(`http://metadata.example.test:${port}/latest`).then(() => null, (err: unknown) => outboundFailure(err));
+      const failure = await http.fetch(`http://metadata.example.test:${port}/latest`).then(
+        () => null,
+        (err: unknown) => outboundFailure(err),
+      );
       expect(failure).toBe('refused');
       expect(dns.connects.length).toBe(before);
       expect(target.requests).toEqual([]);

@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJob, startTestService, type TestService } from '../../support/test-service.js';
 import { dataUri, fakePng, pngClaiming, realImage } from '../../support/images.js';
 
-interface Answer { status: number; body: { message?: string; details?: { field?: string }; error?: { message: string; param: string | null } } }
+interface Answer {
+  status: number;
+  body: { message?: string; details?: { field?: string }; error?: { message: string; param: string | null } };
+}
 
 async function submitImage(url: string, image: string): Promise<Answer> {
   const res = await postJob(url, { prompt: 'A lake.', options: { image } });
@@ -18,7 +21,9 @@ describe('first-frame images at submission (default caps)', () => {
   beforeAll(async () => {
     svc = await startTestService({ server: { job_options: ['image'] } }, { worker: false });
   });
-  afterAll(async () => { await svc?.close(); });
+  afterAll(async () => {
+    await svc?.close();
+  });
 
   it('refuses the 69-byte fake PNG: a PNG signature followed by garbage', async () => {
     const fake = fakePng();
@@ -34,7 +39,9 @@ describe('first-frame images at submission (default caps)', () => {
     expect(huge.length).toBeLessThan(200);
     const res = await submitImage(svc.url, dataUri(huge));
     expect(res.status).toBe(400);
-    expect(res.body.message).toBe('options.image: is 30000×30000 pixels; at most 8192×8192 and 40000000 pixels (server.max_image_width, server.max_image_height, server.max_image_pixels)');
+    expect(res.body.message).toBe(
+      'options.image: is 30000×30000 pixels; at most 8192×8192 and 40000000 pixels (server.max_image_width, server.max_image_height, server.max_image_pixels)',
+    );
   });
 
   it('refuses the same on a multipart upload and on /v1/videos input_reference, naming the field', async () => {
@@ -47,7 +54,11 @@ describe('first-frame images at submission (default caps)', () => {
 
     const video = new FormData();
     video.set('prompt', 'A lake.');
-    video.set('input_reference', new Blob([new Uint8Array(pngClaiming(30_000, 30_000))], { type: 'image/png' }), 'frame.png');
+    video.set(
+      'input_reference',
+      new Blob([new Uint8Array(pngClaiming(30_000, 30_000))], { type: 'image/png' }),
+      'frame.png',
+    );
     const videos = await fetch(`${svc.url}/v1/videos`, { method: 'POST', body: video });
     expect(videos.status).toBe(400);
     const answer = (await videos.json()) as Answer['body'];
@@ -56,7 +67,11 @@ describe('first-frame images at submission (default caps)', () => {
   });
 
   it('takes real PNG, JPEG and WebP images', async () => {
-    for (const [type, mime] of [['png', 'image/png'], ['jpeg', 'image/jpeg'], ['webp', 'image/webp']] as const) {
+    for (const [type, mime] of [
+      ['png', 'image/png'],
+      ['jpeg', 'image/jpeg'],
+      ['webp', 'image/webp'],
+    ] as const) {
       const res = await submitImage(svc.url, dataUri(await realImage(type), mime));
       expect(res.status, type).toBe(202);
     }
@@ -66,12 +81,26 @@ describe('first-frame images at submission (default caps)', () => {
 describe('first-frame images at submission (operator caps)', () => {
   let svc: TestService;
   beforeAll(async () => {
-    svc = await startTestService({ server: { job_options: ['image'], image_types: ['png'], max_image_width: 64, max_image_height: 64, max_image_pixels: 3000 } }, { worker: false });
+    svc = await startTestService(
+      {
+        server: {
+          job_options: ['image'],
+          image_types: ['png'],
+          max_image_width: 64,
+          max_image_height: 64,
+          max_image_pixels: 3000,
+        },
+      },
+      { worker: false },
+    );
   });
-  afterAll(async () => { await svc?.close(); });
+  afterAll(async () => {
+    await svc?.close();
+  });
 
   it('holds each dimension, the pixel count and the allowed types', async () => {
-    const caps = 'at most 64×64 and 3000 pixels (server.max_image_width, server.max_image_height, server.max_image_pixels)';
+    const caps =
+      'at most 64×64 and 3000 pixels (server.max_image_width, server.max_image_height, server.max_image_pixels)';
     expect((await submitImage(svc.url, dataUri(await realImage('png', 50, 50)))).status).toBe(202);
     const wide = await submitImage(svc.url, dataUri(await realImage('png', 80, 16)));
     expect(wide.status).toBe(400);

@@ -33,23 +33,48 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const request = (name: string) => ({ prompt: 'The same, at dusk.', inputImage: jpeg, outputPath: join(dir, name), width: 64, height: 64 });
+const request = (name: string) => ({
+  prompt: 'The same, at dusk.',
+  inputImage: jpeg,
+  outputPath: join(dir, name),
+  width: 64,
+  height: 64,
+});
 
 describe('input frames', () => {
   it('Gemini sends the frame inline as image/jpeg', async () => {
-    await new GeminiImageGenerator({ apiKey: gemini.apiKey, baseUrl: `${gemini.url}/`, model: 'gemini-2.5-flash-image-preview', retry: { maxRetries: 0, retryBaseMs: 1 } }).generate(request('g.png'), { signal });
-    const body = JSON.parse(gemini.requests[0]!.body.toString()) as { contents: { parts: { inlineData?: { mimeType: string } }[] }[] };
+    await new GeminiImageGenerator({
+      apiKey: gemini.apiKey,
+      baseUrl: `${gemini.url}/`,
+      model: 'gemini-2.5-flash-image-preview',
+      retry: { maxRetries: 0, retryBaseMs: 1 },
+    }).generate(request('g.png'), { signal });
+    const body = JSON.parse(gemini.requests[0]!.body.toString()) as {
+      contents: { parts: { inlineData?: { mimeType: string } }[] }[];
+    };
     expect(body.contents[0]!.parts[0]!.inlineData!.mimeType).toBe('image/jpeg');
   });
 
   it('OpenAI edits upload the frame as image/jpeg with a .jpg name', async () => {
-    await new OpenAiImageGenerator({ apiKey: 'sk-test-openai-key-123456', baseUrl: `${openai.url}/v1/`, model: 'gpt-image-1', size: '1024x1024', retry: { maxRetries: 0, retryBaseMs: 1 } }).generate(request('o.png'), { signal });
+    await new OpenAiImageGenerator({
+      apiKey: 'sk-test-openai-key-123456',
+      baseUrl: `${openai.url}/v1/`,
+      model: 'gpt-image-1',
+      size: '1024x1024',
+      retry: { maxRetries: 0, retryBaseMs: 1 },
+    }).generate(request('o.png'), { signal });
     const edit = openai.requests.find((r) => r.path === '/v1/images/edits')!.body.toString('latin1');
     expect(edit).toMatch(/name="image"; filename="first_frame\.jpg"\r\nContent-Type: image\/jpeg/);
   });
 
   it('Stability uploads init_image as image/jpeg', async () => {
-    await new StabilityImageGenerator({ apiKey: 'sk-test-stability-123456', baseUrl: stability.url, engine: 'stable-diffusion-xl-1024-v1-0', ffmpeg, retry: { maxRetries: 0, retryBaseMs: 1 } }).generate(request('s.png'), { signal });
+    await new StabilityImageGenerator({
+      apiKey: 'sk-test-stability-123456',
+      baseUrl: stability.url,
+      engine: 'stable-diffusion-xl-1024-v1-0',
+      ffmpeg,
+      retry: { maxRetries: 0, retryBaseMs: 1 },
+    }).generate(request('s.png'), { signal });
     const form = stability.requests[0]!.body.toString('latin1');
     expect(form).toMatch(/name="init_image"; filename="init_image\.jpg"\r\nContent-Type: image\/jpeg/);
   });

@@ -19,9 +19,12 @@ for (const adapter of ['sqlite', 'redis'] as const) {
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), 'ttv-expired-'));
       if (adapter === 'redis') redis = await startRedisServer();
-      queue = openJobQueue(configSchema.parse({
-        data_dir: dir, ...(redis ? { redis: { url: redis.url, key_prefix: `ttv-exp-${randomUUID().slice(0, 8)}` } } : {}),
-      }));
+      queue = openJobQueue(
+        configSchema.parse({
+          data_dir: dir,
+          ...(redis ? { redis: { url: redis.url, key_prefix: `ttv-exp-${randomUUID().slice(0, 8)}` } } : {}),
+        }),
+      );
     });
     afterAll(async () => {
       await queue?.close();

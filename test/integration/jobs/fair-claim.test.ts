@@ -30,7 +30,10 @@ afterAll(async () => {
 
 const configs = {
   sqlite: () => ({ data_dir: join(dir, randomUUID()) }),
-  redis: () => ({ data_dir: join(dir, randomUUID()), redis: { url: redis.url, key_prefix: `ttv-fair-${randomUUID().slice(0, 8)}` } }),
+  redis: () => ({
+    data_dir: join(dir, randomUUID()),
+    redis: { url: redis.url, key_prefix: `ttv-fair-${randomUUID().slice(0, 8)}` },
+  }),
 };
 
 describe.each(['sqlite', 'redis'] as const)('fair claims (%s)', (adapter) => {
@@ -45,12 +48,20 @@ describe.each(['sqlite', 'redis'] as const)('fair claims (%s)', (adapter) => {
     queue = openJobQueue(config);
     keys = openKeyStore(config);
   };
-  const handler = (ctx: JobContext) => new Promise<{ artifactUri: string; artifactKey: string; gcsUri: null }>((resolve) => {
-    started.push(ctx.job.id);
-    release.set(ctx.job.id, () => resolve({ artifactUri: `file:///x/${ctx.job.id}`, artifactKey: `k/${ctx.job.id}`, gcsUri: null }));
-  });
+  const handler = (ctx: JobContext) =>
+    new Promise<{ artifactUri: string; artifactKey: string; gcsUri: null }>((resolve) => {
+      started.push(ctx.job.id);
+      release.set(ctx.job.id, () =>
+        resolve({ artifactUri: `file:///x/${ctx.job.id}`, artifactKey: `k/${ctx.job.id}`, gcsUri: null }),
+      );
+    });
   const key = async (name: string, maxConcurrentJobs: number | null = null) =>
-    (await keys.create({ name, scope: 'jobs', limits: { ...NO_LIMITS, maxConcurrentJobs } }, hashKeySecret(newKeySecret()))).id;
+    (
+      await keys.create(
+        { name, scope: 'jobs', limits: { ...NO_LIMITS, maxConcurrentJobs } },
+        hashKeySecret(newKeySecret()),
+      )
+    ).id;
   const submit = async (owner: string, prompt: string) => (await queue.submit({ prompt }, { owner })).job.id;
   const status = async (id: string) => (await queue.get(id))?.status;
 
@@ -64,7 +75,7 @@ describe.each(['sqlite', 'redis'] as const)('fair claims (%s)', (adapter) => {
     await queue.close();
   });
 
-  it('keeps a key at its concurrent-job limit waiting while another key\'s jobs run', async () => {
+  it("keeps a key at its concurrent-job limit waiting while another key's jobs run", async () => {
     open();
     const limited = await key('limited', 1);
     const other = await key('other');
@@ -83,7 +94,7 @@ describe.each(['sqlite', 'redis'] as const)('fair claims (%s)', (adapter) => {
     expect(await status(a1)).toBe('finished');
   });
 
-  it('lets a key\'s first job in after at most one job of a key with a backlog', async () => {
+  it("lets a key's first job in after at most one job of a key with a backlog", async () => {
     open();
     const backlog = await key('backlog');
     const newcomer = await key('newcomer');
@@ -98,7 +109,9 @@ describe.each(['sqlite', 'redis'] as const)('fair claims (%s)', (adapter) => {
     expect(started.indexOf(first)).toBeGreaterThanOrEqual(0);
     expect(started.indexOf(first)).toBeLessThanOrEqual(1);
     // The backlog itself still runs oldest first.
-    expect(started.filter((id) => many.includes(id))).toEqual(many.slice(0, started.filter((id) => many.includes(id)).length));
+    expect(started.filter((id) => many.includes(id))).toEqual(
+      many.slice(0, started.filter((id) => many.includes(id)).length),
+    );
   });
 
   it('takes turns among keys and anonymous jobs behind a deep backlog, which still runs oldest first', async () => {
@@ -107,7 +120,7 @@ describe.each(['sqlite', 'redis'] as const)('fair claims (%s)', (adapter) => {
     const other = await key('other');
     const deep: string[] = [];
     for (let i = 0; i < 2000; i += 200) {
-      deep.push(...await Promise.all(Array.from({ length: 200 }, (_, k) => submit(backlog, `deep ${i + k}`))));
+      deep.push(...(await Promise.all(Array.from({ length: 200 }, (_, k) => submit(backlog, `deep ${i + k}`)))));
     }
     const anonymous = (await queue.submit({ prompt: 'no key' })).job.id;
     const keyed = await submit(other, 'other key');
@@ -118,22 +131,33 @@ describe.each(['sqlite', 'redis'] as const)('fair claims (%s)', (adapter) => {
     }
     // Three owners with queued jobs: within four claims each has had its turn.
     expect(started.slice(0, 4)).toEqual(expect.arrayContaining([anonymous, keyed]));
-    expect(started.filter((id) => deep.includes(id))).toEqual(deep.slice(0, started.filter((id) => deep.includes(id)).length));
+    expect(started.filter((id) => deep.includes(id))).toEqual(
+      deep.slice(0, started.filter((id) => deep.includes(id)).length),
+    );
   });
 
-  it('charges a key\'s month with the estimates its worker records, and refuses past the budget', async () => {
+  it("charges a key's month with the estimates its worker records, and refuses past the budget", async () => {
     open();
     const owner = await key('spender');
     const budget = { month: new Date().toISOString().slice(0, 7), limitUsd: 1 };
     const first = (await queue.submit({ prompt: 'costly' }, { owner, budget, estimatedCostUsd: 0.25 })).job.id;
-    consumer = queue.consume({ concurrency: 1, handler: async (ctx) => {
-      await ctx.setEstimatedCost(1.5); // planning found it dearer than the submission estimate
-      return handler(ctx);
-    } });
-    await waitFor(async () => started.includes(first) && (await queue.get(first))?.estimated_cost_usd === 1.5, { what: 'the refined estimate' });
-    await expect(queue.submit({ prompt: 'one more' }, { owner, budget, estimatedCostUsd: 0 })).rejects.toBeInstanceOf(BudgetExceededError);
+    consumer = queue.consume({
+      concurrency: 1,
+      handler: async (ctx) => {
+        await ctx.setEstimatedCost(1.5); // planning found it dearer than the submission estimate
+        return handler(ctx);
+      },
+    });
+    await waitFor(async () => started.includes(first) && (await queue.get(first))?.estimated_cost_usd === 1.5, {
+      what: 'the refined estimate',
+    });
+    await expect(queue.submit({ prompt: 'one more' }, { owner, budget, estimatedCostUsd: 0 })).rejects.toBeInstanceOf(
+      BudgetExceededError,
+    );
     // Another key's budget is its own.
     const other = await key('other spender');
-    expect((await queue.submit({ prompt: 'fine' }, { owner: other, budget, estimatedCostUsd: 0.5 })).outcome).toBe('created');
+    expect((await queue.submit({ prompt: 'fine' }, { owner: other, budget, estimatedCostUsd: 0.5 })).outcome).toBe(
+      'created',
+    );
   });
 });

@@ -17,11 +17,20 @@ it('can(from, to) in Lua equals canTransition for all 36 pairs, and leased() equ
     return out`);
   const pairs = JOB_STATUSES.flatMap((from) => JOB_STATUSES.map((to) => [from, to] as [JobStatus, JobStatus]));
   const lua = (await redis.client().eval(script, 1, 'ttv-check:', ...pairs.flat())) as number[];
-  expect(lua.map((v, i) => [...pairs[i]!, v === 1])).toEqual(pairs.map(([from, to]) => [from, to, canTransition(from, to)]));
+  expect(lua.map((v, i) => [...pairs[i]!, v === 1])).toEqual(
+    pairs.map(([from, to]) => [from, to, canTransition(from, to)]),
+  );
   // The forbidden ones the issue names, spelled out.
   expect(canTransition('queued', 'failed')).toBe(false);
   for (const to of JOB_STATUSES) expect(canTransition('finished', to)).toBe(false);
-  const leased = (await redis.client().eval(withCommon('local out = {} for i, s in ipairs(ARGV) do out[i] = leased(s) and 1 or 0 end return out'), 1, 'ttv-check:', ...JOB_STATUSES)) as number[];
+  const leased = (await redis
+    .client()
+    .eval(
+      withCommon('local out = {} for i, s in ipairs(ARGV) do out[i] = leased(s) and 1 or 0 end return out'),
+      1,
+      'ttv-check:',
+      ...JOB_STATUSES,
+    )) as number[];
   expect(JOB_STATUSES.filter((_, i) => leased[i] === 1)).toEqual([...LEASED_STATUSES]);
   // A lease holder may finish or fail exactly from the leased statuses.
   expect(sourcesOf('finished')).toEqual([...LEASED_STATUSES]);
@@ -43,9 +52,15 @@ it('K.<name>(partsâ€¦) in Lua builds the same key as QueueKeys.key(name, partsâ€
       i = i + 2 + n
     end
     return out`);
-  const lua = (await redis.client().eval(script, 1, keys.root, ...calls.flatMap((c) => [c.name, String(c.parts.length), ...c.parts]))) as string[];
+  const lua = (await redis
+    .client()
+    .eval(script, 1, keys.root, ...calls.flatMap((c) => [c.name, String(c.parts.length), ...c.parts]))) as string[];
   expect(lua).toEqual(calls.map((c) => keys.key(c.name, ...c.parts)));
   // The named getters are the same keys.
-  expect([keys.job('a'), keys.ownerStatus('o', 'queued'), keys.ready, keys.follower('w').memos])
-    .toEqual(['{ttv-check}:job:a', '{ttv-check}:owner:o:status:queued', '{ttv-check}:ready', '{ttv-check}:follower:w:memos']);
+  expect([keys.job('a'), keys.ownerStatus('o', 'queued'), keys.ready, keys.follower('w').memos]).toEqual([
+    '{ttv-check}:job:a',
+    '{ttv-check}:owner:o:status:queued',
+    '{ttv-check}:ready',
+    '{ttv-check}:follower:w:memos',
+  ]);
 });

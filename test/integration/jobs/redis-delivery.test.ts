@@ -23,17 +23,35 @@ afterEach(async () => {
 });
 
 function open(prefix: string, consumer = { leaseMs: 1000, heartbeatMs: 200, maxAttempts: 2 }) {
-  const queue = new RedisJobQueue({ url: server().url, keyPrefix: prefix, jobTtlSeconds: 0, markerMemoryFile: null, consumer });
+  const queue = new RedisJobQueue({
+    url: server().url,
+    keyPrefix: prefix,
+    jobTtlSeconds: 0,
+    markerMemoryFile: null,
+    consumer,
+  });
   const entry = { queue, leases: [] as LeaseStore[], consumers: [] as Consumer[] };
   opened.push(entry);
   return {
     queue,
-    leases: () => { const l = queue.openLeases(); entry.leases.push(l); return l; },
-    consume: (handler: (ctx: JobContext) => Promise<JobOutcome>) => { const c = queue.consume({ concurrency: 1, handler }); entry.consumers.push(c); return c; },
+    leases: () => {
+      const l = queue.openLeases();
+      entry.leases.push(l);
+      return l;
+    },
+    consume: (handler: (ctx: JobContext) => Promise<JobOutcome>) => {
+      const c = queue.consume({ concurrency: 1, handler });
+      entry.consumers.push(c);
+      return c;
+    },
   };
 }
 
-const done = async (ctx: JobContext): Promise<JobOutcome> => ({ artifactUri: `file:///a/${ctx.job.id}.mp4`, artifactKey: `k/${ctx.job.id}`, gcsUri: null });
+const done = async (ctx: JobContext): Promise<JobOutcome> => ({
+  artifactUri: `file:///a/${ctx.job.id}.mp4`,
+  artifactKey: `k/${ctx.job.id}`,
+  gcsUri: null,
+});
 
 describe('Redis delivery', () => {
   it('a submission is ready in the same step as its record, and wakes an idle worker before its fallback look', async () => {
@@ -61,11 +79,13 @@ describe('Redis delivery', () => {
     expect((await store.claim('w', 5000, new AbortController().signal))?.job.id).toBe(second.id);
 
     // Ending the first attempt leaves no trace in the lease set.
-    expect(await store.finish(lease!, { artifactUri: 'file:///a/first.mp4', artifactKey: 'k/first', gcsUri: null }, 'done')).toBe(true);
+    expect(
+      await store.finish(lease!, { artifactUri: 'file:///a/first.mp4', artifactKey: 'k/first', gcsUri: null }, 'done'),
+    ).toBe(true);
     expect(await redis().zscore(`${prefix}:leases`, job.id)).toBeNull();
   });
 
-  it('adopts a store written through BullMQ: its queued job runs, its dead worker\'s job is recovered', async () => {
+  it("adopts a store written through BullMQ: its queued job runs, its dead worker's job is recovered", async () => {
     const prefix = `ttv-delivery-${randomUUID().slice(0, 8)}`;
     const first = open(prefix);
     const running = (await first.queue.submit({ prompt: 'its worker died' })).job;
@@ -76,12 +96,20 @@ describe('Redis delivery', () => {
     await redis().del(`${prefix}:ready`, `${prefix}:leases`, `${prefix}:layout`, `${prefix}:wake`);
 
     const runs: string[] = [];
-    open(prefix).consume(async (ctx) => { runs.push(ctx.job.id); return done(ctx); });
+    open(prefix).consume(async (ctx) => {
+      runs.push(ctx.job.id);
+      return done(ctx);
+    });
     for (const id of [queued.id, running.id]) {
-      await waitFor(async () => ((await first.queue.get(id))?.status === 'finished' ? true : null), { timeoutMs: 15_000, what: `${id} to finish` });
+      await waitFor(async () => ((await first.queue.get(id))?.status === 'finished' ? true : null), {
+        timeoutMs: 15_000,
+        what: `${id} to finish`,
+      });
     }
     expect(runs.sort()).toEqual([queued.id, running.id].sort());
-    expect(await first.queue.logs(running.id, 0)).toEqual(expect.arrayContaining([expect.stringContaining('Worker lost while running the job (attempt 1 of 2)')]));
+    expect(await first.queue.logs(running.id, 0)).toEqual(
+      expect.arrayContaining([expect.stringContaining('Worker lost while running the job (attempt 1 of 2)')]),
+    );
     expect(await redis().get(`${prefix}:layout`)).toBe('2');
   });
 });

@@ -3,4 +3,7 @@ import { describeJobQueueConformance } from '../../conformance/job-queue-conform
 import { redisHarness } from '../../support/queue-harnesses.js';
 import { redisServerForFile } from '../../support/redis-server.js';
 
-describeJobQueueConformance('redis', redisHarness(redisServerForFile(), 'ttv-test', { lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 2 }));
+describeJobQueueConformance(
+  'redis',
+  redisHarness(redisServerForFile(), 'ttv-test', { lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 2 }),
+);

@@ -18,15 +18,20 @@ const redis = redisClientForFile();
 it('retries an outcome Redis refused, reporting outcome_not_recorded meanwhile, and records it exactly once', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ttv-retry-'));
   const config = configSchema.parse({
-    data_dir: dir, logging: { level: 'silent' },
+    data_dir: dir,
+    logging: { level: 'silent' },
     redis: { url: redis.server().url, key_prefix: `ttv-retry-${randomUUID().slice(0, 8)}` },
     worker: { lease_seconds: 30, heartbeat_seconds: 0.5 },
   });
   const queue = openJobQueue(config);
   let release!: () => void;
-  const released = new Promise<void>((r) => { release = r; });
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
   let started!: () => void;
-  const running = new Promise<void>((r) => { started = r; });
+  const running = new Promise<void>((r) => {
+    started = r;
+  });
   const consumer = queue.consume({
     concurrency: 1,
     handler: async (ctx) => {
@@ -36,11 +41,19 @@ it('retries an outcome Redis refused, reporting outcome_not_recorded meanwhile, 
     },
   });
   // The API as `ttv serve` assembles it, with the in-process worker's problems.
-  const app = await buildApp({ config, queue, store: await openArtifactStore(config), problems: () => consumer.problems() });
+  const app = await buildApp({
+    config,
+    queue,
+    store: await openArtifactStore(config),
+    problems: () => consumer.problems(),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const readyz = async () => {
     const res = await fetch(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/readyz`);
-    return { status: res.status, body: (await res.json()) as { status: string; problems: { reason: string; message: string }[] } };
+    return {
+      status: res.status,
+      body: (await res.json()) as { status: string; problems: { reason: string; message: string }[] },
+    };
   };
   try {
     await waitFor(async () => ((await readyz()).status === 200 ? true : null), { what: 'ready before the trouble' });
@@ -50,24 +63,36 @@ it('retries an outcome Redis refused, reporting outcome_not_recorded meanwhile, 
     // Scripts are writes: for 7 s Redis holds every one, so the outcome write times out and is retried.
     await redis.client().call('CLIENT', 'PAUSE', '7000', 'WRITE');
     release();
-    const problem = await waitFor(async () => consumer.problems()[0], { timeoutMs: 20_000, what: 'the outcome problem' });
+    const problem = await waitFor(async () => consumer.problems()[0], {
+      timeoutMs: 20_000,
+      what: 'the outcome problem',
+    });
     expect(problem).toMatchObject({ reason: 'outcome_not_recorded', jobId: job.id });
     expect(problem.message).toContain(job.id);
     expect((await queue.get(job.id))?.status).not.toBe('finished');
     const notReady = await readyz();
     expect(notReady.status).toBe(503);
-    expect(notReady.body).toMatchObject({ status: 'not_ready', problems: [{ reason: 'outcome_not_recorded', message: expect.stringContaining(job.id) }] });
-    const finished = await waitFor(async () => {
-      const j = await queue.get(job.id);
-      return j?.status === 'finished' ? j : null;
-    }, { timeoutMs: 30_000, what: 'the outcome to be recorded once writes are back' });
+    expect(notReady.body).toMatchObject({
+      status: 'not_ready',
+      problems: [{ reason: 'outcome_not_recorded', message: expect.stringContaining(job.id) }],
+    });
+    const finished = await waitFor(
+      async () => {
+        const j = await queue.get(job.id);
+        return j?.status === 'finished' ? j : null;
+      },
+      { timeoutMs: 30_000, what: 'the outcome to be recorded once writes are back' },
+    );
     expect(finished.artifact_uri).toBe(`file:///a/${job.id}.mp4`);
     expect(finished.attempts).toBe(1);
     expect(consumer.problems()).toEqual([]);
     await waitFor(async () => ((await readyz()).status === 200 ? true : null), { what: 'ready again' });
     expect((await queue.logs(job.id, 0))!.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
   } finally {
-    await redis.client().call('CLIENT', 'UNPAUSE').catch(() => undefined);
+    await redis
+      .client()
+      .call('CLIENT', 'UNPAUSE')
+      .catch(() => undefined);
     await app.close();
     await consumer.close(0);
     await queue.close();

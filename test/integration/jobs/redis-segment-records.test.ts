@@ -16,11 +16,18 @@ const task = { backend: 'runway', model: 'gen4_turbo', taskId: 'task-1', created
 describe('Redis segment records', () => {
   it('expire with the job record: the same TTL, refreshed by every write, and none when records live forever', async () => {
     const prefix = `ttl-${randomUUID().slice(0, 8)}`;
-    const queue = new RedisJobQueue({ url: server().url, keyPrefix: prefix, jobTtlSeconds: 3600, markerMemoryFile: null });
+    const queue = new RedisJobQueue({
+      url: server().url,
+      keyPrefix: prefix,
+      jobTtlSeconds: 3600,
+      markerMemoryFile: null,
+    });
     const leases = queue.openLeases();
     try {
       const { job } = await queue.submit({ prompt: 'ttl' });
-      const lease = await waitFor(async () => leases.claim('w', 30_000, new AbortController().signal), { what: 'a lease' });
+      const lease = await waitFor(async () => leases.claim('w', 30_000, new AbortController().signal), {
+        what: 'a lease',
+      });
       // Age the record a little (as if written a while ago), then a segment write refreshes both.
       await redis().expire(`${prefix}:job:${job.id}`, 100);
       expect(await leases.recordSegment(lease, { segment: 1, requestHash: 'h1', task })).toBe(true);
@@ -49,7 +56,9 @@ describe('Redis segment records', () => {
     const keptLeases = kept.openLeases();
     try {
       const { job } = await kept.submit({ prompt: 'no ttl' });
-      const lease = await waitFor(async () => keptLeases.claim('w', 30_000, new AbortController().signal), { what: 'a lease' });
+      const lease = await waitFor(async () => keptLeases.claim('w', 30_000, new AbortController().signal), {
+        what: 'a lease',
+      });
       expect(await keptLeases.recordSegment(lease, { segment: 1, requestHash: 'h1', task })).toBe(true);
       expect(await redis().ttl(`${forever}:segments:${job.id}`)).toBe(-1);
       expect(await redis().ttl(`${forever}:job:${job.id}`)).toBe(-1);
@@ -65,13 +74,23 @@ describe('Redis segment records', () => {
 
   it('JobContext.recordSegment of an attempt whose job was taken over throws LeaseLostError and writes nothing', async () => {
     const prefix = `lost-${randomUUID().slice(0, 8)}`;
-    const queue = new RedisJobQueue({ url: server().url, keyPrefix: prefix, jobTtlSeconds: 0, markerMemoryFile: null, consumer: { leaseMs: 30_000, heartbeatMs: 60_000 } });
+    const queue = new RedisJobQueue({
+      url: server().url,
+      keyPrefix: prefix,
+      jobTtlSeconds: 0,
+      markerMemoryFile: null,
+      consumer: { leaseMs: 30_000, heartbeatMs: 60_000 },
+    });
     try {
       const { job } = await queue.submit({ prompt: 'taken over' });
       let resolveCtx!: (ctx: JobContext) => void;
-      const started = new Promise<JobContext>((r) => { resolveCtx = r; });
+      const started = new Promise<JobContext>((r) => {
+        resolveCtx = r;
+      });
       let release!: () => void;
-      const held = new Promise<void>((r) => { release = r; });
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
       const consumer = queue.consume({
         concurrency: 1,
         handler: async (ctx): Promise<JobOutcome> => {

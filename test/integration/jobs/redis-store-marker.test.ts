@@ -26,7 +26,13 @@ afterAll(async () => {
 });
 
 function marker(key: string, memoryFile: string | null, lost: StoreWarning[] = []) {
-  return new RedisStoreMarker({ redis: client, key, storeId: `test ${key}`, memoryFile, onDataLost: (w) => lost.push(w) });
+  return new RedisStoreMarker({
+    redis: client,
+    key,
+    storeId: `test ${key}`,
+    memoryFile,
+    onDataLost: (w) => lost.push(w),
+  });
 }
 
 describe('Redis data-loss marker', () => {
@@ -43,7 +49,10 @@ describe('Redis data-loss marker', () => {
 
     await client.del(key); // what a restart without persistence leaves
     const warning = await first.check();
-    expect(warning).toMatchObject({ reason: 'job_store_data_lost', message: expect.stringContaining('appendonly yes') });
+    expect(warning).toMatchObject({
+      reason: 'job_store_data_lost',
+      message: expect.stringContaining('appendonly yes'),
+    });
     expect(await first.check()).toEqual(warning);
     expect(lost).toHaveLength(1); // one error line per loss, not per check
     const after = await client.hgetall(key);

@@ -16,9 +16,19 @@ async function redisNowMs(): Promise<number> {
 
 function args(deadlineMs: number): SubmitArgs {
   return {
-    id: randomUUID(), prompt: 'a deadline', requestJson: '{"prompt":"a deadline"}', createdAt: new Date().toISOString(),
-    estimatedCostUsd: null, idempotencyKey: 'key-1', requestHash: 'h', logLine: 'queued', owner: 'owner-1',
-    maxQueued: null, maxQueuedForOwner: null, budgetLimitUsd: null, deadlineMs,
+    id: randomUUID(),
+    prompt: 'a deadline',
+    requestJson: '{"prompt":"a deadline"}',
+    createdAt: new Date().toISOString(),
+    estimatedCostUsd: null,
+    idempotencyKey: 'key-1',
+    requestHash: 'h',
+    logLine: 'queued',
+    owner: 'owner-1',
+    maxQueued: null,
+    maxQueuedForOwner: null,
+    budgetLimitUsd: null,
+    deadlineMs,
   };
 }
 

@@ -2,4 +2,7 @@
 import { describeJobQueueConformance } from '../../conformance/job-queue-conformance.js';
 import { sqliteHarness } from '../../support/queue-harnesses.js';
 
-describeJobQueueConformance('sqlite', sqliteHarness('ttv-conformance', { lease_seconds: 0.6, heartbeat_seconds: 0.1, max_attempts: 2 }));
+describeJobQueueConformance(
+  'sqlite',
+  sqliteHarness('ttv-conformance', { lease_seconds: 0.6, heartbeat_seconds: 0.1, max_attempts: 2 }),
+);

@@ -24,9 +24,13 @@ it('a submit refused for a locked database stores nothing, then or later', async
   const stored = (await queue.submit({ prompt: 'before the lock' })).job.id;
 
   const locker = new Database(file);
-  cleanup.push(() => { locker.close(); });
+  cleanup.push(() => {
+    locker.close();
+  });
   locker.exec('BEGIN IMMEDIATE'); // the write lock, held past busy_timeout
-  await expect(queue.submit({ prompt: 'refused while locked' }, { idempotencyKey: 'k-refused' })).rejects.toBeInstanceOf(StoreUnavailableError);
+  await expect(
+    queue.submit({ prompt: 'refused while locked' }, { idempotencyKey: 'k-refused' }),
+  ).rejects.toBeInstanceOf(StoreUnavailableError);
   locker.exec('COMMIT');
 
   // Nothing of the refused submission appears: not in the list, not under its key.

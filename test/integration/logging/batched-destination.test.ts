@@ -17,9 +17,17 @@ describe('the process logger on exit', () => {
       for (let i = 0; i < 20000; i += 1) log.info({ i, pad: 'x'.repeat(40) }, 'line');
       log.error('last words');
       process.exit(3);`;
-    const failure = await run(process.execPath, ['--input-type=module', '-e', script], { maxBuffer: 64 * 1024 * 1024 }).then(() => null, (err: { code: number; stdout: string }) => err);
+    const failure = await run(process.execPath, ['--input-type=module', '-e', script], {
+      maxBuffer: 64 * 1024 * 1024,
+    }).then(
+      () => null,
+      (err: { code: number; stdout: string }) => err,
+    );
     expect(failure?.code).toBe(3);
-    const lines = failure!.stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; i?: number });
+    const lines = failure!.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; i?: number });
     expect(lines.filter((l) => l.msg === 'line').map((l) => l.i)).toEqual(Array.from({ length: 20000 }, (_, i) => i));
     expect(lines.at(-1)?.msg).toBe('last words');
   });

@@ -16,15 +16,31 @@ import { decodedFrame, psnr } from '../../support/frames.js';
 
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 2000 });
 
-
 /** Raw RGB bytes of the frame shown at `seconds`. */
 function frameAt(file: string, seconds: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-ss', seconds.toFixed(3), '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+    const child = spawn('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-ss',
+      seconds.toFixed(3),
+      '-i',
+      file,
+      '-frames:v',
+      '1',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ]);
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`ffmpeg exited with ${code}`))));
+    child.once('close', (code) =>
+      code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`ffmpeg exited with ${code}`)),
+    );
   });
 }
 
@@ -50,9 +66,20 @@ describe('Videos API: create, extend, remix with the official SDK on an open ser
     return path;
   }
 
-  it('create → poll → download: seconds and size are the file\'s; extend and remix continue it', async () => {
-    const created = await client.videos.create({ model: 'ttv-preview', prompt: 'A lighthouse at dusk. Waves roll in.', seconds: '3' as OpenAI.Videos.VideoSeconds, size: '320x180' as OpenAI.Videos.VideoSize });
-    expect(created).toMatchObject({ status: 'queued', model: 'ttv-preview', seconds: '3', size: '320x180', remixed_from_video_id: null });
+  it("create → poll → download: seconds and size are the file's; extend and remix continue it", async () => {
+    const created = await client.videos.create({
+      model: 'ttv-preview',
+      prompt: 'A lighthouse at dusk. Waves roll in.',
+      seconds: '3' as OpenAI.Videos.VideoSeconds,
+      size: '320x180' as OpenAI.Videos.VideoSize,
+    });
+    expect(created).toMatchObject({
+      status: 'queued',
+      model: 'ttv-preview',
+      seconds: '3',
+      size: '320x180',
+      remixed_from_video_id: null,
+    });
     const source = await completedVideo(client, created.id);
     const sourceFile = await download(source.id, 'source.mp4');
     const probe = await ffmpeg.probe(sourceFile);
@@ -62,7 +89,11 @@ describe('Videos API: create, extend, remix with the official SDK on an open ser
     // Retention deletes the file artifacts_days (30 by default) after it finished.
     expect(source.expires_at).toBe(source.completed_at! + 30 * 86_400);
 
-    const extension = (await client.videos.extend({ video: { id: source.id }, prompt: 'The lighthouse beam sweeps over the sea.', seconds: '4' })) as TtvVideo;
+    const extension = (await client.videos.extend({
+      video: { id: source.id },
+      prompt: 'The lighthouse beam sweeps over the sea.',
+      seconds: '4',
+    })) as TtvVideo;
     expect(extension.extended_from_video_id).toBe(source.id);
     expect(extension.remixed_from_video_id).toBeNull();
     const extended = await completedVideo(client, extension.id);
@@ -85,7 +116,12 @@ describe('Videos API: create, extend, remix with the official SDK on an open ser
     const remix = await client.videos.remix(source.id, { prompt: 'The same lighthouse in a snowstorm.' });
     expect(remix.remixed_from_video_id).toBe(source.id);
     const remixed = await completedVideo(client, remix.id);
-    expect(remixed).toMatchObject({ remixed_from_video_id: source.id, size: '320x180', seconds: source.seconds, prompt: 'The same lighthouse in a snowstorm.' });
+    expect(remixed).toMatchObject({
+      remixed_from_video_id: source.id,
+      size: '320x180',
+      seconds: source.seconds,
+      prompt: 'The same lighthouse in a snowstorm.',
+    });
     const remixFile = await download(remixed.id, 'remix.mp4');
     const remixFirst = await decodedFrame(remixFile, 'first');
     expect(psnr(remixFirst, sourceFirst)).toBeGreaterThan(25);
@@ -93,29 +129,50 @@ describe('Videos API: create, extend, remix with the official SDK on an open ser
   });
 
   it('renders the asked size on procedural: 1280x720', async () => {
-    const video = await completedVideo(client, (await client.videos.create({ prompt: 'A field of wheat.', seconds: '1' as OpenAI.Videos.VideoSeconds, size: '1280x720' })).id);
+    const video = await completedVideo(
+      client,
+      (
+        await client.videos.create({
+          prompt: 'A field of wheat.',
+          seconds: '1' as OpenAI.Videos.VideoSeconds,
+          size: '1280x720',
+        })
+      ).id,
+    );
     const probe = await ffmpeg.probe(await download(video.id, 'hd.mp4'));
     expect([probe.video!.width, probe.video!.height]).toEqual([1280, 720]);
     expect(video.size).toBe('1280x720');
   });
 
   it('answers edit and the character calls with BadRequestError saying why', async () => {
-    const edit = await client.videos.edit({ video: { id: 'a'.repeat(32) }, prompt: 'Make it night.' }).catch((e: unknown) => e);
+    const edit = await client.videos
+      .edit({ video: { id: 'a'.repeat(32) }, prompt: 'Make it night.' })
+      .catch((e: unknown) => e);
     expect(edit).toBeInstanceOf(BadRequestError);
     expect((edit as BadRequestError).message).toContain('video-to-video');
-    const character = await client.videos.createCharacter({ name: 'Ada', video: await toFile(Buffer.from('not a video'), 'ada.mp4', { type: 'video/mp4' }) }).catch((e: unknown) => e);
+    const character = await client.videos
+      .createCharacter({
+        name: 'Ada',
+        video: await toFile(Buffer.from('not a video'), 'ada.mp4', { type: 'video/mp4' }),
+      })
+      .catch((e: unknown) => e);
     expect(character).toBeInstanceOf(BadRequestError);
     expect((character as BadRequestError).message).toContain('ttv keeps no characters');
     const get = await client.videos.getCharacter('char_123').catch((e: unknown) => e);
     expect(get).toBeInstanceOf(BadRequestError);
     // An extension of a video that does not exist names the parameter.
-    const missing = await client.videos.extend({ video: { id: 'b'.repeat(32) }, prompt: 'More.', seconds: '4' }).catch((e: unknown) => e);
+    const missing = await client.videos
+      .extend({ video: { id: 'b'.repeat(32) }, prompt: 'More.', seconds: '4' })
+      .catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(BadRequestError);
     expect((missing as BadRequestError).param).toBe('video');
   });
 
   it('lists ttv-preview, sora-2 and sora-2-pro in GET /v1/models with the backend they render on', async () => {
-    const models = (await client.models.list()).data as unknown as { id: string; maps_to?: { backend: string; model: string } }[];
+    const models = (await client.models.list()).data as unknown as {
+      id: string;
+      maps_to?: { backend: string; model: string };
+    }[];
     for (const id of ['ttv-preview', 'sora-2', 'sora-2-pro']) {
       expect(models.find((m) => m.id === id)?.maps_to).toEqual({ backend: 'procedural', model: 'procedural' });
     }
@@ -134,7 +191,11 @@ describe('Videos API on a default server (no job options, no model mapping)', ()
   });
 
   it('renders create({ prompt }) and create({ model: "ttv-preview" }) as pasted', async () => {
-    for (const body of [{ prompt: 'A quiet harbour.' }, { prompt: 'A quiet harbour.', model: 'ttv-preview' as const }, { prompt: 'A quiet harbour.', model: 'sora-2' as const }]) {
+    for (const body of [
+      { prompt: 'A quiet harbour.' },
+      { prompt: 'A quiet harbour.', model: 'ttv-preview' as const },
+      { prompt: 'A quiet harbour.', model: 'sora-2' as const },
+    ]) {
       const video = await completedVideo(client, (await client.videos.create(body)).id);
       expect(video.model).toBe(body.model ?? 'procedural');
     }
@@ -143,7 +204,11 @@ describe('Videos API on a default server (no job options, no model mapping)', ()
 
 describe('openai_compat.models at startup', () => {
   it('refuses a mapping to a backend that cannot start', async () => {
-    await expect(startTestService({ openai_compat: { models: { 'sora-2': 'runway' } } })).rejects.toThrow(/openai_compat\.models\.sora-2/);
-    await expect(startTestService({ openai_compat: { models: { 'sora-2': 'no-such-backend' } } })).rejects.toThrow(/unknown backend/);
+    await expect(startTestService({ openai_compat: { models: { 'sora-2': 'runway' } } })).rejects.toThrow(
+      /openai_compat\.models\.sora-2/,
+    );
+    await expect(startTestService({ openai_compat: { models: { 'sora-2': 'no-such-backend' } } })).rejects.toThrow(
+      /unknown backend/,
+    );
   });
 });

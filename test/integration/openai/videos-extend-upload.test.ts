@@ -16,11 +16,27 @@ import { decodedFrame, psnr } from '../../support/frames.js';
 
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 2000 });
 
-
 /** A moving test pattern (every frame differs) as an H.264 MP4. */
 async function testPattern(path: string, size: string, seconds: number): Promise<Buffer> {
-  await runProcess('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=12:duration=${seconds}`,
-    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-preset', 'ultrafast', '-movflags', '+faststart', path]);
+  await runProcess('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${size}:rate=12:duration=${seconds}`,
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-preset',
+    'ultrafast',
+    '-movflags',
+    '+faststart',
+    path,
+  ]);
   return readFile(path);
 }
 
@@ -39,11 +55,15 @@ describe('extend with an uploaded video, with the official SDK', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('extends the upload: the sum of the lengths, the upload\'s first frame, no source id', async () => {
+  it("extends the upload: the sum of the lengths, the upload's first frame, no source id", async () => {
     const uploadPath = join(dir, 'upload.mp4');
     const bytes = await testPattern(uploadPath, '320x180', 2);
     const uploadProbe = await ffmpeg.probe(uploadPath);
-    const extension = (await client.videos.extend({ video: await toFile(bytes, 'clip.mp4', { type: 'video/mp4' }), prompt: 'The pattern keeps turning.', seconds: '4' })) as TtvVideo;
+    const extension = (await client.videos.extend({
+      video: await toFile(bytes, 'clip.mp4', { type: 'video/mp4' }),
+      prompt: 'The pattern keeps turning.',
+      seconds: '4',
+    })) as TtvVideo;
     expect(extension.extended_from_video_id).toBeNull();
     expect(extension.size).toBe('320x180');
     const extended = await completedVideo(client, extension.id);
@@ -67,19 +87,45 @@ describe('extend with an uploaded video, with the official SDK', () => {
   });
 
   it('refuses a file that is not a video, and one over server.max_image_bytes, with param video', async () => {
-    const text = await client.videos.extend({ video: await toFile(Buffer.from('just some text, not a video at all'), 'clip.mp4', { type: 'video/mp4' }), prompt: 'More.', seconds: '4' }).catch((e: unknown) => e);
+    const text = await client.videos
+      .extend({
+        video: await toFile(Buffer.from('just some text, not a video at all'), 'clip.mp4', { type: 'video/mp4' }),
+        prompt: 'More.',
+        seconds: '4',
+      })
+      .catch((e: unknown) => e);
     expect(text).toBeInstanceOf(BadRequestError);
     expect((text as BadRequestError).param).toBe('video');
     expect((text as BadRequestError).message).toMatch(/not a readable MP4 video/);
     const png = join(dir, 'still.png');
-    await runProcess('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=64x36', '-frames:v', '1', png]);
-    const still = await client.videos.extend({ video: await toFile(await readFile(png), 'clip.mp4', { type: 'video/mp4' }), prompt: 'More.', seconds: '4' }).catch((e: unknown) => e);
+    await runProcess('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=64x36',
+      '-frames:v',
+      '1',
+      png,
+    ]);
+    const still = await client.videos
+      .extend({
+        video: await toFile(await readFile(png), 'clip.mp4', { type: 'video/mp4' }),
+        prompt: 'More.',
+        seconds: '4',
+      })
+      .catch((e: unknown) => e);
     expect((still as BadRequestError).param).toBe('video');
     // Over the cap, under the body limit (max_image_bytes × 4/3 + 64 KiB): the upload's own check.
     const big = await testPattern(join(dir, 'big.mp4'), '480x270', 3);
     expect(big.length).toBeGreaterThan(200_000);
     expect(big.length).toBeLessThan(Math.ceil((200_000 * 4) / 3) + 64 * 1024);
-    const tooBig = await client.videos.extend({ video: await toFile(big, 'big.mp4', { type: 'video/mp4' }), prompt: 'More.', seconds: '4' }).catch((e: unknown) => e);
+    const tooBig = await client.videos
+      .extend({ video: await toFile(big, 'big.mp4', { type: 'video/mp4' }), prompt: 'More.', seconds: '4' })
+      .catch((e: unknown) => e);
     expect(tooBig).toBeInstanceOf(APIError);
     expect((tooBig as APIError).status).toBe(413);
     expect((tooBig as APIError).message).toMatch(/server\.max_image_bytes/);
@@ -100,7 +146,13 @@ describe('extend with an uploaded video from a key that may not send files', () 
     try {
       const bytes = await testPattern(join(dir, 'tiny.mp4'), '64x36', 0.5);
       const client = new OpenAI({ apiKey: 'x', baseURL: `${svc.url}/v1`, maxRetries: 0 });
-      const refused = await client.videos.extend({ video: await toFile(bytes, 'tiny.mp4', { type: 'video/mp4' }), prompt: 'More.', seconds: '1' as OpenAI.Videos.VideoSeconds }).catch((e: unknown) => e);
+      const refused = await client.videos
+        .extend({
+          video: await toFile(bytes, 'tiny.mp4', { type: 'video/mp4' }),
+          prompt: 'More.',
+          seconds: '1' as OpenAI.Videos.VideoSeconds,
+        })
+        .catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(BadRequestError);
       expect((refused as BadRequestError).param).toBe('video');
       expect((refused as BadRequestError).message).toMatch(/not allowed/);

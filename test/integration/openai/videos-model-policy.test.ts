@@ -25,10 +25,13 @@ const creates = () => runway.requests.filter((r) => r.method === 'POST').length;
 /** The video once it has ended, polled through the SDK; the wait is bounded by progress, not time. */
 async function ended(sdk: OpenAI, id: string): Promise<OpenAI.Videos.Video> {
   let video: OpenAI.Videos.Video | null = null;
-  await waitForProgress(async () => {
-    video = await sdk.videos.retrieve(id);
-    return { done: video.status === 'completed' || video.status === 'failed', progress: video.progress };
-  }, { what: `video ${id}` });
+  await waitForProgress(
+    async () => {
+      video = await sdk.videos.retrieve(id);
+      return { done: video.status === 'completed' || video.status === 'failed', progress: video.progress };
+    },
+    { what: `video ${id}` },
+  );
   return video!;
 }
 
@@ -39,7 +42,8 @@ beforeAll(async () => {
     // Nobody may send options, except the key named "chooser", which may choose a backend.
     server: { job_options: [], job_options_by_key: { chooser: ['backend'] } },
     openai_compat: { models: { 'ttv-preview': 'procedural', 'ttv-runway': 'runway' } },
-    runway_ml: { api_key: RUNWAY_KEY, base_url: runway.url }, remote_api_settings: FAST_REMOTE,
+    runway_ml: { api_key: RUNWAY_KEY, base_url: runway.url },
+    remote_api_settings: FAST_REMOTE,
     segment_duration_seconds: 5, // a clip length Runway renders
   });
   plainSecret = (await createKey(['--data-dir', svc.dataDir], 'plain')).secret;
@@ -55,7 +59,9 @@ afterAll(async () => {
 describe('model on /v1/videos counts as the backend option', () => {
   it('refuses a key allowed no options a model of a paid backend: 400, param model, nothing queued or paid', async () => {
     const before = (await plain.videos.list()).data.length;
-    const refused = await plain.videos.create({ model: 'ttv-runway' as OpenAI.Videos.VideoModel, prompt: 'A lake at noon.' }).catch((e: unknown) => e);
+    const refused = await plain.videos
+      .create({ model: 'ttv-runway' as OpenAI.Videos.VideoModel, prompt: 'A lake at noon.' })
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(BadRequestError);
     const error = refused as BadRequestError;
     expect(error.status).toBe(400);
@@ -68,7 +74,10 @@ describe('model on /v1/videos counts as the backend option', () => {
   });
 
   it('accepts a model of the default backend from the same key, and it renders there', async () => {
-    const video = await plain.videos.create({ model: 'ttv-preview' as OpenAI.Videos.VideoModel, prompt: 'A lighthouse at dusk.' });
+    const video = await plain.videos.create({
+      model: 'ttv-preview' as OpenAI.Videos.VideoModel,
+      prompt: 'A lighthouse at dusk.',
+    });
     expect(video).toMatchObject({ object: 'video', model: 'ttv-preview' });
     expect((await ended(plain, video.id)).status).toBe('completed');
     expect(creates()).toBe(0);
@@ -76,7 +85,11 @@ describe('model on /v1/videos counts as the backend option', () => {
 
   it('lists in /v1/capabilities only the models each key may send', async () => {
     const capabilities = async (secret: string) =>
-      ((await (await fetch(`${svc.url}/v1/capabilities`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { openai_models: Record<string, string> }).openai_models;
+      (
+        (await (
+          await fetch(`${svc.url}/v1/capabilities`, { headers: { authorization: `Bearer ${secret}` } })
+        ).json()) as { openai_models: Record<string, string> }
+      ).openai_models;
     // sora-2 and sora-2-pro are built-in names of the default backend (procedural here): every key may send them.
     const defaults = { 'ttv-preview': 'procedural', 'sora-2': 'procedural', 'sora-2-pro': 'procedural' };
     expect(await capabilities(plainSecret)).toEqual(defaults);
@@ -85,7 +98,10 @@ describe('model on /v1/videos counts as the backend option', () => {
   });
 
   it('accepts every mapped model from a key allowed the backend option', async () => {
-    const video = await chooser.videos.create({ model: 'ttv-runway' as OpenAI.Videos.VideoModel, prompt: 'A lake at noon.' });
+    const video = await chooser.videos.create({
+      model: 'ttv-runway' as OpenAI.Videos.VideoModel,
+      prompt: 'A lake at noon.',
+    });
     expect(video).toMatchObject({ object: 'video', model: 'ttv-runway', status: 'queued' });
     const done = await ended(chooser, video.id);
     expect(done.error).toBeNull();

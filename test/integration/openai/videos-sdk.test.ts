@@ -53,13 +53,32 @@ async function saveContent(id: string, variant: 'video' | 'thumbnail' | 'sprites
 
 describe('OpenAI Videos API with the official SDK', () => {
   it('creates, polls to completed, lists, downloads the video and thumbnail, and deletes', async () => {
-    const video = await client.videos.create({ model: 'ttv-preview', prompt: 'A lighthouse at dusk. Waves roll in.', seconds: '4', size: '720x1280' });
-    expect(video).toMatchObject({ object: 'video', status: 'queued', model: 'ttv-preview', seconds: '4', size: '720x1280', error: null });
+    const video = await client.videos.create({
+      model: 'ttv-preview',
+      prompt: 'A lighthouse at dusk. Waves roll in.',
+      seconds: '4',
+      size: '720x1280',
+    });
+    expect(video).toMatchObject({
+      object: 'video',
+      status: 'queued',
+      model: 'ttv-preview',
+      seconds: '4',
+      size: '720x1280',
+      error: null,
+    });
     expect(typeof video.created_at).toBe('number');
     // The same job underneath: /v1/jobs shows it with the options the video parameters became.
-    const job = (await (await fetch(`${svc.url}/v1/jobs/${video.id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { options: unknown };
+    const job = (await (
+      await fetch(`${svc.url}/v1/jobs/${video.id}`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as { options: unknown };
     // procedural takes a resolution, so the asked size is rendered as it is.
-    expect(job.options).toEqual({ backend: 'procedural', duration_seconds: 4, aspect_ratio: '9:16', resolution: '720x1280' });
+    expect(job.options).toEqual({
+      backend: 'procedural',
+      duration_seconds: 4,
+      aspect_ratio: '9:16',
+      resolution: '720x1280',
+    });
 
     const done = await completed(video.id);
     expect(done.completed_at).toBeGreaterThanOrEqual(done.created_at);
@@ -82,13 +101,16 @@ describe('OpenAI Videos API with the official SDK', () => {
     expect(sheet.video).toMatchObject({ codec: 'mjpeg', width: 640 });
 
     // Range requests on the content route.
-    const ranged = await fetch(`${svc.url}/v1/videos/${video.id}/content`, { headers: { authorization: `Bearer ${TOKEN}`, range: 'bytes=0-99' } });
+    const ranged = await fetch(`${svc.url}/v1/videos/${video.id}/content`, {
+      headers: { authorization: `Bearer ${TOKEN}`, range: 'bytes=0-99' },
+    });
     expect(ranged.status).toBe(206);
     expect((await ranged.arrayBuffer()).byteLength).toBe(100);
 
     // A second video, created as JSON (curl's way), for the list.
     const json = await fetch(`${svc.url}/v1/videos`, {
-      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'ttv-preview', prompt: 'Snow on a quiet street.', seconds: '1' }),
     });
     expect(json.status).toBe(200);
@@ -105,20 +127,34 @@ describe('OpenAI Videos API with the official SDK', () => {
     const deleted = await client.videos.delete(second.id);
     expect(deleted).toEqual({ id: second.id, object: 'video.deleted', deleted: true });
     await expect(client.videos.retrieve(second.id)).rejects.toBeInstanceOf(NotFoundError);
-    expect((await fetch(`${svc.url}/v1/jobs/${second.id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
+    expect(
+      (await fetch(`${svc.url}/v1/jobs/${second.id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).status,
+    ).toBe(404);
   });
 
   it('creates from an input_reference image, which becomes the first frame', async () => {
     const png = join(dir, 'red.png');
     await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=0xff0000:s=64x36', '-frames:v', '1', png]);
     const bytes = await readFile(png);
-    const video = await client.videos.create({ model: 'ttv-preview', prompt: 'A red sunrise.', seconds: '4', size: '1280x720', input_reference: await toFile(bytes, 'red.png', { type: 'image/png' }) });
-    const job = (await (await fetch(`${svc.url}/v1/jobs/${video.id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { options: { image: { sha256: string } } };
+    const video = await client.videos.create({
+      model: 'ttv-preview',
+      prompt: 'A red sunrise.',
+      seconds: '4',
+      size: '1280x720',
+      input_reference: await toFile(bytes, 'red.png', { type: 'image/png' }),
+    });
+    const job = (await (
+      await fetch(`${svc.url}/v1/jobs/${video.id}`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as { options: { image: { sha256: string } } };
     expect(job.options.image.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     await completed(video.id);
     const mp4 = await saveContent(video.id, 'video', 'from-image.mp4');
     // The first frame is the uploaded image: average colour red.
-    const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', mp4, '-frames:v', '1', '-vf', 'scale=1:1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { encoding: 'buffer' });
+    const { stdout } = await run(
+      'ffmpeg',
+      ['-v', 'error', '-i', mp4, '-frames:v', '1', '-vf', 'scale=1:1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+      { encoding: 'buffer' },
+    );
     const [r, g, b] = [...(stdout as Buffer)];
     expect(r).toBeGreaterThan(200);
     expect(g).toBeLessThan(60);
@@ -126,28 +162,49 @@ describe('OpenAI Videos API with the official SDK', () => {
   });
 
   it('refuses seconds and sizes the mapped backend cannot render as BadRequestError with param', async () => {
-    const seconds = await client.videos.create({ model: 'ttv-runway', prompt: 'A lake.', seconds: '12' }).catch((e: unknown) => e);
+    const seconds = await client.videos
+      .create({ model: 'ttv-runway', prompt: 'A lake.', seconds: '12' })
+      .catch((e: unknown) => e);
     expect(seconds).toBeInstanceOf(BadRequestError);
     expect((seconds as BadRequestError).param).toBe('seconds');
     expect((seconds as BadRequestError).message).toContain('allowed: 2, 3, 4, 5, 6, 7, 8, 9, 10');
-    const size = await client.videos.create({ model: 'ttv-runway', prompt: 'A lake.', size: '1792x1024' }).catch((e: unknown) => e);
+    const size = await client.videos
+      .create({ model: 'ttv-runway', prompt: 'A lake.', size: '1792x1024' })
+      .catch((e: unknown) => e);
     expect(size).toBeInstanceOf(BadRequestError);
     expect((size as BadRequestError).param).toBe('size');
-    const model = await client.videos.create({ model: 'not-a-model' as 'sora-2', prompt: 'A lake.' }).catch((e: unknown) => e);
+    const model = await client.videos
+      .create({ model: 'not-a-model' as 'sora-2', prompt: 'A lake.' })
+      .catch((e: unknown) => e);
     expect(model).toBeInstanceOf(BadRequestError);
     expect((model as BadRequestError).param).toBe('model');
-    const fileId = await client.videos.create({ model: 'ttv-preview', prompt: 'A lake.', input_reference: { file_id: 'file-abc' } }).catch((e: unknown) => e);
+    const fileId = await client.videos
+      .create({ model: 'ttv-preview', prompt: 'A lake.', input_reference: { file_id: 'file-abc' } })
+      .catch((e: unknown) => e);
     expect(fileId).toBeInstanceOf(BadRequestError);
     expect((fileId as BadRequestError).param).toBe('input_reference');
     expect((fileId as BadRequestError).message).toContain('file_id references are not supported');
     // A first frame of another shape than `size` is refused rather than cropped silently.
     const square = join(dir, 'square.png');
     await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=0x00ff00:s=64x64', '-frames:v', '1', square]);
-    const misfit = await client.videos.create({ model: 'ttv-preview', prompt: 'A lake.', size: '1280x720', input_reference: await toFile(await readFile(square), 'square.png', { type: 'image/png' }) }).catch((e: unknown) => e);
+    const misfit = await client.videos
+      .create({
+        model: 'ttv-preview',
+        prompt: 'A lake.',
+        size: '1280x720',
+        input_reference: await toFile(await readFile(square), 'square.png', { type: 'image/png' }),
+      })
+      .catch((e: unknown) => e);
     expect(misfit).toBeInstanceOf(BadRequestError);
     expect((misfit as BadRequestError).param).toBe('input_reference');
     expect((misfit as BadRequestError).message).toContain('is 64x64, which is not the shape of size 1280x720');
-    const url = await client.videos.create({ model: 'ttv-preview', prompt: 'A lake.', input_reference: { image_url: 'https://example.com/frame.png' } }).catch((e: unknown) => e);
+    const url = await client.videos
+      .create({
+        model: 'ttv-preview',
+        prompt: 'A lake.',
+        input_reference: { image_url: 'https://example.com/frame.png' },
+      })
+      .catch((e: unknown) => e);
     expect(url).toBeInstanceOf(BadRequestError);
     expect((url as BadRequestError).param).toBe('input_reference');
     expect((url as BadRequestError).message).toContain('server.fetch_image_urls');
@@ -155,16 +212,37 @@ describe('OpenAI Videos API with the official SDK', () => {
     const put = await fetch(`${svc.url}/v1/videos`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(put.status).toBe(405);
     expect(put.headers.get('allow')).toBe('POST, GET, HEAD');
-    expect(await put.json()).toEqual({ error: { message: 'Method PUT not allowed on this path', type: 'invalid_request_error', param: null, code: 'method_not_allowed' } });
+    expect(await put.json()).toEqual({
+      error: {
+        message: 'Method PUT not allowed on this path',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'method_not_allowed',
+      },
+    });
     // An unknown path under /v1/videos is a 404 in the same envelope (the SDK's NotFoundError).
-    const unknown = await fetch(`${svc.url}/v1/videos/${'a'.repeat(32)}/nothing-here`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    const unknown = await fetch(`${svc.url}/v1/videos/${'a'.repeat(32)}/nothing-here`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(unknown.status).toBe(404);
-    expect(((await unknown.json()) as { error: { code: string; type: string } }).error).toMatchObject({ code: 'not_found', type: 'invalid_request_error' });
+    expect(((await unknown.json()) as { error: { code: string; type: string } }).error).toMatchObject({
+      code: 'not_found',
+      type: 'invalid_request_error',
+    });
     // Too large and wrong-type bodies too.
-    const tooLarge = await fetch(`${svc.url}/v1/videos/extensions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'x'.repeat(20 * 1024 * 1024) }) });
+    const tooLarge = await fetch(`${svc.url}/v1/videos/extensions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'x'.repeat(20 * 1024 * 1024) }),
+    });
     expect(tooLarge.status).toBe(413);
     expect(((await tooLarge.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
-    const wrongType = await fetch(`${svc.url}/v1/videos/${'a'.repeat(32)}/remix`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }, body: 'remix it' });
+    const wrongType = await fetch(`${svc.url}/v1/videos/${'a'.repeat(32)}/remix`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
+      body: 'remix it',
+    });
     expect(wrongType.status).toBe(415);
     expect(((await wrongType.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type');
     const anonymous = new OpenAI({ apiKey: 'not-the-token', baseURL: `${svc.url}/v1`, maxRetries: 0 });
@@ -173,7 +251,11 @@ describe('OpenAI Videos API with the official SDK', () => {
 
   it('keeps each key to its own videos, as /v1/jobs does', async () => {
     const store = ['--data-dir', svc.dataDir];
-    const alice = new OpenAI({ apiKey: (await createKey(store, 'alice')).secret, baseURL: `${svc.url}/v1`, maxRetries: 0 });
+    const alice = new OpenAI({
+      apiKey: (await createKey(store, 'alice')).secret,
+      baseURL: `${svc.url}/v1`,
+      maxRetries: 0,
+    });
     const bob = new OpenAI({ apiKey: (await createKey(store, 'bob')).secret, baseURL: `${svc.url}/v1`, maxRetries: 0 });
     const video = await alice.videos.create({ model: 'ttv-preview', prompt: 'Alice only.', seconds: '4' });
     await expect(bob.videos.retrieve(video.id)).rejects.toBeInstanceOf(NotFoundError);

@@ -23,17 +23,22 @@ const creates = () => runway.requests.filter((r) => r.method === 'POST').length;
 
 async function ended(sdk: OpenAI, id: string): Promise<OpenAI.Videos.Video> {
   let video: OpenAI.Videos.Video | null = null;
-  await waitForProgress(async () => {
-    video = await sdk.videos.retrieve(id);
-    return { done: video.status === 'completed' || video.status === 'failed', progress: video.progress };
-  }, { what: `video ${id}` });
+  await waitForProgress(
+    async () => {
+      video = await sdk.videos.retrieve(id);
+      return { done: video.status === 'completed' || video.status === 'failed', progress: video.progress };
+    },
+    { what: `video ${id}` },
+  );
   return video!;
 }
 
 const runwayConfig = (extra: Record<string, unknown> = {}) => ({
   server: { job_options: ['aspect_ratio', 'duration_seconds'] },
-  runway_ml: { api_key: RUNWAY_KEY, base_url: runway.url, ...extra }, remote_api_settings: FAST_REMOTE,
-  default_backend: 'runway', segment_duration_seconds: 5,
+  runway_ml: { api_key: RUNWAY_KEY, base_url: runway.url, ...extra },
+  remote_api_settings: FAST_REMOTE,
+  default_backend: 'runway',
+  segment_duration_seconds: 5,
 });
 
 beforeAll(async () => {
@@ -59,22 +64,32 @@ describe('size on gen4.5 (Runway)', () => {
 
   it('refuses 1000x700 with param size naming the sizes gen4.5 renders, before any vendor call', async () => {
     const before = creates();
-    const refused = await client.videos.create({ prompt: 'A lake at noon.', size: '1000x700' as OpenAI.Videos.VideoSize }).catch((e: unknown) => e);
+    const refused = await client.videos
+      .create({ prompt: 'A lake at noon.', size: '1000x700' as OpenAI.Videos.VideoSize })
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(BadRequestError);
     expect((refused as BadRequestError).param).toBe('size');
     expect((refused as BadRequestError).message).toContain('gen4.5 (runway) renders 1280x720, 720x1280, not 1000x700');
     // 1920x1080 has gen4.5's aspect, but gen4.5 renders 1280x720 for it: refused, not downscaled silently.
-    const full = await client.videos.create({ prompt: 'A lake at noon.', size: '1920x1080' as OpenAI.Videos.VideoSize }).catch((e: unknown) => e);
+    const full = await client.videos
+      .create({ prompt: 'A lake at noon.', size: '1920x1080' as OpenAI.Videos.VideoSize })
+      .catch((e: unknown) => e);
     expect((full as BadRequestError).param).toBe('size');
     expect((full as BadRequestError).message).toContain('not 1920x1080');
     // 960x960 is an image-mode size of gen4.5, not a text-mode one.
-    const square = await client.videos.create({ prompt: 'A lake at noon.', size: '960x960' as OpenAI.Videos.VideoSize }).catch((e: unknown) => e);
+    const square = await client.videos
+      .create({ prompt: 'A lake at noon.', size: '960x960' as OpenAI.Videos.VideoSize })
+      .catch((e: unknown) => e);
     expect((square as BadRequestError).param).toBe('size');
     expect(creates()).toBe(before);
   });
 
   it('renders 1280x720 as asked: the file and the finished object say 1280x720', async () => {
-    const video = await client.videos.create({ prompt: 'A lake at noon.', size: '1280x720', seconds: '5' as OpenAI.Videos.VideoSeconds });
+    const video = await client.videos.create({
+      prompt: 'A lake at noon.',
+      size: '1280x720',
+      seconds: '5' as OpenAI.Videos.VideoSeconds,
+    });
     expect(video.size).toBe('1280x720');
     const done = await ended(client, video.id);
     expect(done.error).toBeNull();
@@ -101,7 +116,11 @@ describe('size on a row with wire.maps_size_to_nearest', () => {
   });
 
   it('takes 1000x700 and renders the nearest aspect (16:9 → 1280:720 on the wire)', async () => {
-    const video = await client.videos.create({ prompt: 'A lake at noon.', size: '1000x700' as OpenAI.Videos.VideoSize, seconds: '5' as OpenAI.Videos.VideoSeconds });
+    const video = await client.videos.create({
+      prompt: 'A lake at noon.',
+      size: '1000x700' as OpenAI.Videos.VideoSize,
+      seconds: '5' as OpenAI.Videos.VideoSeconds,
+    });
     const done = await ended(client, video.id);
     expect(done.error).toBeNull();
     // The finished object reads the file: the size the vendor rendered, not the one asked.

@@ -21,14 +21,24 @@ import { startRedisServer, type RedisServer } from '../../support/redis-server.j
 const run = promisify(execFile);
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 2000 });
 
-interface JobBody { id: string; status: string; progress: number; error: string | null; options: Record<string, unknown> | null; webhook_secret?: string }
+interface JobBody {
+  id: string;
+  status: string;
+  progress: number;
+  error: string | null;
+  options: Record<string, unknown> | null;
+  webhook_secret?: string;
+}
 
 async function finished(url: string, id: string): Promise<JobBody> {
   let job: JobBody | null = null;
-  await waitForProgress(async () => {
-    job = (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as JobBody;
-    return { done: ['finished', 'failed', 'canceled'].includes(job.status), progress: job.progress };
-  }, { what: `job ${id}` });
+  await waitForProgress(
+    async () => {
+      job = (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as JobBody;
+      return { done: ['finished', 'failed', 'canceled'].includes(job.status), progress: job.progress };
+    },
+    { what: `job ${id}` },
+  );
   expect(job!.error).toBeNull();
   expect(job!.status).toBe('finished');
   return job!;
@@ -56,18 +66,26 @@ async function submit(url: string, body: unknown): Promise<{ status: number; bod
 describe('server without job_options (the v1 contract), and per-key lists', () => {
   let svc: TestService;
   beforeAll(async () => {
-    svc = await startTestService({
-      server: { job_options_by_key: { trusted: ['backend', 'duration_seconds', 'seed'] } },
-      runway_ml: { api_key: 'test-runway-key-0123456789' },
-    }, { worker: false });
+    svc = await startTestService(
+      {
+        server: { job_options_by_key: { trusted: ['backend', 'duration_seconds', 'seed'] } },
+        runway_ml: { api_key: 'test-runway-key-0123456789' },
+      },
+      { worker: false },
+    );
   });
-  afterAll(async () => { await svc?.close(); });
+  afterAll(async () => {
+    await svc?.close();
+  });
 
   it('refuses any field but prompt, and lists no options', async () => {
     const refused = await submit(svc.url, { prompt: 'A lake.', options: { seed: 1 } });
     expect(refused.status).toBe(400);
     expect((refused.body.details as { field: string }).field).toBe('options');
-    const caps = (await (await fetch(`${svc.url}/v1/capabilities`)).json()) as { job_options: string[]; backends: { id: string; available: boolean }[] };
+    const caps = (await (await fetch(`${svc.url}/v1/capabilities`)).json()) as {
+      job_options: string[];
+      backends: { id: string; available: boolean }[];
+    };
     expect(caps.job_options).toEqual([]);
     expect(caps.backends.find((b) => b.id === 'procedural')?.available).toBe(true);
   });
@@ -77,7 +95,9 @@ describe('server without job_options (the v1 contract), and per-key lists', () =
     const trusted = await createKey(store, 'trusted');
     const plain = await createKey(store, 'plain');
     const as = (key: { secret: string }) => ({ authorization: `Bearer ${key.secret}` });
-    const caps = async (key: { secret: string }) => ((await (await fetch(`${svc.url}/v1/capabilities`, { headers: as(key) })).json()) as { job_options: string[] }).job_options;
+    const caps = async (key: { secret: string }) =>
+      ((await (await fetch(`${svc.url}/v1/capabilities`, { headers: as(key) })).json()) as { job_options: string[] })
+        .job_options;
     expect(await caps(trusted)).toEqual(['backend', 'duration_seconds', 'seed']);
     expect(await caps(plain)).toEqual([]);
     const body = { prompt: 'A lake.', options: { backend: 'runway', duration_seconds: 5 } };
@@ -95,7 +115,19 @@ describe('server with job_options', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ttv-options-'));
     svc = await startTestService({
-      server: { job_options: ['backend', 'generation_mode', 'duration_seconds', 'segment_duration_seconds', 'aspect_ratio', 'seed', 'webhook', 'image', 'max_cost_usd'] },
+      server: {
+        job_options: [
+          'backend',
+          'generation_mode',
+          'duration_seconds',
+          'segment_duration_seconds',
+          'aspect_ratio',
+          'seed',
+          'webhook',
+          'image',
+          'max_cost_usd',
+        ],
+      },
       // Runway is configured (never called here) so that a backend with real limits can be chosen.
       runway_ml: { api_key: 'test-runway-key-0123456789' },
       worker: { concurrency: 2 },
@@ -128,11 +160,24 @@ describe('server with job_options', () => {
   });
 
   it('takes an image as a data URI, and refuses what is not an image or a URL it may not fetch', async () => {
-    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==', 'base64');
-    const ok = await submit(svc.url, { prompt: 'A dot.', options: { duration_seconds: 1, image: `data:image/png;base64,${png.toString('base64')}` } });
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const ok = await submit(svc.url, {
+      prompt: 'A dot.',
+      options: { duration_seconds: 1, image: `data:image/png;base64,${png.toString('base64')}` },
+    });
     expect(ok.status).toBe(202);
-    expect((ok.body.options as { image: unknown }).image).toEqual({ content_type: 'image/png', bytes: png.length, sha256: createHash('sha256').update(png).digest('hex') });
-    const text = await submit(svc.url, { prompt: 'A dot.', options: { image: `data:image/png;base64,${Buffer.from('not an image').toString('base64')}` } });
+    expect((ok.body.options as { image: unknown }).image).toEqual({
+      content_type: 'image/png',
+      bytes: png.length,
+      sha256: createHash('sha256').update(png).digest('hex'),
+    });
+    const text = await submit(svc.url, {
+      prompt: 'A dot.',
+      options: { image: `data:image/png;base64,${Buffer.from('not an image').toString('base64')}` },
+    });
     expect(text.status).toBe(400);
     expect(text.body.message).toBe('options.image: must be a PNG, JPEG or WebP image');
     const url = await submit(svc.url, { prompt: 'A dot.', options: { image: 'https://example.com/frame.png' } });
@@ -142,22 +187,35 @@ describe('server with job_options', () => {
   });
 
   it('prices and caps the job on its own backend, before any vendor call', async () => {
-    const res = await submit(svc.url, { prompt: 'A lake.', options: { backend: 'runway', duration_seconds: 5, max_cost_usd: 0.1 } });
+    const res = await submit(svc.url, {
+      prompt: 'A lake.',
+      options: { backend: 'runway', duration_seconds: 5, max_cost_usd: 0.1 },
+    });
     expect(res.status).toBe(202);
     expect(res.body.estimated_cost_usd).toBeCloseTo(0.25, 6);
     let job: JobBody | null = null;
-    await waitForProgress(async () => {
-      job = (await (await fetch(`${svc.url}/v1/jobs/${res.body.id as string}`)).json()) as JobBody;
-      return { done: job.status === 'failed' || job.status === 'finished', progress: job.progress };
-    }, { what: 'the capped job' });
+    await waitForProgress(
+      async () => {
+        job = (await (await fetch(`${svc.url}/v1/jobs/${res.body.id as string}`)).json()) as JobBody;
+        return { done: job.status === 'failed' || job.status === 'finished', progress: job.progress };
+      },
+      { what: 'the capped job' },
+    );
     expect(job!.status).toBe('failed');
     expect(job!.error).toContain('exceeds max_cost_per_video $0.10');
-    const logs = ((await (await fetch(`${svc.url}/v1/jobs/${res.body.id as string}/logs?tail=0`)).json()) as { lines: string[] }).lines.join('\n');
+    const logs = (
+      (await (await fetch(`${svc.url}/v1/jobs/${res.body.id as string}/logs?tail=0`)).json()) as { lines: string[] }
+    ).lines.join('\n');
     expect(logs).not.toContain('attempt started');
   });
 
   it('refuses a webhook to a loopback or private address', async () => {
-    for (const url of ['http://127.0.0.1:9/hook', 'http://10.1.2.3/hook', 'http://[::1]/hook', 'http://169.254.169.254/latest']) {
+    for (const url of [
+      'http://127.0.0.1:9/hook',
+      'http://10.1.2.3/hook',
+      'http://[::1]/hook',
+      'http://169.254.169.254/latest',
+    ]) {
       const res = await submit(svc.url, { prompt: 'A lake.', options: { webhook: { url } } });
       expect(res.status, url).toBe(400);
       expect((res.body.details as { field: string }).field).toBe('options.webhook.url');
@@ -198,7 +256,8 @@ describe('server with job_options', () => {
     // The same seed renders the same frames; another seed renders others.
     expect(await frameDigest(files.seedA!)).toBe(await frameDigest(files.seedA2!));
     expect(await frameDigest(files.seedA!)).not.toBe(await frameDigest(files.seedB!));
-    const logs = async (id: string) => ((await (await fetch(`${svc.url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] }).lines.join('\n');
+    const logs = async (id: string) =>
+      ((await (await fetch(`${svc.url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] }).lines.join('\n');
     expect(await logs(ids.keyframe!)).toContain('Generating 3 keyframes');
     expect(await logs(ids.three!)).toContain('No keyframes to generate');
   });
@@ -212,16 +271,28 @@ describe('per-job webhook', () => {
   beforeAll(async () => {
     receiver = createServer((req, res) => {
       let body = '';
-      req.on('data', (c) => { body += c; });
+      req.on('data', (c) => {
+        body += c;
+      });
       req.on('end', () => {
-        deliveries.push({ body, headers: { 'webhook-id': String(req.headers['webhook-id']), 'webhook-timestamp': String(req.headers['webhook-timestamp']), 'webhook-signature': String(req.headers['webhook-signature']) } });
+        deliveries.push({
+          body,
+          headers: {
+            'webhook-id': String(req.headers['webhook-id']),
+            'webhook-timestamp': String(req.headers['webhook-timestamp']),
+            'webhook-signature': String(req.headers['webhook-signature']),
+          },
+        });
         res.writeHead(204).end();
       });
     });
     receiver.listen(0, '127.0.0.1');
     await once(receiver, 'listening');
     receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
-    svc = await startTestService({ server: { job_options: ['webhook', 'duration_seconds'] }, webhooks: { allow_private_urls: true } });
+    svc = await startTestService({
+      server: { job_options: ['webhook', 'duration_seconds'] },
+      webhooks: { allow_private_urls: true },
+    });
   });
   afterAll(async () => {
     await svc?.close();
@@ -229,11 +300,17 @@ describe('per-job webhook', () => {
   });
 
   it('arrives signed with the secret returned at submission, which no other job shares', async () => {
-    const first = await submit(svc.url, { prompt: 'A lake.', options: { duration_seconds: 1, webhook: { url: receiverUrl, events: ['job.finished'] } } });
+    const first = await submit(svc.url, {
+      prompt: 'A lake.',
+      options: { duration_seconds: 1, webhook: { url: receiverUrl, events: ['job.finished'] } },
+    });
     expect(first.status).toBe(202);
     const secret = first.body.webhook_secret as string;
     expect(secret).toMatch(/^whsec_/);
-    expect(first.body.options).toEqual({ duration_seconds: 1, webhook: { url: receiverUrl, events: ['job.finished'] } });
+    expect(first.body.options).toEqual({
+      duration_seconds: 1,
+      webhook: { url: receiverUrl, events: ['job.finished'] },
+    });
     // The secret is shown once: the job object never carries it.
     const shown = await (await fetch(`${svc.url}/v1/jobs/${first.body.id as string}`)).text();
     expect(shown).not.toContain(secret);
@@ -241,8 +318,14 @@ describe('per-job webhook', () => {
     expect(second.body.webhook_secret).not.toBe(secret);
 
     await finished(svc.url, first.body.id as string);
-    const delivery = await waitFor(async () => deliveries.find((d) => (JSON.parse(d.body) as { data: { id: string } }).data.id === first.body.id), { what: 'the job webhook', timeoutMs: 60_000 });
-    const payload = new Webhook(secret).verify(delivery.body, delivery.headers) as { type: string; data: { id: string } };
+    const delivery = await waitFor(
+      async () => deliveries.find((d) => (JSON.parse(d.body) as { data: { id: string } }).data.id === first.body.id),
+      { what: 'the job webhook', timeoutMs: 60_000 },
+    );
+    const payload = new Webhook(secret).verify(delivery.body, delivery.headers) as {
+      type: string;
+      data: { id: string };
+    };
     expect(payload.type).toBe('job.finished');
     expect(() => new Webhook(second.body.webhook_secret as string).verify(delivery.body, delivery.headers)).toThrow();
   });
@@ -253,7 +336,10 @@ describe('options on the Redis adapter', () => {
   let svc: TestService;
   beforeAll(async () => {
     redis = await startRedisServer();
-    svc = await startTestService({ redis: { url: redis.url }, server: { job_options: ['duration_seconds', 'aspect_ratio', 'image'] } });
+    svc = await startTestService({
+      redis: { url: redis.url },
+      server: { job_options: ['duration_seconds', 'aspect_ratio', 'image'] },
+    });
   });
   afterAll(async () => {
     await svc?.close();
@@ -261,8 +347,14 @@ describe('options on the Redis adapter', () => {
   });
 
   it('keeps the options, image included, through the store to the worker', async () => {
-    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==', 'base64');
-    const res = await submit(svc.url, { prompt: 'A dot.', options: { duration_seconds: 2, aspect_ratio: '1:1', image: `data:image/png;base64,${png.toString('base64')}` } });
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const res = await submit(svc.url, {
+      prompt: 'A dot.',
+      options: { duration_seconds: 2, aspect_ratio: '1:1', image: `data:image/png;base64,${png.toString('base64')}` },
+    });
     expect(res.status).toBe(202);
     const job = await finished(svc.url, res.body.id as string);
     expect(job.options).toMatchObject({ duration_seconds: 2, aspect_ratio: '1:1', image: { bytes: png.length } });

@@ -18,7 +18,9 @@ beforeAll(async () => {
     server: { job_options: ['backend', 'generation_mode', 'duration_seconds', 'segment_duration_seconds'] },
     // The server's own default (procedural, chaining) can run; MiniMax T2V-01 renders from text only.
     minimax: { api_key: 'mm-test-key-0123456789', base_url: `${minimax.url}/v1`, model: 'T2V-01' },
-    image_generation_model: 'dall-e-3', openai_api_key: 'sk-test-openai-key-123456', openai_base_url: `${openai.url}/v1`,
+    image_generation_model: 'dall-e-3',
+    openai_api_key: 'sk-test-openai-key-123456',
+    openai_base_url: `${openai.url}/v1`,
     remote_api_settings: FAST_REMOTE,
   });
 });
@@ -33,7 +35,10 @@ afterEach(() => {
 
 async function submit(options: Record<string, unknown>) {
   const res = await postJob(svc.url, { prompt: 'A lighthouse at dawn. Waves on the rocks.', options });
-  return { status: res.status, body: (await res.json()) as { id?: string; message?: string; details?: { field: string } } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { id?: string; message?: string; details?: { field: string } },
+  };
 }
 
 describe('submission refuses a mode its backend or image provider cannot run', () => {
@@ -41,7 +46,9 @@ describe('submission refuses a mode its backend or image provider cannot run', (
     const res = await submit({ backend: 'minimax', segment_duration_seconds: 6 });
     expect(res.status).toBe(400);
     expect(res.body.details!.field).toBe('options.backend');
-    expect(res.body.message).toMatch(/minimax \(minimax\.model T2V-01\) renders from text only.*choose a model that also takes a first frame/);
+    expect(res.body.message).toMatch(
+      /minimax \(minimax\.model T2V-01\) renders from text only.*choose a model that also takes a first frame/,
+    );
     const chosen = await submit({ backend: 'minimax', generation_mode: 'chaining', segment_duration_seconds: 6 });
     expect(chosen.status).toBe(400);
     expect(chosen.body.details!.field).toBe('options.generation_mode');
@@ -60,7 +67,9 @@ describe('submission refuses a mode its backend or image provider cannot run', (
     const res = await submit({ generation_mode: 'keyframe' });
     expect(res.status).toBe(400);
     expect(res.body.details!.field).toBe('options.generation_mode');
-    expect(res.body.message).toMatch(/image_generation_model dall-e-3 cannot continue a keyframe from the previous one/);
+    expect(res.body.message).toMatch(
+      /image_generation_model dall-e-3 cannot continue a keyframe from the previous one/,
+    );
     expect(openai.requests).toHaveLength(0);
   });
 });

@@ -9,8 +9,12 @@ import { createPipeline } from '../../../src/pipeline/create-pipeline.js';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ttv-procedural-stitch-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ttv-procedural-stitch-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 1000 });
 
@@ -21,15 +25,30 @@ describe.each(['chaining', 'keyframe'] as const)('procedural storyboard job in %
     const lines: string[] = [];
     const result = await createPipeline().run({
       prompt: 'A fox runs through snow. It stops at a frozen river. It looks back.',
-      config, workDir, signal: new AbortController().signal,
-      reporter: { progress: async () => undefined, log: async (line: string) => { lines.push(line); } },
+      config,
+      workDir,
+      signal: new AbortController().signal,
+      reporter: {
+        progress: async () => undefined,
+        log: async (line: string) => {
+          lines.push(line);
+        },
+      },
     });
     expect(result.segmentCount).toBe(3);
     const segments = (await readdir(join(workDir, 'videos'))).filter((f) => f.endsWith('.mp4')).sort();
     expect(segments).toHaveLength(3);
     const probes = await Promise.all(segments.map((f) => ffmpeg.probe(join(workDir, 'videos', f))));
     const params = probes.map((p) => ({
-      video: p.video && { codec: p.video.codec, profile: p.video.profile, width: p.video.width, height: p.video.height, fps: p.video.fps, pixFmt: p.video.pixFmt, timeBase: p.video.timeBase },
+      video: p.video && {
+        codec: p.video.codec,
+        profile: p.video.profile,
+        width: p.video.width,
+        height: p.video.height,
+        fps: p.video.fps,
+        pixFmt: p.video.pixFmt,
+        timeBase: p.video.timeBase,
+      },
       audio: p.audio,
     }));
     // The storyboard style carries a silent AAC track, like vendor clips with audio: every segment has it.

@@ -67,7 +67,12 @@ for (const adapter of ['sqlite', 'redis'] as const) {
     });
 
     it('removes the expired job with its artifact, keeps the younger one, and frees the idempotency key', async () => {
-      const sweep = new RetentionSweep({ queue: svc.queue, store: svc.store, retention: svc.config.retention, now: () => now });
+      const sweep = new RetentionSweep({
+        queue: svc.queue,
+        store: svc.store,
+        retention: svc.config.retention,
+        now: () => now,
+      });
       const olderFile = fileURLToPath(older.artifact_uri as string);
       const youngerFile = fileURLToPath(younger.artifact_uri as string);
       const oldStray = await strayFile(svc, new Date(now.getTime() - 31 * DAY_MS));
@@ -89,7 +94,9 @@ for (const adapter of ['sqlite', 'redis'] as const) {
       const gone = await fetch(`${svc.url}/v1/jobs/${older.id}`);
       const unknown = await fetch(`${svc.url}/v1/jobs/${randomUUID()}`);
       expect(gone.status).toBe(404);
-      expect(((await gone.json()) as { error: string }).error).toBe(((await unknown.json()) as { error: string }).error);
+      expect(((await gone.json()) as { error: string }).error).toBe(
+        ((await unknown.json()) as { error: string }).error,
+      );
       expect((await fetch(`${svc.url}/v1/jobs/${older.id}/logs`)).status).toBe(404);
       expect((await getJob(svc, younger.id)).status).toBe('finished');
 
@@ -99,7 +106,11 @@ for (const adapter of ['sqlite', 'redis'] as const) {
       expect(existsSync(recentStray)).toBe(true);
 
       // The key expired with its job: the same key and body create a new job instead of a replay.
-      const again = await postJob(svc.url, { prompt: 'An old lighthouse at dawn.' }, { 'idempotency-key': 'retention-key' });
+      const again = await postJob(
+        svc.url,
+        { prompt: 'An old lighthouse at dawn.' },
+        { 'idempotency-key': 'retention-key' },
+      );
       expect(again.status).toBe(202);
       expect(again.headers.get('idempotent-replayed')).toBeNull();
       const created = (await again.json()) as { id: string };

@@ -29,22 +29,35 @@ const proxyCancels: Promise<{ key: string; status: number }>[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ttv-cancel-s3-'));
-  s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: BUCKET, configs: [] }] });
+  s3 = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory: dir,
+    configureBuckets: [{ name: BUCKET, configs: [] }],
+  });
   s3Endpoint = `http://127.0.0.1:${((await s3.run()) as unknown as { port: number }).port}`;
   const upstream = new URL(s3Endpoint);
   proxy = createServer((req, res) => {
     const forward = () => {
-      const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
+      const out = httpRequest(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       out.on('error', () => res.destroy());
       req.pipe(out);
     };
     const artifact = /\/([0-9a-f-]{36})\/final_video\.mp4$/.exec(req.url?.split('?')[0] ?? '');
     if (req.method === 'HEAD' && artifact) {
       const key = req.url!.split('?')[0]!.replace(`/${BUCKET}/`, '');
-      proxyCancels.push(fetch(`${apiUrl}/v1/jobs/${artifact[1]}/cancel`, { method: 'POST' }).then((r) => ({ key, status: r.status })).finally(forward));
+      proxyCancels.push(
+        fetch(`${apiUrl}/v1/jobs/${artifact[1]}/cancel`, { method: 'POST' })
+          .then((r) => ({ key, status: r.status }))
+          .finally(forward),
+      );
       return;
     }
     forward();
@@ -62,7 +75,12 @@ afterAll(async () => {
 });
 
 async function objectExists(key: string): Promise<boolean> {
-  const client = new S3Client({ endpoint: s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const client = new S3Client({
+    endpoint: s3Endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
   try {
     await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     return true;
@@ -77,27 +95,43 @@ async function objectExists(key: string): Promise<boolean> {
 describe.each(['sqlite', 'redis'] as const)('cancel after upload (%s)', (adapter) => {
   it('ends the job canceled and deletes its stored final_video.mp4', async () => {
     const svc = await startTestService({
-      storage: { backend: 's3', s3: { bucket: BUCKET, endpoint: proxyEndpoint, region: 'us-east-1', force_path_style: true, access_key_id: 'S3RVER', secret_access_key: 'S3RVER' } },
+      storage: {
+        backend: 's3',
+        s3: {
+          bucket: BUCKET,
+          endpoint: proxyEndpoint,
+          region: 'us-east-1',
+          force_path_style: true,
+          access_key_id: 'S3RVER',
+          secret_access_key: 'S3RVER',
+        },
+      },
       ...(adapter === 'redis' ? { redis: { url: redis.url, key_prefix: `ttv-cau-${randomUUID().slice(0, 8)}` } } : {}),
     });
     apiUrl = svc.url;
     proxyCancels.length = 0;
     try {
       const { id } = (await (await postJob(svc.url, { prompt: 'Stored, then canceled.' })).json()) as { id: string };
-      const job = await waitFor(async () => {
-        const j = (await (await fetch(`${svc.url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
-        return ['finished', 'failed', 'canceled'].includes(String(j.status)) ? j : null;
-      }, { timeoutMs: 30_000, what: 'the job to end' });
+      const job = await waitFor(
+        async () => {
+          const j = (await (await fetch(`${svc.url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
+          return ['finished', 'failed', 'canceled'].includes(String(j.status)) ? j : null;
+        },
+        { timeoutMs: 30_000, what: 'the job to end' },
+      );
       // The proxy canceled it while the object was already stored: the cancel was accepted (200).
       const canceledByProxy = await Promise.all(proxyCancels);
       expect(canceledByProxy).toEqual([{ key: expect.stringContaining(`/${id}/final_video.mp4`), status: 200 }]);
       expect(job.status).toBe('canceled');
       expect(job.artifact_uri).toBeNull();
       const key = canceledByProxy[0]!.key;
-      await waitFor(async () => {
-        const { lines } = (await (await fetch(`${svc.url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] };
-        return lines.some((l) => l.includes('the stored video was deleted')) ? true : null;
-      }, { timeoutMs: 20_000, what: 'the worker to delete the stored video' });
+      await waitFor(
+        async () => {
+          const { lines } = (await (await fetch(`${svc.url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] };
+          return lines.some((l) => l.includes('the stored video was deleted')) ? true : null;
+        },
+        { timeoutMs: 20_000, what: 'the worker to delete the stored video' },
+      );
       expect(await objectExists(key)).toBe(false);
     } finally {
       await svc.close();

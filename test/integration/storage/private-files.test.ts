@@ -17,7 +17,11 @@ async function modes(root: string): Promise<{ path: string; mode: string; dir: b
   const walk = async (dir: string) => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
-      out.push({ path: path.slice(root.length), mode: ((await stat(path)).mode & 0o777).toString(8), dir: entry.isDirectory() });
+      out.push({
+        path: path.slice(root.length),
+        mode: ((await stat(path)).mode & 0o777).toString(8),
+        dir: entry.isDirectory(),
+      });
       if (entry.isDirectory()) await walk(path);
     }
   };
@@ -26,10 +30,12 @@ async function modes(root: string): Promise<{ path: string; mode: string; dir: b
 }
 
 const scratch: string[] = [];
-afterAll(async () => { for (const dir of scratch) await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  for (const dir of scratch) await rm(dir, { recursive: true, force: true });
+});
 
 describe('files on disk', () => {
-  it('keeps every directory 0700 and every file 0600 after a job, and tightens ttv\'s own dirs an older version left 0755', async () => {
+  it("keeps every directory 0700 and every file 0600 after a job, and tightens ttv's own dirs an older version left 0755", async () => {
     const parent = await mkdtemp(join(tmpdir(), 'ttv-modes-'));
     scratch.push(parent);
     const dataDir = join(parent, 'data');
@@ -43,7 +49,9 @@ describe('files on disk', () => {
       await runJobsToFinished(svc.url, ['A kite over a beach.'], { timeoutMs: 60_000 });
       // The attempt's scratch dir goes once the outcome is recorded. What ffmpeg wrote in it follows the
       // process umask (`ttv serve`/`ttv worker` set 077; this test process keeps 022), inside a 0700 dir.
-      await waitFor(async () => (await readdir(join(dataDir, 'tmp'))).length === 0, { what: 'the scratch dir to be removed' });
+      await waitFor(async () => (await readdir(join(dataDir, 'tmp'))).length === 0, {
+        what: 'the scratch dir to be removed',
+      });
     } finally {
       await svc.stop();
     }

@@ -20,7 +20,13 @@ let tarpitHeld = 0;
 /** Tarpit connections that ended (the server gave up on one: a timeout or a give-up). */
 let tarpitClosed = 0;
 let tarpitOpenAtMost = 0;
-const received: { jobId: string; type: string; tarpitHeldThen: number; tarpitOpenThen: number; tarpitClosedThen: number }[] = [];
+const received: {
+  jobId: string;
+  type: string;
+  tarpitHeldThen: number;
+  tarpitOpenThen: number;
+  tarpitClosedThen: number;
+}[] = [];
 
 async function listen(server: Server, host: string): Promise<string> {
   server.listen(0, host);
@@ -43,19 +49,30 @@ beforeAll(async () => {
   });
   receiver = createServer((req, res) => {
     let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
     req.on('end', () => {
       const payload = JSON.parse(body) as { type: string; data: { id: string } };
-      received.push({ jobId: payload.data.id, type: payload.type, tarpitHeldThen: tarpitHeld, tarpitOpenThen: tarpitSockets.size, tarpitClosedThen: tarpitClosed });
+      received.push({
+        jobId: payload.data.id,
+        type: payload.type,
+        tarpitHeldThen: tarpitHeld,
+        tarpitOpenThen: tarpitSockets.size,
+        tarpitClosedThen: tarpitClosed,
+      });
       res.writeHead(204).end();
     });
   });
-  svc = await startTestService({
-    server: { job_options: ['webhook'] },
-    security: { rate_limit_per_minute: 100_000 },
-    // The tarpit's attempts would end only after two minutes: far past this test.
-    webhooks: { allow_private_urls: true, timeout_seconds: 120, max_attempts: 1, host_concurrency: 2 },
-  }, { worker: false });
+  svc = await startTestService(
+    {
+      server: { job_options: ['webhook'] },
+      security: { rate_limit_per_minute: 100_000 },
+      // The tarpit's attempts would end only after two minutes: far past this test.
+      webhooks: { allow_private_urls: true, timeout_seconds: 120, max_attempts: 1, host_concurrency: 2 },
+    },
+    { worker: false },
+  );
 });
 afterAll(async () => {
   await svc?.close();
@@ -80,10 +97,15 @@ describe('webhook lanes per endpoint host', () => {
     let submitted = 0;
     for (; submitted < TARPIT_JOBS; submitted += 1) await canceledJobWithHook(tarpitUrl);
     // The tarpit is holding deliveries (and the rest of its 300 are queued behind them).
-    await waitForProgress(async () => ({ done: tarpitHeld >= 2, progress: tarpitHeld }), { what: 'the tarpit to hold deliveries' });
+    await waitForProgress(async () => ({ done: tarpitHeld >= 2, progress: tarpitHeld }), {
+      what: 'the tarpit to hold deliveries',
+    });
 
     const other = await canceledJobWithHook(receiverUrl);
-    const delivered = await waitFor(async () => received.find((r) => r.jobId === other), { timeoutMs: 60_000, what: "the other host's job.canceled" });
+    const delivered = await waitFor(async () => received.find((r) => r.jobId === other), {
+      timeoutMs: 60_000,
+      what: "the other host's job.canceled",
+    });
     expect(delivered.type).toBe('job.canceled');
     // Arrived while the tarpit still held its first requests, and had taken no more than its lane
     // allows: none of the tarpit's deliveries ended (timed out or was given up) first.

@@ -44,7 +44,9 @@ let svc: TestService;
 beforeAll(async () => {
   receiver = createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => { body += c; });
+    req.on('data', (c) => {
+      body += c;
+    });
     req.on('end', () => {
       const payload = JSON.parse(body) as { type: string; data: { id: string } };
       const verified = verify(req.headers, body);
@@ -55,7 +57,13 @@ beforeAll(async () => {
       }
       // The same delivery with one byte changed must not verify (so `verified` can be false).
       const tamperedVerifies = verify(req.headers, body.replace(/.$/s, ' '));
-      received.push({ type: payload.type, jobId: payload.data.id, webhookId: String(req.headers['webhook-id']), verified: verified && !tamperedVerifies, status });
+      received.push({
+        type: payload.type,
+        jobId: payload.data.id,
+        webhookId: String(req.headers['webhook-id']),
+        verified: verified && !tamperedVerifies,
+        status,
+      });
       res.writeHead(status).end();
     });
   });
@@ -63,7 +71,12 @@ beforeAll(async () => {
   await once(receiver, 'listening');
   receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
   svc = await startTestService({
-    webhooks: { endpoints: [{ url: receiverUrl, secret: SECRET }], retry_base_seconds: 0.05, progress_interval_seconds: 0, max_attempts: 4 },
+    webhooks: {
+      endpoints: [{ url: receiverUrl, secret: SECRET }],
+      retry_base_seconds: 0.05,
+      progress_interval_seconds: 0,
+      max_attempts: 4,
+    },
   });
 });
 afterAll(async () => {
@@ -74,7 +87,10 @@ afterAll(async () => {
 describe('webhooks', () => {
   it('delivers signed job events, retrying job.finished after the receiver fails twice', async () => {
     const { id } = (await (await postJob(svc.url, { prompt: 'Hooked. Twice.' })).json()) as { id: string };
-    await waitFor(async () => (received.some((r) => r.jobId === id && r.type === 'job.finished' && r.status === 200) ? true : null), { timeoutMs: 20_000 });
+    await waitFor(
+      async () => (received.some((r) => r.jobId === id && r.type === 'job.finished' && r.status === 200) ? true : null),
+      { timeoutMs: 20_000 },
+    );
     const mine = received.filter((r) => r.jobId === id);
     expect(mine.every((r) => r.verified)).toBe(true);
     const types = mine.map((r) => r.type);
@@ -88,29 +104,46 @@ describe('webhooks', () => {
       const { lines: l } = (await (await fetch(`${svc.url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] };
       return l.some((x) => x.includes('Webhook job.finished delivered')) ? l : null;
     });
-    expect(lines.filter((l) => /Webhook job\.finished to .* failed \(attempt [12], HTTP 500\); retrying/.test(l))).toHaveLength(2);
+    expect(
+      lines.filter((l) => /Webhook job\.finished to .* failed \(attempt [12], HTTP 500\); retrying/.test(l)),
+    ).toHaveLength(2);
     expect(lines.some((l) => /Webhook job\.finished delivered to .* \(attempt 3, HTTP 200\)/.test(l))).toBe(true);
   });
 
   it('sends job.canceled when a job is canceled', async () => {
     const { id } = (await (await postJob(svc.url, { prompt: 'Cancel me.' })).json()) as { id: string };
     await fetch(`${svc.url}/v1/jobs/${id}/cancel`, { method: 'POST' });
-    await waitFor(async () => (received.some((r) => r.jobId === id && r.type === 'job.canceled' && r.verified) ? true : null));
+    await waitFor(async () =>
+      received.some((r) => r.jobId === id && r.type === 'job.canceled' && r.verified) ? true : null,
+    );
   });
 
   it('an endpoint that is down holds up only its own deliveries', async () => {
     const mixed = await startTestService({
       webhooks: {
-        endpoints: [{ url: 'http://127.0.0.1:9/down', secret: SECRET }, { url: receiverUrl, secret: SECRET }],
-        events: ['job.started', 'job.finished'], retry_base_seconds: 3600, max_attempts: 20,
+        endpoints: [
+          { url: 'http://127.0.0.1:9/down', secret: SECRET },
+          { url: receiverUrl, secret: SECRET },
+        ],
+        events: ['job.started', 'job.finished'],
+        retry_base_seconds: 3600,
+        max_attempts: 20,
       },
     });
     try {
       const ids: string[] = [];
-      for (const prompt of ['First of two.', 'Second of two.']) ids.push(((await (await postJob(mixed.url, { prompt })).json()) as { id: string }).id);
+      for (const prompt of ['First of two.', 'Second of two.'])
+        ids.push(((await (await postJob(mixed.url, { prompt })).json()) as { id: string }).id);
       // Each job's job.started to the dead endpoint waits an hour for its retry; the live one hears everything.
-      await waitFor(async () => (ids.every((id) => received.some((r) => r.jobId === id && r.type === 'job.finished' && r.status === 200)) ? true : null), { timeoutMs: 30_000 });
-      for (const id of ids) expect(received.filter((r) => r.jobId === id).map((r) => r.type)).toEqual(['job.started', 'job.finished']);
+      await waitFor(
+        async () =>
+          ids.every((id) => received.some((r) => r.jobId === id && r.type === 'job.finished' && r.status === 200))
+            ? true
+            : null,
+        { timeoutMs: 30_000 },
+      );
+      for (const id of ids)
+        expect(received.filter((r) => r.jobId === id).map((r) => r.type)).toEqual(['job.started', 'job.finished']);
     } finally {
       await mixed.close();
     }
@@ -118,16 +151,33 @@ describe('webhooks', () => {
 
   it('gives up after max_attempts and says so in the job log', async () => {
     const dead = await startTestService({
-      webhooks: { urls: ['http://127.0.0.1:9/unreachable'], secret: 'a-shared-secret-1234', events: ['job.finished'], retry_base_seconds: 0.02, max_attempts: 2 },
+      webhooks: {
+        urls: ['http://127.0.0.1:9/unreachable'],
+        secret: 'a-shared-secret-1234',
+        events: ['job.finished'],
+        retry_base_seconds: 0.02,
+        max_attempts: 2,
+      },
     });
     try {
       const { id } = (await (await postJob(dead.url, { prompt: 'Nobody listens.' })).json()) as { id: string };
-      const lines = await waitFor(async () => {
-        const { lines: l } = (await (await fetch(`${dead.url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] };
-        return l.some((x) => x.includes('failed after 2 attempts')) ? l : null;
-      }, { timeoutMs: 20_000 });
+      const lines = await waitFor(
+        async () => {
+          const { lines: l } = (await (await fetch(`${dead.url}/v1/jobs/${id}/logs?tail=0`)).json()) as {
+            lines: string[];
+          };
+          return l.some((x) => x.includes('failed after 2 attempts')) ? l : null;
+        },
+        { timeoutMs: 20_000 },
+      );
       // Webhook URLs are shown as origin + redacted path (Slack-style URLs carry their secret in the path).
-      expect(lines.some((l) => /Webhook job\.finished to http:\/\/127\.0\.0\.1:9\/\[REDACTED\] failed after 2 attempts \(connection failed\)/.test(l))).toBe(true);
+      expect(
+        lines.some((l) =>
+          /Webhook job\.finished to http:\/\/127\.0\.0\.1:9\/\[REDACTED\] failed after 2 attempts \(connection failed\)/.test(
+            l,
+          ),
+        ),
+      ).toBe(true);
       expect(lines.join('\n')).not.toContain('/unreachable');
     } finally {
       await dead.close();

@@ -18,14 +18,22 @@ import { dataUri, fakePng, realImage } from '../../support/images.js';
 
 const run = promisify(execFile);
 
-interface JobBody { id: string; status: string; progress: number; error: string | null }
+interface JobBody {
+  id: string;
+  status: string;
+  progress: number;
+  error: string | null;
+}
 
 async function settled(url: string, id: string): Promise<JobBody> {
   let job: JobBody | null = null;
-  await waitForProgress(async () => {
-    job = (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as JobBody;
-    return { done: ['finished', 'failed', 'canceled'].includes(job.status), progress: job.progress };
-  }, { what: `job ${id}` });
+  await waitForProgress(
+    async () => {
+      job = (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as JobBody;
+      return { done: ['finished', 'failed', 'canceled'].includes(job.status), progress: job.progress };
+    },
+    { what: `job ${id}` },
+  );
   return job!;
 }
 
@@ -61,7 +69,14 @@ describe('a bad first frame that slipped through', () => {
     const fake = fakePng();
     const stored = await svc.queue.submit({
       prompt: 'A lake.',
-      options: { image: { content_type: 'image/png', data_base64: fake.toString('base64'), bytes: fake.length, sha256: createHash('sha256').update(fake).digest('hex') } },
+      options: {
+        image: {
+          content_type: 'image/png',
+          data_base64: fake.toString('base64'),
+          bytes: fake.length,
+          sha256: createHash('sha256').update(fake).digest('hex'),
+        },
+      },
     });
     const next = await submitted(svc.url, { prompt: 'A lake.', options: { image: dataUri(await realImage('png')) } });
     const bad = await settled(svc.url, stored.job.id);
@@ -77,7 +92,9 @@ describe('a bad first frame that slipped through', () => {
     const bad = await settled(svc.url, stuck);
     expect(bad.status).toBe('failed');
     // One 1 s segment: 3 s + 1 s per second of video.
-    expect(bad.error).toContain('ffmpeg did not finish within 4 s (media.ffmpeg_timeout_seconds + media.ffmpeg_timeout_per_video_second × 1 s of video)');
+    expect(bad.error).toContain(
+      'ffmpeg did not finish within 4 s (media.ffmpeg_timeout_seconds + media.ffmpeg_timeout_per_video_second × 1 s of video)',
+    );
     const done = await settled(svc.url, next);
     expect(done.error).toBeNull();
     expect(done.status).toBe('finished');

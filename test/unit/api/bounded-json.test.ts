@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { JsonShapeScanner, jsonShapeProblem as shapeOfBytes, parseBoundedJson } from '../../../src/api/bounded-json.js';
 import { ApiError } from '../../../src/errors/api-error.js';
 
-const jsonShapeProblem = (text: string, b: { maxDepth: number; maxEntries: number }) => shapeOfBytes(Buffer.from(text), b);
+const jsonShapeProblem = (text: string, b: { maxDepth: number; maxEntries: number }) =>
+  shapeOfBytes(Buffer.from(text), b);
 const bounds = { maxDepth: 4, maxEntries: 5 };
 const DEEP = 'nests deeper than 4 levels (server.max_json_depth)';
 const MANY = 'has more than 5 object keys and array items (server.max_json_entries)';
@@ -22,7 +23,9 @@ describe('jsonShapeProblem', () => {
   it('counts nesting depth, the outer value being level 1', () => {
     expect(jsonShapeProblem('{"a":{"b":{"c":{"d":1}}}}', bounds)).toBeNull();
     expect(jsonShapeProblem('{"a":{"b":{"c":{"d":{}}}}}', bounds)).toBe(DEEP);
-    expect(jsonShapeProblem(`${'['.repeat(3_400_000)}${']'.repeat(3_400_000)}`, { maxDepth: 16, maxEntries: 1000 })).toBe('nests deeper than 16 levels (server.max_json_depth)');
+    expect(
+      jsonShapeProblem(`${'['.repeat(3_400_000)}${']'.repeat(3_400_000)}`, { maxDepth: 16, maxEntries: 1000 }),
+    ).toBe('nests deeper than 16 levels (server.max_json_depth)');
   });
 
   it('ignores brackets, colons and commas inside strings, escaped quotes and backslashes included', () => {
@@ -34,7 +37,14 @@ describe('jsonShapeProblem', () => {
   it('reads UTF-8 bytes: multi-byte characters never look like structure', () => {
     expect(jsonShapeProblem('{"ключ":"値[[[[[[","😀":"{{{{{"}', bounds)).toBeNull();
     expect(parseBoundedJson(Buffer.from('{"ключ":"値"}'), bounds, 'body')).toEqual({ ключ: '値' });
-    const bad = (() => { try { parseBoundedJson(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), bounds, 'body'); } catch (e) { return e; } return null; })();
+    const bad = (() => {
+      try {
+        parseBoundedJson(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), bounds, 'body');
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
     expect((bad as ApiError).message).toBe('body: is not valid UTF-8');
   });
 
@@ -79,10 +89,24 @@ describe('JsonShapeScanner', () => {
 describe('parseBoundedJson', () => {
   it('parses within the bounds and answers 400 naming the field otherwise', () => {
     expect(parseBoundedJson('{"prompt":"A lake."}', bounds, 'body')).toEqual({ prompt: 'A lake.' });
-    const deep = (() => { try { parseBoundedJson('[[[[[1]]]]]', bounds, 'options'); } catch (e) { return e; } return null; })();
+    const deep = (() => {
+      try {
+        parseBoundedJson('[[[[[1]]]]]', bounds, 'options');
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
     expect(deep).toBeInstanceOf(ApiError);
     expect((deep as ApiError).message).toBe(`options: ${DEEP}`);
-    const proto = (() => { try { parseBoundedJson('{"__proto__":{"x":1}}', bounds, 'body'); } catch (e) { return e; } return null; })();
+    const proto = (() => {
+      try {
+        parseBoundedJson('{"__proto__":{"x":1}}', bounds, 'body');
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
     expect((proto as ApiError).message).toBe('body: is not valid JSON');
   });
 });

@@ -18,10 +18,14 @@ describe('docs/backends.md backend table', () => {
     expect(pageTable()).toBe(backendModelsMarkdown(shippedCatalog()));
     const rows = pageTable()!.trim().split('\n').slice(2);
     expect(rows).toHaveLength(shippedCatalog().all().length);
-    expect(rows.find((r) => r.includes('`veo-3.0-generate-001`'))).toMatch(/\| retired 2026-06-30 → `veo-3\.1-generate-001`( \([^|]*\))? \|.*\| 20\d\d-\d\d-\d\d \|$/);
+    expect(rows.find((r) => r.includes('`veo-3.0-generate-001`'))).toMatch(
+      /\| retired 2026-06-30 → `veo-3\.1-generate-001`( \([^|]*\))? \|.*\| 20\d\d-\d\d-\d\d \|$/,
+    );
   });
 
   it('is what scripts/backend-models-table.mjs prints', () => {
-    expect(execFileSync(process.execPath, ['scripts/backend-models-table.mjs'], { encoding: 'utf8' })).toBe(pageTable());
+    expect(execFileSync(process.execPath, ['scripts/backend-models-table.mjs'], { encoding: 'utf8' })).toBe(
+      pageTable(),
+    );
   });
 });

@@ -76,7 +76,9 @@ function stringLiteralTypes(types: SdkTypes, file: string): string[] {
 describe('Runway (@runwayml/sdk)', () => {
   it('every video model of the text and image create unions has a row, or is pending or excluded', () => {
     const sdk = new Set([...runwayModels('text').keys(), ...runwayModels('image').keys()]);
-    const uncatalogued = [...sdk].filter((id) => !shippedCatalog().find('runway', id) && !PENDING_RUNWAY.includes(id) && !(id in EXCLUDED_RUNWAY));
+    const uncatalogued = [...sdk].filter(
+      (id) => !shippedCatalog().find('runway', id) && !PENDING_RUNWAY.includes(id) && !(id in EXCLUDED_RUNWAY),
+    );
     expect(uncatalogued, 'add a row to src/catalog/vendors/runway.json (or a reasoned exclusion here)').toEqual([]);
     // video-to-video models that render from text or a frame too are covered above; the rest are excluded by name.
     const videoOnly = [...runwayModels('video').keys()].filter((id) => !sdk.has(id));
@@ -84,7 +86,11 @@ describe('Runway (@runwayml/sdk)', () => {
   });
 
   it('the pending and excluded lists are current: none has a row, each is still in the SDK', () => {
-    const sdk = new Set([...runwayModels('text').keys(), ...runwayModels('image').keys(), ...runwayModels('video').keys()]);
+    const sdk = new Set([
+      ...runwayModels('text').keys(),
+      ...runwayModels('image').keys(),
+      ...runwayModels('video').keys(),
+    ]);
     for (const id of [...PENDING_RUNWAY, ...Object.keys(EXCLUDED_RUNWAY)]) {
       expect(shippedCatalog().find('runway', id), `${id} has a row now: remove it from the list`).toBeUndefined();
       expect(sdk.has(id), `${id} is no longer in @runwayml/sdk`).toBe(true);
@@ -98,11 +104,15 @@ describe('Runway (@runwayml/sdk)', () => {
       expect(text.has(row.id) || image.has(row.id), `${row.id} is not a model of @runwayml/sdk`).toBe(true);
       expect(row.modes.text !== null, `${row.id}: text mode ⇔ TextToVideoCreateParams`).toBe(text.has(row.id));
       expect(row.modes.image !== null, `${row.id}: image mode ⇔ ImageToVideoCreateParams`).toBe(image.has(row.id));
-      for (const [mode, params] of [['text', text.get(row.id)], ['image', image.get(row.id)]] as const) {
+      for (const [mode, params] of [
+        ['text', text.get(row.id)],
+        ['image', image.get(row.id)],
+      ] as const) {
         if (!params) continue;
         // What the row sends as `ratio` in this mode: its map's values (an empty one sends none), or
         // the fixed value of a mode that follows the frame.
-        const follows = mode === 'image' && row.modes.image === 'follows-image' ? row.wire?.follows_image_ratio : undefined;
+        const follows =
+          mode === 'image' && row.modes.image === 'follows-image' ? row.wire?.follows_image_ratio : undefined;
         const sent = [...acceptedWireRatios(row, mode), ...(follows ? [follows] : [])].filter(Boolean);
         const ratio = runway.property(params, 'ratio');
         if (!ratio) expect(sent, `${row.id} ${mode}: the params type has no ratio, so the row sends none`).toEqual([]);
@@ -112,23 +122,38 @@ describe('Runway (@runwayml/sdk)', () => {
         if (resolutionField && (row.wire?.resolution_modes ?? ['text', 'image']).includes(mode)) {
           const resolution = runway.property(params, resolutionField);
           expect(resolution, `${row.id} ${mode}: a ${resolutionField} param`).toBeDefined();
-          expect(runway.literals(resolution!), `${row.id} ${mode} resolutions`).toEqual(expect.arrayContaining(row.resolutions ?? []));
+          expect(runway.literals(resolution!), `${row.id} ${mode} resolutions`).toEqual(
+            expect.arrayContaining(row.resolutions ?? []),
+          );
         }
-        expect(runway.property(params, 'seed') !== undefined, `${row.id}: wire.seed_field ⇔ a seed param`).toBe(row.wire?.seed_field === 'seed');
+        expect(runway.property(params, 'seed') !== undefined, `${row.id}: wire.seed_field ⇔ a seed param`).toBe(
+          row.wire?.seed_field === 'seed',
+        );
         const duration = runway.property(params, 'duration');
         const durations = duration ? runway.literals(duration) : null;
-        if (durations) expect(durations, `${row.id} ${mode} durations`).toEqual(expect.arrayContaining(allowedDurations(row.durations)));
+        if (durations)
+          expect(durations, `${row.id} ${mode} durations`).toEqual(
+            expect.arrayContaining(allowedDurations(row.durations)),
+          );
         expect(duration !== undefined, `${row.id}: duration_field ⇔ a duration param`).toBe(row.duration_field);
         // 'optional': an audio switch; 'always' (the model renders its own sound) and 'none' have none.
-        expect(runway.property(params, 'audio') !== undefined, `${row.id}: audio optional ⇔ an audio param`).toBe(row.audio === 'optional');
+        expect(runway.property(params, 'audio') !== undefined, `${row.id}: audio optional ⇔ an audio param`).toBe(
+          row.audio === 'optional',
+        );
         if (mode === 'image') {
-          const list = runway.members(runway.property(params, 'promptImage')!).map((m) => runway.arrayElement(m)).find(Boolean);
+          const list = runway
+            .members(runway.property(params, 'promptImage')!)
+            .map((m) => runway.arrayElement(m))
+            .find(Boolean);
           const position = list ? runway.property(list, 'position') : undefined;
           // `Array<unknown>` (hailuo3, wan3, wan3_prime): the first/last keyframe positions are in the
           // SDK's doc comment, not its type; the Runway fake checks them (runway-model-rules.ts).
           const untyped = list !== undefined && position === undefined && (list.flags & ts.TypeFlags.Unknown) !== 0;
           const positions = !list ? ['first'] : position ? runway.literals(position) : null;
-          if (!untyped) expect(positions?.includes('last'), `${row.id}: first_last ⇔ promptImage position 'last'`).toBe(row.modes.first_last);
+          if (!untyped)
+            expect(positions?.includes('last'), `${row.id}: first_last ⇔ promptImage position 'last'`).toBe(
+              row.modes.first_last,
+            );
         }
       }
     }
@@ -140,7 +165,10 @@ describe('Google (@google/genai)', () => {
     const ids = [...new Set(stringLiteralTypes(genai, GENAI).filter((s) => /^(veo-|gemini-omni)/.test(s)))];
     expect(ids, 'the SDK types still name Gemini Omni').toContain('gemini-omni-1.1-flash');
     const catalogued = (id: string) => !!shippedCatalog().find('veo3', id);
-    expect(ids.filter((id) => !catalogued(id) && !PENDING_GOOGLE.includes(id) && !(id in EXCLUDED_GOOGLE)), 'add a row to google-vertex.json / gemini-api.json').toEqual([]);
+    expect(
+      ids.filter((id) => !catalogued(id) && !PENDING_GOOGLE.includes(id) && !(id in EXCLUDED_GOOGLE)),
+      'add a row to google-vertex.json / gemini-api.json',
+    ).toEqual([]);
     for (const id of [...PENDING_GOOGLE, ...Object.keys(EXCLUDED_GOOGLE)]) {
       expect(catalogued(id), `${id} has a row now: remove it from the list`).toBe(false);
       expect(ids, `${id} is no longer in @google/genai`).toContain(id);
@@ -159,19 +187,32 @@ describe('fal (@fal-ai/client)', () => {
       const input = fal.property(endpoint!, 'input')!;
       const fields = fal.propertyNames(input);
       const wire = row.wire ?? {};
-      const used = ['prompt', ...(row.duration_field ? ['duration'] : []), wire.image_field, wire.last_frame_field, wire.ratio_field, wire.audio_field, wire.resolution_field].filter((f): f is string => !!f);
+      const used = [
+        'prompt',
+        ...(row.duration_field ? ['duration'] : []),
+        wire.image_field,
+        wire.last_frame_field,
+        wire.ratio_field,
+        wire.audio_field,
+        wire.resolution_field,
+      ].filter((f): f is string => !!f);
       expect(fields, `${row.id} input fields`).toEqual(expect.arrayContaining(used));
       if (row.duration_field) {
         const permitted = fal.literals(fal.property(input, 'duration')!);
-        if (permitted) expect(permitted, `${row.id} duration values`).toEqual(expect.arrayContaining(allowedDurations(row.durations).map((d) => falDuration(row, d))));
+        if (permitted)
+          expect(permitted, `${row.id} duration values`).toEqual(
+            expect.arrayContaining(allowedDurations(row.durations).map((d) => falDuration(row, d))),
+          );
       }
       if (wire.ratio_field) {
         const permitted = fal.literals(fal.property(input, wire.ratio_field)!);
         const sent = [...acceptedWireRatios(row, 'text'), ...acceptedWireRatios(row, 'image')].filter(Boolean);
         if (permitted) expect(permitted, `${row.id} ${wire.ratio_field} values`).toEqual(expect.arrayContaining(sent));
       }
-      if (row.modes.first_last) expect(wire.last_frame_field, `${row.id}: first_last needs wire.last_frame_field`).toBeDefined();
-      if (row.modes.image !== null) expect(wire.image_field, `${row.id}: an image mode needs wire.image_field`).toBeDefined();
+      if (row.modes.first_last)
+        expect(wire.last_frame_field, `${row.id}: first_last needs wire.last_frame_field`).toBeDefined();
+      if (row.modes.image !== null)
+        expect(wire.image_field, `${row.id}: an image mode needs wire.image_field`).toBeDefined();
     }
   });
 });

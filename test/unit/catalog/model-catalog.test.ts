@@ -18,10 +18,17 @@ import { GenerationError } from '../../../src/errors/generation-error.js';
 /** A valid Runway-like row; tests change one thing each. */
 function row(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    backend: 'runway', id: 'gen9_test', protocol: 'runway-v1',
+    backend: 'runway',
+    id: 'gen9_test',
+    protocol: 'runway-v1',
     modes: { text: { '16:9': '1280:720' }, image: null, first_last: false },
-    durations: { seconds: [5] }, duration_field: true, audio: 'none', usd_per_second: 0.1, max_prompt_length: 1000,
-    lifecycle: { status: 'ga' }, source: { ref: 'a test', read: '2026-12-06' },
+    durations: { seconds: [5] },
+    duration_field: true,
+    audio: 'none',
+    usd_per_second: 0.1,
+    max_prompt_length: 1000,
+    lifecycle: { status: 'ga' },
+    source: { ref: 'a test', read: '2026-12-06' },
     ...overrides,
   };
 }
@@ -45,11 +52,30 @@ describe('shipped catalog', () => {
 
   it('carries the Google lifecycle facts of 2026-12', () => {
     const c = shippedCatalog();
-    expect(c.find('veo3', 'veo-3.0-generate-001')?.lifecycle).toMatchObject({ status: 'retired', shutdown: '2026-06-30', replacement: 'veo-3.1-generate-001' });
-    expect(c.find('veo3', 'veo-3.0-fast-generate-001')?.lifecycle).toMatchObject({ status: 'retired', replacement: 'veo-3.1-fast-generate-001' });
-    expect(c.find('veo3', 'veo-3.1-generate-001')?.lifecycle).toMatchObject({ status: 'ga', released: '2025-11-17', note: expect.stringContaining('no shutdown date') });
-    expect(c.find('veo3', 'veo-3.1-generate-preview')?.lifecycle).toMatchObject({ status: 'retired', shutdown: '2026-10-22', replacement: 'gemini-omni-1.1-flash' });
-    expect(c.all().find((r) => r.id === 'gemini-omni-1.1-flash')).toMatchObject({ vendor: 'gemini-api', protocol: 'gemini-interactions', lifecycle: { status: 'ga' } });
+    expect(c.find('veo3', 'veo-3.0-generate-001')?.lifecycle).toMatchObject({
+      status: 'retired',
+      shutdown: '2026-06-30',
+      replacement: 'veo-3.1-generate-001',
+    });
+    expect(c.find('veo3', 'veo-3.0-fast-generate-001')?.lifecycle).toMatchObject({
+      status: 'retired',
+      replacement: 'veo-3.1-fast-generate-001',
+    });
+    expect(c.find('veo3', 'veo-3.1-generate-001')?.lifecycle).toMatchObject({
+      status: 'ga',
+      released: '2025-11-17',
+      note: expect.stringContaining('no shutdown date'),
+    });
+    expect(c.find('veo3', 'veo-3.1-generate-preview')?.lifecycle).toMatchObject({
+      status: 'retired',
+      shutdown: '2026-10-22',
+      replacement: 'gemini-omni-1.1-flash',
+    });
+    expect(c.all().find((r) => r.id === 'gemini-omni-1.1-flash')).toMatchObject({
+      vendor: 'gemini-api',
+      protocol: 'gemini-interactions',
+      lifecycle: { status: 'ga' },
+    });
   });
 
   it('finds a fal endpoint written with surrounding slashes', () => {
@@ -59,13 +85,22 @@ describe('shipped catalog', () => {
 
 describe('reading vendor files', () => {
   it('refuses a bad row naming the file and the field', async () => {
-    await writeFile(join(dir, 'runway.json'), JSON.stringify({ vendor: 'runway', rows: [row({ durations: { min: 10, max: 2 } })] }));
+    await writeFile(
+      join(dir, 'runway.json'),
+      JSON.stringify({ vendor: 'runway', rows: [row({ durations: { min: 10, max: 2 } })] }),
+    );
     expect(() => readCatalogDir(dir)).toThrow(CatalogFileError);
     expect(() => readCatalogDir(dir)).toThrow(/runway\.json is invalid: rows\.0\.durations/);
   });
 
   it('refuses a misspelt wire key (the wire object is strict)', async () => {
-    await writeFile(join(dir, 'fal.json'), JSON.stringify({ vendor: 'fal', rows: [row({ backend: 'fal', protocol: 'fal-queue', wire: { image_feild: 'image_url' } })] }));
+    await writeFile(
+      join(dir, 'fal.json'),
+      JSON.stringify({
+        vendor: 'fal',
+        rows: [row({ backend: 'fal', protocol: 'fal-queue', wire: { image_feild: 'image_url' } })],
+      }),
+    );
     expect(() => readCatalogDir(dir)).toThrow(/fal\.json is invalid: rows\.0\.wire: Unrecognized key.*image_feild/);
   });
 
@@ -85,22 +120,38 @@ describe('reading vendor files', () => {
 
 describe('row schema', () => {
   it('takes a deprecation without a shutdown date only as ga with a note', () => {
-    expect(catalogRowSchema.safeParse(row({ lifecycle: { status: 'deprecated', note: 'on or after 2027-01-01' } })).success).toBe(false);
-    expect(catalogRowSchema.safeParse(row({ lifecycle: { status: 'ga', note: 'deprecation on or after 2027-01-01' } })).success).toBe(true);
+    expect(
+      catalogRowSchema.safeParse(row({ lifecycle: { status: 'deprecated', note: 'on or after 2027-01-01' } })).success,
+    ).toBe(false);
+    expect(
+      catalogRowSchema.safeParse(row({ lifecycle: { status: 'ga', note: 'deprecation on or after 2027-01-01' } }))
+        .success,
+    ).toBe(true);
   });
 
   it('refuses impossible dates, unknown protocols and a model with no mode', () => {
     expect(catalogRowSchema.safeParse(row({ source: { ref: 'x', read: '2026-13-40' } })).success).toBe(false);
     expect(catalogRowSchema.safeParse(row({ protocol: 'carrier-pigeon' })).success).toBe(false);
-    expect(catalogRowSchema.safeParse(row({ modes: { text: null, image: null, first_last: false } })).success).toBe(false);
+    expect(catalogRowSchema.safeParse(row({ modes: { text: null, image: null, first_last: false } })).success).toBe(
+      false,
+    );
   });
 });
 
 describe('rows in the config (models:)', () => {
   it('adds a model: the backend accepts an id that has no shipped row', () => {
-    const without = configSchema.parse({ runway_ml: { api_key: 'rw-0123456789', model_version: 'gen9_test' }, segment_duration_seconds: 5 });
-    expect(() => createVideoGenerator('runway', without)).toThrow(/runway_ml\.model_version "gen9_test" has no row in ttv's model catalog.*add its row under models:/s);
-    const withRow = configSchema.parse({ runway_ml: { api_key: 'rw-0123456789', model_version: 'gen9_test' }, segment_duration_seconds: 5, models: [row()] });
+    const without = configSchema.parse({
+      runway_ml: { api_key: 'rw-0123456789', model_version: 'gen9_test' },
+      segment_duration_seconds: 5,
+    });
+    expect(() => createVideoGenerator('runway', without)).toThrow(
+      /runway_ml\.model_version "gen9_test" has no row in ttv's model catalog.*add its row under models:/s,
+    );
+    const withRow = configSchema.parse({
+      runway_ml: { api_key: 'rw-0123456789', model_version: 'gen9_test' },
+      segment_duration_seconds: 5,
+      models: [row()],
+    });
     const gen = createVideoGenerator('runway', withRow);
     expect(gen.configuredModel?.row).toMatchObject({ id: 'gen9_test', origin: 'config', vendor: 'runway' });
     expect(gen.validate({ prompt: 'x', durationSeconds: 5, segment: 1 })).toEqual([]);
@@ -110,14 +161,21 @@ describe('rows in the config (models:)', () => {
   it('overrides a shipped row with the same backend and id', () => {
     const cfg = configSchema.parse({ models: [row({ id: 'gen4.5', usd_per_second: 0.07 })] });
     const catalog = modelCatalog(cfg);
-    expect(catalog.find('runway', 'gen4.5')).toMatchObject({ usd_per_second: 0.07, origin: 'config', vendor: 'runway' });
+    expect(catalog.find('runway', 'gen4.5')).toMatchObject({
+      usd_per_second: 0.07,
+      origin: 'config',
+      vendor: 'runway',
+    });
     expect(catalog.rowsFor('runway').filter((r) => r.id === 'gen4.5')).toHaveLength(1);
     expect(shippedCatalog().find('runway', 'gen4.5')?.usd_per_second).toBe(0.12);
   });
 
   it('validates each row with the shipped schema, naming the key', async () => {
     const file = join(dir, 'c.yaml');
-    await writeFile(file, 'models:\n  - backend: runway\n    id: gen9_test\n    protocol: runway-v1\n    modes: { text: null, image: null, first_last: false }\n');
+    await writeFile(
+      file,
+      'models:\n  - backend: runway\n    id: gen9_test\n    protocol: runway-v1\n    modes: { text: null, image: null, first_last: false }\n',
+    );
     let err: unknown;
     try {
       loadConfig({ files: [file] });
@@ -126,30 +184,51 @@ describe('rows in the config (models:)', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     const keys = (err as ConfigError).issues.map((i) => i.key);
-    expect(keys).toEqual(expect.arrayContaining(['models.0.modes', 'models.0.durations', 'models.0.lifecycle', 'models.0.source']));
+    expect(keys).toEqual(
+      expect.arrayContaining(['models.0.modes', 'models.0.durations', 'models.0.lifecycle', 'models.0.source']),
+    );
   });
 
   it('refuses two rows for one backend and id', () => {
     const parsed = configSchema.safeParse({ models: [row(), row({ usd_per_second: 0.2 })] });
     expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues[0]).toMatchObject({ path: ['models', 1, 'id'], message: expect.stringMatching(/a second row for runway model "gen9_test"/) });
+    expect(parsed.error?.issues[0]).toMatchObject({
+      path: ['models', 1, 'id'],
+      message: expect.stringMatching(/a second row for runway model "gen9_test"/),
+    });
   });
 });
 
 describe('lifecycle', () => {
   const today = new Date('2026-12-06T12:00:00Z');
-  const deprecated = (shutdown: string) => catalogRowSchema.parse(row({ lifecycle: { status: 'deprecated', shutdown, replacement: 'gen10' } }));
+  const deprecated = (shutdown: string) =>
+    catalogRowSchema.parse(row({ lifecycle: { status: 'deprecated', shutdown, replacement: 'gen10' } }));
 
   it('a retired model is an error naming its replacement', () => {
-    const verdict = lifecycleVerdict(shippedCatalog().find('veo3', 'veo-3.0-generate-001')!, 'google_veo.veo_model', today);
-    expect(verdict).toEqual({ level: 'error', message: expect.stringMatching(/^"veo-3\.0-generate-001" is retired since 2026-06-30.*set google_veo\.veo_model: veo-3\.1-generate-001/) });
+    const verdict = lifecycleVerdict(
+      shippedCatalog().find('veo3', 'veo-3.0-generate-001')!,
+      'google_veo.veo_model',
+      today,
+    );
+    expect(verdict).toEqual({
+      level: 'error',
+      message: expect.stringMatching(
+        /^"veo-3\.0-generate-001" is retired since 2026-06-30.*set google_veo\.veo_model: veo-3\.1-generate-001/,
+      ),
+    });
   });
 
   it('a deprecated model warns within 30 days of its shutdown, not before, and is refused after it', () => {
-    expect(lifecycleVerdict(deprecated('2026-12-16'), 'k', today)).toEqual({ level: 'warning', message: expect.stringContaining('shuts down on 2026-12-16 (in 10 days)') });
+    expect(lifecycleVerdict(deprecated('2026-12-16'), 'k', today)).toEqual({
+      level: 'warning',
+      message: expect.stringContaining('shuts down on 2026-12-16 (in 10 days)'),
+    });
     expect(lifecycleVerdict(deprecated('2027-01-05'), 'k', today)).toMatchObject({ level: 'warning' });
     expect(lifecycleVerdict(deprecated('2027-01-06'), 'k', today)).toBeNull();
-    expect(lifecycleVerdict(deprecated('2026-12-06'), 'k', today)).toMatchObject({ level: 'error', message: expect.stringContaining('which has passed') });
+    expect(lifecycleVerdict(deprecated('2026-12-06'), 'k', today)).toMatchObject({
+      level: 'error',
+      message: expect.stringContaining('which has passed'),
+    });
   });
 
   it('ga and preview models are not judged, a ga note of a future deprecation included', () => {
@@ -164,25 +243,50 @@ describe('lifecycle', () => {
       google_veo: { ...vertex, veo_model: 'veo-3.0-generate-001' },
       remote_api_settings: { fallback_backend: 'veo3' },
     });
-    expect(backendConfigIssues(retiredFallback, today).errors).toEqual([{ key: 'google_veo.veo_model', message: expect.stringContaining('veo-3.1-generate-001') }]);
+    expect(backendConfigIssues(retiredFallback, today).errors).toEqual([
+      { key: 'google_veo.veo_model', message: expect.stringContaining('veo-3.1-generate-001') },
+    ]);
     expect(chainLifecycleIssues(retiredFallback, today).errors).toHaveLength(1);
     // Not in the chain: not judged (a job cannot reach it without the backend option).
-    expect(backendConfigIssues({ ...retiredFallback, remote_api_settings: { ...retiredFallback.remote_api_settings, fallback_backend: null } }, today).errors).toEqual([]);
+    expect(
+      backendConfigIssues(
+        { ...retiredFallback, remote_api_settings: { ...retiredFallback.remote_api_settings, fallback_backend: null } },
+        today,
+      ).errors,
+    ).toEqual([]);
 
     const soon = configSchema.parse({
-      default_backend: 'runway', segment_duration_seconds: 5,
+      default_backend: 'runway',
+      segment_duration_seconds: 5,
       runway_ml: { api_key: 'rw-0123456789', model_version: 'gen9_test' },
       models: [row({ lifecycle: { status: 'deprecated', shutdown: '2026-12-20', replacement: 'gen10' } })],
     });
     const issues = backendConfigIssues(soon, today);
     expect(issues.errors).toEqual([]);
-    expect(issues.warnings).toEqual([expect.stringMatching(/^runway_ml\.model_version "gen9_test" is deprecated and shuts down on 2026-12-20 \(in 14 days\)/)]);
-    expect(issues.modelWarnings).toEqual([{ backend: 'runway', model: 'gen9_test', key: 'runway_ml.model_version', shutdown: '2026-12-20', message: issues.warnings[0] }]);
+    expect(issues.warnings).toEqual([
+      expect.stringMatching(
+        /^runway_ml\.model_version "gen9_test" is deprecated and shuts down on 2026-12-20 \(in 14 days\)/,
+      ),
+    ]);
+    expect(issues.modelWarnings).toEqual([
+      {
+        backend: 'runway',
+        model: 'gen9_test',
+        key: 'runway_ml.model_version',
+        shutdown: '2026-12-20',
+        message: issues.warnings[0],
+      },
+    ]);
   });
 
   it('a job that picks a backend set to a retired model fails before any call, naming the replacement', () => {
-    const cfg = configSchema.parse({ runway_ml: { api_key: 'rw-0123456789', model_version: 'gen9_test' }, models: [row({ lifecycle: { status: 'retired', shutdown: '2026-11-01', replacement: 'gen4.5' } })] });
+    const cfg = configSchema.parse({
+      runway_ml: { api_key: 'rw-0123456789', model_version: 'gen9_test' },
+      models: [row({ lifecycle: { status: 'retired', shutdown: '2026-11-01', replacement: 'gen4.5' } })],
+    });
     expect(() => createVideoGenerator('runway', cfg)).toThrow(GenerationError);
-    expect(() => createVideoGenerator('runway', cfg)).toThrow(/runway_ml\.model_version "gen9_test" is retired since 2026-11-01.*set runway_ml\.model_version: gen4\.5/);
+    expect(() => createVideoGenerator('runway', cfg)).toThrow(
+      /runway_ml\.model_version "gen9_test" is retired since 2026-11-01.*set runway_ml\.model_version: gen4\.5/,
+    );
   });
 });

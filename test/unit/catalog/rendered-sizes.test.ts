@@ -23,7 +23,7 @@ describe('renderedSizes', () => {
 });
 
 describe('nearestAspect', () => {
-  it('picks the mode\'s aspect ratio closest to the asked size', () => {
+  it("picks the mode's aspect ratio closest to the asked size", () => {
     expect(nearestAspect(row('runway', 'gen4.5'), false, 1000, 700)).toBe('16:9');
     expect(nearestAspect(row('runway', 'gen4.5'), false, 700, 1000)).toBe('9:16');
     expect(nearestAspect(row('runway', 'gen4.5'), true, 1000, 980)).toBe('1:1');

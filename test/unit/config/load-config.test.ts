@@ -9,8 +9,12 @@ import { applyJobOverrides } from '../../../src/job-options/config-overrides.js'
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/config/', import.meta.url));
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ttv-config-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ttv-config-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 async function file(name: string, text: string): Promise<string> {
   const path = join(dir, name);
@@ -40,7 +44,10 @@ describe('loadConfig', () => {
   });
 
   it('loads the Python api_config.yaml and pipeline_config.yaml together, warning on unused legacy keys', () => {
-    const { config, warnings } = loadConfig({ files: [join(FIXTURES, 'api_config.yaml'), join(FIXTURES, 'pipeline_config.yaml')], env: {} });
+    const { config, warnings } = loadConfig({
+      files: [join(FIXTURES, 'api_config.yaml'), join(FIXTURES, 'pipeline_config.yaml')],
+      env: {},
+    });
     expect(config.server.quic_port).toBe(8443);
     expect(config.redis).toMatchObject({ host: 'redis', port: 6379, db: 0 });
     expect(config.gcs?.credentials_path).toBe(join(FIXTURES, 'credentials/gcs-dev-key.json'));
@@ -49,7 +56,10 @@ describe('loadConfig', () => {
     expect(config.runway_ml).toMatchObject({ model_version: 'gen4_turbo' });
     expect(warnings.join('\n')).toMatch(/"task"/);
     // Wan2.1's root keys are aliases of the wan2_1 section: no warning, and paths resolve against the file.
-    expect(config).toMatchObject({ wan2_1: { wan2_dir: join(FIXTURES, 'Wan2.1'), frame_num: 81, size: '1280*720' }, total_gpus: 1 });
+    expect(config).toMatchObject({
+      wan2_1: { wan2_dir: join(FIXTURES, 'Wan2.1'), frame_num: 81, size: '1280*720' },
+      total_gpus: 1,
+    });
     expect(warnings.join('\n')).not.toMatch(/"wan2_dir"/);
   });
 
@@ -64,7 +74,11 @@ describe('loadConfig', () => {
 
   it('applies precedence file < env < CLI', async () => {
     const f = await file('p.yaml', 'server: { port: 9000, host: 127.0.0.2 }\nworker: { concurrency: 1 }\n');
-    const { config } = loadConfig({ files: [f], env: { TTV_PORT: '9100', API_PORT: '9999', TTV_WORKER_CONCURRENCY: '3' }, cli: { port: 9200 } });
+    const { config } = loadConfig({
+      files: [f],
+      env: { TTV_PORT: '9100', API_PORT: '9999', TTV_WORKER_CONCURRENCY: '3' },
+      cli: { port: 9200 },
+    });
     expect(config.server.port).toBe(9200);
     expect(config.server.host).toBe('127.0.0.2');
     expect(config.worker.concurrency).toBe(3);
@@ -72,8 +86,15 @@ describe('loadConfig', () => {
     expect(envOnly.config.server.port).toBe(9999);
   });
 
-  it('honours the vendors\' usual variables', () => {
-    const { config } = loadConfig({ env: { OPENAI_API_KEY: 'sk-env', RUNWAYML_API_SECRET: 'rw-env', FAL_KEY: 'fal-env', TTV_REDIS_URL: 'redis://127.0.0.1:6390/2' } });
+  it("honours the vendors' usual variables", () => {
+    const { config } = loadConfig({
+      env: {
+        OPENAI_API_KEY: 'sk-env',
+        RUNWAYML_API_SECRET: 'rw-env',
+        FAL_KEY: 'fal-env',
+        TTV_REDIS_URL: 'redis://127.0.0.1:6390/2',
+      },
+    });
     expect(config.openai_api_key).toBe('sk-env');
     expect(config.runway_ml).toMatchObject({ api_key: 'rw-env' });
     expect(config.fal).toMatchObject({ api_key: 'fal-env' });
@@ -81,7 +102,10 @@ describe('loadConfig', () => {
   });
 
   it('names the key and the problem for bad values', async () => {
-    const bad = await file('bad.yaml', 'segment_duration_seconds: -1\nserver:\n  port: 70000\n  prot: 1\nstorage: { backend: ftp }\n');
+    const bad = await file(
+      'bad.yaml',
+      'segment_duration_seconds: -1\nserver:\n  port: 70000\n  prot: 1\nstorage: { backend: ftp }\n',
+    );
     const message = issuesOf(() => loadConfig({ files: [bad], env: {} }));
     expect(message).toMatch(/segment_duration_seconds: must be positive/);
     expect(message).toMatch(/server\.port: must be between 0 and 65535/);
@@ -91,7 +115,9 @@ describe('loadConfig', () => {
 
   it('names the environment variable that does not parse', () => {
     expect(issuesOf(() => loadConfig({ env: { TTV_PORT: 'abc' } }))).toMatch(/TTV_PORT: must be an integer/);
-    expect(issuesOf(() => loadConfig({ env: { TTV_WORKER_ENABLED: 'maybe' } }))).toMatch(/TTV_WORKER_ENABLED: must be true or false/);
+    expect(issuesOf(() => loadConfig({ env: { TTV_WORKER_ENABLED: 'maybe' } }))).toMatch(
+      /TTV_WORKER_ENABLED: must be true or false/,
+    );
   });
 
   it.each([
@@ -108,7 +134,9 @@ describe('loadConfig', () => {
   it('names the file and line of a YAML syntax error, and a missing file', async () => {
     const broken = await file('broken.yaml', 'server:\n  port: [1, 2\n');
     expect(issuesOf(() => loadConfig({ files: [broken], env: {} }))).toMatch(/broken\.yaml: invalid YAML/);
-    expect(issuesOf(() => loadConfig({ files: [join(dir, 'missing.yaml')], env: {} }))).toMatch(/missing\.yaml: config file not found/);
+    expect(issuesOf(() => loadConfig({ files: [join(dir, 'missing.yaml')], env: {} }))).toMatch(
+      /missing\.yaml: config file not found/,
+    );
     const list = await file('list.yaml', '- a\n- b\n');
     expect(issuesOf(() => loadConfig({ files: [list], env: {} }))).toMatch(/mapping/);
   });

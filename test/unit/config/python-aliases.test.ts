@@ -5,8 +5,18 @@ import { configSchema } from '../../../src/config/schema.js';
 
 describe('Python key aliases', () => {
   it('Wan2.1 root keys are the wan2_1 section; a key the section sets wins', () => {
-    const config = configSchema.parse({ wan2_dir: '/opt/wan', frame_num: 17, chaining_use_fsdp_flags: false, wan2_1: { frame_num: 33 } });
-    expect(config.wan2_1).toMatchObject({ wan2_dir: '/opt/wan', frame_num: 33, chaining_use_fsdp_flags: false, sample_steps: 40 });
+    const config = configSchema.parse({
+      wan2_dir: '/opt/wan',
+      frame_num: 17,
+      chaining_use_fsdp_flags: false,
+      wan2_1: { frame_num: 33 },
+    });
+    expect(config.wan2_1).toMatchObject({
+      wan2_dir: '/opt/wan',
+      frame_num: 33,
+      chaining_use_fsdp_flags: false,
+      sample_steps: 40,
+    });
     expect(config).not.toHaveProperty('wan2_dir');
     expect(config).not.toHaveProperty('frame_num');
   });
@@ -18,20 +28,33 @@ describe('Python key aliases', () => {
   });
 
   it('server.cors_origins adds to security.cors_origins', () => {
-    const config = configSchema.parse({ server: { cors_origins: ['https://a.example', 'https://b.example'] }, security: { cors_origins: ['https://b.example', 'https://c.example'] } });
+    const config = configSchema.parse({
+      server: { cors_origins: ['https://a.example', 'https://b.example'] },
+      security: { cors_origins: ['https://b.example', 'https://c.example'] },
+    });
     expect(config.security.cors_origins).toEqual(['https://b.example', 'https://c.example', 'https://a.example']);
     expect(config.server).not.toHaveProperty('cors_origins');
   });
 
   it('gcs.prefix is storage.prefix with the GCS store, and does nothing with another', () => {
-    expect(configSchema.parse({ storage: { backend: 'gcs', prefix: 'other' }, gcs: { bucket: 'b', prefix: 'dev' } }).storage.prefix).toBe('dev');
-    expect(configSchema.parse({ storage: { backend: 'gcs', prefix: 'other' }, gcs: { bucket: 'b' } }).storage.prefix).toBe('other');
+    expect(
+      configSchema.parse({ storage: { backend: 'gcs', prefix: 'other' }, gcs: { bucket: 'b', prefix: 'dev' } }).storage
+        .prefix,
+    ).toBe('dev');
+    expect(
+      configSchema.parse({ storage: { backend: 'gcs', prefix: 'other' }, gcs: { bucket: 'b' } }).storage.prefix,
+    ).toBe('other');
     expect(configSchema.parse({ storage: { backend: 'gcs' }, gcs: { bucket: 'b' } }).storage.prefix).toBe('ttv-api');
     expect(configSchema.parse({ gcs: { bucket: 'b', prefix: 'dev' } }).storage.prefix).toBe('ttv-api');
   });
 
   it('leaves its input alone', () => {
-    const raw = { wan2_dir: '/opt/wan', server: { cors_origins: ['https://a.example'] }, storage: { backend: 'gcs' }, gcs: { bucket: 'b', prefix: 'dev' } };
+    const raw = {
+      wan2_dir: '/opt/wan',
+      server: { cors_origins: ['https://a.example'] },
+      storage: { backend: 'gcs' },
+      gcs: { bucket: 'b', prefix: 'dev' },
+    };
     const before = structuredClone(raw);
     configSchema.parse(raw);
     expect(raw).toEqual(before);

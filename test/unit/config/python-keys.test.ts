@@ -14,17 +14,37 @@ import type { AppConfig } from '../../../src/config/schema.js';
 
 type Get = (config: AppConfig, dir: string) => unknown;
 /** Read from a file: `value` at the key's path (plus `base`), and `get` must then equal `expected`. */
-interface FromFile { value: unknown; get: Get; expected?: (dir: string) => unknown; base?: Record<string, unknown> }
+interface FromFile {
+  value: unknown;
+  get: Get;
+  expected?: (dir: string) => unknown;
+  base?: Record<string, unknown>;
+}
 /** Read from the environment. */
-interface FromEnv { env: string; get: Get; expected?: (dir: string) => unknown }
+interface FromEnv {
+  env: string;
+  get: Get;
+  expected?: (dir: string) => unknown;
+}
 type Row = FromFile | FromEnv | 'ignored';
 
-const at = (path: string): Get => (config) => path.split('.').reduce<unknown>((n, p) => (n as Record<string, unknown> | undefined)?.[p], config);
+const at =
+  (path: string): Get =>
+  (config) =>
+    path.split('.').reduce<unknown>((n, p) => (n as Record<string, unknown> | undefined)?.[p], config);
 const same = (path: string, value: unknown): FromFile => ({ value, get: at(path) });
 /** A Python key kept under another ttv key: the value set at the Python key shows up at `path`. */
 const alias = same;
-const relPath = (path: string, file: string): FromFile => ({ value: `./${file}`, get: at(path), expected: (dir) => join(dir, file) });
-const env = (path: string, value: string, expected: unknown = value): FromEnv => ({ env: value, get: at(path), expected: () => expected });
+const relPath = (path: string, file: string): FromFile => ({
+  value: `./${file}`,
+  get: at(path),
+  expected: (dir) => join(dir, file),
+});
+const env = (path: string, value: string, expected: unknown = value): FromEnv => ({
+  env: value,
+  get: at(path),
+  expected: () => expected,
+});
 
 const ROWS: Record<string, Row> = {
   // api_config.yaml
@@ -41,7 +61,11 @@ const ROWS: Record<string, Row> = {
   'gcs.prefix': { ...alias('storage.prefix', 'dev'), base: { storage: { backend: 'gcs' }, gcs: { bucket: 'b' } } },
   'gcs.credentials_path': relPath('gcs.credentials_path', 'gcs-key.json'),
   // The observable: the default expiry every artifact URL gets (the route reads this function).
-  'gcs.signed_url_expiration': { value: 900, base: { storage: { backend: 'gcs' }, gcs: { bucket: 'b' } }, get: (c) => defaultSignedUrlExpiration(c) },
+  'gcs.signed_url_expiration': {
+    value: 900,
+    base: { storage: { backend: 'gcs' }, gcs: { bucket: 'b' } },
+    get: (c) => defaultSignedUrlExpiration(c),
+  },
   'security.auth_token': same('security.auth_token', 'tok-abcdefgh'),
   'security.rate_limit_per_minute': same('security.rate_limit_per_minute', 120),
   api: 'ignored',
@@ -139,24 +163,44 @@ const ROWS: Record<string, Row> = {
 const FILE_SELECTING_ENV = ['API_CONFIG_PATH', 'PIPELINE_CONFIG_PATH'];
 
 // A plausible value for an ignored key (the Python files' own types where ttv type-checks them).
-const IGNORED_VALUE: Record<string, unknown> = { 'server.workers': 4, single_keyframe_mode: true, api: { title: 'x' }, cors: { allow_origins: ['*'] }, i2i_mode: { keyframe_position: 'first' } };
+const IGNORED_VALUE: Record<string, unknown> = {
+  'server.workers': 4,
+  single_keyframe_mode: true,
+  api: { title: 'x' },
+  cors: { allow_origins: ['*'] },
+  i2i_mode: { keyframe_position: 'first' },
+};
 
-interface DocRow { key: string; where: string; ttv: string }
+interface DocRow {
+  key: string;
+  where: string;
+  ttv: string;
+}
 
 async function documentedPythonKeys(): Promise<DocRow[]> {
   const docs = await readFile('docs/configuration.md', 'utf8');
   const start = docs.indexOf('\n## Python keys');
   expect(start, 'docs/configuration.md has a "## Python keys" section').toBeGreaterThan(0);
   const section = docs.slice(start + 1, docs.indexOf('\n## ', start + 1));
-  return section.split('\n').filter((l) => l.startsWith('| `')).map((l) => {
-    const [key, where, ttv] = l.split('|').slice(1, 4).map((c) => c.trim());
-    return { key: key!.replace(/`/g, ''), where: where!, ttv: ttv! };
-  });
+  return section
+    .split('\n')
+    .filter((l) => l.startsWith('| `'))
+    .map((l) => {
+      const [key, where, ttv] = l
+        .split('|')
+        .slice(1, 4)
+        .map((c) => c.trim());
+      return { key: key!.replace(/`/g, ''), where: where!, ttv: ttv! };
+    });
 }
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ttv-pykeys-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ttv-pykeys-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 async function loadWith(raw: Record<string, unknown>, envVars: Record<string, string> = {}) {
   const file = join(dir, 'config.yaml');
@@ -168,13 +212,17 @@ describe('Python config keys', () => {
   it('the docs table and this test list the same keys, and agree on which are ignored', async () => {
     const docs = await documentedPythonKeys();
     expect(docs.map((d) => d.key).sort()).toEqual([...Object.keys(ROWS), ...FILE_SELECTING_ENV].sort());
-    for (const d of docs.filter((x) => x.key in ROWS)) expect(d.ttv === 'accepted and ignored', d.key).toBe(ROWS[d.key] === 'ignored');
+    for (const d of docs.filter((x) => x.key in ROWS))
+      expect(d.ttv === 'accepted and ignored', d.key).toBe(ROWS[d.key] === 'ignored');
   });
 
   it('every Python environment name of the environment table is in the Python keys table', async () => {
     const docs = await readFile('docs/configuration.md', 'utf8');
     const envSection = docs.slice(docs.indexOf('\n## Environment variables'));
-    const pythonNames = envSection.split('\n').filter((l) => l.startsWith('| `') && /Python/.test(l)).map((l) => l.split('|')[1]!.trim().replace(/`/g, ''));
+    const pythonNames = envSection
+      .split('\n')
+      .filter((l) => l.startsWith('| `') && /Python/.test(l))
+      .map((l) => l.split('|')[1]!.trim().replace(/`/g, ''));
     expect(pythonNames.length).toBeGreaterThan(5);
     for (const name of pythonNames) expect([...Object.keys(ROWS), ...FILE_SELECTING_ENV], name).toContain(name);
   });
@@ -208,10 +256,17 @@ describe('Python config keys', () => {
   // A name heuristic: it catches distinctive names (image_router_api_key would have failed), not
   // common ones like `workers` that other code uses for something else.
   it('every field a Python key sets is read outside src/config (a property access, not a comment)', async () => {
-    const files = (await readdir('src', { recursive: true })).filter((f) => f.endsWith('.ts') && !f.startsWith('config/'));
+    const files = (await readdir('src', { recursive: true })).filter(
+      (f) => f.endsWith('.ts') && !f.startsWith('config/'),
+    );
     const code = (await Promise.all(files.map((f) => readFile(join('src', f), 'utf8'))))
-      .join('\n').split('\n').filter((l) => !/^\s*(\/\/|\*)/.test(l)).join('\n');
-    const unread = Object.entries(ROWS).filter(([, row]) => row !== 'ignored' && !('env' in row)).map(([key]) => key)
+      .join('\n')
+      .split('\n')
+      .filter((l) => !/^\s*(\/\/|\*)/.test(l))
+      .join('\n');
+    const unread = Object.entries(ROWS)
+      .filter(([, row]) => row !== 'ignored' && !('env' in row))
+      .map(([key]) => key)
       .filter((key) => key !== 'gcs.signed_url_expiration') // read through defaultSignedUrlExpiration in src/config
       .filter((key) => {
         const field = key.split('.').pop()!;

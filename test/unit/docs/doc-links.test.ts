@@ -7,7 +7,14 @@ import { dirname, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve('.');
-const DOCS = ['README.md', 'RELIABILITY.md', 'bench/RESULTS.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  'RELIABILITY.md',
+  'bench/RESULTS.md',
+  ...readdirSync('docs')
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const README_MAX_BYTES = 15 * 1024;
 
 /**
@@ -20,7 +27,10 @@ function slug(heading: string): string {
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/<[^>]+>/g, '')
     .replace(/`/g, '');
-  return text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, '').replace(/ /g, '-');
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, '')
+    .replace(/ /g, '-');
 }
 
 /** The anchors a markdown text defines: its headings outside code fences (a repeated one gets -1, -2 …, as on GitHub) and <a id|name> tags. */
@@ -61,7 +71,8 @@ function unresolved(doc: string, target: string): string | null {
   const path = resolve(dirname(doc), decodeURIComponent(file));
   if (relative(ROOT, path).startsWith('..')) return `${target}: outside the repository`;
   if (!existsSync(path)) return `${target}: not in the repository`;
-  if (anchor && path.endsWith('.md') && !anchorsOfFile(path).has(decodeURIComponent(anchor))) return `${target}: no such heading`;
+  if (anchor && path.endsWith('.md') && !anchorsOfFile(path).has(decodeURIComponent(anchor)))
+    return `${target}: no such heading`;
   return null;
 }
 
@@ -94,7 +105,8 @@ describe('doc links', () => {
   }
 
   it('the check catches a link, an image and a code span that leave the repository or miss', () => {
-    const text = 'Where `../shared/DESIGN.md` left room; see [the notes](../../elsewhere.md), ![frame](missing.png) and [ok](configuration.md#keys), [web](https://example.com/x).';
+    const text =
+      'Where `../shared/DESIGN.md` left room; see [the notes](../../elsewhere.md), ![frame](missing.png) and [ok](configuration.md#keys), [web](https://example.com/x).';
     expect(problemsIn('docs/design-notes.md', text)).toEqual([
       '../../elsewhere.md: outside the repository',
       'missing.png: not in the repository',
@@ -103,8 +115,12 @@ describe('doc links', () => {
   });
 
   it('the check catches an anchor that names no heading, in another page or in its own', () => {
-    const text = '## Here, at last\n\n[a](#here-at-last), [b](#there), [c](configuration.md#keys), [d](configuration.md#no-such-keys), [e](../README.md#quick-start)';
-    expect(problemsIn('docs/x.md', text)).toEqual(['#there: no such heading', 'configuration.md#no-such-keys: no such heading']);
+    const text =
+      '## Here, at last\n\n[a](#here-at-last), [b](#there), [c](configuration.md#keys), [d](configuration.md#no-such-keys), [e](../README.md#quick-start)';
+    expect(problemsIn('docs/x.md', text)).toEqual([
+      '#there: no such heading',
+      'configuration.md#no-such-keys: no such heading',
+    ]);
   });
 
   it('names headings as GitHub does: code spans, punctuation, symbols and repeats', () => {

@@ -17,7 +17,9 @@ describe('edge redirect from plain HTTP', () => {
   it('is off on another HTTPS port unless edge.http_port names one, and off for 0', () => {
     expect(edgeRedirectPort(config({ quic_port: 8443 }))).toBeNull();
     expect(caddyfile(config({ quic_port: 8443 }))).not.toContain('http://:');
-    expect(caddyfile(config({ quic_port: 8443 }, { http_port: 8080 }))).toContain('http://:8080 {\n\tredir https://localhost:8443{uri} 308');
+    expect(caddyfile(config({ quic_port: 8443 }, { http_port: 8080 }))).toContain(
+      'http://:8080 {\n\tredir https://localhost:8443{uri} 308',
+    );
     expect(edgeRedirectPort(config({ quic_port: 443 }, { http_port: 0 }))).toBeNull();
   });
 
@@ -26,7 +28,7 @@ describe('edge redirect from plain HTTP', () => {
     expect(() => caddyfile(config({ quic_port: 8443 }, { http_port: 8000 }))).toThrow(/edge\.http_port/);
   });
 
-  it('keeps Caddy\'s storage in the data dir', () => {
+  it("keeps Caddy's storage in the data dir", () => {
     expect(caddyfile(config({ quic_port: 8443 }))).toContain('storage file_system "/srv/ttv/caddy"');
   });
 });

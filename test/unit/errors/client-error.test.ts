@@ -21,7 +21,7 @@ describe('TtvError', () => {
     expect(err.cause).toBe(cause);
   });
 
-  it('keeps each subclass\'s own retryable and code', () => {
+  it("keeps each subclass's own retryable and code", () => {
     expect(new GenerationError('fal', 'timeout', 'took too long', true).retryable).toBe(true);
     expect(new VendorError('openai', 503, 'busy', true).retryable).toBe(true);
     expect(new VendorError('openai', 400, 'bad', false).retryable).toBe(false);
@@ -37,7 +37,8 @@ describe('TtvError', () => {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) walk(path);
         else if (path.endsWith('.ts') && !path.startsWith(join('src', 'edge'))) {
-          for (const m of readFileSync(path, 'utf8').matchAll(/class (\w+) extends Error\b/g)) found.push(`${path}: ${m[1]}`);
+          for (const m of readFileSync(path, 'utf8').matchAll(/class (\w+) extends Error\b/g))
+            found.push(`${path}: ${m[1]}`);
         }
       }
     };
@@ -47,7 +48,7 @@ describe('TtvError', () => {
 });
 
 describe('toClientError', () => {
-  it('shows our errors\' public message with host paths cut and secrets redacted', () => {
+  it("shows our errors' public message with host paths cut and secrets redacted", () => {
     const err = new StorageError('cannot read /tmp/w/job_1/final_video.mp4 or /etc/ttv/key.json with sk-abcdefghijkl');
     expect(toClientError(err, { workDir: '/tmp/w/job_1' })).toEqual({
       code: 'StorageError',
@@ -57,26 +58,38 @@ describe('toClientError', () => {
   });
 
   it('scrubs the given secret values', () => {
-    expect(toClientError(new TtvError('vendor said hunter22-secret', { code: 'PipelineError' }), { secrets: ['hunter22-secret'] }).message).toBe('vendor said [REDACTED]');
+    expect(
+      toClientError(new TtvError('vendor said hunter22-secret', { code: 'PipelineError' }), {
+        secrets: ['hunter22-secret'],
+      }).message,
+    ).toBe('vendor said [REDACTED]');
   });
 
   it('hides the text of errors that are not ours behind the fallback', () => {
     const raw = Object.assign(new Error('ENOENT: no such file, open /srv/ttv/data/x'), { code: 'ENOENT' });
     expect(toClientError(raw, { fallback: 'Internal error while running the job' })).toEqual({
-      code: 'InternalError', message: 'Internal error while running the job', retryable: false,
+      code: 'InternalError',
+      message: 'Internal error while running the job',
+      retryable: false,
     });
     expect(toClientError('a string').message).toBe('An internal error occurred');
   });
 
   it('hides a TtvError whose publicMessage is null', () => {
     const err = new TtvError('stack of internals', { code: 'PipelineError', publicMessage: null, retryable: true });
-    expect(toClientError(err)).toEqual({ code: 'InternalError', message: 'An internal error occurred', retryable: true });
+    expect(toClientError(err)).toEqual({
+      code: 'InternalError',
+      message: 'An internal error occurred',
+      retryable: true,
+    });
   });
 });
 
 describe('hideHostPaths', () => {
   it('keeps URLs and makes work-dir paths relative', () => {
-    expect(hideHostPaths('see https://api.example.com/v1/tasks/42', '/w')).toBe('see https://api.example.com/v1/tasks/42');
+    expect(hideHostPaths('see https://api.example.com/v1/tasks/42', '/w')).toBe(
+      'see https://api.example.com/v1/tasks/42',
+    );
     expect(hideHostPaths('/w/videos/a.mp4: bad', '/w')).toBe('videos/a.mp4: bad');
   });
 });

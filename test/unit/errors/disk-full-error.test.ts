@@ -28,7 +28,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('isOutOfSpace', () => {
-  it('knows Node\'s ENOSPC (a real write to /dev/full), also wrapped as a cause', async () => {
+  it("knows Node's ENOSPC (a real write to /dev/full), also wrapped as a cause", async () => {
     const err = await rejection(writeFile('/dev/full', Buffer.alloc(4096)));
     expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
     expect(isOutOfSpace(err)).toBe(true);
@@ -38,33 +38,73 @@ describe('isOutOfSpace', () => {
 
   it('knows ffmpeg\'s "No space left on device" (a real ffmpeg writing to /dev/full), also as the fallback chain\'s text', async () => {
     // MP4: the header write fails and ffmpeg exits 1.
-    const header = await rejection(runProcess('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=24:duration=1',
-      '-f', 'mp4', '/dev/full']));
+    const header = await rejection(
+      runProcess('ffmpeg', [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=320x180:rate=24:duration=1',
+        '-f',
+        'mp4',
+        '/dev/full',
+      ]),
+    );
     expect(header).toBeInstanceOf(ProcessError);
     expect((header as ProcessError).stderrTail).toMatch(/No space left on device/i);
     expect(isOutOfSpace(header)).toBe(true);
     // MPEG-TS: only the trailer and close fail, and ffmpeg exits 0 with a cut-short file; Ffmpeg.run
     // makes that a failure too.
-    const trailer = await rejection(new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 1000 }).run(
-      ['-nostdin', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=24:duration=1', '-c:v', 'mpeg2video', '-f', 'mpegts', '/dev/full']));
+    const trailer = await rejection(
+      new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 1000 }).run([
+        '-nostdin',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=320x180:rate=24:duration=1',
+        '-c:v',
+        'mpeg2video',
+        '-f',
+        'mpegts',
+        '/dev/full',
+      ]),
+    );
     expect(trailer).toBeInstanceOf(ProcessError);
     expect((trailer as ProcessError).exitCode).toBe(0);
     expect(isOutOfSpace(trailer)).toBe(true);
     // The fallback chain keeps each backend's failure as text only.
-    const summary = new AllBackendsFailedError(`Segment 1 failed: procedural: ${(trailer as Error).message}`, { publicMessage: 'Segment 1 failed: procedural: ffmpeg failed' });
+    const summary = new AllBackendsFailedError(`Segment 1 failed: procedural: ${(trailer as Error).message}`, {
+      publicMessage: 'Segment 1 failed: procedural: ffmpeg failed',
+    });
     expect(isOutOfSpace(summary)).toBe(true);
   });
 
-  it('knows the SQLite store\'s full disk and our own DiskFullError', () => {
+  it("knows the SQLite store's full disk and our own DiskFullError", () => {
     const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-    expect(isOutOfSpace(new StoreUnavailableError('Job store unavailable: the disk under the data dir is full', { cause: full }))).toBe(true);
+    expect(
+      isOutOfSpace(
+        new StoreUnavailableError('Job store unavailable: the disk under the data dir is full', { cause: full }),
+      ),
+    ).toBe(true);
     expect(isOutOfSpace(new DiskFullError('/srv/ttv'))).toBe(true);
   });
 
-  it('does not take other failures, or a vendor\'s words about its own servers, for our full disk', async () => {
+  it("does not take other failures, or a vendor's words about its own servers, for our full disk", async () => {
     expect(isOutOfSpace(await rejection(writeFile('/nonexistent-dir/x', 'x')))).toBe(false);
-    expect(isOutOfSpace(new GenerationError('clip check', 'no-output', 'the clip has no readable video stream'))).toBe(false);
-    expect(isOutOfSpace(new GenerationError('runway', 'failed', 'the vendor task failed', false, { vendorText: 'INTERNAL: No space left on device' }))).toBe(false);
+    expect(isOutOfSpace(new GenerationError('clip check', 'no-output', 'the clip has no readable video stream'))).toBe(
+      false,
+    );
+    expect(
+      isOutOfSpace(
+        new GenerationError('runway', 'failed', 'the vendor task failed', false, {
+          vendorText: 'INTERNAL: No space left on device',
+        }),
+      ),
+    ).toBe(false);
     expect(isOutOfSpace(new ProcessError('ffmpeg', 1, null, 'Invalid data found when processing input'))).toBe(false);
     expect(isOutOfSpace(null)).toBe(false);
     expect(isOutOfSpace('plain text')).toBe(false);
@@ -81,7 +121,11 @@ describe('DiskFullError', () => {
     expect(err.code).toBe('DiskFull');
     expect(err.retryable).toBe(true);
     const client = toClientError(err, { workDir: '/srv/ttv-data/tmp/job_x_a1' });
-    expect(client).toEqual({ code: 'DiskFull', message: 'No space left on device under the data dir …/ttv-data', retryable: true });
+    expect(client).toEqual({
+      code: 'DiskFull',
+      message: 'No space left on device under the data dir …/ttv-data',
+      retryable: true,
+    });
   });
 });
 
@@ -89,9 +133,13 @@ describe('clip check', () => {
   let dir: string;
   let clip: string;
   const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 1000 });
-  const guard = (freeMb: number) => new DiskGuard({
-    dir: dir, minFreeMb: 64, cacheMs: 60_000, statfs: () => ({ bavail: freeMb * 256, bsize: 4096 }),
-  });
+  const guard = (freeMb: number) =>
+    new DiskGuard({
+      dir: dir,
+      minFreeMb: 64,
+      cacheMs: 60_000,
+      statfs: () => ({ bavail: freeMb * 256, bsize: 4096 }),
+    });
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ttv-clipcheck-'));
     clip = join(dir, 'cut.mp4');
@@ -104,13 +152,20 @@ describe('clip check', () => {
   it('says the disk is full when an unreadable clip comes while the guard reports low space', async () => {
     const err = await rejection(clipCheck(ffmpeg, guard(3))(clip, new AbortController().signal));
     expect(err).toBeInstanceOf(DiskFullError);
-    expect((err as Error).message).toMatch(/^No space left on device under the data dir .*\(a clip was cut short; low disk space: 3 MB free under the data dir, below worker\.min_free_disk_mb \(64 MB\)\)$/);
+    expect((err as Error).message).toMatch(
+      /^No space left on device under the data dir .*\(a clip was cut short; low disk space: 3 MB free under the data dir, below worker\.min_free_disk_mb \(64 MB\)\)$/,
+    );
     expect(isOutOfSpace(err)).toBe(true);
   });
 
   it('reads the disk afresh: a reading cached before the disk filled does not hide it', async () => {
     let freeMb = 1024;
-    const disk = new DiskGuard({ dir, minFreeMb: 64, cacheMs: 60_000, statfs: () => ({ bavail: freeMb * 256, bsize: 4096 }) });
+    const disk = new DiskGuard({
+      dir,
+      minFreeMb: 64,
+      cacheMs: 60_000,
+      statfs: () => ({ bavail: freeMb * 256, bsize: 4096 }),
+    });
     expect(disk.reason()).toBeNull();
     freeMb = 0;
     expect(await rejection(clipCheck(ffmpeg, disk)(clip, new AbortController().signal))).toBeInstanceOf(DiskFullError);

@@ -41,7 +41,8 @@ const BODY_LIMIT = 65536;
 
 /** One instance of each error class of src/errors/, as its callers make it. A new class needs a line here. */
 const SAMPLES: Record<string, () => TtvError> = {
-  AllBackendsFailedError: () => new AllBackendsFailedError('Segment 1 failed: fal: HTTP 500', { publicMessage: 'Segment 1 failed' }),
+  AllBackendsFailedError: () =>
+    new AllBackendsFailedError('Segment 1 failed: fal: HTTP 500', { publicMessage: 'Segment 1 failed' }),
   ApiClientError: () => new ApiClientError(409, 'Conflict', 'Job x is already in terminal status: finished'),
   ApiError: () => new ApiError('Conflict', 'Job x is not in a terminal status'),
   BudgetExceededError: () => new BudgetExceededError(9.5, 1, 10),
@@ -65,7 +66,7 @@ const SAMPLES: Record<string, () => TtvError> = {
   StorageError: () => new StorageError('bucket b is not reachable', { retryable: true }),
   StoreUnavailableError: () => new StoreUnavailableError('Job store unavailable (Redis)'),
   TaskGoneError: () => new TaskGoneError('runway', 't1'),
-  TtvError: () => new TtvError('The job\'s first-frame image is no longer stored', { code: 'ImageGone' }),
+  TtvError: () => new TtvError("The job's first-frame image is no longer stored", { code: 'ImageGone' }),
   UnsafeBindError: () => new UnsafeBindError('server.host: refusing to listen on 0.0.0.0 without a token'),
   ValidationError: () => new ValidationError([{ field: 'prompt', message: 'is required' }]),
   VendorError: () => new VendorError('openai', 503, 'busy', true),
@@ -76,7 +77,9 @@ const SAMPLES: Record<string, () => TtvError> = {
 async function errorClasses(): Promise<Map<string, abstract new (...args: never[]) => TtvError>> {
   const found = new Map<string, abstract new (...args: never[]) => TtvError>();
   for (const file of readdirSync(ERRORS_DIR).filter((f) => f.endsWith('.ts'))) {
-    const module = (await import(/* @vite-ignore */ `../../../${ERRORS_DIR}/${file.replace(/\.ts$/, '.js')}`)) as Record<string, unknown>;
+    const module = (await import(
+      /* @vite-ignore */ `../../../${ERRORS_DIR}/${file.replace(/\.ts$/, '.js')}`
+    )) as Record<string, unknown>;
     for (const value of Object.values(module)) {
       if (typeof value === 'function' && (value === TtvError || value.prototype instanceof TtvError)) {
         found.set(value.name, value as abstract new (...args: never[]) => TtvError);
@@ -89,7 +92,11 @@ async function errorClasses(): Promise<Map<string, abstract new (...args: never[
 /** The names of the classes an error is an instance of, its own first. */
 function classChain(err: object): string[] {
   const names: string[] = [];
-  for (let p = Object.getPrototypeOf(err) as { constructor: { name: string } } | null; p && p !== Error.prototype; p = Object.getPrototypeOf(p) as typeof p) {
+  for (
+    let p = Object.getPrototypeOf(err) as { constructor: { name: string } } | null;
+    p && p !== Error.prototype;
+    p = Object.getPrototypeOf(p) as typeof p
+  ) {
     names.push(p.constructor.name);
   }
   return names;
@@ -105,7 +112,9 @@ describe('the error table', () => {
   it('holds the code of every error class under src/errors/', () => {
     for (const [name, make] of Object.entries(SAMPLES)) {
       const err = make();
-      expect(Object.keys(ERROR_CODES), `${name} raises ${err.code}, which is not in error-codes.ts`).toContain(err.code);
+      expect(Object.keys(ERROR_CODES), `${name} raises ${err.code}, which is not in error-codes.ts`).toContain(
+        err.code,
+      );
     }
   });
 
@@ -118,7 +127,10 @@ describe('the error table', () => {
     for (const [name, make] of Object.entries(SAMPLES)) {
       if (name === 'ApiError' || name === 'TtvError') continue;
       const err = make();
-      expect(classChain(err), `${name} raises ${err.code}, whose row names ${ERROR_CODES[err.code].className}`).toContain(ERROR_CODES[err.code].className);
+      expect(
+        classChain(err),
+        `${name} raises ${err.code}, whose row names ${ERROR_CODES[err.code].className}`,
+      ).toContain(ERROR_CODES[err.code].className);
     }
   });
 
@@ -149,48 +161,110 @@ describe('the HTTP mapping', () => {
     }
   });
 
-  it('answers every error class with the status of its code\'s row', () => {
+  it("answers every error class with the status of its code's row", () => {
     for (const [name, make] of Object.entries(SAMPLES)) {
       const err = make();
       expect(toApiError(err, BODY_LIMIT).statusCode, name).toBe(ERROR_CODES[err.code].status);
     }
   });
 
-  it('answers an ApiError of each code a client reads with its row\'s status, unless the error names another', () => {
+  it("answers an ApiError of each code a client reads with its row's status, unless the error names another", () => {
     for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
       if (!isPublicCode(code)) continue;
       expect(toApiError(new ApiError(code), BODY_LIMIT).statusCode, code).toBe(ERROR_CODES[code].status);
     }
     expect(toApiError(new QueueFullError('global', 6, 6), BODY_LIMIT).statusCode).toBe(503);
-    expect(toApiError(new ApiError('ValidationError', 'Request URL too long', { field: 'url' }, { status: 414 }), BODY_LIMIT).statusCode).toBe(414);
+    expect(
+      toApiError(new ApiError('ValidationError', 'Request URL too long', { field: 'url' }, { status: 414 }), BODY_LIMIT)
+        .statusCode,
+    ).toBe(414);
   });
 
   it('keeps the text of a failure inside ttv from the client', () => {
     const answer = toApiError(new PipelineError('ffmpeg failed under /srv/ttv/data'), BODY_LIMIT);
-    expect(answer).toMatchObject({ code: 'InternalServerError', publicMessage: 'An internal server error occurred', details: null, retryable: false });
+    expect(answer).toMatchObject({
+      code: 'InternalServerError',
+      publicMessage: 'An internal server error occurred',
+      details: null,
+      retryable: false,
+    });
   });
 
-  it('answers the store\'s failures with the code\'s text, Retry-After and details.retry_after', () => {
+  it("answers the store's failures with the code's text, Retry-After and details.retry_after", () => {
     const store = toApiError(new StoreUnavailableError('Job store unavailable (Redis)'), BODY_LIMIT);
-    expect(store).toMatchObject({ code: 'ServiceUnavailable', publicMessage: 'Job store is unavailable; try again shortly', details: { retry_after: 5 }, retryable: true, headers: { 'retry-after': '5' } });
+    expect(store).toMatchObject({
+      code: 'ServiceUnavailable',
+      publicMessage: 'Job store is unavailable; try again shortly',
+      details: { retry_after: 5 },
+      retryable: true,
+      headers: { 'retry-after': '5' },
+    });
     const storage = toApiError(new StorageError('could not sign a URL'), BODY_LIMIT);
-    expect(storage).toMatchObject({ statusCode: 503, code: 'StorageError', publicMessage: 'Artifact storage failed: could not sign a URL', details: { retry_after: 5 }, retryable: true, headers: { 'retry-after': '5' } });
+    expect(storage).toMatchObject({
+      statusCode: 503,
+      code: 'StorageError',
+      publicMessage: 'Artifact storage failed: could not sign a URL',
+      details: { retry_after: 5 },
+      retryable: true,
+      headers: { 'retry-after': '5' },
+    });
     const full = toApiError(new QueueFullError('owner', 3, 3), BODY_LIMIT);
-    expect(full).toMatchObject({ details: { scope: 'owner', queued: 3, limit: 3, retry_after: 30 }, retryable: true, headers: { 'retry-after': '30' } });
-    expect(toApiError(new InvalidCursorError(), BODY_LIMIT)).toMatchObject({ statusCode: 400, code: 'ValidationError', details: { field: 'cursor' } });
+    expect(full).toMatchObject({
+      details: { scope: 'owner', queued: 3, limit: 3, retry_after: 30 },
+      retryable: true,
+      headers: { 'retry-after': '30' },
+    });
+    expect(toApiError(new InvalidCursorError(), BODY_LIMIT)).toMatchObject({
+      statusCode: 400,
+      code: 'ValidationError',
+      details: { field: 'cursor' },
+    });
   });
 
-  it('keeps the answers to Fastify\'s own errors', () => {
+  it("keeps the answers to Fastify's own errors", () => {
     const fastify = (code: string, statusCode: number) => Object.assign(new Error(code), { code, statusCode });
-    expect(toApiError(fastify('FST_ERR_CTP_BODY_TOO_LARGE', 413), BODY_LIMIT)).toMatchObject({ statusCode: 413, code: 'PayloadTooLarge', details: { max_size: BODY_LIMIT } });
-    expect(toApiError(fastify('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415), BODY_LIMIT, 'text/plain; charset=utf-8')).toMatchObject({ statusCode: 415, code: 'UnsupportedMediaType', details: { provided_type: 'text/plain' } });
-    expect(toApiError(fastify('FST_ERR_CTP_INVALID_CONTENT_LENGTH', 400), BODY_LIMIT)).toMatchObject({ statusCode: 400, code: 'ValidationError', details: { field: 'Content-Length' } });
-    expect(toApiError(fastify('FST_ERR_BAD_URL', 400), BODY_LIMIT)).toMatchObject({ statusCode: 400, code: 'ValidationError', publicMessage: 'Malformed request URL' });
-    expect(toApiError(fastify('FST_ERR_ROUTE_URL_TOO_LONG', 414), BODY_LIMIT)).toMatchObject({ statusCode: 414, code: 'ValidationError' });
-    expect(toApiError(fastify('FST_ERR_MAX_PARAM_LENGTH', 400), BODY_LIMIT)).toMatchObject({ statusCode: 400, code: 'ValidationError' });
-    expect(toApiError(fastify('SOME_PLUGIN', 429), BODY_LIMIT)).toMatchObject({ statusCode: 429, code: 'RateLimitExceeded', details: null, retryable: true, headers: { 'retry-after': '60' } });
-    expect(toApiError(fastify('FST_ERR_NOT_FOUND', 404), BODY_LIMIT)).toMatchObject({ statusCode: 404, code: 'NotFound' });
-    expect(toApiError(fastify('FST_ERR_CTP_EMPTY_JSON_BODY', 406), BODY_LIMIT)).toMatchObject({ statusCode: 406, code: 'ValidationError', publicMessage: 'Bad request' });
+    expect(toApiError(fastify('FST_ERR_CTP_BODY_TOO_LARGE', 413), BODY_LIMIT)).toMatchObject({
+      statusCode: 413,
+      code: 'PayloadTooLarge',
+      details: { max_size: BODY_LIMIT },
+    });
+    expect(
+      toApiError(fastify('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415), BODY_LIMIT, 'text/plain; charset=utf-8'),
+    ).toMatchObject({ statusCode: 415, code: 'UnsupportedMediaType', details: { provided_type: 'text/plain' } });
+    expect(toApiError(fastify('FST_ERR_CTP_INVALID_CONTENT_LENGTH', 400), BODY_LIMIT)).toMatchObject({
+      statusCode: 400,
+      code: 'ValidationError',
+      details: { field: 'Content-Length' },
+    });
+    expect(toApiError(fastify('FST_ERR_BAD_URL', 400), BODY_LIMIT)).toMatchObject({
+      statusCode: 400,
+      code: 'ValidationError',
+      publicMessage: 'Malformed request URL',
+    });
+    expect(toApiError(fastify('FST_ERR_ROUTE_URL_TOO_LONG', 414), BODY_LIMIT)).toMatchObject({
+      statusCode: 414,
+      code: 'ValidationError',
+    });
+    expect(toApiError(fastify('FST_ERR_MAX_PARAM_LENGTH', 400), BODY_LIMIT)).toMatchObject({
+      statusCode: 400,
+      code: 'ValidationError',
+    });
+    expect(toApiError(fastify('SOME_PLUGIN', 429), BODY_LIMIT)).toMatchObject({
+      statusCode: 429,
+      code: 'RateLimitExceeded',
+      details: null,
+      retryable: true,
+      headers: { 'retry-after': '60' },
+    });
+    expect(toApiError(fastify('FST_ERR_NOT_FOUND', 404), BODY_LIMIT)).toMatchObject({
+      statusCode: 404,
+      code: 'NotFound',
+    });
+    expect(toApiError(fastify('FST_ERR_CTP_EMPTY_JSON_BODY', 406), BODY_LIMIT)).toMatchObject({
+      statusCode: 406,
+      code: 'ValidationError',
+      publicMessage: 'Bad request',
+    });
     expect(toApiError(new Error('a bug'), BODY_LIMIT)).toMatchObject({ statusCode: 500, code: 'InternalServerError' });
   });
 });

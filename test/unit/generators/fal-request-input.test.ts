@@ -14,11 +14,19 @@ const rows = shippedCatalog().rowsFor('fal');
 
 describe('falRequestInput', () => {
   it('lists the current video endpoints: Kling 2.5 turbo, 2.6 and 3, Hailuo 2.3, Veo 3.1 (standard, fast, first-last), Seedance', () => {
-    expect(rows.map((r) => r.id)).toEqual(expect.arrayContaining([
-      'fal-ai/kling-video/v2.5-turbo/pro/image-to-video', 'fal-ai/kling-video/v2.6/pro/image-to-video', 'fal-ai/kling-video/v3/pro/image-to-video',
-      'fal-ai/minimax/hailuo-2.3/standard/image-to-video', 'fal-ai/veo3.1', 'fal-ai/veo3.1/image-to-video', 'fal-ai/veo3.1/first-last-frame-to-video',
-      'fal-ai/veo3.1/fast', 'fal-ai/bytedance/seedance/v1.5/pro/image-to-video',
-    ]));
+    expect(rows.map((r) => r.id)).toEqual(
+      expect.arrayContaining([
+        'fal-ai/kling-video/v2.5-turbo/pro/image-to-video',
+        'fal-ai/kling-video/v2.6/pro/image-to-video',
+        'fal-ai/kling-video/v3/pro/image-to-video',
+        'fal-ai/minimax/hailuo-2.3/standard/image-to-video',
+        'fal-ai/veo3.1',
+        'fal-ai/veo3.1/image-to-video',
+        'fal-ai/veo3.1/first-last-frame-to-video',
+        'fal-ai/veo3.1/fast',
+        'fal-ai/bytedance/seedance/v1.5/pro/image-to-video',
+      ]),
+    );
   });
 
   for (const row of rows) {
@@ -28,32 +36,84 @@ describe('falRequestInput', () => {
       const durations = allowedDurations(row.durations);
       const inputs: Record<string, unknown>[] = [];
       for (const s of durations) {
-        if (row.modes.text) for (const aspect of Object.keys(row.modes.text)) inputs.push(falRequestInput(row, { prompt: 'A kite.', durationSeconds: s, aspectRatio: aspect }));
+        if (row.modes.text)
+          for (const aspect of Object.keys(row.modes.text))
+            inputs.push(falRequestInput(row, { prompt: 'A kite.', durationSeconds: s, aspectRatio: aspect }));
         if (row.modes.image) {
           const aspects = row.modes.image === 'follows-image' ? ['16:9', '9:16'] : Object.keys(row.modes.image);
           for (const aspect of aspects) {
-            if (!row.wire?.last_frame_required) inputs.push(falRequestInput(row, { prompt: 'A kite.', durationSeconds: s, aspectRatio: aspect, firstFrame: frame }));
-            if (row.modes.first_last) inputs.push(falRequestInput(row, { prompt: 'A kite.', durationSeconds: s, aspectRatio: aspect, firstFrame: frame, lastFrame: frame }));
+            if (!row.wire?.last_frame_required)
+              inputs.push(
+                falRequestInput(row, { prompt: 'A kite.', durationSeconds: s, aspectRatio: aspect, firstFrame: frame }),
+              );
+            if (row.modes.first_last)
+              inputs.push(
+                falRequestInput(row, {
+                  prompt: 'A kite.',
+                  durationSeconds: s,
+                  aspectRatio: aspect,
+                  firstFrame: frame,
+                  lastFrame: frame,
+                }),
+              );
           }
         }
       }
       expect(inputs.length).toBeGreaterThan(0);
-      for (const input of inputs) expect({ input, issues: falInputIssues(shape!, input) }).toEqual({ input, issues: [] });
+      for (const input of inputs)
+        expect({ input, issues: falInputIssues(shape!, input) }).toEqual({ input, issues: [] });
     });
   }
 
   it('spells each endpoint its own way', () => {
     const row = (id: string) => rows.find((r) => r.id === id)!;
-    expect(falRequestInput(row('fal-ai/kling-video/v3/pro/image-to-video'), { prompt: 'x', durationSeconds: 12, firstFrame: 'a', lastFrame: 'b' }))
-      .toEqual({ prompt: 'x', duration: '12', start_image_url: 'a', end_image_url: 'b' });
-    expect(falRequestInput(row('fal-ai/kling-video/v2.5-turbo/pro/image-to-video'), { prompt: 'x', durationSeconds: 10, firstFrame: 'a', lastFrame: 'b' }))
-      .toEqual({ prompt: 'x', duration: '10', image_url: 'a', tail_image_url: 'b' });
-    expect(falRequestInput(row('fal-ai/veo3.1/first-last-frame-to-video'), { prompt: 'x', durationSeconds: 6, aspectRatio: '9:16', firstFrame: 'a', lastFrame: 'b' }))
-      .toEqual({ prompt: 'x', duration: '6s', first_frame_url: 'a', last_frame_url: 'b', aspect_ratio: '9:16', resolution: '720p' });
+    expect(
+      falRequestInput(row('fal-ai/kling-video/v3/pro/image-to-video'), {
+        prompt: 'x',
+        durationSeconds: 12,
+        firstFrame: 'a',
+        lastFrame: 'b',
+      }),
+    ).toEqual({ prompt: 'x', duration: '12', start_image_url: 'a', end_image_url: 'b' });
+    expect(
+      falRequestInput(row('fal-ai/kling-video/v2.5-turbo/pro/image-to-video'), {
+        prompt: 'x',
+        durationSeconds: 10,
+        firstFrame: 'a',
+        lastFrame: 'b',
+      }),
+    ).toEqual({ prompt: 'x', duration: '10', image_url: 'a', tail_image_url: 'b' });
+    expect(
+      falRequestInput(row('fal-ai/veo3.1/first-last-frame-to-video'), {
+        prompt: 'x',
+        durationSeconds: 6,
+        aspectRatio: '9:16',
+        firstFrame: 'a',
+        lastFrame: 'b',
+      }),
+    ).toEqual({
+      prompt: 'x',
+      duration: '6s',
+      first_frame_url: 'a',
+      last_frame_url: 'b',
+      aspect_ratio: '9:16',
+      resolution: '720p',
+    });
     // Hailuo 2.3 Pro renders one fixed length and has no duration field.
-    expect(falRequestInput(row('fal-ai/minimax/hailuo-2.3/pro/image-to-video'), { prompt: 'x', durationSeconds: 6, firstFrame: 'a' })).toEqual({ prompt: 'x', image_url: 'a' });
+    expect(
+      falRequestInput(row('fal-ai/minimax/hailuo-2.3/pro/image-to-video'), {
+        prompt: 'x',
+        durationSeconds: 6,
+        firstFrame: 'a',
+      }),
+    ).toEqual({ prompt: 'x', image_url: 'a' });
     // The operator's own choice in fal.default_input wins over the row's resolution.
-    expect(falRequestInput(row('fal-ai/veo3.1'), { prompt: 'x', durationSeconds: 8 }, { resolution: '1080p', generate_audio: false }))
-      .toEqual({ prompt: 'x', duration: '8s', aspect_ratio: '16:9', resolution: '1080p', generate_audio: false });
+    expect(
+      falRequestInput(
+        row('fal-ai/veo3.1'),
+        { prompt: 'x', durationSeconds: 8 },
+        { resolution: '1080p', generate_audio: false },
+      ),
+    ).toEqual({ prompt: 'x', duration: '8s', aspect_ratio: '16:9', resolution: '1080p', generate_audio: false });
   });
 });

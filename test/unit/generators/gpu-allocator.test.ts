@@ -7,7 +7,13 @@ import { modelEnvironment } from '../../../src/generators/local/run-local-model.
 /** Resolves to 'pending' if the promise has not settled after the microtask queue drained. */
 async function state<T>(p: Promise<T>): Promise<'pending' | 'resolved' | 'rejected'> {
   const marker = Symbol('pending');
-  const winner = await Promise.race([p.then(() => 'resolved' as const, () => 'rejected' as const), new Promise<typeof marker>((r) => setImmediate(() => r(marker)))]);
+  const winner = await Promise.race([
+    p.then(
+      () => 'resolved' as const,
+      () => 'rejected' as const,
+    ),
+    new Promise<typeof marker>((r) => setImmediate(() => r(marker))),
+  ]);
   return winner === marker ? 'pending' : winner;
 }
 

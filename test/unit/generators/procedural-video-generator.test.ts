@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, type ProceduralConfig } from '../../../src/config/schema.js';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
-import { ProceduralVideoGenerator, drawtextEscape, findFont } from '../../../src/generators/procedural/procedural-video-generator.js';
+import {
+  ProceduralVideoGenerator,
+  drawtextEscape,
+  findFont,
+} from '../../../src/generators/procedural/procedural-video-generator.js';
 import { ProceduralImageGenerator } from '../../../src/images/procedural/procedural-image-generator.js';
 import { CanceledError } from '../../../src/errors/canceled-error.js';
 import { ProcessError } from '../../../src/errors/process-error.js';
@@ -18,15 +22,31 @@ const settings = (over: Partial<ProceduralConfig> = {}): ProceduralConfig =>
 const never = () => new AbortController().signal;
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ttv-procgen-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ttv-procgen-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
-async function render(name: string, prompt: string, over: Partial<ProceduralConfig> = {}, extra: { durationSeconds?: number; firstFrame?: string; aspectRatio?: string } = {}) {
+async function render(
+  name: string,
+  prompt: string,
+  over: Partial<ProceduralConfig> = {},
+  extra: { durationSeconds?: number; firstFrame?: string; aspectRatio?: string } = {},
+) {
   const generator = new ProceduralVideoGenerator(ffmpeg, settings(over));
   const outputPath = join(dir, name, 'clip.mp4'); // a directory that does not exist yet
   const progress: number[] = [];
   await generator.generate(
-    { prompt, durationSeconds: extra.durationSeconds ?? 1.5, segment: 1, outputPath, firstFrame: extra.firstFrame, aspectRatio: extra.aspectRatio },
+    {
+      prompt,
+      durationSeconds: extra.durationSeconds ?? 1.5,
+      segment: 1,
+      outputPath,
+      firstFrame: extra.firstFrame,
+      aspectRatio: extra.aspectRatio,
+    },
     { signal: never(), onProgress: (f) => progress.push(f) },
   );
   return { outputPath, progress };
@@ -39,14 +59,17 @@ describe('ProceduralVideoGenerator', () => {
     expect(p.video).toMatchObject({ codec: 'h264', width: 160, height: 90, fps: 12, pixFmt: 'yuv420p' });
     // The storyboard carries a silent AAC track, as vendor clips with audio do; the gradient has none.
     expect(p.audio).toMatchObject({ codec: 'aac' });
-    expect((await ffmpeg.probe((await render('basic-gradient', 'A lighthouse at dusk.', { style: 'gradient' })).outputPath)).audio).toBeNull();
+    expect(
+      (await ffmpeg.probe((await render('basic-gradient', 'A lighthouse at dusk.', { style: 'gradient' })).outputPath))
+        .audio,
+    ).toBeNull();
     expect(await countFrames(outputPath)).toBe(Math.round(2.3 * 12));
     expect(Math.abs(p.durationSeconds - 28 / 12)).toBeLessThanOrEqual(0.1);
     expect(progress.at(-1)).toBe(1);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
   });
 
-  it('renders the asked aspect ratio at procedural.width\'s long side, in both styles', async () => {
+  it("renders the asked aspect ratio at procedural.width's long side, in both styles", async () => {
     for (const style of ['storyboard', 'gradient'] as const) {
       const portrait = await render(`portrait-${style}`, 'A tall tower.', { style }, { aspectRatio: '9:16' });
       expect((await ffmpeg.probe(portrait.outputPath)).video).toMatchObject({ width: 90, height: 160 });
@@ -68,7 +91,9 @@ describe('ProceduralVideoGenerator', () => {
 
   it('starts from the given first frame (image-to-video)', async () => {
     const image = await new ProceduralImageGenerator(ffmpeg).generate(
-      { prompt: 'A still of a harbour', outputPath: join(dir, 'i2v', 'first.png'), width: 160, height: 90 }, { signal: never() });
+      { prompt: 'A still of a harbour', outputPath: join(dir, 'i2v', 'first.png'), width: 160, height: 90 },
+      { signal: never() },
+    );
     const { outputPath } = await render('i2v', 'The boats start to move.', {}, { firstFrame: image });
     const first = await decodedFrame(outputPath, 'first');
     expect(psnr(await decodedFrame(image), first)).toBeGreaterThan(30);
@@ -81,7 +106,10 @@ describe('ProceduralVideoGenerator', () => {
     const generator = new ProceduralVideoGenerator(ffmpeg, settings());
     const outputPath = join(dir, 'byproduct', 'clip.mp4');
     const lastFrameOutput = join(dir, 'byproduct', 'frames', 'last.png');
-    await generator.generate({ prompt: 'Waves.', durationSeconds: 1, segment: 2, outputPath, lastFrameOutput }, { signal: never() });
+    await generator.generate(
+      { prompt: 'Waves.', durationSeconds: 1, segment: 2, outputPath, lastFrameOutput },
+      { signal: never() },
+    );
     expect(psnr(await decodedFrame(lastFrameOutput), await decodedFrame(outputPath, 'last'))).toBeGreaterThan(35);
   });
 
@@ -92,21 +120,24 @@ describe('ProceduralVideoGenerator', () => {
     expect(md5(await decodedFrame(withText.outputPath))).not.toBe(md5(await decodedFrame(without.outputPath)));
   });
 
-  it.skipIf(!findFont() && process.env.CI !== 'true')('storyboard: the caption region differs between prompts of the same theme, and is stable for one prompt', async () => {
-    // Both prompts pick the "snow" look, so palette and motion agree and only the caption tells them apart.
-    const crop = async (file: string, which: 'first' | 'last') => {
-      const frame = await decodedFrame(file, which);
-      // The caption band: rows 45..70 % of the 90-pixel frame, full width (RGB, 3 bytes a pixel).
-      return frame.subarray(Math.round(90 * 0.45) * 160 * 3, Math.round(90 * 0.7) * 160 * 3);
-    };
-    const a = await render('card-a', 'A fox runs through the snow.', { width: 160, height: 90 });
-    const a2 = await render('card-a2', 'A fox runs through the snow.', { width: 160, height: 90 });
-    const b = await render('card-b', 'Snow settles on an empty bench.', { width: 160, height: 90 });
-    for (const which of ['first', 'last'] as const) {
-      expect(md5(await crop(a2.outputPath, which))).toBe(md5(await crop(a.outputPath, which)));
-      expect(psnr(await crop(a.outputPath, which), await crop(b.outputPath, which))).toBeLessThan(25);
-    }
-  });
+  it.skipIf(!findFont() && process.env.CI !== 'true')(
+    'storyboard: the caption region differs between prompts of the same theme, and is stable for one prompt',
+    async () => {
+      // Both prompts pick the "snow" look, so palette and motion agree and only the caption tells them apart.
+      const crop = async (file: string, which: 'first' | 'last') => {
+        const frame = await decodedFrame(file, which);
+        // The caption band: rows 45..70 % of the 90-pixel frame, full width (RGB, 3 bytes a pixel).
+        return frame.subarray(Math.round(90 * 0.45) * 160 * 3, Math.round(90 * 0.7) * 160 * 3);
+      };
+      const a = await render('card-a', 'A fox runs through the snow.', { width: 160, height: 90 });
+      const a2 = await render('card-a2', 'A fox runs through the snow.', { width: 160, height: 90 });
+      const b = await render('card-b', 'Snow settles on an empty bench.', { width: 160, height: 90 });
+      for (const which of ['first', 'last'] as const) {
+        expect(md5(await crop(a2.outputPath, which))).toBe(md5(await crop(a.outputPath, which)));
+        expect(psnr(await crop(a.outputPath, which), await crop(b.outputPath, which))).toBeLessThan(25);
+      }
+    },
+  );
 
   it('storyboard: names a missing font as a request problem', () => {
     const generator = new ProceduralVideoGenerator(ffmpeg, settings());
@@ -125,12 +156,19 @@ describe('ProceduralVideoGenerator', () => {
     const controller = new AbortController();
     const outputPath = join(dir, 'latency', 'clip.mp4');
     let firstProgress: () => void = () => undefined;
-    const progressed = new Promise<void>((resolve) => { firstProgress = resolve; });
-    const started = Date.now();
-    const run = generator.generate({ prompt: 'Slow.', durationSeconds: 1, segment: 1, outputPath }, {
-      signal: controller.signal,
-      onProgress: (f) => { if (f > 0) firstProgress(); },
+    const progressed = new Promise<void>((resolve) => {
+      firstProgress = resolve;
     });
+    const started = Date.now();
+    const run = generator.generate(
+      { prompt: 'Slow.', durationSeconds: 1, segment: 1, outputPath },
+      {
+        signal: controller.signal,
+        onProgress: (f) => {
+          if (f > 0) firstProgress();
+        },
+      },
+    );
     await progressed;
     controller.abort();
     await expect(run).rejects.toBeInstanceOf(CanceledError);
@@ -142,10 +180,15 @@ describe('ProceduralVideoGenerator', () => {
   it('stops rendering with CanceledError when aborted mid-clip', async () => {
     const generator = new ProceduralVideoGenerator(ffmpeg, settings({ width: 1280, height: 720, fps: 30 }));
     const controller = new AbortController();
-    const run = generator.generate({ prompt: 'Long.', durationSeconds: 60, segment: 1, outputPath: join(dir, 'abort', 'clip.mp4') }, {
-      signal: controller.signal,
-      onProgress: (f) => { if (f > 0) controller.abort(); },
-    });
+    const run = generator.generate(
+      { prompt: 'Long.', durationSeconds: 60, segment: 1, outputPath: join(dir, 'abort', 'clip.mp4') },
+      {
+        signal: controller.signal,
+        onProgress: (f) => {
+          if (f > 0) controller.abort();
+        },
+      },
+    );
     await expect(run).rejects.toBeInstanceOf(CanceledError);
   });
 
@@ -153,28 +196,46 @@ describe('ProceduralVideoGenerator', () => {
     const generator = new ProceduralVideoGenerator(ffmpeg, settings());
     expect(generator.id).toBe('procedural');
     expect(generator.capabilities()).toMatchObject({
-      minDurationSeconds: 0.5, maxDurationSeconds: 60, textToVideo: true, imageToVideo: true, firstLastFrame: true, maxPromptLength: 2000,
+      minDurationSeconds: 0.5,
+      maxDurationSeconds: 60,
+      textToVideo: true,
+      imageToVideo: true,
+      firstLastFrame: true,
+      maxPromptLength: 2000,
     });
     expect(generator.estimateCost(5)).toBe(0);
     expect(generator.validate({ prompt: 'ok', durationSeconds: 5, segment: 1 })).toEqual([]);
     expect(generator.validate({ prompt: 'ok', durationSeconds: 0.4, segment: 1 }).join()).toMatch(/outside 0.5..60/);
     expect(generator.validate({ prompt: 'ok', durationSeconds: 61, segment: 1 }).join()).toMatch(/outside 0.5..60/);
     expect(generator.validate({ prompt: '  ', durationSeconds: 5, segment: 1 }).join()).toMatch(/empty/);
-    expect(generator.validate({ prompt: 'x'.repeat(2001), durationSeconds: 5, segment: 1 }).join()).toMatch(/longer than 2000/);
-    expect(generator.validate({ prompt: 'ok', durationSeconds: 5, segment: 1, firstFrame: join(dir, 'missing.png') }).join()).toMatch(/first frame/);
+    expect(generator.validate({ prompt: 'x'.repeat(2001), durationSeconds: 5, segment: 1 }).join()).toMatch(
+      /longer than 2000/,
+    );
+    expect(
+      generator.validate({ prompt: 'ok', durationSeconds: 5, segment: 1, firstFrame: join(dir, 'missing.png') }).join(),
+    ).toMatch(/first frame/);
   });
 });
 
 describe('ProceduralVideoGenerator with a first frame that does not decode', () => {
-  it('fails the render with ffmpeg\'s decode error instead of looping the file forever', async () => {
+  it("fails the render with ffmpeg's decode error instead of looping the file forever", async () => {
     const fake = join(dir, 'fake-first-frame.png');
     await writeFile(fake, fakePng());
     for (const style of ['storyboard', 'gradient'] as const) {
       const generator = new ProceduralVideoGenerator(ffmpeg, settings({ style }));
-      const err = await generator.generate(
-        { prompt: 'A lake.', durationSeconds: 1, segment: 1, outputPath: join(dir, `fake-${style}`, 'clip.mp4'), firstFrame: fake, lastFrame: fake },
-        { signal: never() },
-      ).catch((e: unknown) => e);
+      const err = await generator
+        .generate(
+          {
+            prompt: 'A lake.',
+            durationSeconds: 1,
+            segment: 1,
+            outputPath: join(dir, `fake-${style}`, 'clip.mp4'),
+            firstFrame: fake,
+            lastFrame: fake,
+          },
+          { signal: never() },
+        )
+        .catch((e: unknown) => e);
       expect(err, style).toBeInstanceOf(ProcessError);
       expect((err as Error).message).toContain('Invalid data found when processing input');
     }

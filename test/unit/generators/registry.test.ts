@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { Ffmpeg } from '../../../src/media/ffmpeg.js';
-import { backendOrder, createVideoBackendChain, createVideoGenerator, knownBackends, normalizeBackendId } from '../../../src/generators/registry.js';
+import {
+  backendOrder,
+  createVideoBackendChain,
+  createVideoGenerator,
+  knownBackends,
+  normalizeBackendId,
+} from '../../../src/generators/registry.js';
 import { ProceduralVideoGenerator } from '../../../src/generators/procedural/procedural-video-generator.js';
 import { RunwayVideoGenerator } from '../../../src/generators/runway/runway-video-generator.js';
 import { GenerationError } from '../../../src/errors/generation-error.js';
@@ -26,7 +32,9 @@ describe('video generator registry', () => {
   });
 
   it('refuses unknown ids with a message that lists the known ones', () => {
-    expect(() => createVideoGenerator('sora', config)).toThrow(/^default_backend: unknown video backend "sora" \(available: procedural, runway, .*\)$/);
+    expect(() => createVideoGenerator('sora', config)).toThrow(
+      /^default_backend: unknown video backend "sora" \(available: procedural, runway, .*\)$/,
+    );
   });
 
   it('builds a remote backend only with its key, naming the missing key', () => {
@@ -41,7 +49,10 @@ describe('fallback order', () => {
   it('is default_backend, then fallback_backend, then api_priority_order, each once', () => {
     const c = configSchema.parse({
       default_backend: 'RunwayML',
-      remote_api_settings: { fallback_backend: 'fal.ai', api_priority_order: ['runway', 'minimax', 'fal', 'procedural'] },
+      remote_api_settings: {
+        fallback_backend: 'fal.ai',
+        api_priority_order: ['runway', 'minimax', 'fal', 'procedural'],
+      },
     });
     expect(backendOrder(c)).toEqual(['runway', 'fal', 'minimax', 'procedural']);
     expect(createVideoBackendChain(c).order).toEqual(['runway', 'fal', 'minimax', 'procedural']);
@@ -49,7 +60,9 @@ describe('fallback order', () => {
 
   it('names the config key of an unknown backend in the chain', () => {
     const c = configSchema.parse({ remote_api_settings: { api_priority_order: ['procedural', 'sora'] } });
-    expect(() => backendOrder(c)).toThrow(/^remote_api_settings\.api_priority_order\[1\]: unknown video backend "sora"/);
+    expect(() => backendOrder(c)).toThrow(
+      /^remote_api_settings\.api_priority_order\[1\]: unknown video backend "sora"/,
+    );
   });
 
   it('builds members lazily: a misconfigured fallback does not stop a working default', () => {

@@ -8,20 +8,37 @@ import { pollTask } from '../../../src/generators/remote/poll-task.js';
 import { GenerationError } from '../../../src/errors/generation-error.js';
 import { CanceledError } from '../../../src/errors/canceled-error.js';
 
-const caps = { minDurationSeconds: 2, maxDurationSeconds: 10, textToVideo: true, imageToVideo: true, firstLastFrame: false, maxPromptLength: 20, aspectRatios: ['16:9'] };
+const caps = {
+  minDurationSeconds: 2,
+  maxDurationSeconds: 10,
+  textToVideo: true,
+  imageToVideo: true,
+  firstLastFrame: false,
+  maxPromptLength: 20,
+  aspectRatios: ['16:9'],
+};
 
 describe('remote request checks', () => {
   it('names each problem and the config key of the duration limit', () => {
     expect(requestProblems({ prompt: 'ok', durationSeconds: 5, segment: 1 }, caps, 'x.max_duration')).toEqual([]);
-    expect(requestProblems({ prompt: ' ', durationSeconds: 11, segment: 1, aspectRatio: '4:3' }, caps, 'x.max_duration')).toEqual([
-      'prompt is empty', 'duration 11 s is outside 2..10 s (x.max_duration)', 'aspect ratio 4:3 is not one of 16:9',
+    expect(
+      requestProblems({ prompt: ' ', durationSeconds: 11, segment: 1, aspectRatio: '4:3' }, caps, 'x.max_duration'),
+    ).toEqual([
+      'prompt is empty',
+      'duration 11 s is outside 2..10 s (x.max_duration)',
+      'aspect ratio 4:3 is not one of 16:9',
     ]);
-    expect(requestProblems({ prompt: 'a'.repeat(21), durationSeconds: 1, segment: 1 }, caps, 'k')).toEqual(['prompt is longer than 20 characters', 'duration 1 s is outside 2..10 s (k)']);
+    expect(requestProblems({ prompt: 'a'.repeat(21), durationSeconds: 1, segment: 1 }, caps, 'k')).toEqual([
+      'prompt is longer than 20 characters',
+      'duration 1 s is outside 2..10 s (k)',
+    ]);
   });
 
   it('requires a key with a config error naming it', () => {
     expect(requireKey('runway', 'runway_ml.api_key', 'k-1')).toBe('k-1');
-    expect(() => requireKey('runway', 'runway_ml.api_key', undefined)).toThrow(/^runway: runway_ml\.api_key is required for the runway backend$/);
+    expect(() => requireKey('runway', 'runway_ml.api_key', undefined)).toThrow(
+      /^runway: runway_ml\.api_key is required for the runway backend$/,
+    );
   });
 });
 
@@ -38,7 +55,9 @@ describe('wire helpers', () => {
 
   it('finds the video URL in fal outputs of different shapes, preferring video keys', () => {
     expect(findVideoUrl({ video: { url: 'https://a/v.mp4' } })).toBe('https://a/v.mp4');
-    expect(findVideoUrl({ images: [{ url: 'https://a/i.png' }], video: { url: 'https://a/v.mp4' } })).toBe('https://a/v.mp4');
+    expect(findVideoUrl({ images: [{ url: 'https://a/i.png' }], video: { url: 'https://a/v.mp4' } })).toBe(
+      'https://a/v.mp4',
+    );
     expect(findVideoUrl({ output: [{ file: 'not a url' }, 'https://a/o.mp4'] })).toBe('https://a/o.mp4');
     expect(findVideoUrl({ seed: 3 })).toBeNull();
   });
@@ -46,19 +65,43 @@ describe('wire helpers', () => {
 
 describe('pollTask', () => {
   it('returns the terminal value and reports progress on the way', async () => {
-    const states = [{ done: false as const, progress: 0.2 }, { done: false as const, progress: 1.5 }, { done: true as const, value: 'clip' }];
+    const states = [
+      { done: false as const, progress: 0.2 },
+      { done: false as const, progress: 1.5 },
+      { done: true as const, value: 'clip' },
+    ];
     const seen: number[] = [];
-    const value = await pollTask(async () => states.shift()!, { backend: 'b', taskId: 't', intervalMs: 1, deadline: Date.now() + 5000, signal: new AbortController().signal, onProgress: (f) => seen.push(f) });
+    const value = await pollTask(async () => states.shift()!, {
+      backend: 'b',
+      taskId: 't',
+      intervalMs: 1,
+      deadline: Date.now() + 5000,
+      signal: new AbortController().signal,
+      onProgress: (f) => seen.push(f),
+    });
     expect(value).toBe('clip');
     expect(seen).toEqual([0.2, 1]);
   });
 
   it('ends with a timeout error at the deadline and with CanceledError on abort', async () => {
     const never = async () => ({ done: false as const });
-    await expect(pollTask(never, { backend: 'b', taskId: 't9', intervalMs: 5, deadline: Date.now() + 30, signal: new AbortController().signal }))
-      .rejects.toThrow(new GenerationError('b', 'timeout', 'task t9 did not finish before remote_api_settings.timeout'));
+    await expect(
+      pollTask(never, {
+        backend: 'b',
+        taskId: 't9',
+        intervalMs: 5,
+        deadline: Date.now() + 30,
+        signal: new AbortController().signal,
+      }),
+    ).rejects.toThrow(new GenerationError('b', 'timeout', 'task t9 did not finish before remote_api_settings.timeout'));
     const ac = new AbortController();
-    const polling = pollTask(never, { backend: 'b', taskId: 't', intervalMs: 60_000, deadline: Date.now() + 120_000, signal: ac.signal });
+    const polling = pollTask(never, {
+      backend: 'b',
+      taskId: 't',
+      intervalMs: 60_000,
+      deadline: Date.now() + 120_000,
+      signal: ac.signal,
+    });
     ac.abort();
     await expect(polling).rejects.toBeInstanceOf(CanceledError);
   });

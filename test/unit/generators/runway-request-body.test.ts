@@ -17,7 +17,17 @@ import { join } from 'node:path';
 function framePng(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ttv-frame-'));
   try {
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=640x360:d=1', '-frames:v', '1', join(dir, 'f.png')]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=640x360:d=1',
+      '-frames:v',
+      '1',
+      join(dir, 'f.png'),
+    ]);
     return `data:image/png;base64,${readFileSync(join(dir, 'f.png')).toString('base64')}`;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -29,7 +39,26 @@ const rows = shippedCatalog().rowsFor('runway');
 
 describe('runwayRequestBody', () => {
   it('covers every video model of the SDK that the catalog lists', () => {
-    expect(rows.map((r) => r.id)).toEqual(expect.arrayContaining(['gen4_turbo', 'gen4.5', 'veo3.1', 'veo3.1_fast', 'hailuo3', 'happyhorse_1_0', 'seedance2', 'seedance2_fast', 'seedance2_mini', 'seedance2_5', 'gemini_omni_flash', 'gemini_omni_flash_1.1', 'grok_imagine_1_5', 'wan3', 'wan3_prime', 'h3_max']));
+    expect(rows.map((r) => r.id)).toEqual(
+      expect.arrayContaining([
+        'gen4_turbo',
+        'gen4.5',
+        'veo3.1',
+        'veo3.1_fast',
+        'hailuo3',
+        'happyhorse_1_0',
+        'seedance2',
+        'seedance2_fast',
+        'seedance2_mini',
+        'seedance2_5',
+        'gemini_omni_flash',
+        'gemini_omni_flash_1.1',
+        'grok_imagine_1_5',
+        'wan3',
+        'wan3_prime',
+        'h3_max',
+      ]),
+    );
   });
 
   for (const row of rows) {
@@ -38,12 +67,30 @@ describe('runwayRequestBody', () => {
       const seconds = [durations[0]!, durations[durations.length - 1]!];
       const cases: { mode: string; input: Parameters<typeof runwayRequestBody>[1] }[] = [];
       for (const s of seconds) {
-        if (row.modes.text) for (const aspect of Object.keys(row.modes.text)) cases.push({ mode: 'text', input: { prompt: 'A kite.', durationSeconds: s, aspectRatio: aspect, seed: 7 } });
+        if (row.modes.text)
+          for (const aspect of Object.keys(row.modes.text))
+            cases.push({
+              mode: 'text',
+              input: { prompt: 'A kite.', durationSeconds: s, aspectRatio: aspect, seed: 7 },
+            });
         if (row.modes.image) {
           const aspects = row.modes.image === 'follows-image' ? ['16:9', '9:16'] : Object.keys(row.modes.image);
           for (const aspect of aspects) {
-            cases.push({ mode: 'image', input: { prompt: 'A kite.', durationSeconds: s, aspectRatio: aspect, firstFrame: frame, seed: 7 } });
-            if (row.modes.first_last) cases.push({ mode: 'first+last', input: { prompt: 'A kite.', durationSeconds: s, aspectRatio: aspect, firstFrame: frame, lastFrame: frame } });
+            cases.push({
+              mode: 'image',
+              input: { prompt: 'A kite.', durationSeconds: s, aspectRatio: aspect, firstFrame: frame, seed: 7 },
+            });
+            if (row.modes.first_last)
+              cases.push({
+                mode: 'first+last',
+                input: {
+                  prompt: 'A kite.',
+                  durationSeconds: s,
+                  aspectRatio: aspect,
+                  firstFrame: frame,
+                  lastFrame: frame,
+                },
+              });
           }
         }
       }
@@ -51,8 +98,16 @@ describe('runwayRequestBody', () => {
       for (const { mode, input } of cases) {
         const { endpoint, body } = runwayRequestBody(row, input);
         expect(endpoint).toBe(mode === 'text' ? 'text_to_video' : 'image_to_video');
-        expect({ mode, aspect: input.aspectRatio, issues: runwayBodyIssues(`/v1/${endpoint}`, body) }).toEqual({ mode, aspect: input.aspectRatio, issues: [] });
-        if (mode === 'first+last') expect(body.promptImage).toEqual([{ uri: frame, position: 'first' }, { uri: frame, position: 'last' }]);
+        expect({ mode, aspect: input.aspectRatio, issues: runwayBodyIssues(`/v1/${endpoint}`, body) }).toEqual({
+          mode,
+          aspect: input.aspectRatio,
+          issues: [],
+        });
+        if (mode === 'first+last')
+          expect(body.promptImage).toEqual([
+            { uri: frame, position: 'first' },
+            { uri: frame, position: 'last' },
+          ]);
       }
     });
   }
@@ -60,11 +115,22 @@ describe('runwayRequestBody', () => {
   it('spells each model its own way: resolution, a ratio that follows the frame, no ratio, no seed', () => {
     const row = (id: string) => rows.find((r) => r.id === id)!;
     const image = { prompt: 'x', durationSeconds: 5, aspectRatio: '9:16', firstFrame: frame };
-    expect(runwayRequestBody(row('hailuo3'), { prompt: 'x', durationSeconds: 6, aspectRatio: '9:16' }).body).toMatchObject({ ratio: '9:16', resolution: '768p' });
-    expect(runwayRequestBody(row('hailuo3'), { ...image, durationSeconds: 6 }).body).toMatchObject({ ratio: 'adaptive', resolution: '768p' });
+    expect(
+      runwayRequestBody(row('hailuo3'), { prompt: 'x', durationSeconds: 6, aspectRatio: '9:16' }).body,
+    ).toMatchObject({ ratio: '9:16', resolution: '768p' });
+    expect(runwayRequestBody(row('hailuo3'), { ...image, durationSeconds: 6 }).body).toMatchObject({
+      ratio: 'adaptive',
+      resolution: '768p',
+    });
     expect(runwayRequestBody(row('wan3'), image).body).toMatchObject({ ratio: 'auto_720p' });
-    expect(runwayRequestBody(row('wan3'), { prompt: 'x', durationSeconds: 5, aspectRatio: '9:16' }).body).toMatchObject({ ratio: '720:1280' });
-    const happyText = runwayRequestBody(row('happyhorse_1_0'), { prompt: 'x', durationSeconds: 5, aspectRatio: '4:3' }).body;
+    expect(runwayRequestBody(row('wan3'), { prompt: 'x', durationSeconds: 5, aspectRatio: '9:16' }).body).toMatchObject(
+      { ratio: '720:1280' },
+    );
+    const happyText = runwayRequestBody(row('happyhorse_1_0'), {
+      prompt: 'x',
+      durationSeconds: 5,
+      aspectRatio: '4:3',
+    }).body;
     expect(happyText).toMatchObject({ ratio: '1108:832' });
     expect(happyText).not.toHaveProperty('resolution');
     const happyImage = runwayRequestBody(row('happyhorse_1_0'), image).body;
@@ -72,15 +138,29 @@ describe('runwayRequestBody', () => {
     expect(happyImage).not.toHaveProperty('ratio');
     const h3 = runwayRequestBody(row('h3_max'), { prompt: 'x', durationSeconds: 6, aspectRatio: '16:9', seed: 3 }).body;
     expect(h3).toEqual({ model: 'h3_max', promptText: 'x', duration: 6, resolution: '768p', seed: 3 });
-    expect(runwayRequestBody(row('grok_imagine_1_5'), { prompt: 'x', durationSeconds: 5, seed: 3 }).body).not.toHaveProperty('seed');
-    expect(runwayRequestBody(row('seedance2'), { prompt: 'x', durationSeconds: 5, aspectRatio: '21:9' }).body).toMatchObject({ ratio: '1470:630' });
+    expect(
+      runwayRequestBody(row('grok_imagine_1_5'), { prompt: 'x', durationSeconds: 5, seed: 3 }).body,
+    ).not.toHaveProperty('seed');
+    expect(
+      runwayRequestBody(row('seedance2'), { prompt: 'x', durationSeconds: 5, aspectRatio: '21:9' }).body,
+    ).toMatchObject({ ratio: '1470:630' });
     // gen4_turbo with a configured default ratio, no aspect asked: the operator's choice.
-    expect(runwayRequestBody(row('gen4_turbo'), { prompt: 'x', durationSeconds: 5, firstFrame: frame, defaultRatio: '960:960' }).body).toMatchObject({ ratio: '960:960' });
+    expect(
+      runwayRequestBody(row('gen4_turbo'), {
+        prompt: 'x',
+        durationSeconds: 5,
+        firstFrame: frame,
+        defaultRatio: '960:960',
+      }).body,
+    ).toMatchObject({ ratio: '960:960' });
   });
 
   it('a frame under 256 px is one h3_max refuses (the fake says so; ttv frames are 640x360 by default)', () => {
     const small = `data:image/png;base64,${samplePng().toString('base64')}`;
-    const { body } = runwayRequestBody(rows.find((r) => r.id === 'h3_max')!, { prompt: 'x', durationSeconds: 6, firstFrame: small });
+    const { body } = runwayRequestBody(
+      rows.find((r) => r.id === 'h3_max')!,
+      { prompt: 'x', durationSeconds: 6, firstFrame: small },
+    );
     expect(runwayBodyIssues('/v1/image_to_video', body).join()).toMatch(/at least 256 pixels/);
   });
 });

@@ -5,7 +5,12 @@ import { cardTexts, clock } from '../../../src/generators/procedural/storyboard-
 
 describe('storyboard texts', () => {
   it('wraps at spaces, splits over-long words and marks a cut with an ellipsis', () => {
-    expect(wrapText('A fox runs through snow. It stops at a frozen river.', 16, 5)).toEqual(['A fox runs', 'through snow. It', 'stops at a', 'frozen river.']);
+    expect(wrapText('A fox runs through snow. It stops at a frozen river.', 16, 5)).toEqual([
+      'A fox runs',
+      'through snow. It',
+      'stops at a',
+      'frozen river.',
+    ]);
     expect(wrapText('abcdefghij', 4, 5)).toEqual(['abcd', 'efgh', 'ij']);
     const cut = wrapText('one two three four five six seven eight', 9, 2);
     expect(cut).toHaveLength(2);
@@ -15,7 +20,11 @@ describe('storyboard texts', () => {
   });
 
   it('picks palette and motion from the word table, the first entry winning, with a hash fallback', () => {
-    expect(promptLook('A fox runs through snow at night.')).toMatchObject({ theme: 'snow', motion: 'fall', colors: ['0xe3f0fb', '0x9cc3e6'] });
+    expect(promptLook('A fox runs through snow at night.')).toMatchObject({
+      theme: 'snow',
+      motion: 'fall',
+      colors: ['0xe3f0fb', '0x9cc3e6'],
+    });
     expect(promptLook('The harbour at DUSK.')).toMatchObject({ theme: 'dusk' });
     expect(promptLook('Waves on the rocks.')).toMatchObject({ theme: 'sea', motion: 'sway' });
     expect(promptLook('Sparks from the campfire.')).toMatchObject({ theme: 'fire', motion: 'rise' });

@@ -2,7 +2,11 @@
 // vendor's API allows (sources in the modules: the openai SDK's type comments, Stability's v1
 // reference, @google/genai's ImageConfig).
 import { describe, expect, it } from 'vitest';
-import { openAiImageModel, openAiImageSize, openAiSizeProblem } from '../../../src/images/openai/openai-image-models.js';
+import {
+  openAiImageModel,
+  openAiImageSize,
+  openAiSizeProblem,
+} from '../../../src/images/openai/openai-image-models.js';
 import { stabilitySize } from '../../../src/images/stability/stability-image-sizes.js';
 import { geminiAspect } from '../../../src/images/gemini/gemini-image-generator.js';
 
@@ -11,7 +15,7 @@ const landscape = { width: 640, height: 360 };
 const square = { width: 512, height: 512 };
 
 describe('OpenAI image sizes per model', () => {
-  it('GPT image models: the standard size of the frame\'s orientation', () => {
+  it("GPT image models: the standard size of the frame's orientation", () => {
     const m = openAiImageModel('gpt-image-1');
     expect(openAiImageSize(m, portrait)).toEqual({ width: 1024, height: 1536 });
     expect(openAiImageSize(m, landscape)).toEqual({ width: 1536, height: 1024 });
@@ -45,7 +49,10 @@ describe('Stability sizes', () => {
     expect(stabilitySize('stable-diffusion-xl-1024-v1-0', portrait)).toEqual({ width: 768, height: 1344 });
     expect(stabilitySize('stable-diffusion-xl-1024-v1-0', landscape)).toEqual({ width: 1344, height: 768 });
     expect(stabilitySize('stable-diffusion-xl-1024-v1-0', square)).toEqual({ width: 1024, height: 1024 });
-    expect(stabilitySize('stable-diffusion-xl-1024-v1-0', { width: 2100, height: 900 })).toEqual({ width: 1536, height: 640 });
+    expect(stabilitySize('stable-diffusion-xl-1024-v1-0', { width: 2100, height: 900 })).toEqual({
+      width: 1536,
+      height: 640,
+    });
   });
 
   it('v1.6: a long side of 1024 and a short side in multiples of 64', () => {

@@ -46,13 +46,14 @@ it('commits the writes of one turn together, each in its own savepoint, and answ
   const group = new GroupCommit(db);
   let seenFromOutside: string[] | null = null;
   const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
-  const write = (v: string) => group.run(() => {
-    insert.run(v);
-    if (v === 'refused') throw new Error('refused on purpose');
-    // From inside the last write of the turn, another connection sees none of the turn's writes yet.
-    if (v === 'c') seenFromOutside = committedRows(file);
-    return v;
-  });
+  const write = (v: string) =>
+    group.run(() => {
+      insert.run(v);
+      if (v === 'refused') throw new Error('refused on purpose');
+      // From inside the last write of the turn, another connection sees none of the turn's writes yet.
+      if (v === 'c') seenFromOutside = committedRows(file);
+      return v;
+    });
   const answers = await Promise.allSettled([write('a'), write('refused'), write('b'), write('a'), write('c')]);
   expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
   // The refused write and the duplicate rolled back alone; the rest are committed and visible elsewhere.
@@ -68,7 +69,9 @@ it('writes nothing of a batch whose transaction SQLite rolled back, and commits 
   const file = await freshFile();
   const db = await openTable(file);
   // RAISE(ROLLBACK) ends the whole transaction, as a full disk or an I/O error does.
-  db.exec(`CREATE TRIGGER poison AFTER INSERT ON t WHEN NEW.v = 'poison' BEGIN SELECT RAISE(ROLLBACK, 'rolled back'); END`);
+  db.exec(
+    `CREATE TRIGGER poison AFTER INSERT ON t WHEN NEW.v = 'poison' BEGIN SELECT RAISE(ROLLBACK, 'rolled back'); END`,
+  );
   const group = new GroupCommit(db);
   const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
   const write = (v: string) => group.run(() => insert.run(v));
@@ -84,8 +87,12 @@ it('gives concurrent submissions to the job store one commit, with positions and
   const file = await freshFile();
   const queue = new SqliteJobQueue({ file });
   closers.push(() => queue.close());
-  const answers = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => queue.submit({ prompt: `burst ${i}` }, { maxQueued: 5 })));
-  const created = answers.filter((a): a is PromiseFulfilledResult<Awaited<ReturnType<typeof queue.submit>>> => a.status === 'fulfilled');
+  const answers = await Promise.allSettled(
+    Array.from({ length: 8 }, (_, i) => queue.submit({ prompt: `burst ${i}` }, { maxQueued: 5 })),
+  );
+  const created = answers.filter(
+    (a): a is PromiseFulfilledResult<Awaited<ReturnType<typeof queue.submit>>> => a.status === 'fulfilled',
+  );
   expect(created.map((a) => a.value.job.queue_position)).toEqual([1, 2, 3, 4, 5]);
   expect(created.map((a) => a.value.job.prompt)).toEqual(['burst 0', 'burst 1', 'burst 2', 'burst 3', 'burst 4']);
   const refused = answers.filter((a): a is PromiseRejectedResult => a.status === 'rejected');

@@ -23,7 +23,13 @@ function scan(lua: string): { code: string; strings: string[] } {
       let j = i + 1;
       let text = '';
       while (j < lua.length && lua[j] !== c) {
-        if (lua[j] === '\\') { text += lua[j + 1] ?? ''; j += 2; } else { text += lua[j]; j += 1; }
+        if (lua[j] === '\\') {
+          text += lua[j + 1] ?? '';
+          j += 2;
+        } else {
+          text += lua[j];
+          j += 1;
+        }
       }
       strings.push(text);
       code += lua.slice(i, j + 1);
@@ -46,13 +52,17 @@ function literalKeyNames(lua: string): string[] {
     for (const f of fragments) if (s.includes(f)) problems.push(`string '${s}' contains the key fragment '${f}'`);
   }
   // A literal as the key argument of a command: redis.call('GET', 'seq').
-  for (const m of code.matchAll(/redis\.p?call\(\s*(['"])[A-Za-z|]+\1\s*,\s*(['"])([^'"]*)\2/g)) problems.push(`literal key '${m[3]}' in ${m[0]}`);
+  for (const m of code.matchAll(/redis\.p?call\(\s*(['"])[A-Za-z|]+\1\s*,\s*(['"])([^'"]*)\2/g))
+    problems.push(`literal key '${m[3]}' in ${m[0]}`);
   // Text glued to the prefix (KEYS[1] .. 'x') or to anything named like it.
-  for (const m of code.matchAll(/KEYS\[1\]\s*\.\.|\.\.\s*KEYS\[1\]/g)) problems.push(`a key built from the prefix: ${m[0]}`);
+  for (const m of code.matchAll(/KEYS\[1\]\s*\.\.|\.\.\s*KEYS\[1\]/g))
+    problems.push(`a key built from the prefix: ${m[0]}`);
   return problems;
 }
 
-const files = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua')).sort();
+const files = readdirSync(LUA_DIR)
+  .filter((f) => f.endsWith('.lua'))
+  .sort();
 
 describe('Lua key names come from queue-keys.ts only', () => {
   it.each(files)('%s spells no key name', (file) => {
@@ -63,10 +73,14 @@ describe('Lua key names come from queue-keys.ts only', () => {
     expect(literalKeyNames("redis.call('ZCARD', p .. 'status:queued')")).not.toEqual([]);
     expect(literalKeyNames("local k = root .. 'owner:' .. o .. ':jobs'")).not.toEqual([]);
     expect(literalKeyNames("redis.call('INCR', 'seq')")).not.toEqual([]);
-    expect(literalKeyNames("redis.call('PUBLISH', \"cancel\", id)")).not.toEqual([]);
-    expect(literalKeyNames("local key = KEYS[1] .. id")).not.toEqual([]);
+    expect(literalKeyNames('redis.call(\'PUBLISH\', "cancel", id)')).not.toEqual([]);
+    expect(literalKeyNames('local key = KEYS[1] .. id')).not.toEqual([]);
     // What the scripts write instead, and field names and values, are fine.
-    expect(literalKeyNames("redis.call('ZADD', K.ownerStatus(o, 'queued'), seq, id) -- not 'job:' here\nredis.call('HGET', key, 'round')")).toEqual([]);
+    expect(
+      literalKeyNames(
+        "redis.call('ZADD', K.ownerStatus(o, 'queued'), seq, id) -- not 'job:' here\nredis.call('HGET', key, 'round')",
+      ),
+    ).toEqual([]);
   });
 
   it('generates one Lua builder per key name, over KEYS[1] only', () => {

@@ -26,12 +26,27 @@ function recount(file: string): QueueStats {
   const db = new Database(file, { readonly: true });
   try {
     const counts: Record<string, number> = {};
-    for (const row of db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as { status: string; n: number }[]) counts[row.status] = row.n;
-    const avg = (db.prepare(`SELECT AVG((julianday(finished_at) - julianday(started_at)) * 86400.0) AS s
-      FROM jobs WHERE status = 'finished' AND started_at IS NOT NULL`).get() as { s: number | null }).s ?? 0;
+    for (const row of db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as {
+      status: string;
+      n: number;
+    }[])
+      counts[row.status] = row.n;
+    const avg =
+      (
+        db
+          .prepare(
+            `SELECT AVG((julianday(finished_at) - julianday(started_at)) * 86400.0) AS s
+      FROM jobs WHERE status = 'finished' AND started_at IS NOT NULL`,
+          )
+          .get() as { s: number | null }
+      ).s ?? 0;
     return {
-      queued: counts.queued ?? 0, active: (counts.started ?? 0) + (counts.progress ?? 0), finished: counts.finished ?? 0,
-      failed: counts.failed ?? 0, canceled: counts.canceled ?? 0, total: Object.values(counts).reduce((a, b) => a + b, 0),
+      queued: counts.queued ?? 0,
+      active: (counts.started ?? 0) + (counts.progress ?? 0),
+      finished: counts.finished ?? 0,
+      failed: counts.failed ?? 0,
+      canceled: counts.canceled ?? 0,
+      total: Object.values(counts).reduce((a, b) => a + b, 0),
       averageProcessingSeconds: Math.round(avg * 1000) / 1000,
     };
   } finally {
@@ -50,7 +65,9 @@ it('keeps the counts and the mean processing time equal to a recount through sub
     await queue.cancel(ids[1]!);
     let settled = 0;
     let allSettled!: () => void;
-    const done = new Promise<void>((resolve) => { allSettled = resolve; });
+    const done = new Promise<void>((resolve) => {
+      allSettled = resolve;
+    });
     let n = 0;
     const consumer = queue.consume({
       concurrency: 3,
@@ -60,7 +77,10 @@ it('keeps the counts and the mean processing time equal to a recount through sub
         if (n % 3 === 0) throw new Error('planned failure');
         return { artifactUri: `file:///a/${ctx.job.id}.mp4`, artifactKey: `a/${ctx.job.id}.mp4`, gcsUri: null };
       },
-      onSettled: () => { settled += 1; if (settled === 10) allSettled(); },
+      onSettled: () => {
+        settled += 1;
+        if (settled === 10) allSettled();
+      },
     });
     await done;
     await consumer.close(1000);
@@ -83,18 +103,44 @@ it('counts a database written before the totals existed when it is opened, then 
   old.exec(SCHEMA_SQL);
   const insert = old.prepare(`INSERT INTO jobs (id, status, stage, prompt, request, created_at, started_at, finished_at)
     VALUES (?, ?, 'done', 'p', '{"prompt":"p"}', '2026-01-01T00:00:00.000Z', ?, ?)`);
-  insert.run('00000000-0000-4000-8000-000000000001', 'finished', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:03.000Z');
-  insert.run('00000000-0000-4000-8000-000000000002', 'finished', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:05.000Z');
+  insert.run(
+    '00000000-0000-4000-8000-000000000001',
+    'finished',
+    '2026-01-01T00:00:00.000Z',
+    '2026-01-01T00:00:03.000Z',
+  );
+  insert.run(
+    '00000000-0000-4000-8000-000000000002',
+    'finished',
+    '2026-01-01T00:00:00.000Z',
+    '2026-01-01T00:00:05.000Z',
+  );
   insert.run('00000000-0000-4000-8000-000000000003', 'failed', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z');
   insert.run('00000000-0000-4000-8000-000000000004', 'queued', null, null);
   old.close();
 
   const queue = new SqliteJobQueue({ file });
   try {
-    expect(await queue.stats()).toEqual({ queued: 1, active: 0, finished: 2, failed: 1, canceled: 0, total: 4, averageProcessingSeconds: 4 });
+    expect(await queue.stats()).toEqual({
+      queued: 1,
+      active: 0,
+      finished: 2,
+      failed: 1,
+      canceled: 0,
+      total: 4,
+      averageProcessingSeconds: 4,
+    });
     await queue.submit({ prompt: 'new' });
     expect(await queue.remove('00000000-0000-4000-8000-000000000002')).toMatchObject({ outcome: 'removed' });
-    expect(await queue.stats()).toEqual({ queued: 2, active: 0, finished: 1, failed: 1, canceled: 0, total: 4, averageProcessingSeconds: 3 });
+    expect(await queue.stats()).toEqual({
+      queued: 2,
+      active: 0,
+      finished: 1,
+      failed: 1,
+      canceled: 0,
+      total: 4,
+      averageProcessingSeconds: 3,
+    });
   } finally {
     await queue.close();
   }

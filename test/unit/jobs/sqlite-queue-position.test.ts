@@ -26,8 +26,16 @@ async function databaseFile(): Promise<string> {
 function countsIn(file: string): { kept: Record<string, number>; counted: Record<string, number> } {
   const db = new Database(file, { readonly: true });
   try {
-    const kept = Object.fromEntries((db.prepare('SELECT status, n FROM job_status_counts WHERE n > 0').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]));
-    const counted = Object.fromEntries((db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]));
+    const kept = Object.fromEntries(
+      (db.prepare('SELECT status, n FROM job_status_counts WHERE n > 0').all() as { status: string; n: number }[]).map(
+        (r) => [r.status, r.n],
+      ),
+    );
+    const counted = Object.fromEntries(
+      (
+        db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as { status: string; n: number }[]
+      ).map((r) => [r.status, r.n]),
+    );
     return { kept, counted };
   } finally {
     db.close();
@@ -51,7 +59,9 @@ it('keeps each status count equal to COUNT(*) through submit, claim, finish, han
   const first = await leases.claim('w1', 30_000, new AbortController().signal);
   const second = await leases.claim('w1', 30_000, new AbortController().signal);
   expect(first && second).toBeTruthy();
-  expect(await leases.finish(first!, { artifactUri: 'file:///a.mp4', artifactKey: 'a', gcsUri: null }, 'done')).toBe(true);
+  expect(await leases.finish(first!, { artifactUri: 'file:///a.mp4', artifactKey: 'a', gcsUri: null }, 'done')).toBe(
+    true,
+  );
   expect(await leases.handBack(second!, 'shutting down', true)).toBe(true);
   expect((await b.cancel(submitted[4]!.id)).outcome).toBe('canceled');
   expect((await b.remove(first!.job.id)).outcome).toBe('removed');
@@ -69,8 +79,12 @@ it('counts the jobs of a database from before the counts when it is opened, then
   const file = await databaseFile();
   const old = new Database(file);
   old.exec(SCHEMA_SQL);
-  const insert = old.prepare(`INSERT INTO jobs (id, status, stage, prompt, request, created_at) VALUES (?, ?, 'queued', 'p', '{"prompt":"p"}', '2026-01-01T00:00:00Z')`);
-  ['queued', 'queued', 'finished', 'failed', 'finished'].forEach((status, i) => insert.run(`00000000-0000-4000-8000-00000000000${i}`, status));
+  const insert = old.prepare(
+    `INSERT INTO jobs (id, status, stage, prompt, request, created_at) VALUES (?, ?, 'queued', 'p', '{"prompt":"p"}', '2026-01-01T00:00:00Z')`,
+  );
+  ['queued', 'queued', 'finished', 'failed', 'finished'].forEach((status, i) =>
+    insert.run(`00000000-0000-4000-8000-00000000000${i}`, status),
+  );
   old.close();
 
   const queue = new SqliteJobQueue({ file });

@@ -28,7 +28,11 @@ it('adds blocked_reason to an older workers table, keeping its rows', async () =
     const leases = queue.openLeases();
     await leases.workerBeat('new-host:2:bbbb', 'low disk space: 1 MB free under the data dir; new jobs wait');
     expect(await queue.workerStates()).toEqual([
-      { workerId: 'new-host:2:bbbb', canClaim: false, reason: 'low disk space: 1 MB free under the data dir; new jobs wait' },
+      {
+        workerId: 'new-host:2:bbbb',
+        canClaim: false,
+        reason: 'low disk space: 1 MB free under the data dir; new jobs wait',
+      },
       { workerId: 'old-host:1:aaaa', canClaim: true, reason: null },
     ]);
     await leases.workerBeat('new-host:2:bbbb', null);

@@ -5,10 +5,18 @@ function recordingStream() {
   const writes: string[] = [];
   const calls: string[] = [];
   return {
-    writes, calls,
-    write(text: string) { writes.push(text); },
-    flush(cb?: (err?: Error | null) => void) { calls.push('flush'); cb?.(); },
-    flushSync() { calls.push('flushSync'); },
+    writes,
+    calls,
+    write(text: string) {
+      writes.push(text);
+    },
+    flush(cb?: (err?: Error | null) => void) {
+      calls.push('flush');
+      cb?.();
+    },
+    flushSync() {
+      calls.push('flushSync');
+    },
   };
 }
 
@@ -34,7 +42,9 @@ describe('batchedDestination', () => {
     const destination = batchedDestination(target);
     destination.write('x\n');
     let flushed = false;
-    destination.flush(() => { flushed = true; });
+    destination.flush(() => {
+      flushed = true;
+    });
     expect(target.writes).toEqual(['x\n']);
     expect(flushed).toBe(true);
     destination.write('y\n');

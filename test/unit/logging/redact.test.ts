@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { configSchema } from '../../../src/config/schema.js';
-import { collectSecrets, headAtTokenBoundary, redactConfig, redactedClip, redactedTail, redactText, REDACTED, registerSecrets, tailAtTokenBoundary } from '../../../src/logging/redact.js';
+import {
+  collectSecrets,
+  headAtTokenBoundary,
+  redactConfig,
+  redactedClip,
+  redactedTail,
+  redactText,
+  REDACTED,
+  registerSecrets,
+  tailAtTokenBoundary,
+} from '../../../src/logging/redact.js';
 import { reasonOf } from '../../../src/http/vendor-client/vendor-reason.js';
 import { createLogger } from '../../../src/logging/logger.js';
 
@@ -16,7 +26,13 @@ const config = configSchema.parse({
 describe('redaction', () => {
   it('redacts nested secret values and URL passwords in a config dump', () => {
     const dump = JSON.stringify(redactConfig(config));
-    for (const secret of ['sk-live-0123456789abcdef', 'rw-secret-value-42', 'bearer-token-xyz-987', 'hunter2pass', 'local-signing-secret-123']) {
+    for (const secret of [
+      'sk-live-0123456789abcdef',
+      'rw-secret-value-42',
+      'bearer-token-xyz-987',
+      'hunter2pass',
+      'local-signing-secret-123',
+    ]) {
       expect(dump).not.toContain(secret);
     }
     expect(dump).toContain(REDACTED);
@@ -27,12 +43,16 @@ describe('redaction', () => {
   it('collects secrets and scrubs them from free text', () => {
     const secrets = collectSecrets(config);
     expect(secrets).toEqual(expect.arrayContaining(['sk-live-0123456789abcdef', 'rw-secret-value-42', 'hunter2pass']));
-    expect(redactText('call failed with key sk-live-0123456789abcdef', secrets)).toBe(`call failed with key ${REDACTED}`);
+    expect(redactText('call failed with key sk-live-0123456789abcdef', secrets)).toBe(
+      `call failed with key ${REDACTED}`,
+    );
   });
 
   it('scrubs signatures from signed GCS, S3 and local URLs', () => {
-    const gcs = 'https://storage.googleapis.com/b/k.mp4?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=sa%40p.iam&X-Goog-Signature=abcdef0123';
-    const s3 = 'https://b.s3.amazonaws.com/k.mp4?X-Amz-Credential=AKIA/x&X-Amz-Signature=deadbeef&X-Amz-Security-Token=tok';
+    const gcs =
+      'https://storage.googleapis.com/b/k.mp4?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=sa%40p.iam&X-Goog-Signature=abcdef0123';
+    const s3 =
+      'https://b.s3.amazonaws.com/k.mp4?X-Amz-Credential=AKIA/x&X-Amz-Signature=deadbeef&X-Amz-Security-Token=tok';
     const local = 'http://127.0.0.1:8000/files/ttv-api/2026-11/id/final_video.mp4?expires=1&signature=c2lnbmF0dXJl';
     for (const url of [gcs, s3, local]) {
       const out = redactText(url);
@@ -45,17 +65,35 @@ describe('redaction', () => {
 
   it('keeps secrets and signatures out of every log line', () => {
     let output = '';
-    const sink = new Writable({ write(chunk, _enc, done) { output += chunk.toString(); done(); } });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        output += chunk.toString();
+        done();
+      },
+    });
     const logger = createLogger({ level: 'info', secrets: collectSecrets(config), destination: sink });
-    logger.info({ url: 'http://h/files/k.mp4?expires=9&signature=SIGSIGSIG', key: 'sk-live-0123456789abcdef' }, 'token rw-secret-value-42 used');
-    logger.info({ req: { method: 'GET', url: '/files/x?signature=QQQ', headers: { authorization: 'Bearer bearer-token-xyz-987' } } }, 'request');
+    logger.info(
+      { url: 'http://h/files/k.mp4?expires=9&signature=SIGSIGSIG', key: 'sk-live-0123456789abcdef' },
+      'token rw-secret-value-42 used',
+    );
+    logger.info(
+      {
+        req: {
+          method: 'GET',
+          url: '/files/x?signature=QQQ',
+          headers: { authorization: 'Bearer bearer-token-xyz-987' },
+        },
+      },
+      'request',
+    );
     expect(output).not.toMatch(/SIGSIGSIG|sk-live-0123456789abcdef|rw-secret-value-42|QQQ|bearer-token-xyz-987/);
     expect(output).toContain(REDACTED);
   });
 });
 
 /** Every run of `n` characters of `secret`: none of them may be readable in a sink. */
-const fragments = (secret: string, n = 6) => Array.from({ length: secret.length - n + 1 }, (_, i) => secret.slice(i, i + n));
+const fragments = (secret: string, n = 6) =>
+  Array.from({ length: secret.length - n + 1 }, (_, i) => secret.slice(i, i + n));
 
 describe('redaction before truncation', () => {
   // A configured key of no well-known shape, longer than any cut: only its whole value can be found.

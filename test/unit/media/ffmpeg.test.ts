@@ -9,21 +9,32 @@ import { decodedFrame, md5 } from '../../support/frames.js';
 
 const ffmpeg = new Ffmpeg({ ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', graceMs: 1000 });
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ttv-ffmpeg-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ttv-ffmpeg-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
-async function clip(name: string, size: string, fps: number, seconds: number, audio: boolean | number): Promise<string> {
+async function clip(
+  name: string,
+  size: string,
+  fps: number,
+  seconds: number,
+  audio: boolean | number,
+): Promise<string> {
   const out = join(dir, name);
   const args = ['-f', 'lavfi', '-i', `testsrc2=s=${size}:r=${fps}:d=${seconds}`];
   // audio: true = as long as the video; a number = that many seconds (may outlast the video).
-  if (audio !== false) args.push('-f', 'lavfi', '-i', `sine=frequency=440:duration=${audio === true ? seconds : audio}`, '-c:a', 'aac');
+  if (audio !== false)
+    args.push('-f', 'lavfi', '-i', `sine=frequency=440:duration=${audio === true ? seconds : audio}`, '-c:a', 'aac');
   args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', out);
   await ffmpeg.run(args);
   return out;
 }
 
 describe('concatListLine', () => {
-  it('single-quotes the path and escapes embedded quotes as \'\\\'\'', () => {
+  it("single-quotes the path and escapes embedded quotes as '\\''", () => {
     expect(concatListLine("/tmp/it's a dir/seg 1.mp4")).toBe("file '/tmp/it'\\''s a dir/seg 1.mp4'");
     expect(concatListLine('/tmp/back\\slash.mp4')).toBe("file '/tmp/back\\slash.mp4'");
   });
@@ -35,9 +46,24 @@ describe('concatListLine', () => {
 });
 
 describe('canStreamCopy', () => {
-  const video = { codec: 'h264', profile: 'High', width: 160, height: 90, fps: 12, pixFmt: 'yuv420p', timeBase: '1/12288', durationSeconds: 1 };
+  const video = {
+    codec: 'h264',
+    profile: 'High',
+    width: 160,
+    height: 90,
+    fps: 12,
+    pixFmt: 'yuv420p',
+    timeBase: '1/12288',
+    durationSeconds: 1,
+  };
   const audio = { codec: 'aac', sampleRate: 48000, channels: 2 };
-  const p = (over: Partial<ProbeResult>): ProbeResult => ({ durationSeconds: 1, formatName: 'mov,mp4', video, audio: null, ...over });
+  const p = (over: Partial<ProbeResult>): ProbeResult => ({
+    durationSeconds: 1,
+    formatName: 'mov,mp4',
+    video,
+    audio: null,
+    ...over,
+  });
 
   it('accepts identical parameters and refuses any difference', () => {
     expect(canStreamCopy([p({}), p({})])).toBe(true);
@@ -121,7 +147,9 @@ describe('Ffmpeg', () => {
     const a = await clip('c1.mp4', '160x90', 12, 1, false);
     const controller = new AbortController();
     controller.abort();
-    await expect(ffmpeg.concat([a, a], join(dir, 'never.mp4'), { signal: controller.signal })).rejects.toBeInstanceOf(CanceledError);
+    await expect(ffmpeg.concat([a, a], join(dir, 'never.mp4'), { signal: controller.signal })).rejects.toBeInstanceOf(
+      CanceledError,
+    );
   });
 
   it('extracts the very last frame as a PNG', async () => {
@@ -157,7 +185,11 @@ describe('fitFrame', () => {
   it('crops the centre of a frame of another shape, in place, and leaves one of the right shape alone', async () => {
     const tall = await image('fit-tall.png', '1024x1536');
     const before = md5(await decodedFrame(tall));
-    expect(await ffmpeg.fitFrame(tall, tall, { aspect: 9 / 16 })).toEqual({ fitted: true, from: { width: 1024, height: 1536 }, to: { width: 864, height: 1536 } });
+    expect(await ffmpeg.fitFrame(tall, tall, { aspect: 9 / 16 })).toEqual({
+      fitted: true,
+      from: { width: 1024, height: 1536 },
+      to: { width: 864, height: 1536 },
+    });
     expect(await ffmpeg.frameSize(tall)).toEqual({ width: 864, height: 1536 });
     expect(md5(await decodedFrame(tall))).not.toBe(before);
     // No scratch file is left next to it.
@@ -170,7 +202,10 @@ describe('fitFrame', () => {
   it('scales and crops to an exact size into another file', async () => {
     const wide = await image('fit-wide.png', '640x360');
     const out = join(dir, 'fit-out', 'sdxl.png');
-    expect(await ffmpeg.fitFrame(wide, out, { size: { width: 768, height: 1344 } })).toMatchObject({ fitted: true, to: { width: 768, height: 1344 } });
+    expect(await ffmpeg.fitFrame(wide, out, { size: { width: 768, height: 1344 } })).toMatchObject({
+      fitted: true,
+      to: { width: 768, height: 1344 },
+    });
     expect(await ffmpeg.frameSize(out)).toEqual({ width: 768, height: 1344 });
     expect(await ffmpeg.frameSize(wide)).toEqual({ width: 640, height: 360 });
   });

@@ -9,15 +9,34 @@ import { findFont } from '../../../src/generators/procedural/procedural-video-ge
 import { runProcess } from '../../../src/media/process-runner.js';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ttv-escape-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ttv-escape-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 async function render(drawtextOptions: string): Promise<string> {
   const font = findFont();
   if (!font) throw new Error('DejaVu Sans is needed for this test (fonts-dejavu-core)');
-  const { stdout } = await runProcess('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=black:s=480x40',
-    '-filter_complex', `[0:v]drawtext=fontfile=${escapeFilterValue(font)}:expansion=none:fontcolor=white:fontsize=14:x=2:y=10:${drawtextOptions}[out]`,
-    '-map', '[out]', '-frames:v', '1', '-f', 'md5', '-']);
+  const { stdout } = await runProcess('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=black:s=480x40',
+    '-filter_complex',
+    `[0:v]drawtext=fontfile=${escapeFilterValue(font)}:expansion=none:fontcolor=white:fontsize=14:x=2:y=10:${drawtextOptions}[out]`,
+    '-map',
+    '[out]',
+    '-frames:v',
+    '1',
+    '-f',
+    'md5',
+    '-',
+  ]);
   return stdout.trim();
 }
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { aspectText, cropToAspect, nearestSize, sizeForAspect, sizeInAspect } from '../../../src/media/frame-geometry.js';
+import {
+  aspectText,
+  cropToAspect,
+  nearestSize,
+  sizeForAspect,
+  sizeInAspect,
+} from '../../../src/media/frame-geometry.js';
 
 describe('frame geometry', () => {
   it('sizes an aspect at a long side, in even pixels', () => {
@@ -8,7 +14,7 @@ describe('frame geometry', () => {
     expect(sizeForAspect('4:3', 1000)).toEqual({ width: 1000, height: 750 });
   });
 
-  it('keeps a size of the aspect\'s shape, and turns another to the aspect at its long side', () => {
+  it("keeps a size of the aspect's shape, and turns another to the aspect at its long side", () => {
     expect(sizeInAspect('16:9', { width: 1366, height: 768 })).toEqual({ width: 1366, height: 768 });
     expect(sizeInAspect(undefined, { width: 640, height: 360 })).toEqual({ width: 640, height: 360 });
     expect(sizeInAspect('9:16', { width: 640, height: 360 })).toEqual({ width: 360, height: 640 });
@@ -16,11 +22,20 @@ describe('frame geometry', () => {
   });
 
   it('picks the candidate nearest in shape, the larger of equals', () => {
-    const gpt = [{ width: 1024, height: 1024 }, { width: 1536, height: 1024 }, { width: 1024, height: 1536 }];
+    const gpt = [
+      { width: 1024, height: 1024 },
+      { width: 1536, height: 1024 },
+      { width: 1024, height: 1536 },
+    ];
     expect(nearestSize(9 / 16, gpt)).toEqual({ width: 1024, height: 1536 });
     expect(nearestSize(16 / 9, gpt)).toEqual({ width: 1536, height: 1024 });
     expect(nearestSize(1, gpt)).toEqual({ width: 1024, height: 1024 });
-    expect(nearestSize(1, [{ width: 256, height: 256 }, { width: 1024, height: 1024 }])).toEqual({ width: 1024, height: 1024 });
+    expect(
+      nearestSize(1, [
+        { width: 256, height: 256 },
+        { width: 1024, height: 1024 },
+      ]),
+    ).toEqual({ width: 1024, height: 1024 });
   });
 
   it('crops the largest centred region of an aspect, in even pixels', () => {

@@ -9,9 +9,16 @@ import { waitFor } from '../../support/wait-for.js';
 
 /** Live processes whose whole command line is exactly `command` (a zombie's is empty). */
 function pidsRunning(command: string): number[] {
-  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
-    try { return readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') === command; } catch { return false; }
-  }).map(Number);
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        return readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') === command;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** A sleep duration nobody else uses, so /proc can tell our sleeps apart from other tests' ones. */
@@ -32,7 +39,10 @@ describe('runProcess', () => {
 
   it('keeps only a bounded tail of stderr', async () => {
     // The run of x's is one token the cut falls into: it goes (see the next test); " END" stays.
-    const err = await runProcess('sh', ['-c', 'head -c 100000 /dev/zero | tr "\\0" x >&2; echo " END" >&2; exit 1']).catch((e: unknown) => e);
+    const err = await runProcess('sh', [
+      '-c',
+      'head -c 100000 /dev/zero | tr "\\0" x >&2; echo " END" >&2; exit 1',
+    ]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProcessError);
     const tail = (err as ProcessError).stderrTail;
     expect(tail.length).toBeLessThanOrEqual(STDERR_TAIL);
@@ -42,7 +52,10 @@ describe('runProcess', () => {
   it('cuts the stderr tail between tokens: the token the cut falls into goes, so no part of a secret shows', async () => {
     // The secret line straddles the tail's cut (8 KiB of short lines follow it).
     const secret = 'S3CRETs3cretS3CRETs3cretS3CRET';
-    const err = await runProcess('sh', ['-c', `printf 'key=%s\\n' ${secret} >&2; i=0; while [ $i -lt ${STDERR_TAIL / 8 - 2} ]; do echo 'ok line' >&2; i=$((i+1)); done; exit 1`]).catch((e: unknown) => e);
+    const err = await runProcess('sh', [
+      '-c',
+      `printf 'key=%s\\n' ${secret} >&2; i=0; while [ $i -lt ${STDERR_TAIL / 8 - 2} ]; do echo 'ok line' >&2; i=$((i+1)); done; exit 1`,
+    ]).catch((e: unknown) => e);
     const tail = (err as ProcessError).stderrTail;
     expect(tail.length).toBeLessThanOrEqual(STDERR_TAIL);
     expect(tail.endsWith('ok line\nok line\n')).toBe(true);
@@ -55,7 +68,14 @@ describe('runProcess', () => {
     // "word " × (STDERR_TAIL/5 − 2), then the secret across the cut, then more of the same line: more
     // than a pipe read (64 KiB) past the cut, so the line cannot arrive whole in one read (a line that
     // does is handed on whole, for the sink to redact).
-    await runProcess('sh', ['-c', `echo before >&2; i=0; while [ $i -lt ${Math.floor(STDERR_TAIL / 5) - 2} ]; do printf 'word ' >&2; i=$((i+1)); done; printf '${secret}%.0s' 1 2 3 >&2; head -c ${STDERR_TAIL * 12} /dev/zero | tr '\\0' x >&2; echo ' end' >&2; echo after >&2`], { onStderrLine: (l) => lines.push(l) });
+    await runProcess(
+      'sh',
+      [
+        '-c',
+        `echo before >&2; i=0; while [ $i -lt ${Math.floor(STDERR_TAIL / 5) - 2} ]; do printf 'word ' >&2; i=$((i+1)); done; printf '${secret}%.0s' 1 2 3 >&2; head -c ${STDERR_TAIL * 12} /dev/zero | tr '\\0' x >&2; echo ' end' >&2; echo after >&2`,
+      ],
+      { onStderrLine: (l) => lines.push(l) },
+    );
     expect(lines, JSON.stringify(lines.map((l) => l.slice(0, 80)))).toHaveLength(3);
     expect(lines[0]).toBe('before');
     expect(lines[1]).toMatch(/^(word )+\[…\]$/);
@@ -81,14 +101,21 @@ describe('runProcess', () => {
     const graceMs = 300;
     // The shell ignores SIGTERM, and its sleeps inherit that; the background sleep (a grandchild of
     // ours) is a second member of the same group. Only the SIGKILL after the grace period ends them.
-    const run = runProcess('sh', ['-c', `trap '' TERM; sleep ${a} & sleep ${b}`], { signal: controller.signal, graceMs });
-    await waitFor(async () => (pidsRunning(`sleep ${a}`).length === 1 && pidsRunning(`sleep ${b}`).length === 1 ? true : null));
+    const run = runProcess('sh', ['-c', `trap '' TERM; sleep ${a} & sleep ${b}`], {
+      signal: controller.signal,
+      graceMs,
+    });
+    await waitFor(async () =>
+      pidsRunning(`sleep ${a}`).length === 1 && pidsRunning(`sleep ${b}`).length === 1 ? true : null,
+    );
     const abortedAt = Date.now();
     controller.abort();
     await expect(run).rejects.toBeInstanceOf(CanceledError);
     // The leader outlived SIGTERM, so the call settled only after the grace period's SIGKILL.
     expect(Date.now() - abortedAt).toBeGreaterThanOrEqual(graceMs - 20);
-    await waitFor(async () => (pidsRunning(`sleep ${a}`).length + pidsRunning(`sleep ${b}`).length === 0 ? true : null));
+    await waitFor(async () =>
+      pidsRunning(`sleep ${a}`).length + pidsRunning(`sleep ${b}`).length === 0 ? true : null,
+    );
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
@@ -122,10 +149,16 @@ describe('runProcess', () => {
   it('stops the whole group at its deadline, SIGKILL when SIGTERM is ignored, and says why', async () => {
     const a = uniqueSleep();
     const b = uniqueSleep();
-    const run = runProcess('sh', ['-c', `trap '' TERM; sleep ${a} & sleep ${b}`], { timeoutMs: 300, timeoutSource: 'test.deadline', graceMs: 200 });
+    const run = runProcess('sh', ['-c', `trap '' TERM; sleep ${a} & sleep ${b}`], {
+      timeoutMs: 300,
+      timeoutSource: 'test.deadline',
+      graceMs: 200,
+    });
     const err = await run.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProcessTimeoutError);
-    expect((err as Error).message).toBe('sh did not finish within 0.3 s (test.deadline); its process group was stopped');
+    expect((err as Error).message).toBe(
+      'sh did not finish within 0.3 s (test.deadline); its process group was stopped',
+    );
     // Settled only once the group was gone.
     expect(pidsRunning(`sleep ${a}`)).toEqual([]);
     expect(pidsRunning(`sleep ${b}`)).toEqual([]);
@@ -149,14 +182,18 @@ describe('runProcess', () => {
   it('writes `stdin` to the child and closes it', async () => {
     expect((await runProcess('cat', [], { stdin: Buffer.from('frame bytes') })).stdout).toBe('frame bytes');
     // A child that reads none of it still settles on its own exit status.
-    expect((await runProcess('sh', ['-c', 'echo ignored'], { stdin: Buffer.alloc(4 * 1024 * 1024) })).stdout).toBe('ignored\n');
+    expect((await runProcess('sh', ['-c', 'echo ignored'], { stdin: Buffer.alloc(4 * 1024 * 1024) })).stdout).toBe(
+      'ignored\n',
+    );
   });
 
   it('does not start when the signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort();
     const marker = `/tmp/ttv-runner-should-not-exist-${process.pid}`;
-    await expect(runProcess('sh', ['-c', `touch ${marker}`], { signal: controller.signal })).rejects.toBeInstanceOf(CanceledError);
+    await expect(runProcess('sh', ['-c', `touch ${marker}`], { signal: controller.signal })).rejects.toBeInstanceOf(
+      CanceledError,
+    );
     expect(() => readFileSync(marker)).toThrow();
   });
 });

@@ -9,7 +9,13 @@ const observer = (): SpawnObserver => ({ spawned: () => undefined, ended: () => 
 it('gives the observer to what the attempt awaits, and to nothing that runs after it settled', async () => {
   const mine = observer();
   let late: (() => SpawnObserver | undefined) | null = null;
-  const lateSeen = new Promise<SpawnObserver | undefined>((resolve) => { late = () => { const o = currentSpawnObserver(); resolve(o); return o; }; });
+  const lateSeen = new Promise<SpawnObserver | undefined>((resolve) => {
+    late = () => {
+      const o = currentSpawnObserver();
+      resolve(o);
+      return o;
+    };
+  });
   const during = await observeSpawns(mine, async () => {
     await new Promise((r) => setImmediate(r));
     setTimeout(() => late!(), 20); // left behind by the attempt
@@ -24,7 +30,9 @@ it('keeps observing an attempt while another one settles', async () => {
   const first = observer();
   const second = observer();
   let release!: () => void;
-  const held = new Promise<void>((r) => { release = r; });
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
   const longer = observeSpawns(first, async () => {
     await held;
     await new Promise((r) => setImmediate(r));

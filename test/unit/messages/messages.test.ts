@@ -36,9 +36,15 @@ describe('countNoun', () => {
 
 describe('field messages name the field once', () => {
   it('query parameters', () => {
-    expect(validationMessage(() => parseRequestPart(listJobsQuerySchema, { limit: '0' }, 'query'))).toBe('limit: must be an integer between 1 and 100');
-    expect(validationMessage(() => parseRequestPart(artifactQuerySchema, { expires_in: '59' }, 'query'))).toBe('expires_in: must be at least 60 seconds');
-    expect(validationMessage(() => parseRequestPart(artifactQuerySchema, { expires_in: '604801' }, 'query'))).toBe('expires_in: must be at most 604800 seconds');
+    expect(validationMessage(() => parseRequestPart(listJobsQuerySchema, { limit: '0' }, 'query'))).toBe(
+      'limit: must be an integer between 1 and 100',
+    );
+    expect(validationMessage(() => parseRequestPart(artifactQuerySchema, { expires_in: '59' }, 'query'))).toBe(
+      'expires_in: must be at least 60 seconds',
+    );
+    expect(validationMessage(() => parseRequestPart(artifactQuerySchema, { expires_in: '604801' }, 'query'))).toBe(
+      'expires_in: must be at most 604800 seconds',
+    );
   });
 
   it('config keys', () => {
@@ -59,7 +65,8 @@ describe('queue caps', () => {
 describe('network errors', () => {
   it('name the vendor once and the host, never the path or query', async () => {
     const port = await closedPort();
-    const err = await new VendorClient({ vendor: 'runway', retry: { maxRetries: 0, retryBaseMs: 1 } }).json(`http://127.0.0.1:${port}/v1/tasks/abc?key=sk-secret-value`, {}, { signal: new AbortController().signal })
+    const err = await new VendorClient({ vendor: 'runway', retry: { maxRetries: 0, retryBaseMs: 1 } })
+      .json(`http://127.0.0.1:${port}/v1/tasks/abc?key=sk-secret-value`, {}, { signal: new AbortController().signal })
       .catch((e: unknown) => e as Error);
     expect((err as Error).message).toBe(`runway: network error (connection failed to 127.0.0.1:${port})`);
   });
@@ -67,7 +74,12 @@ describe('network errors', () => {
   it('a failed vendor cancel names the host too', async () => {
     const port = await closedPort();
     const lines: string[] = [];
-    await new VendorClient({ vendor: 'fal', retry: { maxRetries: 0, retryBaseMs: 1 } }).cancel(`http://127.0.0.1:${port}/v1/tasks/t-1?token=secret`, { method: 'DELETE' }, 't-1', (m) => lines.push(m));
+    await new VendorClient({ vendor: 'fal', retry: { maxRetries: 0, retryBaseMs: 1 } }).cancel(
+      `http://127.0.0.1:${port}/v1/tasks/t-1?token=secret`,
+      { method: 'DELETE' },
+      't-1',
+      (m) => lines.push(m),
+    );
     expect(lines).toEqual([`fal: cancel of task t-1 failed (connection failed to 127.0.0.1:${port})`]);
   });
 });

@@ -11,17 +11,29 @@ import { waitFor } from '../../support/wait-for.js';
 import { recorder } from '../../support/progress-recorder.js';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ttv-pipeline-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ttv-pipeline-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('VideoPipeline (procedural)', () => {
-  const config = configSchema.parse({ data_dir: '/unused', segment_duration_seconds: 1.5, procedural: { width: 160, height: 90, fps: 12 } });
+  const config = configSchema.parse({
+    data_dir: '/unused',
+    segment_duration_seconds: 1.5,
+    procedural: { width: 160, height: 90, fps: 12 },
+  });
 
   it('renders, stitches and reports monotonic milestones; the result lasts segments × duration', async () => {
     const workDir = join(dir, 'run1');
     const rec = recorder();
     const result = await createPipeline().run({
-      prompt: 'A cat sleeps. A dog barks.', config, workDir, signal: new AbortController().signal, reporter: rec.reporter,
+      prompt: 'A cat sleeps. A dog barks.',
+      config,
+      workDir,
+      signal: new AbortController().signal,
+      reporter: rec.reporter,
     });
     const values = rec.events.map((e) => e.progress);
     expect([...values].sort((a, b) => a - b)).toEqual(values);
@@ -37,7 +49,13 @@ describe('VideoPipeline (procedural)', () => {
     const ffmpeg = Ffmpeg.fromConfig(config);
     const md5 = async (name: string, prompt: string) => {
       const workDir = join(dir, name);
-      const r = await createPipeline().run({ prompt, config, workDir, signal: new AbortController().signal, reporter: recorder().reporter });
+      const r = await createPipeline().run({
+        prompt,
+        config,
+        workDir,
+        signal: new AbortController().signal,
+        reporter: recorder().reporter,
+      });
       const out = join(workDir, 'frames.md5');
       await ffmpeg.run(['-i', r.finalVideoPath, '-f', 'md5', out]);
       return readFileSync(out, 'utf8');
@@ -48,13 +66,30 @@ describe('VideoPipeline (procedural)', () => {
   });
 
   it('stops on abort with CanceledError and leaves no ffmpeg behind', async () => {
-    const slow = configSchema.parse({ data_dir: '/unused', segment_duration_seconds: 30, procedural: { width: 1280, height: 720, fps: 30 } });
+    const slow = configSchema.parse({
+      data_dir: '/unused',
+      segment_duration_seconds: 30,
+      procedural: { width: 1280, height: 720, fps: 30 },
+    });
     const workDir = join(dir, 'abort-run');
     const controller = new AbortController();
-    const running = createPipeline().run({ prompt: 'Long.', config: slow, workDir, signal: controller.signal, reporter: recorder().reporter });
-    const ffmpegPids = () => readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
-      try { return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(workDir); } catch { return false; }
+    const running = createPipeline().run({
+      prompt: 'Long.',
+      config: slow,
+      workDir,
+      signal: controller.signal,
+      reporter: recorder().reporter,
     });
+    const ffmpegPids = () =>
+      readdirSync('/proc')
+        .filter((e) => /^\d+$/.test(e))
+        .filter((e) => {
+          try {
+            return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(workDir);
+          } catch {
+            return false;
+          }
+        });
     await waitFor(async () => (ffmpegPids().length > 0 ? true : null));
     controller.abort('canceled');
     await expect(running).rejects.toBeInstanceOf(CanceledError);

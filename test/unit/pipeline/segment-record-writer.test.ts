@@ -14,13 +14,17 @@ describe('SegmentRecordWriter', () => {
     const stored: SegmentRecord[] = [];
     let failing = 3;
     const lines: string[] = [];
-    const writer = new SegmentRecordWriter(async (r) => {
-      if (failing > 0) {
-        failing -= 1;
-        throw new Error('Command timed out');
-      }
-      stored.push(r);
-    }, (m) => lines.push(m), { firstDelayMs: 5, maxDelayMs: 20 });
+    const writer = new SegmentRecordWriter(
+      async (r) => {
+        if (failing > 0) {
+          failing -= 1;
+          throw new Error('Command timed out');
+        }
+        stored.push(r);
+      },
+      (m) => lines.push(m),
+      { firstDelayMs: 5, maxDelayMs: 20 },
+    );
     await writer.record({ segment: 1, requestHash: 'h', task });
     expect(writer.written).toBe(false);
     const clip = { segment: 1, requestHash: 'h', task, clip: { path: '/kept/segment_01.mp4', costUsd: 0.25 } };
@@ -32,12 +36,15 @@ describe('SegmentRecordWriter', () => {
     expect(lines.at(-1)).toMatch(/^Segment 1: its record is stored now \(after 3 failed tries\)/);
   });
 
-  it('throws LeaseLostError when the job is no longer the attempt\'s, and writes nothing more', async () => {
+  it("throws LeaseLostError when the job is no longer the attempt's, and writes nothing more", async () => {
     let calls = 0;
-    const writer = new SegmentRecordWriter(async () => {
-      calls += 1;
-      throw new LeaseLostError('job-1', 'lost');
-    }, () => undefined);
+    const writer = new SegmentRecordWriter(
+      async () => {
+        calls += 1;
+        throw new LeaseLostError('job-1', 'lost');
+      },
+      () => undefined,
+    );
     await expect(writer.record({ segment: 2, requestHash: 'h', task })).rejects.toBeInstanceOf(LeaseLostError);
     await expect(writer.record({ segment: 2, requestHash: 'h', task })).rejects.toBeInstanceOf(LeaseLostError);
     expect(calls).toBe(1);
@@ -45,10 +52,14 @@ describe('SegmentRecordWriter', () => {
 
   it('gives up a pending record once stopped (the attempt is over): settle says it is not stored', async () => {
     let calls = 0;
-    const writer = new SegmentRecordWriter(async () => {
-      calls += 1;
-      throw new Error('down');
-    }, () => undefined, { firstDelayMs: 5, maxDelayMs: 5 });
+    const writer = new SegmentRecordWriter(
+      async () => {
+        calls += 1;
+        throw new Error('down');
+      },
+      () => undefined,
+      { firstDelayMs: 5, maxDelayMs: 5 },
+    );
     await writer.record({ segment: 3, requestHash: 'h', task });
     await waitFor(async () => (calls >= 2 ? true : null), { what: 'a retry' });
     writer.stop();

@@ -14,7 +14,13 @@ describe('ProceduralPlanner', () => {
 
   it('gives one segment for one sentence', async () => {
     const p = await plan('A fox runs through the snow.');
-    expect(p.segments).toEqual([{ segment: 1, videoPrompt: 'A fox runs through the snow.', keyframePrompt: 'Last frame of segment 1: A fox runs through the snow.' }]);
+    expect(p.segments).toEqual([
+      {
+        segment: 1,
+        videoPrompt: 'A fox runs through the snow.',
+        keyframePrompt: 'Last frame of segment 1: A fox runs through the snow.',
+      },
+    ]);
     expect((await plan('no punctuation here')).segments).toHaveLength(1);
   });
 
@@ -29,7 +35,10 @@ describe('ProceduralPlanner', () => {
     const p = await plan('S1. S2. S3. S4. S5. S6. S7. S8. S9. S10.', 3);
     expect(p.segments.map((s) => s.videoPrompt)).toEqual(['S1. S2. S3.', 'S4. S5. S6.', 'S7. S8. S9. S10.']);
     expect(p.reasoning).toMatch(/^10 sentences grouped into 3 segments of /);
-    expect((await plan('One. Two. Three. Four. Five.', 2)).segments.map((s) => s.videoPrompt)).toEqual(['One. Two.', 'Three. Four. Five.']);
+    expect((await plan('One. Two. Three. Four. Five.', 2)).segments.map((s) => s.videoPrompt)).toEqual([
+      'One. Two.',
+      'Three. Four. Five.',
+    ]);
   });
 
   it('caps every prompt at the backend limit', async () => {

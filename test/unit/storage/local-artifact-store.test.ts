@@ -12,9 +12,15 @@ let store: LocalArtifactStore;
 const JOB = '11111111-2222-4333-8444-555555555555';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ttv-store-'));
-  store = new LocalArtifactStore({ rootDir: join(dir, 'artifacts'), prefix: 'ttv-api', signingSecret: 'a-test-signing-secret' });
+  store = new LocalArtifactStore({
+    rootDir: join(dir, 'artifacts'),
+    prefix: 'ttv-api',
+    signingSecret: 'a-test-signing-secret',
+  });
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('LocalArtifactStore', () => {
   it('stores under {prefix}/{YYYY-MM}/{job}/final_video.mp4 with the same bytes', async () => {
@@ -38,15 +44,37 @@ describe('LocalArtifactStore', () => {
     expect(store.verify(u.pathname, bumped)).toBe('invalid');
     expect(store.verify(u.pathname, new URLSearchParams())).toBe('invalid');
     expect(store.verify(u.pathname, u.searchParams, new Date(Date.now() + 61_000))).toBe('expired');
-    const other = new LocalArtifactStore({ rootDir: join(dir, 'artifacts'), prefix: 'ttv-api', signingSecret: 'another-secret-value' });
+    const other = new LocalArtifactStore({
+      rootDir: join(dir, 'artifacts'),
+      prefix: 'ttv-api',
+      signingSecret: 'another-secret-value',
+    });
     expect(other.verify(u.pathname, u.searchParams)).toBe('invalid');
   });
 
   it('refuses keys that could leave the root', () => {
-    for (const key of ['../etc/passwd', '/etc/passwd', 'a/../../b', 'a\\b', 'a//b', 'a/./b', '', '..', 'a/..', 'a/', '%2e%2e/x', 'a/b\0', 'a b', '~/x', 'C:\\x']) {
+    for (const key of [
+      '../etc/passwd',
+      '/etc/passwd',
+      'a/../../b',
+      'a\\b',
+      'a//b',
+      'a/./b',
+      '',
+      '..',
+      'a/..',
+      'a/',
+      '%2e%2e/x',
+      'a/b\0',
+      'a b',
+      '~/x',
+      'C:\\x',
+    ]) {
       expect(() => store.resolveFile(key)).toThrow(/invalid artifact key/);
     }
-    expect(store.resolveFile(`ttv-api/2026-03/${JOB}/final_video.mp4`)).toBe(join(dir, 'artifacts', 'ttv-api', '2026-03', JOB, 'final_video.mp4'));
+    expect(store.resolveFile(`ttv-api/2026-03/${JOB}/final_video.mp4`)).toBe(
+      join(dir, 'artifacts', 'ttv-api', '2026-03', JOB, 'final_video.mp4'),
+    );
   });
 
   it('keeps one generated signing key in the data dir across restarts', async () => {
@@ -79,15 +107,23 @@ describe('LocalArtifactStore', () => {
   it('writes atomically: no partial file is left, and a failed copy leaves nothing', async () => {
     const src = join(dir, 'atomic.mp4');
     await writeFile(src, Buffer.alloc(4096, 1));
-    const stored = await store.put(src, '22222222-2222-4333-8444-555555555555', { now: new Date('2026-04-01T00:00:00Z') });
+    const stored = await store.put(src, '22222222-2222-4333-8444-555555555555', {
+      now: new Date('2026-04-01T00:00:00Z'),
+    });
     const jobDir = join(dir, 'artifacts', 'ttv-api', '2026-04', '22222222-2222-4333-8444-555555555555');
     expect(await readdir(jobDir)).toEqual(['final_video.mp4']);
     expect(stored.sizeBytes).toBe(4096);
-    await expect(store.put(join(dir, 'missing.mp4'), '33333333-2222-4333-8444-555555555555')).rejects.toBeInstanceOf(StorageError);
+    await expect(store.put(join(dir, 'missing.mp4'), '33333333-2222-4333-8444-555555555555')).rejects.toBeInstanceOf(
+      StorageError,
+    );
   });
 
   it('gives file:// URIs that survive spaces in the root', async () => {
-    const spaced = new LocalArtifactStore({ rootDir: join(dir, 'with space'), prefix: '', signingSecret: 'a-test-signing-secret' });
+    const spaced = new LocalArtifactStore({
+      rootDir: join(dir, 'with space'),
+      prefix: '',
+      signingSecret: 'a-test-signing-secret',
+    });
     const src = join(dir, 'spaced.mp4');
     await writeFile(src, 'x');
     const stored = await spaced.put(src, JOB, { now: new Date('2026-03-15T00:00:00Z') });
@@ -108,10 +144,17 @@ describe('LocalArtifactStore', () => {
   });
 
   it('uses a configured secret and directory instead', async () => {
-    const config = configSchema.parse({ data_dir: join(dir, 'cfg'), storage: { local: { dir: join(dir, 'elsewhere'), signing_secret: 'configured-secret-0123' } } });
+    const config = configSchema.parse({
+      data_dir: join(dir, 'cfg'),
+      storage: { local: { dir: join(dir, 'elsewhere'), signing_secret: 'configured-secret-0123' } },
+    });
     const configured = LocalArtifactStore.fromConfig(config);
     expect(configured.rootDir).toBe(join(dir, 'elsewhere'));
-    const same = new LocalArtifactStore({ rootDir: join(dir, 'elsewhere'), prefix: 'ttv-api', signingSecret: 'configured-secret-0123' });
+    const same = new LocalArtifactStore({
+      rootDir: join(dir, 'elsewhere'),
+      prefix: 'ttv-api',
+      signingSecret: 'configured-secret-0123',
+    });
     const { url } = await configured.sign(`ttv-api/2026-03/${JOB}/final_video.mp4`, { expiresInSeconds: 60 });
     const u = new URL(url, 'http://x');
     expect(same.verify(u.pathname, u.searchParams)).toBe('ok');

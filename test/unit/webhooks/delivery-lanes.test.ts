@@ -4,8 +4,16 @@ import { DeliveryLanes } from '../../../src/webhooks/delivery-lanes.js';
 /** A piece of work that runs until the test releases it, recording when it started. */
 function held(log: string[], name: string) {
   let release!: () => void;
-  const done = new Promise<void>((r) => { release = r; });
-  return { work: async () => { log.push(name); await done; }, release: () => release() };
+  const done = new Promise<void>((r) => {
+    release = r;
+  });
+  return {
+    work: async () => {
+      log.push(name);
+      await done;
+    },
+    release: () => release(),
+  };
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -33,7 +41,10 @@ describe('DeliveryLanes', () => {
     const log: string[] = [];
     const tarpit = Array.from({ length: 50 }, (_, i) => held(log, `slow${i}`));
     for (const t of tarpit) void lanes.run('slow.example', t.work);
-    const quick = await lanes.run('quick.example', async () => { log.push('quick'); return 'answered'; });
+    const quick = await lanes.run('quick.example', async () => {
+      log.push('quick');
+      return 'answered';
+    });
     expect(quick).toBe('answered');
     expect(log).toEqual(['slow0', 'slow1', 'quick']);
     for (const t of tarpit) t.release();
@@ -45,9 +56,19 @@ describe('DeliveryLanes', () => {
     const gate = held(log, 'first');
     const first = lanes.run('a', gate.work);
     const runs = [
-      ...['a1', 'a2', 'a3'].map((n) => lanes.run('a', async () => { log.push(n); })),
-      ...['b1', 'b2'].map((n) => lanes.run('b', async () => { log.push(n); })),
-      lanes.run('c', async () => { log.push('c1'); }),
+      ...['a1', 'a2', 'a3'].map((n) =>
+        lanes.run('a', async () => {
+          log.push(n);
+        }),
+      ),
+      ...['b1', 'b2'].map((n) =>
+        lanes.run('b', async () => {
+          log.push(n);
+        }),
+      ),
+      lanes.run('c', async () => {
+        log.push('c1');
+      }),
     ];
     gate.release();
     await Promise.all([first, ...runs]);
@@ -60,8 +81,16 @@ describe('DeliveryLanes', () => {
     const gate = held(log, 'holder');
     const holder = lanes.run('a', gate.work);
     const abort = new AbortController();
-    const waiting = lanes.run('a', async () => { log.push('aborted one ran'); }, abort.signal);
-    const next = lanes.run('b', async () => { log.push('b'); });
+    const waiting = lanes.run(
+      'a',
+      async () => {
+        log.push('aborted one ran');
+      },
+      abort.signal,
+    );
+    const next = lanes.run('b', async () => {
+      log.push('b');
+    });
     abort.abort(new Error('shutdown'));
     await expect(waiting).rejects.toThrow('shutdown');
     expect(lanes.load('a')).toEqual({ running: 1, waiting: 0 });
@@ -73,7 +102,11 @@ describe('DeliveryLanes', () => {
 
   it('frees the slot when the work throws', async () => {
     const lanes = new DeliveryLanes(1, 1);
-    await expect(lanes.run('a', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      lanes.run('a', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await lanes.run('a', async () => 'next')).toBe('next');
   });
 });

@@ -17,7 +17,14 @@ const children: ChildProcess[] = [];
 
 /** A detached group leader that ignores SIGTERM, like a model that does not stop when asked. */
 function stubbornGroup(): ChildProcess {
-  const child = spawn('python3', ['-c', 'import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint("up", flush=True)\nwhile True: time.sleep(1000)'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    'python3',
+    [
+      '-c',
+      'import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint("up", flush=True)\nwhile True: time.sleep(1000)',
+    ],
+    { detached: true, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   children.push(child);
   return child;
 }
@@ -42,20 +49,29 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   for (const child of children.splice(0)) {
-    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
   await rm(dir, { recursive: true, force: true });
 });
 
 /** Shell: waits (up to ~10 s) until `dir` has an entry. */
-const waitForEntry = (dir: string) => `i=0; while [ -z "$(ls -A "${dir}")" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done`;
+const waitForEntry = (dir: string) =>
+  `i=0; while [ -z "$(ls -A "${dir}")" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done`;
 
 describe('AttemptProcessGroups', () => {
   it('records what an attempt spawns and drops the record when the process ends', async () => {
     const groups = new AttemptProcessGroups({ dir, graceMs: 200 });
     const jobId = randomUUID();
     let seen: string[] = [];
-    await observeSpawns(groups.observer(jobId, 1), () => runProcess('sh', ['-c', `${waitForEntry(dir)}; ls "${dir}"`])).then((r) => { seen = r.stdout.trim().split('\n'); });
+    await observeSpawns(groups.observer(jobId, 1), () =>
+      runProcess('sh', ['-c', `${waitForEntry(dir)}; ls "${dir}"`]),
+    ).then((r) => {
+      seen = r.stdout.trim().split('\n');
+    });
     // While it ran, its record was there (the child listed it once it appeared: the parent writes it
     // right after the spawn, which can be after the child starts); afterwards it is gone.
     expect(seen).toEqual([expect.stringMatching(new RegExp(`^${jobId}_a1_\\d+\\.json$`))]);
@@ -90,7 +106,10 @@ describe('AttemptProcessGroups', () => {
     const start = processStartTime(pid);
     expect(start).not.toBeNull();
     // A record from an earlier life of this pid: same number, another start time.
-    writeFileSync(join(dir, `${jobId}_a1_${pid}.json`), JSON.stringify({ job_id: jobId, attempt: 1, pgid: pid, started: `${start}0`, boot_id: null, host: hostname() }));
+    writeFileSync(
+      join(dir, `${jobId}_a1_${pid}.json`),
+      JSON.stringify({ job_id: jobId, attempt: 1, pgid: pid, started: `${start}0`, boot_id: null, host: hostname() }),
+    );
     expect(await groups.endEarlierAttempts(jobId, 2)).toEqual([]);
     expect(gone(pid)).toBe(false);
     expect(existsSync(join(dir, `${jobId}_a1_${pid}.json`))).toBe(false);
