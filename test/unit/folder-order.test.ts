@@ -1,21 +1,10 @@
 // src's folders depend one way: every relative import (type-only ones included) goes to a lower layer
 // of scripts/folder-order.mjs, or stays in its own folder. A new top-level folder must be placed there.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { expect, it } from 'vitest';
 import { FOLDER_ORDER, layerOf } from '../../scripts/folder-order.mjs';
-
-const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
-const IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
-
-function modulesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return modulesUnder(path);
-    return /\.(ts|mts)$/.test(path) ? [path] : [];
-  });
-}
+import { SRC, importsOf, modulesUnder } from '../support/source-imports.js';
 
 /** The top-level entry of src/ a path is in: its folder, or the file itself. */
 function topEntry(path: string): string {
@@ -41,12 +30,7 @@ function againstOrder(edges: Edge[], layer: (entry: string) => number | undefine
 }
 
 function importEdges(): Edge[] {
-  return modulesUnder(SRC).flatMap((file) =>
-    [...readFileSync(file, 'utf8').matchAll(IMPORT)].map((m) => ({
-      from: file,
-      to: resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')),
-    })),
-  );
+  return modulesUnder(SRC).flatMap((file) => importsOf(file).map((to) => ({ from: file, to })));
 }
 
 it('places every top-level entry of src/ in scripts/folder-order.mjs', () => {

@@ -1,27 +1,9 @@
 // src has no import cycle: every relative import (type-only ones included) of every module is
 // followed, and a cycle fails with its path. A reader can then take the modules in dependency order
 // (in src/jobs: ports, the consumer loop, then each adapter).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { relative } from 'node:path';
 import { expect, it } from 'vitest';
-
-const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
-// `import ... from './x.js'`, `export ... from './x.js'`, `import('./x.js')`.
-const IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
-
-function modulesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return modulesUnder(path);
-    return path.endsWith('.ts') ? [path] : [];
-  });
-}
-
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(IMPORT)].map((m) => resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')));
-}
+import { SRC, importsOf, modulesUnder } from '../support/source-imports.js';
 
 /** The first cycle among `files` (following only imports inside them), or null. */
 function findCycle(files: string[], importsOf: (file: string) => string[]): string[] | null {
