@@ -2,38 +2,24 @@
 // The dashboard's per-job option fields in a real headless Chromium: only the options the server
 // allows are offered (from GET /v1/capabilities), and what is filled in becomes the job's options,
 // the image uploaded as a file.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium, requireChromium } from '../support/chromium.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let svc: TestService;
 let browser: Browser;
 let dir: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (scripts/system-deps.sh test)`,
-    );
+  requireChromium();
   dir = mkdtempSync(join(tmpdir(), 'ttv-dash-options-'));
   svc = await startTestService({ server: { job_options: ['duration_seconds', 'aspect_ratio', 'seed', 'image'] } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

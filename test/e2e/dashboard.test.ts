@@ -2,35 +2,21 @@
 // The dashboard in a real headless Chromium (Debian's, driven by playwright-core): submit a prompt,
 // watch it finish, play the video, cancel a running job, and the 401 path. Each state is checked for
 // horizontal overflow and kept as a screenshot at a desktop and a phone width in test-results/.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium, requireChromium } from '../support/chromium.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'dashboard-token-123456';
 const WIDTHS = [1280, 390] as const;
 let svc: TestService;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (scripts/system-deps.sh test)`,
-    );
+  requireChromium();
   svc = await startTestService({ security: { auth_token: TOKEN } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   mkdirSync('test-results', { recursive: true });
 });
 afterAll(async () => {

@@ -6,14 +6,14 @@
 // - a page on another site auto-submitting a multipart form (and a no-cors fetch) to /v1/videos creates no job;
 // - a DNS-rebinding page (attacker.example now answering 127.0.0.1) gets 421, not the job list.
 import { createServer, type Server } from 'node:http';
-import { existsSync } from 'node:fs';
+
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium, requireChromium } from '../support/chromium.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 import { waitFor } from '../support/wait-for.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let svc: TestService;
 let port: string;
 let browser: Browser;
@@ -44,10 +44,7 @@ async function jobCount(): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (scripts/system-deps.sh test)`,
-    );
+  requireChromium();
   svc = await startTestService({});
   port = new URL(svc.url).port;
   evil = createServer((req, res) => {
@@ -57,19 +54,7 @@ beforeAll(async () => {
   evil.listen(0, '127.0.0.1');
   await once(evil, 'listening');
   evilPort = (evil.address() as { port: number }).port;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP attacker.example 127.0.0.1, MAP evil.example 127.0.0.1',
-    ],
-  });
+  browser = await launchChromium(['--host-resolver-rules=MAP attacker.example 127.0.0.1, MAP evil.example 127.0.0.1']);
 });
 afterAll(async () => {
   await browser?.close();

@@ -2,16 +2,16 @@
 // both reconnect after the server ends a stream, sending the last id they saw. A resume at or past
 // the end of a finished job gets the terminal status again and the stream ends (it used to hang on
 // keep-alives forever); every status event carries {status, stage, progress, error, artifact_uri}.
-import { existsSync } from 'node:fs';
+
 import { EventSource } from 'eventsource';
-import { chromium } from 'playwright-core';
+
+import { launchChromium, requireChromium } from '../../support/chromium.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postJob, startTestService, type TestService } from '../../support/test-service.js';
 import { withContract, type ContractProxy } from '../../support/contract-proxy.js';
 import { readSse } from '../../support/sse.js';
 import { waitFor } from '../../support/wait-for.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const STATUS_KEYS = ['artifact_uri', 'error', 'progress', 'stage', 'status'];
 
 let svc: TestService & { contract: ContractProxy };
@@ -90,22 +90,8 @@ describe('resuming a finished job', () => {
   });
 
   it("Chromium's EventSource reconnects and gets the terminal status again, never the journal twice", async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (scripts/system-deps.sh test)`,
-      );
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    requireChromium();
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       // The dashboard page: its CSP allows same-origin connections (API answers' CSP allows none).
