@@ -2,30 +2,16 @@
 // and is accepted, Gemini Omni and Veo 3.1 each on the API that serves them are accepted, and a
 // model on the wrong API is refused with exit 2 saying what to change — before any vendor call
 // (config check makes none).
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TTV_BIN } from '../support/ttv-process.js';
+import { runTtv } from '../support/ttv-process.js';
 import { writeServiceAccount } from '../support/service-account.js';
 
-const exec = promisify(execFile);
 let dir: string;
 
-async function ttv(args: string[]) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [TTV_BIN, ...args], {
-      env: { ...process.env, TTV_CONFIG: '' },
-      timeout: 30_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const ttv = (args: string[]) => runTtv(args);
 
 /** A config whose default backend is Google video with this google_veo section. */
 async function googleConfig(name: string, section: string[], segment = 6): Promise<string> {

@@ -2,30 +2,16 @@
 // lifecycles; `ttv config check`, `ttv serve` and `ttv worker` accept Vertex Veo 3.1 GA and refuse
 // the retired Veo 3.0 (exit 2, naming its replacement); a model without a row is refused with the
 // row to add, and accepted once the config's `models:` has it.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TTV_BIN } from '../support/ttv-process.js';
+import { runTtv } from '../support/ttv-process.js';
 import { writeServiceAccount } from '../support/service-account.js';
 
-const exec = promisify(execFile);
 let dir: string;
 
-async function ttv(args: string[]) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [TTV_BIN, ...args], {
-      env: { ...process.env, TTV_CONFIG: '' },
-      timeout: 30_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const ttv = (args: string[]) => runTtv(args);
 
 /** A Vertex AI config whose default backend is Veo with this model (no token is fetched by these commands). */
 async function vertexConfig(name: string, model: string, extra = ''): Promise<string> {

@@ -1,7 +1,7 @@
 // The HTTP/3 edge for real: `ttv edge --run` supervises Debian's Caddy in front of a live API.
 // HTTP/3 through impit (QUIC forced), HTTP/2 through node:http2, HTTP/1.1 through node:https;
 // a TLS 1.2-only client is refused. The API's own TLS (h2 + http/1.1, TLS 1.3) is tested directly.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { connect as http2Connect } from 'node:http2';
@@ -16,6 +16,7 @@ import { startTestService, type TestService } from '../support/test-service.js';
 import { TTV_BIN } from '../support/ttv-process.js';
 import { waitFor } from '../support/wait-for.js';
 import { apiRoutes, PATH_VARIANTS, REFUSALS } from '../support/path-corpus.js';
+import { selfSignedCert } from '../support/self-signed.js';
 
 const TOKEN = 'edge-test-token-0123456789';
 let dir: string;
@@ -296,27 +297,7 @@ describe('Alt-Svc from the API', () => {
 
 describe("the API's own TLS", () => {
   it('speaks h2 and http/1.1 by ALPN over TLS 1.3 only, with HSTS', async () => {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSignedCert(dir);
     const secure = await startTestService(
       { server: { tls: { cert_path: join(dir, 'cert.pem'), key_path: join(dir, 'key.pem') } } },
       { worker: false },

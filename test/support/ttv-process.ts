@@ -1,7 +1,8 @@
 // Runs the real `ttv` command (bin/ttv.js → dist/) as a child process and finds its URL in the log.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 export const TTV_BIN = fileURLToPath(new URL('../../bin/ttv.js', import.meta.url));
 
@@ -59,4 +60,21 @@ export async function allStarted<T extends readonly unknown[]>(starts: { [K in k
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** Runs `ttv args…` to its end (no config file from the environment): exit code and output. */
+export async function runTtv(
+  args: string[],
+  timeoutMs = 30_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [TTV_BIN, ...args], {
+      env: { ...process.env, TTV_CONFIG: '' },
+      timeout: timeoutMs,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }

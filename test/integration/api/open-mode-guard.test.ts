@@ -3,7 +3,6 @@
 // from another site gets 403 unless security.cors_origins lists its origin; the CLI (no Origin) and
 // the server's own pages (same origin) are served. In keyed mode the Host check holds only with
 // server.allowed_hosts set, and cross-site writes are left to the bearer token.
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { connect as h2connect } from 'node:http2';
@@ -13,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../../src/client/api-client.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { startTestService, type TestService } from '../../support/test-service.js';
+import { selfSignedCert } from '../../support/self-signed.js';
 
 interface Answer {
   status: number;
@@ -267,27 +267,7 @@ describe('open mode', () => {
 describe('open mode over TLS (HTTP/2)', () => {
   it('reads the Host from :authority and refuses cross-site writes the same way', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ttv-open-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSignedCert(dir);
     const svc = await startTestService(
       { server: { tls: { cert_path: join(dir, 'cert.pem'), key_path: join(dir, 'key.pem') } } },
       { worker: false },
