@@ -19,7 +19,7 @@ import {
 } from '../schemas.js';
 import type { AppConfig, JobOptionName } from '../../config/schema.js';
 import { cancelRecordedTasks } from '../../worker/recorded-task-cancel.js';
-import type { JobRequest } from '../../jobs/job.js';
+import type { JobRecord, JobRequest } from '../../jobs/job.js';
 import { allowedFor, submitJob, type SubmissionDeps } from '../job-submission.js';
 import { refuseDisallowed, storedOptions, type RawJobOptions } from '../../job-options/option-parsing.js';
 import { formFile, formText } from '../multipart-body.js';
@@ -33,6 +33,9 @@ import {
   listJobsSchema,
 } from '../route-schemas.js';
 import { redactedClip } from '../../logging/redact.js';
+
+/** The Content-Type Fastify gives a JSON answer it serializes itself. */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 export interface JobRoutesOptions extends SubmissionDeps {
   queue: JobQueue;
@@ -123,8 +126,16 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
     return { jobs: page.jobs.map(toJobView), next_cursor: page.nextCursor };
   });
 
-  app.get('/v1/jobs/:id', { schema: getJobSchema }, async (request) => {
-    return toJobView(await ownedJob(queue, request, jobIdParam(request)));
+  // A terminal record never changes (terminal-record-cache.ts: the store hands out the same object
+  // while it is cached), so its answer is serialized once per record object and sent as it is: no
+  // view, no schema serialization per poll of a finished job. Same bytes, same Content-Type.
+  const terminalBodies = new WeakMap<JobRecord, string>();
+  app.get('/v1/jobs/:id', { schema: getJobSchema }, async (request, reply) => {
+    const job = await ownedJob(queue, request, jobIdParam(request));
+    if (!isTerminal(job.status)) return toJobView(job);
+    let body = terminalBodies.get(job);
+    if (body === undefined) terminalBodies.set(job, (body = reply.serialize(toJobView(job)) as string));
+    return reply.type(JSON_TYPE).send(body);
   });
 
   app.delete('/v1/jobs/:id', { schema: deleteJobSchema }, async (request, reply) => {
