@@ -40,13 +40,15 @@ export class KeyAuthenticator implements Authenticator {
     this.token = new TokenMatcher(options.token);
   }
 
-  async required(): Promise<boolean> {
+  /** Synchronous while the key count is cached (at most CACHE_MS old), a store read otherwise. */
+  required(): boolean | Promise<boolean> {
     if (this.token.configured || this.options.requireKey) return true;
     const now = Date.now();
-    if (!this.activeKeys || now - this.activeKeys.at >= CACHE_MS) {
-      this.activeKeys = { count: await reach(() => this.options.keys.activeCount()), at: now };
-    }
-    return this.activeKeys.count > 0;
+    if (this.activeKeys && now - this.activeKeys.at < CACHE_MS) return this.activeKeys.count > 0;
+    return reach(() => this.options.keys.activeCount()).then((count) => {
+      this.activeKeys = { count, at: now };
+      return count > 0;
+    });
   }
 
   async resolve(secret: string): Promise<Principal | null> {

@@ -215,7 +215,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const corsEnabled = await registerCors(app, config.security.cors_origins);
   const token = new TokenMatcher(config.security.auth_token);
   const authenticator: Authenticator = deps.authenticator ?? {
-    required: async () => token.configured,
+    required: () => token.configured,
     resolve: async (secret) => token.match(secret),
   };
   // Open mode answers only loopback Hosts and same-origin writes (open-mode-guard.ts); the edge's

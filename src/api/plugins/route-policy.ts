@@ -33,6 +33,13 @@ export interface RoutePolicies {
   readonly unmatched: RoutePolicy;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The matched route's policy, once read (RoutePolicies.of). */
+    routePolicy: RoutePolicy | null;
+  }
+}
+
 function classOf(config: AccessRouteConfig, zone: RouteZone): RateClass {
   if (config.methodNotAllowed) return 'exempt';
   if (config.rateClass) return config.rateClass;
@@ -72,8 +79,14 @@ export function registerRoutePolicy(
       route.onRequest = route.onRequest === undefined ? [limit] : [...[route.onRequest].flat(), limit];
     }
   });
+  // Read once per request, then from the request's own slot: request.routeOptions builds a new object
+  // on every read, and the headers, the metrics and the access log each ask. (A request never changes
+  // route once matched here: nothing calls reply.callNotFound().)
+  app.decorateRequest('routePolicy', null);
   return {
     unmatched,
-    of: (request) => (request.routeOptions.config as { policy?: RoutePolicy } | undefined)?.policy ?? unmatched,
+    of: (request) =>
+      (request.routePolicy ??=
+        (request.routeOptions.config as { policy?: RoutePolicy } | undefined)?.policy ?? unmatched),
   };
 }
