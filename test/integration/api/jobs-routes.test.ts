@@ -228,6 +228,29 @@ describe('cancel and logs', () => {
   });
 });
 
+describe('GET /v1/jobs/{id} of an ended job', () => {
+  // Its answer is serialized once per cached record (routes/jobs.ts): every read gets the same bytes,
+  // the view the schema serializer writes, with the headers of any other answer.
+  it('answers the same body on every read, with the same headers', async () => {
+    const { id } = (await (await postJob(svc.url, { prompt: 'Ended before it started.' })).json()) as { id: string };
+    const canceled = await fetch(`${svc.url}/v1/jobs/${id}/cancel`, { method: 'POST' });
+    expect(canceled.status).toBe(200);
+    const { message: _message, ...view } = (await canceled.json()) as Record<string, unknown>;
+    const reads = await Promise.all([id, id.toUpperCase(), id].map((s) => fetch(`${svc.url}/v1/jobs/${s}`)));
+    const bodies = await Promise.all(reads.map((r) => r.text()));
+    for (const res of reads) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-cache, no-store, must-revalidate');
+      expect(res.headers.get('x-ratelimit-limit')).toMatch(/^\d+$/);
+      expect(res.headers.get('x-request-id')).toMatch(/./);
+    }
+    expect(new Set(bodies).size).toBe(1);
+    expect(JSON.parse(bodies[0]!)).toEqual({ ...view, status: 'canceled' });
+    expect(Object.keys(JSON.parse(bodies[0]!) as object)).toEqual(Object.keys(view));
+  });
+});
+
 describe('artifact of an unfinished job', () => {
   it('answers 404 ArtifactNotReady with the current status, and validates the query', async () => {
     const { id } = (await (await postJob(svc.url, { prompt: 'not yet' })).json()) as { id: string };
