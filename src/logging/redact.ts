@@ -118,10 +118,10 @@ export function collectSecrets(config: object): string[] {
  * known token shapes, Authorization values, signed-URL parameters and URL passwords.
  */
 export function redactText(text: string, secrets: readonly string[] = []): string {
+  // Two loops rather than one over [secrets, registeredSecrets]: no array per line (every access-log line comes here).
   let out = text;
-  for (const list of [secrets, registeredSecrets]) {
-    for (const secret of list) if (secret && out.includes(secret)) out = out.split(secret).join(REDACTED);
-  }
+  for (const secret of secrets) if (secret && out.includes(secret)) out = out.split(secret).join(REDACTED);
+  for (const secret of registeredSecrets) if (secret && out.includes(secret)) out = out.split(secret).join(REDACTED);
   if (TOKEN_TRIGGER.test(out)) {
     for (const shape of TOKEN_SHAPES) out = out.replace(shape, REDACTED);
     out = out.replace(AUTHORIZATION_RE, `$1${REDACTED}`).replace(BEARER_RE, `$1${REDACTED}`);
