@@ -466,7 +466,7 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
   /** This store's leases, for one consumer. */
   openLeases(): LeaseStore {
     if (this.closed) throw new StoreUnavailableError('Job store is closed');
-    return new SqliteLeaseStore(this.access).port();
+    return new SqliteLeaseStore(this.access);
   }
 
   private addSpend(owner: string, month: string, usd: number): void {

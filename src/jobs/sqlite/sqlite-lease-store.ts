@@ -31,48 +31,84 @@ export interface SqliteStoreAccess {
   workerTtlMs(): number;
 }
 
-export class SqliteLeaseStore {
+export class SqliteLeaseStore implements LeaseStore {
   constructor(private readonly store: SqliteStoreAccess) {}
 
-  /** The LeaseStore port over these methods, for one consumer. */
-  port(): LeaseStore {
-    return {
-      claim: async (workerId, leaseMs, signal) =>
-        signal.aborted || this.store.isClosed() ? null : this.claimNext(workerId, leaseMs),
-      idle: (ms, signal) =>
-        new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            this.store.signals.off('enqueued', done);
-            signal.removeEventListener('abort', done);
-            resolve();
-          };
-          const timer = setTimeout(done, ms);
-          this.store.signals.on('enqueued', done);
-          signal.addEventListener('abort', done, { once: true });
-        }),
-      renew: async (lease, leaseMs) => this.renewLease(lease, leaseMs),
-      state: async (lease) => this.store.guard(() => this.leaseState(lease)),
-      progress: async (lease, write) => this.writeProgress(lease, write),
-      cost: async (lease, usd) => this.writeCost(lease, usd),
-      recordSegment: async (lease, record) => this.writeSegment(lease, record),
-      log: (jobId, message) => this.store.appendLog(jobId, message),
-      finish: async (lease, outcome, message) => this.finish(lease, outcome, message),
-      fail: async (lease, error, message) => this.failJob(lease, error, message),
-      handBack: async (lease, message, refund) => this.requeue(lease, message, refund),
-      release: async () => undefined,
-      onCancel: (listener) => {
-        this.store.signals.on('cancel', listener);
-        return () => this.store.signals.off('cancel', listener);
-      },
-      recoverExpired: async (maxAttempts) => {
-        if (!this.store.isClosed()) this.recoverExpired(maxAttempts);
-      },
-      workerBeat: async (workerId, blockedReason) => this.workerHeartbeat(workerId, blockedReason),
-      workerGone: async (workerId) => this.workerGone(workerId),
-      close: async () => undefined,
-    };
+  async claim(workerId: string, leaseMs: number, signal: AbortSignal): Promise<Lease | null> {
+    return signal.aborted || this.store.isClosed() ? null : this.claimNext(workerId, leaseMs);
   }
+
+  /** Waits `ms`, or less: an in-process submission or the signal ends the wait. */
+  idle(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.store.signals.off('enqueued', done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.store.signals.on('enqueued', done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  async renew(lease: Lease, leaseMs: number): Promise<LeaseState> {
+    return this.renewLease(lease, leaseMs);
+  }
+
+  async state(lease: Lease): Promise<LeaseState> {
+    return this.store.guard(() => this.leaseState(lease));
+  }
+
+  async progress(lease: Lease, write: ProgressWrite): Promise<boolean> {
+    return this.writeProgress(lease, write);
+  }
+
+  async cost(lease: Lease, usd: number | null): Promise<boolean> {
+    return this.writeCost(lease, usd);
+  }
+
+  async recordSegment(lease: Lease, record: SegmentRecord): Promise<boolean> {
+    return this.writeSegment(lease, record);
+  }
+
+  log(jobId: string, message: string): Promise<void> {
+    return this.store.appendLog(jobId, message);
+  }
+
+  async finish(lease: Lease, outcome: JobOutcome, message: string): Promise<boolean> {
+    return this.finishJob(lease, outcome, message);
+  }
+
+  async fail(lease: Lease, error: string, message: string): Promise<boolean> {
+    return this.failJob(lease, error, message);
+  }
+
+  async handBack(lease: Lease, message: string, refundAttempt: boolean): Promise<boolean> {
+    return this.requeue(lease, message, refundAttempt);
+  }
+
+  async release(): Promise<void> {}
+
+  onCancel(listener: (jobId: string) => void): () => void {
+    this.store.signals.on('cancel', listener);
+    return () => this.store.signals.off('cancel', listener);
+  }
+
+  async recoverExpired(maxAttempts: number): Promise<void> {
+    if (!this.store.isClosed()) this.recoverExpiredJobs(maxAttempts);
+  }
+
+  async workerBeat(workerId: string, blockedReason: string | null): Promise<void> {
+    this.workerHeartbeat(workerId, blockedReason);
+  }
+
+  async workerGone(workerId: string): Promise<void> {
+    this.forgetWorker(workerId);
+  }
+
+  async close(): Promise<void> {}
 
   /** Writes a segment record for the lease holder only (as every lease write): false when the lease is gone. */
   private writeSegment(lease: Lease, record: SegmentRecord): boolean {
@@ -203,7 +239,7 @@ export class SqliteLeaseStore {
   }
 
   /** Records success once; false when the job was canceled or the lease lost meanwhile. */
-  private finish(lease: Lease, outcome: JobOutcome, message: string): boolean {
+  private finishJob(lease: Lease, outcome: JobOutcome, message: string): boolean {
     return this.transition(
       lease,
       () =>
@@ -243,7 +279,7 @@ export class SqliteLeaseStore {
   }
 
   /** Jobs whose worker stopped renewing: retried while attempts remain, else failed with a reason. */
-  private recoverExpired(maxAttempts: number): void {
+  private recoverExpiredJobs(maxAttempts: number): void {
     this.store.guard(() => {
       for (const row of this.store.statements.expired.all(Date.now()) as JobRow[]) {
         const lease: Lease = { job: this.store.toRecord(row), token: row.lease_token ?? '' };
@@ -265,7 +301,7 @@ export class SqliteLeaseStore {
     });
   }
 
-  private workerGone(workerId: string): void {
+  private forgetWorker(workerId: string): void {
     if (this.store.isClosed()) return;
     this.store.guard(() => this.store.statements.workerGone.run(workerId));
   }
