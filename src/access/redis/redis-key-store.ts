@@ -1,6 +1,6 @@
-// API keys in Redis, under the job store's key prefix: <prefix>:apikey:<id> (a hash),
-// <prefix>:apikey-hash:<sha256> → id, the set <prefix>:apikeys of all ids, and the counter
-// <prefix>:apikeys:revocations.
+// API keys in Redis, under the job store's key prefix, their key names in jobs/redis/queue-keys.ts with the
+// rest of the store's (the claim reads a key's max_concurrent_jobs): a hash per key, its id by secret
+// hash, the set of all ids, and the revocation counter.
 import type { Redis } from 'ioredis';
 import { connectRedis, type RedisEndpoint } from '../../stores/redis-connection.js';
 import type { KeyScope } from '../principal.js';
@@ -13,6 +13,7 @@ import {
   type RevokeResult,
 } from '../key-store.js';
 import { newKeyId } from '../key-secret.js';
+import { QueueKeys, luaKeys } from '../../jobs/redis/queue-keys.js';
 
 const num = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
 
@@ -20,20 +21,19 @@ const num = (v: string | undefined): number | null => (v === undefined || v === 
  * Revokes a key unless the guard refuses, in one script so that the count of active keys and the
  * revocation are one atomic step. KEYS[1]: the key prefix ("<prefix>:", one hash slot with the
  * rest of the store); ARGV: id, keepAdmin (1|0), keepAnyKey (1|0), now → the outcome's name.
- * Each revocation bumps <prefix>:apikeys:revocations, the mark watchers poll.
+ * Each revocation bumps K.apiKeyRevocations, the mark watchers poll.
  */
-const REVOKE_LUA = `
-local p = KEYS[1]
+const REVOKE_LUA = `${luaKeys()}
 local id, keep_admin, keep_any, now = ARGV[1], ARGV[2] == '1', ARGV[3] == '1', ARGV[4]
-local key = p .. 'apikey:' .. id
+local key = K.apiKey(id)
 if redis.call('EXISTS', key) == 0 then return 'not_found' end
 local revoked = redis.call('HGET', key, 'revoked_at')
 if revoked and revoked ~= '' then return 'already_revoked' end
 local scope = redis.call('HGET', key, 'scope') or 'jobs'
 if keep_admin or keep_any then
   local admins, active = 0, 0
-  for _, other in ipairs(redis.call('SMEMBERS', p .. 'apikeys')) do
-    local f = redis.call('HMGET', p .. 'apikey:' .. other, 'id', 'scope', 'revoked_at')
+  for _, other in ipairs(redis.call('SMEMBERS', K.apiKeys)) do
+    local f = redis.call('HMGET', K.apiKey(other), 'id', 'scope', 'revoked_at')
     if f[1] and (not f[3] or f[3] == '') then
       active = active + 1
       if f[2] == 'admin' then admins = admins + 1 end
@@ -43,16 +43,16 @@ if keep_admin or keep_any then
   if keep_any and active <= 1 then return 'last_key' end
 end
 redis.call('HSET', key, 'revoked_at', now)
-redis.call('INCR', p .. 'apikeys:revocations')
+redis.call('INCR', K.apiKeyRevocations)
 return 'revoked'
 `;
 
 export class RedisKeyStore implements KeyStore {
   private readonly redis: Redis;
-  private readonly prefix: string;
+  private readonly keys: QueueKeys;
 
   constructor(endpoint: RedisEndpoint | string, keyPrefix: string) {
-    this.prefix = `${keyPrefix}:`;
+    this.keys = new QueueKeys(keyPrefix);
     const where: RedisEndpoint = typeof endpoint === 'string' ? { kind: 'standalone', url: endpoint } : endpoint;
     this.redis = connectRedis(where, { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000 });
     this.redis.on('error', () => {
@@ -90,17 +90,17 @@ export class RedisKeyStore implements KeyStore {
     };
     await this.redis
       .multi()
-      .hset(`${this.prefix}apikey:${id}`, fields)
-      .set(`${this.prefix}apikey-hash:${secretHash}`, id)
-      .sadd(`${this.prefix}apikeys`, id)
+      .hset(this.keys.key('apiKey', id), fields)
+      .set(this.keys.key('apiKeyByHash', secretHash), id)
+      .sadd(this.keys.key('apiKeys'), id)
       .exec();
     return this.toRecord(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)])))!;
   }
 
   async list(): Promise<ApiKeyRecord[]> {
-    const ids = (await this.redis.smembers(`${this.prefix}apikeys`)).sort();
+    const ids = (await this.redis.smembers(this.keys.key('apiKeys'))).sort();
     const records = await Promise.all(
-      ids.map(async (id) => this.toRecord(await this.redis.hgetall(`${this.prefix}apikey:${id}`))),
+      ids.map(async (id) => this.toRecord(await this.redis.hgetall(this.keys.key('apiKey', id)))),
     );
     return records
       .filter((r): r is ApiKeyRecord => r !== null)
@@ -111,21 +111,21 @@ export class RedisKeyStore implements KeyStore {
     const outcome = (await this.redis.eval(
       REVOKE_LUA,
       1,
-      this.prefix,
+      this.keys.root,
       id,
       guard.keepAdmin ? '1' : '0',
       guard.keepAnyKey ? '1' : '0',
       new Date().toISOString(),
     )) as RevokeResult['outcome'];
     if (outcome === 'not_found') return { outcome };
-    const key = this.toRecord(await this.redis.hgetall(`${this.prefix}apikey:${id}`));
+    const key = this.toRecord(await this.redis.hgetall(this.keys.key('apiKey', id)));
     return key ? { outcome, key } : { outcome: 'not_found' };
   }
 
   async revokedAmong(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(`${this.prefix}apikey:${id}`, 'revoked_at');
+    for (const id of ids) pipeline.hget(this.keys.key('apiKey', id), 'revoked_at');
     const replies = (await pipeline.exec()) ?? [];
     return ids.filter((_, i) => {
       const [err, value] = replies[i] ?? [null, null];
@@ -135,12 +135,12 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async revocationMark(): Promise<number> {
-    return Number((await this.redis.get(`${this.prefix}apikeys:revocations`)) ?? 0);
+    return Number((await this.redis.get(this.keys.key('apiKeyRevocations'))) ?? 0);
   }
 
   async findByHash(hash: string): Promise<ApiKeyRecord | null> {
-    const id = await this.redis.get(`${this.prefix}apikey-hash:${hash}`);
-    return id ? this.toRecord(await this.redis.hgetall(`${this.prefix}apikey:${id}`)) : null;
+    const id = await this.redis.get(this.keys.key('apiKeyByHash', hash));
+    return id ? this.toRecord(await this.redis.hgetall(this.keys.key('apiKey', id))) : null;
   }
 
   async activeCount(): Promise<number> {

@@ -27,6 +27,12 @@ export const KEY_TEMPLATES = {
   spend: 'spend:{owner}:{month}',
   /** An API key (src/access/redis/redis-key-store.ts); the claim reads its max_concurrent_jobs. */
   apiKey: 'apikey:{id}',
+  /** An API key's id by the sha256 of its secret. */
+  apiKeyByHash: 'apikey-hash:{hash}',
+  /** Every API key id. */
+  apiKeys: 'apikeys',
+  /** Bumped by each revocation: the mark revocation watchers poll. */
+  apiKeyRevocations: 'apikeys:revocations',
   /** The submission counter (a job's seq). */
   seq: 'seq',
   /** The fair-queueing round being served, and each owner's last round (lua/submit-1.lua). */
