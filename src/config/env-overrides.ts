@@ -68,6 +68,12 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     type: 'string',
     description: 'use Redis (redis://[:password@]host:port/db)',
   },
+  {
+    name: 'TTV_POSTGRES_URL',
+    path: 'postgres.url',
+    type: 'string',
+    description: 'use PostgreSQL (postgres://user:password@host:port/db?sslmode=require)',
+  },
   { name: 'TTV_DEFAULT_BACKEND', path: 'default_backend', type: 'string', description: 'video generator' },
   { name: 'TTV_GENERATION_MODE', path: 'generation_mode', type: 'string', description: 'keyframe or chaining' },
   {

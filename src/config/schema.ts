@@ -233,6 +233,26 @@ export const redisSchema = z
     }
   });
 
+/**
+ * PostgreSQL as the shared job store (docs/scaling.md): job records, logs, the events journal, leases,
+ * API keys and rate-limit counters live in one database. TLS and its certificates are given the libpq
+ * way, in the URL (`sslmode=require|verify-ca|verify-full`, `sslrootcert`, `sslcert`, `sslkey`).
+ */
+export const postgresSchema = z
+  .object({
+    url: z
+      .string({ error: 'must be a postgres:// URL' })
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL'),
+    // Connections each ttv process may open to the database (the request path and the workers share them).
+    pool_size: z.number().int().min(2, 'must be at least 2').max(200).default(10),
+    // The schema that holds ttv's tables (created when missing): several ttv installations can share a database.
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)')
+      .default('ttv'),
+  })
+  .strict();
+
 export const gcsSchema = z
   .object({
     bucket: z.string().nullable().default(null),
@@ -694,6 +714,7 @@ export const configObjectSchema = pipelineSchema
     server: section(serverSchema),
     security: section(securitySchema),
     redis: redisSchema.optional(),
+    postgres: postgresSchema.optional(),
     gcs: gcsSchema.optional(),
     storage: section(storageSchema),
     worker: section(workerSchema),
@@ -707,7 +728,16 @@ export const configObjectSchema = pipelineSchema
     models: operatorModelsSchema,
     media: section(mediaSchema),
   })
-  .passthrough();
+  .passthrough()
+  .superRefine((config, ctx) => {
+    // One shared store: the jobs, keys and counters of one service cannot be split across two.
+    if (config.redis && config.postgres)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['postgres'],
+        message: 'cannot be combined with redis: give one shared store (redis or postgres), or neither for SQLite',
+      });
+  });
 
 /** The effective config from a raw one (files, env and flags merged): Python keys folded into their ttv keys, then validated. */
 export const configSchema = z.preprocess(foldPythonAliases, configObjectSchema);
@@ -715,6 +745,7 @@ export const configSchema = z.preprocess(foldPythonAliases, configObjectSchema);
 export type AppConfig = z.infer<typeof configSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
 export type WorkerConfig = z.infer<typeof workerSchema>;
+export type PostgresConfig = z.infer<typeof postgresSchema>;
 export type StorageConfig = z.infer<typeof storageSchema>;
 export type ProceduralConfig = z.infer<typeof proceduralSchema>;
 export type EdgeConfig = z.infer<typeof edgeSchema>;
