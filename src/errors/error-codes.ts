@@ -102,6 +102,8 @@ export const ERROR_CODES = {
 
   // Failures inside ttv.
   InternalError: internal('TtvError'),
+  // The PostgreSQL store's schema was migrated by a newer ttv (stores/postgres-migrations.ts).
+  StoreSchemaTooNew: internal('StoreSchemaTooNewError'),
   AllBackendsFailedError: internal('AllBackendsFailedError'),
   ApiClientError: internal('ApiClientError'),
   CanceledError: internal('CanceledError'),

@@ -4,20 +4,9 @@
 // write to tables it does not understand).
 import type pg from 'pg';
 import type { PostgresConfig } from '../config/schema.js';
+import { StoreSchemaTooNewError } from '../errors/store-schema-too-new-error.js';
 import { quotedSchema } from './postgres-pool.js';
 import { POSTGRES_MIGRATIONS, type PostgresMigration } from './postgres-schema.js';
-
-export class PostgresSchemaTooNewError extends Error {
-  constructor(
-    readonly found: number,
-    readonly known: number,
-  ) {
-    super(
-      `the PostgreSQL schema is at version ${found}, newer than this ttv knows (${known}): upgrade ttv, or point it at another schema (postgres.schema)`,
-    );
-    this.name = 'PostgresSchemaTooNewError';
-  }
-}
 
 /** Applies the missing migrations; returns the versions applied now (empty when already current). */
 export async function migratePostgres(
@@ -40,7 +29,7 @@ export async function migratePostgres(
     const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${schema}.schema_migrations`);
     const applied = new Set(rows.map((r) => r.version));
     const newest = Math.max(0, ...applied);
-    if (newest > known) throw new PostgresSchemaTooNewError(newest, known);
+    if (newest > known) throw new StoreSchemaTooNewError(newest, known);
     const done: number[] = [];
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(migration.version)) continue;

@@ -1,7 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { openPostgresPool } from '../../../src/stores/postgres-pool.js';
-import { migratePostgres, PostgresSchemaTooNewError } from '../../../src/stores/postgres-migrations.js';
+import { migratePostgres } from '../../../src/stores/postgres-migrations.js';
+import { StoreSchemaTooNewError } from '../../../src/errors/store-schema-too-new-error.js';
 import { assertPostgresReachable, testPostgresConfig, type TestSchema } from '../../support/postgres.js';
 
 const MIGRATIONS = [
@@ -54,7 +55,7 @@ describe('PostgreSQL migrations', () => {
     const { schema, pools } = schemaWithPools(1);
     await migratePostgres(pools[0]!, schema.config, MIGRATIONS);
     const older = MIGRATIONS.slice(0, 1);
-    await expect(migratePostgres(pools[0]!, schema.config, older)).rejects.toBeInstanceOf(PostgresSchemaTooNewError);
+    await expect(migratePostgres(pools[0]!, schema.config, older)).rejects.toBeInstanceOf(StoreSchemaTooNewError);
     await expect(migratePostgres(pools[0]!, schema.config, older)).rejects.toThrow(
       /version 2, newer than this ttv knows \(1\)/,
     );

@@ -25,6 +25,7 @@ import { PipelineError } from '../../../src/errors/pipeline-error.js';
 import { PlanningError } from '../../../src/errors/planning-error.js';
 import { ProcessError } from '../../../src/errors/process-error.js';
 import { ProcessTimeoutError } from '../../../src/errors/process-timeout-error.js';
+import { StoreSchemaTooNewError } from '../../../src/errors/store-schema-too-new-error.js';
 import { QueueFullError } from '../../../src/errors/queue-full-error.js';
 import { StartupError } from '../../../src/errors/startup-error.js';
 import { StorageError } from '../../../src/errors/storage-error.js';
@@ -61,6 +62,7 @@ const SAMPLES: Record<string, () => TtvError> = {
   PlanningError: () => new PlanningError('Planning failed: HTTP 500'),
   ProcessError: () => new ProcessError('ffmpeg', 1, null, 'boom'),
   ProcessTimeoutError: () => new ProcessTimeoutError('ffmpeg', 1000),
+  StoreSchemaTooNewError: () => new StoreSchemaTooNewError(3, 2),
   QueueFullError: () => new QueueFullError('owner', 3, 3),
   StartupError: () => new StartupError('data dir is not writable'),
   StorageError: () => new StorageError('bucket b is not reachable', { retryable: true }),
