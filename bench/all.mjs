@@ -11,7 +11,7 @@ import { repoRoot } from './lib/processes.mjs';
 import { machine, markdownTable, textTable } from './lib/report.mjs';
 
 const args = benchArgs();
-const BENCHES = ['status-get', 'submit', 'scale', 'sse', 'cli-startup', 'paid-once'];
+const BENCHES = ['status-get', 'submit', 'scale', 'claim-depth', 'sse', 'cli-startup', 'paid-once'];
 const dir = mkdtempSync(join(tmpdir(), 'ttv-bench-all-'));
 const started = new Date();
 const results = [];
