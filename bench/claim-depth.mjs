@@ -6,10 +6,8 @@
 // `node bench/claim-depth.mjs [--quick] [--stores embedded,redis,postgres]` (after `npm run build`).
 // PostgreSQL: the machine's server (TTV_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test),
 // in a schema made for the run and dropped after it.
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { BenchProcesses } from './lib/processes.mjs';
 import { figure, finishBench } from './lib/report.mjs';
 import { configSchema } from '../dist/config/schema.js';
@@ -26,7 +24,6 @@ const { values } = parseArgs({
 const DEEP = values.quick ? 10_000 : 100_000;
 const SHALLOW = 10;
 const CLAIMS = values.quick ? 200 : 500;
-const POSTGRES_URL = process.env.TTV_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -78,7 +75,6 @@ const procs = new BenchProcesses();
 const rows = [];
 const runs = [];
 const notes = [];
-const schemas = [];
 try {
   const stores = values.stores.split(',');
   let redis = null;
@@ -91,9 +87,7 @@ try {
         redis ??= await procs.redis();
         raw = { redis: { url: redis.url, key_prefix: `bench-claim-${depth}` } };
       } else if (store === 'postgres') {
-        const schema = `ttv_bench_${randomBytes(4).toString('hex')}`;
-        schemas.push(schema);
-        raw = { postgres: { url: POSTGRES_URL, schema } };
+        raw = { postgres: procs.postgres(`claim_${depth}`) };
       } else throw new Error(`--stores: unknown store "${store}" (embedded, redis, postgres)`);
       const queue = openJobQueue(configSchema.parse({ ...raw, worker: { max_attempts: 3 } }));
       try {
@@ -129,11 +123,5 @@ try {
   }
 } finally {
   await procs.stopAll();
-  if (schemas.length) {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  }
 }
 finishBench({ bench: 'claim-depth', args: { json: values.json ?? null, quick: values.quick }, rows, runs, notes });

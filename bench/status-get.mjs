@@ -1,7 +1,7 @@
 // Benchmark: GET /v1/jobs/{id} of a finished job at 64 connections, as a user gets it by default
-// (access log on, in-process worker running), on SQLite and on Redis, against a bare node:http
+// (access log on, in-process worker running), on SQLite, Redis and PostgreSQL, against a bare node:http
 // server answering the same JSON from memory, with autocannon and with wrk, all in one run.
-// Targets (issue #17): req/s ≥ 50 % of bare (Redis ≥ 35 %), p99 ≤ 2× bare p99 of the same generator.
+// Targets (issue #17): req/s ≥ 50 % of bare (Redis and PostgreSQL ≥ 35 %), p99 ≤ 2× bare p99 of the same generator.
 // The bench raises the rate limits (they would otherwise answer the load generator with 429s) and
 // checks that the access log really wrote a line per answer.
 // `npm run bench:status [-- --quick]`; --json FILE for bench:all.
@@ -37,6 +37,10 @@ try {
       label: 'status-redis',
       config: { security: LIMITS_RAISED, ...small, redis: { url: redis.url, key_prefix: 'bench-status' } },
     }),
+    postgres: await procs.ttv({
+      label: 'status-postgres',
+      config: { security: LIMITS_RAISED, ...small, postgres: procs.postgres('status') },
+    }),
   };
   const jobs = {};
   for (const [name, s] of Object.entries(servers)) {
@@ -53,9 +57,15 @@ try {
       server: servers.embedded,
     },
     { name: 'redis', url: `${servers.redis.url}/v1/jobs/${jobs.redis.id}`, job: jobs.redis, server: servers.redis },
+    {
+      name: 'postgres',
+      url: `${servers.postgres.url}/v1/jobs/${jobs.postgres.id}`,
+      job: jobs.postgres,
+      server: servers.postgres,
+    },
   ];
   const results = {};
-  let answered = { embedded: 0, redis: 0 };
+  let answered = { embedded: 0, redis: 0, postgres: 0 };
   for (const generator of args.generators) {
     for (const t of targets) {
       const before = t.server ? await t.server.probe() : null;
@@ -88,6 +98,7 @@ try {
     for (const [name, minShare] of [
       ['embedded', 0.5],
       ['redis', 0.35],
+      ['postgres', 0.35],
     ]) {
       const r = results[`${name}:${generator}`];
       rows.push(

@@ -35,6 +35,11 @@ try {
         })
       ).url,
     },
+    {
+      name: 'postgres',
+      url: (await procs.ttv({ label: 'submit-postgres', config: { ...paused, postgres: procs.postgres('submit') } }))
+        .url,
+    },
   ];
   const results = {};
   for (const generator of args.generators) {
@@ -70,6 +75,7 @@ try {
       for (const [name, minShare] of [
         ['embedded', 0.3],
         ['redis', 0.2],
+        ['postgres', 0.2],
       ]) {
         const r = results[`${name}${k} ${generator}`];
         rows.push(

@@ -7,7 +7,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { stringify } from 'yaml';
+
+export const BENCH_POSTGRES_URL = process.env.TTV_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const probeUrl = pathToFileURL(join(repoRoot, 'bench/lib/server-probe.mjs')).href;
@@ -45,6 +49,7 @@ export class BenchProcesses {
   constructor() {
     this.children = new Set();
     this.dirs = [];
+    this.postgresSchemas = [];
   }
 
   tempDir(label) {
@@ -71,6 +76,23 @@ export class BenchProcesses {
   async stopAll() {
     await Promise.all([...this.children].map((c) => this.stop(c)));
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
+    if (this.postgresSchemas.length > 0) {
+      const client = new pg.Client({ connectionString: BENCH_POSTGRES_URL });
+      await client.connect();
+      for (const schema of this.postgresSchemas.splice(0))
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    }
+  }
+
+  /**
+   * A `postgres:` config section for a schema of its own in the machine's PostgreSQL
+   * (TTV_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test), dropped by stopAll.
+   */
+  postgres(label) {
+    const schema = `ttv_bench_${label.replace(/[^a-z0-9]/g, '_')}_${randomBytes(3).toString('hex')}`;
+    this.postgresSchemas.push(schema);
+    return { url: BENCH_POSTGRES_URL, schema };
   }
 
   async redis() {
