@@ -1,8 +1,8 @@
 // Benchmark: POST /v1/jobs sustained at 64 connections, without and with a fresh Idempotency-Key on
-// every request, on SQLite and on Redis, against a bare node:http server answering 202 with a new
+// every request, on SQLite, Redis and PostgreSQL, against a bare node:http server answering 202 with a new
 // UUID; autocannon and wrk. The worker is paused (`worker.enabled: false`: the schema's
 // worker.concurrency is ≥ 1) so rendering does not share the cores. Targets (issue #17): ≥ 30 % of
-// bare embedded, ≥ 20 % Redis; the Redis rate as jobs/day (one shard's ceiling, issue #21). Every counted answer is a 202 whose sampled bodies are queued jobs.
+// bare embedded, ≥ 20 % Redis and PostgreSQL; the Redis rate as jobs/day (one shard's ceiling, issue #21). Every counted answer is a 202 whose sampled bodies are queued jobs.
 // `npm run bench:submit [-- --quick]`; --json FILE for bench:all.
 import { benchArgs } from './lib/cli-args.mjs';
 import { measureLoad } from './lib/load.mjs';
