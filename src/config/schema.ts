@@ -297,10 +297,7 @@ export const redisSchema = z
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['tls', redis.tls.cert ? 'key' : 'cert'],
-        message:
-          'must be set together with redis.tls.' +
-          (redis.tls.cert ? 'cert' : 'key') +
-          ' (a client certificate and its key)',
+        message: `must be set together with redis.tls.${redis.tls.cert ? 'cert' : 'key'} (a client certificate and its key)`,
       });
     }
     // Every node of a topology speaks TLS or none does: a redis:// URL next to rediss:// ones, or
