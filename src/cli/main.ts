@@ -215,6 +215,8 @@ export function buildProgram(): Command {
       const { config, warnings, files } = loadConfig({ files: flags.config, env: process.env });
       const backends = pipelineConfigIssues(config);
       if (backends.errors.length) throw new ConfigError(backends.errors);
+      // Reads redis.tls's files as a start would: an unreadable one is named here too.
+      if (config.redis) (await import('../stores/redis-endpoint.js')).redisEndpoint(config.redis);
       for (const warning of [...warnings, ...backends.warnings, ...silentFallbacks(config)])
         writeErr(`warning: ${warning}\n`);
       writeOut(`# effective configuration${files.length ? ` from ${files.join(', ')}` : ' (defaults)'}\n`);

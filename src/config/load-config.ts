@@ -33,6 +33,9 @@ const PATH_KEYS = [
   'server.tls.cert_path',
   'server.tls.key_path',
   'gcs.credentials_path',
+  'redis.tls.ca',
+  'redis.tls.cert',
+  'redis.tls.key',
   'storage.local.dir',
   'initial_image',
   'google_veo.credentials_path',
@@ -196,5 +199,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error));
+  if (parsed.data.redis?.tls?.reject_unauthorized === false)
+    warnings.push(
+      "redis.tls.reject_unauthorized is false: the Redis servers' certificates are not checked, so anyone on the path can pose as them",
+    );
   return { config: parsed.data, warnings, files };
 }

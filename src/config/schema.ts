@@ -164,15 +164,72 @@ export const securitySchema = z
   })
   .strict();
 
-/** A Redis node: "host:port" or {host, port}. */
+const REDIS_NODE_FORMS = 'must be "host:port", "rediss://host:port" or {host, port}';
+
+/**
+ * A Redis node: "host:port", {host, port}, or a URL "redis://host:port" / "rediss://host:port" whose
+ * scheme says whether the node speaks TLS (`tls`, kept so that the section can refuse a mix). A URL
+ * carries no user, password, database or options: those are the section's, the same for every node.
+ */
 const redisNode = z.preprocess(
-  (value) => {
+  (value, ctx) => {
     if (typeof value !== 'string') return value;
-    const match = /^([^\s:]+):(\d{1,5})$/.exec(value);
-    return match ? { host: match[1], port: Number(match[2]) } : value;
+    const match = /^([^\s:/]+):(\d{1,5})$/.exec(value);
+    if (match) return { host: match[1], port: Number(match[2]) };
+    if (!/^rediss?:\/\//i.test(value)) return value;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return value;
+    }
+    // Never echo the value: it may hold a password.
+    const problem =
+      url.username || url.password
+        ? 'must not carry a user or password: give them as redis.username and redis.password'
+        : (url.pathname !== '' && url.pathname !== '/') || url.search || url.hash
+          ? 'must be scheme://host:port only (no database, path or options)'
+          : !url.port
+            ? 'must name the port ("rediss://host:port")'
+            : null;
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem, input: '' });
+      return z.NEVER;
+    }
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    return { host, port: Number(url.port), tls: url.protocol.toLowerCase() === 'rediss:' };
   },
-  z.object({ host: z.string().min(1), port }, { error: 'must be "host:port" or {host, port}' }).strict(),
+  z.object({ host: z.string().min(1), port, tls: z.boolean().optional() }, { error: REDIS_NODE_FORMS }).strict(),
 );
+
+/** The scheme a redis.url names: true for rediss://, false for redis://, null when it names none. */
+function urlTls(url: string): boolean | null {
+  if (/^rediss:\/\//i.test(url)) return true;
+  return /^redis:\/\//i.test(url) ? false : null;
+}
+
+/** The user name a redis.url carries, if any. */
+function urlUsername(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).username);
+  } catch {
+    return '';
+  }
+}
+
+// Files read at startup (stores/redis-endpoint.ts); a path relative to a config file is relative to
+// that file's directory (load-config.ts).
+const redisTlsSchema = z
+  .object({
+    ca: z.string().min(1).nullable().default(null),
+    cert: z.string().min(1).nullable().default(null),
+    key: z.string().min(1).nullable().default(null),
+    // The name the servers' certificates are checked against (and sent as SNI), for nodes reached by
+    // IP address (Cluster nodes and Sentinel masters are announced by IP) whose certificate names a host.
+    servername: z.string().min(1).nullable().default(null),
+    reject_unauthorized: z.boolean().default(true),
+  })
+  .strict();
 
 export const redisSchema = z
   .object({
@@ -181,6 +238,10 @@ export const redisSchema = z
     port: port.default(6379),
     db: z.number().int().min(0).default(0),
     password: z.string().nullable().default(null),
+    // The ACL user (Redis 6+) of every data node; with url, a user in the URL works too.
+    username: z.string().min(1).nullable().default(null),
+    // TLS to every node of the topology (Sentinels included); on as well when any URL is rediss://.
+    tls: redisTlsSchema.nullable().default(null),
     key_prefix: z.string().min(1).default('ttv'),
     // Seconds a job record, its logs and events live after their last write: a backstop for the
     // retention sweep. null = retention.jobs_days plus one day (so the sweep, which also deletes the
@@ -194,12 +255,13 @@ export const redisSchema = z
       .nullable()
       .default(null),
     // A master found through Redis Sentinel. password: the master's (else redis.password);
-    // sentinel_password: the Sentinels' own, when they require one.
+    // sentinel_username / sentinel_password: the Sentinels' own, when they require them.
     sentinel: z
       .object({
         name: z.string().min(1),
         sentinels: z.array(redisNode).min(1, 'must list at least one sentinel'),
         password: z.string().nullable().default(null),
+        sentinel_username: z.string().min(1).nullable().default(null),
         sentinel_password: z.string().nullable().default(null),
         // A submission is answered 202 only after this many of the master's connected replicas hold
         // it (Redis WAIT), so a failover cannot lose an accepted job; 0 answers as soon as the master has it.
@@ -230,6 +292,49 @@ export const redisSchema = z
         path: ['db'],
         message: 'must be 0 with redis.cluster (a Cluster has only database 0)',
       });
+    }
+    if (redis.tls && !redis.tls.cert !== !redis.tls.key) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['tls', redis.tls.cert ? 'key' : 'cert'],
+        message: `must be set together with redis.tls.${redis.tls.cert ? 'cert' : 'key'} (a client certificate and its key)`,
+      });
+    }
+    // Every node of a topology speaks TLS or none does: a redis:// URL next to rediss:// ones, or
+    // next to redis.tls, is a mistake that would otherwise surface as a connection that never comes up.
+    const schemes = (field: string, nodes: { tls?: boolean | undefined }[]) => {
+      const given = nodes.map((n) => n.tls).filter((t): t is boolean => t !== undefined);
+      if (given.includes(true) && given.includes(false)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: field.split('.'),
+          message: 'mixes rediss:// and redis:// nodes: give every node the same scheme (rediss:// for TLS)',
+        });
+      } else if (redis.tls && given.includes(false)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: field.split('.'),
+          message: 'names redis:// (no TLS) while redis.tls is set: use rediss://, or host:port',
+        });
+      }
+    };
+    if (redis.cluster) schemes('cluster.nodes', redis.cluster.nodes);
+    if (redis.sentinel) schemes('sentinel.sentinels', redis.sentinel.sentinels);
+    if (redis.url) {
+      if (redis.tls && urlTls(redis.url) === false) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['url'],
+          message: 'is redis:// (no TLS) while redis.tls is set: use rediss://',
+        });
+      }
+      if (redis.username && urlUsername(redis.url)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['username'],
+          message: 'cannot be combined with a user name in redis.url: give it in one place',
+        });
+      }
     }
   });
 

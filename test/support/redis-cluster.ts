@@ -1,6 +1,7 @@
 // A private 3-master Redis Cluster (no replicas) on loopback for one test file: redis-server with
 // --cluster-enabled on free ports (the bus port chosen too, since port+10000 may not exist), joined
-// with `redis-cli --cluster create`, nothing kept on disk beyond the nodes' own config files.
+// with `redis-cli --cluster create`, nothing kept on disk beyond the nodes' own config files. With
+// `security`, every node is TLS-only (the cluster bus too) and takes one ACL user.
 import { execFile, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, launchRedis } from './redis-server.js';
+import { secureCliArgs, secureServerArgs, type RedisSecurity } from './redis-secure.js';
 import { waitFor } from './wait-for.js';
 
 const run = promisify(execFile);
@@ -17,12 +19,13 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
-async function clusterState(port: number): Promise<string> {
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'cluster', 'info']);
+async function clusterState(port: number, cliArgs: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', [...cliArgs, '-h', '127.0.0.1', '-p', String(port), 'cluster', 'info']);
   return /cluster_state:(\w+)/.exec(stdout)?.[1] ?? '';
 }
 
-export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+export async function startRedisCluster(masters = 3, security?: RedisSecurity): Promise<RedisCluster> {
+  const cliArgs = security ? secureCliArgs(security) : [];
   const dir = await mkdtemp(join(tmpdir(), 'ttv-redis-cluster-'));
   const children: ChildProcess[] = [];
   const ports: number[] = [];
@@ -42,8 +45,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       ports.push(port);
       children.push(
         await launchRedis([
-          '--port',
-          String(port),
+          ...(security ? [...secureServerArgs(port, security), '--tls-cluster', 'yes'] : ['--port', String(port)]),
           '--cluster-port',
           String(bus),
           '--bind',
@@ -62,6 +64,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       );
     }
     await run('redis-cli', [
+      ...cliArgs,
       '--cluster',
       'create',
       ...ports.map((p) => `127.0.0.1:${p}`),
@@ -70,10 +73,14 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       '--cluster-yes',
     ]);
     // Every node must agree the slots are covered before a client's first CLUSTER SLOTS is trusted.
-    await waitFor(async () => ((await Promise.all(ports.map(clusterState))).every((s) => s === 'ok') ? true : null), {
-      timeoutMs: 30_000,
-      what: 'cluster_state:ok on every node',
-    });
+    await waitFor(
+      async () =>
+        (await Promise.all(ports.map((p) => clusterState(p, cliArgs)))).every((s) => s === 'ok') ? true : null,
+      {
+        timeoutMs: 30_000,
+        what: 'cluster_state:ok on every node',
+      },
+    );
   } catch (err) {
     await stop();
     throw err;

@@ -22,7 +22,9 @@ describe('redis topologies in config', () => {
         { host: '10.0.0.1', port: 7000 },
         { host: 'node-b', port: 7001 },
       ],
+      username: null,
       password: null,
+      tls: null,
     });
     expect(redisKeyPrefix(redis)).toBe('{jobs}');
   });
@@ -45,9 +47,12 @@ describe('redis topologies in config', () => {
       kind: 'sentinel',
       name: 'mymaster',
       sentinels: [{ host: 's1', port: 26379 }],
+      username: null,
       password: 'mp',
+      sentinelUsername: null,
       sentinelPassword: 'sp',
       db: 2,
+      tls: null,
     });
   });
 
@@ -63,7 +68,7 @@ describe('redis topologies in config', () => {
     ]);
     expect(messages({ cluster: { nodes: [] } }).join()).toMatch(/cluster\.nodes: must list at least one node/);
     expect(messages({ cluster: { nodes: ['no-port'] } }).join()).toMatch(
-      /nodes\.0: must be "host:port" or \{host, port\}/,
+      /nodes\.0: must be "host:port", "rediss:\/\/host:port" or \{host, port\}/,
     );
     expect(messages({ sentinel: { name: 'm', sentinels: [] } }).join()).toMatch(
       /sentinel\.sentinels: must list at least one sentinel/,
