@@ -1,17 +1,19 @@
-// The key store's revocation on both adapters (SQLite table, Redis hashes): the guard that keeps the
+// The key store's revocation on every adapter (SQLite table, Redis hashes, PostgreSQL table): the guard that keeps the
 // last admin key and the last key, decided atomically (two revocations at once never take the last
 // two admin keys), the revoked-among query and the revocation mark that watchers poll.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteKeyStore } from '../../../src/access/sqlite/sqlite-key-store.js';
 import { RedisKeyStore } from '../../../src/access/redis/redis-key-store.js';
+import { PostgresKeyStore } from '../../../src/access/postgres/postgres-key-store.js';
 import type { KeyStore, NewKey } from '../../../src/access/key-store.js';
 import { hashKeySecret, newKeySecret } from '../../../src/access/key-secret.js';
 import { NO_LIMITS } from '../../../src/access/principal.js';
 import { redisServerForFile } from '../../support/redis-server.js';
+import { assertPostgresReachable, testPostgresConfig } from '../../support/postgres.js';
 
 const redis = redisServerForFile();
 const GUARDED = { keepAdmin: true, keepAnyKey: true };
@@ -36,6 +38,20 @@ const adapters: [string, () => Promise<{ store: KeyStore; cleanup: () => Promise
     async () => {
       const store = new RedisKeyStore(redis().url, `ttv-keys-${randomUUID().slice(0, 8)}`);
       return { store, cleanup: () => store.close() };
+    },
+  ],
+  [
+    'postgres',
+    async () => {
+      const schema = testPostgresConfig();
+      const store = new PostgresKeyStore(schema.config);
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          await schema.drop();
+        },
+      };
     },
   ],
 ];
@@ -100,3 +116,37 @@ for (const [name, open] of adapters) {
     });
   });
 }
+
+// Two API processes (two pools) revoking at once: the guard holds across connections, not only within one.
+describe('key store revocation: postgres, two processes', () => {
+  beforeAll(assertPostgresReachable);
+
+  it('never lets revocations from two stores at once take the last admin key', async () => {
+    const schema = testPostgresConfig();
+    const stores = [new PostgresKeyStore(schema.config), new PostgresKeyStore(schema.config)];
+    try {
+      for (let round = 0; round < 5; round += 1) {
+        const keys = await Promise.all(
+          ['a', 'b', 'c', 'd'].map((n) =>
+            stores[0]!.create(
+              { name: `${n}${round}`, scope: 'admin', limits: NO_LIMITS },
+              hashKeySecret(newKeySecret()),
+            ),
+          ),
+        );
+        // Every key is revoked from both stores at once; the last admin key of the round stays.
+        const outcomes = (
+          await Promise.all(keys.flatMap((k) => stores.map((store) => store.revoke(k.id, GUARDED))))
+        ).map((r) => r.outcome);
+        expect(outcomes.filter((o) => o === 'revoked')).toHaveLength(3);
+        expect(await stores[1]!.activeCount()).toBe(1);
+        // The survivor is revoked unguarded, so that the next round starts with none.
+        const survivor = (await stores[0]!.list()).find((k) => !k.revoked_at)!;
+        expect(await stores[1]!.revoke(survivor.id)).toMatchObject({ outcome: 'revoked' });
+      }
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+      await schema.drop();
+    }
+  });
+});
