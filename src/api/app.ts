@@ -29,6 +29,9 @@ import { registerRequestPolicy } from './plugins/request-policy.js';
 import { TokenMatcher } from '../access/token-authenticator.js';
 import { redisEndpoint, redisKeyPrefix } from '../stores/redis-endpoint.js';
 import { connectRedis } from '../stores/redis-connection.js';
+import { openPostgresPool, POSTGRES_REQUEST_TIMEOUT_MS } from '../stores/postgres-pool.js';
+import { migrateOnce } from '../stores/postgres-migrate-once.js';
+import { PostgresWindowCounter } from './plugins/postgres-window-counter.js';
 import { registerErrorHandling, sendError, toApiError } from './plugins/error-handler.js';
 import { collectRoutes } from './plugins/method-not-allowed.js';
 import { writeClientError } from './plugins/socket-error-writer.js';
@@ -195,6 +198,22 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     });
   }
   const redisPrefix = limitRedis && config.redis ? redisKeyPrefix(config.redis) : null;
+  // With PostgreSQL configured, in its rate_windows table, on a pool of their own with the request
+  // path's timeout; as with Redis, a failed count is made in this process instead.
+  const limitPostgres = config.postgres
+    ? openPostgresPool(config.postgres, {
+        queryTimeoutMs: POSTGRES_REQUEST_TIMEOUT_MS,
+        applicationName: 'ttv-limits',
+      })
+    : null;
+  if (limitPostgres) {
+    app.addHook('onClose', async () => {
+      await limitPostgres.end();
+    });
+  }
+  const limitsMigrated = config.postgres ? migrateOnce(config.postgres) : undefined;
+  const postgresCounter = (prefix: string) =>
+    limitPostgres ? new PostgresWindowCounter(limitPostgres, { prefix, ready: limitsMigrated }) : null;
   // First onRoute hook of all: each route's zone, rate-limit class, headers and metrics label,
   // decided once from the context that registers it.
   const policies = registerRoutePolicy(app, {
@@ -203,6 +222,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       submitPerMinute: config.security.rate_limit_per_minute,
       readPerMinute: config.security.read_rate_limit_per_minute,
       ...(limitRedis && redisPrefix ? { redis: limitRedis, redisPrefix: `${redisPrefix}:ratelimit:` } : {}),
+      ...(limitPostgres ? { counter: postgresCounter('ratelimit:')! } : {}),
     }),
   });
   // First onRequest hook of all: a non-canonical target never reaches auth, limits or a handler.
@@ -228,9 +248,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   const authFailures = new AuthFailureLimit(
     config.security.auth_failures_per_minute,
-    limitRedis && redisPrefix
-      ? new RedisWindowCounter(limitRedis, `${redisPrefix}:authfail:`)
-      : new MemoryWindowCounter(),
+    postgresCounter('authfail:') ??
+      (limitRedis && redisPrefix
+        ? new RedisWindowCounter(limitRedis, `${redisPrefix}:authfail:`)
+        : new MemoryWindowCounter()),
   );
 
   await app.register(

@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import type { PostgresConfig } from '../../config/schema.js';
 import { openPostgresPool, POSTGRES_REQUEST_TIMEOUT_MS } from '../../stores/postgres-pool.js';
-import { migratePostgres } from '../../stores/postgres-migrations.js';
+import { migrateOnce } from '../../stores/postgres-migrate-once.js';
 import type { KeyScope } from '../principal.js';
 import {
   NO_REVOKE_GUARD,
@@ -58,38 +58,17 @@ export interface PostgresKeyStoreOptions {
 
 export class PostgresKeyStore implements KeyStore {
   private readonly pool: pg.Pool;
-  private migrated: Promise<void> | null = null;
+  /** Brings the schema up to date before the first query (this store may be the first to reach the database). */
+  private readonly ready: () => Promise<void>;
 
-  constructor(
-    private readonly config: PostgresConfig,
-    options: PostgresKeyStoreOptions = {},
-  ) {
+  constructor(config: PostgresConfig, options: PostgresKeyStoreOptions = {}) {
+    this.ready = migrateOnce(config);
     // The authenticator caches each lookup for a second and keys change rarely: a few connections do.
     this.pool = openPostgresPool(config, {
       max: options.max ?? Math.min(config.pool_size, 4),
       queryTimeoutMs: options.queryTimeoutMs ?? POSTGRES_REQUEST_TIMEOUT_MS,
       applicationName: 'ttv-keys',
     });
-  }
-
-  /**
-   * Brings the schema up to date before the first query (once; retried after a failure). On a pool of
-   * its own with a longer timeout: another process may hold the migration lock for a moment, which
-   * must not fail on the request path's two seconds.
-   */
-  private ready(): Promise<void> {
-    this.migrated ??= (async () => {
-      const pool = openPostgresPool(this.config, { max: 1, queryTimeoutMs: 30_000, applicationName: 'ttv-migrate' });
-      try {
-        await migratePostgres(pool, this.config);
-      } finally {
-        await pool.end();
-      }
-    })().catch((err: unknown) => {
-      this.migrated = null;
-      throw err;
-    });
-    return this.migrated;
   }
 
   private async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {

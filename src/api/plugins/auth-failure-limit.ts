@@ -6,7 +6,7 @@
 // right must not tell itself apart from a wrong one. A missing Authorization header is not a guess
 // and is not counted; a successful authentication is not counted.
 // Hand-written: @fastify/rate-limit counts every request of a route, not the failed ones only.
-// The counter (window-counter.ts) lives in Redis when one is configured (shared by API processes);
+// The counter (window-counter.ts) lives in Redis or PostgreSQL when one is configured (shared by API processes);
 // each process keeps the lockouts it has seen locally, so the authenticated hot path never waits on
 // a counter.
 import { isIP } from 'node:net';

@@ -5,7 +5,7 @@
 // (route-policy.ts): its config.rateClass, else its zone (ops and docs are exempt); a limited route
 // gets this module's hook as its own onRequest hook. A key's own rate_limit replaces the configured
 // default for both budgets.
-// Fixed one-minute windows (window-counter.ts); counters live in Redis when a client is given, so
+// Fixed one-minute windows (window-counter.ts); counters live in Redis or PostgreSQL when given, so
 // that limits hold across API processes.
 // Hand-written, not @fastify/rate-limit: its per-route hook is async with several awaits per request
 // even for in-process counters (a status read is measured against a bare server, bench/RESULTS.md),
@@ -29,6 +29,8 @@ export interface RateLimitOptions {
   redis?: Redis;
   /** Prefix of the counter keys in Redis. */
   redisPrefix?: string;
+  /** Shared counters of another store (PostgreSQL); takes the place of `redis`. */
+  counter?: WindowCounter;
 }
 
 /** Who is counted (rate limits, SSE stream caps): the principal's key id after authentication, else the client address. */
@@ -64,9 +66,11 @@ function verdict(reply: FastifyReply, max: number, { count, resetMs }: WindowCou
 export function rateLimiter(
   options: RateLimitOptions,
 ): (rateClass: Exclude<RateClass, 'exempt'>) => onRequestHookHandler {
-  const counter: WindowCounter = options.redis
-    ? new RedisWindowCounter(options.redis, options.redisPrefix ?? 'ttv:ratelimit:')
-    : new MemoryWindowCounter();
+  const counter: WindowCounter =
+    options.counter ??
+    (options.redis
+      ? new RedisWindowCounter(options.redis, options.redisPrefix ?? 'ttv:ratelimit:')
+      : new MemoryWindowCounter());
   const hooks = new Map<RateClass, onRequestHookHandler>();
   const hookOf = (rateClass: Exclude<RateClass, 'exempt'>): onRequestHookHandler => {
     const fallback = rateClass === 'submit' ? options.submitPerMinute : options.readPerMinute;
