@@ -60,7 +60,8 @@ async function withStore<T>(
     import('pino'),
   ]);
   const { config } = loadConfig({ files, env: process.env, cli: { dataDir } });
-  const store = openKeyStore(config);
+  // A first command on a new PostgreSQL database creates ttv's tables: it may wait for that.
+  const store = openKeyStore(config, { schemaWaitMs: 30_000 });
   const logger = pino({ level: 'info' }, pino.destination(2));
   try {
     return await fn(store, logger, config);

@@ -11,11 +11,14 @@ const MIGRATE_TIMEOUT_MS = 30_000;
  * A function that brings the schema up to date on its first call and then answers at once; calls
  * during a run share it, and a failed run is tried again on the next call. The migration runs on a
  * one-connection pool of its own, so that waiting for another process's migration lock is not cut
- * short by the request path's timeout.
+ * short by the request path's timeout; a caller on the request path passes `waitMs` instead, and
+ * gives up after that long while the run goes on for the next call.
  */
-export function migrateOnce(config: PostgresConfig): () => Promise<void> {
+export function migrateOnce(config: PostgresConfig): (waitMs?: number) => Promise<void> {
   let run: Promise<void> | null = null;
-  return () => {
+  let done = false;
+  return (waitMs) => {
+    if (done) return Promise.resolve();
     run ??= (async () => {
       const pool = openPostgresPool(config, {
         max: 1,
@@ -24,6 +27,7 @@ export function migrateOnce(config: PostgresConfig): () => Promise<void> {
       });
       try {
         await migratePostgres(pool, config);
+        done = true;
       } finally {
         await pool.end();
       }
@@ -31,6 +35,16 @@ export function migrateOnce(config: PostgresConfig): () => Promise<void> {
       run = null;
       throw err;
     });
-    return run;
+    return waitMs === undefined ? run : within(run, waitMs);
   };
+}
+
+function within(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the PostgreSQL schema migration did not finish within ${ms} ms`)), ms);
+  });
+  // The run goes on after a timeout; its own failure is then seen by the next call.
+  work.catch(() => undefined);
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -54,21 +54,33 @@ export interface PostgresKeyStoreOptions {
   max?: number;
   /** How long a query waits before it fails (default: the request path's, as the Redis key store). */
   queryTimeoutMs?: number;
+  /**
+   * How long the first query waits for the schema's migration (default: queryTimeoutMs, so that a
+   * request is never held longer than by a query; a one-off command may wait longer).
+   */
+  migrationWaitMs?: number;
 }
 
 export class PostgresKeyStore implements KeyStore {
   private readonly pool: pg.Pool;
   /** Brings the schema up to date before the first query (this store may be the first to reach the database). */
-  private readonly ready: () => Promise<void>;
+  private readonly migrated: (waitMs?: number) => Promise<void>;
+  private readonly migrationWaitMs: number;
 
   constructor(config: PostgresConfig, options: PostgresKeyStoreOptions = {}) {
-    this.ready = migrateOnce(config);
+    this.migrated = migrateOnce(config);
+    const timeoutMs = options.queryTimeoutMs ?? POSTGRES_REQUEST_TIMEOUT_MS;
+    this.migrationWaitMs = options.migrationWaitMs ?? timeoutMs;
     // The authenticator caches each lookup for a second and keys change rarely: a few connections do.
     this.pool = openPostgresPool(config, {
       max: options.max ?? Math.min(config.pool_size, 4),
-      queryTimeoutMs: options.queryTimeoutMs ?? POSTGRES_REQUEST_TIMEOUT_MS,
+      queryTimeoutMs: timeoutMs,
       applicationName: 'ttv-keys',
     });
+  }
+
+  private ready(): Promise<void> {
+    return this.migrated(this.migrationWaitMs);
   }
 
   private async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {

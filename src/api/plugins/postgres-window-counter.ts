@@ -2,6 +2,7 @@
 // counts it and answers the count and the window's end in one round trip, on the database's clock (as
 // Redis keeps the window's expiry), so API hosts whose clocks differ still share one window.
 import type pg from 'pg';
+import { POSTGRES_REQUEST_TIMEOUT_MS } from '../../stores/postgres-pool.js';
 import { MemoryWindowCounter, WINDOW_MS, type WindowCount, type WindowCounter } from './window-counter.js';
 
 // A window that has ended starts again at this hit; otherwise the hit is counted in it. Every
@@ -22,8 +23,10 @@ const SWEEP_SQL = `DELETE FROM rate_windows WHERE window_end < now() AND client 
 export interface PostgresWindowCounterOptions {
   /** Prepended to each client, so that several limits (rate limit, auth failures) share the table. */
   prefix: string;
-  /** Resolves once the table exists (the schema's migration); a failure counts the hit in this process. */
-  ready?: () => Promise<void>;
+  /** Resolves once the table exists (the schema's migration, waited for at most `waitMs`); a failure counts the hit in this process. */
+  ready?: (waitMs: number) => Promise<void>;
+  /** How long a hit waits for the migration (default: the request path's timeout). */
+  readyWaitMs?: number;
   windowMs?: number;
   /** Ended windows are swept at most this often per process (a hit starts the sweep, in the background). */
   sweepIntervalMs?: number;
@@ -53,7 +56,7 @@ export class PostgresWindowCounter implements WindowCounter {
   async add(client: string, now: number): Promise<WindowCount> {
     try {
       if (!this.migrated) {
-        await this.options.ready!();
+        await this.options.ready!(this.options.readyWaitMs ?? POSTGRES_REQUEST_TIMEOUT_MS);
         this.migrated = true;
       }
       // Named: prepared once per pooled connection, since every limited request runs it.
