@@ -72,7 +72,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     name: 'TTV_POSTGRES_URL',
     path: 'postgres.url',
     type: 'string',
-    description: 'use PostgreSQL (postgres://user:password@host:port/db?sslmode=require)',
+    description: 'use PostgreSQL (postgres://user:password@host:port/db?sslmode=verify-full)',
   },
   { name: 'TTV_DEFAULT_BACKEND', path: 'default_backend', type: 'string', description: 'video generator' },
   { name: 'TTV_GENERATION_MODE', path: 'generation_mode', type: 'string', description: 'keyframe or chaining' },

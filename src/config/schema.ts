@@ -341,7 +341,7 @@ export const redisSchema = z
 /**
  * PostgreSQL as the shared job store (docs/scaling.md): job records, logs, the events journal, leases,
  * API keys and rate-limit counters live in one database. TLS and its certificates are given the libpq
- * way, in the URL (`sslmode=require|verify-ca|verify-full`, `sslrootcert`, `sslcert`, `sslkey`).
+ * way, in the URL (`sslmode=verify-full` with `sslrootcert`, `sslcert`, `sslkey`; node-postgres reads `require` as verify-full too).
  */
 export const postgresSchema = z
   .object({
