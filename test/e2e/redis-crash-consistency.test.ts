@@ -8,63 +8,11 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { startRedisServer } from '../support/redis-server.js';
 import { argvFor, redisTtvFixture } from '../support/redis-ttv-fixture.js';
+import { expectEveryJobRunOnce, getJson, REPAIR_NOTE } from '../support/job-audit.js';
 import { waitFor, waitForProgress } from '../support/wait-for.js';
 
 const fx = redisTtvFixture('crash');
 const { procs } = fx;
-
-const getJson = async (url: string) => {
-  const res = await fetch(url);
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
-
-/** Every job the store holds, through the paginated list. */
-async function allJobs(api: string): Promise<Record<string, unknown>[]> {
-  const jobs: Record<string, unknown>[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = (await getJson(`${api}/v1/jobs?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).body as {
-      jobs: Record<string, unknown>[];
-      next_cursor: string | null;
-    };
-    jobs.push(...page.jobs);
-    cursor = page.next_cursor;
-  } while (cursor);
-  return jobs;
-}
-
-const TERMINAL = ['finished', 'failed', 'canceled'];
-
-/** What a repair of a crash leftover would write in a job's log (there is none to repair any more). */
-const REPAIR_NOTE = 'Job enqueued again';
-
-/**
- * Waits (by progress) until every stored job has ended, then checks that every 202 the clients got
- * names a stored job and that every stored job finished, once. Returns the stored jobs and the ids
- * of those whose log says `repairNote` (enqueued again by a repair).
- */
-async function expectEveryJobRunOnce(api: string, accepted: string[], repairNote: string) {
-  let jobs: Record<string, unknown>[] = [];
-  await waitForProgress(
-    async () => {
-      jobs = await allJobs(api);
-      const ended = jobs.filter((j) => TERMINAL.includes(String(j.status))).length;
-      return { done: ended === jobs.length, progress: ended };
-    },
-    { stallMs: 60_000, intervalMs: 250, what: 'every stored job to end' },
-  );
-  const stored = new Set(jobs.map((j) => String(j.id)));
-  for (const id of accepted) expect(stored.has(id)).toBe(true);
-  const repaired: string[] = [];
-  for (const job of jobs) {
-    expect(job.status).toBe('finished');
-    const { body } = await getJson(`${api}/v1/jobs/${String(job.id)}/logs?tail=0`);
-    const lines = body.lines as string[];
-    expect(lines.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
-    if (lines.some((l) => l.includes(repairNote))) repaired.push(String(job.id));
-  }
-  return { jobs, repaired };
-}
 
 describe('Redis crash consistency', () => {
   it('runs every stored job after the API is killed with SIGKILL in the middle of a submission burst', async () => {
