@@ -169,7 +169,7 @@ export interface StoreWarning {
  * and the segments' vendor tasks and finished clips across attempts (segment-records.ts).
  */
 export interface JobQueue extends JobJournal, SegmentRecordStore {
-  readonly kind: 'sqlite' | 'redis';
+  readonly kind: 'sqlite' | 'redis' | 'postgres';
   submit(request: JobRequest, options?: SubmitOptions): Promise<SubmitResult>;
   get(id: string): Promise<JobRecord | null>;
   list(options: ListOptions): Promise<ListResult>;

@@ -1,0 +1,136 @@
+// What the PostgreSQL queue and its lease stores share in one process: the pool, the schema made
+// ready once (migrations at open, awaited by every call: openJobQueue stays synchronous), the one
+// LISTEN connection, and how a read or a write transaction runs and fails (StoreUnavailableError
+// for a database that cannot be reached, so the API answers 503 and workers retry).
+import type pg from 'pg';
+import type { PostgresConfig } from '../../config/schema.js';
+import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
+import { openPostgresPool, POSTGRES_REQUEST_TIMEOUT_MS } from '../../stores/postgres-pool.js';
+import { migratePostgres } from '../../stores/postgres-migrations.js';
+import { isPostgresUnavailable, postgresStoreError } from '../../stores/postgres-errors.js';
+import { PostgresListener, postgresChannels, type PostgresChannels } from './postgres-listener.js';
+import { JobTransaction, runnerOf, type Run } from './postgres-transaction.js';
+import { POSITION_SQL, ROW_COLUMNS, toRecord, type JobRow } from './postgres-statements.js';
+import type { JobRecord } from '../job.js';
+
+/** A worker's statements may wait longer than a request's before they count as failed (then retried). */
+export const POSTGRES_WORKER_TIMEOUT_MS = 5000;
+
+export class PostgresStore {
+  readonly pool: pg.Pool;
+  readonly channels: PostgresChannels;
+  readonly listener: PostgresListener;
+  private opening: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(readonly config: PostgresConfig) {
+    this.pool = openPostgresPool(config, {
+      queryTimeoutMs: POSTGRES_REQUEST_TIMEOUT_MS,
+      applicationName: 'ttv job store',
+    });
+    this.channels = postgresChannels(config);
+    this.listener = new PostgresListener(config, this.channels);
+    void this.ready().catch(() => undefined); // migrate now; a failure is retried by the next call
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The schema is migrated (once per process; a failed attempt is retried by the next caller). */
+  ready(): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('Job store is closed'));
+    this.opening ??= migratePostgres(this.pool, this.config).then(
+      () => undefined,
+      (err: unknown) => {
+        this.opening = null;
+        throw postgresStoreError(err);
+      },
+    );
+    return this.opening;
+  }
+
+  /** One statement outside a transaction. */
+  async query<R extends pg.QueryResultRow>(
+    text: string,
+    values: unknown[] = [],
+    timeoutMs = POSTGRES_REQUEST_TIMEOUT_MS,
+  ): Promise<R[]> {
+    await this.ready();
+    try {
+      const result = await this.pool.query<R>({ text, values, query_timeout: timeoutMs } as pg.QueryConfig);
+      return result.rows;
+    } catch (err) {
+      throw postgresStoreError(err);
+    }
+  }
+
+  /**
+   * Runs `work` in one transaction on one pooled connection: committed (with the journal, logs and
+   * NOTIFYs it gathered: postgres-transaction.ts) when it touched a job, else rolled back. A thrown
+   * error rolls back; a connection that failed is dropped from the pool, not reused.
+   */
+  async write<T>(work: (tx: JobTransaction) => Promise<T>, timeoutMs = POSTGRES_REQUEST_TIMEOUT_MS): Promise<T> {
+    await this.ready();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw postgresStoreError(err);
+    }
+    let broken = false;
+    try {
+      const run = runnerOf(client, timeoutMs);
+      await run('BEGIN');
+      const tx = new JobTransaction(run);
+      const result = await work(tx);
+      if (tx.hasChanges) {
+        await tx.finish();
+        await run('COMMIT');
+        for (const [channel, payload] of tx.sent) this.listener.deliver(channel, payload);
+      } else {
+        await run('ROLLBACK');
+      }
+      return result;
+    } catch (err) {
+      broken = isPostgresUnavailable(err);
+      if (!broken)
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+      throw postgresStoreError(err);
+    } finally {
+      client.release(broken || undefined);
+    }
+  }
+
+  /** The job's row, or null. */
+  async row(run: Run | null, id: string): Promise<JobRow | null> {
+    const sql = `SELECT ${ROW_COLUMNS} FROM jobs WHERE id = $1`;
+    if (run) return (await run<JobRow>(sql, [id])).rows[0] ?? null;
+    return (await this.query<JobRow>(sql, [id]))[0] ?? null;
+  }
+
+  /** The record of a row, with its queue position when queued (known, or counted now). */
+  async record(row: JobRow, knownPosition?: number, run?: Run): Promise<JobRecord> {
+    if (row.status !== 'queued') return toRecord(row, null);
+    if (knownPosition !== undefined) return toRecord(row, knownPosition);
+    const rows = run
+      ? (await run<{ n: number }>(POSITION_SQL, [row.seq])).rows
+      : await this.query(POSITION_SQL, [row.seq]);
+    return toRecord(row, (rows[0] as { n: number } | undefined)?.n ?? 1);
+  }
+
+  /** Worker heartbeats this recent count as live. */
+  workerTtlMs(heartbeatMs: number): number {
+    return Math.max(3 * heartbeatMs, 3000);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.listener.close();
+    await this.opening?.catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
+  }
+}
