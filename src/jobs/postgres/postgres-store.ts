@@ -68,9 +68,15 @@ export class PostgresStore {
   /**
    * Runs `work` in one transaction on one pooled connection: committed (with the journal, logs and
    * NOTIFYs it gathered: postgres-transaction.ts) when it touched a job, else rolled back. A thrown
-   * error rolls back; a connection that failed is dropped from the pool, not reused.
+   * error rolls back; a connection that failed is dropped from the pool, not reused (so a transaction
+   * given up on before its COMMIT is rolled back by the server). `onCommitUnknown` is called when the
+   * connection failed during the COMMIT itself, whose outcome is then unknown.
    */
-  async write<T>(work: (tx: JobTransaction) => Promise<T>, timeoutMs = POSTGRES_REQUEST_TIMEOUT_MS): Promise<T> {
+  async write<T>(
+    work: (tx: JobTransaction) => Promise<T>,
+    timeoutMs = POSTGRES_REQUEST_TIMEOUT_MS,
+    onCommitUnknown?: () => void,
+  ): Promise<T> {
     await this.ready();
     let client: pg.PoolClient;
     try {
@@ -79,6 +85,7 @@ export class PostgresStore {
       throw postgresStoreError(err);
     }
     let broken = false;
+    let committing = false;
     try {
       const run = runnerOf(client, timeoutMs);
       await run('BEGIN');
@@ -86,6 +93,7 @@ export class PostgresStore {
       const result = await work(tx);
       if (tx.hasChanges) {
         await tx.finish();
+        committing = true;
         await run('COMMIT');
         for (const [channel, payload] of tx.sent) this.listener.deliver(channel, payload);
       } else {
@@ -94,6 +102,8 @@ export class PostgresStore {
       return result;
     } catch (err) {
       broken = isPostgresUnavailable(err);
+      // The COMMIT was sent but its answer never came: the server may still have committed it.
+      if (broken && committing) onCommitUnknown?.();
       if (!broken)
         await client.query('ROLLBACK').catch(() => {
           broken = true;
