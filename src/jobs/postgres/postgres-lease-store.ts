@@ -67,10 +67,14 @@ export class PostgresLeaseStore implements LeaseStore {
     for (let i = 0; i < CLAIM_TRIES && !signal.aborted && !this.store.isClosed; i += 1) {
       const token = randomUUID();
       const result = await this.store.write(async (tx) => {
-        const candidate = (await tx.run<{ seq: string; owner_key_id: string | null }>(CLAIM_SQL, [skipped])).rows[0];
+        const candidate = (
+          await tx.run<{ seq: string; owner_key_id: string | null; max: number | null }>(CLAIM_SQL, [skipped])
+        ).rows[0];
         if (!candidate) return null;
         const owner = candidate.owner_key_id;
-        if (owner !== null) {
+        // Only a key with a limit makes its claims take turns (a key given one since this statement
+        // read it waits for the next claim: its limit holds from then on).
+        if (owner !== null && candidate.max !== null) {
           // The per-key limit, exactly: claims of one owner take turns here, and each counts the
           // jobs the ones before it committed (READ COMMITTED: a new snapshot per statement).
           await tx.run('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`ttv-claim-owner:${owner}`]);
@@ -342,7 +346,8 @@ export class PostgresLeaseStore implements LeaseStore {
 /** Appends a log line (and its journal event) to a job; nothing when the job does not exist. */
 export async function appendLog(store: PostgresStore, jobId: string, message: string, timeoutMs?: number) {
   await store.write(async (tx) => {
-    const row = (await tx.run<{ seq: string }>('SELECT seq FROM jobs WHERE id = $1', [jobId])).rows[0];
+    // Locked first: a transaction's job row comes before the journal head (postgres-transaction.ts).
+    const row = (await tx.run<{ seq: string }>('SELECT seq FROM jobs WHERE id = $1 FOR UPDATE', [jobId])).rows[0];
     if (!row) return;
     tx.touch(Number(row.seq));
     tx.log(message);

@@ -62,7 +62,8 @@ export const CLAIM_WINDOW = 8;
  * owner's line first, so every owner's first job comes before any owner's second: a claimer that
  * finds a head locked by a concurrent claim (SKIP LOCKED) takes the next owner's head, and only with
  * every head taken an owner's second job. The per-key limit is checked here on this statement's
- * snapshot and again, exactly, under the owner's lock before the claim commits (postgres-lease-store.ts).
+ * snapshot and again, exactly, under the owner's lock before the claim commits (postgres-lease-store.ts);
+ * `max` is the key's limit (NULL: none, and no owner lock).
  */
 export const CLAIM_SQL = `WITH RECURSIVE owners(owner) AS (
     SELECT (SELECT MIN(owner_key_id) FROM jobs WHERE status = ${CLAIMABLE})
@@ -70,7 +71,7 @@ export const CLAIM_SQL = `WITH RECURSIVE owners(owner) AS (
     SELECT (SELECT MIN(owner_key_id) FROM jobs WHERE status = ${CLAIMABLE} AND owner_key_id > owners.owner)
     FROM owners WHERE owners.owner IS NOT NULL
   ), keyed AS (
-    SELECT c.seq, c.place, COALESCE(t.last_claim, 0) AS turn
+    SELECT c.seq, c.place, COALESCE(t.last_claim, 0) AS turn, k.max_concurrent_jobs AS max
     FROM owners o
     LEFT JOIN api_keys k ON k.id = o.owner
     LEFT JOIN owner_turns t ON t.owner = o.owner
@@ -83,12 +84,12 @@ export const CLAIM_SQL = `WITH RECURSIVE owners(owner) AS (
       OR (SELECT COUNT(*) FROM jobs a WHERE a.status IN (${LEASED}) AND a.owner_key_id = o.owner) < k.max_concurrent_jobs)
   ), anonymous AS (
     SELECT x.seq, row_number() OVER (ORDER BY x.seq) AS place,
-      COALESCE((SELECT last_claim FROM owner_turns WHERE owner = ''), 0) AS turn
+      COALESCE((SELECT last_claim FROM owner_turns WHERE owner = ''), 0) AS turn, NULL::int AS max
     FROM (SELECT seq FROM jobs WHERE status = ${CLAIMABLE} AND owner_key_id IS NULL ORDER BY seq LIMIT ${CLAIM_WINDOW}) x
   ), candidates AS (
-    SELECT seq, place, turn FROM keyed UNION ALL SELECT seq, place, turn FROM anonymous
+    SELECT seq, place, turn, max FROM keyed UNION ALL SELECT seq, place, turn, max FROM anonymous
   )
-  SELECT j.seq, j.owner_key_id FROM candidates c JOIN jobs j ON j.seq = c.seq
+  SELECT j.seq, j.owner_key_id, c.max FROM candidates c JOIN jobs j ON j.seq = c.seq
   WHERE j.status = ${CLAIMABLE}
   ORDER BY c.place, c.turn, c.seq
   LIMIT 1

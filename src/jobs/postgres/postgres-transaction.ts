@@ -25,27 +25,29 @@ export function runnerOf(client: pg.ClientBase, timeoutMs: number): Run {
     client.query<R>({ text, values, query_timeout: timeoutMs } as pg.QueryConfig);
 }
 
-const BUMP_SQL = `WITH b AS (
-    UPDATE jobs SET event_seq = event_seq + $2, log_seq = log_seq + $3 WHERE seq = $1 RETURNING event_seq, log_seq
+// One statement, the last before COMMIT (the job's row is already locked by the transaction, so the
+// only lock it waits for is the head's): the job's log and event counters, its log lines, the head's
+// `g` for its events, the events, the trims to the newest MAX_LOG_LINES / MAX_EVENTS, the NOTIFYs.
+// A job gone meanwhile (`b` empty) journals nothing, and the head is still locked for the commit.
+const FINISH_SQL = `WITH b AS (
+    UPDATE jobs SET event_seq = event_seq + $2, log_seq = log_seq + $3
+    WHERE seq = $1 AND ($2 > 0 OR $3 > 0) RETURNING event_seq, log_seq
   ), l AS (
     INSERT INTO job_logs (job_seq, n, line)
     SELECT $1, b.log_seq - $3 + o.i, o.line FROM b, unnest($4::text[]) WITH ORDINALITY AS o(line, i)
-  ), t AS (
+  ), tl AS (
     DELETE FROM job_logs WHERE job_seq = $1 AND n <= (SELECT log_seq FROM b) - ${MAX_LOG_LINES}
-  )
-  SELECT event_seq FROM b`;
-
-// Takes (or waits for) the head lock, numbers the events, trims the job's journal, sends the NOTIFYs.
-const HEAD_SQL = `WITH h AS (
-    UPDATE journal_head SET g = g + $2 WHERE id = 1 RETURNING g
+  ), h AS (
+    UPDATE journal_head SET g = g + (CASE WHEN EXISTS (SELECT 1 FROM b) THEN $2 ELSE 0 END) WHERE id = 1 RETURNING g
   ), e AS (
     INSERT INTO job_events (job_seq, n, type, data, g, at)
-    SELECT $1, $3::int - $2 + o.i, o.type, o.data::json, h.g - $2 + o.i, $6
-    FROM h, unnest($4::text[], $5::text[]) WITH ORDINALITY AS o(type, data, i)
-  ), t AS (
-    DELETE FROM job_events WHERE job_seq = $1 AND n <= $3::int - ${MAX_EVENTS}
+    SELECT $1, b.event_seq - $2 + o.i, o.type, o.data::json, h.g - $2 + o.i, $7
+    FROM b, h, unnest($5::text[], $6::text[]) WITH ORDINALITY AS o(type, data, i)
+  ), te AS (
+    DELETE FROM job_events WHERE job_seq = $1 AND n <= (SELECT event_seq FROM b) - ${MAX_EVENTS}
   )
-  SELECT (SELECT g FROM h) AS g, (SELECT count(*) FROM (SELECT pg_notify(c, p) FROM unnest($7::text[], $8::text[]) AS x(c, p)) s) AS sent`;
+  SELECT (SELECT g FROM h) AS g,
+    (SELECT count(*) FROM (SELECT pg_notify(c, p) FROM unnest($8::text[], $9::text[]) AS x(c, p)) s) AS sent`;
 
 export class JobTransaction {
   private readonly events: PendingEvent[] = [];
@@ -93,26 +95,14 @@ export class JobTransaction {
     return this.changed;
   }
 
-  /** The log lines and journal events of the touched job, then the head statement and the after-head work. */
+  /** The log lines, journal events and NOTIFYs of the touched job (one statement), then the after-head work. */
   async finish(): Promise<void> {
     if (this.jobSeq === null) return;
-    let eventSeq = 0;
-    if (this.events.length > 0 || this.lines.length > 0) {
-      const bumped = await this.run<{ event_seq: number }>(BUMP_SQL, [
-        this.jobSeq,
-        this.events.length,
-        this.lines.length,
-        this.lines,
-      ]);
-      const bumpedRow = bumped.rows[0];
-      // The job is gone (removed since this transaction looked it up): nothing of it to journal.
-      if (!bumpedRow) this.events.length = 0;
-      eventSeq = bumpedRow?.event_seq ?? 0;
-    }
-    await this.run(HEAD_SQL, [
+    await this.run(FINISH_SQL, [
       this.jobSeq,
       this.events.length,
-      eventSeq,
+      this.lines.length,
+      this.lines,
       this.events.map((e) => e.type),
       this.events.map((e) => JSON.stringify(e.data)),
       Date.now(),

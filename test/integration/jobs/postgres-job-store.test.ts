@@ -41,13 +41,19 @@ function leasesOf(queue: PostgresJobQueue): LeaseStore {
   return leases;
 }
 
-/** Waits until the instance's LISTEN connection is up (it tells every watcher to re-read when it is). */
-async function listening(queue: PostgresJobQueue, anyJobId: string): Promise<void> {
+/** Waits until `queue`'s LISTEN connection hears `other`'s writes (probe log lines on the job). */
+async function listening(queue: PostgresJobQueue, other: PostgresJobQueue, jobId: string): Promise<void> {
   let heard = false;
-  const unwatch = queue.watch(anyJobId, () => {
+  const unwatch = queue.watch(jobId, () => {
     heard = true;
   });
-  await waitFor(async () => heard, { what: 'the LISTEN connection' });
+  await waitFor(
+    async () => {
+      if (!heard) await other.appendLog(jobId, 'probe');
+      return heard;
+    },
+    { what: 'the LISTEN connection' },
+  );
   unwatch();
 }
 
@@ -110,7 +116,7 @@ describe('PostgreSQL job store', () => {
   it("notifies a watcher in one instance of another instance's journal writes (NOTIFY, no polling)", async () => {
     const [a, b] = instances(2);
     const { job } = await a!.submit({ prompt: 'watched' });
-    await listening(a!, job.id);
+    await listening(a!, b!, job.id);
     let calls = 0;
     const unwatch = a!.watch(job.id, () => {
       calls += 1;
@@ -128,7 +134,7 @@ describe('PostgreSQL job store', () => {
     const leases = leasesOf(a!);
     const lease = await leases.claim('w', 30_000, never);
     expect(lease?.job.id).toBe(job.id);
-    await listening(a!, job.id);
+    await listening(a!, b!, job.id);
     const heard: string[] = [];
     const off = leases.onCancel((id) => heard.push(id));
     cleanups.push(async () => off());
