@@ -75,7 +75,7 @@ export class PostgresJobQueue extends JobQueueBase implements JobQueue {
 
   /** Resolves once the schema is migrated (every call waits for it by itself; `ttv serve` checks it at start). */
   ready(): Promise<void> {
-    return this.store.ready();
+    return this.store.ready(true);
   }
 
   // ---- producer / read side -------------------------------------------------------------------

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { PostgresConfig } from '../../config/schema.js';
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { openPostgresPool, POSTGRES_REQUEST_TIMEOUT_MS } from '../../stores/postgres-pool.js';
-import { migratePostgres } from '../../stores/postgres-migrations.js';
+import { migrateOnce } from '../../stores/postgres-migrate-once.js';
 import { isPostgresUnavailable, postgresStoreError } from '../../stores/postgres-errors.js';
 import { PostgresListener, postgresChannels, type PostgresChannels } from './postgres-listener.js';
 import { JobTransaction, runnerOf, type Run } from './postgres-transaction.js';
@@ -20,7 +20,7 @@ export class PostgresStore {
   readonly pool: pg.Pool;
   readonly channels: PostgresChannels;
   readonly listener: PostgresListener;
-  private opening: Promise<void> | null = null;
+  private readonly migrate: (waitMs?: number) => Promise<void>;
   private closed = false;
 
   constructor(readonly config: PostgresConfig) {
@@ -30,24 +30,33 @@ export class PostgresStore {
     });
     this.channels = postgresChannels(config);
     this.listener = new PostgresListener(config, this.channels);
-    void this.ready().catch(() => undefined); // migrate now; a failure is retried by the next call
+    this.migrate = migrateOnce(config);
+    void this.migrate().catch(() => undefined); // migrate now; a failure is retried by the next call
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
 
-  /** The schema is migrated (once per process; a failed attempt is retried by the next caller). */
-  ready(): Promise<void> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError('Job store is closed'));
-    this.opening ??= migratePostgres(this.pool, this.config).then(
-      () => undefined,
-      (err: unknown) => {
-        this.opening = null;
-        throw postgresStoreError(err);
-      },
-    );
-    return this.opening;
+  /**
+   * The schema is migrated (once per process, on a connection of its own: stores/postgres-migrate-once.ts).
+   * A call on the request path waits no longer than a query would (then 503; the run goes on);
+   * `untilDone` waits for the run itself (the start of `ttv serve`).
+   */
+  async ready(untilDone = false): Promise<void> {
+    if (this.closed) throw new StoreUnavailableError('Job store is closed');
+    try {
+      await this.migrate(untilDone ? undefined : POSTGRES_REQUEST_TIMEOUT_MS);
+    } catch (err) {
+      const mapped = postgresStoreError(err);
+      if (mapped !== err) throw mapped;
+      // Still running (another process holds the migration lock, or the server is slow): try again soon.
+      if (err instanceof Error && /did not finish within/.test(err.message))
+        throw new StoreUnavailableError('Job store schema not ready yet (PostgreSQL migration running)', {
+          cause: err,
+        });
+      throw err;
+    }
   }
 
   /** One statement outside a transaction. */
@@ -140,7 +149,6 @@ export class PostgresStore {
     if (this.closed) return;
     this.closed = true;
     await this.listener.close();
-    await this.opening?.catch(() => undefined);
     await this.pool.end().catch(() => undefined);
   }
 }

@@ -150,8 +150,13 @@ describe('PostgreSQL job store', () => {
     const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
     await admin.connect();
     cleanups.push(() => admin.end());
-    const { rows } = await admin.query(`SELECT version, name FROM "${config.schema}".schema_migrations`);
-    expect(rows).toEqual([{ version: 1, name: 'job store' }]);
+    const { rows } = await admin.query(
+      `SELECT version, name FROM "${config.schema}".schema_migrations ORDER BY version`,
+    );
+    expect(rows).toEqual([
+      { version: 1, name: 'job store' },
+      { version: 2, name: 'access' },
+    ]);
     expect((await a!.stats()).queued).toBe(2);
   });
 
