@@ -22,6 +22,7 @@ import { chainLifecycleIssues } from './generators/registry.js';
 import type { ModelLifecycleWarning } from './catalog/configured-models.js';
 import { pipelineConfigIssues } from './pipeline/config-problems.js';
 import { ConfigError } from './errors/config-error.js';
+import { StoreUnavailableError } from './errors/store-unavailable-error.js';
 import { openKeyStore } from './access/open-key-store.js';
 import { KeyAuthenticator } from './access/key-authenticator.js';
 import { KeyRevocations } from './access/key-revocations.js';
@@ -84,6 +85,16 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     modelWarnings = lifecycle.modelWarnings;
   }
   const queue = openJobQueue(config, logger.child({ component: 'job-store' }));
+  // A store that prepares itself (PostgreSQL: migrations) and refuses this ttv (a schema a newer ttv
+  // migrated) stops the start with its reason; one that is only unreachable now answers 503 until it is back.
+  await queue.ready?.().catch(async (err: unknown) => {
+    if (err instanceof StoreUnavailableError) {
+      logger.warn({ err }, 'job store unreachable at start; requests answer 503 until it is back');
+      return;
+    }
+    await queue.close().catch(() => undefined);
+    throw err;
+  });
   const store = await openArtifactStore(config);
   const jobSecrets = anyoneMay(config.server, 'webhook') ? jobWebhookSecrets(config) : undefined;
   // API processes follow the journal and deliver webhooks (one of them at a time: a lease).

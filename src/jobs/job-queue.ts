@@ -169,7 +169,7 @@ export interface StoreWarning {
  * and the segments' vendor tasks and finished clips across attempts (segment-records.ts).
  */
 export interface JobQueue extends JobJournal, SegmentRecordStore {
-  readonly kind: 'sqlite' | 'redis';
+  readonly kind: 'sqlite' | 'redis' | 'postgres';
   submit(request: JobRequest, options?: SubmitOptions): Promise<SubmitResult>;
   get(id: string): Promise<JobRecord | null>;
   list(options: ListOptions): Promise<ListResult>;
@@ -204,6 +204,11 @@ export interface JobQueue extends JobJournal, SegmentRecordStore {
   workerStates(): Promise<WorkerClaimState[]>;
   /** Throws when the backing store is unreachable. */
   ping(): Promise<void>;
+  /**
+   * Resolves once the store is usable (PostgreSQL: its schema migrated; every call waits for that by
+   * itself). Rejects with the reason a store refuses this ttv; adapters usable at construction omit it.
+   */
+  ready?(): Promise<void>;
   /** Warnings about the store's data (Redis: it lost what ttv stored); adapters without any omit it. */
   storeWarnings?(): Promise<StoreWarning[]>;
   /** Runs jobs: a consumer loop (consumer-loop.ts) over `openLeases()`. */

@@ -1,10 +1,11 @@
 // Chooses the JobStore/Queue adapter from config: Redis when a `redis:` section is present,
-// else SQLite under the data dir.
+// PostgreSQL when a `postgres:` one is (the two are exclusive), else SQLite under the data dir.
 import { join, resolve } from 'node:path';
 import type { AppConfig } from '../config/schema.js';
 import type { JobQueue } from './job-queue.js';
 import { SqliteJobQueue } from './sqlite/sqlite-job-queue.js';
 import { RedisJobQueue, type RedisQueueLogger } from './redis/redis-job-queue.js';
+import { PostgresJobQueue } from './postgres/postgres-job-queue.js';
 import { redisEndpoint, redisKeyPrefix } from '../stores/redis-endpoint.js';
 
 /** The Redis record TTL: as configured, else one day past retention.jobs_days (0 = no TTL). */
@@ -40,5 +41,7 @@ export function openJobQueue(config: AppConfig, logger?: RedisQueueLogger): JobQ
       ...(logger ? { logger } : {}),
     });
   }
+  // Synchronous like the others: the schema is migrated at open in the background, and every call waits for it.
+  if (config.postgres) return new PostgresJobQueue({ config: config.postgres, consumer });
   return new SqliteJobQueue({ file: join(resolve(config.data_dir), 'ttv.db'), consumer });
 }

@@ -1,12 +1,13 @@
 // What the store conformance suites run on, written once: a fresh SQLite data dir per test (removed
-// afterwards), or one redis-server per test file with a fresh key prefix per test (nothing flushed,
-// no test sees another's keys).
+// afterwards), one redis-server per test file with a fresh key prefix per test (nothing flushed,
+// no test sees another's keys), or a fresh PostgreSQL schema per test (dropped afterwards).
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobQueueHarness } from '../conformance/job-queue-conformance.js';
 import type { RedisServer } from './redis-server.js';
+import { assertPostgresReachable, testPostgresConfig, type TestSchema } from './postgres.js';
 
 type WorkerSettings = Record<string, number>;
 
@@ -45,6 +46,29 @@ export function redisHarness(server: () => RedisServer, prefix: string, worker: 
     },
     async cleanup() {
       await Promise.all(dirs.splice(0).map((d) => rm(d, RM_RACING_WRITES)));
+    },
+  };
+}
+
+/**
+ * A private PostgreSQL schema per test (test/support/postgres.ts), dropped afterwards. Under CI a
+ * server that cannot be reached fails the first test (assertPostgresReachable), never skips it.
+ */
+export function postgresHarness(prefix: string, worker: WorkerSettings): JobQueueHarness {
+  const dirs: string[] = [];
+  const schemas: TestSchema[] = [];
+  return {
+    async freshConfig() {
+      await assertPostgresReachable();
+      const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
+      dirs.push(dir);
+      const schema = testPostgresConfig();
+      schemas.push(schema);
+      return { data_dir: dir, postgres: schema.config, worker };
+    },
+    async cleanup() {
+      await Promise.all(schemas.splice(0).map((s) => s.drop()));
+      await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
     },
   };
 }
