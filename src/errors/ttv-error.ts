@@ -36,3 +36,10 @@ export class TtvError extends Error {
     this.details = options.details ?? null;
   }
 }
+
+/** The first error with `code` in `err`'s cause chain (the pipeline wraps what its stages throw), or null. */
+export function errorWithCode(err: unknown, code: ErrorCode): TtvError | null {
+  for (let e = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth += 1)
+    if (e instanceof TtvError && e.code === code) return e;
+  return null;
+}

@@ -36,5 +36,10 @@ export function openPostgresPool(config: PostgresConfig, options: PostgresPoolOp
   // A pooled idle connection that dies (server restart, network) emits 'error' on the pool; without a
   // listener that would end the process. The next query gets a new connection or fails by itself.
   pool.on('error', () => {});
+  // pg-pool listens for a connection's errors only while it is idle in the pool: one that dies while
+  // checked out, between two queries of a transaction, would emit an unhandled 'error' and end the
+  // process (seen with the server crashed mid-run). Its next query fails instead, and the caller
+  // drops the connection (release(err)).
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }

@@ -10,7 +10,7 @@ import { MILESTONES } from '../pipeline/progress.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { CanceledError, throwIfAborted } from '../errors/canceled-error.js';
 import { toClientError } from '../errors/client-error.js';
-import { TtvError } from '../errors/ttv-error.js';
+import { errorWithCode, TtvError } from '../errors/ttv-error.js';
 import { DiskFullError, isOutOfSpace } from '../errors/disk-full-error.js';
 import { sourceVideoFile } from './source-video-file.js';
 import type { SegmentRecordStore } from '../jobs/segment-records.js';
@@ -121,10 +121,14 @@ export function createAttemptHandler(options: AttemptHandlerOptions): JobHandler
       }
       // Out of space anywhere in the attempt (a file write, ffmpeg, the upload to local storage): one
       // error that names the disk, which the worker hands back to the queue (worker.ts).
+      // The job store out of reach anywhere in the attempt (a stage's read or write): said as such, so
+      // that the worker hands the job back rather than failing it.
+      const storeDown = errorWithCode(err, 'ServiceUnavailable');
       const failure =
-        isOutOfSpace(err) && !(err instanceof DiskFullError)
+        storeDown ??
+        (isOutOfSpace(err) && !(err instanceof DiskFullError)
           ? new DiskFullError(options.dataDir ?? options.tmpRoot, { cause: err })
-          : err;
+          : err);
       options.onError?.(job.id, failure);
       const client = toClientError(failure, {
         workDir,

@@ -70,14 +70,19 @@ export class Worker {
   }
 
   /**
-   * A full disk is not the job's fault: the job goes back to the queue (its attempt counted, so a job
+   * A job store out of reach (below) and a full disk are not the job's fault. A full disk: the job goes back to the queue (its attempt counted, so a job
    * whose own output never fits still ends at worker.max_attempts) instead of failing. The guard's
    * cached reading is dropped, so this worker's next claim sees the full disk and waits (gate) until
    * space is back above worker.min_free_disk_mb; a worker with space may take the job meanwhile.
    * With the guard off (min_free_disk_mb: 0) nothing holds the retry back.
    */
   private handBackOn(err: unknown): string | null {
-    if (!(err instanceof TtvError && err.code === 'DiskFull')) return null;
+    if (!(err instanceof TtvError)) return null;
+    // The job store was out of reach mid-attempt (a restart, a failover): not the job's fault either.
+    // The next attempt finds the segments this one recorded, so no vendor second is paid twice.
+    if (err.code === 'ServiceUnavailable')
+      return `The job store could not be reached (${err.message}); the job goes back to the queue and runs again`;
+    if (err.code !== 'DiskFull') return null;
     this.disk.forget();
     return `${err.message}; the job goes back to the queue and runs again once space is freed`;
   }
