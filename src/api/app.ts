@@ -203,6 +203,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const limitPostgres = config.postgres
     ? openPostgresPool(config.postgres, {
         queryTimeoutMs: POSTGRES_REQUEST_TIMEOUT_MS,
+        // One short UPSERT per request: a few connections carry it (the job store keeps pool_size).
+        max: 4,
         applicationName: 'ttv-limits',
       })
     : null;

@@ -348,7 +348,8 @@ export const postgresSchema = z
     url: z
       .string({ error: 'must be a postgres:// URL' })
       .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL'),
-    // Connections each ttv process may open to the database (the request path and the workers share them).
+    // Connections of each process's job-store pool (request path and workers share it); the API keys,
+    // rate-limit counters, LISTEN and migration take at most 10 more (docs/scaling.md).
     pool_size: z.number().int().min(2, 'must be at least 2').max(200).default(10),
     // The schema that holds ttv's tables (created when missing): several ttv installations can share a database.
     schema: z
