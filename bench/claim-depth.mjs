@@ -30,8 +30,8 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-async function fill(queue, count) {
-  const batch = 500;
+/** `batch` submissions at a time: PostgreSQL's request-path calls wait at most 2 s for one of its pool's connections. */
+async function fill(queue, count, batch) {
   for (let i = 0; i < count; i += batch) {
     const n = Math.min(batch, count - i);
     await Promise.all(
@@ -92,7 +92,7 @@ try {
       const queue = openJobQueue(configSchema.parse({ ...raw, worker: { max_attempts: 3 } }));
       try {
         const t0 = performance.now();
-        await fill(queue, depth);
+        await fill(queue, depth, store === 'postgres' ? 8 : 500);
         if (depth === DEEP)
           notes.push(
             `${store}: ${depth} jobs queued through the port in ${((performance.now() - t0) / 1000).toFixed(1)} s`,

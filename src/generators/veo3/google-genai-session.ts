@@ -5,13 +5,25 @@
 // (NotFoundError, RateLimitError, … — not exported, so recognised by shape: a numeric status and
 // Google's error payload; APIConnectionError, APIConnectionTimeoutError and APIUserAbortError by
 // name). Both are mapped to the status, Google's error body and Retry-After that VendorClient needs.
-import { ApiError, GoogleGenAI } from '@google/genai';
+import type { GoogleGenAI } from '@google/genai';
 import type { GenerateHooks } from '../types.js';
 import { TtvError } from '../../errors/ttv-error.js';
 import type { SdkFailure, VendorClient } from '../../http/vendor-client/vendor-client.js';
 import type { RemoteSettings } from '../remote/remote-settings.js';
 import type { ServiceAccountToken } from './service-account-token.js';
 import { failedBeforeSending, type CreateRule } from '../../http/vendor-client/create-rule.js';
+
+type GenAiModule = typeof import('@google/genai');
+let genAi: GenAiModule | null = null;
+
+/**
+ * The SDK, imported on the first Google clip: it takes ~0.5 s of CPU to load, which every `ttv`
+ * process that never calls Google (the default offline generator, the other vendors) would pay at start.
+ */
+export async function loadGenAi(): Promise<GenAiModule> {
+  genAi ??= await import('@google/genai');
+  return genAi;
+}
 
 /** Runs one SDK call under ttv's retry policy and the job's signal. */
 export type SdkRun = <T>(call: (ai: GoogleGenAI, signal: AbortSignal) => Promise<T>) => Promise<T>;
@@ -58,7 +70,8 @@ function googleErrorBody(err: InteractionsApiError): unknown {
 export function classifyGoogleSdkError(err: unknown, lastAnswer: Response | null): SdkFailure | null {
   // ttv's own errors from inside an SDK call (the service-account token's) pass through as they are.
   if (err instanceof TtvError) return null;
-  if (err instanceof ApiError) {
+  // (An SDK error exists only once the SDK is loaded.)
+  if (genAi && err instanceof genAi.ApiError) {
     let body: unknown = null;
     try {
       body = JSON.parse(err.message);
@@ -80,12 +93,13 @@ export function classifyGoogleSdkError(err: unknown, lastAnswer: Response | null
 }
 
 /** The SDK client for one clip; the last raw answer is kept for the Retry-After of an ApiError. */
-export function googleGenAiSession(
+export async function googleGenAiSession(
   api: GoogleApi,
   client: VendorClient,
   settings: RemoteSettings,
   hooks: GenerateHooks,
-): GoogleGenAiSession {
+): Promise<GoogleGenAiSession> {
+  const { GoogleGenAI } = await loadGenAi();
   let last: Response | null = null;
   const fetchKeepingLast = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
     last = await fetch(input, init);

@@ -29,7 +29,6 @@ import type {
   VideoGenerator,
 } from '../types.js';
 import { TaskGoneError } from '../../errors/task-gone-error.js';
-import { GenerateVideosOperation } from '@google/genai';
 import { hostsOf } from '../remote/download-video.js';
 import { modelRequestProblems, summarize } from '../remote/model-request-problems.js';
 import { ModelCatalog, shippedCatalog, type CatalogModel } from '../../catalog/model-catalog.js';
@@ -41,7 +40,7 @@ import { requireModel } from '../remote/remote-video-backend.js';
 import { VendorClient } from '../../http/vendor-client/vendor-client.js';
 import { ServiceAccountToken } from './service-account-token.js';
 import { trimTrailingSlashes } from '../../text/base-url.js';
-import { googleGenAiSession, type GoogleApi, type GoogleGenAiSession } from './google-genai-session.js';
+import { googleGenAiSession, loadGenAi, type GoogleApi, type GoogleGenAiSession } from './google-genai-session.js';
 import { saveGoogleVideo, type GoogleVideo, type GoogleVideoAccess } from './google-video-file.js';
 import { awaitVeoVideo, startVeoOperation, type VeoClip } from './veo-operation.js';
 import { awaitVideo, endInteraction, startInteraction, type OmniClip, type PollSettings } from './omni-interaction.js';
@@ -206,7 +205,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
     const problems = this.validate(request);
     if (problems.length) throw new GenerationError('veo3', 'invalid', problems.join('; '));
     const poll = this.pollSettings(hooks, Date.now() + this.settings.timeoutMs);
-    const session = googleGenAiSession(this.api, this.client, this.settings, hooks);
+    const session = await googleGenAiSession(this.api, this.client, this.settings, hooks);
     const task =
       this.protocol.call === 'interactions'
         ? await this.interact(session, request, hooks)
@@ -222,7 +221,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
     );
     const poll = this.pollSettings(hooks, Date.parse(task.createdAt) + this.settings.timeoutMs);
     return this.follow(
-      googleGenAiSession(this.api, this.client, this.settings, hooks),
+      await googleGenAiSession(this.api, this.client, this.settings, hooks),
       task,
       request,
       poll,
@@ -241,7 +240,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
       return;
     }
     // Its own session: the job's signal may have fired (each call has its own short deadline).
-    const session = googleGenAiSession(this.api, this.client, this.settings, {
+    const session = await googleGenAiSession(this.api, this.client, this.settings, {
       signal: new AbortController().signal,
       log,
     });
@@ -270,7 +269,7 @@ export class Veo3VideoGenerator implements VideoGenerator {
         const block = await awaitVideo(session.run, task.taskId, poll);
         video = { base64: block.data, uri: block.uri };
       } else {
-        const operation = new GenerateVideosOperation();
+        const operation = new (await loadGenAi()).GenerateVideosOperation();
         operation.name = task.handles?.name ?? task.taskId;
         video = await awaitVeoVideo(session.run, operation, task.taskId, poll);
       }
