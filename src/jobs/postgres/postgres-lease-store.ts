@@ -15,7 +15,8 @@ import { POSTGRES_WORKER_TIMEOUT_MS, type PostgresStore } from './postgres-store
 import type { JobTransaction } from './postgres-transaction.js';
 import {
   ADD_SPEND_SQL,
-  CLAIM_SQL,
+  CLAIM_CANDIDATES_SQL,
+  CLAIM_LOCK_SQL,
   FROM,
   LEASED,
   OWNER_ACTIVE_SQL,
@@ -67,10 +68,14 @@ export class PostgresLeaseStore implements LeaseStore {
     for (let i = 0; i < CLAIM_TRIES && !signal.aborted && !this.store.isClosed; i += 1) {
       const token = randomUUID();
       const result = await this.store.write(async (tx) => {
-        const candidate = (
-          await tx.run<{ seq: string; owner_key_id: string | null; max: number | null }>(CLAIM_SQL, [skipped])
+        const ranked = (await tx.run<{ seq: string; max: number | null }>(CLAIM_CANDIDATES_SQL, [skipped])).rows;
+        if (ranked.length === 0) return null;
+        const locked = (
+          await tx.run<{ seq: string; owner_key_id: string | null }>(CLAIM_LOCK_SQL, [ranked.map((r) => r.seq)])
         ).rows[0];
-        if (!candidate) return null;
+        // Every candidate is held by a concurrent claim (or was taken meanwhile): none for this worker now.
+        if (!locked) return null;
+        const candidate = { ...locked, max: ranked.find((r) => r.seq === locked.seq)!.max };
         const owner = candidate.owner_key_id;
         // Only a key with a limit makes its claims take turns (a key given one since this statement
         // read it waits for the next claim: its limit holds from then on).
