@@ -32,14 +32,25 @@ async function cluster(workers: number, yaml: string[]): Promise<Cluster> {
   return { api, workers: ws, dataDir, configFile, addWorker };
 }
 
+/**
+ * Submits as a client should: a 503 (the store did not answer within the request path's 2 s, as on
+ * an overloaded machine) is tried again after its Retry-After, a few times.
+ */
 async function submit(url: string, prompt: string): Promise<string> {
-  const res = await fetch(`${url}/v1/jobs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt }),
-  });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { id: string }).id;
+  for (let attempt = 1; ; attempt += 1) {
+    const res = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt }),
+    });
+    if (res.status === 503 && attempt < 4) {
+      await res.arrayBuffer();
+      await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+      continue;
+    }
+    expect(res.status).toBe(202);
+    return ((await res.json()) as { id: string }).id;
+  }
 }
 
 async function job(url: string, id: string) {
