@@ -1,4 +1,4 @@
-// Per-key and global intake limits, on both job stores: a key at its queued-jobs cap gets 429
+// Per-key and global intake limits, on every job store: a key at its queued-jobs cap gets 429
 // QueueFull, the store at worker.max_queued_jobs answers 503 QueueFull (both with Retry-After), and
 // a submission whose cost estimate would take its key past monthly_budget_usd gets 402
 // BudgetExceeded. The app is assembled like `ttv serve` does, with a fixed cost estimate standing in
@@ -19,11 +19,13 @@ import type { JobQueue } from '../../../src/jobs/job-queue.js';
 import type { KeyStore } from '../../../src/access/key-store.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 import { createKey } from '../../support/api-keys.js';
+import { assertPostgresReachable, testPostgresConfig, type TestSchema } from '../../support/postgres.js';
 
 const ESTIMATE_USD = 0.4;
 
-describe.each(['sqlite', 'redis'] as const)('intake limits (%s job store)', (adapter) => {
+describe.each(['sqlite', 'redis', 'postgres'] as const)('intake limits (%s job store)', (adapter) => {
   let redis: RedisServer | null = null;
+  let schema: TestSchema | null = null;
   let dir: string;
   let app: FastifyInstance;
   let queue: JobQueue;
@@ -34,15 +36,20 @@ describe.each(['sqlite', 'redis'] as const)('intake limits (%s job store)', (ada
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ttv-limits-'));
     if (adapter === 'redis') redis = await startRedisServer();
+    if (adapter === 'postgres') {
+      await assertPostgresReachable();
+      schema = testPostgresConfig();
+    }
     const raw = {
       data_dir: dir,
       logging: { level: 'silent' },
       worker: { max_queued_jobs: 6 },
       security: { require_api_key: true, max_queued_jobs_per_key: 3 },
       ...(redis ? { redis: { url: redis.url, key_prefix: `limits-${randomUUID().slice(0, 8)}` } } : {}),
+      ...(schema ? { postgres: schema.config } : {}),
     };
     const config = configSchema.parse(raw);
-    storeArgs = ['--data-dir', dir, ...(redis ? ['--config', await writeConfig(dir, raw)] : [])];
+    storeArgs = ['--data-dir', dir, ...(redis || schema ? ['--config', await writeConfig(dir, raw)] : [])];
     queue = openJobQueue(config);
     keys = openKeyStore(config);
     app = await buildApp({
@@ -60,6 +67,7 @@ describe.each(['sqlite', 'redis'] as const)('intake limits (%s job store)', (ada
     await keys?.close();
     await queue?.close();
     await redis?.stop();
+    await schema?.drop();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,4 +1,4 @@
-// JobQueue.expiredJobs on both adapters: terminal jobs that ended before the cutoff, oldest first,
+// JobQueue.expiredJobs on every adapter: terminal jobs that ended before the cutoff, oldest first,
 // at most `limit`; queued jobs never, and nothing that ended after the cutoff.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,26 +9,34 @@ import { configSchema } from '../../../src/config/schema.js';
 import { openJobQueue } from '../../../src/jobs/open-job-queue.js';
 import type { JobQueue } from '../../../src/jobs/job-queue.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { assertPostgresReachable, testPostgresConfig, type TestSchema } from '../../support/postgres.js';
 
-for (const adapter of ['sqlite', 'redis'] as const) {
+for (const adapter of ['sqlite', 'redis', 'postgres'] as const) {
   describe(`expiredJobs (${adapter})`, () => {
     let redis: RedisServer | undefined;
+    let schema: TestSchema | undefined;
     let dir: string;
     let queue: JobQueue;
 
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), 'ttv-expired-'));
       if (adapter === 'redis') redis = await startRedisServer();
+      if (adapter === 'postgres') {
+        await assertPostgresReachable();
+        schema = testPostgresConfig();
+      }
       queue = openJobQueue(
         configSchema.parse({
           data_dir: dir,
           ...(redis ? { redis: { url: redis.url, key_prefix: `ttv-exp-${randomUUID().slice(0, 8)}` } } : {}),
+          ...(schema ? { postgres: schema.config } : {}),
         }),
       );
     });
     afterAll(async () => {
       await queue?.close();
       await redis?.stop();
+      await schema?.drop();
       // Retried: a write the closed Redis queue had under way can land in the dir while it is removed (ENOTEMPTY).
       await rm(dir, { recursive: true, force: true, maxRetries: 3 });
     });

@@ -1,4 +1,4 @@
-// Claim order with API keys, on both adapters: a key at its max_concurrent_jobs has its further
+// Claim order with API keys, on every adapter: a key at its max_concurrent_jobs has its further
 // jobs wait (queued) while other keys' jobs run, and one key's backlog does not starve another
 // key's first job (owners take turns), also behind a backlog of thousands.
 import { randomUUID } from 'node:crypto';
@@ -15,6 +15,7 @@ import { hashKeySecret, newKeySecret } from '../../../src/access/key-secret.js';
 import { NO_LIMITS } from '../../../src/access/principal.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 import { waitFor } from '../../support/wait-for.js';
+import { assertPostgresReachable, testPostgresConfig, type TestSchema } from '../../support/postgres.js';
 import { BudgetExceededError } from '../../../src/errors/budget-exceeded-error.js';
 
 let redis: RedisServer;
@@ -28,20 +29,32 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The PostgreSQL schemas made for the tests; each is dropped after its test. */
+const schemas: TestSchema[] = [];
+
 const configs = {
   sqlite: () => ({ data_dir: join(dir, randomUUID()) }),
   redis: () => ({
     data_dir: join(dir, randomUUID()),
     redis: { url: redis.url, key_prefix: `ttv-fair-${randomUUID().slice(0, 8)}` },
   }),
+  postgres: () => {
+    const schema = testPostgresConfig();
+    schemas.push(schema);
+    return { data_dir: join(dir, randomUUID()), postgres: schema.config };
+  },
 };
 
-describe.each(['sqlite', 'redis'] as const)('fair claims (%s)', (adapter) => {
+describe.each(['sqlite', 'redis', 'postgres'] as const)('fair claims (%s)', (adapter) => {
   let queue: JobQueue;
   let keys: KeyStore;
   let consumer: Consumer | null = null;
   const started: string[] = [];
   const release = new Map<string, () => void>();
+
+  beforeAll(async () => {
+    if (adapter === 'postgres') await assertPostgresReachable();
+  });
 
   const open = () => {
     const config = configSchema.parse({ ...configs[adapter](), worker: { lease_seconds: 5, heartbeat_seconds: 0.5 } });
@@ -73,6 +86,7 @@ describe.each(['sqlite', 'redis'] as const)('fair claims (%s)', (adapter) => {
     release.clear();
     await keys.close();
     await queue.close();
+    await Promise.all(schemas.splice(0).map((s) => s.drop()));
   });
 
   it("keeps a key at its concurrent-job limit waiting while another key's jobs run", async () => {
@@ -122,6 +136,18 @@ describe.each(['sqlite', 'redis'] as const)('fair claims (%s)', (adapter) => {
     for (let i = 0; i < 2000; i += 200) {
       deep.push(...(await Promise.all(Array.from({ length: 200 }, (_, k) => submit(backlog, `deep ${i + k}`)))));
     }
+    // "Oldest" is the order the store took the backlog in, which its queue positions tell. Jobs
+    // submitted 200 at a time have no order of their own: SQLite and Redis take them in call order
+    // (one connection), PostgreSQL in whichever order its pooled connections' inserts commit.
+    const position = new Map<string, number>();
+    for (let i = 0; i < deep.length; i += 200) {
+      const slice = deep.slice(i, i + 200);
+      const jobs = await Promise.all(slice.map((id) => queue.get(id)));
+      jobs.forEach((job, k) => position.set(slice[k]!, job!.queue_position!));
+    }
+    const called = [...deep];
+    deep.sort((a, b) => position.get(a)! - position.get(b)!);
+    if (adapter !== 'postgres') expect(deep).toEqual(called);
     const anonymous = (await queue.submit({ prompt: 'no key' })).job.id;
     const keyed = await submit(other, 'other key');
     consumer = queue.consume({ concurrency: 1, handler });

@@ -1,6 +1,6 @@
-// The journal conformance suite on both adapters.
+// The journal conformance suite on every adapter.
 import { describeJobJournalConformance } from '../../conformance/job-journal-conformance.js';
-import { redisHarness, sqliteHarness } from '../../support/queue-harnesses.js';
+import { postgresHarness, redisHarness, sqliteHarness } from '../../support/queue-harnesses.js';
 import { redisServerForFile } from '../../support/redis-server.js';
 
 describeJobJournalConformance(
@@ -10,4 +10,8 @@ describeJobJournalConformance(
 describeJobJournalConformance(
   'redis',
   redisHarness(redisServerForFile(), 'ttv-journal', { lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 1 }),
+);
+describeJobJournalConformance(
+  'postgres',
+  postgresHarness('ttv-pg-journal', { lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 1 }),
 );

@@ -15,6 +15,7 @@ import S3rver from 's3rver';
 import { postJob, startTestService } from '../../support/test-service.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 import { waitFor } from '../../support/wait-for.js';
+import { assertPostgresReachable, testPostgresConfig } from '../../support/postgres.js';
 
 const BUCKET = 'ttv-cancel-test';
 let dir: string;
@@ -92,8 +93,10 @@ async function objectExists(key: string): Promise<boolean> {
   }
 }
 
-describe.each(['sqlite', 'redis'] as const)('cancel after upload (%s)', (adapter) => {
+describe.each(['sqlite', 'redis', 'postgres'] as const)('cancel after upload (%s)', (adapter) => {
   it('ends the job canceled and deletes its stored final_video.mp4', async () => {
+    if (adapter === 'postgres') await assertPostgresReachable();
+    const schema = adapter === 'postgres' ? testPostgresConfig() : null;
     const svc = await startTestService({
       storage: {
         backend: 's3',
@@ -107,6 +110,7 @@ describe.each(['sqlite', 'redis'] as const)('cancel after upload (%s)', (adapter
         },
       },
       ...(adapter === 'redis' ? { redis: { url: redis.url, key_prefix: `ttv-cau-${randomUUID().slice(0, 8)}` } } : {}),
+      ...(schema ? { postgres: schema.config } : {}),
     });
     apiUrl = svc.url;
     proxyCancels.length = 0;
@@ -135,6 +139,7 @@ describe.each(['sqlite', 'redis'] as const)('cancel after upload (%s)', (adapter
       expect(await objectExists(key)).toBe(false);
     } finally {
       await svc.close();
+      await schema?.drop();
     }
   });
 });
