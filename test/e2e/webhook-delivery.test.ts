@@ -1,7 +1,7 @@
 // Durable webhook delivery with real processes: a job.finished that the receiver refuses survives a
 // SIGKILL of the process that holds it and arrives after the restart (or from another API process)
-// under the same webhook-id with the same (verifying) body; with two API processes on one Redis, every event arrives exactly once
-// per endpoint.
+// under the same webhook-id with the same (verifying) body; with two API processes on one Redis (or one
+// PostgreSQL schema), every event arrives exactly once per endpoint.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { waitFor, waitForProgress } from '../support/wait-for.js';
 import { readSse } from '../support/sse.js';
+import { assertPostgresReachable, testPostgresConfig, type TestSchema } from '../support/postgres.js';
 
 const SECRET = `whsec_${Buffer.from('durable-webhooks-test-secret-32b').toString('base64')}`;
 const FAST = ['segment_duration_seconds: 0.5', 'procedural: { width: 160, height: 90, fps: 12, max_segments: 1 }'];
@@ -20,6 +21,8 @@ let redis: RedisServer;
 let receiver: WebhookReceiver;
 const procs: TtvProcess[] = [];
 const dirs: string[] = [];
+/** PostgreSQL schemas (in the machine's server) made by a test, dropped after it. */
+const schemas: TestSchema[] = [];
 
 beforeAll(async () => {
   redis = await startRedisServer();
@@ -32,6 +35,7 @@ afterAll(async () => {
 afterEach(async () => {
   await Promise.all(procs.splice(0).map((p) => p.kill()));
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(schemas.splice(0).map((s) => s.drop()));
   receiver.deliveries.length = 0;
   receiver.answer = () => 200;
 });
@@ -42,6 +46,15 @@ async function setup(yaml: string[]): Promise<string[]> {
   const configFile = join(dataDir, 'ttv.yaml');
   await writeFile(configFile, [...FAST, ...yaml, ''].join('\n'));
   return ['--config', configFile, '--data-dir', dataDir];
+}
+
+/** The store line of a shared store: a fresh Redis key prefix or PostgreSQL schema. */
+async function storeLine(backend: 'redis' | 'postgres'): Promise<string> {
+  if (backend === 'redis') return `redis: { url: "${redis.url}", key_prefix: "ttv-hooks-${randomUUID().slice(0, 8)}" }`;
+  await assertPostgresReachable();
+  const schema = testPostgresConfig();
+  schemas.push(schema);
+  return `postgres: { url: "${schema.config.url}", schema: "${schema.config.schema}" }`;
 }
 
 async function start(args: string[]): Promise<TtvProcess> {
@@ -64,12 +77,12 @@ describe.each([
   { backend: 'sqlite', next: 'the restarted process' },
   { backend: 'redis', next: 'the restarted process' },
   { backend: 'redis', next: 'another API process' },
+  { backend: 'postgres', next: 'the restarted process' },
+  { backend: 'postgres', next: 'another API process' },
 ] as const)('a refused job.finished survives SIGKILL ($backend)', ({ backend, next }) => {
   it(`is delivered by ${next} under the same webhook-id, with the same verifying body`, async () => {
     const common = await setup([
-      ...(backend === 'redis'
-        ? [`redis: { url: "${redis.url}", key_prefix: "ttv-hooks-${randomUUID().slice(0, 8)}" }`]
-        : []),
+      ...(backend === 'sqlite' ? [] : [await storeLine(backend)]),
       `webhooks: { endpoints: [{ url: "${receiver.url}/hooks", secret: "${SECRET}" }], events: [job.finished], retry_base_seconds: 0.1, max_attempts: 20, lease_seconds: 2 }`,
     ]);
     let refuse = true;
@@ -162,10 +175,10 @@ describe('a refused job.started held across a restart', () => {
   }, 180_000);
 });
 
-describe('two API processes on one Redis', () => {
+describe.each(['redis', 'postgres'] as const)('two API processes on one store (%s)', (backend) => {
   it('deliver every event exactly once per endpoint over 30 jobs', async () => {
     const common = await setup([
-      `redis: { url: "${redis.url}", key_prefix: "ttv-hooks-${randomUUID().slice(0, 8)}" }`,
+      await storeLine(backend),
       'worker: { concurrency: 3 }',
       `webhooks: { endpoints: [{ url: "${receiver.url}/a", secret: "${SECRET}" }, { url: "${receiver.url}/b", secret: "${SECRET}" }], retry_base_seconds: 0.05, progress_interval_seconds: 0, lease_seconds: 3 }`,
     ]);

@@ -6,10 +6,11 @@
 // in journal order, never an event it accepted sent again after a newer one, and nothing after the
 // terminal event it accepted.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookReceiver, type Delivery, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { redisTtvFixture } from '../support/redis-ttv-fixture.js';
 import { waitFor, waitForProgress } from '../support/wait-for.js';
+import { assertPostgresReachable, testPostgresConfig, type TestSchema } from '../support/postgres.js';
 
 const SECRET = `whsec_${Buffer.from('webhook-order-test-secret-32byte').toString('base64')}`;
 const TERMINAL = new Set(['job.finished', 'job.failed', 'job.canceled']);
@@ -23,12 +24,24 @@ const RANK: Record<string, number> = {
 
 const fx = redisTtvFixture('hook-order');
 let receiver: WebhookReceiver;
+/** On PostgreSQL: the test's schema in the machine's server, dropped after the test. */
+const schemas: TestSchema[] = [];
 beforeAll(async () => {
   receiver = await startWebhookReceiver(SECRET);
 });
 afterAll(async () => {
   await receiver?.close();
 });
+afterEach(async () => {
+  await Promise.all(schemas.splice(0).map((s) => s.drop()));
+});
+
+/** A postgres: line naming a fresh schema (dropped after the test) in the machine's server. */
+function postgresLine(name: string): string {
+  const schema = testPostgresConfig({ schema: name });
+  schemas.push(schema);
+  return `postgres: { url: "${schema.config.url}", schema: "${name}" }`;
+}
 
 /** Where an event stands in its job's journal, from its body: entry time, then kind, then progress. */
 function orderKey(d: Delivery): [number, number, number] {
@@ -57,17 +70,20 @@ function orderProblem(deliveries: Delivery[]): string | null {
   return null;
 }
 
-describe.each(['redis', 'sqlite'] as const)('webhook order across an API SIGKILL (%s)', (backend) => {
+describe.each(['redis', 'sqlite', 'postgres'] as const)('webhook order across an API SIGKILL (%s)', (backend) => {
   it('per job: journal order, and nothing after the accepted terminal event', async () => {
-    const { args } = await fx.setup([
+    if (backend === 'postgres') await assertPostgresReachable();
+    const { args, prefix } = await fx.setup([
       'segment_duration_seconds: 0.5',
       'procedural: { width: 64, height: 36, fps: 12, max_segments: 3 }',
       'worker: { concurrency: 2, lease_seconds: 2, heartbeat_seconds: 0.5 }',
       `webhooks: { endpoints: [{ url: "${receiver.url}/hooks", secret: "${SECRET}" }], retry_base_seconds: 0.1, max_attempts: 20, lease_seconds: 2, progress_interval_seconds: 0.3 }`,
       'logging: { level: warn }',
     ]);
-    // On SQLite the fixture's redis: line is dropped: the store is the data dir's database.
-    const common = backend === 'redis' ? args : await sqliteArgs(args);
+    // On SQLite the fixture's redis: line is dropped: the store is the data dir's database. On
+    // PostgreSQL it becomes a postgres: line naming a schema of the test's own.
+    const common =
+      backend === 'redis' ? args : await storeArgs(args, backend === 'postgres' ? postgresLine(prefix) : null, backend);
     receiver.deliveries.length = 0;
     let holdId = '';
     receiver.answer = (d) => (d.jobId === holdId ? 500 : 200);
@@ -141,15 +157,15 @@ describe.each(['redis', 'sqlite'] as const)('webhook order across an API SIGKILL
   }, 300_000);
 });
 
-/** The same config without its redis: line (an SQLite store in the data dir). */
-async function sqliteArgs(args: string[]): Promise<string[]> {
+/** The same config with its redis: line replaced by `line`, or dropped (an SQLite store in the data dir). */
+async function storeArgs(args: string[], line: string | null, name: string): Promise<string[]> {
   const { readFile, writeFile } = await import('node:fs/promises');
   const file = args[args.indexOf('--config') + 1]!;
   const text = (await readFile(file, 'utf8'))
     .split('\n')
-    .filter((l) => !l.startsWith('redis:'))
+    .flatMap((l) => (l.startsWith('redis:') ? (line === null ? [] : [line]) : [l]))
     .join('\n');
-  const copy = `${file}.${randomUUID().slice(0, 6)}.sqlite.yaml`;
+  const copy = `${file}.${randomUUID().slice(0, 6)}.${name}.yaml`;
   await writeFile(copy, text);
   return ['--config', copy, ...args.slice(args.indexOf('--data-dir'))];
 }
