@@ -1,7 +1,7 @@
 // SIGKILL of a worker while a local model runs: the model lives on in its own process group
 // (re-parented to init). A new worker's retry of the job must end that group (it ignores SIGTERM
 // here, so only the SIGKILL after the grace ends it) before it starts the model again: never two
-// models at once. Real `ttv` processes on SQLite and on Redis, the fake Wan2.1 scripts (test/fakes/wan2.1).
+// models at once. Real `ttv` processes on SQLite, Redis and PostgreSQL, the fake Wan2.1 scripts (test/fakes/wan2.1).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { startTtv, type TtvProcess } from '../support/ttv-process.js';
 import { waitFor, waitForProgress } from '../support/wait-for.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { isGone } from '../support/process-gone.js';
+import { assertPostgresReachable, testPostgresConfig, type TestSchema } from '../support/postgres.js';
 
 const FAKES = resolve(import.meta.dirname, '../fakes');
 let root: string;
@@ -20,6 +21,8 @@ let env: Record<string, string>;
 const processes: TtvProcess[] = [];
 const modelPids: number[] = [];
 let redis: RedisServer | null = null;
+/** On PostgreSQL: a schema of the describe's own in the machine's server, dropped after it. */
+let schema: TestSchema | null = null;
 
 async function readPids(): Promise<[number, number]> {
   const text = await waitFor(async () => existsSync(pidfile) && readFileSync(pidfile, 'utf8'), {
@@ -37,8 +40,12 @@ async function start(args: string[]): Promise<TtvProcess> {
   return proc;
 }
 
-async function setUp(adapter: 'sqlite' | 'redis'): Promise<void> {
+async function setUp(adapter: 'sqlite' | 'redis' | 'postgres'): Promise<void> {
   if (adapter === 'redis') redis = await startRedisServer();
+  if (adapter === 'postgres') {
+    await assertPostgresReachable();
+    schema = testPostgresConfig();
+  }
   root = await mkdtemp(join(tmpdir(), 'ttv-pgroups-'));
   const wan = join(root, 'Wan2.1');
   await mkdir(wan, { recursive: true });
@@ -64,6 +71,7 @@ async function setUp(adapter: 'sqlite' | 'redis'): Promise<void> {
       'worker: { lease_seconds: 2, heartbeat_seconds: 0.5, cancel_grace_seconds: 0.5, max_attempts: 3, concurrency: 1 }',
       'retention: { sweep_interval_minutes: 0 }',
       ...(redis ? [`redis: { url: "${redis.url}" }`] : []),
+      ...(schema ? [`postgres: { url: "${schema.config.url}", schema: "${schema.config.schema}" }`] : []),
       '',
     ].join('\n'),
   );
@@ -86,10 +94,12 @@ async function tearDown(): Promise<void> {
   }
   await redis?.stop();
   redis = null;
+  await schema?.drop();
+  schema = null;
   await rm(root, { recursive: true, force: true });
 }
 
-for (const adapter of ['sqlite', 'redis'] as const)
+for (const adapter of ['sqlite', 'redis', 'postgres'] as const)
   describe(`child process groups across a worker crash (${adapter})`, () => {
     beforeAll(() => setUp(adapter), 30_000);
     afterAll(tearDown);

@@ -1,12 +1,13 @@
 // Access follows the matched route, whatever spelling of the path reaches the server: a corpus of
 // encodings thrown at every route over raw sockets (nothing normalises on the client side), on
-// both job-store adapters. Without a token, no protected route may answer anything but 400, 401,
+// every job-store adapter. Without a token, no protected route may answer anything but 400, 401,
 // 404 or 405, and no answer may carry job data.
 import { connect } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJob, startTestService, type TestService } from '../../support/test-service.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { assertPostgresReachable, testPostgresConfig, type TestSchema } from '../../support/postgres.js';
 import { apiRoutes, PATH_VARIANTS, PROBE_METHODS, REFUSALS } from '../../support/path-corpus.js';
 
 const TOKEN = 'corpus-token-0123456789abcdef';
@@ -54,20 +55,26 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 
-const adapters = ['sqlite', 'redis'] as const;
+const adapters = ['sqlite', 'redis', 'postgres'] as const;
 
 describe.each(adapters)('path-encoding corpus (%s job store)', (adapter) => {
   let redis: RedisServer | null = null;
+  let schema: TestSchema | null = null;
   let svc: TestService;
   let port: number;
   let jobId: string;
 
   beforeAll(async () => {
     if (adapter === 'redis') redis = await startRedisServer();
+    if (adapter === 'postgres') {
+      await assertPostgresReachable();
+      schema = testPostgresConfig();
+    }
     svc = await startTestService(
       {
         security: { auth_token: TOKEN, rate_limit_per_minute: 1_000_000, read_rate_limit_per_minute: 1_000_000 },
         ...(redis ? { redis: { url: redis.url, key_prefix: `corpus-${randomUUID().slice(0, 8)}` } } : {}),
+        ...(schema ? { postgres: schema.config } : {}),
       },
       { worker: false },
     );
@@ -79,6 +86,7 @@ describe.each(adapters)('path-encoding corpus (%s job store)', (adapter) => {
   afterAll(async () => {
     await svc?.close();
     await redis?.stop();
+    await schema?.drop();
   });
 
   it('refuses every spelling of every route without a token: only 400, 401, 404 or 405, never job data', async () => {

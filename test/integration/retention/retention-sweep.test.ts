@@ -1,4 +1,4 @@
-// Retention over real HTTP, on both job stores: with the clock moved past retention.jobs_days (not
+// Retention over real HTTP, on every job store: with the clock moved past retention.jobs_days (not
 // slept), the older finished job vanishes from the API (404 like an unknown id, its idempotency key
 // free again) together with its artifact file, while the younger job and its file stay; a local
 // artifact file older than retention.artifacts_days that no job names goes too. A dry run lists the
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJob, startTestService, type TestService } from '../../support/test-service.js';
 import { getJob, waitForEnd, type JobView } from '../../support/backend-jobs.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { assertPostgresReachable, testPostgresConfig, type TestSchema } from '../../support/postgres.js';
 import { RetentionSweep } from '../../../src/retention/retention-sweep.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -35,9 +36,10 @@ async function strayFile(svc: TestService, at: Date): Promise<string> {
   return file;
 }
 
-for (const adapter of ['sqlite', 'redis'] as const) {
+for (const adapter of ['sqlite', 'redis', 'postgres'] as const) {
   describe(`retention sweep (${adapter})`, () => {
     let redis: RedisServer | undefined;
+    let schema: TestSchema | undefined;
     let svc: TestService;
     let older: JobView;
     let younger: JobView;
@@ -45,9 +47,14 @@ for (const adapter of ['sqlite', 'redis'] as const) {
 
     beforeAll(async () => {
       if (adapter === 'redis') redis = await startRedisServer();
+      if (adapter === 'postgres') {
+        await assertPostgresReachable();
+        schema = testPostgresConfig();
+      }
       svc = await startTestService({
         retention: { sweep_interval_minutes: 0 }, // the test drives the sweep with its own clock
         ...(redis ? { redis: { url: redis.url, key_prefix: `ttv-ret-${randomUUID().slice(0, 8)}` } } : {}),
+        ...(schema ? { postgres: schema.config } : {}),
       });
       const first = await submitKeyed(svc, 'An old lighthouse at dawn.', 'retention-key');
       older = await waitForEnd(svc, first.id);
@@ -64,6 +71,7 @@ for (const adapter of ['sqlite', 'redis'] as const) {
     afterAll(async () => {
       await svc?.close();
       await redis?.stop();
+      await schema?.drop();
     });
 
     it('removes the expired job with its artifact, keeps the younger one, and frees the idempotency key', async () => {

@@ -16,10 +16,13 @@ import { startService, type Service } from '../../../src/service.js';
 import { FAST_PIPELINE, postJob } from '../../support/test-service.js';
 import { waitFor } from '../../support/wait-for.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { assertPostgresReachable, testPostgresConfig, type TestSchema } from '../../support/postgres.js';
 
 const exec = promisify(execFile);
 let dataDir: string;
 let redis: RedisServer | null = null;
+/** The describe's schema on PostgreSQL (in the machine's server), dropped after it. */
+let schema: TestSchema | null = null;
 const running: Service[] = [];
 
 function start(
@@ -35,6 +38,7 @@ function start(
     worker: { min_free_disk_mb: minFreeMb },
     retention: { sweep_interval_minutes: 0 },
     ...(redis ? { redis: { url: redis.url } } : {}),
+    ...(schema ? { postgres: schema.config } : {}),
   });
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -57,16 +61,22 @@ async function job(url: string, id: string): Promise<{ status: string }> {
   return (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as { status: string };
 }
 
-for (const adapter of ['sqlite', 'redis'] as const)
+for (const adapter of ['sqlite', 'redis', 'postgres'] as const)
   describe(`disk guard (${adapter})`, () => {
     beforeAll(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'ttv-disk-'));
       if (adapter === 'redis') redis = await startRedisServer();
+      if (adapter === 'postgres') {
+        await assertPostgresReachable();
+        schema = testPostgresConfig();
+      }
     });
     afterAll(async () => {
       await Promise.all(running.splice(0).map((s) => s.stop()));
       await redis?.stop();
       redis = null;
+      await schema?.drop();
+      schema = null;
       await rm(dataDir, { recursive: true, force: true });
     });
 
@@ -140,8 +150,8 @@ for (const adapter of ['sqlite', 'redis'] as const)
     it('lists a worker of another service (its own store connection) that takes no jobs in the /readyz of an API-only service: 503 while no worker can claim, 200 once one can', async () => {
       const stats = statfsSync(dataDir);
       const above = Math.ceil(((stats.bavail * stats.bsize) / (1024 * 1024)) * 4) + 1024;
-      // The API's own disk is fine (its guard off; on Redis even another data dir): only the worker's heartbeat can tell.
-      const apiDir = adapter === 'redis' ? await mkdtemp(join(tmpdir(), 'ttv-disk-api-')) : dataDir;
+      // The API's own disk is fine (its guard off; on a shared store even another data dir): only the worker's heartbeat can tell.
+      const apiDir = adapter !== 'sqlite' ? await mkdtemp(join(tmpdir(), 'ttv-disk-api-')) : dataDir;
       try {
         const lines: string[] = [];
         const blocked = await start(above, { api: false, worker: true }, lines);
