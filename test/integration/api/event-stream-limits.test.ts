@@ -11,6 +11,7 @@ import { readSse } from '../../support/sse.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 import { waitFor } from '../../support/wait-for.js';
 import { createKey } from '../../support/api-keys.js';
+import { assertPostgresReachable, testPostgresConfig } from '../../support/postgres.js';
 
 const run = promisify(execFile);
 const APPENDER = new URL('../../support/append-log-process.mjs', import.meta.url).pathname;
@@ -159,4 +160,23 @@ describe('event streams wake on writes by another process', () => {
       }
     }, 30_000);
   });
+
+  it('PostgreSQL: a NOTIFY reaches a stream in the API process', async () => {
+    await assertPostgresReachable();
+    const schema = testPostgresConfig();
+    const svc = await startTestService({ server: SLOW_HEARTBEAT, postgres: schema.config }, { worker: false });
+    try {
+      const id = await submit(svc.url);
+      const append = (line: string) =>
+        run(process.execPath, [APPENDER, 'postgres', schema.config.url, schema.config.schema, id, line]);
+      // The first stream starts the process's one LISTEN connection, whose connect re-reads every
+      // stream once: its line may come that way. The second stream's can only come by NOTIFY.
+      await foreignLineArrives(`${svc.url}/v1/jobs/${id}/events`, append);
+      const lines = await foreignLineArrives(`${svc.url}/v1/jobs/${id}/events`, append);
+      expect(lines.at(-1)).toMatch(/written by another process/);
+    } finally {
+      await svc.close();
+      await schema.drop();
+    }
+  }, 30_000);
 });
