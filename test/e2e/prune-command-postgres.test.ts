@@ -163,5 +163,5 @@ describe('ttv prune on PostgreSQL', () => {
     expect(lines.some((l) => l.includes('Video generation completed'))).toBe(true);
     const all = (await (await fetch(`${api.url}/v1/jobs?limit=100`)).json()) as { jobs: { id: string }[] };
     expect(all.jobs.map((j) => j.id).sort()).toEqual([recent, queued].sort());
-  });
+  }, 180_000);
 });
