@@ -5,7 +5,7 @@
 // run as root, so when the tests run as root the binaries run as the `postgres` OS user, which owns
 // the temp dir.
 import { execFile } from 'node:child_process';
-import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,8 +49,13 @@ async function runAs(): Promise<{ uid: number; gid: number } | null> {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
+export interface PostgresClusterOptions {
+  /** TLS only: the server presents this certificate, and every TCP connection must be encrypted (hostssl). */
+  tls?: { cert: string; key: string };
+}
+
 /** initdb's a new cluster in a temp dir and starts it. */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(options: PostgresClusterOptions = {}): Promise<PostgresCluster> {
   const user = await runAs();
   const root = await mkdtemp(join(tmpdir(), 'ttv-pg-cluster-'));
   if (user) await chown(root, user.uid, user.gid);
@@ -76,12 +81,27 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '-N'],
     120_000,
   );
+  const tlsOptions: string[] = [];
+  if (options.tls) {
+    // The server reads its key only when the postgres user owns it and no one else may read it.
+    const cert = join(root, 'server.crt');
+    const key = join(root, 'server.key');
+    await copyFile(options.tls.cert, cert);
+    await copyFile(options.tls.key, key);
+    await chmod(key, 0o600);
+    if (user) for (const file of [cert, key]) await chown(file, user.uid, user.gid);
+    tlsOptions.push('-c ssl=on', `-c ssl_cert_file=${cert}`, `-c ssl_key_file=${key}`);
+    // TCP connections without TLS find no pg_hba line: refused.
+    const hba = join(dataDir, 'pg_hba.conf');
+    await writeFile(hba, (await readFile(hba, 'utf8')).replace(/^host(\s)/gm, 'hostssl$1'));
+  }
   const serverOptions = [
     '-c listen_addresses=127.0.0.1',
     `-c port=${port}`,
     `-c unix_socket_directories=${root}`,
     '-c max_connections=100',
     '-c shared_buffers=16MB',
+    ...tlsOptions,
   ].join(' ');
   let running = false;
   const cluster: PostgresCluster = {
