@@ -4,7 +4,6 @@
 // through the other API stops on whichever worker runs it (its ffmpeg killed, the status stays
 // canceled); the read rate limits per client and per key are one budget across both APIs; and each
 // job's terminal webhook is acknowledged once, though both APIs dispatch and the first attempts fail.
-import { readdirSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,8 @@ import { waitFor, waitForProgress } from '../support/wait-for.js';
 import { readSse } from '../support/sse.js';
 import { createKey } from '../support/api-keys.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { jobLogs, jobOf, submitJob } from '../support/job-audit.js';
+import { pidsMentioning } from '../support/process-gone.js';
 
 const fx = postgresTtvFixture('pg_multi');
 const SECRET = `whsec_${Buffer.from('pg-multi-process-webhook-secret!').toString('base64')}`;
@@ -49,37 +50,6 @@ async function group(workers: number, yaml: string[]): Promise<Group> {
   return { setup, apis: apis as [TtvProcess, TtvProcess], workers: ws };
 }
 
-async function submit(url: string, prompt: string): Promise<string> {
-  const res = await fetch(`${url}/v1/jobs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt }),
-  });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { id: string }).id;
-}
-
-async function job(url: string, id: string) {
-  return (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
-}
-
-async function logs(url: string, id: string): Promise<string[]> {
-  return ((await (await fetch(`${url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] }).lines;
-}
-
-function pidsMentioning(needle: string): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(needle);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 describe('two API processes and two workers on one PostgreSQL schema', () => {
   it('follows over SSE on API B a job submitted through API A, live, to its finished event', async () => {
     const g = await group(2, [
@@ -89,7 +59,7 @@ describe('two API processes and two workers on one PostgreSQL schema', () => {
       NO_LIMITS,
     ]);
     const [a, b] = g.apis;
-    const id = await submit(a.url, 'A lighthouse blinks.');
+    const id = await submitJob(a.url, 'A lighthouse blinks.');
     let firstEventAt = 0;
     const stream = await readSse(`${b.url}/v1/jobs/${id}/events`, {
       stop: (events) => {
@@ -108,7 +78,7 @@ describe('two API processes and two workers on one PostgreSQL schema', () => {
     expect(
       stream.events.some((e) => e.event === 'log' && JSON.parse(e.data).line.includes('Video generation completed')),
     ).toBe(true);
-    const finished = await job(a.url, id);
+    const finished = await jobOf(a.url, id);
     expect(finished.status).toBe('finished');
     // B was streaming before the worker (another process) finished the job: it followed the change.
     expect(firstEventAt).toBeGreaterThan(0);
@@ -122,13 +92,13 @@ describe('two API processes and two workers on one PostgreSQL schema', () => {
       NO_LIMITS,
     ]);
     const [a, b] = g.apis;
-    const id = await submit(a.url, 'A long single shot.');
+    const id = await submitJob(a.url, 'A long single shot.');
     await waitFor(async () => (pidsMentioning(id).length > 0 ? true : null), {
       timeoutMs: 30_000,
       what: 'ffmpeg in a worker',
     });
     // Which worker holds it, from its start log line (the worker id is what `ttv worker` printed).
-    const started = (await logs(a.url, id)).find((l) => l.includes('Video generation started (attempt 1,'));
+    const started = (await jobLogs(a.url, id)).find((l) => l.includes('Video generation started (attempt 1,'));
     const holder = /worker ([^)]+)\)/.exec(started ?? '')?.[1];
     expect(g.workers.map((w) => w.url)).toContain(holder);
     const res = await fetch(`${b.url}/v1/jobs/${id}/cancel`, { method: 'POST' });
@@ -142,13 +112,13 @@ describe('two API processes and two workers on one PostgreSQL schema', () => {
         (await readdir(join(g.setup.dataDir, 'tmp')).catch(() => [])).some((d) => d.includes(id)) ? null : true,
       { timeoutMs: 20_000, what: "the job's scratch dir to be removed" },
     );
-    expect((await job(a.url, id)).status).toBe('canceled');
+    expect((await jobOf(a.url, id)).status).toBe('canceled');
     await waitFor(
-      async () => ((await logs(b.url, id)).some((l) => l.includes('Job cancelled during processing')) ? true : null),
+      async () => ((await jobLogs(b.url, id)).some((l) => l.includes('Job cancelled during processing')) ? true : null),
       { timeoutMs: 20_000, what: "the worker's cancel log line" },
     );
-    expect((await job(a.url, id)).status).toBe('canceled');
-    expect((await job(b.url, id)).status).toBe('canceled');
+    expect((await jobOf(a.url, id)).status).toBe('canceled');
+    expect((await jobOf(b.url, id)).status).toBe('canceled');
     // The cancel ended the job, not the worker that ran it.
     expect(g.workers.every((w) => w.child.exitCode === null)).toBe(true);
   }, 180_000);
@@ -206,9 +176,9 @@ describe('two API processes and two workers on one PostgreSQL schema', () => {
     };
     const [a, b] = g.apis;
     const ids: string[] = [];
-    for (let i = 0; i < 8; i += 1) ids.push(await submit(g.apis[i % 2]!.url, `Frame ${i} glows.`));
+    for (let i = 0; i < 8; i += 1) ids.push(await submitJob(g.apis[i % 2]!.url, `Frame ${i} glows.`));
     // One more, canceled while queued or running: its job.canceled is a terminal webhook too.
-    const canceled = await submit(a.url, 'Canceled at once.');
+    const canceled = await submitJob(a.url, 'Canceled at once.');
     expect((await fetch(`${b.url}/v1/jobs/${canceled}/cancel`, { method: 'POST' })).status).toBe(200);
     const all = [...ids, canceled];
     const acked = () => receiver.deliveries.filter((d) => d.status === 200);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTtv, startTtv, type TtvProcess } from '../support/ttv-process.js';
 import { assertPostgresReachable, testPostgresConfig, type TestSchema } from '../support/postgres.js';
 import { waitFor } from '../support/wait-for.js';
+import { jobOf, submitJob } from '../support/job-audit.js';
 
 let schema: TestSchema;
 let dataDir: string;
@@ -76,20 +77,6 @@ async function rowsOf(id: string): Promise<{ jobs: number; logs: number; events:
   return row!;
 }
 
-async function submit(url: string, prompt: string): Promise<string> {
-  const res = await fetch(`${url}/v1/jobs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt }),
-  });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { id: string }).id;
-}
-
-async function job(url: string, id: string) {
-  return (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
-}
-
 describe('ttv prune on PostgreSQL', () => {
   it('removes the jobs that ended before the window with their logs, events and files, and keeps the rest', async () => {
     const args = ['--config', base, '--data-dir', dataDir];
@@ -99,27 +86,27 @@ describe('ttv prune on PostgreSQL', () => {
       timeoutMs: 60_000,
       what: 'ready',
     });
-    const old = [await submit(api.url, 'An old lantern.'), await submit(api.url, 'An old kettle.')];
-    const recent = await submit(api.url, 'A recent candle.');
+    const old = [await submitJob(api.url, 'An old lantern.'), await submitJob(api.url, 'An old kettle.')];
+    const recent = await submitJob(api.url, 'A recent candle.');
     const ended = await waitFor(
       async () => {
-        const jobs = await Promise.all([...old, recent].map((id) => job(api.url, id)));
+        const jobs = await Promise.all([...old, recent].map((id) => jobOf(api.url, id)));
         return jobs.every((j) => j.status === 'finished') ? jobs : null;
       },
       { timeoutMs: 60_000, what: 'three finished jobs' },
     );
     const files = new Map(ended.map((j) => [String(j.id), fileURLToPath(String(j.artifact_uri))]));
     // A canceled job is a terminal one too; it goes the same way when old.
-    const canceled = await submit(api.url, 'An old cancel.');
+    const canceled = await submitJob(api.url, 'An old cancel.');
     expect((await fetch(`${api.url}/v1/jobs/${canceled}/cancel`, { method: 'POST' })).status).toBe(200);
-    await waitFor(async () => ((await job(api.url, canceled)).status === 'canceled' ? true : null), {
+    await waitFor(async () => ((await jobOf(api.url, canceled)).status === 'canceled' ? true : null), {
       what: 'the canceled job',
     });
     old.push(canceled);
     // No worker from here on: the next job stays queued, however old it is made.
     await worker.kill('SIGTERM');
-    const queued = await submit(api.url, 'A queued one.');
-    expect((await job(api.url, queued)).status).toBe('queued');
+    const queued = await submitJob(api.url, 'A queued one.');
+    expect((await jobOf(api.url, queued)).status).toBe('queued');
 
     await sql(`UPDATE jobs SET finished_at = finished_at - interval '10 days' WHERE id = ANY($1::text[])`, [old]);
     await sql(`UPDATE jobs SET created_at = created_at - interval '10 days' WHERE id = $1`, [queued]);
@@ -157,8 +144,8 @@ describe('ttv prune on PostgreSQL', () => {
       expect((await fetch(`${api.url}/v1/jobs/${id}/logs`)).status).toBe(404);
       expect((await fetch(`${api.url}/v1/jobs/${id}/events`)).status).toBe(404);
     }
-    expect((await job(api.url, recent)).status).toBe('finished');
-    expect((await job(api.url, queued)).status).toBe('queued');
+    expect((await jobOf(api.url, recent)).status).toBe('finished');
+    expect((await jobOf(api.url, queued)).status).toBe('queued');
     const { lines } = (await (await fetch(`${api.url}/v1/jobs/${recent}/logs?tail=0`)).json()) as { lines: string[] };
     expect(lines.some((l) => l.includes('Video generation completed'))).toBe(true);
     const all = (await (await fetch(`${api.url}/v1/jobs?limit=100`)).json()) as { jobs: { id: string }[] };

@@ -1,6 +1,6 @@
 // The scaled path for real: a private redis-server, an API process (`ttv serve --no-worker`) and
 // separate `ttv worker` processes sharing the data dir.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,8 @@ import { allStarted, type TtvProcess } from '../support/ttv-process.js';
 import { redisTtvFixture } from '../support/redis-ttv-fixture.js';
 import { waitFor, waitForProgress } from '../support/wait-for.js';
 import { readSse } from '../support/sse.js';
+import { jobLogs, jobOf, submitJob } from '../support/job-audit.js';
+import { pidsMentioning } from '../support/process-gone.js';
 
 const fx = redisTtvFixture('scale');
 const { procs } = fx;
@@ -32,35 +34,6 @@ async function cluster(workers: number, yaml: string[]): Promise<Cluster> {
   return { api, workers: ws, dataDir, configFile, addWorker };
 }
 
-/**
- * Submits as a client should: a 503 (the store did not answer within the request path's 2 s, as on
- * an overloaded machine) is tried again after its Retry-After, a few times.
- */
-async function submit(url: string, prompt: string): Promise<string> {
-  for (let attempt = 1; ; attempt += 1) {
-    const res = await fetch(`${url}/v1/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt }),
-    });
-    if (res.status === 503 && attempt < 4) {
-      await res.arrayBuffer();
-      await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
-      continue;
-    }
-    expect(res.status).toBe(202);
-    return ((await res.json()) as { id: string }).id;
-  }
-}
-
-async function job(url: string, id: string) {
-  return (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
-}
-
-async function logs(url: string, id: string): Promise<string[]> {
-  return ((await (await fetch(`${url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] }).lines;
-}
-
 function filesUnder(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
@@ -77,25 +50,14 @@ function filesUnder(dir: string): string[] {
 async function holder(c: Cluster, id: string, attempt: number): Promise<TtvProcess> {
   return waitFor(
     async () => {
-      const line = (await logs(c.api.url, id)).find((l) => l.includes(`Video generation started (attempt ${attempt},`));
+      const line = (await jobLogs(c.api.url, id)).find((l) =>
+        l.includes(`Video generation started (attempt ${attempt},`),
+      );
       const workerId = line ? /worker ([^)]+)\)/.exec(line)?.[1] : undefined;
       return workerId ? (procs.find((p) => p.url === workerId) ?? null) : null;
     },
     { timeoutMs: 20_000, what: `attempt ${attempt} of ${id} to start` },
   );
-}
-
-function pidsMentioning(needle: string): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(needle);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 describe('Redis with separate worker processes', () => {
@@ -115,7 +77,7 @@ describe('Redis with separate worker processes', () => {
       { what: '3 live workers in /readyz' },
     );
     expect(live).toBe(3);
-    const ids = await Promise.all(Array.from({ length: 18 }, (_, i) => submit(c.api.url, `Job number ${i}.`)));
+    const ids = await Promise.all(Array.from({ length: 18 }, (_, i) => submitJob(c.api.url, `Job number ${i}.`)));
     expect(new Set(ids).size).toBe(18);
     await waitFor(
       async () => {
@@ -130,7 +92,7 @@ describe('Redis with separate worker processes', () => {
     expect(artifacts).toHaveLength(18);
     const workersUsed = new Set<string>();
     for (const id of ids) {
-      const lines = await logs(c.api.url, id);
+      const lines = await jobLogs(c.api.url, id);
       expect(lines.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
       workersUsed.add(/worker ([^)]+)\)/.exec(lines.find((l) => l.includes('Video generation started'))!)![1]!);
     }
@@ -157,7 +119,7 @@ describe('Redis with separate worker processes', () => {
       'procedural: { width: 160, height: 90, fps: 12, max_segments: 1, simulated_latency_seconds: 30 }',
       'worker: { lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 2 }',
     ]);
-    const id = await submit(c.api.url, 'A job whose worker dies.');
+    const id = await submitJob(c.api.url, 'A job whose worker dies.');
     const first = await holder(c, id, 1);
     await first.kill('SIGKILL');
     const second = await holder(c, id, 2);
@@ -167,13 +129,13 @@ describe('Redis with separate worker processes', () => {
     await second.kill('SIGKILL');
     const failed = await waitFor(
       async () => {
-        const j = await job(c.api.url, id);
+        const j = await jobOf(c.api.url, id);
         return j.status === 'failed' ? j : null;
       },
       { timeoutMs: 30_000, what: 'job to fail after two crashes' },
     );
     expect(String(failed.error)).toMatch(/attempt limit of 2/);
-    expect((await logs(c.api.url, id)).filter((l) => l.includes('Video generation completed'))).toHaveLength(0);
+    expect((await jobLogs(c.api.url, id)).filter((l) => l.includes('Video generation completed'))).toHaveLength(0);
   });
 
   it('completes a job on another worker after its first worker is killed, exactly once', async () => {
@@ -181,18 +143,18 @@ describe('Redis with separate worker processes', () => {
       'procedural: { width: 160, height: 90, fps: 12, max_segments: 1, simulated_latency_seconds: 2 }',
       'worker: { lease_seconds: 1, heartbeat_seconds: 0.2, max_attempts: 3 }',
     ]);
-    const id = await submit(c.api.url, 'Survives a crash.');
+    const id = await submitJob(c.api.url, 'Survives a crash.');
     const first = await holder(c, id, 1);
     await first.kill('SIGKILL');
     const finished = await waitFor(
       async () => {
-        const j = await job(c.api.url, id);
+        const j = await jobOf(c.api.url, id);
         return j.status === 'finished' ? j : null;
       },
       { timeoutMs: 30_000, what: 'job to finish on the other worker' },
     );
     expect(finished.progress).toBe(100);
-    const lines = await logs(c.api.url, id);
+    const lines = await jobLogs(c.api.url, id);
     expect(lines.filter((l) => l.includes('Video generation completed'))).toHaveLength(1);
     expect(lines.some((l) => l.includes('Video generation started (attempt 2,'))).toBe(true);
   });
@@ -202,7 +164,7 @@ describe('Redis with separate worker processes', () => {
       'segment_duration_seconds: 40',
       'procedural: { width: 1280, height: 720, fps: 30, max_segments: 1 }',
     ]);
-    const id = await submit(c.api.url, 'A long single shot.');
+    const id = await submitJob(c.api.url, 'A long single shot.');
     await waitFor(async () => (pidsMentioning(id).length > 0 ? true : null), {
       timeoutMs: 20_000,
       what: 'ffmpeg in the worker',
@@ -216,17 +178,17 @@ describe('Redis with separate worker processes', () => {
     await waitFor(async () =>
       (await readdir(join(c.dataDir, 'tmp')).catch(() => [])).some((d) => d.includes(id)) ? null : true,
     );
-    expect((await job(c.api.url, id)).status).toBe('canceled');
+    expect((await jobOf(c.api.url, id)).status).toBe('canceled');
     await waitFor(async () =>
-      (await logs(c.api.url, id)).some((l) => l.includes('Job cancelled during processing')) ? true : null,
+      (await jobLogs(c.api.url, id)).some((l) => l.includes('Job cancelled during processing')) ? true : null,
     );
-    expect((await job(c.api.url, id)).status).toBe('canceled');
+    expect((await jobOf(c.api.url, id)).status).toBe('canceled');
   });
 
   it('answers 503 while Redis is down and recovers by itself when it returns', async () => {
     const c = await cluster(1, ['procedural: { width: 160, height: 90, fps: 12, max_segments: 1 }']);
     await waitFor(async () => ((await fetch(`${c.api.url}/readyz`)).status === 200 ? true : null));
-    const before = await submit(c.api.url, 'Before the outage.');
+    const before = await submitJob(c.api.url, 'Before the outage.');
     await fx.redis.stop();
     try {
       const readiness = await waitFor(async () => {
@@ -252,8 +214,8 @@ describe('Redis with separate worker processes', () => {
       what: 'readiness after Redis returns',
     });
     // A fresh redis-server kept nothing (no persistence): new work flows again end to end.
-    const after = await submit(c.api.url, 'After the outage.');
-    await waitFor(async () => ((await job(c.api.url, after)).status === 'finished' ? true : null), {
+    const after = await submitJob(c.api.url, 'After the outage.');
+    await waitFor(async () => ((await jobOf(c.api.url, after)).status === 'finished' ? true : null), {
       timeoutMs: 30_000,
       what: 'a job after recovery',
     });

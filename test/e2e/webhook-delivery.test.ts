@@ -13,6 +13,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 import { waitFor, waitForProgress } from '../support/wait-for.js';
 import { readSse } from '../support/sse.js';
 import { assertPostgresReachable, testPostgresConfig, type TestSchema } from '../support/postgres.js';
+import { submitJob } from '../support/job-audit.js';
 
 const SECRET = `whsec_${Buffer.from('durable-webhooks-test-secret-32b').toString('base64')}`;
 const FAST = ['segment_duration_seconds: 0.5', 'procedural: { width: 160, height: 90, fps: 12, max_segments: 1 }'];
@@ -63,16 +64,6 @@ async function start(args: string[]): Promise<TtvProcess> {
   return p;
 }
 
-async function submit(url: string, prompt: string): Promise<string> {
-  const res = await fetch(`${url}/v1/jobs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt }),
-  });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { id: string }).id;
-}
-
 describe.each([
   { backend: 'sqlite', next: 'the restarted process' },
   { backend: 'redis', next: 'the restarted process' },
@@ -88,7 +79,7 @@ describe.each([
     let refuse = true;
     receiver.answer = () => (refuse ? 500 : 200);
     const first = await start(['serve', '--port', '0', ...common]);
-    const id = await submit(first.url, 'A lantern sways.');
+    const id = await submitJob(first.url, 'A lantern sways.');
     // Refused at least twice: the delivery is held (and retried) by this process.
     await waitFor(
       async () => receiver.deliveries.filter((d) => d.jobId === id && d.status === 500).length >= 2 || null,
@@ -146,7 +137,7 @@ describe('a refused job.started held across a restart', () => {
     let refuse = true;
     receiver.answer = () => (refuse ? 500 : 200);
     const first = await start(['serve', '--port', '0', ...common]);
-    const id = await submit(first.url, 'A kettle hums.');
+    const id = await submitJob(first.url, 'A kettle hums.');
     await waitFor(
       async () => {
         const job = (await (await fetch(`${first.url}/v1/jobs/${id}`)).json()) as { status: string };
@@ -205,7 +196,7 @@ describe.each(['redis', 'postgres'] as const)('two API processes on one store (%
       });
     }
     const ids: string[] = [];
-    for (let i = 0; i < 30; i += 1) ids.push(await submit(apis[i % 2]!.url, `Frame ${i} glows.`));
+    for (let i = 0; i < 30; i += 1) ids.push(await submitJob(apis[i % 2]!.url, `Frame ${i} glows.`));
     const finishedOn = (path: string) =>
       new Set(
         receiver.deliveries

@@ -55,3 +55,34 @@ export async function expectEveryJobRunOnce(api: string, accepted: string[], rep
   }
   return { jobs, repaired };
 }
+
+/**
+ * Submits a job and returns its id, as a client should: a 503 (the store did not answer within the
+ * request path's 2 s, as on an overloaded machine) is tried again after its Retry-After, a few times.
+ */
+export async function submitJob(url: string, prompt: string): Promise<string> {
+  for (let attempt = 1; ; attempt += 1) {
+    const res = await fetch(`${url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt }),
+    });
+    if (res.status === 503 && attempt < 4) {
+      await res.arrayBuffer();
+      await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+      continue;
+    }
+    expect(res.status).toBe(202);
+    return ((await res.json()) as { id: string }).id;
+  }
+}
+
+/** A job's public record. */
+export async function jobOf(url: string, id: string): Promise<Record<string, unknown>> {
+  return (await (await fetch(`${url}/v1/jobs/${id}`)).json()) as Record<string, unknown>;
+}
+
+/** Every log line a job keeps. */
+export async function jobLogs(url: string, id: string): Promise<string[]> {
+  return ((await (await fetch(`${url}/v1/jobs/${id}/logs?tail=0`)).json()) as { lines: string[] }).lines;
+}

@@ -1,5 +1,5 @@
 // Whether a process has ended, for tests that kill process groups.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Gone, or a zombie waiting to be reaped: it has been killed and only waits for its reaper, and an
@@ -18,4 +18,18 @@ export function isGone(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/** Live processes whose command line contains `needle` (e.g. an ffmpeg writing under a job's id). */
+export function pidsMentioning(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
