@@ -94,9 +94,9 @@ CREATE TABLE workers (
 );
 CREATE INDEX workers_heartbeat ON workers (heartbeat_at);
 
--- The same columns as SQLite's API_KEYS_SCHEMA: the key store writes it (and creates it in version 2
--- when it reaches a schema first), the claim reads max_concurrent_jobs.
-CREATE TABLE IF NOT EXISTS api_keys (
+-- The same columns as SQLite's API_KEYS_SCHEMA, timestamps as ISO-8601 text as there (both stores hand
+-- out the same strings): the key store writes it, the claim reads max_concurrent_jobs.
+CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
   secret_hash TEXT NOT NULL UNIQUE,
   name TEXT NOT NULL,
@@ -183,28 +183,13 @@ CREATE CONSTRAINT TRIGGER job_stats AFTER INSERT OR UPDATE OR DELETE ON jobs
 `;
 
 /**
- * Version 2: what the API's access layer keeps beside the jobs.
- * - api_keys: the same columns as SQLite's (sqlite-schema.ts API_KEYS_SCHEMA); version 1 (the job
- *   tables) creates it too, since the claim reads a key's max_concurrent_jobs, so here it is
- *   IF NOT EXISTS: a no-op after version 1, and the key store works on a schema without the job tables.
- *   Timestamps stay ISO-8601 text, as in SQLite, so that both stores hand out the same strings.
- * - rate_windows: the rate-limit and authentication-failure counters of every API process
- *   (api/plugins/postgres-window-counter.ts). UNLOGGED: a counter is written on every request and
- *   is worth nothing after a crash, so it skips the WAL (after a crash or a failover to a standby the
- *   table starts empty, which only gives every client a fresh window).
+ * Version 2 ('access'): the rate-limit and authentication-failure counters of every API process
+ * (api/plugins/postgres-window-counter.ts). UNLOGGED: a counter is written on every request and is
+ * worth nothing after a crash, so it skips the WAL (after a crash or a failover to a standby the table
+ * starts empty, which only gives every client a fresh window). (The API keys are version 1's: the
+ * runner applies versions in order, so every schema has them before this.)
  */
 const ACCESS_SQL = `
-CREATE TABLE IF NOT EXISTS api_keys (
-  id TEXT PRIMARY KEY,
-  secret_hash TEXT NOT NULL UNIQUE,
-  name TEXT NOT NULL,
-  scope TEXT NOT NULL,
-  rate_limit INTEGER,
-  max_concurrent_jobs INTEGER,
-  monthly_budget_usd DOUBLE PRECISION,
-  created_at TEXT NOT NULL,
-  revoked_at TEXT
-);
 CREATE UNLOGGED TABLE rate_windows (
   client TEXT PRIMARY KEY,
   count INTEGER NOT NULL,

@@ -5,7 +5,6 @@ import type pg from 'pg';
 import type { PostgresConfig } from '../../config/schema.js';
 import { openPostgresPool, POSTGRES_REQUEST_TIMEOUT_MS } from '../../stores/postgres-pool.js';
 import { migrateOnce } from '../../stores/postgres-migrate-once.js';
-import type { KeyScope } from '../principal.js';
 import {
   NO_REVOKE_GUARD,
   type ApiKeyRecord,
@@ -15,37 +14,7 @@ import {
   type RevokeResult,
 } from '../key-store.js';
 import { newKeyId } from '../key-secret.js';
-
-interface KeyRow {
-  id: string;
-  name: string;
-  scope: KeyScope;
-  rate_limit: number | string | null;
-  max_concurrent_jobs: number | string | null;
-  monthly_budget_usd: number | string | null;
-  created_at: string | Date;
-  revoked_at: string | Date | null;
-}
-
-// Tolerant of the column types: numbers may come back as strings (NUMERIC, BIGINT) and timestamps as
-// Dates (TIMESTAMPTZ), should the table have been made with those; the record is the same either way.
-const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
-const iso = (v: string | Date): string => (v instanceof Date ? v.toISOString() : v);
-
-function toRecord(row: KeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    scope: row.scope,
-    created_at: iso(row.created_at),
-    revoked_at: row.revoked_at === null ? null : iso(row.revoked_at),
-    limits: {
-      rateLimitPerMinute: num(row.rate_limit),
-      maxConcurrentJobs: num(row.max_concurrent_jobs),
-      monthlyBudgetUsd: num(row.monthly_budget_usd),
-    },
-  };
-}
+import { keyRecord, type KeyRow } from '../key-row.js';
 
 const COLUMNS = 'id, name, scope, rate_limit, max_concurrent_jobs, monthly_budget_usd, created_at, revoked_at';
 
@@ -103,11 +72,11 @@ export class PostgresKeyStore implements KeyStore {
         new Date().toISOString(),
       ],
     );
-    return toRecord(row!);
+    return keyRecord(row!);
   }
 
   async list(): Promise<ApiKeyRecord[]> {
-    return (await this.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`)).map(toRecord);
+    return (await this.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`)).map(keyRecord);
   }
 
   async revoke(id: string, guard: RevokeGuard = NO_REVOKE_GUARD): Promise<RevokeResult> {
@@ -136,21 +105,22 @@ export class PostgresKeyStore implements KeyStore {
   private async revokeLocked(client: pg.PoolClient, id: string, guard: RevokeGuard): Promise<RevokeResult> {
     const row = (await client.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id])).rows[0];
     if (!row) return { outcome: 'not_found' };
-    if (row.revoked_at !== null) return { outcome: 'already_revoked', key: toRecord(row) };
+    if (row.revoked_at !== null) return { outcome: 'already_revoked', key: keyRecord(row) };
     if (guard.keepAdmin || guard.keepAnyKey) {
       const { rows } = await client.query<{ admins: number; active: number }>(
         `SELECT (count(*) FILTER (WHERE scope = 'admin'))::int AS admins, count(*)::int AS active
          FROM api_keys WHERE revoked_at IS NULL`,
       );
       const { admins, active } = rows[0]!;
-      if (guard.keepAdmin && row.scope === 'admin' && admins <= 1) return { outcome: 'last_admin', key: toRecord(row) };
-      if (guard.keepAnyKey && active <= 1) return { outcome: 'last_key', key: toRecord(row) };
+      if (guard.keepAdmin && row.scope === 'admin' && admins <= 1)
+        return { outcome: 'last_admin', key: keyRecord(row) };
+      if (guard.keepAnyKey && active <= 1) return { outcome: 'last_key', key: keyRecord(row) };
     }
     const updated = await client.query<KeyRow>(
       `UPDATE api_keys SET revoked_at = $2 WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, new Date().toISOString()],
     );
-    return { outcome: 'revoked', key: toRecord(updated.rows[0]!) };
+    return { outcome: 'revoked', key: keyRecord(updated.rows[0]!) };
   }
 
   async revokedAmong(ids: readonly string[]): Promise<string[]> {
@@ -173,7 +143,7 @@ export class PostgresKeyStore implements KeyStore {
 
   async findByHash(hash: string): Promise<ApiKeyRecord | null> {
     const [row] = await this.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE secret_hash = $1`, [hash]);
-    return row ? toRecord(row) : null;
+    return row ? keyRecord(row) : null;
   }
 
   async activeCount(): Promise<number> {

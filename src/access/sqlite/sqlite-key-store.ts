@@ -14,33 +14,8 @@ import {
   type RevokeResult,
 } from '../key-store.js';
 import { newKeyId } from '../key-secret.js';
+import { keyRecord, type KeyRow } from '../key-row.js';
 import { API_KEYS_SCHEMA } from '../../stores/sqlite-schema.js';
-
-interface KeyRow {
-  id: string;
-  name: string;
-  scope: KeyScope;
-  rate_limit: number | null;
-  max_concurrent_jobs: number | null;
-  monthly_budget_usd: number | null;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-function toRecord(row: KeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    scope: row.scope,
-    created_at: row.created_at,
-    revoked_at: row.revoked_at,
-    limits: {
-      rateLimitPerMinute: row.rate_limit,
-      maxConcurrentJobs: row.max_concurrent_jobs,
-      monthlyBudgetUsd: row.monthly_budget_usd,
-    },
-  };
-}
 
 export class SqliteKeyStore implements KeyStore {
   private readonly db: Db;
@@ -70,11 +45,11 @@ export class SqliteKeyStore implements KeyStore {
         key.limits.monthlyBudgetUsd,
         new Date().toISOString(),
       );
-    return toRecord(this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow);
+    return keyRecord(this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow);
   }
 
   async list(): Promise<ApiKeyRecord[]> {
-    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, id').all() as KeyRow[]).map(toRecord);
+    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, id').all() as KeyRow[]).map(keyRecord);
   }
 
   async revoke(id: string, guard: RevokeGuard = NO_REVOKE_GUARD): Promise<RevokeResult> {
@@ -85,7 +60,7 @@ export class SqliteKeyStore implements KeyStore {
         const byId = this.db.prepare('SELECT * FROM api_keys WHERE id = ?');
         const row = byId.get(id) as KeyRow | undefined;
         if (!row) return { outcome: 'not_found' };
-        if (row.revoked_at) return { outcome: 'already_revoked', key: toRecord(row) };
+        if (row.revoked_at) return { outcome: 'already_revoked', key: keyRecord(row) };
         const active = (scope: KeyScope | null) =>
           (
             this.db
@@ -93,10 +68,10 @@ export class SqliteKeyStore implements KeyStore {
               .get(...(scope ? [scope] : [])) as { n: number }
           ).n;
         if (guard.keepAdmin && row.scope === 'admin' && active('admin') <= 1)
-          return { outcome: 'last_admin', key: toRecord(row) };
-        if (guard.keepAnyKey && active(null) <= 1) return { outcome: 'last_key', key: toRecord(row) };
+          return { outcome: 'last_admin', key: keyRecord(row) };
+        if (guard.keepAnyKey && active(null) <= 1) return { outcome: 'last_key', key: keyRecord(row) };
         this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(new Date().toISOString(), id);
-        return { outcome: 'revoked', key: toRecord(byId.get(id) as KeyRow) };
+        return { outcome: 'revoked', key: keyRecord(byId.get(id) as KeyRow) };
       })
       .immediate();
   }
@@ -122,7 +97,7 @@ export class SqliteKeyStore implements KeyStore {
 
   async findByHash(hash: string): Promise<ApiKeyRecord | null> {
     const row = this.db.prepare('SELECT * FROM api_keys WHERE secret_hash = ?').get(hash) as KeyRow | undefined;
-    return row ? toRecord(row) : null;
+    return row ? keyRecord(row) : null;
   }
 
   async activeCount(): Promise<number> {
