@@ -7,6 +7,8 @@ import { migratePostgres } from './postgres-migrations.js';
 /** How long the one-off migration connection waits: another process may hold the migration lock a while. */
 const MIGRATE_TIMEOUT_MS = 30_000;
 
+const perSchema = new Map<string, (waitMs?: number) => Promise<void>>();
+
 /**
  * A function that brings the schema up to date on its first call and then answers at once; calls
  * during a run share it, and a failed run is tried again on the next call. The migration runs on a
@@ -15,6 +17,18 @@ const MIGRATE_TIMEOUT_MS = 30_000;
  * gives up after that long while the run goes on for the next call.
  */
 export function migrateOnce(config: PostgresConfig): (waitMs?: number) => Promise<void> {
+  // One per database and schema in a process: the job store, the key store and the rate-limit
+  // counters each ask, and the schema needs bringing up to date once, not once for each.
+  const key = `${config.url}\n${config.schema}`;
+  let migrate = perSchema.get(key);
+  if (!migrate) {
+    migrate = migrator(config);
+    perSchema.set(key, migrate);
+  }
+  return migrate;
+}
+
+function migrator(config: PostgresConfig): (waitMs?: number) => Promise<void> {
   let run: Promise<void> | null = null;
   let done = false;
   return (waitMs) => {
