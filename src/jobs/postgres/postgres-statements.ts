@@ -1,7 +1,7 @@
 // The SQL of the PostgreSQL job store that is more than one line, and its rows. The guards of the
 // conditional status writes come from the state machine (job-state.ts), as on SQLite.
-import { TERMINAL_STATUSES, type JobRecord, type JobRequest, type JobStatus } from '../job.js';
-import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
+import type { JobRecord, JobRequest, JobStatus } from '../job.js';
+import { CLAIMABLE, LEASED } from '../sql-status-lists.js';
 
 /** A row of `jobs` as node-postgres reads it (request parsed from JSON, times as Date, seq as text). */
 export interface JobRow {
@@ -30,25 +30,7 @@ export interface JobRow {
 export const ROW_COLUMNS = `seq, id, status, stage, progress, prompt, request, created_at, started_at, finished_at,
   gcs_uri, artifact_uri, artifact_key, error, estimated_cost_usd, attempts, owner_key_id, lease_token, request_hash`;
 
-export function inList(statuses: readonly JobStatus[]): string {
-  return statuses.map((s) => `'${s}'`).join(',');
-}
-
-export const LEASED = inList(LEASED_STATUSES);
-export const TERMINAL = inList([...TERMINAL_STATUSES]);
-/** Statuses a write to `to` may start from. */
-export const FROM = {
-  progress: inList(sourcesOf('progress')),
-  finished: inList(sourcesOf('finished')),
-  failed: inList(sourcesOf('failed')),
-  queued: inList(sourcesOf('queued')),
-  canceled: inList(sourcesOf('canceled')),
-};
-const CLAIMABLE = ((sources: JobStatus[]) => {
-  if (sources.length !== 1)
-    throw new Error(`the claim expects one status to start from, the state machine has ${sources.join(', ')}`);
-  return inList(sources);
-})(sourcesOf('started'));
+export { FROM, LEASED, TERMINAL } from '../sql-status-lists.js';
 
 /** Queued jobs of each owner considered per claim: more than one, so concurrent claimers of one owner do not all skip its one locked head. */
 export const CLAIM_WINDOW = 8;

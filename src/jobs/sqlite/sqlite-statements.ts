@@ -1,9 +1,9 @@
 // The SQL of the embedded job store, prepared once per connection, typed by parameters and row. The
 // guards of the conditional status writes come from the state machine (job-state.ts).
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { MAX_PROGRESS, TERMINAL_STATUSES, type JobRecord, type JobStage, type JobStatus } from '../job.js';
+import { MAX_PROGRESS, type JobRecord, type JobStage, type JobStatus } from '../job.js';
 import type { JobEvent } from '../job-queue.js';
-import { LEASED_STATUSES, sourcesOf } from '../job-state.js';
+import { CLAIMABLE, FROM, LEASED, TERMINAL } from '../sql-status-lists.js';
 
 /** A row of `jobs`: the record's columns (request as JSON text) plus sequence, lease and journal counters. */
 export interface JobRow extends Omit<JobRecord, 'request' | 'queue_position'> {
@@ -67,28 +67,6 @@ export function listStatements(db: Db) {
   };
 }
 
-export function inList(statuses: readonly JobStatus[]): string {
-  return statuses.map((s) => `'${s}'`).join(',');
-}
-
-/** Guards of conditional status writes, from the state machine (job-state.ts). */
-const LEASED = inList(LEASED_STATUSES);
-const FROM = {
-  progress: inList(sourcesOf('progress')),
-  finished: inList(sourcesOf('finished')),
-  failed: inList(sourcesOf('failed')),
-  queued: inList(sourcesOf('queued')),
-  canceled: inList(sourcesOf('canceled')),
-};
-// The one status a claim starts from; the claim's index walk (below) is written for exactly one.
-const CLAIMABLE = ((sources: JobStatus[]) => {
-  if (sources.length !== 1)
-    throw new Error(
-      `the claim statement expects one status to start from, the state machine has ${sources.join(', ')}`,
-    );
-  return inList(sources);
-})(sourcesOf('started'));
-
 /**
  * The stored request without its first-frame image bytes, and an uploaded source video's (type, size
  * and digest stay): set in the
@@ -111,7 +89,7 @@ export function prepareStatements(db: Db) {
       [string, number],
       JobRow
     >(`SELECT * FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?
-      AND status IN (${inList([...TERMINAL_STATUSES])}) ORDER BY finished_at, seq LIMIT ?`),
+      AND status IN (${TERMINAL}) ORDER BY finished_at, seq LIMIT ?`),
     // Submission limits and budgets (SubmitOptions), on the submit path.
     // The store-wide count is the total the triggers keep (sqlite-job-stats.ts), exact inside the transaction.
     queuedCount: db.prepare<[], { n: number }>(`SELECT n FROM job_status_counts WHERE status = 'queued'`),
