@@ -10,9 +10,17 @@ import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor-error.js';
 import { QueueFullError } from '../../errors/queue-full-error.js';
 import { BudgetExceededError } from '../../errors/budget-exceeded-error.js';
-import { MAX_LOG_LINES, isTerminal, scopedIdempotencyKey, type JobRecord, type JobRequest } from '../job.js';
+import {
+  MAX_LOG_LINES,
+  isTerminal,
+  scopedIdempotencyKey,
+  type JobRecord,
+  type JobRequest,
+  type JobStatus,
+} from '../job.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
+import { queueStats } from '../queue-stats.js';
 import { JobQueueBase } from '../job-queue-base.js';
 import type {
   CancelResult,
@@ -293,22 +301,12 @@ export class PostgresJobQueue extends JobQueueBase implements JobQueue {
 
   /** Reads the totals the deferred triggers keep (stores/postgres-schema.ts): a few rows at any store size. */
   async stats(): Promise<QueueStats> {
-    const rows = await this.store.query<{ status: string; n: string; seconds: number; finished: string }>(
+    const rows = await this.store.query<{ status: JobStatus; n: string; seconds: number; finished: string }>(
       `SELECT c.status, c.n, d.seconds, d.finished FROM job_status_counts c CROSS JOIN job_durations d`,
     );
-    const counts: Record<string, number> = {};
+    const counts: Partial<Record<JobStatus, number>> = {};
     for (const row of rows) counts[row.status] = Number(row.n);
-    const finished = Number(rows[0]?.finished ?? 0);
-    const avg = finished > 0 ? (rows[0]?.seconds ?? 0) / finished : 0;
-    return {
-      queued: counts.queued ?? 0,
-      active: (counts.started ?? 0) + (counts.progress ?? 0),
-      finished: counts.finished ?? 0,
-      failed: counts.failed ?? 0,
-      canceled: counts.canceled ?? 0,
-      total: Object.values(counts).reduce((a, b) => a + b, 0),
-      averageProcessingSeconds: Math.round(avg * 1000) / 1000,
-    };
+    return queueStats(counts, { seconds: rows[0]?.seconds ?? 0, finished: Number(rows[0]?.finished ?? 0) });
   }
 
   async depth(): Promise<QueueDepth> {

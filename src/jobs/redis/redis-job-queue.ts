@@ -20,6 +20,7 @@ import {
 } from '../job.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
+import { queueStats } from '../queue-stats.js';
 import { JobQueueBase } from '../job-queue-base.js';
 import type {
   CancelResult,
@@ -478,18 +479,8 @@ export class RedisJobQueue extends JobQueueBase implements JobQueue {
       pipeline.get(this.keys.durationCount);
       const results = (await pipeline.exec()) ?? [];
       const n = (i: number) => Number(results[i]?.[1] ?? 0);
-      const [queued, started, progress, finished, failed, canceled] = statuses.map((_, i) => n(i)) as number[];
-      const sum = Number(results[6]?.[1] ?? 0);
-      const count = Number(results[7]?.[1] ?? 0);
-      return {
-        queued: queued!,
-        active: started! + progress!,
-        finished: finished!,
-        failed: failed!,
-        canceled: canceled!,
-        total: queued! + started! + progress! + finished! + failed! + canceled!,
-        averageProcessingSeconds: count > 0 ? Math.round((sum / count) * 1000) / 1000 : 0,
-      };
+      const counts = Object.fromEntries(statuses.map((s, i) => [s, n(i)]));
+      return queueStats(counts, { seconds: n(statuses.length), finished: n(statuses.length + 1) });
     });
   }
 

@@ -18,9 +18,11 @@ import {
   scopedIdempotencyKey,
   type JobRecord,
   type JobRequest,
+  type JobStatus,
 } from '../job.js';
 import { requestHash } from '../request-hash.js';
 import { TerminalRecordCache } from '../terminal-record-cache.js';
+import { queueStats } from '../queue-stats.js';
 import { JobQueueBase } from '../job-queue-base.js';
 import type {
   CancelResult,
@@ -366,20 +368,9 @@ export class SqliteJobQueue extends JobQueueBase implements JobQueue {
   /** Reads the totals the triggers keep (sqlite-job-stats.ts): O(1) in the number of jobs stored. */
   async stats(): Promise<QueueStats> {
     return this.guard(() => {
-      const counts: Record<string, number> = {};
-      for (const row of this.statsStatements.counts.all()) counts[row.status] = row.n;
-      const durations = this.statsStatements.durations.get();
-      const avg = durations && durations.finished > 0 ? durations.seconds / durations.finished : 0;
-      const total = Object.values(counts).reduce((a, b) => a + b, 0);
-      return {
-        queued: counts.queued ?? 0,
-        active: (counts.started ?? 0) + (counts.progress ?? 0),
-        finished: counts.finished ?? 0,
-        failed: counts.failed ?? 0,
-        canceled: counts.canceled ?? 0,
-        total,
-        averageProcessingSeconds: Math.round(avg * 1000) / 1000,
-      };
+      const counts: Partial<Record<JobStatus, number>> = {};
+      for (const row of this.statsStatements.counts.all()) counts[row.status as JobStatus] = row.n;
+      return queueStats(counts, this.statsStatements.durations.get() ?? { seconds: 0, finished: 0 });
     });
   }
 
