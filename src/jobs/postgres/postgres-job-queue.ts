@@ -102,86 +102,118 @@ export class PostgresJobQueue extends JobQueueBase implements JobQueue {
     const id = randomUUID();
     const now = new Date();
     let position = 1;
-    const result = await this.store.write(
-      async (tx) => {
-        const inserted = (
-          await tx.run<JobRow>(
-            `INSERT INTO jobs (id, status, stage, progress, prompt, request, created_at, estimated_cost_usd,
+    let commitUnknown = false;
+    const result = await this.store
+      .write(
+        async (tx) => {
+          const inserted = (
+            await tx.run<JobRow>(
+              `INSERT INTO jobs (id, status, stage, progress, prompt, request, created_at, estimated_cost_usd,
              idempotency_key, request_hash, owner_key_id)
            VALUES ($1, 'queued', 'queued', 0, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${ROW_COLUMNS}`,
-            [
-              id,
-              request.prompt,
-              JSON.stringify(request),
-              now,
-              options.estimatedCostUsd ?? null,
-              storedKey,
-              hash,
-              options.owner ?? null,
-            ],
-          )
-        ).rows[0];
-        if (!inserted) {
-          const existing = (
-            await tx.run<JobRow>(`SELECT ${ROW_COLUMNS} FROM jobs WHERE idempotency_key = $1`, [storedKey])
+              [
+                id,
+                request.prompt,
+                JSON.stringify(request),
+                now,
+                options.estimatedCostUsd ?? null,
+                storedKey,
+                hash,
+                options.owner ?? null,
+              ],
+            )
           ).rows[0];
-          if (!existing) throw new StoreUnavailableError('Job store busy (a job with this key was just removed)');
-          const job = await this.store.record(existing, undefined, tx.run);
-          return existing.request_hash === hash
-            ? ({ outcome: 'replayed', job } as const)
-            : ({ outcome: 'key_mismatch', job } as const);
-        }
-        tx.touch(Number(inserted.seq));
-        tx.event('status', QUEUED_DATA);
-        tx.log(JOB_MESSAGES.queued, now);
-        tx.notify(this.store.channels.work);
-        tx.notify(this.store.channels.journal, id);
-        tx.thenUnderHead(async () => {
-          // Committed counts (the totals' triggers run at COMMIT, under this same lock): this job is not in them yet.
-          const queued =
-            (await tx.run<{ n: string }>(`SELECT n FROM job_status_counts WHERE status = 'queued'`)).rows[0]?.n ?? 0;
-          if (options.maxQueued && Number(queued) >= options.maxQueued)
-            throw new QueueFullError('global', Number(queued), options.maxQueued);
-          position = Number(queued) + 1;
-          if (options.owner === undefined) return;
-          if (options.maxQueuedForOwner) {
-            const own = (
-              await tx.run<{ n: number }>(
-                `SELECT COUNT(*)::int AS n FROM jobs WHERE owner_key_id = $1 AND status = 'queued' AND seq <> $2`,
-                [options.owner, inserted.seq],
-              )
-            ).rows[0]!.n;
-            if (own >= options.maxQueuedForOwner) throw new QueueFullError('owner', own, options.maxQueuedForOwner);
+          if (!inserted) {
+            const existing = (
+              await tx.run<JobRow>(`SELECT ${ROW_COLUMNS} FROM jobs WHERE idempotency_key = $1`, [storedKey])
+            ).rows[0];
+            if (!existing) throw new StoreUnavailableError('Job store busy (a job with this key was just removed)');
+            const job = await this.store.record(existing, undefined, tx.run);
+            return existing.request_hash === hash
+              ? ({ outcome: 'replayed', job } as const)
+              : ({ outcome: 'key_mismatch', job } as const);
           }
-          // Every owner's month spend is the sum of its jobs' estimates (deleting a job does not refund it).
-          const month = now.toISOString().slice(0, 7);
-          const cost = options.estimatedCostUsd ?? 0;
-          if (options.budget) {
-            const spent =
-              (
-                await tx.run<{ usd: number }>('SELECT usd FROM key_spend WHERE owner_key_id = $1 AND month = $2', [
-                  options.owner,
-                  month,
-                ])
-              ).rows[0]?.usd ?? 0;
-            if (spent + cost > options.budget.limitUsd + 1e-9)
-              throw new BudgetExceededError(spent, cost, options.budget.limitUsd);
-          }
-          if (cost !== 0) await tx.run(ADD_SPEND_SQL, [options.owner, month, cost]);
-        });
-        return { outcome: 'created', row: inserted } as const;
-      },
-      undefined,
-      () => void this.discard(id),
-    );
+          tx.touch(Number(inserted.seq));
+          tx.event('status', QUEUED_DATA);
+          tx.log(JOB_MESSAGES.queued, now);
+          tx.notify(this.store.channels.work);
+          tx.notify(this.store.channels.journal, id);
+          tx.thenUnderHead(async () => {
+            // Committed counts (the totals' triggers run at COMMIT, under this same lock): this job is not in them yet.
+            const queued =
+              (await tx.run<{ n: string }>(`SELECT n FROM job_status_counts WHERE status = 'queued'`)).rows[0]?.n ?? 0;
+            if (options.maxQueued && Number(queued) >= options.maxQueued)
+              throw new QueueFullError('global', Number(queued), options.maxQueued);
+            position = Number(queued) + 1;
+            if (options.owner === undefined) return;
+            if (options.maxQueuedForOwner) {
+              const own = (
+                await tx.run<{ n: number }>(
+                  `SELECT COUNT(*)::int AS n FROM jobs WHERE owner_key_id = $1 AND status = 'queued' AND seq <> $2`,
+                  [options.owner, inserted.seq],
+                )
+              ).rows[0]!.n;
+              if (own >= options.maxQueuedForOwner) throw new QueueFullError('owner', own, options.maxQueuedForOwner);
+            }
+            // Every owner's month spend is the sum of its jobs' estimates (deleting a job does not refund it).
+            const month = now.toISOString().slice(0, 7);
+            const cost = options.estimatedCostUsd ?? 0;
+            if (options.budget) {
+              const spent =
+                (
+                  await tx.run<{ usd: number }>('SELECT usd FROM key_spend WHERE owner_key_id = $1 AND month = $2', [
+                    options.owner,
+                    month,
+                  ])
+                ).rows[0]?.usd ?? 0;
+              if (spent + cost > options.budget.limitUsd + 1e-9)
+                throw new BudgetExceededError(spent, cost, options.budget.limitUsd);
+            }
+            if (cost !== 0) await tx.run(ADD_SPEND_SQL, [options.owner, month, cost]);
+          });
+          return { outcome: 'created', row: inserted } as const;
+        },
+        undefined,
+        () => {
+          commitUnknown = true;
+        },
+      )
+      .catch(async (err: unknown) => {
+        if (!commitUnknown) throw err;
+        // The COMMIT was sent and its answer lost: ask the server what it kept before answering.
+        const outcome = await this.outcomeOf(id);
+        if (outcome === 'absent') throw err;
+        if (outcome !== 'unknown') return { outcome: 'stored', job: outcome } as const;
+        void this.discard(id);
+        throw err;
+      });
+    if (result.outcome === 'stored') return { outcome: 'created', job: result.job };
     if (result.outcome === 'created') return { outcome: 'created', job: toRecord(result.row, position) };
     return result;
   }
 
   /**
-   * A submission answered 503 must not run: when its COMMIT's answer was lost (the server may have
-   * committed it), the new job is removed while still queued, a few times over the next seconds as
+   * Whether a submission whose COMMIT answer was lost was stored, read back over the next few seconds
+   * while the server comes back (a restart or failover): stored, the job is answered 202 and runs;
+   * absent, 503 and nothing runs. Only a server still away after that leaves it unknown (then discard).
+   */
+  private async outcomeOf(id: string): Promise<JobRecord | 'absent' | 'unknown'> {
+    for (const delayMs of [100, 250, 500, 1000, 2000]) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      if (this.store.isClosed) return 'unknown';
+      try {
+        return (await this.get(id)) ?? 'absent';
+      } catch {
+        // still unreachable: look again
+      }
+    }
+    return 'unknown';
+  }
+
+  /**
+   * A submission answered 503 must not run: when its COMMIT's answer was lost and the server could not
+   * be asked what it kept (outcomeOf), the new job is removed while still queued, a few times over the next seconds as
    * the server may only now be coming back. A worker's claim between the commit and the discard runs
    * it: the same residual gap as on Redis (docs/design-notes.md, "A submission answered 503 never runs").
    */
